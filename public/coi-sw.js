@@ -1,0 +1,40 @@
+// PUMA Web service worker. Two jobs, kept small:
+// 1. Cross-origin isolation on static hosts: add COOP/COEP to our own responses (the same
+//    trick as coi-serviceworker), so onnxruntime-web can use SharedArrayBuffer threads.
+// 2. Offline app shell: same-origin files are fetched network-first and kept for offline use.
+//    Model files are not touched here: the app verifies and caches them itself (Cache API).
+const SHELL = 'puma-shell-v1';
+
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+
+function withIsolation(res) {
+  if (res.status === 0) return res; // opaque: cannot be rewritten
+  const headers = new Headers(res.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
+self.addEventListener('fetch', (e) => {
+  const req = e.request;
+  const url = new URL(req.url);
+  if (req.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.includes('/models/')) return;
+  if (req.cache === 'only-if-cached' && req.mode !== 'same-origin') return;
+  e.respondWith(
+    (async () => {
+      const cache = await caches.open(SHELL).catch(() => null);
+      try {
+        const res = await fetch(req);
+        if (res.ok && cache) cache.put(req, res.clone()).catch(() => {});
+        return withIsolation(res);
+      } catch (err) {
+        const hit = cache && (await cache.match(req, { ignoreSearch: req.mode === 'navigate' }));
+        if (hit) return withIsolation(hit);
+        throw err;
+      }
+    })(),
+  );
+});

@@ -1,0 +1,57 @@
+import { useEffect } from 'react';
+import { useApp } from './store';
+import { ProviderBadge } from './components/ProviderBadge';
+import { LoadProgress } from './components/LoadProgress';
+import { InputPicker } from './components/InputPicker';
+import { Controls } from './components/Controls';
+import { GranularityGrid } from './components/GranularityGrid';
+import { LargeView } from './components/LargeView';
+import type { EpChoice } from '../workers/pipeline/protocol';
+
+function epFromUrl(): EpChoice {
+  const ep = new URLSearchParams(location.search).get('ep');
+  return ep === 'wasm' || ep === 'webgpu' ? ep : 'auto';
+}
+
+export function App() {
+  const { phase, error, notice, actions } = useApp();
+  useEffect(() => {
+    void actions.init(epFromUrl());
+  }, [actions]);
+
+  return (
+    <div className="app" data-phase={phase} data-testid="app">
+      <header>
+        <h1>PUMA Web</h1>
+        <p className="muted">One image, five granularities: encoded to a feature pyramid and decoded from each level, entirely in your browser.</p>
+        <ProviderBadge />
+      </header>
+      <main>
+        <LoadProgress />
+        {error && (
+          <p role="alert" className="error" data-testid="error">
+            {error}
+          </p>
+        )}
+        {notice && (
+          <p role="status" className="notice" data-testid="notice">
+            {notice}{' '}
+            <button type="button" onClick={() => actions.dismissNotice()}>
+              OK
+            </button>
+          </p>
+        )}
+        <h2>Granularity comparison</h2>
+        <InputPicker />
+        <Controls />
+        <GranularityGrid />
+        {/* Text-to-image panel: arrives with the MLLM (issue 3); deliberately absent until then. */}
+      </main>
+      <LargeView />
+      <footer className="muted">
+        Sample art: <a href="https://github.com/googlefonts/noto-emoji">Noto Emoji</a> (Apache-2.0) and <a href="https://github.com/jdecked/twemoji">Twemoji</a> (CC-BY 4.0, © Twitter, Inc. and other contributors), via emoji-datasource. Samples are
+        held-out concepts the models never saw. Nothing you upload leaves this page.
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import { useEffect, useRef } from 'react';
+import { useApp } from '../store';
+import { RgbaCanvas } from './RgbaCanvas';
+import { rgbaToPngBlob } from '../imageInput';
+
+/** A dialog with one result enlarged and a PNG download. */
+export function LargeView() {
+  const { selected, results, inputName, actions } = useApp();
+  const ref = useRef<HTMLDialogElement>(null);
+  const r = selected ? results[selected] : undefined;
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (r?.image && !d.open) d.showModal();
+    if (!r?.image && d.open) d.close();
+  }, [r]);
+
+  const download = async () => {
+    if (!r?.image) return;
+    const url = URL.createObjectURL(await rgbaToPngBlob(r.image));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `puma-${(inputName ?? 'image').replace(/[^a-z0-9]+/gi, '-')}-${r.scale}.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  return (
+    <dialog ref={ref} onClose={() => actions.select(null)} aria-label="Large view">
+      {r?.image && (
+        <>
+          <RgbaCanvas image={r.image} label={`${r.scale} reconstruction, enlarged`} className="large" />
+          <p>
+            {r.scale} · {r.psnr?.toFixed(2)} dB PSNR vs. the 64x64 input
+          </p>
+          <button type="button" onClick={() => void download()} data-testid="download">
+            Download PNG
+          </button>{' '}
+          <button type="button" onClick={() => actions.select(null)}>
+            Close
+          </button>
+        </>
+      )}
+    </dialog>
+  );
+}

@@ -1,0 +1,26 @@
+// The page's side of the pipeline worker: one comlink-wrapped instance per page.
+import * as Comlink from 'comlink';
+import type { EventSink, PipelineApi, InitOptions, ReconstructRequest } from '../workers/pipeline/protocol';
+
+let worker: Worker | null = null;
+let api: Comlink.Remote<PipelineApi> | null = null;
+
+function remote(): Comlink.Remote<PipelineApi> {
+  if (!api) {
+    worker = new Worker(new URL('../workers/pipeline/pipeline.worker.ts', import.meta.url), { type: 'module', name: 'pipeline' });
+    api = Comlink.wrap<PipelineApi>(worker);
+  }
+  return api;
+}
+
+export const pipeline = {
+  init: (opts: InitOptions, onEvent: EventSink) => remote().init(opts, Comlink.proxy(onEvent)),
+  reconstruct: (req: ReconstructRequest, onEvent: EventSink) => remote().reconstruct(req, Comlink.proxy(onEvent)),
+  cancel: () => remote().cancel(),
+  /** Drops the worker (e.g. to retry after a fatal error). */
+  terminate() {
+    worker?.terminate();
+    worker = null;
+    api = null;
+  },
+};

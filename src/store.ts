@@ -1,0 +1,191 @@
+// App state and the only ways to change it (explicit actions). Components read slices of it.
+import { create } from 'zustand';
+import type { RGBAImage } from '../workers/lib/image';
+import type { EpChoice, PipelineEvent, Provider } from '../workers/pipeline/protocol';
+import { pipeline } from './pipelineClient';
+import { blobToRGBA, InputError, urlToRGBA } from './imageInput';
+
+export interface FileLoad {
+  file: string;
+  loaded: number;
+  total: number;
+  source: 'network' | 'cache';
+}
+
+export interface ScaleResult {
+  scale: string;
+  step: number;
+  steps: number;
+  image?: RGBAImage;
+  psnr?: number;
+  ms?: number;
+}
+
+export type Phase = 'starting' | 'loading' | 'ready' | 'running' | 'error';
+
+export interface AppState {
+  phase: Phase;
+  error: string | null;
+  notice: string | null; // bad-input messages: the page stays usable
+  provider: Provider | null;
+  providerReason: string | null;
+  adapter: string | null;
+  threads: number;
+  isolated: boolean;
+  cache: { status: 'ok' | 'unavailable'; reason?: string } | null;
+  files: Record<string, FileLoad>;
+  totalLoaded: number;
+  totalBytes: number;
+  loadMs: number | null;
+  loadedFromCache: boolean;
+  scales: string[]; // finest first, from the manifest
+  steps: number;
+  allowedSteps: number[];
+  guidance: number;
+  seed: number;
+  inputName: string | null;
+  input: RGBAImage | null; // the 64x64 image as the model sees it
+  results: Record<string, ScaleResult>;
+  encodeMs: number | null;
+  totalMs: number | null;
+  runStatus: 'idle' | 'running' | 'done' | 'cancelled';
+  selected: string | null; // scale in the large view
+  actions: {
+    init(ep: EpChoice): Promise<void>;
+    useFile(file: Blob, name: string): Promise<void>;
+    useSample(url: string, name: string): Promise<void>;
+    run(image: RGBAImage, name: string): Promise<void>;
+    cancel(): void;
+    setSteps(n: number): void;
+    setGuidance(g: number): void;
+    setSeed(s: number): void;
+    select(scale: string | null): void;
+    dismissNotice(): void;
+  };
+}
+
+export const useApp = create<AppState>()((set, get) => {
+  let runId = 0; // only the latest run may flip the phase back
+  const onEvent = (e: PipelineEvent) => {
+    switch (e.type) {
+      case 'cache':
+        set({ cache: { status: e.status, reason: e.reason } });
+        break;
+      case 'load':
+        set((s) => ({ phase: 'loading', files: { ...s.files, [e.file]: { file: e.file, loaded: e.loaded, total: e.total, source: e.source } }, totalLoaded: e.totalLoaded, totalBytes: e.totalBytes }));
+        break;
+      case 'provider':
+        set({ provider: e.provider, providerReason: e.reason ?? null, adapter: e.adapter ?? null, threads: e.threads, isolated: e.isolated });
+        break;
+      case 'fallback':
+        set({ provider: e.to, providerReason: `fell back from ${e.from}: ${e.reason}` });
+        break;
+      case 'loaded':
+        set({ loadMs: e.ms, loadedFromCache: e.fromCache });
+        break;
+      case 'input':
+        set({ input: e.image });
+        break;
+      case 'encoded':
+        set({ encodeMs: e.ms });
+        break;
+      case 'step':
+        set((s) => ({ results: { ...s.results, [e.scale]: { ...s.results[e.scale], scale: e.scale, step: e.step, steps: e.steps } } }));
+        break;
+      case 'image':
+        set((s) => ({ results: { ...s.results, [e.scale]: { ...s.results[e.scale], scale: e.scale, image: e.image, psnr: e.psnr, ms: e.ms } } }));
+        break;
+      case 'done':
+        set({ totalMs: e.ms, runStatus: 'done' });
+        break;
+      case 'cancelled':
+        set({ runStatus: 'cancelled' });
+        break;
+    }
+  };
+
+  return {
+    phase: 'starting',
+    error: null,
+    notice: null,
+    provider: null,
+    providerReason: null,
+    adapter: null,
+    threads: 1,
+    isolated: false,
+    cache: null,
+    files: {},
+    totalLoaded: 0,
+    totalBytes: 0,
+    loadMs: null,
+    loadedFromCache: false,
+    scales: [],
+    steps: 10,
+    allowedSteps: [],
+    guidance: 2,
+    seed: 1234,
+    inputName: null,
+    input: null,
+    results: {},
+    encodeMs: null,
+    totalMs: null,
+    runStatus: 'idle',
+    selected: null,
+    actions: {
+      async init(ep) {
+        if (get().phase !== 'starting' && get().phase !== 'error') return; // StrictMode calls effects twice
+        set({ phase: 'loading', error: null });
+        try {
+          const r = await pipeline.init({ baseUrl: document.baseURI, ep }, onEvent);
+          set({ phase: 'ready', provider: r.provider, scales: r.scales, steps: r.steps, allowedSteps: r.allowedSteps, guidance: r.guidance });
+        } catch (e) {
+          set({ phase: 'error', error: (e as Error).message || String(e) });
+        }
+      },
+      async useFile(file, name) {
+        try {
+          const img = await blobToRGBA(file, name);
+          await get().actions.run(img, name);
+        } catch (e) {
+          if (e instanceof InputError) set({ notice: e.message });
+          else set({ notice: `Could not use ${name}: ${(e as Error).message}` });
+        }
+      },
+      async useSample(url, name) {
+        try {
+          await get().actions.run(await urlToRGBA(url), name);
+        } catch (e) {
+          set({ notice: (e as Error).message });
+        }
+      },
+      async run(image, name) {
+        const s = get();
+        if (s.phase !== 'ready' && s.phase !== 'running') {
+          set({ notice: 'The models are still loading; try again in a moment.' });
+          return;
+        }
+        // coarse to fine: f4 (one token) first, the scale a user sees soonest
+        const order = [...s.scales].reverse();
+        const empty: Record<string, ScaleResult> = {};
+        for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
+        const id = ++runId;
+        set({ phase: 'running', runStatus: 'running', inputName: name, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null });
+        try {
+          await pipeline.reconstruct({ image, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed }, onEvent);
+        } catch (e) {
+          set({ notice: `The run failed: ${(e as Error).message}`, runStatus: 'idle' });
+        } finally {
+          if (id === runId) set({ phase: 'ready' });
+        }
+      },
+      cancel() {
+        void pipeline.cancel();
+      },
+      setSteps: (n) => set({ steps: n }),
+      setGuidance: (g) => set({ guidance: g }),
+      setSeed: (x) => set({ seed: x }),
+      select: (scale) => set({ selected: scale }),
+      dismissNotice: () => set({ notice: null }),
+    },
+  };
+});

@@ -1,0 +1,69 @@
+import { defineConfig, defaultClientConditions, type Plugin } from 'vite';
+import react from '@vitejs/plugin-react';
+import { createReadStream, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+// onnxruntime-web's runtime files, served from our own origin under ort/ (no CDN). The default
+// `onnxruntime-web` import uses the JSEP build (WebGPU + WASM in one binary).
+const ORT_DIR = resolve(import.meta.dirname, 'node_modules/onnxruntime-web/dist');
+const ORT_FILES = ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs'];
+
+// Cross-origin isolation gives SharedArrayBuffer, hence multi-threaded WASM.
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+// Self only; 'wasm-unsafe-eval' is the one exception onnxruntime-web needs. blob:/data: images
+// are the user's own pictures rendered locally. Only added to the build: the dev server injects
+// inline scripts for hot reload.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+function ortRuntimeFiles(): Plugin {
+  return {
+    name: 'puma-ort-runtime-files',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const m = req.url?.match(/\/ort\/([^?]+)/);
+        if (!m || !ORT_FILES.includes(m[1])) return next();
+        res.setHeader('Content-Type', m[1].endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        createReadStream(resolve(ORT_DIR, m[1])).pipe(res);
+      });
+    },
+    generateBundle() {
+      for (const f of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${f}`, source: readFileSync(resolve(ORT_DIR, f)) });
+    },
+  };
+}
+
+function cspMeta(): Plugin {
+  return {
+    name: 'puma-csp-meta',
+    apply: 'build',
+    transformIndexHtml: (html) => html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${CSP}">`),
+  };
+}
+
+export default defineConfig({
+  base: './',
+  plugins: [react(), ortRuntimeFiles(), cspMeta()],
+  // ort.min.mjs (not the bundle) loads its .mjs/.wasm from env.wasm.wasmPaths = our ort/ folder,
+  // so the 28 MB binary is shipped once, under a stable name
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
+  worker: { format: 'es' },
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
+});

@@ -1,0 +1,96 @@
+// The reconstruction pipeline on top of any onnxruntime flavour (web in the browser and in
+// Node for parity tests, node for the native benchmark): encoder -> pyramid -> per-scale DDIM
+// decoders with CFG. No DOM, no fetch: sessions are created by the caller.
+import type { InferenceSession, Tensor as TensorT } from 'onnxruntime-common';
+import { decoderKey, type Manifest } from './manifest';
+import { blankNCHW } from './image';
+import { buildPyramid } from './pyramid';
+import { gaussian } from './rng';
+import { sampleDDIM } from './sampler';
+
+export interface OrtLike {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => TensorT;
+}
+
+export interface Sessions {
+  encoder: InferenceSession;
+  decoders: Record<string, InferenceSession>; // by scale name
+}
+
+export interface EncodedPyramids {
+  cond: Record<string, Float32Array>;
+  uncond: Record<string, Float32Array>;
+}
+
+export interface DecodeHooks {
+  onStep?: (step: number, steps: number, ms: number) => void;
+  checkCancel?: () => Promise<void> | void;
+}
+
+export class Engine {
+  private uncondCache: Record<string, Float32Array> | null = null;
+  constructor(private ort: OrtLike, readonly manifest: Manifest, readonly sessions: Sessions) {}
+
+  get size() {
+    return this.manifest.image.size;
+  }
+
+  /** Encoder on one prepared image; the blank image's pyramid (CFG's uncond) is computed once. */
+  async encode(image: Float32Array): Promise<EncodedPyramids> {
+    const m = this.manifest;
+    const s = this.size;
+    const per = 3 * s * s;
+    const batch = this.uncondCache ? 1 : 2;
+    const input = new Float32Array(batch * per);
+    input.set(image, 0);
+    if (batch === 2) input.set(blankNCHW(s), per);
+    const enc = m.models.encoder;
+    const inName = enc.inputs![0].name;
+    const outName = enc.outputs![0].name;
+    const res = await this.sessions.encoder.run({ [inName]: new this.ort.Tensor('float32', input, [batch, 3, s, s]) });
+    const feats = (await res[outName].getData()) as Float32Array;
+    const nTok = m.scales[0].tokens * m.feature_dim;
+    if (feats.length !== batch * nTok) throw new Error(`encoder output has ${feats.length} values, manifest says ${batch}x${m.scales[0].tokens}x${m.feature_dim}`);
+    const cond = buildPyramid(feats.slice(0, nTok), m.scales, m.feature_dim);
+    if (!this.uncondCache) this.uncondCache = buildPyramid(feats.slice(nTok, 2 * nTok), m.scales, m.feature_dim);
+    return { cond, uncond: this.uncondCache };
+  }
+
+  /** DDIM decode of one scale; returns x0 as NCHW [1,3,S,S] in about [-1,1]. */
+  async decode(scale: string, pyr: EncodedPyramids, opts: { steps: number; guidance: number; seed: number }, hooks: DecodeHooks = {}): Promise<Float32Array> {
+    const m = this.manifest;
+    const schedule = m.sampler.schedules[String(opts.steps)];
+    if (!schedule) throw new Error(`no schedule for ${opts.steps} steps (have ${Object.keys(m.sampler.schedules).join(', ')})`);
+    const dec = m.models[decoderKey(m, scale)];
+    const [xName, tName, cName] = dec.inputs!.map((i) => i.name);
+    const vName = dec.outputs![0].name;
+    const session = this.sessions.decoders[scale];
+    const spec = m.scales.find((x) => x.name === scale)!;
+    const C = m.feature_dim;
+    const cond2 = new Float32Array(2 * spec.tokens * C);
+    cond2.set(pyr.cond[scale], 0);
+    cond2.set(pyr.uncond[scale], spec.tokens * C);
+    const condT = new this.ort.Tensor('float32', cond2, [2, spec.tokens, C]);
+    const s = this.size;
+    let last = performance.now();
+    return sampleDDIM({
+      xT: gaussian(3 * s * s, opts.seed),
+      schedule,
+      guidance: opts.guidance,
+      checkCancel: hooks.checkCancel,
+      predict: async (x2, t2) => {
+        const out = await session.run({
+          [xName]: new this.ort.Tensor('float32', x2, [2, 3, s, s]),
+          [tName]: new this.ort.Tensor('float32', t2, [2]),
+          [cName]: condT,
+        });
+        return (await out[vName].getData()) as Float32Array;
+      },
+      onStep: (step, steps) => {
+        const now = performance.now();
+        hooks.onStep?.(step, steps, now - last);
+        last = now;
+      },
+    });
+  }
+}

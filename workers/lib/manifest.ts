@@ -1,0 +1,123 @@
+// Types and validation for public/models/manifest.json (docs/manifest.md is the contract).
+// Every shared fact (sizes, scales, sampler schedule) is read from here, never hard-coded.
+
+export type Dtype = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64';
+
+export interface TensorSpec {
+  name: string;
+  shape: (number | string)[];
+  dtype: Dtype;
+}
+
+export interface ModelVariant {
+  dtype: string;
+  file: string;
+  bytes: number;
+  sha256: string;
+  requires: string[];
+}
+
+export interface ModelEntry {
+  role: string;
+  scale?: string;
+  variants?: ModelVariant[];
+  file?: string;
+  bytes?: number;
+  sha256?: string;
+  inputs?: TensorSpec[];
+  outputs?: TensorSpec[];
+  golden?: string;
+}
+
+export interface ScaleSpec {
+  name: string;
+  grid: number;
+  tokens: number;
+}
+
+export interface Schedule {
+  timesteps: number[];
+  alphas_cumprod: number[];
+}
+
+export interface SamplerSpec {
+  kind: string;
+  prediction: string;
+  train_timesteps: number;
+  steps: number;
+  allowed_steps?: number[];
+  schedules: Record<string, Schedule>;
+  guidance: number;
+  uncond: string;
+}
+
+export interface Manifest {
+  format: number;
+  family: string;
+  image: { size: number; channels: number; layout: string; range: [number, number] };
+  feature_dim: number;
+  scales: ScaleSpec[];
+  sampler: SamplerSpec;
+  models: Record<string, ModelEntry>;
+  total_bytes: number;
+}
+
+export class ManifestError extends Error {}
+
+function need(cond: unknown, msg: string): asserts cond {
+  if (!cond) throw new ManifestError(`manifest: ${msg}`);
+}
+
+/** Checks the parts of the manifest the app relies on; throws ManifestError naming what is wrong. */
+export function validateManifest(raw: unknown): Manifest {
+  need(raw && typeof raw === 'object', 'not an object');
+  const m = raw as Manifest;
+  need(m.format === 1, `unsupported format ${String(m.format)} (app reads format 1)`);
+  need(m.image && m.image.size > 0 && m.image.channels === 3, 'image.size/channels missing');
+  need(m.image.layout === 'NCHW', `image.layout ${m.image.layout} unsupported`);
+  need(Number.isInteger(m.feature_dim) && m.feature_dim > 0, 'feature_dim missing');
+  need(Array.isArray(m.scales) && m.scales.length > 0, 'scales missing');
+  m.scales.forEach((s, i) => {
+    need(s.tokens === s.grid * s.grid, `scale ${s.name}: tokens != grid^2`);
+    if (i > 0) need(s.grid * 2 === m.scales[i - 1].grid, `scale ${s.name}: grid is not half of ${m.scales[i - 1].name}`);
+  });
+  const sm = m.sampler;
+  need(sm && sm.kind === 'ddim' && sm.prediction === 'v', 'sampler must be ddim with v-prediction');
+  need(sm.schedules && sm.schedules[String(sm.steps)], `sampler.schedules lacks default steps ${sm.steps}`);
+  for (const [k, s] of Object.entries(sm.schedules)) {
+    need(s.timesteps.length === Number(k) && s.alphas_cumprod.length === Number(k), `schedule ${k}: wrong length`);
+  }
+  need(m.models && typeof m.models === 'object', 'models missing');
+  need(m.models.encoder, 'models.encoder missing');
+  for (const [name, e] of Object.entries(m.models)) {
+    if (e.role === 'encoder' || e.role === 'decoder') {
+      need(Array.isArray(e.variants) && e.variants.length > 0, `${name}: no variants`);
+      for (const v of e.variants!) {
+        need(typeof v.file === 'string' && /^[0-9a-f]{64}$/.test(v.sha256) && v.bytes > 0, `${name}: bad variant ${v.file}`);
+      }
+      need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
+    }
+  }
+  return m;
+}
+
+/** Decoder model key for a scale name (decoder_f0 ... decoder_f4). */
+export function decoderKey(m: Manifest, scale: string): string {
+  const hit = Object.entries(m.models).find(([, e]) => e.role === 'decoder' && e.scale === scale);
+  if (!hit) throw new ManifestError(`manifest: no decoder for scale ${scale}`);
+  return hit[0];
+}
+
+/**
+ * Picks the variant to load: fp16 only where the adapter has shader-f16 (WebGPU); the first
+ * listed variant whose requirements are met otherwise. The WASM path gets no GPU features.
+ */
+export function pickVariant(e: ModelEntry, features: ReadonlySet<string>, prefer: string[] = ['float16', 'float32']): ModelVariant {
+  const ok = (e.variants ?? []).filter((v) => v.requires.every((r) => features.has(r)));
+  if (ok.length === 0) throw new ManifestError(`no usable variant (features: ${[...features].join(',') || 'none'})`);
+  for (const d of prefer) {
+    const v = ok.find((x) => x.dtype === d);
+    if (v) return v;
+  }
+  return ok[0];
+}

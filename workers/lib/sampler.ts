@@ -1,0 +1,67 @@
+import type { Schedule } from './manifest';
+
+// DDIM (eta = 0) for a v-predicting model with classifier-free guidance, step for step as
+// training/decoder.py's ddim_sample: x0 = clamp(a*x - s*v, -1, 1), eps = (x - a*x0) / s with
+// a = sqrt(abar), s = sqrt(1 - abar); x_next = sqrt(abar_next)*x0 + sqrt(1-abar_next)*eps; the
+// step after the last goes to abar = 1. Guidance mixes v: v = v_u + g * (v_c - v_u). Clamping
+// x0 keeps a few-step sampler from overshooting the image range.
+
+/** One DDIM step from abar to abarNext given the (guided) v prediction. */
+export function ddimStep(x: Float32Array, v: Float32Array, abar: number, abarNext: number): Float32Array {
+  const a = Math.sqrt(abar);
+  const s = Math.sqrt(1 - abar);
+  const an = Math.sqrt(abarNext);
+  const sn = Math.sqrt(1 - abarNext);
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const x0 = Math.min(1, Math.max(-1, a * x[i] - s * v[i]));
+    const eps = (x[i] - a * x0) / s;
+    out[i] = an * x0 + sn * eps;
+  }
+  return out;
+}
+
+/** Classifier-free guidance on v. */
+export function guide(vCond: Float32Array, vUncond: Float32Array, g: number): Float32Array {
+  const out = new Float32Array(vCond.length);
+  for (let i = 0; i < out.length; i++) out[i] = vUncond[i] + g * (vCond[i] - vUncond[i]);
+  return out;
+}
+
+/**
+ * Runs the model on a batch of two (cond, uncond) for one x and t; returns v for both,
+ * concatenated [2, ...]. Batching the two branches halves the session calls.
+ */
+export type PredictV = (x2: Float32Array, t2: Float32Array) => Promise<Float32Array>;
+
+export interface SampleOptions {
+  xT: Float32Array;
+  schedule: Schedule;
+  guidance: number;
+  predict: PredictV;
+  onStep?: (step: number, steps: number, x: Float32Array) => void;
+  /** Checked before every step; throwing here (e.g. an AbortError) stops the run. */
+  checkCancel?: () => Promise<void> | void;
+}
+
+export async function sampleDDIM(o: SampleOptions): Promise<Float32Array> {
+  const n = o.xT.length;
+  let x = o.xT;
+  const steps = o.schedule.timesteps.length;
+  const x2 = new Float32Array(2 * n);
+  const t2 = new Float32Array(2);
+  for (let i = 0; i < steps; i++) {
+    await o.checkCancel?.();
+    x2.set(x, 0);
+    x2.set(x, n);
+    t2.fill(o.schedule.timesteps[i]);
+    const v2 = await o.predict(x2, t2);
+    const v = guide(v2.subarray(0, n), v2.subarray(n, 2 * n), o.guidance);
+    const abar = o.schedule.alphas_cumprod[i];
+    const abarNext = i + 1 < steps ? o.schedule.alphas_cumprod[i + 1] : 1;
+    x = ddimStep(x, v, abar, abarNext);
+    o.onStep?.(i + 1, steps, x);
+  }
+  for (let i = 0; i < n; i++) x[i] = Math.min(1, Math.max(-1, x[i]));
+  return x;
+}

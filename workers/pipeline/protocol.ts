@@ -1,0 +1,52 @@
+// The one typed interface between the page and the pipeline worker (comlink). Progress comes
+// back as a stream of PipelineEvent values through a single callback.
+import type { RGBAImage } from '../lib/image';
+
+export type Provider = 'webgpu' | 'wasm';
+export type EpChoice = 'auto' | Provider;
+
+export interface InitOptions {
+  /** Absolute URL of the site root (document.baseURI): models and ort files are found from it. */
+  baseUrl: string;
+  ep: EpChoice;
+  /** Skip the Cache API (tests, or when the page decides storage is off). */
+  noCache?: boolean;
+}
+
+export interface ReconstructRequest {
+  image: RGBAImage; // any size; the worker composites on white and resizes
+  scales: string[]; // in the order to run, e.g. ['f4','f3','f2','f1','f0']
+  steps: number;
+  guidance: number;
+  seed: number;
+}
+
+export type PipelineEvent =
+  | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean }
+  | { type: 'cache'; status: 'ok' | 'unavailable'; reason?: string }
+  | { type: 'load'; model: string; file: string; loaded: number; total: number; source: 'network' | 'cache'; totalLoaded: number; totalBytes: number }
+  | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number }
+  | { type: 'input'; image: RGBAImage }
+  | { type: 'encoded'; ms: number }
+  | { type: 'step'; scale: string; step: number; steps: number }
+  | { type: 'image'; scale: string; image: RGBAImage; ms: number; psnr: number; stepMs: number[] }
+  | { type: 'done'; ms: number }
+  | { type: 'cancelled' }
+  | { type: 'fallback'; from: Provider; to: Provider; reason: string };
+
+export interface InitResult {
+  provider: Provider;
+  scales: string[];
+  steps: number;
+  allowedSteps: number[];
+  guidance: number;
+  imageSize: number;
+}
+
+export type EventSink = (e: PipelineEvent) => void;
+
+export interface PipelineApi {
+  init(opts: InitOptions, onEvent: EventSink): Promise<InitResult>;
+  reconstruct(req: ReconstructRequest, onEvent: EventSink): Promise<'done' | 'cancelled'>;
+  cancel(): void;
+}
