@@ -1,0 +1,244 @@
+"""PUMA-Emoji-64 MLLM: one small decoder-only transformer that reads and writes text and the
+five-scale image features (nanoGPT-style; the whole model is this file).
+
+Sequences (DESIGN.md):
+    text-to-image:   <s> prompt [IMG] f4 f3 f2 f1 f0 [/IMG] </s>
+    editing / cond.: <s> [IMG] source(f4..f0) [/IMG] instruction [IMG] target(f4..f0) [/IMG] </s>
+    understanding:   <s> [IMG] source(f4..f0) [/IMG] question <ans> answer </s>
+An image is 341 continuous tokens, coarse to fine (f4: 1, f3: 4, f2: 16, f1: 64, f0: 256, each
+row-major over its grid). Every position carries three inputs:
+    ids   [B,T] int64   text token id (ignored at image positions)
+    slot  [B,T] int64   0 at text positions, k+1 at the k-th image token (k = 0..340)
+    feats [B,T,C] f32   the raw encoder feature at image positions (ignored elsewhere)
+An image token is embedded as proj(normalize(feature)) + slot_emb[slot] (the slot embedding is
+the per-scale embedding, refined per position inside the scale); a text token as tok_emb[id].
+Outputs at every position: logits over the vocabulary (LM head, tied to tok_emb) and a feature
+(regression head) = the prediction of the NEXT token: the output at [IMG] predicts f4, the
+output at image token k predicts token k+1.
+Loss: text_weight * CE(text targets) + MSE over feature targets with per-token scale weights
+f4:f3:f2:f1:f0 = 1024:512:64:8:1 (normalized by the sum of weights in the batch).
+"""
+import math
+from dataclasses import dataclass, asdict, replace
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+IMAGE_ORDER = ("f4", "f3", "f2", "f1", "f0")   # coarse to fine, the order tokens are generated
+SCALE_TOKENS = (1, 4, 16, 64, 256)
+N_IMG = sum(SCALE_TOKENS)                       # 341
+
+
+def scale_of_slot_table():
+    """[N_IMG+1] scale index (0=f4 .. 4=f0) per slot value; slot 0 (text) -> -1."""
+    t = [-1]
+    for s, n in enumerate(SCALE_TOKENS):
+        t += [s] * n
+    return torch.tensor(t)
+
+
+@dataclass
+class MLLMConfig:
+    vocab_size: int = 2048
+    n_layer: int = 6
+    n_head: int = 8
+    d_model: int = 256
+    mlp_ratio: int = 4
+    ctx: int = 768                 # editing: 1+1+341+1+instr+1+341+2 ~ 700 tokens
+    feature_dim: int = 64
+    text_weight: float = 0.02
+    scale_weights: tuple = (1024.0, 512.0, 64.0, 8.0, 1.0)   # f4, f3, f2, f1, f0 per token
+    # training
+    lr: float = 1e-3
+    min_lr_frac: float = 0.05
+    warmup: int = 300
+    weight_decay: float = 0.05
+    short_batch: int = 96          # single-image tasks (t2i, captioning, VQA) per step
+    long_batch: int = 32           # two-image tasks (editing, colorization, inpainting, sketch)
+    budget_minutes: float = 7.0    # total training time across all stages (the LR schedule's clock)
+    max_steps: int = 100000
+    seed: int = 0
+
+
+FULL = MLLMConfig()
+TINY = replace(FULL, vocab_size=2048, n_layer=1, n_head=2, d_model=16, feature_dim=8,
+               short_batch=3, long_batch=2, warmup=1, budget_minutes=0.2, max_steps=2)
+
+
+def get(name):
+    return {"full": FULL, "tiny": TINY}[name]
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.h, self.d = cfg.n_head, cfg.d_model
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.fused = True   # set False for ONNX export (torch 1.13 has no SDPA symbolic)
+
+    def forward(self, x, past_k=None, past_v=None):
+        b, t, _ = x.shape
+        q, k, v = self.qkv(x).split(self.d, dim=2)
+        q = q.view(b, t, self.h, -1).transpose(1, 2)
+        k = k.view(b, t, self.h, -1).transpose(1, 2)
+        v = v.view(b, t, self.h, -1).transpose(1, 2)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        if past_k is None and self.fused and hasattr(F, "scaled_dot_product_attention"):
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            s = k.shape[2]
+            att = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(q.shape[-1]))
+            qpos = torch.arange(t, device=x.device) + (s - t)
+            kpos = torch.arange(s, device=x.device)
+            mask = kpos.unsqueeze(0) > qpos.unsqueeze(1)            # [t, s], True = future
+            att = att.masked_fill(mask, -1e9).softmax(dim=-1)
+            y = torch.matmul(att, v)
+        y = y.transpose(1, 2).reshape(b, t, self.d)
+        return self.proj(y), k, v
+
+
+class Block(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(cfg.d_model), nn.LayerNorm(cfg.d_model)
+        self.attn = Attention(cfg)
+        self.mlp = nn.Sequential(nn.Linear(cfg.d_model, cfg.mlp_ratio * cfg.d_model), nn.GELU(),
+                                 nn.Linear(cfg.mlp_ratio * cfg.d_model, cfg.d_model))
+
+    def forward(self, x, past_k=None, past_v=None):
+        a, k, v = self.attn(self.ln1(x), past_k, past_v)
+        x = x + a
+        return x + self.mlp(self.ln2(x)), k, v
+
+
+class MLLM(nn.Module):
+    def __init__(self, cfg: MLLMConfig):
+        super().__init__()
+        self.cfg = cfg
+        d, c = cfg.d_model, cfg.feature_dim
+        self.tok_emb = nn.Embedding(cfg.vocab_size, d)
+        self.pos_emb = nn.Embedding(cfg.ctx, d)
+        self.slot_emb = nn.Embedding(N_IMG + 1, d)
+        self.proj = nn.Sequential(nn.Linear(c, d), nn.GELU(), nn.Linear(d, d))   # projector in
+        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
+        self.ln_f = nn.LayerNorm(d)
+        self.head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, c))   # regression out
+        # raw encoder features <-> the model's unit scale (set from data before training)
+        self.register_buffer("feat_mean", torch.zeros(c))
+        self.register_buffer("feat_std", torch.ones(c))
+        self.register_buffer("slot_scale", scale_of_slot_table(), persistent=False)
+        self.apply(self._init)
+        for n, p in self.named_parameters():
+            if n.endswith("attn.proj.weight") or n.endswith("mlp.2.weight"):
+                nn.init.normal_(p, std=0.02 / math.sqrt(2 * cfg.n_layer))
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def normalize(self, f):
+        return (f - self.feat_mean) / self.feat_std
+
+    def denormalize(self, f):
+        return f * self.feat_std + self.feat_mean
+
+    def embed(self, ids, slot, feats, past_len=0):
+        t = ids.shape[1]
+        tok = self.tok_emb(ids)
+        img = self.proj(self.normalize(feats)) + self.slot_emb(slot)
+        m = (slot > 0).unsqueeze(-1).to(tok.dtype)
+        pos = torch.arange(t, device=ids.device) + past_len
+        return tok * (1 - m) + img * m + self.pos_emb(pos)
+
+    def forward(self, ids, slot, feats, past=None):
+        """-> (hidden after ln_f [B,T,d], presents [(k, v)] per layer, each [B,H,S,Dh])."""
+        past_len = past[0][0].shape[2] if past is not None else 0
+        x = self.embed(ids, slot, feats, past_len)
+        presents = []
+        for i, blk in enumerate(self.blocks):
+            pk, pv = past[i] if past is not None else (None, None)
+            x, k, v = blk(x, pk, pv)
+            presents.append((k, v))
+        return self.ln_f(x), presents
+
+    def logits(self, h):
+        return F.linear(h, self.tok_emb.weight)
+
+    def features(self, h):
+        """Raw-space predicted next feature."""
+        return self.denormalize(self.head(h))
+
+    def num_params(self):
+        return sum(p.numel() for p in self.parameters())
+
+    def compute_loss(self, batch):
+        """batch: ids, slot, feats [B,T,C] raw, text_tgt [B,T] (-100 = none),
+        feat_tgt [B,T,C] raw, feat_tgt_slot [B,T] (0 = none). Returns (loss, stats dict)."""
+        cfg = self.cfg
+        h, _ = self(batch["ids"], batch["slot"], batch["feats"])
+        stats = {}
+        loss = h.new_zeros((), dtype=torch.float32)
+        tmask = batch["text_tgt"] >= 0
+        if tmask.any():
+            ce = F.cross_entropy(self.logits(h[tmask]).float(), batch["text_tgt"][tmask])
+            loss = loss + cfg.text_weight * ce
+            stats["ce"] = ce.detach()
+        fmask = batch["feat_tgt_slot"] > 0
+        if fmask.any():
+            pred = self.head(h[fmask]).float()
+            tgt = self.normalize(batch["feat_tgt"][fmask].float())
+            mse = (pred - tgt).pow(2).mean(-1)
+            sc = self.slot_scale[batch["feat_tgt_slot"][fmask]]
+            w = torch.tensor(cfg.scale_weights, device=h.device)[sc]
+            loss = loss + (w * mse).sum() / w.sum()
+            for i, name in enumerate(IMAGE_ORDER):
+                sel = sc == i
+                if sel.any():
+                    stats["mse_" + name] = mse[sel].mean().detach()
+        stats["loss"] = loss.detach()
+        return loss, stats
+
+    def configure_optimizer(self, lr, weight_decay):
+        decay = [p for n, p in self.named_parameters() if p.dim() >= 2 and "emb" not in n]
+        rest = [p for n, p in self.named_parameters() if not (p.dim() >= 2 and "emb" not in n)]
+        groups = [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]
+        try:
+            return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), fused=torch.cuda.is_available())
+        except TypeError:
+            return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95))
+
+    # ---- inference helpers (eval and the export's reference) ----
+    @torch.no_grad()
+    def step(self, ids, slot, feats, past=None):
+        """One call as the ONNX graphs do it: -> (logits [B,V], feature [B,C], presents) of the last position."""
+        h, presents = self(ids, slot, feats, past)
+        last = h[:, -1]
+        return self.logits(last), self.features(last), presents
+
+
+def config_dict(cfg):
+    return asdict(cfg)
+
+
+def from_config_dict(d):
+    d = dict(d)
+    d["scale_weights"] = tuple(d.get("scale_weights", FULL.scale_weights))
+    return MLLMConfig(**{k: v for k, v in d.items() if k in MLLMConfig.__dataclass_fields__})
+
+
+def load_mllm(path, device="cpu"):
+    ck = torch.load(path, map_location=device)
+    cfg = from_config_dict(ck["config"])
+    model = MLLM(cfg).to(device)
+    model.load_state_dict(ck["model"])
+    model.eval()
+    return model, ck

@@ -1,0 +1,343 @@
+"""The joint multi-task data of the MLLM: prompt/instruction templates, the feature bank, and
+the sequences of every task (see mllm.py for the sequence formats).
+
+Tasks (one checkpoint trains them all, mixed in every step):
+  single-image ("short"):  t2i (text-to-image), caption, vqa
+  two-image ("long"):      edit_tone, edit_style, colorize, inpaint, sketch
+Only split=='train' images are trained on. Text-to-image evaluation uses T2I_HELDOUT phrasings,
+never seen in training.
+
+Feature bank: encoder features of every image in 5 variants (original, grayscale, two masked
+versions, Sobel edges), stored as [V*N, 341, C] in image order f4 f3 f2 f1 f0. Row of image i in
+variant v = v*N + i.
+"""
+import random
+import unicodedata
+
+import numpy as np
+import torch
+
+from training.mllm import N_IMG, IMAGE_ORDER
+
+VARIANTS = ("orig", "gray", "mask_a", "mask_b", "edges")
+STYLE = {"google": "noto", "twitter": "twemoji"}
+TONES = ("light", "medium-light", "medium", "medium-dark", "dark")
+
+# ---- templates -------------------------------------------------------------------------------
+T2I_TRAIN = ["{name}", "{name} emoji", "an emoji of {name}", "draw {name}", "{short}", ":{short}:",
+             "emoji: {keywords}", "{name} ({keywords})", "a {category} emoji of {name}",
+             "show me {name}", "{name} icon", "make an emoji: {name}"]
+T2I_HELDOUT = ["a picture of {name}", "please draw {name} for me", "can you make a {name} emoji",
+               "{name} sticker", "generate {name}"]
+STYLE_SUFFIX = ["", "", " in {style} style", ", {style} style", " ({style})"]
+STYLE_SUFFIX_HELDOUT = [" in the style of {style}"]
+TONE_SUFFIX = [" with {tone} skin tone", ", {tone} skin tone", " ({tone} skin)"]
+TONE_SUFFIX_HELDOUT = [" having {tone} skin tone"]
+CAPTION_Q = ["what is this emoji?", "describe this emoji.", "name this emoji.", "caption:",
+             "what does this show?"]
+VQA_CATEGORY = ["what category is this emoji?", "which category?"]
+VQA_TONE = ["which skin tone is this?", "what skin tone?"]
+VQA_STYLE = ["which style is this emoji?", "what style is this?"]
+VQA_YN_NAME = ["is this {name}?", "is this a {name} emoji?"]
+VQA_YN_STYLE = ["is this in {style} style?"]
+VQA_YN_CATEGORY = ["is this a {category} emoji?"]
+EDIT_TONE = ["make it {tone} skin tone", "change the skin tone to {tone}", "give it {tone} skin"]
+EDIT_TONE_NONE = ["remove the skin tone", "make it the default skin tone"]
+EDIT_STYLE = ["draw it in {style} style", "make it {style} style", "convert to {style}"]
+COLORIZE = ["colorize this", "add color", "make it colorful"]
+INPAINT = ["fill in the missing part", "inpaint the white box", "complete this emoji"]
+SKETCH = ["turn this sketch into an emoji", "draw an emoji from this sketch", "color this sketch"]
+SHORT_TASKS = {"t2i": 0.5, "caption": 0.25, "vqa": 0.25}
+LONG_TASKS = {"edit_tone": 0.25, "edit_style": 0.25, "colorize": 0.17, "inpaint": 0.17, "sketch": 0.16}
+
+
+def normalize_text(s):
+    """What the app applies to every user prompt too: NFC, lower case, single spaces, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", s).lower().split())
+
+
+def tone_phrase(tone):
+    return " and ".join(tone.split(",")) if tone != "none" else "none"
+
+
+def category_word(m):
+    return m["category"].lower()
+
+
+def t2i_prompt(m, rng, heldout=False, with_style=None, with_tone=True):
+    base = rng.choice(T2I_HELDOUT if heldout else T2I_TRAIN)
+    kws = list(m["keywords"]) or [m["name"]]
+    rng.shuffle(kws)
+    p = base.format(name=m["name"], short=rng.choice(m["short_names"] or [m["name"]]).replace("_", " "),
+                    keywords=", ".join(kws[:3]), category=category_word(m))
+    if with_tone and m["skin_tone"] != "none":
+        p += rng.choice(TONE_SUFFIX_HELDOUT if heldout else TONE_SUFFIX).format(tone=tone_phrase(m["skin_tone"]))
+    if m["vendor"] in STYLE:
+        sfx = STYLE_SUFFIX_HELDOUT if heldout else STYLE_SUFFIX
+        if with_style is True:
+            sfx = [s for s in sfx if s]
+        elif with_style is False:
+            sfx = [""]
+        p += rng.choice(sfx).format(style=STYLE[m["vendor"]])
+    return normalize_text(p)
+
+
+def corpus(meta, per_image=3, seed=0):
+    """Every kind of string the model reads or writes, for training the tokenizer."""
+    rng = random.Random(seed)
+    out = []
+    for m in meta:
+        for _ in range(per_image):
+            out.append(t2i_prompt(m, rng, heldout=rng.random() < 0.2))
+        out += [m["name"], category_word(m), tone_phrase(m["skin_tone"])]
+    fixed = (CAPTION_Q + VQA_CATEGORY + VQA_TONE + VQA_STYLE + EDIT_TONE_NONE + COLORIZE + INPAINT + SKETCH
+             + ["yes", "no", "noto", "twemoji", "openmoji"])
+    names = sorted({m["name"] for m in meta})
+    for t in VQA_YN_NAME:
+        out += [t.format(name=n) for n in names]
+    for t in EDIT_TONE:
+        out += [t.format(tone=x) for x in TONES] * 10
+    for t in EDIT_STYLE + VQA_YN_STYLE:
+        out += [t.format(style=s) for s in STYLE.values()] * 10
+    cats = sorted({category_word(m) for m in meta})
+    for t in VQA_YN_CATEGORY:
+        out += [t.format(category=c) for c in cats] * 10
+    out += fixed * 50
+    return [normalize_text(s) for s in out]
+
+
+# ---- feature bank ----------------------------------------------------------------------------
+def image_variants(x, index):
+    """x [B,3,64,64] in [-1,1], index [B] global image ids -> dict variant -> [B,3,64,64].
+    Masks are a pure function of the image id (seeded), so eval sees the same masks."""
+    from training import transforms as T
+    out = {"orig": x, "gray": T.grayscale(x), "edges": T.sobel_edges(x)}
+    for name, salt in (("mask_a", 1), ("mask_b", 2)):
+        masks = []
+        for i in index.tolist():
+            g = torch.Generator().manual_seed(1_000_003 * salt + int(i))
+            masks.append(T.random_box_mask(1, generator=g))
+        out[name] = T.apply_mask(x, torch.cat(masks).to(x.device))
+    return out
+
+
+def image_tokens(f0):
+    """f0 [B,256,C] -> [B,341,C] in image order f4 f3 f2 f1 f0."""
+    from training.encoder import pyramid
+    p = pyramid(f0)  # finest first
+    return torch.cat(p[::-1], dim=1)
+
+
+@torch.no_grad()
+def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, log=print):
+    """-> [len(VARIANTS)*N, 341, C] on device."""
+    from training import transforms as T
+    n = len(images_uint8)
+    bank = None
+    for s in range(0, n, batch):
+        x = T.to_tensor(images_uint8[s:s + batch], device=device)
+        var = image_variants(x, torch.arange(s, s + len(x)))
+        for vi, name in enumerate(VARIANTS):
+            f0 = encoder(var[name])   # fp32 (TF32 on GPU): the browser runs the encoder in fp32
+            tok = image_tokens(f0.float()).to(dtype)
+            if bank is None:
+                bank = torch.empty(len(VARIANTS) * n, N_IMG, tok.shape[-1], dtype=dtype, device=device)
+            bank[vi * n + s: vi * n + s + len(x)] = tok
+        if log and (s // batch) % 10 == 0:
+            log(f"bank: {s + len(x)}/{n} images")
+    return bank
+
+
+def feature_stats(bank, rows):
+    """Per-channel mean/std of f0 tokens of the given bank rows (the normalization buffers)."""
+    f0 = bank[rows][:, N_IMG - 256:].float().reshape(-1, bank.shape[-1])
+    return f0.mean(0), f0.std(0).clamp(min=1e-3)
+
+
+# ---- sequences -------------------------------------------------------------------------------
+class TaskSampler:
+    """Builds examples (lists of segments) for every task from the metadata.
+
+    A segment is ("text", [ids], loss) or ("img", bank_row, loss); `loss` marks the tokens as
+    targets (predicted from the previous position)."""
+
+    def __init__(self, meta, tok, splits=("train",), seed=0):
+        self.meta, self.tok, self.n = meta, tok, len(meta)
+        self.rng = random.Random(seed)
+        self.idx = [m["i"] for m in meta if m["split"] in splits]
+        if not self.idx:
+            raise ValueError(f"no images in splits {splits}")
+        self.by_cv = {}      # (concept, vendor) -> {tone: i}
+        self.by_ct = {}      # (concept, tone) -> {vendor: i}
+        for i in self.idx:
+            m = meta[i]
+            self.by_cv.setdefault((m["concept"], m["vendor"]), {})[m["skin_tone"]] = i
+            self.by_ct.setdefault((m["concept"], m["skin_tone"]), {})[m["vendor"]] = i
+        self.tone_src = [i for i in self.idx if len(self.by_cv[(meta[i]["concept"], meta[i]["vendor"])]) > 1]
+        self.style_src = [i for i in self.idx if len(self.by_ct[(meta[i]["concept"], meta[i]["skin_tone"])]) > 1]
+        self.names = sorted({meta[i]["name"] for i in self.idx})
+        self.cats = sorted({category_word(meta[i]) for i in self.idx})
+
+    def row(self, i, variant="orig"):
+        return VARIANTS.index(variant) * self.n + i
+
+    def text(self, s, loss=False):
+        # every text segment is encoded with one leading space (words then always start with
+        # " "), the TypeScript side does the same (generate.ts: encodeSegment)
+        return ("text", self.tok.encode(" " + s), loss)
+
+    def sp(self, tid, loss=False):
+        return ("text", [tid], loss)
+
+    # understanding: <s> [IMG] src [/IMG] question <ans> answer </s>
+    def understanding(self, i, question, answer, variant="orig"):
+        t = self.tok
+        return [self.sp(t.bos), self.sp(t.img), ("img", self.row(i, variant), False), self.sp(t.img_end),
+                self.text(normalize_text(question)), self.sp(t.ans), self.text(normalize_text(answer), True),
+                self.sp(t.eos, True)]
+
+    # t2i: <s> prompt [IMG] tgt [/IMG] </s>
+    def t2i_example(self, prompt, i):
+        t = self.tok
+        return [self.sp(t.bos), self.text(prompt), self.sp(t.img), ("img", self.row(i), True),
+                self.sp(t.img_end), self.sp(t.eos)]
+
+    # edit/cond: <s> [IMG] src [/IMG] instruction [IMG] tgt [/IMG] </s>
+    def edit_example(self, src_row, instruction, tgt_i):
+        t = self.tok
+        return [self.sp(t.bos), self.sp(t.img), ("img", src_row, False), self.sp(t.img_end),
+                self.text(normalize_text(instruction)), self.sp(t.img), ("img", self.row(tgt_i), True),
+                self.sp(t.img_end), self.sp(t.eos)]
+
+    def sample(self, task):
+        r, meta = self.rng, self.meta
+        if task == "t2i":
+            i = r.choice(self.idx)
+            return self.t2i_example(t2i_prompt(meta[i], r), i)
+        if task == "caption":
+            i = r.choice(self.idx)
+            return self.understanding(i, r.choice(CAPTION_Q), meta[i]["name"])
+        if task == "vqa":
+            i = r.choice(self.idx)
+            q, a = self.vqa_pair(meta[i], r)
+            return self.understanding(i, q, a)
+        if task in ("edit_tone", "edit_style") and not (self.tone_src if task == "edit_tone" else self.style_src):
+            task = "colorize"   # tiny subsets may have no pairs
+        if task == "edit_tone":
+            i = r.choice(self.tone_src)
+            m = meta[i]
+            tones = self.by_cv[(m["concept"], m["vendor"])]
+            tgt_tone = r.choice(sorted(t for t in tones if t != m["skin_tone"]))
+            return self.edit_example(self.row(i), tone_instruction(tgt_tone, r), tones[tgt_tone])
+        if task == "edit_style":
+            i = r.choice(self.style_src)
+            m = meta[i]
+            vend = self.by_ct[(m["concept"], m["skin_tone"])]
+            tv = r.choice(sorted(v for v in vend if v != m["vendor"]))
+            return self.edit_example(self.row(i), r.choice(EDIT_STYLE).format(style=STYLE[tv]), vend[tv])
+        if task == "colorize":
+            i = r.choice(self.idx)
+            return self.edit_example(self.row(i, "gray"), r.choice(COLORIZE), i)
+        if task == "inpaint":
+            i = r.choice(self.idx)
+            return self.edit_example(self.row(i, r.choice(["mask_a", "mask_b"])), r.choice(INPAINT), i)
+        if task == "sketch":
+            i = r.choice(self.idx)
+            return self.edit_example(self.row(i, "edges"), r.choice(SKETCH), i)
+        raise ValueError(f"unknown task {task}")
+
+    def vqa_pair(self, m, r):
+        k = r.randrange(6)
+        if k == 0:
+            return r.choice(VQA_CATEGORY), category_word(m)
+        if k == 1:
+            return r.choice(VQA_TONE), tone_phrase(m["skin_tone"])
+        if k == 2 and m["vendor"] in STYLE:
+            return r.choice(VQA_STYLE), STYLE[m["vendor"]]
+        if k == 3 and m["vendor"] in STYLE:
+            yes = r.random() < 0.5
+            s = STYLE[m["vendor"]] if yes else [v for v in STYLE.values() if v != STYLE[m["vendor"]]][0]
+            return r.choice(VQA_YN_STYLE).format(style=s), "yes" if yes else "no"
+        if k == 4:
+            yes = r.random() < 0.5
+            c = category_word(m) if yes else r.choice([c for c in self.cats if c != category_word(m)])
+            return r.choice(VQA_YN_CATEGORY).format(category=c), "yes" if yes else "no"
+        yes = r.random() < 0.5
+        n = m["name"] if yes else r.choice(self.names)
+        return r.choice(VQA_YN_NAME).format(name=n), "yes" if n == m["name"] else "no"
+
+    def batch(self, tasks, n, ctx):
+        names, w = list(tasks), list(tasks.values())
+        return assemble([self.sample(t) for t in self.rng.choices(names, weights=w, k=n)], ctx)
+
+
+def tone_instruction(tone, r):
+    if tone == "none":
+        return r.choice(EDIT_TONE_NONE)
+    return r.choice(EDIT_TONE).format(tone=tone_phrase(tone))
+
+
+_SLOTS = np.arange(1, N_IMG + 1, dtype=np.int64)
+_K = np.arange(N_IMG, dtype=np.int64)
+
+
+def flatten(example):
+    """segments -> numpy arrays over positions: ids, slot, src (bank row*341+k or -1), is_tgt."""
+    ids, slot, src, tgt = [], [], [], []
+    for kind, payload, loss in example:
+        if kind == "text":
+            n = len(payload)
+            ids.append(np.asarray(payload, np.int64))
+            slot.append(np.zeros(n, np.int64))
+            src.append(np.full(n, -1, np.int64))
+        else:
+            n = N_IMG
+            ids.append(np.zeros(n, np.int64))
+            slot.append(_SLOTS)
+            src.append(payload * N_IMG + _K)
+        tgt.append(np.full(n, bool(loss)))
+    return np.concatenate(ids), np.concatenate(slot), np.concatenate(src), np.concatenate(tgt)
+
+
+def assemble(examples, ctx):
+    """Right-padded numpy batch. Targets are shifted: position t predicts token t+1.
+    text_tgt [B,T] (-100 none), feat_src [B,T] input bank position (-1 none),
+    feat_tgt_src [B,T] target bank position (-1 none), feat_tgt_slot [B,T] (0 none)."""
+    flat = [flatten(e) for e in examples]
+    T = max(len(f[0]) for f in flat)
+    if T > ctx:
+        raise ValueError(f"sequence of {T} tokens exceeds the context {ctx}")
+    B = len(flat)
+    out = {"ids": np.zeros((B, T), np.int64), "slot": np.zeros((B, T), np.int64),
+           "feat_src": np.full((B, T), -1, np.int64), "text_tgt": np.full((B, T), -100, np.int64),
+           "feat_tgt_src": np.full((B, T), -1, np.int64), "feat_tgt_slot": np.zeros((B, T), np.int64)}
+    for b, (ids, slot, src, tgt) in enumerate(flat):
+        n = len(ids)
+        out["ids"][b, :n], out["slot"][b, :n], out["feat_src"][b, :n] = ids, slot, src
+        nxt_text = tgt[1:] & (slot[1:] == 0)
+        nxt_img = tgt[1:] & (slot[1:] > 0)
+        out["text_tgt"][b, :n - 1] = np.where(nxt_text, ids[1:], -100)
+        out["feat_tgt_src"][b, :n - 1] = np.where(nxt_img, src[1:], -1)
+        out["feat_tgt_slot"][b, :n - 1] = np.where(nxt_img, slot[1:], 0)
+    return out
+
+
+def to_device(nb, bank_flat, device):
+    """numpy batch -> torch batch for MLLM.compute_loss, gathering features from the bank
+    (bank_flat = bank.view(-1, C), on device)."""
+    t = {k: torch.from_numpy(v).to(device, non_blocking=True) for k, v in nb.items()}
+    src, tsrc = t["feat_src"], t["feat_tgt_src"]
+    feats = bank_flat[src.clamp(min=0)].float() * (src >= 0).unsqueeze(-1)
+    feat_tgt = bank_flat[tsrc.clamp(min=0)].float() * (tsrc >= 0).unsqueeze(-1)
+    return {"ids": t["ids"], "slot": t["slot"], "feats": feats, "text_tgt": t["text_tgt"],
+            "feat_tgt": feat_tgt, "feat_tgt_slot": t["feat_tgt_slot"]}
+
+
+def scale_slices():
+    """name -> slice of the 341 image tokens (image order f4..f0)."""
+    from training.mllm import SCALE_TOKENS
+    out, o = {}, 0
+    for name, n in zip(IMAGE_ORDER, SCALE_TOKENS):
+        out[name] = slice(o, o + n)
+        o += n
+    return out
