@@ -1,0 +1,323 @@
+"""Export the MLLM to ONNX with a KV cache, int8 weights, golden vectors and manifest entries.
+
+    /usr/bin/python3 -m training.export_mllm                       # training/ckpt/mllm.pt -> public/models
+    /usr/bin/python3 -m training.export_mllm --random --out-dir /tmp/m   # untrained weights (integration tests)
+
+Two graphs share one interface (B = batch, T = new tokens, P = cached tokens, L = layers):
+  mllm_prefill: ids [B,T] int64, slot [B,T] int64, feats [B,T,C] f32
+  mllm_step:    the same + past_key_i, past_value_i [B,H,P,Dh] f32 for i < L
+  outputs:      logits [B,V] and feature [B,C] of the LAST position (feature is raw encoder
+                space: feed it back as the next image token's feats), present_key_i /
+                present_value_i [B,H,P+T,Dh] (the cache to pass as past next time).
+Weights: every 2-D weight (Linear, embeddings, the tied LM head) is int8, symmetric, one scale
+per output row, stored as int8 initializers behind DequantizeLinear (opset 17), so the graphs use
+only standard ops (no shader-f16, no contrib ops) on WebGPU and WASM. The golden vectors are
+computed by PyTorch with exactly those dequantized weights.
+"""
+import argparse
+import base64
+import copy
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+import torch
+import torch.nn as nn
+
+from training.mllm import MLLM, load_mllm, get as get_config, IMAGE_ORDER, SCALE_TOKENS, N_IMG
+from training.tokenizer import Tokenizer, SPECIALS
+from training import mllm_tasks as tasks
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = os.path.join(ROOT, "public", "models")
+OPSET = 17
+MIN_QUANT = 4096   # 2-D weights with at least this many values are stored int8
+
+
+# ---- quantization ----------------------------------------------------------------------------
+def quantize_rows(w):
+    """Symmetric int8 per row of a 2-D tensor -> (q int8, scale f32 [rows])."""
+    scale = w.abs().amax(dim=1).clamp(min=1e-12) / 127.0
+    q = torch.round(w / scale[:, None]).clamp(-127, 127)
+    return q.to(torch.int8), scale.float()
+
+
+@torch.no_grad()
+def fake_quantize(model):
+    """A copy of the model whose 2-D weights lie exactly on their int8 grid (per output row)."""
+    m = copy.deepcopy(model).float().eval()
+    for mod in m.modules():
+        if isinstance(mod, (nn.Linear, nn.Embedding)) and mod.weight.numel() >= MIN_QUANT:
+            q, s = quantize_rows(mod.weight.data)
+            mod.weight.data.copy_(q.float() * s[:, None])
+    for blk in m.blocks:
+        blk.attn.fused = False
+    return m
+
+
+def _axis_exact(w, axis):
+    a = np.abs(w).max(axis=1 - axis)
+    scale = np.maximum(a, 1e-12) / 127.0
+    s = scale[None, :] if axis == 1 else scale[:, None]
+    q = np.clip(np.round(w / s), -127, 127)
+    err = np.abs(q * s - w).max()
+    return err <= 1e-6 * max(np.abs(w).max(), 1e-12), q.astype(np.int8), scale.astype(np.float32)
+
+
+def quantize_onnx(model_proto):
+    """Replaces fp32 2-D initializers that lie on a per-row or per-column int8 grid by int8 +
+    DequantizeLinear, and an initializer that is the transpose of another (the tied LM head,
+    folded by the exporter) by a Transpose node. Returns (model, n_quantized, n_left_fp32)."""
+    g = model_proto.graph
+    keep, nodes, tnodes, nq, nleft = [], [], [], 0, 0
+    arrays = {i.name: numpy_helper.to_array(i) for i in g.initializer
+              if i.data_type == TensorProto.FLOAT and len(i.dims) == 2}
+    transposed_of = {}
+    names = list(arrays)
+    for a in names:
+        for b in names:
+            if a < b and arrays[a].shape == arrays[b].shape[::-1] and arrays[a].shape[0] != arrays[a].shape[1] \
+                    and np.array_equal(arrays[a].T, arrays[b]):
+                transposed_of[b] = a
+    for init in g.initializer:
+        w = numpy_helper.to_array(init)
+        if init.name in transposed_of:
+            tnodes.append(helper.make_node("Transpose", [transposed_of[init.name]], [init.name], perm=[1, 0],
+                                          name=init.name + "_t"))
+            continue
+        if init.data_type != TensorProto.FLOAT or w.ndim != 2 or w.size < MIN_QUANT:
+            keep.append(init)
+            continue
+        for axis in (0, 1):
+            ok, q, scale = _axis_exact(w, axis)
+            if ok:
+                break
+        if not ok:
+            keep.append(init)
+            nleft += 1
+            continue
+        name = init.name
+        keep += [numpy_helper.from_array(q, name + "_q"), numpy_helper.from_array(scale, name + "_scale"),
+                 numpy_helper.from_array(np.zeros(scale.shape, np.int8), name + "_zp")]
+        nodes.append(helper.make_node("DequantizeLinear", [name + "_q", name + "_scale", name + "_zp"], [name],
+                                      axis=axis, name=name + "_dq"))
+        nq += 1
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    old = list(g.node)
+    del g.node[:]
+    g.node.extend(nodes + tnodes + old)
+    return model_proto, nq, nleft
+
+
+# ---- export ----------------------------------------------------------------------------------
+class Prefill(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, ids, slot, feats):
+        h, presents = self.m(ids, slot, feats)
+        last = h[:, -1]
+        return (self.m.logits(last), self.m.features(last)) + tuple(t for kv in presents for t in kv)
+
+
+class Step(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, ids, slot, feats, *past_flat):
+        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
+        h, presents = self.m(ids, slot, feats, past)
+        last = h[:, -1]
+        return (self.m.logits(last), self.m.features(last)) + tuple(t for kv in presents for t in kv)
+
+
+def io_names(n_layer):
+    past = [f"past_{kv}_{i}" for i in range(n_layer) for kv in ("key", "value")]
+    present = [f"present_{kv}_{i}" for i in range(n_layer) for kv in ("key", "value")]
+    return ["ids", "slot", "feats"], past, ["logits", "feature"], present
+
+
+def export_graphs(qmodel, out_dir):
+    cfg = qmodel.cfg
+    L, C = cfg.n_layer, cfg.feature_dim
+    hd = cfg.d_model // cfg.n_head
+    ins, past, outs, present = io_names(L)
+    dyn = {"ids": {0: "batch", 1: "seq"}, "slot": {0: "batch", 1: "seq"}, "feats": {0: "batch", 1: "seq"},
+           "logits": {0: "batch"}, "feature": {0: "batch"}}
+    for n in present:
+        dyn[n] = {0: "batch", 2: "total_seq"}
+    T = 5
+    ids = torch.ones(1, T, dtype=torch.long)
+    slot = torch.zeros(1, T, dtype=torch.long)
+    slot[0, -2:] = torch.tensor([1, 2])
+    feats = torch.randn(1, T, C)
+    paths = {}
+    p = os.path.join(out_dir, "mllm_prefill.onnx")
+    torch.onnx.export(Prefill(qmodel), (ids, slot, feats), p, input_names=ins, output_names=outs + present,
+                      dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
+    paths["mllm_prefill"] = p
+    pk = tuple(torch.randn(1, cfg.n_head, 7, hd) for _ in range(2 * L))
+    dyn_s = dict(dyn)
+    for n in past:
+        dyn_s[n] = {0: "batch", 2: "past_seq"}
+    p = os.path.join(out_dir, "mllm_step.onnx")
+    torch.onnx.export(Step(qmodel), (ids[:, :1], slot[:, :1], feats[:, :1]) + pk, p, input_names=ins + past,
+                      output_names=outs + present, dynamic_axes=dyn_s, opset_version=OPSET, do_constant_folding=True)
+    paths["mllm_step"] = p
+    stats = {}
+    for k, p in paths.items():
+        mp = onnx.load(p)
+        mp, nq, nleft = quantize_onnx(mp)
+        onnx.checker.check_model(mp)
+        onnx.save(mp, p)
+        stats[k] = dict(int8_weights=nq, fp32_2d_left=nleft, bytes=os.path.getsize(p))
+    return paths, stats
+
+
+# ---- golden vectors --------------------------------------------------------------------------
+def b64(t, dtype):
+    a = np.ascontiguousarray(t.detach().cpu().numpy().astype(dtype))
+    return {"shape": list(a.shape), "dtype": str(a.dtype), "data_b64": base64.b64encode(a.astype("<" + a.dtype.str[1:]).tobytes()).decode()}
+
+
+@torch.no_grad()
+def golden(qmodel, tok, prompt="grinning face in noto style", n_steps=4, seed=0):
+    """One t2i prefill (<s> prompt [IMG]) and n_steps image-token steps, each step fed the
+    feature the previous call predicted (as generate.ts does)."""
+    ids = [tok.bos] + tok.encode(" " + tasks.normalize_text(prompt)) + [tok.img]
+    C = qmodel.cfg.feature_dim
+    x_ids = torch.tensor([ids])
+    x_slot = torch.zeros_like(x_ids)
+    x_feats = torch.zeros(1, len(ids), C)
+    logits, feat, presents = qmodel.step(x_ids, x_slot, x_feats)
+    rec = {"prompt": prompt, "prefill": {"inputs": {"ids": b64(x_ids, np.int64), "slot": b64(x_slot, np.int64),
+                                                       "feats": b64(x_feats, np.float32)},
+                                            "outputs": {"logits": b64(logits, np.float32), "feature": b64(feat, np.float32)}},
+           "steps": []}
+    past = presents
+    for k in range(n_steps):
+        s_ids = torch.zeros(1, 1, dtype=torch.long)
+        s_slot = torch.tensor([[k + 1]])
+        s_feats = feat.view(1, 1, C)
+        logits, feat, past = qmodel.step(s_ids, s_slot, s_feats, past)
+        rec["steps"].append({"inputs": {"ids": b64(s_ids, np.int64), "slot": b64(s_slot, np.int64), "feats": b64(s_feats, np.float32)},
+                             "outputs": {"logits": b64(logits, np.float32), "feature": b64(feat, np.float32),
+                                         "present_key_0": b64(past[0][0], np.float32)}})
+    rec.update(model="mllm", variant="int8", atol=2e-4, rtol=2e-3)
+    return rec
+
+
+# ---- manifest --------------------------------------------------------------------------------
+def sha256_file(p):
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def update_manifest_fallback(models, extra, models_dir):
+    """Same contract as training.manifest.update_manifest (used only where that is missing)."""
+    path = os.path.join(models_dir, "manifest.json")
+    man = json.load(open(path)) if os.path.exists(path) else {"format": 1, "family": "PUMA-Emoji-64", "models": {}}
+    man.setdefault("models", {}).update(models)
+    man.update(extra)
+    total = 0
+    for e in man["models"].values():
+        for v in e.get("variants", []):
+            total += v["bytes"]
+        if "file" in e and "bytes" in e:
+            total += e["bytes"]
+    man["total_bytes"] = total
+    with open(path, "w") as f:
+        json.dump(man, f, indent=1)
+    return man
+
+
+def mllm_extra(cfg, tok):
+    return {"mllm": {
+        "ctx": cfg.ctx, "n_layer": cfg.n_layer, "n_head": cfg.n_head, "head_dim": cfg.d_model // cfg.n_head,
+        "d_model": cfg.d_model, "vocab_size": tok.vocab_size, "feature_dim": cfg.feature_dim,
+        "image_order": list(IMAGE_ORDER), "scale_tokens": list(SCALE_TOKENS), "image_tokens": N_IMG,
+        "specials": {s: i for i, s in enumerate(SPECIALS)},
+        "text": {"normalize": "NFC, lower case, whitespace runs -> one space, trimmed",
+                 "segment_prefix": " "},
+        "max_answer_tokens": 32,
+        "prompts": {
+            "caption": tasks.CAPTION_Q[0], "category": tasks.VQA_CATEGORY[0], "skin_tone": tasks.VQA_TONE[0],
+            "style": tasks.VQA_STYLE[0], "edit_tone": tasks.EDIT_TONE[0], "edit_tone_none": tasks.EDIT_TONE_NONE[0],
+            "edit_style": tasks.EDIT_STYLE[0], "colorize": tasks.COLORIZE[0], "inpaint": tasks.INPAINT[0],
+            "sketch": tasks.SKETCH[0], "styles": dict(tasks.STYLE), "skin_tones": list(tasks.TONES)},
+        "sources": {"colorize": "grayscale: luma 0.299 R + 0.587 G + 0.114 B in all 3 channels",
+                    "inpaint": "masked pixels set to white (1.0)",
+                    "sketch": "Sobel edge magnitude of the luma (replicate padding), min(|g|,2)/2 -> 1 - 2*mag in all 3 channels"},
+    }}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=os.path.join(ROOT, "training", "ckpt", "mllm.pt"))
+    ap.add_argument("--random", action="store_true", help="export untrained weights (integration tests)")
+    ap.add_argument("--config", default="full")
+    ap.add_argument("--out-dir", default=MODELS)
+    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
+    args = ap.parse_args(argv)
+    tok = Tokenizer.load(args.tokenizer)
+    if args.random:
+        torch.manual_seed(0)
+        model = MLLM(get_config(args.config))
+    else:
+        if not os.path.exists(args.ckpt):
+            sys.exit(f"error: {args.ckpt} not found (train first, or pass --random)")
+        model, _ = load_mllm(args.ckpt)
+    q = fake_quantize(model)
+    os.makedirs(os.path.join(args.out_dir, "golden"), exist_ok=True)
+    paths, stats = export_graphs(q, args.out_dir)
+    g = golden(q, tok)
+    with open(os.path.join(args.out_dir, "golden", "mllm.json"), "w") as f:
+        json.dump(g, f)
+    tok_path = os.path.join(args.out_dir, "tokenizer.json")
+    if os.path.abspath(tok_path) != os.path.abspath(args.tokenizer):
+        shutil.copyfile(args.tokenizer, tok_path)
+
+    cfg = q.cfg
+    L, H, hd, C = cfg.n_layer, cfg.n_head, cfg.d_model // cfg.n_head, cfg.feature_dim
+    ins, past, outs, present = io_names(L)
+    in_specs = [{"name": "ids", "shape": ["batch", "seq"], "dtype": "int64"},
+                {"name": "slot", "shape": ["batch", "seq"], "dtype": "int64"},
+                {"name": "feats", "shape": ["batch", "seq", C], "dtype": "float32"}]
+    out_specs = [{"name": "logits", "shape": ["batch", tok.vocab_size], "dtype": "float32"},
+                 {"name": "feature", "shape": ["batch", C], "dtype": "float32"}]
+    out_specs += [{"name": n, "shape": ["batch", H, "total_seq", hd], "dtype": "float32"} for n in present]
+    past_specs = [{"name": n, "shape": ["batch", H, "past_seq", hd], "dtype": "float32"} for n in past]
+    entries = {}
+    for key, p in paths.items():
+        entries[key] = {"role": "mllm", "variants": [{"dtype": "int8", "file": os.path.basename(p), "bytes": os.path.getsize(p),
+                                                      "sha256": sha256_file(p), "requires": []}],
+                        "inputs": in_specs + (past_specs if key == "mllm_step" else []), "outputs": out_specs,
+                        "golden_mllm": "golden/mllm.json"}
+    entries["tokenizer"] = {"role": "tokenizer", "file": "tokenizer.json", "bytes": os.path.getsize(tok_path),
+                            "sha256": sha256_file(tok_path)}
+    extra = mllm_extra(cfg, tok)
+    try:
+        from training.manifest import update_manifest
+        if os.path.abspath(args.out_dir) != os.path.abspath(MODELS):
+            raise ImportError("out-dir is not public/models")
+        update_manifest(entries, extra)
+    except ImportError:
+        update_manifest_fallback(entries, extra, args.out_dir)
+    print(json.dumps({"stats": stats, "params": model.num_params(),
+                      "tokenizer_bytes": os.path.getsize(tok_path)}, indent=1), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
