@@ -129,7 +129,7 @@ def main(argv=None):
     if args.resume and os.path.exists(args.state):
         ck = torch.load(args.state, map_location="cpu")
         cfg = from_config_dict(ck["config"])
-        if ck.get("done"):
+        if ck.get("done") and args.budget_minutes is None and args.max_steps is None:
             log(f"done: {args.state} already finished ({ck['step']} steps, {ck['train_seconds']:.0f}s)")
             return 0
     elif args.resume:

@@ -1,0 +1,156 @@
+"""MLLM on the tiny configuration (CPU, seconds): one training step per task, KV-cache
+consistency, ONNX export + graph checks, trainer smoke run."""
+import json
+import os
+import random
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from training import mllm_tasks as T
+from training.mllm import MLLM, TINY, N_IMG
+from training.tokenizer import train_bpe, BYTE_OFFSET
+
+ALL_TASKS = list(T.SHORT_TASKS) + list(T.LONG_TASKS)
+
+
+def fake_meta():
+    meta = []
+    for c, (name, cat) in enumerate([("grinning face", "Smileys & Emotion"), ("thumbs up sign", "People & Body"),
+                                     ("red heart", "Symbols")]):
+        tones = ["none"] + (list(T.TONES) if c == 1 else [])
+        for v in ("google", "twitter"):
+            for tone in tones:
+                meta.append(dict(i=len(meta), vendor=v, concept=f"C{c}", unified=f"C{c}-{tone}", name=name,
+                                 short_names=[name.split()[0]], keywords=name.split(), category=cat,
+                                 subcategory="x", skin_tone=tone, split="train"))
+    return meta
+
+
+@pytest.fixture(scope="module")
+def setup():
+    meta = fake_meta()
+    tok = train_bpe(T.corpus(meta, per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    torch.manual_seed(0)
+    bank = torch.randn(len(T.VARIANTS) * len(meta), N_IMG, TINY.feature_dim)
+    model = MLLM(TINY)
+    return meta, tok, bank, model
+
+
+@pytest.mark.parametrize("task", ALL_TASKS)
+def test_one_training_step_per_task(setup, task):
+    meta, tok, bank, model = setup
+    s = T.TaskSampler(meta, tok, seed=1)
+    nb = T.assemble([s.sample(task) for _ in range(2)], TINY.ctx)
+    b = T.to_device(nb, bank.view(-1, bank.shape[-1]), "cpu")
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loss, stats = model.compute_loss(b)
+    assert torch.isfinite(loss)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if task in ("caption", "vqa"):
+        assert "ce" in stats and "mse_f0" not in stats
+    else:
+        assert all(f"mse_{n}" in stats for n in ("f4", "f3", "f2", "f1", "f0"))
+
+
+def test_sequence_layout(setup):
+    meta, tok, bank, _ = setup
+    s = T.TaskSampler(meta, tok, seed=0)
+    ex = s.t2i_example("red heart", 4)
+    nb = T.assemble([ex], TINY.ctx)
+    ids, slot = nb["ids"][0], nb["slot"][0]
+    p = list(ids).index(tok.img)
+    assert ids[0] == tok.bos and slot[p] == 0 and list(slot[p + 1:p + 1 + N_IMG]) == list(range(1, N_IMG + 1))
+    # the output at [IMG] predicts f4 (slot 1); the output at the last f0 token predicts nothing
+    assert nb["feat_tgt_slot"][0, p] == 1 and nb["feat_tgt_slot"][0, p + N_IMG] == 0
+    assert nb["feat_tgt_src"][0, p] == 4 * N_IMG
+    assert (nb["text_tgt"][0] == -100).all()
+    # understanding: the answer and </s> are the only text targets
+    ex = s.understanding(0, "what is this emoji?", "grinning face")
+    nb = T.assemble([ex], TINY.ctx)
+    tgt = [int(t) for t in nb["text_tgt"][0] if t >= 0]
+    assert tok.decode(tgt) == " grinning face" and tgt[-1] == tok.eos
+    with pytest.raises(ValueError):
+        T.assemble([ex], 100)
+
+
+def test_kv_cache_matches_full_forward(setup):
+    _, _, _, model = setup
+    model.eval()
+    torch.manual_seed(1)
+    n = 12
+    ids = torch.randint(BYTE_OFFSET, 300, (1, n))
+    slot = torch.zeros(1, n, dtype=torch.long)
+    slot[0, 6:] = torch.arange(1, 7)
+    feats = torch.randn(1, n, TINY.feature_dim) * (slot > 0).unsqueeze(-1)
+    with torch.no_grad():
+        h_full, _ = model(ids, slot, feats)
+        _, _, past = model.step(ids[:, :5], slot[:, :5], feats[:, :5])
+        for t in range(5, n):
+            lg, ft, past = model.step(ids[:, t:t + 1], slot[:, t:t + 1], feats[:, t:t + 1], past)
+            assert torch.allclose(lg, model.logits(h_full[:, t]), atol=1e-5)
+            assert torch.allclose(ft, model.features(h_full[:, t]), atol=1e-5)
+
+
+def test_export_graphs(tmp_path, setup):
+    from training import export_mllm as E
+    meta, tok, _, model = setup
+    q = E.fake_quantize(model)
+    paths, stats = E.export_graphs(q, str(tmp_path))
+    for key, p in paths.items():
+        m = onnx.load(p)
+        onnx.checker.check_model(m)
+        ins = [i.name for i in m.graph.input]
+        outs = [o.name for o in m.graph.output]
+        L = TINY.n_layer
+        assert ins[:3] == ["ids", "slot", "feats"]
+        if key == "mllm_step":
+            assert ins[3:] == [f"past_{kv}_{i}" for i in range(L) for kv in ("key", "value")]
+        assert outs == ["logits", "feature"] + [f"present_{kv}_{i}" for i in range(L) for kv in ("key", "value")]
+        assert stats[key]["fp32_2d_left"] == 0 and stats[key]["int8_weights"] > 0
+        assert any(n.op_type == "DequantizeLinear" for n in m.graph.node)
+        assert all(n.domain in ("", "ai.onnx") for n in m.graph.node)   # standard ops only
+    # the fake-quantized weights are exactly what int8 + scale reproduces
+    w = q.tok_emb.weight.detach()
+    qi, s = E.quantize_rows(w)
+    assert torch.allclose(qi.float() * s[:, None], w, atol=1e-7)
+    g = E.golden(q, tok, n_steps=2)
+    assert len(g["steps"]) == 2 and g["prefill"]["inputs"]["ids"]["dtype"] == "int64"
+
+
+def test_export_cli_and_manifest(tmp_path, setup, monkeypatch):
+    from training import export_mllm as E
+    meta, tok, _, _ = setup
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    monkeypatch.setattr(E, "get_config", lambda name: TINY)
+    E.main(["--random", "--out-dir", str(tmp_path / "m"), "--tokenizer", str(tp)])
+    man = json.load(open(tmp_path / "m" / "manifest.json"))
+    for k in ("mllm_prefill", "mllm_step", "tokenizer"):
+        assert k in man["models"]
+    assert man["mllm"]["n_layer"] == TINY.n_layer and man["mllm"]["specials"]["[IMG]"] == 3
+    assert man["total_bytes"] >= sum(v["bytes"] for k in ("mllm_prefill", "mllm_step") for v in man["models"][k]["variants"])
+
+
+def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
+    """The real entry point on a tiny fake dataset, random encoder, then a resumed stage."""
+    from training import train_mllm
+    meta, tok, _, _ = setup
+    d = tmp_path / "data"
+    d.mkdir()
+    rng = np.random.default_rng(0)
+    np.savez_compressed(d / "emoji64.npz", images=rng.integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8))
+    json.dump(meta, open(d / "meta.json", "w"))
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    common = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp),
+              "--state", str(tmp_path / "s.pt"), "--out", str(tmp_path / "m.pt"), "--minutes", "2"]
+    assert train_mllm.main(common + ["--max-steps", "1"]) == 0
+    ck = torch.load(tmp_path / "s.pt")
+    assert ck["step"] == 1 and ck["done"]
+    assert train_mllm.main(common + ["--resume", "--max-steps", "2"]) == 0
+    assert torch.load(tmp_path / "m.pt")["step"] == 2
