@@ -12,6 +12,8 @@ import type { EventSink, InitOptions, InitResult, PipelineApi, Provider, Reconst
 
 class CancelledError extends Error {}
 
+ort.env.logLevel = 'error'; // node-assignment warnings are expected (shape ops on CPU)
+
 let manifest: Manifest | null = null;
 let engine: Engine | null = null;
 let store: ModelStore | null = null;

@@ -1,0 +1,156 @@
+// The granularity grid on the built site, once per execution provider (see playwright.config.ts).
+import { test, expect, type BrowserContext, type Page, type Request } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+// @ts-expect-error plain .mjs helper
+import { startServer } from './static-server.mjs';
+
+interface Served {
+  url: string;
+  log: { method: string; path: string; at: number }[];
+  close(): Promise<void>;
+}
+
+const DIST = resolve(import.meta.dirname, '../dist');
+// Dev exports (tiny, untrained) reconstruct nothing; only with those may the quality check be skipped.
+const UNTRAINED = process.env.PUMA_E2E_UNTRAINED === '1';
+
+test.describe.configure({ mode: 'serial' });
+
+let server: Served;
+let context: BrowserContext;
+let page: Page;
+let provider: 'wasm' | 'webgpu';
+const requests: string[] = [];
+
+test.beforeAll(async ({ browser }, info) => {
+  if (!existsSync(resolve(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
+  provider = info.project.metadata.provider;
+  // a sub-path proves the build works anywhere (base: './')
+  server = await startServer({ root: DIST, base: '/puma/' });
+  context = await browser.newContext();
+  context.on('request', (r: Request) => requests.push(r.url()));
+  page = await context.newPage();
+  page.on('worker', (w) => w.on('console', () => undefined));
+});
+
+test.afterAll(async () => {
+  await context?.close();
+  await server?.close();
+});
+
+async function openApp() {
+  // records whether the progress bars were ever shown, however fast the download is
+  await page.addInitScript(() => {
+    const seen = { total: false, maxBytes: 0 };
+    (window as unknown as { __progressSeen: typeof seen }).__progressSeen = seen;
+    new MutationObserver(() => {
+      const p = document.querySelector('[data-testid=total-progress]') as HTMLProgressElement | null;
+      if (p) {
+        seen.total = true;
+        seen.maxBytes = Math.max(seen.maxBytes, p.max);
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.goto(`${server.url}?ep=${provider}`);
+  await expect(page.getByTestId('load-done').or(page.getByTestId('error'))).toBeVisible({ timeout: 5 * 60_000 });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+}
+
+async function pickFastestSteps() {
+  // fewest allowed steps: WebGPU here is an emulator; the pipeline is the same for any count
+  const values = await page.getByTestId('steps').locator('option').evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)));
+  await page.getByTestId('steps').selectOption(String(Math.min(...values)));
+}
+
+async function runSample(index: number) {
+  await page.getByTestId('sample').nth(index).click();
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 15 * 60_000 });
+}
+
+test('first visit: models download with progress, provider indicated', async () => {
+  await openApp();
+  const seen = await page.evaluate(() => (window as unknown as { __progressSeen: { total: boolean; maxBytes: number } }).__progressSeen);
+  expect(seen.total, 'total progress bar was shown').toBe(true);
+  expect(seen.maxBytes).toBeGreaterThan(0);
+  await expect(page.getByTestId('load-done')).toHaveAttribute('data-from-cache', 'false');
+  await expect(page.getByTestId('provider')).toHaveAttribute('data-provider', provider);
+  const isolated = await page.evaluate(() => crossOriginIsolated);
+  expect(isolated, 'COOP/COEP make the page cross-origin isolated').toBe(true);
+  expect(server.log.some((r) => r.path.endsWith('.onnx'))).toBe(true);
+  await page.screenshot({ path: test.info().outputPath(`loaded-${provider}.png`), fullPage: true });
+});
+
+test('a sample gives five 64x64 reconstructions that differ, f0 beats f4 on PSNR', async () => {
+  await pickFastestSteps();
+  await runSample(0);
+  const cells = page.locator('[data-testid^=result-f]');
+  await expect(cells).toHaveCount(5);
+  const results = await cells.evaluateAll((els) =>
+    els.map((el) => {
+      const c = el.querySelector('canvas') as HTMLCanvasElement;
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      return { id: el.getAttribute('data-testid')!, w: c.width, h: c.height, psnr: Number(el.getAttribute('data-psnr')), px: Array.from(px) };
+    }),
+  );
+  expect(results.map((r) => r.id)).toEqual(['result-f4', 'result-f3', 'result-f2', 'result-f1', 'result-f0']);
+  for (const r of results) {
+    expect([r.w, r.h]).toEqual([64, 64]);
+    expect(Number.isFinite(r.psnr)).toBe(true);
+  }
+  for (let i = 0; i < results.length; i++) {
+    for (let j = i + 1; j < results.length; j++) {
+      let diff = 0;
+      for (let k = 0; k < results[i].px.length; k++) diff += Math.abs(results[i].px[k] - results[j].px[k]);
+      expect(diff, `${results[i].id} vs ${results[j].id} differ`).toBeGreaterThan(0);
+    }
+  }
+  const psnr = Object.fromEntries(results.map((r) => [r.id.slice(7), r.psnr]));
+  if (!UNTRAINED) expect(psnr.f0, `f0 ${psnr.f0} dB vs f4 ${psnr.f4} dB`).toBeGreaterThan(psnr.f4);
+  await page.screenshot({ path: test.info().outputPath(`grid-${provider}.png`), fullPage: true });
+  // large view + PNG download
+  await page.getByRole('button', { name: 'Enlarge f0' }).click();
+  const download = page.waitForEvent('download');
+  await page.getByTestId('download').click();
+  expect((await download).suggestedFilename()).toMatch(/f0\.png$/);
+  await page.keyboard.press('Escape');
+});
+
+test('bad input gets a clear message and the page stays usable', async () => {
+  const input = page.getByTestId('file-input');
+  await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+  await expect(page.getByTestId('notice')).toContainText('not an image');
+  await input.setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\nthis is not really a png') });
+  await expect(page.getByTestId('notice')).toContainText('could not be decoded');
+  const onePixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await input.setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: onePixel });
+  await expect(page.getByTestId('notice')).toContainText('1x1');
+  await expect(page.getByTestId('sample').first()).toBeEnabled();
+});
+
+test('a cancelled run leaves the page usable', async () => {
+  await page.getByTestId('sample').nth(1).click();
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'running');
+  await page.getByTestId('cancel').click();
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'cancelled', { timeout: 5 * 60_000 });
+  await expect(page.getByTestId('cancelled')).toBeVisible();
+  await runSample(2); // the next run completes
+  await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5);
+});
+
+test('second visit loads the models from the cache, with no model request', async () => {
+  const before = server.log.length;
+  await page.reload();
+  await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
+  await expect(page.getByTestId('load-done')).toHaveAttribute('data-from-cache', 'true');
+  const after = server.log.slice(before).map((r) => r.path);
+  expect(after.filter((p) => p.endsWith('.onnx')), 'model files requested again').toEqual([]);
+  await page.screenshot({ path: test.info().outputPath(`cached-${provider}.png`), fullPage: true });
+});
+
+test('no request left the page origin', async () => {
+  const origin = new URL(server.url).origin;
+  const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  expect(requests.length).toBeGreaterThan(0);
+  expect(foreign).toEqual([]);
+});

@@ -1,0 +1,23 @@
+import { defineConfig } from '@playwright/test';
+// @ts-expect-error plain .mjs helper shared with the benchmark
+import { chromiumArgs, findChromium } from './e2e/chromium.mjs';
+
+const executablePath: string = findChromium();
+
+// Two projects, one per execution provider, on the BUILT site (npm run build first).
+// Timeouts are generous because WebGPU here is SwiftShader on a CPU: they are not performance
+// limits (those live in bench/).
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'test-results',
+  timeout: 20 * 60_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  retries: 0,
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  use: { screenshot: 'only-on-failure', trace: 'retain-on-failure', headless: true },
+  projects: [
+    { name: 'wasm', metadata: { provider: 'wasm' }, use: { launchOptions: { executablePath, args: chromiumArgs('wasm') } } },
+    { name: 'webgpu', metadata: { provider: 'webgpu' }, use: { launchOptions: { executablePath, args: chromiumArgs('webgpu') } } },
+  ],
+});
