@@ -1,0 +1,131 @@
+// The MLLM loop under onnxruntime-web (WASM, in Node) reproduces the Python golden prefill +
+// steps; scales are emitted coarse to fine and generation stops at the finest scale asked for;
+// bad input fails loudly. Runs on the tiny committed fixture (workers/mllm/fixtures, untrained
+// weights, same graphs and format) and on public/models (or PUMA_MODELS_DIR) when it has an MLLM.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { Tokenizer, type TokenizerJson } from './tokenizer';
+import { MllmGenerator, MllmError, MLLM_SESSION_OPTIONS, type MllmSpec, type OrtLike, type Pyramid } from './generate';
+
+ort.env.wasm.numThreads = 1;
+
+interface T64 {
+  shape: number[];
+  dtype: string;
+  data_b64: string;
+}
+interface Call {
+  inputs: Record<string, T64>;
+  outputs: Record<string, T64>;
+}
+interface Golden {
+  prompt: string;
+  prefill: Call;
+  steps: Call[];
+  atol: number;
+  rtol: number;
+}
+
+const here = import.meta.dirname;
+const dirs: string[] = [resolve(here, 'fixtures')];
+const shipped = resolve(process.env.PUMA_MODELS_DIR ?? resolve(here, '../../public/models'));
+if (existsSync(resolve(shipped, 'manifest.json')) && JSON.parse(readFileSync(resolve(shipped, 'manifest.json'), 'utf8')).models?.mllm_prefill) dirs.push(shipped);
+
+function decode(t: T64): ort.Tensor {
+  const b = Buffer.from(t.data_b64, 'base64');
+  const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  if (t.dtype === 'int64') return new ort.Tensor('int64', new BigInt64Array(ab), t.shape);
+  if (t.dtype === 'float32') return new ort.Tensor('float32', new Float32Array(ab), t.shape);
+  throw new Error(`dtype ${t.dtype}`);
+}
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number, what: string) {
+  expect(got.length, what).toBe(want.length);
+  let worst = 0;
+  let bad = -1;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    worst = Math.max(worst, d);
+    if (!(d <= atol + rtol * Math.abs(want[i])) && bad < 0) bad = i;
+  }
+  expect(bad, `${what}: max |diff| ${worst}`).toBe(-1);
+}
+
+async function load(dir: string) {
+  const man = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8'));
+  const spec = man.mllm as MllmSpec;
+  const file = (k: string) => resolve(dir, man.models[k].variants[0].file);
+  const opts = { executionProviders: ['wasm'], ...MLLM_SESSION_OPTIONS } as unknown as ort.InferenceSession.SessionOptions;
+  const prefill = await ort.InferenceSession.create(new Uint8Array(readFileSync(file('mllm_prefill'))), opts);
+  const step = await ort.InferenceSession.create(new Uint8Array(readFileSync(file('mllm_step'))), opts);
+  const tok = new Tokenizer(JSON.parse(readFileSync(resolve(dir, man.models.tokenizer.file), 'utf8')) as TokenizerJson);
+  const golden = JSON.parse(readFileSync(resolve(dir, man.models.mllm_prefill.golden_mllm), 'utf8')) as Golden;
+  let steps = 0;
+  const counting = { prefill, step: { run: (f: ort.InferenceSession.FeedsType) => ((steps += 1), step.run(f)) } };
+  const gen = new MllmGenerator(ort as unknown as OrtLike, spec, tok, counting as never);
+  return { man, spec, prefill, step, tok, golden, gen, steps: () => steps, resetSteps: () => (steps = 0) };
+}
+
+describe.each(dirs)('MLLM (%s)', (dir) => {
+  it('raw graphs: prefill + steps match the golden vectors', async () => {
+    const { spec, prefill, step, golden } = await load(dir);
+    let out = await prefill.run(Object.fromEntries(Object.entries(golden.prefill.inputs).map(([k, v]) => [k, decode(v)])));
+    expectClose(out.logits.data as Float32Array, decode(golden.prefill.outputs.logits).data as Float32Array, golden.atol, golden.rtol, 'prefill logits');
+    expectClose(out.feature.data as Float32Array, decode(golden.prefill.outputs.feature).data as Float32Array, golden.atol, golden.rtol, 'prefill feature');
+    for (const [n, s] of golden.steps.entries()) {
+      const feeds: Record<string, ort.Tensor> = Object.fromEntries(Object.entries(s.inputs).map(([k, v]) => [k, decode(v)]));
+      for (let i = 0; i < spec.n_layer; i++) {
+        feeds[`past_key_${i}`] = out[`present_key_${i}`];
+        feeds[`past_value_${i}`] = out[`present_value_${i}`];
+      }
+      out = await step.run(feeds);
+      for (const k of Object.keys(s.outputs)) {
+        expect(out[k].dims, `step ${n} ${k} dims`).toEqual(s.outputs[k].shape);
+        expectClose(out[k].data as Float32Array, decode(s.outputs[k]).data as Float32Array, golden.atol, golden.rtol, `step ${n} ${k}`);
+      }
+    }
+  });
+
+  it('generateImage emits f4 after the prefill, f3 after 4 steps, and stops there when asked', async () => {
+    const { spec, golden, gen, steps, resetSteps } = await load(dir);
+    const C = spec.feature_dim;
+    const seen: string[] = [];
+    resetSteps();
+    const res = await gen.generateImage('t2i', { text: golden.prompt, scales: ['f4', 'f3'], onScale: (name) => seen.push(name) });
+    expect(seen).toEqual(['f4', 'f3']);
+    expect(steps()).toBe(4);
+    expect(Object.keys(res).sort()).toEqual(['f3', 'f4']);
+    expectClose(res.f4, decode(golden.prefill.outputs.feature).data as Float32Array, golden.atol, golden.rtol, 'f4');
+    const f3 = new Float32Array(4 * C);
+    golden.steps.slice(0, 4).forEach((s, i) => f3.set(decode(s.outputs.feature).data as Float32Array, i * C));
+    expectClose(res.f3, f3, golden.atol * 4, golden.rtol * 4, 'f3');
+  });
+
+  it('full generation yields every scale with its token count; editing and answers run', async () => {
+    const { spec, gen } = await load(dir);
+    const C = spec.feature_dim;
+    const order: string[] = [];
+    const img = await gen.generateImage('t2i', { text: 'red heart', onScale: (n) => order.push(n) });
+    expect(order).toEqual(spec.image_order);
+    spec.image_order.forEach((n, i) => expect(img[n].length).toBe(spec.scale_tokens[i] * C));
+    const edited = await gen.generateImage('edit', { text: 'colorize this', source: img, scales: ['f4'] });
+    expect(edited.f4.length).toBe(C);
+    const pieces: string[] = [];
+    const text = await gen.answer({ source: img, question: 'what is this emoji?', maxTokens: 5, onToken: (p) => pieces.push(p) });
+    expect(typeof text).toBe('string');
+    expect(pieces.join('').trim()).toBe(text);
+  });
+
+  it('bad input gets a clear error', async () => {
+    const { spec, gen } = await load(dir);
+    await expect(gen.generateImage('t2i', { text: '   ' })).rejects.toThrow(/empty prompt/);
+    await expect(gen.generateImage('t2i', { text: 'red heart '.repeat(400) })).rejects.toThrow(/too long.*context/);
+    await expect(gen.run('paint', { text: 'x' })).rejects.toThrow(/unknown task "paint"/);
+    await expect(gen.generateImage('t2i', { text: 'x', scales: ['f9'] })).rejects.toThrow(/unknown scale/);
+    const bad: Pyramid = { f4: new Float32Array(spec.feature_dim), f3: new Float32Array(3) };
+    await expect(gen.generateImage('edit', { text: 'colorize this', source: bad })).rejects.toThrow(MllmError);
+    await expect(gen.answer({ source: undefined as never, question: 'what?' })).rejects.toThrow(/source image/);
+  });
+});
