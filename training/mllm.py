@@ -56,7 +56,7 @@ class MLLMConfig:
     weight_decay: float = 0.05
     short_batch: int = 96          # single-image tasks (t2i, captioning, VQA) per step
     long_batch: int = 32           # two-image tasks (editing, colorization, inpainting, sketch)
-    budget_minutes: float = 7.0    # total training time across all stages (the LR schedule's clock)
+    budget_minutes: float = 6.0    # total training time across all stages (the LR schedule's clock)
     max_steps: int = 100000
     seed: int = 0
 
@@ -235,8 +235,16 @@ def from_config_dict(d):
     return MLLMConfig(**{k: v for k, v in d.items() if k in MLLMConfig.__dataclass_fields__})
 
 
+def torch_load(path, device="cpu"):
+    """torch.load of our own checkpoints (plain dicts) on torch 1.13 and >= 2.6 alike."""
+    try:
+        return torch.load(path, map_location=device, weights_only=False)
+    except TypeError:
+        return torch.load(path, map_location=device)
+
+
 def load_mllm(path, device="cpu"):
-    ck = torch.load(path, map_location=device)
+    ck = torch_load(path, device)
     cfg = from_config_dict(ck["config"])
     model = MLLM(cfg).to(device)
     model.load_state_dict(ck["model"])

@@ -1,7 +1,7 @@
 """Train the PUMA-Emoji-64 MLLM (issue 3): every task jointly, one checkpoint.
 
 GPU, one command per stage (each saves and exits cleanly before --minutes; the LR schedule runs
-on a training clock of --budget-minutes (default 7) across stages, and a stage started after the
+on a training clock of --budget-minutes (default 6) across stages, and a stage started after the
 budget is spent exits at once with "done"):
   stage 1: torchrun --standalone --nproc_per_node=1 -m training.train_mllm --minutes 9
   stage 2: torchrun --standalone --nproc_per_node=1 -m training.train_mllm --minutes 9 --resume   (only if stage 1 printed "not done")
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from training.mllm import MLLM, get as get_config, config_dict, from_config_dict, IMAGE_ORDER
+from training.mllm import MLLM, torch_load, get as get_config, config_dict, from_config_dict, IMAGE_ORDER
 from training.mllm_tasks import (TaskSampler, SHORT_TASKS, LONG_TASKS, build_bank, feature_stats,
                                  to_device, VARIANTS)
 from training.tokenizer import Tokenizer
@@ -127,7 +127,7 @@ def main(argv=None):
     cfg = get_config(args.config)
     ck = None
     if args.resume and os.path.exists(args.state):
-        ck = torch.load(args.state, map_location="cpu")
+        ck = torch_load(args.state)
         cfg = from_config_dict(ck["config"])
         if ck.get("done") and args.budget_minutes is None and args.max_steps is None:
             log(f"done: {args.state} already finished ({ck['step']} steps, {ck['train_seconds']:.0f}s)")

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from training import mllm_tasks as T
-from training.mllm import MLLM, TINY, N_IMG
+from training.mllm import MLLM, TINY, N_IMG, torch_load
 from training.tokenizer import train_bpe, BYTE_OFFSET
 
 ALL_TASKS = list(T.SHORT_TASKS) + list(T.LONG_TASKS)
@@ -150,7 +150,7 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     common = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp),
               "--state", str(tmp_path / "s.pt"), "--out", str(tmp_path / "m.pt"), "--minutes", "2"]
     assert train_mllm.main(common + ["--max-steps", "1"]) == 0
-    ck = torch.load(tmp_path / "s.pt")
+    ck = torch_load(tmp_path / "s.pt")
     assert ck["step"] == 1 and ck["done"]
     assert train_mllm.main(common + ["--resume", "--max-steps", "2"]) == 0
-    assert torch.load(tmp_path / "m.pt")["step"] == 2
+    assert torch_load(tmp_path / "m.pt")["step"] == 2
