@@ -15,6 +15,9 @@ echo "$CHROMIUM"
 
 step "vitest: unit + parity (onnxruntime-web vs PyTorch golden vectors)"
 npx vitest run
+if [ -f workers/mllm/vitest.config.ts ]; then
+  npx vitest run --config workers/mllm/vitest.config.ts
+fi
 
 if [ -d training/tests ]; then
   step "python: training/tests"

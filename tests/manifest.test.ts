@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ManifestError, decoderKey, pickVariant, validateManifest, type Manifest } from '../workers/lib/manifest';
+import { allClose, decodeTensor } from '../workers/lib/tensorio';
+
+const sha = 'a'.repeat(64);
+function manifest(): Manifest {
+  const dec = (i: number, tokens: number) => ({
+    role: 'decoder',
+    scale: `f${i}`,
+    variants: [{ dtype: 'float32', file: `d${i}.onnx`, bytes: 10, sha256: sha, requires: [] }],
+    inputs: [{ name: 'x', shape: ['batch', 3, 64, 64], dtype: 'float32' as const }, { name: 't', shape: ['batch'], dtype: 'float32' as const }, { name: 'cond', shape: ['batch', tokens, 8], dtype: 'float32' as const }],
+    outputs: [{ name: 'v', shape: ['batch', 3, 64, 64], dtype: 'float32' as const }],
+  });
+  return {
+    format: 1,
+    family: 'PUMA-Emoji-64',
+    image: { size: 64, channels: 3, layout: 'NCHW', range: [-1, 1] },
+    feature_dim: 8,
+    scales: [16, 8, 4, 2, 1].map((g, i) => ({ name: `f${i}`, grid: g, tokens: g * g })),
+    sampler: { kind: 'ddim', prediction: 'v', train_timesteps: 1000, steps: 2, schedules: { '2': { timesteps: [999, 499], alphas_cumprod: [0.01, 0.5] } }, guidance: 2, uncond: 'blank' },
+    models: {
+      encoder: { role: 'encoder', variants: [{ dtype: 'float32', file: 'e.onnx', bytes: 10, sha256: sha, requires: [] }, { dtype: 'float16', file: 'e16.onnx', bytes: 5, sha256: sha, requires: ['shader-f16'] }], inputs: [], outputs: [] },
+      ...Object.fromEntries([256, 64, 16, 4, 1].map((t, i) => [`decoder_f${i}`, dec(i, t)])),
+    },
+    total_bytes: 60,
+  };
+}
+
+describe('manifest', () => {
+  it('accepts a well-formed manifest and finds decoders by scale', () => {
+    const m = validateManifest(manifest());
+    expect(decoderKey(m, 'f3')).toBe('decoder_f3');
+  });
+
+  it('names what is wrong', () => {
+    const bad = manifest();
+    bad.scales[2].tokens = 15;
+    expect(() => validateManifest(bad)).toThrow(/f2: tokens/);
+    const bad2 = manifest();
+    bad2.sampler.steps = 10;
+    expect(() => validateManifest(bad2)).toThrow(ManifestError);
+    const bad3 = manifest();
+    bad3.models.encoder.variants![0].sha256 = 'nope';
+    expect(() => validateManifest(bad3)).toThrow(/bad variant/);
+    expect(() => validateManifest({ format: 2 })).toThrow(/format/);
+  });
+
+  it('uses fp16 variants only where the adapter has shader-f16', () => {
+    const e = manifest().models.encoder;
+    expect(pickVariant(e, new Set(['shader-f16'])).dtype).toBe('float16');
+    expect(pickVariant(e, new Set()).dtype).toBe('float32');
+    expect(pickVariant(e, new Set(['shader-f16']), ['float32']).dtype).toBe('float32');
+  });
+});
+
+describe('golden tensor io', () => {
+  it('decodes little-endian float32 base64 and checks shape', () => {
+    const f = new Float32Array([1.5, -2, 3.25]);
+    const b64 = Buffer.from(f.buffer).toString('base64');
+    expect([...decodeTensor({ shape: [3], dtype: 'float32', data_b64: b64 })]).toEqual([1.5, -2, 3.25]);
+    expect(() => decodeTensor({ shape: [2, 2], dtype: 'float32', data_b64: b64 })).toThrow(/shape/);
+  });
+  it('allClose follows numpy semantics and catches NaN', () => {
+    expect(allClose([1, 2], [1.00001, 2], 1e-4, 0).ok).toBe(true);
+    expect(allClose([1, 2], [1.1, 2], 1e-4, 1e-3).ok).toBe(false);
+    expect(allClose([NaN], [0], 1, 1).ok).toBe(false);
+  });
+});
