@@ -31,7 +31,7 @@ from training.mllm_tasks import (TaskSampler, SHORT_TASKS, LONG_TASKS, build_ban
 from training.tokenizer import Tokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CKPT = os.path.join(ROOT, "training", "ckpt")
+CKPT = os.environ.get("PUMA_CKPT", os.path.join(ROOT, "training", "ckpt"))
 T0 = time.time()
 
 

@@ -154,3 +154,26 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     assert ck["step"] == 1 and ck["done"]
     assert train_mllm.main(common + ["--resume", "--max-steps", "2"]) == 0
     assert torch_load(tmp_path / "m.pt")["step"] == 2
+
+
+def test_scale_choice_report():
+    from training.eval_mllm import choice_report, score_cond, score_t2i
+    scores = {"f0": torch.tensor([1.0, 0.0]), "f4": torch.tensor([0.0, 1.0])}
+    prefs = {"f0": torch.tensor([0.9, 0.9]), "f4": torch.tensor([0.1, 0.5])}
+    r = choice_report(scores, prefs)
+    assert r["agree"] == 0.5 and r["picked"] == {"f0": 1, "f4": 1}
+    assert abs(r["metric_at_pick"] - 0.7) < 1e-6 and abs(r["metric_at_best"] - 0.9) < 1e-6
+    a = torch.randn(3, N_IMG, 8)
+    assert torch.allclose(score_cond(a, a), torch.ones(3)) and torch.allclose(score_t2i(a, a), torch.ones(3))
+
+
+def test_eval_end_to_end_tiny(tmp_path):
+    """The evaluation's whole path on random tiny models (needs the built dataset)."""
+    from training.data import OUT_DIR
+    if not os.path.exists(os.path.join(OUT_DIR, "meta.json")):
+        pytest.skip("dataset not built")
+    from training import eval_mllm
+    res = eval_mllm.main(["--tiny", "--device", "cpu", "--n-t2i", "2", "--n-openmoji", "2", "--n-heldout", "2",
+                          "--seeds", "2", "--out", str(tmp_path / "e.json")])
+    assert set(res["t2i"]["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"}
+    assert "heldout_vendor" in res["caption"] and "colorize" in res["edit"]
