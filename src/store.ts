@@ -50,6 +50,8 @@ export interface AppState {
   totalMs: number | null;
   runStatus: 'idle' | 'running' | 'done' | 'cancelled';
   selected: string | null; // scale in the large view
+  /** Every pipeline event with its page time (ms), images left out: read by bench/ and e2e. */
+  timeline: { t: number; type: string; scale?: string; ms?: number; stepMs?: number[]; psnr?: number; fromCache?: boolean }[];
   actions: {
     init(ep: EpChoice): Promise<void>;
     useFile(file: Blob, name: string): Promise<void>;
@@ -67,6 +69,14 @@ export interface AppState {
 export const useApp = create<AppState>()((set, get) => {
   let runId = 0; // only the latest run may flip the phase back
   const onEvent = (e: PipelineEvent) => {
+    if (e.type !== 'load') {
+      const rec: AppState['timeline'][number] = { t: performance.now(), type: e.type };
+      if ('scale' in e) rec.scale = e.scale;
+      if ('ms' in e) rec.ms = e.ms;
+      if (e.type === 'image') Object.assign(rec, { stepMs: e.stepMs, psnr: e.psnr });
+      if (e.type === 'loaded') rec.fromCache = e.fromCache;
+      set((s) => ({ timeline: [...s.timeline, rec] }));
+    }
     switch (e.type) {
       case 'cache':
         set({ cache: { status: e.status, reason: e.reason } });
@@ -131,9 +141,11 @@ export const useApp = create<AppState>()((set, get) => {
     totalMs: null,
     runStatus: 'idle',
     selected: null,
+    timeline: [],
     actions: {
       async init(ep) {
         if (get().phase !== 'starting' && get().phase !== 'error') return; // StrictMode calls effects twice
+        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'init' }] }));
         set({ phase: 'loading', error: null });
         try {
           const r = await pipeline.init({ baseUrl: document.baseURI, ep }, onEvent);
@@ -169,6 +181,7 @@ export const useApp = create<AppState>()((set, get) => {
         const empty: Record<string, ScaleResult> = {};
         for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
         const id = ++runId;
+        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
         set({ phase: 'running', runStatus: 'running', inputName: name, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null });
         try {
           await pipeline.reconstruct({ image, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed }, onEvent);
@@ -189,3 +202,10 @@ export const useApp = create<AppState>()((set, get) => {
     },
   };
 });
+
+// The benchmark and e2e read the timeline from here (state only; no actions are exposed).
+(globalThis as unknown as { __pumaTimeline: () => AppState['timeline'] }).__pumaTimeline = () => useApp.getState().timeline;
+(globalThis as unknown as { __pumaRuntime: () => object }).__pumaRuntime = () => {
+  const s = useApp.getState();
+  return { provider: s.provider, adapter: s.adapter, threads: s.threads, isolated: s.isolated, reason: s.providerReason, steps: s.steps, totalBytes: s.totalBytes };
+};

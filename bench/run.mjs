@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// npm run bench: the built site in headless Chromium with both providers, and the same pipeline
+// under onnxruntime-node (native floor) and onnxruntime-web/WASM in Node, in one run.
+//   node bench/run.mjs [--providers wasm,webgpu] [--steps N] [--runs N] [--no-node] [--out bench/results]
+// Writes <out>/<host>-<date>.json and .md (each record names the machine and adapter).
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import os from 'node:os';
+import { findChromium, chromiumArgs } from '../e2e/chromium.mjs';
+import { startServer } from '../e2e/static-server.mjs';
+import { benchNode, loadLib } from './native.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const opt = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
+const providers = opt('--providers', 'wasm,webgpu').split(',');
+const runs = Number(opt('--runs', 2));
+const outDir = resolve(ROOT, opt('--out', 'bench/results'));
+const DIST = resolve(ROOT, 'dist');
+const modelsDir = resolve(process.env.PUMA_MODELS_DIR ?? resolve(DIST, 'models'));
+if (!existsSync(resolve(DIST, 'index.html'))) throw new Error('run `npm run build` first');
+const manifest = JSON.parse(readFileSync(resolve(modelsDir, 'manifest.json'), 'utf8'));
+const steps = Number(opt('--steps', manifest.sampler.steps));
+const samples = JSON.parse(readFileSync(resolve(DIST, 'samples/samples.json'), 'utf8')).samples;
+const sampleFile = resolve(DIST, 'samples', samples[0].file);
+
+const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version, host: os.hostname() };
+const records = [];
+const log = (...a) => console.log('[bench]', ...a);
+
+async function benchBrowser(provider) {
+  const server = await startServer({ root: DIST });
+  const browser = await chromium.launch({ executablePath: findChromium(), args: chromiumArgs(provider), headless: true });
+  try {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const timeline = () => page.evaluate(() => globalThis.__pumaTimeline());
+    const load = async (reload) => {
+      const t0 = Date.now();
+      if (reload) await page.reload();
+      else await page.goto(`${server.url}?ep=${provider}`);
+      await page.getByTestId('load-done').or(page.getByTestId('error')).waitFor({ timeout: 10 * 60_000 });
+      const err = await page.getByTestId('error').count();
+      if (err) throw new Error(await page.getByTestId('error').textContent());
+      const loaded = (await timeline()).find((e) => e.type === 'loaded');
+      return { workerLoadMs: loaded.ms, pageToReadyMs: Date.now() - t0, fromCache: loaded.fromCache };
+    };
+    const cold = await load(false);
+    const warm = await load(true);
+    const runtime = await page.evaluate(() => globalThis.__pumaRuntime());
+    await page.getByTestId('steps').selectOption(String(steps));
+    const out = [];
+    for (let r = 0; r < (provider === 'webgpu' ? 1 : runs); r++) {
+      const ends = () => page.evaluate(() => globalThis.__pumaTimeline().filter((e) => e.type === 'done' || e.type === 'cancelled').length);
+      const before = await ends();
+      await page.getByTestId('sample').first().click();
+      await page.waitForFunction((n) => globalThis.__pumaTimeline().filter((e) => e.type === 'done' || e.type === 'cancelled').length > n, before, { timeout: 30 * 60_000, polling: 250 });
+      const tl = await timeline();
+      const start = tl.findLastIndex((e) => e.type === 'start');
+      const ev = tl.slice(start);
+      const t0 = ev[0].t;
+      const scales = {};
+      for (const e of ev.filter((x) => x.type === 'image')) scales[e.scale] = { doneAt: e.t - t0, stepMs: e.stepMs, psnr: e.psnr };
+      const imgs = ev.filter((x) => x.type === 'image');
+      out.push({ encodeMs: ev.find((x) => x.type === 'encoded').ms, firstImageMs: imgs[0].t - t0, allFiveMs: ev.find((x) => x.type === 'done').t - t0, scales });
+      log(provider, `run ${r}: first ${out.at(-1).firstImageMs.toFixed(0)} ms, all five ${out.at(-1).allFiveMs.toFixed(0)} ms`);
+    }
+    return { cold, warm, runtime, runs: out };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+for (const p of providers) {
+  log('browser', p);
+  try {
+    const r = await benchBrowser(p);
+    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, warmFromCache: r.warm.fromCache, runs: r.runs });
+  } catch (e) {
+    records.push({ where: `chromium (${p})`, provider: p, error: String(e.message ?? e) });
+  }
+}
+
+if (!args.includes('--no-node')) {
+  const { lib, close } = await loadLib();
+  try {
+    const ortNode = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
+    log('onnxruntime-node');
+    const n = await benchNode({ ort: ortNode, name: 'onnxruntime-node', modelsDir, sample: sampleFile, steps, runs, lib });
+    records.push({ where: 'node (onnxruntime-node, native CPU)', provider: 'cpu', adapter: `${machine.cores} cores`, loadColdMs: n.loadMs, runs: n.runs });
+    log('onnxruntime-node, five decoders concurrently (worker-sharing experiment)');
+    const par = await benchNode({ ort: ortNode, name: 'onnxruntime-node', modelsDir, sample: sampleFile, steps, runs, lib, concurrency: 'parallel', sessionOptions: { intraOpNumThreads: 1 } });
+    records.push({ where: 'node (onnxruntime-node), 5 decoders concurrent, 1 thread each', provider: 'cpu', adapter: `${machine.cores} cores`, loadColdMs: par.loadMs, runs: par.runs });
+    const ortWeb = await import('onnxruntime-web');
+    ortWeb.env.wasm.numThreads = Math.min(4, machine.cores);
+    log('onnxruntime-web wasm in node');
+    const w = await benchNode({ ort: ortWeb, name: 'onnxruntime-web-wasm', modelsDir, sample: sampleFile, steps, runs, lib });
+    records.push({ where: 'node (onnxruntime-web, WASM)', provider: 'wasm', adapter: `${ortWeb.env.wasm.numThreads} threads`, loadColdMs: w.loadMs, runs: w.runs });
+  } finally {
+    await close();
+  }
+}
+
+// ---- report
+const last = (r) => r.runs?.at(-1);
+const f = (x) => (x == null ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
+const avgStep = (run, sc) => (run?.scales[sc]?.stepMs?.length ? run.scales[sc].stepMs.reduce((a, b) => a + b, 0) / run.scales[sc].stepMs.length : null);
+const scaleNames = [...manifest.scales].reverse().map((s) => s.name);
+const date = new Date().toISOString();
+let md = `# PUMA Web benchmark\n\n${date}, ${machine.cpu} (${machine.cores} cores, ${machine.memGB} GB), ${machine.os}, Node ${machine.node}.\n`;
+md += `Models: ${modelsDir.replace(ROOT + '/', '')} (${(manifest.total_bytes / 1e6).toFixed(2)} MB, family ${manifest.family}, feature_dim ${manifest.feature_dim}); ${steps} DDIM steps, CFG batch of 2; sample ${samples[0].file}. Times from the last of ${runs} runs (WebGPU: 1 run).\n\n`;
+md += `| where | adapter | load cold | load warm | encoder | ${scaleNames.map((s) => `${s} step`).join(' | ')} | first image (f4) | all five |\n|---|---|---|---|---|${scaleNames.map(() => '---').join('|')}|---|---|\n`;
+for (const r of records) {
+  if (r.error) {
+    md += `| ${r.where} | error: ${r.error.replace(/\|/g, '/').slice(0, 120)} |\n`;
+    continue;
+  }
+  const run = last(r);
+  md += `| ${r.where} | ${r.adapter ?? ''} | ${f(r.loadColdMs)} | ${f(r.loadWarmMs)}${r.warmFromCache ? ' (cache)' : ''} | ${f(run?.encodeMs)} | ${scaleNames.map((s) => f(avgStep(run, s))).join(' | ')} | ${f(run?.firstImageMs)} | ${f(run?.allFiveMs)} |\n`;
+}
+md += `\nTargets (DESIGN.md): first image <= 3 s and all five <= 15 s with WASM on 2 cores; browser within 2x of onnxruntime-node. WebGPU here is SwiftShader (CPU emulation): correctness only, not a GPU timing.\n`;
+mkdirSync(outDir, { recursive: true });
+const stem = `${machine.host}-${date.slice(0, 16).replace(/[:T]/g, '-')}`;
+writeFileSync(resolve(outDir, `${stem}.json`), JSON.stringify({ date, machine, steps, models: { dir: modelsDir, total_bytes: manifest.total_bytes, family: manifest.family }, records }, null, 2));
+writeFileSync(resolve(outDir, `${stem}.md`), md);
+console.log(md);
+log(`wrote ${outDir}/${stem}.{json,md}`);
