@@ -1,0 +1,206 @@
+"""Build the PUMA-Emoji-64 dataset from the npm emoji packages.
+
+    /usr/bin/python3 -m training.data            # -> training/data/emoji64.npz + meta.json
+
+Images are 64x64 RGB composited on white. Every image gets one record in meta.json:
+    {i, vendor, concept, unified, name, short_names, keywords, category, subcategory,
+     skin_tone, split}
+`concept` is the base emoji (skin-tone variants share it). The split is a pure function of the
+concept's code point string (see split_of), so it never depends on which files were readable:
+    train           - everything not below
+    heldout_concept - ~5% of concepts: all variants, both vendors, never seen in training
+    heldout_vendor  - another ~5% of concepts: one vendor's images held out (the other trains)
+    openmoji        - OpenMoji art (unseen style), evaluation only
+Bad inputs (a missing package, a corrupt PNG, an emoji without a name) are skipped and counted
+in the report; a missing package is an error.
+"""
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NODE_MODULES = os.path.join(ROOT, "node_modules")
+OUT_DIR = os.path.join(ROOT, "training", "data")
+VENDORS = ("google", "twitter")  # trained styles; openmoji is evaluation-only
+SKIN_TONES = {"1F3FB": "light", "1F3FC": "medium-light", "1F3FD": "medium",
+              "1F3FE": "medium-dark", "1F3FF": "dark"}
+HELDOUT_CONCEPT_FRACTION = 0.05
+HELDOUT_VENDOR_FRACTION = 0.05
+SIZE = 64
+
+
+class DataError(RuntimeError):
+    pass
+
+
+def _unit_hash(key, salt):
+    h = hashlib.sha256(f"{salt}:{key}".encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2**64
+
+
+def split_of(concept_unified):
+    """(split, held-out vendor or None) for a concept; fixed by its code points alone."""
+    u = _unit_hash(concept_unified.upper(), "puma-emoji-64-split-v1")
+    if u < HELDOUT_CONCEPT_FRACTION:
+        return "heldout_concept", None
+    if u < HELDOUT_CONCEPT_FRACTION + HELDOUT_VENDOR_FRACTION:
+        v = VENDORS[int(_unit_hash(concept_unified.upper(), "vendor") * 2)]
+        return "heldout_vendor", v
+    return "train", None
+
+
+def skin_tone_of(key):
+    """'1F3FB' -> 'light'; '1F3FB-1F3FF' -> 'light,dark'; '' -> 'none'."""
+    if not key:
+        return "none"
+    return ",".join(SKIN_TONES.get(p.upper(), p.lower()) for p in key.split("-"))
+
+
+def to_rgb64(img):
+    """Any PIL image -> 64x64 RGB uint8, alpha composited on white."""
+    img = img.convert("RGBA")
+    if img.size != (SIZE, SIZE):
+        img = img.resize((SIZE, SIZE), Image.LANCZOS)
+    bg = Image.new("RGBA", img.size, (255, 255, 255, 255))
+    return np.asarray(Image.alpha_composite(bg, img).convert("RGB"), dtype=np.uint8)
+
+
+def load_png(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    img = Image.open(io.BytesIO(raw))
+    img.load()  # forces a full decode so a truncated file fails here, not later
+    return to_rgb64(img)
+
+
+def rasterize_svg(path):
+    png = subprocess.run(["rsvg-convert", "-w", str(SIZE), "-h", str(SIZE), path],
+                         check=True, capture_output=True).stdout
+    return to_rgb64(Image.open(io.BytesIO(png)))
+
+
+def _require(path, package):
+    if not os.path.exists(path):
+        raise DataError(f"missing {path}: run `npm install` (devDependency {package})")
+    return path
+
+
+def _norm_hex(code):
+    return "-".join(p for p in code.upper().split("-") if p != "FE0F")
+
+
+def load_keywords(node_modules):
+    path = _require(os.path.join(node_modules, "emojibase-data", "en", "data.json"), "emojibase-data")
+    kw = {}
+    for e in json.load(open(path)):
+        kw[_norm_hex(e["hexcode"])] = {"label": e.get("label", ""), "tags": e.get("tags", [])}
+    return kw
+
+
+def iter_entries(node_modules):
+    """One dict per (concept, skin variant) from emoji-datasource's emoji.json."""
+    path = _require(os.path.join(node_modules, "emoji-datasource-google", "emoji.json"),
+                    "emoji-datasource-google")
+    for e in sorted(json.load(open(path)), key=lambda e: e.get("sort_order", 0)):
+        base = dict(concept=e["unified"], unified=e["unified"], image=e.get("image"),
+                    name=(e.get("name") or "").strip().lower(), short_names=e.get("short_names") or [],
+                    category=e.get("category") or "", subcategory=e.get("subcategory") or "",
+                    skin_key="", has={v: e.get(f"has_img_{v}", False) for v in VENDORS})
+        yield base
+        for key, var in (e.get("skin_variations") or {}).items():
+            yield dict(base, unified=var["unified"], image=var.get("image"), skin_key=key,
+                       has={v: var.get(f"has_img_{v}", False) for v in VENDORS})
+
+
+def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=True):
+    keywords = load_keywords(node_modules)
+    for v in VENDORS:
+        _require(os.path.join(node_modules, f"emoji-datasource-{v}", "img", v, "64"), f"emoji-datasource-{v}")
+    om_dir = os.path.join(node_modules, "openmoji", "color", "svg")
+    if with_openmoji:
+        _require(om_dir, "openmoji")
+    skipped = {"no_name": 0, "corrupt_image": 0, "missing_image": 0}
+    images, meta = [], []
+
+    def add(img, e, vendor, split):
+        kw = keywords.get(_norm_hex(e["concept"]), {})
+        meta.append(dict(i=len(meta), vendor=vendor, concept=e["concept"], unified=e["unified"],
+                         name=e["name"], short_names=e["short_names"], keywords=kw.get("tags", []),
+                         category=e["category"], subcategory=e["subcategory"],
+                         skin_tone=skin_tone_of(e["skin_key"]), split=split))
+        images.append(img)
+
+    entries = list(iter_entries(node_modules))
+    if limit:
+        entries = entries[:limit]
+    for e in entries:
+        if not e["name"]:
+            skipped["no_name"] += 1
+            continue
+        split, held_vendor = split_of(e["concept"])
+        for vendor in VENDORS:
+            path = os.path.join(node_modules, f"emoji-datasource-{vendor}", "img", vendor, "64", e["image"] or "")
+            if not e["has"][vendor] or not e["image"] or not os.path.isfile(path):
+                skipped["missing_image"] += 1
+                continue
+            try:
+                img = load_png(path)
+            except Exception:
+                skipped["corrupt_image"] += 1
+                continue
+            s = split if split != "heldout_vendor" else ("heldout_vendor" if vendor == held_vendor else "train")
+            add(img, e, vendor, s)
+        if with_openmoji:
+            path = os.path.join(om_dir, e["unified"].upper() + ".svg")
+            if os.path.isfile(path):
+                try:
+                    add(rasterize_svg(path), e, "openmoji", "openmoji")
+                except Exception:
+                    skipped["corrupt_image"] += 1
+
+    os.makedirs(out_dir, exist_ok=True)
+    arr = np.stack(images) if images else np.zeros((0, SIZE, SIZE, 3), np.uint8)
+    np.savez_compressed(os.path.join(out_dir, "emoji64.npz"), images=arr)
+    counts = {}
+    for m in meta:
+        counts[f"{m['split']}/{m['vendor']}"] = counts.get(f"{m['split']}/{m['vendor']}", 0) + 1
+    report = dict(images=len(meta), concepts=len({m["concept"] for m in meta}), by_split=counts, skipped=skipped)
+    json.dump(meta, open(os.path.join(out_dir, "meta.json"), "w"))
+    json.dump(report, open(os.path.join(out_dir, "report.json"), "w"), indent=1)
+    return arr, meta, report
+
+
+def load(data_dir=OUT_DIR):
+    """(images uint8 [N,64,64,3], meta list) as built by build()."""
+    path = os.path.join(data_dir, "emoji64.npz")
+    if not os.path.exists(path):
+        raise DataError(f"{path} not found: run `/usr/bin/python3 -m training.data` first")
+    return np.load(path)["images"], json.load(open(os.path.join(data_dir, "meta.json")))
+
+
+def write_split_lists(meta, out_dir=os.path.join(ROOT, "training", "splits")):
+    """Commit-able lists documenting the fixed split (no artwork, just code points and names)."""
+    os.makedirs(out_dir, exist_ok=True)
+    for split in ("heldout_concept", "heldout_vendor"):
+        rows = {}
+        for m in meta:
+            if m["split"] == split:
+                rows.setdefault(m["concept"], {"concept": m["concept"], "name": m["name"], "vendors": set()})
+                rows[m["concept"]]["vendors"].add(m["vendor"])
+        out = [dict(r, vendors=sorted(r["vendors"])) for r in rows.values()]
+        json.dump(out, open(os.path.join(out_dir, f"{split}.json"), "w"), indent=0)
+
+
+if __name__ == "__main__":
+    try:
+        _, meta, report = build(limit=int(sys.argv[1]) if len(sys.argv) > 1 else None)
+    except DataError as err:
+        sys.exit(f"error: {err}")
+    write_split_lists(meta)
+    print(json.dumps(report, indent=1))

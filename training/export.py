@@ -1,0 +1,145 @@
+"""Export the visual half to ONNX with golden vectors and manifest entries.
+
+    /usr/bin/python3 -m training.export                 # from training/ckpt -> public/models
+    /usr/bin/python3 -m training.export --ckpt DIR --out DIR
+
+The encoder exports as is; each decoder exports its denoiser step (EMA weights): the DDIM loop
+runs in TypeScript with the coefficients written to the manifest's sampler section.
+Golden inputs are synthetic (seeded noise and shapes), so no artwork is committed.
+"""
+import argparse
+import os
+
+import numpy as np
+import torch
+
+from training.config import VisualConfig
+from training.decoder import Decoder, ddim_sample, sampler_schedule
+from training.encoder import SCALES, Encoder, blank_features, load_ckpt, pyramid
+from training.manifest import MODELS_DIR, update_manifest, write_golden
+
+OPSET = 17
+ALLOWED_STEPS = (4, 6, 8, 10, 15, 20)
+TOKENS = dict(zip(SCALES, (256, 64, 16, 4, 1)))
+
+
+def synthetic_image(seed, size=64):
+    """A seeded test card: smooth colour blobs on white, in [-1,1], [1,3,64,64]."""
+    g = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    img = np.ones((3, size, size), np.float32)
+    for _ in range(4):
+        cy, cx, r = g.uniform(0.2, 0.8), g.uniform(0.2, 0.8), g.uniform(0.1, 0.3)
+        mask = ((yy - cy) ** 2 + (xx - cx) ** 2) < r * r
+        img[:, mask] = g.uniform(-1, 1, size=(3, 1))
+    return torch.from_numpy(img)[None]
+
+
+def export_onnx(model, args, path, input_names, output_names, dynamic):
+    torch.onnx.export(model, args, path, input_names=input_names, output_names=output_names,
+                      dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True)
+
+
+def io_spec(names_shapes):
+    return [{"name": n, "shape": s, "dtype": "float32"} for n, s in names_shapes]
+
+
+def export_all(ckpt_dir, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    ck = load_ckpt(os.path.join(ckpt_dir, "encoder.pt"))
+    cfg = VisualConfig(**ck["config"])
+    C = cfg.feature_dim
+    enc = Encoder(cfg)
+    enc.load_state_dict(ck["encoder"])
+    enc.eval()
+    models = {}
+
+    # encoder
+    img = torch.cat([synthetic_image(1), synthetic_image(2)])
+    with torch.no_grad():
+        feats = enc(img)
+    export_onnx(enc, (img,), os.path.join(out_dir, "encoder.onnx"), ["image"], ["features"],
+                {"image": {0: "batch"}, "features": {0: "batch"}})
+    models["encoder"] = dict(
+        role="encoder", variants=[dict(dtype="float32", file="encoder.onnx", requires=[])],
+        inputs=io_spec([("image", ["batch", 3, 64, 64])]),
+        outputs=io_spec([("features", ["batch", cfg.grid * cfg.grid, C])]),
+        golden=write_golden("encoder", {"image": img.numpy()}, {"features": feats.numpy()}, out_dir,
+                            atol=2e-3, rtol=1e-3))
+
+    # pyramid golden: the TypeScript pooling must match this one
+    pyr = pyramid(feats[:1])
+    write_golden("pyramid", {"f0": feats[:1].numpy()}, {s: p.numpy() for s, p in zip(SCALES, pyr)}, out_dir,
+                 atol=1e-5, rtol=1e-5)
+    blank = blank_features(enc)
+
+    # decoders
+    g = torch.Generator().manual_seed(0)
+    decs = {}
+    for s in SCALES:
+        dk = load_ckpt(os.path.join(ckpt_dir, f"decoder_{s}.pt"))
+        d = Decoder(VisualConfig(**dk["config"]), TOKENS[s])
+        d.load_state_dict(dk["ema"])
+        d.eval()
+        decs[s] = d
+        k = SCALES.index(s)
+        x = torch.randn(2, 3, 64, 64, generator=g)
+        t = torch.tensor([999.0, 400.0])
+        cond = torch.cat([pyr[k], blank[k]])
+        with torch.no_grad():
+            v = d(x, t, cond)
+        name = f"decoder_{s}"
+        export_onnx(d, (x, t, cond), os.path.join(out_dir, f"{name}.onnx"), ["x", "t", "cond"], ["v"],
+                    {"x": {0: "batch"}, "t": {0: "batch"}, "cond": {0: "batch"}, "v": {0: "batch"}})
+        models[name] = dict(
+            role="decoder", scale=s, trained_steps=int(dk.get("step", 0)),
+            variants=[dict(dtype="float32", file=f"{name}.onnx", requires=[])],
+            inputs=io_spec([("x", ["batch", 3, 64, 64]), ("t", ["batch"]), ("cond", ["batch", TOKENS[s], C])]),
+            outputs=io_spec([("v", ["batch", 3, 64, 64])]),
+            golden=write_golden(name, {"x": x.numpy(), "t": t.numpy(), "cond": cond.numpy()}, {"v": v.numpy()},
+                                out_dir, atol=2e-3, rtol=1e-3))
+
+    # sampler golden: a whole 4-step decode with f4, recording every model output, so the TS loop
+    # can be checked step by step without running a model
+    sched = sampler_schedule(cfg.train_timesteps, 4)
+    xT = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(42))
+    record = {}
+
+    class Recorder(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m, self.i = m, 0
+
+        def forward(self, x, t, c):
+            v = self.m(x, t, c)
+            record[f"x_in_{self.i}"], record[f"v_{self.i}"] = x.numpy().copy(), v.numpy().copy()
+            self.i += 1
+            return v
+
+    with torch.no_grad():
+        out = ddim_sample(Recorder(decs["f4"]), pyr[4], blank[4], sched, cfg.guidance, x=xT.clone())
+    write_golden("sampler", {"x_T": xT.numpy(), "cond": pyr[4].numpy(), "uncond": blank[4].numpy()},
+                 {"x_0": out.numpy(), **record}, out_dir, atol=1e-4, rtol=1e-4,
+                 steps=4, guidance=cfg.guidance, schedule=sched)
+
+    extra = dict(
+        image=dict(size=64, channels=3, layout="NCHW", range=[-1, 1], background="white"),
+        feature_dim=C,
+        scales=[dict(name=s, grid=int(round(TOKENS[s] ** 0.5)), tokens=TOKENS[s]) for s in SCALES],
+        sampler=dict(kind="ddim", prediction="v", eta=0.0, train_timesteps=cfg.train_timesteps,
+                     steps=cfg.sample_steps, allowed_steps=list(ALLOWED_STEPS), guidance=cfg.guidance,
+                     uncond="blank", clamp_x0=True,
+                     schedules={str(n): sampler_schedule(cfg.train_timesteps, n) for n in ALLOWED_STEPS}))
+    return update_manifest(models, extra, out_dir)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "ckpt"))
+    ap.add_argument("--out", default=MODELS_DIR)
+    a = ap.parse_args()
+    m = export_all(a.ckpt, a.out)
+    for name, e in m["models"].items():
+        for v in e.get("variants", []):
+            print(f"{name:12s} {v['dtype']:8s} {v['bytes'] / 1e6:6.2f} MB {v['sha256'][:12]}")
+    print(f"total {m['total_bytes'] / 1e6:.2f} MB")

@@ -1,0 +1,66 @@
+"""public/models/manifest.json: the one place where training tells the app what it shipped.
+Every exporter goes through update_manifest, which merges its entries and recomputes sizes and
+hashes from the files on disk (never from what an exporter believes it wrote)."""
+import base64
+import hashlib
+import json
+import os
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS_DIR = os.path.join(ROOT, "public", "models")
+MANIFEST = os.path.join(MODELS_DIR, "manifest.json")
+
+
+def file_facts(path):
+    data = open(path, "rb").read()
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def read_manifest(models_dir=MODELS_DIR):
+    path = os.path.join(models_dir, "manifest.json")
+    if os.path.exists(path):
+        return json.load(open(path))
+    return {"format": 1, "family": "PUMA-Emoji-64", "models": {}}
+
+
+def update_manifest(models, extra=None, models_dir=MODELS_DIR):
+    """Merge `models` (name -> entry with "variants": [{file, dtype, requires}]) and top-level
+    `extra` keys into the manifest; fill bytes/sha256 of every variant; write it back."""
+    m = read_manifest(models_dir)
+    m.update(extra or {})
+    m["models"].update(models)
+    total = 0
+    for entry in m["models"].values():
+        for v in entry.get("variants", []):
+            v.update(file_facts(os.path.join(models_dir, v["file"])))
+        # the served set is one variant of each model; the budget counts the largest of them
+        total += max((v["bytes"] for v in entry.get("variants", [])), default=0)
+        if "file" in entry:  # single-file assets (tokenizer)
+            entry.update(file_facts(os.path.join(models_dir, entry["file"])))
+            total += entry["bytes"]
+    m["total_bytes"] = total
+    os.makedirs(models_dir, exist_ok=True)
+    with open(os.path.join(models_dir, "manifest.json"), "w") as f:
+        json.dump(m, f, indent=1)
+    return m
+
+
+def tensor_json(a):
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    return {"shape": list(a.shape), "dtype": "float32", "data_b64": base64.b64encode(a.astype("<f4").tobytes()).decode()}
+
+
+def tensor_from_json(t):
+    return np.frombuffer(base64.b64decode(t["data_b64"]), dtype="<f4").reshape(t["shape"])
+
+
+def write_golden(name, inputs, outputs, models_dir=MODELS_DIR, **extra):
+    os.makedirs(os.path.join(models_dir, "golden"), exist_ok=True)
+    doc = {"model": name, "inputs": {k: tensor_json(v) for k, v in inputs.items()},
+           "outputs": {k: tensor_json(v) for k, v in outputs.items()}, **extra}
+    rel = f"golden/{name}.json"
+    with open(os.path.join(models_dir, rel), "w") as f:
+        json.dump(doc, f)
+    return rel

@@ -1,0 +1,49 @@
+"""Image transforms shared by training and evaluation (torch, on [-1,1] NCHW batches).
+The conditional tasks read these: colorization (grayscale), inpainting (masked), sketch (edges)."""
+import torch
+import torch.nn.functional as F
+
+LUMA = (0.299, 0.587, 0.114)
+
+
+def to_tensor(images_uint8, device=None):
+    """uint8 [N,64,64,3] (numpy or torch) -> float [N,3,64,64] in [-1,1], on the input's device."""
+    x = torch.as_tensor(images_uint8, device=device)
+    return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def to_uint8(x):
+    """float [N,3,H,W] in [-1,1] -> uint8 [N,H,W,3] numpy."""
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+
+
+def grayscale(x):
+    w = torch.tensor(LUMA, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    return (x * w).sum(1, keepdim=True).expand_as(x).contiguous()
+
+
+def random_box_mask(n, size=64, min_frac=0.25, max_frac=0.5, generator=None, device="cpu"):
+    """[n,1,size,size] with 1 inside one random rectangle (the hole to fill)."""
+    m = torch.zeros(n, 1, size, size, device=device)
+    r = torch.rand(n, 4, generator=generator).tolist()
+    for i, (a, b, c, d) in enumerate(r):
+        h = int(size * (min_frac + (max_frac - min_frac) * a))
+        w = int(size * (min_frac + (max_frac - min_frac) * b))
+        y, x0 = int((size - h) * c), int((size - w) * d)
+        m[i, :, y:y + h, x0:x0 + w] = 1
+    return m
+
+
+def apply_mask(x, mask, fill=1.0):
+    """Masked pixels become white (fill=1): what the page shows under a painted mask."""
+    return x * (1 - mask) + fill * mask
+
+
+def sobel_edges(x):
+    """Edge map drawn as dark lines on white, 3 channels, in [-1,1]."""
+    g = grayscale(x)[:, :1]
+    k = torch.tensor([[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]], device=x.device, dtype=x.dtype)
+    gx = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), k.view(1, 1, 3, 3))
+    gy = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), k.t().reshape(1, 1, 3, 3))
+    mag = (gx ** 2 + gy ** 2).sqrt().clamp(max=2.0) / 2.0  # 0 flat .. 1 strong edge
+    return (1 - 2 * mag).expand(-1, 3, -1, -1).contiguous()
