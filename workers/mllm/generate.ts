@@ -102,10 +102,6 @@ export class MllmGenerator {
   }
 
   // ---- sequence building (training/mllm_tasks.py builds the same) ----
-  private newSeq(): Seq {
-    return { ids: [], slot: [], feats: new Float32Array(0) };
-  }
-
   private textTokens(text: string, what: string): number[] {
     const norm = normalizeText(text ?? '');
     if (!norm) throw new MllmError(`empty ${what}`);
