@@ -259,8 +259,9 @@ class TaskSampler:
             s = STYLE[m["vendor"]] if yes else [v for v in STYLE.values() if v != STYLE[m["vendor"]]][0]
             return r.choice(VQA_YN_STYLE).format(style=s), "yes" if yes else "no"
         if k == 4:
-            yes = r.random() < 0.5
-            c = category_word(m) if yes else r.choice([c for c in self.cats if c != category_word(m)])
+            others = [c for c in self.cats if c != category_word(m)]
+            yes = r.random() < 0.5 or not others  # a one-category subset has no "no" question
+            c = category_word(m) if yes else r.choice(others)
             return r.choice(VQA_YN_CATEGORY).format(category=c), "yes" if yes else "no"
         yes = r.random() < 0.5
         n = m["name"] if yes else r.choice(self.names)

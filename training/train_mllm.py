@@ -70,8 +70,11 @@ def prefetch(sampler, cfg, n_ahead=6):
     q = queue.Queue(maxsize=n_ahead)
 
     def work():
-        while True:
-            q.put((sampler.batch(SHORT_TASKS, cfg.short_batch, cfg.ctx), sampler.batch(LONG_TASKS, cfg.long_batch, cfg.ctx)))
+        try:
+            while True:
+                q.put((sampler.batch(SHORT_TASKS, cfg.short_batch, cfg.ctx), sampler.batch(LONG_TASKS, cfg.long_batch, cfg.ctx)))
+        except BaseException as e:   # hand the error to the training loop instead of hanging it
+            q.put(e)
 
     threading.Thread(target=work, daemon=True).start()
     return q
@@ -207,7 +210,10 @@ def main(argv=None):
         lr = lr_at(cfg, step, train_s / budget)
         for g in opt.param_groups:
             g["lr"] = lr
-        short_np, long_np = q.get()
+        item = q.get()
+        if isinstance(item, BaseException):
+            raise RuntimeError("batch builder failed") from item
+        short_np, long_np = item
         opt.zero_grad(set_to_none=True)
         for j, nb in enumerate((short_np, long_np)):
             b = to_device(nb, bank_flat, device)
