@@ -198,7 +198,7 @@ def choice_report(scores, prefs):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--mllm", default=os.path.join(CKPT, "mllm.pt"))
+    ap.add_argument("--mllm", default=os.path.join(ROOT, "training", "runs", "mllm", "mllm.pt"))
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "runs", "eval_mllm.json"))
     ap.add_argument("--n-t2i", type=int, default=256)
     ap.add_argument("--n-openmoji", type=int, default=400)

@@ -36,7 +36,8 @@ from training import mllm_tasks as tasks
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "public", "models")
 OPSET = 17
-MIN_QUANT = 4096   # 2-D weights with at least this many values are stored int8
+MIN_QUANT = 4096
+DEFAULT_CKPT = os.path.join(ROOT, "training", "ckpt", "mllm.pt")   # 2-D weights with at least this many values are stored int8
 
 
 # ---- quantization ----------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def mllm_extra(cfg, tok):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ckpt", default=os.path.join(ROOT, "training", "ckpt", "mllm.pt"))
+    ap.add_argument("--ckpt", default=DEFAULT_CKPT)
     ap.add_argument("--random", action="store_true", help="export untrained weights (integration tests)")
     ap.add_argument("--config", default="full")
     ap.add_argument("--out-dir", default=MODELS)
@@ -276,7 +277,11 @@ def main(argv=None):
         model = MLLM(get_config(args.config))
     else:
         if not os.path.exists(args.ckpt):
-            sys.exit(f"error: {args.ckpt} not found (train first, or pass --random)")
+            alt = os.path.join(ROOT, "training", "runs", "mllm", "mllm.pt")
+            if args.ckpt == DEFAULT_CKPT and os.path.exists(alt):
+                args.ckpt = alt
+            else:
+                sys.exit(f"error: {args.ckpt} not found (train first, or pass --random)")
         model, _ = load_mllm(args.ckpt)
     q = fake_quantize(model)
     os.makedirs(os.path.join(args.out_dir, "golden"), exist_ok=True)

@@ -1,18 +1,21 @@
 """Train the PUMA-Emoji-64 MLLM (issue 3): every task jointly, one checkpoint.
 
-GPU, one command per stage (each saves and exits cleanly before --minutes; the LR schedule runs
-on a training clock of --budget-minutes (default 6) across stages, and a stage started after the
-budget is spent exits at once with "done"):
-  stage 1: torchrun --standalone --nproc_per_node=1 -m training.train_mllm --minutes 9
-  stage 2: torchrun --standalone --nproc_per_node=1 -m training.train_mllm --minutes 9 --resume   (only if stage 1 printed "not done")
-  eval:    python -m training.eval_mllm --device cuda                  (needs decoders + judge)
-  export (CPU, torch 1.13 here): /usr/bin/python3 -m training.export_mllm
-Several GPUs: --nproc_per_node=N (DDP; per-GPU batch unchanged, so N x the data per step).
+GPU (torch 2.x, one H100). Call A, train (~7 GPU-minutes: ~40 s startup + feature bank, then a
+6-minute training clock; saves and exits cleanly before --minutes; carry training/data and
+training/ckpt/encoder.pt):
+  export PYTHONUNBUFFERED=1; python3 -m training.train_mllm --minutes 9 --resume 2>&1 | tee $OUT/mllm_train.log; cp training/runs/mllm/mllm.pt $OUT/
+If it printed "not done", the same command again continues from training/runs/mllm/state.pt.
+Call B, evaluate (~2 GPU-minutes, same warm machine; carry training/ckpt = encoder, judge, decoders;
+training/runs/mllm stays there from call A):
+  export PYTHONUNBUFFERED=1; python3 -m training.eval_mllm --out $OUT/eval_mllm.json 2>&1 | tee $OUT/mllm_eval.log
+Here (CPU, torch 1.13), with the fetched mllm.pt in training/ckpt/: /usr/bin/python3 -m training.export_mllm
+Several GPUs: torchrun --standalone --nproc_per_node=N -m training.train_mllm ... (DDP; per-GPU
+batch unchanged). The LR schedule runs on a training clock of --budget-minutes (default 6)
+summed over stages; a stage started after it is spent exits at once with "done".
 CPU smoke: /usr/bin/python3 -m training.train_mllm --config tiny --limit 60 --random-encoder --minutes 1
 
-Inputs: training/data (training.data), training/ckpt/encoder.pt, training/tokenizer.json.
-Outputs: training/ckpt/mllm_state.pt (resumable: model, optimizer, clocks) and
-training/ckpt/mllm.pt (model only: what export and eval read).
+Outputs: training/runs/mllm/state.pt (resumable: model, optimizer, clocks) and
+training/runs/mllm/mllm.pt (model only, matrices fp16, ~11 MB: what export and eval read).
 """
 import argparse
 import os
@@ -32,6 +35,7 @@ from training.tokenizer import Tokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CKPT = os.environ.get("PUMA_CKPT", os.path.join(ROOT, "training", "ckpt"))
+RUNS = os.path.join(ROOT, "training", "runs", "mllm")   # not training/ckpt: a carried ckpt folder replaces it
 T0 = time.time()
 
 
@@ -87,7 +91,9 @@ def save(path_state, path_model, model, opt, step, train_s, cfg, done, extra):
     tmp = path_state + ".tmp"
     torch.save(dict(meta, model=sd, opt=opt.state_dict()), tmp)
     os.replace(tmp, path_state)
-    torch.save(dict(meta, model=sd), path_model + ".tmp")
+    # model only, matrices in fp16 (11 MB: fits what a GPU call can bring back; export rounds to int8)
+    half = {k: (v.half() if v.is_floating_point() and v.dim() >= 2 else v) for k, v in sd.items()}
+    torch.save(dict(meta, model=half), path_model + ".tmp")
     os.replace(path_model + ".tmp", path_model)
 
 
@@ -96,8 +102,8 @@ def main(argv=None):
     ap.add_argument("--config", default="full")
     ap.add_argument("--encoder", default=os.path.join(CKPT, "encoder.pt"))
     ap.add_argument("--random-encoder", action="store_true", help="tests only: random frozen encoder")
-    ap.add_argument("--state", default=os.path.join(CKPT, "mllm_state.pt"))
-    ap.add_argument("--out", default=os.path.join(CKPT, "mllm.pt"))
+    ap.add_argument("--state", default=os.path.join(RUNS, "state.pt"))
+    ap.add_argument("--out", default=os.path.join(RUNS, "mllm.pt"))
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--minutes", type=float, default=9.0, help="wall-clock limit of this command")

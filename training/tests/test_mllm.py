@@ -154,6 +154,9 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     assert ck["step"] == 1 and ck["done"]
     assert train_mllm.main(common + ["--resume", "--max-steps", "2"]) == 0
     assert torch_load(tmp_path / "m.pt")["step"] == 2
+    from training.mllm import load_mllm
+    m, _ = load_mllm(str(tmp_path / "m.pt"))   # fp16 matrices on disk -> fp32 model
+    assert m.tok_emb.weight.dtype == torch.float32
 
 
 def test_scale_choice_report():
