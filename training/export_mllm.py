@@ -314,11 +314,10 @@ def main(argv=None):
     extra = mllm_extra(cfg, tok)
     try:
         from training.manifest import update_manifest
-        if os.path.abspath(args.out_dir) != os.path.abspath(MODELS):
-            raise ImportError("out-dir is not public/models")
-        update_manifest(entries, extra)
     except ImportError:
         update_manifest_fallback(entries, extra, args.out_dir)
+    else:
+        update_manifest(entries, extra, models_dir=args.out_dir)
     print(json.dumps({"stats": stats, "params": model.num_params(),
                       "tokenizer_bytes": os.path.getsize(tok_path)}, indent=1), flush=True)
     return 0
