@@ -1,6 +1,6 @@
 """Build the PUMA-Emoji-64 dataset from the npm emoji packages.
 
-    /usr/bin/python3 -m training.data            # -> training/data/emoji64.npz + meta.json
+    /usr/bin/python3 -m training.data            # -> training/data/emoji64.u8.xz + meta.json
 
 Images are 64x64 RGB composited on white. Every image gets one record in meta.json:
     {i, vendor, concept, unified, name, short_names, keywords, category, subcategory,
@@ -17,6 +17,7 @@ in the report; a missing package is an error.
 import hashlib
 import io
 import json
+import lzma
 import os
 import subprocess
 import sys
@@ -166,7 +167,7 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
 
     os.makedirs(out_dir, exist_ok=True)
     arr = np.stack(images) if images else np.zeros((0, SIZE, SIZE, 3), np.uint8)
-    np.savez_compressed(os.path.join(out_dir, "emoji64.npz"), images=arr)
+    save_images(arr, out_dir)
     counts = {}
     for m in meta:
         counts[f"{m['split']}/{m['vendor']}"] = counts.get(f"{m['split']}/{m['vendor']}", 0) + 1
@@ -176,12 +177,24 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
     return arr, meta, report
 
 
+IMAGES_FILE = "emoji64.u8.xz"  # raw uint8 [N,64,64,3], xz: half the size of a zipped npz, so the
+                               # dataset travels to the GPU machine beside the committed models
+
+
+def save_images(arr, out_dir):
+    with lzma.open(os.path.join(out_dir, IMAGES_FILE), "wb", preset=6) as f:
+        f.write(np.ascontiguousarray(arr, np.uint8).tobytes())
+
+
 def load(data_dir=OUT_DIR):
     """(images uint8 [N,64,64,3], meta list) as built by build()."""
-    path = os.path.join(data_dir, "emoji64.npz")
+    path = os.path.join(data_dir, IMAGES_FILE)
     if not os.path.exists(path):
         raise DataError(f"{path} not found: run `/usr/bin/python3 -m training.data` first")
-    return np.load(path)["images"], json.load(open(os.path.join(data_dir, "meta.json")))
+    meta = json.load(open(os.path.join(data_dir, "meta.json")))
+    with lzma.open(path, "rb") as f:
+        images = np.frombuffer(f.read(), np.uint8).reshape(len(meta), SIZE, SIZE, 3)
+    return images, meta
 
 
 def write_split_lists(meta, out_dir=os.path.join(ROOT, "training", "splits")):

@@ -135,11 +135,10 @@ def make_decode(encoder, device, ckpt_dir=CKPT, steps=None, guidance=None, tiny=
             cfg = TINY
             torch.manual_seed(k)
             d = Decoder(cfg, n)
-        else:
-            ck = load_ckpt(os.path.join(ckpt_dir, f"decoder_{s}.pt"), device)
-            cfg = VisualConfig(**ck["config"])
-            d = Decoder(cfg, n)
-            d.load_state_dict(ck["ema"])
+        else:  # the committed ONNX decoders' weights: exactly what the page runs
+            from training import shipped
+            cfg = shipped.visual_config()
+            d = shipped.load_state(Decoder(cfg, n), os.path.join(shipped.MODELS_DIR, f"decoder_{s}.onnx"))
         decs[s] = d.to(device).eval().requires_grad_(False)
     blank = blank_features(encoder, device)
     schedule = sampler_schedule(cfg.train_timesteps, steps or cfg.sample_steps)
@@ -231,7 +230,8 @@ def main(argv=None):
         from training.encoder import load_encoder
         from training.judge import load_judge
         model, _ = load_mllm(args.mllm, device)
-        encoder, _ = load_encoder(os.path.join(CKPT, "encoder.pt"), device)
+        from training import shipped
+        encoder, _ = shipped.load_encoder(device)
         judge = load_judge(os.path.join(CKPT, "judge.pt"), device)
     if not args.no_quant:
         from training.export_mllm import fake_quantize

@@ -37,7 +37,7 @@ def synthetic_image(seed, size=64):
 
 def export_onnx(model, args, path, input_names, output_names, dynamic):
     torch.onnx.export(model, args, path, input_names=input_names, output_names=output_names,
-                      dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True)
+                      dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=False)
 
 
 def io_spec(names_shapes):
@@ -122,7 +122,9 @@ def export_all(ckpt_dir, out_dir):
                  {"x_0": out.numpy(), **record}, out_dir, atol=1e-4, rtol=1e-4,
                  steps=4, guidance=cfg.guidance, schedule=sched)
 
+    from training.config import as_dict
     extra = dict(
+        training=dict(visual_config=as_dict(cfg)),
         image=dict(size=64, channels=3, layout="NCHW", range=[-1, 1], background="white"),
         feature_dim=C,
         scales=[dict(name=s, grid=int(round(TOKENS[s] ** 0.5)), tokens=TOKENS[s]) for s in SCALES],

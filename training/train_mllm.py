@@ -164,9 +164,13 @@ def main(argv=None):
 
     if args.random_encoder:
         encoder = random_encoder(cfg.feature_dim).to(device)
-    else:
+    elif os.path.exists(args.encoder):
         from training.encoder import load_encoder
         encoder, vcfg = load_encoder(args.encoder, device)
+    else:  # the committed encoder.onnx: what the page runs, no checkpoint needed
+        from training import shipped
+        encoder, vcfg = shipped.load_encoder(device)
+    if not args.random_encoder:
         if vcfg.feature_dim != cfg.feature_dim:
             sys.exit(f"encoder feature_dim {vcfg.feature_dim} != mllm feature_dim {cfg.feature_dim}")
     t = time.time()
