@@ -158,3 +158,19 @@ test('no request left the page origin', async () => {
   expect(requests.length).toBeGreaterThan(0);
   expect(foreign).toEqual([]);
 });
+
+test('losing the GPU device mid-run falls back to WASM and finishes', async () => {
+  test.skip(provider !== 'webgpu', 'WebGPU only');
+  await pickFastestSteps();
+  const before = await finishedRuns();
+  await page.getByTestId('sample').nth(3).click();
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'running');
+  const worker = page.workers().find((w) => w.url().includes('pipeline.worker'));
+  expect(worker, 'pipeline worker found').toBeTruthy();
+  await worker!.evaluate(() => (globalThis as unknown as { __pumaGpuDevice: { destroy(): void } }).__pumaGpuDevice.destroy());
+  await expect.poll(finishedRuns, { timeout: 15 * 60_000, intervals: [250] }).toBeGreaterThan(before);
+  await expect(page.getByTestId('provider')).toHaveAttribute('data-provider', 'wasm');
+  await expect(page.getByTestId('provider-reason')).toContainText('device lost');
+  await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5);
+  await page.screenshot({ path: test.info().outputPath('device-lost-fallback.png'), fullPage: true });
+});

@@ -1,7 +1,7 @@
 // App state and the only ways to change it (explicit actions). Components read slices of it.
 import { create } from 'zustand';
 import type { RGBAImage } from '../workers/lib/image';
-import type { EpChoice, PipelineEvent, Provider } from '../workers/pipeline/protocol';
+import { WEBGPU_FAILED, type EpChoice, type PipelineEvent, type Provider } from '../workers/pipeline/protocol';
 import { pipeline } from './pipelineClient';
 import { blobToRGBA, InputError, urlToRGBA } from './imageInput';
 
@@ -54,6 +54,7 @@ export interface AppState {
   timeline: { t: number; type: string; scale?: string; ms?: number; stepMs?: number[]; psnr?: number; fromCache?: boolean }[];
   actions: {
     init(ep: EpChoice): Promise<void>;
+    fallbackToWasm(reason: string): Promise<void>;
     useFile(file: Blob, name: string): Promise<void>;
     useSample(url: string, name: string): Promise<void>;
     run(image: RGBAImage, name: string): Promise<void>;
@@ -151,6 +152,19 @@ export const useApp = create<AppState>()((set, get) => {
           const r = await pipeline.init({ baseUrl: document.baseURI, ep }, onEvent);
           set({ phase: 'ready', provider: r.provider, scales: r.scales, steps: r.steps, allowedSteps: r.allowedSteps, guidance: r.guidance });
         } catch (e) {
+          const msg = (e as Error).message || String(e);
+          if (msg.startsWith(WEBGPU_FAILED)) await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
+          else set({ phase: 'error', error: msg });
+        }
+      },
+      async fallbackToWasm(reason) {
+        // a fresh worker: the runtime that used the failed WebGPU device is dropped whole
+        pipeline.terminate();
+        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'fallback' }], phase: 'loading', files: {} }));
+        try {
+          const r = await pipeline.init({ baseUrl: document.baseURI, ep: 'wasm' }, onEvent);
+          set({ phase: 'ready', provider: r.provider, providerReason: `fell back from WebGPU: ${reason}`, scales: r.scales, allowedSteps: r.allowedSteps });
+        } catch (e) {
           set({ phase: 'error', error: (e as Error).message || String(e) });
         }
       },
@@ -183,12 +197,22 @@ export const useApp = create<AppState>()((set, get) => {
         const id = ++runId;
         set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
         set({ phase: 'running', runStatus: 'running', inputName: name, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null });
+        const req = { image, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
         try {
-          await pipeline.reconstruct({ image, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed }, onEvent);
+          try {
+            await pipeline.reconstruct(req, onEvent);
+          } catch (e) {
+            const msg = (e as Error).message || String(e);
+            if (!msg.startsWith(WEBGPU_FAILED)) throw e;
+            await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
+            if (get().phase !== 'ready') return;
+            set({ phase: 'running', runStatus: 'running', results: empty });
+            await pipeline.reconstruct(req, onEvent); // same request, now on WASM
+          }
         } catch (e) {
           set({ notice: `The run failed: ${(e as Error).message}`, runStatus: 'idle' });
         } finally {
-          if (id === runId) set({ phase: 'ready' });
+          if (id === runId && get().phase === 'running') set({ phase: 'ready' });
         }
       },
       cancel() {

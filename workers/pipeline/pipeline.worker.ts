@@ -8,7 +8,7 @@ import { ModelStore } from '../lib/modelstore';
 import { prepareImage, toNCHW, fromNCHW } from '../lib/image';
 import { psnr } from '../lib/metrics';
 import { chooseProvider, configureWasm, sessionOptions, webgpuDevice, ort, type ProviderChoice } from './providers';
-import type { EventSink, InitOptions, InitResult, PipelineApi, Provider, ReconstructRequest } from './protocol';
+import { WEBGPU_FAILED, type EventSink, type InitOptions, type InitResult, type PipelineApi, type Provider, type ReconstructRequest } from './protocol';
 
 class CancelledError extends Error {}
 
@@ -20,6 +20,9 @@ let store: ModelStore | null = null;
 let baseUrl = '';
 let provider: Provider = 'wasm';
 let deviceLost: string | null = null;
+// rejects when the GPU device is lost: a run in flight on a lost device may never settle, so
+// every model call is raced against it
+let lostSignal: Promise<never> = new Promise(() => undefined);
 let cancelRequested = false;
 let running: Promise<unknown> = Promise.resolve();
 
@@ -84,7 +87,8 @@ async function releaseEngine() {
   if (!engine) return;
   const all = [engine.sessions.encoder, ...Object.values(engine.sessions.decoders)];
   engine = null;
-  await Promise.all(all.map((s) => s.release().catch(() => undefined)));
+  // not awaited: releasing sessions of a lost device may never settle
+  for (const s of all) s.release().catch(() => undefined);
 }
 
 async function startProvider(choice: ProviderChoice, onEvent: EventSink, isolated: boolean, threads: number) {
@@ -94,28 +98,26 @@ async function startProvider(choice: ProviderChoice, onEvent: EventSink, isolate
     r = await createSessions(manifest!, choice, onEvent);
   } catch (e) {
     if (choice.provider !== 'webgpu') throw e;
-    const reason = `WebGPU session creation failed: ${(e as Error).message}`;
-    onEvent({ type: 'fallback', from: 'webgpu', to: 'wasm', reason });
-    choice = { provider: 'wasm', reason, features: new Set() };
-    r = await createSessions(manifest!, choice, onEvent);
+    throw new Error(`${WEBGPU_FAILED}WebGPU session creation failed: ${(e as Error).message}`);
   }
   provider = choice.provider;
   engine = new Engine(ort, manifest!, r.sessions);
   deviceLost = null;
+  lostSignal = new Promise(() => undefined);
   if (provider === 'webgpu') {
-    webgpuDevice()?.lost.then((info) => {
-      deviceLost = info.message || 'GPU device lost';
+    const device = await webgpuDevice();
+    // reachable from devtools / e2e (Playwright's worker.evaluate) to exercise device loss
+    (globalThis as { __pumaGpuDevice?: unknown }).__pumaGpuDevice = device;
+    lostSignal = new Promise<never>((_, reject) => {
+      device?.lost.then((info) => {
+        deviceLost = info.message || info.reason || 'GPU device lost';
+        reject(new Error(`GPU device lost: ${deviceLost}`));
+      });
     });
+    lostSignal.catch(() => undefined); // handled where raced
   }
   onEvent({ type: 'provider', provider, reason: choice.reason, adapter: choice.adapter, threads, isolated, shaderF16: choice.features.has('shader-f16') });
   onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: r.fromCache, bytes: r.bytes });
-}
-
-async function fallbackToWasm(reason: string, onEvent: EventSink) {
-  onEvent({ type: 'fallback', from: 'webgpu', to: 'wasm', reason });
-  await releaseEngine();
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  await startProvider({ provider: 'wasm', reason, features: new Set() }, onEvent, isolated, ort.env.wasm.numThreads ?? 1);
 }
 
 async function checkCancel() {
@@ -133,19 +135,22 @@ async function runReconstruct(req: ReconstructRequest, onEvent: EventSink): Prom
   onEvent({ type: 'input', image: prepared });
   const x = toNCHW(prepared);
   const te = performance.now();
-  const pyr = await engine!.encode(x);
+  const pyr = await Promise.race([engine!.encode(x), lostSignal]);
   onEvent({ type: 'encoded', ms: performance.now() - te });
   for (const scale of req.scales) {
     await checkCancel();
     const ts = performance.now();
     const stepMs: number[] = [];
-    const out = await engine!.decode(scale, pyr, { steps: req.steps, guidance: req.guidance, seed: req.seed }, {
-      checkCancel,
-      onStep: (step, steps, ms) => {
-        stepMs.push(ms);
-        onEvent({ type: 'step', scale, step, steps });
-      },
-    });
+    const out = await Promise.race([
+      engine!.decode(scale, pyr, { steps: req.steps, guidance: req.guidance, seed: req.seed }, {
+        checkCancel,
+        onStep: (step, steps, ms) => {
+          stepMs.push(ms);
+          onEvent({ type: 'step', scale, step, steps });
+        },
+      }),
+      lostSignal,
+    ]);
     const image = fromNCHW(out, size, size);
     onEvent({ type: 'image', scale, image, ms: performance.now() - ts, psnr: psnr(image, prepared), stepMs });
   }
@@ -191,9 +196,9 @@ const api: PipelineApi = {
           return 'cancelled' as const;
         }
         if (provider === 'webgpu') {
-          // device lost or a WebGPU kernel failed mid-run: move to WASM and run again
-          await fallbackToWasm(deviceLost ? `GPU device lost: ${deviceLost}` : `WebGPU run failed: ${(e as Error).message}`, onEvent);
-          return runReconstruct(req, onEvent);
+          // device lost or a WebGPU kernel failed mid-run: the page moves to a fresh WASM worker
+          await releaseEngine();
+          throw new Error(`${WEBGPU_FAILED}${deviceLost ? `GPU device lost (${deviceLost})` : `WebGPU run failed: ${(e as Error).message}`}`);
         }
         throw e;
       }

@@ -3,6 +3,14 @@
 import type { RGBAImage } from '../lib/image';
 
 export type Provider = 'webgpu' | 'wasm';
+
+/**
+ * Prefix of the error the worker throws when WebGPU fails (session creation, or device lost
+ * mid-run). The page then replaces the worker with a fresh WASM one: after a device loss the
+ * onnxruntime-web instance that used WebGPU cannot be trusted to run anything (measured: a WASM
+ * session created in it hung on its first run).
+ */
+export const WEBGPU_FAILED = 'webgpu-failed: ';
 export type EpChoice = 'auto' | Provider;
 
 export interface InitOptions {

@@ -50,10 +50,15 @@ export function sessionOptions(provider: Provider): ort.InferenceSession.Session
   };
 }
 
-/** The GPUDevice ort created (JSEP), to watch for device loss. */
-export function webgpuDevice(): { lost: Promise<{ message: string; reason?: string }> } | undefined {
+interface DeviceLike {
+  lost: Promise<{ message: string; reason?: string }>;
+  destroy(): void;
+}
+
+/** The GPUDevice ort's WebGPU backend uses (a promise once a session exists), to watch for loss. */
+export async function webgpuDevice(): Promise<DeviceLike | undefined> {
   try {
-    return (ort.env.webgpu as unknown as { device?: { lost: Promise<{ message: string }> } }).device;
+    return (await (ort.env.webgpu as unknown as { device: Promise<DeviceLike> }).device) ?? undefined;
   } catch {
     return undefined;
   }
