@@ -113,7 +113,7 @@ def onnx_check(sets, images, enc, decs, blank, sched, cfg, device, n=8):
     f0 = torch.from_numpy(encs.run(None, {"image": x.numpy()})[0])
     out = {"encoder_max_abs": float((f0 - enc(x.to(device)).cpu()).abs().max())}
     pyr = pyramid(f0)
-    for k, s in ("f0", 0), ("f4", 4):
+    for s, k in ("f0", 0), ("f4", 4):
         sess = ort.InferenceSession(os.path.join(mdir, f"decoder_{s}.onnx"), providers=["CPUExecutionProvider"])
 
         class OrtDecoder(torch.nn.Module):
@@ -136,12 +136,24 @@ def main():
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--max-openmoji", type=int, default=600)
     ap.add_argument("--limit", type=int, default=None, help="images per set (smoke runs)")
+    ap.add_argument("--onnx-check-only", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "eval", "visual.json"))
     a = ap.parse_args()
     t0 = time.time()
     if a.device.startswith("cuda"):
         torch.backends.cudnn.allow_tf32 = False  # fp32 decodes: the numbers describe the fp32 export
         torch.backends.cuda.matmul.allow_tf32 = False
+    if a.onnx_check_only:  # the shipped ONNX files against their PyTorch reload, a few images
+        images, meta = load()
+        enc, cfg = shipped.load_encoder(a.device)
+        decs = shipped.load_decoders(a.device)
+        sets = {"heldout_concept": [m for m in meta if m["split"] == "heldout_concept"]}
+        sched = sampler_schedule(cfg.train_timesteps, cfg.sample_steps)
+        with torch.no_grad():
+            res = onnx_check(sets, images, enc, decs, blank_features(enc, a.device), sched, cfg, a.device)
+        json.dump(res, open(a.out, "w"), indent=1)
+        print(json.dumps(res, indent=1))
+        return
     report, *rest = evaluate(a.device, a.max_openmoji, limit=a.limit)
     try:
         report["onnx_check"] = onnx_check(*rest, device=a.device)

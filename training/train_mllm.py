@@ -109,6 +109,8 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, default=9.0, help="wall-clock limit of this command")
     ap.add_argument("--budget-minutes", type=float, default=None, help="total training clock (all stages)")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default=None, help="start from a model-only checkpoint (mllm.pt brought back "
+                    "from an earlier GPU call): its weights, a fresh optimizer and a fresh LR clock")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N images (smoke tests)")
     ap.add_argument("--max-steps", type=int, default=None)
     ap.add_argument("--text-weight", type=float, default=None)
@@ -183,9 +185,13 @@ def main(argv=None):
 
     torch.manual_seed(cfg.seed)
     model = MLLM(cfg).to(device)
-    sampler = TaskSampler(meta, tok, seed=cfg.seed + 1000 * rank + (ck["step"] if ck else 0))
+    init = torch_load(args.init) if (args.init and not ck) else None
+    sampler = TaskSampler(meta, tok, seed=cfg.seed + 1000 * rank + (ck["step"] if ck else 0) + (init["step"] if init else 0))
     if ck:
         model.load_state_dict(ck["model"])
+    elif init:  # fp16 matrices in the brought-back file: load_state_dict casts them to fp32
+        model.load_state_dict(init["model"])
+        log(f"initialised from {args.init} (step {init['step']})")
     else:
         mean, std = feature_stats(bank, torch.tensor(sampler.idx, device=device))
         model.feat_mean.copy_(mean)
