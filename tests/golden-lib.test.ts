@@ -1,4 +1,5 @@
-// The TypeScript pyramid and sampler against the Python exporter's golden vectors.
+// The TypeScript pyramid and sampler against the Python exporter's golden vectors
+// (training/export.py writes golden/pyramid.json and golden/sampler.json).
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,52 +11,53 @@ import type { Schedule } from '../workers/lib/manifest';
 
 const has = (f: string) => HAVE_MODELS && existsSync(resolve(MODELS_DIR, 'golden', f));
 
+interface GoldenDoc {
+  inputs: Record<string, B64Tensor>;
+  outputs: Record<string, B64Tensor>;
+  atol: number;
+  rtol: number;
+}
+
 describe.skipIf(!has('pyramid.json'))('pyramid vs golden/pyramid.json', () => {
   it('pools every scale like PyTorch', () => {
     const m = loadManifest();
-    const g = readJson<{ features: B64Tensor; scales: Record<string, B64Tensor> }>('golden/pyramid.json');
-    const pyr = buildPyramid(decodeTensor(g.features), m.scales, m.feature_dim);
+    const g = readJson<GoldenDoc>('golden/pyramid.json');
+    const pyr = buildPyramid(decodeTensor(g.inputs.f0), m.scales, m.feature_dim);
     for (const s of m.scales) {
-      const r = allClose(pyr[s.name], decodeTensor(g.scales[s.name]), 1e-5, 1e-5);
+      const r = allClose(pyr[s.name], decodeTensor(g.outputs[s.name]), g.atol, g.rtol);
       expect(r.ok, `${s.name}: max diff ${r.maxAbs}`).toBe(true);
     }
   });
 });
 
-interface SamplerGolden {
-  x_T: B64Tensor;
-  schedule?: Schedule;
-  steps?: number;
+interface SamplerGolden extends GoldenDoc {
+  steps: number;
   guidance: number;
-  model_outputs: B64Tensor[]; // v for the batch [cond, uncond] at each step
-  x_steps?: B64Tensor[]; // x after each step
-  final: B64Tensor;
+  schedule: Schedule;
+  // outputs: x_0 (final), x_in_<i> (the batched [x, x] fed at step i), v_<i> (model output [2,...])
 }
 
 describe.skipIf(!has('sampler.json'))('sampler vs golden/sampler.json', () => {
   it('reproduces every DDIM step from the recorded model outputs', async () => {
-    const m = loadManifest();
     const g = readJson<SamplerGolden>('golden/sampler.json');
-    const schedule = g.schedule ?? m.sampler.schedules[String(g.steps ?? m.sampler.steps)];
-    const outs = g.model_outputs.map(decodeTensor);
+    const schedule = g.schedule;
+    expect(schedule.timesteps.length).toBe(g.steps);
     let i = 0;
-    const seen: Float32Array[] = [];
     const x = await sampleDDIM({
-      xT: decodeTensor(g.x_T),
+      xT: decodeTensor(g.inputs.x_T),
       schedule,
       guidance: g.guidance,
-      predict: async (_x2, t2) => {
+      predict: async (x2, t2) => {
         expect(t2[0]).toBe(Math.fround(schedule.timesteps[i]));
-        return outs[i++];
+        // the x we feed at step i must be what PyTorch fed (so every earlier step matched)
+        const want = decodeTensor(g.outputs[`x_in_${i}`]);
+        const r = allClose(x2, want, g.atol, g.rtol);
+        expect(r.ok, `x fed at step ${i}: max diff ${r.maxAbs}`).toBe(true);
+        return decodeTensor(g.outputs[`v_${i++}`]);
       },
-      onStep: (_s, _n, xi) => seen.push(xi),
     });
-    expect(i).toBe(outs.length);
-    g.x_steps?.forEach((xs, k) => {
-      const r = allClose(seen[k], decodeTensor(xs), 1e-4, 1e-4);
-      expect(r.ok, `step ${k}: max diff ${r.maxAbs}`).toBe(true);
-    });
-    const r = allClose(x, decodeTensor(g.final), 1e-4, 1e-4);
-    expect(r.ok, `final: max diff ${r.maxAbs}`).toBe(true);
+    expect(i).toBe(g.steps);
+    const r = allClose(x, decodeTensor(g.outputs.x_0), g.atol, g.rtol);
+    expect(r.ok, `final x: max diff ${r.maxAbs}`).toBe(true);
   });
 });

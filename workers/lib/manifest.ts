@@ -49,6 +49,8 @@ export interface SamplerSpec {
   schedules: Record<string, Schedule>;
   guidance: number;
   uncond: string;
+  eta?: number;
+  clamp_x0?: boolean;
 }
 
 export interface Manifest {
@@ -83,6 +85,9 @@ export function validateManifest(raw: unknown): Manifest {
   });
   const sm = m.sampler;
   need(sm && sm.kind === 'ddim' && sm.prediction === 'v', 'sampler must be ddim with v-prediction');
+  // the TypeScript sampler implements deterministic DDIM with x0 clamped (training/decoder.py)
+  need((sm.eta ?? 0) === 0, `sampler.eta ${sm.eta} unsupported (app implements eta = 0)`);
+  need(sm.clamp_x0 !== false, 'sampler.clamp_x0 = false unsupported (app clamps x0 as training does)');
   need(sm.schedules && sm.schedules[String(sm.steps)], `sampler.schedules lacks default steps ${sm.steps}`);
   for (const [k, s] of Object.entries(sm.schedules)) {
     need(s.timesteps.length === Number(k) && s.alphas_cumprod.length === Number(k), `schedule ${k}: wrong length`);
