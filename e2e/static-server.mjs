@@ -41,7 +41,7 @@ export function startServer({ root, port = 0, base = '/', modelsDir = process.en
   return new Promise((ok) =>
     server.listen(port, '127.0.0.1', () => {
       const p = server.address().port;
-      ok({ server, log, port: p, url: `http://127.0.0.1:${p}${base}`, close: () => new Promise((r) => server.close(r)) });
+      ok({ server, log, port: p, url: `http://127.0.0.1:${p}${base}`, close: () => new Promise((r) => { server.close(r); server.closeAllConnections?.(); }) });
     }),
   );
 }
