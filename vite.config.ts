@@ -2,6 +2,7 @@ import { defineConfig, defaultClientConditions, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { createReadStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CSP } from './src/csp.mjs';
 
 // onnxruntime-web's runtime files, served from our own origin under ort/ (no CDN). The default
 // `onnxruntime-web` import uses the JSEP build (WebGPU + WASM in one binary).
@@ -14,21 +15,6 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
-
-// Self only; 'wasm-unsafe-eval' is the one exception onnxruntime-web needs. blob:/data: images
-// are the user's own pictures rendered locally. Only added to the build: the dev server injects
-// inline scripts for hot reload.
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' blob: data:",
-  "style-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'none'",
-].join('; ');
 
 function ortRuntimeFiles(): Plugin {
   return {
@@ -47,6 +33,7 @@ function ortRuntimeFiles(): Plugin {
   };
 }
 
+// Only added to the build: the dev server injects inline scripts for hot reload.
 function cspMeta(): Plugin {
   return {
     name: 'puma-csp-meta',
@@ -63,7 +50,8 @@ export default defineConfig({
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   worker: { format: 'es' },
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  // the dev server injects inline scripts for hot reload, so the CSP header is preview-only
+  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP } },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
 });

@@ -22,6 +22,7 @@ let context: BrowserContext;
 let page: Page;
 let provider: 'wasm' | 'webgpu';
 const requests: string[] = [];
+const cspViolations: string[] = [];
 
 test.beforeAll(async ({ browser }, info) => {
   if (!existsSync(resolve(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
@@ -31,7 +32,9 @@ test.beforeAll(async ({ browser }, info) => {
   context = await browser.newContext();
   context.on('request', (r: Request) => requests.push(r.url()));
   page = await context.newPage();
-  page.on('worker', (w) => w.on('console', () => undefined));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
 });
 
 test.afterAll(async () => {
@@ -157,6 +160,7 @@ test('no request left the page origin', async () => {
   const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
   expect(requests.length).toBeGreaterThan(0);
   expect(foreign).toEqual([]);
+  expect(cspViolations, 'the CSP (self + wasm-unsafe-eval) blocked nothing the app needs').toEqual([]);
 });
 
 test('losing the GPU device mid-run falls back to WASM and finishes', async () => {

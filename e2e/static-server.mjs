@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
+import { CSP } from '../src/csp.mjs';
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.onnx': 'application/octet-stream', '.svg': 'image/svg+xml', '.md': 'text/markdown' };
 
@@ -33,6 +34,7 @@ export function startServer({ root, port = 0, base = '/', modelsDir = process.en
       return;
     }
     const headers = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': statSync(file).size, 'Cache-Control': 'no-cache' };
+    headers['Content-Security-Policy'] = CSP; // as a header it covers the workers too
     if (isolate) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' });
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return res.end();
