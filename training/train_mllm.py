@@ -85,7 +85,8 @@ def prefetch(sampler, cfg, n_ahead=6):
 
 
 def save(path_state, path_model, model, opt, step, train_s, cfg, done, extra):
-    os.makedirs(os.path.dirname(path_state), exist_ok=True)
+    os.makedirs(os.path.dirname(path_state) or ".", exist_ok=True)
+    os.makedirs(os.path.dirname(path_model) or ".", exist_ok=True)
     sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     meta = dict(config=config_dict(cfg), step=step, train_seconds=train_s, done=done, **extra)
     tmp = path_state + ".tmp"

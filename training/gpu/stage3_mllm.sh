@@ -8,12 +8,12 @@ export PYTHONUNBUFFERED=1 PUMA_CKPT=training/ckpt_judge
 OUT=${OUT:-training/runs/stage3}; mkdir -p "$OUT" /tmp/logs
 MLLM_MIN=${MLLM_MIN:-7}; MLLM_BUDGET=${MLLM_BUDGET:-6}
 t0=$(date +%s)
-python3 -m training.eval_visual --onnx-check-only --device cuda --out "$OUT/onnx_check.json" > /tmp/logs/onnx_check.log 2>&1 &
+[ "${ONNX_CHECK:-1}" = 1 ] && python3 -m training.eval_visual --onnx-check-only --device cuda --out "$OUT/onnx_check.json" > /tmp/logs/onnx_check.log 2>&1 &
 python3 -m training.train_mllm --init training/ckpt_judge/mllm_init.pt --state /tmp/mllm_state.pt \
-  --minutes "$MLLM_MIN" --budget-minutes "$MLLM_BUDGET" 2>&1 | tee /tmp/logs/train_mllm.log | grep -v "^ " | grep -E "initialised|saved|step [0-9]*00 " | tail -n 12
+  --out training/runs/mllm/mllm.pt --minutes "$MLLM_MIN" --budget-minutes "$MLLM_BUDGET" 2>&1 | tee /tmp/logs/train_mllm.log | grep -v "^ " | grep -E "initialised|saved|step [0-9]*00 " | tail -n 12
 echo "mllm trained at $(( $(date +%s) - t0 ))s"
 cp training/runs/mllm/mllm.pt "$OUT/"
 wait
 timeout $(( 580 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --out "$OUT/eval_mllm.json" > /tmp/logs/eval_mllm.log 2>&1
-echo "mllm eval rc=$? at $(( $(date +%s) - t0 ))s"; grep "\[eval" /tmp/logs/eval_mllm.log | tail -n 20; cat /tmp/logs/onnx_check.log | tail -n 20
+echo "mllm eval rc=$? at $(( $(date +%s) - t0 ))s"; grep "\[eval" /tmp/logs/eval_mllm.log | tail -n 20; tail -n 20 /tmp/logs/onnx_check.log 2>/dev/null
 for f in /tmp/logs/*.log; do echo "== $f"; cat "$f"; done > "$OUT/stage3.log"
