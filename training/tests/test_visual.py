@@ -1,0 +1,167 @@
+"""The visual half on the tiny configuration (CPU, seconds): the dataset builder on a handful of
+real emoji files (plus a corrupt one), one training step of each model, ONNX export and graph
+checks, the pyramid, and the sampler against an oracle denoiser."""
+import hashlib
+import json
+import os
+import shutil
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from training import data as D
+from training import train_visual as TV
+from training.config import TINY
+from training.decoder import ddim_sample, sampler_schedule
+from training.encoder import pyramid
+
+NODE_MODULES = os.path.join(D.ROOT, "node_modules")
+needs_packages = pytest.mark.skipif(not os.path.isdir(os.path.join(NODE_MODULES, "emoji-datasource-google")),
+                                    reason="npm install first (emoji packages are devDependencies)")
+needs_rsvg = pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="apt-get install librsvg2-bin")
+
+
+def make_mini_packages(root, n_entries=12, corrupt=1):
+    """A node_modules with the first n emoji (and their skin variants) of each package."""
+    entries = json.load(open(os.path.join(NODE_MODULES, "emoji-datasource-google", "emoji.json")))
+    # people with skin tones give variants; flags and smileys give plain entries
+    picked = [e for e in entries if e.get("skin_variations")][: n_entries // 2] + \
+             [e for e in entries if not e.get("skin_variations")][: n_entries // 2]
+    for v in D.VENDORS:
+        pkg = os.path.join(root, f"emoji-datasource-{v}")
+        img_dir = os.path.join(pkg, "img", v, "64")
+        os.makedirs(img_dir)
+        json.dump(picked, open(os.path.join(pkg, "emoji.json"), "w"))
+        for e in picked:
+            names = [e["image"]] + [s["image"] for s in (e.get("skin_variations") or {}).values()]
+            for n in names:
+                shutil.copy(os.path.join(NODE_MODULES, f"emoji-datasource-{v}", "img", v, "64", n), img_dir)
+    if corrupt:
+        bad = os.path.join(root, "emoji-datasource-google", "img", "google", "64", picked[-1]["image"])
+        open(bad, "wb").write(b"\x89PNG\r\n\x1a\nthis is not a png")
+    os.makedirs(os.path.join(root, "emojibase-data", "en"))
+    shutil.copy(os.path.join(NODE_MODULES, "emojibase-data", "en", "data.json"), os.path.join(root, "emojibase-data", "en"))
+    om = os.path.join(root, "openmoji", "color", "svg")
+    os.makedirs(om)
+    for e in picked[:3]:
+        src = os.path.join(NODE_MODULES, "openmoji", "color", "svg", e["unified"].upper() + ".svg")
+        if os.path.exists(src):
+            shutil.copy(src, om)
+    return picked
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nm")
+    make_mini_packages(str(root))
+    out = tmp_path_factory.mktemp("data")
+    images, meta, report = D.build(str(root), str(out))
+    return str(root), str(out), images, meta, report
+
+
+@needs_packages
+@needs_rsvg
+def test_builder_images_meta_and_corrupt_file(mini):
+    root, out, images, meta, report = mini
+    assert images.dtype == np.uint8 and images.shape[1:] == (64, 64, 3)
+    assert len(meta) == len(images) == report["images"]
+    assert report["skipped"]["corrupt_image"] == 1          # counted, not silently dropped
+    assert {m["vendor"] for m in meta} == {"google", "twitter", "openmoji"}
+    assert any(m["skin_tone"] == "medium-dark" for m in meta)
+    assert all(m["name"] and m["category"] for m in meta)
+    # composited on white: the corners of emoji art are background
+    assert images[:, 0, 0].mean() > 240
+    # what load() reads back is what build() made
+    again, meta2 = D.load(out)
+    assert np.array_equal(again, images) and meta2 == meta
+
+
+@needs_packages
+def test_split_is_fixed_by_concept_alone():
+    a = [D.split_of(f"1F{n:03X}") for n in range(4000)]
+    assert a == [D.split_of(f"1F{n:03X}") for n in range(4000)]
+    frac = {s: sum(x[0] == s for x in a) / len(a) for s in ("heldout_concept", "heldout_vendor")}
+    assert 0.03 < frac["heldout_concept"] < 0.07 and 0.03 < frac["heldout_vendor"] < 0.07
+    assert all(v in D.VENDORS for s, v in a if s == "heldout_vendor")
+
+
+@needs_packages
+@needs_rsvg
+def test_corrupt_file_does_not_change_the_split(mini, tmp_path):
+    root, out, images, meta, report = mini
+    clean = tmp_path / "nm"
+    make_mini_packages(str(clean), corrupt=0)
+    _, meta_clean, _ = D.build(str(clean), str(tmp_path / "d"))
+    by_key = {(m["unified"], m["vendor"]): m["split"] for m in meta_clean}
+    assert all(by_key[(m["unified"], m["vendor"])] == m["split"] for m in meta)
+
+
+def test_missing_package_is_a_clear_error(tmp_path):
+    with pytest.raises(D.DataError, match="npm install"):
+        D.build(str(tmp_path), str(tmp_path / "out"))
+
+
+def test_pyramid_is_the_paper_pooling_chain():
+    f0 = torch.randn(2, 256, 5)
+    p = pyramid(f0)
+    assert [t.shape[1] for t in p] == [256, 64, 16, 4, 1]
+    grid = f0.view(2, 16, 16, 5)
+    assert torch.allclose(p[1][:, 0], grid[:, :2, :2].mean((1, 2)), atol=1e-6)   # row-major tokens
+    assert torch.allclose(p[4][:, 0], f0.mean(1), atol=1e-5)
+
+
+def test_ddim_with_an_oracle_denoiser_returns_the_target():
+    """If the model predicts the v that points at x0, DDIM lands on x0 whatever the guidance."""
+    sched = sampler_schedule(1000, 6)
+    x0 = torch.rand(1, 3, 64, 64) * 1.6 - 0.8
+    state = {"i": 0}
+
+    def oracle(x, t, cond):
+        ab = sched["alphas_cumprod"][state["i"] // 1]
+        state["i"] += 1
+        a, s = ab ** 0.5, (1 - ab) ** 0.5
+        eps = (x - a * x0) / s
+        return a * eps - s * x0
+
+    out = ddim_sample(oracle, torch.zeros(1, 1, 4), torch.zeros(1, 1, 4), sched, guidance=3.0,
+                      generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(out, x0, atol=1e-4)
+
+
+@needs_packages
+@needs_rsvg
+def test_one_step_of_each_model_then_export(mini, tmp_path, monkeypatch):
+    root, out, images, meta, report = mini
+    monkeypatch.setattr(TV, "CKPT", str(tmp_path / "ckpt"))
+    for stage in ("encoder", "judge", "decoders"):
+        assert TV.main(["--stage", stage, "--config", "tiny", "--data", out, "--no-resume"])
+    for name in ["encoder.pt", "judge.pt"] + [f"decoder_{s}.pt" for s in ("f0", "f1", "f2", "f3", "f4")]:
+        assert (tmp_path / "ckpt" / name).exists()
+
+    from training import export, shipped
+    models_dir = tmp_path / "models"
+    m = export.export_all(str(tmp_path / "ckpt"), str(models_dir))
+    assert set(m["models"]) == {"encoder"} | {f"decoder_f{k}" for k in range(5)}
+    assert [s["tokens"] for s in m["scales"]] == [256, 64, 16, 4, 1]
+    assert m["feature_dim"] == TINY.feature_dim
+    for name, entry in m["models"].items():
+        v = entry["variants"][0]
+        path = models_dir / v["file"]
+        onnx.checker.check_model(onnx.load(str(path)))
+        assert v["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        graph = onnx.load(str(path)).graph
+        assert [i.name for i in graph.input] == [i["name"] for i in entry["inputs"]]
+        assert [o.name for o in graph.output] == [o["name"] for o in entry["outputs"]]
+        golden = json.load(open(models_dir / entry["golden"]))
+        assert set(golden["inputs"]) == {i["name"] for i in entry["inputs"]}
+    # the ONNX files carry the PyTorch parameter names: evaluation can reload exactly them
+    enc, _ = shipped.load_encoder(models_dir=str(models_dir))
+    decs = shipped.load_decoders(models_dir=str(models_dir))
+    x = torch.rand(1, 3, 64, 64) * 2 - 1
+    from training.encoder import load_encoder
+    ref, _ = load_encoder(str(tmp_path / "ckpt" / "encoder.pt"))
+    assert torch.allclose(enc(x), ref(x), atol=1e-6)
+    sched = m["sampler"]["schedules"][str(m["sampler"]["steps"])]
+    assert len(sched["timesteps"]) == m["sampler"]["steps"] and sched["timesteps"][0] > sched["timesteps"][-1]
