@@ -143,7 +143,8 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     d = tmp_path / "data"
     d.mkdir()
     rng = np.random.default_rng(0)
-    np.savez_compressed(d / "emoji64.npz", images=rng.integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8))
+    from training.data import save_images
+    save_images(rng.integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8), str(d))
     json.dump(meta, open(d / "meta.json", "w"))
     tp = tmp_path / "tok.json"
     tok.save(str(tp))
