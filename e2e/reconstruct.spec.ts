@@ -155,14 +155,6 @@ test('second visit loads the models from the cache, with no model request', asyn
   await page.screenshot({ path: test.info().outputPath(`cached-${provider}.png`), fullPage: true });
 });
 
-test('no request left the page origin', async () => {
-  const origin = new URL(server.url).origin;
-  const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
-  expect(requests.length).toBeGreaterThan(0);
-  expect(foreign).toEqual([]);
-  expect(cspViolations, 'the CSP (self + wasm-unsafe-eval) blocked nothing the app needs').toEqual([]);
-});
-
 test('losing the GPU device mid-run falls back to WASM and finishes', async () => {
   test.skip(provider !== 'webgpu', 'WebGPU only');
   await pickFastestSteps();
@@ -177,4 +169,12 @@ test('losing the GPU device mid-run falls back to WASM and finishes', async () =
   await expect(page.getByTestId('provider-reason')).toContainText('device lost');
   await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5);
   await page.screenshot({ path: test.info().outputPath('device-lost-fallback.png'), fullPage: true });
+});
+
+test('no request left the page origin', async () => {
+  const origin = new URL(server.url).origin;
+  const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  expect(requests.length).toBeGreaterThan(0);
+  expect(foreign).toEqual([]);
+  expect(cspViolations, 'the CSP (self + wasm-unsafe-eval) blocked nothing the app needs').toEqual([]);
 });

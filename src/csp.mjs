@@ -6,7 +6,7 @@ export const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
-  "connect-src 'self'",
+  "connect-src 'self' blob:", // blob: the PNG download of a result
   "img-src 'self' blob: data:",
   "style-src 'self'",
   "object-src 'none'",
