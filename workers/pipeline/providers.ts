@@ -25,8 +25,13 @@ export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
     return { provider: 'wasm', reason: `WebGPU adapter request failed: ${(e as Error).message}`, features: new Set() };
   }
   if (!adapter) return { provider: 'wasm', reason: 'WebGPU is present but gave no adapter', features: new Set() };
-  const info = adapter.info ?? {};
+  const info = (adapter.info ?? {}) as { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  // A CPU-emulated adapter (SwiftShader, or any fallback adapter) is correct but far slower than
+  // WASM: measured here ~20 s per decoder step against ~60 ms (bench/README.md). Auto picks WASM.
+  if (ep === 'auto' && (info.isFallbackAdapter || /swiftshader/i.test(name))) {
+    return { provider: 'wasm', reason: `WebGPU adapter is CPU-emulated (${name}); WASM is faster`, features: new Set() };
+  }
   // hand ort the adapter we probed, so it does not pick a different one
   (ort.env.webgpu as unknown as { adapter: unknown }).adapter = adapter;
   return { provider: 'webgpu', adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen with ?ep=webgpu' : undefined };
