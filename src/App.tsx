@@ -6,6 +6,7 @@ import { InputPicker } from './components/InputPicker';
 import { Controls } from './components/Controls';
 import { GranularityGrid } from './components/GranularityGrid';
 import { LargeView } from './components/LargeView';
+import { TextToImage } from './components/TextToImage';
 import type { EpChoice } from '../workers/pipeline/protocol';
 
 function epFromUrl(): EpChoice {
@@ -43,9 +44,9 @@ export function App() {
         )}
         <h2>Granularity comparison</h2>
         <InputPicker />
+        <TextToImage />
         <Controls />
         <GranularityGrid />
-        {/* Text-to-image panel: arrives with the MLLM (issue 3); deliberately absent until then. */}
       </main>
       <LargeView />
       <footer className="muted">

@@ -1,6 +1,6 @@
 // The page's side of the pipeline worker: one comlink-wrapped instance per page.
 import * as Comlink from 'comlink';
-import type { EventSink, PipelineApi, InitOptions, ReconstructRequest } from '../workers/pipeline/protocol';
+import type { EventSink, PipelineApi, InitOptions, ReconstructRequest, TextToImageRequest } from '../workers/pipeline/protocol';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<PipelineApi> | null = null;
@@ -16,6 +16,7 @@ function remote(): Comlink.Remote<PipelineApi> {
 export const pipeline = {
   init: (opts: InitOptions, onEvent: EventSink) => remote().init(opts, Comlink.proxy(onEvent)),
   reconstruct: (req: ReconstructRequest, onEvent: EventSink) => remote().reconstruct(req, Comlink.proxy(onEvent)),
+  textToImage: (req: TextToImageRequest, onEvent: EventSink) => remote().textToImage(req, Comlink.proxy(onEvent)),
   cancel: () => remote().cancel(),
   /** Drops the worker (e.g. to retry after a fatal error). */
   terminate() {

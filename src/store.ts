@@ -50,6 +50,11 @@ export interface AppState {
   totalMs: number | null;
   runStatus: 'idle' | 'running' | 'done' | 'cancelled';
   selected: string | null; // scale in the large view
+  mode: 'reconstruct' | 't2i';
+  textToImage: boolean; // the MLLM is loaded
+  prompt: string | null;
+  mllm: { tokens: number; total: number; ms: number } | null;
+  recommended: string | null;
   /** Every pipeline event with its page time (ms), images left out: read by bench/ and e2e. */
   timeline: { t: number; type: string; scale?: string; ms?: number; stepMs?: number[]; psnr?: number; fromCache?: boolean }[];
   actions: {
@@ -58,6 +63,7 @@ export interface AppState {
     useFile(file: Blob, name: string): Promise<void>;
     useSample(url: string, name: string): Promise<void>;
     run(image: RGBAImage, name: string): Promise<void>;
+    generate(prompt: string): Promise<void>;
     cancel(): void;
     setSteps(n: number): void;
     setGuidance(g: number): void;
@@ -106,6 +112,12 @@ export const useApp = create<AppState>()((set, get) => {
       case 'image':
         set((s) => ({ results: { ...s.results, [e.scale]: { ...s.results[e.scale], scale: e.scale, image: e.image, psnr: e.psnr, ms: e.ms } } }));
         break;
+      case 'mllm':
+        set({ mllm: { tokens: e.tokens, total: e.total, ms: e.ms } });
+        break;
+      case 'recommend':
+        set({ recommended: e.scale });
+        break;
       case 'done':
         set({ totalMs: e.ms, runStatus: 'done' });
         break;
@@ -143,6 +155,11 @@ export const useApp = create<AppState>()((set, get) => {
     runStatus: 'idle',
     selected: null,
     timeline: [],
+    mode: 'reconstruct',
+    textToImage: false,
+    prompt: null,
+    mllm: null,
+    recommended: null,
     actions: {
       async init(ep) {
         if (get().phase !== 'starting' && get().phase !== 'error') return; // StrictMode calls effects twice
@@ -150,7 +167,7 @@ export const useApp = create<AppState>()((set, get) => {
         set({ phase: 'loading', error: null });
         try {
           const r = await pipeline.init({ baseUrl: document.baseURI, ep }, onEvent);
-          set({ phase: 'ready', provider: r.provider, scales: r.scales, steps: r.steps, allowedSteps: r.allowedSteps, guidance: r.guidance });
+          set({ phase: 'ready', provider: r.provider, scales: r.scales, steps: r.steps, allowedSteps: r.allowedSteps, guidance: r.guidance, textToImage: r.textToImage });
         } catch (e) {
           const msg = (e as Error).message || String(e);
           if (msg.startsWith(WEBGPU_FAILED)) await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
@@ -163,7 +180,7 @@ export const useApp = create<AppState>()((set, get) => {
         set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'fallback' }], phase: 'loading', files: {} }));
         try {
           const r = await pipeline.init({ baseUrl: document.baseURI, ep: 'wasm' }, onEvent);
-          set({ phase: 'ready', provider: r.provider, providerReason: `fell back from WebGPU: ${reason}`, scales: r.scales, allowedSteps: r.allowedSteps });
+          set({ phase: 'ready', provider: r.provider, providerReason: `fell back from WebGPU: ${reason}`, scales: r.scales, allowedSteps: r.allowedSteps, textToImage: r.textToImage });
         } catch (e) {
           set({ phase: 'error', error: (e as Error).message || String(e) });
         }
@@ -196,7 +213,7 @@ export const useApp = create<AppState>()((set, get) => {
         for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
         const id = ++runId;
         set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
-        set({ phase: 'running', runStatus: 'running', inputName: name, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null });
+        set({ mode: 'reconstruct', phase: 'running', runStatus: 'running', inputName: name, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
         const req = { image, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
         try {
           try {
@@ -211,6 +228,45 @@ export const useApp = create<AppState>()((set, get) => {
           }
         } catch (e) {
           set({ notice: `The run failed: ${(e as Error).message}`, runStatus: 'idle' });
+        } finally {
+          if (id === runId && get().phase === 'running') set({ phase: 'ready' });
+        }
+      },
+      async generate(prompt) {
+        const s = get();
+        const text = prompt.trim();
+        if (!text) {
+          set({ notice: 'Type a prompt first, e.g. “a red apple”.' });
+          return;
+        }
+        if (!s.textToImage) {
+          set({ notice: 'Text-to-image needs the MLLM, which is not loaded.' });
+          return;
+        }
+        if (s.phase !== 'ready' && s.phase !== 'running') {
+          set({ notice: 'The models are still loading; try again in a moment.' });
+          return;
+        }
+        const order = [...s.scales].reverse();
+        const empty: Record<string, ScaleResult> = {};
+        for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
+        const id = ++runId;
+        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
+        set({ mode: 't2i', prompt: text, phase: 'running', runStatus: 'running', inputName: null, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
+        const req = { prompt: text, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
+        try {
+          try {
+            await pipeline.textToImage(req, onEvent);
+          } catch (e) {
+            const msg = (e as Error).message || String(e);
+            if (!msg.startsWith(WEBGPU_FAILED)) throw e;
+            await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
+            if (get().phase !== 'ready') return;
+            set({ phase: 'running', runStatus: 'running', results: empty });
+            await pipeline.textToImage(req, onEvent);
+          }
+        } catch (e) {
+          set({ notice: `Generation failed: ${(e as Error).message}`, runStatus: 'idle' });
         } finally {
           if (id === runId && get().phase === 'running') set({ phase: 'ready' });
         }

@@ -8,7 +8,10 @@ import { ModelStore } from '../lib/modelstore';
 import { prepareImage, toNCHW, fromNCHW } from '../lib/image';
 import { psnr } from '../lib/metrics';
 import { chooseProvider, configureWasm, sessionOptions, webgpuDevice, ort, type ProviderChoice } from './providers';
-import { WEBGPU_FAILED, type EventSink, type InitOptions, type InitResult, type PipelineApi, type Provider, type ReconstructRequest } from './protocol';
+import { WEBGPU_FAILED, type EventSink, type InitOptions, type InitResult, type PipelineApi, type Provider, type ReconstructRequest, type TextToImageRequest } from './protocol';
+import { MllmGenerator, MLLM_SESSION_OPTIONS, type MllmSpec } from '../mllm/generate';
+import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
+import { recommendScale, scoreT2I } from '../mllm/scale_choice';
 
 class CancelledError extends Error {}
 
@@ -16,6 +19,16 @@ ort.env.logLevel = 'error'; // node-assignment warnings are expected (shape ops 
 
 let manifest: Manifest | null = null;
 let engine: Engine | null = null;
+let mllm: MllmGenerator | null = null;
+// bytes per file across everything init loads, so one total bar covers all of it
+const loadedBytes = new Map<string, number>();
+let plannedBytes = 0;
+function reportLoad(onEvent: EventSink, model: string, file: string, p: { loaded: number; total: number; source: 'network' | 'cache' }) {
+  loadedBytes.set(file, p.loaded);
+  let totalLoaded = 0;
+  loadedBytes.forEach((x) => (totalLoaded += x));
+  onEvent({ type: 'load', model, file, loaded: p.loaded, total: p.total, source: p.source, totalLoaded, totalBytes: Math.max(plannedBytes, totalLoaded) });
+}
 let store: ModelStore | null = null;
 let baseUrl = '';
 let provider: Provider = 'wasm';
@@ -61,16 +74,12 @@ async function createSessions(m: Manifest, choice: ProviderChoice, onEvent: Even
   const prefer = choice.provider === 'webgpu' ? ['float16', 'float32', 'int8'] : ['float32', 'int8', 'float16'];
   const variants = names.map((n) => pickVariant(m.models[n], choice.features, prefer));
   const totalBytes = variants.reduce((a, v) => a + v.bytes, 0);
-  const done = new Map<string, number>();
   let fromCache = true;
   const buffers = await Promise.all(
     variants.map((v, i) =>
       store!.load(new URL(`models/${v.file}`, baseUrl).href, v.sha256, v.bytes, (p) => {
         if (p.source === 'network') fromCache = false;
-        done.set(v.file, p.loaded);
-        let totalLoaded = 0;
-        done.forEach((x) => (totalLoaded += x));
-        onEvent({ type: 'load', model: names[i], file: v.file, loaded: p.loaded, total: p.total, source: p.source, totalLoaded, totalBytes });
+        reportLoad(onEvent, names[i], v.file, p);
       }),
     ),
   );
@@ -81,6 +90,93 @@ async function createSessions(m: Manifest, choice: ProviderChoice, onEvent: Even
   const decoders: Record<string, ort.InferenceSession> = {};
   m.scales.forEach((s, i) => (decoders[s.name] = created[i + 1]));
   return { sessions: { encoder: created[0], decoders }, fromCache, bytes: totalBytes };
+}
+
+/**
+ * The MLLM (prefill + step graphs, int8 weights) and its tokenizer, when the manifest has them.
+ * It always runs on WASM: its many small autoregressive calls are latency-bound, and its
+ * DequantizeLinear/MatMulNBits path is what the golden vectors were checked on.
+ */
+async function loadMllm(m: Manifest, onEvent: EventSink): Promise<MllmGenerator | null> {
+  const spec = (m as unknown as { mllm?: MllmSpec }).mllm;
+  const pre = m.models.mllm_prefill;
+  const step = m.models.mllm_step;
+  const tok = Object.values(m.models).find((e) => e.role === 'tokenizer');
+  if (!spec || !pre || !step || !tok?.file || !tok.sha256) return null;
+  const url = (f: string) => new URL(`models/${f}`, baseUrl).href;
+  const progress = (model: string, file: string) => (p: { loaded: number; total: number; source: 'network' | 'cache' }) => reportLoad(onEvent, model, file, p);
+  const pv = pickVariant(pre, new Set(), ['float32', 'int8']);
+  const sv = pickVariant(step, new Set(), ['float32', 'int8']);
+  const [pb, sb, tb] = await Promise.all([
+    store!.load(url(pv.file), pv.sha256, pv.bytes, progress('mllm_prefill', pv.file)),
+    store!.load(url(sv.file), sv.sha256, sv.bytes, progress('mllm_step', sv.file)),
+    store!.load(url(tok.file), tok.sha256, tok.bytes ?? 0, progress('tokenizer', tok.file)),
+  ]);
+  const opts = { ...sessionOptions('wasm'), ...MLLM_SESSION_OPTIONS } as ort.InferenceSession.SessionOptions;
+  const prefill = await ort.InferenceSession.create(pb, opts);
+  const stepS = await ort.InferenceSession.create(sb, opts);
+  const tokenizer = new Tokenizer(JSON.parse(new TextDecoder().decode(tb)) as TokenizerJson);
+  return new MllmGenerator(ort as never, spec, tokenizer, { prefill, step: stepS });
+}
+
+async function runTextToImage(req: TextToImageRequest, onEvent: EventSink): Promise<'done' | 'cancelled'> {
+  const m = manifest!;
+  const t0 = performance.now();
+  const size = m.image.size;
+  const total = m.scales.reduce((a, s) => a + s.tokens, 0);
+  // the decoders' unconditional branch is the blank image's pyramid, as always
+  const blank = (await Promise.race([engine!.encode(new Float32Array(3 * size * size).fill(-1)), lostSignal])).uncond;
+  const generatedSoFar: Record<string, Float32Array> = {};
+  const ready: string[] = []; // scales the MLLM finished that are still to be decoded
+  const images: Record<string, Float32Array> = {};
+
+  const decodeScale = async (scale: string) => {
+    const ts = performance.now();
+    const stepMs: number[] = [];
+    const out = await Promise.race([
+      engine!.decode(scale, { cond: generatedSoFar, uncond: blank }, { steps: req.steps, guidance: req.guidance, seed: req.seed }, {
+        checkCancel,
+        onStep: (step, steps, ms) => {
+          stepMs.push(ms);
+          onEvent({ type: 'step', scale, step, steps });
+        },
+      }),
+      lostSignal,
+    ]);
+    images[scale] = out;
+    onEvent({ type: 'image', scale, image: fromNCHW(out, size, size), ms: performance.now() - ts, stepMs });
+  };
+  const drain = async () => {
+    while (ready.length) await decodeScale(ready.shift()!);
+  };
+
+  let tokens = 0;
+  const generated = await mllm!.generateImage('t2i', {
+    text: req.prompt,
+    // Decoding happens here, between two MLLM tokens, as soon as a scale is complete: f4 is
+    // drawn after the first token instead of after all 341 (one runtime, nothing concurrent).
+    checkCancel: async () => {
+      tokens++;
+      if (tokens % 8 === 0) onEvent({ type: 'mllm', tokens, total, ms: performance.now() - t0 });
+      await checkCancel();
+      await drain();
+    },
+    onScale: (name, feats, info) => {
+      generatedSoFar[name] = feats;
+      if (req.scales.includes(name)) ready.push(name);
+      onEvent({ type: 'mllm', tokens: info.tokensSoFar, total, scale: name, ms: info.ms });
+    },
+  });
+  await drain();
+  // automatic scale choice: agreement of each decoded image's f4 with the generated f4
+  const scores: Record<string, number> = {};
+  for (const scale of req.scales) {
+    await checkCancel();
+    scores[scale] = scoreT2I((await engine!.encode(images[scale])).cond, generated);
+  }
+  onEvent({ type: 'recommend', scale: recommendScale(scores), scores });
+  onEvent({ type: 'done', ms: performance.now() - t0 });
+  return 'done';
 }
 
 async function releaseEngine() {
@@ -158,6 +254,31 @@ async function runReconstruct(req: ReconstructRequest, onEvent: EventSink): Prom
   return 'done';
 }
 
+/** One job at a time: a new request supersedes (cancels) the running one. */
+async function runJob(fn: () => Promise<'done' | 'cancelled'>, onEvent: EventSink): Promise<'done' | 'cancelled'> {
+  cancelRequested = true;
+  await running.catch(() => undefined);
+  cancelRequested = false;
+  const job = (async () => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        onEvent({ type: 'cancelled' });
+        return 'cancelled' as const;
+      }
+      if (provider === 'webgpu') {
+        // device lost or a WebGPU kernel failed mid-run: the page moves to a fresh WASM worker
+        await releaseEngine();
+        throw new Error(`${WEBGPU_FAILED}${deviceLost ? `GPU device lost (${deviceLost})` : `WebGPU run failed: ${(e as Error).message}`}`);
+      }
+      throw e;
+    }
+  })();
+  running = job;
+  return job;
+}
+
 const api: PipelineApi = {
   async init(opts: InitOptions, onEvent: EventSink): Promise<InitResult> {
     baseUrl = opts.baseUrl;
@@ -168,7 +289,18 @@ const api: PipelineApi = {
     const threads = configureWasm(baseUrl);
     const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
     const choice = await chooseProvider(opts.ep);
+    const mllmFiles = ['mllm_prefill', 'mllm_step'].map((k) => manifest!.models[k]).filter(Boolean).map((e) => pickVariant(e, new Set(), ['float32', 'int8']).bytes);
+    const tokBytes = Object.values(manifest.models).find((e) => e.role === 'tokenizer')?.bytes ?? 0;
+    plannedBytes =
+      modelNames(manifest).reduce((a, n) => a + pickVariant(manifest!.models[n], choice.features, choice.provider === 'webgpu' ? ['float16', 'float32', 'int8'] : ['float32', 'int8', 'float16']).bytes, 0) +
+      mllmFiles.reduce((a, b) => a + b, 0) +
+      tokBytes;
     await startProvider(choice, onEvent, isolated, threads);
+    mllm = await loadMllm(manifest, onEvent).catch((e) => {
+      // the reconstruction grid works without it; say why text-to-image is missing
+      console.warn('MLLM not loaded:', e);
+      return null;
+    });
     const after = await store.getStatus();
     if (after.cache !== st.cache) onEvent({ type: 'cache', status: after.cache, reason: after.reason });
     const sm = manifest.sampler;
@@ -179,32 +311,19 @@ const api: PipelineApi = {
       allowedSteps: sm.allowed_steps ?? Object.keys(sm.schedules).map(Number).sort((a, b) => a - b),
       guidance: sm.guidance,
       imageSize: manifest.image.size,
+      textToImage: mllm !== null,
     };
   },
 
-  async reconstruct(req: ReconstructRequest, onEvent: EventSink) {
+  reconstruct(req: ReconstructRequest, onEvent: EventSink) {
     if (!engine) throw new Error('models are not loaded yet');
-    cancelRequested = true; // a second request supersedes the first
-    await running.catch(() => undefined);
-    cancelRequested = false;
-    const job = (async () => {
-      try {
-        return await runReconstruct(req, onEvent);
-      } catch (e) {
-        if (e instanceof CancelledError) {
-          onEvent({ type: 'cancelled' });
-          return 'cancelled' as const;
-        }
-        if (provider === 'webgpu') {
-          // device lost or a WebGPU kernel failed mid-run: the page moves to a fresh WASM worker
-          await releaseEngine();
-          throw new Error(`${WEBGPU_FAILED}${deviceLost ? `GPU device lost (${deviceLost})` : `WebGPU run failed: ${(e as Error).message}`}`);
-        }
-        throw e;
-      }
-    })();
-    running = job;
-    return job;
+    return runJob(() => runReconstruct(req, onEvent), onEvent);
+  },
+
+  textToImage(req: TextToImageRequest, onEvent: EventSink) {
+    if (!engine) throw new Error('models are not loaded yet');
+    if (!mllm) throw new Error('text-to-image needs the MLLM, which this build does not have');
+    return runJob(() => runTextToImage(req, onEvent), onEvent);
   },
 
   cancel() {

@@ -37,7 +37,9 @@ export type PipelineEvent =
   | { type: 'input'; image: RGBAImage }
   | { type: 'encoded'; ms: number }
   | { type: 'step'; scale: string; step: number; steps: number }
-  | { type: 'image'; scale: string; image: RGBAImage; ms: number; psnr: number; stepMs: number[] }
+  | { type: 'image'; scale: string; image: RGBAImage; ms: number; psnr?: number; stepMs: number[] }
+  | { type: 'mllm'; tokens: number; total: number; scale?: string; ms: number }
+  | { type: 'recommend'; scale: string; scores: Record<string, number> }
   | { type: 'done'; ms: number }
   | { type: 'cancelled' }
   | { type: 'fallback'; from: Provider; to: Provider; reason: string };
@@ -49,6 +51,16 @@ export interface InitResult {
   allowedSteps: number[];
   guidance: number;
   imageSize: number;
+  /** The MLLM is in the manifest and loaded: text-to-image is available. */
+  textToImage: boolean;
+}
+
+export interface TextToImageRequest {
+  prompt: string;
+  scales: string[]; // decode order, e.g. ['f4','f3','f2','f1','f0']
+  steps: number;
+  guidance: number;
+  seed: number;
 }
 
 export type EventSink = (e: PipelineEvent) => void;
@@ -56,5 +68,6 @@ export type EventSink = (e: PipelineEvent) => void;
 export interface PipelineApi {
   init(opts: InitOptions, onEvent: EventSink): Promise<InitResult>;
   reconstruct(req: ReconstructRequest, onEvent: EventSink): Promise<'done' | 'cancelled'>;
+  textToImage(req: TextToImageRequest, onEvent: EventSink): Promise<'done' | 'cancelled'>;
   cancel(): void;
 }
