@@ -66,7 +66,23 @@ async function benchBrowser(provider) {
       out.push({ encodeMs: ev.find((x) => x.type === 'encoded').ms, firstImageMs: imgs[0].t - t0, allFiveMs: ev.find((x) => x.type === 'done').t - t0, scales });
       log(provider, `run ${r}: first ${out.at(-1).firstImageMs.toFixed(0)} ms, all five ${out.at(-1).allFiveMs.toFixed(0)} ms`);
     }
-    return { cold, warm, runtime, runs: out };
+    // text-to-image, when the MLLM is there: MLLM per token, first image, all five
+    let t2i = null;
+    if (await page.getByTestId('prompt').count()) {
+      const before = await page.evaluate(() => globalThis.__pumaTimeline().filter((e) => e.type === 'done').length);
+      await page.getByTestId('prompt').fill('a red apple');
+      await page.getByTestId('generate').click();
+      await page.waitForFunction((n) => globalThis.__pumaTimeline().filter((e) => e.type === 'done').length > n, before, { timeout: 30 * 60_000, polling: 250 });
+      const tl = await timeline();
+      const ev = tl.slice(tl.findLastIndex((e) => e.type === 'start'));
+      const t0 = ev[0].t;
+      const mllmDone = ev.filter((e) => e.type === 'mllm' && e.scale === 'f0').at(-1);
+      const images = ev.filter((e) => e.type === 'image');
+      const decodeMs = images.reduce((a, e) => a + e.ms, 0);
+      t2i = { firstImageMs: images[0].t - t0, allFiveMs: ev.find((e) => e.type === 'done').t - t0, mllmMsPerToken: (mllmDone.t - t0 - decodeMs) / 341, decodeMs };
+      log(provider, `t2i: first ${t2i.firstImageMs.toFixed(0)} ms, all five ${t2i.allFiveMs.toFixed(0)} ms, MLLM ${t2i.mllmMsPerToken.toFixed(1)} ms/token`);
+    }
+    return { cold, warm, runtime, runs: out, t2i };
   } finally {
     await browser.close();
     await server.close();
@@ -77,7 +93,7 @@ for (const p of providers) {
   log('browser', p);
   try {
     const r = await benchBrowser(p);
-    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, warmFromCache: r.warm.fromCache, runs: r.runs });
+    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, warmFromCache: r.warm.fromCache, runs: r.runs, t2i: r.t2i });
   } catch (e) {
     records.push({ where: `chromium (${p})`, provider: p, error: String(e.message ?? e) });
   }
@@ -119,6 +135,11 @@ for (const r of records) {
   }
   const run = last(r);
   md += `| ${r.where} | ${r.adapter ?? ''} | ${f(r.loadColdMs)} | ${f(r.loadWarmMs)}${r.warmFromCache ? ' (cache)' : ''} | ${f(run?.encodeMs)} | ${scaleNames.map((s) => f(avgStep(run, s))).join(' | ')} | ${f(run?.firstImageMs)} | ${f(run?.allFiveMs)} |\n`;
+}
+const t2iRows = records.filter((r) => r.t2i);
+if (t2iRows.length) {
+  md += `\nText-to-image ("a red apple"; the MLLM on WASM, each scale decoded as soon as the MLLM completes it):\n\n| where | MLLM per token | first image (f4) | all five |\n|---|---|---|---|\n`;
+  for (const r of t2iRows) md += `| ${r.where} | ${r.t2i.mllmMsPerToken.toFixed(1)} ms | ${f(r.t2i.firstImageMs)} | ${f(r.t2i.allFiveMs)} |\n`;
 }
 md += `\nTargets (DESIGN.md): first image <= 3 s and all five <= 15 s with WASM on 2 cores; browser within 2x of onnxruntime-node. WebGPU here is SwiftShader (CPU emulation): correctness only, not a GPU timing.\n`;
 mkdirSync(outDir, { recursive: true });

@@ -1,0 +1,62 @@
+// Text-to-image on the built site, per provider: the MLLM writes the five scales, the decoders
+// draw them. Runs only when the manifest has the MLLM (the panel is absent otherwise).
+import { test, expect } from '@playwright/test';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+// @ts-expect-error plain .mjs helper
+import { startServer } from './static-server.mjs';
+
+const DIST = resolve(import.meta.dirname, '../dist');
+const manifestPath = resolve(DIST, 'models/manifest.json');
+const hasMllm = existsSync(manifestPath) && Boolean(JSON.parse(readFileSync(manifestPath, 'utf8')).models?.mllm_step);
+
+test('a prompt gives five 64x64 images, coarse to fine, with one recommended', async ({ browser }, info) => {
+  test.skip(!hasMllm, 'no MLLM in dist/models/manifest.json');
+  const provider = info.project.metadata.provider as string;
+  const server = await startServer({ root: DIST });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}?ep=${provider}`);
+    await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
+    await expect(page.getByTestId('provider')).toHaveAttribute('data-provider', provider);
+    // empty prompt: a message, nothing runs
+    await page.getByTestId('generate').click();
+    await expect(page.getByTestId('notice')).toContainText('prompt');
+    const values = await page.getByTestId('steps').locator('option').evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)));
+    if (provider === 'webgpu') await page.getByTestId('steps').selectOption(String(Math.min(...values))); // SwiftShader is slow
+    await page.getByTestId('prompt').fill('a red apple');
+    await page.getByTestId('generate').click();
+    await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5, { timeout: 30 * 60_000 });
+    await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+    await expect(page.locator('[data-recommended=true]')).toHaveCount(1);
+    const stats = await page.locator('[data-testid^=result-f]').evaluateAll((els) =>
+      els.map((el) => {
+        const c = el.querySelector('canvas') as HTMLCanvasElement;
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let min = 255;
+        let max = 0;
+        for (let i = 0; i < px.length; i += 4) {
+          const v = px[i] + px[i + 1] + px[i + 2];
+          min = Math.min(min, v / 3);
+          max = Math.max(max, v / 3);
+        }
+        return { id: el.getAttribute('data-testid'), w: c.width, h: c.height, range: max - min };
+      }),
+    );
+    expect(stats.map((s) => s.id)).toEqual(['result-f4', 'result-f3', 'result-f2', 'result-f1', 'result-f0']);
+    for (const s of stats) {
+      expect([s.w, s.h]).toEqual([64, 64]);
+      expect(s.range, `${s.id} is not a blank image`).toBeGreaterThan(30);
+    }
+    // f4 arrived before the MLLM finished f0 (decoded as soon as its scale was complete)
+    const tl = await page.evaluate(() => (globalThis as unknown as { __pumaTimeline: () => { type: string; scale?: string; t: number }[] }).__pumaTimeline());
+    const f4 = tl.find((e) => e.type === 'image' && e.scale === 'f4')!.t;
+    const mllmF0 = tl.find((e) => e.type === 'mllm' && e.scale === 'f0')!.t;
+    expect(f4).toBeLessThan(mllmF0);
+    await page.screenshot({ path: test.info().outputPath(`t2i-${provider}.png`), fullPage: true });
+  } finally {
+    await context.close();
+    await server.close();
+  }
+});
