@@ -12,6 +12,8 @@ import { WEBGPU_FAILED, type EventSink, type InitOptions, type InitResult, type 
 import { MllmGenerator, MLLM_SESSION_OPTIONS, type MllmSpec } from '../mllm/generate';
 import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { recommendScale, scoreT2I } from '../mllm/scale_choice';
+import { runConditional, runUnderstand, taskInfo, TaskInputError, type TaskContext } from './tasks';
+import type { ConditionalRequest, UnderstandRequest } from './tasks-protocol';
 
 class CancelledError extends Error {}
 
@@ -267,7 +269,7 @@ async function runJob(fn: () => Promise<'done' | 'cancelled'>, onEvent: EventSin
         onEvent({ type: 'cancelled' });
         return 'cancelled' as const;
       }
-      if (provider === 'webgpu') {
+      if (provider === 'webgpu' && !(e instanceof TaskInputError)) {
         // device lost or a WebGPU kernel failed mid-run: the page moves to a fresh WASM worker
         await releaseEngine();
         throw new Error(`${WEBGPU_FAILED}${deviceLost ? `GPU device lost (${deviceLost})` : `WebGPU run failed: ${(e as Error).message}`}`);
@@ -277,6 +279,10 @@ async function runJob(fn: () => Promise<'done' | 'cancelled'>, onEvent: EventSin
   })();
   running = job;
   return job;
+}
+
+function taskContext(): TaskContext {
+  return { manifest: manifest!, engine: engine!, mllm, checkCancel, race: <T,>(p: Promise<T>) => Promise.race([p, lostSignal]) };
 }
 
 const api: PipelineApi = {
@@ -324,6 +330,21 @@ const api: PipelineApi = {
     if (!engine) throw new Error('models are not loaded yet');
     if (!mllm) throw new Error('text-to-image needs the MLLM, which this build does not have');
     return runJob(() => runTextToImage(req, onEvent), onEvent);
+  },
+
+  // issue 5: conditional tasks and understanding (workers/pipeline/tasks.ts)
+  async taskInfo() {
+    return taskInfo(manifest!, mllm);
+  },
+
+  conditional(req: ConditionalRequest, onEvent: EventSink) {
+    if (!engine) throw new Error('models are not loaded yet');
+    return runJob(() => runConditional(taskContext(), req, onEvent), onEvent);
+  },
+
+  understand(req: UnderstandRequest, onEvent: EventSink) {
+    if (!engine) throw new Error('models are not loaded yet');
+    return runJob(() => runUnderstand(taskContext(), req, onEvent), onEvent);
   },
 
   cancel() {

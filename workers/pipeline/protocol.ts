@@ -1,6 +1,7 @@
 // The one typed interface between the page and the pipeline worker (comlink). Progress comes
 // back as a stream of PipelineEvent values through a single callback.
 import type { RGBAImage } from '../lib/image';
+import type { TaskApi, TaskEvent } from './tasks-protocol';
 
 export type Provider = 'webgpu' | 'wasm';
 
@@ -42,7 +43,8 @@ export type PipelineEvent =
   | { type: 'recommend'; scale: string; scores: Record<string, number> }
   | { type: 'done'; ms: number }
   | { type: 'cancelled' }
-  | { type: 'fallback'; from: Provider; to: Provider; reason: string };
+  | { type: 'fallback'; from: Provider; to: Provider; reason: string }
+  | TaskEvent; // issue 5: conditional tasks and understanding (tasks-protocol.ts)
 
 export interface InitResult {
   provider: Provider;
@@ -65,7 +67,7 @@ export interface TextToImageRequest {
 
 export type EventSink = (e: PipelineEvent) => void;
 
-export interface PipelineApi {
+export interface PipelineApi extends TaskApi {
   init(opts: InitOptions, onEvent: EventSink): Promise<InitResult>;
   reconstruct(req: ReconstructRequest, onEvent: EventSink): Promise<'done' | 'cancelled'>;
   textToImage(req: TextToImageRequest, onEvent: EventSink): Promise<'done' | 'cancelled'>;
