@@ -8,6 +8,7 @@ import { GranularityGrid } from './components/GranularityGrid';
 import { LargeView } from './components/LargeView';
 import { TextToImage } from './components/TextToImage';
 import type { EpChoice } from '../workers/pipeline/protocol';
+import { PanelTabs, TaskPanels, useMainHidden } from './panels/PanelTabs';
 
 function epFromUrl(): EpChoice {
   const ep = new URLSearchParams(location.search).get('ep');
@@ -16,6 +17,7 @@ function epFromUrl(): EpChoice {
 
 export function App() {
   const { phase, error, notice, actions } = useApp();
+  const mainHidden = useMainHidden();
   useEffect(() => {
     void actions.init(epFromUrl());
   }, [actions]);
@@ -42,11 +44,17 @@ export function App() {
             </button>
           </p>
         )}
-        <h2>Granularity comparison</h2>
-        <InputPicker />
-        <TextToImage />
+        <PanelTabs />
+        <div role="tabpanel" id="panel-main" aria-labelledby="tab-main" hidden={mainHidden}>
+          <h2>Granularity comparison</h2>
+          <InputPicker />
+          <TextToImage />
+        </div>
         <Controls />
-        <GranularityGrid />
+        <div hidden={mainHidden}>
+          <GranularityGrid />
+        </div>
+        <TaskPanels />
       </main>
       <LargeView />
       <footer className="muted">

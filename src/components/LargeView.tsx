@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { rgbaToPngBlob } from '../imageInput';
+import { SendTo } from '../panels/SendTo';
 
 /** A dialog with one result enlarged and a PNG download. */
 export function LargeView() {
@@ -39,6 +40,9 @@ export function LargeView() {
           <button type="button" onClick={() => actions.select(null)}>
             Close
           </button>
+          <p>
+            <SendTo image={r.image} name={`${r.scale} result`} testid="large" onSent={() => actions.select(null)} />
+          </p>
         </>
       )}
     </dialog>

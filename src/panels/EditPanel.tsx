@@ -1,0 +1,58 @@
+// Edit: an image plus an instruction -> five edited versions (one per granularity).
+import { useState } from 'react';
+import { useTasks } from './taskStore';
+import { ImageSource } from './ImageSource';
+import { TaskGrid } from './TaskGrid';
+import { Message } from './Message';
+
+export function EditPanel() {
+  const info = useTasks((s) => s.info);
+  const picked = useTasks((s) => s.picked.edit);
+  const run = useTasks((s) => s.runs.edit);
+  const actions = useTasks((s) => s.actions);
+  const [instruction, setInstruction] = useState('');
+  const running = run.status === 'running';
+
+  const go = () => {
+    if (!picked) return actions.setMessage('edit', 'Choose an image first: upload one, pick a sample, or send a result here.');
+    if (!instruction.trim()) return actions.setMessage('edit', 'Type an instruction first, or pick one of the suggestions.');
+    void actions.runConditional('edit', { task: 'edit', image: picked.image, instruction });
+  };
+
+  return (
+    <section aria-labelledby="edit-h" data-testid="panel-edit">
+      <h2 id="edit-h">Edit</h2>
+      <p className="muted">The MLLM reads all five scales of the image and writes the edited image's five scales; each is decoded on its own. Fine scales stay faithful, coarse ones drift.</p>
+      <ImageSource panel="edit" onError={(m) => actions.setMessage('edit', m)} />
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go();
+        }}
+      >
+        <label htmlFor="edit-instruction">Instruction</label>
+        <input id="edit-instruction" data-testid="edit-instruction" type="text" value={instruction} onChange={(e) => setInstruction(e.target.value)} placeholder="e.g. make it medium-dark skin tone" size={40} />
+        <button type="submit" data-testid="edit-generate">
+          {running ? 'Restart' : 'Edit'}
+        </button>
+        <button type="button" data-testid="edit-cancel" disabled={!running} onClick={() => actions.cancel()}>
+          Cancel
+        </button>
+      </form>
+      {info?.instructions.length ? (
+        <div className="chips" role="group" aria-label="Instructions the model was trained on">
+          {info.instructions.map((c) => (
+            <button key={c.text} type="button" className="chip" data-testid="edit-chip" data-kind={c.kind} onClick={() => setInstruction(c.text)}>
+              {c.label}
+            </button>
+          ))}
+        </div>
+      ) : info && !info.available ? (
+        <p className="notice">Editing is unavailable: {info.reason}</p>
+      ) : null}
+      <Message text={run.message} testid="edit-message" onClose={() => actions.setMessage('edit', null)} />
+      <TaskGrid run={run} runKey="edit" panel="edit" />
+    </section>
+  );
+}

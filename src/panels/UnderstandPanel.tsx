@@ -1,0 +1,82 @@
+// Understand: an image plus a question -> the answer streamed token by token; Caption button;
+// the 64x64 image as the model saw it.
+import { useState } from 'react';
+import { useTasks } from './taskStore';
+import { ImageSource } from './ImageSource';
+import { Message } from './Message';
+import { RgbaCanvas } from '../components/RgbaCanvas';
+
+export function UnderstandPanel() {
+  const info = useTasks((s) => s.info);
+  const picked = useTasks((s) => s.picked.understand);
+  const u = useTasks((s) => s.understand);
+  const actions = useTasks((s) => s.actions);
+  const [question, setQuestion] = useState('');
+  const running = u.status === 'running';
+
+  const ask = (caption: boolean) => {
+    if (!picked) return actions.setMessage('understand', 'Choose an image first: upload one, pick a sample, or send a result here.');
+    if (!caption && !question.trim()) return actions.setMessage('understand', 'Type a question first, or press Caption.');
+    void actions.ask(picked.image, caption ? '' : question, caption);
+  };
+
+  return (
+    <section aria-labelledby="und-h" data-testid="panel-understand">
+      <h2 id="und-h">Understand</h2>
+      <p className="muted">The MLLM reads all five scales of the image and answers in text, one token at a time.</p>
+      <ImageSource panel="understand" onError={(m) => actions.setMessage('understand', m)} showPicked={false} />
+      <div className="understand-row">
+        {picked && (
+          <figure className="picked">
+            <RgbaCanvas image={picked.image} label={`chosen image: ${picked.name}`} className="thumb" />
+            <figcaption>{picked.name}</figcaption>
+          </figure>
+        )}
+        {u.seen && (
+          <figure className="picked" data-testid="understand-seen">
+            <RgbaCanvas image={u.seen} label="the image as the model saw it, 64x64" className="thumb" />
+            <figcaption>as the model saw it (64x64)</figcaption>
+          </figure>
+        )}
+      </div>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          ask(false);
+        }}
+      >
+        <label htmlFor="und-question">Question</label>
+        <input id="und-question" data-testid="understand-question" type="text" value={question} onChange={(e) => setQuestion(e.target.value)} placeholder="e.g. what category is this emoji?" size={40} />
+        <button type="submit" data-testid="understand-ask">
+          Ask
+        </button>
+        <button type="button" data-testid="understand-caption" onClick={() => ask(true)}>
+          Caption
+        </button>
+        <button type="button" data-testid="understand-cancel" disabled={!running} onClick={() => actions.cancel()}>
+          Cancel
+        </button>
+      </form>
+      {info?.questions.length ? (
+        <div className="chips" role="group" aria-label="Questions the model was trained on">
+          {info.questions.map((q) => (
+            <button key={q.text} type="button" className="chip" data-testid="understand-chip" onClick={() => setQuestion(q.text)}>
+              {q.label}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      <Message text={u.message} testid="understand-message" onClose={() => actions.setMessage('understand', null)} />
+      {(u.status !== 'idle' || u.answer) && (
+        <div className="answer" data-testid="understand-answer" data-status={u.status} data-tokens={u.tokens} aria-live="polite">
+          <span className="muted">Q: {u.question || info?.taskPrompts.caption}</span>
+          <br />
+          <strong>A:</strong> <span data-testid="understand-answer-text">{u.answer}</span>
+          {running && <span className="cursor">▍</span>}
+          {u.ms != null && <span className="muted"> ({u.tokens} tokens, {(u.ms / 1000).toFixed(2)} s)</span>}
+        </div>
+      )}
+    </section>
+  );
+}
