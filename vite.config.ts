@@ -24,6 +24,7 @@ function ortRuntimeFiles(): Plugin {
         const m = req.url?.match(/\/ort\/([^?]+)/);
         if (!m || !ORT_FILES.includes(m[1])) return next();
         res.setHeader('Content-Type', m[1].endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v); // COEP blocks it otherwise
         createReadStream(resolve(ORT_DIR, m[1])).pipe(res);
       });
     },
@@ -49,7 +50,11 @@ export default defineConfig({
   // so the 28 MB binary is shipped once, under a stable name
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   worker: { format: 'es' },
-  server: { headers: isolationHeaders },
+  server: {
+    headers: isolationHeaders,
+    // test and benchmark output must not reload the page under development
+    watch: { ignored: ['**/playwright-report/**', '**/test-results/**', '**/bench/out/**', '**/bench/results/**', '**/training/**', '**/.device/**'] },
+  },
   // the dev server injects inline scripts for hot reload, so the CSP header is preview-only
   preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP } },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
