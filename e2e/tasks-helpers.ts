@@ -1,0 +1,93 @@
+// Shared helpers of the issue 5 specs (tasks-*.spec.ts).
+import { expect, type Page } from '@playwright/test';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** the built site; PUMA_DIST lets a developer test a separate build while another run uses dist/ */
+export const DIST = resolve(process.env.PUMA_DIST ?? resolve(import.meta.dirname, '../dist'));
+const manifestPath = resolve(DIST, 'models/manifest.json');
+export const hasMllm = existsSync(manifestPath) && Boolean(JSON.parse(readFileSync(manifestPath, 'utf8')).models?.mllm_step);
+
+export async function openApp(page: Page, url: string, provider: string) {
+  await page.goto(`${url}?ep=${provider}`);
+  await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
+  if (provider === 'webgpu') {
+    // SwiftShader runs WebGPU on the CPU, ~20 s per decoder step: the fewest steps the manifest allows
+    const values = await page.getByTestId('steps').locator('option').evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)));
+    await page.getByTestId('steps').selectOption(String(Math.min(...values)));
+  }
+}
+
+export interface CellPixels {
+  scale: string;
+  w: number;
+  h: number;
+  data: number[];
+}
+
+/** the pixels of the five result cells of a grid (edit or canvas), coarse to fine */
+export async function gridPixels(page: Page, key: 'edit' | 'canvas'): Promise<CellPixels[]> {
+  return page.locator(`[data-testid^=${key}-result-f]`).evaluateAll((els) =>
+    els.map((el) => {
+      const c = el.querySelector('canvas') as HTMLCanvasElement;
+      return { scale: el.getAttribute('data-testid')!.split('-').pop()!, w: c.width, h: c.height, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+    }),
+  );
+}
+
+/** a sample PNG as 64x64 RGBA, composited on white (what the worker's prepareImage gives for a 64x64 input) */
+export async function samplePixels(page: Page, file: string): Promise<number[]> {
+  return page.evaluate(async (f) => {
+    const img = new Image();
+    img.src = `samples/${f}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = 64;
+    c.height = 64;
+    const ctx = c.getContext('2d')!;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, 64, 64);
+    ctx.drawImage(img, 0, 0, 64, 64);
+    return Array.from(ctx.getImageData(0, 0, 64, 64).data);
+  }, file);
+}
+
+export function psnrOver(a: number[], b: number[], include: (pixel: number) => boolean): number {
+  let se = 0;
+  let n = 0;
+  for (let p = 0; p < a.length / 4; p++) {
+    if (!include(p)) continue;
+    for (let c = 0; c < 3; c++) {
+      const d = a[p * 4 + c] - b[p * 4 + c];
+      se += d * d;
+      n++;
+    }
+  }
+  return 10 * Math.log10((255 * 255) / Math.max(se / Math.max(n, 1), 1e-10));
+}
+
+/** mean chroma (max - min channel) over pixels: 0 for a grayscale image */
+export function meanChroma(a: number[]): number {
+  let s = 0;
+  for (let p = 0; p < a.length / 4; p++) s += Math.max(a[p * 4], a[p * 4 + 1], a[p * 4 + 2]) - Math.min(a[p * 4], a[p * 4 + 1], a[p * 4 + 2]);
+  return s / (a.length / 4);
+}
+
+export function range(a: number[]): number {
+  let min = 255;
+  let max = 0;
+  for (let p = 0; p < a.length / 4; p++) {
+    const v = (a[p * 4] + a[p * 4 + 1] + a[p * 4 + 2]) / 3;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  return max - min;
+}
+
+export async function waitGridDone(page: Page, key: 'edit' | 'canvas') {
+  await expect(page.locator(`[data-testid^=${key}-result-f][data-ready=true]`)).toHaveCount(5, { timeout: 30 * 60_000 });
+  await expect(page.getByTestId(`${key}-grid`)).toHaveAttribute('data-status', 'done', { timeout: 5 * 60_000 });
+  await expect(page.locator(`[data-testid^=${key}-result-f][data-recommended=true]`)).toHaveCount(1);
+}
+
+export const COLORIZE_SAMPLE = 'google-1f344.png'; // mushroom: held-out concept, strongly coloured
