@@ -1,0 +1,136 @@
+// Issue 5: bad input across the panels, cancel / generate twice / switching panel mid-run, the
+// drawing kept across a reload, and an axe-core scan of each panel. Per provider, real models.
+import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+// @ts-expect-error plain .mjs helper
+import { startServer } from './static-server.mjs';
+import { DIST, hasMllm, openApp, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
+
+const FIX = resolve(import.meta.dirname, 'fixtures');
+const file = (name: string, mimeType: string) => ({ name, mimeType, buffer: readFileSync(resolve(FIX, name)) });
+
+test.describe('issue 5: bad input, interruptions, accessibility', () => {
+  test.skip(!hasMllm, 'no MLLM in the built manifest');
+  let server: { url: string; close(): Promise<void> };
+  test.beforeAll(async () => {
+    server = await startServer({ root: DIST });
+  });
+  test.afterAll(async () => server?.close());
+
+  test('bad files and prompts give a clear message or a sensible result; the page stays usable', async ({ page }, info) => {
+    const provider = info.project.metadata.provider as string;
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await openApp(page, server.url, provider);
+    await page.getByTestId('tab-edit').click();
+    const msg = page.getByTestId('edit-message');
+    const picked = page.getByTestId('edit-picked');
+    const upload = async (f: { name: string; mimeType: string; buffer: Buffer }) => {
+      if (await msg.isVisible()) await msg.getByRole('button', { name: 'OK' }).click();
+      await page.getByTestId('edit-file').setInputFiles(f);
+    };
+    // refused with a message
+    await upload({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await expect(msg).toContainText('not an image');
+    await upload({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n this is not a png at all') });
+    await expect(msg).toContainText('could not be decoded');
+    await upload(file('one.png', 'image/png'));
+    await expect(msg).toContainText('1x1');
+    // accepted: a sensible image (first frame, colours converted, alpha on white, scaled down)
+    for (const [name, type] of [
+      ['drawing.svg', 'image/svg+xml'],
+      ['animated.gif', 'image/gif'],
+      ['cmyk.jpg', 'image/jpeg'],
+      ['transparent.png', 'image/png'],
+      ['huge.png', 'image/png'],
+    ] as const) {
+      await upload(file(name, type));
+      await expect(picked.or(msg)).toBeVisible({ timeout: 60_000 });
+      await expect(picked.locator('figcaption').or(msg)).toContainText(new RegExp(`${name.replace('.', '\\.')}|too large`), { timeout: 60_000 });
+      console.log(`[${provider}] ${name}: ${(await msg.isVisible()) ? `message: ${await msg.textContent()}` : 'accepted'}`);
+    }
+    // prompts
+    await page.locator('[data-testid=edit-sample]').first().click();
+    await page.getByTestId('edit-instruction').fill('');
+    await page.getByTestId('edit-generate').click();
+    await expect(msg).toContainText('instruction');
+    await page.getByTestId('edit-instruction').fill('x'.repeat(10_000));
+    await page.getByTestId('edit-generate').click();
+    await expect(msg).toContainText('too long', { timeout: 60_000 });
+    await expect(page.getByTestId('edit-grid')).toHaveAttribute('data-status', 'error');
+    // emoji in the prompt runs (byte-level tokenizer); cancel it once the first scale is drawn
+    await page.getByTestId('edit-instruction').fill('make it 🌈 rainbow 😀 please');
+    await page.getByTestId('edit-generate').click();
+    await expect(page.locator('[data-testid^=edit-result-f][data-ready=true]').first()).toBeVisible({ timeout: 10 * 60_000 });
+    await page.getByTestId('edit-cancel').click();
+    await expect(page.getByTestId('edit-grid')).toHaveAttribute('data-status', 'cancelled', { timeout: 5 * 60_000 });
+    const kept = await page.locator('[data-testid^=edit-result-f][data-ready=true]').count();
+    expect(kept, 'results drawn before the cancel are kept').toBeGreaterThan(0);
+    // Generate twice in a row: the second run supersedes the first and completes
+    await page.getByTestId('edit-chip').first().click();
+    await page.getByTestId('edit-generate').click();
+    await page.getByTestId('edit-generate').click();
+    await waitGridDone(page, 'edit');
+    // the other panels still work
+    await page.getByTestId('tab-understand').click();
+    await page.locator('[data-testid=understand-sample]').first().click();
+    await page.getByTestId('understand-question').fill('');
+    await page.getByTestId('understand-ask').click();
+    await expect(page.getByTestId('understand-message')).toContainText('question');
+    await page.getByTestId('understand-caption').click();
+    await expect(page.getByTestId('understand-answer')).toHaveAttribute('data-status', 'done', { timeout: 5 * 60_000 });
+    expect(errors).toEqual([]);
+  });
+
+  test('switching panel mid-run loses nothing; the drawing survives a reload', async ({ page }, info) => {
+    const provider = info.project.metadata.provider as string;
+    await openApp(page, server.url, provider);
+    await page.getByTestId('tab-canvas').click();
+    await page.getByTestId('canvas-mode-colorize').check();
+    await expect(page.getByTestId('panel-canvas')).toHaveAttribute('data-loaded', 'true');
+    await page.locator(`[data-testid=canvas-sample][data-file="${COLORIZE_SAMPLE}"]`).click();
+    // a brush stroke on top
+    const box = (await page.getByTestId('canvas-draw').boundingBox())!;
+    await page.mouse.move(box.x + 20, box.y + 20);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 60, box.y + 40, { steps: 5 });
+    await page.mouse.up();
+    const ops = await page.getByTestId('panel-canvas').getAttribute('data-ops');
+    expect(Number(ops)).toBeGreaterThanOrEqual(2);
+    // undo / redo by keyboard
+    await page.getByTestId('canvas-brush').focus();
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('panel-canvas')).toHaveAttribute('data-ops', String(Number(ops) - 1));
+    await page.keyboard.press('Control+Shift+z');
+    await expect(page.getByTestId('panel-canvas')).toHaveAttribute('data-ops', ops!);
+    await page.getByTestId('canvas-generate').click();
+    await page.getByTestId('tab-edit').click();
+    await page.getByTestId('tab-understand').click();
+    await page.getByTestId('tab-canvas').click();
+    await waitGridDone(page, 'canvas');
+    // reload: the drawing is back from IndexedDB
+    await page.reload();
+    await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
+    await page.getByTestId('tab-canvas').click();
+    await expect(page.getByTestId('panel-canvas')).toHaveAttribute('data-loaded', 'true');
+    await expect(page.getByTestId('panel-canvas')).toHaveAttribute('data-ops', ops!);
+  });
+
+  test('axe-core: no serious or critical violations in any panel; tabs work by keyboard', async ({ page }, info) => {
+    const provider = info.project.metadata.provider as string;
+    await openApp(page, server.url, provider);
+    await page.getByTestId('tab-main').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByTestId('tab-edit')).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByTestId('tab-edit')).toBeFocused();
+    for (const p of ['main', 'edit', 'canvas', 'understand']) {
+      await page.getByTestId(`tab-${p}`).click();
+      const r = await new AxeBuilder({ page }).include(`#panel-${p}`).analyze();
+      const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      console.log(`[${provider}] axe ${p}: ${r.violations.length} violations (${r.violations.map((v) => `${v.id}:${v.impact}`).join(', ') || 'none'})`);
+      expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)).toEqual([]);
+    }
+  });
+});
