@@ -132,6 +132,14 @@ test('bad input gets a clear message and the page stays usable', async () => {
   const onePixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
   await input.setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: onePixel });
   await expect(page.getByTestId('notice')).toContainText('1x1');
+  // the drop target takes files the same way
+  const dropped = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['plain text'], 'dropped.txt', { type: 'text/plain' }));
+    return dt;
+  });
+  await page.locator('section.picker').dispatchEvent('drop', { dataTransfer: dropped });
+  await expect(page.getByTestId('notice')).toContainText('dropped.txt is not an image');
   await expect(page.getByTestId('sample').first()).toBeEnabled();
 });
 
