@@ -53,6 +53,8 @@ export interface AppState {
   mode: 'reconstruct' | 't2i';
   textToImage: boolean; // the MLLM is loaded
   prompt: string | null;
+  t2iScales: string[]; // which scales text-to-image asks for (the MLLM stops after the finest)
+  lastGenerated: string | null; // the prompt whose features "variations" can decode again
   mllm: { tokens: number; total: number; ms: number } | null;
   recommended: string | null;
   /** Every pipeline event with its page time (ms), images left out: read by bench/ and e2e. */
@@ -64,6 +66,8 @@ export interface AppState {
     useSample(url: string, name: string): Promise<void>;
     run(image: RGBAImage, name: string): Promise<void>;
     generate(prompt: string): Promise<void>;
+    variations(): Promise<void>;
+    toggleT2IScale(scale: string): void;
     cancel(): void;
     setSteps(n: number): void;
     setGuidance(g: number): void;
@@ -157,6 +161,8 @@ export const useApp = create<AppState>()((set, get) => {
     timeline: [],
     mode: 'reconstruct',
     textToImage: false,
+    t2iScales: [],
+    lastGenerated: null,
     prompt: null,
     mllm: null,
     recommended: null,
@@ -247,12 +253,17 @@ export const useApp = create<AppState>()((set, get) => {
           set({ notice: 'The models are still loading; try again in a moment.' });
           return;
         }
-        const order = [...s.scales].reverse();
+        const chosen = s.t2iScales.length ? s.t2iScales : s.scales;
+        const order = [...s.scales].reverse().filter((sc) => chosen.includes(sc));
+        if (!order.length) {
+          set({ notice: 'Pick at least one scale to generate.' });
+          return;
+        }
         const empty: Record<string, ScaleResult> = {};
         for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
         const id = ++runId;
         set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
-        set({ mode: 't2i', prompt: text, phase: 'running', runStatus: 'running', inputName: null, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
+        set({ lastGenerated: null, mode: 't2i', prompt: text, phase: 'running', runStatus: 'running', inputName: null, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
         const req = { prompt: text, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
         try {
           try {
@@ -265,11 +276,35 @@ export const useApp = create<AppState>()((set, get) => {
             set({ phase: 'running', runStatus: 'running', results: empty });
             await pipeline.textToImage(req, onEvent);
           }
+          if (get().runStatus === 'done') set({ lastGenerated: text });
         } catch (e) {
           set({ notice: `Generation failed: ${(e as Error).message}`, runStatus: 'idle' });
         } finally {
           if (id === runId && get().phase === 'running') set({ phase: 'ready' });
         }
+      },
+      async variations() {
+        const s = get();
+        if (!s.lastGenerated || s.phase !== 'ready') return;
+        const seed = s.seed + 1; // a new seed each click; the seed box shows which
+        const order = [...s.scales].reverse().filter((sc) => s.results[sc]);
+        const empty: Record<string, ScaleResult> = {};
+        for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
+        const id = ++runId;
+        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
+        set({ seed, phase: 'running', runStatus: 'running', results: empty, totalMs: null, notice: null, selected: null, recommended: null });
+        try {
+          await pipeline.variations({ prompt: s.lastGenerated, scales: order, steps: s.steps, guidance: s.guidance, seed }, onEvent);
+        } catch (e) {
+          set({ notice: `Variations failed: ${(e as Error).message}`, runStatus: 'idle', lastGenerated: null });
+        } finally {
+          if (id === runId && get().phase === 'running') set({ phase: 'ready' });
+        }
+      },
+      toggleT2IScale(scale) {
+        const s = get();
+        const cur = s.t2iScales.length ? s.t2iScales : s.scales;
+        set({ t2iScales: cur.includes(scale) ? cur.filter((x) => x !== scale) : [...cur, scale] });
       },
       cancel() {
         void pipeline.cancel();

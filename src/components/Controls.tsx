@@ -19,7 +19,7 @@ export function Controls() {
         Guidance <input type="number" step={0.5} min={0} max={10} value={guidance} onChange={(e) => actions.setGuidance(Number(e.target.value))} />
       </label>
       <label>
-        Seed <input type="number" value={seed} onChange={(e) => actions.setSeed(Math.trunc(Number(e.target.value)) || 0)} />
+        Seed <input type="number" data-testid="seed" value={seed} onChange={(e) => actions.setSeed(Math.trunc(Number(e.target.value)) || 0)} />
       </label>
       <button type="button" onClick={() => actions.cancel()} disabled={runStatus !== 'running'} data-testid="cancel">
         Cancel

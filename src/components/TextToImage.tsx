@@ -3,7 +3,8 @@ import { useApp } from '../store';
 
 /** Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. */
 export function TextToImage() {
-  const { textToImage, phase, runStatus, actions } = useApp();
+  const { textToImage, phase, runStatus, scales, t2iScales, lastGenerated, actions } = useApp();
+  const chosen = t2iScales.length ? t2iScales : scales;
   const [prompt, setPrompt] = useState('');
   if (!textToImage) return null;
   const busy = phase !== 'ready' && phase !== 'running';
@@ -25,7 +26,19 @@ export function TextToImage() {
       <button type="submit" disabled={busy} data-testid="generate">
         Generate
       </button>
+      <button type="button" disabled={phase !== 'ready' || !lastGenerated} onClick={() => void actions.variations()} data-testid="variations"
+        title="Decode the same generated features again with a new seed: how much each scale varies">
+        Variations
+      </button>
       {runStatus === 'running' && <span className="muted"> (Cancel below stops it)</span>}
+      <fieldset className="scale-pick">
+        <legend>Scales to generate (the model stops after the finest one picked)</legend>
+        {[...scales].reverse().map((sc) => (
+          <label key={sc}>
+            <input type="checkbox" checked={chosen.includes(sc)} onChange={() => actions.toggleT2IScale(sc)} data-testid={`scale-${sc}`} /> {sc}
+          </label>
+        ))}
+      </fieldset>
     </form>
     </>
   );

@@ -8,7 +8,7 @@ import { ModelStore } from '../lib/modelstore';
 import { prepareImage, toNCHW, fromNCHW } from '../lib/image';
 import { psnr } from '../lib/metrics';
 import { chooseProvider, configureWasm, sessionOptions, webgpuDevice, ort, type ProviderChoice } from './providers';
-import { WEBGPU_FAILED, type EventSink, type InitOptions, type InitResult, type PipelineApi, type Provider, type ReconstructRequest, type TextToImageRequest } from './protocol';
+import { WEBGPU_FAILED, type EventSink, type InitOptions, type InitResult, type PipelineApi, type Provider, type ReconstructRequest, type TextToImageRequest, type VariationsRequest } from './protocol';
 import { MllmGenerator, MLLM_SESSION_OPTIONS, type MllmSpec } from '../mllm/generate';
 import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { recommendScale, scoreT2I } from '../mllm/scale_choice';
@@ -121,40 +121,64 @@ async function loadMllm(m: Manifest, onEvent: EventSink): Promise<MllmGenerator 
   return new MllmGenerator(ort as never, spec, tokenizer, { prefill, step: stepS });
 }
 
+/** The last prompt's generated features: "variations" decodes them again with other seeds. */
+let lastT2I: { prompt: string; generated: Record<string, Float32Array> } | null = null;
+
+async function blankPyramid() {
+  const size = manifest!.image.size;
+  // the decoders' unconditional branch is the blank image's pyramid, as always
+  return (await Promise.race([engine!.encode(new Float32Array(3 * size * size).fill(-1)), lostSignal])).uncond;
+}
+
+async function decodeScale(scale: string, cond: Record<string, Float32Array>, uncond: Record<string, Float32Array>,
+                           req: { steps: number; guidance: number; seed: number }, onEvent: EventSink) {
+  const size = manifest!.image.size;
+  const ts = performance.now();
+  const stepMs: number[] = [];
+  const out = await Promise.race([
+    engine!.decode(scale, { cond, uncond }, { steps: req.steps, guidance: req.guidance, seed: req.seed }, {
+      checkCancel,
+      onStep: (step, steps, ms) => {
+        stepMs.push(ms);
+        onEvent({ type: 'step', scale, step, steps });
+      },
+    }),
+    lostSignal,
+  ]);
+  onEvent({ type: 'image', scale, image: fromNCHW(out, size, size), ms: performance.now() - ts, stepMs });
+  return out;
+}
+
+/** Automatic scale choice: agreement of each decoded image's f4 with the generated f4. */
+async function recommend(images: Record<string, Float32Array>, generated: Record<string, Float32Array>, onEvent: EventSink) {
+  const scores: Record<string, number> = {};
+  for (const scale of Object.keys(images)) {
+    await checkCancel();
+    scores[scale] = scoreT2I((await engine!.encode(images[scale])).cond, generated);
+  }
+  if (Object.keys(scores).length) onEvent({ type: 'recommend', scale: recommendScale(scores), scores });
+}
+
 async function runTextToImage(req: TextToImageRequest, onEvent: EventSink): Promise<'done' | 'cancelled'> {
   const m = manifest!;
   const t0 = performance.now();
-  const size = m.image.size;
   const total = m.scales.reduce((a, s) => a + s.tokens, 0);
-  // the decoders' unconditional branch is the blank image's pyramid, as always
-  const blank = (await Promise.race([engine!.encode(new Float32Array(3 * size * size).fill(-1)), lostSignal])).uncond;
+  const blank = await blankPyramid();
   const generatedSoFar: Record<string, Float32Array> = {};
   const ready: string[] = []; // scales the MLLM finished that are still to be decoded
   const images: Record<string, Float32Array> = {};
-
-  const decodeScale = async (scale: string) => {
-    const ts = performance.now();
-    const stepMs: number[] = [];
-    const out = await Promise.race([
-      engine!.decode(scale, { cond: generatedSoFar, uncond: blank }, { steps: req.steps, guidance: req.guidance, seed: req.seed }, {
-        checkCancel,
-        onStep: (step, steps, ms) => {
-          stepMs.push(ms);
-          onEvent({ type: 'step', scale, step, steps });
-        },
-      }),
-      lostSignal,
-    ]);
-    images[scale] = out;
-    onEvent({ type: 'image', scale, image: fromNCHW(out, size, size), ms: performance.now() - ts, stepMs });
-  };
   const drain = async () => {
-    while (ready.length) await decodeScale(ready.shift()!);
+    while (ready.length) {
+      const scale = ready.shift()!;
+      images[scale] = await decodeScale(scale, generatedSoFar, blank, req, onEvent);
+    }
   };
 
   let tokens = 0;
+  lastT2I = null;
   const generated = await mllm!.generateImage('t2i', {
     text: req.prompt,
+    scales: req.scales, // the MLLM stops after the finest scale asked for
     // Decoding happens here, between two MLLM tokens, as soon as a scale is complete: f4 is
     // drawn after the first token instead of after all 341 (one runtime, nothing concurrent).
     checkCancel: async () => {
@@ -170,13 +194,24 @@ async function runTextToImage(req: TextToImageRequest, onEvent: EventSink): Prom
     },
   });
   await drain();
-  // automatic scale choice: agreement of each decoded image's f4 with the generated f4
-  const scores: Record<string, number> = {};
+  lastT2I = { prompt: req.prompt, generated };
+  await recommend(images, generated, onEvent);
+  onEvent({ type: 'done', ms: performance.now() - t0 });
+  return 'done';
+}
+
+/** The same generated features, decoded again with another seed: the diversity of each scale. */
+async function runVariations(req: VariationsRequest, onEvent: EventSink): Promise<'done' | 'cancelled'> {
+  const last = lastT2I!;
+  const t0 = performance.now();
+  const blank = await blankPyramid();
+  const images: Record<string, Float32Array> = {};
   for (const scale of req.scales) {
+    if (!last.generated[scale]) continue; // not generated for that prompt (fewer scales were asked for)
     await checkCancel();
-    scores[scale] = scoreT2I((await engine!.encode(images[scale])).cond, generated);
+    images[scale] = await decodeScale(scale, last.generated, blank, req, onEvent);
   }
-  onEvent({ type: 'recommend', scale: recommendScale(scores), scores });
+  await recommend(images, last.generated, onEvent);
   onEvent({ type: 'done', ms: performance.now() - t0 });
   return 'done';
 }
@@ -330,6 +365,12 @@ const api: PipelineApi = {
     if (!engine) throw new Error('models are not loaded yet');
     if (!mllm) throw new Error('text-to-image needs the MLLM, which this build does not have');
     return runJob(() => runTextToImage(req, onEvent), onEvent);
+  },
+
+  variations(req: VariationsRequest, onEvent: EventSink) {
+    if (!engine) throw new Error('models are not loaded yet');
+    if (!lastT2I || lastT2I.prompt !== req.prompt) throw new Error('generate from this prompt first: variations decode its features again with new seeds');
+    return runJob(() => runVariations(req, onEvent), onEvent);
   },
 
   // issue 5: conditional tasks and understanding (workers/pipeline/tasks.ts)

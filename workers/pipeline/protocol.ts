@@ -65,11 +65,21 @@ export interface TextToImageRequest {
   seed: number;
 }
 
+/** Decode the last prompt's generated features again, with another seed (no MLLM run). */
+export interface VariationsRequest {
+  prompt: string; // must be the last generated prompt
+  scales: string[];
+  steps: number;
+  guidance: number;
+  seed: number;
+}
+
 export type EventSink = (e: PipelineEvent) => void;
 
 export interface PipelineApi extends TaskApi {
   init(opts: InitOptions, onEvent: EventSink): Promise<InitResult>;
   reconstruct(req: ReconstructRequest, onEvent: EventSink): Promise<'done' | 'cancelled'>;
   textToImage(req: TextToImageRequest, onEvent: EventSink): Promise<'done' | 'cancelled'>;
+  variations(req: VariationsRequest, onEvent: EventSink): Promise<'done' | 'cancelled'>;
   cancel(): void;
 }
