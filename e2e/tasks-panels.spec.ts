@@ -9,7 +9,7 @@ import { DIST, hasMllm, openApp, gridPixels, samplePixels, psnrOver, meanChroma,
 
 const SHOTS = resolve(import.meta.dirname, '../docs/screenshots');
 
-async function runInpaint(page: Page, url: string, provider: string) {
+async function runInpaint(page: Page, url: string, provider: string, keepUnmasked = true) {
   await openApp(page, url, provider);
   await page.getByTestId('tab-canvas').click();
   await page.getByTestId('canvas-mode-inpaint').check();
@@ -26,6 +26,7 @@ async function runInpaint(page: Page, url: string, provider: string) {
     await page.mouse.move(...at(0.65, fy), { steps: 8 });
     await page.mouse.up();
   }
+  await page.getByTestId('canvas-keep-unmasked').setChecked(keepUnmasked);
   await page.getByTestId('canvas-generate').click();
   await waitGridDone(page, 'canvas');
   const cells = await gridPixels(page, 'canvas');
@@ -44,7 +45,7 @@ async function runInpaint(page: Page, url: string, provider: string) {
   const holePsnr = Object.fromEntries(cells.map((c) => [c.scale, psnrOver(c.data, orig, hole)]));
   const srcHolePsnr = psnrOver(src, orig, hole);
   const r = { nHole, keep, filled: filled / Math.max(nHole, 1), holePsnr, srcHolePsnr };
-  console.log(`[${provider}] inpaint ${sample}: ${JSON.stringify(r)}`);
+  console.log(`[${provider}] inpaint ${sample} keepUnmasked=${keepUnmasked}: ${JSON.stringify(r)}`);
   return r;
 }
 
@@ -77,9 +78,9 @@ test.describe('issue 5 tasks', () => {
     if (provider === 'wasm') await page.getByTestId('panel-canvas').screenshot({ path: `${SHOTS}/canvas-colorize.png` });
   });
 
-  test('inpaint: the hole is filled, and f0 keeps the unmasked pixels better than f4', async ({ page }, info) => {
+  test('inpaint, raw model output: the hole is filled, and f0 keeps the unmasked pixels better than f4', async ({ page }, info) => {
     const provider = info.project.metadata.provider as string;
-    const m = await runInpaint(page, server.url, provider);
+    const m = await runInpaint(page, server.url, provider, false);
     expect(m.nHole, 'the painted mask made a hole in the emoji').toBeGreaterThan(150);
     expect(m.filled, 'the hole is no longer white in f0').toBeGreaterThan(0.5);
     expect(m.holePsnr.f0, 'f0 in the hole is closer to the original than the white hole was').toBeGreaterThan(m.srcHolePsnr);
@@ -87,16 +88,17 @@ test.describe('issue 5 tasks', () => {
     if (provider === 'wasm') await page.getByTestId('panel-canvas').screenshot({ path: `${SHOTS}/canvas-inpaint.png` });
   });
 
-  test('inpaint: unmasked pixels restored closely (f0 >= 20 dB outside the hole)', async ({ page }, info) => {
-    // Known model limitation, measured on the built site (WASM, monkey sample, central mask of
-    // 616 px): f0 PSNR outside the hole 12.38 dB (f4 lower); the hole itself is filled (100%
-    // non-white, 16.8 dB vs 5.7 dB for the white hole). The MLLM rewrites the whole image from
-    // features, so untouched pixels are not copied through; the page shows what the model gives
-    // and does not paste the original back. Model card: inpaint f0 PSNR 15.8 dB (whole image).
-    test.fail(true, 'the shipped MLLM does not keep unmasked pixels close (measured 12.4 dB)');
+  test('inpaint (default: keep unmasked pixels): unmasked pixels restored closely, the hole filled', async ({ page }, info) => {
+    // The model alone does not keep them: measured on the built site (WASM, monkey sample,
+    // central mask of 616 px), f0's raw output is 12.4 dB outside the hole; the MLLM redraws the
+    // whole image from features. The page therefore pastes the original back outside the painted
+    // hole (an option, on by default, as most inpainting tools do); the test above checks the raw model.
     const provider = info.project.metadata.provider as string;
-    const m = await runInpaint(page, server.url, provider);
-    expect(m.keep.f0).toBeGreaterThan(20);
+    const m = await runInpaint(page, server.url, provider, true);
+    expect(m.keep.f0, 'f0 outside the hole').toBeGreaterThan(20);
+    expect(m.keep.f4, 'f4 outside the hole').toBeGreaterThan(20);
+    expect(m.filled, 'the hole is no longer white in f0').toBeGreaterThan(0.5);
+    expect(m.holePsnr.f0).toBeGreaterThan(m.srcHolePsnr);
   });
 
   test('sketch: strokes give five non-blank images', async ({ page }, info) => {

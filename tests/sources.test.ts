@@ -35,3 +35,20 @@ describe('conditional sources', () => {
     expect(() => grayscaleSource(new Float32Array(10), r)).toThrow(SourceError);
   });
 });
+
+describe('pasteUnmasked', () => {
+  it('keeps the original outside the hole and the decode inside it', async () => {
+    const { pasteUnmasked } = await import('../workers/lib/sources');
+    const s = 4;
+    const n = s * s;
+    const decoded = new Float32Array(3 * n).map((_, i) => i / 100);
+    const original = new Float32Array(3 * n).fill(-1);
+    const mask = new Float32Array(n);
+    mask[5] = 1;
+    mask[10] = 1;
+    const out = pasteUnmasked(decoded, original, mask);
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < n; i++) expect(out[c * n + i]).toBe(mask[i] ? decoded[c * n + i] : -1);
+    expect(() => pasteUnmasked(decoded, original, new Float32Array(3))).toThrow(/mask/);
+  });
+});

@@ -89,6 +89,7 @@ export function CanvasPanel() {
   const [tool, setTool] = useState<'brush' | 'eraser'>('brush');
   const [size, setSize] = useState(12);
   const [color, setColor] = useState('#e0a100');
+  const [keepUnmasked, setKeepUnmasked] = useState(true);
   const [drawing, setDrawing] = useState<Drawing>({ ops: [], redo: [] });
   const [loaded, setLoaded] = useState(false);
   const [storage, setStorage] = useState<string | null>(null);
@@ -270,7 +271,7 @@ export function CanvasPanel() {
     if (mode === 'inpaint') {
       if (!baseRef.current) return actions.setMessage('canvas', 'Load an image first (a sample, a file, or a result sent here), then paint the part to fill in.');
       if (!hasStrokes || !maskImage().data.some((v, i) => i % 4 === 3 && v > 127)) return actions.setMessage('canvas', 'Paint over the part to fill in first (the mask is empty).');
-      return void actions.runConditional('canvas', { task: 'inpaint', image: composite(), mask: maskImage() });
+      return void actions.runConditional('canvas', { task: 'inpaint', image: composite(), mask: maskImage(), keepUnmasked });
     }
     if (!baseRef.current && !hasStrokes) return actions.setMessage('canvas', mode === 'sketch' ? 'Draw something first (or load a line drawing).' : 'Load or draw an image first.');
     void actions.runConditional('canvas', { task: mode, image: composite() });
@@ -299,6 +300,11 @@ export function CanvasPanel() {
         <label>
           Size ([ ]) <input type="range" min={2} max={64} value={size} data-testid="canvas-size" onChange={(e) => setSize(Number(e.target.value))} /> {size}
         </label>
+        {mode === 'inpaint' && (
+          <label title="Outside the painted hole, show the original pixels instead of the model's redraw">
+            <input type="checkbox" checked={keepUnmasked} data-testid="canvas-keep-unmasked" onChange={(e) => setKeepUnmasked(e.target.checked)} /> Keep unmasked pixels
+          </label>
+        )}
         <label>
           Colour <input type="color" value={color} disabled={mode === 'inpaint'} data-testid="canvas-color" onChange={(e) => setColor(e.target.value)} />
         </label>

@@ -72,6 +72,22 @@ export function maskedSource(x: Float32Array, mask: Float32Array | Uint8Array, r
   return out;
 }
 
+/**
+ * Inpainting's last step, as in most inpainting tools: outside the hole the original pixels are
+ * kept, inside it the model's. (The MLLM redraws the whole image from features, so without this
+ * the untouched part would drift; the page offers it as an option, on by default.)
+ */
+export function pasteUnmasked(decoded: Float32Array, original: Float32Array, mask: Float32Array | Uint8Array): Float32Array {
+  const s = size(decoded);
+  const n = s * s;
+  if (original.length !== decoded.length) throw new SourceError(`original has ${original.length} values, want ${decoded.length}`);
+  if (mask.length !== n) throw new SourceError(`mask has ${mask.length} values, want ${s}x${s}`);
+  const thr = mask instanceof Uint8Array ? 127 : 0.5;
+  const out = new Float32Array(decoded);
+  for (let i = 0; i < n; i++) if (!(mask[i] > thr)) for (let c = 0; c < 3; c++) out[c * n + i] = original[c * n + i];
+  return out;
+}
+
 /** Sobel edge map of the luma (replicate padding), dark lines on white, in all three channels. */
 export function sketchSource(x: Float32Array, r: SourceRecipes): Float32Array {
   const s = size(x);

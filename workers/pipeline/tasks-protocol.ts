@@ -10,6 +10,8 @@ export interface ConditionalRequest {
   image: RGBAImage;
   /** inpaint only: same aspect as image, any size; a pixel whose red channel is > 127 is the hole */
   mask?: RGBAImage;
+  /** inpaint only: keep the original pixels outside the hole (default true); false shows the model's raw output */
+  keepUnmasked?: boolean;
   /** edit: the instruction (required); other tasks: the manifest's wording is used when absent */
   instruction?: string;
   scales: string[]; // decode order, e.g. ['f4','f3','f2','f1','f0']

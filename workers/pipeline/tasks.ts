@@ -9,7 +9,7 @@ import type { Engine } from '../lib/engine';
 import type { Manifest } from '../lib/manifest';
 import { fromNCHW, prepareImage, resizeArea, toNCHW, type RGBAImage } from '../lib/image';
 import { psnr } from '../lib/metrics';
-import { makeSource, parseSourceRecipes, type SourceRecipes } from '../lib/sources';
+import { makeSource, parseSourceRecipes, pasteUnmasked, type SourceRecipes } from '../lib/sources';
 import { MllmError, type MllmGenerator, type Pyramid } from '../mllm/generate';
 import { normalizeText } from '../mllm/tokenizer';
 import { recommendScale, scoreCond } from '../mllm/scale_choice';
@@ -140,7 +140,9 @@ export async function runConditional(ctx: TaskContext, req: ConditionalRequest, 
     if (holes === 0) throw new TaskInputError('Paint the part to fill in first (the mask is empty).');
     if (holes === mask.length) throw new TaskInputError('The mask covers the whole image; leave some of it unmasked.');
   }
-  const src = makeSource(task, toNCHW(prepared), getRecipes(m), mask);
+  const original = toNCHW(prepared);
+  const src = makeSource(task, original, getRecipes(m), mask);
+  const paste = task === 'inpaint' && mask && req.keepUnmasked !== false ? mask : null;
   onEvent({ type: 'source', task, image: fromNCHW(src, size, size) });
   const te = performance.now();
   const enc = await ctx.race(engine.encode(src));
@@ -163,8 +165,9 @@ export async function runConditional(ctx: TaskContext, req: ConditionalRequest, 
         },
       }),
     );
-    images[scale] = out;
-    const image = fromNCHW(out, size, size);
+    const shown = paste ? pasteUnmasked(out, original, paste) : out;
+    images[scale] = shown;
+    const image = fromNCHW(shown, size, size);
     onEvent({ type: 'image', scale, image, ms: performance.now() - ts, psnr: psnr(image, prepared), stepMs });
   };
   const drain = async () => {
