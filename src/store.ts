@@ -79,6 +79,21 @@ export interface AppState {
 
 export const useApp = create<AppState>()((set, get) => {
   let runId = 0; // only the latest run may flip the phase back
+  /** Runs a job; if WebGPU failed under it, moves to WASM and runs the same job again there.
+   *  false: the fallback left the page not ready (its notice says why). */
+  const withWasmFallback = async (empty: Record<string, ScaleResult>, job: () => Promise<unknown>) => {
+    try {
+      await job();
+    } catch (e) {
+      const msg = (e as Error).message || String(e);
+      if (!msg.startsWith(WEBGPU_FAILED)) throw e;
+      await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
+      if (get().phase !== 'ready') return false;
+      set({ phase: 'running', runStatus: 'running', results: empty });
+      await job(); // the same request, now on WASM
+    }
+    return true;
+  };
   const onEvent = (e: PipelineEvent) => {
     if (e.type !== 'load') {
       const rec: AppState['timeline'][number] = { t: performance.now(), type: e.type };
@@ -222,16 +237,7 @@ export const useApp = create<AppState>()((set, get) => {
         set({ mode: 'reconstruct', phase: 'running', runStatus: 'running', inputName: name, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
         const req = { image, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
         try {
-          try {
-            await pipeline.reconstruct(req, onEvent);
-          } catch (e) {
-            const msg = (e as Error).message || String(e);
-            if (!msg.startsWith(WEBGPU_FAILED)) throw e;
-            await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
-            if (get().phase !== 'ready') return;
-            set({ phase: 'running', runStatus: 'running', results: empty });
-            await pipeline.reconstruct(req, onEvent); // same request, now on WASM
-          }
+          if (!(await withWasmFallback(empty, () => pipeline.reconstruct(req, onEvent)))) return;
         } catch (e) {
           set({ notice: `The run failed: ${(e as Error).message}`, runStatus: 'idle' });
         } finally {
@@ -266,16 +272,7 @@ export const useApp = create<AppState>()((set, get) => {
         set({ lastGenerated: null, mode: 't2i', prompt: text, phase: 'running', runStatus: 'running', inputName: null, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
         const req = { prompt: text, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
         try {
-          try {
-            await pipeline.textToImage(req, onEvent);
-          } catch (e) {
-            const msg = (e as Error).message || String(e);
-            if (!msg.startsWith(WEBGPU_FAILED)) throw e;
-            await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
-            if (get().phase !== 'ready') return;
-            set({ phase: 'running', runStatus: 'running', results: empty });
-            await pipeline.textToImage(req, onEvent);
-          }
+          if (!(await withWasmFallback(empty, () => pipeline.textToImage(req, onEvent)))) return;
           if (get().runStatus === 'done') set({ lastGenerated: text });
         } catch (e) {
           set({ notice: `Generation failed: ${(e as Error).message}`, runStatus: 'idle' });

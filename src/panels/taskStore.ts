@@ -6,20 +6,14 @@ import type { RGBAImage } from '../../workers/lib/image';
 import { WEBGPU_FAILED, type PipelineEvent } from '../../workers/pipeline/protocol';
 import type { ConditionalRequest, ConditionalTask, TaskInfo } from '../../workers/pipeline/tasks-protocol';
 import { pipeline } from '../pipelineClient';
-import { useApp } from '../store';
+import { useApp, type ScaleResult } from '../store';
 
 export type PanelId = 'main' | 'edit' | 'canvas' | 'understand';
 export type RunKey = 'edit' | 'canvas';
 export type CanvasMode = 'colorize' | 'inpaint' | 'sketch';
 
-export interface TaskScale {
-  scale: string;
-  step: number;
-  steps: number;
-  image?: RGBAImage;
-  psnr?: number;
-  ms?: number;
-}
+/** One scale's cell: the same shape as the first panel's. */
+export type TaskScale = ScaleResult;
 
 export interface CondRun {
   task: ConditionalTask | null;
