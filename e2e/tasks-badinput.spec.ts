@@ -76,6 +76,7 @@ test.describe('issue 5: bad input, interruptions, accessibility', () => {
     // the other panels still work
     await page.getByTestId('tab-understand').click();
     await page.locator('[data-testid=understand-sample]').first().click();
+    await expect(page.getByTestId('panel-understand').getByRole('img', { name: /^chosen image: / })).toBeVisible();
     await page.getByTestId('understand-question').fill('');
     await page.getByTestId('understand-ask').click();
     await expect(page.getByTestId('understand-message')).toContainText('question');

@@ -171,6 +171,8 @@ test.describe('issue 5 tasks', () => {
     await openApp(page, server.url, provider);
     await page.getByTestId('tab-understand').click();
     await page.locator('[data-testid=understand-sample][data-file="twitter-1f697.png"]').click();
+    // the sample is fetched and decoded before it is the panel's image: ask only once it is
+    await expect(page.getByTestId('panel-understand').getByRole('img', { name: 'chosen image: automobile' })).toBeVisible();
     await page.getByTestId('understand-caption').click();
     await expect(page.getByTestId('understand-answer')).toHaveAttribute('data-status', 'done', { timeout: 5 * 60_000 });
     const text = (await page.getByTestId('understand-answer-text').textContent())!.trim();
