@@ -79,6 +79,7 @@ test.describe('issue 5 tasks', () => {
   });
 
   test('inpaint, raw model output: the hole is filled, and f0 keeps the unmasked pixels better than f4', async ({ page }, info) => {
+    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     const provider = info.project.metadata.provider as string;
     const m = await runInpaint(page, server.url, provider, false);
     expect(m.nHole, 'the painted mask made a hole in the emoji').toBeGreaterThan(150);
@@ -89,6 +90,7 @@ test.describe('issue 5 tasks', () => {
   });
 
   test('inpaint (default: keep unmasked pixels): unmasked pixels restored closely, the hole filled', async ({ page }, info) => {
+    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     // The model alone does not keep them: measured on the built site (WASM, monkey sample,
     // central mask of 616 px), f0's raw output is 12.4 dB outside the hole; the MLLM redraws the
     // whole image from features. The page therefore pastes the original back outside the painted
@@ -102,6 +104,7 @@ test.describe('issue 5 tasks', () => {
   });
 
   test('sketch: strokes give five non-blank images', async ({ page }, info) => {
+    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     const provider = info.project.metadata.provider as string;
     await openApp(page, server.url, provider);
     await page.getByTestId('tab-canvas').click();
@@ -140,6 +143,7 @@ test.describe('issue 5 tasks', () => {
   });
 
   test('edit: a skin-tone instruction changes the image and keeps 64x64', async ({ page }, info) => {
+    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     const provider = info.project.metadata.provider as string;
     await openApp(page, server.url, provider);
     await page.getByTestId('tab-edit').click();

@@ -10,7 +10,7 @@ const DIST = resolve(import.meta.dirname, '../dist');
 const manifestPath = resolve(DIST, 'models/manifest.json');
 const hasMllm = existsSync(manifestPath) && Boolean(JSON.parse(readFileSync(manifestPath, 'utf8')).models?.mllm_step);
 
-test('a prompt gives five 64x64 images, coarse to fine, with one recommended', async ({ browser }, info) => {
+test('a prompt gives five 64x64 images, coarse to fine, with one recommended; variations; picking scales', async ({ browser }, info) => {
   test.skip(!hasMllm, 'no MLLM in dist/models/manifest.json');
   const provider = info.project.metadata.provider as string;
   const server = await startServer({ root: DIST });
@@ -55,46 +55,32 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended', a
     const mllmF0 = tl.find((e) => e.type === 'mllm' && e.scale === 'f0')!.t;
     expect(f4).toBeLessThan(mllmF0);
     await page.screenshot({ path: test.info().outputPath(`t2i-${provider}.png`), fullPage: true });
+    if (provider === 'wasm') {
+      // Variations: the same generated features decoded again with the next seed
+      const pixels = (id: string) =>
+        page.getByTestId(id).locator('canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+      const before = await pixels('result-f4');
+      const seed = Number(await page.getByTestId('seed').inputValue());
+      await page.getByTestId('variations').click();
+      await expect(page.getByTestId('seed')).toHaveValue(String(seed + 1));
+      await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
+      await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5);
+      const after = await pixels('result-f4');
+      const diff = after.reduce((a, v, i) => a + Math.abs(v - before[i]), 0) / after.length;
+      expect(diff, 'a new seed gives a different f4 image').toBeGreaterThan(1);
+      // picking only the two coarsest scales: two images, and the MLLM never writes f1 or f0
+      for (const sc of ['f2', 'f1', 'f0']) await page.getByTestId(`scale-${sc}`).uncheck();
+      const from = (await page.evaluate(() => (globalThis as unknown as { __pumaTimeline: () => unknown[] }).__pumaTimeline())).length;
+      await page.getByTestId('generate').click();
+      await expect(page.locator('[data-testid^=result-f]')).toHaveCount(2);
+      await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(2, { timeout: 10 * 60_000 });
+      await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
+      const tl2 = await page.evaluate(() => (globalThis as unknown as { __pumaTimeline: () => { type: string; scale?: string }[] }).__pumaTimeline());
+      expect(tl2.slice(from).filter((e) => e.type === 'mllm' && e.scale).map((e) => e.scale)).toEqual(['f4', 'f3']);
+    }
   } finally {
     await context.close();
     await server.close();
   }
 });
 
-// Variations and scale picking exercise the same decoders as above; WASM only, to keep the
-// SwiftShader project's run time in bounds.
-test('variations re-decode the same prompt with a new seed; picking scales stops the MLLM early', async ({ browser }, info) => {
-  test.skip(!hasMllm, 'no MLLM in dist/models/manifest.json');
-  test.skip(info.project.metadata.provider !== 'wasm', 'WASM only');
-  const server = await startServer({ root: DIST });
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const pixels = (id: string) =>
-    page.getByTestId(id).locator('canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
-  try {
-    await page.goto(`${server.url}?ep=wasm`);
-    await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
-    // only the two coarsest scales: two images, and the MLLM never writes f1 or f0
-    for (const sc of ['f2', 'f1', 'f0']) await page.getByTestId(`scale-${sc}`).uncheck();
-    await expect(page.getByTestId('variations')).toBeDisabled();
-    await page.getByTestId('prompt').fill('a red apple');
-    await page.getByTestId('generate').click();
-    await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
-    await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(2);
-    const tl = await page.evaluate(() => (globalThis as unknown as { __pumaTimeline: () => { type: string; scale?: string }[] }).__pumaTimeline());
-    expect(tl.filter((e) => e.type === 'mllm' && e.scale).map((e) => e.scale)).toEqual(['f4', 'f3']);
-    const before = await pixels('result-f4');
-    const seed = Number(await page.getByTestId('seed').inputValue());
-    await page.getByTestId('variations').click();
-    await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
-    await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(2);
-    expect(Number(await page.getByTestId('seed').inputValue())).toBe(seed + 1);
-    const after = await pixels('result-f4');
-    expect(after.length).toBe(64 * 64 * 4);
-    const diff = after.reduce((a, v, i) => a + Math.abs(v - before[i]), 0) / after.length;
-    expect(diff, 'a new seed gives a different f4 image').toBeGreaterThan(1);
-  } finally {
-    await context.close();
-    await server.close();
-  }
-});

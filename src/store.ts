@@ -272,8 +272,12 @@ export const useApp = create<AppState>()((set, get) => {
         set({ lastGenerated: null, mode: 't2i', prompt: text, phase: 'running', runStatus: 'running', inputName: null, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
         const req = { prompt: text, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
         try {
-          if (!(await withWasmFallback(empty, () => pipeline.textToImage(req, onEvent)))) return;
-          if (get().runStatus === 'done') set({ lastGenerated: text });
+          let outcome: 'done' | 'cancelled' | undefined;
+          const job = async () => void (outcome = await pipeline.textToImage(req, onEvent));
+          if (!(await withWasmFallback(empty, job))) return;
+          // the job's own result, not runStatus: event callbacks and the return value travel on
+          // different channels, so the 'done' event may not have been handled yet
+          if (outcome === 'done') set({ lastGenerated: text });
         } catch (e) {
           set({ notice: `Generation failed: ${(e as Error).message}`, runStatus: 'idle' });
         } finally {
