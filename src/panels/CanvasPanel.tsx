@@ -22,17 +22,23 @@ const MODES: { id: CanvasMode; label: string; help: string }[] = [
 ];
 
 /** a sample/result image (any size) -> W x W RGBA on white, aspect kept */
-function toWorking(img: RGBAImage): Uint8ClampedArray {
-  const src = document.createElement('canvas');
-  src.width = img.width;
-  src.height = img.height;
-  src.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
+/** A W x W canvas painted white: every image the canvas hands the model is composited on white. */
+function whiteCanvas(): CanvasRenderingContext2D {
   const c = document.createElement('canvas');
   c.width = W;
   c.height = W;
   const ctx = c.getContext('2d', { willReadFrequently: true })!;
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, W, W);
+  return ctx;
+}
+
+function toWorking(img: RGBAImage): Uint8ClampedArray {
+  const src = document.createElement('canvas');
+  src.width = img.width;
+  src.height = img.height;
+  src.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
+  const ctx = whiteCanvas();
   const s = Math.min(W / img.width, W / img.height);
   const w = img.width * s;
   const h = img.height * s;
@@ -254,12 +260,7 @@ export function CanvasPanel() {
   };
 
   const composite = (): RGBAImage => {
-    const c = document.createElement('canvas');
-    c.width = W;
-    c.height = W;
-    const ctx = c.getContext('2d', { willReadFrequently: true })!;
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, W, W);
+    const ctx = whiteCanvas();
     if (baseRef.current) ctx.putImageData(new ImageData(new Uint8ClampedArray(baseRef.current), W, W), 0, 0);
     if (mode !== 'inpaint') ctx.drawImage(layer().canvas, 0, 0);
     return { width: W, height: W, data: ctx.getImageData(0, 0, W, W).data };
