@@ -81,11 +81,15 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
     for idx in _buckets(prefixes, batch):
         ids, slot, feats = _prefix_tensors(prefixes, idx, bank_flat, device)
         b = len(idx)
-        _, f, past = model.step(ids, slot, feats)
+        # residual_edit: each generated token is the source image's token at that place plus the
+        # head's change (the source is the prefix's one image; t2i prefixes have none)
+        src_img = feats[slot > 0].view(b, N_IMG, C) if (model.cfg.residual_edit and bool((slot > 0).any())) else None
+        base = (lambda k: src_img[:, k]) if src_img is not None else (lambda k: None)
+        _, f, past = model.step(ids, slot, feats, base=base(0))
         toks = [f]
         z = torch.zeros(b, 1, dtype=torch.long, device=device)
         for k in range(1, n_tokens):
-            _, f, past = model.step(z, torch.full((b, 1), k, device=device), f.view(b, 1, C), past)
+            _, f, past = model.step(z, torch.full((b, 1), k, device=device), f.view(b, 1, C), past, base=base(k))
             toks.append(f)
         out[idx] = torch.stack(toks, 1).float().cpu()
     return out

@@ -6,8 +6,9 @@
 Two graphs share one interface (B = batch, T = new tokens, P = cached tokens, L = layers):
   mllm_prefill: ids [B,T] int64, slot [B,T] int64, feats [B,T,C] f32
   mllm_step:    the same + past_key_i, past_value_i [B,H,P,Dh] f32 for i < L
-  outputs:      logits [B,V] and feature [B,C] of the LAST position (feature is raw encoder
-                space: feed it back as the next image token's feats), present_key_i /
+  outputs:      logits [B,V], feature [B,C] and delta [B,C] of the LAST position (feature is raw
+                encoder space: feed it back as the next image token's feats; with the manifest's
+                residual_edit an edit's token is instead the source token + delta), present_key_i /
                 present_value_i [B,H,P+T,Dh] (the cache to pass as past next time).
 Weights: every 2-D weight (Linear, embeddings, the tied LM head) is int8, symmetric, one scale
 per output row, stored as int8 initializers behind DequantizeLinear (opset 17), so the graphs use
@@ -125,7 +126,7 @@ class Prefill(nn.Module):
     def forward(self, ids, slot, feats):
         h, presents = self.m(ids, slot, feats)
         last = h[:, -1]
-        return (self.m.logits(last), self.m.features(last)) + tuple(t for kv in presents for t in kv)
+        return (self.m.logits(last), self.m.features(last), self.m.delta(last)) + tuple(t for kv in presents for t in kv)
 
 
 class Step(nn.Module):
@@ -137,13 +138,13 @@ class Step(nn.Module):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
         h, presents = self.m(ids, slot, feats, past)
         last = h[:, -1]
-        return (self.m.logits(last), self.m.features(last)) + tuple(t for kv in presents for t in kv)
+        return (self.m.logits(last), self.m.features(last), self.m.delta(last)) + tuple(t for kv in presents for t in kv)
 
 
 def io_names(n_layer):
     past = [f"past_{kv}_{i}" for i in range(n_layer) for kv in ("key", "value")]
     present = [f"present_{kv}_{i}" for i in range(n_layer) for kv in ("key", "value")]
-    return ["ids", "slot", "feats"], past, ["logits", "feature"], present
+    return ["ids", "slot", "feats"], past, ["logits", "feature", "delta"], present
 
 
 def export_graphs(qmodel, out_dir):
@@ -152,7 +153,7 @@ def export_graphs(qmodel, out_dir):
     hd = cfg.d_model // cfg.n_head
     ins, past, outs, present = io_names(L)
     dyn = {"ids": {0: "batch", 1: "seq"}, "slot": {0: "batch", 1: "seq"}, "feats": {0: "batch", 1: "seq"},
-           "logits": {0: "batch"}, "feature": {0: "batch"}}
+           "logits": {0: "batch"}, "feature": {0: "batch"}, "delta": {0: "batch"}}
     for n in present:
         dyn[n] = {0: "batch", 2: "total_seq"}
     T = 5
@@ -190,28 +191,49 @@ def b64(t, dtype):
 
 
 @torch.no_grad()
-def golden(qmodel, tok, prompt="grinning face in noto style", n_steps=4, seed=0):
+def golden(qmodel, tok, prompt="grinning face in noto style", n_steps=4, seed=0,
+           instruction="colorize this", edit_steps=5):
     """One t2i prefill (<s> prompt [IMG]) and n_steps image-token steps, each step fed the
-    feature the previous call predicted (as generate.ts does)."""
-    ids = [tok.bos] + tok.encode(" " + tasks.normalize_text(prompt)) + [tok.img]
+    feature the previous call predicted (as generate.ts does); then one edit (<s> [IMG] source
+    [/IMG] instruction [IMG], the source a fixed random pyramid in the features' range) and
+    edit_steps steps, fed what generate.ts feeds: with residual_edit the source token at that
+    place plus the graph's delta, else the feature."""
     C = qmodel.cfg.feature_dim
-    x_ids = torch.tensor([ids])
-    x_slot = torch.zeros_like(x_ids)
-    x_feats = torch.zeros(1, len(ids), C)
-    logits, feat, presents = qmodel.step(x_ids, x_slot, x_feats)
-    rec = {"prompt": prompt, "prefill": {"inputs": {"ids": b64(x_ids, np.int64), "slot": b64(x_slot, np.int64),
-                                                       "feats": b64(x_feats, np.float32)},
-                                            "outputs": {"logits": b64(logits, np.float32), "feature": b64(feat, np.float32)}},
-           "steps": []}
-    past = presents
-    for k in range(n_steps):
-        s_ids = torch.zeros(1, 1, dtype=torch.long)
-        s_slot = torch.tensor([[k + 1]])
-        s_feats = feat.view(1, 1, C)
-        logits, feat, past = qmodel.step(s_ids, s_slot, s_feats, past)
-        rec["steps"].append({"inputs": {"ids": b64(s_ids, np.int64), "slot": b64(s_slot, np.int64), "feats": b64(s_feats, np.float32)},
-                             "outputs": {"logits": b64(logits, np.float32), "feature": b64(feat, np.float32),
-                                         "present_key_0": b64(past[0][0], np.float32)}})
+    enc = lambda t: {"ids": b64(t[0], np.int64), "slot": b64(t[1], np.int64), "feats": b64(t[2], np.float32)}
+    outs = lambda lg, ft, dl: {"logits": b64(lg, np.float32), "feature": b64(ft, np.float32), "delta": b64(dl, np.float32)}
+
+    def run(ids, slot, feats, src=None, n=0):
+        """prefill + n steps; src [N_IMG, C] = the residual source (None: t2i)."""
+        residual = src is not None and qmodel.cfg.residual_edit
+        base = (lambda k: src[k:k + 1]) if residual else (lambda k: None)
+        logits, feat, presents = qmodel.step(ids, slot, feats, base=base(0))
+        delta = qmodel.delta(qmodel(ids, slot, feats)[0][:, -1])
+        rec = {"prefill": {"inputs": enc((ids, slot, feats)), "outputs": outs(logits, feat, delta)}, "steps": []}
+        tokens = [feat]
+        past = presents
+        for k in range(n):
+            s = (torch.zeros(1, 1, dtype=torch.long), torch.tensor([[k + 1]]), feat.view(1, 1, C))
+            h, past_new = qmodel(*s, past)
+            last = h[:, -1]
+            logits, feat, delta = qmodel.logits(last), qmodel.features(last, base(k + 1)), qmodel.delta(last)
+            past = past_new
+            tokens.append(feat)
+            rec["steps"].append({"inputs": enc(s), "outputs": dict(outs(logits, feat, delta), present_key_0=b64(past[0][0], np.float32))})
+        rec["tokens"] = b64(torch.cat(tokens), np.float32)
+        return rec
+
+    ids = torch.tensor([[tok.bos] + tok.encode(" " + tasks.normalize_text(prompt)) + [tok.img]])
+    rec = dict(run(ids, torch.zeros_like(ids), torch.zeros(1, ids.shape[1], C), n=n_steps), prompt=prompt)
+    g = torch.Generator().manual_seed(seed)
+    src = torch.randn(N_IMG, C, generator=g) * qmodel.feat_std + qmodel.feat_mean
+    instr = tok.encode(" " + tasks.normalize_text(instruction))
+    ids = torch.tensor([[tok.bos, tok.img] + [0] * N_IMG + [tok.img_end] + instr + [tok.img]])
+    slot = torch.zeros_like(ids)
+    slot[0, 2:2 + N_IMG] = torch.arange(1, N_IMG + 1)
+    feats = torch.zeros(1, ids.shape[1], C)
+    feats[0, 2:2 + N_IMG] = src
+    rec["edit"] = dict(run(ids, slot, feats, src=src, n=edit_steps), instruction=instruction,
+                       source=b64(src, np.float32), residual_edit=bool(qmodel.cfg.residual_edit))
     rec.update(model="mllm", variant="int8", atol=2e-4, rtol=2e-3)
     return rec
 
@@ -245,6 +267,9 @@ def update_manifest_fallback(models, extra, models_dir):
 
 def mllm_extra(cfg, tok):
     return {"mllm": {
+        # edits (source image + instruction): each generated token = the source's token at that
+        # place + the graphs' "delta" output, fed back as the next input
+        "residual_edit": bool(cfg.residual_edit),
         "ctx": cfg.ctx, "n_layer": cfg.n_layer, "n_head": cfg.n_head, "head_dim": cfg.d_model // cfg.n_head,
         "d_model": cfg.d_model, "vocab_size": tok.vocab_size, "feature_dim": cfg.feature_dim,
         "image_order": list(IMAGE_ORDER), "scale_tokens": list(SCALE_TOKENS), "image_tokens": N_IMG,
@@ -268,13 +293,15 @@ def main(argv=None):
     ap.add_argument("--ckpt", default=DEFAULT_CKPT)
     ap.add_argument("--random", action="store_true", help="export untrained weights (integration tests)")
     ap.add_argument("--config", default="full")
+    ap.add_argument("--residual-edit", action="store_true", help="with --random: the residual editing output")
     ap.add_argument("--out-dir", default=MODELS)
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
     args = ap.parse_args(argv)
     tok = Tokenizer.load(args.tokenizer)
     if args.random:
         torch.manual_seed(0)
-        model = MLLM(get_config(args.config))
+        from dataclasses import replace
+        model = MLLM(replace(get_config(args.config), residual_edit=args.residual_edit))
     else:
         if not os.path.exists(args.ckpt):
             alt = os.path.join(ROOT, "training", "runs", "mllm", "mllm.pt")
@@ -300,7 +327,8 @@ def main(argv=None):
                 {"name": "slot", "shape": ["batch", "seq"], "dtype": "int64"},
                 {"name": "feats", "shape": ["batch", "seq", C], "dtype": "float32"}]
     out_specs = [{"name": "logits", "shape": ["batch", tok.vocab_size], "dtype": "float32"},
-                 {"name": "feature", "shape": ["batch", C], "dtype": "float32"}]
+                 {"name": "feature", "shape": ["batch", C], "dtype": "float32"},
+                 {"name": "delta", "shape": ["batch", C], "dtype": "float32"}]
     out_specs += [{"name": n, "shape": ["batch", H, "total_seq", hd], "dtype": "float32"} for n in present]
     past_specs = [{"name": n, "shape": ["batch", H, "past_seq", hd], "dtype": "float32"} for n in past]
     entries = {}

@@ -49,6 +49,9 @@ class MLLMConfig:
     feature_dim: int = 64
     text_weight: float = 0.02
     scale_weights: tuple = (1024.0, 512.0, 64.0, 8.0, 1.0)   # f4, f3, f2, f1, f0 per token
+    # editing/conditional tasks predict a change to the source image's token at the same place
+    # (output = source token + head * std) instead of the token itself: the copy is free
+    residual_edit: bool = False
     # training
     lr: float = 1e-3
     min_lr_frac: float = 0.05
@@ -173,9 +176,15 @@ class MLLM(nn.Module):
     def logits(self, h):
         return F.linear(h, self.tok_emb.weight)
 
-    def features(self, h):
-        """Raw-space predicted next feature."""
-        return self.denormalize(self.head(h))
+    def features(self, h, base=None):
+        """Raw-space predicted next feature; with base (the source token, residual_edit), base + delta."""
+        if base is None:
+            return self.denormalize(self.head(h))
+        return base + self.delta(h)
+
+    def delta(self, h):
+        """The head in raw units without the mean: what residual_edit adds to the source token."""
+        return self.head(h) * self.feat_std
 
     def num_params(self):
         return sum(p.numel() for p in self.parameters())
@@ -195,6 +204,9 @@ class MLLM(nn.Module):
         fmask = batch["feat_tgt_slot"] > 0
         if fmask.any():
             pred = self.head(h[fmask]).float()
+            if cfg.residual_edit and "feat_res" in batch:
+                has = batch["has_res"][fmask].unsqueeze(-1)
+                pred = pred + has * self.normalize(batch["feat_res"][fmask].float())
             tgt = self.normalize(batch["feat_tgt"][fmask].float())
             mse = (pred - tgt).pow(2).mean(-1)
             sc = self.slot_scale[batch["feat_tgt_slot"][fmask]]
@@ -218,11 +230,12 @@ class MLLM(nn.Module):
 
     # ---- inference helpers (eval and the export's reference) ----
     @torch.no_grad()
-    def step(self, ids, slot, feats, past=None):
-        """One call as the ONNX graphs do it: -> (logits [B,V], feature [B,C], presents) of the last position."""
+    def step(self, ids, slot, feats, past=None, base=None):
+        """One call as the ONNX graphs do it: -> (logits [B,V], feature [B,C], presents) of the last position.
+        base [B,C]: the source token the residual_edit output adds to (None: plain feature)."""
         h, presents = self(ids, slot, feats, past)
         last = h[:, -1]
-        return self.logits(last), self.features(last), presents
+        return self.logits(last), self.features(last, base), presents
 
 
 def config_dict(cfg):

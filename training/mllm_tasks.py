@@ -282,37 +282,46 @@ _SLOTS = np.arange(1, N_IMG + 1, dtype=np.int64)
 _K = np.arange(N_IMG, dtype=np.int64)
 
 
-def flatten(example):
-    """segments -> numpy arrays over positions: ids, slot, src (bank row*341+k or -1), is_tgt."""
-    ids, slot, src, tgt = [], [], [], []
+def flatten(example, with_res=False):
+    """segments -> numpy arrays over positions: ids, slot, src (bank row*341+k or -1), is_tgt;
+    with_res adds res: for a target image after a source image, the source's token at the same
+    place (bank position), else -1 (what residual_edit adds its prediction to)."""
+    ids, slot, src, tgt, res = [], [], [], [], []
+    first_img = None
     for kind, payload, loss in example:
         if kind == "text":
             n = len(payload)
             ids.append(np.asarray(payload, np.int64))
             slot.append(np.zeros(n, np.int64))
             src.append(np.full(n, -1, np.int64))
+            res.append(np.full(n, -1, np.int64))
         else:
             n = N_IMG
             ids.append(np.zeros(n, np.int64))
             slot.append(_SLOTS)
             src.append(payload * N_IMG + _K)
+            res.append(first_img * N_IMG + _K if (loss and first_img is not None) else np.full(n, -1, np.int64))
+            if first_img is None:
+                first_img = payload
         tgt.append(np.full(n, bool(loss)))
-    return np.concatenate(ids), np.concatenate(slot), np.concatenate(src), np.concatenate(tgt)
+    out = np.concatenate(ids), np.concatenate(slot), np.concatenate(src), np.concatenate(tgt)
+    return out + (np.concatenate(res),) if with_res else out
 
 
 def assemble(examples, ctx):
     """Right-padded numpy batch. Targets are shifted: position t predicts token t+1.
     text_tgt [B,T] (-100 none), feat_src [B,T] input bank position (-1 none),
     feat_tgt_src [B,T] target bank position (-1 none), feat_tgt_slot [B,T] (0 none)."""
-    flat = [flatten(e) for e in examples]
+    flat = [flatten(e, with_res=True) for e in examples]
     T = max(len(f[0]) for f in flat)
     if T > ctx:
         raise ValueError(f"sequence of {T} tokens exceeds the context {ctx}")
     B = len(flat)
     out = {"ids": np.zeros((B, T), np.int64), "slot": np.zeros((B, T), np.int64),
            "feat_src": np.full((B, T), -1, np.int64), "text_tgt": np.full((B, T), -100, np.int64),
-           "feat_tgt_src": np.full((B, T), -1, np.int64), "feat_tgt_slot": np.zeros((B, T), np.int64)}
-    for b, (ids, slot, src, tgt) in enumerate(flat):
+           "feat_tgt_src": np.full((B, T), -1, np.int64), "feat_tgt_slot": np.zeros((B, T), np.int64),
+           "feat_res_src": np.full((B, T), -1, np.int64)}
+    for b, (ids, slot, src, tgt, res) in enumerate(flat):
         n = len(ids)
         out["ids"][b, :n], out["slot"][b, :n], out["feat_src"][b, :n] = ids, slot, src
         nxt_text = tgt[1:] & (slot[1:] == 0)
@@ -320,6 +329,7 @@ def assemble(examples, ctx):
         out["text_tgt"][b, :n - 1] = np.where(nxt_text, ids[1:], -100)
         out["feat_tgt_src"][b, :n - 1] = np.where(nxt_img, src[1:], -1)
         out["feat_tgt_slot"][b, :n - 1] = np.where(nxt_img, slot[1:], 0)
+        out["feat_res_src"][b, :n - 1] = np.where(nxt_img, res[1:], -1)
     return out
 
 
@@ -330,8 +340,13 @@ def to_device(nb, bank_flat, device):
     src, tsrc = t["feat_src"], t["feat_tgt_src"]
     feats = bank_flat[src.clamp(min=0)].float() * (src >= 0).unsqueeze(-1)
     feat_tgt = bank_flat[tsrc.clamp(min=0)].float() * (tsrc >= 0).unsqueeze(-1)
-    return {"ids": t["ids"], "slot": t["slot"], "feats": feats, "text_tgt": t["text_tgt"],
-            "feat_tgt": feat_tgt, "feat_tgt_slot": t["feat_tgt_slot"]}
+    out = {"ids": t["ids"], "slot": t["slot"], "feats": feats, "text_tgt": t["text_tgt"],
+           "feat_tgt": feat_tgt, "feat_tgt_slot": t["feat_tgt_slot"]}
+    if "feat_res_src" in t:
+        rsrc = t["feat_res_src"]
+        out["has_res"] = (rsrc >= 0).float()
+        out["feat_res"] = bank_flat[rsrc.clamp(min=0)].float() * out["has_res"].unsqueeze(-1)
+    return out
 
 
 def scale_slices():

@@ -115,6 +115,7 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=None, help="use only the first N images (smoke tests)")
     ap.add_argument("--max-steps", type=int, default=None)
     ap.add_argument("--text-weight", type=float, default=None)
+    ap.add_argument("--residual-edit", action="store_true", help="editing/conditional outputs = source token + change")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--device", default=None)
     args = ap.parse_args(argv)
@@ -153,6 +154,8 @@ def main(argv=None):
         overrides["max_steps"] = args.max_steps
     if args.text_weight is not None:
         overrides["text_weight"] = args.text_weight
+    if args.residual_edit:
+        overrides["residual_edit"] = True
     if overrides:
         from dataclasses import replace
         cfg = replace(cfg, **overrides)

@@ -78,6 +78,35 @@ def test_sequence_layout(setup):
         T.assemble([ex], 100)
 
 
+def test_residual_edit_targets_and_generation(setup):
+    """residual_edit: an edit's target tokens pair with the source's token at the same place, the
+    loss sees source + head, and generation (eval's loop) adds the same source token."""
+    from dataclasses import replace
+    from training.eval_mllm import generate_images, prefix_of
+    meta, tok, bank, _ = setup
+    s = T.TaskSampler(meta, tok, seed=0)
+    ex = s.edit_example(s.row(3, "gray"), "colorize this", 3)
+    nb = T.assemble([ex, s.t2i_example("red heart", 4)], TINY.ctx)
+    tgt = nb["feat_tgt_slot"][0] > 0
+    assert (nb["feat_res_src"][0][tgt] == s.row(3, "gray") * N_IMG + np.arange(N_IMG)).all()
+    assert (nb["feat_res_src"][0][~tgt] == -1).all() and (nb["feat_res_src"][1] == -1).all()  # t2i: none
+    torch.manual_seed(0)
+    model = MLLM(replace(TINY, residual_edit=True)).eval()
+    flat = bank.view(-1, bank.shape[-1])
+    b = T.to_device(nb, flat, "cpu")
+    with torch.no_grad():   # head zeroed: the prediction is the copy, so the loss is source vs target
+        model.head[-1].weight.zero_(), model.head[-1].bias.zero_()
+        loss, _ = model.compute_loss({k: v[:1] for k, v in b.items()})
+        m = b["feat_tgt_slot"][0] > 0
+        want = (model.normalize(b["feat_res"][0][m]) - model.normalize(b["feat_tgt"][0][m])).pow(2).mean(-1)
+        sc = model.slot_scale[b["feat_tgt_slot"][0][m]]
+        w = torch.tensor(TINY.scale_weights)[sc]
+        assert torch.allclose(loss, (w * want).sum() / w.sum(), rtol=1e-5)
+    pre = ex[:-3] + [s.sp(tok.img)]
+    gen = generate_images(model, [prefix_of(pre)], flat, "cpu", n_tokens=5)
+    assert torch.allclose(gen[0], flat[s.row(3, "gray") * N_IMG + torch.arange(5)], atol=1e-6)
+
+
 def test_kv_cache_matches_full_forward(setup):
     _, _, _, model = setup
     model.eval()
@@ -110,7 +139,7 @@ def test_export_graphs(tmp_path, setup):
         assert ins[:3] == ["ids", "slot", "feats"]
         if key == "mllm_step":
             assert ins[3:] == [f"past_{kv}_{i}" for i in range(L) for kv in ("key", "value")]
-        assert outs == ["logits", "feature"] + [f"present_{kv}_{i}" for i in range(L) for kv in ("key", "value")]
+        assert outs == ["logits", "feature", "delta"] + [f"present_{kv}_{i}" for i in range(L) for kv in ("key", "value")]
         assert stats[key]["fp32_2d_left"] == 0 and stats[key]["int8_weights"] > 0
         assert any(n.op_type == "DequantizeLinear" for n in m.graph.node)
         assert all(n.domain in ("", "ai.onnx") for n in m.graph.node)   # standard ops only
@@ -120,6 +149,7 @@ def test_export_graphs(tmp_path, setup):
     assert torch.allclose(qi.float() * s[:, None], w, atol=1e-7)
     g = E.golden(q, tok, n_steps=2)
     assert len(g["steps"]) == 2 and g["prefill"]["inputs"]["ids"]["dtype"] == "int64"
+    assert len(g["edit"]["steps"]) == 5 and g["edit"]["residual_edit"] is False and "delta" in g["edit"]["prefill"]["outputs"]
 
 
 def test_export_cli_and_manifest(tmp_path, setup, monkeypatch):

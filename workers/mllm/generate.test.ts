@@ -24,6 +24,7 @@ interface Golden {
   prompt: string;
   prefill: Call;
   steps: Call[];
+  edit: { instruction: string; source: T64; residual_edit: boolean; prefill: Call; steps: Call[]; tokens: T64 };
   atol: number;
   rtol: number;
 }
@@ -101,6 +102,26 @@ describe.each(dirs)('MLLM (%s)', (dir) => {
     const f3 = new Float32Array(4 * C);
     golden.steps.slice(0, 4).forEach((s, i) => f3.set(decode(s.outputs.feature).data as Float32Array, i * C));
     expectClose(res.f3, f3, golden.atol * 4, golden.rtol * 4, 'f3');
+  });
+
+  it('an edit reproduces the golden edit tokens (residual: source token + delta, fed back)', async () => {
+    const { spec, golden, gen } = await load(dir);
+    const C = spec.feature_dim;
+    const e = golden.edit;
+    expect(e.residual_edit).toBe(!!spec.residual_edit);
+    const flat = decode(e.source).data as Float32Array;
+    const source: Pyramid = {};
+    let o = 0;
+    spec.image_order.forEach((name, i) => {
+      source[name] = flat.slice(o * C, (o + spec.scale_tokens[i]) * C);
+      o += spec.scale_tokens[i];
+    });
+    const want = decode(e.tokens).data as Float32Array; // prefill + 5 steps = f4 and f3 plus one f2 token
+    const res = await gen.generateImage('edit', { text: e.instruction, source, scales: ['f4', 'f3'] });
+    const got = new Float32Array(5 * C);
+    got.set(res.f4, 0);
+    got.set(res.f3, C);
+    expectClose(got, want.slice(0, 5 * C), golden.atol * 4, golden.rtol * 4, 'edit f4+f3');
   });
 
   it('full generation yields every scale with its token count; editing and answers run', async () => {

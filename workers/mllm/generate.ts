@@ -5,7 +5,9 @@
 // Image features come out coarse to fine, one token per call: f4 after the prefill, f3 after
 // 4 more steps, then f2, f1, f0; each scale is handed to onScale as soon as its last token
 // exists, and the loop stops after the finest scale the caller asked for. Text answers are
-// greedy and streamed token by token to onToken.
+// greedy and streamed token by token to onToken. With the spec's residual_edit, an edit's token
+// is the source image's token at the same place plus the graphs' "delta" output (the model
+// predicts the change, so what the instruction leaves alone is copied).
 import type { InferenceSession, Tensor as TensorT } from 'onnxruntime-common';
 import { Tokenizer, normalizeText } from './tokenizer';
 
@@ -23,6 +25,8 @@ export interface MllmSpec {
   specials: Record<string, number>;
   max_answer_tokens: number;
   prompts: Record<string, unknown>;
+  /** edits: token = source token + delta (training/mllm.py residual_edit). Absent: false. */
+  residual_edit?: boolean;
 }
 
 export interface OrtLike {
@@ -184,7 +188,8 @@ export class MllmGenerator {
     }
     const logits = (await out.logits.getData()) as Float32Array;
     const feature = ((await out.feature.getData()) as Float32Array).slice(0, this.C);
-    return { logits, feature, presents };
+    const delta = out.delta ? ((await out.delta.getData()) as Float32Array).slice(0, this.C) : null;
+    return { logits, feature, delta, presents };
   }
 
   /** Text-to-image ('t2i', req.text = prompt) or editing/conditional ('edit', req.source + instruction). */
@@ -199,12 +204,15 @@ export class MllmGenerator {
     const nTokens = bounds[last];
 
     let seq: Seq;
+    let residualSource: Float32Array | null = null; // [image_tokens * C], image order
     if (task === 't2i') {
       if (req.source) throw new MllmError('t2i takes no source image (use task "edit")');
       seq = this.build([[bos], this.textTokens(req.text, 'prompt'), [img]]);
     } else if (task === 'edit') {
       if (!req.source) throw new MllmError('edit needs a source image');
-      seq = this.build([[bos, img], this.imageTokens(req.source), [imgEnd], this.textTokens(req.text, 'instruction'), [img]]);
+      const src = this.imageTokens(req.source);
+      if (this.spec.residual_edit) residualSource = src;
+      seq = this.build([[bos, img], src, [imgEnd], this.textTokens(req.text, 'instruction'), [img]]);
     } else {
       throw new MllmError(`unknown task "${String(task)}" (known: ${TASKS.join(', ')})`);
     }
@@ -216,8 +224,16 @@ export class MllmGenerator {
     const t0 = performance.now();
     let r = await this.call(true, seq.ids, seq.slot, seq.feats, null);
     let scale = 0;
+    const tokenAt = (k: number, res: { feature: Float32Array; delta: Float32Array | null }): Float32Array => {
+      if (!residualSource) return res.feature;
+      if (!res.delta) throw new MllmError('the manifest asks for residual edits but the mllm graphs have no "delta" output');
+      const t = new Float32Array(C);
+      for (let c = 0; c < C; c++) t[c] = residualSource[k * C + c] + res.delta[c];
+      return t;
+    };
     for (let k = 0; k < nTokens; k++) {
-      tokens.set(r.feature, k * C);
+      const token = tokenAt(k, r);
+      tokens.set(token, k * C);
       if (k + 1 === bounds[scale]) {
         const name = order[scale];
         result[name] = tokens.slice((bounds[scale] - this.spec.scale_tokens[scale]) * C, bounds[scale] * C);
@@ -226,7 +242,7 @@ export class MllmGenerator {
       }
       if (k + 1 === nTokens) break;
       await req.checkCancel?.();
-      r = await this.call(false, [0], [k + 1], r.feature, r.presents);
+      r = await this.call(false, [0], [k + 1], token, r.presents);
     }
     for (const t of Object.values(r.presents)) (t as { dispose?: () => void }).dispose?.();
     return result;
