@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 // @ts-expect-error plain .mjs helper
 import { startServer } from './static-server.mjs';
-import { DIST, hasMllm, openApp, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
+import { DIST, hasMllm, openApp, loadCanvasSample, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
 
 const FIX = resolve(import.meta.dirname, 'fixtures');
 const file = (name: string, mimeType: string) => ({ name, mimeType, buffer: readFileSync(resolve(FIX, name)) });
@@ -20,7 +20,6 @@ test.describe('issue 5: bad input, interruptions, accessibility', () => {
   test.afterAll(async () => server?.close());
 
   test('bad files and prompts give a clear message or a sensible result; the page stays usable', async ({ page }, info) => {
-    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     const provider = info.project.metadata.provider as string;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -87,13 +86,12 @@ test.describe('issue 5: bad input, interruptions, accessibility', () => {
   });
 
   test('switching panel mid-run loses nothing; the drawing survives a reload', async ({ page }, info) => {
-    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     const provider = info.project.metadata.provider as string;
     await openApp(page, server.url, provider);
     await page.getByTestId('tab-canvas').click();
     await page.getByTestId('canvas-mode-colorize').check();
     await expect(page.getByTestId('panel-canvas')).toHaveAttribute('data-loaded', 'true');
-    await page.locator(`[data-testid=canvas-sample][data-file="${COLORIZE_SAMPLE}"]`).click();
+    await loadCanvasSample(page, COLORIZE_SAMPLE);
     // a brush stroke on top
     const box = (await page.getByTestId('canvas-draw').boundingBox())!;
     await page.mouse.move(box.x + 20, box.y + 20);

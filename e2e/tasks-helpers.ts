@@ -84,7 +84,18 @@ export function range(a: number[]): number {
   return max - min;
 }
 
+/** click a Canvas sample and wait until it is on the canvas (its load is asynchronous: a Generate
+ * pressed before it lands gets "Load or draw an image first" and no run) */
+export async function loadCanvasSample(page: Page, file: string) {
+  const panel = page.getByTestId('panel-canvas');
+  const before = Number(await panel.getAttribute('data-ops'));
+  await page.locator(`[data-testid=canvas-sample][data-file="${file}"]`).click();
+  await expect.poll(async () => Number(await panel.getAttribute('data-ops')), { message: `sample ${file} lands on the canvas` }).toBeGreaterThan(before);
+}
+
 export async function waitGridDone(page: Page, key: 'edit' | 'canvas') {
+  // the run must start: a refused Generate (a message, no run) fails here instead of waiting 30 min
+  await expect(page.getByTestId(`${key}-grid`), 'the run started').toHaveAttribute('data-status', /running|done/, { timeout: 2 * 60_000 });
   await expect(page.locator(`[data-testid^=${key}-result-f][data-ready=true]`)).toHaveCount(5, { timeout: 30 * 60_000 });
   await expect(page.getByTestId(`${key}-grid`)).toHaveAttribute('data-status', 'done', { timeout: 5 * 60_000 });
   await expect(page.locator(`[data-testid^=${key}-result-f][data-recommended=true]`)).toHaveCount(1);

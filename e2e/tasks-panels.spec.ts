@@ -5,7 +5,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { resolve } from 'node:path';
 // @ts-expect-error plain .mjs helper
 import { startServer } from './static-server.mjs';
-import { DIST, hasMllm, openApp, gridPixels, samplePixels, psnrOver, meanChroma, range, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
+import { DIST, hasMllm, openApp, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
 
 const SHOTS = resolve(import.meta.dirname, '../docs/screenshots');
 
@@ -14,8 +14,7 @@ async function runInpaint(page: Page, url: string, provider: string, keepUnmaske
   await page.getByTestId('tab-canvas').click();
   await page.getByTestId('canvas-mode-inpaint').check();
   const sample = 'twitter-1f412.png'; // monkey
-  await page.locator(`[data-testid=canvas-sample][data-file="${sample}"]`).click();
-  await expect(page.getByTestId('panel-canvas')).not.toHaveAttribute('data-ops', '0');
+  await loadCanvasSample(page, sample);
   // paint a block over the centre with a wide brush (canvas 256 px working size)
   await page.getByTestId('canvas-size').fill('40');
   const box = (await page.getByTestId('canvas-draw').boundingBox())!;
@@ -63,7 +62,7 @@ test.describe('issue 5 tasks', () => {
     await page.getByTestId('tab-canvas').click();
     await page.getByTestId('canvas-mode-colorize').check();
     if (await page.getByTestId('canvas-clear').isEnabled()) await page.getByTestId('canvas-clear').click();
-    await page.locator(`[data-testid=canvas-sample][data-file="${COLORIZE_SAMPLE}"]`).click();
+    await loadCanvasSample(page, COLORIZE_SAMPLE);
     await page.getByTestId('canvas-generate').click();
     await waitGridDone(page, 'canvas');
     const cells = await gridPixels(page, 'canvas');
@@ -79,7 +78,6 @@ test.describe('issue 5 tasks', () => {
   });
 
   test('inpaint, raw model output: the hole is filled, and f0 keeps the unmasked pixels better than f4', async ({ page }, info) => {
-    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     const provider = info.project.metadata.provider as string;
     const m = await runInpaint(page, server.url, provider, false);
     expect(m.nHole, 'the painted mask made a hole in the emoji').toBeGreaterThan(150);
@@ -90,7 +88,6 @@ test.describe('issue 5 tasks', () => {
   });
 
   test('inpaint (default: keep unmasked pixels): unmasked pixels restored closely, the hole filled', async ({ page }, info) => {
-    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     // The model alone does not keep them: measured on the built site (WASM, monkey sample,
     // central mask of 616 px), f0's raw output is 12.4 dB outside the hole; the MLLM redraws the
     // whole image from features. The page therefore pastes the original back outside the painted
@@ -104,7 +101,6 @@ test.describe('issue 5 tasks', () => {
   });
 
   test('sketch: strokes give five non-blank images', async ({ page }, info) => {
-    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     const provider = info.project.metadata.provider as string;
     await openApp(page, server.url, provider);
     await page.getByTestId('tab-canvas').click();
@@ -143,7 +139,6 @@ test.describe('issue 5 tasks', () => {
   });
 
   test('edit: a skin-tone instruction changes the image and keeps 64x64', async ({ page }, info) => {
-    test.skip(info.project.metadata.provider === 'webgpu', 'not yet run on WebGPU (SwiftShader takes minutes a task); WASM covers it, and the colorize, caption, reconstruct and device-loss specs cover the WebGPU path');
     const provider = info.project.metadata.provider as string;
     await openApp(page, server.url, provider);
     await page.getByTestId('tab-edit').click();

@@ -291,10 +291,21 @@ async function runReconstruct(req: ReconstructRequest, onEvent: EventSink): Prom
   return 'done';
 }
 
-/** One job at a time: a new request supersedes (cancels) the running one. */
+/** One job at a time: a new request supersedes (cancels) the running one, and a request that a
+ * newer one overtook while both waited is cancelled without running (two requests waiting on the
+ * same job must not both start: the sessions take one run at a time). */
+let lastTicket = 0;
 async function runJob(fn: () => Promise<'done' | 'cancelled'>, onEvent: EventSink): Promise<'done' | 'cancelled'> {
+  const ticket = ++lastTicket;
   cancelRequested = true;
-  await running.catch(() => undefined);
+  for (let r = running; ; r = running) {
+    await r.catch(() => undefined);
+    if (running === r) break; // nothing started meanwhile
+  }
+  if (ticket !== lastTicket) {
+    onEvent({ type: 'cancelled' });
+    return 'cancelled';
+  }
   cancelRequested = false;
   const job = (async () => {
     try {
