@@ -211,3 +211,16 @@ def test_eval_end_to_end_tiny(tmp_path):
                           "--seeds", "2", "--out", str(tmp_path / "e.json")])
     assert set(res["t2i"]["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"}
     assert "heldout_vendor" in res["caption"] and "colorize" in res["edit"]
+
+
+def test_inpaint_eval_masks_are_the_bank_holes():
+    """eval's hole PSNR uses exactly the holes the bank's "mask_a" images have."""
+    from training.eval_mllm import inpaint_masks, psnr_where
+    torch.manual_seed(0)
+    x = torch.rand(3, 3, 64, 64) * 2 - 1
+    v = T.image_variants(x, torch.arange(5, 8))
+    m = inpaint_masks([5, 6, 7], "cpu")
+    assert torch.equal(v["mask_a"], x * (1 - m) + m)
+    assert 0 < m.mean() < 1
+    assert torch.isinf(psnr_where(x, x, m)).logical_not().all()   # clamped, finite
+    assert (psnr_where(v["mask_a"], x, 1 - m) > 90).all()           # untouched outside the hole
