@@ -126,6 +126,28 @@ test.describe('issue 5: bad input, interruptions, accessibility', () => {
     await page.keyboard.press('ArrowRight');
     await expect(page.getByTestId('tab-edit')).toHaveAttribute('aria-selected', 'true');
     await expect(page.getByTestId('tab-edit')).toBeFocused();
+    // the canvas draws by keyboard: arrows move the cursor, Space starts and ends a stroke
+    await page.getByTestId('tab-canvas').click();
+    await page.getByTestId('canvas-mode-sketch').check();
+    const panel = page.getByTestId('panel-canvas');
+    await expect(panel).toHaveAttribute('data-loaded', 'true');
+    const ops = Number(await panel.getAttribute('data-ops'));
+    await page.getByTestId('canvas-draw').focus();
+    await expect(page.getByTestId('canvas-kb-cursor')).toBeVisible();
+    await page.keyboard.press('Space');
+    for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    await expect(panel).toHaveAttribute('data-ops', String(ops + 1));
+    const dark = await page.getByTestId('canvas-preview').evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, 64, 64).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) n++;
+      return n;
+    });
+    expect(dark, 'the keyboard stroke reached the model input').toBeGreaterThan(10);
+    await page.keyboard.press('Control+z');
+    await expect(panel).toHaveAttribute('data-ops', String(ops));
     for (const p of ['main', 'edit', 'canvas', 'understand']) {
       await page.getByTestId(`tab-${p}`).click();
       const r = await new AxeBuilder({ page }).include(`#panel-${p}`).analyze();

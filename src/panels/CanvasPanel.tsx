@@ -3,8 +3,9 @@
 //   inpaint:  paint a mask over a loaded image; the model fills the masked part;
 //   sketch:   draw strokes (or load a line drawing); the model gets its edge map.
 // Tools: brush, eraser, colour, size, undo/redo, clear, load image; keys B/E, [ ], Ctrl+Z,
-// Ctrl+Shift+Z / Ctrl+Y; pointer events (mouse, touch, pen). Each mode's drawing is kept in
-// IndexedDB (drawingDb.ts) and survives a reload.
+// Ctrl+Shift+Z / Ctrl+Y; pointer events (mouse, touch, pen); and drawing by keyboard on the
+// focused canvas (arrows move a cursor, Space starts and ends a stroke). Each mode's drawing is
+// kept in IndexedDB (drawingDb.ts) and survives a reload.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RGBAImage } from '../../workers/lib/image';
 import { useTasks, type CanvasMode } from './taskStore';
@@ -259,6 +260,41 @@ export function CanvasPanel() {
     if (s) push(s);
   };
 
+  // keyboard drawing: the same strokes as the pointer's, from a cursor the arrows move
+  const [cursor, setCursor] = useState<[number, number] | null>(null); // shown while the canvas has focus
+  const [penDown, setPenDown] = useState(false);
+  const onCanvasKey = (e: React.KeyboardEvent<HTMLCanvasElement>) => {
+    const [x, y] = cursor ?? [W / 2, W / 2];
+    const step = e.shiftKey ? 2 : 8;
+    const moves: Record<string, [number, number]> = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (e.key in moves) {
+      const [dx, dy] = moves[e.key];
+      const nx = Math.min(W - 1, Math.max(0, x + dx));
+      const ny = Math.min(W - 1, Math.max(0, y + dy));
+      setCursor([nx, ny]);
+      const st = current.current;
+      if (st) {
+        st.points.push(nx, ny);
+        drawStroke(layer(), { ...st, points: [x, y, nx, ny] }, mode);
+        paint();
+      }
+    } else if (e.key === ' ' || e.key === 'Enter') {
+      if (current.current) {
+        setPenDown(false);
+        onUp();
+      } else {
+        current.current = { kind: 'stroke', tool, color, size, points: [x, y] };
+        drawStroke(layer(), current.current, mode);
+        paint();
+        setPenDown(true);
+      }
+    } else if (e.key === 'Escape' && current.current) {
+      setPenDown(false);
+      onUp();
+    } else return;
+    e.preventDefault();
+  };
+
   const composite = (): RGBAImage => {
     const ctx = whiteCanvas();
     if (baseRef.current) ctx.putImageData(new ImageData(new Uint8ClampedArray(baseRef.current), W, W), 0, 0);
@@ -336,19 +372,41 @@ export function CanvasPanel() {
         </label>
       </div>
       <div className="canvas-row">
-        <canvas
-          ref={view}
-          width={W}
-          height={W}
-          className="draw"
-          data-testid="canvas-draw"
-          aria-label={`${mode} drawing area: draw with a mouse, finger or pen`}
-          role="img"
-          onPointerDown={onDown}
-          onPointerMove={onMove}
-          onPointerUp={onUp}
-          onPointerCancel={onUp}
-        />
+        <div className="draw-wrap">
+          <canvas
+            ref={view}
+            width={W}
+            height={W}
+            className="draw"
+            data-testid="canvas-draw"
+            aria-label={`${mode} drawing area: draw with a mouse, finger or pen; or with the keyboard: arrow keys move the cursor (Shift: finer), Space starts and ends a stroke`}
+            aria-describedby="canvas-kb-state"
+            role="application"
+            tabIndex={0}
+            onPointerDown={onDown}
+            onPointerMove={onMove}
+            onPointerUp={onUp}
+            onPointerCancel={onUp}
+            onKeyDown={onCanvasKey}
+            onFocus={() => setCursor((c) => c ?? [W / 2, W / 2])}
+            onBlur={() => {
+              if (current.current) onUp();
+              setPenDown(false);
+              setCursor(null);
+            }}
+          />
+          {cursor && (
+            <span
+              className={`kb-cursor${penDown ? ' down' : ''}`}
+              data-testid="canvas-kb-cursor"
+              aria-hidden="true"
+              style={{ left: `${(cursor[0] / W) * 100}%`, top: `${(cursor[1] / W) * 100}%`, width: `${(size / W) * 100}%`, height: `${(size / W) * 100}%` }}
+            />
+          )}
+          <span id="canvas-kb-state" className="sr-only" aria-live="polite">
+            {cursor ? `${penDown ? 'Drawing' : 'Pen up'}, cursor at ${Math.round((cursor[0] / W) * 100)}% across, ${Math.round((cursor[1] / W) * 100)}% down` : ''}
+          </span>
+        </div>
         <figure className="picked">
           <canvas ref={preview} width={64} height={64} className="thumb" role="img" aria-label="what the model will be given (64x64)" data-testid="canvas-preview" />
           <figcaption>model input{mode === 'sketch' ? ' (before the edge map)' : ''}</figcaption>
