@@ -69,7 +69,7 @@ def _prefix_tensors(prefixes, idx, bank_flat, device):
 
 
 def prefix_of(segments):
-    ids, slot, src, _ = T.flatten(segments)
+    ids, slot, src, _, _ = T.flatten(segments)
     return ids.tolist(), slot.tolist(), src.tolist()
 
 
@@ -174,13 +174,6 @@ def psnr_where(a, b, m):
     se = (((a.clamp(-1, 1) - b) / 2).pow(2) * m).flatten(1).sum(1)
     mse = (se / (m.flatten(1).sum(1) * a.shape[1]).clamp(min=1)).clamp(min=1e-10)
     return -10 * torch.log10(mse)
-
-
-def inpaint_masks(bank_positions, device):
-    """The "mask_a" holes of the bank's images (T.image_variants seeds them by bank position)."""
-    from training import transforms as TR
-    return torch.cat([TR.random_box_mask(1, generator=torch.Generator().manual_seed(1_000_003 + int(p)))
-                      for p in bank_positions]).to(device)
 
 
 def score_t2i(dec_tokens, gen_tokens):
@@ -403,7 +396,7 @@ def main(argv=None):
                 per[s] = {"psnr": float(ps.mean())}
                 prefs[s] = ps
                 if kind == "inpaint":   # inside the hole (what the page shows) and outside it
-                    hole = inpaint_masks([pos[jobs[k][4]] for k in sel], x.device)
+                    hole = T.hole_masks([pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
                     per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
                     per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
         res["edit"][kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs)}

@@ -206,17 +206,19 @@ def golden(qmodel, tok, prompt="grinning face in noto style", n_steps=4, seed=0,
         """prefill + n steps; src [N_IMG, C] = the residual source (None: t2i)."""
         residual = src is not None and qmodel.cfg.residual_edit
         base = (lambda k: src[k:k + 1]) if residual else (lambda k: None)
-        logits, feat, presents = qmodel.step(ids, slot, feats, base=base(0))
-        delta = qmodel.delta(qmodel(ids, slot, feats)[0][:, -1])
+
+        def call(k, *inputs_and_past):
+            """one graph call for image token k: its outputs as the graphs give them, and the cache"""
+            h, presents = qmodel(*inputs_and_past)
+            last = h[:, -1]
+            return qmodel.logits(last), qmodel.features(last, base(k)), qmodel.delta(last), presents
+
+        logits, feat, delta, past = call(0, ids, slot, feats)
         rec = {"prefill": {"inputs": enc((ids, slot, feats)), "outputs": outs(logits, feat, delta)}, "steps": []}
         tokens = [feat]
-        past = presents
         for k in range(n):
             s = (torch.zeros(1, 1, dtype=torch.long), torch.tensor([[k + 1]]), feat.view(1, 1, C))
-            h, past_new = qmodel(*s, past)
-            last = h[:, -1]
-            logits, feat, delta = qmodel.logits(last), qmodel.features(last, base(k + 1)), qmodel.delta(last)
-            past = past_new
+            logits, feat, delta, past = call(k + 1, *s, past)
             tokens.append(feat)
             o = outs(logits, feat, delta)
             if src is None:   # one cache check is enough: the edit's cache is 6x larger

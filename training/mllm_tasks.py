@@ -112,13 +112,18 @@ def image_variants(x, index):
     Masks are a pure function of the image id (seeded), so eval sees the same masks."""
     from training import transforms as T
     out = {"orig": x, "gray": T.grayscale(x), "edges": T.sobel_edges(x)}
-    for name, salt in (("mask_a", 1), ("mask_b", 2)):
-        masks = []
-        for i in index.tolist():
-            g = torch.Generator().manual_seed(1_000_003 * salt + int(i))
-            masks.append(T.random_box_mask(1, generator=g))
-        out[name] = T.apply_mask(x, torch.cat(masks).to(x.device))
+    for name in ("mask_a", "mask_b"):
+        out[name] = T.apply_mask(x, hole_masks(index.tolist(), name).to(x.device))
     return out
+
+
+def hole_masks(index, variant="mask_a"):
+    """[B,1,64,64] holes (1 = masked) of the "mask_a"/"mask_b" variants of images index (list of
+    bank positions): a pure function of the position, so eval can measure inside the hole."""
+    from training import transforms as T
+    salt = {"mask_a": 1, "mask_b": 2}[variant]
+    return torch.cat([T.random_box_mask(1, generator=torch.Generator().manual_seed(1_000_003 * salt + int(i)))
+                      for i in index])
 
 
 def image_tokens(f0):
@@ -282,10 +287,10 @@ _SLOTS = np.arange(1, N_IMG + 1, dtype=np.int64)
 _K = np.arange(N_IMG, dtype=np.int64)
 
 
-def flatten(example, with_res=False):
-    """segments -> numpy arrays over positions: ids, slot, src (bank row*341+k or -1), is_tgt;
-    with_res adds res: for a target image after a source image, the source's token at the same
-    place (bank position), else -1 (what residual_edit adds its prediction to)."""
+def flatten(example):
+    """segments -> numpy arrays over positions: ids, slot, src (bank row*341+k or -1), is_tgt,
+    res: for a target image after a source image, the source's token at the same place (bank
+    position), else -1 (what residual_edit adds its prediction to)."""
     ids, slot, src, tgt, res = [], [], [], [], []
     first_img = None
     for kind, payload, loss in example:
@@ -304,15 +309,14 @@ def flatten(example, with_res=False):
             if first_img is None:
                 first_img = payload
         tgt.append(np.full(n, bool(loss)))
-    out = np.concatenate(ids), np.concatenate(slot), np.concatenate(src), np.concatenate(tgt)
-    return out + (np.concatenate(res),) if with_res else out
+    return np.concatenate(ids), np.concatenate(slot), np.concatenate(src), np.concatenate(tgt), np.concatenate(res)
 
 
 def assemble(examples, ctx):
     """Right-padded numpy batch. Targets are shifted: position t predicts token t+1.
     text_tgt [B,T] (-100 none), feat_src [B,T] input bank position (-1 none),
     feat_tgt_src [B,T] target bank position (-1 none), feat_tgt_slot [B,T] (0 none)."""
-    flat = [flatten(e, with_res=True) for e in examples]
+    flat = [flatten(e) for e in examples]
     T = max(len(f[0]) for f in flat)
     if T > ctx:
         raise ValueError(f"sequence of {T} tokens exceeds the context {ctx}")

@@ -238,7 +238,9 @@ export function CanvasPanel() {
   const onDown = (e: React.PointerEvent<HTMLCanvasElement>) => {
     if (e.button !== 0 && e.pointerType === 'mouse') return;
     e.currentTarget.setPointerCapture(e.pointerId);
-    const [x, y] = pos(e);
+    startStroke(...(pos(e) as [number, number]));
+  };
+  const startStroke = (x: number, y: number) => {
     current.current = { kind: 'stroke', tool, color, size, points: [x, y] };
     drawStroke(layer(), current.current, mode);
     paint();
@@ -263,6 +265,10 @@ export function CanvasPanel() {
   // keyboard drawing: the same strokes as the pointer's, from a cursor the arrows move
   const [cursor, setCursor] = useState<[number, number] | null>(null); // shown while the canvas has focus
   const [penDown, setPenDown] = useState(false);
+  const endKeyStroke = () => {
+    setPenDown(false);
+    onUp();
+  };
   const onCanvasKey = (e: React.KeyboardEvent<HTMLCanvasElement>) => {
     const [x, y] = cursor ?? [W / 2, W / 2];
     const step = e.shiftKey ? 2 : 8;
@@ -279,19 +285,13 @@ export function CanvasPanel() {
         paint();
       }
     } else if (e.key === ' ' || e.key === 'Enter') {
-      if (current.current) {
-        setPenDown(false);
-        onUp();
-      } else {
-        current.current = { kind: 'stroke', tool, color, size, points: [x, y] };
-        drawStroke(layer(), current.current, mode);
-        paint();
+      if (current.current) endKeyStroke();
+      else {
+        startStroke(x, y);
         setPenDown(true);
       }
-    } else if (e.key === 'Escape' && current.current) {
-      setPenDown(false);
-      onUp();
-    } else return;
+    } else if (e.key === 'Escape' && current.current) endKeyStroke();
+    else return;
     e.preventDefault();
   };
 
@@ -390,8 +390,7 @@ export function CanvasPanel() {
             onKeyDown={onCanvasKey}
             onFocus={() => setCursor((c) => c ?? [W / 2, W / 2])}
             onBlur={() => {
-              if (current.current) onUp();
-              setPenDown(false);
+              endKeyStroke();
               setCursor(null);
             }}
           />

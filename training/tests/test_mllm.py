@@ -215,11 +215,11 @@ def test_eval_end_to_end_tiny(tmp_path):
 
 def test_inpaint_eval_masks_are_the_bank_holes():
     """eval's hole PSNR uses exactly the holes the bank's "mask_a" images have."""
-    from training.eval_mllm import inpaint_masks, psnr_where
+    from training.eval_mllm import psnr_where
     torch.manual_seed(0)
     x = torch.rand(3, 3, 64, 64) * 2 - 1
     v = T.image_variants(x, torch.arange(5, 8))
-    m = inpaint_masks([5, 6, 7], "cpu")
+    m = T.hole_masks([5, 6, 7], "mask_a")
     assert torch.equal(v["mask_a"], x * (1 - m) + m)
     assert 0 < m.mean() < 1
     assert torch.isinf(psnr_where(x, x, m)).logical_not().all()   # clamped, finite
