@@ -12,18 +12,20 @@ versions, Sobel edges), stored as [V*N, 341, C] in image order f4 f3 f2 f1 f0. R
 variant v = v*N + i.
 """
 import random
-import unicodedata
 
 import numpy as np
 import torch
 
 from training.mllm import N_IMG, IMAGE_ORDER
+from training.text import phrases as P
+from training.text import prompts as natural
 
 VARIANTS = ("orig", "gray", "mask_a", "mask_b", "edges")
 STYLE = {"google": "noto", "twitter": "twemoji"}
 TONES = ("light", "medium-light", "medium", "medium-dark", "dark")
 
 # ---- templates -------------------------------------------------------------------------------
+# The old fixed templates stay one mode of the prompt mix; the held-out ones are never trained.
 T2I_TRAIN = ["{name}", "{name} emoji", "an emoji of {name}", "draw {name}", "{short}", ":{short}:",
              "emoji: {keywords}", "{name} ({keywords})", "a {category} emoji of {name}",
              "show me {name}", "{name} icon", "make an emoji: {name}"]
@@ -33,27 +35,17 @@ STYLE_SUFFIX = ["", "", " in {style} style", ", {style} style", " ({style})"]
 STYLE_SUFFIX_HELDOUT = [" in the style of {style}"]
 TONE_SUFFIX = [" with {tone} skin tone", ", {tone} skin tone", " ({tone} skin)"]
 TONE_SUFFIX_HELDOUT = [" having {tone} skin tone"]
-CAPTION_Q = ["what is this emoji?", "describe this emoji.", "name this emoji.", "caption:",
-             "what does this show?"]
-VQA_CATEGORY = ["what category is this emoji?", "which category?"]
-VQA_TONE = ["which skin tone is this?", "what skin tone?"]
-VQA_STYLE = ["which style is this emoji?", "what style is this?"]
-VQA_YN_NAME = ["is this {name}?", "is this a {name} emoji?"]
-VQA_YN_STYLE = ["is this in {style} style?"]
-VQA_YN_CATEGORY = ["is this a {category} emoji?"]
-EDIT_TONE = ["make it {tone} skin tone", "change the skin tone to {tone}", "give it {tone} skin"]
-EDIT_TONE_NONE = ["remove the skin tone", "make it the default skin tone"]
-EDIT_STYLE = ["draw it in {style} style", "make it {style} style", "convert to {style}"]
-COLORIZE = ["colorize this", "add color", "make it colorful"]
-INPAINT = ["fill in the missing part", "inpaint the white box", "complete this emoji"]
-SKETCH = ["turn this sketch into an emoji", "draw an emoji from this sketch", "color this sketch"]
+# instructions and questions: hand-written pools (training/text/phrases.py), first entry canonical
+CAPTION_Q, VQA_CATEGORY, VQA_TONE, VQA_STYLE = P.CAPTION_Q, P.VQA_CATEGORY, P.VQA_TONE, P.VQA_STYLE
+VQA_YN_NAME, VQA_YN_STYLE, VQA_YN_CATEGORY = P.VQA_YN_NAME, P.VQA_YN_STYLE, P.VQA_YN_CATEGORY
+EDIT_TONE, EDIT_TONE_NONE, EDIT_STYLE = P.EDIT_TONE, P.EDIT_TONE_NONE, P.EDIT_STYLE
+COLORIZE, INPAINT, SKETCH = P.COLORIZE, P.INPAINT, P.SKETCH
+NATURAL_T2I = 0.7   # share of training prompts from the natural generator (the rest: the templates)
 SHORT_TASKS = {"t2i": 0.5, "caption": 0.25, "vqa": 0.25}
 LONG_TASKS = {"edit_tone": 0.25, "edit_style": 0.25, "colorize": 0.17, "inpaint": 0.17, "sketch": 0.16}
 
 
-def normalize_text(s):
-    """What the app applies to every user prompt too: NFC, lower case, single spaces, trimmed."""
-    return " ".join(unicodedata.normalize("NFC", s).lower().split())
+normalize_text = natural.normalize_text
 
 
 def tone_phrase(tone):
@@ -65,6 +57,10 @@ def category_word(m):
 
 
 def t2i_prompt(m, rng, heldout=False, with_style=None, with_tone=True):
+    """A training prompt for image record m (natural generator or a fixed template), or with
+    heldout=True one in the held-out template phrasing (evaluation only)."""
+    if not heldout and rng.random() < NATURAL_T2I:
+        return natural.natural_prompt(m, rng, with_tone=with_tone, with_style=with_style)
     base = rng.choice(T2I_HELDOUT if heldout else T2I_TRAIN)
     kws = list(m["keywords"]) or [m["name"]]
     rng.shuffle(kws)
@@ -90,6 +86,10 @@ def corpus(meta, per_image=3, seed=0):
         for _ in range(per_image):
             out.append(t2i_prompt(m, rng, heldout=rng.random() < 0.2))
         out += [m["name"], category_word(m), tone_phrase(m["skin_tone"])]
+        out += [tone_instruction(t, rng) for t in (rng.choice(TONES), "none")]
+        out += [style_instruction(rng.choice(list(STYLE)), rng)]
+        out += [natural.phrase(rng.choice([COLORIZE, INPAINT, SKETCH, CAPTION_Q, VQA_CATEGORY, VQA_TONE,
+                                           VQA_STYLE]), rng)]
     fixed = (CAPTION_Q + VQA_CATEGORY + VQA_TONE + VQA_STYLE + EDIT_TONE_NONE + COLORIZE + INPAINT + SKETCH
              + ["yes", "no", "noto", "twemoji", "openmoji"])
     names = sorted({m["name"] for m in meta})
@@ -221,7 +221,7 @@ class TaskSampler:
             return self.t2i_example(t2i_prompt(meta[i], r), i)
         if task == "caption":
             i = r.choice(self.idx)
-            return self.understanding(i, r.choice(CAPTION_Q), meta[i]["name"])
+            return self.understanding(i, natural.phrase(CAPTION_Q, r), meta[i]["name"])
         if task == "vqa":
             i = r.choice(self.idx)
             q, a = self.vqa_pair(meta[i], r)
@@ -239,26 +239,26 @@ class TaskSampler:
             m = meta[i]
             vend = self.by_ct[(m["concept"], m["skin_tone"])]
             tv = r.choice(sorted(v for v in vend if v != m["vendor"]))
-            return self.edit_example(self.row(i), r.choice(EDIT_STYLE).format(style=STYLE[tv]), vend[tv])
+            return self.edit_example(self.row(i), style_instruction(tv, r), vend[tv])
         if task == "colorize":
             i = r.choice(self.idx)
-            return self.edit_example(self.row(i, "gray"), r.choice(COLORIZE), i)
+            return self.edit_example(self.row(i, "gray"), natural.phrase(COLORIZE, r), i)
         if task == "inpaint":
             i = r.choice(self.idx)
-            return self.edit_example(self.row(i, r.choice(["mask_a", "mask_b"])), r.choice(INPAINT), i)
+            return self.edit_example(self.row(i, r.choice(["mask_a", "mask_b"])), natural.phrase(INPAINT, r), i)
         if task == "sketch":
             i = r.choice(self.idx)
-            return self.edit_example(self.row(i, "edges"), r.choice(SKETCH), i)
+            return self.edit_example(self.row(i, "edges"), natural.phrase(SKETCH, r), i)
         raise ValueError(f"unknown task {task}")
 
     def vqa_pair(self, m, r):
         k = r.randrange(6)
         if k == 0:
-            return r.choice(VQA_CATEGORY), category_word(m)
+            return natural.phrase(VQA_CATEGORY, r), category_word(m)
         if k == 1:
-            return r.choice(VQA_TONE), tone_phrase(m["skin_tone"])
+            return natural.phrase(VQA_TONE, r), tone_phrase(m["skin_tone"])
         if k == 2 and m["vendor"] in STYLE:
-            return r.choice(VQA_STYLE), STYLE[m["vendor"]]
+            return natural.phrase(VQA_STYLE, r), STYLE[m["vendor"]]
         if k == 3 and m["vendor"] in STYLE:
             yes = r.random() < 0.5
             s = STYLE[m["vendor"]] if yes else [v for v in STYLE.values() if v != STYLE[m["vendor"]]][0]
@@ -279,8 +279,15 @@ class TaskSampler:
 
 def tone_instruction(tone, r):
     if tone == "none":
-        return r.choice(EDIT_TONE_NONE)
-    return r.choice(EDIT_TONE).format(tone=tone_phrase(tone))
+        return natural.phrase(EDIT_TONE_NONE, r)
+    # the dataset's own words half of the time (what the app's tone menu sends), else other words
+    words = tone_phrase(tone) if r.random() < 0.5 else natural.tone_words(tone, r)
+    return natural.phrase(EDIT_TONE, r, tone=words)
+
+
+def style_instruction(vendor, r):
+    words = STYLE[vendor] if r.random() < 0.5 else natural.style_word(vendor, r)
+    return natural.phrase(EDIT_STYLE, r, style=words)
 
 
 _SLOTS = np.arange(1, N_IMG + 1, dtype=np.int64)
