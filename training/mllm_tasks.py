@@ -61,6 +61,13 @@ def t2i_prompt(m, rng, heldout=False, with_style=None, with_tone=True):
     heldout=True one in the held-out template phrasing (evaluation only)."""
     if not heldout and rng.random() < NATURAL_T2I:
         return natural.natural_prompt(m, rng, with_tone=with_tone, with_style=with_style)
+    p = template_prompt(m, rng, heldout, with_style, with_tone)
+    if not heldout and p in natural.eval_prompts():   # the natural eval set stays unseen
+        return natural.natural_prompt(m, rng, with_tone=with_tone, with_style=with_style)
+    return p
+
+
+def template_prompt(m, rng, heldout, with_style, with_tone):
     base = rng.choice(T2I_HELDOUT if heldout else T2I_TRAIN)
     kws = list(m["keywords"]) or [m["name"]]
     rng.shuffle(kws)
