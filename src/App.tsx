@@ -2,13 +2,11 @@ import { useEffect } from 'react';
 import { useApp } from './store';
 import { ProviderBadge } from './components/ProviderBadge';
 import { LoadProgress } from './components/LoadProgress';
-import { InputPicker } from './components/InputPicker';
 import { Controls } from './components/Controls';
-import { GranularityGrid } from './components/GranularityGrid';
 import { LargeView } from './components/LargeView';
-import { TextToImage } from './components/TextToImage';
-import type { EpChoice } from '../workers/pipeline/protocol';
-import { PanelTabs, TaskPanels, useMainHidden } from './panels/PanelTabs';
+import type { EpChoice } from '../workers/engine/protocol';
+import { PanelTabs, TaskPanels } from './panels/PanelTabs';
+import { ComparePanel, CompareGrid } from './panels/ComparePanel';
 
 function epFromUrl(): EpChoice {
   const ep = new URLSearchParams(location.search).get('ep');
@@ -17,7 +15,7 @@ function epFromUrl(): EpChoice {
 
 export function App() {
   const { phase, error, notice, actions } = useApp();
-  const mainHidden = useMainHidden();
+  const mainHidden = useApp((s) => s.tab !== 'main');
   useEffect(() => {
     void actions.init(epFromUrl());
   }, [actions]);
@@ -46,13 +44,11 @@ export function App() {
         )}
         <PanelTabs />
         <div role="tabpanel" id="panel-main" aria-labelledby="tab-main" hidden={mainHidden}>
-          <h2>Granularity comparison</h2>
-          <InputPicker />
-          <TextToImage />
+          <ComparePanel />
         </div>
         <Controls />
         <div hidden={mainHidden}>
-          <GranularityGrid />
+          <CompareGrid />
         </div>
         <TaskPanels />
       </main>

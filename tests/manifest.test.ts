@@ -16,7 +16,7 @@ function manifest(): Manifest {
     family: 'PUMA-Emoji-64',
     image: { size: 64, channels: 3, layout: 'NCHW', range: [-1, 1] },
     feature_dim: 8,
-    scales: [16, 8, 4, 2, 1].map((g, i) => ({ name: `f${i}`, grid: g, tokens: g * g })),
+    scales: [16, 8, 4, 2, 1].map((g, i) => ({ name: `f${i}`, grid: g, tokens: g * g, label: `${g * g} tokens` })),
     sampler: { kind: 'ddim', prediction: 'v', train_timesteps: 1000, steps: 2, schedules: { '2': { timesteps: [999, 499], alphas_cumprod: [0.01, 0.5] } }, guidance: 2, uncond: 'blank' },
     models: {
       encoder: { role: 'encoder', variants: [{ dtype: 'float32', file: 'e.onnx', bytes: 10, sha256: sha, requires: [] }, { dtype: 'float16', file: 'e16.onnx', bytes: 5, sha256: sha, requires: ['shader-f16'] }], inputs: [], outputs: [] },

@@ -2,7 +2,8 @@ import { useApp } from '../store';
 
 /** Sampler settings (defaults from the manifest) and Cancel. */
 export function Controls() {
-  const { steps, allowedSteps, guidance, seed, runStatus, actions } = useApp();
+  const { steps, allowedSteps, guidance, seed, actions } = useApp();
+  const runStatus = useApp((s) => s.runs.main.status);
   return (
     <section className="controls" aria-label="Sampler settings">
       <label>

@@ -6,7 +6,9 @@ import { SendTo } from '../panels/SendTo';
 
 /** A dialog with one result enlarged and a PNG download. */
 export function LargeView() {
-  const { selected, results, inputName, actions } = useApp();
+  const selected = useApp((s) => s.selected);
+  const { results, inputName } = useApp((s) => s.runs.main);
+  const actions = useApp((s) => s.actions);
   const ref = useRef<HTMLDialogElement>(null);
   const r = selected ? results[selected] : undefined;
   useEffect(() => {

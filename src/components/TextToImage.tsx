@@ -3,7 +3,8 @@ import { useApp } from '../store';
 
 /** Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. */
 export function TextToImage() {
-  const { textToImage, phase, runStatus, scales, t2iScales, lastGenerated, actions } = useApp();
+  const { textToImage, phase, scales, t2iScales, lastGenerated, actions } = useApp();
+  const runStatus = useApp((s) => s.runs.main.status);
   const chosen = t2iScales.length ? t2iScales : scales;
   const [prompt, setPrompt] = useState('');
   if (!textToImage) return null;

@@ -1,5 +1,5 @@
 import type { RGBAImage } from '../../workers/lib/image';
-import { useTasks } from './taskStore';
+import { useApp } from '../store';
 
 const TARGETS = [
   ['edit', 'Edit'],
@@ -9,7 +9,7 @@ const TARGETS = [
 
 /** One-click hand-over of an image to another panel. */
 export function SendTo({ image, name, exclude, testid, onSent }: { image: RGBAImage; name: string; exclude?: string; testid?: string; onSent?: () => void }) {
-  const sendTo = useTasks((s) => s.actions.sendTo);
+  const sendTo = useApp((s) => s.actions.sendTo);
   return (
     <span className="send-to" role="group" aria-label={`Send ${name} to another panel`}>
       {TARGETS.filter(([k]) => k !== exclude).map(([k, label]) => (

@@ -1,6 +1,6 @@
 // The MLLM's autoregressive loop over two onnxruntime sessions (prefill + step, KV cache as
 // past_*/present_* tensors). Pure inference code: no DOM, no fetch; the caller creates the
-// sessions (with MLLM_SESSION_OPTIONS) and the Tokenizer from the manifest's files.
+// sessions (with mllmSessionOptions from engine/ort.ts) and the Tokenizer from the manifest's files.
 //
 // Image features come out coarse to fine, one token per call: f4 after the prefill, f3 after
 // 4 more steps, then f2, f1, f0; each scale is handed to onScale as soon as its last token
@@ -8,45 +8,16 @@
 // greedy and streamed token by token to onToken. With the spec's residual_edit, an edit's token
 // is the source image's token at the same place plus the graphs' "delta" output (the model
 // predicts the change, so what the instruction leaves alone is copied).
-import type { InferenceSession, Tensor as TensorT } from 'onnxruntime-common';
+import type { InferenceSession, OrtLike, Tensor as TensorT } from '../engine/ort';
+import type { MllmSpec } from '../lib/manifest';
 import { Tokenizer, normalizeText } from './tokenizer';
 
-/** The manifest's "mllm" block (written by training/export_mllm.py). */
-export interface MllmSpec {
-  ctx: number;
-  n_layer: number;
-  n_head: number;
-  head_dim: number;
-  feature_dim: number;
-  vocab_size: number;
-  image_order: string[]; // coarse to fine: f4 f3 f2 f1 f0
-  scale_tokens: number[];
-  image_tokens: number;
-  specials: Record<string, number>;
-  max_answer_tokens: number;
-  prompts: Record<string, unknown>;
-  /** edits: token = source token + delta (training/mllm.py residual_edit). Absent: false. */
-  residual_edit?: boolean;
-}
-
-export interface OrtLike {
-  Tensor: {
-    new (type: 'float32', data: Float32Array, dims: readonly number[]): TensorT;
-    new (type: 'int64', data: BigInt64Array, dims: readonly number[]): TensorT;
-  };
-}
+export type { MllmSpec };
 
 export interface MllmSessions {
   prefill: Pick<InferenceSession, 'run'>;
   step: Pick<InferenceSession, 'run'>;
 }
-
-/** Session options for both graphs: keeps onnxruntime from re-quantizing activations to int8
- * when it fuses the int8 weights (DequantizeLinear + MatMul -> MatMulNBits); the golden
- * vectors and the training run assume fp32 activations. */
-export const MLLM_SESSION_OPTIONS = {
-  extra: { session: { qdq_matmulnbits_accuracy_level: '1' } },
-} as const;
 
 export const TASKS = ['t2i', 'edit', 'answer'] as const;
 export type Task = (typeof TASKS)[number];
@@ -64,7 +35,9 @@ export interface ImageRequest {
   /** Scales wanted (names); generation stops after the finest of them. Default: all. */
   scales?: string[];
   onScale?: (name: string, tokens: Float32Array, info: { tokensSoFar: number; ms: number }) => void;
-  checkCancel?: () => Promise<void> | void;
+  /** awaited between two graph calls (after each generated token): the caller may stop the
+   * generation (throw) or do other work there, such as decoding a scale that is complete */
+  betweenCalls?: () => Promise<void> | void;
 }
 
 export interface AnswerRequest {
@@ -72,7 +45,8 @@ export interface AnswerRequest {
   question: string;
   maxTokens?: number;
   onToken?: (piece: string, textSoFar: string) => void;
-  checkCancel?: () => Promise<void> | void;
+  /** awaited between two graph calls; throws to stop the answer */
+  betweenCalls?: () => Promise<void> | void;
 }
 
 interface Seq {
@@ -85,7 +59,7 @@ export class MllmGenerator {
   private readonly C: number;
   private readonly sp: { bos: number; eos: number; img: number; imgEnd: number; ans: number };
   constructor(
-    private readonly ort: OrtLike,
+    private readonly ort: Pick<OrtLike, 'Tensor'>,
     readonly spec: MllmSpec,
     readonly tok: Tokenizer,
     private readonly sessions: MllmSessions,
@@ -241,7 +215,7 @@ export class MllmGenerator {
         scale++;
       }
       if (k + 1 === nTokens) break;
-      await req.checkCancel?.();
+      await req.betweenCalls?.();
       r = await this.call(false, [0], [k + 1], token, r.presents);
     }
     for (const t of Object.values(r.presents)) (t as { dispose?: () => void }).dispose?.();
@@ -271,7 +245,7 @@ export class MllmGenerator {
         if (piece) req.onToken?.(piece, text.trim());
       }
       if (n + 1 === maxTokens) break;
-      await req.checkCancel?.();
+      await req.betweenCalls?.();
       r = await this.call(false, [best], [0], new Float32Array(this.C), r.presents);
     }
     for (const t of Object.values(r.presents)) (t as { dispose?: () => void }).dispose?.();
