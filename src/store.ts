@@ -6,6 +6,7 @@ import type { RGBAImage } from '../workers/lib/image';
 import { WebGpuFailure } from '../workers/engine/errors';
 import type { EpChoice, LoadEvent, Provider, RunEvent, TaskInfo } from '../workers/engine/protocol';
 import type { RequestOf, TaskName } from '../workers/engine/tasks/registry';
+import type { TabId } from './tasks';
 import { engine } from './engineClient';
 
 export interface FileLoad {
@@ -24,10 +25,10 @@ export interface ScaleResult {
   ms?: number;
 }
 
-/** The tabs; each shows one run at a time. */
-export type TabId = 'main' | 'edit' | 'canvas' | 'understand';
-/** Tabs that take an image from the shared image source (upload / sample / sent here). */
-export type ImageTab = 'edit' | 'canvas' | 'understand';
+/** Tabs that take an image from the shared image source (upload / sample / sent here): all
+ * but the first, which reconstructs an image the moment it is chosen. */
+export type ImageTab = Exclude<TabId, 'main'>;
+export type { TabId };
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'running' | 'error';
 export type RunStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
@@ -63,7 +64,16 @@ export interface Picked {
   seq: number;
 }
 
-const idleRun = (): Run => ({ task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null });
+export const IDLE_RUN: Readonly<Run> = Object.freeze(idleRun());
+
+/** A tab's run (idle until its first task starts). */
+export function useRun(tab: TabId): Run {
+  return useApp((s) => s.runs[tab] ?? IDLE_RUN);
+}
+
+function idleRun(): Run {
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null };
+}
 
 /** A task's request without the sampler settings, which the store adds. */
 type SamplerKeys = 'scales' | 'steps' | 'guidance' | 'seed';
@@ -93,8 +103,9 @@ export interface AppState {
   textToImage: boolean; // the MLLM is loaded
   taskInfo: TaskInfo | null;
   tab: TabId;
-  picked: Record<ImageTab, Picked | null>;
-  runs: Record<TabId, Run>;
+  picked: Partial<Record<ImageTab, Picked>>;
+  /** one run per tab, created when the tab's first task starts */
+  runs: Partial<Record<TabId, Run>>;
   t2iScales: string[]; // which scales text-to-image asks for (the MLLM stops after the finest)
   lastGenerated: string | null; // the prompt whose features "variations" can decode again
   selected: string | null; // scale of the first tab's grid in the large view
@@ -149,7 +160,10 @@ export const useApp = create<AppState>()((set, get) => {
   };
 
   const setRun = (tab: TabId, patch: Partial<Run> | ((r: Run) => Partial<Run>)) =>
-    set((s) => ({ runs: { ...s.runs, [tab]: { ...s.runs[tab], ...(typeof patch === 'function' ? patch(s.runs[tab]) : patch) } } }));
+    set((s) => {
+      const run = s.runs[tab] ?? idleRun();
+      return { runs: { ...s.runs, [tab]: { ...run, ...(typeof patch === 'function' ? patch(run) : patch) } } };
+    });
 
   /** The one handler of run events: fills the tab's run. */
   const runEventHandler = (tab: TabId, live: () => boolean) => (e: RunEvent) => {
@@ -220,8 +234,8 @@ export const useApp = create<AppState>()((set, get) => {
     textToImage: false,
     taskInfo: null,
     tab: 'main',
-    picked: { edit: null, canvas: null, understand: null },
-    runs: { main: idleRun(), edit: idleRun(), canvas: idleRun(), understand: idleRun() },
+    picked: {},
+    runs: {},
     t2iScales: [],
     lastGenerated: null,
     selected: null,
@@ -323,11 +337,12 @@ export const useApp = create<AppState>()((set, get) => {
         const prompt = s.lastGenerated;
         if (!prompt || s.phase !== 'ready') return;
         const seed = s.seed + 1; // a new seed each click; the seed box shows which
-        const scales = [...s.scales].reverse().filter((sc) => s.runs.main.results[sc]);
+        const main = s.runs.main ?? IDLE_RUN;
+        const scales = [...s.scales].reverse().filter((sc) => main.results[sc]);
         set({ seed });
         // the MLLM line of the generation stays: variations reuse its features
-        const ok = await get().actions.run('main', 'variations', { prompt, scales, seed }, { text: prompt, keep: { mllm: s.runs.main.mllm } });
-        if (!ok && get().runs.main.status === 'idle') set({ lastGenerated: null });
+        const ok = await get().actions.run('main', 'variations', { prompt, scales, seed }, { text: prompt, keep: { mllm: main.mllm } });
+        if (!ok && get().runs.main?.status === 'idle') set({ lastGenerated: null });
       },
       toggleT2IScale(scale) {
         const s = get();
@@ -367,6 +382,6 @@ Object.assign(globalThis, {
   },
   __pumaTasks: () => {
     const s = useApp.getState();
-    return { panel: s.tab, runs: { edit: s.runs.edit, canvas: s.runs.canvas }, understand: { ...s.runs.understand, source: null } };
+    return { panel: s.tab, runs: { edit: s.runs.edit ?? IDLE_RUN, canvas: s.runs.canvas ?? IDLE_RUN }, understand: { ...(s.runs.understand ?? IDLE_RUN), source: null } };
   },
 });

@@ -1,9 +1,9 @@
-import { useApp } from '../store';
+import { useApp, useRun } from '../store';
 
 /** Sampler settings (defaults from the manifest) and Cancel. */
 export function Controls() {
   const { steps, allowedSteps, guidance, seed, actions } = useApp();
-  const runStatus = useApp((s) => s.runs.main.status);
+  const runStatus = useRun('main').status;
   return (
     <section className="controls" aria-label="Sampler settings">
       <label>

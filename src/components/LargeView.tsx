@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { useApp } from '../store';
+import { useApp, useRun } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { rgbaToPngBlob } from '../imageInput';
 import { SendTo } from '../panels/SendTo';
@@ -7,7 +7,7 @@ import { SendTo } from '../panels/SendTo';
 /** A dialog with one result enlarged and a PNG download. */
 export function LargeView() {
   const selected = useApp((s) => s.selected);
-  const { results, inputName } = useApp((s) => s.runs.main);
+  const { results, inputName } = useRun('main');
   const actions = useApp((s) => s.actions);
   const ref = useRef<HTMLDialogElement>(null);
   const r = selected ? results[selected] : undefined;

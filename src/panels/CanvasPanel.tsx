@@ -8,7 +8,7 @@
 // kept in IndexedDB (drawingDb.ts) and survives a reload.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RGBAImage } from '../../workers/lib/image';
-import { useApp } from '../store';
+import { useApp, useRun } from '../store';
 import { loadDrawing, saveDrawing, type Drawing, type Op, type Stroke } from './drawingDb';
 import { ImageSource, readImageFile } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
@@ -92,7 +92,7 @@ function replay(ops: Op[], layer: CanvasRenderingContext2D, mode: CanvasMode): U
 export function CanvasPanel() {
   const active = useApp((s) => s.tab === 'canvas');
   const picked = useApp((s) => s.picked.canvas);
-  const run = useApp((s) => s.runs.canvas);
+  const run = useRun('canvas');
   const actions = useApp((s) => s.actions);
   const [mode, setMode] = useState<CanvasMode>('colorize');
   const [tool, setTool] = useState<'brush' | 'eraser'>('brush');

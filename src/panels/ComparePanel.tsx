@@ -1,6 +1,6 @@
 // The first tab: an image (reconstruct) or a prompt (text-to-image, variations) -> all five
 // granularities side by side.
-import { useApp } from '../store';
+import { useRun } from '../store';
 import { ReconstructSource } from '../components/ImageSource';
 import { TextToImage } from '../components/TextToImage';
 import { ScaleGrid } from '../components/ScaleGrid';
@@ -17,7 +17,7 @@ export function ComparePanel() {
 }
 
 export function CompareGrid() {
-  const run = useApp((s) => s.runs.main);
+  const run = useRun('main');
   if (!run.input && Object.keys(run.results).length === 0) return null;
   const reconstruct = run.task === 'reconstruct';
   return (

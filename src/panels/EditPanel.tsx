@@ -1,6 +1,6 @@
 // Edit: an image plus an instruction -> five edited versions (one per granularity).
 import { useState } from 'react';
-import { useApp } from '../store';
+import { useApp, useRun } from '../store';
 import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
@@ -8,7 +8,7 @@ import { Message } from './Message';
 export function EditPanel() {
   const info = useApp((s) => s.taskInfo);
   const picked = useApp((s) => s.picked.edit);
-  const run = useApp((s) => s.runs.edit);
+  const run = useRun('edit');
   const actions = useApp((s) => s.actions);
   const [instruction, setInstruction] = useState('');
   const running = run.status === 'running';

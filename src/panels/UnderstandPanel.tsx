@@ -1,7 +1,7 @@
 // Understand: an image plus a question -> the answer streamed token by token; Caption button;
 // the 64x64 image as the model saw it.
 import { useState } from 'react';
-import { useApp } from '../store';
+import { useApp, useRun } from '../store';
 import { ImageSource } from '../components/ImageSource';
 import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
@@ -10,7 +10,7 @@ import { ModelView } from '../components/ModelView';
 export function UnderstandPanel() {
   const info = useApp((s) => s.taskInfo);
   const picked = useApp((s) => s.picked.understand);
-  const u = useApp((s) => s.runs.understand);
+  const u = useRun('understand');
   const actions = useApp((s) => s.actions);
   const [question, setQuestion] = useState('');
   const running = u.status === 'running';

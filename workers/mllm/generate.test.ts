@@ -160,7 +160,7 @@ describe.each(dirs)('MLLM (%s)', (dir) => {
     const { spec, gen } = await load(dir);
     await expect(gen.generateImage('t2i', { text: '   ' })).rejects.toThrow(/empty prompt/);
     await expect(gen.generateImage('t2i', { text: 'red heart '.repeat(400) })).rejects.toThrow(/too long.*context/);
-    await expect(gen.run('paint', { text: 'x' })).rejects.toThrow(/unknown task "paint"/);
+    await expect(gen.run('paint', { text: 'x' })).rejects.toThrow(/unknown sequence kind "paint"/);
     await expect(gen.generateImage('t2i', { text: 'x', scales: ['f9'] })).rejects.toThrow(/unknown scale/);
     const bad: Pyramid = { f4: new Float32Array(spec.feature_dim), f3: new Float32Array(3) };
     await expect(gen.generateImage('edit', { text: 'colorize this', source: bad })).rejects.toThrow(MllmError);

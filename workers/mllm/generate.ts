@@ -19,8 +19,10 @@ export interface MllmSessions {
   step: Pick<InferenceSession, 'run'>;
 }
 
-export const TASKS = ['t2i', 'edit', 'answer'] as const;
-export type Task = (typeof TASKS)[number];
+/** The sequence layouts the MLLM was trained on (training/mllm_tasks.py): text -> image,
+ * image + instruction -> image, image + question -> text. */
+export const SEQUENCES = ['t2i', 'edit', 'answer'] as const;
+export type SequenceKind = (typeof SEQUENCES)[number];
 
 export class MllmError extends Error {}
 
@@ -72,11 +74,11 @@ export class MllmGenerator {
     if (spec.scale_tokens.reduce((a, b) => a + b, 0) !== spec.image_tokens) throw new MllmError('mllm spec: scale_tokens do not sum to image_tokens');
   }
 
-  /** Dispatch by task name (the worker API): unknown tasks are an error. */
-  async run(task: string, req: ImageRequest | AnswerRequest): Promise<Pyramid | string> {
-    if (task === 't2i' || task === 'edit') return this.generateImage(task, req as ImageRequest);
-    if (task === 'answer') return this.answer(req as AnswerRequest);
-    throw new MllmError(`unknown task "${task}" (known: ${TASKS.join(', ')})`);
+  /** Dispatch by sequence kind: an unknown one is an error. */
+  async run(kind: string, req: ImageRequest | AnswerRequest): Promise<Pyramid | string> {
+    if (kind === 't2i' || kind === 'edit') return this.generateImage(kind, req as ImageRequest);
+    if (kind === 'answer') return this.answer(req as AnswerRequest);
+    throw new MllmError(`unknown sequence kind "${kind}" (known: ${SEQUENCES.join(', ')})`);
   }
 
   // ---- sequence building (training/mllm_tasks.py builds the same) ----
@@ -167,7 +169,7 @@ export class MllmGenerator {
   }
 
   /** Text-to-image ('t2i', req.text = prompt) or editing/conditional ('edit', req.source + instruction). */
-  async generateImage(task: 't2i' | 'edit', req: ImageRequest): Promise<Pyramid> {
+  async generateImage(kind: 't2i' | 'edit', req: ImageRequest): Promise<Pyramid> {
     const { bos, img, imgEnd } = this.sp;
     const order = this.spec.image_order;
     const wanted = req.scales && req.scales.length ? req.scales : order;
@@ -179,18 +181,18 @@ export class MllmGenerator {
 
     let seq: Seq;
     let residualSource: Float32Array | null = null; // [image_tokens * C], image order
-    if (task === 't2i') {
-      if (req.source) throw new MllmError('t2i takes no source image (use task "edit")');
+    if (kind === 't2i') {
+      if (req.source) throw new MllmError('t2i takes no source image (use "edit")');
       seq = this.build([[bos], this.textTokens(req.text, 'prompt'), [img]]);
-    } else if (task === 'edit') {
+    } else if (kind === 'edit') {
       if (!req.source) throw new MllmError('edit needs a source image');
       const src = this.imageTokens(req.source);
       if (this.spec.residual_edit) residualSource = src;
       seq = this.build([[bos, img], src, [imgEnd], this.textTokens(req.text, 'instruction'), [img]]);
     } else {
-      throw new MllmError(`unknown task "${String(task)}" (known: ${TASKS.join(', ')})`);
+      throw new MllmError(`unknown sequence kind "${String(kind)}" (known: ${SEQUENCES.join(', ')})`);
     }
-    this.checkFits(seq, this.spec.image_tokens, task === 't2i' ? 'prompt' : 'instruction');
+    this.checkFits(seq, this.spec.image_tokens, kind === 't2i' ? 'prompt' : 'instruction');
 
     const C = this.C;
     const tokens = new Float32Array(nTokens * C);

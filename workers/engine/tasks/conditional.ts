@@ -3,7 +3,7 @@
 // the MLLM reads all five of its scales with the instruction and writes the target's f4..f0,
 // each drawn the moment it exists; then the automatic scale choice (scoreCond) marks one.
 import { resizeArea, type RGBAImage } from '../../lib/image';
-import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceRecipes } from '../../lib/sources';
+import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceKind, type SourceRecipes } from '../../lib/sources';
 import type { Manifest } from '../../lib/manifest';
 import { normalizeText } from '../../mllm/tokenizer';
 import { scoreCond } from '../../mllm/scale_choice';
@@ -13,7 +13,7 @@ import { checkImage, checkScales, encodeImage, generateImageFeatures, prepareInp
 import { checkFits, taskInfo } from '../task-info';
 import { defineTask, type SamplerRequest } from './task';
 
-export type ConditionalKind = 'edit' | 'colorize' | 'inpaint' | 'sketch';
+export type ConditionalKind = SourceKind;
 
 export interface ConditionalRequest extends SamplerRequest {
   /** any size; composited on white and resized to the model's size, like every input */
