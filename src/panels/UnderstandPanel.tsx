@@ -34,7 +34,7 @@ export function UnderstandPanel() {
             <figcaption>{picked.name}</figcaption>
           </figure>
         )}
-        {u.source && <ModelView className="picked" testid="understand-seen" image={u.source} label="the image as the model saw it, 64x64" caption="as the model saw it (64x64)" />}
+        {u.source && <ModelView className="picked" thumb testid="understand-seen" image={u.source} label="the image as the model saw it, 64x64" caption="as the model saw it (64x64)" />}
       </div>
       <form
         className="row"
