@@ -1,6 +1,6 @@
-// The same pipeline (workers/lib/engine.ts, loaded through Vite's SSR loader so the TypeScript
-// is the very code the browser runs) under onnxruntime-node (native CPU: the floor) and
-// onnxruntime-web's WASM backend in Node.
+// The page's engine (workers/engine/puma-engine.ts, loaded through Vite's SSR loader so the
+// TypeScript is the very code the browser runs) under onnxruntime-node (native CPU: the floor)
+// and onnxruntime-web's WASM backend in Node.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServer } from 'vite';
@@ -10,7 +10,9 @@ const ROOT = resolve(import.meta.dirname, '..');
 export async function loadLib() {
   const vite = await createServer({ root: ROOT, configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, appType: 'custom', optimizeDeps: { noDiscovery: true } });
   const lib = {
-    engine: await vite.ssrLoadModule('/workers/lib/engine.ts'),
+    engine: await vite.ssrLoadModule('/workers/engine/puma-engine.ts'),
+    files: await vite.ssrLoadModule('/workers/engine/folder-files.ts'),
+    timing: await vite.ssrLoadModule('/bench/time-reconstruction.ts'),
     manifest: await vite.ssrLoadModule('/workers/lib/manifest.ts'),
     image: await vite.ssrLoadModule('/workers/lib/image.ts'),
     metrics: await vite.ssrLoadModule('/workers/lib/metrics.ts'),
@@ -19,42 +21,50 @@ export async function loadLib() {
 }
 
 function decodePng(file) {
-  // samples are PNGs; decode with the browser-free path: use onnx-free tiny decoder via zlib
+  // samples are PNGs; decoded without a browser by a tiny zlib-based decoder
   return import('./png.mjs').then((m) => m.decodePng(readFileSync(file)));
 }
 
-/** Runs load + encoder + five decoders; returns timings in ms. */
+/** Loads the engine and reconstructs `sample` `runs` times; returns timings in ms. */
 export async function benchNode({ ort, name, modelsDir, sample, steps, runs = 2, lib, concurrency = 'sequential', sessionOptions = {} }) {
   const m = lib.manifest.validateManifest(JSON.parse(readFileSync(resolve(modelsDir, 'manifest.json'), 'utf8')));
   const t0 = performance.now();
-  const pick = (key) => lib.manifest.pickVariant(m.models[key], new Set(), ['float32', 'int8']);
-  const create = async (key) => ort.InferenceSession.create(new Uint8Array(readFileSync(resolve(modelsDir, pick(key).file))), { executionProviders: [name.includes('node') ? 'cpu' : 'wasm'], graphOptimizationLevel: 'all', ...sessionOptions });
-  const encoder = await create('encoder');
-  const decoders = {};
-  for (const s of m.scales) decoders[s.name] = await create(lib.manifest.decoderKey(m, s.name));
+  const engine = await lib.engine.PumaEngine.load({
+    ort,
+    manifest: m,
+    files: lib.files.filesFromFolder(modelsDir),
+    provider: name.includes('node') ? 'cpu' : 'wasm',
+    mllm: false,
+    sessionOptions,
+    yieldAtCheckpoints: false,
+  });
   const loadMs = performance.now() - t0;
-  const eng = new lib.engine.Engine(ort, m, { encoder, decoders });
   const rgba = await decodePng(sample);
-  const prepared = lib.image.prepareImage(rgba, m.image.size);
-  const x = lib.image.toNCHW(prepared);
-  const order = [...m.scales].reverse().map((s) => s.name);
+  const order = lib.manifest.coarseToFine(m);
   const out = [];
   for (let r = 0; r < runs; r++) {
-    const start = performance.now();
-    const te = performance.now();
-    const pyr = await eng.encode(x);
-    const encodeMs = performance.now() - te;
-    const scales = {};
-    const decodeOne = async (sc) => {
-      const stepMs = [];
-      const img = await eng.decode(sc, pyr, { steps, guidance: m.sampler.guidance, seed: 1234 }, { onStep: (_s, _n, ms) => stepMs.push(ms) });
-      const im = lib.image.fromNCHW(img, m.image.size, m.image.size);
-      scales[sc] = { doneAt: performance.now() - start, stepMs, psnr: lib.metrics.psnr(im, prepared) };
-    };
-    if (concurrency === 'parallel') await Promise.all(order.map(decodeOne));
-    else for (const sc of order) await decodeOne(sc);
-    out.push({ encodeMs, firstImageMs: scales[order[0]].doneAt, allFiveMs: performance.now() - start, scales });
+    if (concurrency === 'parallel') out.push(await allDecodersAtOnce(engine, lib, rgba, order, steps));
+    else out.push(await lib.timing.timeReconstruction(engine, rgba, order, steps));
   }
-  for (const s of [encoder, ...Object.values(decoders)]) await s.release?.();
+  engine.release();
   return { loadMs, runs: out };
+}
+
+/** The worker-sharing experiment: the five decoders run concurrently on the engine's codec
+ * (the engine itself runs one scale at a time, as the page does). */
+async function allDecodersAtOnce(engine, lib, rgba, order, steps) {
+  const m = engine.manifest;
+  const prepared = lib.image.prepareImage(rgba, m.image.size);
+  const start = performance.now();
+  const pyr = await engine.codec.encode(lib.image.toNCHW(prepared));
+  const encodeMs = performance.now() - start;
+  const scales = {};
+  await Promise.all(
+    order.map(async (sc) => {
+      const stepMs = [];
+      const img = await engine.codec.decode(sc, pyr, { steps, guidance: m.sampler.guidance, seed: 1234 }, { onStep: (_s, _n, ms) => stepMs.push(ms) });
+      scales[sc] = { doneAt: performance.now() - start, stepMs, psnr: lib.metrics.psnr(lib.image.fromNCHW(img, m.image.size, m.image.size), prepared) };
+    }),
+  );
+  return { encodeMs, firstImageMs: scales[order[0]].doneAt, allFiveMs: performance.now() - start, scales };
 }

@@ -1,9 +1,13 @@
-// App state and the only ways to change it (explicit actions). Components read slices of it.
+// The page's one store: loading, the provider, sampler settings, which tab is shown, the image
+// each tab was given, and one run per tab. Every task starts through actions.run, whose one
+// event handler fills the tab's run and whose one fallback moves to WASM when WebGPU fails.
 import { create } from 'zustand';
 import type { RGBAImage } from '../workers/lib/image';
-import { WEBGPU_FAILED, type EpChoice, type PipelineEvent, type Provider } from '../workers/pipeline/protocol';
-import { pipeline } from './pipelineClient';
-import { blobToRGBA, InputError, urlToRGBA } from './imageInput';
+import { WebGpuFailure } from '../workers/engine/errors';
+import type { EpChoice, LoadEvent, Provider, RunEvent, TaskInfo } from '../workers/engine/protocol';
+import type { RequestOf, TaskName } from '../workers/engine/tasks/registry';
+import type { TabId } from './tasks';
+import { engine } from './engineClient';
 
 export interface FileLoad {
   file: string;
@@ -21,12 +25,64 @@ export interface ScaleResult {
   ms?: number;
 }
 
+/** Tabs that take an image from the shared image source (upload / sample / sent here): all
+ * but the first, which reconstructs an image the moment it is chosen. */
+export type ImageTab = Exclude<TabId, 'main'>;
+export type { TabId };
+
 export type Phase = 'starting' | 'loading' | 'ready' | 'running' | 'error';
+export type RunStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+
+/** One tab's run: the last task started there and everything it reported. */
+export interface Run {
+  task: TaskName | null;
+  status: RunStatus;
+  /** the prompt, instruction or question (what the grid's caption repeats) */
+  text: string;
+  /** the file or sample the input came from */
+  inputName: string | null;
+  /** the image as the model sees it */
+  input: RGBAImage | null;
+  /** what the encoder was given (grayscale / masked / edge map / the image) */
+  source: RGBAImage | null;
+  results: Record<string, ScaleResult>;
+  recommended: string | null;
+  mllm: { tokens: number; total: number; ms: number } | null;
+  encodeMs: number | null;
+  totalMs: number | null;
+  /** streamed text answer */
+  answer: string;
+  tokens: number;
+  /** a bad-input or failure message shown in the tab */
+  message: string | null;
+}
+
+export interface Picked {
+  image: RGBAImage;
+  name: string;
+  /** bumps on every pick so a tab can react to the same image sent twice */
+  seq: number;
+}
+
+export const IDLE_RUN: Readonly<Run> = Object.freeze(idleRun());
+
+/** A tab's run (idle until its first task starts). */
+export function useRun(tab: TabId): Run {
+  return useApp((s) => s.runs[tab] ?? IDLE_RUN);
+}
+
+function idleRun(): Run {
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null };
+}
+
+/** A task's request without the sampler settings, which the store adds. */
+type SamplerKeys = 'scales' | 'steps' | 'guidance' | 'seed';
+export type TaskRequest<T extends TaskName> = Omit<RequestOf<T>, SamplerKeys> & Partial<Pick<RequestOf<T>, Extract<keyof RequestOf<T>, SamplerKeys>>>;
 
 export interface AppState {
   phase: Phase;
   error: string | null;
-  notice: string | null; // bad-input messages: the page stays usable
+  notice: string | null; // the first tab's bad-input messages: the page stays usable
   provider: Provider | null;
   providerReason: string | null;
   adapter: string | null;
@@ -39,36 +95,37 @@ export interface AppState {
   loadMs: number | null;
   loadedFromCache: boolean;
   scales: string[]; // finest first, from the manifest
+  scaleLabels: Record<string, string>; // from the manifest
   steps: number;
   allowedSteps: number[];
   guidance: number;
   seed: number;
-  inputName: string | null;
-  input: RGBAImage | null; // the 64x64 image as the model sees it
-  results: Record<string, ScaleResult>;
-  encodeMs: number | null;
-  totalMs: number | null;
-  runStatus: 'idle' | 'running' | 'done' | 'cancelled';
-  selected: string | null; // scale in the large view
-  mode: 'reconstruct' | 't2i';
   textToImage: boolean; // the MLLM is loaded
-  prompt: string | null;
+  taskInfo: TaskInfo | null;
+  tab: TabId;
+  picked: Partial<Record<ImageTab, Picked>>;
+  /** one run per tab, created when the tab's first task starts */
+  runs: Partial<Record<TabId, Run>>;
   t2iScales: string[]; // which scales text-to-image asks for (the MLLM stops after the finest)
   lastGenerated: string | null; // the prompt whose features "variations" can decode again
-  mllm: { tokens: number; total: number; ms: number } | null;
-  recommended: string | null;
-  /** Every pipeline event with its page time (ms), images left out: read by bench/ and e2e. */
+  selected: string | null; // scale of the first tab's grid in the large view
+  /** Every event with its page time (ms), images left out: read by bench/ and e2e. */
   timeline: { t: number; type: string; scale?: string; ms?: number; stepMs?: number[]; psnr?: number; fromCache?: boolean }[];
   actions: {
     init(ep: EpChoice): Promise<void>;
     fallbackToWasm(reason: string): Promise<void>;
-    useFile(file: Blob, name: string): Promise<void>;
-    useSample(url: string, name: string): Promise<void>;
-    run(image: RGBAImage, name: string): Promise<void>;
+    loadTaskInfo(): Promise<void>;
+    /** Runs a task in a tab; false when it did not finish ('cancelled', refused or failed). */
+    run<T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts?: { text?: string; inputName?: string | null; keep?: Partial<Run> }): Promise<boolean>;
     generate(prompt: string): Promise<void>;
     variations(): Promise<void>;
     toggleT2IScale(scale: string): void;
     cancel(): void;
+    setTab(t: TabId): void;
+    pick(tab: ImageTab, image: RGBAImage, name: string): void;
+    /** one-click hand-over of any result to another tab (switches to it) */
+    sendTo(tab: ImageTab, image: RGBAImage, name: string): void;
+    setMessage(tab: TabId, message: string | null): void;
     setSteps(n: number): void;
     setGuidance(g: number): void;
     setSeed(s: number): void;
@@ -77,74 +134,81 @@ export interface AppState {
   };
 }
 
+function cleanError(e: unknown): string {
+  // comlink re-throws worker errors with the worker's message; strip a leading "Error: "
+  return ((e as Error)?.message || String(e)).replace(/^Error:\s*/, '');
+}
+
 export const useApp = create<AppState>()((set, get) => {
-  let runId = 0; // only the latest run may flip the phase back
-  /** Runs a job; if WebGPU failed under it, moves to WASM and runs the same job again there.
-   *  false: the fallback left the page not ready (its notice says why). */
-  const withWasmFallback = async (empty: Record<string, ScaleResult>, job: () => Promise<unknown>) => {
-    try {
-      await job();
-    } catch (e) {
-      const msg = (e as Error).message || String(e);
-      if (!msg.startsWith(WEBGPU_FAILED)) throw e;
-      await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
-      if (get().phase !== 'ready') return false;
-      set({ phase: 'running', runStatus: 'running', results: empty });
-      await job(); // the same request, now on WASM
+  const runIds: Partial<Record<TabId, number>> = {};
+  let pickSeq = 0;
+
+  const log = (type: string, extra: Partial<AppState['timeline'][number]> = {}) => set((s) => ({ timeline: [...s.timeline, { t: performance.now(), type, ...extra }] }));
+
+  const onLoadEvent = (e: LoadEvent) => {
+    if (e.type !== 'load') log(e.type, e.type === 'loaded' ? { ms: e.ms, fromCache: e.fromCache } : {});
+    switch (e.type) {
+      case 'cache':
+        return set({ cache: { status: e.status, reason: e.reason } });
+      case 'load':
+        return set((s) => ({ phase: 'loading', files: { ...s.files, [e.file]: { file: e.file, loaded: e.loaded, total: e.total, source: e.source } }, totalLoaded: e.totalLoaded, totalBytes: e.totalBytes }));
+      case 'provider':
+        return set({ provider: e.provider, providerReason: e.reason ?? null, adapter: e.adapter ?? null, threads: e.threads, isolated: e.isolated });
+      case 'loaded':
+        return set({ loadMs: e.ms, loadedFromCache: e.fromCache });
     }
-    return true;
   };
-  const onEvent = (e: PipelineEvent) => {
-    if (e.type !== 'load') {
+
+  const setRun = (tab: TabId, patch: Partial<Run> | ((r: Run) => Partial<Run>)) =>
+    set((s) => {
+      const run = s.runs[tab] ?? idleRun();
+      return { runs: { ...s.runs, [tab]: { ...run, ...(typeof patch === 'function' ? patch(run) : patch) } } };
+    });
+
+  /** The one handler of run events: fills the tab's run. */
+  const runEventHandler = (tab: TabId, live: () => boolean) => (e: RunEvent) => {
+    if (tab === 'main') {
       const rec: AppState['timeline'][number] = { t: performance.now(), type: e.type };
       if ('scale' in e) rec.scale = e.scale;
       if ('ms' in e) rec.ms = e.ms;
       if (e.type === 'image') Object.assign(rec, { stepMs: e.stepMs, psnr: e.psnr });
-      if (e.type === 'loaded') rec.fromCache = e.fromCache;
       set((s) => ({ timeline: [...s.timeline, rec] }));
     }
+    if (!live()) return;
     switch (e.type) {
-      case 'cache':
-        set({ cache: { status: e.status, reason: e.reason } });
-        break;
-      case 'load':
-        set((s) => ({ phase: 'loading', files: { ...s.files, [e.file]: { file: e.file, loaded: e.loaded, total: e.total, source: e.source } }, totalLoaded: e.totalLoaded, totalBytes: e.totalBytes }));
-        break;
-      case 'provider':
-        set({ provider: e.provider, providerReason: e.reason ?? null, adapter: e.adapter ?? null, threads: e.threads, isolated: e.isolated });
-        break;
-      case 'fallback':
-        set({ provider: e.to, providerReason: `fell back from ${e.from}: ${e.reason}` });
-        break;
-      case 'loaded':
-        set({ loadMs: e.ms, loadedFromCache: e.fromCache });
-        break;
       case 'input':
-        set({ input: e.image });
-        break;
+        return setRun(tab, { input: e.image });
+      case 'source':
+        return setRun(tab, { source: e.image });
       case 'encoded':
-        set({ encodeMs: e.ms });
-        break;
+        return setRun(tab, { encodeMs: e.ms });
       case 'step':
-        set((s) => ({ results: { ...s.results, [e.scale]: { ...s.results[e.scale], scale: e.scale, step: e.step, steps: e.steps } } }));
-        break;
+        return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, step: e.step, steps: e.steps } } }));
       case 'image':
-        set((s) => ({ results: { ...s.results, [e.scale]: { ...s.results[e.scale], scale: e.scale, image: e.image, psnr: e.psnr, ms: e.ms } } }));
-        break;
+        return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, image: e.image, psnr: e.psnr, ms: e.ms } } }));
       case 'mllm':
-        set({ mllm: { tokens: e.tokens, total: e.total, ms: e.ms } });
-        break;
+        return setRun(tab, { mllm: { tokens: e.tokens, total: e.total, ms: e.ms } });
       case 'recommend':
-        set({ recommended: e.scale });
-        break;
+        return setRun(tab, { recommended: e.scale });
+      case 'text':
+        return setRun(tab, { answer: e.text, tokens: e.tokens });
       case 'done':
-        set({ totalMs: e.ms, runStatus: 'done' });
-        break;
+        return setRun(tab, { status: 'done', totalMs: e.ms });
       case 'cancelled':
-        set({ runStatus: 'cancelled' });
-        break;
+        return setRun(tab, { status: 'cancelled', message: tab === 'main' ? null : tab === 'understand' ? 'Cancelled.' : 'Cancelled. The results so far are kept.' });
     }
   };
+
+  /** Why a run cannot start now, or null. */
+  const notReady = (): string | null => {
+    const s = get();
+    if (s.phase === 'ready' || s.phase === 'running') return null;
+    if (s.phase === 'error') return `The models failed to load: ${s.error ?? 'unknown error'}`;
+    return 'The models are still loading; try again in a moment.';
+  };
+
+  /** The first tab reports through the page notice; the others in their own message line. */
+  const tell = (tab: TabId, message: string) => (tab === 'main' ? set({ notice: message }) : setRun(tab, { message }));
 
   return {
     phase: 'starting',
@@ -162,145 +226,123 @@ export const useApp = create<AppState>()((set, get) => {
     loadMs: null,
     loadedFromCache: false,
     scales: [],
+    scaleLabels: {},
     steps: 10,
     allowedSteps: [],
     guidance: 2,
     seed: 1234,
-    inputName: null,
-    input: null,
-    results: {},
-    encodeMs: null,
-    totalMs: null,
-    runStatus: 'idle',
-    selected: null,
-    timeline: [],
-    mode: 'reconstruct',
     textToImage: false,
+    taskInfo: null,
+    tab: 'main',
+    picked: {},
+    runs: {},
     t2iScales: [],
     lastGenerated: null,
-    prompt: null,
-    mllm: null,
-    recommended: null,
+    selected: null,
+    timeline: [],
     actions: {
       async init(ep) {
         if (get().phase !== 'starting' && get().phase !== 'error') return; // StrictMode calls effects twice
-        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'init' }] }));
+        log('init');
         set({ phase: 'loading', error: null });
         try {
-          const r = await pipeline.init({ baseUrl: document.baseURI, ep }, onEvent);
-          set({ phase: 'ready', provider: r.provider, scales: r.scales, steps: r.steps, allowedSteps: r.allowedSteps, guidance: r.guidance, textToImage: r.textToImage });
+          const r = await engine.load({ baseUrl: document.baseURI, ep }, onLoadEvent);
+          set({ phase: 'ready', provider: r.provider, scales: r.scales.map((s) => s.name), scaleLabels: Object.fromEntries(r.scales.map((s) => [s.name, s.label])), steps: r.steps, allowedSteps: r.allowedSteps, guidance: r.guidance, textToImage: r.textToImage });
         } catch (e) {
-          const msg = (e as Error).message || String(e);
-          if (msg.startsWith(WEBGPU_FAILED)) await get().actions.fallbackToWasm(msg.slice(WEBGPU_FAILED.length));
-          else set({ phase: 'error', error: msg });
+          if (e instanceof WebGpuFailure) await get().actions.fallbackToWasm(e.message);
+          else set({ phase: 'error', error: cleanError(e) });
         }
       },
       async fallbackToWasm(reason) {
         // a fresh worker: the runtime that used the failed WebGPU device is dropped whole
-        pipeline.terminate();
-        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'fallback' }], phase: 'loading', files: {} }));
+        engine.terminate();
+        log('fallback');
+        set({ phase: 'loading', files: {}, taskInfo: null });
         try {
-          const r = await pipeline.init({ baseUrl: document.baseURI, ep: 'wasm' }, onEvent);
-          set({ phase: 'ready', provider: r.provider, providerReason: `fell back from WebGPU: ${reason}`, scales: r.scales, allowedSteps: r.allowedSteps, textToImage: r.textToImage });
+          const r = await engine.load({ baseUrl: document.baseURI, ep: 'wasm' }, onLoadEvent);
+          set({ phase: 'ready', provider: r.provider, providerReason: `fell back from WebGPU: ${reason}`, scales: r.scales.map((s) => s.name), scaleLabels: Object.fromEntries(r.scales.map((s) => [s.name, s.label])), allowedSteps: r.allowedSteps, textToImage: r.textToImage });
+          void get().actions.loadTaskInfo();
         } catch (e) {
-          set({ phase: 'error', error: (e as Error).message || String(e) });
+          set({ phase: 'error', error: cleanError(e) });
         }
       },
-      async useFile(file, name) {
+      async loadTaskInfo() {
+        if (get().taskInfo?.available) return;
         try {
-          const img = await blobToRGBA(file, name);
-          await get().actions.run(img, name);
+          set({ taskInfo: await engine.taskInfo() });
         } catch (e) {
-          if (e instanceof InputError) set({ notice: e.message });
-          else set({ notice: `Could not use ${name}: ${(e as Error).message}` });
+          set({ taskInfo: { available: false, reason: cleanError(e), instructions: [], questions: [], taskPrompts: { colorize: '', inpaint: '', sketch: '', caption: '' }, maxInstructionTokens: 0, maxQuestionTokens: 0 } });
         }
       },
-      async useSample(url, name) {
-        try {
-          await get().actions.run(await urlToRGBA(url), name);
-        } catch (e) {
-          set({ notice: (e as Error).message });
+
+      async run(tab, task, request, opts = {}) {
+        const why = notReady();
+        if (why) {
+          tell(tab, why);
+          return false;
         }
-      },
-      async run(image, name) {
         const s = get();
-        if (s.phase !== 'ready' && s.phase !== 'running') {
-          set({ notice: 'The models are still loading; try again in a moment.' });
-          return;
-        }
         // coarse to fine: f4 (one token) first, the scale a user sees soonest
-        const order = [...s.scales].reverse();
+        const scales = (request as { scales?: string[] }).scales ?? [...s.scales].reverse();
+        const req = { scales, steps: s.steps, guidance: s.guidance, seed: s.seed, ...request } as RequestOf<typeof task>;
         const empty: Record<string, ScaleResult> = {};
-        for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
-        const id = ++runId;
-        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
-        set({ mode: 'reconstruct', phase: 'running', runStatus: 'running', inputName: name, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
-        const req = { image, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
+        if (task !== 'understand') for (const sc of scales) empty[sc] = { scale: sc, step: 0, steps: s.steps };
+        const id = (runIds[tab] = (runIds[tab] ?? 0) + 1);
+        const live = () => runIds[tab] === id;
+        const fresh = (): Partial<Run> => ({ ...idleRun(), task, status: 'running', text: opts.text ?? '', inputName: opts.inputName ?? null, results: empty, ...opts.keep });
+        if (tab === 'main') log('start');
+        setRun(tab, fresh());
+        if (tab === 'main') set({ phase: 'running', notice: null, selected: null });
+        const onEvent = runEventHandler(tab, live);
+        let outcome: 'done' | 'cancelled' | undefined;
         try {
-          if (!(await withWasmFallback(empty, () => pipeline.reconstruct(req, onEvent)))) return;
+          try {
+            outcome = await engine.run(task, req, onEvent);
+          } catch (e) {
+            if (!(e instanceof WebGpuFailure)) throw e;
+            // the one WebGPU -> WASM fallback: a fresh WASM engine, then the same request again
+            await get().actions.fallbackToWasm(e.message);
+            if (get().phase !== 'ready') throw new Error(`WebGPU failed and WASM could not start: ${get().error ?? ''}`);
+            if (live()) setRun(tab, fresh());
+            if (tab === 'main') set({ phase: 'running' });
+            outcome = await engine.run(task, req, onEvent);
+          }
         } catch (e) {
-          set({ notice: `The run failed: ${(e as Error).message}`, runStatus: 'idle' });
+          if (live()) {
+            setRun(tab, { status: tab === 'main' ? 'idle' : 'error' });
+            tell(tab, tab === 'main' ? `${task === 'reconstruct' ? 'The run' : task === 'variations' ? 'Variations' : 'Generation'} failed: ${cleanError(e)}` : cleanError(e));
+          }
         } finally {
-          if (id === runId && get().phase === 'running') set({ phase: 'ready' });
+          if (tab === 'main' && live() && get().phase === 'running') set({ phase: 'ready' });
         }
+        // the run's own result, not its status: events and the return value travel on different
+        // channels, so the 'done' event may not have been handled yet
+        return outcome === 'done';
       },
+
       async generate(prompt) {
         const s = get();
         const text = prompt.trim();
-        if (!text) {
-          set({ notice: 'Type a prompt first, e.g. “a red apple”.' });
-          return;
-        }
-        if (!s.textToImage) {
-          set({ notice: 'Text-to-image needs the MLLM, which is not loaded.' });
-          return;
-        }
-        if (s.phase !== 'ready' && s.phase !== 'running') {
-          set({ notice: 'The models are still loading; try again in a moment.' });
-          return;
-        }
+        if (!text) return set({ notice: 'Type a prompt first, e.g. “a red apple”.' });
+        if (!s.textToImage) return set({ notice: 'Text-to-image needs the MLLM, which is not loaded.' });
+        if (s.phase !== 'ready' && s.phase !== 'running') return set({ notice: 'The models are still loading; try again in a moment.' });
         const chosen = s.t2iScales.length ? s.t2iScales : s.scales;
-        const order = [...s.scales].reverse().filter((sc) => chosen.includes(sc));
-        if (!order.length) {
-          set({ notice: 'Pick at least one scale to generate.' });
-          return;
-        }
-        const empty: Record<string, ScaleResult> = {};
-        for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
-        const id = ++runId;
-        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
-        set({ lastGenerated: null, mode: 't2i', prompt: text, phase: 'running', runStatus: 'running', inputName: null, input: null, results: empty, encodeMs: null, totalMs: null, notice: null, selected: null, recommended: null, mllm: null });
-        const req = { prompt: text, scales: order, steps: s.steps, guidance: s.guidance, seed: s.seed };
-        try {
-          let outcome: 'done' | 'cancelled' | undefined;
-          const job = async () => void (outcome = await pipeline.textToImage(req, onEvent));
-          if (!(await withWasmFallback(empty, job))) return;
-          // the job's own result, not runStatus: event callbacks and the return value travel on
-          // different channels, so the 'done' event may not have been handled yet
-          if (outcome === 'done') set({ lastGenerated: text });
-        } catch (e) {
-          set({ notice: `Generation failed: ${(e as Error).message}`, runStatus: 'idle' });
-        } finally {
-          if (id === runId && get().phase === 'running') set({ phase: 'ready' });
-        }
+        const scales = [...s.scales].reverse().filter((sc) => chosen.includes(sc));
+        if (!scales.length) return set({ notice: 'Pick at least one scale to generate.' });
+        set({ lastGenerated: null });
+        if (await get().actions.run('main', 'text-to-image', { prompt: text, scales }, { text })) set({ lastGenerated: text });
       },
       async variations() {
         const s = get();
-        if (!s.lastGenerated || s.phase !== 'ready') return;
+        const prompt = s.lastGenerated;
+        if (!prompt || s.phase !== 'ready') return;
         const seed = s.seed + 1; // a new seed each click; the seed box shows which
-        const order = [...s.scales].reverse().filter((sc) => s.results[sc]);
-        const empty: Record<string, ScaleResult> = {};
-        for (const sc of order) empty[sc] = { scale: sc, step: 0, steps: s.steps };
-        const id = ++runId;
-        set((st) => ({ timeline: [...st.timeline, { t: performance.now(), type: 'start' }] }));
-        set({ seed, phase: 'running', runStatus: 'running', results: empty, totalMs: null, notice: null, selected: null, recommended: null });
-        try {
-          await pipeline.variations({ prompt: s.lastGenerated, scales: order, steps: s.steps, guidance: s.guidance, seed }, onEvent);
-        } catch (e) {
-          set({ notice: `Variations failed: ${(e as Error).message}`, runStatus: 'idle', lastGenerated: null });
-        } finally {
-          if (id === runId && get().phase === 'running') set({ phase: 'ready' });
-        }
+        const main = s.runs.main ?? IDLE_RUN;
+        const scales = [...s.scales].reverse().filter((sc) => main.results[sc]);
+        set({ seed });
+        // the MLLM line of the generation stays: variations reuse its features
+        const ok = await get().actions.run('main', 'variations', { prompt, scales, seed }, { text: prompt, keep: { mllm: main.mllm } });
+        if (!ok && get().runs.main?.status === 'idle') set({ lastGenerated: null });
       },
       toggleT2IScale(scale) {
         const s = get();
@@ -308,7 +350,19 @@ export const useApp = create<AppState>()((set, get) => {
         set({ t2iScales: cur.includes(scale) ? cur.filter((x) => x !== scale) : [...cur, scale] });
       },
       cancel() {
-        void pipeline.cancel();
+        void engine.cancel();
+      },
+      setTab: (t) => set({ tab: t }),
+      pick(tab, image, name) {
+        set((s) => ({ picked: { ...s.picked, [tab]: { image, name, seq: ++pickSeq } } }));
+      },
+      sendTo(tab, image, name) {
+        get().actions.pick(tab, image, name);
+        set({ tab });
+      },
+      setMessage(tab, message) {
+        if (tab === 'main') set({ notice: message });
+        else setRun(tab, { message });
       },
       setSteps: (n) => set({ steps: n }),
       setGuidance: (g) => set({ guidance: g }),
@@ -319,9 +373,15 @@ export const useApp = create<AppState>()((set, get) => {
   };
 });
 
-// The benchmark and e2e read the timeline from here (state only; no actions are exposed).
-(globalThis as unknown as { __pumaTimeline: () => AppState['timeline'] }).__pumaTimeline = () => useApp.getState().timeline;
-(globalThis as unknown as { __pumaRuntime: () => object }).__pumaRuntime = () => {
-  const s = useApp.getState();
-  return { provider: s.provider, adapter: s.adapter, threads: s.threads, isolated: s.isolated, reason: s.providerReason, steps: s.steps, totalBytes: s.totalBytes };
-};
+// The benchmark and e2e read state from here (state only; no actions are exposed).
+Object.assign(globalThis, {
+  __pumaTimeline: () => useApp.getState().timeline,
+  __pumaRuntime: () => {
+    const s = useApp.getState();
+    return { provider: s.provider, adapter: s.adapter, threads: s.threads, isolated: s.isolated, reason: s.providerReason, steps: s.steps, totalBytes: s.totalBytes };
+  },
+  __pumaTasks: () => {
+    const s = useApp.getState();
+    return { panel: s.tab, runs: { edit: s.runs.edit ?? IDLE_RUN, canvas: s.runs.canvas ?? IDLE_RUN }, understand: { ...(s.runs.understand ?? IDLE_RUN), source: null } };
+  },
+});

@@ -1,15 +1,11 @@
 // The TypeScript pyramid and sampler against the Python exporter's golden vectors
 // (training/export.py writes golden/pyramid.json and golden/sampler.json).
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { HAVE_MODELS, MODELS_DIR, loadManifest, readJson } from './models';
+import { loadManifest, readJson } from './models';
 import { allClose, decodeTensor, type B64Tensor } from '../workers/lib/tensorio';
 import { buildPyramid } from '../workers/lib/pyramid';
 import { sampleDDIM } from '../workers/lib/sampler';
 import type { Schedule } from '../workers/lib/manifest';
-
-const has = (f: string) => HAVE_MODELS && existsSync(resolve(MODELS_DIR, 'golden', f));
 
 interface GoldenDoc {
   inputs: Record<string, B64Tensor>;
@@ -18,7 +14,7 @@ interface GoldenDoc {
   rtol: number;
 }
 
-describe.skipIf(!has('pyramid.json'))('pyramid vs golden/pyramid.json', () => {
+describe('pyramid vs golden/pyramid.json', () => {
   it('pools every scale like PyTorch', () => {
     const m = loadManifest();
     const g = readJson<GoldenDoc>('golden/pyramid.json');
@@ -37,7 +33,7 @@ interface SamplerGolden extends GoldenDoc {
   // outputs: x_0 (final), x_in_<i> (the batched [x, x] fed at step i), v_<i> (model output [2,...])
 }
 
-describe.skipIf(!has('sampler.json'))('sampler vs golden/sampler.json', () => {
+describe('sampler vs golden/sampler.json', () => {
   it('reproduces every DDIM step from the recorded model outputs', async () => {
     const g = readJson<SamplerGolden>('golden/sampler.json');
     const schedule = g.schedule;

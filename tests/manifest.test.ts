@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ManifestError, decoderKey, pickVariant, validateManifest, type Manifest } from '../workers/lib/manifest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ManifestError, coarseToFine, decoderKey, pickVariant, validateManifest, type Manifest } from '../workers/lib/manifest';
 import { allClose, decodeTensor } from '../workers/lib/tensorio';
 
 const sha = 'a'.repeat(64);
@@ -16,7 +18,7 @@ function manifest(): Manifest {
     family: 'PUMA-Emoji-64',
     image: { size: 64, channels: 3, layout: 'NCHW', range: [-1, 1] },
     feature_dim: 8,
-    scales: [16, 8, 4, 2, 1].map((g, i) => ({ name: `f${i}`, grid: g, tokens: g * g })),
+    scales: [16, 8, 4, 2, 1].map((g, i) => ({ name: `f${i}`, grid: g, tokens: g * g, label: `${g * g} tokens` })),
     sampler: { kind: 'ddim', prediction: 'v', train_timesteps: 1000, steps: 2, schedules: { '2': { timesteps: [999, 499], alphas_cumprod: [0.01, 0.5] } }, guidance: 2, uncond: 'blank' },
     models: {
       encoder: { role: 'encoder', variants: [{ dtype: 'float32', file: 'e.onnx', bytes: 10, sha256: sha, requires: [] }, { dtype: 'float16', file: 'e16.onnx', bytes: 5, sha256: sha, requires: ['shader-f16'] }], inputs: [], outputs: [] },
@@ -43,6 +45,25 @@ describe('manifest', () => {
     bad3.models.encoder.variants![0].sha256 = 'nope';
     expect(() => validateManifest(bad3)).toThrow(/bad variant/);
     expect(() => validateManifest({ format: 2 })).toThrow(/format/);
+  });
+
+  it('checks the scale labels and the mllm block against the rest of the manifest', () => {
+    const noLabel = manifest();
+    noLabel.scales[0].label = '';
+    expect(() => validateManifest(noLabel)).toThrow(/f0: label missing/);
+    const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../public/models/manifest.json'), 'utf8'));
+    const m = validateManifest(shipped);
+    expect(m.mllm?.image_order).toEqual(coarseToFine(m));
+    expect(m.scales.map((s) => s.label)).toEqual(['finest, 256 tokens', '64 tokens', '16 tokens', '4 tokens', 'coarsest, 1 token']);
+    const wrongTokens = structuredClone(shipped);
+    wrongTokens.mllm.scale_tokens[1] = 5;
+    expect(() => validateManifest(wrongTokens)).toThrow(/mllm.scale_tokens\[1\] 5 != scale f3 tokens 4/);
+    const noPrompt = structuredClone(shipped);
+    delete noPrompt.mllm.prompts.colorize;
+    expect(() => validateManifest(noPrompt)).toThrow(/mllm.prompts.colorize missing/);
+    const noSources = structuredClone(shipped);
+    delete noSources.mllm.sources;
+    expect(() => validateManifest(noSources)).toThrow(/mllm.sources missing/);
   });
 
   it('uses fp16 variants only where the adapter has shader-f16', () => {

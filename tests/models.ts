@@ -1,17 +1,23 @@
 // Where the tests find the exported models: public/models (what ships), or PUMA_MODELS_DIR.
+// Missing models or golden vectors fail the tests that need them, with the reason: a parity
+// test that skips itself green would prove nothing.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validateManifest, type Manifest } from '../workers/lib/manifest';
 
 export const MODELS_DIR = resolve(process.env.PUMA_MODELS_DIR ?? resolve(import.meta.dirname, '../public/models'));
-export const HAVE_MODELS = existsSync(resolve(MODELS_DIR, 'manifest.json'));
+
+/** Throws, naming the file, when something the exporter writes is missing. */
+export function requireFile(rel: string): string {
+  const path = resolve(MODELS_DIR, rel);
+  if (!existsSync(path)) throw new Error(`${path} is missing: export the models (training/export.py, training/export_mllm.py) or point PUMA_MODELS_DIR at a folder that has them`);
+  return path;
+}
 
 export function loadManifest(): Manifest {
-  return validateManifest(JSON.parse(readFileSync(resolve(MODELS_DIR, 'manifest.json'), 'utf8')));
+  return validateManifest(JSON.parse(readFileSync(requireFile('manifest.json'), 'utf8')));
 }
 
 export function readJson<T>(rel: string): T {
-  return JSON.parse(readFileSync(resolve(MODELS_DIR, rel), 'utf8')) as T;
+  return JSON.parse(readFileSync(requireFile(rel), 'utf8')) as T;
 }
-
-if (!HAVE_MODELS) console.warn(`[tests] no ${MODELS_DIR}/manifest.json: model tests are skipped until the exporter writes it`);

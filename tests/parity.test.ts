@@ -1,16 +1,21 @@
-// Proves the web runtime reproduces PyTorch: every model with a golden file is run by
-// onnxruntime-web (its WASM backend, under Node) and compared with the exporter's outputs.
-import { describe, expect, it } from 'vitest';
-import { readFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+// Proves the web runtime reproduces PyTorch: the engine loads every model the way the page does
+// (onnxruntime-web's WASM backend, under Node), each encoder/decoder session is run on its golden
+// inputs and compared with the exporter's outputs, and one reconstruction runs end to end.
+// Missing models or golden files fail here (tests/models.ts), they are never skipped.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
-import { HAVE_MODELS, MODELS_DIR, loadManifest, readJson } from './models';
+import { MODELS_DIR, loadManifest, readJson, requireFile } from './models';
 import { allClose, decodeTensor, type B64Tensor } from '../workers/lib/tensorio';
 import { sha256Hex } from '../workers/lib/modelstore';
+import { coarseToFine } from '../workers/lib/manifest';
+import { PumaEngine } from '../workers/engine/puma-engine';
+import { filesFromFolder } from '../workers/engine/folder-files';
+import type { RunEvent } from '../workers/engine/protocol';
 
 interface Golden {
   model: string;
-  variant: string;
+  variant?: string;
   inputs: Record<string, B64Tensor>;
   outputs: Record<string, B64Tensor>;
   atol: number;
@@ -19,46 +24,83 @@ interface Golden {
 
 ort.env.wasm.numThreads = 1; // node: keep it simple and deterministic
 
-const manifest = HAVE_MODELS ? loadManifest() : null;
+const manifest = loadManifest();
 // the visual models; the MLLM's parity (int64 ids, KV cache) is tested in workers/mllm/
-const withGolden = manifest
-  ? Object.entries(manifest.models).filter(([, e]) => (e.role === 'encoder' || e.role === 'decoder') && e.golden && existsSync(resolve(MODELS_DIR, e.golden)))
-  : [];
+const visual = Object.entries(manifest.models).filter(([, e]) => e.role === 'encoder' || e.role === 'decoder');
+let engine: PumaEngine;
 
-describe.skipIf(!HAVE_MODELS)('manifest files', () => {
+beforeAll(async () => {
+  engine = await PumaEngine.load({ ort: ort, manifest, files: filesFromFolder(MODELS_DIR), provider: 'wasm', mllm: false });
+});
+afterAll(() => engine?.release());
+
+describe('manifest files', () => {
   it('every variant file exists with the size and sha256 the manifest states', async () => {
-    for (const [name, e] of Object.entries(manifest!.models)) {
+    for (const [name, e] of Object.entries(manifest.models)) {
       for (const v of e.variants ?? []) {
-        const buf = readFileSync(resolve(MODELS_DIR, v.file));
+        const buf = readFileSync(requireFile(v.file));
         expect(buf.byteLength, `${name} ${v.file} bytes`).toBe(v.bytes);
         expect(await sha256Hex(new Uint8Array(buf)), `${name} ${v.file} sha256`).toBe(v.sha256);
       }
     }
   });
+
+  it('every encoder and decoder has golden vectors', () => {
+    expect(visual.length).toBe(1 + manifest.scales.length);
+    for (const [name, e] of visual) expect(e.golden, `${name} has no "golden" entry`).toBeTruthy();
+  });
 });
 
-describe.skipIf(withGolden.length === 0)('onnxruntime-web (wasm) matches the PyTorch golden outputs', () => {
-  it.each(withGolden.map(([name, e]) => [name, e.golden!] as const))('%s', async (name, goldenPath) => {
-    const g = readJson<Golden>(goldenPath);
-    const entry = manifest!.models[name];
-    const variant = entry.variants!.find((v) => v.dtype === g.variant) ?? entry.variants![0];
-    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(resolve(MODELS_DIR, variant.file))), { executionProviders: ['wasm'] });
-    try {
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', decodeTensor(t), t.shape);
-      // the manifest's declared input names must be what the model takes
-      expect(Object.keys(feeds).sort()).toEqual(entry.inputs!.map((i) => i.name).sort());
-      const out = await session.run(feeds);
-      for (const [k, t] of Object.entries(g.outputs)) {
-        expect(out[k], `output ${k}`).toBeDefined();
-        expect(out[k].dims).toEqual(t.shape);
-        const want = decodeTensor(t);
-        const got = out[k].data as Float32Array;
-        const r = allClose(got, want, g.atol, g.rtol);
-        expect(r.ok, `${name}.${k}: max |diff| ${r.maxAbs} (atol ${g.atol}, rtol ${g.rtol}), first bad index ${r.index}`).toBe(true);
-      }
-    } finally {
-      await session.release();
+describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden outputs', () => {
+  it.each(visual.map(([name]) => name))('%s', async (name) => {
+    const entry = manifest.models[name];
+    const g = readJson<Golden>(entry.golden!);
+    expect(engine.variants[name].dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
+    const session = entry.role === 'encoder' ? engine.codec.sessions.encoder : engine.codec.sessions.decoders[entry.scale!];
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', decodeTensor(t), t.shape);
+    // the manifest's declared input names must be what the model takes
+    expect(Object.keys(feeds).sort()).toEqual(entry.inputs!.map((i) => i.name).sort());
+    const out = await session.run(feeds as never);
+    for (const [k, t] of Object.entries(g.outputs)) {
+      expect(out[k], `output ${k}`).toBeDefined();
+      expect(out[k].dims).toEqual(t.shape);
+      const want = decodeTensor(t);
+      const got = out[k].data as Float32Array;
+      const r = allClose(got, want, g.atol, g.rtol);
+      expect(r.ok, `${name}.${k}: max |diff| ${r.maxAbs} (atol ${g.atol}, rtol ${g.rtol}), first bad index ${r.index}`).toBe(true);
     }
+  });
+
+  it('reconstruct: every scale is drawn, coarse to fine, and f0 is the most faithful', async () => {
+    const size = manifest.image.size;
+    // a smooth two-colour image: something every scale can approximate
+    const data = new Uint8ClampedArray(size * size * 4);
+    for (let i = 0; i < size * size; i++) data.set([i % size < size / 2 ? 220 : 30, 90, Math.floor(i / size) * 3, 255], i * 4);
+    const events: RunEvent[] = [];
+    const scales = coarseToFine(manifest);
+    const steps = Math.min(...(manifest.sampler.allowed_steps ?? [manifest.sampler.steps]));
+    const outcome = await engine.run('reconstruct', { image: { width: size, height: size, data }, scales, steps, guidance: manifest.sampler.guidance, seed: 1 }, (e) => events.push(e));
+    expect(outcome).toBe('done');
+    const images = events.filter((e) => e.type === 'image') as Extract<RunEvent, { type: 'image' }>[];
+    expect(images.map((e) => e.scale)).toEqual(scales);
+    expect(images.every((e) => e.image.width === size && e.stepMs.length === steps)).toBe(true);
+    const psnr = Object.fromEntries(images.map((e) => [e.scale, e.psnr!]));
+    expect(psnr.f0, `PSNR by scale ${JSON.stringify(psnr)}`).toBeGreaterThan(psnr.f4);
+    expect(events.at(-1)?.type).toBe('done');
+  });
+
+  it('a cancelled run stops at the next checkpoint and says so', async () => {
+    const size = manifest.image.size;
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    const image = { width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(200) };
+    const outcome = await engine.run('reconstruct', { image, scales: coarseToFine(manifest), steps: manifest.sampler.steps, guidance: 2, seed: 1 }, (e) => {
+      events.push(e);
+      if (e.type === 'step' && e.step === 1) controller.abort();
+    }, controller.signal);
+    expect(outcome).toBe('cancelled');
+    expect(events.at(-1)?.type).toBe('cancelled');
+    expect(events.some((e) => e.type === 'image')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { avgPool2x2, buildPyramid } from '../workers/lib/pyramid';
 import { ddimStep, guide, sampleDDIM } from '../workers/lib/sampler';
 import type { ScaleSpec } from '../workers/lib/manifest';
 
-const SCALES: ScaleSpec[] = [16, 8, 4, 2, 1].map((g, i) => ({ name: `f${i}`, grid: g, tokens: g * g }));
+const SCALES: Pick<ScaleSpec, 'name' | 'grid' | 'tokens'>[] = [16, 8, 4, 2, 1].map((g, i) => ({ name: `f${i}`, grid: g, tokens: g * g }));
 
 describe('pyramid', () => {
   it('pools 2x2 blocks of a row-major grid', () => {

@@ -25,11 +25,25 @@ def read_manifest(models_dir=MODELS_DIR):
     return {"format": 1, "family": "PUMA-Emoji-64", "models": {}}
 
 
+def scale_label(scale, scales):
+    """What the app writes under a scale's images: its token count, and which end it is."""
+    n = scale["tokens"]
+    words = f"{n} token" + ("" if n == 1 else "s")
+    if scale["tokens"] == min(s["tokens"] for s in scales):
+        return f"coarsest, {words}"
+    if scale["tokens"] == max(s["tokens"] for s in scales):
+        return f"finest, {words}"
+    return words
+
+
 def update_manifest(models, extra=None, models_dir=MODELS_DIR):
     """Merge `models` (name -> entry with "variants": [{file, dtype, requires}]) and top-level
-    `extra` keys into the manifest; fill bytes/sha256 of every variant; write it back."""
+    `extra` keys into the manifest; fill bytes/sha256 of every variant; label the scales; write
+    it back."""
     m = read_manifest(models_dir)
     m.update(extra or {})
+    for s in m.get("scales", []):
+        s["label"] = scale_label(s, m["scales"])
     m["models"].update(models)
     total = 0
     for entry in m["models"].values():

@@ -1,8 +1,9 @@
-import { useApp } from '../store';
+import { useApp, useRun } from '../store';
 
 /** Sampler settings (defaults from the manifest) and Cancel. */
 export function Controls() {
-  const { steps, allowedSteps, guidance, seed, runStatus, actions } = useApp();
+  const { steps, allowedSteps, guidance, seed, actions } = useApp();
+  const runStatus = useRun('main').status;
   return (
     <section className="controls" aria-label="Sampler settings">
       <label>

@@ -1,12 +1,14 @@
 import { useEffect, useRef } from 'react';
-import { useApp } from '../store';
+import { useApp, useRun } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { rgbaToPngBlob } from '../imageInput';
 import { SendTo } from '../panels/SendTo';
 
 /** A dialog with one result enlarged and a PNG download. */
 export function LargeView() {
-  const { selected, results, inputName, actions } = useApp();
+  const selected = useApp((s) => s.selected);
+  const { results, inputName } = useRun('main');
+  const actions = useApp((s) => s.actions);
   const ref = useRef<HTMLDialogElement>(null);
   const r = selected ? results[selected] : undefined;
   useEffect(() => {

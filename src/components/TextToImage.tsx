@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { useApp } from '../store';
+import { useApp, useRun } from '../store';
 
 /** Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. */
 export function TextToImage() {
-  const { textToImage, phase, runStatus, scales, t2iScales, lastGenerated, actions } = useApp();
+  const { textToImage, phase, scales, t2iScales, lastGenerated, actions } = useApp();
+  const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
   const [prompt, setPrompt] = useState('');
   if (!textToImage) return null;

@@ -8,14 +8,16 @@
 // kept in IndexedDB (drawingDb.ts) and survives a reload.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RGBAImage } from '../../workers/lib/image';
-import { useTasks, type CanvasMode } from './taskStore';
+import { useApp, useRun } from '../store';
 import { loadDrawing, saveDrawing, type Drawing, type Op, type Stroke } from './drawingDb';
-import { ImageSource, readImageFile } from './ImageSource';
+import { ImageSource, readImageFile } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
 
 const W = 256; // working resolution; the worker area-averages it to the model's 64x64
 const MASK_COLOR = 'rgba(255,0,0,1)';
+type CanvasMode = 'colorize' | 'inpaint' | 'sketch';
+
 const MODES: { id: CanvasMode; label: string; help: string }[] = [
   { id: 'colorize', label: 'Colorize', help: 'Load or draw an image: the model sees it in grayscale (right) and paints colour back.' },
   { id: 'inpaint', label: 'Inpaint', help: 'Load an image, then paint over the part to fill in (red): the model sees it white and fills it.' },
@@ -88,10 +90,10 @@ function replay(ops: Op[], layer: CanvasRenderingContext2D, mode: CanvasMode): U
 }
 
 export function CanvasPanel() {
-  const active = useTasks((s) => s.panel === 'canvas');
-  const picked = useTasks((s) => s.picked.canvas);
-  const run = useTasks((s) => s.runs.canvas);
-  const actions = useTasks((s) => s.actions);
+  const active = useApp((s) => s.tab === 'canvas');
+  const picked = useApp((s) => s.picked.canvas);
+  const run = useRun('canvas');
+  const actions = useApp((s) => s.actions);
   const [mode, setMode] = useState<CanvasMode>('colorize');
   const [tool, setTool] = useState<'brush' | 'eraser'>('brush');
   const [size, setSize] = useState(12);
@@ -308,10 +310,10 @@ export function CanvasPanel() {
     if (mode === 'inpaint') {
       if (!baseRef.current) return actions.setMessage('canvas', 'Load an image first (a sample, a file, or a result sent here), then paint the part to fill in.');
       if (!hasStrokes || !maskImage().data.some((v, i) => i % 4 === 3 && v > 127)) return actions.setMessage('canvas', 'Paint over the part to fill in first (the mask is empty).');
-      return void actions.runConditional('canvas', { task: 'inpaint', image: composite(), mask: maskImage(), keepUnmasked });
+      return void actions.run('canvas', 'inpaint', { image: composite(), mask: maskImage(), keepUnmasked });
     }
     if (!baseRef.current && !hasStrokes) return actions.setMessage('canvas', mode === 'sketch' ? 'Draw something first (or load a line drawing).' : 'Load or draw an image first.');
-    void actions.runConditional('canvas', { task: mode, image: composite() });
+    void actions.run('canvas', mode, { image: composite() });
   };
 
   const help = MODES.find((m) => m.id === mode)!.help;
@@ -326,7 +328,7 @@ export function CanvasPanel() {
         ))}
       </div>
       <p className="muted">{help}</p>
-      <ImageSource panel="canvas" onError={(m) => actions.setMessage('canvas', m)} showPicked={false} />
+      <ImageSource tab="canvas" showPicked={false} />
       <div className="row toolbar" role="toolbar" aria-label="Drawing tools">
         <button type="button" aria-pressed={tool === 'brush'} data-testid="canvas-brush" onClick={() => setTool('brush')} title="Brush (B)">
           Brush (B)
@@ -421,7 +423,7 @@ export function CanvasPanel() {
       </div>
       {storage && <p className="muted" data-testid="canvas-storage">{storage}</p>}
       <Message text={run.message} testid="canvas-message" onClose={() => actions.setMessage('canvas', null)} />
-      <TaskGrid run={run} runKey="canvas" panel="canvas" />
+      <TaskGrid run={run} tab="canvas" />
     </section>
   );
 }

@@ -1,29 +1,29 @@
 // Edit: an image plus an instruction -> five edited versions (one per granularity).
 import { useState } from 'react';
-import { useTasks } from './taskStore';
-import { ImageSource } from './ImageSource';
+import { useApp, useRun } from '../store';
+import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
 
 export function EditPanel() {
-  const info = useTasks((s) => s.info);
-  const picked = useTasks((s) => s.picked.edit);
-  const run = useTasks((s) => s.runs.edit);
-  const actions = useTasks((s) => s.actions);
+  const info = useApp((s) => s.taskInfo);
+  const picked = useApp((s) => s.picked.edit);
+  const run = useRun('edit');
+  const actions = useApp((s) => s.actions);
   const [instruction, setInstruction] = useState('');
   const running = run.status === 'running';
 
   const go = () => {
     if (!picked) return actions.setMessage('edit', 'Choose an image first: upload one, pick a sample, or send a result here.');
     if (!instruction.trim()) return actions.setMessage('edit', 'Type an instruction first, or pick one of the suggestions.');
-    void actions.runConditional('edit', { task: 'edit', image: picked.image, instruction });
+    void actions.run('edit', 'edit', { image: picked.image, instruction }, { text: instruction });
   };
 
   return (
     <section aria-labelledby="edit-h" data-testid="panel-edit">
       <h2 id="edit-h">Edit</h2>
       <p className="muted">The MLLM reads all five scales of the image and writes the edited image's five scales; each is decoded on its own. Fine scales stay faithful, coarse ones drift.</p>
-      <ImageSource panel="edit" onError={(m) => actions.setMessage('edit', m)} />
+      <ImageSource tab="edit" />
       <form
         className="row"
         onSubmit={(e) => {
@@ -52,7 +52,7 @@ export function EditPanel() {
         <p className="notice">Editing is unavailable: {info.reason}</p>
       ) : null}
       <Message text={run.message} testid="edit-message" onClose={() => actions.setMessage('edit', null)} />
-      <TaskGrid run={run} runKey="edit" panel="edit" />
+      <TaskGrid run={run} tab="edit" />
     </section>
   );
 }

@@ -1,27 +1,17 @@
-// The panel switcher (tabs) and issue 5's panels. Panels stay mounted when hidden, so a run,
-// a drawing or an answer survives switching panel mid-run.
+// The tab switcher and the tab panels. Panels stay mounted when hidden, so a run, a drawing or an
+// answer survives switching tab mid-run.
 import { useEffect, useRef } from 'react';
 import { useApp } from '../store';
-import { useTasks, type PanelId } from './taskStore';
-import { EditPanel } from './EditPanel';
-import { CanvasPanel } from './CanvasPanel';
-import { UnderstandPanel } from './UnderstandPanel';
+import { TABS } from '../tasks';
 import './panels.css';
 
-const TABS: { id: PanelId; label: string }[] = [
-  { id: 'main', label: 'Generate & compare' },
-  { id: 'edit', label: 'Edit' },
-  { id: 'canvas', label: 'Canvas' },
-  { id: 'understand', label: 'Understand' },
-];
-
 export function PanelTabs() {
-  const panel = useTasks((s) => s.panel);
-  const setPanel = useTasks((s) => s.actions.setPanel);
+  const tab = useApp((s) => s.tab);
+  const setTab = useApp((s) => s.actions.setTab);
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
   const move = (d: number) => {
-    const i = (TABS.findIndex((t) => t.id === panel) + d + TABS.length) % TABS.length;
-    setPanel(TABS[i].id);
+    const i = (TABS.findIndex((t) => t.id === tab) + d + TABS.length) % TABS.length;
+    setTab(TABS[i].id);
     refs.current[TABS[i].id]?.focus();
   };
   return (
@@ -45,11 +35,11 @@ export function PanelTabs() {
           type="button"
           role="tab"
           id={`tab-${t.id}`}
-          aria-selected={panel === t.id}
+          aria-selected={tab === t.id}
           aria-controls={`panel-${t.id}`}
-          tabIndex={panel === t.id ? 0 : -1}
+          tabIndex={tab === t.id ? 0 : -1}
           data-testid={`tab-${t.id}`}
-          onClick={() => setPanel(t.id)}
+          onClick={() => setTab(t.id)}
         >
           {t.label}
         </button>
@@ -58,30 +48,21 @@ export function PanelTabs() {
   );
 }
 
-/** Edit, Canvas and Understand, each in its tab panel (hidden, not unmounted, when inactive). */
+/** Every tab but the first (App lays that one out around the shared controls), each in its tab panel. */
 export function TaskPanels() {
-  const panel = useTasks((s) => s.panel);
+  const tab = useApp((s) => s.tab);
   const phase = useApp((s) => s.phase);
-  const loadInfo = useTasks((s) => s.actions.loadInfo);
+  const loadTaskInfo = useApp((s) => s.actions.loadTaskInfo);
   useEffect(() => {
-    if (phase === 'ready') void loadInfo();
-  }, [phase, loadInfo]);
+    if (phase === 'ready') void loadTaskInfo();
+  }, [phase, loadTaskInfo]);
   return (
     <>
-      <div role="tabpanel" id="panel-edit" aria-labelledby="tab-edit" hidden={panel !== 'edit'}>
-        <EditPanel />
-      </div>
-      <div role="tabpanel" id="panel-canvas" aria-labelledby="tab-canvas" hidden={panel !== 'canvas'}>
-        <CanvasPanel />
-      </div>
-      <div role="tabpanel" id="panel-understand" aria-labelledby="tab-understand" hidden={panel !== 'understand'}>
-        <UnderstandPanel />
-      </div>
+      {TABS.filter((t) => t.id !== 'main').map(({ id, Panel }) => (
+        <div key={id} role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} hidden={tab !== id}>
+          <Panel />
+        </div>
+      ))}
     </>
   );
-}
-
-/** for the first panel's wrapper in App.tsx */
-export function useMainHidden() {
-  return useTasks((s) => s.panel !== 'main');
 }

@@ -1,25 +1,24 @@
+import { useContext } from 'react';
 import type { RGBAImage } from '../../workers/lib/image';
-import { useTasks } from './taskStore';
+import { useApp } from '../store';
+import { SendTargets } from '../sendTargets';
 
-const TARGETS = [
-  ['edit', 'Edit'],
-  ['canvas', 'Canvas'],
-  ['understand', 'Understand'],
-] as const;
-
-/** One-click hand-over of an image to another panel. */
+/** One-click hand-over of an image to another tab. */
 export function SendTo({ image, name, exclude, testid, onSent }: { image: RGBAImage; name: string; exclude?: string; testid?: string; onSent?: () => void }) {
-  const sendTo = useTasks((s) => s.actions.sendTo);
+  const sendTo = useApp((s) => s.actions.sendTo);
+  const targets = useContext(SendTargets);
   return (
     <span className="send-to" role="group" aria-label={`Send ${name} to another panel`}>
-      {TARGETS.filter(([k]) => k !== exclude).map(([k, label]) => (
-        <button key={k} type="button" className="small" data-testid={testid ? `${testid}-to-${k}` : undefined} aria-label={`Send ${name} to ${label}`} title={`Send to ${label}`} onClick={() => {
-            sendTo(k, image, name);
-            onSent?.();
-          }}>
-          → {label}
-        </button>
-      ))}
+      {targets
+        .filter((t) => t.id !== exclude)
+        .map(({ id, label }) => (
+          <button key={id} type="button" className="small" data-testid={testid ? `${testid}-to-${id}` : undefined} aria-label={`Send ${name} to ${label}`} title={`Send to ${label}`} onClick={() => {
+              sendTo(id, image, name);
+              onSent?.();
+            }}>
+            → {label}
+          </button>
+        ))}
     </span>
   );
 }

@@ -1,30 +1,32 @@
 // Understand: an image plus a question -> the answer streamed token by token; Caption button;
 // the 64x64 image as the model saw it.
 import { useState } from 'react';
-import { useTasks } from './taskStore';
-import { ImageSource } from './ImageSource';
+import { useApp, useRun } from '../store';
+import { ImageSource } from '../components/ImageSource';
 import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
+import { ModelView } from '../components/ModelView';
 
 export function UnderstandPanel() {
-  const info = useTasks((s) => s.info);
-  const picked = useTasks((s) => s.picked.understand);
-  const u = useTasks((s) => s.understand);
-  const actions = useTasks((s) => s.actions);
+  const info = useApp((s) => s.taskInfo);
+  const picked = useApp((s) => s.picked.understand);
+  const u = useRun('understand');
+  const actions = useApp((s) => s.actions);
   const [question, setQuestion] = useState('');
   const running = u.status === 'running';
 
   const ask = (caption: boolean) => {
     if (!picked) return actions.setMessage('understand', 'Choose an image first: upload one, pick a sample, or send a result here.');
     if (!caption && !question.trim()) return actions.setMessage('understand', 'Type a question first, or press Caption.');
-    void actions.ask(picked.image, caption ? '' : question, caption);
+    const q = caption ? '' : question;
+    void actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q });
   };
 
   return (
     <section aria-labelledby="und-h" data-testid="panel-understand">
       <h2 id="und-h">Understand</h2>
       <p className="muted">The MLLM reads all five scales of the image and answers in text, one token at a time.</p>
-      <ImageSource panel="understand" onError={(m) => actions.setMessage('understand', m)} showPicked={false} />
+      <ImageSource tab="understand" showPicked={false} />
       <div className="understand-row">
         {picked && (
           <figure className="picked">
@@ -32,12 +34,7 @@ export function UnderstandPanel() {
             <figcaption>{picked.name}</figcaption>
           </figure>
         )}
-        {u.seen && (
-          <figure className="picked" data-testid="understand-seen">
-            <RgbaCanvas image={u.seen} label="the image as the model saw it, 64x64" className="thumb" />
-            <figcaption>as the model saw it (64x64)</figcaption>
-          </figure>
-        )}
+        {u.source && <ModelView className="picked" thumb testid="understand-seen" image={u.source} label="the image as the model saw it, 64x64" caption="as the model saw it (64x64)" />}
       </div>
       <form
         className="row"
@@ -70,11 +67,11 @@ export function UnderstandPanel() {
       <Message text={u.message} testid="understand-message" onClose={() => actions.setMessage('understand', null)} />
       {(u.status !== 'idle' || u.answer) && (
         <div className="answer" data-testid="understand-answer" data-status={u.status} data-tokens={u.tokens} aria-live="polite">
-          <span className="muted">Q: {u.question || info?.taskPrompts.caption}</span>
+          <span className="muted">Q: {u.text || info?.taskPrompts.caption}</span>
           <br />
           <strong>A:</strong> <span data-testid="understand-answer-text">{u.answer}</span>
           {running && <span className="cursor">▍</span>}
-          {u.ms != null && <span className="muted"> ({u.tokens} tokens, {(u.ms / 1000).toFixed(2)} s)</span>}
+          {u.totalMs != null && <span className="muted"> ({u.tokens} tokens, {(u.totalMs / 1000).toFixed(2)} s)</span>}
         </div>
       )}
     </section>

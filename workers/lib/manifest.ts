@@ -27,12 +27,16 @@ export interface ModelEntry {
   inputs?: TensorSpec[];
   outputs?: TensorSpec[];
   golden?: string;
+  /** mllm_prefill / mllm_step: the MLLM's golden vectors (prefill + steps + an edit) */
+  golden_mllm?: string;
 }
 
 export interface ScaleSpec {
   name: string;
   grid: number;
   tokens: number;
+  /** what the UI writes under the scale's images, e.g. "coarsest, 1 token" */
+  label: string;
 }
 
 export interface Schedule {
@@ -53,6 +57,46 @@ export interface SamplerSpec {
   clamp_x0?: boolean;
 }
 
+/** The wordings the MLLM was trained on (training/mllm_tasks.py); {tone}/{style} are filled in. */
+export interface MllmPrompts {
+  caption: string;
+  category: string;
+  skin_tone: string;
+  style: string;
+  edit_tone: string;
+  edit_tone_none: string;
+  edit_style: string;
+  colorize: string;
+  inpaint: string;
+  sketch: string;
+  /** vendor -> style word */
+  styles: Record<string, string>;
+  skin_tones: string[];
+}
+
+/** The manifest's "mllm" block (training/export_mllm.py). */
+export interface MllmSpec {
+  ctx: number;
+  n_layer: number;
+  n_head: number;
+  head_dim: number;
+  d_model?: number;
+  feature_dim: number;
+  vocab_size: number;
+  /** coarse to fine: f4 f3 f2 f1 f0 */
+  image_order: string[];
+  scale_tokens: number[];
+  image_tokens: number;
+  specials: Record<string, number>;
+  text?: { normalize: string; segment_prefix: string };
+  max_answer_tokens: number;
+  prompts: MllmPrompts;
+  /** how the conditional tasks' source images are made, in words the app parses (workers/lib/sources.ts) */
+  sources: Record<string, string>;
+  /** edits: token = source token + delta (training/mllm.py residual_edit). Absent: false. */
+  residual_edit?: boolean;
+}
+
 export interface Manifest {
   format: number;
   family: string;
@@ -62,6 +106,8 @@ export interface Manifest {
   sampler: SamplerSpec;
   models: Record<string, ModelEntry>;
   total_bytes: number;
+  /** present when an MLLM was exported: text-to-image, the conditional tasks and understanding */
+  mllm?: MllmSpec;
 }
 
 export class ManifestError extends Error {}
@@ -81,6 +127,7 @@ export function validateManifest(raw: unknown): Manifest {
   need(Array.isArray(m.scales) && m.scales.length > 0, 'scales missing');
   m.scales.forEach((s, i) => {
     need(s.tokens === s.grid * s.grid, `scale ${s.name}: tokens != grid^2`);
+    need(typeof s.label === 'string' && s.label.length > 0, `scale ${s.name}: label missing`);
     if (i > 0) need(s.grid * 2 === m.scales[i - 1].grid, `scale ${s.name}: grid is not half of ${m.scales[i - 1].name}`);
   });
   const sm = m.sampler;
@@ -103,7 +150,36 @@ export function validateManifest(raw: unknown): Manifest {
       need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
     }
   }
+  if (m.mllm !== undefined) validateMllm(m);
   return m;
+}
+
+const PROMPT_KEYS = ['caption', 'category', 'skin_tone', 'style', 'edit_tone', 'edit_tone_none', 'edit_style', 'colorize', 'inpaint', 'sketch'] as const;
+
+function validateMllm(m: Manifest) {
+  const s = m.mllm!;
+  need(s && typeof s === 'object', 'mllm is not an object');
+  for (const k of ['ctx', 'n_layer', 'n_head', 'head_dim', 'feature_dim', 'vocab_size', 'image_tokens', 'max_answer_tokens'] as const) {
+    need(Number.isInteger(s[k]) && s[k] > 0, `mllm.${k} missing`);
+  }
+  need(s.feature_dim === m.feature_dim, `mllm.feature_dim ${s.feature_dim} != feature_dim ${m.feature_dim}`);
+  need(Array.isArray(s.image_order) && Array.isArray(s.scale_tokens) && s.image_order.length === s.scale_tokens.length, 'mllm.image_order/scale_tokens missing');
+  s.image_order.forEach((name, i) => {
+    const sc = m.scales.find((x) => x.name === name);
+    need(sc, `mllm.image_order names unknown scale ${name}`);
+    need(sc.tokens === s.scale_tokens[i], `mllm.scale_tokens[${i}] ${s.scale_tokens[i]} != scale ${name} tokens ${sc.tokens}`);
+  });
+  need(s.scale_tokens.reduce((a, b) => a + b, 0) === s.image_tokens, 'mllm.scale_tokens do not sum to image_tokens');
+  need(s.specials && typeof s.specials === 'object', 'mllm.specials missing');
+  need(s.prompts && typeof s.prompts === 'object', 'mllm.prompts missing');
+  for (const k of PROMPT_KEYS) need(typeof s.prompts[k] === 'string', `mllm.prompts.${k} missing`);
+  need(Array.isArray(s.prompts.skin_tones) && s.prompts.styles && typeof s.prompts.styles === 'object', 'mllm.prompts.skin_tones/styles missing');
+  need(s.sources && typeof s.sources === 'object', 'mllm.sources missing');
+}
+
+/** Scale names coarse to fine (f4 first): the order images are generated and shown in. */
+export function coarseToFine(m: Manifest): string[] {
+  return [...m.scales].reverse().map((s) => s.name);
 }
 
 /** Decoder model key for a scale name (decoder_f0 ... decoder_f4). */

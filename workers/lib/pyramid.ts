@@ -23,7 +23,7 @@ export function avgPool2x2(tokens: Float32Array, grid: number, C: number): Float
 }
 
 /** f0 tokens -> every scale in the manifest's order (finest first), keyed by scale name. */
-export function buildPyramid(f0: Float32Array, scales: ScaleSpec[], C: number): Record<string, Float32Array> {
+export function buildPyramid(f0: Float32Array, scales: Pick<ScaleSpec, 'name' | 'grid' | 'tokens'>[], C: number): Record<string, Float32Array> {
   if (f0.length !== scales[0].tokens * C) throw new Error(`pyramid: f0 has ${f0.length} values, want ${scales[0].tokens}x${C}`);
   const out: Record<string, Float32Array> = { [scales[0].name]: f0 };
   let cur = f0;

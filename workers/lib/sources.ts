@@ -111,16 +111,17 @@ export function sketchSource(x: Float32Array, r: SourceRecipes): Float32Array {
   return out;
 }
 
-export type CondTask = 'colorize' | 'inpaint' | 'sketch';
+/** How the encoder's input is made from the image: itself, grayscale, masked, or its edges. */
+export type SourceKind = 'edit' | 'colorize' | 'inpaint' | 'sketch';
 
-/** The source a task feeds the encoder, from the prepared image (and the mask for inpaint). */
-export function makeSource(task: CondTask | 'edit', x: Float32Array, r: SourceRecipes, mask?: Float32Array | Uint8Array): Float32Array {
-  if (task === 'edit') return new Float32Array(x);
-  if (task === 'colorize') return grayscaleSource(x, r);
-  if (task === 'sketch') return sketchSource(x, r);
-  if (task === 'inpaint') {
+/** The encoder's input, from the prepared image (and the mask for inpaint). */
+export function makeSource(kind: SourceKind, x: Float32Array, r: SourceRecipes, mask?: Float32Array | Uint8Array): Float32Array {
+  if (kind === 'edit') return new Float32Array(x);
+  if (kind === 'colorize') return grayscaleSource(x, r);
+  if (kind === 'sketch') return sketchSource(x, r);
+  if (kind === 'inpaint') {
     if (!mask) throw new SourceError('inpaint needs a mask');
     return maskedSource(x, mask, r);
   }
-  throw new SourceError(`unknown task "${String(task)}"`);
+  throw new SourceError(`unknown source kind "${String(kind)}"`);
 }

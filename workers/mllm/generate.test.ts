@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { Tokenizer, type TokenizerJson } from './tokenizer';
-import { MllmGenerator, MllmError, MLLM_SESSION_OPTIONS, type MllmSpec, type OrtLike, type Pyramid } from './generate';
+import { MllmGenerator, MllmError, type MllmSpec, type Pyramid } from './generate';
+import { createMllmSessions } from '../engine/puma-engine';
 
 ort.env.wasm.numThreads = 1;
 
@@ -32,7 +32,8 @@ interface Golden {
 const here = import.meta.dirname;
 const dirs: string[] = [resolve(here, 'fixtures')];
 const shipped = resolve(process.env.PUMA_MODELS_DIR ?? resolve(here, '../../public/models'));
-if (existsSync(resolve(shipped, 'manifest.json')) && JSON.parse(readFileSync(resolve(shipped, 'manifest.json'), 'utf8')).models?.mllm_prefill) dirs.push(shipped);
+// the shipped models are part of the contract: missing ones fail (in load) rather than skip
+dirs.push(shipped);
 
 function decode(t: T64): ort.Tensor {
   const b = Buffer.from(t.data_b64, 'base64');
@@ -55,17 +56,25 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: numb
 }
 
 async function load(dir: string) {
-  const man = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8'));
+  const manifestPath = resolve(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new Error(`${manifestPath} is missing: export the MLLM (training/export_mllm.py) or set PUMA_MODELS_DIR`);
+  const man = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  if (!man.models?.mllm_prefill || !man.mllm) throw new Error(`${manifestPath} has no MLLM: export it (training/export_mllm.py)`);
   const spec = man.mllm as MllmSpec;
-  const file = (k: string) => resolve(dir, man.models[k].variants[0].file);
-  const opts = { executionProviders: ['wasm'], ...MLLM_SESSION_OPTIONS } as unknown as ort.InferenceSession.SessionOptions;
-  const prefill = await ort.InferenceSession.create(new Uint8Array(readFileSync(file('mllm_prefill'))), opts);
-  const step = await ort.InferenceSession.create(new Uint8Array(readFileSync(file('mllm_step'))), opts);
-  const tok = new Tokenizer(JSON.parse(readFileSync(resolve(dir, man.models.tokenizer.file), 'utf8')) as TokenizerJson);
+  const bytes = (f: string) => new Uint8Array(readFileSync(resolve(dir, f)));
+  // the engine's own MLLM loading: the same session options as the page
+  const { sessions, tokenizer: tok } = await createMllmSessions(
+    ort,
+    'wasm',
+    bytes(man.models.mllm_prefill.variants[0].file),
+    bytes(man.models.mllm_step.variants[0].file),
+    bytes(man.models.tokenizer.file),
+  );
+  const { prefill, step } = sessions;
   const golden = JSON.parse(readFileSync(resolve(dir, man.models.mllm_prefill.golden_mllm), 'utf8')) as Golden;
   let steps = 0;
   const counting = { prefill, step: { run: (f: ort.InferenceSession.FeedsType) => ((steps += 1), step.run(f)) } };
-  const gen = new MllmGenerator(ort as unknown as OrtLike, spec, tok, counting as never);
+  const gen = new MllmGenerator(ort, spec, tok, counting as never);
   return { man, spec, prefill, step, tok, golden, gen, steps: () => steps, resetSteps: () => (steps = 0) };
 }
 
@@ -133,17 +142,25 @@ describe.each(dirs)('MLLM (%s)', (dir) => {
     spec.image_order.forEach((n, i) => expect(img[n].length).toBe(spec.scale_tokens[i] * C));
     const edited = await gen.generateImage('edit', { text: 'colorize this', source: img, scales: ['f4'] });
     expect(edited.f4.length).toBe(C);
+    // greedy answers: streamed pieces add up to the answer, at most maxTokens of them, the same
+    // answer every time, and a shorter budget gives a prefix of the longer answer
     const pieces: string[] = [];
-    const text = await gen.answer({ source: img, question: 'what is this emoji?', maxTokens: 5, onToken: (p) => pieces.push(p) });
-    expect(typeof text).toBe('string');
+    let calls = 0;
+    const text = await gen.answer({ source: img, question: 'what is this emoji?', maxTokens: 5, onToken: (p) => pieces.push(p), betweenCalls: () => void calls++ });
     expect(pieces.join('').trim()).toBe(text);
+    expect(calls).toBeLessThanOrEqual(4); // one graph call per token after the prefill, none after the last
+    expect(await gen.answer({ source: img, question: 'what is this emoji?', maxTokens: 5 })).toBe(text);
+    const short = await gen.answer({ source: img, question: 'what is this emoji?', maxTokens: 2 });
+    expect(text.startsWith(short), `"${short}" (2 tokens) should begin "${text}" (5 tokens)`).toBe(true);
+    // a throwing betweenCalls stops the answer (how a cancel stops it)
+    if (calls > 0) await expect(gen.answer({ source: img, question: 'what is this emoji?', maxTokens: 5, betweenCalls: () => { throw new Error('stop here'); } })).rejects.toThrow(/stop here/);
   });
 
   it('bad input gets a clear error', async () => {
     const { spec, gen } = await load(dir);
     await expect(gen.generateImage('t2i', { text: '   ' })).rejects.toThrow(/empty prompt/);
     await expect(gen.generateImage('t2i', { text: 'red heart '.repeat(400) })).rejects.toThrow(/too long.*context/);
-    await expect(gen.run('paint', { text: 'x' })).rejects.toThrow(/unknown task "paint"/);
+    await expect(gen.run('paint', { text: 'x' })).rejects.toThrow(/unknown sequence kind "paint"/);
     await expect(gen.generateImage('t2i', { text: 'x', scales: ['f9'] })).rejects.toThrow(/unknown scale/);
     const bad: Pyramid = { f4: new Float32Array(spec.feature_dim), f3: new Float32Array(3) };
     await expect(gen.generateImage('edit', { text: 'colorize this', source: bad })).rejects.toThrow(MllmError);

@@ -1,6 +1,6 @@
 // The MLLM's autoregressive loop over two onnxruntime sessions (prefill + step, KV cache as
 // past_*/present_* tensors). Pure inference code: no DOM, no fetch; the caller creates the
-// sessions (with MLLM_SESSION_OPTIONS) and the Tokenizer from the manifest's files.
+// sessions (with mllmSessionOptions from engine/ort.ts) and the Tokenizer from the manifest's files.
 //
 // Image features come out coarse to fine, one token per call: f4 after the prefill, f3 after
 // 4 more steps, then f2, f1, f0; each scale is handed to onScale as soon as its last token
@@ -8,48 +8,21 @@
 // greedy and streamed token by token to onToken. With the spec's residual_edit, an edit's token
 // is the source image's token at the same place plus the graphs' "delta" output (the model
 // predicts the change, so what the instruction leaves alone is copied).
-import type { InferenceSession, Tensor as TensorT } from 'onnxruntime-common';
+import type { InferenceSession, OrtLike, Tensor as TensorT } from '../engine/ort';
+import type { MllmSpec } from '../lib/manifest';
 import { Tokenizer, normalizeText } from './tokenizer';
 
-/** The manifest's "mllm" block (written by training/export_mllm.py). */
-export interface MllmSpec {
-  ctx: number;
-  n_layer: number;
-  n_head: number;
-  head_dim: number;
-  feature_dim: number;
-  vocab_size: number;
-  image_order: string[]; // coarse to fine: f4 f3 f2 f1 f0
-  scale_tokens: number[];
-  image_tokens: number;
-  specials: Record<string, number>;
-  max_answer_tokens: number;
-  prompts: Record<string, unknown>;
-  /** edits: token = source token + delta (training/mllm.py residual_edit). Absent: false. */
-  residual_edit?: boolean;
-}
-
-export interface OrtLike {
-  Tensor: {
-    new (type: 'float32', data: Float32Array, dims: readonly number[]): TensorT;
-    new (type: 'int64', data: BigInt64Array, dims: readonly number[]): TensorT;
-  };
-}
+export type { MllmSpec };
 
 export interface MllmSessions {
   prefill: Pick<InferenceSession, 'run'>;
   step: Pick<InferenceSession, 'run'>;
 }
 
-/** Session options for both graphs: keeps onnxruntime from re-quantizing activations to int8
- * when it fuses the int8 weights (DequantizeLinear + MatMul -> MatMulNBits); the golden
- * vectors and the training run assume fp32 activations. */
-export const MLLM_SESSION_OPTIONS = {
-  extra: { session: { qdq_matmulnbits_accuracy_level: '1' } },
-} as const;
-
-export const TASKS = ['t2i', 'edit', 'answer'] as const;
-export type Task = (typeof TASKS)[number];
+/** The sequence layouts the MLLM was trained on (training/mllm_tasks.py): text -> image,
+ * image + instruction -> image, image + question -> text. */
+export const SEQUENCES = ['t2i', 'edit', 'answer'] as const;
+export type SequenceKind = (typeof SEQUENCES)[number];
 
 export class MllmError extends Error {}
 
@@ -64,7 +37,9 @@ export interface ImageRequest {
   /** Scales wanted (names); generation stops after the finest of them. Default: all. */
   scales?: string[];
   onScale?: (name: string, tokens: Float32Array, info: { tokensSoFar: number; ms: number }) => void;
-  checkCancel?: () => Promise<void> | void;
+  /** awaited between two graph calls (after each generated token): the caller may stop the
+   * generation (throw) or do other work there, such as decoding a scale that is complete */
+  betweenCalls?: () => Promise<void> | void;
 }
 
 export interface AnswerRequest {
@@ -72,7 +47,8 @@ export interface AnswerRequest {
   question: string;
   maxTokens?: number;
   onToken?: (piece: string, textSoFar: string) => void;
-  checkCancel?: () => Promise<void> | void;
+  /** awaited between two graph calls; throws to stop the answer */
+  betweenCalls?: () => Promise<void> | void;
 }
 
 interface Seq {
@@ -85,7 +61,7 @@ export class MllmGenerator {
   private readonly C: number;
   private readonly sp: { bos: number; eos: number; img: number; imgEnd: number; ans: number };
   constructor(
-    private readonly ort: OrtLike,
+    private readonly ort: Pick<OrtLike, 'Tensor'>,
     readonly spec: MllmSpec,
     readonly tok: Tokenizer,
     private readonly sessions: MllmSessions,
@@ -98,11 +74,11 @@ export class MllmGenerator {
     if (spec.scale_tokens.reduce((a, b) => a + b, 0) !== spec.image_tokens) throw new MllmError('mllm spec: scale_tokens do not sum to image_tokens');
   }
 
-  /** Dispatch by task name (the worker API): unknown tasks are an error. */
-  async run(task: string, req: ImageRequest | AnswerRequest): Promise<Pyramid | string> {
-    if (task === 't2i' || task === 'edit') return this.generateImage(task, req as ImageRequest);
-    if (task === 'answer') return this.answer(req as AnswerRequest);
-    throw new MllmError(`unknown task "${task}" (known: ${TASKS.join(', ')})`);
+  /** Dispatch by sequence kind: an unknown one is an error. */
+  async run(kind: string, req: ImageRequest | AnswerRequest): Promise<Pyramid | string> {
+    if (kind === 't2i' || kind === 'edit') return this.generateImage(kind, req as ImageRequest);
+    if (kind === 'answer') return this.answer(req as AnswerRequest);
+    throw new MllmError(`unknown sequence kind "${kind}" (known: ${SEQUENCES.join(', ')})`);
   }
 
   // ---- sequence building (training/mllm_tasks.py builds the same) ----
@@ -193,7 +169,7 @@ export class MllmGenerator {
   }
 
   /** Text-to-image ('t2i', req.text = prompt) or editing/conditional ('edit', req.source + instruction). */
-  async generateImage(task: 't2i' | 'edit', req: ImageRequest): Promise<Pyramid> {
+  async generateImage(kind: 't2i' | 'edit', req: ImageRequest): Promise<Pyramid> {
     const { bos, img, imgEnd } = this.sp;
     const order = this.spec.image_order;
     const wanted = req.scales && req.scales.length ? req.scales : order;
@@ -205,18 +181,18 @@ export class MllmGenerator {
 
     let seq: Seq;
     let residualSource: Float32Array | null = null; // [image_tokens * C], image order
-    if (task === 't2i') {
-      if (req.source) throw new MllmError('t2i takes no source image (use task "edit")');
+    if (kind === 't2i') {
+      if (req.source) throw new MllmError('t2i takes no source image (use "edit")');
       seq = this.build([[bos], this.textTokens(req.text, 'prompt'), [img]]);
-    } else if (task === 'edit') {
+    } else if (kind === 'edit') {
       if (!req.source) throw new MllmError('edit needs a source image');
       const src = this.imageTokens(req.source);
       if (this.spec.residual_edit) residualSource = src;
       seq = this.build([[bos, img], src, [imgEnd], this.textTokens(req.text, 'instruction'), [img]]);
     } else {
-      throw new MllmError(`unknown task "${String(task)}" (known: ${TASKS.join(', ')})`);
+      throw new MllmError(`unknown sequence kind "${String(kind)}" (known: ${SEQUENCES.join(', ')})`);
     }
-    this.checkFits(seq, this.spec.image_tokens, task === 't2i' ? 'prompt' : 'instruction');
+    this.checkFits(seq, this.spec.image_tokens, kind === 't2i' ? 'prompt' : 'instruction');
 
     const C = this.C;
     const tokens = new Float32Array(nTokens * C);
@@ -241,7 +217,7 @@ export class MllmGenerator {
         scale++;
       }
       if (k + 1 === nTokens) break;
-      await req.checkCancel?.();
+      await req.betweenCalls?.();
       r = await this.call(false, [0], [k + 1], token, r.presents);
     }
     for (const t of Object.values(r.presents)) (t as { dispose?: () => void }).dispose?.();
@@ -271,7 +247,7 @@ export class MllmGenerator {
         if (piece) req.onToken?.(piece, text.trim());
       }
       if (n + 1 === maxTokens) break;
-      await req.checkCancel?.();
+      await req.betweenCalls?.();
       r = await this.call(false, [best], [0], new Float32Array(this.C), r.presents);
     }
     for (const t of Object.values(r.presents)) (t as { dispose?: () => void }).dispose?.();

@@ -1,4 +1,4 @@
-// Automatic scale choice (issue 3): a score per decoded scale, computed from the encoder alone,
+// Automatic scale choice: a score per decoded scale, computed from the encoder alone,
 // the same formulas as training/eval_mllm.py (score_t2i, score_cond), whose evaluation reports
 // how often the pick agrees with the judge. The pipeline encodes each decoded image
 // (Engine.encode -> pyramid) and calls these with the MLLM's generated pyramid.

@@ -1,16 +1,12 @@
-// The reconstruction pipeline on top of any onnxruntime flavour (web in the browser and in
-// Node for parity tests, node for the native benchmark): encoder -> pyramid -> per-scale DDIM
-// decoders with CFG. No DOM, no fetch: sessions are created by the caller.
-import type { InferenceSession, Tensor as TensorT } from 'onnxruntime-common';
-import { decoderKey, type Manifest } from './manifest';
-import { blankNCHW } from './image';
-import { buildPyramid } from './pyramid';
-import { gaussian } from './rng';
-import { sampleDDIM } from './sampler';
-
-export interface OrtLike {
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => TensorT;
-}
+// Image <-> feature pyramid on any onnxruntime flavour: the encoder gives the five-scale
+// pyramid of an image; one scale's decoder draws an image from that scale's features (DDIM
+// with classifier-free guidance). No DOM, no fetch: sessions are created by the caller.
+import type { InferenceSession, OrtLike } from './ort';
+import { decoderKey, type Manifest } from '../lib/manifest';
+import { blankNCHW } from '../lib/image';
+import { buildPyramid } from '../lib/pyramid';
+import { gaussian } from '../lib/rng';
+import { sampleDDIM } from '../lib/sampler';
 
 export interface Sessions {
   encoder: InferenceSession;
@@ -24,12 +20,13 @@ export interface EncodedPyramids {
 
 export interface DecodeHooks {
   onStep?: (step: number, steps: number, ms: number) => void;
+  /** awaited before each step: throws to stop the decode */
   checkCancel?: () => Promise<void> | void;
 }
 
-export class Engine {
+export class PyramidCodec {
   private uncondCache: Record<string, Float32Array> | null = null;
-  constructor(private ort: OrtLike, readonly manifest: Manifest, readonly sessions: Sessions) {}
+  constructor(private ort: Pick<OrtLike, 'Tensor'>, readonly manifest: Manifest, readonly sessions: Sessions) {}
 
   get size() {
     return this.manifest.image.size;

@@ -1,6 +1,24 @@
-// Which onnxruntime-web execution provider to use, decided in the worker where it runs.
-import * as ort from 'onnxruntime-web';
+// The one module of the engine that imports onnxruntime. Everything else takes an `OrtLike`
+// (the few members it uses), so the same engine runs on onnxruntime-web in a worker or on the
+// main thread, onnxruntime-web's WebGPU build in Node (bench/gpu-bench.ts) and onnxruntime-node
+// (bench/native.mjs).
+import * as ortWeb from 'onnxruntime-web';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { EpChoice, Provider } from './protocol';
+
+/** The part of an onnxruntime module the engine uses. */
+export interface OrtLike {
+  Tensor: {
+    new (type: 'float32', data: Float32Array, dims: readonly number[]): Tensor;
+    new (type: 'int64', data: BigInt64Array, dims: readonly number[]): Tensor;
+  };
+  InferenceSession: { create(bytes: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+}
+
+export type { InferenceSession, Tensor };
+
+/** onnxruntime-web, as the page and the worker use it. */
+export const webOrt: OrtLike = ortWeb;
 
 export interface ProviderChoice {
   provider: Provider;
@@ -16,7 +34,7 @@ interface GpuLike {
 /** WebGPU when an adapter exists (or is asked for), WASM otherwise; the reason is kept for the UI. */
 export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
   if (ep === 'wasm') return { provider: 'wasm', reason: 'chosen with ?ep=wasm', features: new Set() };
-  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
   if (!gpu) return { provider: 'wasm', reason: 'this browser has no WebGPU (navigator.gpu missing)', features: new Set() };
   let adapter: Awaited<ReturnType<GpuLike['requestAdapter']>> = null;
   try {
@@ -33,21 +51,23 @@ export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
     return { provider: 'wasm', reason: `WebGPU adapter is CPU-emulated (${name}); WASM is faster`, features: new Set() };
   }
   // hand ort the adapter we probed, so it does not pick a different one
-  (ort.env.webgpu as unknown as { adapter: unknown }).adapter = adapter;
+  (ortWeb.env.webgpu as { adapter: unknown }).adapter = adapter;
   return { provider: 'webgpu', adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen with ?ep=webgpu' : undefined };
 }
 
 /** Configures the wasm runtime: files from our own origin, threads where cross-origin isolated. */
 export function configureWasm(baseUrl: string): number {
-  ort.env.wasm.wasmPaths = new URL('ort/', baseUrl).href;
+  ortWeb.env.logLevel = 'error'; // node-assignment warnings are expected (shape ops on CPU)
+  ortWeb.env.wasm.wasmPaths = new URL('ort/', baseUrl).href;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.proxy = false; // we already are a worker
+  ortWeb.env.wasm.numThreads = threads;
+  ortWeb.env.wasm.proxy = false; // the engine already runs off the page's thread (a worker)
   return threads;
 }
 
-export function sessionOptions(provider: Provider): ort.InferenceSession.SessionOptions {
+/** Options for the encoder and decoders on a provider ('cpu' is onnxruntime-node's). */
+export function sessionOptions(provider: Provider | 'cpu'): InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
@@ -55,7 +75,14 @@ export function sessionOptions(provider: Provider): ort.InferenceSession.Session
   };
 }
 
-interface DeviceLike {
+/** Session options for both MLLM graphs: keeps onnxruntime from re-quantizing activations to
+ * int8 when it fuses the int8 weights (DequantizeLinear + MatMul -> MatMulNBits); the golden
+ * vectors and the training run assume fp32 activations. */
+export function mllmSessionOptions(provider: 'wasm' | 'cpu'): InferenceSession.SessionOptions {
+  return { ...sessionOptions(provider), extra: { session: { qdq_matmulnbits_accuracy_level: '1' } } };
+}
+
+export interface DeviceLike {
   lost: Promise<{ message: string; reason?: string }>;
   destroy(): void;
 }
@@ -63,10 +90,8 @@ interface DeviceLike {
 /** The GPUDevice ort's WebGPU backend uses (a promise once a session exists), to watch for loss. */
 export async function webgpuDevice(): Promise<DeviceLike | undefined> {
   try {
-    return (await (ort.env.webgpu as unknown as { device: Promise<DeviceLike> }).device) ?? undefined;
+    return ((await ortWeb.env.webgpu.device) as DeviceLike | undefined) ?? undefined;
   } catch {
     return undefined;
   }
 }
-
-export { ort };

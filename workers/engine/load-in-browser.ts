@@ -1,0 +1,58 @@
+// Loading a PumaEngine in a browser (worker or page): the manifest from the site (network first,
+// cached copy when offline), model files through the verified ModelStore cache, the execution
+// provider chosen from the adapter, and GPU device loss watched.
+import { validateManifest, type Manifest } from '../lib/manifest';
+import { ModelStore } from '../lib/modelstore';
+import { chooseProvider, configureWasm, webgpuDevice, webOrt } from './ort';
+import type { LoadOptions, LoadSink } from './protocol';
+import { PumaEngine, type ModelFiles } from './puma-engine';
+
+async function fetchManifest(url: string): Promise<Manifest> {
+  let cache: Cache | null = null;
+  try {
+    cache = await caches.open('puma-manifest-v1');
+  } catch {
+    cache = null;
+  }
+  try {
+    // network first: a redeploy must be seen
+    const res = await fetch(url, { cache: 'no-cache' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const text = await res.text();
+    const m = validateManifest(JSON.parse(text));
+    try {
+      await cache?.put(url, new Response(text, { headers: { 'content-type': 'application/json' } }));
+    } catch {
+      /* storage refused: reported by the model store */
+    }
+    return m;
+  } catch (e) {
+    const hit = await cache?.match(url).catch(() => undefined);
+    if (hit) return validateManifest(await hit.json());
+    throw new Error(`could not load the model manifest (${url}): ${(e as Error).message}`);
+  }
+}
+
+export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink): Promise<PumaEngine> {
+  const t0 = performance.now();
+  const store = new ModelStore(opts.noCache ? { cache: null } : {});
+  const manifest = await fetchManifest(new URL('models/manifest.json', opts.baseUrl).href);
+  const st = await store.getStatus();
+  onEvent({ type: 'cache', status: st.cache, reason: st.reason });
+  const threads = configureWasm(opts.baseUrl);
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const choice = await chooseProvider(opts.ep);
+  const files: ModelFiles = { read: (v, onProgress) => store.load(new URL(`models/${v.file}`, opts.baseUrl).href, v.sha256, v.bytes, onProgress) };
+  const engine = await PumaEngine.load({ ort: webOrt, manifest, files, provider: choice.provider, features: choice.features, onEvent });
+  if (choice.provider === 'webgpu') {
+    const device = await webgpuDevice();
+    // reachable from devtools / e2e (Playwright's worker.evaluate) to exercise device loss
+    (globalThis as { __pumaGpuDevice?: unknown }).__pumaGpuDevice = device;
+    if (device) engine.watchDeviceLoss(device.lost);
+  }
+  onEvent({ type: 'provider', provider: choice.provider, reason: choice.reason, adapter: choice.adapter, threads, isolated, shaderF16: choice.features.has('shader-f16') });
+  onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: engine.fromCache, bytes: engine.bytes });
+  const after = await store.getStatus();
+  if (after.cache !== st.cache) onEvent({ type: 'cache', status: after.cache, reason: after.reason });
+  return engine;
+}

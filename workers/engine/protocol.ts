@@ -1,0 +1,69 @@
+// The engine's vocabulary shared with the page: providers, load options, and the two event
+// streams (loading progress while models load; run events while a task runs). Request types
+// live with their tasks (workers/engine/tasks/*), the engine's API in puma-engine.ts.
+import type { RGBAImage } from '../lib/image';
+
+export type Provider = 'webgpu' | 'wasm';
+export type EpChoice = 'auto' | Provider;
+
+export interface LoadOptions {
+  /** Absolute URL of the site root (document.baseURI): models and ort files are found from it. */
+  baseUrl: string;
+  ep: EpChoice;
+  /** Skip the Cache API (tests, or when the page decides storage is off). */
+  noCache?: boolean;
+}
+
+/** Model loading progress: only while the engine loads. */
+export type LoadEvent =
+  | { type: 'cache'; status: 'ok' | 'unavailable'; reason?: string }
+  | { type: 'load'; model: string; file: string; loaded: number; total: number; source: 'network' | 'cache'; totalLoaded: number; totalBytes: number }
+  | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean }
+  | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number };
+
+/** What a running task reports, in order of occurrence. */
+export type RunEvent =
+  /** the image as the model sees it (composited on white, resized) */
+  | { type: 'input'; image: RGBAImage }
+  /** what the encoder was given: grayscale / masked / edge map / the image itself */
+  | { type: 'source'; image: RGBAImage }
+  | { type: 'encoded'; ms: number }
+  /** MLLM progress in feature tokens; with `scale` when that scale's last token exists */
+  | { type: 'mllm'; tokens: number; total: number; scale?: string; ms: number }
+  | { type: 'step'; scale: string; step: number; steps: number }
+  | { type: 'image'; scale: string; image: RGBAImage; ms: number; psnr?: number; stepMs: number[] }
+  | { type: 'recommend'; scale: string; scores: Record<string, number> }
+  /** one more piece of a streamed text answer */
+  | { type: 'text'; piece: string; text: string; tokens: number }
+  | { type: 'done'; ms: number }
+  | { type: 'cancelled' };
+
+export type LoadSink = (e: LoadEvent) => void;
+export type RunSink = (e: RunEvent) => void;
+
+export type RunOutcome = 'done' | 'cancelled';
+
+/** What the loaded engine offers the page. */
+export interface EngineInfo {
+  provider: Provider;
+  /** finest first, as in the manifest */
+  scales: { name: string; label: string }[];
+  steps: number;
+  allowedSteps: number[];
+  guidance: number;
+  imageSize: number;
+  /** The MLLM is in the manifest and loaded: text-to-image and the MLLM tasks are available. */
+  textToImage: boolean;
+}
+
+/** Instruction/question suggestions and limits, from the manifest's mllm.prompts. */
+export interface TaskInfo {
+  available: boolean;
+  reason?: string;
+  instructions: { label: string; text: string; kind: 'tone' | 'style' }[];
+  questions: { label: string; text: string }[];
+  taskPrompts: { colorize: string; inpaint: string; sketch: string; caption: string };
+  /** longest instruction/question the context leaves room for, in tokens */
+  maxInstructionTokens: number;
+  maxQuestionTokens: number;
+}

@@ -1,0 +1,247 @@
+// PumaEngine: owns the sessions (encoder, five decoders, the MLLM) and runs every task, one run
+// at a time. Nothing here needs a worker or a DOM: the page's worker (pipeline.worker.ts), the
+// benchmarks and the tests all drive this same class.
+//
+//   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
+//   await engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, onEvent, signal);
+import { decoderKey, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
+import { MllmGenerator } from '../mllm/generate';
+import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
+import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
+import { mllmSessionOptions, sessionOptions, type InferenceSession, type OrtLike } from './ort';
+import type { EngineInfo, LoadSink, Provider, RunOutcome, RunSink, TaskInfo } from './protocol';
+import { PyramidCodec } from './pyramid-codec';
+import type { RunContext } from './steps';
+import { taskInfo } from './task-info';
+import { isTaskName, TASKS, type RequestOf, type TaskName } from './tasks/registry';
+
+/** Where model files come from: the browser's model store, or a folder in Node. */
+export interface ModelFiles {
+  /** the bytes of one file the manifest names; `onProgress` as they arrive */
+  read(file: { file: string; sha256: string; bytes: number }, onProgress: (p: { loaded: number; total: number; source: 'network' | 'cache' }) => void): Promise<Uint8Array>;
+}
+
+export interface EngineLoadOptions {
+  ort: OrtLike;
+  manifest: Manifest;
+  files: ModelFiles;
+  /** execution provider of the encoder and decoders ('cpu' = onnxruntime-node) */
+  provider: Provider | 'cpu';
+  /** adapter features (e.g. shader-f16): which model variants can run */
+  features?: ReadonlySet<string>;
+  /** load the MLLM when the manifest has one (default true) */
+  mllm?: boolean;
+  /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
+  sessionOptions?: InferenceSession.SessionOptions;
+  /** Yield to the event loop at every checkpoint (default true), so a cancel message can arrive
+   * mid-run. A caller that cancels only through the AbortSignal may turn it off. */
+  yieldAtCheckpoints?: boolean;
+  onEvent?: LoadSink;
+}
+
+const VISUAL_PREFERENCE: Record<string, string[]> = { webgpu: ['float16', 'float32', 'int8'], wasm: ['float32', 'int8', 'float16'], cpu: ['float32', 'int8', 'float16'] };
+const MLLM_PREFERENCE = ['float32', 'int8'];
+
+/** The files a load reads, chosen once so the progress bar knows the total up front. */
+function plan(m: Manifest, provider: string, features: ReadonlySet<string>, withMllm: boolean) {
+  const visual = ['encoder', ...m.scales.map((s) => decoderKey(m, s.name))].map((name) => ({ name, variant: pickVariant(m.models[name], features, VISUAL_PREFERENCE[provider]) }));
+  const tok = Object.entries(m.models).find(([, e]) => e.role === 'tokenizer');
+  const hasMllm = withMllm && m.mllm && m.models.mllm_prefill && m.models.mllm_step && tok?.[1].file && tok[1].sha256;
+  const mllm = hasMllm
+    ? {
+        prefill: pickVariant(m.models.mllm_prefill, new Set(), MLLM_PREFERENCE),
+        step: pickVariant(m.models.mllm_step, new Set(), MLLM_PREFERENCE),
+        tokenizer: { name: tok[0], file: tok[1].file!, sha256: tok[1].sha256!, bytes: tok[1].bytes ?? 0 },
+      }
+    : null;
+  const bytes = visual.reduce((a, v) => a + v.variant.bytes, 0) + (mllm ? mllm.prefill.bytes + mllm.step.bytes + mllm.tokenizer.bytes : 0);
+  return { visual, mllm, bytes };
+}
+
+/** The MLLM's two graphs and its tokenizer from their bytes (the engine's load, and the MLLM tests). */
+export async function createMllmSessions(ort: OrtLike, provider: 'wasm' | 'cpu', prefill: Uint8Array, step: Uint8Array, tokenizer: Uint8Array) {
+  const mo = mllmSessionOptions(provider);
+  return {
+    sessions: { prefill: await ort.InferenceSession.create(prefill, mo), step: await ort.InferenceSession.create(step, mo) },
+    tokenizer: new Tokenizer(JSON.parse(new TextDecoder().decode(tokenizer)) as TokenizerJson),
+  };
+}
+
+export class PumaEngine {
+  private current: { controller: AbortController; done: Promise<unknown> } | null = null;
+  private lastTicket = 0;
+  private deviceLost: string | null = null;
+  private lost: Promise<never> = new Promise(() => undefined);
+  private lastGeneration: RunContext['lastGeneration'] = null;
+
+  private constructor(
+    readonly manifest: Manifest,
+    readonly provider: Provider | 'cpu',
+    readonly codec: PyramidCodec,
+    readonly mllm: MllmGenerator | null,
+    /** every model file came from a cache (no network) */
+    readonly fromCache: boolean,
+    readonly bytes: number,
+    /** the file loaded for each model (encoder, decoder_f0, ..., mllm_prefill, mllm_step) */
+    readonly variants: Readonly<Record<string, ModelVariant>>,
+    private readonly yieldAtCheckpoints: boolean,
+  ) {}
+
+  /** Reads the files, creates every session (one at a time: WebGPU shader compilation and wasm
+   * memory both prefer it). A WebGPU session that cannot be created throws WebGpuFailure. */
+  static async load(o: EngineLoadOptions): Promise<PumaEngine> {
+    const m = o.manifest;
+    const p = plan(m, o.provider, o.features ?? new Set(), o.mllm !== false);
+    const loaded = new Map<string, number>();
+    let fromCache = true;
+    const read = (model: string, v: { file: string; sha256: string; bytes: number }) =>
+      o.files.read(v, (pr) => {
+        if (pr.source === 'network') fromCache = false;
+        loaded.set(v.file, pr.loaded);
+        let totalLoaded = 0;
+        loaded.forEach((x) => (totalLoaded += x));
+        o.onEvent?.({ type: 'load', model, file: v.file, loaded: pr.loaded, total: pr.total, source: pr.source, totalLoaded, totalBytes: Math.max(p.bytes, totalLoaded) });
+      });
+
+    const visualBytes = await Promise.all(p.visual.map((v) => read(v.name, v.variant)));
+    const opts = { ...sessionOptions(o.provider), ...o.sessionOptions };
+    const created: InferenceSession[] = [];
+    try {
+      for (const b of visualBytes) created.push(await o.ort.InferenceSession.create(b, opts));
+    } catch (e) {
+      for (const s of created) s.release().catch(() => undefined);
+      if (o.provider === 'webgpu') throw new WebGpuFailure(`WebGPU session creation failed: ${(e as Error).message}`);
+      throw e;
+    }
+    const decoders: Record<string, InferenceSession> = {};
+    m.scales.forEach((s, i) => (decoders[s.name] = created[i + 1]));
+    const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders });
+
+    let mllm: MllmGenerator | null = null;
+    if (p.mllm) {
+      // The MLLM always runs on the CPU (WASM in the browser): its many small autoregressive calls
+      // are latency-bound, and its int8 path is what the golden vectors were checked on.
+      try {
+        const pm = p.mllm;
+        const [pb, sb, tb] = await Promise.all([read('mllm_prefill', pm.prefill), read('mllm_step', pm.step), read(pm.tokenizer.name, pm.tokenizer)]);
+        const { sessions, tokenizer } = await createMllmSessions(o.ort, o.provider === 'cpu' ? 'cpu' : 'wasm', pb, sb, tb);
+        mllm = new MllmGenerator(o.ort, m.mllm!, tokenizer, sessions);
+      } catch (e) {
+        // reconstruction works without it; the page says why the MLLM tasks are missing
+        console.warn('MLLM not loaded:', e);
+      }
+    }
+    const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
+    if (mllm && p.mllm) Object.assign(variants, { mllm_prefill: p.mllm.prefill, mllm_step: p.mllm.step });
+    return new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false);
+  }
+
+  /** What the page needs to build its controls. */
+  info(): EngineInfo {
+    const m = this.manifest;
+    const sm = m.sampler;
+    return {
+      provider: this.provider === 'webgpu' ? 'webgpu' : 'wasm',
+      scales: m.scales.map((s) => ({ name: s.name, label: s.label })),
+      steps: sm.steps,
+      allowedSteps: sm.allowed_steps ?? Object.keys(sm.schedules).map(Number).sort((a, b) => a - b),
+      guidance: sm.guidance,
+      imageSize: m.image.size,
+      textToImage: this.mllm !== null,
+    };
+  }
+
+  taskInfo(): TaskInfo {
+    return taskInfo(this.manifest, this.mllm);
+  }
+
+  /** From now on every run fails with WebGpuFailure once `lost` settles (the GPU device is gone). */
+  watchDeviceLoss(lost: Promise<{ message: string; reason?: string }>) {
+    this.lost = new Promise<never>((_, reject) => {
+      void lost.then((info) => {
+        this.deviceLost = info.message || info.reason || 'GPU device lost';
+        reject(new WebGpuFailure(`GPU device lost (${this.deviceLost})`));
+      });
+    });
+    this.lost.catch(() => undefined); // handled where raced
+  }
+
+  /**
+   * Runs one task. One run at a time: a new run supersedes (cancels) the one in flight, and a run
+   * that a newer one overtook while both waited is cancelled without starting. Cancelling (the
+   * signal, or a newer run) resolves 'cancelled' after a `cancelled` event; results so far stay.
+   * A bad request throws TaskInputError; a WebGPU failure throws WebGpuFailure (the engine is then
+   * released: the caller loads a WASM one).
+   */
+  async run<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal?: AbortSignal): Promise<RunOutcome> {
+    if (!isTaskName(task)) throw new TaskInputError(`unknown task "${String(task)}" (known: ${Object.keys(TASKS).join(', ')})`);
+    const ticket = ++this.lastTicket;
+    this.current?.controller.abort();
+    for (let c = this.current; c; c = this.current) {
+      await c.done.catch(() => undefined);
+      if (this.current === c) break; // nothing started meanwhile
+    }
+    if (ticket !== this.lastTicket || signal?.aborted) {
+      onEvent({ type: 'cancelled' });
+      return 'cancelled';
+    }
+    const controller = new AbortController();
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    const job = this.runNow(task, request, onEvent, controller.signal);
+    this.current = { controller, done: job };
+    return job;
+  }
+
+  /** Cancels the run in flight, if any. */
+  cancel() {
+    this.current?.controller.abort();
+  }
+
+  private async runNow<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<RunOutcome> {
+    const t0 = performance.now();
+    const ctx = this.context(signal);
+    try {
+      await (TASKS[task].run as (c: RunContext, r: RequestOf<T>, s: RunSink) => Promise<void>)(ctx, request, onEvent);
+      this.lastGeneration = ctx.lastGeneration;
+      onEvent({ type: 'done', ms: performance.now() - t0 });
+      return 'done';
+    } catch (e) {
+      this.lastGeneration = ctx.lastGeneration;
+      if (e instanceof RunCancelled) {
+        onEvent({ type: 'cancelled' });
+        return 'cancelled';
+      }
+      if (this.provider === 'webgpu' && !(e instanceof TaskInputError)) {
+        // device lost or a WebGPU kernel failed mid-run: this engine is done for
+        this.release();
+        if (e instanceof WebGpuFailure) throw e;
+        throw new WebGpuFailure(this.deviceLost ? `GPU device lost (${this.deviceLost})` : `WebGPU run failed: ${(e as Error).message}`);
+      }
+      throw e;
+    }
+  }
+
+  private context(signal: AbortSignal): RunContext {
+    const engine = this;
+    return {
+      manifest: this.manifest,
+      codec: this.codec,
+      mllm: this.mllm,
+      lastGeneration: this.lastGeneration,
+      async checkpoint() {
+        // a macrotask boundary lets a cancel message (comlink, or any event) arrive mid-run
+        if (engine.yieldAtCheckpoints) await new Promise((r) => setTimeout(r, 0));
+        if (signal.aborted) throw new RunCancelled();
+        if (engine.deviceLost) throw new WebGpuFailure(`GPU device lost (${engine.deviceLost})`);
+      },
+      guard: <R,>(p: Promise<R>) => Promise.race([p, engine.lost]),
+    };
+  }
+
+  /** Releases every session (not awaited: releasing sessions of a lost device may never settle). */
+  release() {
+    const s = this.codec.sessions;
+    for (const x of [s.encoder, ...Object.values(s.decoders)]) x.release().catch(() => undefined);
+  }
+}
+

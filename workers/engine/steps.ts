@@ -1,0 +1,196 @@
+// The shared steps every task is built from:
+//   prepareInput -> encodeImage -> generateImageFeatures (the MLLM) -> ScaleDecoder -> recommendScale
+// A task (workers/engine/tasks/*) is a short composition of these; none of them knows which
+// task calls it.
+import type { Manifest } from '../lib/manifest';
+import { fromNCHW, prepareImage, toNCHW, type RGBAImage } from '../lib/image';
+import { psnr } from '../lib/metrics';
+import { MllmError, type MllmGenerator, type Pyramid } from '../mllm/generate';
+import { recommendScale as pickScale } from '../mllm/scale_choice';
+import { TaskInputError } from './errors';
+import type { EncodedPyramids, PyramidCodec } from './pyramid-codec';
+import type { RunSink } from './protocol';
+
+/** What a task gets from the engine for one run. */
+export interface RunContext {
+  readonly manifest: Manifest;
+  readonly codec: PyramidCodec;
+  /** null when this build has no MLLM (or it failed to load) */
+  readonly mllm: MllmGenerator | null;
+  /** A point where the run may stop: lets a pending cancel arrive, then throws RunCancelled
+   * when the run was cancelled or superseded, or WebGpuFailure when the GPU device was lost. */
+  checkpoint(): Promise<void>;
+  /** Races one model call against GPU device loss (a call on a lost device may never settle). */
+  guard<T>(p: Promise<T>): Promise<T>;
+  /** The features text-to-image generated last, which "variations" decodes again. */
+  lastGeneration: { prompt: string; generated: Pyramid } | null;
+}
+
+export interface SamplerChoice {
+  steps: number;
+  guidance: number;
+  seed: number;
+}
+
+export function requireMllm(ctx: RunContext, what: string): MllmGenerator {
+  if (!ctx.mllm) throw new TaskInputError(`${what} needs the MLLM, which is not loaded.`);
+  return ctx.mllm;
+}
+
+export function checkImage(img: RGBAImage | undefined, what: string) {
+  if (!img || !img.width || !img.height || !img.data) throw new TaskInputError(`${what}: no image given`);
+  if (img.data.length !== img.width * img.height * 4) throw new TaskInputError(`${what}: ${img.width}x${img.height} image has ${img.data.length} bytes, want ${img.width * img.height * 4}`);
+}
+
+/** Scales asked for, checked against the manifest, in the order given (coarse to fine). */
+export function checkScales(m: Manifest, scales: string[] | undefined): string[] {
+  if (!scales?.length) throw new TaskInputError('choose at least one scale');
+  const names = m.scales.map((s) => s.name);
+  for (const s of scales) if (!names.includes(s)) throw new TaskInputError(`unknown scale "${s}"`);
+  return scales;
+}
+
+/** Any image -> the model's size, composited on white; announced as the model's input. */
+export function prepareInput(ctx: RunContext, image: RGBAImage, onEvent: RunSink): { prepared: RGBAImage; nchw: Float32Array } {
+  checkImage(image, 'image');
+  const prepared = prepareImage(image, ctx.manifest.image.size);
+  onEvent({ type: 'input', image: prepared });
+  return { prepared, nchw: toNCHW(prepared) };
+}
+
+/** The encoder's five-scale pyramid of one NCHW image (and the blank image's, CFG's uncond). */
+export async function encodeImage(ctx: RunContext, nchw: Float32Array, onEvent: RunSink): Promise<EncodedPyramids> {
+  const t0 = performance.now();
+  const enc = await ctx.guard(ctx.codec.encode(nchw));
+  onEvent({ type: 'encoded', ms: performance.now() - t0 });
+  return enc;
+}
+
+/** The blank image's pyramid: the decoders' unconditional branch. */
+export async function blankPyramid(ctx: RunContext): Promise<Pyramid> {
+  const size = ctx.manifest.image.size;
+  return (await ctx.guard(ctx.codec.encode(new Float32Array(3 * size * size).fill(-1)))).uncond;
+}
+
+/**
+ * Decodes scales as they become available, one at a time, each announced step by step and as an
+ * image the moment it is drawn. Scales are queued (`add`) by whoever produces features (the
+ * encoder, the MLLM, a remembered generation) and drawn by `drain`, which the MLLM step calls
+ * between two tokens so a scale shows as soon as it exists.
+ */
+export class ScaleDecoder {
+  private readonly queue: string[] = [];
+  private readonly features: Pyramid = {};
+  /** decoded images (NCHW, after `finish`), by scale */
+  readonly decoded: Record<string, Float32Array> = {};
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly opts: {
+      uncond: Pyramid;
+      sampler: SamplerChoice;
+      /** the scales to draw; features of other scales are kept (the MLLM needs them) but not drawn */
+      wanted: string[];
+      /** reported with each image as PSNR against it */
+      compareWith?: RGBAImage;
+      /** applied to each decoded image before it is shown (e.g. paste the unmasked pixels back) */
+      finish?: (nchw: Float32Array) => Float32Array;
+    },
+    private readonly onEvent: RunSink,
+  ) {}
+
+  /** Features of one scale exist: remember them, and queue the scale when it is wanted. */
+  add(scale: string, features: Float32Array) {
+    this.features[scale] = features;
+    if (this.opts.wanted.includes(scale)) this.queue.push(scale);
+  }
+
+  /** Draws every queued scale. */
+  async drain() {
+    while (this.queue.length) {
+      await this.ctx.checkpoint();
+      await this.decodeOne(this.queue.shift()!);
+    }
+  }
+
+  private async decodeOne(scale: string) {
+    const { ctx, opts, onEvent } = this;
+    const size = ctx.manifest.image.size;
+    const t0 = performance.now();
+    const stepMs: number[] = [];
+    const raw = await ctx.guard(
+      ctx.codec.decode(scale, { cond: this.features, uncond: opts.uncond }, opts.sampler, {
+        checkCancel: () => ctx.checkpoint(),
+        onStep: (step, steps, ms) => {
+          stepMs.push(ms);
+          onEvent({ type: 'step', scale, step, steps });
+        },
+      }),
+    );
+    const shown = opts.finish ? opts.finish(raw) : raw;
+    this.decoded[scale] = shown;
+    const image = fromNCHW(shown, size, size);
+    onEvent({ type: 'image', scale, image, ms: performance.now() - t0, psnr: opts.compareWith ? psnr(image, opts.compareWith) : undefined, stepMs });
+  }
+}
+
+/** Every wanted scale of an existing pyramid, coarse to fine. */
+export async function decodeAll(decoder: ScaleDecoder, pyramid: Pyramid, scales: string[]) {
+  for (const s of scales) if (pyramid[s]) decoder.add(s, pyramid[s]);
+  await decoder.drain();
+}
+
+export interface FeatureRequest {
+  /** 't2i': text only; 'edit': a source image's pyramid plus an instruction */
+  kind: 't2i' | 'edit';
+  text: string;
+  source?: Pyramid;
+  /** generation stops after the finest of these */
+  scales: string[];
+}
+
+/**
+ * The MLLM writes an image's feature pyramid, coarse to fine; each scale is handed to `decoder`
+ * the moment it is complete and drawn between two MLLM calls, so f4 shows after the first token
+ * rather than after all of them. The one place a generation order lives: a model that writes a
+ * whole scale per pass slots in here.
+ */
+export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest, decoder: ScaleDecoder, onEvent: RunSink): Promise<Pyramid> {
+  const mllm = requireMllm(ctx, req.kind === 't2i' ? 'Text-to-image' : 'This task');
+  const total = ctx.manifest.scales.reduce((a, s) => a + s.tokens, 0);
+  const t0 = performance.now();
+  let tokens = 0;
+  let generated: Pyramid;
+  try {
+    generated = await mllm.generateImage(req.kind, {
+      text: req.text,
+      source: req.source,
+      scales: req.scales,
+      betweenCalls: async () => {
+        tokens++;
+        if (tokens % 8 === 0) onEvent({ type: 'mllm', tokens, total, ms: performance.now() - t0 });
+        await ctx.checkpoint();
+        await decoder.drain();
+      },
+      onScale: (name, feats, info) => {
+        decoder.add(name, feats);
+        onEvent({ type: 'mllm', tokens: info.tokensSoFar, total, scale: name, ms: info.ms });
+      },
+    });
+  } catch (e) {
+    if (e instanceof MllmError) throw new TaskInputError(e.message);
+    throw e;
+  }
+  await decoder.drain();
+  return generated;
+}
+
+/** The automatic scale choice: each drawn image is encoded again and scored; the best is marked. */
+export async function recommendScale(ctx: RunContext, decoded: Record<string, Float32Array>, score: (pyramidOfImage: Pyramid) => number, onEvent: RunSink) {
+  const scores: Record<string, number> = {};
+  for (const scale of Object.keys(decoded)) {
+    await ctx.checkpoint();
+    scores[scale] = score((await ctx.guard(ctx.codec.encode(decoded[scale]))).cond);
+  }
+  if (Object.keys(scores).length) onEvent({ type: 'recommend', scale: pickScale(scores), scores });
+}

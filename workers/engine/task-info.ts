@@ -1,0 +1,46 @@
+// What the MLLM can be asked, from the manifest's mllm block: suggested instructions and
+// questions (the wordings it was trained on), the default wording of each conditional task, and
+// how long a typed instruction or question may be.
+import type { Manifest } from '../lib/manifest';
+import type { MllmGenerator } from '../mllm/generate';
+import { normalizeText } from '../mllm/tokenizer';
+import { TaskInputError } from './errors';
+import type { TaskInfo } from './protocol';
+
+const STYLE_LABEL: Record<string, string> = { noto: 'Noto', twemoji: 'Twemoji' };
+
+const UNAVAILABLE: TaskInfo = { available: false, instructions: [], questions: [], taskPrompts: { colorize: '', inpaint: '', sketch: '', caption: '' }, maxInstructionTokens: 0, maxQuestionTokens: 0 };
+
+export function taskInfo(m: Manifest, mllm: MllmGenerator | null): TaskInfo {
+  const spec = m.mllm;
+  if (!mllm || !spec) return { ...UNAVAILABLE, reason: 'the MLLM is not loaded' };
+  const p = spec.prompts;
+  const instructions: TaskInfo['instructions'] = [
+    ...p.skin_tones.map((t) => ({ label: `${t} skin`, text: p.edit_tone.replace('{tone}', t), kind: 'tone' as const })),
+    { label: 'no skin tone', text: p.edit_tone_none, kind: 'tone' as const },
+    ...Object.values(p.styles).map((s) => ({ label: `${STYLE_LABEL[s] ?? s} style`, text: p.edit_style.replace('{style}', s), kind: 'style' as const })),
+  ];
+  const questions = [
+    { label: 'Caption', text: p.caption },
+    { label: 'Category', text: p.category },
+    { label: 'Skin tone', text: p.skin_tone },
+    { label: 'Style', text: p.style },
+  ];
+  // <s> [IMG] 341 [/IMG] text [IMG] 341  /  <s> [IMG] 341 [/IMG] text <ans> answer
+  const fixedEdit = 2 + spec.image_tokens + 1 + 1 + spec.image_tokens;
+  const fixedAns = 2 + spec.image_tokens + 1 + 1 + spec.max_answer_tokens;
+  return {
+    available: true,
+    instructions,
+    questions,
+    taskPrompts: { colorize: p.colorize, inpaint: p.inpaint, sketch: p.sketch, caption: p.caption },
+    maxInstructionTokens: spec.ctx - fixedEdit,
+    maxQuestionTokens: spec.ctx - fixedAns,
+  };
+}
+
+/** A clear message when the text cannot fit beside the image in the MLLM's context. */
+export function checkFits(text: string, mllm: MllmGenerator, limit: number, what: string) {
+  const n = mllm.tok.encode(' ' + normalizeText(text)).length;
+  if (n > limit) throw new TaskInputError(`The ${what} is too long for the model (${n} tokens; at most ${limit} fit beside the image). Shorten it.`);
+}

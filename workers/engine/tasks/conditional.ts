@@ -1,0 +1,101 @@
+// The conditional tasks: edit, colorize, inpaint, sketch. The prepared image becomes the
+// encoder's source (itself / grayscale / masked / Sobel edges, recipes from manifest.mllm.sources),
+// the MLLM reads all five of its scales with the instruction and writes the target's f4..f0,
+// each drawn the moment it exists; then the automatic scale choice (scoreCond) marks one.
+import { resizeArea, type RGBAImage } from '../../lib/image';
+import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceKind, type SourceRecipes } from '../../lib/sources';
+import type { Manifest } from '../../lib/manifest';
+import { normalizeText } from '../../mllm/tokenizer';
+import { scoreCond } from '../../mllm/scale_choice';
+import { fromNCHW } from '../../lib/image';
+import { TaskInputError } from '../errors';
+import { checkImage, checkScales, encodeImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
+import { checkFits, taskInfo } from '../task-info';
+import { defineTask, type SamplerRequest } from './task';
+
+export type ConditionalKind = SourceKind;
+
+export interface ConditionalRequest extends SamplerRequest {
+  /** any size; composited on white and resized to the model's size, like every input */
+  image: RGBAImage;
+  /** edit: the instruction (required); other tasks: the manifest's wording is used when absent */
+  instruction?: string;
+  /** inpaint: same aspect as image, any size; a pixel whose red channel is > 127 is the hole */
+  mask?: RGBAImage;
+  /** inpaint: keep the original pixels outside the hole (default true); false shows the model's raw output */
+  keepUnmasked?: boolean;
+}
+
+export interface InpaintRequest extends ConditionalRequest {
+  mask: RGBAImage;
+}
+
+const recipesByManifest = new WeakMap<Manifest, SourceRecipes>();
+function recipes(m: Manifest): SourceRecipes {
+  let r = recipesByManifest.get(m);
+  if (!r) {
+    try {
+      r = parseSourceRecipes(m.mllm?.sources);
+    } catch (e) {
+      if (e instanceof SourceError) throw new TaskInputError(`Conditional tasks are unavailable: ${e.message}`);
+      throw e;
+    }
+    recipesByManifest.set(m, r);
+  }
+  return r;
+}
+
+/** mask RGBA (any size) -> one value per model pixel, 1 = hole */
+function maskAt(mask: RGBAImage, size: number): Float32Array {
+  const small = resizeArea(mask, size);
+  const out = new Float32Array(size * size);
+  for (let i = 0; i < out.length; i++) out[i] = small.data[i * 4] > 127 && small.data[i * 4 + 3] > 127 ? 1 : 0;
+  return out;
+}
+
+function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
+  return defineTask<R>({
+    async run(ctx, req, onEvent) {
+      const m = ctx.manifest;
+      const mllm = requireMllm(ctx, 'This task');
+      const info = taskInfo(m, mllm);
+      checkImage(req.image, 'image');
+      const scales = checkScales(m, req.scales);
+      let instruction = (req.instruction ?? '').trim();
+      if (kind === 'edit') {
+        if (!normalizeText(instruction)) throw new TaskInputError('Type an instruction first, or pick one of the suggestions.');
+      } else if (!instruction) instruction = info.taskPrompts[kind];
+      checkFits(instruction, mllm, info.maxInstructionTokens, 'instruction');
+
+      const size = m.image.size;
+      const { prepared, nchw } = prepareInput(ctx, req.image, onEvent);
+      let mask: Float32Array | undefined;
+      if (kind === 'inpaint') {
+        checkImage(req.mask, 'mask');
+        mask = maskAt(req.mask!, size);
+        const holes = mask.reduce((a, b) => a + b, 0);
+        if (holes === 0) throw new TaskInputError('Paint the part to fill in first (the mask is empty).');
+        if (holes === mask.length) throw new TaskInputError('The mask covers the whole image; leave some of it unmasked.');
+      }
+      const src = makeSource(kind, nchw, recipes(m), mask);
+      const paste = kind === 'inpaint' && mask && req.keepUnmasked !== false ? mask : null;
+      onEvent({ type: 'source', image: fromNCHW(src, size, size) });
+      const enc = await encodeImage(ctx, src, onEvent);
+
+      const decoder = new ScaleDecoder(
+        ctx,
+        { uncond: enc.uncond, sampler: req, wanted: scales, compareWith: prepared, finish: paste ? (out) => pasteUnmasked(out, nchw, paste) : undefined },
+        onEvent,
+      );
+      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, scales }, decoder, onEvent);
+      // faithfulness of each drawn image's pyramid to the generated one, over the scales generated
+      const scored = m.scales.map((s) => s.name).filter((s) => generated[s]);
+      await recommendScale(ctx, decoder.decoded, (p) => scoreCond(p, generated, m.feature_dim, scored), onEvent);
+    },
+  });
+}
+
+export const edit = conditionalTask<ConditionalRequest>('edit');
+export const colorize = conditionalTask<ConditionalRequest>('colorize');
+export const inpaint = conditionalTask<InpaintRequest>('inpaint');
+export const sketch = conditionalTask<ConditionalRequest>('sketch');

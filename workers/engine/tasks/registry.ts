@@ -1,0 +1,30 @@
+// Every task the engine runs, by name. A task's request type comes from its entry, so adding a
+// task is one file in this folder, one line here, and its panel (src/tasks.tsx).
+import { edit, colorize, inpaint, sketch } from './conditional';
+import { reconstruct } from './reconstruct';
+import { textToImage, variations } from './text-to-image';
+import { understand } from './understand';
+import type { TaskDefinition } from './task';
+
+export const TASKS = {
+  reconstruct,
+  'text-to-image': textToImage,
+  variations,
+  edit,
+  colorize,
+  inpaint,
+  sketch,
+  understand,
+} as const;
+
+export type TaskName = keyof typeof TASKS;
+export type RequestOf<T extends TaskName> = (typeof TASKS)[T] extends TaskDefinition<infer R> ? R : never;
+
+export function isTaskName(name: string): name is TaskName {
+  return Object.prototype.hasOwnProperty.call(TASKS, name);
+}
+
+export type { ReconstructRequest } from './reconstruct';
+export type { TextToImageRequest, VariationsRequest } from './text-to-image';
+export type { ConditionalRequest, InpaintRequest, ConditionalKind } from './conditional';
+export type { UnderstandRequest } from './understand';

@@ -1,0 +1,40 @@
+// Text-to-image: prompt -> the MLLM writes f4..f0 -> each scale drawn the moment it exists ->
+// the automatic scale choice. Variations: the same generated features drawn with another seed.
+import { scoreT2I } from '../../mllm/scale_choice';
+import { TaskInputError } from '../errors';
+import { blankPyramid, checkScales, decodeAll, generateImageFeatures, recommendScale, requireMllm, ScaleDecoder } from '../steps';
+import { defineTask, type SamplerRequest } from './task';
+
+export interface TextToImageRequest extends SamplerRequest {
+  prompt: string;
+}
+
+/** Decode the last prompt's generated features again (no MLLM run). */
+export interface VariationsRequest extends SamplerRequest {
+  /** must be the last generated prompt */
+  prompt: string;
+}
+
+export const textToImage = defineTask<TextToImageRequest>({
+  async run(ctx, req, onEvent) {
+    requireMllm(ctx, 'Text-to-image');
+    const scales = checkScales(ctx.manifest, req.scales);
+    ctx.lastGeneration = null;
+    const decoder = new ScaleDecoder(ctx, { uncond: await blankPyramid(ctx), sampler: req, wanted: scales }, onEvent);
+    const generated = await generateImageFeatures(ctx, { kind: 't2i', text: req.prompt, scales }, decoder, onEvent);
+    ctx.lastGeneration = { prompt: req.prompt, generated };
+    await recommendScale(ctx, decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
+  },
+});
+
+export const variations = defineTask<VariationsRequest>({
+  async run(ctx, req, onEvent) {
+    const last = ctx.lastGeneration;
+    if (!last || last.prompt !== req.prompt) throw new TaskInputError('generate from this prompt first: variations decode its features again with new seeds');
+    const scales = checkScales(ctx.manifest, req.scales);
+    const decoder = new ScaleDecoder(ctx, { uncond: await blankPyramid(ctx), sampler: req, wanted: scales }, onEvent);
+    // scales not generated for that prompt (fewer were asked for) are skipped
+    await decodeAll(decoder, last.generated, scales);
+    await recommendScale(ctx, decoder.decoded, (p) => scoreT2I(p, last.generated), onEvent);
+  },
+});

@@ -1,0 +1,44 @@
+// Understand (caption, VQA): the image's five scales and a question -> a greedy answer, streamed.
+import type { RGBAImage } from '../../lib/image';
+import { MllmError } from '../../mllm/generate';
+import { normalizeText } from '../../mllm/tokenizer';
+import { TaskInputError } from '../errors';
+import { checkImage, encodeImage, prepareInput, requireMllm } from '../steps';
+import { checkFits, taskInfo } from '../task-info';
+import { defineTask } from './task';
+
+export interface UnderstandRequest {
+  image: RGBAImage;
+  /** absent or empty with caption: true -> the manifest's caption question */
+  question?: string;
+  caption?: boolean;
+  maxTokens?: number;
+}
+
+export const understand = defineTask<UnderstandRequest>({
+  async run(ctx, req, onEvent) {
+    const mllm = requireMllm(ctx, 'Understanding');
+    const info = taskInfo(ctx.manifest, mllm);
+    checkImage(req.image, 'image');
+    let question = (req.question ?? '').trim();
+    if (req.caption && !question) question = info.taskPrompts.caption;
+    if (!normalizeText(question)) throw new TaskInputError('Type a question first, or press Caption.');
+    checkFits(question, mllm, info.maxQuestionTokens, 'question');
+    const { prepared, nchw } = prepareInput(ctx, req.image, onEvent);
+    onEvent({ type: 'source', image: prepared });
+    const enc = await encodeImage(ctx, nchw, onEvent);
+    let n = 0;
+    try {
+      await mllm.answer({
+        source: enc.cond,
+        question,
+        maxTokens: req.maxTokens,
+        betweenCalls: () => ctx.checkpoint(),
+        onToken: (piece, text) => onEvent({ type: 'text', piece, text, tokens: ++n }),
+      });
+    } catch (e) {
+      if (e instanceof MllmError) throw new TaskInputError(e.message);
+      throw e;
+    }
+  },
+});
