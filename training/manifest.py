@@ -25,11 +25,14 @@ def read_manifest(models_dir=MODELS_DIR):
     return {"format": 1, "family": "PUMA-Emoji-64", "models": {}}
 
 
-def update_manifest(models, extra=None, models_dir=MODELS_DIR):
+def update_manifest(models, extra=None, models_dir=MODELS_DIR, remove=()):
     """Merge `models` (name -> entry with "variants": [{file, dtype, requires}]) and top-level
-    `extra` keys into the manifest; fill bytes/sha256 of every variant; write it back."""
+    `extra` keys into the manifest, drop the entries named in `remove` (a model replaced by
+    another); fill bytes/sha256 of every variant; write it back."""
     m = read_manifest(models_dir)
     m.update(extra or {})
+    for k in remove:
+        m["models"].pop(k, None)
     m["models"].update(models)
     total = 0
     for entry in m["models"].values():

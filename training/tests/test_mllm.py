@@ -157,8 +157,7 @@ def test_export_cli_and_manifest(tmp_path, setup, monkeypatch):
     meta, tok, _, _ = setup
     tp = tmp_path / "tok.json"
     tok.save(str(tp))
-    monkeypatch.setattr(E, "get_config", lambda name: TINY)
-    E.main(["--random", "--out-dir", str(tmp_path / "m"), "--tokenizer", str(tp)])
+    E.main(["--random", "--config", "tiny", "--out-dir", str(tmp_path / "m"), "--tokenizer", str(tp)])
     man = json.load(open(tmp_path / "m" / "manifest.json"))
     for k in ("mllm_prefill", "mllm_step", "tokenizer"):
         assert k in man["models"]
