@@ -139,7 +139,7 @@ def generate_text(model, tok, prefixes, bank_flat, device, max_tokens=24, batch=
         outs = [[] for _ in idx]
         done = torch.zeros(b, dtype=torch.bool, device=device)
         for _ in range(max_tokens):
-            nxt = logits.argmax(-1)
+            nxt = logits[:, :tok.vocab_size].argmax(-1)   # the head's spare rows beyond the tokenizer are never text
             done |= nxt == tok.eos
             for j in range(b):
                 if not done[j]:

@@ -201,16 +201,58 @@ def test_scale_choice_report():
     assert torch.allclose(score_cond(a, a), torch.ones(3)) and torch.allclose(score_t2i(a, a), torch.ones(3))
 
 
-def test_eval_end_to_end_tiny(tmp_path):
-    """The evaluation's whole path on random tiny models (needs the built dataset)."""
-    from training.data import OUT_DIR
-    if not os.path.exists(os.path.join(OUT_DIR, "meta.json")):
-        pytest.skip("dataset not built")
+def generated_dataset(d, tok_path):
+    """A small dataset written in training.data's format: the fake concepts in both vendors
+    (train), a held-out-vendor copy of each, and OpenMoji images; random pixels."""
+    meta = fake_meta()
+    for m in list(meta):
+        if m["vendor"] == "google":
+            meta.append(dict(m, i=len(meta), vendor="twitter", split="heldout_vendor", unified=m["unified"] + "-h"))
+    for c in ("C0", "C2"):
+        base = next(m for m in meta if m["concept"] == c)
+        meta.append(dict(base, i=len(meta), vendor="openmoji", split="openmoji", skin_tone="none"))
+    from training.data import save_images
+    d.mkdir(exist_ok=True)
+    save_images(np.random.default_rng(0).integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8), str(d))
+    json.dump(meta, open(d / "meta.json", "w"))
+    return meta
+
+
+@pytest.mark.parametrize("order", ["token", "scale"])
+def test_eval_end_to_end_tiny(tmp_path, setup, order):
+    """The evaluation's whole path (natural prompts included) on random tiny models and a small
+    generated dataset, in both generation orders."""
     from training import eval_mllm
-    res = eval_mllm.main(["--tiny", "--device", "cpu", "--n-t2i", "2", "--n-openmoji", "2", "--n-heldout", "2",
-                          "--seeds", "2", "--out", str(tmp_path / "e.json")])
-    assert set(res["t2i"]["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"}
-    assert "heldout_vendor" in res["caption"] and "colorize" in res["edit"]
+    meta, tok, _, _ = setup
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    generated_dataset(tmp_path / "data", tp)
+    prompts = tmp_path / "natural.json"
+    prompts.write_text(json.dumps({"prompts": [{"prompt": "a big red heart", "concept": "C2"},
+                                               {"prompt": "a happy smiling face", "concept": "C0"}]}))
+    res = eval_mllm.main(["--tiny", "--set", f"order={order}", "residual_edit=True", "--device", "cpu",
+                          "--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(prompts),
+                          "--n-t2i", "2", "--n-openmoji", "2", "--seeds", "2", "--out", str(tmp_path / "e.json")])
+    assert res["config"]["order"] == order
+    nat = res["t2i_natural"]
+    assert set(nat["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"} and nat["n_prompts"] == 2
+    for v in nat["per_scale"].values():
+        assert 0 <= v["judge_top1"] <= v["judge_top5"] <= 1 and v["frechet"] >= 0 and v["diversity"] >= 0
+    assert 0 <= nat["recommended"]["judge_top5"] <= nat["best_scale"]["judge_top5"] <= 1
+    assert res["caption"]["heldout_vendor"]["n"] == 8 and res["caption"]["openmoji"]["n"] == 2
+    assert {"edit_tone", "edit_style", "colorize", "inpaint", "sketch"} <= set(res["edit"])
+    assert "recognised_top5" in res["edit"]["sketch"]["per_scale"]["f0"]
+    assert json.load(open(tmp_path / "e.json"))["t2i"]["n_prompts"] == 2
+
+
+def test_frechet_distance():
+    from training.eval_mllm import frechet
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(4000, 3, generator=g)
+    assert abs(frechet(a, a)) < 1e-6
+    # N(0, I) vs N(m, 4I) in 3-d: |m|^2 + 3 * (1 + 4 - 2 * 2) = |m|^2 + 3
+    b = torch.randn(4000, 3, generator=g) * 2 + torch.tensor([1.0, 0.0, 0.0])
+    assert abs(frechet(a, b) - 4.0) < 0.3
 
 
 def test_inpaint_eval_masks_are_the_bank_holes():
