@@ -38,16 +38,13 @@ import torch
 import torch.nn.functional as F
 
 from training import mllm_tasks as T
-from training.mllm import N_IMG, IMAGE_ORDER, SCALE_TOKENS, load_mllm
+from training.common import (ROOT, CKPT, N_IMG, IMAGE_ORDER, SCALE_TOKENS, SCALE_OFFSETS, SCALES_FINE_FIRST,
+                             parent_index, psnr, logger)
+from training.mllm import load_mllm
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CKPT = os.environ.get("PUMA_CKPT", os.path.join(ROOT, "training", "ckpt"))
-SCALES_FINE_FIRST = ("f0", "f1", "f2", "f3", "f4")
 T0 = time.time()
-
-
-def log(*a):
-    print(f"[eval {time.time() - T0:6.1f}s]", *a, flush=True)
+log = logger("eval", T0)
+NATURAL_PROMPTS = os.path.join(ROOT, "training", "eval", "natural_prompts.json")
 
 
 # ---- batched generation with the KV cache (torch) ----------------------------------------------
@@ -64,26 +61,59 @@ def _prefix_tensors(prefixes, idx, bank_flat, device):
     ids = torch.tensor([prefixes[i][0] for i in idx], device=device)
     slot = torch.tensor([prefixes[i][1] for i in idx], device=device)
     src = torch.tensor([prefixes[i][2] for i in idx], device=device)
+    block = torch.tensor([prefixes[i][3] for i in idx], device=device)
     feats = bank_flat[src.clamp(min=0)].float() * (src >= 0).unsqueeze(-1)
-    return ids, slot, feats
+    return ids, slot, feats, block
 
 
-def prefix_of(segments):
-    ids, slot, src, _, _ = T.flatten(segments)
-    return ids.tolist(), slot.tolist(), src.tolist()
+def prefix_of(segments, order="token"):
+    """segments -> (ids, slot, src, block) lists; block ids are what scale order's attention reads."""
+    f = T.flatten(segments, order)
+    return f["ids"].tolist(), f["slot"].tolist(), f["src"].tolist(), f["block"].tolist()
+
+
+_PARENT = torch.tensor(parent_index())
 
 
 @torch.no_grad()
 def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128):
-    """prefixes: (ids, slot, src) lists ending with [IMG] -> [n, n_tokens, C] raw features."""
+    """prefixes: (ids, slot, src, block) lists ending with [IMG] -> [n, n_tokens, C] raw features.
+    Token order: one token per call. Scale order: one scale per call (n_tokens rounds up to whole
+    scales), block-causal: each scale's queries are one new block."""
     C = model.cfg.feature_dim
+    scale = model.cfg.order == "scale"
     out = torch.zeros(len(prefixes), n_tokens, C)
     for idx in _buckets(prefixes, batch):
-        ids, slot, feats = _prefix_tensors(prefixes, idx, bank_flat, device)
+        ids, slot, feats, block = _prefix_tensors(prefixes, idx, bank_flat, device)
         b = len(idx)
         # residual_edit: each generated token is the source image's token at that place plus the
         # head's change (the source is the prefix's one image; t2i prefixes have none)
-        src_img = feats[slot > 0].view(b, N_IMG, C) if (model.cfg.residual_edit and bool((slot > 0).any())) else None
+        src_img = feats[(slot > 0) & (slot <= N_IMG)].view(b, N_IMG, C) if (model.cfg.residual_edit and bool((slot > 0).any())) else None
+        if scale:
+            toks = torch.zeros(b, N_IMG, C, device=device)
+            h_past, past, blk = None, None, block
+            for k, (o, n) in enumerate(zip(SCALE_OFFSETS, SCALE_TOKENS)):
+                if o >= n_tokens:
+                    break
+                ks = torch.arange(o, o + n, device=device)
+                par = _PARENT[o:o + n].to(device)
+                q_feats = toks[:, par.clamp(min=0)] * (par >= 0).view(1, -1, 1)
+                q_slot = (ks + 1 + N_IMG).expand(b, n)
+                q_ids = torch.zeros(b, n, dtype=torch.long, device=device)
+                new_block = blk.max(1, keepdim=True).values + 1
+                blk = torch.cat([blk, new_block.expand(b, n)], 1)
+                base = src_img[:, o:o + n] if src_img is not None else None
+                if past is None:   # prefill: prompt and the first scale in one call
+                    _, f, past = model.step_all(torch.cat([ids, q_ids], 1), torch.cat([slot, q_slot], 1),
+                                                torch.cat([feats, q_feats], 1), None, None, blk)
+                    f = f[:, -n:]
+                else:
+                    _, f, past = model.step_all(q_ids, q_slot, q_feats, past, None, blk)
+                if base is not None:   # residual: source token + delta (features() without base gave mean + delta)
+                    f = f - model.feat_mean + base
+                toks[:, o:o + n] = f
+            out[idx] = toks[:, :n_tokens].float().cpu()
+            continue
         base = (lambda k: src_img[:, k]) if src_img is not None else (lambda k: None)
         _, f, past = model.step(ids, slot, feats, base=base(0))
         toks = [f]
@@ -97,25 +127,29 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
 
 @torch.no_grad()
 def generate_text(model, tok, prefixes, bank_flat, device, max_tokens=24, batch=128):
-    """Greedy answers for prefixes ending with <ans>."""
+    """Greedy answers for prefixes ending with <ans> (scale order: each new text token is its own block)."""
     C = model.cfg.feature_dim
+    scale = model.cfg.order == "scale"
     answers = [None] * len(prefixes)
     for idx in _buckets(prefixes, batch):
-        ids, slot, feats = _prefix_tensors(prefixes, idx, bank_flat, device)
+        ids, slot, feats, block = _prefix_tensors(prefixes, idx, bank_flat, device)
         b = len(idx)
-        logits, _, past = model.step(ids, slot, feats)
+        blk = block if scale else None
+        logits, _, past = model.step(ids, slot, feats, block=blk)
         outs = [[] for _ in idx]
         done = torch.zeros(b, dtype=torch.bool, device=device)
         for _ in range(max_tokens):
-            nxt = logits.argmax(-1)
+            nxt = logits[:, :tok.vocab_size].argmax(-1)   # the head's spare rows beyond the tokenizer are never text
             done |= nxt == tok.eos
             for j in range(b):
                 if not done[j]:
                     outs[j].append(int(nxt[j]))
             if bool(done.all()):
                 break
+            if scale:
+                blk = torch.cat([blk, blk.max(1, keepdim=True).values + 1], 1)
             logits, _, past = model.step(nxt.view(b, 1), torch.zeros(b, 1, dtype=torch.long, device=device),
-                                         torch.zeros(b, 1, C, device=device), past)
+                                         torch.zeros(b, 1, C, device=device), past, block=blk)
         for j, i in enumerate(idx):
             answers[i] = tok.decode(outs[j]).strip()
     return answers
@@ -164,11 +198,6 @@ def encode_pyramid(encoder, x):
     return torch.cat([T.image_tokens(encoder(x[s:s + 256]).float()) for s in range(0, len(x), 256)])
 
 
-def psnr(a, b):
-    mse = ((a.clamp(-1, 1) - b) / 2).pow(2).flatten(1).mean(1).clamp(min=1e-10)
-    return -10 * torch.log10(mse)
-
-
 def psnr_where(a, b, m):
     """PSNR over the pixels where m [B,1,H,W] is 1 (images in [-1,1])."""
     se = (((a.clamp(-1, 1) - b) / 2).pow(2) * m).flatten(1).sum(1)
@@ -211,11 +240,15 @@ def main(argv=None):
     ap.add_argument("--mllm", default=os.path.join(ROOT, "training", "runs", "mllm", "mllm.pt"))
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "runs", "eval_mllm.json"))
     ap.add_argument("--n-t2i", type=int, default=256)
+    ap.add_argument("--prompts", default=NATURAL_PROMPTS if os.path.exists(NATURAL_PROMPTS) else None,
+                    help="natural-language t2i prompts (JSON list, or {'prompts': list}, of {prompt, concept})")
+    ap.add_argument("--n-natural", type=int, default=None, help="limit the natural prompts (tests)")
     ap.add_argument("--n-openmoji", type=int, default=400)
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--n-heldout", type=int, default=None, help="limit held-out-vendor images (tests)")
     ap.add_argument("--no-quant", action="store_true", help="evaluate the fp32 weights, not the shipped int8 grid")
     ap.add_argument("--tiny", action="store_true", help="tests: random encoder/decoders/judge, tiny model")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --tiny: MLLMConfig overrides (order=scale)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
     args = ap.parse_args(argv)
@@ -232,10 +265,12 @@ def main(argv=None):
 
     if args.tiny:
         from training.train_mllm import random_encoder
-        from training.mllm import MLLM, TINY
+        from training.mllm import MLLM, get as get_config
         from training.judge import Judge, label_vocab
-        model = MLLM(TINY)
-        encoder = random_encoder(TINY.feature_dim).to(device)
+        cfg = get_config("tiny", args.set)
+        torch.manual_seed(0)
+        model = MLLM(cfg)
+        encoder = random_encoder(cfg.feature_dim).to(device)
         judge = Judge(label_vocab(meta), 8).to(device).eval()
     else:
         from training.encoder import load_encoder
@@ -248,6 +283,7 @@ def main(argv=None):
         from training.export_mllm import fake_quantize
         model = fake_quantize(model)
     model = model.to(device).eval()
+    order = model.cfg.order
     for blk in model.blocks:
         blk.attn.fused = True   # prefill via SDPA where torch has it; steps use the cache path
     decode = make_decode(encoder, device, tiny=args.tiny)
@@ -274,14 +310,67 @@ def main(argv=None):
 
     sampler = T.TaskSampler(meta, tok, seed=0)   # train pairs (for names/cats); rows remapped below
     sampler.row = row
-    res = {"config": {"seeds": args.seeds, "int8": not args.no_quant, "n_heldout_vendor": len(hv), "n_openmoji": len(om)}}
+    res = {"config": {"order": order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)}, "seeds": args.seeds, "int8": not args.no_quant, "n_heldout_vendor": len(hv), "n_openmoji": len(om)}}
 
     @torch.no_grad()
     def judge_probs(x):
         outs = [judge(x[s:s + 512]) for s in range(0, len(x), 512)]
         return {h: torch.cat([o[h] for o in outs]).float().softmax(-1) for h in outs[0]}
 
-    # -- text-to-image: trained concepts, held-out phrasings, default tone -------------------------
+    @torch.no_grad()
+    def judge_features(x):
+        return torch.cat([judge.features(x[k:k + 512]) for k in range(0, len(x), 512)]).float().cpu()
+
+    def eval_t2i(prompts, concepts, name):
+        """Per scale and at the recommended scale: judge top-1/top-5 of the asked concept (mean
+        over seeds), Fréchet distance in judge-feature space to real images of the asked concepts,
+        diversity across seeds (mean pairwise 1 - cos of judge features)."""
+        pre = [prefix_of([sampler.sp(tok.bos), sampler.text(T.normalize_text(p)), sampler.sp(tok.img)], order) for p in prompts]
+        log(f"{name}: generating {len(pre)} images")
+        gen_dev = generate_images(model, pre, bank_flat, device).to(device)
+        target = torch.tensor([cidx[c] for c in concepts])
+        per, scores, prefs, hits1, hits5 = {}, {}, {}, {}, {}
+        for s in SCALES_FINE_FIRST:
+            toks = split_scales(gen_dev)[s]
+            h1 = h5 = pc = sc = 0
+            feats = []
+            for seed in range(args.seeds):
+                x = decode(s, toks, seed)
+                p = judge_probs(x)["concept"].cpu()
+                top5_idx = p.topk(min(5, p.shape[1]), dim=1).indices
+                h1 = h1 + (top5_idx[:, 0] == target).float() / args.seeds
+                h5 = h5 + (top5_idx == target[:, None]).any(1).float() / args.seeds
+                pc = pc + p[torch.arange(len(target)), target] / args.seeds
+                feats.append(judge_features(x))
+                sc = sc + score_t2i(encode_pyramid(encoder, x), gen_dev).cpu() / args.seeds
+            div = [(1 - (feats[a] * feats[b]).sum(-1)).mean().item() for a in range(len(feats)) for b in range(a + 1, len(feats))]
+            per[s] = {"judge_top1": float(h1.mean()), "judge_top5": float(h5.mean()),
+                      "frechet": frechet(torch.cat(feats), real_features(concepts)),
+                      "diversity": float(np.mean(div)) if div else 0.0}
+            scores[s], prefs[s], hits1[s], hits5[s] = sc, pc, h1, h5
+            log(f"{name} {s}: {per[s]}")
+        pick = torch.stack([scores[s] for s in SCALES_FINE_FIRST], 1).argmax(1)
+        H1 = torch.stack([hits1[s] for s in SCALES_FINE_FIRST], 1)
+        H5 = torch.stack([hits5[s] for s in SCALES_FINE_FIRST], 1)
+        rec = {"judge_top1": float(H1.gather(1, pick[:, None]).mean()), "judge_top5": float(H5.gather(1, pick[:, None]).mean())}
+        best = {"judge_top1": float(H1.max(1).values.mean()), "judge_top5": float(H5.max(1).values.mean())}
+        log(f"{name} recommended: {rec} best-of-5: {best}")
+        return {"per_scale": per, "recommended": rec, "best_scale": best, "n_prompts": len(prompts),
+                "example_prompts": list(prompts[:5]), "scale_choice": choice_report(scores, prefs)}
+
+    real_cache = {}
+
+    def real_features(concepts):
+        """Judge features of every trained image of the asked concepts (all vendors and tones)."""
+        key = tuple(sorted(set(concepts)))
+        if key not in real_cache:
+            want = set(key)
+            idx = [m["i"] for m in meta if m["concept"] in want and m["split"] == "train"]
+            x = to_tensor(images[idx], device=device)
+            real_cache[key] = judge_features(x)
+        return real_cache[key]
+
+    # -- text-to-image: trained concepts, held-out template phrasings, default tone ----------------
     train_concepts = {}
     for m in meta:
         if m["split"] == "train" and m["skin_tone"] == "none":
@@ -289,42 +378,19 @@ def main(argv=None):
     concepts = sorted(train_concepts)
     concepts = [c for c in rng.sample(concepts, min(args.n_t2i, len(concepts))) if c in cidx]
     prompts = [T.t2i_prompt(dict(train_concepts[c], vendor="none"), rng, heldout=True) for c in concepts]
-    pre = [prefix_of([sampler.sp(tok.bos), sampler.text(p), sampler.sp(tok.img)]) for p in prompts]
-    log(f"t2i: generating {len(pre)} images")
-    gen = generate_images(model, pre, bank_flat, device)
-    target = torch.tensor([cidx[c] for c in concepts])
-    t2i = {}
-    scores, prefs = {}, {}
-    gen_dev = gen.to(device)
-    for s in SCALES_FINE_FIRST:
-        toks = split_scales(gen_dev)[s]
-        top1 = top5 = 0.0
-        pc = 0
-        feats = []
-        sc = 0
-        for seed in range(args.seeds):
-            x = decode(s, toks, seed)
-            p = judge_probs(x)["concept"].cpu()
-            top5_idx = p.topk(min(5, p.shape[1]), dim=1).indices
-            top1 += (top5_idx[:, 0] == target).float().mean().item() / args.seeds
-            top5 += (top5_idx == target[:, None]).any(1).float().mean().item() / args.seeds
-            pc = pc + p[torch.arange(len(target)), target] / args.seeds
-            with torch.no_grad():
-                feats.append(torch.cat([judge.features(x[k:k + 512]) for k in range(0, len(x), 512)]).float().cpu())
-            sc = sc + score_t2i(encode_pyramid(encoder, x), gen_dev).cpu() / args.seeds
-        div = []
-        for a in range(len(feats)):
-            for b in range(a + 1, len(feats)):
-                div.append((1 - (feats[a] * feats[b]).sum(-1)).mean().item())
-        t2i[s] = {"judge_top1": top1, "judge_top5": top5, "diversity": float(np.mean(div)) if div else 0.0}
-        scores[s], prefs[s] = sc, pc
-        log(f"t2i {s}: {t2i[s]}")
-    res["t2i"] = {"per_scale": t2i, "n_prompts": len(prompts), "example_prompts": prompts[:5],
-                  "scale_choice": choice_report(scores, prefs)}
+    res["t2i"] = eval_t2i(prompts, concepts, "t2i")
+    # -- text-to-image: natural-language prompts written by people (training/eval/natural_prompts.json)
+    if args.prompts:
+        nat = load_natural_prompts(args.prompts)
+        nat = [e for e in nat if e["concept"] in cidx]
+        if args.n_natural:
+            nat = nat[:args.n_natural]
+        res["t2i_natural"] = dict(eval_t2i([e["prompt"] for e in nat], [e["concept"] for e in nat], "t2i_natural"),
+                                  file=os.path.relpath(os.path.abspath(args.prompts), ROOT))
 
     # -- captioning and VQA --------------------------------------------------------------------------
     def understand(idx_list, qa):
-        pre = [prefix_of(sampler.understanding(i, q, "x")[:6]) for i, (q, _) in zip(idx_list, qa)]
+        pre = [prefix_of(sampler.understanding(i, q, "x")[:6], order) for i, (q, _) in zip(idx_list, qa)]
         ans = generate_text(model, tok, pre, bank_flat, device)
         return [a == T.normalize_text(g) for a, (_, g) in zip(ans, qa)], ans
 
@@ -370,7 +436,7 @@ def main(argv=None):
         jobs.append(("inpaint", row(i, "mask_a"), T.INPAINT[0], m["concept"], i))
         jobs.append(("sketch", row(i, "edges"), T.SKETCH[0], m["concept"], i))
     pre = [prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img), ("img", r, False), sampler.sp(tok.img_end),
-                      sampler.text(T.normalize_text(ins)), sampler.sp(tok.img)]) for _, r, ins, _, _ in jobs]
+                      sampler.text(T.normalize_text(ins)), sampler.sp(tok.img)], order) for _, r, ins, _, _ in jobs]
     log(f"editing/conditional: generating {len(pre)} images")
     gen = generate_images(model, pre, bank_flat, device).to(device)
     kinds = sorted({j[0] for j in jobs})
@@ -395,6 +461,11 @@ def main(argv=None):
                 ps = psnr(x, ref).cpu()
                 per[s] = {"psnr": float(ps.mean())}
                 prefs[s] = ps
+                if kind == "sketch":    # recognition: the judge names the sketched concept
+                    conc = torch.tensor([cidx.get(jobs[k][3], -1) for k in sel], device=x.device)
+                    top5 = judge_probs(x)["concept"].topk(min(5, len(cidx)), dim=1).indices
+                    per[s]["recognised_top1"] = float((top5[:, 0] == conc).float().mean())
+                    per[s]["recognised_top5"] = float((top5 == conc[:, None]).any(1).float().mean())
                 if kind == "inpaint":   # inside the hole (what the page shows) and outside it
                     hole = T.hole_masks([pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
                     per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
@@ -407,6 +478,29 @@ def main(argv=None):
         json.dump(res, f, indent=1)
     log(f"wrote {args.out}")
     return res
+
+
+def load_natural_prompts(path):
+    """The natural prompt set: a list of {"prompt", "concept", ...} or {"prompts": that list}."""
+    d = json.load(open(path))
+    items = d["prompts"] if isinstance(d, dict) else d
+    bad = [e for e in items if not isinstance(e, dict) or not e.get("prompt") or not e.get("concept")]
+    if bad:
+        raise ValueError(f"{path}: {len(bad)} entries without prompt/concept, e.g. {bad[0]!r}")
+    return items
+
+
+def frechet(a, b):
+    """Fréchet distance between Gaussian fits of two feature sets [n, d] (as FID does)."""
+    a, b = a.double(), b.double()
+    mu = (a.mean(0) - b.mean(0)).pow(2).sum()
+    ca, cb = torch.cov(a.T), torch.cov(b.T)
+    # tr sqrt(ca cb) = sum sqrt(eig(sqrt(ca) cb sqrt(ca))), all symmetric PSD
+    ea, va = torch.linalg.eigh(ca)
+    sa = (va * ea.clamp(min=0).sqrt()) @ va.T
+    m = sa @ cb @ sa
+    tr = torch.linalg.eigvalsh((m + m.T) / 2).clamp(min=0).sqrt().sum()
+    return float(mu + ca.trace() + cb.trace() - 2 * tr)
 
 
 def _yn(m, sampler):

@@ -36,12 +36,14 @@ def scale_label(scale, scales):
     return words
 
 
-def update_manifest(models, extra=None, models_dir=MODELS_DIR):
+def update_manifest(models, extra=None, models_dir=MODELS_DIR, remove=()):
     """Merge `models` (name -> entry with "variants": [{file, dtype, requires}]) and top-level
-    `extra` keys into the manifest; fill bytes/sha256 of every variant; label the scales; write
-    it back."""
+    `extra` keys into the manifest, drop the entries named in `remove` (a model replaced by
+    another); fill bytes/sha256 of every variant; label the scales; write it back."""
     m = read_manifest(models_dir)
     m.update(extra or {})
+    for k in remove:
+        m["models"].pop(k, None)
     for s in m.get("scales", []):
         s["label"] = scale_label(s, m["scales"])
     m["models"].update(models)

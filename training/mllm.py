@@ -17,6 +17,16 @@ Outputs at every position: logits over the vocabulary (LM head, tied to tok_emb)
 output at image token k predicts token k+1.
 Loss: text_weight * CE(text targets) + MSE over feature targets with per-token scale weights
 f4:f3:f2:f1:f0 = 1024:512:64:8:1 (normalized by the sum of weights in the batch).
+
+Two generation orders (config `order`), same model, same sequence lengths (equal compute):
+  "token"  PUMA's: one image token per call, fully causal attention (above).
+  "scale"  next-scale prediction (VAR): a GENERATED image is 341 query positions, slot
+           N_IMG+1+k for image token k; the input at a query of scale s is the scale s-1 token
+           that covers it (nearest 2x upsampling; f4's query has a zero feature) and its output
+           is token k itself (not the next one). Attention is block-causal: every position
+           carries a block id (`block`, increasing along the sequence); a key is visible iff its
+           block <= the query's. Text positions are one block each (causal); each scale of an
+           image (read or generated) is one block (full attention inside). One call per scale.
 """
 import math
 from dataclasses import dataclass, asdict, replace
@@ -25,17 +35,23 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-IMAGE_ORDER = ("f4", "f3", "f2", "f1", "f0")   # coarse to fine, the order tokens are generated
-SCALE_TOKENS = (1, 4, 16, 64, 256)
-N_IMG = sum(SCALE_TOKENS)                       # 341
+from training.common import IMAGE_ORDER, SCALE_TOKENS, N_IMG, apply_overrides, torch_load  # noqa: F401
+
+ORDERS = ("token", "scale")
 
 
-def scale_of_slot_table():
-    """[N_IMG+1] scale index (0=f4 .. 4=f0) per slot value; slot 0 (text) -> -1."""
-    t = [-1]
+def n_slots(order):
+    """Slot values: 0 text, 1..N_IMG image tokens read, and in scale order N_IMG+1..2*N_IMG the
+    query positions that generate token k (their input is the coarser scale, not the token)."""
+    return 1 + N_IMG * (2 if order == "scale" else 1)
+
+
+def scale_of_slot_table(order="token"):
+    """[n_slots] scale index (0=f4 .. 4=f0) per slot value; slot 0 (text) -> -1."""
+    t = []
     for s, n in enumerate(SCALE_TOKENS):
         t += [s] * n
-    return torch.tensor(t)
+    return torch.tensor([-1] + t * (2 if order == "scale" else 1))
 
 
 @dataclass
@@ -61,16 +77,31 @@ class MLLMConfig:
     long_batch: int = 32           # two-image tasks (editing, colorization, inpainting, sketch)
     budget_minutes: float = 6.0    # total training time across all stages (the LR schedule's clock)
     max_steps: int = 100000
+    ema: float = 0.999             # EMA decay of the exported/evaluated weights (0: no EMA)
+    order: str = "token"           # "token" (PUMA) or "scale" (next-scale prediction, VAR)
     seed: int = 0
 
 
 FULL = MLLMConfig()
 TINY = replace(FULL, vocab_size=2048, n_layer=1, n_head=2, d_model=16, feature_dim=8,
                short_batch=3, long_batch=2, warmup=1, budget_minutes=0.2, max_steps=2)
+# size sweep (params with the 2048-token vocabulary): s6 ~5.7M (= full), s12 ~12M, s18 ~18M, s25 ~25M.
+# The batch stays the same so the arms differ in width/depth only.
+PRESETS = {"full": FULL, "tiny": TINY,
+           "s6": FULL,
+           "s12": replace(FULL, d_model=320, n_layer=9, n_head=8),
+           "s18": replace(FULL, d_model=384, n_layer=10, n_head=8),
+           "s25": replace(FULL, d_model=448, n_layer=10, n_head=8)}
 
 
-def get(name):
-    return {"full": FULL, "tiny": TINY}[name]
+def get(name, overrides=()):
+    """A preset (see PRESETS) with `key=value` overrides applied (training.common.apply_overrides)."""
+    if name not in PRESETS:
+        raise SystemExit(f"unknown MLLM config {name!r}: one of {', '.join(PRESETS)}")
+    cfg = apply_overrides(PRESETS[name], overrides)
+    if cfg.order not in ORDERS:
+        raise SystemExit(f"order must be one of {ORDERS}, got {cfg.order!r}")
+    return cfg
 
 
 class Attention(nn.Module):
@@ -81,7 +112,8 @@ class Attention(nn.Module):
         self.proj = nn.Linear(cfg.d_model, cfg.d_model)
         self.fused = True   # set False for ONNX export (torch 1.13 has no SDPA symbolic)
 
-    def forward(self, x, past_k=None, past_v=None):
+    def forward(self, x, past_k=None, past_v=None, allowed=None):
+        """allowed [B,T,P+T] bool (True = may attend) or None for plain causal attention."""
         b, t, _ = x.shape
         q, k, v = self.qkv(x).split(self.d, dim=2)
         q = q.view(b, t, self.h, -1).transpose(1, 2)
@@ -90,15 +122,19 @@ class Attention(nn.Module):
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
-        if past_k is None and self.fused and hasattr(F, "scaled_dot_product_attention"):
+        sdpa = self.fused and hasattr(F, "scaled_dot_product_attention")
+        if sdpa and allowed is not None:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed.unsqueeze(1))
+        elif sdpa and past_k is None:
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         else:
             s = k.shape[2]
             att = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(q.shape[-1]))
-            qpos = torch.arange(t, device=x.device) + (s - t)
-            kpos = torch.arange(s, device=x.device)
-            mask = kpos.unsqueeze(0) > qpos.unsqueeze(1)            # [t, s], True = future
-            att = att.masked_fill(mask, -1e9).softmax(dim=-1)
+            if allowed is None:
+                qpos = torch.arange(t, device=x.device) + (s - t)
+                kpos = torch.arange(s, device=x.device)
+                allowed = (kpos.unsqueeze(0) <= qpos.unsqueeze(1)).unsqueeze(0)    # [1, t, s]
+            att = att.masked_fill(~allowed.unsqueeze(1), -1e9).softmax(dim=-1)
             y = torch.matmul(att, v)
         y = y.transpose(1, 2).reshape(b, t, self.d)
         return self.proj(y), k, v
@@ -112,8 +148,8 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(cfg.d_model, cfg.mlp_ratio * cfg.d_model), nn.GELU(),
                                  nn.Linear(cfg.mlp_ratio * cfg.d_model, cfg.d_model))
 
-    def forward(self, x, past_k=None, past_v=None):
-        a, k, v = self.attn(self.ln1(x), past_k, past_v)
+    def forward(self, x, past_k=None, past_v=None, allowed=None):
+        a, k, v = self.attn(self.ln1(x), past_k, past_v, allowed)
         x = x + a
         return x + self.mlp(self.ln2(x)), k, v
 
@@ -125,7 +161,7 @@ class MLLM(nn.Module):
         d, c = cfg.d_model, cfg.feature_dim
         self.tok_emb = nn.Embedding(cfg.vocab_size, d)
         self.pos_emb = nn.Embedding(cfg.ctx, d)
-        self.slot_emb = nn.Embedding(N_IMG + 1, d)
+        self.slot_emb = nn.Embedding(n_slots(cfg.order), d)
         self.proj = nn.Sequential(nn.Linear(c, d), nn.GELU(), nn.Linear(d, d))   # projector in
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(d)
@@ -133,7 +169,7 @@ class MLLM(nn.Module):
         # raw encoder features <-> the model's unit scale (set from data before training)
         self.register_buffer("feat_mean", torch.zeros(c))
         self.register_buffer("feat_std", torch.ones(c))
-        self.register_buffer("slot_scale", scale_of_slot_table(), persistent=False)
+        self.register_buffer("slot_scale", scale_of_slot_table(cfg.order), persistent=False)
         self.apply(self._init)
         for n, p in self.named_parameters():
             if n.endswith("attn.proj.weight") or n.endswith("mlp.2.weight"):
@@ -162,14 +198,21 @@ class MLLM(nn.Module):
         pos = torch.arange(t, device=ids.device) + past_len
         return tok * (1 - m) + img * m + self.pos_emb(pos)
 
-    def forward(self, ids, slot, feats, past=None):
-        """-> (hidden after ln_f [B,T,d], presents [(k, v)] per layer, each [B,H,S,Dh])."""
+    @staticmethod
+    def allowed_from_blocks(block, t):
+        """block [B,P+T] block ids of cached + new positions -> [B,T,P+T] visibility of the last t."""
+        return block.unsqueeze(1) <= block[:, block.shape[1] - t:].unsqueeze(2)
+
+    def forward(self, ids, slot, feats, past=None, block=None):
+        """-> (hidden after ln_f [B,T,d], presents [(k, v)] per layer, each [B,H,S,Dh]).
+        block [B,P+T]: block ids (block-causal attention); None: causal."""
         past_len = past[0][0].shape[2] if past is not None else 0
         x = self.embed(ids, slot, feats, past_len)
+        allowed = self.allowed_from_blocks(block, ids.shape[1]) if block is not None else None
         presents = []
         for i, blk in enumerate(self.blocks):
             pk, pv = past[i] if past is not None else (None, None)
-            x, k, v = blk(x, pk, pv)
+            x, k, v = blk(x, pk, pv, allowed)
             presents.append((k, v))
         return self.ln_f(x), presents
 
@@ -193,7 +236,7 @@ class MLLM(nn.Module):
         """batch: ids, slot, feats [B,T,C] raw, text_tgt [B,T] (-100 = none),
         feat_tgt [B,T,C] raw, feat_tgt_slot [B,T] (0 = none). Returns (loss, stats dict)."""
         cfg = self.cfg
-        h, _ = self(batch["ids"], batch["slot"], batch["feats"])
+        h, _ = self(batch["ids"], batch["slot"], batch["feats"], block=batch.get("block"))
         stats = {}
         loss = h.new_zeros((), dtype=torch.float32)
         tmask = batch["text_tgt"] >= 0
@@ -230,12 +273,19 @@ class MLLM(nn.Module):
 
     # ---- inference helpers (eval and the export's reference) ----
     @torch.no_grad()
-    def step(self, ids, slot, feats, past=None, base=None):
+    def step(self, ids, slot, feats, past=None, base=None, block=None):
         """One call as the ONNX graphs do it: -> (logits [B,V], feature [B,C], presents) of the last position.
         base [B,C]: the source token the residual_edit output adds to (None: plain feature)."""
-        h, presents = self(ids, slot, feats, past)
+        h, presents = self(ids, slot, feats, past, block)
         last = h[:, -1]
         return self.logits(last), self.features(last, base), presents
+
+    @torch.no_grad()
+    def step_all(self, ids, slot, feats, past=None, base=None, block=None):
+        """As step, but the features of EVERY new position ([B,T,C]; base [B,T,C] or None): one
+        scale's tokens in scale order."""
+        h, presents = self(ids, slot, feats, past, block)
+        return self.logits(h[:, -1]), self.features(h, base), presents
 
 
 def config_dict(cfg):
@@ -243,17 +293,10 @@ def config_dict(cfg):
 
 
 def from_config_dict(d):
+    """Checkpoints written before a field existed get its default (order "token", no EMA)."""
     d = dict(d)
     d["scale_weights"] = tuple(d.get("scale_weights", FULL.scale_weights))
     return MLLMConfig(**{k: v for k, v in d.items() if k in MLLMConfig.__dataclass_fields__})
-
-
-def torch_load(path, device="cpu"):
-    """torch.load of our own checkpoints (plain dicts) on torch 1.13 and >= 2.6 alike."""
-    try:
-        return torch.load(path, map_location=device, weights_only=False)
-    except TypeError:
-        return torch.load(path, map_location=device)
 
 
 def load_mllm(path, device="cpu"):

@@ -16,7 +16,7 @@ import random
 import numpy as np
 import torch
 
-from training.mllm import N_IMG, IMAGE_ORDER
+from training.common import N_IMG, IMAGE_ORDER, SCALE_TOKENS, parent_index
 from training.text import phrases as P
 from training.text import prompts as natural
 
@@ -173,8 +173,8 @@ class TaskSampler:
     A segment is ("text", [ids], loss) or ("img", bank_row, loss); `loss` marks the tokens as
     targets (predicted from the previous position)."""
 
-    def __init__(self, meta, tok, splits=("train",), seed=0):
-        self.meta, self.tok, self.n = meta, tok, len(meta)
+    def __init__(self, meta, tok, splits=("train",), seed=0, order="token"):
+        self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
         self.rng = random.Random(seed)
         self.idx = [m["i"] for m in meta if m["split"] in splits]
         if not self.idx:
@@ -281,7 +281,7 @@ class TaskSampler:
 
     def batch(self, tasks, n, ctx):
         names, w = list(tasks), list(tasks.values())
-        return assemble([self.sample(t) for t in self.rng.choices(names, weights=w, k=n)], ctx)
+        return assemble([self.sample(t) for t in self.rng.choices(names, weights=w, k=n)], ctx, self.order)
 
 
 def tone_instruction(tone, r):
@@ -298,56 +298,90 @@ def style_instruction(vendor, r):
 
 
 _SLOTS = np.arange(1, N_IMG + 1, dtype=np.int64)
+_QSLOTS = _SLOTS + N_IMG                                   # scale order: query slots
 _K = np.arange(N_IMG, dtype=np.int64)
+_PARENT = np.asarray(parent_index(), np.int64)
+_SCALE_OF_K = np.repeat(np.arange(len(SCALE_TOKENS)), SCALE_TOKENS).astype(np.int64)
+PAD_BLOCK = 1 << 30     # padding: after everything (padded queries see all; nothing real sees them)
 
 
-def flatten(example):
-    """segments -> numpy arrays over positions: ids, slot, src (bank row*341+k or -1), is_tgt,
-    res: for a target image after a source image, the source's token at the same place (bank
-    position), else -1 (what residual_edit adds its prediction to)."""
-    ids, slot, src, tgt, res = [], [], [], [], []
-    first_img = None
+def flatten(example, order="token"):
+    """segments -> dict of numpy arrays over positions, targets already aligned to the output
+    that predicts them:
+      ids, slot, src (input bank position, -1 none), block (attention block id)
+      text_tgt (-100 none), feat_tgt_src (bank position, -1 none), feat_tgt_slot (1..341, 0 none)
+      feat_res_src: for a target image after a source image, the source's token at the same
+        place (bank position), else -1 (what residual_edit adds its prediction to).
+    Token order: the output at position t predicts token t+1 (text and image alike).
+    Scale order: text as above; a generated image's 341 positions are queries (slot N_IMG+1+k,
+    input = the coarser scale's covering token, f4: none) whose output is token k itself."""
+    scale = order == "scale"
+    cols = {k: [] for k in ("ids", "slot", "src", "tgt", "res", "own", "block")}
+    first_img, nb = None, 0
     for kind, payload, loss in example:
         if kind == "text":
             n = len(payload)
-            ids.append(np.asarray(payload, np.int64))
-            slot.append(np.zeros(n, np.int64))
-            src.append(np.full(n, -1, np.int64))
-            res.append(np.full(n, -1, np.int64))
+            none = np.full(n, -1, np.int64)
+            parts = dict(ids=np.asarray(payload, np.int64), slot=np.zeros(n, np.int64), src=none, res=none,
+                         own=none, tgt=np.full(n, bool(loss)), block=nb + np.arange(n))
+            nb += n
         else:
             n = N_IMG
-            ids.append(np.zeros(n, np.int64))
-            slot.append(_SLOTS)
-            src.append(payload * N_IMG + _K)
-            res.append(first_img * N_IMG + _K if (loss and first_img is not None) else np.full(n, -1, np.int64))
+            res = first_img * N_IMG + _K if (loss and first_img is not None) else np.full(n, -1, np.int64)
+            if scale and loss:
+                parts = dict(slot=_QSLOTS, src=np.where(_PARENT >= 0, payload * N_IMG + _PARENT, -1),
+                             own=payload * N_IMG + _K, res=res, tgt=np.zeros(n, bool))
+            else:
+                parts = dict(slot=_SLOTS, src=payload * N_IMG + _K, own=np.full(n, -1, np.int64), res=res,
+                             tgt=np.full(n, bool(loss)))
+            parts["ids"] = np.zeros(n, np.int64)
+            if scale:
+                parts["block"] = nb + _SCALE_OF_K
+                nb += len(SCALE_TOKENS)
+            else:
+                parts["block"] = nb + np.arange(n)
+                nb += n
             if first_img is None:
                 first_img = payload
-        tgt.append(np.full(n, bool(loss)))
-    return np.concatenate(ids), np.concatenate(slot), np.concatenate(src), np.concatenate(tgt), np.concatenate(res)
+        for k, v in parts.items():
+            cols[k].append(v)
+    c = {k: np.concatenate(v) for k, v in cols.items()}
+    n = len(c["ids"])
+    ids, slot, src = c["ids"], c["slot"], c["src"]
+    out = {"ids": ids, "slot": slot, "src": src, "block": c["block"].astype(np.int64),
+           "text_tgt": np.full(n, -100, np.int64), "feat_tgt_src": np.full(n, -1, np.int64),
+           "feat_tgt_slot": np.zeros(n, np.int64), "feat_res_src": np.full(n, -1, np.int64)}
+    nxt = c["tgt"][1:]
+    nxt_text, nxt_img = nxt & (slot[1:] == 0), nxt & (slot[1:] > 0)
+    out["text_tgt"][:-1] = np.where(nxt_text, ids[1:], -100)
+    out["feat_tgt_src"][:-1] = np.where(nxt_img, src[1:], -1)
+    out["feat_tgt_slot"][:-1] = np.where(nxt_img, slot[1:], 0)
+    out["feat_res_src"][:-1] = np.where(nxt_img, c["res"][1:], -1)
+    q = c["own"] >= 0                       # scale order: a query predicts its own token
+    out["feat_tgt_src"][q] = c["own"][q]
+    out["feat_tgt_slot"][q] = slot[q] - N_IMG
+    out["feat_res_src"][q] = c["res"][q]
+    return out
 
 
-def assemble(examples, ctx):
-    """Right-padded numpy batch. Targets are shifted: position t predicts token t+1.
-    text_tgt [B,T] (-100 none), feat_src [B,T] input bank position (-1 none),
-    feat_tgt_src [B,T] target bank position (-1 none), feat_tgt_slot [B,T] (0 none)."""
-    flat = [flatten(e) for e in examples]
-    T = max(len(f[0]) for f in flat)
+def assemble(examples, ctx, order="token"):
+    """Right-padded numpy batch of flatten()'s arrays, src renamed feat_src. "block" only in
+    scale order (token order is plain causal attention)."""
+    flat = [flatten(e, order) for e in examples]
+    T = max(len(f["ids"]) for f in flat)
     if T > ctx:
         raise ValueError(f"sequence of {T} tokens exceeds the context {ctx}")
     B = len(flat)
-    out = {"ids": np.zeros((B, T), np.int64), "slot": np.zeros((B, T), np.int64),
-           "feat_src": np.full((B, T), -1, np.int64), "text_tgt": np.full((B, T), -100, np.int64),
-           "feat_tgt_src": np.full((B, T), -1, np.int64), "feat_tgt_slot": np.zeros((B, T), np.int64),
-           "feat_res_src": np.full((B, T), -1, np.int64)}
-    for b, (ids, slot, src, tgt, res) in enumerate(flat):
-        n = len(ids)
-        out["ids"][b, :n], out["slot"][b, :n], out["feat_src"][b, :n] = ids, slot, src
-        nxt_text = tgt[1:] & (slot[1:] == 0)
-        nxt_img = tgt[1:] & (slot[1:] > 0)
-        out["text_tgt"][b, :n - 1] = np.where(nxt_text, ids[1:], -100)
-        out["feat_tgt_src"][b, :n - 1] = np.where(nxt_img, src[1:], -1)
-        out["feat_tgt_slot"][b, :n - 1] = np.where(nxt_img, slot[1:], 0)
-        out["feat_res_src"][b, :n - 1] = np.where(nxt_img, res[1:], -1)
+    fill = {"ids": 0, "slot": 0, "src": -1, "text_tgt": -100, "feat_tgt_src": -1, "feat_tgt_slot": 0,
+            "feat_res_src": -1, "block": PAD_BLOCK}
+    if order != "scale":
+        del fill["block"]
+    out = {k: np.full((B, T), v, np.int64) for k, v in fill.items()}
+    for b, f in enumerate(flat):
+        n = len(f["ids"])
+        for k in fill:
+            out[k][b, :n] = f[k]
+    out["feat_src"] = out.pop("src")
     return out
 
 
@@ -360,6 +394,8 @@ def to_device(nb, bank_flat, device):
     feat_tgt = bank_flat[tsrc.clamp(min=0)].float() * (tsrc >= 0).unsqueeze(-1)
     out = {"ids": t["ids"], "slot": t["slot"], "feats": feats, "text_tgt": t["text_tgt"],
            "feat_tgt": feat_tgt, "feat_tgt_slot": t["feat_tgt_slot"]}
+    if "block" in t:
+        out["block"] = t["block"]
     if "feat_res_src" in t:
         rsrc = t["feat_res_src"]
         out["has_res"] = (rsrc >= 0).float()
@@ -369,7 +405,6 @@ def to_device(nb, bank_flat, device):
 
 def scale_slices():
     """name -> slice of the 341 image tokens (image order f4..f0)."""
-    from training.mllm import SCALE_TOKENS
     out, o = {}, 0
     for name, n in zip(IMAGE_ORDER, SCALE_TOKENS):
         out[name] = slice(o, o + n)

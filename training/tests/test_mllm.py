@@ -157,8 +157,7 @@ def test_export_cli_and_manifest(tmp_path, setup, monkeypatch):
     meta, tok, _, _ = setup
     tp = tmp_path / "tok.json"
     tok.save(str(tp))
-    monkeypatch.setattr(E, "get_config", lambda name: TINY)
-    E.main(["--random", "--out-dir", str(tmp_path / "m"), "--tokenizer", str(tp)])
+    E.main(["--random", "--config", "tiny", "--out-dir", str(tmp_path / "m"), "--tokenizer", str(tp)])
     man = json.load(open(tmp_path / "m" / "manifest.json"))
     for k in ("mllm_prefill", "mllm_step", "tokenizer"):
         assert k in man["models"]
@@ -179,14 +178,15 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     tp = tmp_path / "tok.json"
     tok.save(str(tp))
     common = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp),
-              "--state", str(tmp_path / "s.pt"), "--out", str(tmp_path / "m.pt"), "--minutes", "2"]
+              "--out-dir", str(tmp_path), "--minutes", "2"]
     assert train_mllm.main(common + ["--max-steps", "1"]) == 0
-    ck = torch_load(tmp_path / "s.pt")
+    ck = torch_load(tmp_path / "state.pt")
     assert ck["step"] == 1 and ck["done"]
-    assert train_mllm.main(common + ["--resume", "--max-steps", "2"]) == 0
-    assert torch_load(tmp_path / "m.pt")["step"] == 2
+    assert train_mllm.main(common + ["--max-steps", "2"]) == 0      # resumes by default
+    assert torch_load(tmp_path / "mllm.pt")["step"] == 2
+    assert len(open(tmp_path / "stages.jsonl").read().splitlines()) == 2
     from training.mllm import load_mllm
-    m, _ = load_mllm(str(tmp_path / "m.pt"))   # fp16 matrices on disk -> fp32 model
+    m, _ = load_mllm(str(tmp_path / "mllm.pt"))   # fp16 matrices on disk -> fp32 model
     assert m.tok_emb.weight.dtype == torch.float32
 
 
@@ -201,16 +201,58 @@ def test_scale_choice_report():
     assert torch.allclose(score_cond(a, a), torch.ones(3)) and torch.allclose(score_t2i(a, a), torch.ones(3))
 
 
-def test_eval_end_to_end_tiny(tmp_path):
-    """The evaluation's whole path on random tiny models (needs the built dataset)."""
-    from training.data import OUT_DIR
-    if not os.path.exists(os.path.join(OUT_DIR, "meta.json")):
-        pytest.skip("dataset not built")
+def generated_dataset(d, tok_path):
+    """A small dataset written in training.data's format: the fake concepts in both vendors
+    (train), a held-out-vendor copy of each, and OpenMoji images; random pixels."""
+    meta = fake_meta()
+    for m in list(meta):
+        if m["vendor"] == "google":
+            meta.append(dict(m, i=len(meta), vendor="twitter", split="heldout_vendor", unified=m["unified"] + "-h"))
+    for c in ("C0", "C2"):
+        base = next(m for m in meta if m["concept"] == c)
+        meta.append(dict(base, i=len(meta), vendor="openmoji", split="openmoji", skin_tone="none"))
+    from training.data import save_images
+    d.mkdir(exist_ok=True)
+    save_images(np.random.default_rng(0).integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8), str(d))
+    json.dump(meta, open(d / "meta.json", "w"))
+    return meta
+
+
+@pytest.mark.parametrize("order", ["token", "scale"])
+def test_eval_end_to_end_tiny(tmp_path, setup, order):
+    """The evaluation's whole path (natural prompts included) on random tiny models and a small
+    generated dataset, in both generation orders."""
     from training import eval_mllm
-    res = eval_mllm.main(["--tiny", "--device", "cpu", "--n-t2i", "2", "--n-openmoji", "2", "--n-heldout", "2",
-                          "--seeds", "2", "--out", str(tmp_path / "e.json")])
-    assert set(res["t2i"]["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"}
-    assert "heldout_vendor" in res["caption"] and "colorize" in res["edit"]
+    meta, tok, _, _ = setup
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    generated_dataset(tmp_path / "data", tp)
+    prompts = tmp_path / "natural.json"
+    prompts.write_text(json.dumps({"prompts": [{"prompt": "a big red heart", "concept": "C2"},
+                                               {"prompt": "a happy smiling face", "concept": "C0"}]}))
+    res = eval_mllm.main(["--tiny", "--set", f"order={order}", "residual_edit=True", "--device", "cpu",
+                          "--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(prompts),
+                          "--n-t2i", "2", "--n-openmoji", "2", "--seeds", "2", "--out", str(tmp_path / "e.json")])
+    assert res["config"]["order"] == order
+    nat = res["t2i_natural"]
+    assert set(nat["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"} and nat["n_prompts"] == 2
+    for v in nat["per_scale"].values():
+        assert 0 <= v["judge_top1"] <= v["judge_top5"] <= 1 and v["frechet"] >= 0 and v["diversity"] >= 0
+    assert 0 <= nat["recommended"]["judge_top5"] <= nat["best_scale"]["judge_top5"] <= 1
+    assert res["caption"]["heldout_vendor"]["n"] == 8 and res["caption"]["openmoji"]["n"] == 2
+    assert {"edit_tone", "edit_style", "colorize", "inpaint", "sketch"} <= set(res["edit"])
+    assert "recognised_top5" in res["edit"]["sketch"]["per_scale"]["f0"]
+    assert json.load(open(tmp_path / "e.json"))["t2i"]["n_prompts"] == 2
+
+
+def test_frechet_distance():
+    from training.eval_mllm import frechet
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(4000, 3, generator=g)
+    assert abs(frechet(a, a)) < 1e-6
+    # N(0, I) vs N(m, 4I) in 3-d: |m|^2 + 3 * (1 + 4 - 2 * 2) = |m|^2 + 3
+    b = torch.randn(4000, 3, generator=g) * 2 + torch.tensor([1.0, 0.0, 0.0])
+    assert abs(frechet(a, b) - 4.0) < 0.3
 
 
 def test_inpaint_eval_masks_are_the_bank_holes():
@@ -224,3 +266,101 @@ def test_inpaint_eval_masks_are_the_bank_holes():
     assert 0 < m.mean() < 1
     assert torch.isinf(psnr_where(x, x, m)).logical_not().all()   # clamped, finite
     assert (psnr_where(v["mask_a"], x, 1 - m) > 90).all()           # untouched outside the hole
+
+
+# ---- next-scale prediction ("scale" order) ------------------------------------------------------
+def test_scale_order_layout(setup):
+    """A generated image is 341 queries: slot N_IMG+1+k, input = the covering coarser token,
+    target = token k itself; blocks: one per text token, one per scale."""
+    from training.common import parent_index, SCALE_OFFSETS
+    meta, tok, _, _ = setup
+    s = T.TaskSampler(meta, tok, seed=0, order="scale")
+    nb = T.assemble([s.t2i_example("red heart", 4), s.edit_example(s.row(3, "gray"), "colorize this", 3)], TINY.ctx, "scale")
+    ids, slot, blk = nb["ids"][0], nb["slot"][0], nb["block"][0]
+    p = list(ids).index(tok.img)
+    q = np.arange(p + 1, p + 1 + N_IMG)
+    assert (slot[q] == np.arange(N_IMG + 1, 2 * N_IMG + 1)).all()
+    par = np.asarray(parent_index())
+    assert par[0] == -1 and nb["feat_src"][0, q[0]] == -1
+    assert (nb["feat_src"][0, q[1:]] == 4 * N_IMG + par[1:]).all()
+    assert (nb["feat_tgt_src"][0, q] == 4 * N_IMG + np.arange(N_IMG)).all()      # unshifted
+    assert (nb["feat_tgt_slot"][0, q] == np.arange(1, N_IMG + 1)).all()
+    assert nb["feat_tgt_slot"][0, p] == 0                                         # [IMG] predicts nothing
+    assert list(blk[:p + 1]) == list(range(p + 1))                                 # text: causal
+    for k, o in enumerate(SCALE_OFFSETS):
+        assert blk[q[o]] == p + 1 + k
+    assert (blk[q[-256:]] == p + 5).all() and blk[p + 1 + N_IMG] == p + 6
+    # the edit's source image: read tokens (slots 1..341) in per-scale blocks; target: queries
+    e_slot = nb["slot"][1]
+    assert (e_slot[2:2 + N_IMG] == np.arange(1, N_IMG + 1)).all() and nb["block"][1][2 + N_IMG - 1] == 6
+    assert (nb["feat_res_src"][1][nb["feat_tgt_slot"][1] > 0] == s.row(3, "gray") * N_IMG + np.arange(N_IMG)).all()
+
+
+def test_scale_order_mask():
+    from training.mllm import MLLM
+    block = torch.tensor([[0, 1, 2, 2, 2, 3]])
+    a = MLLM.allowed_from_blocks(block, 6)[0]
+    assert a[2].tolist() == [True, True, True, True, True, False]      # sees its whole block
+    assert a[1].tolist() == [True, True, False, False, False, False]
+    assert MLLM.allowed_from_blocks(block, 2)[0].tolist() == [[True] * 5 + [False], [True] * 6]
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_scale_generation_matches_training_forward(setup, residual):
+    """What eval generates scale by scale (KV cache, one call per scale) is exactly what the
+    training forward predicts when the generated image is the target (teacher forcing on the
+    model's own tokens), for t2i and for an edit (with the residual output)."""
+    from dataclasses import replace
+    from training.eval_mllm import generate_images, prefix_of
+    meta, tok, bank, _ = setup
+    torch.manual_seed(0)
+    model = MLLM(replace(TINY, order="scale", residual_edit=residual)).eval()
+    s = T.TaskSampler(meta, tok, seed=0, order="scale")
+    flat = bank.view(-1, bank.shape[-1])
+    exs = [s.t2i_example("red heart", 4), s.edit_example(s.row(3, "gray"), "colorize this", 3)]
+    for ex in exs:
+        cut = [k for k, seg in enumerate(ex) if seg[0] == "img" and seg[2]][0]
+        gen = generate_images(model, [prefix_of(ex[:cut], "scale")], flat, "cpu")[0]
+        flat2 = torch.cat([flat, gen])
+        ex2 = list(ex)
+        ex2[cut] = ("img", flat.shape[0] // N_IMG, True)
+        b = T.to_device(T.assemble([ex2], TINY.ctx, "scale"), flat2, "cpu")
+        with torch.no_grad():
+            h, _ = model(b["ids"], b["slot"], b["feats"], block=b["block"])
+            m = b["feat_tgt_slot"][0] > 0
+            pred = model.head(h[0][m])
+            if residual and b["has_res"][0][m].any():
+                pred = pred + model.normalize(b["feat_res"][0][m])
+            loss, _ = model.compute_loss(b)
+        assert torch.allclose(model.denormalize(pred), gen, atol=1e-4)
+        assert loss < 1e-6   # the generated image is the model's own fixed point
+
+
+def test_scale_order_trains(setup):
+    from dataclasses import replace
+    meta, tok, bank, _ = setup
+    torch.manual_seed(0)
+    model = MLLM(replace(TINY, order="scale"))
+    s = T.TaskSampler(meta, tok, seed=1, order="scale")
+    flat = bank.view(-1, bank.shape[-1])
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    b = T.to_device(s.batch(T.LONG_TASKS, 2, TINY.ctx), flat, "cpu")
+    first = None
+    for _ in range(20):
+        loss, stats = model.compute_loss(b)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        first = first if first is not None else float(loss)
+    assert float(loss) < first and all(f"mse_{n}" in stats for n in ("f4", "f3", "f2", "f1", "f0"))
+
+
+def test_presets_and_overrides():
+    from training.mllm import PRESETS, get
+    assert get("tiny", ["order=scale", "lr=0.002", "residual_edit=True"]).order == "scale"
+    with pytest.raises(SystemExit):
+        get("tiny", ["nope=1"])
+    with pytest.raises(SystemExit):
+        get("tiny", ["order=diagonal"])
+    sizes = {k: MLLM(v).num_params() / 1e6 for k, v in PRESETS.items() if k.startswith("s")}
+    assert 5 < sizes["s6"] < sizes["s12"] < sizes["s18"] < sizes["s25"] < 27

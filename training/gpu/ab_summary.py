@@ -1,0 +1,65 @@
+"""Side-by-side summary of two arms' eval_mllm.json and the A/B's pick.
+
+    python3 -m training.gpu.ab_summary RUN_DIR_A RUN_DIR_B      # each holds eval_mllm.json, stages.jsonl
+
+The pick is the arm with the higher mean of the quality targets the page is judged on (DESIGN.md):
+natural-prompt judge top-5 at the recommended and at the best scale, skin-tone and style edit
+success at the recommended scale, caption exact match on held-out-vendor images. Ties -> the first.
+"""
+import json
+import os
+import sys
+
+
+def metrics(ev):
+    out = {}
+    nat = ev.get("t2i_natural") or ev["t2i"]
+    out["t2i_nat_top5_recommended"] = nat["recommended"]["judge_top5"]
+    out["t2i_nat_top5_best"] = nat["best_scale"]["judge_top5"]
+    out["t2i_nat_top1_recommended"] = nat["recommended"]["judge_top1"]
+    out["t2i_nat_frechet_f4"] = nat["per_scale"]["f4"]["frechet"]
+    out["t2i_nat_diversity_f4"] = nat["per_scale"]["f4"]["diversity"]
+    for k in ("edit_tone", "edit_style"):
+        if k in ev["edit"]:
+            out[k + "_recommended"] = ev["edit"][k]["scale_choice"]["metric_at_pick"]
+            out[k + "_f0"] = ev["edit"][k]["per_scale"]["f0"]["success"]
+    out["caption_heldout"] = ev["caption"]["heldout_vendor"]["exact_match"]
+    for k in ("colorize", "inpaint", "sketch"):
+        if k in ev["edit"]:
+            out[k + "_psnr_f0"] = ev["edit"][k]["per_scale"]["f0"]["psnr"]
+    if "sketch" in ev["edit"] and "recognised_top5" in ev["edit"]["sketch"]["per_scale"]["f0"]:
+        out["sketch_recognised_top5_f0"] = ev["edit"]["sketch"]["per_scale"]["f0"]["recognised_top5"]
+    return out
+
+
+SCORE_KEYS = ("t2i_nat_top5_recommended", "t2i_nat_top5_best", "edit_tone_recommended", "edit_style_recommended",
+              "caption_heldout")
+
+
+def main(dirs):
+    rows, scores = {}, {}
+    for d in dirs:
+        name = os.path.basename(os.path.normpath(d))
+        try:
+            ev = json.load(open(os.path.join(d, "eval_mllm.json")))
+        except (OSError, ValueError) as e:
+            print(f"{name}: no evaluation ({e})")
+            continue
+        m = metrics(ev)
+        stages = [json.loads(x) for x in open(os.path.join(d, "stages.jsonl"))] if os.path.exists(os.path.join(d, "stages.jsonl")) else []
+        m["steps"] = stages[-1]["step"] if stages else None
+        m["gpu_minutes"] = round(sum(s["gpu_minutes"] for s in stages), 2)
+        rows[name] = m
+        scores[name] = sum(m.get(k, 0.0) for k in SCORE_KEYS) / len(SCORE_KEYS)
+    keys = sorted({k for m in rows.values() for k in m})
+    print("metric".ljust(28) + "".join(n.rjust(12) for n in rows))
+    for k in keys:
+        print(k.ljust(28) + "".join(f"{rows[n].get(k) if rows[n].get(k) is not None else '-':>12.4}"
+                                    if isinstance(rows[n].get(k), float) else f"{str(rows[n].get(k)):>12}" for n in rows))
+    print("score".ljust(28) + "".join(f"{scores[n]:>12.4f}" for n in rows))
+    if scores:
+        print("winner: " + max(scores, key=lambda n: (scores[n], -list(scores).index(n))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,118 @@
+"""The single MLLM graph (prefill and step in one, both generation orders): onnxruntime (CPU)
+reproduces PyTorch call by call on the golden vectors the TypeScript side replays, and those
+vectors generate exactly what the evaluation's generation loop generates."""
+import base64
+import json
+import os
+import subprocess
+from dataclasses import replace
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from training import export_mllm as E
+from training import mllm_tasks as T
+from training.common import ROOT
+from training.mllm import MLLM, TINY, N_IMG
+from training.tokenizer import train_bpe, BYTE_OFFSET
+from training.tests.test_mllm import fake_meta
+
+
+def arr(t):
+    a = np.frombuffer(base64.b64decode(t["data_b64"]), dtype=t["dtype"])
+    return a.reshape(t["shape"])
+
+
+def ort_run(model_path, calls, tmp_path):
+    """Runs the calls (each a dict of input name -> golden tensor; later calls are fed the
+    previous call's cache) with onnxruntime: the Python package where installed, else
+    onnxruntime-node (the repository's npm dependency)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        ort = None
+    if ort is not None:
+        sess = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+        outs, prev = [], None
+        for c in calls:
+            feeds = {k: arr(v) for k, v in c.items() if k != "@present"}
+            if c.get("@present"):
+                feeds.update({k.replace("present_", "past_"): v for k, v in prev.items() if k.startswith("present_")})
+            prev = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
+            outs.append(prev)
+        return outs
+    fi, fo = tmp_path / "feeds.json", tmp_path / "outs.json"
+    fi.write_text(json.dumps(calls))
+    subprocess.run(["node", os.path.join(ROOT, "training", "tests", "ort_run.cjs"), model_path, str(fi), str(fo)],
+                   check=True, cwd=ROOT)
+    return [{k: arr(v) for k, v in o.items()} for o in json.loads(fo.read_text())]
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return train_bpe(T.corpus(fake_meta(), per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+
+
+@pytest.mark.parametrize("order", ["token", "scale"])
+def test_single_graph_parity(tmp_path, tok, order):
+    torch.manual_seed(0)
+    q = E.fake_quantize(MLLM(replace(TINY, order=order, residual_edit=True)))
+    path, stats = E.export_unified(q, str(tmp_path))
+    m = onnx.load(path)
+    assert [i.name for i in m.graph.input][:4] == ["ids", "slot", "feats", "block"]
+    assert stats["fp32_2d_left"] == 0 and stats["int8_weights"] > 0
+    assert all(n.domain in ("", "ai.onnx") for n in m.graph.node)    # standard ops only, fp32 compute
+    g = E.golden_unified(q, tok)
+    assert g["order"] == order and g["edit"]["residual_edit"] is True
+    H, hd = TINY.n_head, TINY.d_model // TINY.n_head
+    empty = {"shape": [1, H, 0, hd], "dtype": "float32", "data_b64": ""}
+    for run in (g, g["edit"]):
+        calls = [dict(run["prefill"]["inputs"], **{f"past_{kv}_{i}": empty for i in range(TINY.n_layer) for kv in ("key", "value")})]
+        calls += [dict(s["inputs"], **{"@present": True}) for s in run["steps"]]
+        got = ort_run(path, calls, tmp_path)
+        want = [run["prefill"]["outputs"]] + [s["outputs"] for s in run["steps"]]
+        assert len(got) == len(want) == (4 if order == "token" else 4)
+        for o, w in zip(got, want):
+            for name, t in w.items():
+                np.testing.assert_allclose(o[name], arr(t), atol=g["atol"], rtol=g["rtol"], err_msg=name)
+    # scale order: each step is one whole scale (1, 4, 16 tokens); token order: one token
+    steps = g["steps"]
+    assert [s["inputs"]["ids"]["shape"][1] for s in steps] == ([1, 4, 16] if order == "scale" else [1, 1, 1])
+
+
+@pytest.mark.parametrize("order", ["token", "scale"])
+def test_golden_tokens_are_what_eval_generates(tok, order):
+    """The golden calls feed back exactly the tokens eval's generation loop produces (t2i and a
+    residual edit), so the browser replaying them reproduces the evaluated model."""
+    from training.eval_mllm import generate_images, prefix_of
+    torch.manual_seed(0)
+    q = E.fake_quantize(MLLM(replace(TINY, order=order, residual_edit=True)))
+    g = E.golden_unified(q, tok)
+    s = T.TaskSampler(fake_meta(), tok, seed=0, order=order)
+    src = torch.from_numpy(arr(g["edit"]["source"]).copy())
+    pre_t2i = prefix_of([s.sp(tok.bos), s.text(T.normalize_text(g["prompt"])), s.sp(tok.img)], order)
+    pre_edit = prefix_of([s.sp(tok.bos), s.sp(tok.img), ("img", 0, False), s.sp(tok.img_end),
+                          s.text(T.normalize_text(g["edit"]["instruction"])), s.sp(tok.img)], order)
+    for pre, run in ((pre_t2i, g), (pre_edit, g["edit"])):
+        want = torch.from_numpy(arr(run["tokens"]).copy())
+        gen = generate_images(q, [pre], src, "cpu", n_tokens=len(want))[0]
+        assert torch.allclose(gen, want, atol=1e-4)
+
+
+def test_export_cli_single_graph_manifest(tmp_path, tok):
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    out = tmp_path / "m"
+    E.main(["--random", "--config", "tiny", "--set", "order=scale", "--single-graph", "--out-dir", str(out), "--tokenizer", str(tp)])
+    man = json.load(open(out / "manifest.json"))
+    assert "mllm" in man["models"] and "mllm_prefill" not in man["models"]
+    mm = man["mllm"]
+    assert mm["graph"] == "single" and mm["order"] == "scale" and mm["query_slot_offset"] == N_IMG
+    assert len(mm["parent_index"]) == N_IMG and mm["parent_index"][:6] == [-1, 0, 0, 0, 0, 1]
+    assert [i["name"] for i in man["models"]["mllm"]["inputs"]][:4] == ["ids", "slot", "feats", "block"]
+    gold = json.load(open(out / "golden" / "mllm_single.json"))
+    assert gold["order"] == "scale"
+    with pytest.raises(SystemExit):   # a scale-order model has no prefill/step pair
+        E.main(["--random", "--config", "tiny", "--set", "order=scale", "--out-dir", str(out), "--tokenizer", str(tp)])
