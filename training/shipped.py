@@ -12,7 +12,6 @@ import os
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
 
 from training.config import VisualConfig
 from training.decoder import Decoder
@@ -27,7 +26,8 @@ def manifest(models_dir=MODELS_DIR):
 
 
 def load_state(module, onnx_path):
-    inits = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(onnx_path).graph.initializer}
+    from training.half_weights import initializers_fp32   # fp16-stored weights come back as fp32
+    inits = {k: torch.from_numpy(v.copy()) for k, v in initializers_fp32(onnx.load(onnx_path)).items()}
     sd = module.state_dict()
     for k, v in sd.items():
         if k in inits:
