@@ -12,7 +12,7 @@
 set -u
 export PYTHONUNBUFFERED=1 PUMA_CKPT=training/runs/v2_ckpt
 OUT=${OUT:-training/runs/v2_stage1}; RUN=training/runs/v2
-CFG=${CFG:-s6}; SETS=${SETS:-residual_edit=True}; MIN=${MIN:-6.3}; BUDGET=${BUDGET:-5.2}; EVAL_SEEDS=${EVAL_SEEDS:-2}
+CFG=${CFG:-s6}; SETS=${SETS:-residual_edit=True}; MIN=${MIN:-6.3}; BUDGET=${BUDGET:-4.8}; EVAL_SEEDS=${EVAL_SEEDS:-2}
 mkdir -p "$OUT/token" "$OUT/scale" "$PUMA_CKPT" "$RUN"
 nvidia-smi -L || true
 python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.device_count(), "GPUs")'

@@ -9,7 +9,7 @@
 set -u
 export PYTHONUNBUFFERED=1
 OUT=${OUT:-training/runs/v2_stage2}; RUN=training/runs/v2
-MIN=${MIN:-6.8}; BUDGET=${BUDGET:-5.8}; EVAL_SEEDS=${EVAL_SEEDS:-4}; SETS=${SETS:-}
+MIN=${MIN:-6.5}; BUDGET=${BUDGET:-5.5}; EVAL_SEEDS=${EVAL_SEEDS:-4}; SETS=${SETS:-}
 WINNER=${WINNER:-$(sed -n 's/^winner: //p' training/runs/v2_stage1/summary.txt 2>/dev/null)}
 [ -z "$WINNER" ] && { echo "set WINNER=token or WINNER=scale"; exit 2; }
 init="$RUN/$WINNER/mllm.pt"; [ -f "$init" ] || init=training/ckpt_v2/mllm_$WINNER.pt
