@@ -29,15 +29,7 @@ from training.judge import load_judge
 from training import shipped
 from training.transforms import to_tensor
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CKPT = os.environ.get("PUMA_CKPT", os.path.join(ROOT, "training", "ckpt"))
-TOKENS = dict(zip(SCALES, (256, 64, 16, 4, 1)))
-
-
-def psnr(a, b):
-    """Per image, images in [-1,1] (peak-to-peak 2)."""
-    mse = ((a - b) ** 2).flatten(1).mean(1).clamp(min=1e-10)
-    return 10 * torch.log10(4.0 / mse)
+from training.common import ROOT, CKPT, psnr  # noqa: F401  (psnr: images in [-1,1], peak-to-peak 2)
 
 
 def ssim(a, b, win=7, sigma=1.5):

@@ -17,12 +17,13 @@ import torch
 from training.config import VisualConfig
 from training.decoder import Decoder, ddim_sample, sampler_schedule
 from training.encoder import SCALES, Encoder, blank_features, load_ckpt, pyramid
+from training.common import SCALES_FINE_FIRST, SCALE_TOKENS
 from training.half_weights import round_module, store_half
 from training.manifest import MODELS_DIR, update_manifest, write_golden
 
 OPSET = 17
 ALLOWED_STEPS = (4, 6, 8, 10, 15, 20)
-TOKENS = dict(zip(SCALES, (256, 64, 16, 4, 1)))
+TOKENS = dict(zip(SCALES_FINE_FIRST, SCALE_TOKENS[::-1]))
 
 
 def synthetic_image(seed, size=64):

@@ -17,8 +17,7 @@ from training.config import VisualConfig
 from training.decoder import Decoder
 from training.encoder import SCALES, Encoder
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS_DIR = os.path.join(ROOT, "public", "models")
+from training.common import ROOT, MODELS_DIR  # noqa: F401
 
 
 def manifest(models_dir=MODELS_DIR):
