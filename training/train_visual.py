@@ -23,7 +23,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from training import config as C
-from training.common import CKPT, Dist, lr_cosine, SCALES_FINE_FIRST, SCALE_TOKENS
+from training.common import CKPT, Dist, apply_overrides, lr_cosine, SCALES_FINE_FIRST, SCALE_TOKENS
 from training.data import load
 from training.decoder import Decoder, cosine_alphas_cumprod, v_target
 from training.encoder import load_ckpt, AuxDecoder, Encoder, TextTower, blank_features, load_encoder, pyramid, SCALES
@@ -314,6 +314,7 @@ def main(argv=None):
     ap.add_argument("--scales", default=",".join(SCALES), help="decoders stage: which scales")
     ap.add_argument("--out-dir", "--out", dest="out", default=None, help="slim stage: destination folder")
     ap.add_argument("--config", default="full", choices=["full", "tiny"])
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override VisualConfig fields")
     ap.add_argument("--minutes", type=float, default=9.0)
     ap.add_argument("--no-resume", action="store_true", help="start over (resuming from the checkpoint is the default)")
     ap.add_argument("--resume", dest="no_resume", action="store_false", help="(default)")
@@ -322,7 +323,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.stage == "slim":
         return slim(a.out)
-    cfg = C.get(a.config)
+    cfg = apply_overrides(C.get(a.config), a.set)
     rt = Runtime()
     torch.manual_seed(cfg.seed + rt.rank)
     random.seed(cfg.seed)
