@@ -11,15 +11,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-SCALES = ("f0", "f1", "f2", "f3", "f4")
+from training.common import SCALES_FINE_FIRST as SCALES, torch_load  # SCALES: "f0".."f4"
 
 
 def load_ckpt(path, device="cpu"):
     """Checkpoints hold configs and vocabularies beside tensors (torch >= 2.6 defaults to weights_only)."""
-    try:
-        return torch.load(path, map_location=device, weights_only=False)
-    except TypeError:  # torch without the weights_only argument
-        return torch.load(path, map_location=device)
+    return torch_load(path, device)
 
 
 def pyramid(f0, grid=16):

@@ -29,15 +29,7 @@ from training.judge import load_judge
 from training import shipped
 from training.transforms import to_tensor
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CKPT = os.environ.get("PUMA_CKPT", os.path.join(ROOT, "training", "ckpt"))
-TOKENS = dict(zip(SCALES, (256, 64, 16, 4, 1)))
-
-
-def psnr(a, b):
-    """Per image, images in [-1,1] (peak-to-peak 2)."""
-    mse = ((a - b) ** 2).flatten(1).mean(1).clamp(min=1e-10)
-    return 10 * torch.log10(4.0 / mse)
+from training.common import ROOT, CKPT, psnr  # noqa: F401  (psnr: images in [-1,1], peak-to-peak 2)
 
 
 def ssim(a, b, win=7, sigma=1.5):
@@ -131,18 +123,49 @@ def onnx_check(sets, images, enc, decs, blank, sched, cfg, device, n=8):
     return out
 
 
+@torch.no_grad()
+def table1_psnr(device, decoders_dir, limit=32, seed=0):
+    """Table 1's reconstruction PSNR per scale (held-out concepts, the first `limit`), the shipped
+    encoder with the decoders in decoders_dir: no judge needed (e.g. fp32 vs fp16-stored files)."""
+    images, meta = load()
+    enc, cfg = shipped.load_encoder(device)
+    decs = shipped.load_decoders(device)
+    if decoders_dir:   # same architecture (the shipped manifest's), weights from the other files
+        decs = {s: shipped.load_state(d, os.path.join(decoders_dir, f"decoder_{s}.onnx")) for s, d in decs.items()}
+    blank = blank_features(enc, device)
+    sched = sampler_schedule(cfg.train_timesteps, cfg.sample_steps)
+    recs = [m for m in meta if m["split"] == "heldout_concept"][:limit]
+    x = to_tensor(images[[m["i"] for m in recs]]).to(device)
+    pyr = pyramid(enc(x))
+    out = {}
+    for k, s in enumerate(SCALES):
+        g = torch.Generator().manual_seed(seed)
+        a = ddim_sample(decs[s], pyr[k], blank[k], sched, cfg.guidance, generator=g).float()
+        out[s] = float(psnr(a, x).mean())
+    return {"psnr_r": out, "n": len(recs), "steps": cfg.sample_steps, "decoders": decoders_dir or "public/models",
+            "bytes": {s: os.path.getsize(os.path.join(decoders_dir or shipped.MODELS_DIR, f"decoder_{s}.onnx")) for s in SCALES}}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--max-openmoji", type=int, default=600)
     ap.add_argument("--limit", type=int, default=None, help="images per set (smoke runs)")
     ap.add_argument("--onnx-check-only", action="store_true")
+    ap.add_argument("--psnr-only", action="store_true", help="Table 1 reconstruction PSNR only (no judge), --limit images")
+    ap.add_argument("--decoders-dir", default=None, help="with --psnr-only: folder holding decoder_*.onnx (and manifest.json)")
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "eval", "visual.json"))
     a = ap.parse_args()
     t0 = time.time()
     if a.device.startswith("cuda"):
         torch.backends.cudnn.allow_tf32 = False  # fp32 decodes: the numbers describe the fp32 export
         torch.backends.cuda.matmul.allow_tf32 = False
+    if a.psnr_only:
+        res = table1_psnr(a.device, a.decoders_dir, a.limit or 32)
+        print(json.dumps(res), flush=True)
+        if a.out:
+            json.dump(res, open(a.out, "w"), indent=1)
+        return
     if a.onnx_check_only:  # the shipped ONNX files against their PyTorch reload, a few images
         images, meta = load()
         enc, cfg = shipped.load_encoder(a.device)

@@ -11,16 +11,19 @@ import argparse
 import os
 
 import numpy as np
+import onnx
 import torch
 
 from training.config import VisualConfig
 from training.decoder import Decoder, ddim_sample, sampler_schedule
 from training.encoder import SCALES, Encoder, blank_features, load_ckpt, pyramid
+from training.common import SCALES_FINE_FIRST, SCALE_TOKENS
+from training.half_weights import round_module, store_half
 from training.manifest import MODELS_DIR, update_manifest, write_golden
 
 OPSET = 17
 ALLOWED_STEPS = (4, 6, 8, 10, 15, 20)
-TOKENS = dict(zip(SCALES, (256, 64, 16, 4, 1)))
+TOKENS = dict(zip(SCALES_FINE_FIRST, SCALE_TOKENS[::-1]))
 
 
 def synthetic_image(seed, size=64):
@@ -44,7 +47,54 @@ def io_spec(names_shapes):
     return [{"name": n, "shape": s, "dtype": "float32"} for n, s in names_shapes]
 
 
-def export_all(ckpt_dir, out_dir):
+def export_decoder(d, s, pyr, blank, out_dir, g, half, trained_steps):
+    """One decoder's denoiser step -> decoder_{s}.onnx, its golden vectors and manifest entry.
+    half: weights stored fp16 (compute fp32), golden computed with the same rounded weights."""
+    C = pyr[0].shape[-1]
+    if half:
+        round_module(d)
+    k = SCALES.index(s)
+    x = torch.randn(2, 3, 64, 64, generator=g)
+    t = torch.tensor([999.0, 400.0])
+    cond = torch.cat([pyr[k], blank[k]])
+    with torch.no_grad():
+        v = d(x, t, cond)
+    name = f"decoder_{s}"
+    path = os.path.join(out_dir, f"{name}.onnx")
+    export_onnx(d, (x, t, cond), path, ["x", "t", "cond"], ["v"],
+                {"x": {0: "batch"}, "t": {0: "batch"}, "cond": {0: "batch"}, "v": {0: "batch"}})
+    variant = dict(dtype="float32", file=f"{name}.onnx", requires=[])
+    if half:
+        mp, n = store_half(onnx.load(path))
+        onnx.checker.check_model(mp)
+        onnx.save(mp, path)
+        variant["storage"] = "float16 weights, Cast to float32 (compute float32)"
+    return dict(
+        role="decoder", scale=s, trained_steps=trained_steps, variants=[variant],
+        inputs=io_spec([("x", ["batch", 3, 64, 64]), ("t", ["batch"]), ("cond", ["batch", TOKENS[s], C])]),
+        outputs=io_spec([("v", ["batch", 3, 64, 64])]),
+        golden=write_golden(name, {"x": x.numpy(), "t": t.numpy(), "cond": cond.numpy()}, {"v": v.numpy()},
+                            out_dir, atol=2e-3, rtol=1e-3))
+
+
+def export_decoders_from_shipped(out_dir, half, models_dir=MODELS_DIR):
+    """Re-export the shipped decoder_*.onnx (weights read back by training.shipped) with the
+    same synthetic golden inputs as export_all; nothing else changes."""
+    from training import shipped
+    enc, _ = shipped.load_encoder(models_dir=models_dir)
+    decs = shipped.load_decoders(models_dir=models_dir)       # all read before any is overwritten
+    old = shipped.manifest(models_dir)["models"]
+    os.makedirs(out_dir, exist_ok=True)
+    with torch.no_grad():
+        feats = enc(torch.cat([synthetic_image(1), synthetic_image(2)]))
+    pyr, blank = pyramid(feats[:1]), blank_features(enc)
+    g = torch.Generator().manual_seed(0)
+    models = {f"decoder_{s}": export_decoder(decs[s], s, pyr, blank, out_dir, g, half,
+                                             old.get(f"decoder_{s}", {}).get("trained_steps", 0)) for s in SCALES}
+    return update_manifest(models, None, out_dir)
+
+
+def export_all(ckpt_dir, out_dir, half=False):
     os.makedirs(out_dir, exist_ok=True)
     ck = load_ckpt(os.path.join(ckpt_dir, "encoder.pt"))
     cfg = VisualConfig(**ck["config"])
@@ -80,24 +130,8 @@ def export_all(ckpt_dir, out_dir):
         dk = load_ckpt(os.path.join(ckpt_dir, f"decoder_{s}.pt"))
         d = Decoder(VisualConfig(**dk["config"]), TOKENS[s])
         d.load_state_dict(dk["ema"])
-        d.eval()
-        decs[s] = d
-        k = SCALES.index(s)
-        x = torch.randn(2, 3, 64, 64, generator=g)
-        t = torch.tensor([999.0, 400.0])
-        cond = torch.cat([pyr[k], blank[k]])
-        with torch.no_grad():
-            v = d(x, t, cond)
-        name = f"decoder_{s}"
-        export_onnx(d, (x, t, cond), os.path.join(out_dir, f"{name}.onnx"), ["x", "t", "cond"], ["v"],
-                    {"x": {0: "batch"}, "t": {0: "batch"}, "cond": {0: "batch"}, "v": {0: "batch"}})
-        models[name] = dict(
-            role="decoder", scale=s, trained_steps=int(dk.get("step", 0)),
-            variants=[dict(dtype="float32", file=f"{name}.onnx", requires=[])],
-            inputs=io_spec([("x", ["batch", 3, 64, 64]), ("t", ["batch"]), ("cond", ["batch", TOKENS[s], C])]),
-            outputs=io_spec([("v", ["batch", 3, 64, 64])]),
-            golden=write_golden(name, {"x": x.numpy(), "t": t.numpy(), "cond": cond.numpy()}, {"v": v.numpy()},
-                                out_dir, atol=2e-3, rtol=1e-3))
+        decs[s] = d.eval()
+        models[f"decoder_{s}"] = export_decoder(d, s, pyr, blank, out_dir, g, half, int(dk.get("step", 0)))
 
     # sampler golden: a whole 4-step decode with f4, recording every model output, so the TS loop
     # can be checked step by step without running a model
@@ -139,8 +173,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "ckpt"))
     ap.add_argument("--out", default=MODELS_DIR)
+    ap.add_argument("--half-weights", action="store_true", help="decoders: weights stored fp16 + Cast (compute fp32)")
+    ap.add_argument("--from-shipped", action="store_true", help="re-export only the decoders, from public/models/decoder_*.onnx")
     a = ap.parse_args()
-    m = export_all(a.ckpt, a.out)
+    m = export_decoders_from_shipped(a.out, a.half_weights) if a.from_shipped else export_all(a.ckpt, a.out, a.half_weights)
     for name, e in m["models"].items():
         for v in e.get("variants", []):
             print(f"{name:12s} {v['dtype']:8s} {v['bytes'] / 1e6:6.2f} MB {v['sha256'][:12]}")

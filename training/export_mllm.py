@@ -34,8 +34,7 @@ from training.mllm import MLLM, load_mllm, get as get_config, IMAGE_ORDER, SCALE
 from training.tokenizer import Tokenizer, SPECIALS
 from training import mllm_tasks as tasks
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS = os.path.join(ROOT, "public", "models")
+from training.common import ROOT, MODELS_DIR as MODELS
 OPSET = 17
 MIN_QUANT = 4096
 DEFAULT_CKPT = os.path.join(ROOT, "training", "ckpt", "mllm.pt")   # 2-D weights with at least this many values are stored int8

@@ -8,8 +8,7 @@ import os
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS_DIR = os.path.join(ROOT, "public", "models")
+from training.common import ROOT, MODELS_DIR  # noqa: F401
 MANIFEST = os.path.join(MODELS_DIR, "manifest.json")
 
 

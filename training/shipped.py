@@ -12,14 +12,12 @@ import os
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
 
 from training.config import VisualConfig
 from training.decoder import Decoder
 from training.encoder import SCALES, Encoder
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS_DIR = os.path.join(ROOT, "public", "models")
+from training.common import ROOT, MODELS_DIR  # noqa: F401
 
 
 def manifest(models_dir=MODELS_DIR):
@@ -27,7 +25,8 @@ def manifest(models_dir=MODELS_DIR):
 
 
 def load_state(module, onnx_path):
-    inits = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(onnx_path).graph.initializer}
+    from training.half_weights import initializers_fp32   # fp16-stored weights come back as fp32
+    inits = {k: torch.from_numpy(v.copy()) for k, v in initializers_fp32(onnx.load(onnx_path)).items()}
     sd = module.state_dict()
     for k, v in sd.items():
         if k in inits:

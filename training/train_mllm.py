@@ -152,6 +152,9 @@ def main(argv=None):
             log(f"done: {state_path} already finished ({ck['step']} steps, {ck['train_seconds']:.0f}s)")
             dd.close()
             return 0
+    elif args.init:   # the brought-back model's architecture and order; --set still applies
+        init_cfg = from_config_dict(torch_load(args.init)["config"])
+        cfg = apply_overrides(init_cfg, sets)
     else:
         if args.resume:
             log(f"no {state_path}: starting fresh")

@@ -23,38 +23,32 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from training import config as C
+from training.common import CKPT, Dist, apply_overrides, lr_cosine, SCALES_FINE_FIRST, SCALE_TOKENS
 from training.data import load
 from training.decoder import Decoder, cosine_alphas_cumprod, v_target
 from training.encoder import load_ckpt, AuxDecoder, Encoder, TextTower, blank_features, load_encoder, pyramid, SCALES
 from training.judge import Judge, label_vocab, labels_of
 from training.transforms import apply_mask, grayscale, random_box_mask, sobel_edges, to_tensor
 
-CKPT = os.environ.get("PUMA_CKPT", os.path.join(os.path.dirname(os.path.abspath(__file__)), "ckpt"))
 
 
 # ---------------------------------------------------------------- runtime (single GPU, DDP, CPU)
 class Runtime:
+    """training.common.Dist with what these loops use: a device string, autocast, DDP wrapping."""
+
     def __init__(self):
-        self.ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
-        if self.ddp:
-            dist.init_process_group("nccl")
-            self.rank, self.world = dist.get_rank(), dist.get_world_size()
-            self.device = f"cuda:{int(os.environ['LOCAL_RANK'])}"
-            torch.cuda.set_device(self.device)
-        else:
-            self.rank, self.world = 0, 1
-            self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.cuda = self.device.startswith("cuda")
-        if self.cuda:
-            torch.backends.cuda.matmul.allow_tf32 = True
-            torch.backends.cudnn.allow_tf32 = True
+        self.dist = Dist()
+        self.ddp = self.dist.world > 1
+        self.rank, self.world = self.dist.rank, self.dist.world
+        self.device = str(self.dist.device)
+        self.cuda = self.dist.cuda
 
     def autocast(self):
         return torch.autocast("cuda", dtype=torch.bfloat16) if self.cuda else torch.autocast("cpu", enabled=False)
 
     def wrap(self, model):
         if self.ddp:
-            return torch.nn.parallel.DistributedDataParallel(model, device_ids=[self.device])
+            return torch.nn.parallel.DistributedDataParallel(model, device_ids=[self.device] if self.cuda else None)
         return model
 
     def log(self, *a):
@@ -63,17 +57,11 @@ class Runtime:
 
     def all_stop(self, flag):
         """Every rank stops together when any rank's clock runs out."""
-        if not self.ddp:
-            return flag
-        t = torch.tensor([float(flag)], device=self.device)
-        dist.all_reduce(t, op=dist.ReduceOp.MAX)
-        return bool(t.item())
+        return self.dist.any(flag)
 
 
 def lr_at(step, total, base, warmup=200):
-    if step < warmup:
-        return base * (step + 1) / warmup
-    return base * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
+    return lr_cosine(base, step, (step - warmup) / max(1, total - warmup), warmup, 0.0)
 
 
 def set_lr(opt, lr):
@@ -252,7 +240,7 @@ def train_decoders(cfg, rt, images, meta, minutes, resume, scales=SCALES):
     with torch.no_grad():  # the encoder is frozen: its features are computed once
         feats = torch.cat([enc(to_tensor(imgs[i:i + 512])) for i in range(0, len(imgs), 512)]).half()
     blank = [b.float() for b in blank_features(enc, rt.device)]
-    tokens = {s: n for s, n in zip(SCALES, (256, 64, 16, 4, 1))}
+    tokens = dict(zip(SCALES_FINE_FIRST, SCALE_TOKENS[::-1]))
     decs = {s: Decoder(cfg, tokens[s]).to(rt.device) for s in scales}
     emas = {s: copy.deepcopy(d).requires_grad_(False) for s, d in decs.items()}
     opts = {s: torch.optim.AdamW(d.parameters(), lr=cfg.dec_lr, weight_decay=0.0) for s, d in decs.items()}
@@ -324,16 +312,18 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--stage", choices=["encoder", "judge", "decoders", "slim"], required=True)
     ap.add_argument("--scales", default=",".join(SCALES), help="decoders stage: which scales")
-    ap.add_argument("--out", default=None, help="slim stage: destination folder")
+    ap.add_argument("--out-dir", "--out", dest="out", default=None, help="slim stage: destination folder")
     ap.add_argument("--config", default="full", choices=["full", "tiny"])
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override VisualConfig fields")
     ap.add_argument("--minutes", type=float, default=9.0)
-    ap.add_argument("--no-resume", action="store_true")
-    ap.add_argument("--data", default=None, help="dataset dir (default training/data)")
+    ap.add_argument("--no-resume", action="store_true", help="start over (resuming from the checkpoint is the default)")
+    ap.add_argument("--resume", dest="no_resume", action="store_false", help="(default)")
+    ap.add_argument("--data-dir", "--data", dest="data", default=None, help="dataset dir (default training/data)")
     ap.add_argument("--limit", type=int, default=None, help="use the first N images (tests)")
     a = ap.parse_args(argv)
     if a.stage == "slim":
         return slim(a.out)
-    cfg = C.get(a.config)
+    cfg = apply_overrides(C.get(a.config), a.set)
     rt = Runtime()
     torch.manual_seed(cfg.seed + rt.rank)
     random.seed(cfg.seed)

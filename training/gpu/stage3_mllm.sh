@@ -9,8 +9,8 @@ OUT=${OUT:-training/runs/stage3}; mkdir -p "$OUT" /tmp/logs
 MLLM_MIN=${MLLM_MIN:-7}; MLLM_BUDGET=${MLLM_BUDGET:-6}
 t0=$(date +%s)
 [ "${ONNX_CHECK:-1}" = 1 ] && python3 -m training.eval_visual --onnx-check-only --device cuda --out "$OUT/onnx_check.json" > /tmp/logs/onnx_check.log 2>&1 &
-python3 -m training.train_mllm --init training/ckpt_judge/mllm_init.pt --state /tmp/mllm_state.pt \
-  --out training/runs/mllm/mllm.pt --minutes "$MLLM_MIN" --budget-minutes "$MLLM_BUDGET" 2>&1 | tee /tmp/logs/train_mllm.log | grep -v "^ " | grep -E "initialised|saved|step [0-9]*00 " | tail -n 12
+python3 -m training.train_mllm --init training/ckpt_judge/mllm_init.pt \
+  --out-dir training/runs/mllm --minutes "$MLLM_MIN" --budget-minutes "$MLLM_BUDGET" 2>&1 | tee /tmp/logs/train_mllm.log | grep -v "^ " | grep -E "initialised|saved|step [0-9]*00 " | tail -n 12
 echo "mllm trained at $(( $(date +%s) - t0 ))s"
 cp training/runs/mllm/mllm.pt "$OUT/"
 wait

@@ -12,8 +12,8 @@ python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.get_devic
 t0=$(date +%s)
 for arm in plain residual; do
   extra=""; [ "$arm" = residual ] && extra="--residual-edit"
-  python3 -m training.train_mllm --init training/ckpt_judge/mllm_init.pt --state "/tmp/$arm/state.pt" \
-    --out "training/runs/$arm/mllm.pt" --minutes "$MLLM_MIN" --budget-minutes "$MLLM_BUDGET" $extra \
+  python3 -m training.train_mllm --init training/ckpt_judge/mllm_init.pt \
+    --out-dir "training/runs/$arm" --minutes "$MLLM_MIN" --budget-minutes "$MLLM_BUDGET" $extra \
     > "/tmp/logs/train_$arm.log" 2>&1 &
 done
 wait

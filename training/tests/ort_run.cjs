@@ -1,5 +1,5 @@
 // Runs an ONNX graph with onnxruntime-node (CPU) on feeds written by a Python test:
-//   node training/tests/ort_run.cjs model.onnx feeds.json out.json
+//   node training/tests/ort_run.cjs model.onnx feeds.json out.json [optimized.onnx]
 // feeds.json: [{name: {shape, dtype: "int64"|"float32", data_b64}}, ...] (one object per call;
 // a call may name "@present" to feed the previous call's present_* outputs as past_*).
 // out.json: the outputs of every call in the same encoding (float32).
@@ -19,8 +19,10 @@ function encode(t) {
 }
 
 (async () => {
-  const [model, feedsPath, outPath] = process.argv.slice(2);
-  const session = await ort.InferenceSession.create(model, { executionProviders: ["cpu"] });
+  const [model, feedsPath, outPath, optimizedPath] = process.argv.slice(2);
+  // optimizedPath: where onnxruntime writes the graph as it runs it (after constant folding)
+  const opts = { executionProviders: ["cpu"], ...(optimizedPath ? { optimizedModelFilePath: optimizedPath, graphOptimizationLevel: "basic" } : {}) };
+  const session = await ort.InferenceSession.create(model, opts);
   const calls = JSON.parse(fs.readFileSync(feedsPath, "utf8"));
   const results = [];
   let prev = null;

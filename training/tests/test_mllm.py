@@ -188,6 +188,17 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     from training.mllm import load_mllm
     m, _ = load_mllm(str(tmp_path / "mllm.pt"))   # fp16 matrices on disk -> fp32 model
     assert m.tok_emb.weight.dtype == torch.float32
+    # a scale-order arm, then --init from its brought-back weights keeps its order (stage 2)
+    a, b = tmp_path / "a", tmp_path / "b"
+    args = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
+    assert train_mllm.main(args + ["--out-dir", str(a), "--set", "order=scale", "residual_edit=True", "--max-steps", "2"]) == 0
+    assert train_mllm.main(args + ["--out-dir", str(b), "--init", str(a / "mllm.pt"), "--max-steps", "1"]) == 0
+    ck = torch_load(b / "state.pt")
+    assert ck["config"]["order"] == "scale" and ck["config"]["residual_edit"] and ck["step"] == 1
+    # mllm.pt holds the EMA weights, state.pt the live ones
+    sa = torch_load(a / "state.pt")
+    assert not torch.equal(sa["model"]["head.2.weight"], sa["ema"]["head.2.weight"])
+    assert torch.equal(torch_load(a / "mllm.pt")["model"]["head.2.weight"], sa["ema"]["head.2.weight"].half())
 
 
 def test_scale_choice_report():

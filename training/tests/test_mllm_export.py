@@ -25,7 +25,7 @@ def arr(t):
     return a.reshape(t["shape"])
 
 
-def ort_run(model_path, calls, tmp_path):
+def ort_run(model_path, calls, tmp_path, optimized=None):
     """Runs the calls (each a dict of input name -> golden tensor; later calls are fed the
     previous call's cache) with onnxruntime: the Python package where installed, else
     onnxruntime-node (the repository's npm dependency)."""
@@ -34,7 +34,11 @@ def ort_run(model_path, calls, tmp_path):
     except ImportError:
         ort = None
     if ort is not None:
-        sess = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+        so = ort.SessionOptions()
+        if optimized:   # the graph as onnxruntime runs it, after constant folding
+            so.optimized_model_filepath = str(optimized)
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        sess = ort.InferenceSession(model_path, so, providers=["CPUExecutionProvider"])
         outs, prev = [], None
         for c in calls:
             feeds = {k: arr(v) for k, v in c.items() if k != "@present"}
@@ -45,8 +49,8 @@ def ort_run(model_path, calls, tmp_path):
         return outs
     fi, fo = tmp_path / "feeds.json", tmp_path / "outs.json"
     fi.write_text(json.dumps(calls))
-    subprocess.run(["node", os.path.join(ROOT, "training", "tests", "ort_run.cjs"), model_path, str(fi), str(fo)],
-                   check=True, cwd=ROOT)
+    subprocess.run(["node", os.path.join(ROOT, "training", "tests", "ort_run.cjs"), model_path, str(fi), str(fo)]
+                   + ([str(optimized)] if optimized else []), check=True, cwd=ROOT)
     return [{k: arr(v) for k, v in o.items()} for o in json.loads(fo.read_text())]
 
 
