@@ -43,8 +43,8 @@ class Dist:
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         self.local = int(os.environ.get("LOCAL_RANK", "0"))
-        if self.world > 1 and not torch.distributed.is_initialized():
-            torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        # the device is bound BEFORE the process group starts: NCCL otherwise guesses GPU 0 for
+        # every rank's collectives, and the first barrier/all-reduce can hang
         if device:
             self.device = torch.device(device)
         elif torch.cuda.is_available():
@@ -52,6 +52,14 @@ class Dist:
             torch.cuda.set_device(self.device)
         else:
             self.device = torch.device("cpu")
+        if self.world > 1 and not torch.distributed.is_initialized():
+            if self.device.type == "cuda":
+                try:
+                    torch.distributed.init_process_group("nccl", device_id=self.device)
+                except TypeError:  # torch < 2.3 has no device_id
+                    torch.distributed.init_process_group("nccl")
+            else:
+                torch.distributed.init_process_group("gloo")
         self.cuda = self.device.type == "cuda"
         if self.cuda:
             torch.backends.cuda.matmul.allow_tf32 = True
