@@ -149,6 +149,28 @@ def render():
                   "is what a user sees: 12.9 dB against 14.4 dB at f0); text-to-image "
                   "fell in both arms against stage 3, so that loss comes from re-warming the learning rate, not "
                   "from the residual.\n"]
+    sweep = os.path.join(ROOT, "training", "eval", "v2_sweep", "summary.txt")
+    if os.path.exists(sweep):
+        parts += ["\n## Next version (v2), measured, not shipped yet\n",
+                  "The shipped MLLM above is v1. For v2 the training text was rebuilt (natural prompts from CLDR "
+                  "labels, shortcode aliases and WordNet, distractor words, typos, many wordings of skin tones, styles, "
+                  "instructions and questions: `training/text/README.md`), a natural-language evaluation set of 604 "
+                  "hand-written prompts over 569 trained concepts was written (`training/eval/natural_prompts.json`, "
+                  "never trained on), and two changes to the recipe were measured at equal compute: PUMA's token-by-token "
+                  "order against next-scale prediction (all tokens of a scale in one pass, block-causal by scale, 5 calls "
+                  "instead of 341), and the MLLM's size (s6 5.8M, s12 12.4M, s18 19.4M parameters). Four arms, 5 minutes "
+                  "of training clock each, two arms sharing each of 2 H200s (`training/gpu/v2_sweep.sh`; the judge "
+                  "retrained beside `scale_s6`), evaluated with the int8-rounded weights on the natural set "
+                  "(judge top-1/top-5 at the recommended and the best scale, Fréchet distance in judge space and "
+                  "diversity at f4), edits, captions and sketches (`training/eval/v2_sweep/`):\n",
+                  "```\n" + open(sweep).read().strip() + "\n```\n",
+                  "Reading it: the two orders tie on quality at this compute (score 0.255 token vs 0.251 scale at s12; "
+                  "natural top-5 at the best scale 33.7% vs 31.2%, a difference of about 1.3 standard errors over 604 "
+                  "prompts), while next-scale prediction needs 5 MLLM calls per image instead of 341, so it is the order "
+                  "to ship. s18 scored best of the sizes. All arms are far below the targets (natural top-5 >= 75% at "
+                  "the best scale): 5 shared GPU-minutes is too little. The 2-GPU DDP run meant to train the pick for "
+                  "longer hung before its first log line (NCCL guessed GPU 0 for both ranks; fixed in "
+                  "`training/common.py`, not yet re-run), and the session's GPU time ran out, so v2 is not shipped.\n"]
     parts.append(TEMPLATE_TAIL)
     return "\n".join(parts) + "\n"
 
@@ -165,7 +187,8 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
   tower over names, keywords, category, style, skin tone) plus reconstruction through an auxiliary
   decoder (discarded). Tokens are unit-normalised.
 - **pyramid**: f1..f4 = 2x2 average pooling chain of f0 (256, 64, 16, 4, 1 tokens), exactly the paper's.
-- **decoders** D0..D4 (`decoder_f0..f4.onnx`): one v-prediction diffusion UNet per scale (64/32/16 px,
+- **decoders** D0..D4 (`decoder_f0..f4.onnx`, weights stored fp16 with a Cast to fp32, so compute
+  is fp32 and no `shader-f16` is needed; onnxruntime folds the Cast at session creation): one v-prediction diffusion UNet per scale (64/32/16 px,
   widths 24/48/96). The scale's tokens enter by cross-attention with a learned per-token position
   embedding and, as a deviation from the paper, also as a spatial prior added to the 16x16 feature
   map (the token grid upsampled; for f4 one global vector). Classifier-free guidance whose
@@ -189,7 +212,11 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
 - `emoji-datasource-twitter`: Twemoji art, © Twitter/X and contributors, **CC-BY 4.0** (training).
 - `openmoji`: OpenMoji art, © OpenMoji contributors, **CC BY-SA 4.0**: evaluation only (unseen style)
   and the judge.
-- `emojibase-data` (MIT): keywords. Names and categories from `emoji-datasource` (MIT).
+- `emojibase-data` (MIT): keywords, CLDR short names and annotations (Unicode, Inc. data under the
+  Unicode License v3), shortcode aliases. Names and categories from `emoji-datasource` (MIT).
+- WordNet 3.0 (Princeton University, WordNet 3.0 licence: "WordNet 3.0 Copyright 2006 by Princeton
+  University. All rights reserved."): synonyms, hypernyms and glosses in v2's training text
+  (`training/text/lexicon.json`).
 - Not used: the Apple and Facebook packages (not openly licensed).
 
 Images are 64x64 RGB composited on white. The split is a pure function of each concept's code
