@@ -10,6 +10,7 @@
 //                                   ddim_step graph keeps the loop on the GPU; +capture: graph capture)
 //   --threads N        ort.env.wasm.numThreads (default: onnxruntime-web's choice)
 //   --opt-level L      graphOptimizationLevel: disabled | basic | extended | all (default all)
+//   --scales f4,f3     decode only these (default: all, coarse to fine; a quick check on SwiftShader)
 //   --tiny-first       create the 1 KB ddim_step session before anything else, so the cold
 //                      start splits into runtime/device start-up and per-model cost
 // The first engine's load is the cold start, broken down per model: file read, session creation;
@@ -92,7 +93,7 @@ for (const [name, gpuDecode] of configs) {
   const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: false, yieldAtCheckpoints: false, gpuDecode, sessionOptions });
   const loadMs = performance.now() - t0;
   const out = [];
-  for (let r = 0; r < runs; r++) out.push(await timeReconstruction(engine, { width: size, height: size, data }, coarseToFine(m), steps));
+  for (let r = 0; r < runs; r++) out.push(await timeReconstruction(engine, { width: size, height: size, data }, opt('--scales')?.split(',') ?? coarseToFine(m), steps));
   engine.release();
   records.push({ config: name, gpuDecode, gpuLoopActive: engine.codec.gpuLoop !== null, loadMs, models: timings, runs: out });
   console.error(`[gpu-bench] ${name}: load ${loadMs.toFixed(0)} ms, all five ${out.map((o) => o.allFiveMs.toFixed(0)).join(' / ')} ms`);

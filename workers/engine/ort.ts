@@ -84,9 +84,13 @@ export interface GpuDecodeChoice {
 }
 export const DEFAULT_GPU_DECODE: GpuDecodeChoice = { loop: 'gpu', graphCapture: false };
 
-/** Options for the decoders and the ddim_step graph: outputs stay on the GPU in the GPU loop. */
-export function decodeSessionOptions(provider: Provider | 'cpu', choice: GpuDecodeChoice): InferenceSession.SessionOptions {
-  const base = sessionOptions(provider);
+/** Options for the decoders and the ddim_step graph. The decoders always run on a batch of two
+ * (cond, uncond): fixing their free batch dimension lets onnxruntime fold every shape computation
+ * into constants, which on WebGPU moves the last nodes off the CPU (93 Shape/Gather/Concat nodes
+ * per decoder otherwise) and is what graph capture requires. Not on WASM: measured no faster there
+ * (bench/wasm-profile.mjs). In the GPU loop outputs stay on the GPU. */
+export function decodeSessionOptions(provider: Provider | 'cpu', choice: GpuDecodeChoice, batchDim?: string): InferenceSession.SessionOptions {
+  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider), ...(provider === 'webgpu' && batchDim ? { freeDimensionOverrides: { [batchDim]: 2 } } : {}) };
   if (provider !== 'webgpu' || choice.loop !== 'gpu') return base;
   if (!choice.graphCapture) return { ...base, preferredOutputLocation: 'gpu-buffer' };
   // onnxruntime-web hands enableGraphCapture to the WebGPU EP only when the EP is given as an

@@ -111,7 +111,8 @@ export class PumaEngine {
     // the GPU loop needs the ddim_step graph; a manifest without one decodes on the CPU
     const stepEntry = o.provider === 'webgpu' ? Object.values(m.models).find((e) => e.role === 'sampler' && e.variants?.length) : undefined;
     const gpuDecode: GpuDecodeChoice = o.provider === 'webgpu' && stepEntry ? (o.gpuDecode ?? DEFAULT_GPU_DECODE) : { loop: 'cpu', graphCapture: false };
-    const decOpts = { ...decodeSessionOptions(o.provider, gpuDecode), ...o.sessionOptions };
+    const batchDim = m.models[decoderKey(m, m.scales[0].name)].inputs?.[0].shape[0];
+    const decOpts = { ...decodeSessionOptions(o.provider, gpuDecode, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions };
     const created: InferenceSession[] = [];
     let gpuLoop: GpuDecodeLoop | null = null;
     try {
