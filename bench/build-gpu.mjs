@@ -1,7 +1,8 @@
-// Bundles bench/gpu-bench.ts (and the pipeline code it imports) into one .mjs for the GPU
-// machine, which has node, Dawn and onnxruntime-web but no build tools: bench/out/gpu/.
+// Bundles bench/gpu-bench.ts and bench/gpu-loop-parity.ts (and the pipeline code they import)
+// into .mjs files for the GPU machine, which has node, Dawn and onnxruntime-web but no build
+// tools: bench/out/gpu/. The shim comes from $WEBGPU_DEVICE_DIR (default ../shared/tools/webgpu-device).
 import { build } from 'vite';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -14,11 +15,17 @@ await build({
   build: {
     outDir: out,
     emptyOutDir: true,
-    ssr: resolve(ROOT, 'bench/gpu-bench.ts'),
+    ssr: true,
     target: 'node20',
     minify: false,
-    rollupOptions: { external: [/^node:/, 'onnxruntime-web/webgpu', 'webgpu'], output: { entryFileNames: 'gpu-bench.mjs' } },
+    rollupOptions: {
+      input: { 'gpu-bench': resolve(ROOT, 'bench/gpu-bench.ts'), 'gpu-loop-parity': resolve(ROOT, 'bench/gpu-loop-parity.ts') },
+      external: [/^node:/, 'onnxruntime-web/webgpu', 'webgpu'],
+      output: { entryFileNames: '[name].mjs' },
+    },
   },
 });
-for (const f of ['shim.mjs', 'setup.sh']) copyFileSync(resolve(ROOT, '../shared/tools/webgpu-device', f), resolve(out, f));
-console.log(`built ${out}/gpu-bench.mjs`);
+const deviceDir = resolve(process.env.WEBGPU_DEVICE_DIR ?? resolve(ROOT, '../shared/tools/webgpu-device'));
+if (!existsSync(resolve(deviceDir, 'shim.mjs'))) throw new Error(`${deviceDir}/shim.mjs is missing: set WEBGPU_DEVICE_DIR to the webgpu-device tool folder`);
+for (const f of ['shim.mjs', 'setup.sh']) copyFileSync(resolve(deviceDir, f), resolve(out, f));
+console.log(`built ${out}/gpu-bench.mjs, ${out}/gpu-loop-parity.mjs`);

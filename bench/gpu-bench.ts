@@ -3,30 +3,116 @@
 // the page's own engine (workers/engine/puma-engine.ts) running the reconstruct task. Bundled by
 // bench/build-gpu.mjs to run on the GPU machine, where only node, Dawn and onnxruntime-web are
 // available.
-//   node bench/out/gpu/gpu-bench.mjs MODELS_DIR [steps] [runs] > result.json
+//   node bench/out/gpu/gpu-bench.mjs MODELS_DIR [steps] [runs] [options] > result.json
+// Options (each a separate process gives a fresh cold start):
+//   --configs cpu,gpu,gpu+capture   decode loops to measure, one engine each, in this order
+//                                   (cpu: DDIM on the CPU, v read back every step; gpu: the
+//                                   ddim_step graph keeps the loop on the GPU; +capture: graph capture)
+//   --threads N        ort.env.wasm.numThreads (default: onnxruntime-web's choice)
+//   --opt-level L      graphOptimizationLevel: disabled | basic | extended | all (default all)
+//   --scales f4,f3     decode only these (default: all, coarse to fine; a quick check on SwiftShader)
+//   --tiny-first       create and run the 1 KB ddim_step graph before anything else, so the cold
+//                      start splits into the once-per-process cost (the first GPU read-back) and
+//                      per-model cost
+// The first engine's load is the cold start, broken down per model: file read, session creation;
+// every run is timed, so run 0 (shader compilation, capture) shows apart from the steady state.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PumaEngine } from '../workers/engine/puma-engine';
+import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import { coarseToFine, validateManifest } from '../workers/lib/manifest';
+import type { GpuDecodeChoice, InferenceSession, OrtLike } from '../workers/engine/ort';
 import { timeReconstruction } from './time-reconstruction';
 
-const [modelsDir, stepsArg, runsArg] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const flag = (k: string) => argv.includes(k);
+const opt = (k: string) => (flag(k) ? argv[argv.indexOf(k) + 1] : undefined);
+const firstFlag = argv.findIndex((a) => a.startsWith('--'));
+const [modelsDir, stepsArg, runsArg] = firstFlag < 0 ? argv : argv.slice(0, firstFlag);
+const configs = (opt('--configs') ?? 'gpu').split(',').map((c): [string, GpuDecodeChoice] => {
+  if (!['cpu', 'gpu', 'gpu+capture'].includes(c)) throw new Error(`--configs: unknown "${c}" (cpu, gpu, gpu+capture)`);
+  return [c, { loop: c === 'cpu' ? 'cpu' : 'gpu', graphCapture: c === 'gpu+capture' }];
+});
+const optLevel = opt('--opt-level') as 'disabled' | 'basic' | 'extended' | 'all' | undefined;
+
+const tStart = performance.now();
 const shim = await import(new URL('./shim.mjs', import.meta.url).href);
 const ort = await import('onnxruntime-web/webgpu');
-ort.env.logLevel = 'error';
+ort.env.logLevel = (process.env.ORT_LOG_LEVEL as typeof ort.env.logLevel) ?? 'error';
+if (opt('--threads')) ort.env.wasm.numThreads = Number(opt('--threads'));
+const importMs = performance.now() - tStart;
 const adapter = await shim.describeAdapter();
 const m = validateManifest(JSON.parse(readFileSync(resolve(modelsDir, 'manifest.json'), 'utf8')));
 const steps = Number(stepsArg ?? m.sampler.steps);
 const runs = Number(runsArg ?? 3);
 const features = new Set<string>(adapter?.shaderF16 ? ['shader-f16'] : []);
-const t0 = performance.now();
-const engine = await PumaEngine.load({ ort, manifest: m, files: filesFromFolder(modelsDir), provider: 'webgpu', features, mllm: false, yieldAtCheckpoints: false });
-const loadMs = performance.now() - t0;
+const sessionOptions: InferenceSession.SessionOptions = optLevel ? { graphOptimizationLevel: optLevel } : {};
+
+// the cold start, per model: reading the file, creating its session
+interface ModelTiming { file: string; readMs?: number; createMs?: number }
+let timings: ModelTiming[] = [];
+const files = filesFromFolder(modelsDir);
+const timedFiles: ModelFiles = {
+  async read(v, onProgress) {
+    const t0 = performance.now();
+    const b = await files.read(v, onProgress);
+    timings.push({ file: v.file, readMs: performance.now() - t0 });
+    fileBySize.set(b.byteLength, v.file);
+    return b;
+  },
+};
+const fileBySize = new Map<number, string>();
+const timedOrt: OrtLike = Object.assign(Object.create(null), ort, {
+  InferenceSession: {
+    async create(bytes: Uint8Array, o?: InferenceSession.SessionOptions) {
+      const t0 = performance.now();
+      const s = await ort.InferenceSession.create(bytes, o);
+      const entry = timings.find((t) => t.file === fileBySize.get(bytes.byteLength) && t.createMs === undefined);
+      if (entry) entry.createMs = performance.now() - t0;
+      else timings.push({ file: `${bytes.byteLength} bytes`, createMs: performance.now() - t0 });
+      return s;
+    },
+  },
+});
+
+let tinyFirstMs: number | undefined;
+if (flag('--tiny-first')) {
+  const entry = Object.values(m.models).find((e) => e.role === 'sampler')!;
+  const t0 = performance.now();
+  const s = await ort.InferenceSession.create(new Uint8Array(readFileSync(resolve(modelsDir, entry.variants![0].file))), { executionProviders: ['webgpu'] });
+  const feeds = Object.fromEntries(entry.inputs!.map((i) => {
+    const dims = i.shape as number[];
+    return [i.name, new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims)];
+  }));
+  await (await s.run(feeds))[entry.outputs![0].name].getData();
+  tinyFirstMs = performance.now() - t0;
+  console.error(`[gpu-bench] tiny-first: ${tinyFirstMs.toFixed(0)} ms`);
+  await s.release();
+}
+
 // a deterministic non-trivial input (a gradient), the same size the page feeds
 const size = m.image.size;
 const data = new Uint8ClampedArray(size * size * 4).map((_, i) => (i % 4 === 3 ? 255 : Math.round(((Math.floor(i / 4) % (size * size)) / (size * size)) * 255)));
-const out = [];
-for (let r = 0; r < runs; r++) out.push(await timeReconstruction(engine, { width: size, height: size, data }, coarseToFine(m), steps));
-console.log(JSON.stringify({ where: 'node + Dawn (onnxruntime-web WebGPU)', adapter, steps, loadColdMs: loadMs, runs: out }));
+const records = [];
+for (const [name, gpuDecode] of configs) {
+  timings = [];
+  const t0 = performance.now();
+  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: false, yieldAtCheckpoints: false, gpuDecode, sessionOptions });
+  const loadMs = performance.now() - t0;
+  const out = [];
+  for (let r = 0; r < runs; r++) out.push(await timeReconstruction(engine, { width: size, height: size, data }, opt('--scales')?.split(',') ?? coarseToFine(m), steps));
+  engine.release();
+  records.push({ config: name, gpuDecode, gpuLoopActive: engine.codec.gpuLoop !== null, loadMs, models: timings, runs: out });
+  console.error(`[gpu-bench] ${name}: load ${loadMs.toFixed(0)} ms, all five ${out.map((o) => o.allFiveMs.toFixed(0)).join(' / ')} ms`);
+}
+console.log(
+  JSON.stringify({
+    where: 'node + Dawn (onnxruntime-web WebGPU)',
+    adapter,
+    steps,
+    options: { threads: ort.env.wasm.numThreads ?? 'default', optLevel: optLevel ?? 'all', tinyFirst: flag('--tiny-first') },
+    coldStart: { importMs, tinyFirstMs, firstEngineLoadMs: records[0]?.loadMs, processMs: performance.now() - tStart },
+    records,
+  }),
+);
 process.exit(0);

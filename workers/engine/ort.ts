@@ -71,8 +71,36 @@ export function sessionOptions(provider: Provider | 'cpu'): InferenceSession.Ses
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
-    // the WebGPU EP keeps outputs on CPU by default; fine for our small tensors
   };
+}
+
+/** How the WebGPU decoders run. 'gpu': the DDIM loop stays on the GPU (the ddim_step graph,
+ * workers/engine/gpu-decode-loop.ts); 'cpu': every step reads v back and updates x on the CPU.
+ * graphCapture (GPU loop only: it needs inputs and outputs in fixed GPU buffers) records each
+ * session's kernels on its first run and replays them afterwards. */
+export interface GpuDecodeChoice {
+  loop: 'gpu' | 'cpu';
+  graphCapture: boolean;
+}
+export const DEFAULT_GPU_DECODE: GpuDecodeChoice = { loop: 'gpu', graphCapture: false };
+
+/** Options for the decoders and the ddim_step graph. The decoders always run on a batch of two
+ * (cond, uncond): fixing their free batch dimension lets onnxruntime fold every shape computation
+ * into constants, which on WebGPU moves the last nodes off the CPU (93 Shape/Gather/Concat nodes
+ * per decoder otherwise) and is what graph capture requires. Not on WASM: measured no faster there
+ * (bench/wasm-profile.mjs). In the GPU loop outputs stay on the GPU. */
+export function decodeSessionOptions(provider: Provider | 'cpu', choice: GpuDecodeChoice, batchDim?: string): InferenceSession.SessionOptions {
+  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider), ...(provider === 'webgpu' && batchDim ? { freeDimensionOverrides: { [batchDim]: 2 } } : {}) };
+  if (provider !== 'webgpu' || choice.loop !== 'gpu') return base;
+  if (!choice.graphCapture) return { ...base, preferredOutputLocation: 'gpu-buffer' };
+  // onnxruntime-web hands enableGraphCapture to the WebGPU EP only when the EP is given as an
+  // object; with the plain string the JS side binds buffers once but the EP never captures
+  return { ...base, executionProviders: [{ name: 'webgpu' }], preferredOutputLocation: 'gpu-buffer', enableGraphCapture: true };
+}
+
+/** The GPUDevice of an onnxruntime module's WebGPU backend (exists once a WebGPU session does). */
+export async function ortDevice(ort: unknown): Promise<unknown> {
+  return (ort as { env?: { webgpu?: { device?: unknown } } }).env?.webgpu?.device;
 }
 
 /** Session options for both MLLM graphs: keeps onnxruntime from re-quantizing activations to

@@ -8,7 +8,8 @@ import { decoderKey, pickVariant, type Manifest, type ModelVariant } from '../li
 import { MllmGenerator } from '../mllm/generate';
 import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
-import { mllmSessionOptions, sessionOptions, type InferenceSession, type OrtLike } from './ort';
+import { DEFAULT_GPU_DECODE, decodeSessionOptions, mllmSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
+import { GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
 import type { EngineInfo, LoadSink, Provider, RunOutcome, RunSink, TaskInfo } from './protocol';
 import { PyramidCodec } from './pyramid-codec';
 import type { RunContext } from './steps';
@@ -33,6 +34,8 @@ export interface EngineLoadOptions {
   mllm?: boolean;
   /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
   sessionOptions?: InferenceSession.SessionOptions;
+  /** WebGPU only: the decode loop on the GPU or the CPU, graph capture (default: GPU loop, no capture) */
+  gpuDecode?: GpuDecodeChoice;
   /** Yield to the event loop at every checkpoint (default true), so a cancel message can arrive
    * mid-run. A caller that cancels only through the AbortSignal may turn it off. */
   yieldAtCheckpoints?: boolean;
@@ -105,9 +108,23 @@ export class PumaEngine {
 
     const visualBytes = await Promise.all(p.visual.map((v) => read(v.name, v.variant)));
     const opts = { ...sessionOptions(o.provider), ...o.sessionOptions };
+    // the GPU loop needs the ddim_step graph; a manifest without one decodes on the CPU
+    const stepEntry = o.provider === 'webgpu' ? Object.values(m.models).find((e) => e.role === 'sampler' && e.variants?.length) : undefined;
+    const gpuDecode: GpuDecodeChoice = o.provider === 'webgpu' && stepEntry ? (o.gpuDecode ?? DEFAULT_GPU_DECODE) : { loop: 'cpu', graphCapture: false };
+    const batchDim = m.models[decoderKey(m, m.scales[0].name)].inputs?.[0].shape[0];
+    const decOpts = { ...decodeSessionOptions(o.provider, gpuDecode, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions };
     const created: InferenceSession[] = [];
+    let gpuLoop: GpuDecodeLoop | null = null;
     try {
-      for (const b of visualBytes) created.push(await o.ort.InferenceSession.create(b, opts));
+      for (const [i, b] of visualBytes.entries()) created.push(await o.ort.InferenceSession.create(b, i === 0 ? opts : decOpts));
+      if (gpuDecode.loop === 'gpu' && stepEntry) {
+        const stepSession = await o.ort.InferenceSession.create(await read('ddim_step', stepEntry.variants![0]), decOpts);
+        created.push(stepSession);
+        const dec = m.models[decoderKey(m, m.scales[0].name)];
+        const [x, t, cond] = dec.inputs!.map((i) => i.name);
+        const [sv, sx, coef] = stepEntry.inputs!.map((i) => i.name);
+        gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[]);
+      }
     } catch (e) {
       for (const s of created) s.release().catch(() => undefined);
       if (o.provider === 'webgpu') throw new WebGpuFailure(`WebGPU session creation failed: ${(e as Error).message}`);
@@ -115,7 +132,7 @@ export class PumaEngine {
     }
     const decoders: Record<string, InferenceSession> = {};
     m.scales.forEach((s, i) => (decoders[s.name] = created[i + 1]));
-    const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders });
+    const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders, extra: created.slice(1 + m.scales.length) }, gpuLoop);
 
     let mllm: MllmGenerator | null = null;
     if (p.mllm) {
@@ -241,7 +258,8 @@ export class PumaEngine {
   /** Releases every session (not awaited: releasing sessions of a lost device may never settle). */
   release() {
     const s = this.codec.sessions;
-    for (const x of [s.encoder, ...Object.values(s.decoders)]) x.release().catch(() => undefined);
+    for (const x of [s.encoder, ...Object.values(s.decoders), ...(s.extra ?? [])]) x.release().catch(() => undefined);
+    this.codec.gpuLoop?.release();
   }
 }
 

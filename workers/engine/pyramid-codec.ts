@@ -7,10 +7,13 @@ import { blankNCHW } from '../lib/image';
 import { buildPyramid } from '../lib/pyramid';
 import { gaussian } from '../lib/rng';
 import { sampleDDIM } from '../lib/sampler';
+import type { GpuDecodeLoop } from './gpu-decode-loop';
 
 export interface Sessions {
   encoder: InferenceSession;
   decoders: Record<string, InferenceSession>; // by scale name
+  /** other sessions the codec's decode uses (the ddim_step graph), released with it */
+  extra?: InferenceSession[];
 }
 
 export interface EncodedPyramids {
@@ -26,7 +29,13 @@ export interface DecodeHooks {
 
 export class PyramidCodec {
   private uncondCache: Record<string, Float32Array> | null = null;
-  constructor(private ort: Pick<OrtLike, 'Tensor'>, readonly manifest: Manifest, readonly sessions: Sessions) {}
+  constructor(
+    private ort: Pick<OrtLike, 'Tensor'>,
+    readonly manifest: Manifest,
+    readonly sessions: Sessions,
+    /** WebGPU: the decode loop on the GPU (ddim_step graph); without it, DDIM runs on the CPU */
+    readonly gpuLoop: GpuDecodeLoop | null = null,
+  ) {}
 
   get size() {
     return this.manifest.image.size;
@@ -67,9 +76,15 @@ export class PyramidCodec {
     const cond2 = new Float32Array(2 * spec.tokens * C);
     cond2.set(pyr.cond[scale], 0);
     cond2.set(pyr.uncond[scale], spec.tokens * C);
-    const condT = new this.ort.Tensor('float32', cond2, [2, spec.tokens, C]);
     const s = this.size;
     let last = performance.now();
+    const onStep = (step: number, steps: number) => {
+      const now = performance.now();
+      hooks.onStep?.(step, steps, now - last);
+      last = now;
+    };
+    if (this.gpuLoop) return this.gpuLoop.decode(session, cond2, [2, spec.tokens, C], gaussian(3 * s * s, opts.seed), schedule, opts.guidance, { checkCancel: hooks.checkCancel, onStep });
+    const condT = new this.ort.Tensor('float32', cond2, [2, spec.tokens, C]);
     return sampleDDIM({
       xT: gaussian(3 * s * s, opts.seed),
       schedule,
@@ -81,13 +96,12 @@ export class PyramidCodec {
           [tName]: new this.ort.Tensor('float32', t2, [2]),
           [cName]: condT,
         });
-        return (await out[vName].getData()) as Float32Array;
+        const v = out[vName];
+        const data = (await v.getData()) as Float32Array;
+        if (v.location === 'gpu-buffer') v.dispose();
+        return data;
       },
-      onStep: (step, steps) => {
-        const now = performance.now();
-        hooks.onStep?.(step, steps, now - last);
-        last = now;
-      },
+      onStep,
     });
   }
 }

@@ -65,3 +65,13 @@ export async function sampleDDIM(o: SampleOptions): Promise<Float32Array> {
   for (let i = 0; i < n; i++) x[i] = Math.min(1, Math.max(-1, x[i]));
   return x;
 }
+
+/**
+ * The per-step inputs of the ddim_step graph (training/export_sampler.py), which runs the same
+ * guidance + ddimStep on the GPU: [guidance, abar, abar_next] for each step, abar_next = 1 after
+ * the last (so the last step's output is x0 itself).
+ */
+export function ddimStepCoefficients(schedule: Schedule, guidance: number): Float32Array[] {
+  const ab = schedule.alphas_cumprod;
+  return ab.map((abar, i) => new Float32Array([guidance, abar, i + 1 < ab.length ? ab[i + 1] : 1]));
+}
