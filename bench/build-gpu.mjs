@@ -12,6 +12,9 @@ await build({
   configFile: false,
   logLevel: 'warn',
   publicDir: false,
+  // the engine imports plain 'onnxruntime-web' (the page's build); the GPU machine has only its
+  // WebGPU build, so the bundle imports that by package name (resolved there, not here)
+  resolve: { alias: [{ find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/webgpu' }] },
   build: {
     outDir: out,
     emptyOutDir: true,
@@ -20,8 +23,8 @@ await build({
     minify: false,
     rollupOptions: {
       input: { 'gpu-bench': resolve(ROOT, 'bench/gpu-bench.ts'), 'gpu-loop-parity': resolve(ROOT, 'bench/gpu-loop-parity.ts') },
-      external: [/^node:/, 'onnxruntime-web/webgpu', 'webgpu'],
-      output: { entryFileNames: '[name].mjs' },
+      external: [/^node:/, /^onnxruntime-web(\/webgpu)?$/, 'webgpu'],
+      output: { entryFileNames: '[name].mjs', paths: { 'onnxruntime-web': 'onnxruntime-web/webgpu' } },
     },
   },
 });
