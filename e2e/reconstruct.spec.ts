@@ -75,7 +75,7 @@ async function runSample(index: number) {
   await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done');
 }
 
-test('first visit: models download with progress, provider indicated', async () => {
+test('first visit: models download with progress, provider indicated @webgpu', async () => {
   await openApp();
   const seen = await page.evaluate(() => (window as unknown as { __progressSeen: { total: boolean; maxBytes: number } }).__progressSeen);
   expect(seen.total, 'total progress bar was shown').toBe(true);
@@ -88,7 +88,7 @@ test('first visit: models download with progress, provider indicated', async () 
   await page.screenshot({ path: test.info().outputPath(`loaded-${provider}.png`), fullPage: true });
 });
 
-test('a sample gives five 64x64 reconstructions that differ, f0 beats f4 on PSNR', async () => {
+test('a sample gives five 64x64 reconstructions that differ, f0 beats f4 on PSNR @webgpu', async () => {
   await pickFastestSteps();
   await runSample(0);
   const cells = page.locator('[data-testid^=result-f]');
@@ -163,8 +163,7 @@ test('second visit loads the models from the cache, with no model request', asyn
   await page.screenshot({ path: test.info().outputPath(`cached-${provider}.png`), fullPage: true });
 });
 
-test('losing the GPU device mid-run falls back to WASM and finishes', async () => {
-  test.skip(provider !== 'webgpu', 'WebGPU only');
+test('losing the GPU device mid-run falls back to WASM and finishes @webgpu-only', async () => {
   await pickFastestSteps();
   const before = await finishedRuns();
   await page.getByTestId('sample').nth(3).click();

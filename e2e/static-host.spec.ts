@@ -8,8 +8,7 @@ import { startServer } from './static-server.mjs';
 
 const DIST = resolve(import.meta.dirname, '../dist');
 
-test('plain static host: service worker isolates the page, and it works offline after one visit', async ({ browser }, info) => {
-  test.skip(info.project.metadata.provider !== 'wasm', 'provider-independent; run once');
+test('plain static host: service worker isolates the page, and it works offline after one visit', async ({ browser }) => {
   if (!existsSync(resolve(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
   const server = await startServer({ root: DIST, base: '/site/', isolate: false });
   const context = await browser.newContext();

@@ -11,8 +11,8 @@ import { DIST, hasMllm, openApp, loadCanvasSample, waitGridDone, COLORIZE_SAMPLE
 const FIX = resolve(import.meta.dirname, 'fixtures');
 const file = (name: string, mimeType: string) => ({ name, mimeType, buffer: readFileSync(resolve(FIX, name)) });
 
-test.describe('issue 5: bad input, interruptions, accessibility', () => {
-  test.skip(!hasMllm, 'no MLLM in the built manifest');
+test.describe('bad input, interruptions, accessibility', () => {
+  test.beforeAll(() => expect(hasMllm, 'the built manifest has the MLLM (npm run build first)').toBe(true));
   let server: { url: string; close(): Promise<void> };
   test.beforeAll(async () => {
     server = await startServer({ root: DIST });

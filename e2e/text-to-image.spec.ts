@@ -10,8 +10,8 @@ const DIST = resolve(import.meta.dirname, '../dist');
 const manifestPath = resolve(DIST, 'models/manifest.json');
 const hasMllm = existsSync(manifestPath) && Boolean(JSON.parse(readFileSync(manifestPath, 'utf8')).models?.mllm_step);
 
-test('a prompt gives five 64x64 images, coarse to fine, with one recommended; variations; picking scales', async ({ browser }, info) => {
-  test.skip(!hasMllm, 'no MLLM in dist/models/manifest.json');
+test('a prompt gives five 64x64 images, coarse to fine, with one recommended; variations; picking scales @webgpu', async ({ browser }, info) => {
+  expect(hasMllm, 'dist/models/manifest.json has the MLLM (npm run build first)').toBe(true);
   const provider = info.project.metadata.provider as string;
   const server = await startServer({ root: DIST });
   const context = await browser.newContext();

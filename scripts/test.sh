@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n=== %s\n' "$*"; }
+# each step prints the wall time spent so far, so CI's time per step is visible
+step() { printf '\n=== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 step "Chromium"
 CHROMIUM="$(node -e 'import("./e2e/chromium.mjs").then(m => console.log(m.findChromium())).catch(e => { console.error(e.message); process.exit(1) })')" || {
@@ -29,3 +30,5 @@ npm run build
 
 step "e2e: Playwright, built site, WASM and WebGPU"
 npx playwright test "$@"
+
+step "done"
