@@ -1,4 +1,4 @@
-// Shared helpers of the issue 5 specs (tasks-*.spec.ts).
+// Shared helpers of the task specs (tasks-*.spec.ts).
 import { expect, type Page } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
