@@ -9,6 +9,9 @@ import { LargeView } from './components/LargeView';
 import { TextToImage } from './components/TextToImage';
 import type { EpChoice } from '../workers/pipeline/protocol';
 import { PanelTabs, TaskPanels, useMainHidden } from './panels/PanelTabs';
+// newcomer hook-ups: what the model draws; status lines cannot be reordered by user text
+import { ModelNote } from './newcomer/ModelNote';
+import { stripBidiControls } from './inputValidation';
 
 function epFromUrl(): EpChoice {
   const ep = new URLSearchParams(location.search).get('ep');
@@ -27,18 +30,19 @@ export function App() {
       <header>
         <h1>PUMA Web</h1>
         <p className="muted">One image, five granularities: encoded to a feature pyramid and decoded from each level, entirely in your browser.</p>
+        <ModelNote />
         <ProviderBadge />
       </header>
       <main>
         <LoadProgress />
         {error && (
           <p role="alert" className="error" data-testid="error">
-            {error}
+            {stripBidiControls(error)}
           </p>
         )}
         {notice && (
           <p role="status" className="notice" data-testid="notice">
-            {notice}{' '}
+            {stripBidiControls(notice)}{' '}
             <button type="button" onClick={() => actions.dismissNotice()}>
               OK
             </button>

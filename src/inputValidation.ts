@@ -61,7 +61,7 @@ export function checkPrompt(raw: string, limit: number, countTokens?: (normalize
 
 /** The counter shown under the prompt box, e.g. "12 / 425 tokens". */
 export function promptCounter(c: PromptCheck): string {
-  return `${c.exact ? '' : '≤ '}${c.count} / ${c.limit} tokens`;
+  return `${c.exact || c.count === 0 ? '' : '≤ '}${c.count} / ${c.limit} tokens`;
 }
 
 /** The manifest's sampler fields that bound steps and guidance. */

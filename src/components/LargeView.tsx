@@ -3,10 +3,11 @@ import { useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { rgbaToPngBlob } from '../imageInput';
 import { SendTo } from '../panels/SendTo';
+import { resultFileName } from '../downloads'; // newcomer hook-up: named downloads
 
 /** A dialog with one result enlarged and a PNG download. */
 export function LargeView() {
-  const { selected, results, inputName, actions } = useApp();
+  const { selected, results, inputName, mode, prompt, actions } = useApp();
   const ref = useRef<HTMLDialogElement>(null);
   const r = selected ? results[selected] : undefined;
   useEffect(() => {
@@ -21,7 +22,7 @@ export function LargeView() {
     const url = URL.createObjectURL(await rgbaToPngBlob(r.image));
     const a = document.createElement('a');
     a.href = url;
-    a.download = `puma-${(inputName ?? 'image').replace(/[^a-z0-9]+/gi, '-')}-${r.scale}.png`;
+    a.download = resultFileName({ task: mode, prompt: mode === 't2i' ? prompt : null, inputName, scale: r.scale });
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
