@@ -9,6 +9,9 @@ import { PanelTabs, TaskPanels } from './panels/PanelTabs';
 import { CompareGrid } from './panels/ComparePanel';
 import { SEND_TARGETS, TABS } from './tasks';
 import { SendTargets } from './sendTargets';
+// newcomer hook-ups: what the model draws; status lines cannot be reordered by user text
+import { ModelNote } from './newcomer/ModelNote';
+import { stripBidiControls } from './inputValidation';
 
 const ComparePanel = TABS[0].Panel;
 
@@ -30,18 +33,19 @@ export function App() {
         <header>
           <h1>PUMA Web</h1>
           <p className="muted">One image, five granularities: encoded to a feature pyramid and decoded from each level, entirely in your browser.</p>
+          <ModelNote />
           <ProviderBadge />
         </header>
         <main>
           <LoadProgress />
           {error && (
             <p role="alert" className="error" data-testid="error">
-              {error}
+              {stripBidiControls(error)}
             </p>
           )}
           {notice && (
             <p role="status" className="notice" data-testid="notice">
-              {notice}{' '}
+              {stripBidiControls(notice)}{' '}
               <button type="button" onClick={() => actions.dismissNotice()}>
                 OK
               </button>

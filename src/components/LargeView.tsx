@@ -3,11 +3,12 @@ import { useApp, useRun } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { rgbaToPngBlob } from '../imageInput';
 import { SendTo } from '../panels/SendTo';
+import { resultFileName } from '../downloads'; // newcomer hook-up: named downloads
 
 /** A dialog with one result enlarged and a PNG download. */
 export function LargeView() {
   const selected = useApp((s) => s.selected);
-  const { results, inputName } = useRun('main');
+  const { results, inputName, task, text } = useRun('main');
   const actions = useApp((s) => s.actions);
   const ref = useRef<HTMLDialogElement>(null);
   const r = selected ? results[selected] : undefined;
@@ -23,7 +24,7 @@ export function LargeView() {
     const url = URL.createObjectURL(await rgbaToPngBlob(r.image));
     const a = document.createElement('a');
     a.href = url;
-    a.download = `puma-${(inputName ?? 'image').replace(/[^a-z0-9]+/gi, '-')}-${r.scale}.png`;
+    a.download = resultFileName({ task: task ?? 'result', prompt: task === 'reconstruct' ? null : text, inputName, scale: r.scale });
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };

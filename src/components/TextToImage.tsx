@@ -1,5 +1,10 @@
 import { useState } from 'react';
 import { useApp, useRun } from '../store';
+// newcomer hook-up: prompt budget from the manifest, counter, examples (src/newcomer)
+import { checkPrompt, promptTokenLimit } from '../inputValidation';
+import { usePageFacts } from '../newcomer/pageFacts';
+import { PromptCounter } from '../newcomer/PromptCounter';
+import { ExamplePrompts } from '../newcomer/ExamplePrompts';
 
 /** Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. */
 export function TextToImage() {
@@ -7,7 +12,9 @@ export function TextToImage() {
   const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
   const [prompt, setPrompt] = useState('');
+  const facts = usePageFacts();
   if (!textToImage) return null;
+  const check = facts?.mllm ? checkPrompt(prompt, promptTokenLimit(facts.mllm)) : null;
   const busy = phase !== 'ready' && phase !== 'running';
   return (
     <>
@@ -17,12 +24,13 @@ export function TextToImage() {
       aria-label="Text to image"
       onSubmit={(e) => {
         e.preventDefault();
+        if (check && check.count > check.limit) return; // the counter already says why; the text stays
         void actions.generate(prompt);
       }}
     >
       <label>
         Prompt{' '}
-        <input type="text" value={prompt} maxLength={300} placeholder="e.g. a red apple" onChange={(e) => setPrompt(e.target.value)} data-testid="prompt" />
+        <input type="text" value={prompt} placeholder="e.g. red apple" onChange={(e) => setPrompt(e.target.value)} data-testid="prompt" aria-describedby="prompt-counter" />
       </label>{' '}
       <button type="submit" disabled={busy} data-testid="generate">
         Generate
@@ -32,6 +40,8 @@ export function TextToImage() {
         Variations
       </button>
       {runStatus === 'running' && <span className="muted"> (Cancel below stops it)</span>}
+      {check && <PromptCounter check={check} id="prompt-counter" />}
+      <ExamplePrompts onPick={setPrompt} />
       <fieldset className="scale-pick">
         <legend>Scales to generate (the model stops after the finest one picked)</legend>
         {[...scales].reverse().map((sc) => (
