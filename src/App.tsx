@@ -23,9 +23,19 @@ function epFromUrl(): EpChoice {
 export function App() {
   const { phase, error, notice, actions } = useApp();
   const mainHidden = useApp((s) => s.tab !== 'main');
+  const samplerShown = useApp((s) => TABS.find((t) => t.id === s.tab)?.sampler ?? true);
   useEffect(() => {
     void actions.init(epFromUrl());
   }, [actions]);
+  useEffect(() => {
+    // a load that failed for want of network tries again by itself when the network is back
+    const onOnline = () => {
+      const s = useApp.getState();
+      if (s.phase === 'error' || Object.values(s.fileStates).some((f) => f.state === 'failed')) void s.actions.retryLoad();
+    };
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, []);
 
   return (
     <SendTargets.Provider value={SEND_TARGETS}>
@@ -55,7 +65,9 @@ export function App() {
           <div role="tabpanel" id="panel-main" aria-labelledby="tab-main" hidden={mainHidden}>
             <ComparePanel />
           </div>
-          <Controls />
+          <div hidden={!samplerShown}>
+            <Controls />
+          </div>
           <div hidden={mainHidden}>
             <CompareGrid />
           </div>

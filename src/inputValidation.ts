@@ -48,14 +48,14 @@ export interface PromptCheck {
  * gives the exact count (it should encode " " + text as the MLLM does); without it the byte
  * bound is used, which never lets a too-long prompt through.
  */
-export function checkPrompt(raw: string, limit: number, countTokens?: (normalized: string) => number): PromptCheck {
+export function checkPrompt(raw: string, limit: number, countTokens?: (normalized: string) => number, what: 'prompt' | 'instruction' | 'question' = 'prompt'): PromptCheck {
   const text = normalizeText(raw);
   const exact = !!countTokens;
   const count = text ? (countTokens ? countTokens(text) : promptTokenBound(raw)) : 0;
   let message: string | null = null;
-  if (!text) message = 'Type a prompt first, e.g. one of the examples.';
+  if (!text) message = `Type ${what === 'instruction' ? 'an' : 'a'} ${what} first, e.g. one of the ${what === 'prompt' ? 'examples' : 'suggestions'}.`;
   else if (count > limit)
-    message = `The prompt is too long: ${exact ? '' : 'up to '}${count} tokens (${[...text].length} characters); the model reads at most ${limit}. Shorten it; nothing was cut.`;
+    message = `The ${what} is too long: ${exact ? '' : 'up to '}${count} tokens (${[...text].length} characters); the model reads at most ${limit}. Shorten it; nothing was cut.`;
   return { text, count, limit, exact, message };
 }
 

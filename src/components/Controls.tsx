@@ -3,13 +3,12 @@ import { useApp, useRun } from '../store';
 // newcomer hook-up: guidance and seed are checked as typed; a value that does not pass is kept
 // in its box with a message and the store keeps the last good one (empty guidance is not 0)
 import { checkGuidance, checkSeed } from '../inputValidation';
-import { usePageFacts } from '../newcomer/pageFacts';
 
 /** Sampler settings (defaults from the manifest) and Cancel. */
 export function Controls() {
   const { steps, allowedSteps, guidance, seed, actions } = useApp();
   const runStatus = useRun('main').status;
-  const facts = usePageFacts();
+  const facts = useApp((s) => s.facts);
   const [gDraft, setGDraft] = useState(String(guidance));
   const [sDraft, setSDraft] = useState(String(seed));
   useEffect(() => setGDraft((d) => (checkGuidanceOk(d, guidance) ? d : String(guidance))), [guidance]);
@@ -60,7 +59,7 @@ export function Controls() {
           }}
         />
       </label>
-      <button type="button" onClick={() => actions.cancel()} disabled={runStatus !== 'running'} data-testid="cancel">
+      <button type="button" onClick={() => actions.cancel()} disabled={runStatus !== 'running' && runStatus !== 'queued'} data-testid="cancel">
         Cancel
       </button>
       {!g.ok && (

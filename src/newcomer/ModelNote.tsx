@@ -1,10 +1,10 @@
 // One line that says what this model draws, before anyone types: the family's name and image
 // size come from the manifest; the model card is served next to the models.
-import { usePageFacts } from './pageFacts';
+import { useApp } from '../store';
 
 /** sourceUrl: the repository's address, when the deployment knows it (no link otherwise). */
 export function ModelNote({ sourceUrl }: { sourceUrl?: string }) {
-  const f = usePageFacts();
+  const f = useApp((s) => s.facts);
   const card = new URL('models/README.md', document.baseURI).href;
   return (
     <p className="model-note" data-testid="model-note">

@@ -1,8 +1,7 @@
 // The few manifest facts the page's own controls need (prompt budget, sampler limits, the
 // model's name and image size, the trained prompts), read from the same models/manifest.json
-// the worker loads, so nothing here is a second copy of a training fact. Until the shared store
-// carries the manifest, components read it through usePageFacts().
-import { useEffect, useState } from 'react';
+// the worker loads (the store keeps them as `facts`, derived from the manifest the worker sends
+// before any model file), so nothing here is a second copy of a training fact.
 import type { MllmTextLimits, SamplerLimits } from '../inputValidation';
 
 export interface PageFacts {
@@ -26,40 +25,4 @@ export function pageFacts(raw: unknown): PageFacts | Error {
       ? { ctx: mm.ctx, image_tokens: mm.image_tokens, prompts: mm.prompts && typeof mm.prompts === 'object' ? (mm.prompts as Record<string, unknown>) : {} }
       : null;
   return { family: m.family, imageSize: m.image.size, sampler: s, mllm };
-}
-
-let loading: Promise<PageFacts> | null = null;
-
-export function loadPageFacts(): Promise<PageFacts> {
-  loading ??= fetch(new URL('models/manifest.json', document.baseURI))
-    .then((r) => {
-      if (!r.ok) throw new Error(`models/manifest.json: HTTP ${r.status}`);
-      return r.json();
-    })
-    .then((j) => {
-      const f = pageFacts(j);
-      if (f instanceof Error) throw f;
-      return f;
-    })
-    .catch((e) => {
-      loading = null; // let a later render try again
-      throw e;
-    });
-  return loading;
-}
-
-/** The facts once loaded (null before, or if the manifest cannot be read: the worker reports that). */
-export function usePageFacts(): PageFacts | null {
-  const [f, setF] = useState<PageFacts | null>(null);
-  useEffect(() => {
-    let live = true;
-    loadPageFacts().then(
-      (x) => live && setF(x),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return f;
 }
