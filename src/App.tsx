@@ -9,6 +9,9 @@ import { PanelTabs, TaskPanels } from './panels/PanelTabs';
 import { CompareGrid } from './panels/ComparePanel';
 import { SEND_TARGETS, TABS } from './tasks';
 import { SendTargets } from './sendTargets';
+// newcomer hook-ups: what the model draws; status lines cannot be reordered by user text
+import { ModelNote } from './newcomer/ModelNote';
+import { stripBidiControls } from './inputValidation';
 
 const ComparePanel = TABS[0].Panel;
 
@@ -20,9 +23,19 @@ function epFromUrl(): EpChoice {
 export function App() {
   const { phase, error, notice, actions } = useApp();
   const mainHidden = useApp((s) => s.tab !== 'main');
+  const samplerShown = useApp((s) => TABS.find((t) => t.id === s.tab)?.sampler ?? true);
   useEffect(() => {
     void actions.init(epFromUrl());
   }, [actions]);
+  useEffect(() => {
+    // a load that failed for want of network tries again by itself when the network is back
+    const onOnline = () => {
+      const s = useApp.getState();
+      if (s.phase === 'error' || Object.values(s.fileStates).some((f) => f.state === 'failed')) void s.actions.retryLoad();
+    };
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, []);
 
   return (
     <SendTargets.Provider value={SEND_TARGETS}>
@@ -30,18 +43,19 @@ export function App() {
         <header>
           <h1>PUMA Web</h1>
           <p className="muted">One image, five granularities: encoded to a feature pyramid and decoded from each level, entirely in your browser.</p>
+          <ModelNote />
           <ProviderBadge />
         </header>
         <main>
           <LoadProgress />
           {error && (
             <p role="alert" className="error" data-testid="error">
-              {error}
+              {stripBidiControls(error)}
             </p>
           )}
           {notice && (
             <p role="status" className="notice" data-testid="notice">
-              {notice}{' '}
+              {stripBidiControls(notice)}{' '}
               <button type="button" onClick={() => actions.dismissNotice()}>
                 OK
               </button>
@@ -51,7 +65,9 @@ export function App() {
           <div role="tabpanel" id="panel-main" aria-labelledby="tab-main" hidden={mainHidden}>
             <ComparePanel />
           </div>
-          <Controls />
+          <div hidden={!samplerShown}>
+            <Controls />
+          </div>
           <div hidden={mainHidden}>
             <CompareGrid />
           </div>

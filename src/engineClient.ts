@@ -24,6 +24,8 @@ export const engine = {
   taskInfo: () => remote().taskInfo(),
   run: <T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink) => remote().run(task, request as never, Comlink.proxy(onEvent)),
   cancel: () => remote().cancel(),
+  /** exact MLLM token count of a text (null before the MLLM is loaded) */
+  countTokens: (text: string) => (api ? api.countTokens(text) : Promise.resolve(null)),
   /** Drops the worker and its runtime whole (after a WebGPU failure). */
   terminate() {
     worker?.terminate();

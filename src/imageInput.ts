@@ -1,6 +1,7 @@
 // Turning whatever the user gives (file, drop, paste, sample URL) into RGBA pixels, with a
 // clear message for what cannot be used. The pixels never leave the browser.
 import type { RGBAImage } from '../workers/lib/image';
+import { checkImageBytes } from '../workers/lib/imageBytes';
 
 export class InputError extends Error {}
 
@@ -21,6 +22,9 @@ function loadImageElement(url: string): Promise<HTMLImageElement> {
 export async function blobToRGBA(blob: Blob, name = 'file'): Promise<RGBAImage> {
   if (blob.size === 0) throw new InputError(`${name} is empty.`);
   if (blob.type && !blob.type.startsWith('image/')) throw new InputError(`${name} is not an image (${blob.type}). Use a PNG, JPEG, GIF or WebP picture.`);
+  // browsers decode a cut-off file as its top part plus blank: refuse it before decoding
+  const { problem } = checkImageBytes(new Uint8Array(await blob.arrayBuffer()));
+  if (problem) throw new InputError(`${name} ${problem}`);
   const url = URL.createObjectURL(blob);
   try {
     const img = await loadImageElement(url);

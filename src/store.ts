@@ -4,7 +4,13 @@
 import { create } from 'zustand';
 import type { RGBAImage } from '../workers/lib/image';
 import { WebGpuFailure } from '../workers/engine/errors';
-import type { EpChoice, LoadEvent, Provider, RunEvent, TaskInfo } from '../workers/engine/protocol';
+import type { EpChoice, FileState, LoadEvent, Provider, RunEvent, TaskInfo } from '../workers/engine/protocol';
+import type { LoadFailureReason } from '../workers/engine/load-failure';
+import type { Manifest } from '../workers/lib/manifest';
+import { pageFacts, type PageFacts } from './newcomer/pageFacts';
+import { checkGuidance, checkSeed, checkSteps } from './inputValidation';
+import { decodeShareHash } from './shareLink';
+import { pageHistory, type HistoryEntry } from './resultHistory';
 import type { RequestOf, TaskName } from '../workers/engine/tasks/registry';
 import type { TabId } from './tasks';
 import { engine } from './engineClient';
@@ -31,7 +37,20 @@ export type ImageTab = Exclude<TabId, 'main'>;
 export type { TabId };
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'running' | 'error';
-export type RunStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+/** 'queued': given while the models load; it starts as soon as they are ready */
+export type RunStatus = 'idle' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';
+
+/** One model file of the load, from the moment the manifest is read. */
+export interface FileStatus {
+  model: string;
+  file: string;
+  bytes: number;
+  /** only the MLLM's tasks need it */
+  mllm: boolean;
+  state: FileState;
+  reason?: LoadFailureReason;
+  message?: string;
+}
 
 /** One tab's run: the last task started there and everything it reported. */
 export interface Run {
@@ -55,6 +74,8 @@ export interface Run {
   tokens: number;
   /** a bad-input or failure message shown in the tab */
   message: string | null;
+  /** restored from the history: the images are its stored thumbnails */
+  fromHistory?: boolean;
 }
 
 export interface Picked {
@@ -90,6 +111,16 @@ export interface AppState {
   isolated: boolean;
   cache: { status: 'ok' | 'unavailable'; reason?: string } | null;
   files: Record<string, FileLoad>;
+  /** every model file's state (queued ... ready / failed), keyed by file */
+  fileStates: Record<string, FileStatus>;
+  /** the validated manifest, as soon as the worker has read it */
+  manifest: Manifest | null;
+  /** the few manifest facts the page's own controls need (derived from `manifest`) */
+  facts: PageFacts | null;
+  /** the text-to-image prompt box (in the store so a link or a history entry can fill it) */
+  prompt: string;
+  history: HistoryEntry[];
+  historyMessage: string | null;
   totalLoaded: number;
   totalBytes: number;
   loadMs: number | null;
@@ -114,10 +145,17 @@ export interface AppState {
   actions: {
     init(ep: EpChoice): Promise<void>;
     fallbackToWasm(reason: string): Promise<void>;
+    /** Loads again after a failed file (Retry, or the browser coming back online). */
+    retryLoad(): Promise<void>;
     loadTaskInfo(): Promise<void>;
     /** Runs a task in a tab; false when it did not finish ('cancelled', refused or failed). */
     run<T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts?: { text?: string; inputName?: string | null; keep?: Partial<Run> }): Promise<boolean>;
     generate(prompt: string): Promise<void>;
+    setPrompt(p: string): void;
+    /** exact MLLM token count of a text; null until the MLLM is loaded */
+    countTokens(text: string): Promise<number | null>;
+    pickHistory(e: HistoryEntry): void;
+    clearHistory(): void;
     variations(): Promise<void>;
     toggleT2IScale(scale: string): void;
     cancel(): void;
@@ -142,12 +180,35 @@ function cleanError(e: unknown): string {
 export const useApp = create<AppState>()((set, get) => {
   const runIds: Partial<Record<TabId, number>> = {};
   let pickSeq = 0;
+  let lastEp: EpChoice = 'auto';
+  const history = pageHistory();
+  /** what the user gave while the models loaded, per tab (the newest wins): started when ready */
+  const pending: Partial<Record<TabId, () => Promise<unknown>>> = {};
+  let sharedApplied = false;
 
   const log = (type: string, extra: Partial<AppState['timeline'][number]> = {}) => set((s) => ({ timeline: [...s.timeline, { t: performance.now(), type, ...extra }] }));
 
   const onLoadEvent = (e: LoadEvent) => {
     if (e.type !== 'load') log(e.type, e.type === 'loaded' ? { ms: e.ms, fromCache: e.fromCache } : {});
     switch (e.type) {
+      case 'manifest': {
+        const f = pageFacts(e.manifest);
+        const m = e.manifest;
+        // the grid's scales and the sampler's defaults are known before any model file arrives
+        // (a reload after a failure keeps what the user set)
+        const first = !get().manifest;
+        set({
+          manifest: m,
+          facts: f instanceof Error ? null : f,
+          scales: m.scales.map((x) => x.name),
+          scaleLabels: Object.fromEntries(m.scales.map((x) => [x.name, x.label])),
+          allowedSteps: m.sampler.allowed_steps ?? Object.keys(m.sampler.schedules).map(Number).sort((a, b) => a - b),
+          ...(first ? { steps: m.sampler.steps, guidance: m.sampler.guidance } : {}),
+        });
+        return applySharedLink();
+      }
+      case 'file':
+        return set((s) => ({ fileStates: { ...s.fileStates, [e.file]: { model: e.model, file: e.file, bytes: e.bytes, mllm: e.mllm, state: e.state, reason: e.reason, message: e.message } } }));
       case 'cache':
         return set({ cache: { status: e.status, reason: e.reason } });
       case 'load':
@@ -193,7 +254,9 @@ export const useApp = create<AppState>()((set, get) => {
       case 'text':
         return setRun(tab, { answer: e.text, tokens: e.tokens });
       case 'done':
-        return setRun(tab, { status: 'done', totalMs: e.ms });
+        setRun(tab, { status: 'done', totalMs: e.ms });
+        if (tab === 'main') remember(get().runs.main ?? IDLE_RUN);
+        return;
       case 'cancelled':
         return setRun(tab, { status: 'cancelled', message: tab === 'main' ? null : tab === 'understand' ? 'Cancelled.' : 'Cancelled. The results so far are kept.' });
     }
@@ -210,6 +273,81 @@ export const useApp = create<AppState>()((set, get) => {
   /** The first tab reports through the page notice; the others in their own message line. */
   const tell = (tab: TabId, message: string) => (tab === 'main' ? set({ notice: message }) : setRun(tab, { message }));
 
+  /** Keeps what was given during loading; it starts once the models are ready (startPending). */
+  const queue = (tab: TabId, start: () => Promise<unknown>, show: Partial<Run>) => {
+    pending[tab] = start;
+    setRun(tab, { ...idleRun(), ...show, status: 'queued' });
+    tell(tab, 'Queued: it runs as soon as the models are ready.');
+  };
+  const startPending = () => {
+    for (const tab of Object.keys(pending) as TabId[]) {
+      const start = pending[tab];
+      delete pending[tab];
+      if (tab === 'main') set({ notice: null });
+      else setRun(tab, { message: null });
+      void start?.();
+    }
+  };
+  const loading = () => get().phase === 'starting' || get().phase === 'loading';
+
+  /** The settings in the page address (a shared link), checked like typed input, once the
+   * manifest says what is allowed. */
+  const applySharedLink = () => {
+    const f = get().facts;
+    if (sharedApplied || !f || typeof location === 'undefined') return;
+    sharedApplied = true;
+    const h = decodeShareHash(location.hash);
+    const patch: Partial<AppState> = {};
+    if (h.steps != null && checkSteps(h.steps, f.sampler).ok) patch.steps = h.steps;
+    if (h.guidance != null) {
+      const g = checkGuidance(h.guidance, f.sampler);
+      if (g.ok) patch.guidance = g.value;
+    }
+    if (h.seed != null && checkSeed(h.seed).ok) patch.seed = h.seed;
+    const known = get().manifest?.scales.map((x) => x.name) ?? [];
+    const scales = (h.scales ?? []).filter((x) => known.includes(x));
+    if (scales.length) patch.t2iScales = scales;
+    if (h.prompt) patch.prompt = h.prompt;
+    set(patch);
+  };
+
+  /** The engine's sampler facts, without overriding what a shared link set. */
+  const engineReady = (r: { provider: Provider; scales: { name: string; label: string }[]; steps: number; allowedSteps: number[]; guidance: number; textToImage: boolean }, extra: Partial<AppState> = {}) => {
+    const s = get();
+    set({
+      phase: 'ready',
+      provider: r.provider,
+      scales: r.scales.map((x) => x.name),
+      scaleLabels: Object.fromEntries(r.scales.map((x) => [x.name, x.label])),
+      // the manifest event set the defaults (or a link, or the user, changed them since)
+      steps: s.manifest && r.allowedSteps.includes(s.steps) ? s.steps : r.steps,
+      allowedSteps: r.allowedSteps,
+      guidance: s.manifest ? s.guidance : r.guidance,
+      textToImage: r.textToImage,
+      ...extra,
+    });
+    startPending();
+  };
+
+  /** A finished first-tab run goes to the history (thumbnails and the settings that made it). */
+  const remember = (run: Run) => {
+    const s = get();
+    const images = Object.values(run.results).flatMap((r) => (r.image ? [{ scale: r.scale, image: r.image }] : []));
+    if (!run.task || !images.length || run.fromHistory) return;
+    const t2i = run.task !== 'reconstruct';
+    const r = history.add({
+      task: run.task,
+      prompt: t2i ? run.text : undefined,
+      inputName: t2i ? undefined : run.inputName ?? undefined,
+      seed: t2i ? s.seed : undefined,
+      steps: s.steps,
+      guidance: t2i ? s.guidance : undefined,
+      scales: images.map((i) => i.scale),
+      images,
+    });
+    set({ history: history.list(), historyMessage: r.message });
+  };
+
   return {
     phase: 'starting',
     error: null,
@@ -221,6 +359,12 @@ export const useApp = create<AppState>()((set, get) => {
     isolated: false,
     cache: null,
     files: {},
+    fileStates: {},
+    manifest: null,
+    facts: null,
+    prompt: '',
+    history: history.list(),
+    historyMessage: null,
     totalLoaded: 0,
     totalBytes: 0,
     loadMs: null,
@@ -243,11 +387,12 @@ export const useApp = create<AppState>()((set, get) => {
     actions: {
       async init(ep) {
         if (get().phase !== 'starting' && get().phase !== 'error') return; // StrictMode calls effects twice
+        lastEp = ep;
         log('init');
-        set({ phase: 'loading', error: null });
+        set({ phase: 'loading', error: null, fileStates: {}, files: {} });
         try {
           const r = await engine.load({ baseUrl: document.baseURI, ep }, onLoadEvent);
-          set({ phase: 'ready', provider: r.provider, scales: r.scales.map((s) => s.name), scaleLabels: Object.fromEntries(r.scales.map((s) => [s.name, s.label])), steps: r.steps, allowedSteps: r.allowedSteps, guidance: r.guidance, textToImage: r.textToImage });
+          engineReady(r);
         } catch (e) {
           if (e instanceof WebGpuFailure) await get().actions.fallbackToWasm(e.message);
           else set({ phase: 'error', error: cleanError(e) });
@@ -260,11 +405,19 @@ export const useApp = create<AppState>()((set, get) => {
         set({ phase: 'loading', files: {}, taskInfo: null });
         try {
           const r = await engine.load({ baseUrl: document.baseURI, ep: 'wasm' }, onLoadEvent);
-          set({ phase: 'ready', provider: r.provider, providerReason: `fell back from WebGPU: ${reason}`, scales: r.scales.map((s) => s.name), scaleLabels: Object.fromEntries(r.scales.map((s) => [s.name, s.label])), allowedSteps: r.allowedSteps, textToImage: r.textToImage });
+          engineReady(r, { providerReason: `fell back from WebGPU: ${reason}` });
           void get().actions.loadTaskInfo();
         } catch (e) {
           set({ phase: 'error', error: cleanError(e) });
         }
+      },
+      async retryLoad() {
+        if (loading()) return;
+        // a fresh worker reads every file again: the good ones come from the cache, the failed
+        // ones from the network
+        engine.terminate();
+        set({ phase: 'starting', taskInfo: null, textToImage: false });
+        await get().actions.init(lastEp);
       },
       async loadTaskInfo() {
         if (get().taskInfo?.available) return;
@@ -276,6 +429,11 @@ export const useApp = create<AppState>()((set, get) => {
       },
 
       async run(tab, task, request, opts = {}) {
+        if (loading()) {
+          queue(tab, () => get().actions.run(tab, task, request, opts), { task, text: opts.text ?? '', inputName: opts.inputName ?? null });
+          return false;
+        }
+        delete pending[tab]; // a newer request replaces what was queued
         const why = notReady();
         if (why) {
           tell(tab, why);
@@ -324,7 +482,15 @@ export const useApp = create<AppState>()((set, get) => {
         const s = get();
         const text = prompt.trim();
         if (!text) return set({ notice: 'Type a prompt first, e.g. “a red apple”.' });
-        if (!s.textToImage) return set({ notice: 'Text-to-image needs the MLLM, which is not loaded.' });
+        if (loading()) return queue('main', () => get().actions.generate(prompt), { task: 'text-to-image', text });
+        if (!s.textToImage) {
+          const failed = Object.values(s.fileStates).filter((f) => f.mllm && f.state === 'failed');
+          if (!failed.length) return set({ notice: 'Text-to-image needs the MLLM, which this deployment does not have.' });
+          // kept: it runs once a retry (or coming back online) loads the language model
+          pending.main = () => get().actions.generate(prompt);
+          setRun('main', { ...idleRun(), task: 'text-to-image', text, status: 'queued' });
+          return set({ notice: `Queued: text-to-image waits for the language model, which failed to load (${failed.map((f) => f.file).join(', ')}). Press Retry above.` });
+        }
         if (s.phase !== 'ready' && s.phase !== 'running') return set({ notice: 'The models are still loading; try again in a moment.' });
         const chosen = s.t2iScales.length ? s.t2iScales : s.scales;
         const scales = [...s.scales].reverse().filter((sc) => chosen.includes(sc));
@@ -350,7 +516,34 @@ export const useApp = create<AppState>()((set, get) => {
         set({ t2iScales: cur.includes(scale) ? cur.filter((x) => x !== scale) : [...cur, scale] });
       },
       cancel() {
+        // whatever the user started: queued requests are dropped, the run in flight stops
+        for (const tab of Object.keys(pending) as TabId[]) {
+          delete pending[tab];
+          setRun(tab, { status: 'cancelled', message: tab === 'main' ? null : 'Cancelled.' });
+          if (tab === 'main') set({ notice: null });
+        }
         void engine.cancel();
+      },
+      setPrompt: (p) => set({ prompt: p }),
+      countTokens: (text) => (get().textToImage ? engine.countTokens(text) : Promise.resolve(null)),
+      pickHistory(e) {
+        const s = get();
+        const patch: Partial<AppState> = { notice: null, selected: null, lastGenerated: null };
+        if (e.prompt != null) patch.prompt = e.prompt;
+        if (e.seed != null && checkSeed(e.seed).ok) patch.seed = e.seed;
+        if (e.steps != null && s.allowedSteps.includes(e.steps)) patch.steps = e.steps;
+        if (e.guidance != null && s.facts && checkGuidance(e.guidance, s.facts.sampler).ok) patch.guidance = e.guidance;
+        const scales = (e.scales ?? []).filter((x) => s.scales.includes(x));
+        if (e.task !== 'reconstruct' && scales.length) patch.t2iScales = scales;
+        set({ ...patch, tab: 'main' });
+        runIds.main = (runIds.main ?? 0) + 1; // a run still reporting no longer owns the grid
+        const results: Record<string, ScaleResult> = {};
+        for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
+        setRun('main', { ...idleRun(), task: (e.task as TaskName) ?? null, status: 'done', text: e.prompt ?? '', inputName: e.inputName ?? null, results, fromHistory: true });
+      },
+      clearHistory() {
+        history.clear();
+        set({ history: [], historyMessage: null });
       },
       setTab: (t) => set({ tab: t }),
       pick(tab, image, name) {

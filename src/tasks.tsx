@@ -13,14 +13,16 @@ export interface TabEntry {
   label: string;
   /** the tasks its panel starts (workers/engine/tasks/registry.ts) */
   tasks: readonly TaskName[];
+  /** its tasks decode images, so the sampler settings (steps, guidance, seed) apply */
+  sampler: boolean;
   Panel: ComponentType;
 }
 
 export const TABS = [
-  { id: 'main', label: 'Generate & compare', tasks: ['reconstruct', 'text-to-image', 'variations'], Panel: ComparePanel },
-  { id: 'edit', label: 'Edit', tasks: ['edit'], Panel: EditPanel },
-  { id: 'canvas', label: 'Canvas', tasks: ['colorize', 'inpaint', 'sketch'], Panel: CanvasPanel },
-  { id: 'understand', label: 'Understand', tasks: ['understand'], Panel: UnderstandPanel },
+  { id: 'main', label: 'Generate & compare', tasks: ['reconstruct', 'text-to-image', 'variations'], sampler: true, Panel: ComparePanel },
+  { id: 'edit', label: 'Edit', tasks: ['edit'], sampler: true, Panel: EditPanel },
+  { id: 'canvas', label: 'Canvas', tasks: ['colorize', 'inpaint', 'sketch'], sampler: true, Panel: CanvasPanel },
+  { id: 'understand', label: 'Understand', tasks: ['understand'], sampler: false, Panel: UnderstandPanel },
 ] as const satisfies readonly TabEntry[];
 
 export type TabId = (typeof TABS)[number]['id'];

@@ -1,9 +1,21 @@
+import { useEffect, useState } from 'react';
 import { useApp, useRun } from '../store';
+// newcomer hook-up: guidance and seed are checked as typed; a value that does not pass is kept
+// in its box with a message and the store keeps the last good one (empty guidance is not 0)
+import { checkGuidance, checkSeed } from '../inputValidation';
 
 /** Sampler settings (defaults from the manifest) and Cancel. */
 export function Controls() {
   const { steps, allowedSteps, guidance, seed, actions } = useApp();
   const runStatus = useRun('main').status;
+  const facts = useApp((s) => s.facts);
+  const [gDraft, setGDraft] = useState(String(guidance));
+  const [sDraft, setSDraft] = useState(String(seed));
+  useEffect(() => setGDraft((d) => (checkGuidanceOk(d, guidance) ? d : String(guidance))), [guidance]);
+  useEffect(() => setSDraft((d) => (Number(d) === seed && d.trim() !== '' ? d : String(seed))), [seed]);
+  const sampler = facts?.sampler ?? { steps, allowed_steps: allowedSteps, guidance };
+  const g = checkGuidance(gDraft, sampler);
+  const s = checkSeed(sDraft);
   return (
     <section className="controls" aria-label="Sampler settings">
       <label>
@@ -17,14 +29,53 @@ export function Controls() {
         </select>
       </label>
       <label>
-        Guidance <input type="number" step={0.5} min={0} max={10} value={guidance} onChange={(e) => actions.setGuidance(Number(e.target.value))} />
+        Guidance{' '}
+        <input
+          type="number"
+          step={0.5}
+          value={gDraft}
+          aria-invalid={!g.ok}
+          aria-describedby="guidance-msg"
+          data-testid="guidance"
+          onChange={(e) => {
+            setGDraft(e.target.value);
+            const r = checkGuidance(e.target.value, sampler);
+            if (r.ok) actions.setGuidance(r.value);
+          }}
+        />
       </label>
       <label>
-        Seed <input type="number" data-testid="seed" value={seed} onChange={(e) => actions.setSeed(Math.trunc(Number(e.target.value)) || 0)} />
+        Seed{' '}
+        <input
+          type="number"
+          data-testid="seed"
+          value={sDraft}
+          aria-invalid={!s.ok}
+          aria-describedby="seed-msg"
+          onChange={(e) => {
+            setSDraft(e.target.value);
+            const r = checkSeed(e.target.value);
+            if (r.ok) actions.setSeed(r.value);
+          }}
+        />
       </label>
-      <button type="button" onClick={() => actions.cancel()} disabled={runStatus !== 'running'} data-testid="cancel">
+      <button type="button" onClick={() => actions.cancel()} disabled={runStatus !== 'running' && runStatus !== 'queued'} data-testid="cancel">
         Cancel
       </button>
+      {!g.ok && (
+        <span id="guidance-msg" className="field-error" role="alert" data-testid="guidance-msg">
+          {g.message} Runs use {guidance}.
+        </span>
+      )}
+      {!s.ok && (
+        <span id="seed-msg" className="field-error" role="alert" data-testid="seed-msg">
+          {s.message} Runs use {seed}.
+        </span>
+      )}
     </section>
   );
+}
+
+function checkGuidanceOk(draft: string, value: number): boolean {
+  return draft.trim() !== '' && Number(draft) === value;
 }

@@ -25,11 +25,10 @@ function useSamples() {
 
 /** The first tab's picker: a file, a drop, a paste or a sample is reconstructed at once. */
 export function ReconstructSource() {
-  const phase = useApp((s) => s.phase);
   const actions = useApp((s) => s.actions);
   const samples = useSamples();
   const [dragging, setDragging] = useState(false);
-  const busy = phase !== 'ready' && phase !== 'running';
+  // usable from the first paint: an image given while the models load is queued (store.run)
   const use = (image: RGBAImage, name: string) => void actions.run('main', 'reconstruct', { image }, { inputName: name });
   const useFile = async (f: Blob, name: string) => {
     const img = await readImageFile(f, name, (m) => actions.setMessage('main', m));
@@ -62,10 +61,10 @@ export function ReconstructSource() {
         if (f) void useFile(f, f.name);
       }}
     >
-      <FileInput label="Upload an image (or drop / paste one here)" testid="file-input" disabled={busy} onFile={(f) => void useFile(f, f.name)} />
+      <FileInput label="Upload an image (or drop / paste one here)" testid="file-input" onFile={(f) => void useFile(f, f.name)} />
       <div className="samples" role="group" aria-label="Sample images (held-out emoji, never trained on)">
         {samples.map((s) => (
-          <SampleButton key={s.file} sample={s} size={48} disabled={busy} testid="sample" label={`Sample: ${s.name} (${s.vendor})`}
+          <SampleButton key={s.file} sample={s} size={48} testid="sample" label={`Sample: ${s.name} (${s.vendor})`}
             onPick={async () => {
               try {
                 use(await urlToRGBA(sampleUrl(s)), s.name);

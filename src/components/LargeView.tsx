@@ -3,11 +3,13 @@ import { useApp, useRun } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { rgbaToPngBlob } from '../imageInput';
 import { SendTo } from '../panels/SendTo';
+import { resultFileName } from '../downloads'; // newcomer hook-up: named downloads
+import { UserText } from '../newcomer/UserText';
 
 /** A dialog with one result enlarged and a PNG download. */
 export function LargeView() {
   const selected = useApp((s) => s.selected);
-  const { results, inputName } = useRun('main');
+  const { results, inputName, task, text } = useRun('main');
   const actions = useApp((s) => s.actions);
   const ref = useRef<HTMLDialogElement>(null);
   const r = selected ? results[selected] : undefined;
@@ -23,7 +25,7 @@ export function LargeView() {
     const url = URL.createObjectURL(await rgbaToPngBlob(r.image));
     const a = document.createElement('a');
     a.href = url;
-    a.download = `puma-${(inputName ?? 'image').replace(/[^a-z0-9]+/gi, '-')}-${r.scale}.png`;
+    a.download = resultFileName({ task: task ?? 'result', prompt: task === 'reconstruct' ? null : text, inputName, scale: r.scale });
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
@@ -32,9 +34,12 @@ export function LargeView() {
     <dialog ref={ref} onClose={() => actions.select(null)} aria-label="Large view">
       {r?.image && (
         <>
-          <RgbaCanvas image={r.image} label={`${r.scale} reconstruction, enlarged`} className="large" />
+          <RgbaCanvas image={r.image} label={`${r.scale} ${task === 'reconstruct' ? 'reconstruction' : 'result'}, enlarged`} className="large" />
           <p>
-            {r.scale} · {r.psnr?.toFixed(2)} dB PSNR vs. the 64x64 input
+            {/* only a reconstruction has an input to compare with */}
+            {r.scale}
+            {task === 'reconstruct' && r.psnr != null && Number.isFinite(r.psnr) ? <> · {r.psnr.toFixed(2)} dB PSNR vs. the 64x64 input</> : null}
+            {task !== 'reconstruct' && text ? <> · “<UserText text={text} />”</> : null}
           </p>
           <button type="button" onClick={() => void download()} data-testid="download">
             Download PNG

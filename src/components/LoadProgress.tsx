@@ -1,19 +1,56 @@
-import { useApp } from '../store';
+import { useApp, type FileStatus } from '../store';
+import { TABS } from '../tasks';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
 
-/** Per-file and total download progress, in bytes. */
+const STATE_TEXT: Record<FileStatus['state'], string> = { queued: 'queued', downloading: 'downloading', verifying: 'verifying', ready: 'ready', failed: 'failed' };
+
+/** What a failed file takes away: an MLLM file the MLLM's tasks (the tabs and text-to-image);
+ * any other file the whole page. */
+function disables(failed: FileStatus[]): string {
+  if (failed.some((f) => !f.mllm)) return 'Nothing can run until it loads.';
+  const tabs = TABS.filter((t) => !t.tasks.includes('reconstruct' as never)).map((t) => t.label);
+  return `Text to image and the ${tabs.join(', ')} tabs are disabled; reconstruction works.`;
+}
+
+/** Every model file's state with its bytes; a failure names the file, why, what it disables, and offers Retry. */
 export function LoadProgress() {
-  const { phase, files, totalLoaded, totalBytes, loadMs, loadedFromCache } = useApp();
-  const list = Object.values(files);
-  if (phase === 'ready' || phase === 'running') {
+  const { phase, files, fileStates, totalLoaded, totalBytes, loadMs, loadedFromCache, actions } = useApp();
+  const states = Object.values(fileStates);
+  const failed = states.filter((f) => f.state === 'failed');
+  const loading = phase === 'loading' || phase === 'starting';
+  const ready = phase === 'ready' || phase === 'running';
+  const failure = failed.length > 0 && !loading && (
+    <div role="alert" className="error load-failed" data-testid="load-failed">
+      <ul>
+        {failed.map((f) => (
+          <li key={f.file} data-testid="load-failed-file" data-file={f.file} data-reason={f.reason}>
+            {f.message ?? `${f.file} failed to load`}
+          </li>
+        ))}
+      </ul>
+      {disables(failed)}{' '}
+      {failed.some((f) => f.reason === 'offline') && 'It retries by itself when the network is back. '}
+      <button type="button" onClick={() => void actions.retryLoad()} data-testid="load-retry">
+        Retry
+      </button>
+    </div>
+  );
+  if (ready) {
+    const okBytes = states.filter((f) => f.state === 'ready').reduce((a, f) => a + f.bytes, 0) || totalBytes;
     return (
-      <p className="muted" data-testid="load-done" data-from-cache={String(loadedFromCache)}>
-        Models ready: {mb(totalBytes)} {loadedFromCache ? 'from this browser’s cache' : 'downloaded'} in {((loadMs ?? 0) / 1000).toFixed(1)} s.
-      </p>
+      <>
+        <p className="muted" data-testid={failed.length ? 'load-partial' : 'load-done'} data-from-cache={String(loadedFromCache)}>
+          {failed.length ? 'Models partly ready' : 'Models ready'}: {mb(okBytes)} {loadedFromCache ? 'from this browser’s cache' : 'downloaded'} in {((loadMs ?? 0) / 1000).toFixed(1)} s
+          {failed.length ? `; ${failed.length} file${failed.length > 1 ? 's' : ''} failed.` : '.'}
+        </p>
+        {failure}
+      </>
     );
   }
-  if (phase !== 'loading' || list.length === 0) return phase === 'loading' ? <p className="muted">Reading the model manifest…</p> : null;
+  if (phase === 'error') return failure || null;
+  if (!loading) return null;
+  if (states.length === 0) return <p className="muted">Reading the model manifest…</p>;
   return (
     <section className="load" aria-label="Model download progress" data-testid="load-progress">
       <label>
@@ -21,14 +58,19 @@ export function LoadProgress() {
         <progress max={totalBytes || 1} value={totalLoaded} data-testid="total-progress" />
       </label>
       <ul>
-        {list.map((f) => (
-          <li key={f.file}>
-            <label>
-              {f.file} ({f.source}) {mb(f.loaded)} / {mb(f.total)}
-              <progress max={f.total || 1} value={f.loaded} />
-            </label>
-          </li>
-        ))}
+        {states.map((f) => {
+          const p = files[f.file];
+          return (
+            <li key={f.file} data-testid="load-file" data-file={f.file} data-state={f.state}>
+              <label>
+                {f.file} · {STATE_TEXT[f.state]}
+                {p ? ` (${p.source}) ${mb(p.loaded)} / ${mb(p.total)}` : ` ${mb(f.bytes)}`}
+                {f.state === 'failed' && f.message ? ` — ${f.message}` : ''}
+                <progress max={p?.total || f.bytes || 1} value={f.state === 'ready' ? p?.total || f.bytes : p?.loaded ?? 0} />
+              </label>
+            </li>
+          );
+        })}
       </ul>
     </section>
   );

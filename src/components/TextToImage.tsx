@@ -1,30 +1,45 @@
-import { useState } from 'react';
 import { useApp, useRun } from '../store';
+// newcomer hook-up: prompt budget from the manifest, counter, examples (src/newcomer)
+import { promptTokenLimit } from '../inputValidation';
+import { PromptCounter } from '../newcomer/PromptCounter';
+import { ExamplePrompts } from '../newcomer/ExamplePrompts';
+import { useTextCheck } from '../newcomer/useTextCheck';
 
-/** Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. */
+/**
+ * Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. The form is
+ * there from the first paint: a prompt given while the models load is queued, not refused.
+ */
 export function TextToImage() {
-  const { textToImage, phase, scales, t2iScales, lastGenerated, actions } = useApp();
+  const { textToImage, phase, scales, t2iScales, lastGenerated, prompt, facts, fileStates, actions } = useApp();
   const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
-  const [prompt, setPrompt] = useState('');
-  if (!textToImage) return null;
-  const busy = phase !== 'ready' && phase !== 'running';
+  const check = useTextCheck(prompt, facts?.mllm ? promptTokenLimit(facts.mllm) : null, 'prompt');
+  const ready = phase === 'ready' || phase === 'running';
+  const mllmFailed = Object.values(fileStates).filter((f) => f.mllm && f.state === 'failed');
+  // with the manifest read, a manifest without the MLLM has no text-to-image at all
+  if (facts && !facts.mllm) return null;
   return (
     <>
     <h2>Text to image</h2>
+    {ready && !textToImage && (
+      <p className="notice" data-testid="t2i-unavailable">
+        Text to image is unavailable until the language model loads{mllmFailed.length ? `: ${mllmFailed.map((f) => f.file).join(', ')} failed (see above)` : ''}.
+      </p>
+    )}
     <form
       className="t2i"
       aria-label="Text to image"
       onSubmit={(e) => {
         e.preventDefault();
+        if (check && check.count > check.limit) return; // the counter already says why; the text stays
         void actions.generate(prompt);
       }}
     >
       <label>
         Prompt{' '}
-        <input type="text" value={prompt} maxLength={300} placeholder="e.g. a red apple" onChange={(e) => setPrompt(e.target.value)} data-testid="prompt" />
+        <input type="text" value={prompt} placeholder="e.g. red apple" onChange={(e) => actions.setPrompt(e.target.value)} data-testid="prompt" aria-describedby="prompt-counter" />
       </label>{' '}
-      <button type="submit" disabled={busy} data-testid="generate">
+      <button type="submit" data-testid="generate">
         Generate
       </button>
       <button type="button" disabled={phase !== 'ready' || !lastGenerated} onClick={() => void actions.variations()} data-testid="variations"
@@ -32,14 +47,18 @@ export function TextToImage() {
         Variations
       </button>
       {runStatus === 'running' && <span className="muted"> (Cancel below stops it)</span>}
-      <fieldset className="scale-pick">
-        <legend>Scales to generate (the model stops after the finest one picked)</legend>
-        {[...scales].reverse().map((sc) => (
-          <label key={sc}>
-            <input type="checkbox" checked={chosen.includes(sc)} onChange={() => actions.toggleT2IScale(sc)} data-testid={`scale-${sc}`} /> {sc}
-          </label>
-        ))}
-      </fieldset>
+      {check && <PromptCounter check={check} id="prompt-counter" />}
+      <ExamplePrompts onPick={actions.setPrompt} />
+      {scales.length > 0 && (
+        <fieldset className="scale-pick">
+          <legend>Scales to generate (the model stops after the finest one picked)</legend>
+          {[...scales].reverse().map((sc) => (
+            <label key={sc}>
+              <input type="checkbox" checked={chosen.includes(sc)} onChange={() => actions.toggleT2IScale(sc)} data-testid={`scale-${sc}`} /> {sc}
+            </label>
+          ))}
+        </fieldset>
+      )}
     </form>
     </>
   );

@@ -1,46 +1,78 @@
-// The first tab: an image (reconstruct) or a prompt (text-to-image, variations) -> all five
-// granularities side by side.
-import { useRun } from '../store';
+// The first tab: a prompt (text-to-image, variations) or an image (reconstruct) -> all five
+// granularities side by side; the recent results under them.
+import { useApp, useRun, type Run } from '../store';
 import { ReconstructSource } from '../components/ImageSource';
 import { TextToImage } from '../components/TextToImage';
 import { ScaleGrid } from '../components/ScaleGrid';
 import { ModelView } from '../components/ModelView';
+import { UserText } from '../newcomer/UserText';
+import { DownloadAllButton } from '../newcomer/DownloadAllButton';
+import { CopyLinkButton } from '../newcomer/CopyLinkButton';
+import { HistoryStrip } from '../newcomer/HistoryStrip';
+import { runTimeLine } from '../newcomer/runSummary';
 
 export function ComparePanel() {
   return (
     <>
       <h2>Granularity comparison</h2>
-      <ReconstructSource />
       <TextToImage />
+      <h2>Or start from an image</h2>
+      <ReconstructSource />
     </>
+  );
+}
+
+function ShareAndSave({ run }: { run: Run }) {
+  const { seed, steps, guidance, scaleLabels } = useApp();
+  const items = Object.values(run.results).flatMap((r) => (r.image ? [{ label: `${r.scale} ${scaleLabels[r.scale] ?? ''}`.trim(), image: r.image }] : []));
+  const t2i = run.task !== 'reconstruct';
+  return (
+    <span className="share-save">
+      <DownloadAllButton items={items} name={{ task: run.task ?? 'result', prompt: t2i ? run.text : null, inputName: run.inputName, seed: t2i ? seed : null }} />{' '}
+      {t2i && <CopyLinkButton state={{ task: run.task ?? undefined, prompt: run.text, seed, steps, guidance, scales: Object.keys(run.results) }} />}
+    </span>
   );
 }
 
 export function CompareGrid() {
   const run = useRun('main');
-  if (!run.input && Object.keys(run.results).length === 0) return null;
+  const allScales = useApp((s) => s.scales.length);
+  const { history, historyMessage, actions } = useApp();
   const reconstruct = run.task === 'reconstruct';
+  const shown = run.input || Object.keys(run.results).length > 0;
   return (
-    <ScaleGrid
-      run={run}
-      prefix=""
-      label="Reconstructions at five granularities"
-      enlarge
-      summary={
-        <>
-          {reconstruct && run.inputName && <>Input: {run.inputName}. </>}
-          {!reconstruct && run.text && <>Prompt: “{run.text}”. </>}
-          {!reconstruct && run.mllm && (
-            <span data-testid="mllm-progress">
-              MLLM: {run.mllm.tokens}/{run.mllm.total} feature tokens ({(run.mllm.ms / 1000).toFixed(1)} s).{' '}
-            </span>
-          )}
-          {run.encodeMs != null && <>Encoder {run.encodeMs.toFixed(0)} ms. </>}
-          {run.totalMs != null && <>All five in {(run.totalMs / 1000).toFixed(2)} s. </>}
-          {run.status === 'cancelled' && <strong data-testid="cancelled">Cancelled.</strong>}
-        </>
-      }
-      first={reconstruct ? <ModelView className="cell" image={run.input} label="original, 64x64" caption="original" /> : undefined}
-    />
+    <>
+      {run.status === 'queued' && (
+        <p className="muted" data-testid="queued">
+          Queued: {reconstruct ? <>reconstructing <UserText text={run.inputName ?? 'the image'} /></> : <>“<UserText text={run.text} />”</>} starts as soon as the models are ready.
+        </p>
+      )}
+      {shown && (
+        <ScaleGrid
+          run={run}
+          prefix=""
+          label={reconstruct ? 'Reconstructions at five granularities' : 'Generated images at each granularity'}
+          enlarge
+          summary={
+            <>
+              {run.fromHistory && <>From the history (stored thumbnails). </>}
+              {reconstruct && run.inputName && <>Input: <UserText text={run.inputName} />. </>}
+              {!reconstruct && run.text && <>Prompt: “<UserText text={run.text} />”. </>}
+              {!reconstruct && run.mllm && (
+                <span data-testid="mllm-progress">
+                  MLLM: {run.mllm.tokens}/{run.mllm.total} feature tokens ({(run.mllm.ms / 1000).toFixed(1)} s).{' '}
+                </span>
+              )}
+              {run.encodeMs != null && <>Encoder {run.encodeMs.toFixed(0)} ms. </>}
+              {run.totalMs != null && <>{runTimeLine(Object.keys(run.results), allScales, run.totalMs)} </>}
+              {run.status === 'cancelled' && <strong data-testid="cancelled">Cancelled.</strong>}
+              {run.status === 'done' && <ShareAndSave run={run} />}
+            </>
+          }
+          first={reconstruct && run.input ? <ModelView className="cell" image={run.input} label="original, 64x64" caption="original" /> : undefined}
+        />
+      )}
+      <HistoryStrip entries={history} message={historyMessage} onPick={actions.pickHistory} onClear={actions.clearHistory} />
+    </>
   );
 }

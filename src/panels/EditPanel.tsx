@@ -4,6 +4,8 @@ import { useApp, useRun } from '../store';
 import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
+import { useTextCheck } from '../newcomer/useTextCheck';
+import { PromptCounter } from '../newcomer/PromptCounter';
 
 export function EditPanel() {
   const info = useApp((s) => s.taskInfo);
@@ -12,10 +14,13 @@ export function EditPanel() {
   const actions = useApp((s) => s.actions);
   const [instruction, setInstruction] = useState('');
   const running = run.status === 'running';
+  // the same budget check as the prompt: what fits beside the image in the MLLM's context
+  const check = useTextCheck(instruction, info?.available ? info.maxInstructionTokens : null, 'instruction');
 
   const go = () => {
     if (!picked) return actions.setMessage('edit', 'Choose an image first: upload one, pick a sample, or send a result here.');
     if (!instruction.trim()) return actions.setMessage('edit', 'Type an instruction first, or pick one of the suggestions.');
+    if (check?.message) return actions.setMessage('edit', check.message);
     void actions.run('edit', 'edit', { image: picked.image, instruction }, { text: instruction });
   };
 
@@ -36,9 +41,10 @@ export function EditPanel() {
         <button type="submit" data-testid="edit-generate">
           {running ? 'Restart' : 'Edit'}
         </button>
-        <button type="button" data-testid="edit-cancel" disabled={!running} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="edit-cancel" disabled={!running && run.status !== 'queued'} onClick={() => actions.cancel()}>
           Cancel
         </button>
+        {check && instruction && <PromptCounter check={check} id="edit-counter" />}
       </form>
       {info?.instructions.length ? (
         <div className="chips" role="group" aria-label="Instructions the model was trained on">

@@ -1,6 +1,7 @@
 import { ScaleGrid } from '../components/ScaleGrid';
 import { ModelView } from '../components/ModelView';
 import type { Run } from '../store';
+import { UserText } from '../newcomer/UserText';
 
 const SOURCE_LABEL: Record<string, string> = { edit: 'source', colorize: 'grayscale (model input)', inpaint: 'masked (model input)', sketch: 'edge map (model input)' };
 
@@ -18,7 +19,7 @@ export function TaskGrid({ run, tab }: { run: Run; tab: 'edit' | 'canvas' }) {
       psnrSuffix=" vs input"
       summary={
         <>
-          {text && <>Instruction: “{text.length > 80 ? text.slice(0, 80) + '…' : text}”. </>}
+          {text && <>Instruction: “<UserText text={text.length > 80 ? text.slice(0, 80) + '…' : text} />”. </>}
           {run.mllm && (
             <span data-testid={`${tab}-mllm`}>
               MLLM: {run.mllm.tokens}/{run.mllm.total} feature tokens.{' '}

@@ -6,6 +6,9 @@ import { ImageSource } from '../components/ImageSource';
 import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
 import { ModelView } from '../components/ModelView';
+import { useTextCheck } from '../newcomer/useTextCheck';
+import { PromptCounter } from '../newcomer/PromptCounter';
+import { UserText } from '../newcomer/UserText';
 
 export function UnderstandPanel() {
   const info = useApp((s) => s.taskInfo);
@@ -14,10 +17,12 @@ export function UnderstandPanel() {
   const actions = useApp((s) => s.actions);
   const [question, setQuestion] = useState('');
   const running = u.status === 'running';
+  const check = useTextCheck(question, info?.available ? info.maxQuestionTokens : null, 'question');
 
   const ask = (caption: boolean) => {
     if (!picked) return actions.setMessage('understand', 'Choose an image first: upload one, pick a sample, or send a result here.');
     if (!caption && !question.trim()) return actions.setMessage('understand', 'Type a question first, or press Caption.');
+    if (!caption && check?.message) return actions.setMessage('understand', check.message);
     const q = caption ? '' : question;
     void actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q });
   };
@@ -51,9 +56,10 @@ export function UnderstandPanel() {
         <button type="button" data-testid="understand-caption" onClick={() => ask(true)}>
           Caption
         </button>
-        <button type="button" data-testid="understand-cancel" disabled={!running} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="understand-cancel" disabled={!running && u.status !== 'queued'} onClick={() => actions.cancel()}>
           Cancel
         </button>
+        {check && question && <PromptCounter check={check} id="understand-counter" />}
       </form>
       {info?.questions.length ? (
         <div className="chips" role="group" aria-label="Questions the model was trained on">
@@ -67,7 +73,7 @@ export function UnderstandPanel() {
       <Message text={u.message} testid="understand-message" onClose={() => actions.setMessage('understand', null)} />
       {(u.status !== 'idle' || u.answer) && (
         <div className="answer" data-testid="understand-answer" data-status={u.status} data-tokens={u.tokens} aria-live="polite">
-          <span className="muted">Q: {u.text || info?.taskPrompts.caption}</span>
+          <span className="muted">Q: <UserText text={u.text || info?.taskPrompts.caption || ''} /></span>
           <br />
           <strong>A:</strong> <span data-testid="understand-answer-text">{u.answer}</span>
           {running && <span className="cursor">▍</span>}

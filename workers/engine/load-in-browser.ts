@@ -37,6 +37,7 @@ export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink):
   const t0 = performance.now();
   const store = new ModelStore(opts.noCache ? { cache: null } : {});
   const manifest = await fetchManifest(new URL('models/manifest.json', opts.baseUrl).href);
+  onEvent({ type: 'manifest', manifest });
   const st = await store.getStatus();
   onEvent({ type: 'cache', status: st.cache, reason: st.reason });
   const threads = configureWasm(opts.baseUrl);

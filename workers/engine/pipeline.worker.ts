@@ -12,6 +12,7 @@ export interface EngineWorkerApi {
   taskInfo(): Promise<TaskInfo>;
   run<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink): Promise<RunOutcome>;
   cancel(): void;
+  countTokens(text: string): Promise<number | null>;
 }
 
 installErrorTransfer();
@@ -35,6 +36,9 @@ const api: EngineWorkerApi = {
   },
   cancel() {
     engine?.cancel();
+  },
+  async countTokens(text) {
+    return engine ? engine.countTokens(text) : null;
   },
 };
 

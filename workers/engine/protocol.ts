@@ -2,6 +2,8 @@
 // streams (loading progress while models load; run events while a task runs). Request types
 // live with their tasks (workers/engine/tasks/*), the engine's API in puma-engine.ts.
 import type { RGBAImage } from '../lib/image';
+import type { Manifest } from '../lib/manifest';
+import type { LoadFailureReason } from './load-failure';
 
 export type Provider = 'webgpu' | 'wasm';
 export type EpChoice = 'auto' | Provider;
@@ -14,8 +16,15 @@ export interface LoadOptions {
   noCache?: boolean;
 }
 
+/** Where one model file is: every file the load reads starts 'queued'. */
+export type FileState = 'queued' | 'downloading' | 'verifying' | 'ready' | 'failed';
+
 /** Model loading progress: only while the engine loads. */
 export type LoadEvent =
+  /** the validated manifest, before any model file is read (the page's limits and labels) */
+  | { type: 'manifest'; manifest: Manifest }
+  /** a file changed state; `mllm` files only disable the MLLM's tasks, the others everything */
+  | { type: 'file'; model: string; file: string; bytes: number; mllm: boolean; state: FileState; reason?: LoadFailureReason; message?: string }
   | { type: 'cache'; status: 'ok' | 'unavailable'; reason?: string }
   | { type: 'load'; model: string; file: string; loaded: number; total: number; source: 'network' | 'cache'; totalLoaded: number; totalBytes: number }
   | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean }

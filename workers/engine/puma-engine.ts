@@ -6,11 +6,13 @@
 //   await engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, onEvent, signal);
 import { decoderKey, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
 import { MllmGenerator } from '../mllm/generate';
-import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
+import { normalizeText, Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
+import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, mllmSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
 import { GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
-import type { EngineInfo, LoadSink, Provider, RunOutcome, RunSink, TaskInfo } from './protocol';
+import type { LoadFailureReason } from './load-failure';
+import type { EngineInfo, FileState, LoadSink, Provider, RunOutcome, RunSink, TaskInfo } from './protocol';
 import { PyramidCodec } from './pyramid-codec';
 import type { RunContext } from './steps';
 import { taskInfo } from './task-info';
@@ -19,7 +21,7 @@ import { isTaskName, TASKS, type RequestOf, type TaskName } from './tasks/regist
 /** Where model files come from: the browser's model store, or a folder in Node. */
 export interface ModelFiles {
   /** the bytes of one file the manifest names; `onProgress` as they arrive */
-  read(file: { file: string; sha256: string; bytes: number }, onProgress: (p: { loaded: number; total: number; source: 'network' | 'cache' }) => void): Promise<Uint8Array>;
+  read(file: { file: string; sha256: string; bytes: number }, onProgress: (p: { loaded: number; total: number; source: 'network' | 'cache'; verifying?: boolean }) => void): Promise<Uint8Array>;
 }
 
 export interface EngineLoadOptions {
@@ -97,14 +99,32 @@ export class PumaEngine {
     const p = plan(m, o.provider, o.features ?? new Set(), o.mllm !== false);
     const loaded = new Map<string, number>();
     let fromCache = true;
-    const read = (model: string, v: { file: string; sha256: string; bytes: number }) =>
-      o.files.read(v, (pr) => {
-        if (pr.source === 'network') fromCache = false;
-        loaded.set(v.file, pr.loaded);
-        let totalLoaded = 0;
-        loaded.forEach((x) => (totalLoaded += x));
-        o.onEvent?.({ type: 'load', model, file: v.file, loaded: pr.loaded, total: pr.total, source: pr.source, totalLoaded, totalBytes: Math.max(p.bytes, totalLoaded) });
-      });
+    const mllmFiles = new Set(p.mllm ? [p.mllm.prefill.file, p.mllm.step.file, p.mllm.tokenizer.file] : []);
+    const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
+      o.onEvent?.({ type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra });
+    // every file is listed (queued) before any is read, so the page shows the whole load at once
+    for (const v of p.visual) fileState(v.name, v.variant, 'queued');
+    if (p.mllm) for (const [name, v] of [['mllm_prefill', p.mllm.prefill], ['mllm_step', p.mllm.step], [p.mllm.tokenizer.name, p.mllm.tokenizer]] as const) fileState(name, v, 'queued');
+    const read = async (model: string, v: { file: string; sha256: string; bytes: number }) => {
+      let state: FileState = 'queued';
+      try {
+        const bytes = await o.files.read(v, (pr) => {
+          if (pr.source === 'network') fromCache = false;
+          const next: FileState = pr.verifying ? 'verifying' : 'downloading';
+          if (next !== state) fileState(model, v, (state = next));
+          loaded.set(v.file, pr.loaded);
+          let totalLoaded = 0;
+          loaded.forEach((x) => (totalLoaded += x));
+          o.onEvent?.({ type: 'load', model, file: v.file, loaded: pr.loaded, total: pr.total, source: pr.source, totalLoaded, totalBytes: Math.max(p.bytes, totalLoaded) });
+        });
+        fileState(model, v, 'ready');
+        return bytes;
+      } catch (e) {
+        const f = classifyLoadFailure(e, (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine);
+        fileState(model, v, 'failed', { reason: f.reason, message: describeLoadFailure(v.file, f) });
+        throw e;
+      }
+    };
 
     const visualBytes = await Promise.all(p.visual.map((v) => read(v.name, v.variant)));
     const opts = { ...sessionOptions(o.provider), ...o.sessionOptions };
@@ -168,6 +188,11 @@ export class PumaEngine {
     };
   }
 
+  /** Tokens the MLLM reads for a prompt, instruction or question (null without the MLLM). */
+  countTokens(text: string): number | null {
+    return this.mllm ? this.mllm.tok.encode(' ' + normalizeText(text)).length : null;
+  }
+
   taskInfo(): TaskInfo {
     return taskInfo(this.manifest, this.mllm);
   }
@@ -211,6 +236,9 @@ export class PumaEngine {
 
   /** Cancels the run in flight, if any. */
   cancel() {
+    // runs still waiting for the one in flight to stop are cancelled too: Cancel stops whatever
+    // the user started, not only the oldest of it
+    this.lastTicket++;
     this.current?.controller.abort();
   }
 

@@ -7,6 +7,8 @@ export interface FileProgress {
   loaded: number;
   total: number;
   source: 'network' | 'cache';
+  /** the bytes are in; their sha256 is being checked */
+  verifying?: boolean;
 }
 
 export interface StoreStatus {
@@ -78,6 +80,7 @@ export class ModelStore {
     await this.ready;
     const file = url.split('/').pop() ?? url;
     const key = this.key(url, sha256);
+    let damaged = false;
     if (this.cache) {
       try {
         const hit = await this.cache.match(key);
@@ -87,13 +90,22 @@ export class ModelStore {
             onProgress?.({ file, loaded: buf.byteLength, total: buf.byteLength, source: 'cache' });
             return buf;
           }
+          damaged = true;
           await this.cache.delete(key); // corrupt or stale: drop and refetch
         }
       } catch (e) {
         this.disableCache(e);
       }
     }
-    const buf = await this.download(url, file, bytes, onProgress, signal);
+    let buf: Uint8Array;
+    try {
+      buf = await this.download(url, file, bytes, onProgress, signal);
+    } catch (e) {
+      // the page says so: offline with a damaged cached copy is not the same as never cached
+      if (damaged && e && typeof e === 'object') Object.assign(e, { cachedCopyDamaged: true });
+      throw e;
+    }
+    onProgress?.({ file, loaded: buf.byteLength, total: buf.byteLength, source: 'network', verifying: true });
     const got = await sha256Hex(buf);
     if (got !== sha256) throw new IntegrityError(`${file}: sha256 ${got.slice(0, 12)}… does not match the manifest's ${sha256.slice(0, 12)}…`);
     if (this.cache) {

@@ -1,0 +1,64 @@
+// The last results (newest first) as rows of small thumbnails; picking one restores its
+// settings (the caller decides what that means: fill the prompt, set the seed...).
+import { useCallback, useMemo, useState } from 'react';
+import { RgbaCanvas } from '../components/RgbaCanvas';
+import { pageHistory, type AddResult, type HistoryEntry, type ResultHistory } from '../resultHistory';
+import { UserText } from './UserText';
+
+/** The page's history as React state: entries plus add/clear that keep it in step. */
+export function useResultHistory(history?: ResultHistory) {
+  const h = useMemo(() => history ?? pageHistory(), [history]);
+  const [entries, setEntries] = useState<HistoryEntry[]>(() => h.list());
+  const [message, setMessage] = useState<string | null>(null);
+  const add = useCallback(
+    (e: Parameters<ResultHistory['add']>[0]): AddResult => {
+      const r = h.add(e);
+      setMessage(r.message);
+      setEntries(h.list());
+      return r;
+    },
+    [h],
+  );
+  const clear = useCallback(() => {
+    h.clear();
+    setMessage(null);
+    setEntries([]);
+  }, [h]);
+  return { entries, add, clear, message };
+}
+
+function describe(e: HistoryEntry): string {
+  return e.prompt ?? e.inputName ?? e.task;
+}
+
+export function HistoryStrip({ entries, onPick, onClear, message }: { entries: HistoryEntry[]; onPick: (e: HistoryEntry) => void; onClear: () => void; message?: string | null }) {
+  if (!entries.length && !message) return null;
+  return (
+    <section className="history" aria-labelledby="history-h" data-testid="history">
+      <h2 id="history-h">Recent results</h2>
+      {message && <p className="notice">{message}</p>}
+      <ol className="history-list">
+        {entries.map((e) => (
+          <li key={e.id}>
+            <button type="button" className="history-item" onClick={() => onPick(e)} title={new Date(e.at).toLocaleString()} data-testid="history-item">
+              <span className="history-thumbs">
+                {e.thumbs.map((t) => (
+                  <RgbaCanvas key={t.scale} image={t.image} label={`${t.scale} thumbnail`} className="history-thumb" />
+                ))}
+              </span>
+              <span className="history-label">
+                {e.task}: <UserText text={describe(e)} />
+                {e.seed != null && <span className="muted"> · seed {e.seed}</span>}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ol>
+      {entries.length > 0 && (
+        <button type="button" onClick={onClear} data-testid="history-clear">
+          Clear history
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import examples from '../src/newcomer/examplePrompts.json';
+import { pageFacts } from '../src/newcomer/pageFacts';
+import { checkPrompt, promptTokenLimit } from '../src/inputValidation';
+import { normalizeText, Tokenizer } from '../workers/mllm/tokenizer';
+
+const json = (p: string) => JSON.parse(readFileSync(new URL(`../${p}`, import.meta.url), 'utf8'));
+const manifest = json('public/models/manifest.json');
+
+describe('example prompts', () => {
+  const heldOut = new Set((json('training/splits/heldout_concept.json') as { name: string }[]).map((c) => c.name.toLowerCase()));
+  const names = (pkg: string) => new Set((json(`node_modules/${pkg}/emoji.json`) as { name: string | null }[]).map((e) => (e.name ?? '').toLowerCase()));
+  const google = names('emoji-datasource-google');
+  const twitter = names('emoji-datasource-twitter');
+  const tok = new Tokenizer(json('public/models/tokenizer.json'));
+  const styles = Object.values(manifest.mllm.prompts.styles as Record<string, string>);
+  const tones = manifest.mllm.prompts.skin_tones as string[];
+
+  it('are a handful', () => {
+    expect(examples.examples.length).toBeGreaterThanOrEqual(4);
+    expect(examples.examples.length).toBeLessThanOrEqual(10);
+  });
+
+  it.each(examples.examples)('"$prompt" names a trained concept the model can read', ({ prompt, concept }) => {
+    expect(google.has(concept) && twitter.has(concept), `${concept} in both training vendors`).toBe(true);
+    expect(heldOut.has(concept), `${concept} is a held-out concept`).toBe(false);
+    expect(prompt).toContain(concept);
+    expect(normalizeText(prompt)).toBe(prompt); // already in the form the model reads
+    expect(checkPrompt(prompt, promptTokenLimit(manifest.mllm), (t) => tok.encode(' ' + t).length).message).toBeNull();
+    // style and skin-tone words are the manifest's
+    const style = prompt.match(/(\w+) style$/)?.[1];
+    if (style) expect(styles).toContain(style);
+    const tone = prompt.match(/with ([\w-]+) skin tone/)?.[1];
+    if (tone) expect(tones).toContain(tone);
+  });
+});
+
+describe('page facts from the manifest', () => {
+  it('reads the shipped manifest', () => {
+    const f = pageFacts(manifest);
+    if (f instanceof Error) throw f;
+    expect(f.family).toBe(manifest.family);
+    expect(f.imageSize).toBe(manifest.image.size);
+    expect(f.sampler.allowed_steps).toEqual(manifest.sampler.allowed_steps);
+    expect(f.mllm?.ctx).toBe(manifest.mllm.ctx);
+    expect(f.mllm?.prompts.caption).toBe(manifest.mllm.prompts.caption);
+  });
+
+  it('says what is missing instead of failing later', () => {
+    expect(pageFacts(null)).toBeInstanceOf(Error);
+    expect(String(pageFacts({ family: 'x' }))).toMatch(/image.size/);
+    expect(String(pageFacts({ ...manifest, sampler: {} }))).toMatch(/sampler/);
+    const noMllm = pageFacts({ ...manifest, mllm: undefined });
+    expect(noMllm instanceof Error ? noMllm : noMllm.mllm).toBeNull();
+  });
+});
