@@ -16,6 +16,8 @@ try {
   await page.getByTestId('prompt').fill('a red apple');
   await page.getByTestId('generate').click();
   await page.locator('[data-testid^=result-f][data-ready=true]').nth(4).waitFor({ timeout: 5 * 60_000 });
+  await page.locator('[data-testid^=result-f]').first().scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollBy(0, -120));
   const out = resolve(ROOT, 'docs/screenshots/phone.png');
   await page.screenshot({ path: out, fullPage: false });
   console.log(`wrote ${out}`);
