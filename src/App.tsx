@@ -29,13 +29,10 @@ export function App() {
   }, [actions]);
   useEffect(() => {
     // a load that failed for want of network tries again by itself when the network is back
-    const onOnline = () => {
-      const s = useApp.getState();
-      if (s.phase === 'error' || Object.values(s.fileStates).some((f) => f.state === 'failed')) void s.actions.retryLoad();
-    };
+    const onOnline = () => actions.online();
     window.addEventListener('online', onOnline);
     return () => window.removeEventListener('online', onOnline);
-  }, []);
+  }, [actions]);
 
   return (
     <SendTargets.Provider value={SEND_TARGETS}>

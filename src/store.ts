@@ -147,6 +147,8 @@ export interface AppState {
     fallbackToWasm(reason: string): Promise<void>;
     /** Loads again after a failed file (Retry, or the browser coming back online). */
     retryLoad(): Promise<void>;
+    /** The browser is online again: a failed load tries again (now, or when the one going ends). */
+    online(): void;
     loadTaskInfo(): Promise<void>;
     /** Runs a task in a tab; false when it did not finish ('cancelled', refused or failed). */
     run<T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts?: { text?: string; inputName?: string | null; keep?: Partial<Run> }): Promise<boolean>;
@@ -185,11 +187,19 @@ export const useApp = create<AppState>()((set, get) => {
   /** what the user gave while the models loaded, per tab (the newest wins): started when ready */
   const pending: Partial<Record<TabId, () => Promise<unknown>>> = {};
   let sharedApplied = false;
+  /** the network came back while a load was going: retry once it ends, if it failed */
+  let retryAfterLoad = false;
+  const loadFailed = () => get().phase === 'error' || Object.values(get().fileStates).some((f) => f.state === 'failed');
+  const afterLoad = () => {
+    if (!retryAfterLoad) return;
+    retryAfterLoad = false;
+    if (loadFailed()) void get().actions.retryLoad();
+  };
 
   const log = (type: string, extra: Partial<AppState['timeline'][number]> = {}) => set((s) => ({ timeline: [...s.timeline, { t: performance.now(), type, ...extra }] }));
 
   const onLoadEvent = (e: LoadEvent) => {
-    if (e.type !== 'load') log(e.type, e.type === 'loaded' ? { ms: e.ms, fromCache: e.fromCache } : {});
+    if (e.type !== 'load' && e.type !== 'file' && e.type !== 'manifest') log(e.type, e.type === 'loaded' ? { ms: e.ms, fromCache: e.fromCache } : {});
     switch (e.type) {
       case 'manifest': {
         const f = pageFacts(e.manifest);
@@ -212,7 +222,9 @@ export const useApp = create<AppState>()((set, get) => {
       case 'cache':
         return set({ cache: { status: e.status, reason: e.reason } });
       case 'load':
-        return set((s) => ({ phase: 'loading', files: { ...s.files, [e.file]: { file: e.file, loaded: e.loaded, total: e.total, source: e.source } }, totalLoaded: e.totalLoaded, totalBytes: e.totalBytes }));
+        // no phase change here: after a failed MLLM file the other MLLM files may still report
+        // progress once the engine is ready (init sets 'loading')
+        return set((s) => ({ files: { ...s.files, [e.file]: { file: e.file, loaded: e.loaded, total: e.total, source: e.source } }, totalLoaded: e.totalLoaded, totalBytes: e.totalBytes }));
       case 'provider':
         return set({ provider: e.provider, providerReason: e.reason ?? null, adapter: e.adapter ?? null, threads: e.threads, isolated: e.isolated });
       case 'loaded':
@@ -397,6 +409,7 @@ export const useApp = create<AppState>()((set, get) => {
           if (e instanceof WebGpuFailure) await get().actions.fallbackToWasm(e.message);
           else set({ phase: 'error', error: cleanError(e) });
         }
+        afterLoad();
       },
       async fallbackToWasm(reason) {
         // a fresh worker: the runtime that used the failed WebGPU device is dropped whole
@@ -418,6 +431,10 @@ export const useApp = create<AppState>()((set, get) => {
         engine.terminate();
         set({ phase: 'starting', taskInfo: null, textToImage: false });
         await get().actions.init(lastEp);
+      },
+      online() {
+        if (loading()) retryAfterLoad = true;
+        else if (loadFailed()) void get().actions.retryLoad();
       },
       async loadTaskInfo() {
         if (get().taskInfo?.available) return;

@@ -40,3 +40,32 @@ describe('runTimeLine', () => {
     expect(runTimeLine(['f4', 'f3'], 5, 1100)).toBe('2 scales in 1.10 s.');
   });
 });
+
+describe('ModelStore: a damaged cached copy while offline', () => {
+  it('fails with the reason offline and says the cached copy was damaged', async () => {
+    const { ModelStore, sha256Hex } = await import('../workers/lib/modelstore');
+    const good = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 255);
+    const sha = await sha256Hex(good);
+    const url = 'https://example.test/models/decoder_f0.onnx';
+    const damaged = good.slice();
+    damaged[100] ^= 0xff;
+    const map = new Map<string, Uint8Array>([[`${url}?sha256=${sha}`, damaged]]);
+    const cache = {
+      match: async (k: string) => (map.has(k) ? new Response(map.get(k)! as Uint8Array<ArrayBuffer>) : undefined),
+      put: async () => undefined,
+      delete: async (k: string) => map.delete(k),
+    };
+    const offline = (async () => {
+      throw new TypeError('Failed to fetch');
+    }) as unknown as typeof fetch;
+    const store = new ModelStore({ cache, fetchImpl: offline });
+    const err = await store.load(url, sha, good.length).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).not.toBeNull();
+    const f = classifyLoadFailure(err, false);
+    expect(f).toMatchObject({ reason: 'offline', cachedCopyDamaged: true });
+    expect(describeLoadFailure('decoder_f0.onnx', f)).toContain('cached copy was damaged');
+  });
+});
