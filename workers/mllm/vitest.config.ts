@@ -9,6 +9,7 @@ export default defineConfig({
     include: ['workers/mllm/**/*.test.ts'],
     environment: 'node',
     testTimeout: 300_000,
+    hookTimeout: 300_000, // hooks create real sessions; not a perf limit
     pool: 'forks',
     fileParallelism: false,
   },
