@@ -17,8 +17,8 @@ const onlyF4 = async (p: Page) => {
   for (const sc of ['f3', 'f2', 'f1', 'f0']) await p.getByTestId(`scale-${sc}`).uncheck();
 };
 
-test.beforeAll(async ({ browser }, info) => {
-  test.skip(info.project.name !== 'wasm', 'page behaviour, checked once on WASM');
+// WASM only: playwright.config.ts runs untagged specs on the wasm project alone
+test.beforeAll(async ({ browser }) => {
   expect(hasMllm, 'dist/models/manifest.json has the MLLM (npm run build with the models)').toBe(true);
   server = await startServer({ root: DIST });
   context = await browser.newContext();
