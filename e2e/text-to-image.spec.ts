@@ -28,7 +28,9 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended; va
     await page.getByTestId('prompt').fill('a red apple');
     await page.getByTestId('generate').click();
     await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5, { timeout: 30 * 60_000 });
-    await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+    // 'done' follows the scale recommendation, which re-encodes the five images: on SwiftShader under
+    // load that passed 60 s (a wait, not a speed limit)
+    await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
     await expect(page.locator('[data-recommended=true]')).toHaveCount(1);
     const stats = await page.locator('[data-testid^=result-f]').evaluateAll((els) =>
       els.map((el) => {
