@@ -4,7 +4,7 @@
 import { create } from 'zustand';
 import type { RGBAImage } from '../workers/lib/image';
 import { WebGpuFailure } from '../workers/engine/errors';
-import type { EpChoice, FileState, LoadEvent, Provider, RunEvent, TaskInfo } from '../workers/engine/protocol';
+import type { EngineInfo, EpChoice, FileState, LoadEvent, Provider, RunEvent, TaskInfo } from '../workers/engine/protocol';
 import type { LoadFailureReason } from '../workers/engine/load-failure';
 import type { Manifest } from '../workers/lib/manifest';
 import { pageFacts, type PageFacts } from './newcomer/pageFacts';
@@ -324,9 +324,12 @@ export const useApp = create<AppState>()((set, get) => {
   };
 
   /** The engine's sampler facts, without overriding what a shared link set. */
-  const engineReady = (r: { provider: Provider; scales: { name: string; label: string }[]; steps: number; allowedSteps: number[]; guidance: number; textToImage: boolean }, extra: Partial<AppState> = {}) => {
+  const engineReady = (r: EngineInfo, extra: Partial<AppState> = {}) => {
     const s = get();
+    // the load's answer can overtake the file events: its own list of failures is what counts
+    const failed = Object.fromEntries(r.failedFiles.map((f): [string, FileStatus] => [f.file, { ...f, state: 'failed' }]));
     set({
+      fileStates: { ...s.fileStates, ...failed },
       phase: 'ready',
       provider: r.provider,
       scales: r.scales.map((x) => x.name),
