@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { createReadStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CSP } from './src/csp.mjs';
+import { sourceUrl } from './src/source-url.mjs';
 
 // onnxruntime-web's runtime files, served from our own origin under ort/ (no CDN). The default
 // `onnxruntime-web` import uses the JSEP build (WebGPU + WASM in one binary).
@@ -45,6 +46,8 @@ function cspMeta(): Plugin {
 
 export default defineConfig({
   base: './',
+  // the page's Source link (empty: no link), from the build's environment
+  define: { __PUMA_SOURCE_URL__: JSON.stringify(sourceUrl(process.env, JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')))) },
   plugins: [react(), ortRuntimeFiles(), cspMeta()],
   // ort.min.mjs (not the bundle) loads its .mjs/.wasm from env.wasm.wasmPaths = our ort/ folder,
   // so the 28 MB binary is shipped once, under a stable name

@@ -1,5 +1,7 @@
-// A static host that sends no COOP/COEP headers: our service worker must make the page
-// cross-origin isolated (threaded WASM), and after one visit the app must work offline.
+// A static host that sends no COOP/COEP headers, like GitHub Pages: our service worker must make
+// the page cross-origin isolated (threaded WASM), and after one visit the app must work offline.
+// The site sits under the sub-path Pages gives a project site, /<repository>/: the Pages workflow
+// (.github/workflows/pages.yml) runs this spec with its repository's name as PUMA_BASE_PATH.
 import { test, expect } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -7,10 +9,11 @@ import { resolve } from 'node:path';
 import { startServer } from './static-server.mjs';
 
 const DIST = resolve(import.meta.dirname, '../dist');
+const BASE = process.env.PUMA_BASE_PATH ?? '/puma-web/';
 
 test('plain static host: service worker isolates the page, and it works offline after one visit', async ({ browser }) => {
   if (!existsSync(resolve(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
-  const server = await startServer({ root: DIST, base: '/site/', isolate: false });
+  const server = await startServer({ root: DIST, base: BASE, isolate: false });
   const context = await browser.newContext();
   const page = await context.newPage();
   try {

@@ -1,5 +1,5 @@
-// Issue 5: bad input across the panels, cancel / generate twice / switching panel mid-run, the
-// drawing kept across a reload, and an axe-core scan of each panel. Per provider, real models.
+// Bad input across the panels, cancel / generate twice / switching panel mid-run, the
+// drawing kept across a reload, and an axe-core scan of each panel. On WASM, real models.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
-// Issue 5 on the built site with the real models, per provider: colorize, inpaint, sketch (the
-// Canvas panel), a skin-tone edit (Edit), a caption (Understand). Screenshots of each panel go to
-// docs/screenshots/ (WASM run) for the README.
+// Every conditional task on the built site with the real models (WASM): colorize, inpaint, sketch
+// (the Canvas panel), a skin-tone edit (Edit), a caption (Understand). `npm run screenshots` runs
+// this spec with PUMA_SCREENSHOTS=1 to refresh docs/screenshots/.
 import { test, expect, type Page } from '@playwright/test';
 import { resolve } from 'node:path';
 // @ts-expect-error plain .mjs helper

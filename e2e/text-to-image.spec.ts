@@ -16,6 +16,13 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended; va
   const server = await startServer({ root: DIST });
   const context = await browser.newContext();
   const page = await context.newPage();
+  // a normal run leaves a clean console: no warning or error from the page, its workers or
+  // onnxruntime (whose expected node-placement warnings are below its log level, workers/engine/ort.ts)
+  const noise: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'warning' || m.type() === 'error') noise.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => noise.push(`uncaught: ${e.message}`));
   try {
     await page.goto(`${server.url}?ep=${provider}`);
     await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
@@ -80,6 +87,7 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended; va
       const tl2 = await page.evaluate(() => (globalThis as unknown as { __pumaTimeline: () => { type: string; scale?: string }[] }).__pumaTimeline());
       expect(tl2.slice(from).filter((e) => e.type === 'mllm' && e.scale).map((e) => e.scale)).toEqual(['f4', 'f3']);
     }
+    expect(noise, 'console warnings and errors during a normal run').toEqual([]);
   } finally {
     await context.close();
     await server.close();

@@ -40,7 +40,7 @@ export function App() {
         <header>
           <h1>PUMA Web</h1>
           <p className="muted">One image, five granularities: encoded to a feature pyramid and decoded from each level, entirely in your browser.</p>
-          <ModelNote />
+          <ModelNote sourceUrl={__PUMA_SOURCE_URL__ || undefined} />
           <ProviderBadge />
         </header>
         <main>

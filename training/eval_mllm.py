@@ -1,4 +1,4 @@
-"""Evaluate the MLLM (issue 3) per scale, with the judge, and the automatic scale choice.
+"""Evaluate the MLLM per scale, with the judge, and the automatic scale choice.
 
     python -m training.eval_mllm --device cuda --out $OUT/eval_mllm.json        # GPU machine
     /usr/bin/python3 -m training.eval_mllm --tiny ...                             # tests only

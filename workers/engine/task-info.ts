@@ -7,7 +7,8 @@ import { normalizeText } from '../mllm/tokenizer';
 import { TaskInputError } from './errors';
 import type { TaskInfo } from './protocol';
 
-const STYLE_LABEL: Record<string, string> = { noto: 'Noto', twemoji: 'Twemoji' };
+/** 'noto' -> 'Noto': the manifest's style words are the labels, capitalised (no second table) */
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 const UNAVAILABLE: TaskInfo = { available: false, instructions: [], questions: [], taskPrompts: { colorize: '', inpaint: '', sketch: '', caption: '' }, maxInstructionTokens: 0, maxQuestionTokens: 0 };
 
@@ -18,7 +19,7 @@ export function taskInfo(m: Manifest, mllm: MllmGenerator | null): TaskInfo {
   const instructions: TaskInfo['instructions'] = [
     ...p.skin_tones.map((t) => ({ label: `${t} skin`, text: p.edit_tone.replace('{tone}', t), kind: 'tone' as const })),
     { label: 'no skin tone', text: p.edit_tone_none, kind: 'tone' as const },
-    ...Object.values(p.styles).map((s) => ({ label: `${STYLE_LABEL[s] ?? s} style`, text: p.edit_style.replace('{style}', s), kind: 'style' as const })),
+    ...Object.values(p.styles).map((s) => ({ label: `${capitalised(s)} style`, text: p.edit_style.replace('{style}', s), kind: 'style' as const })),
   ];
   const questions = [
     { label: 'Caption', text: p.caption },
