@@ -71,6 +71,11 @@ export function sessionOptions(provider: Provider | 'cpu'): InferenceSession.Ses
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
+    // errors only: at warning level each WebGPU session prints (as a console error) that "some
+    // nodes were not assigned to the preferred execution providers", which is ORT placing the
+    // encoder's shape computations on the CPU on purpose; harmless, and it would teach users to
+    // ignore red lines in the console
+    logSeverityLevel: 3,
   };
 }
 
