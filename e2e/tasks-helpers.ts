@@ -101,4 +101,13 @@ export async function waitGridDone(page: Page, key: 'edit' | 'canvas') {
   await expect(page.locator(`[data-testid^=${key}-result-f][data-recommended=true]`)).toHaveCount(1);
 }
 
+/** Press a panel's Generate and wait for that run to finish. The click sets the grid to 'running'
+ * at once, so on a page that still shows an earlier run's finished grid this waits for the new
+ * run, not the old one (a refused Generate shows a message and never says 'running'). */
+export async function generateAndWait(page: Page, key: 'edit' | 'canvas') {
+  await page.getByTestId(`${key}-generate`).click();
+  await expect(page.getByTestId(`${key}-grid`), 'this Generate started a run').toHaveAttribute('data-status', 'running');
+  await waitGridDone(page, key);
+}
+
 export const COLORIZE_SAMPLE = 'google-1f344.png'; // mushroom: held-out concept, strongly coloured

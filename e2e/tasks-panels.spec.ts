@@ -1,19 +1,20 @@
 // Every conditional task on the built site with the real models (WASM): colorize, inpaint, sketch
 // (the Canvas panel), a skin-tone edit (Edit), a caption (Understand). `npm run screenshots` runs
 // this spec with PUMA_SCREENSHOTS=1 to refresh docs/screenshots/.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { resolve } from 'node:path';
 // @ts-expect-error plain .mjs helper
 import { startServer } from './static-server.mjs';
-import { DIST, hasMllm, openApp, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
+import { DIST, hasMllm, openApp, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, COLORIZE_SAMPLE } from './tasks-helpers';
 
 // only `npm run screenshots` writes docs/screenshots/; a test run never touches docs/
 const SHOTS = process.env.PUMA_SCREENSHOTS ? resolve(import.meta.dirname, '../docs/screenshots') : null;
 
-async function runInpaint(page: Page, url: string, provider: string, keepUnmasked = true) {
-  await openApp(page, url, provider);
+async function runInpaint(page: Page, provider: string, keepUnmasked = true) {
   await page.getByTestId('tab-canvas').click();
   await page.getByTestId('canvas-mode-inpaint').check();
+  // each mode keeps its drawing (the previous test's mask): start from an empty one
+  if (await page.getByTestId('canvas-clear').isEnabled()) await page.getByTestId('canvas-clear').click();
   const sample = 'twitter-1f412.png'; // monkey
   await loadCanvasSample(page, sample);
   // paint a block over the centre with a wide brush (canvas 256 px working size)
@@ -27,8 +28,7 @@ async function runInpaint(page: Page, url: string, provider: string, keepUnmaske
     await page.mouse.up();
   }
   await page.getByTestId('canvas-keep-unmasked').setChecked(keepUnmasked);
-  await page.getByTestId('canvas-generate').click();
-  await waitGridDone(page, 'canvas');
+  await generateAndWait(page, 'canvas');
   const cells = await gridPixels(page, 'canvas');
   const orig = await samplePixels(page, sample);
   // the model's input (the source cell): the masked pixels are white
@@ -49,23 +49,34 @@ async function runInpaint(page: Page, url: string, provider: string, keepUnmaske
   return r;
 }
 
+// One page for the whole file: the models download and the sessions are created once (a page per
+// test spent about 5 s of each on that). Each test starts from the tab and drawing it needs, and
+// waits for the run its own Generate started (generateAndWait), so no result carries over. A failed
+// test restarts the worker, which opens a fresh page for the tests after it.
 test.describe('tasks', () => {
-  test.beforeAll(() => expect(hasMllm, 'the built manifest has the MLLM (npm run build first)').toBe(true));
   let server: { url: string; close(): Promise<void> };
-  test.beforeAll(async () => {
+  let context: BrowserContext;
+  let page: Page;
+  let provider: string;
+  test.beforeAll(async ({ browser }, info) => {
+    expect(hasMllm, 'the built manifest has the MLLM (npm run build first)').toBe(true);
+    provider = info.project.metadata.provider as string;
     server = await startServer({ root: DIST });
-  });
-  test.afterAll(async () => server?.close());
-
-  test('colorize: a grayscale sample gets colour back, f0 closer to the colour original than f4', async ({ page }, info) => {
-    const provider = info.project.metadata.provider as string;
+    context = await browser.newContext();
+    page = await context.newPage();
     await openApp(page, server.url, provider);
+  });
+  test.afterAll(async () => {
+    await context?.close();
+    await server?.close();
+  });
+
+  test('colorize: a grayscale sample gets colour back, f0 closer to the colour original than f4', async () => {
     await page.getByTestId('tab-canvas').click();
     await page.getByTestId('canvas-mode-colorize').check();
     if (await page.getByTestId('canvas-clear').isEnabled()) await page.getByTestId('canvas-clear').click();
     await loadCanvasSample(page, COLORIZE_SAMPLE);
-    await page.getByTestId('canvas-generate').click();
-    await waitGridDone(page, 'canvas');
+    await generateAndWait(page, 'canvas');
     const cells = await gridPixels(page, 'canvas');
     const orig = await samplePixels(page, COLORIZE_SAMPLE);
     const ps = Object.fromEntries(cells.map((c) => [c.scale, psnrOver(c.data, orig, () => true)]));
@@ -78,21 +89,19 @@ test.describe('tasks', () => {
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-canvas').screenshot({ path: `${SHOTS}/canvas-colorize.png` });
   });
 
-  test('inpaint, raw model output: the hole is filled, and f0 keeps the unmasked pixels better than f4', async ({ page }, info) => {
-    const provider = info.project.metadata.provider as string;
-    const m = await runInpaint(page, server.url, provider, false);
+  test('inpaint, raw model output: the hole is filled, and f0 keeps the unmasked pixels better than f4', async () => {
+    const m = await runInpaint(page, provider, false);
     expect(m.nHole, 'the painted mask made a hole in the emoji').toBeGreaterThan(150);
     expect(m.filled, 'the hole is no longer white in f0').toBeGreaterThan(0.5);
     expect(m.holePsnr.f0, 'f0 in the hole is closer to the original than the white hole was').toBeGreaterThan(m.srcHolePsnr);
     expect(m.keep.f0).toBeGreaterThan(m.keep.f4);
   });
 
-  test('inpaint (default: keep unmasked pixels): unmasked pixels restored closely, the hole filled', async ({ page }, info) => {
+  test('inpaint (default: keep unmasked pixels): unmasked pixels restored closely, the hole filled', async () => {
     // The model alone keeps them only roughly (residual edits: raw f0 about 21 dB outside the hole
     // on the monkey sample, f4 about 11), so the page pastes the original back outside the painted
     // hole (an option, on by default, as most inpainting tools do); the test above checks the raw model.
-    const provider = info.project.metadata.provider as string;
-    const m = await runInpaint(page, server.url, provider, true);
+    const m = await runInpaint(page, provider, true);
     expect(m.keep.f0, 'f0 outside the hole').toBeGreaterThan(20);
     expect(m.keep.f4, 'f4 outside the hole').toBeGreaterThan(20);
     expect(m.filled, 'the hole is no longer white in f0').toBeGreaterThan(0.5);
@@ -100,9 +109,7 @@ test.describe('tasks', () => {
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-canvas').screenshot({ path: `${SHOTS}/canvas-inpaint.png` });
   });
 
-  test('sketch: strokes give five non-blank images', async ({ page }, info) => {
-    const provider = info.project.metadata.provider as string;
-    await openApp(page, server.url, provider);
+  test('sketch: strokes give five non-blank images', async () => {
     await page.getByTestId('tab-canvas').click();
     await page.getByTestId('canvas-mode-sketch').check();
     if (await page.getByTestId('canvas-clear').isEnabled()) await page.getByTestId('canvas-clear').click();
@@ -127,8 +134,7 @@ test.describe('tasks', () => {
     await page.mouse.move(cx, cy + 0.55 * r, { steps: 6 });
     await page.mouse.move(cx + 0.5 * r, cy + 0.3 * r, { steps: 6 });
     await page.mouse.up();
-    await page.getByTestId('canvas-generate').click();
-    await waitGridDone(page, 'canvas');
+    await generateAndWait(page, 'canvas');
     const cells = await gridPixels(page, 'canvas');
     for (const c of cells) {
       expect([c.w, c.h]).toEqual([64, 64]);
@@ -138,17 +144,14 @@ test.describe('tasks', () => {
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-canvas').screenshot({ path: `${SHOTS}/canvas-sketch.png` });
   });
 
-  test('edit: a skin-tone instruction changes the image and keeps 64x64', async ({ page }, info) => {
-    const provider = info.project.metadata.provider as string;
-    await openApp(page, server.url, provider);
+  test('edit: a skin-tone instruction changes the image and keeps 64x64', async () => {
     await page.getByTestId('tab-edit').click();
     const sample = 'google-1f604.png';
     await page.locator(`[data-testid=edit-sample][data-file="${sample}"]`).click();
     await expect(page.getByTestId('edit-picked')).toBeVisible();
     await page.getByTestId('edit-chip').filter({ hasText: 'medium-dark skin' }).click();
     await expect(page.getByTestId('edit-instruction')).toHaveValue(/medium-dark skin tone/);
-    await page.getByTestId('edit-generate').click();
-    await waitGridDone(page, 'edit');
+    await generateAndWait(page, 'edit');
     const cells = await gridPixels(page, 'edit');
     const orig = await samplePixels(page, sample);
     for (const c of cells) {
@@ -165,9 +168,7 @@ test.describe('tasks', () => {
     await expect(page.getByTestId('tab-understand')).toHaveAttribute('aria-selected', 'true');
   });
 
-  test('understand: a caption streams non-empty text; the 64x64 input is shown', async ({ page }, info) => {
-    const provider = info.project.metadata.provider as string;
-    await openApp(page, server.url, provider);
+  test('understand: a caption streams non-empty text; the 64x64 input is shown', async () => {
     await page.getByTestId('tab-understand').click();
     await page.locator('[data-testid=understand-sample][data-file="twitter-1f697.png"]').click();
     // the sample is fetched and decoded before it is the panel's image: ask only once it is

@@ -42,7 +42,11 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended; va
     const stats = await page.locator('[data-testid^=result-f]').evaluateAll((els) =>
       els.map((el) => {
         const c = el.querySelector('canvas') as HTMLCanvasElement;
-        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        // read through a copy made for reading: repeated getImageData on the page's own canvas makes
+        // Chrome warn (willReadFrequently), and this spec fails on console warnings
+        const copy = Object.assign(document.createElement('canvas'), { width: c.width, height: c.height }).getContext('2d', { willReadFrequently: true })!;
+        copy.drawImage(c, 0, 0);
+        const px = copy.getImageData(0, 0, c.width, c.height).data;
         let min = 255;
         let max = 0;
         for (let i = 0; i < px.length; i += 4) {
@@ -67,7 +71,11 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended; va
     if (provider === 'wasm') {
       // Variations: the same generated features decoded again with the next seed
       const pixels = (id: string) =>
-        page.getByTestId(id).locator('canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+        page.getByTestId(id).locator('canvas').evaluate((c: HTMLCanvasElement) => {
+          const copy = Object.assign(document.createElement('canvas'), { width: c.width, height: c.height }).getContext('2d', { willReadFrequently: true })!;
+          copy.drawImage(c, 0, 0);
+          return Array.from(copy.getImageData(0, 0, c.width, c.height).data);
+        });
       const before = await pixels('result-f4');
       const seed = Number(await page.getByTestId('seed').inputValue());
       await page.getByTestId('variations').click();
