@@ -1,6 +1,6 @@
 // Bad input across the panels, cancel / generate twice / switching panel mid-run, the
 // drawing kept across a reload, and an axe-core scan of each panel. On WASM, real models.
-import { test, expect } from '@playwright/test';
+import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,18 +12,28 @@ const FIX = resolve(import.meta.dirname, 'fixtures');
 const file = (name: string, mimeType: string) => ({ name, mimeType, buffer: readFileSync(resolve(FIX, name)) });
 
 test.describe('bad input, interruptions, accessibility', () => {
-  test.beforeAll(() => expect(hasMllm, 'the built manifest has the MLLM (npm run build first)').toBe(true));
+  // one page for the file (models and sessions once), in the order written: the first test expects
+  // that no edit has run yet; a failed test restarts the worker, which opens a fresh page
   let server: { url: string; close(): Promise<void> };
-  test.beforeAll(async () => {
+  let context: BrowserContext;
+  let page: Page;
+  let provider: string;
+  const errors: string[] = [];
+  test.beforeAll(async ({ browser }, info) => {
+    expect(hasMllm, 'the built manifest has the MLLM (npm run build first)').toBe(true);
+    provider = info.project.metadata.provider as string;
     server = await startServer({ root: DIST });
-  });
-  test.afterAll(async () => server?.close());
-
-  test('bad files and prompts give a clear message or a sensible result; the page stays usable', async ({ page }, info) => {
-    const provider = info.project.metadata.provider as string;
-    const errors: string[] = [];
+    context = await browser.newContext();
+    page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     await openApp(page, server.url, provider);
+  });
+  test.afterAll(async () => {
+    await context?.close();
+    await server?.close();
+  });
+
+  test('bad files and prompts give a clear message or a sensible result; the page stays usable', async () => {
     await page.getByTestId('tab-edit').click();
     const msg = page.getByTestId('edit-message');
     const picked = page.getByTestId('edit-picked');
@@ -86,9 +96,7 @@ test.describe('bad input, interruptions, accessibility', () => {
     expect(errors).toEqual([]);
   });
 
-  test('switching panel mid-run loses nothing; the drawing survives a reload', async ({ page }, info) => {
-    const provider = info.project.metadata.provider as string;
-    await openApp(page, server.url, provider);
+  test('switching panel mid-run loses nothing; the drawing survives a reload', async () => {
     await page.getByTestId('tab-canvas').click();
     await page.getByTestId('canvas-mode-colorize').check();
     await expect(page.getByTestId('panel-canvas')).toHaveAttribute('data-loaded', 'true');
@@ -120,9 +128,8 @@ test.describe('bad input, interruptions, accessibility', () => {
     await expect(page.getByTestId('panel-canvas')).toHaveAttribute('data-ops', ops!);
   });
 
-  test('axe-core: no serious or critical violations in any panel; tabs work by keyboard', async ({ page }, info) => {
-    const provider = info.project.metadata.provider as string;
-    await openApp(page, server.url, provider);
+  test('axe-core: no serious or critical violations in any panel; tabs work by keyboard', async () => {
+    await page.getByTestId('tab-main').click(); // the test before left the Canvas tab selected
     await page.getByTestId('tab-main').focus();
     await page.keyboard.press('ArrowRight');
     await expect(page.getByTestId('tab-edit')).toHaveAttribute('aria-selected', 'true');
