@@ -14,7 +14,6 @@ import { runTimeLine } from '../newcomer/runSummary';
 export function ComparePanel() {
   return (
     <>
-      <h2>Granularity comparison</h2>
       <TextToImage />
       <h2>Or start from an image</h2>
       <ReconstructSource />
