@@ -15,7 +15,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
-  use: { screenshot: 'only-on-failure', trace: 'retain-on-failure', headless: true },
+  // an action waits at most 2 min for its element (a click on a button that never becomes enabled
+  // fails then, instead of using up the 20 min test timeout)
+  use: { screenshot: 'only-on-failure', trace: 'retain-on-failure', headless: true, actionTimeout: 2 * 60_000 },
   projects: [
     // every task on WASM; on WebGPU (SwiftShader in CI: correct, ~5x slower than WASM) a smoke set:
     // tests tagged @webgpu (reconstruction, text-to-image) and @webgpu-only (device loss -> WASM)

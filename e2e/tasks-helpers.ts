@@ -84,6 +84,23 @@ export function range(a: number[]): number {
   return max - min;
 }
 
+/** the Canvas panel in one mode, with that mode's stored drawing loaded and then cleared (each
+ * mode keeps its drawing across runs and reloads; until it has loaded, Clear is disabled) */
+export async function canvasMode(page: Page, mode: 'colorize' | 'inpaint' | 'sketch') {
+  await page.getByTestId('tab-canvas').click();
+  await page.getByTestId(`canvas-mode-${mode}`).check();
+  const panel = page.getByTestId('panel-canvas');
+  await expect(panel).toHaveAttribute('data-mode', mode);
+  await expect(panel).toHaveAttribute('data-loaded', 'true');
+  const clear = page.getByTestId('canvas-clear');
+  if (await clear.isEnabled()) {
+    // Clear is one more (undoable) operation
+    const ops = Number(await panel.getAttribute('data-ops'));
+    await clear.click();
+    await expect(panel).toHaveAttribute('data-ops', String(ops + 1));
+  }
+}
+
 /** click a Canvas sample and wait until it is on the canvas (its load is asynchronous: a Generate
  * pressed before it lands gets "Load or draw an image first" and no run) */
 export async function loadCanvasSample(page: Page, file: string) {

@@ -5,16 +5,13 @@ import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { resolve } from 'node:path';
 // @ts-expect-error plain .mjs helper
 import { startServer } from './static-server.mjs';
-import { DIST, hasMllm, openApp, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, COLORIZE_SAMPLE } from './tasks-helpers';
+import { DIST, hasMllm, openApp, canvasMode, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, COLORIZE_SAMPLE } from './tasks-helpers';
 
 // only `npm run screenshots` writes docs/screenshots/; a test run never touches docs/
 const SHOTS = process.env.PUMA_SCREENSHOTS ? resolve(import.meta.dirname, '../docs/screenshots') : null;
 
 async function runInpaint(page: Page, provider: string, keepUnmasked = true) {
-  await page.getByTestId('tab-canvas').click();
-  await page.getByTestId('canvas-mode-inpaint').check();
-  // each mode keeps its drawing (the previous test's mask): start from an empty one
-  if (await page.getByTestId('canvas-clear').isEnabled()) await page.getByTestId('canvas-clear').click();
+  await canvasMode(page, 'inpaint'); // the previous test's mask is cleared
   const sample = 'twitter-1f412.png'; // monkey
   await loadCanvasSample(page, sample);
   // paint a block over the centre with a wide brush (canvas 256 px working size)
@@ -72,9 +69,7 @@ test.describe('tasks', () => {
   });
 
   test('colorize: a grayscale sample gets colour back, f0 closer to the colour original than f4', async () => {
-    await page.getByTestId('tab-canvas').click();
-    await page.getByTestId('canvas-mode-colorize').check();
-    if (await page.getByTestId('canvas-clear').isEnabled()) await page.getByTestId('canvas-clear').click();
+    await canvasMode(page, 'colorize');
     await loadCanvasSample(page, COLORIZE_SAMPLE);
     await generateAndWait(page, 'canvas');
     const cells = await gridPixels(page, 'canvas');
@@ -110,9 +105,7 @@ test.describe('tasks', () => {
   });
 
   test('sketch: strokes give five non-blank images', async () => {
-    await page.getByTestId('tab-canvas').click();
-    await page.getByTestId('canvas-mode-sketch').check();
-    if (await page.getByTestId('canvas-clear').isEnabled()) await page.getByTestId('canvas-clear').click();
+    await canvasMode(page, 'sketch');
     await page.getByTestId('canvas-color').fill('#000000');
     await page.getByTestId('canvas-size').fill('8');
     const box = (await page.getByTestId('canvas-draw').boundingBox())!;

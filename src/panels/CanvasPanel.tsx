@@ -100,7 +100,10 @@ export function CanvasPanel() {
   const [color, setColor] = useState('#e0a100');
   const [keepUnmasked, setKeepUnmasked] = useState(true);
   const [drawing, setDrawing] = useState<Drawing>({ ops: [], redo: [] });
-  const [loaded, setLoaded] = useState(false);
+  // the mode whose stored drawing is on the canvas: right after a mode switch it is still the old
+  // one, so `loaded` is false from the very render that shows the new mode
+  const [loadedMode, setLoadedMode] = useState<CanvasMode | null>(null);
+  const loaded = loadedMode === mode;
   const [storage, setStorage] = useState<string | null>(null);
   const view = useRef<HTMLCanvasElement>(null);
   const preview = useRef<HTMLCanvasElement>(null);
@@ -175,10 +178,11 @@ export function CanvasPanel() {
     [mode, paint],
   );
 
-  // load this mode's drawing
+  // load this mode's drawing (until it is here, the drawing shown is the previous mode's: undo,
+  // redo and clear wait, so they cannot act on the wrong one)
   useEffect(() => {
     let off = false;
-    setLoaded(false);
+    setLoadedMode(null);
     loadDrawing(mode)
       .then((d) => !off && apply(d ?? { ops: [], redo: [] }, false))
       .catch((e) => {
@@ -186,7 +190,7 @@ export function CanvasPanel() {
         apply({ ops: [], redo: [] }, false);
         setStorage(`Your drawing cannot be kept across reloads here (${(e as Error)?.message ?? 'storage refused'}).`);
       })
-      .finally(() => !off && setLoaded(true));
+      .finally(() => !off && setLoadedMode(mode));
     return () => {
       off = true;
     };
@@ -194,14 +198,14 @@ export function CanvasPanel() {
 
   const push = (op: Op) => apply({ ops: [...drawing.ops, op], redo: [] });
   const undo = () => {
-    if (!drawing.ops.length) return;
+    if (!loaded || !drawing.ops.length) return;
     apply({ ops: drawing.ops.slice(0, -1), redo: [...drawing.redo, drawing.ops[drawing.ops.length - 1]] });
   };
   const redo = () => {
-    if (!drawing.redo.length) return;
+    if (!loaded || !drawing.redo.length) return;
     apply({ ops: [...drawing.ops, drawing.redo[drawing.redo.length - 1]], redo: drawing.redo.slice(0, -1) });
   };
-  const clear = () => push({ kind: 'clear' });
+  const clear = () => loaded && push({ kind: 'clear' });
   const setBase = (img: RGBAImage) => push({ kind: 'base', data: toWorking(img) });
 
   // an image picked in the source row or sent from another panel becomes the base
@@ -347,13 +351,13 @@ export function CanvasPanel() {
         <label>
           Colour <input type="color" value={color} disabled={mode === 'inpaint'} data-testid="canvas-color" onChange={(e) => setColor(e.target.value)} />
         </label>
-        <button type="button" data-testid="canvas-undo" disabled={!drawing.ops.length} onClick={undo} title="Undo (Ctrl+Z)">
+        <button type="button" data-testid="canvas-undo" disabled={!loaded || !drawing.ops.length} onClick={undo} title="Undo (Ctrl+Z)">
           Undo
         </button>
-        <button type="button" data-testid="canvas-redo" disabled={!drawing.redo.length} onClick={redo} title="Redo (Ctrl+Shift+Z)">
+        <button type="button" data-testid="canvas-redo" disabled={!loaded || !drawing.redo.length} onClick={redo} title="Redo (Ctrl+Shift+Z)">
           Redo
         </button>
-        <button type="button" data-testid="canvas-clear" disabled={!drawing.ops.length} onClick={clear}>
+        <button type="button" data-testid="canvas-clear" disabled={!loaded || !drawing.ops.length} onClick={clear}>
           Clear
         </button>
         <label className="upload">
