@@ -59,7 +59,7 @@ function dropGoldenVectors(): Plugin {
 export default defineConfig({
   base: './',
   // the page's Source link (empty: no link), from the build's environment
-  define: { __PUMA_SOURCE_URL__: JSON.stringify(sourceUrl(process.env, JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')))) },
+  define: { __PUMA_SOURCE_URL__: JSON.stringify(sourceUrl(process.env)) },
   plugins: [react(), ortRuntimeFiles(), cspMeta(), dropGoldenVectors()],
   // ort.min.mjs (not the bundle) loads its .mjs/.wasm from env.wasm.wasmPaths = our ort/ folder,
   // so the 28 MB binary is shipped once, under a stable name

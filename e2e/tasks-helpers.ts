@@ -25,12 +25,16 @@ export interface CellPixels {
   data: number[];
 }
 
-/** the pixels of the five result cells of a grid (edit or canvas), coarse to fine */
-export async function gridPixels(page: Page, key: 'edit' | 'canvas'): Promise<CellPixels[]> {
-  return page.locator(`[data-testid^=${key}-result-f]`).evaluateAll((els) =>
+/** the pixels of the result cells of a panel's grid, coarse to fine. Read through a copy made for
+ * reading: repeated getImageData on the page's own canvases makes Chrome warn (willReadFrequently),
+ * and the text-to-image spec fails on console warnings. */
+export async function gridPixels(page: Page, key: 'main' | 'edit' | 'canvas'): Promise<CellPixels[]> {
+  return page.locator(`[data-testid^=${key === 'main' ? '' : `${key}-`}result-f]`).evaluateAll((els) =>
     els.map((el) => {
       const c = el.querySelector('canvas') as HTMLCanvasElement;
-      return { scale: el.getAttribute('data-testid')!.split('-').pop()!, w: c.width, h: c.height, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+      const copy = Object.assign(document.createElement('canvas'), { width: c.width, height: c.height }).getContext('2d', { willReadFrequently: true })!;
+      copy.drawImage(c, 0, 0);
+      return { scale: el.getAttribute('data-testid')!.split('-').pop()!, w: c.width, h: c.height, data: Array.from(copy.getImageData(0, 0, c.width, c.height).data) };
     }),
   );
 }

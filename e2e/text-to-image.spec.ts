@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 // @ts-expect-error plain .mjs helper
 import { startServer } from './static-server.mjs';
+import { gridPixels, range } from './tasks-helpers';
 
 const DIST = resolve(import.meta.dirname, '../dist');
 const manifestPath = resolve(DIST, 'models/manifest.json');
@@ -39,28 +40,11 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended; va
     // load that passed 60 s (a wait, not a speed limit)
     await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
     await expect(page.locator('[data-recommended=true]')).toHaveCount(1);
-    const stats = await page.locator('[data-testid^=result-f]').evaluateAll((els) =>
-      els.map((el) => {
-        const c = el.querySelector('canvas') as HTMLCanvasElement;
-        // read through a copy made for reading: repeated getImageData on the page's own canvas makes
-        // Chrome warn (willReadFrequently), and this spec fails on console warnings
-        const copy = Object.assign(document.createElement('canvas'), { width: c.width, height: c.height }).getContext('2d', { willReadFrequently: true })!;
-        copy.drawImage(c, 0, 0);
-        const px = copy.getImageData(0, 0, c.width, c.height).data;
-        let min = 255;
-        let max = 0;
-        for (let i = 0; i < px.length; i += 4) {
-          const v = px[i] + px[i + 1] + px[i + 2];
-          min = Math.min(min, v / 3);
-          max = Math.max(max, v / 3);
-        }
-        return { id: el.getAttribute('data-testid'), w: c.width, h: c.height, range: max - min };
-      }),
-    );
-    expect(stats.map((s) => s.id)).toEqual(['result-f4', 'result-f3', 'result-f2', 'result-f1', 'result-f0']);
-    for (const s of stats) {
-      expect([s.w, s.h]).toEqual([64, 64]);
-      expect(s.range, `${s.id} is not a blank image`).toBeGreaterThan(30);
+    const cells = await gridPixels(page, 'main');
+    expect(cells.map((c) => c.scale)).toEqual(['f4', 'f3', 'f2', 'f1', 'f0']);
+    for (const c of cells) {
+      expect([c.w, c.h]).toEqual([64, 64]);
+      expect(range(c.data), `${c.scale} is not a blank image`).toBeGreaterThan(30);
     }
     // f4 arrived before the MLLM finished f0 (decoded as soon as its scale was complete)
     const tl = await page.evaluate(() => (globalThis as unknown as { __pumaTimeline: () => { type: string; scale?: string; t: number }[] }).__pumaTimeline());
@@ -70,19 +54,14 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended; va
     await page.screenshot({ path: test.info().outputPath(`t2i-${provider}.png`), fullPage: true });
     if (provider === 'wasm') {
       // Variations: the same generated features decoded again with the next seed
-      const pixels = (id: string) =>
-        page.getByTestId(id).locator('canvas').evaluate((c: HTMLCanvasElement) => {
-          const copy = Object.assign(document.createElement('canvas'), { width: c.width, height: c.height }).getContext('2d', { willReadFrequently: true })!;
-          copy.drawImage(c, 0, 0);
-          return Array.from(copy.getImageData(0, 0, c.width, c.height).data);
-        });
-      const before = await pixels('result-f4');
+      const readF4 = async () => (await gridPixels(page, 'main')).find((c) => c.scale === 'f4')!.data;
+      const before = cells.find((c) => c.scale === 'f4')!.data;
       const seed = Number(await page.getByTestId('seed').inputValue());
       await page.getByTestId('variations').click();
       await expect(page.getByTestId('seed')).toHaveValue(String(seed + 1));
       await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
       await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5);
-      const after = await pixels('result-f4');
+      const after = await readF4();
       const diff = after.reduce((a, v, i) => a + Math.abs(v - before[i]), 0) / after.length;
       expect(diff, 'a new seed gives a different f4 image').toBeGreaterThan(1);
       // picking only the two coarsest scales: two images, and the MLLM never writes f1 or f0

@@ -1,1 +1,1 @@
-export function sourceUrl(env: Record<string, string | undefined>, pkg?: { repository?: string | { url?: string } }): string;
+export function sourceUrl(env: Record<string, string | undefined>): string;

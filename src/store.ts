@@ -326,10 +326,7 @@ export const useApp = create<AppState>()((set, get) => {
   /** The engine's sampler facts, without overriding what a shared link set. */
   const engineReady = (r: EngineInfo, extra: Partial<AppState> = {}) => {
     const s = get();
-    // the load's answer can overtake the file events: its own list of failures is what counts
-    const failed = Object.fromEntries(r.failedFiles.map((f): [string, FileStatus] => [f.file, { ...f, state: 'failed' }]));
     set({
-      fileStates: { ...s.fileStates, ...failed },
       phase: 'ready',
       provider: r.provider,
       scales: r.scales.map((x) => x.name),

@@ -25,7 +25,15 @@ function loaded(): PumaEngine {
 
 const api: EngineWorkerApi = {
   async load(opts, onEvent) {
-    engine = await loadEngineInBrowser(opts, onEvent);
+    // onEvent is a comlink proxy: its calls travel on a port of their own, and the load's answer on
+    // this one, so the answer could overtake the last events (the page would see 'ready' before
+    // a file's failure). Each call is answered once the page has handled it, in order: waiting for
+    // the last answer means the page has every event before it gets this one.
+    let last: unknown;
+    engine = await loadEngineInBrowser(opts, (e) => {
+      last = onEvent(e);
+    });
+    await last;
     return engine.info();
   },
   async taskInfo() {

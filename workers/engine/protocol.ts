@@ -63,18 +63,6 @@ export interface EngineInfo {
   imageSize: number;
   /** The MLLM is in the manifest and loaded: text-to-image and the MLLM tasks are available. */
   textToImage: boolean;
-  /** Files that failed to load, also reported by 'file' events; repeated here because those
-   * events come through a callback whose messages may arrive after the load's answer. */
-  failedFiles: FailedFile[];
-}
-
-export interface FailedFile {
-  model: string;
-  file: string;
-  bytes: number;
-  mllm: boolean;
-  reason?: LoadFailureReason;
-  message?: string;
 }
 
 /** Instruction/question suggestions and limits, from the manifest's mllm.prompts. */

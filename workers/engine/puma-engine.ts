@@ -12,7 +12,7 @@ import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, mllmSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
 import { GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
 import type { LoadFailureReason } from './load-failure';
-import type { EngineInfo, FailedFile, FileState, LoadSink, Provider, RunOutcome, RunSink, TaskInfo } from './protocol';
+import type { EngineInfo, FileState, LoadSink, Provider, RunOutcome, RunSink, TaskInfo } from './protocol';
 import { PyramidCodec } from './pyramid-codec';
 import type { RunContext } from './steps';
 import { taskInfo } from './task-info';
@@ -90,8 +90,6 @@ export class PumaEngine {
     /** the file loaded for each model (encoder, decoder_f0, ..., mllm_prefill, mllm_step) */
     readonly variants: Readonly<Record<string, ModelVariant>>,
     private readonly yieldAtCheckpoints: boolean,
-    /** files that failed to load (only MLLM files can fail without failing the load) */
-    private readonly failedFiles: readonly FailedFile[] = [],
   ) {}
 
   /** Reads the files, creates every session (one at a time: WebGPU shader compilation and wasm
@@ -102,12 +100,8 @@ export class PumaEngine {
     const loaded = new Map<string, number>();
     let fromCache = true;
     const mllmFiles = new Set(p.mllm ? [p.mllm.prefill.file, p.mllm.step.file, p.mllm.tokenizer.file] : []);
-    const failedFiles: FailedFile[] = [];
-    const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) => {
-      const e = { type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra } as const;
-      if (state === 'failed') failedFiles.push({ model, file: v.file, bytes: v.bytes, mllm: e.mllm, reason: extra.reason, message: extra.message });
-      o.onEvent?.(e);
-    };
+    const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
+      o.onEvent?.({ type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra });
     // every file is listed (queued) before any is read, so the page shows the whole load at once
     for (const v of p.visual) fileState(v.name, v.variant, 'queued');
     if (p.mllm) for (const [name, v] of [['mllm_prefill', p.mllm.prefill], ['mllm_step', p.mllm.step], [p.mllm.tokenizer.name, p.mllm.tokenizer]] as const) fileState(name, v, 'queued');
@@ -176,7 +170,7 @@ export class PumaEngine {
     }
     const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
     if (mllm && p.mllm) Object.assign(variants, { mllm_prefill: p.mllm.prefill, mllm_step: p.mllm.step });
-    return new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false, failedFiles);
+    return new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false);
   }
 
   /** What the page needs to build its controls. */
@@ -191,7 +185,6 @@ export class PumaEngine {
       guidance: sm.guidance,
       imageSize: m.image.size,
       textToImage: this.mllm !== null,
-      failedFiles: [...this.failedFiles],
     };
   }
 
