@@ -345,25 +345,28 @@ def concept_names(meta):
     return names
 
 
-def draw(ctx, prefixes):
+def draw(ctx, prefixes, guided=False):
     """Prefixes ending where the model either writes its plan (<ans>) or draws ([IMG]) -> (features
-    [n, 341, C] on the device, plan token ids per prefix or None)."""
+    [n, 341, C] on the device, plan token ids per prefix or None). guided: text-to-image's feature
+    guidance against the unconditional <s> [IMG] (edits are never guided: they were never trained
+    without their instruction)."""
     plans = None
     if ctx.plan:
         plans = [c[0] for c in generate_plans(ctx.model, ctx.tok, prefixes, ctx.bank_flat, ctx.device, k=1)]
         prefixes = [extend_prefix(p, pl + [ctx.tok.img]) for p, pl in zip(prefixes, plans)]
-    gen = generate_images(ctx.model, prefixes, ctx.bank_flat, ctx.device, uncond=ctx.uncond, guidance=ctx.guidance)
+    gen = generate_images(ctx.model, prefixes, ctx.bank_flat, ctx.device, uncond=ctx.uncond if guided else None,
+                          guidance=ctx.guidance)
     return gen.to(ctx.device), plans
 
 
-def score_t2i_images(ctx, gen, concepts, name):
+def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
     """Per scale and at the recommended scale: judge top-1/top-5 of the asked concept (mean over
     seeds), Fréchet distance in judge-feature space to real images of the asked concepts,
     diversity across seeds (mean pairwise 1 - cos of judge features)."""
     cidx = ctx.vocab("concept")
     target = torch.tensor([cidx[c] for c in concepts])
     per, scores, prefs, hits1, hits5 = {}, {}, {}, {}, {}
-    for s in SCALES_FINE_FIRST:
+    for s in scales:
         toks = split_scales(gen)[s]
         h1 = h5 = pc = sc = 0
         feats = []
@@ -382,6 +385,8 @@ def score_t2i_images(ctx, gen, concepts, name):
                   "diversity": float(np.mean(div)) if div else 0.0}
         scores[s], prefs[s], hits1[s], hits5[s] = sc, pc, h1, h5
         log(f"{name} {s}: {per[s]}")
+    if scales != SCALES_FINE_FIRST:
+        return {"per_scale": per, "n_prompts": len(concepts)}
     pick = torch.stack([scores[s] for s in SCALES_FINE_FIRST], 1).argmax(1)
     H1 = torch.stack([hits1[s] for s in SCALES_FINE_FIRST], 1)
     H5 = torch.stack([hits5[s] for s in SCALES_FINE_FIRST], 1)
@@ -398,15 +403,17 @@ def t2i_prefixes(ctx, prompts):
     return [ctx.prefix([sp(t.bos), ctx.sampler.text(T.normalize_text(p)), end]) for p in prompts]
 
 
-def eval_t2i(ctx, prompts, concepts, name, true_plans=None):
+def eval_t2i(ctx, prompts, concepts, name, true_plans=None, scales=SCALES_FINE_FIRST):
     """Text-to-image end to end (the model's own plan where it has one), scored by the judge. With
     true_plans (texts) and a plan model, also: plan accuracy top-1/top-5 (the greedy plan, and the
     candidates branching at its first token, as the page's chips), and drawing given the right plan
     (teacher-forced): the diagnosis that says which half failed."""
     pre = t2i_prefixes(ctx, prompts)
     log(f"{name}: generating {len(pre)} images")
-    gen, plans = draw(ctx, pre)
-    res = dict(score_t2i_images(ctx, gen, concepts, name), example_prompts=list(prompts[:5]))
+    gen, plans = draw(ctx, pre, guided=True)
+    res = dict(score_t2i_images(ctx, gen, concepts, name, scales), example_prompts=list(prompts[:5]))
+    if scales != SCALES_FINE_FIRST:
+        return res
     if plans is not None:
         names = concept_names(ctx.meta)
         cands = generate_plans(ctx.model, ctx.tok, pre, ctx.bank_flat, ctx.device, k=5)
@@ -570,6 +577,7 @@ def main(argv=None):
     ap.add_argument("--n-heldout", type=int, default=None, help="limit held-out-vendor images (tests)")
     ap.add_argument("--quick", action="store_true", help="A/B and learning-curve points: canonical + natural "
                     "text-to-image with the diagnosis, skin-tone and style edits; no captions/VQA/conditional")
+    ap.add_argument("--canonical-only", action="store_true", help="learning-curve points: canonical prompts at f1 only")
     ap.add_argument("--guidance", type=float, default=None, help="feature guidance (default: the model's config)")
     ap.add_argument("--no-quant", action="store_true", help="evaluate the fp32 weights, not the shipped int8 grid")
     ap.add_argument("--tiny", action="store_true", help="tests: random encoder/decoders/judge, tiny model")
@@ -601,6 +609,8 @@ def main(argv=None):
         hv = sorted(rng.sample(hv, min(args.n_heldout, len(hv))))
     om = [m["i"] for m in meta if m["split"] == "openmoji"]
     om = sorted(rng.sample(om, min(0 if args.quick else args.n_openmoji, len(om))))
+    if args.canonical_only:
+        hv = hv[:1]
     need = sorted(set(hv + om))
     pos = {i: k for k, i in enumerate(need)}
     log(f"bank for {len(need)} images")
@@ -620,7 +630,10 @@ def main(argv=None):
 
     # -- the diagnosis: trained concepts in canonical phrasing (draw what was trained) ---------------
     prompts, concepts, plans = canonical_set(ctx, random.Random(1), args.n_canonical)
-    res["t2i_canonical"] = eval_t2i(ctx, prompts, concepts, "t2i_canonical", true_plans=plans)
+    res["t2i_canonical"] = eval_t2i(ctx, prompts, concepts, "t2i_canonical", true_plans=plans,
+                                    scales=("f1",) if args.canonical_only else SCALES_FINE_FIRST)
+    if args.canonical_only:
+        args.prompts, args.quick = None, True
     # -- text-to-image: natural-language prompts written by people (training/eval/natural_prompts.json)
     if args.prompts:
         nat = [e for e in load_natural_prompts(args.prompts) if e["concept"] in cidx][:args.n_natural]
@@ -639,8 +652,9 @@ def main(argv=None):
         res["t2i"] = eval_t2i(ctx, [T.t2i_prompt(dict(train_concepts[c], vendor="none"), rng, heldout=True) for c in cs],
                               cs, "t2i")
         res["caption"], res["vqa"] = eval_understanding(ctx, hv, om)
-    kinds = ("edit_tone", "edit_style") if args.quick else ("edit_tone", "edit_style", "colorize", "inpaint", "sketch")
-    res["edit"] = eval_edits(ctx, edit_jobs(ctx, hv, rng, kinds), pos)
+    kinds = () if args.canonical_only else ("edit_tone", "edit_style") if args.quick else ("edit_tone", "edit_style", "colorize", "inpaint", "sketch")
+    if kinds:
+        res["edit"] = eval_edits(ctx, edit_jobs(ctx, hv, rng, kinds), pos)
     res["seconds"] = time.time() - T0
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:

@@ -82,6 +82,7 @@ class MLLMConfig:
     # plan, then draw: before [IMG] the LM head writes "<ans> concept | style | tone" of the target,
     # supervised from the target's labels (a deviation from PUMA, A/B'd: training/gpu/v3_ab.sh)
     plan: bool = False
+    plan_weight: float = 0.1       # CE weight of the plan's tokens (captions/VQA keep text_weight)
     # classifier-free guidance on the MLLM's feature outputs: text-to-image prompts (and plans) are
     # dropped with this probability in training; at inference feature = u + guidance * (c - u)
     prompt_drop: float = 0.0
@@ -260,11 +261,13 @@ class MLLM(nn.Module):
         # every position is computed and masked (no boolean indexing): no data-dependent shapes,
         # so no host sync inside the step and the GPU can run ahead of Python
         tt = batch["text_tgt"]
-        n_text = (tt >= 0).sum()
         logits = self.logits(h).float()
-        ce = F.cross_entropy(logits.view(-1, logits.shape[-1]), tt.view(-1), ignore_index=-100, reduction="sum") \
-            / n_text.clamp(min=1)
-        loss = cfg.text_weight * ce
+        ce_tok = F.cross_entropy(logits.view(-1, logits.shape[-1]), tt.view(-1), ignore_index=-100, reduction="none").view(tt.shape)
+        is_plan = batch["plan_tgt"] > 0 if "plan_tgt" in batch else torch.zeros_like(tt, dtype=torch.bool)
+        is_text = (tt >= 0) & ~is_plan
+        ce = (ce_tok * is_text).sum() / is_text.sum().clamp(min=1)
+        ce_plan = (ce_tok * is_plan).sum() / is_plan.sum().clamp(min=1)
+        loss = cfg.text_weight * ce + cfg.plan_weight * ce_plan
         slot_t = batch["feat_tgt_slot"]
         pred = self.head(h).float()
         if cfg.residual_edit and "feat_res" in batch:
@@ -274,6 +277,8 @@ class MLLM(nn.Module):
         w = torch.tensor(cfg.scale_weights, device=h.device)[sc.clamp(min=0)] * (slot_t > 0)
         loss = loss + (w * mse).sum() / w.sum().clamp(min=1e-6)
         stats = {"ce": ce.detach(), "loss": loss.detach()}
+        if cfg.plan:
+            stats["ce_plan"] = ce_plan.detach()
         for i, name in enumerate(IMAGE_ORDER):
             sel = (sc == i) & (slot_t > 0)
             stats["mse_" + name] = ((mse * sel).sum() / sel.sum().clamp(min=1)).detach()

@@ -215,7 +215,7 @@ class TaskSampler:
         t = self.tok
         if not self.plan:
             return [self.sp(t.img)]
-        return [self.sp(t.ans), self.text(plan_text(self.meta[tgt_i]), True), self.sp(t.img, True)]
+        return [self.sp(t.ans), self.text(plan_text(self.meta[tgt_i]), "plan"), self.sp(t.img, "plan")]
 
     # t2i: <s> prompt [IMG] tgt [/IMG] </s>   (plan: <s> prompt <ans> plan [IMG] tgt [/IMG] </s>)
     # with prob prompt_drop (classifier-free guidance) the prompt and plan go: <s> [IMG] tgt ...
@@ -349,14 +349,15 @@ def flatten(example, order="token"):
     Scale order: text as above; a generated image's 341 positions are queries (slot N_IMG+1+k,
     input = the coarser scale's covering token, f4: none) whose output is token k itself."""
     scale = order == "scale"
-    cols = {k: [] for k in ("ids", "slot", "src", "tgt", "res", "own", "block", "gen")}
+    cols = {k: [] for k in ("ids", "slot", "src", "tgt", "res", "own", "block", "gen", "plan")}
     first_img, nb = None, 0
     for kind, payload, loss in example:
         if kind == "text":
             n = len(payload)
             none = np.full(n, -1, np.int64)
             parts = dict(ids=np.asarray(payload, np.int64), slot=np.zeros(n, np.int64), src=none, res=none,
-                         own=none, tgt=np.full(n, bool(loss)), block=nb + np.arange(n), gen=np.zeros(n, bool))
+                         own=none, tgt=np.full(n, bool(loss)), block=nb + np.arange(n), gen=np.zeros(n, bool),
+                         plan=np.full(n, loss == "plan"))
             nb += n
         else:
             n = N_IMG
@@ -370,6 +371,7 @@ def flatten(example, order="token"):
             parts["ids"] = np.zeros(n, np.int64)
             # inputs that are a generated image's own (coarser) tokens: truth here, predictions at inference
             parts["gen"] = (parts["src"] >= 0) if loss else np.zeros(n, bool)
+            parts["plan"] = np.zeros(n, bool)
             if scale:
                 parts["block"] = nb + _SCALE_OF_K
                 nb += len(SCALE_TOKENS)
@@ -390,6 +392,8 @@ def flatten(example, order="token"):
     nxt = c["tgt"][1:]
     nxt_text, nxt_img = nxt & (slot[1:] == 0), nxt & (slot[1:] > 0)
     out["text_tgt"][:-1] = np.where(nxt_text, ids[1:], -100)
+    out["plan_tgt"] = np.zeros(n, np.int64)
+    out["plan_tgt"][:-1] = nxt_text & c["plan"][1:]
     out["feat_tgt_src"][:-1] = np.where(nxt_img, src[1:], -1)
     out["feat_tgt_slot"][:-1] = np.where(nxt_img, slot[1:], 0)
     out["feat_res_src"][:-1] = np.where(nxt_img, c["res"][1:], -1)
@@ -409,7 +413,7 @@ def assemble(examples, ctx, order="token"):
         raise ValueError(f"sequence of {T} tokens exceeds the context {ctx}")
     B = len(flat)
     fill = {"ids": 0, "slot": 0, "src": -1, "text_tgt": -100, "feat_tgt_src": -1, "feat_tgt_slot": 0,
-            "feat_res_src": -1, "gen_input": 0, "block": PAD_BLOCK}
+            "feat_res_src": -1, "gen_input": 0, "plan_tgt": 0, "block": PAD_BLOCK}
     if order != "scale":
         del fill["block"]
     out = {k: np.full((B, T), v, np.int64) for k, v in fill.items()}
@@ -429,7 +433,8 @@ def to_device(nb, bank_flat, device):
     feats = bank_flat[src.clamp(min=0)].float() * (src >= 0).unsqueeze(-1)
     feat_tgt = bank_flat[tsrc.clamp(min=0)].float() * (tsrc >= 0).unsqueeze(-1)
     out = {"ids": t["ids"], "slot": t["slot"], "feats": feats, "text_tgt": t["text_tgt"],
-           "feat_tgt": feat_tgt, "feat_tgt_slot": t["feat_tgt_slot"], "gen_input": t["gen_input"]}
+           "feat_tgt": feat_tgt, "feat_tgt_slot": t["feat_tgt_slot"], "gen_input": t["gen_input"],
+           "plan_tgt": t["plan_tgt"]}
     if "block" in t:
         out["block"] = t["block"]
     if "feat_res_src" in t:
