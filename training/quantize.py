@@ -87,3 +87,29 @@ def quantize_onnx(model_proto):
     return model_proto, nq, nleft
 
 
+
+
+def pack_int8(state):
+    """A state dict with its large 2-D float tensors as (int8, per-row scale): half the bytes of
+    fp16, so a checkpoint fits beside the data in a device call's 64 MiB. unpack_int8 reverses it
+    (onto the int8 grid the shipped model uses anyway)."""
+    out = {}
+    for k, v in state.items():
+        if v.is_floating_point() and v.dim() == 2 and v.numel() >= MIN_QUANT:
+            q, s = quantize_rows(v.float())
+            out[k] = {"q": q, "scale": s}
+        else:
+            out[k] = v
+    return out
+
+
+def unpack_int8(packed):
+    return {k: (v["q"].float() * v["scale"][:, None] if isinstance(v, dict) else v) for k, v in packed.items()}
+
+
+if __name__ == "__main__":   # python3 -m training.quantize SRC_mllm.pt DST_packed.pt
+    import sys
+    from training.common import atomic_save, torch_load
+    ck = torch_load(sys.argv[1])
+    ck["model"], ck["packed"] = pack_int8(ck["model"]), "int8"
+    atomic_save(ck, sys.argv[2])

@@ -213,6 +213,9 @@ def main(argv=None):
     torch.manual_seed(cfg.seed)
     model = MLLM(cfg).to(device)
     init = torch_load(args.init) if (args.init and not ck) else None
+    if init and init.get("packed"):   # int8-packed to travel (training.quantize pack_int8)
+        from training.quantize import unpack_int8
+        init["model"] = unpack_int8(init["model"])
     seed = cfg.seed + 1000 * rank + (ck["step"] if ck else 0) + (init["step"] if init else 0)
     sampler = TaskSampler(meta, tok, seed=seed, order=cfg.order, plan=cfg.plan)
     if ck:
@@ -247,10 +250,13 @@ def main(argv=None):
     done = False
     model.train()
     while True:
-        if train_s >= budget or step >= cfg.max_steps:
+        # every rank must leave the loop at the same step: each measures its own train_s, and a rank
+        # that stopped alone left the other waiting in DDP's all-reduce until the call was killed
+        # (v3 stage 3, 2026-11-30). So both tests are collective, every 10 steps (a collective syncs).
+        if step >= cfg.max_steps or (step % 10 == 0 and dd.any(train_s >= budget)):
             done = True
             break
-        if step % 10 == 0 and dd.any(time.time() > deadline):   # a collective syncs: not every step
+        if step % 10 == 0 and dd.any(time.time() > deadline):
             break
         t_step = time.time()
         lr = lr_at(cfg, step, max(train_s / budget, step / cfg.max_steps))   # whichever clock ends training
