@@ -5,6 +5,9 @@
 // The limits come from the manifest: the prompt budget from the MLLM's context (mllm.ctx and
 // mllm.image_tokens), steps from sampler.allowed_steps / sampler.schedules.
 import { normalizeText } from '../workers/mllm/tokenizer';
+import { allowedSteps } from '../workers/lib/manifest';
+
+export { allowedSteps };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -74,11 +77,6 @@ export interface SamplerLimits {
   guidance_range?: [number, number];
 }
 
-/** Steps the manifest has a schedule for (allowed_steps, else the schedules' keys). */
-export function allowedSteps(s: SamplerLimits): number[] {
-  const list = s.allowed_steps?.length ? s.allowed_steps : Object.keys(s.schedules ?? {}).map(Number).filter(Number.isInteger);
-  return [...new Set(list.length ? list : [s.steps])].sort((a, b) => a - b);
-}
 
 function parseNumber(raw: string | number): number | null {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;

@@ -12,6 +12,7 @@ import { coarseToFine } from '../workers/lib/manifest';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { RunEvent } from '../workers/engine/protocol';
+import { readAll } from '../workers/engine/stream';
 
 interface Golden {
   model: string;
@@ -80,8 +81,8 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     const events: RunEvent[] = [];
     const scales = coarseToFine(manifest);
     const steps = Math.min(...(manifest.sampler.allowed_steps ?? [manifest.sampler.steps]));
-    const outcome = await engine.run('reconstruct', { image: { width: size, height: size, data }, scales, steps, guidance: manifest.sampler.guidance, seed: 1 }, (e) => events.push(e));
-    expect(outcome).toBe('done');
+    const last = await readAll(engine.run('reconstruct', { image: { width: size, height: size, data }, scales, steps, guidance: manifest.sampler.guidance, seed: 1 }), (e) => events.push(e));
+    expect(last?.type).toBe('done');
     const images = events.filter((e) => e.type === 'image') as Extract<RunEvent, { type: 'image' }>[];
     expect(images.map((e) => e.scale)).toEqual(scales);
     expect(images.every((e) => e.image.width === size && e.stepMs.length === steps)).toBe(true);
@@ -95,11 +96,10 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     const controller = new AbortController();
     const events: RunEvent[] = [];
     const image = { width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(200) };
-    const outcome = await engine.run('reconstruct', { image, scales: coarseToFine(manifest), steps: manifest.sampler.steps, guidance: 2, seed: 1 }, (e) => {
+    for await (const e of engine.run('reconstruct', { image, scales: coarseToFine(manifest), steps: manifest.sampler.steps, guidance: 2, seed: 1 }, controller.signal)) {
       events.push(e);
       if (e.type === 'step' && e.step === 1) controller.abort();
-    }, controller.signal);
-    expect(outcome).toBe('cancelled');
+    }
     expect(events.at(-1)?.type).toBe('cancelled');
     expect(events.some((e) => e.type === 'image')).toBe(false);
   });

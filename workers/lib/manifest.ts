@@ -179,7 +179,18 @@ function validateMllm(m: Manifest) {
 
 /** Scale names coarse to fine (f4 first): the order images are generated and shown in. */
 export function coarseToFine(m: Manifest): string[] {
-  return [...m.scales].reverse().map((s) => s.name);
+  return coarseToFineNames(m.scales.map((s) => s.name));
+}
+
+/** The manifest's scale names (finest first) coarse to fine. */
+export function coarseToFineNames(finestFirst: readonly string[]): string[] {
+  return [...finestFirst].reverse();
+}
+
+/** Steps the sampler has a schedule for (allowed_steps, else the schedules' keys), ascending. */
+export function allowedSteps(s: Pick<SamplerSpec, 'steps' | 'allowed_steps'> & { schedules?: Record<string, unknown> }): number[] {
+  const list = s.allowed_steps?.length ? s.allowed_steps : Object.keys(s.schedules ?? {}).map(Number).filter(Number.isInteger);
+  return [...new Set(list.length ? list : [s.steps])].sort((a, b) => a - b);
 }
 
 /** Decoder model key for a scale name (decoder_f0 ... decoder_f4). */
