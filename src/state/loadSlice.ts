@@ -3,7 +3,7 @@
 // retry when the network comes back.
 import { WebGpuFailure } from '../../workers/engine/errors';
 import type { EngineInfo, EpChoice, LoadEvent, TaskInfo } from '../../workers/engine/protocol';
-import { allowedSteps } from '../../workers/lib/manifest';
+import { allowedSteps, scaleLabels } from '../../workers/lib/manifest';
 import { pageFacts } from '../newcomer/pageFacts';
 import { cleanError, type SliceContext } from './context';
 import type { AppState, LoadActions, LoadState } from './types';
@@ -23,15 +23,14 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
     switch (e.type) {
       case 'manifest': {
         const m = e.manifest;
-        const f = pageFacts(m);
         // the grid's scales and the sampler's defaults are known before any model file arrives
         // (a reload after a failure keeps what the user set)
         const first = !get().manifest;
         set({
           manifest: m,
-          facts: f instanceof Error ? null : f,
+          facts: pageFacts(m),
           scales: m.scales.map((x) => x.name),
-          scaleLabels: Object.fromEntries(m.scales.map((x) => [x.name, x.label])),
+          scaleLabels: scaleLabels(m),
           allowedSteps: allowedSteps(m.sampler),
           ...(first ? { steps: m.sampler.steps, guidance: m.sampler.guidance } : {}),
         });

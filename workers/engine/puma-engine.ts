@@ -4,9 +4,9 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, decoderKey, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, decoderKey, modelText, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
 import { MllmGenerator } from '../mllm/generate';
-import { normalizeText, Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
+import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, mllmSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
@@ -191,7 +191,7 @@ export class PumaEngine {
 
   /** Tokens the MLLM reads for a prompt, instruction or question (null without the MLLM). */
   countTokens(text: string): number | null {
-    return this.mllm ? this.mllm.tok.encode(' ' + normalizeText(text)).length : null;
+    return this.mllm ? this.mllm.tok.encode(modelText(text)).length : null;
   }
 
   taskInfo(): TaskInfo {
