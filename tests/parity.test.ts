@@ -5,23 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
-import { MODELS_DIR, loadManifest, readJson, requireFile } from './models';
-import { allClose, decodeTensor, type B64Tensor } from '../workers/lib/tensorio';
+import { MODELS_DIR, loadManifest, requireFile } from './models';
+import { expectClose, goldenTensor as decodeTensor, readGolden } from './golden';
 import { sha256Hex } from '../workers/lib/modelstore';
 import { coarseToFine } from '../workers/lib/manifest';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { RunEvent } from '../workers/engine/protocol';
 import { readAll } from '../workers/engine/stream';
-
-interface Golden {
-  model: string;
-  variant?: string;
-  inputs: Record<string, B64Tensor>;
-  outputs: Record<string, B64Tensor>;
-  atol: number;
-  rtol: number;
-}
 
 ort.env.wasm.numThreads = 1; // node: keep it simple and deterministic
 
@@ -55,7 +46,7 @@ describe('manifest files', () => {
 describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden outputs', () => {
   it.each(visual.map(([name]) => name))('%s', async (name) => {
     const entry = manifest.models[name];
-    const g = readJson<Golden>(entry.golden!);
+    const g = readGolden(entry.golden!);
     expect(engine.variants[name].dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
     const session = entry.role === 'encoder' ? engine.codec.sessions.encoder : engine.codec.sessions.decoders[entry.scale!];
     const feeds: Record<string, ort.Tensor> = {};
@@ -66,10 +57,7 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     for (const [k, t] of Object.entries(g.outputs)) {
       expect(out[k], `output ${k}`).toBeDefined();
       expect(out[k].dims).toEqual(t.shape);
-      const want = decodeTensor(t);
-      const got = out[k].data as Float32Array;
-      const r = allClose(got, want, g.atol, g.rtol);
-      expect(r.ok, `${name}.${k}: max |diff| ${r.maxAbs} (atol ${g.atol}, rtol ${g.rtol}), first bad index ${r.index}`).toBe(true);
+      expectClose(out[k].data as Float32Array, t, g, `${name}.${k}`);
     }
   });
 

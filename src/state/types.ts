@@ -5,6 +5,7 @@ import type { RGBAImage } from '../../workers/lib/image';
 import type { EpChoice, FileState, Provider, TaskInfo } from '../../workers/engine/protocol';
 import type { LoadFailureReason } from '../../workers/engine/load-failure';
 import type { Manifest } from '../../workers/lib/manifest';
+import type { FileProgress } from '../../workers/lib/modelstore';
 import type { RequestOf, TaskName } from '../../workers/engine/tasks/registry';
 import type { PageFacts } from '../newcomer/pageFacts';
 import type { HistoryEntry } from '../resultHistory';
@@ -12,12 +13,8 @@ import type { ImageTab, TabId } from '../tabs';
 
 export type { ImageTab, TabId };
 
-export interface FileLoad {
-  file: string;
-  loaded: number;
-  total: number;
-  source: 'network' | 'cache';
-}
+/** A file's download progress (as the model store reports it). */
+export type FileLoad = Omit<FileProgress, 'verifying'>;
 
 export interface ScaleResult {
   scale: string;
