@@ -52,8 +52,6 @@ export type RunEvent =
 export type LoadSink = (e: LoadEvent) => void;
 export type RunSink = (e: RunEvent) => void;
 
-export type RunOutcome = 'done' | 'cancelled';
-
 /** What the loaded engine offers the page. */
 export interface EngineInfo {
   provider: Provider;
