@@ -3,16 +3,17 @@
 // benchmarks and the tests all drive this same class.
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
-//   await engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, onEvent, signal);
-import { decoderKey, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
+//   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
+import { allowedSteps, decoderKey, modelText, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
 import { MllmGenerator } from '../mllm/generate';
-import { normalizeText, Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
+import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, mllmSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
 import { GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
 import type { LoadFailureReason } from './load-failure';
-import type { EngineInfo, FileState, LoadSink, Provider, RunOutcome, RunSink, TaskInfo } from './protocol';
+import type { EngineInfo, FileState, LoadSink, Provider, RunEvent, RunSink, TaskInfo } from './protocol';
+import { streamOf } from './stream';
 import { PyramidCodec } from './pyramid-codec';
 import type { RunContext } from './steps';
 import { taskInfo } from './task-info';
@@ -181,7 +182,7 @@ export class PumaEngine {
       provider: this.provider === 'webgpu' ? 'webgpu' : 'wasm',
       scales: m.scales.map((s) => ({ name: s.name, label: s.label })),
       steps: sm.steps,
-      allowedSteps: sm.allowed_steps ?? Object.keys(sm.schedules).map(Number).sort((a, b) => a - b),
+      allowedSteps: allowedSteps(sm),
       guidance: sm.guidance,
       imageSize: m.image.size,
       textToImage: this.mllm !== null,
@@ -190,7 +191,7 @@ export class PumaEngine {
 
   /** Tokens the MLLM reads for a prompt, instruction or question (null without the MLLM). */
   countTokens(text: string): number | null {
-    return this.mllm ? this.mllm.tok.encode(' ' + normalizeText(text)).length : null;
+    return this.mllm ? this.mllm.tok.encode(modelText(text)).length : null;
   }
 
   taskInfo(): TaskInfo {
@@ -209,13 +210,25 @@ export class PumaEngine {
   }
 
   /**
-   * Runs one task. One run at a time: a new run supersedes (cancels) the one in flight, and a run
-   * that a newer one overtook while both waited is cancelled without starting. Cancelling (the
-   * signal, or a newer run) resolves 'cancelled' after a `cancelled` event; results so far stay.
-   * A bad request throws TaskInputError; a WebGPU failure throws WebGpuFailure (the engine is then
-   * released: the caller loads a WASM one).
+   * Runs one task: one ordered stream of its events, whose last is 'done' or 'cancelled'. One run
+   * at a time: a new run supersedes (cancels) the one in flight, and a run that a newer one
+   * overtook while both waited is cancelled without starting. Cancelling (the signal, a newer
+   * run, cancel(), or the reader leaving the stream) ends it 'cancelled'; results so far stay.
+   * A bad request throws TaskInputError; a WebGPU failure throws WebGpuFailure (the engine is
+   * then released: the caller loads a WASM one).
    */
-  async run<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal?: AbortSignal): Promise<RunOutcome> {
+  run<T extends TaskName>(task: T, request: RequestOf<T>, signal?: AbortSignal): AsyncGenerator<RunEvent, void, undefined> {
+    return streamOf<RunEvent>((push, readerLeft) => {
+      const abort = new AbortController();
+      for (const s of [signal, readerLeft]) {
+        if (s?.aborted) abort.abort();
+        s?.addEventListener('abort', () => abort.abort(), { once: true });
+      }
+      return this.start(task, request, push, abort.signal);
+    });
+  }
+
+  private async start<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<void> {
     if (!isTaskName(task)) throw new TaskInputError(`unknown task "${String(task)}" (known: ${Object.keys(TASKS).join(', ')})`);
     const ticket = ++this.lastTicket;
     this.current?.controller.abort();
@@ -223,15 +236,12 @@ export class PumaEngine {
       await c.done.catch(() => undefined);
       if (this.current === c) break; // nothing started meanwhile
     }
-    if (ticket !== this.lastTicket || signal?.aborted) {
-      onEvent({ type: 'cancelled' });
-      return 'cancelled';
-    }
+    if (ticket !== this.lastTicket || signal.aborted) return onEvent({ type: 'cancelled' });
     const controller = new AbortController();
-    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    signal.addEventListener('abort', () => controller.abort(), { once: true });
     const job = this.runNow(task, request, onEvent, controller.signal);
     this.current = { controller, done: job };
-    return job;
+    await job;
   }
 
   /** Cancels the run in flight, if any. */
@@ -242,19 +252,18 @@ export class PumaEngine {
     this.current?.controller.abort();
   }
 
-  private async runNow<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<RunOutcome> {
+  private async runNow<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<void> {
     const t0 = performance.now();
     const ctx = this.context(signal);
     try {
       await (TASKS[task].run as (c: RunContext, r: RequestOf<T>, s: RunSink) => Promise<void>)(ctx, request, onEvent);
       this.lastGeneration = ctx.lastGeneration;
       onEvent({ type: 'done', ms: performance.now() - t0 });
-      return 'done';
     } catch (e) {
       this.lastGeneration = ctx.lastGeneration;
       if (e instanceof RunCancelled) {
         onEvent({ type: 'cancelled' });
-        return 'cancelled';
+        return;
       }
       if (this.provider === 'webgpu' && !(e instanceof TaskInputError)) {
         // device lost or a WebGPU kernel failed mid-run: this engine is done for
