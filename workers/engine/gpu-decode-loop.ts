@@ -81,8 +81,7 @@ export class GpuDecodeLoop {
   private readonly replaced = new Map<InferenceSession, InferenceSession>();
   private stepSession: InferenceSession;
   private capturing: boolean;
-  /** why graph capture was given up (null while it works, or when it was never on) */
-  captureFailure: string | null = null;
+  private failure: string | null;
 
   constructor(
     private readonly ort: OrtGpuLike,
@@ -93,7 +92,10 @@ export class GpuDecodeLoop {
     xDims: readonly number[],
     /** the decoders and the step session were created with graph capture */
     private readonly capture: { fallback: CaptureFallback } | null = null,
+    /** why the sessions were created without capture although it was asked for (createDecodeSessions) */
+    refused: string | null = null,
   ) {
+    this.failure = refused;
     this.stepSession = stepSession;
     this.capturing = capture !== null;
     this.xDims = [...xDims];
@@ -108,6 +110,11 @@ export class GpuDecodeLoop {
   /** graph capture is on and has not failed */
   get captured() {
     return this.capturing;
+  }
+
+  /** why graph capture is off although it was asked for: refused at creation, or a captured run threw */
+  get captureFailure() {
+    return this.failure;
   }
 
   private bytes(dims: readonly number[]) {
@@ -177,7 +184,7 @@ export class GpuDecodeLoop {
 
   /** Capture failed: from now on every session runs uncaptured (decoders are replaced as they are next used). */
   private async leaveCapture(decoder: InferenceSession, e: Error) {
-    this.captureFailure = e.message || String(e);
+    this.failure = e.message || String(e);
     this.capturing = false;
     const fallback = this.capture!.fallback;
     this.stepSession = await fallback.uncaptured(this.stepSession);

@@ -136,7 +136,6 @@ export class PumaEngine {
     const stepBytes = requested.loop === 'gpu' && stepEntry ? await read('ddim_step', stepEntry.variants![0]) : null;
     const created: InferenceSession[] = [];
     let gpuLoop: GpuDecodeLoop | null = null;
-    let captureFailure: string | null = null;
     try {
       created.push(await o.ort.InferenceSession.create(visualBytes[0], opts));
       // the decoders (and the step graph) with graph capture where asked; a session that refuses
@@ -144,18 +143,16 @@ export class PumaEngine {
       const decodeBytes = [...visualBytes.slice(1), ...(stepBytes ? [stepBytes] : [])];
       const { sessions, gpuDecode, failure } = await createDecodeSessions(o.ort, decodeBytes, requested, decOptsFor);
       created.push(...sessions);
-      captureFailure = failure;
       if (gpuDecode.loop === 'gpu' && stepEntry) {
         const stepSession = sessions[sessions.length - 1];
         const dec = m.models[decoderKey(m, m.scales[0].name)];
         const [x, t, cond] = dec.inputs!.map((i) => i.name);
         const [sv, sx, coef] = stepEntry.inputs!.map((i) => i.name);
-        // the bytes of each captured session, to create it again uncaptured if capture fails mid-run
+        // the bytes of each captured session (kept, ~10 MB), to create it uncaptured if capture fails mid-run
         const bytesOf = new Map(sessions.map((s, i) => [s, decodeBytes[i]]));
         const uncapturedOpts = decOptsFor({ loop: 'gpu', graphCapture: false });
         const capture = gpuDecode.graphCapture ? { fallback: { uncaptured: (s: InferenceSession) => o.ort.InferenceSession.create(bytesOf.get(s)!, uncapturedOpts) } } : null;
-        gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[], capture);
-        gpuLoop.captureFailure = captureFailure;
+        gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[], capture, failure);
       }
     } catch (e) {
       for (const s of created) s.release().catch(() => undefined);
