@@ -24,7 +24,7 @@ const smi = existsSync(resolve(rawDir, 'nvidia-smi.csv')) ? readFileSync(resolve
 
 // bench config name -> what it is; the first is what the engine ships on WebGPU (DEFAULT_GPU_DECODE)
 const CONFIGS = [
-  ['capture', 'GPU loop + graph capture (the default)'],
+  ['capture', 'GPU loop + graph capture, the default'],
   ['gpu', 'GPU loop, uncaptured'],
   ['cpu', 'CPU loop (v read back every step)'],
 ];
