@@ -96,6 +96,7 @@ export class GpuDecodeLoop {
     refused: string | null = null,
   ) {
     this.failure = refused;
+    if (refused) console.info(`GPU decode: graph capture refused, running uncaptured (${refused})`);
     this.stepSession = stepSession;
     this.capturing = capture !== null;
     this.xDims = [...xDims];
@@ -186,6 +187,8 @@ export class GpuDecodeLoop {
   private async leaveCapture(decoder: InferenceSession, e: Error) {
     this.failure = e.message || String(e);
     this.capturing = false;
+    // info, not a warning: the decode goes on and is right, only slower
+    console.info(`GPU decode: graph capture failed, running uncaptured (${this.failure})`);
     const fallback = this.capture!.fallback;
     this.stepSession = await fallback.uncaptured(this.stepSession);
     await this.replace(decoder);
