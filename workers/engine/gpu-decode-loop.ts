@@ -176,7 +176,7 @@ export class GpuDecodeLoop {
     try {
       return await this.decodeWith(decoder, ...args);
     } catch (e) {
-      // a cancel or a lost device is no reason to leave capture; anything a run threw is
+      // a cancel (or a device loss seen at a checkpoint) is no reason to leave capture; anything a run threw is
       if (stopped || !this.capture) throw e;
       await this.leaveCapture(decoder, e as Error);
       return this.decodeWith(this.replaced.get(decoder)!, ...args);
