@@ -10,7 +10,7 @@ import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, mllmSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
-import { GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
+import { createDecodeSessions, GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
 import type { LoadFailureReason } from './load-failure';
 import type { EngineInfo, FileState, LoadSink, Provider, RunEvent, RunSink, TaskInfo } from './protocol';
 import { streamOf } from './stream';
@@ -37,7 +37,7 @@ export interface EngineLoadOptions {
   mllm?: boolean;
   /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
   sessionOptions?: InferenceSession.SessionOptions;
-  /** WebGPU only: the decode loop on the GPU or the CPU, graph capture (default: GPU loop, no capture) */
+  /** WebGPU only: the decode loop on the GPU or the CPU, graph capture (default: GPU loop with capture, falling back without) */
   gpuDecode?: GpuDecodeChoice;
   /** Yield to the event loop at every checkpoint (default true), so a cancel message can arrive
    * mid-run. A caller that cancels only through the AbortSignal may turn it off. */
@@ -131,20 +131,29 @@ export class PumaEngine {
     const opts = { ...sessionOptions(o.provider), ...o.sessionOptions };
     // the GPU loop needs the ddim_step graph; a manifest without one decodes on the CPU
     const stepEntry = o.provider === 'webgpu' ? Object.values(m.models).find((e) => e.role === 'sampler' && e.variants?.length) : undefined;
-    const gpuDecode: GpuDecodeChoice = o.provider === 'webgpu' && stepEntry ? (o.gpuDecode ?? DEFAULT_GPU_DECODE) : { loop: 'cpu', graphCapture: false };
+    const requested: GpuDecodeChoice = o.provider === 'webgpu' && stepEntry ? (o.gpuDecode ?? DEFAULT_GPU_DECODE) : { loop: 'cpu', graphCapture: false };
     const batchDim = m.models[decoderKey(m, m.scales[0].name)].inputs?.[0].shape[0];
-    const decOpts = { ...decodeSessionOptions(o.provider, gpuDecode, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions };
+    const decOptsFor = (choice: GpuDecodeChoice) => ({ ...decodeSessionOptions(o.provider, choice, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions });
+    const stepBytes = requested.loop === 'gpu' && stepEntry ? await read('ddim_step', stepEntry.variants![0]) : null;
     const created: InferenceSession[] = [];
     let gpuLoop: GpuDecodeLoop | null = null;
     try {
-      for (const [i, b] of visualBytes.entries()) created.push(await o.ort.InferenceSession.create(b, i === 0 ? opts : decOpts));
+      created.push(await o.ort.InferenceSession.create(visualBytes[0], opts));
+      // the decoders (and the step graph) with graph capture where asked; a session that refuses
+      // it (e.g. a node left on the CPU) gets them all created again without
+      const decodeBytes = [...visualBytes.slice(1), ...(stepBytes ? [stepBytes] : [])];
+      const { sessions, gpuDecode, failure } = await createDecodeSessions(o.ort, decodeBytes, requested, decOptsFor);
+      created.push(...sessions);
       if (gpuDecode.loop === 'gpu' && stepEntry) {
-        const stepSession = await o.ort.InferenceSession.create(await read('ddim_step', stepEntry.variants![0]), decOpts);
-        created.push(stepSession);
+        const stepSession = sessions[sessions.length - 1];
         const dec = m.models[decoderKey(m, m.scales[0].name)];
         const [x, t, cond] = dec.inputs!.map((i) => i.name);
         const [sv, sx, coef] = stepEntry.inputs!.map((i) => i.name);
-        gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[]);
+        // the bytes of each captured session (kept, ~10 MB), to create it uncaptured if capture fails mid-run
+        const bytesOf = new Map(sessions.map((s, i) => [s, decodeBytes[i]]));
+        const uncapturedOpts = decOptsFor({ loop: 'gpu', graphCapture: false });
+        const capture = gpuDecode.graphCapture ? { fallback: { uncaptured: (s: InferenceSession) => o.ort.InferenceSession.create(bytesOf.get(s)!, uncapturedOpts) } } : null;
+        gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[], capture, failure);
       }
     } catch (e) {
       for (const s of created) s.release().catch(() => undefined);
