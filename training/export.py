@@ -94,6 +94,33 @@ def export_decoders_from_shipped(out_dir, half, models_dir=MODELS_DIR):
     return update_manifest(models, None, out_dir)
 
 
+def export_encoder_from_shipped(out_dir, models_dir=MODELS_DIR):
+    """Re-export the shipped encoder.onnx with its weights stored fp16 (compute fp32, like the
+    decoders) and golden vectors from the rounded weights; the pyramid golden follows it."""
+    from training import shipped
+    enc, cfg = shipped.load_encoder(models_dir=models_dir)
+    enc.requires_grad_(True)   # frozen modules take nn.MultiheadAttention's fused path, which ONNX cannot export
+    round_module(enc)
+    img = torch.cat([synthetic_image(1), synthetic_image(2)])
+    with torch.no_grad():
+        feats = enc(img)
+    path = os.path.join(out_dir, "encoder.onnx")
+    export_onnx(enc, (img,), path, ["image"], ["features"], {"image": {0: "batch"}, "features": {0: "batch"}})
+    mp, _ = store_half(onnx.load(path))
+    onnx.checker.check_model(mp)
+    onnx.save(mp, path)
+    models = {"encoder": dict(
+        role="encoder", variants=[dict(dtype="float32", file="encoder.onnx", requires=[],
+                                       storage="float16 weights, Cast to float32 (compute float32)")],
+        inputs=io_spec([("image", ["batch", 3, 64, 64])]),
+        outputs=io_spec([("features", ["batch", cfg.grid * cfg.grid, cfg.feature_dim])]),
+        golden=write_golden("encoder", {"image": img.numpy()}, {"features": feats.numpy()}, out_dir, atol=2e-3, rtol=1e-3))}
+    pyr = pyramid(feats[:1])
+    write_golden("pyramid", {"f0": feats[:1].numpy()}, {s: p.numpy() for s, p in zip(SCALES, pyr)}, out_dir,
+                 atol=1e-5, rtol=1e-5)
+    return update_manifest(models, None, out_dir)
+
+
 def export_all(ckpt_dir, out_dir, half=False):
     os.makedirs(out_dir, exist_ok=True)
     ck = load_ckpt(os.path.join(ckpt_dir, "encoder.pt"))
@@ -175,8 +202,12 @@ if __name__ == "__main__":
     ap.add_argument("--out", default=MODELS_DIR)
     ap.add_argument("--half-weights", action="store_true", help="decoders: weights stored fp16 + Cast (compute fp32)")
     ap.add_argument("--from-shipped", action="store_true", help="re-export only the decoders, from public/models/decoder_*.onnx")
+    ap.add_argument("--encoder-half-from-shipped", action="store_true", help="re-export only the encoder, weights stored fp16")
     a = ap.parse_args()
-    m = export_decoders_from_shipped(a.out, a.half_weights) if a.from_shipped else export_all(a.ckpt, a.out, a.half_weights)
+    if a.encoder_half_from_shipped:
+        m = export_encoder_from_shipped(a.out)
+    else:
+        m = export_decoders_from_shipped(a.out, a.half_weights) if a.from_shipped else export_all(a.ckpt, a.out, a.half_weights)
     for name, e in m["models"].items():
         for v in e.get("variants", []):
             print(f"{name:12s} {v['dtype']:8s} {v['bytes'] / 1e6:6.2f} MB {v['sha256'][:12]}")
