@@ -12,14 +12,17 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; message: string }
 export interface MllmTextLimits {
   ctx: number;
   image_tokens: number;
+  /** a model with a plan writes up to plan.max_tokens (then [IMG]) before the image */
+  plan?: { max_tokens: number } | null;
 }
 
 /**
- * Prompt tokens text-to-image can take: the sequence `<s> prompt [IMG]` plus the image tokens
- * the MLLM then writes must fit its context (workers/mllm/generate.ts checkFits).
+ * Prompt tokens text-to-image can take: the sequence `<s> prompt [IMG]` (with a plan:
+ * `<s> prompt <ans> plan [IMG]`) plus the image tokens the MLLM then writes must fit its context
+ * (workers/mllm/generate.ts checkFits).
  */
 export function promptTokenLimit(m: MllmTextLimits): number {
-  return m.ctx - m.image_tokens - 2;
+  return m.ctx - m.image_tokens - 2 - (m.plan ? m.plan.max_tokens + 1 : 0);
 }
 
 const utf8 = new TextEncoder();

@@ -14,7 +14,7 @@ export interface PageFacts {
 
 /** Raw manifest JSON -> the facts, or an Error saying what is missing. */
 export function pageFacts(raw: unknown): PageFacts | Error {
-  const m = raw as { family?: unknown; image?: { size?: unknown }; sampler?: SamplerLimits; mllm?: { ctx?: unknown; image_tokens?: unknown; prompts?: unknown } } | null;
+  const m = raw as { family?: unknown; image?: { size?: unknown }; sampler?: SamplerLimits; mllm?: { ctx?: unknown; image_tokens?: unknown; prompts?: unknown; plan?: { max_tokens: number } | null } } | null;
   if (!m || typeof m !== 'object') return new Error('the manifest is not a JSON object');
   if (typeof m.family !== 'string' || typeof m.image?.size !== 'number') return new Error('the manifest lacks family or image.size');
   const s = m.sampler;
@@ -22,7 +22,7 @@ export function pageFacts(raw: unknown): PageFacts | Error {
   const mm = m.mllm;
   const mllm =
     mm && typeof mm.ctx === 'number' && typeof mm.image_tokens === 'number'
-      ? { ctx: mm.ctx, image_tokens: mm.image_tokens, prompts: mm.prompts && typeof mm.prompts === 'object' ? (mm.prompts as Record<string, unknown>) : {} }
+      ? { ctx: mm.ctx, image_tokens: mm.image_tokens, plan: mm.plan ?? null, prompts: mm.prompts && typeof mm.prompts === 'object' ? (mm.prompts as Record<string, unknown>) : {} }
       : null;
   return { family: m.family, imageSize: m.image.size, sampler: s, mllm };
 }

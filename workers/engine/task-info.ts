@@ -27,8 +27,10 @@ export function taskInfo(m: Manifest, mllm: MllmGenerator | null): TaskInfo {
     { label: 'Skin tone', text: p.skin_tone },
     { label: 'Style', text: p.style },
   ];
-  // <s> [IMG] 341 [/IMG] text [IMG] 341  /  <s> [IMG] 341 [/IMG] text <ans> answer
-  const fixedEdit = 2 + spec.image_tokens + 1 + 1 + spec.image_tokens;
+  // <s> [IMG] 341 [/IMG] text [IMG] 341  /  <s> [IMG] 341 [/IMG] text <ans> answer; a model
+  // with a plan writes up to plan.max_tokens after <ans> before its [IMG]
+  const plan = spec.plan ? spec.plan.max_tokens + 1 : 0;
+  const fixedEdit = 2 + spec.image_tokens + 1 + 1 + plan + spec.image_tokens;
   const fixedAns = 2 + spec.image_tokens + 1 + 1 + spec.max_answer_tokens;
   return {
     available: true,

@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MllmError, type PlanInfo, type Pyramid } from './generate';
+import type { RunEvent } from '../engine/protocol';
+import { generateImageFeatures, ScaleDecoder, type RunContext } from '../engine/steps';
 import { decode, expectNear, f32, graphKind, loadMllm, shippedDir, type T64 } from './test-helpers';
 
 ort.env.wasm.numThreads = 1;
@@ -194,5 +196,20 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     await expect(gen.generateImage('t2i', { text: 'red heart '.repeat(400) })).rejects.toThrow(/too long.*context/);
     await expect(gen.generateImage('t2i', { text: 'x', scales: ['f9'] })).rejects.toThrow(/unknown scale/);
     await expect(gen.generateImage('edit', { text: 'colorize this', source: { f4: new Float32Array(3) } })).rejects.toThrow(MllmError);
+  });
+
+  it("the engine's generateImageFeatures announces the plan before any scale, and a given plan replaces the model's", async () => {
+    const { spec, gen, man, plan } = await load(dir);
+    const events: RunEvent[] = [];
+    const ctx = { manifest: { ...man, scales: spec.image_order.map((name, i) => ({ name, tokens: spec.scale_tokens[i] })) }, mllm: gen, checkpoint: async () => undefined, guard: <T>(p: Promise<T>) => p, lastGeneration: null } as unknown as RunContext;
+    // wanted: [] -- features only, nothing drawn (the fixture has no decoders)
+    const decoder = new ScaleDecoder(ctx, { uncond: {}, sampler: { steps: 1, guidance: 1, seed: 0 }, wanted: [] }, (e) => events.push(e));
+    await generateImageFeatures(ctx, { kind: 't2i', text: plan!.prompt, scales: ['f4', 'f3'], plan: plan!.given.text }, decoder, (e) => events.push(e));
+    const kinds = events.map((e) => (e.type === 'mllm' ? `mllm:${e.scale ?? ''}` : e.type)).filter((k) => k !== 'mllm:');
+    expect(kinds).toEqual(['plan', 'mllm:f4', 'mllm:f3']);
+    const p = events[0] as Extract<RunEvent, { type: 'plan' }>;
+    expect(p.plan.source).toBe('given');
+    expect(p.plan.text).toBe(plan!.given.text);
+    expect(p.plan.candidates.length).toBeGreaterThan(0);
   });
 });
