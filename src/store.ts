@@ -7,6 +7,7 @@ import { WebGpuFailure } from '../workers/engine/errors';
 import type { EngineInfo, EpChoice, FileState, LoadEvent, Provider, RunEvent, TaskInfo } from '../workers/engine/protocol';
 import type { LoadFailureReason } from '../workers/engine/load-failure';
 import type { Manifest } from '../workers/lib/manifest';
+import type { PlanInfo } from '../workers/mllm/plan';
 import { pageFacts, type PageFacts } from './newcomer/pageFacts';
 import { checkGuidance, checkSeed, checkSteps } from './inputValidation';
 import { decodeShareHash } from './shareLink';
@@ -69,6 +70,8 @@ export interface Run {
   mllm: { tokens: number; total: number; ms: number } | null;
   encodeMs: number | null;
   totalMs: number | null;
+  /** what the MLLM said it would draw (a model with a plan) */
+  plan: PlanInfo | null;
   /** streamed text answer */
   answer: string;
   tokens: number;
@@ -93,7 +96,7 @@ export function useRun(tab: TabId): Run {
 }
 
 function idleRun(): Run {
-  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null };
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null };
 }
 
 /** A task's request without the sampler settings, which the store adds. */
@@ -119,6 +122,9 @@ export interface AppState {
   facts: PageFacts | null;
   /** the text-to-image prompt box (in the store so a link or a history entry can fill it) */
   prompt: string;
+  /** a plan the next Generate draws instead of the model's (from a link or the history);
+   * cleared when the prompt changes */
+  planOverride: string | null;
   history: HistoryEntry[];
   historyMessage: string | null;
   totalLoaded: number;
@@ -152,8 +158,11 @@ export interface AppState {
     loadTaskInfo(): Promise<void>;
     /** Runs a task in a tab; false when it did not finish ('cancelled', refused or failed). */
     run<T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts?: { text?: string; inputName?: string | null; keep?: Partial<Run> }): Promise<boolean>;
-    generate(prompt: string): Promise<void>;
+    /** `plan`: draw this plan (a picked candidate, style or tone) instead of the model's */
+    generate(prompt: string, plan?: string | null): Promise<void>;
     setPrompt(p: string): void;
+    /** a plan for the next Generate (null: the model plans) */
+    setPlanOverride(plan: string | null): void;
     /** exact MLLM token count of a text; null until the MLLM is loaded */
     countTokens(text: string): Promise<number | null>;
     pickHistory(e: HistoryEntry): void;
@@ -261,6 +270,8 @@ export const useApp = create<AppState>()((set, get) => {
         return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, image: e.image, psnr: e.psnr, ms: e.ms } } }));
       case 'mllm':
         return setRun(tab, { mllm: { tokens: e.tokens, total: e.total, ms: e.ms } });
+      case 'plan':
+        return setRun(tab, { plan: e.plan });
       case 'recommend':
         return setRun(tab, { recommended: e.scale });
       case 'text':
@@ -320,6 +331,7 @@ export const useApp = create<AppState>()((set, get) => {
     const scales = (h.scales ?? []).filter((x) => known.includes(x));
     if (scales.length) patch.t2iScales = scales;
     if (h.prompt) patch.prompt = h.prompt;
+    if (h.prompt && h.plan && get().manifest?.mllm?.plan) patch.planOverride = h.plan;
     set(patch);
   };
 
@@ -355,6 +367,7 @@ export const useApp = create<AppState>()((set, get) => {
       steps: s.steps,
       guidance: t2i ? s.guidance : undefined,
       scales: images.map((i) => i.scale),
+      plan: t2i ? run.plan?.text : undefined,
       images,
     });
     set({ history: history.list(), historyMessage: r.message });
@@ -375,6 +388,7 @@ export const useApp = create<AppState>()((set, get) => {
     manifest: null,
     facts: null,
     prompt: '',
+    planOverride: null,
     history: history.list(),
     historyMessage: null,
     totalLoaded: 0,
@@ -495,16 +509,16 @@ export const useApp = create<AppState>()((set, get) => {
         return outcome === 'done';
       },
 
-      async generate(prompt) {
+      async generate(prompt, plan) {
         const s = get();
         const text = prompt.trim();
         if (!text) return set({ notice: 'Type a prompt first, e.g. “a red apple”.' });
-        if (loading()) return queue('main', () => get().actions.generate(prompt), { task: 'text-to-image', text });
+        if (loading()) return queue('main', () => get().actions.generate(prompt, plan), { task: 'text-to-image', text });
         if (!s.textToImage) {
           const failed = Object.values(s.fileStates).filter((f) => f.mllm && f.state === 'failed');
           if (!failed.length) return set({ notice: 'Text-to-image needs the MLLM, which this deployment does not have.' });
           // kept: it runs once a retry (or coming back online) loads the language model
-          pending.main = () => get().actions.generate(prompt);
+          pending.main = () => get().actions.generate(prompt, plan);
           setRun('main', { ...idleRun(), task: 'text-to-image', text, status: 'queued' });
           return set({ notice: `Queued: text-to-image waits for the language model, which failed to load (${failed.map((f) => f.file).join(', ')}). Press Retry above.` });
         }
@@ -513,7 +527,9 @@ export const useApp = create<AppState>()((set, get) => {
         const scales = [...s.scales].reverse().filter((sc) => chosen.includes(sc));
         if (!scales.length) return set({ notice: 'Pick at least one scale to generate.' });
         set({ lastGenerated: null });
-        if (await get().actions.run('main', 'text-to-image', { prompt: text, scales }, { text })) set({ lastGenerated: text });
+        // a plan picked here, else one a link or the history brought, else the model's own
+        const chosenPlan = (plan === undefined ? s.planOverride : plan) ?? undefined;
+        if (await get().actions.run('main', 'text-to-image', { prompt: text, scales, plan: chosenPlan }, { text })) set({ lastGenerated: text });
       },
       async variations() {
         const s = get();
@@ -523,8 +539,10 @@ export const useApp = create<AppState>()((set, get) => {
         const main = s.runs.main ?? IDLE_RUN;
         const scales = [...s.scales].reverse().filter((sc) => main.results[sc]);
         set({ seed });
-        // the MLLM line of the generation stays: variations reuse its features
-        const ok = await get().actions.run('main', 'variations', { prompt, scales, seed }, { text: prompt, keep: { mllm: main.mllm } });
+        // without a plan the MLLM line of the generation stays (variations reuse its features);
+        // with one, variations sample a new plan unless the user fixed it
+        const plan = main.plan?.source === 'given' ? main.plan.text : undefined;
+        const ok = await get().actions.run('main', 'variations', { prompt, scales, seed, plan }, { text: prompt, keep: { mllm: main.mllm } });
         if (!ok && get().runs.main?.status === 'idle') set({ lastGenerated: null });
       },
       toggleT2IScale(scale) {
@@ -541,12 +559,14 @@ export const useApp = create<AppState>()((set, get) => {
         }
         void engine.cancel();
       },
-      setPrompt: (p) => set({ prompt: p }),
+      setPlanOverride: (plan) => set({ planOverride: plan }),
+      setPrompt: (p) => set((s) => ({ prompt: p, planOverride: p.trim() === s.prompt.trim() ? s.planOverride : null })),
       countTokens: (text) => (get().textToImage ? engine.countTokens(text) : Promise.resolve(null)),
       pickHistory(e) {
         const s = get();
         const patch: Partial<AppState> = { notice: null, selected: null, lastGenerated: null };
         if (e.prompt != null) patch.prompt = e.prompt;
+        patch.planOverride = e.prompt != null && e.plan && s.manifest?.mllm?.plan ? e.plan : null;
         if (e.seed != null && checkSeed(e.seed).ok) patch.seed = e.seed;
         if (e.steps != null && s.allowedSteps.includes(e.steps)) patch.steps = e.steps;
         if (e.guidance != null && s.facts && checkGuidance(e.guidance, s.facts.sampler).ok) patch.guidance = e.guidance;
@@ -556,7 +576,7 @@ export const useApp = create<AppState>()((set, get) => {
         runIds.main = (runIds.main ?? 0) + 1; // a run still reporting no longer owns the grid
         const results: Record<string, ScaleResult> = {};
         for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
-        setRun('main', { ...idleRun(), task: (e.task as TaskName) ?? null, status: 'done', text: e.prompt ?? '', inputName: e.inputName ?? null, results, fromHistory: true });
+        setRun('main', { ...idleRun(), task: (e.task as TaskName) ?? null, status: 'done', text: e.prompt ?? '', inputName: e.inputName ?? null, results, fromHistory: true, plan: null });
       },
       clearHistory() {
         history.clear();
