@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 /** the built site; PUMA_DIST lets a developer test a separate build while another run uses dist/ */
 export const DIST = resolve(process.env.PUMA_DIST ?? resolve(import.meta.dirname, '../dist'));
 const manifestPath = resolve(DIST, 'models/manifest.json');
-export const hasMllm = existsSync(manifestPath) && Boolean(JSON.parse(readFileSync(manifestPath, 'utf8')).models?.mllm_step);
+export const hasMllm = existsSync(manifestPath) && ((m) => Boolean(m?.mllm_step || m?.mllm))(JSON.parse(readFileSync(manifestPath, 'utf8')).models);
 
 export async function openApp(page: Page, url: string, provider: string) {
   await page.goto(`${url}?ep=${provider}`);

@@ -19,7 +19,7 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
   return (
     <section className="plan" aria-label="Plan" data-testid={id('plan')} data-plan={plan.text}>
       <p>
-        <strong data-testid={id('plan-text')}>Drawing: {describePlan(spec, cur)}</strong> <span className="muted">({SOURCE_NOTE[plan.source]})</span>
+        <strong data-testid={id('plan-text')}>{plan.text ? `Drawing: ${describePlan(spec, cur)}` : 'The model wrote no plan: it went straight to the image'}</strong> <span className="muted">({SOURCE_NOTE[plan.source]})</span>
       </p>
       {onRedraw && (
         <>

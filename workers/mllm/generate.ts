@@ -250,9 +250,11 @@ export class MllmGenerator {
       const probs = softmax(first);
       const top = topK(first, k, specials);
       const seen = new Set<string>();
+      // a concept leaves room for the other fields: a chip's plan must fit max_tokens
+      const budget = Math.max(1, Math.floor(plan.max_tokens / 2));
       for (const t of top) {
         await req.betweenCalls?.({ tokensSoFar: 0 });
-        const concept = await this.completeConcept(prefix.cache, t, plan.max_tokens);
+        const concept = await this.completeConcept(prefix.cache, t, budget);
         if (!concept || seen.has(concept)) continue;
         seen.add(concept);
         const f = { ...fields, [plan.fields[0]]: concept };
