@@ -52,7 +52,8 @@ export interface ImageRequest {
   planSampling?: PlanSampling;
   /** How many concept candidates to offer (default 4; 0: none). */
   planCandidates?: number;
-  /** the plan, before any image token is generated */
+  /** the plan, before any image token is generated (candidates: []), and again with its
+   * candidates once the image tokens are written */
   onPlan?: (plan: PlanInfo) => void;
   onScale?: (name: string, tokens: Float32Array, info: { tokensSoFar: number; ms: number }) => void;
   /** awaited between two graph calls (after each generated token or scale): the caller may stop
@@ -205,14 +206,13 @@ export class MllmGenerator {
   }
 
   /**
-   * After a prefix ending in the plan's start token: the plan (given, sampled or greedy) and the
-   * model's concept candidates; returns the call that fed the plan's end token ([IMG]).
+   * After a prefix ending in the plan's start token: the plan (given, sampled or greedy); returns
+   * the call that fed the plan's end token ([IMG]).
    */
   private async runPlan(prefix: CallOut, req: ImageRequest): Promise<{ out: CallOut; info: PlanInfo; calls: number }> {
     const plan = this.plan!;
     const end = this.spec.specials[plan.end];
     const specials = this.specialIds();
-    const first = prefix.logits;
     let calls = 0;
     let ids: number[];
     let out: CallOut;
@@ -243,25 +243,28 @@ export class MllmGenerator {
       if (r !== prefix) this.runner.release(r.cache);
     }
     const text = normalizeText(this.tok.decode(ids));
-    const fields = parsePlan(plan, text);
-    const candidates: PlanCandidate[] = [];
-    const k = req.planCandidates ?? 4;
-    if (k > 0) {
-      const probs = softmax(first);
-      const top = topK(first, k, specials);
-      const seen = new Set<string>();
-      // a concept leaves room for the other fields: a chip's plan must fit max_tokens
-      const budget = Math.max(1, Math.floor(plan.max_tokens / 2));
-      for (const t of top) {
-        await req.betweenCalls?.({ tokensSoFar: 0 });
-        const concept = await this.completeConcept(prefix.cache, t, budget);
-        if (!concept || seen.has(concept)) continue;
-        seen.add(concept);
-        const f = { ...fields, [plan.fields[0]]: concept };
-        candidates.push({ concept, text: normalizeText(plan.fields.map((n) => f[n] ?? '').join(plan.separator)), p: probs[t] });
-      }
+    return { out, info: { text, fields: parsePlan(plan, text), source, candidates: [] }, calls };
+  }
+
+  /** The model's top-k first plan tokens (from the prefix ending in <ans>), each completed
+   * greedily to the end of the concept: the other things it might have drawn, as whole plans
+   * with the current plan's other fields. */
+  private async planCandidates(prefix: CallOut, info: PlanInfo, k: number, req: ImageRequest): Promise<PlanCandidate[]> {
+    const plan = this.plan!;
+    const probs = softmax(prefix.logits);
+    const seen = new Set<string>();
+    const out: PlanCandidate[] = [];
+    // a concept leaves room for the other fields: a chip's plan must fit max_tokens
+    const budget = Math.max(1, Math.floor(plan.max_tokens / 2));
+    for (const t of topK(prefix.logits, k, this.specialIds())) {
+      await req.betweenCalls?.({ tokensSoFar: 0 });
+      const concept = await this.completeConcept(prefix.cache, t, budget);
+      if (!concept || seen.has(concept)) continue;
+      seen.add(concept);
+      const f = { ...info.fields, [plan.fields[0]]: concept };
+      out.push({ concept, text: normalizeText(plan.fields.map((n) => f[n] ?? '').join(plan.separator)), p: probs[t] });
     }
-    return { out, info: { text, fields, source, candidates }, calls };
+    return out;
   }
 
   /** Text-to-image ('t2i', req.text = prompt) or editing/conditional ('edit', req.source + instruction). */
@@ -299,12 +302,16 @@ export class MllmGenerator {
     const result: Pyramid = {};
     const t0 = performance.now();
     let r = await this.runner.call(this.runner.empty(), seq);
+    // a model with a plan: the plan is announced before the first image token; the candidates
+    // (more calls, branched from the prefix kept here) after the image, so they never delay it
+    let prefix: CallOut | null = null;
+    let planInfo: PlanInfo | null = null;
     if (this.plan) {
-      const prefix = r;
+      prefix = r;
       const planned = await this.runPlan(prefix, req);
-      this.runner.release(prefix.cache);
       r = planned.out;
-      req.onPlan?.(planned.info);
+      planInfo = planned.info;
+      req.onPlan?.(planInfo);
     }
     let scale = 0;
     /** generated token k from output position j of a call */
@@ -359,8 +366,11 @@ export class MllmGenerator {
           }
         }
       }
+      const k = req.planCandidates ?? 4;
+      if (prefix && planInfo && k > 0) req.onPlan?.({ ...planInfo, candidates: await this.planCandidates(prefix, planInfo, k, req) });
     } finally {
       this.runner.release(r.cache);
+      if (prefix) this.runner.release(prefix.cache);
     }
     return result;
   }
