@@ -1,6 +1,6 @@
 import { useApp, useRun } from '../store';
 // newcomer hook-up: prompt budget from the manifest, counter, examples (src/newcomer)
-import { promptTokenLimit } from '../inputValidation';
+import { tokenBudgets } from '../../workers/lib/manifest';
 import { PromptCounter } from '../newcomer/PromptCounter';
 import { ExamplePrompts } from '../newcomer/ExamplePrompts';
 import { useTextCheck } from '../newcomer/useTextCheck';
@@ -15,7 +15,7 @@ export function TextToImage() {
   const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
-  const check = useTextCheck(prompt, facts?.mllm ? promptTokenLimit(facts.mllm) : null, 'prompt');
+  const check = useTextCheck(prompt, facts?.mllm ? tokenBudgets(facts.mllm).prompt : null, 'prompt');
   const ready = phase === 'ready' || phase === 'running';
   const mllmFailed = Object.values(fileStates).filter((f) => f.mllm && f.state === 'failed');
   // with the manifest read, a manifest without the MLLM has no text-to-image at all

@@ -13,7 +13,7 @@
 // With the spec's residual_edit, an edit's token is the source image's token at the same place
 // plus the graph's "delta" output (the model predicts the change).
 import type { OrtLike } from '../engine/ort';
-import type { MllmSpec, PlanSpec } from '../lib/manifest';
+import { tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
 import { parsePlan, type PlanCandidate, type PlanInfo } from './plan';
@@ -166,11 +166,14 @@ export class MllmGenerator {
     return seq;
   }
 
-  private checkFits(len: number, generate: number, what: string) {
-    const total = len + generate;
-    if (total > this.spec.ctx) {
-      throw new MllmError(`${what} is too long: ${len} prompt tokens + ${generate} to generate = ${total} > context ${this.spec.ctx}`);
-    }
+  /** A typed text's tokens, checked against its budget beside what the MLLM reads and writes
+   * (manifest.ts tokenBudgets, the page's limit too). `extra`: tokens asked beyond the budget's
+   * own (an answer longer than max_answer_tokens). */
+  private typedTokens(text: string, what: 'prompt' | 'instruction' | 'question', extra = 0): number[] {
+    const ids = this.textTokens(text, what);
+    const budget = tokenBudgets(this.spec)[what] - extra;
+    if (ids.length > budget) throw new MllmError(`${what} is too long: ${ids.length} tokens, at most ${budget} fit the context (${this.spec.ctx}) beside what the model reads and writes`);
+    return ids;
   }
 
   /** Text tokens fed after the cache (each its own block). */
@@ -286,17 +289,16 @@ export class MllmGenerator {
     let residualSource: Float32Array | null = null; // [image_tokens * C], image order
     if (kind === 't2i') {
       if (req.source) throw new MllmError('t2i takes no source image (use "edit")');
-      parts = [[bos], this.textTokens(req.text, 'prompt'), [opener]];
+      parts = [[bos], this.typedTokens(req.text, 'prompt'), [opener]];
     } else if (kind === 'edit') {
       if (!req.source) throw new MllmError('edit needs a source image');
       const src = this.imageTokens(req.source);
       if (this.spec.residual_edit) residualSource = src;
-      parts = [[bos, img], src, [imgEnd], this.textTokens(req.text, 'instruction'), [opener]];
+      parts = [[bos, img], src, [imgEnd], this.typedTokens(req.text, 'instruction'), [opener]];
     } else {
       throw new MllmError(`unknown sequence kind "${String(kind)}" (known: ${SEQUENCES.join(', ')})`);
     }
     const seq = this.build(parts);
-    this.checkFits(seq.ids.length, this.spec.image_tokens + (this.plan ? this.plan.max_tokens + 1 : 0), kind === 't2i' ? 'prompt' : 'instruction');
 
     const tokens = new Float32Array(nTokens * C);
     const result: Pyramid = {};
@@ -381,8 +383,7 @@ export class MllmGenerator {
     if (!req.source) throw new MllmError('answer needs a source image');
     const maxTokens = req.maxTokens ?? this.spec.max_answer_tokens;
     if (!(maxTokens >= 1)) throw new MllmError(`maxTokens must be >= 1 (got ${maxTokens})`);
-    const seq = this.build([[bos, img], this.imageTokens(req.source), [imgEnd], this.textTokens(req.question, 'question'), [ans]]);
-    this.checkFits(seq.ids.length, maxTokens, 'question');
+    const seq = this.build([[bos, img], this.imageTokens(req.source), [imgEnd], this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens), [ans]]);
     let r = await this.runner.call(this.runner.empty(), seq);
     const out: number[] = [];
     let text = '';
