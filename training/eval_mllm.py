@@ -381,7 +381,7 @@ def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
             sc = sc + score_t2i(encode_pyramid(ctx.encoder, x), gen).cpu() / ctx.seeds
         div = [(1 - (feats[a] * feats[b]).sum(-1)).mean().item() for a in range(len(feats)) for b in range(a + 1, len(feats))]
         per[s] = {"judge_top1": float(h1.mean()), "judge_top5": float(h5.mean()),
-                  "frechet": frechet(torch.cat(feats), ctx.real_features(concepts)) if len(concepts) > 2 else None,
+                  "frechet": frechet(torch.cat(feats), ctx.real_features(concepts)),
                   "diversity": float(np.mean(div)) if div else 0.0}
         scores[s], prefs[s], hits1[s], hits5[s] = sc, pc, h1, h5
         log(f"{name} {s}: {per[s]}")
@@ -674,7 +674,10 @@ def load_natural_prompts(path):
 
 
 def frechet(a, b):
-    """Fréchet distance between Gaussian fits of two feature sets [n, d] (as FID does)."""
+    """Fréchet distance between Gaussian fits of two feature sets [n, d] (as FID does); None when a
+    set has fewer than 2 rows (no covariance to fit)."""
+    if len(a) < 2 or len(b) < 2:
+        return None
     a, b = a.double(), b.double()
     mu = (a.mean(0) - b.mean(0)).pow(2).sum()
     ca, cb = torch.cov(a.T), torch.cov(b.T)

@@ -318,6 +318,8 @@ def mllm_extra(cfg, tok, graph="pair"):
         # edits (source image + instruction): each generated token = the source's token at that
         # place + the graphs' "delta" output, fed back as the next input
         "residual_edit": bool(cfg.residual_edit),
+        # plan, then draw: before [IMG] the model writes "<ans> concept | style | tone" (absent: no plan)
+        **({"plan": tasks.plan_contract()} if cfg.plan else {}),
         "ctx": cfg.ctx, "n_layer": cfg.n_layer, "n_head": cfg.n_head, "head_dim": cfg.d_model // cfg.n_head,
         "d_model": cfg.d_model, "vocab_size": tok.vocab_size, "feature_dim": cfg.feature_dim,
         "image_order": list(IMAGE_ORDER), "scale_tokens": list(SCALE_TOKENS), "image_tokens": N_IMG,
@@ -377,8 +379,12 @@ def main(argv=None):
     if args.single_graph:
         path, st = export_unified(q, args.out_dir)
         stats = {"mllm": st}
+        gold = golden_unified(q, tok)
+        if cfg.plan:
+            from training.golden_plan import plan_golden
+            gold["plan"] = plan_golden(q, tok, tasks.plan_contract())
         with open(os.path.join(args.out_dir, "golden", "mllm_single.json"), "w") as f:
-            json.dump(golden_unified(q, tok), f)
+            json.dump(gold, f)
         ins, past, outs, present = unified_io_names(L)
         out_specs = [{"name": "logits", "shape": ["batch", tok.vocab_size], "dtype": "float32"},
                      {"name": "feature", "shape": ["batch", "seq", C], "dtype": "float32"},

@@ -310,6 +310,14 @@ def plan_text(m):
     return normalize_text(PLAN_SEP.join(f[k] for k in PLAN_FIELDS))
 
 
+def plan_contract():
+    """The plan as the manifest describes it to the page (manifest.mllm.plan): how it starts and
+    ends, its fields and separator, and the words each field may take."""
+    return {"start": "<ans>", "end": "[IMG]", "separator": PLAN_SEP, "fields": list(PLAN_FIELDS), "max_tokens": 24,
+            "styles": dict(STYLE), "style_labels": {"noto": "Google style", "twemoji": "Twitter style"},
+            "tones": ["none"] + list(TONES), "tone_join": " and "}
+
+
 def parse_plan(text):
     """'hot beverage | noto | none' -> {concept, style, tone} (missing fields are '')."""
     parts = [p.strip() for p in text.split(PLAN_SEP.strip())]

@@ -68,11 +68,12 @@ def main(dirs):
         rows[name] = m
         scores[name] = sum(m.get(k, 0.0) for k in SCORE_KEYS) / len(SCORE_KEYS)
     keys = sorted({k for m in rows.values() for k in m})
-    print("metric".ljust(28) + "".join(n.rjust(12) for n in rows))
+    w = max([12] + [len(n) + 2 for n in rows])
+    print("metric".ljust(28) + "".join(n.rjust(w) for n in rows))
     for k in keys:
-        print(k.ljust(28) + "".join(f"{rows[n].get(k) if rows[n].get(k) is not None else '-':>12.4}"
-                                    if isinstance(rows[n].get(k), float) else f"{str(rows[n].get(k)):>12}" for n in rows))
-    print("score".ljust(28) + "".join(f"{scores[n]:>12.4f}" for n in rows))
+        print(k.ljust(28) + "".join(f"{rows[n].get(k):>{w}.4}"
+                                    if isinstance(rows[n].get(k), float) else f"{str(rows[n].get(k)):>{w}}" for n in rows))
+    print("score".ljust(28) + "".join(f"{scores[n]:>{w}.4f}" for n in rows))
     if scores:
         print("winner: " + max(scores, key=lambda n: (scores[n], -list(scores).index(n))))
 

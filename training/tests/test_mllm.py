@@ -51,10 +51,35 @@ def test_one_training_step_per_task(setup, task):
     opt.zero_grad()
     loss.backward()
     opt.step()
+    # the loss masks every position (no host sync): a text-only batch's loss is its CE alone, an image
+    # task's has a feature error at every scale
     if task in ("caption", "vqa"):
-        assert "ce" in stats and "mse_f0" not in stats
+        assert stats["ce"] > 0 and torch.isclose(loss.detach(), TINY.text_weight * stats["ce"])
+        assert all(float(stats[f"mse_{n}"]) == 0 for n in ("f4", "f3", "f2", "f1", "f0"))
     else:
-        assert all(f"mse_{n}" in stats for n in ("f4", "f3", "f2", "f1", "f0"))
+        assert all(float(stats[f"mse_{n}"]) > 0 for n in ("f4", "f3", "f2", "f1", "f0"))
+
+
+@pytest.mark.parametrize("order", ["token", "scale"])
+def test_plan_sequences(setup, order):
+    """plan=True: t2i and edits write "<ans> concept | style | tone [IMG]" before the image; the plan's
+    tokens and its closing [IMG] are LM targets weighted by plan_weight; captions are unchanged."""
+    meta, tok, bank, model = setup
+    s = T.TaskSampler(meta, tok, seed=3, order=order, plan=True)
+    ex = s.t2i_example("red heart", 4)
+    nb = T.assemble([ex], TINY.ctx, order)
+    ids = list(nb["ids"][0])
+    a, i = ids.index(tok.ans), ids.index(tok.img)
+    assert tok.decode(ids[a + 1:i]).strip() == T.plan_text(meta[4]) and " | " in T.plan_text(meta[4])
+    # every plan token and the [IMG] after it are plan targets, predicted from the position before
+    assert list(nb["text_tgt"][0, a:i]) == ids[a + 1:i + 1] and all(nb["plan_tgt"][0, a:i] == 1)
+    assert nb["plan_tgt"][0].sum() == i - a and nb["feat_tgt_slot"][0].max() > 0
+    assert T.parse_plan(T.plan_text(meta[4]))["concept"] == meta[4]["name"]
+    cap = T.assemble([s.sample("caption")], TINY.ctx, order)
+    assert cap["plan_tgt"].sum() == 0 and (cap["text_tgt"] >= 0).sum() > 0
+    # prompt dropout (classifier-free guidance) drops the prompt and the plan together
+    drop = T.assemble([s.t2i_example("red heart", 4, drop=True)], TINY.ctx, order)
+    assert tok.ans not in list(drop["ids"][0]) and drop["plan_tgt"].sum() == 0
 
 
 def test_sequence_layout(setup):
@@ -254,6 +279,27 @@ def test_eval_end_to_end_tiny(tmp_path, setup, order):
     assert {"edit_tone", "edit_style", "colorize", "inpaint", "sketch"} <= set(res["edit"])
     assert "recognised_top5" in res["edit"]["sketch"]["per_scale"]["f0"]
     assert json.load(open(tmp_path / "e.json"))["t2i"]["n_prompts"] == 2
+
+
+def test_eval_diagnosis_columns_tiny(tmp_path, setup):
+    """A plan model's evaluation carries the diagnosis: canonical phrasing, plan top-1/top-5 beside
+    the BM25 floor, and drawing given the right plan; --quick keeps them and the edits."""
+    from training import eval_mllm
+    meta, tok, _, _ = setup
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    generated_dataset(tmp_path / "data", tp)
+    prompts = tmp_path / "natural.json"
+    prompts.write_text(json.dumps({"prompts": [{"prompt": "a big red heart", "concept": "C2"}]}))
+    res = eval_mllm.main(["--tiny", "--set", "order=scale", "plan=True", "feature_guidance=2.0", "--device", "cpu", "--quick",
+                          "--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(prompts),
+                          "--n-canonical", "2", "--seeds", "1", "--out", str(tmp_path / "e.json")])
+    nat, can = res["t2i_natural"], res["t2i_canonical"]
+    assert 0 <= nat["plan"]["top1"] <= nat["plan"]["top5"] <= 1 and len(nat["plan"]["examples"]) == 1
+    assert set(nat["given_right_plan"]["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"}
+    assert nat["bm25_floor"]["n"] == 1 and can["n_prompts"] == 2 and "given_right_plan" in can
+    assert set(res["edit"]) == {"edit_tone", "edit_style"} and "caption" not in res
+    assert res["config"]["guidance"] == 2.0
 
 
 def test_frechet_distance():

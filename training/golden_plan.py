@@ -1,0 +1,93 @@
+"""Golden vectors of the plan step, written by the exporter beside golden_unified's calls: what
+the page must reproduce when it plans (`<s> prompt <ans> PLAN [IMG] f4..f0`, DESIGN.md's "plan,
+then draw"): the greedy plan ids, the top-k first plan tokens each completed to its concept (the
+page's candidate chips), the image tokens after the greedy plan and after a plan given by hand
+(a user's override), all computed by PyTorch on the int8-rounded weights."""
+import numpy as np
+import torch
+
+from training import mllm_tasks as tasks
+from training.common import parent_index, SCALE_OFFSETS, SCALE_TOKENS, N_IMG
+
+PROMPT, GIVEN, TOPK, N_SCALES = "red apple", "hot beverage | noto | none", 3, 3
+
+
+def b64(t, dtype):
+    from training.export_mllm import b64 as enc
+    return enc(t, dtype)
+
+
+@torch.no_grad()
+def plan_golden(q, tok, plan):
+    C, scale = q.cfg.feature_dim, q.cfg.order == "scale"
+    start, end = tok.special[plan["start"]], tok.special[plan["end"]]
+    specials = set(tok.special.values())
+    sep = plan["separator"].strip()
+    parent = torch.tensor(parent_index())
+
+    def call(past, ids, slot=None, feats=None, block=None):
+        t = len(ids)
+        ids = torch.tensor([ids])
+        slot = torch.zeros_like(ids) if slot is None else torch.tensor([slot])
+        feats = torch.zeros(1, t, C) if feats is None else feats.view(1, t, C)
+        nb = 0 if past is None else int(past[1][0, -1]) + 1
+        blk = torch.tensor([[nb + i for i in range(t)]]) if block is None else torch.tensor([block])
+        allb = blk if past is None else torch.cat([past[1], blk], 1)
+        h, pres = q(ids, slot, feats, None if past is None else past[0], allb)
+        return q.logits(h[:, -1])[0], q.features(h)[0], (pres, allb)
+
+    def image(past, out_feat):
+        """image tokens of the first N_SCALES scales after [IMG] was fed (its output = out_feat)"""
+        n = sum(SCALE_TOKENS[:N_SCALES])
+        toks = torch.zeros(N_IMG, C)
+        if not scale:
+            nxt = out_feat[-1]
+            for k in range(n):
+                toks[k] = nxt
+                if k + 1 == n:
+                    break
+                _, f, past = call(past, [0], [k + 1], toks[k])
+                nxt = f[-1]
+        else:
+            for s in range(N_SCALES):
+                o, m = SCALE_OFFSETS[s], SCALE_TOKENS[s]
+                par = parent[o:o + m]
+                qf = toks[par.clamp(min=0)] * (par >= 0).view(-1, 1).float()
+                b = int(past[1][0, -1]) + 1
+                _, f, past = call(past, [0] * m, list(range(N_IMG + 1 + o, N_IMG + 1 + o + m)), qf, [b] * m)
+                toks[o:o + m] = f
+        return toks[:n]
+
+    prefix = [tok.bos] + tok.encode(" " + tasks.normalize_text(PROMPT)) + [start]
+    logits0, _, past0 = call(None, prefix)
+    # greedy plan: each token fed back as its own block; [IMG] ends it (forced after max_tokens)
+    ids, lg, past = [], logits0, past0
+    while len(ids) < plan["max_tokens"]:
+        nxt = int(lg.argmax())
+        if nxt in specials:
+            break
+        ids.append(nxt)
+        lg, _, past = call(past, [nxt])
+    _, f, past = call(past, [end])
+    greedy_tokens = image(past, f)
+    # the top-k first tokens (specials skipped), each completed greedily up to the separator
+    order = [int(i) for i in torch.argsort(logits0, descending=True) if int(i) not in specials][:TOPK]
+    cands = []
+    for t in order:
+        cids = [t]
+        lg, _, p = call(past0, [t])
+        while len(cids) < max(1, plan["max_tokens"] // 2) and sep not in tok.decode(cids):
+            nxt = int(lg.argmax())
+            if nxt in specials:
+                break
+            cids.append(nxt)
+            lg, _, p = call(p, [nxt])
+        cands.append({"id": t, "ids": cids, "concept": tasks.normalize_text(tok.decode(cids).split(sep)[0])})
+    # a plan given by hand: fed in one call with [IMG]
+    given = tok.encode(" " + tasks.normalize_text(GIVEN))
+    _, f, past = call(past0, given + [end])
+    given_tokens = image(past, f)
+    return {"prompt": PROMPT, "prefill_ids": prefix, "plan_ids": ids, "plan_text": tasks.normalize_text(tok.decode(ids)),
+            "topk": {"ids": order, "logits": [float(logits0[i]) for i in order]}, "candidates": cands,
+            "tokens": b64(greedy_tokens, np.float32), "given": {"text": GIVEN, "ids": given, "tokens": b64(given_tokens, np.float32)},
+            "scales": N_SCALES, "atol": 2e-4, "rtol": 2e-3}
