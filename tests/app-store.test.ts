@@ -1,26 +1,21 @@
 // The page's store driven in Node around a fake engine (tests/fake-engine.ts): what the user
 // gave is kept and run at the right time, a newer run owns the grid, WebGPU failures move to
 // WASM, Retry brings a failed file back, a shared link is read, the history keeps its cap.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAppStore } from '../src/state/createAppStore';
 import type { AppEnv } from '../src/state/context';
 import { ResultHistory, type StorageLike } from '../src/resultHistory';
 import { WebGpuFailure } from '../workers/engine/errors';
-import { coarseToFine, type Manifest, type PlanSpec } from '../workers/lib/manifest';
+import { coarseToFine, mllmGraphNames, type Manifest } from '../workers/lib/manifest';
 import type { PlanInfo } from '../workers/mllm/plan';
 import { loadManifest } from './models';
 import { FakeEngine, image, settle } from './fake-engine';
 
 const manifest = loadManifest();
 // the MLLM graph file a failed download names: the single graph, or the pair's step graph
-const MLLM_STEP = manifest.models[manifest.mllm?.graph === 'single' ? 'mllm' : 'mllm_step']!.variants![0].file;
-// a manifest whose MLLM writes a plan: the shipped one, or (a model without a plan shipped) the
-// shipped one with the plan block the single-graph test fixture was exported with
-const planned: Manifest = manifest.mllm?.plan
-  ? manifest
-  : { ...manifest, mllm: { ...manifest.mllm!, plan: (JSON.parse(readFileSync(resolve(import.meta.dirname, '../workers/mllm/fixtures/single_scale/manifest.json'), 'utf8')) as Manifest).mllm!.plan as PlanSpec } };
+const MLLM_STEP = manifest.models[mllmGraphNames(manifest.mllm!).at(-1)!]!.variants![0].file;
+// the shipped MLLM writes a plan; the same model as if it did not
+const unplanned: Manifest = { ...manifest, mllm: { ...manifest.mllm!, plan: null } };
 
 function memoryStorage(): StorageLike {
   const m = new Map<string, string>();
@@ -195,14 +190,16 @@ describe('app store', () => {
     expect(engine.runs.at(-1)!.request).toMatchObject({ scales: coarseToFine(manifest), steps: manifest.sampler.steps, guidance: manifest.sampler.guidance });
     expect(Object.keys(s().runs.understand!.results), 'a text answer has no scale grid').toEqual([]);
   });
-  describe('the plan (a model that writes one)', () => {
+  describe('the plan (the shipped MLLM writes one)', () => {
+    it('the shipped manifest has a plan', () => expect(manifest.mllm?.plan?.fields).toEqual(['concept', 'style', 'tone']));
+
     const plan = (text: string, source: PlanInfo['source'] = 'greedy', candidates: string[] = []): PlanInfo => {
       const [concept, style, tone] = text.split(' | ');
       return { text, fields: { concept, style, tone }, source, candidates: candidates.map((c, i) => ({ concept: c.split(' | ')[0], text: c, p: 0.5 - i / 10 })) };
     };
 
     it("a 'plan' event fills the run's plan; a chip redraws with its plan and the same seed", async () => {
-      const { engine, s, actions } = await ready({ manifest: planned });
+      const { engine, s, actions } = await ready();
       const first = actions.generate('hot drink');
       await settle();
       expect(engine.runs[0].request.plan, 'Generate lets the model plan').toBeUndefined();
@@ -211,7 +208,7 @@ describe('app store', () => {
       expect(s().runs.main?.plan).toMatchObject({ text: 'hot beverage | noto | none', source: 'greedy' });
       // the candidates come in a second 'plan' event once the image tokens exist
       engine.runs[0].feed.push({ type: 'plan', plan: plan('hot beverage | noto | none', 'greedy', ['hot beverage | noto | none', 'teacup | noto | none']) });
-      finish(engine.runs[0].feed, coarseToFine(planned));
+      finish(engine.runs[0].feed, coarseToFine(manifest));
       await first;
       const chip = s().runs.main!.plan!.candidates[1];
       const redraw = actions.generate(s().runs.main!.text, chip.text);
@@ -231,7 +228,7 @@ describe('app store', () => {
 
     it('a shared link brings its plan to the next Generate, until the prompt changes; a model without a plan ignores it', async () => {
       const hash = '#prompt=hot%20drink&seed=7&plan=teacup%20%7C%20twemoji%20%7C%20dark';
-      const { engine, s, actions } = await ready({ manifest: planned, hash });
+      const { engine, s, actions } = await ready({ hash });
       expect(s()).toMatchObject({ prompt: 'hot drink', seed: 7, planOverride: 'teacup | twemoji | dark' });
       actions.setPrompt('hot drink '); // the same prompt, typed again
       expect(s().planOverride).toBe('teacup | twemoji | dark');
@@ -242,12 +239,12 @@ describe('app store', () => {
       await run;
       actions.setPrompt('red apple');
       expect(s().planOverride).toBeNull();
-      const plain = await ready({ hash });
+      const plain = await ready({ manifest: unplanned, hash });
       expect(plain.s()).toMatchObject({ prompt: 'hot drink', planOverride: null });
     });
 
     it('the history keeps the plan a result was drawn with, and picking it draws that plan again', async () => {
-      const { engine, s, actions } = await ready({ manifest: planned });
+      const { engine, s, actions } = await ready();
       const run = actions.generate('hot drink');
       await settle();
       engine.runs[0].feed.push({ type: 'plan', plan: plan('hot beverage | noto | medium') });

@@ -4,7 +4,7 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, decoderKey, modelText, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, decoderKey, mllmGraphNames, modelText, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
 import { MllmGenerator, type MllmSessions } from '../mllm/generate';
 import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
@@ -53,8 +53,7 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   const visual = ['encoder', ...m.scales.map((s) => decoderKey(m, s.name))].map((name) => ({ name, variant: pickVariant(m.models[name], features, VISUAL_PREFERENCE[provider]) }));
   const tok = Object.entries(m.models).find(([, e]) => e.role === 'tokenizer');
   // the MLLM ships as one graph ("mllm") or as the older prefill + step pair
-  const single = m.mllm?.graph === 'single';
-  const graphNames = single ? ['mllm'] : ['mllm_prefill', 'mllm_step'];
+  const graphNames = m.mllm ? mllmGraphNames(m.mllm) : [];
   const hasMllm = withMllm && m.mllm && graphNames.every((n) => m.models[n]) && tok?.[1].file && tok[1].sha256;
   const mllm = hasMllm
     ? {

@@ -223,6 +223,11 @@ function validateMllm(m: Manifest) {
   }
 }
 
+/** The MLLM's graph files' model keys: the single graph, or the older prefill + step pair. */
+export function mllmGraphNames(s: Pick<MllmSpec, 'graph'>): string[] {
+  return s.graph === 'single' ? ['mllm'] : ['mllm_prefill', 'mllm_step'];
+}
+
 /** Scale names coarse to fine (f4 first): the order images are generated and shown in. */
 export function coarseToFine(m: Manifest): string[] {
   return coarseToFineNames(m.scales.map((s) => s.name));

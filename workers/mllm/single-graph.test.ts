@@ -3,10 +3,9 @@
 // generation loop reproduce the Python golden vectors (export_mllm golden_unified), scales come
 // coarse to fine and generation stops at the finest asked for (5 calls for an image in scale
 // order), and the plan step (greedy, sampled, given, its candidates) matches PyTorch on the same
-// weights (golden/plan.json, fixtures/make_single.py). Runs on the tiny committed fixtures and on
-// public/models once it ships the single graph.
+// weights (the golden's "plan" entry, training/golden_plan.py). Runs on the tiny committed fixtures
+// (fixtures/make_single.py) and on public/models when it ships the single graph.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MllmError, type PlanInfo, type Pyramid } from './generate';
@@ -29,6 +28,8 @@ interface Golden extends Run {
   prompt: string;
   order: 'token' | 'scale';
   edit: Run & { instruction: string; source: T64; residual_edit: boolean };
+  /** a model with a plan (training/golden_plan.py) */
+  plan?: PlanGolden;
   atol: number;
   rtol: number;
 }
@@ -53,11 +54,13 @@ if (graphKind(shippedDir) === 'single') dirs.push(shippedDir);
 async function load(dir: string) {
   const m = await loadMllm(dir);
   if (!('single' in m.sessions)) throw new Error(`${dir}: not the single-graph MLLM`);
-  const planPath = resolve(dir, 'golden', 'plan.json');
-  const plan = existsSync(planPath) ? (JSON.parse(readFileSync(planPath, 'utf8')) as PlanGolden) : null;
+  const golden = m.golden as Golden;
+  // the exporter writes the plan's golden exactly when the manifest has a plan
+  expect(!!golden.plan, `${dir}: golden "plan" entry iff manifest mllm.plan`).toBe(!!m.spec.plan);
+  const plan = golden.plan ?? null;
   // the golden image calls are of the sequence without a plan (<s> prompt [IMG])
   const noPlan = m.generator({ ...m.spec, plan: null });
-  return { ...m, golden: m.golden as Golden, session: m.sessions.single, plan, noPlan };
+  return { ...m, golden, session: m.sessions.single, plan, noPlan };
 }
 
 /** `n` leading tokens of a pyramid, image order */
@@ -131,7 +134,7 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
   it('the plan: greedy plan, its candidates and the image after it match PyTorch; emitted before the first scale', async () => {
     const { spec, gen, plan, tok } = await load(dir);
     if (!spec.plan) throw new Error(`${dir}: the manifest has no mllm.plan`);
-    expect(plan, `${dir}/golden/plan.json`).not.toBeNull();
+    expect(plan, `${dir}: golden "plan" entry`).not.toBeNull();
     const g = plan!;
     const C = spec.feature_dim;
     expect(tok.encode(' ' + g.prompt).length + 2).toBe(g.prefill_ids.length);

@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
+import { mllmGraphNames } from '../lib/manifest';
 import { MllmGenerator, type MllmSpec } from './generate';
 import type { MllmSessions } from './graph-runner';
 import { createMllmSessions } from '../engine/puma-engine';
@@ -63,7 +64,7 @@ export async function loadMllm(dir: string) {
   const man = JSON.parse(readFileSync(manifestPath, 'utf8'));
   if (!man.mllm) throw new Error(`${manifestPath} has no MLLM: export it (training/export_mllm.py)`);
   const spec = man.mllm as MllmSpec;
-  const names = spec.graph === 'single' ? ['mllm'] : ['mllm_prefill', 'mllm_step'];
+  const names = mllmGraphNames(spec);
   for (const n of names) if (!man.models?.[n]) throw new Error(`${manifestPath} names no ${n}`);
   const bytes = (f: string) => new Uint8Array(readFileSync(resolve(dir, f)));
   // the engine's own MLLM loading: the same session options as the page
