@@ -4,6 +4,7 @@
 // the settings; the history survives a reload and restores a result; all of it fits 375 px.
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { sharedPage, type Served } from './fixtures';
+import { mllmGraphFile } from './tasks-helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -120,15 +121,16 @@ test('the history survives a reload, restores a result, and the page fits 375 px
 
 test('a model file that fails is named with its reason; Retry and coming back online load it', async () => {
   await page.setViewportSize({ width: 1280, height: 800 });
-  // a fresh context: nothing cached, the language model's step graph unreachable
+  // a fresh context: nothing cached, the language model's graph unreachable
+  expect(mllmGraphFile, 'the built site has an MLLM').toBeTruthy();
   const ctx = await page.context().browser()!.newContext();
   const p = await ctx.newPage();
   try {
-    await ctx.route('**/models/mllm_step.onnx', (route) => route.abort('internetdisconnected'));
+    await ctx.route(`**/models/${mllmGraphFile}`, (route) => route.abort('internetdisconnected'));
     await p.goto(`${server.url}?ep=wasm`);
     await expect(p.getByTestId('load-partial')).toBeVisible({ timeout: 5 * 60_000 });
     await expect(p.getByTestId('load-done')).toHaveCount(0);
-    const failed = p.locator('[data-testid=load-failed-file][data-file="mllm_step.onnx"]');
+    const failed = p.locator(`[data-testid=load-failed-file][data-file="${mllmGraphFile}"]`);
     await expect(failed).toHaveAttribute('data-reason', 'offline');
     await expect(p.getByTestId('load-failed')).toContainText('Text to image');
     await expect(p.getByTestId('load-failed')).toContainText('disabled');
@@ -142,7 +144,7 @@ test('a model file that fails is named with its reason; Retry and coming back on
     await p.getByTestId('load-retry').click();
     await expect(failed).toHaveAttribute('data-reason', 'offline', { timeout: 5 * 60_000 });
     // the network comes back: the page retries by itself, and the queued prompt runs
-    await ctx.unroute('**/models/mllm_step.onnx');
+    await ctx.unroute(`**/models/${mllmGraphFile}`);
     await p.evaluate(() => window.dispatchEvent(new Event('online')));
     await expect(p.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
     await expect(p.getByTestId('load-failed')).toHaveCount(0);

@@ -2,11 +2,15 @@
 import { expect, type Page } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { mllmGraphNames } from '../workers/lib/manifest';
 
 /** the built site; PUMA_DIST lets a developer test a separate build while another run uses dist/ */
 export const DIST = resolve(process.env.PUMA_DIST ?? resolve(import.meta.dirname, '../dist'));
 const manifestPath = resolve(DIST, 'models/manifest.json');
-export const hasMllm = existsSync(manifestPath) && Boolean(JSON.parse(readFileSync(manifestPath, 'utf8')).models?.mllm_step);
+const builtManifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : null;
+export const hasMllm = Boolean(builtManifest?.mllm && mllmGraphNames(builtManifest.mllm).every((n) => builtManifest.models[n]));
+/** the built MLLM's graph file that writes the image tokens (the single graph, or the pair's step graph) */
+export const mllmGraphFile: string | undefined = hasMllm ? builtManifest.models[mllmGraphNames(builtManifest.mllm).at(-1)!].variants[0].file : undefined;
 
 export async function openApp(page: Page, url: string, provider: string) {
   await page.goto(`${url}?ep=${provider}`);

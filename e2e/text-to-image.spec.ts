@@ -9,7 +9,7 @@ import { gridPixels, range } from './tasks-helpers';
 
 const DIST = resolve(import.meta.dirname, '../dist');
 const manifestPath = resolve(DIST, 'models/manifest.json');
-const hasMllm = existsSync(manifestPath) && Boolean(JSON.parse(readFileSync(manifestPath, 'utf8')).models?.mllm_step);
+const hasMllm = existsSync(manifestPath) && ((m) => Boolean(m?.mllm_step || m?.mllm))(JSON.parse(readFileSync(manifestPath, 'utf8')).models);
 
 test('a prompt gives five 64x64 images, coarse to fine, with one recommended; variations; picking scales @webgpu', async ({ browser }, info) => {
   expect(hasMllm, 'dist/models/manifest.json has the MLLM (npm run build first)').toBe(true);

@@ -128,7 +128,7 @@ export class ResultHistory {
       if (s?.v !== 1 || !Array.isArray(s.entries)) return [];
       return s.entries.filter(
         (e) =>
-          e && isStr(e.id) && isStr(e.task) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) &&
+          e && isStr(e.id) && isStr(e.task) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
           Array.isArray(e.thumbs) && e.thumbs.every((t) => t && isStr(t.scale) && isStr(t.rgb) && typeof t.side === 'number'),
       );
     } catch {

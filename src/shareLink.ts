@@ -12,6 +12,8 @@ export interface ShareState {
   steps?: number;
   guidance?: number;
   scales?: string[];
+  /** the plan the model drew (a model with a plan): " concept | style | tone" */
+  plan?: string;
 }
 
 /** Longest hash written or read; a prompt longer than fits is left out rather than cut. */
@@ -19,7 +21,8 @@ export const MAX_HASH_LENGTH = 2000;
 const MAX_PROMPT_CHARS = 1000;
 const NAME = /^[a-z0-9_-]{1,32}$/i; // task and scale names
 
-const KEYS = ['task', 'prompt', 'seed', 'steps', 'guidance', 'scales'] as const;
+const MAX_PLAN_CHARS = 200;
+const KEYS = ['task', 'prompt', 'seed', 'steps', 'guidance', 'scales', 'plan'] as const;
 
 /** Settings -> "#task=t2i&prompt=a%20red%20apple&seed=1&..." (empty string for no settings). */
 export function encodeShareHash(s: ShareState): string {
@@ -34,6 +37,8 @@ export function encodeShareHash(s: ShareState): string {
   if (s.prompt && s.prompt.length <= MAX_PROMPT_CHARS) {
     const withPrompt = new URLSearchParams(p);
     withPrompt.set('prompt', s.prompt);
+    // a plan belongs to its prompt: it travels only with it
+    if (s.plan && s.plan.length <= MAX_PLAN_CHARS) withPrompt.set('plan', s.plan);
     const full = withPrompt.toString();
     if (full.length + 1 <= MAX_HASH_LENGTH) return '#' + full;
   }
@@ -62,6 +67,8 @@ export function decodeShareHash(hash: string): ShareState {
   if (task && NAME.test(task)) out.task = task;
   const prompt = get('prompt');
   if (prompt && prompt.length <= MAX_PROMPT_CHARS && !/[\u0000-\u001f\u007f]/.test(prompt)) out.prompt = prompt;
+  const plan = get('plan');
+  if (out.prompt && plan && plan.trim() && plan.length <= MAX_PLAN_CHARS && !/[\u0000-\u001f\u007f]/.test(plan)) out.plan = plan;
   const int = (v: string | null) => (v != null && /^\d{1,10}$/.test(v) ? Number(v) : null);
   const seed = int(get('seed'));
   if (seed != null && seed <= 0xffffffff) out.seed = seed;

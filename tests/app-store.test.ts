@@ -6,20 +6,24 @@ import { createAppStore } from '../src/state/createAppStore';
 import type { AppEnv } from '../src/state/context';
 import { ResultHistory, type StorageLike } from '../src/resultHistory';
 import { WebGpuFailure } from '../workers/engine/errors';
-import { coarseToFine } from '../workers/lib/manifest';
+import { coarseToFine, mllmGraphNames, type Manifest } from '../workers/lib/manifest';
+import type { PlanInfo } from '../workers/mllm/plan';
 import { loadManifest } from './models';
 import { FakeEngine, image, settle } from './fake-engine';
 
 const manifest = loadManifest();
-const MLLM_STEP = manifest.models.mllm_step!.variants![0].file;
+// the MLLM graph file a failed download names: the single graph, or the pair's step graph
+const MLLM_STEP = manifest.models[mllmGraphNames(manifest.mllm!).at(-1)!]!.variants![0].file;
+// the shipped MLLM writes a plan; the same model as if it did not
+const unplanned: Manifest = { ...manifest, mllm: { ...manifest.mllm!, plan: null } };
 
 function memoryStorage(): StorageLike {
   const m = new Map<string, string>();
   return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
 }
 
-function setup(o: { hash?: string; maxHistory?: number } = {}) {
-  const engine = new FakeEngine(manifest);
+function setup(o: { hash?: string; maxHistory?: number; manifest?: Manifest } = {}) {
+  const engine = new FakeEngine(o.manifest ?? manifest);
   const env: AppEnv = { baseUrl: 'http://page/', shareHash: () => o.hash ?? '', history: new ResultHistory(memoryStorage(), { maxEntries: o.maxHistory ?? 12 }), now: () => 0 };
   const store = createAppStore(engine, env);
   const s = () => store.getState();
@@ -185,5 +189,76 @@ describe('app store', () => {
     expect(s().notice).toBe('Reconstruction failed: out of memory');
     expect(engine.runs.at(-1)!.request).toMatchObject({ scales: coarseToFine(manifest), steps: manifest.sampler.steps, guidance: manifest.sampler.guidance });
     expect(Object.keys(s().runs.understand!.results), 'a text answer has no scale grid').toEqual([]);
+  });
+  describe('the plan (the shipped MLLM writes one)', () => {
+    it('the shipped manifest has a plan', () => expect(manifest.mllm?.plan?.fields).toEqual(['concept', 'style', 'tone']));
+
+    const plan = (text: string, source: PlanInfo['source'] = 'greedy', candidates: string[] = []): PlanInfo => {
+      const [concept, style, tone] = text.split(' | ');
+      return { text, fields: { concept, style, tone }, source, candidates: candidates.map((c, i) => ({ concept: c.split(' | ')[0], text: c, p: 0.5 - i / 10 })) };
+    };
+
+    it("a 'plan' event fills the run's plan; a chip redraws with its plan and the same seed", async () => {
+      const { engine, s, actions } = await ready();
+      const first = actions.generate('hot drink');
+      await settle();
+      expect(engine.runs[0].request.plan, 'Generate lets the model plan').toBeUndefined();
+      engine.runs[0].feed.push({ type: 'plan', plan: plan('hot beverage | noto | none') });
+      await settle();
+      expect(s().runs.main?.plan).toMatchObject({ text: 'hot beverage | noto | none', source: 'greedy' });
+      // the candidates come in a second 'plan' event once the image tokens exist
+      engine.runs[0].feed.push({ type: 'plan', plan: plan('hot beverage | noto | none', 'greedy', ['hot beverage | noto | none', 'teacup | noto | none']) });
+      finish(engine.runs[0].feed, coarseToFine(manifest));
+      await first;
+      const chip = s().runs.main!.plan!.candidates[1];
+      const redraw = actions.generate(s().runs.main!.text, chip.text);
+      await settle();
+      expect(engine.runs[1].request).toMatchObject({ prompt: 'hot drink', plan: 'teacup | noto | none', seed: engine.runs[0].request.seed });
+      expect(s().runs.main?.plan, 'a new run starts without the old plan').toBeNull();
+      engine.runs[1].feed.push({ type: 'plan', plan: plan('teacup | noto | none', 'given') });
+      finish(engine.runs[1].feed, ['f4']);
+      await redraw;
+      // variations keep a plan the user fixed (else the engine samples one)
+      const vary = actions.variations();
+      await settle();
+      expect(engine.runs[2]).toMatchObject({ task: 'variations', request: { plan: 'teacup | noto | none' } });
+      finish(engine.runs[2].feed, ['f4']);
+      await vary;
+    });
+
+    it('a shared link brings its plan to the next Generate, until the prompt changes; a model without a plan ignores it', async () => {
+      const hash = '#prompt=hot%20drink&seed=7&plan=teacup%20%7C%20twemoji%20%7C%20dark';
+      const { engine, s, actions } = await ready({ hash });
+      expect(s()).toMatchObject({ prompt: 'hot drink', seed: 7, planOverride: 'teacup | twemoji | dark' });
+      actions.setPrompt('hot drink '); // the same prompt, typed again
+      expect(s().planOverride).toBe('teacup | twemoji | dark');
+      const run = actions.generate(s().prompt);
+      await settle();
+      expect(engine.runs[0].request).toMatchObject({ prompt: 'hot drink', seed: 7, plan: 'teacup | twemoji | dark' });
+      finish(engine.runs[0].feed, ['f4']);
+      await run;
+      actions.setPrompt('red apple');
+      expect(s().planOverride).toBeNull();
+      const plain = await ready({ manifest: unplanned, hash });
+      expect(plain.s()).toMatchObject({ prompt: 'hot drink', planOverride: null });
+    });
+
+    it('the history keeps the plan a result was drawn with, and picking it draws that plan again', async () => {
+      const { engine, s, actions } = await ready();
+      const run = actions.generate('hot drink');
+      await settle();
+      engine.runs[0].feed.push({ type: 'plan', plan: plan('hot beverage | noto | medium') });
+      finish(engine.runs[0].feed, ['f4', 'f3']);
+      await run;
+      expect(s().history[0]).toMatchObject({ prompt: 'hot drink', plan: 'hot beverage | noto | medium' });
+      actions.setPrompt('something else');
+      actions.pickHistory(s().history[0]);
+      expect(s()).toMatchObject({ prompt: 'hot drink', planOverride: 'hot beverage | noto | medium' });
+      const again = actions.generate(s().prompt);
+      await settle();
+      expect(engine.runs[1].request).toMatchObject({ prompt: 'hot drink', plan: 'hot beverage | noto | medium', seed: engine.runs[0].request.seed });
+      finish(engine.runs[1].feed, ['f4']);
+      await again;
+    });
   });
 });

@@ -7,6 +7,7 @@ import { MODELS_DIR, loadManifest } from './models';
 import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { LoadEvent } from '../workers/engine/protocol';
+import { mllmGraphNames } from '../workers/lib/manifest';
 
 ort.env.wasm.numThreads = 1;
 let engine: PumaEngine | undefined;
@@ -15,8 +16,9 @@ afterAll(() => engine?.release());
 it('a failed MLLM file leaves the visual models loaded and is named, with its reason, before the load returns', async () => {
   const manifest = loadManifest();
   const folder = filesFromFolder(MODELS_DIR);
-  const stepFile = manifest.mllm ? manifest.models.mllm_step?.variants?.[0].file : undefined;
-  expect(stepFile, 'the shipped manifest has an MLLM step graph').toBeTruthy();
+  // the graph that writes the image tokens: the single graph, or the pair's step graph
+  const stepFile = manifest.mllm ? manifest.models[mllmGraphNames(manifest.mllm).at(-1)!]?.variants?.[0].file : undefined;
+  expect(stepFile, 'the shipped manifest has an MLLM graph').toBeTruthy();
   const files: ModelFiles = {
     read: (v, onProgress) => (v.file === stepFile ? Promise.reject(new TypeError('Failed to fetch')) : folder.read(v, onProgress)),
   };

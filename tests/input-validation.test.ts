@@ -11,8 +11,10 @@ const limit = tokenBudgets(manifest.mllm).prompt;
 const sampler = manifest.sampler;
 
 describe('prompt', () => {
-  it('the budget is the context less the image the MLLM writes', () => {
-    expect(limit).toBe(manifest.mllm.ctx - manifest.mllm.image_tokens - 2);
+  it('the budget is the context less the plan and the image the MLLM writes', () => {
+    // <s> prompt [IMG] f4..f0, or with a plan <s> prompt <ans> plan [IMG] f4..f0, fills the context
+    const plan = manifest.mllm.plan ? 1 + manifest.mllm.plan.max_tokens : 0;
+    expect(1 + limit + plan + 1 + manifest.mllm.image_tokens).toBe(manifest.mllm.ctx);
     expect(limit).toBeGreaterThan(0);
   });
 

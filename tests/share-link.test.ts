@@ -11,6 +11,14 @@ describe('share link', () => {
     expect(decodeShareHash(h.slice(1))).toEqual(s); // without the '#'
   });
 
+  it('the plan travels with its prompt, never alone; a control character or an oversize plan is dropped', () => {
+    const s: ShareState = { task: 'text-to-image', prompt: 'hot drink', seed: 7, plan: 'hot beverage | noto | none' };
+    expect(decodeShareHash(encodeShareHash(s))).toEqual(s);
+    expect(decodeShareHash(encodeShareHash({ seed: 7, plan: 'hot beverage | noto | none' }))).toEqual({ seed: 7 });
+    expect(decodeShareHash('#prompt=x&plan=a%0Ab')).toEqual({ prompt: 'x' });
+    expect(decodeShareHash(`#prompt=x&plan=${'a'.repeat(201)}`)).toEqual({ prompt: 'x' });
+  });
+
   it('guidance 0 and seed 0 survive', () => {
     expect(decodeShareHash(encodeShareHash({ seed: 0, guidance: 0 }))).toEqual({ seed: 0, guidance: 0 });
   });

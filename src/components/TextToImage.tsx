@@ -4,13 +4,15 @@ import { tokenBudgets } from '../../workers/lib/manifest';
 import { PromptCounter } from '../newcomer/PromptCounter';
 import { ExamplePrompts } from '../newcomer/ExamplePrompts';
 import { useTextCheck } from '../newcomer/useTextCheck';
+import { describePlan, parsePlan } from '../../workers/mllm/plan';
 
 /**
  * Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. The form is
  * there from the first paint: a prompt given while the models load is queued, not refused.
  */
 export function TextToImage() {
-  const { textToImage, phase, scales, t2iScales, lastGenerated, prompt, facts, fileStates, actions } = useApp();
+  const { textToImage, phase, scales, t2iScales, lastGenerated, prompt, facts, fileStates, actions, planOverride } = useApp();
+  const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
   const check = useTextCheck(prompt, facts?.mllm ? tokenBudgets(facts.mllm).prompt : null, 'prompt');
@@ -43,11 +45,19 @@ export function TextToImage() {
         Generate
       </button>
       <button type="button" disabled={phase !== 'ready' || !lastGenerated} onClick={() => void actions.variations()} data-testid="variations"
-        title="Decode the same generated features again with a new seed: how much each scale varies">
+        title={planSpec ? 'Draw again with a new seed and a sampled plan: variations differ in what is drawn' : 'Decode the same generated features again with a new seed: how much each scale varies'}>
         Variations
       </button>
       {runStatus === 'running' && <span className="muted"> (Cancel below stops it)</span>}
       {check && <PromptCounter check={check} id="prompt-counter" />}
+      {planOverride && planSpec && (
+        <p className="muted" data-testid="plan-pending" data-plan={planOverride}>
+          Generate draws the linked plan: {describePlan(planSpec, parsePlan(planSpec, planOverride))}.{' '}
+          <button type="button" onClick={() => actions.setPlanOverride(null)} data-testid="plan-pending-clear">
+            Let the model plan
+          </button>
+        </p>
+      )}
       <ExamplePrompts onPick={actions.setPrompt} />
       {scales.length > 0 && (
         <fieldset className="scale-pick">

@@ -10,6 +10,7 @@ import { DownloadAllButton } from '../newcomer/DownloadAllButton';
 import { CopyLinkButton } from '../newcomer/CopyLinkButton';
 import { HistoryStrip } from '../newcomer/HistoryStrip';
 import { runTimeLine } from '../newcomer/runSummary';
+import { PlanBar } from '../components/PlanBar';
 
 export function ComparePanel() {
   return (
@@ -28,7 +29,7 @@ function ShareAndSave({ run }: { run: Run }) {
   return (
     <span className="share-save">
       <DownloadAllButton items={items} name={{ task: run.task ?? 'result', prompt: t2i ? run.text : null, inputName: run.inputName, seed: t2i ? seed : null }} />{' '}
-      {t2i && <CopyLinkButton state={{ task: run.task ?? undefined, prompt: run.text, seed, steps, guidance, scales: Object.keys(run.results) }} />}
+      {t2i && <CopyLinkButton state={{ task: run.task ?? undefined, prompt: run.text, seed, steps, guidance, scales: Object.keys(run.results), plan: run.plan?.text }} />}
     </span>
   );
 }
@@ -36,7 +37,8 @@ function ShareAndSave({ run }: { run: Run }) {
 export function CompareGrid() {
   const run = useRun('main');
   const allScales = useApp((s) => s.scales.length);
-  const { history, historyMessage, actions } = useApp();
+  const { history, historyMessage, actions, phase } = useApp();
+  const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   const reconstruct = run.task === 'reconstruct';
   const shown = run.input || Object.keys(run.results).length > 0;
   return (
@@ -46,6 +48,7 @@ export function CompareGrid() {
           Queued: {reconstruct ? <>reconstructing <UserText text={run.inputName ?? 'the image'} /></> : <>“<UserText text={run.text} />”</>} starts as soon as the models are ready.
         </p>
       )}
+      {!reconstruct && run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} busy={phase !== 'ready'} onRedraw={(plan) => void actions.generate(run.text, plan)} />}
       {shown && (
         <ScaleGrid
           run={run}

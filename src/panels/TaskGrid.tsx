@@ -2,6 +2,8 @@ import { ScaleGrid } from '../components/ScaleGrid';
 import { ModelView } from '../components/ModelView';
 import type { Run } from '../store';
 import { UserText } from '../newcomer/UserText';
+import { PlanBar } from '../components/PlanBar';
+import { useApp } from '../store';
 
 const SOURCE_LABEL: Record<string, string> = { edit: 'source', colorize: 'grayscale (model input)', inpaint: 'masked (model input)', sketch: 'edge map (model input)' };
 
@@ -10,7 +12,10 @@ export function TaskGrid({ run, tab }: { run: Run; tab: 'edit' | 'canvas' }) {
   if (run.status === 'idle' && Object.keys(run.results).length === 0) return null;
   const task = run.task ?? 'edit';
   const text = run.text;
+  const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   return (
+    <>
+    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} busy testPrefix={tab} />}
     <ScaleGrid
       run={run}
       prefix={tab}
@@ -31,5 +36,6 @@ export function TaskGrid({ run, tab }: { run: Run; tab: 'edit' | 'canvas' }) {
       }
       first={<ModelView className="cell" image={run.source} label={SOURCE_LABEL[task]} caption={SOURCE_LABEL[task]} />}
     />
+    </>
   );
 }

@@ -73,6 +73,8 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
         return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, image: e.image, psnr: e.psnr, ms: e.ms } } }));
       case 'mllm':
         return setRun(tab, { mllm: { tokens: e.tokens, total: e.total, ms: e.ms } });
+      case 'plan':
+        return setRun(tab, { plan: e.plan });
       case 'recommend':
         return setRun(tab, { recommended: e.scale });
       case 'text':
@@ -144,11 +146,11 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
         return last?.type === 'done';
       },
 
-      async generate(prompt) {
+      async generate(prompt, plan) {
         const s = get();
         const text = prompt.trim();
         if (!text) return set({ notice: 'Type a prompt first, e.g. “a red apple”.' });
-        const again = () => get().actions.generate(prompt);
+        const again = () => get().actions.generate(prompt, plan);
         const show = { task: 'text-to-image' as const, text };
         if (ctx.loading()) return queue('main', again, show, 'Queued: it runs as soon as the models are ready.');
         if (withoutMllm('main', 'text-to-image', again, show)) return;
@@ -158,7 +160,9 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
         const scales = coarseToFineNames(s.scales).filter((sc) => chosen.includes(sc));
         if (!scales.length) return set({ notice: 'Pick at least one scale to generate.' });
         set({ lastGenerated: null });
-        if (await get().actions.run('main', 'text-to-image', { prompt: text, scales }, { text })) set({ lastGenerated: text });
+        // a plan picked here, else one a link or the history brought, else the model's own
+        const chosenPlan = (plan === undefined ? s.planOverride : plan) ?? undefined;
+        if (await get().actions.run('main', 'text-to-image', { prompt: text, scales, plan: chosenPlan }, { text })) set({ lastGenerated: text });
       },
 
       async variations() {
@@ -169,8 +173,10 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
         const main = s.runs.main ?? IDLE_RUN;
         const scales = coarseToFineNames(s.scales).filter((sc) => main.results[sc]);
         set({ seed });
-        // the MLLM line of the generation stays: variations reuse its features
-        const ok = await get().actions.run('main', 'variations', { prompt, scales, seed }, { text: prompt, keep: { mllm: main.mllm } });
+        // without a plan the MLLM line of the generation stays (variations reuse its features);
+        // with one, variations sample a new plan unless the user fixed it
+        const plan = main.plan?.source === 'given' ? main.plan.text : undefined;
+        const ok = await get().actions.run('main', 'variations', { prompt, scales, seed, plan }, { text: prompt, keep: { mllm: main.mllm } });
         if (!ok && get().runs.main?.status === 'idle') set({ lastGenerated: null });
       },
 

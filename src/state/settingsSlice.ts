@@ -28,6 +28,8 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     const scales = (h.scales ?? []).filter((x) => get().scales.includes(x));
     if (scales.length) patch.t2iScales = scales;
     if (h.prompt) patch.prompt = h.prompt;
+    // a linked plan is drawn by the next Generate, on a model that has one
+    if (h.prompt && h.plan && get().manifest?.mllm?.plan) patch.planOverride = h.plan;
     set(patch);
   };
 
@@ -46,6 +48,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       steps: s.steps,
       guidance: prompted ? s.guidance : undefined,
       scales: images.map((i) => i.scale),
+      plan: prompted ? run.plan?.text : undefined,
       images,
     });
     set({ history: history.list(), historyMessage: r.message });
@@ -54,6 +57,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
   return {
     state: {
       prompt: '',
+      planOverride: null,
       steps: 10,
       guidance: 2,
       seed: 1234,
@@ -65,7 +69,9 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       historyMessage: null,
     },
     actions: {
-      setPrompt: (p) => set({ prompt: p }),
+      // a plan belongs to its prompt: a changed prompt lets the model plan again
+      setPrompt: (p) => set((s) => ({ prompt: p, planOverride: p.trim() === s.prompt.trim() ? s.planOverride : null })),
+      setPlanOverride: (plan) => set({ planOverride: plan }),
       setSteps: (n) => set({ steps: n }),
       setGuidance: (g) => set({ guidance: g }),
       setSeed: (x) => set({ seed: x }),
@@ -87,6 +93,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
         const s = get();
         const patch: Partial<AppState> = { notice: null, selected: null, lastGenerated: null };
         if (e.prompt != null) patch.prompt = e.prompt;
+        patch.planOverride = e.prompt != null && e.plan && s.manifest?.mllm?.plan ? e.plan : null;
         if (e.seed != null && checkSeed(e.seed).ok) patch.seed = e.seed;
         if (e.steps != null && s.allowedSteps.includes(e.steps)) patch.steps = e.steps;
         if (e.guidance != null && s.facts && checkGuidance(e.guidance, s.facts.sampler).ok) patch.guidance = e.guidance;

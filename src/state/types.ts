@@ -5,6 +5,7 @@ import type { RGBAImage } from '../../workers/lib/image';
 import type { EpChoice, FileState, Provider, TaskInfo } from '../../workers/engine/protocol';
 import type { LoadFailureReason } from '../../workers/engine/load-failure';
 import type { Manifest } from '../../workers/lib/manifest';
+import type { PlanInfo } from '../../workers/mllm/plan';
 import type { FileProgress } from '../../workers/lib/modelstore';
 import type { RequestOf, TaskName } from '../../workers/engine/tasks/registry';
 import type { PageFacts } from '../newcomer/pageFacts';
@@ -58,6 +59,8 @@ export interface Run {
   mllm: { tokens: number; total: number; ms: number } | null;
   encodeMs: number | null;
   totalMs: number | null;
+  /** what the MLLM said it would draw (a model with a plan) */
+  plan: PlanInfo | null;
   /** streamed text answer */
   answer: string;
   tokens: number;
@@ -68,7 +71,7 @@ export interface Run {
 }
 
 export function idleRun(): Run {
-  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null };
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null };
 }
 
 export const IDLE_RUN: Readonly<Run> = Object.freeze(idleRun());
@@ -144,7 +147,9 @@ export interface RunOptions {
 export interface RunsActions {
   /** Runs a task in a tab; false when it did not finish ('cancelled', refused or failed). */
   run<T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts?: RunOptions): Promise<boolean>;
-  generate(prompt: string): Promise<void>;
+  /** `plan`: draw this plan (a picked candidate, style or tone) instead of the model's; absent:
+   * the settings' planOverride, else the model's own */
+  generate(prompt: string, plan?: string | null): Promise<void>;
   variations(): Promise<void>;
   cancel(): void;
   setMessage(tab: TabId, message: string | null): void;
@@ -154,6 +159,9 @@ export interface RunsActions {
 export interface SettingsState {
   /** the text-to-image prompt box (in the store so a link or a history entry can fill it) */
   prompt: string;
+  /** a plan the next Generate draws instead of the model's (from a link or the history);
+   * cleared when the prompt changes */
+  planOverride: string | null;
   steps: number;
   guidance: number;
   seed: number;
@@ -167,6 +175,8 @@ export interface SettingsState {
 
 export interface SettingsActions {
   setPrompt(p: string): void;
+  /** a plan for the next Generate (null: the model plans) */
+  setPlanOverride(plan: string | null): void;
   setSteps(n: number): void;
   setGuidance(g: number): void;
   setSeed(s: number): void;

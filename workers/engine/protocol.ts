@@ -3,6 +3,7 @@
 // live with their tasks (workers/engine/tasks/*), the engine's API in engine-api.ts.
 import type { RGBAImage } from '../lib/image';
 import type { Manifest } from '../lib/manifest';
+import type { PlanInfo } from '../mllm/plan';
 import type { LoadFailureReason } from './load-failure';
 
 export type Provider = 'webgpu' | 'wasm';
@@ -39,6 +40,8 @@ export type RunEvent =
   /** what the encoder was given: grayscale / masked / edge map / the image itself */
   | { type: 'source'; image: RGBAImage }
   | { type: 'encoded'; ms: number }
+  /** what the MLLM will draw (a model with a plan), before its first image token */
+  | { type: 'plan'; plan: PlanInfo }
   /** MLLM progress in feature tokens; with `scale` when that scale's last token exists */
   | { type: 'mllm'; tokens: number; total: number; scale?: string; ms: number }
   | { type: 'step'; scale: string; step: number; steps: number }

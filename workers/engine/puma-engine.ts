@@ -4,8 +4,8 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, decoderKey, modelText, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
-import { MllmGenerator } from '../mllm/generate';
+import { allowedSteps, decoderKey, mllmGraphNames, modelText, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
+import { MllmGenerator, type MllmSessions } from '../mllm/generate';
 import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
@@ -52,25 +52,27 @@ const MLLM_PREFERENCE = ['float32', 'int8'];
 function plan(m: Manifest, provider: string, features: ReadonlySet<string>, withMllm: boolean) {
   const visual = ['encoder', ...m.scales.map((s) => decoderKey(m, s.name))].map((name) => ({ name, variant: pickVariant(m.models[name], features, VISUAL_PREFERENCE[provider]) }));
   const tok = Object.entries(m.models).find(([, e]) => e.role === 'tokenizer');
-  const hasMllm = withMllm && m.mllm && m.models.mllm_prefill && m.models.mllm_step && tok?.[1].file && tok[1].sha256;
+  // the MLLM ships as one graph ("mllm") or as the older prefill + step pair
+  const graphNames = m.mllm ? mllmGraphNames(m.mllm) : [];
+  const hasMllm = withMllm && m.mllm && graphNames.every((n) => m.models[n]) && tok?.[1].file && tok[1].sha256;
   const mllm = hasMllm
     ? {
-        prefill: pickVariant(m.models.mllm_prefill, new Set(), MLLM_PREFERENCE),
-        step: pickVariant(m.models.mllm_step, new Set(), MLLM_PREFERENCE),
+        graphs: graphNames.map((name) => ({ name, variant: pickVariant(m.models[name], new Set(), MLLM_PREFERENCE) })),
         tokenizer: { name: tok[0], file: tok[1].file!, sha256: tok[1].sha256!, bytes: tok[1].bytes ?? 0 },
       }
     : null;
-  const bytes = visual.reduce((a, v) => a + v.variant.bytes, 0) + (mllm ? mllm.prefill.bytes + mllm.step.bytes + mllm.tokenizer.bytes : 0);
+  const bytes = visual.reduce((a, v) => a + v.variant.bytes, 0) + (mllm ? mllm.graphs.reduce((a, g) => a + g.variant.bytes, 0) + mllm.tokenizer.bytes : 0);
   return { visual, mllm, bytes };
 }
 
-/** The MLLM's two graphs and its tokenizer from their bytes (the engine's load, and the MLLM tests). */
-export async function createMllmSessions(ort: OrtLike, provider: 'wasm' | 'cpu', prefill: Uint8Array, step: Uint8Array, tokenizer: Uint8Array) {
+/** The MLLM's graph(s) and its tokenizer from their bytes (the engine's load, and the MLLM tests):
+ * one graph `{ mllm }` or the pair `{ mllm_prefill, mllm_step }`. */
+export async function createMllmSessions(ort: OrtLike, provider: 'wasm' | 'cpu', graphs: Record<string, Uint8Array>, tokenizer: Uint8Array) {
   const mo = mllmSessionOptions(provider);
-  return {
-    sessions: { prefill: await ort.InferenceSession.create(prefill, mo), step: await ort.InferenceSession.create(step, mo) },
-    tokenizer: new Tokenizer(JSON.parse(new TextDecoder().decode(tokenizer)) as TokenizerJson),
-  };
+  const sessions: MllmSessions = graphs.mllm
+    ? { single: await ort.InferenceSession.create(graphs.mllm, mo) }
+    : { prefill: await ort.InferenceSession.create(graphs.mllm_prefill, mo), step: await ort.InferenceSession.create(graphs.mllm_step, mo) };
+  return { sessions, tokenizer: new Tokenizer(JSON.parse(new TextDecoder().decode(tokenizer)) as TokenizerJson) };
 }
 
 export class PumaEngine {
@@ -88,7 +90,7 @@ export class PumaEngine {
     /** every model file came from a cache (no network) */
     readonly fromCache: boolean,
     readonly bytes: number,
-    /** the file loaded for each model (encoder, decoder_f0, ..., mllm_prefill, mllm_step) */
+    /** the file loaded for each model (encoder, decoder_f0, ..., mllm or mllm_prefill + mllm_step) */
     readonly variants: Readonly<Record<string, ModelVariant>>,
     private readonly yieldAtCheckpoints: boolean,
   ) {}
@@ -100,12 +102,12 @@ export class PumaEngine {
     const p = plan(m, o.provider, o.features ?? new Set(), o.mllm !== false);
     const loaded = new Map<string, number>();
     let fromCache = true;
-    const mllmFiles = new Set(p.mllm ? [p.mllm.prefill.file, p.mllm.step.file, p.mllm.tokenizer.file] : []);
+    const mllmFiles = new Set(p.mllm ? [...p.mllm.graphs.map((g) => g.variant.file), p.mllm.tokenizer.file] : []);
     const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
       o.onEvent?.({ type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra });
     // every file is listed (queued) before any is read, so the page shows the whole load at once
     for (const v of p.visual) fileState(v.name, v.variant, 'queued');
-    if (p.mllm) for (const [name, v] of [['mllm_prefill', p.mllm.prefill], ['mllm_step', p.mllm.step], [p.mllm.tokenizer.name, p.mllm.tokenizer]] as const) fileState(name, v, 'queued');
+    if (p.mllm) for (const { name, variant } of [...p.mllm.graphs, { name: p.mllm.tokenizer.name, variant: p.mllm.tokenizer }]) fileState(name, variant, 'queued');
     const read = async (model: string, v: { file: string; sha256: string; bytes: number }) => {
       let state: FileState = 'queued';
       try {
@@ -170,8 +172,10 @@ export class PumaEngine {
       // are latency-bound, and its int8 path is what the golden vectors were checked on.
       try {
         const pm = p.mllm;
-        const [pb, sb, tb] = await Promise.all([read('mllm_prefill', pm.prefill), read('mllm_step', pm.step), read(pm.tokenizer.name, pm.tokenizer)]);
-        const { sessions, tokenizer } = await createMllmSessions(o.ort, o.provider === 'cpu' ? 'cpu' : 'wasm', pb, sb, tb);
+        const got = await Promise.all([...pm.graphs.map((g) => read(g.name, g.variant)), read(pm.tokenizer.name, pm.tokenizer)]);
+        const tb = got.pop()!;
+        const graphs = Object.fromEntries(pm.graphs.map((g, i) => [g.name, got[i]]));
+        const { sessions, tokenizer } = await createMllmSessions(o.ort, o.provider === 'cpu' ? 'cpu' : 'wasm', graphs, tb);
         mllm = new MllmGenerator(o.ort, m.mllm!, tokenizer, sessions);
       } catch (e) {
         // reconstruction works without it; the page says why the MLLM tasks are missing
@@ -179,7 +183,7 @@ export class PumaEngine {
       }
     }
     const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
-    if (mllm && p.mllm) Object.assign(variants, { mllm_prefill: p.mllm.prefill, mllm_step: p.mllm.step });
+    if (mllm && p.mllm) for (const g of p.mllm.graphs) variants[g.name] = g.variant;
     return new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false);
   }
 

@@ -5,7 +5,7 @@
 import type { Manifest } from '../lib/manifest';
 import { fromNCHW, prepareImage, toNCHW, type RGBAImage } from '../lib/image';
 import { psnr } from '../lib/metrics';
-import { MllmError, type MllmGenerator, type Pyramid } from '../mllm/generate';
+import { MllmError, type MllmGenerator, type PlanSampling, type Pyramid } from '../mllm/generate';
 import { recommendScale as pickScale } from '../mllm/scale_choice';
 import { TaskInputError } from './errors';
 import type { EncodedPyramids, PyramidCodec } from './pyramid-codec';
@@ -147,28 +147,35 @@ export interface FeatureRequest {
   source?: Pyramid;
   /** generation stops after the finest of these */
   scales: string[];
+  /** a model with a plan: the plan to draw (the user's pick), fed instead of generated */
+  plan?: string;
+  /** a model with a plan and no `plan`: sample it (variations) instead of greedy */
+  planSampling?: PlanSampling;
 }
 
 /**
- * The MLLM writes an image's feature pyramid, coarse to fine; each scale is handed to `decoder`
- * the moment it is complete and drawn between two MLLM calls, so f4 shows after the first token
- * rather than after all of them. The one place a generation order lives: a model that writes a
- * whole scale per pass slots in here.
+ * The MLLM writes an image's feature pyramid, coarse to fine (a token per call, or a scale per
+ * call in scale order); each scale is handed to `decoder` the moment it is complete and drawn
+ * between two MLLM calls, so f4 shows before f3 is written. A model with a plan announces it
+ * ('plan' event) before the first image token.
  */
 export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest, decoder: ScaleDecoder, onEvent: RunSink): Promise<Pyramid> {
   const mllm = requireMllm(ctx, req.kind === 't2i' ? 'Text-to-image' : 'This task');
   const total = ctx.manifest.scales.reduce((a, s) => a + s.tokens, 0);
   const t0 = performance.now();
-  let tokens = 0;
+  let calls = 0;
   let generated: Pyramid;
   try {
     generated = await mllm.generateImage(req.kind, {
       text: req.text,
       source: req.source,
       scales: req.scales,
-      betweenCalls: async () => {
-        tokens++;
-        if (tokens % 8 === 0) onEvent({ type: 'mllm', tokens, total, ms: performance.now() - t0 });
+      plan: req.plan,
+      planSampling: req.planSampling,
+      onPlan: (plan) => onEvent({ type: 'plan', plan }),
+      betweenCalls: async ({ tokensSoFar }) => {
+        calls++;
+        if (tokensSoFar > 0 && calls % 8 === 0) onEvent({ type: 'mllm', tokens: tokensSoFar, total, ms: performance.now() - t0 });
         await ctx.checkpoint();
         await decoder.drain();
       },

@@ -29,7 +29,7 @@ export interface ModelEntry {
   inputs?: TensorSpec[];
   outputs?: TensorSpec[];
   golden?: string;
-  /** mllm_prefill / mllm_step: the MLLM's golden vectors (prefill + steps + an edit) */
+  /** mllm_prefill / mllm_step / mllm: the MLLM's golden vectors (prefill + steps + an edit) */
   golden_mllm?: string;
 }
 
@@ -76,8 +76,38 @@ export interface MllmPrompts {
   skin_tones: string[];
 }
 
+/** The plan the MLLM writes before an image (training/export_mllm.py mllm_extra): one text
+ * segment after `start` ("<ans>"), ended by the model emitting `end` ("[IMG]"). */
+export interface PlanSpec {
+  /** special token names */
+  start: string;
+  end: string;
+  separator: string;
+  /** field names in the order written: concept, style, tone */
+  fields: string[];
+  max_tokens: number;
+  /** vendor -> style word */
+  styles: Record<string, string>;
+  /** style word -> the page's label */
+  style_labels?: Record<string, string>;
+  /** tone words, the default (no skin tone) first */
+  tones: string[];
+  /** joins the tones of a multi-person emoji ("light and dark") */
+  tone_join: string;
+}
+
 /** The manifest's "mllm" block (training/export_mllm.py). */
 export interface MllmSpec {
+  /** "pair": mllm_prefill + mllm_step (token order only); "single": one graph "mllm" fed `block`. Absent: pair. */
+  graph?: 'pair' | 'single';
+  /** "token": one image token per call; "scale": one whole scale per call. Absent: token. */
+  order?: 'token' | 'scale';
+  /** scale order: query slot of image token k = query_slot_offset + 1 + k */
+  query_slot_offset?: number | null;
+  /** scale order: per image token, the coarser token fed at its query (-1: zeros) */
+  parent_index?: number[] | null;
+  /** absent/null: a model without a plan (prompt ends [IMG]) */
+  plan?: PlanSpec | null;
   ctx: number;
   n_layer: number;
   n_head: number;
@@ -177,6 +207,25 @@ function validateMllm(m: Manifest) {
   for (const k of PROMPT_KEYS) need(typeof s.prompts[k] === 'string', `mllm.prompts.${k} missing`);
   need(Array.isArray(s.prompts.skin_tones) && s.prompts.styles && typeof s.prompts.styles === 'object', 'mllm.prompts.skin_tones/styles missing');
   need(s.sources && typeof s.sources === 'object', 'mllm.sources missing');
+  need(s.graph === undefined || s.graph === 'pair' || s.graph === 'single', `mllm.graph "${String(s.graph)}" unknown`);
+  need(s.order === undefined || s.order === 'token' || s.order === 'scale', `mllm.order "${String(s.order)}" unknown`);
+  if (s.order === 'scale') {
+    need(s.graph === 'single', 'mllm.order "scale" needs the single graph');
+    need(Number.isInteger(s.query_slot_offset), 'mllm.query_slot_offset missing (scale order)');
+    need(Array.isArray(s.parent_index) && s.parent_index.length === s.image_tokens, 'mllm.parent_index missing (scale order)');
+  }
+  if (s.plan) {
+    const p = s.plan;
+    need(Number.isInteger(s.specials[p.start]) && Number.isInteger(s.specials[p.end]), `mllm.plan start/end "${p.start}"/"${p.end}" are not special tokens`);
+    need(typeof p.separator === 'string' && p.separator.trim().length > 0, 'mllm.plan.separator missing');
+    need(Array.isArray(p.fields) && p.fields.length > 0 && Number.isInteger(p.max_tokens) && p.max_tokens > 0, 'mllm.plan fields/max_tokens missing');
+    need(p.styles && typeof p.styles === 'object' && Array.isArray(p.tones) && p.tones.length > 0, 'mllm.plan styles/tones missing');
+  }
+}
+
+/** The MLLM's graph files' model keys: the single graph, or the older prefill + step pair. */
+export function mllmGraphNames(s: Pick<MllmSpec, 'graph'>): string[] {
+  return s.graph === 'single' ? ['mllm'] : ['mllm_prefill', 'mllm_step'];
 }
 
 /** Scale names coarse to fine (f4 first): the order images are generated and shown in. */
@@ -232,11 +281,18 @@ export function modelText(raw: string): string {
  *   prompt       <s> text [IMG] f4..f0                          (text to image)
  *   instruction  <s> [IMG] source [/IMG] text [IMG] f4..f0      (edit, colorize, ...)
  *   question     <s> [IMG] source [/IMG] text <ans> answer      (understand)
+ * A model with a plan writes `<ans> plan` (up to plan.max_tokens) before an image's [IMG].
  */
-export function tokenBudgets(s: Pick<MllmSpec, 'ctx' | 'image_tokens' | 'max_answer_tokens'>): { prompt: number; instruction: number; question: number } {
+export function tokenBudgets(s: Pick<MllmSpec, 'ctx' | 'image_tokens' | 'max_answer_tokens' | 'plan'>): { prompt: number; instruction: number; question: number } {
+  const plan = planTokens(s);
   return {
-    prompt: s.ctx - s.image_tokens - 2,
-    instruction: s.ctx - (2 + s.image_tokens + 1 + 1 + s.image_tokens),
+    prompt: s.ctx - (2 + plan + s.image_tokens),
+    instruction: s.ctx - (2 + s.image_tokens + 1 + 1 + plan + s.image_tokens),
     question: s.ctx - (2 + s.image_tokens + 1 + 1 + s.max_answer_tokens),
   };
+}
+
+/** Tokens the plan may take before an image: `<ans>` and up to plan.max_tokens (0 without a plan). */
+export function planTokens(s: Pick<MllmSpec, 'plan'>): number {
+  return s.plan ? s.plan.max_tokens + 1 : 0;
 }

@@ -1,21 +1,17 @@
-// The MLLM loop under onnxruntime-web (WASM, in Node) reproduces the Python golden prefill +
-// steps; scales are emitted coarse to fine and generation stops at the finest scale asked for;
-// bad input fails loudly. Runs on the tiny committed fixture (workers/mllm/fixtures, untrained
-// weights, same graphs and format) and on public/models (or PUMA_MODELS_DIR) when it has an MLLM.
+// The two-file MLLM (mllm_prefill + mllm_step, token order) under onnxruntime-web (WASM, in
+// Node) reproduces the Python golden prefill + steps; scales are emitted coarse to fine and
+// generation stops at the finest scale asked for; bad input fails loudly. Runs on the tiny
+// committed fixture (workers/mllm/fixtures, untrained weights, same graphs and format) and on
+// public/models (or PUMA_MODELS_DIR) while it ships the pair; single-graph.test.ts covers the
+// one-graph models.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { MllmGenerator, MllmError, type MllmSpec, type Pyramid } from './generate';
-import { createMllmSessions } from '../engine/puma-engine';
+import { MllmError, type Pyramid } from './generate';
+import { decode, expectClose, graphKind, loadMllm, shippedDir, type T64 } from './test-helpers';
 
 ort.env.wasm.numThreads = 1;
 
-interface T64 {
-  shape: number[];
-  dtype: string;
-  data_b64: string;
-}
 interface Call {
   inputs: Record<string, T64>;
   outputs: Record<string, T64>;
@@ -29,53 +25,16 @@ interface Golden {
   rtol: number;
 }
 
-const here = import.meta.dirname;
-const dirs: string[] = [resolve(here, 'fixtures')];
-const shipped = resolve(process.env.PUMA_MODELS_DIR ?? resolve(here, '../../public/models'));
-// the shipped models are part of the contract: missing ones fail (in load) rather than skip
-dirs.push(shipped);
-
-function decode(t: T64): ort.Tensor {
-  const b = Buffer.from(t.data_b64, 'base64');
-  const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-  if (t.dtype === 'int64') return new ort.Tensor('int64', new BigInt64Array(ab), t.shape);
-  if (t.dtype === 'float32') return new ort.Tensor('float32', new Float32Array(ab), t.shape);
-  throw new Error(`dtype ${t.dtype}`);
-}
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number, what: string) {
-  expect(got.length, what).toBe(want.length);
-  let worst = 0;
-  let bad = -1;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]);
-    worst = Math.max(worst, d);
-    if (!(d <= atol + rtol * Math.abs(want[i])) && bad < 0) bad = i;
-  }
-  expect(bad, `${what}: max |diff| ${worst}`).toBe(-1);
-}
+const dirs: string[] = [resolve(import.meta.dirname, 'fixtures')];
+// the shipped models are part of the contract: missing ones fail (in load) rather than skip;
+// once they are the single graph, single-graph.test.ts runs them
+if (graphKind(shippedDir) !== 'single') dirs.push(shippedDir);
 
 async function load(dir: string) {
-  const manifestPath = resolve(dir, 'manifest.json');
-  if (!existsSync(manifestPath)) throw new Error(`${manifestPath} is missing: export the MLLM (training/export_mllm.py) or set PUMA_MODELS_DIR`);
-  const man = JSON.parse(readFileSync(manifestPath, 'utf8'));
-  if (!man.models?.mllm_prefill || !man.mllm) throw new Error(`${manifestPath} has no MLLM: export it (training/export_mllm.py)`);
-  const spec = man.mllm as MllmSpec;
-  const bytes = (f: string) => new Uint8Array(readFileSync(resolve(dir, f)));
-  // the engine's own MLLM loading: the same session options as the page
-  const { sessions, tokenizer: tok } = await createMllmSessions(
-    ort,
-    'wasm',
-    bytes(man.models.mllm_prefill.variants[0].file),
-    bytes(man.models.mllm_step.variants[0].file),
-    bytes(man.models.tokenizer.file),
-  );
-  const { prefill, step } = sessions;
-  const golden = JSON.parse(readFileSync(resolve(dir, man.models.mllm_prefill.golden_mllm), 'utf8')) as Golden;
-  let steps = 0;
-  const counting = { prefill, step: { run: (f: ort.InferenceSession.FeedsType) => ((steps += 1), step.run(f)) } };
-  const gen = new MllmGenerator(ort, spec, tok, counting as never);
-  return { man, spec, prefill, step, tok, golden, gen, steps: () => steps, resetSteps: () => (steps = 0) };
+  const m = await loadMllm(dir);
+  if (!('prefill' in m.sessions)) throw new Error(`${dir}: not the two-file MLLM`);
+  const { prefill, step } = m.sessions;
+  return { ...m, prefill, step, golden: m.golden as Golden, steps: () => m.calls() - 1, resetSteps: m.resetCalls };
 }
 
 describe.each(dirs)('MLLM (%s)', (dir) => {

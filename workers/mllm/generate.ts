@@ -1,23 +1,25 @@
-// The MLLM's autoregressive loop over two onnxruntime sessions (prefill + step, KV cache as
-// past_*/present_* tensors). Pure inference code: no DOM, no fetch; the caller creates the
+// The MLLM's autoregressive loop. Pure inference code: no DOM, no fetch; the caller creates the
 // sessions (with mllmSessionOptions from engine/ort.ts) and the Tokenizer from the manifest's files.
 //
-// Image features come out coarse to fine, one token per call: f4 after the prefill, f3 after
-// 4 more steps, then f2, f1, f0; each scale is handed to onScale as soon as its last token
-// exists, and the loop stops after the finest scale the caller asked for. Text answers are
-// greedy and streamed token by token to onToken. With the spec's residual_edit, an edit's token
-// is the source image's token at the same place plus the graphs' "delta" output (the model
-// predicts the change, so what the instruction leaves alone is copied).
-import type { InferenceSession, OrtLike, Tensor as TensorT } from '../engine/ort';
-import type { MllmSpec } from '../lib/manifest';
+// Two kinds of model file, one loop (graph-runner.ts hides the difference):
+//   pair:   mllm_prefill + mllm_step, token order only (what public/models shipped first);
+//   single: one graph for prefill and step (manifest mllm.graph "single"), fed `block` ids, in
+//           token order (one image token per call) or scale order (one whole scale per call).
+// The KV cache stays in onnxruntime tensors between calls. Image features come out coarse to
+// fine; each scale is handed to onScale as soon as its last token exists, and the loop stops
+// after the finest scale the caller asked for. With a plan (manifest mllm.plan) the model first
+// writes " concept | style | tone" after <ans> and ends it with [IMG]; a caller-supplied plan is
+// fed instead (teacher-forced). Text answers are greedy and streamed token by token to onToken.
+// With the spec's residual_edit, an edit's token is the source image's token at the same place
+// plus the graph's "delta" output (the model predicts the change).
+import type { OrtLike } from '../engine/ort';
+import { tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
+import { mulberry32 } from '../lib/rng';
+import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
+import { parsePlan, type PlanCandidate, type PlanInfo } from './plan';
 import { Tokenizer, normalizeText } from './tokenizer';
 
-export type { MllmSpec };
-
-export interface MllmSessions {
-  prefill: Pick<InferenceSession, 'run'>;
-  step: Pick<InferenceSession, 'run'>;
-}
+export type { MllmSpec, MllmSessions, PlanInfo };
 
 /** The sequence layouts the MLLM was trained on (training/mllm_tasks.py): text -> image,
  * image + instruction -> image, image + question -> text. */
@@ -29,6 +31,14 @@ export class MllmError extends Error {}
 /** Pyramid of one image keyed by scale name, each [tokens * C] row-major (as buildPyramid gives). */
 export type Pyramid = Record<string, Float32Array>;
 
+/** How a plan is chosen when the caller gives none: greedy, or sampled ("variations"). */
+export interface PlanSampling {
+  seed: number;
+  /** sample among the k most likely tokens (default 5) */
+  topK?: number;
+  temperature?: number;
+}
+
 export interface ImageRequest {
   /** t2i: the prompt. edit/conditional: the instruction. */
   text: string;
@@ -36,10 +46,19 @@ export interface ImageRequest {
   source?: Pyramid;
   /** Scales wanted (names); generation stops after the finest of them. Default: all. */
   scales?: string[];
+  /** A model with a plan: the plan to draw (fed teacher-forced), e.g. a picked candidate. */
+  plan?: string;
+  /** A model with a plan and no `plan` given: sample it (seeded) instead of greedy. */
+  planSampling?: PlanSampling;
+  /** How many concept candidates to offer (default 4; 0: none). */
+  planCandidates?: number;
+  /** the plan, before any image token is generated (candidates: []), and again with its
+   * candidates once the image tokens are written */
+  onPlan?: (plan: PlanInfo) => void;
   onScale?: (name: string, tokens: Float32Array, info: { tokensSoFar: number; ms: number }) => void;
-  /** awaited between two graph calls (after each generated token): the caller may stop the
-   * generation (throw) or do other work there, such as decoding a scale that is complete */
-  betweenCalls?: () => Promise<void> | void;
+  /** awaited between two graph calls (after each generated token or scale): the caller may stop
+   * the generation (throw) or do other work there, such as decoding a scale that is complete */
+  betweenCalls?: (info: { tokensSoFar: number }) => Promise<void> | void;
 }
 
 export interface AnswerRequest {
@@ -55,16 +74,21 @@ interface Seq {
   ids: number[];
   slot: number[];
   feats: Float32Array; // [len * C]
+  block: number[];
 }
 
 export class MllmGenerator {
   private readonly C: number;
   private readonly sp: { bos: number; eos: number; img: number; imgEnd: number; ans: number };
+  private readonly order: 'token' | 'scale';
+  private readonly runner: GraphRunner;
+  readonly plan: PlanSpec | null;
+
   constructor(
-    private readonly ort: Pick<OrtLike, 'Tensor'>,
+    ort: Pick<OrtLike, 'Tensor'>,
     readonly spec: MllmSpec,
     readonly tok: Tokenizer,
-    private readonly sessions: MllmSessions,
+    sessions: MllmSessions,
   ) {
     this.C = spec.feature_dim;
     const s = spec.specials;
@@ -72,16 +96,23 @@ export class MllmGenerator {
     for (const [k, v] of Object.entries(this.sp)) if (!Number.isInteger(v)) throw new MllmError(`mllm spec lacks special token ${k}`);
     if (tok.vocabSize > spec.vocab_size) throw new MllmError(`tokenizer has ${tok.vocabSize} ids, model ${spec.vocab_size}`);
     if (spec.scale_tokens.reduce((a, b) => a + b, 0) !== spec.image_tokens) throw new MllmError('mllm spec: scale_tokens do not sum to image_tokens');
+    this.order = spec.order ?? 'token';
+    if (this.order !== 'token' && this.order !== 'scale') throw new MllmError(`unknown mllm order "${String(this.order)}"`);
+    if (this.order === 'scale' && (!Array.isArray(spec.parent_index) || !Number.isInteger(spec.query_slot_offset))) throw new MllmError('scale order needs mllm.parent_index and mllm.query_slot_offset');
+    this.runner = new GraphRunner(ort, spec, sessions);
+    if (this.order === 'scale' && !this.runner.single) throw new MllmError('a scale-order model runs only as the single graph');
+    this.plan = spec.plan ?? null;
+    if (this.plan && (!Number.isInteger(s[this.plan.start]) || !Number.isInteger(s[this.plan.end]))) throw new MllmError('mllm.plan start/end are not special tokens');
   }
 
   /** Dispatch by sequence kind: an unknown one is an error. */
   async run(kind: string, req: ImageRequest | AnswerRequest): Promise<Pyramid | string> {
     if (kind === 't2i' || kind === 'edit') return this.generateImage(kind, req as ImageRequest);
     if (kind === 'answer') return this.answer(req as AnswerRequest);
-    throw new MllmError(`unknown sequence kind "${kind}" (known: ${SEQUENCES.join(', ')})`);
+    throw new MllmError(`unknown sequence kind "${String(kind)}" (known: ${SEQUENCES.join(', ')})`);
   }
 
-  // ---- sequence building (training/mllm_tasks.py builds the same) ----
+  // ---- sequence building (training/mllm_tasks.py flatten builds the same) ----
   private textTokens(text: string, what: string): number[] {
     const norm = normalizeText(text ?? '');
     if (!norm) throw new MllmError(`empty ${what}`);
@@ -103,124 +134,246 @@ export class MllmGenerator {
     return out;
   }
 
+  /** number[] = text/special ids (one attention block each); Float32Array = one image read (all
+   * scales, image order: a block per token in token order, per scale in scale order). */
   private build(parts: (number[] | Float32Array)[]): Seq {
-    // number[] = text/special ids; Float32Array = one image (all scales, image order)
     const C = this.C;
-    const ids: number[] = [];
-    const slot: number[] = [];
+    const seq: Seq = { ids: [], slot: [], feats: new Float32Array(0), block: [] };
     const chunks: { at: number; data: Float32Array }[] = [];
+    let nb = 0;
     for (const p of parts) {
       if (p instanceof Float32Array) {
-        chunks.push({ at: ids.length, data: p });
-        for (let k = 0; k < this.spec.image_tokens; k++) {
-          ids.push(0);
-          slot.push(k + 1);
-        }
+        chunks.push({ at: seq.ids.length, data: p });
+        let k = 0;
+        this.spec.scale_tokens.forEach((n) => {
+          for (let j = 0; j < n; j++, k++) {
+            seq.ids.push(0);
+            seq.slot.push(k + 1);
+            seq.block.push(this.order === 'scale' ? nb : nb++);
+          }
+          if (this.order === 'scale') nb++;
+        });
       } else {
         for (const id of p) {
-          ids.push(id);
-          slot.push(0);
+          seq.ids.push(id);
+          seq.slot.push(0);
+          seq.block.push(nb++);
         }
       }
     }
-    const feats = new Float32Array(ids.length * C);
-    for (const c of chunks) feats.set(c.data, c.at * C);
-    return { ids, slot, feats };
+    seq.feats = new Float32Array(seq.ids.length * C);
+    for (const c of chunks) seq.feats.set(c.data, c.at * C);
+    return seq;
   }
 
-  private checkFits(seq: Seq, generate: number, what: string) {
-    const total = seq.ids.length + generate;
-    if (total > this.spec.ctx) {
-      throw new MllmError(`${what} is too long: ${seq.ids.length} prompt tokens + ${generate} to generate = ${total} > context ${this.spec.ctx}`);
-    }
+  /** A typed text's tokens, checked against its budget beside what the MLLM reads and writes
+   * (manifest.ts tokenBudgets, the page's limit too). `extra`: tokens asked beyond the budget's
+   * own (an answer longer than max_answer_tokens). */
+  private typedTokens(text: string, what: 'prompt' | 'instruction' | 'question', extra = 0): number[] {
+    const ids = this.textTokens(text, what);
+    const budget = tokenBudgets(this.spec)[what] - extra;
+    if (ids.length > budget) throw new MllmError(`${what} is too long: ${ids.length} tokens, at most ${budget} fit the context (${this.spec.ctx}) beside what the model reads and writes`);
+    return ids;
   }
 
-  // ---- the loop ----
-  private i64(a: number[]): TensorT {
-    return new this.ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), [1, a.length]);
+  /** Text tokens fed after the cache (each its own block). */
+  private feedText(cache: KvCache, ids: number[]): Promise<CallOut> {
+    const b = this.runner.nextBlock(cache);
+    return this.runner.call(cache, { ids, slot: ids.map(() => 0), feats: new Float32Array(ids.length * this.C), block: ids.map((_, i) => b + i) });
   }
 
-  private async call(first: boolean, ids: number[], slot: number[], feats: Float32Array, past: Record<string, TensorT> | null) {
-    const feeds: Record<string, TensorT> = {
-      ids: this.i64(ids),
-      slot: this.i64(slot),
-      feats: new this.ort.Tensor('float32', feats, [1, ids.length, this.C]),
-    };
-    if (!first) {
-      for (let i = 0; i < this.spec.n_layer; i++) {
-        feeds[`past_key_${i}`] = past![`present_key_${i}`];
-        feeds[`past_value_${i}`] = past![`present_value_${i}`];
+  // ---- the plan ----
+  private specialIds(): Set<number> {
+    return new Set(Object.values(this.spec.specials));
+  }
+
+  /** Greedy completion of one concept from a branch token: stops at the separator. */
+  private async completeConcept(cache: KvCache, first: number, maxTokens: number): Promise<string> {
+    const sep = this.plan!.separator.trim();
+    const specials = this.specialIds();
+    const ids = [first];
+    let r = await this.feedText(cache, [first]);
+    try {
+      while (ids.length < maxTokens && !this.tok.decode(ids).includes(sep)) {
+        const next = argmax(r.logits);
+        if (specials.has(next)) break;
+        ids.push(next);
+        const prev = r.cache;
+        r = await this.feedText(prev, [next]);
+        this.runner.release(prev);
       }
+    } finally {
+      this.runner.release(r.cache);
     }
-    const out = await (first ? this.sessions.prefill : this.sessions.step).run(feeds);
-    if (past) for (const t of Object.values(past)) (t as { dispose?: () => void }).dispose?.();
-    const presents: Record<string, TensorT> = {};
-    for (let i = 0; i < this.spec.n_layer; i++) {
-      for (const kv of ['key', 'value']) {
-        const n = `present_${kv}_${i}`;
-        if (!out[n]) throw new MllmError(`mllm graph did not return ${n}`);
-        presents[n] = out[n];
+    return normalizeText(this.tok.decode(ids).split(sep)[0]);
+  }
+
+  /**
+   * After a prefix ending in the plan's start token: the plan (given, sampled or greedy); returns
+   * the call that fed the plan's end token ([IMG]).
+   */
+  private async runPlan(prefix: CallOut, req: ImageRequest): Promise<{ out: CallOut; info: PlanInfo; calls: number }> {
+    const plan = this.plan!;
+    const end = this.spec.specials[plan.end];
+    const specials = this.specialIds();
+    let calls = 0;
+    let ids: number[];
+    let out: CallOut;
+    let source: PlanInfo['source'];
+    if (req.plan !== undefined) {
+      ids = this.textTokens(req.plan, 'plan');
+      if (ids.length > plan.max_tokens) throw new MllmError(`the plan is too long: ${ids.length} tokens > ${plan.max_tokens}`);
+      source = 'given';
+      out = await this.feedText(prefix.cache, [...ids, end]);
+      calls++;
+    } else {
+      const sample = req.planSampling ? sampler(req.planSampling) : null;
+      source = sample ? 'sampled' : 'greedy';
+      ids = [];
+      let r = prefix;
+      for (;;) {
+        const next = sample ? sample(r.logits, specials, end) : argmax(r.logits);
+        if (next === end || specials.has(next) || ids.length >= plan.max_tokens) break; // the plan ends with [IMG]; forced where the model never says it
+        ids.push(next);
+        await req.betweenCalls?.({ tokensSoFar: 0 });
+        const prev = r;
+        r = await this.feedText(r.cache, [next]);
+        calls++;
+        if (prev !== prefix) this.runner.release(prev.cache);
       }
+      out = await this.feedText(r.cache, [end]);
+      calls++;
+      if (r !== prefix) this.runner.release(r.cache);
     }
-    const logits = (await out.logits.getData()) as Float32Array;
-    const feature = ((await out.feature.getData()) as Float32Array).slice(0, this.C);
-    const delta = out.delta ? ((await out.delta.getData()) as Float32Array).slice(0, this.C) : null;
-    return { logits, feature, delta, presents };
+    const text = normalizeText(this.tok.decode(ids));
+    return { out, info: { text, fields: parsePlan(plan, text), source, candidates: [] }, calls };
+  }
+
+  /** The model's top-k first plan tokens (from the prefix ending in <ans>), each completed
+   * greedily to the end of the concept: the other things it might have drawn, as whole plans
+   * with the current plan's other fields. */
+  private async planCandidates(prefix: CallOut, info: PlanInfo, k: number, req: ImageRequest): Promise<PlanCandidate[]> {
+    const plan = this.plan!;
+    const probs = softmax(prefix.logits);
+    const seen = new Set<string>();
+    const out: PlanCandidate[] = [];
+    // a concept leaves room for the other fields: a chip's plan must fit max_tokens
+    const budget = Math.max(1, Math.floor(plan.max_tokens / 2));
+    for (const t of topK(prefix.logits, k, this.specialIds())) {
+      await req.betweenCalls?.({ tokensSoFar: 0 });
+      const concept = await this.completeConcept(prefix.cache, t, budget);
+      if (!concept || seen.has(concept)) continue;
+      seen.add(concept);
+      const f = { ...info.fields, [plan.fields[0]]: concept };
+      out.push({ concept, text: normalizeText(plan.fields.map((n) => f[n] ?? '').join(plan.separator)), p: probs[t] });
+    }
+    return out;
   }
 
   /** Text-to-image ('t2i', req.text = prompt) or editing/conditional ('edit', req.source + instruction). */
   async generateImage(kind: 't2i' | 'edit', req: ImageRequest): Promise<Pyramid> {
     const { bos, img, imgEnd } = this.sp;
+    const C = this.C;
     const order = this.spec.image_order;
     const wanted = req.scales && req.scales.length ? req.scales : order;
     for (const s of wanted) if (!order.includes(s)) throw new MllmError(`unknown scale "${s}" (known: ${order.join(', ')})`);
     const last = Math.max(...wanted.map((s) => order.indexOf(s)));
-    const bounds: number[] = []; // token count at the end of each scale
-    this.spec.scale_tokens.reduce((a, n, i) => ((bounds[i] = a + n), a + n), 0);
-    const nTokens = bounds[last];
+    const offsets: number[] = []; // first token of each scale
+    this.spec.scale_tokens.reduce((a, n, i) => ((offsets[i] = a), a + n), 0);
+    const nTokens = offsets[last] + this.spec.scale_tokens[last];
+    if ((req.plan !== undefined || req.planSampling) && !this.plan) throw new MllmError('this model writes no plan');
 
-    let seq: Seq;
+    // the prefix ends where the model takes over: [IMG], or the plan's start token
+    const opener = this.plan ? this.spec.specials[this.plan.start] : img;
+    let parts: (number[] | Float32Array)[];
     let residualSource: Float32Array | null = null; // [image_tokens * C], image order
     if (kind === 't2i') {
       if (req.source) throw new MllmError('t2i takes no source image (use "edit")');
-      seq = this.build([[bos], this.textTokens(req.text, 'prompt'), [img]]);
+      parts = [[bos], this.typedTokens(req.text, 'prompt'), [opener]];
     } else if (kind === 'edit') {
       if (!req.source) throw new MllmError('edit needs a source image');
       const src = this.imageTokens(req.source);
       if (this.spec.residual_edit) residualSource = src;
-      seq = this.build([[bos, img], src, [imgEnd], this.textTokens(req.text, 'instruction'), [img]]);
+      parts = [[bos, img], src, [imgEnd], this.typedTokens(req.text, 'instruction'), [opener]];
     } else {
       throw new MllmError(`unknown sequence kind "${String(kind)}" (known: ${SEQUENCES.join(', ')})`);
     }
-    this.checkFits(seq, this.spec.image_tokens, kind === 't2i' ? 'prompt' : 'instruction');
+    const seq = this.build(parts);
 
-    const C = this.C;
     const tokens = new Float32Array(nTokens * C);
     const result: Pyramid = {};
     const t0 = performance.now();
-    let r = await this.call(true, seq.ids, seq.slot, seq.feats, null);
+    let r = await this.runner.call(this.runner.empty(), seq);
+    // a model with a plan: the plan is announced before the first image token; the candidates
+    // (more calls, branched from the prefix kept here) after the image, so they never delay it
+    let prefix: CallOut | null = null;
+    let planInfo: PlanInfo | null = null;
+    if (this.plan) {
+      prefix = r;
+      const planned = await this.runPlan(prefix, req);
+      r = planned.out;
+      planInfo = planned.info;
+      req.onPlan?.(planInfo);
+    }
     let scale = 0;
-    const tokenAt = (k: number, res: { feature: Float32Array; delta: Float32Array | null }): Float32Array => {
-      if (!residualSource) return res.feature;
-      if (!res.delta) throw new MllmError('the manifest asks for residual edits but the mllm graphs have no "delta" output');
+    /** generated token k from output position j of a call */
+    const tokenAt = (k: number, res: CallOut, j: number): Float32Array => {
+      const f = this.runner.featureAt(res, j);
+      if (!residualSource) return f;
+      const d = this.runner.deltaAt(res, j);
+      if (!d) throw new MllmError('the manifest asks for residual edits but the mllm graph has no "delta" output');
       const t = new Float32Array(C);
-      for (let c = 0; c < C; c++) t[c] = residualSource[k * C + c] + res.delta[c];
+      for (let c = 0; c < C; c++) t[c] = residualSource[k * C + c] + d[c];
       return t;
     };
-    for (let k = 0; k < nTokens; k++) {
-      const token = tokenAt(k, r);
-      tokens.set(token, k * C);
-      if (k + 1 === bounds[scale]) {
-        const name = order[scale];
-        result[name] = tokens.slice((bounds[scale] - this.spec.scale_tokens[scale]) * C, bounds[scale] * C);
-        req.onScale?.(name, result[name], { tokensSoFar: k + 1, ms: performance.now() - t0 });
-        scale++;
+    const emit = (k: number) => {
+      // token k completed scale `scale`?
+      if (k + 1 !== offsets[scale] + this.spec.scale_tokens[scale]) return;
+      const name = order[scale];
+      result[name] = tokens.slice(offsets[scale] * C, (k + 1) * C);
+      req.onScale?.(name, result[name], { tokensSoFar: k + 1, ms: performance.now() - t0 });
+      scale++;
+    };
+    try {
+      if (this.order === 'token') {
+        // the last position of each call predicts the next token
+        for (let k = 0; k < nTokens; k++) {
+          const token = tokenAt(k, r, -1);
+          tokens.set(token, k * C);
+          emit(k);
+          if (k + 1 === nTokens) break;
+          await req.betweenCalls?.({ tokensSoFar: k + 1 });
+          const prev = r.cache;
+          r = await this.runner.call(prev, { ids: [0], slot: [k + 1], feats: token, block: [this.runner.nextBlock(prev)] });
+          this.runner.release(prev);
+        }
+      } else {
+        // one call per scale: its queries are fed the coarser tokens that cover them, and the
+        // output at each query is that token itself
+        const parent = this.spec.parent_index!;
+        const qoff = this.spec.query_slot_offset!;
+        for (let s = 0; s <= last; s++) {
+          const o = offsets[s];
+          const n = this.spec.scale_tokens[s];
+          const feats = new Float32Array(n * C);
+          for (let j = 0; j < n; j++) if (parent[o + j] >= 0) feats.set(tokens.subarray(parent[o + j] * C, (parent[o + j] + 1) * C), j * C);
+          if (s > 0) await req.betweenCalls?.({ tokensSoFar: o });
+          const prev = r.cache;
+          const b = this.runner.nextBlock(prev);
+          r = await this.runner.call(prev, { ids: new Array(n).fill(0), slot: Array.from({ length: n }, (_, j) => qoff + 1 + o + j), feats, block: new Array(n).fill(b) });
+          this.runner.release(prev);
+          for (let j = 0; j < n; j++) {
+            tokens.set(tokenAt(o + j, r, j), (o + j) * C);
+            emit(o + j);
+          }
+        }
       }
-      if (k + 1 === nTokens) break;
-      await req.betweenCalls?.();
-      r = await this.call(false, [0], [k + 1], token, r.presents);
+      const k = req.planCandidates ?? 4;
+      if (prefix && planInfo && k > 0) req.onPlan?.({ ...planInfo, candidates: await this.planCandidates(prefix, planInfo, k, req) });
+    } finally {
+      this.runner.release(r.cache);
+      if (prefix) this.runner.release(prefix.cache);
     }
-    for (const t of Object.values(r.presents)) (t as { dispose?: () => void }).dispose?.();
     return result;
   }
 
@@ -230,27 +383,71 @@ export class MllmGenerator {
     if (!req.source) throw new MllmError('answer needs a source image');
     const maxTokens = req.maxTokens ?? this.spec.max_answer_tokens;
     if (!(maxTokens >= 1)) throw new MllmError(`maxTokens must be >= 1 (got ${maxTokens})`);
-    const seq = this.build([[bos, img], this.imageTokens(req.source), [imgEnd], this.textTokens(req.question, 'question'), [ans]]);
-    this.checkFits(seq, maxTokens, 'question');
-    let r = await this.call(true, seq.ids, seq.slot, seq.feats, null);
+    const seq = this.build([[bos, img], this.imageTokens(req.source), [imgEnd], this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens), [ans]]);
+    let r = await this.runner.call(this.runner.empty(), seq);
     const out: number[] = [];
     let text = '';
-    for (let n = 0; n < maxTokens; n++) {
-      let best = 0;
-      for (let i = 1; i < r.logits.length; i++) if (r.logits[i] > r.logits[best]) best = i;
-      if (best === eos) break;
-      out.push(best);
-      const full = this.tok.decode(out);
-      if (!full.endsWith('\uFFFD')) {
-        const piece = full.slice(text.length);
-        text = full;
-        if (piece) req.onToken?.(piece, text.trim());
+    try {
+      for (let n = 0; n < maxTokens; n++) {
+        const best = argmax(r.logits);
+        if (best === eos) break;
+        out.push(best);
+        const full = this.tok.decode(out);
+        if (!full.endsWith('\uFFFD')) {
+          const piece = full.slice(text.length);
+          text = full;
+          if (piece) req.onToken?.(piece, text.trim());
+        }
+        if (n + 1 === maxTokens) break;
+        await req.betweenCalls?.();
+        const prev = r.cache;
+        r = await this.feedText(prev, [best]);
+        this.runner.release(prev);
       }
-      if (n + 1 === maxTokens) break;
-      await req.betweenCalls?.();
-      r = await this.call(false, [best], [0], new Float32Array(this.C), r.presents);
+    } finally {
+      this.runner.release(r.cache);
     }
-    for (const t of Object.values(r.presents)) (t as { dispose?: () => void }).dispose?.();
     return this.tok.decode(out).trim();
   }
+}
+
+function argmax(a: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+function softmax(a: Float32Array): Float32Array {
+  let m = -Infinity;
+  for (const x of a) m = Math.max(m, x);
+  const out = new Float32Array(a.length);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += out[i] = Math.exp(a[i] - m);
+  for (let i = 0; i < a.length; i++) out[i] /= sum;
+  return out;
+}
+
+/** The k ids with the largest logits, best first, skipping `skip`. */
+function topK(a: Float32Array, k: number, skip: ReadonlySet<number>): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < a.length; i++) if (!skip.has(i)) ids.push(i);
+  ids.sort((x, y) => a[y] - a[x] || x - y);
+  return ids.slice(0, k);
+}
+
+/** Seeded top-k sampling for a plan ("variations" differ in what is drawn): the end token stays
+ * a choice (a plan may end), other special tokens do not. */
+function sampler(o: PlanSampling): (logits: Float32Array, specials: ReadonlySet<number>, end: number) => number {
+  const u = mulberry32(o.seed);
+  const k = o.topK ?? 5;
+  const temp = o.temperature ?? 1;
+  if (!(k >= 1) || !(temp > 0)) throw new MllmError(`plan sampling needs topK >= 1 and temperature > 0 (got ${k}, ${temp})`);
+  return (logits, specials, end) => {
+    const skip = new Set([...specials].filter((s) => s !== end));
+    const ids = topK(logits, k, skip);
+    const w = ids.map((i) => Math.exp((logits[i] - logits[ids[0]]) / temp));
+    let x = u() * w.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < ids.length; i++) if ((x -= w[i]) <= 0) return ids[i];
+    return ids[ids.length - 1];
+  };
 }

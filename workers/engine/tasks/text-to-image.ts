@@ -1,5 +1,7 @@
-// Text-to-image: prompt -> the MLLM writes f4..f0 -> each scale drawn the moment it exists ->
-// the automatic scale choice. Variations: the same generated features drawn with another seed.
+// Text-to-image: prompt -> (a model with a plan: the plan, or the user's) -> the MLLM writes
+// f4..f0 -> each scale drawn the moment it exists -> the automatic scale choice. Variations: a
+// model with a plan samples a new plan (seeded), so variations differ in what is drawn; without
+// one, the same generated features are drawn with another seed.
 import { scoreT2I } from '../../mllm/scale_choice';
 import { TaskInputError } from '../errors';
 import { blankPyramid, checkScales, decodeAll, generateImageFeatures, recommendScale, requireMllm, ScaleDecoder } from '../steps';
@@ -7,12 +9,17 @@ import { defineTask, type SamplerRequest } from './task';
 
 export interface TextToImageRequest extends SamplerRequest {
   prompt: string;
+  /** a model with a plan: draw this plan (a picked candidate, style or tone) instead of the model's */
+  plan?: string;
 }
 
-/** Decode the last prompt's generated features again (no MLLM run). */
+/** A model with a plan: sample the plan (seeded by `seed`) and draw it. Without: decode the last
+ * prompt's generated features again (no MLLM run). */
 export interface VariationsRequest extends SamplerRequest {
   /** must be the last generated prompt */
   prompt: string;
+  /** a plan the user fixed (a picked style or tone) is kept; the variation then differs in noise only */
+  plan?: string;
 }
 
 export const textToImage = defineTask<TextToImageRequest>({
@@ -21,7 +28,7 @@ export const textToImage = defineTask<TextToImageRequest>({
     const scales = checkScales(ctx.manifest, req.scales);
     ctx.lastGeneration = null;
     const decoder = new ScaleDecoder(ctx, { uncond: await blankPyramid(ctx), sampler: req, wanted: scales }, onEvent);
-    const generated = await generateImageFeatures(ctx, { kind: 't2i', text: req.prompt, scales }, decoder, onEvent);
+    const generated = await generateImageFeatures(ctx, { kind: 't2i', text: req.prompt, scales, plan: req.plan }, decoder, onEvent);
     ctx.lastGeneration = { prompt: req.prompt, generated };
     await recommendScale(ctx, decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
   },
@@ -29,6 +36,16 @@ export const textToImage = defineTask<TextToImageRequest>({
 
 export const variations = defineTask<VariationsRequest>({
   async run(ctx, req, onEvent) {
+    if (ctx.mllm?.plan) {
+      requireMllm(ctx, 'Variations');
+      const scales = checkScales(ctx.manifest, req.scales);
+      const decoder = new ScaleDecoder(ctx, { uncond: await blankPyramid(ctx), sampler: req, wanted: scales }, onEvent);
+      const planSampling = req.plan === undefined ? { seed: req.seed } : undefined;
+      const generated = await generateImageFeatures(ctx, { kind: 't2i', text: req.prompt, scales, plan: req.plan, planSampling }, decoder, onEvent);
+      ctx.lastGeneration = { prompt: req.prompt, generated };
+      await recommendScale(ctx, decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
+      return;
+    }
     const last = ctx.lastGeneration;
     if (!last || last.prompt !== req.prompt) throw new TaskInputError('generate from this prompt first: variations decode its features again with new seeds');
     const scales = checkScales(ctx.manifest, req.scales);

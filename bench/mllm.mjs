@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The MLLM alone, text -> f4..f0 features, under onnxruntime-web's WASM backend in Node (the
+// page's own generate.ts through Vite's SSR loader): how long the first scale and all five take
+// and how many graph calls that is, for any models folder (the shipped two-file token-order pair,
+// or a single graph in either order, with or without a plan).
+//   node bench/mllm.mjs <modelsDir> [--threads 2] [--runs 3] [--prompt "a red apple"]
+//        [--plan "hot beverage | noto | none"] (a plan fed teacher-forced) [--candidates 4]
+// planMs: the plan announced (before the first image token); allFiveMs: f0 written and, with a
+// plan, its candidates (computed after the image).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createServer } from 'vite';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const opt = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
+const dir = resolve(args[0] ?? resolve(ROOT, 'public/models'));
+const threads = Number(opt('--threads', 2));
+const runs = Number(opt('--runs', 3));
+const prompt = opt('--prompt', 'a red apple');
+const plan = opt('--plan', undefined);
+const planCandidates = Number(opt('--candidates', 4));
+
+const vite = await createServer({ root: ROOT, configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, appType: 'custom', optimizeDeps: { noDiscovery: true } });
+try {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = threads;
+  const { createMllmSessions } = await vite.ssrLoadModule('/workers/engine/puma-engine.ts');
+  const { MllmGenerator } = await vite.ssrLoadModule('/workers/mllm/generate.ts');
+  const man = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8'));
+  const names = man.mllm.graph === 'single' ? ['mllm'] : ['mllm_prefill', 'mllm_step'];
+  const bytes = (f) => new Uint8Array(readFileSync(resolve(dir, f)));
+  const t0 = performance.now();
+  const { sessions, tokenizer } = await createMllmSessions(ort, 'wasm', Object.fromEntries(names.map((n) => [n, bytes(man.models[n].variants[0].file)])), bytes(man.models.tokenizer.file));
+  const loadMs = performance.now() - t0;
+  let calls = 0;
+  const count = (s) => ({ run: (f) => ((calls += 1), s.run(f)) });
+  const counted = sessions.single ? { single: count(sessions.single) } : { prefill: count(sessions.prefill), step: count(sessions.step) };
+  const gen = new MllmGenerator(ort, man.mllm, tokenizer, counted);
+  const graphBytes = names.reduce((a, n) => a + man.models[n].variants[0].bytes, 0);
+  const rows = [];
+  for (let r = 0; r <= runs; r++) {
+    calls = 0;
+    const s = performance.now();
+    const at = {};
+    let planMs = null;
+    let planText = null;
+    await gen.generateImage('t2i', { text: prompt, plan, planCandidates, onPlan: (p) => ((planMs ??= performance.now() - s), (planText = p.text)), onScale: (n) => (at[n] = performance.now() - s) });
+    const order = man.mllm.image_order;
+    if (r > 0) rows.push({ firstScaleMs: at[order[0]], lastScaleMs: at[order[order.length - 1]], allMs: performance.now() - s, planMs, calls, planText }); // run 0 warms up
+  }
+  const med = (k) => rows.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
+  console.log(JSON.stringify({ dir, graph: man.mllm.graph ?? 'pair', order: man.mllm.order ?? 'token', plan: !!man.mllm.plan, d_model: man.mllm.d_model, n_layer: man.mllm.n_layer, graphBytes, threads, loadMs: Math.round(loadMs), calls: rows[0].calls, firstScaleMs: Math.round(med('firstScaleMs')), f0Ms: Math.round(med('lastScaleMs')), planTokens: rows[0].planText == null ? null : tokenizer.encode(' ' + rows[0].planText).length, planMs: rows[0].planMs == null ? null : Math.round(med('planMs')), allFiveMs: Math.round(med('allMs')), runs: rows.length }));
+} finally {
+  await vite.close();
+}

@@ -1,0 +1,60 @@
+// What the MLLM said it would draw, above the grid: "Drawing: hot beverage · Google style ·
+// default tone", the other concepts it considered as chips, and style and tone pickers. Each
+// chip or pick redraws with that plan (teacher-forced) and the same seed. The words (fields,
+// separator, styles, tones) come from the manifest's mllm.plan; nothing here knows them.
+import type { PlanSpec } from '../../workers/lib/manifest';
+import { describePlan, overridePlan, styleLabel, toneLabel, type PlanInfo } from '../../workers/mllm/plan';
+
+const SOURCE_NOTE: Record<PlanInfo['source'], string> = { greedy: "the model's plan", sampled: 'a sampled plan (variations)', given: 'your pick' };
+
+export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan: PlanInfo; spec: PlanSpec; busy: boolean; onRedraw?: (plan: string) => void; testPrefix?: string }) {
+  const [concept, style, tone] = [spec.fields[0], 'style', 'tone'];
+  const id = (s: string) => (testPrefix ? `${testPrefix}-${s}` : s);
+  const cur = plan.fields;
+  // a tone the model wrote that is not one of the picker's (several people: "light and dark")
+  // (or none written at all) is shown as it is, beside the picker's own choices
+  const withCurrent = (list: string[], v: string | undefined) => (list.includes(v ?? '') ? list : [...list, v ?? '']);
+  const tones = withCurrent(spec.tones, cur[tone]);
+  const styleOptions = withCurrent(Object.values(spec.styles), cur[style]);
+  return (
+    <section className="plan" aria-label="Plan" data-testid={id('plan')} data-plan={plan.text}>
+      <p>
+        <strong data-testid={id('plan-text')}>{plan.text ? `Drawing: ${describePlan(spec, cur)}` : 'The model wrote no plan: it went straight to the image'}</strong> <span className="muted">({SOURCE_NOTE[plan.source]})</span>
+      </p>
+      {onRedraw && (
+        <>
+          {plan.candidates.length > 1 && (
+            <div role="group" aria-label="Other things the model considered: redraw with one" className="plan-chips">
+              <span className="muted" aria-hidden="true">Or draw: </span>
+              {plan.candidates.map((c) => {
+                const pressed = c.concept === cur[concept];
+                return (
+                  <button key={c.concept} type="button" className="chip" aria-pressed={pressed} disabled={busy || pressed} data-testid={id('plan-candidate')} data-plan={c.text}
+                    title={`${(c.p * 100).toFixed(0)}% for its first word`} onClick={() => onRedraw(c.text)}>
+                    {c.concept}
+                  </button>
+                );
+              })}
+            </div>
+          )}
+          <label>
+            Style{' '}
+            <select value={cur[style] ?? ''} disabled={busy} data-testid={id('plan-style')} onChange={(e) => onRedraw(overridePlan(spec, cur, { [style]: e.target.value }))}>
+              {styleOptions.map((w) => (
+                <option key={w} value={w}>{styleLabel(spec, w)}</option>
+              ))}
+            </select>
+          </label>{' '}
+          <label>
+            Skin tone{' '}
+            <select value={cur[tone] ?? ''} disabled={busy} data-testid={id('plan-tone')} onChange={(e) => onRedraw(overridePlan(spec, cur, { [tone]: e.target.value }))}>
+              {tones.map((t) => (
+                <option key={t} value={t}>{toneLabel(spec, t)}</option>
+              ))}
+            </select>
+          </label>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,135 @@
+// One MLLM graph call with its KV cache, for either kind of model file:
+//   pair:   mllm_prefill (no past) and mllm_step (past_*), outputs of the LAST position only;
+//           plain causal attention, so `block` is not fed.
+//   single: one graph for both (manifest mllm.graph "single"): `block` holds the block id of
+//           every position so far (cached + new; a key is visible iff its block <= the query's),
+//           the prefill is fed an empty cache (past_seq = 0), feature/delta come for every new
+//           position (scale order reads a whole scale from one call).
+// A cache is never disposed here behind the caller's back: the same cache may be fed to several
+// calls (the plan's candidates branch from one prefix), so the caller releases each when done.
+import type { InferenceSession, OrtLike, Tensor as TensorT } from '../engine/ort';
+import type { MllmSpec } from '../lib/manifest';
+
+export type GraphSession = Pick<InferenceSession, 'run'>;
+
+/** The MLLM's sessions: the two-file pair, or the one graph. */
+export type MllmSessions = { prefill: GraphSession; step: GraphSession } | { single: GraphSession };
+
+export interface KvCache {
+  /** present_key_i / present_value_i of the last call; null before the prefill */
+  presents: Record<string, TensorT> | null;
+  /** block id of every cached position */
+  blocks: number[];
+  released?: boolean;
+}
+
+export interface CallIn {
+  ids: number[];
+  slot: number[];
+  /** [T * C] */
+  feats: Float32Array;
+  /** block id of each new position */
+  block: number[];
+}
+
+export interface CallOut {
+  /** [V] of the last position */
+  logits: Float32Array;
+  /** [T * C] (single graph) or [C] (pair: the last position only) */
+  feature: Float32Array;
+  delta: Float32Array | null;
+  /** new positions in this call */
+  t: number;
+  cache: KvCache;
+}
+
+export class GraphRunner {
+  readonly single: boolean;
+  private readonly C: number;
+
+  constructor(
+    private readonly ort: Pick<OrtLike, 'Tensor'>,
+    private readonly spec: MllmSpec,
+    private readonly sessions: MllmSessions,
+  ) {
+    this.single = 'single' in sessions;
+    this.C = spec.feature_dim;
+    if ((spec.graph ?? 'pair') !== (this.single ? 'single' : 'pair')) throw new Error(`the manifest's mllm.graph is "${spec.graph ?? 'pair'}" but ${this.single ? 'one graph' : 'two graphs'} were loaded`);
+  }
+
+  empty(): KvCache {
+    return { presents: null, blocks: [] };
+  }
+
+  nextBlock(cache: KvCache): number {
+    return cache.blocks.length ? cache.blocks[cache.blocks.length - 1] + 1 : 0;
+  }
+
+  private i64(a: number[]): TensorT {
+    return new this.ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), [1, a.length]);
+  }
+
+  async call(cache: KvCache, x: CallIn): Promise<CallOut> {
+    if (cache.released) throw new Error('mllm: this KV cache was released');
+    const T = x.ids.length;
+    const { n_layer: L, n_head: H, head_dim: hd } = this.spec;
+    const feeds: Record<string, TensorT> = {
+      ids: this.i64(x.ids),
+      slot: this.i64(x.slot),
+      feats: new this.ort.Tensor('float32', x.feats, [1, T, this.C]),
+    };
+    const blocks = [...cache.blocks, ...x.block];
+    if (this.single) feeds.block = this.i64(blocks);
+    if (cache.presents || this.single) {
+      const empty = new Float32Array(0);
+      for (let i = 0; i < L; i++) {
+        for (const kv of ['key', 'value']) {
+          feeds[`past_${kv}_${i}`] = cache.presents?.[`present_${kv}_${i}`] ?? new this.ort.Tensor('float32', empty, [1, H, 0, hd]);
+        }
+      }
+    }
+    const s = this.sessions;
+    const out = await ('single' in s ? s.single : cache.presents ? s.step : s.prefill).run(feeds);
+    const presents: Record<string, TensorT> = {};
+    for (let i = 0; i < L; i++) {
+      for (const kv of ['key', 'value']) {
+        const n = `present_${kv}_${i}`;
+        if (!out[n]) throw new Error(`mllm graph did not return ${n}`);
+        presents[n] = out[n];
+      }
+    }
+    return {
+      logits: (await out.logits.getData()) as Float32Array,
+      feature: (await out.feature.getData()) as Float32Array,
+      delta: out.delta ? ((await out.delta.getData()) as Float32Array) : null,
+      t: T,
+      cache: { presents, blocks },
+    };
+  }
+
+  /** Output position j of a call (negative: from the end); the pair graphs give only the last. */
+  featureAt(o: CallOut, j: number): Float32Array {
+    return this.rowAt(o, o.feature, j);
+  }
+
+  deltaAt(o: CallOut, j: number): Float32Array | null {
+    return o.delta ? this.rowAt(o, o.delta, j) : null;
+  }
+
+  private rowAt(o: CallOut, a: Float32Array, j: number): Float32Array {
+    const C = this.C;
+    const rows = a.length / C;
+    const at = j < 0 ? o.t + j : j;
+    if (rows === 1) {
+      if (at !== o.t - 1) throw new Error(`this mllm graph gives the last position only (asked for ${at} of ${o.t})`);
+      return a.slice(0, C);
+    }
+    if (rows !== o.t) throw new Error(`mllm graph gave ${rows} positions for ${o.t} new ones`);
+    return a.slice(at * C, (at + 1) * C);
+  }
+
+  release(cache: KvCache) {
+    if (cache.presents) for (const t of Object.values(cache.presents)) (t as { dispose?: () => void }).dispose?.();
+    cache.released = true;
+  }
+}

@@ -1,0 +1,75 @@
+// The plan: before an image the MLLM writes one text segment naming what it will draw,
+// " {concept} | {style} | {tone}" (fields and separator from the manifest's mllm.plan, never
+// from here). Pure functions shared by the engine (parse what the model wrote, build what the
+// user picked) and the page (labels). No model calls.
+import type { PlanSpec } from '../lib/manifest';
+import { normalizeText } from './tokenizer';
+
+export type { PlanSpec };
+
+/** One field value per manifest field name (concept, style, tone). */
+export type PlanFields = Record<string, string>;
+
+/** Another concept the model considered for its first plan token, completed greedily. */
+export interface PlanCandidate {
+  concept: string;
+  /** the whole plan this chip redraws with: this concept, the current plan's other fields */
+  text: string;
+  /** probability of its first token at the plan's first position */
+  p: number;
+}
+
+export interface PlanInfo {
+  /** the plan as written (normalised, no leading space) */
+  text: string;
+  fields: PlanFields;
+  /** how it came about: the model's greedy pick, sampled (variations), or given by the user */
+  source: 'greedy' | 'sampled' | 'given';
+  /** the model's top concepts at the plan's first token (greedy first), each a complete plan */
+  candidates: PlanCandidate[];
+}
+
+/** The plan's text split into its fields; a field the model did not write is ''. Text past the
+ * last separator stays in the last field (it is what the model wrote, shown as such). */
+export function parsePlan(spec: PlanSpec, text: string): PlanFields {
+  const sep = spec.separator.trim();
+  const parts = normalizeText(text).split(sep).map((s) => s.trim());
+  const out: PlanFields = {};
+  spec.fields.forEach((f, i) => {
+    out[f] = i < spec.fields.length - 1 ? (parts[i] ?? '') : parts.slice(i).join(` ${sep} `).trim();
+  });
+  return out;
+}
+
+/** The plan text for these fields (what the engine feeds teacher-forced). */
+export function composePlan(spec: PlanSpec, fields: PlanFields): string {
+  return normalizeText(spec.fields.map((f) => (fields[f] ?? '').trim()).join(spec.separator));
+}
+
+/** The fields of `base` with some replaced (a picked concept, style or tone). */
+export function overridePlan(spec: PlanSpec, base: PlanFields, changes: Partial<PlanFields>): string {
+  return composePlan(spec, { ...base, ...(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as PlanFields) });
+}
+
+/** The style word for a vendor (google -> noto) and back; the page's label for a style word. */
+export function styleLabel(spec: PlanSpec, style: string): string {
+  // style_labels may name the vendor ("Google") or the whole label ("Google style")
+  const label = spec.style_labels?.[style];
+  if (label) return /style/i.test(label) ? label : `${label} style`;
+  const vendor = Object.entries(spec.styles).find(([, w]) => w === style)?.[0];
+  return vendor ? `${vendor[0].toUpperCase()}${vendor.slice(1)} style` : style ? `${style} style` : 'unknown style';
+}
+
+/** The page's words for a tone field ("none" is the default yellow; several joined with tone_join). */
+export function toneLabel(spec: PlanSpec, tone: string): string {
+  if (!tone) return 'unknown tone';
+  if (tone === spec.tones[0]) return 'default tone';
+  return `${tone} tone`;
+}
+
+/** "hot beverage · Google style · default tone" */
+export function describePlan(spec: PlanSpec, fields: PlanFields): string {
+  return spec.fields
+    .map((f) => (f === 'style' ? styleLabel(spec, fields[f] ?? '') : f === 'tone' ? toneLabel(spec, fields[f] ?? '') : fields[f] || '?'))
+    .join(' · ');
+}

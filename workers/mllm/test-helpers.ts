@@ -1,0 +1,78 @@
+// Shared by the MLLM tests: golden tensors (base64 JSON written by training/export_mllm.py),
+// closeness checks, and loading a model folder with the engine's own session code.
+import { expect } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { mllmGraphNames } from '../lib/manifest';
+import { MllmGenerator, type MllmSpec } from './generate';
+import type { MllmSessions } from './graph-runner';
+import { createMllmSessions } from '../engine/puma-engine';
+
+export interface T64 {
+  shape: number[];
+  dtype: string;
+  data_b64: string;
+}
+
+export function decode(t: T64): ort.Tensor {
+  const b = Buffer.from(t.data_b64, 'base64');
+  const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  if (t.dtype === 'int64') return new ort.Tensor('int64', new BigInt64Array(ab), t.shape);
+  if (t.dtype === 'float32') return new ort.Tensor('float32', new Float32Array(ab), t.shape);
+  throw new Error(`dtype ${t.dtype}`);
+}
+
+export const f32 = (t: T64) => decode(t).data as Float32Array;
+
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number, what: string) {
+  expect(got.length, what).toBe(want.length);
+  let worst = 0;
+  let bad = -1;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    worst = Math.max(worst, d);
+    if (!(d <= atol + rtol * Math.abs(want[i])) && bad < 0) bad = i;
+  }
+  expect(bad, `${what}: max |diff| ${worst}`).toBe(-1);
+}
+
+/** expectClose with the absolute tolerance scaled down to the data: an untrained fixture's
+ * features are ~1e-3, where the golden atol alone would accept almost anything. */
+export function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, tol: { atol: number; rtol: number }, what: string) {
+  let m = 0;
+  for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs(want[i]));
+  expectClose(got, want, tol.atol * Math.min(1, m), tol.rtol, what);
+}
+
+/** The shipped models folder (public/models, or PUMA_MODELS_DIR). */
+export const shippedDir = resolve(process.env.PUMA_MODELS_DIR ?? resolve(import.meta.dirname, '../../public/models'));
+
+/** "single" or "pair": which MLLM files a folder's manifest names (null: no manifest/MLLM). */
+export function graphKind(dir: string): 'single' | 'pair' | null {
+  const p = resolve(dir, 'manifest.json');
+  if (!existsSync(p)) return null;
+  const man = JSON.parse(readFileSync(p, 'utf8'));
+  if (!man.mllm) return null;
+  return man.mllm.graph === 'single' ? 'single' : 'pair';
+}
+
+/** A folder's MLLM as the engine loads it, with the step calls counted. */
+export async function loadMllm(dir: string) {
+  const manifestPath = resolve(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new Error(`${manifestPath} is missing: export the MLLM (training/export_mllm.py) or set PUMA_MODELS_DIR`);
+  const man = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  if (!man.mllm) throw new Error(`${manifestPath} has no MLLM: export it (training/export_mllm.py)`);
+  const spec = man.mllm as MllmSpec;
+  const names = mllmGraphNames(spec);
+  for (const n of names) if (!man.models?.[n]) throw new Error(`${manifestPath} names no ${n}`);
+  const bytes = (f: string) => new Uint8Array(readFileSync(resolve(dir, f)));
+  // the engine's own MLLM loading: the same session options as the page
+  const { sessions, tokenizer: tok } = await createMllmSessions(ort, 'wasm', Object.fromEntries(names.map((n) => [n, bytes(man.models[n].variants[0].file)])), bytes(man.models.tokenizer.file));
+  const golden = JSON.parse(readFileSync(resolve(dir, man.models[names[0]].golden_mllm), 'utf8'));
+  let calls = 0;
+  const count = (s: { run: ort.InferenceSession['run'] }) => ({ run: (f: ort.InferenceSession.FeedsType) => ((calls += 1), s.run(f)) });
+  const counted: MllmSessions = 'single' in sessions ? { single: count(sessions.single) } : { prefill: count(sessions.prefill), step: count(sessions.step) };
+  const generator = (s: MllmSpec = spec) => new MllmGenerator(ort, s, tok, counted);
+  return { dir, man, spec, sessions, tok, golden, gen: generator(), generator, calls: () => calls, resetCalls: () => (calls = 0) };
+}
