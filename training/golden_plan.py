@@ -8,13 +8,9 @@ import torch
 
 from training import mllm_tasks as tasks
 from training.common import parent_index, SCALE_OFFSETS, SCALE_TOKENS, N_IMG
+from training.golden_mllm import b64
 
 PROMPT, GIVEN, TOPK, N_SCALES = "red apple", "hot beverage | noto | none", 3, 3
-
-
-def b64(t, dtype):
-    from training.export_mllm import b64 as enc
-    return enc(t, dtype)
 
 
 @torch.no_grad()

@@ -1,0 +1,129 @@
+"""The MLLM's ONNX graphs: the token-order pair (mllm_prefill, mllm_step) and the single graph
+(mllm.onnx) that serves prefill and every step in either order, traced from the int8-rounded model
+and stored int8 (training.quantize)."""
+import os
+
+import onnx
+import torch
+import torch.nn as nn
+
+from training.quantize import quantize_onnx
+
+OPSET = 17
+
+
+class Prefill(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, ids, slot, feats):
+        h, presents = self.m(ids, slot, feats)
+        last = h[:, -1]
+        return (self.m.logits(last), self.m.features(last), self.m.delta(last)) + tuple(t for kv in presents for t in kv)
+
+
+class Step(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, ids, slot, feats, *past_flat):
+        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
+        h, presents = self.m(ids, slot, feats, past)
+        last = h[:, -1]
+        return (self.m.logits(last), self.m.features(last), self.m.delta(last)) + tuple(t for kv in presents for t in kv)
+
+
+def io_names(n_layer):
+    past = [f"past_{kv}_{i}" for i in range(n_layer) for kv in ("key", "value")]
+    present = [f"present_{kv}_{i}" for i in range(n_layer) for kv in ("key", "value")]
+    return ["ids", "slot", "feats"], past, ["logits", "feature", "delta"], present
+
+
+def export_graphs(qmodel, out_dir):
+    cfg = qmodel.cfg
+    L, C = cfg.n_layer, cfg.feature_dim
+    hd = cfg.d_model // cfg.n_head
+    ins, past, outs, present = io_names(L)
+    dyn = {"ids": {0: "batch", 1: "seq"}, "slot": {0: "batch", 1: "seq"}, "feats": {0: "batch", 1: "seq"},
+           "logits": {0: "batch"}, "feature": {0: "batch"}, "delta": {0: "batch"}}
+    for n in present:
+        dyn[n] = {0: "batch", 2: "total_seq"}
+    T = 5
+    ids = torch.ones(1, T, dtype=torch.long)
+    slot = torch.zeros(1, T, dtype=torch.long)
+    slot[0, -2:] = torch.tensor([1, 2])
+    feats = torch.randn(1, T, C)
+    paths = {}
+    p = os.path.join(out_dir, "mllm_prefill.onnx")
+    torch.onnx.export(Prefill(qmodel), (ids, slot, feats), p, input_names=ins, output_names=outs + present,
+                      dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
+    paths["mllm_prefill"] = p
+    pk = tuple(torch.randn(1, cfg.n_head, 7, hd) for _ in range(2 * L))
+    dyn_s = dict(dyn)
+    for n in past:
+        dyn_s[n] = {0: "batch", 2: "past_seq"}
+    p = os.path.join(out_dir, "mllm_step.onnx")
+    torch.onnx.export(Step(qmodel), (ids[:, :1], slot[:, :1], feats[:, :1]) + pk, p, input_names=ins + past,
+                      output_names=outs + present, dynamic_axes=dyn_s, opset_version=OPSET, do_constant_folding=True)
+    paths["mllm_step"] = p
+    stats = {}
+    for k, p in paths.items():
+        mp = onnx.load(p)
+        mp, nq, nleft = quantize_onnx(mp)
+        onnx.checker.check_model(mp)
+        onnx.save(mp, p)
+        stats[k] = dict(int8_weights=nq, fp32_2d_left=nleft, bytes=os.path.getsize(p))
+    return paths, stats
+
+
+class Unified(nn.Module):
+    """Prefill and step in one graph (one copy of the weights). Inputs: ids/slot/feats [B,T]
+    of the NEW positions, block [B,P+T] block ids of every position so far (cached + new; a key
+    is visible iff its block <= the query's: token order feeds the position index, which is plain
+    causal attention), past_key_i/past_value_i [B,H,P,Dh] (P = 0 for the prefill). Outputs:
+    logits [B,V] of the last position, feature/delta [B,T,C] of every new position (token order
+    reads the last; scale order one whole scale), present_* [B,H,P+T,Dh]."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, ids, slot, feats, block, *past_flat):
+        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
+        h, presents = self.m(ids, slot, feats, past, block)
+        return (self.m.logits(h[:, -1]), self.m.features(h), self.m.delta(h)) + tuple(t for kv in presents for t in kv)
+
+
+def unified_io_names(n_layer):
+    ins, past, outs, present = io_names(n_layer)
+    return ins + ["block"], past, outs, present
+
+
+def export_unified(qmodel, out_dir, name="mllm.onnx"):
+    """-> (path, stats) of the single int8 graph."""
+    cfg = qmodel.cfg
+    L, C, hd = cfg.n_layer, cfg.feature_dim, cfg.d_model // cfg.n_head
+    ins, past, outs, present = unified_io_names(L)
+    dyn = {"ids": {0: "batch", 1: "seq"}, "slot": {0: "batch", 1: "seq"}, "feats": {0: "batch", 1: "seq"},
+           "block": {0: "batch", 1: "total_seq"}, "logits": {0: "batch"}, "feature": {0: "batch", 1: "seq"},
+           "delta": {0: "batch", 1: "seq"}}
+    for n in past:
+        dyn[n] = {0: "batch", 2: "past_seq"}
+    for n in present:
+        dyn[n] = {0: "batch", 2: "total_seq"}
+    T, P = 5, 3   # traced with a non-empty cache; the prefill feeds P = 0
+    ids = torch.ones(1, T, dtype=torch.long)
+    slot = torch.zeros(1, T, dtype=torch.long)
+    slot[0, -2:] = torch.tensor([1, 2])
+    feats = torch.randn(1, T, C)
+    block = torch.arange(P + T).view(1, -1)
+    pk = tuple(torch.randn(1, cfg.n_head, P, hd) for _ in range(2 * L))
+    path = os.path.join(out_dir, name)
+    torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + pk, path, input_names=ins + past,
+                      output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
+    mp, nq, nleft = quantize_onnx(onnx.load(path))
+    onnx.checker.check_model(mp)
+    onnx.save(mp, path)
+    return path, dict(int8_weights=nq, fp32_2d_left=nleft, bytes=os.path.getsize(path))
