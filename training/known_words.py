@@ -10,8 +10,8 @@ Two facts, both from shipped data, never from a copy in TypeScript:
            (training/text/phrases.py, training/mllm_tasks.py) and, per trained concept, its
            name, short names, keywords, category and lexicon entry (training/text/lexicon.json).
            The page flags a prompt's words outside this list ("new to this model: pomme").
-A word is a maximal run of Unicode letters and digits of the normalized text (NFC, lower case):
-`[^\\W_]+` here, `[\\p{L}\\p{N}]+` in src/newcomer/promptWords.ts.
+A word is a maximal run of Unicode letters and digits, apostrophes inside it included ("don't"),
+of the normalized text (NFC, lower case); src/newcomer/promptWords.ts splits the same way.
 
 The words come from the training-text code as it stands when the MLLM is exported, so
 training.export_mllm writes this file again with every new model (export()).
@@ -28,7 +28,7 @@ from training.text import phrases as P
 from training.text import prompts as G
 
 FILE = "words.json"
-WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 SLOT = re.compile(r"\{[a-z_]+\}")
 
 
@@ -97,8 +97,8 @@ def build(records, lexicon, emoji):
         "format": 1,
         "about": "Written by `python3 -m training.known_words`. emoji: character (U+FE0F removed) -> CLDR "
                  "short name (emojibase-data; CLDR annotations, Unicode License v3). words: the words of the "
-                 "MLLM's training text, sorted, space-separated; a word is a run of letters and digits of the "
-                 "normalized (NFC, lower-case) text.",
+                 "MLLM's training text, sorted, space-separated; a word is a run of letters and digits (apostrophes "
+                 "inside it included) of the normalized (NFC, lower-case) text.",
         "emoji": dict(sorted(emoji.items())),
         "words": " ".join(known_words(records, lexicon)),
     }
