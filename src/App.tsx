@@ -12,6 +12,7 @@ import { SendTargets } from './sendTargets';
 // newcomer hook-ups: what the model draws; status lines cannot be reordered by user text
 import { ModelNote } from './newcomer/ModelNote';
 import { stripBidiControls } from './inputValidation';
+import { resultsId, SkipToResults } from './newcomer/SkipToResults';
 
 const ComparePanel = TABS[0].Panel;
 
@@ -37,6 +38,7 @@ export function App() {
   return (
     <SendTargets.Provider value={SEND_TARGETS}>
       <div className="app" data-phase={phase} data-testid="app">
+        <SkipToResults testid="skip-to-results" />
         <header>
           <h1>PUMA Web</h1>
           <p className="muted">One image, five granularities: encoded to a feature pyramid and decoded from each level, entirely in your browser.</p>
@@ -65,9 +67,9 @@ export function App() {
           <div hidden={!samplerShown}>
             <Controls />
           </div>
-          <div hidden={mainHidden}>
+          <section className="results" id={resultsId('main')} tabIndex={-1} aria-label="Results" hidden={mainHidden}>
             <CompareGrid />
-          </div>
+          </section>
           <TaskPanels />
         </main>
         <LargeView />

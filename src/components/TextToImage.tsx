@@ -4,6 +4,9 @@ import { promptTokenLimit } from '../inputValidation';
 import { PromptCounter } from '../newcomer/PromptCounter';
 import { ExamplePrompts } from '../newcomer/ExamplePrompts';
 import { useTextCheck } from '../newcomer/useTextCheck';
+import { NewWords } from '../newcomer/PromptCounter';
+import { textForModel, useReading } from '../newcomer/useKnownWords';
+import { SkipToResults } from '../newcomer/SkipToResults';
 
 /**
  * Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. The form is
@@ -13,7 +16,9 @@ export function TextToImage() {
   const { textToImage, phase, scales, t2iScales, lastGenerated, prompt, facts, fileStates, actions } = useApp();
   const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
-  const check = useTextCheck(prompt, facts?.mllm ? promptTokenLimit(facts.mllm) : null, 'prompt');
+  // the model reads emoji as their names: the counter counts (and shows) what it reads
+  const { reading } = useReading(prompt);
+  const check = useTextCheck(reading?.text ?? prompt, facts?.mllm ? promptTokenLimit(facts.mllm) : null, 'prompt');
   const ready = phase === 'ready' || phase === 'running';
   const mllmFailed = Object.values(fileStates).filter((f) => f.mllm && f.state === 'failed');
   // with the manifest read, a manifest without the MLLM has no text-to-image at all
@@ -32,7 +37,7 @@ export function TextToImage() {
       onSubmit={(e) => {
         e.preventDefault();
         if (check && check.count > check.limit) return; // the counter already says why; the text stays
-        void actions.generate(prompt);
+        void textForModel(prompt).then(actions.generate);
       }}
     >
       <label>
@@ -46,8 +51,10 @@ export function TextToImage() {
         title="Decode the same generated features again with a new seed: how much each scale varies">
         Variations
       </button>
+      <SkipToResults testid="skip-to-results-t2i" />
       {runStatus === 'running' && <span className="muted"> (Cancel below stops it)</span>}
-      {check && <PromptCounter check={check} id="prompt-counter" />}
+      {check && <PromptCounter check={check} id="prompt-counter" raw={prompt} reading={reading} />}
+      <NewWords reading={reading} testid="prompt-new-words" />
       <ExamplePrompts onPick={actions.setPrompt} />
       {scales.length > 0 && (
         <fieldset className="scale-pick">

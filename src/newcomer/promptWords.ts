@@ -74,8 +74,3 @@ export function readPrompt(raw: string, known: KnownWords): PromptReading {
   const unknown = [...new Set([...wordsOf(text).filter((w) => !known.words.has(w)), ...unnamed])];
   return { text, emoji, unknown };
 }
-
-/** The line under the prompt, or null when every word is known. */
-export function newWordsNote(r: PromptReading): string | null {
-  return r.unknown.length ? `new to this model: ${r.unknown.join(', ')} — it knows English emoji names` : null;
-}

@@ -2,7 +2,8 @@
 //   colorize: load or draw an image; the model gets it in grayscale and writes colour back;
 //   inpaint:  paint a mask over a loaded image; the model fills the masked part;
 //   sketch:   draw strokes (or load a line drawing); the model gets its edge map.
-// Tools: brush, eraser, colour, size, undo/redo, clear, load image; keys B/E, [ ], Ctrl+Z,
+// Tools: brush, eraser, colour, size, undo/redo, clear (images come in through the one picker
+// above the canvas, a drop or a result sent here); keys B/E, [ ], Ctrl+Z,
 // Ctrl+Shift+Z / Ctrl+Y; pointer events (mouse, touch, pen); and drawing by keyboard on the
 // focused canvas (arrows move a cursor, Space starts and ends a stroke). Each mode's drawing is
 // kept in IndexedDB (drawingDb.ts) and survives a reload.
@@ -10,9 +11,10 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RGBAImage } from '../../workers/lib/image';
 import { useApp, useRun } from '../store';
 import { loadDrawing, saveDrawing, type Drawing, type Op, type Stroke } from './drawingDb';
-import { ImageSource, readImageFile } from '../components/ImageSource';
+import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
+import { resultsId } from '../newcomer/SkipToResults';
 
 const W = 256; // working resolution; the worker area-averages it to the model's 64x64
 const MASK_COLOR = 'rgba(255,0,0,1)';
@@ -360,22 +362,6 @@ export function CanvasPanel() {
         <button type="button" data-testid="canvas-clear" disabled={!loaded || !drawing.ops.length} onClick={clear}>
           Clear
         </button>
-        <label className="upload">
-          Load image
-          <input
-            type="file"
-            accept="image/*"
-            data-testid="canvas-load"
-            onChange={async (e) => {
-              const f = e.target.files?.[0];
-              e.target.value = '';
-              if (!f) return;
-              actions.setMessage('canvas', null);
-              const img = await readImageFile(f, f.name, (m) => actions.setMessage('canvas', m));
-              if (img) setBase(img);
-            }}
-          />
-        </label>
       </div>
       <div className="canvas-row">
         <div className="draw-wrap">
@@ -426,8 +412,10 @@ export function CanvasPanel() {
         </button>
       </div>
       {storage && <p className="muted" data-testid="canvas-storage">{storage}</p>}
-      <Message text={run.message} testid="canvas-message" onClose={() => actions.setMessage('canvas', null)} />
-      <TaskGrid run={run} tab="canvas" />
+      <section className="results" id={resultsId('canvas')} tabIndex={-1} aria-label="Canvas results">
+        <Message text={run.message} testid="canvas-message" onClose={() => actions.setMessage('canvas', null)} />
+        <TaskGrid run={run} tab="canvas" />
+      </section>
     </section>
   );
 }

@@ -5,7 +5,9 @@ import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
 import { useTextCheck } from '../newcomer/useTextCheck';
-import { PromptCounter } from '../newcomer/PromptCounter';
+import { NewWords, PromptCounter } from '../newcomer/PromptCounter';
+import { textForModel, useReading } from '../newcomer/useKnownWords';
+import { resultsId } from '../newcomer/SkipToResults';
 
 export function EditPanel() {
   const info = useApp((s) => s.taskInfo);
@@ -15,13 +17,14 @@ export function EditPanel() {
   const [instruction, setInstruction] = useState('');
   const running = run.status === 'running';
   // the same budget check as the prompt: what fits beside the image in the MLLM's context
-  const check = useTextCheck(instruction, info?.available ? info.maxInstructionTokens : null, 'instruction');
+  const { reading } = useReading(instruction);
+  const check = useTextCheck(reading?.text ?? instruction, info?.available ? info.maxInstructionTokens : null, 'instruction');
 
   const go = () => {
     if (!picked) return actions.setMessage('edit', 'Choose an image first: upload one, pick a sample, or send a result here.');
     if (!instruction.trim()) return actions.setMessage('edit', 'Type an instruction first, or pick one of the suggestions.');
     if (check?.message) return actions.setMessage('edit', check.message);
-    void actions.run('edit', 'edit', { image: picked.image, instruction }, { text: instruction });
+    void textForModel(instruction).then((text) => actions.run('edit', 'edit', { image: picked.image, instruction: text }, { text }));
   };
 
   return (
@@ -44,7 +47,8 @@ export function EditPanel() {
         <button type="button" data-testid="edit-cancel" disabled={!running && run.status !== 'queued'} onClick={() => actions.cancel()}>
           Cancel
         </button>
-        {check && instruction && <PromptCounter check={check} id="edit-counter" />}
+        {check && instruction && <PromptCounter check={check} id="edit-counter" raw={instruction} reading={reading} />}
+        <NewWords reading={reading} testid="edit-new-words" />
       </form>
       {info?.instructions.length ? (
         <div className="chips" role="group" aria-label="Instructions the model was trained on">
@@ -57,8 +61,10 @@ export function EditPanel() {
       ) : info && !info.available ? (
         <p className="notice">Editing is unavailable: {info.reason}</p>
       ) : null}
-      <Message text={run.message} testid="edit-message" onClose={() => actions.setMessage('edit', null)} />
-      <TaskGrid run={run} tab="edit" />
+      <section className="results" id={resultsId('edit')} tabIndex={-1} aria-label="Edit results">
+        <Message text={run.message} testid="edit-message" onClose={() => actions.setMessage('edit', null)} />
+        <TaskGrid run={run} tab="edit" />
+      </section>
     </section>
   );
 }

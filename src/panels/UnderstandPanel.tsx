@@ -7,7 +7,9 @@ import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
 import { ModelView } from '../components/ModelView';
 import { useTextCheck } from '../newcomer/useTextCheck';
-import { PromptCounter } from '../newcomer/PromptCounter';
+import { NewWords, PromptCounter } from '../newcomer/PromptCounter';
+import { textForModel, useReading } from '../newcomer/useKnownWords';
+import { resultsId } from '../newcomer/SkipToResults';
 import { UserText } from '../newcomer/UserText';
 
 export function UnderstandPanel() {
@@ -17,14 +19,14 @@ export function UnderstandPanel() {
   const actions = useApp((s) => s.actions);
   const [question, setQuestion] = useState('');
   const running = u.status === 'running';
-  const check = useTextCheck(question, info?.available ? info.maxQuestionTokens : null, 'question');
+  const { reading } = useReading(question);
+  const check = useTextCheck(reading?.text ?? question, info?.available ? info.maxQuestionTokens : null, 'question');
 
   const ask = (caption: boolean) => {
     if (!picked) return actions.setMessage('understand', 'Choose an image first: upload one, pick a sample, or send a result here.');
     if (!caption && !question.trim()) return actions.setMessage('understand', 'Type a question first, or press Caption.');
     if (!caption && check?.message) return actions.setMessage('understand', check.message);
-    const q = caption ? '' : question;
-    void actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q });
+    void textForModel(caption ? '' : question).then((q) => actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q }));
   };
 
   return (
@@ -59,7 +61,8 @@ export function UnderstandPanel() {
         <button type="button" data-testid="understand-cancel" disabled={!running && u.status !== 'queued'} onClick={() => actions.cancel()}>
           Cancel
         </button>
-        {check && question && <PromptCounter check={check} id="understand-counter" />}
+        {check && question && <PromptCounter check={check} id="understand-counter" raw={question} reading={reading} />}
+        <NewWords reading={reading} testid="understand-new-words" />
       </form>
       {info?.questions.length ? (
         <div className="chips" role="group" aria-label="Questions the model was trained on">
@@ -70,16 +73,18 @@ export function UnderstandPanel() {
           ))}
         </div>
       ) : null}
-      <Message text={u.message} testid="understand-message" onClose={() => actions.setMessage('understand', null)} />
-      {(u.status !== 'idle' || u.answer) && (
-        <div className="answer" data-testid="understand-answer" data-status={u.status} data-tokens={u.tokens} aria-live="polite">
-          <span className="muted">Q: <UserText text={u.text || info?.taskPrompts.caption || ''} /></span>
-          <br />
-          <strong>A:</strong> <span data-testid="understand-answer-text">{u.answer}</span>
-          {running && <span className="cursor">▍</span>}
-          {u.totalMs != null && <span className="muted"> ({u.tokens} tokens, {(u.totalMs / 1000).toFixed(2)} s)</span>}
-        </div>
-      )}
+      <section className="results" id={resultsId('understand')} tabIndex={-1} aria-label="Answer">
+        <Message text={u.message} testid="understand-message" onClose={() => actions.setMessage('understand', null)} />
+        {(u.status !== 'idle' || u.answer) && (
+          <div className="answer" data-testid="understand-answer" data-status={u.status} data-tokens={u.tokens} aria-live="polite">
+            <span className="muted">Q: <UserText text={u.text || info?.taskPrompts.caption || ''} /></span>
+            <br />
+            <strong>A:</strong> <span data-testid="understand-answer-text">{u.answer}</span>
+            {running && <span className="cursor">▍</span>}
+            {u.totalMs != null && <span className="muted"> ({u.tokens} tokens, {(u.totalMs / 1000).toFixed(2)} s)</span>}
+          </div>
+        )}
+      </section>
     </section>
   );
 }
