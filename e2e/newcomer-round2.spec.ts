@@ -36,12 +36,15 @@ test.afterAll(async () => {
   await server?.close();
 });
 
-test('after a partial first load, a reload says which bytes came from the cache and which were downloaded', async () => {
-  // the first visit gets every file but the tokenizer (the MLLM's tasks wait for it)
-  await context.route('**/models/tokenizer.json', (route) => route.abort('internetdisconnected'));
+test('after a partial first load, a reload says which bytes came from the cache and which were downloaded (a missing word list is named)', async () => {
+  // the first visit gets every file but the tokenizer (the MLLM's tasks wait for it) and the word list
+  const files = '**/models/{tokenizer,words}.json';
+  await context.route(files, (route) => route.abort('internetdisconnected'));
   await page.goto(`${server.url}?ep=wasm`);
   await expect(page.getByTestId('load-partial')).toBeVisible({ timeout: 5 * 60_000 });
-  await context.unroute('**/models/tokenizer.json');
+  await page.getByTestId('prompt').fill('🍕');
+  await expect(page.getByTestId('prompt-new-words')).toContainText('The word list did not load');
+  await context.unroute(files);
   await page.reload();
   const done = page.getByTestId('load-done');
   await expect(done).toBeVisible({ timeout: 5 * 60_000 });

@@ -5,7 +5,7 @@ import { PromptCounter } from '../newcomer/PromptCounter';
 import { ExamplePrompts } from '../newcomer/ExamplePrompts';
 import { useTextCheck } from '../newcomer/useTextCheck';
 import { NewWords } from '../newcomer/PromptCounter';
-import { textForModel, useReading } from '../newcomer/useKnownWords';
+import { useReading } from '../newcomer/useKnownWords';
 import { SkipToResults } from '../newcomer/SkipToResults';
 
 /**
@@ -17,7 +17,7 @@ export function TextToImage() {
   const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
   // the model reads emoji as their names: the counter counts (and shows) what it reads
-  const { reading } = useReading(prompt);
+  const { reading, words } = useReading(prompt);
   const check = useTextCheck(reading?.text ?? prompt, facts?.mllm ? promptTokenLimit(facts.mllm) : null, 'prompt');
   const ready = phase === 'ready' || phase === 'running';
   const mllmFailed = Object.values(fileStates).filter((f) => f.mllm && f.state === 'failed');
@@ -37,7 +37,7 @@ export function TextToImage() {
       onSubmit={(e) => {
         e.preventDefault();
         if (check && check.count > check.limit) return; // the counter already says why; the text stays
-        void textForModel(prompt).then(actions.generate);
+        void actions.generate(reading?.text ?? prompt); // what the counter shows is what the model reads
       }}
     >
       <label>
@@ -54,7 +54,7 @@ export function TextToImage() {
       <SkipToResults testid="skip-to-results-t2i" />
       {runStatus === 'running' && <span className="muted"> (Cancel below stops it)</span>}
       {check && <PromptCounter check={check} id="prompt-counter" raw={prompt} reading={reading} />}
-      <NewWords reading={reading} testid="prompt-new-words" />
+      <NewWords reading={reading} words={words} raw={prompt} testid="prompt-new-words" />
       <ExamplePrompts onPick={actions.setPrompt} />
       {scales.length > 0 && (
         <fieldset className="scale-pick">

@@ -1,5 +1,6 @@
 import { promptCounter, type PromptCheck } from '../inputValidation';
 import type { PromptReading } from './promptWords';
+import type { WordsState } from './useKnownWords';
 import { UserText } from './UserText';
 import { normalizeText } from '../../workers/mllm/tokenizer';
 
@@ -29,8 +30,15 @@ export function PromptCounter({ check, id, raw, reading }: { check: PromptCheck;
   );
 }
 
-/** The line under a prompt that names the words the model never saw in training. */
-export function NewWords({ reading, testid }: { reading: PromptReading | null; testid: string }) {
+/** The line under a prompt that names the words the model never saw in training (or says why
+ * there is no such line: the word list did not load). */
+export function NewWords({ reading, words, raw, testid }: { reading: PromptReading | null; words: WordsState; raw: string; testid: string }) {
+  if (words.state === 'failed' && raw.trim())
+    return (
+      <span className="prompt-counter new-words" data-testid={testid}>
+        The word list did not load ({words.message}): emoji go to the model as typed, and unknown words are not marked.
+      </span>
+    );
   if (!reading?.unknown.length) return null;
   return (
     <span className="prompt-counter new-words" data-testid={testid}>

@@ -46,24 +46,10 @@ export function useKnownWords(): WordsState {
   return st;
 }
 
-/** A text as the model will read it, or null while there is no word list to read it with. */
+/** A text as the model will read it, or null while there is no word list to read it with (an
+ * older manifest, a failed fetch, the first moment): then the text goes as typed. The panels
+ * give a run exactly this reading, so what the counter shows is what the model reads. */
 export function useReading(raw: string): { reading: PromptReading | null; words: WordsState } {
   const words = useKnownWords();
   return { reading: words.state === 'ready' && raw.trim() ? readPrompt(raw, words.known) : null, words };
-}
-
-/**
- * What a run is given: the text with its emoji written as names. Waits for the word list when it
- * is still on its way (so a prompt given in the first second gets its names too); without one
- * (an older manifest, a failed fetch) the text goes as typed.
- */
-export async function textForModel(raw: string): Promise<string> {
-  const m = useApp.getState().manifest;
-  const p = m ? knownWords(m) : null;
-  if (!p) return raw;
-  try {
-    return readPrompt(raw, await p).text;
-  } catch {
-    return raw;
-  }
 }

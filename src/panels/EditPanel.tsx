@@ -6,7 +6,7 @@ import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
 import { useTextCheck } from '../newcomer/useTextCheck';
 import { NewWords, PromptCounter } from '../newcomer/PromptCounter';
-import { textForModel, useReading } from '../newcomer/useKnownWords';
+import { useReading } from '../newcomer/useKnownWords';
 import { resultsId } from '../newcomer/SkipToResults';
 
 export function EditPanel() {
@@ -17,14 +17,15 @@ export function EditPanel() {
   const [instruction, setInstruction] = useState('');
   const running = run.status === 'running';
   // the same budget check as the prompt: what fits beside the image in the MLLM's context
-  const { reading } = useReading(instruction);
+  const { reading, words } = useReading(instruction);
   const check = useTextCheck(reading?.text ?? instruction, info?.available ? info.maxInstructionTokens : null, 'instruction');
 
   const go = () => {
     if (!picked) return actions.setMessage('edit', 'Choose an image first: upload one, pick a sample, or send a result here.');
     if (!instruction.trim()) return actions.setMessage('edit', 'Type an instruction first, or pick one of the suggestions.');
     if (check?.message) return actions.setMessage('edit', check.message);
-    void textForModel(instruction).then((text) => actions.run('edit', 'edit', { image: picked.image, instruction: text }, { text }));
+    const text = reading?.text ?? instruction;
+    void actions.run('edit', 'edit', { image: picked.image, instruction: text }, { text });
   };
 
   return (
@@ -48,7 +49,7 @@ export function EditPanel() {
           Cancel
         </button>
         {check && instruction && <PromptCounter check={check} id="edit-counter" raw={instruction} reading={reading} />}
-        <NewWords reading={reading} testid="edit-new-words" />
+        <NewWords reading={reading} words={words} raw={instruction} testid="edit-new-words" />
       </form>
       {info?.instructions.length ? (
         <div className="chips" role="group" aria-label="Instructions the model was trained on">

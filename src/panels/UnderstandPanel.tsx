@@ -8,7 +8,7 @@ import { RgbaCanvas } from '../components/RgbaCanvas';
 import { ModelView } from '../components/ModelView';
 import { useTextCheck } from '../newcomer/useTextCheck';
 import { NewWords, PromptCounter } from '../newcomer/PromptCounter';
-import { textForModel, useReading } from '../newcomer/useKnownWords';
+import { useReading } from '../newcomer/useKnownWords';
 import { resultsId } from '../newcomer/SkipToResults';
 import { UserText } from '../newcomer/UserText';
 
@@ -19,14 +19,15 @@ export function UnderstandPanel() {
   const actions = useApp((s) => s.actions);
   const [question, setQuestion] = useState('');
   const running = u.status === 'running';
-  const { reading } = useReading(question);
+  const { reading, words } = useReading(question);
   const check = useTextCheck(reading?.text ?? question, info?.available ? info.maxQuestionTokens : null, 'question');
 
   const ask = (caption: boolean) => {
     if (!picked) return actions.setMessage('understand', 'Choose an image first: upload one, pick a sample, or send a result here.');
     if (!caption && !question.trim()) return actions.setMessage('understand', 'Type a question first, or press Caption.');
     if (!caption && check?.message) return actions.setMessage('understand', check.message);
-    void textForModel(caption ? '' : question).then((q) => actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q }));
+    const q = caption ? '' : (reading?.text ?? question);
+    void actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q });
   };
 
   return (
@@ -62,7 +63,7 @@ export function UnderstandPanel() {
           Cancel
         </button>
         {check && question && <PromptCounter check={check} id="understand-counter" raw={question} reading={reading} />}
-        <NewWords reading={reading} testid="understand-new-words" />
+        <NewWords reading={reading} words={words} raw={question} testid="understand-new-words" />
       </form>
       {info?.questions.length ? (
         <div className="chips" role="group" aria-label="Questions the model was trained on">
