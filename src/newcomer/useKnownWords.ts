@@ -1,7 +1,7 @@
 // The word list the manifest lists (role "words", public/models/words.json), fetched like a model
 // file: checked against its sha256 and kept in the Cache API, so it works offline after a visit.
 // Read from the store, never written to it: the list is a hint beside the prompt box.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Manifest } from '../../workers/lib/manifest';
 import { ModelStore } from '../../workers/lib/modelstore';
 import { useApp } from '../store';
@@ -51,5 +51,7 @@ export function useKnownWords(): WordsState {
  * give a run exactly this reading, so what the counter shows is what the model reads. */
 export function useReading(raw: string): { reading: PromptReading | null; words: WordsState } {
   const words = useKnownWords();
-  return { reading: words.state === 'ready' && raw.trim() ? readPrompt(raw, words.known) : null, words };
+  // memoized: the first tab re-renders on every run event
+  const reading = useMemo(() => (words.state === 'ready' && raw.trim() ? readPrompt(raw, words.known) : null), [raw, words]);
+  return { reading, words };
 }
