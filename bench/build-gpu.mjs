@@ -2,7 +2,8 @@
 // into .mjs files for the GPU machine, which has node, Dawn and onnxruntime-web but no build
 // tools: bench/out/gpu/. The shim comes from $WEBGPU_DEVICE_DIR (default ../shared/tools/webgpu-device).
 import { build } from 'vite';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -31,4 +32,7 @@ await build({
 const deviceDir = resolve(process.env.WEBGPU_DEVICE_DIR ?? resolve(ROOT, '../shared/tools/webgpu-device'));
 if (!existsSync(resolve(deviceDir, 'shim.mjs'))) throw new Error(`${deviceDir}/shim.mjs is missing: set WEBGPU_DEVICE_DIR to the webgpu-device tool folder`);
 for (const f of ['shim.mjs', 'setup.sh']) copyFileSync(resolve(deviceDir, f), resolve(out, f));
+// the GPU machine gets no .git: the results name the commit the bundle was built from
+const git = (...a) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
+writeFileSync(resolve(out, 'build.json'), JSON.stringify({ commit: git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''), builtAt: new Date().toISOString() }) + '\n');
 console.log(`built ${out}/gpu-bench.mjs, ${out}/gpu-loop-parity.mjs`);

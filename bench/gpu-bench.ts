@@ -17,6 +17,7 @@
 // The first engine's load is the cold start, broken down per model: file read, session creation;
 // every run is timed, so run 0 (shader compilation, capture) shows apart from the steady state.
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
@@ -36,7 +37,10 @@ const configs = (opt('--configs') ?? 'gpu').split(',').map((c): [string, GpuDeco
 const optLevel = opt('--opt-level') as 'disabled' | 'basic' | 'extended' | 'all' | undefined;
 
 const tStart = performance.now();
-const shim = await import(new URL('./shim.mjs', import.meta.url).href);
+const shimUrl = new URL('./shim.mjs', import.meta.url);
+const shim = await import(shimUrl.href);
+// which shim ran (it changed how the cold start behaves: issue 19)
+const shimSha256 = createHash('sha256').update(readFileSync(shimUrl)).digest('hex').slice(0, 12);
 const ort = await import('onnxruntime-web/webgpu');
 ort.env.logLevel = (process.env.ORT_LOG_LEVEL as typeof ort.env.logLevel) ?? 'error';
 if (opt('--threads')) ort.env.wasm.numThreads = Number(opt('--threads'));
@@ -102,13 +106,16 @@ for (const [name, gpuDecode] of configs) {
   const out = [];
   for (let r = 0; r < runs; r++) out.push(await timeReconstruction(engine, { width: size, height: size, data }, opt('--scales')?.split(',') ?? coarseToFine(m), steps));
   engine.release();
-  records.push({ config: name, gpuDecode, gpuLoopActive: engine.codec.gpuLoop !== null, loadMs, models: timings, runs: out });
+  // what actually ran: capture can be refused at session creation or given up mid-run (fallback)
+  const loop = engine.codec.gpuLoop;
+  records.push({ config: name, gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, loadMs, models: timings, runs: out });
   console.error(`[gpu-bench] ${name}: load ${loadMs.toFixed(0)} ms, all five ${out.map((o) => o.allFiveMs.toFixed(0)).join(' / ')} ms`);
 }
 console.log(
   JSON.stringify({
     where: 'node + Dawn (onnxruntime-web WebGPU)',
     adapter,
+    shimSha256,
     steps,
     options: { threads: ort.env.wasm.numThreads ?? 'default', optLevel: optLevel ?? 'all', tinyFirst: flag('--tiny-first') },
     coldStart: { importMs, tinyFirstMs, firstEngineLoadMs: records[0]?.loadMs, processMs: performance.now() - tStart },

@@ -36,7 +36,7 @@ const data = new Uint8ClampedArray(size * size * 4).map((_, i) => (i % 4 === 3 ?
 const cpu = await load({ loop: 'cpu', graphCapture: false });
 const pyr = await cpu.codec.encode(toNCHW(prepareImage({ width: size, height: size, data }, size)));
 const sampler = { steps, guidance: m.sampler.guidance, seed: 1234 };
-const results: { scale: string; config: string; maxAbs: number; ms: number; ok: boolean }[] = [];
+const results: { scale: string; config: string; maxAbs: number; ms: number; ok: boolean; captured?: boolean; captureFailure?: string | null }[] = [];
 const refs: Record<string, Float32Array> = {};
 for (const s of scales) {
   const t0 = performance.now();
@@ -59,7 +59,8 @@ for (const [config, choice, repeats] of [
       let maxAbs = 0;
       for (let i = 0; i < x.length; i++) maxAbs = Math.max(maxAbs, Math.abs(x[i] - refs[s][i]));
       const name = repeats > 1 ? `${config} run ${r}` : config;
-      results.push({ scale: s, config: name, maxAbs, ms, ok: maxAbs <= TOLERANCE && x.length === refs[s].length });
+      // captured: whether capture was still on after this decode (the loop falls back without it)
+      results.push({ scale: s, config: name, maxAbs, ms, ok: maxAbs <= TOLERANCE && x.length === refs[s].length, captured: engine.codec.gpuLoop.captured, captureFailure: engine.codec.gpuLoop.captureFailure });
       console.error(`[parity] ${s} ${name}: max |diff| ${maxAbs.toExponential(2)} (${ms.toFixed(0)} ms)`);
     }
   }

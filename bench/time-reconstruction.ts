@@ -14,10 +14,12 @@ export async function timeReconstruction(engine: PumaEngine, image: RGBAImage, s
   const start = performance.now();
   let encodeMs = 0;
   const done: ReconstructionTiming['scales'] = {};
-  const outcome = await engine.run('reconstruct', { image, scales, steps, guidance: engine.manifest.sampler.guidance, seed }, (e) => {
+  let outcome = '';
+  for await (const e of engine.run('reconstruct', { image, scales, steps, guidance: engine.manifest.sampler.guidance, seed })) {
     if (e.type === 'encoded') encodeMs = e.ms;
     if (e.type === 'image') done[e.scale] = { doneAt: performance.now() - start, stepMs: e.stepMs, psnr: e.psnr };
-  });
+    outcome = e.type;
+  }
   if (outcome !== 'done') throw new Error(`reconstruction ${outcome}`);
   return { encodeMs, firstImageMs: done[scales[0]].doneAt, allFiveMs: performance.now() - start, scales: done };
 }

@@ -3,13 +3,11 @@
 // with its reason and comes back by Retry or by the network coming back; a share link restores
 // the settings; the history survives a reload and restores a result; all of it fits 375 px.
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { DIST, hasMllm } from './tasks-helpers';
-// @ts-expect-error plain .mjs helper
-import { startServer } from './static-server.mjs';
+import { sharedPage, type Served } from './fixtures';
 
 test.describe.configure({ mode: 'serial' });
 
-let server: { url: string; close: () => Promise<void> };
+let server: Served;
 let context: BrowserContext;
 let page: Page;
 
@@ -18,17 +16,7 @@ const onlyF4 = async (p: Page) => {
 };
 
 // WASM only: playwright.config.ts runs untagged specs on the wasm project alone
-test.beforeAll(async ({ browser }) => {
-  expect(hasMllm, 'dist/models/manifest.json has the MLLM (npm run build with the models)').toBe(true);
-  server = await startServer({ root: DIST });
-  context = await browser.newContext();
-  page = await context.newPage();
-});
-
-test.afterAll(async () => {
-  await context?.close();
-  await server?.close();
-});
+sharedPage(test, { mllm: true }, (s) => ({ server, context, page } = s));
 
 test('the prompt box is there from the first paint; a prompt given during loading is queued and runs', async () => {
   // hold one decoder back so the load is still going when the prompt is given

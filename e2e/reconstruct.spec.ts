@@ -1,17 +1,7 @@
 // The granularity grid on the built site, once per execution provider (see playwright.config.ts).
 import { test, expect, type BrowserContext, type Page, type Request } from '@playwright/test';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-// @ts-expect-error plain .mjs helper
-import { startServer } from './static-server.mjs';
+import { sharedPage, type Served } from './fixtures';
 
-interface Served {
-  url: string;
-  log: { method: string; path: string; at: number }[];
-  close(): Promise<void>;
-}
-
-const DIST = resolve(import.meta.dirname, '../dist');
 // Dev exports (tiny, untrained) reconstruct nothing; only with those may the quality check be skipped.
 const UNTRAINED = process.env.PUMA_E2E_UNTRAINED === '1';
 
@@ -24,22 +14,13 @@ let provider: 'wasm' | 'webgpu';
 const requests: string[] = [];
 const cspViolations: string[] = [];
 
-test.beforeAll(async ({ browser }, info) => {
-  if (!existsSync(resolve(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
-  provider = info.project.metadata.provider;
-  // a sub-path proves the build works anywhere (base: './')
-  server = await startServer({ root: DIST, base: '/puma/' });
-  context = await browser.newContext();
+// a sub-path proves the build works anywhere (base: './')
+sharedPage(test, { base: '/puma/' }, (s) => {
+  ({ server, context, page, provider } = s);
   context.on('request', (r: Request) => requests.push(r.url()));
-  page = await context.newPage();
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
   });
-});
-
-test.afterAll(async () => {
-  await context?.close();
-  await server?.close();
 });
 
 async function openApp() {

@@ -1,12 +1,11 @@
 // Bad input across the panels, cancel / generate twice / switching panel mid-run, the
 // drawing kept across a reload, and an axe-core scan of each panel. On WASM, real models.
-import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-// @ts-expect-error plain .mjs helper
-import { startServer } from './static-server.mjs';
-import { DIST, hasMllm, openApp, loadCanvasSample, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
+import { sharedPage } from './fixtures';
+import { loadCanvasSample, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
 
 const FIX = resolve(import.meta.dirname, 'fixtures');
 const file = (name: string, mimeType: string) => ({ name, mimeType, buffer: readFileSync(resolve(FIX, name)) });
@@ -14,23 +13,12 @@ const file = (name: string, mimeType: string) => ({ name, mimeType, buffer: read
 test.describe('bad input, interruptions, accessibility', () => {
   // one page for the file (models and sessions once), in the order written: the first test expects
   // that no edit has run yet; a failed test restarts the worker, which opens a fresh page
-  let server: { url: string; close(): Promise<void> };
-  let context: BrowserContext;
   let page: Page;
   let provider: string;
   const errors: string[] = [];
-  test.beforeAll(async ({ browser }, info) => {
-    expect(hasMllm, 'the built manifest has the MLLM (npm run build first)').toBe(true);
-    provider = info.project.metadata.provider as string;
-    server = await startServer({ root: DIST });
-    context = await browser.newContext();
-    page = await context.newPage();
+  sharedPage(test, { mllm: true, open: true }, (s) => {
+    ({ page, provider } = s);
     page.on('pageerror', (e) => errors.push(e.message));
-    await openApp(page, server.url, provider);
-  });
-  test.afterAll(async () => {
-    await context?.close();
-    await server?.close();
   });
 
   test('bad files and prompts give a clear message or a sensible result; the page stays usable', async () => {

@@ -1,11 +1,10 @@
 // Every conditional task on the built site with the real models (WASM): colorize, inpaint, sketch
 // (the Canvas panel), a skin-tone edit (Edit), a caption (Understand). `npm run screenshots` runs
 // this spec with PUMA_SCREENSHOTS=1 to refresh docs/screenshots/.
-import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { resolve } from 'node:path';
-// @ts-expect-error plain .mjs helper
-import { startServer } from './static-server.mjs';
-import { DIST, hasMllm, openApp, canvasMode, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, COLORIZE_SAMPLE } from './tasks-helpers';
+import { sharedPage } from './fixtures';
+import { canvasMode, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, COLORIZE_SAMPLE } from './tasks-helpers';
 
 // only `npm run screenshots` writes docs/screenshots/; a test run never touches docs/
 const SHOTS = process.env.PUMA_SCREENSHOTS ? resolve(import.meta.dirname, '../docs/screenshots') : null;
@@ -51,22 +50,9 @@ async function runInpaint(page: Page, provider: string, keepUnmasked = true) {
 // waits for the run its own Generate started (generateAndWait), so no result carries over. A failed
 // test restarts the worker, which opens a fresh page for the tests after it.
 test.describe('tasks', () => {
-  let server: { url: string; close(): Promise<void> };
-  let context: BrowserContext;
   let page: Page;
   let provider: string;
-  test.beforeAll(async ({ browser }, info) => {
-    expect(hasMllm, 'the built manifest has the MLLM (npm run build first)').toBe(true);
-    provider = info.project.metadata.provider as string;
-    server = await startServer({ root: DIST });
-    context = await browser.newContext();
-    page = await context.newPage();
-    await openApp(page, server.url, provider);
-  });
-  test.afterAll(async () => {
-    await context?.close();
-    await server?.close();
-  });
+  sharedPage(test, { mllm: true, open: true }, (s) => ({ page, provider } = s));
 
   test('colorize: a grayscale sample gets colour back, f0 closer to the colour original than f4', async () => {
     await canvasMode(page, 'colorize');

@@ -7,14 +7,15 @@ import { LargeView } from './components/LargeView';
 import type { EpChoice } from '../workers/engine/protocol';
 import { PanelTabs, TaskPanels } from './panels/PanelTabs';
 import { CompareGrid } from './panels/ComparePanel';
-import { SEND_TARGETS, TABS } from './tasks';
+import { PANELS } from './tasks';
+import { SEND_TARGETS, usesSampler } from './tabs';
 import { SendTargets } from './sendTargets';
 // newcomer hook-ups: what the model draws; status lines cannot be reordered by user text
 import { ModelNote } from './newcomer/ModelNote';
 import { stripBidiControls } from './inputValidation';
 import { resultsId, SkipToResults } from './newcomer/SkipToResults';
 
-const ComparePanel = TABS[0].Panel;
+const ComparePanel = PANELS.main;
 
 function epFromUrl(): EpChoice {
   const ep = new URLSearchParams(location.search).get('ep');
@@ -24,7 +25,7 @@ function epFromUrl(): EpChoice {
 export function App() {
   const { phase, error, notice, actions } = useApp();
   const mainHidden = useApp((s) => s.tab !== 'main');
-  const samplerShown = useApp((s) => TABS.find((t) => t.id === s.tab)?.sampler ?? true);
+  const samplerShown = useApp((s) => usesSampler(s.tab));
   useEffect(() => {
     void actions.init(epFromUrl());
   }, [actions]);

@@ -1,35 +1,42 @@
-// The page's side of the engine worker: one comlink-wrapped PumaEngine per page. Errors arrive
-// as their own classes (TaskInputError, WebGpuFailure) through installErrorTransfer.
+// The page's side of the engine worker: the worker's EngineApi (workers/engine/engine-api.ts)
+// through comlink, one worker per page. Loads and runs arrive as one ordered stream each
+// (workers/engine/stream.ts); errors as their own classes (TaskInputError, WebGpuFailure).
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from '../workers/engine/errors';
-import type { EngineWorkerApi } from '../workers/engine/pipeline.worker';
-import type { LoadOptions, LoadSink, RunSink } from '../workers/engine/protocol';
-import type { RequestOf, TaskName } from '../workers/engine/tasks/registry';
+import type { EngineApi } from '../workers/engine/engine-api';
+import { flatten, installStreamTransfer } from '../workers/engine/stream';
+import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
 
-installErrorTransfer();
-
-let worker: Worker | null = null;
-let api: Comlink.Remote<EngineWorkerApi> | null = null;
-
-function remote(): Comlink.Remote<EngineWorkerApi> {
-  if (!api) {
-    worker = new Worker(new URL('../workers/engine/pipeline.worker.ts', import.meta.url), { type: 'module', name: 'pipeline' });
-    api = Comlink.wrap<EngineWorkerApi>(worker);
-  }
-  return api;
+/** What the store is given: the engine, and a way to drop it whole for a fresh one. */
+export interface EngineClient extends EngineApi {
+  /** Drops the engine and its runtime whole (after a WebGPU failure, or to load again). */
+  terminate(): void;
 }
 
-export const engine = {
-  load: (opts: LoadOptions, onEvent: LoadSink) => remote().load(opts, Comlink.proxy(onEvent)),
-  taskInfo: () => remote().taskInfo(),
-  run: <T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink) => remote().run(task, request as never, Comlink.proxy(onEvent)),
-  cancel: () => remote().cancel(),
-  /** exact MLLM token count of a text (null before the MLLM is loaded) */
-  countTokens: (text: string) => (api ? api.countTokens(text) : Promise.resolve(null)),
-  /** Drops the worker and its runtime whole (after a WebGPU failure). */
-  terminate() {
-    worker?.terminate();
-    worker = null;
-    api = null;
-  },
-};
+/** The engine in a Web Worker: created on the first call, and again after terminate(). */
+export function workerEngine(): EngineClient {
+  installErrorTransfer();
+  installStreamTransfer();
+  let worker: Worker | null = null;
+  let api: Comlink.Remote<EngineApi> | null = null;
+  const remote = () => {
+    if (!api) {
+      worker = new Worker(new URL('../workers/engine/pipeline.worker.ts', import.meta.url), { type: 'module', name: 'pipeline' });
+      api = Comlink.wrap<EngineApi>(worker);
+    }
+    return api;
+  };
+  return {
+    // comlink answers a call with a promise of the stream: read as the stream itself
+    load: (opts) => flatten(remote().load(opts) as unknown as Promise<AsyncIterable<LoadEvent>>),
+    run: (task, request) => flatten(remote().run(task, request as never) as unknown as Promise<AsyncIterable<RunEvent>>),
+    cancel: () => remote().cancel(),
+    taskInfo: () => remote().taskInfo(),
+    countTokens: (text) => (api ? api.countTokens(text) : Promise.resolve(null)),
+    terminate() {
+      worker?.terminate();
+      worker = null;
+      api = null;
+    },
+  };
+}

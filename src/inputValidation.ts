@@ -2,34 +2,21 @@
 // message that says what is wrong and what would do. Nothing is cut or coerced silently: a
 // value that does not pass is kept as typed and the run waits. Pure functions (no DOM).
 //
-// The limits come from the manifest: the prompt budget from the MLLM's context (mllm.ctx and
-// mllm.image_tokens), steps from sampler.allowed_steps / sampler.schedules.
+// The limits come from the manifest through workers/lib/manifest.ts (tokenBudgets,
+// allowedSteps), the same functions the engine uses.
 import { normalizeText } from '../workers/mllm/tokenizer';
+import { allowedSteps, modelText } from '../workers/lib/manifest';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
-
-/** The manifest's "mllm" numbers that bound a prompt. */
-export interface MllmTextLimits {
-  ctx: number;
-  image_tokens: number;
-}
-
-/**
- * Prompt tokens text-to-image can take: the sequence `<s> prompt [IMG]` plus the image tokens
- * the MLLM then writes must fit its context (workers/mllm/generate.ts checkFits).
- */
-export function promptTokenLimit(m: MllmTextLimits): number {
-  return m.ctx - m.image_tokens - 2;
-}
 
 const utf8 = new TextEncoder();
 
 /**
  * An upper bound of the prompt's token count without the tokenizer: byte-level BPE never
- * makes more tokens than bytes, and the MLLM encodes " " + the normalised text.
+ * makes more tokens than bytes of the text the MLLM reads.
  */
 export function promptTokenBound(raw: string): number {
-  return utf8.encode(' ' + normalizeText(raw)).length;
+  return utf8.encode(modelText(raw)).length;
 }
 
 export interface PromptCheck {
@@ -74,11 +61,6 @@ export interface SamplerLimits {
   guidance_range?: [number, number];
 }
 
-/** Steps the manifest has a schedule for (allowed_steps, else the schedules' keys). */
-export function allowedSteps(s: SamplerLimits): number[] {
-  const list = s.allowed_steps?.length ? s.allowed_steps : Object.keys(s.schedules ?? {}).map(Number).filter(Number.isInteger);
-  return [...new Set(list.length ? list : [s.steps])].sort((a, b) => a - b);
-}
 
 function parseNumber(raw: string | number): number | null {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;

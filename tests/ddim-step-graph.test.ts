@@ -5,20 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
-import { loadManifest, readJson, requireFile } from './models';
-import { allClose, decodeTensor, type B64Tensor } from '../workers/lib/tensorio';
+import { loadManifest, requireFile } from './models';
+import { expectClose, goldenTensor as decodeTensor, readGolden, type SamplerGolden } from './golden';
 import { ddimStepCoefficients } from '../workers/lib/sampler';
-import type { Schedule } from '../workers/lib/manifest';
-
-interface SamplerGolden {
-  inputs: Record<string, B64Tensor>;
-  outputs: Record<string, B64Tensor>;
-  atol: number;
-  rtol: number;
-  steps: number;
-  guidance: number;
-  schedule: Schedule;
-}
 
 ort.env.wasm.numThreads = 1;
 
@@ -30,7 +19,7 @@ describe('ddim_step.onnx vs golden/sampler.json (PyTorch ddim_sample)', () => {
     const [vName, xName, cName] = entry.inputs!.map((i) => i.name);
     const outName = entry.outputs![0].name;
     const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(entry.variants![0].file))), { executionProviders: ['wasm'] });
-    const g = readJson<SamplerGolden>(entry.golden!);
+    const g = readGolden<SamplerGolden>(entry.golden!);
     const coefs = ddimStepCoefficients(g.schedule, g.guidance);
     expect(coefs.length).toBe(g.steps);
     const dims = entry.inputs![1].shape as number[];
@@ -44,10 +33,9 @@ describe('ddim_step.onnx vs golden/sampler.json (PyTorch ddim_sample)', () => {
       const got = out[outName].data as Float32Array;
       expect(got.length).toBe(2 * n);
       // both halves are the same x: the decoder's next batch of two
-      expect(allClose(got.subarray(0, n), got.subarray(n), 0, 0).ok, `step ${i}: halves differ`).toBe(true);
-      const want = i + 1 < g.steps ? decodeTensor(g.outputs[`x_in_${i + 1}`]) : decodeTensor(g.outputs.x_0);
-      const r = allClose(i + 1 < g.steps ? got : got.subarray(0, n), want, g.atol, g.rtol);
-      expect(r.ok, `step ${i}: max diff ${r.maxAbs}`).toBe(true);
+      expectClose(got.subarray(0, n), got.subarray(n), { atol: 0, rtol: 0 }, `step ${i}: the two halves`);
+      const last = i + 1 === g.steps;
+      expectClose(last ? got.subarray(0, n) : got, last ? g.outputs.x_0 : g.outputs[`x_in_${i + 1}`], g, `step ${i}`);
     }
     await session.release();
   });

@@ -1,6 +1,6 @@
 // A model file the MLLM needs fails to load: the engine still loads (reconstruction works), says
 // text-to-image is unavailable, and names the failed file and its reason in a 'file' event, before
-// the load returns (the page's worker makes its answer wait for the page to handle every event).
+// the load ends (in the load stream, before its last event, so the page has it before it acts on "ready").
 import { afterAll, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, loadManifest } from './models';

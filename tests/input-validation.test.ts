@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../workers/mllm/tokenizer';
-import { allowedSteps, checkGuidance, checkPrompt, checkSeed, checkSteps, hasBidiControls, promptCounter, promptTokenBound, promptTokenLimit, stripBidiControls, SEED_MAX } from '../src/inputValidation';
+import { checkGuidance, checkPrompt, checkSeed, checkSteps, hasBidiControls, promptCounter, promptTokenBound, stripBidiControls, SEED_MAX } from '../src/inputValidation';
+import { allowedSteps, tokenBudgets } from '../workers/lib/manifest';
 
 const manifest = JSON.parse(readFileSync(new URL('../public/models/manifest.json', import.meta.url), 'utf8'));
 const tok = new Tokenizer(JSON.parse(readFileSync(new URL('../public/models/tokenizer.json', import.meta.url), 'utf8')));
 const count = (t: string) => tok.encode(' ' + t).length;
-const limit = promptTokenLimit(manifest.mllm);
+const limit = tokenBudgets(manifest.mllm).prompt;
 const sampler = manifest.sampler;
 
 describe('prompt', () => {

@@ -5,22 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
-import { MODELS_DIR, loadManifest, readJson, requireFile } from './models';
-import { allClose, decodeTensor, type B64Tensor } from '../workers/lib/tensorio';
+import { MODELS_DIR, loadManifest, requireFile } from './models';
+import { expectClose, goldenTensor as decodeTensor, readGolden } from './golden';
 import { sha256Hex } from '../workers/lib/modelstore';
 import { coarseToFine } from '../workers/lib/manifest';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { RunEvent } from '../workers/engine/protocol';
-
-interface Golden {
-  model: string;
-  variant?: string;
-  inputs: Record<string, B64Tensor>;
-  outputs: Record<string, B64Tensor>;
-  atol: number;
-  rtol: number;
-}
+import { readAll } from '../workers/engine/stream';
 
 ort.env.wasm.numThreads = 1; // node: keep it simple and deterministic
 
@@ -54,7 +46,7 @@ describe('manifest files', () => {
 describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden outputs', () => {
   it.each(visual.map(([name]) => name))('%s', async (name) => {
     const entry = manifest.models[name];
-    const g = readJson<Golden>(entry.golden!);
+    const g = readGolden(entry.golden!);
     expect(engine.variants[name].dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
     const session = entry.role === 'encoder' ? engine.codec.sessions.encoder : engine.codec.sessions.decoders[entry.scale!];
     const feeds: Record<string, ort.Tensor> = {};
@@ -65,10 +57,7 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     for (const [k, t] of Object.entries(g.outputs)) {
       expect(out[k], `output ${k}`).toBeDefined();
       expect(out[k].dims).toEqual(t.shape);
-      const want = decodeTensor(t);
-      const got = out[k].data as Float32Array;
-      const r = allClose(got, want, g.atol, g.rtol);
-      expect(r.ok, `${name}.${k}: max |diff| ${r.maxAbs} (atol ${g.atol}, rtol ${g.rtol}), first bad index ${r.index}`).toBe(true);
+      expectClose(out[k].data as Float32Array, t, g, `${name}.${k}`);
     }
   });
 
@@ -80,8 +69,8 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     const events: RunEvent[] = [];
     const scales = coarseToFine(manifest);
     const steps = Math.min(...(manifest.sampler.allowed_steps ?? [manifest.sampler.steps]));
-    const outcome = await engine.run('reconstruct', { image: { width: size, height: size, data }, scales, steps, guidance: manifest.sampler.guidance, seed: 1 }, (e) => events.push(e));
-    expect(outcome).toBe('done');
+    const last = await readAll(engine.run('reconstruct', { image: { width: size, height: size, data }, scales, steps, guidance: manifest.sampler.guidance, seed: 1 }), (e) => events.push(e));
+    expect(last?.type).toBe('done');
     const images = events.filter((e) => e.type === 'image') as Extract<RunEvent, { type: 'image' }>[];
     expect(images.map((e) => e.scale)).toEqual(scales);
     expect(images.every((e) => e.image.width === size && e.stepMs.length === steps)).toBe(true);
@@ -95,11 +84,10 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     const controller = new AbortController();
     const events: RunEvent[] = [];
     const image = { width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(200) };
-    const outcome = await engine.run('reconstruct', { image, scales: coarseToFine(manifest), steps: manifest.sampler.steps, guidance: 2, seed: 1 }, (e) => {
+    for await (const e of engine.run('reconstruct', { image, scales: coarseToFine(manifest), steps: manifest.sampler.steps, guidance: 2, seed: 1 }, controller.signal)) {
       events.push(e);
       if (e.type === 'step' && e.step === 1) controller.abort();
-    }, controller.signal);
-    expect(outcome).toBe('cancelled');
+    }
     expect(events.at(-1)?.type).toBe('cancelled');
     expect(events.some((e) => e.type === 'image')).toBe(false);
   });

@@ -32,6 +32,7 @@ import os
 import random
 import sys
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -45,6 +46,7 @@ from training.mllm import load_mllm
 T0 = time.time()
 log = logger("eval", T0)
 NATURAL_PROMPTS = os.path.join(ROOT, "training", "eval", "natural_prompts.json")
+JUDGE = os.path.join(ROOT, "training", "eval", "judge.pt")   # committed: evaluation-only, small
 
 
 # ---- batched generation with the KV cache (torch) ----------------------------------------------
@@ -76,12 +78,17 @@ _PARENT = torch.tensor(parent_index())
 
 
 @torch.no_grad()
-def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128):
+def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128, uncond=None, guidance=1.0):
     """prefixes: (ids, slot, src, block) lists ending with [IMG] -> [n, n_tokens, C] raw features.
     Token order: one token per call. Scale order: one scale per call (n_tokens rounds up to whole
-    scales), block-causal: each scale's queries are one new block."""
+    scales), block-causal: each scale's queries are one new block.
+    uncond (scale order): the prefix of classifier-free guidance's unconditional branch (one for
+    all, e.g. <s> [IMG]); each scale is then u + guidance * (c - u), fed back to both branches."""
     C = model.cfg.feature_dim
     scale = model.cfg.order == "scale"
+    guided = uncond is not None and guidance != 1.0
+    if guided and not scale:
+        raise ValueError("feature guidance is implemented for scale order only")
     out = torch.zeros(len(prefixes), n_tokens, C)
     for idx in _buckets(prefixes, batch):
         ids, slot, feats, block = _prefix_tensors(prefixes, idx, bank_flat, device)
@@ -91,7 +98,10 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
         src_img = feats[(slot > 0) & (slot <= N_IMG)].view(b, N_IMG, C) if (model.cfg.residual_edit and bool((slot > 0).any())) else None
         if scale:
             toks = torch.zeros(b, N_IMG, C, device=device)
-            h_past, past, blk = None, None, block
+            branches = [[ids, slot, feats, block, None]]
+            if guided:
+                u = _prefix_tensors([uncond], [0], bank_flat, device)
+                branches.append([t.expand(b, *t.shape[1:]).contiguous() for t in u] + [None])
             for k, (o, n) in enumerate(zip(SCALE_OFFSETS, SCALE_TOKENS)):
                 if o >= n_tokens:
                     break
@@ -100,15 +110,21 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
                 q_feats = toks[:, par.clamp(min=0)] * (par >= 0).view(1, -1, 1)
                 q_slot = (ks + 1 + N_IMG).expand(b, n)
                 q_ids = torch.zeros(b, n, dtype=torch.long, device=device)
-                new_block = blk.max(1, keepdim=True).values + 1
-                blk = torch.cat([blk, new_block.expand(b, n)], 1)
+                outs = []
+                for br in branches:
+                    p_ids, p_slot, p_feats, blk, past = br
+                    new_block = blk.max(1, keepdim=True).values + 1
+                    blk = torch.cat([blk, new_block.expand(b, n)], 1)
+                    if past is None:   # prefill: prompt and the first scale in one call
+                        _, f, past = model.step_all(torch.cat([p_ids, q_ids], 1), torch.cat([p_slot, q_slot], 1),
+                                                    torch.cat([p_feats, q_feats], 1), None, None, blk)
+                        f = f[:, -n:]
+                    else:
+                        _, f, past = model.step_all(q_ids, q_slot, q_feats, past, None, blk)
+                    br[3], br[4] = blk, past
+                    outs.append(f)
+                f = outs[0] if len(outs) == 1 else outs[1] + guidance * (outs[0] - outs[1])
                 base = src_img[:, o:o + n] if src_img is not None else None
-                if past is None:   # prefill: prompt and the first scale in one call
-                    _, f, past = model.step_all(torch.cat([ids, q_ids], 1), torch.cat([slot, q_slot], 1),
-                                                torch.cat([feats, q_feats], 1), None, None, blk)
-                    f = f[:, -n:]
-                else:
-                    _, f, past = model.step_all(q_ids, q_slot, q_feats, past, None, blk)
                 if base is not None:   # residual: source token + delta (features() without base gave mean + delta)
                     f = f - model.feat_mean + base
                 toks[:, o:o + n] = f
@@ -126,10 +142,12 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
 
 
 @torch.no_grad()
-def generate_text(model, tok, prefixes, bank_flat, device, max_tokens=24, batch=128):
-    """Greedy answers for prefixes ending with <ans> (scale order: each new text token is its own block)."""
+def generate_text(model, tok, prefixes, bank_flat, device, max_tokens=24, batch=128, stop=None, ids_out=False):
+    """Greedy answers for prefixes ending with <ans> (scale order: each new text token is its own
+    block), up to `stop` (default </s>; a plan stops at [IMG]). ids_out: token ids, not text."""
     C = model.cfg.feature_dim
     scale = model.cfg.order == "scale"
+    stop = tok.eos if stop is None else stop
     answers = [None] * len(prefixes)
     for idx in _buckets(prefixes, batch):
         ids, slot, feats, block = _prefix_tensors(prefixes, idx, bank_flat, device)
@@ -140,7 +158,7 @@ def generate_text(model, tok, prefixes, bank_flat, device, max_tokens=24, batch=
         done = torch.zeros(b, dtype=torch.bool, device=device)
         for _ in range(max_tokens):
             nxt = logits[:, :tok.vocab_size].argmax(-1)   # the head's spare rows beyond the tokenizer are never text
-            done |= nxt == tok.eos
+            done |= nxt == stop
             for j in range(b):
                 if not done[j]:
                     outs[j].append(int(nxt[j]))
@@ -151,8 +169,42 @@ def generate_text(model, tok, prefixes, bank_flat, device, max_tokens=24, batch=
             logits, _, past = model.step(nxt.view(b, 1), torch.zeros(b, 1, dtype=torch.long, device=device),
                                          torch.zeros(b, 1, C, device=device), past, block=blk)
         for j, i in enumerate(idx):
-            answers[i] = tok.decode(outs[j]).strip()
+            answers[i] = outs[j] if ids_out else tok.decode(outs[j]).strip()
     return answers
+
+
+@torch.no_grad()
+def next_token_topk(model, tok, prefixes, bank_flat, device, k, batch=128):
+    """[n, k] the k most likely next text tokens after each prefix."""
+    out = torch.zeros(len(prefixes), k, dtype=torch.long)
+    for idx in _buckets(prefixes, batch):
+        ids, slot, feats, block = _prefix_tensors(prefixes, idx, bank_flat, device)
+        logits, _, _ = model.step(ids, slot, feats, block=block if model.cfg.order == "scale" else None)
+        out[idx] = logits[:, :tok.vocab_size].topk(k, dim=-1).indices.cpu()
+    return out
+
+
+def extend_prefix(prefix, token_ids):
+    """(ids, slot, src, block) + text tokens (each its own block)."""
+    ids, slot, src, block = prefix
+    nb = max(block) + 1
+    n = len(token_ids)
+    return (ids + list(token_ids), slot + [0] * n, src + [-1] * n, block + list(range(nb, nb + n)))
+
+
+@torch.no_grad()
+def generate_plans(model, tok, prefixes, bank_flat, device, k=1):
+    """prefixes end with <ans> -> per prefix k candidate plans as token-id lists (greedy first;
+    the others branch at the first plan token, the page's candidate chips) each completed
+    greedily up to the [IMG] that ends a plan."""
+    first = next_token_topk(model, tok, prefixes, bank_flat, device, k)
+    cands = [[None] * k for _ in prefixes]
+    for j in range(k):
+        ext = [extend_prefix(p, [int(first[i, j])]) for i, p in enumerate(prefixes)]
+        rest = generate_text(model, tok, ext, bank_flat, device, stop=tok.img, ids_out=True)
+        for i in range(len(prefixes)):
+            cands[i][j] = [int(first[i, j])] + rest[i]
+    return cands
 
 
 def split_scales(tokens):
@@ -233,19 +285,300 @@ def choice_report(scores, prefs):
             "metric_fixed": {names[i]: float(P[:, i].mean()) for i in range(len(names))}, "picked": hist}
 
 
-# ---- the evaluation ------------------------------------------------------------------------------
+# ---- the evaluation: one function per task family over one context ---------------------------
+@dataclass
+class Ctx:
+    """What every task family reads: the models, the data, and the bank of source features."""
+    model: object
+    tok: object
+    encoder: object
+    judge: object
+    decode: object
+    device: object
+    meta: list
+    images: object
+    seeds: int
+    sampler: object
+    bank_flat: object = None
+    uncond: tuple = None         # classifier-free guidance's unconditional prefix (<s> [IMG])
+    guidance: float = 1.0
+    real_cache: dict = field(default_factory=dict)
+
+    @property
+    def plan(self):
+        return bool(self.model.cfg.plan)
+
+    @property
+    def order(self):
+        return self.model.cfg.order
+
+    def vocab(self, head):
+        return {c: i for i, c in enumerate(self.judge.vocab[head])}
+
+    @torch.no_grad()
+    def judge_probs(self, x):
+        outs = [self.judge(x[s:s + 512]) for s in range(0, len(x), 512)]
+        return {h: torch.cat([o[h] for o in outs]).float().softmax(-1) for h in outs[0]}
+
+    @torch.no_grad()
+    def judge_features(self, x):
+        return torch.cat([self.judge.features(x[k:k + 512]) for k in range(0, len(x), 512)]).float().cpu()
+
+    def real_features(self, concepts):
+        """Judge features of every trained image of the asked concepts (all vendors and tones)."""
+        from training.transforms import to_tensor
+        key = tuple(sorted(set(concepts)))
+        if key not in self.real_cache:
+            idx = [m["i"] for m in self.meta if m["concept"] in set(key) and m["split"] == "train"]
+            self.real_cache[key] = self.judge_features(to_tensor(self.images[idx], device=self.device))
+        return self.real_cache[key]
+
+    def prefix(self, segments):
+        return prefix_of(segments, self.order)
+
+
+def concept_names(meta):
+    """concept -> its name (the default-tone record's): what a caption answers and a plan names."""
+    names = {}
+    for m in sorted(meta, key=lambda m: m["skin_tone"] != "none"):
+        names.setdefault(m["concept"], m["name"])
+    return names
+
+
+def draw(ctx, prefixes, guided=False):
+    """Prefixes ending where the model either writes its plan (<ans>) or draws ([IMG]) -> (features
+    [n, 341, C] on the device, plan token ids per prefix or None). guided: text-to-image's feature
+    guidance against the unconditional <s> [IMG] (edits are never guided: they were never trained
+    without their instruction)."""
+    plans = None
+    if ctx.plan:
+        plans = [c[0] for c in generate_plans(ctx.model, ctx.tok, prefixes, ctx.bank_flat, ctx.device, k=1)]
+        prefixes = [extend_prefix(p, pl + [ctx.tok.img]) for p, pl in zip(prefixes, plans)]
+    gen = generate_images(ctx.model, prefixes, ctx.bank_flat, ctx.device, uncond=ctx.uncond if guided else None,
+                          guidance=ctx.guidance)
+    return gen.to(ctx.device), plans
+
+
+def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
+    """Per scale and at the recommended scale: judge top-1/top-5 of the asked concept (mean over
+    seeds), Fréchet distance in judge-feature space to real images of the asked concepts,
+    diversity across seeds (mean pairwise 1 - cos of judge features)."""
+    cidx = ctx.vocab("concept")
+    target = torch.tensor([cidx[c] for c in concepts])
+    per, scores, prefs, hits1, hits5 = {}, {}, {}, {}, {}
+    for s in scales:
+        toks = split_scales(gen)[s]
+        h1 = h5 = pc = sc = 0
+        feats = []
+        for seed in range(ctx.seeds):
+            x = ctx.decode(s, toks, seed)
+            p = ctx.judge_probs(x)["concept"].cpu()
+            top5_idx = p.topk(min(5, p.shape[1]), dim=1).indices
+            h1 = h1 + (top5_idx[:, 0] == target).float() / ctx.seeds
+            h5 = h5 + (top5_idx == target[:, None]).any(1).float() / ctx.seeds
+            pc = pc + p[torch.arange(len(target)), target] / ctx.seeds
+            feats.append(ctx.judge_features(x))
+            sc = sc + score_t2i(encode_pyramid(ctx.encoder, x), gen).cpu() / ctx.seeds
+        div = [(1 - (feats[a] * feats[b]).sum(-1)).mean().item() for a in range(len(feats)) for b in range(a + 1, len(feats))]
+        per[s] = {"judge_top1": float(h1.mean()), "judge_top5": float(h5.mean()),
+                  "frechet": frechet(torch.cat(feats), ctx.real_features(concepts)) if len(concepts) > 2 else None,
+                  "diversity": float(np.mean(div)) if div else 0.0}
+        scores[s], prefs[s], hits1[s], hits5[s] = sc, pc, h1, h5
+        log(f"{name} {s}: {per[s]}")
+    if scales != SCALES_FINE_FIRST:
+        return {"per_scale": per, "n_prompts": len(concepts)}
+    pick = torch.stack([scores[s] for s in SCALES_FINE_FIRST], 1).argmax(1)
+    H1 = torch.stack([hits1[s] for s in SCALES_FINE_FIRST], 1)
+    H5 = torch.stack([hits5[s] for s in SCALES_FINE_FIRST], 1)
+    rec = {"judge_top1": float(H1.gather(1, pick[:, None]).mean()), "judge_top5": float(H5.gather(1, pick[:, None]).mean())}
+    best = {"judge_top1": float(H1.max(1).values.mean()), "judge_top5": float(H5.max(1).values.mean())}
+    log(f"{name} recommended: {rec} best-of-5: {best}")
+    return {"per_scale": per, "recommended": rec, "best_scale": best, "n_prompts": len(concepts),
+            "scale_choice": choice_report(scores, prefs)}
+
+
+def t2i_prefixes(ctx, prompts):
+    t, sp = ctx.tok, ctx.sampler.sp
+    end = sp(t.ans) if ctx.plan else sp(t.img)
+    return [ctx.prefix([sp(t.bos), ctx.sampler.text(T.normalize_text(p)), end]) for p in prompts]
+
+
+def eval_t2i(ctx, prompts, concepts, name, true_plans=None, scales=SCALES_FINE_FIRST):
+    """Text-to-image end to end (the model's own plan where it has one), scored by the judge. With
+    true_plans (texts) and a plan model, also: plan accuracy top-1/top-5 (the greedy plan, and the
+    candidates branching at its first token, as the page's chips), and drawing given the right plan
+    (teacher-forced): the diagnosis that says which half failed."""
+    pre = t2i_prefixes(ctx, prompts)
+    log(f"{name}: generating {len(pre)} images")
+    gen, plans = draw(ctx, pre, guided=True)
+    res = dict(score_t2i_images(ctx, gen, concepts, name, scales), example_prompts=list(prompts[:5]))
+    if scales != SCALES_FINE_FIRST:
+        return res
+    if plans is not None:
+        names = concept_names(ctx.meta)
+        cands = generate_plans(ctx.model, ctx.tok, pre, ctx.bank_flat, ctx.device, k=5)
+        got = [[T.parse_plan(ctx.tok.decode(c).strip())["concept"] for c in cs] for cs in cands]
+        want = [names[c] for c in concepts]
+        res["plan"] = {"top1": float(np.mean([g[0] == w for g, w in zip(got, want)])),
+                       "top5": float(np.mean([w in g for g, w in zip(got, want)])),
+                       "examples": [[p, ctx.tok.decode(pl).strip()] for p, pl in list(zip(prompts, plans))[:10]]}
+        log(f"{name} plan: top1 {res['plan']['top1']:.3f} top5 {res['plan']['top5']:.3f}")
+        if true_plans is not None:
+            forced = [extend_prefix(p, ctx.tok.encode(" " + tp) + [ctx.tok.img]) for p, tp in zip(pre, true_plans)]
+            g2 = generate_images(ctx.model, forced, ctx.bank_flat, ctx.device, uncond=ctx.uncond, guidance=ctx.guidance)
+            res["given_right_plan"] = score_t2i_images(ctx, g2.to(ctx.device), concepts, name + " (right plan)")
+    return res
+
+
+def true_plan(names, concept, style=None, tone=None):
+    """The plan a request for `concept` should get (style/tone as asked, else Noto / default)."""
+    return T.plan_text({"name": names[concept], "vendor": style or "google", "skin_tone": tone or "none"})
+
+
+def canonical_set(ctx, rng, n):
+    """Trained concepts in their exact training phrasing with a style ("red apple emoji in noto
+    style"): (prompts, concepts, true plans). The first milestone: draw what was trained."""
+    by = {}
+    for m in ctx.meta:
+        if m["split"] == "train" and m["skin_tone"] == "none" and m["vendor"] in T.STYLE:
+            by.setdefault(m["concept"], []).append(m)
+    cidx = ctx.vocab("concept")
+    concepts = [c for c in rng.sample(sorted(by), min(n, len(by))) if c in cidx]
+    ms = [rng.choice(by[c]) for c in concepts]
+    prompts = [f"{m['name']} emoji in {T.STYLE[m['vendor']]} style" for m in ms]
+    return prompts, concepts, [T.plan_text(m) for m in ms]
+
+
+def eval_understanding(ctx, hv, om):
+    """Captions (exact match with the name) and VQA per question type."""
+    meta, tok = ctx.meta, ctx.tok
+
+    def understand(idx_list, qa):
+        pre = [ctx.prefix(ctx.sampler.understanding(i, q, "x")[:6]) for i, (q, _) in zip(idx_list, qa)]
+        ans = generate_text(ctx.model, tok, pre, ctx.bank_flat, ctx.device)
+        return [a == T.normalize_text(g) for a, (_, g) in zip(ans, qa)], ans
+
+    cap, vqa = {}, {}
+    for name, idx in (("heldout_vendor", hv), ("openmoji", om)):
+        ok, ans = understand(idx, [(T.CAPTION_Q[0], meta[i]["name"]) for i in idx])
+        cap[name] = {"exact_match": float(np.mean(ok)) if ok else 0.0, "n": len(ok),
+                     "examples": [[meta[i]["name"], a] for i, a in list(zip(idx, ans))[:8]]}
+        log(f"caption {name}: {cap[name]['exact_match']:.3f}")
+        qs = {"category": lambda m: (T.VQA_CATEGORY[0], T.category_word(m)),
+              "skin_tone": lambda m: (T.VQA_TONE[0], T.tone_phrase(m["skin_tone"])),
+              "yes_no": lambda m: _yn(m, ctx.sampler)}
+        if name != "openmoji":
+            qs["style"] = lambda m: (T.VQA_STYLE[0], T.STYLE[m["vendor"]])
+        vqa[name] = {qn: float(np.mean(understand(idx, [f(meta[i]) for i in idx])[0])) if idx else 0.0 for qn, f in qs.items()}
+        log(f"vqa {name}: {vqa[name]}")
+    return cap, vqa
+
+
+def edit_jobs(ctx, hv, rng, kinds):
+    """(kind, src_row, instruction, concept, target label) on held-out-vendor images."""
+    meta, tidx, sidx = ctx.meta, ctx.vocab("skin_tone"), ctx.vocab("style")
+    by_cv, by_ct = {}, {}
+    for m in meta:
+        if m["vendor"] in T.STYLE:
+            by_cv.setdefault((m["concept"], m["vendor"]), {})[m["skin_tone"]] = m["i"]
+            by_ct.setdefault((m["concept"], m["skin_tone"]), {})[m["vendor"]] = m["i"]
+    jobs = []
+    for i in hv:
+        m = meta[i]
+        tones = sorted(t for t in by_cv.get((m["concept"], m["vendor"]), {}) if t != m["skin_tone"] and t in tidx)
+        if tones:
+            t = rng.choice(tones)
+            jobs.append(("edit_tone", ctx.sampler.row(i), T.tone_instruction(t, rng), m["concept"], t))
+        other = [v for v in by_ct.get((m["concept"], m["skin_tone"]), {}) if v != m["vendor"] and v in sidx]
+        if other:
+            jobs.append(("edit_style", ctx.sampler.row(i), T.EDIT_STYLE[0].format(style=T.STYLE[other[0]]), m["concept"], other[0]))
+        jobs.append(("colorize", ctx.sampler.row(i, "gray"), T.COLORIZE[0], m["concept"], i))
+        jobs.append(("inpaint", ctx.sampler.row(i, "mask_a"), T.INPAINT[0], m["concept"], i))
+        jobs.append(("sketch", ctx.sampler.row(i, "edges"), T.SKETCH[0], m["concept"], i))
+    return [j for j in jobs if j[0] in kinds]
+
+
+def eval_edits(ctx, jobs, hole_pos):
+    """Editing and conditional generation: edit success by the judge, PSNR for colorize/inpaint/
+    sketch (inside/outside the hole; sketch recognition), the scale choice per kind."""
+    from training.transforms import to_tensor
+    tok, sp = ctx.tok, ctx.sampler.sp
+    end = sp(tok.ans) if ctx.plan else sp(tok.img)
+    pre = [ctx.prefix([sp(tok.bos), sp(tok.img), ("img", r, False), sp(tok.img_end),
+                       ctx.sampler.text(T.normalize_text(ins)), end]) for _, r, ins, _, _ in jobs]
+    log(f"editing/conditional: generating {len(pre)} images")
+    gen, plans = draw(ctx, pre)
+    cidx, tidx, sidx = ctx.vocab("concept"), ctx.vocab("skin_tone"), ctx.vocab("style")
+    out = {}
+    for kind in sorted({j[0] for j in jobs}):
+        sel = [k for k, j in enumerate(jobs) if j[0] == kind]
+        toks_all = split_scales(gen[sel])
+        per, scores, prefs = {}, {}, {}
+        for s in SCALES_FINE_FIRST:
+            x = ctx.decode(s, toks_all[s], 0)
+            scores[s] = score_cond(encode_pyramid(ctx.encoder, x), gen[sel]).cpu()
+            if kind in ("edit_tone", "edit_style"):
+                p = ctx.judge_probs(x)
+                conc = torch.tensor([cidx.get(jobs[k][3], 0) for k in sel], device=x.device)
+                head, lab = ("skin_tone", tidx) if kind == "edit_tone" else ("style", sidx)
+                tgt = torch.tensor([lab[jobs[k][4]] for k in sel], device=x.device)
+                ok = (p[head].argmax(1) == tgt) & (p["concept"].argmax(1) == conc)
+                per[s] = {"success": float(ok.float().mean())}
+                prefs[s] = (p[head].gather(1, tgt[:, None])[:, 0] * p["concept"].gather(1, conc[:, None])[:, 0]).cpu()
+            else:
+                ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
+                ps = psnr(x, ref).cpu()
+                per[s] = {"psnr": float(ps.mean())}
+                prefs[s] = ps
+                if kind == "sketch":    # recognition: the judge names the sketched concept
+                    conc = torch.tensor([cidx.get(jobs[k][3], -1) for k in sel], device=x.device)
+                    top5 = ctx.judge_probs(x)["concept"].topk(min(5, len(cidx)), dim=1).indices
+                    per[s]["recognised_top1"] = float((top5[:, 0] == conc).float().mean())
+                    per[s]["recognised_top5"] = float((top5 == conc[:, None]).any(1).float().mean())
+                if kind == "inpaint":   # inside the hole (what the page shows) and outside it
+                    hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
+                    per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
+                    per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
+        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs)}
+        if plans is not None:
+            out[kind]["plan_examples"] = [[jobs[k][2], tok.decode(plans[k]).strip()] for k in sel[:5]]
+        log(f"{kind}: {per}")
+    return out
+
+
+def load_models(args, meta, device):
+    """(model, encoder, judge): the checkpoint's MLLM and the shipped encoder; --tiny: random ones."""
+    if args.tiny:
+        from training.train_mllm import random_encoder
+        from training.mllm import MLLM, get as get_config
+        from training.judge import Judge, label_vocab
+        cfg = get_config("tiny", args.set)
+        torch.manual_seed(0)
+        return MLLM(cfg), random_encoder(cfg.feature_dim).to(device), Judge(label_vocab(meta), 8).to(device).eval()
+    from training.judge import load_judge
+    from training import shipped
+    model, _ = load_mllm(args.mllm, device)
+    return model, shipped.load_encoder(device)[0], load_judge(args.judge, device)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--mllm", default=os.path.join(ROOT, "training", "runs", "mllm", "mllm.pt"))
+    ap.add_argument("--judge", default=JUDGE)
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "runs", "eval_mllm.json"))
     ap.add_argument("--n-t2i", type=int, default=256)
+    ap.add_argument("--n-canonical", type=int, default=400)
     ap.add_argument("--prompts", default=NATURAL_PROMPTS if os.path.exists(NATURAL_PROMPTS) else None,
                     help="natural-language t2i prompts (JSON list, or {'prompts': list}, of {prompt, concept})")
     ap.add_argument("--n-natural", type=int, default=None, help="limit the natural prompts (tests)")
     ap.add_argument("--n-openmoji", type=int, default=400)
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--n-heldout", type=int, default=None, help="limit held-out-vendor images (tests)")
+    ap.add_argument("--quick", action="store_true", help="A/B and learning-curve points: canonical + natural "
+                    "text-to-image with the diagnosis, skin-tone and style edits; no captions/VQA/conditional")
+    ap.add_argument("--canonical-only", action="store_true", help="learning-curve points: canonical prompts at f1 only")
+    ap.add_argument("--guidance", type=float, default=None, help="feature guidance (default: the model's config)")
     ap.add_argument("--no-quant", action="store_true", help="evaluate the fp32 weights, not the shipped int8 grid")
     ap.add_argument("--tiny", action="store_true", help="tests: random encoder/decoders/judge, tiny model")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --tiny: MLLMConfig overrides (order=scale)")
@@ -258,220 +591,70 @@ def main(argv=None):
         torch.backends.cudnn.allow_tf32 = True
     from training.data import load
     from training.tokenizer import Tokenizer
-    from training.transforms import to_tensor
+    from training.bm25 import floor
     images, meta = load(args.data_dir) if args.data_dir else load()
     tok = Tokenizer.load(args.tokenizer)
     rng = random.Random(0)
-
-    if args.tiny:
-        from training.train_mllm import random_encoder
-        from training.mllm import MLLM, get as get_config
-        from training.judge import Judge, label_vocab
-        cfg = get_config("tiny", args.set)
-        torch.manual_seed(0)
-        model = MLLM(cfg)
-        encoder = random_encoder(cfg.feature_dim).to(device)
-        judge = Judge(label_vocab(meta), 8).to(device).eval()
-    else:
-        from training.encoder import load_encoder
-        from training.judge import load_judge
-        model, _ = load_mllm(args.mllm, device)
-        from training import shipped
-        encoder, _ = shipped.load_encoder(device)
-        judge = load_judge(os.path.join(CKPT, "judge.pt"), device)
+    model, encoder, judge = load_models(args, meta, device)
     if not args.no_quant:
-        from training.export_mllm import fake_quantize
+        from training.quantize import fake_quantize
         model = fake_quantize(model)
     model = model.to(device).eval()
-    order = model.cfg.order
     for blk in model.blocks:
         blk.attn.fused = True   # prefill via SDPA where torch has it; steps use the cache path
-    decode = make_decode(encoder, device, tiny=args.tiny)
-    vocab = judge.vocab
-    cidx = {c: i for i, c in enumerate(vocab["concept"])}
-    tidx = {c: i for i, c in enumerate(vocab["skin_tone"])}
-    sidx = {c: i for i, c in enumerate(vocab["style"])}
 
-    # which images need features: held-out vendor, an OpenMoji sample, t2i reference not needed
+    # which images need features: held-out vendor and an OpenMoji sample
     hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
     if args.n_heldout:
         hv = sorted(rng.sample(hv, min(args.n_heldout, len(hv))))
     om = [m["i"] for m in meta if m["split"] == "openmoji"]
-    om = sorted(rng.sample(om, min(args.n_openmoji, len(om))))
+    om = sorted(rng.sample(om, min(0 if args.quick else args.n_openmoji, len(om))))
+    if args.canonical_only:
+        hv = hv[:1]
     need = sorted(set(hv + om))
     pos = {i: k for k, i in enumerate(need)}
     log(f"bank for {len(need)} images")
     bank = T.build_bank(encoder, images[need], device, log=None)
-    n_need = len(need)
-    bank_flat = bank.view(-1, bank.shape[-1])
-
-    def row(i, variant="orig"):
-        return T.VARIANTS.index(variant) * n_need + pos[i]
-
     sampler = T.TaskSampler(meta, tok, seed=0)   # train pairs (for names/cats); rows remapped below
-    sampler.row = row
-    res = {"config": {"order": order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)}, "seeds": args.seeds, "int8": not args.no_quant, "n_heldout_vendor": len(hv), "n_openmoji": len(om)}}
+    sampler.row = lambda i, variant="orig": T.VARIANTS.index(variant) * len(need) + pos[i]
+    guidance = model.cfg.feature_guidance if args.guidance is None else args.guidance
+    ctx = Ctx(model=model, tok=tok, encoder=encoder, judge=judge, decode=make_decode(encoder, device, tiny=args.tiny),
+              device=device, meta=meta, images=images, seeds=args.seeds, sampler=sampler,
+              bank_flat=bank.view(-1, bank.shape[-1]), guidance=guidance,
+              uncond=prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img)], model.cfg.order) if guidance != 1.0 else None)
+    res = {"config": {"order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
+                      "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,
+                      "n_heldout_vendor": len(hv), "n_openmoji": len(om)}}
+    names = concept_names(meta)
+    cidx = ctx.vocab("concept")
 
-    @torch.no_grad()
-    def judge_probs(x):
-        outs = [judge(x[s:s + 512]) for s in range(0, len(x), 512)]
-        return {h: torch.cat([o[h] for o in outs]).float().softmax(-1) for h in outs[0]}
-
-    @torch.no_grad()
-    def judge_features(x):
-        return torch.cat([judge.features(x[k:k + 512]) for k in range(0, len(x), 512)]).float().cpu()
-
-    def eval_t2i(prompts, concepts, name):
-        """Per scale and at the recommended scale: judge top-1/top-5 of the asked concept (mean
-        over seeds), Fréchet distance in judge-feature space to real images of the asked concepts,
-        diversity across seeds (mean pairwise 1 - cos of judge features)."""
-        pre = [prefix_of([sampler.sp(tok.bos), sampler.text(T.normalize_text(p)), sampler.sp(tok.img)], order) for p in prompts]
-        log(f"{name}: generating {len(pre)} images")
-        gen_dev = generate_images(model, pre, bank_flat, device).to(device)
-        target = torch.tensor([cidx[c] for c in concepts])
-        per, scores, prefs, hits1, hits5 = {}, {}, {}, {}, {}
-        for s in SCALES_FINE_FIRST:
-            toks = split_scales(gen_dev)[s]
-            h1 = h5 = pc = sc = 0
-            feats = []
-            for seed in range(args.seeds):
-                x = decode(s, toks, seed)
-                p = judge_probs(x)["concept"].cpu()
-                top5_idx = p.topk(min(5, p.shape[1]), dim=1).indices
-                h1 = h1 + (top5_idx[:, 0] == target).float() / args.seeds
-                h5 = h5 + (top5_idx == target[:, None]).any(1).float() / args.seeds
-                pc = pc + p[torch.arange(len(target)), target] / args.seeds
-                feats.append(judge_features(x))
-                sc = sc + score_t2i(encode_pyramid(encoder, x), gen_dev).cpu() / args.seeds
-            div = [(1 - (feats[a] * feats[b]).sum(-1)).mean().item() for a in range(len(feats)) for b in range(a + 1, len(feats))]
-            per[s] = {"judge_top1": float(h1.mean()), "judge_top5": float(h5.mean()),
-                      "frechet": frechet(torch.cat(feats), real_features(concepts)),
-                      "diversity": float(np.mean(div)) if div else 0.0}
-            scores[s], prefs[s], hits1[s], hits5[s] = sc, pc, h1, h5
-            log(f"{name} {s}: {per[s]}")
-        pick = torch.stack([scores[s] for s in SCALES_FINE_FIRST], 1).argmax(1)
-        H1 = torch.stack([hits1[s] for s in SCALES_FINE_FIRST], 1)
-        H5 = torch.stack([hits5[s] for s in SCALES_FINE_FIRST], 1)
-        rec = {"judge_top1": float(H1.gather(1, pick[:, None]).mean()), "judge_top5": float(H5.gather(1, pick[:, None]).mean())}
-        best = {"judge_top1": float(H1.max(1).values.mean()), "judge_top5": float(H5.max(1).values.mean())}
-        log(f"{name} recommended: {rec} best-of-5: {best}")
-        return {"per_scale": per, "recommended": rec, "best_scale": best, "n_prompts": len(prompts),
-                "example_prompts": list(prompts[:5]), "scale_choice": choice_report(scores, prefs)}
-
-    real_cache = {}
-
-    def real_features(concepts):
-        """Judge features of every trained image of the asked concepts (all vendors and tones)."""
-        key = tuple(sorted(set(concepts)))
-        if key not in real_cache:
-            want = set(key)
-            idx = [m["i"] for m in meta if m["concept"] in want and m["split"] == "train"]
-            x = to_tensor(images[idx], device=device)
-            real_cache[key] = judge_features(x)
-        return real_cache[key]
-
-    # -- text-to-image: trained concepts, held-out template phrasings, default tone ----------------
-    train_concepts = {}
-    for m in meta:
-        if m["split"] == "train" and m["skin_tone"] == "none":
-            train_concepts.setdefault(m["concept"], m)
-    concepts = sorted(train_concepts)
-    concepts = [c for c in rng.sample(concepts, min(args.n_t2i, len(concepts))) if c in cidx]
-    prompts = [T.t2i_prompt(dict(train_concepts[c], vendor="none"), rng, heldout=True) for c in concepts]
-    res["t2i"] = eval_t2i(prompts, concepts, "t2i")
+    # -- the diagnosis: trained concepts in canonical phrasing (draw what was trained) ---------------
+    prompts, concepts, plans = canonical_set(ctx, random.Random(1), args.n_canonical)
+    res["t2i_canonical"] = eval_t2i(ctx, prompts, concepts, "t2i_canonical", true_plans=plans,
+                                    scales=("f1",) if args.canonical_only else SCALES_FINE_FIRST)
+    if args.canonical_only:
+        args.prompts, args.quick = None, True
     # -- text-to-image: natural-language prompts written by people (training/eval/natural_prompts.json)
     if args.prompts:
-        nat = load_natural_prompts(args.prompts)
-        nat = [e for e in nat if e["concept"] in cidx]
-        if args.n_natural:
-            nat = nat[:args.n_natural]
-        res["t2i_natural"] = dict(eval_t2i([e["prompt"] for e in nat], [e["concept"] for e in nat], "t2i_natural"),
-                                  file=os.path.relpath(os.path.abspath(args.prompts), ROOT))
-
-    # -- captioning and VQA --------------------------------------------------------------------------
-    def understand(idx_list, qa):
-        pre = [prefix_of(sampler.understanding(i, q, "x")[:6], order) for i, (q, _) in zip(idx_list, qa)]
-        ans = generate_text(model, tok, pre, bank_flat, device)
-        return [a == T.normalize_text(g) for a, (_, g) in zip(ans, qa)], ans
-
-    cap = {}
-    for name, idx in (("heldout_vendor", hv), ("openmoji", om)):
-        ok, ans = understand(idx, [(T.CAPTION_Q[0], meta[i]["name"]) for i in idx])
-        cap[name] = {"exact_match": float(np.mean(ok)) if ok else 0.0, "n": len(ok),
-                     "examples": [[meta[i]["name"], a] for i, a in list(zip(idx, ans))[:8]]}
-        log(f"caption {name}: {cap[name]['exact_match']:.3f}")
-    res["caption"] = cap
-    vqa = {}
-    for name, idx in (("heldout_vendor", hv), ("openmoji", om)):
-        per = {}
-        qs = {"category": lambda m: (T.VQA_CATEGORY[0], T.category_word(m)),
-              "skin_tone": lambda m: (T.VQA_TONE[0], T.tone_phrase(m["skin_tone"])),
-              "yes_no": lambda m: _yn(m, sampler)}
-        if name != "openmoji":
-            qs["style"] = lambda m: (T.VQA_STYLE[0], T.STYLE[m["vendor"]])
-        for qn, f in qs.items():
-            ok, _ = understand(idx, [f(meta[i]) for i in idx])
-            per[qn] = float(np.mean(ok)) if ok else 0.0
-        vqa[name] = per
-        log(f"vqa {name}: {per}")
-    res["vqa"] = vqa
-
-    # -- editing and conditional generation on held-out-vendor images --------------------------------
-    by_cv, by_ct = {}, {}
-    for m in meta:
-        if m["vendor"] in T.STYLE:
-            by_cv.setdefault((m["concept"], m["vendor"]), {})[m["skin_tone"]] = m["i"]
-            by_ct.setdefault((m["concept"], m["skin_tone"]), {})[m["vendor"]] = m["i"]
-    jobs = []   # (kind, src_row, instruction, concept, target label)
-    for i in hv:
-        m = meta[i]
-        tones = sorted(t for t in by_cv.get((m["concept"], m["vendor"]), {}) if t != m["skin_tone"] and t in tidx)
-        if tones:
-            t = rng.choice(tones)
-            jobs.append(("edit_tone", row(i), T.tone_instruction(t, rng), m["concept"], t))
-        other = [v for v in by_ct.get((m["concept"], m["skin_tone"]), {}) if v != m["vendor"] and v in sidx]
-        if other:
-            jobs.append(("edit_style", row(i), T.EDIT_STYLE[0].format(style=T.STYLE[other[0]]), m["concept"], other[0]))
-        jobs.append(("colorize", row(i, "gray"), T.COLORIZE[0], m["concept"], i))
-        jobs.append(("inpaint", row(i, "mask_a"), T.INPAINT[0], m["concept"], i))
-        jobs.append(("sketch", row(i, "edges"), T.SKETCH[0], m["concept"], i))
-    pre = [prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img), ("img", r, False), sampler.sp(tok.img_end),
-                      sampler.text(T.normalize_text(ins)), sampler.sp(tok.img)], order) for _, r, ins, _, _ in jobs]
-    log(f"editing/conditional: generating {len(pre)} images")
-    gen = generate_images(model, pre, bank_flat, device).to(device)
-    kinds = sorted({j[0] for j in jobs})
-    res["edit"] = {}
-    for kind in kinds:
-        sel = [k for k, j in enumerate(jobs) if j[0] == kind]
-        toks_all = split_scales(gen[sel])
-        per, scores, prefs = {}, {}, {}
-        for s in SCALES_FINE_FIRST:
-            x = decode(s, toks_all[s], 0)
-            scores[s] = score_cond(encode_pyramid(encoder, x), gen[sel]).cpu()
-            if kind in ("edit_tone", "edit_style"):
-                p = judge_probs(x)
-                conc = torch.tensor([cidx.get(jobs[k][3], 0) for k in sel], device=x.device)
-                head, lab = ("skin_tone", tidx) if kind == "edit_tone" else ("style", sidx)
-                tgt = torch.tensor([lab[jobs[k][4]] for k in sel], device=x.device)
-                ok = (p[head].argmax(1) == tgt) & (p["concept"].argmax(1) == conc)
-                per[s] = {"success": float(ok.float().mean())}
-                prefs[s] = (p[head].gather(1, tgt[:, None])[:, 0] * p["concept"].gather(1, conc[:, None])[:, 0]).cpu()
-            else:
-                ref = to_tensor(images[[jobs[k][4] for k in sel]], device=device)
-                ps = psnr(x, ref).cpu()
-                per[s] = {"psnr": float(ps.mean())}
-                prefs[s] = ps
-                if kind == "sketch":    # recognition: the judge names the sketched concept
-                    conc = torch.tensor([cidx.get(jobs[k][3], -1) for k in sel], device=x.device)
-                    top5 = judge_probs(x)["concept"].topk(min(5, len(cidx)), dim=1).indices
-                    per[s]["recognised_top1"] = float((top5[:, 0] == conc).float().mean())
-                    per[s]["recognised_top5"] = float((top5 == conc[:, None]).any(1).float().mean())
-                if kind == "inpaint":   # inside the hole (what the page shows) and outside it
-                    hole = T.hole_masks([pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
-                    per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
-                    per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
-        res["edit"][kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs)}
-        log(f"{kind}: {per}")
+        nat = [e for e in load_natural_prompts(args.prompts) if e["concept"] in cidx][:args.n_natural]
+        res["t2i_natural"] = dict(eval_t2i(ctx, [e["prompt"] for e in nat], [e["concept"] for e in nat], "t2i_natural",
+                                           true_plans=[true_plan(names, e["concept"], e.get("style"), e.get("skin_tone"))
+                                                       for e in nat]),
+                                  file=os.path.relpath(os.path.abspath(args.prompts), ROOT),
+                                  bm25_floor=floor(meta, [e["prompt"] for e in nat], [e["concept"] for e in nat]))
+    if not args.quick:
+        # trained concepts, held-out template phrasings, default tone
+        train_concepts = {}
+        for m in meta:
+            if m["split"] == "train" and m["skin_tone"] == "none":
+                train_concepts.setdefault(m["concept"], m)
+        cs = [c for c in rng.sample(sorted(train_concepts), min(args.n_t2i, len(train_concepts))) if c in cidx]
+        res["t2i"] = eval_t2i(ctx, [T.t2i_prompt(dict(train_concepts[c], vendor="none"), rng, heldout=True) for c in cs],
+                              cs, "t2i")
+        res["caption"], res["vqa"] = eval_understanding(ctx, hv, om)
+    kinds = () if args.canonical_only else ("edit_tone", "edit_style") if args.quick else ("edit_tone", "edit_style", "colorize", "inpaint", "sketch")
+    if kinds:
+        res["edit"] = eval_edits(ctx, edit_jobs(ctx, hv, rng, kinds), pos)
     res["seconds"] = time.time() - T0
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:

@@ -49,3 +49,19 @@ def load_judge(path, device="cpu"):
     j = Judge(ck["vocab"], ck["width"]).to(device)
     j.load_state_dict(ck["judge"])
     return j.eval().requires_grad_(False)
+
+
+def slim(src, dst):
+    """The judge alone, weights fp16 (no optimizer): small enough to commit and carry
+    (training/eval/judge.pt), so an evaluation never waits for the judge to retrain."""
+    import os
+    from training.common import atomic_save
+    ck = load_ckpt(src, "cpu")
+    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in ck["judge"].items()}
+    atomic_save(dict(judge=sd, vocab=ck["vocab"], width=ck["width"], step=ck.get("step")), dst)
+    return os.path.getsize(dst)
+
+
+if __name__ == "__main__":   # python3 -m training.judge SRC DST
+    import sys
+    print(slim(sys.argv[1], sys.argv[2]), "bytes")

@@ -79,6 +79,17 @@ class MLLMConfig:
     max_steps: int = 100000
     ema: float = 0.999             # EMA decay of the exported/evaluated weights (0: no EMA)
     order: str = "token"           # "token" (PUMA) or "scale" (next-scale prediction, VAR)
+    # plan, then draw: before [IMG] the LM head writes "<ans> concept | style | tone" of the target,
+    # supervised from the target's labels (a deviation from PUMA, A/B'd: training/gpu/v3_ab.sh)
+    plan: bool = False
+    plan_weight: float = 0.1       # CE weight of the plan's tokens (captions/VQA keep text_weight)
+    # classifier-free guidance on the MLLM's feature outputs: text-to-image prompts (and plans) are
+    # dropped with this probability in training; at inference feature = u + guidance * (c - u)
+    prompt_drop: float = 0.0
+    feature_guidance: float = 1.0  # 1.0 = no guidance (the conditional output alone)
+    # teacher-forced coarser-scale inputs get N(0, coarse_noise^2) noise in normalized units: at
+    # inference those inputs are the model's own predictions, not the truth
+    coarse_noise: float = 0.0
     seed: int = 0
 
 
@@ -92,6 +103,10 @@ PRESETS = {"full": FULL, "tiny": TINY,
            "s12": replace(FULL, d_model=320, n_layer=9, n_head=8),
            "s18": replace(FULL, d_model=384, n_layer=10, n_head=8),
            "s25": replace(FULL, d_model=448, n_layer=10, n_head=8)}
+# v3: s18 in next-scale order with residual edits (the v2 sweep's pick), at 4x the sweep's batch per
+# GPU (an H200 is idle at 96+32) and a shorter warmup for the fewer, larger steps
+PRESETS["v3"] = replace(PRESETS["s18"], order="scale", residual_edit=True, short_batch=384, long_batch=128,
+                        lr=1.5e-3, warmup=100)
 
 
 def get(name, overrides=()):
@@ -236,30 +251,37 @@ class MLLM(nn.Module):
         """batch: ids, slot, feats [B,T,C] raw, text_tgt [B,T] (-100 = none),
         feat_tgt [B,T,C] raw, feat_tgt_slot [B,T] (0 = none). Returns (loss, stats dict)."""
         cfg = self.cfg
-        h, _ = self(batch["ids"], batch["slot"], batch["feats"], block=batch.get("block"))
-        stats = {}
-        loss = h.new_zeros((), dtype=torch.float32)
-        tmask = batch["text_tgt"] >= 0
-        if tmask.any():
-            ce = F.cross_entropy(self.logits(h[tmask]).float(), batch["text_tgt"][tmask])
-            loss = loss + cfg.text_weight * ce
-            stats["ce"] = ce.detach()
-        fmask = batch["feat_tgt_slot"] > 0
-        if fmask.any():
-            pred = self.head(h[fmask]).float()
-            if cfg.residual_edit and "feat_res" in batch:
-                has = batch["has_res"][fmask].unsqueeze(-1)
-                pred = pred + has * self.normalize(batch["feat_res"][fmask].float())
-            tgt = self.normalize(batch["feat_tgt"][fmask].float())
-            mse = (pred - tgt).pow(2).mean(-1)
-            sc = self.slot_scale[batch["feat_tgt_slot"][fmask]]
-            w = torch.tensor(cfg.scale_weights, device=h.device)[sc]
-            loss = loss + (w * mse).sum() / w.sum()
-            for i, name in enumerate(IMAGE_ORDER):
-                sel = sc == i
-                if sel.any():
-                    stats["mse_" + name] = mse[sel].mean().detach()
-        stats["loss"] = loss.detach()
+        feats = batch["feats"]
+        if cfg.coarse_noise > 0 and self.training:
+            # only the inputs of generated images (teacher-forced: truth in training, the model's
+            # own output at inference): scale-order query slots, token-order target tokens
+            gen = batch["gen_input"].unsqueeze(-1).to(feats.dtype)
+            feats = feats + gen * torch.randn_like(feats) * cfg.coarse_noise * self.feat_std
+        h, _ = self(batch["ids"], batch["slot"], feats, block=batch.get("block"))
+        # every position is computed and masked (no boolean indexing): no data-dependent shapes,
+        # so no host sync inside the step and the GPU can run ahead of Python
+        tt = batch["text_tgt"]
+        logits = self.logits(h).float()
+        ce_tok = F.cross_entropy(logits.view(-1, logits.shape[-1]), tt.view(-1), ignore_index=-100, reduction="none").view(tt.shape)
+        is_plan = batch["plan_tgt"] > 0 if "plan_tgt" in batch else torch.zeros_like(tt, dtype=torch.bool)
+        is_text = (tt >= 0) & ~is_plan
+        ce = (ce_tok * is_text).sum() / is_text.sum().clamp(min=1)
+        ce_plan = (ce_tok * is_plan).sum() / is_plan.sum().clamp(min=1)
+        loss = cfg.text_weight * ce + cfg.plan_weight * ce_plan
+        slot_t = batch["feat_tgt_slot"]
+        pred = self.head(h).float()
+        if cfg.residual_edit and "feat_res" in batch:
+            pred = pred + batch["has_res"].unsqueeze(-1) * self.normalize(batch["feat_res"].float())
+        mse = (pred - self.normalize(batch["feat_tgt"].float())).pow(2).mean(-1)          # [B,T]
+        sc = self.slot_scale[slot_t]                                                      # -1 where no target
+        w = torch.tensor(cfg.scale_weights, device=h.device)[sc.clamp(min=0)] * (slot_t > 0)
+        loss = loss + (w * mse).sum() / w.sum().clamp(min=1e-6)
+        stats = {"ce": ce.detach(), "loss": loss.detach()}
+        if cfg.plan:
+            stats["ce_plan"] = ce_plan.detach()
+        for i, name in enumerate(IMAGE_ORDER):
+            sel = (sc == i) & (slot_t > 0)
+            stats["mse_" + name] = ((mse * sel).sum() / sel.sum().clamp(min=1)).detach()
         return loss, stats
 
     def configure_optimizer(self, lr, weight_decay):

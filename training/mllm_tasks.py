@@ -173,8 +173,9 @@ class TaskSampler:
     A segment is ("text", [ids], loss) or ("img", bank_row, loss); `loss` marks the tokens as
     targets (predicted from the previous position)."""
 
-    def __init__(self, meta, tok, splits=("train",), seed=0, order="token"):
+    def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0):
         self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
+        self.plan, self.prompt_drop = plan, prompt_drop
         self.rng = random.Random(seed)
         self.idx = [m["i"] for m in meta if m["split"] in splits]
         if not self.idx:
@@ -208,18 +209,29 @@ class TaskSampler:
                 self.text(normalize_text(question)), self.sp(t.ans), self.text(normalize_text(answer), True),
                 self.sp(t.eos, True)]
 
-    # t2i: <s> prompt [IMG] tgt [/IMG] </s>
-    def t2i_example(self, prompt, i):
+    def plan_segments(self, tgt_i):
+        """[IMG] alone, or with the plan "<ans> concept | style | tone [IMG]": the plan's words and
+        the [IMG] that ends it are LM targets (the model writes them before drawing)."""
         t = self.tok
-        return [self.sp(t.bos), self.text(prompt), self.sp(t.img), ("img", self.row(i), True),
-                self.sp(t.img_end), self.sp(t.eos)]
+        if not self.plan:
+            return [self.sp(t.img)]
+        return [self.sp(t.ans), self.text(plan_text(self.meta[tgt_i]), "plan"), self.sp(t.img, "plan")]
 
-    # edit/cond: <s> [IMG] src [/IMG] instruction [IMG] tgt [/IMG] </s>
+    # t2i: <s> prompt [IMG] tgt [/IMG] </s>   (plan: <s> prompt <ans> plan [IMG] tgt [/IMG] </s>)
+    # with prob prompt_drop (classifier-free guidance) the prompt and plan go: <s> [IMG] tgt ...
+    def t2i_example(self, prompt, i, drop=None):
+        t = self.tok
+        if drop if drop is not None else (self.prompt_drop > 0 and self.rng.random() < self.prompt_drop):
+            return [self.sp(t.bos), self.sp(t.img), ("img", self.row(i), True), self.sp(t.img_end), self.sp(t.eos)]
+        return [self.sp(t.bos), self.text(prompt)] + self.plan_segments(i) + [("img", self.row(i), True),
+                                                                              self.sp(t.img_end), self.sp(t.eos)]
+
+    # edit/cond: <s> [IMG] src [/IMG] instruction [IMG] tgt [/IMG] </s>   (plan before the [IMG])
     def edit_example(self, src_row, instruction, tgt_i):
         t = self.tok
-        return [self.sp(t.bos), self.sp(t.img), ("img", src_row, False), self.sp(t.img_end),
-                self.text(normalize_text(instruction)), self.sp(t.img), ("img", self.row(tgt_i), True),
-                self.sp(t.img_end), self.sp(t.eos)]
+        return ([self.sp(t.bos), self.sp(t.img), ("img", src_row, False), self.sp(t.img_end),
+                 self.text(normalize_text(instruction))] + self.plan_segments(tgt_i)
+                + [("img", self.row(tgt_i), True), self.sp(t.img_end), self.sp(t.eos)])
 
     def sample(self, task):
         r, meta = self.rng, self.meta
@@ -284,6 +296,27 @@ class TaskSampler:
         return assemble([self.sample(t) for t in self.rng.choices(names, weights=w, k=n)], ctx, self.order)
 
 
+PLAN_SEP = " | "
+PLAN_FIELDS = ("concept", "style", "tone")
+
+
+def plan_fields(m):
+    """The plan of image record m: its name (what captions answer), style word, tone phrase."""
+    return {"concept": m["name"], "style": STYLE.get(m["vendor"], m["vendor"]), "tone": tone_phrase(m["skin_tone"])}
+
+
+def plan_text(m):
+    f = plan_fields(m)
+    return normalize_text(PLAN_SEP.join(f[k] for k in PLAN_FIELDS))
+
+
+def parse_plan(text):
+    """'hot beverage | noto | none' -> {concept, style, tone} (missing fields are '')."""
+    parts = [p.strip() for p in text.split(PLAN_SEP.strip())]
+    parts += [""] * (len(PLAN_FIELDS) - len(parts))
+    return dict(zip(PLAN_FIELDS, parts[:len(PLAN_FIELDS)]))
+
+
 def tone_instruction(tone, r):
     if tone == "none":
         return natural.phrase(EDIT_TONE_NONE, r)
@@ -316,14 +349,15 @@ def flatten(example, order="token"):
     Scale order: text as above; a generated image's 341 positions are queries (slot N_IMG+1+k,
     input = the coarser scale's covering token, f4: none) whose output is token k itself."""
     scale = order == "scale"
-    cols = {k: [] for k in ("ids", "slot", "src", "tgt", "res", "own", "block")}
+    cols = {k: [] for k in ("ids", "slot", "src", "tgt", "res", "own", "block", "gen", "plan")}
     first_img, nb = None, 0
     for kind, payload, loss in example:
         if kind == "text":
             n = len(payload)
             none = np.full(n, -1, np.int64)
             parts = dict(ids=np.asarray(payload, np.int64), slot=np.zeros(n, np.int64), src=none, res=none,
-                         own=none, tgt=np.full(n, bool(loss)), block=nb + np.arange(n))
+                         own=none, tgt=np.full(n, bool(loss)), block=nb + np.arange(n), gen=np.zeros(n, bool),
+                         plan=np.full(n, loss == "plan"))
             nb += n
         else:
             n = N_IMG
@@ -335,6 +369,9 @@ def flatten(example, order="token"):
                 parts = dict(slot=_SLOTS, src=payload * N_IMG + _K, own=np.full(n, -1, np.int64), res=res,
                              tgt=np.full(n, bool(loss)))
             parts["ids"] = np.zeros(n, np.int64)
+            # inputs that are a generated image's own (coarser) tokens: truth here, predictions at inference
+            parts["gen"] = (parts["src"] >= 0) if loss else np.zeros(n, bool)
+            parts["plan"] = np.zeros(n, bool)
             if scale:
                 parts["block"] = nb + _SCALE_OF_K
                 nb += len(SCALE_TOKENS)
@@ -350,10 +387,13 @@ def flatten(example, order="token"):
     ids, slot, src = c["ids"], c["slot"], c["src"]
     out = {"ids": ids, "slot": slot, "src": src, "block": c["block"].astype(np.int64),
            "text_tgt": np.full(n, -100, np.int64), "feat_tgt_src": np.full(n, -1, np.int64),
-           "feat_tgt_slot": np.zeros(n, np.int64), "feat_res_src": np.full(n, -1, np.int64)}
+           "feat_tgt_slot": np.zeros(n, np.int64), "feat_res_src": np.full(n, -1, np.int64),
+           "gen_input": c["gen"].astype(np.int64)}
     nxt = c["tgt"][1:]
     nxt_text, nxt_img = nxt & (slot[1:] == 0), nxt & (slot[1:] > 0)
     out["text_tgt"][:-1] = np.where(nxt_text, ids[1:], -100)
+    out["plan_tgt"] = np.zeros(n, np.int64)
+    out["plan_tgt"][:-1] = nxt_text & c["plan"][1:]
     out["feat_tgt_src"][:-1] = np.where(nxt_img, src[1:], -1)
     out["feat_tgt_slot"][:-1] = np.where(nxt_img, slot[1:], 0)
     out["feat_res_src"][:-1] = np.where(nxt_img, c["res"][1:], -1)
@@ -373,7 +413,7 @@ def assemble(examples, ctx, order="token"):
         raise ValueError(f"sequence of {T} tokens exceeds the context {ctx}")
     B = len(flat)
     fill = {"ids": 0, "slot": 0, "src": -1, "text_tgt": -100, "feat_tgt_src": -1, "feat_tgt_slot": 0,
-            "feat_res_src": -1, "block": PAD_BLOCK}
+            "feat_res_src": -1, "gen_input": 0, "plan_tgt": 0, "block": PAD_BLOCK}
     if order != "scale":
         del fill["block"]
     out = {k: np.full((B, T), v, np.int64) for k, v in fill.items()}
@@ -388,12 +428,13 @@ def assemble(examples, ctx, order="token"):
 def to_device(nb, bank_flat, device):
     """numpy batch -> torch batch for MLLM.compute_loss, gathering features from the bank
     (bank_flat = bank.view(-1, C), on device)."""
-    t = {k: torch.from_numpy(v).to(device, non_blocking=True) for k, v in nb.items()}
+    t = {k: (v if torch.is_tensor(v) else torch.from_numpy(v)).to(device, non_blocking=True) for k, v in nb.items()}   # DataLoader workers hand tensors
     src, tsrc = t["feat_src"], t["feat_tgt_src"]
     feats = bank_flat[src.clamp(min=0)].float() * (src >= 0).unsqueeze(-1)
     feat_tgt = bank_flat[tsrc.clamp(min=0)].float() * (tsrc >= 0).unsqueeze(-1)
     out = {"ids": t["ids"], "slot": t["slot"], "feats": feats, "text_tgt": t["text_tgt"],
-           "feat_tgt": feat_tgt, "feat_tgt_slot": t["feat_tgt_slot"]}
+           "feat_tgt": feat_tgt, "feat_tgt_slot": t["feat_tgt_slot"], "gen_input": t["gen_input"],
+           "plan_tgt": t["plan_tgt"]}
     if "block" in t:
         out["block"] = t["block"]
     if "feat_res_src" in t:

@@ -20,12 +20,11 @@ CPU smoke: /usr/bin/python3 -m training.train_mllm --config tiny --limit 60 --ra
 import argparse
 import json
 import os
-import queue
 import sys
-import threading
 import time
 from dataclasses import replace
 
+import numpy as np
 import torch
 
 from training.common import Dist, RUNS, CKPT, TOKENIZER, ROOT, IMAGE_ORDER, lr_cosine, atomic_save, logger, torch_load, \
@@ -89,18 +88,38 @@ class EMA:
         return sd
 
 
-def prefetch(sampler, cfg, n_ahead=6):
-    q = queue.Queue(maxsize=n_ahead)
+class BatchStream(torch.utils.data.IterableDataset):
+    """Endless (short, long) numpy batches built in DataLoader worker processes: a batch is
+    Python/numpy work (prompt text, tokenizing, flattening), which one thread beside the training
+    loop cannot build as fast as an H200 consumes it. Each worker draws with its own seed."""
 
-    def work():
-        try:
-            while True:
-                q.put((sampler.batch(SHORT_TASKS, cfg.short_batch, cfg.ctx), sampler.batch(LONG_TASKS, cfg.long_batch, cfg.ctx)))
-        except BaseException as e:   # hand the error to the training loop instead of hanging it
-            q.put(e)
+    def __init__(self, meta, tok, cfg, seed):
+        self.meta, self.tok, self.cfg, self.seed = meta, tok, cfg, seed
 
-    threading.Thread(target=work, daemon=True).start()
-    return q
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info else 0
+        cfg = self.cfg
+        sampler = TaskSampler(self.meta, self.tok, seed=self.seed + 7919 * wid, order=cfg.order, plan=cfg.plan,
+                              prompt_drop=cfg.prompt_drop)
+        while True:
+            yield sampler.batch(SHORT_TASKS, cfg.short_batch, cfg.ctx), sampler.batch(LONG_TASKS, cfg.long_batch, cfg.ctx)
+
+
+def batches(meta, tok, cfg, seed, workers):
+    """Iterator of (short, long) batches of torch tensors (pinned when on CUDA)."""
+    ds = BatchStream(meta, tok, cfg, seed)
+    if workers <= 0:
+        return iter(ds)
+    dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=workers, pin_memory=torch.cuda.is_available(),
+                                     prefetch_factor=4, persistent_workers=True)
+    return iter(dl)
+
+
+def flops_per_token(cfg, n_params, seq):
+    """Training FLOPs per token: 6 x parameters (matmuls) + attention scores and values
+    (12 x layers x d_model x seq, as in the PaLM appendix)."""
+    return 6 * n_params + 12 * cfg.n_layer * cfg.d_model * seq
 
 
 def save(out_dir, model, ema, opt, step, train_s, cfg, done, extra):
@@ -132,6 +151,11 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=None, help="use only the first N images (smoke tests)")
     ap.add_argument("--residual-edit", action="store_true", help="= --set residual_edit=True")
     ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=min(8, max(0, (os.cpu_count() or 2) // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))) - 2)),
+                    help="DataLoader processes building batches (0: in the training process)")
+    ap.add_argument("--snapshots", default="", help="comma-separated training-clock minutes at which to keep "
+                    "mllm_<min>m.pt (EMA weights) for a learning curve")
+    ap.add_argument("--peak-tflops", type=float, default=989.0, help="per-GPU dense bf16 peak for MFU (H100/H200 SXM)")
     ap.add_argument("--device", default=None)
     args = ap.parse_args(argv)
     sets = list(args.set)
@@ -189,8 +213,11 @@ def main(argv=None):
     torch.manual_seed(cfg.seed)
     model = MLLM(cfg).to(device)
     init = torch_load(args.init) if (args.init and not ck) else None
-    sampler = TaskSampler(meta, tok, seed=cfg.seed + 1000 * rank + (ck["step"] if ck else 0) + (init["step"] if init else 0),
-                          order=cfg.order)
+    if init and init.get("packed"):   # int8-packed to travel (training.quantize pack_int8)
+        from training.quantize import unpack_int8
+        init["model"] = unpack_int8(init["model"])
+    seed = cfg.seed + 1000 * rank + (ck["step"] if ck else 0) + (init["step"] if init else 0)
+    sampler = TaskSampler(meta, tok, seed=seed, order=cfg.order, plan=cfg.plan)
     if ck:
         model.load_state_dict(ck["model"])
     elif init:  # fp16 matrices in the brought-back file: load_state_dict casts them to fp32
@@ -212,37 +239,42 @@ def main(argv=None):
     log(f"model {model.num_params() / 1e6:.2f}M params, order {cfg.order}, step {step}, trained {train_s:.0f}s of "
         f"{cfg.budget_minutes * 60:.0f}s, world {world}, device {device}")
 
-    q = prefetch(sampler, cfg)
+    stream = batches(meta, tok, cfg, seed, args.workers)
+    snaps = sorted(float(x) for x in args.snapshots.split(",") if x.strip())
+    n_params = model.num_params()
+    samples = 0
     deadline = T0 + args.minutes * 60 - 25          # leave time to save and exit
     budget = cfg.budget_minutes * 60
-    acc, n_acc, tokens, t_log, last = {}, 0, 0, time.time(), {}
+    acc, n_acc, tokens, t_log, last, thr = {}, 0, 0, time.time(), {}, []
     step0, train_s0, t_stage = step, train_s, time.time()
     done = False
     model.train()
     while True:
-        if train_s >= budget or step >= cfg.max_steps:
+        # every rank must leave the loop at the same step: each measures its own train_s, and a rank
+        # that stopped alone left the other waiting in DDP's all-reduce until the call was killed
+        # (v3 stage 3, 2026-11-30). So both tests are collective, every 10 steps (a collective syncs).
+        if step >= cfg.max_steps or (step % 10 == 0 and dd.any(train_s >= budget)):
             done = True
             break
-        if dd.any(time.time() > deadline):
+        if step % 10 == 0 and dd.any(time.time() > deadline):
             break
         t_step = time.time()
-        lr = lr_at(cfg, step, train_s / budget)
+        lr = lr_at(cfg, step, max(train_s / budget, step / cfg.max_steps))   # whichever clock ends training
         for g in opt.param_groups:
             g["lr"] = lr
-        item = q.get()
-        if isinstance(item, BaseException):
-            raise RuntimeError("batch builder failed") from item
+        item = next(stream)
         opt.zero_grad(set_to_none=True)
         for j, nb in enumerate(item):
             b = to_device(nb, bank_flat, device)
             tokens += b["ids"].numel()
+            samples += b["ids"].shape[0]
             ctx = lm.no_sync() if (world > 1 and j == 0) else _null()
             with ctx, torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=cuda):
                 loss, stats = lm(b)
                 loss.backward()
-            for k, v in stats.items():
+            for k, v in stats.items():   # tensors: summed on the GPU, read only when logging
                 key = ("s_" if j == 0 else "l_") + k
-                acc[key] = acc.get(key, 0.0) + float(v)
+                acc[key] = acc.get(key, 0.0) + v.float()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         if ema:
@@ -256,14 +288,30 @@ def main(argv=None):
             if cuda:
                 torch.cuda.synchronize()
             dt = time.time() - t_log
-            last = {k: round(v / n_acc, 5) for k, v in sorted(acc.items())}
+            last = {k: round(float(v) / n_acc, 5) for k, v in sorted(acc.items())}
             msg = " ".join(f"{k}={v:.4f}" for k, v in last.items())
-            log(f"step {step} lr {lr:.2e} train {train_s:.0f}/{budget:.0f}s {tokens * world / dt / 1e3:.0f}k tok/s | {msg}")
-            acc, n_acc, tokens, t_log = {}, 0, 0, time.time()
+            seq = tokens / max(samples, 1)
+            tps = tokens * world / dt
+            mfu = tps * flops_per_token(cfg, n_params, seq) / (args.peak_tflops * 1e12 * world) if cuda else 0.0
+            log(f"step {step} lr {lr:.2e} train {train_s:.0f}/{budget:.0f}s {samples * world / dt:.0f} samples/s "
+                f"{tps / 1e3:.0f}k tok/s mfu {mfu:.3f} | {msg}")
+            if step > 1:
+                thr.append((samples * world / dt, tps, mfu))
+            acc, n_acc, tokens, samples, t_log = {}, 0, 0, 0, time.time()
+        if snaps and train_s >= snaps[0] * 60 and rank == 0:
+            m = snaps.pop(0)
+            half = {k: (v.half() if v.is_floating_point() and v.dim() >= 2 else v) for k, v in (ema.state_dict(model) if ema else model.state_dict()).items()}
+            atomic_save(dict(config=config_dict(cfg), step=step, train_seconds=train_s, model=half),
+                        os.path.join(args.out_dir, f"mllm_{m:g}m.pt"))
+            log(f"snapshot mllm_{m:g}m.pt at step {step}")
     wall = time.time() - T0
     stage = dict(stage=len(stages) + 1, world=world, steps=step - step0, step=step, train_seconds=round(train_s - train_s0, 1),
                  wall_seconds=round(wall, 1), gpu_minutes=round(wall * world / 60, 2) if cuda else 0.0,
-                 order=cfg.order, params=model.num_params(), done=done, last_losses=last)
+                 order=cfg.order, params=model.num_params(), done=done, last_losses=last,
+                 samples_per_s=round(float(np.median([t[0] for t in thr])), 1) if thr else None,
+                 tokens_per_s=round(float(np.median([t[1] for t in thr]))) if thr else None,
+                 mfu=round(float(np.median([t[2] for t in thr])), 4) if thr else None,
+                 gpu=torch.cuda.get_device_name(device) if cuda else "cpu")
     stages.append(stage)
     if rank == 0:
         save(args.out_dir, model, ema, opt, step, train_s, cfg, done,

@@ -1,5 +1,5 @@
 import { useApp, type FileLoad, type FileStatus } from '../store';
-import { TABS } from '../tasks';
+import { mllmDisables } from '../tabs';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
 
@@ -9,8 +9,7 @@ const STATE_TEXT: Record<FileStatus['state'], string> = { queued: 'queued', down
  * any other file the whole page. */
 function disables(failed: FileStatus[]): string {
   if (failed.some((f) => !f.mllm)) return 'Nothing can run until it loads.';
-  const tabs = TABS.filter((t) => !t.tasks.includes('reconstruct' as never)).map((t) => t.label);
-  return `Text to image and the ${tabs.join(', ')} tabs are disabled; reconstruction works.`;
+  return mllmDisables();
 }
 
 /** Where the ready files came from, by bytes: after a partial first load, a reload reads most of

@@ -1,6 +1,6 @@
 import { useApp, useRun } from '../store';
 // newcomer hook-up: prompt budget from the manifest, counter, examples (src/newcomer)
-import { promptTokenLimit } from '../inputValidation';
+import { tokenBudgets } from '../../workers/lib/manifest';
 import { PromptCounter } from '../newcomer/PromptCounter';
 import { ExamplePrompts } from '../newcomer/ExamplePrompts';
 import { useTextCheck } from '../newcomer/useTextCheck';
@@ -18,7 +18,7 @@ export function TextToImage() {
   const chosen = t2iScales.length ? t2iScales : scales;
   // the model reads emoji as their names: the counter counts (and shows) what it reads
   const { reading, words } = useReading(prompt);
-  const check = useTextCheck(reading?.text ?? prompt, facts?.mllm ? promptTokenLimit(facts.mllm) : null, 'prompt');
+  const check = useTextCheck(reading?.text ?? prompt, facts?.mllm ? tokenBudgets(facts.mllm).prompt : null, 'prompt');
   const ready = phase === 'ready' || phase === 'running';
   const mllmFailed = Object.values(fileStates).filter((f) => f.mllm && f.state === 'failed');
   // with the manifest read, a manifest without the MLLM has no text-to-image at all

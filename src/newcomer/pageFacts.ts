@@ -1,28 +1,17 @@
 // The few manifest facts the page's own controls need (prompt budget, sampler limits, the
-// model's name and image size, the trained prompts), read from the same models/manifest.json
-// the worker loads (the store keeps them as `facts`, derived from the manifest the worker sends
-// before any model file), so nothing here is a second copy of a training fact.
-import type { MllmTextLimits, SamplerLimits } from '../inputValidation';
+// model's name and image size, the trained prompts), taken from the manifest the engine
+// validated (workers/lib/manifest.ts validateManifest) and sent before any model file: no
+// second validation here, and nothing a second copy of a training fact.
+import type { Manifest, MllmSpec, SamplerSpec } from '../../workers/lib/manifest';
 
 export interface PageFacts {
   family: string;
   imageSize: number;
-  sampler: SamplerLimits;
+  sampler: SamplerSpec;
   /** null when the manifest has no MLLM (reconstruction only) */
-  mllm: (MllmTextLimits & { prompts: Record<string, unknown> }) | null;
+  mllm: MllmSpec | null;
 }
 
-/** Raw manifest JSON -> the facts, or an Error saying what is missing. */
-export function pageFacts(raw: unknown): PageFacts | Error {
-  const m = raw as { family?: unknown; image?: { size?: unknown }; sampler?: SamplerLimits; mllm?: { ctx?: unknown; image_tokens?: unknown; prompts?: unknown } } | null;
-  if (!m || typeof m !== 'object') return new Error('the manifest is not a JSON object');
-  if (typeof m.family !== 'string' || typeof m.image?.size !== 'number') return new Error('the manifest lacks family or image.size');
-  const s = m.sampler;
-  if (!s || typeof s.steps !== 'number' || typeof s.guidance !== 'number') return new Error('the manifest lacks sampler.steps or sampler.guidance');
-  const mm = m.mllm;
-  const mllm =
-    mm && typeof mm.ctx === 'number' && typeof mm.image_tokens === 'number'
-      ? { ctx: mm.ctx, image_tokens: mm.image_tokens, prompts: mm.prompts && typeof mm.prompts === 'object' ? (mm.prompts as Record<string, unknown>) : {} }
-      : null;
-  return { family: m.family, imageSize: m.image.size, sampler: s, mllm };
+export function pageFacts(m: Manifest): PageFacts {
+  return { family: m.family, imageSize: m.image.size, sampler: m.sampler, mllm: m.mllm ?? null };
 }

@@ -5,91 +5,24 @@
 // Tools: brush, eraser, colour, size, undo/redo, clear (images come in through the one picker
 // above the canvas, a drop or a result sent here); keys B/E, [ ], Ctrl+Z,
 // Ctrl+Shift+Z / Ctrl+Y; pointer events (mouse, touch, pen); and drawing by keyboard on the
-// focused canvas (arrows move a cursor, Space starts and ends a stroke). Each mode's drawing is
-// kept in IndexedDB (drawingDb.ts) and survives a reload.
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RGBAImage } from '../../workers/lib/image';
+// focused canvas (arrows move a cursor, Space starts and ends a stroke). The drawing itself is
+// canvas/: history.ts (ops, undo/redo, as data), useDrawing.ts (one mode's drawing, kept in
+// IndexedDB), raster.ts (the pixels).
+import { useEffect, useRef, useState } from 'react';
 import { useApp, useRun } from '../store';
-import { loadDrawing, saveDrawing, type Drawing, type Op, type Stroke } from './drawingDb';
 import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
 import { resultsId } from '../newcomer/SkipToResults';
-
-const W = 256; // working resolution; the worker area-averages it to the model's 64x64
-const MASK_COLOR = 'rgba(255,0,0,1)';
-type CanvasMode = 'colorize' | 'inpaint' | 'sketch';
+import { hasPaint, type CanvasMode, type Stroke } from './canvas/history';
+import { composite, drawStroke, layerImage, newLayer, paintView, replay, toWorking, W } from './canvas/raster';
+import { useDrawing } from './canvas/useDrawing';
 
 const MODES: { id: CanvasMode; label: string; help: string }[] = [
   { id: 'colorize', label: 'Colorize', help: 'Load or draw an image: the model sees it in grayscale (right) and paints colour back.' },
   { id: 'inpaint', label: 'Inpaint', help: 'Load an image, then paint over the part to fill in (red): the model sees it white and fills it.' },
   { id: 'sketch', label: 'Sketch', help: 'Draw dark lines on white (or load a line drawing): the model sees its edge map and draws an emoji.' },
 ];
-
-/** a sample/result image (any size) -> W x W RGBA on white, aspect kept */
-/** A W x W canvas painted white: every image the canvas hands the model is composited on white. */
-function whiteCanvas(): CanvasRenderingContext2D {
-  const c = document.createElement('canvas');
-  c.width = W;
-  c.height = W;
-  const ctx = c.getContext('2d', { willReadFrequently: true })!;
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, W, W);
-  return ctx;
-}
-
-function toWorking(img: RGBAImage): Uint8ClampedArray {
-  const src = document.createElement('canvas');
-  src.width = img.width;
-  src.height = img.height;
-  src.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
-  const ctx = whiteCanvas();
-  const s = Math.min(W / img.width, W / img.height);
-  const w = img.width * s;
-  const h = img.height * s;
-  // 64 -> 256 upscales crisp (nearest), so the worker's area-average gives the 64x64 back exactly
-  ctx.imageSmoothingEnabled = img.width > W || img.height > W;
-  ctx.drawImage(src, (W - w) / 2, (W - h) / 2, w, h);
-  return ctx.getImageData(0, 0, W, W).data;
-}
-
-function drawStroke(ctx: CanvasRenderingContext2D, s: Stroke, mode: CanvasMode) {
-  ctx.save();
-  ctx.globalCompositeOperation = s.tool === 'eraser' ? 'destination-out' : 'source-over';
-  ctx.strokeStyle = mode === 'inpaint' ? MASK_COLOR : s.color;
-  ctx.fillStyle = ctx.strokeStyle;
-  ctx.lineWidth = s.size;
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  const p = s.points;
-  if (p.length === 2) {
-    ctx.beginPath();
-    ctx.arc(p[0], p[1], s.size / 2, 0, Math.PI * 2);
-    ctx.fill();
-  } else {
-    ctx.beginPath();
-    ctx.moveTo(p[0], p[1]);
-    for (let i = 2; i < p.length; i += 2) ctx.lineTo(p[i], p[i + 1]);
-    ctx.stroke();
-  }
-  ctx.restore();
-}
-
-/** replays the ops: the base image (or white) and the stroke layer */
-function replay(ops: Op[], layer: CanvasRenderingContext2D, mode: CanvasMode): Uint8ClampedArray | null {
-  let base: Uint8ClampedArray | null = null;
-  layer.clearRect(0, 0, W, W);
-  for (const op of ops) {
-    if (op.kind === 'base') {
-      base = op.data;
-      layer.clearRect(0, 0, W, W);
-    } else if (op.kind === 'clear') {
-      base = null;
-      layer.clearRect(0, 0, W, W);
-    } else drawStroke(layer, op, mode);
-  }
-  return base;
-}
 
 export function CanvasPanel() {
   const active = useApp((s) => s.tab === 'canvas');
@@ -101,114 +34,27 @@ export function CanvasPanel() {
   const [size, setSize] = useState(12);
   const [color, setColor] = useState('#e0a100');
   const [keepUnmasked, setKeepUnmasked] = useState(true);
-  const [drawing, setDrawing] = useState<Drawing>({ ops: [], redo: [] });
-  // the mode whose stored drawing is on the canvas: right after a mode switch it is still the old
-  // one, so `loaded` is false from the very render that shows the new mode
-  const [loadedMode, setLoadedMode] = useState<CanvasMode | null>(null);
-  const loaded = loadedMode === mode;
-  const [storage, setStorage] = useState<string | null>(null);
+  const { drawing, loaded, storage, push, undo, redo, clear } = useDrawing(mode);
   const view = useRef<HTMLCanvasElement>(null);
   const preview = useRef<HTMLCanvasElement>(null);
-  const layerRef = useRef<HTMLCanvasElement | null>(null);
+  const layerRef = useRef<CanvasRenderingContext2D | null>(null);
   const baseRef = useRef<Uint8ClampedArray | null>(null);
   const current = useRef<Stroke | null>(null);
   const lastPicked = useRef<number>(0);
   const running = run.status === 'running';
 
-  const layer = () => {
-    if (!layerRef.current) {
-      layerRef.current = document.createElement('canvas');
-      layerRef.current.width = W;
-      layerRef.current.height = W;
-    }
-    return layerRef.current.getContext('2d', { willReadFrequently: true })!;
-  };
+  const layer = () => (layerRef.current ??= newLayer());
+  const paint = () => view.current && paintView(view.current, preview.current, baseRef.current, layer(), mode);
 
-  // compose base + layer onto the visible canvas and the model's-eye preview
-  const paint = useCallback(() => {
-    const c = view.current;
-    if (!c) return;
-    const ctx = c.getContext('2d')!;
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, W, W);
-    if (baseRef.current) ctx.putImageData(new ImageData(new Uint8ClampedArray(baseRef.current), W, W), 0, 0);
-    ctx.save();
-    if (mode === 'inpaint') ctx.globalAlpha = 0.55;
-    ctx.drawImage(layerRef.current ?? layer().canvas, 0, 0);
-    ctx.restore();
-    const p = preview.current;
-    if (p) {
-      const pc = p.getContext('2d')!;
-      pc.fillStyle = '#fff';
-      pc.fillRect(0, 0, 64, 64);
-      pc.filter = mode === 'colorize' ? 'grayscale(1)' : 'none';
-      if (mode === 'inpaint') {
-        if (baseRef.current) {
-          const t = document.createElement('canvas');
-          t.width = W;
-          t.height = W;
-          const tc = t.getContext('2d')!;
-          tc.putImageData(new ImageData(new Uint8ClampedArray(baseRef.current), W, W), 0, 0);
-          // the model's input: masked pixels white
-          const m = document.createElement('canvas');
-          m.width = W;
-          m.height = W;
-          const mc = m.getContext('2d')!;
-          mc.drawImage(layer().canvas, 0, 0);
-          mc.globalCompositeOperation = 'source-in';
-          mc.fillStyle = '#fff';
-          mc.fillRect(0, 0, W, W);
-          tc.drawImage(m, 0, 0);
-          pc.drawImage(t, 0, 0, 64, 64);
-        }
-      } else pc.drawImage(c, 0, 0, 64, 64);
-      pc.filter = 'none';
-    }
-  }, [mode]);
-
-  const apply = useCallback(
-    (d: Drawing, persist = true) => {
-      baseRef.current = replay(d.ops, layer(), mode);
-      setDrawing(d);
-      paint();
-      if (persist)
-        saveDrawing(mode, d).then(
-          () => setStorage(null),
-          (e) => setStorage(`Your drawing cannot be kept across reloads here (${(e as Error)?.message ?? 'storage refused'}).`),
-        );
-    },
-    [mode, paint],
-  );
-
-  // load this mode's drawing (until it is here, the drawing shown is the previous mode's: undo,
-  // redo and clear wait, so they cannot act on the wrong one)
+  // the loaded drawing on the canvas (until this mode's is loaded, the previous one stays shown)
   useEffect(() => {
-    let off = false;
-    setLoadedMode(null);
-    loadDrawing(mode)
-      .then((d) => !off && apply(d ?? { ops: [], redo: [] }, false))
-      .catch((e) => {
-        if (off) return;
-        apply({ ops: [], redo: [] }, false);
-        setStorage(`Your drawing cannot be kept across reloads here (${(e as Error)?.message ?? 'storage refused'}).`);
-      })
-      .finally(() => !off && setLoadedMode(mode));
-    return () => {
-      off = true;
-    };
-  }, [mode, apply]);
+    if (!loaded) return;
+    baseRef.current = replay(drawing.ops, layer(), mode);
+    paint();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [drawing, loaded, mode]);
 
-  const push = (op: Op) => apply({ ops: [...drawing.ops, op], redo: [] });
-  const undo = () => {
-    if (!loaded || !drawing.ops.length) return;
-    apply({ ops: drawing.ops.slice(0, -1), redo: [...drawing.redo, drawing.ops[drawing.ops.length - 1]] });
-  };
-  const redo = () => {
-    if (!loaded || !drawing.redo.length) return;
-    apply({ ops: [...drawing.ops, drawing.redo[drawing.redo.length - 1]], redo: drawing.redo.slice(0, -1) });
-  };
-  const clear = () => loaded && push({ kind: 'clear' });
-  const setBase = (img: RGBAImage) => push({ kind: 'base', data: toWorking(img) });
+  const setBase = (img: Parameters<typeof toWorking>[0]) => push({ kind: 'base', data: toWorking(img) });
 
   // an image picked in the source row or sent from another panel becomes the base
   useEffect(() => {
@@ -217,7 +63,6 @@ export function CanvasPanel() {
     setBase(picked.image);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [picked, loaded]);
-
   // keyboard shortcuts while the canvas panel is shown and no text field has focus
   useEffect(() => {
     if (!active) return;
@@ -303,23 +148,17 @@ export function CanvasPanel() {
     e.preventDefault();
   };
 
-  const composite = (): RGBAImage => {
-    const ctx = whiteCanvas();
-    if (baseRef.current) ctx.putImageData(new ImageData(new Uint8ClampedArray(baseRef.current), W, W), 0, 0);
-    if (mode !== 'inpaint') ctx.drawImage(layer().canvas, 0, 0);
-    return { width: W, height: W, data: ctx.getImageData(0, 0, W, W).data };
-  };
-  const maskImage = (): RGBAImage => ({ width: W, height: W, data: layer().getImageData(0, 0, W, W).data });
-
   const go = () => {
     const hasStrokes = drawing.ops.some((o) => o.kind === 'stroke');
+    const image = () => composite(baseRef.current, layer(), mode);
     if (mode === 'inpaint') {
+      const mask = layerImage(layer());
       if (!baseRef.current) return actions.setMessage('canvas', 'Load an image first (a sample, a file, or a result sent here), then paint the part to fill in.');
-      if (!hasStrokes || !maskImage().data.some((v, i) => i % 4 === 3 && v > 127)) return actions.setMessage('canvas', 'Paint over the part to fill in first (the mask is empty).');
-      return void actions.run('canvas', 'inpaint', { image: composite(), mask: maskImage(), keepUnmasked });
+      if (!hasStrokes || !hasPaint(mask.data)) return actions.setMessage('canvas', 'Paint over the part to fill in first (the mask is empty).');
+      return void actions.run('canvas', 'inpaint', { image: image(), mask, keepUnmasked });
     }
     if (!baseRef.current && !hasStrokes) return actions.setMessage('canvas', mode === 'sketch' ? 'Draw something first (or load a line drawing).' : 'Load or draw an image first.');
-    void actions.run('canvas', mode, { image: composite() });
+    void actions.run('canvas', mode, { image: image() });
   };
 
   const help = MODES.find((m) => m.id === mode)!.help;

@@ -2,7 +2,8 @@
 // answer survives switching tab mid-run.
 import { useEffect, useRef } from 'react';
 import { useApp } from '../store';
-import { TABS } from '../tasks';
+import { TABS } from '../tabs';
+import { PANELS } from '../tasks';
 import './panels.css';
 
 export function PanelTabs() {
@@ -58,11 +59,14 @@ export function TaskPanels() {
   }, [phase, loadTaskInfo]);
   return (
     <>
-      {TABS.filter((t) => t.id !== 'main').map(({ id, Panel }) => (
-        <div key={id} role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} hidden={tab !== id}>
-          <Panel />
-        </div>
-      ))}
+      {TABS.filter((t) => !t.page).map(({ id }) => {
+        const Panel = PANELS[id];
+        return (
+          <div key={id} role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} hidden={tab !== id}>
+            <Panel />
+          </div>
+        );
+      })}
     </>
   );
 }

@@ -1,32 +1,22 @@
 // Understand: an image plus a question -> the answer streamed token by token; Caption button;
 // the 64x64 image as the model saw it.
-import { useState } from 'react';
-import { useApp, useRun } from '../store';
 import { ImageSource } from '../components/ImageSource';
 import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
 import { ModelView } from '../components/ModelView';
-import { useTextCheck } from '../newcomer/useTextCheck';
 import { NewWords, PromptCounter } from '../newcomer/PromptCounter';
-import { useReading } from '../newcomer/useKnownWords';
 import { resultsId } from '../newcomer/SkipToResults';
 import { UserText } from '../newcomer/UserText';
+import { useTaskPanel } from './useTaskPanel';
+import { Chips } from './Chips';
 
 export function UnderstandPanel() {
-  const info = useApp((s) => s.taskInfo);
-  const picked = useApp((s) => s.picked.understand);
-  const u = useRun('understand');
-  const actions = useApp((s) => s.actions);
-  const [question, setQuestion] = useState('');
-  const running = u.status === 'running';
-  const { reading, words } = useReading(question);
-  const check = useTextCheck(reading?.text ?? question, info?.available ? info.maxQuestionTokens : null, 'question');
+  const { info, picked, run: u, actions, text: question, setText: setQuestion, reading, words, sent, check, running, cancellable, refuse, say } = useTaskPanel('understand', 'question');
 
   const ask = (caption: boolean) => {
-    if (!picked) return actions.setMessage('understand', 'Choose an image first: upload one, pick a sample, or send a result here.');
-    if (!caption && !question.trim()) return actions.setMessage('understand', 'Type a question first, or press Caption.');
-    if (!caption && check?.message) return actions.setMessage('understand', check.message);
-    const q = caption ? '' : (reading?.text ?? question);
+    const why = refuse(!caption, 'Type a question first, or press Caption.');
+    if (why || !picked) return say(why);
+    const q = caption ? '' : sent;
     void actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q });
   };
 
@@ -59,23 +49,17 @@ export function UnderstandPanel() {
         <button type="button" data-testid="understand-caption" onClick={() => ask(true)}>
           Caption
         </button>
-        <button type="button" data-testid="understand-cancel" disabled={!running && u.status !== 'queued'} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="understand-cancel" disabled={!cancellable} onClick={() => actions.cancel()}>
           Cancel
         </button>
         {check && question && <PromptCounter check={check} id="understand-counter" raw={question} reading={reading} />}
         <NewWords reading={reading} words={words} raw={question} testid="understand-new-words" />
       </form>
       {info?.questions.length ? (
-        <div className="chips" role="group" aria-label="Questions the model was trained on">
-          {info.questions.map((q) => (
-            <button key={q.text} type="button" className="chip" data-testid="understand-chip" onClick={() => setQuestion(q.text)}>
-              {q.label}
-            </button>
-          ))}
-        </div>
+        <Chips label="Questions the model was trained on" testid="understand-chip" items={info.questions} onPick={setQuestion} />
       ) : null}
       <section className="results" id={resultsId('understand')} tabIndex={-1} aria-label="Answer">
-        <Message text={u.message} testid="understand-message" onClose={() => actions.setMessage('understand', null)} />
+        <Message text={u.message} testid="understand-message" onClose={() => say(null)} />
         {(u.status !== 'idle' || u.answer) && (
           <div className="answer" data-testid="understand-answer" data-status={u.status} data-tokens={u.tokens} aria-live="polite">
             <span className="muted">Q: <UserText text={u.text || info?.taskPrompts.caption || ''} /></span>

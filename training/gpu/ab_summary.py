@@ -4,7 +4,7 @@
 
 The pick is the arm with the higher mean of the quality targets the page is judged on (DESIGN.md):
 natural-prompt judge top-5 at the recommended and at the best scale, skin-tone and style edit
-success at the recommended scale, caption exact match on held-out-vendor images. Ties -> the first.
+success at the recommended scale, canonical-phrasing judge top-1 at f1. Ties -> the first.
 """
 import json
 import os
@@ -23,7 +23,21 @@ def metrics(ev):
         if k in ev["edit"]:
             out[k + "_recommended"] = ev["edit"][k]["scale_choice"]["metric_at_pick"]
             out[k + "_f0"] = ev["edit"][k]["per_scale"]["f0"]["success"]
-    out["caption_heldout"] = ev["caption"]["heldout_vendor"]["exact_match"]
+    if "caption" in ev:
+        out["caption_heldout"] = ev["caption"]["heldout_vendor"]["exact_match"]
+    can = ev.get("t2i_canonical")
+    if can:   # the diagnosis columns (training/eval_mllm.py eval_t2i)
+        out["canon_top1_f1"] = can["per_scale"]["f1"]["judge_top1"]
+        out["canon_top1_best"] = can["best_scale"]["judge_top1"]
+        if "given_right_plan" in can:
+            out["canon_rightplan_top1_f1"] = can["given_right_plan"]["per_scale"]["f1"]["judge_top1"]
+    if "plan" in nat:
+        out["t2i_nat_plan_top1"] = nat["plan"]["top1"]
+        out["t2i_nat_plan_top5"] = nat["plan"]["top5"]
+        out["t2i_nat_rightplan_top5_best"] = nat["given_right_plan"]["best_scale"]["judge_top5"]
+    if "bm25_floor" in nat:
+        out["t2i_nat_bm25_top1"] = nat["bm25_floor"]["top1"]
+    out["t2i_nat_top1_best"] = nat["best_scale"]["judge_top1"]
     for k in ("colorize", "inpaint", "sketch"):
         if k in ev["edit"]:
             out[k + "_psnr_f0"] = ev["edit"][k]["per_scale"]["f0"]["psnr"]
@@ -33,7 +47,7 @@ def metrics(ev):
 
 
 SCORE_KEYS = ("t2i_nat_top5_recommended", "t2i_nat_top5_best", "edit_tone_recommended", "edit_style_recommended",
-              "caption_heldout")
+              "canon_top1_f1")
 
 
 def main(dirs):
@@ -49,6 +63,8 @@ def main(dirs):
         stages = [json.loads(x) for x in open(os.path.join(d, "stages.jsonl"))] if os.path.exists(os.path.join(d, "stages.jsonl")) else []
         m["steps"] = stages[-1]["step"] if stages else None
         m["gpu_minutes"] = round(sum(s["gpu_minutes"] for s in stages), 2)
+        m["samples_per_s"] = stages[-1].get("samples_per_s") if stages else None
+        m["mfu"] = stages[-1].get("mfu") if stages else None
         rows[name] = m
         scores[name] = sum(m.get(k, 0.0) for k in SCORE_KEYS) / len(SCORE_KEYS)
     keys = sorted({k for m in rows.values() for k in m})

@@ -29,10 +29,23 @@ export class RunCancelled extends Error {
 
 const CLASSES: Record<string, new (message: string) => Error> = { TaskInputError, WebGpuFailure };
 
-interface SerializedError {
+export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
+}
+
+/** An error as plain data (postMessage would drop its class). */
+export function serializeError(e: unknown): SerializedError {
+  return e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { name: 'Error', message: String(e) };
+}
+
+/** The same class again where it is one of the engine's (TaskInputError, WebGpuFailure). */
+export function deserializeError(e: SerializedError): Error {
+  const Cls = CLASSES[e.name];
+  const err = Cls ? new Cls(e.message) : Object.assign(new Error(e.message), { name: e.name });
+  if (e.stack) err.stack = e.stack;
+  return err;
 }
 
 let installed = false;
@@ -46,20 +59,13 @@ export function installErrorTransfer() {
     canHandle: fallback.canHandle,
     serialize(thrown: unknown) {
       const v = (thrown as { value?: unknown }).value;
-      if (v instanceof Error) {
-        const e: SerializedError = { name: v.name, message: v.message, stack: v.stack };
-        return [{ isError: true, value: e }, []];
-      }
+      if (v instanceof Error) return [{ isError: true, value: serializeError(v) }, []];
       return fallback.serialize(thrown);
     },
     deserialize(s: unknown) {
       const { isError, value } = s as { isError: boolean; value: unknown };
       if (!isError) throw value;
-      const e = value as SerializedError;
-      const Cls = CLASSES[e.name];
-      const err = Cls ? new Cls(e.message) : Object.assign(new Error(e.message), { name: e.name });
-      if (e.stack) err.stack = e.stack;
-      throw err;
+      throw deserializeError(value as SerializedError);
     },
   } as Comlink.TransferHandler<unknown, unknown>);
 }

@@ -3,11 +3,23 @@
 // decoder's next x input. The loop uploads x_T and cond once per decode, writes 20 bytes (t and
 // the step's coefficients) per step, and reads back only the final image.
 //
-// All tensors live in fixed GPU buffers bound to the sessions by name, the same buffers on every
-// run: that is what onnxruntime-web's graph capture needs (it binds inputs and outputs on the
-// first run and replays the recorded kernels afterwards), and without capture it costs nothing.
-// Every decoder shares x, t and v (same shapes at every scale); each scale has its own cond.
-import type { InferenceSession, Tensor } from './ort';
+// Inputs live in fixed GPU buffers, the same on every run: graph capture needs that (a captured
+// session replays kernels recorded against the buffers of its first run). Every decoder shares
+// x, t and v (same shapes at every scale); each scale has its own cond.
+//
+// Outputs differ by mode. Uncaptured, each session writes straight into our buffer (v, x_next).
+// Captured, a session owns its output buffer and we copy from it (one small GPU copy per run):
+// onnxruntime-web 1.30 cannot replay into a caller's output buffer. It registers a caller's
+// buffer for one run only (wasm-core-impl.ts `run`: registered in prepareInputOutputTensor,
+// unregistered in `finally`), so after the capture run the binding holds a handle that was
+// released; on the first replay it looks that stale handle up (`webgpuGetBuffer`), gets undefined
+// or another object, and throws "Cannot set properties of undefined (setting
+// 'Symbol(gpuBufferMetadata)')" - or, when the freed handle was reused, silently wraps the wrong
+// buffer. A session-owned output stays registered with the session, so replays are sound.
+//
+// When capture fails (a session refuses it, or a captured run throws), the loop recreates the
+// sessions uncaptured (`CaptureFallback`) and carries on; `captureFailure` says why.
+import type { GpuDecodeChoice, InferenceSession, OrtLike, Tensor } from './ort';
 import type { Schedule } from '../lib/manifest';
 import { ddimStepCoefficients } from '../lib/sampler';
 
@@ -44,6 +56,18 @@ interface Bound {
   tensor: Tensor;
 }
 
+/** What the loop needs to leave graph capture when it fails mid-run. */
+export interface CaptureFallback {
+  /** the same model as a session without graph capture (its outputs written into our buffers) */
+  uncaptured(captured: InferenceSession): Promise<InferenceSession>;
+}
+
+/** A captured session's output tensor: in a GPU buffer the session owns. */
+interface OwnedOutput {
+  gpuBuffer: unknown;
+  dispose(): void;
+}
+
 export class GpuDecodeLoop {
   private readonly x: Bound;
   private readonly xNext: Bound;
@@ -53,15 +77,28 @@ export class GpuDecodeLoop {
   private readonly cond = new Map<InferenceSession, Bound>();
   private readonly readback: GpuBuffer;
   private readonly xDims: number[];
+  /** captured decoder -> its uncaptured replacement, once capture has failed */
+  private readonly replaced = new Map<InferenceSession, InferenceSession>();
+  private stepSession: InferenceSession;
+  private capturing: boolean;
+  private failure: string | null;
 
   constructor(
     private readonly ort: OrtGpuLike,
     private readonly device: GpuDeviceLike,
-    private readonly stepSession: InferenceSession,
+    stepSession: InferenceSession,
     private readonly names: LoopNames,
     /** the decoder's x shape for the batch of two, [2,3,S,S] */
     xDims: readonly number[],
+    /** the decoders and the step session were created with graph capture */
+    private readonly capture: { fallback: CaptureFallback } | null = null,
+    /** why the sessions were created without capture although it was asked for (createDecodeSessions) */
+    refused: string | null = null,
   ) {
+    this.failure = refused;
+    if (refused) console.info(`GPU decode: graph capture refused, running uncaptured (${refused})`);
+    this.stepSession = stepSession;
+    this.capturing = capture !== null;
     this.xDims = [...xDims];
     this.x = this.alloc(this.xDims);
     this.xNext = this.alloc(this.xDims);
@@ -69,6 +106,16 @@ export class GpuDecodeLoop {
     this.t = this.alloc([2]);
     this.coef = this.alloc([3]);
     this.readback = device.createBuffer({ size: this.bytes(this.xDims) / 2, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  }
+
+  /** graph capture is on and has not failed */
+  get captured() {
+    return this.capturing;
+  }
+
+  /** why graph capture is off although it was asked for: refused at creation, or a captured run threw */
+  get captureFailure() {
+    return this.failure;
   }
 
   private bytes(dims: readonly number[]) {
@@ -81,6 +128,26 @@ export class GpuDecodeLoop {
     return { buffer, tensor: this.ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims }) };
   }
 
+  private copy(src: unknown, dst: GpuBuffer, bytes: number) {
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(src as GpuBuffer, 0, dst, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Runs a session; returns the GPU buffer holding its output: `mine` when uncaptured (the
+   * session writes there), the session's own buffer when captured (valid until its next run). */
+  private async run(session: InferenceSession, feeds: Record<string, Tensor>, output: string, mine: Bound): Promise<unknown> {
+    if (!this.capturing) {
+      await session.run(feeds, { [output]: mine.tensor });
+      return mine.buffer;
+    }
+    const out = (await session.run(feeds))[output] as unknown as OwnedOutput;
+    const buffer = out.gpuBuffer;
+    // releases onnxruntime's handle on the output, not the buffer: the captured binding keeps it
+    out.dispose();
+    return buffer;
+  }
+
   /** DDIM on the GPU; x_T [3*S*S], cond2 = [cond; uncond] [2,tokens,C]. Returns x0 [1,3,S,S] clamped. */
   async decode(
     decoder: InferenceSession,
@@ -91,9 +158,66 @@ export class GpuDecodeLoop {
     guidance: number,
     hooks: { checkCancel?: () => Promise<void> | void; onStep?: (step: number, steps: number) => void } = {},
   ): Promise<Float32Array> {
+    let stopped = false;
+    const checkCancel = async () => {
+      try {
+        await hooks.checkCancel?.();
+      } catch (e) {
+        stopped = true;
+        throw e;
+      }
+    };
+    const args = [cond2, condDims, xT, schedule, guidance, { checkCancel, onStep: hooks.onStep }] as const;
+    if (!this.capturing) {
+      // after capture failed, a decoder created captured is replaced on its first use
+      await this.replace(decoder);
+      return this.decodeWith(this.replaced.get(decoder) ?? decoder, ...args);
+    }
+    try {
+      return await this.decodeWith(decoder, ...args);
+    } catch (e) {
+      // a cancel (or a device loss seen at a checkpoint) is no reason to leave capture; anything a run threw is
+      if (stopped || !this.capture) throw e;
+      await this.leaveCapture(decoder, e as Error);
+      return this.decodeWith(this.replaced.get(decoder)!, ...args);
+    }
+  }
+
+  /** Capture failed: from now on every session runs uncaptured (decoders are replaced as they are next used). */
+  private async leaveCapture(decoder: InferenceSession, e: Error) {
+    this.failure = e.message || String(e);
+    this.capturing = false;
+    // info, not a warning: the decode goes on and is right, only slower
+    console.info(`GPU decode: graph capture failed, running uncaptured (${this.failure})`);
+    const fallback = this.capture!.fallback;
+    this.stepSession = await fallback.uncaptured(this.stepSession);
+    await this.replace(decoder);
+  }
+
+  private async replace(decoder: InferenceSession) {
+    if (this.replaced.has(decoder) || !this.capture) return;
+    const fresh = await this.capture.fallback.uncaptured(decoder);
+    this.replaced.set(decoder, fresh);
+    // The captured session stays until its owner (the engine) releases it: releasing it here too
+    // would release it twice, and onnxruntime-web's session ids are wasm addresses, so the second
+    // release could hit a newer session created at the same address.
+    const cond = this.cond.get(decoder);
+    if (cond) this.cond.set(fresh, cond);
+  }
+
+  private async decodeWith(
+    decoder: InferenceSession,
+    cond2: Float32Array,
+    condDims: readonly number[],
+    xT: Float32Array,
+    schedule: Schedule,
+    guidance: number,
+    hooks: { checkCancel: () => Promise<void>; onStep?: (step: number, steps: number) => void },
+  ): Promise<Float32Array> {
     const { device, names } = this;
     const n = xT.length;
-    if (2 * n * 4 !== this.bytes(this.xDims)) throw new Error(`x_T has ${n} values, the decoder takes 2x${this.bytes(this.xDims) / 8}`);
+    const xBytes = 2 * n * 4;
+    if (xBytes !== this.bytes(this.xDims)) throw new Error(`x_T has ${n} values, the decoder takes 2x${this.bytes(this.xDims) / 8}`);
     let cond = this.cond.get(decoder);
     if (!cond) this.cond.set(decoder, (cond = this.alloc(condDims)));
     device.queue.writeBuffer(cond.buffer, 0, cond2);
@@ -104,17 +228,18 @@ export class GpuDecodeLoop {
     const coefs = ddimStepCoefficients(schedule, guidance);
     const t2 = new Float32Array(2);
     for (let i = 0; i < coefs.length; i++) {
-      await hooks.checkCancel?.();
+      await hooks.checkCancel();
       t2.fill(schedule.timesteps[i]);
       device.queue.writeBuffer(this.t.buffer, 0, t2);
       device.queue.writeBuffer(this.coef.buffer, 0, coefs[i]);
-      await decoder.run({ [names.decoder.x]: this.x.tensor, [names.decoder.t]: this.t.tensor, [names.decoder.cond]: cond.tensor }, { [names.decoder.v]: this.v.tensor });
-      await this.stepSession.run({ [names.step.v]: this.v.tensor, [names.step.x]: this.x.tensor, [names.step.coef]: this.coef.tensor }, { [names.step.out]: this.xNext.tensor });
-      // x_next becomes the decoder's x (its buffer is bound; a graph may not read and write one buffer)
-      const enc = device.createCommandEncoder();
-      if (i + 1 < coefs.length) enc.copyBufferToBuffer(this.xNext.buffer, 0, this.x.buffer, 0, 2 * n * 4);
-      else enc.copyBufferToBuffer(this.xNext.buffer, 0, this.readback, 0, n * 4);
-      device.queue.submit([enc.finish()]);
+      // ORT has flushed a run's commands when run() returns, so each copy is queued after them
+      const v = await this.run(decoder, { [names.decoder.x]: this.x.tensor, [names.decoder.t]: this.t.tensor, [names.decoder.cond]: cond.tensor }, names.decoder.v, this.v);
+      if (v !== this.v.buffer) this.copy(v, this.v.buffer, xBytes);
+      const xNext = await this.run(this.stepSession, { [names.step.v]: this.v.tensor, [names.step.x]: this.x.tensor, [names.step.coef]: this.coef.tensor }, names.step.out, this.xNext);
+      // x_next becomes the decoder's x (a graph may not read and write one buffer); after the
+      // last step only x0 (the first half) goes to the read-back buffer
+      if (i + 1 < coefs.length) this.copy(xNext, this.x.buffer, xBytes);
+      else this.copy(xNext, this.readback, n * 4);
       hooks.onStep?.(i + 1, coefs.length);
     }
     await this.readback.mapAsync(MAP_MODE_READ);
@@ -126,8 +251,44 @@ export class GpuDecodeLoop {
   }
 
   release() {
-    for (const b of [this.x, this.xNext, this.v, this.t, this.coef, ...this.cond.values()]) b.buffer.destroy();
+    for (const b of [this.x, this.xNext, this.v, this.t, this.coef, ...new Set(this.cond.values())]) b.buffer.destroy();
     this.readback.destroy();
     this.cond.clear();
+    // only the sessions the loop created (the uncaptured replacements); the rest are the engine's
+    if (this.capture && !this.capturing) this.stepSession.release().catch(() => undefined);
+    for (const s of this.replaced.values()) s.release().catch(() => undefined);
+    this.replaced.clear();
+  }
+}
+
+/**
+ * Creates the decode sessions (each scale's decoder, then the step graph) as `choice` asks. With
+ * graph capture, a session that refuses it (onnxruntime refuses at creation when a node would run
+ * outside the WebGPU provider, or when the provider cannot capture) means all of them are created
+ * again without: `failure` says why, `gpuDecode` what was created.
+ */
+export async function createDecodeSessions(
+  ort: Pick<OrtLike, 'InferenceSession'>,
+  bytes: readonly Uint8Array[],
+  choice: GpuDecodeChoice,
+  optionsFor: (choice: GpuDecodeChoice) => InferenceSession.SessionOptions,
+): Promise<{ sessions: InferenceSession[]; gpuDecode: GpuDecodeChoice; failure: string | null }> {
+  const createAll = async (c: GpuDecodeChoice) => {
+    const opts = optionsFor(c);
+    const sessions: InferenceSession[] = [];
+    try {
+      for (const b of bytes) sessions.push(await ort.InferenceSession.create(b, opts));
+    } catch (e) {
+      for (const s of sessions) s.release().catch(() => undefined);
+      throw e;
+    }
+    return sessions;
+  };
+  if (choice.loop !== 'gpu' || !choice.graphCapture) return { sessions: await createAll(choice), gpuDecode: choice, failure: null };
+  try {
+    return { sessions: await createAll(choice), gpuDecode: choice, failure: null };
+  } catch (e) {
+    const uncaptured: GpuDecodeChoice = { loop: 'gpu', graphCapture: false };
+    return { sessions: await createAll(uncaptured), gpuDecode: uncaptured, failure: (e as Error).message || String(e) };
   }
 }

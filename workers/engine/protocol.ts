@@ -1,6 +1,6 @@
 // The engine's vocabulary shared with the page: providers, load options, and the two event
 // streams (loading progress while models load; run events while a task runs). Request types
-// live with their tasks (workers/engine/tasks/*), the engine's API in puma-engine.ts.
+// live with their tasks (workers/engine/tasks/*), the engine's API in engine-api.ts.
 import type { RGBAImage } from '../lib/image';
 import type { Manifest } from '../lib/manifest';
 import type { LoadFailureReason } from './load-failure';
@@ -28,9 +28,11 @@ export type LoadEvent =
   | { type: 'cache'; status: 'ok' | 'unavailable'; reason?: string }
   | { type: 'load'; model: string; file: string; loaded: number; total: number; source: 'network' | 'cache'; totalLoaded: number; totalBytes: number }
   | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean }
-  | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number };
+  | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number }
+  /** the last event of a load stream: what the loaded engine offers */
+  | { type: 'ready'; info: EngineInfo };
 
-/** What a running task reports, in order of occurrence. */
+/** What a running task reports, in order of occurrence; the last event is 'done' or 'cancelled'. */
 export type RunEvent =
   /** the image as the model sees it (composited on white, resized) */
   | { type: 'input'; image: RGBAImage }
@@ -49,8 +51,6 @@ export type RunEvent =
 
 export type LoadSink = (e: LoadEvent) => void;
 export type RunSink = (e: RunEvent) => void;
-
-export type RunOutcome = 'done' | 'cancelled';
 
 /** What the loaded engine offers the page. */
 export interface EngineInfo {

@@ -3,16 +3,17 @@
 // benchmarks and the tests all drive this same class.
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
-//   await engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, onEvent, signal);
-import { decoderKey, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
+//   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
+import { allowedSteps, decoderKey, modelText, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
 import { MllmGenerator } from '../mllm/generate';
-import { normalizeText, Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
+import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, mllmSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
-import { GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
+import { createDecodeSessions, GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
 import type { LoadFailureReason } from './load-failure';
-import type { EngineInfo, FileState, LoadSink, Provider, RunOutcome, RunSink, TaskInfo } from './protocol';
+import type { EngineInfo, FileState, LoadSink, Provider, RunEvent, RunSink, TaskInfo } from './protocol';
+import { streamOf } from './stream';
 import { PyramidCodec } from './pyramid-codec';
 import type { RunContext } from './steps';
 import { taskInfo } from './task-info';
@@ -36,7 +37,7 @@ export interface EngineLoadOptions {
   mllm?: boolean;
   /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
   sessionOptions?: InferenceSession.SessionOptions;
-  /** WebGPU only: the decode loop on the GPU or the CPU, graph capture (default: GPU loop, no capture) */
+  /** WebGPU only: the decode loop on the GPU or the CPU, graph capture (default: GPU loop with capture, falling back without) */
   gpuDecode?: GpuDecodeChoice;
   /** Yield to the event loop at every checkpoint (default true), so a cancel message can arrive
    * mid-run. A caller that cancels only through the AbortSignal may turn it off. */
@@ -130,20 +131,29 @@ export class PumaEngine {
     const opts = { ...sessionOptions(o.provider), ...o.sessionOptions };
     // the GPU loop needs the ddim_step graph; a manifest without one decodes on the CPU
     const stepEntry = o.provider === 'webgpu' ? Object.values(m.models).find((e) => e.role === 'sampler' && e.variants?.length) : undefined;
-    const gpuDecode: GpuDecodeChoice = o.provider === 'webgpu' && stepEntry ? (o.gpuDecode ?? DEFAULT_GPU_DECODE) : { loop: 'cpu', graphCapture: false };
+    const requested: GpuDecodeChoice = o.provider === 'webgpu' && stepEntry ? (o.gpuDecode ?? DEFAULT_GPU_DECODE) : { loop: 'cpu', graphCapture: false };
     const batchDim = m.models[decoderKey(m, m.scales[0].name)].inputs?.[0].shape[0];
-    const decOpts = { ...decodeSessionOptions(o.provider, gpuDecode, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions };
+    const decOptsFor = (choice: GpuDecodeChoice) => ({ ...decodeSessionOptions(o.provider, choice, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions });
+    const stepBytes = requested.loop === 'gpu' && stepEntry ? await read('ddim_step', stepEntry.variants![0]) : null;
     const created: InferenceSession[] = [];
     let gpuLoop: GpuDecodeLoop | null = null;
     try {
-      for (const [i, b] of visualBytes.entries()) created.push(await o.ort.InferenceSession.create(b, i === 0 ? opts : decOpts));
+      created.push(await o.ort.InferenceSession.create(visualBytes[0], opts));
+      // the decoders (and the step graph) with graph capture where asked; a session that refuses
+      // it (e.g. a node left on the CPU) gets them all created again without
+      const decodeBytes = [...visualBytes.slice(1), ...(stepBytes ? [stepBytes] : [])];
+      const { sessions, gpuDecode, failure } = await createDecodeSessions(o.ort, decodeBytes, requested, decOptsFor);
+      created.push(...sessions);
       if (gpuDecode.loop === 'gpu' && stepEntry) {
-        const stepSession = await o.ort.InferenceSession.create(await read('ddim_step', stepEntry.variants![0]), decOpts);
-        created.push(stepSession);
+        const stepSession = sessions[sessions.length - 1];
         const dec = m.models[decoderKey(m, m.scales[0].name)];
         const [x, t, cond] = dec.inputs!.map((i) => i.name);
         const [sv, sx, coef] = stepEntry.inputs!.map((i) => i.name);
-        gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[]);
+        // the bytes of each captured session (kept, ~10 MB), to create it uncaptured if capture fails mid-run
+        const bytesOf = new Map(sessions.map((s, i) => [s, decodeBytes[i]]));
+        const uncapturedOpts = decOptsFor({ loop: 'gpu', graphCapture: false });
+        const capture = gpuDecode.graphCapture ? { fallback: { uncaptured: (s: InferenceSession) => o.ort.InferenceSession.create(bytesOf.get(s)!, uncapturedOpts) } } : null;
+        gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[], capture, failure);
       }
     } catch (e) {
       for (const s of created) s.release().catch(() => undefined);
@@ -181,7 +191,7 @@ export class PumaEngine {
       provider: this.provider === 'webgpu' ? 'webgpu' : 'wasm',
       scales: m.scales.map((s) => ({ name: s.name, label: s.label })),
       steps: sm.steps,
-      allowedSteps: sm.allowed_steps ?? Object.keys(sm.schedules).map(Number).sort((a, b) => a - b),
+      allowedSteps: allowedSteps(sm),
       guidance: sm.guidance,
       imageSize: m.image.size,
       textToImage: this.mllm !== null,
@@ -190,7 +200,7 @@ export class PumaEngine {
 
   /** Tokens the MLLM reads for a prompt, instruction or question (null without the MLLM). */
   countTokens(text: string): number | null {
-    return this.mllm ? this.mllm.tok.encode(' ' + normalizeText(text)).length : null;
+    return this.mllm ? this.mllm.tok.encode(modelText(text)).length : null;
   }
 
   taskInfo(): TaskInfo {
@@ -209,13 +219,25 @@ export class PumaEngine {
   }
 
   /**
-   * Runs one task. One run at a time: a new run supersedes (cancels) the one in flight, and a run
-   * that a newer one overtook while both waited is cancelled without starting. Cancelling (the
-   * signal, or a newer run) resolves 'cancelled' after a `cancelled` event; results so far stay.
-   * A bad request throws TaskInputError; a WebGPU failure throws WebGpuFailure (the engine is then
-   * released: the caller loads a WASM one).
+   * Runs one task: one ordered stream of its events, whose last is 'done' or 'cancelled'. One run
+   * at a time: a new run supersedes (cancels) the one in flight, and a run that a newer one
+   * overtook while both waited is cancelled without starting. Cancelling (the signal, a newer
+   * run, cancel(), or the reader leaving the stream) ends it 'cancelled'; results so far stay.
+   * A bad request throws TaskInputError; a WebGPU failure throws WebGpuFailure (the engine is
+   * then released: the caller loads a WASM one).
    */
-  async run<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal?: AbortSignal): Promise<RunOutcome> {
+  run<T extends TaskName>(task: T, request: RequestOf<T>, signal?: AbortSignal): AsyncGenerator<RunEvent, void, undefined> {
+    return streamOf<RunEvent>((push, readerLeft) => {
+      const abort = new AbortController();
+      for (const s of [signal, readerLeft]) {
+        if (s?.aborted) abort.abort();
+        s?.addEventListener('abort', () => abort.abort(), { once: true });
+      }
+      return this.start(task, request, push, abort.signal);
+    });
+  }
+
+  private async start<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<void> {
     if (!isTaskName(task)) throw new TaskInputError(`unknown task "${String(task)}" (known: ${Object.keys(TASKS).join(', ')})`);
     const ticket = ++this.lastTicket;
     this.current?.controller.abort();
@@ -223,15 +245,12 @@ export class PumaEngine {
       await c.done.catch(() => undefined);
       if (this.current === c) break; // nothing started meanwhile
     }
-    if (ticket !== this.lastTicket || signal?.aborted) {
-      onEvent({ type: 'cancelled' });
-      return 'cancelled';
-    }
+    if (ticket !== this.lastTicket || signal.aborted) return onEvent({ type: 'cancelled' });
     const controller = new AbortController();
-    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    signal.addEventListener('abort', () => controller.abort(), { once: true });
     const job = this.runNow(task, request, onEvent, controller.signal);
     this.current = { controller, done: job };
-    return job;
+    await job;
   }
 
   /** Cancels the run in flight, if any. */
@@ -242,19 +261,18 @@ export class PumaEngine {
     this.current?.controller.abort();
   }
 
-  private async runNow<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<RunOutcome> {
+  private async runNow<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<void> {
     const t0 = performance.now();
     const ctx = this.context(signal);
     try {
       await (TASKS[task].run as (c: RunContext, r: RequestOf<T>, s: RunSink) => Promise<void>)(ctx, request, onEvent);
       this.lastGeneration = ctx.lastGeneration;
       onEvent({ type: 'done', ms: performance.now() - t0 });
-      return 'done';
     } catch (e) {
       this.lastGeneration = ctx.lastGeneration;
       if (e instanceof RunCancelled) {
         onEvent({ type: 'cancelled' });
-        return 'cancelled';
+        return;
       }
       if (this.provider === 'webgpu' && !(e instanceof TaskInputError)) {
         // device lost or a WebGPU kernel failed mid-run: this engine is done for

@@ -1,9 +1,8 @@
 // What the MLLM can be asked, from the manifest's mllm block: suggested instructions and
 // questions (the wordings it was trained on), the default wording of each conditional task, and
 // how long a typed instruction or question may be.
-import type { Manifest } from '../lib/manifest';
+import { modelText, tokenBudgets, type Manifest } from '../lib/manifest';
 import type { MllmGenerator } from '../mllm/generate';
-import { normalizeText } from '../mllm/tokenizer';
 import { TaskInputError } from './errors';
 import type { TaskInfo } from './protocol';
 
@@ -27,21 +26,19 @@ export function taskInfo(m: Manifest, mllm: MllmGenerator | null): TaskInfo {
     { label: 'Skin tone', text: p.skin_tone },
     { label: 'Style', text: p.style },
   ];
-  // <s> [IMG] 341 [/IMG] text [IMG] 341  /  <s> [IMG] 341 [/IMG] text <ans> answer
-  const fixedEdit = 2 + spec.image_tokens + 1 + 1 + spec.image_tokens;
-  const fixedAns = 2 + spec.image_tokens + 1 + 1 + spec.max_answer_tokens;
+  const budget = tokenBudgets(spec);
   return {
     available: true,
     instructions,
     questions,
     taskPrompts: { colorize: p.colorize, inpaint: p.inpaint, sketch: p.sketch, caption: p.caption },
-    maxInstructionTokens: spec.ctx - fixedEdit,
-    maxQuestionTokens: spec.ctx - fixedAns,
+    maxInstructionTokens: budget.instruction,
+    maxQuestionTokens: budget.question,
   };
 }
 
 /** A clear message when the text cannot fit beside the image in the MLLM's context. */
 export function checkFits(text: string, mllm: MllmGenerator, limit: number, what: string) {
-  const n = mllm.tok.encode(' ' + normalizeText(text)).length;
+  const n = mllm.tok.encode(modelText(text)).length;
   if (n > limit) throw new TaskInputError(`The ${what} is too long for the model (${n} tokens; at most ${limit} fit beside the image). Shorten it.`);
 }

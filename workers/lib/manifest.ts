@@ -1,5 +1,7 @@
-// Types and validation for public/models/manifest.json (docs/manifest.md is the contract).
-// Every shared fact (sizes, scales, sampler schedule) is read from here, never hard-coded.
+// Types and validation for public/models/manifest.json (docs/manifest.md is the contract), and
+// every fact derived from it (scale order and labels, allowed steps, token budgets, the text the
+// MLLM reads): the engine and the page both call these, so each is derived once.
+import { normalizeText } from '../mllm/tokenizer';
 
 export type Dtype = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64';
 
@@ -179,7 +181,18 @@ function validateMllm(m: Manifest) {
 
 /** Scale names coarse to fine (f4 first): the order images are generated and shown in. */
 export function coarseToFine(m: Manifest): string[] {
-  return [...m.scales].reverse().map((s) => s.name);
+  return coarseToFineNames(m.scales.map((s) => s.name));
+}
+
+/** The manifest's scale names (finest first) coarse to fine. */
+export function coarseToFineNames(finestFirst: readonly string[]): string[] {
+  return [...finestFirst].reverse();
+}
+
+/** Steps the sampler has a schedule for (allowed_steps, else the schedules' keys), ascending. */
+export function allowedSteps(s: Pick<SamplerSpec, 'steps' | 'allowed_steps'> & { schedules?: Record<string, unknown> }): number[] {
+  const list = s.allowed_steps?.length ? s.allowed_steps : Object.keys(s.schedules ?? {}).map(Number).filter(Number.isInteger);
+  return [...new Set(list.length ? list : [s.steps])].sort((a, b) => a - b);
 }
 
 /** Decoder model key for a scale name (decoder_f0 ... decoder_f4). */
@@ -201,4 +214,29 @@ export function pickVariant(e: ModelEntry, features: ReadonlySet<string>, prefer
     if (v) return v;
   }
   return ok[0];
+}
+
+/** Scale name -> the label the page writes under its images. */
+export function scaleLabels(m: Pick<Manifest, 'scales'>): Record<string, string> {
+  return Object.fromEntries(m.scales.map((s) => [s.name, s.label]));
+}
+
+/** The text as the MLLM reads it: normalised, after one space (what its token counts are of). */
+export function modelText(raw: string): string {
+  return ' ' + normalizeText(raw);
+}
+
+/**
+ * Tokens a typed text may take beside what the MLLM writes or reads, so the sequence fits its
+ * context (workers/mllm/generate.ts checks the same at run time):
+ *   prompt       <s> text [IMG] f4..f0                          (text to image)
+ *   instruction  <s> [IMG] source [/IMG] text [IMG] f4..f0      (edit, colorize, ...)
+ *   question     <s> [IMG] source [/IMG] text <ans> answer      (understand)
+ */
+export function tokenBudgets(s: Pick<MllmSpec, 'ctx' | 'image_tokens' | 'max_answer_tokens'>): { prompt: number; instruction: number; question: number } {
+  return {
+    prompt: s.ctx - s.image_tokens - 2,
+    instruction: s.ctx - (2 + s.image_tokens + 1 + 1 + s.image_tokens),
+    question: s.ctx - (2 + s.image_tokens + 1 + 1 + s.max_answer_tokens),
+  };
 }

@@ -1,24 +1,6 @@
 // The canvas drawings, one per mode, kept in IndexedDB so they survive a reload. Failures
 // (private mode, storage refused) are reported to the caller and the canvas keeps working.
-export interface Stroke {
-  kind: 'stroke';
-  tool: 'brush' | 'eraser';
-  color: string;
-  size: number;
-  points: number[]; // x0,y0,x1,y1,... in canvas pixels
-}
-export interface BaseOp {
-  kind: 'base';
-  data: Uint8ClampedArray | null; // W*W*4 RGBA, null = blank white
-}
-export interface ClearOp {
-  kind: 'clear';
-}
-export type Op = Stroke | BaseOp | ClearOp;
-export interface Drawing {
-  ops: Op[];
-  redo: Op[];
-}
+import type { Drawing } from './history';
 
 const DB = 'puma-canvas';
 const STORE = 'drawings';

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The GPU benchmark in one device call (issue 19): parity of the GPU loops with the CPU loop, all
+# five reconstructions on WebGPU with each decode loop (graph capture, the default; the GPU loop
+# uncaptured; the CPU loop), each in a fresh Node process, and PyTorch eager on the same weights.
+# Writes to $OUT: gpu-<date>.json and gpu-<date>.md (for bench/results/) and raw.tar.gz (every raw
+# JSON and log). Budget: under 6 minutes (timeouts 60+3x60+75 s; a Node+Dawn process takes ~30 s
+# from its start to exit whatever it does, so each step needs ~35 s), under 64 MiB carried.
+#
+# Here, before the call (bench/README.md "GPU"):
+#   node bench/build-gpu.mjs && bash bench/device-pack.sh
+# The call: carry .device and bench/out/gpu; command: bash bench/gpu-device.sh [steps] [runs]
+set -u
+STEPS=${1:-10}
+RUNS=${2:-4}
+OUT=${OUT:-bench/out/device}
+M=public/models
+B=bench/out/gpu
+RAW=$(mktemp -d)
+mkdir -p "$OUT"
+t0=$(date +%s)
+step() { echo "[gpu-device] $(( $(date +%s) - t0 )) s: $*" | tee -a "$RAW/steps.log"; }
+[ -f "$B/gpu-bench.mjs" ] && [ -d .device ] || { echo "gpu-device: carry .device and bench/out/gpu (node bench/build-gpu.mjs && bash bench/device-pack.sh)" >&2; exit 2; }
+# shellcheck disable=SC1091
+source "$B/setup.sh" .device > "$RAW/setup.log" 2>&1 || { cat "$RAW/setup.log"; exit 2; }
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$RAW/nvidia-smi.csv" 2>&1
+ORT_VERSION=$(node -p "require('./.device/node_modules/onnxruntime-web/package.json').version" 2>/dev/null || echo '?')
+printf '{"date":"%s","steps":%s,"runs":%s,"node":"%s","ort":"%s","cpuCores":%s,"commit":"%s"}\n' "$(date -u +%F)" "$STEPS" "$RUNS" "$(node --version)" "$ORT_VERSION" "$(nproc)" "$(node -p "require('./$B/build.json').commit" 2>/dev/null || echo '?')" > "$RAW/meta.json"
+
+step "parity: GPU loop and graph capture vs CPU loop, every scale"
+timeout 60 node $B/gpu-loop-parity.mjs $M "$STEPS" > "$RAW/parity.json" 2> "$RAW/parity.log"; echo "rc=$?" >> "$RAW/parity.log"
+# one fresh process per config: each load is a cold start, and no config runs after another's state
+for c in capture:gpu+capture gpu:gpu cpu:cpu; do
+  name=${c%%:*}
+  step "WebGPU, $name loop"
+  timeout 60 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs "${c#*:}" > "$RAW/webgpu-$name.json" 2> "$RAW/webgpu-$name.log"; echo "rc=$?" >> "$RAW/webgpu-$name.log"
+done
+step "PyTorch eager"
+PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" > "$RAW/torch.json" 2> "$RAW/torch.log"; echo "rc=$?" >> "$RAW/torch.log"
+step "results"
+node bench/gpu-results.mjs "$RAW" "$OUT" >> "$RAW/steps.log" 2>&1
+step done
+tar -czf "$OUT/raw.tar.gz" -C "$RAW" .
+cat "$RAW/steps.log"; for f in "$RAW"/*.log; do echo "== $f"; tail -5 "$f"; done
+cat "$OUT"/gpu-*.md 2>/dev/null

@@ -1,0 +1,190 @@
+// Runs: one per tab, each read from the engine's one ordered stream for it. A request given while
+// the models load (or while the MLLM a task needs is missing after a failed file) is queued per
+// tab, the newest winning, and starts once they are ready. A newer run in a tab takes its grid
+// over; a WebGPU failure moves the page to WASM and runs the same request again.
+import { WebGpuFailure } from '../../workers/engine/errors';
+import type { RunEvent } from '../../workers/engine/protocol';
+import { readAll } from '../../workers/engine/stream';
+import { TASK_NEEDS } from '../../workers/engine/tasks/needs';
+import type { RequestOf, TaskName } from '../../workers/engine/tasks/registry';
+import { coarseToFineNames } from '../../workers/lib/manifest';
+import { tabSpec, type TabId } from '../tabs';
+import { cleanError, type SliceContext } from './context';
+import { idleRun, IDLE_RUN, type Run, type RunsActions, type RunsState, type ScaleResult } from './types';
+
+export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsActions } {
+  const { set, get, engine, setRun, tell } = ctx;
+  /** what the user gave while it could not start, per tab (the newest wins) */
+  const pending: Partial<Record<TabId, () => Promise<unknown>>> = {};
+
+  const queue = (tab: TabId, start: () => Promise<unknown>, show: Partial<Run>, message: string) => {
+    pending[tab] = start;
+    setRun(tab, { ...idleRun(), ...show, status: 'queued' });
+    tell(tab, message);
+  };
+  ctx.hooks.ready = () => {
+    for (const tab of Object.keys(pending) as TabId[]) {
+      const start = pending[tab];
+      delete pending[tab];
+      tell(tab, null);
+      void start?.();
+    }
+  };
+
+  /** Why a run cannot start now, or null. */
+  const notReady = (): string | null => {
+    const s = get();
+    if (s.phase === 'ready' || s.phase === 'running') return null;
+    if (s.phase === 'error') return `The models failed to load: ${s.error ?? 'unknown error'}`;
+    return 'The models are still loading; try again in a moment.';
+  };
+
+  /** A task that needs the MLLM while it is not loaded: queued if a failed file may still come
+   * back (Retry, or the network), refused if this deployment has none. True when handled. */
+  const withoutMllm = (tab: TabId, task: TaskName, start: () => Promise<unknown>, show: Partial<Run>): boolean => {
+    const need = TASK_NEEDS[task];
+    if (!need.mllm || get().textToImage) return false;
+    const failed = Object.values(get().fileStates).filter((f) => f.mllm && f.state === 'failed');
+    if (!failed.length) tell(tab, `${need.label} needs the MLLM, which this deployment does not have.`);
+    else queue(tab, start, { task, ...show }, `Queued: ${need.label.toLowerCase()} waits for the language model, which failed to load (${failed.map((f) => f.file).join(', ')}). Press Retry above.`);
+    return true;
+  };
+
+  /** The one handler of run events: fills the tab's run (the page's runs also go to the timeline). */
+  const onRunEvent = (tab: TabId, live: () => boolean) => (e: RunEvent) => {
+    if (tabSpec(tab).page) {
+      const rec: RunsState['timeline'][number] = { t: ctx.env.now(), type: e.type };
+      if ('scale' in e) rec.scale = e.scale;
+      if ('ms' in e) rec.ms = e.ms;
+      if (e.type === 'image') Object.assign(rec, { stepMs: e.stepMs, psnr: e.psnr });
+      set((s) => ({ timeline: [...s.timeline, rec] }));
+    }
+    if (!live()) return;
+    switch (e.type) {
+      case 'input':
+        return setRun(tab, { input: e.image });
+      case 'source':
+        return setRun(tab, { source: e.image });
+      case 'encoded':
+        return setRun(tab, { encodeMs: e.ms });
+      case 'step':
+        return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, step: e.step, steps: e.steps } } }));
+      case 'image':
+        return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, image: e.image, psnr: e.psnr, ms: e.ms } } }));
+      case 'mllm':
+        return setRun(tab, { mllm: { tokens: e.tokens, total: e.total, ms: e.ms } });
+      case 'recommend':
+        return setRun(tab, { recommended: e.scale });
+      case 'text':
+        return setRun(tab, { answer: e.text, tokens: e.tokens });
+      case 'done':
+        setRun(tab, { status: 'done', totalMs: e.ms });
+        return ctx.hooks.finished(tab, get().runs[tab] ?? IDLE_RUN);
+      case 'cancelled': {
+        // the page's grid says "Cancelled." itself; a tab says whether its results stay
+        const task = get().runs[tab]?.task;
+        const kept = task && TASK_NEEDS[task].output === 'images' ? ' The results so far are kept.' : '';
+        return setRun(tab, { status: 'cancelled', message: tabSpec(tab).page ? null : `Cancelled.${kept}` });
+      }
+    }
+  };
+
+  return {
+    state: { notice: null, runs: {}, lastGenerated: null, timeline: [] },
+    actions: {
+      async run(tab, task, request, opts = {}) {
+        const show = { task, text: opts.text ?? '', inputName: opts.inputName ?? null };
+        const again = () => get().actions.run(tab, task, request, opts);
+        if (ctx.loading()) {
+          queue(tab, again, show, 'Queued: it runs as soon as the models are ready.');
+          return false;
+        }
+        delete pending[tab]; // a newer request replaces what was queued
+        const why = notReady();
+        if (why) {
+          tell(tab, why);
+          return false;
+        }
+        if (withoutMllm(tab, task, again, show)) return false;
+        const s = get();
+        const page = tabSpec(tab).page;
+        // coarse to fine: f4 (one token) first, the scale a user sees soonest
+        const scales = (request as { scales?: string[] }).scales ?? coarseToFineNames(s.scales);
+        const req = { scales, steps: s.steps, guidance: s.guidance, seed: s.seed, ...request } as RequestOf<typeof task>;
+        const empty: Record<string, ScaleResult> = {};
+        if (TASK_NEEDS[task].output === 'images') for (const sc of scales) empty[sc] = { scale: sc, step: 0, steps: s.steps };
+        const live = ctx.claim(tab);
+        const fresh = (): Partial<Run> => ({ ...idleRun(), ...show, status: 'running', results: empty, ...opts.keep });
+        if (page) ctx.log('start');
+        setRun(tab, fresh());
+        if (page) set({ phase: 'running', notice: null, selected: null });
+        const onEvent = onRunEvent(tab, live);
+        let last: RunEvent | undefined;
+        try {
+          try {
+            last = await readAll(engine.run(task, req), onEvent);
+          } catch (e) {
+            if (!(e instanceof WebGpuFailure)) throw e;
+            // the one WebGPU -> WASM fallback: a fresh WASM engine, then the same request again
+            await get().actions.fallbackToWasm(e.message);
+            if (get().phase !== 'ready') throw new Error(`WebGPU failed and WASM could not start: ${get().error ?? ''}`);
+            if (live()) setRun(tab, fresh());
+            if (page) set({ phase: 'running' });
+            last = await readAll(engine.run(task, req), onEvent);
+          }
+        } catch (e) {
+          if (live()) {
+            // the page's grid keeps what it had; a tab shows its failure
+            setRun(tab, { status: page ? 'idle' : 'error' });
+            tell(tab, page ? `${TASK_NEEDS[task].label} failed: ${cleanError(e)}` : cleanError(e));
+          }
+        } finally {
+          if (page && live() && get().phase === 'running') set({ phase: 'ready' });
+        }
+        return last?.type === 'done';
+      },
+
+      async generate(prompt) {
+        const s = get();
+        const text = prompt.trim();
+        if (!text) return set({ notice: 'Type a prompt first, e.g. “a red apple”.' });
+        const again = () => get().actions.generate(prompt);
+        const show = { task: 'text-to-image' as const, text };
+        if (ctx.loading()) return queue('main', again, show, 'Queued: it runs as soon as the models are ready.');
+        if (withoutMllm('main', 'text-to-image', again, show)) return;
+        const why = notReady();
+        if (why) return set({ notice: why });
+        const chosen = s.t2iScales.length ? s.t2iScales : s.scales;
+        const scales = coarseToFineNames(s.scales).filter((sc) => chosen.includes(sc));
+        if (!scales.length) return set({ notice: 'Pick at least one scale to generate.' });
+        set({ lastGenerated: null });
+        if (await get().actions.run('main', 'text-to-image', { prompt: text, scales }, { text })) set({ lastGenerated: text });
+      },
+
+      async variations() {
+        const s = get();
+        const prompt = s.lastGenerated;
+        if (!prompt || s.phase !== 'ready') return;
+        const seed = s.seed + 1; // a new seed each click; the seed box shows which
+        const main = s.runs.main ?? IDLE_RUN;
+        const scales = coarseToFineNames(s.scales).filter((sc) => main.results[sc]);
+        set({ seed });
+        // the MLLM line of the generation stays: variations reuse its features
+        const ok = await get().actions.run('main', 'variations', { prompt, scales, seed }, { text: prompt, keep: { mllm: main.mllm } });
+        if (!ok && get().runs.main?.status === 'idle') set({ lastGenerated: null });
+      },
+
+      cancel() {
+        // whatever the user started: queued requests are dropped, the run in flight stops
+        for (const tab of Object.keys(pending) as TabId[]) {
+          delete pending[tab];
+          setRun(tab, { status: 'cancelled', message: tabSpec(tab).page ? null : 'Cancelled.' });
+          if (tabSpec(tab).page) set({ notice: null });
+        }
+        void engine.cancel();
+      },
+      setMessage: (tab, message) => tell(tab, message),
+      dismissNotice: () => set({ notice: null }),
+    },
+  };
+}

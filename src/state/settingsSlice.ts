@@ -1,0 +1,107 @@
+// Settings: the sampler (steps, guidance, seed), the prompt and the scales text-to-image asks
+// for, the tab shown, the image each tab was given; a shared link read into them once the
+// manifest says what is allowed; the history of the page's finished runs.
+import { TASK_NEEDS } from '../../workers/engine/tasks/needs';
+import type { TaskName } from '../../workers/engine/tasks/registry';
+import { checkGuidance, checkSeed, checkSteps } from '../inputValidation';
+import { decodeShareHash } from '../shareLink';
+import { tabSpec } from '../tabs';
+import type { SliceContext } from './context';
+import { idleRun, type AppState, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
+
+export function settingsSlice(ctx: SliceContext): { state: SettingsState; actions: SettingsActions } {
+  const { set, get, env } = ctx;
+  const history = env.history;
+  let pickSeq = 0;
+  let sharedApplied = false;
+
+  /** The settings in the page address (a shared link), checked like typed input, once. */
+  ctx.hooks.manifestRead = () => {
+    const f = get().facts;
+    if (sharedApplied || !f) return;
+    sharedApplied = true;
+    const h = decodeShareHash(env.shareHash());
+    const patch: Partial<AppState> = {};
+    if (h.steps != null && checkSteps(h.steps, f.sampler).ok) patch.steps = h.steps;
+    if (h.guidance != null && checkGuidance(h.guidance, f.sampler).ok) patch.guidance = h.guidance;
+    if (h.seed != null && checkSeed(h.seed).ok) patch.seed = h.seed;
+    const scales = (h.scales ?? []).filter((x) => get().scales.includes(x));
+    if (scales.length) patch.t2iScales = scales;
+    if (h.prompt) patch.prompt = h.prompt;
+    set(patch);
+  };
+
+  /** A finished run of a tab that keeps history: thumbnails and the settings that made it. */
+  ctx.hooks.finished = (tab, run: Run) => {
+    const s = get();
+    const images = Object.values(run.results).flatMap((r) => (r.image ? [{ scale: r.scale, image: r.image }] : []));
+    if (!tabSpec(tab).page || !run.task || !images.length || run.fromHistory) return;
+    // a prompt and its seed make a prompt task again; an image task keeps the image's name
+    const prompted = TASK_NEEDS[run.task].inputs.includes('prompt');
+    const r = history.add({
+      task: run.task,
+      prompt: prompted ? run.text : undefined,
+      inputName: prompted ? undefined : run.inputName ?? undefined,
+      seed: prompted ? s.seed : undefined,
+      steps: s.steps,
+      guidance: prompted ? s.guidance : undefined,
+      scales: images.map((i) => i.scale),
+      images,
+    });
+    set({ history: history.list(), historyMessage: r.message });
+  };
+
+  return {
+    state: {
+      prompt: '',
+      steps: 10,
+      guidance: 2,
+      seed: 1234,
+      t2iScales: [],
+      tab: 'main',
+      picked: {},
+      selected: null,
+      history: history.list(),
+      historyMessage: null,
+    },
+    actions: {
+      setPrompt: (p) => set({ prompt: p }),
+      setSteps: (n) => set({ steps: n }),
+      setGuidance: (g) => set({ guidance: g }),
+      setSeed: (x) => set({ seed: x }),
+      toggleT2IScale(scale) {
+        const s = get();
+        const cur = s.t2iScales.length ? s.t2iScales : s.scales;
+        set({ t2iScales: cur.includes(scale) ? cur.filter((x) => x !== scale) : [...cur, scale] });
+      },
+      setTab: (t) => set({ tab: t }),
+      pick(tab, image, name) {
+        set((s) => ({ picked: { ...s.picked, [tab]: { image, name, seq: ++pickSeq } } }));
+      },
+      sendTo(tab, image, name) {
+        get().actions.pick(tab, image, name);
+        set({ tab });
+      },
+      select: (scale) => set({ selected: scale }),
+      pickHistory(e) {
+        const s = get();
+        const patch: Partial<AppState> = { notice: null, selected: null, lastGenerated: null };
+        if (e.prompt != null) patch.prompt = e.prompt;
+        if (e.seed != null && checkSeed(e.seed).ok) patch.seed = e.seed;
+        if (e.steps != null && s.allowedSteps.includes(e.steps)) patch.steps = e.steps;
+        if (e.guidance != null && s.facts && checkGuidance(e.guidance, s.facts.sampler).ok) patch.guidance = e.guidance;
+        const scales = (e.scales ?? []).filter((x) => s.scales.includes(x));
+        if (TASK_NEEDS[e.task as TaskName]?.inputs.includes('prompt') && scales.length) patch.t2iScales = scales;
+        set({ ...patch, tab: 'main' });
+        ctx.claim('main'); // a run still reporting no longer owns the grid
+        const results: Record<string, ScaleResult> = {};
+        for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
+        ctx.setRun('main', { ...idleRun(), task: (e.task as TaskName) ?? null, status: 'done', text: e.prompt ?? '', inputName: e.inputName ?? null, results, fromHistory: true });
+      },
+      clearHistory() {
+        history.clear();
+        set({ history: [], historyMessage: null });
+      },
+    },
+  };
+}

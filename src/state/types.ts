@@ -1,0 +1,183 @@
+// The page state's shape: one store (createAppStore) built from three slices, each in its own
+// file: loading (models, provider, manifest facts), runs (one per tab, the queue), settings (the
+// sampler, the prompt, the tab, picked images, share link and history).
+import type { RGBAImage } from '../../workers/lib/image';
+import type { EpChoice, FileState, Provider, TaskInfo } from '../../workers/engine/protocol';
+import type { LoadFailureReason } from '../../workers/engine/load-failure';
+import type { Manifest } from '../../workers/lib/manifest';
+import type { FileProgress } from '../../workers/lib/modelstore';
+import type { RequestOf, TaskName } from '../../workers/engine/tasks/registry';
+import type { PageFacts } from '../newcomer/pageFacts';
+import type { HistoryEntry } from '../resultHistory';
+import type { ImageTab, TabId } from '../tabs';
+
+export type { ImageTab, TabId };
+
+/** A file's download progress (as the model store reports it). */
+export type FileLoad = Omit<FileProgress, 'verifying'>;
+
+export interface ScaleResult {
+  scale: string;
+  step: number;
+  steps: number;
+  image?: RGBAImage;
+  psnr?: number;
+  ms?: number;
+}
+
+export type Phase = 'starting' | 'loading' | 'ready' | 'running' | 'error';
+/** 'queued': given while the models load (or wait for the MLLM); it starts once they are ready */
+export type RunStatus = 'idle' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';
+
+/** One model file of the load, from the moment the manifest is read. */
+export interface FileStatus {
+  model: string;
+  file: string;
+  bytes: number;
+  /** only the MLLM's tasks need it */
+  mllm: boolean;
+  state: FileState;
+  reason?: LoadFailureReason;
+  message?: string;
+}
+
+/** One tab's run: the last task started there and everything it reported. */
+export interface Run {
+  task: TaskName | null;
+  status: RunStatus;
+  /** the prompt, instruction or question (what the grid's caption repeats) */
+  text: string;
+  /** the file or sample the input came from */
+  inputName: string | null;
+  /** the image as the model sees it */
+  input: RGBAImage | null;
+  /** what the encoder was given (grayscale / masked / edge map / the image) */
+  source: RGBAImage | null;
+  results: Record<string, ScaleResult>;
+  recommended: string | null;
+  mllm: { tokens: number; total: number; ms: number } | null;
+  encodeMs: number | null;
+  totalMs: number | null;
+  /** streamed text answer */
+  answer: string;
+  tokens: number;
+  /** a bad-input or failure message shown in the tab */
+  message: string | null;
+  /** restored from the history: the images are its stored thumbnails */
+  fromHistory?: boolean;
+}
+
+export function idleRun(): Run {
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null };
+}
+
+export const IDLE_RUN: Readonly<Run> = Object.freeze(idleRun());
+
+export interface Picked {
+  image: RGBAImage;
+  name: string;
+  /** bumps on every pick so a tab can react to the same image sent twice */
+  seq: number;
+}
+
+/** A task's request without the sampler settings, which the store adds. */
+type SamplerKeys = 'scales' | 'steps' | 'guidance' | 'seed';
+export type TaskRequest<T extends TaskName> = Omit<RequestOf<T>, SamplerKeys> & Partial<Pick<RequestOf<T>, Extract<keyof RequestOf<T>, SamplerKeys>>>;
+
+export type TimelineEntry = { t: number; type: string; scale?: string; ms?: number; stepMs?: number[]; psnr?: number; fromCache?: boolean };
+
+export interface LoadState {
+  phase: Phase;
+  error: string | null;
+  provider: Provider | null;
+  providerReason: string | null;
+  adapter: string | null;
+  threads: number;
+  isolated: boolean;
+  cache: { status: 'ok' | 'unavailable'; reason?: string } | null;
+  files: Record<string, FileLoad>;
+  /** every model file's state (queued ... ready / failed), keyed by file */
+  fileStates: Record<string, FileStatus>;
+  /** the validated manifest, as soon as the engine has read it */
+  manifest: Manifest | null;
+  /** the few manifest facts the page's own controls need (derived from `manifest`) */
+  facts: PageFacts | null;
+  totalLoaded: number;
+  totalBytes: number;
+  loadMs: number | null;
+  loadedFromCache: boolean;
+  scales: string[]; // finest first, from the manifest
+  scaleLabels: Record<string, string>; // from the manifest
+  allowedSteps: number[];
+  textToImage: boolean; // the MLLM is loaded
+  taskInfo: TaskInfo | null;
+}
+
+export interface LoadActions {
+  init(ep: EpChoice): Promise<void>;
+  fallbackToWasm(reason: string): Promise<void>;
+  /** Loads again after a failed file (Retry, or the browser coming back online). */
+  retryLoad(): Promise<void>;
+  /** The browser is online again: a failed load tries again (now, or when the one going ends). */
+  online(): void;
+  loadTaskInfo(): Promise<void>;
+  /** exact MLLM token count of a text; null until the MLLM is loaded */
+  countTokens(text: string): Promise<number | null>;
+}
+
+export interface RunsState {
+  /** the first tab's bad-input messages: the page stays usable */
+  notice: string | null;
+  /** one run per tab, created when the tab's first task starts */
+  runs: Partial<Record<TabId, Run>>;
+  lastGenerated: string | null; // the prompt whose features "variations" can decode again
+  /** Every event of the page's runs with its page time (ms), images left out: read by bench/ and e2e. */
+  timeline: TimelineEntry[];
+}
+
+export interface RunOptions {
+  text?: string;
+  inputName?: string | null;
+  keep?: Partial<Run>;
+}
+
+export interface RunsActions {
+  /** Runs a task in a tab; false when it did not finish ('cancelled', refused or failed). */
+  run<T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts?: RunOptions): Promise<boolean>;
+  generate(prompt: string): Promise<void>;
+  variations(): Promise<void>;
+  cancel(): void;
+  setMessage(tab: TabId, message: string | null): void;
+  dismissNotice(): void;
+}
+
+export interface SettingsState {
+  /** the text-to-image prompt box (in the store so a link or a history entry can fill it) */
+  prompt: string;
+  steps: number;
+  guidance: number;
+  seed: number;
+  t2iScales: string[]; // which scales text-to-image asks for (the MLLM stops after the finest)
+  tab: TabId;
+  picked: Partial<Record<ImageTab, Picked>>;
+  selected: string | null; // scale of the first tab's grid in the large view
+  history: HistoryEntry[];
+  historyMessage: string | null;
+}
+
+export interface SettingsActions {
+  setPrompt(p: string): void;
+  setSteps(n: number): void;
+  setGuidance(g: number): void;
+  setSeed(s: number): void;
+  toggleT2IScale(scale: string): void;
+  setTab(t: TabId): void;
+  pick(tab: ImageTab, image: RGBAImage, name: string): void;
+  /** one-click hand-over of any result to another tab (switches to it) */
+  sendTo(tab: ImageTab, image: RGBAImage, name: string): void;
+  select(scale: string | null): void;
+  pickHistory(e: HistoryEntry): void;
+  clearHistory(): void;
+}
+
+export type AppState = LoadState & RunsState & SettingsState & { actions: LoadActions & RunsActions & SettingsActions };

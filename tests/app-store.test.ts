@@ -1,0 +1,189 @@
+// The page's store driven in Node around a fake engine (tests/fake-engine.ts): what the user
+// gave is kept and run at the right time, a newer run owns the grid, WebGPU failures move to
+// WASM, Retry brings a failed file back, a shared link is read, the history keeps its cap.
+import { describe, expect, it } from 'vitest';
+import { createAppStore } from '../src/state/createAppStore';
+import type { AppEnv } from '../src/state/context';
+import { ResultHistory, type StorageLike } from '../src/resultHistory';
+import { WebGpuFailure } from '../workers/engine/errors';
+import { coarseToFine } from '../workers/lib/manifest';
+import { loadManifest } from './models';
+import { FakeEngine, image, settle } from './fake-engine';
+
+const manifest = loadManifest();
+const MLLM_STEP = manifest.models.mllm_step!.variants![0].file;
+
+function memoryStorage(): StorageLike {
+  const m = new Map<string, string>();
+  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
+}
+
+function setup(o: { hash?: string; maxHistory?: number } = {}) {
+  const engine = new FakeEngine(manifest);
+  const env: AppEnv = { baseUrl: 'http://page/', shareHash: () => o.hash ?? '', history: new ResultHistory(memoryStorage(), { maxEntries: o.maxHistory ?? 12 }), now: () => 0 };
+  const store = createAppStore(engine, env);
+  const s = () => store.getState();
+  return { engine, store, s, actions: s().actions };
+}
+
+/** A store whose engine has loaded (WASM, the MLLM there unless `info` says otherwise). */
+async function ready(o: Parameters<typeof setup>[0] & { info?: Parameters<FakeEngine['finishLoad']>[0] } = {}) {
+  const t = setup(o);
+  const init = t.actions.init('auto');
+  await settle();
+  t.engine.finishLoad(o.info);
+  await init;
+  return t;
+}
+
+/** The images of a finished run at every scale asked for, then 'done'. */
+function finish(feed: FakeEngine['runs'][number]['feed'], scales: string[], shade = 100) {
+  for (const scale of scales) feed.push({ type: 'image', scale, image: image(shade), ms: 1, stepMs: [1] });
+  feed.push({ type: 'done', ms: 5 });
+  feed.end();
+}
+
+describe('app store', () => {
+  it('keeps a prompt given while the models load and runs it, coarse to fine, once they are ready', async () => {
+    const { engine, s, actions } = setup();
+    const init = actions.init('auto');
+    await settle();
+    engine.sendManifest();
+    await settle();
+    await actions.generate('  red apple ');
+    expect(s().runs.main).toMatchObject({ status: 'queued', text: 'red apple', task: 'text-to-image' });
+    expect(s().notice).toContain('Queued');
+    expect(engine.runs).toHaveLength(0);
+    engine.finishLoad();
+    await init;
+    await settle();
+    expect(engine.runs.map((r) => [r.task, r.request.prompt, r.request.scales])).toEqual([['text-to-image', 'red apple', coarseToFine(manifest)]]);
+    expect(s().notice).toBeNull();
+    expect(s().runs.main?.status).toBe('running');
+    finish(engine.runs[0].feed, coarseToFine(manifest));
+    await settle();
+    expect(s().runs.main?.status).toBe('done');
+    expect(s().lastGenerated).toBe('red apple');
+  });
+
+  it('a newer run takes the grid over: the older one’s late events and end change nothing', async () => {
+    const { engine, s, actions } = await ready();
+    const first = actions.generate('dog face');
+    await settle();
+    const second = actions.generate('red heart');
+    await settle();
+    const [old, now] = engine.runs.map((r) => r.feed);
+    old.push({ type: 'image', scale: 'f4', image: image(9), ms: 1, stepMs: [1] }, { type: 'cancelled' });
+    old.end();
+    await first;
+    expect(s().runs.main).toMatchObject({ text: 'red heart', status: 'running' });
+    expect(s().runs.main?.results.f4.image).toBeUndefined();
+    finish(now, ['f4', 'f3']);
+    await second;
+    expect(s().runs.main?.status).toBe('done');
+    expect(s().lastGenerated).toBe('red heart');
+    expect(s().phase).toBe('ready');
+  });
+
+  it('a WebGPU failure mid-run loads a fresh WASM engine and runs the same request again', async () => {
+    const { engine, s, actions } = await ready({ info: { info: { provider: 'webgpu' } } });
+    const done = actions.generate('red apple');
+    await settle();
+    engine.runs[0].feed.push({ type: 'image', scale: 'f4', image: image(1), ms: 1, stepMs: [1] });
+    engine.runs[0].feed.fail(new WebGpuFailure('GPU device lost (test)'));
+    await settle();
+    expect(engine.terminated).toBe(1);
+    expect(engine.loads.at(-1)!.opts.ep).toBe('wasm');
+    engine.finishLoad();
+    await settle();
+    await settle();
+    expect(engine.runs).toHaveLength(2);
+    expect(engine.runs[1].request).toEqual(engine.runs[0].request);
+    expect(s().runs.main?.results.f4.image, 'the retried run starts from an empty grid').toBeUndefined();
+    finish(engine.runs[1].feed, coarseToFine(manifest));
+    await done;
+    expect(s().runs.main?.status).toBe('done');
+    expect(s().provider).toBe('wasm');
+    expect(s().providerReason).toBe('fell back from WebGPU: GPU device lost (test)');
+  });
+
+  it('a prompt waits for a failed MLLM file; Retry loads it again and the prompt runs', async () => {
+    const { engine, s, actions } = await ready({ info: { failed: [MLLM_STEP], info: { textToImage: false } } });
+    expect(s().fileStates[MLLM_STEP]).toMatchObject({ state: 'failed', mllm: true, reason: 'offline' });
+    await actions.generate('red apple');
+    expect(s().runs.main?.status).toBe('queued');
+    expect(s().notice).toContain(MLLM_STEP);
+    // an Edit waits the same way instead of failing in the engine
+    await actions.run('edit', 'edit', { image: image(), instruction: 'make it blue' }, { text: 'make it blue' });
+    expect(s().runs.edit?.status).toBe('queued');
+    expect(engine.runs).toHaveLength(0);
+    const retry = actions.retryLoad();
+    await settle();
+    expect(engine.terminated).toBe(1);
+    expect(engine.loads).toHaveLength(2);
+    engine.finishLoad();
+    await retry;
+    await settle();
+    expect(engine.runs.map((r) => r.task).sort()).toEqual(['edit', 'text-to-image']);
+    expect(s().notice).toBeNull();
+  });
+
+  it('the network coming back during a load retries once that load has failed', async () => {
+    const { engine, actions } = setup();
+    const init = actions.init('auto');
+    await settle();
+    actions.online();
+    expect(engine.loads).toHaveLength(1);
+    engine.loads[0].feed.fail(new Error('could not load the model manifest'));
+    await init;
+    await settle();
+    expect(engine.loads).toHaveLength(2);
+  });
+
+  it('reads a shared link once the manifest is known, keeping only the values the model allows', async () => {
+    const steps = Math.max(...(manifest.sampler.allowed_steps ?? [manifest.sampler.steps]));
+    const { s } = await ready({ hash: `#prompt=cat&seed=77&steps=${steps}&guidance=999&scales=f4,f1,f9` });
+    expect(s()).toMatchObject({ prompt: 'cat', seed: 77, steps, guidance: manifest.sampler.guidance, t2iScales: ['f4', 'f1'] });
+    const bad = await ready({ hash: '#seed=-5&steps=7' });
+    expect(bad.s()).toMatchObject({ seed: 1234, steps: manifest.sampler.steps });
+  });
+
+  it('the history keeps the page’s finished runs up to its cap, newest first, and only those', async () => {
+    const { engine, s, actions } = await ready({ maxHistory: 2 });
+    for (const [i, prompt] of ['one', 'two', 'three'].entries()) {
+      const run = actions.generate(prompt);
+      await settle();
+      finish(engine.runs[i].feed, ['f4'], 50 * i);
+      await run;
+    }
+    expect(s().history.map((h) => h.prompt)).toEqual(['three', 'two']);
+    const edit = actions.run('edit', 'edit', { image: image(), instruction: 'x' });
+    await settle();
+    finish(engine.runs[3].feed, ['f4']);
+    expect(await edit).toBe(true);
+    expect(s().history).toHaveLength(2);
+    // a result restored from the history is shown, not stored again
+    actions.pickHistory(s().history[1]);
+    expect(s().runs.main).toMatchObject({ text: 'two', fromHistory: true, status: 'done' });
+    expect(s().history.map((h) => h.prompt)).toEqual(['three', 'two']);
+  });
+
+  it('says where each tab’s failures and cancels go: the page notice for the first, the tab’s line for the others', async () => {
+    const { engine, s, actions } = await ready();
+    const edit = actions.run('edit', 'edit', { image: image(), instruction: 'x' });
+    const und = actions.run('understand', 'understand', { image: image(), question: 'what?', caption: false });
+    const main = actions.run('main', 'reconstruct', { image: image() }, { inputName: 'a.png' });
+    await settle();
+    const [e, u, m] = engine.runs.map((r) => r.feed);
+    e.push({ type: 'cancelled' }).end();
+    u.push({ type: 'cancelled' }).end();
+    m.fail(new Error('Error: out of memory'));
+    expect([await edit, await und, await main]).toEqual([false, false, false]);
+    expect(s().runs.edit).toMatchObject({ status: 'cancelled', message: 'Cancelled. The results so far are kept.' });
+    expect(s().runs.understand).toMatchObject({ status: 'cancelled', message: 'Cancelled.' });
+    expect(s().runs.main).toMatchObject({ status: 'idle', message: null });
+    expect(s().notice).toBe('Reconstruction failed: out of memory');
+    expect(engine.runs.at(-1)!.request).toMatchObject({ scales: coarseToFine(manifest), steps: manifest.sampler.steps, guidance: manifest.sampler.guidance });
+    expect(Object.keys(s().runs.understand!.results), 'a text answer has no scale grid').toEqual([]);
+  });
+});

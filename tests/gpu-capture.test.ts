@@ -1,0 +1,169 @@
+// The GPU decode loop with graph capture, and its fallback, on a real WebGPU device (Dawn on
+// SwiftShader, tests/webgpu-node.ts) with onnxruntime-web's WebGPU provider and the shipped
+// ddim_step graph. The decoder is tests/fixtures/loop_decoder.onnx (a real decoder's inputs and
+// output, a few ops instead of the network: a real decoder takes minutes per decode here). Every
+// GPU decode is compared with the CPU loop (sampleDDIM, the same decoder graph on WASM).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadManifest, requireFile } from './models';
+import { webgpuOnSwiftShader } from './webgpu-node';
+import { createDecodeSessions, GpuDecodeLoop, type GpuDeviceLike, type LoopNames, type OrtGpuLike } from '../workers/engine/gpu-decode-loop';
+import { decodeSessionOptions, ortDevice, type GpuDecodeChoice, type InferenceSession } from '../workers/engine/ort';
+import { sampleDDIM } from '../workers/lib/sampler';
+import { gaussian } from '../workers/lib/rng';
+import type { Manifest } from '../workers/lib/manifest';
+
+/** the loop's tolerance against the CPU loop (bench/gpu-loop-parity.ts): a quarter of an 8-bit level */
+const TOLERANCE = 0.5 / 255;
+const fixture = (f: string) => new Uint8Array(readFileSync(resolve(import.meta.dirname, 'fixtures', f)));
+const CAPTURE: GpuDecodeChoice = { loop: 'gpu', graphCapture: true };
+
+let gpu: Awaited<ReturnType<typeof webgpuOnSwiftShader>>;
+let m: Manifest;
+let stepBytes: Uint8Array;
+let names: LoopNames;
+let xDims: number[];
+const optionsFor = (c: GpuDecodeChoice) => decodeSessionOptions('webgpu', c, 'batch');
+
+/** one decode's inputs: a different x_T and cond per case */
+function inputs(seed: number) {
+  const S = m.image.size;
+  const tokens = m.scales[m.scales.length - 1].tokens;
+  const cond2 = gaussian(2 * tokens * m.feature_dim, seed + 1);
+  return { xT: gaussian(3 * S * S, seed), cond2, condDims: [2, tokens, m.feature_dim], schedule: m.sampler.schedules['4'], guidance: m.sampler.guidance };
+}
+
+/** the CPU loop with the same decoder graph on WASM */
+async function cpuDecode(decoder: Uint8Array, seed: number) {
+  const { ort } = gpu;
+  const i = inputs(seed);
+  const S = m.image.size;
+  const s = await ort.InferenceSession.create(decoder, { executionProviders: ['wasm'] });
+  const cond = new ort.Tensor('float32', i.cond2, i.condDims);
+  const x = await sampleDDIM({
+    xT: i.xT,
+    schedule: i.schedule,
+    guidance: i.guidance,
+    predict: async (x2, t2) => (await s.run({ x: new ort.Tensor('float32', x2, [2, 3, S, S]), t: new ort.Tensor('float32', t2, [2]), cond }, ['v'])).v.data as Float32Array,
+  });
+  await s.release();
+  return x;
+}
+
+function maxDiff(a: Float32Array, b: Float32Array) {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+/** A loop over the given sessions (decoders..., step last); `uncaptured` counts fallback creations. */
+async function makeLoop(sessions: InferenceSession[], bytes: Uint8Array[], captured: boolean) {
+  const bytesOf = new Map(sessions.map((s, i) => [s, bytes[i]]));
+  const uncaptured: InferenceSession[] = [];
+  const fallback = {
+    async uncaptured(s: InferenceSession) {
+      const fresh = await gpu.ort.InferenceSession.create(bytesOf.get(s)!, optionsFor({ loop: 'gpu', graphCapture: false }));
+      uncaptured.push(fresh);
+      return fresh;
+    },
+  };
+  const device = (await ortDevice(gpu.ort)) as GpuDeviceLike;
+  const loop = new GpuDecodeLoop(gpu.ort as unknown as OrtGpuLike, device, sessions[sessions.length - 1], names, xDims, captured ? { fallback } : null);
+  return { loop, uncaptured };
+}
+
+const decode = (loop: GpuDecodeLoop, decoder: InferenceSession, seed: number, checkCancel?: () => void) => {
+  const i = inputs(seed);
+  return loop.decode(decoder, i.cond2, i.condDims, i.xT, i.schedule, i.guidance, { checkCancel });
+};
+
+beforeAll(async () => {
+  gpu = await webgpuOnSwiftShader();
+  m = loadManifest();
+  const step = m.models.ddim_step;
+  stepBytes = new Uint8Array(readFileSync(requireFile(step.variants![0].file)));
+  const [sv, sx, coef] = step.inputs!.map((i) => i.name);
+  names = { decoder: { x: 'x', t: 't', cond: 'cond', v: 'v' }, step: { v: sv, x: sx, coef, out: step.outputs![0].name } };
+  xDims = step.inputs![1].shape as number[];
+});
+afterAll(() => gpu?.stop());
+
+describe(`GPU decode loop with graph capture (onnxruntime-web WebGPU on SwiftShader)`, () => {
+  it('two captured decoders sharing the loop buffers replay decode after decode like the CPU loop', async () => {
+    // two decoder sessions and the step graph, as the engine has five decoders: every session is
+    // captured on its first run and replayed after, with the same input buffers (x, t, v are
+    // shared). With the caller's own output buffers bound (the loop before issue 19's fix),
+    // onnxruntime-web 1.30 could throw "Cannot set properties of undefined (setting
+    // 'Symbol(gpuBufferMetadata)')" on a replay, depending on how its wasm heap reused freed
+    // handles (see gpu-decode-loop.ts); here the old loop happened to pass too, so this checks the
+    // captured path's results, not that crash.
+    const dec = fixture('loop_decoder.onnx');
+    const bytes = [dec, dec, stepBytes];
+    const created = await createDecodeSessions(gpu.ort, bytes, CAPTURE, optionsFor);
+    expect(created.failure).toBeNull();
+    expect(created.gpuDecode).toEqual(CAPTURE);
+    const { loop, uncaptured } = await makeLoop(created.sessions, bytes, true);
+    const [a, b] = created.sessions;
+    // an ordinary WebGPU session with CPU tensors runs between the decodes, as the encoder does
+    // in the engine: it creates and frees WebGPU objects, so freed handles get reused
+    const plain = await gpu.ort.InferenceSession.create(dec, { executionProviders: ['webgpu'] });
+    for (const [session, seed] of [[a, 1], [b, 2], [a, 3]] as const) {
+      const i = inputs(seed);
+      const S = m.image.size;
+      await (await plain.run({ x: new gpu.ort.Tensor('float32', new Float32Array(2 * 3 * S * S), [2, 3, S, S]), t: new gpu.ort.Tensor('float32', new Float32Array(2), [2]), cond: new gpu.ort.Tensor('float32', i.cond2, i.condDims) })).v.getData();
+      const want = await cpuDecode(dec, seed);
+      expect(maxDiff(await decode(loop, session, seed), want), `decoder ${session === a ? 'a' : 'b'}, seed ${seed}`).toBeLessThanOrEqual(TOLERANCE);
+    }
+    expect(loop.captureFailure).toBeNull();
+    expect(loop.captured).toBe(true);
+    expect(uncaptured).toHaveLength(0);
+
+    // a cancel mid-decode stops the decode and is no capture failure
+    let steps = 0;
+    const stop = new Error('cancelled');
+    await expect(decode(loop, a, 5, () => { if (++steps === 3) throw stop; })).rejects.toBe(stop);
+    expect(loop.captured).toBe(true);
+    expect(maxDiff(await decode(loop, a, 5), await cpuDecode(dec, 5))).toBeLessThanOrEqual(TOLERANCE);
+    loop.release();
+    for (const s of [...created.sessions, plain]) await s.release();
+  });
+
+  it('a decoder that refuses graph capture gets every decode session created without it', async () => {
+    // Det has no WebGPU kernel: onnxruntime refuses capture when the session is created
+    const cpuOp = fixture('loop_decoder_cpu_op.onnx');
+    const bytes = [fixture('loop_decoder.onnx'), cpuOp, stepBytes];
+    const created = await createDecodeSessions(gpu.ort, bytes, CAPTURE, optionsFor);
+    expect(created.failure).toMatch(/graph capture/i);
+    expect(created.gpuDecode).toEqual({ loop: 'gpu', graphCapture: false });
+    expect(created.sessions).toHaveLength(3);
+    const { loop } = await makeLoop(created.sessions, bytes, false);
+    expect(loop.captured).toBe(false);
+    expect(maxDiff(await decode(loop, created.sessions[1], 6), await cpuDecode(cpuOp, 6))).toBeLessThanOrEqual(TOLERANCE);
+    loop.release();
+    for (const s of created.sessions) await s.release();
+  });
+
+  it('a captured run that throws leaves capture: the decode finishes uncaptured, later decodes too', async () => {
+    const dec = fixture('loop_decoder.onnx');
+    const bytes = [dec, dec, stepBytes];
+    const created = await createDecodeSessions(gpu.ort, bytes, CAPTURE, optionsFor);
+    const { loop, uncaptured } = await makeLoop(created.sessions, bytes, true);
+    const [a, b] = created.sessions;
+    expect(maxDiff(await decode(loop, b, 7), await cpuDecode(dec, 7))).toBeLessThanOrEqual(TOLERANCE);
+    // a captured session whose run throws (here: onnxruntime's own error for a released session)
+    await a.release();
+    expect(maxDiff(await decode(loop, a, 8), await cpuDecode(dec, 8))).toBeLessThanOrEqual(TOLERANCE);
+    expect(loop.captured).toBe(false);
+    expect(loop.captureFailure).toMatch(/session/i);
+    expect(uncaptured).toHaveLength(2); // the step graph and decoder a
+    // decoder b, captured and fine, is replaced when next used: nothing runs captured any more
+    expect(maxDiff(await decode(loop, b, 9), await cpuDecode(dec, 9))).toBeLessThanOrEqual(TOLERANCE);
+    expect(uncaptured).toHaveLength(3);
+    expect(maxDiff(await decode(loop, a, 8), await cpuDecode(dec, 8))).toBeLessThanOrEqual(TOLERANCE);
+    expect(uncaptured).toHaveLength(3);
+    loop.release(); // releases the three it created
+    for (const s of [b, created.sessions[2]]) await s.release();
+  });
+});

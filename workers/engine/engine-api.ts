@@ -1,0 +1,46 @@
+// The engine as a caller sees it, in a worker or in the same thread (web-llm's pattern: one
+// interface, two places). Every call that reports progress answers with one ordered stream:
+// a load's events end with 'ready', a run's with 'done' or 'cancelled'; a failure ends the
+// stream by throwing (TaskInputError, WebGpuFailure, or a load error).
+//
+//   const engine = engineHost(loadEngineInBrowser);      // in this thread; the worker exposes the same
+//   for await (const e of engine.load(opts)) ...         // ... { type: 'ready', info }
+//   for await (const e of engine.run('text-to-image', request)) ...   // ... { type: 'done' }
+import type { LoadEvent, LoadOptions, RunEvent, TaskInfo } from './protocol';
+import type { PumaEngine } from './puma-engine';
+import { streamOf } from './stream';
+import type { RequestOf, TaskName } from './tasks/registry';
+
+export interface EngineApi {
+  /** Loads the models; the stream's last event is { type: 'ready', info }. */
+  load(opts: LoadOptions): AsyncIterable<LoadEvent>;
+  /** Runs a task; the stream's last event is 'done' or 'cancelled' (a newer run supersedes this one). */
+  run<T extends TaskName>(task: T, request: RequestOf<T>): AsyncIterable<RunEvent>;
+  /** Cancels the run in flight and any waiting to start. */
+  cancel(): void | Promise<void>;
+  taskInfo(): Promise<TaskInfo>;
+  /** exact MLLM token count of a text (null before the MLLM is loaded) */
+  countTokens(text: string): Promise<number | null>;
+}
+
+/** EngineApi around one PumaEngine, loaded by `loadEngine` (the browser's loader, or a Node one). */
+export function engineHost(loadEngine: (opts: LoadOptions, onEvent: (e: LoadEvent) => void) => Promise<PumaEngine>): EngineApi {
+  let engine: PumaEngine | null = null;
+  const loaded = () => {
+    if (!engine) throw new Error('models are not loaded yet');
+    return engine;
+  };
+  return {
+    load: (opts) =>
+      streamOf<LoadEvent>(async (push) => {
+        engine = await loadEngine(opts, push);
+        push({ type: 'ready', info: engine.info() });
+      }),
+    async *run<T extends TaskName>(task: T, request: RequestOf<T>): AsyncGenerator<RunEvent, void, undefined> {
+      yield* loaded().run(task, request);
+    },
+    cancel: () => engine?.cancel(),
+    taskInfo: async () => loaded().taskInfo(),
+    countTokens: async (text) => engine?.countTokens(text) ?? null,
+  };
+}
