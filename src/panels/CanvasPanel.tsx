@@ -246,7 +246,7 @@ export function CanvasPanel() {
         <button type="button" data-testid="canvas-generate" onClick={go}>
           {running ? 'Restart' : MODES.find((m) => m.id === mode)!.label}
         </button>
-        <button type="button" data-testid="canvas-cancel" disabled={!running} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="canvas-cancel" disabled={!running && run.status !== 'queued'} onClick={() => actions.cancel('canvas')}>
           Cancel
         </button>
       </div>

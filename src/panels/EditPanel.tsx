@@ -33,7 +33,7 @@ export function EditPanel() {
         <button type="submit" data-testid="edit-generate">
           {running ? 'Restart' : 'Edit'}
         </button>
-        <button type="button" data-testid="edit-cancel" disabled={!cancellable} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="edit-cancel" disabled={!cancellable} onClick={() => actions.cancel('edit')}>
           Cancel
         </button>
         {check && instruction && <PromptCounter check={check} id="edit-counter" raw={instruction} reading={reading} />}

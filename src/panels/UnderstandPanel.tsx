@@ -49,7 +49,7 @@ export function UnderstandPanel() {
         <button type="button" data-testid="understand-caption" onClick={() => ask(true)}>
           Caption
         </button>
-        <button type="button" data-testid="understand-cancel" disabled={!cancellable} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="understand-cancel" disabled={!cancellable} onClick={() => actions.cancel('understand')}>
           Cancel
         </button>
         {check && question && <PromptCounter check={check} id="understand-counter" raw={question} reading={reading} />}

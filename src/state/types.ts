@@ -26,7 +26,8 @@ export interface ScaleResult {
 }
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'running' | 'error';
-/** 'queued': given while the models load (or wait for the MLLM); it starts once they are ready */
+/** 'queued': given while the models load (or wait for the MLLM), or waiting in line behind another
+ * tab's run (src/state/runLine.ts); it starts once they are ready / that run ends */
 export type RunStatus = 'idle' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';
 
 /** One model file of the load, from the moment the manifest is read. */
@@ -146,7 +147,8 @@ export interface RunsActions {
   run<T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts?: RunOptions): Promise<boolean>;
   generate(prompt: string): Promise<void>;
   variations(): Promise<void>;
-  cancel(): void;
+  /** Cancels the tab's run (in flight, in line or waiting for the models); without a tab, all. */
+  cancel(tab?: TabId): void;
   setMessage(tab: TabId, message: string | null): void;
   dismissNotice(): void;
 }
