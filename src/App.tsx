@@ -10,6 +10,7 @@ import { CompareGrid } from './panels/ComparePanel';
 import { PANELS } from './tasks';
 import { SEND_TARGETS, usesSampler } from './tabs';
 import { SendTargets } from './sendTargets';
+import { usePaste } from './usePaste';
 // newcomer hook-ups: what the model draws; status lines cannot be reordered by user text
 import { ModelNote } from './newcomer/ModelNote';
 import { stripBidiControls } from './inputValidation';
@@ -26,6 +27,7 @@ export function App() {
   const { phase, error, notice, actions } = useApp();
   const mainHidden = useApp((s) => s.tab !== 'main');
   const samplerShown = useApp((s) => usesSampler(s.tab));
+  usePaste(); // an image pasted goes to the tab shown
   useEffect(() => {
     void actions.init(epFromUrl());
   }, [actions]);

@@ -151,8 +151,44 @@ describe('app store', () => {
     const steps = Math.max(...(manifest.sampler.allowed_steps ?? [manifest.sampler.steps]));
     const { s } = await ready({ hash: `#prompt=cat&seed=77&steps=${steps}&guidance=999&scales=f4,f1,f9` });
     expect(s()).toMatchObject({ prompt: 'cat', seed: 77, steps, guidance: manifest.sampler.guidance, t2iScales: ['f4', 'f1'] });
+    expect(s().notice).toBe('Settings from a shared link: press Generate to draw them. Left out, not usable with this model: guidance.');
     const bad = await ready({ hash: '#seed=-5&steps=7' });
     expect(bad.s()).toMatchObject({ seed: 1234, steps: manifest.sampler.steps });
+    expect(bad.s().notice).toBe('This link’s settings could not be read; the page starts fresh.');
+  });
+
+  it('says what a link did, and never runs it unasked', async () => {
+    const read = await ready({ hash: '#prompt=red%20apple&seed=3' });
+    expect(read.s()).toMatchObject({ prompt: 'red apple', seed: 3, notice: 'Settings from a shared link: press Generate to draw them.' });
+    await settle();
+    expect(read.engine.runs, 'a link fills the form; Generate draws it').toHaveLength(0);
+    expect(read.s().runs.main).toBeUndefined();
+    for (const hash of ['#prompt=' + 'a'.repeat(100_000), '#%E0%A4%A&prom', '#seed=oops']) {
+      const t = await ready({ hash });
+      expect(t.s().notice, hash.slice(0, 20)).toBe('This link’s settings could not be read; the page starts fresh.');
+      expect(t.s()).toMatchObject({ prompt: '', seed: 1234 });
+    }
+    for (const hash of ['', '#', '#results-main']) expect((await ready({ hash })).s().notice, hash).toBeNull();
+  });
+
+  it('an image pasted goes to the tab shown: the first tab reconstructs it, the others take it as input; no other tab is touched', async () => {
+    const { engine, s, actions } = await ready();
+    for (const tab of ['canvas', 'edit', 'understand'] as const) {
+      actions.setTab(tab);
+      actions.paste(image(40 + tab.length), 'pasted image');
+      expect(s().picked[tab]).toMatchObject({ name: 'pasted image', image: { width: 64 } });
+    }
+    expect(Object.keys(s().picked).sort()).toEqual(['canvas', 'edit', 'understand']);
+    expect(engine.runs, 'no hidden tab ran').toHaveLength(0);
+    expect(s().runs.main).toBeUndefined();
+    // the tab shown when the paste happened, even if another is shown once the file is read
+    actions.paste(image(7), 'late', 'edit');
+    expect(s().picked.edit?.name).toBe('late');
+    actions.setTab('main');
+    actions.paste(image(9), 'pasted image');
+    await settle();
+    expect(engine.runs.map((r) => r.task)).toEqual(['reconstruct']);
+    expect(s().runs.main).toMatchObject({ status: 'running', inputName: 'pasted image' });
   });
 
   it('the history keeps the page’s finished runs up to its cap, newest first, and only those', async () => {

@@ -177,6 +177,10 @@ export interface SettingsActions {
   pick(tab: ImageTab, image: RGBAImage, name: string): void;
   /** one-click hand-over of any result to another tab (switches to it) */
   sendTo(tab: ImageTab, image: RGBAImage, name: string): void;
+  /** An image pasted while `tab` was shown (the shown tab by default) goes to that tab's input:
+   * the first tab reconstructs it, Edit, Canvas and Understand take it; a tab without an image
+   * input says so. No other tab is touched. */
+  paste(image: RGBAImage, name: string, tab?: TabId): void;
   select(scale: string | null): void;
   pickHistory(e: HistoryEntry): void;
   clearHistory(): void;
