@@ -10,9 +10,11 @@ import { CompareGrid } from './panels/ComparePanel';
 import { PANELS } from './tasks';
 import { SEND_TARGETS, usesSampler } from './tabs';
 import { SendTargets } from './sendTargets';
+import { usePaste } from './usePaste';
 // newcomer hook-ups: what the model draws; status lines cannot be reordered by user text
 import { ModelNote } from './newcomer/ModelNote';
 import { stripBidiControls } from './inputValidation';
+import { resultsId, SkipToResults } from './newcomer/SkipToResults';
 
 const ComparePanel = PANELS.main;
 
@@ -25,6 +27,7 @@ export function App() {
   const { phase, error, notice, actions } = useApp();
   const mainHidden = useApp((s) => s.tab !== 'main');
   const samplerShown = useApp((s) => usesSampler(s.tab));
+  usePaste(); // an image pasted goes to the tab shown
   useEffect(() => {
     void actions.init(epFromUrl());
   }, [actions]);
@@ -38,6 +41,7 @@ export function App() {
   return (
     <SendTargets.Provider value={SEND_TARGETS}>
       <div className="app" data-phase={phase} data-testid="app">
+        <SkipToResults testid="skip-to-results" />
         <header>
           <h1>PUMA Web</h1>
           <p className="muted">One image, five granularities: encoded to a feature pyramid and decoded from each level, entirely in your browser.</p>
@@ -66,9 +70,9 @@ export function App() {
           <div hidden={!samplerShown}>
             <Controls />
           </div>
-          <div hidden={mainHidden}>
+          <section className="results" id={resultsId('main')} tabIndex={-1} aria-label="Results" hidden={mainHidden}>
             <CompareGrid />
-          </div>
+          </section>
           <TaskPanels />
         </main>
         <LargeView />

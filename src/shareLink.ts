@@ -45,18 +45,31 @@ export function encodeShareHash(s: ShareState): string {
   return base ? '#' + base : '';
 }
 
+/** What reading a link's hash found: 'none' (no settings in it), 'read' (some kept; `dropped`
+ * names the keys whose values were left out), 'unreadable' (a hash that is not an in-page
+ * anchor, with no usable setting: cut, oversize, hand-edited). */
+export interface ShareRead {
+  status: 'none' | 'read' | 'unreadable';
+  settings: ShareState;
+  dropped: string[];
+}
+
 /**
- * "#..." -> settings. Unknown keys, malformed values and oversize input are dropped; the
- * caller still checks values against the manifest (allowed steps, known scales and tasks)
- * with the same checks as typed input (inputValidation.ts).
+ * "#..." -> settings and what became of them. Unknown keys, malformed values and oversize input
+ * are dropped; the caller still checks values against the manifest (allowed steps, known
+ * scales and tasks) with the same checks as typed input (inputValidation.ts).
  */
-export function decodeShareHash(hash: string): ShareState {
-  if (typeof hash !== 'string' || hash.length > MAX_HASH_LENGTH) return {};
+export function readShareHash(hash: string): ShareRead {
+  const raw = typeof hash === 'string' ? hash.replace(/^#/, '') : '';
+  // an in-page anchor (the skip link's #results-main) is no settings
+  if (!raw || /^[\w-]+$/.test(raw)) return { status: 'none', settings: {}, dropped: [] };
+  const unreadable: ShareRead = { status: 'unreadable', settings: {}, dropped: [] };
+  if (hash.length > MAX_HASH_LENGTH) return unreadable;
   let p: URLSearchParams;
   try {
-    p = new URLSearchParams(hash.replace(/^#/, ''));
+    p = new URLSearchParams(raw);
   } catch {
-    return {};
+    return unreadable;
   }
   const out: ShareState = {};
   const get = (k: (typeof KEYS)[number]) => {
@@ -81,7 +94,13 @@ export function decodeShareHash(hash: string): ShareState {
     const list = [...new Set(scales.split(','))].filter((x) => NAME.test(x)).slice(0, 16);
     if (list.length) out.scales = list;
   }
-  return out;
+  const dropped = KEYS.filter((k) => p.has(k) && !(k in out));
+  return Object.keys(out).length ? { status: 'read', settings: out, dropped } : unreadable;
+}
+
+/** "#..." -> the settings it holds that could be read (readShareHash without the status). */
+export function decodeShareHash(hash: string): ShareState {
+  return readShareHash(hash).settings;
 }
 
 /** The page's address with the settings as its hash (for the Copy link button). */

@@ -40,6 +40,13 @@ export function usesSampler(id: TabId): boolean {
   return tabSpec(id).tasks.some((t) => TASK_NEEDS[t].sampler);
 }
 
+/** What an image given to the shown tab (a paste) is for: the first tab reconstructs it at once,
+ * a tab whose tasks take an image keeps it as their input, any other has no use for it. */
+export function imageUse(id: TabId): 'reconstruct' | 'input' | null {
+  if (id === 'main') return 'reconstruct';
+  return tabSpec(id).tasks.some((t) => TASK_NEEDS[t].inputs.includes('image')) ? 'input' : null;
+}
+
 /** Where a result can be sent: every tab that takes an image. */
 export const SEND_TARGETS = TABS.filter((t) => t.id !== 'main').map((t) => ({ id: t.id as ImageTab, label: t.label }));
 

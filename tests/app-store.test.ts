@@ -40,6 +40,8 @@ async function ready(o: Parameters<typeof setup>[0] & { info?: Parameters<FakeEn
   return t;
 }
 
+type Feed = FakeEngine['runs'][number]['feed'];
+
 /** The images of a finished run at every scale asked for, then 'done'. */
 function finish(feed: FakeEngine['runs'][number]['feed'], scales: string[], shade = 100) {
   for (const scale of scales) feed.push({ type: 'image', scale, image: image(shade), ms: 1, stepMs: [1] });
@@ -128,8 +130,13 @@ describe('app store', () => {
     engine.finishLoad();
     await retry;
     await settle();
-    expect(engine.runs.map((r) => r.task).sort()).toEqual(['edit', 'text-to-image']);
+    // one run at a time: the prompt first, the edit waits in line and starts when it ends
+    expect(engine.runs.map((r) => r.task)).toEqual(['text-to-image']);
     expect(s().notice).toBeNull();
+    expect(s().runs.edit).toMatchObject({ status: 'queued', message: expect.stringContaining('Waits for the text to image run on Generate & compare (1st in line)') });
+    finish(engine.runs[0].feed, coarseToFine(manifest));
+    await settle();
+    expect(engine.runs.map((r) => r.task)).toEqual(['text-to-image', 'edit']);
   });
 
   it('the network coming back during a load retries once that load has failed', async () => {
@@ -148,8 +155,44 @@ describe('app store', () => {
     const steps = Math.max(...(manifest.sampler.allowed_steps ?? [manifest.sampler.steps]));
     const { s } = await ready({ hash: `#prompt=cat&seed=77&steps=${steps}&guidance=999&scales=f4,f1,f9` });
     expect(s()).toMatchObject({ prompt: 'cat', seed: 77, steps, guidance: manifest.sampler.guidance, t2iScales: ['f4', 'f1'] });
+    expect(s().notice).toBe('Settings from a shared link: press Generate to draw them. Left out, not usable with this model: guidance.');
     const bad = await ready({ hash: '#seed=-5&steps=7' });
     expect(bad.s()).toMatchObject({ seed: 1234, steps: manifest.sampler.steps });
+    expect(bad.s().notice).toBe('This link’s settings could not be read; the page starts fresh.');
+  });
+
+  it('says what a link did, and never runs it unasked', async () => {
+    const read = await ready({ hash: '#prompt=red%20apple&seed=3' });
+    expect(read.s()).toMatchObject({ prompt: 'red apple', seed: 3, notice: 'Settings from a shared link: press Generate to draw them.' });
+    await settle();
+    expect(read.engine.runs, 'a link fills the form; Generate draws it').toHaveLength(0);
+    expect(read.s().runs.main).toBeUndefined();
+    for (const hash of ['#prompt=' + 'a'.repeat(100_000), '#%E0%A4%A&prom', '#seed=oops']) {
+      const t = await ready({ hash });
+      expect(t.s().notice, hash.slice(0, 20)).toBe('This link’s settings could not be read; the page starts fresh.');
+      expect(t.s()).toMatchObject({ prompt: '', seed: 1234 });
+    }
+    for (const hash of ['', '#', '#results-main']) expect((await ready({ hash })).s().notice, hash).toBeNull();
+  });
+
+  it('an image pasted goes to the tab shown: the first tab reconstructs it, the others take it as input; no other tab is touched', async () => {
+    const { engine, s, actions } = await ready();
+    for (const tab of ['canvas', 'edit', 'understand'] as const) {
+      actions.setTab(tab);
+      actions.paste(image(40 + tab.length), 'pasted image');
+      expect(s().picked[tab]).toMatchObject({ name: 'pasted image', image: { width: 64 } });
+    }
+    expect(Object.keys(s().picked).sort()).toEqual(['canvas', 'edit', 'understand']);
+    expect(engine.runs, 'no hidden tab ran').toHaveLength(0);
+    expect(s().runs.main).toBeUndefined();
+    // the tab shown when the paste happened, even if another is shown once the file is read
+    actions.paste(image(7), 'late', 'edit');
+    expect(s().picked.edit?.name).toBe('late');
+    actions.setTab('main');
+    actions.paste(image(9), 'pasted image');
+    await settle();
+    expect(engine.runs.map((r) => r.task)).toEqual(['reconstruct']);
+    expect(s().runs.main).toMatchObject({ status: 'running', inputName: 'pasted image' });
   });
 
   it('the history keeps the page’s finished runs up to its cap, newest first, and only those', async () => {
@@ -177,11 +220,11 @@ describe('app store', () => {
     const edit = actions.run('edit', 'edit', { image: image(), instruction: 'x' });
     const und = actions.run('understand', 'understand', { image: image(), question: 'what?', caption: false });
     const main = actions.run('main', 'reconstruct', { image: image() }, { inputName: 'a.png' });
-    await settle();
-    const [e, u, m] = engine.runs.map((r) => r.feed);
-    e.push({ type: 'cancelled' }).end();
-    u.push({ type: 'cancelled' }).end();
-    m.fail(new Error('Error: out of memory'));
+    // one after the other: each starts when the one before it has ended
+    for (const end of [(f: Feed) => f.push({ type: 'cancelled' }).end(), (f: Feed) => f.push({ type: 'cancelled' }).end(), (f: Feed) => f.fail(new Error('Error: out of memory'))]) {
+      await settle();
+      end(engine.runs.at(-1)!.feed);
+    }
     expect([await edit, await und, await main]).toEqual([false, false, false]);
     expect(s().runs.edit).toMatchObject({ status: 'cancelled', message: 'Cancelled. The results so far are kept.' });
     expect(s().runs.understand).toMatchObject({ status: 'cancelled', message: 'Cancelled.' });
@@ -259,6 +302,108 @@ describe('app store', () => {
       expect(engine.runs[1].request).toMatchObject({ prompt: 'hot drink', plan: 'hot beverage | noto | medium', seed: engine.runs[0].request.seed });
       finish(engine.runs[1].feed, ['f4']);
       await again;
+    });
+  });
+
+  describe('runs on different tabs: one engine run at a time, the others in line', () => {
+    const edit = (t: Awaited<ReturnType<typeof ready>>, instruction = 'make it blue') => t.actions.run('edit', 'edit', { image: image(), instruction }, { text: instruction });
+    const ask = (t: Awaited<ReturnType<typeof ready>>) => t.actions.run('understand', 'understand', { image: image(), question: 'what?', caption: false }, { text: 'what?' });
+
+    it('a run asked for on another tab waits, says behind what and its place, and starts when the one before it ends', async () => {
+      const t = await ready();
+      const { engine, s, actions } = t;
+      const main = actions.generate('red apple');
+      await settle();
+      const e = edit(t);
+      const u = ask(t);
+      await settle();
+      expect(engine.runs.map((r) => r.task), 'the engine never gets a second run').toEqual(['text-to-image']);
+      expect(s().runs.edit).toMatchObject({ status: 'queued', task: 'edit', text: 'make it blue', message: 'Waits for the text to image run on Generate & compare (1st in line); it starts when that run ends.' });
+      expect(s().runs.understand?.message).toContain('(2nd in line)');
+      expect(engine.cancelled).toBe(0);
+      expect(engine.runs[0].feed.stopped, 'the first run goes on').toBe(false);
+      finish(engine.runs[0].feed, coarseToFine(manifest));
+      await main;
+      expect(s().runs.main?.status).toBe('done');
+      expect(Object.values(s().runs.main!.results).every((r) => r.image), 'every scale of the first run').toBe(true);
+      await settle();
+      expect(engine.runs.map((r) => r.task)).toEqual(['text-to-image', 'edit']);
+      expect(s().runs.edit).toMatchObject({ status: 'running', message: null });
+      expect(s().runs.understand?.message).toBe('Waits for the edit run on Edit (1st in line); it starts when that run ends.');
+      finish(engine.runs[1].feed, ['f4']);
+      expect(await e).toBe(true);
+      await settle();
+      expect(engine.runs.map((r) => r.task)).toEqual(['text-to-image', 'edit', 'understand']);
+      engine.runs[2].feed.push({ type: 'text', piece: 'a dog', text: 'a dog', tokens: 2 }, { type: 'done', ms: 1 }).end();
+      expect(await u).toBe(true);
+      expect(s().runs.understand).toMatchObject({ status: 'done', answer: 'a dog' });
+    });
+
+    it('a newer request of a waiting tab takes its place in line; a newer run of the running tab takes over at once', async () => {
+      const t = await ready();
+      const { engine, s, actions } = t;
+      void actions.generate('red apple');
+      await settle();
+      const e1 = edit(t, 'first');
+      const u = ask(t);
+      await settle();
+      const e2 = edit(t, 'second');
+      expect(await e1, 'the older request left the line').toBe(false);
+      expect(s().runs.edit).toMatchObject({ status: 'queued', text: 'second' });
+      expect(s().runs.edit?.message).toContain('(1st in line)');
+      expect(s().runs.understand?.message).toContain('(2nd in line)');
+      // the same tab: the engine supersedes its own run (the existing behaviour)
+      const main2 = actions.generate('green leaf');
+      await settle();
+      expect(engine.runs.map((r) => r.request.prompt ?? r.task)).toEqual(['red apple', 'green leaf']);
+      engine.runs[0].feed.push({ type: 'cancelled' }).end();
+      await settle();
+      expect(engine.runs, 'the edit waits for the newer first-tab run too').toHaveLength(2);
+      finish(engine.runs[1].feed, ['f4']);
+      await main2;
+      await settle();
+      expect(engine.runs[2]).toMatchObject({ task: 'edit' });
+      expect(engine.runs[2].request.image).toBeDefined();
+      expect(s().runs.edit?.text).toBe('second');
+      finish(engine.runs[2].feed, ['f4']);
+      expect(await e2).toBe(true);
+      await settle();
+      expect(engine.runs[3]).toMatchObject({ task: 'understand' });
+      engine.runs[3].feed.push({ type: 'done', ms: 1 }).end();
+      await u;
+    });
+
+    it('Cancel on a tab cancels that tab’s run only: out of the line, or the run in flight', async () => {
+      const t = await ready();
+      const { engine, s, actions } = t;
+      const main = actions.generate('red apple');
+      await settle();
+      const e = edit(t);
+      const u = ask(t);
+      await settle();
+      actions.cancel('edit');
+      expect(await e).toBe(false);
+      expect(s().runs.edit).toMatchObject({ status: 'cancelled', message: 'Cancelled.' });
+      expect(engine.cancelled, 'the running first tab is untouched').toBe(0);
+      expect(s().runs.understand?.message).toContain('(1st in line)');
+      expect(s().runs.main?.status).toBe('running');
+      actions.cancel('understand');
+      expect(await u).toBe(false);
+      expect(engine.cancelled).toBe(0);
+      const u2 = ask(t);
+      await settle();
+      actions.cancel('main');
+      expect(engine.cancelled).toBe(1);
+      engine.runs[0].feed.push({ type: 'cancelled' }).end();
+      expect(await main).toBeUndefined();
+      expect(s().runs.main?.status).toBe('cancelled');
+      await settle();
+      expect(engine.runs.map((r) => r.task), 'the next in line starts once the cancelled run has ended').toEqual(['text-to-image', 'understand']);
+      expect(s().runs.understand?.status).toBe('running');
+      actions.cancel('edit'); // nothing of the Edit tab is going: the engine is left alone
+      expect(engine.cancelled).toBe(1);
+      engine.runs[1].feed.push({ type: 'done', ms: 1 }).end();
+      expect(await u2).toBe(true);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeShareHash, encodeShareHash, MAX_HASH_LENGTH, shareUrl, type ShareState } from '../src/shareLink';
+import { decodeShareHash, encodeShareHash, MAX_HASH_LENGTH, readShareHash, shareUrl, type ShareState } from '../src/shareLink';
 import { mulberry32 } from '../workers/lib/rng';
 
 describe('share link', () => {
@@ -61,5 +61,18 @@ describe('share link', () => {
 
   it('shareUrl replaces an existing hash', () => {
     expect(shareUrl('https://x.test/puma/?ep=wasm#old=1', { seed: 3 })).toBe('https://x.test/puma/?ep=wasm#seed=3');
+  });
+});
+
+describe('readShareHash says what a link did', () => {
+  it('none for no hash or an in-page anchor, read with what was left out, unreadable when nothing is usable', () => {
+    expect(readShareHash('')).toEqual({ status: 'none', settings: {}, dropped: [] });
+    expect(readShareHash('#')).toMatchObject({ status: 'none' });
+    expect(readShareHash('#results-main')).toMatchObject({ status: 'none' });
+    expect(readShareHash('#prompt=cat&seed=-4&steps=7')).toEqual({ status: 'read', settings: { prompt: 'cat', steps: 7 }, dropped: ['seed'] });
+    expect(readShareHash('#seed=-4&guidance=NaN')).toEqual({ status: 'unreadable', settings: {}, dropped: [] });
+    expect(readShareHash('#%E0%A4%A&prom')).toMatchObject({ status: 'unreadable' }); // cut mid-way
+    expect(readShareHash('#prompt=' + 'a'.repeat(100_000))).toMatchObject({ status: 'unreadable' });
+    expect(readShareHash(encodeShareHash({ prompt: 'red apple', seed: 3 }))).toMatchObject({ status: 'read', dropped: [] });
   });
 });

@@ -166,6 +166,9 @@ def main(argv=None):
     extra = mllm_extra(cfg, tok, "single" if args.single_graph else "pair")
     from training.manifest import update_manifest
     update_manifest(entries, extra, models_dir=args.out_dir, remove=remove)
+    # the words this model was taught go with it (the page flags the others under the prompt)
+    from training.known_words import export as export_words
+    export_words(args.out_dir)
     print(json.dumps({"stats": stats, "params": model.num_params(),
                       "tokenizer_bytes": os.path.getsize(tok_path)}, indent=1), flush=True)
     return 0

@@ -8,6 +8,8 @@ import { checkGuidance, checkSeed } from '../inputValidation';
 export function Controls() {
   const { steps, allowedSteps, guidance, seed, actions } = useApp();
   const runStatus = useRun('main').status;
+  // this Cancel is the first tab's (the sampler row shows on other tabs too; they have their own)
+  const onMain = useApp((st) => st.tab === 'main');
   const facts = useApp((s) => s.facts);
   const [gDraft, setGDraft] = useState(String(guidance));
   const [sDraft, setSDraft] = useState(String(seed));
@@ -59,9 +61,11 @@ export function Controls() {
           }}
         />
       </label>
-      <button type="button" onClick={() => actions.cancel()} disabled={runStatus !== 'running' && runStatus !== 'queued'} data-testid="cancel">
-        Cancel
-      </button>
+      {onMain && (
+        <button type="button" onClick={() => actions.cancel('main')} disabled={runStatus !== 'running' && runStatus !== 'queued'} data-testid="cancel">
+          Cancel
+        </button>
+      )}
       {!g.ok && (
         <span id="guidance-msg" className="field-error" role="alert" data-testid="guidance-msg">
           {g.message} Runs use {guidance}.

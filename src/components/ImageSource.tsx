@@ -23,7 +23,8 @@ function useSamples() {
   return samples;
 }
 
-/** The first tab's picker: a file, a drop, a paste or a sample is reconstructed at once. */
+/** The first tab's picker: a file, a drop or a sample is reconstructed at once (a paste too,
+ * while this tab is shown: src/usePaste.ts). */
 export function ReconstructSource() {
   const actions = useApp((s) => s.actions);
   const samples = useSamples();
@@ -34,16 +35,6 @@ export function ReconstructSource() {
     const img = await readImageFile(f, name, (m) => actions.setMessage('main', m));
     if (img) use(img, name);
   };
-
-  useEffect(() => {
-    const onPaste = (e: ClipboardEvent) => {
-      const item = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file');
-      const f = item?.getAsFile();
-      if (f) void useFile(f, f.name || 'pasted image');
-    };
-    window.addEventListener('paste', onPaste);
-    return () => window.removeEventListener('paste', onPaste);
-  });
 
   return (
     <section

@@ -1,4 +1,4 @@
-import { useApp, type FileStatus } from '../store';
+import { useApp, type FileLoad, type FileStatus } from '../store';
 import { mllmDisables } from '../tabs';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
@@ -10,6 +10,18 @@ const STATE_TEXT: Record<FileStatus['state'], string> = { queued: 'queued', down
 function disables(failed: FileStatus[]): string {
   if (failed.some((f) => !f.mllm)) return 'Nothing can run until it loads.';
   return mllmDisables();
+}
+
+/** Where the ready files came from, by bytes: after a partial first load, a reload reads most of
+ * them from the cache and downloads only the rest ("20.1 MB from this browser’s cache, 5.9 MB
+ * downloaded"), so neither word alone is true. */
+function whereFrom(states: FileStatus[], files: Record<string, FileLoad>, okBytes: number, allCached: boolean): string {
+  const by = { cache: 0, network: 0 };
+  for (const f of states) if (f.state === 'ready') by[files[f.file]?.source ?? 'network'] += f.bytes;
+  if (allCached) return `${mb(okBytes)} from this browser’s cache`;
+  if (!by.cache) return `${mb(okBytes)} downloaded`;
+  if (!by.network) return `${mb(okBytes)} from this browser’s cache`;
+  return `${mb(okBytes)}: ${mb(by.cache)} from this browser’s cache, ${mb(by.network)} downloaded`;
 }
 
 /** Every model file's state with its bytes; a failure names the file, why, what it disables, and offers Retry. */
@@ -40,7 +52,7 @@ export function LoadProgress() {
     return (
       <>
         <p className="muted" data-testid={failed.length ? 'load-partial' : 'load-done'} data-from-cache={String(loadedFromCache)}>
-          {failed.length ? 'Models partly ready' : 'Models ready'}: {mb(okBytes)} {loadedFromCache ? 'from this browser’s cache' : 'downloaded'} in {((loadMs ?? 0) / 1000).toFixed(1)} s
+          {failed.length ? 'Models partly ready' : 'Models ready'}: {whereFrom(states, files, okBytes, loadedFromCache)} in {((loadMs ?? 0) / 1000).toFixed(1)} s
           {failed.length ? `; ${failed.length} file${failed.length > 1 ? 's' : ''} failed.` : '.'}
         </p>
         {failure}

@@ -5,6 +5,9 @@ import { PromptCounter } from '../newcomer/PromptCounter';
 import { ExamplePrompts } from '../newcomer/ExamplePrompts';
 import { useTextCheck } from '../newcomer/useTextCheck';
 import { describePlan, parsePlan } from '../../workers/mllm/plan';
+import { NewWords } from '../newcomer/PromptCounter';
+import { useReading } from '../newcomer/useKnownWords';
+import { SkipToResults } from '../newcomer/SkipToResults';
 
 /**
  * Prompt -> the MLLM writes the five-scale features -> the five decoders draw them. The form is
@@ -15,7 +18,9 @@ export function TextToImage() {
   const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
-  const check = useTextCheck(prompt, facts?.mllm ? tokenBudgets(facts.mllm).prompt : null, 'prompt');
+  // the model reads emoji as their names: the counter counts (and shows) what it reads
+  const { reading, words } = useReading(prompt);
+  const check = useTextCheck(reading?.text ?? prompt, facts?.mllm ? tokenBudgets(facts.mllm).prompt : null, 'prompt');
   const ready = phase === 'ready' || phase === 'running';
   const mllmFailed = Object.values(fileStates).filter((f) => f.mllm && f.state === 'failed');
   // with the manifest read, a manifest without the MLLM has no text-to-image at all
@@ -34,7 +39,7 @@ export function TextToImage() {
       onSubmit={(e) => {
         e.preventDefault();
         if (check && check.count > check.limit) return; // the counter already says why; the text stays
-        void actions.generate(prompt);
+        void actions.generate(reading?.text ?? prompt); // what the counter shows is what the model reads
       }}
     >
       <label>
@@ -48,8 +53,10 @@ export function TextToImage() {
         title={planSpec ? 'Draw again with a new seed and a sampled plan: variations differ in what is drawn' : 'Decode the same generated features again with a new seed: how much each scale varies'}>
         Variations
       </button>
+      <SkipToResults testid="skip-to-results-t2i" />
       {runStatus === 'running' && <span className="muted"> (Cancel below stops it)</span>}
-      {check && <PromptCounter check={check} id="prompt-counter" />}
+      {check && <PromptCounter check={check} id="prompt-counter" raw={prompt} reading={reading} />}
+      <NewWords reading={reading} words={words} raw={prompt} testid="prompt-new-words" />
       {planOverride && planSpec && (
         <p className="muted" data-testid="plan-pending" data-plan={planOverride}>
           Generate draws the linked plan: {describePlan(planSpec, parsePlan(planSpec, planOverride))}.{' '}

@@ -2,16 +2,18 @@
 //   colorize: load or draw an image; the model gets it in grayscale and writes colour back;
 //   inpaint:  paint a mask over a loaded image; the model fills the masked part;
 //   sketch:   draw strokes (or load a line drawing); the model gets its edge map.
-// Tools: brush, eraser, colour, size, undo/redo, clear, load image; keys B/E, [ ], Ctrl+Z,
+// Tools: brush, eraser, colour, size, undo/redo, clear (images come in through the one picker
+// above the canvas, a drop or a result sent here); keys B/E, [ ], Ctrl+Z,
 // Ctrl+Shift+Z / Ctrl+Y; pointer events (mouse, touch, pen); and drawing by keyboard on the
 // focused canvas (arrows move a cursor, Space starts and ends a stroke). The drawing itself is
 // canvas/: history.ts (ops, undo/redo, as data), useDrawing.ts (one mode's drawing, kept in
 // IndexedDB), raster.ts (the pixels).
 import { useEffect, useRef, useState } from 'react';
 import { useApp, useRun } from '../store';
-import { ImageSource, readImageFile } from '../components/ImageSource';
+import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
+import { resultsId } from '../newcomer/SkipToResults';
 import { hasPaint, type CanvasMode, type Stroke } from './canvas/history';
 import { composite, drawStroke, layerImage, newLayer, paintView, replay, toWorking, W } from './canvas/raster';
 import { useDrawing } from './canvas/useDrawing';
@@ -199,22 +201,6 @@ export function CanvasPanel() {
         <button type="button" data-testid="canvas-clear" disabled={!loaded || !drawing.ops.length} onClick={clear}>
           Clear
         </button>
-        <label className="upload">
-          Load image
-          <input
-            type="file"
-            accept="image/*"
-            data-testid="canvas-load"
-            onChange={async (e) => {
-              const f = e.target.files?.[0];
-              e.target.value = '';
-              if (!f) return;
-              actions.setMessage('canvas', null);
-              const img = await readImageFile(f, f.name, (m) => actions.setMessage('canvas', m));
-              if (img) setBase(img);
-            }}
-          />
-        </label>
       </div>
       <div className="canvas-row">
         <div className="draw-wrap">
@@ -260,13 +246,15 @@ export function CanvasPanel() {
         <button type="button" data-testid="canvas-generate" onClick={go}>
           {running ? 'Restart' : MODES.find((m) => m.id === mode)!.label}
         </button>
-        <button type="button" data-testid="canvas-cancel" disabled={!running} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="canvas-cancel" disabled={!running && run.status !== 'queued'} onClick={() => actions.cancel('canvas')}>
           Cancel
         </button>
       </div>
       {storage && <p className="muted" data-testid="canvas-storage">{storage}</p>}
-      <Message text={run.message} testid="canvas-message" onClose={() => actions.setMessage('canvas', null)} />
-      <TaskGrid run={run} tab="canvas" />
+      <section className="results" id={resultsId('canvas')} tabIndex={-1} aria-label="Canvas results">
+        <Message text={run.message} testid="canvas-message" onClose={() => actions.setMessage('canvas', null)} />
+        <TaskGrid run={run} tab="canvas" />
+      </section>
     </section>
   );
 }

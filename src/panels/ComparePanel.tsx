@@ -37,6 +37,8 @@ function ShareAndSave({ run }: { run: Run }) {
 export function CompareGrid() {
   const run = useRun('main');
   const allScales = useApp((s) => s.scales.length);
+  // queued while the models load, or in line behind another tab's run (the notice says which)
+  const loading = useApp((s) => s.phase === 'starting' || s.phase === 'loading');
   const { history, historyMessage, actions, phase } = useApp();
   const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   const reconstruct = run.task === 'reconstruct';
@@ -45,7 +47,7 @@ export function CompareGrid() {
     <>
       {run.status === 'queued' && (
         <p className="muted" data-testid="queued">
-          Queued: {reconstruct ? <>reconstructing <UserText text={run.inputName ?? 'the image'} /></> : <>“<UserText text={run.text} />”</>} starts as soon as the models are ready.
+          Queued: {reconstruct ? <>reconstructing <UserText text={run.inputName ?? 'the image'} /></> : <>“<UserText text={run.text} />”</>}{loading ? ' starts as soon as the models are ready.' : ' (why it waits is said above).'}
         </p>
       )}
       {!reconstruct && run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} busy={phase !== 'ready'} onRedraw={(plan) => void actions.generate(run.text, plan)} />}

@@ -2,17 +2,18 @@
 import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
-import { PromptCounter } from '../newcomer/PromptCounter';
+import { NewWords, PromptCounter } from '../newcomer/PromptCounter';
+import { resultsId } from '../newcomer/SkipToResults';
 import { useTaskPanel } from './useTaskPanel';
 import { Chips } from './Chips';
 
 export function EditPanel() {
-  const { info, picked, run, actions, text: instruction, setText: setInstruction, check, running, cancellable, refuse, say } = useTaskPanel('edit', 'instruction');
+  const { info, picked, run, actions, text: instruction, setText: setInstruction, reading, words, sent, check, running, cancellable, refuse, say } = useTaskPanel('edit', 'instruction');
 
   const go = () => {
     const why = refuse(true, 'Type an instruction first, or pick one of the suggestions.');
     if (why || !picked) return say(why);
-    void actions.run('edit', 'edit', { image: picked.image, instruction }, { text: instruction });
+    void actions.run('edit', 'edit', { image: picked.image, instruction: sent }, { text: sent });
   };
 
   return (
@@ -32,18 +33,21 @@ export function EditPanel() {
         <button type="submit" data-testid="edit-generate">
           {running ? 'Restart' : 'Edit'}
         </button>
-        <button type="button" data-testid="edit-cancel" disabled={!cancellable} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="edit-cancel" disabled={!cancellable} onClick={() => actions.cancel('edit')}>
           Cancel
         </button>
-        {check && instruction && <PromptCounter check={check} id="edit-counter" />}
+        {check && instruction && <PromptCounter check={check} id="edit-counter" raw={instruction} reading={reading} />}
+        <NewWords reading={reading} words={words} raw={instruction} testid="edit-new-words" />
       </form>
       {info?.instructions.length ? (
         <Chips label="Instructions the model was trained on" testid="edit-chip" items={info.instructions} onPick={setInstruction} />
       ) : info && !info.available ? (
         <p className="notice">Editing is unavailable: {info.reason}</p>
       ) : null}
-      <Message text={run.message} testid="edit-message" onClose={() => say(null)} />
-      <TaskGrid run={run} tab="edit" />
+      <section className="results" id={resultsId('edit')} tabIndex={-1} aria-label="Edit results">
+        <Message text={run.message} testid="edit-message" onClose={() => say(null)} />
+        <TaskGrid run={run} tab="edit" />
+      </section>
     </section>
   );
 }

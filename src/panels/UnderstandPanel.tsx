@@ -4,18 +4,19 @@ import { ImageSource } from '../components/ImageSource';
 import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
 import { ModelView } from '../components/ModelView';
-import { PromptCounter } from '../newcomer/PromptCounter';
+import { NewWords, PromptCounter } from '../newcomer/PromptCounter';
+import { resultsId } from '../newcomer/SkipToResults';
 import { UserText } from '../newcomer/UserText';
 import { useTaskPanel } from './useTaskPanel';
 import { Chips } from './Chips';
 
 export function UnderstandPanel() {
-  const { info, picked, run: u, actions, text: question, setText: setQuestion, check, running, cancellable, refuse, say } = useTaskPanel('understand', 'question');
+  const { info, picked, run: u, actions, text: question, setText: setQuestion, reading, words, sent, check, running, cancellable, refuse, say } = useTaskPanel('understand', 'question');
 
   const ask = (caption: boolean) => {
     const why = refuse(!caption, 'Type a question first, or press Caption.');
     if (why || !picked) return say(why);
-    const q = caption ? '' : question;
+    const q = caption ? '' : sent;
     void actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q });
   };
 
@@ -48,24 +49,27 @@ export function UnderstandPanel() {
         <button type="button" data-testid="understand-caption" onClick={() => ask(true)}>
           Caption
         </button>
-        <button type="button" data-testid="understand-cancel" disabled={!cancellable} onClick={() => actions.cancel()}>
+        <button type="button" data-testid="understand-cancel" disabled={!cancellable} onClick={() => actions.cancel('understand')}>
           Cancel
         </button>
-        {check && question && <PromptCounter check={check} id="understand-counter" />}
+        {check && question && <PromptCounter check={check} id="understand-counter" raw={question} reading={reading} />}
+        <NewWords reading={reading} words={words} raw={question} testid="understand-new-words" />
       </form>
       {info?.questions.length ? (
         <Chips label="Questions the model was trained on" testid="understand-chip" items={info.questions} onPick={setQuestion} />
       ) : null}
-      <Message text={u.message} testid="understand-message" onClose={() => say(null)} />
-      {(u.status !== 'idle' || u.answer) && (
-        <div className="answer" data-testid="understand-answer" data-status={u.status} data-tokens={u.tokens} aria-live="polite">
-          <span className="muted">Q: <UserText text={u.text || info?.taskPrompts.caption || ''} /></span>
-          <br />
-          <strong>A:</strong> <span data-testid="understand-answer-text">{u.answer}</span>
-          {running && <span className="cursor">▍</span>}
-          {u.totalMs != null && <span className="muted"> ({u.tokens} tokens, {(u.totalMs / 1000).toFixed(2)} s)</span>}
-        </div>
-      )}
+      <section className="results" id={resultsId('understand')} tabIndex={-1} aria-label="Answer">
+        <Message text={u.message} testid="understand-message" onClose={() => say(null)} />
+        {(u.status !== 'idle' || u.answer) && (
+          <div className="answer" data-testid="understand-answer" data-status={u.status} data-tokens={u.tokens} aria-live="polite">
+            <span className="muted">Q: <UserText text={u.text || info?.taskPrompts.caption || ''} /></span>
+            <br />
+            <strong>A:</strong> <span data-testid="understand-answer-text">{u.answer}</span>
+            {running && <span className="cursor">▍</span>}
+            {u.totalMs != null && <span className="muted"> ({u.tokens} tokens, {(u.totalMs / 1000).toFixed(2)} s)</span>}
+          </div>
+        )}
+      </section>
     </section>
   );
 }

@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import { useApp, useRun } from '../store';
 import { useTextCheck } from '../newcomer/useTextCheck';
+import { useReading } from '../newcomer/useKnownWords';
 
 export function useTaskPanel(tab: 'edit' | 'understand', what: 'instruction' | 'question') {
   const info = useApp((s) => s.taskInfo);
@@ -13,7 +14,9 @@ export function useTaskPanel(tab: 'edit' | 'understand', what: 'instruction' | '
   const [text, setText] = useState('');
   // the same budget check as the prompt: what fits beside the image in the MLLM's context
   const limit = info?.available ? (what === 'instruction' ? info.maxInstructionTokens : info.maxQuestionTokens) : null;
-  const check = useTextCheck(text, limit, what);
+  // the model reads emoji as their names: the check counts (and a run gets) what it reads
+  const { reading, words } = useReading(text);
+  const check = useTextCheck(reading?.text ?? text, limit, what);
   /** The reason a start is refused (shown in the tab), or null when it may start. */
   const refuse = (needText: boolean, typeFirst: string): string | null => {
     if (!picked) return 'Choose an image first: upload one, pick a sample, or send a result here.';
@@ -21,5 +24,5 @@ export function useTaskPanel(tab: 'edit' | 'understand', what: 'instruction' | '
     if (needText && check?.message) return check.message;
     return null;
   };
-  return { info, picked, run, actions, text, setText, check, running: run.status === 'running', cancellable: run.status === 'running' || run.status === 'queued', refuse, say: (m: string | null) => actions.setMessage(tab, m) };
+  return { info, picked, run, actions, text, setText, reading, words, sent: reading?.text ?? text, check, running: run.status === 'running', cancellable: run.status === 'running' || run.status === 'queued', refuse, say: (m: string | null) => actions.setMessage(tab, m) };
 }

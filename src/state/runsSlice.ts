@@ -1,7 +1,10 @@
 // Runs: one per tab, each read from the engine's one ordered stream for it. A request given while
 // the models load (or while the MLLM a task needs is missing after a failed file) is queued per
-// tab, the newest winning, and starts once they are ready. A newer run in a tab takes its grid
-// over; a WebGPU failure moves the page to WASM and runs the same request again.
+// tab, the newest winning, and starts once they are ready. The engine runs one task at a time:
+// a run asked for while another tab's run is going waits in line (the tab says behind what and
+// its place) and starts when the one before it has ended, so no tab's run silently ends another.
+// A newer run in the same tab takes its grid over at once; a WebGPU failure moves the page to
+// WASM and runs the same request again.
 import { WebGpuFailure } from '../../workers/engine/errors';
 import type { RunEvent } from '../../workers/engine/protocol';
 import { readAll } from '../../workers/engine/stream';
@@ -10,12 +13,14 @@ import type { RequestOf, TaskName } from '../../workers/engine/tasks/registry';
 import { coarseToFineNames } from '../../workers/lib/manifest';
 import { tabSpec, type TabId } from '../tabs';
 import { cleanError, type SliceContext } from './context';
-import { idleRun, IDLE_RUN, type Run, type RunsActions, type RunsState, type ScaleResult } from './types';
+import { runLine } from './runLine';
+import { idleRun, IDLE_RUN, type Run, type RunOptions, type RunsActions, type RunsState, type ScaleResult, type TaskRequest } from './types';
 
 export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsActions } {
   const { set, get, engine, setRun, tell } = ctx;
   /** what the user gave while it could not start, per tab (the newest wins) */
   const pending: Partial<Record<TabId, () => Promise<unknown>>> = {};
+  const line = runLine(ctx);
 
   const queue = (tab: TabId, start: () => Promise<unknown>, show: Partial<Run>, message: string) => {
     pending[tab] = start;
@@ -91,6 +96,53 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
     }
   };
 
+  /** Starts a run the line gave its turn: the engine gets it now. */
+  const start = async <T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts: RunOptions = {}): Promise<boolean> => {
+    const show = { task, text: opts.text ?? '', inputName: opts.inputName ?? null };
+    // the line waited for another tab's run: what it waited through may have changed
+    const why = notReady();
+    if (why) {
+      tell(tab, why);
+      return false;
+    }
+    const s = get();
+    const page = tabSpec(tab).page;
+    // coarse to fine: f4 (one token) first, the scale a user sees soonest
+    const scales = (request as { scales?: string[] }).scales ?? coarseToFineNames(s.scales);
+    const req = { scales, steps: s.steps, guidance: s.guidance, seed: s.seed, ...request } as RequestOf<typeof task>;
+    const empty: Record<string, ScaleResult> = {};
+    if (TASK_NEEDS[task].output === 'images') for (const sc of scales) empty[sc] = { scale: sc, step: 0, steps: s.steps };
+    const live = ctx.claim(tab);
+    const fresh = (): Partial<Run> => ({ ...idleRun(), ...show, status: 'running', results: empty, ...opts.keep });
+    if (page) ctx.log('start');
+    setRun(tab, fresh());
+    if (page) set({ phase: 'running', notice: null, selected: null });
+    const onEvent = onRunEvent(tab, live);
+    let last: RunEvent | undefined;
+    try {
+      try {
+        last = await readAll(engine.run(task, req), onEvent);
+      } catch (e) {
+        if (!(e instanceof WebGpuFailure)) throw e;
+        // the one WebGPU -> WASM fallback: a fresh WASM engine, then the same request again
+        await get().actions.fallbackToWasm(e.message);
+        if (get().phase !== 'ready') throw new Error(`WebGPU failed and WASM could not start: ${get().error ?? ''}`);
+        if (live()) setRun(tab, fresh());
+        if (page) set({ phase: 'running' });
+        last = await readAll(engine.run(task, req), onEvent);
+      }
+    } catch (e) {
+      if (live()) {
+        // the page's grid keeps what it had; a tab shows its failure
+        setRun(tab, { status: page ? 'idle' : 'error' });
+        tell(tab, page ? `${TASK_NEEDS[task].label} failed: ${cleanError(e)}` : cleanError(e));
+      }
+    } finally {
+      if (page && live() && get().phase === 'running') set({ phase: 'ready' });
+    }
+    return last?.type === 'done';
+  };
+
   return {
     state: { notice: null, runs: {}, lastGenerated: null, timeline: [] },
     actions: {
@@ -108,42 +160,13 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
           return false;
         }
         if (withoutMllm(tab, task, again, show)) return false;
-        const s = get();
-        const page = tabSpec(tab).page;
-        // coarse to fine: f4 (one token) first, the scale a user sees soonest
-        const scales = (request as { scales?: string[] }).scales ?? coarseToFineNames(s.scales);
-        const req = { scales, steps: s.steps, guidance: s.guidance, seed: s.seed, ...request } as RequestOf<typeof task>;
-        const empty: Record<string, ScaleResult> = {};
-        if (TASK_NEEDS[task].output === 'images') for (const sc of scales) empty[sc] = { scale: sc, step: 0, steps: s.steps };
-        const live = ctx.claim(tab);
-        const fresh = (): Partial<Run> => ({ ...idleRun(), ...show, status: 'running', results: empty, ...opts.keep });
-        if (page) ctx.log('start');
-        setRun(tab, fresh());
-        if (page) set({ phase: 'running', notice: null, selected: null });
-        const onEvent = onRunEvent(tab, live);
-        let last: RunEvent | undefined;
+        const turn = await line.turn(tab, task, show);
+        if (turn == null) return false; // cancelled, or a newer request of this tab took its place
         try {
-          try {
-            last = await readAll(engine.run(task, req), onEvent);
-          } catch (e) {
-            if (!(e instanceof WebGpuFailure)) throw e;
-            // the one WebGPU -> WASM fallback: a fresh WASM engine, then the same request again
-            await get().actions.fallbackToWasm(e.message);
-            if (get().phase !== 'ready') throw new Error(`WebGPU failed and WASM could not start: ${get().error ?? ''}`);
-            if (live()) setRun(tab, fresh());
-            if (page) set({ phase: 'running' });
-            last = await readAll(engine.run(task, req), onEvent);
-          }
-        } catch (e) {
-          if (live()) {
-            // the page's grid keeps what it had; a tab shows its failure
-            setRun(tab, { status: page ? 'idle' : 'error' });
-            tell(tab, page ? `${TASK_NEEDS[task].label} failed: ${cleanError(e)}` : cleanError(e));
-          }
+          return await start(tab, task, request, opts);
         } finally {
-          if (page && live() && get().phase === 'running') set({ phase: 'ready' });
+          line.release(turn);
         }
-        return last?.type === 'done';
       },
 
       async generate(prompt, plan) {
@@ -180,14 +203,20 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
         if (!ok && get().runs.main?.status === 'idle') set({ lastGenerated: null });
       },
 
-      cancel() {
-        // whatever the user started: queued requests are dropped, the run in flight stops
-        for (const tab of Object.keys(pending) as TabId[]) {
-          delete pending[tab];
+      cancel(only) {
+        // a tab's Cancel: its request waiting for the models or in line is dropped, its run in
+        // flight stops; other tabs' runs go on. Without a tab: everything the user started.
+        const dropped = (tab: TabId) => {
           setRun(tab, { status: 'cancelled', message: tabSpec(tab).page ? null : 'Cancelled.' });
           if (tabSpec(tab).page) set({ notice: null });
+        };
+        for (const tab of Object.keys(pending) as TabId[]) {
+          if (only && tab !== only) continue;
+          delete pending[tab];
+          dropped(tab);
         }
-        void engine.cancel();
+        for (const tab of line.waiting()) if ((!only || tab === only) && line.leave(tab)) dropped(tab);
+        if (!only || line.holder() === only) void engine.cancel();
       },
       setMessage: (tab, message) => tell(tab, message),
       dismissNotice: () => set({ notice: null }),

@@ -4,8 +4,8 @@
 import { TASK_NEEDS } from '../../workers/engine/tasks/needs';
 import type { TaskName } from '../../workers/engine/tasks/registry';
 import { checkGuidance, checkSeed, checkSteps } from '../inputValidation';
-import { decodeShareHash } from '../shareLink';
-import { tabSpec } from '../tabs';
+import { readShareHash } from '../shareLink';
+import { imageUse, SEND_TARGETS, tabSpec, type ImageTab } from '../tabs';
 import type { SliceContext } from './context';
 import { idleRun, type AppState, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
 
@@ -15,12 +15,16 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
   let pickSeq = 0;
   let sharedApplied = false;
 
-  /** The settings in the page address (a shared link), checked like typed input, once. */
+  /** The settings in the page address (a shared link), checked like typed input, once. The page
+   * says what the link did (read, or could not be read) and never runs it unasked: a visitor may
+   * be on a metered connection. */
   ctx.hooks.manifestRead = () => {
     const f = get().facts;
     if (sharedApplied || !f) return;
     sharedApplied = true;
-    const h = decodeShareHash(env.shareHash());
+    const link = readShareHash(env.shareHash());
+    if (link.status === 'none') return;
+    const h = link.settings;
     const patch: Partial<AppState> = {};
     if (h.steps != null && checkSteps(h.steps, f.sampler).ok) patch.steps = h.steps;
     if (h.guidance != null && checkGuidance(h.guidance, f.sampler).ok) patch.guidance = h.guidance;
@@ -30,7 +34,14 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     if (h.prompt) patch.prompt = h.prompt;
     // a linked plan is drawn by the next Generate, on a model that has one
     if (h.prompt && h.plan && get().manifest?.mllm?.plan) patch.planOverride = h.plan;
-    set(patch);
+    // what the link held that this model does not allow is named, not silently dropped
+    const applied = { steps: 'steps', guidance: 'guidance', seed: 'seed', scales: 't2iScales', prompt: 'prompt' } as const;
+    const dropped = [...link.dropped.filter((k) => k !== 'task'), ...(Object.keys(applied) as (keyof typeof applied)[]).filter((k) => h[k] != null && !(applied[k] in patch))];
+    const left = dropped.length ? ` Left out, not usable with this model: ${dropped.join(', ')}.` : '';
+    set({
+      ...patch,
+      notice: Object.keys(patch).length ? `Settings from a shared link: press Generate to draw them.${left}` : 'This link’s settings could not be read; the page starts fresh.',
+    });
   };
 
   /** A finished run of a tab that keeps history: thumbnails and the settings that made it. */
@@ -87,6 +98,12 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       sendTo(tab, image, name) {
         get().actions.pick(tab, image, name);
         set({ tab });
+      },
+      paste(image, name, tab = get().tab) {
+        const use = imageUse(tab);
+        if (use === 'reconstruct') return void get().actions.run(tab, 'reconstruct', { image }, { inputName: name });
+        if (use === 'input') return get().actions.pick(tab as ImageTab, image, name);
+        ctx.tell(tab, `The ${tabSpec(tab).label} tab takes no image; paste it on ${SEND_TARGETS.map((t) => t.label).join(', ')} or the ${tabSpec('main').label} tab.`);
       },
       select: (scale) => set({ selected: scale }),
       pickHistory(e) {

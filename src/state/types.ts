@@ -27,7 +27,8 @@ export interface ScaleResult {
 }
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'running' | 'error';
-/** 'queued': given while the models load (or wait for the MLLM); it starts once they are ready */
+/** 'queued': given while the models load (or wait for the MLLM), or waiting in line behind another
+ * tab's run (src/state/runLine.ts); it starts once they are ready / that run ends */
 export type RunStatus = 'idle' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';
 
 /** One model file of the load, from the moment the manifest is read. */
@@ -151,7 +152,8 @@ export interface RunsActions {
    * the settings' planOverride, else the model's own */
   generate(prompt: string, plan?: string | null): Promise<void>;
   variations(): Promise<void>;
-  cancel(): void;
+  /** Cancels the tab's run (in flight, in line or waiting for the models); without a tab, all. */
+  cancel(tab?: TabId): void;
   setMessage(tab: TabId, message: string | null): void;
   dismissNotice(): void;
 }
@@ -185,6 +187,10 @@ export interface SettingsActions {
   pick(tab: ImageTab, image: RGBAImage, name: string): void;
   /** one-click hand-over of any result to another tab (switches to it) */
   sendTo(tab: ImageTab, image: RGBAImage, name: string): void;
+  /** An image pasted while `tab` was shown (the shown tab by default) goes to that tab's input:
+   * the first tab reconstructs it, Edit, Canvas and Understand take it; a tab without an image
+   * input says so. No other tab is touched. */
+  paste(image: RGBAImage, name: string, tab?: TabId): void;
   select(scale: string | null): void;
   pickHistory(e: HistoryEntry): void;
   clearHistory(): void;

@@ -184,7 +184,7 @@ def test_export_cli_and_manifest(tmp_path, setup, monkeypatch):
     tok.save(str(tp))
     E.main(["--random", "--config", "tiny", "--out-dir", str(tmp_path / "m"), "--tokenizer", str(tp)])
     man = json.load(open(tmp_path / "m" / "manifest.json"))
-    for k in ("mllm_prefill", "mllm_step", "tokenizer"):
+    for k in ("mllm_prefill", "mllm_step", "tokenizer", "words"):   # the words the model was taught go with it
         assert k in man["models"]
     assert man["mllm"]["n_layer"] == TINY.n_layer and man["mllm"]["specials"]["[IMG]"] == 3
     assert man["total_bytes"] >= sum(v["bytes"] for k in ("mllm_prefill", "mllm_step") for v in man["models"][k]["variants"])

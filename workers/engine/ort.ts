@@ -33,7 +33,7 @@ interface GpuLike {
 
 /** WebGPU when an adapter exists (or is asked for), WASM otherwise; the reason is kept for the UI. */
 export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
-  if (ep === 'wasm') return { provider: 'wasm', reason: 'chosen with ?ep=wasm', features: new Set() };
+  if (ep === 'wasm') return { provider: 'wasm', reason: 'chosen in the address (ep=wasm)', features: new Set() };
   const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
   if (!gpu) return { provider: 'wasm', reason: 'this browser has no WebGPU (navigator.gpu missing)', features: new Set() };
   let adapter: Awaited<ReturnType<GpuLike['requestAdapter']>> = null;
@@ -52,7 +52,7 @@ export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
   }
   // hand ort the adapter we probed, so it does not pick a different one
   (ortWeb.env.webgpu as { adapter: unknown }).adapter = adapter;
-  return { provider: 'webgpu', adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen with ?ep=webgpu' : undefined };
+  return { provider: 'webgpu', adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen in the address (ep=webgpu)' : undefined };
 }
 
 /** Configures the wasm runtime: files from our own origin, threads where cross-origin isolated. */
