@@ -18,9 +18,21 @@ from training.decoder import ddim_sample, sampler_schedule
 from training.encoder import pyramid
 
 NODE_MODULES = os.path.join(D.ROOT, "node_modules")
-needs_packages = pytest.mark.skipif(not os.path.isdir(os.path.join(NODE_MODULES, "emoji-datasource-google")),
-                                    reason="npm install first (emoji packages are devDependencies)")
-needs_rsvg = pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="apt-get install librsvg2-bin")
+# Missing inputs fail these tests, never skip them into green: CI (.ci/run) installs both.
+@pytest.fixture
+def packages():
+    if not os.path.isdir(os.path.join(NODE_MODULES, "emoji-datasource-google")):
+        pytest.fail("the emoji npm packages are missing: run `npm ci` first (they are devDependencies)")
+
+
+@pytest.fixture
+def rsvg():
+    if shutil.which("rsvg-convert") is None:
+        pytest.fail("rsvg-convert is missing: apt-get install librsvg2-bin")
+
+
+needs_packages = pytest.mark.usefixtures("packages")
+needs_rsvg = pytest.mark.usefixtures("rsvg")
 
 
 def make_mini_packages(root, n_entries=12, corrupt=1):
