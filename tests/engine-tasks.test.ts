@@ -1,0 +1,79 @@
+// PumaEngine driven in Node (WASM, the shipped models) through every task family the MLLM serves:
+// text-to-image (plan before the first image, stop after the finest scale asked for), variations
+// (a sampled plan), an edit (its plan, five images, a recommendation) and a caption (streamed text).
+// 4 DDIM steps: this checks the run's behaviour, not image quality (the evaluation does that).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { MODELS_DIR, loadManifest, readJson } from './models';
+import { PumaEngine } from '../workers/engine/puma-engine';
+import { filesFromFolder } from '../workers/engine/folder-files';
+import type { RunEvent } from '../workers/engine/protocol';
+import type { RGBAImage } from '../workers/lib/image';
+// @ts-expect-error plain .mjs helper shared with the benchmark
+import { decodePng } from '../bench/png.mjs';
+
+ort.env.wasm.numThreads = 1;
+const manifest = loadManifest();
+let engine: PumaEngine;
+const sampler = { steps: 4, guidance: 2, seed: 7 }; // the fewest steps the manifest allows
+const golden = readJson<{ plan?: { prompt: string; plan_text: string } }>('golden/mllm_single.json');
+
+async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
+  const out: RunEvent[] = [];
+  for await (const e of events) out.push(e);
+  return out;
+}
+const types = (ev: RunEvent[]) => ev.map((e) => e.type);
+const images = (ev: RunEvent[]) => ev.flatMap((e) => (e.type === 'image' ? [e.scale] : []));
+
+beforeAll(async () => {
+  engine = await PumaEngine.load({ ort, manifest, files: filesFromFolder(MODELS_DIR), provider: 'wasm', onEvent: () => {} });
+}, 300_000);
+afterAll(() => engine?.release());
+
+describe('the engine runs every MLLM task on the shipped models', () => {
+  it('text-to-image: the plan comes before the first image, and the run stops after the finest scale asked for', async () => {
+    expect(golden.plan, 'the shipped model has a plan').toBeTruthy();
+    const ev = await collect(engine.run('text-to-image', { prompt: golden.plan!.prompt, scales: ['f4', 'f3'], ...sampler }));
+    const t = types(ev);
+    expect(t.at(-1)).toBe('done');
+    expect(t.indexOf('plan')).toBeGreaterThanOrEqual(0);
+    expect(t.indexOf('plan'), 'the plan is said before the first image').toBeLessThan(t.indexOf('image'));
+    const plan = ev.find((e) => e.type === 'plan') as Extract<RunEvent, { type: 'plan' }>;
+    expect(plan.plan.text, 'the greedy plan is the one PyTorch wrote').toBe(golden.plan!.plan_text);
+    expect(plan.plan.source).toBe('greedy');
+    expect(images(ev)).toEqual(['f4', 'f3']);
+    for (const e of ev) if (e.type === 'image') expect([e.image.width, e.image.height]).toEqual([64, 64]);
+  }, 300_000);
+
+  it('variations sample a plan (seeded) and draw it', async () => {
+    const ev = await collect(engine.run('variations', { prompt: golden.plan!.prompt, scales: ['f4'], ...sampler, seed: 11 }));
+    const plans = ev.flatMap((e) => (e.type === 'plan' ? [e.plan] : []));
+    expect(plans[0]?.source).toBe('sampled');
+    expect(images(ev)).toEqual(['f4']);
+    expect(types(ev).at(-1)).toBe('done');
+  }, 300_000);
+
+  it('an edit plans its target, draws all five scales and recommends one', async () => {
+    const png = decodePng(readFileSync(resolve(import.meta.dirname, '../public/samples/google-1f344.png')));
+    const image: RGBAImage = { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data) };
+    const ev = await collect(engine.run('edit', { image, instruction: 'draw it in twemoji style', scales: ['f4', 'f3', 'f2', 'f1', 'f0'], ...sampler }));
+    const plan = ev.find((e) => e.type === 'plan') as Extract<RunEvent, { type: 'plan' }> | undefined;
+    expect(plan?.plan.fields.style, 'the edit plans the asked style').toBe('twemoji');
+    expect(images(ev)).toEqual(['f4', 'f3', 'f2', 'f1', 'f0']);
+    expect(types(ev)).toContain('recommend');
+    expect(types(ev).at(-1)).toBe('done');
+  }, 300_000);
+
+  it('a caption streams text and ends', async () => {
+    const png = decodePng(readFileSync(resolve(import.meta.dirname, '../public/samples/google-1f344.png')));
+    const image: RGBAImage = { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data) };
+    const ev = await collect(engine.run('understand', { image, caption: true }));
+    const texts = ev.flatMap((e) => (e.type === 'text' ? [e.text] : []));
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.at(-1)!.trim().length).toBeGreaterThan(0);
+    expect(types(ev).at(-1)).toBe('done');
+  }, 300_000);
+});
