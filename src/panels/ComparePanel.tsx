@@ -64,7 +64,7 @@ export function CompareGrid() {
               {!reconstruct && run.text && <>Prompt: “<UserText text={run.text} />”. </>}
               {!reconstruct && run.mllm && (
                 <span data-testid="mllm-progress">
-                  MLLM: {run.mllm.tokens}/{run.mllm.total} feature tokens ({(run.mllm.ms / 1000).toFixed(1)} s).{' '}
+                  MLLM: {run.mllm.tokens}/{run.mllm.total} feature tokens at {(run.mllm.ms / 1000).toFixed(1)} s (the decodes run between its calls).{' '}
                 </span>
               )}
               {run.encodeMs != null && <>Encoder {run.encodeMs.toFixed(0)} ms. </>}
