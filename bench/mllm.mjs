@@ -28,16 +28,16 @@ try {
   const { createMllmSessions } = await vite.ssrLoadModule('/workers/engine/puma-engine.ts');
   const { MllmGenerator } = await vite.ssrLoadModule('/workers/mllm/generate.ts');
   const man = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8'));
-  const names = man.mllm.graph === 'single' ? ['mllm'] : ['mllm_prefill', 'mllm_step'];
-  const bytes = (f) => new Uint8Array(readFileSync(resolve(dir, f)));
+  const { mllmFromFolder } = await vite.ssrLoadModule('/workers/engine/folder-files.ts');
+  const files = await mllmFromFolder(dir, man);
   const t0 = performance.now();
-  const { sessions, tokenizer } = await createMllmSessions(ort, 'wasm', Object.fromEntries(names.map((n) => [n, bytes(man.models[n].variants[0].file)])), bytes(man.models.tokenizer.file));
+  const { sessions, tokenizer } = await createMllmSessions(ort, 'wasm', files.graphs, files.tokenizer);
   const loadMs = performance.now() - t0;
   let calls = 0;
   const count = (s) => ({ run: (f) => ((calls += 1), s.run(f)) });
   const counted = sessions.single ? { single: count(sessions.single) } : { prefill: count(sessions.prefill), step: count(sessions.step) };
   const gen = new MllmGenerator(ort, man.mllm, tokenizer, counted);
-  const graphBytes = names.reduce((a, n) => a + man.models[n].variants[0].bytes, 0);
+  const graphBytes = Object.values(files.graphs).reduce((a, g) => a + g.graph.byteLength + g.externalData.reduce((b, x) => b + x.data.byteLength, 0), 0);
   const rows = [];
   for (let r = 0; r <= runs; r++) {
     calls = 0;

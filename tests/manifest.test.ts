@@ -44,6 +44,9 @@ describe('manifest', () => {
     const bad3 = manifest();
     bad3.models.encoder.variants![0].sha256 = 'nope';
     expect(() => validateManifest(bad3)).toThrow(/bad variant/);
+    const bad4 = manifest();
+    bad4.models.encoder.variants![0].external_data = [{ file: 'encoder.onnx.data0', bytes: 10, sha256: 'nope' }];
+    expect(() => validateManifest(bad4), 'an external weight file is checked like the graph').toThrow(/bad variant file encoder.onnx.data0/);
     expect(() => validateManifest({ format: 2 })).toThrow(/format/);
   });
 

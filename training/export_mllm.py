@@ -140,7 +140,10 @@ def main(argv=None):
                      {"name": "feature", "shape": ["batch", "seq", C], "dtype": "float32"},
                      {"name": "delta", "shape": ["batch", "seq", C], "dtype": "float32"}]
         out_specs += [{"name": n, "shape": ["batch", H, "total_seq", hd], "dtype": "float32"} for n in present]
-        entries["mllm"] = {"role": "mllm", "variants": [{"dtype": "int8", "file": os.path.basename(path), "requires": []}],
+        variant = {"dtype": "int8", "file": os.path.basename(path), "requires": []}
+        if st["external_data"]:   # the weights in files of their own (mllm_graphs.save_sharded)
+            variant["external_data"] = [{"file": f} for f in st["external_data"]]
+        entries["mllm"] = {"role": "mllm", "variants": [variant],
                            "inputs": in_specs + [{"name": "block", "shape": ["batch", "total_seq"], "dtype": "int64"}]
                            + [{"name": n, "shape": ["batch", H, "past_seq", hd], "dtype": "float32"} for n in past],
                            "outputs": out_specs, "golden_mllm": "golden/mllm_single.json"}

@@ -17,6 +17,11 @@ def file_facts(path):
     return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
+def served_bytes(variant):
+    """A variant's bytes as downloaded: its graph and its external weight files."""
+    return variant["bytes"] + sum(f["bytes"] for f in variant.get("external_data", []))
+
+
 def read_manifest(models_dir=MODELS_DIR):
     path = os.path.join(models_dir, "manifest.json")
     if os.path.exists(path):
@@ -49,9 +54,10 @@ def update_manifest(models, extra=None, models_dir=MODELS_DIR, remove=()):
     total = 0
     for entry in m["models"].values():
         for v in entry.get("variants", []):
-            v.update(file_facts(os.path.join(models_dir, v["file"])))
+            for f in [v] + v.get("external_data", []):   # a graph and its external weight files
+                f.update(file_facts(os.path.join(models_dir, f["file"])))
         # the served set is one variant of each model; the budget counts the largest of them
-        total += max((v["bytes"] for v in entry.get("variants", [])), default=0)
+        total += max((served_bytes(v) for v in entry.get("variants", [])), default=0)
         if "file" in entry:  # single-file assets (tokenizer)
             entry.update(file_facts(os.path.join(models_dir, entry["file"])))
             total += entry["bytes"]

@@ -1,9 +1,11 @@
 """The MLLM's ONNX graphs: the token-order pair (mllm_prefill, mllm_step) and the single graph
 (mllm.onnx) that serves prefill and every step in either order, traced from the int8-rounded model
 and stored int8 (training.quantize)."""
+import glob
 import os
 
 import onnx
+from onnx import external_data_helper
 import torch
 import torch.nn as nn
 
@@ -125,5 +127,39 @@ def export_unified(qmodel, out_dir, name="mllm.onnx"):
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
     onnx.checker.check_model(mp)
+    shards = save_sharded(mp, path)
+    return path, dict(int8_weights=nq, fp32_2d_left=nleft, bytes=os.path.getsize(path) + sum(os.path.getsize(f) for f in shards),
+                      external_data=[os.path.basename(f) for f in shards])
+
+
+SHARD_BYTES = 15 << 20   # no file we ship or carry may pass 16 MiB (a git clone, a device call's files back)
+
+
+def save_sharded(mp, path, shard_bytes=None):
+    """Save the graph; when it would pass shard_bytes, its large initializers go to ONNX external
+    data files beside it (path + ".data0", ".data1", ..., each below shard_bytes; onnxruntime reads
+    them with the session option externalData, onnx.load from the same folder). -> shard paths."""
+    shard_bytes = shard_bytes or SHARD_BYTES
+    for old in glob.glob(glob.escape(path) + ".data*"):
+        os.remove(old)
+    if mp.ByteSize() <= shard_bytes:
+        onnx.save(mp, path)
+        return []
+    shards, size = [], shard_bytes
+    for t in sorted(mp.graph.initializer, key=lambda t: -len(t.raw_data)):
+        data = t.raw_data
+        if len(data) < 1024:
+            continue
+        if size + len(data) > shard_bytes:
+            shards.append(open(f"{path}.data{len(shards)}", "wb"))
+            size = 0
+        f = shards[-1]
+        external_data_helper.set_external_data(t, os.path.basename(f.name), offset=size, length=len(data))
+        f.write(data)
+        size += len(data)
+        t.ClearField("raw_data")
+    for f in shards:
+        f.close()
     onnx.save(mp, path)
-    return path, dict(int8_weights=nq, fp32_2d_left=nleft, bytes=os.path.getsize(path))
+    onnx.checker.check_model(path)
+    return [f.name for f in shards]

@@ -120,3 +120,25 @@ def test_export_cli_single_graph_manifest(tmp_path, tok):
     assert gold["order"] == "scale"
     with pytest.raises(SystemExit):   # a scale-order model has no prefill/step pair
         E.main(["--random", "--config", "tiny", "--set", "order=scale", "--out-dir", str(out), "--tokenizer", str(tp)])
+
+
+def test_sharded_weights_round_trip_and_reach_the_manifest(tmp_path, monkeypatch):
+    """(the shipped tokenizer: a plan export writes plan golden vectors, decoding the model's tokens)
+    A graph larger than the shard size keeps its weights in external data files, each below it;
+    onnx.load reads the same initializers back, and the manifest lists every file with its facts."""
+    from training import mllm_graphs
+    monkeypatch.setattr(mllm_graphs, "SHARD_BYTES", 40_000)
+    out = tmp_path / "m"
+    E.main(["--random", "--config", "tiny", "--set", "order=scale", "plan=True", "--single-graph", "--out-dir", str(out)])
+    v = json.load(open(out / "manifest.json"))["models"]["mllm"]["variants"][0]
+    files = [v["file"]] + [x["file"] for x in v["external_data"]]
+    assert len(files) >= 3 and all(os.path.getsize(out / f) <= 40_000 for f in files)
+    assert all(x["bytes"] == os.path.getsize(out / x["file"]) and len(x["sha256"]) == 64 for x in v["external_data"])
+    model = onnx.load(str(out / "mllm.onnx"))   # external data read from the folder
+    monkeypatch.setattr(mllm_graphs, "SHARD_BYTES", 1 << 30)
+    E.main(["--random", "--config", "tiny", "--set", "order=scale", "plan=True", "--single-graph", "--out-dir", str(tmp_path / "one")])
+    whole = onnx.load(str(tmp_path / "one" / "mllm.onnx"))
+    assert "external_data" not in json.load(open(tmp_path / "one" / "manifest.json"))["models"]["mllm"]["variants"][0]
+    a = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+    b = {t.name: onnx.numpy_helper.to_array(t) for t in whole.graph.initializer}
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)

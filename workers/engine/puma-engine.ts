@@ -4,7 +4,8 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, decoderKey, mllmGraphNames, modelText, pickVariant, type Manifest, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, decoderKey, ManifestError, mllmGraphNames, modelText, pickVariant, variantFiles, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { createSession, readModel, type ModelBytes } from './model-bytes';
 import { MllmGenerator, type MllmSessions } from '../mllm/generate';
 import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
@@ -61,17 +62,20 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
         tokenizer: { name: tok[0], file: tok[1].file!, sha256: tok[1].sha256!, bytes: tok[1].bytes ?? 0 },
       }
     : null;
-  const bytes = visual.reduce((a, v) => a + v.variant.bytes, 0) + (mllm ? mllm.graphs.reduce((a, g) => a + g.variant.bytes, 0) + mllm.tokenizer.bytes : 0);
+  // the decoders' sessions are created (and re-created, for graph capture) from one buffer each
+  for (const v of visual) if (v.variant.external_data?.length) throw new ManifestError(`${v.name}: external data is read for the MLLM only`);
+  const served = (v: ModelVariant) => variantFiles(v).reduce((a, f) => a + f.bytes, 0);
+  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllm.graphs.reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes : 0);
   return { visual, mllm, bytes };
 }
 
 /** The MLLM's graph(s) and its tokenizer from their bytes (the engine's load, and the MLLM tests):
  * one graph `{ mllm }` or the pair `{ mllm_prefill, mllm_step }`. */
-export async function createMllmSessions(ort: OrtLike, provider: 'wasm' | 'cpu', graphs: Record<string, Uint8Array>, tokenizer: Uint8Array) {
+export async function createMllmSessions(ort: OrtLike, provider: 'wasm' | 'cpu', graphs: Record<string, ModelBytes>, tokenizer: Uint8Array) {
   const mo = mllmSessionOptions(provider);
   const sessions: MllmSessions = graphs.mllm
-    ? { single: await ort.InferenceSession.create(graphs.mllm, mo) }
-    : { prefill: await ort.InferenceSession.create(graphs.mllm_prefill, mo), step: await ort.InferenceSession.create(graphs.mllm_step, mo) };
+    ? { single: await createSession(ort, graphs.mllm, mo) }
+    : { prefill: await createSession(ort, graphs.mllm_prefill, mo), step: await createSession(ort, graphs.mllm_step, mo) };
   return { sessions, tokenizer: new Tokenizer(JSON.parse(new TextDecoder().decode(tokenizer)) as TokenizerJson) };
 }
 
@@ -102,13 +106,16 @@ export class PumaEngine {
     const p = plan(m, o.provider, o.features ?? new Set(), o.mllm !== false);
     const loaded = new Map<string, number>();
     let fromCache = true;
-    const mllmFiles = new Set(p.mllm ? [...p.mllm.graphs.map((g) => g.variant.file), p.mllm.tokenizer.file] : []);
+    const mllmFiles = new Set(p.mllm ? [...p.mllm.graphs.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file] : []);
     const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
       o.onEvent?.({ type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra });
     // every file is listed (queued) before any is read, so the page shows the whole load at once
     for (const v of p.visual) fileState(v.name, v.variant, 'queued');
-    if (p.mllm) for (const { name, variant } of [...p.mllm.graphs, { name: p.mllm.tokenizer.name, variant: p.mllm.tokenizer }]) fileState(name, variant, 'queued');
-    const read = async (model: string, v: { file: string; sha256: string; bytes: number }) => {
+    if (p.mllm) {
+      for (const { name, variant } of p.mllm.graphs) for (const f of variantFiles(variant)) fileState(name, f, 'queued');
+      fileState(p.mllm.tokenizer.name, p.mllm.tokenizer, 'queued');
+    }
+    const read = async (model: string, v: ModelFile) => {
       let state: FileState = 'queued';
       try {
         const bytes = await o.files.read(v, (pr) => {
@@ -172,8 +179,7 @@ export class PumaEngine {
       // are latency-bound, and its int8 path is what the golden vectors were checked on.
       try {
         const pm = p.mllm;
-        const got = await Promise.all([...pm.graphs.map((g) => read(g.name, g.variant)), read(pm.tokenizer.name, pm.tokenizer)]);
-        const tb = got.pop()!;
+        const [tb, ...got] = await Promise.all([read(pm.tokenizer.name, pm.tokenizer), ...pm.graphs.map((g) => readModel((f) => read(g.name, f), g.variant))]);
         const graphs = Object.fromEntries(pm.graphs.map((g, i) => [g.name, got[i]]));
         const { sessions, tokenizer } = await createMllmSessions(o.ort, o.provider === 'cpu' ? 'cpu' : 'wasm', graphs, tb);
         mllm = new MllmGenerator(o.ort, m.mllm!, tokenizer, sessions);

@@ -11,12 +11,23 @@ export interface TensorSpec {
   dtype: Dtype;
 }
 
-export interface ModelVariant {
-  dtype: string;
+/** One file the page downloads, checked against its sha256. */
+export interface ModelFile {
   file: string;
   bytes: number;
   sha256: string;
+}
+
+export interface ModelVariant extends ModelFile {
+  dtype: string;
   requires: string[];
+  /** the graph's weights in ONNX external data files (each below 16 MiB), read beside it */
+  external_data?: ModelFile[];
+}
+
+/** A variant's files as downloaded: the graph, then its external weight files. */
+export function variantFiles(v: ModelVariant): ModelFile[] {
+  return [v, ...(v.external_data ?? [])];
 }
 
 export interface ModelEntry {
@@ -176,9 +187,7 @@ export function validateManifest(raw: unknown): Manifest {
   for (const [name, e] of Object.entries(m.models)) {
     if (e.role === 'encoder' || e.role === 'decoder') {
       need(Array.isArray(e.variants) && e.variants.length > 0, `${name}: no variants`);
-      for (const v of e.variants!) {
-        need(typeof v.file === 'string' && /^[0-9a-f]{64}$/.test(v.sha256) && v.bytes > 0, `${name}: bad variant ${v.file}`);
-      }
+      for (const v of e.variants!) for (const f of variantFiles(v)) need(typeof f.file === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0, `${name}: bad variant file ${f.file}`);
       need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
     }
   }

@@ -8,6 +8,7 @@ import { mllmGraphNames } from '../lib/manifest';
 import { MllmGenerator, type MllmSpec } from './generate';
 import type { MllmSessions } from './graph-runner';
 import { createMllmSessions } from '../engine/puma-engine';
+import { mllmFromFolder } from '../engine/folder-files';
 
 export interface T64 {
   shape: number[];
@@ -66,9 +67,9 @@ export async function loadMllm(dir: string) {
   const spec = man.mllm as MllmSpec;
   const names = mllmGraphNames(spec);
   for (const n of names) if (!man.models?.[n]) throw new Error(`${manifestPath} names no ${n}`);
-  const bytes = (f: string) => new Uint8Array(readFileSync(resolve(dir, f)));
-  // the engine's own MLLM loading: the same session options as the page
-  const { sessions, tokenizer: tok } = await createMllmSessions(ort, 'wasm', Object.fromEntries(names.map((n) => [n, bytes(man.models[n].variants[0].file)])), bytes(man.models.tokenizer.file));
+  // the engine's own MLLM loading: the same files (external weight data included) and session options as the page
+  const { graphs, tokenizer: tb } = await mllmFromFolder(dir, man);
+  const { sessions, tokenizer: tok } = await createMllmSessions(ort, 'wasm', graphs, tb);
   const golden = JSON.parse(readFileSync(resolve(dir, man.models[names[0]].golden_mllm), 'utf8'));
   let calls = 0;
   const count = (s: { run: ort.InferenceSession['run'] }) => ({ run: (f: ort.InferenceSession.FeedsType) => ((calls += 1), s.run(f)) });
