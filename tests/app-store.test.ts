@@ -308,15 +308,19 @@ describe('app store', () => {
   describe('runs on different tabs: one engine run at a time, the others in line', () => {
     const edit = (t: Awaited<ReturnType<typeof ready>>, instruction = 'make it blue') => t.actions.run('edit', 'edit', { image: image(), instruction }, { text: instruction });
     const ask = (t: Awaited<ReturnType<typeof ready>>) => t.actions.run('understand', 'understand', { image: image(), question: 'what?', caption: false }, { text: 'what?' });
-
-    it('a run asked for on another tab waits, says behind what and its place, and starts when the one before it ends', async () => {
+    /** text-to-image running, then an edit and a question asked for on their tabs */
+    const threeRuns = async () => {
       const t = await ready();
-      const { engine, s, actions } = t;
-      const main = actions.generate('red apple');
+      const main = t.actions.generate('red apple');
       await settle();
       const e = edit(t);
       const u = ask(t);
       await settle();
+      return { t, ...t, main, e, u };
+    };
+
+    it('a run asked for on another tab waits, says behind what and its place, and starts when the one before it ends', async () => {
+      const { engine, s, main, e, u } = await threeRuns();
       expect(engine.runs.map((r) => r.task), 'the engine never gets a second run').toEqual(['text-to-image']);
       expect(s().runs.edit).toMatchObject({ status: 'queued', task: 'edit', text: 'make it blue', message: 'Waits for the text to image run on Generate & compare (1st in line); it starts when that run ends.' });
       expect(s().runs.understand?.message).toContain('(2nd in line)');
@@ -374,13 +378,7 @@ describe('app store', () => {
     });
 
     it('Cancel on a tab cancels that tab’s run only: out of the line, or the run in flight', async () => {
-      const t = await ready();
-      const { engine, s, actions } = t;
-      const main = actions.generate('red apple');
-      await settle();
-      const e = edit(t);
-      const u = ask(t);
-      await settle();
+      const { t, engine, s, actions, main, e, u } = await threeRuns();
       actions.cancel('edit');
       expect(await e).toBe(false);
       expect(s().runs.edit).toMatchObject({ status: 'cancelled', message: 'Cancelled.' });

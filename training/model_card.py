@@ -6,6 +6,8 @@ evaluation JSON, so that the numbers in the card are the measured ones, never re
 import json
 import os
 
+import numpy as np
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCALES = ("f4", "f3", "f2", "f1", "f0")  # coarse to fine, as the paper's table
 
@@ -220,15 +222,36 @@ def v3_sections(v3):
     def canon(name):
         return json.load(open(os.path.join(v3, name)))["t2i_canonical"]["per_scale"]["f1"]["judge_top1"]
 
+    def ev(name):
+        return json.load(open(os.path.join(v3, name)))
+
+    def log_lines(name):
+        return open(os.path.join(ROOT, "training", "logs", name)).read().splitlines()
+
+    def snapshot_step(log, tag):   # "snapshot mllm_2m.pt at step 386"
+        return next(int(x.rsplit(" ", 1)[1]) for x in log_lines(log) if f"snapshot mllm_{tag}.pt at step" in x)
+
     b = stage("ab2_b_plan_stages.jsonl")
-    rows = [("2 min of arm (b)", "~0.30M", canon("ab2_b_plan_curve_2m.json"), "300, 1 seed"),
-            ("4 min of arm (b)", "~0.60M", canon("ab2_b_plan_curve_4m.json"), "300, 1 seed"),
-            (f"arm (b) done ({b['steps']} steps, LR annealed)", f"{b['steps'] * 512 / 1e6:.2f}M",
-             json.load(open(os.path.join(v3, "ab2_b_plan.json")))["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "400, 2 seeds"),
-            ("+ 2.5 min DDP on 2 GPUs (ships)", "~1.45M", json.load(open(os.path.join(v3, "final_quick.json")))["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "400, 1 seed")]
+    cfg = ev("ab2_b_plan.json")["config"]["mllm"]
+    per_step = cfg["short_batch"] + cfg["long_batch"]          # samples per step per GPU
+    ddp = [x for x in log_lines("v3_stage3_train.log") if "samples/s" in x][2:]   # past the warm-up lines
+    ddp_sps = float(np.median([float(x.split(" samples/s")[0].rsplit(" ", 1)[1]) for x in ddp]))
+    ddp_mfu = float(np.median([float(x.split("mfu ")[1].split()[0]) for x in ddp]))
+    points = [("2 min of arm (b)", snapshot_step("v3_ab2_b_plan_train.log", "2m") * per_step, canon("ab2_b_plan_curve_2m.json"), "300, 1 seed"),
+              ("4 min of arm (b)", snapshot_step("v3_ab2_b_plan_train.log", "4m") * per_step, canon("ab2_b_plan_curve_4m.json"), "300, 1 seed"),
+              (f"arm (b) done ({b['steps']} steps, LR annealed)", b["steps"] * per_step, canon("ab2_b_plan.json"), "400, 2 seeds"),
+              ("+ 2.5 min DDP on 2 GPUs (ships)", b["steps"] * per_step + snapshot_step("v3_stage3_train.log", "2.5m") * per_step * 2,
+               canon("final_quick.json"), "400, 1 seed")]
     curve = ["| point | samples seen | canonical top-1 at f1 | prompts |", "|---|---|---|---|"]
-    curve += [f"| {a} | {n} | {pct(v)} | {k} |" for a, n, v, k in rows]
+    curve += [f"| {a} | {n / 1e6:.2f}M | {pct(v)} | {k} |" for a, n, v, k in points]
+    x, y = np.log2([p[1] for p in points]), np.array([100 * p[2] for p in points])
+    fits = [np.polyfit(x, y, 1), np.polyfit(x[2:], y[2:], 1)]   # all four points; the two annealed/late ones
+    at90 = [2 ** ((90 - c) / k) for k, c in fits]
+    gpu_min = [n / (b["samples_per_s"] * 60) for n in at90]
     a1 = stage("ab1_a_noplan_stages.jsonl")
+    r1 = {k: ev(f"ab1_{k}.json")["t2i_natural"]["best_scale"]["judge_top5"] for k in ("a_noplan", "c_guide", "d_plan_guide")}
+    from training.gpu.ab_summary import metrics, SCORE_KEYS
+    score = {k: sum(metrics(ev(f"ab2_{k}.json")).get(s, 0.0) for s in SCORE_KEYS) / len(SCORE_KEYS) for k in ("a_noplan", "b_plan")}
     return "\n".join([
         "\n## v3: what changed, measured\n",
         "**Training throughput** (`training/train_mllm.py`: batches built in DataLoader worker processes, the loss "
@@ -236,31 +259,35 @@ def v3_sections(v3):
         "read only when logged, per-GPU batch 384 + 128 instead of 96 + 32, bf16, fused AdamW, SDPA). v2's sweep ran "
         "about 7 steps/s of 96 + 32 samples on one H100 (~900 samples/s). v3, preset `v3` (s18), one process alone on "
         f"an H200: **{b['samples_per_s']:.0f} samples/s, {b['tokens_per_s'] / 1e6:.2f}M tokens/s, MFU {100 * b['mfu']:.1f}%** "
-        "(6 x parameters + attention FLOPs per token against 989 TFLOP/s bf16); DDP on 2 H200s: 4,905 samples/s "
-        f"(2,450 per GPU, MFU 16.2%). Two processes sharing one H200 (round 1): {a1['samples_per_s']:.0f} samples/s each. "
-        "That is 2.8x the sweep's samples per GPU-second, short of the 4x asked: the model is small (d 384) and "
-        "eager PyTorch launches a kernel per op; `torch.compile` with fixed padded lengths is the next lever, not yet run.\n",
+        f"(6 x parameters + attention FLOPs per token against 989 TFLOP/s bf16); DDP on 2 H200s: {ddp_sps:.0f} samples/s "
+        f"(MFU {100 * ddp_mfu:.1f}%, `training/logs/v3_stage3_train.log`). Two processes sharing one H200 (round 1): "
+        f"{a1['samples_per_s']:.0f} samples/s each. That is {b['samples_per_s'] / 900:.1f}x the sweep's samples per "
+        "GPU-second, short of the 4x asked: the model is small (d 384) and eager PyTorch launches a kernel per op; "
+        "`torch.compile` with fixed padded lengths is the next lever, not yet run.\n",
         "**A/B round 1** (`training/gpu/v3_ab.sh`, `training/eval/v3/ab1_*`): four arms at equal steps (450) and seed, two "
         "per H200: (a) no plan, (b) plan (CE weight 0.02, the captions'), (c) classifier-free guidance on the feature "
         "outputs (10% prompt dropout, guidance 2), (d) plan + guidance. Guidance lost everywhere (natural top-5 at the best "
-        "scale 19.4% and 17.0% against 23.0% without), and the plan at the captions' CE weight was still garbled words. "
-        "Note: round 1 also guided the edits of (c)/(d) against `<s> [IMG]`, a prefix they never trained on, which is "
-        "why their edit columns are near 0; the evaluation now guides text-to-image only.\n",
+        f"scale {pct(r1['c_guide'])} and {pct(r1['d_plan_guide'])} against {pct(r1['a_noplan'])} without), and the plan "
+        "at the captions' CE weight was still garbled words. Note: round 1 also guided the edits of (c)/(d) against "
+        "`<s> [IMG]`, a prefix they never trained on, which is why their edit columns are near 0; the evaluation now "
+        "guides text-to-image only.\n",
         summary("ab1_summary.txt"),
-        "**A/B round 2** (`training/gpu/v3_ab2.sh`): (a) no plan against (b) plan with its own CE weight 0.1, 1400 steps "
-        "each, one arm alone on each H200, the same seed and LR clock. The plan wins on the score (natural top-5 at the "
-        "recommended and best scale, tone and style edits at the recommended scale, canonical top-1 at f1): 0.379 vs 0.341; "
-        "it loses 3 points of canonical top-1 at f1 (24.5% vs 27.8%), where the prompt already names the style and the "
-        "plan can only add its own errors.\n",
+        "**A/B round 2** (`training/gpu/v3_ab2.sh`): (a) no plan against (b) plan with its own CE weight 0.1, "
+        f"{b['steps']} steps each, one arm alone on each H200, the same seed and LR clock. The plan wins on the score "
+        "(natural top-5 at the recommended and best scale, tone and style edits at the recommended scale, canonical "
+        f"top-1 at f1): {score['b_plan']:.3f} vs {score['a_noplan']:.3f}; it loses on canonical top-1 at f1 "
+        f"({pct(canon('ab2_b_plan.json'))} vs {pct(canon('ab2_a_noplan.json'))}), where the prompt already names the "
+        "style and the plan can only add its own errors.\n",
         summary("ab2_summary.txt"),
         "**Learning curve toward \"draw what was trained\"** (canonical prompts, judge top-1 at f1; target 90%, the decoder "
-        "allows 98%):\n",
+        "allows 98%; samples from the snapshot steps in the logs):\n",
         "\n".join(curve),
-        "\nA least-squares line in log2(samples) through the four points gains 15.6 points per doubling and reaches 90% "
-        "at about 15M samples (through the last two: 13.0 per doubling, 23M samples): 100-155 GPU-minutes at 2,500 "
-        "samples per GPU-second, inside the 3-GPU-hour recipe but not yet run. The shipped weights saw about 1.45M samples.\n",
-        "**Stage 3 hung** at the end of its training clock: each DDP rank tested its own training clock, one stopped "
-        "a step earlier and the other waited in the all-reduce until the call's limit killed both (the final weights were "
+        f"\nA least-squares line in log2(samples) through the four points gains {fits[0][0]:.1f} points per doubling and "
+        f"reaches 90% at about {at90[0] / 1e6:.0f}M samples (through the last two: {fits[1][0]:.1f} per doubling, "
+        f"{at90[1] / 1e6:.0f}M samples): {min(gpu_min):.0f}-{max(gpu_min):.0f} GPU-minutes at {b['samples_per_s']:.0f} "
+        f"samples per GPU-second, not yet run. The shipped weights saw {points[-1][1] / 1e6:.2f}M samples.\n",
+        "**Stage 3 hung** at the end of its training clock: each DDP rank tested its own training clock, one left the loop "
+        "while the other waited in the all-reduce until the call's limit killed both (the final weights were "
         "lost; the 2.5-minute EMA snapshot was brought back and ships). Fixed: the stop test is a collective "
         "(`training/train_mllm.py`), checked with two gloo ranks on CPU.\n",
     ])
@@ -336,8 +363,8 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 
 TEMPLATE_TAIL = """
 ## Limitations
-- The decoders trained 1,400-1,500 steps each and the v3 MLLM about 11 GPU-minutes (1.45M samples);
-  the learning curve above says the canonical target needs about 10x that. Text-to-image, captioning
+- The decoders trained 1,400-1,500 steps each and the v3 MLLM about 11 GPU-minutes (1.38M samples);
+  the learning curve above says the canonical target needs 13-20x that. Text-to-image, captioning
   and editing are below the targets (DESIGN.md) for the same reason.
 - Text-to-image diversity comes from the decoders' seeds and, with "variations", from sampling the
   plan: the image tokens are one regression per plan, as PUMA's are per prompt.

@@ -68,6 +68,16 @@ interface OwnedOutput {
   dispose(): void;
 }
 
+/** One decode as `decode` hands it to a session (captured, or its uncaptured stand-in). */
+interface DecodeJob {
+  cond2: Float32Array;
+  condDims: readonly number[];
+  xT: Float32Array;
+  schedule: Schedule;
+  guidance: number;
+  hooks: { checkCancel: () => Promise<void>; onStep?: (step: number, steps: number) => void };
+}
+
 export class GpuDecodeLoop {
   private readonly x: Bound;
   private readonly xNext: Bound;
@@ -167,19 +177,19 @@ export class GpuDecodeLoop {
         throw e;
       }
     };
-    const args = [cond2, condDims, xT, schedule, guidance, { checkCancel, onStep: hooks.onStep }] as const;
+    const job: DecodeJob = { cond2, condDims, xT, schedule, guidance, hooks: { checkCancel, onStep: hooks.onStep } };
     if (!this.capturing) {
       // after capture failed, a decoder created captured is replaced on its first use
       await this.replace(decoder);
-      return this.decodeWith(this.replaced.get(decoder) ?? decoder, ...args);
+      return this.decodeWith(this.replaced.get(decoder) ?? decoder, job);
     }
     try {
-      return await this.decodeWith(decoder, ...args);
+      return await this.decodeWith(decoder, job);
     } catch (e) {
       // a cancel (or a device loss seen at a checkpoint) is no reason to leave capture; anything a run threw is
       if (stopped || !this.capture) throw e;
       await this.leaveCapture(decoder, e as Error);
-      return this.decodeWith(this.replaced.get(decoder)!, ...args);
+      return this.decodeWith(this.replaced.get(decoder)!, job);
     }
   }
 
@@ -205,15 +215,7 @@ export class GpuDecodeLoop {
     if (cond) this.cond.set(fresh, cond);
   }
 
-  private async decodeWith(
-    decoder: InferenceSession,
-    cond2: Float32Array,
-    condDims: readonly number[],
-    xT: Float32Array,
-    schedule: Schedule,
-    guidance: number,
-    hooks: { checkCancel: () => Promise<void>; onStep?: (step: number, steps: number) => void },
-  ): Promise<Float32Array> {
+  private async decodeWith(decoder: InferenceSession, { cond2, condDims, xT, schedule, guidance, hooks }: DecodeJob): Promise<Float32Array> {
     const { device, names } = this;
     const n = xT.length;
     const xBytes = 2 * n * 4;
