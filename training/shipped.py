@@ -56,3 +56,64 @@ def load_decoders(device="cpu", models_dir=MODELS_DIR):
     tokens = {s["name"]: s["tokens"] for s in m["scales"]}
     return {s: load_state(Decoder(cfg, tokens[s]), os.path.join(models_dir, f"decoder_{s}.onnx")).to(device)
             for s in SCALES}
+
+
+def mllm_state(path):
+    """The PyTorch state dict of an exported MLLM graph (training/mllm_graphs.py), weights as the page
+    runs them (int8-dequantized): a DequantizeLinear output named like a parameter is that parameter;
+    a Linear's weight is the transposed constant of the MatMul whose node the exporter named after
+    the module ("/m/blocks.0/attn/qkv/MatMul" -> blocks.0.attn.qkv.weight). The tied LM head is the
+    token embedding. External weight data is read from the graph's folder."""
+    from onnx import numpy_helper
+    g = onnx.load(path).graph
+    vals = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    for nd in g.node:
+        if nd.op_type == "DequantizeLinear":
+            q, s, zp = (vals[i] for i in nd.input)
+            axis = next((a.i for a in nd.attribute if a.name == "axis"), 1)
+            shape = [1] * q.ndim
+            shape[axis] = -1
+            vals[nd.output[0]] = (q.astype(np.float32) - zp.reshape(shape)) * s.reshape(shape)
+    sd = {k[2:]: v for k, v in vals.items() if k.startswith("m.")}
+    for nd in g.node:
+        if nd.op_type == "MatMul" and nd.input[1] in vals and not nd.input[1].startswith("m."):
+            path = []
+            for seg in nd.name.strip("/").split("/")[:-1]:
+                if path and seg.startswith(path[-1] + "."):   # "/m/proj/proj.0": Sequential child proj.0
+                    path[-1] = seg
+                else:
+                    path.append(seg)
+            if path and path[0] == "m":   # the exported wrapper's attribute; some calls are scoped without it
+                path = path[1:]
+            sd[".".join(path) + ".weight"] = vals[nd.input[1]].T
+    return {k: torch.from_numpy(np.array(v, dtype=v.dtype)) for k, v in sd.items()}
+
+
+def load_mllm(models_dir=MODELS_DIR):
+    """The shipped MLLM (public/models/mllm.onnx) back in PyTorch, its architecture from the manifest
+    and the weights: what a later session continues training from (`--init`, after save_mllm)."""
+    from dataclasses import replace
+    from training.mllm import MLLM, FULL
+    mm = manifest(models_dir)["mllm"]
+    sd = mllm_state(os.path.join(models_dir, "mllm.onnx"))
+    cfg = replace(FULL, vocab_size=sd["tok_emb.weight"].shape[0], n_layer=mm["n_layer"], n_head=mm["n_head"],
+                  d_model=mm["d_model"], mlp_ratio=sd["blocks.0.mlp.0.weight"].shape[0] // mm["d_model"], ctx=mm["ctx"],
+                  feature_dim=mm["feature_dim"], order=mm["order"], residual_edit=bool(mm["residual_edit"]), plan=bool(mm.get("plan")))
+    model = MLLM(cfg)
+    own = model.state_dict()
+    for k in own:
+        if k not in sd:   # deduplicated by the exporter (as in load_state): only a value still at its init can be
+            assert torch.all((own[k] == 0) | (own[k] == 1)), f"{k} missing from the MLLM graph"
+    # the graph also holds what is not a parameter (int8 halves, the LM head's transposed copy)
+    model.load_state_dict({k: sd.get(k, v) for k, v in own.items()})
+    return model.eval()
+
+
+if __name__ == "__main__":   # python3 -m training.shipped mllm OUT.pt: the shipped MLLM as a --init checkpoint
+    import sys
+    from training.common import atomic_save
+    from training.mllm import config_dict
+    assert sys.argv[1:2] == ["mllm"] and len(sys.argv) == 3, "usage: python3 -m training.shipped mllm OUT.pt"
+    m = load_mllm()
+    atomic_save(dict(config=config_dict(m.cfg), step=0, train_seconds=0.0, model=m.state_dict(), weights="shipped int8"), sys.argv[2])
+    print(f"wrote {sys.argv[2]}: {m.num_params() / 1e6:.2f}M parameters from public/models/mllm.onnx")

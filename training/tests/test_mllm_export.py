@@ -142,3 +142,19 @@ def test_sharded_weights_round_trip_and_reach_the_manifest(tmp_path, monkeypatch
     a = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
     b = {t.name: onnx.numpy_helper.to_array(t) for t in whole.graph.initializer}
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_shipped_mllm_loads_back_as_its_int8_weights(tmp_path, monkeypatch):
+    """training.shipped.load_mllm (what a later session continues from) rebuilds the exported model
+    with exactly the int8-rounded weights the page runs, external weight files included."""
+    from training import mllm_graphs, shipped
+    from training.mllm import get as get_config
+    monkeypatch.setattr(mllm_graphs, "SHARD_BYTES", 60_000)
+    out = tmp_path / "m"
+    E.main(["--random", "--config", "tiny", "--set", "order=scale", "plan=True", "--single-graph", "--out-dir", str(out)])
+    torch.manual_seed(0)   # the export's random weights, built the same way
+    want = E.fake_quantize(MLLM(get_config("tiny", ["order=scale", "plan=True"]))).state_dict()
+    got = shipped.load_mllm(str(out))
+    assert got.cfg.order == "scale" and got.cfg.plan
+    sd = got.state_dict()
+    assert sd.keys() == want.keys() and all(torch.equal(sd[k].float(), want[k].float()) for k in sd)
