@@ -90,6 +90,10 @@ class MLLMConfig:
     # teacher-forced coarser-scale inputs get N(0, coarse_noise^2) noise in normalized units: at
     # inference those inputs are the model's own predictions, not the truth
     coarse_noise: float = 0.0
+    # training speed only: torch.compile the loss (PyTorch >= 2; with DDP, compiled after wrapping) and
+    # pad batch lengths up to a multiple of pad_multiple so it compiles a few shapes, not one per batch
+    compile: bool = False
+    pad_multiple: int = 0
     seed: int = 0
 
 

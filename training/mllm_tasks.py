@@ -291,9 +291,9 @@ class TaskSampler:
         n = m["name"] if yes else r.choice(self.names)
         return r.choice(VQA_YN_NAME).format(name=n), "yes" if n == m["name"] else "no"
 
-    def batch(self, tasks, n, ctx):
+    def batch(self, tasks, n, ctx, pad_multiple=0):
         names, w = list(tasks), list(tasks.values())
-        return assemble([self.sample(t) for t in self.rng.choices(names, weights=w, k=n)], ctx, self.order)
+        return assemble([self.sample(t) for t in self.rng.choices(names, weights=w, k=n)], ctx, self.order, pad_multiple)
 
 
 PLAN_SEP = " | "
@@ -412,13 +412,16 @@ def flatten(example, order="token"):
     return out
 
 
-def assemble(examples, ctx, order="token"):
+def assemble(examples, ctx, order="token", pad_multiple=0):
     """Right-padded numpy batch of flatten()'s arrays, src renamed feat_src. "block" only in
-    scale order (token order is plain causal attention)."""
+    scale order (token order is plain causal attention). pad_multiple > 0 rounds the length up to
+    a multiple of it (at most ctx), so a compiled training step sees a few shapes, not one per batch."""
     flat = [flatten(e, order) for e in examples]
     T = max(len(f["ids"]) for f in flat)
     if T > ctx:
         raise ValueError(f"sequence of {T} tokens exceeds the context {ctx}")
+    if pad_multiple > 0:
+        T = min(ctx, -(-T // pad_multiple) * pad_multiple)
     B = len(flat)
     fill = {"ids": 0, "slot": 0, "src": -1, "text_tgt": -100, "feat_tgt_src": -1, "feat_tgt_slot": 0,
             "feat_res_src": -1, "gen_input": 0, "plan_tgt": 0, "block": PAD_BLOCK}

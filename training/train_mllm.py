@@ -103,7 +103,8 @@ class BatchStream(torch.utils.data.IterableDataset):
         sampler = TaskSampler(self.meta, self.tok, seed=self.seed + 7919 * wid, order=cfg.order, plan=cfg.plan,
                               prompt_drop=cfg.prompt_drop)
         while True:
-            yield sampler.batch(SHORT_TASKS, cfg.short_batch, cfg.ctx), sampler.batch(LONG_TASKS, cfg.long_batch, cfg.ctx)
+            yield (sampler.batch(SHORT_TASKS, cfg.short_batch, cfg.ctx, cfg.pad_multiple),
+                   sampler.batch(LONG_TASKS, cfg.long_batch, cfg.ctx, cfg.pad_multiple))
 
 
 def batches(meta, tok, cfg, seed, workers):
@@ -231,6 +232,10 @@ def main(argv=None):
     lm = LossModule(model)
     if world > 1:
         lm = torch.nn.parallel.DistributedDataParallel(lm, device_ids=[dd.local] if cuda else None)
+    if cfg.compile:   # after DDP wrapping (DDP's optimizer splits the graph at its buckets)
+        if not hasattr(torch, "compile"):
+            sys.exit(f"compile=True needs PyTorch >= 2 (this is {torch.__version__})")
+        lm = torch.compile(lm)
     opt = model.configure_optimizer(cfg.lr, cfg.weight_decay)
     step, train_s, stages = 0, 0.0, []
     if ck:

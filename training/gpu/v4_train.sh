@@ -9,6 +9,7 @@
 #           training/carry/mllm_init.pt on a short fresh clock. Then the judge's full evaluation of the
 #           final weights (int8, what ships) and canonical-only learning-curve points of the snapshots.
 # The init's training fields are the v3 preset's (the shipped graph holds only the architecture).
+# SET="compile=True pad_multiple=64" adds MLLMConfig overrides (e.g. the torch.compile throughput A/B).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; call 2 also
 # mllm_init.pt, with public/models/mllm.onnx.data* moved out of the tree for that call). Back in $OUT: see each stage's end.
 set -u
@@ -22,7 +23,7 @@ t0=$(date +%s)
 train() {  # $1: wall minutes for this command's training; the rest are extra arguments
   local m=$1; shift
   torchrun --standalone --nproc_per_node="$NG" -m training.train_mllm --set lr=$LR warmup=50 max_steps=1000000 \
-    budget_minutes=$BUDGET short_batch=384 long_batch=128 seed=41 --out-dir "$RUN" --minutes "$m" --workers 12 --log-every 100 "$@" >> "$RES/train$STAGE.log" 2>&1
+    budget_minutes=$BUDGET short_batch=384 long_batch=128 seed=41 ${SET:-} --out-dir "$RUN" --minutes "$m" --workers 12 --log-every 100 "$@" >> "$RES/train$STAGE.log" 2>&1
   echo "trained at $(( $(date +%s) - t0 ))s"; grep -E "^\[mllm" "$RES/train$STAGE.log" | grep -E "stage|saved|initialised|model " | tail -n 4 | cut -c1-600
 }
 if [ "$STAGE" = 1 ]; then

@@ -421,3 +421,22 @@ def test_presets_and_overrides():
         get("tiny", ["order=diagonal"])
     sizes = {k: MLLM(v).num_params() / 1e6 for k, v in PRESETS.items() if k.startswith("s")}
     assert 5 < sizes["s6"] < sizes["s12"] < sizes["s18"] < sizes["s25"] < 27
+
+
+@pytest.mark.parametrize("order", ["token", "scale"])
+def test_padding_to_a_multiple_changes_nothing_but_the_shape(setup, order):
+    """pad_multiple (for a compiled step's few shapes) adds only masked positions: same loss and stats."""
+    from dataclasses import replace
+    meta, tok, bank, _ = setup
+    s = T.TaskSampler(meta, tok, seed=3, order=order, plan=True)
+    ex = [s.sample(t) for t in ("t2i", "caption", "edit_tone")]
+    flat = bank.view(-1, bank.shape[-1])
+    torch.manual_seed(0)
+    model = MLLM(replace(TINY, order=order, plan=True, ctx=1024)).eval()
+    tight, padded = T.assemble(ex, 1024, order), T.assemble(ex, 1024, order, pad_multiple=128)
+    assert padded["ids"].shape[1] % 128 == 0 and padded["ids"].shape[1] > tight["ids"].shape[1]
+    with torch.no_grad():
+        (la, sa), (lb, sb) = (model.compute_loss(T.to_device(nb, flat, "cpu")) for nb in (tight, padded))
+    assert torch.allclose(la, lb, rtol=1e-5, atol=1e-7)
+    assert all(torch.allclose(sa[k], sb[k], rtol=1e-5, atol=1e-7) for k in sa)
+    assert T.assemble(ex, tight["ids"].shape[1], order, pad_multiple=4096)["ids"].shape[1] == tight["ids"].shape[1]   # never past ctx
