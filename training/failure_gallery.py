@@ -1,6 +1,6 @@
-"""Five natural prompts the v3 MLLM still gets wrong, with their plans and all five scales (CPU):
+"""Five natural prompts the shipped MLLM still gets wrong, with their plans and all five scales (CPU):
 
-    /usr/bin/python3 -m training.failure_gallery [mllm.pt]   # -> docs/screenshots/v3-failures.png + JSON
+    /usr/bin/python3 -m training.failure_gallery [mllm.pt]   # -> docs/screenshots/failures.png + JSON
 
 Three whose plan names another concept (seed 5 among those), two whose plan is right but whose f1
 image the judge does not recognise (among 60 sampled). Rows: prompts; columns: f4 .. f0 (seed 0).
@@ -15,7 +15,7 @@ from training.tokenizer import Tokenizer
 from training.judge import load_judge
 from training import shipped
 torch.set_num_threads(2)
-CKPT = sys.argv[1] if len(sys.argv) > 1 else 'training/runs/v3_final/mllm_2.5m.pt'
+CKPT = sys.argv[1] if len(sys.argv) > 1 else 'training/runs/v4/mllm.pt'   # what ships (v4)
 images, meta = load(); tok = Tokenizer.load('training/tokenizer.json')
 model, _ = load_mllm(CKPT); model = fake_quantize(model).eval()
 for b in model.blocks: b.attn.fused = True
@@ -58,5 +58,5 @@ for k, i in enumerate(sel):
         if sc == 'f1': seen = names.get(saw, saw)
     tiles.append(np.concatenate(row, 1))
     out.append({'prompt': nat[i]['prompt'], 'asked': names[nat[i]['concept']], 'plan': ptxt[i], 'judge_at_f1': seen})
-Image.fromarray(np.concatenate(tiles, 0)).resize((5 * 128, len(sel) * 128), Image.NEAREST).save('docs/screenshots/v3-failures.png')
+Image.fromarray(np.concatenate(tiles, 0)).resize((5 * 128, len(sel) * 128), Image.NEAREST).save('docs/screenshots/failures.png')
 print(json.dumps(out, indent=1))
