@@ -10,10 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServer } from 'vite';
+import { ROOT, args, opt } from './cli.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const args = process.argv.slice(2);
-const opt = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
 const dir = resolve(args[0] ?? resolve(ROOT, 'public/models'));
 const threads = Number(opt('--threads', 2));
 const runs = Number(opt('--runs', 3));

@@ -10,10 +10,8 @@ import os from 'node:os';
 import { findChromium, chromiumArgs } from '../e2e/chromium.mjs';
 import { startServer } from '../e2e/static-server.mjs';
 import { benchNode, loadLib } from './native.mjs';
+import { ROOT, args, opt } from './cli.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const args = process.argv.slice(2);
-const opt = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
 const providers = opt('--providers', 'wasm,webgpu').split(',');
 const runs = Number(opt('--runs', 2));
 const outDir = resolve(ROOT, opt('--out', 'bench/results'));

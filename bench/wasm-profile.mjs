@@ -10,10 +10,8 @@
 import fs, { readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import os from 'node:os';
+import { ROOT, args, opt } from './cli.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const args = process.argv.slice(2);
-const opt = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
 const modelName = opt('--model', 'decoder_f0');
 const rounds = Number(opt('--rounds', 3));
 const runs = Number(opt('--runs', 5));
@@ -71,15 +69,20 @@ function perOp(events, nRuns) {
   return ops;
 }
 
-async function profileWeb(v) {
-  const s = await web.InferenceSession.create(bytes, { executionProviders: ['wasm'], enableProfiling: true, ...v.o });
-  const feeds = feedsFor(web);
+/** `runs` timed runs of a session on the same feeds (ms each). */
+async function timeRuns(s, feeds) {
   const times = [];
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
     await s.run(feeds);
     times.push(performance.now() - t0);
   }
+  return times;
+}
+
+async function profileWeb(v) {
+  const s = await web.InferenceSession.create(bytes, { executionProviders: ['wasm'], enableProfiling: true, ...v.o });
+  const times = await timeRuns(s, feedsFor(web));
   // onnxruntime-web's wasm prints the trace to stdout (fs.writeSync(1, ...)) when profiling ends
   let text = '';
   const writeSync = fs.writeSync;
@@ -96,13 +99,7 @@ async function profileWeb(v) {
 async function profileNode(v) {
   const prefix = resolve(os.tmpdir(), `puma-prof-${process.pid}-${Date.now()}`);
   const s = await node.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: v.threads, enableProfiling: true, profileFilePrefix: prefix, ...v.o });
-  const feeds = feedsFor(node);
-  const times = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    await s.run(feeds);
-    times.push(performance.now() - t0);
-  }
+  const times = await timeRuns(s, feedsFor(node));
   s.endProfiling();
   await s.release();
   const dir = os.tmpdir();

@@ -3,48 +3,24 @@
 // names and words the model never saw are named; a skip link reaches the results; Canvas has one
 // file picker; no label breaks mid-word at 320 px; dark mode follows the system, and axe finds no
 // contrast problem in either scheme.
-import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { DIST, hasMllm, openApp } from './tasks-helpers';
-// @ts-expect-error plain .mjs helper
-import { startServer } from './static-server.mjs';
+import { openOnce, sharedPage } from './fixtures';
+import { generateMain, onlyF4 } from './tasks-helpers';
 
-test.describe.configure({ mode: 'serial' });
-
-let server: { url: string; close: () => Promise<void> };
-let context: BrowserContext;
 let page: Page;
-
-test.beforeAll(async ({ browser }) => {
-  expect(hasMllm, 'dist/models/manifest.json has the MLLM (npm run build with the models)').toBe(true);
-  server = await startServer({ root: DIST });
-  context = await browser.newContext();
-  page = await context.newPage();
-});
-
-/** The page loaded (the tests run in order on one page; with -g one of them opens it itself). */
-async function ready() {
-  if (!(await page.getByTestId('load-done').isVisible())) await openApp(page, server.url, 'wasm');
-}
-
-const onlyF4 = async () => {
-  for (const sc of ['f3', 'f2', 'f1', 'f0']) await page.getByTestId(`scale-${sc}`).uncheck();
-};
-
-test.afterAll(async () => {
-  await context?.close();
-  await server?.close();
-});
+// the first test opens the page; with -g a later test opens it itself (openOnce)
+const app = sharedPage(test, { mllm: true }, (s) => ({ page } = s));
 
 test('after a partial first load, a reload says which bytes came from the cache and which were downloaded (a missing word list is named)', async () => {
   // the first visit gets every file but the tokenizer (the MLLM's tasks wait for it) and the word list
   const files = '**/models/{tokenizer,words}.json';
-  await context.route(files, (route) => route.abort('internetdisconnected'));
-  await page.goto(`${server.url}?ep=wasm`);
+  await app.context.route(files, (route) => route.abort('internetdisconnected'));
+  await page.goto(`${app.server.url}?ep=wasm`);
   await expect(page.getByTestId('load-partial')).toBeVisible({ timeout: 5 * 60_000 });
   await page.getByTestId('prompt').fill('🍕');
   await expect(page.getByTestId('prompt-new-words')).toContainText('The word list did not load');
-  await context.unroute(files);
+  await app.context.unroute(files);
   await page.reload();
   const done = page.getByTestId('load-done');
   await expect(done).toBeVisible({ timeout: 5 * 60_000 });
@@ -60,7 +36,7 @@ test('after a partial first load, a reload says which bytes came from the cache 
 });
 
 test('an emoji is read as its CLDR name, words the model never saw are named under the prompt', async () => {
-  await ready();
+  await openOnce(app);
   const prompt = page.getByTestId('prompt');
   await prompt.fill('🍕');
   await expect(page.getByTestId('prompt-reads')).toHaveText('reads “pizza” · ');
@@ -71,9 +47,8 @@ test('an emoji is read as its CLDR name, words the model never saw are named und
   await expect(page.getByTestId('prompt-reads')).toHaveText('reads “une pomme red apple” · ');
   // the model is given the name: the run's caption repeats what it read
   await prompt.fill('🍕');
-  await onlyF4();
-  await page.getByTestId('generate').click();
-  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
+  await onlyF4(page);
+  await generateMain(page);
   await expect(page.getByTestId('grid').locator('p').first()).toContainText('Prompt: “pizza”');
   // the Edit tab's instruction box reads the same way
   await page.getByTestId('tab-edit').click();
@@ -84,7 +59,7 @@ test('an emoji is read as its CLDR name, words the model never saw are named und
 });
 
 test('a skip link takes the keyboard to the results: first on the page, and right after Generate', async () => {
-  await ready();
+  await openOnce(app);
   // as on arrival: the keyboard starts at the top of the page (a click on its empty corner)
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.mouse.click(2, 2);
@@ -104,19 +79,18 @@ test('a skip link takes the keyboard to the results: first on the page, and righ
 });
 
 test('Canvas has one file picker', async () => {
-  await ready();
+  await openOnce(app);
   await page.getByTestId('tab-canvas').click();
   await expect(page.getByTestId('panel-canvas').locator('input[type=file]')).toHaveCount(1);
   await page.getByTestId('tab-main').click();
 });
 
 test('at 320 px no word of the page breaks across lines (★ recommended included)', async () => {
-  await ready();
+  await openOnce(app);
   if (!(await page.locator('.cell.recommended').count())) {
-    await onlyF4();
+    await onlyF4(page);
     await page.getByTestId('prompt').fill('red apple');
-    await page.getByTestId('generate').click();
-    await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
+    await generateMain(page);
   }
   await page.setViewportSize({ width: 320, height: 700 });
   await expect(page.locator('[data-testid=result-f4][data-recommended=true]')).toContainText('★ recommended');
@@ -144,7 +118,7 @@ test('at 320 px no word of the page breaks across lines (★ recommended include
 });
 
 test('dark mode follows the system; axe finds no contrast problem in either scheme', async () => {
-  await ready();
+  await openOnce(app);
   const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
   await page.emulateMedia({ colorScheme: 'light' });
   const light = await bg();

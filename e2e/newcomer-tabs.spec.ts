@@ -3,19 +3,12 @@
 // shown (never a hidden one); runs asked for on different tabs wait in line instead of ending
 // each other, and a tab's Cancel takes only its own run.
 import { test, expect, type Page } from '@playwright/test';
-import { sharedPage, type Shared } from './fixtures';
-import { canvasMode, openApp } from './tasks-helpers';
-
-test.describe.configure({ mode: 'serial' });
+import { openOnce, sharedPage } from './fixtures';
+import { canvasMode } from './tasks-helpers';
 
 let page: Page;
-let shared: Shared;
-sharedPage(test, { mllm: true }, (s) => ({ page } = shared = s));
-
-/** The page loaded (the link test opens it; with -g a later test opens it itself). */
-async function ready() {
-  if (!(await page.getByTestId('load-done').isVisible())) await openApp(page, shared.server.url, 'wasm');
-}
+// the link test opens the page; with -g a later test opens it itself (openOnce)
+const app = sharedPage(test, { mllm: true }, (s) => ({ page } = s));
 
 /** How many runs the first tab started (the page timeline records only its runs). */
 const firstTabRuns = () => page.evaluate(() => (globalThis as unknown as { __pumaTimeline(): { type: string }[] }).__pumaTimeline().filter((e) => e.type === 'start').length);
@@ -41,7 +34,7 @@ const SAMPLE = 'twitter-1f412.png';
 
 test('a shared link says what it did and never runs unasked; one that cannot be read says so', async () => {
   const notice = page.getByTestId('notice');
-  await page.goto(`${shared.server.url}?ep=wasm#prompt=red%20apple&seed=77`);
+  await page.goto(`${app.server.url}?ep=wasm#prompt=red%20apple&seed=77`);
   await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
   await expect(notice).toContainText('Settings from a shared link: press Generate to draw them.');
   await expect(page.getByTestId('prompt')).toHaveValue('red apple');
@@ -50,7 +43,7 @@ test('a shared link says what it did and never runs unasked; one that cannot be 
   expect(await firstTabRuns()).toBe(0);
   await expect(page.getByTestId('grid')).toHaveCount(0);
   // cut, hand-edited or 100 kB: one line says so, the form starts fresh
-  await page.goto(`${shared.server.url}?ep=wasm&link=2#prompt=${'a'.repeat(100_000)}`);
+  await page.goto(`${app.server.url}?ep=wasm&link=2#prompt=${'a'.repeat(100_000)}`);
   await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
   await expect(notice).toContainText('This link’s settings could not be read; the page starts fresh.');
   await expect(page.getByTestId('prompt')).toHaveValue('');
@@ -58,7 +51,7 @@ test('a shared link says what it did and never runs unasked; one that cannot be 
 });
 
 test('an image pasted goes to the tab shown: Canvas draws on it, Edit and Understand take it, a hidden tab never runs; text pasted into a field stays there', async () => {
-  await ready();
+  await openOnce(app);
   const before = await firstTabRuns();
   await canvasMode(page, 'inpaint');
   const panel = page.getByTestId('panel-canvas');
@@ -87,7 +80,7 @@ test('an image pasted goes to the tab shown: Canvas draws on it, Edit and Unders
 });
 
 test('runs on different tabs wait in line instead of ending each other; Cancel on a tab takes only its run', async () => {
-  await ready();
+  await openOnce(app);
   const grid = page.getByTestId('grid');
   await page.getByTestId('tab-main').click();
   await page.getByTestId('prompt').fill('red apple');

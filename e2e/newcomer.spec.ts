@@ -2,33 +2,25 @@
 // queued and runs; a second Generate replaces the first cleanly; a failed model file is named
 // with its reason and comes back by Retry or by the network coming back; a share link restores
 // the settings; the history survives a reload and restores a result; all of it fits 375 px.
-import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { sharedPage, type Served } from './fixtures';
-import { mllmGraphFile } from './tasks-helpers';
+import { test, expect, type Page } from '@playwright/test';
+import { sharedPage } from './fixtures';
+import { cancelMainRun, generateMain, mllmGraphFile, onlyF4 } from './tasks-helpers';
 
-test.describe.configure({ mode: 'serial' });
-
-let server: Served;
-let context: BrowserContext;
 let page: Page;
 
-const onlyF4 = async (p: Page) => {
-  for (const sc of ['f3', 'f2', 'f1', 'f0']) await p.getByTestId(`scale-${sc}`).uncheck();
-};
-
 // WASM only: playwright.config.ts runs untagged specs on the wasm project alone
-sharedPage(test, { mllm: true }, (s) => ({ server, context, page } = s));
+const app = sharedPage(test, { mllm: true }, (s) => ({ page } = s));
 
 test('the prompt box is there from the first paint; a prompt given during loading is queued and runs', async () => {
   // hold one decoder back so the load is still going when the prompt is given
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   // context.route: the model files are fetched by the engine's worker
-  await context.route('**/models/decoder_f0.onnx', async (route) => {
+  await app.context.route('**/models/decoder_f0.onnx', async (route) => {
     await held;
     await route.continue();
   });
-  await page.goto(`${server.url}?ep=wasm`);
+  await page.goto(`${app.server.url}?ep=wasm`);
   await expect(page.getByTestId('prompt')).toBeVisible();
   await expect(page.getByTestId('load-progress')).toBeVisible();
   await expect(page.locator('[data-testid=load-file][data-file="decoder_f0.onnx"]')).toHaveAttribute('data-state', /queued|downloading/);
@@ -71,29 +63,26 @@ test('a second Generate replaces the first: the status describes the new run, Ca
   // Cancel stops whatever runs: a new run, cancelled, ends cancelled with Cancel greyed again
   for (const sc of ['f3', 'f2', 'f1', 'f0']) await page.getByTestId(`scale-${sc}`).check();
   await page.getByTestId('generate').click();
-  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'running');
-  await page.getByTestId('cancel').click();
-  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'cancelled', { timeout: 2 * 60_000 });
+  await cancelMainRun(page);
   await expect(page.getByTestId('cancel')).toBeDisabled();
 });
 
 test('a share link restores prompt, seed, steps, guidance and scales', async () => {
   await onlyF4(page);
   await page.getByTestId('seed').fill('77');
-  await page.getByTestId('generate').click();
-  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
+  await generateMain(page);
   await expect(page.getByTestId('download-all')).toBeEnabled();
   await page.getByTestId('copy-link').click();
   await expect.poll(() => new URL(page.url()).hash).toContain('seed=77');
   const link = page.url();
-  const other = await context.newPage();
+  const other = await app.context.newPage();
   await other.goto(link);
   await expect(other.getByTestId('prompt')).toHaveValue('red heart', { timeout: 60_000 });
   await expect(other.getByTestId('seed')).toHaveValue('77');
   await expect(other.getByTestId('scale-f4')).toBeChecked();
   await expect(other.getByTestId('scale-f0')).not.toBeChecked();
   // a hand-edited link with values the model does not allow changes nothing
-  await other.goto(`${server.url}?ep=wasm&edited=1#seed=-5&steps=7&guidance=999&prompt=cat`);
+  await other.goto(`${app.server.url}?ep=wasm&edited=1#seed=-5&steps=7&guidance=999&prompt=cat`);
   await expect(other.getByTestId('prompt')).toHaveValue('cat', { timeout: 60_000 });
   await expect(other.getByTestId('guidance')).not.toHaveValue('999');
   await expect(other.getByTestId('seed')).not.toHaveValue('-5');
@@ -102,7 +91,7 @@ test('a share link restores prompt, seed, steps, guidance and scales', async () 
 
 test('the history survives a reload, restores a result, and the page fits 375 px', async () => {
   await page.setViewportSize({ width: 375, height: 740 });
-  await page.goto(`${server.url}?ep=wasm`);
+  await page.goto(`${app.server.url}?ep=wasm`);
   await expect(page.getByTestId('history-item').first()).toBeVisible();
   await expect(page.getByTestId('history-item').first()).toContainText('red heart');
   await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
@@ -127,7 +116,7 @@ test('a model file that fails is named with its reason; Retry and coming back on
   const p = await ctx.newPage();
   try {
     await ctx.route(`**/models/${mllmGraphFile}`, (route) => route.abort('internetdisconnected'));
-    await p.goto(`${server.url}?ep=wasm`);
+    await p.goto(`${app.server.url}?ep=wasm`);
     await expect(p.getByTestId('load-partial')).toBeVisible({ timeout: 5 * 60_000 });
     await expect(p.getByTestId('load-done')).toHaveCount(0);
     const failed = p.locator(`[data-testid=load-failed-file][data-file="${mllmGraphFile}"]`);

@@ -8,15 +8,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PlanSpec } from '../workers/lib/manifest';
 import { sharedPage } from './fixtures';
-import { DIST } from './tasks-helpers';
+import { DIST, generateMain, onlyF4 } from './tasks-helpers';
 
 const planOf = (page: Page) => page.getByTestId('plan');
 
 async function generated(page: Page) {
   await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
 }
-
-test.describe.configure({ mode: 'serial' });
 
 let page: Page;
 let plan: PlanSpec;
@@ -28,7 +26,7 @@ test.beforeAll(async () => {
   expect(p, 'the built manifest has mllm.plan').toBeTruthy();
   plan = p!;
   // f4 only: the plan is what is tested, not five decodes
-  for (const s of ['f3', 'f2', 'f1', 'f0']) await page.getByTestId(`scale-${s}`).uncheck();
+  await onlyF4(page);
 });
 
 test('a prompt shows its plan before the first image, with candidates and pickers; axe-clean', async () => {
@@ -84,8 +82,7 @@ test('a share link restores the plan: the next Generate draws it', async () => {
     await other.goto(url);
     await expect(other.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
     await expect(other.getByTestId('plan-pending')).toHaveAttribute('data-plan', linked!);
-    await other.getByTestId('generate').click();
-    await expect(other.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
+    await generateMain(other);
     await expect(other.getByTestId('plan')).toHaveAttribute('data-plan', linked!);
     await expect(other.getByTestId('plan')).toContainText('your pick');
   } finally {

@@ -1,14 +1,12 @@
 // The granularity grid on the built site, once per execution provider (see playwright.config.ts).
-import { test, expect, type BrowserContext, type Page, type Request } from '@playwright/test';
+import { test, expect, type Page, type Request } from '@playwright/test';
 import { sharedPage, type Served } from './fixtures';
+import { cancelMainRun } from './tasks-helpers';
 
 // Dev exports (tiny, untrained) reconstruct nothing; only with those may the quality check be skipped.
 const UNTRAINED = process.env.PUMA_E2E_UNTRAINED === '1';
 
-test.describe.configure({ mode: 'serial' });
-
 let server: Served;
-let context: BrowserContext;
 let page: Page;
 let provider: 'wasm' | 'webgpu';
 const requests: string[] = [];
@@ -16,8 +14,8 @@ const cspViolations: string[] = [];
 
 // a sub-path proves the build works anywhere (base: './')
 sharedPage(test, { base: '/puma/' }, (s) => {
-  ({ server, context, page, provider } = s);
-  context.on('request', (r: Request) => requests.push(r.url()));
+  ({ server, page, provider } = s);
+  s.context.on('request', (r: Request) => requests.push(r.url()));
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
   });
@@ -126,9 +124,7 @@ test('bad input gets a clear message and the page stays usable', async () => {
 
 test('a cancelled run leaves the page usable', async () => {
   await page.getByTestId('sample').nth(1).click();
-  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'running');
-  await page.getByTestId('cancel').click();
-  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'cancelled', { timeout: 5 * 60_000 });
+  await cancelMainRun(page);
   await expect(page.getByTestId('cancelled')).toBeVisible();
   await runSample(2); // the next run completes
   await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5);

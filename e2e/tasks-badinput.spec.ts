@@ -16,7 +16,7 @@ test.describe('bad input, interruptions, accessibility', () => {
   let page: Page;
   let provider: string;
   const errors: string[] = [];
-  sharedPage(test, { mllm: true, open: true }, (s) => {
+  sharedPage(test, { mllm: true, open: true, independent: true }, (s) => {
     ({ page, provider } = s);
     page.on('pageerror', (e) => errors.push(e.message));
   });

@@ -1,4 +1,5 @@
-// Shared helpers of the task specs (tasks-*.spec.ts).
+// Shared helpers of the specs: the built site and its manifest, opening the app, pixels of the
+// grids, the Canvas panel, and running the page's and the panels' Generate.
 import { expect, type Page } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -136,3 +137,21 @@ export async function generateAndWait(page: Page, key: 'edit' | 'canvas') {
 }
 
 export const COLORIZE_SAMPLE = 'google-1f344.png'; // mushroom: held-out concept, strongly coloured
+
+/** Only f4 (one token, the fastest decode) is asked for: what a test checks is not the five scales. */
+export async function onlyF4(page: Page) {
+  for (const sc of ['f3', 'f2', 'f1', 'f0']) await page.getByTestId(`scale-${sc}`).uncheck();
+}
+
+/** Cancels the page's run while it is going: the grid ends cancelled. */
+export async function cancelMainRun(page: Page) {
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'running');
+  await page.getByTestId('cancel').click();
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'cancelled', { timeout: 5 * 60_000 });
+}
+
+/** Press the page's Generate and wait until its grid is done. */
+export async function generateMain(page: Page) {
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
+}

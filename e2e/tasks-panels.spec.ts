@@ -56,7 +56,7 @@ async function runInpaint(page: Page, provider: string, keepUnmasked = true) {
 test.describe('tasks', () => {
   let page: Page;
   let provider: string;
-  sharedPage(test, { mllm: true, open: true }, (s) => ({ page, provider } = s));
+  sharedPage(test, { mllm: true, open: true, independent: true }, (s) => ({ page, provider } = s));
 
   test('colorize: a grayscale sample gets colour back, f0 closer to the colour original than f4', async () => {
     await canvasMode(page, 'colorize');

@@ -2,7 +2,7 @@
 // name, scale) instead of one name for everything, and "download all" as one labelled strip
 // of the five scales. The naming and the pixel layout are pure; stripPngBlob/downloadBlob are
 // the thin DOM part (canvas text for the labels, an <a download> click).
-import type { RGBAImage } from '../workers/lib/image';
+import { pixelOnWhite, type RGBAImage } from '../workers/lib/image';
 
 /** Text -> a safe file-name piece: ASCII letters, digits and single dashes, at most maxLen. */
 export function slugify(text: string, maxLen = 40): string {
@@ -77,11 +77,7 @@ export function composeStrip(items: StripItem[], layout: StripLayout = stripLayo
       for (let x = 0; x < image.width * zoom; x++) {
         const s = (sy * image.width + Math.floor(x / zoom)) * 4;
         const o = ((c.y + y) * W + c.x + x) * 4;
-        const a = image.data[s + 3] / 255; // onto white, as the page shows it
-        out[o] = image.data[s] * a + 255 * (1 - a);
-        out[o + 1] = image.data[s + 1] * a + 255 * (1 - a);
-        out[o + 2] = image.data[s + 2] * a + 255 * (1 - a);
-        out[o + 3] = 255;
+        pixelOnWhite(image.data, s, out, o); // as the page shows it
       }
     }
   });

@@ -5,6 +5,7 @@
 // corrupt value from another version) never throw: add() reports them and list() reads what
 // is valid. Pure apart from the Storage passed in (tests pass an in-memory one).
 import { resizeArea, type RGBAImage } from '../workers/lib/image';
+import { bytesFromBase64 } from '../workers/lib/base64';
 import type { ShareState } from './shareLink';
 
 export interface HistoryEntry extends ShareState {
@@ -45,13 +46,6 @@ function toBase64(b: Uint8Array): string {
   return btoa(s);
 }
 
-function fromBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 /** Any RGBA result -> an opaque side x side RGBA thumbnail (what is stored, what comes back). */
 export function makeThumb(img: RGBAImage, side: number): RGBAImage {
   const t = resizeArea(img.width === img.height ? img : cropSquare(img), side);
@@ -80,7 +74,7 @@ function packRGB(img: RGBAImage): string {
 function unpackRGB(rgbB64: string, side: number): RGBAImage | null {
   let rgb: Uint8Array;
   try {
-    rgb = fromBase64(rgbB64);
+    rgb = bytesFromBase64(rgbB64);
   } catch {
     return null;
   }

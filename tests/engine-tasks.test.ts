@@ -25,6 +25,9 @@ async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
   for await (const e of events) out.push(e);
   return out;
 }
+// a shipped sample (mushroom: a held-out concept), as the page gives it to the engine
+const png = decodePng(readFileSync(resolve(import.meta.dirname, '../public/samples/google-1f344.png')));
+const image: RGBAImage = { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data) };
 const types = (ev: RunEvent[]) => ev.map((e) => e.type);
 const images = (ev: RunEvent[]) => ev.flatMap((e) => (e.type === 'image' ? [e.scale] : []));
 
@@ -57,8 +60,6 @@ describe('the engine runs every MLLM task on the shipped models', () => {
   }, 300_000);
 
   it('an edit plans its target, draws all five scales and recommends one', async () => {
-    const png = decodePng(readFileSync(resolve(import.meta.dirname, '../public/samples/google-1f344.png')));
-    const image: RGBAImage = { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data) };
     const ev = await collect(engine.run('edit', { image, instruction: 'draw it in twemoji style', scales: ['f4', 'f3', 'f2', 'f1', 'f0'], ...sampler }));
     const plan = ev.find((e) => e.type === 'plan') as Extract<RunEvent, { type: 'plan' }> | undefined;
     expect(plan?.plan.fields.style, 'the edit plans the asked style').toBe('twemoji');
@@ -68,8 +69,6 @@ describe('the engine runs every MLLM task on the shipped models', () => {
   }, 300_000);
 
   it('a caption streams text and ends', async () => {
-    const png = decodePng(readFileSync(resolve(import.meta.dirname, '../public/samples/google-1f344.png')));
-    const image: RGBAImage = { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data) };
     const ev = await collect(engine.run('understand', { image, caption: true }));
     const texts = ev.flatMap((e) => (e.type === 'text' ? [e.text] : []));
     expect(texts.length).toBeGreaterThan(0);

@@ -33,3 +33,11 @@ export function expectClose(got: Float32Array, want: B64Tensor | Float32Array, g
   const r = allClose(got, want instanceof Float32Array ? want : decodeTensor(want), g.atol, g.rtol);
   expect(r.ok, `${what}: max |diff| ${r.maxAbs} (atol ${g.atol}, rtol ${g.rtol}), first bad index ${r.index}`).toBe(true);
 }
+
+/** The largest |a[i] - b[i]| (the lengths must agree). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

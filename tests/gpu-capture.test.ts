@@ -5,6 +5,7 @@
 // GPU decode is compared with the CPU loop (sampleDDIM, the same decoder graph on WASM).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { maxAbsDiff } from './golden';
 import { resolve } from 'node:path';
 import { loadManifest, requireFile } from './models';
 import { webgpuOnSwiftShader } from './webgpu-node';
@@ -51,13 +52,6 @@ async function cpuDecode(decoder: Uint8Array, seed: number) {
   return x;
 }
 
-function maxDiff(a: Float32Array, b: Float32Array) {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
 /** A loop over the given sessions (decoders..., step last); `uncaptured` counts fallback creations. */
 async function makeLoop(sessions: InferenceSession[], bytes: Uint8Array[], captured: boolean) {
   const bytesOf = new Map(sessions.map((s, i) => [s, bytes[i]]));
@@ -79,6 +73,18 @@ const decode = (loop: GpuDecodeLoop, decoder: InferenceSession, seed: number, ch
   return loop.decode(decoder, i.cond2, i.condDims, i.xT, i.schedule, i.guidance, { checkCancel });
 };
 
+/** The loop's decode with `decoder` matches the CPU loop's with the same model bytes and seed. */
+async function expectLikeCpu(loop: GpuDecodeLoop, decoder: InferenceSession, model: Uint8Array, seed: number, what?: string) {
+  expect(maxAbsDiff(await decode(loop, decoder, seed), await cpuDecode(model, seed)), what).toBeLessThanOrEqual(TOLERANCE);
+}
+
+/** Two decoder sessions of one model and the step graph, created asking for graph capture. */
+async function twoDecoders() {
+  const dec = fixture('loop_decoder.onnx');
+  const bytes = [dec, dec, stepBytes];
+  return { dec, bytes, created: await createDecodeSessions(gpu.ort, bytes, CAPTURE, optionsFor) };
+}
+
 beforeAll(async () => {
   gpu = await webgpuOnSwiftShader();
   m = loadManifest();
@@ -99,9 +105,7 @@ describe(`GPU decode loop with graph capture (onnxruntime-web WebGPU on SwiftSha
     // 'Symbol(gpuBufferMetadata)')" on a replay, depending on how its wasm heap reused freed
     // handles (see gpu-decode-loop.ts); here the old loop happened to pass too, so this checks the
     // captured path's results, not that crash.
-    const dec = fixture('loop_decoder.onnx');
-    const bytes = [dec, dec, stepBytes];
-    const created = await createDecodeSessions(gpu.ort, bytes, CAPTURE, optionsFor);
+    const { dec, bytes, created } = await twoDecoders();
     expect(created.failure).toBeNull();
     expect(created.gpuDecode).toEqual(CAPTURE);
     const { loop, uncaptured } = await makeLoop(created.sessions, bytes, true);
@@ -113,8 +117,7 @@ describe(`GPU decode loop with graph capture (onnxruntime-web WebGPU on SwiftSha
       const i = inputs(seed);
       const S = m.image.size;
       await (await plain.run({ x: new gpu.ort.Tensor('float32', new Float32Array(2 * 3 * S * S), [2, 3, S, S]), t: new gpu.ort.Tensor('float32', new Float32Array(2), [2]), cond: new gpu.ort.Tensor('float32', i.cond2, i.condDims) })).v.getData();
-      const want = await cpuDecode(dec, seed);
-      expect(maxDiff(await decode(loop, session, seed), want), `decoder ${session === a ? 'a' : 'b'}, seed ${seed}`).toBeLessThanOrEqual(TOLERANCE);
+      await expectLikeCpu(loop, session, dec, seed, `decoder ${session === a ? 'a' : 'b'}, seed ${seed}`);
     }
     expect(loop.captureFailure).toBeNull();
     expect(loop.captured).toBe(true);
@@ -125,7 +128,7 @@ describe(`GPU decode loop with graph capture (onnxruntime-web WebGPU on SwiftSha
     const stop = new Error('cancelled');
     await expect(decode(loop, a, 5, () => { if (++steps === 3) throw stop; })).rejects.toBe(stop);
     expect(loop.captured).toBe(true);
-    expect(maxDiff(await decode(loop, a, 5), await cpuDecode(dec, 5))).toBeLessThanOrEqual(TOLERANCE);
+    await expectLikeCpu(loop, a, dec, 5);
     loop.release();
     for (const s of [...created.sessions, plain]) await s.release();
   });
@@ -140,28 +143,26 @@ describe(`GPU decode loop with graph capture (onnxruntime-web WebGPU on SwiftSha
     expect(created.sessions).toHaveLength(3);
     const { loop } = await makeLoop(created.sessions, bytes, false);
     expect(loop.captured).toBe(false);
-    expect(maxDiff(await decode(loop, created.sessions[1], 6), await cpuDecode(cpuOp, 6))).toBeLessThanOrEqual(TOLERANCE);
+    await expectLikeCpu(loop, created.sessions[1], cpuOp, 6);
     loop.release();
     for (const s of created.sessions) await s.release();
   });
 
   it('a captured run that throws leaves capture: the decode finishes uncaptured, later decodes too', async () => {
-    const dec = fixture('loop_decoder.onnx');
-    const bytes = [dec, dec, stepBytes];
-    const created = await createDecodeSessions(gpu.ort, bytes, CAPTURE, optionsFor);
+    const { dec, bytes, created } = await twoDecoders();
     const { loop, uncaptured } = await makeLoop(created.sessions, bytes, true);
     const [a, b] = created.sessions;
-    expect(maxDiff(await decode(loop, b, 7), await cpuDecode(dec, 7))).toBeLessThanOrEqual(TOLERANCE);
+    await expectLikeCpu(loop, b, dec, 7);
     // a captured session whose run throws (here: onnxruntime's own error for a released session)
     await a.release();
-    expect(maxDiff(await decode(loop, a, 8), await cpuDecode(dec, 8))).toBeLessThanOrEqual(TOLERANCE);
+    await expectLikeCpu(loop, a, dec, 8);
     expect(loop.captured).toBe(false);
     expect(loop.captureFailure).toMatch(/session/i);
     expect(uncaptured).toHaveLength(2); // the step graph and decoder a
     // decoder b, captured and fine, is replaced when next used: nothing runs captured any more
-    expect(maxDiff(await decode(loop, b, 9), await cpuDecode(dec, 9))).toBeLessThanOrEqual(TOLERANCE);
+    await expectLikeCpu(loop, b, dec, 9);
     expect(uncaptured).toHaveLength(3);
-    expect(maxDiff(await decode(loop, a, 8), await cpuDecode(dec, 8))).toBeLessThanOrEqual(TOLERANCE);
+    await expectLikeCpu(loop, a, dec, 8);
     expect(uncaptured).toHaveLength(3);
     loop.release(); // releases the three it created
     for (const s of [b, created.sessions[2]]) await s.release();

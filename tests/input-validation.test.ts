@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../workers/mllm/tokenizer';
-import { checkGuidance, checkPrompt, checkSeed, checkSteps, hasBidiControls, promptCounter, promptTokenBound, stripBidiControls, SEED_MAX } from '../src/inputValidation';
+import { checkGuidance, checkPrompt, type Checked, checkSeed, checkSteps, hasBidiControls, promptCounter, promptTokenBound, stripBidiControls, SEED_MAX } from '../src/inputValidation';
 import { allowedSteps, tokenBudgets } from '../workers/lib/manifest';
 
 const manifest = JSON.parse(readFileSync(new URL('../public/models/manifest.json', import.meta.url), 'utf8'));
@@ -9,6 +9,12 @@ const tok = new Tokenizer(JSON.parse(readFileSync(new URL('../public/models/toke
 const count = (t: string) => tok.encode(' ' + t).length;
 const limit = tokenBudgets(manifest.mllm).prompt;
 const sampler = manifest.sampler;
+
+/** The check refused the value, saying `why`. */
+function expectRefused(r: Checked<unknown>, why: string | RegExp) {
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.message).toMatch(why);
+}
 
 describe('prompt', () => {
   it('the budget is the context less the plan and the image the MLLM writes', () => {
@@ -56,25 +62,19 @@ describe('sampler settings', () => {
   it('steps come from the manifest', () => {
     expect(allowedSteps(sampler)).toEqual([...sampler.allowed_steps].sort((a: number, b: number) => a - b));
     expect(checkSteps(String(sampler.steps), sampler)).toEqual({ ok: true, value: sampler.steps });
-    const bad = checkSteps('7', sampler);
-    expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.message).toContain(sampler.allowed_steps.join(', '));
+    expectRefused(checkSteps('7', sampler), sampler.allowed_steps.join(', '));
     expect(checkSteps('', sampler).ok).toBe(false);
     // without allowed_steps, the schedules' keys
     expect(allowedSteps({ ...sampler, allowed_steps: undefined })).toEqual(Object.keys(sampler.schedules).map(Number).sort((a, b) => a - b));
   });
 
   it('empty guidance is refused, not read as 0', () => {
-    const r = checkGuidance('', sampler);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.message).toMatch(/empty/);
+    expectRefused(checkGuidance('', sampler), /empty/);
     expect(checkGuidance('  ', sampler).ok).toBe(false);
   });
 
   it('guidance 1,000,000 is refused; the default and 0 pass', () => {
-    const r = checkGuidance('1000000', sampler);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.message).toMatch(/outside/);
+    expectRefused(checkGuidance('1000000', sampler), /outside/);
     expect(checkGuidance(String(sampler.guidance), sampler)).toEqual({ ok: true, value: sampler.guidance });
     expect(checkGuidance('0', sampler)).toEqual({ ok: true, value: 0 });
     expect(checkGuidance('abc', sampler).ok).toBe(false);

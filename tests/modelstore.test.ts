@@ -37,13 +37,18 @@ function server(body: Uint8Array) {
   return { calls, fetchImpl };
 }
 
+/** An empty cache, a server of `bytes` and a store over both. */
+function fresh() {
+  const cache = new MemoryCache();
+  const s = server(bytes);
+  return { cache, s, store: new ModelStore({ cache, fetchImpl: s.fetchImpl }) };
+}
+
 describe('ModelStore', async () => {
   const sha = await sha256Hex(bytes);
 
   it('downloads with byte progress, verifies, caches, then serves from cache', async () => {
-    const cache = new MemoryCache();
-    const s = server(bytes);
-    const store = new ModelStore({ cache, fetchImpl: s.fetchImpl });
+    const { s, store } = fresh();
     const seen: number[] = [];
     const got = await store.load('http://x/models/a.onnx', sha, bytes.length, (p) => seen.push(p.loaded));
     expect(got).toEqual(bytes);
@@ -56,9 +61,7 @@ describe('ModelStore', async () => {
   });
 
   it('refetches a corrupt cached file', async () => {
-    const cache = new MemoryCache();
-    const s = server(bytes);
-    const store = new ModelStore({ cache, fetchImpl: s.fetchImpl });
+    const { cache, s, store } = fresh();
     await store.load('http://x/m.onnx', sha, bytes.length);
     const [k] = [...cache.map.keys()];
     cache.map.set(k, bytes.slice(0, 500)); // truncated

@@ -2,6 +2,7 @@
 // with the recipes parsed from the real manifest.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { maxAbsDiff } from './golden';
 import { resolve } from 'node:path';
 import { parseSourceRecipes, grayscaleSource, maskedSource, sketchSource, SourceError, makeSource } from '../workers/lib/sources';
 
@@ -11,22 +12,15 @@ const gold = JSON.parse(readFileSync(resolve(root, 'tests/fixtures/sources_golde
 const r = parseSourceRecipes(manifest.mllm.sources);
 const x = Float32Array.from(gold.x);
 
-function maxDiff(a: Float32Array, b: number[]) {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 describe('conditional sources', () => {
   it('reads the recipes from the manifest', () => {
     expect(r.luma.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
     expect(r.sobelClip).toBeGreaterThan(0);
     expect(r.maskFill).toBe(1);
   });
-  it('grayscale matches Python', () => expect(maxDiff(grayscaleSource(x, r), gold.gray)).toBeLessThan(1e-5));
-  it('masked matches Python', () => expect(maxDiff(maskedSource(x, Float32Array.from(gold.mask), r), gold.masked)).toBeLessThan(1e-6));
-  it('Sobel edges match Python', () => expect(maxDiff(sketchSource(x, r), gold.edges)).toBeLessThan(1e-5));
+  it('grayscale matches Python', () => expect(maxAbsDiff(grayscaleSource(x, r), gold.gray)).toBeLessThan(1e-5));
+  it('masked matches Python', () => expect(maxAbsDiff(maskedSource(x, Float32Array.from(gold.mask), r), gold.masked)).toBeLessThan(1e-6));
+  it('Sobel edges match Python', () => expect(maxAbsDiff(sketchSource(x, r), gold.edges)).toBeLessThan(1e-5));
   it('rejects what it cannot read or use', () => {
     expect(() => parseSourceRecipes(undefined)).toThrow(SourceError);
     expect(() => parseSourceRecipes({ ...manifest.mllm.sources, sketch: 'canny' })).toThrow(/sketch recipe/);

@@ -39,7 +39,7 @@ import torch
 import torch.nn.functional as F
 
 from training import mllm_tasks as T
-from training.common import (ROOT, CKPT, N_IMG, IMAGE_ORDER, SCALE_TOKENS, SCALE_OFFSETS, SCALES_FINE_FIRST,
+from training.common import (ROOT, CKPT, TOKENIZER, N_IMG, IMAGE_ORDER, SCALE_TOKENS, SCALE_OFFSETS, SCALES_FINE_FIRST,
                              parent_index, psnr, logger)
 from training.mllm import load_mllm
 
@@ -583,7 +583,7 @@ def main(argv=None):
     ap.add_argument("--tiny", action="store_true", help="tests: random encoder/decoders/judge, tiny model")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --tiny: MLLMConfig overrides (order=scale)")
     ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
+    ap.add_argument("--tokenizer", default=TOKENIZER)
     args = ap.parse_args(argv)
     device = torch.device(args.device)
     if device.type == "cuda":

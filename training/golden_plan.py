@@ -54,30 +54,29 @@ def plan_golden(q, tok, plan):
                 toks[o:o + m] = f
         return toks[:n]
 
+    def greedy(ids, lg, past, more):
+        """`ids` continued greedily while `more(ids)`, each token fed back as its own block, up to a
+        special token; returns (ids, the last logits, the cache)."""
+        while more(ids):
+            nxt = int(lg.argmax())
+            if nxt in specials:
+                break
+            ids.append(nxt)
+            lg, _, past = call(past, [nxt])
+        return ids, lg, past
+
     prefix = [tok.bos] + tok.encode(" " + tasks.normalize_text(PROMPT)) + [start]
     logits0, _, past0 = call(None, prefix)
     # greedy plan: each token fed back as its own block; [IMG] ends it (forced after max_tokens)
-    ids, lg, past = [], logits0, past0
-    while len(ids) < plan["max_tokens"]:
-        nxt = int(lg.argmax())
-        if nxt in specials:
-            break
-        ids.append(nxt)
-        lg, _, past = call(past, [nxt])
+    ids, _, past = greedy([], logits0, past0, lambda ids: len(ids) < plan["max_tokens"])
     _, f, past = call(past, [end])
     greedy_tokens = image(past, f)
     # the top-k first tokens (specials skipped), each completed greedily up to the separator
     order = [int(i) for i in torch.argsort(logits0, descending=True) if int(i) not in specials][:TOPK]
     cands = []
     for t in order:
-        cids = [t]
         lg, _, p = call(past0, [t])
-        while len(cids) < max(1, plan["max_tokens"] // 2) and sep not in tok.decode(cids):
-            nxt = int(lg.argmax())
-            if nxt in specials:
-                break
-            cids.append(nxt)
-            lg, _, p = call(p, [nxt])
+        cids, _, _ = greedy([t], lg, p, lambda ids: len(ids) < max(1, plan["max_tokens"] // 2) and sep not in tok.decode(ids))
         cands.append({"id": t, "ids": cids, "concept": tasks.normalize_text(tok.decode(cids).split(sep)[0])})
     # a plan given by hand: fed in one call with [IMG]
     given = tok.encode(" " + tasks.normalize_text(GIVEN))

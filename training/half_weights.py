@@ -8,6 +8,7 @@ module, so golden vectors computed from it match the file exactly.
 import numpy as np
 import torch
 from onnx import helper, numpy_helper, TensorProto
+from training.onnx_weights import replace_weights
 
 MIN_HALF = 1024       # smaller tensors (norms, biases) stay fp32: they cost nothing and are touchy
 SUFFIX = "__fp16"
@@ -42,11 +43,7 @@ def store_half(model_proto):
                                           name=init.name + "_cast"))
         else:
             keep.append(init)
-    del g.initializer[:]
-    g.initializer.extend(keep)
-    nodes = list(g.node)
-    del g.node[:]
-    g.node.extend(casts + nodes)
+    replace_weights(g, keep, casts)
     return model_proto, len(casts)
 
 

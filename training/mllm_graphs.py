@@ -15,26 +15,36 @@ OPSET = 17
 
 
 class Prefill(nn.Module):
+    """The first call: the whole prompt, no cache."""
+
     def __init__(self, m):
         super().__init__()
         self.m = m
 
     def forward(self, ids, slot, feats):
-        h, presents = self.m(ids, slot, feats)
+        return self.heads(*self.m(ids, slot, feats))
+
+    def heads(self, h, presents):
+        """The three heads on the last position, then the KV cache flattened (key, value per layer)."""
         last = h[:, -1]
         return (self.m.logits(last), self.m.features(last), self.m.delta(last)) + tuple(t for kv in presents for t in kv)
 
 
-class Step(nn.Module):
-    def __init__(self, m):
-        super().__init__()
-        self.m = m
+class Step(Prefill):
+    """One more block of tokens on the cache."""
 
     def forward(self, ids, slot, feats, *past_flat):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        h, presents = self.m(ids, slot, feats, past)
-        last = h[:, -1]
-        return (self.m.logits(last), self.m.features(last), self.m.delta(last)) + tuple(t for kv in presents for t in kv)
+        return self.heads(*self.m(ids, slot, feats, past))
+
+
+def trace_inputs(T, C):
+    """Example ids, slots and features of T tokens to trace a graph with (the last two in image
+    slots); the values do not matter, the shapes and dtypes do."""
+    ids = torch.ones(1, T, dtype=torch.long)
+    slot = torch.zeros(1, T, dtype=torch.long)
+    slot[0, -2:] = torch.tensor([1, 2])
+    return ids, slot, torch.randn(1, T, C)
 
 
 def io_names(n_layer):
@@ -52,11 +62,7 @@ def export_graphs(qmodel, out_dir):
            "logits": {0: "batch"}, "feature": {0: "batch"}, "delta": {0: "batch"}}
     for n in present:
         dyn[n] = {0: "batch", 2: "total_seq"}
-    T = 5
-    ids = torch.ones(1, T, dtype=torch.long)
-    slot = torch.zeros(1, T, dtype=torch.long)
-    slot[0, -2:] = torch.tensor([1, 2])
-    feats = torch.randn(1, T, C)
+    ids, slot, feats = trace_inputs(5, C)
     paths = {}
     p = os.path.join(out_dir, "mllm_prefill.onnx")
     torch.onnx.export(Prefill(qmodel), (ids, slot, feats), p, input_names=ins, output_names=outs + present,
@@ -116,10 +122,7 @@ def export_unified(qmodel, out_dir, name="mllm.onnx"):
     for n in present:
         dyn[n] = {0: "batch", 2: "total_seq"}
     T, P = 5, 3   # traced with a non-empty cache; the prefill feeds P = 0
-    ids = torch.ones(1, T, dtype=torch.long)
-    slot = torch.zeros(1, T, dtype=torch.long)
-    slot[0, -2:] = torch.tensor([1, 2])
-    feats = torch.randn(1, T, C)
+    ids, slot, feats = trace_inputs(T, C)
     block = torch.arange(P + T).view(1, -1)
     pk = tuple(torch.randn(1, cfg.n_head, P, hd) for _ in range(2 * L))
     path = os.path.join(out_dir, name)

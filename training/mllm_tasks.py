@@ -233,6 +233,15 @@ class TaskSampler:
                  self.text(normalize_text(instruction))] + self.plan_segments(tgt_i)
                 + [("img", self.row(tgt_i), True), self.sp(t.img_end), self.sp(t.eos)])
 
+    def variant_edit(self, sources, variants_of, field, instruction):
+        """An edit from a random source image to another variant of it, one that differs in `field`
+        (skin tone, vendor): `variants_of(meta)` maps each value of the field to its image."""
+        r = self.rng
+        i = r.choice(sources)
+        variants = variants_of(self.meta[i])
+        to = r.choice(sorted(v for v in variants if v != self.meta[i][field]))
+        return self.edit_example(self.row(i), instruction(to, r), variants[to])
+
     def sample(self, task):
         r, meta = self.rng, self.meta
         if task == "t2i":
@@ -248,17 +257,9 @@ class TaskSampler:
         if task in ("edit_tone", "edit_style") and not (self.tone_src if task == "edit_tone" else self.style_src):
             task = "colorize"   # tiny subsets may have no pairs
         if task == "edit_tone":
-            i = r.choice(self.tone_src)
-            m = meta[i]
-            tones = self.by_cv[(m["concept"], m["vendor"])]
-            tgt_tone = r.choice(sorted(t for t in tones if t != m["skin_tone"]))
-            return self.edit_example(self.row(i), tone_instruction(tgt_tone, r), tones[tgt_tone])
+            return self.variant_edit(self.tone_src, lambda m: self.by_cv[(m["concept"], m["vendor"])], "skin_tone", tone_instruction)
         if task == "edit_style":
-            i = r.choice(self.style_src)
-            m = meta[i]
-            vend = self.by_ct[(m["concept"], m["skin_tone"])]
-            tv = r.choice(sorted(v for v in vend if v != m["vendor"]))
-            return self.edit_example(self.row(i), style_instruction(tv, r), vend[tv])
+            return self.variant_edit(self.style_src, lambda m: self.by_ct[(m["concept"], m["skin_tone"])], "vendor", style_instruction)
         if task == "colorize":
             i = r.choice(self.idx)
             return self.edit_example(self.row(i, "gray"), natural.phrase(COLORIZE, r), i)

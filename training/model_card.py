@@ -20,10 +20,16 @@ def pct(x):
     return "–" if x is None else f"{100 * x:.1f}%"
 
 
+# the evaluation sets the card shows, in its order, with their titles
+VISUAL_SETS = (("heldout_concept", "Held-out concepts (Noto + Twemoji, never trained)"),
+               ("openmoji", "OpenMoji (unseen style)"))
+T2I_SETS = (("t2i_natural", "Natural prompts never trained on (`training/eval/natural_prompts.json`)"),
+            ("t2i_canonical", "Trained concepts in their training phrasing with a style (\"red apple emoji in noto style\")"))
+
+
 def visual_table(v):
     rows = []
-    for name, title in (("heldout_concept", "Held-out concepts (Noto + Twemoji, never trained)"),
-                        ("openmoji", "OpenMoji (unseen style)")):
+    for name, title in VISUAL_SETS:
         s = v["sets"][name]
         rows.append(f"\n**{title}**, n = {s['n']} images; judge top-1 on the originals {pct(s['judge_top1_on_originals'])},"
                     f" chance {100 * s['chance_top1']:.2f}%\n")
@@ -105,8 +111,7 @@ def ab_table(ab):
 def diagnosis_table(q):
     """The natural set and the canonical set with the diagnosis columns (training/eval_mllm.py)."""
     out = []
-    for key, title in (("t2i_natural", "Natural prompts never trained on (`training/eval/natural_prompts.json`)"),
-                       ("t2i_canonical", "Trained concepts in their training phrasing with a style (\"red apple emoji in noto style\")")):
+    for key, title in T2I_SETS:
         t = q[key]
         out.append(f"\n**{title}**, n = {t['n_prompts']}: judge top-1 / top-5 of the asked concept\n")
         out.append("| | " + " | ".join(SCALES) + " | recommended | best of 5 |")

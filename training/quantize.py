@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from onnx import helper, numpy_helper, TensorProto
+from training.onnx_weights import replace_weights
 
 MIN_QUANT = 4096   # 2-D weights with at least this many values are stored int8
 
@@ -79,11 +80,7 @@ def quantize_onnx(model_proto):
         nodes.append(helper.make_node("DequantizeLinear", [name + "_q", name + "_scale", name + "_zp"], [name],
                                       axis=axis, name=name + "_dq"))
         nq += 1
-    del g.initializer[:]
-    g.initializer.extend(keep)
-    old = list(g.node)
-    del g.node[:]
-    g.node.extend(nodes + tnodes + old)
+    replace_weights(g, keep, nodes + tnodes)
     return model_proto, nq, nleft
 
 

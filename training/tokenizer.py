@@ -38,6 +38,20 @@ def chunks(data: bytes):
     return out
 
 
+def merge_pair(ids, pair, new_id):
+    """`ids` with every non-overlapping occurrence of `pair`, left to right, replaced by `new_id`
+    (one BPE merge: the same for encoding and for training)."""
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
 class Tokenizer:
     def __init__(self, merges):
         self.merges = [tuple(m) for m in merges]
@@ -67,16 +81,7 @@ class Tokenizer:
                     best, best_rank = p, r
             if best is None:
                 break
-            new_id = BYTE_OFFSET + 256 + best_rank
-            out, i = [], 0
-            while i < len(ids):
-                if i + 1 < len(ids) and ids[i] == best[0] and ids[i + 1] == best[1]:
-                    out.append(new_id)
-                    i += 2
-                else:
-                    out.append(ids[i])
-                    i += 1
-            ids = out
+            ids = merge_pair(ids, best, BYTE_OFFSET + 256 + best_rank)
         if len(self._cache) < 100000:
             self._cache[chunk] = ids
         return ids
@@ -145,15 +150,7 @@ def train_bpe(texts, vocab_size=2048):
                 if pairs[p] <= 0:
                     del pairs[p]
                 where[p].discard(wi)
-            out, i = [], 0
-            while i < len(w):
-                if i + 1 < len(w) and w[i] == pair[0] and w[i + 1] == pair[1]:
-                    out.append(new_id)
-                    i += 2
-                else:
-                    out.append(w[i])
-                    i += 1
-            words[wi] = out
+            words[wi] = out = merge_pair(w, pair, new_id)
             for p in zip(out, out[1:]):
                 pairs[p] += counts[wi]
                 where[p].add(wi)

@@ -76,6 +76,45 @@ def save(path, obj, rt):
         os.replace(path + ".tmp", path)  # a stage killed mid-save keeps the previous checkpoint
 
 
+def resume_point(name, resume, rt, opt, **modules):
+    """A stage's checkpoint path (CKPT/<name>.pt) and the step it starts at: the checkpoint's, with
+    its modules (by key) and optimizer loaded, when resuming from one that exists; else 0."""
+    path = os.path.join(CKPT, f"{name}.pt")
+    if not (resume and os.path.exists(path)):
+        return path, 0
+    ck = load_ckpt(path, rt.device)
+    for key, m in modules.items():
+        m.load_state_dict(ck[key])
+    opt.load_state_dict(ck["opt"])
+    rt.log(f"resumed {name} at step {ck['step']}")
+    return path, ck["step"]
+
+
+def stage_loop(cfg, rt, step, total, minutes, salt, one_step):
+    """The loop every stage runs: `one_step(step, gen)` from `step` up to `total`, or until the
+    `minutes` budget is spent (every rank stops together when any rank's clock runs out). `gen` is
+    the stage's random stream, its own per stage (`salt`), rank and resume point. one_step returns
+    a function of the new step that says how it went: logged every 100 steps and at the end.
+    Returns the step reached."""
+    gen = torch.Generator().manual_seed(cfg.seed * 1000 + salt + rt.rank + step)
+    t0 = time.time()
+    while step < total:
+        report = one_step(step, gen)
+        step += 1
+        if step % 100 == 0 or step == total:
+            rt.log(f"{report(step)} {time.time() - t0:.0f}s")
+        if rt.all_stop((time.time() - t0) > minutes * 60):
+            break
+    return step
+
+
+def optimize(opt, loss):
+    """One optimizer step on `loss`."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
 def unwrap(m):
     return m.module if hasattr(m, "module") else m
 
@@ -152,34 +191,27 @@ def train_encoder(cfg, rt, images, meta, minutes, resume):
     vocab, bags = text_bags(meta, train_idx)
     obj = EncoderObjective(cfg, len(vocab)).to(rt.device)
     opt = torch.optim.AdamW(obj.parameters(), lr=cfg.enc_lr, weight_decay=0.01)
-    step, path = 0, os.path.join(CKPT, "encoder.pt")
-    if resume and os.path.exists(path):
-        ck = load_ckpt(path, rt.device)
-        obj.load_state_dict(ck["objective"]); opt.load_state_dict(ck["opt"]); step = ck["step"]
-        rt.log(f"resumed encoder at step {step}")
+    path, step = resume_point("encoder", resume, rt, opt, objective=obj)
     model = rt.wrap(obj)
     imgs = torch.as_tensor(images[train_idx]).to(rt.device)
     tb = bags[train_idx].to(rt.device)
-    gen = torch.Generator().manual_seed(cfg.seed * 1000 + rt.rank + step)
-    t0 = time.time()
-    while step < cfg.enc_steps:
+
+    def one_step(step, gen):
         idx = torch.randint(0, len(train_idx), (cfg.enc_batch,), generator=gen).to(rt.device)
         x = augment_for_encoder(to_tensor(imgs[idx]), gen)
         set_lr(opt, lr_at(step, cfg.enc_steps, cfg.enc_lr))
         with rt.autocast():
             l_rec, l_clip, rec, logits = model(x, tb[idx])
             loss = l_rec + cfg.clip_weight * l_clip
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        step += 1
-        if step % 100 == 0 or step == cfg.enc_steps:
+        optimize(opt, loss)
+
+        def report(step):
             psnr = 10 * math.log10(4 / max(F.mse_loss(rec.clamp(-1, 1), x).item(), 1e-10))
             acc = (logits.argmax(1) == torch.arange(len(idx), device=rt.device)).float().mean().item()
-            rt.log(f"encoder step {step} loss {loss.item():.4f} rec_psnr {psnr:.2f} clip {l_clip.item():.3f} "
-                   f"i2t_acc {acc:.2f} {time.time() - t0:.0f}s")
-        if rt.all_stop((time.time() - t0) > minutes * 60):
-            break
+            return f"encoder step {step} loss {loss.item():.4f} rec_psnr {psnr:.2f} clip {l_clip.item():.3f} i2t_acc {acc:.2f}"
+        return report
+
+    step = stage_loop(cfg, rt, step, cfg.enc_steps, minutes, 0, one_step)
     save(path, dict(objective=obj.state_dict(), opt=opt.state_dict(), step=step, config=C.as_dict(cfg),
                     encoder=obj.enc.state_dict(), text_vocab=vocab), rt)
     rt.log(f"encoder saved at step {step}/{cfg.enc_steps}")
@@ -193,15 +225,11 @@ def train_judge(cfg, rt, images, meta, minutes, resume):
     if rt.ddp:
         judge = torch.nn.SyncBatchNorm.convert_sync_batchnorm(judge)
     opt = torch.optim.AdamW(judge.parameters(), lr=cfg.judge_lr, weight_decay=0.05)
-    step, path = 0, os.path.join(CKPT, "judge.pt")
-    if resume and os.path.exists(path):
-        ck = load_ckpt(path, rt.device)
-        judge.load_state_dict(ck["judge"]); opt.load_state_dict(ck["opt"]); step = ck["step"]
+    path, step = resume_point("judge", resume, rt, opt, judge=judge)
     model = rt.wrap(judge)
     imgs = torch.as_tensor(images).to(rt.device)
-    gen = torch.Generator().manual_seed(cfg.seed * 1000 + 7 + rt.rank + step)
-    t0 = time.time()
-    while step < cfg.judge_steps:
+
+    def one_step(step, gen):
         idx = torch.randint(0, len(imgs), (cfg.judge_batch,), generator=gen).to(rt.device)
         x = random_shift(to_tensor(imgs[idx]), gen)
         # decoded images are softer and noisier than the art: the judge must still read them
@@ -213,15 +241,14 @@ def train_judge(cfg, rt, images, meta, minutes, resume):
             out = model(x)
             losses = {h: F.cross_entropy(out[h].float(), labels[h][idx]) for h in out}
             loss = sum(losses.values())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        step += 1
-        if step % 100 == 0 or step == cfg.judge_steps:
+        optimize(opt, loss)
+
+        def report(step):
             acc = (out["concept"].argmax(1) == labels["concept"][idx]).float().mean().item()
-            rt.log(f"judge step {step} loss {loss.item():.3f} concept_acc {acc:.2f} {time.time() - t0:.0f}s")
-        if rt.all_stop((time.time() - t0) > minutes * 60):
-            break
+            return f"judge step {step} loss {loss.item():.3f} concept_acc {acc:.2f}"
+        return report
+
+    step = stage_loop(cfg, rt, step, cfg.judge_steps, minutes, 7, one_step)
     j = unwrap(model)
     save(path, dict(judge=j.state_dict(), opt=opt.state_dict(), step=step, vocab=vocab, width=cfg.judge_width), rt)
     rt.log(f"judge saved at step {step}/{cfg.judge_steps}")
@@ -255,9 +282,9 @@ def train_decoders(cfg, rt, images, meta, minutes, resume, scales=SCALES):
         rt.log(f"resumed decoders at step {step}")
     models = {s: rt.wrap(d) for s, d in decs.items()}
     abar = cosine_alphas_cumprod(cfg.train_timesteps).to(rt.device)
-    gen = torch.Generator().manual_seed(cfg.seed * 1000 + 13 + rt.rank + step)
-    t0, ema_decay = time.time(), 0.999
-    while step < cfg.dec_steps:
+    ema_decay = 0.999
+
+    def one_step(step, gen):
         idx = torch.randint(0, len(imgs), (cfg.dec_batch,), generator=gen).to(rt.device)
         x0 = to_tensor(imgs[idx])
         pyr = pyramid(feats[idx].float(), cfg.grid)
@@ -284,11 +311,9 @@ def train_decoders(cfg, rt, images, meta, minutes, resume, scales=SCALES):
                 for pe, p in zip(emas[s].parameters(), decs[s].parameters()):
                     pe.mul_(d).add_(p.detach(), alpha=1 - d)
             logs.append(f"{s} {loss.item():.4f}")
-        step += 1
-        if step % 100 == 0 or step == cfg.dec_steps:
-            rt.log(f"decoders step {step} " + " ".join(logs) + f" {time.time() - t0:.0f}s")
-        if rt.all_stop((time.time() - t0) > minutes * 60):
-            break
+        return lambda step: f"decoders step {step} " + " ".join(logs)
+
+    step = stage_loop(cfg, rt, step, cfg.dec_steps, minutes, 13, one_step)
     for s in scales:
         save(dec_path(s), dict(model=decs[s].state_dict(), ema=emas[s].state_dict(), opt=opts[s].state_dict(),
                                step=step, scale=s, config=C.as_dict(cfg)), rt)

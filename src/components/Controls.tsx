@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useApp, useRun } from '../store';
 // newcomer hook-up: guidance and seed are checked as typed; a value that does not pass is kept
 // in its box with a message and the store keeps the last good one (empty guidance is not 0)
-import { checkGuidance, checkSeed } from '../inputValidation';
+import { checkGuidance, checkSeed, type Checked } from '../inputValidation';
 
 /** Sampler settings (defaults from the manifest) and Cancel. */
 export function Controls() {
@@ -66,20 +66,22 @@ export function Controls() {
           Cancel
         </button>
       )}
-      {!g.ok && (
-        <span id="guidance-msg" className="field-error" role="alert" data-testid="guidance-msg">
-          {g.message} Runs use {guidance}.
-        </span>
-      )}
-      {!s.ok && (
-        <span id="seed-msg" className="field-error" role="alert" data-testid="seed-msg">
-          {s.message} Runs use {seed}.
-        </span>
-      )}
+      <FieldError id="guidance-msg" check={g} used={guidance} />
+      <FieldError id="seed-msg" check={s} used={seed} />
     </section>
   );
 }
 
 function checkGuidanceOk(draft: string, value: number): boolean {
   return draft.trim() !== '' && Number(draft) === value;
+}
+
+/** A typed value that does not pass: why, and the last good value runs use meanwhile. */
+function FieldError({ id, check, used }: { id: string; check: Checked<number>; used: number }) {
+  if (check.ok) return null;
+  return (
+    <span id={id} className="field-error" role="alert" data-testid={id}>
+      {check.message} Runs use {used}.
+    </span>
+  );
 }

@@ -16,6 +16,18 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
   const withCurrent = (list: string[], v: string | undefined) => (list.includes(v ?? '') ? list : [...list, v ?? '']);
   const tones = withCurrent(spec.tones, cur[tone]);
   const styleOptions = withCurrent(Object.values(spec.styles), cur[style]);
+  /** A picker for one field of the plan: a pick redraws with the plan that field changed. */
+  // (a function, not a component defined here: that would remount the select on every render)
+  const picker = (label: string, field: string, options: string[], optionLabel: (v: string) => string) => (
+    <label>
+      {label}{' '}
+      <select value={cur[field] ?? ''} disabled={busy} data-testid={id(`plan-${field}`)} onChange={(e) => onRedraw?.(overridePlan(spec, cur, { [field]: e.target.value }))}>
+        {options.map((v) => (
+          <option key={v} value={v}>{optionLabel(v)}</option>
+        ))}
+      </select>
+    </label>
+  );
   return (
     <section className="plan" aria-label="Plan" data-testid={id('plan')} data-plan={plan.text}>
       <p>
@@ -37,22 +49,8 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
               })}
             </div>
           )}
-          <label>
-            Style{' '}
-            <select value={cur[style] ?? ''} disabled={busy} data-testid={id('plan-style')} onChange={(e) => onRedraw(overridePlan(spec, cur, { [style]: e.target.value }))}>
-              {styleOptions.map((w) => (
-                <option key={w} value={w}>{styleLabel(spec, w)}</option>
-              ))}
-            </select>
-          </label>{' '}
-          <label>
-            Skin tone{' '}
-            <select value={cur[tone] ?? ''} disabled={busy} data-testid={id('plan-tone')} onChange={(e) => onRedraw(overridePlan(spec, cur, { [tone]: e.target.value }))}>
-              {tones.map((t) => (
-                <option key={t} value={t}>{toneLabel(spec, t)}</option>
-              ))}
-            </select>
-          </label>
+          {picker('Style', style, styleOptions, (w) => styleLabel(spec, w))}{' '}
+          {picker('Skin tone', tone, tones, (t) => toneLabel(spec, t))}
         </>
       )}
     </section>

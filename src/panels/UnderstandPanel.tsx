@@ -4,14 +4,14 @@ import { ImageSource } from '../components/ImageSource';
 import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
 import { ModelView } from '../components/ModelView';
-import { NewWords, PromptCounter } from '../newcomer/PromptCounter';
 import { resultsId } from '../newcomer/SkipToResults';
 import { UserText } from '../newcomer/UserText';
 import { useTaskPanel } from './useTaskPanel';
-import { Chips } from './Chips';
+import { TaskTextForm } from './TaskTextForm';
 
 export function UnderstandPanel() {
-  const { info, picked, run: u, actions, text: question, setText: setQuestion, reading, words, sent, check, running, cancellable, refuse, say } = useTaskPanel('understand', 'question');
+  const panel = useTaskPanel('understand', 'question');
+  const { info, picked, run: u, actions, sent, running, refuse, say } = panel;
 
   const ask = (caption: boolean) => {
     const why = refuse(!caption, 'Type a question first, or press Caption.');
@@ -34,30 +34,14 @@ export function UnderstandPanel() {
         )}
         {u.source && <ModelView className="picked" thumb testid="understand-seen" image={u.source} label="the image as the model saw it, 64x64" caption="as the model saw it (64x64)" />}
       </div>
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          ask(false);
-        }}
-      >
-        <label htmlFor="und-question">Question</label>
-        <input id="und-question" data-testid="understand-question" type="text" value={question} onChange={(e) => setQuestion(e.target.value)} placeholder="e.g. what category is this emoji?" size={40} />
+      <TaskTextForm tab="understand" panel={panel} label="Question" inputId="und-question" what="question" placeholder="e.g. what category is this emoji?" onSubmit={() => ask(false)} suggestions={{ label: 'Questions the model was trained on', items: info?.questions }}>
         <button type="submit" data-testid="understand-ask">
           Ask
         </button>
         <button type="button" data-testid="understand-caption" onClick={() => ask(true)}>
           Caption
         </button>
-        <button type="button" data-testid="understand-cancel" disabled={!cancellable} onClick={() => actions.cancel('understand')}>
-          Cancel
-        </button>
-        {check && question && <PromptCounter check={check} id="understand-counter" raw={question} reading={reading} />}
-        <NewWords reading={reading} words={words} raw={question} testid="understand-new-words" />
-      </form>
-      {info?.questions.length ? (
-        <Chips label="Questions the model was trained on" testid="understand-chip" items={info.questions} onPick={setQuestion} />
-      ) : null}
+      </TaskTextForm>
       <section className="results" id={resultsId('understand')} tabIndex={-1} aria-label="Answer">
         <Message text={u.message} testid="understand-message" onClose={() => say(null)} />
         {(u.status !== 'idle' || u.answer) && (

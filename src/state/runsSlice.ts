@@ -16,6 +16,19 @@ import { cleanError, type SliceContext } from './context';
 import { runLine } from './runLine';
 import { idleRun, IDLE_RUN, type Run, type RunOptions, type RunsActions, type RunsState, type ScaleResult, type TaskRequest } from './types';
 
+type EventOf<K extends RunEvent['type']> = Extract<RunEvent, { type: K }>;
+
+/** What the events that only report a fact set on their tab's run. */
+const RUN_FIELDS: { [K in RunEvent['type']]?: (e: EventOf<K>) => Partial<Run> } = {
+  input: (e) => ({ input: e.image }),
+  source: (e) => ({ source: e.image }),
+  encoded: (e) => ({ encodeMs: e.ms }),
+  mllm: ({ tokens, total, ms }) => ({ mllm: { tokens, total, ms } }),
+  plan: (e) => ({ plan: e.plan }),
+  recommend: (e) => ({ recommended: e.scale }),
+  text: (e) => ({ answer: e.text, tokens: e.tokens }),
+};
+
 export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsActions } {
   const { set, get, engine, setRun, tell } = ctx;
   /** what the user gave while it could not start, per tab (the newest wins) */
@@ -44,6 +57,13 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
     return 'The models are still loading; try again in a moment.';
   };
 
+  /** Tells the tab why a run cannot start now; true when it cannot. */
+  const refusedNow = (tab: TabId): boolean => {
+    const why = notReady();
+    if (why) tell(tab, why);
+    return why !== null;
+  };
+
   /** A task that needs the MLLM while it is not loaded: queued if a failed file may still come
    * back (Retry, or the network), refused if this deployment has none. True when handled. */
   const withoutMllm = (tab: TabId, task: TaskName, start: () => Promise<unknown>, show: Partial<Run>): boolean => {
@@ -65,25 +85,15 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
       set((s) => ({ timeline: [...s.timeline, rec] }));
     }
     if (!live()) return;
+    const fields = RUN_FIELDS[e.type] as ((e: RunEvent) => Partial<Run>) | undefined;
+    if (fields) return setRun(tab, fields(e));
     switch (e.type) {
-      case 'input':
-        return setRun(tab, { input: e.image });
-      case 'source':
-        return setRun(tab, { source: e.image });
-      case 'encoded':
-        return setRun(tab, { encodeMs: e.ms });
       case 'step':
-        return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, step: e.step, steps: e.steps } } }));
-      case 'image':
-        return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, image: e.image, psnr: e.psnr, ms: e.ms } } }));
-      case 'mllm':
-        return setRun(tab, { mllm: { tokens: e.tokens, total: e.total, ms: e.ms } });
-      case 'plan':
-        return setRun(tab, { plan: e.plan });
-      case 'recommend':
-        return setRun(tab, { recommended: e.scale });
-      case 'text':
-        return setRun(tab, { answer: e.text, tokens: e.tokens });
+      case 'image': {
+        // a scale's cell: its step count while it decodes, then its image
+        const cell = e.type === 'step' ? { step: e.step, steps: e.steps } : { image: e.image, psnr: e.psnr, ms: e.ms };
+        return setRun(tab, (r) => ({ results: { ...r.results, [e.scale]: { ...r.results[e.scale], scale: e.scale, ...cell } } }));
+      }
       case 'done':
         setRun(tab, { status: 'done', totalMs: e.ms });
         return ctx.hooks.finished(tab, get().runs[tab] ?? IDLE_RUN);
@@ -100,11 +110,7 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
   const start = async <T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts: RunOptions = {}): Promise<boolean> => {
     const show = { task, text: opts.text ?? '', inputName: opts.inputName ?? null };
     // the line waited for another tab's run: what it waited through may have changed
-    const why = notReady();
-    if (why) {
-      tell(tab, why);
-      return false;
-    }
+    if (refusedNow(tab)) return false;
     const s = get();
     const page = tabSpec(tab).page;
     // coarse to fine: f4 (one token) first, the scale a user sees soonest
@@ -154,11 +160,7 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
           return false;
         }
         delete pending[tab]; // a newer request replaces what was queued
-        const why = notReady();
-        if (why) {
-          tell(tab, why);
-          return false;
-        }
+        if (refusedNow(tab)) return false;
         if (withoutMllm(tab, task, again, show)) return false;
         const turn = await line.turn(tab, task, show);
         if (turn == null) return false; // cancelled, or a newer request of this tab took its place

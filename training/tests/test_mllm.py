@@ -254,20 +254,25 @@ def generated_dataset(d, tok_path):
     return meta
 
 
+def eval_files(tmp_path, tok, prompts):
+    """The evaluation's inputs written under tmp_path (the tokenizer, a generated dataset, the
+    natural prompts), as its command-line arguments."""
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    generated_dataset(tmp_path / "data", tp)
+    natural = tmp_path / "natural.json"
+    natural.write_text(json.dumps({"prompts": prompts}))
+    return ["--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(natural)]
+
+
 @pytest.mark.parametrize("order", ["token", "scale"])
 def test_eval_end_to_end_tiny(tmp_path, setup, order):
     """The evaluation's whole path (natural prompts included) on random tiny models and a small
     generated dataset, in both generation orders."""
     from training import eval_mllm
-    meta, tok, _, _ = setup
-    tp = tmp_path / "tok.json"
-    tok.save(str(tp))
-    generated_dataset(tmp_path / "data", tp)
-    prompts = tmp_path / "natural.json"
-    prompts.write_text(json.dumps({"prompts": [{"prompt": "a big red heart", "concept": "C2"},
-                                               {"prompt": "a happy smiling face", "concept": "C0"}]}))
-    res = eval_mllm.main(["--tiny", "--set", f"order={order}", "residual_edit=True", "--device", "cpu",
-                          "--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(prompts),
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"},
+                                            {"prompt": "a happy smiling face", "concept": "C0"}])
+    res = eval_mllm.main(["--tiny", "--set", f"order={order}", "residual_edit=True", "--device", "cpu", *files,
                           "--n-t2i", "2", "--n-openmoji", "2", "--seeds", "2", "--out", str(tmp_path / "e.json")])
     assert res["config"]["order"] == order
     nat = res["t2i_natural"]
@@ -285,14 +290,8 @@ def test_eval_diagnosis_columns_tiny(tmp_path, setup):
     """A plan model's evaluation carries the diagnosis: canonical phrasing, plan top-1/top-5 beside
     the BM25 floor, and drawing given the right plan; --quick keeps them and the edits."""
     from training import eval_mllm
-    meta, tok, _, _ = setup
-    tp = tmp_path / "tok.json"
-    tok.save(str(tp))
-    generated_dataset(tmp_path / "data", tp)
-    prompts = tmp_path / "natural.json"
-    prompts.write_text(json.dumps({"prompts": [{"prompt": "a big red heart", "concept": "C2"}]}))
-    res = eval_mllm.main(["--tiny", "--set", "order=scale", "plan=True", "feature_guidance=2.0", "--device", "cpu", "--quick",
-                          "--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(prompts),
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}])
+    res = eval_mllm.main(["--tiny", "--set", "order=scale", "plan=True", "feature_guidance=2.0", "--device", "cpu", "--quick", *files,
                           "--n-canonical", "2", "--seeds", "1", "--out", str(tmp_path / "e.json")])
     nat, can = res["t2i_natural"], res["t2i_canonical"]
     assert 0 <= nat["plan"]["top1"] <= nat["plan"]["top5"] <= 1 and len(nat["plan"]["examples"]) == 1

@@ -3,6 +3,7 @@
 // them apart by their message. installErrorTransfer() (called by the worker and by the page)
 // sends the class name and rebuilds the same class on the other side.
 import * as Comlink from 'comlink';
+import { once } from '../lib/once';
 
 /** A bad request: the page shows the message as it is, nothing else changes. */
 export class TaskInputError extends Error {
@@ -48,12 +49,8 @@ export function deserializeError(e: SerializedError): Error {
   return err;
 }
 
-let installed = false;
-
 /** Makes errors thrown by an exposed API arrive as their own class (TaskInputError, WebGpuFailure). */
-export function installErrorTransfer() {
-  if (installed) return;
-  installed = true;
+export const installErrorTransfer = once(() => {
   const fallback = Comlink.transferHandlers.get('throw')!;
   Comlink.transferHandlers.set('throw', {
     canHandle: fallback.canHandle,
@@ -68,4 +65,4 @@ export function installErrorTransfer() {
       throw deserializeError(value as SerializedError);
     },
   } as Comlink.TransferHandler<unknown, unknown>);
-}
+});

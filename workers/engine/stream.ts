@@ -4,6 +4,7 @@
 // so nothing can overtake anything: the order the source pushed is the order the reader sees.
 import * as Comlink from 'comlink';
 import { deserializeError, serializeError, type SerializedError } from './errors';
+import { once } from '../lib/once';
 
 /**
  * Runs `start` when the first event is asked for and yields what it pushes, in order; the stream
@@ -100,12 +101,8 @@ function fromPort<T>(port: MessagePort): AsyncGenerator<T, void, undefined> {
   );
 }
 
-let installed = false;
-
 /** Lets an exposed API answer with an async iterable (an engine's run or load): one port each. */
-export function installStreamTransfer() {
-  if (installed) return;
-  installed = true;
+export const installStreamTransfer = once(() => {
   Comlink.transferHandlers.set('stream', {
     canHandle: (v: unknown): v is AsyncIterable<unknown> => typeof v === 'object' && v !== null && Symbol.asyncIterator in v,
     serialize(it: AsyncIterable<unknown>) {
@@ -115,4 +112,4 @@ export function installStreamTransfer() {
     },
     deserialize: (port: MessagePort) => fromPort(port),
   } as Comlink.TransferHandler<AsyncIterable<unknown>, MessagePort>);
-}
+});

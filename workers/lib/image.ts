@@ -10,14 +10,15 @@ export interface RGBAImage {
 /** Alpha-composites onto white (training does the same: transparent emoji background -> white). */
 export function compositeOnWhite(img: RGBAImage): RGBAImage {
   const out = new Uint8ClampedArray(img.data.length);
-  for (let i = 0; i < img.data.length; i += 4) {
-    const a = img.data[i + 3] / 255;
-    out[i] = img.data[i] * a + 255 * (1 - a);
-    out[i + 1] = img.data[i + 1] * a + 255 * (1 - a);
-    out[i + 2] = img.data[i + 2] * a + 255 * (1 - a);
-    out[i + 3] = 255;
-  }
+  for (let i = 0; i < img.data.length; i += 4) pixelOnWhite(img.data, i, out, i);
   return { width: img.width, height: img.height, data: out };
+}
+
+/** The RGBA pixel of `src` at byte offset `s`, composited onto white, written opaque to `out` at `o`. */
+export function pixelOnWhite(src: ArrayLike<number>, s: number, out: Uint8ClampedArray, o: number) {
+  const a = src[s + 3] / 255;
+  for (let k = 0; k < 3; k++) out[o + k] = src[s + k] * a + 255 * (1 - a);
+  out[o + 3] = 255;
 }
 
 /**

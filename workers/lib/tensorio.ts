@@ -1,4 +1,5 @@
 // Decoding of golden-vector tensors ({shape, dtype, data_b64}) written by the Python exporter.
+import { bytesFromBase64 } from './base64';
 
 export interface B64Tensor {
   shape: number[];
@@ -6,20 +7,10 @@ export interface B64Tensor {
   data_b64: string;
 }
 
-function b64ToBytes(b64: string): Uint8Array {
-  if (typeof atob === 'function') {
-    const s = atob(b64);
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
-  throw new Error('no base64 decoder');
-}
-
 /** Little-endian float32 payload -> Float32Array (copied, so alignment never matters). */
 export function decodeTensor(t: B64Tensor): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`golden dtype ${t.dtype} not supported`);
-  const bytes = b64ToBytes(t.data_b64);
+  const bytes = bytesFromBase64(t.data_b64);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.byteLength / 4);
   for (let i = 0; i < out.length; i++) out[i] = dv.getFloat32(i * 4, true);

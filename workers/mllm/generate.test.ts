@@ -8,22 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MllmError, type Pyramid } from './generate';
-import { decode, expectClose, graphKind, loadMllm, shippedDir, type T64 } from './test-helpers';
+import { decode, expectClose, f32, graphKind, loadMllm, shippedDir, splitScales, type MllmGolden, type T64 } from './test-helpers';
 
 ort.env.wasm.numThreads = 1;
-
-interface Call {
-  inputs: Record<string, T64>;
-  outputs: Record<string, T64>;
-}
-interface Golden {
-  prompt: string;
-  prefill: Call;
-  steps: Call[];
-  edit: { instruction: string; source: T64; residual_edit: boolean; prefill: Call; steps: Call[]; tokens: T64 };
-  atol: number;
-  rtol: number;
-}
 
 const dirs: string[] = [resolve(import.meta.dirname, 'fixtures')];
 // the shipped models are part of the contract: missing ones fail (in load) rather than skip;
@@ -34,7 +21,7 @@ async function load(dir: string) {
   const m = await loadMllm(dir);
   if (!('prefill' in m.sessions)) throw new Error(`${dir}: not the two-file MLLM`);
   const { prefill, step } = m.sessions;
-  return { ...m, prefill, step, golden: m.golden as Golden, steps: () => m.calls() - 1, resetSteps: m.resetCalls };
+  return { ...m, prefill, step, golden: m.golden as MllmGolden, steps: () => m.calls() - 1, resetSteps: m.resetCalls };
 }
 
 describe.each(dirs)('MLLM (%s)', (dir) => {
@@ -77,13 +64,7 @@ describe.each(dirs)('MLLM (%s)', (dir) => {
     const C = spec.feature_dim;
     const e = golden.edit;
     expect(e.residual_edit).toBe(!!spec.residual_edit);
-    const flat = decode(e.source).data as Float32Array;
-    const source: Pyramid = {};
-    let o = 0;
-    spec.image_order.forEach((name, i) => {
-      source[name] = flat.slice(o * C, (o + spec.scale_tokens[i]) * C);
-      o += spec.scale_tokens[i];
-    });
+    const source = splitScales(spec, f32(e.source));
     const want = decode(e.tokens).data as Float32Array; // prefill + 5 steps = f4 and f3 plus one f2 token
     const res = await gen.generateImage('edit', { text: e.instruction, source, scales: ['f4', 'f3'] });
     const got = new Float32Array(5 * C);

@@ -11,27 +11,16 @@ import * as ort from 'onnxruntime-web';
 import { MllmError, type PlanInfo, type Pyramid } from './generate';
 import type { RunEvent } from '../engine/protocol';
 import { generateImageFeatures, ScaleDecoder, type RunContext } from '../engine/steps';
-import { decode, expectNear, f32, graphKind, loadMllm, shippedDir, type T64 } from './test-helpers';
+import { decode, expectNear, f32, graphKind, loadMllm, shippedDir, splitScales, type MllmGolden, type T64 } from './test-helpers';
 
 ort.env.wasm.numThreads = 1;
 
-interface Call {
-  inputs: Record<string, T64>;
-  outputs: Record<string, T64>;
-}
-interface Run {
-  prefill: Call;
-  steps: Call[];
-  tokens: T64;
-}
-interface Golden extends Run {
-  prompt: string;
+interface Golden extends MllmGolden {
   order: 'token' | 'scale';
-  edit: Run & { instruction: string; source: T64; residual_edit: boolean };
+  /** the prompt's image tokens */
+  tokens: T64;
   /** a model with a plan (training/golden_plan.py) */
   plan?: PlanGolden;
-  atol: number;
-  rtol: number;
 }
 interface PlanGolden {
   prompt: string;
@@ -119,13 +108,7 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
 
     const e = golden.edit;
     expect(e.residual_edit).toBe(!!spec.residual_edit);
-    const flat = f32(e.source);
-    const source: Pyramid = {};
-    let o = 0;
-    spec.image_order.forEach((name, i) => {
-      source[name] = flat.slice(o * C, (o + spec.scale_tokens[i]) * C);
-      o += spec.scale_tokens[i];
-    });
+    const source = splitScales(spec, f32(e.source));
     const ew = f32(e.tokens);
     const edited = await noPlan.generateImage('edit', { text: e.instruction, source, scales });
     expectNear(leading(edited, spec.image_order, ew.length / C, C), ew, golden, 'edit tokens');

@@ -5,10 +5,29 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { mllmGraphNames } from '../lib/manifest';
-import { MllmGenerator, type MllmSpec } from './generate';
+import { allClose } from '../lib/tensorio';
+import { MllmGenerator, type MllmSpec, type Pyramid } from './generate';
 import type { MllmSessions } from './graph-runner';
 import { createMllmSessions } from '../engine/puma-engine';
 import { mllmFromFolder } from '../engine/folder-files';
+
+/** One recorded graph call: its feeds and what PyTorch computed for them. */
+export type GoldenCall = Record<'inputs' | 'outputs', Record<string, T64>>;
+
+/** The calls of one generation PyTorch recorded: the prefill, then each step. */
+export interface GoldenRun {
+  prefill: GoldenCall;
+  steps: GoldenCall[];
+}
+
+/** What every MLLM golden holds (training/export_mllm.py): a prompt's generation and an edit's
+ * (with its image tokens), and the tolerance. */
+export interface MllmGolden extends GoldenRun {
+  prompt: string;
+  edit: GoldenRun & { instruction: string; source: T64; residual_edit: boolean; tokens: T64 };
+  atol: number;
+  rtol: number;
+}
 
 export interface T64 {
   shape: number[];
@@ -28,14 +47,19 @@ export const f32 = (t: T64) => decode(t).data as Float32Array;
 
 export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number, what: string) {
   expect(got.length, what).toBe(want.length);
-  let worst = 0;
-  let bad = -1;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]);
-    worst = Math.max(worst, d);
-    if (!(d <= atol + rtol * Math.abs(want[i])) && bad < 0) bad = i;
-  }
-  expect(bad, `${what}: max |diff| ${worst}`).toBe(-1);
+  const r = allClose(got, want, atol, rtol);
+  expect(r.index, `${what}: max |diff| ${r.maxAbs}`).toBe(-1);
+}
+
+/** Image tokens in image order, flat [n_tokens * feature_dim], split into their scales. */
+export function splitScales(spec: Pick<MllmSpec, 'image_order' | 'scale_tokens' | 'feature_dim'>, flat: Float32Array): Pyramid {
+  const out: Pyramid = {};
+  let o = 0;
+  spec.image_order.forEach((name, i) => {
+    out[name] = flat.slice(o * spec.feature_dim, (o + spec.scale_tokens[i]) * spec.feature_dim);
+    o += spec.scale_tokens[i];
+  });
+  return out;
 }
 
 /** expectClose with the absolute tolerance scaled down to the data: an untrained fixture's
