@@ -2,19 +2,24 @@
 // as the engine places it on a real GPU (workers/engine/mllm-placement.ts): the KV cache comes back
 // as GPU buffers and is fed to the next call as it is; each replaced cache is disposed; only logits
 // and features are read back. The page keeps the MLLM on WASM on an emulated adapter (it is slower
-// there); this test forces WebGPU. Against the golden vectors (golden/mllm_single.json "plan"), with
-// the tolerances of the WASM parity test (workers/mllm/single-graph.test.ts): the plan's first-token
-// distribution at the prefill and the image features drawn after a given plan. One prompt and five
-// calls (prefill, plan, f4, f3, f2): a call takes ~15-35 s on SwiftShader.
+// there); this test forces WebGPU. Against the golden vectors (golden/mllm_single.json), with the
+// tolerances of the WASM parity test (workers/mllm/single-graph.test.ts), on both onnxruntime-web
+// builds that run it:
+// - the page's (JSEP WebGPU): the generation loop, one prompt, five calls (prefill, the given plan,
+//   f4, f3, f2): the plan's first-token distribution at the prefill and the image features;
+// - the GPU bench's (onnxruntime-web/webgpu, the native WebGPU EP): the golden's raw prefill and
+//   first step, every output.
+// A call takes ~15-40 s on SwiftShader; the file ~5 minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR, loadManifest, readJson } from './models';
-import { webgpuOnSwiftShader } from './webgpu-node';
+import { pageOrtOnWebGpu, webgpuOnSwiftShader } from './webgpu-node';
 import { mllmFromFolder } from '../workers/engine/folder-files';
 import { placeMllm } from '../workers/engine/mllm-placement';
 import type { InferenceSession, Tensor } from '../workers/engine/ort';
 import { MllmGenerator, type Pyramid } from '../workers/mllm/generate';
 import type { GraphSession } from '../workers/mllm/graph-runner';
-import { expectNear, f32, type T64 } from '../workers/mllm/test-helpers';
+import { decode, expectNear, f32, type T64 } from '../workers/mllm/test-helpers';
+import type { OrtLike } from '../workers/engine/ort';
 
 interface PlanGolden {
   prompt: string;
@@ -28,7 +33,12 @@ interface PlanGolden {
 
 const manifest = loadManifest();
 const spec = manifest.mllm!;
-const g = readJson<{ plan: PlanGolden }>('golden/mllm_single.json').plan;
+interface Call {
+  inputs: Record<string, T64>;
+  outputs: Record<string, T64>;
+}
+const golden = readJson<{ plan: PlanGolden; prefill: Call; steps: Call[]; atol: number; rtol: number }>('golden/mllm_single.json');
+const g = golden.plan;
 let gpu: Awaited<ReturnType<typeof webgpuOnSwiftShader>>;
 
 beforeAll(async () => {
@@ -44,9 +54,10 @@ function maxDiff(got: ArrayLike<number>, want: ArrayLike<number>) {
 }
 
 describe('the MLLM on WebGPU (SwiftShader, forced), KV cache in GPU buffers', () => {
-  it('matches the golden plan logits and image features; caches stay on the GPU and each replaced one is disposed', async () => {
+  it("the page's build: the golden plan logits and image features; caches stay on the GPU and each replaced one is disposed", async () => {
+    const ort = (await pageOrtOnWebGpu()) as unknown as OrtLike;
     const { graphs, tokenizer } = await mllmFromFolder(MODELS_DIR, manifest);
-    const placed = await placeMllm(gpu.ort, { provider: 'webgpu' }, graphs, tokenizer, spec);
+    const placed = await placeMllm(ort, { provider: 'webgpu' }, graphs, tokenizer, spec);
     expect(placed.where, 'created on WebGPU (no fallback)').toEqual({ provider: 'webgpu' });
 
     // every call's outputs, as the generator gets them
@@ -61,7 +72,7 @@ describe('the MLLM on WebGPU (SwiftShader, forced), KV cache in GPU buffers', ()
         return out;
       },
     };
-    const gen = new MllmGenerator(gpu.ort, spec, placed.tokenizer, { single: recorder });
+    const gen = new MllmGenerator(ort, spec, placed.tokenizer, { single: recorder });
     const scales = spec.image_order.slice(0, g.scales);
     const res: Pyramid = await gen.generateImage('t2i', { text: g.prompt, scales, plan: g.given.text, planCandidates: 0 });
     expect(calls.length, 'prefill, the given plan, one call per scale').toBe(2 + scales.length);
@@ -94,6 +105,30 @@ describe('the MLLM on WebGPU (SwiftShader, forced), KV cache in GPU buffers', ()
     // every cache was released (replaced, or at the end): its GPU buffers disposed
     const left = calls.flatMap((out) => Object.entries(out).filter(([n, t]) => n.startsWith('present_') && (t as Tensor).location !== 'none').map(([n]) => n));
     expect(left, 'GPU KV tensors not disposed').toEqual([]);
+    placed.placed?.release();
+  }, 600_000);
+
+  it("the GPU bench's build (native WebGPU EP): the golden prefill and first step, every output, the cache fed back from the GPU", async () => {
+    const { graphs, tokenizer } = await mllmFromFolder(MODELS_DIR, manifest);
+    const placed = await placeMllm(gpu.ort as unknown as OrtLike, { provider: 'webgpu' }, graphs, tokenizer, spec);
+    expect(placed.where).toEqual({ provider: 'webgpu' });
+    const session = (placed.sessions as { single: GraphSession }).single;
+    let past: InferenceSession.ReturnType | null = null;
+    for (const [n, c] of [golden.prefill, golden.steps[0]].entries()) {
+      const feeds: Record<string, Tensor> = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, decode(v) as unknown as Tensor]));
+      for (let i = 0; i < spec.n_layer; i++) {
+        for (const kv of ['key', 'value']) feeds[`past_${kv}_${i}`] = past ? (past[`present_${kv}_${i}`] as Tensor) : (new gpu.ort.Tensor('float32', new Float32Array(0), [1, spec.n_head, 0, spec.head_dim]) as unknown as Tensor);
+      }
+      const out = await session.run(feeds);
+      expect(out.present_key_0.location, `call ${n}: the cache stays on the GPU`).toBe('gpu-buffer');
+      for (const k of Object.keys(c.outputs)) {
+        const got = (await out[k].getData()) as Float32Array;
+        console.log(`[mllm webgpu native] call ${n} ${k} max |diff| ${maxDiff(got, f32(c.outputs[k])).toExponential(2)}`);
+        expectNear(got, f32(c.outputs[k]), golden, `call ${n} ${k}`);
+      }
+      if (past) for (const [k, t] of Object.entries(past)) if (k.startsWith('present_')) (t as Tensor).dispose();
+      past = out;
+    }
     placed.placed?.release();
   }, 600_000);
 });
