@@ -14,6 +14,13 @@
 //   --tiny-first       create and run the 1 KB ddim_step graph before anything else, so the cold
 //                      start splits into the once-per-process cost (the first GPU read-back) and
 //                      per-model cost
+//   --t2i              text-to-image instead of reconstruction (issue 19 item 2): the engine loads
+//                      the MLLM too, on WebGPU with its KV cache in GPU buffers (--mllm wasm: on
+//                      WASM, for comparison); each run reports the MLLM's own time (its calls),
+//                      the first image and all five, and the plan it wrote
+//   --prompt TEXT      the text-to-image prompt (default "red apple", as bench/gpu_torch.py --t2i)
+//   --plan TEXT        draw this plan (fed in one call, as after a chip click) instead of writing one
+//                      token by token: fewer MLLM calls, for a quick end-to-end check on SwiftShader
 // The first engine's load is the cold start, broken down per model: file read, session creation;
 // every run is timed, so run 0 (shader compilation, capture) shows apart from the steady state.
 import { readFileSync } from 'node:fs';
@@ -24,6 +31,7 @@ import { filesFromFolder } from '../workers/engine/folder-files';
 import { coarseToFine, validateManifest } from '../workers/lib/manifest';
 import type { GpuDecodeChoice, InferenceSession, OrtLike } from '../workers/engine/ort';
 import { timeReconstruction } from './time-reconstruction';
+import { timeTextToImage } from './time-text-to-image';
 
 const argv = process.argv.slice(2);
 const flag = (k: string) => argv.includes(k);
@@ -34,6 +42,11 @@ const configs = (opt('--configs') ?? 'gpu').split(',').map((c): [string, GpuDeco
   if (!['cpu', 'gpu', 'gpu+capture'].includes(c)) throw new Error(`--configs: unknown "${c}" (cpu, gpu, gpu+capture)`);
   return [c, { loop: c === 'cpu' ? 'cpu' : 'gpu', graphCapture: c === 'gpu+capture' }];
 });
+const t2i = flag('--t2i');
+const prompt = opt('--prompt') ?? 'red apple';
+const givenPlan = opt('--plan');
+const mllmOn = (opt('--mllm') ?? 'webgpu') as 'webgpu' | 'wasm';
+if (!['webgpu', 'wasm'].includes(mllmOn)) throw new Error(`--mllm: webgpu or wasm, not "${mllmOn}"`);
 const optLevel = opt('--opt-level') as 'disabled' | 'basic' | 'extended' | 'all' | undefined;
 
 const tStart = performance.now();
@@ -66,11 +79,30 @@ const timedFiles: ModelFiles = {
   },
 };
 const fileBySize = new Map<number, string>();
+// the MLLM's own time: every call of a session made with the MLLM's options (ort.ts
+// mllmSessionOptions, the only ones with this key), a WASM one after a fallback included
+const mllmTotals = { ms: 0, calls: 0 };
+const isMllm = (o?: InferenceSession.SessionOptions) => !!(o?.extra as { session?: Record<string, string> } | undefined)?.session?.qdq_matmulnbits_accuracy_level;
+function timeMllmCalls(s: InferenceSession): InferenceSession {
+  const run = s.run.bind(s);
+  return Object.assign(s, {
+    run: (async (...a: Parameters<typeof run>) => {
+      const t0 = performance.now();
+      try {
+        return await run(...a);
+      } finally {
+        mllmTotals.ms += performance.now() - t0;
+        mllmTotals.calls++;
+      }
+    }) as typeof s.run,
+  });
+}
 const timedOrt: OrtLike = Object.assign(Object.create(null), ort, {
   InferenceSession: {
     async create(bytes: Uint8Array, o?: InferenceSession.SessionOptions) {
       const t0 = performance.now();
-      const s = await ort.InferenceSession.create(bytes, o);
+      const made = await ort.InferenceSession.create(bytes, o);
+      const s = isMllm(o) ? timeMllmCalls(made) : made;
       const entry = timings.find((t) => t.file === fileBySize.get(bytes.byteLength) && t.createMs === undefined);
       if (entry) entry.createMs = performance.now() - t0;
       else timings.push({ file: `${bytes.byteLength} bytes`, createMs: performance.now() - t0 });
@@ -101,15 +133,22 @@ const records = [];
 for (const [name, gpuDecode] of configs) {
   timings = [];
   const t0 = performance.now();
-  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: false, yieldAtCheckpoints: false, gpuDecode, sessionOptions });
+  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: t2i, mllmAt: { provider: mllmOn }, yieldAtCheckpoints: false, gpuDecode, sessionOptions });
   const loadMs = performance.now() - t0;
+  if (t2i && !engine.mllm) throw new Error('--t2i: the MLLM did not load (see the warning above)');
+  const scales = opt('--scales')?.split(',') ?? coarseToFine(m);
   const out = [];
-  for (let r = 0; r < runs; r++) out.push(await timeReconstruction(engine, { width: size, height: size, data }, opt('--scales')?.split(',') ?? coarseToFine(m), steps));
+  for (let r = 0; r < runs; r++) {
+    out.push(t2i ? await timeTextToImage(engine, prompt, scales, steps, () => ({ ...mllmTotals }), givenPlan) : await timeReconstruction(engine, { width: size, height: size, data }, scales, steps));
+  }
+  // where the MLLM ran in the end (a failed WebGPU call moves it to WASM: engine.mllmWhere says why)
+  const mllmWhere = t2i ? engine.mllmWhere() : undefined;
   engine.release();
   // what actually ran: capture can be refused at session creation or given up mid-run (fallback)
   const loop = engine.codec.gpuLoop;
-  records.push({ config: name, gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, loadMs, models: timings, runs: out });
-  console.error(`[gpu-bench] ${name}: load ${loadMs.toFixed(0)} ms, all five ${out.map((o) => o.allFiveMs.toFixed(0)).join(' / ')} ms`);
+  records.push({ config: name, task: t2i ? 'text-to-image' : 'reconstruct', ...(t2i ? { prompt, givenPlan, mllmWhere } : {}), gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, loadMs, models: timings, runs: out });
+  const mllmNote = t2i ? `, MLLM (${mllmWhere?.provider}) ${out.map((o) => ('mllmMs' in o ? o.mllmMs.toFixed(0) : '?')).join(' / ')} ms` : '';
+  console.error(`[gpu-bench] ${name}${t2i ? ' text-to-image' : ''}: load ${loadMs.toFixed(0)} ms, all five ${out.map((o) => o.allFiveMs.toFixed(0)).join(' / ')} ms${mllmNote}`);
 }
 console.log(
   JSON.stringify({

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The GPU benchmark in one device call (issue 19): parity of the GPU loops with the CPU loop, all
 # five reconstructions on WebGPU with each decode loop (graph capture, the default; the GPU loop
-# uncaptured; the CPU loop), each in a fresh Node process, and PyTorch eager on the same weights.
+# uncaptured; the CPU loop), each in a fresh Node process, and PyTorch eager on the same weights;
+# then text to five images wholly on the GPU (the MLLM on WebGPU with its KV cache in GPU buffers,
+# the decoders captured) beside the same pipeline in PyTorch eager (item 2).
 # Writes to $OUT: gpu-<date>.json and gpu-<date>.md (for bench/results/) and raw.tar.gz (every raw
-# JSON and log). Budget: under 6 minutes (timeouts 60+3x60+75 s; a Node+Dawn process takes ~30 s
-# from its start to exit whatever it does, so each step needs ~35 s), under 64 MiB carried.
+# JSON and log). Budget: under 8 minutes (timeouts 60+3x60+75+75+75 s; a Node+Dawn process takes
+# ~30 s from its start to exit whatever it does, so each step needs ~35 s), under 64 MiB carried.
 #
 # Here, before the call (bench/README.md "GPU"):
 #   node bench/build-gpu.mjs && bash bench/device-pack.sh
+#   bash bench/device-aside.sh out     # tracked files the bench does not read, out of the tree
 # The call: carry .device and bench/out/gpu; command: bash bench/gpu-device.sh [steps] [runs]
+# After it: bash bench/device-aside.sh back
 set -u
 STEPS=${1:-10}
 RUNS=${2:-4}
@@ -36,6 +40,10 @@ for c in capture:gpu+capture gpu:gpu cpu:cpu; do
 done
 step "PyTorch eager"
 PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" > "$RAW/torch.json" 2> "$RAW/torch.log"; echo "rc=$?" >> "$RAW/torch.log"
+step "WebGPU text to five images: the MLLM on WebGPU, decoders captured"
+timeout 75 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs gpu+capture --t2i > "$RAW/webgpu-t2i.json" 2> "$RAW/webgpu-t2i.log"; echo "rc=$?" >> "$RAW/webgpu-t2i.log"
+step "PyTorch eager text to five images"
+PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" --t2i > "$RAW/torch-t2i.json" 2> "$RAW/torch-t2i.log"; echo "rc=$?" >> "$RAW/torch-t2i.log"
 step "results"
 node bench/gpu-results.mjs "$RAW" "$OUT" >> "$RAW/steps.log" 2>&1
 step done

@@ -4,7 +4,9 @@
 // README beside it. Plain Node, no build: it runs on the GPU machine after the measurements.
 //   node bench/gpu-results.mjs RAW_DIR OUT_DIR
 // RAW_DIR holds webgpu-{capture,gpu,cpu}.json (bench/out/gpu/gpu-bench.mjs, one fresh process
-// each), torch.json (bench/gpu_torch.py), parity.json (gpu-loop-parity.mjs), nvidia-smi.csv, meta.json.
+// each), torch.json (bench/gpu_torch.py), parity.json (gpu-loop-parity.mjs), nvidia-smi.csv, meta.json,
+// and for text-to-image (issue 19 item 2) webgpu-t2i.json (gpu-bench --t2i: the MLLM on WebGPU,
+// decoders captured) and torch-t2i.json (gpu_torch.py --t2i): the `textToImage` records.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -43,12 +45,21 @@ for (const [name] of CONFIGS) {
 const torch = read('torch.json');
 if (torch) records.push(torch);
 const parity = read('parity.json');
+// text to five images, the same pipeline on both sides: the plan, five MLLM calls, each scale decoded
+const t2iWebgpu = (() => {
+  const d = read('webgpu-t2i.json');
+  const r = d?.records?.[0];
+  return r ? { where: d.where, config: r.config, mllmWhere: r.mllmWhere, captureActive: r.captureActive, captureFailure: r.captureFailure, adapter: d.adapter, steps: d.steps, prompt: r.prompt, loadColdMs: r.loadMs, runs: r.runs } : null;
+})();
+const t2iTorch = read('torch-t2i.json');
+const textToImage = [t2iWebgpu, t2iTorch].filter(Boolean);
 
 const result = {
   date,
   machine: { gpu: smi, cpu_cores: meta.cpuCores, note: `device machine; Node ${meta.node ?? '?'} + Dawn (npm webgpu) via the webgpu-device shim; onnxruntime-web ${meta.ort ?? '?'} WebGPU EP (the native C++ EP of onnxruntime-web/webgpu); models: public/models at ${meta.commit ?? '?'}` },
   records,
   alternatives,
+  textToImage,
   parity: parity && { ok: parity.ok, tolerance: parity.tolerance, steps: parity.steps, results: parity.results },
 };
 writeFileSync(resolve(outDir, `gpu-${date}.json`), JSON.stringify(result, null, 1) + '\n');
@@ -76,6 +87,17 @@ if (torch) {
   const last = torch.runs[torch.runs.length - 1];
   rows.push(`| ${torch.where} | ${ms(last.allFiveMs)} | ${steady(torch, 'allFiveMs')} | ${ms(last.firstImageMs)} | 1.00x | ${ms(torch.loadColdMs)} |`);
 }
+const t2iTorchLast = t2iTorch?.runs?.at(-1);
+const t2iRow = (r, label) => {
+  const last = r.runs.at(-1);
+  const vs = t2iTorchLast ? `${(last.allFiveMs / t2iTorchLast.allFiveMs).toFixed(2)}x` : '–';
+  const plan = String(last.plan ?? r.plan ?? '?').replaceAll('|', '\\|'); // "concept | style | tone" inside a table cell
+  return `| ${label} | ${plan} | ${ms(last.mllmMs)} (${last.mllmCalls ?? '?'} calls${last.candidateCalls ? `; ${last.candidateCalls} more for the plan chips after the images` : ''}) | ${ms(last.firstImageMs)} | ${ms(last.allFiveMs)} | ${steady(r, 'allFiveMs')} | ${vs} | ${ms(r.loadColdMs)} |`;
+};
+const t2iRows = [
+  t2iWebgpu ? t2iRow(t2iWebgpu, `WebGPU: MLLM on ${t2iWebgpu.mllmWhere?.provider ?? '?'}${t2iWebgpu.mllmWhere?.reason ? ` (${t2iWebgpu.mllmWhere.reason})` : ''}, decoders ${t2iWebgpu.captureActive ? 'captured' : `uncaptured (${t2iWebgpu.captureFailure ?? 'capture off'})`}`) : '| WebGPU | no result (see raw.tar.gz: webgpu-t2i.log) | | | | | | |',
+  t2iTorch ? t2iRow(t2iTorch, t2iTorch.where) : '| PyTorch | no result (see raw.tar.gz: torch-t2i.log) | | | | | | |',
+];
 const cap = webgpu('capture');
 const coldRows = cap?.models?.map((x) => `| ${x.file} | ${x.readMs === undefined ? '–' : x.readMs.toFixed(1) + ' ms'} | ${x.createMs === undefined ? '–' : Math.round(x.createMs) + ' ms'} |`) ?? [];
 const parityLines = parity ? parity.results.filter((x) => x.config !== 'cpu (reference)').map((x) => `${x.scale} ${x.config}: ${x.maxAbs.toExponential(1)} (${Math.round(x.ms)} ms)`) : [];
@@ -91,6 +113,12 @@ WebGPU here is onnxruntime-web ${meta.ort ?? '?'}'s native WebGPU EP (\`onnxrunt
 | path | all five (last run) | runs 2.. | first image (last run) | vs PyTorch | load (cold, fresh process) |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
+
+## Text to five images (prompt "${t2iWebgpu?.prompt ?? t2iTorch?.prompt ?? '?'}")
+
+| path | plan | MLLM (its calls, last run) | first image | all five (last run) | runs 2.. | vs PyTorch | load (cold) |
+|---|---|---|---|---|---|---|---|
+${t2iRows.join('\n')}
 
 ## Cold start of the default config (fresh process, per model: file read, session creation)
 

@@ -1,7 +1,13 @@
 """PyTorch on the GPU running the same shipped models (public/models/*.onnx loaded back into
-PyTorch by training/shipped.py) through the same pipeline: encoder on [image, blank], pyramid,
-five decoders with 10-step DDIM + CFG as one batch of two. The baseline for the WebGPU numbers.
-    python3 bench/gpu_torch.py [MODELS_DIR] [steps] [runs]   -> one JSON line
+PyTorch by training/shipped.py) through the same pipeline as the page. The baseline for the WebGPU
+numbers (bench/gpu-bench.ts).
+  reconstruction (default): encoder on [image, blank], pyramid, five decoders with DDIM + CFG as
+    one batch of two;
+  --t2i: text to five images as the engine's text-to-image does it: the blank image's
+    pyramid (CFG's unconditional branch), the MLLM (training.shipped.load_mllm: the shipped int8
+    weights) reads <s> prompt <ans>, writes its plan greedily token by token (KV cache), [IMG], then
+    one call per scale f4..f0, each scale decoded as soon as it exists.
+    python3 bench/gpu_torch.py [MODELS_DIR] [steps] [runs] [--t2i [--prompt TEXT]]   -> one JSON line
 """
 import json
 import os
@@ -14,12 +20,118 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from training import shipped  # noqa: E402
 from training.decoder import ddim_sample  # noqa: E402
 from training.encoder import pyramid  # noqa: E402
+from training.tokenizer import Tokenizer  # noqa: E402
+
+
+T2I_PROMPT = "red apple"  # the default of bench/gpu-bench.ts --prompt too
+
+
+@torch.no_grad()
+def t2i_once(q, tok, mm, prompt, dev):
+    """One text-to-image MLLM pass as workers/mllm/generate.ts runs it (scale order, a plan):
+    -> yields (scale name, features [1,N,C]) as each scale exists; returns via StopIteration the
+    plan ids and the number of calls. Mirrors training/golden_plan.py's calls."""
+    from training import mllm_tasks as tasks
+    from training.common import parent_index
+    plan = mm["plan"]
+    start, end = mm["specials"][plan["start"]], mm["specials"][plan["end"]]
+    specials = set(mm["specials"].values())
+    C, qoff = mm["feature_dim"], mm["query_slot_offset"]
+    sizes = mm["scale_tokens"]
+    offsets = [sum(sizes[:i]) for i in range(len(sizes))]
+    parent = torch.tensor(parent_index(), device=dev)
+    state = {"past": None, "blocks": None, "calls": 0}
+
+    def call(ids, slot=None, feats=None, block=None):
+        t = len(ids)
+        nb = 0 if state["blocks"] is None else int(state["blocks"][0, -1]) + 1
+        ids_t = torch.tensor([ids], device=dev)
+        slot_t = torch.zeros_like(ids_t) if slot is None else torch.tensor([slot], device=dev)
+        feats_t = torch.zeros(1, t, C, device=dev) if feats is None else feats.view(1, t, C)
+        blk = torch.tensor([[nb + i for i in range(t)] if block is None else [nb] * t], device=dev)
+        allb = blk if state["blocks"] is None else torch.cat([state["blocks"], blk], 1)
+        h, pres = q(ids_t, slot_t, feats_t, state["past"], allb)
+        state.update(past=pres, blocks=allb, calls=state["calls"] + 1)
+        return q.logits(h[:, -1])[0], h
+
+    logits, _ = call([tok.bos] + tok.encode(" " + tasks.normalize_text(prompt)) + [start])
+    ids = []
+    while len(ids) < plan["max_tokens"]:
+        nxt = int(logits.argmax())  # a host sync per plan token, as the page has
+        if nxt in specials:
+            break
+        ids.append(nxt)
+        logits, _ = call([nxt])
+    call([end])
+    toks = torch.zeros(sum(sizes), C, device=dev)
+    for s, name in enumerate(mm["image_order"]):
+        o, n = offsets[s], sizes[s]
+        par = parent[o:o + n]
+        qf = toks[par.clamp(min=0)] * (par >= 0).view(-1, 1).float()
+        _, h = call([0] * n, [qoff + 1 + o + j for j in range(n)], qf, block=True)
+        toks[o:o + n] = q.features(h)[0]
+        yield name, toks[o:o + n].unsqueeze(0)
+    return ids, state["calls"]
+
+
+def t2i(models_dir, steps, runs, prompt, dev, sync):
+    m = shipped.manifest(models_dir)
+    mm = m["mllm"]
+    sched = m["sampler"]["schedules"][str(steps)]
+    g = m["sampler"]["guidance"]
+    t0 = time.perf_counter()
+    enc, _ = shipped.load_encoder(dev, models_dir)
+    decs = shipped.load_decoders(dev, models_dir)
+    q = shipped.load_mllm(models_dir).to(dev)
+    tok = Tokenizer.load(os.path.join(models_dir, m["models"]["tokenizer"]["file"]))
+    sync()
+    load_ms = (time.perf_counter() - t0) * 1e3
+    size = m["image"]["size"]
+    idx = {s["name"]: i for i, s in enumerate(m["scales"])}
+    out, plan_text = [], ""
+    with torch.no_grad():
+        for _ in range(runs):
+            sync()
+            start = time.perf_counter()
+            unc = pyramid(enc(-torch.ones(1, 3, size, size, device=dev)))  # the engine's blankPyramid
+            scales, mllm_ms = {}, 0.0
+            gen = t2i_once(q, tok, mm, prompt, dev)
+            while True:
+                tm = time.perf_counter()
+                try:
+                    name, feats = next(gen)
+                except StopIteration as stop:
+                    plan_ids, calls = stop.value
+                    break
+                sync()
+                mllm_ms += (time.perf_counter() - tm) * 1e3
+                ts = time.perf_counter()
+                xt = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(1234)).to(dev)
+                ddim_sample(decs[name], feats, unc[idx[name]], sched, g, x=xt)
+                sync()
+                ms = (time.perf_counter() - ts) * 1e3
+                scales[name] = {"doneAt": (time.perf_counter() - start) * 1e3, "stepMs": [ms / steps] * steps}
+            plan_text = tok.decode(plan_ids).strip()
+            first = mm["image_order"][0]
+            out.append({"mllmMs": mllm_ms, "mllmCalls": calls, "firstImageMs": scales[first]["doneAt"],
+                        "allFiveMs": (time.perf_counter() - start) * 1e3, "scales": scales})
+    return {"task": "text-to-image", "prompt": prompt, "plan": plan_text, "loadColdMs": load_ms, "runs": out}
 
 
 def main():
-    models_dir = sys.argv[1] if len(sys.argv) > 1 else shipped.MODELS_DIR
-    steps = int(sys.argv[2]) if len(sys.argv) > 2 else None
-    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    argv = sys.argv[1:]
+    t2i_prompt = None
+    if "--prompt" in argv:
+        i = argv.index("--prompt")
+        t2i_prompt = argv[i + 1]
+        del argv[i:i + 2]
+    if "--t2i" in argv:
+        argv.remove("--t2i")
+        t2i_prompt = t2i_prompt or T2I_PROMPT
+    args = argv
+    models_dir = args[0] if len(args) > 0 else shipped.MODELS_DIR
+    steps = int(args[1]) if len(args) > 1 else None
+    runs = int(args[2]) if len(args) > 2 else 3
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.backends.cuda.matmul.allow_tf32 = False  # fp32 like the ONNX models
     torch.backends.cudnn.allow_tf32 = False
@@ -28,6 +140,12 @@ def main():
     sched = m["sampler"]["schedules"][str(steps)]
     g = m["sampler"]["guidance"]
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+    name = torch.cuda.get_device_name(0) if dev == "cuda" else "cpu"
+    where = f"PyTorch {torch.__version__} ({dev}, fp32, TF32 off)"
+    if t2i_prompt is not None:
+        r = t2i(models_dir, steps, runs, t2i_prompt, dev, sync)
+        print(json.dumps({"where": where, "adapter": name, "steps": steps, **r}))
+        return
     t0 = time.perf_counter()
     enc, _ = shipped.load_encoder(dev, models_dir)
     decs = shipped.load_decoders(dev, models_dir)
@@ -56,8 +174,7 @@ def main():
                 scales[s] = {"doneAt": (time.perf_counter() - start) * 1e3, "stepMs": [ms / steps] * steps}
             out.append({"encodeMs": enc_ms, "firstImageMs": scales[order[0]]["doneAt"],
                         "allFiveMs": (time.perf_counter() - start) * 1e3, "scales": scales})
-    name = torch.cuda.get_device_name(0) if dev == "cuda" else "cpu"
-    print(json.dumps({"where": f"PyTorch {torch.__version__} ({dev}, fp32, TF32 off)", "adapter": name,
+    print(json.dumps({"where": where, "adapter": name,
                       "steps": steps, "loadColdMs": load_ms, "runs": out}))
 
 

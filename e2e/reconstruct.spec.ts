@@ -61,6 +61,13 @@ test('first visit: models download with progress, provider indicated @webgpu', a
   expect(seen.maxBytes).toBeGreaterThan(0);
   await expect(page.getByTestId('load-done')).toHaveAttribute('data-from-cache', 'false');
   await expect(page.getByTestId('provider')).toHaveAttribute('data-provider', provider);
+  // where each model runs: the MLLM stays on WASM beside WebGPU decoders on an emulated adapter
+  // (SwiftShader here), and says why
+  await expect(page.getByTestId('provider')).toContainText(/^Encoder, decoders: /);
+  await expect(page.getByTestId('provider-mllm')).toHaveAttribute('data-provider', 'wasm');
+  await expect(page.getByTestId('provider-mllm')).toContainText(/^MLLM: WASM/);
+  if (provider === 'webgpu') await expect(page.getByTestId('provider-mllm-reason')).toContainText('CPU-emulated');
+  else await expect(page.getByTestId('provider-mllm-reason')).toHaveCount(0);
   const isolated = await page.evaluate(() => crossOriginIsolated);
   expect(isolated, 'COOP/COEP make the page cross-origin isolated').toBe(true);
   expect(server.log.some((r) => r.path.endsWith('.onnx'))).toBe(true);

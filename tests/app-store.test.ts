@@ -113,6 +113,24 @@ describe('app store', () => {
     expect(s().providerReason).toBe('fell back from WebGPU: GPU device lost (test)');
   });
 
+  it("the badge's facts: where the MLLM runs, from the load, and WASM once a run says it moved there", async () => {
+    const { engine, s, actions } = setup();
+    const init = actions.init('auto');
+    await settle();
+    engine.sendManifest();
+    engine.loads.at(-1)!.feed.push({ type: 'provider', provider: 'webgpu', adapter: 'test gpu', threads: 1, isolated: true, shaderF16: false, mllm: { provider: 'webgpu' } });
+    engine.finishLoad({ info: { provider: 'webgpu' } });
+    await init;
+    expect([s().provider, s().mllmProvider, s().mllmReason]).toEqual(['webgpu', 'webgpu', null]);
+    const done = actions.generate('red apple');
+    await settle();
+    engine.runs[0].feed.push({ type: 'mllm-provider', provider: 'wasm', reason: 'the MLLM failed on WebGPU: test' });
+    finish(engine.runs[0].feed, coarseToFine(manifest));
+    await done;
+    expect(s().runs.main?.status).toBe('done');
+    expect([s().provider, s().mllmProvider, s().mllmReason], 'the decoders stay on WebGPU').toEqual(['webgpu', 'wasm', 'the MLLM failed on WebGPU: test']);
+  });
+
   it('a prompt waits for a failed MLLM file; Retry loads it again and the prompt runs', async () => {
     const { engine, s, actions } = await ready({ info: { failed: [MLLM_STEP], info: { textToImage: false } } });
     expect(s().fileStates[MLLM_STEP]).toMatchObject({ state: 'failed', mllm: true, reason: 'offline' });

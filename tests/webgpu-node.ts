@@ -36,7 +36,13 @@ export async function webgpuOnSwiftShader() {
   // Dawn's writeBuffer refuses views on SharedArrayBuffer, which the threaded wasm build passes
   const queueProto = (globals as { GPUQueue: { prototype: GPUQueue } }).GPUQueue.prototype;
   const writeBuffer = queueProto.writeBuffer;
-  queueProto.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: ArrayBufferView, dataOffset = 0, size?: number) {
+  queueProto.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: ArrayBufferView | ArrayBufferLike, dataOffset = 0, size?: number) {
+    // onnxruntime-web's JSEP build (the page's) passes the wasm heap itself (a SharedArrayBuffer)
+    // with a byte offset and size; Dawn's binding takes views of unshared memory only
+    if (!ArrayBuffer.isView(data)) {
+      const bytes = new Uint8Array(new Uint8Array(data as ArrayBufferLike, dataOffset, size ?? (data as ArrayBufferLike).byteLength - dataOffset));
+      return writeBuffer.call(this, buffer, offset, bytes, 0, bytes.byteLength);
+    }
     if (data.buffer instanceof SharedArrayBuffer) {
       const per = (data as Float32Array).BYTES_PER_ELEMENT || 1;
       const length = size !== undefined ? size * per : data.byteLength - dataOffset * per;
@@ -52,4 +58,14 @@ export async function webgpuOnSwiftShader() {
   ort.env.wasm.numThreads = 1;
   (ort.env.webgpu as { adapter: unknown }).adapter = adapter;
   return { ort, adapter: adapter.info.description || adapter.info.architecture, stop: () => clearInterval(keepAlive) };
+}
+
+/** The onnxruntime-web build the page imports ('onnxruntime-web' in a browser: ort.bundle.min.mjs,
+ * WebGPU through JSEP), which Node's package exports would not give (they map it to the WASM-only
+ * Node build). Needs webgpuOnSwiftShader() first: it finds WebGPU through navigator.gpu. */
+export async function pageOrtOnWebGpu(): Promise<typeof import('onnxruntime-web')> {
+  const ort = (await import(resolve(import.meta.dirname, '../node_modules/onnxruntime-web/dist/ort.bundle.min.mjs'))) as typeof import('onnxruntime-web');
+  ort.env.logLevel = 'error';
+  ort.env.wasm.numThreads = 1;
+  return ort;
 }

@@ -45,7 +45,7 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
         // progress once the engine is ready (init sets 'loading')
         return set((s) => ({ files: { ...s.files, [e.file]: { file: e.file, loaded: e.loaded, total: e.total, source: e.source } }, totalLoaded: e.totalLoaded, totalBytes: e.totalBytes }));
       case 'provider':
-        return set({ provider: e.provider, providerReason: e.reason ?? null, adapter: e.adapter ?? null, threads: e.threads, isolated: e.isolated });
+        return set({ provider: e.provider, providerReason: e.reason ?? null, adapter: e.adapter ?? null, threads: e.threads, isolated: e.isolated, mllmProvider: e.mllm?.provider ?? null, mllmReason: e.mllm?.reason ?? null });
       case 'loaded':
         return set({ loadMs: e.ms, loadedFromCache: e.fromCache });
       case 'ready':
@@ -88,6 +88,8 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
       error: null,
       provider: null,
       providerReason: null,
+      mllmProvider: null,
+      mllmReason: null,
       adapter: null,
       threads: 1,
       isolated: false,

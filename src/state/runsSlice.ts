@@ -84,6 +84,9 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
       if (e.type === 'image') Object.assign(rec, { stepMs: e.stepMs, psnr: e.psnr });
       set((s) => ({ timeline: [...s.timeline, rec] }));
     }
+    // the engine's state, not the tab's (kept even when the run is no longer shown): the badge
+    // says where the MLLM runs from now on
+    if (e.type === 'mllm-provider') return set({ mllmProvider: e.provider, mllmReason: e.reason ?? null });
     if (!live()) return;
     const fields = RUN_FIELDS[e.type] as ((e: RunEvent) => Partial<Run>) | undefined;
     if (fields) return setRun(tab, fields(e));

@@ -95,6 +95,9 @@ export interface LoadState {
   error: string | null;
   provider: Provider | null;
   providerReason: string | null;
+  /** where the MLLM runs (null: not loaded, or not said) and why not where the decoders do */
+  mllmProvider: Provider | null;
+  mllmReason: string | null;
   adapter: string | null;
   threads: number;
   isolated: boolean;

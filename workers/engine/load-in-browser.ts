@@ -4,7 +4,7 @@
 import { validateManifest, type Manifest } from '../lib/manifest';
 import { ModelStore } from '../lib/modelstore';
 import { chooseProvider, configureWasm, webgpuDevice, webOrt } from './ort';
-import type { LoadOptions, LoadSink } from './protocol';
+import type { LoadOptions, LoadSink, MllmPlace } from './protocol';
 import { PumaEngine, type ModelFiles } from './puma-engine';
 
 async function fetchManifest(url: string): Promise<Manifest> {
@@ -33,6 +33,12 @@ async function fetchManifest(url: string): Promise<Manifest> {
   }
 }
 
+/** The page's view of where the MLLM runs (the engine's 'cpu' is onnxruntime-node's, not the page's). */
+function mllmPlaceOf(engine: PumaEngine): MllmPlace | undefined {
+  const w = engine.mllmWhere();
+  return w ? { provider: w.provider === 'webgpu' ? 'webgpu' : 'wasm', reason: w.reason } : undefined;
+}
+
 export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink): Promise<PumaEngine> {
   const t0 = performance.now();
   const store = new ModelStore(opts.noCache ? { cache: null } : {});
@@ -44,14 +50,17 @@ export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink):
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const choice = await chooseProvider(opts.ep);
   const files: ModelFiles = { read: (v, onProgress) => store.load(new URL(`models/${v.file}`, opts.baseUrl).href, v.sha256, v.bytes, onProgress) };
-  const engine = await PumaEngine.load({ ort: webOrt, manifest, files, provider: choice.provider, features: choice.features, onEvent });
+  // the MLLM on WebGPU only on a real GPU: on a CPU-emulated adapter (forced with ep=webgpu) its
+  // many small calls are far slower than WASM
+  const mllmAt = choice.provider !== 'webgpu' ? { provider: 'wasm' as const } : choice.emulated ? { provider: 'wasm' as const, reason: 'the WebGPU adapter is CPU-emulated; WASM is faster for it' } : { provider: 'webgpu' as const };
+  const engine = await PumaEngine.load({ ort: webOrt, manifest, files, provider: choice.provider, features: choice.features, mllmAt, onEvent });
   if (choice.provider === 'webgpu') {
     const device = await webgpuDevice();
     // reachable from devtools / e2e (Playwright's worker.evaluate) to exercise device loss
     (globalThis as { __pumaGpuDevice?: unknown }).__pumaGpuDevice = device;
     if (device) engine.watchDeviceLoss(device.lost);
   }
-  onEvent({ type: 'provider', provider: choice.provider, reason: choice.reason, adapter: choice.adapter, threads, isolated, shaderF16: choice.features.has('shader-f16') });
+  onEvent({ type: 'provider', provider: choice.provider, reason: choice.reason, adapter: choice.adapter, threads, isolated, shaderF16: choice.features.has('shader-f16'), mllm: mllmPlaceOf(engine) });
   onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: engine.fromCache, bytes: engine.bytes });
   const after = await store.getStatus();
   if (after.cache !== st.cache) onEvent({ type: 'cache', status: after.cache, reason: after.reason });

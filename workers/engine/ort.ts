@@ -25,6 +25,8 @@ export interface ProviderChoice {
   reason?: string;
   adapter?: string;
   features: Set<string>;
+  /** a CPU-emulated adapter (SwiftShader) chosen anyway (ep=webgpu): the MLLM stays on WASM */
+  emulated?: boolean;
 }
 
 interface GpuLike {
@@ -47,12 +49,13 @@ export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
   // A CPU-emulated adapter (SwiftShader, or any fallback adapter) is correct but far slower than
   // WASM: measured here ~20 s per decoder step against ~60 ms (bench/README.md). Auto picks WASM.
-  if (ep === 'auto' && (info.isFallbackAdapter || /swiftshader/i.test(name))) {
+  const emulated = !!info.isFallbackAdapter || /swiftshader/i.test(name);
+  if (ep === 'auto' && emulated) {
     return { provider: 'wasm', reason: `WebGPU adapter is CPU-emulated (${name}); WASM is faster`, features: new Set() };
   }
   // hand ort the adapter we probed, so it does not pick a different one
   (ortWeb.env.webgpu as { adapter: unknown }).adapter = adapter;
-  return { provider: 'webgpu', adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen in the address (ep=webgpu)' : undefined };
+  return { provider: 'webgpu', adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen in the address (ep=webgpu)' : undefined, emulated };
 }
 
 /** Configures the wasm runtime: files from our own origin, threads where cross-origin isolated. */
@@ -110,11 +113,19 @@ export async function ortDevice(ort: unknown): Promise<unknown> {
   return (ort as { env?: { webgpu?: { device?: unknown } } }).env?.webgpu?.device;
 }
 
-/** Session options for both MLLM graphs: keeps onnxruntime from re-quantizing activations to
+/** Session options for the MLLM graph(s): keeps onnxruntime from re-quantizing activations to
  * int8 when it fuses the int8 weights (DequantizeLinear + MatMul -> MatMulNBits); the golden
- * vectors and the training run assume fp32 activations. */
-export function mllmSessionOptions(provider: 'wasm' | 'cpu'): InferenceSession.SessionOptions {
-  return { ...sessionOptions(provider), extra: { session: { qdq_matmulnbits_accuracy_level: '1' } } };
+ * vectors and the training run assume fp32 activations. On WebGPU (`nLayer` given) the KV cache
+ * (present_key_i / present_value_i) stays in GPU buffers: the next call is fed them as past_*
+ * without a copy (workers/mllm/graph-runner.ts disposes each when it is replaced); only logits,
+ * feature and delta, which the loop and the decoders read, come back to the CPU. */
+export function mllmSessionOptions(provider: 'webgpu' | 'wasm' | 'cpu', nLayer = 0): InferenceSession.SessionOptions {
+  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider === 'webgpu' ? 'webgpu' : provider), extra: { session: { qdq_matmulnbits_accuracy_level: '1' } } };
+  if (provider !== 'webgpu') return base;
+  if (!(nLayer > 0)) throw new Error('mllmSessionOptions: WebGPU needs the layer count (the KV outputs kept on the GPU)');
+  const onGpu: Record<string, 'gpu-buffer'> = {};
+  for (let i = 0; i < nLayer; i++) for (const kv of ['key', 'value']) onGpu[`present_${kv}_${i}`] = 'gpu-buffer';
+  return { ...base, preferredOutputLocation: onGpu };
 }
 
 export interface DeviceLike {

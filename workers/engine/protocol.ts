@@ -9,6 +9,12 @@ import type { LoadFailureReason } from './load-failure';
 export type Provider = 'webgpu' | 'wasm';
 export type EpChoice = 'auto' | Provider;
 
+/** Where the MLLM runs, and why not on WebGPU where the decoders are. */
+export interface MllmPlace {
+  provider: Provider;
+  reason?: string;
+}
+
 export interface LoadOptions {
   /** Absolute URL of the site root (document.baseURI): models and ort files are found from it. */
   baseUrl: string;
@@ -28,7 +34,8 @@ export type LoadEvent =
   | { type: 'file'; model: string; file: string; bytes: number; mllm: boolean; state: FileState; reason?: LoadFailureReason; message?: string }
   | { type: 'cache'; status: 'ok' | 'unavailable'; reason?: string }
   | { type: 'load'; model: string; file: string; loaded: number; total: number; source: 'network' | 'cache'; totalLoaded: number; totalBytes: number }
-  | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean }
+  /** where the encoder and decoders run (`provider`) and where the MLLM does (`mllm`, when loaded) */
+  | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean; mllm?: MllmPlace }
   | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number }
   /** the last event of a load stream: what the loaded engine offers */
   | { type: 'ready'; info: EngineInfo };
@@ -49,6 +56,8 @@ export type RunEvent =
   | { type: 'recommend'; scale: string; scores: Record<string, number> }
   /** one more piece of a streamed text answer */
   | { type: 'text'; piece: string; text: string; tokens: number }
+  /** the MLLM failed on WebGPU and runs on WASM from now on; the task starts again */
+  | { type: 'mllm-provider'; provider: Provider; reason?: string }
   | { type: 'done'; ms: number }
   | { type: 'cancelled' };
 

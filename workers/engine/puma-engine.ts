@@ -5,12 +5,12 @@
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
 import { allowedSteps, decoderKey, ManifestError, mllmGraphNames, modelText, pickVariant, variantFiles, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
-import { createSession, readModel, type ModelBytes } from './model-bytes';
-import { MllmGenerator, type MllmSessions } from '../mllm/generate';
-import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
+import { readModel } from './model-bytes';
+import { MllmGenerator } from '../mllm/generate';
+import { MllmGpuFailure, placeMllm, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
-import { DEFAULT_GPU_DECODE, decodeSessionOptions, mllmSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
+import { DEFAULT_GPU_DECODE, decodeSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
 import { createDecodeSessions, GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
 import type { LoadFailureReason } from './load-failure';
 import type { EngineInfo, FileState, LoadSink, Provider, RunEvent, RunSink, TaskInfo } from './protocol';
@@ -38,6 +38,10 @@ export interface EngineLoadOptions {
   mllm?: boolean;
   /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
   sessionOptions?: InferenceSession.SessionOptions;
+  /** Where the MLLM runs (default: WASM, or 'cpu' with onnxruntime-node), with the reason when it
+   * is not WebGPU although the decoders are. 'webgpu' keeps its KV cache on the GPU and falls
+   * back to WASM if its session cannot be created or a call fails. */
+  mllmAt?: MllmWhere;
   /** WebGPU only: the decode loop on the GPU or the CPU, graph capture (default: GPU loop with capture, falling back without) */
   gpuDecode?: GpuDecodeChoice;
   /** Yield to the event loop at every checkpoint (default true), so a cancel message can arrive
@@ -69,15 +73,8 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   return { visual, mllm, bytes };
 }
 
-/** The MLLM's graph(s) and its tokenizer from their bytes (the engine's load, and the MLLM tests):
- * one graph `{ mllm }` or the pair `{ mllm_prefill, mllm_step }`. */
-export async function createMllmSessions(ort: OrtLike, provider: 'wasm' | 'cpu', graphs: Record<string, ModelBytes>, tokenizer: Uint8Array) {
-  const mo = mllmSessionOptions(provider);
-  const sessions: MllmSessions = graphs.mllm
-    ? { single: await createSession(ort, graphs.mllm, mo) }
-    : { prefill: await createSession(ort, graphs.mllm_prefill, mo), step: await createSession(ort, graphs.mllm_step, mo) };
-  return { sessions, tokenizer: new Tokenizer(JSON.parse(new TextDecoder().decode(tokenizer)) as TokenizerJson) };
-}
+// moved to mllm-placement.ts; the MLLM tests and bench/mllm.mjs import it from here
+export { createMllmSessions } from './mllm-placement';
 
 export class PumaEngine {
   private current: { controller: AbortController; done: Promise<unknown> } | null = null;
@@ -97,6 +94,9 @@ export class PumaEngine {
     /** the file loaded for each model (encoder, decoder_f0, ..., mllm or mllm_prefill + mllm_step) */
     readonly variants: Readonly<Record<string, ModelVariant>>,
     private readonly yieldAtCheckpoints: boolean,
+    /** the single MLLM graph's session: where it runs, and its move to WASM */
+    private readonly mllmSession: PlacedMllmSession | null,
+    private mllmPlace: MllmWhere | null,
   ) {}
 
   /** Reads the files, creates every session (one at a time: WebGPU shader compilation and wasm
@@ -174,15 +174,21 @@ export class PumaEngine {
     const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders, extra: created.slice(1 + m.scales.length) }, gpuLoop);
 
     let mllm: MllmGenerator | null = null;
+    let mllmSession: PlacedMllmSession | null = null;
+    let mllmPlace: MllmWhere | null = null;
     if (p.mllm) {
-      // The MLLM always runs on the CPU (WASM in the browser): its many small autoregressive calls
-      // are latency-bound, and its int8 path is what the golden vectors were checked on.
+      // WASM unless the caller asks for WebGPU (load-in-browser.ts does on a real GPU): on the CPU
+      // its int8 path is what the golden vectors were checked on, and on an emulated adapter
+      // (SwiftShader) WASM is far faster
       try {
         const pm = p.mllm;
         const [tb, ...got] = await Promise.all([read(pm.tokenizer.name, pm.tokenizer), ...pm.graphs.map((g) => readModel((f) => read(g.name, f), g.variant))]);
         const graphs = Object.fromEntries(pm.graphs.map((g, i) => [g.name, got[i]]));
-        const { sessions, tokenizer } = await createMllmSessions(o.ort, o.provider === 'cpu' ? 'cpu' : 'wasm', graphs, tb);
-        mllm = new MllmGenerator(o.ort, m.mllm!, tokenizer, sessions);
+        const want: MllmWhere = o.mllmAt ?? { provider: o.provider === 'cpu' ? 'cpu' : 'wasm' };
+        const placed = await placeMllm(o.ort, want, graphs, tb, m.mllm!);
+        mllm = new MllmGenerator(o.ort, m.mllm!, placed.tokenizer, placed.sessions);
+        mllmSession = placed.placed;
+        mllmPlace = placed.where;
       } catch (e) {
         // reconstruction works without it; the page says why the MLLM tasks are missing
         console.warn('MLLM not loaded:', e);
@@ -190,7 +196,7 @@ export class PumaEngine {
     }
     const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
     if (mllm && p.mllm) for (const g of p.mllm.graphs) variants[g.name] = g.variant;
-    return new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false);
+    return new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false, mllmSession, mllmPlace);
   }
 
   /** What the page needs to build its controls. */
@@ -206,6 +212,11 @@ export class PumaEngine {
       imageSize: m.image.size,
       textToImage: this.mllm !== null,
     };
+  }
+
+  /** Where the MLLM runs now (null without one); it may move from WebGPU to WASM during a run. */
+  mllmWhere(): MllmWhere | null {
+    return this.mllmSession?.where ?? this.mllmPlace;
   }
 
   /** Tokens the MLLM reads for a prompt, instruction or question (null without the MLLM). */
@@ -273,24 +284,35 @@ export class PumaEngine {
 
   private async runNow<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<void> {
     const t0 = performance.now();
-    const ctx = this.context(signal);
-    try {
-      await (TASKS[task].run as (c: RunContext, r: RequestOf<T>, s: RunSink) => Promise<void>)(ctx, request, onEvent);
-      this.lastGeneration = ctx.lastGeneration;
-      onEvent({ type: 'done', ms: performance.now() - t0 });
-    } catch (e) {
-      this.lastGeneration = ctx.lastGeneration;
-      if (e instanceof RunCancelled) {
-        onEvent({ type: 'cancelled' });
+    for (;;) {
+      const ctx = this.context(signal);
+      try {
+        await (TASKS[task].run as (c: RunContext, r: RequestOf<T>, s: RunSink) => Promise<void>)(ctx, request, onEvent);
+        this.lastGeneration = ctx.lastGeneration;
+        onEvent({ type: 'done', ms: performance.now() - t0 });
         return;
+      } catch (e) {
+        this.lastGeneration = ctx.lastGeneration;
+        if (e instanceof RunCancelled) {
+          onEvent({ type: 'cancelled' });
+          return;
+        }
+        // an MLLM call failed on WebGPU (device still there): the MLLM moves to WASM, says so,
+        // and the task runs again from its start (its KV cache lived in the failed session)
+        const s = this.mllmSession;
+        if (e instanceof MllmGpuFailure && !this.deviceLost && s?.movable) {
+          await s.moveToWasm(e.message);
+          onEvent({ type: 'mllm-provider', provider: 'wasm', reason: e.message });
+          continue;
+        }
+        if (this.provider === 'webgpu' && !(e instanceof TaskInputError)) {
+          // device lost or a WebGPU kernel failed mid-run: this engine is done for
+          this.release();
+          if (e instanceof WebGpuFailure) throw e;
+          throw new WebGpuFailure(this.deviceLost ? `GPU device lost (${this.deviceLost})` : `WebGPU run failed: ${(e as Error).message}`);
+        }
+        throw e;
       }
-      if (this.provider === 'webgpu' && !(e instanceof TaskInputError)) {
-        // device lost or a WebGPU kernel failed mid-run: this engine is done for
-        this.release();
-        if (e instanceof WebGpuFailure) throw e;
-        throw new WebGpuFailure(this.deviceLost ? `GPU device lost (${this.deviceLost})` : `WebGPU run failed: ${(e as Error).message}`);
-      }
-      throw e;
     }
   }
 
@@ -316,6 +338,7 @@ export class PumaEngine {
     const s = this.codec.sessions;
     for (const x of [s.encoder, ...Object.values(s.decoders), ...(s.extra ?? [])]) x.release().catch(() => undefined);
     this.codec.gpuLoop?.release();
+    this.mllmSession?.release();
   }
 }
 

@@ -10,7 +10,11 @@
 import type { InferenceSession, OrtLike, Tensor as TensorT } from '../engine/ort';
 import type { MllmSpec } from '../lib/manifest';
 
-export type GraphSession = Pick<InferenceSession, 'run'>;
+/** A session as the runner calls it: feeds in, every output back (a WebGPU session's KV outputs
+ * as GPU tensors, fed back as they are). */
+export interface GraphSession {
+  run(feeds: InferenceSession.FeedsType): Promise<InferenceSession.ReturnType>;
+}
 
 /** The MLLM's sessions: the two-file pair, or the one graph. */
 export type MllmSessions = { prefill: GraphSession; step: GraphSession } | { single: GraphSession };

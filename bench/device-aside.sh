@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Moves the tracked files the GPU bench does not read out of the working tree for one device call
+# (a call carries the working tree's files plus the carried paths, 64 MiB in all: the tree with
+# public/models is ~48.6 MB, .device ~31.2 MB), and back afterwards: ~13.8 MB out leaves ~66.0 MB. bench/device-pack.sh prints the
+# total both ways. Nothing is deleted: `out` moves them under $ASIDE, `back` restores them and
+# checks that git sees the tree as before.
+#   bash bench/device-aside.sh out     # before the call
+#   bash bench/device-aside.sh back    # after it
+#   bash bench/device-aside.sh list    # what would move, with sizes
+#   bash bench/device-aside.sh present # bytes of those still in the tree (bench/device-pack.sh)
+set -euo pipefail
+cd "$(git rev-parse --show-toplevel)"
+ASIDE=${ASIDE:-/tmp/puma-device-aside}
+# not read by bench/gpu-device.sh (gpu-loop-parity and gpu-bench read public/models' graphs and
+# manifest; gpu_torch.py reads those and training/*.py): screenshots, golden vectors, the judge,
+# the MLLM and e2e test fixtures, the training logs
+PATHS=(docs/screenshots public/models/golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs)
+bytes() { git ls-files -z -- "$@" | xargs -0 -r stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+case "${1:-}" in
+  list)
+    for p in "${PATHS[@]}"; do echo "$(bytes "$p") $p"; done
+    echo "$(bytes "${PATHS[@]}") in all" ;;
+  present) bytes "${PATHS[@]}" ;;
+  out)
+    [ -e "$ASIDE" ] && { echo "device-aside: $ASIDE exists (moved out already? run: $0 back)" >&2; exit 1; }
+    for p in "${PATHS[@]}"; do mkdir -p "$ASIDE/$(dirname "$p")"; mv "$p" "$ASIDE/$p"; done
+    echo "moved out to $ASIDE: ${PATHS[*]}" ;;
+  back)
+    [ -d "$ASIDE" ] || { echo "device-aside: nothing under $ASIDE" >&2; exit 1; }
+    for p in "${PATHS[@]}"; do [ -e "$ASIDE/$p" ] && mkdir -p "$(dirname "$p")" && mv "$ASIDE/$p" "$p"; done
+    rm -rf "$ASIDE"
+    if git ls-files --deleted | grep -q .; then echo "device-aside: still missing:" >&2; git ls-files --deleted >&2; exit 1; fi
+    echo "restored ${PATHS[*]}" ;;
+  *) echo "usage: $0 out|back|list|present" >&2; exit 2 ;;
+esac
