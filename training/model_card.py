@@ -249,6 +249,22 @@ TARGETS = {"natural top-5 / top-1, best scale": "75% / 50%", "natural top-5, rec
            "caption exact match, held-out vendor / OpenMoji": "45% / 10%", "sketch recognised top-1 at f1": "40%"}
 
 
+def log_lines(name):
+    return open(os.path.join(ROOT, "training", "logs", name)).read().splitlines()
+
+
+def snapshot_step(log, tag):   # "snapshot mllm_2m.pt at step 386"
+    return next(int(x.rsplit(" ", 1)[1]) for x in log_lines(log) if f"snapshot mllm_{tag}.pt at step" in x)
+
+
+def v3_samples(v3):
+    """Samples v3's shipped weights saw: arm (b) of round 2 on one GPU, then 2.5 min of DDP on 2."""
+    b = json.loads(open(os.path.join(v3, "ab2_b_plan_stages.jsonl")).read().splitlines()[-1])
+    cfg = json.load(open(os.path.join(v3, "ab2_b_plan.json")))["config"]["mllm"]
+    per_step = cfg["short_batch"] + cfg["long_batch"]          # samples per step per GPU
+    return b["steps"] * per_step, (b["steps"] + snapshot_step("v3_stage3_train.log", "2.5m") * 2) * per_step
+
+
 def v4_section(v4, v3):
     """v4: v3's shipped weights trained on with DDP; before/after, the extended learning curve, the continuation
     that was not shipped. Every number from the committed files."""
@@ -258,12 +274,6 @@ def v4_section(v4, v3):
     def stages(name):
         return [json.loads(x) for x in open(os.path.join(v4, name)).read().splitlines()]
 
-    def log_lines(name):
-        return open(os.path.join(ROOT, "training", "logs", name)).read().splitlines()
-
-    def snapshot_step(log, tag):
-        return next(int(x.rsplit(" ", 1)[1]) for x in log_lines(log) if f"snapshot mllm_{tag}.pt at step" in x)
-
     v3_full, v3_quick = ev(v3, "final_full.json"), ev(v3, "final_quick.json")
     v3m = {k: tuple(a if a is not None else b for a, b in zip(headline(v3_quick)[k], headline(v3_full)[k]))
            for k in headline(v3_quick)}   # the quick run first: v3's card reported its t2i numbers from it
@@ -272,7 +282,7 @@ def v4_section(v4, v3):
     st, stb = stages("stages.jsonl"), stages("v4b_stages.jsonl")
     world = st[-1]["world"]
     per_step = (cfg["short_batch"] + cfg["long_batch"]) * world
-    v3_samples = 1.38e6   # v3's shipped weights (the v3 curve below, from its logs)
+    v3_seen = v3_samples(v3)[1]
     from training.mllm_tasks import SHORT_TASKS, LONG_TASKS
     t2i_n, cap_n = (round(SHORT_TASKS[t] * cfg["short_batch"]) for t in ("t2i", "caption"))
     tone_n, style_n = (round(LONG_TASKS[t] * cfg["long_batch"]) for t in ("edit_tone", "edit_style"))
@@ -280,14 +290,14 @@ def v4_section(v4, v3):
     for k, v in headline(ship).items():
         cells = [" / ".join(pct(x) for x in m) for m in (v3m[k], v, headline(cont)[k])]
         rows.append(f"| {k} | {cells[0]} | **{cells[1]}** | {cells[2]} | {TARGETS[k]} |")
-    points = [("v3 shipped", v3_samples, v3_quick["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "400, 1 seed"),
-              ("v4, 4 training-minutes", v3_samples + snapshot_step("v4_stage1_train.log", "4m") * per_step,
+    points = [("v3 shipped", v3_seen, v3_quick["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "400, 1 seed"),
+              ("v4, 4 training-minutes", v3_seen + snapshot_step("v4_stage1_train.log", "4m") * per_step,
                ev(v4, "curve_4m.json")["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "300, 1 seed"),
-              ("v4, 12 training-minutes", v3_samples + snapshot_step("v4_stage2_train.log", "12m") * per_step,
+              ("v4, 12 training-minutes", v3_seen + snapshot_step("v4_stage2_train.log", "12m") * per_step,
                ev(v4, "curve_12m.json")["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "300, 1 seed"),
-              (f"v4 done ({st[-1]['step']} steps, LR annealed; ships)", v3_samples + st[-1]["step"] * per_step,
+              (f"v4 done ({st[-1]['step']} steps, LR annealed; ships)", v3_seen + st[-1]["step"] * per_step,
                ship["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], f"400, {ship['config']['seeds']} seeds"),
-              (f"v4b: + {stb[-1]['step']} steps on a fresh 4-minute clock", v3_samples + (st[-1]["step"] + stb[-1]["step"]) * per_step,
+              (f"v4b: + {stb[-1]['step']} steps on a fresh 4-minute clock", v3_seen + (st[-1]["step"] + stb[-1]["step"]) * per_step,
                cont["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], f"400, {cont['config']['seeds']} seed")]
     curve = ["| point | samples seen | canonical top-1 at f1 | prompts |", "|---|---|---|---|"]
     curve += [f"| {a} | {n / 1e6:.2f}M | {pct(v)} | {k} |" for a, n, v, k in points]
@@ -342,12 +352,6 @@ def v3_sections(v3):
     def ev(name):
         return json.load(open(os.path.join(v3, name)))
 
-    def log_lines(name):
-        return open(os.path.join(ROOT, "training", "logs", name)).read().splitlines()
-
-    def snapshot_step(log, tag):   # "snapshot mllm_2m.pt at step 386"
-        return next(int(x.rsplit(" ", 1)[1]) for x in log_lines(log) if f"snapshot mllm_{tag}.pt at step" in x)
-
     b = stage("ab2_b_plan_stages.jsonl")
     cfg = ev("ab2_b_plan.json")["config"]["mllm"]
     per_step = cfg["short_batch"] + cfg["long_batch"]          # samples per step per GPU
@@ -356,9 +360,8 @@ def v3_sections(v3):
     ddp_mfu = float(np.median([float(x.split("mfu ")[1].split()[0]) for x in ddp]))
     points = [("2 min of arm (b)", snapshot_step("v3_ab2_b_plan_train.log", "2m") * per_step, canon("ab2_b_plan_curve_2m.json"), "300, 1 seed"),
               ("4 min of arm (b)", snapshot_step("v3_ab2_b_plan_train.log", "4m") * per_step, canon("ab2_b_plan_curve_4m.json"), "300, 1 seed"),
-              (f"arm (b) done ({b['steps']} steps, LR annealed)", b["steps"] * per_step, canon("ab2_b_plan.json"), "400, 2 seeds"),
-              ("+ 2.5 min DDP on 2 GPUs (ships)", b["steps"] * per_step + snapshot_step("v3_stage3_train.log", "2.5m") * per_step * 2,
-               canon("final_quick.json"), "400, 1 seed")]
+              (f"arm (b) done ({b['steps']} steps, LR annealed)", v3_samples(v3)[0], canon("ab2_b_plan.json"), "400, 2 seeds"),
+              ("+ 2.5 min DDP on 2 GPUs (ships)", v3_samples(v3)[1], canon("final_quick.json"), "400, 1 seed")]
     curve = ["| point | samples seen | canonical top-1 at f1 | prompts |", "|---|---|---|---|"]
     curve += [f"| {a} | {n / 1e6:.2f}M | {pct(v)} | {k} |" for a, n, v, k in points]
     x, y = np.log2([p[1] for p in points]), np.array([100 * p[2] for p in points])
