@@ -4,7 +4,9 @@
 
 The pick is the arm with the higher mean of the quality targets the page is judged on (DESIGN.md):
 natural-prompt judge top-5 at the recommended and at the best scale, skin-tone and style edit
-success at the recommended scale, canonical-phrasing judge top-1 at f1. Ties -> the first.
+success at the recommended scale, canonical-phrasing judge top-1 at f1, held-out-vendor caption
+exact match and sketch recognition top-1 at f1 (the last two since v5: every target of issue 15 now
+counts). Ties -> the first.
 """
 import json
 import os
@@ -43,11 +45,13 @@ def metrics(ev):
             out[k + "_psnr_f0"] = ev["edit"][k]["per_scale"]["f0"]["psnr"]
     if "sketch" in ev["edit"] and "recognised_top5" in ev["edit"]["sketch"]["per_scale"]["f0"]:
         out["sketch_recognised_top5_f0"] = ev["edit"]["sketch"]["per_scale"]["f0"]["recognised_top5"]
+    if "sketch" in ev["edit"] and "recognised_top1" in ev["edit"]["sketch"]["per_scale"]["f1"]:
+        out["sketch_recognised_top1_f1"] = ev["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"]
     return out
 
 
 SCORE_KEYS = ("t2i_nat_top5_recommended", "t2i_nat_top5_best", "edit_tone_recommended", "edit_style_recommended",
-              "canon_top1_f1")
+              "canon_top1_f1", "caption_heldout", "sketch_recognised_top1_f1")
 
 
 def main(dirs):

@@ -10,11 +10,14 @@
 #           final weights (int8, what ships) and canonical-only learning-curve points of the snapshots.
 # The init's training fields are the v3 preset's (the shipped graph holds only the architecture).
 # SET="compile=True pad_multiple=64" adds MLLMConfig overrides (e.g. the torch.compile throughput A/B).
+# RUN (default training/runs/v4) and INIT (call 1: default the shipped weights; call 2 cold: default the
+# carried training/carry/mllm_init.pt) let a later version reuse this, e.g. v5 continues an A/B arm's
+# weights left on the machine by training/gpu/v5_ab.sh: STAGE=2 RUN=training/runs/v5 INIT=training/runs/v5_ab/<arm>/mllm.pt.
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; call 2 also
 # mllm_init.pt, with public/models/mllm.onnx.data* moved out of the tree for that call). Back in $OUT: see each stage's end.
 set -u
 export PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
-RUN=training/runs/v4; RES=/tmp/v4res; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v4_out}; mkdir -p "$OUT"
+RUN=${RUN:-training/runs/v4}; RES=/tmp/v4res; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v4_out}; mkdir -p "$OUT"
 STAGE=${STAGE:-1}; BUDGET=${BUDGET:-15}; LR=${LR:-8e-4}; JUDGE=${JUDGE:-training/eval/judge.pt}
 # meta.json travels xz-compressed in training/carry (the tree, the images and the init fit 64 MiB that way)
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
@@ -27,13 +30,13 @@ train() {  # $1: wall minutes for this command's training; the rest are extra ar
   echo "trained at $(( $(date +%s) - t0 ))s"; grep -E "^\[mllm" "$RES/train$STAGE.log" | grep -E "stage|saved|initialised|model " | tail -n 4 | cut -c1-600
 }
 if [ "$STAGE" = 1 ]; then
-  python3 -m training.shipped mllm /tmp/v4_init.pt || exit 1
-  train "${MIN:-8.9}" --init /tmp/v4_init.pt --snapshots 4,8
+  INIT=${INIT:-/tmp/v4_init.pt}; [ -f "$INIT" ] || python3 -m training.shipped mllm "$INIT" || exit 1
+  train "${MIN:-8.9}" --init "$INIT" --snapshots 4,8
   python3 -m training.quantize "$RUN/mllm.pt" /tmp/v4_packed.pt && split -b 15M /tmp/v4_packed.pt "$OUT/mllm_init.pt.part-"
 else
   if [ -f "$RUN/state.pt" ]; then echo "resuming the warm machine's $RUN/state.pt"; train "${MIN:-7.2}" --snapshots 12
-  else echo "cold machine: from training/carry/mllm_init.pt on a fresh clock"
-       BUDGET=${FALLBACK_BUDGET:-6.5} train "${MIN:-7.2}" --init training/carry/mllm_init.pt --snapshots 4; fi
+  else INIT=${INIT:-training/carry/mllm_init.pt}; echo "no $RUN/state.pt: from $INIT on a fresh clock"
+       BUDGET=${FALLBACK_BUDGET:-6.5} train "${MIN:-7.2}" --init "$INIT" --snapshots ${SNAPS:-4}; fi
   split -b 15M "$RUN/mllm.pt" "$OUT/mllm.pt.part-"
   for s in "$RUN"/mllm_*m.pt; do [ -f "$s" ] || continue; n=$(basename "$s" .pt)
     CUDA_VISIBLE_DEVICES=1 timeout $(( 560 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --canonical-only \

@@ -439,3 +439,28 @@ def test_padding_to_a_multiple_changes_nothing_but_the_shape(setup, order):
     assert torch.allclose(la, lb, rtol=1e-5, atol=1e-7)
     assert all(torch.allclose(sa[k], sb[k], rtol=1e-5, atol=1e-7) for k in sa)
     assert T.assemble(ex, tight["ids"].shape[1], order, pad_multiple=4096)["ids"].shape[1] == tight["ids"].shape[1]   # never past ctx
+
+
+@pytest.mark.parametrize("order", ["token", "scale"])
+def test_source_noise_touches_given_images_only(setup, order):
+    """source_noise perturbs exactly the given image's 341 inputs (a caption's image, an edit's source):
+    never a text-to-image batch, never the generated image's teacher-forced inputs."""
+    from dataclasses import replace
+    from training.mllm import source_inputs
+    meta, tok, bank, _ = setup
+    s = T.TaskSampler(meta, tok, seed=5, order=order, plan=True)
+    flat = bank.view(-1, bank.shape[-1])
+    for task in ALL_TASKS:
+        b = T.to_device(T.assemble([s.sample(task)], 1024, order), flat, "cpu")
+        given = 0 if task == "t2i" else N_IMG
+        assert int(source_inputs(b).sum()) == given, task
+        assert not bool((source_inputs(b) & (b["gen_input"] > 0)).any())
+    torch.manual_seed(0)
+    clean = MLLM(replace(TINY, order=order, plan=True, ctx=1024)).train()
+    noisy = MLLM(replace(TINY, order=order, plan=True, ctx=1024, source_noise=1.0)).train()
+    noisy.load_state_dict(clean.state_dict())
+    for task, changes in (("t2i", False), ("caption", True), ("edit_tone", True)):
+        b = T.to_device(T.assemble([s.sample(task) for _ in range(2)], 1024, order), flat, "cpu")
+        with torch.no_grad():
+            la, lb = clean.compute_loss(b)[0], noisy.compute_loss(b)[0]
+        assert bool(torch.equal(la, lb)) != changes, task
