@@ -16,6 +16,8 @@ await build({
   // the engine imports plain 'onnxruntime-web' (the page's build); the GPU machine has only its
   // WebGPU build, so the bundle imports that by package name (resolved there, not here)
   resolve: { alias: [{ find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/webgpu' }] },
+  // the GPU machine's node_modules holds only onnxruntime-web and webgpu: everything else is bundled
+  ssr: { noExternal: ['comlink'] },
   build: {
     outDir: out,
     emptyOutDir: true,
