@@ -15,7 +15,7 @@ from training.tokenizer import Tokenizer
 from training.judge import load_judge
 from training import shipped
 torch.set_num_threads(2)
-CKPT = sys.argv[1] if len(sys.argv) > 1 else 'training/runs/v4/mllm.pt'   # what ships (v4)
+CKPT = sys.argv[1] if len(sys.argv) > 1 else 'training/runs/v5/mllm.pt'   # what ships (v5)
 images, meta = load(); tok = Tokenizer.load('training/tokenizer.json')
 model, _ = load_mllm(CKPT); model = fake_quantize(model).eval()
 for b in model.blocks: b.attn.fused = True
