@@ -95,6 +95,9 @@ class MLLMConfig:
     # exact features and fails on an unseen vendor's drawing (captions fell 38 -> 27% from v3 to v4).
     # The residual base of an edit stays clean: at inference it is the clean source.
     source_noise: float = 0.0
+    # the tasks' shares within a step, "task=weight,..." over mllm_tasks.SHORT_TASKS / LONG_TASKS (empty:
+    # their defaults); the short/long split itself is short_batch/long_batch. For share A/Bs at equal steps.
+    task_mix: str = ""
     # training speed only: torch.compile the loss (PyTorch >= 2; with DDP, compiled after wrapping) and
     # pad batch lengths up to a multiple of pad_multiple so it compiles a few shapes, not one per batch
     compile: bool = False

@@ -45,6 +45,23 @@ SHORT_TASKS = {"t2i": 0.5, "caption": 0.25, "vqa": 0.25}
 LONG_TASKS = {"edit_tone": 0.25, "edit_style": 0.25, "colorize": 0.17, "inpaint": 0.17, "sketch": 0.16}
 
 
+def task_weights(mix=""):
+    """(short, long) task -> weight dicts: the defaults above with "task=weight,..." (MLLMConfig.task_mix;
+    "/" separates as well as ",", for the A/B scripts' comma-separated arm settings) applied. A weight of
+    0 leaves a task out; an unknown task or a group left empty is an error."""
+    short, long_ = dict(SHORT_TASKS), dict(LONG_TASKS)
+    for part in filter(None, (x.strip() for x in mix.replace("/", ",").split(","))):
+        name, _, w = part.partition("=")
+        group = short if name in short else long_ if name in long_ else None
+        if group is None or not w:
+            raise ValueError(f"task_mix: {part!r} is not task=weight over {', '.join(list(short) + list(long_))}")
+        group[name] = float(w)
+    for group in (short, long_):
+        if sum(group.values()) <= 0:
+            raise ValueError(f"task_mix {mix!r} leaves no task among {', '.join(group)}")
+    return short, long_
+
+
 normalize_text = natural.normalize_text
 
 

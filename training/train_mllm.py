@@ -30,7 +30,7 @@ import torch
 from training.common import Dist, RUNS, CKPT, TOKENIZER, ROOT, IMAGE_ORDER, lr_cosine, atomic_save, logger, torch_load, \
     apply_overrides
 from training.mllm import MLLM, get as get_config, config_dict, from_config_dict
-from training.mllm_tasks import TaskSampler, SHORT_TASKS, LONG_TASKS, build_bank, feature_stats, to_device, VARIANTS
+from training.mllm_tasks import TaskSampler, task_weights, build_bank, feature_stats, to_device, VARIANTS
 from training.tokenizer import Tokenizer
 
 T0 = time.time()
@@ -102,9 +102,10 @@ class BatchStream(torch.utils.data.IterableDataset):
         cfg = self.cfg
         sampler = TaskSampler(self.meta, self.tok, seed=self.seed + 7919 * wid, order=cfg.order, plan=cfg.plan,
                               prompt_drop=cfg.prompt_drop)
+        short, long_ = task_weights(cfg.task_mix)
         while True:
-            yield (sampler.batch(SHORT_TASKS, cfg.short_batch, cfg.ctx, cfg.pad_multiple),
-                   sampler.batch(LONG_TASKS, cfg.long_batch, cfg.ctx, cfg.pad_multiple))
+            yield (sampler.batch(short, cfg.short_batch, cfg.ctx, cfg.pad_multiple),
+                   sampler.batch(long_, cfg.long_batch, cfg.ctx, cfg.pad_multiple))
 
 
 def batches(meta, tok, cfg, seed, workers):
@@ -185,6 +186,10 @@ def main(argv=None):
             log(f"no {state_path}: starting fresh")
         cfg = get_config(args.config, sets)
 
+    try:
+        task_weights(cfg.task_mix)   # a bad mix fails here, not later inside a DataLoader worker
+    except ValueError as e:
+        sys.exit(str(e))
     from training.data import load
     images, meta = load(args.data_dir) if args.data_dir else load()
     if args.limit:

@@ -9,6 +9,10 @@
 # Then the judge's full evaluation of each (int8, what would ship) and training.gpu.ab_summary's pick.
 # The arms' weights stay on the machine (training/runs/v5_ab/<arm>/) for call 2 (v5_train.sh), and the
 # pick comes back int8-packed (mllm_init.pt.part-*) in case the machine is cold by then.
+# ARMS ("name:gpu:key=value,key=value ...") sets other arms on the same footing, e.g. next session's
+#   share A/B from v5:  ARMS="a_v5:0:source_noise=0.3 b_mix:1:source_noise=0.3,task_mix=caption=0.4/edit_tone=0.35/edit_style=0.35"
+#   compile A/B (throughput; quality should tie):  ARMS="a_eager:0:source_noise=0.3 b_compile:1:source_noise=0.3,compile=True,pad_multiple=64"
+# (the init is always what ships in public/models).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).
 set -u
 export PYTHONUNBUFFERED=1

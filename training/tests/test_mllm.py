@@ -464,3 +464,26 @@ def test_source_noise_touches_given_images_only(setup, order):
         with torch.no_grad():
             la, lb = clean.compute_loss(b)[0], noisy.compute_loss(b)[0]
         assert bool(torch.equal(la, lb)) != changes, task
+
+
+def test_task_mix_overrides_the_shares():
+    """task_mix reweights tasks within their group (a share A/B at equal steps); bad mixes are refused."""
+    short, long_ = T.task_weights("")
+    assert short == T.SHORT_TASKS and long_ == T.LONG_TASKS
+    assert T.task_weights("caption=0.5/edit_tone=0.4") == T.task_weights("caption=0.5,edit_tone=0.4")
+    short, long_ = T.task_weights("caption=0.5, edit_tone=0.4,sketch=0")
+    assert short["caption"] == 0.5 and short["t2i"] == T.SHORT_TASKS["t2i"]
+    assert long_["edit_tone"] == 0.4 and long_["sketch"] == 0.0 and long_["inpaint"] == T.LONG_TASKS["inpaint"]
+    for bad in ("paint=1", "caption", "t2i=0,caption=0,vqa=0"):
+        with pytest.raises(ValueError):
+            T.task_weights(bad)
+    from training.mllm import get
+    assert get("tiny", ["task_mix=caption=0.5,edit_tone=0.4"]).task_mix == "caption=0.5,edit_tone=0.4"
+    # the sampler draws the reweighted shares: with sketch at 0 no sketch example appears
+    meta = fake_meta()
+    tok = train_bpe(T.corpus(meta, per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    s = T.TaskSampler(meta, tok, seed=0)
+    drawn, sample = [], s.sample
+    s.sample = lambda t: (drawn.append(t), sample(t))[1]
+    s.batch(long_, 60, 1024)
+    assert len(drawn) == 60 and "sketch" not in drawn and drawn.count("edit_tone") > drawn.count("inpaint")
