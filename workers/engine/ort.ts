@@ -113,14 +113,19 @@ export async function ortDevice(ort: unknown): Promise<unknown> {
   return (ort as { env?: { webgpu?: { device?: unknown } } }).env?.webgpu?.device;
 }
 
-/** Session options for the MLLM graph(s): keeps onnxruntime from re-quantizing activations to
- * int8 when it fuses the int8 weights (DequantizeLinear + MatMul -> MatMulNBits); the golden
- * vectors and the training run assume fp32 activations. On WebGPU (`nLayer` given) the KV cache
+/** Session options for the MLLM graph(s). The int8 weights are dequantized once, at session
+ * creation: with onnxruntime's QDQ handling off, constant folding turns each weight's
+ * DequantizeLinear into an fp32 initializer, and the MatMuls run as plain fp32 MatMuls on exactly
+ * the values the golden vectors were computed with. With QDQ handling on, onnxruntime fuses each
+ * DequantizeLinear + MatMul into MatMulNBits, which on WASM cost ~50 ms of every call whatever its
+ * length (2-core WASM, `node bench/mllm.mjs`: plan 643 -> 86 ms, f0 written 1404 -> 654 ms, with
+ * the chips 2938 -> 810 ms); the accuracy level stays at 1 (fp32 activations) should a fusion
+ * happen anyway. Costs ~60 MB more memory (fp32 weights). On WebGPU (`nLayer` given) the KV cache
  * (present_key_i / present_value_i) stays in GPU buffers: the next call is fed them as past_*
  * without a copy (workers/mllm/graph-runner.ts disposes each when it is replaced); only logits,
  * feature and delta, which the loop and the decoders read, come back to the CPU. */
 export function mllmSessionOptions(provider: 'webgpu' | 'wasm' | 'cpu', nLayer = 0): InferenceSession.SessionOptions {
-  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider === 'webgpu' ? 'webgpu' : provider), extra: { session: { qdq_matmulnbits_accuracy_level: '1' } } };
+  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider === 'webgpu' ? 'webgpu' : provider), extra: { session: { disable_quant_qdq: '1', qdq_matmulnbits_accuracy_level: '1' } } };
   if (provider !== 'webgpu') return base;
   if (!(nLayer > 0)) throw new Error('mllmSessionOptions: WebGPU needs the layer count (the KV outputs kept on the GPU)');
   const onGpu: Record<string, 'gpu-buffer'> = {};
