@@ -83,8 +83,10 @@ async function benchBrowser(provider) {
         const images = ev.filter((e) => e.type === 'image');
         const decodeMs = images.reduce((a, e) => a + e.ms, 0);
         // the MLLM's own time: until it wrote f0, less the decodes that ran between its calls
-        // (one call per plan token and per scale in scale order, one per token in token order)
-        t2i = { firstImageMs: images[0].t - t0, allFiveMs: images.at(-1).t - t0, doneMs: ev.find((e) => e.type === 'done').t - t0, mllmMs: mllmDone.t - t0 - decodeMs, decodeMs };
+        // (one call per plan token and per scale in scale order, one per token in token order);
+        // f0's own decode follows the last call and is not among them
+        const decodedBefore = images.filter((e) => e.t <= mllmDone.t).reduce((a, e) => a + e.ms, 0);
+        t2i = { firstImageMs: images[0].t - t0, allFiveMs: images.at(-1).t - t0, doneMs: ev.find((e) => e.type === 'done').t - t0, mllmMs: mllmDone.t - t0 - decodedBefore, decodeMs };
         t2iRuns.push(t2i);
         log(provider, `t2i run ${r}: first ${t2i.firstImageMs.toFixed(0)} ms, all five ${t2i.allFiveMs.toFixed(0)} ms, done ${t2i.doneMs.toFixed(0)} ms, MLLM ${t2i.mllmMs.toFixed(0)} ms`);
       }
