@@ -10,6 +10,7 @@ import { expectClose, goldenTensor as decodeTensor, readGolden } from './golden'
 import { sha256Hex } from '../workers/lib/modelstore';
 import { coarseToFine } from '../workers/lib/manifest';
 import { PumaEngine } from '../workers/engine/puma-engine';
+import { PyramidCodec } from '../workers/engine/pyramid-codec';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { RunEvent } from '../workers/engine/protocol';
 import { readAll } from '../workers/engine/stream';
@@ -77,6 +78,26 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     const psnr = Object.fromEntries(images.map((e) => [e.scale, e.psnr!]));
     expect(psnr.f0, `PSNR by scale ${JSON.stringify(psnr)}`).toBeGreaterThan(psnr.f4);
     expect(events.at(-1)?.type).toBe('done');
+  });
+
+  it("the blank image's pyramid (CFG's unconditional branch) costs one encoder call, then is kept", async () => {
+    const enc = engine.codec.sessions.encoder;
+    let calls = 0;
+    const counted = { ...engine.codec.sessions, encoder: { ...enc, run: (feeds: never) => ((calls += 1), enc.run(feeds)) } };
+    const codec = new PyramidCodec(ort, manifest, counted as never);
+    const uncond = await codec.uncond();
+    expect(calls).toBe(1);
+    expect(await codec.uncond()).toBe(uncond);
+    const size = manifest.image.size;
+    await codec.encode(new Float32Array(3 * size * size).fill(0.3));
+    expect(calls, 'an image after it is encoded alone').toBe(2);
+    // the same features as when the blank image rides along with the first image encoded
+    const beside = await new PyramidCodec(ort, manifest, engine.codec.sessions).encode(new Float32Array(3 * size * size).fill(0.3));
+    expect(Object.keys(uncond).sort()).toEqual(manifest.scales.map((s) => s.name).sort());
+    for (const [scale, f] of Object.entries(uncond)) {
+      const diff = Math.max(...f.map((v, i) => Math.abs(v - beside.uncond[scale][i])));
+      expect(diff, scale).toBeLessThan(1e-5);
+    }
   });
 
   it('a cancelled run stops at the next checkpoint and says so', async () => {

@@ -62,6 +62,13 @@ export class PyramidCodec {
     return { cond, uncond: this.uncondCache };
   }
 
+  /** CFG's unconditional pyramid (the blank image's): encoded with the first image, or on its own
+   * the first time it is asked for before any, and kept. Text-to-image needs only this, so it pays
+   * no encoder call on later runs. */
+  async uncond(): Promise<Record<string, Float32Array>> {
+    return this.uncondCache ?? (await this.encode(blankNCHW(this.size))).uncond;
+  }
+
   /** DDIM decode of one scale; returns x0 as NCHW [1,3,S,S] in about [-1,1]. */
   async decode(scale: string, pyr: EncodedPyramids, opts: { steps: number; guidance: number; seed: number }, hooks: DecodeHooks = {}): Promise<Float32Array> {
     const m = this.manifest;

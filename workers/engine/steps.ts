@@ -68,8 +68,7 @@ export async function encodeImage(ctx: RunContext, nchw: Float32Array, onEvent: 
 
 /** The blank image's pyramid: the decoders' unconditional branch. */
 export async function blankPyramid(ctx: RunContext): Promise<Pyramid> {
-  const size = ctx.manifest.image.size;
-  return (await ctx.guard(ctx.codec.encode(new Float32Array(3 * size * size).fill(-1)))).uncond;
+  return ctx.guard(ctx.codec.uncond());
 }
 
 /**
