@@ -46,16 +46,26 @@ def ssim(a, b, win=7, sigma=1.5):
     return m.flatten(1).mean(1)
 
 
+def judge_checkpoint():
+    """The judge: the training checkpoint where one exists (the GPU machine), else the committed slim copy."""
+    ck = os.path.join(CKPT, "judge.pt")
+    return ck if os.path.exists(ck) else os.path.join(ROOT, "training", "eval", "judge.pt")
+
+
 def sha(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()[:16]
 
 
 @torch.no_grad()
-def evaluate(device, max_openmoji=600, batch=128, steps=None, limit=None):
+def evaluate(device, max_openmoji=600, batch=128, steps=None, limit=None, decs=None, guidance=None):
+    """Table 1 for the shipped decoders, or `decs` (scale -> Decoder) at `guidance` (default the
+    config's; a guidance-distilled student runs at 1.0, its conditional pass alone)."""
     images, meta = load()
     enc, cfg = shipped.load_encoder(device)
-    decs = shipped.load_decoders(device)
-    judge = load_judge(os.path.join(CKPT, "judge.pt"), device)
+    decs = decs or shipped.load_decoders(device)
+    guidance = cfg.guidance if guidance is None else guidance
+    judge_path = judge_checkpoint()
+    judge = load_judge(judge_path, device)
     cidx = {c: i for i, c in enumerate(judge.vocab["concept"])}
     blank = blank_features(enc, device)
     steps = steps or cfg.sample_steps
@@ -65,7 +75,7 @@ def evaluate(device, max_openmoji=600, batch=128, steps=None, limit=None):
     sets["openmoji"] = om[:: max(1, len(om) // max_openmoji)][:max_openmoji]  # fixed, evenly spread subset
     if limit:
         sets = {k: v[:limit] for k, v in sets.items()}
-    report = {"steps": steps, "guidance": cfg.guidance, "sets": {}}
+    report = {"steps": steps, "guidance": guidance, "sets": {}}
     for name, recs in sets.items():
         acc = {s: {k: [] for k in ("psnr_r", "ssim_r", "psnr_d", "judge_d", "judge_top1")} for s in SCALES}
         orig_top1 = []
@@ -79,7 +89,7 @@ def evaluate(device, max_openmoji=600, batch=128, steps=None, limit=None):
                 outs = []
                 for seed in (0, 1):
                     g = torch.Generator().manual_seed(seed * 100003 + i)
-                    outs.append(ddim_sample(decs[s], pyr[k], blank[k], sched, cfg.guidance, generator=g).float())
+                    outs.append(ddim_sample(decs[s], pyr[k], blank[k], sched, guidance, generator=g).float())
                 a, b = outs
                 acc[s]["psnr_r"].append(psnr(a, x)); acc[s]["ssim_r"].append(ssim(a, x))
                 acc[s]["psnr_d"].append(psnr(a, b))
@@ -91,7 +101,7 @@ def evaluate(device, max_openmoji=600, batch=128, steps=None, limit=None):
         res["chance_top1"] = 1.0 / len(judge.vocab["concept"])
         report["sets"][name] = res
         print(name, json.dumps(res, indent=1), flush=True)
-    report["judge_checkpoint"] = sha(os.path.join(CKPT, "judge.pt"))
+    report["judge_checkpoint"] = sha(judge_path)
     return report, sets, images, enc, decs, blank, sched, cfg
 
 

@@ -177,3 +177,34 @@ def test_one_step_of_each_model_then_export(mini, tmp_path, monkeypatch):
     assert torch.allclose(enc(x), ref(x), atol=1e-6)
     sched = m["sampler"]["schedules"][str(m["sampler"]["steps"])]
     assert len(sched["timesteps"]) == m["sampler"]["steps"] and sched["timesteps"][0] > sched["timesteps"][-1]
+
+
+def test_guidance_distillation_step():
+    """The distillation target is the teacher's CFG combination, and steps toward it lower the
+    student's error (training/distill_decoders.py, tiny decoder on CPU)."""
+    import copy
+    from training.decoder import Decoder, cosine_alphas_cumprod, ddim_timesteps
+    from training.distill_decoders import distill_step, guided_target, sample_t
+    torch.manual_seed(0)
+    teacher = Decoder(TINY, 16).eval().requires_grad_(False)
+    for p in teacher.parameters():   # a teacher whose conditional and unconditional passes differ
+        p.add_(0.05 * torch.randn_like(p))
+    student = copy.deepcopy(teacher).train().requires_grad_(True)
+    x0 = torch.rand(4, 3, 64, 64) * 2 - 1
+    cond, uncond = torch.randn(4, 16, TINY.feature_dim), torch.randn(1, 16, TINY.feature_dim)
+    T = 1000
+    visited = torch.as_tensor(ddim_timesteps(T, 10))
+    t = sample_t(4, visited, T, torch.Generator().manual_seed(1))
+    assert t.shape == (4,) and bool(((t >= 0) & (t < T)).all())
+    abar = cosine_alphas_cumprod(T)
+    eps = torch.randn_like(x0)
+    ab = abar[t].view(-1, 1, 1, 1)
+    xt = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+    with torch.no_grad():
+        vc, vu = teacher(xt, t.float(), cond), teacher(xt, t.float(), uncond.expand_as(cond))
+        target = guided_target(teacher, xt, t.float(), cond, uncond, 2.0)
+    assert torch.allclose(target, vu + 2.0 * (vc - vu), atol=1e-5)
+    assert not torch.allclose(target, vc, atol=1e-3)   # guidance changes the target
+    opt = torch.optim.Adam(student.parameters(), lr=1e-3)
+    losses = [distill_step(student, teacher, opt, x0, cond, uncond, t, eps, abar, 2.0) for _ in range(30)]
+    assert losses[-1] < 0.5 * losses[0]

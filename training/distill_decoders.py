@@ -1,0 +1,146 @@
+"""Guidance distillation of the shipped decoders (issue 19 item 4): per scale, a student initialised
+from the shipped decoder learns in one pass what the teacher's classifier-free-guided pair gives, so
+the page could run a batch of one per DDIM step instead of the (cond, uncond) pair, halving the
+decoders' work (on 2-core WASM they are ~85% of text-to-image).
+
+    python3 -m training.distill_decoders --minutes 6 --out-dir training/runs/distill     # GPU
+    python3 -m training.distill_decoders --scales f4 --max-steps 2 --batch 2 --limit 4 --out-dir /tmp/d   # CPU smoke
+
+Target (Meng et al. 2023, "On distillation of guided diffusion models", stage one at a fixed
+guidance): v_g = v_u + w (v_c - v_u) of the teacher at the manifest's guidance w, at x_t = noised
+training images, half at the sampler's own timesteps (the ones the page visits), half uniform. The
+student sees only the conditional features. Then Table 1 for the same images (held-out concepts,
+OpenMoji), the teacher with its pair at w against the student alone (guidance 1): reconstruction
+PSNR/SSIM, diversity and the judge's top-1 per scale (`training/eval_visual.evaluate`), written to
+<out-dir>/table1_ab.json; the students to <out-dir>/decoder_<s>.pt (EMA weights, fp16: what comes back
+from the GPU machine). Shipping one needs the engine side too (a batch of one, no uncond).
+"""
+import argparse
+import copy
+import json
+import os
+import time
+
+import torch
+import torch.nn.functional as F
+
+from training import shipped
+from training.common import ROOT, atomic_save
+from training.data import load
+from training.decoder import cosine_alphas_cumprod, ddim_timesteps
+from training.encoder import SCALES, blank_features, pyramid
+from training.transforms import to_tensor
+
+
+def guided_target(teacher, xt, t, cond, uncond, w):
+    """The teacher's classifier-free-guided v for a batch: one pass over (cond, uncond)."""
+    b = xt.shape[0]
+    v2 = teacher(torch.cat([xt, xt]), torch.cat([t, t]), torch.cat([cond, uncond.expand_as(cond)]))
+    vc, vu = v2[:b].float(), v2[b:].float()
+    return vu + w * (vc - vu)
+
+
+def distill_step(student, teacher, opt, x0, cond, uncond, t, eps, abar, w):
+    """One optimizer step of the student towards the teacher's guided v at x_t; returns the loss."""
+    ab = abar[t].view(-1, 1, 1, 1)
+    xt = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+    with torch.no_grad():
+        target = guided_target(teacher, xt, t.float(), cond, uncond, w)
+    loss = F.mse_loss(student(xt, t.float(), cond).float(), target)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+    opt.step()
+    return loss.item()
+
+
+def sample_t(n, visited, T, gen):
+    """Half the batch at the sampler's visited timesteps, half uniform over [0, T)."""
+    uni = torch.randint(0, T, (n,), generator=gen)
+    vis = visited[torch.randint(0, len(visited), (n,), generator=gen)]
+    return torch.where(torch.rand(n, generator=gen) < 0.5, vis, uni)
+
+
+def distill(scales, minutes, batch, lr, device, limit=None, max_steps=10 ** 9, log=print, seed=0):
+    """Trains a student per scale for `minutes` of wall clock (shared); returns {scale: (student EMA, steps)}."""
+    images, meta = load()
+    enc, cfg = shipped.load_encoder(device)
+    teachers = shipped.load_decoders(device)
+    idx = [m["i"] for m in meta if m["split"] == "train"][:limit]
+    imgs = torch.as_tensor(images[idx]).to(device)
+    with torch.no_grad():   # frozen encoder: features once
+        feats = torch.cat([enc(to_tensor(imgs[i:i + 512])) for i in range(0, len(imgs), 512)])
+    blank = blank_features(enc, device)
+    T = cfg.train_timesteps
+    abar = cosine_alphas_cumprod(T).to(device)
+    visited = torch.as_tensor(ddim_timesteps(T, cfg.sample_steps), dtype=torch.long)
+    gen = torch.Generator().manual_seed(seed)
+    out = {}
+    t_end = time.time() + minutes * 60
+    per_scale = (t_end - time.time()) / len(scales)
+    for s in scales:
+        k = SCALES.index(s)
+        teacher = teachers[s].eval().requires_grad_(False)
+        student = copy.deepcopy(teacher).train().requires_grad_(True)
+        ema = copy.deepcopy(teacher)
+        opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.0)
+        stop, step, loss_sum = time.time() + per_scale, 0, 0.0
+        while time.time() < stop and step < max_steps:
+            i = torch.randint(0, len(imgs), (batch,), generator=gen).to(device)
+            x0 = to_tensor(imgs[i])
+            cond = pyramid(feats[i], cfg.grid)[k]
+            t = sample_t(batch, visited, T, gen).to(device)
+            eps = torch.randn(x0.shape, generator=gen).to(device)
+            loss = distill_step(student, teacher, opt, x0, cond, blank[k], t, eps, abar, cfg.guidance)
+            with torch.no_grad():
+                d = min(0.999, (1 + step) / (10 + step))
+                for pe, p in zip(ema.parameters(), student.parameters()):
+                    pe.mul_(d).add_(p.detach(), alpha=1 - d)
+            step += 1
+            loss_sum += loss
+            if step % 200 == 0:
+                log(f"[distill] {s} step {step} loss {loss_sum / 200:.5f}")
+                loss_sum = 0.0
+        log(f"[distill] {s}: {step} steps")
+        out[s] = (ema.eval().requires_grad_(False), step)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scales", default=",".join(SCALES))
+    ap.add_argument("--minutes", type=float, default=6.0, help="training wall clock, shared by the scales")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--limit", type=int, default=None, help="training images (smoke) and evaluation images per set")
+    ap.add_argument("--max-steps", type=int, default=10 ** 9)
+    ap.add_argument("--max-openmoji", type=int, default=600)
+    ap.add_argument("--out-dir", default=os.path.join(ROOT, "training", "runs", "distill"))
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    a = ap.parse_args(argv)
+    scales = [s for s in a.scales.split(",") if s]
+    os.makedirs(a.out_dir, exist_ok=True)
+    t0 = time.time()
+    students = distill(scales, a.minutes, a.batch, a.lr, a.device, a.limit, a.max_steps)
+    train_s = time.time() - t0
+    for s, (m, steps) in students.items():
+        atomic_save({"ema": {k: (v.half() if v.is_floating_point() and v.dim() >= 2 else v) for k, v in m.state_dict().items()},
+                     "step": steps, "scale": s, "guidance_distilled": True}, os.path.join(a.out_dir, f"decoder_{s}.pt"))
+    from training.eval_visual import evaluate
+    teacher, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit)
+    shipped_decs = shipped.load_decoders(a.device)
+    decs = {s: (students[s][0] if s in students else shipped_decs[s]) for s in SCALES}
+    student, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit, decs=decs, guidance=1.0)
+    report = {"teacher_guided_pair": teacher, "student_one_pass": student, "scales_distilled": scales,
+              "steps": {s: st for s, (_, st) in students.items()}, "train_seconds": round(train_s, 1),
+              "batch": a.batch, "lr": a.lr, "device": torch.cuda.get_device_name() if a.device.startswith("cuda") else "cpu"}
+    json.dump(report, open(os.path.join(a.out_dir, "table1_ab.json"), "w"), indent=1)
+    for name in teacher["sets"]:
+        for s in scales:
+            tt, ss = teacher["sets"][name][s], student["sets"][name][s]
+            print(f"{name} {s}: PSNR_r {tt['psnr_r']:.2f} -> {ss['psnr_r']:.2f} dB, judge top-1 "
+                  f"{tt['judge_top1']:.3f} -> {ss['judge_top1']:.3f}, PSNR_d {tt['psnr_d']:.2f} -> {ss['psnr_d']:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

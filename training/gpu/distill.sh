@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Guidance-distilled decoders (issue 19 item 4), one device call (<= 9.5 min, one GPU): a student per
+# scale from the shipped decoders (training/distill_decoders.py), MIN training minutes shared by the
+# scales, then Table 1 for the teacher's guided pair against the students' single pass on the same images.
+# Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).
+# Back in $OUT: decoder_<s>.pt (the students' EMA weights, fp16, ~2 MB each), table1_ab.json, distill.log.
+set -u
+export PYTHONUNBUFFERED=1
+OUT=${OUT:-training/runs/distill_out}; RUN=training/runs/distill; mkdir -p "$OUT" "$RUN"
+[ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
+nvidia-smi -L
+python3 -m training.distill_decoders --minutes "${MIN:-5.5}" --batch "${BATCH:-256}" --lr "${LR:-1e-4}" \
+  --out-dir "$RUN" > "$OUT/distill.log" 2>&1; echo "rc=$?"
+grep -E "^\[distill\].*steps|PSNR_r" "$OUT/distill.log"
+cp "$RUN"/decoder_*.pt "$RUN"/table1_ab.json "$OUT/" 2>/dev/null
