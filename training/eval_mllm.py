@@ -542,8 +542,28 @@ def eval_edits(ctx, jobs, hole_pos):
         out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs)}
         if plans is not None:
             out[kind]["plan_examples"] = [[jobs[k][2], tok.decode(plans[k]).strip()] for k in sel[:5]]
+            out[kind]["plan"] = edit_plan_accuracy(ctx, kind, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel])
+            log(f"{kind} plan: {out[kind]['plan']}")
         log(f"{kind}: {per}")
     return out
+
+
+def edit_plan_accuracy(ctx, kind, jobs, plans):
+    """The diagnosis for edits: how often the plan written before the target names the source's
+    concept and the field the instruction asks for (tone edits: the tone; style edits: the style;
+    colorize/inpaint/sketch: the whole plan of the original image), so an edit failure names its half."""
+    names = concept_names(ctx.meta)
+    got = [T.parse_plan(p.strip()) for p in plans]
+    concept = [g["concept"] == names.get(j[3]) for g, j in zip(got, jobs)]
+    if kind == "edit_tone":
+        field = [g["tone"] == T.tone_phrase(j[4]) for g, j in zip(got, jobs)]
+    elif kind == "edit_style":
+        field = [g["style"] == T.STYLE.get(j[4], j[4]) for g, j in zip(got, jobs)]
+    else:   # the original image's own plan
+        field = [g == T.plan_fields(ctx.meta[j[4]]) for g, j in zip(got, jobs)]
+    n = max(1, len(jobs))
+    return {"concept": sum(concept) / n, "asked_field" if kind.startswith("edit_") else "whole_plan": sum(field) / n,
+            "both": sum(a and b for a, b in zip(concept, field)) / n}
 
 
 def load_models(args, meta, device):

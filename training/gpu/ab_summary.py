@@ -25,6 +25,8 @@ def metrics(ev):
         if k in ev["edit"]:
             out[k + "_recommended"] = ev["edit"][k]["scale_choice"]["metric_at_pick"]
             out[k + "_f0"] = ev["edit"][k]["per_scale"]["f0"]["success"]
+            if "plan" in ev["edit"][k]:   # the edit diagnosis (since v5): the plan names concept and asked field
+                out[k + "_plan_both"] = ev["edit"][k]["plan"]["both"]
     if "caption" in ev:
         out["caption_heldout"] = ev["caption"]["heldout_vendor"]["exact_match"]
     can = ev.get("t2i_canonical")

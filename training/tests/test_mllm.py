@@ -298,7 +298,26 @@ def test_eval_diagnosis_columns_tiny(tmp_path, setup):
     assert set(nat["given_right_plan"]["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"}
     assert nat["bm25_floor"]["n"] == 1 and can["n_prompts"] == 2 and "given_right_plan" in can
     assert set(res["edit"]) == {"edit_tone", "edit_style"} and "caption" not in res
+    assert all(set(e["plan"]) == {"concept", "asked_field", "both"} and 0 <= e["plan"]["both"] <= e["plan"]["concept"] <= 1
+               for e in res["edit"].values())
     assert res["config"]["guidance"] == 2.0
+
+
+def test_edit_plan_accuracy():
+    """The edit diagnosis counts a plan right by the source's concept and the field asked for."""
+    from types import SimpleNamespace
+    from training.eval_mllm import edit_plan_accuracy
+    meta = fake_meta()
+    ctx = SimpleNamespace(meta=meta)
+    tone = [m for m in meta if m["skin_tone"] != "none"][0]["skin_tone"]
+    jobs = [("edit_tone", 0, "darker", "C1", tone)] * 3
+    plans = [f"thumbs up sign | noto | {T.tone_phrase(tone)}", "thumbs up sign | noto | none", f"red heart | noto | {T.tone_phrase(tone)}"]
+    assert edit_plan_accuracy(ctx, "edit_tone", jobs, plans) == {"concept": 2 / 3, "asked_field": 2 / 3, "both": 1 / 3}
+    style = ("edit_style", 0, "noto", "C0", "google")
+    assert edit_plan_accuracy(ctx, "edit_style", [style], ["grinning face | noto | none"])["both"] == 1.0
+    assert edit_plan_accuracy(ctx, "edit_style", [style], ["grinning face | twemoji | none"])["asked_field"] == 0.0
+    m = meta[0]
+    assert edit_plan_accuracy(ctx, "sketch", [("sketch", 0, "s", m["concept"], 0)], [T.plan_text(m)]) == {"concept": 1.0, "whole_plan": 1.0, "both": 1.0}
 
 
 def test_frechet_distance():
