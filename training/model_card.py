@@ -415,9 +415,11 @@ def v5_section(v5, v4, v3):
         "not touch directly (a guess: the noisier tasks take more of the shared steps' gradient). Each difference alone "
         "is within two standard errors; together they pick (b) by `training.gpu.ab_summary`'s score (the mean of the "
         "issue's targets). Not an A/B, but consistent with it: v5, trained further with the noise (below), kept the "
-        "gains on captions and edits over v4 while its text-to-image recovered and passed v4's.\n",
-        f"**v5 = arm (b) trained on**: DDP on 2 H200s with source noise 0.3, a fresh {st['train_seconds']:.0f}-second "
-        f"clock (peak 4e-4), {st['step']} steps of {st['world'] * (cfg['short_batch'] + cfg['long_batch'])} samples, "
+        "gains on captions and edits over v4, and its canonical and recommended-scale text-to-image passed v4's "
+        "(best-scale natural top-5 stayed within a point of it).\n",
+        f"**v5 = arm (b) trained on**: DDP on 2 H200s with source noise 0.3, a fresh {cfg['budget_minutes']:g}-minute "
+        f"clock (peak 4e-4; the call's wall limit stopped it at {st['train_seconds']:.0f} s, "
+        f"{cfg['budget_minutes'] * 60 - st['train_seconds']:.0f} s short of the clock's end), {st['step']} steps of {st['world'] * (cfg['short_batch'] + cfg['long_batch'])} samples, "
         f"{st['gpu_minutes']:.1f} GPU-minutes, {st['samples_per_s']:.0f} samples/s (MFU {100 * st['mfu']:.1f}%). "
         f"In all v5 cost {sb['gpu_minutes'] + st['gpu_minutes']:.1f} GPU-minutes of training past v4 (the A/B's control "
         f"arm {sa['gpu_minutes']:.1f} more).\n",
