@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Guidance-distilled decoders (issue 19 item 4), one device call (<= 9.5 min, one GPU): a student per
-# scale from the shipped decoders (training/distill_decoders.py), MIN training minutes shared by the
+# scale from the shipped decoders (training/distill_decoders.py), MIN (4) training minutes shared by the
 # scales, then Table 1 for the teacher's guided pair against the students' single pass on the same images.
+# (held-out concepts and NOM=300 OpenMoji images: two Table-1 evaluations, ~2 min each, untimed so far).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).
 # Back in $OUT: decoder_<s>.pt (the students' EMA weights, fp16, ~2 MB each), table1_ab.json, distill.log.
 set -u
@@ -9,7 +10,7 @@ export PYTHONUNBUFFERED=1
 OUT=${OUT:-training/runs/distill_out}; RUN=training/runs/distill; mkdir -p "$OUT" "$RUN"
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L
-python3 -m training.distill_decoders --minutes "${MIN:-5.5}" --batch "${BATCH:-256}" --lr "${LR:-1e-4}" \
+python3 -m training.distill_decoders --minutes "${MIN:-4}" --batch "${BATCH:-256}" --lr "${LR:-1e-4}" --max-openmoji "${NOM:-300}" \
   --out-dir "$RUN" > "$OUT/distill.log" 2>&1; echo "rc=$?"
 grep -E "^\[distill\].*steps|PSNR_r" "$OUT/distill.log"
 cp "$RUN"/decoder_*.pt "$RUN"/table1_ab.json "$OUT/" 2>/dev/null
