@@ -14,6 +14,7 @@ CKPT = os.environ.get("PUMA_CKPT", os.path.join(ROOT, "training", "ckpt"))
 RUNS = os.path.join(ROOT, "training", "runs")          # not training/ckpt: a carried ckpt folder replaces it
 MODELS_DIR = os.path.join(ROOT, "public", "models")
 TOKENIZER = os.path.join(ROOT, "training", "tokenizer.json")
+JUDGE = os.path.join(ROOT, "training", "eval", "judge.pt")   # committed: evaluation-only, small
 
 # ---- the image-token layout (PUMA: f_i = AvgPool2(f_{i-1}); f0 is the 16x16 grid) ---------------
 IMAGE_ORDER = ("f4", "f3", "f2", "f1", "f0")   # coarse to fine, the order tokens are generated

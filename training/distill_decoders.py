@@ -76,8 +76,7 @@ def distill(scales, minutes, batch, lr, device, limit=None, max_steps=10 ** 9, l
     visited = torch.as_tensor(ddim_timesteps(T, cfg.sample_steps), dtype=torch.long)
     gen = torch.Generator().manual_seed(seed)
     out = {}
-    t_end = time.time() + minutes * 60
-    per_scale = (t_end - time.time()) / len(scales)
+    per_scale = minutes * 60 / len(scales)
     for s in scales:
         k = SCALES.index(s)
         teacher = teachers[s].eval().requires_grad_(False)
@@ -127,8 +126,7 @@ def main(argv=None):
         atomic_save({"ema": {k: (v.half() if v.is_floating_point() and v.dim() >= 2 else v) for k, v in m.state_dict().items()},
                      "step": steps, "scale": s, "guidance_distilled": True}, os.path.join(a.out_dir, f"decoder_{s}.pt"))
     from training.eval_visual import evaluate
-    teacher, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit)
-    shipped_decs = shipped.load_decoders(a.device)
+    teacher, _, _, _, shipped_decs, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit)
     decs = {s: (students[s][0] if s in students else shipped_decs[s]) for s in SCALES}
     student, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit, decs=decs, guidance=1.0)
     report = {"teacher_guided_pair": teacher, "student_one_pass": student, "scales_distilled": scales,

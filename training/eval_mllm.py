@@ -39,14 +39,13 @@ import torch
 import torch.nn.functional as F
 
 from training import mllm_tasks as T
-from training.common import (ROOT, CKPT, TOKENIZER, N_IMG, IMAGE_ORDER, SCALE_TOKENS, SCALE_OFFSETS, SCALES_FINE_FIRST,
+from training.common import (ROOT, CKPT, TOKENIZER, JUDGE, N_IMG, IMAGE_ORDER, SCALE_TOKENS, SCALE_OFFSETS, SCALES_FINE_FIRST,
                              parent_index, psnr, logger)
 from training.mllm import load_mllm
 
 T0 = time.time()
 log = logger("eval", T0)
 NATURAL_PROMPTS = os.path.join(ROOT, "training", "eval", "natural_prompts.json")
-JUDGE = os.path.join(ROOT, "training", "eval", "judge.pt")   # committed: evaluation-only, small
 
 
 # ---- batched generation with the KV cache (torch) ----------------------------------------------

@@ -29,7 +29,7 @@ from training.judge import load_judge
 from training import shipped
 from training.transforms import to_tensor
 
-from training.common import ROOT, CKPT, psnr  # noqa: F401  (psnr: images in [-1,1], peak-to-peak 2)
+from training.common import ROOT, CKPT, JUDGE, psnr  # noqa: F401  (psnr: images in [-1,1], peak-to-peak 2)
 
 
 def ssim(a, b, win=7, sigma=1.5):
@@ -49,7 +49,7 @@ def ssim(a, b, win=7, sigma=1.5):
 def judge_checkpoint():
     """The judge: the training checkpoint where one exists (the GPU machine), else the committed slim copy."""
     ck = os.path.join(CKPT, "judge.pt")
-    return ck if os.path.exists(ck) else os.path.join(ROOT, "training", "eval", "judge.pt")
+    return ck if os.path.exists(ck) else JUDGE
 
 
 def sha(path):

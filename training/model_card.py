@@ -262,6 +262,27 @@ def snapshot_step(log, tag):   # "snapshot mllm_2m.pt at step 386"
     return next(int(x.rsplit(" ", 1)[1]) for x in log_lines(log) if f"snapshot mllm_{tag}.pt at step" in x)
 
 
+def targets_table(names, heads, bold=None):
+    """The issue's targets side by side: one column per headline() dict, the `bold`-th (what ships) in bold."""
+    b = lambda i, x: f"**{x}**" if i == bold else x
+    rows = ["| metric | " + " | ".join(b(i, n) for i, n in enumerate(names)) + " | target |", "|" + "---|" * (len(names) + 2)]
+    for k in heads[0]:
+        rows.append(f"| {k} | " + " | ".join(b(i, " / ".join(pct(x) for x in h[k])) for i, h in enumerate(heads)) + f" | {TARGETS[k]} |")
+    return "\n".join(rows)
+
+
+def curve_table(points):
+    """(label, samples seen, canonical top-1 at f1, prompts) rows of a learning curve."""
+    rows = ["| point | samples seen | canonical top-1 at f1 | prompts |", "|---|---|---|---|"]
+    return "\n".join(rows + [f"| {a} | {n / 1e6:.2f}M | {pct(v)} | {k} |" for a, n, v, k in points])
+
+
+def reach_90(points):
+    """A least-squares line of canonical top-1 (points) in log2(samples): (points per doubling, samples at 90%)."""
+    k, c = np.polyfit(np.log2([p[1] for p in points]), [100 * p[2] for p in points], 1)
+    return k, 2 ** ((90 - c) / k)
+
+
 def v3_samples(v3):
     """Samples v3's shipped weights saw: arm (b) of round 2 on one GPU, then 2.5 min of DDP on 2."""
     b = json.loads(open(os.path.join(v3, "ab2_b_plan_stages.jsonl")).read().splitlines()[-1])
@@ -291,24 +312,17 @@ def v4_section(v4, v3):
     from training.mllm_tasks import SHORT_TASKS, LONG_TASKS
     t2i_n, cap_n = (round(SHORT_TASKS[t] * cfg["short_batch"]) for t in ("t2i", "caption"))
     tone_n, style_n = (round(LONG_TASKS[t] * cfg["long_batch"]) for t in ("edit_tone", "edit_style"))
-    rows = ["| metric | v3 (shipped before) | **v4 (ships)** | v4b (not shipped) | target |", "|---|---|---|---|---|"]
-    for k, v in headline(ship).items():
-        cells = [" / ".join(pct(x) for x in m) for m in (v3m[k], v, headline(cont)[k])]
-        rows.append(f"| {k} | {cells[0]} | **{cells[1]}** | {cells[2]} | {TARGETS[k]} |")
+    rows = targets_table(["v3 (shipped before)", "v4 (ships)", "v4b (not shipped)"], [v3m, headline(ship), headline(cont)], bold=1)
     points = [("v3 shipped", v3_seen, v3_quick["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "400, 1 seed"),
               ("v4, 4 training-minutes", v3_seen + snapshot_step("v4_stage1_train.log", "4m") * per_step,
                ev(v4, "curve_4m.json")["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "300, 1 seed"),
               ("v4, 12 training-minutes", v3_seen + snapshot_step("v4_stage2_train.log", "12m") * per_step,
                ev(v4, "curve_12m.json")["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "300, 1 seed"),
-              (f"v4 done ({st[-1]['step']} steps, LR annealed; ships)", v3_seen + st[-1]["step"] * per_step,
+              (f"v4 done ({st[-1]['step']} steps, LR annealed; ships)", v4_end_samples(v4, v3),
                ship["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], f"400, {ship['config']['seeds']} seeds"),
-              (f"v4b: + {stb[-1]['step']} steps on a fresh 4-minute clock", v3_seen + (st[-1]["step"] + stb[-1]["step"]) * per_step,
+              (f"v4b: + {stb[-1]['step']} steps on a fresh 4-minute clock", v4_end_samples(v4, v3) + stb[-1]["step"] * per_step,
                cont["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], f"400, {cont['config']['seeds']} seed")]
-    curve = ["| point | samples seen | canonical top-1 at f1 | prompts |", "|---|---|---|---|"]
-    curve += [f"| {a} | {n / 1e6:.2f}M | {pct(v)} | {k} |" for a, n, v, k in points]
-    ends = [points[0], points[3], points[4]]   # the annealed ends: mid-schedule snapshots sit at a high LR
-    k, c = np.polyfit(np.log2([p[1] for p in ends[1:]]), [100 * p[2] for p in ends[1:]], 1)
-    at90 = 2 ** ((90 - c) / k)
+    k, at90 = reach_90([points[3], points[4]])   # the annealed ends past v3: mid-schedule snapshots sit at a high LR
     sps = float(np.median([s["samples_per_s"] for s in st]))
     step34 = 100 * (points[3][2] - points[0][2]) / np.log2(points[3][1] / points[0][1])
     return "\n".join([
@@ -322,7 +336,7 @@ def v4_section(v4, v3):
         f"{st[-1]['step']} steps of {per_step} samples: {st[-1]['step'] * per_step / 1e6:.2f}M samples, "
         f"{sum(s['gpu_minutes'] for s in st):.1f} GPU-minutes; {sps:.0f} samples/s on 2 GPUs (MFU "
         f"{100 * float(np.median([s['mfu'] for s in st])):.1f}%, `training/eval/v4/stages.jsonl`).\n",
-        "\n".join(rows),
+        rows,
         "\nText-to-image gained the most: drawing what was planned, the weak half in v3, went from "
         f"{pct(v3_quick['t2i_canonical']['given_right_plan']['per_scale']['f1']['judge_top1'])} to "
         f"{pct(ship['t2i_canonical']['given_right_plan']['per_scale']['f1']['judge_top1'])} top-1 at f1 given the right plan. "
@@ -335,7 +349,7 @@ def v4_section(v4, v3):
         "again, but tone edits, style edits, captions and sketches fell, so v4 ships. (v4b's evaluation used 1 decoder "
         "seed, v4's 2.)\n",
         "**Learning curve** (canonical prompts, judge top-1 at f1; samples from the logged snapshot steps):\n",
-        "\n".join(curve),
+        curve_table(points),
         f"\nThrough the two annealed ends past v3 (v4 and v4b) a line in log2(samples) gains {k:.1f} points per doubling "
         f"and reaches 90% at about {at90 / 1e6:.0f}M samples, {(at90 - points[3][1]) / sps / 60:.0f} more minutes on 2 H200s "
         f"at this throughput. From v3 to v4 the line gained {step34:.1f} points per doubling (v3's own curve: 12-14), "
@@ -367,26 +381,17 @@ def v5_section(v5, v4, v3):
     cfg = ship["config"]["mllm"]
     sa, sb = last_stage("ab_a_control_stages.jsonl"), last_stage("ab_b_srcnoise_stages.jsonl")
     st, stb = last_stage("stages.jsonl"), last_stage("v5b_stages.jsonl")
-    ab = ["| metric | (a) control: v4's recipe | (b) + source noise 0.3 | target |", "|---|---|---|---|"]
-    for k, v in headline(a).items():
-        ab.append(f"| {k} | {' / '.join(pct(x) for x in v)} | {' / '.join(pct(x) for x in headline(b)[k])} | {TARGETS[k]} |")
-    rows = ["| metric | v4 (shipped before) | **v5 (ships)** | v5b (not shipped) | target |", "|---|---|---|---|---|"]
-    for k, v in headline(ship).items():
-        cells = [" / ".join(pct(x) for x in m) for m in (headline(v4ev)[k], v, headline(cont)[k])]
-        rows.append(f"| {k} | {cells[0]} | **{cells[1]}** | {cells[2]} | {TARGETS[k]} |")
+    ab = targets_table(["(a) control: v4's recipe", "(b) + source noise 0.3"], [headline(a), headline(b)])
+    rows = targets_table(["v4 (shipped before)", "v5 (ships)", "v5b (not shipped)"], [headline(v4ev), headline(ship), headline(cont)], bold=1)
     n4 = v4_end_samples(v4, v3)
     n_arm = n4 + samples(sb)
     points = [("v4 (shipped before)", n4, v4ev["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "400, 2 seeds"),
-              ("v5, 3 training-minutes", n_arm + snapshot_step("v5_train.log", "3m") * st["world"] * (cfg["short_batch"] + cfg["long_batch"]),
+              ("v5, 3 training-minutes", n_arm + samples(dict(st, step=snapshot_step("v5_train.log", "3m"))),
                ev("curve_3m.json")["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "300, 1 seed"),
               ("v5 done (ships)", n_arm + samples(st), ship["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "400, 2 seeds"),
               ("v5b: + a fresh 5.3-minute clock", n_arm + samples(st) + samples(stb),
                cont["t2i_canonical"]["per_scale"]["f1"]["judge_top1"], "400, 2 seeds")]
-    curve = ["| point | samples seen | canonical top-1 at f1 | prompts |", "|---|---|---|---|"]
-    curve += [f"| {p} | {n / 1e6:.2f}M | {pct(v)} | {k} |" for p, n, v, k in points]
-    ends = [points[0], points[2], points[3]]   # the annealed ends
-    k, c = np.polyfit(np.log2([p[1] for p in ends]), [100 * p[2] for p in ends], 1)
-    at90 = 2 ** ((90 - c) / k)
+    k, at90 = reach_90([points[0], points[2], points[3]])   # the annealed ends
     nat_delta = 100 * (b["t2i_natural"]["recommended"]["judge_top1"] - a["t2i_natural"]["recommended"]["judge_top1"])
     cap_a, cap_b = a["caption"]["heldout_vendor"]["exact_match"], b["caption"]["heldout_vendor"]["exact_match"]
     cap_d = 100 * (cap_b - cap_a)
@@ -407,7 +412,7 @@ def v5_section(v5, v4, v3):
         f"{sa['gpu_minutes']:.2f} and {sb['gpu_minutes']:.2f} GPU-minutes, {sa['samples_per_s']:.0f} and "
         f"{sb['samples_per_s']:.0f} samples/s), then the judge's full evaluation of each (int8, 2 seeds; "
         "`training/eval/v5/ab_*.json`, `ab_summary.txt`).\n",
-        "\n".join(ab),
+        ab,
         f"\nSource noise gains the held-out-vendor captions ({cap_d:+.1f} points over {b['caption']['heldout_vendor']['n']} "
         f"images, about {cap_d / cap_se:.1f} standard errors), tone and style edits and the PSNR of colorization "
         f"({psnr_d('colorize'):+.2f} dB) and inpainting ({psnr_d('inpaint'):+.2f} dB); it loses sketch recognition "
@@ -423,12 +428,12 @@ def v5_section(v5, v4, v3):
         f"{st['gpu_minutes']:.1f} GPU-minutes, {st['samples_per_s']:.0f} samples/s (MFU {100 * st['mfu']:.1f}%). "
         f"In all v5 cost {sb['gpu_minutes'] + st['gpu_minutes']:.1f} GPU-minutes of training past v4 (the A/B's control "
         f"arm {sa['gpu_minutes']:.1f} more).\n",
-        "\n".join(rows),
+        rows,
         f"\n**v5b, not shipped:** v5 continued for {stb['step']} more steps on a fresh clock (peak 3e-4) with the same "
         "noise. As v4b did, it raised text-to-image (canonical and natural) and lowered captions, edits and sketches, "
         "so v5 ships; source noise slows that trade but does not remove it.\n",
         "**Learning curve** (canonical prompts, judge top-1 at f1), continuing v4's:\n",
-        "\n".join(curve),
+        curve_table(points),
         f"\nThrough the three annealed ends a line in log2(samples) gains {k:.1f} points per doubling and reaches 90% at "
         f"about {at90 / 1e6:.0f}M samples, {(at90 - points[2][1]) / st['samples_per_s'] / 60:.0f} more minutes on 2 H200s "
         "at this throughput; v5b shows those minutes would cost the understanding tasks unless their share grows.\n",
@@ -459,11 +464,8 @@ def v3_sections(v3):
               ("4 min of arm (b)", snapshot_step("v3_ab2_b_plan_train.log", "4m") * per_step, canon("ab2_b_plan_curve_4m.json"), "300, 1 seed"),
               (f"arm (b) done ({b['steps']} steps, LR annealed)", v3_samples(v3)[0], canon("ab2_b_plan.json"), "400, 2 seeds"),
               ("+ 2.5 min DDP on 2 GPUs (ships)", v3_samples(v3)[1], canon("final_quick.json"), "400, 1 seed")]
-    curve = ["| point | samples seen | canonical top-1 at f1 | prompts |", "|---|---|---|---|"]
-    curve += [f"| {a} | {n / 1e6:.2f}M | {pct(v)} | {k} |" for a, n, v, k in points]
-    x, y = np.log2([p[1] for p in points]), np.array([100 * p[2] for p in points])
-    fits = [np.polyfit(x, y, 1), np.polyfit(x[2:], y[2:], 1)]   # all four points; the two annealed/late ones
-    at90 = [2 ** ((90 - c) / k) for k, c in fits]
+    fits = [reach_90(points), reach_90(points[2:])]   # all four points; the two annealed/late ones
+    at90 = [n for _, n in fits]
     gpu_min = [n / (b["samples_per_s"] * 60) for n in at90]
     a1 = stage("ab1_a_noplan_stages.jsonl")
     r1 = {k: ev(f"ab1_{k}.json")["t2i_natural"]["best_scale"]["judge_top5"] for k in ("a_noplan", "c_guide", "d_plan_guide")}
@@ -498,7 +500,7 @@ def v3_sections(v3):
         summary("ab2_summary.txt"),
         "**Learning curve toward \"draw what was trained\"** (canonical prompts, judge top-1 at f1; target 90%, the decoder "
         "allows 98%; samples from the snapshot steps in the logs):\n",
-        "\n".join(curve),
+        curve_table(points),
         f"\nA least-squares line in log2(samples) through the four points gains {fits[0][0]:.1f} points per doubling and "
         f"reaches 90% at about {at90[0] / 1e6:.0f}M samples (through the last two: {fits[1][0]:.1f} per doubling, "
         f"{at90[1] / 1e6:.0f}M samples): {min(gpu_min):.0f}-{max(gpu_min):.0f} GPU-minutes at {b['samples_per_s']:.0f} "

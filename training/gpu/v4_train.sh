@@ -30,7 +30,8 @@ train() {  # $1: wall minutes for this command's training; the rest are extra ar
   echo "trained at $(( $(date +%s) - t0 ))s"; grep -E "^\[mllm" "$RES/train$STAGE.log" | grep -E "stage|saved|initialised|model " | tail -n 4 | cut -c1-600
 }
 if [ "$STAGE" = 1 ]; then
-  INIT=${INIT:-/tmp/v4_init.pt}; [ -f "$INIT" ] || python3 -m training.shipped mllm "$INIT" || exit 1
+  # no INIT: the shipped weights, rebuilt every time (a warm machine's older copy would be stale)
+  [ -n "${INIT:-}" ] || { INIT=/tmp/v4_init.pt; python3 -m training.shipped mllm "$INIT" || exit 1; }
   train "${MIN:-8.9}" --init "$INIT" --snapshots 4,8
   python3 -m training.quantize "$RUN/mllm.pt" /tmp/v4_packed.pt && split -b 15M /tmp/v4_packed.pt "$OUT/mllm_init.pt.part-"
 else

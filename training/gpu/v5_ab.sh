@@ -2,13 +2,14 @@
 # v5 GPU call 1 (<= 9.5 min wall, 2 GPUs): does noise on the *given* images' inputs stop the understanding
 # half from memorising the training drawings? From v3 to v4 to v4b, more training raised text-to-image but
 # lowered every task that reads an unseen drawing (held-out-vendor captions 38 -> 27 -> 23%, tone edits
-# 46 -> 41 -> 30%) while the training caption CE sat at 0.02: the training images are seen ~800 times each.
+# 46 -> 41 -> 30%) while the training caption CE sat at 0.02: v4 drew 5.5M samples from 7,034 training images.
 # Both arms continue the shipped v4 weights (rebuilt from public/models by training.shipped, so nothing is
 # carried for them) for the same number of steps at the same learning rate, each alone on its GPU:
 #   a_control: v4's recipe          b_srcnoise: + source_noise=$NOISE (N(0, s^2) in normalised units)
 # Then the judge's full evaluation of each (int8, what would ship) and training.gpu.ab_summary's pick.
-# The arms' weights stay on the machine (training/runs/v5_ab/<arm>/) for call 2 (v5_train.sh), and the
-# pick comes back int8-packed (mllm_init.pt.part-*) in case the machine is cold by then.
+# The arms' weights stay on the machine (training/runs/v5_ab/<arm>/) for call 2 (v4_train.sh with
+# STAGE=2 RUN=training/runs/v5 INIT=training/runs/v5_ab/<arm>/mllm.pt), and the pick comes back int8-packed
+# (mllm_init.pt.part-*: cat them into training/carry/mllm_init.pt) in case the machine is cold by then.
 # ARMS ("name:gpu:key=value,key=value ...") sets other arms on the same footing, e.g. next session's
 #   share A/B from v5:  ARMS="a_v5:0:source_noise=0.3 b_mix:1:source_noise=0.3,task_mix=caption=0.4/edit_tone=0.35/edit_style=0.35"
 #   compile A/B (throughput; quality should tie):  ARMS="a_eager:0:source_noise=0.3 b_compile:1:source_noise=0.3,compile=True,pad_multiple=64"

@@ -120,7 +120,8 @@ export async function ortDevice(ort: unknown): Promise<unknown> {
  * DequantizeLinear + MatMul into MatMulNBits, which on WASM cost ~50 ms of every call whatever its
  * length (2-core WASM, `node bench/mllm.mjs`: plan 643 -> 86 ms, f0 written 1404 -> 654 ms, with
  * the chips 2938 -> 810 ms); the accuracy level stays at 1 (fp32 activations) should a fusion
- * happen anyway. Costs ~60 MB more memory (fp32 weights). On WebGPU (`nLayer` given) the KV cache
+ * happen anyway. The fp32 weights take ~58 MB more memory than int8 (19.4M weights at 4 bytes
+ * instead of 1: computed, not measured). On WebGPU (`nLayer` given) the KV cache
  * (present_key_i / present_value_i) stays in GPU buffers: the next call is fed them as past_*
  * without a copy (workers/mllm/graph-runner.ts disposes each when it is replaced); only logits,
  * feature and delta, which the loop and the decoders read, come back to the CPU. */
