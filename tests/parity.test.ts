@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, loadManifest, requireFile } from './models';
-import { expectClose, goldenTensor as decodeTensor, readGolden } from './golden';
+import { expectClose, goldenTensor as decodeTensor, readGolden, type SamplerGolden } from './golden';
 import { sha256Hex } from '../workers/lib/modelstore';
-import { coarseToFine } from '../workers/lib/manifest';
+import { coarseToFine, decoderKey } from '../workers/lib/manifest';
+import { decoderGuidance, sampleDDIM } from '../workers/lib/sampler';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { PyramidCodec } from '../workers/engine/pyramid-codec';
 import { filesFromFolder } from '../workers/engine/folder-files';
@@ -111,5 +112,55 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     }
     expect(events.at(-1)?.type).toBe('cancelled');
     expect(events.some((e) => e.type === 'image')).toBe(false);
+  });
+});
+
+// The decoders ship guidance-distilled (training/distill_decoders.py): at the default guidance each
+// DDIM step is one conditional pass, and any other guidance g runs the pair at g / w.
+describe('guidance-distilled decoders', () => {
+  const distilled = visual.filter(([, e]) => e.role === 'decoder' && e.distilled_guidance);
+
+  it('the sampler and the f4 session reproduce PyTorch\'s whole 4-step decode at the default guidance, one pass a step', async () => {
+    const g = readGolden<SamplerGolden>('golden/sampler_distilled_f4.json');
+    const entry = manifest.models[decoderKey(manifest, 'f4')];
+    expect(entry.distilled_guidance, 'golden/sampler_distilled_f4.json is for a distilled f4').toBeGreaterThan(0);
+    const session = engine.codec.sessions.decoders.f4;
+    const cond = new ort.Tensor('float32', decodeTensor(g.inputs.cond), g.inputs.cond.shape);
+    const batches: number[] = [];
+    const x = await sampleDDIM({
+      xT: decodeTensor(g.inputs.x_T),
+      schedule: g.schedule,
+      guidance: decoderGuidance(g.guidance, entry.distilled_guidance),
+      predict: async (xb, tb) => {
+        batches.push(tb.length);
+        const out = await session.run({ x: new ort.Tensor('float32', xb, [tb.length, 3, 64, 64]), t: new ort.Tensor('float32', tb, [tb.length]), cond } as never);
+        return out.v.data as Float32Array;
+      },
+    });
+    expect(batches).toEqual([1, 1, 1, 1]);
+    expectClose(x, g.outputs.x_0, g, 'x_0');
+  });
+
+  it('the engine decodes with one pass a step at the default guidance and the pair at any other', async () => {
+    expect(distilled.map(([, e]) => e.scale).sort(), 'every scale ships distilled').toEqual(manifest.scales.map((s) => s.name).sort());
+    const size = manifest.image.size;
+    const batches: number[] = [];
+    const dec = engine.codec.sessions.decoders.f2;
+    const counted = { ...engine.codec.sessions, decoders: { ...engine.codec.sessions.decoders, f2: { ...dec, run: (feeds: Record<string, ort.Tensor>) => (batches.push(feeds.x.dims[0]), dec.run(feeds as never)) } } };
+    const codec = new PyramidCodec(ort, manifest, counted as never);
+    const pyr = await codec.encode(new Float32Array(3 * size * size).fill(0.3));
+    const at = async (guidance: number) => {
+      batches.length = 0;
+      const img = await codec.decode('f2', pyr, { steps: 4, guidance, seed: 3 });
+      return { img, batches: [...batches] };
+    };
+    const w = manifest.models[decoderKey(manifest, 'f2')].distilled_guidance!;
+    const one = await at(manifest.sampler.guidance);
+    expect(manifest.sampler.guidance, 'the page\'s default guidance is the distilled one').toBe(w);
+    expect(one.batches).toEqual([1, 1, 1, 1]);
+    const pair = await at(w + 1);
+    expect(pair.batches).toEqual([2, 2, 2, 2]);
+    const diff = Math.max(...pair.img.map((v, i) => Math.abs(v - one.img[i])));
+    expect(diff, 'another guidance draws another image').toBeGreaterThan(1e-3);
   });
 });

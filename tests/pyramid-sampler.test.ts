@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { avgPool2x2, buildPyramid } from '../workers/lib/pyramid';
-import { ddimStep, guide, sampleDDIM } from '../workers/lib/sampler';
+import { ddimStep, decoderGuidance, guide, sampleDDIM } from '../workers/lib/sampler';
 import type { ScaleSpec } from '../workers/lib/manifest';
 
 const SCALES: Pick<ScaleSpec, 'name' | 'grid' | 'tokens'>[] = [16, 8, 4, 2, 1].map((g, i) => ({ name: `f${i}`, grid: g, tokens: g * g }));
@@ -47,6 +47,29 @@ describe('ddim sampler', () => {
     // and to a less noisy point otherwise
     const mid = ddimStep(xt, v, abar, 0.8);
     mid.forEach((o, i) => expect(o).toBeCloseTo(Math.sqrt(0.8) * x0[i] + Math.sqrt(0.2) * eps[i], 5));
+  });
+
+  it('at guidance 1 only the conditional pass runs, and gives what the pair would', async () => {
+    const schedule = { timesteps: [900, 500, 100], alphas_cumprod: [0.05, 0.5, 0.95] };
+    // a v that depends on x and t; the uncond half of a pair returns something else entirely
+    const vOf = (x: Float32Array, t: number) => x.map((v) => Math.sin(v + t / 1000));
+    const batches: number[] = [];
+    const one = await sampleDDIM({
+      xT: new Float32Array([0.3, -0.2, 0.7]), schedule, guidance: 1,
+      predict: async (x, t) => (batches.push(t.length), vOf(x, t[0])),
+    });
+    expect(batches).toEqual([1, 1, 1]);
+    const pair = await sampleDDIM({
+      xT: new Float32Array([0.3, -0.2, 0.7]), schedule, guidance: 1.0000001,
+      predict: async (x2, t2) => new Float32Array([...vOf(x2.subarray(0, 3), t2[0]), 9, 9, 9]),
+    });
+    one.forEach((v, i) => expect(v).toBeCloseTo(pair[i], 5));
+  });
+
+  it('a distilled decoder runs the asked guidance as g / w of its own pair', () => {
+    expect(decoderGuidance(2, 2)).toBe(1);
+    expect(decoderGuidance(3, 2)).toBe(1.5);
+    expect(decoderGuidance(3, undefined)).toBe(3);
   });
 
   it('guidance mixes v as uncond + g * (cond - uncond)', () => {

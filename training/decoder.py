@@ -133,20 +133,35 @@ def v_target(x0, eps, abar):
     return a * eps - s * x0
 
 
+def model_guidance(model, guidance):
+    """The guidance to apply to `model`'s own (cond, uncond) pair for an asked guidance: a
+    guidance-distilled student (`distilled_guidance` = w, set by training.shipped from the manifest)
+    already gives v_u + w (v_c - v_u) in its conditional pass, so g asks for g / w of it (its blank
+    pass stands in for v_u); the default g = w is then 1: the conditional pass alone."""
+    w = getattr(model, "distilled_guidance", None)
+    return guidance / w if w else guidance
+
+
 @torch.no_grad()
 def ddim_sample(model, cond, uncond, schedule, guidance, generator=None, x=None, eta=0.0):
     """cond, uncond [B,N,C]. Mirrors workers/lib/sampler.ts step for step.
-    x0 = a*x - s*v; eps = s*x + a*v; x_next = sqrt(abar_next)*x0 + sqrt(1-abar_next)*eps."""
+    x0 = a*x - s*v; eps = s*x + a*v; x_next = sqrt(abar_next)*x0 + sqrt(1-abar_next)*eps.
+    `guidance` is what a user asks for (model_guidance maps it for a distilled decoder); at an
+    effective guidance of 1 the unconditional pass is skipped (v_u + 1 (v_c - v_u) = v_c)."""
     b = cond.shape[0]
     dev = cond.device
     if x is None:
         x = torch.randn(b, 3, 64, 64, generator=generator, device="cpu").to(dev)
+    g = model_guidance(model, guidance)
     ts, ab = schedule["timesteps"], schedule["alphas_cumprod"]
     for i, (t, abar) in enumerate(zip(ts, ab)):
-        tt = torch.full((2 * b,), float(t), device=dev)
-        v2 = model(torch.cat([x, x]), tt, torch.cat([cond, uncond.expand(b, -1, -1)]))
-        vc, vu = v2[:b].float(), v2[b:].float()
-        v = vu + guidance * (vc - vu)
+        if g == 1.0:
+            v = model(x, torch.full((b,), float(t), device=dev), cond).float()
+        else:
+            tt = torch.full((2 * b,), float(t), device=dev)
+            v2 = model(torch.cat([x, x]), tt, torch.cat([cond, uncond.expand(b, -1, -1)]))
+            vc, vu = v2[:b].float(), v2[b:].float()
+            v = vu + g * (vc - vu)
         a, s = math.sqrt(abar), math.sqrt(1 - abar)
         x0 = (a * x - s * v).clamp(-1, 1)
         eps = (x - a * x0) / s

@@ -1,7 +1,7 @@
-"""Guidance distillation of the shipped decoders (issue 19 item 4): per scale, a student initialised
-from the shipped decoder learns in one pass what the teacher's classifier-free-guided pair gives, so
-the page could run a batch of one per DDIM step instead of the (cond, uncond) pair, halving the
-decoders' work (on 2-core WASM they are ~85% of text-to-image).
+"""Guidance distillation of the teacher decoders (issue 19 item 4; training/teachers: the decoders shipped
+before the students replaced them): per scale, a student initialised from the teacher learns in one pass what the teacher's classifier-free-guided pair gives, so
+the page runs a batch of one per DDIM step instead of the (cond, uncond) pair, halving the
+decoders' work (on 2-core WASM they were ~85% of text-to-image).
 
     python3 -m training.distill_decoders --minutes 6 --out-dir training/runs/distill     # GPU
     python3 -m training.distill_decoders --scales f4 --max-steps 2 --batch 2 --limit 4 --out-dir /tmp/d   # CPU smoke
@@ -13,7 +13,7 @@ student sees only the conditional features. Then Table 1 for the same images (he
 OpenMoji), the teacher with its pair at w against the student alone (guidance 1): reconstruction
 PSNR/SSIM, diversity and the judge's top-1 per scale (`training/eval_visual.evaluate`), written to
 <out-dir>/table1_ab.json; the students to <out-dir>/decoder_<s>.pt (EMA weights, fp16: what comes back
-from the GPU machine). Shipping one needs the engine side too (a batch of one, no uncond).
+from the GPU machine); `python3 -m training.export --distilled DIR` ships them.
 """
 import argparse
 import copy
@@ -29,6 +29,7 @@ from training.common import ROOT, atomic_save
 from training.data import load
 from training.decoder import cosine_alphas_cumprod, ddim_timesteps
 from training.encoder import SCALES, blank_features, pyramid
+from training.export import TEACHERS_DIR
 from training.transforms import to_tensor
 
 
@@ -65,7 +66,7 @@ def distill(scales, minutes, batch, lr, device, limit=None, max_steps=10 ** 9, l
     """Trains a student per scale for `minutes` of wall clock (shared); returns {scale: (student EMA, steps)}."""
     images, meta = load()
     enc, cfg = shipped.load_encoder(device)
-    teachers = shipped.load_decoders(device)
+    teachers = shipped.load_decoders(device, models_dir=TEACHERS_DIR)   # the undistilled decoders, kept for this
     idx = [m["i"] for m in meta if m["split"] == "train"][:limit]
     imgs = torch.as_tensor(images[idx]).to(device)
     with torch.no_grad():   # frozen encoder: features once
@@ -126,8 +127,9 @@ def main(argv=None):
         atomic_save({"ema": {k: (v.half() if v.is_floating_point() and v.dim() >= 2 else v) for k, v in m.state_dict().items()},
                      "step": steps, "scale": s, "guidance_distilled": True}, os.path.join(a.out_dir, f"decoder_{s}.pt"))
     from training.eval_visual import evaluate
-    teacher, _, _, _, shipped_decs, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit)
-    decs = {s: (students[s][0] if s in students else shipped_decs[s]) for s in SCALES}
+    teachers = shipped.load_decoders(a.device, models_dir=TEACHERS_DIR)
+    teacher, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit, decs=teachers)
+    decs = {s: (students[s][0] if s in students else teachers[s]) for s in SCALES}
     student, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit, decs=decs, guidance=1.0)
     report = {"teacher_guided_pair": teacher, "student_one_pass": student, "scales_distilled": scales,
               "steps": {s: st for s, (_, st) in students.items()}, "train_seconds": round(train_s, 1),

@@ -227,7 +227,7 @@ def make_decode(encoder, device, ckpt_dir=CKPT, steps=None, guidance=None, tiny=
         else:  # the committed ONNX decoders' weights: exactly what the page runs
             from training import shipped
             cfg = shipped.visual_config()
-            d = shipped.load_state(Decoder(cfg, n), os.path.join(shipped.MODELS_DIR, f"decoder_{s}.onnx"))
+            d = shipped.load_decoder(s)
         decs[s] = d.to(device).eval().requires_grad_(False)
     blank = blank_features(encoder, device)
     schedule = sampler_schedule(cfg.train_timesteps, steps or cfg.sample_steps)

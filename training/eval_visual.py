@@ -119,6 +119,8 @@ def onnx_check(sets, images, enc, decs, blank, sched, cfg, device, n=8):
         sess = ort.InferenceSession(os.path.join(mdir, f"decoder_{s}.onnx"), providers=["CPUExecutionProvider"])
 
         class OrtDecoder(torch.nn.Module):
+            distilled_guidance = getattr(decs[s], "distilled_guidance", None)   # the same guidance mapping
+
             def forward(self, xx, t, c):
                 return torch.from_numpy(sess.run(None, {"x": xx.numpy(), "t": t.numpy().astype(np.float32),
                                                         "cond": c.numpy().astype(np.float32)})[0])

@@ -2,6 +2,7 @@
 
     /usr/bin/python3 -m training.export                 # from training/ckpt -> public/models
     /usr/bin/python3 -m training.export --ckpt DIR --out DIR
+    /usr/bin/python3 -m training.export --distilled training/runs/distill    # guidance-distilled decoders
 
 The encoder exports as is; each decoder exports its denoiser step (EMA weights): the DDIM loop
 runs in TypeScript with the coefficients written to the manifest's sampler section.
@@ -91,6 +92,45 @@ def export_decoders_from_shipped(out_dir, half, models_dir=MODELS_DIR):
     g = torch.Generator().manual_seed(0)
     models = {f"decoder_{s}": export_decoder(decs[s], s, pyr, blank, out_dir, g, half,
                                              old.get(f"decoder_{s}", {}).get("trained_steps", 0)) for s in SCALES}
+    return update_manifest(models, None, out_dir)
+
+
+TEACHERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "teachers")
+
+
+def export_distilled_decoders(student_dir, out_dir, teacher_dir=TEACHERS_DIR):
+    """The guidance-distilled students (training/distill_decoders.py: decoder_<s>.pt, EMA weights) as the
+    served decoder_<s>.onnx, weights stored fp16 like the teachers, with golden vectors; each manifest entry
+    says `distilled_guidance` (the w its one pass stands for: the page and training.decoder.ddim_sample
+    run guidance g as g / w on the student's pair, and skip the unconditional pass at g = w).
+    The teachers (training/teachers: the decoders shipped before, with their manifest) stay the
+    distillation's source and the A/B's reference."""
+    from training import shipped
+    enc, cfg = shipped.load_encoder()
+    teachers = shipped.manifest(teacher_dir)["models"]
+    with torch.no_grad():
+        feats = enc(torch.cat([synthetic_image(1), synthetic_image(2)]))
+    pyr, blank = pyramid(feats[:1]), blank_features(enc)
+    g = torch.Generator().manual_seed(0)
+    models, decs = {}, {}
+    for s in SCALES:
+        d = decs[s] = shipped.load_decoder(s, models_dir=teacher_dir)
+        ck = torch.load(os.path.join(student_dir, f"decoder_{s}.pt"), map_location="cpu")
+        assert ck.get("guidance_distilled"), f"{student_dir}/decoder_{s}.pt is not a guidance-distilled student"
+        d.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["ema"].items()})
+        d.eval()
+        d.distilled_guidance = None   # the golden pair is the raw (cond, uncond) output of this graph
+        e = export_decoder(d, s, pyr, blank, out_dir, g, True, teachers[f"decoder_{s}"].get("trained_steps", 0))
+        models[f"decoder_{s}"] = dict(e, distilled_guidance=cfg.guidance, distilled_steps=int(ck["step"]))
+        d.distilled_guidance = cfg.guidance
+    # a whole 4-step f4 decode as the page runs it at the default guidance (one pass a step), for the
+    # TypeScript sampler + session parity of the distilled path
+    sched = sampler_schedule(cfg.train_timesteps, 4)
+    xT = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(42))
+    with torch.no_grad():
+        out = ddim_sample(decs["f4"], pyr[4], blank[4], sched, cfg.guidance, x=xT.clone())
+    write_golden("sampler_distilled_f4", {"x_T": xT.numpy(), "cond": pyr[4].numpy(), "uncond": blank[4].numpy()},
+                 {"x_0": out.numpy()}, out_dir, atol=1e-3, rtol=1e-3, steps=4, guidance=cfg.guidance, schedule=sched)
     return update_manifest(models, None, out_dir)
 
 
@@ -203,8 +243,11 @@ if __name__ == "__main__":
     ap.add_argument("--half-weights", action="store_true", help="decoders: weights stored fp16 + Cast (compute fp32)")
     ap.add_argument("--from-shipped", action="store_true", help="re-export only the decoders, from public/models/decoder_*.onnx")
     ap.add_argument("--encoder-half-from-shipped", action="store_true", help="re-export only the encoder, weights stored fp16")
+    ap.add_argument("--distilled", metavar="DIR", help="export the guidance-distilled students in DIR as the decoders")
     a = ap.parse_args()
-    if a.encoder_half_from_shipped:
+    if a.distilled:
+        m = export_distilled_decoders(a.distilled, a.out)
+    elif a.encoder_half_from_shipped:
         m = export_encoder_from_shipped(a.out)
     else:
         m = export_decoders_from_shipped(a.out, a.half_weights) if a.from_shipped else export_all(a.ckpt, a.out, a.half_weights)

@@ -50,12 +50,18 @@ def load_encoder(device="cpu", models_dir=MODELS_DIR):
     return load_state(Encoder(cfg), os.path.join(models_dir, "encoder.onnx")).to(device), cfg
 
 
-def load_decoders(device="cpu", models_dir=MODELS_DIR):
-    cfg = visual_config(models_dir)
+def load_decoder(scale, device="cpu", models_dir=MODELS_DIR):
+    """One shipped decoder; a guidance-distilled one carries its `distilled_guidance` (the manifest's),
+    which training.decoder.ddim_sample reads to map the asked guidance."""
     m = manifest(models_dir)
     tokens = {s["name"]: s["tokens"] for s in m["scales"]}
-    return {s: load_state(Decoder(cfg, tokens[s]), os.path.join(models_dir, f"decoder_{s}.onnx")).to(device)
-            for s in SCALES}
+    d = load_state(Decoder(visual_config(models_dir), tokens[scale]), os.path.join(models_dir, f"decoder_{scale}.onnx"))
+    d.distilled_guidance = m["models"][f"decoder_{scale}"].get("distilled_guidance")
+    return d.to(device)
+
+
+def load_decoders(device="cpu", models_dir=MODELS_DIR):
+    return {s: load_decoder(s, device, models_dir) for s in SCALES}
 
 
 def mllm_state(path):

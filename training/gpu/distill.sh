@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Guidance-distilled decoders (issue 19 item 4), one device call (<= 9.5 min, one GPU): a student per
-# scale from the shipped decoders (training/distill_decoders.py), MIN (4) training minutes shared by the
+# scale from the teacher decoders in training/teachers (training/distill_decoders.py), MIN (4) training minutes shared by the
 # scales, then Table 1 for the teacher's guided pair against the students' single pass on the same images.
 # (held-out concepts and NOM=300 OpenMoji images: two Table-1 evaluations, not yet timed on a GPU).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).

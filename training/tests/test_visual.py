@@ -208,3 +208,62 @@ def test_guidance_distillation_step():
     opt = torch.optim.Adam(student.parameters(), lr=1e-3)
     losses = [distill_step(student, teacher, opt, x0, cond, uncond, t, eps, abar, 2.0) for _ in range(30)]
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_distilled_decoder_runs_one_pass_at_its_guidance_and_the_pair_at_another():
+    """A guidance-distilled decoder (shipped.load_decoder sets distilled_guidance = w) is sampled with
+    its conditional pass alone at g = w, and with its own pair at g / w otherwise (training.decoder)."""
+    from training.decoder import Decoder, model_guidance
+    torch.manual_seed(0)
+    d = Decoder(TINY, 4).eval()
+    batches = []
+    d.register_forward_hook(lambda m, args, out: batches.append(args[0].shape[0]))
+    cond, uncond = torch.randn(1, 4, TINY.feature_dim), torch.randn(1, 4, TINY.feature_dim)
+    sched = sampler_schedule(1000, 4)
+    xT = torch.randn(1, 3, 64, 64)
+    teacherlike = ddim_sample(d, cond, uncond, sched, 1.0 + 1e-9, x=xT.clone())   # the pair, at ~1
+    d.distilled_guidance = 2.0
+    assert model_guidance(d, 2.0) == 1.0 and model_guidance(d, 3.0) == 1.5
+    batches.clear()
+    one = ddim_sample(d, cond, uncond, sched, 2.0, x=xT.clone())
+    assert batches == [1, 1, 1, 1]
+    assert torch.allclose(one, teacherlike, atol=1e-5)
+    batches.clear()
+    pair = ddim_sample(d, cond, uncond, sched, 3.0, x=xT.clone())
+    assert batches == [2, 2, 2, 2]
+    d.distilled_guidance = None
+    assert torch.allclose(pair, ddim_sample(d, cond, uncond, sched, 1.5, x=xT.clone()), atol=1e-6)
+
+
+def test_export_distilled_decoders_marks_them_and_loads_back(tmp_path):
+    """Students exported from the committed teachers: the manifest says distilled_guidance, the ONNX
+    carries the students' weights, and shipped.load_decoder gives them back with the mapping."""
+    import shutil
+    from training import export, shipped
+    from training.common import MODELS_DIR
+    from training.encoder import SCALES
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in ["encoder.onnx"] + [f"decoder_{s}.onnx" for s in SCALES]:
+        shutil.copy(os.path.join(export.TEACHERS_DIR if f.startswith("decoder") else MODELS_DIR, f), models / f)
+    man = shipped.manifest(export.TEACHERS_DIR)   # the visual half only: the other files are not copied
+    man["models"] = {k: v for k, v in man["models"].items() if v["role"] in ("encoder", "decoder")}
+    json.dump(man, open(models / "manifest.json", "w"))
+    students = tmp_path / "students"
+    students.mkdir()
+    torch.manual_seed(0)
+    for s in SCALES:
+        sd = shipped.load_decoder(s, models_dir=export.TEACHERS_DIR).state_dict()
+        sd = {k: v + 0.01 * torch.randn_like(v) if v.is_floating_point() else v for k, v in sd.items()}
+        torch.save({"ema": sd, "step": 7, "scale": s, "guidance_distilled": True}, students / f"decoder_{s}.pt")
+    m = export.export_distilled_decoders(str(students), str(models))
+    w = m["sampler"]["guidance"]
+    for s in SCALES:
+        e = m["models"][f"decoder_{s}"]
+        assert e["distilled_guidance"] == w and e["distilled_steps"] == 7
+        d = shipped.load_decoder(s, models_dir=str(models))
+        assert d.distilled_guidance == w
+        ref = torch.load(students / f"decoder_{s}.pt")["ema"]
+        k = next(k for k, v in ref.items() if v.is_floating_point() and v.dim() >= 2)
+        assert torch.allclose(d.state_dict()[k], ref[k].half().float(), atol=1e-3)   # fp16-stored weights
+    assert (models / "golden" / "sampler_distilled_f4.json").exists()

@@ -6,7 +6,7 @@ import { decoderKey, type Manifest } from '../lib/manifest';
 import { blankNCHW } from '../lib/image';
 import { buildPyramid } from '../lib/pyramid';
 import { gaussian } from '../lib/rng';
-import { sampleDDIM } from '../lib/sampler';
+import { decoderGuidance, sampleDDIM } from '../lib/sampler';
 import type { GpuDecodeLoop } from './gpu-decode-loop';
 
 export interface Sessions {
@@ -90,18 +90,21 @@ export class PyramidCodec {
       hooks.onStep?.(step, steps, now - last);
       last = now;
     };
-    if (this.gpuLoop) return this.gpuLoop.decode(session, cond2, [2, spec.tokens, C], gaussian(3 * s * s, opts.seed), schedule, opts.guidance, { checkCancel: hooks.checkCancel, onStep });
-    const condT = new this.ort.Tensor('float32', cond2, [2, spec.tokens, C]);
+    const guidance = decoderGuidance(opts.guidance, dec.distilled_guidance);
+    // the GPU loop keeps its (cond, uncond) batch at any guidance: on a GPU a decoder call costs its
+    // dispatches, not its batch, and the captured graph has one fixed shape
+    if (this.gpuLoop) return this.gpuLoop.decode(session, cond2, [2, spec.tokens, C], gaussian(3 * s * s, opts.seed), schedule, guidance, { checkCancel: hooks.checkCancel, onStep });
+    const condT = [1, 2].map((b) => new this.ort.Tensor('float32', cond2.slice(0, b * spec.tokens * C), [b, spec.tokens, C]));
     return sampleDDIM({
       xT: gaussian(3 * s * s, opts.seed),
       schedule,
-      guidance: opts.guidance,
+      guidance,
       checkCancel: hooks.checkCancel,
-      predict: async (x2, t2) => {
+      predict: async (x, t) => {
         const out = await session.run({
-          [xName]: new this.ort.Tensor('float32', x2, [2, 3, s, s]),
-          [tName]: new this.ort.Tensor('float32', t2, [2]),
-          [cName]: condT,
+          [xName]: new this.ort.Tensor('float32', x, [t.length, 3, s, s]),
+          [tName]: new this.ort.Tensor('float32', t, [t.length]),
+          [cName]: condT[t.length - 1],
         });
         const v = out[vName];
         const data = (await v.getData()) as Float32Array;

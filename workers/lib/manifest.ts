@@ -42,6 +42,9 @@ export interface ModelEntry {
   golden?: string;
   /** mllm_prefill / mllm_step / mllm: the MLLM's golden vectors (prefill + steps + an edit) */
   golden_mllm?: string;
+  /** a guidance-distilled decoder: its conditional pass alone gives the teacher's guided v at this
+   * guidance (training/distill_decoders.py); see decoderGuidance */
+  distilled_guidance?: number;
 }
 
 export interface ScaleSpec {
@@ -189,6 +192,7 @@ export function validateManifest(raw: unknown): Manifest {
       need(Array.isArray(e.variants) && e.variants.length > 0, `${name}: no variants`);
       for (const v of e.variants!) for (const f of variantFiles(v)) need(typeof f.file === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0, `${name}: bad variant file ${f.file}`);
       need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
+      need(e.distilled_guidance === undefined || (Number.isFinite(e.distilled_guidance) && e.distilled_guidance > 0), `${name}: distilled_guidance must be a positive number`);
     }
   }
   if (m.mllm !== undefined) validateMllm(m);

@@ -29,10 +29,22 @@ export function guide(vCond: Float32Array, vUncond: Float32Array, g: number): Fl
 }
 
 /**
- * Runs the model on a batch of two (cond, uncond) for one x and t; returns v for both,
- * concatenated [2, ...]. Batching the two branches halves the session calls.
+ * The guidance to apply to a decoder's own (cond, uncond) pair when the user asks for g. A
+ * guidance-distilled decoder's conditional pass already gives v_u + w (v_c - v_u) of its teacher
+ * (w = the manifest's distilled_guidance), so g asks for g / w of it, its blank-features pass standing
+ * in for v_u; at the default g = w that is 1: the conditional pass alone (see sampleDDIM).
+ * training/decoder.py's model_guidance is the same rule.
  */
-export type PredictV = (x2: Float32Array, t2: Float32Array) => Promise<Float32Array>;
+export function decoderGuidance(g: number, distilledGuidance?: number): number {
+  return distilledGuidance ? g / distilledGuidance : g;
+}
+
+/**
+ * Runs the model for one x and t on a batch of t.length: two (cond, uncond), returning v for
+ * both concatenated [2, ...] (batching the branches halves the session calls), or one (cond alone)
+ * when guidance is 1.
+ */
+export type PredictV = (x: Float32Array, t: Float32Array) => Promise<Float32Array>;
 
 export interface SampleOptions {
   xT: Float32Array;
@@ -48,15 +60,17 @@ export async function sampleDDIM(o: SampleOptions): Promise<Float32Array> {
   const n = o.xT.length;
   let x = o.xT;
   const steps = o.schedule.timesteps.length;
-  const x2 = new Float32Array(2 * n);
-  const t2 = new Float32Array(2);
+  // v_u + 1 (v_c - v_u) = v_c: at guidance 1 the unconditional pass is not run at all
+  const pair = o.guidance !== 1;
+  const xb = new Float32Array(pair ? 2 * n : n);
+  const tb = new Float32Array(pair ? 2 : 1);
   for (let i = 0; i < steps; i++) {
     await o.checkCancel?.();
-    x2.set(x, 0);
-    x2.set(x, n);
-    t2.fill(o.schedule.timesteps[i]);
-    const v2 = await o.predict(x2, t2);
-    const v = guide(v2.subarray(0, n), v2.subarray(n, 2 * n), o.guidance);
+    xb.set(x, 0);
+    if (pair) xb.set(x, n);
+    tb.fill(o.schedule.timesteps[i]);
+    const vb = await o.predict(xb, tb);
+    const v = pair ? guide(vb.subarray(0, n), vb.subarray(n, 2 * n), o.guidance) : vb.subarray(0, n);
     const abar = o.schedule.alphas_cumprod[i];
     const abarNext = i + 1 < steps ? o.schedule.alphas_cumprod[i + 1] : 1;
     x = ddimStep(x, v, abar, abarNext);
