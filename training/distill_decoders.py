@@ -62,8 +62,20 @@ def sample_t(n, visited, T, gen):
     return torch.where(torch.rand(n, generator=gen) < 0.5, vis, uni)
 
 
-def distill(scales, minutes, batch, lr, device, limit=None, max_steps=10 ** 9, log=print, seed=0):
-    """Trains a student per scale for `minutes` of wall clock (shared); returns {scale: (student EMA, steps)}."""
+def with_blank(cond, blank, frac, gen):
+    """cond [B,N,C] with a `frac` share of its rows replaced by the blank image's features: there the teacher's
+    guided target is v_u itself, so the student's blank pass stays the unguided branch that any guidance other
+    than the distilled one needs (lib/sampler.ts decoderGuidance)."""
+    if frac <= 0:
+        return cond
+    keep = (torch.rand(cond.shape[0], generator=gen) >= frac).to(cond.device).view(-1, 1, 1)
+    return torch.where(keep, cond, blank.expand_as(cond))
+
+
+def distill(scales, minutes, batch, lr, device, limit=None, max_steps=10 ** 9, log=print, seed=0, blank_frac=0.0, init_dir=None):
+    """Trains a student per scale for `minutes` of wall clock (shared); returns {scale: (student EMA, steps)}.
+    init_dir: start the students from the decoders there (e.g. public/models: the shipped students) instead of
+    the teachers."""
     images, meta = load()
     enc, cfg = shipped.load_encoder(device)
     teachers = shipped.load_decoders(device, models_dir=TEACHERS_DIR)   # the undistilled decoders, kept for this
@@ -81,14 +93,15 @@ def distill(scales, minutes, batch, lr, device, limit=None, max_steps=10 ** 9, l
     for s in scales:
         k = SCALES.index(s)
         teacher = teachers[s].eval().requires_grad_(False)
-        student = copy.deepcopy(teacher).train().requires_grad_(True)
-        ema = copy.deepcopy(teacher)
+        student = (shipped.load_decoder(s, device, init_dir) if init_dir else copy.deepcopy(teacher)).train().requires_grad_(True)
+        student.distilled_guidance = None   # trained as the raw network; the mapping is the exporter's
+        ema = copy.deepcopy(student).requires_grad_(False)
         opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.0)
         stop, step, loss_sum = time.time() + per_scale, 0, 0.0
         while time.time() < stop and step < max_steps:
             i = torch.randint(0, len(imgs), (batch,), generator=gen).to(device)
             x0 = to_tensor(imgs[i])
-            cond = pyramid(feats[i], cfg.grid)[k]
+            cond = with_blank(pyramid(feats[i], cfg.grid)[k], blank[k], blank_frac, gen)
             t = sample_t(batch, visited, T, gen).to(device)
             eps = torch.randn(x0.shape, generator=gen).to(device)
             loss = distill_step(student, teacher, opt, x0, cond, blank[k], t, eps, abar, cfg.guidance)
@@ -114,6 +127,8 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--limit", type=int, default=None, help="training images (smoke) and evaluation images per set")
     ap.add_argument("--max-steps", type=int, default=10 ** 9)
+    ap.add_argument("--blank-frac", type=float, default=0.0, help="share of samples on the blank features (target v_u; the shipped students: 0)")
+    ap.add_argument("--init", default=None, help="students start from the decoders in this folder (default: the teachers)")
     ap.add_argument("--max-openmoji", type=int, default=600)
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "training", "runs", "distill"))
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -121,7 +136,7 @@ def main(argv=None):
     scales = [s for s in a.scales.split(",") if s]
     os.makedirs(a.out_dir, exist_ok=True)
     t0 = time.time()
-    students = distill(scales, a.minutes, a.batch, a.lr, a.device, a.limit, a.max_steps)
+    students = distill(scales, a.minutes, a.batch, a.lr, a.device, a.limit, a.max_steps, blank_frac=a.blank_frac, init_dir=a.init)
     train_s = time.time() - t0
     for s, (m, steps) in students.items():
         atomic_save({"ema": {k: (v.half() if v.is_floating_point() and v.dim() >= 2 else v) for k, v in m.state_dict().items()},
@@ -133,7 +148,7 @@ def main(argv=None):
     student, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit, decs=decs, guidance=1.0)
     report = {"teacher_guided_pair": teacher, "student_one_pass": student, "scales_distilled": scales,
               "steps": {s: st for s, (_, st) in students.items()}, "train_seconds": round(train_s, 1),
-              "batch": a.batch, "lr": a.lr, "device": torch.cuda.get_device_name() if a.device.startswith("cuda") else "cpu"}
+              "batch": a.batch, "lr": a.lr, "blank_frac": a.blank_frac, "init": a.init or "teachers", "device": torch.cuda.get_device_name() if a.device.startswith("cuda") else "cpu"}
     json.dump(report, open(os.path.join(a.out_dir, "table1_ab.json"), "w"), indent=1)
     for name in teacher["sets"]:
         for s in scales:

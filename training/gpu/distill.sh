@@ -4,6 +4,9 @@
 # scales, then Table 1 for the teacher's guided pair against the students' single pass on the same images.
 # (held-out concepts and NOM=300 OpenMoji images: two Table-1 evaluations, not yet timed on a GPU).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).
+# BLANK (0: what the shipped students had) trains that share of samples on the blank features, whose target is
+# the teacher's v_u, so the students' blank pass serves the guidances other than the distilled one; INIT
+# (e.g. public/models) starts the students from those decoders instead of the teachers.
 # Back in $OUT: decoder_<s>.pt (the students' EMA weights, fp16, ~2 MB each), table1_ab.json, distill.log.
 set -u
 export PYTHONUNBUFFERED=1
@@ -11,6 +14,6 @@ OUT=${OUT:-training/runs/distill_out}; RUN=training/runs/distill; mkdir -p "$OUT
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L
 python3 -m training.distill_decoders --minutes "${MIN:-4}" --batch "${BATCH:-256}" --lr "${LR:-1e-4}" --max-openmoji "${NOM:-300}" \
-  --out-dir "$RUN" > "$OUT/distill.log" 2>&1; echo "rc=$?"
+  --blank-frac "${BLANK:-0}" ${INIT:+--init "$INIT"} --out-dir "$RUN" > "$OUT/distill.log" 2>&1; echo "rc=$?"
 grep -E "^\[distill\].*steps|PSNR_r" "$OUT/distill.log"
 cp "$RUN"/decoder_*.pt "$RUN"/table1_ab.json "$OUT/" 2>/dev/null

@@ -17,7 +17,8 @@
 # mllm_init.pt, with public/models/mllm.onnx.data* moved out of the tree for that call). Back in $OUT: see each stage's end.
 set -u
 export PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
-RUN=${RUN:-training/runs/v4}; RES=/tmp/v4res; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v4_out}; mkdir -p "$OUT"
+# RES starts empty: a warm machine keeps the last call's logs and curve points there, which would be packed again
+RUN=${RUN:-training/runs/v4}; RES=/tmp/v4res; rm -rf "$RES"; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v4_out}; mkdir -p "$OUT"
 STAGE=${STAGE:-1}; BUDGET=${BUDGET:-15}; LR=${LR:-8e-4}; JUDGE=${JUDGE:-training/eval/judge.pt}
 # meta.json travels xz-compressed in training/carry (the tree, the images and the init fit 64 MiB that way)
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1

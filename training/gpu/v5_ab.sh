@@ -17,7 +17,7 @@
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).
 set -u
 export PYTHONUNBUFFERED=1
-RUN=training/runs/v5_ab; RES=/tmp/v5res; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v5_ab_out}; mkdir -p "$OUT"
+RUN=training/runs/v5_ab; RES=/tmp/v5res; rm -rf "$RES"; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v5_ab_out}; mkdir -p "$OUT"
 STEPS=${STEPS:-1500}; MIN=${MIN:-6.8}; LR=${LR:-4e-4}; NOISE=${NOISE:-0.3}; SEEDS=${SEEDS:-2}
 JUDGE=${JUDGE:-training/eval/judge.pt}
 ARMS=${ARMS:-"a_control:0: b_srcnoise:1:source_noise=$NOISE"}

@@ -267,3 +267,22 @@ def test_export_distilled_decoders_marks_them_and_loads_back(tmp_path):
         k = next(k for k, v in ref.items() if v.is_floating_point() and v.dim() >= 2)
         assert torch.allclose(d.state_dict()[k], ref[k].half().float(), atol=1e-3)   # fp16-stored weights
     assert (models / "golden" / "sampler_distilled_f4.json").exists()
+
+
+def test_distillation_can_train_the_blank_branch():
+    """with_blank swaps a share of the conditions for the blank features, whose guided target is the teacher's
+    v_u (so a student keeps an unguided branch for guidances other than the distilled one)."""
+    from training.decoder import Decoder
+    from training.distill_decoders import guided_target, with_blank
+    g = torch.Generator().manual_seed(0)
+    cond, blank = torch.randn(64, 4, 5), torch.zeros(1, 4, 5)
+    assert with_blank(cond, blank, 0.0, g) is cond
+    assert torch.equal(with_blank(cond, blank, 1.0, g), blank.expand_as(cond))
+    mixed = with_blank(cond, blank, 0.5, g)
+    swapped = (mixed == 0).flatten(1).all(1)
+    assert 10 < int(swapped.sum()) < 54 and torch.equal(mixed[~swapped], cond[~swapped])
+    torch.manual_seed(0)
+    teacher = Decoder(TINY, 4).eval()
+    x, t, u = torch.randn(2, 3, 64, 64), torch.tensor([500.0, 100.0]), torch.randn(1, 4, TINY.feature_dim)
+    with torch.no_grad():
+        assert torch.allclose(guided_target(teacher, x, t, u.expand(2, -1, -1), u, 2.0), teacher(x, t, u.expand(2, -1, -1)), atol=1e-5)

@@ -94,14 +94,17 @@ export interface GpuDecodeChoice {
 // than the CPU loop on an H200 (issue 19); where capture fails the loop falls back without it
 export const DEFAULT_GPU_DECODE: GpuDecodeChoice = { loop: 'gpu', graphCapture: true };
 
-/** Options for the decoders and the ddim_step graph. The decoders always run on a batch of two
- * (cond, uncond): fixing their free batch dimension lets onnxruntime fold every shape computation
- * into constants, which on WebGPU moves the last nodes off the CPU (93 Shape/Gather/Concat nodes
- * per decoder otherwise) and is what graph capture requires. Not on WASM: measured no faster there
+/** Options for the decoders and the ddim_step graph. The GPU loop always runs the decoders on a
+ * batch of two (cond, uncond): fixing their free batch dimension lets onnxruntime fold every shape
+ * computation into constants, which on WebGPU moves the last nodes off the CPU (93 Shape/Gather/
+ * Concat nodes per decoder otherwise) and is what graph capture requires. The CPU loop keeps the
+ * batch free: with guidance-distilled decoders it runs one pass a step at the default guidance and
+ * the pair otherwise (lib/sampler.ts). Not on WASM either: measured no faster there
  * (bench/wasm-profile.mjs). In the GPU loop outputs stay on the GPU. */
 export function decodeSessionOptions(provider: Provider | 'cpu', choice: GpuDecodeChoice, batchDim?: string): InferenceSession.SessionOptions {
-  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider), ...(provider === 'webgpu' && batchDim ? { freeDimensionOverrides: { [batchDim]: 2 } } : {}) };
-  if (provider !== 'webgpu' || choice.loop !== 'gpu') return base;
+  const gpuLoop = provider === 'webgpu' && choice.loop === 'gpu';
+  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider), ...(gpuLoop && batchDim ? { freeDimensionOverrides: { [batchDim]: 2 } } : {}) };
+  if (!gpuLoop) return base;
   if (!choice.graphCapture) return { ...base, preferredOutputLocation: 'gpu-buffer' };
   // onnxruntime-web hands enableGraphCapture to the WebGPU EP only when the EP is given as an
   // object; with the plain string the JS side binds buffers once but the EP never captures
