@@ -1,5 +1,5 @@
 // Every conditional task on the built site with the real models (WASM): colorize, inpaint, sketch
-// (the Canvas panel), a skin-tone edit (Edit), a caption (Understand). `npm run screenshots` runs
+// (the Canvas panel), a style edit (Edit), a caption (Understand). `npm run screenshots` runs
 // this spec with PUMA_SCREENSHOTS=1 to refresh docs/screenshots/.
 import { test, expect, type Page } from '@playwright/test';
 import { resolve } from 'node:path';
@@ -129,13 +129,23 @@ test.describe('tasks', () => {
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-canvas').screenshot({ path: `${SHOTS}/canvas-sketch.png` });
   });
 
-  test('edit: a skin-tone instruction changes the image and keeps 64x64', async () => {
+  test('edit: a style instruction changes the image and keeps 64x64; a smiley gets no skin-tone suggestions', async () => {
     await page.getByTestId('tab-edit').click();
     const sample = 'google-1f604.png';
     await page.locator(`[data-testid=edit-sample][data-file="${sample}"]`).click();
     await expect(page.getByTestId('edit-picked')).toBeVisible();
-    await page.getByTestId('edit-chip').filter({ hasText: 'medium-dark skin' }).click();
-    await expect(page.getByTestId('edit-instruction')).toHaveValue(/medium-dark skin tone/);
+    // the sample's concept has no skin tones (words.json): the tone suggestions stay in place,
+    // unavailable (aria-disabled, still focusable) with the reason shown and read out; a typed
+    // tone request is warned about before it runs
+    const tone = page.locator('[data-testid=edit-chip][data-kind=tone]');
+    await expect(tone.first()).toHaveAttribute('aria-disabled', 'true');
+    await expect(tone.first()).toHaveAccessibleDescription(/has no skin tones/);
+    await expect(page.getByTestId('edit-chip-note')).toContainText('smiling face with open mouth and smiling eyes has no skin tones');
+    await page.getByTestId('edit-instruction').fill('make it dark skin tone');
+    await expect(page.getByTestId('edit-warning')).toContainText('asks for a skin tone');
+    await page.getByTestId('edit-chip').filter({ hasText: 'Twemoji style' }).click();
+    await expect(page.getByTestId('edit-instruction')).toHaveValue('draw it in twemoji style');
+    await expect(page.getByTestId('edit-warning')).toHaveCount(0);
     await generateAndWait(page, 'edit');
     const cells = await gridPixels(page, 'edit');
     const orig = await samplePixels(page, sample);
@@ -146,7 +156,7 @@ test.describe('tasks', () => {
       diff /= 64 * 64 * 3;
       expect(diff, `${c.scale} differs from the source`).toBeGreaterThan(1);
     }
-    console.log(`[${provider}] edit ${sample} "medium-dark": PSNR vs source ${cells.map((c) => `${c.scale}:${psnrOver(c.data, orig, () => true).toFixed(1)}`).join(' ')}`);
+    console.log(`[${provider}] edit ${sample} "twemoji style": PSNR vs source ${cells.map((c) => `${c.scale}:${psnrOver(c.data, orig, () => true).toFixed(1)}`).join(' ')}`);
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-edit').screenshot({ path: `${SHOTS}/edit.png` });
     // one click hands a result to Understand
     await page.getByTestId('edit-f0-to-understand').click();

@@ -3,6 +3,8 @@ export interface Sample {
   file: string;
   name: string;
   vendor: string;
+  /** the emoji's code points ("1F604"): what the image shows, for hints (the Edit tab's tones) */
+  concept?: string;
 }
 
 let samples: Promise<Sample[]> | null = null;

@@ -321,6 +321,54 @@ describe('app store', () => {
       finish(engine.runs[1].feed, ['f4']);
       await again;
     });
+    describe('what the page learns of an input image’s concept (hints such as the Edit tab’s tone suggestions)', () => {
+      /** an edit run on the tab's image, given as pick `pickSeq` (null: as none; default: the current pick) */
+      const editRun = async (t: Awaited<ReturnType<typeof ready>>, planText: string | null, pickSeq: number | null = t.s().picked.edit!.seq) => {
+        const done = t.actions.run('edit', 'edit', { image: t.s().picked.edit!.image, instruction: 'draw it in twemoji style' }, { text: 'x', pickSeq: pickSeq ?? undefined });
+        await settle();
+        const feed = t.engine.runs.at(-1)!.feed;
+        if (planText) feed.push({ type: 'plan', plan: plan(planText) });
+        finish(feed, ['f4']);
+        await done;
+      };
+
+      it('a sample brings its own concept; a result sent on brings the concept its plan drew', async () => {
+        const t = await ready();
+        t.actions.pick('edit', image(), 'hot beverage', { name: 'hot beverage', code: '2615', from: 'sample' });
+        expect(t.s().picked.edit?.concept).toEqual({ name: 'hot beverage', code: '2615', from: 'sample' });
+        t.actions.pick('edit', image(), 'upload.png');
+        expect(t.s().picked.edit?.concept, 'a new image forgets the old one’s concept').toBeUndefined();
+        t.actions.sendTo('understand', image(), 'text-to-image f0', { name: 'red apple', from: 'drawn' });
+        expect(t.s().picked.understand?.concept).toEqual({ name: 'red apple', from: 'drawn' });
+      });
+
+      it('a finished run on the picked image teaches it the concept its plan names', async () => {
+        const t = await ready();
+        t.actions.pick('edit', image(), 'upload.png');
+        await editRun(t, 'hot beverage | twemoji | none');
+        expect(t.s().picked.edit?.concept).toEqual({ name: 'hot beverage', from: 'read' });
+        // a later reading replaces it
+        await editRun(t, 'teacup | twemoji | none');
+        expect(t.s().picked.edit?.concept).toEqual({ name: 'teacup', from: 'read' });
+        // a run that wrote no plan teaches nothing
+        await editRun(t, null);
+        expect(t.s().picked.edit?.concept?.name).toBe('teacup');
+      });
+
+      it('not when the image was changed since the run was given, nor over a sample’s own concept', async () => {
+        const t = await ready();
+        t.actions.pick('edit', image(), 'first.png');
+        const first = t.s().picked.edit!.seq;
+        t.actions.pick('edit', image(9), 'second.png');
+        await editRun(t, 'hot beverage | twemoji | none', first);
+        expect(t.s().picked.edit?.concept, 'the run read the first image, not this one').toBeUndefined();
+        await editRun(t, 'hot beverage | twemoji | none', null);
+        expect(t.s().picked.edit?.concept, 'a run given no pick teaches none').toBeUndefined();
+        t.actions.pick('edit', image(), 'smiley', { name: 'grinning face', code: '1F600', from: 'sample' });
+        await editRun(t, 'hot beverage | twemoji | none');
+        expect(t.s().picked.edit?.concept).toMatchObject({ name: 'grinning face', from: 'sample' });
+      });
+    });
   });
 
   describe('runs on different tabs: one engine run at a time, the others in line', () => {

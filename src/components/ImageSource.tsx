@@ -99,7 +99,7 @@ export function ImageSource({ tab, showPicked = true }: { tab: ImageTab; showPic
             onPick={async () => {
               onError(null);
               try {
-                actions.pick(tab, await urlToRGBA(sampleUrl(s)), s.name);
+                actions.pick(tab, await urlToRGBA(sampleUrl(s)), s.name, s.concept ? { name: s.name, code: s.concept, from: 'sample' } : undefined);
               } catch (e) {
                 onError((e as Error).message);
               }

@@ -5,11 +5,13 @@ import { rgbaToPngBlob } from '../imageInput';
 import { SendTo } from '../panels/SendTo';
 import { resultFileName } from '../downloads'; // newcomer hook-up: named downloads
 import { UserText } from '../newcomer/UserText';
+import { drawnConcept } from '../state/sourceConcept';
 
 /** A dialog with one result enlarged and a PNG download. */
 export function LargeView() {
   const selected = useApp((s) => s.selected);
-  const { results, inputName, task, text } = useRun('main');
+  const { results, inputName, task, text, plan } = useRun('main');
+  const planSpec = useApp((s) => s.manifest?.mllm?.plan);
   const actions = useApp((s) => s.actions);
   const ref = useRef<HTMLDialogElement>(null);
   const r = selected ? results[selected] : undefined;
@@ -48,7 +50,7 @@ export function LargeView() {
             Close
           </button>
           <p>
-            <SendTo image={r.image} name={`${r.scale} result`} testid="large" onSent={() => actions.select(null)} />
+            <SendTo image={r.image} name={`${r.scale} result`} concept={drawnConcept(planSpec, plan)} testid="large" onSent={() => actions.select(null)} />
           </p>
         </>
       )}

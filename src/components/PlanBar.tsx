@@ -1,9 +1,14 @@
 // What the MLLM said it would draw, above the grid: "Drawing: hot beverage · Google style ·
 // default tone", the other concepts it considered as chips, and style and tone pickers. Each
 // chip or pick redraws with that plan (teacher-forced) and the same seed. The words (fields,
-// separator, styles, tones) come from the manifest's mllm.plan; nothing here knows them.
+// separator, styles, tones) come from the manifest's mllm.plan; nothing here knows them. For a
+// concept without skin tones (the served word list says which: src/conceptTones.ts) the picker
+// offers only the default tone: the model learned tones only on emoji that have them.
 import type { PlanSpec } from '../../workers/lib/manifest';
 import { describePlan, overridePlan, styleLabel, toneLabel, type PlanInfo } from '../../workers/mllm/plan';
+import { sourceTones, tonePickerOff } from '../conceptTones';
+import { drawnConcept } from '../state/sourceConcept';
+import { useToneFacts } from '../useToneFacts';
 
 const SOURCE_NOTE: Record<PlanInfo['source'], string> = { greedy: "the model's plan", sampled: 'a sampled plan (variations)', given: 'your pick' };
 
@@ -16,14 +21,18 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
   const withCurrent = (list: string[], v: string | undefined) => (list.includes(v ?? '') ? list : [...list, v ?? '']);
   const tones = withCurrent(spec.tones, cur[tone]);
   const styleOptions = withCurrent(Object.values(spec.styles), cur[style]);
+  // the default tone, and the one drawn, stay pickable whatever the concept
+  const facts = useToneFacts();
+  const tonesOff = tonePickerOff(sourceTones(drawnConcept(spec, plan), facts));
+  const toneOff = (v: string) => v !== spec.tones[0] && v !== cur[tone];
   /** A picker for one field of the plan: a pick redraws with the plan that field changed. */
   // (a function, not a component defined here: that would remount the select on every render)
-  const picker = (label: string, field: string, options: string[], optionLabel: (v: string) => string) => (
+  const picker = (label: string, field: string, options: string[], optionLabel: (v: string) => string, off?: ((v: string) => boolean) | null) => (
     <label>
       {label}{' '}
-      <select value={cur[field] ?? ''} disabled={busy} data-testid={id(`plan-${field}`)} onChange={(e) => onRedraw?.(overridePlan(spec, cur, { [field]: e.target.value }))}>
+      <select value={cur[field] ?? ''} disabled={busy} data-testid={id(`plan-${field}`)} aria-describedby={off ? id(`plan-${field}-why`) : undefined} onChange={(e) => onRedraw?.(overridePlan(spec, cur, { [field]: e.target.value }))}>
         {options.map((v) => (
-          <option key={v} value={v}>{optionLabel(v)}</option>
+          <option key={v} value={v} disabled={off?.(v)}>{optionLabel(v)}</option>
         ))}
       </select>
     </label>
@@ -50,7 +59,12 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
             </div>
           )}
           {picker('Style', style, styleOptions, (w) => styleLabel(spec, w))}{' '}
-          {picker('Skin tone', tone, tones, (t) => toneLabel(spec, t))}
+          {picker('Skin tone', tone, tones, (t) => toneLabel(spec, t), tonesOff ? toneOff : null)}
+          {tonesOff && (
+            <p className="muted" id={id(`plan-${tone}-why`)} data-testid={id(`plan-${tone}-why`)}>
+              {tonesOff}
+            </p>
+          )}
         </>
       )}
     </section>

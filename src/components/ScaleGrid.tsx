@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { useApp, type Run } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { SendTo } from '../panels/SendTo';
+import { drawnConcept } from '../state/sourceConcept';
 
 /**
  * One run's images, coarse (f4) to fine (f0), each filling in as it is drawn, with the automatic
@@ -23,6 +24,9 @@ export function ScaleGrid({ run, prefix, label, summary, first, enlarge, sendTo,
 }) {
   const labels = useApp((s) => s.scaleLabels);
   const select = useApp((s) => s.actions.select);
+  const planSpec = useApp((s) => s.manifest?.mllm?.plan);
+  // a result sent on carries what its plan drew
+  const concept = drawnConcept(planSpec, run.plan);
   const id = (s: string) => (prefix ? `${prefix}-${s}` : s);
   const order = Object.keys(run.results);
   const running = run.status === 'running';
@@ -63,7 +67,7 @@ export function ScaleGrid({ run, prefix, label, summary, first, enlarge, sendTo,
                 {r.image && sendTo && (
                   <>
                     <br />
-                    <SendTo image={r.image} name={`${run.task} ${sc}`} testid={id(sc)} />
+                    <SendTo image={r.image} name={`${run.task} ${sc}`} concept={concept} testid={id(sc)} />
                   </>
                 )}
               </figcaption>

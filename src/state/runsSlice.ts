@@ -111,7 +111,7 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
 
   /** Starts a run the line gave its turn: the engine gets it now. */
   const start = async <T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts: RunOptions = {}): Promise<boolean> => {
-    const show = { task, text: opts.text ?? '', inputName: opts.inputName ?? null };
+    const show = { task, text: opts.text ?? '', inputName: opts.inputName ?? null, pickSeq: opts.pickSeq };
     // the line waited for another tab's run: what it waited through may have changed
     if (refusedNow(tab)) return false;
     const s = get();
@@ -156,7 +156,7 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
     state: { notice: null, runs: {}, lastGenerated: null, timeline: [] },
     actions: {
       async run(tab, task, request, opts = {}) {
-        const show = { task, text: opts.text ?? '', inputName: opts.inputName ?? null };
+        const show = { task, text: opts.text ?? '', inputName: opts.inputName ?? null, pickSeq: opts.pickSeq };
         const again = () => get().actions.run(tab, task, request, opts);
         if (ctx.loading()) {
           queue(tab, again, show, 'Queued: it runs as soon as the models are ready.');

@@ -7,6 +7,7 @@ import { checkGuidance, checkSeed, checkSteps } from '../inputValidation';
 import { readShareHash } from '../shareLink';
 import { imageUse, SEND_TARGETS, tabSpec, type ImageTab } from '../tabs';
 import type { SliceContext } from './context';
+import { learnedConcept } from './sourceConcept';
 import { idleRun, type AppState, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
 
 export function settingsSlice(ctx: SliceContext): { state: SettingsState; actions: SettingsActions } {
@@ -44,9 +45,15 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     });
   };
 
-  /** A finished run of a tab that keeps history: thumbnails and the settings that made it. */
+  /** A finished run: its tab's picked image learns the concept the run's plan names; a tab that
+   * keeps history gets thumbnails and the settings that made it. */
   ctx.hooks.finished = (tab, run: Run) => {
     const s = get();
+    if (tab !== 'main') {
+      const picked = s.picked[tab];
+      const concept = learnedConcept(picked, run, s.manifest?.mllm?.plan);
+      if (picked && concept) set({ picked: { ...s.picked, [tab]: { ...picked, concept } } });
+    }
     const images = Object.values(run.results).flatMap((r) => (r.image ? [{ scale: r.scale, image: r.image }] : []));
     if (!tabSpec(tab).page || !run.task || !images.length || run.fromHistory) return;
     // a prompt and its seed make a prompt task again; an image task keeps the image's name
@@ -92,11 +99,11 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
         set({ t2iScales: cur.includes(scale) ? cur.filter((x) => x !== scale) : [...cur, scale] });
       },
       setTab: (t) => set({ tab: t }),
-      pick(tab, image, name) {
-        set((s) => ({ picked: { ...s.picked, [tab]: { image, name, seq: ++pickSeq } } }));
+      pick(tab, image, name, concept) {
+        set((s) => ({ picked: { ...s.picked, [tab]: { image, name, seq: ++pickSeq, ...(concept ? { concept } : {}) } } }));
       },
-      sendTo(tab, image, name) {
-        get().actions.pick(tab, image, name);
+      sendTo(tab, image, name, concept) {
+        get().actions.pick(tab, image, name, concept);
         set({ tab });
       },
       paste(image, name, tab = get().tab) {

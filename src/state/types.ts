@@ -69,6 +69,9 @@ export interface Run {
   message: string | null;
   /** restored from the history: the images are its stored thumbnails */
   fromHistory?: boolean;
+  /** the tab's pick (Picked.seq) the run was given: what its plan says about that image is
+   * learned by that pick only, not by an image chosen since */
+  pickSeq?: number;
 }
 
 export function idleRun(): Run {
@@ -82,6 +85,18 @@ export interface Picked {
   name: string;
   /** bumps on every pick so a tab can react to the same image sent twice */
   seq: number;
+  /** what the image shows, when the page knows (a hint only: the model reads the pixels) */
+  concept?: SourceConcept;
+}
+
+/** The concept of a tab's input image, as the page came to know it: a sample's own metadata, the
+ * plan of the run that drew it (a result sent here), or the plan of the model's last run on it. */
+export interface SourceConcept {
+  /** as the sample or the plan names it ("hot beverage") */
+  name: string;
+  /** a sample's code points ("2615") */
+  code?: string;
+  from: 'sample' | 'drawn' | 'read';
 }
 
 /** A task's request without the sampler settings, which the store adds. */
@@ -145,6 +160,8 @@ export interface RunsState {
 export interface RunOptions {
   text?: string;
   inputName?: string | null;
+  /** the tab's pick the request's image is (Run.pickSeq) */
+  pickSeq?: number;
   keep?: Partial<Run>;
 }
 
@@ -187,9 +204,10 @@ export interface SettingsActions {
   setSeed(s: number): void;
   toggleT2IScale(scale: string): void;
   setTab(t: TabId): void;
-  pick(tab: ImageTab, image: RGBAImage, name: string): void;
+  /** `concept`: what the image shows, when known (a sample's metadata, a result's plan) */
+  pick(tab: ImageTab, image: RGBAImage, name: string, concept?: SourceConcept): void;
   /** one-click hand-over of any result to another tab (switches to it) */
-  sendTo(tab: ImageTab, image: RGBAImage, name: string): void;
+  sendTo(tab: ImageTab, image: RGBAImage, name: string, concept?: SourceConcept): void;
   /** An image pasted while `tab` was shown (the shown tab by default) goes to that tab's input:
    * the first tab reconstructs it, Edit, Canvas and Understand take it; a tab without an image
    * input says so. No other tab is touched. */
