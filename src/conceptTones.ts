@@ -1,10 +1,13 @@
 // Which emoji take a skin tone, and what that means for a source image whose concept the page
 // knows. The MLLM learned tone edits only on emoji that have tone variants (training: an
 // edit_tone source needs a second tone of its own concept), so "make it dark skin tone" on a
-// smiley or a cup of coffee gives a brown blob. The fact comes from the served word list
-// (public/models/words.json, training/known_words.py): it lists every emoji with its skin-tone
-// variants, so a concept takes a tone when some listed emoji is it plus a skin-tone modifier.
-// Nothing here lists concepts. Pure functions (no DOM, no store).
+// smiley or a cup of coffee gives a brown blob. The facts come from the served word list
+// (public/models/words.json, training/known_words.py): for a concept the model was trained on,
+// the training data's own answer (`toned`: it has two skin tones of it, so tone edits were learned
+// on it; wrestlers have CLDR tone variants but none in the training art); for any other emoji,
+// whether CLDR lists it plus a skin-tone modifier. A plan names its concept as training did
+// (emoji-datasource names, `concepts`), so a name resolves through the training names first,
+// then CLDR's. Nothing here lists concepts. Pure functions (no DOM, no store).
 import { normalizeText } from '../workers/mllm/tokenizer';
 import type { KnownWords } from './newcomer/promptWords';
 import type { SourceConcept } from './state/types';
@@ -14,9 +17,13 @@ const TONE_MODIFIER = /[\u{1F3FB}-\u{1F3FF}]/gu;
 const VS16 = /\uFE0F/g;
 
 export interface ToneFacts {
-  /** emoji (U+FE0F removed) that have skin-tone variants */
+  /** emoji (U+FE0F removed) that take a skin tone: the trained concepts with tones in the
+   * training data, and the untrained emoji that CLDR lists with skin-tone variants */
   toned: ReadonlySet<string>;
-  /** lower-case CLDR name -> emoji, for names written without a tone (how a plan is matched) */
+  /** the trained concepts (whose tones come from the training data alone) */
+  trained: ReadonlySet<string>;
+  /** normalized name -> emoji: training names (how a plan writes them), then CLDR names for
+   * names written without a tone */
   byName: ReadonlyMap<string, string>;
   /** every listed emoji (a concept outside it is not known) */
   listed: ReadonlySet<string>;
@@ -28,19 +35,27 @@ const memo = new WeakMap<KnownWords, ToneFacts>();
 export function toneFacts(known: KnownWords): ToneFacts {
   let f = memo.get(known);
   if (f) return f;
-  const toned = new Set<string>();
+  const trained = new Set(known.concepts.keys());
+  const toned = new Set([...known.toned].filter((c) => trained.has(c)));
   const byName = new Map<string, string>();
+  for (const [char, name] of known.concepts) {
+    const key = normalizeText(name);
+    const had = byName.get(key);
+    // two trained concepts of one name ("man in tuxedo"): the plan may mean either, so one
+    // with tones wins (the tone edits stay offered)
+    if (had === undefined || (!toned.has(had) && toned.has(char))) byName.set(key, char);
+  }
   for (const [char, name] of known.emoji) {
     const bare = char.replace(TONE_MODIFIER, '');
     // the modifiers themselves (🏻 "light skin tone") are listed too: they leave nothing
     if (bare !== char) {
-      if (bare) toned.add(bare);
+      if (bare && !trained.has(bare)) toned.add(bare);
     } else {
-      const key = name.toLowerCase();
+      const key = normalizeText(name);
       if (!byName.has(key)) byName.set(key, char);
     }
   }
-  f = { toned, byName, listed: new Set(known.emoji.keys()) };
+  f = { toned, trained, byName, listed: new Set([...known.emoji.keys(), ...trained]) };
   memo.set(known, f);
   return f;
 }
@@ -54,9 +69,9 @@ export function conceptChar(code: string): string {
     .join('');
 }
 
-/** The emoji a known concept is: a sample's code, else its name as the word list writes it. A
- * plan names the concept the way training did (emoji-datasource names); most are CLDR names
- * too, and a name that is not one stays unknown (the tone edits stay offered). */
+/** The emoji a known concept is: a sample's code, else its name as training wrote it (what a
+ * plan writes), else as CLDR does. A name that is neither stays unknown (the tone edits stay
+ * offered). */
 export function resolveConcept(c: SourceConcept, facts: ToneFacts): string | null {
   if (c.code) {
     const char = conceptChar(c.code).replace(VS16, '');

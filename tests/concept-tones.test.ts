@@ -1,11 +1,12 @@
 // src/conceptTones.ts on the served word list (public/models/words.json): which emoji take a
 // skin tone, what the page knows of a source image's concept, and when the Edit tab's tone
 // suggestions are off or a typed tone request is warned about. The model learned tone edits only
-// on emoji with tone variants; a tone edit of a smiley gives a brown blob.
+// on emoji with tone variants; a tone edit of a smiley gives a brown blob. A trained concept's
+// tones are the training data's (words.json concepts/toned), an untrained emoji's CLDR's.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { asksForSkinTone, conceptChar, emojiGlyph, markToneChips, resolveConcept, sourceTones, toneChipsOff, toneFacts, tonePickerOff, toneRequestWarning } from '../src/conceptTones';
-import { parseWords, readPrompt } from '../src/newcomer/promptWords';
+import { parseWords, readPrompt, WordsError } from '../src/newcomer/promptWords';
 import type { Sample } from '../src/samples';
 import { taskInfo } from '../workers/engine/task-info';
 import type { MllmGenerator } from '../workers/mllm/generate';
@@ -16,6 +17,8 @@ const facts = toneFacts(known);
 const samples = JSON.parse(readFileSync(new URL('../public/samples/samples.json', import.meta.url), 'utf8')).samples as Sample[];
 // the Edit tab's suggestions, as the engine builds them from the shipped manifest
 const instructions = taskInfo(loadManifest(), {} as MllmGenerator).instructions;
+/** an emoji with the medium skin-tone modifier after its first code point, as CLDR lists it */
+const medium = (char: string) => [...char][0] + '🏽' + [...char].slice(1).join('');
 const takes = (char: string) => sourceTones({ name: '', code: [...char].map((c) => c.codePointAt(0)!.toString(16)).join('-'), from: 'sample' }, facts).takes;
 
 describe('which concepts take a skin tone (the served word list)', () => {
@@ -27,19 +30,66 @@ describe('which concepts take a skin tone (the served word list)', () => {
     expect(takes('🏽')).toBe(false);
   });
 
-  it('derives only from the list given: a variant makes its base toned, nothing else does', () => {
-    const f = toneFacts(parseWords({ format: 1, words: '', emoji: { '👋': 'waving hand', '👋🏽': 'waving hand: medium skin tone', '☕': 'hot beverage', '🏽': 'medium skin tone', '🤝🏻': 'handshake: light skin tone' } }));
-    expect([...f.toned].sort()).toEqual(['👋', '🤝'].sort());
-    expect(f.byName.get('waving hand')).toBe('👋');
-    expect(f.byName.has('waving hand: medium skin tone'), 'a toned name is no concept name').toBe(false);
+  it('a trained concept takes a tone only when the training data has its tones, whatever CLDR lists', () => {
+    // wrestlers and people with bunny ears: CLDR variants, none in the training art
+    for (const c of ['🤼', '🤼‍♂', '🤼‍♀', '👯', '👯‍♂', '👯‍♀']) {
+      expect(known.emoji.has(medium(c)), `${c}: CLDR lists a tone`).toBe(true);
+      expect(facts.trained.has(c), c).toBe(true);
+      expect(takes(c), c).toBe(false);
+    }
+    // every trained concept: exactly the training data's answer
+    expect(facts.trained.size).toBeGreaterThan(1000);
+    for (const c of facts.trained) expect(takes(c), c).toBe(known.toned.has(c));
+    expect(known.toned.size).toBeGreaterThan(100);
   });
 
-  it('every shipped sample resolves by its code, and none of them takes a tone (so their tone edits are off)', () => {
-    expect(samples.length).toBeGreaterThan(0);
+  it('an emoji never trained on falls back to CLDR’s variants (a held-out child takes one)', () => {
+    expect(facts.trained.has('🧒')).toBe(false);
+    expect(takes('🧒')).toBe(true);
+    expect(facts.trained.has('🐒')).toBe(false);
+    expect(takes('🐒')).toBe(false);
+  });
+
+  it('derives only from the list given: training facts for trained concepts, CLDR variants for the rest', () => {
+    const f = toneFacts(
+      parseWords({
+        format: 1,
+        words: '',
+        emoji: { '👋': 'waving hand', '👋🏽': 'waving hand: medium skin tone', '☕': 'hot beverage', '🏽': 'medium skin tone', '🤝🏻': 'handshake: light skin tone', '🤼': 'people wrestling', '🤼🏽': 'people wrestling: medium skin tone', '😄': 'beaming face with smiling eyes', '😁': 'grinning face' },
+        concepts: { '🤼': 'wrestlers', '👋': 'waving hand sign', '😁': 'grinning face with smiling eyes', '🤵': 'man in tuxedo', '🤵‍♂': 'man in tuxedo' },
+        toned: '👋 🤵‍♂',
+      }),
+    );
+    expect([...f.toned].sort()).toEqual(['👋', '🤝', '🤵‍♂'].sort());
+    expect(f.byName.get('waving hand')).toBe('👋');
+    expect(f.byName.get('waving hand sign')).toBe('👋');
+    expect(f.byName.get('wrestlers')).toBe('🤼');
+    expect(f.byName.get('people wrestling')).toBe('🤼');
+    // a training name that is another emoji's CLDR name: the plan means the trained one
+    expect(f.byName.get('grinning face with smiling eyes')).toBe('😁');
+    // two trained concepts of one name: the one with tones
+    expect(f.byName.get('man in tuxedo')).toBe('🤵‍♂');
+    expect(f.byName.has('waving hand: medium skin tone'), 'a toned name is no concept name').toBe(false);
+    // a list written before concepts were listed: CLDR alone
+    const old = toneFacts(parseWords({ format: 1, words: '', emoji: { '🤼': 'people wrestling', '🤼🏽': 'people wrestling: medium skin tone' } }));
+    expect([...old.toned]).toEqual(['🤼']);
+    expect(() => parseWords({ format: 1, words: '', emoji: {}, toned: ['👋'] })).toThrow(WordsError);
+  });
+
+  it('every shipped sample is a concept never trained on and resolves by its code; the toned one keeps its tone edits', () => {
+    expect(samples.length).toBeGreaterThan(1);
+    const toned = samples.filter((s) => s.concept && known.emoji.has(medium(conceptChar(s.concept))));
+    expect(toned.map((s) => s.name)).toEqual(['woman raising hand']);
     for (const s of samples) {
+      expect(facts.trained.has(conceptChar(s.concept!)), `${s.name} is held out`).toBe(false);
       const v = sourceTones({ name: s.name, code: s.concept, from: 'sample' }, facts);
-      expect(v, s.name).toMatchObject({ takes: false });
-      expect(toneChipsOff(v), s.name).toContain(`${s.name} has no skin tones`);
+      if (toned.includes(s)) {
+        expect(v, s.name).toMatchObject({ takes: true });
+        expect(toneChipsOff(v), s.name).toBeNull();
+      } else {
+        expect(v, s.name).toMatchObject({ takes: false });
+        expect(toneChipsOff(v), s.name).toContain(`${s.name} has no skin tones`);
+      }
     }
   });
 });
@@ -51,12 +101,31 @@ describe('resolving a known concept', () => {
     expect(resolveConcept({ name: 'x', code: '2764-FE0F', from: 'sample' }, facts)).toBe('❤');
   });
 
-  it('a plan’s name, as the list’s CLDR name in any case; a name it does not list stays unknown', () => {
+  it('a plan’s name, as training wrote it (what a plan writes) or as CLDR does, in any case', () => {
     expect(resolveConcept({ name: 'Hot  Beverage', from: 'read' }, facts)).toBe('☕');
     expect(resolveConcept({ name: 'waving hand', from: 'drawn' }, facts)).toBe('👋');
-    // an emoji-datasource name that is no CLDR name: not guessed
-    expect(resolveConcept({ name: 'smiling face with open mouth and smiling eyes', from: 'read' }, facts)).toBeNull();
+    // emoji-datasource names that are no CLDR names
+    expect(resolveConcept({ name: 'waving hand sign', from: 'read' }, facts)).toBe('👋');
+    expect(resolveConcept({ name: 'thumbs up sign', from: 'drawn' }, facts)).toBe('👍');
+    expect(sourceTones({ name: 'wrestlers', from: 'read' }, facts)).toMatchObject({ takes: false, char: '🤼' });
+    expect(sourceTones({ name: 'smiling face with open mouth', from: 'read' }, facts)).toMatchObject({ takes: false, char: '😃' });
+    expect(sourceTones({ name: 'happy person raising one hand', from: 'read' }, facts)).toMatchObject({ takes: true, char: '🙋' });
+    // a training name that is another emoji's CLDR name (😄 "beaming face with smiling eyes")
+    expect(resolveConcept({ name: 'grinning face with smiling eyes', from: 'read' }, facts)).toBe('😁');
     expect(sourceTones({ name: 'no such emoji', from: 'read' }, facts)).toEqual({ takes: null });
+    // a held-out concept's emoji-datasource name: training never wrote it, CLDR does not either
+    expect(resolveConcept({ name: 'smiling face with open mouth and smiling eyes', from: 'read' }, facts)).toBeNull();
+  });
+
+  it('every trained concept’s name, as a plan writes it, resolves to a concept of that name', () => {
+    let n = 0;
+    for (const [char, name] of known.concepts) {
+      const got = resolveConcept({ name, from: 'read' }, facts);
+      expect(known.concepts.get(got ?? ''), `${name} ${char}`).toBe(name);
+      n++;
+    }
+    expect(n).toBe(facts.trained.size);
+    expect(n).toBeGreaterThan(1000);
   });
 
   it('nothing is known without a concept or before the word list loads', () => {

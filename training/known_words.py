@@ -2,14 +2,22 @@
 
     /usr/bin/python3 -m training.known_words      # -> public/models/words.json + its manifest entry
 
-Two facts, both from shipped data, never from a copy in TypeScript:
-  emoji  - every emoji character (emojibase-data, skin-tone variants included, U+FE0F removed)
-           -> its CLDR English short name ("pizza"). The page writes the name in place of the
-           character before tokenising: the MLLM was taught names, not pictographs.
-  words  - every word of the text the MLLM trains on: the phrase pools and templates
-           (training/text/phrases.py, training/mllm_tasks.py) and, per trained concept, its
-           name, short names, keywords, category and lexicon entry (training/text/lexicon.json).
-           The page flags a prompt's words outside this list ("new to this model: pomme").
+Facts from shipped data and the training data, never from a copy in TypeScript:
+  emoji    - every emoji character (emojibase-data, skin-tone variants included, U+FE0F removed)
+             -> its CLDR English short name ("pizza"). The page writes the name in place of the
+             character before tokenising: the MLLM was taught names, not pictographs.
+  words    - every word of the text the MLLM trains on: the phrase pools and templates
+             (training/text/phrases.py, training/mllm_tasks.py) and, per trained concept, its
+             name, short names, keywords, category and lexicon entry (training/text/lexicon.json).
+             The page flags a prompt's words outside this list ("new to this model: pomme").
+  concepts - every trained concept (emoji character, U+FE0F removed) -> its name as the training
+             text and the MLLM's plan write it (emoji-datasource's, normalized: "thumbs up sign",
+             not CLDR's "thumbs up"). The page learns an image's concept from a plan by this name.
+  toned    - the trained concepts that edit_tone trained on (space-separated): those with two skin
+             tones of one vendor in the training split (mllm_tasks.TaskSampler.tone_src). The page
+             offers tone edits for a trained concept only when it is here; CLDR's variants in
+             `emoji` speak only for concepts never trained on (wrestlers have CLDR tones, not
+             trained ones).
 A word is a maximal run of Unicode letters and digits, apostrophes inside it included ("don't"),
 of the normalized text (NFC, lower case); src/newcomer/promptWords.ts splits the same way.
 
@@ -61,7 +69,27 @@ def trained_records(node_modules=NODE_MODULES):
         if vendors:
             yield dict(concept=e["concept"], name=e["name"], short_names=e["short_names"],
                        keywords=keywords.get(_norm_hex(e["concept"]), {}).get("tags", []),
-                       category=e["category"], skin_tone=skin_tone_of(e["skin_key"]))
+                       category=e["category"], skin_tone=skin_tone_of(e["skin_key"]), vendors=vendors)
+
+
+def concept_char(code):
+    """'1F44B' -> '👋', '2764-FE0F' -> '❤': the emoji as `emoji` keys it (U+FE0F removed)."""
+    return "".join(chr(int(p, 16)) for p in code.split("-") if p.upper() != "FE0F")
+
+
+def toned_concepts(records):
+    """The concepts edit_tone trains on: two or more skin tones of one vendor among the trained
+    records (a tone edit pairs two tones of one concept in one vendor's art)."""
+    tones = {}
+    for m in records:
+        for v in m["vendors"]:
+            tones.setdefault((m["concept"], v), set()).add(m["skin_tone"])
+    return {c for (c, _), t in tones.items() if len(t) > 1}
+
+
+def trained_concepts(records):
+    """emoji character -> the concept's name as training (and the plan) writes it."""
+    return {concept_char(m["concept"]): G.normalize_text(m["name"]) for m in records}
 
 
 def _strings(x):
@@ -98,9 +126,14 @@ def build(records, lexicon, emoji):
         "about": "Written by `python3 -m training.known_words`. emoji: character (U+FE0F removed) -> CLDR "
                  "short name (emojibase-data; CLDR annotations, Unicode License v3). words: the words of the "
                  "MLLM's training text, sorted, space-separated; a word is a run of letters and digits (apostrophes "
-                 "inside it included) of the normalized (NFC, lower-case) text.",
+                 "inside it included) of the normalized (NFC, lower-case) text. concepts: every trained concept "
+                 "(character) -> its name as the training text and the MLLM's plan write it (emoji-datasource). "
+                 "toned: the trained concepts the training data has in two or more skin tones (what tone edits "
+                 "were learned on), space-separated.",
         "emoji": dict(sorted(emoji.items())),
         "words": " ".join(known_words(records, lexicon)),
+        "concepts": dict(sorted(trained_concepts(records).items())),
+        "toned": " ".join(sorted(concept_char(c) for c in toned_concepts(records))),
     }
 
 
@@ -123,7 +156,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     doc = export(args.out_dir)
     size = os.path.getsize(os.path.join(args.out_dir, FILE))
-    print(f"{FILE}: {len(doc['emoji'])} emoji names, {len(doc['words'].split())} words, {size / 1e3:.0f} kB")
+    print(f"{FILE}: {len(doc['emoji'])} emoji names, {len(doc['words'].split())} words, {len(doc['concepts'])} "
+          f"trained concepts ({len(doc['toned'].split())} toned), {size / 1e3:.0f} kB")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
 """training/known_words.py: the words.json the page reads a prompt with."""
 import json
+import os
+
+import pytest
 
 from training import known_words as K
+from training.common import ROOT
 from training.manifest import file_facts
 
 
 def test_words_emoji_and_manifest_entry(tmp_path):
     rec = {"concept": "1F355", "name": "slice of pizza", "short_names": ["pizza"], "keywords": ["cheese", "pepperoni"],
-           "category": "Food & Drink", "skin_tone": "medium-dark"}
+           "category": "Food & Drink", "skin_tone": "medium-dark", "vendors": ["google"]}
     lexicon = {"1F355": {"label": "pizza", "synonyms": ["pizza pie"], "gloss": "Italian open pie"}, "1F34E": {"label": "apple"}}
     (tmp_path / "manifest.json").write_text(json.dumps({"format": 1, "models": {}}))
     doc = K.export(str(tmp_path), records=[rec], lexicon=lexicon)
@@ -26,6 +30,22 @@ def test_words_emoji_and_manifest_entry(tmp_path):
     assert entry["role"] == "words" and entry["file"] == "words.json"
     assert {k: entry[k] for k in ("bytes", "sha256")} == file_facts(str(tmp_path / "words.json"))
     assert json.loads((tmp_path / "words.json").read_text(encoding="utf-8")) == doc
+    assert doc["concepts"] == {"🍕": "slice of pizza"} and doc["toned"] == ""
+
+
+def test_concepts_and_tones_as_training_pairs_them():
+    def rec(concept, name, tone, vendors=("google", "twitter")):
+        return {"concept": concept, "name": name, "short_names": [], "keywords": [], "category": "",
+                "skin_tone": tone, "vendors": list(vendors)}
+    records = [rec("1F44B", "Waving  Hand Sign", "none"), rec("1F44B", "Waving  Hand Sign", "dark"),
+               rec("2764-FE0F", "heavy black heart", "none"),
+               # two tones, but of two vendors: edit_tone never pairs them
+               rec("1F44D", "thumbs up sign", "none", ["google"]), rec("1F44D", "thumbs up sign", "light", ["twitter"])]
+    assert K.toned_concepts(records) == {"1F44B"}
+    # keyed by the character as `emoji` keys it (no U+FE0F), named as the plan writes it
+    assert K.trained_concepts(records) == {"👋": "waving hand sign", "❤": "heavy black heart", "👍": "thumbs up sign"}
+    doc = K.build(records, {}, {})
+    assert doc["toned"] == "👋" and doc["concepts"]["❤"] == "heavy black heart"
 
 
 def test_word_split_matches_the_page():
@@ -38,3 +58,32 @@ def test_shipped_words_file_is_current():
     shipped = json.load(open(f"{K.MODELS_DIR}/{K.FILE}", encoding="utf-8"))
     fresh = K.build(list(K.trained_records()), K.G.lexicon(), K.emoji_names())
     assert shipped == fresh
+
+
+def test_shipped_concepts_and_tones():
+    """The trained concepts' names and tones are the training data's, not CLDR's."""
+    shipped = json.load(open(f"{K.MODELS_DIR}/{K.FILE}", encoding="utf-8"))
+    concepts, toned = shipped["concepts"], set(shipped["toned"].split())
+    assert toned <= set(concepts) and set(concepts) <= set(shipped["emoji"])
+    assert concepts["👍"] == "thumbs up sign" and shipped["emoji"]["👍"] == "thumbs up"
+    assert {"👋", "👍", "👩‍🚀"} <= toned and not {"😀", "☕", "❤"} & toned
+    # CLDR gives these tone variants; the training art (emoji-datasource) has none
+    for c in ("🤼", "🤼‍♂", "🤼‍♀", "👯", "👯‍♂", "👯‍♀"):
+        assert c in concepts and c not in toned and any(k != c and k.replace("\U0001F3FD", "") == c for k in shipped["emoji"]), c
+    # held-out concepts are no trained concepts (the page falls back to CLDR for them)
+    held = json.load(open(os.path.join(ROOT, "training", "splits", "heldout_concept.json")))
+    assert held and not {K.concept_char(h["concept"]) for h in held} & set(concepts)
+
+
+META = os.path.join(ROOT, "training", "data", "meta.json")
+
+
+@pytest.mark.skipif(not os.path.exists(META), reason="training/data not built (python3 -m training.data)")
+def test_toned_is_what_edit_tone_trains_on():
+    """The same concepts as the MLLM's own sampler: its edit_tone sources and its names."""
+    from training.mllm_tasks import TaskSampler
+    meta = json.load(open(META))
+    s = TaskSampler(meta, tok=None)
+    records = list(K.trained_records())
+    assert K.toned_concepts(records) == {meta[i]["concept"] for i in s.tone_src}
+    assert sorted(set(K.trained_concepts(records).values())) == s.names
