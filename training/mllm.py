@@ -95,6 +95,11 @@ class MLLMConfig:
     # exact features and fails on an unseen vendor's drawing (captions fell 38 -> 27% from v3 to v4).
     # The residual base of an edit stays clean: at inference it is the clean source.
     source_noise: float = 0.0
+    # the same again in pixel space: source_aug re-drawn copies of every image (transforms.augment: scale,
+    # shift, rotation, outline weight, colour) are encoded into the feature bank, and a given image is read
+    # from one of them with probability source_aug_p (mllm_tasks.augment_sources); the residual base stays clean
+    source_aug: int = 0
+    source_aug_p: float = 0.5
     # the tasks' shares within a step, "task=weight,..." over mllm_tasks.SHORT_TASKS / LONG_TASKS (empty:
     # their defaults); the short/long split itself is short_batch/long_batch. For share A/Bs at equal steps.
     task_mix: str = ""

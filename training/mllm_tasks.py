@@ -158,23 +158,44 @@ def image_tokens(f0):
 
 
 @torch.no_grad()
-def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, log=print):
-    """-> [len(VARIANTS)*N, 341, C] on device."""
+def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, log=print, n_aug=0):
+    """-> [(len(VARIANTS) + n_aug)*N, 341, C] on device: the VARIANTS blocks, then n_aug blocks of
+    augmented copies of every image (transforms.augment, seeded by image and copy; augment_sources)."""
     from training import transforms as T
     n = len(images_uint8)
     bank = None
     for s in range(0, n, batch):
         x = T.to_tensor(images_uint8[s:s + batch], device=device)
         var = image_variants(x, torch.arange(s, s + len(x)))
-        for vi, name in enumerate(VARIANTS):
+        for k in range(1, n_aug + 1):
+            var[f"aug{k}"] = T.augment(x, [AUG_SEED * i + k for i in range(s, s + len(x))])
+        for vi, name in enumerate(VARIANTS + tuple(f"aug{k}" for k in range(1, n_aug + 1))):
             f0 = encoder(var[name])   # fp32 (TF32 on GPU): the browser runs the encoder in fp32
             tok = image_tokens(f0.float()).to(dtype)
             if bank is None:
-                bank = torch.empty(len(VARIANTS) * n, N_IMG, tok.shape[-1], dtype=dtype, device=device)
+                bank = torch.empty((len(VARIANTS) + n_aug) * n, N_IMG, tok.shape[-1], dtype=dtype, device=device)
             bank[vi * n + s: vi * n + s + len(x)] = tok
         if log and (s // batch) % 10 == 0:
             log(f"bank: {s + len(x)}/{n} images")
     return bank
+
+
+AUG_SEED = 1_000_033
+
+
+def augment_sources(t, n_images, n_aug, p, generator=None):
+    """feat_src with each example's *given* image (a caption's or question's image, an edit's source; the
+    model's source_inputs) read, with probability p, from one of the n_aug augmented copies of it instead
+    (build_bank's aug blocks): only a given image from the "orig" block (colorize's gray, inpaint's masked
+    and sketch's edge inputs stay), never a generated image's inputs, and never the residual base an edit
+    adds to (feat_res_src: at inference that is the clean source). Returns the new feat_src."""
+    src = t["feat_src"]
+    given = (t["slot"] > 0) & (t["slot"] <= N_IMG) & (t["gen_input"] == 0) & (src >= 0) & (src < n_images * N_IMG)
+    b = src.shape[0]
+    pick = torch.rand(b, generator=generator) < p
+    copy = torch.randint(1, n_aug + 1, (b,), generator=generator) * pick
+    offset = ((len(VARIANTS) - 1 + copy) * n_images * N_IMG * pick).to(src.device).view(-1, 1)
+    return torch.where(given, src + offset, src)
 
 
 def feature_stats(bank, rows):
@@ -454,10 +475,13 @@ def assemble(examples, ctx, order="token", pad_multiple=0):
     return out
 
 
-def to_device(nb, bank_flat, device):
+def to_device(nb, bank_flat, device, aug=None):
     """numpy batch -> torch batch for MLLM.compute_loss, gathering features from the bank
-    (bank_flat = bank.view(-1, C), on device)."""
+    (bank_flat = bank.view(-1, C), on device). aug: (n_images, n_aug, p, generator) reads given images
+    from their augmented copies (augment_sources)."""
     t = {k: (v if torch.is_tensor(v) else torch.from_numpy(v)).to(device, non_blocking=True) for k, v in nb.items()}   # DataLoader workers hand tensors
+    if aug:
+        t["feat_src"] = augment_sources(t, *aug)
     src, tsrc = t["feat_src"], t["feat_tgt_src"]
     feats = bank_flat[src.clamp(min=0)].float() * (src >= 0).unsqueeze(-1)
     feat_tgt = bank_flat[tsrc.clamp(min=0)].float() * (tsrc >= 0).unsqueeze(-1)

@@ -209,11 +209,11 @@ def main(argv=None):
     if not args.random_encoder and vcfg.feature_dim != cfg.feature_dim:
         sys.exit(f"encoder feature_dim {vcfg.feature_dim} != mllm feature_dim {cfg.feature_dim}")
     t = time.time()
-    bank = build_bank(encoder, images, device, log=log if len(images) > 2000 else None)
+    bank = build_bank(encoder, images, device, log=log if len(images) > 2000 else None, n_aug=cfg.source_aug)
     del encoder
     if cuda:
         torch.cuda.empty_cache()
-    log(f"feature bank {tuple(bank.shape)} ({len(VARIANTS)} variants) in {time.time() - t:.1f}s")
+    log(f"feature bank {tuple(bank.shape)} ({len(VARIANTS)} variants + {cfg.source_aug} augmented copies) in {time.time() - t:.1f}s")
     bank_flat = bank.view(-1, bank.shape[-1])
 
     torch.manual_seed(cfg.seed)
@@ -250,6 +250,7 @@ def main(argv=None):
         f"{cfg.budget_minutes * 60:.0f}s, world {world}, device {device}")
 
     stream = batches(meta, tok, cfg, seed, args.workers)
+    aug = (len(images), cfg.source_aug, cfg.source_aug_p, torch.Generator().manual_seed(seed)) if cfg.source_aug else None
     snaps = sorted(float(x) for x in args.snapshots.split(",") if x.strip())
     n_params = model.num_params()
     samples = 0
@@ -275,7 +276,7 @@ def main(argv=None):
         item = next(stream)
         opt.zero_grad(set_to_none=True)
         for j, nb in enumerate(item):
-            b = to_device(nb, bank_flat, device)
+            b = to_device(nb, bank_flat, device, aug)
             tokens += b["ids"].numel()
             samples += b["ids"].shape[0]
             ctx = lm.no_sync() if (world > 1 and j == 0) else _null()

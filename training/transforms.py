@@ -47,3 +47,29 @@ def sobel_edges(x):
     gy = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), k.t().reshape(1, 1, 3, 3))
     mag = (gx ** 2 + gy ** 2).sqrt().clamp(max=2.0) / 2.0  # 0 flat .. 1 strong edge
     return (1 - 2 * mag).expand(-1, 3, -1, -1).contiguous()
+
+
+def augment(x, seeds):
+    """A deterministic re-drawing of each image (seeds: one int per image), for the *given* images of the
+    understanding tasks (MLLMConfig.source_aug): the held-out vendor and OpenMoji draw the same concepts
+    a little larger or smaller, shifted, with thicker or softer outlines and other colours, while every
+    training image is otherwise seen as exactly one feature map. Per image: scale 0.85-1.1, shift up to
+    +-3 px, rotation up to +-8 degrees (white comes in at the borders); half the time outlines thickened
+    (a 3x3 min-pool darkens edges), else a quarter of the time softened (3x3 blur); each channel's ink
+    scaled 0.85-1.15 from white and the saturation 0.7-1.3."""
+    n = x.shape[0]
+    p = torch.stack([torch.rand(9, generator=torch.Generator().manual_seed(int(s))) for s in seeds]).to(x.device, x.dtype)
+    scale, ang = 0.85 + 0.25 * p[:, 0], (p[:, 1] - 0.5) * (16 * 3.14159265 / 180)
+    shift = (p[:, 2:4] - 0.5) * (2 * 3 / 32)            # +-3 px in [-1,1] coordinates (64 px = 2)
+    cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    y = F.grid_sample(x - 1, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1   # white outside
+    thick = (p[:, 4] < 0.5).view(-1, 1, 1, 1)
+    soft = ((p[:, 4] >= 0.5) & (p[:, 4] < 0.75)).view(-1, 1, 1, 1)
+    y = torch.where(thick, -F.max_pool2d(-y, 3, 1, 1), y)
+    y = torch.where(soft, F.avg_pool2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), 3, 1), y)
+    y = 1 - (1 - y) * (0.85 + 0.3 * p[:, 5:8]).view(n, 3, 1, 1)
+    g = grayscale(y)
+    y = g + (y - g) * (0.7 + 0.6 * p[:, 8]).view(-1, 1, 1, 1)
+    return y.clamp(-1, 1)

@@ -12,6 +12,8 @@
 # (mllm_init.pt.part-*: cat them into training/carry/mllm_init.pt) in case the machine is cold by then.
 # ARMS ("name:gpu:key=value,key=value ...") sets other arms on the same footing, e.g. next session's
 #   share A/B from v5:  ARMS="a_v5:0:source_noise=0.3 b_mix:1:source_noise=0.3,task_mix=caption=0.4/edit_tone=0.35/edit_style=0.35"
+#   augmentation A/B (v7; v6's share A/B said the share is not the lever, memorisation is):
+#       ARMS="a_v5:0:source_noise=0.3 b_aug:1:source_noise=0.3,source_aug=4,source_aug_p=0.5"
 #   compile A/B (throughput; quality should tie):  ARMS="a_eager:0:source_noise=0.3 b_compile:1:source_noise=0.3,compile=True,pad_multiple=64"
 # (the init is always what ships in public/models).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).

@@ -216,7 +216,7 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     # a scale-order arm, then --init from its brought-back weights keeps its order (stage 2)
     a, b = tmp_path / "a", tmp_path / "b"
     args = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
-    assert train_mllm.main(args + ["--out-dir", str(a), "--set", "order=scale", "residual_edit=True", "--max-steps", "2"]) == 0
+    assert train_mllm.main(args + ["--out-dir", str(a), "--set", "order=scale", "residual_edit=True", "source_aug=2", "--max-steps", "2"]) == 0
     assert train_mllm.main(args + ["--out-dir", str(b), "--init", str(a / "mllm.pt"), "--max-steps", "1"]) == 0
     ck = torch_load(b / "state.pt")
     assert ck["config"]["order"] == "scale" and ck["config"]["residual_edit"] and ck["step"] == 1
@@ -506,3 +506,57 @@ def test_task_mix_overrides_the_shares():
     s.sample = lambda t: (drawn.append(t), sample(t))[1]
     s.batch(long_, 60, 1024)
     assert len(drawn) == 60 and "sketch" not in drawn and drawn.count("edit_tone") > drawn.count("inpaint")
+
+
+def test_source_aug_reads_given_images_from_augmented_copies(setup):
+    """augment_sources moves exactly the given image's inputs (a caption's image, an edit's source) to an
+    augmented copy's bank block; text-to-image, colorize's gray input, the targets and the residual base
+    an edit adds to stay as they were."""
+    meta, tok, _, _ = setup
+    n, n_aug = len(meta), 2
+    torch.manual_seed(0)
+    bank = torch.randn((len(T.VARIANTS) + n_aug) * n, N_IMG, TINY.feature_dim)
+    flat = bank.view(-1, bank.shape[-1])
+    s = T.TaskSampler(meta, tok, seed=5, order="scale", plan=True)
+    for task, moves in (("t2i", False), ("caption", True), ("vqa", True), ("edit_tone", True), ("colorize", False)):
+        nb = T.assemble([s.sample(task) for _ in range(3)], 1024, "scale")
+        clean = T.to_device(nb, flat, "cpu")
+        aug = T.to_device(nb, flat, "cpu", (n, n_aug, 1.0, torch.Generator().manual_seed(1)))
+        for k in ("feat_tgt", "ids", "text_tgt") + (("feat_res",) if "feat_res" in clean else ()):
+            assert torch.equal(clean[k], aug[k]), (task, k)
+        changed = (clean["feats"] != aug["feats"]).any(-1)
+        from training.mllm import source_inputs
+        assert torch.equal(changed, source_inputs(clean) & moves), task
+        if moves:   # each example's given image is wholly one augmented copy of the same image
+            src, new = torch.as_tensor(nb["feat_src"]), T.augment_sources({k: torch.as_tensor(v) for k, v in nb.items()}, n, n_aug, 1.0, torch.Generator().manual_seed(1))
+            d = (new - src)[source_inputs(clean)].unique()
+            assert set(d.tolist()) <= {(len(T.VARIANTS) - 1 + c) * n * N_IMG for c in (1, 2)}
+    nb = T.assemble([s.sample("caption") for _ in range(3)], 1024, "scale")
+    assert torch.equal(T.to_device(nb, flat, "cpu", (n, n_aug, 0.0, None))["feats"], T.to_device(nb, flat, "cpu")["feats"])
+
+
+def test_augment_is_a_deterministic_redrawing():
+    """transforms.augment: the same seed gives the same image whatever the batch, other seeds differ, the
+    range stays [-1, 1] and a white image stays white (borders come in white)."""
+    from training import transforms as TR
+    torch.manual_seed(0)
+    x = torch.rand(4, 3, 64, 64) * 2 - 1
+    a = TR.augment(x, [10, 11, 12, 13])
+    assert torch.allclose(a[1:3], TR.augment(x[1:3], [11, 12]), atol=1e-6)
+    assert not torch.allclose(a, TR.augment(x, [20, 21, 22, 23]), atol=1e-2)
+    assert float(a.min()) >= -1 and float(a.max()) <= 1
+    assert torch.allclose(TR.augment(torch.ones(2, 3, 64, 64), [1, 2]), torch.ones(2, 3, 64, 64), atol=1e-5)
+
+
+def test_source_aug_bank_and_config():
+    """build_bank appends n_aug blocks of augmented images after the VARIANTS blocks; source_aug is a config field."""
+    from training.mllm import get
+    assert get("tiny", ["source_aug=3", "source_aug_p=0.25"]).source_aug == 3
+    imgs = (torch.rand(3, 64, 64, 3) * 255).to(torch.uint8).numpy()
+    enc = lambda x: x.mean(1).reshape(len(x), 1, -1)[:, :, :256].transpose(1, 2).expand(-1, 256, 4).contiguous()
+    bank = T.build_bank(enc, imgs, "cpu", dtype=torch.float32, log=None, n_aug=2)
+    assert bank.shape[0] == (len(T.VARIANTS) + 2) * 3
+    plain = T.build_bank(enc, imgs, "cpu", dtype=torch.float32, log=None)
+    assert torch.equal(bank[:len(T.VARIANTS) * 3], plain)
+    for k in (0, 1):   # each augmented block differs from the originals
+        assert not torch.allclose(bank[(len(T.VARIANTS) + k) * 3:(len(T.VARIANTS) + k + 1) * 3], bank[:3])
