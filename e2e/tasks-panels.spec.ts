@@ -1,5 +1,5 @@
 // Every conditional task on the built site with the real models (WASM): colorize, inpaint, sketch
-// (the Canvas panel), a style edit (Edit), a caption (Understand). `npm run screenshots` runs
+// (the Canvas panel), a skin-tone edit (Edit), a caption (Understand). `npm run screenshots` runs
 // this spec with PUMA_SCREENSHOTS=1 to refresh docs/screenshots/.
 import { test, expect, type Page } from '@playwright/test';
 import { resolve } from 'node:path';
@@ -129,10 +129,9 @@ test.describe('tasks', () => {
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-canvas').screenshot({ path: `${SHOTS}/canvas-sketch.png` });
   });
 
-  test('edit: a style instruction changes the image and keeps 64x64; a smiley gets no skin-tone suggestions', async () => {
+  test('edit: a smiley gets no skin-tone suggestions; a tone instruction on an emoji with tones changes it and keeps 64x64', async () => {
     await page.getByTestId('tab-edit').click();
-    const sample = 'google-1f604.png';
-    await page.locator(`[data-testid=edit-sample][data-file="${sample}"]`).click();
+    await page.locator('[data-testid=edit-sample][data-file="google-1f604.png"]').click();
     await expect(page.getByTestId('edit-picked')).toBeVisible();
     // the sample's concept has no skin tones (words.json): the tone suggestions stay in place,
     // unavailable (aria-disabled, still focusable) with the reason shown and read out; a typed
@@ -146,6 +145,15 @@ test.describe('tasks', () => {
     await page.getByTestId('edit-chip').filter({ hasText: 'Twemoji style' }).click();
     await expect(page.getByTestId('edit-instruction')).toHaveValue('draw it in twemoji style');
     await expect(page.getByTestId('edit-warning')).toHaveCount(0);
+    // a held-out emoji that takes a tone: its tone suggestions are offered, and one runs
+    const sample = 'google-1f64b-200d-2640-fe0f.png';
+    await page.locator(`[data-testid=edit-sample][data-file="${sample}"]`).click();
+    await expect(page.getByTestId('panel-edit').getByRole('img', { name: 'chosen image: woman raising hand' })).toBeVisible();
+    await expect(tone.first()).not.toHaveAttribute('aria-disabled', 'true');
+    await expect(page.getByTestId('edit-chip-note')).toHaveCount(0);
+    const pick = tone.filter({ hasText: 'medium-dark' });
+    await pick.click();
+    await expect(page.getByTestId('edit-instruction')).toHaveValue(/medium-dark skin tone/);
     await generateAndWait(page, 'edit');
     const cells = await gridPixels(page, 'edit');
     const orig = await samplePixels(page, sample);
@@ -156,7 +164,7 @@ test.describe('tasks', () => {
       diff /= 64 * 64 * 3;
       expect(diff, `${c.scale} differs from the source`).toBeGreaterThan(1);
     }
-    console.log(`[${provider}] edit ${sample} "twemoji style": PSNR vs source ${cells.map((c) => `${c.scale}:${psnrOver(c.data, orig, () => true).toFixed(1)}`).join(' ')}`);
+    console.log(`[${provider}] edit ${sample} "medium-dark skin tone": PSNR vs source ${cells.map((c) => `${c.scale}:${psnrOver(c.data, orig, () => true).toFixed(1)}`).join(' ')}`);
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-edit').screenshot({ path: `${SHOTS}/edit.png` });
     // one click hands a result to Understand
     await page.getByTestId('edit-f0-to-understand').click();

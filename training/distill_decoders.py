@@ -5,6 +5,7 @@ decoders' work (on 2-core WASM they were ~85% of text-to-image).
 
     python3 -m training.distill_decoders --minutes 6 --out-dir training/runs/distill     # GPU
     python3 -m training.distill_decoders --scales f4 --max-steps 2 --batch 2 --limit 4 --out-dir /tmp/d   # CPU smoke
+    python3 -m training.distill_decoders --compare-guidance 1,3 --limit 16 --out-dir training/runs/distill   # other guidances
 
 Target (Meng et al. 2023, "On distillation of guided diffusion models", stage one at a fixed
 guidance): v_g = v_u + w (v_c - v_u) of the teacher at the manifest's guidance w, at x_t = noised
@@ -119,6 +120,25 @@ def distill(scales, minutes, batch, lr, device, limit=None, max_steps=10 ** 9, l
     return out
 
 
+def other_guidances(student_dir, gs, device, limit):
+    """Table 1 of the teacher's pair at each guidance g against the students' own pair at g / w (how the page
+    runs a guidance other than the distilled one): {"teacher_g<g>": report, "student_pair_g<g>": report}."""
+    from training.eval_visual import evaluate
+    w = shipped.visual_config(TEACHERS_DIR).guidance
+    teachers = shipped.load_decoders(device, models_dir=TEACHERS_DIR)
+    students = {}
+    for s in SCALES:
+        m = copy.deepcopy(teachers[s]).float()
+        ck = torch.load(os.path.join(student_dir, f"decoder_{s}.pt"), map_location="cpu")
+        m.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["ema"].items()})
+        students[s] = m.eval()
+    out = {}
+    for g in gs:
+        out[f"teacher_g{g}"] = evaluate(device, limit, limit=limit, decs=teachers, guidance=g)[0]
+        out[f"student_pair_g{g}"] = evaluate(device, limit, limit=limit, decs=students, guidance=g / w)[0]
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", default=",".join(SCALES))
@@ -132,7 +152,14 @@ def main(argv=None):
     ap.add_argument("--max-openmoji", type=int, default=600)
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "training", "runs", "distill"))
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--compare-guidance", default=None, metavar="G,G",
+                    help="no training: the students in --out-dir at these guidances against the teachers "
+                         "(--limit images per set) -> <out-dir>/other_guidance.json")
     a = ap.parse_args(argv)
+    if a.compare_guidance:
+        report = other_guidances(a.out_dir, [float(g) for g in a.compare_guidance.split(",")], a.device, a.limit or 16)
+        json.dump(report, open(os.path.join(a.out_dir, "other_guidance.json"), "w"), indent=1)
+        return 0
     scales = [s for s in a.scales.split(",") if s]
     os.makedirs(a.out_dir, exist_ok=True)
     t0 = time.time()
