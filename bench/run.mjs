@@ -91,14 +91,15 @@ async function benchBrowser(provider) {
         log(provider, `t2i run ${r}: first ${t2i.firstImageMs.toFixed(0)} ms, all five ${t2i.allFiveMs.toFixed(0)} ms, done ${t2i.doneMs.toFixed(0)} ms, MLLM ${t2i.mllmMs.toFixed(0)} ms`);
       }
     }
-    // a conditional task: an edit of the first sample with the first suggested instruction it can
-    // take (a sample without skin tones has its tone suggestions unavailable), from
+    // a conditional task: an edit of the first sample with the first suggested style instruction
+    // (a style edit applies to every emoji; the tone suggestions turn unavailable for a sample without
+    // skin tones once the word list is in, which can be after the chips first show), from
     // the click to the five images and the recommendation (polled every 50 ms in the page)
     let cond = null;
     if (await page.getByTestId('tab-edit').count() && t2i) {
       await page.getByTestId('tab-edit').click();
       await page.locator('[data-testid=edit-sample]').first().click();
-      await page.locator('[data-testid=edit-chip]:not([aria-disabled=true])').first().click();
+      await page.locator('[data-testid=edit-chip][data-kind=style]').first().click();
       for (let r = 0; r < runs; r++) {
         const t0 = await page.evaluate(() => performance.now());
         await page.getByTestId('edit-generate').click();

@@ -68,8 +68,8 @@ test.describe('bad input, interruptions, accessibility', () => {
     const kept = await page.locator('[data-testid^=edit-result-f][data-ready=true]').count();
     expect(kept, 'results drawn before the cancel are kept').toBeGreaterThan(0);
     // Generate twice in a row: the second run supersedes the first and completes
-    // (the first sample, a smiley, has no skin tones: its tone suggestions are unavailable)
-    await page.locator('[data-testid=edit-chip]:not([aria-disabled=true])').first().click();
+    // (a style instruction: the first sample, a smiley, has no skin tones)
+    await page.locator('[data-testid=edit-chip][data-kind=style]').first().click();
     await page.getByTestId('edit-generate').click();
     await page.getByTestId('edit-generate').click();
     await waitGridDone(page, 'edit');
