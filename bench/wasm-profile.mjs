@@ -3,9 +3,9 @@
 // (native CPU), on the same model and inputs, per operator type (onnxruntime's own profiler in
 // both), and how session options move the total. Variants are interleaved round by round so a
 // machine shared with other work affects them alike; compare ratios within one run.
-//   node bench/wasm-profile.mjs [--model decoder_f0] [--rounds 3] [--runs 5] [--out bench/results]
+//   node bench/wasm-profile.mjs [--model decoder_f0] [--batch 1] [--web-threads 1|2] [--rounds 3] [--runs 5] [--out bench/results]
 // Variants: web-wasm with 1 and 2 threads, with/without the batch override (freeDimensionOverrides
-// batch=2, as the engine sets for decoders), graphOptimizationLevel all vs extended vs basic, and
+// of the batch, as the engine sets for the GPU loop), graphOptimizationLevel all vs extended vs basic, and
 // onnxruntime-node (2 threads). Writes <out>/wasm-profile-<host>-<date>.json and prints a summary.
 import fs, { readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,12 +21,14 @@ const manifest = JSON.parse(readFileSync(resolve(modelsDir, 'manifest.json'), 'u
 const entry = manifest.models[modelName];
 const bytes = new Uint8Array(readFileSync(resolve(modelsDir, entry.variants[0].file)));
 const batchDim = entry.inputs[0].shape[0];
+// 2: the (cond, uncond) pair; 1: a guidance-distilled decoder's one pass a step (the default since 2026-11-30)
+const batch = Number(opt('--batch', 1));
 
 // real inputs are what the sampler feeds; values do not change the work, so a fixed pattern
 const feedsFor = (ort) =>
   Object.fromEntries(
     entry.inputs.map((i) => {
-      const dims = i.shape.map((d) => (typeof d === 'string' ? 2 : d));
+      const dims = i.shape.map((d) => (typeof d === 'string' ? batch : d));
       const n = dims.reduce((a, b) => a * b, 1);
       const data = Float32Array.from({ length: n }, (_, k) => (i.name === 't' ? 500 : Math.sin(k * 0.37)));
       return [i.name, new ort.Tensor('float32', data, dims)];
@@ -40,11 +42,11 @@ web.env.logLevel = 'error';
 const variants = [
   { name: 'web-wasm 1 thread', rt: 'web', threads: 1, o: {} },
   { name: 'web-wasm 2 threads', rt: 'web', threads: 2, o: {} },
-  { name: 'web-wasm 2 threads + batch override', rt: 'web', threads: 2, o: { freeDimensionOverrides: { [batchDim]: 2 } } },
+  { name: 'web-wasm 2 threads + batch override', rt: 'web', threads: 2, o: { freeDimensionOverrides: { [batchDim]: batch } } },
   { name: 'web-wasm 2 threads, opt extended', rt: 'web', threads: 2, o: { graphOptimizationLevel: 'extended' } },
   { name: 'web-wasm 2 threads, opt basic', rt: 'web', threads: 2, o: { graphOptimizationLevel: 'basic' } },
   { name: 'node 2 threads', rt: 'node', threads: 2, o: {} },
-  { name: 'node 2 threads + batch override', rt: 'node', threads: 2, o: { freeDimensionOverrides: { [batchDim]: 2 } } },
+  { name: 'node 2 threads + batch override', rt: 'node', threads: 2, o: { freeDimensionOverrides: { [batchDim]: batch } } },
 ];
 // onnxruntime-web fixes its thread count when the runtime starts: one thread count per process
 const webThreads = Number(opt('--web-threads', 0));
@@ -132,7 +134,7 @@ for (const [name, rs] of Object.entries(results)) {
   summary[name] = { medianMsPerCall: med, opsMs: Object.fromEntries(Object.entries(ops).sort((a, b) => b[1] - a[1])) };
 }
 const base = summary['node 2 threads']?.medianMsPerCall;
-console.log(`\n${modelName}, batch 2, ${rounds} rounds x ${runs} calls (first call of each round excluded), ${os.cpus()[0]?.model} (${os.cpus().length} cores)\n`);
+console.log(`\n${modelName}, batch ${batch}, ${rounds} rounds x ${runs} calls (first call of each round excluded), ${os.cpus()[0]?.model} (${os.cpus().length} cores)\n`);
 console.log('| variant | ms per call | vs node |\n|---|---|---|');
 for (const [name, s] of Object.entries(summary)) console.log(`| ${name} | ${s.medianMsPerCall.toFixed(1)} | ${base ? (s.medianMsPerCall / base).toFixed(2) + 'x' : ''} |`);
 const webName = `web-wasm ${web.env.wasm.numThreads} thread${web.env.wasm.numThreads > 1 ? 's' : ''}`;
@@ -148,7 +150,7 @@ if (summary[webName] && summary['node 2 threads']) {
   for (const [op, ms] of Object.entries(wByOp).sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`| ${op} | ${ms.toFixed(2)} | ${(nByOp[op] ?? 0).toFixed(2)} | ${nByOp[op] ? (ms / nByOp[op]).toFixed(1) + 'x' : ''} |`);
 }
 mkdirSync(outDir, { recursive: true });
-const file = resolve(outDir, `wasm-profile-${os.hostname()}-${webThreads || 2}t-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ model: modelName, rounds, runs, cpu: os.cpus()[0]?.model, cores: os.cpus().length, summary }, null, 1));
+const file = resolve(outDir, `wasm-profile-${os.hostname()}-${webThreads || 2}t-b${batch}-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ model: modelName, batch, rounds, runs, cpu: os.cpus()[0]?.model, cores: os.cpus().length, summary }, null, 1));
 console.error(`[wasm-profile] wrote ${file}`);
 process.exit(0);
