@@ -157,7 +157,10 @@ const avgStep = (run, sc) => (run?.scales[sc]?.stepMs?.length ? run.scales[sc].s
 const scaleNames = [...manifest.scales].reverse().map((s) => s.name);
 const date = new Date().toISOString();
 let md = `# PUMA Web benchmark\n\n${date}, ${machine.cpu} (${machine.cores} cores, ${machine.memGB} GB), ${machine.os}, Node ${machine.node}.\n`;
-md += `Models: ${modelsDir.replace(ROOT + '/', '')} (${(manifest.total_bytes / 1e6).toFixed(2)} MB, family ${manifest.family}, feature_dim ${manifest.feature_dim}); ${steps} DDIM steps, CFG batch of 2; sample ${samples[0].file}. Times from the last of ${runs} runs (WebGPU: 1 run).\n\n`;
+// guidance-distilled decoders run one pass a step at the default guidance (lib/sampler.ts decoderGuidance)
+const distilled = Object.values(manifest.models).some((e) => e.role === 'decoder' && e.distilled_guidance === manifest.sampler.guidance);
+const decoderPasses = distilled ? `guidance-distilled decoders: one pass a step at guidance ${manifest.sampler.guidance} (WebGPU's GPU loop: the pair)` : 'CFG batch of 2';
+md += `Models: ${modelsDir.replace(ROOT + '/', '')} (${(manifest.total_bytes / 1e6).toFixed(2)} MB, family ${manifest.family}, feature_dim ${manifest.feature_dim}); ${steps} DDIM steps, ${decoderPasses}; sample ${samples[0].file}. Times from the last of ${runs} runs (WebGPU: 1 run).\n\n`;
 md += `| where | adapter | load cold | load warm | encoder | ${scaleNames.map((s) => `${s} step`).join(' | ')} | first image (f4) | all five |\n|---|---|---|---|---|${scaleNames.map(() => '---').join('|')}|---|---|\n`;
 for (const r of records) {
   if (r.error) {
