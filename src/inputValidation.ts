@@ -94,6 +94,16 @@ export function checkGuidance(raw: string | number, s: SamplerLimits): Checked<n
   return { ok: true, value: g };
 }
 
+/**
+ * A note beside a valid guidance below the one the decoders were distilled at: they run it as a mix
+ * of their one-pass output and their blank-features pass, which was never trained to be the unguided
+ * branch, so such images lose detail (model card: "Other guidance values"). Null when nothing to say.
+ */
+export function guidanceNote(g: number, distilledGuidance: number | null | undefined): string | null {
+  if (!distilledGuidance || !(g < distilledGuidance)) return null;
+  return `The decoders were distilled for guidance ${distilledGuidance} and above; at ${g} they draw with less detail than the undistilled ones did.`;
+}
+
 /** Seeds are 32-bit: the noise generator (workers/lib/rng.ts mulberry32) takes seed >>> 0. */
 export const SEED_MAX = 0xffffffff;
 

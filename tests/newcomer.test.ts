@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import examples from '../src/newcomer/examplePrompts.json';
 import { pageFacts } from '../src/newcomer/pageFacts';
-import { checkPrompt } from '../src/inputValidation';
+import { checkPrompt, guidanceNote } from '../src/inputValidation';
 import { tokenBudgets } from '../workers/lib/manifest';
 import { normalizeText, Tokenizer } from '../workers/mllm/tokenizer';
 
@@ -45,5 +45,16 @@ describe('page facts from the manifest', () => {
     expect(f.sampler.allowed_steps).toEqual(manifest.sampler.allowed_steps);
     expect(f.mllm?.ctx).toBe(manifest.mllm.ctx);
     expect(f.mllm?.prompts.caption).toBe(manifest.mllm.prompts.caption);
+    // the shipped decoders are guidance-distilled at the default guidance
+    expect(f.distilledGuidance).toBe(manifest.sampler.guidance);
+    expect(pageFacts({ ...manifest, models: { encoder: manifest.models.encoder } }).distilledGuidance).toBeNull();
+  });
+
+  it('notes a guidance below the distilled one, and nothing at or above it', () => {
+    const w = pageFacts(manifest).distilledGuidance!;
+    expect(guidanceNote(w - 1, w)).toMatch(/less detail/);
+    expect(guidanceNote(w, w)).toBeNull();
+    expect(guidanceNote(w + 1, w)).toBeNull();
+    expect(guidanceNote(0.5, null)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useApp, useRun } from '../store';
 // newcomer hook-up: guidance and seed are checked as typed; a value that does not pass is kept
 // in its box with a message and the store keeps the last good one (empty guidance is not 0)
-import { checkGuidance, checkSeed, type Checked } from '../inputValidation';
+import { checkGuidance, checkSeed, guidanceNote, type Checked } from '../inputValidation';
 
 /** Sampler settings (defaults from the manifest) and Cancel. */
 export function Controls() {
@@ -18,6 +18,7 @@ export function Controls() {
   const sampler = facts?.sampler ?? { steps, allowed_steps: allowedSteps, guidance };
   const g = checkGuidance(gDraft, sampler);
   const s = checkSeed(sDraft);
+  const note = g.ok ? guidanceNote(g.value, facts?.distilledGuidance) : null;
   return (
     <section className="controls" aria-label="Sampler settings">
       <label>
@@ -37,7 +38,7 @@ export function Controls() {
           step={0.5}
           value={gDraft}
           aria-invalid={!g.ok}
-          aria-describedby="guidance-msg"
+          aria-describedby={note ? 'guidance-msg guidance-note' : 'guidance-msg'}
           data-testid="guidance"
           onChange={(e) => {
             setGDraft(e.target.value);
@@ -67,6 +68,11 @@ export function Controls() {
         </button>
       )}
       <FieldError id="guidance-msg" check={g} used={guidance} />
+      {note && (
+        <span id="guidance-note" className="muted" data-testid="guidance-note">
+          {note}
+        </span>
+      )}
       <FieldError id="seed-msg" check={s} used={seed} />
     </section>
   );

@@ -10,8 +10,12 @@ export interface PageFacts {
   sampler: SamplerSpec;
   /** null when the manifest has no MLLM (reconstruction only) */
   mllm: MllmSpec | null;
+  /** the guidance the decoders were distilled at (their one pass stands for the guided pair), or
+   * null for undistilled decoders: below it the students' unguided branch is only approximate */
+  distilledGuidance: number | null;
 }
 
 export function pageFacts(m: Manifest): PageFacts {
-  return { family: m.family, imageSize: m.image.size, sampler: m.sampler, mllm: m.mllm ?? null };
+  const distilled = Object.values(m.models).flatMap((e) => (e.role === 'decoder' && e.distilled_guidance ? [e.distilled_guidance] : []));
+  return { family: m.family, imageSize: m.image.size, sampler: m.sampler, mllm: m.mllm ?? null, distilledGuidance: distilled.length ? Math.max(...distilled) : null };
 }
