@@ -126,12 +126,7 @@ def other_guidances(student_dir, gs, device, limit):
     from training.eval_visual import evaluate
     w = shipped.visual_config(TEACHERS_DIR).guidance
     teachers = shipped.load_decoders(device, models_dir=TEACHERS_DIR)
-    students = {}
-    for s in SCALES:
-        m = copy.deepcopy(teachers[s]).float()
-        ck = torch.load(os.path.join(student_dir, f"decoder_{s}.pt"), map_location="cpu")
-        m.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["ema"].items()})
-        students[s] = m.eval()
+    students = {s: shipped.load_student(s, student_dir, TEACHERS_DIR, device)[0] for s in SCALES}
     out = {}
     for g in gs:
         out[f"teacher_g{g}"] = evaluate(device, limit, limit=limit, decs=teachers, guidance=g)[0]

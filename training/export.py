@@ -114,12 +114,8 @@ def export_distilled_decoders(student_dir, out_dir, teacher_dir=TEACHERS_DIR):
     g = torch.Generator().manual_seed(0)
     models, decs = {}, {}
     for s in SCALES:
-        d = decs[s] = shipped.load_decoder(s, models_dir=teacher_dir)
-        ck = torch.load(os.path.join(student_dir, f"decoder_{s}.pt"), map_location="cpu")
-        assert ck.get("guidance_distilled"), f"{student_dir}/decoder_{s}.pt is not a guidance-distilled student"
-        d.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["ema"].items()})
-        d.eval()
-        d.distilled_guidance = None   # the golden pair is the raw (cond, uncond) output of this graph
+        d, ck = shipped.load_student(s, student_dir, teacher_dir)   # raw: the golden pair is the graph's own output
+        decs[s] = d
         e = export_decoder(d, s, pyr, blank, out_dir, g, True, teachers[f"decoder_{s}"].get("trained_steps", 0))
         models[f"decoder_{s}"] = dict(e, distilled_guidance=cfg.guidance, distilled_steps=int(ck["step"]))
         d.distilled_guidance = cfg.guidance

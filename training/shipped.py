@@ -60,6 +60,17 @@ def load_decoder(scale, device="cpu", models_dir=MODELS_DIR):
     return d.to(device)
 
 
+def load_student(scale, student_dir, teacher_dir, device="cpu"):
+    """A guidance-distilled student (training/distill_decoders.py: <student_dir>/decoder_<scale>.pt, EMA
+    weights) in its teacher's architecture; distilled_guidance unset: the raw network."""
+    d = load_decoder(scale, device, teacher_dir)
+    ck = torch.load(os.path.join(student_dir, f"decoder_{scale}.pt"), map_location="cpu")
+    assert ck.get("guidance_distilled"), f"{student_dir}/decoder_{scale}.pt is not a guidance-distilled student"
+    d.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["ema"].items()})
+    d.distilled_guidance = None
+    return d.eval(), ck
+
+
 def load_decoders(device="cpu", models_dir=MODELS_DIR):
     return {s: load_decoder(s, device, models_dir) for s in SCALES}
 

@@ -2,7 +2,7 @@
 # Guidance-distilled decoders (issue 19 item 4), one device call (<= 9.5 min, one GPU): a student per
 # scale from the teacher decoders in training/teachers (training/distill_decoders.py), MIN (4) training minutes shared by the
 # scales, then Table 1 for the teacher's guided pair against the students' single pass on the same images.
-# (held-out concepts and NOM=300 OpenMoji images: two Table-1 evaluations, not yet timed on a GPU).
+# (held-out concepts and NOM=300 OpenMoji images; the whole call took 4.4 min on an H200, 2026-11-30).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).
 # BLANK (0: what the shipped students had) trains that share of samples on the blank features, whose target is
 # the teacher's v_u, so the students' blank pass serves the guidances other than the distilled one; INIT
