@@ -14,6 +14,9 @@ CHROMIUM="$(node -e 'import("./e2e/chromium.mjs").then(m => console.log(m.findCh
 }
 echo "$CHROMIUM"
 
+step "lint: React's hook rules (oxlint, .oxlintrc.json)"
+npm run lint
+
 step "vitest: unit + parity (onnxruntime-web vs PyTorch golden vectors)"
 npx vitest run
 if [ -f workers/mllm/vitest.config.ts ]; then

@@ -30,10 +30,10 @@ export function ReconstructSource() {
   const samples = useSamples();
   const [dragging, setDragging] = useState(false);
   // usable from the first paint: an image given while the models load is queued (store.run)
-  const use = (image: RGBAImage, name: string) => void actions.run('main', 'reconstruct', { image }, { inputName: name });
-  const useFile = async (f: Blob, name: string) => {
+  const reconstruct = (image: RGBAImage, name: string) => void actions.run('main', 'reconstruct', { image }, { inputName: name });
+  const openFile = async (f: Blob, name: string) => {
     const img = await readImageFile(f, name, (m) => actions.setMessage('main', m));
-    if (img) use(img, name);
+    if (img) reconstruct(img, name);
   };
 
   return (
@@ -49,16 +49,16 @@ export function ReconstructSource() {
         e.preventDefault();
         setDragging(false);
         const f = e.dataTransfer.files[0];
-        if (f) void useFile(f, f.name);
+        if (f) void openFile(f, f.name);
       }}
     >
-      <FileInput label="Upload an image (or drop / paste one here)" testid="file-input" onFile={(f) => void useFile(f, f.name)} />
+      <FileInput label="Upload an image (or drop / paste one here)" testid="file-input" onFile={(f) => void openFile(f, f.name)} />
       <div className="samples" role="group" aria-label="Sample images (held-out emoji, never trained on)">
         {samples.map((s) => (
           <SampleButton key={s.file} sample={s} size={48} testid="sample" label={`Sample: ${s.name} (${s.vendor})`}
             onPick={async () => {
               try {
-                use(await urlToRGBA(sampleUrl(s)), s.name);
+                reconstruct(await urlToRGBA(sampleUrl(s)), s.name);
               } catch (e) {
                 actions.setMessage('main', (e as Error).message);
               }
@@ -76,7 +76,7 @@ export function ImageSource({ tab, showPicked = true }: { tab: ImageTab; showPic
   const samples = useSamples();
   const onError = (m: string | null) => actions.setMessage(tab, m);
 
-  const useFile = async (f: Blob, name: string) => {
+  const openFile = async (f: Blob, name: string) => {
     onError(null);
     const img = await readImageFile(f, name, onError);
     if (img) actions.pick(tab, img, name);
@@ -89,10 +89,10 @@ export function ImageSource({ tab, showPicked = true }: { tab: ImageTab; showPic
       onDrop={(e) => {
         e.preventDefault();
         const f = e.dataTransfer.files[0];
-        if (f) void useFile(f, f.name);
+        if (f) void openFile(f, f.name);
       }}
     >
-      <FileInput label="Upload an image" testid={`${tab}-file`} onFile={(f) => void useFile(f, f.name)} />
+      <FileInput label="Upload an image" testid={`${tab}-file`} onFile={(f) => void openFile(f, f.name)} />
       <div className="samples" role="group" aria-label={`Sample images for ${tab} (held-out emoji)`}>
         {samples.map((s) => (
           <SampleButton key={s.file} sample={s} size={40} testid={`${tab}-sample`} label={`Use sample: ${s.name} (${s.vendor})`}

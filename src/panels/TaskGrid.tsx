@@ -9,10 +9,11 @@ const SOURCE_LABEL: Record<string, string> = { edit: 'source', colorize: 'graysc
 
 /** The five granularities of an image-conditioned run (Edit, Canvas), beside the model's input. */
 export function TaskGrid({ run, tab }: { run: Run; tab: 'edit' | 'canvas' }) {
+  // hooks before the early return: React needs the same hooks, in the same order, on every render
+  const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   if (run.status === 'idle' && Object.keys(run.results).length === 0) return null;
   const task = run.task ?? 'edit';
   const text = run.text;
-  const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   return (
     <>
     {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} busy testPrefix={tab} />}
