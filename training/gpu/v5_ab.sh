@@ -12,9 +12,8 @@
 # (mllm_init.pt.part-*: cat them into training/carry/mllm_init.pt) in case the machine is cold by then.
 # ARMS ("name:gpu:key=value,key=value ...") sets other arms on the same footing, e.g. next session's
 #   share A/B from v5:  ARMS="a_v5:0:source_noise=0.3 b_mix:1:source_noise=0.3,task_mix=caption=0.4/edit_tone=0.35/edit_style=0.35"
-#   augmentation A/B (v7; v6's share A/B said the share is not the lever, memorisation is):
+#   augmentation A/B (v7, lost 0.521 vs 0.554: training/eval/v7/ab_summary.txt):
 #       ARMS="a_v5:0:source_noise=0.3 b_aug:1:source_noise=0.3,source_aug=4,source_aug_p=0.5"
-#   compile A/B (throughput; quality should tie):  ARMS="a_eager:0:source_noise=0.3 b_compile:1:source_noise=0.3,compile=True,pad_multiple=64"
 # (the init is always what ships in public/models).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).
 set -u
@@ -22,6 +21,8 @@ export PYTHONUNBUFFERED=1
 RUN=training/runs/v5_ab; RES=/tmp/v5res; rm -rf "$RES"; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v5_ab_out}; mkdir -p "$OUT"
 STEPS=${STEPS:-1500}; MIN=${MIN:-6.8}; LR=${LR:-4e-4}; NOISE=${NOISE:-0.3}; SEEDS=${SEEDS:-2}
 JUDGE=${JUDGE:-training/eval/judge.pt}
+# both arms compiled (training/gpu/throughput.sh: 1.39x eager, same arithmetic); COMPILE= (empty) trains eager
+COMPILE=${COMPILE-compile=True pad_multiple=64}
 ARMS=${ARMS:-"a_control:0: b_srcnoise:1:source_noise=$NOISE"}
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L
@@ -31,7 +32,7 @@ for a in $ARMS; do
   IFS=: read -r arm gpu sets <<< "$a"; mkdir -p "$RES/$arm"
   # max_steps is the clock (budget_minutes only a ceiling), so both arms get the same steps and schedule
   CUDA_VISIBLE_DEVICES=$gpu python3 -m training.train_mllm --init /tmp/v5_init.pt --set lr=$LR warmup=50 \
-    max_steps=$STEPS budget_minutes=60 short_batch=384 long_batch=128 seed=51 ${sets//,/ } --out-dir "$RUN/$arm" \
+    max_steps=$STEPS budget_minutes=60 short_batch=384 long_batch=128 seed=51 $COMPILE ${sets//,/ } --out-dir "$RUN/$arm" \
     --no-resume --minutes "$MIN" --workers 12 --log-every 100 > "$RES/$arm/train.log" 2>&1 &
 done
 wait
