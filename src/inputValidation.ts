@@ -96,8 +96,9 @@ export function checkGuidance(raw: string | number, s: SamplerLimits): Checked<n
 
 /**
  * A note beside a valid guidance below the one the decoders were distilled at: they run it as a mix
- * of their one-pass output and their blank-features pass, which was never trained to be the unguided
- * branch, so such images lose detail (model card: "Other guidance values"). Null when nothing to say.
+ * of their one-pass output and their blank-features pass, which trained as the unguided branch on a
+ * tenth of the samples only, so such images keep a little less detail than the teachers' (at
+ * guidance 1: -0.6 dB at f0, model card "Other guidance values"). Null when nothing to say.
  */
 export function guidanceNote(g: number, distilledGuidance: number | null | undefined): string | null {
   if (!distilledGuidance || !(g < distilledGuidance)) return null;

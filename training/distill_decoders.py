@@ -160,9 +160,13 @@ def main(argv=None):
     t0 = time.time()
     students = distill(scales, a.minutes, a.batch, a.lr, a.device, a.limit, a.max_steps, blank_frac=a.blank_frac, init_dir=a.init)
     train_s = time.time() - t0
+    # a student started from earlier students (--init) carries their distillation steps, so the manifest's
+    # distilled_steps counts the whole distillation, not this run's share
+    init_steps = {s: shipped.manifest(a.init)["models"][f"decoder_{s}"].get("distilled_steps", 0) for s in students} if a.init else {}
     for s, (m, steps) in students.items():
         atomic_save({"ema": {k: (v.half() if v.is_floating_point() and v.dim() >= 2 else v) for k, v in m.state_dict().items()},
-                     "step": steps, "scale": s, "guidance_distilled": True}, os.path.join(a.out_dir, f"decoder_{s}.pt"))
+                     "step": steps, "init_steps": init_steps.get(s, 0), "blank_frac": a.blank_frac, "scale": s,
+                     "guidance_distilled": True}, os.path.join(a.out_dir, f"decoder_{s}.pt"))
     from training.eval_visual import evaluate
     teachers = shipped.load_decoders(a.device, models_dir=TEACHERS_DIR)
     teacher, *_ = evaluate(a.device, a.max_openmoji, limit=a.limit, decs=teachers)

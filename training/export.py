@@ -117,7 +117,8 @@ def export_distilled_decoders(student_dir, out_dir, teacher_dir=TEACHERS_DIR):
         d, ck = shipped.load_student(s, student_dir, teacher_dir)   # raw: the golden pair is the graph's own output
         decs[s] = d
         e = export_decoder(d, s, pyr, blank, out_dir, g, True, teachers[f"decoder_{s}"].get("trained_steps", 0))
-        models[f"decoder_{s}"] = dict(e, distilled_guidance=cfg.guidance, distilled_steps=int(ck["step"]))
+        models[f"decoder_{s}"] = dict(e, distilled_guidance=cfg.guidance, distilled_steps=int(ck["step"]) + int(ck.get("init_steps", 0)),
+                                      distilled_blank_frac=float(ck.get("blank_frac", 0.0)))
         d.distilled_guidance = cfg.guidance
     # a whole 4-step f4 decode as the page runs it at the default guidance (one pass a step), for the
     # TypeScript sampler + session parity of the distilled path

@@ -169,8 +169,12 @@ def render():
                      f"encoder features {onnx_check['encoder_max_abs']:.1e} (onnxruntime CPU vs. PyTorch CUDA fp32, "
                      "`training/eval/onnx_check.json`).\n")
     distill = os.path.join(ROOT, "training", "eval", "distill")
+    distill2 = os.path.join(ROOT, "training", "eval", "distill_blank")
+    round2 = os.path.exists(os.path.join(distill2, "other_guidance.json"))
+    if round2:
+        parts.append(distill_round2_section(distill2, distill))
     if os.path.exists(os.path.join(distill, "table1_ab.json")):
-        parts.append(distill_section(distill, vis))
+        parts.append(distill_section(distill, vis, round2))
     v4 = os.path.join(ROOT, "training", "eval", "v4")
     v5 = os.path.join(ROOT, "training", "eval", "v5")
     if os.path.exists(os.path.join(v4, "final_full.json")):   # what ships now; the earlier versions follow as history
@@ -769,7 +773,7 @@ def sets_of(og):   # the evaluation sets of an other_guidance.json
     return list(next(iter(og.values()))["sets"])
 
 
-def distill_section(d, vis):
+def distill_section(d, vis, round2=False):
     """The guidance-distilled decoders: Table 1 of the teacher's guided pair against the students' one pass, the issue's
     bar, and (when measured) other guidance values through the students' pair. Every number from the committed files."""
     ab = load(d, "table1_ab.json")
@@ -782,15 +786,16 @@ def distill_section(d, vis):
     div = pair_changes(t, s, "psnr_d")[-1]
     steps = ", ".join(f"{sc} {ab['steps'][sc]}" for sc in ab["scales_distilled"])
     parts = [
-        "\n## Guidance-distilled decoders (ship)\n",
+        "\n## Guidance-distilled decoders" + (", round 1" if round2 else " (ship)") + "\n",
         "Classifier-free guidance runs each decoder twice per DDIM step (the scale's features and the blank image's). "
         "Following Meng et al. 2023 (*On distillation of guided diffusion models*, stage one at a fixed guidance), each "
         "student, initialised from the shipped decoder, learns to give in one pass the teacher's guided pair "
         f"v_u + w (v_c − v_u) at w = {w:g}, the default guidance, at noised training images, half of them at the "
         "sampler's own timesteps (`training/distill_decoders.py`; `MIN=4 bash training/gpu/distill.sh` on one "
         f"{ab['device']}: {ab['train_seconds'] / 60:.1f} training-minutes shared by the {len(ab['scales_distilled'])} "
-        f"scales, {steps} steps of batch {ab['batch']}, lr {lr_str(ab['lr'])}; `training/logs/distill_gpu.log`). The page now "
-        "runs the students: one decoder pass per DDIM step at the default guidance, half the decoders' work. Another "
+        f"scales, {steps} steps of batch {ab['batch']}, lr {lr_str(ab['lr'])}; `training/logs/distill_gpu.log`). The page "
+        + ("ran these students until round 2 (above) replaced them" if round2 else "now runs the students")
+        + ": one decoder pass per DDIM step at the default guidance, half the decoders' work. Another "
         "guidance g runs the student's own pair, conditional and blank features, at g / w: were the student's blank pass "
         "the teacher's v_u, v_u + (g / w) w (v_c − v_u) would be the teacher's pair at g. It is only near it (the students "
         "were distilled on conditional features alone), so other guidances approximate the teacher's (measured below when "
@@ -821,13 +826,50 @@ def distill_section(d, vis):
                   f"{100 / og[f'teacher_g{gs[0]}']['sets'][sets_of(og)[0]]['n']:.1f} judge points) the direction is "
                   "what counts: where the students' blank pass weighs more (guidance below the distilled one) it is "
                   "not the teacher's v_u and the drawings lose detail; above it they track the teacher. Distilling "
-                  "on the blank features too (`BLANK=0.1 INIT=public/models bash training/gpu/distill.sh`) is the fix, "
-                  "not yet run. The page's default guidance is the distilled one.\n"]
+                  "on the blank features too (`BLANK=0.1 INIT=public/models bash training/gpu/distill.sh`) is the fix"
+                  + (": round 2, below, which ships." if round2 else ", not yet run.") + " The page's default guidance is the distilled one.\n"]
     else:
         parts.append("Other guidance values (the student's pair at g / w against the teacher's pair at g) are not "
                      "measured yet (`training/eval/distill/other_guidance.json`).\n")
     return "\n".join(parts)
 
+
+
+def distill_round2_section(d2, d1):
+    """Round 2 of the decoders' distillation: round 1's students trained on with a share of blank-feature samples
+    (target: the teacher's v_u), so their pair serves the other guidances. Every number from the committed files."""
+    ab, og, og1 = load(d2, "table1_ab.json"), load(d2, "other_guidance.json"), load(d1, "other_guidance.json")
+    t, s = ab["teacher_guided_pair"], ab["student_one_pass"]
+    w = t["guidance"]
+    worst_db = pair_changes(t, s, "psnr_r")[0]
+    drop, dn, dsc = pair_changes(t, s, "judge_top1")[0]
+    steps = ", ".join(f"{sc} {ab['steps'][sc]}" for sc in ab["scales_distilled"])
+    gs = sorted((k.split("_g", 1)[1] for k in og if k.startswith("student_pair_g")), key=float)
+    worst = {g: min(pair_changes(og[f"teacher_g{g}"], og[f"student_pair_g{g}"], "psnr_r")) for g in gs}
+    worst1 = {g: min(pair_changes(og1[f"teacher_g{g}"], og1[f"student_pair_g{g}"], "psnr_r")) for g in gs}
+    parts = [
+        "\n## Guidance-distilled decoders, round 2: the blank pass trained too (ships)\n",
+        f"Round 1's students (above) continued for {ab['train_seconds'] / 60:.1f} training-minutes on one {ab['device']} "
+        f"({steps} steps of batch {ab['batch']}, lr {lr_str(ab['lr'])}), with {100 * ab['blank_frac']:.0f}% of the samples "
+        "on the blank features, whose target is the teacher's unguided v_u, so that the students' own pair at g / w is the "
+        f"teacher's pair at g for any guidance g (`BLANK={ab['blank_frac']:g} INIT={ab['init']} MIN=4 bash training/gpu/distill.sh` "
+        "-> `training/eval/distill_blank/`, `training/logs/distill_blank_gpu.log`; the manifest's `distilled_steps` counts both rounds).\n",
+        f"**Table 1, the teacher's guided pair (w = {w:g}) → round 2's one pass**, DDIM {t['steps']} steps, the same images "
+        "and seeds as round 1's (`training/eval/distill_blank/table1_ab.json`):"]
+    for name, title in VISUAL_SETS:
+        parts += [f"\n**{title}**, n = {t['sets'][name]['n']}\n", pair_table(t, s, name)]
+    parts += [
+        f"\nThe bar holds at the default guidance: the worst PSNR_r change is {worst_db[0]:+.2f} dB ({SET_NAMES[worst_db[1]]} "
+        f"{worst_db[2]}), the largest judge drop {100 * drop:+.1f} points ({SET_NAMES[dn]} {dsc}).\n",
+        "**Other guidance values** (`python3 -m training.distill_decoders --compare-guidance 1,3 --limit 16 --out-dir "
+        "training/runs/distill_blank` on CPU -> `training/eval/distill_blank/other_guidance.json`), the teacher's pair at g "
+        f"against round 2's pair at g / {w:g}:\n", other_guidance_table(og),
+        "\nWorst PSNR_r change, round 1 → round 2: " + "; ".join(
+            f"g = {g}: {worst1[g][0]:+.2f} dB ({SET_NAMES.get(worst1[g][1], worst1[g][1])} {worst1[g][2]}) → {worst[g][0]:+.2f} dB "
+            f"({SET_NAMES.get(worst[g][1], worst[g][1])} {worst[g][2]})" for g in gs)
+        + ". Below the distilled guidance the students now stay near the teacher; the page still notes there that they "
+        "keep a little less detail.\n"]
+    return "\n".join(parts)
 
 def v3_sections(v3):
     """The v3 A/B tables, the learning curve and the training throughput, from the committed files."""
@@ -977,7 +1019,8 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | v7 A/B: v5's recipe / + re-drawn given images (`source_aug=4`), from v5's shipped weights, 1500 steps, one arm per H200 | `ARMS="a_v5:0:source_noise=0.3 b_aug:1:source_noise=0.3,source_aug=4,source_aug_p=0.5" bash training/gpu/v5_ab.sh` (2 H200s) | 14.0 (7.0 min wall x 2 GPUs, evaluations included) |
 | throughput probes: eager / compiled, at two batch sizes, 300 steps each from scratch | `GPU=1 STEPS=300 bash training/gpu/throughput.sh` (one H200, beside the decoders' distillation on the other) | 7.6 (7.6 min wall on one H200) |
 | v7 (not shipped): v6b's weights continued with DDP, compiled | `STAGE=2 RUN=training/runs/v7 INIT=training/carry/mllm_init.pt SET="source_noise=0.3 compile=True pad_multiple=64" LR=3e-4 FALLBACK_BUDGET=6.6 MIN=7.1 SNAPS=2,4 bash training/gpu/v4_train.sh` (2 H200s; the init is `python3 -m training.quantize training/runs/v6b/mllm.pt training/carry/mllm_init.pt`) | 16.4 (8.2 min wall x 2 GPUs, evaluation included) |
-| guidance-distilled decoders (ship): a one-pass student per scale, then Table 1 of the teacher's pair and the students | `MIN=4 bash training/gpu/distill.sh` (one H200) | 4.4 (4.4 min wall on one H200 of a 2-H200 machine, Table 1 included) |
+| guidance-distilled decoders, round 1: a one-pass student per scale, then Table 1 of the teacher's pair and the students | `MIN=4 bash training/gpu/distill.sh` (one H200) | 4.4 (4.4 min wall on one H200 of a 2-H200 machine, Table 1 included) |
+| guidance-distilled decoders, round 2 (ship): round 1's students with 10% blank-feature samples, then Table 1 | `BLANK=0.1 INIT=public/models MIN=4 bash training/gpu/distill.sh` (one H200, beside the throughput probes on the other) | 4.4 (about 4.4 min wall on one H200, Table 1 included) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --ckpt <mllm.pt>` (CPU) | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """

@@ -255,12 +255,15 @@ def test_export_distilled_decoders_marks_them_and_loads_back(tmp_path):
     for s in SCALES:
         sd = shipped.load_decoder(s, models_dir=export.TEACHERS_DIR).state_dict()
         sd = {k: v + 0.01 * torch.randn_like(v) if v.is_floating_point() else v for k, v in sd.items()}
-        torch.save({"ema": sd, "step": 7, "scale": s, "guidance_distilled": True}, students / f"decoder_{s}.pt")
+        # f0's student continued earlier students (--init): its steps count theirs too
+        extra = {"init_steps": 5, "blank_frac": 0.1} if s == "f0" else {}
+        torch.save({"ema": sd, "step": 7, "scale": s, "guidance_distilled": True, **extra}, students / f"decoder_{s}.pt")
     m = export.export_distilled_decoders(str(students), str(models))
     w = m["sampler"]["guidance"]
     for s in SCALES:
         e = m["models"][f"decoder_{s}"]
-        assert e["distilled_guidance"] == w and e["distilled_steps"] == 7
+        assert e["distilled_guidance"] == w and e["distilled_steps"] == (12 if s == "f0" else 7)
+        assert e["distilled_blank_frac"] == (0.1 if s == "f0" else 0.0)
         d = shipped.load_decoder(s, models_dir=str(models))
         assert d.distilled_guidance == w
         ref = torch.load(students / f"decoder_{s}.pt")["ema"]
