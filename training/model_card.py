@@ -175,6 +175,9 @@ def render():
         parts.append(distill_round2_section(distill2, distill))
     if os.path.exists(os.path.join(distill, "table1_ab.json")):
         parts.append(distill_section(distill, vis, round2))
+    steps_ab = os.path.join(ROOT, "training", "eval", "steps_ab.json")
+    if os.path.exists(steps_ab):
+        parts.append(steps_section(json.load(open(steps_ab))))
     v4 = os.path.join(ROOT, "training", "eval", "v4")
     v5 = os.path.join(ROOT, "training", "eval", "v5")
     if os.path.exists(os.path.join(v4, "final_full.json")):   # what ships now; the earlier versions follow as history
@@ -583,7 +586,7 @@ def v6_section(v6, v5, v4, v3):
         "from a larger share or from more steps, do not help; the next lever is more or other augmentation of the "
         "given images: `source_aug` (`training/mllm.py`; re-drawn copies of every image, rescaled, shifted, turned, "
         "with heavier or softer outlines and other colours, encoded into the feature bank, one read in place of a given "
-        "image half the time) is written and tested on CPU, its A/B not yet run (`training/gpu/v5_ab.sh`'s header).\n",
+        "image half the time) was A/B'd in v7 (above) and lost.\n",
         f"**v6 = arm (a) trained on**: DDP on 2 H200s with source noise {cfg['source_noise']:g}, a fresh "
         f"{cfg['budget_minutes']:g}-minute clock (peak {lr(ship)}; the call's wall limit stopped it at "
         f"{st['train_seconds']:.0f} s, {cfg['budget_minutes'] * 60 - st['train_seconds']:.0f} s short of the clock's end; "
@@ -871,6 +874,44 @@ def distill_round2_section(d2, d1):
         "keep a little less detail.\n"]
     return "\n".join(parts)
 
+
+def steps_section(sa):
+    """Fewer DDIM steps with the shipped decoders (training/steps_ab.py -> training/eval/steps_ab.json): Table 1 at each
+    step count against the default's, same images and seeds. Every number from the committed file."""
+    runs = sa["runs"]
+    ns = sorted(runs, key=int)
+    ref = max(ns, key=int)
+    rows = ["| set | scale | PSNR_r (dB) " + " / ".join(ns) + " steps | judge top-1 " + " / ".join(ns)
+            + " | PSNR_d (dB, lower = more diverse) " + " / ".join(ns) + " |", "|---|---|---|---|---|"]
+    for name, _ in VISUAL_SETS:
+        for sc in reversed(SCALES):
+            r = [runs[n]["sets"][name][sc] for n in ns]
+            rows.append(f"| {SET_NAMES[name]} | {sc} | " + " / ".join(f"{x['psnr_r']:.2f}" for x in r) + " | "
+                        + " / ".join(pct(x["judge_top1"]) for x in r) + " | " + " / ".join(f"{x['psnr_d']:.2f}" for x in r) + " |")
+    def worst(n, key, sign):   # the largest change against the reference in the bad direction: (dB, set, scale)
+        return max(((sign * (runs[n]["sets"][m][sc][key] - runs[ref]["sets"][m][sc][key]), m, sc)
+                    for m, _ in VISUAL_SETS for sc in SCALES))
+    lines = []
+    for n in ns:
+        if n == ref:
+            continue
+        wr, wd = worst(n, "psnr_r", -1), worst(n, "psnr_d", +1)
+        lines.append(f"{n} steps: PSNR_r at worst {-wr[0]:+.2f} dB ({SET_NAMES[wr[1]]} {wr[2]}), diversity at worst PSNR_d "
+                     f"{wd[0]:+.2f} dB ({SET_NAMES[wd[1]]} {wd[2]})")
+    n_img = runs[ref]["sets"][VISUAL_SETS[0][0]]["n"]
+    return "\n".join([
+        "\n## Fewer DDIM steps, measured (issue 19 item 4)\n",
+        f"The shipped decoders at {', '.join(ns)} steps, the same {n_img} images a set and seeds, on CPU "
+        f"(`/usr/bin/python3 -m training.steps_ab --steps {','.join(ns)} --limit {n_img}` -> `training/eval/steps_ab.json`); "
+        "a step is one decoder pass, so the decoders' time scales with the count:\n",
+        "\n".join(rows),
+        "\nAgainst " + ref + " steps: " + "; ".join(lines) + f". One image is {100 / n_img:.1f} judge points. Fewer steps keep "
+        "reconstruction and recognition at the fine scales but make two seeds' drawings more alike, most at the coarse "
+        "scales, where the variety is the point of multi-granular generation; 4 steps also lose detail at f0. The bar "
+        "(Table 1 within 0.5 dB) fails on diversity, so the default stays at " + ref + " steps; the page's steps box offers "
+        "the others. Step distillation (a student that matches two teacher steps in one) is what would keep the "
+        "variety, not yet run.\n"])
+
 def v3_sections(v3):
     """The v3 A/B tables, the learning curve and the training throughput, from the committed files."""
     def summary(name):
@@ -912,7 +953,7 @@ def v3_sections(v3):
         f"(MFU {100 * ddp_mfu:.1f}%, `training/logs/v3_stage3_train.log`). Two processes sharing one H200 (round 1): "
         f"{a1['samples_per_s']:.0f} samples/s each. That is {b['samples_per_s'] / 900:.1f}x the sweep's samples per "
         "GPU-second, short of the 4x asked: the model is small (d 384) and eager PyTorch launches a kernel per op; "
-        "`torch.compile` with fixed padded lengths is the next lever, not yet run.\n",
+        "`torch.compile` with fixed padded lengths is the next lever (measured in v7, above: 1.39x eager).\n",
         "**A/B round 1** (`training/gpu/v3_ab.sh`, `training/eval/v3/ab1_*`): four arms at equal steps (450) and seed, two "
         "per H200: (a) no plan, (b) plan (CE weight 0.02, the captions'), (c) classifier-free guidance on the feature "
         "outputs (10% prompt dropout, guidance 2), (d) plan + guidance. Guidance lost everywhere (natural top-5 at the best "
