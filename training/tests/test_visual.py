@@ -289,3 +289,13 @@ def test_distillation_can_train_the_blank_branch():
     x, t, u = torch.randn(2, 3, 64, 64), torch.tensor([500.0, 100.0]), torch.randn(1, 4, TINY.feature_dim)
     with torch.no_grad():
         assert torch.allclose(guided_target(teacher, x, t, u.expand(2, -1, -1), u, 2.0), teacher(x, t, u.expand(2, -1, -1)), atol=1e-5)
+
+
+def test_steps_ab_refuses_a_step_count_the_page_does_not_offer(tmp_path):
+    """training/steps_ab.py measures only the manifest's allowed_steps (what the page's steps box offers),
+    before loading anything."""
+    import pytest
+    from training import steps_ab
+    with pytest.raises(SystemExit, match="allowed_steps"):
+        steps_ab.main(["--steps", "5", "--out", str(tmp_path / "s.json")])
+    assert not (tmp_path / "s.json").exists()
