@@ -48,7 +48,7 @@ describe('manifest files', () => {
 describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden outputs', () => {
   it.each(visual.map(([name]) => name))('%s', async (name) => {
     const entry = manifest.models[name];
-    const g = readGolden(entry.golden!);
+    const g = readGolden(engine.variants[name].golden ?? entry.golden!);
     expect(engine.variants[name].dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
     const session = entry.role === 'encoder' ? engine.codec.sessions.encoder : engine.codec.sessions.decoders[entry.scale!];
     const feeds: Record<string, ort.Tensor> = {};
@@ -60,6 +60,31 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
       expect(out[k], `output ${k}`).toBeDefined();
       expect(out[k].dims).toEqual(t.shape);
       expectClose(out[k].data as Float32Array, t, g, `${name}.${k}`);
+    }
+  });
+
+  // the engine above runs the variants WASM picks; every variant (the fp32 decoders WebGPU runs beside
+  // WASM's int8 ones) is proven on its own golden vectors too
+  const allVariants = visual.flatMap(([name, e]) => (e.variants ?? []).map((v) => [`${name} ${v.dtype}`, name, v] as const));
+  it.each(allVariants)('%s variant', async (_label, name, v) => {
+    const g = readGolden(v.golden ?? manifest.models[name].golden!);
+    expect(v.dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(v.file))));
+    try {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', decodeTensor(t), t.shape);
+      const out = await session.run(feeds);
+      for (const [k, t] of Object.entries(g.outputs)) expectClose(out[k].data as Float32Array, t, g, `${name} ${v.dtype}.${k}`);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('WASM runs the int8 decoders where the manifest has them', () => {
+    for (const s of manifest.scales) {
+      const name = decoderKey(manifest, s.name);
+      const int8 = manifest.models[name].variants!.some((v) => v.dtype === 'int8');
+      expect(engine.variants[name].dtype, name).toBe(int8 ? 'int8' : 'float32');
     }
   });
 
@@ -124,7 +149,9 @@ describe('guidance-distilled decoders', () => {
     const g = readGolden<SamplerGolden>('golden/sampler_distilled_f4.json');
     const entry = manifest.models[decoderKey(manifest, 'f4')];
     expect(entry.distilled_guidance, 'golden/sampler_distilled_f4.json is for a distilled f4').toBeGreaterThan(0);
-    const session = engine.codec.sessions.decoders.f4;
+    // PyTorch's decode is fp32's: the fp32 variant's session (WASM's own runs int8, proven above)
+    const fp32 = entry.variants!.find((v) => v.dtype === 'float32')!;
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(fp32.file))));
     const cond = new ort.Tensor('float32', decodeTensor(g.inputs.cond), g.inputs.cond.shape);
     const batches: number[] = [];
     const x = await sampleDDIM({

@@ -299,3 +299,29 @@ def test_steps_ab_refuses_a_step_count_the_page_does_not_offer(tmp_path):
     with pytest.raises(SystemExit, match="allowed_steps"):
         steps_ab.main(["--steps", "5", "--out", str(tmp_path / "s.json")])
     assert not (tmp_path / "s.json").exists()
+
+
+def test_int8_decoder_graph_quantizes_every_conv_and_its_weights_within_half_a_step():
+    """training/int8_decoders.quantize_graph: every Conv of a served decoder becomes ConvInteger fed by
+    DynamicQuantizeLinear, the fp32 weights' Casts are gone, and each output channel's uint8 weights
+    (zero point 128) times its scale give the weights back within half a quantization step."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+    from training import int8_decoders
+    from training.shipped import MODELS_DIR
+    src = onnx.load(os.path.join(MODELS_DIR, "decoder_f4.onnx"))
+    q = int8_decoders.quantize_graph(src)
+    ops = [n.op_type for n in q.graph.node]
+    n_conv = sum(n.op_type == "Conv" for n in src.graph.node)
+    assert n_conv > 0 and "Conv" not in ops
+    assert ops.count("ConvInteger") == n_conv and ops.count("DynamicQuantizeLinear") == n_conv
+    inits = {i.name: numpy_helper.to_array(i) for i in src.graph.initializer}
+    prod = {o: n for n in src.graph.node for o in n.output}
+    qi = {i.name: numpy_helper.to_array(i) for i in q.graph.initializer}
+    conv = next(n for n in src.graph.node if n.op_type == "Conv")
+    w = conv.input[1]
+    W = (inits[w] if w in inits else inits[prod[w].input[0]]).astype(np.float32)
+    wq, ws = qi["q0_wq"].astype(np.float32), qi["q0_ws"].reshape(-1, 1, 1, 1)
+    assert int(qi["q0_wz"]) == 128
+    assert np.all(np.abs((wq - 128) * ws - W) <= ws / 2 + 1e-7)

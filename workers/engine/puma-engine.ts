@@ -50,7 +50,10 @@ export interface EngineLoadOptions {
   onEvent?: LoadSink;
 }
 
-const VISUAL_PREFERENCE: Record<string, string[]> = { webgpu: ['float16', 'float32', 'int8'], wasm: ['float32', 'int8', 'float16'], cpu: ['float32', 'int8', 'float16'] };
+// WASM takes the int8 decoders where the manifest has them (ConvInteger: 2.3-2.6x its fp32 convolutions,
+// training/int8_decoders.py, bench/int8-decoders.mjs); WebGPU's EP has no ConvInteger, so it keeps float
+// (fp16 where the adapter has shader-f16), and native onnxruntime ('cpu') runs fp32 convolutions faster
+const VISUAL_PREFERENCE: Record<string, string[]> = { webgpu: ['float16', 'float32', 'int8'], wasm: ['int8', 'float32', 'float16'], cpu: ['float32', 'int8', 'float16'] };
 const MLLM_PREFERENCE = ['float32', 'int8'];
 
 /** The files a load reads, chosen once so the progress bar knows the total up front. */

@@ -23,6 +23,8 @@ export interface ModelVariant extends ModelFile {
   requires: string[];
   /** the graph's weights in ONNX external data files (each below 16 MiB), read beside it */
   external_data?: ModelFile[];
+  /** this variant's own golden vectors, where its arithmetic differs from the entry's (int8 decoders) */
+  golden?: string;
 }
 
 /** A variant's files as downloaded: the graph, then its external weight files. */
