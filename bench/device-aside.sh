@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Moves the tracked files the GPU bench does not read out of the working tree for one device call
 # (a call carries the working tree's files plus the carried paths, 64 MiB in all: the tree with
-# public/models is ~48.6 MB, .device ~31.2 MB), and back afterwards: ~13.8 MB out leaves ~66.0 MB. bench/device-pack.sh prints the
+# public/models is ~66 MB with training/teachers and the int8 decoders, .device ~31.2 MB), and back afterwards: ~31 MB out leaves ~66 MB. bench/device-pack.sh prints the
 # total both ways. Nothing is deleted: `out` moves them under $ASIDE, `back` restores them and
 # checks that git sees the tree as before.
 #   bash bench/device-aside.sh out     # before the call
@@ -13,8 +13,11 @@ cd "$(git rev-parse --show-toplevel)"
 ASIDE=${ASIDE:-/tmp/puma-device-aside}
 # not read by bench/gpu-device.sh (gpu-loop-parity and gpu-bench read public/models' graphs and
 # manifest; gpu_torch.py reads those and training/*.py): screenshots, golden vectors, the judge,
-# the MLLM and e2e test fixtures, the training logs
-PATHS=(docs/screenshots public/models/golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs)
+# the MLLM and e2e test fixtures, the training logs, the teacher decoders (training/teachers, 10.4 MB:
+# only distillation reads them), the int8 decoders (6.3 MB: WASM's, never WebGPU's)
+PATHS=(docs/screenshots public/models/golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs training/teachers
+       public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx
+       public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
 bytes() { git ls-files -z -- "$@" | xargs -0 -r stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
 case "${1:-}" in
   list)
