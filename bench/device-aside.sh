@@ -4,7 +4,7 @@
 # public/models is ~66 MB with training/teachers and the int8 decoders, .device ~31.2 MB), and back afterwards: ~31 MB out leaves ~66 MB. bench/device-pack.sh prints the
 # total both ways. Nothing is deleted: `out` moves them under $ASIDE, `back` restores them and
 # checks that git sees the tree as before.
-#   bash bench/device-aside.sh out     # before the call (SET=training bash ... for a training call)
+#   bash bench/device-aside.sh out     # before the call (SET=training or SET=distill for those calls)
 #   bash bench/device-aside.sh back    # after it
 #   bash bench/device-aside.sh list    # what would move, with sizes
 #   bash bench/device-aside.sh present # bytes of those still in the tree (bench/device-pack.sh)
@@ -18,14 +18,18 @@ ASIDE=${ASIDE:-/tmp/puma-device-aside}
 PATHS=(docs/screenshots public/models/golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs training/teachers
        public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx
        public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
-# SET=training: what a training call (training/gpu/*.sh) does not read: the same less the judge (its evaluations
-# use it), the training logs and the teachers (distill.sh reads them: move them back for a distillation call).
-# The tracked tree is ~68 MB since the int8 decoders, over the 64 MiB a call carries, so every call needs one.
-if [ "${SET:-}" = training ]; then
-  PATHS=(docs/screenshots public/models/golden workers/mllm/fixtures e2e/fixtures
-         public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx
-         public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
-fi
+# SET=training: what an MLLM training call (v4_train.sh, v5_ab.sh) does not read: the same less the judge (its
+# evaluations use it) and the training logs. SET=distill (distill.sh): the teachers stay, the MLLM's weights go.
+# The tracked tree is ~68 MB since the int8 decoders, over the 64 MiB a call carries, so every call needs one;
+# with the 15.6 MB of training data carried: training ~58 MB (a carried 19.8 MB init also needs
+# public/models/mllm.onnx.data* moved out by hand), distill ~48 MB.
+INT8=(public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx
+      public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
+case "${SET:-}" in
+  training) PATHS=(docs/screenshots public/models/golden workers/mllm/fixtures e2e/fixtures training/teachers "${INT8[@]}") ;;
+  distill) PATHS=(docs/screenshots public/models/golden workers/mllm/fixtures e2e/fixtures public/models/mllm.onnx.data0
+                  public/models/mllm.onnx.data1 "${INT8[@]}") ;;
+esac
 bytes() { git ls-files -z -- "$@" | xargs -0 -r stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
 case "${1:-}" in
   list)
