@@ -164,6 +164,7 @@ describe('guidance-distilled decoders', () => {
         return out.v.data as Float32Array;
       },
     });
+    await session.release();
     expect(batches).toEqual([1, 1, 1, 1]);
     expectClose(x, g.outputs.x_0, g, 'x_0');
   });
