@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import os from 'node:os';
 import { findChromium, chromiumArgs } from '../e2e/chromium.mjs';
 import { startServer } from '../e2e/static-server.mjs';
-import { benchNode, loadLib } from './native.mjs';
 import { ROOT, args, opt } from './cli.mjs';
 
 const providers = opt('--providers', 'wasm,webgpu').split(',');
@@ -33,6 +32,11 @@ async function benchBrowser(provider) {
   try {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
+    // PUMA_BENCH_CONSOLE=1: the page's (and its workers') console and uncaught errors on stderr
+    if (process.env.PUMA_BENCH_CONSOLE === '1') {
+      page.on('console', (m) => console.error(`[page ${m.type()}]`, m.text()));
+      page.on('pageerror', (e) => console.error('[page error]', e.message));
+    }
     const timeline = () => page.evaluate(() => globalThis.__pumaTimeline());
     const load = async (reload) => {
       const t0 = Date.now();
@@ -113,7 +117,7 @@ async function benchBrowser(provider) {
         log(provider, `edit run ${r}: first ${cond.firstImageMs.toFixed(0)} ms, all five ${cond.allFiveMs.toFixed(0)} ms, done ${cond.doneMs.toFixed(0)} ms`);
       }
     }
-    return { cold, warm, runtime, runs: out, t2i, t2iRuns, cond };
+    return { cold, warm, runtime, runs: out, t2i, t2iRuns, cond, browser: browser.version() };
   } finally {
     await browser.close();
     await server.close();
@@ -124,13 +128,16 @@ for (const p of providers) {
   log('browser', p);
   try {
     const r = await benchBrowser(p);
-    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, warmFromCache: r.warm.fromCache, runs: r.runs, t2i: r.t2i, t2iRuns: r.t2iRuns, cond: r.cond });
+    // pageToReady*: from the navigation (first visit / reload) to the page's load-done, what a user waits for
+    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, warmFromCache: r.warm.fromCache, pageToReadyColdMs: r.cold.pageToReadyMs, pageToReadyWarmMs: r.warm.pageToReadyMs, browser: r.browser, runtime: r.runtime, runs: r.runs, t2i: r.t2i, t2iRuns: r.t2iRuns, cond: r.cond });
   } catch (e) {
     records.push({ where: `chromium (${p})`, provider: p, error: String(e.message ?? e) });
   }
 }
 
 if (!args.includes('--no-node')) {
+  // imported here, not at the top: it needs Vite, which --no-node runs (bench/browser-gpu) do without
+  const { benchNode, loadLib } = await import('./native.mjs');
   const { lib, close } = await loadLib();
   try {
     const ortNode = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
@@ -175,7 +182,11 @@ if (t2iRows.length) {
   md += `\nText-to-image ("a red apple"; the MLLM on WASM writes its plan, then one call per scale, each scale decoded as soon as it exists) and a conditional task (an edit of the sample), last of the runs. "All five" is the fifth image shown; "done" adds what follows the images: the plan's candidate chips (more MLLM calls) and the automatic scale choice (each image encoded again):\n\n| where | MLLM (text-to-image) | first image (f4) | all five | done | edit: first image / all five / done |\n|---|---|---|---|---|---|\n`;
   for (const r of t2iRows) md += `| ${r.where} | ${f(r.t2i.mllmMs)} | ${f(r.t2i.firstImageMs)} | ${f(r.t2i.allFiveMs)} | ${f(r.t2i.doneMs)} | ${r.cond ? `${f(r.cond.firstImageMs)} / ${f(r.cond.allFiveMs)} / ${f(r.cond.doneMs)}` : '–'} |\n`;
 }
-md += `\nTargets (DESIGN.md): text to all five <= 4 s, its first image <= 1 s, a conditional task <= 6 s, with WASM on 2 cores; browser within 2x of onnxruntime-node. WebGPU here is SwiftShader (CPU emulation): correctness only, not a GPU timing.\n`;
+const pageRows = records.filter((r) => r.pageToReadyColdMs != null);
+if (pageRows.length) md += `\nPage to ready (navigation to the page's load-done; "load" above is the worker's own load): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToReadyColdMs)}, reload ${f(r.pageToReadyWarmMs)}`).join('; ')}. Browser: ${pageRows[0].browser}.\n`;
+// PUMA_CHROMIUM_GPU=1 (e2e/chromium.mjs): WebGPU ran on the real GPU named in the adapter column
+const webgpuNote = process.env.PUMA_CHROMIUM_GPU === '1' ? 'WebGPU here is the GPU named in the adapter column (PUMA_CHROMIUM_GPU=1, bench/browser-gpu).' : 'WebGPU here is SwiftShader (CPU emulation): correctness only, not a GPU timing.';
+md += `\nTargets (DESIGN.md): text to all five <= 4 s, its first image <= 1 s, a conditional task <= 6 s, with WASM on 2 cores; browser within 2x of onnxruntime-node. ${webgpuNote}\n`;
 mkdirSync(outDir, { recursive: true });
 const stem = `${machine.host}-${date.slice(0, 16).replace(/[:T]/g, '-')}`;
 writeFileSync(resolve(outDir, `${stem}.json`), JSON.stringify({ date, machine, steps, models: { dir: modelsDir, total_bytes: manifest.total_bytes, family: manifest.family }, records }, null, 2));

@@ -20,8 +20,18 @@ export function findChromium() {
 
 const COMMON = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps', '--mute-audio'];
 
-/** Launch flags per provider: WebGPU on SwiftShader (no GPU here), or plain with the GPU off. */
+// WebGPU on a real GPU in headless mode (PUMA_CHROMIUM_GPU=1; bench/browser-gpu on the NVIDIA machine):
+// Dawn and ANGLE both on Vulkan, whose driver (ICD) the Vulkan loader finds through
+// VK_DRIVER_FILES / VK_ICD_FILENAMES; no window, so no Vulkan surface. /dev/shm may be small in a VM;
+// Chromium's own log goes to stderr (the bench's DEBUG=pw:browser shows it).
+const REAL_GPU = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=vulkan', '--disable-vulkan-surface', '--ignore-gpu-blocklist', '--disable-dev-shm-usage', '--enable-logging=stderr'];
+
+/**
+ * Launch flags per provider: WebGPU on SwiftShader (no GPU here), or plain with the GPU off.
+ * PUMA_CHROMIUM_GPU=1 in the environment turns WebGPU to the real GPU's flags instead (unset: as before).
+ */
 export function chromiumArgs(provider) {
+  if (provider === 'webgpu' && process.env.PUMA_CHROMIUM_GPU === '1') return [...COMMON, ...REAL_GPU];
   if (provider === 'webgpu') return [...COMMON, '--enable-unsafe-webgpu', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--ignore-gpu-blocklist'];
   return [...COMMON, '--disable-gpu'];
 }
