@@ -1,6 +1,6 @@
 import { defineConfig, defaultClientConditions, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { createReadStream, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CSP } from './src/csp.mjs';
 import { sourceUrl } from './src/source-url.mjs';
@@ -44,23 +44,11 @@ function cspMeta(): Plugin {
   };
 }
 
-// public/models/golden/ holds the exporter's golden vectors (3.6 MB): test data for the parity
-// tests, never fetched by the page, so not published with it.
-function dropGoldenVectors(): Plugin {
-  let outDir = '';
-  return {
-    name: 'puma-drop-golden-vectors',
-    apply: 'build',
-    configResolved: (c) => void (outDir = resolve(c.root, c.build.outDir)),
-    closeBundle: () => rmSync(resolve(outDir, 'models/golden'), { recursive: true, force: true }),
-  };
-}
-
 export default defineConfig({
   base: './',
   // the page's Source link (empty: no link), from the build's environment
   define: { __PUMA_SOURCE_URL__: JSON.stringify(sourceUrl(process.env)) },
-  plugins: [react(), ortRuntimeFiles(), cspMeta(), dropGoldenVectors()],
+  plugins: [react(), ortRuntimeFiles(), cspMeta()],
   // ort.min.mjs (not the bundle) loads its .mjs/.wasm from env.wasm.wasmPaths = our ort/ folder,
   // so the 28 MB binary is shipped once, under a stable name
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },

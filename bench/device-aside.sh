@@ -15,7 +15,7 @@ ASIDE=${ASIDE:-/tmp/puma-device-aside}
 # manifest; gpu_torch.py reads those and training/*.py): screenshots, golden vectors, the judge,
 # the MLLM and e2e test fixtures, the training logs, the teacher decoders (training/teachers, 10.4 MB:
 # only distillation reads them), the int8 decoders (6.3 MB: WASM's, never WebGPU's)
-PATHS=(docs/screenshots public/models/golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs training/teachers
+PATHS=(docs/screenshots golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs training/teachers
        public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx
        public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
 # SET=training: what an MLLM training call (v4_train.sh, v5_ab.sh) does not read: the same less the judge (its
@@ -26,8 +26,8 @@ PATHS=(docs/screenshots public/models/golden training/eval/judge.pt workers/mllm
 INT8=(public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx
       public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
 case "${SET:-}" in
-  training) PATHS=(docs/screenshots public/models/golden workers/mllm/fixtures e2e/fixtures training/teachers "${INT8[@]}") ;;
-  distill) PATHS=(docs/screenshots public/models/golden workers/mllm/fixtures e2e/fixtures public/models/mllm.onnx.data0
+  training) PATHS=(docs/screenshots golden workers/mllm/fixtures e2e/fixtures training/teachers "${INT8[@]}") ;;
+  distill) PATHS=(docs/screenshots golden workers/mllm/fixtures e2e/fixtures public/models/mllm.onnx.data0
                   public/models/mllm.onnx.data1 "${INT8[@]}") ;;
 esac
 bytes() { git ls-files -z -- "$@" | xargs -0 -r stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}'; }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { MODELS_DIR, loadManifest, readJson } from './models';
+import { MODELS_DIR, goldenFile, loadManifest, readJson } from './models';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { RunEvent } from '../workers/engine/protocol';
@@ -18,7 +18,7 @@ ort.env.wasm.numThreads = 1;
 const manifest = loadManifest();
 let engine: PumaEngine;
 const sampler = { steps: 4, guidance: 2, seed: 7 }; // the fewest steps the manifest allows
-const golden = readJson<{ plan?: { prompt: string; plan_text: string } }>('golden/mllm_single.json');
+const golden = readJson<{ plan?: { prompt: string; plan_text: string } }>(goldenFile('mllm_single'));
 
 async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
   const out: RunEvent[] = [];

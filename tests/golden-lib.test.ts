@@ -1,7 +1,7 @@
 // The TypeScript pyramid and sampler against the Python exporter's golden vectors
 // (training/export.py writes golden/pyramid.json and golden/sampler.json).
 import { describe, expect, it } from 'vitest';
-import { loadManifest } from './models';
+import { goldenFile, loadManifest } from './models';
 import { expectClose, goldenTensor as decodeTensor, readGolden, type SamplerGolden } from './golden';
 import { buildPyramid } from '../workers/lib/pyramid';
 import { sampleDDIM } from '../workers/lib/sampler';
@@ -9,7 +9,7 @@ import { sampleDDIM } from '../workers/lib/sampler';
 describe('pyramid vs golden/pyramid.json', () => {
   it('pools every scale like PyTorch', () => {
     const m = loadManifest();
-    const g = readGolden('golden/pyramid.json');
+    const g = readGolden(goldenFile('pyramid'));
     const pyr = buildPyramid(decodeTensor(g.inputs.f0), m.scales, m.feature_dim);
     for (const s of m.scales) expectClose(pyr[s.name], g.outputs[s.name], g, s.name);
   });
@@ -17,7 +17,7 @@ describe('pyramid vs golden/pyramid.json', () => {
 
 describe('sampler vs golden/sampler.json', () => {
   it('reproduces every DDIM step from the recorded model outputs', async () => {
-    const g = readGolden<SamplerGolden>('golden/sampler.json');
+    const g = readGolden<SamplerGolden>(goldenFile('sampler'));
     const schedule = g.schedule;
     expect(schedule.timesteps.length).toBe(g.steps);
     let i = 0;

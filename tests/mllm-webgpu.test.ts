@@ -11,7 +11,7 @@
 //   first step, every output.
 // A call takes ~15-40 s on SwiftShader; the file ~5 minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODELS_DIR, loadManifest, readJson } from './models';
+import { MODELS_DIR, goldenFile, loadManifest, readJson } from './models';
 import { pageOrtOnWebGpu, webgpuOnSwiftShader } from './webgpu-node';
 import { mllmFromFolder } from '../workers/engine/folder-files';
 import { placeMllm } from '../workers/engine/mllm-placement';
@@ -37,7 +37,7 @@ interface Call {
   inputs: Record<string, T64>;
   outputs: Record<string, T64>;
 }
-const golden = readJson<{ plan: PlanGolden; prefill: Call; steps: Call[]; atol: number; rtol: number }>('golden/mllm_single.json');
+const golden = readJson<{ plan: PlanGolden; prefill: Call; steps: Call[]; atol: number; rtol: number }>(goldenFile('mllm_single'));
 const g = golden.plan;
 let gpu: Awaited<ReturnType<typeof webgpuOnSwiftShader>>;
 

@@ -2,7 +2,7 @@
 // Missing models or golden vectors fail the tests that need them, with the reason: a parity
 // test that skips itself green would prove nothing.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { validateManifest, type Manifest } from '../workers/lib/manifest';
 
 export const MODELS_DIR = resolve(process.env.PUMA_MODELS_DIR ?? resolve(import.meta.dirname, '../public/models'));
@@ -20,4 +20,13 @@ export function loadManifest(): Manifest {
 
 export function readJson<T>(rel: string): T {
   return JSON.parse(readFileSync(requireFile(rel), 'utf8')) as T;
+}
+
+/** Golden vectors `name`, as a path relative to MODELS_DIR like every path the manifest gives: beside the
+ * ones the manifest names (training/manifest.py golden_file: the shipped models' live outside the served
+ * folder, in golden/). */
+export function goldenFile(name: string): string {
+  const named = Object.values(loadManifest().models).find((e) => e.golden)?.golden;
+  if (!named) throw new Error('the manifest names no golden vectors: export the models');
+  return posix.join(posix.dirname(named), `${name}.json`);
 }

@@ -3,12 +3,13 @@
 // inputs and compared with the exporter's outputs, and one reconstruction runs end to end.
 // Missing models or golden files fail here (tests/models.ts), they are never skipped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { MODELS_DIR, loadManifest, requireFile } from './models';
+import { MODELS_DIR, goldenFile, loadManifest, requireFile } from './models';
 import { expectClose, goldenTensor as decodeTensor, readGolden, type SamplerGolden } from './golden';
 import { sha256Hex } from '../workers/lib/modelstore';
-import { coarseToFine, decoderKey } from '../workers/lib/manifest';
+import { coarseToFine, decoderKey, variantFiles } from '../workers/lib/manifest';
 import { decoderGuidance, sampleDDIM } from '../workers/lib/sampler';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { PyramidCodec } from '../workers/engine/pyramid-codec';
@@ -37,6 +38,16 @@ describe('manifest files', () => {
         expect(await sha256Hex(new Uint8Array(buf)), `${name} ${v.file} sha256`).toBe(v.sha256);
       }
     }
+  });
+
+  it('the published folder fits the models budget (DESIGN.md: all models together at most 40 MB as served)', () => {
+    // everything under the models folder is published with the page (golden vectors live outside it)
+    const sizes = readdirSync(MODELS_DIR, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+      .map((e) => statSync(join(e.parentPath, e.name)).size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(total, `${MODELS_DIR}: ${(total / 1e6).toFixed(2)} MB`).toBeLessThanOrEqual(40e6);
+    const named = Object.values(manifest.models).reduce((a, e) => a + (e.bytes ?? 0) + (e.variants ?? []).flatMap(variantFiles).reduce((b, f) => b + f.bytes, 0), 0);
+    expect(manifest.total_bytes, 'the manifest counts every file it publishes, every variant included').toBe(named);
   });
 
   it('every encoder and decoder has golden vectors', () => {
@@ -146,7 +157,7 @@ describe('guidance-distilled decoders', () => {
   const distilled = visual.filter(([, e]) => e.role === 'decoder' && e.distilled_guidance);
 
   it('the sampler and the f4 session reproduce PyTorch\'s whole 4-step decode at the default guidance, one pass a step', async () => {
-    const g = readGolden<SamplerGolden>('golden/sampler_distilled_f4.json');
+    const g = readGolden<SamplerGolden>(goldenFile('sampler_distilled_f4'));
     const entry = manifest.models[decoderKey(manifest, 'f4')];
     expect(entry.distilled_guidance, 'golden/sampler_distilled_f4.json is for a distilled f4').toBeGreaterThan(0);
     // PyTorch's decode is fp32's: the fp32 variant's session (WASM's own runs int8, proven above)

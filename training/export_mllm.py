@@ -35,6 +35,7 @@ from training.mllm_graphs import export_graphs, export_unified, io_names, unifie
 from training.golden_mllm import b64, golden, golden_unified  # noqa: F401
 
 from training.common import ROOT, MODELS_DIR as MODELS
+from training.manifest import golden_file
 DEFAULT_CKPT = os.path.join(ROOT, "training", "ckpt", "mllm.pt")
 
 
@@ -114,7 +115,7 @@ def main(argv=None):
                 sys.exit(f"error: {args.ckpt} not found (train first, or pass --random)")
         model, _ = load_mllm(args.ckpt)
     q = fake_quantize(model)
-    os.makedirs(os.path.join(args.out_dir, "golden"), exist_ok=True)
+    os.makedirs(args.out_dir, exist_ok=True)
     if model.cfg.order != "token" and not args.single_graph:
         sys.exit("a scale-order model exports only as the single graph: pass --single-graph")
     tok_path = os.path.join(args.out_dir, "tokenizer.json")
@@ -133,7 +134,8 @@ def main(argv=None):
         if cfg.plan:
             from training.golden_plan import plan_golden
             gold["plan"] = plan_golden(q, tok, tasks.plan_contract())
-        with open(os.path.join(args.out_dir, "golden", "mllm_single.json"), "w") as f:
+        gold_path, gold_rel = golden_file(args.out_dir, "mllm_single")
+        with open(gold_path, "w") as f:
             json.dump(gold, f)
         ins, past, outs, present = unified_io_names(L)
         out_specs = [{"name": "logits", "shape": ["batch", tok.vocab_size], "dtype": "float32"},
@@ -146,11 +148,12 @@ def main(argv=None):
         entries["mllm"] = {"role": "mllm", "variants": [variant],
                            "inputs": in_specs + [{"name": "block", "shape": ["batch", "total_seq"], "dtype": "int64"}]
                            + [{"name": n, "shape": ["batch", H, "past_seq", hd], "dtype": "float32"} for n in past],
-                           "outputs": out_specs, "golden_mllm": "golden/mllm_single.json"}
+                           "outputs": out_specs, "golden_mllm": gold_rel}
         remove = ["mllm_prefill", "mllm_step"]
     else:
         paths, stats = export_graphs(q, args.out_dir)
-        with open(os.path.join(args.out_dir, "golden", "mllm.json"), "w") as f:
+        gold_path, gold_rel = golden_file(args.out_dir, "mllm")
+        with open(gold_path, "w") as f:
             json.dump(golden(q, tok), f)
         ins, past, outs, present = io_names(L)
         out_specs = [{"name": "logits", "shape": ["batch", tok.vocab_size], "dtype": "float32"},
@@ -162,7 +165,7 @@ def main(argv=None):
             entries[key] = {"role": "mllm", "variants": [{"dtype": "int8", "file": os.path.basename(p), "bytes": os.path.getsize(p),
                                                           "sha256": sha256_file(p), "requires": []}],
                             "inputs": in_specs + (past_specs if key == "mllm_step" else []), "outputs": out_specs,
-                            "golden_mllm": "golden/mllm.json"}
+                            "golden_mllm": gold_rel}
         remove = ["mllm"]
     entries["tokenizer"] = {"role": "tokenizer", "file": "tokenizer.json", "bytes": os.path.getsize(tok_path),
                             "sha256": sha256_file(tok_path)}

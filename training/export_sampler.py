@@ -25,7 +25,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from training.manifest import MODELS_DIR, read_manifest, update_manifest
+from training.manifest import MODELS_DIR, golden_file, read_manifest, update_manifest
 
 OPSET = 17
 NAME = "ddim_step"
@@ -90,7 +90,7 @@ def export(out_dir=MODELS_DIR):
                  inputs=[spec("v", shape), spec("x", shape), spec("coef", [3])],
                  outputs=[spec("x_next", shape)],
                  coef=["guidance", "abar", "abar_next"],
-                 golden="golden/sampler.json")
+                 golden=golden_file(out_dir, "sampler")[1])
     return update_manifest({NAME: entry}, None, out_dir)
 
 

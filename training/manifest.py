@@ -12,6 +12,21 @@ from training.common import ROOT, MODELS_DIR  # noqa: F401
 MANIFEST = os.path.join(MODELS_DIR, "manifest.json")
 
 
+# The shipped models' golden vectors (test data for the TypeScript parity tests, never fetched by the page)
+# live outside the served folder, so public/models holds exactly what is published; an export into any
+# other folder (tests, experiments) keeps them beside it. Manifest paths stay relative to the models folder.
+GOLDEN_DIR = os.path.join(ROOT, "golden")
+
+
+def golden_file(models_dir, name):
+    """(absolute path, path relative to models_dir) of golden vectors `name`."""
+    shipped = os.path.realpath(models_dir) == os.path.realpath(MODELS_DIR)
+    d = GOLDEN_DIR if shipped else os.path.join(models_dir, "golden")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, f"{name}.json")
+    return path, os.path.relpath(path, models_dir)
+
+
 def file_facts(path):
     data = open(path, "rb").read()
     return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -56,8 +71,8 @@ def update_manifest(models, extra=None, models_dir=MODELS_DIR, remove=()):
         for v in entry.get("variants", []):
             for f in [v] + v.get("external_data", []):   # a graph and its external weight files
                 f.update(file_facts(os.path.join(models_dir, f["file"])))
-        # the served set is one variant of each model; the budget counts the largest of them
-        total += max((served_bytes(v) for v in entry.get("variants", [])), default=0)
+        # every variant is published (WASM takes the int8 decoders, WebGPU the float ones): the budget counts all
+        total += sum(served_bytes(v) for v in entry.get("variants", []))
         if "file" in entry:  # single-file assets (tokenizer)
             entry.update(file_facts(os.path.join(models_dir, entry["file"])))
             total += entry["bytes"]
@@ -78,10 +93,9 @@ def tensor_from_json(t):
 
 
 def write_golden(name, inputs, outputs, models_dir=MODELS_DIR, **extra):
-    os.makedirs(os.path.join(models_dir, "golden"), exist_ok=True)
     doc = {"model": name, "inputs": {k: tensor_json(v) for k, v in inputs.items()},
            "outputs": {k: tensor_json(v) for k, v in outputs.items()}, **extra}
-    rel = f"golden/{name}.json"
-    with open(os.path.join(models_dir, rel), "w") as f:
+    path, rel = golden_file(models_dir, name)
+    with open(path, "w") as f:
         json.dump(doc, f)
     return rel

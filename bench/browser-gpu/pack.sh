@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs a real Chromium (Debian's chromium-headless-shell), every shared library it needs that is not
 # glibc, node, playwright-core, the built site (dist/ without dist/models) and the shipped models
-# (public/models without golden/) for bench/run.mjs on the GPU machine, which has none of these and
+# (public/models) for bench/run.mjs on the GPU machine, which has none of these and
 # reaches no registry. The payload is split into parts, one per device call, each small enough to
 # travel with the working tree as bench/browser-gpu/aside.sh leaves it (64 MiB a call in all).
 #   npm run build && bash bench/browser-gpu/pack.sh       (then see bench/browser-gpu/README.md)
@@ -155,11 +155,11 @@ log "ldd: every non-glibc library of the headless shell, ANGLE and the $(ls "$RT
 sed 's/^/[pack] /' "$RT_CHECK/VERSION"
 
 # ---- the site: dist/ without its models, and the models: public/models as a device call would send it
-# (tracked files present and untracked ones git does not ignore), golden/ (test vectors) left out;
+# (tracked files present and untracked ones git does not ignore);
 # every file the manifest names must be there
 rm -rf "$CACHE/site"; mkdir -p "$CACHE/site/dist" "$CACHE/site/models"
 tar -C dist -cf - --exclude=./models . | tar -C "$CACHE/site/dist" -xf -
-{ git ls-files -z public/models; git ls-files -z --others --exclude-standard public/models; } | grep -zv '^public/models/golden/' |
+{ git ls-files -z public/models; git ls-files -z --others --exclude-standard public/models; } |
   while IFS= read -r -d '' f; do
     [ -f "$f" ] || continue
     mkdir -p "$CACHE/site/models/$(dirname "${f#public/models/}")"; cp "$f" "$CACHE/site/models/${f#public/models/}"

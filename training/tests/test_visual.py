@@ -325,3 +325,15 @@ def test_int8_decoder_graph_quantizes_every_conv_and_its_weights_within_half_a_s
     wq, ws = qi["q0_wq"].astype(np.float32), qi["q0_ws"].reshape(-1, 1, 1, 1)
     assert int(qi["q0_wz"]) == 128
     assert np.all(np.abs((wq - 128) * ws - W) <= ws / 2 + 1e-7)
+
+
+def test_golden_vectors_of_the_shipped_models_live_outside_the_served_folder(tmp_path):
+    """training/manifest.golden_file: public/models publishes only what the page fetches, so the shipped
+    models' golden vectors go to golden/ (a path the manifest gives relative to public/models); an export
+    anywhere else keeps them beside it."""
+    from training.manifest import GOLDEN_DIR, MODELS_DIR, golden_file
+    path, rel = golden_file(MODELS_DIR, "encoder")
+    assert path == os.path.join(GOLDEN_DIR, "encoder.json") and not os.path.realpath(path).startswith(os.path.realpath(MODELS_DIR) + os.sep)
+    assert os.path.normpath(os.path.join(MODELS_DIR, rel)) == os.path.normpath(path)
+    path, rel = golden_file(str(tmp_path), "encoder")
+    assert rel == os.path.join("golden", "encoder.json") and path == str(tmp_path / "golden" / "encoder.json")
