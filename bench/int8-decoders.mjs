@@ -11,7 +11,6 @@ import { ROOT, opt } from './cli.mjs';
 
 const scales = opt('--scales', 'f0,f1,f2,f3,f4').split(',');
 const rounds = Number(opt('--rounds', 14));
-const int8Dir = resolve(ROOT, opt('--int8-dir', 'bench/out/int8'));
 const outDir = resolve(ROOT, opt('--out', 'bench/results'));
 const modelsDir = resolve(ROOT, 'public/models');
 const manifest = JSON.parse(readFileSync(resolve(modelsDir, 'manifest.json'), 'utf8'));
@@ -24,9 +23,12 @@ const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const results = {};
 for (const scale of scales) {
   const entry = manifest.models[`decoder_${scale}`];
-  // the served int8 variant where the manifest has one, else the graphs `--bench-only` wrote
-  const v8 = entry.variants.find((v) => v.dtype === 'int8');
-  const files = { fp32: resolve(modelsDir, entry.variants.find((v) => v.dtype === 'float32').file), int8: v8 ? resolve(modelsDir, v8.file) : resolve(int8Dir, `decoder_${scale}.int8.onnx`) };
+  const file = (dtype) => {
+    const v = entry.variants.find((x) => x.dtype === dtype);
+    if (!v) throw new Error(`decoder_${scale} has no ${dtype} variant: python3 -m training.int8_decoders`);
+    return resolve(modelsDir, v.file);
+  };
+  const files = { fp32: file('float32'), int8: file('int8') };
   // the sampler's inputs at batch 1; values do not change the work
   const feeds = (ort, seed) =>
     Object.fromEntries(entry.inputs.map((i) => {

@@ -1,13 +1,12 @@
 """int8 decoders for onnxruntime-web's WASM backend (issue 19 item 5): each served fp32 decoder graph with
 every Conv rewritten as DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul(scale) (+ bias). Weights are int8
 per output channel, symmetric around a shared zero point 128 (ConvInteger takes one weight zero point), stored
-as uint8; activations are quantized per call over the whole tensor. WASM's quantized GEMM runs them 2.3-2.6x
-faster than its fp32 convolutions (bench/int8-decoders.mjs), so the page's WASM path prefers them
+as uint8; activations are quantized per call over the whole tensor. WASM's quantized GEMM runs a decoder call 2.2-2.7x
+faster than the fp32 graph (bench/int8-decoders.mjs), so the page's WASM path prefers them
 (workers/engine/puma-engine.ts VISUAL_PREFERENCE); WebGPU keeps fp32 (its EP has no ConvInteger), and so does
 native onnxruntime, whose fp32 convolutions are the faster there.
 
     /usr/bin/python3 -m training.int8_decoders                        # public/models: graphs, goldens, manifest variants
-    /usr/bin/python3 -m training.int8_decoders --bench-only           # the graphs alone, in bench/out/int8
     /usr/bin/python3 -m training.int8_decoders --table1 --limit 64    # Table 1 -> training/eval/int8_decoders.json
 
 `fake_quantize` is the same arithmetic in PyTorch: one Conv matches onnxruntime-web to 1e-6, but through the
@@ -122,18 +121,6 @@ def fake_quantize(decoder, per_sample=False):
     return decoder
 
 
-def write_graphs(out_dir, models_dir=MODELS_DIR):
-    """decoder_<s>.int8.onnx in out_dir for every served fp32 decoder (bench/int8-decoders.mjs times them)."""
-    from training.manifest import read_manifest
-    man = read_manifest(models_dir)
-    os.makedirs(out_dir, exist_ok=True)
-    for s in SCALES:
-        fp32 = next(v for v in man["models"][f"decoder_{s}"]["variants"] if v["dtype"] == "float32")
-        path = os.path.join(out_dir, f"decoder_{s}.int8.onnx")
-        onnx.save(quantize_graph(onnx.load(os.path.join(models_dir, fp32["file"]))), path)
-        print(f"{path}: {os.path.getsize(path) / 1e6:.2f} MB")
-
-
 REL_RMS = 0.06   # an int8 call's distance from fake_quantize's: ~3% RMS measured (module docstring), twice that allowed
 
 
@@ -184,13 +171,9 @@ if __name__ == "__main__":
     ap.add_argument("--table1", action="store_true", help="measure Table 1 of the int8 arithmetic instead")
     ap.add_argument("--limit", type=int, default=64, help="--table1: images per set")
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "eval", "int8_decoders.json"))
-    ap.add_argument("--bench-only", action="store_true", help="only the graphs, into --out-dir")
-    ap.add_argument("--out-dir", default=os.path.join(ROOT, "bench", "out", "int8"))
     a = ap.parse_args()
     if a.table1:
         table1(a.limit, a.out)
-    elif a.bench_only:
-        write_graphs(a.out_dir)
     else:
         m = export()
         for s in SCALES:

@@ -50,7 +50,7 @@ export interface EngineLoadOptions {
   onEvent?: LoadSink;
 }
 
-// WASM takes the int8 decoders where the manifest has them (ConvInteger: 2.3-2.6x its fp32 convolutions,
+// WASM takes the int8 decoders where the manifest has them (ConvInteger: 2.2-2.7x its fp32 decoder call,
 // training/int8_decoders.py, bench/int8-decoders.mjs); WebGPU's EP has no ConvInteger, so it keeps float
 // (fp16 where the adapter has shader-f16), and native onnxruntime ('cpu') runs fp32 convolutions faster
 const VISUAL_PREFERENCE: Record<string, string[]> = { webgpu: ['float16', 'float32', 'int8'], wasm: ['int8', 'float32', 'float16'], cpu: ['float32', 'int8', 'float16'] };
