@@ -11,6 +11,11 @@ concept's code point string (see split_of), so it never depends on which files w
     heldout_concept - ~5% of concepts: all variants, both vendors, never seen in training
     heldout_vendor  - another ~5% of concepts: one vendor's images held out (the other trains)
     openmoji        - OpenMoji art (unseen style), evaluation only
+    sources         - Fluent Emoji Flat art (Microsoft, MIT; @iconify-json/fluent-emoji-flat) of the
+                      concepts that train: more distinct drawings for the understanding tasks, used only
+                      as the given image (captions, questions, sketches, style edits), never drawn
+    sources_heldout - the same art of the held-out concepts: never used
+The sources' records come after all others, so every earlier record keeps its index.
 Bad inputs (a missing package, a corrupt PNG, an emoji without a name) are skipped and counted
 in the report; a missing package is an error.
 """
@@ -29,6 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NODE_MODULES = os.path.join(ROOT, "node_modules")
 OUT_DIR = os.path.join(ROOT, "training", "data")
 VENDORS = ("google", "twitter")  # trained styles; openmoji is evaluation-only
+SOURCE_VENDORS = {"fluent": "fluent-emoji-flat"}   # given images only (split "sources"): vendor -> iconify set
 SKIN_TONES = {"1F3FB": "light", "1F3FC": "medium-light", "1F3FD": "medium",
               "1F3FE": "medium-dark", "1F3FF": "dark"}
 HELDOUT_CONCEPT_FRACTION = 0.05
@@ -80,10 +86,29 @@ def load_png(path):
     return to_rgb64(img)
 
 
-def rasterize_svg(path):
-    png = subprocess.run(["rsvg-convert", "-w", str(SIZE), "-h", str(SIZE), path],
-                         check=True, capture_output=True).stdout
+def rasterize_svg(path=None, svg=None):
+    """An SVG file (or the SVG's bytes) -> 64x64 RGB."""
+    png = subprocess.run(["rsvg-convert", "-w", str(SIZE), "-h", str(SIZE)] + ([path] if path else []),
+                         input=svg, check=True, capture_output=True).stdout
     return to_rgb64(Image.open(io.BytesIO(png)))
+
+
+def load_iconify(node_modules, iconify_set):
+    """An iconify emoji set: {code points (FE0F dropped, upper case): SVG bytes}."""
+    pkg = _require(os.path.join(node_modules, "@iconify-json", iconify_set), f"@iconify-json/{iconify_set}")
+    data = json.load(open(os.path.join(pkg, "icons.json")))
+    icons = data["icons"]
+    out = {}
+    for code, name in json.load(open(os.path.join(pkg, "chars.json"))).items():
+        while name not in icons and name in data.get("aliases", {}):
+            name = data["aliases"][name]["parent"]
+        if name not in icons:
+            continue
+        icon = icons[name]
+        w, h = icon.get("width", data.get("width", 16)), icon.get("height", data.get("height", 16))
+        out[_norm_hex(code)] = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}">'
+                                f'{icon["body"]}</svg>').encode()
+    return out
 
 
 def _require(path, package):
@@ -119,7 +144,7 @@ def iter_entries(node_modules):
                        has={v: var.get(f"has_img_{v}", False) for v in VENDORS})
 
 
-def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=True):
+def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=True, with_sources=True):
     keywords = load_keywords(node_modules)
     for v in VENDORS:
         _require(os.path.join(node_modules, f"emoji-datasource-{v}", "img", v, "64"), f"emoji-datasource-{v}")
@@ -164,6 +189,19 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
                     add(rasterize_svg(path), e, "openmoji", "openmoji")
                 except Exception:
                     skipped["corrupt_image"] += 1
+    if with_sources:   # after every other record: the indices above do not move
+        for vendor, iconify_set in SOURCE_VENDORS.items():
+            svgs = load_iconify(node_modules, iconify_set)
+            for e in entries:
+                svg = svgs.get(_norm_hex(e["unified"])) if e["name"] else None
+                if svg is None:
+                    continue
+                try:
+                    img = rasterize_svg(svg=svg)
+                except Exception:
+                    skipped["corrupt_image"] += 1
+                    continue
+                add(img, e, vendor, "sources_heldout" if split_of(e["concept"])[0] == "heldout_concept" else "sources")
 
     os.makedirs(out_dir, exist_ok=True)
     arr = np.stack(images) if images else np.zeros((0, SIZE, SIZE, 3), np.uint8)

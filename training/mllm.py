@@ -100,6 +100,11 @@ class MLLMConfig:
     # from one of them with probability source_aug_p (mllm_tasks.augment_sources); the residual base stays clean
     source_aug: int = 0
     source_aug_p: float = 0.5
+    # more distinct drawings for the understanding half: images of these vendors (training.data's "sources"
+    # split, e.g. "fluent") are given images only: a caption's or question's image, a sketch's or style edit's
+    # source (the target stays a trained style), each with probability source_vendor_p; they are never drawn
+    source_vendors: str = ""
+    source_vendor_p: float = 0.3
     # the tasks' shares within a step, "task=weight,..." over mllm_tasks.SHORT_TASKS / LONG_TASKS (empty:
     # their defaults); the short/long split itself is short_batch/long_batch. For share A/Bs at equal steps.
     task_mix: str = ""

@@ -211,7 +211,8 @@ class TaskSampler:
     A segment is ("text", [ids], loss) or ("img", bank_row, loss); `loss` marks the tokens as
     targets (predicted from the previous position)."""
 
-    def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0):
+    def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0,
+                 sources="", source_p=0.0):
         self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
         self.plan, self.prompt_drop = plan, prompt_drop
         self.rng = random.Random(seed)
@@ -228,6 +229,15 @@ class TaskSampler:
         self.style_src = [i for i in self.idx if len(self.by_ct[(meta[i]["concept"], meta[i]["skin_tone"])]) > 1]
         self.names = sorted({meta[i]["name"] for i in self.idx})
         self.cats = sorted({category_word(meta[i]) for i in self.idx})
+        # given images from other vendors' art ("sources" split): only of concepts that train, and for the
+        # two-image tasks only where a trained image of the same concept and tone is there to be the target
+        vendors = {v for v in sources.split(",") if v}
+        self.src = [m["i"] for m in meta if m["split"] == "sources" and m["vendor"] in vendors
+                    and m["concept"] in {meta[i]["concept"] for i in self.idx}] if vendors else []
+        self.src_target = [i for i in self.src if (meta[i]["concept"], meta[i]["skin_tone"]) in self.by_ct]
+        self.source_p = source_p if self.src else 0.0
+        if vendors and not self.src:
+            raise ValueError(f"no images of source vendors {sorted(vendors)}: rebuild the data (training.data)")
 
     def row(self, i, variant="orig"):
         return VARIANTS.index(variant) * self.n + i
@@ -280,16 +290,32 @@ class TaskSampler:
         to = r.choice(sorted(v for v in variants if v != self.meta[i][field]))
         return self.edit_example(self.row(i), instruction(to, r), variants[to])
 
+    def given(self, pool):
+        """The index of a given image: from the source vendors' art with probability source_p."""
+        return self.rng.choice(pool if pool and self.rng.random() < self.source_p else self.idx)
+
+    def from_source(self, make_instruction, variant):
+        """A two-image task whose given image is another vendor's drawing: the target is a trained image
+        of the same concept and tone (its vendor at random); the instruction may name that vendor."""
+        r = self.rng
+        i = r.choice(self.src_target)
+        vendor, tgt = r.choice(sorted(self.by_ct[(self.meta[i]["concept"], self.meta[i]["skin_tone"])].items()))
+        return self.edit_example(self.row(i, variant), make_instruction(vendor, r), tgt)
+
     def sample(self, task):
         r, meta = self.rng, self.meta
+        if task in ("sketch", "edit_style") and self.src_target and r.random() < self.source_p:
+            if task == "sketch":
+                return self.from_source(lambda v, r: natural.phrase(SKETCH, r), "edges")
+            return self.from_source(style_instruction, "orig")
         if task == "t2i":
             i = r.choice(self.idx)
             return self.t2i_example(t2i_prompt(meta[i], r), i)
         if task == "caption":
-            i = r.choice(self.idx)
+            i = self.given(self.src)
             return self.understanding(i, natural.phrase(CAPTION_Q, r), meta[i]["name"])
         if task == "vqa":
-            i = r.choice(self.idx)
+            i = self.given(self.src)
             q, a = self.vqa_pair(meta[i], r)
             return self.understanding(i, q, a)
         if task in ("edit_tone", "edit_style") and not (self.tone_src if task == "edit_tone" else self.style_src):

@@ -14,6 +14,8 @@
 #   share A/B from v5:  ARMS="a_v5:0:source_noise=0.3 b_mix:1:source_noise=0.3,task_mix=caption=0.4/edit_tone=0.35/edit_style=0.35"
 #   augmentation A/B (v7, lost 0.521 vs 0.554: training/eval/v7/ab_summary.txt):
 #       ARMS="a_v5:0:source_noise=0.3 b_aug:1:source_noise=0.3,source_aug=4,source_aug_p=0.5"
+#   more distinct drawings (stop 26): Fluent Emoji art as given images only (training.data's "sources" split):
+#       ARMS="a_v5:0:source_noise=0.3 b_fluent:1:source_noise=0.3,source_vendors=fluent,source_vendor_p=0.3"
 # (the init is always what ships in public/models).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz).
 set -u

@@ -560,3 +560,50 @@ def test_source_aug_bank_and_config():
     assert torch.equal(bank[:len(T.VARIANTS) * 3], plain)
     for k in (0, 1):   # each augmented block differs from the originals
         assert not torch.allclose(bank[(len(T.VARIANTS) + k) * 3:(len(T.VARIANTS) + k + 1) * 3], bank[:3])
+
+
+def with_sources(meta):
+    """fake_meta plus another vendor's drawings ("fluent", split "sources") of every record, and one of a
+    concept that never trains (it must never be used)."""
+    out = [dict(m) for m in meta]
+    for m in meta:
+        if m["vendor"] == "google":
+            out.append(dict(m, i=len(out), vendor="fluent", split="sources"))
+    out.append(dict(meta[0], i=len(out), vendor="fluent", concept="CX", name="never trained", split="sources"))
+    return out
+
+
+def test_source_vendors_are_given_images_only():
+    """Another vendor's art is a caption's/question's image or a sketch's/style edit's source, never a target;
+    the target of such an edit is a trained drawing of the same concept and tone, and without the option the
+    sampler draws exactly what it drew before (the control arm of an A/B is the old recipe)."""
+    meta = with_sources(fake_meta())
+    tok = train_bpe(T.corpus(fake_meta(), per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    n = len(meta)
+    fluent = {m["i"] for m in meta if m["vendor"] == "fluent"}
+    s = T.TaskSampler(meta, tok, seed=2, sources="fluent", source_p=0.5)
+    assert set(s.src) == fluent - {n - 1}
+    used = {task: 0 for task in ALL_TASKS}
+    for task in ALL_TASKS:
+        for _ in range(60):
+            ex = s.sample(task)
+            imgs = [(row % n, loss) for kind, row, loss in ex if kind == "img"]
+            assert all(i not in fluent for i, loss in imgs if loss), task          # never drawn
+            assert all(i != n - 1 for i, _ in imgs)                                # held-out concept unused
+            given = [i for i, loss in imgs if not loss]
+            if given and given[0] in fluent:
+                used[task] += 1
+                if task in ("sketch", "edit_style"):
+                    tgt = [i for i, loss in imgs if loss][0]
+                    assert (meta[tgt]["concept"], meta[tgt]["skin_tone"]) == (meta[given[0]]["concept"], meta[given[0]]["skin_tone"])
+                    assert meta[tgt]["split"] == "train"
+    assert all(used[t] > 10 for t in ("caption", "vqa", "sketch", "edit_style")), used
+    assert all(used[t] == 0 for t in ("t2i", "edit_tone", "colorize", "inpaint")), used
+    # the option off: the same examples as a sampler built on the data without the new vendor
+    a, b = T.TaskSampler(meta, tok, seed=4), T.TaskSampler(fake_meta(), tok, seed=4)
+    def rows_as_pairs(ex, n):   # (variant, image) - a bank row's number depends on the record count
+        return [(k, divmod(x, n), loss) if k == "img" else (k, x, loss) for k, x, loss in ex]
+    for task in ALL_TASKS * 5:
+        assert rows_as_pairs(a.sample(task), a.n) == rows_as_pairs(b.sample(task), b.n)
+    with pytest.raises(ValueError, match="rebuild the data"):
+        T.TaskSampler(fake_meta(), tok, sources="fluent", source_p=0.5)

@@ -61,6 +61,8 @@ def make_mini_packages(root, n_entries=12, corrupt=1):
         src = os.path.join(NODE_MODULES, "openmoji", "color", "svg", e["unified"].upper() + ".svg")
         if os.path.exists(src):
             shutil.copy(src, om)
+    for pkg in D.SOURCE_VENDORS.values():
+        shutil.copytree(os.path.join(NODE_MODULES, "@iconify-json", pkg), os.path.join(root, "@iconify-json", pkg))
     return picked
 
 
@@ -80,7 +82,12 @@ def test_builder_images_meta_and_corrupt_file(mini):
     assert images.dtype == np.uint8 and images.shape[1:] == (64, 64, 3)
     assert len(meta) == len(images) == report["images"]
     assert report["skipped"]["corrupt_image"] == 1          # counted, not silently dropped
-    assert {m["vendor"] for m in meta} == {"google", "twitter", "openmoji"}
+    assert {m["vendor"] for m in meta} == {"google", "twitter", "openmoji", "fluent"}
+    # the other vendors' art comes last (earlier indices never move), only as the "sources" splits
+    first = min(m["i"] for m in meta if m["vendor"] == "fluent")
+    assert all(m["vendor"] == "fluent" for m in meta[first:])
+    assert {m["split"] for m in meta[first:]} <= {"sources", "sources_heldout"}
+    assert all((m["split"] == "sources_heldout") == (D.split_of(m["concept"])[0] == "heldout_concept") for m in meta[first:])
     assert any(m["skin_tone"] == "medium-dark" for m in meta)
     assert all(m["name"] and m["category"] for m in meta)
     # composited on white: the corners of emoji art are background
