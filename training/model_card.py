@@ -200,6 +200,9 @@ def render():
                   "is PUMA's 5-scale max.\n", diagnosis_table(ship), mllm_tables(ship)]
         v6 = os.path.join(ROOT, "training", "eval", "v6")
         v7 = os.path.join(ROOT, "training", "eval", "v7")
+        v8 = os.path.join(ROOT, "training", "eval", "v8")
+        if run == "v5" and os.path.exists(os.path.join(v8, "ab_b_fluent.json")):
+            parts.append(v8_section(v8))
         if run == "v5" and os.path.exists(os.path.join(v7, "final_full.json")):
             parts.append(v7_section(v7, v6, v5, v4, v3))
         if run == "v5" and os.path.exists(os.path.join(v6, "v6b_full.json")):
@@ -739,6 +742,42 @@ def v7_section(v7, v6, v5, v4, v3):
         "v6b, as every re-warmed clock did.\n",
     ])
 
+def v8_section(v8):
+    """Stop 26's A/B: another vendor's art (Fluent Emoji Flat) as given images only, from v5 (lost)."""
+    a, b = load(v8, "ab_a_v5.json"), load(v8, "ab_b_fluent.json")
+    sa, sb, bc = last_stage(v8, "ab_a_v5_stages.jsonl"), last_stage(v8, "ab_b_fluent_stages.jsonl"), b["config"]["mllm"]
+    h = [headline(a), headline(b)]
+    sc = ab_score(a), ab_score(b)
+    cap = lambda e, s: e["caption"][s]["exact_match"]
+    vqa = lambda e, q: e["vqa"]["openmoji"][q]
+    rec = lambda e, t: e["edit"][t]["scale_choice"]["metric_at_pick"]
+    n_hv, n_om = b["caption"]["heldout_vendor"]["n"], b["caption"]["openmoji"]["n"]
+    return "\n".join([
+        "\n## v8 A/B: more distinct drawings, as given images only (lost)\n",
+        "v7 left \"more distinct drawings\" as the untried lever for the understanding tasks. `training.data` now also "
+        "builds Fluent Emoji Flat (Microsoft, MIT, `@iconify-json/fluent-emoji-flat`): 2,989 drawings of the training "
+        "concepts in a third style (split `sources`; the held-out concepts' 150 are never used). Arm (b) reads a "
+        f"caption's or question's image, a sketch's source and a style edit's source from them with probability "
+        f"{bc['source_vendor_p']:g} (`source_vendors=fluent`); the target of a sketch or style edit is then a trained drawing "
+        "of the same concept and tone, and Fluent art is never drawn. Both arms continue the shipped v5 weights for "
+        f"{sa['step']} steps on one H200 each, same seed and schedule, compiled (`ARMS=\"a_v5:0:source_noise=0.3 "
+        "b_fluent:1:source_noise=0.3,source_vendors=fluent,source_vendor_p=0.3\" bash training/gpu/v5_ab.sh`; "
+        f"`training/eval/v8/`; {sa['samples_per_s']:.0f} and {sb['samples_per_s']:.0f} samples/s).\n",
+        targets_table(["(a) v5's recipe", "(b) + Fluent art as given images"], h),
+        f"\n(a) wins ({sc[0]:.4f} vs {sc[1]:.4f}, `ab_summary.txt`). Held-out-vendor captions did not move "
+        f"({pct(cap(a, 'heldout_vendor'))} both, {n_hv} images); OpenMoji, the unseen style, moved a little: captions "
+        f"{pct(cap(a, 'openmoji'))} to {pct(cap(b, 'openmoji'))} ({n_om} images: {round(n_om * cap(a, 'openmoji'))} to "
+        f"{round(n_om * cap(b, 'openmoji'))}), category questions {pct(vqa(a, 'category'))} to {pct(vqa(b, 'category'))}, "
+        f"tone questions {pct(vqa(a, 'skin_tone'))} to {pct(vqa(b, 'skin_tone'))}. Tone edits ({pct(rec(a, 'edit_tone'))} "
+        f"to {pct(rec(b, 'edit_tone'))} at the recommended scale), style edits ({pct(rec(a, 'edit_style'))} to "
+        f"{pct(rec(b, 'edit_style'))}) and text-to-image fell: at equal steps the new drawings take samples from the "
+        "tasks that are scored. With noise (v5), task shares (v6), re-drawing (v7) and a third vendor's art (v8) "
+        "measured, none lifts the held-out-vendor captions. The suspect left is the encoder: its features are trained "
+        "for reconstruction, so they keep a drawing's style as much as its concept; PUMA reads images through CLIP, "
+        "a semantic encoder.\n",
+    ])
+
+
 SET_NAMES = {"heldout_concept": "held-out concepts", "openmoji": "OpenMoji"}
 
 
@@ -1068,6 +1107,8 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
 - `emoji-datasource-twitter`: Twemoji art, © Twitter/X and contributors, **CC-BY 4.0** (training).
 - `openmoji`: OpenMoji art, © OpenMoji contributors, **CC BY-SA 4.0**: evaluation only (unseen style)
   and the judge.
+- `@iconify-json/fluent-emoji-flat`: Fluent Emoji Flat art, © Microsoft Corporation, **MIT**: given images only in
+  v8's A/B (lost); the shipped MLLM (v5) never saw it.
 - `emojibase-data` (MIT): keywords, CLDR short names and annotations (Unicode, Inc. data under the
   Unicode License v3), shortcode aliases. Names and categories from `emoji-datasource` (MIT).
 - WordNet 3.0 (Princeton University, WordNet 3.0 licence: "WordNet 3.0 Copyright 2006 by Princeton
@@ -1118,8 +1159,8 @@ TEMPLATE_TAIL = """
   (DESIGN.md). Noise on the given image (v5) lifted them, but more steps still trade them for text-to-image
   (v4b, v5b, v6, v6b, v7: v7 passes the canonical target and loses tone and style edits, captions and
   sketches), and neither a larger share of them in the data mix (v6's A/B) nor re-drawn copies of the
-  training images (v7's A/B) helped. What is left is more distinct drawings or a different encoder, not
-  more steps on the same ones.
+  training images (v7's A/B) nor a third vendor's drawings as given images (v8's A/B) helped. The
+  suspect left is the encoder (trained for reconstruction; PUMA reads images through CLIP).
 - Text-to-image diversity comes from the decoders' seeds and, with "variations", from sampling the
   plan: the image tokens are one regression per plan, as PUMA's are per prompt.
 - The plan names what the model will draw; when it names the wrong concept the image follows the
