@@ -8,6 +8,9 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import os from 'node:os';
 import { ROOT, opt } from './cli.mjs';
+// the page's session options for int8-stored weights (workers/engine/ort.ts): each DequantizeLinear folded into
+// an fp32 constant at creation; with QDQ handling on, onnxruntime-node would fuse MatMulNBits instead
+const PAGE_EXTRA = { extra: { session: { disable_quant_qdq: '1' } } };
 
 const scales = opt('--scales', 'f0,f1,f2,f3,f4').split(',');
 const rounds = Number(opt('--rounds', 14));
@@ -39,7 +42,7 @@ for (const scale of scales) {
   const sessions = {};
   for (const [lib, ort] of [['web', web], ['node', node]])
     for (const [dtype, f] of Object.entries(files))
-      sessions[`${lib} ${dtype}`] = [ort, await ort.InferenceSession.create(lib === 'web' ? new Uint8Array(readFileSync(f)) : f, lib === 'node' ? { intraOpNumThreads: 2 } : {})];
+      sessions[`${lib} ${dtype}`] = [ort, await ort.InferenceSession.create(lib === 'web' ? new Uint8Array(readFileSync(f)) : f, { ...PAGE_EXTRA, ...(lib === 'node' ? { intraOpNumThreads: 2 } : {}) })];
   const ms = Object.fromEntries(Object.keys(sessions).map((k) => [k, []]));
   for (let r = 0; r < rounds; r++)
     for (const [k, [ort, s]] of Object.entries(sessions)) {

@@ -11,6 +11,8 @@ import fs, { readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 
 import { resolve } from 'node:path';
 import os from 'node:os';
 import { ROOT, args, opt } from './cli.mjs';
+// the page's options for int8-stored weights (workers/engine/ort.ts): DequantizeLinear folded at creation
+const PAGE_EXTRA = { extra: { session: { disable_quant_qdq: '1' } } };
 
 const modelName = opt('--model', 'decoder_f0');
 const rounds = Number(opt('--rounds', 3));
@@ -83,7 +85,7 @@ async function timeRuns(s, feeds) {
 }
 
 async function profileWeb(v) {
-  const s = await web.InferenceSession.create(bytes, { executionProviders: ['wasm'], enableProfiling: true, ...v.o });
+  const s = await web.InferenceSession.create(bytes, { executionProviders: ['wasm'], enableProfiling: true, ...PAGE_EXTRA, ...v.o });
   const times = await timeRuns(s, feedsFor(web));
   // onnxruntime-web's wasm prints the trace to stdout (fs.writeSync(1, ...)) when profiling ends
   let text = '';
@@ -100,7 +102,7 @@ async function profileWeb(v) {
 
 async function profileNode(v) {
   const prefix = resolve(os.tmpdir(), `puma-prof-${process.pid}-${Date.now()}`);
-  const s = await node.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: v.threads, enableProfiling: true, profileFilePrefix: prefix, ...v.o });
+  const s = await node.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: v.threads, enableProfiling: true, profileFilePrefix: prefix, ...PAGE_EXTRA, ...v.o });
   const times = await timeRuns(s, feedsFor(node));
   s.endProfiling();
   await s.release();

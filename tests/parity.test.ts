@@ -12,6 +12,7 @@ import { sha256Hex } from '../workers/lib/modelstore';
 import { coarseToFine, decoderKey, variantFiles } from '../workers/lib/manifest';
 import { decoderGuidance, sampleDDIM } from '../workers/lib/sampler';
 import { PumaEngine } from '../workers/engine/puma-engine';
+import { sessionOptions } from '../workers/engine/ort';
 import { PyramidCodec } from '../workers/engine/pyramid-codec';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { RunEvent } from '../workers/engine/protocol';
@@ -75,12 +76,13 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
   });
 
   // the engine above runs the variants WASM picks; every variant (the fp32 decoders WebGPU runs beside
-  // WASM's int8 ones) is proven on its own golden vectors too
+  // WASM's int8 ones) is proven on its own golden vectors too, with the page's session options (which
+  // dequantize int8-stored weights once, at creation: workers/engine/ort.ts)
   const allVariants = visual.flatMap(([name, e]) => (e.variants ?? []).map((v) => [`${name} ${v.dtype}`, name, v] as const));
   it.each(allVariants)('%s variant', async (_label, name, v) => {
     const g = readGolden(v.golden ?? manifest.models[name].golden!);
     expect(v.dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
-    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(v.file))));
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(v.file))), sessionOptions('wasm'));
     try {
       const feeds: Record<string, ort.Tensor> = {};
       for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', decodeTensor(t), t.shape);
@@ -162,7 +164,7 @@ describe('guidance-distilled decoders', () => {
     expect(entry.distilled_guidance, 'golden/sampler_distilled_f4.json is for a distilled f4').toBeGreaterThan(0);
     // PyTorch's decode is fp32's: the fp32 variant's session (WASM's own runs int8, proven above)
     const fp32 = entry.variants!.find((v) => v.dtype === 'float32')!;
-    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(fp32.file))));
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(fp32.file))), sessionOptions('wasm'));
     const cond = new ort.Tensor('float32', decodeTensor(g.inputs.cond), g.inputs.cond.shape);
     const batches: number[] = [];
     const x = await sampleDDIM({

@@ -57,11 +57,12 @@ def sha(path):
 
 
 @torch.no_grad()
-def evaluate(device, max_openmoji=600, batch=128, steps=None, limit=None, decs=None, guidance=None):
-    """Table 1 for the shipped decoders, or `decs` (scale -> Decoder) at `guidance` (default the
-    config's; a guidance-distilled student runs at 1.0, its conditional pass alone)."""
+def evaluate(device, max_openmoji=600, batch=128, steps=None, limit=None, decs=None, guidance=None, enc=None):
+    """Table 1 for the shipped encoder and decoders, or `enc` / `decs` (scale -> Decoder) at `guidance`
+    (default the config's; a guidance-distilled student runs at 1.0, its conditional pass alone)."""
     images, meta = load()
-    enc, cfg = shipped.load_encoder(device)
+    shipped_enc, cfg = shipped.load_encoder(device)
+    enc = shipped_enc if enc is None else enc
     decs = decs or shipped.load_decoders(device)
     guidance = cfg.guidance if guidance is None else guidance
     judge_path = judge_checkpoint()

@@ -19,7 +19,7 @@ from training.config import VisualConfig
 from training.decoder import Decoder, ddim_sample, sampler_schedule
 from training.encoder import SCALES, Encoder, blank_features, load_ckpt, pyramid
 from training.common import SCALES_FINE_FIRST, SCALE_TOKENS
-from training.half_weights import round_module, store_half
+from training.half_weights import STORAGE_NOTE, round_module, store_weights
 from training.manifest import MODELS_DIR, update_manifest, write_golden
 
 OPSET = 17
@@ -48,12 +48,13 @@ def io_spec(names_shapes):
     return [{"name": n, "shape": s, "dtype": "float32"} for n, s in names_shapes]
 
 
-def export_decoder(d, s, pyr, blank, out_dir, g, half, trained_steps):
+def export_decoder(d, s, pyr, blank, out_dir, g, storage, trained_steps):
     """One decoder's denoiser step -> decoder_{s}.onnx, its golden vectors and manifest entry.
-    half: weights stored fp16 (compute fp32), golden computed with the same rounded weights."""
+    storage: None (fp32), "float16" or "int8": weights stored so (training/half_weights.py; compute
+    fp32), golden computed with the same rounded weights."""
     C = pyr[0].shape[-1]
-    if half:
-        round_module(d)
+    if storage:
+        round_module(d, storage)
     k = SCALES.index(s)
     x = torch.randn(2, 3, 64, 64, generator=g)
     t = torch.tensor([999.0, 400.0])
@@ -65,11 +66,11 @@ def export_decoder(d, s, pyr, blank, out_dir, g, half, trained_steps):
     export_onnx(d, (x, t, cond), path, ["x", "t", "cond"], ["v"],
                 {"x": {0: "batch"}, "t": {0: "batch"}, "cond": {0: "batch"}, "v": {0: "batch"}})
     variant = dict(dtype="float32", file=f"{name}.onnx", requires=[])
-    if half:
-        mp, n = store_half(onnx.load(path))
+    if storage:
+        mp, n = store_weights(onnx.load(path), storage)
         onnx.checker.check_model(mp)
         onnx.save(mp, path)
-        variant["storage"] = "float16 weights, Cast to float32 (compute float32)"
+        variant["storage"] = STORAGE_NOTE[storage]
     return dict(
         role="decoder", scale=s, trained_steps=trained_steps, variants=[variant],
         inputs=io_spec([("x", ["batch", 3, 64, 64]), ("t", ["batch"]), ("cond", ["batch", TOKENS[s], C])]),
@@ -78,11 +79,12 @@ def export_decoder(d, s, pyr, blank, out_dir, g, half, trained_steps):
                             out_dir, atol=2e-3, rtol=1e-3))
 
 
-def export_decoders_from_shipped(out_dir, half, models_dir=MODELS_DIR):
+def export_decoders_from_shipped(out_dir, storage, models_dir=MODELS_DIR):
     """Re-export the shipped decoder_*.onnx (weights read back by training.shipped) with the
-    same synthetic golden inputs as export_all; nothing else changes."""
+    same synthetic golden inputs as export_all, weights stored `storage`; nothing else changes. Guidance-
+    distilled decoders keep their manifest fields, and golden/sampler_distilled_f4.json follows f4."""
     from training import shipped
-    enc, _ = shipped.load_encoder(models_dir=models_dir)
+    enc, cfg = shipped.load_encoder(models_dir=models_dir)
     decs = shipped.load_decoders(models_dir=models_dir)       # all read before any is overwritten
     old = shipped.manifest(models_dir)["models"]
     os.makedirs(out_dir, exist_ok=True)
@@ -90,8 +92,14 @@ def export_decoders_from_shipped(out_dir, half, models_dir=MODELS_DIR):
         feats = enc(torch.cat([synthetic_image(1), synthetic_image(2)]))
     pyr, blank = pyramid(feats[:1]), blank_features(enc)
     g = torch.Generator().manual_seed(0)
-    models = {f"decoder_{s}": export_decoder(decs[s], s, pyr, blank, out_dir, g, half,
-                                             old.get(f"decoder_{s}", {}).get("trained_steps", 0)) for s in SCALES}
+    models = {}
+    for s in SCALES:
+        e = export_decoder(decs[s], s, pyr, blank, out_dir, g, storage, old.get(f"decoder_{s}", {}).get("trained_steps", 0))
+        prev = old.get(f"decoder_{s}", {})
+        # what other exporters added (distillation facts, the int8 ConvInteger variant) stays; the float32 variant is replaced
+        models[f"decoder_{s}"] = {**prev, **e, "variants": e["variants"] + [v for v in prev.get("variants", []) if v["dtype"] != "float32"]}
+    if decs["f4"].distilled_guidance:
+        write_distilled_sampler_golden(decs["f4"], pyr, blank, cfg, out_dir)
     return update_manifest(models, None, out_dir)
 
 
@@ -116,39 +124,43 @@ def export_distilled_decoders(student_dir, out_dir, teacher_dir=TEACHERS_DIR):
     for s in SCALES:
         d, ck = shipped.load_student(s, student_dir, teacher_dir)   # raw: the golden pair is the graph's own output
         decs[s] = d
-        e = export_decoder(d, s, pyr, blank, out_dir, g, True, teachers[f"decoder_{s}"].get("trained_steps", 0))
+        e = export_decoder(d, s, pyr, blank, out_dir, g, "float16", teachers[f"decoder_{s}"].get("trained_steps", 0))
         models[f"decoder_{s}"] = dict(e, distilled_guidance=cfg.guidance, distilled_steps=int(ck["step"]) + int(ck.get("init_steps", 0)),
                                       distilled_blank_frac=float(ck.get("blank_frac", 0.0)))
         d.distilled_guidance = cfg.guidance
-    # a whole 4-step f4 decode as the page runs it at the default guidance (one pass a step), for the
-    # TypeScript sampler + session parity of the distilled path
-    sched = sampler_schedule(cfg.train_timesteps, 4)
-    xT = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(42))
-    with torch.no_grad():
-        out = ddim_sample(decs["f4"], pyr[4], blank[4], sched, cfg.guidance, x=xT.clone())
-    write_golden("sampler_distilled_f4", {"x_T": xT.numpy(), "cond": pyr[4].numpy(), "uncond": blank[4].numpy()},
-                 {"x_0": out.numpy()}, out_dir, atol=1e-3, rtol=1e-3, steps=4, guidance=cfg.guidance, schedule=sched)
+    write_distilled_sampler_golden(decs["f4"], pyr, blank, cfg, out_dir)
     return update_manifest(models, None, out_dir)
 
 
-def export_encoder_from_shipped(out_dir, models_dir=MODELS_DIR):
-    """Re-export the shipped encoder.onnx with its weights stored fp16 (compute fp32, like the
-    decoders) and golden vectors from the rounded weights; the pyramid golden follows it."""
+def write_distilled_sampler_golden(f4, pyr, blank, cfg, out_dir):
+    """golden/sampler_distilled_f4.json: a whole 4-step f4 decode as the page runs it at the default guidance
+    (one pass a step) with decoder `f4` (distilled_guidance set), for the TypeScript sampler + session parity
+    of the distilled path."""
+    sched = sampler_schedule(cfg.train_timesteps, 4)
+    xT = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(42))
+    with torch.no_grad():
+        out = ddim_sample(f4, pyr[4], blank[4], sched, cfg.guidance, x=xT.clone())
+    write_golden("sampler_distilled_f4", {"x_T": xT.numpy(), "cond": pyr[4].numpy(), "uncond": blank[4].numpy()},
+                 {"x_0": out.numpy()}, out_dir, atol=1e-3, rtol=1e-3, steps=4, guidance=cfg.guidance, schedule=sched)
+
+
+def export_encoder_from_shipped(out_dir, models_dir=MODELS_DIR, storage="float16"):
+    """Re-export the shipped encoder.onnx with its weights stored `storage` ("float16" or "int8"; compute
+    fp32, like the decoders) and golden vectors from the rounded weights; the pyramid golden follows it."""
     from training import shipped
     enc, cfg = shipped.load_encoder(models_dir=models_dir)
     enc.requires_grad_(True)   # frozen modules take nn.MultiheadAttention's fused path, which ONNX cannot export
-    round_module(enc)
+    round_module(enc, storage)
     img = torch.cat([synthetic_image(1), synthetic_image(2)])
     with torch.no_grad():
         feats = enc(img)
     path = os.path.join(out_dir, "encoder.onnx")
     export_onnx(enc, (img,), path, ["image"], ["features"], {"image": {0: "batch"}, "features": {0: "batch"}})
-    mp, _ = store_half(onnx.load(path))
+    mp, _ = store_weights(onnx.load(path), storage)
     onnx.checker.check_model(mp)
     onnx.save(mp, path)
     models = {"encoder": dict(
-        role="encoder", variants=[dict(dtype="float32", file="encoder.onnx", requires=[],
-                                       storage="float16 weights, Cast to float32 (compute float32)")],
+        role="encoder", variants=[dict(dtype="float32", file="encoder.onnx", requires=[], storage=STORAGE_NOTE[storage])],
         inputs=io_spec([("image", ["batch", 3, 64, 64])]),
         outputs=io_spec([("features", ["batch", cfg.grid * cfg.grid, cfg.feature_dim])]),
         golden=write_golden("encoder", {"image": img.numpy()}, {"features": feats.numpy()}, out_dir, atol=2e-3, rtol=1e-3))}
@@ -158,7 +170,7 @@ def export_encoder_from_shipped(out_dir, models_dir=MODELS_DIR):
     return update_manifest(models, None, out_dir)
 
 
-def export_all(ckpt_dir, out_dir, half=False):
+def export_all(ckpt_dir, out_dir, storage=None):
     os.makedirs(out_dir, exist_ok=True)
     ck = load_ckpt(os.path.join(ckpt_dir, "encoder.pt"))
     cfg = VisualConfig(**ck["config"])
@@ -195,7 +207,7 @@ def export_all(ckpt_dir, out_dir, half=False):
         d = Decoder(VisualConfig(**dk["config"]), TOKENS[s])
         d.load_state_dict(dk["ema"])
         decs[s] = d.eval()
-        models[f"decoder_{s}"] = export_decoder(d, s, pyr, blank, out_dir, g, half, int(dk.get("step", 0)))
+        models[f"decoder_{s}"] = export_decoder(d, s, pyr, blank, out_dir, g, storage, int(dk.get("step", 0)))
 
     # sampler golden: a whole 4-step decode with f4, recording every model output, so the TS loop
     # can be checked step by step without running a model
@@ -238,16 +250,23 @@ if __name__ == "__main__":
     ap.add_argument("--ckpt", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "ckpt"))
     ap.add_argument("--out", default=MODELS_DIR)
     ap.add_argument("--half-weights", action="store_true", help="decoders: weights stored fp16 + Cast (compute fp32)")
+    ap.add_argument("--int8-weights", action="store_true",
+                    help="decoders (or with --encoder-from-shipped the encoder): weights stored int8 per output channel "
+                         "+ DequantizeLinear (compute fp32)")
     ap.add_argument("--from-shipped", action="store_true", help="re-export only the decoders, from public/models/decoder_*.onnx")
     ap.add_argument("--encoder-half-from-shipped", action="store_true", help="re-export only the encoder, weights stored fp16")
+    ap.add_argument("--encoder-from-shipped", action="store_true",
+                    help="re-export only the encoder, weights stored fp16 (int8 with --int8-weights)")
     ap.add_argument("--distilled", metavar="DIR", help="export the guidance-distilled students in DIR as the decoders")
     a = ap.parse_args()
+    assert not (a.half_weights and a.int8_weights), "one storage: --half-weights or --int8-weights"
+    storage = "int8" if a.int8_weights else "float16" if a.half_weights else None
     if a.distilled:
         m = export_distilled_decoders(a.distilled, a.out)
-    elif a.encoder_half_from_shipped:
-        m = export_encoder_from_shipped(a.out)
+    elif a.encoder_half_from_shipped or a.encoder_from_shipped:
+        m = export_encoder_from_shipped(a.out, storage="int8" if a.int8_weights else "float16")
     else:
-        m = export_decoders_from_shipped(a.out, a.half_weights) if a.from_shipped else export_all(a.ckpt, a.out, a.half_weights)
+        m = export_decoders_from_shipped(a.out, storage) if a.from_shipped else export_all(a.ckpt, a.out, storage)
     for name, e in m["models"].items():
         for v in e.get("variants", []):
             print(f"{name:12s} {v['dtype']:8s} {v['bytes'] / 1e6:6.2f} MB {v['sha256'][:12]}")

@@ -45,15 +45,12 @@ def quantize_graph(model):
     m = onnx.ModelProto()
     m.CopyFrom(model)
     g = m.graph
-    inits = {i.name: i for i in g.initializer}
-    prod = {o: n for n in g.node for o in n.output}
+    from training.half_weights import initializers_fp32   # fp16- or int8-stored weights resolved (Cast, DequantizeLinear)
+    weights = initializers_fp32(m)
 
-    def const(name):   # an initializer, or the fp16 initializer a Cast reads (weights stored half)
-        if name in inits:
-            return numpy_helper.to_array(inits[name]).astype(np.float32)
-        n = prod[name]
-        assert n.op_type == "Cast" and n.input[0] in inits, f"{name}: not a constant"
-        return numpy_helper.to_array(inits[n.input[0]]).astype(np.float32)
+    def const(name):
+        assert name in weights, f"{name}: not a constant"
+        return weights[name].astype(np.float32)
 
     nodes, extra, k = [], [], 0
     for n in g.node:

@@ -184,6 +184,9 @@ def render():
     benches = sorted(glob.glob(os.path.join(ROOT, "bench", "results", "int8-decoders-*.json")))
     if os.path.exists(int8) and benches:
         parts.append(int8_section(json.load(open(int8)), json.load(open(benches[-1]))))
+    storage = os.path.join(ROOT, "training", "eval", "int8_storage.json")
+    if os.path.exists(storage):
+        parts.append(int8_storage_section(json.load(open(storage)), man))
     steps_ab = os.path.join(ROOT, "training", "eval", "steps_ab.json")
     if os.path.exists(steps_ab):
         parts.append(steps_section(json.load(open(steps_ab))))
@@ -994,6 +997,40 @@ def int8_section(q, bench):
         f"\nWorst PSNR_r change {worst[0]:+.2f} dB ({SET_NAMES[worst[1]]} {worst[2]}); largest judge drop "
         f"{100 * drop[0]:+.1f} points ({SET_NAMES[drop[1]]} {drop[2]}; one image is {100 / n:.1f}).\n"])
 
+def int8_storage_section(q, man):
+    """The encoder's and the float decoders' weights stored int8 (training/half_weights.py): Table 1 of the fp16-stored
+    weights against the int8-stored ones, and the bytes before and after. Every number from the committed files."""
+    b, e = q["float16"]["sets"], q["int8"]["sets"]
+    rows = ["| set | scale | PSNR_r (dB) fp16 → int8 | judge top-1 fp16 → int8 | PSNR_d (dB) fp16 → int8 |", "|---|---|---|---|---|"]
+    for name, _ in VISUAL_SETS:
+        for sc in reversed(SCALES):
+            rows.append(f"| {SET_NAMES[name]} | {sc} | {pair_delta(b[name][sc], e[name][sc], 'psnr_r')} | "
+                        f"{pair_delta(b[name][sc], e[name][sc], 'judge_top1')} | {pair_delta(b[name][sc], e[name][sc], 'psnr_d')} |")
+    worst = pair_changes(q["float16"], q["int8"], "psnr_r")[0]
+    drop = pair_changes(q["float16"], q["int8"], "judge_top1")[0]
+    now = {v["file"]: v for en in man["models"].values() for v in en.get("variants", [])}
+    sizes = ["| file | stored fp16 | stored now | storage now |", "|---|---|---|---|"]
+    for f, x in q["bytes_measured"].items():
+        v = now.get(f, {})
+        sizes.append(f"| `{f}` | {x['bytes'] / 1e6:.2f} MB | {v.get('bytes', 0) / 1e6:.2f} MB | {v.get('storage', '')} |")
+    n = b[VISUAL_SETS[0][0]]["n"]
+    return "\n".join([
+        "\n## Encoder and float decoders stored int8\n",
+        "The encoder and the decoders' float32 variants (the ones WebGPU and native onnxruntime run) store every weight "
+        "with output channels as int8 with one scale per output channel, behind a DequantizeLinear (axis 0, zero point 0) "
+        "that gives the fp32 weight the Conv or Gemm reads (`training/half_weights.py`, `python3 -m training.export "
+        "--encoder-from-shipped --int8-weights`, `--from-shipped --int8-weights`); positional embeddings stay fp16. Compute "
+        "stays fp32 (no `shader-f16`): the page creates its sessions with onnxruntime's QDQ handling off, so each "
+        "DequantizeLinear is folded into an fp32 constant once, and the golden vectors (computed in PyTorch from the same "
+        "rounded weights) hold to fp32 precision. The int8 ConvInteger decoders WASM runs are unchanged.\n",
+        "\n".join(sizes),
+        f"\n**Table 1, fp16-stored → int8-stored**, the same {n} images a set and seeds, DDIM {q['float16']['steps']} steps "
+        "(`python3 -m training.half_weights --table1 --limit 64` -> `training/eval/int8_storage.json`):\n",
+        "\n".join(rows),
+        f"\nWorst PSNR_r change {worst[0]:+.3f} dB ({SET_NAMES[worst[1]]} {worst[2]}); largest judge drop "
+        f"{100 * drop[0]:+.1f} points ({SET_NAMES[drop[1]]} {drop[2]}; one image is {100 / n:.1f}).\n"])
+
+
 def v3_sections(v3):
     """The v3 A/B tables, the learning curve and the training throughput, from the committed files."""
     def summary(name):
@@ -1077,8 +1114,9 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
   tower over names, keywords, category, style, skin tone) plus reconstruction through an auxiliary
   decoder (discarded). Tokens are unit-normalised.
 - **pyramid**: f1..f4 = 2x2 average pooling chain of f0 (256, 64, 16, 4, 1 tokens), exactly the paper's.
-- **decoders** D0..D4 (`decoder_f0..f4.onnx`, weights stored fp16 with a Cast to fp32, so compute
-  is fp32 and no `shader-f16` is needed; onnxruntime folds the Cast at session creation): one v-prediction diffusion UNet per scale (64/32/16 px,
+- **decoders** D0..D4 (`decoder_f0..f4.onnx`, weights stored int8 per output channel behind a DequantizeLinear
+  to fp32, like the encoder's, so compute is fp32 and no `shader-f16` is needed; onnxruntime folds the
+  DequantizeLinear at session creation; WASM runs `decoder_f*.int8.onnx`, measured below): one v-prediction diffusion UNet per scale (64/32/16 px,
   widths 24/48/96). The scale's tokens enter by cross-attention with a learned per-token position
   embedding and, as a deviation from the paper, also as a spatial prior added to the 16x16 feature
   map (the token grid upsampled; for f4 one global vector). Classifier-free guidance whose

@@ -25,7 +25,7 @@ def manifest(models_dir=MODELS_DIR):
 
 
 def load_state(module, onnx_path):
-    from training.half_weights import initializers_fp32   # fp16-stored weights come back as fp32
+    from training.half_weights import initializers_fp32   # fp16- and int8-stored weights come back as fp32
     inits = {k: torch.from_numpy(v.copy()) for k, v in initializers_fp32(onnx.load(onnx_path)).items()}
     sd = module.state_dict()
     for k, v in sd.items():
