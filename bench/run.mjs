@@ -37,6 +37,9 @@ async function benchBrowser(provider) {
       page.on('console', (m) => console.error(`[page ${m.type()}]`, m.text()));
       page.on('pageerror', (e) => console.error('[page error]', e.message));
     }
+    // WebGPU on SwiftShader (CPU-emulated) runs once: it is slow; on a real GPU (PUMA_CHROMIUM_GPU=1,
+    // bench/browser-gpu) every run, so the first run's shader compilation shows against the next
+    const runsOf = (p) => (p === 'webgpu' && process.env.PUMA_CHROMIUM_GPU !== '1' ? 1 : runs);
     const timeline = () => page.evaluate(() => globalThis.__pumaTimeline());
     const load = async (reload) => {
       const t0 = Date.now();
@@ -46,14 +49,14 @@ async function benchBrowser(provider) {
       const err = await page.getByTestId('error').count();
       if (err) throw new Error(await page.getByTestId('error').textContent());
       const loaded = (await timeline()).find((e) => e.type === 'loaded');
-      return { workerLoadMs: loaded.ms, pageToReadyMs: Date.now() - t0, fromCache: loaded.fromCache };
+      return { workerLoadMs: loaded.ms, pageToReadyMs: Date.now() - t0, fromCache: loaded.fromCache, phases: loaded.phases };
     };
     const cold = await load(false);
     const warm = await load(true);
     const runtime = await page.evaluate(() => globalThis.__pumaRuntime());
     await page.getByTestId('steps').selectOption(String(steps));
     const out = [];
-    for (let r = 0; r < (provider === 'webgpu' ? 1 : runs); r++) {
+    for (let r = 0; r < runsOf(provider); r++) {
       const ends = () => page.evaluate(() => globalThis.__pumaTimeline().filter((e) => e.type === 'done' || e.type === 'cancelled').length);
       const before = await ends();
       await page.getByTestId('sample').first().click();
@@ -76,7 +79,7 @@ async function benchBrowser(provider) {
     const t2iRuns = [];
     if (await page.getByTestId('prompt').count()) {
       await page.getByTestId('prompt').fill('a red apple');
-      for (let r = 0; r < (provider === 'webgpu' ? 1 : runs); r++) {
+      for (let r = 0; r < runsOf(provider); r++) {
         const before = await page.evaluate(() => globalThis.__pumaTimeline().filter((e) => e.type === 'done').length);
         await page.getByTestId('generate').click();
         await page.waitForFunction((n) => globalThis.__pumaTimeline().filter((e) => e.type === 'done').length > n, before, { timeout: 30 * 60_000, polling: 250 });
@@ -129,7 +132,7 @@ for (const p of providers) {
   try {
     const r = await benchBrowser(p);
     // pageToReady*: from the navigation (first visit / reload) to the page's load-done, what a user waits for
-    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, warmFromCache: r.warm.fromCache, pageToReadyColdMs: r.cold.pageToReadyMs, pageToReadyWarmMs: r.warm.pageToReadyMs, browser: r.browser, runtime: r.runtime, runs: r.runs, t2i: r.t2i, t2iRuns: r.t2iRuns, cond: r.cond });
+    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, loadPhasesCold: r.cold.phases, loadPhasesWarm: r.warm.phases, warmFromCache: r.warm.fromCache, pageToReadyColdMs: r.cold.pageToReadyMs, pageToReadyWarmMs: r.warm.pageToReadyMs, browser: r.browser, runtime: r.runtime, runs: r.runs, t2i: r.t2i, t2iRuns: r.t2iRuns, cond: r.cond });
   } catch (e) {
     records.push({ where: `chromium (${p})`, provider: p, error: String(e.message ?? e) });
   }
@@ -167,7 +170,7 @@ let md = `# PUMA Web benchmark\n\n${date}, ${machine.cpu} (${machine.cores} core
 // guidance-distilled decoders run one pass a step at the default guidance (lib/sampler.ts decoderGuidance)
 const distilled = Object.values(manifest.models).some((e) => e.role === 'decoder' && e.distilled_guidance === manifest.sampler.guidance);
 const decoderPasses = distilled ? `guidance-distilled decoders: one pass a step at guidance ${manifest.sampler.guidance} (WebGPU's GPU loop: the pair)` : 'CFG batch of 2';
-md += `Models: ${modelsDir.replace(ROOT + '/', '')} (${(manifest.total_bytes / 1e6).toFixed(2)} MB, family ${manifest.family}, feature_dim ${manifest.feature_dim}); ${steps} DDIM steps, ${decoderPasses}; sample ${samples[0].file}. Times from the last of ${runs} runs (WebGPU: 1 run).\n\n`;
+md += `Models: ${modelsDir.replace(ROOT + '/', '')} (${(manifest.total_bytes / 1e6).toFixed(2)} MB, family ${manifest.family}, feature_dim ${manifest.feature_dim}); ${steps} DDIM steps, ${decoderPasses}; sample ${samples[0].file}. Times from the last of ${runs} runs (WebGPU: ${process.env.PUMA_CHROMIUM_GPU === '1' ? `${runs} runs on a real GPU` : '1 run'}).\n\n`;
 md += `| where | adapter | load cold | load warm | encoder | ${scaleNames.map((s) => `${s} step`).join(' | ')} | first image (f4) | all five |\n|---|---|---|---|---|${scaleNames.map(() => '---').join('|')}|---|---|\n`;
 for (const r of records) {
   if (r.error) {
@@ -184,6 +187,8 @@ if (t2iRows.length) {
 }
 const pageRows = records.filter((r) => r.pageToReadyColdMs != null);
 if (pageRows.length) md += `\nPage to ready (navigation to the page's load-done; "load" above is the worker's own load): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToReadyColdMs)}, reload ${f(r.pageToReadyWarmMs)}`).join('; ')}. Browser: ${pageRows[0].browser}.\n`;
+const phaseText = (ph) => (ph ? Object.entries(ph).map(([k, v]) => `${k} ${f(v)}`).join(', ') : 'not recorded');
+if (pageRows.length) md += `\nThe worker's load, phase by phase (PumaEngine.loadPhases): ${pageRows.map((r) => `${r.where} first visit: ${phaseText(r.loadPhasesCold)}; reload: ${phaseText(r.loadPhasesWarm)}`).join('; ')}.\n`;
 // PUMA_CHROMIUM_GPU=1 (e2e/chromium.mjs): WebGPU ran on the real GPU named in the adapter column
 const webgpuNote = process.env.PUMA_CHROMIUM_GPU === '1' ? 'WebGPU here is the GPU named in the adapter column (PUMA_CHROMIUM_GPU=1, bench/browser-gpu).' : 'WebGPU here is SwiftShader (CPU emulation): correctness only, not a GPU timing.';
 md += `\nTargets (DESIGN.md): text to all five <= 4 s, its first image <= 1 s, a conditional task <= 6 s, with WASM on 2 cores; browser within 2x of onnxruntime-node. ${webgpuNote}\n`;

@@ -37,6 +37,14 @@ beforeAll(async () => {
 afterAll(() => engine?.release());
 
 describe('the engine runs every MLLM task on the shipped models', () => {
+  it("the load says where its time went, phase by phase, in load order (bench/run.mjs records it)", () => {
+    const phases = engine.loadPhases;
+    expect(Object.keys(phases)).toEqual(['visual files', 'encoder session', 'decoder sessions', 'mllm files + session']);
+    for (const [name, ms] of Object.entries(phases)) expect(ms, name).toBeGreaterThanOrEqual(0);
+    // creating sessions is real work (parsing, optimising a graph): never a zero-time phase
+    expect(phases['decoder sessions'], 'five decoder sessions take time').toBeGreaterThan(1);
+  });
+
   it('text-to-image: the plan comes before the first image, and the run stops after the finest scale asked for', async () => {
     expect(golden.plan, 'the shipped model has a plan').toBeTruthy();
     const ev = await collect(engine.run('text-to-image', { prompt: golden.plan!.prompt, scales: ['f4', 'f3'], ...sampler }));

@@ -19,7 +19,7 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
 
   const onLoadEvent = (e: LoadEvent) => {
     if (e.type === 'cache' || e.type === 'provider') ctx.log(e.type);
-    if (e.type === 'loaded') ctx.log(e.type, { ms: e.ms, fromCache: e.fromCache });
+    if (e.type === 'loaded') ctx.log(e.type, { ms: e.ms, fromCache: e.fromCache, phases: e.phases });
     switch (e.type) {
       case 'manifest': {
         const m = e.manifest;

@@ -103,7 +103,7 @@ export interface SourceConcept {
 type SamplerKeys = 'scales' | 'steps' | 'guidance' | 'seed';
 export type TaskRequest<T extends TaskName> = Omit<RequestOf<T>, SamplerKeys> & Partial<Pick<RequestOf<T>, Extract<keyof RequestOf<T>, SamplerKeys>>>;
 
-export type TimelineEntry = { t: number; type: string; scale?: string; ms?: number; stepMs?: number[]; psnr?: number; fromCache?: boolean };
+export type TimelineEntry = { t: number; type: string; scale?: string; ms?: number; stepMs?: number[]; psnr?: number; fromCache?: boolean; phases?: Record<string, number> };
 
 export interface LoadState {
   phase: Phase;

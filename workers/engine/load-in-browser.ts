@@ -61,7 +61,7 @@ export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink):
     if (device) engine.watchDeviceLoss(device.lost);
   }
   onEvent({ type: 'provider', provider: choice.provider, reason: choice.reason, adapter: choice.adapter, threads, isolated, shaderF16: choice.features.has('shader-f16'), mllm: mllmPlaceOf(engine) });
-  onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: engine.fromCache, bytes: engine.bytes });
+  onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: engine.fromCache, bytes: engine.bytes, phases: engine.loadPhases });
   const after = await store.getStatus();
   if (after.cache !== st.cache) onEvent({ type: 'cache', status: after.cache, reason: after.reason });
   return engine;

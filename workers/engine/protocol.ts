@@ -36,7 +36,7 @@ export type LoadEvent =
   | { type: 'load'; model: string; file: string; loaded: number; total: number; source: 'network' | 'cache'; totalLoaded: number; totalBytes: number }
   /** where the encoder and decoders run (`provider`) and where the MLLM does (`mllm`, when loaded) */
   | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean; mllm?: MllmPlace }
-  | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number }
+  | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number; phases?: Record<string, number> }
   /** the last event of a load stream: what the loaded engine offers */
   | { type: 'ready'; info: EngineInfo };
 

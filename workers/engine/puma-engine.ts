@@ -102,6 +102,10 @@ export class PumaEngine {
     private mllmPlace: MllmWhere | null,
   ) {}
 
+  /** Where the load's time went, in ms, in order: the visual files read, the encoder's session, the
+   * decoders' (and step graph's) sessions, the MLLM's files and session (bench/run.mjs records them) */
+  loadPhases: Record<string, number> = {};
+
   /** Reads the files, creates every session (one at a time: WebGPU shader compilation and wasm
    * memory both prefer it). A WebGPU session that cannot be created throws WebGpuFailure. */
   static async load(o: EngineLoadOptions): Promise<PumaEngine> {
@@ -139,6 +143,13 @@ export class PumaEngine {
       }
     };
 
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const phase = (name: string) => {
+      const now = performance.now();
+      phases[name] = now - mark;
+      mark = now;
+    };
     const visualBytes = await Promise.all(p.visual.map((v) => read(v.name, v.variant)));
     const opts = { ...sessionOptions(o.provider), ...o.sessionOptions };
     // the GPU loop needs the ddim_step graph; a manifest without one decodes on the CPU
@@ -150,11 +161,14 @@ export class PumaEngine {
     const created: InferenceSession[] = [];
     let gpuLoop: GpuDecodeLoop | null = null;
     try {
+      phase('visual files');
       created.push(await o.ort.InferenceSession.create(visualBytes[0], opts));
+      phase('encoder session');
       // the decoders (and the step graph) with graph capture where asked; a session that refuses
       // it (e.g. a node left on the CPU) gets them all created again without
       const decodeBytes = [...visualBytes.slice(1), ...(stepBytes ? [stepBytes] : [])];
       const { sessions, gpuDecode, failure } = await createDecodeSessions(o.ort, decodeBytes, requested, decOptsFor);
+      phase('decoder sessions');
       created.push(...sessions);
       if (gpuDecode.loop === 'gpu' && stepEntry) {
         const stepSession = sessions[sessions.length - 1];
@@ -196,10 +210,13 @@ export class PumaEngine {
         // reconstruction works without it; the page says why the MLLM tasks are missing
         console.warn('MLLM not loaded:', e);
       }
+      phase('mllm files + session');
     }
     const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
     if (mllm && p.mllm) for (const g of p.mllm.graphs) variants[g.name] = g.variant;
-    return new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false, mllmSession, mllmPlace);
+    const engine = new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false, mllmSession, mllmPlace);
+    engine.loadPhases = phases;
+    return engine;
   }
 
   /** What the page needs to build its controls. */
