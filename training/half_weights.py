@@ -165,37 +165,68 @@ def visual_bytes(models_dir=None):
     return out
 
 
-def table1(limit, out):
-    """Table 1 of the shipped encoder + decoders (fp16-stored) against the same weights int8-stored
-    (round_module(..., "int8") of each: exactly what an int8-stored export computes), the same images and
-    seeds (training/eval_visual.evaluate at the default steps)."""
+BASE_COMMIT = "2dc5181"   # the last commit whose public/models stored the visual weights fp16
+
+
+def models_at(commit, files=("manifest.json", "encoder.onnx") + tuple(f"decoder_{s}.onnx" for s in ("f0", "f1", "f2", "f3", "f4"))):
+    """The visual models as public/models held them at a commit (git show), in a temporary folder."""
+    import subprocess
+    import tempfile
+    from training.common import ROOT
+    d = tempfile.mkdtemp(prefix=f"models-{commit}-")
+    for f in files:
+        with open(os.path.join(d, f), "wb") as fh:
+            fh.write(subprocess.run(["git", "show", f"{commit}:public/models/{f}"], cwd=ROOT, check=True, capture_output=True).stdout)
+    return d
+
+
+def feature_change(enc_a, enc_b, images):
+    """RMS of the two encoders' feature difference over RMS of the first's features (what the MLLM reads)."""
+    from training import transforms as T
+    with torch.no_grad():
+        x = T.to_tensor(np.ascontiguousarray(images))
+        fa, fb = enc_a(x), enc_b(x)
+    return float((fa - fb).pow(2).mean().sqrt() / fa.pow(2).mean().sqrt())
+
+
+def table1(limit, out, base_commit=BASE_COMMIT):
+    """Table 1 of the encoder + decoders as stored fp16 (public/models at base_commit) against the same weights
+    int8-stored (round_module(..., "int8") of each: exactly what an int8-stored export computes), the same images
+    and seeds (training/eval_visual.evaluate at the default steps); and how far the encoder's features move."""
     from training import shipped
+    from training.data import load
     from training.encoder import SCALES
     from training.eval_visual import evaluate
+    base_dir = models_at(base_commit)
     with torch.no_grad():
-        base = evaluate("cpu", limit, limit=limit)[0]
-        enc = round_module(shipped.load_encoder("cpu")[0], "int8")
-        decs = {s: round_module(d, "int8") for s, d in shipped.load_decoders("cpu").items()}
+        enc16, decs16 = shipped.load_encoder("cpu", base_dir)[0], shipped.load_decoders("cpu", base_dir)
+        base = evaluate("cpu", limit, limit=limit, decs=decs16, enc=enc16)[0]
+        enc = round_module(shipped.load_encoder("cpu", base_dir)[0], "int8")
+        decs = {s: round_module(d, "int8") for s, d in shipped.load_decoders("cpu", base_dir).items()}
         q = evaluate("cpu", limit, limit=limit, decs=decs, enc=enc)[0]
-    rep = {"what": "Table 1 (training/eval_visual.evaluate, CPU, the default steps and guidance): the shipped encoder and decoders "
-                   "with their weights stored fp16 (float16) and the same weights stored int8 per output channel (int8), "
-                   "same images and seeds; python3 -m training.half_weights --table1",
-           "limit": limit, "float16": base, "int8": q, "delta": {}, "bytes_measured": visual_bytes()}
+    images, meta = load()
+    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"][:limit]
+    rep = {"what": "Table 1 (training/eval_visual.evaluate, CPU, the default steps and guidance): the encoder and decoders "
+                   f"with their weights stored fp16 (float16; public/models at {base_commit}) and the same weights stored int8 "
+                   "per output channel (int8), same images and seeds; python3 -m training.half_weights --table1",
+           "limit": limit, "float16": base, "int8": q, "delta": {}, "bytes_measured": visual_bytes(base_dir),
+           "encoder_feature_rel_rms": {"heldout_vendor": feature_change(enc16, enc, images[hv]), "n": len(hv)}}
     for name in base["sets"]:
         rep["delta"][name] = {s: {"psnr_r": q["sets"][name][s]["psnr_r"] - base["sets"][name][s]["psnr_r"],
                                   "judge_top1_images": round((q["sets"][name][s]["judge_top1"] - base["sets"][name][s]["judge_top1"])
                                                              * base["sets"][name]["n"])} for s in SCALES}
         print(name, " ".join(f"{s} {d['psnr_r']:+.3f} dB / {d['judge_top1_images']:+d} img" for s, d in rep["delta"][name].items()))
+    print(f"encoder features: {100 * rep['encoder_feature_rel_rms']['heldout_vendor']:.2f}% RMS")
     json.dump(rep, open(out, "w"), indent=1)
     return rep
-
 
 if __name__ == "__main__":
     from training.common import ROOT
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--table1", action="store_true", help="measure Table 1: fp16- vs int8-stored weights")
     ap.add_argument("--limit", type=int, default=64, help="images per set")
+    ap.add_argument("--base-commit", default=BASE_COMMIT, help="the commit whose public/models stored the weights fp16")
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "eval", "int8_storage.json"))
     a = ap.parse_args()
     assert a.table1, "nothing to do: --table1"
-    table1(a.limit, a.out)
+    table1(a.limit, a.out, a.base_commit)
