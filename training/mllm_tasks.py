@@ -232,8 +232,9 @@ class TaskSampler:
         # given images from other vendors' art ("sources" split): only of concepts that train, and for the
         # two-image tasks only where a trained image of the same concept and tone is there to be the target
         vendors = {v for v in sources.split(",") if v}
+        trained = {meta[i]["concept"] for i in self.idx}
         self.src = [m["i"] for m in meta if m["split"] == "sources" and m["vendor"] in vendors
-                    and m["concept"] in {meta[i]["concept"] for i in self.idx}] if vendors else []
+                    and m["concept"] in trained] if vendors else []
         self.src_target = [i for i in self.src if (meta[i]["concept"], meta[i]["skin_tone"]) in self.by_ct]
         self.source_p = source_p if self.src else 0.0
         if vendors and not self.src:

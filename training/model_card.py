@@ -961,17 +961,22 @@ def steps_section(sa):
         "variety, not yet run.\n"])
 
 
-def int8_section(q, bench):
-    """The int8 decoders WASM runs (training/int8_decoders.py): Table 1 of their arithmetic against fp32, and their
-    time against fp32 on WASM and native (bench/int8-decoders.mjs). Every number from the committed files."""
-    b, e = q["fp32"]["sets"], q["int8"]["sets"]
-    rows = ["| set | scale | PSNR_r (dB) fp32 → int8 | judge top-1 fp32 → int8 | PSNR_d (dB) fp32 → int8 |", "|---|---|---|---|---|"]
+def int8_table1(q, base):
+    """Table 1 of q[base] against q["int8"] per set and scale (markdown rows), the worst PSNR_r change and the
+    largest judge drop (pair_changes)."""
+    b, e, short = q[base]["sets"], q["int8"]["sets"], "fp32" if base == "fp32" else "fp16"
+    rows = [f"| set | scale | PSNR_r (dB) {short} → int8 | judge top-1 {short} → int8 | PSNR_d (dB) {short} → int8 |", "|---|---|---|---|---|"]
     for name, _ in VISUAL_SETS:
         for sc in reversed(SCALES):
             rows.append(f"| {SET_NAMES[name]} | {sc} | {pair_delta(b[name][sc], e[name][sc], 'psnr_r')} | "
                         f"{pair_delta(b[name][sc], e[name][sc], 'judge_top1')} | {pair_delta(b[name][sc], e[name][sc], 'psnr_d')} |")
-    worst = pair_changes(q["fp32"], q["int8"], "psnr_r")[0]
-    drop = pair_changes(q["fp32"], q["int8"], "judge_top1")[0]
+    return rows, pair_changes(q[base], q["int8"], "psnr_r")[0], pair_changes(q[base], q["int8"], "judge_top1")[0]
+
+
+def int8_section(q, bench):
+    """The int8 decoders WASM runs (training/int8_decoders.py): Table 1 of their arithmetic against fp32, and their
+    time against fp32 on WASM and native (bench/int8-decoders.mjs). Every number from the committed files."""
+    rows, worst, drop = int8_table1(q, "fp32")
     r = bench["results"]
     tr = ["| scale | WASM fp32 | WASM int8 | speed-up | native fp32 | native int8 | WASM int8 / native fp32 |", "|---|---|---|---|---|---|---|"]
     for sc, x in r.items():
@@ -1004,14 +1009,8 @@ def int8_section(q, bench):
 def int8_storage_section(q, man):
     """The encoder's and the float decoders' weights stored int8 (training/half_weights.py): Table 1 of the fp16-stored
     weights against the int8-stored ones, and the bytes before and after. Every number from the committed files."""
-    b, e = q["float16"]["sets"], q["int8"]["sets"]
-    rows = ["| set | scale | PSNR_r (dB) fp16 → int8 | judge top-1 fp16 → int8 | PSNR_d (dB) fp16 → int8 |", "|---|---|---|---|---|"]
-    for name, _ in VISUAL_SETS:
-        for sc in reversed(SCALES):
-            rows.append(f"| {SET_NAMES[name]} | {sc} | {pair_delta(b[name][sc], e[name][sc], 'psnr_r')} | "
-                        f"{pair_delta(b[name][sc], e[name][sc], 'judge_top1')} | {pair_delta(b[name][sc], e[name][sc], 'psnr_d')} |")
-    worst = pair_changes(q["float16"], q["int8"], "psnr_r")[0]
-    drop = pair_changes(q["float16"], q["int8"], "judge_top1")[0]
+    rows, worst, drop = int8_table1(q, "float16")
+    b = q["float16"]["sets"]
     now = {v["file"]: v for en in man["models"].values() for v in en.get("variants", [])}
     sizes = ["| file | stored fp16 | stored now | storage now |", "|---|---|---|---|"]
     for f, x in q["bytes_measured"].items():

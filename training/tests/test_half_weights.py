@@ -15,15 +15,22 @@ from training.half_weights import store_half, round_module, initializers_fp32, M
 from training.tests.test_mllm_export import ort_run
 
 
-def test_half_weights_decoder(tmp_path):
-    torch.manual_seed(0)
-    d = round_module(Decoder(TINY, 4).eval())
+def exported_decoder(d, tmp_path):
+    """A tiny decoder's output on fixed inputs and its fp32 ONNX export (no constant folding: weights keep their names)."""
     x, t, c = torch.randn(2, 3, 64, 64), torch.tensor([999.0, 400.0]), torch.randn(2, 4, TINY.feature_dim)
     with torch.no_grad():
         v = d(x, t, c).numpy()
-    p32, p16 = tmp_path / "d32.onnx", tmp_path / "d16.onnx"
+    p32 = tmp_path / "d32.onnx"
     torch.onnx.export(d, (x, t, c), str(p32), input_names=["x", "t", "cond"], output_names=["v"], opset_version=17,
                       do_constant_folding=False)
+    return (x, t, c), v, p32
+
+
+def test_half_weights_decoder(tmp_path):
+    torch.manual_seed(0)
+    d = round_module(Decoder(TINY, 4).eval())
+    (x, t, c), v, p32 = exported_decoder(d, tmp_path)
+    p16 = tmp_path / "d16.onnx"
     mp, n = store_half(onnx.load(str(p32)))
     onnx.checker.check_model(mp)
     onnx.save(mp, str(p16))
@@ -54,12 +61,8 @@ def test_int8_weights_decoder(tmp_path):
     d = Decoder(TINY, 4).eval()
     raw = {k: p.detach().clone() for k, p in d.named_parameters()}
     round_module(d, "int8")
-    x, t, c = torch.randn(2, 3, 64, 64), torch.tensor([999.0, 400.0]), torch.randn(2, 4, TINY.feature_dim)
-    with torch.no_grad():
-        v = d(x, t, c).numpy()
-    p32, p8 = tmp_path / "d32.onnx", tmp_path / "d8.onnx"
-    torch.onnx.export(d, (x, t, c), str(p32), input_names=["x", "t", "cond"], output_names=["v"], opset_version=17,
-                      do_constant_folding=False)
+    (x, t, c), v, p32 = exported_decoder(d, tmp_path)
+    p8 = tmp_path / "d8.onnx"
     mp, n = store_weights(onnx.load(str(p32)), "int8")
     onnx.checker.check_model(mp)
     onnx.save(mp, str(p8))
