@@ -28,9 +28,10 @@ T2I_PROMPT = "red apple"  # the default of bench/gpu-bench.ts --prompt too
 
 @torch.no_grad()
 def t2i_once(q, tok, mm, prompt, dev):
-    """One text-to-image MLLM pass as workers/mllm/generate.ts runs it (scale order, a plan):
+    """One text-to-image MLLM pass as workers/mllm/generate.ts runs it (scale order, a plan, the
+    plan's end token fed with the first scale's queries):
     -> yields (scale name, features [1,N,C]) as each scale exists; returns via StopIteration the
-    plan ids and the number of calls. Mirrors training/golden_plan.py's calls."""
+    plan ids and the number of calls."""
     from training import mllm_tasks as tasks
     from training.common import parent_index
     plan = mm["plan"]
@@ -42,13 +43,14 @@ def t2i_once(q, tok, mm, prompt, dev):
     parent = torch.tensor(parent_index(), device=dev)
     state = {"past": None, "blocks": None, "calls": 0}
 
-    def call(ids, slot=None, feats=None, block=None):
-        t = len(ids)
+    def call(ids, slot=None, feats=None, block=None, lead=()):
+        """`lead`: text ids fed first, a block each (the plan's [IMG] rides with the first scale)."""
+        t, nl = len(ids), len(lead)
         nb = 0 if state["blocks"] is None else int(state["blocks"][0, -1]) + 1
-        ids_t = torch.tensor([ids], device=dev)
-        slot_t = torch.zeros_like(ids_t) if slot is None else torch.tensor([slot], device=dev)
-        feats_t = torch.zeros(1, t, C, device=dev) if feats is None else feats.view(1, t, C)
-        blk = torch.tensor([[nb + i for i in range(t)] if block is None else [nb] * t], device=dev)
+        ids_t = torch.tensor([list(lead) + ids], device=dev)
+        slot_t = torch.tensor([[0] * nl + ([0] * t if slot is None else slot)], device=dev)
+        feats_t = torch.cat([torch.zeros(1, nl, C, device=dev), torch.zeros(1, t, C, device=dev) if feats is None else feats.view(1, t, C)], 1)
+        blk = torch.tensor([[nb + i for i in range(nl)] + ([nb + nl + i for i in range(t)] if block is None else [nb + nl] * t)], device=dev)
         allb = blk if state["blocks"] is None else torch.cat([state["blocks"], blk], 1)
         h, pres = q(ids_t, slot_t, feats_t, state["past"], allb)
         state.update(past=pres, blocks=allb, calls=state["calls"] + 1)
@@ -62,14 +64,14 @@ def t2i_once(q, tok, mm, prompt, dev):
             break
         ids.append(nxt)
         logits, _ = call([nxt])
-    call([end])
     toks = torch.zeros(sum(sizes), C, device=dev)
     for s, name in enumerate(mm["image_order"]):
         o, n = offsets[s], sizes[s]
         par = parent[o:o + n]
         qf = toks[par.clamp(min=0)] * (par >= 0).view(-1, 1).float()
-        _, h = call([0] * n, [qoff + 1 + o + j for j in range(n)], qf, block=True)
-        toks[o:o + n] = q.features(h)[0]
+        lead = [end] if s == 0 else []
+        _, h = call([0] * n, [qoff + 1 + o + j for j in range(n)], qf, block=True, lead=lead)
+        toks[o:o + n] = q.features(h[:, len(lead):])[0]
         yield name, toks[o:o + n].unsqueeze(0)
     return ids, state["calls"]
 

@@ -194,8 +194,8 @@ for (const r of records) {
 }
 const t2iRows = records.filter((r) => r.t2i);
 if (t2iRows.length) {
-  md += `\nText-to-image ("a red apple"; the MLLM on WASM writes its plan, then one call per scale, each scale decoded as soon as it exists) and a conditional task (an edit of the sample), last of the runs. "All five" is the fifth image shown; "done" adds what follows the images: the plan's candidate chips (more MLLM calls) and the automatic scale choice (each image encoded again):\n\n| where | MLLM (text-to-image) | first image (f4) | all five | done | edit: first image / all five / done |\n|---|---|---|---|---|---|\n`;
-  for (const r of t2iRows) md += `| ${r.where} | ${f(r.t2i.mllmMs)} | ${f(r.t2i.firstImageMs)} | ${f(r.t2i.allFiveMs)} | ${f(r.t2i.doneMs)} | ${r.cond ? `${f(r.cond.firstImageMs)} / ${f(r.cond.allFiveMs)} / ${f(r.cond.doneMs)}` : '–'} |\n`;
+  md += `\nText-to-image ("a red apple"; the MLLM writes its plan, then one call per scale, each scale decoded as soon as it exists) and a conditional task (an edit of the sample), last of the runs. "All five" is the fifth image shown; "done" adds what follows the images: the plan's candidate chips (more MLLM calls) and the automatic scale choice (each image encoded again):\n\n| where | MLLM on | MLLM (text-to-image) | first image (f4) | all five | done | edit: first image / all five / done |\n|---|---|---|---|---|---|---|\n`;
+  for (const r of t2iRows) md += `| ${r.where} | ${r.runtime?.mllmProvider ?? '?'} | ${f(r.t2i.mllmMs)} | ${f(r.t2i.firstImageMs)} | ${f(r.t2i.allFiveMs)} | ${f(r.t2i.doneMs)} | ${r.cond ? `${f(r.cond.firstImageMs)} / ${f(r.cond.allFiveMs)} / ${f(r.cond.doneMs)}` : '–'} |\n`;
 }
 const pageRows = records.filter((r) => r.pageToReadyColdMs != null);
 if (pageRows.length) md += `\nPage to ready (navigation to the page's load-done; "load" above is the worker's own load): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToReadyColdMs)}, reload ${f(r.pageToReadyWarmMs)}`).join('; ')}. Browser: ${pageRows[0].browser}.\n`;

@@ -209,44 +209,41 @@ export class MllmGenerator {
   }
 
   /**
-   * After a prefix ending in the plan's start token: the plan (given, sampled or greedy); returns
-   * the call that fed the plan's end token ([IMG]).
+   * After a prefix ending in the plan's start token: the plan (given, sampled or greedy). Returns
+   * the last call made (the prefix itself when none was needed) and the tokens still to feed: the
+   * plan's end token ([IMG]), after a given plan's own tokens. The caller feeds them in its first
+   * image call (scale order: one call fewer than feeding them alone).
    */
-  private async runPlan(prefix: CallOut, req: ImageRequest): Promise<{ out: CallOut; info: PlanInfo; calls: number }> {
+  private async runPlan(prefix: CallOut, req: ImageRequest): Promise<{ last: CallOut; pending: number[]; info: PlanInfo }> {
     const plan = this.plan!;
     const end = this.spec.specials[plan.end];
     const specials = this.specialIds();
-    let calls = 0;
     let ids: number[];
-    let out: CallOut;
+    let last = prefix;
+    let pending: number[];
     let source: PlanInfo['source'];
     if (req.plan !== undefined) {
       ids = this.textTokens(req.plan, 'plan');
       if (ids.length > plan.max_tokens) throw new MllmError(`the plan is too long: ${ids.length} tokens > ${plan.max_tokens}`);
       source = 'given';
-      out = await this.feedText(prefix.cache, [...ids, end]);
-      calls++;
+      pending = [...ids, end];
     } else {
       const sample = req.planSampling ? sampler(req.planSampling) : null;
       source = sample ? 'sampled' : 'greedy';
       ids = [];
-      let r = prefix;
       for (;;) {
-        const next = sample ? sample(r.logits, specials, end) : argmax(r.logits);
+        const next = sample ? sample(last.logits, specials, end) : argmax(last.logits);
         if (next === end || specials.has(next) || ids.length >= plan.max_tokens) break; // the plan ends with [IMG]; forced where the model never says it
         ids.push(next);
         await req.betweenCalls?.({ tokensSoFar: 0 });
-        const prev = r;
-        r = await this.feedText(r.cache, [next]);
-        calls++;
+        const prev = last;
+        last = await this.feedText(last.cache, [next]);
         if (prev !== prefix) this.runner.release(prev.cache);
       }
-      out = await this.feedText(r.cache, [end]);
-      calls++;
-      if (r !== prefix) this.runner.release(r.cache);
+      pending = [end];
     }
     const text = normalizeText(this.tok.decode(ids));
-    return { out, info: { text, fields: parsePlan(plan, text), source, candidates: [] }, calls };
+    return { last, pending, info: { text, fields: parsePlan(plan, text), source, candidates: [] } };
   }
 
   /** The model's top-k first plan tokens (from the prefix ending in <ans>), each completed
@@ -303,18 +300,29 @@ export class MllmGenerator {
     const tokens = new Float32Array(nTokens * C);
     const result: Pyramid = {};
     const t0 = performance.now();
-    let r = await this.runner.call(this.runner.empty(), seq);
+    // `r`: the last call made (null: none yet, the cache is empty); `lead`: positions not yet fed,
+    // which the first image call feeds before its own in scale order (block ids run on from the
+    // cache's, so it attends exactly as two calls would)
+    let r: CallOut | null = null;
+    let lead: Seq = seq;
     // a model with a plan: the plan is announced before the first image token; the candidates
     // (more calls, branched from the prefix kept here) after the image, so they never delay it
     let prefix: CallOut | null = null;
     let planInfo: PlanInfo | null = null;
     if (this.plan) {
-      prefix = r;
+      prefix = await this.runner.call(this.runner.empty(), seq);
       const planned = await this.runPlan(prefix, req);
-      r = planned.out;
+      r = planned.last;
+      const b = this.runner.nextBlock(r.cache);
+      lead = { ids: planned.pending, slot: planned.pending.map(() => 0), feats: new Float32Array(planned.pending.length * C), block: planned.pending.map((_, i) => b + i) };
       planInfo = planned.info;
       req.onPlan?.(planInfo);
     }
+    /** the cache after the last call; the prefix's is kept for the candidates */
+    const cacheOf = (x: CallOut | null): KvCache => x?.cache ?? this.runner.empty();
+    const releaseUnlessPrefix = (c: KvCache) => {
+      if (c !== prefix?.cache) this.runner.release(c);
+    };
     let scale = 0;
     /** generated token k from output position j of a call */
     const tokenAt = (k: number, res: CallOut, j: number): Float32Array => {
@@ -336,20 +344,25 @@ export class MllmGenerator {
     };
     try {
       if (this.order === 'token') {
-        // the last position of each call predicts the next token
+        // the last position of each call predicts the next token, so what is pending goes alone
+        if (lead.ids.length) {
+          const prev = cacheOf(r);
+          r = await this.runner.call(prev, lead);
+          releaseUnlessPrefix(prev);
+        }
         for (let k = 0; k < nTokens; k++) {
-          const token = tokenAt(k, r, -1);
+          const token = tokenAt(k, r!, -1);
           tokens.set(token, k * C);
           emit(k);
           if (k + 1 === nTokens) break;
           await req.betweenCalls?.({ tokensSoFar: k + 1 });
-          const prev = r.cache;
+          const prev = r!.cache;
           r = await this.runner.call(prev, { ids: [0], slot: [k + 1], feats: token, block: [this.runner.nextBlock(prev)] });
-          this.runner.release(prev);
+          releaseUnlessPrefix(prev);
         }
       } else {
         // one call per scale: its queries are fed the coarser tokens that cover them, and the
-        // output at each query is that token itself
+        // output at each query is that token itself; the first also feeds what is pending
         const parent = this.spec.parent_index!;
         const qoff = this.spec.query_slot_offset!;
         for (let s = 0; s <= last; s++) {
@@ -358,12 +371,22 @@ export class MllmGenerator {
           const feats = new Float32Array(n * C);
           for (let j = 0; j < n; j++) if (parent[o + j] >= 0) feats.set(tokens.subarray(parent[o + j] * C, (parent[o + j] + 1) * C), j * C);
           if (s > 0) await req.betweenCalls?.({ tokensSoFar: o });
-          const prev = r.cache;
-          const b = this.runner.nextBlock(prev);
-          r = await this.runner.call(prev, { ids: new Array(n).fill(0), slot: Array.from({ length: n }, (_, j) => qoff + 1 + o + j), feats, block: new Array(n).fill(b) });
-          this.runner.release(prev);
+          const prev = cacheOf(r);
+          const shift = lead.ids.length;
+          const b = shift ? lead.block[shift - 1] + 1 : this.runner.nextBlock(prev);
+          const all = new Float32Array((shift + n) * C);
+          all.set(lead.feats);
+          all.set(feats, shift * C);
+          r = await this.runner.call(prev, {
+            ids: [...lead.ids, ...new Array(n).fill(0)],
+            slot: [...lead.slot, ...Array.from({ length: n }, (_, j) => qoff + 1 + o + j)],
+            feats: all,
+            block: [...lead.block, ...new Array(n).fill(b)],
+          });
+          releaseUnlessPrefix(prev);
+          lead = { ids: [], slot: [], feats: new Float32Array(0), block: [] };
           for (let j = 0; j < n; j++) {
-            tokens.set(tokenAt(o + j, r, j), (o + j) * C);
+            tokens.set(tokenAt(o + j, r, shift + j), (o + j) * C);
             emit(o + j);
           }
         }
@@ -371,7 +394,7 @@ export class MllmGenerator {
       const k = req.planCandidates ?? 4;
       if (prefix && planInfo && k > 0) req.onPlan?.({ ...planInfo, candidates: await this.planCandidates(prefix, planInfo, k, req) });
     } finally {
-      this.runner.release(r.cache);
+      if (r) releaseUnlessPrefix(r.cache);
       if (prefix) this.runner.release(prefix.cache);
     }
     return result;

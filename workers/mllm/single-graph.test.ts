@@ -102,8 +102,9 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     const res = await noPlan.generateImage('t2i', { text: golden.prompt, scales, onScale: (s) => seen.push(s) });
     expect(seen).toEqual(scales);
     const nTok = spec.scale_tokens.slice(0, finest + 1).reduce((a, b) => a + b, 0);
-    // one call per scale in scale order (the prefill + one per scale), one per token in token order
-    expect(calls()).toBe(spec.order === 'scale' ? 1 + scales.length : nTok);
+    // one call per scale in scale order (the prefill rides with the first scale's queries), one per
+    // token in token order (the prefill predicts the first)
+    expect(calls()).toBe(spec.order === 'scale' ? scales.length : nTok);
     expectNear(leading(res, spec.image_order, n, C), want, golden, 't2i tokens');
 
     const e = golden.edit;
@@ -145,16 +146,24 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
   });
 
   it('a given plan is fed teacher-forced; a sampled plan is seeded; top-1 sampling is the greedy plan', async () => {
-    const { spec, gen, plan } = await load(dir);
+    const { spec, gen, plan, calls, resetCalls } = await load(dir);
     const g = plan!;
     const C = spec.feature_dim;
     const scales = spec.image_order.slice(0, g.scales);
     let info: PlanInfo | null = null;
+    resetCalls();
     const res = await gen.generateImage('t2i', { text: g.prompt, scales, plan: g.given.text, planCandidates: 0, onPlan: (p) => (info = p) });
+    // the prefill, then the given plan and [IMG] fed with the first scale's queries (scale order)
+    expect(calls()).toBe(spec.order === 'scale' ? 1 + scales.length : 1 + 1 + spec.scale_tokens.slice(0, g.scales).reduce((a, b) => a + b, 0) - 1);
     expect((info as PlanInfo | null)?.source).toBe('given');
     expect((info as PlanInfo | null)?.text).toBe(g.given.text);
     expect((info as PlanInfo | null)?.fields).toEqual({ concept: 'hot beverage', style: 'noto', tone: 'none' });
     expectNear(leading(res, spec.image_order, f32(g.given.tokens).length / C, C), f32(g.given.tokens), g, 'tokens after the given plan');
+
+    // greedy: the prefill, a call per plan token, then [IMG] with the first scale's queries
+    resetCalls();
+    await gen.generateImage('t2i', { text: g.prompt, scales, planCandidates: 0 });
+    if (spec.order === 'scale') expect(calls()).toBe(1 + g.plan_ids.length + scales.length);
 
     const planOf = async (seed: number, topK: number) => {
       let t = '';
