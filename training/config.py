@@ -17,6 +17,7 @@ class VisualConfig:
     enc_batch: int = 256
     enc_lr: float = 1e-3
     clip_weight: float = 0.5
+    cross_vendor_weight: float = 0.0   # variant (0 = off, the shipped recipe): InfoNCE on f4, same-concept drawings as positives
     # decoders (one per scale)
     dec_channels: tuple = (24, 48, 96)    # UNet widths at 64, 32, 16 px
     dec_attn_dim: int = 64

@@ -2,7 +2,7 @@
 
     /usr/bin/python3 -m training.export                 # from training/ckpt -> public/models
     /usr/bin/python3 -m training.export --ckpt DIR --out DIR
-    /usr/bin/python3 -m training.export --distilled training/runs/distill    # guidance-distilled decoders
+    /usr/bin/python3 -m training.export --distilled training/runs/distill    # guidance- (or step-) distilled decoders
 
 The encoder exports as is; each decoder exports its denoiser step (EMA weights): the DDIM loop
 runs in TypeScript with the coefficients written to the manifest's sampler section.
@@ -20,7 +20,7 @@ from training.decoder import Decoder, ddim_sample, sampler_schedule
 from training.encoder import SCALES, Encoder, blank_features, load_ckpt, pyramid
 from training.common import SCALES_FINE_FIRST, SCALE_TOKENS
 from training.half_weights import STORAGE_NOTE, round_module, store_weights
-from training.manifest import MODELS_DIR, update_manifest, write_golden
+from training.manifest import MODELS_DIR, read_manifest, update_manifest, write_golden
 
 OPSET = 17
 ALLOWED_STEPS = (4, 6, 8, 10, 15, 20)
@@ -120,16 +120,34 @@ def export_distilled_decoders(student_dir, out_dir, teacher_dir=TEACHERS_DIR):
         feats = enc(torch.cat([synthetic_image(1), synthetic_image(2)]))
     pyr, blank = pyramid(feats[:1]), blank_features(enc)
     g = torch.Generator().manual_seed(0)
+    students = {s: shipped.load_student(s, student_dir, teacher_dir) for s in SCALES}   # raw: the golden pair is the graph's own output
+    # one sampler serves all five decoders: they must agree on the steps they are valid for (checked before writing)
+    step_distilled = {(ck.get("step_distilled") or {}).get("to") for _, ck in students.values()}
+    assert len(step_distilled) == 1, f"students step-distilled for different step counts: {step_distilled}"
+    steps = step_distilled.pop()
     models, decs = {}, {}
-    for s in SCALES:
-        d, ck = shipped.load_student(s, student_dir, teacher_dir)   # raw: the golden pair is the graph's own output
+    for s, (d, ck) in students.items():
         decs[s] = d
         e = export_decoder(d, s, pyr, blank, out_dir, g, "float16", teachers[f"decoder_{s}"].get("trained_steps", 0))
         models[f"decoder_{s}"] = dict(e, distilled_guidance=cfg.guidance, distilled_steps=int(ck["step"]) + int(ck.get("init_steps", 0)),
                                       distilled_blank_frac=float(ck.get("blank_frac", 0.0)))
+        if steps:   # {from, to, guidance, train_steps} of the step-distillation round
+            assert ck["step_distilled"]["guidance"] == cfg.guidance, f"decoder_{s}: step-distilled at another guidance than the manifest's"
+            models[f"decoder_{s}"]["step_distilled"] = dict(ck["step_distilled"])
         d.distilled_guidance = cfg.guidance
     write_distilled_sampler_golden(decs["f4"], pyr, blank, cfg, out_dir)
-    return update_manifest(models, None, out_dir)
+    return update_manifest(models, step_distilled_sampler(read_manifest(out_dir), steps) if steps else None, out_dir)
+
+
+def step_distilled_sampler(m, steps):
+    """The manifest's sampler section (and the visual config's sample_steps, which Python's evaluations default
+    to) for decoders step-distilled to `steps`: the default and the only step count offered, since a student
+    learnt its own schedule's timesteps only. The other schedules stay (golden files and GPU tests read them)."""
+    smp = dict(m["sampler"], steps=steps, allowed_steps=[steps])
+    schedules = dict(m["sampler"]["schedules"], **{str(steps): sampler_schedule(smp["train_timesteps"], steps)})
+    smp["schedules"] = {k: schedules[k] for k in sorted(schedules, key=int)}
+    training = dict(m["training"], visual_config=dict(m["training"]["visual_config"], sample_steps=steps))
+    return {"sampler": smp, "training": training}
 
 
 def write_distilled_sampler_golden(f4, pyr, blank, cfg, out_dir):

@@ -162,6 +162,39 @@ def random_shift(x, gen, pad=4):
     return xp[:, :, dy:dy + x.shape[2], dx:dx + x.shape[3]]
 
 
+def cross_vendor_pairs(meta, train_idx):
+    """The variant's sampler tables over positions in train_idx: anchors (drawings whose concept is also drawn
+    by another vendor), partners [anchors, width] (those other vendors' drawings of it, any skin tone; rows
+    padded with their first entry) and counts (real entries per row)."""
+    by = {}
+    for p, i in enumerate(train_idx):
+        by.setdefault(meta[i]["concept"], {}).setdefault(meta[i]["vendor"], []).append(p)
+    rows = [(p, [q for v, qs in by[meta[i]["concept"]].items() if v != meta[i]["vendor"] for q in qs])
+            for p, i in enumerate(train_idx)]
+    rows = [(p, o) for p, o in rows if o]
+    if not rows:
+        raise ValueError("cross_vendor_weight > 0 needs concepts drawn by two vendors in the training split")
+    width = max(len(o) for _, o in rows)
+    return (torch.tensor([p for p, _ in rows]), torch.tensor([o + o[:1] * (width - len(o)) for _, o in rows]),
+            torch.tensor([len(o) for _, o in rows]))
+
+
+def cross_vendor_loss(f4, concept, tau=0.1):
+    """Supervised InfoNCE on the pooled image embedding f4 [B,C]: every other image of the same concept in the
+    batch (the other vendor's drawing, other skin tones, other augmentations) is a positive, so the concept,
+    not the style, must make two drawings close. Rows without a positive are left out. tau is fixed: the CLIP
+    loss keeps its own learned scale."""
+    z = F.normalize(f4.float(), dim=-1)
+    eye = torch.eye(len(z), dtype=torch.bool, device=z.device)
+    logits = (z @ z.t()).float().div(tau).masked_fill(eye, -1e4)
+    pos = (concept[:, None] == concept[None, :]) & ~eye
+    has = pos.any(1)
+    if not has.any():
+        return logits.sum() * 0
+    tgt = pos.float() / pos.sum(1, keepdim=True).clamp(min=1)
+    return -(tgt * F.log_softmax(logits, 1)).sum(1)[has].mean()
+
+
 # ---------------------------------------------------------------- stages
 class EncoderObjective(torch.nn.Module):
     """Everything the encoder stage trains, in one module so DDP sees one forward."""
@@ -172,18 +205,20 @@ class EncoderObjective(torch.nn.Module):
         self.logit_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
         self.grid = cfg.grid
 
-    def forward(self, x, bags):
+    def forward(self, x, bags, concept=None):
         f0 = self.enc(x)
         rec = self.aux(f0).float()
         l_rec = F.l1_loss(rec, x) + F.mse_loss(rec, x)
-        zi = F.normalize(self.proj(pyramid(f0, self.grid)[4][:, 0]).float(), dim=-1)
+        f4 = pyramid(f0, self.grid)[4][:, 0]
+        zi = F.normalize(self.proj(f4).float(), dim=-1)
         zt = F.normalize(self.txt(bags).float(), dim=-1)
         logits = self.logit_scale.exp().clamp(max=100) * zi @ zt.t()
         same = (bags[:, None, :] == bags[None, :, :]).all(-1).float()  # identical captions are positives
         tgt = same / same.sum(1, keepdim=True)
         l_clip = 0.5 * (torch.sum(-tgt * F.log_softmax(logits, 1), 1).mean()
                         + torch.sum(-tgt.t() * F.log_softmax(logits.t(), 1), 1).mean())
-        return l_rec, l_clip, rec, logits
+        # the variant's loss only when asked (concept ids given): off, the recipe computes exactly what it did
+        return l_rec, l_clip, rec, logits, None if concept is None else cross_vendor_loss(f4, concept)
 
 
 def train_encoder(cfg, rt, images, meta, minutes, resume):
@@ -195,20 +230,33 @@ def train_encoder(cfg, rt, images, meta, minutes, resume):
     model = rt.wrap(obj)
     imgs = torch.as_tensor(images[train_idx]).to(rt.device)
     tb = bags[train_idx].to(rt.device)
+    xv = cfg.cross_vendor_weight > 0
+    if xv:   # the variant: concept ids and the cross-vendor pair tables
+        cid = {}
+        concept = torch.tensor([cid.setdefault(meta[i]["concept"], len(cid)) for i in train_idx], device=rt.device)
+        anchors, partners, counts = cross_vendor_pairs(meta, train_idx)
 
     def one_step(step, gen):
         idx = torch.randint(0, len(train_idx), (cfg.enc_batch,), generator=gen).to(rt.device)
+        if xv:   # half the batch as pairs: a drawing and another vendor's drawing of its concept; the rest uniform
+            k = cfg.enc_batch // 4
+            a = torch.randint(0, len(anchors), (k,), generator=gen)
+            b = partners[a, (torch.rand(k, generator=gen) * counts[a]).long()]
+            idx[:2 * k] = torch.cat([anchors[a], b]).to(rt.device)
         x = augment_for_encoder(to_tensor(imgs[idx]), gen)
         set_lr(opt, lr_at(step, cfg.enc_steps, cfg.enc_lr))
         with rt.autocast():
-            l_rec, l_clip, rec, logits = model(x, tb[idx])
+            l_rec, l_clip, rec, logits, l_xv = model(x, tb[idx], concept[idx] if xv else None)
             loss = l_rec + cfg.clip_weight * l_clip
+            if xv:
+                loss = loss + cfg.cross_vendor_weight * l_xv
         optimize(opt, loss)
 
         def report(step):
             psnr = 10 * math.log10(4 / max(F.mse_loss(rec.clamp(-1, 1), x).item(), 1e-10))
             acc = (logits.argmax(1) == torch.arange(len(idx), device=rt.device)).float().mean().item()
-            return f"encoder step {step} loss {loss.item():.4f} rec_psnr {psnr:.2f} clip {l_clip.item():.3f} i2t_acc {acc:.2f}"
+            return (f"encoder step {step} loss {loss.item():.4f} rec_psnr {psnr:.2f} clip {l_clip.item():.3f} i2t_acc {acc:.2f}"
+                    + (f" xv {l_xv.item():.3f}" if xv else ""))
         return report
 
     step = stage_loop(cfg, rt, step, cfg.enc_steps, minutes, 0, one_step)
