@@ -3,7 +3,6 @@ Algorithm 2): the target, the schedules, a CPU smoke run of the CLI and the expo
 import json
 import math
 import os
-import shutil
 
 import pytest
 import torch
@@ -13,7 +12,7 @@ from training.config import TINY
 from training.decoder import Decoder, ddim_sample, ddim_timesteps, sampler_schedule
 from training.distill_decoders import parse_progressive, progressive_schedule, progressive_step, progressive_target
 from training.encoder import SCALES
-from training.tests.test_visual import make_mini_packages, packages, rsvg  # noqa: F401  (fixtures)
+from training.tests.test_visual import make_mini_packages, packages, rsvg, teacher_models_folder, write_fake_students  # noqa: F401  (fixtures)
 
 SCHED10 = sampler_schedule(1000, 10)
 SCHED5 = sampler_schedule(1000, 5)
@@ -187,24 +186,11 @@ def test_export_of_step_distilled_students_offers_their_steps_only(tmp_path):
     (its schedule added, the others kept), the visual config's sample_steps follows, each decoder says so, and
     distilled_steps counts this round on top of the earlier ones; students disagreeing on steps are refused."""
     from training import export, shipped
-    from training.common import MODELS_DIR
-    models = tmp_path / "models"
-    models.mkdir()
-    for f in ["encoder.onnx"] + [f"decoder_{s}.onnx" for s in SCALES]:
-        shutil.copy(os.path.join(export.TEACHERS_DIR if f.startswith("decoder") else MODELS_DIR, f), models / f)
-    man = shipped.manifest(export.TEACHERS_DIR)   # the visual half only
-    man["models"] = {k: v for k, v in man["models"].items() if v["role"] in ("encoder", "decoder")}
-    json.dump(man, open(models / "manifest.json", "w"))
+    models, man = teacher_models_folder(tmp_path)
     w = man["sampler"]["guidance"]
-    students = tmp_path / "students"
-    students.mkdir()
-    torch.manual_seed(0)
-    for s in SCALES:
-        sd = shipped.load_decoder(s, models_dir=export.TEACHERS_DIR).state_dict()
-        sd = {k: v + 0.01 * torch.randn_like(v) if v.is_floating_point() else v for k, v in sd.items()}
-        torch.save({"ema": sd, "step": 7, "init_steps": 1200, "blank_frac": 0.1, "scale": s, "guidance_distilled": True,
-                    "step_distilled": {"from": 10, "to": 4 if s == "f2" else 5, "guidance": w, "train_steps": 7}},
-                   students / f"decoder_{s}.pt")
+    students = write_fake_students(tmp_path, lambda s: {
+        "step": 7, "init_steps": 1200, "blank_frac": 0.1, "scale": s, "guidance_distilled": True,
+        "step_distilled": {"from": 10, "to": 4 if s == "f2" else 5, "guidance": w, "train_steps": 7}})
     before = (models / "decoder_f0.onnx").read_bytes()
     with pytest.raises(AssertionError, match="different step counts"):
         export.export_distilled_decoders(str(students), str(models))

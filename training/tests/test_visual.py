@@ -242,10 +242,10 @@ def test_distilled_decoder_runs_one_pass_at_its_guidance_and_the_pair_at_another
     assert torch.allclose(pair, ddim_sample(d, cond, uncond, sched, 1.5, x=xT.clone()), atol=1e-6)
 
 
-def test_export_distilled_decoders_marks_them_and_loads_back(tmp_path):
-    """Students exported from the committed teachers: the manifest says distilled_guidance, the ONNX
-    carries the students' weights, and shipped.load_decoder gives them back with the mapping."""
-    import shutil
+def teacher_models_folder(tmp_path):
+    """A models folder of the committed teacher decoders and the shipped encoder, with the teachers' manifest cut
+    to its visual half (the other files are not copied): what `export --distilled` writes students into.
+    -> (folder, manifest)."""
     from training import export, shipped
     from training.common import MODELS_DIR
     from training.encoder import SCALES
@@ -253,18 +253,36 @@ def test_export_distilled_decoders_marks_them_and_loads_back(tmp_path):
     models.mkdir()
     for f in ["encoder.onnx"] + [f"decoder_{s}.onnx" for s in SCALES]:
         shutil.copy(os.path.join(export.TEACHERS_DIR if f.startswith("decoder") else MODELS_DIR, f), models / f)
-    man = shipped.manifest(export.TEACHERS_DIR)   # the visual half only: the other files are not copied
+    man = shipped.manifest(export.TEACHERS_DIR)
     man["models"] = {k: v for k, v in man["models"].items() if v["role"] in ("encoder", "decoder")}
     json.dump(man, open(models / "manifest.json", "w"))
+    return models, man
+
+
+def write_fake_students(tmp_path, fields_of):
+    """Student checkpoints as distill_decoders saves them: each teacher's weights moved a little (seeded), plus
+    fields_of(scale). -> their folder."""
+    from training import export, shipped
+    from training.encoder import SCALES
     students = tmp_path / "students"
     students.mkdir()
     torch.manual_seed(0)
     for s in SCALES:
         sd = shipped.load_decoder(s, models_dir=export.TEACHERS_DIR).state_dict()
         sd = {k: v + 0.01 * torch.randn_like(v) if v.is_floating_point() else v for k, v in sd.items()}
-        # f0's student continued earlier students (--init): its steps count theirs too
-        extra = {"init_steps": 5, "blank_frac": 0.1} if s == "f0" else {}
-        torch.save({"ema": sd, "step": 7, "scale": s, "guidance_distilled": True, **extra}, students / f"decoder_{s}.pt")
+        torch.save({"ema": sd, **fields_of(s)}, students / f"decoder_{s}.pt")
+    return students
+
+
+def test_export_distilled_decoders_marks_them_and_loads_back(tmp_path):
+    """Students exported from the committed teachers: the manifest says distilled_guidance, the ONNX
+    carries the students' weights, and shipped.load_decoder gives them back with the mapping."""
+    from training import export, shipped
+    from training.encoder import SCALES
+    models, _ = teacher_models_folder(tmp_path)
+    # f0's student continued earlier students (--init): its steps count theirs too
+    students = write_fake_students(tmp_path, lambda s: {"step": 7, "scale": s, "guidance_distilled": True,
+                                                         **({"init_steps": 5, "blank_frac": 0.1} if s == "f0" else {})})
     m = export.export_distilled_decoders(str(students), str(models))
     w = m["sampler"]["guidance"]
     for s in SCALES:
