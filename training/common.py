@@ -12,7 +12,9 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CKPT = os.environ.get("PUMA_CKPT", os.path.join(ROOT, "training", "ckpt"))
 RUNS = os.path.join(ROOT, "training", "runs")          # not training/ckpt: a carried ckpt folder replaces it
-MODELS_DIR = os.path.join(ROOT, "public", "models")
+# PUMA_MODELS: another models folder in the shipped layout (an A/B arm whose encoder and decoders are not
+# the shipped ones is trained and evaluated against its own folder)
+MODELS_DIR = os.environ.get("PUMA_MODELS") or os.path.join(ROOT, "public", "models")
 TOKENIZER = os.path.join(ROOT, "training", "tokenizer.json")
 JUDGE = os.path.join(ROOT, "training", "eval", "judge.pt")   # committed: evaluation-only, small
 

@@ -150,6 +150,8 @@ def main(argv=None):
     ap.add_argument("--no-resume", dest="resume", action="store_false")
     ap.add_argument("--init", default=None, help="start from a model-only checkpoint (mllm.pt brought back "
                     "from an earlier GPU call): its weights, a fresh optimizer and a fresh LR clock")
+    ap.add_argument("--refit-feature-stats", action="store_true", help="with --init: the feature normalisation "
+                    "re-measured on this run's encoder (an init trained on another encoder's features)")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N images (smoke tests)")
     ap.add_argument("--residual-edit", action="store_true", help="= --set residual_edit=True")
     ap.add_argument("--log-every", type=int, default=50)
@@ -229,7 +231,7 @@ def main(argv=None):
     elif init:  # fp16 matrices in the brought-back file: load_state_dict casts them to fp32
         model.load_state_dict(init["model"])
         log(f"initialised from {args.init} (step {init['step']})")
-    else:
+    if not ck and (init is None or args.refit_feature_stats):   # a fresh model, or an init from other features
         mean, std = feature_stats(bank, torch.tensor(sampler.idx, device=device))
         model.feat_mean.copy_(mean)
         model.feat_std.copy_(std)

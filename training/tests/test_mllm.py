@@ -224,6 +224,16 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     sa = torch_load(a / "state.pt")
     assert not torch.equal(sa["model"]["head.2.weight"], sa["ema"]["head.2.weight"])
     assert torch.equal(torch_load(a / "mllm.pt")["model"]["head.2.weight"], sa["ema"]["head.2.weight"].half())
+    # an init from another encoder's features: --refit-feature-stats re-measures the normalisation on this run's
+    # bank, without it the init's is kept
+    shifted = torch_load(a / "mllm.pt")
+    shifted["model"]["feat_mean"] = shifted["model"]["feat_mean"] + 5
+    torch.save(shifted, tmp_path / "shifted.pt")
+    for name, flag in (("keep", []), ("refit", ["--refit-feature-stats"])):
+        assert train_mllm.main(args + ["--out-dir", str(tmp_path / name), "--init", str(tmp_path / "shifted.pt"), "--max-steps", "1"] + flag) == 0
+    own = sa["model"]["feat_mean"]
+    assert torch.allclose(torch_load(tmp_path / "keep" / "state.pt")["model"]["feat_mean"], own + 5)
+    assert torch.allclose(torch_load(tmp_path / "refit" / "state.pt")["model"]["feat_mean"], own)
 
 
 def test_scale_choice_report():
