@@ -18,6 +18,7 @@ class VisualConfig:
     enc_lr: float = 1e-3
     clip_weight: float = 0.5
     cross_vendor_weight: float = 0.0   # variant (0 = off, the shipped recipe): InfoNCE on f4, same-concept drawings as positives
+    cross_vendor_head: int = 0         # > 0: that InfoNCE on a 2-layer MLP of f4 (this hidden width), not on f4 itself
     # decoders (one per scale)
     dec_channels: tuple = (24, 48, 96)    # UNet widths at 64, 32, 16 px
     dec_attn_dim: int = 64

@@ -222,7 +222,7 @@ def load_probe_encoder(spec, device):
     enc = Encoder(cfg).to(device)
     enc.load_state_dict(ck["encoder"])
     info = dict(encoder=spec, step=ck.get("step"), enc_steps=cfg.enc_steps, enc_batch=cfg.enc_batch,
-                cross_vendor_weight=getattr(cfg, "cross_vendor_weight", 0.0), train_seconds=ck.get("train_seconds"))
+                cross_vendor_weight=getattr(cfg, "cross_vendor_weight", 0.0), cross_vendor_head=getattr(cfg, "cross_vendor_head", 0), train_seconds=ck.get("train_seconds"))
     return enc.eval().requires_grad_(False), cfg, info, ck
 
 

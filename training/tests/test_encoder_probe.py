@@ -191,3 +191,16 @@ def test_flag_off_leaves_the_encoder_loss_unchanged_and_on_adds_the_cross_vendor
     assert run_stage(tmp_path, monkeypatch, d, "cross_vendor_weight=0.0") == [ref]
     on = run_stage(tmp_path, monkeypatch, d, "cross_vendor_weight=1.0")
     assert len(on) == 1 and on[0] > ref + 0.1    # the pairs' InfoNCE (about log of the batch size, untrained) on top
+
+
+def test_cross_vendor_head_takes_the_invariance_off_f4(tmp_path, monkeypatch):
+    """cross_vendor_head > 0: the InfoNCE reads a small MLP of f4 (its own parameters in the objective), so the
+    loss is not the head-less variant's; off, the objective's state dict has no head (the shipped recipe's)."""
+    d = tmp_path / "data"
+    fake_dataset(d)
+    plain = run_stage(tmp_path, monkeypatch, d, "cross_vendor_weight=1.0")
+    head = run_stage(tmp_path, monkeypatch, d, "cross_vendor_weight=1.0", "cross_vendor_head=16")
+    assert len(head) == 1 and head[0] != plain[0]
+    ck = torch.load(tmp_path / "ckpt" / "encoder.pt", map_location="cpu", weights_only=False)
+    assert ck["objective"]["xv_head.0.weight"].shape == (16, TINY.feature_dim)
+    assert not any(k.startswith("xv_head") for k in TV.EncoderObjective(TINY, 10).state_dict())
