@@ -42,9 +42,13 @@ case "${1:-}" in
     echo "moved out to $ASIDE: ${PATHS[*]}" ;;
   back)
     [ -d "$ASIDE" ] || { echo "device-aside: nothing under $ASIDE" >&2; exit 1; }
-    for p in "${PATHS[@]}"; do [ -e "$ASIDE/$p" ] && mkdir -p "$(dirname "$p")" && mv "$ASIDE/$p" "$p"; done
-    rm -rf "$ASIDE"
+    # everything under $ASIDE goes back, whatever SET moved it out (a `back` with another SET than its `out`
+    # once deleted what it did not list); $ASIDE is removed only when nothing is left in it
+    (cd "$ASIDE" && find . -type f -print0) | while IFS= read -r -d '' f; do
+      p=${f#./}; mkdir -p "$(dirname "$p")" && mv "$ASIDE/$p" "$p"; done
+    find "$ASIDE" -depth -type d -empty -delete
+    [ ! -e "$ASIDE" ] || { echo "device-aside: left under $ASIDE:" >&2; find "$ASIDE" >&2; exit 1; }
     if git ls-files --deleted | grep -q .; then echo "device-aside: still missing:" >&2; git ls-files --deleted >&2; exit 1; fi
-    echo "restored ${PATHS[*]}" ;;
+    echo "restored everything under $ASIDE" ;;
   *) echo "usage: $0 out|back|list|present" >&2; exit 2 ;;
 esac

@@ -19,37 +19,42 @@
 set -u
 export PYTHONUNBUFFERED=1
 export OUT=${OUT:-training/runs/encoder_probe_out}; RUN=/tmp/encoder_probe; rm -rf "$RUN"; mkdir -p "$OUT" "$RUN"
-STEPS=${STEPS:-1800}; MIN=${MIN:-4.0}; XVW=${XVW:-0.5}
+STEPS=${STEPS:-1800}; MIN=${MIN:-4.0}; XVW=${XVW:-0.5}; SHIPPED=${SHIPPED-1}
+# ARMS: "name:key=value,key=value ..." (stop 27's default: the control and the variant). Stop 28's second round, on
+# the shipped clock, three arms side by side: the control, the invariance on a projection head, a lower weight:
+#   STEPS=3000 MIN=4.6 SHIPPED= PROBE_DEADLINE=400 ARMS="control: head:cross_vendor_weight=0.5,cross_vendor_head=256 low:cross_vendor_weight=0.15"
+ARMS=${ARMS:-"control: variant:cross_vendor_weight=$XVW"}
 export FULL=${FULL-1} PROBE_ARGS=${PROBE_ARGS:-}
 export FULL_LINEAR=f4,concat,f3_flat,f2_flat   # the linear probe is cheap on a GPU: also the 256- and 1024-dim layouts
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L
 python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name())'
-t0=$(date +%s); export DEADLINE=$(( t0 + 345 ))   # every probe stops by then: the call stays under ~6 minutes
+t0=$(date +%s); export DEADLINE=$(( t0 + ${PROBE_DEADLINE:-345} ))   # every probe stops by then: the call stays under ~6 minutes
 left() { local s=$(( DEADLINE - $(date +%s) )); [ $s -gt 0 ] && echo $s || echo 1; }   # `timeout 0` would never stop
 probe() {  # $1: encoder ('shipped' or a checkpoint), $2: name: the default gallery, then --full
   timeout "$(left)" python3 -m training.encoder_probe --encoder "$1" --name "$2" --out "$OUT/$2.json" $PROBE_ARGS || return 1
   [ -z "$FULL" ] || timeout "$(left)" python3 -m training.encoder_probe --encoder "$1" --name "$2" --full \
     --linear $FULL_LINEAR --out "$OUT/$2_full.json"
 }
-probe shipped shipped > "$OUT/probe_shipped.log" 2>&1 &
-for arm in control variant; do
-  sets="enc_steps=$STEPS"; [ "$arm" = variant ] && sets="$sets cross_vendor_weight=$XVW"
+[ -z "$SHIPPED" ] || probe shipped shipped > "$OUT/probe_shipped.log" 2>&1 &
+for a in $ARMS; do
+  IFS=: read -r arm extra <<< "$a"; sets="enc_steps=$STEPS ${extra//,/ }"
   PUMA_CKPT="$RUN/$arm" python3 -m training.train_visual --stage encoder ${TRAIN_ARGS:-} --no-resume --minutes "$MIN" --set $sets \
     > "$OUT/train_$arm.log" 2>&1 &
 done
 wait
 echo "trained at $(( $(date +%s) - t0 ))s"; tail -n 2 "$OUT"/train_*.log
-for arm in control variant; do
+for a in $ARMS; do
+  arm=${a%%:*}
   probe "$RUN/$arm/encoder.pt" $arm > "$OUT/probe_$arm.log" 2>&1 &
 done
 wait
 echo "probed at $(( $(date +%s) - t0 ))s"
-python3 - "$OUT" "$RUN" <<'EOF' | tee "$OUT/summary.txt"
+python3 - "$OUT" "$RUN" $(for a in $ARMS; do echo "${a%%:*}"; done) <<'EOF' | tee "$OUT/summary.txt"
 import json, os, sys
 import torch
-out, run = sys.argv[1:3]
-for arm in ("control", "variant"):   # weights-only copies (no optimizer) when they fit what a call brings back
+out, run, arms = sys.argv[1], sys.argv[2], sys.argv[3:]
+for arm in arms:   # weights-only copies (no optimizer) when they fit what a call brings back
     src, dst = os.path.join(run, arm, "encoder.pt"), os.path.join(out, f"{arm}_encoder.pt")
     if os.path.exists(src):
         ck = torch.load(src, map_location="cpu", weights_only=False)
@@ -58,7 +63,7 @@ for arm in ("control", "variant"):   # weights-only copies (no optimizer) when t
             os.remove(dst)
 feats = ("f4", "concat", "f2_flat", "f1_flat", "f0_flat", "pixels")
 for suffix in ("", "_full"):
-    for name in ("shipped", "control", "variant"):
+    for name in ["shipped"] + arms:
         p = os.path.join(out, f"{name}{suffix}.json")
         if not os.path.exists(p):
             print(f"{name}{suffix}: missing"); continue
@@ -77,4 +82,7 @@ for suffix in ("", "_full"):
                       + (f"  linear {v['linear_top1']:.3f}/{v['linear_top5']:.3f}" if "linear_top1" in v else "")
                       + (f"  nn_same_vendor {v['nn_same_vendor']:.2f}" if "nn_same_vendor" in v else ""))
 EOF
+if [ -n "${PACK:-}" ]; then   # a call brings back 8 files: everything but the summary in one tarball, split
+  (cd "$OUT" && tar -czf - $(ls | grep -v '^summary.txt$') | split -b 15m - results.tgz.part- && ls | grep -v '^summary.txt$' | grep -v '^results.tgz.part-' | xargs rm -f)
+fi
 echo "done at $(( $(date +%s) - t0 ))s"
