@@ -9,6 +9,7 @@ runs in TypeScript with the coefficients written to the manifest's sampler secti
 Golden inputs are synthetic (seeded noise and shapes), so no artwork is committed.
 """
 import argparse
+import inspect
 import os
 
 import numpy as np
@@ -39,9 +40,15 @@ def synthetic_image(seed, size=64):
     return torch.from_numpy(img)[None]
 
 
+# The TorchScript exporter on every torch: it names the initializers after the parameters, which training.shipped
+# reads back. torch >= 2.9 defaults to the dynamo exporter, whose names differ: an encoder exported on the GPU
+# machine's torch 2.11 could not be read back (2026-12-01).
+TORCHSCRIPT_EXPORTER = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+
+
 def export_onnx(model, args, path, input_names, output_names, dynamic):
     torch.onnx.export(model, args, path, input_names=input_names, output_names=output_names,
-                      dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=False)
+                      dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=False, **TORCHSCRIPT_EXPORTER)
 
 
 def io_spec(names_shapes):
