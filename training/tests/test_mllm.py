@@ -275,11 +275,28 @@ def eval_files(tmp_path, tok, prompts):
     return ["--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(natural)]
 
 
+def few_decoder_steps(monkeypatch, eval_mllm, steps=4):
+    """The tiny evaluations decode every image through the real DDIM loop (training.decoder.ddim_sample)
+    with random tiny decoders: at the config's 10 steps that was ~75% of these tests' time. The loop
+    itself is checked elsewhere (an oracle denoiser in test_visual.py, PyTorch's golden decode in the
+    vitest parity tests); here the page's fewest steps (4) carry every image through the evaluation the
+    same way. Returns the schedules' step counts, one per make_decode call."""
+    make, made = eval_mllm.make_decode, []
+
+    def make_decode(*a, **k):
+        k["steps"] = k.get("steps") or steps
+        made.append(k["steps"])
+        return make(*a, **k)
+    monkeypatch.setattr(eval_mllm, "make_decode", make_decode)
+    return made
+
+
 @pytest.mark.parametrize("order", ["token", "scale"])
-def test_eval_end_to_end_tiny(tmp_path, setup, order):
+def test_eval_end_to_end_tiny(tmp_path, setup, order, monkeypatch):
     """The evaluation's whole path (natural prompts included) on random tiny models and a small
     generated dataset, in both generation orders."""
     from training import eval_mllm
+    made = few_decoder_steps(monkeypatch, eval_mllm)
     files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"},
                                             {"prompt": "a happy smiling face", "concept": "C0"}])
     res = eval_mllm.main(["--tiny", "--set", f"order={order}", "residual_edit=True", "--device", "cpu", *files,
@@ -294,12 +311,14 @@ def test_eval_end_to_end_tiny(tmp_path, setup, order):
     assert {"edit_tone", "edit_style", "colorize", "inpaint", "sketch"} <= set(res["edit"])
     assert "recognised_top5" in res["edit"]["sketch"]["per_scale"]["f0"]
     assert json.load(open(tmp_path / "e.json"))["t2i"]["n_prompts"] == 2
+    assert made == [4]   # the evaluation decoded through the sampler, at 4 steps
 
 
-def test_eval_diagnosis_columns_tiny(tmp_path, setup):
+def test_eval_diagnosis_columns_tiny(tmp_path, setup, monkeypatch):
     """A plan model's evaluation carries the diagnosis: canonical phrasing, plan top-1/top-5 beside
     the BM25 floor, and drawing given the right plan; --quick keeps them and the edits."""
     from training import eval_mllm
+    made = few_decoder_steps(monkeypatch, eval_mllm)
     files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}])
     res = eval_mllm.main(["--tiny", "--set", "order=scale", "plan=True", "feature_guidance=2.0", "--device", "cpu", "--quick", *files,
                           "--n-canonical", "2", "--seeds", "1", "--out", str(tmp_path / "e.json")])
@@ -311,6 +330,7 @@ def test_eval_diagnosis_columns_tiny(tmp_path, setup):
     assert all(set(e["plan"]) == {"concept", "asked_field", "both"} and 0 <= e["plan"]["both"] <= e["plan"]["concept"] <= 1
                for e in res["edit"].values())
     assert res["config"]["guidance"] == 2.0
+    assert made == [4]
 
 
 def test_edit_plan_accuracy():
