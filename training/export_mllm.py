@@ -14,9 +14,11 @@ two graphs share one interface (B = batch, T = new tokens, P = cached tokens, L 
                 residual_edit an edit's token is instead the source token + delta), present_key_i /
                 present_value_i [B,H,P+T,Dh] (the cache to pass as past next time).
 Weights: every 2-D weight (Linear, embeddings, the tied LM head) is int8, symmetric, one scale
-per output row, stored as int8 initializers behind DequantizeLinear (opset 17), so the graphs use
-only standard ops (no shader-f16, no contrib ops) on WebGPU and WASM. The golden vectors are
-computed by PyTorch with exactly those dequantized weights.
+per output row, stored as int8 initializers behind DequantizeLinear (opset 17); no shader-f16. The
+pair uses standard ops only; the single graph is fused into com.microsoft MultiHeadAttention,
+SkipLayerNormalization and Gelu (training/mllm_fuse.py), which onnxruntime-web's WASM and WebGPU
+providers both implement. The golden vectors are computed by PyTorch with exactly those
+dequantized weights.
 """
 import argparse
 import hashlib

@@ -1,6 +1,7 @@
 """The MLLM's ONNX graphs: the token-order pair (mllm_prefill, mllm_step) and the single graph
 (mllm.onnx) that serves prefill and every step in either order, traced from the int8-rounded model
-and stored int8 (training.quantize)."""
+and stored int8 (training.quantize). The single graph is then fused (training.mllm_fuse: attention,
+LayerNorm + residual, GELU as onnxruntime contrib ops, far fewer kernels a call on WebGPU)."""
 import glob
 import os
 
@@ -10,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from training.quantize import quantize_onnx
+from training.mllm_fuse import fuse
 
 OPSET = 17
 
@@ -129,9 +131,11 @@ def export_unified(qmodel, out_dir, name="mllm.onnx"):
     torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + pk, path, input_names=ins + past,
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
+    fused = fuse(mp, cfg.n_head, L)
     onnx.checker.check_model(mp)
     shards = save_sharded(mp, path)
-    return path, dict(int8_weights=nq, fp32_2d_left=nleft, bytes=os.path.getsize(path) + sum(os.path.getsize(f) for f in shards),
+    return path, dict(int8_weights=nq, fp32_2d_left=nleft, fused=fused, nodes=len(mp.graph.node),
+                      bytes=os.path.getsize(path) + sum(os.path.getsize(f) for f in shards),
                       external_data=[os.path.basename(f) for f in shards])
 
 
