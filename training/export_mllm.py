@@ -14,11 +14,9 @@ two graphs share one interface (B = batch, T = new tokens, P = cached tokens, L 
                 residual_edit an edit's token is instead the source token + delta), present_key_i /
                 present_value_i [B,H,P+T,Dh] (the cache to pass as past next time).
 Weights: every 2-D weight (Linear, embeddings, the tied LM head) is int8, symmetric, one scale
-per output row, stored as int8 initializers behind DequantizeLinear (opset 17); no shader-f16. The
-pair uses standard ops only; the single graph is fused into com.microsoft MultiHeadAttention,
-SkipLayerNormalization and Gelu (training/mllm_fuse.py), which onnxruntime-web's WASM and WebGPU
-providers both implement. The golden vectors are computed by PyTorch with exactly those
-dequantized weights.
+per output row, stored as int8 initializers behind DequantizeLinear (opset 17), so the graphs use
+only standard ops (no shader-f16, no contrib ops) on WebGPU and WASM. The golden vectors are
+computed by PyTorch with exactly those dequantized weights.
 """
 import argparse
 import hashlib
@@ -100,6 +98,8 @@ def main(argv=None):
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --random: MLLMConfig overrides (order=scale)")
     ap.add_argument("--single-graph", action="store_true", help="one graph mllm.onnx for prefill and step "
                     "(golden/mllm_single.json); without it the token-order pair mllm_prefill/mllm_step")
+    ap.add_argument("--fuse", action="store_true", help="with --single-graph: contrib-op fusions (training/mllm_fuse.py); "
+                    "fewer WebGPU kernels, but wrong on onnxruntime-web 1.30's JSEP WebGPU (see there)")
     ap.add_argument("--out-dir", default=MODELS)
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
     args = ap.parse_args(argv)
@@ -130,7 +130,7 @@ def main(argv=None):
                 {"name": "feats", "shape": ["batch", "seq", C], "dtype": "float32"}]
     entries, remove = {}, []
     if args.single_graph:
-        path, st = export_unified(q, args.out_dir)
+        path, st = export_unified(q, args.out_dir, fused=args.fuse)
         stats = {"mllm": st}
         gold = golden_unified(q, tok)
         if cfg.plan:

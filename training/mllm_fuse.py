@@ -268,22 +268,35 @@ def _prune_and_sort(g):
     g.initializer.extend(keep)
 
 
-def fuse(mp, n_head, n_layer):
+# Not what ships (export_mllm --fuse only). Measured on SwiftShader (tests/mllm-webgpu.test.ts,
+# the page's JSEP build): with every fusion the golden plan logits of the prefill matched (5.7e-6)
+# but the image features of the next call (plan + f4, T > 1 on a cache) were off by up to 2.31;
+# with the attention fusion off (SkipLayerNormalization and Gelu only) still 2.31; the unfused
+# graph 4.6e-6. The WASM CPU EP (workers/mllm tests, this file's tests) and the native WebGPU EP
+# (prefill and first step, every output) matched the golden with every fusion. Which JSEP kernel
+# is wrong is not yet known. The attention fusion is off by default besides.
+FUSE_ATTENTION = False
+
+
+def fuse(mp, n_head, n_layer, attention=None):
     """Rewrites the traced single-graph MLLM in place -> {op: count} of the fused nodes made.
-    Every block must fuse: n_layer attentions, 2 * n_layer + 1 LayerNorms, all GELUs."""
+    Every block must fuse: 2 * n_layer + 1 LayerNorms, all GELUs, and with `attention` (default
+    FUSE_ATTENTION) n_layer attentions."""
+    attention = FUSE_ATTENTION if attention is None else attention
     G = _Graph(mp.graph)
     new, gone = fuse_gelu(G)
     _replace(G, new, gone)
     made = {"Gelu": len(new)}
-    new, gone, consts = fuse_attention(G, n_head)
-    _replace(G, new, gone, consts)
-    made["MultiHeadAttention"] = sum(n.op_type == "MultiHeadAttention" for n in new)
+    if attention:
+        new, gone, consts = fuse_attention(G, n_head)
+        _replace(G, new, gone, consts)
+        made["MultiHeadAttention"] = sum(n.op_type == "MultiHeadAttention" for n in new)
     new, gone = fuse_skip_layernorm(G)
     _replace(G, new, gone)
     made["SkipLayerNormalization"] = len(new)
-    if made["MultiHeadAttention"] != n_layer or made["SkipLayerNormalization"] != 2 * n_layer + 1:
+    if made.get("MultiHeadAttention", n_layer) != n_layer or made["SkipLayerNormalization"] != 2 * n_layer + 1:
         raise FuseError(f"expected {n_layer} attentions and {2 * n_layer + 1} LayerNorms fused, made {made}")
-    left = {n.op_type for n in mp.graph.node} & {"Erf", "Softmax", "LayerNormalization"}
+    left = {n.op_type for n in mp.graph.node} & ({"Erf", "LayerNormalization"} | ({"Softmax"} if attention else set()))
     if left:
         raise FuseError(f"unfused ops left: {sorted(left)}")
     _prune_and_sort(mp.graph)
@@ -293,7 +306,7 @@ def fuse(mp, n_head, n_layer):
 
 
 def main(argv=None):
-    """python -m training.mllm_fuse PATH n_head n_layer: fuses a single-graph mllm.onnx in place
+    """python -m training.mllm_fuse PATH n_head n_layer: fuses (FUSE_ATTENTION decides the attention) a single-graph mllm.onnx in place
     (its external data shards rewritten by mllm_graphs.save_sharded)."""
     from training.mllm_graphs import save_sharded
     path, n_head, n_layer = (argv or sys.argv[1:])[:3]

@@ -1,7 +1,7 @@
 """The MLLM's ONNX graphs: the token-order pair (mllm_prefill, mllm_step) and the single graph
 (mllm.onnx) that serves prefill and every step in either order, traced from the int8-rounded model
-and stored int8 (training.quantize). The single graph is then fused (training.mllm_fuse: attention,
-LayerNorm + residual, GELU as onnxruntime contrib ops, far fewer kernels a call on WebGPU)."""
+and stored int8 (training.quantize). `export_unified(..., fused=True)` (export_mllm --fuse) also
+rewrites it with onnxruntime contrib ops (training.mllm_fuse); not what ships, see there why."""
 import glob
 import os
 
@@ -111,8 +111,8 @@ def unified_io_names(n_layer):
     return ins + ["block"], past, outs, present
 
 
-def export_unified(qmodel, out_dir, name="mllm.onnx"):
-    """-> (path, stats) of the single int8 graph."""
+def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
+    """-> (path, stats) of the single int8 graph (fused: training.mllm_fuse applied)."""
     cfg = qmodel.cfg
     L, C, hd = cfg.n_layer, cfg.feature_dim, cfg.d_model // cfg.n_head
     ins, past, outs, present = unified_io_names(L)
@@ -131,10 +131,10 @@ def export_unified(qmodel, out_dir, name="mllm.onnx"):
     torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + pk, path, input_names=ins + past,
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
-    fused = fuse(mp, cfg.n_head, L)
+    made = fuse(mp, cfg.n_head, L) if fused else {}
     onnx.checker.check_model(mp)
     shards = save_sharded(mp, path)
-    return path, dict(int8_weights=nq, fp32_2d_left=nleft, fused=fused, nodes=len(mp.graph.node),
+    return path, dict(int8_weights=nq, fp32_2d_left=nleft, fused=made, nodes=len(mp.graph.node),
                       bytes=os.path.getsize(path) + sum(os.path.getsize(f) for f in shards),
                       external_data=[os.path.basename(f) for f in shards])
 

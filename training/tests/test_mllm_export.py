@@ -67,10 +67,7 @@ def test_single_graph_parity(tmp_path, tok, order):
     m = onnx.load(path)
     assert [i.name for i in m.graph.input][:4] == ["ids", "slot", "feats", "block"]
     assert stats["fp32_2d_left"] == 0 and stats["int8_weights"] > 0
-    # standard ops, and the fused blocks (training/mllm_fuse.py) as contrib ops both onnxruntime-web
-    # providers implement; fp32 compute
-    assert {n.op_type for n in m.graph.node if n.domain not in ("", "ai.onnx")} == {"MultiHeadAttention", "SkipLayerNormalization", "Gelu"}
-    assert stats["fused"]["MultiHeadAttention"] == TINY.n_layer
+    assert all(n.domain in ("", "ai.onnx") for n in m.graph.node)    # standard ops only, fp32 compute
     g = E.golden_unified(q, tok)
     assert g["order"] == order and g["edit"]["residual_edit"] is True
     H, hd = TINY.n_head, TINY.d_model // TINY.n_head
