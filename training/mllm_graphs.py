@@ -1,6 +1,7 @@
 """The MLLM's ONNX graphs: the token-order pair (mllm_prefill, mllm_step) and the single graph
 (mllm.onnx) that serves prefill and every step in either order, traced from the int8-rounded model
-and stored int8 (training.quantize)."""
+and stored int8 (training.quantize). `export_unified(..., fused=True)` (export_mllm --fuse) also
+rewrites it with onnxruntime contrib ops (training.mllm_fuse); not what ships, see there why."""
 import glob
 import os
 
@@ -10,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from training.quantize import quantize_onnx
+from training.mllm_fuse import fuse
 
 OPSET = 17
 
@@ -109,8 +111,8 @@ def unified_io_names(n_layer):
     return ins + ["block"], past, outs, present
 
 
-def export_unified(qmodel, out_dir, name="mllm.onnx"):
-    """-> (path, stats) of the single int8 graph."""
+def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
+    """-> (path, stats) of the single int8 graph (fused: training.mllm_fuse applied)."""
     cfg = qmodel.cfg
     L, C, hd = cfg.n_layer, cfg.feature_dim, cfg.d_model // cfg.n_head
     ins, past, outs, present = unified_io_names(L)
@@ -129,9 +131,11 @@ def export_unified(qmodel, out_dir, name="mllm.onnx"):
     torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + pk, path, input_names=ins + past,
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
+    made = fuse(mp, cfg.n_head, L) if fused else {}
     onnx.checker.check_model(mp)
     shards = save_sharded(mp, path)
-    return path, dict(int8_weights=nq, fp32_2d_left=nleft, bytes=os.path.getsize(path) + sum(os.path.getsize(f) for f in shards),
+    return path, dict(int8_weights=nq, fp32_2d_left=nleft, fused=made, nodes=len(mp.graph.node),
+                      bytes=os.path.getsize(path) + sum(os.path.getsize(f) for f in shards),
                       external_data=[os.path.basename(f) for f in shards])
 
 
