@@ -88,7 +88,6 @@ async function benchBrowser(provider) {
     if (firstVisitRun) log(provider, `first visit run: first ${firstVisitRun.firstImageMs.toFixed(0)} ms, all five ${firstVisitRun.allFiveMs.toFixed(0)} ms`);
     const coldMllm = await mllmReady();
     const warm = await load(true);
-    const runtime = await page.evaluate(() => globalThis.__pumaRuntime());
     await page.getByTestId('steps').selectOption(String(steps));
     const out = [];
     for (let r = 0; r < runsOf(provider); r++) {
@@ -97,6 +96,8 @@ async function benchBrowser(provider) {
     }
     // the reload's MLLM (read after the first run, which must not wait for this)
     const warmMllm = await mllmReady();
+    // read once the MLLM has loaded: where it runs is known from then on
+    const runtime = await page.evaluate(() => globalThis.__pumaRuntime());
     log(provider, `reload: page ready ${warm.pageToReadyMs} ms, MLLM ready at ${warmMllm.pageToMllmReadyMs?.toFixed(0)} ms (page clock; first run asked before it: ${warmMllm.firstRunBeforeMllm})`);
     // text-to-image, when the MLLM is there, `runs` times (the last is reported, like the
     // reconstructions: the first pays the MLLM's first-call costs): the MLLM's own time, the first
