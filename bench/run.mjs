@@ -14,7 +14,8 @@ import { ROOT, args, opt } from './cli.mjs';
 const providers = opt('--providers', 'wasm,webgpu').split(',');
 const runs = Number(opt('--runs', 2));
 const outDir = resolve(ROOT, opt('--out', 'bench/results'));
-const DIST = resolve(ROOT, 'dist');
+// PUMA_DIST: another build than dist/ (as the e2e specs take it), e.g. to compare two builds
+const DIST = resolve(process.env.PUMA_DIST ?? resolve(ROOT, 'dist'));
 const modelsDir = resolve(process.env.PUMA_MODELS_DIR ?? resolve(DIST, 'models'));
 if (!existsSync(resolve(DIST, 'index.html'))) throw new Error('run `npm run build` first');
 const manifest = JSON.parse(readFileSync(resolve(modelsDir, 'manifest.json'), 'utf8'));
@@ -45,11 +46,25 @@ async function benchBrowser(provider) {
       const t0 = Date.now();
       if (reload) await page.reload();
       else await page.goto(`${server.url}?ep=${provider}`);
-      await page.getByTestId('load-done').or(page.getByTestId('error')).waitFor({ timeout: 10 * 60_000 });
+      // page ready: the encoder and decoders are (reconstruction runs); the MLLM may go on loading
+      // ('load-visual-ready'; 'load-done' / 'load-partial' once it has loaded or failed)
+      await page.getByTestId('load-visual-ready').or(page.getByTestId('load-done')).or(page.getByTestId('load-partial')).or(page.getByTestId('error')).first().waitFor({ timeout: 10 * 60_000 });
       const err = await page.getByTestId('error').count();
       if (err) throw new Error(await page.getByTestId('error').textContent());
       const loaded = (await timeline()).find((e) => e.type === 'loaded');
       return { workerLoadMs: loaded.ms, pageToReadyMs: Date.now() - t0, fromCache: loaded.fromCache, phases: loaded.phases };
+    };
+    /** That page load's MLLM, from the page's timeline (its clock starts at the navigation): when the
+     * page became ready for reconstructions ('ready') and when the MLLM had loaded ('mllm-loaded'),
+     * the worker's time to it, every load phase, and whether the first run was asked for before it */
+    const mllmReady = async () => {
+      // (a build without an MLLM: ready, and nothing loading after it)
+      const over = () => globalThis.__pumaTimeline().some((e) => e.type === 'mllm-loaded') || (globalThis.__pumaTimeline().some((e) => e.type === 'ready') && !globalThis.__pumaRuntime().mllmLoading);
+      await page.waitForFunction(over, null, { timeout: 10 * 60_000, polling: 100 });
+      const tl = await timeline();
+      const m = tl.find((e) => e.type === 'mllm-loaded');
+      const start = tl.find((e) => e.type === 'start');
+      return { pageToReadyMs: tl.find((e) => e.type === 'ready')?.t, pageToMllmReadyMs: m?.t, workerMs: m?.ms, ok: m?.ok, fromCache: m?.fromCache, phases: m?.phases, firstRunBeforeMllm: start && m ? start.t < m.t : null };
     };
     /** one reconstruction of the first sample, timed from the page's own timeline */
     const reconstruct = async () => {
@@ -71,14 +86,19 @@ async function benchBrowser(provider) {
     // reload's first run is then a returning user's (models cached, and whatever shaders the browser kept)
     const firstVisitRun = process.env.PUMA_CHROMIUM_GPU === '1' ? (await page.getByTestId('steps').selectOption(String(steps)), await reconstruct()) : null;
     if (firstVisitRun) log(provider, `first visit run: first ${firstVisitRun.firstImageMs.toFixed(0)} ms, all five ${firstVisitRun.allFiveMs.toFixed(0)} ms`);
+    const coldMllm = await mllmReady();
     const warm = await load(true);
-    const runtime = await page.evaluate(() => globalThis.__pumaRuntime());
     await page.getByTestId('steps').selectOption(String(steps));
     const out = [];
     for (let r = 0; r < runsOf(provider); r++) {
       out.push(await reconstruct());
       log(provider, `run ${r}: first ${out.at(-1).firstImageMs.toFixed(0)} ms, all five ${out.at(-1).allFiveMs.toFixed(0)} ms`);
     }
+    // the reload's MLLM (read after the first run, which must not wait for this)
+    const warmMllm = await mllmReady();
+    // read once the MLLM has loaded: where it runs is known from then on
+    const runtime = await page.evaluate(() => globalThis.__pumaRuntime());
+    log(provider, `reload: page ready ${warm.pageToReadyMs} ms, MLLM ready at ${warmMllm.pageToMllmReadyMs?.toFixed(0)} ms (page clock; first run asked before it: ${warmMllm.firstRunBeforeMllm})`);
     // text-to-image, when the MLLM is there, `runs` times (the last is reported, like the
     // reconstructions: the first pays the MLLM's first-call costs): the MLLM's own time, the first
     // image, all five shown (the last image event: what the user waits for), and the task's end
@@ -128,7 +148,7 @@ async function benchBrowser(provider) {
         log(provider, `edit run ${r}: first ${cond.firstImageMs.toFixed(0)} ms, all five ${cond.allFiveMs.toFixed(0)} ms, done ${cond.doneMs.toFixed(0)} ms`);
       }
     }
-    return { cold, warm, firstVisitRun, runtime, runs: out, t2i, t2iRuns, cond, browser: browser.version() };
+    return { cold, warm, coldMllm, warmMllm, firstVisitRun, runtime, runs: out, t2i, t2iRuns, cond, browser: browser.version() };
   } finally {
     await browser.close();
     await server.close();
@@ -139,12 +159,18 @@ for (const p of providers) {
   log('browser', p);
   try {
     const r = await benchBrowser(p);
-    // pageToReady*: from the navigation (first visit / reload) to the page's load-done, what a user waits for
-    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, loadPhasesCold: r.cold.phases, loadPhasesWarm: r.warm.phases, firstVisitRun: r.firstVisitRun ?? undefined,
+    // pageToReady*: from the navigation (first visit / reload) to the page being ready for reconstructions
+    // (the encoder and decoders; what the first image waits for); pageToMllmReady*: to the MLLM's
+    // readiness (text to image and the MLLM's tabs), which loads after them, on the page's clock (ms
+    // since the navigation). loadCold/WarmMs: the worker's load to the visual readiness; mllmLoad*Ms: to
+    // the MLLM's. loadPhases*: every phase to the MLLM's readiness (PumaEngine.loadPhases)
+    records.push({ where: `chromium (${p})`, provider: p, adapter: r.runtime.adapter ?? (p === 'wasm' ? `wasm, ${r.runtime.threads} threads, isolated=${r.runtime.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, loadPhasesCold: r.coldMllm.phases ?? r.cold.phases, loadPhasesWarm: r.warmMllm.phases ?? r.warm.phases, firstVisitRun: r.firstVisitRun ?? undefined,
+      mllmLoadColdMs: r.coldMllm.workerMs, mllmLoadWarmMs: r.warmMllm.workerMs, mllmOk: r.warmMllm.ok, pageToMllmReadyColdMs: r.coldMllm.pageToMllmReadyMs, pageToMllmReadyWarmMs: r.warmMllm.pageToMllmReadyMs,
+      pageToReadyPageClockWarmMs: r.warmMllm.pageToReadyMs, firstRunAskedBeforeMllmReady: r.warmMllm.firstRunBeforeMllm,
       // navigation to the first image: page ready + the first reconstruction's first image, for a returning user
       // (models cached; the reload's first run) and, where it ran, a first-time one (the first visit's run)
       coldToFirstImageMs: r.warm.pageToReadyMs + r.runs[0].firstImageMs,
-      firstVisitToFirstImageMs: r.firstVisitRun ? r.cold.pageToReadyMs + r.firstVisitRun.firstImageMs : undefined, warmFromCache: r.warm.fromCache, pageToReadyColdMs: r.cold.pageToReadyMs, pageToReadyWarmMs: r.warm.pageToReadyMs, browser: r.browser, runtime: r.runtime, runs: r.runs, t2i: r.t2i, t2iRuns: r.t2iRuns, cond: r.cond });
+      firstVisitToFirstImageMs: r.firstVisitRun ? r.cold.pageToReadyMs + r.firstVisitRun.firstImageMs : undefined, warmFromCache: r.warm.fromCache && r.warmMllm.fromCache !== false, pageToReadyColdMs: r.cold.pageToReadyMs, pageToReadyWarmMs: r.warm.pageToReadyMs, browser: r.browser, runtime: r.runtime, runs: r.runs, t2i: r.t2i, t2iRuns: r.t2iRuns, cond: r.cond });
   } catch (e) {
     records.push({ where: `chromium (${p})`, provider: p, error: String(e.message ?? e) });
   }
@@ -198,7 +224,8 @@ if (t2iRows.length) {
   for (const r of t2iRows) md += `| ${r.where} | ${r.runtime?.mllmProvider ?? '?'} | ${f(r.t2i.mllmMs)} | ${f(r.t2i.firstImageMs)} | ${f(r.t2i.allFiveMs)} | ${f(r.t2i.doneMs)} | ${r.cond ? `${f(r.cond.firstImageMs)} / ${f(r.cond.allFiveMs)} / ${f(r.cond.doneMs)}` : '–'} |\n`;
 }
 const pageRows = records.filter((r) => r.pageToReadyColdMs != null);
-if (pageRows.length) md += `\nPage to ready (navigation to the page's load-done; "load" above is the worker's own load): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToReadyColdMs)}, reload ${f(r.pageToReadyWarmMs)}`).join('; ')}. Browser: ${pageRows[0].browser}.\n`;
+if (pageRows.length) md += `\nPage to ready (navigation to the page ready for reconstructions: encoder and decoders; "load" above is the worker's own load to that point): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToReadyColdMs)}, reload ${f(r.pageToReadyWarmMs)}`).join('; ')}. Browser: ${pageRows[0].browser}.\n`;
+if (pageRows.length) md += `\nPage to the MLLM ready (it loads after the encoder and decoders; page clock from the navigation; the worker's load to it in brackets): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToMllmReadyColdMs)} (${f(r.mllmLoadColdMs)}), reload ${f(r.pageToMllmReadyWarmMs)} (${f(r.mllmLoadWarmMs)})${r.mllmOk === false ? ' (the MLLM failed)' : ''}; the reload's first run was asked for ${r.firstRunAskedBeforeMllmReady ? 'before' : 'after'} the MLLM was ready`).join('; ')}.\n`;
 if (pageRows.length) md += `\nNavigation to the first image (page ready + the first run's first image): ${pageRows.map((r) => `${r.where} returning (models cached) ${f(r.coldToFirstImageMs)}${r.firstVisitToFirstImageMs != null ? `, first visit ${f(r.firstVisitToFirstImageMs)}` : ''}`).join('; ')}.\n`;
 const phaseText = (ph) => (ph ? Object.entries(ph).map(([k, v]) => `${k} ${f(v)}`).join(', ') : 'not recorded');
 if (pageRows.length) md += `\nThe worker's load, phase by phase (PumaEngine.loadPhases): ${pageRows.map((r) => `${r.where} first visit: ${phaseText(r.loadPhasesCold)}; reload: ${phaseText(r.loadPhasesWarm)}`).join('; ')}.\n`;

@@ -26,7 +26,7 @@ Object.assign(globalThis, {
   __pumaTimeline: () => appStore.getState().timeline,
   __pumaRuntime: () => {
     const s = appStore.getState();
-    return { provider: s.provider, adapter: s.adapter, threads: s.threads, isolated: s.isolated, reason: s.providerReason, mllmProvider: s.mllmProvider, mllmReason: s.mllmReason, steps: s.steps, totalBytes: s.totalBytes };
+    return { provider: s.provider, adapter: s.adapter, threads: s.threads, isolated: s.isolated, reason: s.providerReason, mllmProvider: s.mllmProvider, mllmReason: s.mllmReason, mllmLoading: s.mllmLoading, textToImage: s.textToImage, steps: s.steps, totalBytes: s.totalBytes };
   },
   __pumaTasks: () => {
     const s = appStore.getState();

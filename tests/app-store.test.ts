@@ -233,6 +233,123 @@ describe('app store', () => {
     expect(s().history.map((h) => h.prompt)).toEqual(['three', 'two']);
   });
 
+  describe('the MLLM loads after the visual models (the load stream goes on past ready)', () => {
+    /** ready for reconstructions, the MLLM still loading */
+    async function visualReady() {
+      const t = setup();
+      const init = t.actions.init('auto');
+      await settle();
+      t.engine.finishLoad({ mllmLoading: true });
+      await init;
+      await settle();
+      return t;
+    }
+
+    it('reconstruction runs at once; a prompt and an edit given meanwhile are queued, saying they wait for the language model, and run once it has loaded', async () => {
+      const { engine, s, actions } = await visualReady();
+      expect(s()).toMatchObject({ phase: 'ready', textToImage: false, mllmLoading: true });
+      expect(s().timeline.map((e) => e.type)).toContain('ready');
+      const rec = actions.run('main', 'reconstruct', { image: image() });
+      await settle();
+      expect(engine.runs.map((r) => r.task)).toEqual(['reconstruct']);
+      finish(engine.runs[0].feed, coarseToFine(manifest));
+      await rec;
+      await actions.generate('red apple');
+      expect(s().runs.main?.status).toBe('queued');
+      expect(s().notice).toMatch(/Queued: the language model is still loading; text to image runs as soon as it has/);
+      await actions.run('edit', 'edit', { image: image(), instruction: 'make it blue' }, { text: 'make it blue' });
+      expect(s().runs.edit).toMatchObject({ status: 'queued', message: expect.stringContaining('language model') });
+      expect(engine.runs).toHaveLength(1);
+      // Retry or the network coming back while the MLLM loads does not restart the load
+      await actions.retryLoad();
+      expect(engine.loads).toHaveLength(1);
+      engine.finishMllm();
+      await settle();
+      await settle();
+      expect(s()).toMatchObject({ textToImage: true, mllmLoading: false, mllmProvider: 'wasm', mllmLoadMs: 2 });
+      expect(s().timeline.find((e) => e.type === 'mllm-loaded')).toMatchObject({ ok: true, phases: { 'mllm files + session': 1 } });
+      expect(s().taskInfo?.available, 'the suggestions are asked for again once the MLLM is there').toBe(true);
+      // one run at a time: the prompt first, the edit behind it
+      expect(engine.runs.map((r) => r.task)).toEqual(['reconstruct', 'text-to-image']);
+      expect(s().notice).toBeNull();
+      finish(engine.runs[1].feed, coarseToFine(manifest));
+      await settle();
+      expect(engine.runs.map((r) => r.task)).toEqual(['reconstruct', 'text-to-image', 'edit']);
+    });
+
+    it('an MLLM that fails in the background keeps what was given queued, says why, and Retry brings it', async () => {
+      const { engine, s, actions } = await visualReady();
+      await actions.generate('red apple');
+      engine.finishMllm({ failed: [MLLM_STEP] });
+      await settle();
+      await settle();
+      expect(s()).toMatchObject({ phase: 'ready', textToImage: false, mllmLoading: false });
+      expect(s().fileStates[MLLM_STEP]).toMatchObject({ state: 'failed', mllm: true });
+      expect(s().runs.main?.status).toBe('queued');
+      expect(s().notice).toContain(MLLM_STEP);
+      expect(engine.runs).toHaveLength(0);
+      const retry = actions.retryLoad();
+      await settle();
+      expect(engine.loads).toHaveLength(2);
+      engine.finishLoad({ mllmLoading: true });
+      await retry;
+      await settle();
+      engine.finishMllm();
+      await settle();
+      await settle();
+      expect(engine.runs.map((r) => r.task)).toEqual(['text-to-image']);
+    });
+
+    it('an MLLM session that fails (no file failed) is said as such, not as a deployment without one', async () => {
+      const { engine, s, actions } = await visualReady();
+      engine.finishMllm({ reason: 'WebAssembly.Memory(): could not allocate memory' });
+      await settle();
+      await settle();
+      expect(s().mllmError).toContain('could not allocate memory');
+      await actions.generate('red apple');
+      expect(s().runs.main?.status).toBe('queued');
+      expect(s().notice).toMatch(/failed to load \(WebAssembly.Memory\(\): could not allocate memory\)/);
+      // Retry loads again in a fresh worker, no page reload: the prompt given meanwhile runs then
+      const retry = actions.retryLoad();
+      await settle();
+      expect(engine.loads).toHaveLength(2);
+      engine.finishLoad({ mllmLoading: true });
+      await retry;
+      await settle();
+      expect(s().mllmError, 'a new load clears the old failure').toBeNull();
+      engine.finishMllm();
+      await settle();
+      await settle();
+      expect(engine.runs.map((r) => r.task)).toEqual(['text-to-image']);
+      expect(s().runs.main?.status).toBe('running');
+    });
+
+    it("what a tab queued for the language model outlives another tab's run and its Cancel; its own Cancel drops it", async () => {
+      const { engine, s, actions } = await visualReady();
+      void actions.run('edit', 'edit', { image: image(), instruction: 'make it blue' }, { text: 'make it blue' });
+      void actions.run('understand', 'understand', { image: image(), question: 'what?', caption: false }, { text: 'what?' });
+      expect([s().runs.edit?.status, s().runs.understand?.status]).toEqual(['queued', 'queued']);
+      // a reconstruction on the page runs meanwhile, and is cancelled
+      const rec = actions.run('main', 'reconstruct', { image: image() });
+      await settle();
+      expect(engine.runs.map((r) => r.task)).toEqual(['reconstruct']);
+      actions.cancel('main');
+      engine.runs[0].feed.push({ type: 'cancelled' }).end();
+      expect(await rec).toBe(false);
+      expect(s().runs.edit?.status).toBe('queued');
+      // the understand tab's own Cancel drops its request
+      actions.cancel('understand');
+      expect(s().runs.understand?.status).toBe('cancelled');
+      engine.finishMllm();
+      await settle();
+      await settle();
+      expect(engine.runs.map((r) => r.task)).toEqual(['reconstruct', 'edit']);
+      finish(engine.runs[1].feed, coarseToFine(manifest));
+      await settle();
+      expect(engine.runs.map((r) => r.task), 'the dropped request never runs').toEqual(['reconstruct', 'edit']);
+    });
+  });
+
   it('says where each tab’s failures and cancels go: the page notice for the first, the tab’s line for the others', async () => {
     const { engine, s, actions } = await ready();
     const edit = actions.run('edit', 'edit', { image: image(), instruction: 'x' });

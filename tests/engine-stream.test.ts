@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import * as Comlink from 'comlink';
 import { installErrorTransfer, TaskInputError } from '../workers/engine/errors';
 import { flatten, installStreamTransfer, readAll, streamOf } from '../workers/engine/stream';
+import { engineHost } from '../workers/engine/engine-api';
+import type { EngineInfo, RunEvent } from '../workers/engine/protocol';
+import type { PumaEngine } from '../workers/engine/puma-engine';
 
 type Ev = { type: string; n?: number };
 
@@ -57,5 +60,33 @@ describe('engine streams', () => {
       port1.close();
       port2.close();
     }
+  });
+
+  it("a load: 'ready' once the loader returns the engine, then the rest of the load (the MLLM's events, 'mllm-loaded' last), runs possible from 'ready' on", async () => {
+    let release!: () => void;
+    const mllmDone = new Promise<void>((r) => (release = r));
+    const info = { textToImage: false, mllmLoading: true } as unknown as EngineInfo;
+    const fake = { info: () => info, run: () => streamOf<RunEvent>(async (push) => push({ type: 'done', ms: 1 })) } as unknown as PumaEngine;
+    const host = engineHost(async (_opts, push) => {
+      push({ type: 'cache', status: 'ok' });
+      return {
+        engine: fake,
+        async rest() {
+          push({ type: 'cache', status: 'ok', reason: 'mllm file read' });
+          await mllmDone;
+          push({ type: 'mllm-loaded', ok: true, ms: 5, fromCache: true });
+        },
+      };
+    });
+    const seen: string[] = [];
+    const reading = readAll(host.load({ baseUrl: 'http://x/', ep: 'wasm' }), (e) => {
+      seen.push(e.type === 'cache' && e.reason ? 'mllm-progress' : e.type);
+      if (e.type === 'ready') void readAll(host.run('reconstruct', {} as never)).then(() => seen.push('run done'));
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen, 'the stream stays open while the MLLM loads; a run goes meanwhile').toEqual(['cache', 'ready', 'mllm-progress', 'run done']);
+    release();
+    expect((await reading)?.type).toBe('mllm-loaded');
+    expect(seen.at(-1)).toBe('mllm-loaded');
   });
 });

@@ -1,6 +1,7 @@
 // PumaEngine driven in Node (WASM, the shipped models) through every task family the MLLM serves:
 // text-to-image (plan before the first image, stop after the finest scale asked for), variations
 // (a sampled plan), an edit (its plan, five images, a recommendation) and a caption (streamed text).
+// Loaded as the page loads it: the MLLM in the background.
 // 4 DDIM steps: this checks the run's behaviour, not image quality (the evaluation does that).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, goldenFile, loadManifest, readJson } from './models';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
-import type { RunEvent } from '../workers/engine/protocol';
+import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
 import type { RGBAImage } from '../workers/lib/image';
 // @ts-expect-error plain .mjs helper shared with the benchmark
 import { decodePng } from '../bench/png.mjs';
@@ -31,15 +32,46 @@ const image: RGBAImage = { width: png.width, height: png.height, data: new Uint8
 const types = (ev: RunEvent[]) => ev.map((e) => e.type);
 const images = (ev: RunEvent[]) => ev.flatMap((e) => (e.type === 'image' ? [e.scale] : []));
 
+const loadEvents: LoadEvent[] = [];
+let atLoad: { status: string; info: ReturnType<PumaEngine['info']>; events: number } | null = null;
 beforeAll(async () => {
-  engine = await PumaEngine.load({ ort, manifest, files: filesFromFolder(MODELS_DIR), provider: 'wasm', onEvent: () => {} });
+  engine = await PumaEngine.load({ ort, manifest, files: filesFromFolder(MODELS_DIR), provider: 'wasm', mllm: 'background', onEvent: (e) => loadEvents.push(e) });
+  atLoad = { status: engine.mllmStatus(), info: engine.info(), events: loadEvents.length };
+  // what the page queued during the load reaches the engine a message round trip after 'ready'
+  // (a macrotask here): it goes before the MLLM's session creation, which would hold the thread
+  await new Promise((r) => setTimeout(r, 0));
+  for await (const e of engine.run('reconstruct', { image, scales: ['f4'], ...sampler })) firstRun.push({ type: e.type, mllm: engine.mllmStatus() });
 }, 300_000);
+const firstRun: { type: string; mllm: string }[] = [];
 afterAll(() => engine?.release());
 
 describe('the engine runs every MLLM task on the shipped models', () => {
-  it("the load says where its time went, phase by phase, in load order (bench/run.mjs records it)", () => {
+  it('usable once the encoder and decoders exist: the MLLM goes on loading, and a task that needs it waits for it', async () => {
+    expect(atLoad!.status, 'the MLLM still loads when load() returns').toBe('loading');
+    expect(atLoad!.info).toMatchObject({ textToImage: false, mllmLoading: true });
+    expect(engine.taskInfo().reason).toBe('the language model is still loading');
+    // every visual file was read before load() returned
+    const visual = Object.keys(engine.variants).filter((k) => !k.startsWith('mllm'));
+    const readyFiles = loadEvents.slice(0, atLoad!.events).flatMap((e) => (e.type === 'file' && e.state === 'ready' && !e.mllm ? [e.model] : []));
+    expect(new Set(readyFiles)).toEqual(new Set(visual));
+    // a reconstruction asked for just after the load ran to its end before the MLLM's session was
+    // created (its creation waits for the run in flight)
+    expect(firstRun.map((e) => e.type).at(-1)).toBe('done');
+    expect(new Set(firstRun.map((e) => e.mllm)), 'the MLLM loading all through the first run').toEqual(new Set(['loading']));
+    // asked for while its session is being created: it waits for it, then runs
+    expect(engine.mllmStatus()).toBe('loading');
+    const ev = await collect(engine.run('understand', { image, caption: true }));
+    expect(types(ev).at(-1)).toBe('done');
+    expect(engine.mllmStatus()).toBe('ready');
+    expect(await engine.mllmLoaded()).toEqual({ ok: true, reason: undefined });
+    expect(engine.info()).toMatchObject({ textToImage: true, mllmLoading: false });
+  }, 300_000);
+
+  it("the load says where its time went, phase by phase, in load order (bench/run.mjs records it)", async () => {
+    await engine.mllmLoaded();
     const phases = engine.loadPhases;
-    expect(Object.keys(phases)).toEqual(['visual files', 'encoder session', 'decoder sessions', 'mllm files + session']);
+    // the encoder's session as soon as its file is in, beside the decoders' reads
+    expect(Object.keys(phases)).toEqual(['encoder file', 'encoder session', 'decoder files', 'decoder sessions', 'mllm files + session']);
     for (const [name, ms] of Object.entries(phases)) expect(ms, name).toBeGreaterThanOrEqual(0);
     // creating sessions is real work (parsing, optimising a graph): never a zero-time phase
     expect(phases['decoder sessions'], 'five decoder sessions take time').toBeGreaterThan(1);

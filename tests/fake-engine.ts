@@ -72,7 +72,7 @@ export class FakeEngine implements EngineClient {
 
   info(o: Partial<EngineInfo> = {}): EngineInfo {
     const m = this.manifest;
-    return { provider: 'wasm', scales: m.scales.map((s) => ({ name: s.name, label: s.label })), steps: m.sampler.steps, allowedSteps: allowedSteps(m.sampler), guidance: m.sampler.guidance, imageSize: m.image.size, textToImage: true, ...o };
+    return { provider: 'wasm', scales: m.scales.map((s) => ({ name: s.name, label: s.label })), steps: m.sampler.steps, allowedSteps: allowedSteps(m.sampler), guidance: m.sampler.guidance, imageSize: m.image.size, textToImage: true, mllmLoading: false, ...o };
   }
 
   /** The last load reads the manifest (the first event of every real load). */
@@ -82,17 +82,36 @@ export class FakeEngine implements EngineClient {
     load.manifestSent = true;
   }
 
-  /** The last load: its manifest, every file (`failed` ones failing), then 'ready'. */
-  finishLoad(o: { info?: Partial<EngineInfo>; failed?: string[] } = {}) {
-    this.sendManifest();
+  /** The manifest's files, the MLLM's or the others, as 'file' events in `state` (`failed` ones failing). */
+  private files(mllm: boolean, state: 'ready' | 'queued', failedFiles: string[] = []) {
     const feed = this.loads.at(-1)!.feed;
     for (const [model, e] of Object.entries(this.manifest.models)) {
       const file = e.variants?.[0].file ?? e.file;
-      if (!file) continue;
-      const failed = o.failed?.includes(file);
-      feed.push({ type: 'file', model, file, bytes: 1, mllm: model.startsWith('mllm') || e.role === 'tokenizer', state: failed ? 'failed' : 'ready', ...(failed ? { reason: 'offline' as const, message: `${file}: offline` } : {}) });
+      if (!file || (model.startsWith('mllm') || e.role === 'tokenizer') !== mllm) continue;
+      const failed = failedFiles.includes(file);
+      feed.push({ type: 'file', model, file, bytes: 1, mllm, state: failed ? 'failed' : state, ...(failed ? { reason: 'offline' as const, message: `${file}: offline` } : {}) });
     }
-    feed.push({ type: 'loaded', ms: 1, fromCache: true, bytes: 1 }, { type: 'ready', info: this.info(o.info) });
+  }
+
+  /** The last load: its manifest, every file (`failed` ones failing), then 'ready'. With
+   * `mllmLoading` the MLLM's files stay queued and the stream stays open for finishMllm. */
+  finishLoad(o: { info?: Partial<EngineInfo>; failed?: string[]; mllmLoading?: boolean } = {}) {
+    this.sendManifest();
+    const feed = this.loads.at(-1)!.feed;
+    this.files(false, 'ready', o.failed);
+    this.files(true, o.mllmLoading ? 'queued' : 'ready', o.failed);
+    const info = this.info(o.mllmLoading ? { textToImage: false, mllmLoading: true, ...o.info } : o.info);
+    feed.push({ type: 'loaded', ms: 1, fromCache: true, bytes: 1 }, { type: 'ready', info });
+    if (!o.mllmLoading) feed.end();
+  }
+
+  /** The last load's MLLM, loading after 'ready' (finishLoad with mllmLoading), ends: its files
+   * (`failed` ones failing), then 'mllm-loaded', the stream's last event. */
+  finishMllm(o: { failed?: string[]; reason?: string } = {}) {
+    const feed = this.loads.at(-1)!.feed;
+    this.files(true, 'ready', o.failed);
+    const ok = !o.failed?.length && !o.reason;
+    feed.push({ type: 'mllm-loaded', ok, reason: ok ? undefined : (o.reason ?? 'a file failed'), ms: 2, fromCache: true, mllm: ok ? { provider: 'wasm' } : undefined, phases: { 'mllm files + session': 1 } });
     feed.end();
   }
 }

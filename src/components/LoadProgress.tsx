@@ -24,14 +24,18 @@ function whereFrom(states: FileStatus[], files: Record<string, FileLoad>, okByte
   return `${mb(okBytes)}: ${mb(by.cache)} from this browser’s cache, ${mb(by.network)} downloaded`;
 }
 
-/** Every model file's state with its bytes; a failure names the file, why, what it disables, and offers Retry. */
+/** Every model file's state with its bytes; once the encoder and decoders are ready, that the
+ * language model goes on loading; a failure names the file (or the MLLM's error),
+ * why, what it disables, and offers Retry. */
 export function LoadProgress() {
-  const { phase, files, fileStates, totalLoaded, totalBytes, loadMs, loadedFromCache, actions } = useApp();
+  const { phase, files, fileStates, totalLoaded, totalBytes, loadMs, loadedFromCache, mllmLoading, mllmError, mllmLoadMs, actions } = useApp();
   const states = Object.values(fileStates);
   const failed = states.filter((f) => f.state === 'failed');
   const loading = phase === 'loading' || phase === 'starting';
   const ready = phase === 'ready' || phase === 'running';
-  const failure = failed.length > 0 && !loading && (
+  // the MLLM's failure: a file (listed) or its session (the engine's reason)
+  const mllmFailed = ready && !mllmLoading && mllmError != null && !failed.some((f) => f.mllm);
+  const failure = (failed.length > 0 || mllmFailed) && !loading && !mllmLoading && (
     <div role="alert" className="error load-failed" data-testid="load-failed">
       <ul>
         {failed.map((f) => (
@@ -39,6 +43,7 @@ export function LoadProgress() {
             {f.message ?? `${f.file} failed to load`}
           </li>
         ))}
+        {mllmFailed && <li data-testid="load-failed-mllm">The language model failed to load: {mllmError}</li>}
       </ul>
       {disables(failed)}{' '}
       {failed.some((f) => f.reason === 'offline') && 'It retries by itself when the network is back. '}
@@ -47,13 +52,25 @@ export function LoadProgress() {
       </button>
     </div>
   );
+  if (ready && mllmLoading) {
+    // reconstruction runs now; the MLLM's tasks queue what they are given (src/state/runsSlice.ts)
+    const visual = states.filter((f) => !f.mllm);
+    const visualBytes = visual.reduce((a, f) => a + f.bytes, 0);
+    return (
+      <p className="muted" data-testid="load-visual-ready">
+        Reconstruction ready: {whereFrom(visual, files, visualBytes, visual.every((f) => files[f.file]?.source === 'cache'))} in {((loadMs ?? 0) / 1000).toFixed(1)} s.
+        {' '}The language model is still loading: what you ask of it now is queued and runs once it is ready.
+      </p>
+    );
+  }
   if (ready) {
     const okBytes = states.filter((f) => f.state === 'ready').reduce((a, f) => a + f.bytes, 0) || totalBytes;
+    const partial = failed.length > 0 || mllmFailed;
     return (
       <>
-        <p className="muted" data-testid={failed.length ? 'load-partial' : 'load-done'} data-from-cache={String(loadedFromCache)}>
-          {failed.length ? 'Models partly ready' : 'Models ready'}: {whereFrom(states, files, okBytes, loadedFromCache)} in {((loadMs ?? 0) / 1000).toFixed(1)} s
-          {failed.length ? `; ${failed.length} file${failed.length > 1 ? 's' : ''} failed.` : '.'}
+        <p className="muted" data-testid={partial ? 'load-partial' : 'load-done'} data-from-cache={String(loadedFromCache)}>
+          {partial ? 'Models partly ready' : 'Models ready'}: {whereFrom(states, files, okBytes, loadedFromCache)} in {((mllmLoadMs ?? loadMs ?? 0) / 1000).toFixed(1)} s
+          {failed.length ? `; ${failed.length} file${failed.length > 1 ? 's' : ''} failed.` : mllmFailed ? '; the language model failed.' : '.'}
         </p>
         {failure}
       </>

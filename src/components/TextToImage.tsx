@@ -14,7 +14,7 @@ import { SkipToResults } from '../newcomer/SkipToResults';
  * there from the first paint: a prompt given while the models load is queued, not refused.
  */
 export function TextToImage() {
-  const { textToImage, phase, scales, t2iScales, lastGenerated, prompt, facts, fileStates, actions, planOverride } = useApp();
+  const { textToImage, mllmLoading, mllmError, phase, scales, t2iScales, lastGenerated, prompt, facts, fileStates, actions, planOverride } = useApp();
   const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   const runStatus = useRun('main').status;
   const chosen = t2iScales.length ? t2iScales : scales;
@@ -28,9 +28,10 @@ export function TextToImage() {
   return (
     <>
     <h2>Text to image</h2>
-    {ready && !textToImage && (
+    {/* while the MLLM still loads, the load line above says so (LoadProgress) */}
+    {ready && !textToImage && !mllmLoading && (
       <p className="notice" data-testid="t2i-unavailable">
-        Text to image is unavailable until the language model loads{mllmFailed.length ? `: ${mllmFailed.map((f) => f.file).join(', ')} failed (see above)` : ''}.
+        Text to image is unavailable until the language model loads{mllmFailed.length ? `: ${mllmFailed.map((f) => f.file).join(', ')} failed (see above)` : mllmError ? `: it failed (${mllmError})` : ''}.
       </p>
     )}
     <form

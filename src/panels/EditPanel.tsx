@@ -10,11 +10,13 @@ import { useTaskPanel } from './useTaskPanel';
 import { TaskTextForm } from './TaskTextForm';
 import { asksForSkinTone, markToneChips, sourceTones, toneChipsOff, toneRequestWarning } from '../conceptTones';
 import { useToneFacts } from '../useToneFacts';
+import { useApp } from '../store';
 
 export function EditPanel() {
   const panel = useTaskPanel('edit', 'instruction');
   const { info, picked, run, actions, sent, running, refuse, say } = panel;
   const tones = sourceTones(picked?.concept, useToneFacts());
+  const mllmLoading = useApp((s) => s.mllmLoading); // the load line above the tabs says so (LoadProgress)
   const instructions = info?.instructions ?? [];
   const suggestions = info ? markToneChips(instructions, toneChipsOff(tones)) : undefined;
   // the example in the empty box is one this image can take
@@ -39,7 +41,7 @@ export function EditPanel() {
           {running ? 'Restart' : 'Edit'}
         </button>
       </TaskTextForm>
-      {info && !info.available && !info.instructions.length ? <p className="notice">Editing is unavailable: {info.reason}</p> : null}
+      {info && !info.available && !info.instructions.length && !mllmLoading ? <p className="notice">Editing is unavailable: {info.reason}</p> : null}
       <section className="results" id={resultsId('edit')} tabIndex={-1} aria-label="Edit results">
         <Message text={run.message} testid="edit-message" onClose={() => say(null)} />
         <TaskGrid run={run} tab="edit" />

@@ -1,8 +1,9 @@
 // Models and loading: the engine's load stream read into the state (the manifest's facts first,
-// then each file's state, the provider, 'ready'), the WebGPU -> WASM fallback, Retry, and a
-// retry when the network comes back.
+// then each file's state, the provider, 'ready' when the visual tasks can run, then the MLLM's
+// background load to 'mllm-loaded'), the WebGPU -> WASM fallback, Retry, and a retry when the
+// network comes back.
 import { WebGpuFailure } from '../../workers/engine/errors';
-import type { EngineInfo, EpChoice, LoadEvent, TaskInfo } from '../../workers/engine/protocol';
+import type { EngineInfo, EpChoice, LoadEvent, Provider, TaskInfo } from '../../workers/engine/protocol';
 import { allowedSteps, scaleLabels } from '../../workers/lib/manifest';
 import { pageFacts } from '../newcomer/pageFacts';
 import { cleanError, type SliceContext } from './context';
@@ -15,6 +16,11 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
   let lastEp: EpChoice = 'auto';
   /** the network came back while a load was going: retry once it ends, if it failed */
   let retryAfterLoad = false;
+  /** the load stream being read (a newer load, Retry or the WASM fallback, makes older ones' events stale) */
+  let loadSeq = 0;
+  /** a load stream is open: loading, or the MLLM loading after 'ready' */
+  let streaming = false;
+  const busy = () => ctx.loading() || streaming;
   const loadFailed = () => get().phase === 'error' || Object.values(get().fileStates).some((f) => f.state === 'failed');
 
   const onLoadEvent = (e: LoadEvent) => {
@@ -48,19 +54,58 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
         return set({ provider: e.provider, providerReason: e.reason ?? null, adapter: e.adapter ?? null, threads: e.threads, isolated: e.isolated, mllmProvider: e.mllm?.provider ?? null, mllmReason: e.mllm?.reason ?? null });
       case 'loaded':
         return set({ loadMs: e.ms, loadedFromCache: e.fromCache });
+      case 'mllm-loaded':
+        return mllmLoaded(e);
       case 'ready':
         return;
     }
   };
 
-  /** Reads one load stream to its end: every event is in the state before 'ready' is acted on. */
-  const load = async (ep: EpChoice): Promise<EngineInfo> => {
-    for await (const e of engine.load({ baseUrl: env.baseUrl, ep })) {
-      onLoadEvent(e);
-      if (e.type === 'ready') return e.info;
-    }
-    throw new Error('the engine stopped loading without an answer');
+  /** The MLLM's background load ended: its tasks (and what was queued for them) go on, or say why not. */
+  const mllmLoaded = (e: { ok: boolean; reason?: string; ms?: number; fromCache?: boolean; phases?: Record<string, number>; mllm?: { provider: Provider; reason?: string } }) => {
+    ctx.log('mllm-loaded', { ms: e.ms, fromCache: e.fromCache, phases: e.phases, ok: e.ok });
+    set({
+      textToImage: e.ok,
+      mllmLoading: false,
+      mllmError: e.ok ? null : (e.reason ?? 'unknown error'),
+      mllmLoadMs: e.ms ?? null,
+      ...(e.fromCache != null ? { loadedFromCache: e.fromCache } : {}),
+      ...(e.mllm ? { mllmProvider: e.mllm.provider, mllmReason: e.mllm.reason ?? null } : {}),
+    });
+    if (e.ok) void get().actions.loadTaskInfo();
+    ctx.hooks.ready(); // what waited for the language model starts, or says why it cannot
   };
+
+  /** Reads one load stream: every event is in the state before 'ready' is acted on (`onReady`),
+   * when the promise resolves (the visual tasks can run); the stream is read on in the background
+   * to its end (the MLLM's load). A failure before 'ready' rejects; after it, it is the MLLM's. */
+  const load = (ep: EpChoice, onReady: (info: EngineInfo) => void): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const seq = ++loadSeq;
+      const live = () => seq === loadSeq;
+      let ready = false;
+      streaming = true;
+      void (async () => {
+        try {
+          for await (const e of engine.load({ baseUrl: env.baseUrl, ep })) {
+            if (!live()) return; // a newer load replaced this one
+            onLoadEvent(e);
+            if (e.type === 'ready') {
+              ready = true;
+              onReady(e.info);
+              resolve();
+            }
+          }
+          if (!ready) throw new Error('the engine stopped loading without an answer');
+        } catch (err) {
+          if (!ready) reject(err);
+          else if (live() && get().mllmLoading) mllmLoaded({ ok: false, reason: cleanError(err) });
+        } finally {
+          if (live()) streaming = false;
+          if (live() && ready) afterLoad();
+        }
+      })();
+    });
 
   /** The engine is loaded: its facts, without overriding what a shared link or the user set. */
   const engineReady = (r: EngineInfo, extra: Partial<AppState> = {}) => {
@@ -71,8 +116,11 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
       steps: r.allowedSteps.includes(s.steps) ? s.steps : r.steps,
       allowedSteps: r.allowedSteps,
       textToImage: r.textToImage,
+      mllmLoading: r.mllmLoading ?? false,
+      mllmError: null,
       ...extra,
     });
+    ctx.log('ready'); // the visual tasks run from here (bench/run.mjs: page ready)
     ctx.hooks.ready();
   };
 
@@ -106,6 +154,9 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
       scaleLabels: {},
       allowedSteps: [],
       textToImage: false,
+      mllmLoading: false,
+      mllmError: null,
+      mllmLoadMs: null,
       taskInfo: null,
     },
     actions: {
@@ -113,37 +164,37 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
         if (get().phase !== 'starting' && get().phase !== 'error') return; // StrictMode calls effects twice
         lastEp = ep;
         ctx.log('init');
-        set({ phase: 'loading', error: null, fileStates: {}, files: {} });
+        set({ phase: 'loading', error: null, fileStates: {}, files: {}, mllmLoading: false });
         try {
-          engineReady(await load(ep));
+          await load(ep, (info) => engineReady(info));
         } catch (e) {
           if (e instanceof WebGpuFailure) await get().actions.fallbackToWasm(e.message);
           else set({ phase: 'error', error: cleanError(e) });
+          afterLoad();
         }
-        afterLoad();
       },
       async fallbackToWasm(reason) {
         // a fresh worker: the runtime that used the failed WebGPU device is dropped whole
         engine.terminate();
         ctx.log('fallback');
-        set({ phase: 'loading', files: {}, taskInfo: null });
+        set({ phase: 'loading', files: {}, taskInfo: null, textToImage: false, mllmLoading: false });
         try {
-          engineReady(await load('wasm'), { providerReason: `fell back from WebGPU: ${reason}` });
+          await load('wasm', (info) => engineReady(info, { providerReason: `fell back from WebGPU: ${reason}` }));
           void get().actions.loadTaskInfo();
         } catch (e) {
           set({ phase: 'error', error: cleanError(e) });
         }
       },
       async retryLoad() {
-        if (ctx.loading()) return;
+        if (busy()) return;
         // a fresh worker reads every file again: the good ones come from the cache, the failed
         // ones from the network
         engine.terminate();
-        set({ phase: 'starting', taskInfo: null, textToImage: false });
+        set({ phase: 'starting', taskInfo: null, textToImage: false, mllmLoading: false });
         await get().actions.init(lastEp);
       },
       online() {
-        if (ctx.loading()) retryAfterLoad = true;
+        if (busy()) retryAfterLoad = true;
         else if (loadFailed()) void get().actions.retryLoad();
       },
       async loadTaskInfo() {

@@ -1,6 +1,7 @@
 // Runs: one per tab, each read from the engine's one ordered stream for it. A request given while
-// the models load (or while the MLLM a task needs is missing after a failed file) is queued per
-// tab, the newest winning, and starts once they are ready. The engine runs one task at a time:
+// the models load (or while the MLLM a task needs still loads, after the visual models, or is
+// missing after a failed file) is queued per tab, the newest winning, and starts once they are
+// ready. The engine runs one task at a time:
 // a run asked for while another tab's run is going waits in line (the tab says behind what and
 // its place) and starts when the one before it has ended, so no tab's run silently ends another.
 // A newer run in the same tab takes its grid over at once; a WebGPU failure moves the page to
@@ -64,13 +65,20 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
     return why !== null;
   };
 
-  /** A task that needs the MLLM while it is not loaded: queued if a failed file may still come
-   * back (Retry, or the network), refused if this deployment has none. True when handled. */
+  /** A task that needs the MLLM while it is not loaded: queued while it still loads (after the
+   * visual models) or if a failed file may still come back (Retry, or the network), refused if
+   * this deployment has none. True when handled. */
   const withoutMllm = (tab: TabId, task: TaskName, start: () => Promise<unknown>, show: Partial<Run>): boolean => {
     const need = TASK_NEEDS[task];
     if (!need.mllm || get().textToImage) return false;
+    if (get().mllmLoading) {
+      queue(tab, start, { task, ...show }, `Queued: the language model is still loading; ${need.label.toLowerCase()} runs as soon as it has (reconstruction works already).`);
+      return true;
+    }
     const failed = Object.values(get().fileStates).filter((f) => f.mllm && f.state === 'failed');
-    if (!failed.length) tell(tab, `${need.label} needs the MLLM, which this deployment does not have.`);
+    const why = get().mllmError;
+    if (!failed.length && why) queue(tab, start, { task, ...show }, `Queued: ${need.label.toLowerCase()} waits for the language model, which failed to load (${why}). Press Retry above.`);
+    else if (!failed.length) tell(tab, `${need.label} needs the MLLM, which this deployment does not have.`);
     else queue(tab, start, { task, ...show }, `Queued: ${need.label.toLowerCase()} waits for the language model, which failed to load (${failed.map((f) => f.file).join(', ')}). Press Retry above.`);
     return true;
   };

@@ -27,7 +27,7 @@ export interface ScaleResult {
 }
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'running' | 'error';
-/** 'queued': given while the models load (or wait for the MLLM), or waiting in line behind another
+/** 'queued': given while the models load (or while the MLLM a task needs loads or failed), or waiting in line behind another
  * tab's run (src/state/runLine.ts); it starts once they are ready / that run ends */
 export type RunStatus = 'idle' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';
 
@@ -103,7 +103,18 @@ export interface SourceConcept {
 type SamplerKeys = 'scales' | 'steps' | 'guidance' | 'seed';
 export type TaskRequest<T extends TaskName> = Omit<RequestOf<T>, SamplerKeys> & Partial<Pick<RequestOf<T>, Extract<keyof RequestOf<T>, SamplerKeys>>>;
 
-export type TimelineEntry = { t: number; type: string; scale?: string; ms?: number; stepMs?: number[]; psnr?: number; fromCache?: boolean; phases?: Record<string, number> };
+export type TimelineEntry = {
+  t: number;
+  type: string;
+  scale?: string;
+  ms?: number;
+  stepMs?: number[];
+  psnr?: number;
+  fromCache?: boolean;
+  phases?: Record<string, number>;
+  /** 'mllm-loaded': whether the MLLM loaded */
+  ok?: boolean;
+};
 
 export interface LoadState {
   phase: Phase;
@@ -132,6 +143,12 @@ export interface LoadState {
   scaleLabels: Record<string, string>; // from the manifest
   allowedSteps: number[];
   textToImage: boolean; // the MLLM is loaded
+  /** the MLLM goes on loading after the visual models are ready (its tasks' input is queued) */
+  mllmLoading: boolean;
+  /** why the MLLM's load failed (its session; a failed file is in fileStates), null otherwise */
+  mllmError: string | null;
+  /** ms from the load's start to the MLLM's readiness (or failure) */
+  mllmLoadMs: number | null;
   taskInfo: TaskInfo | null;
 }
 

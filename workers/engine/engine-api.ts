@@ -1,18 +1,27 @@
 // The engine as a caller sees it, in a worker or in the same thread (web-llm's pattern: one
 // interface, two places). Every call that reports progress answers with one ordered stream:
-// a load's events end with 'ready', a run's with 'done' or 'cancelled'; a failure ends the
+// a load's events reach 'ready' when the visual tasks can run and, while the MLLM goes on
+// loading, end with 'mllm-loaded'; a run's end with 'done' or 'cancelled'; a failure ends the
 // stream by throwing (TaskInputError, WebGpuFailure, or a load error).
 //
 //   const engine = engineHost(loadEngineInBrowser);      // in this thread; the worker exposes the same
-//   for await (const e of engine.load(opts)) ...         // ... { type: 'ready', info }
+//   for await (const e of engine.load(opts)) ...         // ... { type: 'ready', info } ... { type: 'mllm-loaded' }
 //   for await (const e of engine.run('text-to-image', request)) ...   // ... { type: 'done' }
 import type { LoadEvent, LoadOptions, RunEvent, TaskInfo } from './protocol';
 import type { PumaEngine } from './puma-engine';
 import { streamOf } from './stream';
 import type { RequestOf, TaskName } from './tasks/registry';
 
+/** A loaded engine, usable for the visual tasks, and the rest of its load (the MLLM's), started
+ * once 'ready' is sent so that its events (and its last, 'mllm-loaded') come after it. */
+export interface EngineLoaded {
+  engine: PumaEngine;
+  rest?: () => Promise<void>;
+}
+
 export interface EngineApi {
-  /** Loads the models; the stream's last event is { type: 'ready', info }. */
+  /** Loads the models: { type: 'ready', info } once the visual tasks can run, then, while
+   * `info.mllmLoading`, the MLLM's progress and last { type: 'mllm-loaded' }. */
   load(opts: LoadOptions): AsyncIterable<LoadEvent>;
   /** Runs a task; the stream's last event is 'done' or 'cancelled' (a newer run supersedes this one). */
   run<T extends TaskName>(task: T, request: RequestOf<T>): AsyncIterable<RunEvent>;
@@ -24,7 +33,7 @@ export interface EngineApi {
 }
 
 /** EngineApi around one PumaEngine, loaded by `loadEngine` (the browser's loader, or a Node one). */
-export function engineHost(loadEngine: (opts: LoadOptions, onEvent: (e: LoadEvent) => void) => Promise<PumaEngine>): EngineApi {
+export function engineHost(loadEngine: (opts: LoadOptions, onEvent: (e: LoadEvent) => void) => Promise<EngineLoaded>): EngineApi {
   let engine: PumaEngine | null = null;
   const loaded = () => {
     if (!engine) throw new Error('models are not loaded yet');
@@ -33,8 +42,10 @@ export function engineHost(loadEngine: (opts: LoadOptions, onEvent: (e: LoadEven
   return {
     load: (opts) =>
       streamOf<LoadEvent>(async (push) => {
-        engine = await loadEngine(opts, push);
+        const loaded = await loadEngine(opts, push);
+        engine = loaded.engine;
         push({ type: 'ready', info: engine.info() });
+        await loaded.rest?.();
       }),
     async *run<T extends TaskName>(task: T, request: RequestOf<T>): AsyncGenerator<RunEvent, void, undefined> {
       yield* loaded().run(task, request);

@@ -5,6 +5,7 @@ import { validateManifest, type Manifest } from '../lib/manifest';
 import { ModelStore } from '../lib/modelstore';
 import { chooseProvider, configureWasm, webgpuDevice, webOrt } from './ort';
 import type { LoadOptions, LoadSink, MllmPlace } from './protocol';
+import type { EngineLoaded } from './engine-api';
 import { PumaEngine, type ModelFiles } from './puma-engine';
 
 async function fetchManifest(url: string): Promise<Manifest> {
@@ -39,7 +40,9 @@ function mllmPlaceOf(engine: PumaEngine): MllmPlace | undefined {
   return w ? { provider: w.provider === 'webgpu' ? 'webgpu' : 'wasm', reason: w.reason } : undefined;
 }
 
-export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink): Promise<PumaEngine> {
+/** The engine, once its encoder and decoders exist; `rest` is the MLLM's load, which goes on after
+ * (its end is the stream's last event, 'mllm-loaded'). */
+export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink): Promise<EngineLoaded> {
   const t0 = performance.now();
   const store = new ModelStore(opts.noCache ? { cache: null } : {});
   const manifest = await fetchManifest(new URL('models/manifest.json', opts.baseUrl).href);
@@ -53,7 +56,7 @@ export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink):
   // the MLLM on WebGPU only on a real GPU: on a CPU-emulated adapter (forced with ep=webgpu) its
   // many small calls are far slower than WASM
   const mllmAt = choice.provider !== 'webgpu' ? { provider: 'wasm' as const } : choice.emulated ? { provider: 'wasm' as const, reason: 'the WebGPU adapter is CPU-emulated; WASM is faster for it' } : { provider: 'webgpu' as const };
-  const engine = await PumaEngine.load({ ort: webOrt, manifest, files, provider: choice.provider, features: choice.features, mllmAt, onEvent });
+  const engine = await PumaEngine.load({ ort: webOrt, manifest, files, provider: choice.provider, features: choice.features, mllmAt, mllm: 'background', onEvent });
   if (choice.provider === 'webgpu') {
     const device = await webgpuDevice();
     // reachable from devtools / e2e (Playwright's worker.evaluate) to exercise device loss
@@ -61,8 +64,16 @@ export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink):
     if (device) engine.watchDeviceLoss(device.lost);
   }
   onEvent({ type: 'provider', provider: choice.provider, reason: choice.reason, adapter: choice.adapter, threads, isolated, shaderF16: choice.features.has('shader-f16'), mllm: mllmPlaceOf(engine) });
-  onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: engine.fromCache, bytes: engine.bytes, phases: engine.loadPhases });
-  const after = await store.getStatus();
-  if (after.cache !== st.cache) onEvent({ type: 'cache', status: after.cache, reason: after.reason });
-  return engine;
+  onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: engine.fromCache, bytes: engine.bytes, phases: { ...engine.loadPhases } });
+  return {
+    engine,
+    async rest() {
+      if (engine.mllmStatus() !== 'none') {
+        const r = await engine.mllmLoaded();
+        onEvent({ type: 'mllm-loaded', ok: r.ok, reason: r.reason, ms: performance.now() - t0, mllm: mllmPlaceOf(engine), fromCache: engine.fromCache, phases: { ...engine.loadPhases } });
+      }
+      const after = await store.getStatus();
+      if (after.cache !== st.cache) onEvent({ type: 'cache', status: after.cache, reason: after.reason });
+    },
+  };
 }

@@ -23,6 +23,10 @@ export interface LoadOptions {
   noCache?: boolean;
 }
 
+/** Where the MLLM's load is: 'loading' while it goes on after the engine became usable for the
+ * visual tasks, 'none' when the manifest (or the caller) has no MLLM. */
+export type MllmStatus = 'none' | 'loading' | 'ready' | 'failed';
+
 /** Where one model file is: every file the load reads starts 'queued'. */
 export type FileState = 'queued' | 'downloading' | 'verifying' | 'ready' | 'failed';
 
@@ -36,9 +40,14 @@ export type LoadEvent =
   | { type: 'load'; model: string; file: string; loaded: number; total: number; source: 'network' | 'cache'; totalLoaded: number; totalBytes: number }
   /** where the encoder and decoders run (`provider`) and where the MLLM does (`mllm`, when loaded) */
   | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean; mllm?: MllmPlace }
+  /** the encoder and decoders exist (ms since the load began) */
   | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number; phases?: Record<string, number> }
-  /** the last event of a load stream: what the loaded engine offers */
-  | { type: 'ready'; info: EngineInfo };
+  /** what the engine offers now: the visual tasks run from here on; with `info.mllmLoading` the
+   * MLLM goes on loading and 'mllm-loaded' follows, else this is the stream's last event */
+  | { type: 'ready'; info: EngineInfo }
+  /** the MLLM's load ended (the stream's last event): loaded (`ok`, where it runs) or why not; ms
+   * since the load began, every phase of the load, and whether every file came from the cache */
+  | { type: 'mllm-loaded'; ok: boolean; reason?: string; ms: number; mllm?: MllmPlace; fromCache: boolean; phases?: Record<string, number> };
 
 /** What a running task reports, in order of occurrence; the last event is 'done' or 'cancelled'. */
 export type RunEvent =
@@ -75,6 +84,8 @@ export interface EngineInfo {
   imageSize: number;
   /** The MLLM is in the manifest and loaded: text-to-image and the MLLM tasks are available. */
   textToImage: boolean;
+  /** The MLLM is still loading (in the background): 'mllm-loaded' says when it is ready or failed. */
+  mllmLoading: boolean;
 }
 
 /** Instruction/question suggestions and limits, from the manifest's mllm.prompts. */

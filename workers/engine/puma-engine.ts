@@ -5,20 +5,21 @@
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
 import { allowedSteps, decoderKey, ManifestError, mllmGraphNames, modelText, pickVariant, variantFiles, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
-import { readModel } from './model-bytes';
-import { MllmGenerator } from '../mllm/generate';
-import { MllmGpuFailure, placeMllm, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
+import type { MllmGenerator } from '../mllm/generate';
+import { MllmGpuFailure, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
+import { loadMllm, readMllmFiles, type MllmLoaded } from './mllm-load';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
 import { createDecodeSessions, GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
 import type { LoadFailureReason } from './load-failure';
-import type { EngineInfo, FileState, LoadSink, Provider, RunEvent, RunSink, TaskInfo } from './protocol';
+import type { EngineInfo, FileState, LoadSink, MllmStatus, Provider, RunEvent, RunSink, TaskInfo } from './protocol';
 import { streamOf } from './stream';
 import { PyramidCodec } from './pyramid-codec';
 import type { RunContext } from './steps';
 import { taskInfo } from './task-info';
 import { isTaskName, TASKS, type RequestOf, type TaskName } from './tasks/registry';
+import { TASK_NEEDS } from './tasks/needs';
 
 /** Where model files come from: the browser's model store, or a folder in Node. */
 export interface ModelFiles {
@@ -34,8 +35,10 @@ export interface EngineLoadOptions {
   provider: Provider | 'cpu';
   /** adapter features (e.g. shader-f16): which model variants can run */
   features?: ReadonlySet<string>;
-  /** load the MLLM when the manifest has one (default true) */
-  mllm?: boolean;
+  /** load the MLLM when the manifest has one (default true). 'background': load() returns as soon
+   * as the encoder and decoders exist and the MLLM goes on loading (mllmStatus(), mllmLoaded());
+   * its events keep arriving on onEvent until then. */
+  mllm?: boolean | 'background';
   /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
   sessionOptions?: InferenceSession.SessionOptions;
   /** Where the MLLM runs (default: WASM, or 'cpu' with onnxruntime-node), with the reason when it
@@ -76,6 +79,16 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   return { visual, mllm, bytes };
 }
 
+/** How long the MLLM's background session creation waits, once the engine is usable, for a run to be
+ * asked for: that creation holds the thread (WASM creates a session synchronously: 350 ms for the
+ * MLLM on an H200 host, seconds on 2 loaded cores), and what the page queued during the load reaches
+ * the worker a round trip after 'ready', behind the page's render of the ready state. 100 ms was too
+ * short on the 2-core VM under load (the page's 'loaded' to its run's start alone took 13-66 ms, and
+ * the run still waited: bench/results/cold-start-vm-2026-12-01-05-02-partial.log). A run asked for
+ * later, while the session is being created, waits for it; with nothing asked the MLLM is ready
+ * this much later. */
+export const MLLM_GRACE_MS = 250;
+
 // moved to mllm-placement.ts; the MLLM tests and bench/mllm.mjs import it from here
 export { createMllmSessions } from './mllm-placement';
 
@@ -85,34 +98,56 @@ export class PumaEngine {
   private deviceLost: string | null = null;
   private lost: Promise<never> = new Promise(() => undefined);
   private lastGeneration: RunContext['lastGeneration'] = null;
+  private released = false;
+  /** the MLLM, once loaded (it may load after the engine is usable: mllm 'background') */
+  private mllmGen: MllmGenerator | null = null;
+  /** the single MLLM graph's session: where it runs, and its move to WASM */
+  private mllmSession: PlacedMllmSession | null = null;
+  private mllmPlace: MllmWhere | null = null;
+  private mllmState: MllmStatus = 'none';
+  private mllmWhy: string | undefined;
+  private mllmDone: Promise<void> = Promise.resolve();
+  /** a session being created outside a run (the MLLM's, in the background): runs wait for it */
+  private creating: Promise<unknown> | null = null;
+  /** ends outsideRuns' wait for the caller's first run (set while it waits) */
+  private runAsked: (() => void) | null = null;
 
   private constructor(
     readonly manifest: Manifest,
     readonly provider: Provider | 'cpu',
     readonly codec: PyramidCodec,
-    readonly mllm: MllmGenerator | null,
-    /** every model file came from a cache (no network) */
-    readonly fromCache: boolean,
+    private readonly cached: { fromCache: boolean },
     readonly bytes: number,
     /** the file loaded for each model (encoder, decoder_f0, ..., mllm or mllm_prefill + mllm_step) */
-    readonly variants: Readonly<Record<string, ModelVariant>>,
+    readonly variants: Record<string, ModelVariant>,
     private readonly yieldAtCheckpoints: boolean,
-    /** the single MLLM graph's session: where it runs, and its move to WASM */
-    private readonly mllmSession: PlacedMllmSession | null,
-    private mllmPlace: MllmWhere | null,
   ) {}
 
-  /** Where the load's time went, in ms, in order: the visual files read, the encoder's session, the
-   * decoders' (and step graph's) sessions, the MLLM's files and session (bench/run.mjs records them) */
+  /** Where the load's time went, in ms, in order: the encoder's file read, its session (the first:
+   * it starts onnxruntime's runtime), what was left of the decoders' reads, their (and the step
+   * graph's) sessions, then the MLLM's files and session (from the decoders' end to the MLLM's
+   * readiness: with mllm 'background' it is added when the MLLM is ready). bench/run.mjs records them. */
   loadPhases: Record<string, number> = {};
 
+  /** every model file read so far came from a cache (no network) */
+  get fromCache(): boolean {
+    return this.cached.fromCache;
+  }
+
+  /** the MLLM (null until it is loaded, and without one) */
+  get mllm(): MllmGenerator | null {
+    return this.mllmGen;
+  }
+
   /** Reads the files, creates every session (one at a time: WebGPU shader compilation and wasm
-   * memory both prefer it). A WebGPU session that cannot be created throws WebGpuFailure. */
+   * memory both prefer it). A WebGPU session that cannot be created throws WebGpuFailure. With
+   * mllm 'background' it returns once the encoder and decoders exist; the MLLM's files are read
+   * from the moment the visual ones are, and its session is created after the decoders'. */
   static async load(o: EngineLoadOptions): Promise<PumaEngine> {
     const m = o.manifest;
     const p = plan(m, o.provider, o.features ?? new Set(), o.mllm !== false);
     const loaded = new Map<string, number>();
-    let fromCache = true;
+    const cached = { fromCache: true };
     const mllmFiles = new Set(p.mllm ? [...p.mllm.graphs.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file] : []);
     const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
       o.onEvent?.({ type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra });
@@ -126,7 +161,7 @@ export class PumaEngine {
       let state: FileState = 'queued';
       try {
         const bytes = await o.files.read(v, (pr) => {
-          if (pr.source === 'network') fromCache = false;
+          if (pr.source === 'network') cached.fromCache = false;
           const next: FileState = pr.verifying ? 'verifying' : 'downloading';
           if (next !== state) fileState(model, v, (state = next));
           loaded.set(v.file, pr.loaded);
@@ -150,20 +185,40 @@ export class PumaEngine {
       phases[name] = now - mark;
       mark = now;
     };
-    const visualBytes = await Promise.all(p.visual.map((v) => read(v.name, v.variant)));
+    // every visual file read at once; the encoder's session is created as soon as its own file is
+    // in (the first session starts onnxruntime's runtime: its wasm module and threads, on WebGPU its
+    // backend), beside the decoders' reads. A file that failed is said as such (the page names it), never as a WebGPU failure
+    const readErrors = new Set<unknown>();
+    const readVisual = (model: string, v: ModelFile) =>
+      read(model, v).catch((e: unknown) => {
+        readErrors.add(e);
+        throw e;
+      });
+    const visualReads = p.visual.map((v) => readVisual(v.name, v.variant));
+    const visual = Promise.all(visualReads);
+    visual.catch(() => undefined); // awaited below, where what was created is released on failure
+    // the MLLM's files from here on: behind the visual ones (a first visit downloads those first),
+    // beside the visual sessions' creation
+    const mllmBytes = p.mllm ? visual.then(() => readMllmFiles(p.mllm!, read)) : null;
+    mllmBytes?.catch(() => undefined); // its failure is the MLLM's, handled by loadMllm
     const opts = { ...sessionOptions(o.provider), ...o.sessionOptions };
     // the GPU loop needs the ddim_step graph; a manifest without one decodes on the CPU
     const stepEntry = o.provider === 'webgpu' ? Object.values(m.models).find((e) => e.role === 'sampler' && e.variants?.length) : undefined;
     const requested: GpuDecodeChoice = o.provider === 'webgpu' && stepEntry ? (o.gpuDecode ?? DEFAULT_GPU_DECODE) : { loop: 'cpu', graphCapture: false };
     const batchDim = m.models[decoderKey(m, m.scales[0].name)].inputs?.[0].shape[0];
     const decOptsFor = (choice: GpuDecodeChoice) => ({ ...decodeSessionOptions(o.provider, choice, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions });
-    const stepBytes = requested.loop === 'gpu' && stepEntry ? await read('ddim_step', stepEntry.variants![0]) : null;
+    const stepRead = requested.loop === 'gpu' && stepEntry ? readVisual('ddim_step', stepEntry.variants![0]) : null;
+    stepRead?.catch(() => undefined); // awaited below, as the decoders' files are
     const created: InferenceSession[] = [];
     let gpuLoop: GpuDecodeLoop | null = null;
     try {
-      phase('visual files');
-      created.push(await o.ort.InferenceSession.create(visualBytes[0], opts));
+      const encoderBytes = await visualReads[0];
+      phase('encoder file');
+      created.push(await o.ort.InferenceSession.create(encoderBytes, opts));
       phase('encoder session');
+      const visualBytes = await visual;
+      const stepBytes = stepRead ? await stepRead : null;
+      phase('decoder files'); // what was left of their reads once the encoder's session existed
       // the decoders (and the step graph) with graph capture where asked; a session that refuses
       // it (e.g. a node left on the CPU) gets them all created again without
       const decodeBytes = [...visualBytes.slice(1), ...(stepBytes ? [stepBytes] : [])];
@@ -183,40 +238,84 @@ export class PumaEngine {
       }
     } catch (e) {
       for (const s of created) s.release().catch(() => undefined);
-      if (o.provider === 'webgpu') throw new WebGpuFailure(`WebGPU session creation failed: ${(e as Error).message}`);
+      if (o.provider === 'webgpu' && !readErrors.has(e)) throw new WebGpuFailure(`WebGPU session creation failed: ${(e as Error).message}`);
       throw e;
     }
     const decoders: Record<string, InferenceSession> = {};
     m.scales.forEach((s, i) => (decoders[s.name] = created[i + 1]));
     const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders, extra: created.slice(1 + m.scales.length) }, gpuLoop);
-
-    let mllm: MllmGenerator | null = null;
-    let mllmSession: PlacedMllmSession | null = null;
-    let mllmPlace: MllmWhere | null = null;
-    if (p.mllm) {
+    const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
+    const engine = new PumaEngine(m, o.provider, codec, cached, p.bytes, variants, o.yieldAtCheckpoints !== false);
+    engine.loadPhases = phases;
+    if (p.mllm && mllmBytes) {
       // WASM unless the caller asks for WebGPU (load-in-browser.ts does on a real GPU): on the CPU
       // its int8 path is what the golden vectors were checked on, and on an emulated adapter
       // (SwiftShader) WASM is far faster
-      try {
-        const pm = p.mllm;
-        const [tb, ...got] = await Promise.all([read(pm.tokenizer.name, pm.tokenizer), ...pm.graphs.map((g) => readModel((f) => read(g.name, f), g.variant))]);
-        const graphs = Object.fromEntries(pm.graphs.map((g, i) => [g.name, got[i]]));
-        const want: MllmWhere = o.mllmAt ?? { provider: o.provider === 'cpu' ? 'cpu' : 'wasm' };
-        const placed = await placeMllm(o.ort, want, graphs, tb, m.mllm!);
-        mllm = new MllmGenerator(o.ort, m.mllm!, placed.tokenizer, placed.sessions);
-        mllmSession = placed.placed;
-        mllmPlace = placed.where;
-      } catch (e) {
-        // reconstruction works without it; the page says why the MLLM tasks are missing
-        console.warn('MLLM not loaded:', e);
-      }
-      phase('mllm files + session');
+      const want: MllmWhere = o.mllmAt ?? { provider: o.provider === 'cpu' ? 'cpu' : 'wasm' };
+      const pm = p.mllm;
+      engine.mllmState = 'loading';
+      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job, o.mllm === 'background' ? MLLM_GRACE_MS : 0)).then((r) => {
+        phase('mllm files + session');
+        engine.mllmLoadedAs(r, pm.graphs);
+      });
     }
-    const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
-    if (mllm && p.mllm) for (const g of p.mllm.graphs) variants[g.name] = g.variant;
-    const engine = new PumaEngine(m, o.provider, codec, mllm, fromCache, p.bytes, variants, o.yieldAtCheckpoints !== false, mllmSession, mllmPlace);
-    engine.loadPhases = phases;
+    if (o.mllm !== 'background') await engine.mllmDone;
     return engine;
+  }
+
+  /** The MLLM's load ended: its generator (or why there is none) becomes the engine's. */
+  private mllmLoadedAs(r: MllmLoaded, graphs: { name: string; variant: ModelVariant }[]) {
+    if (this.released) r.placed?.release(); // the engine was dropped while the MLLM loaded
+    if (!r.mllm || this.released) {
+      this.mllmState = 'failed';
+      this.mllmWhy = this.released ? 'the engine was released' : r.reason;
+      return;
+    }
+    this.mllmGen = r.mllm;
+    this.mllmSession = r.placed;
+    this.mllmPlace = r.where;
+    for (const g of graphs) this.variants[g.name] = g.variant;
+    this.mllmState = 'ready';
+  }
+
+  /** Runs `job` (a session creation outside any run) once the caller has had `graceMs` to ask for a
+   * run (MLLM_GRACE_MS for a background load) and no run is in flight; runs asked for while it goes wait for it (start).
+   * onnxruntime-web is not made for a session created while another session runs in the same
+   * runtime, and WASM creates a session synchronously, holding this thread. */
+  private async outsideRuns<T>(job: () => Promise<T>, graceMs: number): Promise<T> {
+    // a macrotask at least: what was pushed before (the load's 'ready', posted in microtasks) leaves
+    // the thread; then what the page queued during the load arrives and goes first (start() ends
+    // the wait as soon as a run is asked)
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.runAsked?.(), graceMs);
+      this.runAsked = () => {
+        clearTimeout(timer);
+        this.runAsked = null;
+        resolve();
+      };
+    });
+    for (let c = this.current, waited = null as typeof c; c && c !== waited; c = this.current) {
+      await c.done.catch(() => undefined);
+      waited = c;
+    }
+    const p = job();
+    this.creating = p;
+    try {
+      return await p;
+    } finally {
+      this.creating = null;
+    }
+  }
+
+  /** Where the MLLM's load is: 'loading' (background), 'ready', 'failed' (mllmLoaded's reason), 'none' (none asked for or in the manifest). */
+  mllmStatus(): MllmStatus {
+    return this.mllmState;
+  }
+
+  /** Resolves when the MLLM's load has ended (at once without one): ready, or why not. */
+  async mllmLoaded(): Promise<{ ok: boolean; reason?: string }> {
+    await this.mllmDone;
+    return { ok: this.mllmState === 'ready', reason: this.mllmWhy };
   }
 
   /** What the page needs to build its controls. */
@@ -231,6 +330,7 @@ export class PumaEngine {
       guidance: sm.guidance,
       imageSize: m.image.size,
       textToImage: this.mllm !== null,
+      mllmLoading: this.mllmState === 'loading',
     };
   }
 
@@ -245,7 +345,14 @@ export class PumaEngine {
   }
 
   taskInfo(): TaskInfo {
-    return taskInfo(this.manifest, this.mllm);
+    return taskInfo(this.manifest, this.mllm, this.mllmMissing());
+  }
+
+  /** Why the MLLM's tasks cannot run now, in words (undefined: the default, none loaded). */
+  private mllmMissing(): string | undefined {
+    if (this.mllmState === 'loading') return 'the language model is still loading';
+    if (this.mllmState === 'failed') return `the language model failed to load (${this.mllmWhy ?? 'unknown error'})`;
+    return undefined;
   }
 
   /** From now on every run fails with WebGpuFailure once `lost` settles (the GPU device is gone). */
@@ -281,17 +388,33 @@ export class PumaEngine {
   private async start<T extends TaskName>(task: T, request: RequestOf<T>, onEvent: RunSink, signal: AbortSignal): Promise<void> {
     if (!isTaskName(task)) throw new TaskInputError(`unknown task "${String(task)}" (known: ${Object.keys(TASKS).join(', ')})`);
     const ticket = ++this.lastTicket;
+    this.runAsked?.(); // a background session creation waiting for the caller's first run: this one goes first
     this.current?.controller.abort();
-    for (let c = this.current; c; c = this.current) {
-      await c.done.catch(() => undefined);
-      if (this.current === c) break; // nothing started meanwhile
+    let waited: PumaEngine['current'] = null;
+    for (;;) {
+      const c = this.current;
+      if (c && c !== waited) {
+        await c.done.catch(() => undefined);
+        waited = c;
+      }
+      // a session created outside runs (the MLLM's, in the background) ends first; a task that
+      // needs the MLLM waits for its load to end (the page queues such input itself)
+      else if (this.creating) await this.creating.catch(() => undefined);
+      else if (TASK_NEEDS[task].mllm && this.mllmState === 'loading') await this.mllmDone;
+      else break;
+      if (ticket !== this.lastTicket || signal.aborted) break;
     }
     if (ticket !== this.lastTicket || signal.aborted) return onEvent({ type: 'cancelled' });
+    if (TASK_NEEDS[task].mllm && this.mllmState === 'failed') throw new TaskInputError(`${TASK_NEEDS[task].label} needs the language model, which failed to load (${this.mllmWhy ?? 'unknown error'}).`);
     const controller = new AbortController();
     signal.addEventListener('abort', () => controller.abort(), { once: true });
     const job = this.runNow(task, request, onEvent, controller.signal);
-    this.current = { controller, done: job };
-    await job;
+    const current = (this.current = { controller, done: job });
+    try {
+      await job;
+    } finally {
+      if (this.current === current) this.current = null; // no run in flight
+    }
   }
 
   /** Cancels the run in flight, if any. */
@@ -355,6 +478,7 @@ export class PumaEngine {
 
   /** Releases every session (not awaited: releasing sessions of a lost device may never settle). */
   release() {
+    this.released = true;
     const s = this.codec.sessions;
     for (const x of [s.encoder, ...Object.values(s.decoders), ...(s.extra ?? [])]) x.release().catch(() => undefined);
     this.codec.gpuLoop?.release();

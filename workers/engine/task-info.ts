@@ -11,9 +11,10 @@ const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 const UNAVAILABLE: TaskInfo = { available: false, instructions: [], questions: [], taskPrompts: { colorize: '', inpaint: '', sketch: '', caption: '' }, maxInstructionTokens: 0, maxQuestionTokens: 0 };
 
-export function taskInfo(m: Manifest, mllm: MllmGenerator | null): TaskInfo {
+/** `why`: why the MLLM is missing, when it is (still loading, or failed to load); the default says it is not loaded. */
+export function taskInfo(m: Manifest, mllm: MllmGenerator | null, why = 'the MLLM is not loaded'): TaskInfo {
   const spec = m.mllm;
-  if (!mllm || !spec) return { ...UNAVAILABLE, reason: 'the MLLM is not loaded' };
+  if (!mllm || !spec) return { ...UNAVAILABLE, reason: why };
   const p = spec.prompts;
   const instructions: TaskInfo['instructions'] = [
     ...p.skin_tones.map((t) => ({ label: `${t} skin`, text: p.edit_tone.replace('{tone}', t), kind: 'tone' as const })),
