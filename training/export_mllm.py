@@ -98,8 +98,8 @@ def main(argv=None):
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --random: MLLMConfig overrides (order=scale)")
     ap.add_argument("--single-graph", action="store_true", help="one graph mllm.onnx for prefill and step "
                     "(golden/mllm_single.json); without it the token-order pair mllm_prefill/mllm_step")
-    ap.add_argument("--fuse", action="store_true", help="with --single-graph: contrib-op fusions (training/mllm_fuse.py); "
-                    "fewer WebGPU kernels, but wrong on onnxruntime-web 1.30's JSEP WebGPU (see there)")
+    ap.add_argument("--fuse", action="store_true", help="with --single-graph: contrib-op fusions (training/mllm_fuse.py: "
+                    "attention and SkipLayerNormalization, as shipped): fewer WebGPU kernels per call")
     ap.add_argument("--out-dir", default=MODELS)
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
     args = ap.parse_args(argv)

@@ -1,7 +1,7 @@
 """The MLLM's ONNX graphs: the token-order pair (mllm_prefill, mllm_step) and the single graph
 (mllm.onnx) that serves prefill and every step in either order, traced from the int8-rounded model
-and stored int8 (training.quantize). `export_unified(..., fused=True)` (export_mllm --fuse) also
-rewrites it with onnxruntime contrib ops (training.mllm_fuse); not what ships, see there why."""
+and stored int8 (training.quantize). `export_unified(..., fused=True)` (export_mllm --fuse, as shipped)
+also rewrites it with onnxruntime contrib ops (training.mllm_fuse)."""
 import glob
 import os
 

@@ -1217,7 +1217,9 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
   per-scale weights f4:f3:f2:f1:f0 = 1024:512:64:8:1. One checkpoint for text-to-image, captioning,
   VQA, skin-tone and style editing, colorization, inpainting and sketch-to-image; for tasks with a
   source image the head predicts a change to the source's token at the same place (v1's A/B). One
-  int8 graph (DequantizeLinear, standard ops only) serves prefill and every step with a KV cache.
+  int8 graph (DequantizeLinear; each block's attention as com.microsoft MultiHeadAttention and its LayerNorms with
+  their residual Adds as SkipLayerNormalization, `training/mllm_fuse.py`: per call 192 + 16 nodes on WebGPU's GPU + CPU, unfused 391 + 76) serves
+  prefill and every step with a KV cache.
 - **judge** (evaluation only, not shipped; `training/eval/judge.pt`, 5.9 MB, fp16): a CNN classifier of
   concept, category, skin tone and style trained on all three styles; never used for generation.
 
@@ -1270,7 +1272,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | cross-vendor encoder (0.5) on the shipped clock, then five decoders on it (not shipped) | `bash training/gpu/xv_stage1.sh` (one H200), then the CPU export in its header | 7.9 (7.9 min wall on one H200) |
 | MLLM A/B on its features (not shipped): v5 continued on the shipped / the cross-vendor encoder, 600 steps each side by side, its Table 1 beside | `bash training/gpu/xv_mllm_ab.sh` (one H200) | 8.4 (8.4 min wall on one H200, evaluations included) |
 | encoder probe round 2 (not shipped): cross-vendor 0.5 on a projection head / 0.15, 1800 steps each side by side | `STEPS=1800 MIN=4.0 SHIPPED= PACK=1 ARMS="head:cross_vendor_weight=0.5,cross_vendor_head=256 low:cross_vendor_weight=0.15" bash training/gpu/encoder_probe.sh` (one H200) | 4.3 (4.3 min wall on one H200) |
-| export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --ckpt <mllm.pt>` (CPU) | – |
+| export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (CPU) | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
 
