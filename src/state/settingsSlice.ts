@@ -43,7 +43,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     const dropped = [...link.dropped.filter((k) => k !== 'task'), ...(Object.keys(applied) as (keyof typeof applied)[]).filter((k) => h[k] != null && !(applied[k] in patch))];
     const left = dropped.length ? ` Left out, not usable with this model: ${dropped.join(', ')}.` : '';
     const moved = stepsMoved ? ` The link's ${h.steps} steps are not offered by this model: runs use ${patch.steps}.` : '';
-    // a link whose only setting was a steps count moved to the default reads as nothing read
+    // a link whose only usable setting was a steps count this model does not offer reads as nothing read
     const read = Object.keys(patch).some((k) => k !== 'steps') || (patch.steps != null && !stepsMoved);
     set({
       ...patch,
