@@ -13,14 +13,16 @@ cd "$(git rev-parse --show-toplevel)"
 ASIDE=${ASIDE:-/tmp/puma-device-aside}
 # not read by bench/gpu-device.sh (gpu-loop-parity and gpu-bench read public/models' graphs and
 # manifest; gpu_torch.py reads those and training/*.py): screenshots, golden vectors, the judge,
-# the MLLM and e2e test fixtures, the training logs, the teacher decoders (training/teachers, 10.4 MB:
-# only distillation reads them), the int8 decoders (6.3 MB: WASM's, never WebGPU's)
+# the MLLM and e2e test fixtures, the training logs, the teacher decoders (training/teachers, 15.8 MB with the
+# step distillation's in training/teachers/progressive: only distillation reads them), the int8 decoders (5.6 MB:
+# WASM's, never WebGPU's)
 PATHS=(docs/screenshots golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs training/teachers
        public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx
        public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
 # SET=training: what an MLLM training call (v4_train.sh, v5_ab.sh) does not read: the same less the judge (its
 # evaluations use it) and the training logs. SET=distill (distill.sh): the teachers stay, the MLLM's weights go.
-# The tracked tree was ~68 MB with the int8 decoders (~62 MB since the int8-stored weights, stop 26), near the 64 MiB a call carries, so every call needs one;
+# The tracked tree was ~68 MB with the int8 decoders (~62 MB since the int8-stored weights, stop 26; ~68 MB again with
+# training/teachers/progressive), over the 64 MiB a call carries, so every call needs one;
 # with the 15.6 MB of training data carried: training ~58 MB (a carried 19.8 MB init also needs
 # public/models/mllm.onnx.data* moved out by hand), distill ~48 MB.
 INT8=(public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx

@@ -14,7 +14,8 @@
 # The call: carry .device and bench/out/gpu; command: bash bench/gpu-device.sh [steps] [runs]
 # After it: bash bench/device-aside.sh back
 set -u
-STEPS=${1:-10}
+# default: the manifest's steps (the step-distilled decoders are valid at theirs only; the engine refuses others)
+STEPS=${1:-$(python3 -c "import json; print(json.load(open('public/models/manifest.json'))['sampler']['steps'])")}
 RUNS=${2:-4}
 OUT=${OUT:-bench/out/device}
 M=public/models

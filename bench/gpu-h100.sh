@@ -6,7 +6,8 @@
 #   bash bench/gpu-h100.sh [steps] [runs]
 set -u
 OUT=${OUT:-bench/out/h100}
-STEPS=${1:-10}
+# default: the manifest's steps (the step-distilled decoders are valid at theirs only; the engine refuses others)
+STEPS=${1:-$(python3 -c "import json; print(json.load(open('public/models/manifest.json'))['sampler']['steps'])")}
 RUNS=${2:-3}
 M=public/models
 B=bench/out/gpu

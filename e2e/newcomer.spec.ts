@@ -4,7 +4,7 @@
 // the settings; the history survives a reload and restores a result; all of it fits 375 px.
 import { test, expect, type Page } from '@playwright/test';
 import { sharedPage } from './fixtures';
-import { cancelMainRun, generateMain, mllmGraphFile, onlyF4 } from './tasks-helpers';
+import { builtManifest, cancelMainRun, generateMain, mllmGraphFile, onlyF4 } from './tasks-helpers';
 
 let page: Page;
 
@@ -87,6 +87,13 @@ test('a share link restores prompt, seed, steps, guidance and scales', async () 
   await expect(other.getByTestId('prompt')).toHaveValue('cat', { timeout: 60_000 });
   await expect(other.getByTestId('guidance')).not.toHaveValue('999');
   await expect(other.getByTestId('seed')).not.toHaveValue('-5');
+  // 7 steps were never offered: the link runs with the nearest count offered, and the page says which. The
+  // shipped decoders are step-distilled: that count is the only one, shown as such, with no box to pick another
+  const sd = Object.values(builtManifest.models as Record<string, { role: string; step_distilled?: { from: number; to: number } }>).find((e) => e.role === 'decoder')!.step_distilled!;
+  await expect(other.getByTestId('notice')).toContainText(`The link's 7 steps are not offered by this model: runs use ${sd.to}.`);
+  await expect(other.getByTestId('steps')).toHaveText(`${sd.to} (distilled)`);
+  await expect(other.getByTestId('steps')).toHaveAttribute('title', new RegExp(`in ${sd.to} steps what they did in ${sd.from}`));
+  await expect(other.locator('select[data-testid=steps]')).toHaveCount(0);
   await other.close();
 });
 

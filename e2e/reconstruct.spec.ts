@@ -1,7 +1,7 @@
 // The granularity grid on the built site, once per execution provider (see playwright.config.ts).
 import { test, expect, type Page, type Request } from '@playwright/test';
 import { sharedPage, type Served } from './fixtures';
-import { cancelMainRun } from './tasks-helpers';
+import { cancelMainRun, pickFewestSteps } from './tasks-helpers';
 
 // Dev exports (tiny, untrained) reconstruct nothing; only with those may the quality check be skipped.
 const UNTRAINED = process.env.PUMA_E2E_UNTRAINED === '1';
@@ -41,8 +41,7 @@ async function openApp() {
 
 async function pickFastestSteps() {
   // fewest allowed steps: WebGPU here is an emulator; the pipeline is the same for any count
-  const values = await page.getByTestId('steps').locator('option').evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)));
-  await page.getByTestId('steps').selectOption(String(Math.min(...values)));
+  await pickFewestSteps(page);
 }
 
 const finishedRuns = () => page.evaluate(() => (globalThis as unknown as { __pumaTimeline: () => { type: string }[] }).__pumaTimeline().filter((e) => e.type === 'done').length);

@@ -8,7 +8,7 @@ import { mllmGraphNames } from '../workers/lib/manifest';
 /** the built site; PUMA_DIST lets a developer test a separate build while another run uses dist/ */
 export const DIST = resolve(process.env.PUMA_DIST ?? resolve(import.meta.dirname, '../dist'));
 const manifestPath = resolve(DIST, 'models/manifest.json');
-const builtManifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : null;
+export const builtManifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : null;
 export const hasMllm = Boolean(builtManifest?.mllm && mllmGraphNames(builtManifest.mllm).every((n) => builtManifest.models[n]));
 /** the built MLLM's graph file that writes the image tokens (the single graph, or the pair's step graph) */
 export const mllmGraphFile: string | undefined = hasMllm ? builtManifest.models[mllmGraphNames(builtManifest.mllm).at(-1)!].variants[0].file : undefined;
@@ -16,11 +16,19 @@ export const mllmGraphFile: string | undefined = hasMllm ? builtManifest.models[
 export async function openApp(page: Page, url: string, provider: string) {
   await page.goto(`${url}?ep=${provider}`);
   await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
-  if (provider === 'webgpu') {
-    // SwiftShader runs WebGPU on the CPU, ~20 s per decoder step: the fewest steps the manifest allows
-    const values = await page.getByTestId('steps').locator('option').evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)));
-    await page.getByTestId('steps').selectOption(String(Math.min(...values)));
-  }
+  // SwiftShader runs WebGPU on the CPU, ~20 s per decoder step: the fewest steps the manifest allows
+  if (provider === 'webgpu') await pickFewestSteps(page);
+}
+
+/** The steps control set to the fewest steps offered: a box when the model offers several counts, the
+ * one count shown (data-steps) when it offers one (step-distilled decoders). -> that count. */
+export async function pickFewestSteps(page: Page): Promise<number> {
+  const control = page.getByTestId('steps');
+  const values = await control.evaluate((el) => (el instanceof HTMLSelectElement ? [...el.options].map((o) => Number(o.value)) : [Number((el as HTMLElement).dataset.steps)]));
+  const fewest = Math.min(...values);
+  expect(Number.isInteger(fewest) && fewest > 0, `steps offered: ${values}`).toBe(true);
+  if (values.length > 1) await control.selectOption(String(fewest));
+  return fewest;
 }
 
 export interface CellPixels {

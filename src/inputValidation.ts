@@ -105,6 +105,16 @@ export function guidanceNote(g: number, distilledGuidance: number | null | undef
   return `The decoders were distilled for guidance ${distilledGuidance} and above; at ${g} they draw with less detail than the undistilled ones did.`;
 }
 
+/**
+ * The steps box when the model offers one count only (step-distilled decoders learnt their own
+ * schedule's timesteps, so no other count is valid): the count and why there is no choice.
+ */
+export function fixedStepsText(n: number, stepDistilled: { from: number; to: number } | null | undefined): { label: string; title: string } {
+  if (stepDistilled && stepDistilled.to === n)
+    return { label: `${n} (distilled)`, title: `The decoders were distilled to do in ${n} steps what they did in ${stepDistilled.from}; they draw with ${n} steps only.` };
+  return { label: String(n), title: `This model's decoders draw with ${n} steps only.` };
+}
+
 /** Seeds are 32-bit: the noise generator (workers/lib/rng.ts mulberry32) takes seed >>> 0. */
 export const SEED_MAX = 0xffffffff;
 

@@ -6,7 +6,7 @@ import { createAppStore } from '../src/state/createAppStore';
 import type { AppEnv } from '../src/state/context';
 import { ResultHistory, type StorageLike } from '../src/resultHistory';
 import { WebGpuFailure } from '../workers/engine/errors';
-import { coarseToFine, mllmGraphNames, type Manifest } from '../workers/lib/manifest';
+import { allowedSteps, coarseToFine, mllmGraphNames, type Manifest } from '../workers/lib/manifest';
 import type { PlanInfo } from '../workers/mllm/plan';
 import { loadManifest } from './models';
 import { FakeEngine, image, settle } from './fake-engine';
@@ -174,9 +174,29 @@ describe('app store', () => {
     const { s } = await ready({ hash: `#prompt=cat&seed=77&steps=${steps}&guidance=999&scales=f4,f1,f9` });
     expect(s()).toMatchObject({ prompt: 'cat', seed: 77, steps, guidance: manifest.sampler.guidance, t2iScales: ['f4', 'f1'] });
     expect(s().notice).toBe('Settings from a shared link: press Generate to draw them. Left out, not usable with this model: guidance.');
-    const bad = await ready({ hash: '#seed=-5&steps=7' });
+    const bad = await ready({ hash: '#seed=-5' });
     expect(bad.s()).toMatchObject({ seed: 1234, steps: manifest.sampler.steps });
     expect(bad.s().notice).toBe('This link’s settings could not be read; the page starts fresh.');
+  });
+
+  it('a link or a saved result with a steps count this model does not offer runs with the nearest offered one, and says so', async () => {
+    const allowed = allowedSteps(manifest.sampler);
+    const unoffered = Math.max(...allowed) + 5;
+    const { s, engine, actions } = await ready({ hash: `#prompt=cat&steps=${unoffered}` });
+    expect(s()).toMatchObject({ prompt: 'cat', steps: Math.max(...allowed) });
+    expect(s().notice).toBe(`Settings from a shared link: press Generate to draw them. The link's ${unoffered} steps are not offered by this model: runs use ${Math.max(...allowed)}.`);
+    const run = actions.generate('cat');
+    await settle();
+    expect(engine.runs.at(-1)!.request).toMatchObject({ steps: Math.max(...allowed) });
+    finish(engine.runs.at(-1)!.feed, ['f4']);
+    await run;
+    // the history entry as an earlier model's page saved it
+    actions.pickHistory({ ...s().history[0], steps: unoffered });
+    expect(s()).toMatchObject({ steps: Math.max(...allowed), notice: `This result was drawn with ${unoffered} steps, which this model no longer offers: runs use ${Math.max(...allowed)}.` });
+    // a link whose only setting is such a count reads as nothing read, and still says what runs use
+    const only = await ready({ hash: `#seed=-5&steps=${unoffered}` });
+    expect(only.s().steps).toBe(Math.max(...allowed));
+    expect(only.s().notice).toBe(`This link’s settings could not be read; the page starts fresh. The link's ${unoffered} steps are not offered by this model: runs use ${Math.max(...allowed)}.`);
   });
 
   it('says what a link did, and never runs it unasked', async () => {

@@ -2,12 +2,13 @@
 // text-to-image (plan before the first image, stop after the finest scale asked for), variations
 // (a sampled plan), an edit (its plan, five images, a recommendation) and a caption (streamed text).
 // Loaded as the page loads it: the MLLM in the background.
-// 4 DDIM steps: this checks the run's behaviour, not image quality (the evaluation does that).
+// The fewest DDIM steps the manifest allows: this checks the run's behaviour, not image quality (the evaluation does that).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, goldenFile, loadManifest, readJson } from './models';
+import { allowedSteps } from '../workers/lib/manifest';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
@@ -18,7 +19,7 @@ import { decodePng } from '../bench/png.mjs';
 ort.env.wasm.numThreads = 1;
 const manifest = loadManifest();
 let engine: PumaEngine;
-const sampler = { steps: 4, guidance: 2, seed: 7 }; // the fewest steps the manifest allows
+const sampler = { steps: Math.min(...allowedSteps(manifest.sampler)), guidance: manifest.sampler.guidance, seed: 7 };
 const golden = readJson<{ plan?: { prompt: string; plan_text: string } }>(goldenFile('mllm_single'));
 
 async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../workers/mllm/tokenizer';
-import { checkGuidance, checkPrompt, type Checked, checkSeed, checkSteps, hasBidiControls, promptCounter, promptTokenBound, stripBidiControls, SEED_MAX } from '../src/inputValidation';
-import { allowedSteps, tokenBudgets } from '../workers/lib/manifest';
+import { checkGuidance, checkPrompt, type Checked, checkSeed, checkSteps, fixedStepsText, hasBidiControls, promptCounter, promptTokenBound, stripBidiControls, SEED_MAX } from '../src/inputValidation';
+import { allowedSteps, nearestSteps, tokenBudgets } from '../workers/lib/manifest';
 
 const manifest = JSON.parse(readFileSync(new URL('../public/models/manifest.json', import.meta.url), 'utf8'));
 const tok = new Tokenizer(JSON.parse(readFileSync(new URL('../public/models/tokenizer.json', import.meta.url), 'utf8')));
@@ -66,6 +66,20 @@ describe('sampler settings', () => {
     expect(checkSteps('', sampler).ok).toBe(false);
     // without allowed_steps, the schedules' keys
     expect(allowedSteps({ ...sampler, allowed_steps: undefined })).toEqual(Object.keys(sampler.schedules).map(Number).sort((a, b) => a - b));
+  });
+
+  it('a count the model does not offer moves to the nearest it does (the fewer on a tie)', () => {
+    expect(nearestSteps(10, [5])).toBe(5);
+    expect(nearestSteps(7, [4, 6, 8, 10])).toBe(6);
+    expect(nearestSteps(13, [4, 6, 8, 10, 15, 20])).toBe(15);
+    expect(nearestSteps(1000, [4, 6])).toBe(6);
+  });
+
+  it('one offered count is shown with why there is no choice', () => {
+    expect(fixedStepsText(5, { from: 10, to: 5 })).toEqual({ label: '5 (distilled)', title: expect.stringMatching(/in 5 steps what they did in 10/) });
+    // not step-distilled (or distilled to another count): the count alone
+    expect(fixedStepsText(5, null).label).toBe('5');
+    expect(fixedStepsText(5, { from: 8, to: 4 }).label).toBe('5');
   });
 
   it('empty guidance is refused, not read as 0', () => {

@@ -48,6 +48,19 @@ describe('manifest', () => {
     bad4.models.encoder.variants![0].external_data = [{ file: 'encoder.onnx.data0', bytes: 10, sha256: 'nope' }];
     expect(() => validateManifest(bad4), 'an external weight file is checked like the graph').toThrow(/bad variant file encoder.onnx.data0/);
     expect(() => validateManifest({ format: 2 })).toThrow(/format/);
+    const bad5 = manifest();
+    bad5.sampler.allowed_steps = [2, 4];
+    expect(() => validateManifest(bad5), 'an offered count needs a schedule').toThrow(/without a schedule/);
+  });
+
+  it('a step-distilled decoder is offered at its own step count only', () => {
+    const m = manifest();
+    m.models.decoder_f2.step_distilled = { from: 4, to: 2, guidance: 2, train_steps: 7 };
+    m.sampler.allowed_steps = [2];
+    expect(() => validateManifest(m)).not.toThrow();
+    m.sampler.schedules['4'] = { timesteps: [999, 749, 500, 250], alphas_cumprod: [0.01, 0.1, 0.5, 0.8] };
+    m.sampler.allowed_steps = [2, 4];
+    expect(() => validateManifest(m)).toThrow(/decoder_f2: step-distilled to 2 steps, but the sampler allows 2, 4/);
   });
 
   it('checks the scale labels and the mllm block against the rest of the manifest', () => {

@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, loadManifest } from './models';
+import { allowedSteps } from '../workers/lib/manifest';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { InferenceSession, OrtLike } from '../workers/engine/ort';
@@ -14,7 +15,7 @@ import type { RunEvent } from '../workers/engine/protocol';
 
 ort.env.wasm.numThreads = 1;
 const manifest = loadManifest();
-const sampler = { steps: 4, guidance: 2, seed: 7 };
+const sampler = { steps: Math.min(...allowedSteps(manifest.sampler)), guidance: manifest.sampler.guidance, seed: 7 };
 const engines: PumaEngine[] = [];
 afterAll(() => engines.forEach((e) => e.release()));
 

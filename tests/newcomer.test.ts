@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import examples from '../src/newcomer/examplePrompts.json';
 import { pageFacts } from '../src/newcomer/pageFacts';
 import { checkPrompt, guidanceNote } from '../src/inputValidation';
-import { tokenBudgets } from '../workers/lib/manifest';
+import { decoderKey, tokenBudgets } from '../workers/lib/manifest';
 import { normalizeText, Tokenizer } from '../workers/mllm/tokenizer';
 
 const json = (p: string) => JSON.parse(readFileSync(new URL(`../${p}`, import.meta.url), 'utf8'));
@@ -48,6 +48,11 @@ describe('page facts from the manifest', () => {
     // the shipped decoders are guidance-distilled at the default guidance
     expect(f.distilledGuidance).toBe(manifest.sampler.guidance);
     expect(pageFacts({ ...manifest, models: { encoder: manifest.models.encoder } }).distilledGuidance).toBeNull();
+    // the shipped decoders are step-distilled: the count they were distilled to is the only one the sampler offers
+    const sd = manifest.models[decoderKey(manifest, 'f0')].step_distilled!;
+    expect(f.stepDistilled).toEqual({ from: sd.from, to: sd.to });
+    expect(manifest.sampler.allowed_steps).toEqual([sd.to]);
+    expect(pageFacts({ ...manifest, models: { encoder: manifest.models.encoder } }).stepDistilled).toBeNull();
   });
 
   it('notes a guidance below the distilled one, and nothing at or above it', () => {

@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, goldenFile, loadManifest, requireFile } from './models';
 import { expectClose, goldenTensor as decodeTensor, readGolden, type SamplerGolden } from './golden';
 import { sha256Hex } from '../workers/lib/modelstore';
-import { coarseToFine, decoderKey, variantFiles } from '../workers/lib/manifest';
+import { allowedSteps, coarseToFine, decoderKey, variantFiles } from '../workers/lib/manifest';
 import { decoderGuidance, sampleDDIM } from '../workers/lib/sampler';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { sessionOptions } from '../workers/engine/ort';
@@ -158,8 +158,10 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
 describe('guidance-distilled decoders', () => {
   const distilled = visual.filter(([, e]) => e.role === 'decoder' && e.distilled_guidance);
 
-  it('the sampler and the f4 session reproduce PyTorch\'s whole 4-step decode at the default guidance, one pass a step', async () => {
+  it('the sampler and the f4 session reproduce PyTorch\'s whole decode at the default steps and guidance, one pass a step', async () => {
     const g = readGolden<SamplerGolden>(goldenFile('sampler_distilled_f4'));
+    // the page's default count: a step-distilled decoder is valid at its own only
+    expect(g.steps, 'golden/sampler_distilled_f4.json decodes with the manifest\'s default steps').toBe(manifest.sampler.steps);
     const entry = manifest.models[decoderKey(manifest, 'f4')];
     expect(entry.distilled_guidance, 'golden/sampler_distilled_f4.json is for a distilled f4').toBeGreaterThan(0);
     // PyTorch's decode is fp32's: the fp32 variant's session (WASM's own runs int8, proven above)
@@ -178,7 +180,7 @@ describe('guidance-distilled decoders', () => {
       },
     });
     await session.release();
-    expect(batches).toEqual([1, 1, 1, 1]);
+    expect(batches).toEqual(Array(g.steps).fill(1));
     expectClose(x, g.outputs.x_0, g, 'x_0');
   });
 
@@ -190,18 +192,25 @@ describe('guidance-distilled decoders', () => {
     const counted = { ...engine.codec.sessions, decoders: { ...engine.codec.sessions.decoders, f2: { ...dec, run: (feeds: Record<string, ort.Tensor>) => (batches.push(feeds.x.dims[0]), dec.run(feeds as never)) } } };
     const codec = new PyramidCodec(ort, manifest, counted as never);
     const pyr = await codec.encode(new Float32Array(3 * size * size).fill(0.3));
+    const steps = Math.min(...allowedSteps(manifest.sampler));
     const at = async (guidance: number) => {
       batches.length = 0;
-      const img = await codec.decode('f2', pyr, { steps: 4, guidance, seed: 3 });
+      const img = await codec.decode('f2', pyr, { steps, guidance, seed: 3 });
       return { img, batches: [...batches] };
     };
     const w = manifest.models[decoderKey(manifest, 'f2')].distilled_guidance!;
     const one = await at(manifest.sampler.guidance);
     expect(manifest.sampler.guidance, 'the page\'s default guidance is the distilled one').toBe(w);
-    expect(one.batches).toEqual([1, 1, 1, 1]);
+    expect(one.batches).toEqual(Array(steps).fill(1));
     const pair = await at(w + 1);
-    expect(pair.batches).toEqual([2, 2, 2, 2]);
+    expect(pair.batches).toEqual(Array(steps).fill(2));
     const diff = Math.max(...pair.img.map((v, i) => Math.abs(v - one.img[i])));
     expect(diff, 'another guidance draws another image').toBeGreaterThan(1e-3);
+    // a count the manifest keeps a schedule for but does not allow (the step-distilled decoders learnt one) is refused, not drawn
+    const kept = Object.keys(manifest.sampler.schedules).map(Number).find((n) => !allowedSteps(manifest.sampler).includes(n));
+    expect(kept, 'the manifest keeps the schedules of counts it no longer allows').toBeDefined();
+    batches.length = 0;
+    await expect(codec.decode('f2', pyr, { steps: kept!, guidance: w, seed: 3 })).rejects.toThrow(`${kept} steps: these decoders draw with ${allowedSteps(manifest.sampler).join(', ')} steps`);
+    expect(batches).toEqual([]);
   });
 });

@@ -106,23 +106,26 @@ def export_decoders_from_shipped(out_dir, storage, models_dir=MODELS_DIR):
         # what other exporters added (distillation facts, the int8 ConvInteger variant) stays; the float32 variant is replaced
         models[f"decoder_{s}"] = {**prev, **e, "variants": e["variants"] + [v for v in prev.get("variants", []) if v["dtype"] != "float32"]}
     if decs["f4"].distilled_guidance:
-        write_distilled_sampler_golden(decs["f4"], pyr, blank, cfg, out_dir)
+        write_distilled_sampler_golden(decs["f4"], pyr, blank, cfg, out_dir, read_manifest(models_dir)["sampler"]["steps"])
     return update_manifest(models, None, out_dir)
 
 
 TEACHERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "teachers")
 
 
-def export_distilled_decoders(student_dir, out_dir, teacher_dir=TEACHERS_DIR):
+def export_distilled_decoders(student_dir, out_dir, teacher_dir=TEACHERS_DIR, storage=None):
     """The guidance-distilled students (training/distill_decoders.py: decoder_<s>.pt, EMA weights) as the
-    served decoder_<s>.onnx, weights stored fp16 like the teachers, with golden vectors; each manifest entry
-    says `distilled_guidance` (the w its one pass stands for: the page and training.decoder.ddim_sample
-    run guidance g as g / w on the student's pair, and skip the unconditional pass at g = w).
+    served decoder_<s>.onnx with golden vectors; each manifest entry says `distilled_guidance` (the w its one
+    pass stands for: the page and training.decoder.ddim_sample run guidance g as g / w on the student's pair,
+    and skip the unconditional pass at g = w). Weights are stored `storage`, by default as the decoders they
+    replace in out_dir are (served_storage), so that shipping students never changes the download's format.
     The teachers (training/teachers: the decoders shipped before, with their manifest) stay the
-    distillation's source and the A/B's reference."""
+    distillation's source and the A/B's reference. The replaced decoders' other variants (the int8
+    ConvInteger graphs, training/int8_decoders.py) are dropped: they hold the old weights; re-make them."""
     from training import shipped
     enc, cfg = shipped.load_encoder()
     teachers = shipped.manifest(teacher_dir)["models"]
+    storage = storage or served_storage(out_dir)
     with torch.no_grad():
         feats = enc(torch.cat([synthetic_image(1), synthetic_image(2)]))
     pyr, blank = pyramid(feats[:1]), blank_features(enc)
@@ -135,15 +138,29 @@ def export_distilled_decoders(student_dir, out_dir, teacher_dir=TEACHERS_DIR):
     models, decs = {}, {}
     for s, (d, ck) in students.items():
         decs[s] = d
-        e = export_decoder(d, s, pyr, blank, out_dir, g, "float16", teachers[f"decoder_{s}"].get("trained_steps", 0))
+        e = export_decoder(d, s, pyr, blank, out_dir, g, storage, teachers[f"decoder_{s}"].get("trained_steps", 0))
         models[f"decoder_{s}"] = dict(e, distilled_guidance=cfg.guidance, distilled_steps=int(ck["step"]) + int(ck.get("init_steps", 0)),
                                       distilled_blank_frac=float(ck.get("blank_frac", 0.0)))
         if steps:   # {from, to, guidance, train_steps} of the step-distillation round
             assert ck["step_distilled"]["guidance"] == cfg.guidance, f"decoder_{s}: step-distilled at another guidance than the manifest's"
             models[f"decoder_{s}"]["step_distilled"] = dict(ck["step_distilled"])
         d.distilled_guidance = cfg.guidance
-    write_distilled_sampler_golden(decs["f4"], pyr, blank, cfg, out_dir)
+    write_distilled_sampler_golden(decs["f4"], pyr, blank, cfg, out_dir, steps or read_manifest(out_dir)["sampler"]["steps"])
     return update_manifest(models, step_distilled_sampler(read_manifest(out_dir), steps) if steps else None, out_dir)
+
+
+def served_storage(models_dir):
+    """How the weights of the float32 decoder graphs in models_dir are stored ("int8", "float16"; None: plain
+    fp32), read back from their manifest's storage notes (STORAGE_NOTE); float16 for a folder without decoders."""
+    models = read_manifest(models_dir)["models"]
+    notes = {v.get("storage") for s in SCALES for v in models.get(f"decoder_{s}", {}).get("variants", []) if v["dtype"] == "float32"}
+    if not notes:
+        return "float16"
+    assert len(notes) == 1, f"the decoders in {models_dir} are stored in different ways: {notes}"
+    note = notes.pop()
+    by_note = {v: k for k, v in STORAGE_NOTE.items()}
+    assert note is None or note in by_note, f"unknown decoder storage note: {note}"
+    return by_note.get(note)
 
 
 def step_distilled_sampler(m, steps):
@@ -157,16 +174,16 @@ def step_distilled_sampler(m, steps):
     return {"sampler": smp, "training": training}
 
 
-def write_distilled_sampler_golden(f4, pyr, blank, cfg, out_dir):
-    """golden/sampler_distilled_f4.json: a whole 4-step f4 decode as the page runs it at the default guidance
-    (one pass a step) with decoder `f4` (distilled_guidance set), for the TypeScript sampler + session parity
-    of the distilled path."""
-    sched = sampler_schedule(cfg.train_timesteps, 4)
+def write_distilled_sampler_golden(f4, pyr, blank, cfg, out_dir, steps):
+    """golden/sampler_distilled_f4.json: a whole f4 decode at the page's default steps and guidance (one pass
+    a step) with decoder `f4` (distilled_guidance set), for the TypeScript sampler + session parity of the
+    distilled path. The page's default steps: a step-distilled decoder is valid at its own count only."""
+    sched = sampler_schedule(cfg.train_timesteps, steps)
     xT = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(42))
     with torch.no_grad():
         out = ddim_sample(f4, pyr[4], blank[4], sched, cfg.guidance, x=xT.clone())
     write_golden("sampler_distilled_f4", {"x_T": xT.numpy(), "cond": pyr[4].numpy(), "uncond": blank[4].numpy()},
-                 {"x_0": out.numpy()}, out_dir, atol=1e-3, rtol=1e-3, steps=4, guidance=cfg.guidance, schedule=sched)
+                 {"x_0": out.numpy()}, out_dir, atol=1e-3, rtol=1e-3, steps=steps, guidance=cfg.guidance, schedule=sched)
 
 
 def export_encoder_from_shipped(out_dir, models_dir=MODELS_DIR, storage="float16"):
@@ -282,12 +299,17 @@ if __name__ == "__main__":
     ap.add_argument("--encoder-half-from-shipped", action="store_true", help="re-export only the encoder, weights stored fp16")
     ap.add_argument("--encoder-from-shipped", action="store_true",
                     help="re-export only the encoder, weights stored fp16 (int8 with --int8-weights)")
-    ap.add_argument("--distilled", metavar="DIR", help="export the guidance-distilled students in DIR as the decoders")
+    ap.add_argument("--distilled", metavar="DIR", help="export the guidance- (or step-) distilled students in DIR as the "
+                    "decoders, weights stored as the decoders they replace unless --half-weights / --int8-weights")
     a = ap.parse_args()
     assert not (a.half_weights and a.int8_weights), "one storage: --half-weights or --int8-weights"
     storage = "int8" if a.int8_weights else "float16" if a.half_weights else None
     if a.distilled:
-        m = export_distilled_decoders(a.distilled, a.out)
+        had_int8 = any(v["dtype"] == "int8" for e in read_manifest(a.out)["models"].values() if e.get("role") == "decoder"
+                       for v in e.get("variants", []))
+        m = export_distilled_decoders(a.distilled, a.out, storage=storage)
+        if had_int8:
+            print("the int8 ConvInteger variants (old weights) are dropped: re-make them with python3 -m training.int8_decoders")
     elif a.encoder_half_from_shipped or a.encoder_from_shipped:
         m = export_encoder_from_shipped(a.out, storage="int8" if a.int8_weights else "float16")
     else:

@@ -151,6 +151,21 @@ def sizes_table(man):
     return "\n".join(rows)
 
 
+def sampler_line(man):
+    """The decoders' sampler as the manifest sets it, and which distilled students the page runs."""
+    s = man["sampler"]
+    sd = next((e["step_distilled"] for e in man["models"].values() if e.get("step_distilled")), None)
+    if sd:
+        return (f"**{s['steps']} steps**, the only count offered (allowed: {', '.join(map(str, s['allowed_steps']))}), guidance "
+                f"{s['guidance']:g}; the loop runs in TypeScript with the coefficients in `manifest.json`. The page runs distilled "
+                "students of these decoders (measured below): guidance-distilled, one pass per DDIM step at the default guidance "
+                f"instead of the pair, then step-distilled, {sd['to']} DDIM steps doing what {sd['from']} did, each valid at "
+                f"{sd['to']} steps only.")
+    return (f"**{s['steps']} steps** by default (allowed: {', '.join(map(str, s['allowed_steps']))}), guidance {s['guidance']:g}; "
+            "the loop runs in TypeScript with the coefficients in `manifest.json`. The page runs guidance-distilled students "
+            "of these decoders (measured below): one pass per DDIM step at the default guidance instead of the pair.")
+
+
 def render():
     man = json.load(open(os.path.join(ROOT, "public", "models", "manifest.json")))
     vis = json.load(open(os.path.join(ROOT, "training", "eval", "visual.json")))
@@ -160,8 +175,7 @@ def render():
     chk = os.path.join(ROOT, "training", "eval", "onnx_check.json")
     onnx_check = json.load(open(chk)) if os.path.exists(chk) else None
     s = man["sampler"]
-    parts = [TEMPLATE_HEAD.format(steps=s["steps"], guidance=s["guidance"], allowed=", ".join(map(str, s["allowed_steps"])),
-                                  C=man["feature_dim"]),
+    parts = [TEMPLATE_HEAD.format(sampler=sampler_line(man), C=man["feature_dim"]),
              "## Sizes (as served)\n", sizes_table(man),
              "\n## Evaluation: PUMA's Table 1 at our scale\n",
              f"Measured on {vis['source']}. DDIM, {vis['steps']} steps, guidance {vis['guidance']}. "
@@ -169,15 +183,20 @@ def render():
              "decodes with different seeds (diversity); judge top-1: the evaluation-only judge names the original concept "
              "from the reconstruction.\n", visual_table(vis)]
     if onnx_check:
-        parts.append(f"\nThe shipped ONNX files reproduce the PyTorch decodes: largest pixel difference over a whole "
+        parts.append(f"\nThe ONNX files first exported (the undistilled decoders, 2026-11-26) reproduce the PyTorch decodes: largest pixel difference over a whole "
                      f"10-step decode {onnx_check['f0_decode_max_abs']:.1e} (f0) and {onnx_check['f4_decode_max_abs']:.1e} (f4), "
                      f"encoder features {onnx_check['encoder_max_abs']:.1e} (onnxruntime CPU vs. PyTorch CUDA fp32, "
                      "`training/eval/onnx_check.json`).\n")
     distill = os.path.join(ROOT, "training", "eval", "distill")
     distill2 = os.path.join(ROOT, "training", "eval", "distill_blank")
+    progressive = os.path.join(ROOT, "training", "eval", "progressive")
+    # the step-distilled decoders ship when the manifest's decoders say so; their section leads the decoders' history
+    step_distilled = any(e.get("step_distilled") for e in man["models"].values())
+    if step_distilled:
+        parts.append(progressive_section(progressive, *step_bench()))
     round2 = os.path.exists(os.path.join(distill2, "other_guidance.json"))
     if round2:
-        parts.append(distill_round2_section(distill2, distill))
+        parts.append(distill_round2_section(distill2, distill, superseded=step_distilled))
     if os.path.exists(os.path.join(distill, "table1_ab.json")):
         parts.append(distill_section(distill, vis, round2))
     int8 = os.path.join(ROOT, "training", "eval", "int8_decoders.json")
@@ -189,7 +208,7 @@ def render():
         parts.append(int8_storage_section(json.load(open(storage)), man))
     steps_ab = os.path.join(ROOT, "training", "eval", "steps_ab.json")
     if os.path.exists(steps_ab):
-        parts.append(steps_section(json.load(open(steps_ab))))
+        parts.append(steps_section(json.load(open(steps_ab)), superseded=step_distilled))
     v4 = os.path.join(ROOT, "training", "eval", "v4")
     v5 = os.path.join(ROOT, "training", "eval", "v5")
     if os.path.exists(os.path.join(v4, "final_full.json")):   # what ships now; the earlier versions follow as history
@@ -963,7 +982,7 @@ def distill_section(d, vis, round2=False):
 
 
 
-def distill_round2_section(d2, d1):
+def distill_round2_section(d2, d1, superseded=False):
     """Round 2 of the decoders' distillation: round 1's students trained on with a share of blank-feature samples
     (target: the teacher's v_u), so their pair serves the other guidances. Every number from the committed files."""
     ab, og, og1 = load(d2, "table1_ab.json"), load(d2, "other_guidance.json"), load(d1, "other_guidance.json")
@@ -976,7 +995,8 @@ def distill_round2_section(d2, d1):
     worst = {g: min(pair_changes(og[f"teacher_g{g}"], og[f"student_pair_g{g}"], "psnr_r")) for g in gs}
     worst1 = {g: min(pair_changes(og1[f"teacher_g{g}"], og1[f"student_pair_g{g}"], "psnr_r")) for g in gs}
     parts = [
-        "\n## Guidance-distilled decoders, round 2: the blank pass trained too (ships)\n",
+        "\n## Guidance-distilled decoders, round 2: the blank pass trained too"
+        + (" (shipped at 10 steps until the step-distilled decoders above, its students, replaced it)\n" if superseded else " (ships)\n"),
         f"Round 1's students (above) continued for {ab['train_seconds'] / 60:.1f} training-minutes on one {ab['device']} "
         f"({steps} steps of batch {ab['batch']}, lr {lr_str(ab['lr'])}), with {100 * ab['blank_frac']:.0f}% of the samples "
         "on the blank features, whose target is the teacher's unguided v_u, so that the students' own pair at g / w is the "
@@ -1000,7 +1020,104 @@ def distill_round2_section(d2, d1):
     return "\n".join(parts)
 
 
-def steps_section(sa):
+def progressive_table(ab, keys):
+    """Table 1 of several runs of table1_ab.json (`keys`, in order) per set and scale: each metric's values joined by →."""
+    rows = ["| set | scale | PSNR_r (dB) ↑ | judge top-1 | PSNR_d (dB) ↓ = diverse |", "|---|---|---|---|---|"]
+    for name, _ in VISUAL_SETS:
+        for sc in reversed(SCALES):
+            r = [ab[k]["sets"][name][sc] for k in keys]
+            rows.append(f"| {SET_NAMES[name]} | {sc} | " + " → ".join(f"{x['psnr_r']:.2f}" for x in r) + " | "
+                        + " → ".join(pct(x["judge_top1"]) for x in r) + " | " + " → ".join(f"{x['psnr_d']:.2f}" for x in r) + " |")
+    return "\n".join(rows)
+
+
+def step_bench_lines(res):
+    """The WASM rows of a bench/run.mjs --base-dist run's comparison (medians of interleaved runs): markdown."""
+    c = next(x for x in res["comparison"] if x["provider"] == "wasm")
+    f = lambda ms: f"{ms / 1000:.2f} s"
+    rows = [f"| task | {c['baseSteps']} steps | {c['steps']} steps | ratio |", "|---|---|---|---|"]
+    return "\n".join(rows + [f"| {r['name']} | {f(r['baseMs'])} | {f(r['thisMs'])} | {r['ratio']:.2f}x |" for r in c["rows"]])
+
+
+def step_bench():
+    """The newest bench/results/*.json of a `bench/run.mjs --base-dist` run whose base site ran more steps than this
+    one (the decoders before step distillation) -> (its data, its file name), or (None, None)."""
+    found = []
+    for path in glob.glob(os.path.join(ROOT, "bench", "results", "*.json")):
+        r = json.load(open(path))
+        # both sites measured on WASM (a run that failed on either has no comparison to cite)
+        if isinstance(r, dict) and r.get("base") and r["base"]["steps"] > r["steps"] and any(c["provider"] == "wasm" and c["rows"] for c in r.get("comparison") or []):
+            found.append((r["date"], r, os.path.basename(path)))
+    return max(found, key=lambda x: x[0])[1:] if found else (None, None)
+
+
+def progressive_section(d, bench, bench_file):
+    """The step-distilled decoders (ship): Table 1 of the teachers at their steps, the students at half, and the teachers
+    at half undistilled (training/eval/progressive/table1_ab.json), and the page's WASM time before and after (one
+    bench/run.mjs --base-dist run). Every number from the committed files."""
+    ab = load(d, "table1_ab.json")
+    n_from, n_to = ab["progressive"]["from"], ab["progressive"]["to"]
+    keys = (f"teacher_{n_from}_steps", f"student_{n_to}_steps", f"teacher_{n_to}_steps_undistilled")
+    t, s, u = (ab[k] for k in keys)
+    worst_db = pair_changes(t, s, "psnr_r")[0]
+    drops = [x for x in pair_changes(t, s, "judge_top1") if x[0] < 0][:3]
+    n = {name: t["sets"][name]["n"] for name, _ in VISUAL_SETS}
+    zs = [abs(z_diff(t["sets"][dn][dsc]["judge_top1"], s["sets"][dn][dsc]["judge_top1"], n[dn])[1]) for _, dn, dsc in drops]
+    z_max = max(abs(z_diff(t["sets"][name][sc]["judge_top1"], s["sets"][name][sc]["judge_top1"], n[name])[1]) for name, _ in VISUAL_SETS for sc in SCALES)
+    f0_d = " / ".join(f"{s['sets'][name]['f0']['psnr_d'] - t['sets'][name]['f0']['psnr_d']:+.2f}" for name, _ in VISUAL_SETS)
+    fine = [sc for sc in SCALES if sc != "f0"]
+    div_s = max(s["sets"][name][sc]["psnr_d"] - t["sets"][name][sc]["psnr_d"] for name, _ in VISUAL_SETS for sc in fine)
+    div_u = max(u["sets"][name][sc]["psnr_d"] - t["sets"][name][sc]["psnr_d"] for name, _ in VISUAL_SETS for sc in fine)
+    steps = ", ".join(f"{sc} {ab['steps'][sc]}" for sc in ab["scales_distilled"])
+    parts = [
+        "\n## Step-distilled decoders (ships)\n",
+        f"Each DDIM step is one decoder call, so the decoders' time is the step count. Progressive distillation (Salimans & Ho "
+        f"2022, *Progressive distillation for fast sampling of diffusion models*, Algorithm 2), one round {n_from} → {n_to}: "
+        f"each student, initialised from the guidance-distilled decoder it replaces (round 2, below: the teacher here), "
+        f"learns to land in one DDIM step where the teacher's two steps land, at the timesteps of the {n_to}-step schedule "
+        f"(every other one of the teacher's); {100 * ab['blank_frac']:.0f}% of the samples on the blank features keep the "
+        f"students' unguided branch for other guidances (`training/distill_decoders.py --progressive`). "
+        f"`PROGRESSIVE={n_from}:{n_to} MIN=6 bash training/gpu/distill.sh` on one {ab['device']}: "
+        f"{ab['train_seconds'] / 60:.1f} training-minutes shared by the scales ({steps} steps of batch {ab['batch']}, "
+        f"lr {lr_str(ab['lr'])}), about 6.5 minutes for the call with Table 1 (`training/logs/progressive_distill_gpu.log`). "
+        f"That command ran while `public/models` held the {n_from}-step decoders; now it would be refused (they are offered "
+        f"at {n_to} only), so repeating it takes the kept teachers: `TEACHERS=training/teachers/progressive "
+        f"PROGRESSIVE={n_from}:{n_to} MIN=6 bash training/gpu/distill.sh`. A student learnt its own schedule's timesteps "
+        f"only, so the manifest offers {n_to} steps and nothing else (`allowed_steps`, and `step_distilled` on each decoder), "
+        "and the page shows the count instead of a choice.\n",
+        f"**Table 1, the teachers at {n_from} steps (what shipped) → the students at {n_to} → the teachers at {n_to} "
+        "undistilled**, the same images and seeds (`training/eval/progressive/table1_ab.json`):\n",
+        progressive_table(ab, keys),
+        f"\nReconstruction holds: the worst PSNR_r change is {worst_db[0]:+.2f} dB ({SET_NAMES[worst_db[1]]} {worst_db[2]}). "
+        f"Diversity is what the undistilled {n_to} steps lose (PSNR_d up by as much as {div_u:+.2f} dB at f1-f4: two seeds' "
+        f"drawings grow alike) and the students keep (at most {div_s:+.2f} dB there; at f0 the students' PSNR_d changes by "
+        f"{f0_d} dB, {' / '.join(SET_NAMES[name] for name, _ in VISUAL_SETS)}). The judge's top-1 is lower in places, the "
+        "largest drops: "
+        + "; ".join(f"{SET_NAMES[dn]} {dsc} {pct(t['sets'][dn][dsc]['judge_top1'])} → {pct(s['sets'][dn][dsc]['judge_top1'])} "
+                    f"({100 * x:+.1f} points, {z:.1f} standard errors over {n[dn]} images)" for (x, dn, dsc), z in zip(drops, zs))
+        + f". No change exceeds {z_max:.1f} standard errors, but these point the same way; shipped for the halved "
+        "decoder time (below).\n"]
+    if bench:
+        m = bench["machine"]
+        n_runs = len(next(r for r in bench["records"] if r["provider"] == "wasm" and not r.get("base"))["runs"])
+        parts += [f"**The page's time with WASM, before and after**: one run with both sites open side by side in headless "
+                  f"Chromium on this {m['cores']}-core VM ({m['cpu']}), each task's runs alternating between them, medians of "
+                  f"the {n_runs - 1} runs after each site's first (`node bench/run.mjs --providers wasm --no-node --runs {n_runs} "
+                  f"--base-dist /tmp/dist-10step`, the base a copy of the built site whose `models/` are the {bench['base']['steps']}-step "
+                  f"decoders', `git archive 2f23598 public/models`; `bench/results/{bench_file}`). The VM was shared: load average "
+                  f"{m['loadAvgStart'][0]:g} at the start and {m['loadAvgEnd'][0]:g} at the end on {m['cores']} cores, so the times are "
+                  "several times those of a quiet machine (bench/README.md) and the ratios are what this run measures:\n",
+                  step_bench_lines(bench)]
+        over = [r["name"] for c in bench["comparison"] if c["provider"] == "wasm" for r in c["rows"] if r["ratio"] > 2]
+        parts.append(f"\nHalving the decoder calls can at most halve a task's time (the encoder and the MLLM cost the same); "
+                     + (f"ratios above 2x ({'; '.join(over)}) mean the base's runs met more of the machine's other load, so "
+                        "read these as about 2x where the decoders dominate. " if over else "")
+                     + "An edit's first image waits on the MLLM's plan and the source's encoding, which the step count "
+                     "does not change.\n")
+    return "\n".join(parts)
+
+
+def steps_section(sa, superseded=False):
     """Fewer DDIM steps with the shipped decoders (training/steps_ab.py -> training/eval/steps_ab.json): Table 1 at each
     step count against the default's, same images and seeds. Every number from the committed file."""
     runs = sa["runs"]
@@ -1023,16 +1140,19 @@ def steps_section(sa):
     n_img = runs[ref]["sets"][VISUAL_SETS[0][0]]["n"]
     return "\n".join([
         "\n## Fewer DDIM steps, measured (issue 19 item 4)\n",
-        f"The shipped decoders at {', '.join(ns)} steps, the same {n_img} images a set and seeds, on CPU "
+        ("The guidance-distilled decoders (round 2, shipped then)" if superseded else "The shipped decoders")
+        + f" at {', '.join(ns)} steps, the same {n_img} images a set and seeds, on CPU "
         f"(`/usr/bin/python3 -m training.steps_ab --steps {','.join(ns)} --limit {n_img}` -> `training/eval/steps_ab.json`); "
         "a step is one decoder pass, so the decoders' time scales with the count:\n",
         "\n".join(rows),
         "\nAgainst " + ref + " steps: " + "; ".join(lines) + f". One image is {100 / n_img:.1f} judge points. Fewer steps keep "
         "reconstruction and recognition at the fine scales but make two seeds' drawings more alike, most at the coarse "
         "scales, where the variety is the point of multi-granular generation; 4 steps also lose detail at f0. The bar "
-        "(Table 1 within 0.5 dB) fails on diversity, so the default stays at " + ref + " steps; the page's steps box offers "
-        "the others. Step distillation (a student that matches two teacher steps in one) is what would keep the "
-        "variety, not yet run.\n"])
+        "(Table 1 within 0.5 dB) fails on diversity, so the default "
+        + ("stayed at " + ref + " steps, the page's steps box offering the others, until step distillation (a student "
+           "that matches two teacher steps in one), which keeps the variety, replaced these decoders (above).\n" if superseded else
+           "stays at " + ref + " steps; the page's steps box offers the others. Step distillation (a student that matches "
+           "two teacher steps in one) is what would keep the variety, not yet run.\n")])
 
 
 def int8_table1(q, base):
@@ -1202,9 +1322,7 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
   embedding and, as a deviation from the paper, also as a spatial prior added to the 16x16 feature
   map (the token grid upsampled; for f4 one global vector). Classifier-free guidance whose
   unconditional branch is the features of an all-black image pooled the same way. Sampler: DDIM
-  (eta 0) over a cosine schedule, **{steps} steps** by default (allowed: {allowed}), guidance {guidance};
-  the loop runs in TypeScript with the coefficients in `manifest.json`. The page runs guidance-distilled
-  students of these decoders (measured below): one pass per DDIM step at the default guidance instead of the pair.
+  (eta 0) over a cosine schedule, {sampler}
 - **MLLM** (`mllm.onnx`, `tokenizer.json`), v5 (v3's architecture and recipe, trained further; since v5 with noise on the given images' input tokens): a 10-layer decoder-only transformer (d 384, 19.4M
   parameters, byte-level BPE of 2048 ids) with a projector in and a regression head out for image
   tokens. **Plan, then draw** (a deviation from PUMA, A/B'd below): before `[IMG]` the LM head writes
@@ -1267,19 +1385,21 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | throughput probes: eager / compiled, at two batch sizes, 300 steps each from scratch | `GPU=1 STEPS=300 bash training/gpu/throughput.sh` (one H200, beside the decoders' distillation on the other) | 7.6 (7.6 min wall on one H200) |
 | v7 (not shipped): v6b's weights continued with DDP, compiled | `STAGE=2 RUN=training/runs/v7 INIT=training/carry/mllm_init.pt SET="source_noise=0.3 compile=True pad_multiple=64" LR=3e-4 FALLBACK_BUDGET=6.6 MIN=7.1 SNAPS=2,4 bash training/gpu/v4_train.sh` (2 H200s; the init is `python3 -m training.quantize training/runs/v6b/mllm.pt training/carry/mllm_init.pt`) | 16.4 (8.2 min wall x 2 GPUs, evaluation included) |
 | guidance-distilled decoders, round 1: a one-pass student per scale, then Table 1 of the teacher's pair and the students | `MIN=4 bash training/gpu/distill.sh` (one H200) | 4.4 (4.4 min wall on one H200 of a 2-H200 machine, Table 1 included) |
-| guidance-distilled decoders, round 2 (ship): round 1's students with 10% blank-feature samples, then Table 1 | `BLANK=0.1 INIT=public/models MIN=4 bash training/gpu/distill.sh` (one H200, beside the throughput probes on the other) | 4.4 (about 4.4 min wall on one H200, Table 1 included) |
+| guidance-distilled decoders, round 2 (shipped at 10 steps; the step distillation's teachers): round 1's students with 10% blank-feature samples, then Table 1 | `BLANK=0.1 INIT=public/models MIN=4 bash training/gpu/distill.sh` (one H200, beside the throughput probes on the other) | 4.4 (about 4.4 min wall on one H200, Table 1 included) |
+| step-distilled decoders (ship): one round 10 → 5 DDIM steps from round 2's students, then Table 1 of the teachers at 10 and 5 steps and the students at 5 | `PROGRESSIVE=10:5 MIN=6 bash training/gpu/distill.sh` (one H200, beside the encoder probe on the other; to repeat it now: `TEACHERS=training/teachers/progressive PROGRESSIVE=10:5 MIN=6 bash training/gpu/distill.sh`) | 6.5 (about 6.5 min wall on one H200, Table 1 included) |
 | encoder probe A/B (not shipped): the shipped recipe / + cross-vendor InfoNCE 0.5, 1800 steps each side by side, then the probes | `bash training/gpu/encoder_probe.sh` (one H200, beside the step distillation on the other) | about 6.5 (wall on one H200) |
 | cross-vendor encoder (0.5) on the shipped clock, then five decoders on it (not shipped) | `bash training/gpu/xv_stage1.sh` (one H200), then the CPU export in its header | 7.9 (7.9 min wall on one H200) |
 | MLLM A/B on its features (not shipped): v5 continued on the shipped / the cross-vendor encoder, 600 steps each side by side, its Table 1 beside | `bash training/gpu/xv_mllm_ab.sh` (one H200) | 8.4 (8.4 min wall on one H200, evaluations included) |
 | encoder probe round 2 (not shipped): cross-vendor 0.5 on a projection head / 0.15, 1800 steps each side by side | `STEPS=1800 MIN=4.0 SHIPPED= PACK=1 ARMS="head:cross_vendor_weight=0.5,cross_vendor_head=256 low:cross_vendor_weight=0.15" bash training/gpu/encoder_probe.sh` (one H200) | 4.3 (4.3 min wall on one H200) |
-| export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (CPU) | – |
+| export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
 
 TEMPLATE_TAIL = """
 ## Limitations
-- The decoders trained 1,400-1,500 steps each; the page runs their guidance-distilled students (one pass per
-  DDIM step at the default guidance, measured against the teacher above). The v5 MLLM, which still ships,
+- The decoders trained 1,400-1,500 steps each; the page runs their distilled students (guidance-distilled: one
+  pass per DDIM step at the default guidance; then step-distilled: 5 DDIM steps for the teachers' 10, at that count
+  only; both measured against their teachers above). The v5 MLLM, which still ships,
   trained about 58 GPU-minutes in all (8.0M samples). Text-to-image meets the natural-prompt targets and is
   4 points short of the canonical one; editing, captioning and sketches are far below their targets
   (DESIGN.md). Noise on the given image (v5) lifted them, but more steps still trade them for text-to-image

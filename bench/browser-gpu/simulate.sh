@@ -5,7 +5,7 @@
 # node_modules, HOME in the scratch dir). The shared "device /tmp" is $SIM/device. Proves the pack is
 # complete: the headless shell runs on the bundled libraries alone (device.sh lists every library its
 # processes mapped from outside the bundle: here only glibc and SwiftShader should show).
-#   bash bench/browser-gpu/simulate.sh            # BGPU_STEPS=4 BGPU_RUNS=1 unless set (~25 min on 2 cores)
+#   bash bench/browser-gpu/simulate.sh            # BGPU_RUNS=1 unless set, the manifest's steps (~25 min on 2 cores at 4 steps)
 #   BGPU_SIM_LAST=diag bash bench/browser-gpu/simulate.sh   # the parts, unpack, diag and probe only
 #   SIM=/tmp/bgpu-sim (default); each call's $OUT is $SIM/out-K
 set -euo pipefail
@@ -21,7 +21,7 @@ for k in $(seq 1 "$n"); do
   echo "== call $k: $(du -sb "$tree" | cut -f1) bytes sent; device.sh $cmd"
   (cd "$tree" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$SIM/home" OUT="$SIM/out-$k" BGPU_DIR="$SIM/device" \
      VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json} BGPU_ALLOW_FALLBACK=1 \
-     BGPU_STEPS=${BGPU_STEPS:-4} BGPU_RUNS=${BGPU_RUNS:-1} BGPU_BENCH_TIMEOUT=${BGPU_BENCH_TIMEOUT:-1800} \
+     BGPU_STEPS=${BGPU_STEPS:-} BGPU_RUNS=${BGPU_RUNS:-1} BGPU_BENCH_TIMEOUT=${BGPU_BENCH_TIMEOUT:-1800} \
      nice -n 10 bash bench/browser-gpu/device.sh $cmd)
 done
 echo "== the last call's \$OUT ($SIM/out-$n):"; ls -la "$SIM/out-$n"

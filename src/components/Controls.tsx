@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useApp, useRun } from '../store';
 // newcomer hook-up: guidance and seed are checked as typed; a value that does not pass is kept
 // in its box with a message and the store keeps the last good one (empty guidance is not 0)
-import { checkGuidance, checkSeed, guidanceNote, type Checked } from '../inputValidation';
+import { checkGuidance, checkSeed, fixedStepsText, guidanceNote, type Checked } from '../inputValidation';
 
 /** Sampler settings (defaults from the manifest) and Cancel. */
 export function Controls() {
@@ -19,18 +19,29 @@ export function Controls() {
   const g = checkGuidance(gDraft, sampler);
   const s = checkSeed(sDraft);
   const note = g.ok ? guidanceNote(g.value, facts?.distilledGuidance) : null;
+  // one allowed count (step-distilled decoders) is shown, not offered: a one-option box would suggest a choice
+  const fixed = allowedSteps.length === 1 ? fixedStepsText(allowedSteps[0], facts?.stepDistilled) : null;
   return (
     <section className="controls" aria-label="Sampler settings">
-      <label>
-        Steps{' '}
-        <select value={steps} onChange={(e) => actions.setSteps(Number(e.target.value))} data-testid="steps">
-          {(allowedSteps.length ? allowedSteps : [steps]).map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </label>
+      {fixed ? (
+        <span>
+          Steps{' '}
+          <output data-testid="steps" data-steps={allowedSteps[0]} title={fixed.title}>
+            {fixed.label}
+          </output>
+        </span>
+      ) : (
+        <label>
+          Steps{' '}
+          <select value={steps} onChange={(e) => actions.setSteps(Number(e.target.value))} data-testid="steps" disabled={!allowedSteps.length}>
+            {(allowedSteps.length ? allowedSteps : [steps]).map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label>
         Guidance{' '}
         <input

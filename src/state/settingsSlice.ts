@@ -3,6 +3,7 @@
 // manifest says what is allowed; the history of the page's finished runs.
 import { TASK_NEEDS } from '../../workers/engine/tasks/needs';
 import type { TaskName } from '../../workers/engine/tasks/registry';
+import { allowedSteps, nearestSteps } from '../../workers/lib/manifest';
 import { checkGuidance, checkSeed, checkSteps } from '../inputValidation';
 import { readShareHash } from '../shareLink';
 import { imageUse, SEND_TARGETS, tabSpec, type ImageTab } from '../tabs';
@@ -27,7 +28,9 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     if (link.status === 'none') return;
     const h = link.settings;
     const patch: Partial<AppState> = {};
-    if (h.steps != null && checkSteps(h.steps, f.sampler).ok) patch.steps = h.steps;
+    // a count this model does not offer (a link made before the decoders were step-distilled) runs with the nearest it does
+    const stepsMoved = h.steps != null && !checkSteps(h.steps, f.sampler).ok;
+    if (h.steps != null) patch.steps = stepsMoved ? nearestSteps(h.steps, allowedSteps(f.sampler)) : h.steps;
     if (h.guidance != null && checkGuidance(h.guidance, f.sampler).ok) patch.guidance = h.guidance;
     if (h.seed != null && checkSeed(h.seed).ok) patch.seed = h.seed;
     const scales = (h.scales ?? []).filter((x) => get().scales.includes(x));
@@ -39,9 +42,12 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     const applied = { steps: 'steps', guidance: 'guidance', seed: 'seed', scales: 't2iScales', prompt: 'prompt' } as const;
     const dropped = [...link.dropped.filter((k) => k !== 'task'), ...(Object.keys(applied) as (keyof typeof applied)[]).filter((k) => h[k] != null && !(applied[k] in patch))];
     const left = dropped.length ? ` Left out, not usable with this model: ${dropped.join(', ')}.` : '';
+    const moved = stepsMoved ? ` The link's ${h.steps} steps are not offered by this model: runs use ${patch.steps}.` : '';
+    // a link whose only usable setting was a steps count this model does not offer reads as nothing read
+    const read = Object.keys(patch).some((k) => k !== 'steps') || (patch.steps != null && !stepsMoved);
     set({
       ...patch,
-      notice: Object.keys(patch).length ? `Settings from a shared link: press Generate to draw them.${left}` : 'This link’s settings could not be read; the page starts fresh.',
+      notice: read ? `Settings from a shared link: press Generate to draw them.${left}${moved}` : `This link’s settings could not be read; the page starts fresh.${moved}`,
     });
   };
 
@@ -119,7 +125,11 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
         if (e.prompt != null) patch.prompt = e.prompt;
         patch.planOverride = e.prompt != null && e.plan && s.manifest?.mllm?.plan ? e.plan : null;
         if (e.seed != null && checkSeed(e.seed).ok) patch.seed = e.seed;
-        if (e.steps != null && s.allowedSteps.includes(e.steps)) patch.steps = e.steps;
+        // a result drawn with a count this model no longer offers (10 before the step-distilled decoders): the nearest offered one, said
+        if (e.steps != null && s.allowedSteps.length) {
+          patch.steps = s.allowedSteps.includes(e.steps) ? e.steps : nearestSteps(e.steps, s.allowedSteps);
+          if (patch.steps !== e.steps) patch.notice = `This result was drawn with ${e.steps} steps, which this model no longer offers: runs use ${patch.steps}.`;
+        }
         if (e.guidance != null && s.facts && checkGuidance(e.guidance, s.facts.sampler).ok) patch.guidance = e.guidance;
         const scales = (e.scales ?? []).filter((x) => s.scales.includes(x));
         if (TASK_NEEDS[e.task as TaskName]?.inputs.includes('prompt') && scales.length) patch.t2iScales = scales;

@@ -52,15 +52,18 @@ def test_the_student_schedule_is_every_other_teacher_timestep():
 
 
 def test_progressive_spec_is_refused_unless_the_teacher_is_offered_at_its_steps(tmp_path):
-    from training.common import MODELS_DIR
-    assert parse_progressive("10:5", 1000, MODELS_DIR) == (10, 5)
+    # teachers offered at 4-20 steps (the guidance-distilled decoders this round started from)
+    (tmp_path / "t10").mkdir()
+    json.dump({"sampler": {"steps": 10, "allowed_steps": [4, 6, 8, 10, 15, 20]}}, open(tmp_path / "t10" / "manifest.json", "w"))
+    assert parse_progressive("10:5", 1000, str(tmp_path / "t10")) == (10, 5)
     with pytest.raises(SystemExit, match="multiple"):
-        parse_progressive("10:4", 1000, MODELS_DIR)
+        parse_progressive("10:4", 1000, str(tmp_path / "t10"))
     with pytest.raises(SystemExit, match="FROM:TO"):
-        parse_progressive("10", 1000, MODELS_DIR)
+        parse_progressive("10", 1000, str(tmp_path / "t10"))
     json.dump({"sampler": {"steps": 5, "allowed_steps": [5]}}, open(tmp_path / "manifest.json", "w"))
     with pytest.raises(SystemExit, match="not offered at 10 steps"):   # e.g. teachers already step-distilled to 5
         parse_progressive("10:5", 1000, str(tmp_path))
+    assert parse_progressive("10:5", 1000, os.path.join(os.path.dirname(os.path.dirname(__file__)), "teachers", "progressive")) == (10, 5)
 
 
 def test_one_student_step_on_the_target_lands_where_two_teacher_steps_do_float64():
@@ -144,10 +147,12 @@ def test_blank_rows_take_the_teachers_blank_pass_and_training_lowers_the_loss():
 @pytest.mark.usefixtures("packages", "rsvg")
 def test_cli_smoke_writes_a_loadable_step_distilled_student(tmp_path, monkeypatch):
     """`--progressive 10:5 --scales f4 --max-steps 2 --batch 2 --limit 4` on a tiny dataset built from the npm
-    packages (training/data is not in a clean clone), the shipped decoders as teachers; Table 1 is stubbed (the
-    judge on CPU takes minutes) but sees which decoders at which steps it is asked for."""
+    packages (training/data is not in a clean clone), the round's teachers (training/teachers/progressive: the
+    10-step decoders the shipped ones were distilled from); Table 1 is stubbed (the judge on CPU takes minutes) but
+    sees which decoders at which steps it is asked for."""
     from training import distill_decoders, eval_visual, shipped
-    from training.common import MODELS_DIR
+    from training.export import TEACHERS_DIR
+    teachers = os.path.join(TEACHERS_DIR, "progressive")
     make_mini_packages(str(tmp_path / "nm"))
     D.build(str(tmp_path / "nm"), str(tmp_path / "data"))
     calls = []
@@ -160,14 +165,14 @@ def test_cli_smoke_writes_a_loadable_step_distilled_student(tmp_path, monkeypatc
     monkeypatch.setattr(eval_visual, "evaluate", table1)
     out = tmp_path / "out"
     distill_decoders.main(["--progressive", "10:5", "--scales", "f4", "--max-steps", "2", "--batch", "2", "--limit", "4",
-                           "--device", "cpu", "--data", str(tmp_path / "data"), "--out-dir", str(out)])
+                           "--device", "cpu", "--data", str(tmp_path / "data"), "--out-dir", str(out), "--teachers", teachers])
     assert sorted(os.listdir(out)) == ["decoder_f4.pt", "table1_ab.json"]
-    d, ck = shipped.load_student("f4", str(out), MODELS_DIR)
-    w = shipped.manifest()["sampler"]["guidance"]
+    d, ck = shipped.load_student("f4", str(out), teachers)
+    w = shipped.manifest(teachers)["sampler"]["guidance"]
     assert ck["step"] == 2 and ck["guidance_distilled"]
     assert ck["step_distilled"] == {"from": 10, "to": 5, "guidance": w, "train_steps": 2}
-    assert ck["init_steps"] == shipped.manifest()["models"]["decoder_f4"]["distilled_steps"]   # earlier rounds counted
-    teacher = shipped.load_decoder("f4")
+    assert ck["init_steps"] == shipped.manifest(teachers)["models"]["decoder_f4"]["distilled_steps"]   # earlier rounds counted
+    teacher = shipped.load_decoder("f4", models_dir=teachers)
     moved = [k for k, v in ck["ema"].items() if v.is_floating_point() and v.dim() == 1 and not torch.equal(v, teacher.state_dict()[k])]
     assert moved   # two optimizer steps reached the EMA (biases are stored fp32)
     assert [c["steps"] for c in calls] == [10, 5, 5]
@@ -202,8 +207,31 @@ def test_export_of_step_distilled_students_offers_their_steps_only(tmp_path):
     assert m["sampler"]["steps"] == 5 and m["sampler"]["allowed_steps"] == [5]
     assert m["sampler"]["schedules"]["5"] == SCHED5 and set(m["sampler"]["schedules"]) == {"4", "5", "6", "8", "10", "15", "20"}
     assert shipped.visual_config(str(models)).sample_steps == 5   # Python's evaluations default to the page's steps
+    golden = json.load(open(models / "golden" / "sampler_distilled_f4.json"))
+    assert golden["steps"] == 5 and golden["schedule"] == SCHED5   # the distilled path's parity at the page's only count
     for s in SCALES:
         e = m["models"][f"decoder_{s}"]
         assert e["distilled_guidance"] == w and e["distilled_steps"] == 1207
         assert e["step_distilled"] == {"from": 10, "to": 5, "guidance": w, "train_steps": 7}
         assert shipped.load_decoder(s, models_dir=str(models)).distilled_guidance == w
+
+
+def test_export_of_students_keeps_the_storage_of_the_decoders_they_replace(tmp_path):
+    """Without a storage flag, `export --distilled` stores the students' weights as the replaced decoders' float32
+    variants were (their manifest storage note: int8 here, DequantizeLinear in the graph), and drops the
+    replaced decoders' int8 ConvInteger variants, which hold the old weights."""
+    from onnx import load
+    from training import export
+    from training.half_weights import STORAGE_NOTE
+    models, man = teacher_models_folder(tmp_path)
+    for s in SCALES:
+        e = man["models"][f"decoder_{s}"]
+        e["variants"] = [dict(e["variants"][0], storage=STORAGE_NOTE["int8"]), dict(dtype="int8", file=f"decoder_{s}.onnx", requires=[])]
+    json.dump(man, open(models / "manifest.json", "w"))
+    assert export.served_storage(str(models)) == "int8"
+    students = write_fake_students(tmp_path, lambda s: {"step": 7, "scale": s, "guidance_distilled": True})
+    m = export.export_distilled_decoders(str(students), str(models))
+    for s in SCALES:
+        assert [(v["dtype"], v["storage"]) for v in m["models"][f"decoder_{s}"]["variants"]] == [("float32", STORAGE_NOTE["int8"])]
+    assert "DequantizeLinear" in {n.op_type for n in load(str(models / "decoder_f4.onnx")).graph.node}
+    assert json.load(open(models / "golden" / "sampler_distilled_f4.json"))["steps"] == man["sampler"]["steps"]

@@ -321,8 +321,10 @@ def test_steps_ab_refuses_a_step_count_the_page_does_not_offer(tmp_path):
     before loading anything."""
     import pytest
     from training import steps_ab
+    from training.common import MODELS_DIR
+    refused = max(json.load(open(os.path.join(MODELS_DIR, "manifest.json")))["sampler"]["allowed_steps"]) + 1
     with pytest.raises(SystemExit, match="allowed_steps"):
-        steps_ab.main(["--steps", "5", "--out", str(tmp_path / "s.json")])
+        steps_ab.main(["--steps", str(refused), "--out", str(tmp_path / "s.json")])
     assert not (tmp_path / "s.json").exists()
 
 

@@ -2,7 +2,7 @@
 // pyramid of an image; one scale's decoder draws an image from that scale's features (DDIM
 // with classifier-free guidance). No DOM, no fetch: sessions are created by the caller.
 import type { InferenceSession, OrtLike } from './ort';
-import { decoderKey, type Manifest } from '../lib/manifest';
+import { allowedSteps, decoderKey, type Manifest } from '../lib/manifest';
 import { blankNCHW } from '../lib/image';
 import { buildPyramid } from '../lib/pyramid';
 import { gaussian } from '../lib/rng';
@@ -72,8 +72,10 @@ export class PyramidCodec {
   /** DDIM decode of one scale; returns x0 as NCHW [1,3,S,S] in about [-1,1]. */
   async decode(scale: string, pyr: EncodedPyramids, opts: { steps: number; guidance: number; seed: number }, hooks: DecodeHooks = {}): Promise<Float32Array> {
     const m = this.manifest;
-    const schedule = m.sampler.schedules[String(opts.steps)];
-    if (!schedule) throw new Error(`no schedule for ${opts.steps} steps (have ${Object.keys(m.sampler.schedules).join(', ')})`);
+    // the manifest keeps schedules the decoders are no longer valid at (step-distilled ones learnt one count): allowed_steps rules
+    const allowed = allowedSteps(m.sampler);
+    const schedule = allowed.includes(opts.steps) ? m.sampler.schedules[String(opts.steps)] : undefined;
+    if (!schedule) throw new Error(`${opts.steps} steps: these decoders draw with ${allowed.join(', ')} steps`);
     const dec = m.models[decoderKey(m, scale)];
     const [xName, tName, cName] = dec.inputs!.map((i) => i.name);
     const vName = dec.outputs![0].name;

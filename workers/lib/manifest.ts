@@ -47,6 +47,9 @@ export interface ModelEntry {
   /** a guidance-distilled decoder: its conditional pass alone gives the teacher's guided v at this
    * guidance (training/distill_decoders.py); see decoderGuidance */
   distilled_guidance?: number;
+  /** a step-distilled decoder (training/distill_decoders.py --progressive): one of its DDIM steps does
+   * `from`/`to` of its teacher's, so it is valid at `to` steps only (the sampler's allowed_steps say so) */
+  step_distilled?: { from: number; to: number; guidance: number; train_steps: number };
 }
 
 export interface ScaleSpec {
@@ -187,6 +190,7 @@ export function validateManifest(raw: unknown): Manifest {
   for (const [k, s] of Object.entries(sm.schedules)) {
     need(s.timesteps.length === Number(k) && s.alphas_cumprod.length === Number(k), `schedule ${k}: wrong length`);
   }
+  need(allowedSteps(sm).every((n) => sm.schedules[String(n)]), `sampler.allowed_steps ${sm.allowed_steps} has a count without a schedule`);
   need(m.models && typeof m.models === 'object', 'models missing');
   need(m.models.encoder, 'models.encoder missing');
   for (const [name, e] of Object.entries(m.models)) {
@@ -195,6 +199,8 @@ export function validateManifest(raw: unknown): Manifest {
       for (const v of e.variants!) for (const f of variantFiles(v)) need(typeof f.file === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0, `${name}: bad variant file ${f.file}`);
       need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
       need(e.distilled_guidance === undefined || (Number.isFinite(e.distilled_guidance) && e.distilled_guidance > 0), `${name}: distilled_guidance must be a positive number`);
+      // a step-distilled decoder learnt its own schedule only: the sampler must offer nothing else
+      if (e.step_distilled) need(allowedSteps(sm).join() === String(e.step_distilled.to), `${name}: step-distilled to ${e.step_distilled.to} steps, but the sampler allows ${allowedSteps(sm).join(', ')}`);
     }
   }
   if (m.mllm !== undefined) validateMllm(m);
@@ -251,6 +257,12 @@ export function coarseToFine(m: Manifest): string[] {
 /** The manifest's scale names (finest first) coarse to fine. */
 export function coarseToFineNames(finestFirst: readonly string[]): string[] {
   return [...finestFirst].reverse();
+}
+
+/** The allowed step count nearest to `n` (the fewer steps on a tie): what a shared link or a saved result
+ * made with a count this model does not offer runs with. */
+export function nearestSteps(n: number, allowed: readonly number[]): number {
+  return allowed.reduce((best, a) => (Math.abs(a - n) < Math.abs(best - n) ? a : best), allowed[0]);
 }
 
 /** Steps the sampler has a schedule for (allowed_steps, else the schedules' keys), ascending. */
