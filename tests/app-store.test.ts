@@ -265,6 +265,16 @@ describe('app store', () => {
       return t;
     }
 
+    /** Retry, answered by a load whose MLLM then loads: the input queued meanwhile runs */
+    async function retryUntilMllmLoaded({ engine, actions }: Awaited<ReturnType<typeof visualReady>>) {
+      const retry = actions.retryLoad();
+      await settle();
+      expect(engine.loads).toHaveLength(2);
+      engine.finishLoad({ mllmLoading: true });
+      await retry;
+      await settle();
+    }
+
     it('reconstruction runs at once; a prompt and an edit given meanwhile are queued, saying they wait for the language model, and run once it has loaded', async () => {
       const { engine, s, actions } = await visualReady();
       expect(s()).toMatchObject({ phase: 'ready', textToImage: false, mllmLoading: true });
@@ -298,7 +308,8 @@ describe('app store', () => {
     });
 
     it('an MLLM that fails in the background keeps what was given queued, says why, and Retry brings it', async () => {
-      const { engine, s, actions } = await visualReady();
+      const t = await visualReady();
+      const { engine, s, actions } = t;
       await actions.generate('red apple');
       engine.finishMllm({ failed: [MLLM_STEP] });
       await settle();
@@ -308,12 +319,7 @@ describe('app store', () => {
       expect(s().runs.main?.status).toBe('queued');
       expect(s().notice).toContain(MLLM_STEP);
       expect(engine.runs).toHaveLength(0);
-      const retry = actions.retryLoad();
-      await settle();
-      expect(engine.loads).toHaveLength(2);
-      engine.finishLoad({ mllmLoading: true });
-      await retry;
-      await settle();
+      await retryUntilMllmLoaded(t);
       engine.finishMllm();
       await settle();
       await settle();
@@ -321,7 +327,8 @@ describe('app store', () => {
     });
 
     it('an MLLM session that fails (no file failed) is said as such, not as a deployment without one', async () => {
-      const { engine, s, actions } = await visualReady();
+      const t = await visualReady();
+      const { engine, s, actions } = t;
       engine.finishMllm({ reason: 'WebAssembly.Memory(): could not allocate memory' });
       await settle();
       await settle();
@@ -330,12 +337,7 @@ describe('app store', () => {
       expect(s().runs.main?.status).toBe('queued');
       expect(s().notice).toMatch(/failed to load \(WebAssembly.Memory\(\): could not allocate memory\)/);
       // Retry loads again in a fresh worker, no page reload: the prompt given meanwhile runs then
-      const retry = actions.retryLoad();
-      await settle();
-      expect(engine.loads).toHaveLength(2);
-      engine.finishLoad({ mllmLoading: true });
-      await retry;
-      await settle();
+      await retryUntilMllmLoaded(t);
       expect(s().mllmError, 'a new load clears the old failure').toBeNull();
       engine.finishMllm();
       await settle();

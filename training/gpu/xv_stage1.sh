@@ -8,7 +8,8 @@
 #   - the probe (training.encoder_probe, default gallery and --full), beside the decoders' training;
 #   PUMA's Table 1 for them runs in stage 2 (training/gpu/xv_mllm_ab.sh), on ONNX files exported on the CPU: the
 #   GPU machine's torch 2.11 exporter names the encoder's attention weights differently, so training.shipped
-#   cannot read its export back (2026-12-01). In a scratch worktree (the export rewrites public/models and golden/):
+#   cannot read its export back (2026-12-01; export_onnx now asks for the TorchScript exporter, not yet run
+#   there). In a scratch worktree (the export rewrites public/models and golden/):
 #     git worktree add /tmp/xvwt && cd /tmp/xvwt && P=/usr/bin/python3
 #     $P -m training.export --ckpt $MAIN/training/runs/xv && $P -m training.export --encoder-from-shipped --int8-weights \
 #       && $P -m training.export --from-shipped --int8-weights

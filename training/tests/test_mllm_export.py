@@ -54,6 +54,26 @@ def ort_run(model_path, calls, tmp_path, optimized=None):
     return [{k: arr(v) for k, v in o.items()} for o in json.loads(fo.read_text())]
 
 
+def replay_golden(path, g, cfg, tmp_path):
+    """The single graph at `path` fed PyTorch's golden calls (a prefill on an empty cache, then steps on
+    the previous call's cache), for the plain run and the edit run; every output checked against the
+    golden's at its tolerances. -> [(got, want)] per run, for callers' own checks."""
+    H, hd = cfg.n_head, cfg.d_model // cfg.n_head
+    empty = {"shape": [1, H, 0, hd], "dtype": "float32", "data_b64": ""}
+    runs = []
+    for run in (g, g["edit"]):
+        calls = [dict(run["prefill"]["inputs"], **{f"past_{kv}_{i}": empty for i in range(cfg.n_layer) for kv in ("key", "value")})]
+        calls += [dict(s["inputs"], **{"@present": True}) for s in run["steps"]]
+        got = ort_run(path, calls, tmp_path)
+        want = [run["prefill"]["outputs"]] + [s["outputs"] for s in run["steps"]]
+        assert len(got) == len(want)
+        for o, w in zip(got, want):
+            for name, t in w.items():
+                np.testing.assert_allclose(o[name], arr(t), atol=g["atol"], rtol=g["rtol"], err_msg=name)
+        runs.append((got, want))
+    return runs
+
+
 @pytest.fixture(scope="module")
 def tok():
     return train_bpe(T.corpus(fake_meta(), per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
@@ -70,17 +90,8 @@ def test_single_graph_parity(tmp_path, tok, order):
     assert all(n.domain in ("", "ai.onnx") for n in m.graph.node)    # standard ops only, fp32 compute
     g = E.golden_unified(q, tok)
     assert g["order"] == order and g["edit"]["residual_edit"] is True
-    H, hd = TINY.n_head, TINY.d_model // TINY.n_head
-    empty = {"shape": [1, H, 0, hd], "dtype": "float32", "data_b64": ""}
-    for run in (g, g["edit"]):
-        calls = [dict(run["prefill"]["inputs"], **{f"past_{kv}_{i}": empty for i in range(TINY.n_layer) for kv in ("key", "value")})]
-        calls += [dict(s["inputs"], **{"@present": True}) for s in run["steps"]]
-        got = ort_run(path, calls, tmp_path)
-        want = [run["prefill"]["outputs"]] + [s["outputs"] for s in run["steps"]]
-        assert len(got) == len(want) == (4 if order == "token" else 4)
-        for o, w in zip(got, want):
-            for name, t in w.items():
-                np.testing.assert_allclose(o[name], arr(t), atol=g["atol"], rtol=g["rtol"], err_msg=name)
+    for got, want in replay_golden(path, g, TINY, tmp_path):
+        assert len(got) == len(want) == 4
     # scale order: each step is one whole scale (1, 4, 16 tokens); token order: one token
     steps = g["steps"]
     assert [s["inputs"]["ids"]["shape"][1] for s in steps] == ([1, 4, 16] if order == "scale" else [1, 1, 1])

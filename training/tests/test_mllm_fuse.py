@@ -14,7 +14,7 @@ from onnx import numpy_helper
 from training import export_mllm as E
 from training.mllm import MLLM, TINY
 from training.mllm_fuse import FuseError, fuse
-from training.tests.test_mllm_export import arr, ort_run, tok  # noqa: F401 (tok: a fixture)
+from training.tests.test_mllm_export import replay_golden, tok  # noqa: F401 (tok: a fixture)
 
 CFG = replace(TINY, n_layer=2, order="scale", residual_edit=True)
 
@@ -53,17 +53,7 @@ def test_fused_graph_matches_the_golden_on_onnxruntime(traced, tok, tmp_path, ge
     assert made["MultiHeadAttention"] == CFG.n_layer and ("Gelu" in ops) == gelu and ("Erf" in ops) != gelu
     path = str(tmp_path / "fused.onnx")
     onnx.save(mp, path)
-    g = E.golden_unified(traced[1], tok)
-    H, hd = CFG.n_head, CFG.d_model // CFG.n_head
-    empty = {"shape": [1, H, 0, hd], "dtype": "float32", "data_b64": ""}
-    for run in (g, g["edit"]):
-        calls = [dict(run["prefill"]["inputs"], **{f"past_{kv}_{i}": empty for i in range(CFG.n_layer) for kv in ("key", "value")})]
-        calls += [dict(s["inputs"], **{"@present": True}) for s in run["steps"]]
-        got = ort_run(path, calls, tmp_path)
-        want = [run["prefill"]["outputs"]] + [s["outputs"] for s in run["steps"]]
-        for o, w in zip(got, want):
-            for name, t in w.items():
-                np.testing.assert_allclose(o[name], arr(t), atol=g["atol"], rtol=g["rtol"], err_msg=name)
+    replay_golden(path, E.golden_unified(traced[1], tok), CFG, tmp_path)
 
 
 def _const_of(mp, node_name, index):
