@@ -58,13 +58,20 @@ def _buckets(prefixes, batch):
             yield idx[s:s + batch]
 
 
+def _banks(bank_flat):
+    """bank_flat is the encoder's bank, or (it, the reader's bank) for a model with a reader (MLLMConfig.reader)."""
+    return bank_flat if isinstance(bank_flat, tuple) else (bank_flat, None)
+
+
 def _prefix_tensors(prefixes, idx, bank_flat, device):
+    """-> ids, slot, feats, block, reader (the reader's features at given images for a model with one, else None)."""
     ids = torch.tensor([prefixes[i][0] for i in idx], device=device)
     slot = torch.tensor([prefixes[i][1] for i in idx], device=device)
     src = torch.tensor([prefixes[i][2] for i in idx], device=device)
     block = torch.tensor([prefixes[i][3] for i in idx], device=device)
-    feats = bank_flat[src.clamp(min=0)].float() * (src >= 0).unsqueeze(-1)
-    return ids, slot, feats, block
+    main, reader = _banks(bank_flat)
+    feats = main[src.clamp(min=0)].float() * (src >= 0).unsqueeze(-1)
+    return ids, slot, feats, block, (T.reader_inputs(reader, src, slot) if reader is not None else None)
 
 
 def prefix_of(segments, order="token"):
@@ -90,17 +97,17 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
         raise ValueError("feature guidance is implemented for scale order only")
     out = torch.zeros(len(prefixes), n_tokens, C)
     for idx in _buckets(prefixes, batch):
-        ids, slot, feats, block = _prefix_tensors(prefixes, idx, bank_flat, device)
+        ids, slot, feats, block, rd = _prefix_tensors(prefixes, idx, bank_flat, device)
         b = len(idx)
         # residual_edit: each generated token is the source image's token at that place plus the
         # head's change (the source is the prefix's one image; t2i prefixes have none)
         src_img = feats[(slot > 0) & (slot <= N_IMG)].view(b, N_IMG, C) if (model.cfg.residual_edit and bool((slot > 0).any())) else None
         if scale:
             toks = torch.zeros(b, N_IMG, C, device=device)
-            branches = [[ids, slot, feats, block, None]]
-            if guided:
-                u = _prefix_tensors([uncond], [0], bank_flat, device)
-                branches.append([t.expand(b, *t.shape[1:]).contiguous() for t in u] + [None])
+            branches = [[ids, slot, feats, block, None, rd]]
+            if guided:   # the unconditional prefix (<s> [IMG]) has no given image: no reader input
+                u = _prefix_tensors([uncond], [0], bank_flat, device)[:4]
+                branches.append([t.expand(b, *t.shape[1:]).contiguous() for t in u] + [None, None])
             for k, (o, n) in enumerate(zip(SCALE_OFFSETS, SCALE_TOKENS)):
                 if o >= n_tokens:
                     break
@@ -111,12 +118,13 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
                 q_ids = torch.zeros(b, n, dtype=torch.long, device=device)
                 outs = []
                 for br in branches:
-                    p_ids, p_slot, p_feats, blk, past = br
+                    p_ids, p_slot, p_feats, blk, past, p_rd = br
                     new_block = blk.max(1, keepdim=True).values + 1
                     blk = torch.cat([blk, new_block.expand(b, n)], 1)
                     if past is None:   # prefill: prompt and the first scale in one call
                         _, f, past = model.step_all(torch.cat([p_ids, q_ids], 1), torch.cat([p_slot, q_slot], 1),
-                                                    torch.cat([p_feats, q_feats], 1), None, None, blk)
+                                                    torch.cat([p_feats, q_feats], 1), None, None, blk,
+                                                    torch.cat([p_rd, torch.zeros_like(q_feats)], 1) if p_rd is not None else None)
                         f = f[:, -n:]
                     else:
                         _, f, past = model.step_all(q_ids, q_slot, q_feats, past, None, blk)
@@ -130,7 +138,7 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
             out[idx] = toks[:, :n_tokens].float().cpu()
             continue
         base = (lambda k: src_img[:, k]) if src_img is not None else (lambda k: None)
-        _, f, past = model.step(ids, slot, feats, base=base(0))
+        _, f, past = model.step(ids, slot, feats, base=base(0), reader=rd)
         toks = [f]
         z = torch.zeros(b, 1, dtype=torch.long, device=device)
         for k in range(1, n_tokens):
@@ -149,10 +157,10 @@ def generate_text(model, tok, prefixes, bank_flat, device, max_tokens=24, batch=
     stop = tok.eos if stop is None else stop
     answers = [None] * len(prefixes)
     for idx in _buckets(prefixes, batch):
-        ids, slot, feats, block = _prefix_tensors(prefixes, idx, bank_flat, device)
+        ids, slot, feats, block, rd = _prefix_tensors(prefixes, idx, bank_flat, device)
         b = len(idx)
         blk = block if scale else None
-        logits, _, past = model.step(ids, slot, feats, block=blk)
+        logits, _, past = model.step(ids, slot, feats, block=blk, reader=rd)
         outs = [[] for _ in idx]
         done = torch.zeros(b, dtype=torch.bool, device=device)
         for _ in range(max_tokens):
@@ -177,8 +185,8 @@ def next_token_topk(model, tok, prefixes, bank_flat, device, k, batch=128):
     """[n, k] the k most likely next text tokens after each prefix."""
     out = torch.zeros(len(prefixes), k, dtype=torch.long)
     for idx in _buckets(prefixes, batch):
-        ids, slot, feats, block = _prefix_tensors(prefixes, idx, bank_flat, device)
-        logits, _, _ = model.step(ids, slot, feats, block=block if model.cfg.order == "scale" else None)
+        ids, slot, feats, block, rd = _prefix_tensors(prefixes, idx, bank_flat, device)
+        logits, _, _ = model.step(ids, slot, feats, block=block if model.cfg.order == "scale" else None, reader=rd)
         out[idx] = logits[:, :tok.vocab_size].topk(k, dim=-1).indices.cpu()
     return out
 
@@ -298,7 +306,7 @@ class Ctx:
     images: object
     seeds: int
     sampler: object
-    bank_flat: object = None
+    bank_flat: object = None     # the encoder's bank; (it, the reader's) for a model with a reader
     uncond: tuple = None         # classifier-free guidance's unconditional prefix (<s> [IMG])
     guidance: float = 1.0
     real_cache: dict = field(default_factory=dict)
@@ -603,6 +611,7 @@ def main(argv=None):
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --tiny: MLLMConfig overrides (order=scale)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--tokenizer", default=TOKENIZER)
+    ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint")
     args = ap.parse_args(argv)
     device = torch.device(args.device)
     if device.type == "cuda":
@@ -634,12 +643,24 @@ def main(argv=None):
     pos = {i: k for k, i in enumerate(need)}
     log(f"bank for {len(need)} images")
     bank = T.build_bank(encoder, images[need], device, log=None)
+    bank_flat = bank.view(-1, bank.shape[-1])
+    if model.cfg.reader:   # given images through the reader (MLLMConfig.reader), drawing in the encoder's space
+        if args.tiny:
+            from training.train_mllm import random_encoder
+            reader = random_encoder(model.cfg.feature_dim, seed=1).to(device)
+        elif args.reader:
+            from training.encoder import load_encoder
+            reader = load_encoder(args.reader, device)[0]
+        else:
+            sys.exit("this MLLM reads given images through a reader: --reader ENCODER.pt")
+        rb = T.build_bank(reader, images[need], device, log=None)
+        bank_flat = (bank_flat, rb.view(-1, rb.shape[-1]))
     sampler = T.TaskSampler(meta, tok, seed=0)   # train pairs (for names/cats); rows remapped below
     sampler.row = lambda i, variant="orig": T.VARIANTS.index(variant) * len(need) + pos[i]
     guidance = model.cfg.feature_guidance if args.guidance is None else args.guidance
     ctx = Ctx(model=model, tok=tok, encoder=encoder, judge=judge, decode=make_decode(encoder, device, tiny=args.tiny),
               device=device, meta=meta, images=images, seeds=args.seeds, sampler=sampler,
-              bank_flat=bank.view(-1, bank.shape[-1]), guidance=guidance,
+              bank_flat=bank_flat, guidance=guidance,
               uncond=prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img)], model.cfg.order) if guidance != 1.0 else None)
     res = {"config": {"order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,

@@ -95,6 +95,17 @@ class MLLMConfig:
     # exact features and fails on an unseen vendor's drawing (captions fell 38 -> 27% from v3 to v4).
     # The residual base of an edit stays clean: at inference it is the clean source.
     source_noise: float = 0.0
+    # given images also read through a second encoder (the "reader", e.g. one trained with cross_vendor_weight:
+    # its features name a drawing's concept across vendors, the reconstruction encoder's keep its vendor). At a
+    # given image's positions (scale order: slots 1..341 are exactly the given images) the reader's features,
+    # through their own projector and normalisation, are ADDED to the encoder's embedding; the projector's last
+    # layer starts at zero, so a model gains a reader exactly as it was. What it draws (targets, coarser-scale
+    # inputs, an edit's residual base) stays the encoder's: Table 1 and the decoders are untouched. Reading
+    # through the reader alone was A/B'd and lost (2026-12-01, model card): an edit then no longer sees the
+    # encoder's features it draws its change on. Scale order only.
+    reader: bool = False
+    # the first reader_warmup steps train the reader's projector alone, everything else frozen (LLaVA's stage 1)
+    reader_warmup: int = 0
     # the same again in pixel space: source_aug re-drawn copies of every image (transforms.augment: scale,
     # shift, rotation, outline weight, colour) are encoded into the feature bank, and a given image is read
     # from one of them with probability source_aug_p (mllm_tasks.augment_sources); the residual base stays clean
@@ -215,7 +226,16 @@ class MLLM(nn.Module):
         self.register_buffer("feat_mean", torch.zeros(c))
         self.register_buffer("feat_std", torch.ones(c))
         self.register_buffer("slot_scale", scale_of_slot_table(cfg.order), persistent=False)
+        if cfg.reader:
+            if cfg.order != "scale":
+                raise ValueError("reader=True needs order='scale' (token order feeds generated tokens through slots 1..341 too)")
+            self.reader_proj = nn.Sequential(nn.Linear(c, d), nn.GELU(), nn.Linear(d, d))
+            self.register_buffer("reader_mean", torch.zeros(c))
+            self.register_buffer("reader_std", torch.ones(c))
         self.apply(self._init)
+        if cfg.reader:   # zero output at the start: a model gains a reader unchanged
+            nn.init.zeros_(self.reader_proj[2].weight)
+            nn.init.zeros_(self.reader_proj[2].bias)
         for n, p in self.named_parameters():
             if n.endswith("attn.proj.weight") or n.endswith("mlp.2.weight"):
                 nn.init.normal_(p, std=0.02 / math.sqrt(2 * cfg.n_layer))
@@ -235,10 +255,14 @@ class MLLM(nn.Module):
     def denormalize(self, f):
         return f * self.feat_std + self.feat_mean
 
-    def embed(self, ids, slot, feats, past_len=0):
+    def embed(self, ids, slot, feats, past_len=0, reader=None):
+        """reader [B,T,C] (cfg.reader): the reader's raw features at given images' positions (zeros elsewhere)."""
         t = ids.shape[1]
         tok = self.tok_emb(ids)
         img = self.proj(self.normalize(feats)) + self.slot_emb(slot)
+        if self.cfg.reader and reader is not None:   # every position computed, the given ones kept: no data-dependent shapes
+            given = ((slot > 0) & (slot <= N_IMG)).unsqueeze(-1).to(img.dtype)
+            img = img + given * self.reader_proj((reader - self.reader_mean) / self.reader_std)
         m = (slot > 0).unsqueeze(-1).to(tok.dtype)
         pos = torch.arange(t, device=ids.device) + past_len
         return tok * (1 - m) + img * m + self.pos_emb(pos)
@@ -248,11 +272,11 @@ class MLLM(nn.Module):
         """block [B,P+T] block ids of cached + new positions -> [B,T,P+T] visibility of the last t."""
         return block.unsqueeze(1) <= block[:, block.shape[1] - t:].unsqueeze(2)
 
-    def forward(self, ids, slot, feats, past=None, block=None):
+    def forward(self, ids, slot, feats, past=None, block=None, reader=None):
         """-> (hidden after ln_f [B,T,d], presents [(k, v)] per layer, each [B,H,S,Dh]).
         block [B,P+T]: block ids (block-causal attention); None: causal."""
         past_len = past[0][0].shape[2] if past is not None else 0
-        x = self.embed(ids, slot, feats, past_len)
+        x = self.embed(ids, slot, feats, past_len, reader)
         allowed = self.allowed_from_blocks(block, ids.shape[1]) if block is not None else None
         presents = []
         for i, blk in enumerate(self.blocks):
@@ -290,7 +314,9 @@ class MLLM(nn.Module):
         if cfg.source_noise > 0 and self.training:
             src = source_inputs(batch).unsqueeze(-1).to(feats.dtype)
             feats = feats + src * torch.randn_like(feats) * cfg.source_noise * self.feat_std
-        h, _ = self(batch["ids"], batch["slot"], feats, block=batch.get("block"))
+            if batch.get("reader") is not None:
+                batch = dict(batch, reader=batch["reader"] + src * torch.randn_like(feats) * cfg.source_noise * self.reader_std)
+        h, _ = self(batch["ids"], batch["slot"], feats, block=batch.get("block"), reader=batch.get("reader"))
         # every position is computed and masked (no boolean indexing): no data-dependent shapes,
         # so no host sync inside the step and the GPU can run ahead of Python
         tt = batch["text_tgt"]
@@ -328,18 +354,18 @@ class MLLM(nn.Module):
 
     # ---- inference helpers (eval and the export's reference) ----
     @torch.no_grad()
-    def step(self, ids, slot, feats, past=None, base=None, block=None):
+    def step(self, ids, slot, feats, past=None, base=None, block=None, reader=None):
         """One call as the ONNX graphs do it: -> (logits [B,V], feature [B,C], presents) of the last position.
         base [B,C]: the source token the residual_edit output adds to (None: plain feature)."""
-        h, presents = self(ids, slot, feats, past, block)
+        h, presents = self(ids, slot, feats, past, block, reader)
         last = h[:, -1]
         return self.logits(last), self.features(last, base), presents
 
     @torch.no_grad()
-    def step_all(self, ids, slot, feats, past=None, base=None, block=None):
+    def step_all(self, ids, slot, feats, past=None, base=None, block=None, reader=None):
         """As step, but the features of EVERY new position ([B,T,C]; base [B,T,C] or None): one
         scale's tokens in scale order."""
-        h, presents = self(ids, slot, feats, past, block)
+        h, presents = self(ids, slot, feats, past, block, reader)
         return self.logits(h[:, -1]), self.features(h, base), presents
 
 

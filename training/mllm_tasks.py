@@ -502,10 +502,18 @@ def assemble(examples, ctx, order="token", pad_multiple=0):
     return out
 
 
-def to_device(nb, bank_flat, device, aug=None):
+def reader_inputs(reader_flat, src, slot):
+    """[B,T,C] the reader encoder's features (MLLMConfig.reader) at the given images' positions (slots 1..N_IMG
+    in scale order), zeros elsewhere; reader_flat is laid out as the encoder's bank (the same rows and variants)."""
+    given = ((slot > 0) & (slot <= N_IMG) & (src >= 0)).unsqueeze(-1)
+    return reader_flat[src.clamp(min=0)].float() * given
+
+
+def to_device(nb, bank_flat, device, aug=None, reader_flat=None):
     """numpy batch -> torch batch for MLLM.compute_loss, gathering features from the bank
     (bank_flat = bank.view(-1, C), on device). aug: (n_images, n_aug, p, generator) reads given images
-    from their augmented copies (augment_sources)."""
+    from their augmented copies (augment_sources). reader_flat: the reader's bank, read at the given images
+    (reader_inputs) as batch["reader"]."""
     t = {k: (v if torch.is_tensor(v) else torch.from_numpy(v)).to(device, non_blocking=True) for k, v in nb.items()}   # DataLoader workers hand tensors
     if aug:
         t["feat_src"] = augment_sources(t, *aug)
@@ -517,6 +525,8 @@ def to_device(nb, bank_flat, device, aug=None):
            "plan_tgt": t["plan_tgt"]}
     if "block" in t:
         out["block"] = t["block"]
+    if reader_flat is not None:
+        out["reader"] = reader_inputs(reader_flat, src, t["slot"])
     if "feat_res_src" in t:
         rsrc = t["feat_res_src"]
         out["has_res"] = (rsrc >= 0).float()

@@ -143,6 +143,8 @@ def main(argv=None):
     ap.add_argument("--tokenizer", default=TOKENIZER)
     ap.add_argument("--encoder", default=os.path.join(CKPT, "encoder.pt"))
     ap.add_argument("--random-encoder", action="store_true", help="tests only: random frozen encoder")
+    ap.add_argument("--reader", default=None, help="reader=True: the given images' encoder checkpoint (encoder.pt "
+                    "of train_visual, e.g. one trained with cross_vendor_weight); with --random-encoder a random one")
     ap.add_argument("--minutes", type=float, default=9.0, help="wall-clock limit of this command")
     ap.add_argument("--budget-minutes", type=float, default=None, help="= --set budget_minutes=M (total training clock)")
     ap.add_argument("--max-steps", type=int, default=None, help="= --set max_steps=N")
@@ -213,10 +215,24 @@ def main(argv=None):
     t = time.time()
     bank = build_bank(encoder, images, device, log=log if len(images) > 2000 else None, n_aug=cfg.source_aug)
     del encoder
+    reader_bank = None
+    if cfg.reader:
+        if args.random_encoder:
+            reader = random_encoder(cfg.feature_dim, seed=1).to(device)
+        elif args.reader:
+            from training.encoder import load_encoder
+            reader, rcfg = load_encoder(args.reader, device)
+            if rcfg.feature_dim != cfg.feature_dim:
+                sys.exit(f"reader feature_dim {rcfg.feature_dim} != mllm feature_dim {cfg.feature_dim}")
+        else:
+            sys.exit("reader=True needs --reader ENCODER.pt (the given images' encoder)")
+        reader_bank = build_bank(reader, images, device, log=None, n_aug=cfg.source_aug)
+        del reader
     if cuda:
         torch.cuda.empty_cache()
     log(f"feature bank {tuple(bank.shape)} ({len(VARIANTS)} variants + {cfg.source_aug} augmented copies) in {time.time() - t:.1f}s")
     bank_flat = bank.view(-1, bank.shape[-1])
+    reader_flat = reader_bank.view(-1, reader_bank.shape[-1]) if reader_bank is not None else None
 
     torch.manual_seed(cfg.seed)
     model = MLLM(cfg).to(device)
@@ -226,15 +242,23 @@ def main(argv=None):
         init["model"] = unpack_int8(init["model"])
     seed = cfg.seed + 1000 * rank + (ck["step"] if ck else 0) + (init["step"] if init else 0)
     sampler = TaskSampler(meta, tok, seed=seed, order=cfg.order, plan=cfg.plan)
+    fresh_reader = False
     if ck:
         model.load_state_dict(ck["model"])
     elif init:  # fp16 matrices in the brought-back file: load_state_dict casts them to fp32
-        model.load_state_dict(init["model"])
-        log(f"initialised from {args.init} (step {init['step']})")
+        fresh_reader = cfg.reader and not any(k.startswith("reader_") for k in init["model"])
+        missing, unexpected = model.load_state_dict(init["model"], strict=not fresh_reader)
+        if fresh_reader:   # an init without a reader: the reader's projector keeps its zero-output start
+            assert not unexpected and all(k.startswith("reader_") for k in missing), (missing, unexpected)
+        log(f"initialised from {args.init} (step {init['step']})" + (", a new reader (adds zero at first)" if fresh_reader else ""))
     if not ck and (init is None or args.refit_feature_stats):   # a fresh model, or an init from other features
         mean, std = feature_stats(bank, torch.tensor(sampler.idx, device=device))
         model.feat_mean.copy_(mean)
         model.feat_std.copy_(std)
+    if cfg.reader and not ck and (init is None or args.refit_feature_stats or fresh_reader):
+        mean, std = feature_stats(reader_bank, torch.tensor(sampler.idx, device=device))
+        model.reader_mean.copy_(mean)
+        model.reader_std.copy_(std)
     ema = EMA(model, cfg.ema, ck.get("ema") if ck else None) if cfg.ema > 0 else None
     lm = LossModule(model)
     if world > 1:
@@ -244,6 +268,10 @@ def main(argv=None):
             sys.exit(f"compile=True needs PyTorch >= 2 (this is {torch.__version__})")
         lm = torch.compile(lm)
     opt = model.configure_optimizer(cfg.lr, cfg.weight_decay)
+    # AdamW skips a parameter without a gradient (no step, no weight decay): the frozen ones keep their values
+    frozen = [p for n, p in model.named_parameters() if not n.startswith("reader_")] if cfg.reader_warmup else []
+    if cfg.reader_warmup and not cfg.reader:
+        sys.exit("reader_warmup needs reader=True")
     step, train_s, stages = 0, 0.0, []
     if ck:
         opt.load_state_dict(ck["opt"])
@@ -278,7 +306,7 @@ def main(argv=None):
         item = next(stream)
         opt.zero_grad(set_to_none=True)
         for j, nb in enumerate(item):
-            b = to_device(nb, bank_flat, device, aug)
+            b = to_device(nb, bank_flat, device, aug, reader_flat)
             tokens += b["ids"].numel()
             samples += b["ids"].shape[0]
             ctx = lm.no_sync() if (world > 1 and j == 0) else _null()
@@ -288,6 +316,9 @@ def main(argv=None):
             for k, v in stats.items():   # tensors: summed on the GPU, read only when logging
                 key = ("s_" if j == 0 else "l_") + k
                 acc[key] = acc.get(key, 0.0) + v.float()
+        if step < cfg.reader_warmup:   # only the reader's projector learns (MLLMConfig.reader_warmup)
+            for p in frozen:
+                p.grad = None
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         if ema:

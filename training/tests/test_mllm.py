@@ -637,3 +637,75 @@ def test_source_vendors_are_given_images_only():
         assert rows_as_pairs(a.sample(task), a.n) == rows_as_pairs(b.sample(task), b.n)
     with pytest.raises(ValueError, match="rebuild the data"):
         T.TaskSampler(fake_meta(), tok, sources="fluent", source_p=0.5)
+
+
+def test_reader_adds_to_given_images_only(setup):
+    """reader=True: every given image (a caption's image, an edit's source, colorization's gray, ...) is also read
+    from the reader's bank, added through the reader's projector, which starts at zero (a model gains a reader
+    unchanged); the generated image's inputs, its targets and an edit's residual base stay the encoder's."""
+    from dataclasses import replace
+    from training.mllm import source_inputs
+    meta, tok, bank, _ = setup
+    reader = bank.flip(-1) + 3.0                     # another encoder's bank, same rows
+    flat, rflat = bank.view(-1, bank.shape[-1]), reader.view(-1, reader.shape[-1])
+    s = T.TaskSampler(meta, tok, seed=7, order="scale", plan=True)
+    torch.manual_seed(0)
+    m = MLLM(replace(TINY, order="scale", plan=True, ctx=1024, reader=True, residual_edit=True)).eval()
+    m.reader_mean.fill_(3.0)
+    batches = {}
+    for task in ALL_TASKS:
+        ex = [s.sample(task) for _ in range(2)]
+        a = T.to_device(T.assemble(ex, 1024, "scale"), flat, "cpu")
+        b = T.to_device(T.assemble(ex, 1024, "scale"), flat, "cpu", reader_flat=rflat)
+        given = source_inputs(b).unsqueeze(-1)
+        assert "reader" not in a and torch.equal(a["feats"], b["feats"]), task
+        assert torch.equal(b["reader"], torch.where(given, a["feats"].flip(-1) + 3.0, torch.zeros(()))), task
+        assert torch.equal(a["feat_tgt"], b["feat_tgt"]) and torch.equal(a["feat_res"], b["feat_res"]), task
+        with torch.no_grad():   # zero at the start: the same loss with and without the reader's input
+            assert torch.equal(m.compute_loss(a)[0], m.compute_loss(b)[0]), task
+        batches[task] = (a, b)
+    with torch.no_grad():
+        m.reader_proj[2].bias.add_(torch.randn(m.reader_proj[2].bias.shape))   # not constant: LayerNorm would remove it
+        for task, (a, b) in batches.items():   # a trained reader changes what reads a given image, nothing else
+            assert bool(torch.equal(m.compute_loss(a)[0], m.compute_loss(b)[0])) == (task == "t2i"), task
+        b = T.to_device(T.assemble([s.sample("caption"), s.sample("edit_tone")], 1024, "scale"), flat, "cpu", reader_flat=rflat)
+        e0 = m.embed(b["ids"], b["slot"], b["feats"])
+        e1 = m.embed(b["ids"], b["slot"], b["feats"], reader=b["reader"])
+    changed = (e1 - e0).abs().amax(-1) > 0
+    assert torch.equal(changed, source_inputs(b)) and int(changed.sum()) == 2 * N_IMG
+    with pytest.raises(ValueError):
+        MLLM(replace(TINY, reader=True))             # token order feeds generated tokens through slots 1..341 too
+
+
+def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, monkeypatch):
+    """train_mllm --set reader=True from a brought-back model without a reader: the reader's projector starts at zero,
+    its normalisation is measured on the reader's bank; then the evaluation reads through it."""
+    from training import train_mllm, eval_mllm
+    meta, tok, _, _ = setup
+    d = tmp_path / "train_data"
+    d.mkdir()
+    from training.data import save_images
+    save_images(np.random.default_rng(0).integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8), str(d))
+    json.dump(meta, open(d / "meta.json", "w"))
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    args = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "a"), "--set", "order=scale", "--max-steps", "1"]) == 0
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "r"), "--init", str(tmp_path / "a" / "mllm.pt"),
+                                   "--set", "reader=True", "ema=0", "lr=0", "--max-steps", "1"]) == 0
+    init, got = torch_load(tmp_path / "a" / "mllm.pt")["model"], torch_load(tmp_path / "r" / "state.pt")["model"]
+    assert not got["reader_proj.2.weight"].any() and not got["reader_proj.2.bias"].any()   # lr 0: as initialised, zero
+    assert all(torch.equal(got[k], init[k].float()) for k in init)                        # the init itself unchanged
+    assert torch.allclose(got["feat_mean"], init["feat_mean"]) and not torch.allclose(got["reader_mean"], got["feat_mean"])
+    # reader_warmup: the first steps move the reader's projector and nothing else
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "w"), "--init", str(tmp_path / "a" / "mllm.pt"),
+                                   "--set", "reader=True", "reader_warmup=1", "ema=0", "lr=0.01", "warmup=0", "--max-steps", "1"]) == 0
+    got = torch_load(tmp_path / "w" / "state.pt")["model"]
+    moved = {k for k in init if k in got and got[k].is_floating_point() and not torch.equal(got[k], init[k].float())}
+    assert moved == set(), moved
+    assert got["reader_proj.2.weight"].any()
+    made = few_decoder_steps(monkeypatch, eval_mllm)
+    files = eval_files(tmp_path, tok, [{"prompt": "a big red heart", "concept": "C2"}])
+    res = eval_mllm.main(["--tiny", "--set", "order=scale", "reader=True", "residual_edit=True", "--device", "cpu", "--quick",
+                          *files, "--n-canonical", "2", "--seeds", "1", "--out", str(tmp_path / "e.json")])
+    assert res["config"]["mllm"]["reader"] and {"edit_tone", "edit_style"} <= set(res["edit"]) and made == [4]
