@@ -224,6 +224,9 @@ def render():
         v7 = os.path.join(ROOT, "training", "eval", "v7")
         v8 = os.path.join(ROOT, "training", "eval", "v8")
         xv = os.path.join(ROOT, "training", "eval", "xv")
+        rd = os.path.join(ROOT, "training", "eval", "reader")
+        if run == "v5" and os.path.exists(os.path.join(rd, "run3_add", "add", "eval_mllm.json")):
+            parts.append(reader_section(rd, xv, v5))
         if run == "v5" and os.path.exists(os.path.join(xv, "b_xv", "eval_mllm.json")):
             parts.append(xv_section(xv, os.path.join(ROOT, "training", "eval", "encoder_probe"), vis))
         if run == "v5" and os.path.exists(os.path.join(v8, "ab_b_fluent.json")):
@@ -874,6 +877,63 @@ def xv_section(xv, probe, vis):
     ])
 
 
+def reader_section(rd, xv, v5):
+    """A second encoder for given images (MLLMConfig.reader), three A/Bs against stop 28's control arm (not shipped)."""
+    R = lambda n: json.load(open(os.path.join(rd, n)))
+    a, shipped = json.load(open(os.path.join(xv, "a_shipped", "eval_mllm.json"))), json.load(open(os.path.join(v5, "final_full.json")))
+    r1, fz, w3, add = (R("run1_replace/b_reader/eval_mllm.json"), R("run2_replace_warmup/frozen/eval_mllm.json"),
+                       R("run2_replace_warmup/warm300/eval_mllm.json"), R("run3_add/add/eval_mllm.json"))
+    st = last_stage(os.path.join(rd, "run3_add"), "add/stages.jsonl")
+    probe = R("probe_reader.json")["query_sets"]["heldout_vendor"]["features"]["f4"]
+    sc = [ab_score(e) for e in (a, r1, fz, w3, add, shipped)]
+    cap = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
+    rec = lambda e, t: e["edit"][t]["scale_choice"]["metric_at_pick"]
+    f0 = lambda e, t: e["edit"][t]["per_scale"]["f0"]["success"]
+    pb = lambda e, t: e["edit"][t].get("plan", {}).get("both")   # v5's final evaluation predates the edit plan column
+    return "\n".join([
+        "\n## A reader for given images: a second encoder beside the first, A/B'd (not shipped yet)\n",
+        "The cross-vendor encoder above names unseen drawings (its f4 finds the concept, the shipped one the vendor) but "
+        "cannot replace the reconstruction encoder (Table 1). `MLLMConfig.reader` keeps both: the MLLM still reads and "
+        "draws in the shipped encoder's space (targets, coarser-scale inputs, an edit's residual base: Table 1 and the "
+        "decoders untouched), and each *given* image (a caption's or question's image; an edit's, colorization's, "
+        "inpainting's or sketch's source) is also read through a second encoder, the reader, whose features are added to "
+        "the image token's embedding through their own projector (`reader_proj`, its last layer zero at the start, so the "
+        "model begins exactly as v5) and normalisation. The reader is the cross-vendor recipe (`cross_vendor_weight=0.5`, "
+        f"1800 steps, 107 s on one H200; its probe: held-out-vendor f4 nearest neighbour top-1 {pct(probe['nn_top1'])}, "
+        f"the shipped encoder's 15.3%). Every arm continues the shipped v5 weights {st['step']} steps on v5's recipe "
+        "(`bash training/gpu/reader_ab.sh`, one H200 a call, `training/eval/reader/`); the control is stop 28's arm (a) "
+        "of the cross-vendor A/B (`training/eval/xv/a_shipped`: the same script settings, seed, steps and step-based LR "
+        "clock: equal compute).\n",
+        "| metric | control: v5 + 600 steps | (1) the reader instead of the encoder | (2a) as (1), projector only | (2b) as (1), projector only for 300 steps | **(3) the reader added** | v5 as shipped (no extra steps) | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ] + [f"| {k} | " + " | ".join(" / ".join(pct(x) for x in h[k]) for h in map(headline, (a, r1, fz, w3, add, shipped))) + f" | {TARGETS[k]} |"
+         for k in headline(a)] + [
+        "| edits' plans, both fields right: tone / style | " + " | ".join(f"{pct(pb(e, 'edit_tone'))} / {pct(pb(e, 'edit_style'))}" for e in (a, r1, fz, w3, add, shipped)) + " | – |",
+        "| the pick rule's score (`training/gpu/ab_summary.py`) | " + " | ".join(f"{x:.4f}" for x in sc) + " | – |",
+        "",
+        f"(1), the given image read through the reader *instead of* the encoder (`reader_proj` started as a copy of the "
+        "encoder's projector; that first version of `reader` was replaced by (3) before it was committed, its logs and "
+        "evaluations are kept): the new inputs' early losses reached the whole model through the shared trunk and drawing "
+        f"broke (natural top-1 at the best scale {pct(a['t2i_natural']['best_scale']['judge_top1'])} to "
+        f"{pct(r1['t2i_natural']['best_scale']['judge_top1'])}), captions rose anyway. (2) the same with the trunk frozen while "
+        f"the projector learns (LLaVA's stage 1, `reader_warmup`): drawing kept, but edits broke (tone at the recommended "
+        f"scale {pct(rec(a, 'edit_tone'))} to {pct(rec(fz, 'edit_tone'))}): an edit draws its change on the encoder's "
+        "features of its source, and no longer saw them. **(3) the reader added** wins the pick at equal compute "
+        f"({sc[4]:.4f} vs {sc[0]:.4f}): held-out-vendor captions {pct(cap(a))} to {pct(cap(add))} "
+        f"({add['caption']['heldout_vendor']['n']} images), tone edits at f0 {pct(f0(a, 'edit_tone'))} to {pct(f0(add, 'edit_tone'))}, "
+        f"style edits at f0 {pct(f0(a, 'edit_style'))} to {pct(f0(add, 'edit_style'))}, the edits' plans up, text-to-image "
+        f"unchanged within noise, sketches {pct(a['edit']['sketch']['per_scale']['f1']['recognised_top1'])} to "
+        f"{pct(add['edit']['sketch']['per_scale']['f1']['recognised_top1'])}; {st['samples_per_s']:.0f} samples/s, "
+        f"{st['gpu_minutes']:.1f} GPU-minutes.\n",
+        f"**Not shipped**: the control itself scores below v5 as shipped ({sc[0]:.4f} vs {sc[5]:.4f}: 600 more steps on a "
+        f"re-warmed LR cost v5 its captions, {pct(cap(shipped))} to {pct(cap(a))}), and (3) stays under v5 ({sc[4]:.4f}); the "
+        "reader's gain is measured against the same continuation, not against what ships. Next: the reader added with a "
+        "continuation that does not cost v5 (a lower LR, or the trunk frozen: `reader_warmup` with the added reader leaves "
+        "text-to-image exactly v5's), then the page side (the reader's ONNX file in the manifest, the MLLM graph's `reader` "
+        "input) and the export.\n",
+    ])
+
+
 SET_NAMES = {"heldout_concept": "held-out concepts", "openmoji": "OpenMoji"}
 
 
@@ -1391,6 +1451,9 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | cross-vendor encoder (0.5) on the shipped clock, then five decoders on it (not shipped) | `bash training/gpu/xv_stage1.sh` (one H200), then the CPU export in its header | 7.9 (7.9 min wall on one H200) |
 | MLLM A/B on its features (not shipped): v5 continued on the shipped / the cross-vendor encoder, 600 steps each side by side, its Table 1 beside | `bash training/gpu/xv_mllm_ab.sh` (one H200) | 8.4 (8.4 min wall on one H200, evaluations included) |
 | encoder probe round 2 (not shipped): cross-vendor 0.5 on a projection head / 0.15, 1800 steps each side by side | `STEPS=1800 MIN=4.0 SHIPPED= PACK=1 ARMS="head:cross_vendor_weight=0.5,cross_vendor_head=256 low:cross_vendor_weight=0.15" bash training/gpu/encoder_probe.sh` (one H200) | 4.3 (4.3 min wall on one H200) |
+| reader A/B, run 1 (not shipped): the reader (cross-vendor 0.5, 1800 steps), then v5 continued 600 steps reading given images through it instead of the encoder | `bash training/gpu/reader_ab.sh` (one H200) | 5.6 (5.6 min wall, evaluation included) |
+| reader A/B, run 2 (not shipped): as run 1, projector-only for all / the first 300 of the 600 steps, side by side | `READER=training/runs/reader_ab/reader_encoder.pt ARMS="frozen:reader_warmup=600 warm300:reader_warmup=300" bash training/gpu/reader_ab.sh` (one H200) | 8.2 (8.2 min wall, evaluations included) |
+| reader A/B, run 3 (wins the A/B, not shipped): the reader added, 600 steps | `READER=training/runs/reader_ab/reader_encoder.pt ARMS="add:" bash training/gpu/reader_ab.sh` (one H200) | 4.0 (4.0 min wall, evaluation included) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
@@ -1406,7 +1469,9 @@ TEMPLATE_TAIL = """
   (v4b, v5b, v6, v6b, v7: v7 passes the canonical target and loses tone and style edits, captions and
   sketches), and neither a larger share of them in the data mix (v6's A/B) nor re-drawn copies of the
   training images (v7's A/B) nor a third vendor's drawings as given images (v8's A/B) helped. The
-  suspect left is the encoder (trained for reconstruction; PUMA reads images through CLIP).
+  encoder, trained for reconstruction, keeps a drawing's vendor more than its concept (PUMA reads images
+  through CLIP); a second, cross-vendor encoder added for given images lifts captions and edits at equal
+  compute (the reader A/B) and is not shipped yet.
 - Text-to-image diversity comes from the decoders' seeds and, with "variations", from sampling the
   plan: the image tokens are one regression per plan, as PUMA's are per prompt.
 - The plan names what the model will draw; when it names the wrong concept the image follows the
