@@ -12,11 +12,11 @@ set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 ASIDE=${ASIDE:-/tmp/puma-device-aside}
 # not read by bench/gpu-device.sh (gpu-loop-parity and gpu-bench read public/models' graphs and
-# manifest; gpu_torch.py reads those and training/*.py): screenshots, golden vectors, the judge,
+# manifest; gpu_torch.py reads those and training/*.py): screenshots, golden vectors, the judge, the reader (training/reader, 3.9 MB),
 # the MLLM and e2e test fixtures, the training logs, the teacher decoders (training/teachers, 15.8 MB with the
 # step distillation's in training/teachers/progressive: only distillation reads them), the int8 decoders (5.6 MB:
 # WASM's, never WebGPU's)
-PATHS=(docs/screenshots golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs training/teachers
+PATHS=(docs/screenshots golden training/eval/judge.pt workers/mllm/fixtures e2e/fixtures training/logs training/teachers training/reader
        public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx public/models/decoder_f2.int8.onnx
        public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
 # SET=training: what an MLLM training call (v4_train.sh, v5_ab.sh) does not read: the same less the judge (its
@@ -29,7 +29,7 @@ INT8=(public/models/decoder_f0.int8.onnx public/models/decoder_f1.int8.onnx publ
       public/models/decoder_f3.int8.onnx public/models/decoder_f4.int8.onnx)
 case "${SET:-}" in
   training) PATHS=(docs/screenshots golden workers/mllm/fixtures e2e/fixtures training/teachers "${INT8[@]}") ;;
-  distill) PATHS=(docs/screenshots golden workers/mllm/fixtures e2e/fixtures public/models/mllm.onnx.data0
+  distill) PATHS=(docs/screenshots golden workers/mllm/fixtures e2e/fixtures training/reader public/models/mllm.onnx.data0
                   public/models/mllm.onnx.data1 "${INT8[@]}") ;;
 esac
 bytes() { git ls-files -z -- "$@" | xargs -0 -r stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}'; }

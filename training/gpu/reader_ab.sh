@@ -28,7 +28,7 @@
 # public/models/mllm.onnx.data* (the init) and training/eval/judge.pt: `SET=training bash bench/device-aside.sh out`.
 # Back in $OUT: reader_encoder.pt (slim: config + encoder, when trained here), <arm>_mllm.pt.part-* (int8-packed),
 # probe.json, results.tar.gz (logs, eval_mllm.json, stages.jsonl), summary.txt.
-#   READER=training/runs/reader_ab/reader_encoder.pt ARMS="add:" bash training/gpu/reader_ab.sh
+#   READER=training/reader/encoder.pt ARMS="add:" bash training/gpu/reader_ab.sh   (the reader, kept in git)
 # CPU smoke: STEPS=2 ENC_STEPS=2 TINY=1 bash training/gpu/reader_ab.sh
 set -u
 export PYTHONUNBUFFERED=1
