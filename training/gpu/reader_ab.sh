@@ -29,6 +29,10 @@
 # Back in $OUT: reader_encoder.pt (slim: config + encoder, when trained here), <arm>_mllm.pt.part-* (int8-packed),
 # probe.json, results.tar.gz (logs, eval_mllm.json, stages.jsonl), summary.txt.
 #   READER=training/reader/encoder.pt ARMS="add:" bash training/gpu/reader_ab.sh   (the reader, kept in git)
+# Next (run 3's gain is against the same 600-step continuation, which itself costs v5 its captions): continuations
+# that cannot cost v5, against v5 as shipped, e.g. the trunk frozen (text-to-image stays exactly v5's) and a low LR:
+#   READER=training/reader/encoder.pt CONTROL=training/eval/v5/final_full.json \
+#     ARMS="addfrozen:reader_warmup=600 addlow:lr=1e-4" bash training/gpu/reader_ab.sh
 # CPU smoke: STEPS=2 ENC_STEPS=2 TINY=1 bash training/gpu/reader_ab.sh
 set -u
 export PYTHONUNBUFFERED=1
@@ -39,7 +43,11 @@ STEPS=${STEPS:-600}; MIN=${MIN:-6.0}; LR=${LR:-4e-4}; SEEDS=${SEEDS:-2}; JUDGE=$
 XVW=${XVW:-0.5}; ENC_STEPS=${ENC_STEPS:-1800}; ENC_MIN=${ENC_MIN:-2.2}; READER=${READER:-}
 ARMS=${ARMS:-b_reader:}      # name:extra --set values (comma-separated), side by side on the one GPU
 COMPILE=${COMPILE-compile=True pad_multiple=64}
-CONTROL=${CONTROL:-training/eval/xv/a_shipped}
+CONTROL=${CONTROL:-training/eval/xv/a_shipped}   # a folder with eval_mllm.json (+ stages.jsonl), or one evaluation JSON
+if [ -f "$CONTROL" ]; then   # e.g. v5 as shipped: training/eval/v5/final_full.json
+  c=/tmp/reader_control/$(basename "$(dirname "$CONTROL")"); rm -rf /tmp/reader_control; mkdir -p "$c"
+  cp "$CONTROL" "$c/eval_mllm.json"; CONTROL=$c
+fi
 if [ -n "${TINY:-}" ]; then   # CPU smoke: tiny models end to end (no GPU, no judge)
   VIS=(--config tiny); MLLM_ARGS=(--config tiny --random-encoder --limit 200); TINY_SET=order=scale
   EVAL_ARGS=(--tiny --set order=scale reader=True --n-natural 4 --n-heldout 6 --n-t2i 4 --n-canonical 4); COMPILE=""; SEEDS=1; INIT=()
