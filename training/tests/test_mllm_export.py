@@ -279,3 +279,19 @@ def test_export_cli_reader_manifest(tmp_path, tok):
     man = json.load(open(out / "manifest.json"))
     assert "reader" not in man["mllm"] and "reader" not in man["models"]
     assert [i["name"] for i in man["models"]["mllm"]["inputs"]][4] == "past_key_0"
+
+
+def test_shipped_reader_mllm_loads_back(tmp_path):
+    """training.shipped.load_mllm reads a reader model back (its projector and normalisation included)."""
+    from training import shipped
+    from training.mllm import get as get_config
+    out = tmp_path / "m"
+    E.main(["--random", "--config", "tiny", "--set", "order=scale", "reader=True", "--single-graph", "--fuse", "--out-dir", str(out)])
+    torch.manual_seed(0)   # the export's random weights, built the same way
+    m = MLLM(get_config("tiny", ["order=scale", "reader=True"]))
+    E.randomize_reader(m)
+    want = E.fake_quantize(m).state_dict()
+    got = shipped.load_mllm(str(out))
+    assert got.cfg.reader
+    sd = got.state_dict()
+    assert sd.keys() == want.keys() and all(torch.equal(sd[k].float(), want[k].float()) for k in sd)
