@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ManifestError, coarseToFine, decoderKey, pickVariant, validateManifest, type Manifest } from '../workers/lib/manifest';
+import { ManifestError, coarseToFine, decoderKey, mllmReader, pickVariant, validateManifest, type Manifest } from '../workers/lib/manifest';
 import { allClose, decodeTensor } from '../workers/lib/tensorio';
 
 const sha = 'a'.repeat(64);
@@ -80,6 +80,33 @@ describe('manifest', () => {
     const noSources = structuredClone(shipped);
     delete noSources.mllm.sources;
     expect(() => validateManifest(noSources)).toThrow(/mllm.sources missing/);
+  });
+
+  it('mllm.reader names a reader model with the encoder\'s interface and an input the graph has', () => {
+    const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../public/models/manifest.json'), 'utf8'));
+    expect(mllmReader(validateManifest(shipped)), 'the shipped MLLM has no reader').toBeNull();
+    const withReader = () => {
+      const m = structuredClone(shipped);
+      m.models.reader = { ...structuredClone(m.models.encoder), role: 'reader' };
+      m.models.reader.variants[0].file = 'reader.onnx';
+      m.models.mllm.inputs.push({ name: 'reader', shape: ['batch', 'seq', m.feature_dim], dtype: 'float32' });
+      m.mllm.reader = { model: 'reader', input: 'reader' };
+      return m;
+    };
+    const ok = validateManifest(withReader());
+    expect(mllmReader(ok)).toMatchObject({ name: 'reader', input: 'reader', entry: { role: 'reader' } });
+    const noEntry = withReader();
+    delete noEntry.models.reader;
+    expect(() => validateManifest(noEntry)).toThrow(/mllm.reader.model "reader" is not a model with role "reader"/);
+    const otherShape = withReader();
+    otherShape.models.reader.outputs[0].shape = ['batch', 256, 32];
+    expect(() => validateManifest(otherShape)).toThrow(/reader: inputs\/outputs differ from the encoder's/);
+    const noInput = withReader();
+    noInput.models.mllm.inputs.pop();
+    expect(() => validateManifest(noInput)).toThrow(/mllm has no input "reader"/);
+    const badFile = withReader();
+    badFile.models.reader.variants[0].sha256 = 'nope';
+    expect(() => validateManifest(badFile), 'its file is checked like the encoder\'s').toThrow(/reader: bad variant file reader.onnx/);
   });
 
   it('uses fp16 variants only where the adapter has shader-f16', () => {

@@ -186,30 +186,62 @@ def write_distilled_sampler_golden(f4, pyr, blank, cfg, out_dir, steps):
                  {"x_0": out.numpy()}, out_dir, atol=1e-3, rtol=1e-3, steps=steps, guidance=cfg.guidance, schedule=sched)
 
 
-def export_encoder_from_shipped(out_dir, models_dir=MODELS_DIR, storage="float16"):
-    """Re-export the shipped encoder.onnx with its weights stored `storage` ("float16" or "int8"; compute
-    fp32, like the decoders) and golden vectors from the rounded weights; the pyramid golden follows it."""
-    from training import shipped
-    enc, cfg = shipped.load_encoder(models_dir=models_dir)
+def export_encoder_graph(enc, cfg, out_dir, storage, name="encoder", role="encoder"):
+    """An encoder (the shipped one, or a reader: MLLMConfig.reader) -> {name}.onnx with its weights stored
+    `storage` ("float16" or "int8"; compute fp32, like the decoders), golden vectors from the rounded
+    weights; -> (manifest entry, features of the golden images). Rounds `enc` in place."""
     enc.requires_grad_(True)   # frozen modules take nn.MultiheadAttention's fused path, which ONNX cannot export
     round_module(enc, storage)
     img = torch.cat([synthetic_image(1), synthetic_image(2)])
     with torch.no_grad():
         feats = enc(img)
-    path = os.path.join(out_dir, "encoder.onnx")
+    path = os.path.join(out_dir, f"{name}.onnx")
     export_onnx(enc, (img,), path, ["image"], ["features"], {"image": {0: "batch"}, "features": {0: "batch"}})
     mp, _ = store_weights(onnx.load(path), storage)
     onnx.checker.check_model(mp)
     onnx.save(mp, path)
-    models = {"encoder": dict(
-        role="encoder", variants=[dict(dtype="float32", file="encoder.onnx", requires=[], storage=STORAGE_NOTE[storage])],
+    entry = dict(
+        role=role, variants=[dict(dtype="float32", file=f"{name}.onnx", requires=[], storage=STORAGE_NOTE[storage])],
         inputs=io_spec([("image", ["batch", 3, 64, 64])]),
         outputs=io_spec([("features", ["batch", cfg.grid * cfg.grid, cfg.feature_dim])]),
-        golden=write_golden("encoder", {"image": img.numpy()}, {"features": feats.numpy()}, out_dir, atol=2e-3, rtol=1e-3))}
+        golden=write_golden(name, {"image": img.numpy()}, {"features": feats.numpy()}, out_dir, atol=2e-3, rtol=1e-3))
+    return entry, feats
+
+
+def export_encoder_from_shipped(out_dir, models_dir=MODELS_DIR, storage="float16"):
+    """Re-export the shipped encoder.onnx with its weights stored `storage` ("float16" or "int8"; compute
+    fp32, like the decoders) and golden vectors from the rounded weights; the pyramid golden follows it."""
+    from training import shipped
+    enc, cfg = shipped.load_encoder(models_dir=models_dir)
+    entry, feats = export_encoder_graph(enc, cfg, out_dir, storage)
     pyr = pyramid(feats[:1])
     write_golden("pyramid", {"f0": feats[:1].numpy()}, {s: p.numpy() for s, p in zip(SCALES, pyr)}, out_dir,
                  atol=1e-5, rtol=1e-5)
-    return update_manifest(models, None, out_dir)
+    return update_manifest({"encoder": entry}, None, out_dir)
+
+
+READER = "reader"   # the reader's model key and file stem (export_mllm names it in the manifest's mllm.reader)
+
+
+def served_encoder_storage(models_dir):
+    """How the encoder's weights in models_dir are stored (the shipped folder's where models_dir has no
+    encoder, e.g. a test export): a reader is stored the same way, so that it downloads and computes as
+    the encoder does."""
+    enc = read_manifest(models_dir)["models"].get("encoder") or read_manifest(MODELS_DIR)["models"]["encoder"]
+    notes = {v.get("storage") for v in enc["variants"] if v["dtype"] == "float32"}
+    assert len(notes) == 1, f"the encoder's variants are stored in different ways: {notes}"
+    by_note = {v: k for k, v in STORAGE_NOTE.items()}
+    note = notes.pop()
+    assert note in by_note, f"unknown encoder storage note: {note}"
+    return by_note[note]
+
+
+def export_reader(enc, cfg, out_dir, storage=None):
+    """A reader encoder (MLLMConfig.reader: its features are added where the MLLM reads a given image) ->
+    reader.onnx beside the encoder, the encoder's interface (image -> features), weights stored as the
+    encoder's are; -> its manifest entry (role "reader"), not yet written to the manifest."""
+    entry, _ = export_encoder_graph(enc, cfg, out_dir, storage or served_encoder_storage(out_dir), name=READER, role="reader")
+    return entry
 
 
 def export_all(ckpt_dir, out_dir, storage=None):

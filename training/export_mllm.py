@@ -17,6 +17,9 @@ Weights: every 2-D weight (Linear, embeddings, the tied LM head) is int8, symmet
 per output row, stored as int8 initializers behind DequantizeLinear (opset 17), so the graphs use
 only standard ops (no shader-f16, no contrib ops) on WebGPU and WASM. The golden vectors are
 computed by PyTorch with exactly those dequantized weights.
+A model with a reader (MLLMConfig.reader) exports with its reader encoder (--reader ENCODER.pt; --random: a
+random one) as models.reader (reader.onnx, the encoder's interface and storage, training.export.export_reader);
+the single graph then takes one more input `reader`, and the manifest's mllm.reader names both.
 """
 import argparse
 import hashlib
@@ -31,7 +34,7 @@ from training.mllm import MLLM, load_mllm, get as get_config, IMAGE_ORDER, SCALE
 from training.tokenizer import Tokenizer, SPECIALS
 from training import mllm_tasks as tasks
 from training.quantize import fake_quantize, quantize_onnx, quantize_rows  # noqa: F401 (tests use E.fake_quantize)
-from training.mllm_graphs import export_graphs, export_unified, io_names, unified_io_names  # noqa: F401
+from training.mllm_graphs import READER_INPUT, export_graphs, export_unified, io_names, unified_io_names  # noqa: F401
 from training.golden_mllm import b64, golden, golden_unified  # noqa: F401
 
 from training.common import ROOT, MODELS_DIR as MODELS
@@ -45,6 +48,46 @@ def sha256_file(p):
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+READER_FED = ("the reader encoder's features of each given image (the image a question is about, an edit's "
+              "source), as the encoder's are fed in feats: its pyramid in image order at that image's positions; "
+              "zeros at every other position (text, generated image queries) and in every call that reads no given image")
+
+
+def reader_spec(cfg):
+    """The manifest's mllm.reader (absent without a reader: the manifest of such a model is as before)."""
+    from training.export import READER
+    from training.mllm_graphs import READER_INPUT
+    return {"reader": {"model": READER, "input": READER_INPUT, "fed": READER_FED}} if cfg.reader else {}
+
+
+def reader_encoder(args, C):
+    """-> (encoder, its VisualConfig): the reader of a reader model (--reader, or --random's random one)."""
+    from dataclasses import replace
+    if args.reader:
+        from training.encoder import load_encoder
+        enc, vcfg = load_encoder(args.reader)
+        if vcfg.feature_dim != C:
+            sys.exit(f"reader feature_dim {vcfg.feature_dim} != mllm feature_dim {C}")
+        return enc, vcfg
+    if not args.random:
+        sys.exit("this MLLM reads given images through a reader: pass --reader ENCODER.pt")
+    from training.config import TINY
+    from training.train_mllm import random_encoder
+    return random_encoder(C, seed=1), replace(TINY, feature_dim=C)   # the reader train_mllm --random-encoder uses
+
+
+@torch.no_grad()
+def randomize_reader(model):
+    """--random: an untrained reader model's reader would add exactly zero (MLLM zero-initialises its projector's
+    last layer), so its input could be dropped or misplaced and every parity test still pass. Random weights
+    and normalisation instead (drawn after the model's own, so nothing else changes)."""
+    last = model.reader_proj[2]
+    last.weight.normal_(std=0.05)
+    last.bias.normal_(std=0.5)   # per channel, not constant: the first LayerNorm would remove a constant
+    model.reader_mean.normal_(std=0.5)
+    model.reader_std.uniform_(0.5, 2.0)
 
 
 def mllm_extra(cfg, tok, graph="pair"):
@@ -86,6 +129,8 @@ def mllm_extra(cfg, tok, graph="pair"):
         "sources": {"colorize": "grayscale: luma 0.299 R + 0.587 G + 0.114 B in all 3 channels",
                     "inpaint": "masked pixels set to white (1.0)",
                     "sketch": "Sobel edge magnitude of the luma (replicate padding), min(|g|,2)/2 -> 1 - 2*mag in all 3 channels"},
+        # given images also read through a second encoder (MLLMConfig.reader): its model, the graph input fed
+        **reader_spec(cfg),
     }}
 
 
@@ -100,6 +145,8 @@ def main(argv=None):
                     "(golden/mllm_single.json); without it the token-order pair mllm_prefill/mllm_step")
     ap.add_argument("--fuse", action="store_true", help="with --single-graph: contrib-op fusions (training/mllm_fuse.py: "
                     "attention and SkipLayerNormalization, as shipped): fewer WebGPU kernels per call")
+    ap.add_argument("--reader", default=None, help="a model with reader=True: the reader encoder's checkpoint "
+                    "(train_visual's encoder.pt), exported as reader.onnx; with --random a random one")
     ap.add_argument("--out-dir", default=MODELS)
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
     args = ap.parse_args(argv)
@@ -108,6 +155,8 @@ def main(argv=None):
         torch.manual_seed(0)
         from dataclasses import replace
         model = MLLM(replace(get_config(args.config, args.set), **({"residual_edit": True} if args.residual_edit else {})))
+        if model.cfg.reader:
+            randomize_reader(model)
     else:
         if not os.path.exists(args.ckpt):
             alt = os.path.join(ROOT, "training", "runs", "mllm", "mllm.pt")
@@ -120,6 +169,8 @@ def main(argv=None):
     os.makedirs(args.out_dir, exist_ok=True)
     if model.cfg.order != "token" and not args.single_graph:
         sys.exit("a scale-order model exports only as the single graph: pass --single-graph")
+    if args.reader and not model.cfg.reader:
+        sys.exit("--reader given, but this MLLM has no reader (MLLMConfig.reader)")
     tok_path = os.path.join(args.out_dir, "tokenizer.json")
     if os.path.abspath(tok_path) != os.path.abspath(args.tokenizer):
         shutil.copyfile(args.tokenizer, tok_path)
@@ -139,7 +190,7 @@ def main(argv=None):
         gold_path, gold_rel = golden_file(args.out_dir, "mllm_single")
         with open(gold_path, "w") as f:
             json.dump(gold, f)
-        ins, past, outs, present = unified_io_names(L)
+        ins, past, outs, present = unified_io_names(L, cfg.reader)
         out_specs = [{"name": "logits", "shape": ["batch", tok.vocab_size], "dtype": "float32"},
                      {"name": "feature", "shape": ["batch", "seq", C], "dtype": "float32"},
                      {"name": "delta", "shape": ["batch", "seq", C], "dtype": "float32"}]
@@ -149,9 +200,15 @@ def main(argv=None):
             variant["external_data"] = [{"file": f} for f in st["external_data"]]
         entries["mllm"] = {"role": "mllm", "variants": [variant],
                            "inputs": in_specs + [{"name": "block", "shape": ["batch", "total_seq"], "dtype": "int64"}]
+                           + ([{"name": READER_INPUT, "shape": ["batch", "seq", C], "dtype": "float32"}] if cfg.reader else [])
                            + [{"name": n, "shape": ["batch", H, "past_seq", hd], "dtype": "float32"} for n in past],
                            "outputs": out_specs, "golden_mllm": gold_rel}
         remove = ["mllm_prefill", "mllm_step"]
+        from training.export import READER, export_reader
+        if cfg.reader:
+            entries[READER] = export_reader(*reader_encoder(args, C), args.out_dir)
+        else:   # a model without a reader replaces one with: its reader goes too
+            remove.append(READER)
     else:
         paths, stats = export_graphs(q, args.out_dir)
         gold_path, gold_rel = golden_file(args.out_dir, "mllm")

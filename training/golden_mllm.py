@@ -18,7 +18,9 @@ def golden_unified(qmodel, tok, prompt="grinning face in noto style", instructio
     generated tokens through parent_index, f4's query fed zeros); edit: the same after
     <s> [IMG] source [/IMG] instruction [IMG] (the source a fixed random pyramid; residual_edit:
     generated token = source token + delta). Each call records every input (block included) and
-    the outputs logits, feature, delta, and present_key_0 of the last call."""
+    the outputs logits, feature, delta, and present_key_0 of the last call. A model with a reader
+    (MLLMConfig.reader) is also fed `reader` in every call: the edit's source as a second fixed random
+    pyramid (the reader's, in its own range) at the source's positions, zeros everywhere else."""
     from training.common import parent_index, SCALE_OFFSETS
     cfg = qmodel.cfg
     C, scale = cfg.feature_dim, cfg.order == "scale"
@@ -27,17 +29,23 @@ def golden_unified(qmodel, tok, prompt="grinning face in noto style", instructio
 
     n_fed = sum(SCALE_TOKENS[:n_steps]) if scale else n_steps
 
-    def run(ids, slot, feats, block, src=None):
+    def run(ids, slot, feats, block, src=None, reader=None):
+        """reader [1,T,C]: the prefill's reader input (a model with a reader; None: zeros)"""
         residual = src is not None and cfg.residual_edit
         calls, past, toks = [], None, torch.zeros(N_IMG, C)
+        first = [True]
 
         def call(i, s, f, b, base):
             """one graph call; -> the tokens it generates (what the runtime feeds back): the
             feature, or with residual_edit the source token + delta"""
             nonlocal past
-            h, pres = qmodel(i, s, f, past, b)
+            ins = {"ids": i, "slot": s, "feats": f, "block": b}
+            if cfg.reader:   # the given image is read in the prefill only; every other call is fed zeros
+                ins["reader"] = reader if first[0] and reader is not None else torch.zeros_like(f)
+            first[0] = False
+            h, pres = qmodel(i, s, f, past, b, ins.get("reader"))
             o = {"logits": qmodel.logits(h[:, -1]), "feature": qmodel.features(h), "delta": qmodel.delta(h)}
-            calls.append({"inputs": enc({"ids": i, "slot": s, "feats": f, "block": b}), "outputs": enc(o)})
+            calls.append({"inputs": enc(ins), "outputs": enc(o)})
             past = pres
             return (o["feature"] if base is None else base + o["delta"])[0]
 
@@ -73,8 +81,14 @@ def golden_unified(qmodel, tok, prompt="grinning face in noto style", instructio
     ids, slot, block = (torch.from_numpy(f[k]).view(1, -1) for k in ("ids", "slot", "block"))
     feats = torch.zeros(1, ids.shape[1], C)
     feats[0, 2:2 + N_IMG] = src
-    rec["edit"] = dict(run(ids, slot, feats, block, src=src), instruction=instruction, source=b64(src, np.float32),
-                       residual_edit=bool(cfg.residual_edit))
+    reader, extra = None, {}
+    if cfg.reader:   # drawn after the source, so a model without a reader keeps its golden exactly
+        rsrc = torch.randn(N_IMG, C, generator=g) * qmodel.reader_std + qmodel.reader_mean
+        reader = torch.zeros(1, ids.shape[1], C)
+        reader[0, 2:2 + N_IMG] = rsrc
+        extra["reader_source"] = b64(rsrc, np.float32)
+    rec["edit"] = dict(run(ids, slot, feats, block, src=src, reader=reader), instruction=instruction, source=b64(src, np.float32),
+                       residual_edit=bool(cfg.residual_edit), **extra)
     rec.update(model="mllm", graph="mllm.onnx", order=cfg.order, variant="int8", atol=2e-4, rtol=2e-3)
     return rec
 

@@ -94,31 +94,41 @@ class Unified(nn.Module):
     is visible iff its block <= the query's: token order feeds the position index, which is plain
     causal attention), past_key_i/past_value_i [B,H,P,Dh] (P = 0 for the prefill). Outputs:
     logits [B,V] of the last position, feature/delta [B,T,C] of every new position (token order
-    reads the last; scale order one whole scale), present_* [B,H,P+T,Dh]."""
+    reads the last; scale order one whole scale), present_* [B,H,P+T,Dh]. A model with a reader
+    (MLLMConfig.reader) takes one more input after block, reader [B,T,C]: the reader encoder's raw
+    features at the given images' positions of the new ones, zeros elsewhere (MLLM.embed adds them
+    only where 1 <= slot <= N_IMG). Without a reader the graph is exactly as before."""
 
     def __init__(self, m):
         super().__init__()
         self.m = m
 
-    def forward(self, ids, slot, feats, block, *past_flat):
+    def forward(self, ids, slot, feats, block, *rest):
+        reader, past_flat = (rest[0], rest[1:]) if self.m.cfg.reader else (None, rest)
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        h, presents = self.m(ids, slot, feats, past, block)
+        h, presents = self.m(ids, slot, feats, past, block, reader)
         return (self.m.logits(h[:, -1]), self.m.features(h), self.m.delta(h)) + tuple(t for kv in presents for t in kv)
 
 
-def unified_io_names(n_layer):
+READER_INPUT = "reader"   # the reader model's extra input (the manifest's mllm.reader.input names it to the page)
+
+
+def unified_io_names(n_layer, reader=False):
+    """-> (inputs, past, outputs, present); `reader`: the model reads given images through a reader (one more input)."""
     ins, past, outs, present = io_names(n_layer)
-    return ins + ["block"], past, outs, present
+    return ins + ["block"] + ([READER_INPUT] if reader else []), past, outs, present
 
 
 def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
     """-> (path, stats) of the single int8 graph (fused: training.mllm_fuse applied)."""
     cfg = qmodel.cfg
     L, C, hd = cfg.n_layer, cfg.feature_dim, cfg.d_model // cfg.n_head
-    ins, past, outs, present = unified_io_names(L)
+    ins, past, outs, present = unified_io_names(L, cfg.reader)
     dyn = {"ids": {0: "batch", 1: "seq"}, "slot": {0: "batch", 1: "seq"}, "feats": {0: "batch", 1: "seq"},
            "block": {0: "batch", 1: "total_seq"}, "logits": {0: "batch"}, "feature": {0: "batch", 1: "seq"},
            "delta": {0: "batch", 1: "seq"}}
+    if cfg.reader:
+        dyn[READER_INPUT] = {0: "batch", 1: "seq"}
     for n in past:
         dyn[n] = {0: "batch", 2: "past_seq"}
     for n in present:
@@ -128,7 +138,8 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
     block = torch.arange(P + T).view(1, -1)
     pk = tuple(torch.randn(1, cfg.n_head, P, hd) for _ in range(2 * L))
     path = os.path.join(out_dir, name)
-    torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + pk, path, input_names=ins + past,
+    rd = (torch.randn(1, T, C),) if cfg.reader else ()   # traced at given positions (slots 1, 2): the reader's path is in the graph
+    torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + rd + pk, path, input_names=ins + past,
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
     made = fuse(mp, cfg.n_head, L) if fused else {}

@@ -169,3 +169,129 @@ def test_shipped_mllm_loads_back_as_its_int8_weights(tmp_path, monkeypatch):
     assert got.cfg.order == "scale" and got.cfg.plan
     sd = got.state_dict()
     assert sd.keys() == want.keys() and all(torch.equal(sd[k].float(), want[k].float()) for k in sd)
+
+
+# ---- a model with a reader (MLLMConfig.reader): one more graph input, fed at the given images only ----
+READER_CFG = replace(TINY, order="scale", residual_edit=True, reader=True)
+
+
+def reader_model(randomized=True):
+    torch.manual_seed(0)
+    m = MLLM(READER_CFG)
+    if randomized:   # at init the reader adds exactly zero: a test of its input would prove nothing
+        E.randomize_reader(m)
+    return E.fake_quantize(m)
+
+
+def with_reader(call, reader):
+    """A golden call's inputs with `reader` [1,T,C] as its reader input."""
+    return dict(call, reader=E.b64(reader, np.float32))
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_reader_graph_parity(tmp_path, tok, fused):
+    """The reader model's single graph (plain, and fused as shipped) takes `reader` after `block` and
+    reproduces PyTorch call by call, the edit's prefill fed the reader's pyramid at the source's positions
+    and every other call zeros."""
+    q = reader_model()
+    path, stats = E.export_unified(q, str(tmp_path), fused=fused)
+    assert [i.name for i in onnx.load(path).graph.input][:5] == ["ids", "slot", "feats", "block", "reader"]
+    if fused:   # mllm_fuse fuses a reader graph as it fuses one without: the reader's path is before the blocks
+        assert stats["fused"]["MultiHeadAttention"] == TINY.n_layer and stats["fused"]["SkipLayerNormalization"] == 2 * TINY.n_layer + 1
+    g = E.golden_unified(q, tok)
+    src = arr(g["edit"]["reader_source"])
+    edit_pre = arr(g["edit"]["prefill"]["inputs"]["reader"])
+    assert np.array_equal(edit_pre[0, 2:2 + N_IMG], src) and not edit_pre[0, :2].any() and not edit_pre[0, 2 + N_IMG:].any()
+    for run in (g, g["edit"]):
+        assert all(not arr(c["inputs"]["reader"]).any() for c in run["steps"])   # decode steps: zeros
+        assert all(arr(c["inputs"]["reader"]).shape == arr(c["inputs"]["feats"]).shape for c in [run["prefill"]] + run["steps"])
+    assert not arr(g["prefill"]["inputs"]["reader"]).any()   # t2i reads no given image
+    replay_golden(path, g, TINY, tmp_path)
+
+
+def test_reader_input_counts_only_at_given_images_and_only_once_trained(tmp_path, tok):
+    """The graph's reader input changes its outputs at a given image's positions, and only when the
+    projector is not zero (as trained); anything fed at other positions (text, queries) is ignored."""
+    H, hd = TINY.n_head, TINY.d_model // TINY.n_head
+    empty = {f"past_{kv}_{i}": {"shape": [1, H, 0, hd], "dtype": "float32", "data_b64": ""} for i in range(TINY.n_layer) for kv in ("key", "value")}
+    outs = {}
+    for randomized in (False, True):
+        q = reader_model(randomized)
+        (tmp_path / str(randomized)).mkdir()
+        path, _ = E.export_unified(q, str(tmp_path / str(randomized)), fused=True)
+        pre = E.golden_unified(q, tok)["edit"]["prefill"]["inputs"]
+        r = arr(pre["reader"])
+        slot = arr(pre["slot"])
+        given = ((slot > 0) & (slot <= N_IMG))[..., None]
+        noise = np.random.default_rng(0).normal(size=r.shape).astype(np.float32) * 3
+        feeds = [with_reader(pre, torch.from_numpy(x)) | empty for x in (r, np.zeros_like(r), r + noise * ~given)]
+        outs[randomized] = [ort_run(path, [f], tmp_path)[0] for f in feeds]
+    for randomized, (golden_reader, zeros, elsewhere) in outs.items():
+        for k in ("logits", "feature", "delta", "present_key_0"):
+            assert np.array_equal(golden_reader[k], elsewhere[k]), k          # off the given image: ignored
+            assert np.array_equal(golden_reader[k], zeros[k]) != randomized, (randomized, k)
+
+
+def test_reader_golden_tokens_are_what_eval_generates(tok):
+    """The reader golden's edit is eval_mllm's generation with the reader's bank (MLLMConfig.reader's
+    evaluation), so the page replaying it reproduces the evaluated reader model."""
+    from training.eval_mllm import generate_images, prefix_of
+    q = reader_model()
+    g = E.golden_unified(q, tok)
+    s = T.TaskSampler(fake_meta(), tok, seed=0, order="scale")
+    bank = tuple(torch.from_numpy(arr(g["edit"][k]).copy()) for k in ("source", "reader_source"))
+    pre = prefix_of([s.sp(tok.bos), s.sp(tok.img), ("img", 0, False), s.sp(tok.img_end),
+                     s.text(T.normalize_text(g["edit"]["instruction"])), s.sp(tok.img)], "scale")
+    want = torch.from_numpy(arr(g["edit"]["tokens"]).copy())
+    got = generate_images(q, [pre], bank, "cpu", n_tokens=len(want))[0]
+    assert torch.allclose(got, want, atol=1e-4)
+    plain = generate_images(q, [pre], bank[0], "cpu", n_tokens=len(want))[0]   # without the reader: another edit
+    assert not torch.allclose(plain, want, atol=1e-4)
+
+
+def test_export_cli_reader_manifest(tmp_path, tok):
+    """--random with reader=True: the manifest's mllm.reader names the reader's model (reader.onnx, the
+    encoder's interface, stored as the shipped encoder is) and the graph input; its golden reproduces on
+    onnxruntime. Exporting a model without a reader into the folder takes both away again."""
+    from training.manifest import MANIFEST
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    out = tmp_path / "m"
+    args = ["--random", "--config", "tiny", "--residual-edit", "--single-graph", "--fuse", "--out-dir", str(out), "--tokenizer", str(tp), "--set", "order=scale"]
+    E.main(args + ["reader=True"])
+    man = json.load(open(out / "manifest.json"))
+    spec = man["mllm"]["reader"]
+    assert spec["model"] == "reader" and spec["input"] == "reader" and spec["fed"]
+    entry, shipped_enc = man["models"]["reader"], json.load(open(MANIFEST))["models"]["encoder"]
+    assert entry["role"] == "reader" and entry["variants"][0]["file"] == "reader.onnx"
+    assert entry["variants"][0]["storage"] == shipped_enc["variants"][0]["storage"]
+    assert [(t["name"], t["shape"][1:]) for t in entry["inputs"]] == [(t["name"], t["shape"][1:]) for t in shipped_enc["inputs"]]
+    assert entry["outputs"][0]["name"] == shipped_enc["outputs"][0]["name"] and entry["outputs"][0]["shape"][-1] == TINY.feature_dim
+    assert [i["name"] for i in man["models"]["mllm"]["inputs"]][:5] == ["ids", "slot", "feats", "block", "reader"]
+    rg = json.load(open(out / entry["golden"]))
+    # basic optimisation (constant folding only): onnxruntime's default QDQ fusions compute int8 weights another
+    # way, which the page turns off for the encoder too (workers/engine/ort.ts disable_quant_qdq)
+    got = ort_run(str(out / "reader.onnx"), [{"image": rg["inputs"]["image"]}], tmp_path, optimized=tmp_path / "reader.opt.onnx")[0]
+    np.testing.assert_allclose(got["features"], arr(rg["outputs"]["features"]), atol=rg["atol"], rtol=rg["rtol"])
+    with pytest.raises(SystemExit):   # a reader checkpoint for a model without a reader is a mistake
+        E.main(args + ["--reader", str(out / "none.pt")])
+    E.main(args)
+    man = json.load(open(out / "manifest.json"))
+    assert "reader" not in man["mllm"] and "reader" not in man["models"]
+    assert [i["name"] for i in man["models"]["mllm"]["inputs"]][4] == "past_key_0"
+
+
+def test_shipped_reader_mllm_loads_back(tmp_path):
+    """training.shipped.load_mllm reads a reader model back (its projector and normalisation included)."""
+    from training import shipped
+    from training.mllm import get as get_config
+    out = tmp_path / "m"
+    E.main(["--random", "--config", "tiny", "--set", "order=scale", "reader=True", "--single-graph", "--fuse", "--out-dir", str(out)])
+    torch.manual_seed(0)   # the export's random weights, built the same way
+    m = MLLM(get_config("tiny", ["order=scale", "reader=True"]))
+    E.randomize_reader(m)
+    want = E.fake_quantize(m).state_dict()
+    got = shipped.load_mllm(str(out))
+    assert got.cfg.reader
+    sd = got.state_dict()
+    assert sd.keys() == want.keys() and all(torch.equal(sd[k].float(), want[k].float()) for k in sd)

@@ -1,21 +1,27 @@
 // The MLLM's part of a load, which may go on after the engine is usable for the visual tasks
 // (PumaEngine.load with mllm: 'background'): its files are read while the visual sessions are
 // created, and its session is created when no run holds onnxruntime (`turn`), so a reconstruction
-// started meanwhile never shares the runtime with a session creation.
-import type { MllmSpec, ModelFile, ModelVariant } from '../lib/manifest';
+// started meanwhile never shares the runtime with a session creation. A model with a reader (manifest
+// mllm.reader) loads its reader encoder here too, as one more of the MLLM's files and sessions: without
+// it the MLLM cannot read a given image, and nothing else needs it.
+import type { Manifest, MllmSpec, ModelFile, ModelVariant } from '../lib/manifest';
 import { MllmGenerator } from '../mllm/generate';
 import { placeMllm, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
-import { readModel, type ModelBytes } from './model-bytes';
-import type { OrtLike } from './ort';
+import { createSession, readModel, type ModelBytes } from './model-bytes';
+import type { InferenceSession, OrtLike } from './ort';
+import { ReaderEncoder } from './reader';
 
 export interface MllmPlan {
   graphs: { name: string; variant: ModelVariant }[];
   tokenizer: { name: string; file: string; sha256: string; bytes: number };
+  /** a model with a reader: the reader encoder's variant (chosen as the encoder's is) */
+  reader?: { name: string; variant: ModelVariant };
 }
 
 export interface MllmFiles {
   graphs: Record<string, ModelBytes>;
   tokenizer: Uint8Array;
+  reader?: ModelBytes;
 }
 
 /** Where the MLLM's load ended: `mllm` when it loaded, `reason` when it did not. */
@@ -23,13 +29,26 @@ export interface MllmLoaded {
   mllm: MllmGenerator | null;
   placed: PlacedMllmSession | null;
   where: MllmWhere | null;
+  /** a model with a reader: its encoder session (null without one) */
+  reader: ReaderEncoder | null;
   reason?: string;
 }
 
-/** Reads the tokenizer and every graph file (each checked by `read`), together. */
+/** Reads the tokenizer, every graph file and the reader's (each checked by `read`), together. */
 export async function readMllmFiles(p: MllmPlan, read: (model: string, f: ModelFile) => Promise<Uint8Array>): Promise<MllmFiles> {
-  const [tokenizer, ...got] = await Promise.all([read(p.tokenizer.name, p.tokenizer), ...p.graphs.map((g) => readModel((f) => read(g.name, f), g.variant))]);
-  return { graphs: Object.fromEntries(p.graphs.map((g, i) => [g.name, got[i]])), tokenizer };
+  const r = p.reader;
+  const [tokenizer, reader, got] = await Promise.all([
+    read(p.tokenizer.name, p.tokenizer),
+    r ? readModel((f) => read(r.name, f), r.variant) : undefined,
+    Promise.all(p.graphs.map((g) => readModel((f) => read(g.name, f), g.variant))),
+  ]);
+  return { graphs: Object.fromEntries(p.graphs.map((g, i) => [g.name, got[i]])), tokenizer, reader };
+}
+
+/** How the reader's session is made: as the encoder's (its provider and options), from its manifest entry. */
+export interface ReaderLoad {
+  manifest: Manifest;
+  options: InferenceSession.SessionOptions;
 }
 
 /**
@@ -37,13 +56,25 @@ export async function readMllmFiles(p: MllmPlan, read: (model: string, f: ModelF
  * for a run in flight to end and makes runs wait for it). Never rejects: a failure is the reason
  * the page shows for the MLLM's tasks; reconstruction works without it.
  */
-export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, files: Promise<MllmFiles>, turn: <T>(job: () => Promise<T>) => Promise<T>): Promise<MllmLoaded> {
+export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, files: Promise<MllmFiles>, turn: <T>(job: () => Promise<T>) => Promise<T>, reader?: ReaderLoad): Promise<MllmLoaded> {
   try {
     const f = await files;
-    const placed = await turn(() => placeMllm(ort, want, f.graphs, f.tokenizer, spec));
-    return { mllm: new MllmGenerator(ort, spec, placed.tokenizer, placed.sessions), placed: placed.placed, where: placed.where };
+    const made = await turn(async () => {
+      const placed = await placeMllm(ort, want, f.graphs, f.tokenizer, spec);
+      if (!spec.reader) return { placed, reader: null };
+      try {
+        if (!f.reader || !reader) throw new Error(`the MLLM reads given images through "${spec.reader.model}", which was not loaded`);
+        const entry = reader.manifest.models[spec.reader.model];
+        return { placed, reader: new ReaderEncoder(ort, reader.manifest, entry, await createSession(ort, f.reader, reader.options)) };
+      } catch (e) {
+        placed.placed?.release();
+        throw e;
+      }
+    });
+    const { placed } = made;
+    return { mllm: new MllmGenerator(ort, spec, placed.tokenizer, placed.sessions), placed: placed.placed, where: placed.where, reader: made.reader };
   } catch (e) {
     console.warn('MLLM not loaded:', e);
-    return { mllm: null, placed: null, where: null, reason: (e as Error)?.message ?? String(e) };
+    return { mllm: null, placed: null, where: null, reader: null, reason: (e as Error)?.message ?? String(e) };
   }
 }

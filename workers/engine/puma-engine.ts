@@ -4,10 +4,11 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, decoderKey, ManifestError, mllmGraphNames, modelText, pickVariant, variantFiles, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickVariant, variantFiles, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
 import type { MllmGenerator } from '../mllm/generate';
 import { MllmGpuFailure, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
-import { loadMllm, readMllmFiles, type MllmLoaded } from './mllm-load';
+import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-load';
+import type { ReaderEncoder } from './reader';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
@@ -66,16 +67,19 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   // the MLLM ships as one graph ("mllm") or as the older prefill + step pair
   const graphNames = m.mllm ? mllmGraphNames(m.mllm) : [];
   const hasMllm = withMllm && m.mllm && graphNames.every((n) => m.models[n]) && tok?.[1].file && tok[1].sha256;
-  const mllm = hasMllm
+  // a model with a reader reads given images through a second encoder: chosen as the encoder is, read as the MLLM's
+  const reader = hasMllm ? mllmReader(m) : null;
+  const mllm: MllmPlan | null = hasMllm
     ? {
         graphs: graphNames.map((name) => ({ name, variant: pickVariant(m.models[name], new Set(), MLLM_PREFERENCE) })),
         tokenizer: { name: tok[0], file: tok[1].file!, sha256: tok[1].sha256!, bytes: tok[1].bytes ?? 0 },
+        ...(reader ? { reader: { name: reader.name, variant: pickVariant(reader.entry, features, VISUAL_PREFERENCE[provider]) } } : {}),
       }
     : null;
   // the decoders' sessions are created (and re-created, for graph capture) from one buffer each
   for (const v of visual) if (v.variant.external_data?.length) throw new ManifestError(`${v.name}: external data is read for the MLLM only`);
   const served = (v: ModelVariant) => variantFiles(v).reduce((a, f) => a + f.bytes, 0);
-  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllm.graphs.reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes : 0);
+  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllm.graphs.reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes + (mllm.reader ? served(mllm.reader.variant) : 0) : 0);
   return { visual, mllm, bytes };
 }
 
@@ -103,6 +107,8 @@ export class PumaEngine {
   private mllmGen: MllmGenerator | null = null;
   /** the single MLLM graph's session: where it runs, and its move to WASM */
   private mllmSession: PlacedMllmSession | null = null;
+  /** a model with a reader (manifest mllm.reader): its encoder, loaded with the MLLM */
+  private mllmReader: ReaderEncoder | null = null;
   private mllmPlace: MllmWhere | null = null;
   private mllmState: MllmStatus = 'none';
   private mllmWhy: string | undefined;
@@ -148,13 +154,15 @@ export class PumaEngine {
     const p = plan(m, o.provider, o.features ?? new Set(), o.mllm !== false);
     const loaded = new Map<string, number>();
     const cached = { fromCache: true };
-    const mllmFiles = new Set(p.mllm ? [...p.mllm.graphs.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file] : []);
+    // the MLLM's files, each listed as the MLLM's (the reader's too: the MLLM's tasks need it, reconstruction does not)
+    const mllmModels = p.mllm ? mllmModelsOf(p.mllm) : [];
+    const mllmFiles = new Set(p.mllm ? [...mllmModels.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file] : []);
     const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
       o.onEvent?.({ type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra });
     // every file is listed (queued) before any is read, so the page shows the whole load at once
     for (const v of p.visual) fileState(v.name, v.variant, 'queued');
     if (p.mllm) {
-      for (const { name, variant } of p.mllm.graphs) for (const f of variantFiles(variant)) fileState(name, f, 'queued');
+      for (const { name, variant } of mllmModels) for (const f of variantFiles(variant)) fileState(name, f, 'queued');
       fileState(p.mllm.tokenizer.name, p.mllm.tokenizer, 'queued');
     }
     const read = async (model: string, v: ModelFile) => {
@@ -254,9 +262,10 @@ export class PumaEngine {
       const want: MllmWhere = o.mllmAt ?? { provider: o.provider === 'cpu' ? 'cpu' : 'wasm' };
       const pm = p.mllm;
       engine.mllmState = 'loading';
-      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job, o.mllm === 'background' ? MLLM_GRACE_MS : 0)).then((r) => {
+      // the reader's session as the encoder's: same provider and options
+      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job, o.mllm === 'background' ? MLLM_GRACE_MS : 0), { manifest: m, options: opts }).then((r) => {
         phase('mllm files + session');
-        engine.mllmLoadedAs(r, pm.graphs);
+        engine.mllmLoadedAs(r, mllmModelsOf(pm));
       });
     }
     if (o.mllm !== 'background') await engine.mllmDone;
@@ -265,7 +274,11 @@ export class PumaEngine {
 
   /** The MLLM's load ended: its generator (or why there is none) becomes the engine's. */
   private mllmLoadedAs(r: MllmLoaded, graphs: { name: string; variant: ModelVariant }[]) {
-    if (this.released) r.placed?.release(); // the engine was dropped while the MLLM loaded
+    if (this.released) {
+      // the engine was dropped while the MLLM loaded
+      r.placed?.release();
+      r.reader?.release();
+    }
     if (!r.mllm || this.released) {
       this.mllmState = 'failed';
       this.mllmWhy = this.released ? 'the engine was released' : r.reason;
@@ -273,6 +286,7 @@ export class PumaEngine {
     }
     this.mllmGen = r.mllm;
     this.mllmSession = r.placed;
+    this.mllmReader = r.reader;
     this.mllmPlace = r.where;
     for (const g of graphs) this.variants[g.name] = g.variant;
     this.mllmState = 'ready';
@@ -465,6 +479,7 @@ export class PumaEngine {
       manifest: this.manifest,
       codec: this.codec,
       mllm: this.mllm,
+      reader: this.mllmReader,
       lastGeneration: this.lastGeneration,
       async checkpoint() {
         // a macrotask boundary lets a cancel message (comlink, or any event) arrive mid-run
@@ -483,6 +498,12 @@ export class PumaEngine {
     for (const x of [s.encoder, ...Object.values(s.decoders), ...(s.extra ?? [])]) x.release().catch(() => undefined);
     this.codec.gpuLoop?.release();
     this.mllmSession?.release();
+    this.mllmReader?.release();
   }
+}
+
+/** The MLLM's models as loaded: its graph(s), and the reader where it has one (engine.variants lists them). */
+function mllmModelsOf(p: MllmPlan): { name: string; variant: ModelVariant }[] {
+  return [...p.graphs, ...(p.reader ? [p.reader] : [])];
 }
 

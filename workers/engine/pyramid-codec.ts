@@ -2,7 +2,7 @@
 // pyramid of an image; one scale's decoder draws an image from that scale's features (DDIM
 // with classifier-free guidance). No DOM, no fetch: sessions are created by the caller.
 import type { InferenceSession, OrtLike } from './ort';
-import { allowedSteps, decoderKey, type Manifest } from '../lib/manifest';
+import { allowedSteps, decoderKey, type Manifest, type ModelEntry } from '../lib/manifest';
 import { blankNCHW } from '../lib/image';
 import { buildPyramid } from '../lib/pyramid';
 import { gaussian } from '../lib/rng';
@@ -25,6 +25,18 @@ export interface DecodeHooks {
   onStep?: (step: number, steps: number, ms: number) => void;
   /** awaited before each step: throws to stop the decode */
   checkCancel?: () => Promise<void> | void;
+}
+
+/** An encoder-interface graph (the encoder, or the MLLM's reader) on `batch` NCHW images -> their
+ * features [batch * tokens * C], checked against the manifest's size. */
+export async function encoderFeatures(ort: Pick<OrtLike, 'Tensor'>, m: Manifest, session: InferenceSession, entry: ModelEntry, input: Float32Array, batch: number): Promise<Float32Array> {
+  const s = m.image.size;
+  const inName = entry.inputs![0].name;
+  const outName = entry.outputs![0].name;
+  const res = await session.run({ [inName]: new ort.Tensor('float32', input, [batch, 3, s, s]) });
+  const feats = (await res[outName].getData()) as Float32Array;
+  if (feats.length !== batch * m.scales[0].tokens * m.feature_dim) throw new Error(`encoder output has ${feats.length} values, manifest says ${batch}x${m.scales[0].tokens}x${m.feature_dim}`);
+  return feats;
 }
 
 export class PyramidCodec {
@@ -50,13 +62,8 @@ export class PyramidCodec {
     const input = new Float32Array(batch * per);
     input.set(image, 0);
     if (batch === 2) input.set(blankNCHW(s), per);
-    const enc = m.models.encoder;
-    const inName = enc.inputs![0].name;
-    const outName = enc.outputs![0].name;
-    const res = await this.sessions.encoder.run({ [inName]: new this.ort.Tensor('float32', input, [batch, 3, s, s]) });
-    const feats = (await res[outName].getData()) as Float32Array;
+    const feats = await encoderFeatures(this.ort, m, this.sessions.encoder, m.models.encoder, input, batch);
     const nTok = m.scales[0].tokens * m.feature_dim;
-    if (feats.length !== batch * nTok) throw new Error(`encoder output has ${feats.length} values, manifest says ${batch}x${m.scales[0].tokens}x${m.feature_dim}`);
     const cond = buildPyramid(feats.slice(0, nTok), m.scales, m.feature_dim);
     if (!this.uncondCache) this.uncondCache = buildPyramid(feats.slice(nTok, 2 * nTok), m.scales, m.feature_dim);
     return { cond, uncond: this.uncondCache };

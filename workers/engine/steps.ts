@@ -10,6 +10,7 @@ import { recommendScale as pickScale } from '../mllm/scale_choice';
 import { TaskInputError } from './errors';
 import type { EncodedPyramids, PyramidCodec } from './pyramid-codec';
 import type { RunSink } from './protocol';
+import type { ReaderEncoder } from './reader';
 
 /** What a task gets from the engine for one run. */
 export interface RunContext {
@@ -17,6 +18,8 @@ export interface RunContext {
   readonly codec: PyramidCodec;
   /** null when this build has no MLLM (or it failed to load) */
   readonly mllm: MllmGenerator | null;
+  /** a model with a reader (manifest mllm.reader): the reader encoder, loaded with the MLLM (absent/null: none) */
+  readonly reader?: ReaderEncoder | null;
   /** A point where the run may stop: lets a pending cancel arrive, then throws RunCancelled
    * when the run was cancelled or superseded, or WebGpuFailure when the GPU device was lost. */
   checkpoint(): Promise<void>;
@@ -64,6 +67,17 @@ export async function encodeImage(ctx: RunContext, nchw: Float32Array, onEvent: 
   const enc = await ctx.guard(ctx.codec.encode(nchw));
   onEvent({ type: 'encoded', ms: performance.now() - t0 });
   return enc;
+}
+
+/** A given image of an MLLM task (the image a question is about, a conditional task's source): the
+ * encoder's pyramids and, for a model with a reader, the reader's pyramid of the same image, which only
+ * the MLLM reads (what is drawn and scored stays the encoder's). */
+export async function encodeGivenImage(ctx: RunContext, nchw: Float32Array, onEvent: RunSink): Promise<EncodedPyramids & { reader?: Pyramid }> {
+  const t0 = performance.now();
+  const enc = await ctx.guard(ctx.codec.encode(nchw));
+  const reader = ctx.reader ? await ctx.guard(ctx.reader.pyramid(nchw)) : undefined;
+  onEvent({ type: 'encoded', ms: performance.now() - t0 });
+  return { ...enc, reader };
 }
 
 /** The blank image's pyramid: the decoders' unconditional branch. */
@@ -144,6 +158,8 @@ export interface FeatureRequest {
   kind: 't2i' | 'edit';
   text: string;
   source?: Pyramid;
+  /** a model with a reader: the reader's pyramid of `source` (encodeGivenImage) */
+  reader?: Pyramid;
   /** generation stops after the finest of these */
   scales: string[];
   /** a model with a plan: the plan to draw (the user's pick), fed instead of generated */
@@ -168,6 +184,7 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
     generated = await mllm.generateImage(req.kind, {
       text: req.text,
       source: req.source,
+      reader: req.reader,
       scales: req.scales,
       plan: req.plan,
       planSampling: req.planSampling,

@@ -115,6 +115,17 @@ export interface PlanSpec {
   tone_join: string;
 }
 
+/** A model that reads each given image (the image a question is about, an edit's source) through a second
+ * encoder as well (training/mllm.py MLLMConfig.reader; export_mllm reader_spec). */
+export interface ReaderSpec {
+  /** models key of the reader encoder (role "reader": the encoder's inputs and outputs) */
+  model: string;
+  /** the MLLM graph's input it is fed through, [batch, seq, feature_dim] like feats */
+  input: string;
+  /** what is fed, in words (the reader's pyramid at a given image's positions, zeros elsewhere) */
+  fed?: string;
+}
+
 /** The manifest's "mllm" block (training/export_mllm.py). */
 export interface MllmSpec {
   /** "pair": mllm_prefill + mllm_step (token order only); "single": one graph "mllm" fed `block`. Absent: pair. */
@@ -146,6 +157,8 @@ export interface MllmSpec {
   sources: Record<string, string>;
   /** edits: token = source token + delta (training/mllm.py residual_edit). Absent: false. */
   residual_edit?: boolean;
+  /** absent/null: a model without a reader (the graph has no reader input, no reader file is loaded) */
+  reader?: ReaderSpec | null;
 }
 
 export interface Manifest {
@@ -194,7 +207,7 @@ export function validateManifest(raw: unknown): Manifest {
   need(m.models && typeof m.models === 'object', 'models missing');
   need(m.models.encoder, 'models.encoder missing');
   for (const [name, e] of Object.entries(m.models)) {
-    if (e.role === 'encoder' || e.role === 'decoder') {
+    if (e.role === 'encoder' || e.role === 'decoder' || e.role === 'reader') {
       need(Array.isArray(e.variants) && e.variants.length > 0, `${name}: no variants`);
       for (const v of e.variants!) for (const f of variantFiles(v)) need(typeof f.file === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0, `${name}: bad variant file ${f.file}`);
       need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
@@ -235,6 +248,7 @@ function validateMllm(m: Manifest) {
     need(Number.isInteger(s.query_slot_offset), 'mllm.query_slot_offset missing (scale order)');
     need(Array.isArray(s.parent_index) && s.parent_index.length === s.image_tokens, 'mllm.parent_index missing (scale order)');
   }
+  if (s.reader) validateReader(m, s.reader);
   if (s.plan) {
     const p = s.plan;
     need(Number.isInteger(s.specials[p.start]) && Number.isInteger(s.specials[p.end]), `mllm.plan start/end "${p.start}"/"${p.end}" are not special tokens`);
@@ -242,6 +256,26 @@ function validateMllm(m: Manifest) {
     need(Array.isArray(p.fields) && p.fields.length > 0 && Number.isInteger(p.max_tokens) && p.max_tokens > 0, 'mllm.plan fields/max_tokens missing');
     need(p.styles && typeof p.styles === 'object' && Array.isArray(p.tones) && p.tones.length > 0, 'mllm.plan styles/tones missing');
   }
+}
+
+/** The reader names a reader model with the encoder's interface, and an input the single graph has. */
+function validateReader(m: Manifest, r: ReaderSpec) {
+  const s = m.mllm!;
+  need(typeof r.model === 'string' && typeof r.input === 'string', 'mllm.reader needs model and input');
+  need(s.order === 'scale' && s.graph === 'single', 'mllm.reader needs the single graph in scale order');
+  const e = m.models[r.model];
+  need(e && e.role === 'reader', `mllm.reader.model "${r.model}" is not a model with role "reader"`);
+  // the reader's pyramid is built as the encoder's is: the same image in, the same features out
+  const io = (t: TensorSpec[] | undefined) => JSON.stringify((t ?? []).map((x) => [x.name, x.shape.slice(1)]));
+  const enc = m.models.encoder;
+  need(io(e.inputs) === io(enc.inputs) && io(e.outputs) === io(enc.outputs), `${r.model}: inputs/outputs differ from the encoder's`);
+  for (const g of mllmGraphNames(s)) need(m.models[g]?.inputs?.some((t) => t.name === r.input), `${g} has no input "${r.input}" (mllm.reader.input)`);
+}
+
+/** The MLLM's reader model (null: a model without a reader). */
+export function mllmReader(m: Pick<Manifest, 'mllm' | 'models'>): { name: string; entry: ModelEntry; input: string } | null {
+  const r = m.mllm?.reader;
+  return r ? { name: r.model, entry: m.models[r.model], input: r.input } : null;
 }
 
 /** The MLLM's graph files' model keys: the single graph, or the older prefill + step pair. */

@@ -11,7 +11,9 @@
 // writes " concept | style | tone" after <ans> and ends it with [IMG]; a caller-supplied plan is
 // fed instead (teacher-forced). Text answers are greedy and streamed token by token to onToken.
 // With the spec's residual_edit, an edit's token is the source image's token at the same place
-// plus the graph's "delta" output (the model predicts the change).
+// plus the graph's "delta" output (the model predicts the change). A model with a reader (the spec's
+// reader) reads a given image through a second encoder too: the request carries that encoder's pyramid
+// of the source (`reader`), fed at the source's positions; every other position and call gets zeros.
 import type { OrtLike } from '../engine/ort';
 import { tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
 import { mulberry32 } from '../lib/rng';
@@ -44,6 +46,8 @@ export interface ImageRequest {
   text: string;
   /** edit/conditional tasks: the source image's pyramid (all five scales are read). */
   source?: Pyramid;
+  /** a model with a reader (spec.reader): the reader encoder's pyramid of the same source image */
+  reader?: Pyramid;
   /** Scales wanted (names); generation stops after the finest of them. Default: all. */
   scales?: string[];
   /** A model with a plan: the plan to draw (fed teacher-forced), e.g. a picked candidate. */
@@ -63,6 +67,8 @@ export interface ImageRequest {
 
 export interface AnswerRequest {
   source: Pyramid;
+  /** a model with a reader (spec.reader): the reader encoder's pyramid of the same image */
+  reader?: Pyramid;
   question: string;
   maxTokens?: number;
   onToken?: (piece: string, textSoFar: string) => void;
@@ -75,6 +81,14 @@ interface Seq {
   slot: number[];
   feats: Float32Array; // [len * C]
   block: number[];
+  /** [len * C] a model with a reader, when the sequence reads a given image: its reader features there, zeros elsewhere */
+  reader?: Float32Array;
+}
+
+/** A given image as the MLLM reads it: its tokens in image order, and the reader's (a model with a reader). */
+interface Given {
+  feats: Float32Array;
+  reader: Float32Array | null;
 }
 
 export class MllmGenerator {
@@ -134,15 +148,22 @@ export class MllmGenerator {
     return out;
   }
 
-  /** number[] = text/special ids (one attention block each); Float32Array = one image read (all
+  /** A given image's tokens, and its reader tokens where the model has a reader (which then needs them). */
+  private given(source: Pyramid, reader: Pyramid | undefined): Given {
+    if (this.spec.reader && !reader) throw new MllmError("this model reads a given image through its reader too: the request lacks the reader's pyramid");
+    if (!this.spec.reader && reader) throw new MllmError('this model has no reader, but a reader pyramid was given');
+    return { feats: this.imageTokens(source), reader: reader ? this.imageTokens(reader) : null };
+  }
+
+  /** number[] = text/special ids (one attention block each); Given = one image read (all
    * scales, image order: a block per token in token order, per scale in scale order). */
-  private build(parts: (number[] | Float32Array)[]): Seq {
+  private build(parts: (number[] | Given)[]): Seq {
     const C = this.C;
     const seq: Seq = { ids: [], slot: [], feats: new Float32Array(0), block: [] };
-    const chunks: { at: number; data: Float32Array }[] = [];
+    const chunks: { at: number; data: Given }[] = [];
     let nb = 0;
     for (const p of parts) {
-      if (p instanceof Float32Array) {
+      if (!Array.isArray(p)) {
         chunks.push({ at: seq.ids.length, data: p });
         let k = 0;
         this.spec.scale_tokens.forEach((n) => {
@@ -162,7 +183,11 @@ export class MllmGenerator {
       }
     }
     seq.feats = new Float32Array(seq.ids.length * C);
-    for (const c of chunks) seq.feats.set(c.data, c.at * C);
+    for (const c of chunks) seq.feats.set(c.data.feats, c.at * C);
+    if (chunks.some((c) => c.data.reader)) {
+      seq.reader = new Float32Array(seq.ids.length * C);
+      for (const c of chunks) if (c.data.reader) seq.reader.set(c.data.reader, c.at * C);
+    }
     return seq;
   }
 
@@ -282,15 +307,15 @@ export class MllmGenerator {
 
     // the prefix ends where the model takes over: [IMG], or the plan's start token
     const opener = this.plan ? this.spec.specials[this.plan.start] : img;
-    let parts: (number[] | Float32Array)[];
+    let parts: (number[] | Given)[];
     let residualSource: Float32Array | null = null; // [image_tokens * C], image order
     if (kind === 't2i') {
-      if (req.source) throw new MllmError('t2i takes no source image (use "edit")');
+      if (req.source || req.reader) throw new MllmError('t2i takes no source image (use "edit")');
       parts = [[bos], this.typedTokens(req.text, 'prompt'), [opener]];
     } else if (kind === 'edit') {
       if (!req.source) throw new MllmError('edit needs a source image');
-      const src = this.imageTokens(req.source);
-      if (this.spec.residual_edit) residualSource = src;
+      const src = this.given(req.source, req.reader);
+      if (this.spec.residual_edit) residualSource = src.feats; // drawn in the encoder's space, never the reader's
       parts = [[bos, img], src, [imgEnd], this.typedTokens(req.text, 'instruction'), [opener]];
     } else {
       throw new MllmError(`unknown sequence kind "${String(kind)}" (known: ${SEQUENCES.join(', ')})`);
@@ -377,11 +402,15 @@ export class MllmGenerator {
           const all = new Float32Array((shift + n) * C);
           all.set(lead.feats);
           all.set(feats, shift * C);
+          // the reader's features ride with what is pending (the prompt's given image); the queries get zeros
+          let reader: Float32Array | undefined;
+          if (lead.reader) (reader = new Float32Array((shift + n) * C)).set(lead.reader);
           r = await this.runner.call(prev, {
             ids: [...lead.ids, ...new Array(n).fill(0)],
             slot: [...lead.slot, ...Array.from({ length: n }, (_, j) => qoff + 1 + o + j)],
             feats: all,
             block: [...lead.block, ...new Array(n).fill(b)],
+            reader,
           });
           releaseUnlessPrefix(prev);
           lead = { ids: [], slot: [], feats: new Float32Array(0), block: [] };
@@ -406,7 +435,7 @@ export class MllmGenerator {
     if (!req.source) throw new MllmError('answer needs a source image');
     const maxTokens = req.maxTokens ?? this.spec.max_answer_tokens;
     if (!(maxTokens >= 1)) throw new MllmError(`maxTokens must be >= 1 (got ${maxTokens})`);
-    const seq = this.build([[bos, img], this.imageTokens(req.source), [imgEnd], this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens), [ans]]);
+    const seq = this.build([[bos, img], this.given(req.source, req.reader), [imgEnd], this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens), [ans]]);
     let r = await this.runner.call(this.runner.empty(), seq);
     const out: number[] = [];
     let text = '';

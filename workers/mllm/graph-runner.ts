@@ -5,6 +5,8 @@
 //           every position so far (cached + new; a key is visible iff its block <= the query's),
 //           the prefill is fed an empty cache (past_seq = 0), feature/delta come for every new
 //           position (scale order reads a whole scale from one call).
+// A model with a reader (manifest mllm.reader) takes one more input, fed in EVERY call: the reader's
+// features where the call reads a given image (CallIn.reader), zeros elsewhere and when absent.
 // A cache is never disposed here behind the caller's back: the same cache may be fed to several
 // calls (the plan's candidates branch from one prefix), so the caller releases each when done.
 import type { InferenceSession, OrtLike, Tensor as TensorT } from '../engine/ort';
@@ -34,6 +36,9 @@ export interface CallIn {
   feats: Float32Array;
   /** block id of each new position */
   block: number[];
+  /** [T * C] a model with a reader: the reader's features at given images' positions, zeros elsewhere
+   * (absent: all zeros, e.g. text and generated-image queries) */
+  reader?: Float32Array;
 }
 
 export interface CallOut {
@@ -50,6 +55,8 @@ export interface CallOut {
 export class GraphRunner {
   readonly single: boolean;
   private readonly C: number;
+  /** the graph's reader input (manifest mllm.reader.input); null without a reader */
+  private readonly readerInput: string | null;
 
   constructor(
     private readonly ort: Pick<OrtLike, 'Tensor'>,
@@ -58,6 +65,7 @@ export class GraphRunner {
   ) {
     this.single = 'single' in sessions;
     this.C = spec.feature_dim;
+    this.readerInput = spec.reader?.input ?? null;
     if ((spec.graph ?? 'pair') !== (this.single ? 'single' : 'pair')) throw new Error(`the manifest's mllm.graph is "${spec.graph ?? 'pair'}" but ${this.single ? 'one graph' : 'two graphs'} were loaded`);
   }
 
@@ -82,6 +90,10 @@ export class GraphRunner {
       slot: this.i64(x.slot),
       feats: new this.ort.Tensor('float32', x.feats, [1, T, this.C]),
     };
+    if (this.readerInput) {
+      if (x.reader && x.reader.length !== T * this.C) throw new Error(`mllm: reader input has ${x.reader.length} values for ${T} positions`);
+      feeds[this.readerInput] = new this.ort.Tensor('float32', x.reader ?? new Float32Array(T * this.C), [1, T, this.C]);
+    } else if (x.reader) throw new Error('mllm: a reader input for a model without a reader');
     const blocks = [...cache.blocks, ...x.block];
     if (this.single) feeds.block = this.i64(blocks);
     if (cache.presents || this.single) {

@@ -4,7 +4,8 @@
 // coarse to fine and generation stops at the finest asked for (5 calls for an image in scale
 // order), and the plan step (greedy, sampled, given, its candidates) matches PyTorch on the same
 // weights (the golden's "plan" entry, training/golden_plan.py). Runs on the tiny committed fixtures
-// (fixtures/make_single.py) and on public/models when it ships the single graph.
+// (fixtures/make_single.py; single_reader: a fused model with a reader, whose golden calls carry the
+// `reader` input) and on public/models when it ships the single graph.
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -37,7 +38,7 @@ interface PlanGolden {
 }
 
 const here = import.meta.dirname;
-const dirs = ['single_token', 'single_scale'].map((d) => resolve(here, 'fixtures', d));
+const dirs = ['single_token', 'single_scale', 'single_reader'].map((d) => resolve(here, 'fixtures', d));
 if (graphKind(shippedDir) === 'single') dirs.push(shippedDir);
 
 async function load(dir: string) {
@@ -110,8 +111,11 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     const e = golden.edit;
     expect(e.residual_edit).toBe(!!spec.residual_edit);
     const source = splitScales(spec, f32(e.source));
+    // a model with a reader: the golden's reader pyramid of the source, fed where the source is read
+    expect(!!e.reader_source, 'golden reader_source iff manifest mllm.reader').toBe(!!spec.reader);
+    const reader = e.reader_source ? splitScales(spec, f32(e.reader_source)) : undefined;
     const ew = f32(e.tokens);
-    const edited = await noPlan.generateImage('edit', { text: e.instruction, source, scales });
+    const edited = await noPlan.generateImage('edit', { text: e.instruction, source, reader, scales });
     expectNear(leading(edited, spec.image_order, ew.length / C, C), ew, golden, 'edit tokens');
   });
 
@@ -182,9 +186,10 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     const img = await noPlan.generateImage('t2i', { text: 'red heart', scales: spec.image_order });
     spec.image_order.forEach((n, i) => expect(img[n].length).toBe(spec.scale_tokens[i] * spec.feature_dim));
     const pieces: string[] = [];
-    const text = await gen.answer({ source: img, question: 'what is this emoji?', maxTokens: 4, onToken: (p) => pieces.push(p) });
+    const reader = spec.reader ? img : undefined; // any pyramid will do for the reader here
+    const text = await gen.answer({ source: img, reader, question: 'what is this emoji?', maxTokens: 4, onToken: (p) => pieces.push(p) });
     expect(pieces.join('').trim()).toBe(text);
-    const short = await gen.answer({ source: img, question: 'what is this emoji?', maxTokens: 2 });
+    const short = await gen.answer({ source: img, reader, question: 'what is this emoji?', maxTokens: 2 });
     expect(text.startsWith(short), `"${short}" should begin "${text}"`).toBe(true);
     await expect(noPlan.generateImage('t2i', { text: 'x', plan: 'cat | noto | none' })).rejects.toThrow(/writes no plan/);
     await expect(gen.generateImage('t2i', { text: 'x', plan: 'cat '.repeat(40) })).rejects.toThrow(/plan is too long/);

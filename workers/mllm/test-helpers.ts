@@ -24,7 +24,8 @@ export interface GoldenRun {
  * (with its image tokens), and the tolerance. */
 export interface MllmGolden extends GoldenRun {
   prompt: string;
-  edit: GoldenRun & { instruction: string; source: T64; residual_edit: boolean; tokens: T64 };
+  /** reader_source: a model with a reader, the reader's pyramid of the source (image order) */
+  edit: GoldenRun & { instruction: string; source: T64; residual_edit: boolean; tokens: T64; reader_source?: T64 };
   atol: number;
   rtol: number;
 }

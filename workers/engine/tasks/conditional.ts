@@ -9,7 +9,7 @@ import { normalizeText } from '../../mllm/tokenizer';
 import { scoreCond } from '../../mllm/scale_choice';
 import { fromNCHW } from '../../lib/image';
 import { TaskInputError } from '../errors';
-import { checkImage, checkScales, encodeImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
+import { checkImage, checkScales, encodeGivenImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
 import { checkFits, taskInfo } from '../task-info';
 import { defineTask, type SamplerRequest } from './task';
 
@@ -80,14 +80,14 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
       const src = makeSource(kind, nchw, recipes(m), mask);
       const paste = kind === 'inpaint' && mask && req.keepUnmasked !== false ? mask : null;
       onEvent({ type: 'source', image: fromNCHW(src, size, size) });
-      const enc = await encodeImage(ctx, src, onEvent);
+      const enc = await encodeGivenImage(ctx, src, onEvent);
 
       const decoder = new ScaleDecoder(
         ctx,
         { uncond: enc.uncond, sampler: req, wanted: scales, compareWith: prepared, finish: paste ? (out) => pasteUnmasked(out, nchw, paste) : undefined },
         onEvent,
       );
-      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, scales }, decoder, onEvent);
+      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales }, decoder, onEvent);
       // faithfulness of each drawn image's pyramid to the generated one, over the scales generated
       const scored = m.scales.map((s) => s.name).filter((s) => generated[s]);
       await recommendScale(ctx, decoder.decoded, (p) => scoreCond(p, generated, m.feature_dim, scored), onEvent);

@@ -3,7 +3,7 @@ import type { RGBAImage } from '../../lib/image';
 import { MllmError } from '../../mllm/generate';
 import { normalizeText } from '../../mllm/tokenizer';
 import { TaskInputError } from '../errors';
-import { checkImage, encodeImage, prepareInput, requireMllm } from '../steps';
+import { checkImage, encodeGivenImage, prepareInput, requireMllm } from '../steps';
 import { checkFits, taskInfo } from '../task-info';
 import { defineTask } from './task';
 
@@ -26,11 +26,12 @@ export const understand = defineTask<UnderstandRequest>({
     checkFits(question, mllm, info.maxQuestionTokens, 'question');
     const { prepared, nchw } = prepareInput(ctx, req.image, onEvent);
     onEvent({ type: 'source', image: prepared });
-    const enc = await encodeImage(ctx, nchw, onEvent);
+    const enc = await encodeGivenImage(ctx, nchw, onEvent);
     let n = 0;
     try {
       await mllm.answer({
         source: enc.cond,
+        reader: enc.reader,
         question,
         maxTokens: req.maxTokens,
         betweenCalls: () => ctx.checkpoint(),
