@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MllmError, type Pyramid } from './generate';
-import { decode, expectClose, f32, graphKind, loadMllm, shippedDir, splitScales, type MllmGolden, type T64 } from './test-helpers';
+import { decode, expectClose, f32, graphKind, loadMllm, shippedDir, splitScales, type MllmGolden } from './test-helpers';
 
 ort.env.wasm.numThreads = 1;
 
