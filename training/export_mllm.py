@@ -58,7 +58,6 @@ READER_FED = ("the reader encoder's features of each given image (the image a qu
 def reader_spec(cfg):
     """The manifest's mllm.reader (absent without a reader: the manifest of such a model is as before)."""
     from training.export import READER
-    from training.mllm_graphs import READER_INPUT
     return {"reader": {"model": READER, "input": READER_INPUT, "fed": READER_FED}} if cfg.reader else {}
 
 
