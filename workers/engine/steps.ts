@@ -73,11 +73,8 @@ export async function encodeImage(ctx: RunContext, nchw: Float32Array, onEvent: 
  * encoder's pyramids and, for a model with a reader, the reader's pyramid of the same image, which only
  * the MLLM reads (what is drawn and scored stays the encoder's). */
 export async function encodeGivenImage(ctx: RunContext, nchw: Float32Array, onEvent: RunSink): Promise<EncodedPyramids & { reader?: Pyramid }> {
-  const t0 = performance.now();
-  const enc = await ctx.guard(ctx.codec.encode(nchw));
-  const reader = ctx.reader ? await ctx.guard(ctx.reader.pyramid(nchw)) : undefined;
-  onEvent({ type: 'encoded', ms: performance.now() - t0 });
-  return { ...enc, reader };
+  const enc = await encodeImage(ctx, nchw, onEvent);
+  return { ...enc, reader: ctx.reader ? await ctx.guard(ctx.reader.pyramid(nchw)) : undefined };
 }
 
 /** The blank image's pyramid: the decoders' unconditional branch. */
