@@ -29,10 +29,18 @@
 # Back in $OUT: reader_encoder.pt (slim: config + encoder, when trained here), <arm>_mllm.pt.part-* (int8-packed),
 # probe.json, results.tar.gz (logs, eval_mllm.json, stages.jsonl), summary.txt.
 #   READER=training/reader/encoder.pt ARMS="add:" bash training/gpu/reader_ab.sh   (the reader, kept in git)
-# Next (run 3's gain is against the same 600-step continuation, which itself costs v5 its captions): continuations
-# that cannot cost v5, against v5 as shipped, e.g. the trunk frozen (text-to-image stays exactly v5's) and a low LR:
-#   READER=training/reader/encoder.pt CONTROL=training/eval/v5/final_full.json \
-#     ARMS="addfrozen:reader_warmup=600 addlow:lr=1e-4" bash training/gpu/reader_ab.sh
+#   4. READER=training/reader/encoder.pt CONTROL=training/eval/v5/final_full.json \
+#        ARMS="addfrozen:reader_warmup=600 addlow:lr=1e-4" 8.5 min
+#   5. the same READER and CONTROL, ARMS="v5zero:max_steps=0 frozenlong:reader_warmup=1200,max_steps=1200,lr=1e-3"
+#      8.5 min. v5zero (0 steps: the page's v5, the reader adding exactly zero) scores 0.5498, not final_full's
+#      0.5590 (that evaluation predates the distilled decoders): the control runs 1-4 lacked. No arm beats it: with
+#      the trunk frozen captions FALL (33.2 -> 31.1 / 31.6%): the projector learns from the edits' image losses,
+#      which outweigh the captions' text loss. Not shipped.
+#   6. CONTROL=training/eval/v5/page_2026-12-01.json, ARMS="capw02:reader_warmup=600,text_weight=0.2
+#      capw1:reader_warmup=600,text_weight=1.0" 8.5 min: 0.5486, 0.5494 vs 0.5498; captions 31.6% both: the trunk
+#      already captions the training vendors (CE ~0.003), so the reader gets no caption signal from them
+# Next, if anyone tries again: the reader learning (trunk frozen) on given images the trunk cannot already caption,
+# a third vendor's drawings: ARMS="fluent:reader_warmup=600,source_vendors=fluent,source_vendor_p=0.5"
 # CPU smoke: STEPS=2 ENC_STEPS=2 TINY=1 bash training/gpu/reader_ab.sh
 set -u
 export PYTHONUNBUFFERED=1
