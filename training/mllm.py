@@ -106,6 +106,12 @@ class MLLMConfig:
     reader: bool = False
     # the first reader_warmup steps train the reader's projector alone, everything else frozen (LLaVA's stage 1)
     reader_warmup: int = 0
+    # modality dropout for the reader: with this probability a caption's or question's given image is seen through
+    # the reader alone (the encoder's features there replaced by their mean, 0 once normalised). Trained on the
+    # vendors it memorised, the trunk captions from the encoder's features and the reader gets no signal (stop 30's
+    # runs 4-6: captions fell); dropped, the answer must come from the reader, whose features name a drawing's
+    # concept across vendors. Edits keep the encoder's features: they draw their change on them.
+    given_drop: float = 0.0
     # the same again in pixel space: source_aug re-drawn copies of every image (transforms.augment: scale,
     # shift, rotation, outline weight, colour) are encoded into the feature bank, and a given image is read
     # from one of them with probability source_aug_p (mllm_tasks.augment_sources); the residual base stays clean
@@ -316,6 +322,10 @@ class MLLM(nn.Module):
             feats = feats + src * torch.randn_like(feats) * cfg.source_noise * self.feat_std
             if batch.get("reader") is not None:
                 batch = dict(batch, reader=batch["reader"] + src * torch.randn_like(feats) * cfg.source_noise * self.reader_std)
+        if cfg.given_drop > 0 and self.training and batch.get("reader") is not None:
+            understand = ~(batch["feat_tgt_slot"] > 0).any(1, keepdim=True)   # captions and questions: nothing drawn
+            drop = understand & (torch.rand(understand.shape, device=feats.device) < cfg.given_drop)
+            feats = torch.where((source_inputs(batch) & drop).unsqueeze(-1), self.feat_mean.to(feats.dtype), feats)
         h, _ = self(batch["ids"], batch["slot"], feats, block=batch.get("block"), reader=batch.get("reader"))
         # every position is computed and masked (no boolean indexing): no data-dependent shapes,
         # so no host sync inside the step and the GPU can run ahead of Python

@@ -677,6 +677,37 @@ def test_reader_adds_to_given_images_only(setup):
         MLLM(replace(TINY, reader=True))             # token order feeds generated tokens through slots 1..341 too
 
 
+def test_given_drop_reads_understanding_images_through_the_reader_alone(setup):
+    """given_drop: a caption's or question's given image loses the encoder's features (their mean, 0 normalised), the
+    reader's stay; an edit's source, the generated images and everything outside training are untouched."""
+    from dataclasses import replace
+    from training.mllm import source_inputs
+    meta, tok, bank, _ = setup
+    flat, rflat = bank.view(-1, bank.shape[-1]), (bank.flip(-1) + 3.0).view(-1, bank.shape[-1])
+    s = T.TaskSampler(meta, tok, seed=7, order="scale", plan=True)
+    torch.manual_seed(0)
+    cfg = replace(TINY, order="scale", plan=True, ctx=1024, reader=True, residual_edit=True)
+    m0 = MLLM(cfg).train()
+    with torch.no_grad():
+        m0.feat_mean.normal_()
+        m0.reader_proj[2].weight.normal_(std=0.1)
+    m1 = MLLM(replace(cfg, given_drop=1.0)).train()
+    m1.load_state_dict(m0.state_dict())
+    with torch.no_grad():
+        for task in ("caption", "vqa"):
+            b = T.to_device(T.assemble([s.sample(task) for _ in range(2)], 1024, "scale"), flat, "cpu", reader_flat=rflat)
+            dropped = dict(b, feats=torch.where(source_inputs(b).unsqueeze(-1), m0.feat_mean, b["feats"]))
+            assert source_inputs(b).any(), task
+            assert torch.equal(m1.compute_loss(b)[0], m0.compute_loss(dropped)[0]), task
+            assert not torch.equal(m1.compute_loss(b)[0], m0.compute_loss(b)[0]), task
+            assert torch.equal(m1.eval().compute_loss(b)[0], m0.eval().compute_loss(b)[0]), task   # training only
+            m0.train(), m1.train()
+            assert torch.equal(m1.compute_loss(dict(b, reader=None))[0], m0.compute_loss(dict(b, reader=None))[0]), task
+        for task in ("edit_tone", "edit_style", "colorize", "inpaint", "sketch", "t2i"):
+            b = T.to_device(T.assemble([s.sample(task) for _ in range(2)], 1024, "scale"), flat, "cpu", reader_flat=rflat)
+            assert torch.equal(m1.compute_loss(b)[0], m0.compute_loss(b)[0]), task
+
+
 def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, monkeypatch):
     """train_mllm --set reader=True from a brought-back model without a reader: the reader's projector starts at zero,
     its normalisation is measured on the reader's bank; then the evaluation reads through it."""
