@@ -146,7 +146,7 @@ for (const [name, gpuDecode] of configs) {
   engine.release();
   // what actually ran: capture can be refused at session creation or given up mid-run (fallback)
   const loop = engine.codec.gpuLoop;
-  records.push({ config: name, task: t2i ? 'text-to-image' : 'reconstruct', ...(t2i ? { prompt, givenPlan, mllmWhere } : {}), gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, loadMs, models: timings, runs: out });
+  records.push({ config: name, task: t2i ? 'text-to-image' : 'reconstruct', ...(t2i ? { prompt, givenPlan, mllmWhere } : {}), gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, encoderFixedBatch: engine.codec.gpuEncoder !== null, encoderCaptured: engine.codec.gpuEncoder?.captured ?? false, encoderCaptureFailure: engine.codec.gpuEncoder?.captureFailure ?? null, loadMs, models: timings, runs: out });
   const mllmNote = t2i ? `, MLLM (${mllmWhere?.provider}) ${out.map((o) => ('mllmMs' in o ? o.mllmMs.toFixed(0) : '?')).join(' / ')} ms` : '';
   console.error(`[gpu-bench] ${name}${t2i ? ' text-to-image' : ''}: load ${loadMs.toFixed(0)} ms, all five ${out.map((o) => o.allFiveMs.toFixed(0)).join(' / ')} ms${mllmNote}`);
 }

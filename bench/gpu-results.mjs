@@ -34,7 +34,7 @@ const webgpu = (name) => {
   const d = read(`webgpu-${name}.json`);
   const r = d?.records?.[0];
   if (!r) return null;
-  return { where: d.where, config: r.config, captureActive: r.captureActive, captureFailure: r.captureFailure, adapter: d.adapter, shimSha256: d.shimSha256, steps: d.steps, loadColdMs: r.loadMs, coldStart: d.coldStart, models: r.models, runs: r.runs };
+  return { where: d.where, config: r.config, captureActive: r.captureActive, captureFailure: r.captureFailure, encoderCaptured: r.encoderCaptured, encoderCaptureFailure: r.encoderCaptureFailure, adapter: d.adapter, shimSha256: d.shimSha256, steps: d.steps, loadColdMs: r.loadMs, coldStart: d.coldStart, models: r.models, runs: r.runs };
 };
 const records = [];
 const alternatives = [];
@@ -81,7 +81,9 @@ for (const [name, label] of CONFIGS) {
   }
   const last = r.runs[r.runs.length - 1];
   const cap = name === 'capture' ? (r.captureActive ? ' (captured)' : ` (capture off: ${r.captureFailure ?? 'not active'})`) : '';
-  rows.push(`| ${label}${cap} | ${ms(last.allFiveMs)} | ${steady(r, 'allFiveMs')} | ${ms(last.firstImageMs)} | ${ratio(r)} | ${ms(r.loadColdMs)} |`);
+  // records before 2026-12-01's fixed-batch encoder have no encoderCaptured
+  const enc = name === 'capture' && r.encoderCaptured !== undefined ? (r.encoderCaptured ? ', encoder captured' : `, encoder uncaptured${r.encoderCaptureFailure ? ` (${r.encoderCaptureFailure})` : ''}`) : '';
+  rows.push(`| ${label}${cap}${enc} | ${ms(last.allFiveMs)} | ${steady(r, 'allFiveMs')} | ${ms(last.firstImageMs)} | ${ratio(r)} | ${ms(r.loadColdMs)} |`);
 }
 if (torch) {
   const last = torch.runs[torch.runs.length - 1];

@@ -11,6 +11,9 @@ let page: Page;
 let provider: 'wasm' | 'webgpu';
 const requests: string[] = [];
 const cspViolations: string[] = [];
+// the engine says (console.info, from the worker) when graph capture is refused or given up: on
+// WebGPU the decoders and the encoder (one image a run, gpu-encoder.ts) must stay captured
+const captureNotes: string[] = [];
 
 // a sub-path proves the build works anywhere (base: './')
 sharedPage(test, { base: '/puma/' }, (s) => {
@@ -18,6 +21,7 @@ sharedPage(test, { base: '/puma/' }, (s) => {
   s.context.on('request', (r: Request) => requests.push(r.url()));
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    if (/graph capture (refused|failed)/i.test(m.text())) captureNotes.push(m.text());
   });
 });
 
@@ -99,6 +103,7 @@ test('a sample gives five 64x64 reconstructions that differ, f0 beats f4 on PSNR
   }
   const psnr = Object.fromEntries(results.map((r) => [r.id.slice(7), r.psnr]));
   if (!UNTRAINED) expect(psnr.f0, `f0 ${psnr.f0} dB vs f4 ${psnr.f4} dB`).toBeGreaterThan(psnr.f4);
+  expect(captureNotes, 'graph capture stayed on (decoders and encoder)').toEqual([]);
   await page.screenshot({ path: test.info().outputPath(`grid-${provider}.png`), fullPage: true });
   // large view + PNG download
   await page.getByRole('button', { name: 'Enlarge f0' }).click();

@@ -1,4 +1,4 @@
-"""Two small decoder-shaped graphs for tests/gpu-capture.test.ts (the GPU decode loop's graph
+"""Small decoder- and encoder-shaped graphs for tests/gpu-capture.test.ts and tests/gpu-encoder.test.ts (the GPU decode loop's graph
 capture and its fallback, on SwiftShader): the same inputs and output as a real decoder
 (x [batch,3,S,S], t [batch], cond [batch,tokens,C] -> v), a few cheap ops instead of the network,
 so a 4-step decode takes seconds on a CPU-emulated GPU where a real decoder takes minutes.
@@ -6,6 +6,9 @@ so a 4-step decode takes seconds on a CPU-emulated GPU where a real decoder take
 - loop_decoder.onnx: v = tanh(0.9 x + 0.001 t + mean(cond)); every node runs on WebGPU.
 - loop_decoder_cpu_op.onnx: the same plus a Det node that adds 0 (Det has no WebGPU kernel, so
   it runs on the CPU), which makes onnxruntime refuse graph capture when the session is created.
+- loop_encoder.onnx: the encoder's interface (image [batch,3,S,S] -> features [batch,tokens,C]): a
+  patch convolution, then a Reshape whose shape is computed from the input's (Shape, Slice, Concat,
+  as the real encoder's are; with the batch fixed they fold away, gpu-encoder.ts).
 
 Regenerate: /usr/bin/python3 tests/make_loop_fixture.py (sizes come from public/models/manifest.json).
 """
@@ -65,7 +68,38 @@ def build(with_cpu_op: bool) -> onnx.ModelProto:
     return model
 
 
+def build_encoder() -> onnx.ModelProto:
+    import numpy as np
+    m = json.loads((ROOT / "public/models/manifest.json").read_text())
+    s, c, tokens = m["image"]["size"], m["feature_dim"], m["scales"][0]["tokens"]
+    patch = s // int(round(tokens ** 0.5))
+    f = TensorProto.FLOAT
+    w = (np.sin(np.arange(c * 3 * patch * patch, dtype=np.float32) * 0.37) * 0.2).reshape(c, 3, patch, patch)
+    inits = [
+        helper.make_tensor("w", f, list(w.shape), w.ravel().tolist()),
+        helper.make_tensor("starts", TensorProto.INT64, [1], [0]),
+        helper.make_tensor("ends", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("rest", TensorProto.INT64, [2], [c, tokens]),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["image", "w"], ["p"], strides=[patch, patch], kernel_shape=[patch, patch]),  # [batch,C,h,w]
+        helper.make_node("Shape", ["image"], ["shape"]),
+        helper.make_node("Slice", ["shape", "starts", "ends"], ["batch"]),
+        helper.make_node("Concat", ["batch", "rest"], ["to"], axis=0),
+        helper.make_node("Reshape", ["p", "to"], ["flat"]),                          # [batch,C,tokens]
+        helper.make_node("Transpose", ["flat"], ["tok"], perm=[0, 2, 1]),            # [batch,tokens,C]
+        helper.make_node("Tanh", ["tok"], ["features"]),
+    ]
+    g = helper.make_graph(nodes, "loop_encoder", [helper.make_tensor_value_info("image", f, ["batch", 3, s, s])],
+                          [helper.make_tensor_value_info("features", f, ["batch", tokens, c])], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
 if __name__ == "__main__":
     onnx.save(build(False), OUT / "loop_decoder.onnx")
     onnx.save(build(True), OUT / "loop_decoder_cpu_op.onnx")
-    print("wrote", OUT / "loop_decoder.onnx", OUT / "loop_decoder_cpu_op.onnx")
+    onnx.save(build_encoder(), OUT / "loop_encoder.onnx")
+    print("wrote", OUT / "loop_decoder.onnx", OUT / "loop_decoder_cpu_op.onnx", OUT / "loop_encoder.onnx")

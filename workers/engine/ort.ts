@@ -118,6 +118,18 @@ export function decodeSessionOptions(provider: Provider | 'cpu', choice: GpuDeco
   return { ...base, executionProviders: [{ name: 'webgpu' }], preferredOutputLocation: 'gpu-buffer', enableGraphCapture: true };
 }
 
+/** The encoder's session options. With the GPU loop on WebGPU its batch is fixed at one image
+ * (workers/engine/gpu-encoder.ts: every node then runs on the WebGPU provider, none of its shape
+ * nodes on the CPU), and it is graph-captured when the decoders are. Elsewhere it takes any batch. */
+export function encoderSessionOptions(provider: Provider | 'cpu', choice: GpuDecodeChoice, batchDim?: string): InferenceSession.SessionOptions {
+  const base = sessionOptions(provider);
+  if (provider !== 'webgpu' || choice.loop !== 'gpu' || !batchDim) return base;
+  const fixed: InferenceSession.SessionOptions = { ...base, freeDimensionOverrides: { [batchDim]: 1 } };
+  if (!choice.graphCapture) return fixed;
+  // as the decoders': the EP given as an object, or it never captures
+  return { ...fixed, executionProviders: [{ name: 'webgpu' }], preferredOutputLocation: 'gpu-buffer', enableGraphCapture: true };
+}
+
 /** The GPUDevice of an onnxruntime module's WebGPU backend (exists once a WebGPU session does). */
 export async function ortDevice(ort: unknown): Promise<unknown> {
   return (ort as { env?: { webgpu?: { device?: unknown } } }).env?.webgpu?.device;

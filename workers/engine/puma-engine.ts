@@ -11,8 +11,9 @@ import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-
 import type { ReaderEncoder } from './reader';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
-import { DEFAULT_GPU_DECODE, decodeSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
+import { DEFAULT_GPU_DECODE, decodeSessionOptions, encoderSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
 import { createDecodeSessions, GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
+import { createEncoderSession, GpuEncoder } from './gpu-encoder';
 import type { LoadFailureReason } from './load-failure';
 import type { EngineInfo, FileState, LoadSink, MllmStatus, Provider, RunEvent, RunSink, TaskInfo } from './protocol';
 import { streamOf } from './stream';
@@ -215,14 +216,20 @@ export class PumaEngine {
     const requested: GpuDecodeChoice = o.provider === 'webgpu' && stepEntry ? (o.gpuDecode ?? DEFAULT_GPU_DECODE) : { loop: 'cpu', graphCapture: false };
     const batchDim = m.models[decoderKey(m, m.scales[0].name)].inputs?.[0].shape[0];
     const decOptsFor = (choice: GpuDecodeChoice) => ({ ...decodeSessionOptions(o.provider, choice, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions });
+    // the encoder's batch fixed at one image where the GPU loop runs (gpu-encoder.ts), captured where the decoders are
+    const encBatch = m.models.encoder.inputs?.[0].shape[0];
+    const encOptsFor = (choice: GpuDecodeChoice) => ({ ...encoderSessionOptions(o.provider, choice, typeof encBatch === 'string' ? encBatch : undefined), ...o.sessionOptions });
+    const encoderFixed = o.provider === 'webgpu' && requested.loop === 'gpu' && typeof encBatch === 'string';
     const stepRead = requested.loop === 'gpu' && stepEntry ? readVisual('ddim_step', stepEntry.variants![0]) : null;
     stepRead?.catch(() => undefined); // awaited below, as the decoders' files are
     const created: InferenceSession[] = [];
     let gpuLoop: GpuDecodeLoop | null = null;
+    let gpuEncoder: GpuEncoder | null = null;
     try {
       const encoderBytes = await visualReads[0];
       phase('encoder file');
-      created.push(await o.ort.InferenceSession.create(encoderBytes, opts));
+      const encoder = await createEncoderSession(o.ort, encoderBytes, requested, encOptsFor);
+      created.push(encoder.session);
       phase('encoder session');
       const visualBytes = await visual;
       const stepBytes = stepRead ? await stepRead : null;
@@ -244,14 +251,21 @@ export class PumaEngine {
         const capture = gpuDecode.graphCapture ? { fallback: { uncaptured: (s: InferenceSession) => o.ort.InferenceSession.create(bytesOf.get(s)!, uncapturedOpts) } } : null;
         gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[], capture, failure);
       }
+      if (encoderFixed) {
+        const e = m.models.encoder;
+        const uncaptured = { fallback: { uncaptured: () => o.ort.InferenceSession.create(encoderBytes, encOptsFor({ loop: 'gpu', graphCapture: false })) } };
+        gpuEncoder = new GpuEncoder(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, encoder.session, { input: e.inputs![0].name, output: e.outputs![0].name }, [1, 3, m.image.size, m.image.size], m.scales[0].tokens * m.feature_dim, encoder.captured ? uncaptured : null, encoder.failure);
+      }
     } catch (e) {
       for (const s of created) s.release().catch(() => undefined);
+      gpuLoop?.release();
+      gpuEncoder?.release();
       if (o.provider === 'webgpu' && !readErrors.has(e)) throw new WebGpuFailure(`WebGPU session creation failed: ${(e as Error).message}`);
       throw e;
     }
     const decoders: Record<string, InferenceSession> = {};
     m.scales.forEach((s, i) => (decoders[s.name] = created[i + 1]));
-    const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders, extra: created.slice(1 + m.scales.length) }, gpuLoop);
+    const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders, extra: created.slice(1 + m.scales.length) }, gpuLoop, gpuEncoder);
     const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
     const engine = new PumaEngine(m, o.provider, codec, cached, p.bytes, variants, o.yieldAtCheckpoints !== false);
     engine.loadPhases = phases;
@@ -497,6 +511,7 @@ export class PumaEngine {
     const s = this.codec.sessions;
     for (const x of [s.encoder, ...Object.values(s.decoders), ...(s.extra ?? [])]) x.release().catch(() => undefined);
     this.codec.gpuLoop?.release();
+    this.codec.gpuEncoder?.release();
     this.mllmSession?.release();
     this.mllmReader?.release();
   }

@@ -8,6 +8,7 @@ import { buildPyramid } from '../lib/pyramid';
 import { gaussian } from '../lib/rng';
 import { decoderGuidance, sampleDDIM } from '../lib/sampler';
 import type { GpuDecodeLoop } from './gpu-decode-loop';
+import type { GpuEncoder } from './gpu-encoder';
 
 export interface Sessions {
   encoder: InferenceSession;
@@ -47,6 +48,9 @@ export class PyramidCodec {
     readonly sessions: Sessions,
     /** WebGPU: the decode loop on the GPU (ddim_step graph); without it, DDIM runs on the CPU */
     readonly gpuLoop: GpuDecodeLoop | null = null,
+    /** WebGPU with the GPU loop: the encoder one image a run (captured where the decoders are);
+     * without it, the encoder session takes the whole batch */
+    readonly gpuEncoder: GpuEncoder | null = null,
   ) {}
 
   get size() {
@@ -62,11 +66,21 @@ export class PyramidCodec {
     const input = new Float32Array(batch * per);
     input.set(image, 0);
     if (batch === 2) input.set(blankNCHW(s), per);
-    const feats = await encoderFeatures(this.ort, m, this.sessions.encoder, m.models.encoder, input, batch);
+    const feats = this.gpuEncoder ? await this.encodeEach(input, batch) : await encoderFeatures(this.ort, m, this.sessions.encoder, m.models.encoder, input, batch);
     const nTok = m.scales[0].tokens * m.feature_dim;
     const cond = buildPyramid(feats.slice(0, nTok), m.scales, m.feature_dim);
     if (!this.uncondCache) this.uncondCache = buildPyramid(feats.slice(nTok, 2 * nTok), m.scales, m.feature_dim);
     return { cond, uncond: this.uncondCache };
+  }
+
+  /** The GPU encoder's way: `batch` images one run each, their features end to end. */
+  private async encodeEach(input: Float32Array, batch: number): Promise<Float32Array> {
+    const per = input.length / batch;
+    const parts: Float32Array[] = [];
+    for (let b = 0; b < batch; b++) parts.push(await this.gpuEncoder!.encode(input.subarray(b * per, (b + 1) * per)));
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.forEach((p, b) => out.set(p, b * p.length));
+    return out;
   }
 
   /** CFG's unconditional pyramid (the blank image's): encoded with the first image, or on its own

@@ -1,0 +1,134 @@
+// The encoder on WebGPU with its batch fixed at one image and graph capture (gpu-encoder.ts), on a
+// real WebGPU device (Dawn on SwiftShader, tests/webgpu-node.ts). The graph is
+// tests/fixtures/loop_encoder.onnx (the encoder's interface, and shape nodes computed from the
+// input's shape as the real encoder's are; tests/make_loop_fixture.py): the real encoder takes
+// 8-30 s a run here, and runs captured in the WebGPU e2e specs. Every result is compared with the
+// same graph on WASM, the batch free (what every other provider runs), and the codec's pyramids
+// with the WASM codec's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { maxAbsDiff } from './golden';
+import { loadManifest } from './models';
+import { webgpuOnSwiftShader } from './webgpu-node';
+import { createEncoderSession, GpuEncoder } from '../workers/engine/gpu-encoder';
+import { encoderFeatures, PyramidCodec } from '../workers/engine/pyramid-codec';
+import { encoderSessionOptions, ortDevice, type GpuDecodeChoice, type InferenceSession, type OrtLike } from '../workers/engine/ort';
+import type { GpuDeviceLike, OrtGpuLike } from '../workers/engine/gpu-decode-loop';
+import type { Manifest } from '../workers/lib/manifest';
+
+/** WebGPU's float kernels against WASM's on the same fp32 graph: accumulation order only */
+const TOLERANCE = 1e-3;
+const CAPTURE: GpuDecodeChoice = { loop: 'gpu', graphCapture: true };
+const UNCAPTURED: GpuDecodeChoice = { loop: 'gpu', graphCapture: false };
+
+let gpu: Awaited<ReturnType<typeof webgpuOnSwiftShader>>;
+let m: Manifest;
+let bytes: Uint8Array;
+let wasm: InferenceSession;
+const optionsFor = (c: GpuDecodeChoice) => encoderSessionOptions('webgpu', c, 'batch');
+const fixture = (f: string) => new Uint8Array(readFileSync(resolve(import.meta.dirname, 'fixtures', f)));
+
+/** a deterministic, non-trivial image in [-1,1]: a different one per seed */
+function image(seed: number) {
+  const S = m.image.size;
+  const x = new Float32Array(3 * S * S);
+  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.013 * (seed + 1) + seed) * 0.9;
+  return x;
+}
+
+const onWasm = (img: Float32Array, batch = 1) => encoderFeatures(gpu.ort as unknown as OrtLike, m, wasm, m.models.encoder, img, batch);
+const tokens = () => m.scales[0].tokens * m.feature_dim;
+
+async function makeEncoder(session: InferenceSession, captured: boolean, refused: string | null = null) {
+  const made: InferenceSession[] = [];
+  const fallback = {
+    async uncaptured() {
+      const s = await gpu.ort.InferenceSession.create(bytes, optionsFor(UNCAPTURED));
+      made.push(s);
+      return s;
+    },
+  };
+  const device = (await ortDevice(gpu.ort)) as GpuDeviceLike;
+  const S = m.image.size;
+  const enc = new GpuEncoder(gpu.ort as unknown as OrtGpuLike, device, session, { input: 'image', output: 'features' }, [1, 3, S, S], tokens(), captured ? { fallback } : null, refused);
+  return { enc, made };
+}
+
+beforeAll(async () => {
+  gpu = await webgpuOnSwiftShader();
+  m = loadManifest();
+  expect(m.models.encoder.inputs![0].name).toBe('image');
+  expect(m.models.encoder.outputs![0].name).toBe('features');
+  bytes = fixture('loop_encoder.onnx');
+  wasm = await gpu.ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+});
+afterAll(async () => {
+  await wasm?.release();
+  gpu?.stop();
+});
+
+describe('the encoder on WebGPU, one image a run (onnxruntime-web WebGPU on SwiftShader)', () => {
+  it('captured, it replays image after image like the WASM encoder; the codec builds the same pyramids', async () => {
+    const created = await createEncoderSession(gpu.ort, bytes, CAPTURE, optionsFor);
+    expect(created.failure).toBeNull();
+    expect(created.captured).toBe(true);
+    const { enc, made } = await makeEncoder(created.session, true);
+    // the capture run, then replays with other images in the same input buffer
+    for (const seed of [1, 2, 1, 3]) {
+      const got = await enc.encode(image(seed));
+      expect(got.length).toBe(tokens());
+      expect(maxAbsDiff(got, await onWasm(image(seed))), `image ${seed}`).toBeLessThanOrEqual(TOLERANCE);
+    }
+    expect(enc.captured).toBe(true);
+    expect(made).toHaveLength(0);
+    await expect(enc.encode(new Float32Array(5))).rejects.toThrow(/takes \d+ values/);
+
+    // the codec: the first encode runs the image and the blank one run each (the WASM codec: one batch of two)
+    const wasmCodec = new PyramidCodec(gpu.ort as unknown as OrtLike, m, { encoder: wasm, decoders: {} });
+    const gpuCodec = new PyramidCodec(gpu.ort as unknown as OrtLike, m, { encoder: created.session, decoders: {} }, null, enc);
+    for (const seed of [4, 5]) {
+      const [a, b] = [await gpuCodec.encode(image(seed)), await wasmCodec.encode(image(seed))];
+      for (const s of m.scales) {
+        expect(maxAbsDiff(a.cond[s.name], b.cond[s.name]), `cond ${s.name}`).toBeLessThanOrEqual(TOLERANCE);
+        expect(maxAbsDiff(a.uncond[s.name], b.uncond[s.name]), `uncond ${s.name}`).toBeLessThanOrEqual(TOLERANCE);
+      }
+    }
+    enc.release();
+    await created.session.release();
+  });
+
+  it('a captured run that throws leaves capture: the run finishes uncaptured, later runs too', async () => {
+    // another WebGPU session stays, as the engine's decoders do: with none left, onnxruntime
+    // would let the device go with the released session and start another
+    const other = await gpu.ort.InferenceSession.create(bytes, optionsFor(UNCAPTURED));
+    const created = await createEncoderSession(gpu.ort, bytes, CAPTURE, optionsFor);
+    const { enc, made } = await makeEncoder(created.session, true);
+    expect(maxAbsDiff(await enc.encode(image(6)), await onWasm(image(6)))).toBeLessThanOrEqual(TOLERANCE);
+    // a captured session whose run throws (here: onnxruntime's own error for a released session)
+    await created.session.release();
+    expect(maxAbsDiff(await enc.encode(image(7)), await onWasm(image(7)))).toBeLessThanOrEqual(TOLERANCE);
+    expect(enc.captured).toBe(false);
+    expect(enc.captureFailure).toMatch(/session/i);
+    expect(made).toHaveLength(1);
+    expect(maxAbsDiff(await enc.encode(image(8)), await onWasm(image(8)))).toBeLessThanOrEqual(TOLERANCE);
+    expect(made).toHaveLength(1);
+    enc.release(); // releases the replacement
+    await other.release();
+  });
+
+  it('a graph that refuses capture is created without it, and says why', async () => {
+    // Det has no WebGPU kernel: onnxruntime refuses capture when the session is created
+    const created = await createEncoderSession(gpu.ort, fixture('loop_decoder_cpu_op.onnx'), CAPTURE, optionsFor);
+    expect(created.captured).toBe(false);
+    expect(created.failure).toMatch(/graph capture/i);
+    await created.session.release();
+    // without capture asked for, nothing is tried twice
+    const plain = await createEncoderSession(gpu.ort, bytes, UNCAPTURED, optionsFor);
+    expect(plain).toMatchObject({ captured: false, failure: null });
+    const { enc } = await makeEncoder(plain.session, false);
+    expect(maxAbsDiff(await enc.encode(image(9)), await onWasm(image(9)))).toBeLessThanOrEqual(TOLERANCE);
+    enc.release();
+    await plain.session.release();
+  });
+});
