@@ -1,8 +1,10 @@
 // Does the GPU-resident decode loop draw the same image as the CPU loop? One pyramid (the
 // encoder on a fixed gradient) is decoded on one WebGPU device by three engines: DDIM on the CPU
 // (v read back every step), the ddim_step graph on the GPU, and the same with graph capture
-// (decoded twice: the capture run, then a replay). Prints JSON; exits 1 when any image differs
-// from the CPU loop's by more than the tolerance. Bundled by bench/build-gpu.mjs.
+// (decoded twice: the capture run, then a replay). The GPU-loop engines also encode the image
+// again (their encoder one image a run, captured with the decoders) against the CPU-loop engine's
+// features. Prints JSON; exits 1 when any image differs from the CPU loop's by more than the
+// tolerance (or the features by more than theirs). Bundled by bench/build-gpu.mjs.
 //   node bench/out/gpu/gpu-loop-parity.mjs MODELS_DIR [steps] [scales] > parity.json
 // ORT_LOG_LEVEL=verbose prints onnxruntime's node placements (which nodes run on the CPU).
 import { readFileSync } from 'node:fs';
@@ -17,6 +19,10 @@ import type { GpuDecodeChoice, InferenceSession } from '../workers/engine/ort';
  * run the same decoder kernels; only the DDIM update's float rounding differs (fp32 on the GPU,
  * doubles rounded to fp32 in JS), and the decoder carries that through the later steps. */
 const TOLERANCE = 0.5 / 255;
+/** Max |difference| of the encoder's features (roughly unit scale) between its GPU-loop session (batch
+ * fixed at one, captured with the decoders: gpu-encoder.ts) and the CPU-loop engine's (batch free):
+ * the same fp32 graph, kernels summing in another order */
+const ENCODER_TOLERANCE = 1e-3;
 
 const [modelsDir, stepsArg, scalesArg] = process.argv.slice(2);
 const shim = await import(new URL('./shim.mjs', import.meta.url).href);
@@ -51,6 +57,18 @@ for (const [config, choice, repeats] of [
 ] as const) {
   const engine = await load(choice);
   if (!engine.codec.gpuLoop) throw new Error(`${config}: the GPU loop is not active (no ddim_step graph in the manifest?)`);
+  if (!engine.codec.gpuEncoder) throw new Error(`${config}: the encoder does not run one image a run (gpu-encoder.ts)`);
+  for (let r = 0; r < repeats; r++) {
+    // the same image as the reference pyramid: the first encode also runs the blank image, in a run of its own
+    const t0 = performance.now();
+    const p = await engine.codec.encode(toNCHW(prepareImage({ width: size, height: size, data }, size)));
+    const ms = performance.now() - t0;
+    let maxAbs = 0;
+    for (const s of scales) for (const k of ['cond', 'uncond'] as const) for (let i = 0; i < p[k][s].length; i++) maxAbs = Math.max(maxAbs, Math.abs(p[k][s][i] - pyr[k][s][i]));
+    const name = repeats > 1 ? `${config} run ${r}` : config;
+    results.push({ scale: 'encoder', config: name, maxAbs, ms, ok: maxAbs <= ENCODER_TOLERANCE, captured: engine.codec.gpuEncoder.captured, captureFailure: engine.codec.gpuEncoder.captureFailure });
+    console.error(`[parity] encoder ${name}: max |diff| ${maxAbs.toExponential(2)} (${ms.toFixed(0)} ms)`);
+  }
   for (const s of scales) {
     for (let r = 0; r < repeats; r++) {
       const t0 = performance.now();
@@ -67,5 +85,5 @@ for (const [config, choice, repeats] of [
   engine.release();
 }
 const ok = results.every((r) => r.ok);
-console.log(JSON.stringify({ adapter, steps, tolerance: TOLERANCE, ok, results }));
+console.log(JSON.stringify({ adapter, steps, tolerance: TOLERANCE, encoderTolerance: ENCODER_TOLERANCE, ok, results }));
 process.exit(ok ? 0 : 1);

@@ -3,7 +3,7 @@
 // provider chosen from the adapter, and GPU device loss watched.
 import { validateManifest, type Manifest } from '../lib/manifest';
 import { ModelStore } from '../lib/modelstore';
-import { chooseProvider, configureWasm, webgpuDevice, webOrt } from './ort';
+import { chooseProvider, configureWasm, webgpuDevice, webOrtFor } from './ort';
 import type { LoadOptions, LoadSink, MllmPlace } from './protocol';
 import type { EngineLoaded } from './engine-api';
 import { PumaEngine, type ModelFiles } from './puma-engine';
@@ -49,16 +49,18 @@ export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink):
   onEvent({ type: 'manifest', manifest });
   const st = await store.getStatus();
   onEvent({ type: 'cache', status: st.cache, reason: st.reason });
-  const threads = configureWasm(opts.baseUrl);
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const choice = await chooseProvider(opts.ep);
+  // the build the provider needs (WASM alone: the WASM-only build, ~3x faster kernels than JSEP's)
+  const ort = await webOrtFor(choice.provider);
+  const threads = configureWasm(ort, opts.baseUrl, choice);
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const files: ModelFiles = { read: (v, onProgress) => store.load(new URL(`models/${v.file}`, opts.baseUrl).href, v.sha256, v.bytes, onProgress) };
   // the MLLM on WebGPU only on a real GPU: on a CPU-emulated adapter (forced with ep=webgpu) its
   // many small calls are far slower than WASM
   const mllmAt = choice.provider !== 'webgpu' ? { provider: 'wasm' as const } : choice.emulated ? { provider: 'wasm' as const, reason: 'the WebGPU adapter is CPU-emulated; WASM is faster for it' } : { provider: 'webgpu' as const };
-  const engine = await PumaEngine.load({ ort: webOrt, manifest, files, provider: choice.provider, features: choice.features, mllmAt, mllm: 'background', onEvent });
+  const engine = await PumaEngine.load({ ort, manifest, files, provider: choice.provider, features: choice.features, mllmAt, mllm: 'background', onEvent });
   if (choice.provider === 'webgpu') {
-    const device = await webgpuDevice();
+    const device = await webgpuDevice(ort);
     // reachable from devtools / e2e (Playwright's worker.evaluate) to exercise device loss
     (globalThis as { __pumaGpuDevice?: unknown }).__pumaGpuDevice = device;
     if (device) engine.watchDeviceLoss(device.lost);

@@ -2,7 +2,7 @@
 // (the few members it uses), so the same engine runs on onnxruntime-web in a worker or on the
 // main thread, onnxruntime-web's WebGPU build in Node (bench/gpu-bench.ts) and onnxruntime-node
 // (bench/native.mjs).
-import * as ortWeb from 'onnxruntime-web';
+import type * as OrtWeb from 'onnxruntime-web';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { EpChoice, Provider } from './protocol';
 
@@ -17,8 +17,23 @@ export interface OrtLike {
 
 export type { InferenceSession, Tensor };
 
-/** onnxruntime-web, as the page and the worker use it. */
-export const webOrt: OrtLike = ortWeb;
+/** An onnxruntime-web build: the JSEP one or the WASM-only one (the same API). */
+export type WebOrt = typeof OrtWeb;
+
+let loadedBuild: Promise<WebOrt> | null = null;
+
+/**
+ * onnxruntime-web for the provider the page runs on, imported once per worker (the first load
+ * picks it; a WebGPU failure replaces the whole worker, loadSlice.ts). WebGPU needs the JSEP build
+ * (its WebGPU kernels; Emscripten's Asyncify lets a run wait for the GPU). WASM alone takes the
+ * WASM-only build: Asyncify makes every WASM kernel of the JSEP build ~3x slower (one decoder call
+ * in Chromium, 2-core VM: 26-47 ms against 87-156 ms, bench/README.md "The WASM-only build"), and
+ * its binary is 14 MB against 28 MB, so half the download and compile on a first visit.
+ */
+export function webOrtFor(provider: Provider): Promise<WebOrt> {
+  loadedBuild ??= provider === 'webgpu' ? import('onnxruntime-web') : import('onnxruntime-web/wasm');
+  return loadedBuild;
+}
 
 export interface ProviderChoice {
   provider: Provider;
@@ -27,6 +42,8 @@ export interface ProviderChoice {
   features: Set<string>;
   /** a CPU-emulated adapter (SwiftShader) chosen anyway (ep=webgpu): the MLLM stays on WASM */
   emulated?: boolean;
+  /** the adapter probed, for onnxruntime's env.webgpu.adapter (so it does not pick a different one) */
+  gpuAdapter?: unknown;
 }
 
 interface GpuLike {
@@ -53,19 +70,19 @@ export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
   if (ep === 'auto' && emulated) {
     return { provider: 'wasm', reason: `WebGPU adapter is CPU-emulated (${name}); WASM is faster`, features: new Set() };
   }
-  // hand ort the adapter we probed, so it does not pick a different one
-  (ortWeb.env.webgpu as { adapter: unknown }).adapter = adapter;
-  return { provider: 'webgpu', adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen in the address (ep=webgpu)' : undefined, emulated };
+  return { provider: 'webgpu', gpuAdapter: adapter, adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen in the address (ep=webgpu)' : undefined, emulated };
 }
 
-/** Configures the wasm runtime: files from our own origin, threads where cross-origin isolated. */
-export function configureWasm(baseUrl: string): number {
-  ortWeb.env.logLevel = 'error'; // node-assignment warnings are expected (shape ops on CPU)
-  ortWeb.env.wasm.wasmPaths = new URL('ort/', baseUrl).href;
+/** Configures the wasm runtime: files from our own origin, threads where cross-origin isolated;
+ * on WebGPU, the adapter chooseProvider probed. */
+export function configureWasm(ort: WebOrt, baseUrl: string, choice: ProviderChoice): number {
+  ort.env.logLevel = 'error'; // node-assignment warnings are expected (shape ops on CPU)
+  ort.env.wasm.wasmPaths = new URL('ort/', baseUrl).href;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
-  ortWeb.env.wasm.numThreads = threads;
-  ortWeb.env.wasm.proxy = false; // the engine already runs off the page's thread (a worker)
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false; // the engine already runs off the page's thread (a worker)
+  if (choice.gpuAdapter) (ort.env.webgpu as { adapter: unknown }).adapter = choice.gpuAdapter;
   return threads;
 }
 
@@ -162,9 +179,9 @@ export interface DeviceLike {
 }
 
 /** The GPUDevice ort's WebGPU backend uses (a promise once a session exists), to watch for loss. */
-export async function webgpuDevice(): Promise<DeviceLike | undefined> {
+export async function webgpuDevice(ort: WebOrt): Promise<DeviceLike | undefined> {
   try {
-    return ((await ortWeb.env.webgpu.device) as DeviceLike | undefined) ?? undefined;
+    return ((await ort.env.webgpu.device) as DeviceLike | undefined) ?? undefined;
   } catch {
     return undefined;
   }
