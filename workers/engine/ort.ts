@@ -20,19 +20,20 @@ export type { InferenceSession, Tensor };
 /** An onnxruntime-web build: the JSEP one or the WASM-only one (the same API). */
 export type WebOrt = typeof OrtWeb;
 
-let loadedBuild: Promise<WebOrt> | null = null;
+const builds: { jsep?: Promise<WebOrt>; wasm?: Promise<WebOrt> } = {};
 
 /**
- * onnxruntime-web for the provider the page runs on, imported once per worker (the first load
- * picks it; a WebGPU failure replaces the whole worker, loadSlice.ts). WebGPU needs the JSEP build
- * (its WebGPU kernels; Emscripten's Asyncify lets a run wait for the GPU). WASM alone takes the
+ * onnxruntime-web for the provider the page runs on, each build imported at most once per worker
+ * (a WebGPU failure replaces the whole worker, loadSlice.ts). WebGPU needs the JSEP build (its
+ * WebGPU kernels; Emscripten's Asyncify lets a run wait for the GPU). WASM alone takes the
  * WASM-only build: Asyncify makes every WASM kernel of the JSEP build ~3x slower (one decoder call
- * in Chromium, 2-core VM: 26-47 ms against 87-156 ms, bench/README.md "The WASM-only build"), and
- * its binary is 14 MB against 28 MB, so half the download and compile on a first visit.
+ * in Chromium, 2-core VM: 26-47 ms against 105-139 ms, bench/README.md "The WASM-only build"), and
+ * its binary is 14 MB against 28 MB, so half the download and compile on a first visit. A worker
+ * that already has the JSEP build runs WASM on it rather than load a second runtime.
  */
 export function webOrtFor(provider: Provider): Promise<WebOrt> {
-  loadedBuild ??= provider === 'webgpu' ? import('onnxruntime-web') : import('onnxruntime-web/wasm');
-  return loadedBuild;
+  if (provider === 'webgpu') return (builds.jsep ??= import('onnxruntime-web'));
+  return builds.jsep ?? (builds.wasm ??= import('onnxruntime-web/wasm'));
 }
 
 export interface ProviderChoice {
