@@ -12,7 +12,8 @@ let provider: 'wasm' | 'webgpu';
 const requests: string[] = [];
 const cspViolations: string[] = [];
 // the engine says (console.info, from the worker) when graph capture is refused or given up: on
-// WebGPU the decoders and the encoder (one image a run, gpu-encoder.ts) must stay captured
+// WebGPU neither the decoders nor the encoder (one image a run, gpu-encoder.ts) may give it up
+// (that the engine asks for capture at all is tests/gpu-encoder.test.ts's)
 const captureNotes: string[] = [];
 
 // a sub-path proves the build works anywhere (base: './')

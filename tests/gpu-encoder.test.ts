@@ -9,12 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { maxAbsDiff } from './golden';
-import { loadManifest } from './models';
+import { loadManifest, MODELS_DIR } from './models';
+import { PumaEngine } from '../workers/engine/puma-engine';
+import { filesFromFolder } from '../workers/engine/folder-files';
 import { webgpuOnSwiftShader } from './webgpu-node';
-import { createEncoderSession, GpuEncoder } from '../workers/engine/gpu-encoder';
+import { GpuEncoder } from '../workers/engine/gpu-encoder';
 import { encoderFeatures, PyramidCodec } from '../workers/engine/pyramid-codec';
-import { encoderSessionOptions, ortDevice, type GpuDecodeChoice, type InferenceSession, type OrtLike } from '../workers/engine/ort';
-import type { GpuDeviceLike, OrtGpuLike } from '../workers/engine/gpu-decode-loop';
+import { decodeSessionOptions, ortDevice, type GpuDecodeChoice, type InferenceSession, type OrtLike } from '../workers/engine/ort';
+import { createDecodeSessions, type GpuDeviceLike, type OrtGpuLike } from '../workers/engine/gpu-decode-loop';
 import type { Manifest } from '../workers/lib/manifest';
 
 /** WebGPU's float kernels against WASM's on the same fp32 graph: accumulation order only */
@@ -26,7 +28,12 @@ let gpu: Awaited<ReturnType<typeof webgpuOnSwiftShader>>;
 let m: Manifest;
 let bytes: Uint8Array;
 let wasm: InferenceSession;
-const optionsFor = (c: GpuDecodeChoice) => encoderSessionOptions('webgpu', c, 'batch');
+const optionsFor = (c: GpuDecodeChoice) => decodeSessionOptions('webgpu', c, 'batch', 1);
+/** the encoder's session as the engine creates it: the decoders' mechanism, one graph */
+const createEncoder = async (model: Uint8Array, c: GpuDecodeChoice) => {
+  const r = await createDecodeSessions(gpu.ort, [model], c, optionsFor);
+  return { session: r.sessions[0], captured: r.gpuDecode.graphCapture, failure: r.failure };
+};
 const fixture = (f: string) => new Uint8Array(readFileSync(resolve(import.meta.dirname, 'fixtures', f)));
 
 /** a deterministic, non-trivial image in [-1,1]: a different one per seed */
@@ -70,7 +77,7 @@ afterAll(async () => {
 
 describe('the encoder on WebGPU, one image a run (onnxruntime-web WebGPU on SwiftShader)', () => {
   it('captured, it replays image after image like the WASM encoder; the codec builds the same pyramids', async () => {
-    const created = await createEncoderSession(gpu.ort, bytes, CAPTURE, optionsFor);
+    const created = await createEncoder(bytes, CAPTURE);
     expect(created.failure).toBeNull();
     expect(created.captured).toBe(true);
     const { enc, made } = await makeEncoder(created.session, true);
@@ -102,7 +109,7 @@ describe('the encoder on WebGPU, one image a run (onnxruntime-web WebGPU on Swif
     // another WebGPU session stays, as the engine's decoders do: with none left, onnxruntime
     // would let the device go with the released session and start another
     const other = await gpu.ort.InferenceSession.create(bytes, optionsFor(UNCAPTURED));
-    const created = await createEncoderSession(gpu.ort, bytes, CAPTURE, optionsFor);
+    const created = await createEncoder(bytes, CAPTURE);
     const { enc, made } = await makeEncoder(created.session, true);
     expect(maxAbsDiff(await enc.encode(image(6)), await onWasm(image(6)))).toBeLessThanOrEqual(TOLERANCE);
     // a captured session whose run throws (here: onnxruntime's own error for a released session)
@@ -117,14 +124,27 @@ describe('the encoder on WebGPU, one image a run (onnxruntime-web WebGPU on Swif
     await other.release();
   });
 
+  it('the engine on WebGPU creates the shipped encoder one image a run, captured with the decoders; the CPU loop keeps it batched', async () => {
+    // sessions only, no run (the shipped encoder takes 8-30 s a run here)
+    const load = (gpuDecode: GpuDecodeChoice) => PumaEngine.load({ ort: gpu.ort as unknown as OrtLike, manifest: m, files: filesFromFolder(MODELS_DIR), provider: 'webgpu', features: new Set(), mllm: false, gpuDecode });
+    const captured = await load(CAPTURE);
+    expect(captured.codec.gpuLoop?.captured).toBe(true);
+    expect(captured.codec.gpuEncoder?.captured).toBe(true);
+    expect(captured.codec.gpuEncoder?.captureFailure).toBeNull();
+    captured.release();
+    const cpuLoop = await load({ loop: 'cpu', graphCapture: false });
+    expect(cpuLoop.codec.gpuEncoder).toBeNull();
+    cpuLoop.release();
+  });
+
   it('a graph that refuses capture is created without it, and says why', async () => {
     // Det has no WebGPU kernel: onnxruntime refuses capture when the session is created
-    const created = await createEncoderSession(gpu.ort, fixture('loop_decoder_cpu_op.onnx'), CAPTURE, optionsFor);
+    const created = await createEncoder(fixture('loop_decoder_cpu_op.onnx'), CAPTURE);
     expect(created.captured).toBe(false);
     expect(created.failure).toMatch(/graph capture/i);
     await created.session.release();
     // without capture asked for, nothing is tried twice
-    const plain = await createEncoderSession(gpu.ort, bytes, UNCAPTURED, optionsFor);
+    const plain = await createEncoder(bytes, UNCAPTURED);
     expect(plain).toMatchObject({ captured: false, failure: null });
     const { enc } = await makeEncoder(plain.session, false);
     expect(maxAbsDiff(await enc.encode(image(9)), await onWasm(image(9)))).toBeLessThanOrEqual(TOLERANCE);

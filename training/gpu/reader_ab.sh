@@ -33,7 +33,8 @@
 #        ARMS="addfrozen:reader_warmup=600 addlow:lr=1e-4" 8.5 min
 #   5. the same READER and CONTROL, ARMS="v5zero:max_steps=0 frozenlong:reader_warmup=1200,max_steps=1200,lr=1e-3"
 #      8.5 min. v5zero (0 steps: the page's v5, the reader adding exactly zero) scores 0.5498, not final_full's
-#      0.5590 (that evaluation predates the distilled decoders): the control runs 1-4 lacked. No arm beats it: with
+#      0.5590 (that evaluation predates the distilled decoders): the control runs 1-4 lacked (kept as
+#      training/eval/v5/page_2026-12-01.json, the model card's headline evaluation). No arm beats it: with
 #      the trunk frozen captions FALL (33.2 -> 31.1 / 31.6%): the projector learns from the edits' image losses,
 #      which outweigh the captions' text loss. Not shipped.
 #   6. CONTROL=training/eval/v5/page_2026-12-01.json, ARMS="capw02:reader_warmup=600,text_weight=0.2

@@ -27,7 +27,7 @@ import { ddimStepCoefficients } from '../lib/sampler';
 const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, STORAGE: 128 } as const;
 const MAP_MODE_READ = 1;
 
-interface GpuBuffer {
+export interface GpuBuffer {
   size: number;
   destroy(): void;
   mapAsync(mode: number): Promise<void>;
@@ -51,9 +51,18 @@ export interface LoopNames {
   step: { v: string; x: string; coef: string; out: string };
 }
 
-interface Bound {
+export interface Bound {
   buffer: GpuBuffer;
   tensor: Tensor;
+}
+
+/** A float32 GPU buffer of `dims` and the tensor over it, fed to a session on every run: a captured
+ * session replays against the buffers of its first run, so its inputs live in fixed buffers. */
+export function fixedInput(ort: OrtGpuLike, device: GpuDeviceLike, dims: readonly number[]): Bound {
+  const bytes = dims.reduce((a, b) => a * b, 1) * 4;
+  // storage buffers are bound in 16-byte units; the tensor keeps its exact dims
+  const buffer = device.createBuffer({ size: Math.ceil(bytes / 16) * 16, usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST });
+  return { buffer, tensor: ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims }) };
 }
 
 /** What the loop needs to leave graph capture when it fails mid-run. */
@@ -133,9 +142,7 @@ export class GpuDecodeLoop {
   }
 
   private alloc(dims: readonly number[]): Bound {
-    // storage buffers are bound in 16-byte units; the tensor keeps its exact dims
-    const buffer = this.device.createBuffer({ size: Math.ceil(this.bytes(dims) / 16) * 16, usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST });
-    return { buffer, tensor: this.ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims }) };
+    return fixedInput(this.ort, this.device, dims);
   }
 
   private copy(src: unknown, dst: GpuBuffer, bytes: number) {
@@ -264,8 +271,8 @@ export class GpuDecodeLoop {
 }
 
 /**
- * Creates the decode sessions (each scale's decoder, then the step graph) as `choice` asks. With
- * graph capture, a session that refuses it (onnxruntime refuses at creation when a node would run
+ * Creates the GPU loop's sessions (each scale's decoder, then the step graph; or the encoder alone,
+ * gpu-encoder.ts) as `choice` asks. With graph capture, a session that refuses it (onnxruntime refuses at creation when a node would run
  * outside the WebGPU provider, or when the provider cannot capture) means all of them are created
  * again without: `failure` says why, `gpuDecode` what was created.
  */

@@ -9,11 +9,8 @@
 // captured session keeps (gpu-decode-loop.ts says why the caller's buffers cannot be bound).
 // A captured run that throws leaves capture: the session is recreated uncaptured (same fixed
 // batch) for that run and every later one, and `captureFailure` says why.
-import type { GpuDecodeChoice, InferenceSession, OrtLike, Tensor } from './ort';
-import type { GpuDeviceLike, OrtGpuLike } from './gpu-decode-loop';
-
-/** GPUBufferUsage: STORAGE | COPY_SRC | COPY_DST (numeric: Node's Dawn binding has no DOM globals) */
-const STORAGE_COPY = 128 | 4 | 8;
+import type { InferenceSession } from './ort';
+import { fixedInput, type Bound, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
 
 export interface GpuEncoderFallback {
   /** the encoder as a session without graph capture */
@@ -21,8 +18,7 @@ export interface GpuEncoderFallback {
 }
 
 export class GpuEncoder {
-  private readonly buffer: ReturnType<GpuDeviceLike['createBuffer']>;
-  private readonly tensor: Tensor;
+  private readonly input: Bound;
   private readonly values: number;
   private replacement: InferenceSession | null = null;
   private capturing: boolean;
@@ -43,9 +39,7 @@ export class GpuEncoder {
     refused: string | null = null,
   ) {
     this.values = dims.reduce((a, b) => a * b, 1);
-    // storage buffers are bound in 16-byte units; the tensor keeps its exact dims
-    this.buffer = device.createBuffer({ size: Math.ceil((this.values * 4) / 16) * 16, usage: STORAGE_COPY });
-    this.tensor = ort.Tensor.fromGpuBuffer(this.buffer, { dataType: 'float32', dims });
+    this.input = fixedInput(ort, device, dims);
     this.capturing = capture !== null;
     this.failure = refused;
     if (refused) console.info(`GPU encoder: graph capture refused, running uncaptured (${refused})`);
@@ -64,7 +58,7 @@ export class GpuEncoder {
   /** One NCHW image [3*S*S] -> its features [tokens * C]. */
   async encode(image: Float32Array): Promise<Float32Array> {
     if (image.length !== this.values) throw new Error(`the encoder takes ${this.values} values a run, was given ${image.length}`);
-    this.device.queue.writeBuffer(this.buffer, 0, image);
+    this.device.queue.writeBuffer(this.input.buffer, 0, image);
     if (!this.capturing) return this.runWith(this.replacement ?? this.session);
     try {
       return await this.runWith(this.session);
@@ -80,7 +74,7 @@ export class GpuEncoder {
   }
 
   private async runWith(session: InferenceSession): Promise<Float32Array> {
-    const out = (await session.run({ [this.names.input]: this.tensor }))[this.names.output];
+    const out = (await session.run({ [this.names.input]: this.input.tensor }))[this.names.output];
     const feats = (await out.getData()) as Float32Array;
     // a GPU output: releases onnxruntime's handle (a captured session keeps its buffer bound)
     if (out.location === 'gpu-buffer') out.dispose();
@@ -90,29 +84,9 @@ export class GpuEncoder {
 
   /** The input buffer and the uncaptured replacement (the captured session is its owner's). */
   release() {
-    this.buffer.destroy();
+    this.input.buffer.destroy();
     this.replacement?.release().catch(() => undefined);
     this.replacement = null;
   }
 }
 
-/**
- * The encoder's session as `choice` asks (encoderSessionOptions). One that refuses graph capture is
- * created again without it: `failure` says why, `captured` what was created. A failure without
- * capture (e.g. no WebGPU at all: this is the first session, which starts the backend) is thrown.
- */
-export async function createEncoderSession(
-  ort: Pick<OrtLike, 'InferenceSession'>,
-  bytes: Uint8Array,
-  choice: GpuDecodeChoice,
-  optionsFor: (choice: GpuDecodeChoice) => InferenceSession.SessionOptions,
-): Promise<{ session: InferenceSession; captured: boolean; failure: string | null }> {
-  const wantsCapture = choice.loop === 'gpu' && choice.graphCapture;
-  if (!wantsCapture) return { session: await ort.InferenceSession.create(bytes, optionsFor(choice)), captured: false, failure: null };
-  try {
-    return { session: await ort.InferenceSession.create(bytes, optionsFor(choice)), captured: true, failure: null };
-  } catch (e) {
-    const session = await ort.InferenceSession.create(bytes, optionsFor({ loop: 'gpu', graphCapture: false }));
-    return { session, captured: false, failure: (e as Error).message || String(e) };
-  }
-}

@@ -26,8 +26,8 @@ const builds: { jsep?: Promise<WebOrt>; wasm?: Promise<WebOrt> } = {};
  * onnxruntime-web for the provider the page runs on, each build imported at most once per worker
  * (a WebGPU failure replaces the whole worker, loadSlice.ts). WebGPU needs the JSEP build (its
  * WebGPU kernels; Emscripten's Asyncify lets a run wait for the GPU). WASM alone takes the
- * WASM-only build: Asyncify makes every WASM kernel of the JSEP build ~3x slower (one decoder call
- * in Chromium, 2-core VM: 26-47 ms against 105-139 ms, bench/README.md "The WASM-only build"), and
+ * WASM-only build: Asyncify makes the JSEP build's WASM kernels ~3x slower (one fp32 decoder call in
+ * Chromium, 2-core VM: medians 36 and 47 ms against 139 and 133, bench/README.md "The WASM-only build"), and
  * its binary is 14 MB against 28 MB, so half the download and compile on a first visit. A worker
  * that already has the JSEP build runs WASM on it rather than load a second runtime.
  */
@@ -119,33 +119,22 @@ export interface GpuDecodeChoice {
 // than the CPU loop on an H200 (issue 19); where capture fails the loop falls back without it
 export const DEFAULT_GPU_DECODE: GpuDecodeChoice = { loop: 'gpu', graphCapture: true };
 
-/** Options for the decoders and the ddim_step graph. The GPU loop always runs the decoders on a
- * batch of two (cond, uncond): fixing their free batch dimension lets onnxruntime fold every shape
- * computation into constants, which on WebGPU moves the last nodes off the CPU (93 Shape/Gather/
- * Concat nodes per decoder otherwise) and is what graph capture requires. The CPU loop keeps the
- * batch free: with guidance-distilled decoders it runs one pass a step at the default guidance and
- * the pair otherwise (lib/sampler.ts). Not on WASM either: measured no faster there
- * (bench/wasm-profile.mjs). In the GPU loop outputs stay on the GPU. */
-export function decodeSessionOptions(provider: Provider | 'cpu', choice: GpuDecodeChoice, batchDim?: string): InferenceSession.SessionOptions {
+/** Options for the GPU loop's sessions: the decoders and the ddim_step graph, run on a batch of two
+ * (cond, uncond), and the encoder, one image a run (`batch` 1, gpu-encoder.ts). Fixing the free batch
+ * dimension lets onnxruntime fold every shape computation into constants, which on WebGPU moves the
+ * last nodes off the CPU (93 Shape/Gather/Concat nodes per decoder, 93 in the encoder, otherwise)
+ * and is what graph capture requires. The CPU loop keeps the batch free: with guidance-distilled
+ * decoders it runs one pass a step at the default guidance and the pair otherwise (lib/sampler.ts).
+ * Not on WASM either: measured no faster there (bench/wasm-profile.mjs). In the GPU loop outputs
+ * stay on the GPU. */
+export function decodeSessionOptions(provider: Provider | 'cpu', choice: GpuDecodeChoice, batchDim?: string, batch = 2): InferenceSession.SessionOptions {
   const gpuLoop = provider === 'webgpu' && choice.loop === 'gpu';
-  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider), ...(gpuLoop && batchDim ? { freeDimensionOverrides: { [batchDim]: 2 } } : {}) };
+  const base: InferenceSession.SessionOptions = { ...sessionOptions(provider), ...(gpuLoop && batchDim ? { freeDimensionOverrides: { [batchDim]: batch } } : {}) };
   if (!gpuLoop) return base;
   if (!choice.graphCapture) return { ...base, preferredOutputLocation: 'gpu-buffer' };
   // onnxruntime-web hands enableGraphCapture to the WebGPU EP only when the EP is given as an
   // object; with the plain string the JS side binds buffers once but the EP never captures
   return { ...base, executionProviders: [{ name: 'webgpu' }], preferredOutputLocation: 'gpu-buffer', enableGraphCapture: true };
-}
-
-/** The encoder's session options. With the GPU loop on WebGPU its batch is fixed at one image
- * (workers/engine/gpu-encoder.ts: every node then runs on the WebGPU provider, none of its shape
- * nodes on the CPU), and it is graph-captured when the decoders are. Elsewhere it takes any batch. */
-export function encoderSessionOptions(provider: Provider | 'cpu', choice: GpuDecodeChoice, batchDim?: string): InferenceSession.SessionOptions {
-  const base = sessionOptions(provider);
-  if (provider !== 'webgpu' || choice.loop !== 'gpu' || !batchDim) return base;
-  const fixed: InferenceSession.SessionOptions = { ...base, freeDimensionOverrides: { [batchDim]: 1 } };
-  if (!choice.graphCapture) return fixed;
-  // as the decoders': the EP given as an object, or it never captures
-  return { ...fixed, executionProviders: [{ name: 'webgpu' }], preferredOutputLocation: 'gpu-buffer', enableGraphCapture: true };
 }
 
 /** The GPUDevice of an onnxruntime module's WebGPU backend (exists once a WebGPU session does). */

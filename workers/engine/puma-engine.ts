@@ -11,9 +11,9 @@ import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-
 import type { ReaderEncoder } from './reader';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
-import { DEFAULT_GPU_DECODE, decodeSessionOptions, encoderSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
+import { DEFAULT_GPU_DECODE, decodeSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
 import { createDecodeSessions, GpuDecodeLoop, type GpuDeviceLike, type OrtGpuLike } from './gpu-decode-loop';
-import { createEncoderSession, GpuEncoder } from './gpu-encoder';
+import { GpuEncoder } from './gpu-encoder';
 import type { LoadFailureReason } from './load-failure';
 import type { EngineInfo, FileState, LoadSink, MllmStatus, Provider, RunEvent, RunSink, TaskInfo } from './protocol';
 import { streamOf } from './stream';
@@ -218,8 +218,9 @@ export class PumaEngine {
     const decOptsFor = (choice: GpuDecodeChoice) => ({ ...decodeSessionOptions(o.provider, choice, typeof batchDim === 'string' ? batchDim : undefined), ...o.sessionOptions });
     // the encoder's batch fixed at one image where the GPU loop runs (gpu-encoder.ts), captured where the decoders are
     const encBatch = m.models.encoder.inputs?.[0].shape[0];
-    const encOptsFor = (choice: GpuDecodeChoice) => ({ ...encoderSessionOptions(o.provider, choice, typeof encBatch === 'string' ? encBatch : undefined), ...o.sessionOptions });
     const encoderFixed = o.provider === 'webgpu' && requested.loop === 'gpu' && typeof encBatch === 'string';
+    const encChoice: GpuDecodeChoice = encoderFixed ? requested : { loop: 'cpu', graphCapture: false };
+    const encOptsFor = (choice: GpuDecodeChoice) => ({ ...(encoderFixed ? decodeSessionOptions(o.provider, choice, encBatch as string, 1) : sessionOptions(o.provider)), ...o.sessionOptions });
     const stepRead = requested.loop === 'gpu' && stepEntry ? readVisual('ddim_step', stepEntry.variants![0]) : null;
     stepRead?.catch(() => undefined); // awaited below, as the decoders' files are
     const created: InferenceSession[] = [];
@@ -228,8 +229,9 @@ export class PumaEngine {
     try {
       const encoderBytes = await visualReads[0];
       phase('encoder file');
-      const encoder = await createEncoderSession(o.ort, encoderBytes, requested, encOptsFor);
-      created.push(encoder.session);
+      // the first session: it starts onnxruntime's runtime (and on WebGPU its backend)
+      const encoder = await createDecodeSessions(o.ort, [encoderBytes], encChoice, encOptsFor);
+      created.push(encoder.sessions[0]);
       phase('encoder session');
       const visualBytes = await visual;
       const stepBytes = stepRead ? await stepRead : null;
@@ -254,7 +256,7 @@ export class PumaEngine {
       if (encoderFixed) {
         const e = m.models.encoder;
         const uncaptured = { fallback: { uncaptured: () => o.ort.InferenceSession.create(encoderBytes, encOptsFor({ loop: 'gpu', graphCapture: false })) } };
-        gpuEncoder = new GpuEncoder(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, encoder.session, { input: e.inputs![0].name, output: e.outputs![0].name }, [1, 3, m.image.size, m.image.size], m.scales[0].tokens * m.feature_dim, encoder.captured ? uncaptured : null, encoder.failure);
+        gpuEncoder = new GpuEncoder(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, encoder.sessions[0], { input: e.inputs![0].name, output: e.outputs![0].name }, [1, 3, m.image.size, m.image.size], m.scales[0].tokens * m.feature_dim, encoder.gpuDecode.graphCapture ? uncaptured : null, encoder.failure);
       }
     } catch (e) {
       for (const s of created) s.release().catch(() => undefined);
