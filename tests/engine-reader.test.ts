@@ -1,12 +1,16 @@
-// A manifest whose MLLM has a reader (mllm.reader, training/mllm.py MLLMConfig.reader) through the whole
-// engine, on the shipped models. No trained reader exists yet, so the reader here is the shipped encoder
-// itself under another name (reader.onnx, role "reader"), and the shipped MLLM graph is wrapped to record
-// and drop the `reader` feed it does not have: the engine must load the reader as one of the MLLM's files
-// (listed, read, reported), encode a given image with both encoders, and feed the reader's pyramid at the
-// given image's positions (here: exactly the encoder's features there), zeros elsewhere and in every later call.
+// The shipped MLLM reads given images through a reader (mllm.reader, training/mllm.py MLLMConfig.reader), through
+// the whole engine on the shipped models: the engine must load the reader as one of the MLLM's files (listed, read,
+// reported), encode a given image with both encoders, and feed the reader's pyramid at the given image's positions,
+// zeros elsewhere and in every later call. Three manifests: the shipped one (reader.onnx's own weights); the reader
+// replaced by the encoder's bytes under the reader's name (so the feed must equal the `feats` at the given image,
+// which the engine computes on its own path); and the reader removed (no reader file, no reader feed: the graph,
+// which has the input, is given zeros by the recording wrapper, as a graph without a reader would add nothing).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
-import { MODELS_DIR, loadManifest } from './models';
+import { readFileSync } from 'node:fs';
+import { MODELS_DIR, loadManifest, requireFile } from './models';
+import { expectClose, goldenTensor, readGolden } from './golden';
+import { sessionOptions } from '../workers/engine/ort';
 import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { InferenceSession, OrtLike } from '../workers/engine/ort';
@@ -18,25 +22,44 @@ ort.env.wasm.numThreads = 1;
 const shipped = loadManifest();
 const READER_FILE = 'reader.onnx';
 
-/** The shipped manifest with the encoder named again as the MLLM's reader. */
-function withReader(m: Manifest): Manifest {
+/** The shipped manifest with the encoder's bytes under the reader's name (files(): reader.onnx read as encoder.onnx). */
+function encoderAsReader(m: Manifest): Manifest {
   const r: Manifest = structuredClone(m);
   const enc = r.models.encoder;
   r.models.reader = { ...enc, role: 'reader', variants: enc.variants!.map((v) => ({ ...v, file: READER_FILE })) };
-  r.models.mllm.inputs = [...r.models.mllm.inputs!, { name: 'reader', shape: ['batch', 'seq', r.feature_dim], dtype: 'float32' }];
-  r.mllm = { ...r.mllm!, reader: { model: 'reader', input: 'reader' } };
   return validateManifest(r);
 }
 
-/** The folder's files, reader.onnx read as encoder.onnx (same bytes and hash); `fail` rejects it. */
-function files(fail = false): ModelFiles {
-  const folder = filesFromFolder(MODELS_DIR);
-  const enc = shipped.models.encoder.variants![0].file;
-  return { read: (v, p) => (v.file !== READER_FILE ? folder.read(v, p) : fail ? Promise.reject(new TypeError('Failed to fetch')) : folder.read({ ...v, file: enc }, p)) };
+/** The shipped manifest with the reader's encoder in the encoder's place (and no reader): its `feats` at a given
+ * image are the reader's pyramid, computed on the engine's encoder path. */
+function readerAsEncoder(m: Manifest): Manifest {
+  const r = withoutReader(m);
+  r.models.encoder = { ...r.models.encoder, variants: m.models.reader!.variants!.map((v) => ({ ...v })) };
+  return validateManifest(r);
 }
 
-/** onnxruntime whose MLLM sessions (they take `block`) record every feed; `reader` is dropped before the
- * shipped graph runs, since it has no such input. */
+/** The shipped manifest as a model without a reader would have it. */
+function withoutReader(m: Manifest): Manifest {
+  const r: Manifest = structuredClone(m);
+  delete r.models.reader;
+  r.models.mllm.inputs = r.models.mllm.inputs!.filter((i) => i.name !== 'reader');
+  const { reader: _, ...spec } = r.mllm!;
+  r.mllm = spec;
+  return validateManifest(r);
+}
+
+/** The folder's files, reader.onnx read as encoder.onnx when the manifest says so (same bytes and hash); `fail` rejects it. */
+function files(fail = false): ModelFiles {
+  const folder = filesFromFolder(MODELS_DIR);
+  const enc = shipped.models.encoder.variants![0];
+  return {
+    read: (v, p) =>
+      v.file !== READER_FILE ? folder.read(v, p) : fail ? Promise.reject(new TypeError('Failed to fetch')) : folder.read(v.sha256 === enc.sha256 ? { ...v, file: enc.file } : v, p),
+  };
+}
+
+/** onnxruntime whose MLLM sessions (they take `block`) record every feed; a call without `reader` (a manifest without
+ * a reader) gets zeros there before the shipped graph, which has the input, runs. */
 function recordingOrt(calls: Record<string, ort.Tensor>[][]): OrtLike {
   return {
     Tensor: ort.Tensor as unknown as OrtLike['Tensor'],
@@ -49,8 +72,9 @@ function recordingOrt(calls: Record<string, ort.Tensor>[][]): OrtLike {
         const wrapped = Object.create(s) as InferenceSession;
         wrapped.run = ((feeds: Record<string, ort.Tensor>) => {
           rec.push(feeds);
-          const { reader: _, ...rest } = feeds;
-          return s.run(rest as InferenceSession.FeedsType);
+          const f = feeds.feats;
+          const full = 'reader' in feeds ? feeds : { ...feeds, reader: new ort.Tensor('float32', new Float32Array(f.data.length), f.dims) };
+          return s.run(full as InferenceSession.FeedsType);
         }) as InferenceSession['run'];
         return wrapped;
       },
@@ -82,8 +106,9 @@ async function load(m: Manifest, fs: ModelFiles) {
   return { engine, calls: () => calls.flat(), events };
 }
 
-/** The first call reads the given image (slots 1..image_tokens): its reader input there is the encoder's features. */
-function checkReaderFeeds(calls: Record<string, ort.Tensor>[], m: Manifest) {
+/** The first call reads the given image (slots 1..image_tokens): -> the given image's rows of its `reader` and `feats`
+ * feeds; the reader feed is zero everywhere else and in every later call. */
+function readerFeeds(calls: Record<string, ort.Tensor>[], m: Manifest) {
   const C = m.feature_dim;
   const n = m.mllm!.image_tokens;
   const [first, ...later] = calls;
@@ -91,23 +116,43 @@ function checkReaderFeeds(calls: Record<string, ort.Tensor>[], m: Manifest) {
   const at = slots.indexOf(1);
   expect(at).toBeGreaterThan(0);
   const r = first.reader.data as Float32Array;
-  const f = first.feats.data as Float32Array;
   expect(first.reader.dims).toEqual(first.feats.dims);
-  for (let i = 0; i < r.length; i++) {
-    const given = i >= at * C && i < (at + n) * C;
-    if (!given) expect(r[i], `reader[${i}] off the given image`).toBe(0);
-    else expect(Math.abs(r[i] - f[i]), `reader[${i}] vs feats`).toBeLessThan(1e-4);
-  }
-  expect(f.subarray(at * C, (at + n) * C).some((x) => x !== 0)).toBe(true);
+  for (let i = 0; i < r.length; i++) if (i < at * C || i >= (at + n) * C) expect(r[i], `reader[${i}] off the given image`).toBe(0);
   for (const c of later) {
     expect(c.reader.dims).toEqual(c.feats.dims);
     expect((c.reader.data as Float32Array).every((x) => x === 0)).toBe(true);
   }
+  const given = (t: ort.Tensor) => (t.data as Float32Array).slice(at * C, (at + n) * C);
+  return { reader: given(first.reader), feats: given(first.feats) };
 }
+
+function maxDiff(a: Float32Array, b: Float32Array) {
+  expect(a.length).toBe(b.length);
+  return a.reduce((d, x, i) => Math.max(d, Math.abs(x - b[i])), 0);
+}
+
+describe('the shipped reader', () => {
+  it('matches its PyTorch golden vectors on onnxruntime-web (wasm, the page\'s session options)', async () => {
+    const entry = shipped.models.reader!;
+    const [v] = entry.variants!;
+    const g = readGolden(v.golden ?? entry.golden!);
+    expect(v.dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(v.file))), sessionOptions('wasm'));
+    try {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', goldenTensor(t), t.shape);
+      expect(Object.keys(feeds).sort()).toEqual(entry.inputs!.map((i) => i.name).sort());
+      const out = await session.run(feeds);
+      for (const [k, t] of Object.entries(g.outputs)) expectClose(out[k].data as Float32Array, t, g, `reader.${k}`);
+    } finally {
+      await session.release();
+    }
+  });
+});
 
 describe('an MLLM with a reader, through the engine', () => {
   it('loads the reader as one of the MLLM files and feeds its pyramid of the given image (understand, colorize)', async () => {
-    const m = withReader(shipped);
+    const m = encoderAsReader(shipped);
     const { engine, calls, events } = await load(m, files());
     expect((await engine.mllmLoaded()).ok).toBe(true);
     const states = events.flatMap((e) => (e.type === 'file' && e.model === 'reader' ? [[e.file, e.state, e.mllm]] : []));
@@ -116,27 +161,47 @@ describe('an MLLM with a reader, through the engine', () => {
     expect(engine.variants.reader?.file).toBe(READER_FILE);
     expect(engine.bytes).toBe(loadBytes(engine));
     const image = blank(m.image.size);
-    const before = calls().length;
-    await done(engine.run('understand', { image, caption: true, maxTokens: 3 }));
-    checkReaderFeeds(calls().slice(before), m);
-    const mid = calls().length;
-    await done(engine.run('colorize', { image, scales: ['f4'], ...sampler }));
-    checkReaderFeeds(calls().slice(mid), m);
+    for (const run of [() => engine.run('understand', { image, caption: true, maxTokens: 3 }), () => engine.run('colorize', { image, scales: ['f4'], ...sampler })]) {
+      const before = calls().length;
+      await done(run());
+      // the reader is the encoder here: its feed is the encoder's pyramid of the given image
+      const { reader, feats } = readerFeeds(calls().slice(before), m);
+      expect(feats.some((x) => x !== 0)).toBe(true);
+      expect(maxDiff(reader, feats)).toBeLessThan(1e-4);
+    }
+  }, 300_000);
+
+  it("the shipped reader's own weights: its pyramid of the given image, not the encoder's", async () => {
+    const image = blank(shipped.image.size);
+    const a = await load(shipped, filesFromFolder(MODELS_DIR));
+    expect(a.engine.variants.reader?.file).toBe(READER_FILE);
+    await done(a.engine.run('understand', { image, caption: true, maxTokens: 2 }));
+    const got = readerFeeds(a.calls(), shipped);
+    // the same image through an engine whose encoder is the reader: its feats there are the reader's pyramid
+    const b = await load(readerAsEncoder(shipped), filesFromFolder(MODELS_DIR));
+    await done(b.engine.run('understand', { image, caption: true, maxTokens: 2 }));
+    const want = b.calls()[0];
+    const C = shipped.feature_dim;
+    const at = Array.from(want.slot.data as BigInt64Array, Number).indexOf(1);
+    const readerPyramid = (want.feats.data as Float32Array).slice(at * C, (at + shipped.mllm!.image_tokens) * C);
+    expect(maxDiff(got.reader, readerPyramid)).toBeLessThan(1e-4);
+    expect(maxDiff(got.reader, got.feats), 'the reader is a second encoder, not the first').toBeGreaterThan(0.1);
   }, 300_000);
 
   it('without a reader: no reader file, no reader feed', async () => {
-    const { engine, calls, events } = await load(shipped, filesFromFolder(MODELS_DIR));
+    const m = withoutReader(shipped);
+    const { engine, calls, events } = await load(m, filesFromFolder(MODELS_DIR));
     expect((await engine.mllmLoaded()).ok).toBe(true);
     expect(events.some((e) => e.type === 'file' && e.file === READER_FILE)).toBe(false);
     expect(engine.bytes).toBe(loadBytes(engine));
     expect(Object.keys(engine.variants)).not.toContain('reader');
-    await done(engine.run('understand', { image: blank(shipped.image.size), caption: true, maxTokens: 2 }));
+    await done(engine.run('understand', { image: blank(m.image.size), caption: true, maxTokens: 2 }));
     expect(calls().length).toBeGreaterThan(0);
     for (const c of calls()) expect(Object.keys(c)).not.toContain('reader');
   }, 300_000);
 
   it("a reader file that cannot be read is named like any MLLM file, and the MLLM's tasks say why", async () => {
-    const { engine, events } = await load(withReader(shipped), files(true));
+    const { engine, events } = await load(shipped, files(true));
     const r = await engine.mllmLoaded();
     expect(r.ok).toBe(false);
     const failed = events.flatMap((e) => (e.type === 'file' && e.state === 'failed' ? [[e.file, e.mllm, e.reason]] : []));

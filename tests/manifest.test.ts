@@ -84,17 +84,14 @@ describe('manifest', () => {
 
   it('mllm.reader names a reader model with the encoder\'s interface and an input the graph has', () => {
     const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../public/models/manifest.json'), 'utf8'));
-    expect(mllmReader(validateManifest(shipped)), 'the shipped MLLM has no reader').toBeNull();
-    const withReader = () => {
-      const m = structuredClone(shipped);
-      m.models.reader = { ...structuredClone(m.models.encoder), role: 'reader' };
-      m.models.reader.variants[0].file = 'reader.onnx';
-      m.models.mllm.inputs.push({ name: 'reader', shape: ['batch', 'seq', m.feature_dim], dtype: 'float32' });
-      m.mllm.reader = { model: 'reader', input: 'reader' };
-      return m;
-    };
-    const ok = validateManifest(withReader());
-    expect(mllmReader(ok)).toMatchObject({ name: 'reader', input: 'reader', entry: { role: 'reader' } });
+    // the shipped MLLM reads given images through a reader (training/mllm.py MLLMConfig.reader)
+    expect(mllmReader(validateManifest(shipped))).toMatchObject({ name: 'reader', input: 'reader', entry: { role: 'reader' } });
+    const withReader = () => structuredClone(shipped);
+    const noReader = withReader();
+    delete noReader.models.reader;
+    delete noReader.mllm.reader;
+    noReader.models.mllm.inputs = noReader.models.mllm.inputs.filter((i: { name: string }) => i.name !== 'reader');
+    expect(mllmReader(validateManifest(noReader)), 'a model without one').toBeNull();
     const noEntry = withReader();
     delete noEntry.models.reader;
     expect(() => validateManifest(noEntry)).toThrow(/mllm.reader.model "reader" is not a model with role "reader"/);
@@ -102,7 +99,7 @@ describe('manifest', () => {
     otherShape.models.reader.outputs[0].shape = ['batch', 256, 32];
     expect(() => validateManifest(otherShape)).toThrow(/reader: inputs\/outputs differ from the encoder's/);
     const noInput = withReader();
-    noInput.models.mllm.inputs.pop();
+    noInput.models.mllm.inputs = noInput.models.mllm.inputs.filter((i: { name: string }) => i.name !== 'reader');
     expect(() => validateManifest(noInput)).toThrow(/mllm has no input "reader"/);
     const badFile = withReader();
     badFile.models.reader.variants[0].sha256 = 'nope';

@@ -611,7 +611,8 @@ def main(argv=None):
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --tiny: MLLMConfig overrides (order=scale)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--tokenizer", default=TOKENIZER)
-    ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint")
+    ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
+                    "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
     args = ap.parse_args(argv)
     device = torch.device(args.device)
     if device.type == "cuda":
@@ -648,6 +649,9 @@ def main(argv=None):
         if args.tiny:
             from training.train_mllm import random_encoder
             reader = random_encoder(model.cfg.feature_dim, seed=1).to(device)
+        elif args.reader == "shipped":
+            from training import shipped
+            reader = shipped.load_reader(device)[0]
         elif args.reader:
             from training.encoder import load_encoder
             reader = load_encoder(args.reader, device)[0]

@@ -216,6 +216,15 @@ def source_inputs(batch):
     return (slot > 0) & (slot <= N_IMG) & (batch["gen_input"] == 0)
 
 
+def given_mask(slot, dtype):
+    """1.0 at a given image's positions (scale order: slots 1..N_IMG), else 0.0, for integer slots >= 0. In float
+    arithmetic, no comparison: onnxruntime-web 1.30's JSEP WebGPU got the comparison form ((slot > 0) & (slot <= N_IMG))
+    wrong, so a text-to-image call (no given image) got the reader's term (image features off by 2.31 on SwiftShader;
+    0.58 with the And as a product of two casts; tests/mllm-webgpu.test.ts)."""
+    sf = slot.to(dtype)
+    return sf.clamp(0, 1) * (N_IMG + 1 - sf).clamp(0, 1)
+
+
 class MLLM(nn.Module):
     def __init__(self, cfg: MLLMConfig):
         super().__init__()
@@ -267,7 +276,7 @@ class MLLM(nn.Module):
         tok = self.tok_emb(ids)
         img = self.proj(self.normalize(feats)) + self.slot_emb(slot)
         if self.cfg.reader and reader is not None:   # every position computed, the given ones kept: no data-dependent shapes
-            given = ((slot > 0) & (slot <= N_IMG)).unsqueeze(-1).to(img.dtype)
+            given = given_mask(slot, img.dtype).unsqueeze(-1)
             img = img + given * self.reader_proj((reader - self.reader_mean) / self.reader_std)
         m = (slot > 0).unsqueeze(-1).to(tok.dtype)
         pos = torch.arange(t, device=ids.device) + past_len

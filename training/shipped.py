@@ -50,6 +50,13 @@ def load_encoder(device="cpu", models_dir=MODELS_DIR):
     return load_state(Encoder(cfg), os.path.join(models_dir, "encoder.onnx")).to(device), cfg
 
 
+def load_reader(device="cpu", models_dir=MODELS_DIR):
+    """The shipped reader (MLLMConfig.reader: the given images' second encoder), its weights as the page runs them
+    (reader.onnx's int8-stored weights dequantized), the encoder's architecture and config."""
+    cfg = visual_config(models_dir)
+    return load_state(Encoder(cfg), os.path.join(models_dir, "reader.onnx")).to(device), cfg
+
+
 def load_decoder(scale, device="cpu", models_dir=MODELS_DIR):
     """One shipped decoder; a guidance-distilled one carries its `distilled_guidance` (the manifest's),
     which training.decoder.ddim_sample reads to map the asked guidance."""

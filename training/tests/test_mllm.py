@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from training import mllm_tasks as T
-from training.mllm import MLLM, TINY, N_IMG, torch_load
+from training.mllm import MLLM, TINY, N_IMG, given_mask, torch_load
 from training.tokenizer import train_bpe, BYTE_OFFSET
 
 ALL_TASKS = list(T.SHORT_TASKS) + list(T.LONG_TASKS)
@@ -675,6 +675,14 @@ def test_reader_adds_to_given_images_only(setup):
     assert torch.equal(changed, source_inputs(b)) and int(changed.sum()) == 2 * N_IMG
     with pytest.raises(ValueError):
         MLLM(replace(TINY, reader=True))             # token order feeds generated tokens through slots 1..341 too
+
+
+def test_given_mask_is_exactly_the_given_slots():
+    """given_mask is arithmetic (JSEP WebGPU got the comparison form wrong): 1 exactly at slots 1..N_IMG, 0 at 0 and beyond."""
+    slot = torch.arange(0, 2 * N_IMG + 2).view(2, -1)
+    want = ((slot > 0) & (slot <= N_IMG)).float()
+    assert torch.equal(given_mask(slot, torch.float32), want)
+    assert given_mask(slot, torch.float32).sum().item() == N_IMG
 
 
 def test_given_drop_reads_understanding_images_through_the_reader_alone(setup):
