@@ -223,10 +223,11 @@ for (const p of providers) {
     }
     const r = o.s;
     // pageToReady*: from the navigation (first visit / reload) to the page being ready for reconstructions
-    // (the encoder and decoders; what the first image waits for); pageToMllmReady*: to the MLLM's
+    // (every visual file read, the encoder's and the first image's decoder's sessions: what the first image
+    // waits for; the other decoders' are created after, PumaEngine.load); pageToMllmReady*: to the MLLM's
     // readiness (text to image and the MLLM's tabs), which loads after them, on the page's clock (ms
     // since the navigation). loadCold/WarmMs: the worker's load to the visual readiness; mllmLoad*Ms: to
-    // the MLLM's. loadPhases*: every phase to the MLLM's readiness (PumaEngine.loadPhases)
+    // the MLLM's. loadPhases*: every phase to the MLLM's readiness (PumaEngine.loadPhases: 'after ready: ...' ones came after page ready)
     const rt = o.runtime, wm = o.warmMllm ?? {};
     records.push({ where, provider: p, base: o.site.base || undefined, steps: o.site.steps, adapter: rt.adapter ?? (p === 'wasm' ? `wasm, ${rt.threads} threads, isolated=${rt.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, loadPhasesCold: r.coldMllm.phases ?? r.cold.phases, loadPhasesWarm: wm.phases ?? r.warm.phases, firstVisitRun: r.firstVisitRun ?? undefined,
       mllmLoadColdMs: r.coldMllm.workerMs, mllmLoadWarmMs: wm.workerMs, mllmOk: wm.ok, pageToMllmReadyColdMs: r.coldMllm.pageToMllmReadyMs, pageToMllmReadyWarmMs: wm.pageToMllmReadyMs,
@@ -311,11 +312,11 @@ for (const c of comparison) {
   for (const r of c.rows) md += `| ${r.name} | ${f(r.baseMs)} | ${f(r.thisMs)} | ${r.ratio.toFixed(2)}x | ${r.n} |\n`;
 }
 const pageRows = records.filter((r) => r.pageToReadyColdMs != null);
-if (pageRows.length) md += `\nPage to ready (navigation to the page ready for reconstructions: encoder and decoders; "load" above is the worker's own load to that point): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToReadyColdMs)}, reload ${f(r.pageToReadyWarmMs)}`).join('; ')}. Browser: ${pageRows[0].browser}.\n`;
-if (pageRows.length) md += `\nPage to the MLLM ready (it loads after the encoder and decoders; page clock from the navigation; the worker's load to it in brackets): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToMllmReadyColdMs)} (${f(r.mllmLoadColdMs)}), reload ${f(r.pageToMllmReadyWarmMs)} (${f(r.mllmLoadWarmMs)})${r.mllmOk === false ? ' (the MLLM failed)' : ''}; the reload's first run was asked for ${r.firstRunAskedBeforeMllmReady ? 'before' : 'after'} the MLLM was ready`).join('; ')}.\n`;
+if (pageRows.length) md += `\nPage to ready (navigation to the page ready for reconstructions: every visual file read, the encoder's and the first image's decoder's sessions, the other decoders' created after it; "load" above is the worker's own load to that point): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToReadyColdMs)}, reload ${f(r.pageToReadyWarmMs)}`).join('; ')}. Browser: ${pageRows[0].browser}.\n`;
+if (pageRows.length) md += `\nPage to the MLLM ready (its session is created after every decoder's; page clock from the navigation; the worker's load to it in brackets): ${pageRows.map((r) => `${r.where} first visit ${f(r.pageToMllmReadyColdMs)} (${f(r.mllmLoadColdMs)}), reload ${f(r.pageToMllmReadyWarmMs)} (${f(r.mllmLoadWarmMs)})${r.mllmOk === false ? ' (the MLLM failed)' : ''}; the reload's first run was asked for ${r.firstRunAskedBeforeMllmReady ? 'before' : 'after'} the MLLM was ready`).join('; ')}.\n`;
 if (pageRows.length) md += `\nNavigation to the first image (page ready + the first run's first image): ${pageRows.map((r) => `${r.where} returning (models cached) ${f(r.coldToFirstImageMs)}${r.firstVisitToFirstImageMs != null ? `, first visit ${f(r.firstVisitToFirstImageMs)}` : ''}`).join('; ')}.\n`;
 const phaseText = (ph) => (ph ? Object.entries(ph).map(([k, v]) => `${k} ${f(v)}`).join(', ') : 'not recorded');
-if (pageRows.length) md += `\nThe worker's load, phase by phase (PumaEngine.loadPhases): ${pageRows.map((r) => `${r.where} first visit: ${phaseText(r.loadPhasesCold)}; reload: ${phaseText(r.loadPhasesWarm)}`).join('; ')}.\n`;
+if (pageRows.length) md += `\nThe worker's load, phase by phase (PumaEngine.loadPhases; the 'after ready' ones came after the page was ready: each later decoder's own creation, ', in a run' where the run that needed it created it, and the MLLM's files and session from ready, those creations included): ${pageRows.map((r) => `${r.where} first visit: ${phaseText(r.loadPhasesCold)}; reload: ${phaseText(r.loadPhasesWarm)}`).join('; ')}.\n`;
 // PUMA_CHROMIUM_GPU=1 (e2e/chromium.mjs): WebGPU ran on the real GPU named in the adapter column
 const webgpuNote = process.env.PUMA_CHROMIUM_GPU === '1' ? 'WebGPU here is the GPU named in the adapter column (PUMA_CHROMIUM_GPU=1, bench/browser-gpu).' : 'WebGPU here is SwiftShader (CPU emulation): correctness only, not a GPU timing.';
 md += `\nTargets (DESIGN.md): text to all five <= 4 s, its first image <= 1 s, a conditional task <= 6 s, with WASM on 2 cores; browser within 2x of onnxruntime-node. ${webgpuNote}\n`;

@@ -297,7 +297,7 @@ describe('app store', () => {
       await settle();
       await settle();
       expect(s()).toMatchObject({ textToImage: true, mllmLoading: false, mllmProvider: 'wasm', mllmLoadMs: 2 });
-      expect(s().timeline.find((e) => e.type === 'mllm-loaded')).toMatchObject({ ok: true, phases: { 'mllm files + session': 1 } });
+      expect(s().timeline.find((e) => e.type === 'mllm-loaded')).toMatchObject({ ok: true, phases: { 'after ready: mllm files + session (from ready)': 1 } });
       expect(s().taskInfo?.available, 'the suggestions are asked for again once the MLLM is there').toBe(true);
       // one run at a time: the prompt first, the edit behind it
       expect(engine.runs.map((r) => r.task)).toEqual(['reconstruct', 'text-to-image']);

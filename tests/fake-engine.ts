@@ -111,7 +111,7 @@ export class FakeEngine implements EngineClient {
     const feed = this.loads.at(-1)!.feed;
     this.files(true, 'ready', o.failed);
     const ok = !o.failed?.length && !o.reason;
-    feed.push({ type: 'mllm-loaded', ok, reason: ok ? undefined : (o.reason ?? 'a file failed'), ms: 2, fromCache: true, mllm: ok ? { provider: 'wasm' } : undefined, phases: { 'mllm files + session': 1 } });
+    feed.push({ type: 'mllm-loaded', ok, reason: ok ? undefined : (o.reason ?? 'a file failed'), ms: 2, fromCache: true, mllm: ok ? { provider: 'wasm' } : undefined, phases: { 'after ready: mllm files + session (from ready)': 1 } });
     feed.end();
   }
 }

@@ -52,7 +52,8 @@ async function cpuDecode(decoder: Uint8Array, seed: number) {
   return x;
 }
 
-/** A loop over the given sessions (decoders..., step last); `uncaptured` counts fallback creations. */
+/** A loop over the given sessions (decoders..., step last); `uncaptured` counts fallback creations;
+ * `bytesOf` (each session's model) takes sessions created later. */
 async function makeLoop(sessions: InferenceSession[], bytes: Uint8Array[], captured: boolean) {
   const bytesOf = new Map(sessions.map((s, i) => [s, bytes[i]]));
   const uncaptured: InferenceSession[] = [];
@@ -65,7 +66,7 @@ async function makeLoop(sessions: InferenceSession[], bytes: Uint8Array[], captu
   };
   const device = (await ortDevice(gpu.ort)) as GpuDeviceLike;
   const loop = new GpuDecodeLoop(gpu.ort as unknown as OrtGpuLike, device, sessions[sessions.length - 1], names, xDims, captured ? { fallback } : null);
-  return { loop, uncaptured };
+  return { loop, uncaptured, bytesOf };
 }
 
 const decode = (loop: GpuDecodeLoop, decoder: InferenceSession, seed: number, checkCancel?: () => void) => {
@@ -146,6 +147,52 @@ describe(`GPU decode loop with graph capture (onnxruntime-web WebGPU on SwiftSha
     await expectLikeCpu(loop, created.sessions[1], cpuOp, 6);
     loop.release();
     for (const s of created.sessions) await s.release();
+  });
+
+  it('decoders created after the loop (the engine creates the later scales after its load): captured while the loop captures; one that refuses capture takes the loop out of it', async () => {
+    // the load: the first decoder and the step graph, captured
+    const dec = fixture('loop_decoder.onnx');
+    const cpuOp = fixture('loop_decoder_cpu_op.onnx');
+    const firstBytes = [dec, stepBytes];
+    const atLoad = await createDecodeSessions(gpu.ort, firstBytes, CAPTURE, optionsFor);
+    const { loop, uncaptured, bytesOf } = await makeLoop(atLoad.sessions, firstBytes, true);
+    const later = async (bytes: Uint8Array) => {
+      const made = await createDecodeSessions(gpu.ort, [bytes], loop.choice, optionsFor);
+      bytesOf.set(made.sessions[0], bytes);
+      await loop.adopt(made.sessions[0], made);
+      return made;
+    };
+    const [first] = atLoad.sessions;
+    await expectLikeCpu(loop, first, dec, 10);
+    // a later decoder that takes capture: created captured, the loop stays captured
+    expect(loop.choice).toEqual(CAPTURE);
+    const b = await later(dec);
+    expect(b.gpuDecode).toEqual(CAPTURE);
+    await expectLikeCpu(loop, b.sessions[0], dec, 11, 'a later captured decoder');
+    expect(loop.captured).toBe(true);
+    expect(uncaptured).toHaveLength(0);
+    // one that refuses it (Det has no WebGPU kernel): created without, and the loop leaves capture
+    const c = await later(cpuOp);
+    expect(c.gpuDecode).toEqual({ loop: 'gpu', graphCapture: false });
+    expect(c.failure).toMatch(/graph capture/i);
+    expect(loop.captured).toBe(false);
+    expect(loop.captureFailure).toBe(c.failure);
+    expect(uncaptured, 'the step graph, replaced at once').toHaveLength(1);
+    await expectLikeCpu(loop, c.sessions[0], cpuOp, 12, 'the refusing decoder, run as it was created');
+    expect(uncaptured, 'it needs no replacement').toHaveLength(1);
+    // the captured ones are replaced as they are next used, once each
+    await expectLikeCpu(loop, first, dec, 13, 'the first decoder, replaced');
+    await expectLikeCpu(loop, b.sessions[0], dec, 14, 'the later captured decoder, replaced');
+    await expectLikeCpu(loop, first, dec, 15);
+    expect(uncaptured).toHaveLength(3);
+    // from now on later decoders are created without capture, and run as they are
+    expect(loop.choice).toEqual({ loop: 'gpu', graphCapture: false });
+    const d = await later(dec);
+    expect(d).toMatchObject({ gpuDecode: { loop: 'gpu', graphCapture: false }, failure: null });
+    await expectLikeCpu(loop, d.sessions[0], dec, 16, 'a decoder created after capture was left');
+    expect(uncaptured).toHaveLength(3);
+    loop.release(); // the three replacements
+    for (const s of [...atLoad.sessions, b.sessions[0], c.sessions[0], d.sessions[0]]) await s.release();
   });
 
   it('a captured run that throws leaves capture: the decode finishes uncaptured, later decodes too', async () => {

@@ -17,7 +17,7 @@ import { GpuEncoder } from '../workers/engine/gpu-encoder';
 import { encoderFeatures, PyramidCodec } from '../workers/engine/pyramid-codec';
 import { decodeSessionOptions, ortDevice, type GpuDecodeChoice, type InferenceSession, type OrtLike } from '../workers/engine/ort';
 import { createDecodeSessions, type GpuDeviceLike, type OrtGpuLike } from '../workers/engine/gpu-decode-loop';
-import type { Manifest } from '../workers/lib/manifest';
+import { coarseToFine, type Manifest } from '../workers/lib/manifest';
 
 /** WebGPU's float kernels against WASM's on the same fp32 graph: accumulation order only */
 const TOLERANCE = 1e-3;
@@ -131,6 +131,15 @@ describe('the encoder on WebGPU, one image a run (onnxruntime-web WebGPU on Swif
     expect(captured.codec.gpuLoop?.captured).toBe(true);
     expect(captured.codec.gpuEncoder?.captured).toBe(true);
     expect(captured.codec.gpuEncoder?.captureFailure).toBeNull();
+    // ready with the first image's decoder (and the step graph); the later decoders are created
+    // after the load, captured as the first one was
+    const [first, ...later] = coarseToFine(m);
+    expect(Object.keys(captured.codec.sessions.decoders)).toEqual([first]);
+    expect(captured.codec.sessions.extra, 'the step graph').toHaveLength(1);
+    for (const s of later) await captured.codec.decoder(s);
+    expect(Object.keys(captured.codec.sessions.decoders).sort()).toEqual([first, ...later].sort());
+    expect(captured.codec.gpuLoop?.captured, 'every shipped decoder takes capture').toBe(true);
+    expect(captured.codec.gpuLoop?.choice).toEqual(CAPTURE);
     captured.release();
     const cpuLoop = await load({ loop: 'cpu', graphCapture: false });
     expect(cpuLoop.codec.gpuEncoder).toBeNull();

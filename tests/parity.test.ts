@@ -62,7 +62,7 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     const entry = manifest.models[name];
     const g = readGolden(engine.variants[name].golden ?? entry.golden!);
     expect(engine.variants[name].dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
-    const session = entry.role === 'encoder' ? engine.codec.sessions.encoder : engine.codec.sessions.decoders[entry.scale!];
+    const session = entry.role === 'encoder' ? engine.codec.sessions.encoder : await engine.codec.decoder(entry.scale!);
     const feeds: Record<string, ort.Tensor> = {};
     for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', decodeTensor(t), t.shape);
     // the manifest's declared input names must be what the model takes
@@ -188,7 +188,7 @@ describe('guidance-distilled decoders', () => {
     expect(distilled.map(([, e]) => e.scale).sort(), 'every scale ships distilled').toEqual(manifest.scales.map((s) => s.name).sort());
     const size = manifest.image.size;
     const batches: number[] = [];
-    const dec = engine.codec.sessions.decoders.f2;
+    const dec = await engine.codec.decoder('f2');
     const counted = { ...engine.codec.sessions, decoders: { ...engine.codec.sessions.decoders, f2: { ...dec, run: (feeds: Record<string, ort.Tensor>) => (batches.push(feeds.x.dims[0]), dec.run(feeds as never)) } } };
     const codec = new PyramidCodec(ort, manifest, counted as never);
     const pyr = await codec.encode(new Float32Array(3 * size * size).fill(0.3));

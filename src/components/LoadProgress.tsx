@@ -24,7 +24,8 @@ function whereFrom(states: FileStatus[], files: Record<string, FileLoad>, okByte
   return `${mb(okBytes)}: ${mb(by.cache)} from this browser’s cache, ${mb(by.network)} downloaded`;
 }
 
-/** Every model file's state with its bytes; once the encoder and decoders are ready, that the
+/** Every model file's state with its bytes; once the visual models are ready (every file read, the
+ * encoder's and the first decoder's sessions: the engine creates the others after), that the
  * language model goes on loading; a failure names the file (or the MLLM's error),
  * why, what it disables, and offers Retry. */
 export function LoadProgress() {

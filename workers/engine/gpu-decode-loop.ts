@@ -18,7 +18,10 @@
 // buffer. A session-owned output stays registered with the session, so replays are sound.
 //
 // When capture fails (a session refuses it, or a captured run throws), the loop recreates the
-// sessions uncaptured (`CaptureFallback`) and carries on; `captureFailure` says why.
+// sessions uncaptured (`CaptureFallback`) and carries on; `captureFailure` says why. A decoder
+// created after the loop (PumaEngine creates all but the first scale's after its load) is created
+// as `choice` says and handed to `adopt`: one that refused capture takes the loop out of capture
+// as a captured run that throws does, and runs as it was created.
 import type { GpuDecodeChoice, InferenceSession, OrtLike, Tensor } from './ort';
 import type { Schedule } from '../lib/manifest';
 import { ddimStepCoefficients } from '../lib/sampler';
@@ -98,6 +101,8 @@ export class GpuDecodeLoop {
   private readonly xDims: number[];
   /** captured decoder -> its uncaptured replacement, once capture has failed */
   private readonly replaced = new Map<InferenceSession, InferenceSession>();
+  /** decoders created after the loop without capture (adopt): they run as they are, never replaced */
+  private readonly uncapturedAtBirth = new Set<InferenceSession>();
   private stepSession: InferenceSession;
   private capturing: boolean;
   private failure: string | null;
@@ -135,6 +140,23 @@ export class GpuDecodeLoop {
   /** why graph capture is off although it was asked for: refused at creation, or a captured run threw */
   get captureFailure() {
     return this.failure;
+  }
+
+  /** How a decoder created after the loop is to be created (createDecodeSessions): captured while the loop is. */
+  get choice(): GpuDecodeChoice {
+    return { loop: 'gpu', graphCapture: this.capturing };
+  }
+
+  /**
+   * A decoder created after the loop, as `choice` said: `created` is createDecodeSessions' answer
+   * for it. Created without capture, it runs as it is (no replacement); if it refused capture while
+   * the loop captured, the loop leaves capture as when a captured run throws (the step graph is
+   * replaced now, the other decoders when next used), since one loop cannot mix the two ways of
+   * binding outputs.
+   */
+  async adopt(decoder: InferenceSession, created: { gpuDecode: GpuDecodeChoice; failure: string | null }) {
+    if (!created.gpuDecode.graphCapture) this.uncapturedAtBirth.add(decoder);
+    if (created.failure && this.capturing) await this.leaveCapture(created.failure, 'refused by a decoder created later');
   }
 
   private bytes(dims: readonly number[]) {
@@ -195,24 +217,23 @@ export class GpuDecodeLoop {
     } catch (e) {
       // a cancel (or a device loss seen at a checkpoint) is no reason to leave capture; anything a run threw is
       if (stopped || !this.capture) throw e;
-      await this.leaveCapture(decoder, e as Error);
+      await this.leaveCapture((e as Error).message || String(e), 'failed');
+      await this.replace(decoder);
       return this.decodeWith(this.replaced.get(decoder)!, job);
     }
   }
 
-  /** Capture failed: from now on every session runs uncaptured (decoders are replaced as they are next used). */
-  private async leaveCapture(decoder: InferenceSession, e: Error) {
-    this.failure = e.message || String(e);
+  /** Capture failed: from now on every session runs uncaptured (the step graph replaced now, decoders as they are next used). */
+  private async leaveCapture(why: string, how: string) {
+    this.failure = why;
     this.capturing = false;
     // info, not a warning: the decode goes on and is right, only slower
-    console.info(`GPU decode: graph capture failed, running uncaptured (${this.failure})`);
-    const fallback = this.capture!.fallback;
-    this.stepSession = await fallback.uncaptured(this.stepSession);
-    await this.replace(decoder);
+    console.info(`GPU decode: graph capture ${how}, running uncaptured (${why})`);
+    this.stepSession = await this.capture!.fallback.uncaptured(this.stepSession);
   }
 
   private async replace(decoder: InferenceSession) {
-    if (this.replaced.has(decoder) || !this.capture) return;
+    if (this.replaced.has(decoder) || !this.capture || this.uncapturedAtBirth.has(decoder)) return;
     const fresh = await this.capture.fallback.uncaptured(decoder);
     this.replaced.set(decoder, fresh);
     // The captured session stays until its owner (the engine) releases it: releasing it here too
@@ -267,11 +288,13 @@ export class GpuDecodeLoop {
     if (this.capture && !this.capturing) this.stepSession.release().catch(() => undefined);
     for (const s of this.replaced.values()) s.release().catch(() => undefined);
     this.replaced.clear();
+    this.uncapturedAtBirth.clear(); // the engine's
   }
 }
 
 /**
- * Creates the GPU loop's sessions (each scale's decoder, then the step graph; or the encoder alone,
+ * Creates the GPU loop's sessions (the first scale's decoder and the step graph at the engine's
+ * load, each later decoder on its own after it, GpuDecodeLoop.adopt; or the encoder alone,
  * gpu-encoder.ts) as `choice` asks. With graph capture, a session that refuses it (onnxruntime refuses at creation when a node would run
  * outside the WebGPU provider, or when the provider cannot capture) means all of them are created
  * again without: `failure` says why, `gpuDecode` what was created.

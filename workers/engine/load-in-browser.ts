@@ -40,8 +40,9 @@ function mllmPlaceOf(engine: PumaEngine): MllmPlace | undefined {
   return w ? { provider: w.provider === 'webgpu' ? 'webgpu' : 'wasm', reason: w.reason } : undefined;
 }
 
-/** The engine, once its encoder and decoders exist; `rest` is the MLLM's load, which goes on after
- * (its end is the stream's last event, 'mllm-loaded'). */
+/** The engine, once its encoder and the first image's decoder exist (the other decoders follow,
+ * PumaEngine.load); `rest` is the MLLM's load, which goes on after (its end is the stream's last
+ * event, 'mllm-loaded'). */
 export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink): Promise<EngineLoaded> {
   const t0 = performance.now();
   const store = new ModelStore(opts.noCache ? { cache: null } : {});

@@ -40,7 +40,8 @@ export type LoadEvent =
   | { type: 'load'; model: string; file: string; loaded: number; total: number; source: 'network' | 'cache'; totalLoaded: number; totalBytes: number }
   /** where the encoder and decoders run (`provider`) and where the MLLM does (`mllm`, when loaded) */
   | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean; mllm?: MllmPlace }
-  /** the encoder and decoders exist (ms since the load began) */
+  /** the encoder and the first image's decoder exist (ms since the load began; the other decoders
+   * are created after it: PumaEngine.load; `phases`: PumaEngine.loadPhases so far) */
   | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number; phases?: Record<string, number> }
   /** what the engine offers now: the visual tasks run from here on; with `info.mllmLoading` the
    * MLLM goes on loading and 'mllm-loaded' follows, else this is the stream's last event */

@@ -4,7 +4,7 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickVariant, variantFiles, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickVariant, variantFiles, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
 import type { MllmGenerator } from '../mllm/generate';
 import { MllmGpuFailure, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
 import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-load';
@@ -38,8 +38,8 @@ export interface EngineLoadOptions {
   /** adapter features (e.g. shader-f16): which model variants can run */
   features?: ReadonlySet<string>;
   /** load the MLLM when the manifest has one (default true). 'background': load() returns as soon
-   * as the encoder and decoders exist and the MLLM goes on loading (mllmStatus(), mllmLoaded());
-   * its events keep arriving on onEvent until then. */
+   * as the encoder and the first decoder exist and the MLLM goes on loading (mllmStatus(), mllmLoaded())
+   * after the other decoders; its events keep arriving on onEvent until then. */
   mllm?: boolean | 'background';
   /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
   sessionOptions?: InferenceSession.SessionOptions;
@@ -84,14 +84,14 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   return { visual, mllm, bytes };
 }
 
-/** How long the MLLM's background session creation waits, once the engine is usable, for a run to be
- * asked for: that creation holds the thread (WASM creates a session synchronously: 350 ms for the
- * MLLM on an H200 host, seconds on 2 loaded cores), and what the page queued during the load reaches
- * the worker a round trip after 'ready', behind the page's render of the ready state. 100 ms was too
- * short on the 2-core VM under load (the page's 'loaded' to its run's start alone took 13-66 ms, and
- * the run still waited: bench/results/cold-start-vm-2026-12-01-05-02-partial.log). A run asked for
- * later, while the session is being created, waits for it; with nothing asked the MLLM is ready
- * this much later. */
+/** How long the session creations after the load (the later decoders', then the MLLM's) wait, once
+ * the engine is usable with the MLLM in the background, for a run to be asked for: a creation holds
+ * the thread (WASM creates a session synchronously: 350 ms for the MLLM on an H200 host, seconds on
+ * 2 loaded cores), and what the page queued during the load reaches the worker a round trip after
+ * 'ready', behind the page's render of the ready state. 100 ms was too short on the 2-core VM under
+ * load (the page's 'loaded' to its run's start alone took 13-66 ms, and the run still waited:
+ * bench/results/cold-start-vm-2026-12-01-05-02-partial.log). A run asked for later, while a session
+ * is being created, waits for that one; with nothing asked the sessions are ready this much later. */
 export const MLLM_GRACE_MS = 250;
 
 // moved to mllm-placement.ts; the MLLM tests and bench/mllm.mjs import it from here
@@ -114,9 +114,13 @@ export class PumaEngine {
   private mllmState: MllmStatus = 'none';
   private mllmWhy: string | undefined;
   private mllmDone: Promise<void> = Promise.resolve();
-  /** a session being created outside a run (the MLLM's, in the background): runs wait for it */
+  /** a session being created outside a run (a later decoder's or the MLLM's, after the load): runs wait for it */
   private creating: Promise<unknown> | null = null;
-  /** ends outsideRuns' wait for the caller's first run (set while it waits) */
+  /** outsideRuns' jobs, one after another: one session created at a time */
+  private outsideQueue: Promise<unknown> = Promise.resolve();
+  /** settles once the caller has had its chance to ask for a first run (allowFirstRun): outsideRuns' jobs wait for it */
+  private firstRunChance: Promise<void> = Promise.resolve();
+  /** ends that wait when the caller's first run is asked for (set while it waits) */
   private runAsked: (() => void) | null = null;
 
   private constructor(
@@ -130,10 +134,12 @@ export class PumaEngine {
     private readonly yieldAtCheckpoints: boolean,
   ) {}
 
-  /** Where the load's time went, in ms, in order: the encoder's file read, its session (the first:
-   * it starts onnxruntime's runtime), what was left of the decoders' reads, their (and the step
-   * graph's) sessions, then the MLLM's files and session (from the decoders' end to the MLLM's
-   * readiness: with mllm 'background' it is added when the MLLM is ready). bench/run.mjs records them. */
+  /** Where the load's time went, in ms, in order. Until load() resolves: the encoder's file read, its
+   * session (the first: it starts onnxruntime's runtime), what was left of the decoders' reads, the
+   * first scale's decoder session (with the step graph's on the GPU loop). Then, added as they happen
+   * and named 'after ready: ...': each later decoder's session creation (its own time; ', in a run'
+   * when the run that needed it first created it) and the MLLM's files and session (the time from
+   * ready to the MLLM's readiness, the later decoders' creations included). bench/run.mjs records them. */
   loadPhases: Record<string, number> = {};
 
   /** every model file read so far came from a cache (no network) */
@@ -146,10 +152,14 @@ export class PumaEngine {
     return this.mllmGen;
   }
 
-  /** Reads the files, creates every session (one at a time: WebGPU shader compilation and wasm
-   * memory both prefer it). A WebGPU session that cannot be created throws WebGpuFailure. With
-   * mllm 'background' it returns once the encoder and decoders exist; the MLLM's files are read
-   * from the moment the visual ones are, and its session is created after the decoders'. */
+  /** Reads the files and creates the sessions, one at a time (WebGPU shader compilation and wasm
+   * memory both prefer it). It returns once every visual file is read and the encoder and the first
+   * scale's decoder (the coarsest: the first image's; on the GPU loop the step graph too) exist: the
+   * other decoders are created after, one a job outside runs, coarse to fine, and a run that needs
+   * one first creates it (PyramidCodec.decoder). A WebGPU session that cannot be created throws
+   * WebGpuFailure (a later decoder's: the run that needs it). With mllm 'background' it also
+   * returns before the MLLM exists; the MLLM's files are read from the moment the visual ones are,
+   * and its session is created after the decoders'. */
   static async load(o: EngineLoadOptions): Promise<PumaEngine> {
     const m = o.manifest;
     const p = plan(m, o.provider, o.features ?? new Set(), o.mllm !== false);
@@ -222,6 +232,12 @@ export class PumaEngine {
     const encChoice: GpuDecodeChoice = encoderFixed ? requested : { loop: 'cpu', graphCapture: false };
     const encOptsFor = (choice: GpuDecodeChoice) => ({ ...(encoderFixed ? decodeSessionOptions(o.provider, choice, encBatch as string, 1) : sessionOptions(o.provider)), ...o.sessionOptions });
     const stepRead = requested.loop === 'gpu' && stepEntry ? readVisual('ddim_step', stepEntry.variants![0]) : null;
+    // the first image's scale: its decoder is created before load() returns, the others after
+    const [firstScale, ...laterScales] = coarseToFine(m);
+    // every decoder's bytes by scale, kept until its session exists (the later ones are created after the load)
+    const decoderBytes = new Map<string, Uint8Array>();
+    // the bytes of each GPU-loop session (kept, ~10 MB), to create it uncaptured if capture fails mid-run
+    const bytesOf = new Map<InferenceSession, Uint8Array>();
     stepRead?.catch(() => undefined); // awaited below, as the decoders' files are
     const created: InferenceSession[] = [];
     let gpuLoop: GpuDecodeLoop | null = null;
@@ -234,21 +250,23 @@ export class PumaEngine {
       created.push(encoder.sessions[0]);
       phase('encoder session');
       const visualBytes = await visual;
+      visualBytes.forEach((b, i) => i > 0 && decoderBytes.set(m.scales[i - 1].name, b));
       const stepBytes = stepRead ? await stepRead : null;
       phase('decoder files'); // what was left of their reads once the encoder's session existed
-      // the decoders (and the step graph) with graph capture where asked; a session that refuses
-      // it (e.g. a node left on the CPU) gets them all created again without
-      const decodeBytes = [...visualBytes.slice(1), ...(stepBytes ? [stepBytes] : [])];
-      const { sessions, gpuDecode, failure } = await createDecodeSessions(o.ort, decodeBytes, requested, decOptsFor);
-      phase('decoder sessions');
+      // the first image's decoder (and the step graph) with graph capture where asked; a session
+      // that refuses it (e.g. a node left on the CPU) gets both created again without. The other
+      // decoders follow the same rule one at a time after the load (createLater below)
+      const firstBytes = [decoderBytes.get(firstScale)!, ...(stepBytes ? [stepBytes] : [])];
+      const { sessions, gpuDecode, failure } = await createDecodeSessions(o.ort, firstBytes, requested, decOptsFor);
+      phase(stepBytes ? 'first decoder + step graph sessions' : 'first decoder session');
       created.push(...sessions);
+      decoderBytes.delete(firstScale);
       if (gpuDecode.loop === 'gpu' && stepEntry) {
+        sessions.forEach((s, i) => bytesOf.set(s, firstBytes[i]));
         const stepSession = sessions[sessions.length - 1];
         const dec = m.models[decoderKey(m, m.scales[0].name)];
         const [x, t, cond] = dec.inputs!.map((i) => i.name);
         const [sv, sx, coef] = stepEntry.inputs!.map((i) => i.name);
-        // the bytes of each captured session (kept, ~10 MB), to create it uncaptured if capture fails mid-run
-        const bytesOf = new Map(sessions.map((s, i) => [s, decodeBytes[i]]));
         const uncapturedOpts = decOptsFor({ loop: 'gpu', graphCapture: false });
         const capture = gpuDecode.graphCapture ? { fallback: { uncaptured: (s: InferenceSession) => o.ort.InferenceSession.create(bytesOf.get(s)!, uncapturedOpts) } } : null;
         gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[], capture, failure);
@@ -265,12 +283,47 @@ export class PumaEngine {
       if (o.provider === 'webgpu' && !readErrors.has(e)) throw new WebGpuFailure(`WebGPU session creation failed: ${(e as Error).message}`);
       throw e;
     }
-    const decoders: Record<string, InferenceSession> = {};
-    m.scales.forEach((s, i) => (decoders[s.name] = created[i + 1]));
-    const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders, extra: created.slice(1 + m.scales.length) }, gpuLoop, gpuEncoder);
+    const loop: GpuDecodeLoop | null = gpuLoop; // as loaded, for the creations after the load
+    /** A later scale's decoder, as the first one was created (the GPU loop: with capture while it
+     * captures). PyramidCodec.decoder calls it once a scale, from a run or from the jobs below. */
+    const createLater = async (scale: string): Promise<InferenceSession> => {
+      const t0 = performance.now();
+      const inRun = engine.current !== null;
+      let session: InferenceSession | undefined;
+      try {
+        const bytes = decoderBytes.get(scale)!;
+        const made = await createDecodeSessions(o.ort, [bytes], loop?.choice ?? requested, decOptsFor);
+        session = made.sessions[0];
+        if (engine.released) throw new Error('the engine was released');
+        if (loop) {
+          bytesOf.set(session, bytes);
+          await loop.adopt(session, made);
+        }
+      } catch (e) {
+        session?.release().catch(() => undefined);
+        const why = (e as Error)?.message ?? String(e);
+        // as the load says it: on WebGPU the page answers WebGpuFailure with a WASM engine
+        if (o.provider === 'webgpu' && !engine.released) throw new WebGpuFailure(`WebGPU session creation failed (the ${scale} decoder's, after the load): ${why}`);
+        throw new Error(`the ${scale} decoder's session could not be created: ${why}`);
+      }
+      decoderBytes.delete(scale);
+      engine.loadPhases[`after ready: decoder ${scale} session${inRun ? ', in a run' : ''}`] = performance.now() - t0;
+      return session;
+    };
+    const codec = new PyramidCodec(o.ort, m, { encoder: created[0], decoders: { [firstScale]: created[1] }, createDecoder: createLater, extra: created.slice(2) }, gpuLoop, gpuEncoder);
     const variants: Record<string, ModelVariant> = Object.fromEntries(p.visual.map((v) => [v.name, v.variant]));
     const engine = new PumaEngine(m, o.provider, codec, cached, p.bytes, variants, o.yieldAtCheckpoints !== false);
     engine.loadPhases = phases;
+    // what the caller asks for first goes before any session created from here on (MLLM_GRACE_MS)
+    engine.allowFirstRun(o.mllm === 'background' ? MLLM_GRACE_MS : 0);
+    // the other decoders, coarse to fine, one session a job outside runs (a run that needs one first
+    // creates it itself: the same promise, PyramidCodec.decoder). A failure here is not reported:
+    // the decoder stays missing and the run that needs it tries again and says why.
+    for (const scale of laterScales) {
+      engine.outsideRuns(() => (engine.released ? Promise.resolve(null) : codec.decoder(scale))).catch((e: unknown) => {
+        if (!engine.released) console.warn(`decoder ${scale} not created after the load (a run that needs it tries again):`, e);
+      });
+    }
     if (p.mllm && mllmBytes) {
       // WASM unless the caller asks for WebGPU (load-in-browser.ts does on a real GPU): on the CPU
       // its int8 path is what the golden vectors were checked on, and on an emulated adapter
@@ -279,8 +332,8 @@ export class PumaEngine {
       const pm = p.mllm;
       engine.mllmState = 'loading';
       // the reader's session as the encoder's: same provider and options
-      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job, o.mllm === 'background' ? MLLM_GRACE_MS : 0), { manifest: m, options: opts }).then((r) => {
-        phase('mllm files + session');
+      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job), { manifest: m, options: opts }).then((r) => {
+        phase('after ready: mllm files + session (from ready)');
         engine.mllmLoadedAs(r, mllmModelsOf(pm));
       });
     }
@@ -308,15 +361,10 @@ export class PumaEngine {
     this.mllmState = 'ready';
   }
 
-  /** Runs `job` (a session creation outside any run) once the caller has had `graceMs` to ask for a
-   * run (MLLM_GRACE_MS for a background load) and no run is in flight; runs asked for while it goes wait for it (start).
-   * onnxruntime-web is not made for a session created while another session runs in the same
-   * runtime, and WASM creates a session synchronously, holding this thread. */
-  private async outsideRuns<T>(job: () => Promise<T>, graceMs: number): Promise<T> {
-    // a macrotask at least: what was pushed before (the load's 'ready', posted in microtasks) leaves
-    // the thread; then what the page queued during the load arrives and goes first (start() ends
-    // the wait as soon as a run is asked)
-    await new Promise<void>((resolve) => {
+  /** outsideRuns' jobs wait `graceMs` after the load, or until the caller asks for a run (start()
+   * ends the wait), before the first of them: what the page queued during the load goes first. */
+  private allowFirstRun(graceMs: number) {
+    this.firstRunChance = new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.runAsked?.(), graceMs);
       this.runAsked = () => {
         clearTimeout(timer);
@@ -324,17 +372,34 @@ export class PumaEngine {
         resolve();
       };
     });
-    for (let c = this.current, waited = null as typeof c; c && c !== waited; c = this.current) {
-      await c.done.catch(() => undefined);
-      waited = c;
-    }
-    const p = job();
-    this.creating = p;
-    try {
-      return await p;
-    } finally {
-      this.creating = null;
-    }
+  }
+
+  /** Runs `job` (a session creation outside any run) after the jobs given before it, once the caller
+   * has had its chance to ask for a first run (allowFirstRun) and no run is in flight; runs asked for
+   * while it goes wait for it (start), so at most one creation. onnxruntime-web is not made for a
+   * session created while another session runs in the same runtime, and WASM creates a session
+   * synchronously, holding this thread. */
+  private outsideRuns<T>(job: () => Promise<T>): Promise<T> {
+    const turn = this.outsideQueue.then(async () => {
+      await this.firstRunChance;
+      // a macrotask before each job: what was pushed before (the load's 'ready', posted in
+      // microtasks) leaves the thread, and a run asked for during the previous creation (a message:
+      // a macrotask) starts before the next one, which then waits for it
+      await new Promise((r) => setTimeout(r, 0));
+      for (let c = this.current, waited = null as typeof c; c && c !== waited; c = this.current) {
+        await c.done.catch(() => undefined);
+        waited = c;
+      }
+      const p = job();
+      this.creating = p;
+      try {
+        return await p;
+      } finally {
+        this.creating = null;
+      }
+    });
+    this.outsideQueue = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Where the MLLM's load is: 'loading' (background), 'ready', 'failed' (mllmLoaded's reason), 'none' (none asked for or in the manifest). */

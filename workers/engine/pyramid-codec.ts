@@ -12,7 +12,13 @@ import type { GpuEncoder } from './gpu-encoder';
 
 export interface Sessions {
   encoder: InferenceSession;
-  decoders: Record<string, InferenceSession>; // by scale name
+  /** each scale's decoder by scale name, once created */
+  decoders: Record<string, InferenceSession>;
+  /** creates the decoder of a scale missing from `decoders` (PumaEngine: all but the first scale's
+   * are created after its load); absent: every decoder is there. Called through `decoder`, which
+   * shares a creation under way (one call per scale unless one fails) and files the session in
+   * `decoders`. */
+  createDecoder?: (scale: string) => Promise<InferenceSession>;
   /** other sessions the codec's decode uses (the ddim_step graph), released with it */
   extra?: InferenceSession[];
 }
@@ -42,6 +48,8 @@ export async function encoderFeatures(ort: Pick<OrtLike, 'Tensor'>, m: Manifest,
 
 export class PyramidCodec {
   private uncondCache: Record<string, Float32Array> | null = null;
+  /** decoders being created (sessions.createDecoder), by scale: whoever asks meanwhile gets the same promise */
+  private readonly creating = new Map<string, Promise<InferenceSession>>();
   constructor(
     private ort: Pick<OrtLike, 'Tensor'>,
     readonly manifest: Manifest,
@@ -90,6 +98,31 @@ export class PyramidCodec {
     return this.uncondCache ?? (await this.encode(blankNCHW(this.size))).uncond;
   }
 
+  /** A scale's decoder session: created first if it is not yet (never twice: a creation under way
+   * is shared). A creation that fails is forgotten, so the next call tries again. */
+  decoder(scale: string): Promise<InferenceSession> {
+    const made = this.sessions.decoders[scale];
+    if (made) return Promise.resolve(made);
+    const create = this.sessions.createDecoder;
+    if (!create) return Promise.reject(new Error(`no decoder session for scale ${scale}`));
+    let p = this.creating.get(scale);
+    if (!p) {
+      p = create(scale).then(
+        (s) => {
+          this.creating.delete(scale);
+          this.sessions.decoders[scale] = s;
+          return s;
+        },
+        (e: unknown) => {
+          this.creating.delete(scale);
+          throw e;
+        },
+      );
+      this.creating.set(scale, p);
+    }
+    return p;
+  }
+
   /** DDIM decode of one scale; returns x0 as NCHW [1,3,S,S] in about [-1,1]. */
   async decode(scale: string, pyr: EncodedPyramids, opts: { steps: number; guidance: number; seed: number }, hooks: DecodeHooks = {}): Promise<Float32Array> {
     const m = this.manifest;
@@ -100,7 +133,8 @@ export class PyramidCodec {
     const dec = m.models[decoderKey(m, scale)];
     const [xName, tName, cName] = dec.inputs!.map((i) => i.name);
     const vName = dec.outputs![0].name;
-    const session = this.sessions.decoders[scale];
+    // before the step clock starts: a decoder created here (the first use of a later scale) is no step's time
+    const session = await this.decoder(scale);
     const spec = m.scales.find((x) => x.name === scale)!;
     const C = m.feature_dim;
     const cond2 = new Float32Array(2 * spec.tokens * C);
