@@ -996,6 +996,19 @@ def reader_runs45(rd, v5):
 V9_RUN = "run8_givendrop_long/gdfl"   # the reader arm that ships as v9 (training/eval/reader/)
 
 
+def reader_storage_check():
+    """The fp32 reader the evaluation used against the int8-stored reader.onnx the page runs (training/eval/reader/storage_check.json)."""
+    c = json.load(open(os.path.join(ROOT, "training", "eval", "reader", "storage_check.json")))
+    cap = c["caption_heldout_vendor"]
+    if cap.get("shipped") is None:   # the CPU run was cut short: what it measured
+        return (f"The MLLM's held-out-vendor captions on the CPU with the fp32 reader: {pct(cap['fp32'])} of {c['n']}, the GPU "
+                f"evaluation's figure exactly (`{c['command']}`); with the int8-stored reader: not measured yet ({c['note']}).")
+    return (f"On the {c['n']} held-out-vendor images the two readers' features differ by {c['features_rel_rms'] * 100:.2f}% relative "
+            f"RMS (max |diff| {c['features_max_abs']:.2f}); the MLLM's held-out-vendor captions on the CPU with each: "
+            f"{pct(cap['fp32'])} (the GPU evaluation's figure) and {pct(cap['shipped'])}, answers differing on "
+            f"{c['answers_differ']} images (`{c['command']}`).")
+
+
 def v9_headline(v9, v5page):
     """The headline evaluation once the reader ships: v9 (v5's trunk, the reader added, given_drop) as the page runs it."""
     return "\n".join([
@@ -1004,8 +1017,8 @@ def v9_headline(v9, v5page):
         "`public/models/mllm.onnx` are these, rounded the same way), the 5-step guidance-distilled decoders of `public/models`, "
         "the evaluation-only judge, 2 decoder seeds, by `training/gpu/reader_ab.sh` (run 8 below, arm gdfl -> "
         f"`training/eval/reader/{V9_RUN}/eval_mllm.json`). The reader there was its fp32 checkpoint "
-        "(`training/reader/encoder.pt`); the page's `reader.onnx` stores it int8 per output channel: held-out-vendor "
-        "captions with the one and the other are compared on the CPU below (\"The reader as shipped\"). v9's trunk is v5's "
+        f"(`training/reader/encoder.pt`); the page's `reader.onnx` stores it int8 per output channel. {reader_storage_check()} "
+        "v9's trunk is v5's "
         "to the bit (its training froze everything but the reader's projector), so text-to-image is v5's. \"Recommended\" "
         "is the page's automatic scale choice; \"best of 5\" is PUMA's 5-scale max. Against v5 as the page ran it "
         "(`training/eval/v5/page_2026-12-01.json`):\n",
