@@ -90,6 +90,17 @@ async function load(o: ReturnType<typeof instrumented>, extra: Partial<EngineLoa
   return engine;
 }
 
+/** An engine whose background job is creating the first later decoder, held back until go() */
+async function loadWithFirstLaterHeldBack() {
+  const o = instrumented();
+  const target = later[0];
+  const started = o.whenStarted(target);
+  const go = o.holdBack(target);
+  const engine = await load(o);
+  await started;
+  return { o, target, go, engine };
+}
+
 async function collect(events: AsyncIterable<RunEvent>, into: RunEvent[] = []): Promise<RunEvent[]> {
   for await (const e of events) into.push(e);
   return into;
@@ -145,12 +156,7 @@ describe('the engine is ready before the later decoders exist', () => {
   }, 300_000);
 
   it('a run that needs a decoder the background job is creating waits for that creation: one session for the scale', async () => {
-    const o = instrumented();
-    const target = later[0];
-    const started = o.whenStarted(target);
-    const go = o.holdBack(target);
-    const engine = await load(o);
-    await started; // the background job is creating it (held back here)
+    const { o, target, go, engine } = await loadWithFirstLaterHeldBack(); // the background job is creating it (held back here)
     const direct = engine.codec.decoder(target); // asked for meanwhile: the same creation
     const ev: RunEvent[] = [];
     const run = collect(reconstruct(engine, [first, target]), ev);
@@ -168,12 +174,7 @@ describe('the engine is ready before the later decoders exist', () => {
 
 describe('what can go wrong after ready', () => {
   it('release() while a later decoder is being created: what is created then is released, nothing else is created, nothing throws', async () => {
-    const o = instrumented();
-    const target = later[0];
-    const started = o.whenStarted(target);
-    const go = o.holdBack(target);
-    const engine = await load(o);
-    await started;
+    const { o, target, go, engine } = await loadWithFirstLaterHeldBack();
     expect(() => engine.release()).not.toThrow();
     go();
     await new Promise((r) => setTimeout(r, 1000));
