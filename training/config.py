@@ -19,6 +19,10 @@ class VisualConfig:
     clip_weight: float = 0.5
     cross_vendor_weight: float = 0.0   # variant (0 = off, the shipped recipe): InfoNCE on f4, same-concept drawings as positives
     cross_vendor_head: int = 0         # > 0: that InfoNCE on a 2-layer MLP of f4 (this hidden width), not on f4 itself
+    # the splits the encoder stage trains on, "+"-joined: "train" is the recipe; "train+sources" adds the third
+    # vendor's drawings of the training concepts (Fluent, training.data's "sources"), for a reader: more vendors
+    # per concept to pair in the cross-vendor loss. Never the held-out splits.
+    enc_splits: str = "train"
     # decoders (one per scale)
     dec_channels: tuple = (24, 48, 96)    # UNet widths at 64, 32, 16 px
     dec_attn_dim: int = 64

@@ -134,11 +134,21 @@ def load_mllm(models_dir=MODELS_DIR):
     return model.eval()
 
 
-if __name__ == "__main__":   # python3 -m training.shipped mllm OUT.pt: the shipped MLLM as a --init checkpoint
+def init_checkpoint(models_dir=MODELS_DIR, trunk_only=False):
+    """The shipped MLLM as a train_mllm --init checkpoint (model only: a fresh optimizer and LR clock). trunk_only
+    leaves out the reader's projector and normalisation (reader_*), so train_mllm starts a new reader at zero: what a
+    run needs that reads given images through another reader than the one that projector was trained for."""
+    from training.mllm import config_dict
+    m = load_mllm(models_dir)
+    sd = {k: v for k, v in m.state_dict().items() if not (trunk_only and k.startswith("reader_"))}
+    return dict(config=config_dict(m.cfg), step=0, train_seconds=0.0, model=sd, weights="shipped int8")
+
+
+if __name__ == "__main__":   # python3 -m training.shipped mllm OUT.pt [--trunk-only]: the shipped MLLM as a --init checkpoint
     import sys
     from training.common import atomic_save
-    from training.mllm import config_dict
-    assert sys.argv[1:2] == ["mllm"] and len(sys.argv) == 3, "usage: python3 -m training.shipped mllm OUT.pt"
-    m = load_mllm()
-    atomic_save(dict(config=config_dict(m.cfg), step=0, train_seconds=0.0, model=m.state_dict(), weights="shipped int8"), sys.argv[2])
-    print(f"wrote {sys.argv[2]}: {m.num_params() / 1e6:.2f}M parameters from public/models/mllm.onnx")
+    args = [a for a in sys.argv[1:] if a != "--trunk-only"]
+    assert args[:1] == ["mllm"] and len(args) == 2, "usage: python3 -m training.shipped mllm OUT.pt [--trunk-only]"
+    ck = init_checkpoint(trunk_only="--trunk-only" in sys.argv)
+    atomic_save(ck, args[1])
+    print(f"wrote {args[1]}: {sum(v.numel() for v in ck['model'].values()) / 1e6:.2f}M values from public/models/mllm.onnx")

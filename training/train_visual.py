@@ -229,8 +229,17 @@ class EncoderObjective(torch.nn.Module):
         return l_rec, l_clip, rec, logits, cross_vendor_loss(self.xv_head(f4) if hasattr(self, "xv_head") else f4, concept)
 
 
+def encoder_split_idx(meta, enc_splits):
+    """The records the encoder stage trains on: cfg.enc_splits, "+"-joined split names; held-out splits refused."""
+    splits = set(enc_splits.split("+"))
+    bad = sorted(s for s in splits if s not in ("train", "sources"))
+    if bad:
+        raise ValueError(f"enc_splits: {bad} are not training splits (train, sources)")
+    return [m["i"] for m in meta if m["split"] in splits]
+
+
 def train_encoder(cfg, rt, images, meta, minutes, resume):
-    train_idx = [m["i"] for m in meta if m["split"] == "train"]
+    train_idx = encoder_split_idx(meta, cfg.enc_splits)
     vocab, bags = text_bags(meta, train_idx)
     obj = EncoderObjective(cfg, len(vocab)).to(rt.device)
     opt = torch.optim.AdamW(obj.parameters(), lr=cfg.enc_lr, weight_decay=0.01)

@@ -40,13 +40,18 @@
 #   6. CONTROL=training/eval/v5/page_2026-12-01.json, ARMS="capw02:reader_warmup=600,text_weight=0.2
 #      capw1:reader_warmup=600,text_weight=1.0" 8.5 min: 0.5486, 0.5494 vs 0.5498; captions 31.6% both: the trunk
 #      already captions the training vendors (CE ~0.003), so the reader gets no caption signal from them
-# Next (stop 30 wrote MLLMConfig.given_drop for it): make the reader NEEDED. With given_drop a caption's or question's
-# given image loses the encoder's features (modality dropout), so the answer must come from the reader, whose f4 names
-# 55.6% of held-out-vendor drawings by nearest neighbour where the MLLM captions 33%:
-#   READER=training/reader/encoder.pt CONTROL=training/eval/v5/page_2026-12-01.json \
-#     ARMS="gdrop:given_drop=0.5,lr=1e-4 gdropf:given_drop=0.5,reader_warmup=600" bash training/gpu/reader_ab.sh
-# (gdropf: the trunk frozen, text-to-image stays v5's). Or the reader learning on a third vendor's drawings, which the
-# trunk cannot already caption: ARMS="fluent:reader_warmup=600,source_vendors=fluent,source_vendor_p=0.5"
+#   7-8. (stop 31) given_drop made the reader needed: gdfl (given_drop=0.5,reader_warmup=1200,max_steps=1200,lr=1e-3,
+#      cut at 770 steps by MIN=6) won, 0.5635 vs v5's 0.5498, and ships as v9. training.shipped mllm now reads v9
+#      (v5's trunk + the reader's projector), so a run with READER=training/reader/encoder.pt continues v9.
+#   9. (stop 32) CONTROL=training/eval/reader/run8_givendrop_long/gdfl/eval_mllm.json STEPS=750
+#      ARMS="cont:given_drop=0.5,reader_warmup=750,lr=1e-3 fluent:<the same>,source_vendors=fluent,source_vendor_p=0.5"
+#      two arms + two evaluations overran the call (training 357 s, each evaluation ~200 s shared); cont evaluated in a
+#      second call: 0.5671 vs 0.5635, within noise, not shipped; fluent's captions 33.7% (cont 39.8%), dropped.
+#   10. READER_SET="enc_splits=train+sources" (a reader trained on three vendors: probe 55.6 -> 61.7%), then
+#      READER=<it> FRESH_READER=1 STEPS=770 MIN=4 ARMS="xv3:given_drop=0.5,reader_warmup=770,lr=1e-3" (one arm alone:
+#      3249 samples/s, 193 s trained, evaluated in 47 s): 0.5434, loses (captions 33.7%).
+# A call holds ONE arm with its evaluation comfortably (~270 s); two arms need MIN <= 4.5 to leave their evaluations time.
+# ARMS must name at least one arm (empty means the default b_reader:).
 # CPU smoke: STEPS=2 ENC_STEPS=2 TINY=1 bash training/gpu/reader_ab.sh
 set -u
 export PYTHONUNBUFFERED=1
@@ -71,10 +76,13 @@ fi
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L 2>/dev/null || true
 t0=$(date +%s)
-[ -n "${TINY:-}" ] || python3 -m training.shipped mllm /tmp/v5_init.pt || exit 1
+# the shipped MLLM (v9: v5's trunk + the reader's projector); a reader trained in this run (or FRESH_READER=1) gets
+# the trunk alone, its projector starting at zero as v9's did: the shipped projector was trained for another reader
+TRUNK=(); { [ -z "$READER" ] || [ -n "${FRESH_READER:-}" ]; } && TRUNK=(--trunk-only)
+[ -n "${TINY:-}" ] || python3 -m training.shipped mllm /tmp/v5_init.pt "${TRUNK[@]}" || exit 1
 if [ -z "$READER" ]; then
   python3 -m training.train_visual --stage encoder "${VIS[@]}" --no-resume --minutes "$ENC_MIN" \
-    --set cross_vendor_weight=$XVW enc_steps=$ENC_STEPS > "$RES/reader_encoder.log" 2>&1 || { tail -20 "$RES/reader_encoder.log"; exit 1; }
+    --set cross_vendor_weight=$XVW enc_steps=$ENC_STEPS ${READER_SET:-} > "$RES/reader_encoder.log" 2>&1 || { tail -20 "$RES/reader_encoder.log"; exit 1; }
   echo "reader encoder at $(( $(date +%s) - t0 ))s: $(grep 'encoder saved' "$RES/reader_encoder.log")"
   READER=$PUMA_CKPT/encoder.pt; NEW_READER=1
   [ -n "${TINY:-}" ] || python3 -m training.encoder_probe --encoder "$READER" --name reader \

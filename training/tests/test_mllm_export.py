@@ -171,6 +171,17 @@ def test_shipped_mllm_loads_back_as_its_int8_weights(tmp_path, monkeypatch):
     assert sd.keys() == want.keys() and all(torch.equal(sd[k].float(), want[k].float()) for k in sd)
 
 
+def test_shipped_init_with_and_without_its_reader():
+    """`training.shipped mllm OUT.pt [--trunk-only]`: the shipped v9 as an init, or its trunk alone for a run that
+    trains a new reader (train_mllm then starts that reader's projector at zero); the trunk is the same either way."""
+    from training import shipped
+    full, trunk = shipped.init_checkpoint(), shipped.init_checkpoint(trunk_only=True)
+    reader_keys = {k for k in full["model"] if k.startswith("reader_")}
+    assert full["config"]["reader"] and {"reader_proj.2.weight", "reader_mean", "reader_std"} <= reader_keys
+    assert set(trunk["model"]) == set(full["model"]) - reader_keys
+    assert all(torch.equal(trunk["model"][k], full["model"][k]) for k in trunk["model"])
+
+
 # ---- a model with a reader (MLLMConfig.reader): one more graph input, fed at the given images only ----
 READER_CFG = replace(TINY, order="scale", residual_edit=True, reader=True)
 

@@ -364,3 +364,16 @@ def test_golden_vectors_of_the_shipped_models_live_outside_the_served_folder(tmp
     assert os.path.normpath(os.path.join(MODELS_DIR, rel)) == os.path.normpath(path)
     path, rel = golden_file(str(tmp_path), "encoder")
     assert rel == os.path.join("golden", "encoder.json") and path == str(tmp_path / "golden" / "encoder.json")
+
+
+def test_encoder_splits_add_the_third_vendor_and_refuse_held_out_ones():
+    """enc_splits (a reader's training images): "train" is the recipe, "train+sources" adds the Fluent drawings of the
+    training concepts; a held-out split is refused, never trained on."""
+    from training.train_visual import encoder_split_idx
+    meta = [dict(i=0, split="train"), dict(i=1, split="sources"), dict(i=2, split="heldout_vendor"),
+            dict(i=3, split="sources_heldout"), dict(i=4, split="openmoji"), dict(i=5, split="train")]
+    assert encoder_split_idx(meta, "train") == [0, 5]
+    assert encoder_split_idx(meta, "train+sources") == [0, 1, 5]
+    for bad in ("train+heldout_vendor", "sources_heldout", "train+openmoji"):
+        with pytest.raises(ValueError, match="not training splits"):
+            encoder_split_idx(meta, bad)
