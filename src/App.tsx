@@ -4,7 +4,7 @@ import { ProviderBadge } from './components/ProviderBadge';
 import { LoadProgress } from './components/LoadProgress';
 import { Controls } from './components/Controls';
 import { LargeView } from './components/LargeView';
-import type { EpChoice } from '../workers/engine/protocol';
+import { epFromUrl } from './pageEp';
 import { PanelTabs, TaskPanels } from './panels/PanelTabs';
 import { CompareGrid } from './panels/ComparePanel';
 import { PANELS } from './tasks';
@@ -17,11 +17,6 @@ import { stripBidiControls } from './inputValidation';
 import { resultsId, SkipToResults } from './newcomer/SkipToResults';
 
 const ComparePanel = PANELS.main;
-
-function epFromUrl(): EpChoice {
-  const ep = new URLSearchParams(location.search).get('ep');
-  return ep === 'wasm' || ep === 'webgpu' ? ep : 'auto';
-}
 
 export function App() {
   const { phase, error, notice, actions } = useApp();

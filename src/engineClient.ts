@@ -27,6 +27,8 @@ export function workerEngine(): EngineClient {
     return api;
   };
   return {
+    // creates the worker now: its runtime starts while the page boots
+    prepare: (opts) => void remote().prepare(opts),
     // comlink answers a call with a promise of the stream: read as the stream itself
     load: (opts) => flatten(remote().load(opts) as unknown as Promise<AsyncIterable<LoadEvent>>),
     run: (task, request) => flatten(remote().run(task, request as never) as unknown as Promise<AsyncIterable<RunEvent>>),

@@ -2,13 +2,19 @@
 // read it through useApp(selector) and a tab's run through useRun(tab).
 import { useStore } from 'zustand';
 import { workerEngine } from './engineClient';
+import { epFromUrl } from './pageEp';
 import { browserEnv, createAppStore } from './state/createAppStore';
 import { IDLE_RUN, type AppState, type Run, type TabId } from './state/types';
 
 export type * from './state/types';
 export { IDLE_RUN } from './state/types';
 
-export const appStore = createAppStore(workerEngine(), browserEnv());
+const engine = workerEngine();
+const env = browserEnv();
+// the worker and its onnxruntime start now, while React renders the page: the load App asks for
+// (with the same provider choice) reuses them (issue 19 item 3, the cold start)
+engine.prepare({ baseUrl: env.baseUrl, ep: epFromUrl() });
+export const appStore = createAppStore(engine, env);
 
 export function useApp(): AppState;
 export function useApp<T>(selector: (s: AppState) => T): T;

@@ -45,8 +45,12 @@ export class FakeEngine implements EngineClient {
   runs: { task: TaskName; request: Record<string, unknown>; feed: Fed<RunEvent> }[] = [];
   terminated = 0;
   cancelled = 0;
+  prepared: LoadOptions[] = [];
   constructor(readonly manifest: Manifest) {}
 
+  prepare(opts: LoadOptions) {
+    this.prepared.push(opts);
+  }
   load(opts: LoadOptions) {
     const feed = new Fed<LoadEvent>();
     this.loads.push({ opts, feed });

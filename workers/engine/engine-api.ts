@@ -20,6 +20,9 @@ export interface EngineLoaded {
 }
 
 export interface EngineApi {
+  /** Starts what a load with these options will need before it is asked for (the provider, its
+   * runtime), while the page boots; the load reuses it. Nothing is reported: the load reports. */
+  prepare(opts: LoadOptions): void | Promise<void>;
   /** Loads the models: { type: 'ready', info } once the visual tasks can run, then, while
    * `info.mllmLoading`, the MLLM's progress and last { type: 'mllm-loaded' }. */
   load(opts: LoadOptions): AsyncIterable<LoadEvent>;
@@ -33,13 +36,17 @@ export interface EngineApi {
 }
 
 /** EngineApi around one PumaEngine, loaded by `loadEngine` (the browser's loader, or a Node one). */
-export function engineHost(loadEngine: (opts: LoadOptions, onEvent: (e: LoadEvent) => void) => Promise<EngineLoaded>): EngineApi {
+export function engineHost(
+  loadEngine: (opts: LoadOptions, onEvent: (e: LoadEvent) => void) => Promise<EngineLoaded>,
+  prepare?: (opts: LoadOptions) => Promise<unknown>,
+): EngineApi {
   let engine: PumaEngine | null = null;
   const loaded = () => {
     if (!engine) throw new Error('models are not loaded yet');
     return engine;
   };
   return {
+    prepare: (opts) => void prepare?.(opts).catch(() => undefined), // its failure is the load's to report
     load: (opts) =>
       streamOf<LoadEvent>(async (push) => {
         const loaded = await loadEngine(opts, push);

@@ -3,7 +3,7 @@
 // provider chosen from the adapter, and GPU device loss watched.
 import { validateManifest, type Manifest } from '../lib/manifest';
 import { ModelStore } from '../lib/modelstore';
-import { chooseProvider, configureWasm, webgpuDevice, webOrtFor } from './ort';
+import { chooseProvider, configureWasm, startRuntime, webgpuDevice, webOrtFor, type ProviderChoice, type WebOrt } from './ort';
 import type { LoadOptions, LoadSink, MllmPlace } from './protocol';
 import type { EngineLoaded } from './engine-api';
 import { PumaEngine, type ModelFiles } from './puma-engine';
@@ -40,26 +40,59 @@ function mllmPlaceOf(engine: PumaEngine): MllmPlace | undefined {
   return w ? { provider: w.provider === 'webgpu' ? 'webgpu' : 'wasm', reason: w.reason } : undefined;
 }
 
+interface Started {
+  choice: ProviderChoice;
+  ort: WebOrt;
+  threads: number;
+  /** onnxruntime's runtime starting (startRuntime): the engine's first session waits for it */
+  runtime: Promise<void>;
+}
+
+let started: { key: string; value: Promise<Started> } | null = null;
+
+/**
+ * The provider for `ep`, its onnxruntime build and that runtime's start (a one-node session), begun
+ * at most once per worker and choice: by the page's `prepare` while it boots (before it asks for the
+ * load), or by the load itself. Either way it goes on beside the manifest's fetch and the model
+ * files' reads, so the encoder's session no longer starts the runtime. A start that failed is
+ * forgotten (the next load tries again); the load it was for reports it.
+ */
+export function startProvider(opts: Pick<LoadOptions, 'ep' | 'baseUrl'>): Promise<Started> {
+  const key = `${opts.ep} ${opts.baseUrl}`;
+  if (started?.key === key) return started.value;
+  const value = chooseProvider(opts.ep).then(async (choice) => {
+    // the build the provider needs (WASM alone: the WASM-only build, ~3x faster kernels than JSEP's)
+    const ort = await webOrtFor(choice.provider);
+    const threads = configureWasm(ort, opts.baseUrl, choice);
+    return { choice, ort, threads, runtime: startRuntime(ort, choice.provider) };
+  });
+  const entry = { key, value };
+  started = entry;
+  const forget = () => {
+    if (started === entry) started = null;
+  };
+  value.then((s) => s.runtime.catch(forget), forget);
+  return value;
+}
+
 /** The engine, once its encoder and the first image's decoder exist (the other decoders follow,
  * PumaEngine.load); `rest` is the MLLM's load, which goes on after (its end is the stream's last
  * event, 'mllm-loaded'). */
 export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink): Promise<EngineLoaded> {
   const t0 = performance.now();
   const store = new ModelStore(opts.noCache ? { cache: null } : {});
+  const starting = startProvider(opts);
   const manifest = await fetchManifest(new URL('models/manifest.json', opts.baseUrl).href);
   onEvent({ type: 'manifest', manifest });
   const st = await store.getStatus();
   onEvent({ type: 'cache', status: st.cache, reason: st.reason });
-  const choice = await chooseProvider(opts.ep);
-  // the build the provider needs (WASM alone: the WASM-only build, ~3x faster kernels than JSEP's)
-  const ort = await webOrtFor(choice.provider);
-  const threads = configureWasm(ort, opts.baseUrl, choice);
+  const { choice, ort, threads, runtime } = await starting;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const files: ModelFiles = { read: (v, onProgress) => store.load(new URL(`models/${v.file}`, opts.baseUrl).href, v.sha256, v.bytes, onProgress) };
   // the MLLM on WebGPU only on a real GPU: on a CPU-emulated adapter (forced with ep=webgpu) its
   // many small calls are far slower than WASM
   const mllmAt = choice.provider !== 'webgpu' ? { provider: 'wasm' as const } : choice.emulated ? { provider: 'wasm' as const, reason: 'the WebGPU adapter is CPU-emulated; WASM is faster for it' } : { provider: 'webgpu' as const };
-  const engine = await PumaEngine.load({ ort, manifest, files, provider: choice.provider, features: choice.features, mllmAt, mllm: 'background', onEvent });
+  const engine = await PumaEngine.load({ ort, manifest, files, provider: choice.provider, features: choice.features, mllmAt, mllm: 'background', runtime, onEvent });
   if (choice.provider === 'webgpu') {
     const device = await webgpuDevice(ort);
     // reachable from devtools / e2e (Playwright's worker.evaluate) to exercise device loss

@@ -4,9 +4,9 @@
 import * as Comlink from 'comlink';
 import { engineHost } from './engine-api';
 import { installErrorTransfer } from './errors';
-import { loadEngineInBrowser } from './load-in-browser';
+import { loadEngineInBrowser, startProvider } from './load-in-browser';
 import { installStreamTransfer } from './stream';
 
 installErrorTransfer();
 installStreamTransfer();
-Comlink.expose(engineHost(loadEngineInBrowser));
+Comlink.expose(engineHost(loadEngineInBrowser, startProvider));

@@ -41,6 +41,10 @@ export interface EngineLoadOptions {
    * as the encoder and the first decoder exist and the MLLM goes on loading (mllmStatus(), mllmLoaded())
    * after the other decoders; its events keep arriving on onEvent until then. */
   mllm?: boolean | 'background';
+  /** onnxruntime's runtime being started by the caller (ort.ts startRuntime), begun before the
+   * manifest and files were in: the first session is created once it has settled, and its failure
+   * is the first session's */
+  runtime?: Promise<void>;
   /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
   sessionOptions?: InferenceSession.SessionOptions;
   /** Where the MLLM runs (default: WASM, or 'cpu' with onnxruntime-node), with the reason when it
@@ -245,7 +249,11 @@ export class PumaEngine {
     try {
       const encoderBytes = await visualReads[0];
       phase('encoder file');
-      // the first session: it starts onnxruntime's runtime (and on WebGPU its backend)
+      if (o.runtime) {
+        await o.runtime;
+        phase('runtime start'); // what was left of it once the encoder's bytes were in
+      }
+      // the first session: it starts onnxruntime's runtime (and on WebGPU its backend) unless o.runtime did
       const encoder = await createDecodeSessions(o.ort, [encoderBytes], encChoice, encOptsFor);
       created.push(encoder.sessions[0]);
       phase('encoder session');
