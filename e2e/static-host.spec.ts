@@ -3,7 +3,7 @@
 // The site sits under the sub-path Pages gives a project site, /<repository>/: the Pages workflow
 // (.github/workflows/pages.yml) runs this spec with its repository's name as PUMA_BASE_PATH.
 import { test, expect } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, utimesSync } from 'node:fs';
 import { resolve } from 'node:path';
 // @ts-expect-error plain .mjs helper
 import { startServer } from './static-server.mjs';
@@ -34,6 +34,50 @@ test('plain static host: service worker isolates the page, and it works offline 
     await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5, { timeout: 10 * 60_000 });
     await page.screenshot({ path: test.info().outputPath('offline.png'), fullPage: true });
   } finally {
+    await context.close();
+    await server.close().catch(() => undefined);
+  }
+});
+
+test('the offline copy of a same-origin file is written again only when the file changed', async ({ browser }) => {
+  // every load fetches the runtime's .wasm (14-28 MB) network-first; writing the same bytes into the
+  // service worker's cache each time competed with compiling them (coi-sw.js keep)
+  const file = resolve(DIST, 'samples/google-1f344.png');
+  if (!existsSync(file)) throw new Error('dist/ is missing: run `npm run build` first');
+  const { atime, mtime } = statSync(file);
+  const server = await startServer({ root: DIST, base: BASE, isolate: false });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const url = `${server.url}samples/google-1f344.png`;
+  // fetch through the service worker, then the copy it keeps: [Date, ETag] once the keeping has settled
+  const fetchAndKept = async () => {
+    await page.evaluate((u) => fetch(u).then((r) => r.arrayBuffer()), url);
+    let last = '';
+    await expect.poll(async () => {
+      const kept = await page.evaluate(async (u) => {
+        const r = await (await caches.open('puma-shell-v1')).match(u);
+        return r ? [r.headers.get('date'), r.headers.get('etag')] : null;
+      }, url);
+      const now = JSON.stringify(kept);
+      const settled = kept !== null && now === last;
+      last = now;
+      return settled;
+    }, { intervals: [300] }).toBe(true);
+    return JSON.parse(last) as [string, string];
+  };
+  try {
+    await page.goto(`${server.url}?ep=wasm`);
+    await expect.poll(() => page.evaluate(() => crossOriginIsolated).catch(() => false), { timeout: 60_000 }).toBe(true);
+    const first = await fetchAndKept();
+    await page.waitForTimeout(1100); // a rewritten copy would carry a later Date
+    expect(await fetchAndKept()).toEqual(first); // unchanged: not written again
+    utimesSync(file, atime, new Date(mtime.getTime() + 5000)); // "redeployed": a new validator
+    await page.waitForTimeout(1100);
+    const changed = await fetchAndKept();
+    expect(changed[1]).not.toEqual(first[1]);
+    expect(changed[0]).not.toEqual(first[0]);
+  } finally {
+    utimesSync(file, atime, mtime);
     await context.close();
     await server.close().catch(() => undefined);
   }

@@ -33,9 +33,18 @@ export function startServer({ root, port = 0, base = '/', modelsDir = process.en
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    const headers = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': statSync(file).size, 'Cache-Control': 'no-cache' };
+    const st = statSync(file);
+    // validators, as a static host sends them: a revalidation of an unchanged file (no-cache) is a 304,
+    // not the whole file again (the runtime's .wasm is 14-28 MB)
+    const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+    const headers = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': st.size, 'Cache-Control': 'no-cache', ETag: etag, 'Last-Modified': st.mtime.toUTCString() };
     headers['Content-Security-Policy'] = CSP; // as a header it covers the workers too
     if (isolate) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' });
+    if (req.headers['if-none-match'] === etag) {
+      delete headers['Content-Length'];
+      res.writeHead(304, headers).end();
+      return;
+    }
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return res.end();
     createReadStream(file).pipe(res);

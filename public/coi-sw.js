@@ -17,6 +17,18 @@ function withIsolation(res) {
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
+// The offline copy is written only when the file changed: every page load fetches the runtime's
+// .wasm (14-28 MB) network-first, and writing it again each time competes with compiling it.
+// Unchanged = the same validator (ETag, else Last-Modified) as the copy kept; without either, kept again.
+// `copy` is a clone taken before the page reads the response; a copy not kept is cancelled, so its
+// half of the stream is not buffered.
+async function keep(cache, req, copy) {
+  const old = await cache.match(req);
+  const same = (h) => copy.headers.get(h) !== null && old?.headers.get(h) === copy.headers.get(h);
+  if (old && (same('etag') || (!copy.headers.get('etag') && same('last-modified')))) return copy.body?.cancel();
+  await cache.put(req, copy);
+}
+
 self.addEventListener('fetch', (e) => {
   const req = e.request;
   const url = new URL(req.url);
@@ -28,7 +40,7 @@ self.addEventListener('fetch', (e) => {
       const cache = await caches.open(SHELL).catch(() => null);
       try {
         const res = await fetch(req);
-        if (res.ok && cache) cache.put(req, res.clone()).catch(() => {});
+        if (res.ok && cache) keep(cache, req, res.clone()).catch(() => {});
         return withIsolation(res);
       } catch (err) {
         const hit = cache && (await cache.match(req, { ignoreSearch: req.mode === 'navigate' }));
