@@ -948,6 +948,15 @@ def reader_section(rd, xv, v5):
     ] + reader_runs45(rd, v5) + reader_runs78(rd, v5) + reader_runs910(rd))
 
 
+def runs_table(names, ev, extra_rows=()):
+    """An A/B's arms against the issue's targets (one column per arm), extra rows, then the pick rule's score."""
+    sc = [ab_score(e) for e in ev]
+    return ["| metric | " + " | ".join(names) + " | target |", "|---|" + "---|" * (len(names) + 1)] + [
+        f"| {k} | " + " | ".join(" / ".join(pct(x) for x in h[k]) for h in map(headline, ev)) + f" | {TARGETS[k]} |"
+        for k in headline(ev[0])] + list(extra_rows) + [
+        "| the pick rule's score | " + " | ".join(f"{x:.4f}" for x in sc) + " | – |"]
+
+
 def reader_runs45(rd, v5):
     """Stop 30's reader runs: v5 re-measured through the same pipeline (0 steps: run 5's arm v5zero, kept as
     training/eval/v5/page_2026-12-01.json, the headline evaluation), the trunk frozen, a low LR, the text weighted up."""
@@ -962,13 +971,8 @@ def reader_runs45(rd, v5):
     sc = [ab_score(e) for e in ev]
     cap = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
     pb = lambda e, t: e["edit"][t].get("plan", {}).get("both")
-    return [
-        "| metric | " + " | ".join(n for n, _ in runs) + " | target |",
-        "|---|" + "---|" * (len(runs) + 1),
-    ] + [f"| {k} | " + " | ".join(" / ".join(pct(x) for x in h[k]) for h in map(headline, ev)) + f" | {TARGETS[k]} |"
-         for k in headline(ev[0])] + [
-        "| edits' plans, both fields right: tone / style | " + " | ".join(f"{pct(pb(e, 'edit_tone'))} / {pct(pb(e, 'edit_style'))}" for e in ev) + " | – |",
-        "| the pick rule's score | " + " | ".join(f"{x:.4f}" for x in sc) + " | – |",
+    return runs_table([n for n, _ in runs], ev, [
+        "| edits' plans, both fields right: tone / style | " + " | ".join(f"{pct(pb(e, 'edit_tone'))} / {pct(pb(e, 'edit_style'))}" for e in ev) + " | – |"]) + [
         "",
         "The first column is the control these runs need and the ones above lacked: the page's v5 (`training.shipped mllm`: "
         "the int8 weights read back from `public/models/mllm.onnx`) given a reader that adds exactly zero, through the same "
@@ -1047,11 +1051,7 @@ def reader_runs78(rd, v5):
         "(edits untouched: they draw on the encoder's features). Same script, control and judge as runs 4-6 "
         "(`READER=training/reader/encoder.pt CONTROL=training/eval/v5/page_2026-12-01.json ARMS=\"...\" bash "
         "training/gpu/reader_ab.sh`, two arms side by side on one H200, ~9 min a run):\n",
-        "| metric | " + " | ".join(n for n, _ in runs) + " | target |",
-        "|---|" + "---|" * (len(runs) + 1),
-    ] + [f"| {k} | " + " | ".join(" / ".join(pct(x) for x in h[k]) for h in map(headline, ev)) + f" | {TARGETS[k]} |"
-         for k in headline(ev[0])] + [
-        "| the pick rule's score | " + " | ".join(f"{x:.4f}" for x in sc) + " | – |",
+    ] + runs_table([n for n, _ in runs], ev) + [
         "",
         f"With the trunk frozen the reader now lifts what reads a given image: held-out-vendor captions {pct(cap(ev[0]))} "
         f"to {pct(cap(ev[4]))}, tone and style edits up, text-to-image v5's to the digit; sketches slip (not explained). Letting the trunk learn (gdrop) loses, as in run 4. The longer "
@@ -1104,11 +1104,7 @@ def reader_runs910(rd):
         "projector (`FRESH_READER=1`, `training.shipped mllm --trunk-only`), v9's recipe for the same 770 steps. Its probe "
         f"improves, held-out-vendor f4 nearest neighbour {nn(p_old, 'heldout_vendor')} to {nn(p_new, 'heldout_vendor')}, "
         f"OpenMoji {nn(p_old, 'openmoji')} to {nn(p_new, 'openmoji')}.\n",
-        "| metric | " + " | ".join(n for n, _ in runs) + " | target |",
-        "|---|" + "---|" * (len(runs) + 1),
-    ] + [f"| {k} | " + " | ".join(" / ".join(pct(x) for x in h[k]) for h in map(headline, ev)) + f" | {TARGETS[k]} |"
-         for k in headline(ev[0])] + [
-        "| the pick rule's score | " + " | ".join(f"{x:.4f}" for x in sc) + " | – |",
+    ] + runs_table([n for n, _ in runs], ev) + [
         "",
         f"- **`cont` scores {sc[1]:.4f} against v9's {sc[0]:.4f}** (captions {pct(cap(ev[0]))} to {pct(cap(ev[1]))}, 3 "
         "images of 196; tone edits down, style edits and sketches up). That is +0.004 on a score whose standard error is "
