@@ -289,7 +289,23 @@ def choice_report(scores, prefs):
     hist = {names[i]: int((pick == i).sum()) for i in range(len(names))}
     return {"agree": float((pick == best).float().mean()), "metric_at_pick": float(picked.mean()),
             "metric_at_best": float(P.max(1).values.mean()),
-            "metric_fixed": {names[i]: float(P[:, i].mean()) for i in range(len(names))}, "picked": hist}
+            "metric_fixed": {names[i]: float(P[:, i].mean()) for i in range(len(names))}, "picked": hist,
+            # per item, for choice rules A/B'd offline (--choice-items); taken out of the evaluation's JSON
+            ITEMS: {"scores": {s: S[:, i].tolist() for i, s in enumerate(names)}, "prefs": {s: P[:, i].tolist() for i, s in enumerate(names)}}}
+
+
+ITEMS = "_items"
+
+
+def take_choice_items(res, path=()):
+    """Every scale_choice's per-item scores and judge preferences, removed from `res`: {"t2i_natural": ..., "edit.edit_tone": ...}."""
+    out = {}
+    for k, v in list(res.items()) if isinstance(res, dict) else []:
+        if k == "scale_choice" and isinstance(v, dict) and ITEMS in v:
+            out[".".join(path)] = v.pop(ITEMS)
+        elif isinstance(v, dict):
+            out.update(take_choice_items(v, path + (k,)))
+    return out
 
 
 # ---- the evaluation: one function per task family over one context ---------------------------
@@ -593,6 +609,8 @@ def main(argv=None):
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--mllm", default=os.path.join(ROOT, "training", "runs", "mllm", "mllm.pt"))
     ap.add_argument("--judge", default=JUDGE)
+    ap.add_argument("--choice-items", default=None, help="also write each task's per-item scale-choice scores and judge "
+                    "preferences (per scale) to this JSON: other choice rules A/B'd offline without the GPU")
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "runs", "eval_mllm.json"))
     ap.add_argument("--n-t2i", type=int, default=256)
     ap.add_argument("--n-canonical", type=int, default=400)
@@ -700,6 +718,10 @@ def main(argv=None):
     if kinds:
         res["edit"] = eval_edits(ctx, edit_jobs(ctx, hv, rng, kinds), pos)
     res["seconds"] = time.time() - T0
+    items = take_choice_items(res)
+    if args.choice_items:   # what the automatic scale choice saw and what the judge preferred, item by item
+        with open(args.choice_items, "w") as f:
+            json.dump(items, f)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)

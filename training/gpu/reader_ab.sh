@@ -104,7 +104,7 @@ for name in "${names[@]}"; do
   grep -E "^\[mllm" "$RES/$name/train.log" | grep -E "step [0-9]+ |saved|initialised|Error" | tail -n 3 | cut -c1-300
   [ -f "$RUN/$name/mllm.pt" ] || { tail -n 20 "$RES/$name/train.log"; continue; }
   timeout $(( 560 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --mllm "$RUN/$name/mllm.pt" "${R[@]}" \
-    --seeds "$SEEDS" "${EVAL_ARGS[@]}" --out "$RES/$name/eval_mllm.json" > "$RES/$name/eval.log" 2>&1 &
+    --seeds "$SEEDS" "${EVAL_ARGS[@]}" --out "$RES/$name/eval_mllm.json" --choice-items "$RES/$name/choice_items.json" > "$RES/$name/eval.log" 2>&1 &
 done
 wait
 echo "evaluated at $(( $(date +%s) - t0 ))s"

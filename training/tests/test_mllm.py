@@ -300,7 +300,8 @@ def test_eval_end_to_end_tiny(tmp_path, setup, order, monkeypatch):
     files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"},
                                             {"prompt": "a happy smiling face", "concept": "C0"}])
     res = eval_mllm.main(["--tiny", "--set", f"order={order}", "residual_edit=True", "--device", "cpu", *files,
-                          "--n-t2i", "2", "--n-openmoji", "2", "--seeds", "2", "--out", str(tmp_path / "e.json")])
+                          "--n-t2i", "2", "--n-openmoji", "2", "--seeds", "2", "--out", str(tmp_path / "e.json"),
+                          "--choice-items", str(tmp_path / "items.json")])
     assert res["config"]["order"] == order
     nat = res["t2i_natural"]
     assert set(nat["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"} and nat["n_prompts"] == 2
@@ -312,6 +313,18 @@ def test_eval_end_to_end_tiny(tmp_path, setup, order, monkeypatch):
     assert "recognised_top5" in res["edit"]["sketch"]["per_scale"]["f0"]
     assert json.load(open(tmp_path / "e.json"))["t2i"]["n_prompts"] == 2
     assert made == [4]   # the evaluation decoded through the sampler, at 4 steps
+    # the scale choice item by item, beside the JSON (not in it): its argmax pick reproduces metric_at_pick
+    items = json.load(open(tmp_path / "items.json"))
+    assert "_items" not in open(tmp_path / "e.json").read()
+    assert {"t2i_natural", "t2i", "edit.edit_tone", "edit.colorize"} <= set(items)
+    for where, it in items.items():
+        sc = res
+        for k in where.split("."):
+            sc = sc[k]
+        sc = sc["scale_choice"]
+        S, P = (np.array([it[w][s] for s in it[w]]).T for w in ("scores", "prefs"))
+        assert list(it["scores"]) == list(sc["metric_fixed"]) and len(S) == len(P) > 0
+        assert P[np.arange(len(P)), S.argmax(1)].mean() == pytest.approx(sc["metric_at_pick"])
 
 
 def test_eval_diagnosis_columns_tiny(tmp_path, setup, monkeypatch):
