@@ -40,8 +40,8 @@ test('plain static host: service worker isolates the page, and it works offline 
 });
 
 test('the offline copy of a same-origin file is written again only when the file changed', async ({ browser }) => {
-  // every load fetches the runtime's .wasm (14-28 MB) network-first; writing the same bytes into the
-  // service worker's cache each time competed with compiling them (coi-sw.js keep)
+  // every load fetches the runtime's .wasm (14-28 MB) network-first; the service worker used to write the
+  // same bytes into its cache again each time, while the runtime compiled them (coi-sw.js keep)
   const file = resolve(DIST, 'samples/google-1f344.png');
   if (!existsSync(file)) throw new Error('dist/ is missing: run `npm run build` first');
   const { atime, mtime } = statSync(file);

@@ -18,7 +18,7 @@ function withIsolation(res) {
 }
 
 // The offline copy is written only when the file changed: every page load fetches the runtime's
-// .wasm (14-28 MB) network-first, and writing it again each time competes with compiling it.
+// .wasm (14-28 MB) network-first, and wrote the same bytes into the cache again while the runtime compiled them.
 // Unchanged = the same validator (ETag, else Last-Modified) as the copy kept; without either, kept again.
 // `copy` is a clone taken before the page reads the response; a copy not kept is cancelled, so its
 // half of the stream is not buffered.

@@ -45,12 +45,9 @@ export class FakeEngine implements EngineClient {
   runs: { task: TaskName; request: Record<string, unknown>; feed: Fed<RunEvent> }[] = [];
   terminated = 0;
   cancelled = 0;
-  prepared: LoadOptions[] = [];
   constructor(readonly manifest: Manifest) {}
 
-  prepare(opts: LoadOptions) {
-    this.prepared.push(opts);
-  }
+  prepare() {} // the store's tests load explicitly; src/store.ts alone prepares
   load(opts: LoadOptions) {
     const feed = new Fed<LoadEvent>();
     this.loads.push({ opts, feed });

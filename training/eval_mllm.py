@@ -278,6 +278,9 @@ def score_cond(dec_tokens, gen_tokens):
     return out / 5
 
 
+ITEMS = "_items"   # choice_report's per-item record, taken out of the JSON by take_choice_items
+
+
 def choice_report(scores, prefs):
     """scores, prefs: {scale: [n]} (higher better). -> agreement and regret of the pick."""
     names = list(scores)
@@ -292,9 +295,6 @@ def choice_report(scores, prefs):
             "metric_fixed": {names[i]: float(P[:, i].mean()) for i in range(len(names))}, "picked": hist,
             # per item, for choice rules A/B'd offline (--choice-items); taken out of the evaluation's JSON
             ITEMS: {"scores": {s: S[:, i].tolist() for i, s in enumerate(names)}, "prefs": {s: P[:, i].tolist() for i, s in enumerate(names)}}}
-
-
-ITEMS = "_items"
 
 
 def take_choice_items(res, path=()):

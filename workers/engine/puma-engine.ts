@@ -138,8 +138,9 @@ export class PumaEngine {
     private readonly yieldAtCheckpoints: boolean,
   ) {}
 
-  /** Where the load's time went, in ms, in order. Until load() resolves: the encoder's file read, its
-   * session (the first: it starts onnxruntime's runtime), what was left of the decoders' reads, the
+  /** Where the load's time went, in ms, in order. Until load() resolves: the encoder's file read, what
+   * was left of the runtime's start once it was in ('runtime start', with o.runtime), the encoder's
+   * session (without o.runtime the first: it starts the runtime), what was left of the decoders' reads, the
    * first scale's decoder session (with the step graph's on the GPU loop). Then, added as they happen
    * and named 'after ready: ...': each later decoder's session creation (its own time; ', in a run'
    * when the run that needed it first created it) and the MLLM's files and session (the time from
