@@ -148,6 +148,8 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, default=9.0, help="wall-clock limit of this command")
     ap.add_argument("--budget-minutes", type=float, default=None, help="= --set budget_minutes=M (total training clock)")
     ap.add_argument("--max-steps", type=int, default=None, help="= --set max_steps=N")
+    ap.add_argument("--stop-step", type=int, default=None, help="leave at step N (not done: resumable) without changing "
+                    "the LR schedule, which still runs to max_steps: an arm matched to a run that was cut at step N")
     ap.add_argument("--resume", dest="resume", action="store_true", default=True, help="(default) continue from out-dir/state.pt")
     ap.add_argument("--no-resume", dest="resume", action="store_false")
     ap.add_argument("--init", default=None, help="start from a model-only checkpoint (mllm.pt brought back "
@@ -298,6 +300,8 @@ def main(argv=None):
             done = True
             break
         if step % 10 == 0 and dd.any(time.time() > deadline):
+            break
+        if args.stop_step is not None and step >= args.stop_step:
             break
         t_step = time.time()
         lr = lr_at(cfg, step, max(train_s / budget, step / cfg.max_steps))   # whichever clock ends training

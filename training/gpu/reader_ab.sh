@@ -89,12 +89,21 @@ if [ -z "$READER" ]; then
     --out "$OUT/probe.json" > "$RES/probe.log" 2>&1 &
 fi
 [ -n "${TINY:-}" ] || MLLM_ARGS=(--reader "$READER")
+# SHIPPED_EVAL=1: the page's MLLM (public/models, its int8 reader) evaluated beside the training, with its choice items
+if [ -n "${SHIPPED_EVAL:-}" ] && [ -z "${TINY:-}" ]; then
+  mkdir -p "$RES/shipped"
+  { python3 -m training.shipped mllm /tmp/shipped_full.pt && python3 -m training.eval_mllm --mllm /tmp/shipped_full.pt \
+      --reader shipped --seeds "$SEEDS" "${EVAL_ARGS[@]}" --out "$RES/shipped/eval_mllm.json" \
+      --choice-items "$RES/shipped/choice_items.json"; } > "$RES/shipped/eval.log" 2>&1 &
+  SHIPPED_PID=$!
+fi
+STOP_ARGS=(); [ -n "${STOP:-}" ] && STOP_ARGS=(--stop-step "$STOP")   # cut at step STOP, the LR schedule still STEPS long
 names=()
 for arm in $ARMS; do
   name=${arm%%:*}; extra=${arm#*:}; names+=("$name"); mkdir -p "$RES/$name"
   python3 -m training.train_mllm "${INIT[@]}" "${MLLM_ARGS[@]}" --set reader=True $TINY_SET lr=$LR warmup=50 max_steps=$STEPS \
     budget_minutes=60 short_batch=384 long_batch=128 seed=51 source_noise=0.3 $COMPILE ${extra//,/ } \
-    --out-dir "$RUN/$name" --no-resume --minutes "$MIN" --workers 6 --log-every 100 > "$RES/$name/train.log" 2>&1 &
+    --out-dir "$RUN/$name" --no-resume --minutes "$MIN" --workers 6 --log-every 100 "${STOP_ARGS[@]}" > "$RES/$name/train.log" 2>&1 &
 done
 wait $(jobs -p | tail -n ${#names[@]})
 echo "trained at $(( $(date +%s) - t0 ))s"
@@ -109,6 +118,7 @@ done
 wait
 echo "evaluated at $(( $(date +%s) - t0 ))s"
 dirs=()
+[ -f "$RES/shipped/eval_mllm.json" ] && dirs+=("$RES/shipped")
 for name in "${names[@]}"; do cp "$RUN/$name/stages.jsonl" "$RES/$name/" 2>/dev/null; [ -f "$RES/$name/eval_mllm.json" ] && dirs+=("$RES/$name"); done
 [ -f "$CONTROL/eval_mllm.json" ] && [ ${#dirs[@]} -gt 0 ] && python3 -m training.gpu.ab_summary "$CONTROL" "${dirs[@]}" | tee "$OUT/summary.txt"
 if [ -n "${NEW_READER:-}" ]; then
