@@ -32,8 +32,8 @@ test('a prompt gives five 64x64 images, coarse to fine, with one recommended @we
   await page.getByTestId('prompt').fill('a red apple');
   await page.getByTestId('generate').click();
   await expect(page.locator('[data-testid^=result-f][data-ready=true]')).toHaveCount(5, { timeout: 30 * 60_000 });
-  // 'done' follows the scale recommendation, which re-encodes the five images: on SwiftShader under
-  // load that passed 60 s (a wait, not a speed limit)
+  // 'done' follows the scale recommendation, which re-encodes the candidate images (manifest scale_choice):
+  // on SwiftShader under load that passed 60 s when it encoded all five (a wait, not a speed limit)
   await expect(page.getByTestId('grid')).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
   await expect(page.locator('[data-recommended=true]')).toHaveCount(1);
   const cells = await gridPixels(page, 'main');

@@ -20,8 +20,9 @@ Metrics:
   scale choice   score per decoded scale computable in the browser from the encoder alone:
              t2i: cos(f4 of encoder(decoded), generated f4) (agreement with the prompt's
              semantics); conditional/editing: mean over the five scales of the token cosine
-             between the decoded image's pyramid and the generated pyramid (faithfulness).
-             Reported: how often the recommended scale is the judge-preferred one (t2i: highest
+             between the decoded image's pyramid and the generated pyramid (faithfulness). The pick is
+             the best-scoring of the page's candidate scales for the task (the manifest's scale_choice,
+             fitted offline by training.scale_choice_fit on --choice-items). Reported: how often the recommended scale is the judge-preferred one (t2i: highest
              judge probability of the prompted concept; edit: highest success probability;
              colorize/inpaint/sketch: highest PSNR) and the metric lost when it is not.
 """
@@ -281,18 +282,33 @@ def score_cond(dec_tokens, gen_tokens):
 ITEMS = "_items"   # choice_report's per-item record, taken out of the JSON by take_choice_items
 
 
-def choice_report(scores, prefs):
-    """scores, prefs: {scale: [n]} (higher better). -> agreement and regret of the pick."""
+def choice_candidates(task):
+    """The scales the page's automatic choice may pick for a task ('text-to-image', 'edit', 'colorize', 'inpaint',
+    'sketch'): the shipped manifest's scale_choice (fitted by training.scale_choice_fit); absent there, all five."""
+    from training.manifest import read_manifest
+    return read_manifest().get("scale_choice", {}).get(task)
+
+
+def pick_scale(S, names, candidates=None):
+    """S [n, len(names)] scores -> the index (into names) of the highest-scoring candidate per item, as the page
+    picks (workers/engine/steps.ts recommendScale); no candidate among names: all of them."""
+    cand = [i for i, s in enumerate(names) if candidates and s in candidates] or list(range(len(names)))
+    return torch.tensor(cand)[S[:, cand].argmax(1)]
+
+
+def choice_report(scores, prefs, candidates=None):
+    """scores, prefs: {scale: [n]} (higher better), the pick among candidates (None: all) -> agreement and regret."""
     names = list(scores)
     S = torch.stack([scores[s].cpu().float() for s in names], 1)
     P = torch.stack([prefs[s].cpu().float() for s in names], 1)
-    pick = S.argmax(1)
+    pick = pick_scale(S, names, candidates)
     best = P.argmax(1)
     picked = P.gather(1, pick[:, None])[:, 0]
     hist = {names[i]: int((pick == i).sum()) for i in range(len(names))}
     return {"agree": float((pick == best).float().mean()), "metric_at_pick": float(picked.mean()),
             "metric_at_best": float(P.max(1).values.mean()),
             "metric_fixed": {names[i]: float(P[:, i].mean()) for i in range(len(names))}, "picked": hist,
+            "candidates": [s for s in names if s in (candidates or names)] or names,
             # per item, for choice rules A/B'd offline (--choice-items); taken out of the evaluation's JSON
             ITEMS: {"scores": {s: S[:, i].tolist() for i, s in enumerate(names)}, "prefs": {s: P[:, i].tolist() for i, s in enumerate(names)}}}
 
@@ -410,14 +426,15 @@ def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
         log(f"{name} {s}: {per[s]}")
     if scales != SCALES_FINE_FIRST:
         return {"per_scale": per, "n_prompts": len(concepts)}
-    pick = torch.stack([scores[s] for s in SCALES_FINE_FIRST], 1).argmax(1)
+    cand = choice_candidates("text-to-image")
+    pick = pick_scale(torch.stack([scores[s].cpu().float() for s in SCALES_FINE_FIRST], 1), list(SCALES_FINE_FIRST), cand)
     H1 = torch.stack([hits1[s] for s in SCALES_FINE_FIRST], 1)
     H5 = torch.stack([hits5[s] for s in SCALES_FINE_FIRST], 1)
     rec = {"judge_top1": float(H1.gather(1, pick[:, None]).mean()), "judge_top5": float(H5.gather(1, pick[:, None]).mean())}
     best = {"judge_top1": float(H1.max(1).values.mean()), "judge_top5": float(H5.max(1).values.mean())}
     log(f"{name} recommended: {rec} best-of-5: {best}")
     return {"per_scale": per, "recommended": rec, "best_scale": best, "n_prompts": len(concepts),
-            "scale_choice": choice_report(scores, prefs)}
+            "scale_choice": choice_report(scores, prefs, cand)}
 
 
 def t2i_prefixes(ctx, prompts):
@@ -562,7 +579,8 @@ def eval_edits(ctx, jobs, hole_pos):
                     hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
                     per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
                     per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
-        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs)}
+        task = "edit" if kind in ("edit_tone", "edit_style") else kind   # the page's task
+        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, choice_candidates(task))}
         if plans is not None:
             out[kind]["plan_examples"] = [[jobs[k][2], tok.decode(plans[k]).strip()] for k in sel[:5]]
             out[kind]["plan"] = edit_plan_accuracy(ctx, kind, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel])

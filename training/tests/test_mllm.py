@@ -243,6 +243,11 @@ def test_scale_choice_report():
     r = choice_report(scores, prefs)
     assert r["agree"] == 0.5 and r["picked"] == {"f0": 1, "f4": 1}
     assert abs(r["metric_at_pick"] - 0.7) < 1e-6 and abs(r["metric_at_best"] - 0.9) < 1e-6
+    # the page's candidates: only f0 may be picked, though f4 scores higher on the second item
+    r = choice_report(scores, prefs, ["f0", "f1"])
+    assert r["picked"] == {"f0": 2, "f4": 0} and r["candidates"] == ["f0"] and abs(r["metric_at_pick"] - 0.9) < 1e-6
+    # no candidate among the scales scored (the user asked for f4 alone): all of them, as the page does
+    assert choice_report(scores, prefs, ["f2"])["picked"] == {"f0": 1, "f4": 1}
     a = torch.randn(3, N_IMG, 8)
     assert torch.allclose(score_cond(a, a), torch.ones(3)) and torch.allclose(score_t2i(a, a), torch.ones(3))
 
@@ -324,7 +329,8 @@ def test_eval_end_to_end_tiny(tmp_path, setup, order, monkeypatch):
         sc = sc["scale_choice"]
         S, P = (np.array([it[w][s] for s in it[w]]).T for w in ("scores", "prefs"))
         assert list(it["scores"]) == list(sc["metric_fixed"]) and len(S) == len(P) > 0
-        assert P[np.arange(len(P)), S.argmax(1)].mean() == pytest.approx(sc["metric_at_pick"])
+        cand = [i for i, s in enumerate(it["scores"]) if s in sc["candidates"]]
+        assert cand and P[np.arange(len(P)), np.array(cand)[S[:, cand].argmax(1)]].mean() == pytest.approx(sc["metric_at_pick"])
 
 
 def test_eval_diagnosis_columns_tiny(tmp_path, setup, monkeypatch):

@@ -63,6 +63,7 @@ export type RunEvent =
   | { type: 'mllm'; tokens: number; total: number; scale?: string; ms: number }
   | { type: 'step'; scale: string; step: number; steps: number }
   | { type: 'image'; scale: string; image: RGBAImage; ms: number; psnr?: number; stepMs: number[] }
+  /** scores: the task's candidate scales (manifest scale_choice) as scored; empty when one candidate needed none */
   | { type: 'recommend'; scale: string; scores: Record<string, number> }
   /** one more piece of a streamed text answer */
   | { type: 'text'; piece: string; text: string; tokens: number }

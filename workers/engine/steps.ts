@@ -205,12 +205,23 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
   return generated;
 }
 
-/** The automatic scale choice: each drawn image is encoded again and scored; the best is marked. */
-export async function recommendScale(ctx: RunContext, decoded: Record<string, Float32Array>, score: (pyramidOfImage: Pyramid) => number, onEvent: RunSink) {
+/** The automatic scale choice: the task's candidate scales among those drawn (manifest scale_choice; none of them
+ * drawn, or none named: every drawn one) are encoded again and scored, and the best is marked. One candidate is
+ * marked without encoding anything. */
+export async function recommendScale(ctx: RunContext, task: string, decoded: Record<string, Float32Array>, score: (pyramidOfImage: Pyramid) => number, onEvent: RunSink) {
+  const drawn = Object.keys(decoded);
+  if (!drawn.length) return;
+  const named = ctx.manifest.scale_choice?.[task] ?? [];
+  const candidates = drawn.filter((s) => named.includes(s));
+  const pool = candidates.length ? candidates : drawn;
+  if (pool.length === 1) {
+    onEvent({ type: 'recommend', scale: pool[0], scores: {} });
+    return;
+  }
   const scores: Record<string, number> = {};
-  for (const scale of Object.keys(decoded)) {
+  for (const scale of pool) {
     await ctx.checkpoint();
     scores[scale] = score((await ctx.guard(ctx.codec.encode(decoded[scale]))).cond);
   }
-  if (Object.keys(scores).length) onEvent({ type: 'recommend', scale: pickScale(scores), scores });
+  onEvent({ type: 'recommend', scale: pickScale(scores), scores });
 }

@@ -172,6 +172,9 @@ export interface Manifest {
   total_bytes: number;
   /** present when an MLLM was exported: text-to-image, the conditional tasks and understanding */
   mllm?: MllmSpec;
+  /** the scales the automatic scale choice may pick, per task (training/scale_choice_fit.py, fitted on the
+   * evaluation's items: the best-scoring of these is recommended); a task not named here picks among all */
+  scale_choice?: Record<string, string[]>;
 }
 
 export class ManifestError extends Error {}
@@ -217,6 +220,13 @@ export function validateManifest(raw: unknown): Manifest {
     }
   }
   if (m.mllm !== undefined) validateMllm(m);
+  if (m.scale_choice !== undefined) {
+    need(m.scale_choice && typeof m.scale_choice === 'object', 'scale_choice must be an object');
+    const names = new Set(m.scales.map((s) => s.name));
+    for (const [task, c] of Object.entries(m.scale_choice)) {
+      need(Array.isArray(c) && c.length > 0 && c.every((s) => names.has(s)), `scale_choice.${task}: a non-empty list of scale names`);
+    }
+  }
   return m;
 }
 

@@ -90,7 +90,7 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
       const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales }, decoder, onEvent);
       // faithfulness of each drawn image's pyramid to the generated one, over the scales generated
       const scored = m.scales.map((s) => s.name).filter((s) => generated[s]);
-      await recommendScale(ctx, decoder.decoded, (p) => scoreCond(p, generated, m.feature_dim, scored), onEvent);
+      await recommendScale(ctx, kind, decoder.decoded, (p) => scoreCond(p, generated, m.feature_dim, scored), onEvent);
     },
   });
 }

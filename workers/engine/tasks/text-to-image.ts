@@ -30,7 +30,7 @@ export const textToImage = defineTask<TextToImageRequest>({
     const decoder = new ScaleDecoder(ctx, { uncond: await blankPyramid(ctx), sampler: req, wanted: scales }, onEvent);
     const generated = await generateImageFeatures(ctx, { kind: 't2i', text: req.prompt, scales, plan: req.plan }, decoder, onEvent);
     ctx.lastGeneration = { prompt: req.prompt, generated };
-    await recommendScale(ctx, decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
+    await recommendScale(ctx, 'text-to-image', decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
   },
 });
 
@@ -43,7 +43,7 @@ export const variations = defineTask<VariationsRequest>({
       const planSampling = req.plan === undefined ? { seed: req.seed } : undefined;
       const generated = await generateImageFeatures(ctx, { kind: 't2i', text: req.prompt, scales, plan: req.plan, planSampling }, decoder, onEvent);
       ctx.lastGeneration = { prompt: req.prompt, generated };
-      await recommendScale(ctx, decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
+      await recommendScale(ctx, 'text-to-image', decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
       return;
     }
     const last = ctx.lastGeneration;
@@ -52,6 +52,6 @@ export const variations = defineTask<VariationsRequest>({
     const decoder = new ScaleDecoder(ctx, { uncond: await blankPyramid(ctx), sampler: req, wanted: scales }, onEvent);
     // scales not generated for that prompt (fewer were asked for) are skipped
     await decodeAll(decoder, last.generated, scales);
-    await recommendScale(ctx, decoder.decoded, (p) => scoreT2I(p, last.generated), onEvent);
+    await recommendScale(ctx, 'text-to-image', decoder.decoded, (p) => scoreT2I(p, last.generated), onEvent);
   },
 });

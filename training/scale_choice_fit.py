@@ -1,0 +1,143 @@
+"""Which scales the automatic scale choice may pick, per task, fitted offline on eval_mllm --choice-items and A/B'd
+on items the fit never saw; --manifest ships the result as the manifest's `scale_choice`.
+
+The page recommends the scale whose drawn image scores highest on a measure it computes from the encoder alone
+(eval_mllm's score_t2i / score_cond). v9's evaluation found that pick trailing a fixed fine scale on every task:
+the score tells a good f0 from a good f1 at best, and a coarse scale that scores well is still a worse image. The
+rule fitted here keeps the score but restricts the pick to a set of candidate scales per task (the page's task
+names: text-to-image, edit, colorize, inpaint, sketch); one candidate is a fixed scale, all five the old rule. A
+bias per scale (argmax of score + bias) was tried first and lost to a fixed f0 on held-out edits: it overfits.
+
+Two-fold: items split by even/odd index; the candidate set chosen on one half (the highest mean preference, ties to
+the smaller set: every candidate is an extra encoder run in the page) is scored on the other, the two held-out
+halves pooled. Beside it on the same halves: the old rule (all five) and the best single scale of the fitting half.
+
+  python3 -m training.scale_choice_fit ITEMS.json[.xz] [--transfer OTHER.json[.xz]] [--out training/eval/scale_choice.json]
+      [--manifest]
+
+--transfer scores the sets chosen on all of ITEMS on another model's items. --manifest writes them into
+public/models/manifest.json (`scale_choice`: {task: [scales]}), read by the page (workers/engine/steps.ts) and by
+eval_mllm, whose "recommended" numbers are then the page's.
+"""
+import argparse
+import itertools
+import json
+import lzma
+
+import numpy as np
+
+# eval_mllm's choice item groups per page task (an edit of tone and one of style are the page's one edit task)
+KINDS = {"text-to-image": ("t2i_natural", "t2i_canonical", "t2i"), "edit": ("edit.edit_tone", "edit.edit_style"),
+         "colorize": ("edit.colorize",), "inpaint": ("edit.inpaint",), "sketch": ("edit.sketch",)}
+METRICS = ("old", "fitted", "fixed", "best")
+
+
+def groups(items, kind):
+    """[(group name, scales, S [n,k], P [n,k])] for the kind's groups present in items."""
+    out = []
+    for g in KINDS[kind]:
+        if g in items:
+            names = list(items[g]["scores"])
+            out.append((g, names, np.array([items[g]["scores"][s] for s in names]).T,
+                        np.array([items[g]["prefs"][s] for s in names]).T))
+    return out
+
+
+def at_pick(S, P, cand):
+    """Preference at the highest-scoring candidate (cand: column indices) per item."""
+    cand = list(cand)
+    pick = np.array(cand)[S[:, cand].argmax(1)]
+    return P[np.arange(len(P)), pick]
+
+
+def objective(gs, cand, rows):
+    """Mean over the kind's groups of the mean preference at the pick, each group in units of its own spread
+    (PSNR's dB and the judge's probabilities weigh alike when a kind pools groups)."""
+    return float(np.mean([at_pick(S[r], P[r], cand).mean() / (P[r].std() or 1.0) for (_, _, S, P), r in zip(gs, rows)]))
+
+
+def choose(gs, rows):
+    """The candidate set with the highest objective on rows; ties (within 1e-9) to the smaller set, then the finer."""
+    k = gs[0][2].shape[1]
+    sets = [c for r in range(1, k + 1) for c in itertools.combinations(range(k), r)]
+    return max(sets, key=lambda c: (round(objective(gs, c, rows), 9), -len(c), [-i for i in c]))
+
+
+def two_fold(gs):
+    """{group: {old, fitted, fixed, best, n}} pooled over the two held-out halves, and each fold's chosen set."""
+    k = gs[0][2].shape[1]
+    pooled = {g: dict.fromkeys(METRICS, 0.0) | {"n": 0} for g, _, _, _ in gs}
+    chosen = []
+    for a in (0, 1):
+        fit_rows = [np.arange(len(S))[a::2] for _, _, S, _ in gs]
+        test_rows = [np.arange(len(S))[1 - a::2] for _, _, S, _ in gs]
+        cand = choose(gs, fit_rows)
+        fixed = max(range(k), key=lambda j: objective(gs, (j,), fit_rows))
+        chosen.append(cand)
+        for (g, _, S, P), r in zip(gs, test_rows):
+            v = pooled[g]
+            v["old"] += at_pick(S[r], P[r], range(k)).sum()
+            v["fitted"] += at_pick(S[r], P[r], cand).sum()
+            v["fixed"] += P[r, fixed].sum()
+            v["best"] += P[r].max(1).sum()
+            v["n"] += len(r)
+    for v in pooled.values():
+        for m in METRICS:
+            v[m] = float(v[m] / v["n"])
+    return pooled, chosen
+
+
+def fit_all(items, other=None, say=print):
+    """{task: {candidates, folds, held_out, transfer?}} for every task whose groups are in items."""
+    res = {}
+    say(f"{'group':22s} {'n':>4s} {'all five':>9s} {'fitted':>8s} {'1 fixed':>8s} {'oracle':>8s}   (held-out halves)")
+    for kind in KINDS:
+        gs = groups(items, kind)
+        if not gs:
+            continue
+        names = gs[0][1]
+        pooled, folds = two_fold(gs)
+        cand = choose(gs, [np.arange(len(S)) for _, _, S, _ in gs])
+        entry = {"candidates": [names[i] for i in cand], "folds": [[names[i] for i in c] for c in folds],
+                 "held_out": pooled}
+        for g, v in pooled.items():
+            say(f"{g:22s} {v['n']:4d} {v['old']:9.4f} {v['fitted']:8.4f} {v['fixed']:8.4f} {v['best']:8.4f}")
+        if other:
+            entry["transfer"] = {}
+            for g, _, S, P in groups(other, kind):
+                entry["transfer"][g] = {"n": len(S), "old": float(at_pick(S, P, range(S.shape[1])).mean()),
+                                        "fitted": float(at_pick(S, P, cand).mean())}
+                t = entry["transfer"][g]
+                say(f"  other model: {g:17s} {t['n']:4d} {t['old']:9.4f} {t['fitted']:8.4f}")
+        say(f"  {kind}: candidates {entry['candidates']} (folds: {entry['folds']})")
+        res[kind] = entry
+    return res
+
+
+def read_items(path):
+    """A --choice-items JSON, or one compressed with xz (as committed)."""
+    with (lzma.open(path, "rt") if path.endswith(".xz") else open(path)) as f:
+        return json.load(f)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("items", help="eval_mllm --choice-items JSON")
+    ap.add_argument("--transfer", default=None, help="another model's choice items, scored with the sets chosen on ITEMS")
+    ap.add_argument("--out", default=None, help="write the chosen sets and the A/B (JSON)")
+    ap.add_argument("--manifest", action="store_true", help="ship the chosen sets as public/models/manifest.json's scale_choice")
+    args = ap.parse_args(argv)
+    items = read_items(args.items)
+    other = read_items(args.transfer) if args.transfer else None
+    tasks = fit_all(items, other)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"items": args.items, "transfer": args.transfer, "tasks": tasks}, f, indent=1)
+    if args.manifest:
+        from training.manifest import update_manifest
+        update_manifest({}, extra={"scale_choice": {k: v["candidates"] for k, v in tasks.items()}})
+    return tasks
+
+
+if __name__ == "__main__":
+    main()

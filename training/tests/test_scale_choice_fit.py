@@ -1,0 +1,37 @@
+"""training.scale_choice_fit on planted items: the candidate set it chooses is the one the items were built to favour."""
+import json
+
+import numpy as np
+
+from training import scale_choice_fit as F
+
+SCALES = ["f0", "f1", "f2", "f3", "f4"]
+
+
+def items(n, rng, informative):
+    """One t2i-like group. Preferences: f0 and f1 good, the rest poor. Scores: the coarse scales score HIGHEST (the
+    score misleads across fine/coarse); informative: between f0 and f1 the score follows the preference."""
+    P = np.column_stack([rng.uniform(0.5, 1, n), rng.uniform(0.5, 1, n)] + [rng.uniform(0, 0.3, n) for _ in range(3)])
+    S = np.column_stack([rng.uniform(0, 0.5, n) for _ in range(2)] + [rng.uniform(0.6, 1, n) for _ in range(3)])
+    if informative:
+        S[:, :2] = P[:, :2] - 0.5
+    else:
+        P[:, 0] += 0.2   # f0 always the better of the two, whatever the score says
+    return {"t2i_natural": {"scores": dict(zip(SCALES, S.T.tolist())), "prefs": dict(zip(SCALES, P.T.tolist()))}}
+
+
+def test_fit_restricts_the_pick_to_the_scales_that_pay(tmp_path):
+    rng = np.random.default_rng(0)
+    got = F.fit_all(items(200, rng, informative=True), say=lambda *_: None)["text-to-image"]
+    assert got["candidates"] == ["f0", "f1"]
+    v = got["held_out"]["t2i_natural"]
+    assert v["fitted"] > v["fixed"] > v["old"] and v["fitted"] <= v["best"]
+    got = F.fit_all(items(200, rng, informative=False), say=lambda *_: None)["text-to-image"]
+    assert got["candidates"] == ["f0"] and got["held_out"]["t2i_natural"]["fitted"] == got["held_out"]["t2i_natural"]["fixed"]
+    # the CLI: an xz-compressed items file, the chosen sets and the A/B written out
+    import lzma
+    path = tmp_path / "items.json.xz"
+    with lzma.open(path, "wt") as f:
+        json.dump(items(100, rng, informative=True), f)
+    F.main([str(path), "--out", str(tmp_path / "fit.json")])
+    assert json.load(open(tmp_path / "fit.json"))["tasks"]["text-to-image"]["candidates"] == ["f0", "f1"]
