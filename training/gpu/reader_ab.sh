@@ -50,6 +50,13 @@
 #   10. READER_SET="enc_splits=train+sources" (a reader trained on three vendors: probe 55.6 -> 61.7%), then
 #      READER=<it> FRESH_READER=1 STEPS=770 MIN=4 ARMS="xv3:given_drop=0.5,reader_warmup=770,lr=1e-3" (one arm alone:
 #      3249 samples/s, 193 s trained, evaluated in 47 s): 0.5434, loses (captions 33.7%).
+#   11. (stop 33) the same reader on gdfl's exact schedule: READER=<it> FRESH_READER=1 STEPS=1200 STOP=770 SHIPPED_EVAL=1
+#      ARMS="xv3s:given_drop=0.5,reader_warmup=1200,lr=1e-3" (4.8 min): 0.5481 vs 0.5635, loses again (captions 35.2%)
+#   12. READER=training/reader/encoder.pt STEPS=2000 MIN=6.8 SHIPPED_EVAL=1 ARMS="trunk:given_drop=0.5,reader_warmup=0,
+#      lr=3e-4" (7.5 min; cut at step 1640): v9 trained on, all learning: text-to-image up (canonical f1 85.6 -> 86.8%),
+#      captions down (38.3 -> 33.2%): 0.5591 vs the page's v9 0.5666, the trunk trade again, not shipped
+# SHIPPED_EVAL=1 evaluates the page's MLLM (public/models, its int8 reader, the manifest's scale choice) beside the
+# training (~+40 s before the arms' first step); STOP=N leaves the arms at step N, their LR schedule still STEPS long.
 # A call holds ONE arm with its evaluation comfortably (~270 s); two arms need MIN <= 4.5 to leave their evaluations time.
 # ARMS must name at least one arm (empty means the default b_reader:).
 # CPU smoke: STEPS=2 ENC_STEPS=2 TINY=1 bash training/gpu/reader_ab.sh
