@@ -271,12 +271,17 @@ def score_t2i(dec_tokens, gen_tokens):
     return F.cosine_similarity(dec_tokens[:, sl].flatten(1), gen_tokens[:, sl].flatten(1), dim=1)
 
 
+def level_cosines(dec_tokens, gen_tokens):
+    """{level: [B]}: per pyramid level, the mean token cosine between the decoded image's pyramid and the generated
+    one (f4 is one token: its cosine is score_t2i). Recorded per item (--choice-items) so a score built from other
+    levels can be A/B'd offline."""
+    return {lv: F.cosine_similarity(dec_tokens[:, sl], gen_tokens[:, sl], dim=-1).mean(1)
+            for lv, sl in T.scale_slices().items()}
+
+
 def score_cond(dec_tokens, gen_tokens):
     """mean over scales of the mean token cosine -> [B]."""
-    out = 0
-    for sl in T.scale_slices().values():
-        out = out + F.cosine_similarity(dec_tokens[:, sl], gen_tokens[:, sl], dim=-1).mean(1)
-    return out / 5
+    return sum(level_cosines(dec_tokens, gen_tokens).values()) / 5
 
 
 ITEMS = "_items"   # choice_report's per-item record, taken out of the JSON by take_choice_items
@@ -296,8 +301,9 @@ def pick_scale(S, names, candidates=None):
     return torch.tensor(cand)[S[:, cand].argmax(1)]
 
 
-def choice_report(scores, prefs, candidates=None):
-    """scores, prefs: {scale: [n]} (higher better), the pick among candidates (None: all) -> agreement and regret."""
+def choice_report(scores, prefs, candidates=None, levels=None):
+    """scores, prefs: {scale: [n]} (higher better), the pick among candidates (None: all) -> agreement and regret.
+    levels: {scale: {level: [n]}} (level_cosines of each scale's drawing), kept with the items only."""
     names = list(scores)
     S = torch.stack([scores[s].cpu().float() for s in names], 1)
     P = torch.stack([prefs[s].cpu().float() for s in names], 1)
@@ -310,7 +316,8 @@ def choice_report(scores, prefs, candidates=None):
             "metric_fixed": {names[i]: float(P[:, i].mean()) for i in range(len(names))}, "picked": hist,
             "candidates": [s for s in names if s in (candidates or names)] or names,
             # per item, for choice rules A/B'd offline (--choice-items); taken out of the evaluation's JSON
-            ITEMS: {"scores": {s: S[:, i].tolist() for i, s in enumerate(names)}, "prefs": {s: P[:, i].tolist() for i, s in enumerate(names)}}}
+            ITEMS: {"scores": {s: S[:, i].tolist() for i, s in enumerate(names)}, "prefs": {s: P[:, i].tolist() for i, s in enumerate(names)},
+                    **({"levels": {s: {lv: v.cpu().float().tolist() for lv, v in levels[s].items()} for s in names}} if levels else {})}}
 
 
 def take_choice_items(res, path=()):
@@ -404,7 +411,7 @@ def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
     diversity across seeds (mean pairwise 1 - cos of judge features)."""
     cidx = ctx.vocab("concept")
     target = torch.tensor([cidx[c] for c in concepts])
-    per, scores, prefs, hits1, hits5 = {}, {}, {}, {}, {}
+    per, scores, prefs, hits1, hits5, lvs = {}, {}, {}, {}, {}, {}
     for s in scales:
         toks = split_scales(gen)[s]
         h1 = h5 = pc = sc = 0
@@ -417,7 +424,9 @@ def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
             h5 = h5 + (top5_idx == target[:, None]).any(1).float() / ctx.seeds
             pc = pc + p[torch.arange(len(target)), target] / ctx.seeds
             feats.append(ctx.judge_features(x))
-            sc = sc + score_t2i(encode_pyramid(ctx.encoder, x), gen).cpu() / ctx.seeds
+            lc = level_cosines(encode_pyramid(ctx.encoder, x), gen)
+            sc = sc + lc["f4"].cpu() / ctx.seeds   # = score_t2i
+            lvs[s] = {lv: lvs.get(s, {}).get(lv, 0) + v.cpu() / ctx.seeds for lv, v in lc.items()}
         div = [(1 - (feats[a] * feats[b]).sum(-1)).mean().item() for a in range(len(feats)) for b in range(a + 1, len(feats))]
         per[s] = {"judge_top1": float(h1.mean()), "judge_top5": float(h5.mean()),
                   "frechet": frechet(torch.cat(feats), ctx.real_features(concepts)),
@@ -434,7 +443,7 @@ def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
     best = {"judge_top1": float(H1.max(1).values.mean()), "judge_top5": float(H5.max(1).values.mean())}
     log(f"{name} recommended: {rec} best-of-5: {best}")
     return {"per_scale": per, "recommended": rec, "best_scale": best, "n_prompts": len(concepts),
-            "scale_choice": choice_report(scores, prefs, cand)}
+            "scale_choice": choice_report(scores, prefs, cand, lvs)}
 
 
 def t2i_prefixes(ctx, prompts):
@@ -553,10 +562,11 @@ def eval_edits(ctx, jobs, hole_pos):
     for kind in sorted({j[0] for j in jobs}):
         sel = [k for k, j in enumerate(jobs) if j[0] == kind]
         toks_all = split_scales(gen[sel])
-        per, scores, prefs = {}, {}, {}
+        per, scores, prefs, lvs = {}, {}, {}, {}
         for s in SCALES_FINE_FIRST:
             x = ctx.decode(s, toks_all[s], 0)
-            scores[s] = score_cond(encode_pyramid(ctx.encoder, x), gen[sel]).cpu()
+            lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
+            scores[s] = sum(lvs[s].values()) / 5   # = score_cond
             if kind in ("edit_tone", "edit_style"):
                 p = ctx.judge_probs(x)
                 conc = torch.tensor([cidx.get(jobs[k][3], 0) for k in sel], device=x.device)
@@ -580,7 +590,7 @@ def eval_edits(ctx, jobs, hole_pos):
                     per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
                     per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
         task = "edit" if kind in ("edit_tone", "edit_style") else kind   # the page's task
-        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, choice_candidates(task))}
+        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, choice_candidates(task), lvs)}
         if plans is not None:
             out[kind]["plan_examples"] = [[jobs[k][2], tok.decode(plans[k]).strip()] for k in sel[:5]]
             out[kind]["plan"] = edit_plan_accuracy(ctx, kind, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel])

@@ -329,6 +329,10 @@ def test_eval_end_to_end_tiny(tmp_path, setup, order, monkeypatch):
         sc = sc["scale_choice"]
         S, P = (np.array([it[w][s] for s in it[w]]).T for w in ("scores", "prefs"))
         assert list(it["scores"]) == list(sc["metric_fixed"]) and len(S) == len(P) > 0
+        # each scale's level cosines: the score is f4's (text-to-image) or their mean (the others)
+        L = np.array([[np.mean(list(it["levels"][s].values()), 0) if not where.startswith("t2i") else it["levels"][s]["f4"]
+                       for s in it["scores"]]])[0].T
+        assert L.shape == S.shape and np.allclose(L, S, atol=1e-5)
         cand = [i for i, s in enumerate(it["scores"]) if s in sc["candidates"]]
         assert cand and P[np.arange(len(P)), np.array(cand)[S[:, cand].argmax(1)]].mean() == pytest.approx(sc["metric_at_pick"])
 
