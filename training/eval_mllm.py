@@ -17,12 +17,12 @@ Metrics:
   edit       skin-tone and style edits of held-out-vendor images: success = the judge sees the
              target skin tone (style) and the same concept; per scale.
   colorize / inpaint / sketch   PSNR (dB) against the original, held-out-vendor images, per scale.
-  scale choice   score per decoded scale computable in the browser from the encoder alone:
-             t2i: cos(f4 of encoder(decoded), generated f4) (agreement with the prompt's
-             semantics); conditional/editing: mean over the five scales of the token cosine
-             between the decoded image's pyramid and the generated pyramid (faithfulness). The pick is
-             the best-scoring of the page's candidate scales for the task (the manifest's scale_choice,
-             fitted offline by training.scale_choice_fit on --choice-items). Reported: how often the recommended scale is the judge-preferred one (t2i: highest
+  scale choice   score per decoded scale computable in the browser from the encoder alone: the mean token
+             cosine between the decoded image's pyramid (encoded again) and the generated pyramid, averaged
+             over the task's pyramid levels (the manifest's scale_choice levels; without them text-to-image
+             uses f4, the agreement with the prompt's semantics, the others all five, faithfulness). The pick
+             is the best-scoring of the page's candidate scales for the task (scale_choice candidates),
+             both fitted offline by training.scale_choice_fit on --choice-items. Reported: how often the recommended scale is the judge-preferred one (t2i: highest
              judge probability of the prompted concept; edit: highest success probability;
              colorize/inpaint/sketch: highest PSNR) and the metric lost when it is not.
 """
@@ -265,33 +265,30 @@ def psnr_where(a, b, m):
     return -10 * torch.log10(mse)
 
 
-def score_t2i(dec_tokens, gen_tokens):
-    """cos between the decoded image's f4 and the generated f4 ([B,341,C] each) -> [B]."""
-    sl = T.scale_slices()["f4"]
-    return F.cosine_similarity(dec_tokens[:, sl].flatten(1), gen_tokens[:, sl].flatten(1), dim=1)
-
-
 def level_cosines(dec_tokens, gen_tokens):
     """{level: [B]}: per pyramid level, the mean token cosine between the decoded image's pyramid and the generated
-    one (f4 is one token: its cosine is score_t2i). Recorded per item (--choice-items) so a score built from other
-    levels can be A/B'd offline."""
+    one (f4 is one token: its cosine is the flattened vectors'). A drawing's score is their mean over the rule's levels
+    (choice_score); all five are recorded per item (--choice-items), so a score from other levels can be A/B'd offline."""
     return {lv: F.cosine_similarity(dec_tokens[:, sl], gen_tokens[:, sl], dim=-1).mean(1)
             for lv, sl in T.scale_slices().items()}
-
-
-def score_cond(dec_tokens, gen_tokens):
-    """mean over scales of the mean token cosine -> [B]."""
-    return sum(level_cosines(dec_tokens, gen_tokens).values()) / 5
 
 
 ITEMS = "_items"   # choice_report's per-item record, taken out of the JSON by take_choice_items
 
 
-def choice_candidates(task):
-    """The scales the page's automatic choice may pick for a task ('text-to-image', 'edit', 'colorize', 'inpaint',
-    'sketch'): the shipped manifest's scale_choice (fitted by training.scale_choice_fit); absent there, all five."""
+def choice_rule(task):
+    """(candidates, levels) of the page's automatic choice for a task ('text-to-image', 'edit', 'colorize', 'inpaint',
+    'sketch'), from the shipped manifest's scale_choice (fitted by training.scale_choice_fit): the scales it may pick
+    (None: all) and the pyramid levels whose mean token cosine scores a drawing (absent: text-to-image f4, for
+    the prompt's semantics; the others all five, faithfulness)."""
     from training.manifest import read_manifest
-    return read_manifest().get("scale_choice", {}).get(task)
+    rule = read_manifest().get("scale_choice", {}).get(task) or {}
+    return rule.get("candidates"), rule.get("levels") or (["f4"] if task == "text-to-image" else list(SCALES_FINE_FIRST))
+
+
+def choice_score(lvs, levels):
+    """A drawing's score from its level_cosines: their mean over the rule's levels."""
+    return sum(lvs[lv] for lv in levels) / len(levels)
 
 
 def pick_scale(S, names, candidates=None):
@@ -412,9 +409,10 @@ def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
     cidx = ctx.vocab("concept")
     target = torch.tensor([cidx[c] for c in concepts])
     per, scores, prefs, hits1, hits5, lvs = {}, {}, {}, {}, {}, {}
+    cand, levels = choice_rule("text-to-image")
     for s in scales:
         toks = split_scales(gen)[s]
-        h1 = h5 = pc = sc = 0
+        h1 = h5 = pc = 0
         feats = []
         for seed in range(ctx.seeds):
             x = ctx.decode(s, toks, seed)
@@ -425,17 +423,15 @@ def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
             pc = pc + p[torch.arange(len(target)), target] / ctx.seeds
             feats.append(ctx.judge_features(x))
             lc = level_cosines(encode_pyramid(ctx.encoder, x), gen)
-            sc = sc + lc["f4"].cpu() / ctx.seeds   # = score_t2i
             lvs[s] = {lv: lvs.get(s, {}).get(lv, 0) + v.cpu() / ctx.seeds for lv, v in lc.items()}
         div = [(1 - (feats[a] * feats[b]).sum(-1)).mean().item() for a in range(len(feats)) for b in range(a + 1, len(feats))]
         per[s] = {"judge_top1": float(h1.mean()), "judge_top5": float(h5.mean()),
                   "frechet": frechet(torch.cat(feats), ctx.real_features(concepts)),
                   "diversity": float(np.mean(div)) if div else 0.0}
-        scores[s], prefs[s], hits1[s], hits5[s] = sc, pc, h1, h5
+        scores[s], prefs[s], hits1[s], hits5[s] = choice_score(lvs[s], levels), pc, h1, h5
         log(f"{name} {s}: {per[s]}")
     if scales != SCALES_FINE_FIRST:
         return {"per_scale": per, "n_prompts": len(concepts)}
-    cand = choice_candidates("text-to-image")
     pick = pick_scale(torch.stack([scores[s].cpu().float() for s in SCALES_FINE_FIRST], 1), list(SCALES_FINE_FIRST), cand)
     H1 = torch.stack([hits1[s] for s in SCALES_FINE_FIRST], 1)
     H5 = torch.stack([hits5[s] for s in SCALES_FINE_FIRST], 1)
@@ -563,10 +559,12 @@ def eval_edits(ctx, jobs, hole_pos):
         sel = [k for k, j in enumerate(jobs) if j[0] == kind]
         toks_all = split_scales(gen[sel])
         per, scores, prefs, lvs = {}, {}, {}, {}
+        task = "edit" if kind in ("edit_tone", "edit_style") else kind   # the page's task
+        cand, levels = choice_rule(task)
         for s in SCALES_FINE_FIRST:
             x = ctx.decode(s, toks_all[s], 0)
             lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
-            scores[s] = sum(lvs[s].values()) / 5   # = score_cond
+            scores[s] = choice_score(lvs[s], levels)
             if kind in ("edit_tone", "edit_style"):
                 p = ctx.judge_probs(x)
                 conc = torch.tensor([cidx.get(jobs[k][3], 0) for k in sel], device=x.device)
@@ -589,8 +587,7 @@ def eval_edits(ctx, jobs, hole_pos):
                     hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
                     per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
                     per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
-        task = "edit" if kind in ("edit_tone", "edit_style") else kind   # the page's task
-        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, choice_candidates(task), lvs)}
+        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, cand, lvs)}
         if plans is not None:
             out[kind]["plan_examples"] = [[jobs[k][2], tok.decode(plans[k]).strip()] for k in sel[:5]]
             out[kind]["plan"] = edit_plan_accuracy(ctx, kind, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel])

@@ -2,7 +2,7 @@
 on items the fit never saw; --manifest ships the result as the manifest's `scale_choice`.
 
 The page recommends the scale whose drawn image scores highest on a measure it computes from the encoder alone
-(eval_mllm's score_t2i / score_cond). v9's evaluation found that pick trailing a fixed fine scale on every task:
+(the mean token cosine of its pyramid against the generated one at some levels: eval_mllm.level_cosines). v9's evaluation found that pick trailing a fixed fine scale on every task:
 the score tells a good f0 from a good f1 at best, and a coarse scale that scores well is still a worse image. The
 rule fitted here keeps the score but restricts the pick to a set of candidate scales per task (the page's task
 names: text-to-image, edit, colorize, inpaint, sketch); one candidate is a fixed scale, all five the old rule. A
@@ -32,15 +32,32 @@ KINDS = {"text-to-image": ("t2i_natural", "t2i_canonical", "t2i"), "edit": ("edi
 METRICS = ("old", "fitted", "fixed", "best")
 
 
-def groups(items, kind):
-    """[(group name, scales, S [n,k], P [n,k])] for the kind's groups present in items."""
+# the score the page computes for a scale's drawing: the mean over these pyramid levels of the mean token cosine
+# between the drawing's pyramid (encoded again) and the generated one. None: the score the items were recorded with
+# (text-to-image: f4's; the others: all five levels')
+LEVEL_SETS = (None, ("f4",), ("f3",), ("f2",), ("f1",), ("f0",), ("f1", "f0"), ("f2", "f1", "f0"), ("f4", "f3", "f2", "f1", "f0"))
+DEFAULT_LEVELS = {"text-to-image": ["f4"]}   # the others: all five (eval_mllm.choice_rule's defaults)
+
+
+def groups(items, kind, levels=None):
+    """[(group name, scales, S [n,k], P [n,k])] for the kind's groups present in items; levels: S from the items'
+    per-level cosines (eval_mllm.level_cosines) averaged over those levels (None: the recorded score)."""
     out = []
     for g in KINDS[kind]:
         if g in items:
             names = list(items[g]["scores"])
-            out.append((g, names, np.array([items[g]["scores"][s] for s in names]).T,
-                        np.array([items[g]["prefs"][s] for s in names]).T))
+            if levels is None:
+                S = np.array([items[g]["scores"][s] for s in names]).T
+            else:
+                S = np.array([np.mean([items[g]["levels"][s][lv] for lv in levels], 0) for s in names]).T
+            out.append((g, names, S, np.array([items[g]["prefs"][s] for s in names]).T))
     return out
+
+
+def level_sets(items, kind):
+    """The score definitions the items allow (per-level cosines recorded: all of LEVEL_SETS; else the recorded one)."""
+    have = all("levels" in items[g] for g in KINDS[kind] if g in items)
+    return LEVEL_SETS if have else (None,)
 
 
 def at_pick(S, P, cand):
@@ -63,21 +80,36 @@ def choose(gs, rows):
     return max(sets, key=lambda c: (round(objective(gs, c, rows), 9), -len(c), [-i for i in c]))
 
 
-def two_fold(gs):
-    """{group: {old, fitted, fixed, best, n}} pooled over the two held-out halves, and each fold's chosen set."""
+def choose_rule(by_levels, rows):
+    """(levels, candidate set) with the highest objective on rows over every score definition; ties to the recorded
+    score (None, first in LEVEL_SETS), then as choose."""
+    best = None
+    for i, (lv, gs) in enumerate(by_levels):
+        cand = choose(gs, rows)
+        key = (round(objective(gs, cand, rows), 9), -i, -len(cand))
+        if best is None or key > best[0]:
+            best = (key, lv, cand)
+    return best[1], best[2]
+
+
+def two_fold(by_levels):
+    """{group: {old, fitted, fixed, best, n}} pooled over the two held-out halves, and each fold's chosen rule.
+    by_levels: [(levels, groups)], the recorded score first."""
+    gs = by_levels[0][1]
     k = gs[0][2].shape[1]
     pooled = {g: dict.fromkeys(METRICS, 0.0) | {"n": 0} for g, _, _, _ in gs}
     chosen = []
     for a in (0, 1):
         fit_rows = [np.arange(len(S))[a::2] for _, _, S, _ in gs]
         test_rows = [np.arange(len(S))[1 - a::2] for _, _, S, _ in gs]
-        cand = choose(gs, fit_rows)
+        lv, cand = choose_rule(by_levels, fit_rows)
+        fitted = dict(by_levels)[lv]
         fixed = max(range(k), key=lambda j: objective(gs, (j,), fit_rows))
-        chosen.append(cand)
-        for (g, _, S, P), r in zip(gs, test_rows):
+        chosen.append((lv, cand))
+        for (g, _, S, P), (_, _, SF, _), r in zip(gs, fitted, test_rows):
             v = pooled[g]
             v["old"] += at_pick(S[r], P[r], range(k)).sum()
-            v["fitted"] += at_pick(S[r], P[r], cand).sum()
+            v["fitted"] += at_pick(SF[r], P[r], cand).sum()
             v["fixed"] += P[r, fixed].sum()
             v["best"] += P[r].max(1).sum()
             v["n"] += len(r)
@@ -96,20 +128,25 @@ def fit_all(items, other=None, say=print):
         if not gs:
             continue
         names = gs[0][1]
-        pooled, folds = two_fold(gs)
-        cand = choose(gs, [np.arange(len(S)) for _, _, S, _ in gs])
-        entry = {"candidates": [names[i] for i in cand], "folds": [[names[i] for i in c] for c in folds],
+        by_levels = [(lv, groups(items, kind, lv)) for lv in level_sets(items, kind)]
+        pooled, folds = two_fold(by_levels)
+        lv, cand = choose_rule(by_levels, [np.arange(len(S)) for _, _, S, _ in gs])
+        levels = list(lv) if lv else DEFAULT_LEVELS.get(kind, list(names))
+        entry = {"candidates": [names[i] for i in cand], "levels": levels,
+                 "folds": [{"candidates": [names[i] for i in c], "levels": list(f) if f else None} for f, c in folds],
                  "held_out": pooled}
         for g, v in pooled.items():
             say(f"{g:22s} {v['n']:4d} {v['old']:9.4f} {v['fitted']:8.4f} {v['fixed']:8.4f} {v['best']:8.4f}")
         if other:
             entry["transfer"] = {}
-            for g, _, S, P in groups(other, kind):
-                entry["transfer"][g] = {"n": len(S), "old": float(at_pick(S, P, range(S.shape[1])).mean()),
+            other_lv = lv if lv in level_sets(other, kind) else None
+            for (g, _, S0, P), (_, _, S, _) in zip(groups(other, kind), groups(other, kind, other_lv)):
+                entry["transfer"][g] = {"n": len(S), "old": float(at_pick(S0, P, range(S.shape[1])).mean()),
                                         "fitted": float(at_pick(S, P, cand).mean())}
                 t = entry["transfer"][g]
                 say(f"  other model: {g:17s} {t['n']:4d} {t['old']:9.4f} {t['fitted']:8.4f}")
-        say(f"  {kind}: candidates {entry['candidates']} (folds: {entry['folds']})")
+        say(f"  {kind}: candidates {entry['candidates']}, score levels {entry['levels']} (folds: "
+            f"{[(f['candidates'], f['levels']) for f in entry['folds']]})")
         res[kind] = entry
     return res
 
@@ -135,7 +172,8 @@ def main(argv=None):
             json.dump({"items": args.items, "transfer": args.transfer, "tasks": tasks}, f, indent=1)
     if args.manifest:
         from training.manifest import update_manifest
-        update_manifest({}, extra={"scale_choice": {k: v["candidates"] for k, v in tasks.items()}})
+        update_manifest({}, extra={"scale_choice": {k: {"candidates": v["candidates"], "levels": v["levels"]}
+                                                    for k, v in tasks.items()}})
     return tasks
 
 

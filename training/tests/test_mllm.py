@@ -237,7 +237,7 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
 
 
 def test_scale_choice_report():
-    from training.eval_mllm import choice_report, score_cond, score_t2i
+    from training.eval_mllm import choice_report, choice_score, level_cosines
     scores = {"f0": torch.tensor([1.0, 0.0]), "f4": torch.tensor([0.0, 1.0])}
     prefs = {"f0": torch.tensor([0.9, 0.9]), "f4": torch.tensor([0.1, 0.5])}
     r = choice_report(scores, prefs)
@@ -249,7 +249,12 @@ def test_scale_choice_report():
     # no candidate among the scales scored (the user asked for f4 alone): all of them, as the page does
     assert choice_report(scores, prefs, ["f2"])["picked"] == {"f0": 1, "f4": 1}
     a = torch.randn(3, N_IMG, 8)
-    assert torch.allclose(score_cond(a, a), torch.ones(3)) and torch.allclose(score_t2i(a, a), torch.ones(3))
+    lc = level_cosines(a, a)
+    assert set(lc) == {"f0", "f1", "f2", "f3", "f4"} and all(torch.allclose(v, torch.ones(3)) for v in lc.values())
+    b = a.clone()
+    b[:, :1] = -b[:, :1]   # the first token in image order (f4, the coarsest) reversed: f4's cosine -1, the rest 1
+    lc = level_cosines(b, a)
+    assert torch.allclose(lc["f4"], -torch.ones(3)) and torch.allclose(choice_score(lc, ["f4", "f3"]), torch.zeros(3), atol=1e-6)
 
 
 def generated_dataset(d, tok_path):
@@ -329,9 +334,10 @@ def test_eval_end_to_end_tiny(tmp_path, setup, order, monkeypatch):
         sc = sc["scale_choice"]
         S, P = (np.array([it[w][s] for s in it[w]]).T for w in ("scores", "prefs"))
         assert list(it["scores"]) == list(sc["metric_fixed"]) and len(S) == len(P) > 0
-        # each scale's level cosines: the score is f4's (text-to-image) or their mean (the others)
-        L = np.array([[np.mean(list(it["levels"][s].values()), 0) if not where.startswith("t2i") else it["levels"][s]["f4"]
-                       for s in it["scores"]]])[0].T
+        # each scale's level cosines: the score is their mean over the page's levels for the task
+        task = "text-to-image" if where.startswith("t2i") else "edit" if "edit_" in where else where.split(".")[-1]
+        levels = eval_mllm.choice_rule(task)[1]
+        L = np.array([np.mean([it["levels"][s][lv] for lv in levels], 0) for s in it["scores"]]).T
         assert L.shape == S.shape and np.allclose(L, S, atol=1e-5)
         cand = [i for i, s in enumerate(it["scores"]) if s in sc["candidates"]]
         assert cand and P[np.arange(len(P)), np.array(cand)[S[:, cand].argmax(1)]].mean() == pytest.approx(sc["metric_at_pick"])

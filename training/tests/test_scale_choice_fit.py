@@ -35,3 +35,21 @@ def test_fit_restricts_the_pick_to_the_scales_that_pay(tmp_path):
         json.dump(items(100, rng, informative=True), f)
     F.main([str(path), "--out", str(tmp_path / "fit.json")])
     assert json.load(open(tmp_path / "fit.json"))["tasks"]["text-to-image"]["candidates"] == ["f0", "f1"]
+
+
+def test_fit_chooses_the_score_levels_that_predict_the_preference():
+    """Per-level cosines recorded: f2's agreement follows which of f0/f1 the judge prefers, f4's (the recorded score)
+    is noise; the fit scores with f2 and picks among f0/f1."""
+    rng = np.random.default_rng(1)
+    n = 300
+    P = np.column_stack([rng.uniform(0.5, 1, n), rng.uniform(0.5, 1, n)] + [rng.uniform(0, 0.3, n) for _ in range(3)])
+    lv = {s: {l: rng.uniform(0, 1, n) for l in SCALES} for s in SCALES}
+    lv["f0"]["f2"], lv["f1"]["f2"] = P[:, 0], P[:, 1]
+    for s in SCALES[2:]:
+        lv[s]["f2"] = rng.uniform(0, 0.4, n)
+    items = {"t2i_natural": {"scores": {s: lv[s]["f4"].tolist() for s in SCALES}, "prefs": dict(zip(SCALES, P.T.tolist())),
+                             "levels": {s: {l: v.tolist() for l, v in lv[s].items()} for s in SCALES}}}
+    got = F.fit_all(items, say=lambda *_: None)["text-to-image"]
+    assert got["levels"] == ["f2"] and set(got["candidates"]) >= {"f0", "f1"}
+    v = got["held_out"]["t2i_natural"]
+    assert v["fitted"] == v["best"] > v["fixed"] > v["old"]
