@@ -111,7 +111,7 @@ describe('the engine runs every MLLM task on the shipped models', () => {
     expect(images(ev)).toEqual(['f4', 'f3', 'f2', 'f1', 'f0']);
     // the recommendation is one of the manifest's candidates for edits, the only scales scored
     const rec = ev.find((e) => e.type === 'recommend') as Extract<RunEvent, { type: 'recommend' }> | undefined;
-    const candidates = manifest.scale_choice?.edit ?? ['f4', 'f3', 'f2', 'f1', 'f0'];
+    const candidates = manifest.scale_choice?.edit?.candidates ?? ['f4', 'f3', 'f2', 'f1', 'f0'];
     expect(candidates).toContain(rec?.scale);
     expect(Object.keys(rec!.scores).sort()).toEqual(candidates.length > 1 ? [...candidates].sort() : []);
     expect(types(ev).at(-1)).toBe('done');

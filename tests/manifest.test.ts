@@ -51,6 +51,13 @@ describe('manifest', () => {
     const bad5 = manifest();
     bad5.sampler.allowed_steps = [2, 4];
     expect(() => validateManifest(bad5), 'an offered count needs a schedule').toThrow(/without a schedule/);
+    const choice = manifest();
+    choice.scale_choice = { edit: { candidates: ['f0', 'f1'], levels: ['f4'] } };
+    expect(validateManifest(choice).scale_choice?.edit.levels).toEqual(['f4']);
+    choice.scale_choice = { edit: { candidates: ['f0', 'f9'], levels: ['f4'] } };
+    expect(() => validateManifest(choice), 'a candidate that is no scale').toThrow(/scale_choice.edit/);
+    choice.scale_choice = { edit: { candidates: ['f0'], levels: [] } };
+    expect(() => validateManifest(choice), 'a rule without levels').toThrow(/scale_choice.edit/);
   });
 
   it('a step-distilled decoder is offered at its own step count only', () => {

@@ -6,7 +6,7 @@ import type { Manifest } from '../lib/manifest';
 import { fromNCHW, prepareImage, toNCHW, type RGBAImage } from '../lib/image';
 import { psnr } from '../lib/metrics';
 import { MllmError, type MllmGenerator, type PlanSampling, type Pyramid } from '../mllm/generate';
-import { recommendScale as pickScale } from '../mllm/scale_choice';
+import { recommendScale as pickScale, scoreAtLevels } from '../mllm/scale_choice';
 import { TaskInputError } from './errors';
 import type { EncodedPyramids, PyramidCodec } from './pyramid-codec';
 import type { RunSink } from './protocol';
@@ -206,22 +206,26 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
 }
 
 /** The automatic scale choice: the task's candidate scales among those drawn (manifest scale_choice; none of them
- * drawn, or none named: every drawn one) are encoded again and scored, and the best is marked. One candidate is
- * marked without encoding anything. */
-export async function recommendScale(ctx: RunContext, task: string, decoded: Record<string, Float32Array>, score: (pyramidOfImage: Pyramid) => number, onEvent: RunSink) {
+ * drawn, or the task not named: every drawn one) are encoded again and scored against the generated pyramid over the
+ * rule's levels (else `defaultLevels`; only levels that were generated count), and the best is marked. One candidate
+ * is marked without encoding anything. */
+export async function recommendScale(ctx: RunContext, task: string, decoded: Record<string, Float32Array>, generated: Pyramid, defaultLevels: readonly string[], onEvent: RunSink) {
   const drawn = Object.keys(decoded);
   if (!drawn.length) return;
-  const named = ctx.manifest.scale_choice?.[task] ?? [];
-  const candidates = drawn.filter((s) => named.includes(s));
+  const rule = ctx.manifest.scale_choice?.[task];
+  const candidates = drawn.filter((s) => rule?.candidates.includes(s));
   const pool = candidates.length ? candidates : drawn;
   if (pool.length === 1) {
     onEvent({ type: 'recommend', scale: pool[0], scores: {} });
     return;
   }
+  const wanted = (rule?.levels ?? defaultLevels).filter((l) => generated[l]);
+  const levels = wanted.length ? wanted : defaultLevels.filter((l) => generated[l]);
   const scores: Record<string, number> = {};
   for (const scale of pool) {
     await ctx.checkpoint();
-    scores[scale] = score((await ctx.guard(ctx.codec.encode(decoded[scale]))).cond);
+    const pyramid = (await ctx.guard(ctx.codec.encode(decoded[scale]))).cond;
+    scores[scale] = scoreAtLevels(pyramid, generated, ctx.manifest.feature_dim, levels);
   }
   onEvent({ type: 'recommend', scale: pickScale(scores), scores });
 }

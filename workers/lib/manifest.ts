@@ -161,6 +161,11 @@ export interface MllmSpec {
   reader?: ReaderSpec | null;
 }
 
+export interface ScaleChoiceRule {
+  candidates: string[];
+  levels: string[];
+}
+
 export interface Manifest {
   format: number;
   family: string;
@@ -172,9 +177,10 @@ export interface Manifest {
   total_bytes: number;
   /** present when an MLLM was exported: text-to-image, the conditional tasks and understanding */
   mllm?: MllmSpec;
-  /** the scales the automatic scale choice may pick, per task (training/scale_choice_fit.py, fitted on the
-   * evaluation's items: the best-scoring of these is recommended); a task not named here picks among all */
-  scale_choice?: Record<string, string[]>;
+  /** the automatic scale choice per task (training/scale_choice_fit.py, fitted on the evaluation's items): the
+   * best-scoring of `candidates` is recommended, a drawing scored over the pyramid `levels` (scoreAtLevels); a task
+   * not named here picks among every drawn scale with its own default levels */
+  scale_choice?: Record<string, ScaleChoiceRule>;
 }
 
 export class ManifestError extends Error {}
@@ -223,8 +229,9 @@ export function validateManifest(raw: unknown): Manifest {
   if (m.scale_choice !== undefined) {
     need(m.scale_choice && typeof m.scale_choice === 'object', 'scale_choice must be an object');
     const names = new Set(m.scales.map((s) => s.name));
-    for (const [task, c] of Object.entries(m.scale_choice)) {
-      need(Array.isArray(c) && c.length > 0 && c.every((s) => names.has(s)), `scale_choice.${task}: a non-empty list of scale names`);
+    const scaleList = (x: unknown) => Array.isArray(x) && x.length > 0 && x.every((s) => names.has(s));
+    for (const [task, r] of Object.entries(m.scale_choice)) {
+      need(r && scaleList(r.candidates) && scaleList(r.levels), `scale_choice.${task}: candidates and levels must be non-empty lists of scale names`);
     }
   }
   return m;

@@ -1,12 +1,11 @@
 // The conditional tasks: edit, colorize, inpaint, sketch. The prepared image becomes the
 // encoder's source (itself / grayscale / masked / Sobel edges, recipes from manifest.mllm.sources),
 // the MLLM reads all five of its scales with the instruction and writes the target's f4..f0,
-// each drawn the moment it exists; then the automatic scale choice (scoreCond) marks one.
+// each drawn the moment it exists; then the automatic scale choice (recommendScale) marks one.
 import { resizeArea, type RGBAImage } from '../../lib/image';
 import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceKind, type SourceRecipes } from '../../lib/sources';
 import type { Manifest } from '../../lib/manifest';
 import { normalizeText } from '../../mllm/tokenizer';
-import { scoreCond } from '../../mllm/scale_choice';
 import { fromNCHW } from '../../lib/image';
 import { TaskInputError } from '../errors';
 import { checkImage, checkScales, encodeGivenImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
@@ -88,9 +87,8 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
         onEvent,
       );
       const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales }, decoder, onEvent);
-      // faithfulness of each drawn image's pyramid to the generated one, over the scales generated
-      const scored = m.scales.map((s) => s.name).filter((s) => generated[s]);
-      await recommendScale(ctx, kind, decoder.decoded, (p) => scoreCond(p, generated, m.feature_dim, scored), onEvent);
+      // without the manifest's scale_choice: faithfulness of each drawing's pyramid to the generated one, every level
+      await recommendScale(ctx, kind, decoder.decoded, generated, m.scales.map((s) => s.name), onEvent);
     },
   });
 }

@@ -2,10 +2,12 @@
 // f4..f0 -> each scale drawn the moment it exists -> the automatic scale choice. Variations: a
 // model with a plan samples a new plan (seeded), so variations differ in what is drawn; without
 // one, the same generated features are drawn with another seed.
-import { scoreT2I } from '../../mllm/scale_choice';
 import { TaskInputError } from '../errors';
 import { blankPyramid, checkScales, decodeAll, generateImageFeatures, recommendScale, requireMllm, ScaleDecoder } from '../steps';
 import { defineTask, type SamplerRequest } from './task';
+
+/** Without the manifest's scale_choice: a drawing scored by its agreement with the generated f4 (the prompt's semantics). */
+const T2I_LEVELS = ['f4'];
 
 export interface TextToImageRequest extends SamplerRequest {
   prompt: string;
@@ -30,7 +32,7 @@ export const textToImage = defineTask<TextToImageRequest>({
     const decoder = new ScaleDecoder(ctx, { uncond: await blankPyramid(ctx), sampler: req, wanted: scales }, onEvent);
     const generated = await generateImageFeatures(ctx, { kind: 't2i', text: req.prompt, scales, plan: req.plan }, decoder, onEvent);
     ctx.lastGeneration = { prompt: req.prompt, generated };
-    await recommendScale(ctx, 'text-to-image', decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
+    await recommendScale(ctx, 'text-to-image', decoder.decoded, generated, T2I_LEVELS, onEvent);
   },
 });
 
@@ -43,7 +45,7 @@ export const variations = defineTask<VariationsRequest>({
       const planSampling = req.plan === undefined ? { seed: req.seed } : undefined;
       const generated = await generateImageFeatures(ctx, { kind: 't2i', text: req.prompt, scales, plan: req.plan, planSampling }, decoder, onEvent);
       ctx.lastGeneration = { prompt: req.prompt, generated };
-      await recommendScale(ctx, 'text-to-image', decoder.decoded, (p) => scoreT2I(p, generated), onEvent);
+      await recommendScale(ctx, 'text-to-image', decoder.decoded, generated, T2I_LEVELS, onEvent);
       return;
     }
     const last = ctx.lastGeneration;
@@ -52,6 +54,6 @@ export const variations = defineTask<VariationsRequest>({
     const decoder = new ScaleDecoder(ctx, { uncond: await blankPyramid(ctx), sampler: req, wanted: scales }, onEvent);
     // scales not generated for that prompt (fewer were asked for) are skipped
     await decodeAll(decoder, last.generated, scales);
-    await recommendScale(ctx, 'text-to-image', decoder.decoded, (p) => scoreT2I(p, last.generated), onEvent);
+    await recommendScale(ctx, 'text-to-image', decoder.decoded, last.generated, T2I_LEVELS, onEvent);
   },
 });
