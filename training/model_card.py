@@ -1112,7 +1112,12 @@ def scale_choice_section(fit, before, after):
         f"{pct(nat(after, 'judge_top1'))} / {pct(nat(after, 'judge_top5'))}, tone edits {pct(pick(before, 'edit_tone'))} -> "
         f"{pct(pick(after, 'edit_tone'))}, style edits {pct(pick(before, 'edit_style'))} -> {pct(pick(after, 'edit_style'))}; "
         f"the pick rule's score {ab_score(before):.4f} -> {ab_score(after):.4f}. Not a model change: the same images, a "
-        "better one marked.\n"])
+        "better one marked.\n",
+        "The rule also names the pyramid levels a drawing is scored over (the mean token cosine between its pyramid, "
+        "encoded again, and the generated one: f4 alone for text-to-image, all five for the others, as before; the page's "
+        "`scoreAtLevels`, the evaluation's `choice_score`). The evaluation now records every level's cosine per item, so "
+        "`scale_choice_fit` can choose the levels too; no evaluation with them has run yet (the device time ran out), so "
+        "the shipped levels are the old scores'.\n"])
 
 
 def reader_runs78(rd, v5):
