@@ -27,6 +27,7 @@ Metrics:
              colorize/inpaint/sketch: highest PSNR) and the metric lost when it is not.
 """
 import argparse
+import functools
 import json
 import math
 import os
@@ -276,14 +277,24 @@ def level_cosines(dec_tokens, gen_tokens):
 ITEMS = "_items"   # choice_report's per-item record, taken out of the JSON by take_choice_items
 
 
+def default_levels(task):
+    """The score's levels where the manifest names none: text-to-image f4 (agreement with the prompt's semantics), the
+    others all five (faithfulness). The page's tasks pass the same defaults (workers/engine/tasks)."""
+    return ["f4"] if task == "text-to-image" else list(SCALES_FINE_FIRST)
+
+
+@functools.lru_cache(maxsize=None)
+def _page_rules():
+    from training.manifest import read_manifest
+    return read_manifest().get("scale_choice", {})
+
+
 def choice_rule(task):
     """(candidates, levels) of the page's automatic choice for a task ('text-to-image', 'edit', 'colorize', 'inpaint',
-    'sketch'), from the shipped manifest's scale_choice (fitted by training.scale_choice_fit): the scales it may pick
-    (None: all) and the pyramid levels whose mean token cosine scores a drawing (absent: text-to-image f4, for
-    the prompt's semantics; the others all five, faithfulness)."""
-    from training.manifest import read_manifest
-    rule = read_manifest().get("scale_choice", {}).get(task) or {}
-    return rule.get("candidates"), rule.get("levels") or (["f4"] if task == "text-to-image" else list(SCALES_FINE_FIRST))
+    'sketch'), from the shipped manifest's scale_choice (fitted by training.scale_choice_fit, read once): the scales it
+    may pick (None: all) and the pyramid levels whose mean token cosine scores a drawing (default_levels when absent)."""
+    rule = _page_rules().get(task) or {}
+    return rule.get("candidates"), rule.get("levels") or default_levels(task)
 
 
 def choice_score(lvs, levels):
@@ -291,16 +302,22 @@ def choice_score(lvs, levels):
     return sum(lvs[lv] for lv in levels) / len(levels)
 
 
+def candidate_indices(names, candidates=None):
+    """The indices into names of the scales the choice may pick: the candidates among names; none of them (or no
+    candidates): all of names, as the page does (workers/engine/steps.ts recommendScale)."""
+    return [i for i, s in enumerate(names) if candidates and s in candidates] or list(range(len(names)))
+
+
 def pick_scale(S, names, candidates=None):
-    """S [n, len(names)] scores -> the index (into names) of the highest-scoring candidate per item, as the page
-    picks (workers/engine/steps.ts recommendScale); no candidate among names: all of them."""
-    cand = [i for i, s in enumerate(names) if candidates and s in candidates] or list(range(len(names)))
+    """S [n, len(names)] scores -> the index (into names) of the highest-scoring candidate per item."""
+    cand = candidate_indices(names, candidates)
     return torch.tensor(cand)[S[:, cand].argmax(1)]
 
 
-def choice_report(scores, prefs, candidates=None, levels=None):
-    """scores, prefs: {scale: [n]} (higher better), the pick among candidates (None: all) -> agreement and regret.
-    levels: {scale: {level: [n]}} (level_cosines of each scale's drawing), kept with the items only."""
+def choice_report(scores, prefs, candidates=None, levels=None, level_items=None):
+    """scores, prefs: {scale: [n]} (higher better); the pick among candidates (None: all) -> agreement and regret.
+    levels: the pyramid levels the scores were computed over (reported, and kept with the items); level_items:
+    {scale: {level: [n]}} (level_cosines of each scale's drawing), kept with the items only."""
     names = list(scores)
     S = torch.stack([scores[s].cpu().float() for s in names], 1)
     P = torch.stack([prefs[s].cpu().float() for s in names], 1)
@@ -308,13 +325,18 @@ def choice_report(scores, prefs, candidates=None, levels=None):
     best = P.argmax(1)
     picked = P.gather(1, pick[:, None])[:, 0]
     hist = {names[i]: int((pick == i).sum()) for i in range(len(names))}
+    items = {"scores": {s: S[:, i].tolist() for i, s in enumerate(names)}, "prefs": {s: P[:, i].tolist() for i, s in enumerate(names)}}
+    if levels:
+        items["score_levels"] = list(levels)
+    if level_items:
+        items["levels"] = {s: {lv: v.cpu().float().tolist() for lv, v in level_items[s].items()} for s in names}
     return {"agree": float((pick == best).float().mean()), "metric_at_pick": float(picked.mean()),
             "metric_at_best": float(P.max(1).values.mean()),
             "metric_fixed": {names[i]: float(P[:, i].mean()) for i in range(len(names))}, "picked": hist,
-            "candidates": [s for s in names if s in (candidates or names)] or names,
+            "candidates": [names[i] for i in candidate_indices(names, candidates)],
+            **({"levels": list(levels)} if levels else {}),
             # per item, for choice rules A/B'd offline (--choice-items); taken out of the evaluation's JSON
-            ITEMS: {"scores": {s: S[:, i].tolist() for i, s in enumerate(names)}, "prefs": {s: P[:, i].tolist() for i, s in enumerate(names)},
-                    **({"levels": {s: {lv: v.cpu().float().tolist() for lv, v in levels[s].items()} for s in names}} if levels else {})}}
+            ITEMS: items}
 
 
 def take_choice_items(res, path=()):
@@ -439,7 +461,7 @@ def score_t2i_images(ctx, gen, concepts, name, scales=SCALES_FINE_FIRST):
     best = {"judge_top1": float(H1.max(1).values.mean()), "judge_top5": float(H5.max(1).values.mean())}
     log(f"{name} recommended: {rec} best-of-5: {best}")
     return {"per_scale": per, "recommended": rec, "best_scale": best, "n_prompts": len(concepts),
-            "scale_choice": choice_report(scores, prefs, cand, lvs)}
+            "scale_choice": choice_report(scores, prefs, cand, levels, lvs)}
 
 
 def t2i_prefixes(ctx, prompts):
@@ -587,7 +609,7 @@ def eval_edits(ctx, jobs, hole_pos):
                     hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
                     per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
                     per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
-        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, cand, lvs)}
+        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, cand, levels, lvs)}
         if plans is not None:
             out[kind]["plan_examples"] = [[jobs[k][2], tok.decode(plans[k]).strip()] for k in sel[:5]]
             out[kind]["plan"] = edit_plan_accuracy(ctx, kind, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel])

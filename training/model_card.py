@@ -1098,9 +1098,9 @@ def scale_choice_section(fit, before, after):
         "",
         "The score tells a good f0 from a good f1 at best: among all five, a coarse scale that agrees with the generated "
         "features is still a worse image. The candidate sets are the page's (the manifest's `scale_choice`, written by "
-        "`--manifest`): text-to-image and edits pick the better-scoring of f0 and f1, colorize, inpaint and sketch show "
-        "f0 marked without encoding anything (the page encodes 2 images instead of 5 after text-to-image and edits, none "
-        f"after the others). On the held-out halves the rule gains {gain('t2i_natural')} points of judge probability on "
+        f"`--manifest`): {'; '.join(f'{k}: ' + ' or '.join(t['candidates']) for k, t in fit['tasks'].items())}. After a run "
+        "the page encodes only the candidates it drew (5 before), and marks a single candidate without encoding anything. "
+        f"On the held-out halves the rule gains {gain('t2i_natural')} points of judge probability on "
         f"natural prompts, {gain('t2i_canonical')} on canonical ones, {gain('edit.edit_tone')} on tone edits, "
         f"{gain('edit.edit_style')} on style edits (where f0 alone is {f(100 * (ho['edit.edit_style']['fixed'] - ho['edit.edit_style']['fitted']))} "
         "points better, but f0-or-f1 wins tone edits: one rule serves the page's one edit task), and "
@@ -1114,10 +1114,12 @@ def scale_choice_section(fit, before, after):
         f"the pick rule's score {ab_score(before):.4f} -> {ab_score(after):.4f}. Not a model change: the same images, a "
         "better one marked.\n",
         "The rule also names the pyramid levels a drawing is scored over (the mean token cosine between its pyramid, "
-        "encoded again, and the generated one: f4 alone for text-to-image, all five for the others, as before; the page's "
-        "`scoreAtLevels`, the evaluation's `choice_score`). The evaluation now records every level's cosine per item, so "
-        "`scale_choice_fit` can choose the levels too; no evaluation with them has run yet (the device time ran out), so "
-        "the shipped levels are the old scores'.\n"])
+        "encoded again, and the generated one; the page's `scoreAtLevels`, the evaluation's `choice_score`): "
+        f"{'; '.join(f'{k}: ' + ', '.join(t['levels']) for k, t in fit['tasks'].items())}. The evaluation now records "
+        "every level's cosine per item, so `scale_choice_fit` can choose the levels too"
+        + (". The items these sets were fitted on predate that record, so the levels are the ones their scores were "
+           "computed over (text-to-image f4, the others all five, as before).\n"
+           if all(f["levels"] is None for t in fit["tasks"].values() for f in t["folds"]) else ".\n")])
 
 
 def reader_runs78(rd, v5):

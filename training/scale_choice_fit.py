@@ -34,9 +34,15 @@ METRICS = ("old", "fitted", "fixed", "best")
 
 # the score the page computes for a scale's drawing: the mean over these pyramid levels of the mean token cosine
 # between the drawing's pyramid (encoded again) and the generated one. None: the score the items were recorded with
-# (text-to-image: f4's; the others: all five levels')
+# (their score_levels; items from before those were recorded: eval_mllm.default_levels)
 LEVEL_SETS = (None, ("f4",), ("f3",), ("f2",), ("f1",), ("f0",), ("f1", "f0"), ("f2", "f1", "f0"), ("f4", "f3", "f2", "f1", "f0"))
-DEFAULT_LEVELS = {"text-to-image": ["f4"]}   # the others: all five (eval_mllm.choice_rule's defaults)
+
+
+def recorded_levels(items, kind):
+    """The levels the items' recorded scores were computed over (the manifest's rule when they were evaluated)."""
+    from training.eval_mllm import default_levels
+    return next((items[g]["score_levels"] for g in KINDS[kind] if g in items and "score_levels" in items[g]),
+                default_levels(kind))
 
 
 def groups(items, kind, levels=None):
@@ -131,7 +137,7 @@ def fit_all(items, other=None, say=print):
         by_levels = [(lv, groups(items, kind, lv)) for lv in level_sets(items, kind)]
         pooled, folds = two_fold(by_levels)
         lv, cand = choose_rule(by_levels, [np.arange(len(S)) for _, _, S, _ in gs])
-        levels = list(lv) if lv else DEFAULT_LEVELS.get(kind, list(names))
+        levels = list(lv) if lv else recorded_levels(items, kind)
         entry = {"candidates": [names[i] for i in cand], "levels": levels,
                  "folds": [{"candidates": [names[i] for i in c], "levels": list(f) if f else None} for f, c in folds],
                  "held_out": pooled}

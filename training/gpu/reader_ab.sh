@@ -102,7 +102,6 @@ if [ -n "${SHIPPED_EVAL:-}" ] && [ -z "${TINY:-}" ]; then
   { python3 -m training.shipped mllm /tmp/shipped_full.pt && python3 -m training.eval_mllm --mllm /tmp/shipped_full.pt \
       --reader shipped --seeds "$SEEDS" "${EVAL_ARGS[@]}" --out "$RES/shipped/eval_mllm.json" \
       --choice-items "$RES/shipped/choice_items.json"; } > "$RES/shipped/eval.log" 2>&1 &
-  SHIPPED_PID=$!
 fi
 STOP_ARGS=(); [ -n "${STOP:-}" ] && STOP_ARGS=(--stop-step "$STOP")   # cut at step STOP, the LR schedule still STEPS long
 names=()

@@ -247,7 +247,8 @@ def test_scale_choice_report():
     r = choice_report(scores, prefs, ["f0", "f1"])
     assert r["picked"] == {"f0": 2, "f4": 0} and r["candidates"] == ["f0"] and abs(r["metric_at_pick"] - 0.9) < 1e-6
     # no candidate among the scales scored (the user asked for f4 alone): all of them, as the page does
-    assert choice_report(scores, prefs, ["f2"])["picked"] == {"f0": 1, "f4": 1}
+    r = choice_report(scores, prefs, ["f2"])
+    assert r["picked"] == {"f0": 1, "f4": 1} and r["candidates"] == ["f0", "f4"]
     a = torch.randn(3, N_IMG, 8)
     lc = level_cosines(a, a)
     assert set(lc) == {"f0", "f1", "f2", "f3", "f4"} and all(torch.allclose(v, torch.ones(3)) for v in lc.values())
@@ -334,10 +335,9 @@ def test_eval_end_to_end_tiny(tmp_path, setup, order, monkeypatch):
         sc = sc["scale_choice"]
         S, P = (np.array([it[w][s] for s in it[w]]).T for w in ("scores", "prefs"))
         assert list(it["scores"]) == list(sc["metric_fixed"]) and len(S) == len(P) > 0
-        # each scale's level cosines: the score is their mean over the page's levels for the task
-        task = "text-to-image" if where.startswith("t2i") else "edit" if "edit_" in where else where.split(".")[-1]
-        levels = eval_mllm.choice_rule(task)[1]
-        L = np.array([np.mean([it["levels"][s][lv] for lv in levels], 0) for s in it["scores"]]).T
+        # each scale's level cosines: the score is their mean over the page's levels for the task (as reported)
+        assert it["score_levels"] == sc["levels"] and sc["levels"]
+        L = np.array([np.mean([it["levels"][s][lv] for lv in sc["levels"]], 0) for s in it["scores"]]).T
         assert L.shape == S.shape and np.allclose(L, S, atol=1e-5)
         cand = [i for i, s in enumerate(it["scores"]) if s in sc["candidates"]]
         assert cand and P[np.arange(len(P)), np.array(cand)[S[:, cand].argmax(1)]].mean() == pytest.approx(sc["metric_at_pick"])

@@ -26,8 +26,13 @@ def test_fit_restricts_the_pick_to_the_scales_that_pay(tmp_path):
     assert got["candidates"] == ["f0", "f1"]
     v = got["held_out"]["t2i_natural"]
     assert v["fitted"] > v["fixed"] > v["old"] and v["fitted"] <= v["best"]
+    assert got["levels"] == ["f4"]   # scores recorded before their levels were: text-to-image's default
     got = F.fit_all(items(200, rng, informative=False), say=lambda *_: None)["text-to-image"]
     assert got["candidates"] == ["f0"] and got["held_out"]["t2i_natural"]["fitted"] == got["held_out"]["t2i_natural"]["fixed"]
+    # scores recorded under another rule's levels keep them: the fit ships the levels the scores were computed over
+    it = items(200, rng, informative=True)
+    it["t2i_natural"]["score_levels"] = ["f1", "f0"]
+    assert F.fit_all(it, say=lambda *_: None)["text-to-image"]["levels"] == ["f1", "f0"]
     # the CLI: an xz-compressed items file, the chosen sets and the A/B written out
     import lzma
     path = tmp_path / "items.json.xz"
