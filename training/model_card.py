@@ -218,12 +218,15 @@ def render():
         page = json.load(open(page)) if run == "v5" and os.path.exists(page) else None
         v9 = os.path.join(ROOT, "training", "eval", "reader", V9_RUN, "eval_mllm.json")
         if page and man.get("mllm", {}).get("reader") and os.path.exists(v9):   # v9 = v5 + the reader ships
-            v9page = os.path.join(ROOT, "training", "eval", "reader", V9_PAGE, "eval_mllm.json")
+            ev = os.path.join(ROOT, "training", "eval")
+            v9page = os.path.join(ev, V9_PAGE, "eval_mllm.json")
             v9page = json.load(open(v9page)) if os.path.exists(v9page) else None
             parts += [v9_headline(json.load(open(v9)), page, v9page)]
-            fit = os.path.join(ROOT, "training", "eval", "scale_choice.json")
-            if v9page and os.path.exists(fit) and man.get("scale_choice"):
-                parts += [scale_choice_section(json.load(open(fit)), json.load(open(v9)), v9page)]
+            fits = [os.path.join(ev, n) for n in ("scale_choice_candidates.json", "scale_choice.json")]
+            if v9page and all(map(os.path.exists, fits)) and man.get("scale_choice"):
+                R = lambda *p: json.load(open(os.path.join(ev, *p, "eval_mllm.json")))
+                parts += [scale_choice_section(json.load(open(fits[0])), json.load(open(v9)), R("reader", RUN12_SHIPPED)),
+                          scale_choice_levels_section(json.load(open(fits[1])), R(V9_LEVELS_BEFORE), v9page)]
         elif page:   # the same MLLM through the decoders the page runs today
             parts += [f"\n## Evaluation: the MLLM ({run} as the page runs it, every task)\n",
                       "Measured on an NVIDIA H200 with what the page runs: the MLLM's int8 weights read back from "
@@ -1003,7 +1006,12 @@ def reader_runs45(rd, v5):
 
 
 V9_RUN = "run8_givendrop_long/gdfl"   # the reader arm that ships as v9 (training/eval/reader/)
-V9_PAGE = "run12_trunk/shipped"      # v9 as the page runs it (SHIPPED_EVAL=1): the int8 reader, the manifest's scale choice
+# v9 as the page runs it: the MLLM and the int8 reader read back from public/models, the manifest's scale choice
+# (candidates and levels), under training/eval/; before the levels were chosen (the candidates only, the same call
+# as run 12's SHIPPED_EVAL=1 but for the per-level cosines it records); run 12's own SHIPPED_EVAL evaluation
+V9_PAGE = "scale_choice_levels/after"
+V9_LEVELS_BEFORE = "scale_choice_levels/before"
+RUN12_SHIPPED = "run12_trunk/shipped"
 
 
 def reader_storage_check():
@@ -1030,8 +1038,9 @@ def v9_headline(v9, v5page, v9page=None):
         "Measured on an NVIDIA H200 through what the page runs: the MLLM's int8 grid (the weights exported to "
         "`public/models/mllm.onnx` are these, rounded the same way), the 5-step guidance-distilled decoders of `public/models`, "
         "the evaluation-only judge, 2 decoder seeds. "
-        + (f"The first column is the page itself (`training/gpu/reader_ab.sh` with `SHIPPED_EVAL=1` -> "
-           f"`training/eval/reader/{V9_PAGE}/eval_mllm.json`): the MLLM and the reader read back from `mllm.onnx` and "
+        + (f"The first column is the page itself (`python3 -m training.shipped mllm /tmp/s.pt && python3 -m "
+           "training.eval_mllm --mllm /tmp/s.pt --reader shipped --seeds 2 --judge training/eval/judge.pt --n-openmoji 200` "
+           f"-> `training/eval/{V9_PAGE}/eval_mllm.json`): the MLLM and the reader read back from `mllm.onnx` and "
            "`reader.onnx` (its int8-stored weights), and the automatic scale choice among the manifest's candidate scales "
            "(below, \"The automatic scale choice\"). The second is v9's own evaluation in the run that trained it (run 8 "
            f"below, arm gdfl -> `training/eval/reader/{V9_RUN}/eval_mllm.json`: the fp32 reader, the choice among all five); "
@@ -1092,7 +1101,7 @@ def scale_choice_section(fit, before, after):
         "that ships restricts the pick to a set of candidate scales per task, chosen on the fitting half (one candidate "
         "is a fixed scale, all five the old rule). A bias per scale was tried first and lost to a fixed f0 on held-out "
         "edits: it overfits. From v9's items as the page runs it "
-        "(`training/eval/reader/run11_same_schedule/shipped/choice_items.json.xz`; `training/eval/scale_choice.json`):\n",
+        "(`training/eval/reader/run11_same_schedule/shipped/choice_items.json.xz`; `training/eval/scale_choice_candidates.json`):\n",
         "| items | preference | all five (old) | candidates (held out) | one fixed scale (held out) | best of 5 (oracle) | candidates shipped |",
         "|---|---|---|---|---|---|---|"] + rows + [
         "",
@@ -1113,13 +1122,51 @@ def scale_choice_section(fit, before, after):
         f"{pct(pick(after, 'edit_tone'))}, style edits {pct(pick(before, 'edit_style'))} -> {pct(pick(after, 'edit_style'))}; "
         f"the pick rule's score {ab_score(before):.4f} -> {ab_score(after):.4f}. Not a model change: the same images, a "
         "better one marked.\n",
-        "The rule also names the pyramid levels a drawing is scored over (the mean token cosine between its pyramid, "
-        "encoded again, and the generated one; the page's `scoreAtLevels`, the evaluation's `choice_score`): "
-        f"{'; '.join(f'{k}: ' + ', '.join(t['levels']) for k, t in fit['tasks'].items())}. The evaluation now records "
-        "every level's cosine per item, so `scale_choice_fit` can choose the levels too"
-        + (". The items these sets were fitted on predate that record, so the levels are the ones their scores were "
-           "computed over (text-to-image f4, the others all five, as before).\n"
-           if all(f["levels"] is None for t in fit["tasks"].values() for f in t["folds"]) else ".\n")])
+        "The rule also names the pyramid levels a drawing is scored over. These items predate the per-level record, so "
+        "this fit kept the levels their scores were computed over (text-to-image f4, the others all five); the next "
+        "section chooses them.\n"])
+
+
+def scale_choice_levels_section(fit, before, after):
+    """The scale choice's second fit: the pyramid levels each task's score reads, chosen with the candidates on items
+    that record every level's cosine (before: v9 under the candidates-only rule; after: under the rule that ships)."""
+    rows = []
+    for task, t in fit["tasks"].items():
+        if len(t["candidates"]) < 2:
+            continue   # one candidate: the page marks it without encoding, the levels never read
+        for g, v in t["held_out"].items():
+            name, unit = SCALE_CHOICE_GROUPS[g]
+            rows.append(f"| {name} (n={v['n']}) | {f(v['old'], 3)} | {f(v['recorded_score'], 3)} | **{f(v['fitted'], 3)}** | "
+                        f"{f(v['fixed'], 3)} | {f(v['best'], 3)} | {', '.join(t['candidates'])} | {', '.join(t['levels'])} |")
+    nat = lambda e, k: e["t2i_natural"]["recommended"][k]
+    pick = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    from training.scale_choice_fit import EXTRA_CANDIDATE_COST
+    return "\n".join([
+        "\n### The automatic scale choice: the levels its score reads\n",
+        "A drawing's score is the mean, over some pyramid levels, of the mean token cosine between its pyramid (the "
+        "drawing encoded again) and the generated one (`eval_mllm.level_cosines`, the page's `scoreAtLevels`). "
+        "`eval_mllm --choice-items` now records every level's cosine per item, and `scale_choice_fit` chooses the "
+        "levels and the candidates together, on the same two held-out halves. It now also charges each candidate beyond "
+        f"the first {EXTRA_CANDIDATE_COST} of the metric's spread (`EXTRA_CANDIDATE_COST`): every candidate is one more "
+        "encoder run in the page, and without the charge the fit took sets that gained a hundredth of a dB (sketch: "
+        "f0 or f4, scored at f3). From v9's items under the candidates-only rule (`python3 -m training.eval_mllm --mllm "
+        "/tmp/s.pt --reader shipped --seeds 2 --judge training/eval/judge.pt --n-openmoji 200 --choice-items ...` on "
+        "one H200 -> `training/eval/scale_choice_levels/before/`; `python3 -m training.scale_choice_fit "
+        "training/eval/scale_choice_levels/before/choice_items.json.xz --out training/eval/scale_choice.json "
+        "--manifest`). Held-out halves, the tasks with more than one candidate:\n",
+        "| items | all five, old score | candidates, recorded score | **candidates, fitted levels** | one fixed scale | "
+        "best of 5 (oracle) | candidates | levels |",
+        "|---|---|---|---|---|---|---|---|"] + rows + [
+        "",
+        "Colorize, inpaint and sketch keep f0 alone (the page marks it without encoding anything). Judge probability "
+        "throughout. The levels alone (third column to fourth) gain on natural and canonical prompts and on both edit "
+        "kinds, and lose a little on the training prompts; no second model's items record the levels yet, so this fit "
+        "has no transfer check. v9 evaluated again under the rule that ships (the same items the levels were chosen "
+        f"on, so in-sample; `training/eval/{V9_PAGE}/`): natural top-1 / top-5 at the recommended scale "
+        f"{pct(nat(before, 'judge_top1'))} / {pct(nat(before, 'judge_top5'))} -> {pct(nat(after, 'judge_top1'))} / "
+        f"{pct(nat(after, 'judge_top5'))}, tone edits {pct(pick(before, 'edit_tone'))} -> {pct(pick(after, 'edit_tone'))}, "
+        f"style edits {pct(pick(before, 'edit_style'))} -> {pct(pick(after, 'edit_style'))}; the pick rule's score "
+        f"{ab_score(before):.4f} -> {ab_score(after):.4f}.\n"])
 
 
 def reader_runs78(rd, v5):
@@ -1222,7 +1269,7 @@ def reader_runs1112(rd):
     """Stop 33's runs: the 3-vendor reader on v9's own schedule (run 10's A/B made clean), and v9 trained on with the
     trunk learning beside the reader (does the reader stop more steps from costing the understanding tasks?)."""
     R = lambda n: json.load(open(os.path.join(rd, n, "eval_mllm.json")))
-    runs = [("**v9 as the page runs it** (ships)", V9_PAGE), ("v9, its run's evaluation", V9_RUN),
+    runs = [("**v9 as the page ran it** (ships)", RUN12_SHIPPED), ("v9, its run's evaluation", V9_RUN),
             ("3-vendor reader, v9's schedule", "run11_same_schedule/xv3s"), ("v9 + 1640 steps, all learning", "run12_trunk/trunk")]
     ev = [R(d) for _, d in runs]
     sc = [ab_score(e) for e in ev]
@@ -1233,7 +1280,7 @@ def reader_runs1112(rd):
         "\n### Runs 11-12: the 3-vendor reader on v9's schedule, v9 with the trunk learning (not shipped)\n",
         "Two arms against v9, each evaluated beside the page's own v9 in the same call (`SHIPPED_EVAL=1`). Run 11 "
         "came before the candidate scales shipped: it and v9's run's evaluation pick among all five; run 12 and the "
-        "column \"as the page runs it\" (run 12's `SHIPPED_EVAL`) use the manifest's candidates. Compare each arm "
+        "column \"as the page ran it\" (run 12's `SHIPPED_EVAL`) use the manifest's candidates. Compare each arm "
         "with the column of its own rule. `training/eval/reader/run11_same_schedule`, `run12_trunk`; one H200 each:\n",
         "- **Run 11, `xv3s`: run 10 made clean.** The 3-vendor reader, v5's trunk and a new projector on v9's exact "
         "schedule: `given_drop=0.5,reader_warmup=1200,lr=1e-3`, a 1200-step cosine left at step 770 as v9's was "

@@ -58,3 +58,26 @@ def test_fit_chooses_the_score_levels_that_predict_the_preference():
     assert got["levels"] == ["f2"] and set(got["candidates"]) >= {"f0", "f1"}
     v = got["held_out"]["t2i_natural"]
     assert v["fitted"] == v["best"] > v["fixed"] > v["old"]
+
+
+def test_a_candidate_must_gain_more_than_an_encoder_run_costs():
+    """f1 adds a gain below EXTRA_CANDIDATE_COST (in the preference's spread) over f0 alone: the fit keeps f0 alone.
+    The same items with the gain made large keep both."""
+    rng = np.random.default_rng(2)
+    n = 400
+    P = np.column_stack([rng.uniform(0.5, 1, n), rng.uniform(0.5, 1, n)] + [rng.uniform(0, 0.3, n) for _ in range(3)])
+    P[:, 0] = P[:, 1] + 0.1   # f0 beats f1 on every item ...
+    S = np.column_stack([rng.uniform(0, 1, n) for _ in SCALES])
+    few = np.arange(n) % 50 == 0   # ... but on every 50th f1 is better by a little and the score says so
+    P[few, 1] = P[few, 0] + 0.05
+    S[:, 0], S[:, 1] = 0.5, np.where(few, 1.0, 0.0)
+
+    def fit(P):
+        it = {"t2i_natural": {"scores": dict(zip(SCALES, S.T.tolist())), "prefs": dict(zip(SCALES, P.T.tolist()))}}
+        return F.fit_all(it, say=lambda *_: None)["text-to-image"]
+
+    small = fit(P)
+    gain = (0.05 * few.mean()) / P.std()
+    assert 0 < gain < F.EXTRA_CANDIDATE_COST and small["candidates"] == ["f0"]
+    P[few, 1] = P[few, 0] + 3.0   # the same items where f1 is far better: worth its encoder run
+    assert fit(P)["candidates"] == ["f0", "f1"]
