@@ -21,6 +21,8 @@
 //   --prompt TEXT      the text-to-image prompt (default "red apple", as bench/gpu_torch.py --t2i)
 //   --plan TEXT        draw this plan (fed in one call, as after a chip click) instead of writing one
 //                      token by token: fewer MLLM calls, for a quick end-to-end check on SwiftShader
+//   --no-drafts        the plan written one call per token (PumaEngine planDrafts: false), the
+//                      baseline of the drafted plan the engine writes by default (the same plan)
 // The first engine's load is the cold start, broken down per model: file read, session creation;
 // every run is timed, so run 0 (shader compilation, capture) shows apart from the steady state.
 import { readFileSync } from 'node:fs';
@@ -45,6 +47,7 @@ const configs = (opt('--configs') ?? 'gpu').split(',').map((c): [string, GpuDeco
 const t2i = flag('--t2i');
 const prompt = opt('--prompt') ?? 'red apple';
 const givenPlan = opt('--plan');
+const planDrafts = !flag('--no-drafts');
 const mllmOn = (opt('--mllm') ?? 'webgpu') as 'webgpu' | 'wasm';
 if (!['webgpu', 'wasm'].includes(mllmOn)) throw new Error(`--mllm: webgpu or wasm, not "${mllmOn}"`);
 const optLevel = opt('--opt-level') as 'disabled' | 'basic' | 'extended' | 'all' | undefined;
@@ -133,7 +136,7 @@ const records = [];
 for (const [name, gpuDecode] of configs) {
   timings = [];
   const t0 = performance.now();
-  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: t2i, mllmAt: { provider: mllmOn }, yieldAtCheckpoints: false, gpuDecode, sessionOptions });
+  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: t2i, mllmAt: { provider: mllmOn }, yieldAtCheckpoints: false, gpuDecode, sessionOptions, planDrafts });
   const loadMs = performance.now() - t0;
   if (t2i && !engine.mllm) throw new Error('--t2i: the MLLM did not load (see the warning above)');
   const scales = opt('--scales')?.split(',') ?? coarseToFine(m);
@@ -146,7 +149,7 @@ for (const [name, gpuDecode] of configs) {
   engine.release();
   // what actually ran: capture can be refused at session creation or given up mid-run (fallback)
   const loop = engine.codec.gpuLoop;
-  records.push({ config: name, task: t2i ? 'text-to-image' : 'reconstruct', ...(t2i ? { prompt, givenPlan, mllmWhere } : {}), gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, encoderFixedBatch: engine.codec.gpuEncoder !== null, encoderCaptured: engine.codec.gpuEncoder?.captured ?? false, encoderCaptureFailure: engine.codec.gpuEncoder?.captureFailure ?? null, loadMs, models: timings, runs: out });
+  records.push({ config: name, task: t2i ? 'text-to-image' : 'reconstruct', ...(t2i ? { prompt, givenPlan, planDrafts, mllmWhere } : {}), gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, encoderFixedBatch: engine.codec.gpuEncoder !== null, encoderCaptured: engine.codec.gpuEncoder?.captured ?? false, encoderCaptureFailure: engine.codec.gpuEncoder?.captureFailure ?? null, loadMs, models: timings, runs: out });
   const mllmNote = t2i ? `, MLLM (${mllmWhere?.provider}) ${out.map((o) => ('mllmMs' in o ? o.mllmMs.toFixed(0) : '?')).join(' / ')} ms` : '';
   console.error(`[gpu-bench] ${name}${t2i ? ' text-to-image' : ''}: load ${loadMs.toFixed(0)} ms, all five ${out.map((o) => o.allFiveMs.toFixed(0)).join(' / ')} ms${mllmNote}`);
 }

@@ -3,7 +3,8 @@
 # five reconstructions on WebGPU with each decode loop (graph capture, the default; the GPU loop
 # uncaptured; the CPU loop), each in a fresh Node process, and PyTorch eager on the same weights;
 # then text to five images wholly on the GPU (the MLLM on WebGPU with its KV cache in GPU buffers,
-# the decoders captured) beside the same pipeline in PyTorch eager (item 2).
+# the decoders captured) beside the same pipeline in PyTorch eager (item 2), each with the plan
+# drafted (the engine's default; PyTorch given the perfect draft) and written one call per token.
 # Writes to $OUT: gpu-<date>.json and gpu-<date>.md (for bench/results/) and raw.tar.gz (every raw
 # JSON and log). Budget: under 8 minutes (timeouts 60+3x60+75+75+75 s; a Node+Dawn process takes
 # ~30 s from its start to exit whatever it does, so each step needs ~35 s), under 64 MiB carried.
@@ -34,7 +35,8 @@ printf '{"date":"%s","steps":%s,"runs":%s,"node":"%s","ort":"%s","cpuCores":%s,"
 step "parity: GPU loop and graph capture vs CPU loop, every scale"
 timeout 60 node $B/gpu-loop-parity.mjs $M "$STEPS" > "$RAW/parity.json" 2> "$RAW/parity.log"; echo "rc=$?" >> "$RAW/parity.log"
 # one fresh process per config: each load is a cold start, and no config runs after another's state
-for c in capture:gpu+capture gpu:gpu cpu:cpu; do
+# RECON="capture:gpu+capture" measures the shipped default only (the other loops were measured before)
+for c in ${RECON:-capture:gpu+capture gpu:gpu cpu:cpu}; do
   name=${c%%:*}
   step "WebGPU, $name loop"
   timeout 60 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs "${c#*:}" > "$RAW/webgpu-$name.json" 2> "$RAW/webgpu-$name.log"; echo "rc=$?" >> "$RAW/webgpu-$name.log"
@@ -43,8 +45,12 @@ step "PyTorch eager"
 PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" > "$RAW/torch.json" 2> "$RAW/torch.log"; echo "rc=$?" >> "$RAW/torch.log"
 step "WebGPU text to five images: the MLLM on WebGPU, decoders captured"
 timeout 75 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs gpu+capture --t2i > "$RAW/webgpu-t2i.json" 2> "$RAW/webgpu-t2i.log"; echo "rc=$?" >> "$RAW/webgpu-t2i.log"
+step "WebGPU text to five images, the plan one call per token (--no-drafts)"
+timeout 75 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs gpu+capture --t2i --no-drafts > "$RAW/webgpu-t2i-nodrafts.json" 2> "$RAW/webgpu-t2i-nodrafts.log"; echo "rc=$?" >> "$RAW/webgpu-t2i-nodrafts.log"
 step "PyTorch eager text to five images"
 PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" --t2i > "$RAW/torch-t2i.json" 2> "$RAW/torch-t2i.log"; echo "rc=$?" >> "$RAW/torch-t2i.log"
+step "PyTorch eager text to five images, the plan drafted (perfect drafts)"
+PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" --t2i --draft > "$RAW/torch-t2i-drafted.json" 2> "$RAW/torch-t2i-drafted.log"; echo "rc=$?" >> "$RAW/torch-t2i-drafted.log"
 step "results"
 node bench/gpu-results.mjs "$RAW" "$OUT" >> "$RAW/steps.log" 2>&1
 step done

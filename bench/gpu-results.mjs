@@ -46,13 +46,18 @@ const torch = read('torch.json');
 if (torch) records.push(torch);
 const parity = read('parity.json');
 // text to five images, the same pipeline on both sides: the plan, five MLLM calls, each scale decoded
-const t2iWebgpu = (() => {
-  const d = read('webgpu-t2i.json');
+// (the plan drafted and verified several tokens a call, the engine's default, and one call per token:
+// webgpu-t2i-nodrafts.json, torch-t2i-drafted.json; each WebGPU row is compared with PyTorch's of its kind)
+const t2iWebgpuOf = (f) => {
+  const d = read(f);
   const r = d?.records?.[0];
-  return r ? { where: d.where, config: r.config, mllmWhere: r.mllmWhere, captureActive: r.captureActive, captureFailure: r.captureFailure, adapter: d.adapter, steps: d.steps, prompt: r.prompt, loadColdMs: r.loadMs, runs: r.runs } : null;
-})();
+  return r ? { where: d.where, config: r.config, mllmWhere: r.mllmWhere, planDrafts: r.planDrafts ?? false, captureActive: r.captureActive, captureFailure: r.captureFailure, adapter: d.adapter, steps: d.steps, prompt: r.prompt, loadColdMs: r.loadMs, runs: r.runs } : null;
+};
+const t2iWebgpu = t2iWebgpuOf('webgpu-t2i.json');
+const t2iWebgpuOneByOne = t2iWebgpuOf('webgpu-t2i-nodrafts.json');
 const t2iTorch = read('torch-t2i.json');
-const textToImage = [t2iWebgpu, t2iTorch].filter(Boolean);
+const t2iTorchDrafted = read('torch-t2i-drafted.json');
+const textToImage = [t2iWebgpu, t2iTorchDrafted, t2iWebgpuOneByOne, t2iTorch].filter(Boolean);
 
 const result = {
   date,
@@ -89,16 +94,20 @@ if (torch) {
   const last = torch.runs[torch.runs.length - 1];
   rows.push(`| ${torch.where} | ${ms(last.allFiveMs)} | ${steady(torch, 'allFiveMs')} | ${ms(last.firstImageMs)} | 1.00x | ${ms(torch.loadColdMs)} |`);
 }
-const t2iTorchLast = t2iTorch?.runs?.at(-1);
-const t2iRow = (r, label) => {
+const t2iRow = (r, label, base) => {
   const last = r.runs.at(-1);
-  const vs = t2iTorchLast ? `${(last.allFiveMs / t2iTorchLast.allFiveMs).toFixed(2)}x` : '–';
+  const baseLast = base?.runs?.at(-1);
+  const vs = baseLast ? `${(last.allFiveMs / baseLast.allFiveMs).toFixed(2)}x` : '–';
   const plan = String(last.plan ?? r.plan ?? '?').replaceAll('|', '\\|'); // "concept | style | tone" inside a table cell
   return `| ${label} | ${plan} | ${ms(last.mllmMs)} (${last.mllmCalls ?? '?'} calls${last.candidateCalls ? `; ${last.candidateCalls} more for the plan chips after the images` : ''}) | ${ms(last.firstImageMs)} | ${ms(last.allFiveMs)} | ${steady(r, 'allFiveMs')} | ${vs} | ${ms(r.loadColdMs)} |`;
 };
+const webgpuLabel = (w) => `WebGPU: MLLM on ${w.mllmWhere?.provider ?? '?'}${w.mllmWhere?.reason ? ` (${w.mllmWhere.reason})` : ''}, decoders ${w.captureActive ? 'captured' : `uncaptured (${w.captureFailure ?? 'capture off'})`}`;
+const none = (what, log) => `| ${what} | no result (see raw.tar.gz: ${log}) | | | | | | |`;
 const t2iRows = [
-  t2iWebgpu ? t2iRow(t2iWebgpu, `WebGPU: MLLM on ${t2iWebgpu.mllmWhere?.provider ?? '?'}${t2iWebgpu.mllmWhere?.reason ? ` (${t2iWebgpu.mllmWhere.reason})` : ''}, decoders ${t2iWebgpu.captureActive ? 'captured' : `uncaptured (${t2iWebgpu.captureFailure ?? 'capture off'})`}`) : '| WebGPU | no result (see raw.tar.gz: webgpu-t2i.log) | | | | | | |',
-  t2iTorch ? t2iRow(t2iTorch, t2iTorch.where) : '| PyTorch | no result (see raw.tar.gz: torch-t2i.log) | | | | | | |',
+  t2iWebgpu ? t2iRow(t2iWebgpu, `${webgpuLabel(t2iWebgpu)}, plan ${t2iWebgpu.planDrafts ? 'drafted (the default)' : 'one call per token'}`, t2iWebgpu.planDrafts ? t2iTorchDrafted : t2iTorch) : none('WebGPU', 'webgpu-t2i.log'),
+  t2iTorchDrafted ? t2iRow(t2iTorchDrafted, `${t2iTorchDrafted.where}, plan drafted (perfect drafts)`, t2iTorchDrafted) : none('PyTorch, plan drafted', 'torch-t2i-drafted.log'),
+  t2iWebgpuOneByOne ? t2iRow(t2iWebgpuOneByOne, `${webgpuLabel(t2iWebgpuOneByOne)}, plan one call per token`, t2iTorch) : none('WebGPU, plan one call per token', 'webgpu-t2i-nodrafts.log'),
+  t2iTorch ? t2iRow(t2iTorch, `${t2iTorch.where}, plan one call per token`, t2iTorch) : none('PyTorch', 'torch-t2i.log'),
 ];
 const cap = webgpu('capture');
 const coldRows = cap?.models?.map((x) => `| ${x.file} | ${x.readMs === undefined ? '–' : x.readMs.toFixed(1) + ' ms'} | ${x.createMs === undefined ? '–' : Math.round(x.createMs) + ' ms'} |`) ?? [];
@@ -117,6 +126,8 @@ WebGPU here is onnxruntime-web ${meta.ort ?? '?'}'s native WebGPU EP (\`onnxrunt
 ${rows.join('\n')}
 
 ## Text to five images (prompt "${t2iWebgpu?.prompt ?? t2iTorch?.prompt ?? '?'}")
+
+Each WebGPU row against the PyTorch row of its kind of plan writing (the same plan either way).
 
 | path | plan | MLLM (its calls, last run) | first image | all five (last run) | runs 2.. | vs PyTorch | load (cold) |
 |---|---|---|---|---|---|---|---|

@@ -210,8 +210,9 @@ describe('an MLLM with a reader, through the engine', () => {
   }, 300_000);
 });
 
-/** The bytes a load reads: every model it loaded (engine.variants: the reader too where there is one) and the tokenizer. */
+/** The bytes a load reads: every model it loaded (engine.variants: the reader too where there is one), the
+ * tokenizer and the word list (the plan's drafts read its concept names). */
 function loadBytes(engine: PumaEngine): number {
   const files = Object.values(engine.variants).flatMap((v) => variantFiles(v));
-  return files.reduce((a, f) => a + f.bytes, 0) + (engine.manifest.models.tokenizer.bytes ?? 0);
+  return files.reduce((a, f) => a + f.bytes, 0) + (engine.manifest.models.tokenizer.bytes ?? 0) + (engine.manifest.models.words?.bytes ?? 0);
 }

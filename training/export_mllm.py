@@ -34,7 +34,7 @@ from training.mllm import MLLM, load_mllm, get as get_config, IMAGE_ORDER, SCALE
 from training.tokenizer import Tokenizer, SPECIALS
 from training import mllm_tasks as tasks
 from training.quantize import fake_quantize, quantize_onnx, quantize_rows  # noqa: F401 (tests use E.fake_quantize)
-from training.mllm_graphs import READER_INPUT, export_graphs, export_unified, io_names, unified_io_names  # noqa: F401
+from training.mllm_graphs import LOGIT_POS_INPUT, READER_INPUT, export_graphs, export_unified, io_names, unified_io_names  # noqa: F401
 from training.golden_mllm import b64, golden, golden_unified  # noqa: F401
 
 from training.common import ROOT, MODELS_DIR as MODELS
@@ -190,7 +190,7 @@ def main(argv=None):
         with open(gold_path, "w") as f:
             json.dump(gold, f)
         ins, past, outs, present = unified_io_names(L, cfg.reader)
-        out_specs = [{"name": "logits", "shape": ["batch", tok.vocab_size], "dtype": "float32"},
+        out_specs = [{"name": "logits", "shape": ["batch", "n_logits", tok.vocab_size], "dtype": "float32"},
                      {"name": "feature", "shape": ["batch", "seq", C], "dtype": "float32"},
                      {"name": "delta", "shape": ["batch", "seq", C], "dtype": "float32"}]
         out_specs += [{"name": n, "shape": ["batch", H, "total_seq", hd], "dtype": "float32"} for n in present]
@@ -200,6 +200,7 @@ def main(argv=None):
         entries["mllm"] = {"role": "mllm", "variants": [variant],
                            "inputs": in_specs + [{"name": "block", "shape": ["batch", "total_seq"], "dtype": "int64"}]
                            + ([{"name": READER_INPUT, "shape": ["batch", "seq", C], "dtype": "float32"}] if cfg.reader else [])
+                           + [{"name": LOGIT_POS_INPUT, "shape": ["n_logits"], "dtype": "int64"}]
                            + [{"name": n, "shape": ["batch", H, "past_seq", hd], "dtype": "float32"} for n in past],
                            "outputs": out_specs, "golden_mllm": gold_rel}
         remove = ["mllm_prefill", "mllm_step"]

@@ -18,7 +18,8 @@ def golden_unified(qmodel, tok, prompt="grinning face in noto style", instructio
     generated tokens through parent_index, f4's query fed zeros); edit: the same after
     <s> [IMG] source [/IMG] instruction [IMG] (the source a fixed random pyramid; residual_edit:
     generated token = source token + delta). Each call records every input (block included) and
-    the outputs logits, feature, delta, and present_key_0 of the last call. A model with a reader
+    the outputs logits, feature, delta, and present_key_0 of the last call; logits at logit_pos: the last
+    4 positions in each prefill (as a drafted plan is verified), the last in each step. A model with a reader
     (MLLMConfig.reader) is also fed `reader` in every call: the edit's source as a second fixed random
     pyramid (the reader's, in its own range) at the source's positions, zeros everywhere else."""
     from training.common import parent_index, SCALE_OFFSETS
@@ -42,9 +43,11 @@ def golden_unified(qmodel, tok, prompt="grinning face in noto style", instructio
             ins = {"ids": i, "slot": s, "feats": f, "block": b}
             if cfg.reader:   # the given image is read in the prefill only; every other call is fed zeros
                 ins["reader"] = reader if first[0] and reader is not None else torch.zeros_like(f)
+            t = i.shape[1]
+            ins["logit_pos"] = torch.arange(max(0, t - 4), t) if first[0] else torch.tensor([t - 1])
             first[0] = False
             h, pres = qmodel(i, s, f, past, b, ins.get("reader"))
-            o = {"logits": qmodel.logits(h[:, -1]), "feature": qmodel.features(h), "delta": qmodel.delta(h)}
+            o = {"logits": qmodel.logits(h[:, ins["logit_pos"]]), "feature": qmodel.features(h), "delta": qmodel.delta(h)}
             calls.append({"inputs": enc(ins), "outputs": enc(o)})
             past = pres
             return (o["feature"] if base is None else base + o["delta"])[0]

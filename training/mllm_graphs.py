@@ -92,10 +92,12 @@ class Unified(nn.Module):
     """Prefill and step in one graph (one copy of the weights). Inputs: ids/slot/feats [B,T]
     of the NEW positions, block [B,P+T] block ids of every position so far (cached + new; a key
     is visible iff its block <= the query's: token order feeds the position index, which is plain
-    causal attention), past_key_i/past_value_i [B,H,P,Dh] (P = 0 for the prefill). Outputs:
-    logits [B,V] of the last position, feature/delta [B,T,C] of every new position (token order
+    causal attention), logit_pos [K] which of the new positions get logits (the last, [T-1], in
+    most calls; a plan's drafted tokens are verified in one call by asking for all of them),
+    past_key_i/past_value_i [B,H,P,Dh] (P = 0 for the prefill). Outputs:
+    logits [B,K,V] at logit_pos, feature/delta [B,T,C] of every new position (token order
     reads the last; scale order one whole scale), present_* [B,H,P+T,Dh]. A model with a reader
-    (MLLMConfig.reader) takes one more input after block, reader [B,T,C]: the reader encoder's raw
+    (MLLMConfig.reader) takes one more input after block (before logit_pos), reader [B,T,C]: the reader encoder's raw
     features at the given images' positions of the new ones, zeros elsewhere (MLLM.embed adds them
     only where 1 <= slot <= N_IMG). Without a reader the graph is exactly as before."""
 
@@ -104,19 +106,22 @@ class Unified(nn.Module):
         self.m = m
 
     def forward(self, ids, slot, feats, block, *rest):
-        reader, past_flat = (rest[0], rest[1:]) if self.m.cfg.reader else (None, rest)
+        reader, rest = (rest[0], rest[1:]) if self.m.cfg.reader else (None, rest)
+        logit_pos, past_flat = rest[0], rest[1:]
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
         h, presents = self.m(ids, slot, feats, past, block, reader)
-        return (self.m.logits(h[:, -1]), self.m.features(h), self.m.delta(h)) + tuple(t for kv in presents for t in kv)
+        return ((self.m.logits(h.index_select(1, logit_pos)), self.m.features(h), self.m.delta(h))
+                + tuple(t for kv in presents for t in kv))
 
 
 READER_INPUT = "reader"   # the reader model's extra input (the manifest's mllm.reader.input names it to the page)
+LOGIT_POS_INPUT = "logit_pos"   # which new positions get logits (the manifest lists it among the graph's inputs)
 
 
 def unified_io_names(n_layer, reader=False):
     """-> (inputs, past, outputs, present); `reader`: the model reads given images through a reader (one more input)."""
     ins, past, outs, present = io_names(n_layer)
-    return ins + ["block"] + ([READER_INPUT] if reader else []), past, outs, present
+    return ins + ["block"] + ([READER_INPUT] if reader else []) + [LOGIT_POS_INPUT], past, outs, present
 
 
 def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
@@ -125,7 +130,8 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
     L, C, hd = cfg.n_layer, cfg.feature_dim, cfg.d_model // cfg.n_head
     ins, past, outs, present = unified_io_names(L, cfg.reader)
     dyn = {"ids": {0: "batch", 1: "seq"}, "slot": {0: "batch", 1: "seq"}, "feats": {0: "batch", 1: "seq"},
-           "block": {0: "batch", 1: "total_seq"}, "logits": {0: "batch"}, "feature": {0: "batch", 1: "seq"},
+           "block": {0: "batch", 1: "total_seq"}, LOGIT_POS_INPUT: {0: "n_logits"}, "logits": {0: "batch", 1: "n_logits"},
+           "feature": {0: "batch", 1: "seq"},
            "delta": {0: "batch", 1: "seq"}}
     if cfg.reader:
         dyn[READER_INPUT] = {0: "batch", 1: "seq"}
@@ -139,7 +145,8 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
     pk = tuple(torch.randn(1, cfg.n_head, P, hd) for _ in range(2 * L))
     path = os.path.join(out_dir, name)
     rd = (torch.randn(1, T, C),) if cfg.reader else ()   # traced at given positions (slots 1, 2): the reader's path is in the graph
-    torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + rd + pk, path, input_names=ins + past,
+    lp = torch.tensor([1, T - 1])   # traced with two positions: K stays a dimension of its own
+    torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + rd + (lp,) + pk, path, input_names=ins + past,
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
     made = fuse(mp, cfg.n_head, L) if fused else {}

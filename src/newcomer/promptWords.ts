@@ -4,44 +4,8 @@
 // here knows the model itself, so the next model brings its own words. Pure functions (no DOM).
 import { normalizeText } from '../../workers/mllm/tokenizer';
 
-/** public/models/words.json */
-export interface WordsJson {
-  format: number;
-  /** emoji character (U+FE0F removed) -> CLDR short name */
-  emoji: Record<string, string>;
-  /** the words of the training text, space-separated */
-  words: string;
-  /** trained concept (emoji, U+FE0F removed) -> its name as training and the MLLM's plan write it */
-  concepts?: Record<string, string>;
-  /** the trained concepts the training data has in two or more skin tones, space-separated */
-  toned?: string;
-}
-
-export class WordsError extends Error {}
-
-export interface KnownWords {
-  emoji: ReadonlyMap<string, string>;
-  words: ReadonlySet<string>;
-  /** trained concept -> its training name (empty for a list written before concepts were listed) */
-  concepts: ReadonlyMap<string, string>;
-  /** trained concepts with skin tones in the training data */
-  toned: ReadonlySet<string>;
-}
-
-export function parseWords(raw: unknown): KnownWords {
-  const d = raw as WordsJson;
-  if (!d || typeof d !== 'object' || d.format !== 1 || typeof d.words !== 'string' || !d.emoji || typeof d.emoji !== 'object')
-    throw new WordsError('words.json: not a word list of format 1');
-  if ((d.concepts !== undefined && (!d.concepts || typeof d.concepts !== 'object')) || (d.toned !== undefined && typeof d.toned !== 'string'))
-    throw new WordsError('words.json: concepts or toned of the wrong type');
-  const list = (s: string) => s.split(' ').filter(Boolean);
-  return {
-    emoji: new Map(Object.entries(d.emoji)),
-    words: new Set(list(d.words)),
-    concepts: new Map(Object.entries(d.concepts ?? {})),
-    toned: new Set(list(d.toned ?? '')),
-  };
-}
+export { parseWords, WordsError, type KnownWords, type WordsJson } from '../../workers/lib/words';
+import type { KnownWords } from '../../workers/lib/words';
 
 /** A word: a run of letters and digits, apostrophes inside it included ("don't");
  * training/known_words.py splits the same way. */

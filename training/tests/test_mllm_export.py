@@ -289,7 +289,7 @@ def test_export_cli_reader_manifest(tmp_path, tok):
     E.main(args)
     man = json.load(open(out / "manifest.json"))
     assert "reader" not in man["mllm"] and "reader" not in man["models"]
-    assert [i["name"] for i in man["models"]["mllm"]["inputs"]][4] == "past_key_0"
+    assert [i["name"] for i in man["models"]["mllm"]["inputs"]][4:6] == ["logit_pos", "past_key_0"]
 
 
 def test_shipped_reader_mllm_loads_back(tmp_path):

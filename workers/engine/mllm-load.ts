@@ -5,6 +5,7 @@
 // mllm.reader) loads its reader encoder here too, as one more of the MLLM's files and sessions: without
 // it the MLLM cannot read a given image, and nothing else needs it.
 import type { Manifest, MllmSpec, ModelFile, ModelVariant } from '../lib/manifest';
+import { parseWords } from '../lib/words';
 import { MllmGenerator } from '../mllm/generate';
 import { placeMllm, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
 import { createSession, readModel, type ModelBytes } from './model-bytes';
@@ -16,12 +17,16 @@ export interface MllmPlan {
   tokenizer: { name: string; file: string; sha256: string; bytes: number };
   /** a model with a reader: the reader encoder's variant (chosen as the encoder's is) */
   reader?: { name: string; variant: ModelVariant };
+  /** the word list (manifest role "words"): its trained concepts' names are what the plan's drafts guess */
+  words?: { name: string; file: string; sha256: string; bytes: number };
 }
 
 export interface MllmFiles {
   graphs: Record<string, ModelBytes>;
   tokenizer: Uint8Array;
   reader?: ModelBytes;
+  /** the trained concepts' names (none when the manifest lists no words or they could not be read) */
+  concepts: string[];
 }
 
 /** Where the MLLM's load ended: `mllm` when it loaded, `reason` when it did not. */
@@ -37,12 +42,25 @@ export interface MllmLoaded {
 /** Reads the tokenizer, every graph file and the reader's (each checked by `read`), together. */
 export async function readMllmFiles(p: MllmPlan, read: (model: string, f: ModelFile) => Promise<Uint8Array>): Promise<MllmFiles> {
   const r = p.reader;
-  const [tokenizer, reader, got] = await Promise.all([
+  const w = p.words;
+  const [tokenizer, reader, got, concepts] = await Promise.all([
     read(p.tokenizer.name, p.tokenizer),
     r ? readModel((f) => read(r.name, f), r.variant) : undefined,
     Promise.all(p.graphs.map((g) => readModel((f) => read(g.name, f), g.variant))),
+    w ? read(w.name, w).then(conceptNames, (e: unknown) => (console.warn('the plan drafts without concept names:', e), [])) : [],
   ]);
-  return { graphs: Object.fromEntries(p.graphs.map((g, i) => [g.name, got[i]])), tokenizer, reader };
+  return { graphs: Object.fromEntries(p.graphs.map((g, i) => [g.name, got[i]])), tokenizer, reader, concepts };
+}
+
+/** The trained concepts' names in a words.json; a list that does not parse gives none (the plan is the
+ * same without them, only written with more graph calls). */
+function conceptNames(bytes: Uint8Array): string[] {
+  try {
+    return [...parseWords(JSON.parse(new TextDecoder().decode(bytes))).concepts.values()];
+  } catch (e) {
+    console.warn('the plan drafts without concept names:', e);
+    return [];
+  }
 }
 
 /** How the reader's session is made: as the encoder's (its provider and options), from its manifest entry. */
@@ -56,7 +74,7 @@ export interface ReaderLoad {
  * for a run in flight to end and makes runs wait for it). Never rejects: a failure is the reason
  * the page shows for the MLLM's tasks; reconstruction works without it.
  */
-export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, files: Promise<MllmFiles>, turn: <T>(job: () => Promise<T>) => Promise<T>, reader?: ReaderLoad): Promise<MllmLoaded> {
+export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, files: Promise<MllmFiles>, turn: <T>(job: () => Promise<T>) => Promise<T>, reader?: ReaderLoad, planDrafts = true): Promise<MllmLoaded> {
   try {
     const f = await files;
     const made = await turn(async () => {
@@ -72,7 +90,7 @@ export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, fi
       }
     });
     const { placed } = made;
-    return { mllm: new MllmGenerator(ort, spec, placed.tokenizer, placed.sessions), placed: placed.placed, where: placed.where, reader: made.reader };
+    return { mllm: new MllmGenerator(ort, spec, placed.tokenizer, placed.sessions, { enabled: planDrafts, concepts: f.concepts }), placed: placed.placed, where: placed.where, reader: made.reader };
   } catch (e) {
     console.warn('MLLM not loaded:', e);
     return { mllm: null, placed: null, where: null, reader: null, reason: (e as Error)?.message ?? String(e) };

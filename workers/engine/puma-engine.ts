@@ -53,6 +53,9 @@ export interface EngineLoadOptions {
   mllmAt?: MllmWhere;
   /** WebGPU only: the decode loop on the GPU or the CPU, graph capture (default: GPU loop with capture, falling back without) */
   gpuDecode?: GpuDecodeChoice;
+  /** The MLLM's plan drafted ahead and verified several tokens a call (default true; the same plan
+   * either way: false is what drafting is measured against, bench/gpu-bench.ts --no-drafts) */
+  planDrafts?: boolean;
   /** Yield to the event loop at every checkpoint (default true), so a cancel message can arrive
    * mid-run. A caller that cancels only through the AbortSignal may turn it off. */
   yieldAtCheckpoints?: boolean;
@@ -69,6 +72,7 @@ const MLLM_PREFERENCE = ['float32', 'int8'];
 function plan(m: Manifest, provider: string, features: ReadonlySet<string>, withMllm: boolean) {
   const visual = ['encoder', ...m.scales.map((s) => decoderKey(m, s.name))].map((name) => ({ name, variant: pickVariant(m.models[name], features, VISUAL_PREFERENCE[provider]) }));
   const tok = Object.entries(m.models).find(([, e]) => e.role === 'tokenizer');
+  const words = Object.entries(m.models).find(([, e]) => e.role === 'words' && e.file && e.sha256);
   // the MLLM ships as one graph ("mllm") or as the older prefill + step pair
   const graphNames = m.mllm ? mllmGraphNames(m.mllm) : [];
   const hasMllm = withMllm && m.mllm && graphNames.every((n) => m.models[n]) && tok?.[1].file && tok[1].sha256;
@@ -79,12 +83,13 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
         graphs: graphNames.map((name) => ({ name, variant: pickVariant(m.models[name], new Set(), MLLM_PREFERENCE) })),
         tokenizer: { name: tok[0], file: tok[1].file!, sha256: tok[1].sha256!, bytes: tok[1].bytes ?? 0 },
         ...(reader ? { reader: { name: reader.name, variant: pickVariant(reader.entry, features, VISUAL_PREFERENCE[provider]) } } : {}),
+        ...(words ? { words: { name: words[0], file: words[1].file!, sha256: words[1].sha256!, bytes: words[1].bytes ?? 0 } } : {}),
       }
     : null;
   // the decoders' sessions are created (and re-created, for graph capture) from one buffer each
   for (const v of visual) if (v.variant.external_data?.length) throw new ManifestError(`${v.name}: external data is read for the MLLM only`);
   const served = (v: ModelVariant) => variantFiles(v).reduce((a, f) => a + f.bytes, 0);
-  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllm.graphs.reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes + (mllm.reader ? served(mllm.reader.variant) : 0) : 0);
+  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllm.graphs.reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes + (mllm.reader ? served(mllm.reader.variant) : 0) + (mllm.words?.bytes ?? 0) : 0);
   return { visual, mllm, bytes };
 }
 
@@ -172,7 +177,7 @@ export class PumaEngine {
     const cached = { fromCache: true };
     // the MLLM's files, each listed as the MLLM's (the reader's too: the MLLM's tasks need it, reconstruction does not)
     const mllmModels = p.mllm ? mllmModelsOf(p.mllm) : [];
-    const mllmFiles = new Set(p.mllm ? [...mllmModels.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file] : []);
+    const mllmFiles = new Set(p.mllm ? [...mllmModels.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file, ...(p.mllm.words ? [p.mllm.words.file] : [])] : []);
     const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
       o.onEvent?.({ type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra });
     // every file is listed (queued) before any is read, so the page shows the whole load at once
@@ -341,7 +346,7 @@ export class PumaEngine {
       const pm = p.mllm;
       engine.mllmState = 'loading';
       // the reader's session as the encoder's: same provider and options
-      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job), { manifest: m, options: opts }).then((r) => {
+      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job), { manifest: m, options: opts }, o.planDrafts ?? true).then((r) => {
         phase('after ready: mllm files + session (from ready)');
         engine.mllmLoadedAs(r, mllmModelsOf(pm));
       });

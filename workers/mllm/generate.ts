@@ -19,7 +19,9 @@ import { tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
 import { parsePlan, type PlanCandidate, type PlanInfo } from './plan';
+import { PlanDrafter } from './plan-draft';
 import { Tokenizer, normalizeText } from './tokenizer';
+import { writeDrafted, type DraftedWriting } from './verified-draft';
 
 export type { MllmSpec, MllmSessions, PlanInfo };
 
@@ -65,6 +67,14 @@ export interface ImageRequest {
   betweenCalls?: (info: { tokensSoFar: number }) => Promise<void> | void;
 }
 
+/** How the plan is written: drafted ahead and verified (the default where the graph allows) or a call per token. */
+export interface PlanDrafting {
+  /** false: one call per plan token (what drafting is measured against) */
+  enabled?: boolean;
+  /** the trained concepts' names (words.json `concepts`), the drafts for the concept field */
+  concepts?: Iterable<string>;
+}
+
 export interface AnswerRequest {
   source: Pyramid;
   /** a model with a reader (spec.reader): the reader encoder's pyramid of the same image */
@@ -97,12 +107,17 @@ export class MllmGenerator {
   private readonly order: 'token' | 'scale';
   private readonly runner: GraphRunner;
   readonly plan: PlanSpec | null;
+  /** guesses of the plan's next tokens, checked several per call (the single graph only: the pair gives one position's logits) */
+  private readonly drafter: PlanDrafter | null;
+  /** graph calls the last plan (and its candidates) took: what drafting saves is measured on it */
+  planCalls = 0;
 
   constructor(
     ort: Pick<OrtLike, 'Tensor'>,
     readonly spec: MllmSpec,
     readonly tok: Tokenizer,
     sessions: MllmSessions,
+    drafting: PlanDrafting = {},
   ) {
     this.C = spec.feature_dim;
     const s = spec.specials;
@@ -117,6 +132,7 @@ export class MllmGenerator {
     if (this.order === 'scale' && !this.runner.single) throw new MllmError('a scale-order model runs only as the single graph');
     this.plan = spec.plan ?? null;
     if (this.plan && (!Number.isInteger(s[this.plan.start]) || !Number.isInteger(s[this.plan.end]))) throw new MllmError('mllm.plan start/end are not special tokens');
+    this.drafter = this.plan && this.runner.single && drafting.enabled !== false ? new PlanDrafter(this.plan, tok, drafting.concepts) : null;
   }
 
   /** Dispatch by sequence kind: an unknown one is an error. */
@@ -202,9 +218,20 @@ export class MllmGenerator {
   }
 
   /** Text tokens fed after the cache (each its own block). */
-  private feedText(cache: KvCache, ids: number[]): Promise<CallOut> {
+  private feedText(cache: KvCache, ids: number[], logitPositions?: number[]): Promise<CallOut> {
     const b = this.runner.nextBlock(cache);
-    return this.runner.call(cache, { ids, slot: ids.map(() => 0), feats: new Float32Array(ids.length * this.C), block: ids.map((_, i) => b + i) });
+    return this.runner.call(cache, { ids, slot: ids.map(() => 0), feats: new Float32Array(ids.length * this.C), block: ids.map((_, i) => b + i), logitPositions });
+  }
+
+  /** writeDrafted's graph side, with this drafter's guesses (none without one) */
+  private drafted(o: Pick<DraftedWriting, 'choose' | 'take' | 'done' | 'betweenCalls'> & { draft: (written: number[]) => number[] }): DraftedWriting {
+    return {
+      feed: (cache, ids, positions) => this.feedText(cache, ids, positions),
+      truncate: (cache, keep) => this.runner.truncate(cache, keep),
+      release: (cache) => this.runner.release(cache),
+      ...o,
+      draft: this.drafter ? o.draft : () => [],
+    };
   }
 
   // ---- the plan ----
@@ -213,24 +240,18 @@ export class MllmGenerator {
   }
 
   /** Greedy completion of one concept from a branch token: stops at the separator. */
-  private async completeConcept(cache: KvCache, first: number, maxTokens: number): Promise<string> {
+  private async completeConcept(cache: KvCache, first: number, maxTokens: number, prompt: string): Promise<string> {
     const sep = this.plan!.separator.trim();
     const specials = this.specialIds();
-    const ids = [first];
-    let r = await this.feedText(cache, [first]);
-    try {
-      while (ids.length < maxTokens && !this.tok.decode(ids).includes(sep)) {
-        const next = argmax(r.logits);
-        if (specials.has(next)) break;
-        ids.push(next);
-        const prev = r.cache;
-        r = await this.feedText(prev, [next]);
-        this.runner.release(prev);
-      }
-    } finally {
-      this.runner.release(r.cache);
-    }
-    return normalizeText(this.tok.decode(ids).split(sep)[0]);
+    const w = await writeDrafted(cache, first, this.drafted({
+      choose: argmax,
+      take: (t, ids) => ids.length < maxTokens && (ids.length === 0 || !specials.has(t)),
+      done: (ids) => this.tok.decode(ids).includes(sep),
+      draft: (ids) => this.drafter!.concept(prompt, ids, maxTokens - ids.length),
+    }));
+    this.planCalls += w.calls;
+    if (w.last) this.runner.release(w.last.cache);
+    return normalizeText(this.tok.decode(w.ids).split(sep)[0]);
   }
 
   /**
@@ -255,17 +276,19 @@ export class MllmGenerator {
     } else {
       const sample = req.planSampling ? sampler(req.planSampling) : null;
       source = sample ? 'sampled' : 'greedy';
-      ids = [];
-      for (;;) {
-        const next = sample ? sample(last.logits, specials, end) : argmax(last.logits);
-        if (next === end || specials.has(next) || ids.length >= plan.max_tokens) break; // the plan ends with [IMG]; forced where the model never says it
-        ids.push(next);
-        await req.betweenCalls?.({ tokensSoFar: 0 });
-        const prev = last;
-        last = await this.feedText(last.cache, [next]);
-        if (prev !== prefix) this.runner.release(prev.cache);
-      }
-      pending = [end];
+      const choose = sample ? (l: Float32Array) => sample(l, specials, end) : argmax;
+      const w = await writeDrafted(prefix.cache, choose(prefix.logits), this.drafted({
+        choose,
+        // the plan ends with [IMG]; forced where the model never says it
+        take: (t, written) => t !== end && !specials.has(t) && written.length < plan.max_tokens,
+        draft: (written) => this.drafter!.plan(req.text, written, plan.max_tokens - written.length),
+        betweenCalls: () => req.betweenCalls?.({ tokensSoFar: 0 }),
+      }));
+      this.planCalls += w.calls;
+      ids = w.ids;
+      last = w.last ?? prefix;
+      // a drafted [IMG] the model confirmed is in the cache already
+      pending = w.nextFed ? [] : [end];
     }
     const text = normalizeText(this.tok.decode(ids));
     return { last, pending, info: { text, fields: parsePlan(plan, text), source, candidates: [] } };
@@ -283,7 +306,7 @@ export class MllmGenerator {
     const budget = Math.max(1, Math.floor(plan.max_tokens / 2));
     for (const t of topK(prefix.logits, k, this.specialIds())) {
       await req.betweenCalls?.({ tokensSoFar: 0 });
-      const concept = await this.completeConcept(prefix.cache, t, budget);
+      const concept = await this.completeConcept(prefix.cache, t, budget, req.text);
       if (!concept || seen.has(concept)) continue;
       seen.add(concept);
       const f = { ...info.fields, [plan.fields[0]]: concept };
@@ -335,6 +358,7 @@ export class MllmGenerator {
     let prefix: CallOut | null = null;
     let planInfo: PlanInfo | null = null;
     if (this.plan) {
+      this.planCalls = 0;
       prefix = await this.runner.call(this.runner.empty(), seq);
       const planned = await this.runPlan(prefix, req);
       r = planned.last;

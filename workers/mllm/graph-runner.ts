@@ -4,7 +4,8 @@
 //   single: one graph for both (manifest mllm.graph "single"): `block` holds the block id of
 //           every position so far (cached + new; a key is visible iff its block <= the query's),
 //           the prefill is fed an empty cache (past_seq = 0), feature/delta come for every new
-//           position (scale order reads a whole scale from one call).
+//           position (scale order reads a whole scale from one call), logits where the call asks
+//           (`logit_pos`: the last position by default; a drafted plan asks for every one).
 // A model with a reader (manifest mllm.reader) takes one more input, fed in EVERY call: the reader's
 // features where the call reads a given image (CallIn.reader), zeros elsewhere and when absent.
 // A cache is never disposed here behind the caller's back: the same cache may be fed to several
@@ -39,11 +40,15 @@ export interface CallIn {
   /** [T * C] a model with a reader: the reader's features at given images' positions, zeros elsewhere
    * (absent: all zeros, e.g. text and generated-image queries) */
   reader?: Float32Array;
+  /** which new positions get logits (single graph; default the last only: the pair gives no other) */
+  logitPositions?: number[];
 }
 
 export interface CallOut {
-  /** [V] of the last position */
+  /** [V] of the last position asked for (CallIn.logitPositions; by default the call's last) */
   logits: Float32Array;
+  /** [V] per position asked for, in their order */
+  logitRows: Float32Array[];
   /** [T * C] (single graph) or [C] (pair: the last position only) */
   feature: Float32Array;
   delta: Float32Array | null;
@@ -95,7 +100,12 @@ export class GraphRunner {
       feeds[this.readerInput] = new this.ort.Tensor('float32', x.reader ?? new Float32Array(T * this.C), [1, T, this.C]);
     } else if (x.reader) throw new Error('mllm: a reader input for a model without a reader');
     const blocks = [...cache.blocks, ...x.block];
-    if (this.single) feeds.block = this.i64(blocks);
+    const at = x.logitPositions ?? [T - 1];
+    if (!at.length || at.some((j) => !Number.isInteger(j) || j < 0 || j >= T)) throw new Error(`mllm: logit positions ${at.join(',')} outside the call's ${T}`);
+    if (this.single) {
+      feeds.block = this.i64(blocks);
+      feeds.logit_pos = new this.ort.Tensor('int64', BigInt64Array.from(at, (j) => BigInt(j)), [at.length]);
+    } else if (at.length !== 1 || at[0] !== T - 1) throw new Error('mllm: the two-file graphs give logits at the last position only');
     if (cache.presents || this.single) {
       const empty = new Float32Array(0);
       for (let i = 0; i < L; i++) {
@@ -114,8 +124,12 @@ export class GraphRunner {
         presents[n] = out[n];
       }
     }
+    const all = (await out.logits.getData()) as Float32Array;
+    const V = all.length / at.length;
+    const logitRows = at.map((_, i) => all.subarray(i * V, (i + 1) * V));
     return {
-      logits: (await out.logits.getData()) as Float32Array,
+      logits: logitRows[logitRows.length - 1],
+      logitRows,
       feature: (await out.feature.getData()) as Float32Array,
       delta: out.delta ? ((await out.delta.getData()) as Float32Array) : null,
       t: T,
@@ -142,6 +156,29 @@ export class GraphRunner {
     }
     if (rows !== o.t) throw new Error(`mllm graph gave ${rows} positions for ${o.t} new ones`);
     return a.slice(at * C, (at + 1) * C);
+  }
+
+  /**
+   * A cache holding only its first `keep` positions (drafted tokens the model did not write are
+   * dropped): a new cache of CPU tensors, the given one released. A WebGPU cache is read back
+   * once here; the next call uploads the kept part.
+   */
+  async truncate(cache: KvCache, keep: number): Promise<KvCache> {
+    if (cache.released) throw new Error('mllm: this KV cache was released');
+    if (keep === cache.blocks.length) return cache;
+    if (!(keep >= 0 && keep < cache.blocks.length && cache.presents)) throw new Error(`mllm: cannot keep ${keep} of ${cache.blocks.length} cached positions`);
+    const { n_head: H, head_dim: hd } = this.spec;
+    const S = cache.blocks.length;
+    const presents: Record<string, TensorT> = {};
+    for (const [n, t] of Object.entries(cache.presents)) {
+      const a = (await t.getData()) as Float32Array;
+      if (a.length !== H * S * hd) throw new Error(`mllm: ${n} has ${a.length} values, want ${H}x${S}x${hd}`);
+      const b = new Float32Array(H * keep * hd);
+      for (let h = 0; h < H; h++) b.set(a.subarray(h * S * hd, (h * S + keep) * hd), h * keep * hd);
+      presents[n] = new this.ort.Tensor('float32', b, [1, H, keep, hd]);
+    }
+    this.release(cache);
+    return { presents, blocks: cache.blocks.slice(0, keep) };
   }
 
   release(cache: KvCache) {

@@ -150,7 +150,7 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
   });
 
   it('a given plan is fed teacher-forced; a sampled plan is seeded; top-1 sampling is the greedy plan', async () => {
-    const { spec, gen, plan, calls, resetCalls } = await load(dir);
+    const { spec, gen, plan, calls, resetCalls, generator } = await load(dir);
     const g = plan!;
     const C = spec.feature_dim;
     const scales = spec.image_order.slice(0, g.scales);
@@ -164,10 +164,17 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     expect((info as PlanInfo | null)?.fields).toEqual({ concept: 'hot beverage', style: 'noto', tone: 'none' });
     expectNear(leading(res, spec.image_order, f32(g.given.tokens).length / C, C), f32(g.given.tokens), g, 'tokens after the given plan');
 
-    // greedy: the prefill, a call per plan token, then [IMG] with the first scale's queries
+    // greedy without drafts: the prefill, a call per plan token, then [IMG] with the first scale's queries
+    const oneByOne = generator(spec, { enabled: false });
+    resetCalls();
+    await oneByOne.generateImage('t2i', { text: g.prompt, scales, planCandidates: 0 });
+    if (spec.order === 'scale') expect(calls()).toBe(1 + g.plan_ids.length + scales.length);
+    expect(oneByOne.planCalls).toBe(g.plan_ids.length);
+    // drafted: the prefill, the plan's verifying calls (at most one per token), the scales
     resetCalls();
     await gen.generateImage('t2i', { text: g.prompt, scales, planCandidates: 0 });
-    if (spec.order === 'scale') expect(calls()).toBe(1 + g.plan_ids.length + scales.length);
+    if (spec.order === 'scale') expect(calls()).toBe(1 + gen.planCalls + scales.length);
+    expect(gen.planCalls).toBeLessThanOrEqual(g.plan_ids.length);
 
     const planOf = async (seed: number, topK: number) => {
       let t = '';
@@ -179,6 +186,40 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     expect(await planOf(1, 5)).toBe(a);
     const others = new Set([a, await planOf(2, 5), await planOf(3, 5)]);
     expect(others.size, 'three seeds, top-5 sampling: more than one plan').toBeGreaterThan(1);
+  });
+
+  it('drafted plans are exactly the plans of one call per token: greedy, sampled, candidates, wrong guesses cut back', async () => {
+    const { spec, plan, generator } = await load(dir);
+    const g = plan!;
+    // right and wrong concept names: "red" drafts "red heart" before "red apple" (the shortest
+    // first, neither word of "red heart" but "red" in the prompt), a guess the model rejects
+    // midway, so the cache is cut back and the plan goes on from the kept part
+    const concepts = ['red heart', 'red apple', 'hot beverage', 'cat', 'cat face', 'thumbs up', clean(g.plan_text).split('|')[0].trim()];
+    const drafted = generator(spec, { concepts });
+    const oneByOne = generator(spec, { enabled: false });
+    const C = spec.feature_dim;
+    let saved = 0;
+    for (const text of [g.prompt, 'red heart', 'a cat with dark skin tone in twemoji style', 'hot beverage']) {
+      for (const planSampling of [undefined, { seed: 3, topK: 5 }]) {
+        const run = async (gen: typeof drafted) => {
+          let info: PlanInfo | null = null;
+          const img = await gen.generateImage('t2i', { text, scales: ['f4', 'f3'], planSampling, planCandidates: 3, onPlan: (p) => (info = p) });
+          return { info: info! as PlanInfo, img, calls: gen.planCalls };
+        };
+        const a = await run(drafted);
+        const b = await run(oneByOne);
+        const what = `${dir} "${text}" ${planSampling ? 'sampled' : 'greedy'}`;
+        expect(a.info.text, what).toBe(b.info.text);
+        expect(a.info.candidates.map((c) => c.text), what).toEqual(b.info.candidates.map((c) => c.text));
+        // float rounding only (several positions a call): measured 4e-7..3e-6 on the shipped model
+        const [x, y] = [leading(a.img, spec.image_order, 5, C), leading(b.img, spec.image_order, 5, C)];
+        expect(Math.max(...x.map((v, i) => Math.abs(v - y[i]))), what).toBeLessThan(1e-4);
+        expect(a.calls, what).toBeLessThanOrEqual(b.calls);
+        saved += b.calls - a.calls;
+      }
+    }
+    // the shipped model writes real plans: the drafts must pay there
+    if (dir === shippedDir) expect(saved).toBeGreaterThan(0);
   });
 
   it('answers stream on the single graph; bad input gets a clear error', async () => {

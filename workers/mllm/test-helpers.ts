@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { mllmGraphNames } from '../lib/manifest';
 import { allClose } from '../lib/tensorio';
-import { MllmGenerator, type MllmSpec, type Pyramid } from './generate';
+import { MllmGenerator, type MllmSpec, type PlanDrafting, type Pyramid } from './generate';
 import type { MllmSessions } from './graph-runner';
 import { createMllmSessions } from '../engine/puma-engine';
 import { mllmFromFolder } from '../engine/folder-files';
@@ -99,6 +99,6 @@ export async function loadMllm(dir: string) {
   let calls = 0;
   const count = (s: { run: ort.InferenceSession['run'] }) => ({ run: (f: ort.InferenceSession.FeedsType) => ((calls += 1), s.run(f)) });
   const counted: MllmSessions = 'single' in sessions ? { single: count(sessions.single) } : { prefill: count(sessions.prefill), step: count(sessions.step) };
-  const generator = (s: MllmSpec = spec) => new MllmGenerator(ort, s, tok, counted);
+  const generator = (s: MllmSpec = spec, drafting?: PlanDrafting) => new MllmGenerator(ort, s, tok, counted, drafting);
   return { dir, man, spec, sessions, tok, golden, gen: generator(), generator, calls: () => calls, resetCalls: () => (calls = 0) };
 }

@@ -1,0 +1,77 @@
+// The engine reads the word list (manifest role "words") with the MLLM's files: its trained concepts'
+// names are what the plan's drafts guess (workers/mllm/plan-draft.ts), each guess checked by the model
+// in the same call, so the plan costs fewer graph calls and says exactly what it would without them.
+// On the shipped models, WASM: a load that reads words.json against one whose read of it fails (the
+// MLLM still loads; the file is reported failed as an MLLM file).
+import { afterAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-web';
+import { MODELS_DIR, loadManifest } from './models';
+import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
+import { filesFromFolder } from '../workers/engine/folder-files';
+import type { InferenceSession, OrtLike } from '../workers/engine/ort';
+import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
+import { allowedSteps } from '../workers/lib/manifest';
+
+ort.env.wasm.numThreads = 1;
+const shipped = loadManifest();
+const WORDS = shipped.models.words?.file;
+
+/** onnxruntime counting the MLLM graph's calls (the session with a `block` input). */
+function countingOrt(count: { n: number }): OrtLike {
+  return {
+    Tensor: ort.Tensor as unknown as OrtLike['Tensor'],
+    InferenceSession: {
+      async create(bytes, options) {
+        const s = (await ort.InferenceSession.create(bytes, options)) as unknown as InferenceSession;
+        if (!s.inputNames.includes('block')) return s;
+        const wrapped = Object.create(s) as InferenceSession;
+        wrapped.run = ((feeds: InferenceSession.FeedsType) => (count.n++, s.run(feeds))) as InferenceSession['run'];
+        return wrapped;
+      },
+    },
+  };
+}
+
+const engines: PumaEngine[] = [];
+afterAll(() => engines.forEach((e) => e.release()));
+
+async function textToImage(withWords: boolean, prompt: string) {
+  const folder = filesFromFolder(MODELS_DIR);
+  const files: ModelFiles = { read: (v, p) => (v.file === WORDS && !withWords ? Promise.reject(new TypeError('Failed to fetch')) : folder.read(v, p)) };
+  const count = { n: 0 };
+  const events: LoadEvent[] = [];
+  const engine = await PumaEngine.load({ ort: countingOrt(count), manifest: shipped, files, provider: 'wasm', onEvent: (e) => events.push(e) });
+  engines.push(engine);
+  expect((await engine.mllmLoaded()).ok).toBe(true);
+  count.n = 0;
+  const ev: RunEvent[] = [];
+  const sampler = { steps: Math.min(...allowedSteps(shipped.sampler)), guidance: shipped.sampler.guidance, seed: 5 };
+  for await (const e of engine.run('text-to-image', { prompt, scales: ['f4'], ...sampler })) ev.push(e);
+  expect(ev.at(-1)?.type).toBe('done');
+  const plans = ev.flatMap((e) => (e.type === 'plan' ? [e.plan] : []));
+  const image = ev.find((e): e is Extract<RunEvent, { type: 'image' }> => e.type === 'image')!;
+  return { calls: count.n, plan: plans.at(-1)!, image: image.image.data, events };
+}
+
+describe('the plan drafted from the word list', () => {
+  it('writes the same plan, chips and image in fewer MLLM calls; a word list that cannot be read only costs calls', async () => {
+    expect(WORDS, 'the shipped manifest lists words.json').toBeTruthy();
+    const prompt = 'a rocket blasting off into space';
+    const drafted = await textToImage(true, prompt);
+    const oneByOne = await textToImage(false, prompt);
+    const failed = oneByOne.events.flatMap((e) => (e.type === 'file' && e.state === 'failed' ? [[e.file, e.mllm]] : []));
+    expect(failed).toEqual([[WORDS, true]]);
+    expect(drafted.plan.text).toBe(oneByOne.plan.text);
+    expect(drafted.plan.candidates.map((c) => c.text)).toEqual(oneByOne.plan.candidates.map((c) => c.text));
+    expect(drafted.plan.candidates.length).toBeGreaterThan(1);
+    // the same plan, so the same image up to rounding: the drafted calls feed several positions at
+    // once (image tokens within 1e-5: workers/mllm/single-graph.test.ts), and WASM's int8 decoders
+    // quantize their activations, where a rounding-level change moves a few pixels a few levels
+    let se = 0;
+    for (let i = 0; i < drafted.image.length; i++) se += (drafted.image[i] - oneByOne.image[i]) ** 2;
+    const psnr = 10 * Math.log10((255 * 255) / Math.max(se / drafted.image.length, 1e-12));
+    expect(psnr).toBeGreaterThan(35);
+    // without names the drafts still guess style and tone once the concept is written
+    expect(drafted.calls).toBeLessThan(oneByOne.calls);
+  }, 300_000);
+});
