@@ -35,7 +35,15 @@ const steps = Number(stepsArg ?? m.sampler.steps);
 const scales = scalesArg ? scalesArg.split(',') : coarseToFine(m);
 const features = new Set<string>(adapter?.shaderF16 ? ['shader-f16'] : []);
 const sessionOptions: InferenceSession.SessionOptions = logLevel === 'verbose' ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {};
-const load = (gpuDecode: GpuDecodeChoice) => PumaEngine.load({ ort, manifest: m, files: filesFromFolder(modelsDir), provider: 'webgpu', features, mllm: false, yieldAtCheckpoints: false, gpuDecode, sessionOptions });
+// every decoder created before the script decodes: it calls the codec directly, outside the engine's
+// runs, so the engine's own creation of the later decoders (one job at a time, outside runs) would
+// otherwise overlap its decodes, and onnxruntime-web does not take a session creation beside a run
+// (2026-12-02 on the H200: "memory access out of bounds" creating f3)
+const load = async (gpuDecode: GpuDecodeChoice) => {
+  const engine = await PumaEngine.load({ ort, manifest: m, files: filesFromFolder(modelsDir), provider: 'webgpu', features, mllm: false, yieldAtCheckpoints: false, gpuDecode, sessionOptions });
+  for (const s of coarseToFine(m)) await engine.codec.decoder(s);
+  return engine;
+};
 
 const size = m.image.size;
 const data = new Uint8ClampedArray(size * size * 4).map((_, i) => (i % 4 === 3 ? 255 : Math.round(((Math.floor(i / 4) % (size * size)) / (size * size)) * 255)));
