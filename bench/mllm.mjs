@@ -5,6 +5,8 @@
 // or a single graph in either order, with or without a plan).
 //   node bench/mllm.mjs <modelsDir> [--threads 2] [--runs 3] [--prompt "a red apple"]
 //        [--plan "hot beverage | noto | none"] (a plan fed teacher-forced) [--candidates 4]
+//        [--no-drafts] (the plan one call per token; by default drafted as the engine does, from the
+//        folder's words.json concept names: workers/mllm/verified-draft.ts)
 // planMs: the plan announced (before the first image token); allFiveMs: f0 written and, with a
 // plan, its candidates (computed after the image).
 import { readFileSync } from 'node:fs';
@@ -34,7 +36,9 @@ try {
   let calls = 0;
   const count = (s) => ({ run: (f) => ((calls += 1), s.run(f)) });
   const counted = sessions.single ? { single: count(sessions.single) } : { prefill: count(sessions.prefill), step: count(sessions.step) };
-  const gen = new MllmGenerator(ort, man.mllm, tokenizer, counted);
+  const wordsEntry = Object.values(man.models).find((e) => e.role === 'words' && e.file);
+  const concepts = wordsEntry ? Object.values(JSON.parse(readFileSync(resolve(dir, wordsEntry.file), 'utf8')).concepts ?? {}) : [];
+  const gen = new MllmGenerator(ort, man.mllm, tokenizer, counted, { enabled: !args.includes('--no-drafts'), concepts });
   const graphBytes = Object.values(files.graphs).reduce((a, g) => a + g.graph.byteLength + g.externalData.reduce((b, x) => b + x.data.byteLength, 0), 0);
   const rows = [];
   for (let r = 0; r <= runs; r++) {
