@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, loadManifest } from './models';
 import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
-import type { InferenceSession, OrtLike } from '../workers/engine/ort';
+import { ortAroundMllm } from './mllm-ort';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
 import { allowedSteps } from '../workers/lib/manifest';
 
@@ -16,21 +16,8 @@ ort.env.wasm.numThreads = 1;
 const shipped = loadManifest();
 const WORDS = shipped.models.words?.file;
 
-/** onnxruntime counting the MLLM graph's calls (the session with a `block` input). */
-function countingOrt(count: { n: number }): OrtLike {
-  return {
-    Tensor: ort.Tensor as unknown as OrtLike['Tensor'],
-    InferenceSession: {
-      async create(bytes, options) {
-        const s = (await ort.InferenceSession.create(bytes, options)) as unknown as InferenceSession;
-        if (!s.inputNames.includes('block')) return s;
-        const wrapped = Object.create(s) as InferenceSession;
-        wrapped.run = ((feeds: InferenceSession.FeedsType) => (count.n++, s.run(feeds))) as InferenceSession['run'];
-        return wrapped;
-      },
-    },
-  };
-}
+/** onnxruntime counting the MLLM graph's calls. */
+const countingOrt = (count: { n: number }) => ortAroundMllm(() => (feeds, run) => (count.n++, run(feeds)));
 
 const engines: PumaEngine[] = [];
 afterAll(() => engines.forEach((e) => e.release()));

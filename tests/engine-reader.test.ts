@@ -13,7 +13,8 @@ import { expectClose, goldenTensor, readGolden } from './golden';
 import { sessionOptions } from '../workers/engine/ort';
 import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
-import type { InferenceSession, OrtLike } from '../workers/engine/ort';
+import type { OrtLike } from '../workers/engine/ort';
+import { ortAroundMllm } from './mllm-ort';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
 import { allowedSteps, validateManifest, variantFiles, type Manifest } from '../workers/lib/manifest';
 import type { RGBAImage } from '../workers/lib/image';
@@ -61,25 +62,15 @@ function files(fail = false): ModelFiles {
 /** onnxruntime whose MLLM sessions (they take `block`) record every feed; a call without `reader` (a manifest without
  * a reader) gets zeros there before the shipped graph, which has the input, runs. */
 function recordingOrt(calls: Record<string, ort.Tensor>[][]): OrtLike {
-  return {
-    Tensor: ort.Tensor as unknown as OrtLike['Tensor'],
-    InferenceSession: {
-      async create(bytes, options) {
-        const s = (await ort.InferenceSession.create(bytes, options)) as unknown as InferenceSession;
-        if (!s.inputNames.includes('block')) return s;
-        const rec: Record<string, ort.Tensor>[] = [];
-        calls.push(rec);
-        const wrapped = Object.create(s) as InferenceSession;
-        wrapped.run = ((feeds: Record<string, ort.Tensor>) => {
-          rec.push(feeds);
-          const f = feeds.feats;
-          const full = 'reader' in feeds ? feeds : { ...feeds, reader: new ort.Tensor('float32', new Float32Array(f.data.length), f.dims) };
-          return s.run(full as InferenceSession.FeedsType);
-        }) as InferenceSession['run'];
-        return wrapped;
-      },
-    },
-  };
+  return ortAroundMllm(() => {
+    const rec: Record<string, ort.Tensor>[] = [];
+    calls.push(rec);
+    return (feeds, run) => {
+      rec.push(feeds as Record<string, ort.Tensor>);
+      const f = feeds.feats as ort.Tensor;
+      return run('reader' in feeds ? feeds : { ...feeds, reader: new ort.Tensor('float32', new Float32Array(f.data.length), f.dims) });
+    };
+  });
 }
 
 const blank = (size: number): RGBAImage => {

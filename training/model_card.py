@@ -1077,6 +1077,17 @@ SCALE_CHOICE_GROUPS = {"t2i_natural": ("text-to-image, natural prompts", "judge 
                        "edit.sketch": ("sketch", "PSNR (dB)")}
 
 
+def rule_change(before, after):
+    """How v9's evaluation moved between two scale-choice rules (the same items): natural prompts at the recommended
+    scale, the edits at the pick, the pick rule's score."""
+    nat = lambda e, k: e["t2i_natural"]["recommended"][k]
+    pick = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    return (f"natural top-1 / top-5 at the recommended scale {pct(nat(before, 'judge_top1'))} / {pct(nat(before, 'judge_top5'))} -> "
+            f"{pct(nat(after, 'judge_top1'))} / {pct(nat(after, 'judge_top5'))}, tone edits {pct(pick(before, 'edit_tone'))} -> "
+            f"{pct(pick(after, 'edit_tone'))}, style edits {pct(pick(before, 'edit_style'))} -> {pct(pick(after, 'edit_style'))}; "
+            f"the pick rule's score {ab_score(before):.4f} -> {ab_score(after):.4f}")
+
+
 def scale_choice_section(fit, before, after):
     """The automatic scale choice restricted to candidate scales per task (training/scale_choice_fit.py): the held-out
     A/B from v9's choice items, and v9's evaluation under the old and the new rule (the same items: in-sample)."""
@@ -1089,8 +1100,6 @@ def scale_choice_section(fit, before, after):
                         f"{f(v['best'], n)} | {', '.join(t['candidates'])} |")
     ho = {g: v for t in fit["tasks"].values() for g, v in t["held_out"].items()}
     gain = lambda g: f(100 * (ho[g]["fitted"] - ho[g]["old"]))
-    nat = lambda e, k: e["t2i_natural"]["recommended"][k]
-    pick = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
     return "\n".join([
         "\n### The automatic scale choice: candidate scales per task\n",
         "The page marks one of the five images as recommended: the one whose drawing, encoded again, agrees best with what "
@@ -1116,12 +1125,8 @@ def scale_choice_section(fit, before, after):
         f"{', '.join(f(ho[g]['fitted'] - ho[g]['old'], 2) for g in ('edit.colorize', 'edit.inpaint', 'edit.sketch'))} dB "
         "on colorize, inpaint and sketch. A second model's "
         "items (run 11's 3-vendor arm) agree. `eval_mllm` reads the same manifest, so every evaluation's \"recommended\" "
-        "is the page's. v9's evaluation under both rules (the same items the sets were chosen on, so in-sample): natural "
-        f"top-1 / top-5 at the recommended scale {pct(nat(before, 'judge_top1'))} / {pct(nat(before, 'judge_top5'))} -> "
-        f"{pct(nat(after, 'judge_top1'))} / {pct(nat(after, 'judge_top5'))}, tone edits {pct(pick(before, 'edit_tone'))} -> "
-        f"{pct(pick(after, 'edit_tone'))}, style edits {pct(pick(before, 'edit_style'))} -> {pct(pick(after, 'edit_style'))}; "
-        f"the pick rule's score {ab_score(before):.4f} -> {ab_score(after):.4f}. Not a model change: the same images, a "
-        "better one marked.\n",
+        "is the page's. v9's evaluation under both rules (the same items the sets were chosen on, so in-sample): "
+        f"{rule_change(before, after)}. Not a model change: the same images, a better one marked.\n",
         "The rule also names the pyramid levels a drawing is scored over. These items predate the per-level record, so "
         "this fit kept the levels their scores were computed over (text-to-image f4, the others all five); the next "
         "section chooses them.\n"])
@@ -1138,8 +1143,6 @@ def scale_choice_levels_section(fit, before, after):
             name, unit = SCALE_CHOICE_GROUPS[g]
             rows.append(f"| {name} (n={v['n']}) | {f(v['old'], 3)} | {f(v['recorded_score'], 3)} | **{f(v['fitted'], 3)}** | "
                         f"{f(v['fixed'], 3)} | {f(v['best'], 3)} | {', '.join(t['candidates'])} | {', '.join(t['levels'])} |")
-    nat = lambda e, k: e["t2i_natural"]["recommended"][k]
-    pick = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
     from training.scale_choice_fit import EXTRA_CANDIDATE_COST
     return "\n".join([
         "\n### The automatic scale choice: the levels its score reads\n",
@@ -1162,11 +1165,7 @@ def scale_choice_levels_section(fit, before, after):
         "throughout. The levels alone (third column to fourth) gain on natural and canonical prompts and on both edit "
         "kinds, and lose a little on the training prompts; no second model's items record the levels yet, so this fit "
         "has no transfer check. v9 evaluated again under the rule that ships (the same items the levels were chosen "
-        f"on, so in-sample; `training/eval/{V9_PAGE}/`): natural top-1 / top-5 at the recommended scale "
-        f"{pct(nat(before, 'judge_top1'))} / {pct(nat(before, 'judge_top5'))} -> {pct(nat(after, 'judge_top1'))} / "
-        f"{pct(nat(after, 'judge_top5'))}, tone edits {pct(pick(before, 'edit_tone'))} -> {pct(pick(after, 'edit_tone'))}, "
-        f"style edits {pct(pick(before, 'edit_style'))} -> {pct(pick(after, 'edit_style'))}; the pick rule's score "
-        f"{ab_score(before):.4f} -> {ab_score(after):.4f}.\n"])
+        f"on, so in-sample; `training/eval/{V9_PAGE}/`): {rule_change(before, after)}.\n"])
 
 
 def reader_runs78(rd, v5):

@@ -224,7 +224,7 @@ export class MllmGenerator {
   }
 
   /** writeDrafted's graph side, with this drafter's guesses (none without one) */
-  private drafted(o: Pick<DraftedWriting, 'choose' | 'take' | 'done' | 'betweenCalls'> & { draft: (written: number[]) => number[] }): DraftedWriting {
+  private drafted(o: Pick<DraftedWriting, 'choose' | 'take' | 'done' | 'keepFed' | 'betweenCalls'> & { draft: (written: number[]) => number[] }): DraftedWriting {
     return {
       feed: (cache, ids, positions) => this.feedText(cache, ids, positions),
       truncate: (cache, keep) => this.runner.truncate(cache, keep),
@@ -282,6 +282,7 @@ export class MllmGenerator {
         // the plan ends with [IMG]; forced where the model never says it
         take: (t, written) => t !== end && !specials.has(t) && written.length < plan.max_tokens,
         draft: (written) => this.drafter!.plan(req.text, written, plan.max_tokens - written.length),
+        keepFed: (t) => t === end,
         betweenCalls: () => req.betweenCalls?.({ tokensSoFar: 0 }),
       }));
       this.planCalls += w.calls;

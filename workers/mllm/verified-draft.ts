@@ -22,6 +22,9 @@ export interface DraftedWriting {
   done?: (written: number[]) => boolean;
   /** the tokens expected after `written` ([] for none) */
   draft: (written: number[]) => number[];
+  /** a drafted token the model confirmed that ends the writing (not taken) stays in the cache when true
+   * (the plan's end token: the first image call then need not feed it); otherwise it is cut away */
+  keepFed?: (token: number) => boolean;
   betweenCalls?: () => Promise<void> | void;
 }
 
@@ -31,7 +34,7 @@ export interface Written {
   last: CallOut | null;
   /** the chosen token that was not taken (the writing's end), null when `done` ended it */
   next: number | null;
-  /** whether `next` is already in last's cache (it was drafted and fed) */
+  /** whether `next` is already in last's cache (drafted, fed and kept: keepFed) */
   nextFed: boolean;
   /** graph calls made */
   calls: number;
@@ -68,7 +71,7 @@ export async function writeDrafted(start: KvCache, first: number, w: DraftedWrit
       let finished: Written | null = null;
       while (k < d.length && c === d[k]) {
         if (!w.take(c, ids)) {
-          finished = { ids, last: null, next: c, nextFed: true, calls };
+          finished = { ids, last: null, next: c, nextFed: w.keepFed?.(c) ?? false, calls };
           break;
         }
         ids.push(c);
