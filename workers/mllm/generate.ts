@@ -107,7 +107,7 @@ export class MllmGenerator {
   private readonly order: 'token' | 'scale';
   private readonly runner: GraphRunner;
   readonly plan: PlanSpec | null;
-  /** guesses of the plan's next tokens, checked several per call (the single graph only: the pair gives one position's logits) */
+  /** guesses of the plan's (and an answer's) next tokens, checked several per call (the single graph only: the pair gives one position's logits) */
   private readonly drafter: PlanDrafter | null;
   /** graph calls the last plan (and its candidates) took: what drafting saves is measured on it */
   planCalls = 0;
@@ -224,7 +224,7 @@ export class MllmGenerator {
   }
 
   /** writeDrafted's graph side, with this drafter's guesses (none without one) */
-  private drafted(o: Pick<DraftedWriting, 'choose' | 'take' | 'done' | 'keepFed' | 'betweenCalls'> & { draft: (written: number[]) => number[] }): DraftedWriting {
+  private drafted(o: Omit<DraftedWriting, 'feed' | 'truncate' | 'release'>): DraftedWriting {
     return {
       feed: (cache, ids, positions) => this.feedText(cache, ids, positions),
       truncate: (cache, keep) => this.runner.truncate(cache, keep),
@@ -454,37 +454,36 @@ export class MllmGenerator {
     return result;
   }
 
-  /** Captioning / VQA: greedy answer, streamed. */
+  /** Captioning / VQA: greedy answer, streamed (token by token, several tokens a call where drafted). */
   async answer(req: AnswerRequest): Promise<string> {
     const { bos, img, imgEnd, ans, eos } = this.sp;
     if (!req.source) throw new MllmError('answer needs a source image');
     const maxTokens = req.maxTokens ?? this.spec.max_answer_tokens;
     if (!(maxTokens >= 1)) throw new MllmError(`maxTokens must be >= 1 (got ${maxTokens})`);
     const seq = this.build([[bos, img], this.given(req.source, req.reader), [imgEnd], this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens), [ans]]);
-    let r = await this.runner.call(this.runner.empty(), seq);
-    const out: number[] = [];
+    const prefix = await this.runner.call(this.runner.empty(), seq);
     let text = '';
     try {
-      for (let n = 0; n < maxTokens; n++) {
-        const best = argmax(r.logits);
-        if (best === eos) break;
-        out.push(best);
-        const full = this.tok.decode(out);
-        if (!full.endsWith('\uFFFD')) {
+      // greedy, several tokens a call where the drafts guess the rest of a name (verified-draft.ts)
+      const w = await writeDrafted(prefix.cache, argmax(prefix.logits), this.drafted({
+        choose: argmax,
+        take: (t) => t !== eos,
+        done: (out) => out.length >= maxTokens,
+        onWritten: (out) => {
+          const full = this.tok.decode(out);
+          if (full.endsWith('\uFFFD')) return;
           const piece = full.slice(text.length);
           text = full;
           if (piece) req.onToken?.(piece, text.trim());
-        }
-        if (n + 1 === maxTokens) break;
-        await req.betweenCalls?.();
-        const prev = r.cache;
-        r = await this.feedText(prev, [best]);
-        this.runner.release(prev);
-      }
+        },
+        draft: (out) => this.drafter!.answer(out, maxTokens - out.length, eos),
+        betweenCalls: req.betweenCalls,
+      }));
+      if (w.last) this.runner.release(w.last.cache);
+      return this.tok.decode(w.ids).trim();
     } finally {
-      this.runner.release(r.cache);
+      this.runner.release(prefix.cache);
     }
-    return this.tok.decode(out).trim();
   }
 }
 

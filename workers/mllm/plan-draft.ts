@@ -1,5 +1,5 @@
-// Guesses of what a plan goes on to say, for verified-draft.ts: the model checks every guess, so
-// a guess only decides how many graph calls the plan costs, never what it says. The plan is
+// Guesses of what a plan (or an answer) goes on to say, for verified-draft.ts: the model checks every
+// guess, so a guess only decides how many graph calls the text costs, never what it says. The plan is
 // " concept | style | tone" (the manifest's mllm.plan). Styles and tones come from the manifest;
 // concept names from the trained concepts (words.json `concepts`, when the engine has them).
 // Preference: the words the prompt says (a concept whose words it uses, a style or tone it names),
@@ -30,6 +30,20 @@ export class PlanDrafter {
    */
   plan(prompt: string, written: number[], room: number): number[] {
     return this.first(written, this.guesses(prompt, written), room, true);
+  }
+
+  /** The rest of an answer begun by `written` (a caption is a concept's name; a question about style or tone
+   * names one), ending with the end-of-answer token `eos` when it fits `room`; the shortest name first. */
+  answer(written: number[], room: number, eos: number): number[] {
+    const begun = normalizeText(this.tok.decode(written));
+    const names = [...this.concepts.filter((c) => c.startsWith(begun)), ...[...Object.values(this.spec.styles), ...this.spec.tones].filter((v) => v.startsWith(begun))];
+    for (const n of names) {
+      const ids = this.tok.encode(` ${n}`);
+      if (ids.length <= written.length || written.some((x, i) => ids[i] !== x)) continue;
+      const rest = ids.slice(written.length);
+      return rest.length < room ? [...rest, eos] : rest.slice(0, room);
+    }
+    return [];
   }
 
   /** The rest of the concept begun by `written`, up to and including the separator. */

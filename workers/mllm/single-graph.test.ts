@@ -222,6 +222,32 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     if (dir === shippedDir) expect(saved).toBeGreaterThan(0);
   });
 
+  it('drafted answers are exactly the answers of one call per token, streamed piece by piece the same way', async () => {
+    const { spec, plan, generator, calls, resetCalls } = await load(dir);
+    const concepts = ['red heart', 'red apple', 'grinning face', 'cat', 'cat face', 'thumbs up sign', 'rocket'];
+    const drafted = generator(spec, { concepts });
+    const oneByOne = generator(spec, { enabled: false });
+    let saved = 0;
+    for (const text of [plan!.prompt, 'a rocket', 'thumbs up sign in twemoji style']) {
+      const img = await oneByOne.generateImage('t2i', { text, planCandidates: 0 });
+      for (const question of Object.values(spec.prompts!).filter((q): q is string => typeof q === 'string' && q.endsWith('?'))) {
+        const ask = async (gen: typeof drafted) => {
+          const pieces: string[] = [];
+          resetCalls();
+          const answer = await gen.answer({ source: img, reader: spec.reader ? img : undefined, question, onToken: (p) => pieces.push(p) });
+          return { answer, pieces, calls: calls() };
+        };
+        const a = await ask(drafted);
+        const b = await ask(oneByOne);
+        expect(a.answer, `${dir} "${text}" ${question}`).toBe(b.answer);
+        expect(a.pieces).toEqual(b.pieces);
+        expect(a.calls).toBeLessThanOrEqual(b.calls);
+        saved += b.calls - a.calls;
+      }
+    }
+    if (dir === shippedDir) expect(saved).toBeGreaterThan(0);
+  });
+
   it('answers stream on the single graph; bad input gets a clear error', async () => {
     const { spec, gen, noPlan } = await load(dir);
     const img = await noPlan.generateImage('t2i', { text: 'red heart', scales: spec.image_order });

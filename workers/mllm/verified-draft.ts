@@ -20,6 +20,8 @@ export interface DraftedWriting {
   take: (token: number, written: number[]) => boolean;
   /** after a token is written: nothing more to write (it need not be fed) */
   done?: (written: number[]) => boolean;
+  /** each token as it is written, in order (an answer streams its pieces) */
+  onWritten?: (written: number[]) => void;
   /** the tokens expected after `written` ([] for none) */
   draft: (written: number[]) => number[];
   /** a drafted token the model confirmed that ends the writing (not taken) stays in the cache when true
@@ -57,6 +59,7 @@ export async function writeDrafted(start: KvCache, first: number, w: DraftedWrit
     for (;;) {
       if (!w.take(tok, ids)) return { ids, last, next: tok, nextFed: false, calls };
       ids.push(tok);
+      w.onWritten?.(ids);
       if (w.done?.(ids)) return { ids, last, next: null, nextFed: false, calls };
       await w.betweenCalls?.();
       const d = w.draft(ids);
@@ -75,6 +78,7 @@ export async function writeDrafted(start: KvCache, first: number, w: DraftedWrit
           break;
         }
         ids.push(c);
+        w.onWritten?.(ids);
         k++;
         if (w.done?.(ids)) {
           finished = { ids, last: null, next: null, nextFed: false, calls };
