@@ -2,7 +2,7 @@
 // file: checked against its sha256 and kept in the Cache API, so it works offline after a visit.
 // Read from the store, never written to it: the list is a hint beside the prompt box.
 import { useEffect, useMemo, useState } from 'react';
-import type { Manifest } from '../../workers/lib/manifest';
+import { wordsEntry, type Manifest } from '../../workers/lib/manifest';
 import { ModelStore } from '../../workers/lib/modelstore';
 import { useApp } from '../store';
 import { parseWords, readPrompt, type KnownWords, type PromptReading } from './promptWords';
@@ -11,7 +11,7 @@ const loads = new Map<string, Promise<KnownWords>>();
 
 /** The manifest's word list, loaded once per sha256; null when the manifest lists none. */
 function knownWords(m: Manifest): Promise<KnownWords> | null {
-  const e = Object.values(m.models).find((x) => x.role === 'words' && x.file && x.sha256);
+  const e = wordsEntry(m)?.[1];
   if (!e) return null;
   const sha = e.sha256!;
   let p = loads.get(sha);

@@ -47,20 +47,15 @@ export async function readMllmFiles(p: MllmPlan, read: (model: string, f: ModelF
     read(p.tokenizer.name, p.tokenizer),
     r ? readModel((f) => read(r.name, f), r.variant) : undefined,
     Promise.all(p.graphs.map((g) => readModel((f) => read(g.name, f), g.variant))),
-    w ? read(w.name, w).then(conceptNames, (e: unknown) => (console.warn('the plan drafts without concept names:', e), [])) : [],
+    w ? read(w.name, w).then(conceptNames).catch((e: unknown) => (console.warn('the plan drafts without concept names:', e), [])) : [],
   ]);
   return { graphs: Object.fromEntries(p.graphs.map((g, i) => [g.name, got[i]])), tokenizer, reader, concepts };
 }
 
-/** The trained concepts' names in a words.json; a list that does not parse gives none (the plan is the
- * same without them, only written with more graph calls). */
+/** The trained concepts' names in a words.json. One that cannot be read or parsed gives none above (the
+ * plan is the same without them, only written with more graph calls). */
 function conceptNames(bytes: Uint8Array): string[] {
-  try {
-    return [...parseWords(JSON.parse(new TextDecoder().decode(bytes))).concepts.values()];
-  } catch (e) {
-    console.warn('the plan drafts without concept names:', e);
-    return [];
-  }
+  return [...parseWords(JSON.parse(new TextDecoder().decode(bytes))).concepts.values()];
 }
 
 /** How the reader's session is made: as the encoder's (its provider and options), from its manifest entry. */

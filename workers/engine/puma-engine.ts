@@ -4,7 +4,7 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickVariant, variantFiles, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickVariant, variantFiles, wordsEntry, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
 import type { MllmGenerator } from '../mllm/generate';
 import { MllmGpuFailure, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
 import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-load';
@@ -72,7 +72,7 @@ const MLLM_PREFERENCE = ['float32', 'int8'];
 function plan(m: Manifest, provider: string, features: ReadonlySet<string>, withMllm: boolean) {
   const visual = ['encoder', ...m.scales.map((s) => decoderKey(m, s.name))].map((name) => ({ name, variant: pickVariant(m.models[name], features, VISUAL_PREFERENCE[provider]) }));
   const tok = Object.entries(m.models).find(([, e]) => e.role === 'tokenizer');
-  const words = Object.entries(m.models).find(([, e]) => e.role === 'words' && e.file && e.sha256);
+  const words = wordsEntry(m);
   // the MLLM ships as one graph ("mllm") or as the older prefill + step pair
   const graphNames = m.mllm ? mllmGraphNames(m.mllm) : [];
   const hasMllm = withMllm && m.mllm && graphNames.every((n) => m.models[n]) && tok?.[1].file && tok[1].sha256;

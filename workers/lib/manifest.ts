@@ -296,6 +296,11 @@ export function mllmReader(m: Pick<Manifest, 'mllm' | 'models'>): { name: string
 }
 
 /** The MLLM's graph files' model keys: the single graph, or the older prefill + step pair. */
+/** The word list (role "words", public/models/words.json) as [models key, entry], where the manifest lists one with its file and hash. */
+export function wordsEntry(m: Pick<Manifest, 'models'>): [string, ModelEntry] | null {
+  return Object.entries(m.models).find(([, e]) => e.role === 'words' && e.file && e.sha256) ?? null;
+}
+
 export function mllmGraphNames(s: Pick<MllmSpec, 'graph'>): string[] {
   return s.graph === 'single' ? ['mllm'] : ['mllm_prefill', 'mllm_step'];
 }

@@ -29,36 +29,31 @@ export class PlanDrafter {
    * guess continues what was written.
    */
   plan(prompt: string, written: number[], room: number): number[] {
-    return this.first(written, this.guesses(prompt, written), room, true);
+    return this.first(written, this.guesses(prompt, written), room, this.end);
   }
 
   /** The rest of an answer begun by `written` (a caption is a concept's name; a question about style or tone
    * names one), ending with the end-of-answer token `eos` when it fits `room`; the shortest name first. */
   answer(written: number[], room: number, eos: number): number[] {
     const begun = normalizeText(this.tok.decode(written));
-    const names = [...this.concepts.filter((c) => c.startsWith(begun)), ...[...Object.values(this.spec.styles), ...this.spec.tones].filter((v) => v.startsWith(begun))];
-    for (const n of names) {
-      const ids = this.tok.encode(` ${n}`);
-      if (ids.length <= written.length || written.some((x, i) => ids[i] !== x)) continue;
-      const rest = ids.slice(written.length);
-      return rest.length < room ? [...rest, eos] : rest.slice(0, room);
-    }
-    return [];
+    const words = [...Object.values(this.spec.styles), ...this.spec.tones].filter((v) => v.startsWith(begun));
+    return this.first(written, [...this.conceptGuesses('', begun), ...words], room, eos);
   }
 
   /** The rest of the concept begun by `written`, up to and including the separator. */
   concept(prompt: string, written: number[], room: number): number[] {
     const text = this.tok.decode(written);
-    return this.first(written, this.conceptGuesses(normalizeText(prompt), text).map((c) => `${c} ${this.sep}`), room, false);
+    return this.first(written, this.conceptGuesses(normalizeText(prompt), text).map((c) => `${c} ${this.sep}`), room, null);
   }
 
-  private first(written: number[], texts: string[], room: number, ended: boolean): number[] {
+  /** The rest of the first text that continues `written` token for token, at most `room` tokens, then `end`
+   * (the text's end token; null: none) where the whole rest fits. */
+  private first(written: number[], texts: string[], room: number, end: number | null): number[] {
     for (const t of texts) {
       const ids = this.tok.encode(` ${normalizeText(t)}`);
       if (ids.length <= written.length || written.some((x, i) => ids[i] !== x)) continue;
       const rest = ids.slice(written.length);
-      if (!ended) return rest.slice(0, room);
-      return rest.length <= room ? [...rest, this.end] : rest.slice(0, room);
+      return end !== null && rest.length <= room ? [...rest, end] : rest.slice(0, room);
     }
     return [];
   }
