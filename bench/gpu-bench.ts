@@ -23,6 +23,10 @@
 //                      token by token: fewer MLLM calls, for a quick end-to-end check on SwiftShader
 //   --no-drafts        the plan written one call per token (PumaEngine planDrafts: false), the
 //                      baseline of the drafted plan the engine writes by default (the same plan)
+//   --no-mllm-capture  the MLLM's WebGPU graph run without graph capture (PumaEngine mllmCapture:
+//                      false), the baseline of the captured MLLM (workers/mllm/captured-graph.ts);
+//                      a captured call's MLLM time counts its session run, not the copies and the
+//                      read-back after it (allFiveMs counts everything)
 // The first engine's load is the cold start, broken down per model: file read, session creation;
 // every run is timed, so run 0 (shader compilation, capture) shows apart from the steady state.
 import { readFileSync } from 'node:fs';
@@ -48,6 +52,7 @@ const t2i = flag('--t2i');
 const prompt = opt('--prompt') ?? 'red apple';
 const givenPlan = opt('--plan');
 const planDrafts = !flag('--no-drafts');
+const mllmCapture = !flag('--no-mllm-capture');
 const mllmOn = (opt('--mllm') ?? 'webgpu') as 'webgpu' | 'wasm';
 if (!['webgpu', 'wasm'].includes(mllmOn)) throw new Error(`--mllm: webgpu or wasm, not "${mllmOn}"`);
 const optLevel = opt('--opt-level') as 'disabled' | 'basic' | 'extended' | 'all' | undefined;
@@ -136,7 +141,7 @@ const records = [];
 for (const [name, gpuDecode] of configs) {
   timings = [];
   const t0 = performance.now();
-  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: t2i, mllmAt: { provider: mllmOn }, yieldAtCheckpoints: false, gpuDecode, sessionOptions, planDrafts });
+  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: t2i, mllmAt: { provider: mllmOn }, yieldAtCheckpoints: false, gpuDecode, sessionOptions, planDrafts, mllmCapture });
   const loadMs = performance.now() - t0;
   if (t2i && !engine.mllm) throw new Error('--t2i: the MLLM did not load (see the warning above)');
   const scales = opt('--scales')?.split(',') ?? coarseToFine(m);
@@ -146,11 +151,13 @@ for (const [name, gpuDecode] of configs) {
   }
   // where the MLLM ran in the end (a failed WebGPU call moves it to WASM: engine.mllmWhere says why)
   const mllmWhere = t2i ? engine.mllmWhere() : undefined;
+  // whether the MLLM ran captured to the end (a failed captured call leaves capture: the reason)
+  const mllmCaptured = t2i ? { asked: mllmCapture, ...engine.mllm!.capture } : undefined;
   engine.release();
   // what actually ran: capture can be refused at session creation or given up mid-run (fallback)
   const loop = engine.codec.gpuLoop;
-  records.push({ config: name, task: t2i ? 'text-to-image' : 'reconstruct', ...(t2i ? { prompt, givenPlan, planDrafts, mllmWhere } : {}), gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, encoderFixedBatch: engine.codec.gpuEncoder !== null, encoderCaptured: engine.codec.gpuEncoder?.captured ?? false, encoderCaptureFailure: engine.codec.gpuEncoder?.captureFailure ?? null, loadMs, models: timings, runs: out });
-  const mllmNote = t2i ? `, MLLM (${mllmWhere?.provider}) ${out.map((o) => ('mllmMs' in o ? o.mllmMs.toFixed(0) : '?')).join(' / ')} ms` : '';
+  records.push({ config: name, task: t2i ? 'text-to-image' : 'reconstruct', ...(t2i ? { prompt, givenPlan, planDrafts, mllmWhere, mllmCaptured } : {}), gpuDecode, gpuLoopActive: loop !== null, captureActive: loop?.captured ?? false, captureFailure: loop?.captureFailure ?? null, encoderFixedBatch: engine.codec.gpuEncoder !== null, encoderCaptured: engine.codec.gpuEncoder?.captured ?? false, encoderCaptureFailure: engine.codec.gpuEncoder?.captureFailure ?? null, loadMs, models: timings, runs: out });
+  const mllmNote = t2i ? `, MLLM (${mllmWhere?.provider}${mllmCaptured?.active ? ', captured' : ''}) ${out.map((o) => ('mllmMs' in o ? o.mllmMs.toFixed(0) : '?')).join(' / ')} ms` : '';
   console.error(`[gpu-bench] ${name}${t2i ? ' text-to-image' : ''}: load ${loadMs.toFixed(0)} ms, all five ${out.map((o) => o.allFiveMs.toFixed(0)).join(' / ')} ms${mllmNote}`);
 }
 console.log(

@@ -4,7 +4,8 @@
 # uncaptured; the CPU loop), each in a fresh Node process, and PyTorch eager on the same weights;
 # then text to five images wholly on the GPU (the MLLM on WebGPU with its KV cache in GPU buffers,
 # the decoders captured) beside the same pipeline in PyTorch eager (item 2), each with the plan
-# drafted (the engine's default; PyTorch given the perfect draft) and written one call per token.
+# drafted (the engine's default; PyTorch given the perfect draft), the MLLM captured (the default)
+# and uncaptured; with ONE_BY_ONE=1 also the plan written one call per token.
 # Writes to $OUT: gpu-<date>.json and gpu-<date>.md (for bench/results/) and raw.tar.gz (every raw
 # JSON and log). Budget: under 8 minutes (timeouts 60+3x60+75+75+75 s; a Node+Dawn process takes
 # ~30 s from its start to exit whatever it does, so each step needs ~35 s), under 64 MiB carried.
@@ -45,10 +46,14 @@ step "PyTorch eager"
 PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" > "$RAW/torch.json" 2> "$RAW/torch.log"; echo "rc=$?" >> "$RAW/torch.log"
 step "WebGPU text to five images: the MLLM on WebGPU, decoders captured"
 timeout 75 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs gpu+capture --t2i > "$RAW/webgpu-t2i.json" 2> "$RAW/webgpu-t2i.log"; echo "rc=$?" >> "$RAW/webgpu-t2i.log"
-step "WebGPU text to five images, the plan one call per token (--no-drafts)"
-timeout 75 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs gpu+capture --t2i --no-drafts > "$RAW/webgpu-t2i-nodrafts.json" 2> "$RAW/webgpu-t2i-nodrafts.log"; echo "rc=$?" >> "$RAW/webgpu-t2i-nodrafts.log"
-step "PyTorch eager text to five images"
-PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" --t2i > "$RAW/torch-t2i.json" 2> "$RAW/torch-t2i.log"; echo "rc=$?" >> "$RAW/torch-t2i.log"
+step "WebGPU text to five images, the MLLM uncaptured (--no-mllm-capture)"
+timeout 75 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs gpu+capture --t2i --no-mllm-capture > "$RAW/webgpu-t2i-uncaptured.json" 2> "$RAW/webgpu-t2i-uncaptured.log"; echo "rc=$?" >> "$RAW/webgpu-t2i-uncaptured.log"
+if [ -n "${ONE_BY_ONE:-}" ]; then   # the plan one call per token, both sides (measured 2026-12-02: bench/results/gpu-2026-12-02.md)
+  step "WebGPU text to five images, the plan one call per token (--no-drafts)"
+  timeout 75 node $B/gpu-bench.mjs $M "$STEPS" "$RUNS" --configs gpu+capture --t2i --no-drafts > "$RAW/webgpu-t2i-nodrafts.json" 2> "$RAW/webgpu-t2i-nodrafts.log"; echo "rc=$?" >> "$RAW/webgpu-t2i-nodrafts.log"
+  step "PyTorch eager text to five images"
+  PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" --t2i > "$RAW/torch-t2i.json" 2> "$RAW/torch-t2i.log"; echo "rc=$?" >> "$RAW/torch-t2i.log"
+fi
 step "PyTorch eager text to five images, the plan drafted (perfect drafts)"
 PYTHONUNBUFFERED=1 timeout 75 python3 bench/gpu_torch.py $M "$STEPS" "$RUNS" --t2i --draft > "$RAW/torch-t2i-drafted.json" 2> "$RAW/torch-t2i-drafted.log"; echo "rc=$?" >> "$RAW/torch-t2i-drafted.log"
 step "results"

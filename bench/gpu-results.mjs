@@ -51,13 +51,15 @@ const parity = read('parity.json');
 const t2iWebgpuOf = (f) => {
   const d = read(f);
   const r = d?.records?.[0];
-  return r ? { where: d.where, config: r.config, mllmWhere: r.mllmWhere, planDrafts: r.planDrafts ?? false, captureActive: r.captureActive, captureFailure: r.captureFailure, adapter: d.adapter, steps: d.steps, prompt: r.prompt, loadColdMs: r.loadMs, runs: r.runs } : null;
+  return r ? { where: d.where, config: r.config, mllmWhere: r.mllmWhere, mllmCaptured: r.mllmCaptured, planDrafts: r.planDrafts ?? false, captureActive: r.captureActive, captureFailure: r.captureFailure, adapter: d.adapter, steps: d.steps, prompt: r.prompt, loadColdMs: r.loadMs, runs: r.runs } : null;
 };
 const t2iWebgpu = t2iWebgpuOf('webgpu-t2i.json');
 const t2iWebgpuOneByOne = t2iWebgpuOf('webgpu-t2i-nodrafts.json');
+// the MLLM's graph without graph capture (gpu-bench --no-mllm-capture): what capture is measured against
+const t2iWebgpuUncaptured = t2iWebgpuOf('webgpu-t2i-uncaptured.json');
 const t2iTorch = read('torch-t2i.json');
 const t2iTorchDrafted = read('torch-t2i-drafted.json');
-const textToImage = [t2iWebgpu, t2iTorchDrafted, t2iWebgpuOneByOne, t2iTorch].filter(Boolean);
+const textToImage = [t2iWebgpu, t2iTorchDrafted, t2iWebgpuUncaptured, t2iWebgpuOneByOne, t2iTorch].filter(Boolean);
 
 const result = {
   date,
@@ -101,13 +103,16 @@ const t2iRow = (r, label, base) => {
   const plan = String(last.plan ?? r.plan ?? '?').replaceAll('|', '\\|'); // "concept | style | tone" inside a table cell
   return `| ${label} | ${plan} | ${ms(last.mllmMs)} (${last.mllmCalls ?? '?'} calls${last.candidateCalls ? `; ${last.candidateCalls} more for the plan chips after the images` : ''}) | ${ms(last.firstImageMs)} | ${ms(last.allFiveMs)} | ${steady(r, 'allFiveMs')} | ${vs} | ${ms(r.loadColdMs)} |`;
 };
-const webgpuLabel = (w) => `WebGPU: MLLM on ${w.mllmWhere?.provider ?? '?'}${w.mllmWhere?.reason ? ` (${w.mllmWhere.reason})` : ''}, decoders ${w.captureActive ? 'captured' : `uncaptured (${w.captureFailure ?? 'capture off'})`}`;
+// records before 2026-12-02's captured MLLM have no mllmCaptured
+const mllmCaptureNote = (c) => (!c ? '' : c.active ? ', captured' : c.asked ? `, capture left (${c.failure})` : ', uncaptured');
+const webgpuLabel = (w) => `WebGPU: MLLM on ${w.mllmWhere?.provider ?? '?'}${w.mllmWhere?.reason ? ` (${w.mllmWhere.reason})` : ''}${mllmCaptureNote(w.mllmCaptured)}, decoders ${w.captureActive ? 'captured' : `uncaptured (${w.captureFailure ?? 'capture off'})`}`;
 const none = (what, log) => `| ${what} | no result (see raw.tar.gz: ${log}) | | | | | | |`;
 const t2iRows = [
   t2iWebgpu ? t2iRow(t2iWebgpu, `${webgpuLabel(t2iWebgpu)}, plan ${t2iWebgpu.planDrafts ? 'drafted (the default)' : 'one call per token'}`, t2iWebgpu.planDrafts ? t2iTorchDrafted : t2iTorch) : none('WebGPU', 'webgpu-t2i.log'),
   t2iTorchDrafted ? t2iRow(t2iTorchDrafted, `${t2iTorchDrafted.where}, plan drafted (perfect drafts)`, t2iTorchDrafted) : none('PyTorch, plan drafted', 'torch-t2i-drafted.log'),
-  t2iWebgpuOneByOne ? t2iRow(t2iWebgpuOneByOne, `${webgpuLabel(t2iWebgpuOneByOne)}, plan one call per token`, t2iTorch) : none('WebGPU, plan one call per token', 'webgpu-t2i-nodrafts.log'),
-  t2iTorch ? t2iRow(t2iTorch, `${t2iTorch.where}, plan one call per token`, t2iTorch) : none('PyTorch', 'torch-t2i.log'),
+  ...(t2iWebgpuUncaptured ? [t2iRow(t2iWebgpuUncaptured, `${webgpuLabel(t2iWebgpuUncaptured)}, plan drafted`, t2iTorchDrafted)] : []),
+  ...(t2iWebgpuOneByOne ? [t2iRow(t2iWebgpuOneByOne, `${webgpuLabel(t2iWebgpuOneByOne)}, plan one call per token`, t2iTorch)] : []),
+  ...(t2iTorch ? [t2iRow(t2iTorch, `${t2iTorch.where}, plan one call per token`, t2iTorch)] : []),
 ];
 const cap = webgpu('capture');
 const coldRows = cap?.models?.map((x) => `| ${x.file} | ${x.readMs === undefined ? '–' : x.readMs.toFixed(1) + ' ms'} | ${x.createMs === undefined ? '–' : Math.round(x.createMs) + ' ms'} |`) ?? [];

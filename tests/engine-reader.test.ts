@@ -103,7 +103,7 @@ function readerFeeds(calls: Record<string, ort.Tensor>[], m: Manifest) {
   const C = m.feature_dim;
   const n = m.mllm!.image_tokens;
   const [first, ...later] = calls;
-  const slots = Array.from(first.slot.data as BigInt64Array, Number);
+  const slots = Array.from(first.slot.data as ArrayLike<number | bigint>, Number);
   const at = slots.indexOf(1);
   expect(at).toBeGreaterThan(0);
   const r = first.reader.data as Float32Array;
@@ -173,7 +173,7 @@ describe('an MLLM with a reader, through the engine', () => {
     await done(b.engine.run('understand', { image, caption: true, maxTokens: 2 }));
     const want = b.calls()[0];
     const C = shipped.feature_dim;
-    const at = Array.from(want.slot.data as BigInt64Array, Number).indexOf(1);
+    const at = Array.from(want.slot.data as ArrayLike<number | bigint>, Number).indexOf(1);
     const readerPyramid = (want.feats.data as Float32Array).slice(at * C, (at + shipped.mllm!.image_tokens) * C);
     expect(maxDiff(got.reader, readerPyramid)).toBeLessThan(1e-4);
     expect(maxDiff(got.reader, got.feats), 'the reader is a second encoder, not the first').toBeGreaterThan(0.1);

@@ -34,7 +34,7 @@ from training.mllm import MLLM, load_mllm, get as get_config, IMAGE_ORDER, SCALE
 from training.tokenizer import Tokenizer, SPECIALS
 from training import mllm_tasks as tasks
 from training.quantize import fake_quantize, quantize_onnx, quantize_rows  # noqa: F401 (tests use E.fake_quantize)
-from training.mllm_graphs import LOGIT_POS_INPUT, READER_INPUT, export_graphs, export_unified, io_names, unified_io_names  # noqa: F401
+from training.mllm_graphs import LOGIT_POS_INPUT, POS_INPUT, READER_INPUT, export_graphs, export_unified, io_names, unified_io_names  # noqa: F401
 from training.golden_mllm import b64, golden, golden_unified  # noqa: F401
 
 from training.common import ROOT, MODELS_DIR as MODELS
@@ -198,9 +198,11 @@ def main(argv=None):
         if st["external_data"]:   # the weights in files of their own (mllm_graphs.save_sharded)
             variant["external_data"] = [{"file": f} for f in st["external_data"]]
         entries["mllm"] = {"role": "mllm", "variants": [variant],
-                           "inputs": in_specs + [{"name": "block", "shape": ["batch", "total_seq"], "dtype": "int64"}]
+                           "inputs": [dict(x, dtype="int32") if x["dtype"] == "int64" else x for x in in_specs]   # Unified: int32
+                           + [{"name": "block", "shape": ["batch", "total_seq"], "dtype": "int32"}]
                            + ([{"name": READER_INPUT, "shape": ["batch", "seq", C], "dtype": "float32"}] if cfg.reader else [])
-                           + [{"name": LOGIT_POS_INPUT, "shape": ["n_logits"], "dtype": "int64"}]
+                           + [{"name": LOGIT_POS_INPUT, "shape": ["n_logits"], "dtype": "int32"},
+                              {"name": POS_INPUT, "shape": ["batch", "seq"], "dtype": "int32"}]
                            + [{"name": n, "shape": ["batch", H, "past_seq", hd], "dtype": "float32"} for n in past],
                            "outputs": out_specs, "golden_mllm": gold_rel}
         remove = ["mllm_prefill", "mllm_step"]

@@ -25,7 +25,8 @@ def golden_unified(qmodel, tok, prompt="grinning face in noto style", instructio
     from training.common import parent_index, SCALE_OFFSETS
     cfg = qmodel.cfg
     C, scale = cfg.feature_dim, cfg.order == "scale"
-    enc = lambda d: {k: b64(v, np.int64 if v.dtype == torch.long else np.float32) for k, v in d.items()}
+    # the single graph's integer inputs are int32 (mllm_graphs.Unified)
+    enc = lambda d: {k: b64(v, np.int32 if v.dtype in (torch.long, torch.int32) else np.float32) for k, v in d.items()}
     parent = torch.tensor(parent_index())
 
     n_fed = sum(SCALE_TOKENS[:n_steps]) if scale else n_steps
@@ -45,8 +46,10 @@ def golden_unified(qmodel, tok, prompt="grinning face in noto style", instructio
                 ins["reader"] = reader if first[0] and reader is not None else torch.zeros_like(f)
             t = i.shape[1]
             ins["logit_pos"] = torch.arange(max(0, t - 4), t) if first[0] else torch.tensor([t - 1])
+            p0 = past[0][0].shape[2] if past is not None else 0
+            ins["pos"] = torch.arange(p0, p0 + t).view(1, t)
             first[0] = False
-            h, pres = qmodel(i, s, f, past, b, ins.get("reader"))
+            h, pres = qmodel(i, s, f, past, b, ins.get("reader"), ins["pos"])
             o = {"logits": qmodel.logits(h[:, ins["logit_pos"]]), "feature": qmodel.features(h), "delta": qmodel.delta(h)}
             calls.append({"inputs": enc(ins), "outputs": enc(o)})
             past = pres

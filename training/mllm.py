@@ -270,16 +270,22 @@ class MLLM(nn.Module):
     def denormalize(self, f):
         return f * self.feat_std + self.feat_mean
 
-    def embed(self, ids, slot, feats, past_len=0, reader=None):
-        """reader [B,T,C] (cfg.reader): the reader's raw features at given images' positions (zeros elsewhere)."""
+    def embed(self, ids, slot, feats, past_len=0, reader=None, pos=None):
+        """reader [B,T,C] (cfg.reader): the reader's raw features at given images' positions (zeros elsewhere).
+        pos [B,T]: each new position's index (None: past_len, past_len + 1, ...; the single graph is fed
+        them, so a cache padded to a fixed length still counts only what it holds)."""
         t = ids.shape[1]
         tok = self.tok_emb(ids)
         img = self.proj(self.normalize(feats)) + self.slot_emb(slot)
         if self.cfg.reader and reader is not None:   # every position computed, the given ones kept: no data-dependent shapes
             given = given_mask(slot, img.dtype).unsqueeze(-1)
             img = img + given * self.reader_proj((reader - self.reader_mean) / self.reader_std)
-        m = (slot > 0).unsqueeze(-1).to(tok.dtype)
-        pos = torch.arange(t, device=ids.device) + past_len
+        # 1.0 at image positions (slot > 0; slots are integers >= 0) in float arithmetic: traced as a
+        # comparison, the exporter casts the int32 slot to int64 and onnxruntime-web's WebGPU runs int64
+        # comparisons and bool Unsqueeze on the CPU, and a graph with a CPU node cannot be captured
+        m = slot.to(tok.dtype).clamp(0, 1).unsqueeze(-1)
+        if pos is None:
+            pos = torch.arange(t, device=ids.device) + past_len
         return tok * (1 - m) + img * m + self.pos_emb(pos)
 
     @staticmethod
@@ -287,11 +293,11 @@ class MLLM(nn.Module):
         """block [B,P+T] block ids of cached + new positions -> [B,T,P+T] visibility of the last t."""
         return block.unsqueeze(1) <= block[:, block.shape[1] - t:].unsqueeze(2)
 
-    def forward(self, ids, slot, feats, past=None, block=None, reader=None):
+    def forward(self, ids, slot, feats, past=None, block=None, reader=None, pos=None):
         """-> (hidden after ln_f [B,T,d], presents [(k, v)] per layer, each [B,H,S,Dh]).
-        block [B,P+T]: block ids (block-causal attention); None: causal."""
+        block [B,P+T]: block ids (block-causal attention); None: causal. pos [B,T]: position indices (embed)."""
         past_len = past[0][0].shape[2] if past is not None else 0
-        x = self.embed(ids, slot, feats, past_len, reader)
+        x = self.embed(ids, slot, feats, past_len, reader, pos)
         allowed = self.allowed_from_blocks(block, ids.shape[1]) if block is not None else None
         presents = []
         for i, blk in enumerate(self.blocks):

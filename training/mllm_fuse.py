@@ -181,8 +181,10 @@ def fuse_attention(G, n_head):
               numpy_helper.from_array(np.array(0.0, np.float32), "attn_bias_zero"),
               numpy_helper.from_array(np.array(fill, np.float32), "attn_bias_hidden"),
               numpy_helper.from_array(np.array([1, n_head, 1, 1], np.int64), "attn_bias_heads")]
-    new = [helper.make_node("Unsqueeze", [mask, "attn_bias_axes"], ["attn_bias_visible"], name="/m/attn_bias/Unsqueeze"),
-           helper.make_node("Where", ["attn_bias_visible", "attn_bias_zero", "attn_bias_hidden"], ["attn_bias_1h"], name="/m/attn_bias/Where"),
+    # Where before Unsqueeze: onnxruntime-web's WebGPU has no bool Unsqueeze (a CPU node, which would keep
+    # the graph from being captured)
+    new = [helper.make_node("Where", [mask, "attn_bias_zero", "attn_bias_hidden"], ["attn_bias_bts"], name="/m/attn_bias/Where"),
+           helper.make_node("Unsqueeze", ["attn_bias_bts", "attn_bias_axes"], ["attn_bias_1h"], name="/m/attn_bias/Unsqueeze"),
            helper.make_node("Expand", ["attn_bias_1h", "attn_bias_heads"], ["attn_bias"], name="/m/attn_bias/Expand")] + new
     return new, gone, consts
 

@@ -94,7 +94,11 @@ class Unified(nn.Module):
     is visible iff its block <= the query's: token order feeds the position index, which is plain
     causal attention), logit_pos [K] which of the new positions get logits (the last, [T-1], in
     most calls; a plan's drafted tokens are verified in one call by asking for all of them),
-    past_key_i/past_value_i [B,H,P,Dh] (P = 0 for the prefill). Outputs:
+    pos [B,T] the new positions' indices (P, P+1, ... when the cache holds exactly what was fed; a
+    captured WebGPU graph feeds a cache padded to the context, its unused positions' block ids too
+    large to be seen), past_key_i/past_value_i [B,H,P,Dh] (P = 0 for the prefill). Every integer
+    input is int32: onnxruntime-web's WebGPU runs int64 comparisons on the CPU, and a graph with a
+    node on the CPU cannot be captured. Outputs:
     logits [B,K,V] at logit_pos, feature/delta [B,T,C] of every new position (token order
     reads the last; scale order one whole scale), present_* [B,H,P+T,Dh]. A model with a reader
     (MLLMConfig.reader) takes one more input after block (before logit_pos), reader [B,T,C]: the reader encoder's raw
@@ -107,21 +111,23 @@ class Unified(nn.Module):
 
     def forward(self, ids, slot, feats, block, *rest):
         reader, rest = (rest[0], rest[1:]) if self.m.cfg.reader else (None, rest)
-        logit_pos, past_flat = rest[0], rest[1:]
+        logit_pos, pos, past_flat = rest[0], rest[1], rest[2:]
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        h, presents = self.m(ids, slot, feats, past, block, reader)
+        h, presents = self.m(ids, slot, feats, past, block, reader, pos)
         return ((self.m.logits(h.index_select(1, logit_pos)), self.m.features(h), self.m.delta(h))
                 + tuple(t for kv in presents for t in kv))
 
 
 READER_INPUT = "reader"   # the reader model's extra input (the manifest's mllm.reader.input names it to the page)
 LOGIT_POS_INPUT = "logit_pos"   # which new positions get logits (the manifest lists it among the graph's inputs)
+POS_INPUT = "pos"   # the new positions' indices
+INDEX_DTYPE = torch.int32   # the single graph's integer inputs (Unified)
 
 
 def unified_io_names(n_layer, reader=False):
     """-> (inputs, past, outputs, present); `reader`: the model reads given images through a reader (one more input)."""
     ins, past, outs, present = io_names(n_layer)
-    return ins + ["block"] + ([READER_INPUT] if reader else []) + [LOGIT_POS_INPUT], past, outs, present
+    return ins + ["block"] + ([READER_INPUT] if reader else []) + [LOGIT_POS_INPUT, POS_INPUT], past, outs, present
 
 
 def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
@@ -130,7 +136,8 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
     L, C, hd = cfg.n_layer, cfg.feature_dim, cfg.d_model // cfg.n_head
     ins, past, outs, present = unified_io_names(L, cfg.reader)
     dyn = {"ids": {0: "batch", 1: "seq"}, "slot": {0: "batch", 1: "seq"}, "feats": {0: "batch", 1: "seq"},
-           "block": {0: "batch", 1: "total_seq"}, LOGIT_POS_INPUT: {0: "n_logits"}, "logits": {0: "batch", 1: "n_logits"},
+           "block": {0: "batch", 1: "total_seq"}, LOGIT_POS_INPUT: {0: "n_logits"}, POS_INPUT: {0: "batch", 1: "seq"},
+           "logits": {0: "batch", 1: "n_logits"},
            "feature": {0: "batch", 1: "seq"},
            "delta": {0: "batch", 1: "seq"}}
     if cfg.reader:
@@ -141,12 +148,14 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
         dyn[n] = {0: "batch", 2: "total_seq"}
     T, P = 5, 3   # traced with a non-empty cache; the prefill feeds P = 0
     ids, slot, feats = trace_inputs(T, C)
-    block = torch.arange(P + T).view(1, -1)
+    ids, slot = ids.to(INDEX_DTYPE), slot.to(INDEX_DTYPE)
+    block = torch.arange(P + T, dtype=INDEX_DTYPE).view(1, -1)
+    pos = torch.arange(P, P + T, dtype=INDEX_DTYPE).view(1, -1)
     pk = tuple(torch.randn(1, cfg.n_head, P, hd) for _ in range(2 * L))
     path = os.path.join(out_dir, name)
     rd = (torch.randn(1, T, C),) if cfg.reader else ()   # traced at given positions (slots 1, 2): the reader's path is in the graph
-    lp = torch.tensor([1, T - 1])   # traced with two positions: K stays a dimension of its own
-    torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + rd + (lp,) + pk, path, input_names=ins + past,
+    lp = torch.tensor([1, T - 1], dtype=INDEX_DTYPE)   # traced with two positions: K stays a dimension of its own
+    torch.onnx.export(Unified(qmodel), (ids, slot, feats, block) + rd + (lp, pos) + pk, path, input_names=ins + past,
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
     made = fuse(mp, cfg.n_head, L) if fused else {}

@@ -1,6 +1,6 @@
 // Runs an ONNX graph with onnxruntime-node (CPU) on feeds written by a Python test:
 //   node training/tests/ort_run.cjs model.onnx feeds.json out.json [optimized.onnx]
-// feeds.json: [{name: {shape, dtype: "int64"|"float32", data_b64}}, ...] (one object per call;
+// feeds.json: [{name: {shape, dtype: "int64"|"int32"|"float32", data_b64}}, ...] (one object per call;
 // a call may name "@present" to feed the previous call's present_* outputs as past_*).
 // out.json: the outputs of every call in the same encoding (float32).
 const fs = require("fs");
@@ -9,7 +9,7 @@ const ort = require("onnxruntime-node");
 function decode(t) {
   const buf = Buffer.from(t.data_b64, "base64");
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  const data = t.dtype === "int64" ? new BigInt64Array(ab) : new Float32Array(ab);
+  const data = t.dtype === "int64" ? new BigInt64Array(ab) : t.dtype === "int32" ? new Int32Array(ab) : new Float32Array(ab);
   return new ort.Tensor(t.dtype, data, t.shape);
 }
 

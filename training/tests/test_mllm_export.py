@@ -289,7 +289,7 @@ def test_export_cli_reader_manifest(tmp_path, tok):
     E.main(args)
     man = json.load(open(out / "manifest.json"))
     assert "reader" not in man["mllm"] and "reader" not in man["models"]
-    assert [i["name"] for i in man["models"]["mllm"]["inputs"]][4:6] == ["logit_pos", "past_key_0"]
+    assert [i["name"] for i in man["models"]["mllm"]["inputs"]][4:7] == ["logit_pos", "pos", "past_key_0"]
 
 
 def test_shipped_reader_mllm_loads_back(tmp_path):
@@ -306,3 +306,42 @@ def test_shipped_reader_mllm_loads_back(tmp_path):
     assert got.cfg.reader
     sd = got.state_dict()
     assert sd.keys() == want.keys() and all(torch.equal(sd[k].float(), want[k].float()) for k in sd)
+
+
+def test_a_padded_cache_fed_positions_computes_as_the_exact_one(tmp_path, tok):
+    """What the captured WebGPU graph does (workers/mllm/captured-graph.ts): the cache padded to a fixed
+    length with garbage past what it holds, those positions given a block id no query sees, and the new
+    positions fed their own indices (`pos`). The step's outputs are those of the exact cache. The fused
+    graph, as shipped, takes only int32 integer inputs and has no int64 or bool node that onnxruntime-web's
+    WebGPU would run on the CPU (which would keep the graph from being captured)."""
+    torch.manual_seed(0)
+    q = E.fake_quantize(MLLM(replace(TINY, order="scale", residual_edit=True)))
+    path, _ = E.export_unified(q, str(tmp_path), fused=True)
+    m = onnx.load(path)
+    ints = {i.name: i.type.tensor_type.elem_type for i in m.graph.input if i.type.tensor_type.elem_type != onnx.TensorProto.FLOAT}
+    assert ints == {n: onnx.TensorProto.INT32 for n in ("ids", "slot", "block", "logit_pos", "pos")}
+    assert not [n.name for n in m.graph.node if n.op_type == "Cast" and any(a.name == "to" and a.i == onnx.TensorProto.INT64 for a in n.attribute)]
+    g = E.golden_unified(q, tok)
+    pre, step = g["prefill"], g["steps"][1]
+    H, hd, L = TINY.n_head, TINY.d_model // TINY.n_head, TINY.n_layer
+    empty = {"shape": [1, H, 0, hd], "dtype": "float32", "data_b64": ""}
+    exact = ort_run(path, [dict(pre["inputs"], **{f"past_{kv}_{i}": empty for i in range(L) for kv in ("key", "value")}),
+                           dict(g["steps"][0]["inputs"], **{"@present": True})], tmp_path)
+    p0 = exact[1]["present_key_0"].shape[2]
+    pad = 7
+    rng = np.random.default_rng(0)
+    enc = lambda a: {"shape": list(a.shape), "dtype": str(a.dtype), "data_b64": base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()}
+    feeds = {k: v for k, v in step["inputs"].items()}
+    blk = arr(step["inputs"]["block"])
+    t = arr(step["inputs"]["ids"]).shape[1]
+    feeds["block"] = enc(np.concatenate([blk[:, :p0], np.full((1, pad), 1 << 30, np.int32), blk[:, p0:]], 1).astype(np.int32))
+    assert (arr(step["inputs"]["pos"]) == np.arange(p0, p0 + t)).all()
+    for i in range(L):
+        for kv in ("key", "value"):
+            past = exact[1][f"present_{kv}_{i}"]
+            feeds[f"past_{kv}_{i}"] = enc(np.concatenate([past, rng.standard_normal((1, H, pad, hd)).astype(np.float32) * 5], 2))
+    got = ort_run(path, [feeds], tmp_path)[0]
+    for name, want in step["outputs"].items():
+        if name.startswith("present_"):
+            continue
+        np.testing.assert_allclose(got[name], arr(want), atol=g["atol"], rtol=g["rtol"], err_msg=name)

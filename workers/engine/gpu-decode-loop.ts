@@ -40,7 +40,7 @@ export interface GpuBuffer {
 export interface GpuDeviceLike {
   createBuffer(d: { size: number; usage: number }): GpuBuffer;
   createCommandEncoder(): { copyBufferToBuffer(src: GpuBuffer, so: number, dst: GpuBuffer, dO: number, size: number): void; finish(): unknown };
-  queue: { writeBuffer(b: GpuBuffer, offset: number, data: Float32Array): void; submit(cmds: unknown[]): void };
+  queue: { writeBuffer(b: GpuBuffer, offset: number, data: Float32Array | Int32Array): void; submit(cmds: unknown[]): void };
 }
 
 /** The onnxruntime members the loop needs beyond OrtLike. */

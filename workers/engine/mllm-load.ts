@@ -69,11 +69,11 @@ export interface ReaderLoad {
  * for a run in flight to end and makes runs wait for it). Never rejects: a failure is the reason
  * the page shows for the MLLM's tasks; reconstruction works without it.
  */
-export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, files: Promise<MllmFiles>, turn: <T>(job: () => Promise<T>) => Promise<T>, reader?: ReaderLoad, planDrafts = true): Promise<MllmLoaded> {
+export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, files: Promise<MllmFiles>, turn: <T>(job: () => Promise<T>) => Promise<T>, reader?: ReaderLoad, planDrafts = true, capture = true): Promise<MllmLoaded> {
   try {
     const f = await files;
     const made = await turn(async () => {
-      const placed = await placeMllm(ort, want, f.graphs, f.tokenizer, spec);
+      const placed = await placeMllm(ort, want, f.graphs, f.tokenizer, spec, capture);
       if (!spec.reader) return { placed, reader: null };
       try {
         if (!f.reader || !reader) throw new Error(`the MLLM reads given images through "${spec.reader.model}", which was not loaded`);

@@ -8,7 +8,9 @@ import { Tokenizer, type TokenizerJson } from '../mllm/tokenizer';
 import type { GraphSession, MllmSessions } from '../mllm/graph-runner';
 import type { MllmSpec } from '../lib/manifest';
 import { createSession, type ModelBytes } from './model-bytes';
-import { mllmSessionOptions, type InferenceSession, type OrtLike } from './ort';
+import { mllmCaptureOptions, mllmSessionOptions, ortDevice, type InferenceSession, type OrtLike } from './ort';
+import { CapturedMllm, type CaptureOrt } from '../mllm/captured-graph';
+import type { GpuDeviceLike } from './gpu-decode-loop';
 
 export type MllmProvider = 'webgpu' | 'wasm' | 'cpu';
 
@@ -41,6 +43,8 @@ export class PlacedMllmSession implements GraphSession {
     private session: InferenceSession,
     public where: MllmWhere,
     private readonly onWasm: (() => Promise<InferenceSession>) | null,
+    /** the same graph run captured (WebGPU), released with this session or when it moves to WASM */
+    private captured: CapturedMllm | null = null,
   ) {}
 
   /** Can still move to WASM (it is on WebGPU and has the bytes to). */
@@ -62,19 +66,24 @@ export class PlacedMllmSession implements GraphSession {
     this.session = await this.onWasm!();
     this.where = { provider: 'wasm', reason };
     old.release().catch(() => undefined);
+    this.captured?.release();
+    this.captured = null;
   }
 
   release() {
     this.session.release().catch(() => undefined);
+    this.captured?.release();
   }
 }
 
 /**
  * The MLLM's sessions where `want` says. WebGPU: the single graph with its KV cache on the GPU,
  * the bytes kept (~20 MB) to create the WASM session if a call fails later; a WebGPU session that
- * cannot be created gives the WASM one at once, with the reason in `where`.
+ * cannot be created gives the WASM one at once, with the reason in `where`. With `capture` (the
+ * default) the WebGPU graph also runs captured (captured-graph.ts: its sessions are created as calls
+ * need them); the plain session is what a failed capture falls back to.
  */
-export async function placeMllm(ort: OrtLike, want: MllmWhere, graphs: Record<string, ModelBytes>, tokenizer: Uint8Array, spec: MllmSpec) {
+export async function placeMllm(ort: OrtLike, want: MllmWhere, graphs: Record<string, ModelBytes>, tokenizer: Uint8Array, spec: MllmSpec, capture = true) {
   const onWasm = () => createSession(ort, graphs.mllm, mllmSessionOptions('wasm'));
   let where = want;
   if (want.provider === 'webgpu') {
@@ -82,8 +91,10 @@ export async function placeMllm(ort: OrtLike, want: MllmWhere, graphs: Record<st
     else {
       try {
         const made = await createMllmSessions(ort, 'webgpu', graphs, tokenizer, spec);
-        const session = new PlacedMllmSession((made.sessions as { single: InferenceSession }).single, want, onWasm);
-        return { sessions: { single: session } as MllmSessions, tokenizer: made.tokenizer, placed: session as PlacedMllmSession | null, where };
+        const device = capture ? ((await ortDevice(ort)) as GpuDeviceLike | undefined) : undefined;
+        const captured = device ? new CapturedMllm(ort as unknown as CaptureOrt, device, spec, (shape) => createSession(ort, graphs.mllm, mllmCaptureOptions(shape))) : null;
+        const session = new PlacedMllmSession((made.sessions as { single: InferenceSession }).single, want, onWasm, captured);
+        return { sessions: { single: session, ...(captured ? { captured } : {}) } as MllmSessions, tokenizer: made.tokenizer, placed: session as PlacedMllmSession | null, where };
       } catch (e) {
         where = { provider: 'wasm', reason: `WebGPU session creation failed for the MLLM: ${(e as Error).message}` };
       }

@@ -11,6 +11,7 @@ export interface OrtLike {
   Tensor: {
     new (type: 'float32', data: Float32Array, dims: readonly number[]): Tensor;
     new (type: 'int64', data: BigInt64Array, dims: readonly number[]): Tensor;
+    new (type: 'int32', data: Int32Array, dims: readonly number[]): Tensor;
   };
   InferenceSession: { create(bytes: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
 }
@@ -198,6 +199,20 @@ export function mllmSessionOptions(provider: 'webgpu' | 'wasm' | 'cpu', nLayer =
   const onGpu: Record<string, 'gpu-buffer'> = {};
   for (let i = 0; i < nLayer; i++) for (const kv of ['key', 'value']) onGpu[`present_${kv}_${i}`] = 'gpu-buffer';
   return { ...base, preferredOutputLocation: onGpu };
+}
+
+/** Options for one captured session of the single MLLM graph (workers/mllm/captured-graph.ts): every
+ * free dimension fixed (graph capture replays one shape), every output in a GPU buffer the session
+ * owns, weights dequantized at creation as in mllmSessionOptions. */
+export function mllmCaptureOptions(shape: { seq: number; past: number; nLogits: number }): InferenceSession.SessionOptions {
+  return {
+    ...mllmSessionOptions('wasm'),
+    // onnxruntime-web hands enableGraphCapture to the WebGPU EP only when the EP is given as an object
+    executionProviders: [{ name: 'webgpu' }],
+    enableGraphCapture: true,
+    preferredOutputLocation: 'gpu-buffer',
+    freeDimensionOverrides: { batch: 1, seq: shape.seq, past_seq: shape.past, total_seq: shape.past + shape.seq, n_logits: shape.nLogits },
+  };
 }
 
 export interface DeviceLike {

@@ -56,6 +56,10 @@ export interface EngineLoadOptions {
   /** The MLLM's plan drafted ahead and verified several tokens a call (default true; the same plan
    * either way: false is what drafting is measured against, bench/gpu-bench.ts --no-drafts) */
   planDrafts?: boolean;
+  /** The MLLM on WebGPU run with graph capture (default true; workers/mllm/captured-graph.ts, falling
+   * back to the plain WebGPU session if a captured call fails; false is what capture is measured
+   * against, bench/gpu-bench.ts --no-mllm-capture) */
+  mllmCapture?: boolean;
   /** Yield to the event loop at every checkpoint (default true), so a cancel message can arrive
    * mid-run. A caller that cancels only through the AbortSignal may turn it off. */
   yieldAtCheckpoints?: boolean;
@@ -346,7 +350,7 @@ export class PumaEngine {
       const pm = p.mllm;
       engine.mllmState = 'loading';
       // the reader's session as the encoder's: same provider and options
-      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job), { manifest: m, options: opts }, o.planDrafts ?? true).then((r) => {
+      engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job), { manifest: m, options: opts }, o.planDrafts ?? true, o.mllmCapture ?? true).then((r) => {
         phase('after ready: mllm files + session (from ready)');
         engine.mllmLoadedAs(r, mllmModelsOf(pm));
       });

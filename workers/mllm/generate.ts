@@ -112,6 +112,11 @@ export class MllmGenerator {
   /** graph calls the last plan (and its candidates) took: what drafting saves is measured on it */
   planCalls = 0;
 
+  /** Whether the graph runs captured (WebGPU graph capture), and why not where it was given and left. */
+  get capture(): { active: boolean; failure: string | null } {
+    return { active: this.runner.isCaptured, failure: this.runner.captureFailure };
+  }
+
   constructor(
     ort: Pick<OrtLike, 'Tensor'>,
     readonly spec: MllmSpec,

@@ -6,12 +6,16 @@
 //           the prefill is fed an empty cache (past_seq = 0), feature/delta come for every new
 //           position (scale order reads a whole scale from one call), logits where the call asks
 //           (`logit_pos`: the last position by default; a drafted plan asks for every one).
+// On WebGPU the single graph may also run captured (captured-graph.ts, MllmSessions.captured): its
+// caches are then positions in one fixed set of GPU buffers (KvCache.stamps). A captured call that
+// fails leaves capture for good; the plain session continues from the same cache, read back once.
 // A model with a reader (manifest mllm.reader) takes one more input, fed in EVERY call: the reader's
 // features where the call reads a given image (CallIn.reader), zeros elsewhere and when absent.
 // A cache is never disposed here behind the caller's back: the same cache may be fed to several
 // calls (the plan's candidates branch from one prefix), so the caller releases each when done.
 import type { InferenceSession, OrtLike, Tensor as TensorT } from '../engine/ort';
 import type { MllmSpec } from '../lib/manifest';
+import { StaleCacheError, type CapturedMllm } from './captured-graph';
 
 /** A session as the runner calls it: feeds in, every output back (a WebGPU session's KV outputs
  * as GPU tensors, fed back as they are). */
@@ -19,14 +23,17 @@ export interface GraphSession {
   run(feeds: InferenceSession.FeedsType): Promise<InferenceSession.ReturnType>;
 }
 
-/** The MLLM's sessions: the two-file pair, or the one graph. */
-export type MllmSessions = { prefill: GraphSession; step: GraphSession } | { single: GraphSession };
+/** The MLLM's sessions: the two-file pair, or the one graph (on WebGPU also run captured, where
+ * `captured` is given: captured-graph.ts; the plain session is then what it falls back to). */
+export type MllmSessions = { prefill: GraphSession; step: GraphSession } | { single: GraphSession; captured?: CapturedMllm };
 
 export interface KvCache {
-  /** present_key_i / present_value_i of the last call; null before the prefill */
+  /** present_key_i / present_value_i of the last call; null before the prefill, and in a captured cache */
   presents: Record<string, TensorT> | null;
   /** block id of every cached position */
   blocks: number[];
+  /** a captured cache (its positions live in CapturedMllm's buffers): which call wrote each position */
+  stamps?: number[];
   released?: boolean;
 }
 
@@ -59,6 +66,12 @@ export interface CallOut {
 
 export class GraphRunner {
   readonly single: boolean;
+  /** the graph run captured (WebGPU), until a captured call fails */
+  private captured: CapturedMllm | null;
+  /** the captured graph after capture was left: caches made on it are read back from it */
+  private left: CapturedMllm | null = null;
+  /** why capture was left (null while captured, or when it was never on) */
+  captureFailure: string | null = null;
   private readonly C: number;
   /** the graph's reader input (manifest mllm.reader.input); null without a reader */
   private readonly readerInput: string | null;
@@ -71,28 +84,70 @@ export class GraphRunner {
     this.single = 'single' in sessions;
     this.C = spec.feature_dim;
     this.readerInput = spec.reader?.input ?? null;
+    this.captured = 'single' in sessions ? (sessions.captured ?? null) : null;
     if ((spec.graph ?? 'pair') !== (this.single ? 'single' : 'pair')) throw new Error(`the manifest's mllm.graph is "${spec.graph ?? 'pair'}" but ${this.single ? 'one graph' : 'two graphs'} were loaded`);
   }
 
   empty(): KvCache {
-    return { presents: null, blocks: [] };
+    return this.captured ? this.captured.empty() : { presents: null, blocks: [] };
+  }
+
+  /** whether calls run captured (WebGPU graph capture) */
+  get isCaptured(): boolean {
+    return this.captured !== null;
+  }
+
+  /** Capture failed: every later call runs the plain session; captured caches are read back as they are used. */
+  private leaveCapture(e: unknown) {
+    this.captureFailure = (e as Error)?.message ?? String(e);
+    // info, not a warning: the MLLM goes on, right, only slower
+    console.info(`MLLM: graph capture failed, running uncaptured (${this.captureFailure})`);
+  }
+
+  /** A captured cache as the plain session takes it (its positions read back once). */
+  private async uncaptured(cache: KvCache, from: CapturedMllm): Promise<KvCache> {
+    if (!cache.stamps || cache.presents) return cache;
+    const presents = cache.blocks.length ? await from.readBack(cache) : null;
+    return { presents, blocks: cache.blocks };
   }
 
   nextBlock(cache: KvCache): number {
     return cache.blocks.length ? cache.blocks[cache.blocks.length - 1] + 1 : 0;
   }
 
-  private i64(a: number[]): TensorT {
-    return new this.ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), [1, a.length]);
+  /** An integer input [1, n] (`dims` otherwise): int32 for the single graph (its every integer input:
+   * training/mllm_graphs.py Unified, so WebGPU compares on the GPU), int64 for the pair. */
+  private int(a: number[], dims: readonly number[] = [1, a.length]): TensorT {
+    if (this.single) return new this.ort.Tensor('int32', Int32Array.from(a), dims);
+    return new this.ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), dims);
   }
 
   async call(cache: KvCache, x: CallIn): Promise<CallOut> {
     if (cache.released) throw new Error('mllm: this KV cache was released');
+    if (cache.stamps && !cache.presents) {
+      const c = this.captured ?? this.left;
+      if (!c) throw new Error('mllm: a captured KV cache fed to a runner without capture');
+      if (this.captured) {
+        try {
+          return await this.captured.call(cache, x);
+        } catch (e) {
+          if (e instanceof StaleCacheError) throw e;
+          this.left = this.captured;
+          this.captured = null;
+          this.leaveCapture(e);
+        }
+      }
+      cache = await this.uncaptured(cache, c);
+    }
+    return this.callPlain(cache, x);
+  }
+
+  private async callPlain(cache: KvCache, x: CallIn): Promise<CallOut> {
     const T = x.ids.length;
     const { n_layer: L, n_head: H, head_dim: hd } = this.spec;
     const feeds: Record<string, TensorT> = {
-      ids: this.i64(x.ids),
-      slot: this.i64(x.slot),
+      ids: this.int(x.ids),
+      slot: this.int(x.slot),
       feats: new this.ort.Tensor('float32', x.feats, [1, T, this.C]),
     };
     if (this.readerInput) {
@@ -103,8 +158,10 @@ export class GraphRunner {
     const at = x.logitPositions ?? [T - 1];
     if (!at.length || at.some((j) => !Number.isInteger(j) || j < 0 || j >= T)) throw new Error(`mllm: logit positions ${at.join(',')} outside the call's ${T}`);
     if (this.single) {
-      feeds.block = this.i64(blocks);
-      feeds.logit_pos = new this.ort.Tensor('int64', BigInt64Array.from(at, (j) => BigInt(j)), [at.length]);
+      feeds.block = this.int(blocks);
+      feeds.logit_pos = this.int(at, [at.length]);
+      // the cache holds exactly what was fed: the new positions follow it
+      feeds.pos = this.int(x.ids.map((_, i) => cache.blocks.length + i));
     } else if (at.length !== 1 || at[0] !== T - 1) throw new Error('mllm: the two-file graphs give logits at the last position only');
     if (cache.presents || this.single) {
       const empty = new Float32Array(0);
@@ -166,6 +223,12 @@ export class GraphRunner {
   async truncate(cache: KvCache, keep: number): Promise<KvCache> {
     if (cache.released) throw new Error('mllm: this KV cache was released');
     if (keep === cache.blocks.length) return cache;
+    if (cache.stamps && !cache.presents) {
+      // captured: the positions after `keep` are forgotten (hidden from every later call, then overwritten)
+      if (!(keep >= 0 && keep < cache.blocks.length)) throw new Error(`mllm: cannot keep ${keep} of ${cache.blocks.length} cached positions`);
+      cache.released = true;
+      return { presents: null, blocks: cache.blocks.slice(0, keep), stamps: cache.stamps.slice(0, keep) };
+    }
     if (!(keep >= 0 && keep < cache.blocks.length && cache.presents)) throw new Error(`mllm: cannot keep ${keep} of ${cache.blocks.length} cached positions`);
     const { n_head: H, head_dim: hd } = this.spec;
     const S = cache.blocks.length;

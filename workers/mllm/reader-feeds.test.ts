@@ -67,7 +67,7 @@ describe('the reader input', () => {
       const T = c.ids.dims[1];
       expect(c[input].dims).toEqual([1, T, C]);
       // <s> [IMG] then the image's tokens (slots 1..image_tokens), image order
-      const slots = Array.from(c.slot.data as BigInt64Array, Number);
+      const slots = Array.from(c.slot.data as ArrayLike<number | bigint>, Number);
       const at = slots.indexOf(1);
       expect(at).toBe(2);
       expect(slots.slice(at, at + spec.image_tokens)).toEqual(Array.from({ length: spec.image_tokens }, (_, k) => k + 1));

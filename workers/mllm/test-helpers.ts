@@ -40,6 +40,7 @@ export function decode(t: T64): ort.Tensor {
   const b = Buffer.from(t.data_b64, 'base64');
   const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   if (t.dtype === 'int64') return new ort.Tensor('int64', new BigInt64Array(ab), t.shape);
+  if (t.dtype === 'int32') return new ort.Tensor('int32', new Int32Array(ab), t.shape);
   if (t.dtype === 'float32') return new ort.Tensor('float32', new Float32Array(ab), t.shape);
   throw new Error(`dtype ${t.dtype}`);
 }
