@@ -35,11 +35,11 @@ beforeAll(async () => {
 });
 afterAll(() => gpu?.stop());
 
-/** a generator on the fixture in `dir`, captured or not */
-async function generator(dir: string, capture: boolean, wrap?: (s: MllmSessions) => MllmSessions) {
+/** a generator on the fixture in `dir`, captured or not (on the page's onnxruntime-web build unless `on` is given) */
+async function generator(dir: string, capture: boolean, wrap?: (s: MllmSessions) => MllmSessions, on: OrtLike = ort) {
   const m = manifestOf(dir);
   const { graphs, tokenizer } = await mllmFromFolder(fixture(dir), m);
-  const placed = await placeMllm(ort, { provider: 'webgpu' }, graphs, tokenizer, m.mllm!, capture);
+  const placed = await placeMllm(on, { provider: 'webgpu' }, graphs, tokenizer, m.mllm!, capture);
   expect(placed.where, 'on WebGPU').toEqual({ provider: 'webgpu' });
   const sessions = wrap ? wrap(placed.sessions) : placed.sessions;
   return { m, gen: new MllmGenerator(ort, m.mllm!, placed.tokenizer, sessions), placed: placed.placed!, sessions, graphs };
@@ -134,9 +134,11 @@ describe('the MLLM on WebGPU with graph capture (SwiftShader)', () => {
     plain.placed.release();
   }, 900_000);
 
-  it('a cache another branch has overwritten is refused', async () => {
-    const cap = await generator('single_reader', true);
-    const runner = new GraphRunner(ort, cap.m.mllm!, cap.sessions);
+  // the GPU bench runs onnxruntime-web/webgpu (the native WebGPU EP), the page the JSEP build: both capture
+  it.each(['page', 'native'] as const)('a cache another branch has overwritten is refused (%s build)', async (build) => {
+    const on = build === 'page' ? ort : (gpu.ort as unknown as OrtLike);
+    const cap = await generator('single_reader', true, undefined, on);
+    const runner = new GraphRunner(on, cap.m.mllm!, cap.sessions);
     const C = cap.m.mllm!.feature_dim;
     const text = (ids: number[], from: number) => ({ ids, slot: ids.map(() => 0), feats: new Float32Array(ids.length * C), block: ids.map((_, i) => from + i) });
     const a = await runner.call(runner.empty(), text([1, 5, 6], 0));
@@ -151,6 +153,7 @@ describe('the MLLM on WebGPU with graph capture (SwiftShader)', () => {
     const viaTrunc = await runner.call(t, text([15], 4));
     const direct = await runner.call((await runner.call(a.cache, text([12], 3))).cache, text([15], 4));
     expect(maxAbsDiff(viaTrunc.logits, direct.logits)).toBeLessThanOrEqual(TOLERANCE);
+    expect(runner.isCaptured, `every call captured (${runner.captureFailure})`).toBe(true);
     cap.placed.release();
   }, 900_000);
 });

@@ -290,8 +290,11 @@ class MLLM(nn.Module):
 
     @staticmethod
     def allowed_from_blocks(block, t):
-        """block [B,P+T] block ids of cached + new positions -> [B,T,P+T] visibility of the last t."""
-        return block.unsqueeze(1) <= block[:, block.shape[1] - t:].unsqueeze(2)
+        """block [B,P+T] block ids of cached + new positions -> [B,T,P+T] visibility of the last t.
+        Compared as floats (ids far below 2^24, exact): onnxruntime-web's native WebGPU EP slices no int32
+        tensor, and a graph with a node on the CPU cannot be captured."""
+        b = block.float()
+        return b.unsqueeze(1) <= b[:, b.shape[1] - t:].unsqueeze(2)
 
     def forward(self, ids, slot, feats, past=None, block=None, reader=None, pos=None):
         """-> (hidden after ln_f [B,T,d], presents [(k, v)] per layer, each [B,H,S,Dh]).
