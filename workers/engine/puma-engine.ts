@@ -377,6 +377,12 @@ export class PumaEngine {
     this.mllmPlace = r.where;
     for (const g of graphs) this.variants[g.name] = g.variant;
     this.mllmState = 'ready';
+    // a captured MLLM (WebGPU): each call length's session made and captured between runs, one at a
+    // time, so the first text to image does not pay for them (~1.3 s of its first run on an H200)
+    const gen = r.mllm;
+    for (const len of gen.captureLengths()) {
+      this.outsideRuns(() => (this.released || this.mllmGen !== gen ? Promise.resolve() : gen.warmCapture(len))).catch(() => undefined);
+    }
   }
 
   /** outsideRuns' jobs wait `graceMs` after the load, or until the caller asks for a run (start()
@@ -390,6 +396,16 @@ export class PumaEngine {
         resolve();
       };
     });
+  }
+
+  /** Settles when the session creations queued between runs so far (later decoders, the MLLM's load and
+   * its captured sessions) are done: what a user who types for a moment before the first run gets. */
+  async backgroundDone(): Promise<void> {
+    await this.mllmDone;
+    for (let q = this.outsideQueue; ; q = this.outsideQueue) {
+      await q;
+      if (q === this.outsideQueue) return;
+    }
   }
 
   /** Runs `job` (a session creation outside any run) after the jobs given before it, once the caller

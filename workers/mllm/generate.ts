@@ -112,6 +112,17 @@ export class MllmGenerator {
   /** graph calls the last plan (and its candidates) took: what drafting saves is measured on it */
   planCalls = 0;
 
+  /** The call lengths whose captured sessions can be made ahead of use (warmCapture; none when not captured). */
+  captureLengths(): number[] {
+    return this.runner.captureLengths();
+  }
+
+  /** Makes and runs once the captured session of one call length, so no generation pays for it
+   * (the engine does this for each length after the MLLM's load, between runs). */
+  warmCapture(length: number): Promise<void> {
+    return this.runner.warmCapture(length);
+  }
+
   /** Whether the graph runs captured (WebGPU graph capture), and why not where it was given and left. */
   get capture(): { active: boolean; failure: string | null } {
     return { active: this.runner.isCaptured, failure: this.runner.captureFailure };

@@ -97,6 +97,24 @@ export class GraphRunner {
     return this.captured !== null;
   }
 
+  /** The call lengths whose captured sessions `warmCapture` makes ahead of use (none when not captured). */
+  captureLengths(): number[] {
+    return this.captured?.bucketLengths ?? [];
+  }
+
+  /** Makes and runs once the captured session of one call length (CapturedMllm.warm), between
+   * generations: a failure leaves capture, as a failed call would. */
+  async warmCapture(length: number): Promise<void> {
+    if (!this.captured) return;
+    try {
+      await this.captured.warm(length);
+    } catch (e) {
+      this.left = this.captured;
+      this.captured = null;
+      this.leaveCapture(e);
+    }
+  }
+
   /** Capture failed: every later call runs the plain session; captured caches are read back as they are used. */
   private leaveCapture(e: unknown) {
     this.captureFailure = (e as Error)?.message ?? String(e);
