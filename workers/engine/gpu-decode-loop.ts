@@ -27,8 +27,8 @@ import type { Schedule } from '../lib/manifest';
 import { ddimStepCoefficients } from '../lib/sampler';
 
 /** GPUBufferUsage / GPUMapMode values (numeric: Node's Dawn binding has no DOM globals). */
-const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, STORAGE: 128 } as const;
-const MAP_MODE_READ = 1;
+export const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, STORAGE: 128 } as const;
+export const MAP_MODE_READ = 1;
 
 export interface GpuBuffer {
   size: number;
@@ -45,7 +45,7 @@ export interface GpuDeviceLike {
 
 /** The onnxruntime members the loop needs beyond OrtLike. */
 export interface OrtGpuLike {
-  Tensor: { fromGpuBuffer(buffer: unknown, o: { dataType: 'float32'; dims: readonly number[] }): Tensor };
+  Tensor: { fromGpuBuffer(buffer: unknown, o: { dataType: 'float32' | 'int32'; dims: readonly number[] }): Tensor };
 }
 
 /** The names of a decoder's and the step graph's inputs and outputs (from the manifest). */
@@ -59,13 +59,13 @@ export interface Bound {
   tensor: Tensor;
 }
 
-/** A float32 GPU buffer of `dims` and the tensor over it, fed to a session on every run: a captured
- * session replays against the buffers of its first run, so its inputs live in fixed buffers. */
-export function fixedInput(ort: OrtGpuLike, device: GpuDeviceLike, dims: readonly number[]): Bound {
+/** A GPU buffer of `dims` (float32 or int32) and the tensor over it, fed to a session on every run: a
+ * captured session replays against the buffers of its first run, so its inputs live in fixed buffers. */
+export function fixedInput(ort: OrtGpuLike, device: GpuDeviceLike, dims: readonly number[], dataType: 'float32' | 'int32' = 'float32'): Bound {
   const bytes = dims.reduce((a, b) => a * b, 1) * 4;
   // storage buffers are bound in 16-byte units; the tensor keeps its exact dims
-  const buffer = device.createBuffer({ size: Math.ceil(bytes / 16) * 16, usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST });
-  return { buffer, tensor: ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims }) };
+  const buffer = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST });
+  return { buffer, tensor: ort.Tensor.fromGpuBuffer(buffer, { dataType, dims }) };
 }
 
 /** What the loop needs to leave graph capture when it fails mid-run. */
@@ -75,7 +75,7 @@ export interface CaptureFallback {
 }
 
 /** A captured session's output tensor: in a GPU buffer the session owns. */
-interface OwnedOutput {
+export interface OwnedOutput {
   gpuBuffer: unknown;
   dispose(): void;
 }

@@ -17,13 +17,9 @@
 // refused (`StaleCacheError`). The plan's candidates branch from the prompt's cache after the image
 // is written; a branch from a prefix overwrites only what follows the prefix.
 import type { InferenceSession, Tensor } from '../engine/ort';
-import type { GpuBuffer, GpuDeviceLike } from '../engine/gpu-decode-loop';
+import { fixedInput, MAP_MODE_READ, USAGE, type Bound, type GpuBuffer, type GpuDeviceLike, type OrtGpuLike, type OwnedOutput } from '../engine/gpu-decode-loop';
 import type { MllmSpec } from '../lib/manifest';
 import type { CallIn, CallOut, KvCache } from './graph-runner';
-
-/** GPUBufferUsage / GPUMapMode values (numeric: Node's Dawn binding has no DOM globals). */
-const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, STORAGE: 128 } as const;
-const MAP_MODE_READ = 1;
 /** the block id of a position no query may see: above any real one (positions never exceed the context) */
 const HIDDEN_BLOCK = 1 << 30;
 /** new positions a call may feed, smallest first; the context's length is always the last */
@@ -32,10 +28,7 @@ const DEFAULT_BUCKETS = [4, 16, 64, 256];
 const MANY_LOGITS_UP_TO = 64;
 
 export interface CaptureOrt {
-  Tensor: {
-    fromGpuBuffer(buffer: unknown, o: { dataType: 'float32' | 'int32'; dims: readonly number[] }): Tensor;
-    new (type: 'float32', data: Float32Array, dims: readonly number[]): Tensor;
-  };
+  Tensor: OrtGpuLike['Tensor'] & { new (type: 'float32', data: Float32Array, dims: readonly number[]): Tensor };
 }
 
 /** The fixed shape a captured session is created for (its free dimensions, ort.ts mllmCaptureOptions). */
@@ -48,24 +41,13 @@ export interface BucketShape {
 /** A cache position was overwritten by another branch after this cache was made. */
 export class StaleCacheError extends Error {}
 
-interface Fixed {
-  buffer: GpuBuffer;
-  tensor: Tensor;
-}
-
 interface Bucket {
   shape: BucketShape;
   session: InferenceSession;
-  inputs: Record<string, Fixed>;
+  inputs: Record<string, Bound>;
   staging: GpuBuffer;
   /** it has run once (the run that captured it) */
   ran: boolean;
-}
-
-/** A captured session's output: in a buffer the session owns (gpu-decode-loop.ts says why). */
-interface OwnedOutput {
-  gpuBuffer: unknown;
-  dispose(): void;
 }
 
 export class CapturedMllm {
@@ -74,7 +56,7 @@ export class CapturedMllm {
   private readonly V: number;
   private readonly names: string[];
   /** past_key_i / past_value_i: the one KV cache, [1, H, P, hd] each */
-  private readonly past: Record<string, Fixed> = {};
+  private readonly past: Record<string, Bound> = {};
   /** which call wrote each cached position (0: none) */
   private readonly stamp: Int32Array;
   private calls = 0;
@@ -106,11 +88,8 @@ export class CapturedMllm {
     return { presents: null, blocks: [], stamps: [] };
   }
 
-  private fixed(type: 'float32' | 'int32', dims: readonly number[]): Fixed {
-    const bytes = dims.reduce((a, b) => a * b, 1) * 4;
-    // storage buffers are bound in 16-byte units; the tensor keeps its exact dims
-    const buffer = this.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST });
-    return { buffer, tensor: this.ort.Tensor.fromGpuBuffer(buffer, { dataType: type, dims }) };
+  private fixed(type: 'float32' | 'int32', dims: readonly number[]): Bound {
+    return fixedInput(this.ort, this.device, dims, type);
   }
 
   /** The bucket for `t` new positions with logits at `k` of them. */
@@ -131,7 +110,7 @@ export class CapturedMllm {
     const shape: BucketShape = { seq, past: this.P, nLogits: seq <= MANY_LOGITS_UP_TO ? seq : 1 };
     const session = await this.create(shape);
     const C = this.C;
-    const inputs: Record<string, Fixed> = {
+    const inputs: Record<string, Bound> = {
       ids: this.fixed('int32', [1, seq]),
       slot: this.fixed('int32', [1, seq]),
       feats: this.fixed('float32', [1, seq, C]),
@@ -187,11 +166,7 @@ export class CapturedMllm {
     q.writeBuffer(b.inputs.pos.buffer, 0, Int32Array.from({ length: seq }, (_, i) => Math.min(len + i, this.P - 1)));
     q.writeBuffer(b.inputs.logit_pos.buffer, 0, i32(at, nLogits, at[0]));
 
-    const feeds: Record<string, Tensor> = {};
-    for (const [n, f] of Object.entries(b.inputs)) feeds[n] = f.tensor;
-    for (const n of this.names) feeds[`past_${n}`] = this.past[n].tensor;
-    const out = (await b.session.run(feeds)) as unknown as Record<string, OwnedOutput>;
-    b.ran = true;
+    const out = await this.run(b);
     const { n_head: H, head_dim: hd } = this.spec;
     const enc = this.device.createCommandEncoder();
     // the new positions' keys and values into the cache, head by head ([1, H, S, hd] rows)
@@ -205,13 +180,14 @@ export class CapturedMllm {
     enc.copyBufferToBuffer(out.feature.gpuBuffer as GpuBuffer, 0, b.staging, nLogits * V * 4, t * C * 4);
     if (out.delta) enc.copyBufferToBuffer(out.delta.gpuBuffer as GpuBuffer, 0, b.staging, (nLogits * V + seq * C) * 4, t * C * 4);
     q.submit([enc.finish()]);
+    // the positions are this call's from now on, even if the read-back below fails: a cache that held them is stale
+    const stamp = ++this.calls;
+    this.stamp.fill(stamp, len, len + t);
     // releases onnxruntime's handles on the outputs, not the buffers: the captured binding keeps them
     for (const o of Object.values(out)) o.dispose();
     await b.staging.mapAsync(MAP_MODE_READ);
     const all = new Float32Array(b.staging.getMappedRange().slice(0));
     b.staging.unmap();
-    const stamp = ++this.calls;
-    this.stamp.fill(stamp, len, len + t);
     const logitRows = at.map((_, i) => all.subarray(i * V, (i + 1) * V));
     const fo = nLogits * V;
     return {
@@ -241,12 +217,17 @@ export class CapturedMllm {
     const b = await this.bucketFor(seq, 1);
     if (b.ran) return;
     this.device.queue.writeBuffer(b.inputs.block.buffer, 0, new Int32Array(this.P + seq).fill(HIDDEN_BLOCK));
+    for (const o of Object.values(await this.run(b))) o.dispose();
+  }
+
+  /** One run of a bucket's session on its fixed inputs and the shared cache (the first run captures it). */
+  private async run(b: Bucket): Promise<Record<string, OwnedOutput>> {
     const feeds: Record<string, Tensor> = {};
     for (const [n, f] of Object.entries(b.inputs)) feeds[n] = f.tensor;
     for (const n of this.names) feeds[`past_${n}`] = this.past[n].tensor;
     const out = (await b.session.run(feeds)) as unknown as Record<string, OwnedOutput>;
     b.ran = true;
-    for (const o of Object.values(out)) o.dispose();
+    return out;
   }
 
   /** The cache's positions read back as CPU tensors (present_* [1, H, len, hd]): what the uncaptured

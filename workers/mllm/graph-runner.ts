@@ -109,14 +109,14 @@ export class GraphRunner {
     try {
       await this.captured.warm(length);
     } catch (e) {
-      this.left = this.captured;
-      this.captured = null;
       this.leaveCapture(e);
     }
   }
 
   /** Capture failed: every later call runs the plain session; captured caches are read back as they are used. */
   private leaveCapture(e: unknown) {
+    this.left = this.captured;
+    this.captured = null;
     this.captureFailure = (e as Error)?.message ?? String(e);
     // info, not a warning: the MLLM goes on, right, only slower
     console.info(`MLLM: graph capture failed, running uncaptured (${this.captureFailure})`);
@@ -150,8 +150,6 @@ export class GraphRunner {
           return await this.captured.call(cache, x);
         } catch (e) {
           if (e instanceof StaleCacheError) throw e;
-          this.left = this.captured;
-          this.captured = null;
           this.leaveCapture(e);
         }
       }
@@ -241,13 +239,14 @@ export class GraphRunner {
   async truncate(cache: KvCache, keep: number): Promise<KvCache> {
     if (cache.released) throw new Error('mllm: this KV cache was released');
     if (keep === cache.blocks.length) return cache;
-    if (cache.stamps && !cache.presents) {
-      // captured: the positions after `keep` are forgotten (hidden from every later call, then overwritten)
-      if (!(keep >= 0 && keep < cache.blocks.length)) throw new Error(`mllm: cannot keep ${keep} of ${cache.blocks.length} cached positions`);
+    const captured = cache.stamps && !cache.presents;
+    if (!(keep >= 0 && keep < cache.blocks.length && (captured || cache.presents))) throw new Error(`mllm: cannot keep ${keep} of ${cache.blocks.length} cached positions`);
+    if (captured) {
+      // the positions after `keep` are forgotten (hidden from every later call, then overwritten)
       cache.released = true;
-      return { presents: null, blocks: cache.blocks.slice(0, keep), stamps: cache.stamps.slice(0, keep) };
+      return { presents: null, blocks: cache.blocks.slice(0, keep), stamps: cache.stamps!.slice(0, keep) };
     }
-    if (!(keep >= 0 && keep < cache.blocks.length && cache.presents)) throw new Error(`mllm: cannot keep ${keep} of ${cache.blocks.length} cached positions`);
+    if (!cache.presents) throw new Error('mllm: no cached positions to keep');
     const { n_head: H, head_dim: hd } = this.spec;
     const S = cache.blocks.length;
     const presents: Record<string, TensorT> = {};
