@@ -19,7 +19,7 @@
 import type { InferenceSession, Tensor } from '../engine/ort';
 import { fixedInput, MAP_MODE_READ, USAGE, type Bound, type GpuBuffer, type GpuDeviceLike, type OrtGpuLike, type OwnedOutput } from '../engine/gpu-decode-loop';
 import type { MllmSpec } from '../lib/manifest';
-import type { CallIn, CallOut, KvCache } from './graph-runner';
+import type { CallIn, CallOut, KvCache } from './graph-call';
 /** the block id of a position no query may see: above any real one (positions never exceed the context) */
 const HIDDEN_BLOCK = 1 << 30;
 /** new positions a call may feed, smallest first; the context's length is always the last */
