@@ -151,7 +151,9 @@ describe('the MLLM on WebGPU with graph capture (SwiftShader)', () => {
     // a session made and captured ahead of use (the engine's warm-up between runs) leaves the cache as it was
     const lengths = runner.captureLengths();
     expect(lengths.at(-1), 'the longest call is the context').toBe(cap.m.mllm!.ctx);
+    expect((cap.sessions as { captured?: CapturedMllm }).captured!.sessionLengths, 'not made before the warm-up').not.toContain(lengths[2]);
     await runner.warmCapture(lengths[2]);
+    expect((cap.sessions as { captured?: CapturedMllm }).captured!.sessionLengths, 'made by the warm-up').toContain(lengths[2]);
     expect(maxAbsDiff((await runner.call(a.cache, text([11], 3))).logits, before.logits)).toBe(0);
     // a truncated cache forgets what it dropped: a call after it equals one after the prefix itself
     const t = await runner.truncate((await runner.call(a.cache, text([12, 13, 14], 3))).cache, 4);

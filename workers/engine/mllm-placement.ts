@@ -80,8 +80,9 @@ export class PlacedMllmSession implements GraphSession {
  * The MLLM's sessions where `want` says. WebGPU: the single graph with its KV cache on the GPU,
  * the bytes kept (~20 MB) to create the WASM session if a call fails later; a WebGPU session that
  * cannot be created gives the WASM one at once, with the reason in `where`. With `capture` (the
- * default) the WebGPU graph also runs captured (captured-graph.ts: its sessions are created as calls
- * need them); the plain session is what a failed capture falls back to.
+ * default) the WebGPU graph also runs captured (captured-graph.ts: its sessions are made between runs
+ * after the load, PumaEngine's warm-up, or by the first call that needs one); the plain session is what
+ * a failed capture falls back to.
  */
 export async function placeMllm(ort: OrtLike, want: MllmWhere, graphs: Record<string, ModelBytes>, tokenizer: Uint8Array, spec: MllmSpec, capture = true) {
   const onWasm = () => createSession(ort, graphs.mllm, mllmSessionOptions('wasm'));

@@ -88,11 +88,12 @@ export class GraphRunner {
     console.info(`MLLM: graph capture failed, running uncaptured (${this.captureFailure})`);
   }
 
-  /** A captured cache as the plain session takes it (its positions read back once). */
+  /** A captured cache as the plain session takes it: its positions read back once and kept on the same
+   * object, so a prefix fed again (the plan's chips) is not read back again. */
   private async uncaptured(cache: KvCache, from: CapturedMllm): Promise<KvCache> {
-    if (!cache.stamps || cache.presents) return cache;
-    const presents = cache.blocks.length ? await from.readBack(cache) : null;
-    return { presents, blocks: cache.blocks };
+    if (!cache.stamps || cache.presents || !cache.blocks.length) return cache;
+    cache.presents = await from.readBack(cache);
+    return cache;
   }
 
   nextBlock(cache: KvCache): number {
