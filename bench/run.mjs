@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // npm run bench: the built site in headless Chromium with both providers, and the same pipeline
 // under onnxruntime-node (native floor) and onnxruntime-web/WASM in Node, in one run.
-//   node bench/run.mjs [--providers wasm,webgpu] [--steps N] [--runs N] [--no-node] [--out bench/results] [--base-dist DIR]
+//   node bench/run.mjs [--providers wasm,webgpu] [--steps N] [--runs N] [--no-node] [--out bench/results] [--base-dist DIR] [--page-params K=V&...]
 // Writes <out>/<host>-<date>.json and .md (each record names the machine and adapter).
 // --base-dist DIR: the browser part runs on a second built site too (e.g. a copy of dist whose models/ are an earlier
 // export), each site at its own manifest's steps unless --steps, and the report compares the two: a ratio from one run.
+// --page-params: added to the page's address after ?ep= (e.g. threads=4: onnxruntime's WASM threads, src/pageEp.ts).
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,6 +23,7 @@ const modelsDir = resolve(process.env.PUMA_MODELS_DIR ?? resolve(DIST, 'models')
 if (!existsSync(resolve(DIST, 'index.html'))) throw new Error('run `npm run build` first');
 const manifest = JSON.parse(readFileSync(resolve(modelsDir, 'manifest.json'), 'utf8'));
 const steps = Number(opt('--steps', manifest.sampler.steps));
+const pageParams = opt('--page-params', '');
 const baseDist = args.includes('--base-dist') ? resolve(opt('--base-dist')) : null;
 const sites = [{ dist: DIST, manifest, steps, base: false }];
 if (baseDist) {
@@ -69,14 +71,14 @@ async function openSite(provider, site) {
     const load = async (reload) => {
       const t0 = Date.now();
       if (reload) await page.reload();
-      else await page.goto(`${server.url}?ep=${provider}`);
+      else await page.goto(`${server.url}?ep=${provider}${pageParams ? `&${pageParams}` : ''}`);
       // page ready: the encoder and decoders are (reconstruction runs); the MLLM may go on loading
       // ('load-visual-ready'; 'load-done' / 'load-partial' once it has loaded or failed)
       await page.getByTestId('load-visual-ready').or(page.getByTestId('load-done')).or(page.getByTestId('load-partial')).or(page.getByTestId('error')).first().waitFor({ timeout: 10 * 60_000 });
       const err = await page.getByTestId('error').count();
       if (err) throw new Error(await page.getByTestId('error').textContent());
       const loaded = (await timeline()).find((e) => e.type === 'loaded');
-      return { workerLoadMs: loaded.ms, pageToReadyMs: Date.now() - t0, fromCache: loaded.fromCache, phases: loaded.phases };
+      return { workerLoadMs: loaded.ms, pageToReadyMs: Date.now() - t0, fromCache: loaded.fromCache, phases: loaded.phases, runtimeStart: loaded.runtimeStart };
     };
     /** That page load's MLLM, from the page's timeline (its clock starts at the navigation): when the
      * page became ready for reconstructions ('ready') and when the MLLM had loaded ('mllm-loaded'),
@@ -229,7 +231,7 @@ for (const p of providers) {
     // since the navigation). loadCold/WarmMs: the worker's load to the visual readiness; mllmLoad*Ms: to
     // the MLLM's. loadPhases*: every phase to the MLLM's readiness (PumaEngine.loadPhases: 'after ready: ...' ones came after page ready)
     const rt = o.runtime, wm = o.warmMllm ?? {};
-    records.push({ where, provider: p, base: o.site.base || undefined, steps: o.site.steps, adapter: rt.adapter ?? (p === 'wasm' ? `wasm, ${rt.threads} threads, isolated=${rt.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, loadPhasesCold: r.coldMllm.phases ?? r.cold.phases, loadPhasesWarm: wm.phases ?? r.warm.phases, firstVisitRun: r.firstVisitRun ?? undefined,
+    records.push({ where, provider: p, base: o.site.base || undefined, steps: o.site.steps, adapter: rt.adapter ?? (p === 'wasm' ? `wasm, ${rt.threads} threads, isolated=${rt.isolated}` : null), loadColdMs: r.cold.workerLoadMs, loadWarmMs: r.warm.workerLoadMs, loadPhasesCold: r.coldMllm.phases ?? r.cold.phases, loadPhasesWarm: wm.phases ?? r.warm.phases, runtimeStartCold: r.cold.runtimeStart, runtimeStartWarm: r.warm.runtimeStart, pageParams: pageParams || undefined, firstVisitRun: r.firstVisitRun ?? undefined,
       mllmLoadColdMs: r.coldMllm.workerMs, mllmLoadWarmMs: wm.workerMs, mllmOk: wm.ok, pageToMllmReadyColdMs: r.coldMllm.pageToMllmReadyMs, pageToMllmReadyWarmMs: wm.pageToMllmReadyMs,
       pageToReadyPageClockWarmMs: wm.pageToReadyMs, firstRunAskedBeforeMllmReady: wm.firstRunBeforeMllm,
       // navigation to the first image: page ready + the first reconstruction's first image, for a returning user
@@ -317,6 +319,8 @@ if (pageRows.length) md += `\nPage to the MLLM ready (its session is created aft
 if (pageRows.length) md += `\nNavigation to the first image (page ready + the first run's first image): ${pageRows.map((r) => `${r.where} returning (models cached) ${f(r.coldToFirstImageMs)}${r.firstVisitToFirstImageMs != null ? `, first visit ${f(r.firstVisitToFirstImageMs)}` : ''}`).join('; ')}.\n`;
 const phaseText = (ph) => (ph ? Object.entries(ph).map(([k, v]) => `${k} ${f(v)}`).join(', ') : 'not recorded');
 if (pageRows.length) md += `\nThe worker's load, phase by phase (PumaEngine.loadPhases; the 'after ready' ones came after the page was ready: each later decoder's own creation, ', in a run' where the run that needed it created it, and the MLLM's files and session from ready, those creations included): ${pageRows.map((r) => `${r.where} first visit: ${phaseText(r.loadPhasesCold)}; reload: ${phaseText(r.loadPhasesWarm)}`).join('; ')}.\n`;
+const startText = (t) => (t ? `began ${f(t.at)} after the worker started: adapter ${f(t.adapterMs)}, onnxruntime's import ${f(t.importMs)}, its WASM module and threads ${f(t.wasmMs)}${t.backendMs != null ? `, the WebGPU backend and device ${f(t.backendMs)}` : ''}` : 'not recorded');
+if (pageRows.length) md += `\nThe runtime's start, part by part (workers/engine/ort.ts startRuntime; "runtime start" above is what was left of it once the encoder's file was read): ${pageRows.map((r) => `${r.where}, ${r.runtime?.threads ?? '?'} WASM thread(s)${r.pageParams ? ` (${r.pageParams})` : ''}: first visit ${startText(r.runtimeStartCold)}; reload ${startText(r.runtimeStartWarm)}`).join('; ')}.\n`;
 // PUMA_CHROMIUM_GPU=1 (e2e/chromium.mjs): WebGPU ran on the real GPU named in the adapter column
 const webgpuNote = process.env.PUMA_CHROMIUM_GPU === '1' ? 'WebGPU here is the GPU named in the adapter column (PUMA_CHROMIUM_GPU=1, bench/browser-gpu).' : 'WebGPU here is SwiftShader (CPU emulation): correctness only, not a GPU timing.';
 md += `\nTargets (DESIGN.md): text to all five <= 4 s, its first image <= 1 s, a conditional task <= 6 s, with WASM on 2 cores; browser within 2x of onnxruntime-node. ${webgpuNote}\n`;

@@ -13,7 +13,7 @@ const engine = workerEngine();
 const env = browserEnv();
 // the worker and its onnxruntime start now, while React renders the page: the load App asks for
 // (with the same provider choice) reuses them (issue 19 item 3, the cold start)
-engine.prepare({ baseUrl: env.baseUrl, ep: epFromUrl() });
+engine.prepare({ baseUrl: env.baseUrl, ep: epFromUrl(), threads: env.threads });
 export const appStore = createAppStore(engine, env);
 
 export function useApp(): AppState;

@@ -1,14 +1,14 @@
 // The cold start's runtime start (issue 19 item 3): the page starts onnxruntime's runtime with a
 // one-node session (ort.ts RUNTIME_START_MODEL, startRuntime) while the manifest and the model files
 // are read, and the engine creates its first session only once that start has settled.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import * as ortNode from 'onnxruntime-node';
 import { loadManifest, MODELS_DIR } from './models';
 import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import { WebGpuFailure } from '../workers/engine/errors';
-import { RUNTIME_START_MODEL, startRuntime, type InferenceSession, type OrtLike } from '../workers/engine/ort';
+import { RUNTIME_START_MODEL, startRuntime, wasmThreads, type InferenceSession, type OrtLike } from '../workers/engine/ort';
 
 ort.env.wasm.numThreads = 1;
 const manifest = loadManifest();
@@ -50,10 +50,24 @@ describe('the runtime started before the files', () => {
     }
   });
 
-  it('startRuntime creates that session and releases it', async () => {
+  it('startRuntime creates that session and releases it, and says how long it took', async () => {
     const { log, ortLike } = recording();
-    await startRuntime(ortLike, 'wasm');
+    const times = await startRuntime(ortLike, 'wasm');
     expect(log).toEqual([`create ${RUNTIME_START_MODEL.length} bytes`, `release ${RUNTIME_START_MODEL.length} bytes`]);
+    expect(Object.keys(times)).toEqual(['wasmMs']);
+    expect(times.wasmMs).toBeGreaterThan(0);
+  });
+
+  it('on WebGPU it starts the WASM module first, then the backend, and times the two apart', async () => {
+    const asked: string[] = [];
+    const { log, ortLike } = recording(true);
+    const create = ortLike.InferenceSession.create;
+    ortLike.InferenceSession.create = (bytes, o) => (asked.push(String(o?.executionProviders)), create(bytes, o));
+    const times = await startRuntime(ortLike, 'webgpu');
+    expect(asked).toEqual(['wasm', 'webgpu']);
+    expect(log.filter((l) => l.startsWith('release'))).toHaveLength(2);
+    expect(times.wasmMs).toBeGreaterThan(0);
+    expect(times.backendMs).toBeGreaterThan(0);
   });
 
   it('the engine creates no session before the runtime has started, then names what was left of it', async () => {
@@ -86,5 +100,35 @@ describe('the runtime started before the files', () => {
       await expect(loading).rejects.toThrow(/injected: no device/);
       expect(log).toEqual([]);
     }
+  });
+});
+
+describe('wasmThreads: the WASM threads a runtime starts with', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const machine = (isolated: boolean, cores: number) => {
+    vi.stubGlobal('crossOriginIsolated', isolated);
+    vi.stubGlobal('navigator', { hardwareConcurrency: cores });
+  };
+
+  it('one on a real GPU: every model runs there, and each further thread is a worker started before the first image', () => {
+    machine(true, 16);
+    expect(wasmThreads({ provider: 'webgpu' })).toBe(1);
+  });
+
+  it('up to four on WASM, or beside a CPU-emulated adapter (the MLLM runs on WASM there)', () => {
+    machine(true, 16);
+    expect(wasmThreads({ provider: 'wasm' })).toBe(4);
+    expect(wasmThreads({ provider: 'webgpu', emulated: true })).toBe(4);
+    machine(true, 2);
+    expect(wasmThreads({ provider: 'wasm' })).toBe(2);
+  });
+
+  it("the address' ?threads=N wins, within what the browser allows", () => {
+    machine(true, 16);
+    expect(wasmThreads({ provider: 'webgpu' }, 4)).toBe(4);
+    expect(wasmThreads({ provider: 'wasm' }, 1)).toBe(1);
+    expect(wasmThreads({ provider: 'wasm' }, 0)).toBe(4); // not a count: the default
+    machine(false, 16);
+    expect(wasmThreads({ provider: 'wasm' }, 4)).toBe(1); // threads need cross-origin isolation
   });
 });

@@ -212,24 +212,36 @@ echo "$summary" | sed 's/^/[bgpu] /' | tee -a "$OUT/diag.txt"
 brc=skipped
 if [ "$mode" = run ]; then
   if [ $arc = 0 ] || { [ $arc = 3 ] && [ "${BGPU_ALLOW_FALLBACK:-}" = 1 ]; }; then
-    say "bench: node bench/run.mjs --providers webgpu --no-node --runs ${BGPU_RUNS:-2} ${BGPU_STEPS:+--steps $BGPU_STEPS} (at most ${BGPU_BENCH_TIMEOUT:-420} s)"
-    PUMA_BENCH_CONSOLE=1 DEBUG=pw:browser timeout "${BGPU_BENCH_TIMEOUT:-420}" node bench/run.mjs --providers webgpu --no-node --runs "${BGPU_RUNS:-2}" ${BGPU_STEPS:+--steps "$BGPU_STEPS"} --out "$OUT" \
-      2> "$B/logs/bench.err" | tee "$OUT/bench.log"
-    brc=${PIPESTATUS[0]}
-    say "bench rc $brc$([ "$brc" = 124 ] && echo ' (timed out)')"
+    # BGPU_PARAMS_SEQ: several benches in turn, each page address with its own extra parameters ("-":
+    # none), e.g. "- threads=4 - threads=4" for an A/B of the WASM threads on one machine; each bench's
+    # files in $OUT/seq<i>/ (packed into $OUT/seq.tar.gz). Default: one bench, the page's own defaults.
+    n=0; brc=0
+    for params in ${BGPU_PARAMS_SEQ:--}; do
+      n=$((n + 1)); o=$OUT; [ -n "${BGPU_PARAMS_SEQ:-}" ] && { o=$OUT/seq$n; mkdir -p "$o"; }
+      pp=; [ "$params" = - ] || pp=$params
+      say "bench $n: node bench/run.mjs --providers webgpu --no-node --runs ${BGPU_RUNS:-2} ${BGPU_STEPS:+--steps $BGPU_STEPS} ${pp:+--page-params $pp} (at most ${BGPU_BENCH_TIMEOUT:-420} s)"
+      PUMA_BENCH_CONSOLE=1 DEBUG=pw:browser timeout "${BGPU_BENCH_TIMEOUT:-420}" node bench/run.mjs --providers webgpu --no-node --runs "${BGPU_RUNS:-2}" ${BGPU_STEPS:+--steps "$BGPU_STEPS"} ${pp:+--page-params "$pp"} --out "$o" \
+        2> "$B/logs/bench$n.err" | tee "$o/bench.log"
+      r=${PIPESTATUS[0]}; [ "$r" = 0 ] || brc=$r
+      say "bench $n rc $r$([ "$r" = 124 ] && echo ' (timed out)')"
+    done
+    [ -n "${BGPU_PARAMS_SEQ:-}" ] && tar -czf "$OUT/seq.tar.gz" -C "$OUT" $(cd "$OUT" && ls -d seq[0-9]*)
     # the numbers, and a record's error (run.mjs keeps going and exits 0 after one) as a failure
     python3 - "$OUT" <<'EOF' 2>&1 | tee -a "$OUT/diag.txt" || { [ "$brc" = 0 ] && brc=1; }
 import glob, json, sys
-fs = [f for f in sorted(glob.glob(sys.argv[1] + '/*.json')) if not f.endswith('/probe.json')]
+fs = [f for f in sorted(glob.glob(sys.argv[1] + '/*.json') + glob.glob(sys.argv[1] + '/seq*/*.json')) if not f.endswith('/probe.json')]
 if not fs:
     print('[bgpu] no bench JSON'); sys.exit(1)
 ms = lambda x: '-' if x is None else f'{x:.0f} ms'
 bad = 0
-for r in json.load(open(fs[-1]))['records']:
+for r in [r for f in (fs if '/seq' in fs[-1] else fs[-1:]) for r in json.load(open(f))['records']]:
     if 'error' in r:
         print(f"[bgpu] {r['where']}: ERROR {r['error'][:400]}"); bad = 1; continue
     run, t, c, rt = (r.get('runs') or [{}])[-1], r.get('t2i') or {}, r.get('cond') or {}, r.get('runtime') or {}
-    print(f"[bgpu] {r['where']}, {r.get('browser')}: adapter {r.get('adapter')}; engine on {rt.get('provider')}, MLLM on {rt.get('mllmProvider')} {rt.get('mllmReason') or ''}")
+    print(f"[bgpu] {r['where']}, {r.get('browser')}: adapter {r.get('adapter')}; engine on {rt.get('provider')}, MLLM on {rt.get('mllmProvider')} {rt.get('mllmReason') or ''}; {rt.get('threads')} WASM thread(s){' (' + r['pageParams'] + ')' if r.get('pageParams') else ''}")
+    for k in ('runtimeStartCold', 'runtimeStartWarm'):
+        t = r.get(k) or {}
+        print(f"[bgpu]   runtime start, {'first visit' if k.endswith('Cold') else 'reload'}: at {ms(t.get('at'))}, adapter {ms(t.get('adapterMs'))}, import {ms(t.get('importMs'))}, WASM module + threads {ms(t.get('wasmMs'))}, WebGPU backend {ms(t.get('backendMs'))}")
     print(f"[bgpu]   first visit: page ready {ms(r.get('pageToReadyColdMs'))} (worker load {ms(r.get('loadColdMs'))}); reload (models cached: {r.get('warmFromCache')}): page ready {ms(r.get('pageToReadyWarmMs'))} (worker load {ms(r.get('loadWarmMs'))})")
     print(f"[bgpu]   reconstruction after the reload, last run: first image {ms(run.get('firstImageMs'))}, all five {ms(run.get('allFiveMs'))}; text to image: first {ms(t.get('firstImageMs'))}, all five {ms(t.get('allFiveMs'))}, done {ms(t.get('doneMs'))}; edit: first {ms(c.get('firstImageMs'))}, all five {ms(c.get('allFiveMs'))}")
     # the first run of each page load, not the last (which has its shaders compiled): bench/run.mjs's sums
@@ -237,7 +249,7 @@ for r in json.load(open(fs[-1]))['records']:
           f"(models cached) {ms(r.get('coldToFirstImageMs'))}, first visit {ms(r.get('firstVisitToFirstImageMs'))}")
 sys.exit(bad)
 EOF
-    [ "$brc" = 0 ] || grep -v '^\s*$' "$B/logs/bench.err" | grep -v -e 'pw:browser.*\[err\].*dbus' | tail -25
+    [ "$brc" = 0 ] || cat "$B"/logs/bench[0-9]*.err | grep -v '^\s*$' | grep -v -e 'pw:browser.*\[err\].*dbus' | tail -25
   else
     say "no bench: the browser has no GPU adapter$([ $arc = 3 ] && echo ' (only a CPU/fallback one; BGPU_ALLOW_FALLBACK=1 benches it anyway)'). See diag.txt."
   fi

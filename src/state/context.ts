@@ -11,6 +11,8 @@ import { idleRun, type AppState, type Run, type TimelineEntry } from './types';
 export interface AppEnv {
   /** the site root models are found from (document.baseURI) */
   baseUrl: string;
+  /** onnxruntime's WASM threads the address asks for (?threads=N), else the provider's default */
+  threads?: number;
   /** the page address' hash, read once the manifest is known (a shared link) */
   shareHash(): string;
   history: ResultHistory;

@@ -87,7 +87,7 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
       streaming = true;
       void (async () => {
         try {
-          for await (const e of engine.load({ baseUrl: env.baseUrl, ep })) {
+          for await (const e of engine.load({ baseUrl: env.baseUrl, ep, threads: env.threads })) {
             if (!live()) return; // a newer load replaced this one
             onLoadEvent(e);
             if (e.type === 'ready') {

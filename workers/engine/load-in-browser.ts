@@ -3,8 +3,8 @@
 // provider chosen from the adapter, and GPU device loss watched.
 import { validateManifest, type Manifest } from '../lib/manifest';
 import { ModelStore } from '../lib/modelstore';
-import { chooseProvider, configureWasm, startRuntime, webgpuDevice, webOrtFor, type ProviderChoice, type WebOrt } from './ort';
-import type { LoadOptions, LoadSink, MllmPlace } from './protocol';
+import { chooseProvider, configureWasm, startRuntime, wasmThreads, webgpuDevice, webOrtFor, type ProviderChoice, type WebOrt } from './ort';
+import type { LoadOptions, LoadSink, MllmPlace, RuntimeStartTimes } from './protocol';
 import type { EngineLoaded } from './engine-api';
 import { PumaEngine, type ModelFiles } from './puma-engine';
 
@@ -45,7 +45,7 @@ interface Started {
   ort: WebOrt;
   threads: number;
   /** onnxruntime's runtime starting (startRuntime): the engine's first session waits for it */
-  runtime: Promise<void>;
+  runtime: Promise<RuntimeStartTimes>;
 }
 
 let started: { key: string; value: Promise<Started> } | null = null;
@@ -57,14 +57,19 @@ let started: { key: string; value: Promise<Started> } | null = null;
  * files' reads, so the encoder's session no longer starts the runtime. A start that failed is
  * forgotten (the next load tries again); the load it was for reports it.
  */
-export function startProvider(opts: Pick<LoadOptions, 'ep' | 'baseUrl'>): Promise<Started> {
-  const key = `${opts.ep} ${opts.baseUrl}`;
+export function startProvider(opts: Pick<LoadOptions, 'ep' | 'baseUrl' | 'threads'>): Promise<Started> {
+  const key = `${opts.ep} ${opts.threads ?? ''} ${opts.baseUrl}`;
   if (started?.key === key) return started.value;
+  const at = performance.now();
   const value = chooseProvider(opts.ep).then(async (choice) => {
+    const chosen = performance.now();
     // the build the provider needs (WASM alone: the WASM-only build, ~3x faster kernels than JSEP's)
     const ort = await webOrtFor(choice.provider);
-    const threads = configureWasm(ort, opts.baseUrl, choice);
-    return { choice, ort, threads, runtime: startRuntime(ort, choice.provider) };
+    const imported = performance.now();
+    const threads = wasmThreads(choice, opts.threads);
+    configureWasm(ort, opts.baseUrl, choice, threads);
+    const runtime = startRuntime(ort, choice.provider).then((parts) => ({ at, adapterMs: chosen - at, importMs: imported - chosen, ...parts }));
+    return { choice, ort, threads, runtime };
   });
   const entry = { key, value };
   started = entry;
@@ -100,7 +105,7 @@ export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink):
     if (device) engine.watchDeviceLoss(device.lost);
   }
   onEvent({ type: 'provider', provider: choice.provider, reason: choice.reason, adapter: choice.adapter, threads, isolated, shaderF16: choice.features.has('shader-f16'), mllm: mllmPlaceOf(engine) });
-  onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: engine.fromCache, bytes: engine.bytes, phases: { ...engine.loadPhases } });
+  onEvent({ type: 'loaded', ms: performance.now() - t0, fromCache: engine.fromCache, bytes: engine.bytes, phases: { ...engine.loadPhases }, runtimeStart: await runtime });
   return {
     engine,
     async rest() {

@@ -75,17 +75,31 @@ export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
   return { provider: 'webgpu', gpuAdapter: adapter, adapter: name, features: new Set([...adapter.features]), reason: ep === 'webgpu' ? 'chosen in the address (ep=webgpu)' : undefined, emulated };
 }
 
-/** Configures the wasm runtime: files from our own origin, threads where cross-origin isolated;
- * on WebGPU, the adapter chooseProvider probed. */
-export function configureWasm(ort: WebOrt, baseUrl: string, choice: ProviderChoice): number {
+/**
+ * onnxruntime's WASM thread count for a provider choice. Each thread past the first is a worker that
+ * loads the build's ~28 MB module before the runtime starts, on the way to the first image. On a real
+ * GPU every model runs on WebGPU (the MLLM too), so one thread: only a run that leaves the GPU for
+ * WASM inside this runtime (the MLLM after its WebGPU session failed) pays for it. A WebGPU failure
+ * of the engine loads WASM in a fresh worker (src/state/loadSlice.ts fallbackToWasm), with its threads.
+ * On WASM (or an emulated adapter, where the MLLM runs on WASM) up to 4 where cross-origin isolated.
+ * `asked`: the address' ?threads=N, for A/Bs (bench/browser-gpu).
+ */
+export function wasmThreads(choice: Pick<ProviderChoice, 'provider' | 'emulated'>, asked?: number): number {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  if (!isolated) return 1;
+  if (asked != null && Number.isInteger(asked) && asked >= 1) return Math.min(asked, 16);
+  if (choice.provider === 'webgpu' && !choice.emulated) return 1;
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+}
+
+/** Configures the wasm runtime: files from our own origin, `threads` threads; on WebGPU, the adapter
+ * chooseProvider probed. */
+export function configureWasm(ort: WebOrt, baseUrl: string, choice: ProviderChoice, threads: number): void {
   ort.env.logLevel = 'error'; // node-assignment warnings are expected (shape ops on CPU)
   ort.env.wasm.wasmPaths = new URL('ort/', baseUrl).href;
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // the engine already runs off the page's thread (a worker)
   if (choice.gpuAdapter) (ort.env.webgpu as { adapter: unknown }).adapter = choice.gpuAdapter;
-  return threads;
 }
 
 // ---- the runtime started before the first model's bytes are in ----
@@ -116,13 +130,23 @@ export const RUNTIME_START_MODEL: Uint8Array = new Uint8Array([
  * one-node session created as soon as the provider is chosen does it while the manifest and the model
  * files are still being read, instead of inside the encoder's session creation (on the H200 in
  * Chromium that creation took ~0.55 s against ~0.2 s for a later one, bench/README.md). Resolves once
- * the runtime is up (the session is released); rejects as the first session creation would.
+ * the runtime is up (the session is released), with how long its parts took; rejects as the first
+ * session creation would.
  * The engine creates no session before it has settled: onnxruntime-web refuses a second
  * initialisation while one is under way.
  */
-export async function startRuntime(ort: Pick<OrtLike, 'InferenceSession'>, provider: Provider | 'cpu'): Promise<void> {
+export async function startRuntime(ort: Pick<OrtLike, 'InferenceSession'>, provider: Provider | 'cpu'): Promise<{ wasmMs: number; backendMs?: number }> {
+  const now = () => performance.now();
+  const t0 = now();
+  // on WebGPU in two steps, to time them apart: the WASM module (and its threads), then the backend
+  const first = await ort.InferenceSession.create(RUNTIME_START_MODEL, sessionOptions(provider === 'webgpu' ? 'wasm' : provider));
+  await first.release();
+  const wasmMs = now() - t0;
+  if (provider !== 'webgpu') return { wasmMs };
+  const t1 = now();
   const session = await ort.InferenceSession.create(RUNTIME_START_MODEL, sessionOptions(provider));
   await session.release();
+  return { wasmMs, backendMs: now() - t1 };
 }
 
 /** Options for the encoder and decoders on a provider ('cpu' is onnxruntime-node's). */

@@ -21,6 +21,20 @@ export interface LoadOptions {
   ep: EpChoice;
   /** Skip the Cache API (tests, or when the page decides storage is off). */
   noCache?: boolean;
+  /** onnxruntime's WASM thread count (the address' ?threads=N), else ort.ts wasmThreads' choice for
+   * the provider. Fixed once the runtime starts: a WASM fallback loads in a fresh worker. */
+  threads?: number;
+}
+
+/** The runtime's start, part by part (ms; ort.ts startRuntime): choosing the provider (the adapter
+ * request), importing onnxruntime's build, its WASM module with its threads, and on WebGPU its
+ * backend and device. `at`: when it began, ms after the worker started. */
+export interface RuntimeStartTimes {
+  at: number;
+  adapterMs: number;
+  importMs: number;
+  wasmMs: number;
+  backendMs?: number;
 }
 
 /** Where the MLLM's load is: 'loading' while it goes on after the engine became usable for the
@@ -42,7 +56,7 @@ export type LoadEvent =
   | { type: 'provider'; provider: Provider; reason?: string; adapter?: string; threads: number; isolated: boolean; shaderF16: boolean; mllm?: MllmPlace }
   /** the encoder and the first image's decoder exist (ms since the load began; the other decoders
    * are created after it: PumaEngine.load; `phases`: PumaEngine.loadPhases so far) */
-  | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number; phases?: Record<string, number> }
+  | { type: 'loaded'; ms: number; fromCache: boolean; bytes: number; phases?: Record<string, number>; runtimeStart?: RuntimeStartTimes }
   /** what the engine offers now: the visual tasks run from here on; with `info.mllmLoading` the
    * MLLM goes on loading and 'mllm-loaded' follows, else this is the stream's last event */
   | { type: 'ready'; info: EngineInfo }

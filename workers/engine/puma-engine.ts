@@ -44,7 +44,7 @@ export interface EngineLoadOptions {
   /** onnxruntime's runtime being started by the caller (ort.ts startRuntime), begun before the
    * manifest and files were in: the first session is created once it has settled, and its failure
    * is the first session's */
-  runtime?: Promise<void>;
+  runtime?: Promise<unknown>;
   /** merged into the encoder's and decoders' session options (e.g. intraOpNumThreads) */
   sessionOptions?: InferenceSession.SessionOptions;
   /** Where the MLLM runs (default: WASM, or 'cpu' with onnxruntime-node), with the reason when it
