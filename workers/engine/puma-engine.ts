@@ -153,8 +153,12 @@ export class PumaEngine {
    * first scale's decoder session (with the step graph's on the GPU loop). Then, added as they happen
    * and named 'after ready: ...': each later decoder's session creation (its own time; ', in a run'
    * when the run that needed it first created it) and the MLLM's files and session (the time from
-   * ready to the MLLM's readiness, the later decoders' creations included). bench/run.mjs records them. */
+   * ready to the MLLM's readiness, the later decoders' creations included), and 'after ready: the first
+   * run waited' when the first run asked for waited for a session being created between runs (the
+   * cold start's first image pays it). bench/run.mjs records them. */
   loadPhases: Record<string, number> = {};
+  /** a run has been asked for (the first one records its wait in loadPhases) */
+  private runAskedOnce = false;
 
   /** every model file read so far came from a cache (no network) */
   get fromCache(): boolean {
@@ -519,6 +523,10 @@ export class PumaEngine {
     const ticket = ++this.lastTicket;
     this.runAsked?.(); // a background session creation waiting for the caller's first run: this one goes first
     this.current?.controller.abort();
+    const first = !this.runAskedOnce;
+    this.runAskedOnce = true;
+    const asked = performance.now();
+    const creatingWhenAsked = this.creating !== null;
     let waited: PumaEngine['current'] = null;
     for (;;) {
       const c = this.current;
@@ -533,6 +541,7 @@ export class PumaEngine {
       else break;
       if (ticket !== this.lastTicket || signal.aborted) break;
     }
+    if (first && creatingWhenAsked) this.loadPhases['after ready: the first run waited'] = performance.now() - asked;
     if (ticket !== this.lastTicket || signal.aborted) return onEvent({ type: 'cancelled' });
     if (TASK_NEEDS[task].mllm && this.mllmState === 'failed') throw new TaskInputError(`${TASK_NEEDS[task].label} needs the language model, which failed to load (${this.mllmWhy ?? 'unknown error'}).`);
     const controller = new AbortController();
