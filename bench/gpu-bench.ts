@@ -25,6 +25,8 @@
 //                      baseline of the drafted plan the engine writes by default (the same plan)
 //   --settle           before the first run, wait for the engine's background session creations
 //                      (later decoders, the captured MLLM's sessions): a user who types first
+//   --no-warm-up       no warm-up runs of the encoder and first decoder during the load (PumaEngine warmUp:
+//                      the page's default on a real GPU is on)
 //   --no-mllm-capture  the MLLM's WebGPU graph run without graph capture (PumaEngine mllmCapture:
 //                      false), the baseline of the captured MLLM (workers/mllm/captured-graph.ts);
 //                      a captured call's MLLM time counts its session run, not the copies and the
@@ -143,7 +145,7 @@ const records = [];
 for (const [name, gpuDecode] of configs) {
   timings = [];
   const t0 = performance.now();
-  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: t2i, mllmAt: { provider: mllmOn }, yieldAtCheckpoints: false, gpuDecode, sessionOptions, planDrafts, mllmCapture });
+  const engine = await PumaEngine.load({ ort: timedOrt, manifest: m, files: timedFiles, provider: 'webgpu', features, mllm: t2i, mllmAt: { provider: mllmOn }, yieldAtCheckpoints: false, gpuDecode, sessionOptions, planDrafts, mllmCapture, warmUp: !flag('--no-warm-up') });
   const loadMs = performance.now() - t0;
   let settleMs: number | undefined;
   if (flag('--settle')) {

@@ -195,6 +195,33 @@ describe(`GPU decode loop with graph capture (onnxruntime-web WebGPU on SwiftSha
     for (const s of [...atLoad.sessions, b.sessions[0], c.sessions[0], d.sessions[0]]) await s.release();
   });
 
+  it("a warm-up (the engine's load on a real GPU) runs the decoder and the step graph once, results unread: decodes after it are the CPU loop's, replaying", async () => {
+    const { dec, bytes, created } = await twoDecoders();
+    const { loop, uncaptured } = await makeLoop(created.sessions, bytes, true);
+    const [a, b, step] = created.sessions;
+    const runs = new Map<InferenceSession, number>();
+    for (const s of [a, b, step]) {
+      const run = s.run.bind(s);
+      s.run = ((...args: Parameters<typeof run>) => (runs.set(s, (runs.get(s) ?? 0) + 1), run(...args))) as typeof s.run;
+    }
+    await loop.warm(a, inputs(0).condDims);
+    expect([runs.get(a), runs.get(b), runs.get(step)]).toEqual([1, undefined, 1]);
+    // the first decode after it replays what the warm-up captured, against the same buffers
+    await expectLikeCpu(loop, a, dec, 17, 'after the warm-up');
+    await expectLikeCpu(loop, b, dec, 18, 'another decoder, not warmed');
+    await expectLikeCpu(loop, a, dec, 19);
+    expect(runs.get(a)).toBe(1 + 2 * m.sampler.schedules['4'].timesteps.length);
+    expect(loop.captured).toBe(true);
+    expect(uncaptured).toHaveLength(0);
+    // a warm-up that fails (a released session) throws nothing: the first decode falls back as it would
+    await b.release();
+    await loop.warm(b, inputs(0).condDims);
+    await expectLikeCpu(loop, b, dec, 20, 'the released decoder, replaced');
+    expect(loop.captured).toBe(false);
+    loop.release();
+    for (const s of [a, step]) await s.release();
+  });
+
   it('a captured run that throws leaves capture: the decode finishes uncaptured, later decodes too', async () => {
     const { dec, bytes, created } = await twoDecoders();
     const { loop, uncaptured } = await makeLoop(created.sessions, bytes, true);

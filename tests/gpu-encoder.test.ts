@@ -17,7 +17,7 @@ import { GpuEncoder } from '../workers/engine/gpu-encoder';
 import { encoderFeatures, PyramidCodec } from '../workers/engine/pyramid-codec';
 import { decodeSessionOptions, ortDevice, type GpuDecodeChoice, type InferenceSession, type OrtLike } from '../workers/engine/ort';
 import { createDecodeSessions, type GpuDeviceLike, type OrtGpuLike } from '../workers/engine/gpu-decode-loop';
-import { coarseToFine, type Manifest } from '../workers/lib/manifest';
+import { coarseToFine, decoderKey, type Manifest } from '../workers/lib/manifest';
 
 /** WebGPU's float kernels against WASM's on the same fp32 graph: accumulation order only */
 const TOLERANCE = 1e-3;
@@ -81,7 +81,13 @@ describe('the encoder on WebGPU, one image a run (onnxruntime-web WebGPU on Swif
     expect(created.failure).toBeNull();
     expect(created.captured).toBe(true);
     const { enc, made } = await makeEncoder(created.session, true);
-    // the capture run, then replays with other images in the same input buffer
+    // the warm-up (the engine's load on a real GPU) is the capture run: a run on the zeroed input,
+    // unread; then replays with images in the same input buffer
+    let runs = 0;
+    const run = created.session.run.bind(created.session);
+    created.session.run = ((...args: Parameters<typeof run>) => (runs++, run(...args))) as typeof run;
+    await enc.warm();
+    expect(runs).toBe(1);
     for (const seed of [1, 2, 1, 3]) {
       const got = await enc.encode(image(seed));
       expect(got.length).toBe(tokens());
@@ -89,6 +95,7 @@ describe('the encoder on WebGPU, one image a run (onnxruntime-web WebGPU on Swif
     }
     expect(enc.captured).toBe(true);
     expect(made).toHaveLength(0);
+    expect(runs).toBe(5);
     await expect(enc.encode(new Float32Array(5))).rejects.toThrow(/takes \d+ values/);
 
     // the codec: the first encode runs the image and the blank one run each (the WASM codec: one batch of two)
@@ -143,7 +150,29 @@ describe('the encoder on WebGPU, one image a run (onnxruntime-web WebGPU on Swif
     captured.release();
     const cpuLoop = await load({ loop: 'cpu', graphCapture: false });
     expect(cpuLoop.codec.gpuEncoder).toBeNull();
+    expect(Object.keys(cpuLoop.loadPhases)).not.toContain('encoder warm-up');
     cpuLoop.release();
+    // on a real GPU (load-in-browser.ts) the load warms the encoder and the first decoder: each
+    // session is run once before load() returns. Counted, not computed (a shipped encoder's run takes
+    // 8-30 s here; the warm-ups' effect on the runs after them: GpuEncoder.warm, GpuDecodeLoop.warm)
+    const runsOf: string[] = [];
+    const counting = {
+      env: gpu.ort.env, // the device the loop's buffers are made on
+      Tensor: gpu.ort.Tensor as unknown as OrtLike['Tensor'],
+      InferenceSession: {
+        async create(bytes: Uint8Array, o?: InferenceSession.SessionOptions) {
+          const session = await (gpu.ort as unknown as OrtLike).InferenceSession.create(bytes, o);
+          session.run = (async () => (runsOf.push(session.inputNames.join(',')), {})) as typeof session.run;
+          return session;
+        },
+      },
+    };
+    const warmed = await PumaEngine.load({ ort: counting as OrtLike, manifest: m, files: filesFromFolder(MODELS_DIR), provider: 'webgpu', features: new Set(), mllm: false, gpuDecode: CAPTURE, warmUp: true });
+    expect(Object.keys(warmed.loadPhases)).toEqual(['encoder file', 'encoder session', 'encoder warm-up', 'decoder files', 'first decoder + step graph sessions', 'first decoder warm-up']);
+    // the encoder's input, then the decoder's (x, t, cond); the step graph's would follow had the decoder
+    // given a GPU buffer (here its run is only counted: the warm-up stops there, as a failed one does)
+    expect(runsOf).toEqual([m.models.encoder.inputs!.map((i) => i.name).join(','), m.models[decoderKey(m, coarseToFine(m)[0])].inputs!.map((i) => i.name).join(',')]);
+    warmed.release();
   });
 
   it('a graph that refuses capture is created without it, and says why', async () => {

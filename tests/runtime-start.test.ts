@@ -110,25 +110,21 @@ describe('wasmThreads: the WASM threads a runtime starts with', () => {
     vi.stubGlobal('navigator', { hardwareConcurrency: cores });
   };
 
-  it('one on a real GPU: every model runs there, and each further thread is a worker started before the first image', () => {
+  it('up to four where cross-origin isolated, one where not', () => {
     machine(true, 16);
-    expect(wasmThreads({ provider: 'webgpu' })).toBe(1);
-  });
-
-  it('up to four on WASM, or beside a CPU-emulated adapter (the MLLM runs on WASM there)', () => {
-    machine(true, 16);
-    expect(wasmThreads({ provider: 'wasm' })).toBe(4);
-    expect(wasmThreads({ provider: 'webgpu', emulated: true })).toBe(4);
+    expect(wasmThreads()).toBe(4);
     machine(true, 2);
-    expect(wasmThreads({ provider: 'wasm' })).toBe(2);
+    expect(wasmThreads()).toBe(2);
+    machine(false, 16);
+    expect(wasmThreads()).toBe(1);
   });
 
   it("the address' ?threads=N wins, within what the browser allows", () => {
     machine(true, 16);
-    expect(wasmThreads({ provider: 'webgpu' }, 4)).toBe(4);
-    expect(wasmThreads({ provider: 'wasm' }, 1)).toBe(1);
-    expect(wasmThreads({ provider: 'wasm' }, 0)).toBe(4); // not a count: the default
+    expect(wasmThreads(1)).toBe(1);
+    expect(wasmThreads(8)).toBe(8);
+    expect(wasmThreads(0)).toBe(4); // not a count: the default
     machine(false, 16);
-    expect(wasmThreads({ provider: 'wasm' }, 4)).toBe(1); // threads need cross-origin isolation
+    expect(wasmThreads(4)).toBe(1); // threads need cross-origin isolation
   });
 });

@@ -11,8 +11,10 @@ import { idleRun, type AppState, type Run, type TimelineEntry } from './types';
 export interface AppEnv {
   /** the site root models are found from (document.baseURI) */
   baseUrl: string;
-  /** onnxruntime's WASM threads the address asks for (?threads=N), else the provider's default */
+  /** onnxruntime's WASM threads the address asks for (?threads=N), else onnxruntime's default (workers/engine/ort.ts wasmThreads) */
   threads?: number;
+  /** false: no warm-up runs at the load (the address' ?warm=0) */
+  warmUp?: boolean;
   /** the page address' hash, read once the manifest is known (a shared link) */
   shareHash(): string;
   history: ResultHistory;

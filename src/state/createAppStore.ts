@@ -5,7 +5,7 @@
 //   await store.getState().actions.init('auto');
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../engineClient';
-import { threadsFromUrl } from '../pageEp';
+import { threadsFromUrl, warmUpFromUrl } from '../pageEp';
 import { pageHistory } from '../resultHistory';
 import { sliceContext, type AppEnv } from './context';
 import { loadSlice } from './loadSlice';
@@ -25,5 +25,5 @@ export function createAppStore(engine: EngineClient, env: AppEnv): StoreApi<AppS
 
 /** The page's environment: its address, its localStorage history, its clock. */
 export function browserEnv(): AppEnv {
-  return { baseUrl: document.baseURI, threads: threadsFromUrl(), shareHash: () => location.hash, history: pageHistory(), now: () => performance.now() };
+  return { baseUrl: document.baseURI, threads: threadsFromUrl(), warmUp: warmUpFromUrl(), shareHash: () => location.hash, history: pageHistory(), now: () => performance.now() };
 }

@@ -25,7 +25,7 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
 
   const onLoadEvent = (e: LoadEvent) => {
     if (e.type === 'cache' || e.type === 'provider') ctx.log(e.type);
-    if (e.type === 'loaded') ctx.log(e.type, { ms: e.ms, fromCache: e.fromCache, phases: e.phases });
+    if (e.type === 'loaded') ctx.log(e.type, { ms: e.ms, fromCache: e.fromCache, phases: e.phases, runtimeStart: e.runtimeStart });
     switch (e.type) {
       case 'manifest': {
         const m = e.manifest;
@@ -87,7 +87,7 @@ export function loadSlice(ctx: SliceContext): { state: LoadState; actions: LoadA
       streaming = true;
       void (async () => {
         try {
-          for await (const e of engine.load({ baseUrl: env.baseUrl, ep, threads: env.threads })) {
+          for await (const e of engine.load({ baseUrl: env.baseUrl, ep, threads: env.threads, warmUp: env.warmUp })) {
             if (!live()) return; // a newer load replaced this one
             onLoadEvent(e);
             if (e.type === 'ready') {

@@ -2,7 +2,7 @@
 // file: loading (models, provider, manifest facts), runs (one per tab, the queue), settings (the
 // sampler, the prompt, the tab, picked images, share link and history).
 import type { RGBAImage } from '../../workers/lib/image';
-import type { EpChoice, FileState, Provider, TaskInfo } from '../../workers/engine/protocol';
+import type { EpChoice, FileState, Provider, RuntimeStartTimes, TaskInfo } from '../../workers/engine/protocol';
 import type { LoadFailureReason } from '../../workers/engine/load-failure';
 import type { Manifest } from '../../workers/lib/manifest';
 import type { PlanInfo } from '../../workers/mllm/plan';
@@ -112,6 +112,8 @@ export type TimelineEntry = {
   psnr?: number;
   fromCache?: boolean;
   phases?: Record<string, number>;
+  /** 'loaded': the runtime's start, part by part */
+  runtimeStart?: RuntimeStartTimes;
   /** 'mllm-loaded': whether the MLLM loaded */
   ok?: boolean;
 };

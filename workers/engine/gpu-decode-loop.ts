@@ -243,13 +243,39 @@ export class GpuDecodeLoop {
     if (cond) this.cond.set(fresh, cond);
   }
 
+  /** the decoder's cond buffer: one per decoder, kept (a captured decoder replays against it) */
+  private condOf(decoder: InferenceSession, condDims: readonly number[]): Bound {
+    let cond = this.cond.get(decoder);
+    if (!cond) this.cond.set(decoder, (cond = this.alloc(condDims)));
+    return cond;
+  }
+
+  /**
+   * One step of `decoder` and the step graph on the loop's buffers, whose result is not read: their
+   * shaders are compiled (in the GPU process) and, captured, their graphs recorded, before the first
+   * image's run needs them (~150 ms of that run on the H200 in Chromium). The runs' outputs stay on the
+   * GPU, so this returns once the commands are recorded. A failure is left to the first real decode,
+   * which falls back as it would.
+   */
+  async warm(decoder: InferenceSession, condDims: readonly number[]): Promise<void> {
+    const { names } = this;
+    try {
+      const d = this.replaced.get(decoder) ?? decoder;
+      const cond = this.condOf(d, condDims);
+      const v = await this.run(d, { [names.decoder.x]: this.x.tensor, [names.decoder.t]: this.t.tensor, [names.decoder.cond]: cond.tensor }, names.decoder.v, this.v);
+      if (v !== this.v.buffer) this.copy(v, this.v.buffer, this.bytes(this.xDims));
+      await this.run(this.stepSession, { [names.step.v]: this.v.tensor, [names.step.x]: this.x.tensor, [names.step.coef]: this.coef.tensor }, names.step.out, this.xNext);
+    } catch (e) {
+      console.info(`GPU decode: warm-up run failed (the first decode will say): ${(e as Error).message}`);
+    }
+  }
+
   private async decodeWith(decoder: InferenceSession, { cond2, condDims, xT, schedule, guidance, hooks }: DecodeJob): Promise<Float32Array> {
     const { device, names } = this;
     const n = xT.length;
     const xBytes = 2 * n * 4;
     if (xBytes !== this.bytes(this.xDims)) throw new Error(`x_T has ${n} values, the decoder takes 2x${this.bytes(this.xDims) / 8}`);
-    let cond = this.cond.get(decoder);
-    if (!cond) this.cond.set(decoder, (cond = this.alloc(condDims)));
+    const cond = this.condOf(decoder, condDims);
     device.queue.writeBuffer(cond.buffer, 0, cond2);
     const x2 = new Float32Array(2 * n);
     x2.set(xT, 0);

@@ -73,6 +73,22 @@ export class GpuEncoder {
     }
   }
 
+  /**
+   * One run on the (zeroed) input whose result is not read: its shaders are compiled (the driver's and
+   * the browser's work, in the GPU process) and, captured, its graph recorded, while the caller goes on
+   * creating sessions, instead of inside the first image's run (~170 ms of it on the H200 in Chromium,
+   * bench/results/browser-gpu-h200-2026-12-02.md). The run's outputs stay on the GPU, so it returns once
+   * the commands are recorded. A failure is left to the first real run, which falls back as it would.
+   */
+  async warm(): Promise<void> {
+    try {
+      const out = (await (this.replacement ?? this.session).run({ [this.names.input]: this.input.tensor }))[this.names.output];
+      if (out.location === 'gpu-buffer') out.dispose();
+    } catch (e) {
+      console.info(`GPU encoder: warm-up run failed (the first run will say): ${(e as Error).message}`);
+    }
+  }
+
   private async runWith(session: InferenceSession): Promise<Float32Array> {
     const out = (await session.run({ [this.names.input]: this.input.tensor }))[this.names.output];
     const feats = (await out.getData()) as Float32Array;

@@ -66,7 +66,7 @@ export function startProvider(opts: Pick<LoadOptions, 'ep' | 'baseUrl' | 'thread
     // the build the provider needs (WASM alone: the WASM-only build, ~3x faster kernels than JSEP's)
     const ort = await webOrtFor(choice.provider);
     const imported = performance.now();
-    const threads = wasmThreads(choice, opts.threads);
+    const threads = wasmThreads(opts.threads);
     configureWasm(ort, opts.baseUrl, choice, threads);
     const runtime = startRuntime(ort, choice.provider).then((parts) => ({ at, adapterMs: chosen - at, importMs: imported - chosen, ...parts }));
     return { choice, ort, threads, runtime };
@@ -97,7 +97,7 @@ export async function loadEngineInBrowser(opts: LoadOptions, onEvent: LoadSink):
   // the MLLM on WebGPU only on a real GPU: on a CPU-emulated adapter (forced with ep=webgpu) its
   // many small calls are far slower than WASM
   const mllmAt = choice.provider !== 'webgpu' ? { provider: 'wasm' as const } : choice.emulated ? { provider: 'wasm' as const, reason: 'the WebGPU adapter is CPU-emulated; WASM is faster for it' } : { provider: 'webgpu' as const };
-  const engine = await PumaEngine.load({ ort, manifest, files, provider: choice.provider, features: choice.features, mllmAt, mllm: 'background', runtime, onEvent });
+  const engine = await PumaEngine.load({ ort, manifest, files, provider: choice.provider, features: choice.features, mllmAt, mllm: 'background', runtime, onEvent, warmUp: opts.warmUp !== false && choice.provider === 'webgpu' && !choice.emulated });
   if (choice.provider === 'webgpu') {
     const device = await webgpuDevice(ort);
     // reachable from devtools / e2e (Playwright's worker.evaluate) to exercise device loss

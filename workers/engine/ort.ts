@@ -76,19 +76,17 @@ export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
 }
 
 /**
- * onnxruntime's WASM thread count for a provider choice. Each thread past the first is a worker that
- * loads the build's ~28 MB module before the runtime starts, on the way to the first image. On a real
- * GPU every model runs on WebGPU (the MLLM too), so one thread: only a run that leaves the GPU for
- * WASM inside this runtime (the MLLM after its WebGPU session failed) pays for it. A WebGPU failure
- * of the engine loads WASM in a fresh worker (src/state/loadSlice.ts fallbackToWasm), with its threads.
- * On WASM (or an emulated adapter, where the MLLM runs on WASM) up to 4 where cross-origin isolated.
- * `asked`: the address' ?threads=N, for A/Bs (bench/browser-gpu).
+ * onnxruntime's WASM thread count: up to 4 where cross-origin isolated, on WebGPU too. There the
+ * models run on the GPU, but creating their sessions runs on the CPU (constant folding of the int8
+ * weights' DequantizeLinear uses the threads): on the H200 in Chromium, one thread made the encoder's
+ * and first decoder's sessions 1.4x slower and the cold start no faster, although each further thread
+ * is a worker loading the 28 MB module (bench/results/browser-gpu-h200-2026-12-02.md, 10:06).
+ * `asked`: the address' ?threads=N, for such A/Bs (bench/browser-gpu).
  */
-export function wasmThreads(choice: Pick<ProviderChoice, 'provider' | 'emulated'>, asked?: number): number {
+export function wasmThreads(asked?: number): number {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (!isolated) return 1;
   if (asked != null && Number.isInteger(asked) && asked >= 1) return Math.min(asked, 16);
-  if (choice.provider === 'webgpu' && !choice.emulated) return 1;
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 

@@ -21,9 +21,11 @@ export interface LoadOptions {
   ep: EpChoice;
   /** Skip the Cache API (tests, or when the page decides storage is off). */
   noCache?: boolean;
-  /** onnxruntime's WASM thread count (the address' ?threads=N), else ort.ts wasmThreads' choice for
-   * the provider. Fixed once the runtime starts: a WASM fallback loads in a fresh worker. */
+  /** onnxruntime's WASM thread count (the address' ?threads=N), else ort.ts wasmThreads' default.
+   * Fixed once the runtime starts (a WASM fallback loads in a fresh worker). */
   threads?: number;
+  /** false (the address' ?warm=0): no warm-up runs at the load (PumaEngine warmUp), for A/Bs */
+  warmUp?: boolean;
 }
 
 /** The runtime's start, part by part (ms; ort.ts startRuntime): choosing the provider (the adapter

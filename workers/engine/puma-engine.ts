@@ -60,6 +60,12 @@ export interface EngineLoadOptions {
    * back to the plain WebGPU session if a captured call fails; false is what capture is measured
    * against, bench/gpu-bench.ts --no-mllm-capture) */
   mllmCapture?: boolean;
+  /** WebGPU's GPU loop: run the encoder and the first image's decoder once during the load, results
+   * unread, so their shaders compile (in the browser's GPU process) and their graphs are captured while
+   * the load goes on, not in the first image's run (GpuEncoder.warm, GpuDecodeLoop.warm). Default
+   * false: on a CPU-emulated adapter a run takes seconds, which the first real run would wait for;
+   * load-in-browser.ts asks for it on a real GPU. */
+  warmUp?: boolean;
   /** Yield to the event loop at every checkpoint (default true), so a cancel message can arrive
    * mid-run. A caller that cancels only through the AbortSignal may turn it off. */
   yieldAtCheckpoints?: boolean;
@@ -271,6 +277,16 @@ export class PumaEngine {
       const encoder = await createDecodeSessions(o.ort, [encoderBytes], encChoice, encOptsFor);
       created.push(encoder.sessions[0]);
       phase('encoder session');
+      if (encoderFixed) {
+        const e = m.models.encoder;
+        const uncaptured = { fallback: { uncaptured: () => o.ort.InferenceSession.create(encoderBytes, encOptsFor({ loop: 'gpu', graphCapture: false })) } };
+        gpuEncoder = new GpuEncoder(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, encoder.sessions[0], { input: e.inputs![0].name, output: e.outputs![0].name }, [1, 3, m.image.size, m.image.size], m.scales[0].tokens * m.feature_dim, encoder.gpuDecode.graphCapture ? uncaptured : null, encoder.failure);
+        if (o.warmUp) {
+          // its shaders compile in the GPU process while the decoders' sessions are created here
+          await gpuEncoder.warm();
+          phase('encoder warm-up');
+        }
+      }
       const visualBytes = await visual;
       visualBytes.forEach((b, i) => i > 0 && decoderBytes.set(m.scales[i - 1].name, b));
       const stepBytes = stepRead ? await stepRead : null;
@@ -292,11 +308,11 @@ export class PumaEngine {
         const uncapturedOpts = decOptsFor({ loop: 'gpu', graphCapture: false });
         const capture = gpuDecode.graphCapture ? { fallback: { uncaptured: (s: InferenceSession) => o.ort.InferenceSession.create(bytesOf.get(s)!, uncapturedOpts) } } : null;
         gpuLoop = new GpuDecodeLoop(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, stepSession, { decoder: { x, t, cond, v: dec.outputs![0].name }, step: { v: sv, x: sx, coef, out: stepEntry.outputs![0].name } }, stepEntry.inputs![1].shape as number[], capture, failure);
-      }
-      if (encoderFixed) {
-        const e = m.models.encoder;
-        const uncaptured = { fallback: { uncaptured: () => o.ort.InferenceSession.create(encoderBytes, encOptsFor({ loop: 'gpu', graphCapture: false })) } };
-        gpuEncoder = new GpuEncoder(o.ort as unknown as OrtGpuLike, (await ortDevice(o.ort)) as GpuDeviceLike, encoder.sessions[0], { input: e.inputs![0].name, output: e.outputs![0].name }, [1, 3, m.image.size, m.image.size], m.scales[0].tokens * m.feature_dim, encoder.gpuDecode.graphCapture ? uncaptured : null, encoder.failure);
+        if (o.warmUp) {
+          // the first image's decoder and the step graph compile and capture now, not in the first run
+          await gpuLoop.warm(sessions[0], [2, m.scales.find((x) => x.name === firstScale)!.tokens, m.feature_dim]);
+          phase('first decoder warm-up');
+        }
       }
     } catch (e) {
       for (const s of created) s.release().catch(() => undefined);
