@@ -1,0 +1,179 @@
+"""Captions from retrieval + the MLLM's own likelihood, measured offline on CPU (issue 15, captions).
+
+The held-out-vendor caption (exact match with the concept's name) is v9's weakest understanding metric
+(38.3%, target 45%). Its reader's f4 feature finds the concept of a held-out-vendor drawing among the
+training drawings by nearest neighbour about as often (the cross-vendor encoder's probe over all 7,034
+training images: top-1 40.8%, top-5 83.2%, `training/eval/xv/probe_xv_full.json`), and its top-5 holds
+the answer twice as often. This measures whether the MLLM, asked to score the retrieved candidates'
+names (teacher-forced log-likelihood of "<name></s>" after the caption question), picks the right one
+more often than it writes it:
+
+    /usr/bin/python3 -m training.shipped mllm /tmp/v9.pt
+    /usr/bin/python3 -m training.caption_rerank --mllm /tmp/v9.pt [--k 5] [--out training/eval/caption_rerank.json]
+
+Rows: the MLLM's greedy caption (eval_mllm's), retrieval's top-1 name, the MLLM's pick among retrieval's
+top-k names, and the same with its greedy caption among the candidates. The weights are the shipped ones
+(int8 grid, as eval_mllm) and the reader is the page's (`public/models/reader.onnx`). No parameter is
+fitted, so the rows are out of sample for these images.
+"""
+import argparse
+import json
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from training import mllm_tasks as T
+from training.eval_mllm import _prefix_tensors, concept_names, extend_prefix, generate_text, prefix_of
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+T0 = time.time()
+
+
+def log(msg):
+    print(f"[caption_rerank {time.time() - T0:6.1f}s] {msg}", flush=True)
+
+
+@torch.no_grad()
+def tokens_of(encoder, images_uint8, device, batch=256):
+    """[n, 341, C] each image's tokens as build_bank's 'orig' block holds them (fp16 there too)."""
+    from training.transforms import to_tensor
+    return torch.cat([T.image_tokens(encoder(to_tensor(images_uint8[s:s + batch], device=device)).float()).to(torch.float16)
+                      for s in range(0, len(images_uint8), batch)])
+
+
+def f4_of(encoder, images_uint8, device):
+    """[n, C] each image's f4 token (the pyramid's coarsest scale: one token)."""
+    return tokens_of(encoder, images_uint8, device)[:, 0].float().cpu()
+
+
+def retrieve(q, g, g_concept, k):
+    """Nearest neighbour by cosine after centring on the gallery mean; a concept scores its best image.
+    -> [n, k] concepts, [n, k] scores."""
+    mu = g.mean(0, keepdim=True)
+    qn, gn = F.normalize(q - mu, dim=1), F.normalize(g - mu, dim=1)
+    sim = qn @ gn.T
+    concepts = sorted(set(g_concept))
+    cidx = {c: i for i, c in enumerate(concepts)}
+    lab = torch.tensor([cidx[c] for c in g_concept])
+    best = torch.full((len(q), len(concepts)), -2.0)
+    best.scatter_reduce_(1, lab.expand(len(q), -1), sim, reduce="amax")
+    s, i = best.topk(k, dim=1)
+    return [[concepts[j] for j in row] for row in i.tolist()], s
+
+
+@torch.no_grad()
+def answer_loglik(model, tok, prefixes, answers, bank_flat, device, batch=32):
+    """-> per prefix, per answer: sum of log P(answer tokens, </s>) after the prefix (ending with <ans>),
+    teacher-forced as generate_text would write them (scale order: each text token its own block).
+    answers: one list of candidate strings per prefix; the prefix is run once, its cache shared."""
+    scale = model.cfg.order == "scale"
+    C = model.cfg.feature_dim
+    out = [None] * len(prefixes)
+    by_len = {}
+    for i, p in enumerate(prefixes):
+        by_len.setdefault(len(p[0]), []).append(i)
+    for _, idx_all in by_len.items():
+        for s0 in range(0, len(idx_all), batch):
+            idx = idx_all[s0:s0 + batch]
+            ids, slot, feats, block, rd = _prefix_tensors(prefixes, idx, bank_flat, device)
+            h, past = model(ids, slot, feats, None, block if scale else None, rd)
+            first = model.logits(h[:, -1])[..., :tok.vocab_size].float().log_softmax(-1)
+            for j, i in enumerate(idx):
+                seqs = [tok.encode(" " + a) + [tok.eos] for a in answers[i]]
+                m = max(len(q) for q in seqs)
+                a_ids = torch.tensor([q + [tok.eos] * (m - len(q)) for q in seqs], device=device)
+                n = len(seqs)
+                pk = [(k[j:j + 1].expand(n, -1, -1, -1), v[j:j + 1].expand(n, -1, -1, -1)) for k, v in past]
+                blk = None
+                if scale:
+                    b0 = block[j:j + 1]
+                    blk = torch.cat([b0, b0.max() + 1 + torch.arange(m, device=device).view(1, m)], 1).expand(n, -1)
+                if m == 1:   # every answer a bare </s>
+                    out[i] = [float(first[j, q[0]]) for q in seqs]
+                    continue
+                # the answer's tokens but its last (</s>) go in; each position predicts the next
+                hh, _ = model(a_ids[:, :-1], torch.zeros(n, m - 1, dtype=torch.long, device=device),
+                              torch.zeros(n, m - 1, C, device=device), pk, blk[:, :-1] if blk is not None else None)
+                lp = model.logits(hh)[..., :tok.vocab_size].float().log_softmax(-1)
+                out[i] = [float(first[j, q[0]] + sum(lp[r, t, q[t + 1]] for t in range(len(q) - 1))) for r, q in enumerate(seqs)]
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mllm", required=True, help="the MLLM checkpoint (training.shipped mllm OUT.pt: v9 as it ships)")
+    ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--n-openmoji", type=int, default=400)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N images of each set (a quick check)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "training", "eval", "caption_rerank.json"))
+    ap.add_argument("--device", default="cpu")
+    args = ap.parse_args(argv)
+    device = torch.device(args.device)
+    torch.set_num_threads(os.cpu_count() or 1)
+    from training.data import load
+    from training.tokenizer import Tokenizer
+    from training.mllm import load_mllm
+    from training.quantize import fake_quantize
+    from training import shipped
+    images, meta = load()
+    tok = Tokenizer.load(os.path.join(ROOT, "training", "tokenizer.json"))
+    model = fake_quantize(load_mllm(args.mllm, device)[0]).to(device).eval()
+    encoder = shipped.load_encoder(device)[0]
+    reader = shipped.load_reader(device)[0]
+    rng = random.Random(0)   # eval_mllm's sampling of the OpenMoji images
+    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    om = [m["i"] for m in meta if m["split"] == "openmoji"]
+    om = sorted(rng.sample(om, min(args.n_openmoji, len(om))))
+    if args.limit:
+        hv, om = hv[:args.limit], om[:args.limit]
+    need = sorted(set(hv + om))
+    pos = {i: k for k, i in enumerate(need)}
+    log(f"banks for {len(need)} given images")
+    # the 'orig' rows only (a caption reads the image as given): the bank's first block
+    bank = tokens_of(encoder, images[need], device)
+    rb = tokens_of(reader, images[need], device)
+    bank_flat = (bank.view(-1, bank.shape[-1]), rb.view(-1, rb.shape[-1]))
+    sampler = T.TaskSampler(meta, tok, seed=0)
+    sampler.row = lambda i, variant="orig": T.VARIANTS.index(variant) * len(need) + pos[i]
+    names = concept_names(meta)
+    gallery = [m for m in meta if m["split"] == "train"]
+    log(f"the reader's f4 of {len(gallery)} training drawings (the gallery)")
+    g = f4_of(reader, images[[m["i"] for m in gallery]], device)
+    res = {"mllm": os.path.basename(args.mllm), "k": args.k, "gallery_images": len(gallery),
+           "gallery_concepts": len({m["concept"] for m in gallery}), "rows": {}}
+    for name, idx in (("heldout_vendor", hv), ("openmoji", om)):
+        want = [T.normalize_text(meta[i]["name"]) for i in idx]
+        pre = [prefix_of(sampler.understanding(i, T.CAPTION_Q[0], "x")[:6], model.cfg.order) for i in idx]
+        log(f"{name}: {len(idx)} captions, greedy")
+        greedy = generate_text(model, tok, pre, bank_flat, device)
+        log(f"{name}: scoring retrieval's top-{args.k} and the greedy caption")
+        q = rb[[pos[i] for i in idx], 0].float().cpu()
+        cands, _ = retrieve(q, g, [m["concept"] for m in gallery], args.k)
+        cand_names = [[T.normalize_text(names[c]) for c in cs] for cs in cands]
+        both = answer_loglik(model, tok, pre, [cs + [gr] for cs, gr in zip(cand_names, greedy)], bank_flat, device)
+        ll, ll_greedy = [b[:-1] for b in both], [b[-1] for b in both]
+        pick = [cs[int(np.argmax(l))] for cs, l in zip(cand_names, ll)]
+        pick_g = [p if max(l) >= lg else gr for p, l, lg, gr in zip(pick, ll, ll_greedy, greedy)]
+        em = lambda got: float(np.mean([a == b for a, b in zip(got, want)]))
+        rows = {"mllm greedy caption (eval_mllm's)": em(greedy),
+                "retrieval top-1 (the reader's f4, nearest training drawing)": em([c[0] for c in cand_names]),
+                f"retrieval top-{args.k} holds the answer": float(np.mean([w in c for w, c in zip(want, cand_names)])),
+                f"the MLLM's pick among retrieval's top-{args.k} (its log-likelihood)": em(pick),
+                f"the MLLM's pick among retrieval's top-{args.k} and its greedy caption": em(pick_g)}
+        res["rows"][name] = dict(rows, n=len(idx), examples=[[w, gr, c[:3], p] for w, gr, c, p in list(zip(want, greedy, cand_names, pick_g))[:12]])
+        for k2, v in rows.items():
+            log(f"{name}: {k2}: {v:.3f}")
+    res["seconds"] = time.time() - T0
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(res, f, indent=1)
+    log(f"wrote {args.out}")
+    return res
+
+
+if __name__ == "__main__":
+    main()

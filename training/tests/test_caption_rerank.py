@@ -1,0 +1,53 @@
+"""caption_rerank on the tiny configuration (CPU): the answers' log-likelihood with the prefix's cache
+shared equals the full forward's, in both orders, and retrieval names the concept of the nearest
+training drawing."""
+from dataclasses import replace
+
+import pytest
+import torch
+
+from training import mllm_tasks as T
+from training.caption_rerank import answer_loglik, retrieve
+from training.eval_mllm import extend_prefix, prefix_of, _prefix_tensors
+from training.mllm import MLLM, TINY, N_IMG
+from training.tests.test_mllm import fake_meta
+from training.tokenizer import train_bpe, BYTE_OFFSET
+
+
+@pytest.mark.parametrize("order", ["token", "scale"])
+def test_answer_loglik_is_the_full_forwards(order):
+    meta = fake_meta()
+    tok = train_bpe(T.corpus(meta, per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    torch.manual_seed(0)
+    cfg = replace(TINY, order=order)
+    model = MLLM(cfg).eval()
+    bank = torch.randn(len(T.VARIANTS) * len(meta), N_IMG, cfg.feature_dim)
+    flat = bank.view(-1, bank.shape[-1])
+    s = T.TaskSampler(meta, tok, seed=0)
+    pre = [prefix_of(s.understanding(i, T.CAPTION_Q[0], "x")[:6], order) for i in (0, 3)]
+    answers = [["grinning face", "red heart", "thumbs up sign"], ["red heart", "x"]]
+    got = answer_loglik(model, tok, pre, answers, flat, "cpu")
+    for p, cands, lls in zip(pre, answers, got):
+        assert len(lls) == len(cands)
+        for a, ll in zip(cands, lls):
+            q = tok.encode(" " + a) + [tok.eos]
+            full = extend_prefix(p, q)
+            ids, slot, feats, block, rd = _prefix_tensors([full], [0], flat, "cpu")
+            with torch.no_grad():
+                h, _ = model(ids, slot, feats, None, block if order == "scale" else None, rd)
+                lp = model.logits(h)[0, :, :tok.vocab_size].float().log_softmax(-1)
+            n = len(p[0])
+            want = sum(float(lp[n - 1 + t, q[t]]) for t in range(len(q)))
+            assert ll == pytest.approx(want, abs=1e-4)
+    # the likelihoods differ between answers (the scoring reads them)
+    assert len(set(round(x, 3) for x in got[0])) == 3
+
+
+def test_retrieve_names_the_nearest_drawings_concept():
+    torch.manual_seed(0)
+    g = torch.randn(6, 8)
+    concepts = ["a", "a", "b", "b", "c", "c"]
+    q = torch.stack([g[3] + 0.01 * torch.randn(8), g[4] * 2])   # near a "b" drawing; a scaled "c" one
+    got, scores = retrieve(q, g, concepts, 2)
+    assert [r[0] for r in got] == ["b", "c"]
+    assert len(set(got[0])) == 2 and (scores[:, 0] >= scores[:, 1]).all()
