@@ -1311,6 +1311,26 @@ def reader_runs1112(rd):
     ]
 
 
+def edit_plan_lines(r):
+    """The edits' plans with their concept chosen the same way (caption_rerank --edits)."""
+    ep = r.get("edit_plans")
+    if not ep:
+        return []
+    k = r["k"]
+    out = ["- **The edits' plans** read the given image's concept the same way (`--edits`). The MLLM writes its plan "
+           "before the target, and here its concept was replaced by the MLLM's pick among retrieval's top "
+           f"{k} names, its style and tone kept. Plan accuracy as `eval_mllm.edit_plan_accuracy` (the concept / the "
+           "field asked for / both), on eval_mllm's edit jobs with their own random tones. Only the plans are measured: "
+           "the images drawn from them and the judge's edit success are not.\n",
+           "| edit | plan | concept | asked field | both |", "|---|---|---|---|---|"]
+    for kind, label in (("edit_tone", "tone edits"), ("edit_style", "style edits")):
+        e = ep[kind]
+        for plan in [x for x in e if x != "n"]:
+            v = e[plan]
+            out.append(f"| {label} ({e['n']}) | {plan} | {pct(v['concept'])} | {pct(v['asked_field'])} | {pct(v['both'])} |")
+    return out + [""]
+
+
 def caption_rerank_section():
     """Stop 36: captions from retrieval (the shipped reader's f4 over the training drawings) and the MLLM's own
     log-likelihood of the retrieved names (training/caption_rerank.py); no training, no fitted parameter."""
@@ -1357,8 +1377,8 @@ def caption_rerank_section():
               f"- **OpenMoji: retrieval's top-1 alone {pct(row(om5, 'retrieval top-1'))}** against the MLLM's "
               f"{pct(row(om5, 'mllm greedy'))}; the MLLM's pick among the top 5 is lower. The 10% target is missed. (The greedy "
               "caption here differs from v9's evaluation table, 3.0%, by one image of 400; not investigated.)",
-              "- Not yet in the page, and not yet tried on the edits' plans, which read the given image's concept the "
-              "same way. What shipping it needs: the gallery (the reader's f4 of the training drawings, "
+              ] + edit_plan_lines(runs[0]) + [
+              "- Not yet in the page. What shipping it needs: the gallery (the reader's f4 of the training drawings, "
               f"{runs[0]['gallery_images']:,} x feature_dim values) and its names in `public/models`. The caption "
               "task would then retrieve the top 5 and score each name from the prompt's cache, as the plan's chips branch "
               "from it today. The scoring would also need golden vectors for the page's parity tests.\n"]
