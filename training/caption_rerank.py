@@ -1,4 +1,4 @@
-"""Captions from retrieval + the MLLM's own likelihood, measured offline on CPU (issue 15, captions).
+"""Captions (and the edits' plans) from retrieval + the MLLM's own likelihood, no training (issue 15).
 
 The held-out-vendor caption (exact match with the concept's name) is v9's weakest understanding metric
 (38.3%, target 45%). Its reader's f4 feature finds the concept of a held-out-vendor drawing among the
@@ -11,6 +11,7 @@ more often than it writes it:
     /usr/bin/python3 -m training.shipped mllm /tmp/v9.pt
     /usr/bin/python3 -m training.caption_rerank --mllm /tmp/v9.pt [--k 5] [--edits] [--device cuda]
 
+12 s on one H200 (`--device cuda`); on this 2-core CPU the gallery alone takes ~10 minutes and the captions far longer.
 Rows: the MLLM's greedy caption (eval_mllm's), retrieval's top-1 name, the MLLM's pick among retrieval's
 top-k names, and the same with its greedy caption among the candidates. The weights are the shipped ones
 (int8 grid, as eval_mllm) and the reader is the page's (`public/models/reader.onnx`). No parameter is
