@@ -105,6 +105,25 @@ def answer_loglik(model, tok, prefixes, answers, bank_flat, device, batch=32, en
     return out
 
 
+def plan_fix(model, tok, reader, images, meta, bank_flat, device, k):
+    """For eval_mllm --plan-pick: a function (prefixes, plans) -> plans that replaces each plan's concept by
+    the MLLM's pick among the top-k names retrieved for the prefix's given image (the reader's f4 token of
+    its bank row, against the reader's f4 of every training drawing), keeping the plan's style and tone."""
+    names = concept_names(meta)
+    gallery = [m for m in meta if m["split"] == "train"]
+    g = f4_of(reader, images[[m["i"] for m in gallery]], device)
+    reader_flat = bank_flat[1]
+
+    def fix(prefixes, plans):
+        rows = [next(s for s in p[2] if s >= 0) for p in prefixes]   # the given image's first token (f4)
+        cands, _ = retrieve(reader_flat[rows].float().cpu(), g, [m["concept"] for m in gallery], k)
+        got = [T.parse_plan(tok.decode(pl).strip()) for pl in plans]
+        texts = [[T.normalize_text(T.PLAN_SEP.join([names[c], gp["style"], gp["tone"]])) for c in cs] for cs, gp in zip(cands, got)]
+        ll = answer_loglik(model, tok, prefixes, texts, bank_flat, device, end=tok.img)
+        return [tok.encode(" " + ts[int(np.argmax(l))]) for ts, l in zip(texts, ll)]
+    return fix
+
+
 def edit_plans(model, tok, meta, sampler, names, hv, rb, pos, g, gallery, bank_flat, device, k):
     """The tone and style edits of the held-out-vendor images (eval_mllm.edit_jobs' jobs, its own random
     tones): the plan the MLLM writes before the target (greedy), against the same plan with its concept

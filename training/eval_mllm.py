@@ -368,6 +368,7 @@ class Ctx:
     uncond: tuple = None         # classifier-free guidance's unconditional prefix (<s> [IMG])
     guidance: float = 1.0
     real_cache: dict = field(default_factory=dict)
+    plan_fix: object = None      # --plan-pick: edits' plans with their concept picked among retrieved names
 
     @property
     def plan(self):
@@ -410,7 +411,7 @@ def concept_names(meta):
     return names
 
 
-def draw(ctx, prefixes, guided=False):
+def draw(ctx, prefixes, guided=False, fix=None):
     """Prefixes ending where the model either writes its plan (<ans>) or draws ([IMG]) -> (features
     [n, 341, C] on the device, plan token ids per prefix or None). guided: text-to-image's feature
     guidance against the unconditional <s> [IMG] (edits are never guided: they were never trained
@@ -418,6 +419,8 @@ def draw(ctx, prefixes, guided=False):
     plans = None
     if ctx.plan:
         plans = [c[0] for c in generate_plans(ctx.model, ctx.tok, prefixes, ctx.bank_flat, ctx.device, k=1)]
+        if fix is not None:   # --plan-pick: the concept chosen among retrieved names (caption_rerank.plan_fix)
+            plans = fix(prefixes, plans)
         prefixes = [extend_prefix(p, pl + [ctx.tok.img]) for p, pl in zip(prefixes, plans)]
     gen = generate_images(ctx.model, prefixes, ctx.bank_flat, ctx.device, uncond=ctx.uncond if guided else None,
                           guidance=ctx.guidance)
@@ -574,7 +577,7 @@ def eval_edits(ctx, jobs, hole_pos):
     pre = [ctx.prefix([sp(tok.bos), sp(tok.img), ("img", r, False), sp(tok.img_end),
                        ctx.sampler.text(T.normalize_text(ins)), end]) for _, r, ins, _, _ in jobs]
     log(f"editing/conditional: generating {len(pre)} images")
-    gen, plans = draw(ctx, pre)
+    gen, plans = draw(ctx, pre, fix=ctx.plan_fix)
     cidx, tidx, sidx = ctx.vocab("concept"), ctx.vocab("skin_tone"), ctx.vocab("style")
     out = {}
     for kind in sorted({j[0] for j in jobs}):
@@ -676,6 +679,8 @@ def main(argv=None):
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --tiny: MLLMConfig overrides (order=scale)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--tokenizer", default=TOKENIZER)
+    ap.add_argument("--plan-pick", type=int, default=0, metavar="K", help="edits: the plan's concept replaced by the "
+                    "MLLM's pick among the K names the reader retrieves (training/caption_rerank.py; not what ships)")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
     args = ap.parse_args(argv)
@@ -731,7 +736,10 @@ def main(argv=None):
               device=device, meta=meta, images=images, seeds=args.seeds, sampler=sampler,
               bank_flat=bank_flat, guidance=guidance,
               uncond=prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img)], model.cfg.order) if guidance != 1.0 else None)
-    res = {"config": {"order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
+    if args.plan_pick:
+        from training.caption_rerank import plan_fix
+        ctx.plan_fix = plan_fix(model, tok, reader, images, meta, bank_flat, device, args.plan_pick)
+    res = {"config": {"plan_pick": args.plan_pick, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om)}}
     names = concept_names(meta)

@@ -51,3 +51,31 @@ def test_retrieve_names_the_nearest_drawings_concept():
     got, scores = retrieve(q, g, concepts, 2)
     assert [r[0] for r in got] == ["b", "c"]
     assert len(set(got[0])) == 2 and (scores[:, 0] >= scores[:, 1]).all()
+
+
+def test_plan_fix_keeps_style_and_tone_and_names_a_retrieved_concept():
+    """eval_mllm --plan-pick: each plan's concept becomes one of the names retrieved for the prefix's
+    given image; its style and tone stay the MLLM's."""
+    from training.caption_rerank import plan_fix
+    from training.train_mllm import random_encoder
+    from training.eval_mllm import concept_names, prefix_of
+    meta = fake_meta()
+    tok = train_bpe(T.corpus(meta, per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    torch.manual_seed(0)
+    cfg = replace(TINY, reader=True, order="scale")
+    model = MLLM(cfg).eval()
+    reader = random_encoder(cfg.feature_dim, seed=1)
+    images = (torch.rand(len(meta), 64, 64, 3) * 255).to(torch.uint8).numpy()
+    rb = T.build_bank(reader, images, "cpu", log=None)
+    bank = T.build_bank(random_encoder(cfg.feature_dim), images, "cpu", log=None)
+    flat = (bank.view(-1, bank.shape[-1]), rb.view(-1, rb.shape[-1]))
+    s = T.TaskSampler(meta, tok, seed=0)
+    sp = s.sp
+    pre = [prefix_of([sp(tok.bos), sp(tok.img), ("img", s.row(i), False), sp(tok.img_end), s.text("make it dark"), sp(tok.ans)], "scale")
+           for i in (0, 5)]
+    greedy = [tok.encode(" " + T.normalize_text(T.PLAN_SEP.join(["x", "noto", "dark skin tone"])))] * 2
+    fixed = plan_fix(model, tok, reader, images, meta, flat, "cpu", 2)(pre, greedy)
+    names = set(concept_names(meta).values())
+    for ids in fixed:
+        p = T.parse_plan(tok.decode(ids).strip())
+        assert p["concept"] in names and (p["style"], p["tone"]) == ("noto", "dark skin tone")
