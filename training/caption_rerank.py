@@ -1,4 +1,4 @@
-"""Captions (and the edits' plans) from retrieval + the MLLM's own likelihood, no training (issue 15).
+"""Captions from retrieval + the MLLM's own likelihood, no training (issue 15).
 
 The held-out-vendor caption (exact match with the concept's name) is v9's weakest understanding metric
 (38.3%, target 45%). Its reader's f4 feature finds the concept of a held-out-vendor drawing among the
@@ -9,8 +9,9 @@ names (teacher-forced log-likelihood of "<name></s>" after the caption question)
 more often than it writes it:
 
     /usr/bin/python3 -m training.shipped mllm /tmp/v9.pt
-    /usr/bin/python3 -m training.caption_rerank --mllm /tmp/v9.pt [--k 5] [--edits] [--device cuda]
+    /usr/bin/python3 -m training.caption_rerank --mllm /tmp/v9.pt [--k 5] [--device cuda]
 
+The edits' plans chosen the same way: `plan_fix` below, through `eval_mllm --plan-pick K`.
 12 s on one H200 (`--device cuda`); on this 2-core CPU the gallery alone takes ~10 minutes and the captions far longer.
 Rows: the MLLM's greedy caption (eval_mllm's), retrieval's top-1 name, the MLLM's pick among retrieval's
 top-k names, and the same with its greedy caption among the candidates. The weights are the shipped ones
@@ -124,51 +125,6 @@ def plan_fix(model, tok, reader, images, meta, bank_flat, device, k):
     return fix
 
 
-def edit_plans(model, tok, meta, sampler, names, hv, rb, pos, g, gallery, bank_flat, device, k):
-    """The tone and style edits of the held-out-vendor images (eval_mllm.edit_jobs' jobs, its own random
-    tones): the plan the MLLM writes before the target (greedy), against the same plan with its concept
-    replaced by the MLLM's pick among retrieval's top-k names (its style and tone kept). Plan accuracy as
-    eval_mllm.edit_plan_accuracy: the concept, the field the instruction asks for, both."""
-    rng = random.Random(0)
-    by_cv, by_ct = {}, {}
-    for m in meta:
-        if m["vendor"] in T.STYLE:
-            by_cv.setdefault((m["concept"], m["vendor"]), {})[m["skin_tone"]] = m["i"]
-            by_ct.setdefault((m["concept"], m["skin_tone"]), {})[m["vendor"]] = m["i"]
-    jobs = []
-    for i in hv:
-        m = meta[i]
-        tones = sorted(t for t in by_cv.get((m["concept"], m["vendor"]), {}) if t != m["skin_tone"])
-        if tones:
-            t = rng.choice(tones)
-            jobs.append(("edit_tone", i, T.tone_instruction(t, rng), m["concept"], t))
-        other = [v for v in by_ct.get((m["concept"], m["skin_tone"]), {}) if v != m["vendor"]]
-        if other:
-            jobs.append(("edit_style", i, T.EDIT_STYLE[0].format(style=T.STYLE[other[0]]), m["concept"], other[0]))
-    sp = sampler.sp
-    pre = [prefix_of([sp(tok.bos), sp(tok.img), ("img", sampler.row(i), False), sp(tok.img_end),
-                      sampler.text(T.normalize_text(ins)), sp(tok.ans)], model.cfg.order) for _, i, ins, _, _ in jobs]
-    greedy = generate_text(model, tok, pre, bank_flat, device, stop=tok.img)
-    got = [T.parse_plan(p) for p in greedy]
-    cands, _ = retrieve(rb[[pos[j[1]] for j in jobs], 0].float().cpu(), g, [m["concept"] for m in gallery], k)
-    plans = [[T.normalize_text(T.PLAN_SEP.join([names[c], gp["style"], gp["tone"]])) for c in cs] for cs, gp in zip(cands, got)]
-    ll = answer_loglik(model, tok, pre, plans, bank_flat, device, end=tok.img)
-    picked = [T.parse_plan(ps[int(np.argmax(l))]) for ps, l in zip(plans, ll)]
-    out = {}
-    for kind in ("edit_tone", "edit_style"):
-        sel = [n for n, j in enumerate(jobs) if j[0] == kind]
-        row = {}
-        for label, plan in (("greedy plan", got), (f"concept picked among retrieval's top-{k}", picked)):
-            concept = [plan[n]["concept"] == names.get(jobs[n][3]) for n in sel]
-            field = [plan[n]["tone"] == T.tone_phrase(jobs[n][4]) if kind == "edit_tone" else plan[n]["style"] == T.STYLE.get(jobs[n][4])
-                     for n in sel]
-            row[label] = {"concept": float(np.mean(concept)), "asked_field": float(np.mean(field)),
-                          "both": float(np.mean([a and b for a, b in zip(concept, field)]))}
-            log(f"{kind} ({len(sel)}), {label}: {row[label]}")
-        out[kind] = dict(row, n=len(sel))
-    return out
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--mllm", required=True, help="the MLLM checkpoint (training.shipped mllm OUT.pt: v9 as it ships)")
@@ -177,7 +133,6 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=0, help="only the first N images of each set (a quick check)")
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "eval", "caption_rerank.json"))
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--edits", action="store_true", help="also the tone and style edits' plans (the concept part chosen the same way)")
     args = ap.parse_args(argv)
     device = torch.device(args.device)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -234,8 +189,6 @@ def main(argv=None):
         res["rows"][name] = dict(rows, n=len(idx), examples=[[w, gr, c[:3], p] for w, gr, c, p in list(zip(want, greedy, cand_names, pick_g))[:12]])
         for k2, v in rows.items():
             log(f"{name}: {k2}: {v:.3f}")
-    if args.edits:
-        res["edit_plans"] = edit_plans(model, tok, meta, sampler, names, hv, rb, pos, g, gallery, bank_flat, device, args.k)
     res["seconds"] = time.time() - T0
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:

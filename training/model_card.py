@@ -1311,41 +1311,35 @@ def reader_runs1112(rd):
     ]
 
 
-def edit_plan_lines(r):
-    """The edits' plans with their concept chosen the same way (caption_rerank --edits)."""
-    ep = r.get("edit_plans")
-    if not ep:
-        return []
-    k = r["k"]
-    out = ["- **The edits' plans** read the given image's concept the same way (`--edits`). The MLLM writes its plan "
-           "before the target, and here its concept was replaced by the MLLM's pick among retrieval's top "
-           f"{k} names, its style and tone kept. Plan accuracy as `eval_mllm.edit_plan_accuracy` (the concept / the "
-           "field asked for / both), on eval_mllm's edit jobs with their own random tones (eval_mllm --quick's jobs, "
-           "below, are the same).\n",
-           "| edit | plan | concept | asked field | both |", "|---|---|---|---|---|"]
-    for kind, label in (("edit_tone", "tone edits"), ("edit_style", "style edits")):
-        e = ep[kind]
-        for plan in [x for x in e if x != "n"]:
-            v = e[plan]
-            out.append(f"| {label} ({e['n']}) | {plan} | {pct(v['concept'])} | {pct(v['asked_field'])} | {pct(v['both'])} |")
+def edit_plan_lines(k):
+    """The edits with their plan's concept chosen the same way: eval_mllm --quick without / with --plan-pick k."""
     q = [os.path.join(ROOT, "training", "eval", "caption_rerank", f"quick_pick{a}.json") for a in (0, k)]
-    if all(os.path.exists(x) for x in q):
-        a, b = [json.load(open(x)) for x in q]
-        out += ["", f"The images drawn from those plans, judged: `eval_mllm --quick --reader shipped` without and with "
-                f"`--plan-pick {k}` (the edits' plans fixed as above before the image tokens; text to image untouched), "
-                "one H200, one call (`training/eval/caption_rerank/quick_pick*.json`). Edit success (the judge names the "
-                "source's concept and the asked tone or style) per scale, and the judge's probability of both at the "
-                "page's pick:\n",
-                "| edit | plan | f0 | f1 | f2 | at the page's pick (probability) |", "|---|---|---|---|---|---|"]
-        for kind, label in (("edit_tone", "tone edits"), ("edit_style", "style edits")):
-            for name, e in (("greedy (v9 as it ships)", a), (f"concept picked among retrieval's top-{k}", b)):
-                ps, sc = e["edit"][kind]["per_scale"], e["edit"][kind]["scale_choice"]
-                out.append(f"| {label} ({e['edit'][kind]['n']}) | {name} | {pct(ps['f0']['success'])} | {pct(ps['f1']['success'])} | "
-                           f"{pct(ps['f2']['success'])} | {sc['metric_at_pick']:.3f} |")
-        out += ["", "Tone edits gain 2-4 points and style edits 5-7. Both stay far below the targets (80% and 70%): even "
-                "with the right concept in the plan, the drawing misses the asked tone or style often (the tone's plan field "
-                "is right 97% of the time)."]
-    return out + [""]
+    if not all(os.path.exists(x) for x in q):
+        return []
+    a, b = [json.load(open(x))["edit"] for x in q]
+    arms = (("greedy (v9 as it ships)", a), (f"concept picked among retrieval's top-{k}", b))
+    kinds = (("edit_tone", "tone edits"), ("edit_style", "style edits"))
+    out = ["- **The edits** read the given image's concept the same way. `eval_mllm --quick --reader shipped` without and "
+           f"with `--plan-pick {k}`, in one call on one H200 (`training/eval/caption_rerank/quick_pick*.json`). The MLLM's "
+           f"plan, written before the target, gets its concept replaced by the MLLM's pick among retrieval's top {k} "
+           "names; its style and tone are kept, and text to image is untouched. Plan accuracy as "
+           "`eval_mllm.edit_plan_accuracy` (the concept / the field asked for / both):\n",
+           "| edit | plan | concept | asked field | both |", "|---|---|---|---|---|"]
+    for kind, label in kinds:
+        for name, e in arms:
+            v = e[kind]["plan"]
+            out.append(f"| {label} ({e[kind]['n']}) | {name} | {pct(v['concept'])} | {pct(v['asked_field'])} | {pct(v['both'])} |")
+    out += ["", "The images drawn from those plans, judged. Edit success means the judge names the source's concept and "
+            "the asked tone or style; it is given per scale, then as the judge's probability of both at the page's pick:\n",
+            "| edit | plan | f0 | f1 | f2 | at the page's pick (probability) |", "|---|---|---|---|---|---|"]
+    for kind, label in kinds:
+        for name, e in arms:
+            ps, sc = e[kind]["per_scale"], e[kind]["scale_choice"]
+            out.append(f"| {label} ({e[kind]['n']}) | {name} | {pct(ps['f0']['success'])} | {pct(ps['f1']['success'])} | "
+                       f"{pct(ps['f2']['success'])} | {sc['metric_at_pick']:.3f} |")
+    return out + ["", "Tone edits gain 2-4 points and style edits 5-7. Both stay far below the targets (80% and 70%): even "
+                  "with the right concept in the plan, the drawing often misses the asked tone or style (the tone's plan "
+                  "field is right 97% of the time).", ""]
 
 
 def caption_rerank_section():
@@ -1394,7 +1388,7 @@ def caption_rerank_section():
               f"- **OpenMoji: retrieval's top-1 alone {pct(row(om5, 'retrieval top-1'))}** against the MLLM's "
               f"{pct(row(om5, 'mllm greedy'))}; the MLLM's pick among the top 5 is lower. The 10% target is missed. (The greedy "
               "caption here differs from v9's evaluation table, 3.0%, by one image of 400; not investigated.)",
-              ] + edit_plan_lines(runs[0]) + [
+              ] + edit_plan_lines(runs[0]["k"]) + [
               "- Not yet in the page. What shipping it needs: the gallery (the reader's f4 of the training drawings, "
               f"{runs[0]['gallery_images']:,} x feature_dim values) and its names in `public/models`. The caption "
               "task would then retrieve the top 5 and score each name from the prompt's cache, as the plan's chips branch "

@@ -79,7 +79,7 @@ export async function chooseProvider(ep: EpChoice): Promise<ProviderChoice> {
  * onnxruntime's WASM thread count: up to 4 where cross-origin isolated, on WebGPU too. There the
  * models run on the GPU, but creating their sessions runs on the CPU (constant folding of the int8
  * weights' DequantizeLinear uses the threads): on the H200 in Chromium, one thread made the encoder's
- * and first decoder's sessions 1.4x slower and the cold start no faster, although each further thread
+ * and first decoder's sessions 1.25-1.45x slower and the cold start no faster, although each further thread
  * is a worker loading the 28 MB module (bench/results/browser-gpu-h200-2026-12-02.md, 10:06).
  * `asked`: the address' ?threads=N, for such A/Bs (bench/browser-gpu).
  */
