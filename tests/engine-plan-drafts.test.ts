@@ -2,7 +2,9 @@
 // names are what the plan's drafts guess (workers/mllm/plan-draft.ts), each guess checked by the model
 // in the same call, so the plan costs fewer graph calls and says exactly what it would without them.
 // On the shipped models, WASM: a load that reads words.json against one whose read of it fails (the
-// MLLM still loads; the file is reported failed as an MLLM file).
+// MLLM still loads; the file is reported failed as an MLLM file) for a model that does not pick; the
+// shipped one picks (manifest mllm.pick) among names from the word list, so there a word list or a gallery
+// that cannot be read fails the MLLM's load, the file named, as a reader that cannot be read does.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, loadManifest } from './models';
@@ -10,7 +12,7 @@ import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import { ortAroundMllm } from './mllm-ort';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
-import { allowedSteps } from '../workers/lib/manifest';
+import { allowedSteps, validateManifest, type Manifest } from '../workers/lib/manifest';
 
 ort.env.wasm.numThreads = 1;
 const shipped = loadManifest();
@@ -22,12 +24,25 @@ const countingOrt = (count: { n: number }) => ortAroundMllm(() => (feeds, run) =
 const engines: PumaEngine[] = [];
 afterAll(() => engines.forEach((e) => e.release()));
 
-async function textToImage(withWords: boolean, prompt: string) {
+/** The shipped manifest as a model that does not pick would have it. */
+function withoutPick(m: Manifest): Manifest {
+  const r: Manifest = structuredClone(m);
+  delete r.models[r.mllm!.pick!.gallery];
+  delete r.mllm!.pick;
+  return validateManifest(r);
+}
+
+/** The folder's files, `failing` rejected as an offline fetch would be. */
+function filesFailing(failing?: string): ModelFiles {
   const folder = filesFromFolder(MODELS_DIR);
-  const files: ModelFiles = { read: (v, p) => (v.file === WORDS && !withWords ? Promise.reject(new TypeError('Failed to fetch')) : folder.read(v, p)) };
+  return { read: (v, p) => (v.file === failing ? Promise.reject(new TypeError('Failed to fetch')) : folder.read(v, p)) };
+}
+
+async function textToImage(withWords: boolean, prompt: string) {
+  const files = filesFailing(withWords ? undefined : WORDS);
   const count = { n: 0 };
   const events: LoadEvent[] = [];
-  const engine = await PumaEngine.load({ ort: countingOrt(count), manifest: shipped, files, provider: 'wasm', onEvent: (e) => events.push(e) });
+  const engine = await PumaEngine.load({ ort: countingOrt(count), manifest: withoutPick(shipped), files, provider: 'wasm', onEvent: (e) => events.push(e) });
   engines.push(engine);
   expect((await engine.mllmLoaded()).ok).toBe(true);
   count.n = 0;
@@ -60,5 +75,23 @@ describe('the plan drafted from the word list', () => {
     expect(psnr).toBeGreaterThan(35);
     // without names the drafts still guess style and tone once the concept is written
     expect(drafted.calls).toBeLessThan(oneByOne.calls);
+  }, 300_000);
+});
+
+describe('a model that picks needs its gallery and the word list', () => {
+  it('either file failing fails the MLLM\'s load, named as an MLLM file; reconstruction still loads', async () => {
+    expect(shipped.mllm?.pick, 'the shipped model picks').toBeTruthy();
+    const gallery = shipped.models[shipped.mllm!.pick!.gallery].file!;
+    for (const failing of [gallery, WORDS!]) {
+      const events: LoadEvent[] = [];
+      const engine = await PumaEngine.load({ ort, manifest: shipped, files: filesFailing(failing), provider: 'wasm', onEvent: (e) => events.push(e) });
+      engines.push(engine);
+      const r = await engine.mllmLoaded();
+      expect(r.ok, failing).toBe(false);
+      expect(r.reason).toBeTruthy();
+      expect(events.flatMap((e) => (e.type === 'file' && e.state === 'failed' ? [[e.file, e.mllm]] : []))).toEqual([[failing, true]]);
+      expect(engine.info().textToImage).toBe(false);
+      expect(engine.taskInfo().reason).toBeTruthy();
+    }
   }, 300_000);
 });

@@ -39,12 +39,13 @@ function readerAsEncoder(m: Manifest): Manifest {
   return validateManifest(r);
 }
 
-/** The shipped manifest as a model without a reader would have it. */
+/** The shipped manifest as a model without a reader would have it (nor the pick, which reads the reader's features). */
 function withoutReader(m: Manifest): Manifest {
   const r: Manifest = structuredClone(m);
   delete r.models.reader;
+  if (r.mllm!.pick) delete r.models[r.mllm!.pick.gallery];
   r.models.mllm.inputs = r.models.mllm.inputs!.filter((i) => i.name !== 'reader');
-  const { reader: _, ...spec } = r.mllm!;
+  const { reader: _, pick: __, ...spec } = r.mllm!;
   r.mllm = spec;
   return validateManifest(r);
 }
@@ -205,5 +206,6 @@ describe('an MLLM with a reader, through the engine', () => {
  * tokenizer and the word list (the plan's drafts read its concept names). */
 function loadBytes(engine: PumaEngine): number {
   const files = Object.values(engine.variants).flatMap((v) => variantFiles(v));
-  return files.reduce((a, f) => a + f.bytes, 0) + (engine.manifest.models.tokenizer.bytes ?? 0) + (engine.manifest.models.words?.bytes ?? 0);
+  const pick = engine.manifest.mllm?.pick;
+  return files.reduce((a, f) => a + f.bytes, 0) + (engine.manifest.models.tokenizer.bytes ?? 0) + (engine.manifest.models.words?.bytes ?? 0) + (pick ? (engine.manifest.models[pick.gallery].bytes ?? 0) : 0);
 }

@@ -21,6 +21,8 @@ const manifest = loadManifest();
 let engine: PumaEngine;
 const sampler = { steps: Math.min(...allowedSteps(manifest.sampler)), guidance: manifest.sampler.guidance, seed: 7 };
 const golden = readJson<{ plan?: { prompt: string; plan_text: string } }>(goldenFile('mllm_single'));
+// the names a pick chooses among: the word list's trained concepts
+const conceptNames = new Set(Object.values(readJson<{ concepts: Record<string, string> }>('words.json').concepts));
 
 async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
   const out: RunEvent[] = [];
@@ -108,6 +110,13 @@ describe('the engine runs every MLLM task on the shipped models', () => {
     const ev = await collect(engine.run('edit', { image, instruction: 'draw it in twemoji style', scales: ['f4', 'f3', 'f2', 'f1', 'f0'], ...sampler }));
     const plan = ev.find((e) => e.type === 'plan') as Extract<RunEvent, { type: 'plan' }> | undefined;
     expect(plan?.plan.fields.style, 'the edit plans the asked style').toBe('twemoji');
+    // the shipped model picks an edit's concept among the look-alikes' names (manifest mllm.pick): its alternatives are those names
+    expect(manifest.mllm?.pick?.tasks).toContain('edit');
+    const plans = ev.flatMap((e) => (e.type === 'plan' ? [e.plan] : []));
+    expect(plans[0].source).toBe('picked');
+    expect(plans.at(-1)!.candidates.length).toBe(manifest.mllm!.pick!.k);
+    expect(plans.at(-1)!.candidates[0].text).toBe(plans[0].text);
+    for (const c of plans.at(-1)!.candidates) expect(conceptNames.has(c.concept), c.concept).toBe(true);
     expect(images(ev)).toEqual(['f4', 'f3', 'f2', 'f1', 'f0']);
     // the recommendation is one of the manifest's candidates for edits, the only scales scored
     const rec = ev.find((e) => e.type === 'recommend') as Extract<RunEvent, { type: 'recommend' }> | undefined;
@@ -117,8 +126,17 @@ describe('the engine runs every MLLM task on the shipped models', () => {
     expect(types(ev).at(-1)).toBe('done');
   }, 300_000);
 
-  it('a caption streams text and ends', async () => {
+  it("a caption is the model's pick among the look-alikes' names, given whole, and ends", async () => {
+    expect(manifest.mllm?.pick?.tasks).toContain('caption');
     const ev = await collect(engine.run('understand', { image, caption: true }));
+    const texts = ev.flatMap((e) => (e.type === 'text' ? [e.text] : []));
+    expect(texts.length).toBe(1);
+    expect(conceptNames.has(texts[0]), texts[0]).toBe(true);
+    expect(types(ev).at(-1)).toBe('done');
+  }, 300_000);
+
+  it('another question is answered greedily, streamed', async () => {
+    const ev = await collect(engine.run('understand', { image, question: manifest.mllm!.prompts.style }));
     const texts = ev.flatMap((e) => (e.type === 'text' ? [e.text] : []));
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.at(-1)!.trim().length).toBeGreaterThan(0);

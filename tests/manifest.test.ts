@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ManifestError, coarseToFine, decoderKey, mllmReader, pickVariant, validateManifest, type Manifest } from '../workers/lib/manifest';
+import { ManifestError, coarseToFine, decoderKey, mllmReader, pickGallery, picks, pickVariant, validateManifest, type Manifest } from '../workers/lib/manifest';
 import { allClose, decodeTensor } from '../workers/lib/tensorio';
 
 const sha = 'a'.repeat(64);
@@ -97,6 +97,7 @@ describe('manifest', () => {
     const noReader = withReader();
     delete noReader.models.reader;
     delete noReader.mllm.reader;
+    delete noReader.mllm.pick; // the pick reads reader features (below)
     noReader.models.mllm.inputs = noReader.models.mllm.inputs.filter((i: { name: string }) => i.name !== 'reader');
     expect(mllmReader(validateManifest(noReader)), 'a model without one').toBeNull();
     const noEntry = withReader();
@@ -111,6 +112,32 @@ describe('manifest', () => {
     const badFile = withReader();
     badFile.models.reader.variants[0].sha256 = 'nope';
     expect(() => validateManifest(badFile), 'its file is checked like the encoder\'s').toThrow(/reader: bad variant file reader.onnx/);
+  });
+
+  it('mllm.pick names a gallery file with its rows, needs the reader and the word list, and names the tasks that pick', () => {
+    const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../public/models/manifest.json'), 'utf8'));
+    const m = validateManifest(shipped);
+    const [key, entry] = pickGallery(m)!;
+    expect(entry).toMatchObject({ role: 'gallery', dim: m.feature_dim, file: 'gallery.bin' });
+    expect(entry.concepts!.length).toBeGreaterThan(0);
+    expect(m.mllm!.pick!.gallery).toBe(key);
+    for (const t of ['caption', 'edit', 'colorize', 'inpaint', 'sketch']) expect(picks(m, t), t).toBe(true);
+    expect(picks(m, 'text-to-image')).toBe(false);
+    const without = structuredClone(shipped);
+    delete without.mllm.pick;
+    expect(pickGallery(validateManifest(without))).toBeNull();
+    expect(picks(validateManifest(without), 'caption')).toBe(false);
+    const broken = (f: (x: typeof shipped) => void) => {
+      const x = structuredClone(shipped);
+      f(x);
+      return () => validateManifest(x);
+    };
+    expect(broken((x) => delete x.mllm.reader)).toThrow(/mllm.pick needs a reader/);
+    expect(broken((x) => delete x.models.gallery)).toThrow(/mllm.pick.gallery "gallery" is not a gallery file/);
+    expect(broken((x) => (x.models.gallery.sha256 = 'nope'))).toThrow(/not a gallery file/);
+    expect(broken((x) => (x.models.gallery.dim = 32))).toThrow(/rows, dim/);
+    expect(broken((x) => (x.mllm.pick.k = 0))).toThrow(/k >= 1/);
+    expect(broken((x) => delete x.models.words)).toThrow(/needs the word list/);
   });
 
   it('uses fp16 variants only where the adapter has shader-f16', () => {

@@ -11,8 +11,9 @@ more often than it writes it:
     /usr/bin/python3 -m training.shipped mllm /tmp/v9.pt
     /usr/bin/python3 -m training.caption_rerank --mllm /tmp/v9.pt [--k 5] [--device cuda]
 
-The edits' plans chosen the same way: `plan_fix` below, through `eval_mllm --plan-pick K`.
-12 s on one H200 (`--device cuda`); on this 2-core CPU the gallery alone takes ~10 minutes and the captions far longer.
+The gallery is the page's (`public/models/gallery.bin`, `python3 -m training.gallery`). The page's rule
+(manifest mllm.pick) is `caption_pick` and `plan_fix` below, measured as the page runs it by
+`eval_mllm --pick K`. 12 s on one H200 (`--device cuda`); on this 2-core CPU the captions take far longer.
 Rows: the MLLM's greedy caption (eval_mllm's), retrieval's top-1 name, the MLLM's pick among retrieval's
 top-k names, and the same with its greedy caption among the candidates. The weights are the shipped ones
 (int8 grid, as eval_mllm) and the reader is the page's (`public/models/reader.onnx`). No parameter is
@@ -29,7 +30,8 @@ import torch
 import torch.nn.functional as F
 
 from training import mllm_tasks as T
-from training.eval_mllm import _prefix_tensors, concept_names, extend_prefix, generate_text, prefix_of
+from training.eval_mllm import _prefix_tensors, generate_text, prefix_of
+from training.gallery import Gallery
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 T0 = time.time()
@@ -50,21 +52,6 @@ def tokens_of(encoder, images_uint8, device, batch=256):
 def f4_of(encoder, images_uint8, device):
     """[n, C] each image's f4 token (the pyramid's coarsest scale: one token)."""
     return tokens_of(encoder, images_uint8, device)[:, 0].float().cpu()
-
-
-def retrieve(q, g, g_concept, k):
-    """Nearest neighbour by cosine after centring on the gallery mean; a concept scores its best image.
-    -> [n, k] concepts, [n, k] scores."""
-    mu = g.mean(0, keepdim=True)
-    qn, gn = F.normalize(q - mu, dim=1), F.normalize(g - mu, dim=1)
-    sim = qn @ gn.T
-    concepts = sorted(set(g_concept))
-    cidx = {c: i for i, c in enumerate(concepts)}
-    lab = torch.tensor([cidx[c] for c in g_concept])
-    best = torch.full((len(q), len(concepts)), -2.0)
-    best.scatter_reduce_(1, lab.expand(len(q), -1), sim, reduce="amax")
-    s, i = best.topk(k, dim=1)
-    return [[concepts[j] for j in row] for row in i.tolist()], s
 
 
 @torch.no_grad()
@@ -106,22 +93,36 @@ def answer_loglik(model, tok, prefixes, answers, bank_flat, device, batch=32, en
     return out
 
 
-def plan_fix(model, tok, reader, images, meta, bank_flat, device, k):
-    """For eval_mllm --plan-pick: a function (prefixes, plans) -> plans that replaces each plan's concept by
-    the MLLM's pick among the top-k names retrieved for the prefix's given image (the reader's f4 token of
-    its bank row, against the reader's f4 of every training drawing), keeping the plan's style and tone."""
-    names = concept_names(meta)
-    gallery = [m for m in meta if m["split"] == "train"]
-    g = f4_of(reader, images[[m["i"] for m in gallery]], device)
-    reader_flat = bank_flat[1]
+def given_f4(prefixes, bank_flat):
+    """[n, C] the reader's f4 token of each prefix's given image (its first image row in the bank)."""
+    rows = [next(s for s in p[2] if s >= 0) for p in prefixes]
+    return bank_flat[1][rows].float().cpu()
 
+
+def pick(model, tok, prefixes, cands, bank_flat, device, end=None):
+    """The candidate (a string per prefix's list) with the highest answer_loglik after each prefix."""
+    ll = answer_loglik(model, tok, prefixes, cands, bank_flat, device, end=end)
+    return [cs[int(np.argmax(l))] for cs, l in zip(cands, ll)]
+
+
+def caption_pick(model, tok, gallery, bank_flat, device, k):
+    """For eval_mllm --pick: (caption prefixes ending in <ans>) -> the MLLM's pick among the k names the
+    gallery retrieves for each prefix's given image (the page's caption, manifest mllm.pick)."""
+    def answer(prefixes):
+        names, _ = gallery.retrieve(given_f4(prefixes, bank_flat), k)
+        return pick(model, tok, prefixes, names, bank_flat, device)
+    return answer
+
+
+def plan_fix(model, tok, gallery, bank_flat, device, k):
+    """For eval_mllm --pick: a function (prefixes, plans) -> plans that replaces each plan's concept by
+    the MLLM's pick among the top-k names the gallery retrieves for the prefix's given image, keeping the
+    plan's style and tone (the page's edits, manifest mllm.pick)."""
     def fix(prefixes, plans):
-        rows = [next(s for s in p[2] if s >= 0) for p in prefixes]   # the given image's first token (f4)
-        cands, _ = retrieve(reader_flat[rows].float().cpu(), g, [m["concept"] for m in gallery], k)
+        names, _ = gallery.retrieve(given_f4(prefixes, bank_flat), k)
         got = [T.parse_plan(tok.decode(pl).strip()) for pl in plans]
-        texts = [[T.normalize_text(T.PLAN_SEP.join([names[c], gp["style"], gp["tone"]])) for c in cs] for cs, gp in zip(cands, got)]
-        ll = answer_loglik(model, tok, prefixes, texts, bank_flat, device, end=tok.img)
-        return [tok.encode(" " + ts[int(np.argmax(l))]) for ts, l in zip(texts, ll)]
+        texts = [[T.normalize_text(T.PLAN_SEP.join([n, gp["style"], gp["tone"]])) for n in ns] for ns, gp in zip(names, got)]
+        return [tok.encode(" " + t) for t in pick(model, tok, prefixes, texts, bank_flat, device, end=tok.img)]
     return fix
 
 
@@ -161,30 +162,25 @@ def main(argv=None):
     bank_flat = (bank.view(-1, bank.shape[-1]), rb.view(-1, rb.shape[-1]))
     sampler = T.TaskSampler(meta, tok, seed=0)
     sampler.row = lambda i, variant="orig": T.VARIANTS.index(variant) * len(need) + pos[i]
-    names = concept_names(meta)
-    gallery = [m for m in meta if m["split"] == "train"]
-    log(f"the reader's f4 of {len(gallery)} training drawings (the gallery)")
-    g = f4_of(reader, images[[m["i"] for m in gallery]], device)
-    res = {"mllm": os.path.basename(args.mllm), "k": args.k, "gallery_images": len(gallery),
-           "gallery_concepts": len({m["concept"] for m in gallery}), "rows": {}}
+    gallery = Gallery.load()   # the page's: public/models/gallery.bin (python3 -m training.gallery)
+    res = {"mllm": os.path.basename(args.mllm), "k": args.k, "gallery_images": len(gallery.rows),
+           "gallery_concepts": len(gallery.names), "rows": {}}
     for name, idx in (("heldout_vendor", hv), ("openmoji", om)):
         want = [T.normalize_text(meta[i]["name"]) for i in idx]
         pre = [prefix_of(sampler.understanding(i, T.CAPTION_Q[0], "x")[:6], model.cfg.order) for i in idx]
         log(f"{name}: {len(idx)} captions, greedy")
         greedy = generate_text(model, tok, pre, bank_flat, device)
         log(f"{name}: scoring retrieval's top-{args.k} and the greedy caption")
-        q = rb[[pos[i] for i in idx], 0].float().cpu()
-        cands, _ = retrieve(q, g, [m["concept"] for m in gallery], args.k)
-        cand_names = [[T.normalize_text(names[c]) for c in cs] for cs in cands]
+        cand_names, _ = gallery.retrieve(rb[[pos[i] for i in idx], 0], args.k)
         both = answer_loglik(model, tok, pre, [cs + [gr] for cs, gr in zip(cand_names, greedy)], bank_flat, device)
         ll, ll_greedy = [b[:-1] for b in both], [b[-1] for b in both]
-        pick = [cs[int(np.argmax(l))] for cs, l in zip(cand_names, ll)]
-        pick_g = [p if max(l) >= lg else gr for p, l, lg, gr in zip(pick, ll, ll_greedy, greedy)]
+        picked = [cs[int(np.argmax(l))] for cs, l in zip(cand_names, ll)]
+        pick_g = [p if max(l) >= lg else gr for p, l, lg, gr in zip(picked, ll, ll_greedy, greedy)]
         em = lambda got: float(np.mean([a == b for a, b in zip(got, want)]))
         rows = {"mllm greedy caption (eval_mllm's)": em(greedy),
                 "retrieval top-1 (the reader's f4, nearest training drawing)": em([c[0] for c in cand_names]),
                 f"retrieval top-{args.k} holds the answer": float(np.mean([w in c for w, c in zip(want, cand_names)])),
-                f"the MLLM's pick among retrieval's top-{args.k} (its log-likelihood)": em(pick),
+                f"the MLLM's pick among retrieval's top-{args.k} (its log-likelihood)": em(picked),
                 f"the MLLM's pick among retrieval's top-{args.k} and its greedy caption": em(pick_g)}
         res["rows"][name] = dict(rows, n=len(idx), examples=[[w, gr, c[:3], p] for w, gr, c, p in list(zip(want, greedy, cand_names, pick_g))[:12]])
         for k2, v in rows.items():

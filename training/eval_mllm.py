@@ -368,7 +368,9 @@ class Ctx:
     uncond: tuple = None         # classifier-free guidance's unconditional prefix (<s> [IMG])
     guidance: float = 1.0
     real_cache: dict = field(default_factory=dict)
-    plan_fix: object = None      # --plan-pick: edits' plans with their concept picked among retrieved names
+    plan_fix: object = None      # --pick: edits' plans with their concept picked among retrieved names
+    caption_pick: object = None  # --pick: captions picked among retrieved names (the page's, manifest mllm.pick)
+    pick_tasks: tuple = ()       # --pick: the page's tasks that pick (manifest mllm.pick.tasks)
 
     @property
     def plan(self):
@@ -419,7 +421,7 @@ def draw(ctx, prefixes, guided=False, fix=None):
     plans = None
     if ctx.plan:
         plans = [c[0] for c in generate_plans(ctx.model, ctx.tok, prefixes, ctx.bank_flat, ctx.device, k=1)]
-        if fix is not None:   # --plan-pick: the concept chosen among retrieved names (caption_rerank.plan_fix)
+        if fix is not None:   # --pick: the concept chosen among retrieved names (caption_rerank.plan_fix)
             plans = fix(prefixes, plans)
         prefixes = [extend_prefix(p, pl + [ctx.tok.img]) for p, pl in zip(prefixes, plans)]
     gen = generate_images(ctx.model, prefixes, ctx.bank_flat, ctx.device, uncond=ctx.uncond if guided else None,
@@ -523,14 +525,17 @@ def eval_understanding(ctx, hv, om):
     """Captions (exact match with the name) and VQA per question type."""
     meta, tok = ctx.meta, ctx.tok
 
-    def understand(idx_list, qa):
+    def understand(idx_list, qa, caption=False):
         pre = [ctx.prefix(ctx.sampler.understanding(i, q, "x")[:6]) for i, (q, _) in zip(idx_list, qa)]
-        ans = generate_text(ctx.model, tok, pre, ctx.bank_flat, ctx.device)
+        if caption and ctx.caption_pick is not None and pre:   # --pick: the page's caption
+            ans = ctx.caption_pick(pre)
+        else:
+            ans = generate_text(ctx.model, tok, pre, ctx.bank_flat, ctx.device)
         return [a == T.normalize_text(g) for a, (_, g) in zip(ans, qa)], ans
 
     cap, vqa = {}, {}
     for name, idx in (("heldout_vendor", hv), ("openmoji", om)):
-        ok, ans = understand(idx, [(T.CAPTION_Q[0], meta[i]["name"]) for i in idx])
+        ok, ans = understand(idx, [(T.CAPTION_Q[0], meta[i]["name"]) for i in idx], caption=True)
         cap[name] = {"exact_match": float(np.mean(ok)) if ok else 0.0, "n": len(ok),
                      "examples": [[meta[i]["name"], a] for i, a in list(zip(idx, ans))[:8]]}
         log(f"caption {name}: {cap[name]['exact_match']:.3f}")
@@ -577,14 +582,24 @@ def eval_edits(ctx, jobs, hole_pos):
     pre = [ctx.prefix([sp(tok.bos), sp(tok.img), ("img", r, False), sp(tok.img_end),
                        ctx.sampler.text(T.normalize_text(ins)), end]) for _, r, ins, _, _ in jobs]
     log(f"editing/conditional: generating {len(pre)} images")
-    gen, plans = draw(ctx, pre, fix=ctx.plan_fix)
+    fix = None
+    if ctx.plan_fix is not None:   # --pick: the plans of the jobs whose page task picks
+        picks = [k for k, j in enumerate(jobs) if page_task(j[0]) in ctx.pick_tasks]
+
+        def fix(prefixes, plans):
+            got = ctx.plan_fix([prefixes[k] for k in picks], [plans[k] for k in picks]) if picks else []
+            plans = list(plans)
+            for k, pl in zip(picks, got):
+                plans[k] = pl
+            return plans
+    gen, plans = draw(ctx, pre, fix=fix)
     cidx, tidx, sidx = ctx.vocab("concept"), ctx.vocab("skin_tone"), ctx.vocab("style")
     out = {}
     for kind in sorted({j[0] for j in jobs}):
         sel = [k for k, j in enumerate(jobs) if j[0] == kind]
         toks_all = split_scales(gen[sel])
         per, scores, prefs, lvs = {}, {}, {}, {}
-        task = "edit" if kind in ("edit_tone", "edit_style") else kind   # the page's task
+        task = page_task(kind)
         cand, levels = choice_rule(task)
         for s in SCALES_FINE_FIRST:
             x = ctx.decode(s, toks_all[s], 0)
@@ -619,6 +634,11 @@ def eval_edits(ctx, jobs, hole_pos):
             log(f"{kind} plan: {out[kind]['plan']}")
         log(f"{kind}: {per}")
     return out
+
+
+def page_task(kind):
+    """An evaluation job kind -> the page's task that runs it (edit_tone, edit_style -> edit)."""
+    return "edit" if kind in ("edit_tone", "edit_style") else kind
 
 
 def edit_plan_accuracy(ctx, kind, jobs, plans):
@@ -679,8 +699,11 @@ def main(argv=None):
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --tiny: MLLMConfig overrides (order=scale)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--tokenizer", default=TOKENIZER)
-    ap.add_argument("--plan-pick", type=int, default=0, metavar="K", help="edits: the plan's concept replaced by the "
-                    "MLLM's pick among the K names the reader retrieves (training/caption_rerank.py; not what ships)")
+    ap.add_argument("--pick", type=int, default=0, metavar="K", help="as the page (manifest mllm.pick): captions, and the "
+                    "plans of the --pick-tasks, are the MLLM's pick among the K names the gallery retrieves for the given "
+                    "image (training/gallery.py, caption_rerank.py); 0: greedy")
+    ap.add_argument("--pick-tasks", default=None, help="with --pick: the page's tasks whose plans pick, comma-separated "
+                    "(edit, colorize, inpaint, sketch; default: the manifest's mllm.pick.tasks)")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
     args = ap.parse_args(argv)
@@ -736,10 +759,17 @@ def main(argv=None):
               device=device, meta=meta, images=images, seeds=args.seeds, sampler=sampler,
               bank_flat=bank_flat, guidance=guidance,
               uncond=prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img)], model.cfg.order) if guidance != 1.0 else None)
-    if args.plan_pick:
-        from training.caption_rerank import plan_fix
-        ctx.plan_fix = plan_fix(model, tok, reader, images, meta, bank_flat, device, args.plan_pick)
-    res = {"config": {"plan_pick": args.plan_pick, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
+    if args.pick:
+        from training.caption_rerank import caption_pick, plan_fix
+        from training.gallery import Gallery
+        from training.manifest import read_manifest
+        gallery = Gallery.build(images, meta, reader, device) if args.tiny else Gallery.load()
+        tasks = args.pick_tasks.split(",") if args.pick_tasks is not None else read_manifest()["mllm"]["pick"]["tasks"]
+        ctx.pick_tasks = tuple(t for t in tasks if t)
+        ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick)
+        if "caption" in ctx.pick_tasks:
+            ctx.caption_pick = caption_pick(model, tok, gallery, bank_flat, device, args.pick)
+    res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks), "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om)}}
     names = concept_names(meta)

@@ -146,7 +146,8 @@ def sizes_table(man):
             for x in v.get("external_data", []):   # its weights, in files below 16 MiB each
                 rows.append(f"| {name} | `{x['file']}` | {v['dtype']} weights | {x['bytes'] / 1e6:.2f} MB | {e.get('role', '')} |")
         if "file" in e:
-            rows.append(f"| {name} | `{e['file']}` | json | {e['bytes'] / 1e3:.1f} kB | {e.get('role', '')} |")
+            kind = "float16 rows (binary)" if e.get("role") == "gallery" else "json"
+            rows.append(f"| {name} | `{e['file']}` | {kind} | {e['bytes'] / 1e3:.1f} kB | {e.get('role', '')} |")
     rows.append(f"| **total** | | | **{man['total_bytes'] / 1e6:.2f} MB** | budget 40 MB |")
     return "\n".join(rows)
 
@@ -221,7 +222,11 @@ def render():
             ev = os.path.join(ROOT, "training", "eval")
             v9page = os.path.join(ev, V9_PAGE, "eval_mllm.json")
             v9page = json.load(open(v9page)) if os.path.exists(v9page) else None
-            parts += [v9_headline(json.load(open(v9)), page, v9page)]
+            picked = [os.path.join(ev, "pick", f"pick{a}.json") for a in ("0", "5_all")]
+            picked = [json.load(open(x)) for x in picked] if all(map(os.path.exists, picked)) else None
+            parts += [v9_headline(json.load(open(v9)), page, v9page, picked[1] if picked else None)]
+            if picked:
+                parts += [pick_section(*picked)]
             fits = [os.path.join(ev, n) for n in ("scale_choice_candidates.json", "scale_choice.json")]
             if v9page and all(map(os.path.exists, fits)) and man.get("scale_choice"):
                 R = lambda *p: json.load(open(os.path.join(ev, *p, "eval_mllm.json")))
@@ -1027,11 +1032,13 @@ def reader_storage_check():
             f"{c['answers_differ']} images (`{c['command']}`).")
 
 
-def v9_headline(v9, v5page, v9page=None):
+def v9_headline(v9, v5page, v9page=None, picked=None):
     """The headline evaluation once the reader ships: v9 (v5's trunk, the reader added, given_drop) as the page runs it:
     v9page (SHIPPED_EVAL=1: the MLLM and the reader read back from public/models, the manifest's scale choice) where
-    measured, else v9's own evaluation (the fp32 reader, the scale choice among all five)."""
-    cols = [("v9 as the page runs it (ships)", v9page)] if v9page else []
+    measured, else v9's own evaluation (the fp32 reader, the scale choice among all five). `picked`: the same with the
+    retrieval pick (manifest mllm.pick, eval_mllm --pick), what the page runs since it shipped."""
+    cols = [("v9 + the retrieval pick, as the page runs it (ships)", picked)] if picked else []
+    cols += [("v9 as the page runs it" + (", greedy (shipped before)" if picked else " (ships)"), v9page)] if v9page else []
     cols += [("v9, its run's evaluation" if v9page else "v9 (ships)", v9), ("v5 (shipped before)", v5page)]
     return "\n".join([
         "\n## Evaluation: the MLLM (v9 = v5 + a reader for given images, as the page runs it, every task)\n",
@@ -1042,7 +1049,11 @@ def v9_headline(v9, v5page, v9page=None):
            "training.eval_mllm --mllm /tmp/s.pt --reader shipped --seeds 2 --judge training/eval/judge.pt --n-openmoji 200` "
            f"-> `training/eval/{V9_PAGE}/eval_mllm.json`): the MLLM and the reader read back from `mllm.onnx` and "
            "`reader.onnx` (its int8-stored weights), and the automatic scale choice among the manifest's candidate scales "
-           "(below, \"The automatic scale choice\"). The second is v9's own evaluation in the run that trained it (run 8 "
+           "(below, \"The automatic scale choice\")" + (
+               ", with the retrieval pick (below, \"The retrieval pick\"): the same command with `--pick 5` -> "
+               "`training/eval/pick/pick5_all.json`. The second column is that command as written: greedy captions and "
+               "plans, as shipped before. The third " if picked else ". The second ")
+           + "is v9's own evaluation in the run that trained it (run 8 "
            f"below, arm gdfl -> `training/eval/reader/{V9_RUN}/eval_mllm.json`: the fp32 reader, the choice among all five); "
            "Beside the scale choice's columns they differ by at most "
            f"{f(max_headline_diff(v9page, v9))} points: the page's weights are the MLLM read back from its graph (int8 "
@@ -1056,7 +1067,7 @@ def v9_headline(v9, v5page, v9page=None):
         "(`training/eval/v5/page_2026-12-01.json`):\n",
         targets_table([n for n, _ in cols], [headline(e) for _, e in cols], bold=0),
         "", "The pick rule's score: " + ", ".join(f"{n} {ab_score(e):.4f}" for n, e in cols) + ".\n",
-        diagnosis_table(v9page or v9), mllm_tables(v9page or v9)])
+        diagnosis_table(picked or v9page or v9), mllm_tables(picked or v9page or v9)])
 
 
 def max_headline_diff(a, b):
@@ -1312,7 +1323,8 @@ def reader_runs1112(rd):
 
 
 def edit_plan_lines(k):
-    """The edits with their plan's concept chosen the same way: eval_mllm --quick without / with --plan-pick k."""
+    """The edits with their plan's concept chosen the same way: eval_mllm --quick without / with --plan-pick k (the flag is
+    --pick K --pick-tasks edit since the pick ships)."""
     q = [os.path.join(ROOT, "training", "eval", "caption_rerank", f"quick_pick{a}.json") for a in (0, k)]
     if not all(os.path.exists(x) for x in q):
         return []
@@ -1320,7 +1332,7 @@ def edit_plan_lines(k):
     arms = (("greedy (v9 as it ships)", a), (f"concept picked among retrieval's top-{k}", b))
     kinds = (("edit_tone", "tone edits"), ("edit_style", "style edits"))
     out = ["- **The edits** read the given image's concept the same way. `eval_mllm --quick --reader shipped` without and "
-           f"with `--plan-pick {k}`, in one call on one H200 (`training/eval/caption_rerank/quick_pick*.json`). The MLLM's "
+           f"with `--plan-pick {k}` (today `--pick {k} --pick-tasks edit`), in one call on one H200 (`training/eval/caption_rerank/quick_pick*.json`). The MLLM's "
            f"plan, written before the target, gets its concept replaced by the MLLM's pick among retrieval's top {k} "
            "names; its style and tone are kept, and text to image is untouched. Plan accuracy as "
            "`eval_mllm.edit_plan_accuracy` (the concept / the field asked for / both):\n",
@@ -1342,6 +1354,62 @@ def edit_plan_lines(k):
                   "field is right 97% of the time).", ""]
 
 
+def pick_section(greedy, picked):
+    """The retrieval pick (manifest mllm.pick, training/gallery.py) A/B'd as the page runs it: eval_mllm --pick 0 / 5."""
+    k = picked["config"]["pick"]
+    ge, pe = greedy["edit"], picked["edit"]
+    gc, pc = greedy["caption"], picked["caption"]
+    lines = ["\n### The retrieval pick (ships)\n",
+             "Captions and every conditional task's plan are chosen, not written: the MLLM scores the names of the "
+             f"{k} concepts whose training drawings are nearest the given image (its reader's f4 token against "
+             "`public/models/gallery.bin`: the 7,034 training drawings, 915 kB) and takes the likeliest. A plan keeps its "
+             "greedy style and tone; only its concept is picked. Text to image and the other questions are untouched. "
+             "The rule is the manifest's `mllm.pick` (docs/manifest.md); the page runs it in `workers/mllm/generate.ts`, "
+             "the evaluation in `training/caption_rerank.py` (`eval_mllm --pick`), and `golden/pick.json` holds PyTorch's "
+             "retrieval, likelihoods and picks for the TypeScript parity test. k = 5 was fixed before any measurement "
+             "(below, k = 10 captions worse). No weight changed and nothing was fitted.\n",
+             "A/B on one H200, the same weights, jobs and seeds as the shipped evaluation (2 decoder seeds, 200 OpenMoji "
+             "drawings): `bash training/gpu/pick_eval.sh OUT` runs `eval_mllm --pick 0` and `--pick 5 --pick-tasks "
+             "caption,edit,colorize,inpaint,sketch` (56 s each; `training/eval/pick/pick{0,5_all}.json`). The greedy arm "
+             "reproduces the shipped evaluation to the digit. Every task gained, so every one picks:\n",
+             "| task | metric | greedy (shipped before) | picked (ships) |", "|---|---|---|---|"]
+    row = lambda task, metric, a, b: lines.append(f"| {task} | {metric} | {a} | **{b}** |")
+    for name, label in (("heldout_vendor", "held-out vendor"), ("openmoji", "OpenMoji")):
+        row(f"caption, {label} ({pc[name]['n']})", "exact match", pct(gc[name]["exact_match"]), pct(pc[name]["exact_match"]))
+    for kind, label, scales in (("edit_tone", "tone edits", ("f0", "f1")), ("edit_style", "style edits", ("f0", "f2"))):
+        row(f"{label} ({pe[kind]['n']})", "plan's concept", pct(ge[kind]["plan"]["concept"]), pct(pe[kind]["plan"]["concept"]))
+        for sc in scales:
+            row(f"{label}", f"success at {sc}", pct(ge[kind]["per_scale"][sc]["success"]), pct(pe[kind]["per_scale"][sc]["success"]))
+        row(f"{label}", "judge prob. at the page's scale", f(ge[kind]["scale_choice"]["metric_at_pick"], 3), f(pe[kind]["scale_choice"]["metric_at_pick"], 3))
+    for kind in ("colorize", "inpaint", "sketch"):
+        row(f"{kind} ({pe[kind]['n']})", "plan's concept", pct(ge[kind]["plan"]["concept"]), pct(pe[kind]["plan"]["concept"]))
+        row(kind, "PSNR at f0 (dB)", f(ge[kind]["per_scale"]["f0"]["psnr"], 2), f(pe[kind]["per_scale"]["f0"]["psnr"], 2))
+    for sc in ("f0", "f1"):
+        row("sketch", f"recognised top-1 / top-5 at {sc}",
+            f"{pct(ge['sketch']['per_scale'][sc]['recognised_top1'])} / {pct(ge['sketch']['per_scale'][sc]['recognised_top5'])}",
+            f"{pct(pe['sketch']['per_scale'][sc]['recognised_top1'])} / {pct(pe['sketch']['per_scale'][sc]['recognised_top5'])}")
+    same = greedy["t2i_natural"]["recommended"] == picked["t2i_natural"]["recommended"] and greedy["vqa"] == picked["vqa"]
+    d = lambda kind, sc, m: (pe[kind]["per_scale"][sc][m] - ge[kind]["per_scale"][sc][m])
+    span = lambda xs, fmt: f"{fmt(min(xs))}-{fmt(max(xs))}"
+    gain = lambda kind: span([100 * d(kind, sc, "success") for sc in ("f0", "f1", "f2")], lambda x: f"{x:.1f}")
+    psnr_gain = lambda: span([d(kind, "f0", "psnr") for kind in ("colorize", "inpaint", "sketch")], lambda x: f"{x:.2f}")
+    lines += ["",
+              f"- Captions pass the held-out-vendor target (45%); OpenMoji is {pct(pc['openmoji']['exact_match'])} against 10%: "
+              "its drawings are in a style no training drawing has, and retrieval's top 5 hold the answer for 14% of them.",
+              f"- The edits gain {gain('edit_tone')} (tone) and {gain('edit_style')} (style) points of success over f0-f2 "
+              "and stay far below their targets (80%, 70%): with the right concept in the plan, the drawing still often "
+              "misses the asked tone or style.",
+              f"- Sketch: recognised top-1 at f1 {pct(ge['sketch']['per_scale']['f1']['recognised_top1'])} -> "
+              f"{pct(pe['sketch']['per_scale']['f1']['recognised_top1'])} (target 40%), but top-5 at f1 "
+              f"{pct(ge['sketch']['per_scale']['f1']['recognised_top5'])} -> {pct(pe['sketch']['per_scale']['f1']['recognised_top5'])}. "
+              f"The conditional tasks' PSNR at f0 rises {psnr_gain()} dB.",
+              "- " + ("Text to image and VQA are identical in both arms (they never pick)." if same else
+                      "Text to image or VQA differ between the arms: investigate."),
+              "- Cost in the page: one graph call per candidate (5 short calls of a few tokens after the prefix), and the "
+              "gallery's 915 kB with the MLLM's files.\n"]
+    return "\n".join(lines)
+
+
 def caption_rerank_section():
     """Stop 36: captions from retrieval (the shipped reader's f4 over the training drawings) and the MLLM's own
     log-likelihood of the retrieved names (training/caption_rerank.py); no training, no fitted parameter."""
@@ -1357,7 +1425,7 @@ def caption_rerank_section():
             ("retrieval's top-k holds the answer (the ceiling of a pick among them)", "holds", "holds"),
             ("**the MLLM's pick among retrieval's top-k names** (the highest log-likelihood of `<name></s>`)", "the MLLM's pick among retrieval's top-", "k"),
             ("the same, its greedy caption a candidate too", "the MLLM's pick among retrieval's top-", "kg")]
-    lines = ["\n### Captions from retrieval and the MLLM's likelihood (measured, not shipped)\n",
+    lines = ["\n### Captions from retrieval and the MLLM's likelihood (the measurement that led to the retrieval pick)\n",
              "v9's reader names the concept of a held-out-vendor drawing by nearest neighbour about as often as the MLLM "
              "captions it, and its top 5 hold the answer twice as often. So the MLLM was asked to choose among the retrieved "
              "names instead of writing one. For each of retrieval's k names it scores the teacher-forced log-likelihood of "
@@ -1389,10 +1457,8 @@ def caption_rerank_section():
               f"{pct(row(om5, 'mllm greedy'))}; the MLLM's pick among the top 5 is lower. The 10% target is missed. (The greedy "
               "caption here differs from v9's evaluation table, 3.0%, by one image of 400; not investigated.)",
               ] + edit_plan_lines(runs[0]["k"]) + [
-              "- Not yet in the page. What shipping it needs: the gallery (the reader's f4 of the training drawings, "
-              f"{runs[0]['gallery_images']:,} x feature_dim values) and its names in `public/models`. The caption "
-              "task would then retrieve the top 5 and score each name from the prompt's cache, as the plan's chips branch "
-              "from it today. The scoring would also need golden vectors for the page's parity tests.\n"]
+              "- It ships: \"The retrieval pick\", in the evaluation above. These rows were rerun with the shipped gallery "
+              "(its rows stored float16) and did not move.\n"]
     return lines
 
 

@@ -10,7 +10,7 @@ import { sourceTones, tonePickerOff } from '../conceptTones';
 import { drawnConcept } from '../state/sourceConcept';
 import { useToneFacts } from '../useToneFacts';
 
-const SOURCE_NOTE: Record<PlanInfo['source'], string> = { greedy: "the model's plan", sampled: 'a sampled plan (variations)', given: 'your pick' };
+const SOURCE_NOTE: Record<PlanInfo['source'], string> = { greedy: "the model's plan", sampled: 'a sampled plan (variations)', given: 'your pick', picked: "the model's pick among the emoji this one looks like" };
 
 export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan: PlanInfo; spec: PlanSpec; busy: boolean; onRedraw?: (plan: string) => void; testPrefix?: string }) {
   const [concept, style, tone] = [spec.fields[0], 'style', 'tone'];
@@ -51,7 +51,7 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
                 const pressed = c.concept === cur[concept];
                 return (
                   <button key={c.concept} type="button" className="chip" aria-pressed={pressed} disabled={busy || pressed} data-testid={id('plan-candidate')} data-plan={c.text}
-                    title={`${(c.p * 100).toFixed(0)}% for its first word`} onClick={() => onRedraw(c.text)}>
+                    title={plan.source === 'picked' ? `${(c.p * 100).toFixed(0)}% of the model's likelihood among the look-alikes` : `${(c.p * 100).toFixed(0)}% for its first word`} onClick={() => onRedraw(c.text)}>
                     {c.concept}
                   </button>
                 );

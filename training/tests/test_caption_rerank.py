@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from training import mllm_tasks as T
-from training.caption_rerank import answer_loglik, retrieve
+from training.caption_rerank import answer_loglik
+from training.gallery import Gallery
 from training.eval_mllm import extend_prefix, prefix_of, _prefix_tensors
 from training.mllm import MLLM, TINY, N_IMG
 from training.tests.test_mllm import fake_meta
@@ -46,15 +47,32 @@ def test_answer_loglik_is_the_full_forwards(order):
 def test_retrieve_names_the_nearest_drawings_concept():
     torch.manual_seed(0)
     g = torch.randn(6, 8)
-    concepts = ["a", "a", "b", "b", "c", "c"]
-    q = torch.stack([g[3] + 0.01 * torch.randn(8), g[4] * 2])   # near a "b" drawing; a scaled "c" one
-    got, scores = retrieve(q, g, concepts, 2)
+    mean = g.mean(0)
+    gal = Gallery(mean, torch.nn.functional.normalize(g - mean, dim=1), [0, 0, 1, 1, 2, 2], ["a", "b", "c"])
+    q = torch.stack([g[3] + 0.01 * torch.randn(8), mean + (g[4] - mean) * 2])   # near a "b" drawing; a scaled "c" one
+    got, scores = gal.retrieve(q, 2)
     assert [r[0] for r in got] == ["b", "c"]
     assert len(set(got[0])) == 2 and (scores[:, 0] >= scores[:, 1]).all()
+    # a concept scores its best drawing: the second "b" row's cosine, exactly
+    assert float(scores[0, 0]) == pytest.approx(float(gal.rows[3] @ torch.nn.functional.normalize(q[0] - mean, dim=0)), abs=1e-6)
+    # ties go to the lower concept index
+    tie = Gallery(torch.zeros(2), torch.tensor([[1.0, 0], [1.0, 0], [0, 1.0]]), [1, 0, 2], ["a", "b", "c"])
+    assert tie.retrieve(torch.tensor([[1.0, 0.0]]), 3)[0][0] == ["a", "b", "c"]
+
+
+def test_shipped_gallery_file_reads_back():
+    """public/models/gallery.bin as the page reads it: its layout, unit rows, names from words.json."""
+    gal = Gallery.load()
+    assert gal.rows.shape[1] == gal.mean.shape[0] and len(gal.concept) == len(gal.rows)
+    assert torch.allclose(gal.rows.norm(dim=1), torch.ones(len(gal.rows)), atol=2e-3)
+    assert int(gal.concept.max()) == len(gal.names) - 1 and all(gal.names)
+    # a training drawing's own row retrieves its own concept first
+    names, _ = gal.retrieve(gal.mean + gal.rows[:3], 1)
+    assert [n[0] for n in names] == [gal.names[int(c)] for c in gal.concept[:3]]
 
 
 def test_plan_fix_keeps_style_and_tone_and_names_a_retrieved_concept():
-    """eval_mllm --plan-pick: each plan's concept becomes one of the names retrieved for the prefix's
+    """eval_mllm --pick: each plan's concept becomes one of the names retrieved for the prefix's
     given image; its style and tone stay the MLLM's."""
     from training.caption_rerank import plan_fix
     from training.train_mllm import random_encoder
@@ -74,7 +92,7 @@ def test_plan_fix_keeps_style_and_tone_and_names_a_retrieved_concept():
     pre = [prefix_of([sp(tok.bos), sp(tok.img), ("img", s.row(i), False), sp(tok.img_end), s.text("make it dark"), sp(tok.ans)], "scale")
            for i in (0, 5)]
     greedy = [tok.encode(" " + T.normalize_text(T.PLAN_SEP.join(["x", "noto", "dark skin tone"])))] * 2
-    fixed = plan_fix(model, tok, reader, images, meta, flat, "cpu", 2)(pre, greedy)
+    fixed = plan_fix(model, tok, Gallery.build(images, meta, reader), flat, "cpu", 2)(pre, greedy)
     names = set(concept_names(meta).values())
     for ids in fixed:
         p = T.parse_plan(tok.decode(ids).strip())

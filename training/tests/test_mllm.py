@@ -777,3 +777,26 @@ def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, m
     res = eval_mllm.main(["--tiny", "--set", "order=scale", "reader=True", "residual_edit=True", "--device", "cpu", "--quick",
                           *files, "--n-canonical", "2", "--seeds", "1", "--out", str(tmp_path / "e.json")])
     assert res["config"]["mllm"]["reader"] and {"edit_tone", "edit_style"} <= set(res["edit"]) and made == [4]
+
+
+def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
+    """eval_mllm --pick (the page's manifest mllm.pick): captions are names the gallery retrieved, the picked tasks'
+    plans name one, the others' plans are the greedy ones (the same as without --pick)."""
+    from training import eval_mllm
+    few_decoder_steps(monkeypatch, eval_mllm)
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}])
+    base = ["--tiny", "--set", "order=scale", "plan=True", "reader=True", "residual_edit=True", "--device", "cpu", *files,
+            "--n-t2i", "1", "--n-openmoji", "2", "--n-canonical", "1", "--seeds", "1", "--n-heldout", "3"]
+    off = eval_mllm.main(base + ["--out", str(tmp_path / "a.json")])
+    res = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--out", str(tmp_path / "b.json")])
+    assert res["config"]["pick"] == 2 and res["config"]["pick_tasks"] == ["caption", "edit"]
+    meta = json.load(open(tmp_path / "data" / "meta.json"))
+    names = {T.normalize_text(n) for n in eval_mllm.concept_names(meta).values()}
+    for s in ("heldout_vendor", "openmoji"):
+        assert all(ans in names for _, ans in res["caption"][s]["examples"])
+    for kind, e in res["edit"].items():
+        concepts = [T.parse_plan(p)["concept"] for _, p in e["plan_examples"]]
+        if kind in ("edit_tone", "edit_style"):
+            assert all(c in names for c in concepts)
+        else:   # not picked: the greedy plans, as without --pick
+            assert e["plan_examples"] == off["edit"][kind]["plan_examples"]

@@ -4,7 +4,7 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickVariant, variantFiles, wordsEntry, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickGallery, pickVariant, variantFiles, wordsEntry, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
 import type { MllmGenerator } from '../mllm/generate';
 import { MllmGpuFailure, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
 import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-load';
@@ -88,18 +88,21 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   const hasMllm = withMllm && m.mllm && graphNames.every((n) => m.models[n]) && tok?.[1].file && tok[1].sha256;
   // a model with a reader reads given images through a second encoder: chosen as the encoder is, read as the MLLM's
   const reader = hasMllm ? mllmReader(m) : null;
+  // a model that picks its captions and plans' concepts among retrieved names reads its gallery with it
+  const gallery = hasMllm ? pickGallery(m) : null;
   const mllm: MllmPlan | null = hasMllm
     ? {
         graphs: graphNames.map((name) => ({ name, variant: pickVariant(m.models[name], new Set(), MLLM_PREFERENCE) })),
         tokenizer: { name: tok[0], file: tok[1].file!, sha256: tok[1].sha256!, bytes: tok[1].bytes ?? 0 },
         ...(reader ? { reader: { name: reader.name, variant: pickVariant(reader.entry, features, VISUAL_PREFERENCE[provider]) } } : {}),
         ...(words ? { words: { name: words[0], file: words[1].file!, sha256: words[1].sha256!, bytes: words[1].bytes ?? 0 } } : {}),
+        ...(gallery ? { gallery: { name: gallery[0], file: gallery[1].file!, sha256: gallery[1].sha256!, bytes: gallery[1].bytes ?? 0, entry: gallery[1] } } : {}),
       }
     : null;
   // the decoders' sessions are created (and re-created, for graph capture) from one buffer each
   for (const v of visual) if (v.variant.external_data?.length) throw new ManifestError(`${v.name}: external data is read for the MLLM only`);
   const served = (v: ModelVariant) => variantFiles(v).reduce((a, f) => a + f.bytes, 0);
-  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllm.graphs.reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes + (mllm.reader ? served(mllm.reader.variant) : 0) + (mllm.words?.bytes ?? 0) : 0);
+  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllm.graphs.reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes + (mllm.reader ? served(mllm.reader.variant) : 0) + (mllm.words?.bytes ?? 0) + (mllm.gallery?.bytes ?? 0) : 0);
   return { visual, mllm, bytes };
 }
 
@@ -191,7 +194,7 @@ export class PumaEngine {
     const cached = { fromCache: true };
     // the MLLM's files, each listed as the MLLM's (the reader's too: the MLLM's tasks need it, reconstruction does not)
     const mllmModels = p.mllm ? mllmModelsOf(p.mllm) : [];
-    const mllmFiles = new Set(p.mllm ? [...mllmModels.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file, ...(p.mllm.words ? [p.mllm.words.file] : [])] : []);
+    const mllmFiles = new Set(p.mllm ? [...mllmModels.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file, ...[p.mllm.words, p.mllm.gallery].flatMap((x) => (x ? [x.file] : []))] : []);
     const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
       o.onEvent?.({ type: 'file', model, file: v.file, bytes: v.bytes, mllm: mllmFiles.has(v.file), state, ...extra });
     // every file is listed (queued) before any is read, so the page shows the whole load at once
@@ -199,6 +202,7 @@ export class PumaEngine {
     if (p.mllm) {
       for (const { name, variant } of mllmModels) for (const f of variantFiles(variant)) fileState(name, f, 'queued');
       fileState(p.mllm.tokenizer.name, p.mllm.tokenizer, 'queued');
+      if (p.mllm.gallery) fileState(p.mllm.gallery.name, p.mllm.gallery, 'queued');
     }
     const read = async (model: string, v: ModelFile) => {
       let state: FileState = 'queued';

@@ -163,6 +163,8 @@ export interface FeatureRequest {
   plan?: string;
   /** a model with a plan and no `plan`: sample it (variations) instead of greedy */
   planSampling?: PlanSampling;
+  /** a model that picks (manifest mllm.pick) and a task that does: the plan's concept is picked (generate.ts) */
+  pick?: boolean;
 }
 
 /**
@@ -185,6 +187,7 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
       scales: req.scales,
       plan: req.plan,
       planSampling: req.planSampling,
+      pick: req.pick,
       onPlan: (plan) => onEvent({ type: 'plan', plan }),
       betweenCalls: async ({ tokensSoFar }) => {
         calls++;

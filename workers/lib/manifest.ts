@@ -50,6 +50,11 @@ export interface ModelEntry {
   /** a step-distilled decoder (training/distill_decoders.py --progressive): one of its DDIM steps does
    * `from`/`to` of its teacher's, so it is valid at `to` steps only (the sampler's allowed_steps say so) */
   step_distilled?: { from: number; to: number; guidance: number; train_steps: number };
+  /** role "gallery" (training/gallery.py): rows x dim, the concept characters its rows index, its layout in words */
+  rows?: number;
+  dim?: number;
+  concepts?: string[];
+  layout?: string;
 }
 
 export interface ScaleSpec {
@@ -159,6 +164,20 @@ export interface MllmSpec {
   residual_edit?: boolean;
   /** absent/null: a model without a reader (the graph has no reader input, no reader file is loaded) */
   reader?: ReaderSpec | null;
+  /** absent/null: captions and plans are the MLLM's greedy ones */
+  pick?: PickSpec | null;
+}
+
+/** The pick (training/gallery.py): a caption, and an edit's plan concept, chosen by the MLLM's likelihood among
+ * the names of the k concepts whose training drawings are nearest the given image (its reader's f4). */
+export interface PickSpec {
+  /** models key of the gallery (role "gallery") */
+  gallery: string;
+  k: number;
+  /** the page's tasks that pick: "caption", "edit", "colorize", "inpaint", "sketch" */
+  tasks: string[];
+  /** the rule, in words */
+  rule?: string;
 }
 
 export interface ScaleChoiceRule {
@@ -266,6 +285,7 @@ function validateMllm(m: Manifest) {
     need(Array.isArray(s.parent_index) && s.parent_index.length === s.image_tokens, 'mllm.parent_index missing (scale order)');
   }
   if (s.reader) validateReader(m, s.reader);
+  if (s.pick) validatePick(m, s.pick);
   if (s.plan) {
     const p = s.plan;
     need(Number.isInteger(s.specials[p.start]) && Number.isInteger(s.specials[p.end]), `mllm.plan start/end "${p.start}"/"${p.end}" are not special tokens`);
@@ -287,6 +307,28 @@ function validateReader(m: Manifest, r: ReaderSpec) {
   const enc = m.models.encoder;
   need(io(e.inputs) === io(enc.inputs) && io(e.outputs) === io(enc.outputs), `${r.model}: inputs/outputs differ from the encoder's`);
   for (const g of mllmGraphNames(s)) need(m.models[g]?.inputs?.some((t) => t.name === r.input), `${g} has no input "${r.input}" (mllm.reader.input)`);
+}
+
+/** The pick reads the given image through the reader, its gallery is a file with its rows' facts, and the names
+ * come from the word list. */
+function validatePick(m: Manifest, p: PickSpec) {
+  need(m.mllm!.reader, 'mllm.pick needs a reader (the gallery holds reader features)');
+  need(Number.isInteger(p.k) && p.k >= 1 && Array.isArray(p.tasks), 'mllm.pick needs k >= 1 and a list of tasks');
+  const e = m.models[p.gallery];
+  need(e && e.role === 'gallery' && typeof e.file === 'string' && /^[0-9a-f]{64}$/.test(e.sha256 ?? ''), `mllm.pick.gallery "${p.gallery}" is not a gallery file`);
+  need(Number.isInteger(e.rows) && e.rows! > 0 && e.dim === m.feature_dim && Array.isArray(e.concepts) && e.concepts.length > 0, `${p.gallery}: rows, dim (= feature_dim) and concepts missing`);
+  need(wordsEntry(m), 'mllm.pick needs the word list (its concepts name the gallery\'s)');
+}
+
+/** The pick's gallery entry as [models key, entry] (null: the model does not pick). */
+export function pickGallery(m: Pick<Manifest, 'mllm' | 'models'>): [string, ModelEntry] | null {
+  const p = m.mllm?.pick;
+  return p ? [p.gallery, m.models[p.gallery]] : null;
+}
+
+/** Whether the page's `task` ("caption", "edit", "colorize", "inpaint", "sketch") picks (manifest mllm.pick.tasks). */
+export function picks(m: Pick<Manifest, 'mllm'>, task: string): boolean {
+  return !!m.mllm?.pick?.tasks.includes(task);
 }
 
 /** The MLLM's reader model (null: a model without a reader). */

@@ -14,11 +14,16 @@
 // plus the graph's "delta" output (the model predicts the change). A model with a reader (the spec's
 // reader) reads a given image through a second encoder too: the request carries that encoder's pyramid
 // of the source (`reader`), fed at the source's positions; every other position and call gets zeros.
+// With the spec's pick and a gallery (gallery.ts), a request with `pick` has its caption, or its plan's
+// concept, chosen by the model's log-likelihood among the names of the concepts whose training drawings are
+// nearest the given image (its reader's f4) instead of written greedily: the model recognises the right name
+// more often than it writes it (training/gallery.py; eval_mllm --pick measures the same rule).
 import type { OrtLike } from '../engine/ort';
 import { tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
-import { parsePlan, type PlanCandidate, type PlanInfo } from './plan';
+import type { Gallery } from './gallery';
+import { composePlan, parsePlan, type PlanCandidate, type PlanInfo } from './plan';
 import { PlanDrafter } from './plan-draft';
 import { Tokenizer, normalizeText } from './tokenizer';
 import { writeDrafted, type DraftedWriting } from './verified-draft';
@@ -56,7 +61,10 @@ export interface ImageRequest {
   plan?: string;
   /** A model with a plan and no `plan` given: sample it (seeded) instead of greedy. */
   planSampling?: PlanSampling;
-  /** How many concept candidates to offer (default 4; 0: none). */
+  /** a model with a pick (spec.pick, with `reader`): the plan's concept is the model's pick among the names the
+   * gallery retrieves for the source (its style and tone the greedy plan's); not with `plan` or `planSampling` */
+  pick?: boolean;
+  /** How many concept candidates to offer (default 4, a picked plan's: all it was picked among; 0: none). */
   planCandidates?: number;
   /** the plan, before any image token is generated (candidates: []), and again with its
    * candidates once the image tokens are written */
@@ -81,6 +89,9 @@ export interface AnswerRequest {
   reader?: Pyramid;
   question: string;
   maxTokens?: number;
+  /** a model with a pick (spec.pick): the answer is the model's pick among the names the gallery retrieves for
+   * the image (a caption), streamed as one piece */
+  pick?: boolean;
   onToken?: (piece: string, textSoFar: string) => void;
   /** awaited between two graph calls; throws to stop the answer */
   betweenCalls?: () => Promise<void> | void;
@@ -134,6 +145,8 @@ export class MllmGenerator {
     readonly tok: Tokenizer,
     sessions: MllmSessions,
     drafting: PlanDrafting = {},
+    /** the pick's gallery (spec.pick); null: requests with `pick` are refused */
+    private readonly gallery: Gallery | null = null,
   ) {
     this.C = spec.feature_dim;
     const s = spec.specials;
@@ -248,6 +261,47 @@ export class MllmGenerator {
       ...o,
       draft: this.drafter ? o.draft : () => [],
     };
+  }
+
+  // ---- the pick ----
+  /** The names of the k concepts nearest the given image (its reader pyramid's f4), best first. */
+  private retrieved(reader: Pyramid | undefined): string[] {
+    const pick = this.spec.pick;
+    if (!pick || !this.gallery) throw new MllmError('this model has no gallery to pick from');
+    const f4 = reader?.[this.spec.image_order[0]];
+    if (!f4) throw new MllmError("a pick needs the reader's pyramid of the given image");
+    return this.gallery.retrieve(f4, pick.k).map((r) => r.name);
+  }
+
+  /** Each text's log-likelihood after `prefix`: its tokens (' ' + text, each its own block) then `end`,
+   * log-softmax over the tokenizer's ids (caption_rerank.answer_loglik computes the same). One call a text,
+   * each branched from the prefix's cache. */
+  async scoreTexts(prefix: CallOut, texts: string[], end: number, betweenCalls?: () => Promise<void> | void): Promise<number[]> {
+    const V = this.tok.vocabSize;
+    const first = logSoftmax(prefix.logits, V);
+    const out: number[] = [];
+    for (const text of texts) {
+      const seq = [...this.textTokens(text, 'choice'), end];
+      let ll = first[seq[0]];
+      await betweenCalls?.();
+      const r = await this.feedText(prefix.cache, seq.slice(0, -1), seq.slice(0, -1).map((_, i) => i));
+      try {
+        for (let t = 0; t + 1 < seq.length; t++) ll += logSoftmax(r.logitRows[t], V)[seq[t + 1]];
+      } finally {
+        this.runner.release(r.cache);
+      }
+      out.push(ll);
+    }
+    return out;
+  }
+
+  /** The text with the highest score (the first on a tie), and every text with its share of the scores' softmax. */
+  private static best(texts: string[], scores: number[]): { text: string; ranked: { text: string; p: number }[] } {
+    const m = Math.max(...scores);
+    const w = scores.map((x) => Math.exp(x - m));
+    const sum = w.reduce((a, b) => a + b, 0);
+    const ranked = texts.map((text, i) => ({ text, p: w[i] / sum, i })).sort((a, b) => b.p - a.p || a.i - b.i);
+    return { text: texts[scores.indexOf(m)], ranked: ranked.map(({ text, p }) => ({ text, p })) };
   }
 
   // ---- the plan ----
@@ -374,10 +428,25 @@ export class MllmGenerator {
     // (more calls, branched from the prefix kept here) after the image, so they never delay it
     let prefix: CallOut | null = null;
     let planInfo: PlanInfo | null = null;
+    // the pick: the retrieved names (refused before any call), then their plans ranked by the model
+    const picking = !!req.pick && this.plan !== null && req.plan === undefined && !req.planSampling;
+    const names = picking ? this.retrieved(req.reader) : null;
+    let ranked: { text: string; p: number }[] | null = null;
     if (this.plan) {
       this.planCalls = 0;
       prefix = await this.runner.call(this.runner.empty(), seq);
-      const planned = await this.runPlan(prefix, req);
+      let planned = await this.runPlan(prefix, req);
+      if (names) {
+        // the greedy plan's style and tone with each name; the best is fed as a given plan would be (its own
+        // tokens, as eval_mllm --pick feeds them), from the prefix
+        const plan = this.plan;
+        const end = this.spec.specials[plan.end];
+        const texts = names.map((n) => composePlan(plan, { ...planned.info.fields, [plan.fields[0]]: n }));
+        const best = MllmGenerator.best(texts, await this.scoreTexts(prefix, texts, end, () => req.betweenCalls?.({ tokensSoFar: 0 })));
+        if (planned.last !== prefix) this.runner.release(planned.last.cache);
+        ranked = best.ranked;
+        planned = { last: prefix, pending: [...this.textTokens(best.text, 'plan'), end], info: { text: best.text, fields: parsePlan(plan, best.text), source: 'picked', candidates: [] } };
+      }
       r = planned.last;
       const b = this.runner.nextBlock(r.cache);
       lead = { ids: planned.pending, slot: planned.pending.map(() => 0), feats: new Float32Array(planned.pending.length * C), block: planned.pending.map((_, i) => b + i) };
@@ -461,8 +530,14 @@ export class MllmGenerator {
           }
         }
       }
-      const k = req.planCandidates ?? 4;
-      if (prefix && planInfo && k > 0) req.onPlan?.({ ...planInfo, candidates: await this.planCandidates(prefix, planInfo, k, req) });
+      // a picked plan offers every name it was picked among by default
+      const k = req.planCandidates ?? (ranked ? ranked.length : 4);
+      if (prefix && planInfo && k > 0) {
+        // a picked plan's alternatives are the other names it was picked among, with their share of the likelihood
+        const field = this.plan!.fields[0];
+        const candidates = ranked ? ranked.slice(0, k).map(({ text, p }) => ({ concept: parsePlan(this.plan!, text)[field], text, p })) : await this.planCandidates(prefix, planInfo, k, req);
+        req.onPlan?.({ ...planInfo, candidates });
+      }
     } finally {
       if (r) releaseUnlessPrefix(r.cache);
       if (prefix) this.runner.release(prefix.cache);
@@ -477,9 +552,15 @@ export class MllmGenerator {
     const maxTokens = req.maxTokens ?? this.spec.max_answer_tokens;
     if (!(maxTokens >= 1)) throw new MllmError(`maxTokens must be >= 1 (got ${maxTokens})`);
     const seq = this.build([[bos, img], this.given(req.source, req.reader), [imgEnd], this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens), [ans]]);
+    const names = req.pick ? this.retrieved(req.reader) : null; // refused before any call
     const prefix = await this.runner.call(this.runner.empty(), seq);
     let text = '';
     try {
+      if (names) {
+        const { text: best } = MllmGenerator.best(names, await this.scoreTexts(prefix, names, eos, req.betweenCalls));
+        req.onToken?.(best, best);
+        return best;
+      }
       // greedy, several tokens a call where the drafts guess the rest of a name (verified-draft.ts)
       const w = await writeDrafted(prefix.cache, argmax(prefix.logits), this.drafted({
         choose: argmax,
@@ -507,6 +588,18 @@ function argmax(a: Float32Array): number {
   let best = 0;
   for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
   return best;
+}
+
+/** log-softmax over the first n entries (the tokenizer's ids; the head may be wider) */
+function logSoftmax(a: Float32Array, n: number): Float32Array {
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) m = Math.max(m, a[i]);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(a[i] - m);
+  const lse = m + Math.log(sum);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = a[i] - lse;
+  return out;
 }
 
 function softmax(a: Float32Array): Float32Array {

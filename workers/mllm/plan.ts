@@ -15,7 +15,7 @@ export interface PlanCandidate {
   concept: string;
   /** the whole plan this chip redraws with: this concept, the current plan's other fields */
   text: string;
-  /** probability of its first token at the plan's first position */
+  /** probability of its first token at the plan's first position (a picked plan's: its share of the names' likelihood) */
   p: number;
 }
 
@@ -23,8 +23,9 @@ export interface PlanInfo {
   /** the plan as written (normalised, no leading space) */
   text: string;
   fields: PlanFields;
-  /** how it came about: the model's greedy pick, sampled (variations), or given by the user */
-  source: 'greedy' | 'sampled' | 'given';
+  /** how it came about: the model's greedy pick, sampled (variations), given by the user, or the model's pick
+   * among the names of the concepts nearest the given image (manifest mllm.pick) */
+  source: 'greedy' | 'sampled' | 'given' | 'picked';
   /** the model's top concepts at the plan's first token (greedy first), each a complete plan */
   candidates: PlanCandidate[];
 }

@@ -4,7 +4,7 @@
 // each drawn the moment it exists; then the automatic scale choice (recommendScale) marks one.
 import { resizeArea, type RGBAImage } from '../../lib/image';
 import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceKind, type SourceRecipes } from '../../lib/sources';
-import type { Manifest } from '../../lib/manifest';
+import { picks, type Manifest } from '../../lib/manifest';
 import { normalizeText } from '../../mllm/tokenizer';
 import { fromNCHW } from '../../lib/image';
 import { TaskInputError } from '../errors';
@@ -86,7 +86,7 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
         { uncond: enc.uncond, sampler: req, wanted: scales, compareWith: prepared, finish: paste ? (out) => pasteUnmasked(out, nchw, paste) : undefined },
         onEvent,
       );
-      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales }, decoder, onEvent);
+      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick: picks(m, kind) }, decoder, onEvent);
       // without the manifest's scale_choice: faithfulness of each drawing's pyramid to the generated one, every level
       await recommendScale(ctx, kind, decoder.decoded, generated, m.scales.map((s) => s.name), onEvent);
     },

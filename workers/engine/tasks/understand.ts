@@ -1,5 +1,7 @@
-// Understand (caption, VQA): the image's five scales and a question -> a greedy answer, streamed.
+// Understand (caption, VQA): the image's five scales and a question -> a greedy answer, streamed; a caption where
+// the manifest says so (mllm.pick) is the model's pick among the names of the emoji the image looks like.
 import type { RGBAImage } from '../../lib/image';
+import { picks } from '../../lib/manifest';
 import { MllmError } from '../../mllm/generate';
 import { normalizeText } from '../../mllm/tokenizer';
 import { TaskInputError } from '../errors';
@@ -33,6 +35,8 @@ export const understand = defineTask<UnderstandRequest>({
         source: enc.cond,
         reader: enc.reader,
         question,
+        // the caption's question (typed or given): the model's pick among the look-alikes' names, where it picks
+        pick: normalizeText(question) === normalizeText(info.taskPrompts.caption) && picks(ctx.manifest, 'caption'),
         maxTokens: req.maxTokens,
         betweenCalls: () => ctx.checkpoint(),
         onToken: (piece, text) => onEvent({ type: 'text', piece, text, tokens: ++n }),

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// What the retrieval pick (manifest mllm.pick, workers/mllm/generate.ts) costs the page: a caption and an edit's plan,
+// greedy against picked, under onnxruntime-web's WASM backend in Node (the page's own generate.ts through Vite's SSR
+// loader), on the given images of golden/pick.json (their encoder and reader pyramids), with the shipped models.
+// Times are medians of --runs after one warm-up run, each in one process, so the arms' ratio is what to read.
+//   node bench/pick.mjs [--threads 2] [--runs 3] [--out bench/results/pick-....json]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { createServer } from 'vite';
+import { ROOT, opt } from './cli.mjs';
+
+const dir = resolve(ROOT, 'public/models');
+const threads = Number(opt('--threads', 2));
+const runs = Number(opt('--runs', 3));
+const out = opt('--out', undefined);
+
+const vite = await createServer({ root: ROOT, configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, appType: 'custom', optimizeDeps: { noDiscovery: true } });
+try {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = threads;
+  const { createMllmSessions } = await vite.ssrLoadModule('/workers/engine/puma-engine.ts');
+  const { MllmGenerator } = await vite.ssrLoadModule('/workers/mllm/generate.ts');
+  const { Gallery } = await vite.ssrLoadModule('/workers/mllm/gallery.ts');
+  const { parseWords } = await vite.ssrLoadModule('/workers/lib/words.ts');
+  const { mllmFromFolder } = await vite.ssrLoadModule('/workers/engine/folder-files.ts');
+  const man = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8'));
+  const files = await mllmFromFolder(dir, man);
+  const { sessions, tokenizer } = await createMllmSessions(ort, 'wasm', files.graphs, files.tokenizer);
+  let calls = 0;
+  const counted = { single: { run: (f) => ((calls += 1), sessions.single.run(f)) } };
+  const words = parseWords(JSON.parse(readFileSync(resolve(dir, man.models.words.file), 'utf8')));
+  const entry = man.models[man.mllm.pick.gallery];
+  const t0 = performance.now();
+  const gallery = Gallery.parse(new Uint8Array(readFileSync(resolve(dir, entry.file))), entry, words.concepts);
+  const parseMs = performance.now() - t0;
+  const gen = new MllmGenerator(ort, man.mllm, tokenizer, counted, { concepts: words.concepts.values() }, gallery);
+  const golden = JSON.parse(readFileSync(resolve(ROOT, 'golden/pick.json'), 'utf8'));
+  const f32 = (t) => {
+    const b = Buffer.from(t.data_b64, 'base64');
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const pyramid = (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, f32(v)]));
+  const f4 = pyramid(golden.cases[0].reader)[man.mllm.image_order[0]];
+  const r0 = performance.now();
+  for (let i = 0; i < 100; i++) gallery.retrieve(f4, man.mllm.pick.k);
+  const retrieveMs = (performance.now() - r0) / 100;
+  const arms = {
+    'caption, greedy': (c) => gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question }),
+    'caption, picked': (c) => gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question, pick: true }),
+    // an edit up to its plan and f4: the plan is where the arms differ
+    'edit to f4, greedy plan': (c) => gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), scales: ['f4'], planCandidates: 0 }),
+    'edit to f4, picked plan': (c) => gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), scales: ['f4'], planCandidates: 0, pick: true }),
+  };
+  const rows = {};
+  for (const [name, run] of Object.entries(arms)) {
+    const ms = [];
+    const n = [];
+    for (let r = 0; r <= runs; r++) {
+      for (const c of golden.cases) {
+        calls = 0;
+        const s = performance.now();
+        await run(c);
+        if (r > 0) ms.push(performance.now() - s), n.push(calls); // run 0 warms up
+      }
+    }
+    const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    rows[name] = { medianMs: Math.round(med(ms)), calls: med(n), n: ms.length };
+  }
+  const res = { machine: `${cpus().length} x ${cpus()[0]?.model}`, node: process.version, backend: 'onnxruntime-web wasm', threads, runs, images: golden.cases.length, galleryParseMs: Math.round(parseMs), retrieveMs: +retrieveMs.toFixed(2), galleryBytes: entry.bytes, k: man.mllm.pick.k, rows };
+  console.log(JSON.stringify(res, null, 1));
+  if (out) writeFileSync(out, JSON.stringify(res, null, 1) + '\n');
+} finally {
+  await vite.close();
+}

@@ -1,0 +1,79 @@
+// The pick's gallery (workers/mllm/gallery.ts): the file's layout as training/gallery.py writes it, float16
+// rows, retrieval by a concept's best drawing with ties to the lower index, and the errors a wrong file gets.
+import { describe, expect, it } from 'vitest';
+import { Gallery, GalleryError, halfToFloat } from '../workers/mllm/gallery';
+import type { ModelEntry } from '../workers/lib/manifest';
+
+/** float -> IEEE half (round to nearest; the test's values are exact in half) */
+function floatToHalf(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >> 16) & 0x8000;
+  const e = ((u >> 23) & 0xff) - 127 + 15;
+  const m = (u >> 13) & 0x3ff;
+  if (x === 0) return sign;
+  return sign | (e << 10) | m;
+}
+
+function file(mean: number[], rows: number[][], concept: number[]): Uint8Array {
+  const c = mean.length;
+  const n = rows.length;
+  const b = new Uint8Array(4 * c + 2 * n * c + 2 * n);
+  const v = new DataView(b.buffer);
+  mean.forEach((x, i) => v.setFloat32(4 * i, x, true));
+  rows.flat().forEach((x, i) => v.setUint16(4 * c + 2 * i, floatToHalf(x), true));
+  concept.forEach((x, i) => v.setUint16(4 * c + 2 * n * c + 2 * i, x, true));
+  return b;
+}
+
+const names = new Map([
+  ['A', 'apple'],
+  ['B', 'banana'],
+  ['C', 'cherries'],
+]);
+const entry = (rows: number, dim: number, concepts = ['A', 'B', 'C']): ModelEntry => ({ role: 'gallery', file: 'gallery.bin', rows, dim, concepts });
+
+describe('the gallery', () => {
+  it('reads float16 halves exactly', () => {
+    expect(halfToFloat(0x3c00)).toBe(1);
+    expect(halfToFloat(0xbc00)).toBe(-1);
+    expect(halfToFloat(0x3800)).toBe(0.5);
+    expect(halfToFloat(0x0001)).toBe(2 ** -24);
+    expect(halfToFloat(0x7c00)).toBe(Infinity);
+    expect(halfToFloat(0x7e00)).toBeNaN();
+  });
+
+  it('retrieves the concepts of the nearest drawings, each scored by its best drawing, after centring on the mean', () => {
+    // mean (1, 1): the query (1, 2) points along +y once centred
+    const rows = [
+      [1, 0], // apple
+      [0, 1], // banana: exactly the query's direction
+      [0.6, 0.8], // cherries
+      [-1, 0], // apple again, worse
+    ];
+    const g = Gallery.parse(file([1, 1], rows, [0, 1, 2, 0]), entry(4, 2), names);
+    const got = g.retrieve(Float32Array.from([1, 2]), 3);
+    expect(got.map((r) => r.name)).toEqual(['banana', 'cherries', 'apple']);
+    expect(got[0].score).toBeCloseTo(1, 3);
+    expect(got[1].score).toBeCloseTo(0.8, 3);
+    // apple's best drawing (1, 0) is orthogonal to the query; its other (-1, 0) too: 0, not -1
+    expect(got[2].score).toBeCloseTo(0, 3);
+    expect(g.retrieve(Float32Array.from([1, 2]), 1).map((r) => r.name)).toEqual(['banana']);
+    // the length of the query does not matter, only its direction from the mean
+    expect(g.retrieve(Float32Array.from([1, 9]), 3).map((r) => r.name)).toEqual(['banana', 'cherries', 'apple']);
+  });
+
+  it('breaks ties by the lower concept index', () => {
+    const g = Gallery.parse(file([0, 0], [[1, 0], [1, 0], [1, 0]], [2, 1, 0]), entry(3, 2), names);
+    expect(g.retrieve(Float32Array.from([1, 0]), 3).map((r) => r.name)).toEqual(['apple', 'banana', 'cherries']);
+  });
+
+  it('refuses a file of the wrong length, a row naming no concept, a concept without a name, and a query of the wrong size', () => {
+    const ok = file([0, 0], [[1, 0]], [0]);
+    expect(() => Gallery.parse(ok.slice(0, -1), entry(1, 2), names)).toThrow(GalleryError);
+    expect(() => Gallery.parse(ok, entry(2, 2), names)).toThrow(/bytes/);
+    expect(() => Gallery.parse(file([0, 0], [[1, 0]], [3]), entry(1, 2), names)).toThrow(/concept 3 of 3/);
+    expect(() => Gallery.parse(ok, entry(1, 2, ['Z']), names)).toThrow(/no name/);
+    expect(() => Gallery.parse(ok, entry(1, 2), names).retrieve(new Float32Array(3), 1)).toThrow(/3 values/);
+  });
+});

@@ -1,0 +1,93 @@
+"""golden/pick.json: the pick (manifest mllm.pick) as PyTorch computes it, for the TypeScript parity test
+(workers/mllm/pick.test.ts): for a few held-out-vendor drawings, the gallery's retrieved names and scores for
+the reader's f4, each name's log-likelihood as a caption and as an edit plan's concept, and the picks. The
+shipped MLLM on its int8 grid (as eval_mllm), the shipped encoder and reader, the shipped gallery:
+
+    /usr/bin/python3 -m training.golden_pick          # after training.data and training.gallery
+
+The pyramids are stored as the evaluation's bank holds them (float16 values), so the test feeds exactly what
+PyTorch read. Cases are the first held-out-vendor drawings whose best two candidates (caption and plan) are
+at least MARGIN apart in log-likelihood, so float differences between the runtimes cannot flip a pick.
+"""
+import json
+import os
+
+import numpy as np
+import torch
+
+from training import mllm_tasks as T
+from training.common import ROOT
+from training.manifest import GOLDEN_DIR, read_manifest
+
+N_CASES, MARGIN = 3, 0.05
+
+
+def pyramid_json(tokens):
+    """[341, C] image order -> {scale: base64 float32 [tokens * C]} (the page's Pyramid)."""
+    from training.golden_mllm import b64
+    return {name: b64(tokens[sl].float(), np.float32) for name, sl in T.scale_slices().items()}
+
+
+@torch.no_grad()
+def main():
+    torch.set_num_threads(os.cpu_count() or 1)
+    from training import shipped
+    from training.caption_rerank import answer_loglik, tokens_of
+    from training.data import load
+    from training.eval_mllm import generate_plans, prefix_of
+    from training.gallery import Gallery
+    from training.quantize import fake_quantize
+    from training.tokenizer import Tokenizer
+    images, meta = load()
+    man = read_manifest()
+    k = man["mllm"]["pick"]["k"]
+    question = man["mllm"]["prompts"]["caption"]
+    tok = Tokenizer.load(os.path.join(ROOT, "training", "tokenizer.json"))
+    model = fake_quantize(shipped.load_mllm()).eval()
+    encoder, reader = shipped.load_encoder()[0], shipped.load_reader()[0]
+    gallery = Gallery.load()
+    hv = [m for m in meta if m["split"] == "heldout_vendor" and m["skin_tone"] == "none"][:40]
+    idx = [m["i"] for m in hv]
+    bank, rb = tokens_of(encoder, images[idx], "cpu"), tokens_of(reader, images[idx], "cpu")
+    flat = (bank.reshape(-1, bank.shape[-1]), rb.reshape(-1, rb.shape[-1]))
+    s = T.TaskSampler(meta, tok, seed=0)
+    s.row = lambda i, variant="orig": idx.index(i)   # the bank holds these drawings only
+
+    def prefix(i, text):
+        """<s> [IMG] image [/IMG] text <ans>: a caption's and an edit's (the plan follows <ans>)"""
+        return prefix_of([s.sp(tok.bos), s.sp(tok.img), ("img", s.row(i), False), s.sp(tok.img_end),
+                          s.text(T.normalize_text(text)), s.sp(tok.ans)], model.cfg.order)
+
+    cases = []
+    for j, m in enumerate(hv):
+        names, scores = gallery.retrieve(rb[j, :1], k)
+        names, scores = names[0], scores[0].tolist()
+        cap_pre = prefix(m["i"], question)
+        cap_ll = answer_loglik(model, tok, [cap_pre], [names], flat, "cpu")[0]
+        instruction = man["mllm"]["prompts"]["edit_tone"].format(tone="dark")   # the page's wording
+        ed_pre = prefix(m["i"], instruction)
+        greedy = tok.decode(generate_plans(model, tok, [ed_pre], flat, "cpu", k=1)[0][0]).strip()
+        g = T.parse_plan(greedy)
+        texts = [T.normalize_text(T.PLAN_SEP.join([n, g["style"], g["tone"]])) for n in names]
+        ed_ll = answer_loglik(model, tok, [ed_pre], [texts], flat, "cpu", end=tok.img)[0]
+        gap = lambda ll: float(np.diff(sorted(ll)[-2:])[0])
+        if min(gap(cap_ll), gap(ed_ll)) < MARGIN:
+            continue
+        cases.append({"name": m["name"], "vendor": m["vendor"], "source": pyramid_json(bank[j]), "reader": pyramid_json(rb[j]),
+                      "retrieved": {"names": names, "scores": scores},
+                      "caption": {"question": question, "ll": cap_ll, "pick": names[int(np.argmax(cap_ll))]},
+                      "edit": {"instruction": instruction, "greedy_plan": greedy, "texts": texts, "ll": ed_ll,
+                               "pick": texts[int(np.argmax(ed_ll))]}})
+        print(f"{m['name']}: caption {cases[-1]['caption']['pick']!r}, plan {cases[-1]['edit']['pick']!r} (greedy {greedy!r})", flush=True)
+        if len(cases) == N_CASES:
+            break
+    out = {"about": __doc__.split("\n\n")[0], "gallery_sha256": man["models"]["gallery"]["sha256"], "k": k,
+           "mllm_sha256": man["models"]["mllm"]["variants"][0]["sha256"], "atol_score": 2e-4, "atol_ll": 2e-2, "cases": cases}
+    path = os.path.join(GOLDEN_DIR, "pick.json")
+    with open(path, "w") as f:
+        json.dump(out, f)
+    print(f"wrote {path}: {len(cases)} cases, {os.path.getsize(path) / 1e3:.0f} kB")
+
+
+if __name__ == "__main__":
+    main()

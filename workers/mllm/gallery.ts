@@ -1,0 +1,87 @@
+// The pick's gallery (manifest mllm.pick, training/gallery.py writes it): every training drawing's reader f4
+// token, centred on the gallery's mean and L2-normalised, stored float16, with its concept. `retrieve` gives
+// the names of the k concepts nearest a given image's reader f4 (cosine; a concept scores its best drawing;
+// equal scores keep the lower concept index first), which the MLLM then chooses among (generate.ts). Pure: the
+// bytes come from the loader, the names from words.json's `concepts`.
+import type { ModelEntry } from '../lib/manifest';
+
+export class GalleryError extends Error {}
+
+export interface Retrieved {
+  name: string;
+  /** the concept's best cosine with the query */
+  score: number;
+}
+
+export class Gallery {
+  private constructor(
+    readonly mean: Float32Array,
+    /** [rows * dim] centred, unit rows */
+    readonly rows: Float32Array,
+    /** per row: an index into names */
+    readonly concept: Uint16Array,
+    /** per concept: its name (what a caption answers and a plan writes) */
+    readonly names: string[],
+  ) {}
+
+  get dim(): number {
+    return this.mean.length;
+  }
+
+  /** The file as laid out by training/gallery.py: mean float32[dim], rows float16[rows, dim], concept uint16[rows],
+   * little-endian. `nameOf`: a concept character (the entry's `concepts`) -> its name (words.json). */
+  static parse(bytes: Uint8Array, entry: ModelEntry, nameOf: ReadonlyMap<string, string>): Gallery {
+    const n = entry.rows ?? 0;
+    const c = entry.dim ?? 0;
+    const chars = entry.concepts ?? [];
+    const want = 4 * c + 2 * n * c + 2 * n;
+    if (!(n > 0 && c > 0) || bytes.length !== want) throw new GalleryError(`the gallery is ${bytes.length} bytes, its manifest entry says ${want} (${n} rows of ${c})`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const mean = new Float32Array(c);
+    for (let i = 0; i < c; i++) mean[i] = view.getFloat32(4 * i, true);
+    const rows = new Float32Array(n * c);
+    for (let i = 0, o = 4 * c; i < n * c; i++, o += 2) rows[i] = halfToFloat(view.getUint16(o, true));
+    const concept = new Uint16Array(n);
+    for (let i = 0, o = 4 * c + 2 * n * c; i < n; i++, o += 2) {
+      concept[i] = view.getUint16(o, true);
+      if (concept[i] >= chars.length) throw new GalleryError(`gallery row ${i} names concept ${concept[i]} of ${chars.length}`);
+    }
+    const names = chars.map((ch) => {
+      const name = nameOf.get(ch);
+      if (!name) throw new GalleryError(`the word list has no name for the gallery's concept ${ch}`);
+      return name;
+    });
+    return new Gallery(mean, rows, concept, names);
+  }
+
+  /** The k concepts nearest `f4` (one reader token, [dim]), best first. */
+  retrieve(f4: Float32Array, k: number): Retrieved[] {
+    const c = this.dim;
+    if (f4.length !== c) throw new GalleryError(`a gallery query has ${f4.length} values, the gallery ${c}`);
+    const q = new Float32Array(c);
+    let norm = 0;
+    for (let i = 0; i < c; i++) norm += (q[i] = f4[i] - this.mean[i]) ** 2;
+    // F.normalize's eps: a query at the mean scores 0 everywhere rather than NaN
+    const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
+    const best = new Float32Array(this.names.length).fill(-2);
+    for (let r = 0; r < this.concept.length; r++) {
+      let dot = 0;
+      for (let i = 0, o = r * c; i < c; i++, o++) dot += this.rows[o] * q[i];
+      dot *= inv;
+      const j = this.concept[r];
+      if (dot > best[j]) best[j] = dot;
+    }
+    const order = Array.from(best.keys()).sort((a, b) => best[b] - best[a] || a - b);
+    return order.slice(0, k).map((j) => ({ name: this.names[j], score: best[j] }));
+  }
+}
+
+/** IEEE 754 half -> float. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}

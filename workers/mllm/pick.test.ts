@@ -1,0 +1,101 @@
+// The pick (manifest mllm.pick) under onnxruntime-web (WASM, in Node) reproduces PyTorch's
+// (training/golden_pick.py -> golden/pick.json) on the shipped MLLM, gallery and word list: the names the
+// gallery retrieves for a drawing's reader f4 and their scores, the caption picked among them, and an edit's
+// plan: its concept picked among them with the greedy plan's style and tone, the alternatives ranked by their
+// share of the model's likelihood (the golden's log-likelihoods, softmaxed); and the greedy plan the pick
+// took its style and tone from is PyTorch's.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { parseWords } from '../lib/words';
+import { Gallery } from './gallery';
+import { MllmGenerator, type Pyramid } from './generate';
+import type { PlanInfo } from './plan';
+import { f32, loadMllm, shippedDir, type T64 } from './test-helpers';
+
+ort.env.wasm.numThreads = 1;
+
+interface Case {
+  name: string;
+  source: Record<string, T64>;
+  reader: Record<string, T64>;
+  retrieved: { names: string[]; scores: number[] };
+  caption: { question: string; ll: number[]; pick: string };
+  edit: { instruction: string; greedy_plan: string; texts: string[]; ll: number[]; pick: string };
+}
+interface Golden {
+  gallery_sha256: string;
+  mllm_sha256: string;
+  k: number;
+  atol_score: number;
+  atol_ll: number;
+  cases: Case[];
+}
+
+const golden = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../golden/pick.json'), 'utf8')) as Golden;
+const pyramid = (p: Record<string, T64>): Pyramid => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, f32(v)]));
+
+let gen: MllmGenerator;
+let greedy: MllmGenerator;
+let gallery: Gallery;
+let man: Awaited<ReturnType<typeof loadMllm>>['man'];
+
+beforeAll(async () => {
+  const m = await loadMllm(shippedDir);
+  man = m.man;
+  const e = man.models[man.mllm.pick.gallery];
+  const words = parseWords(JSON.parse(readFileSync(resolve(shippedDir, man.models.words.file), 'utf8')));
+  gallery = Gallery.parse(new Uint8Array(readFileSync(resolve(shippedDir, e.file))), e, words.concepts);
+  gen = new MllmGenerator(ort, m.spec, m.tok, m.sessions, {}, gallery);
+  greedy = m.gen;
+}, 300_000);
+
+describe('the pick reproduces PyTorch on the shipped models', () => {
+  it('the golden was written for these files', () => {
+    expect(golden.cases.length).toBeGreaterThanOrEqual(3);
+    expect(golden.gallery_sha256).toBe(man.models[man.mllm.pick.gallery].sha256);
+    expect(golden.mllm_sha256).toBe(man.models.mllm.variants[0].sha256);
+    expect(golden.k).toBe(man.mllm.pick.k);
+  });
+
+  it('retrieval: the same names in the same order, the same scores', () => {
+    for (const c of golden.cases) {
+      const got = gallery.retrieve(pyramid(c.reader)[man.mllm.image_order[0]], golden.k);
+      expect(got.map((r) => r.name), c.name).toEqual(c.retrieved.names);
+      got.forEach((r, i) => expect(Math.abs(r.score - c.retrieved.scores[i]), `${c.name}: ${r.name}`).toBeLessThan(golden.atol_score));
+    }
+  });
+
+  it("a caption is the model's pick among the retrieved names, streamed as one piece", async () => {
+    for (const c of golden.cases) {
+      const pieces: string[] = [];
+      const got = await gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question, pick: true, onToken: (p) => pieces.push(p) });
+      expect(got, c.name).toBe(c.caption.pick);
+      expect(pieces).toEqual([c.caption.pick]);
+    }
+  }, 300_000);
+
+  it("an edit's plan: the concept picked, the greedy plan's style and tone, the others as ranked alternatives", async () => {
+    for (const c of golden.cases) {
+      const plans: PlanInfo[] = [];
+      await gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), scales: ['f4'], pick: true, planCandidates: golden.k, onPlan: (p) => plans.push(p) });
+      expect(plans[0].text, c.name).toBe(c.edit.pick);
+      expect(plans[0].source).toBe('picked');
+      // the alternatives: every retrieved name's plan, by the likelihood PyTorch gives it
+      const m = Math.max(...c.edit.ll);
+      const w = c.edit.ll.map((x) => Math.exp(x - m));
+      const sum = w.reduce((a, b) => a + b, 0);
+      const want = new Map(c.edit.texts.map((t, i) => [t, w[i] / sum]));
+      const got = plans.at(-1)!.candidates;
+      expect(got.map((x) => x.text).sort()).toEqual([...c.edit.texts].sort());
+      expect(got[0].text).toBe(c.edit.pick);
+      // log-likelihoods within atol_ll give shares within about that much
+      for (const x of got) expect(Math.abs(x.p - want.get(x.text)!), `${c.name}: ${x.text}`).toBeLessThan(golden.atol_ll);
+      // the greedy plan (no pick) is the one PyTorch wrote before picking
+      const g: PlanInfo[] = [];
+      await greedy.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), scales: ['f4'], planCandidates: 0, onPlan: (p) => g.push(p) });
+      expect(g[0].text, c.name).toBe(c.edit.greedy_plan);
+    }
+  }, 300_000);
+});
