@@ -958,7 +958,7 @@ def reader_section(rd, xv, v5):
         f"v5 its captions, {pct(cap(shipped))} to {pct(cap(a))}), and (3) stays under it ({sc[4]:.4f}); the reader's gain was "
         "measured against the same continuation, not against what ships. So the next runs judged continuations that cannot "
         "cost v5 against v5 itself:\n",
-    ] + reader_runs45(rd, v5) + reader_runs78(rd, v5) + reader_runs910(rd) + reader_runs1112(rd) + caption_rerank_section())
+    ] + reader_runs45(rd, v5) + reader_runs78(rd, v5) + reader_runs910(rd) + reader_runs1112(rd) + caption_rerank_section() + reader_run13(rd))
 
 
 def runs_table(names, ev, extra_rows=()):
@@ -1352,6 +1352,39 @@ def edit_plan_lines(k):
     return out + ["", "Tone edits gain 2-4 points and style edits 5-7. Both stay far below the targets (80% and 70%): even "
                   "with the right concept in the plan, the drawing often misses the asked tone or style (the tone's plan "
                   "field is right 97% of the time).", ""]
+
+
+def reader_run13(rd):
+    """Stop 37: run 12 again, evaluated with the retrieval pick as the page now runs it: does the pick, which no longer
+    writes captions, end the trunk trade?"""
+    path = os.path.join(rd, "run13_trunk_pick", "trunk")
+    control = os.path.join(ROOT, "training", "eval", "pick", "pick5_all.json")
+    if not (os.path.exists(os.path.join(path, "eval_mllm.json")) and os.path.exists(control)):
+        return []
+    a, b = json.load(open(control)), json.load(open(os.path.join(path, "eval_mllm.json")))
+    st = json.loads(open(os.path.join(path, "stages.jsonl")).read().splitlines()[-1])
+    cap = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
+    nat = lambda e: e["t2i_natural"]["recommended"]["judge_top1"]
+    at = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    return ["\n### Run 13: the trunk trade with the retrieval pick (not shipped)\n",
+            "Run 12's arm once more, both sides evaluated as the page runs them now, with the retrieval pick (`--pick 5`) "
+            "and the page's `reader.onnx`: `EVAL_EXTRA=\"--pick 5\" EVAL_READER=shipped CONTROL=training/eval/pick/pick5_all.json "
+            "READER=training/reader/encoder.pt STEPS=2000 MIN=6.8 ARMS=\"trunk:given_drop=0.5,reader_warmup=0,lr=3e-4\" "
+            f"bash training/gpu/reader_ab.sh` (one H200, step {st['step']} of 2000, {st['samples_per_s']:.0f} samples/s, "
+            f"{st['gpu_minutes']:.1f} GPU-minutes; `training/eval/reader/run13_trunk_pick/`). The pick chooses among names "
+            "instead of writing one; if the trade came from the trunk forgetting how to write unseen drawings' names, it "
+            "would end here.\n",
+            targets_table(["v9 + the pick (ships)", "v9 + 1930 steps, all learning, + the pick"], [headline(a), headline(b)], bold=0),
+            "",
+            f"- **It does not end** ({ab_score(b):.4f} against {ab_score(a):.4f}): held-out-vendor captions {pct(cap(a))} -> "
+            f"{pct(cap(b))} even picked, tone edits at the page's scale {f(at(a, 'edit_tone'), 3)} -> {f(at(b, 'edit_tone'), 3)}, "
+            f"style {f(at(a, 'edit_style'), 3)} -> {f(at(b, 'edit_style'), 3)}; natural top-1 at the recommended scale "
+            f"{pct(nat(a))} -> {pct(nat(b))}, canonical top-1 at f1 {pct(canon_f1(a))} -> {pct(canon_f1(b))}. More steps on "
+            "the training drawings make the MLLM worse at recognising a drawing in an unseen vendor's style, not only at "
+            "writing its name: among the same five retrieved names (the same reader and gallery) it ranks the right one "
+            "first less often. Not shipped; "
+            f"the canonical target (90%) is not in reach of more steps on this data (+{100 * (canon_f1(b) - canon_f1(a)):.1f} points "
+            f"after {st['step']:,} more steps; run 12's 1,640 gave the same).\n"]
 
 
 def pick_section(greedy, picked):

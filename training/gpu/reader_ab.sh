@@ -55,6 +55,11 @@
 #   12. READER=training/reader/encoder.pt STEPS=2000 MIN=6.8 SHIPPED_EVAL=1 ARMS="trunk:given_drop=0.5,reader_warmup=0,
 #      lr=3e-4" (7.5 min; cut at step 1640): v9 trained on, all learning: text-to-image up (canonical f1 85.6 -> 86.8%),
 #      captions down (38.3 -> 33.2%): 0.5591 vs the page's v9 0.5666, the trunk trade again, not shipped
+#   13. (stop 37) run 12 again with the retrieval pick in its evaluation, as the page now runs it: EVAL_EXTRA="--pick 5"
+#      EVAL_READER=shipped CONTROL=training/eval/pick/pick5_all.json READER=training/reader/encoder.pt STEPS=2000 MIN=6.8
+#      ARMS="trunk:given_drop=0.5,reader_warmup=0,lr=3e-4": whether the pick, which no longer writes captions, ends the trade
+# EVAL_EXTRA: more eval_mllm arguments for every evaluation (--pick 5); EVAL_READER=shipped: the arms evaluated through
+# the page's reader.onnx (its int8-stored weights: what the shipped gallery was made with) instead of READER.
 # SHIPPED_EVAL=1 evaluates the page's MLLM (public/models, its int8 reader, the manifest's scale choice) beside the
 # training (~+40 s before the arms' first step); STOP=N leaves the arms at step N, their LR schedule still STEPS long.
 # A call holds ONE arm with its evaluation comfortably (~270 s); two arms need MIN <= 4.5 to leave their evaluations time.
@@ -78,7 +83,7 @@ if [ -n "${TINY:-}" ]; then   # CPU smoke: tiny models end to end (no GPU, no ju
   VIS=(--config tiny); MLLM_ARGS=(--config tiny --random-encoder --limit 200); TINY_SET=order=scale
   EVAL_ARGS=(--tiny --set order=scale reader=True --n-natural 4 --n-heldout 6 --n-t2i 4 --n-canonical 4); COMPILE=""; SEEDS=1; INIT=()
 else
-  VIS=(); EVAL_ARGS=(--judge "$JUDGE" --n-openmoji 200); INIT=(--init /tmp/v5_init.pt); TINY_SET=
+  VIS=(); EVAL_ARGS=(--judge "$JUDGE" --n-openmoji 200 ${EVAL_EXTRA:-}); INIT=(--init /tmp/v5_init.pt); TINY_SET=
 fi
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L 2>/dev/null || true
@@ -114,7 +119,7 @@ done
 wait $(jobs -p | tail -n ${#names[@]})
 echo "trained at $(( $(date +%s) - t0 ))s"
 R=()
-[ -n "${TINY:-}" ] || R=(--reader "$READER")
+[ -n "${TINY:-}" ] || R=(--reader "${EVAL_READER:-$READER}")
 for name in "${names[@]}"; do
   grep -E "^\[mllm" "$RES/$name/train.log" | grep -E "step [0-9]+ |saved|initialised|Error" | tail -n 3 | cut -c1-300
   [ -f "$RUN/$name/mllm.pt" ] || { tail -n 20 "$RES/$name/train.log"; continue; }
