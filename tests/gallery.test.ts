@@ -3,28 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Gallery, GalleryError, halfToFloat } from '../workers/mllm/gallery';
 import type { ModelEntry } from '../workers/lib/manifest';
-
-/** float -> IEEE half (round to nearest; the test's values are exact in half) */
-function floatToHalf(x: number): number {
-  const f = new Float32Array([x]);
-  const u = new Uint32Array(f.buffer)[0];
-  const sign = (u >> 16) & 0x8000;
-  const e = ((u >> 23) & 0xff) - 127 + 15;
-  const m = (u >> 13) & 0x3ff;
-  if (x === 0) return sign;
-  return sign | (e << 10) | m;
-}
-
-function file(mean: number[], rows: number[][], concept: number[]): Uint8Array {
-  const c = mean.length;
-  const n = rows.length;
-  const b = new Uint8Array(4 * c + 2 * n * c + 2 * n);
-  const v = new DataView(b.buffer);
-  mean.forEach((x, i) => v.setFloat32(4 * i, x, true));
-  rows.flat().forEach((x, i) => v.setUint16(4 * c + 2 * i, floatToHalf(x), true));
-  concept.forEach((x, i) => v.setUint16(4 * c + 2 * n * c + 2 * i, x, true));
-  return b;
-}
+import { galleryBytes as file } from './gallery-file';
 
 const names = new Map([
   ['A', 'apple'],

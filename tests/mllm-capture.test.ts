@@ -3,7 +3,8 @@
 // committed tiny fused fixture (workers/mllm/fixtures/single_reader: the shipped graph's kind, untrained
 // weights): the shipped model takes ~17 s a captured call here. Everything is compared with the same
 // graph on WebGPU without capture (placeMllm's plain session), which the WASM parity tests tie to PyTorch:
-// - text to image (the plan drafted, its candidates branched from the prompt's cache), and answers;
+// - text to image (the plan drafted, its candidates branched from the prompt's cache), and answers; the
+//   retrieval pick (a caption and an edit's plan scored name by name from the prefix's cache);
 // - capture refused at creation (the unfused fixture: a bool Unsqueeze runs on the CPU) and a captured
 //   call failing mid-generation: the plain session goes on from the same cache, read back once;
 // - a cache whose positions another branch overwrote is refused, not silently read.
@@ -21,6 +22,7 @@ import { GraphRunner, type GraphSession, type MllmSessions } from '../workers/ml
 import { MllmGenerator, type PlanInfo, type Pyramid } from '../workers/mllm/generate';
 import type { Manifest } from '../workers/lib/manifest';
 import { maxAbsDiff } from './golden';
+import { makeGallery } from './gallery-file';
 
 /** the same fp32 graph on the same device: only the padded cache's summation order differs */
 const TOLERANCE = 1e-4;
@@ -43,6 +45,13 @@ async function generator(dir: string, capture: boolean, wrap?: (s: MllmSessions)
   expect(placed.where, 'on WebGPU').toEqual({ provider: 'webgpu' });
   const sessions = wrap ? wrap(placed.sessions) : placed.sessions;
   return { m, gen: new MllmGenerator(ort, m.mllm!, placed.tokenizer, sessions), placed: placed.placed!, sessions, graphs };
+}
+
+/** A gallery over the fixture's feature size: four names, their rows spread so a reader's f4 ranks them */
+function pickGallery(m: Manifest) {
+  const C = m.mllm!.feature_dim;
+  const rows = [0, 1, 2, 3].map((k) => Array.from({ length: C }, (_, j) => Math.sin(j * 0.37 + 2 + k * 0.9) / Math.sqrt(C / 2)));
+  return makeGallery(new Array(C).fill(0), rows, [0, 1, 2, 3], ['red apple', 'cat face', 'hot beverage', 'grinning face']);
 }
 
 /** a deterministic pyramid of one image in the feature range */
@@ -88,6 +97,21 @@ describe('the MLLM on WebGPU with graph capture (SwiftShader)', () => {
     const edit = (g: MllmGenerator) => g.generateImage('edit', { text: 'colorize this', source: src, reader, planCandidates: 0 }) as Promise<Pyramid>;
     const [e1, e2] = [await edit(cap.gen), await edit(plain.gen)];
     for (const s of Object.keys(e2)) expect(maxAbsDiff(e1[s], e2[s]), `edit ${s}`).toBeLessThanOrEqual(TOLERANCE);
+    // the retrieval pick (manifest mllm.pick): each name scored from the prefix's cache, one branch a name
+    const picking = (g: { m: Manifest; sessions: MllmSessions }, tok: MllmGenerator['tok']) =>
+      new MllmGenerator(ort, { ...g.m.mllm!, pick: { gallery: 'gallery', k: 3, tasks: ['caption', 'edit'] } }, tok, g.sessions, {}, pickGallery(g.m));
+    const [pc, pp] = [picking(cap, cap.gen.tok), picking(plain, plain.gen.tok)];
+    const picked = (g: MllmGenerator) => g.answer({ source: src, reader, question: q, pick: true });
+    expect(await picked(pc), 'a picked caption').toBe(await picked(pp));
+    const planned = async (g: MllmGenerator) => {
+      const plans: PlanInfo[] = [];
+      await g.generateImage('edit', { text: 'colorize this', source: src, reader, scales: ['f4'], pick: true, onPlan: (p) => plans.push(structuredClone(p)) });
+      return plans.at(-1)!;
+    };
+    const [a, b] = [await planned(pc), await planned(pp)];
+    expect(a.source).toBe('picked');
+    expect(a.candidates.map((c) => c.text), 'the picked plan and its ranked alternatives').toEqual(b.candidates.map((c) => c.text));
+    a.candidates.forEach((c, i) => expect(Math.abs(c.p - b.candidates[i].p)).toBeLessThan(1e-3));
     expect(cap.gen.capture, 'still captured after every task').toEqual({ active: true, failure: null });
     const captured = (cap.sessions as { captured?: CapturedMllm }).captured!;
     expect(captured.sessionLengths.length, 'several bucket sessions were made').toBeGreaterThan(1);
