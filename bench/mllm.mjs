@@ -11,8 +11,8 @@
 // plan, its candidates (computed after the image).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createServer } from 'vite';
 import { ROOT, args, opt } from './cli.mjs';
+import { withWasmMllm } from './wasm-mllm.mjs';
 
 const dir = resolve(args[0] ?? resolve(ROOT, 'public/models'));
 const threads = Number(opt('--threads', 2));
@@ -21,38 +21,23 @@ const prompt = opt('--prompt', 'a red apple');
 const plan = opt('--plan', undefined);
 const planCandidates = Number(opt('--candidates', 4));
 
-const vite = await createServer({ root: ROOT, configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, appType: 'custom', optimizeDeps: { noDiscovery: true } });
-try {
-  const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = threads;
-  const { createMllmSessions } = await vite.ssrLoadModule('/workers/engine/puma-engine.ts');
-  const { MllmGenerator } = await vite.ssrLoadModule('/workers/mllm/generate.ts');
-  const man = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8'));
-  const { mllmFromFolder } = await vite.ssrLoadModule('/workers/engine/folder-files.ts');
-  const files = await mllmFromFolder(dir, man);
-  const t0 = performance.now();
-  const { sessions, tokenizer } = await createMllmSessions(ort, 'wasm', files.graphs, files.tokenizer);
-  const loadMs = performance.now() - t0;
-  let calls = 0;
-  const count = (s) => ({ run: (f) => ((calls += 1), s.run(f)) });
-  const counted = sessions.single ? { single: count(sessions.single) } : { prefill: count(sessions.prefill), step: count(sessions.step) };
+await withWasmMllm(dir, threads, async ({ ort, load, man, files, counted, calls, tokenizer, loadMs }) => {
+  const { MllmGenerator } = await load('/workers/mllm/generate.ts');
   const wordsEntry = Object.values(man.models).find((e) => e.role === 'words' && e.file);
   const concepts = wordsEntry ? Object.values(JSON.parse(readFileSync(resolve(dir, wordsEntry.file), 'utf8')).concepts ?? {}) : [];
   const gen = new MllmGenerator(ort, man.mllm, tokenizer, counted, { enabled: !args.includes('--no-drafts'), concepts });
   const graphBytes = Object.values(files.graphs).reduce((a, g) => a + g.graph.byteLength + g.externalData.reduce((b, x) => b + x.data.byteLength, 0), 0);
   const rows = [];
   for (let r = 0; r <= runs; r++) {
-    calls = 0;
+    calls.n = 0;
     const s = performance.now();
     const at = {};
     let planMs = null;
     let planText = null;
     await gen.generateImage('t2i', { text: prompt, plan, planCandidates, onPlan: (p) => ((planMs ??= performance.now() - s), (planText = p.text)), onScale: (n) => (at[n] = performance.now() - s) });
     const order = man.mllm.image_order;
-    if (r > 0) rows.push({ firstScaleMs: at[order[0]], lastScaleMs: at[order[order.length - 1]], allMs: performance.now() - s, planMs, calls, planText }); // run 0 warms up
+    if (r > 0) rows.push({ firstScaleMs: at[order[0]], lastScaleMs: at[order[order.length - 1]], allMs: performance.now() - s, planMs, calls: calls.n, planText }); // run 0 warms up
   }
   const med = (k) => rows.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
   console.log(JSON.stringify({ dir, graph: man.mllm.graph ?? 'pair', order: man.mllm.order ?? 'token', plan: !!man.mllm.plan, d_model: man.mllm.d_model, n_layer: man.mllm.n_layer, graphBytes, threads, loadMs: Math.round(loadMs), calls: rows[0].calls, firstScaleMs: Math.round(med('firstScaleMs')), f0Ms: Math.round(med('lastScaleMs')), planTokens: rows[0].planText == null ? null : tokenizer.encode(' ' + rows[0].planText).length, planMs: rows[0].planMs == null ? null : Math.round(med('planMs')), allFiveMs: Math.round(med('allMs')), runs: rows.length }));
-} finally {
-  await vite.close();
-}
+});

@@ -7,28 +7,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { createServer } from 'vite';
 import { ROOT, opt } from './cli.mjs';
+import { withWasmMllm } from './wasm-mllm.mjs';
 
 const dir = resolve(ROOT, 'public/models');
 const threads = Number(opt('--threads', 2));
 const runs = Number(opt('--runs', 3));
 const out = opt('--out', undefined);
 
-const vite = await createServer({ root: ROOT, configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, appType: 'custom', optimizeDeps: { noDiscovery: true } });
-try {
-  const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = threads;
-  const { createMllmSessions } = await vite.ssrLoadModule('/workers/engine/puma-engine.ts');
-  const { MllmGenerator } = await vite.ssrLoadModule('/workers/mllm/generate.ts');
-  const { Gallery } = await vite.ssrLoadModule('/workers/mllm/gallery.ts');
-  const { parseWords } = await vite.ssrLoadModule('/workers/lib/words.ts');
-  const { mllmFromFolder } = await vite.ssrLoadModule('/workers/engine/folder-files.ts');
-  const man = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8'));
-  const files = await mllmFromFolder(dir, man);
-  const { sessions, tokenizer } = await createMllmSessions(ort, 'wasm', files.graphs, files.tokenizer);
-  let calls = 0;
-  const counted = { single: { run: (f) => ((calls += 1), sessions.single.run(f)) } };
+await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokenizer }) => {
+  const { MllmGenerator } = await load('/workers/mllm/generate.ts');
+  const { Gallery } = await load('/workers/mllm/gallery.ts');
+  const { parseWords } = await load('/workers/lib/words.ts');
   const words = parseWords(JSON.parse(readFileSync(resolve(dir, man.models.words.file), 'utf8')));
   const entry = man.models[man.mllm.pick.gallery];
   const t0 = performance.now();
@@ -58,10 +48,10 @@ try {
     const n = [];
     for (let r = 0; r <= runs; r++) {
       for (const c of golden.cases) {
-        calls = 0;
+        calls.n = 0;
         const s = performance.now();
         await run(c);
-        if (r > 0) ms.push(performance.now() - s), n.push(calls); // run 0 warms up
+        if (r > 0) ms.push(performance.now() - s), n.push(calls.n); // run 0 warms up
       }
     }
     const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -70,6 +60,4 @@ try {
   const res = { machine: `${cpus().length} x ${cpus()[0]?.model}`, node: process.version, backend: 'onnxruntime-web wasm', threads, runs, images: golden.cases.length, galleryParseMs: Math.round(parseMs), retrieveMs: +retrieveMs.toFixed(2), galleryBytes: entry.bytes, k: man.mllm.pick.k, rows };
   console.log(JSON.stringify(res, null, 1));
   if (out) writeFileSync(out, JSON.stringify(res, null, 1) + '\n');
-} finally {
-  await vite.close();
-}
+});
