@@ -276,7 +276,7 @@ export class MllmGenerator {
   /** Each text's log-likelihood after `prefix`: its tokens (' ' + text, each its own block) then `end`,
    * log-softmax over the tokenizer's ids (caption_rerank.answer_loglik computes the same). One call a text,
    * each branched from the prefix's cache. */
-  async scoreTexts(prefix: CallOut, texts: string[], end: number, betweenCalls?: () => Promise<void> | void): Promise<number[]> {
+  private async scoreTexts(prefix: CallOut, texts: string[], end: number, betweenCalls?: () => Promise<void> | void): Promise<number[]> {
     const V = this.tok.vocabSize;
     const first = logSoftmax(prefix.logits, V);
     const out: number[] = [];
@@ -443,6 +443,7 @@ export class MllmGenerator {
         const end = this.spec.specials[plan.end];
         const texts = names.map((n) => composePlan(plan, { ...planned.info.fields, [plan.fields[0]]: n }));
         const best = MllmGenerator.best(texts, await this.scoreTexts(prefix, texts, end, () => req.betweenCalls?.({ tokensSoFar: 0 })));
+        this.planCalls += texts.length;
         if (planned.last !== prefix) this.runner.release(planned.last.cache);
         ranked = best.ranked;
         planned = { last: prefix, pending: [...this.textTokens(best.text, 'plan'), end], info: { text: best.text, fields: parsePlan(plan, best.text), source: 'picked', candidates: [] } };
