@@ -1,6 +1,8 @@
-// Understand: an image plus a question -> the answer streamed token by token; Caption button;
+// Understand: an image plus a question -> the answer streamed as written (a caption: the model's pick); Caption button;
 // the 64x64 image as the model saw it.
 import { ImageSource } from '../components/ImageSource';
+import { picks } from '../../workers/lib/manifest';
+import { useApp } from '../store';
 import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
 import { ModelView } from '../components/ModelView';
@@ -12,6 +14,8 @@ import { TaskTextForm } from './TaskTextForm';
 export function UnderstandPanel() {
   const panel = useTaskPanel('understand', 'question');
   const { info, picked, run: u, actions, sent, running, refuse, say } = panel;
+  // the manifest's mllm.pick: a caption is chosen among retrieved names, not written
+  const captionPicks = useApp((s) => (s.manifest ? picks(s.manifest, 'caption') : false));
 
   const ask = (caption: boolean) => {
     const why = refuse(!caption, 'Type a question first, or press Caption.');
@@ -23,7 +27,10 @@ export function UnderstandPanel() {
   return (
     <section aria-labelledby="und-h" data-testid="panel-understand">
       <h2 id="und-h">Understand</h2>
-      <p className="muted">The MLLM reads all five scales of the image and answers in text, one token at a time.</p>
+      <p className="muted">
+        The MLLM reads all five scales of the image and answers in text as it writes it.
+        {captionPicks && " A caption is the model's pick among the names of the emoji the image looks like most."}
+      </p>
       <ImageSource tab="understand" showPicked={false} />
       <div className="understand-row">
         {picked && (

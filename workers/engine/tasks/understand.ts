@@ -29,7 +29,6 @@ export const understand = defineTask<UnderstandRequest>({
     const { prepared, nchw } = prepareInput(ctx, req.image, onEvent);
     onEvent({ type: 'source', image: prepared });
     const enc = await encodeGivenImage(ctx, nchw, onEvent);
-    let n = 0;
     try {
       await mllm.answer({
         source: enc.cond,
@@ -39,7 +38,8 @@ export const understand = defineTask<UnderstandRequest>({
         pick: normalizeText(question) === normalizeText(info.taskPrompts.caption) && picks(ctx.manifest, 'caption'),
         maxTokens: req.maxTokens,
         betweenCalls: () => ctx.checkpoint(),
-        onToken: (piece, text) => onEvent({ type: 'text', piece, text, tokens: ++n }),
+        // the answer's length in tokens (a drafted or picked answer comes several tokens a piece)
+        onToken: (piece, text) => onEvent({ type: 'text', piece, text, tokens: mllm.tok.encode(` ${text}`).length }),
       });
     } catch (e) {
       if (e instanceof MllmError) throw new TaskInputError(e.message);
