@@ -180,12 +180,15 @@ test.describe('tasks', () => {
     await expect(page.getByTestId('understand-answer')).toHaveAttribute('data-status', 'done', { timeout: 5 * 60_000 });
     const text = (await page.getByTestId('understand-answer-text').textContent())!.trim();
     expect(text.length).toBeGreaterThan(0);
+    // the shipped model picks its caption among the look-alikes' names (manifest mllm.pick): the others are named
+    await expect(page.getByTestId('understand-alternatives')).toContainText('the others:');
     const seen = await page.getByTestId('understand-seen').locator('canvas').evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
     expect(seen).toEqual([64, 64]);
     await page.getByTestId('understand-chip').filter({ hasText: 'Category' }).click();
     await page.getByTestId('understand-ask').click();
     await expect(page.getByTestId('understand-answer')).toHaveAttribute('data-status', 'done', { timeout: 5 * 60_000 });
     const cat = (await page.getByTestId('understand-answer-text').textContent())!.trim();
+    await expect(page.getByTestId('understand-alternatives'), 'another question is answered, not picked').toHaveCount(0);
     console.log(`[${provider}] caption of twitter-1f697 (automobile): "${text}"; category: "${cat}"`);
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-understand').screenshot({ path: `${SHOTS}/understand.png` });
   });

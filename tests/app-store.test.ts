@@ -543,9 +543,11 @@ describe('app store', () => {
       expect(await e).toBe(true);
       await settle();
       expect(engine.runs.map((r) => r.task)).toEqual(['text-to-image', 'edit', 'understand']);
-      engine.runs[2].feed.push({ type: 'text', piece: 'a dog', text: 'a dog', tokens: 2 }, { type: 'done', ms: 1 }).end();
+      // a picked caption brings the names it was picked among
+      const alternatives = [{ text: 'a dog', p: 0.7 }, { text: 'a wolf', p: 0.3 }];
+      engine.runs[2].feed.push({ type: 'text', piece: 'a dog', text: 'a dog', tokens: 2, alternatives }, { type: 'done', ms: 1 }).end();
       expect(await u).toBe(true);
-      expect(s().runs.understand).toMatchObject({ status: 'done', answer: 'a dog' });
+      expect(s().runs.understand).toMatchObject({ status: 'done', answer: 'a dog', alternatives });
     });
 
     it('a newer request of a waiting tab takes its place in line; a newer run of the running tab takes over at once', async () => {

@@ -132,12 +132,20 @@ describe('the engine runs every MLLM task on the shipped models', () => {
     const texts = ev.flatMap((e) => (e.type === 'text' ? [e.text] : []));
     expect(texts.length).toBe(1);
     expect(conceptNames.has(texts[0]), texts[0]).toBe(true);
+    // the names it was picked among, best first, their shares of the likelihood summing to one
+    const text = ev.find((e) => e.type === 'text') as Extract<RunEvent, { type: 'text' }>;
+    expect(text.alternatives!.length).toBe(manifest.mllm!.pick!.k);
+    expect(text.alternatives![0].text).toBe(texts[0]);
+    expect(text.alternatives!.reduce((a, x) => a + x.p, 0)).toBeCloseTo(1, 5);
+    for (const a of text.alternatives!) expect(conceptNames.has(a.text), a.text).toBe(true);
+    expect(text.tokens, 'the answer\'s length in tokens').toBeGreaterThanOrEqual(1);
     expect(types(ev).at(-1)).toBe('done');
   }, 300_000);
 
   it('another question is answered greedily, streamed', async () => {
     const ev = await collect(engine.run('understand', { image, question: manifest.mllm!.prompts.style }));
     const texts = ev.flatMap((e) => (e.type === 'text' ? [e.text] : []));
+    expect(ev.some((e) => e.type === 'text' && e.alternatives), 'not picked').toBe(false);
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.at(-1)!.trim().length).toBeGreaterThan(0);
     expect(types(ev).at(-1)).toBe('done');

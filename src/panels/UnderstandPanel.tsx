@@ -11,6 +11,8 @@ import { UserText } from '../newcomer/UserText';
 import { useTaskPanel } from './useTaskPanel';
 import { TaskTextForm } from './TaskTextForm';
 
+const pct = (p: number) => `${(p * 100).toFixed(p < 0.01 ? 1 : 0)}%`;
+
 export function UnderstandPanel() {
   const panel = useTaskPanel('understand', 'question');
   const { info, picked, run: u, actions, sent, running, refuse, say } = panel;
@@ -57,7 +59,13 @@ export function UnderstandPanel() {
             <br />
             <strong>A:</strong> <span data-testid="understand-answer-text">{u.answer}</span>
             {running && <span className="cursor">▍</span>}
-            {u.totalMs != null && <span className="muted"> ({u.tokens} tokens, {(u.totalMs / 1000).toFixed(2)} s)</span>}
+            {u.totalMs != null && <span className="muted"> ({u.tokens} {u.tokens === 1 ? 'token' : 'tokens'}, {(u.totalMs / 1000).toFixed(2)} s)</span>}
+            {u.alternatives && u.alternatives.length > 1 && (
+              <p className="muted" data-testid="understand-alternatives">
+                Picked with {pct(u.alternatives[0].p)} of the model&apos;s likelihood among the look-alikes; the others:{' '}
+                {u.alternatives.slice(1).map((a) => `${a.text} (${pct(a.p)})`).join(', ')}
+              </p>
+            )}
           </div>
         )}
       </section>

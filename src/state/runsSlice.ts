@@ -27,7 +27,7 @@ const RUN_FIELDS: { [K in RunEvent['type']]?: (e: EventOf<K>) => Partial<Run> } 
   mllm: ({ tokens, total, ms }) => ({ mllm: { tokens, total, ms } }),
   plan: (e) => ({ plan: e.plan }),
   recommend: (e) => ({ recommended: e.scale }),
-  text: (e) => ({ answer: e.text, tokens: e.tokens }),
+  text: (e) => ({ answer: e.text, tokens: e.tokens, alternatives: e.alternatives ?? null }),
 };
 
 export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsActions } {

@@ -65,6 +65,8 @@ export interface Run {
   /** streamed text answer */
   answer: string;
   tokens: number;
+  /** a picked caption: the names it was picked among, best first, with their share of the likelihood */
+  alternatives: { text: string; p: number }[] | null;
   /** a bad-input or failure message shown in the tab */
   message: string | null;
   /** restored from the history: the images are its stored thumbnails */
@@ -75,7 +77,7 @@ export interface Run {
 }
 
 export function idleRun(): Run {
-  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, message: null };
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, alternatives: null, message: null };
 }
 
 export const IDLE_RUN: Readonly<Run> = Object.freeze(idleRun());

@@ -82,7 +82,8 @@ export type RunEvent =
   /** scores: the task's candidate scales (manifest scale_choice) as scored; empty when one candidate needed none */
   | { type: 'recommend'; scale: string; scores: Record<string, number> }
   /** one more piece of a streamed text answer */
-  | { type: 'text'; piece: string; text: string; tokens: number }
+  /** `alternatives`: a picked answer's (manifest mllm.pick) candidates, best first, each with its share of the model's likelihood */
+  | { type: 'text'; piece: string; text: string; tokens: number; alternatives?: { text: string; p: number }[] }
   /** the MLLM failed on WebGPU and runs on WASM from now on; the task starts again */
   | { type: 'mllm-provider'; provider: Provider; reason?: string }
   | { type: 'done'; ms: number }

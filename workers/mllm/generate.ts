@@ -92,6 +92,8 @@ export interface AnswerRequest {
   /** a model with a pick (spec.pick): the answer is the model's pick among the names the gallery retrieves for
    * the image (a caption), streamed as one piece */
   pick?: boolean;
+  /** a picked answer: every name it was picked among, best first, with its share of the likelihood (before onToken) */
+  onPicked?: (ranked: { text: string; p: number }[]) => void;
   onToken?: (piece: string, textSoFar: string) => void;
   /** awaited between two graph calls; throws to stop the answer */
   betweenCalls?: () => Promise<void> | void;
@@ -558,7 +560,8 @@ export class MllmGenerator {
     let text = '';
     try {
       if (names) {
-        const { text: best } = MllmGenerator.best(names, await this.scoreTexts(prefix, names, eos, req.betweenCalls));
+        const { text: best, ranked } = MllmGenerator.best(names, await this.scoreTexts(prefix, names, eos, req.betweenCalls));
+        req.onPicked?.(ranked);
         req.onToken?.(best, best);
         return best;
       }

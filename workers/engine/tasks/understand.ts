@@ -29,6 +29,7 @@ export const understand = defineTask<UnderstandRequest>({
     const { prepared, nchw } = prepareInput(ctx, req.image, onEvent);
     onEvent({ type: 'source', image: prepared });
     const enc = await encodeGivenImage(ctx, nchw, onEvent);
+    let alternatives: { text: string; p: number }[] | undefined;
     try {
       await mllm.answer({
         source: enc.cond,
@@ -38,8 +39,9 @@ export const understand = defineTask<UnderstandRequest>({
         pick: normalizeText(question) === normalizeText(info.taskPrompts.caption) && picks(ctx.manifest, 'caption'),
         maxTokens: req.maxTokens,
         betweenCalls: () => ctx.checkpoint(),
+        onPicked: (ranked) => (alternatives = ranked),
         // the answer's length in tokens (a drafted or picked answer comes several tokens a piece)
-        onToken: (piece, text) => onEvent({ type: 'text', piece, text, tokens: mllm.tok.encode(` ${text}`).length }),
+        onToken: (piece, text) => onEvent({ type: 'text', piece, text, tokens: mllm.tok.encode(` ${text}`).length, ...(alternatives ? { alternatives } : {}) }),
       });
     } catch (e) {
       if (e instanceof MllmError) throw new TaskInputError(e.message);
