@@ -110,16 +110,53 @@ class Gallery:
         return [[self.names[j] for j in row] for row in order.tolist()], best.gather(1, order)
 
 
+@torch.no_grad()
+def probe_sources(images, meta, reader, out):
+    """Whether a source kind (colorize's gray, sketch's edges, inpaint's mask) would retrieve better from a gallery
+    of the training drawings made the same way than from the shipped colour one: top-1 / top-5 hold of the
+    held-out-vendor drawings' concept, by the reader's f4 (the pick chooses among the top 5)."""
+    import json
+    from training.transforms import to_tensor
+
+    def f4(idx, kind):
+        out = []
+        for s in range(0, len(idx), 256):
+            v = T.image_variants(to_tensor(images[idx[s:s + 256]]), torch.tensor(idx[s:s + 256]))[kind]
+            out.append(T.image_tokens(reader(v).float())[:, 0].to(torch.float16).float())
+        return torch.cat(out)
+    shipped = Gallery.load()
+    train = [m for m in meta if m["split"] == "train"]
+    hv = [m for m in meta if m["split"] == "heldout_vendor"]
+    codes = sorted({m["concept"] for m in train})
+    cidx = {c: i for i, c in enumerate(codes)}
+    want = [shipped.names[cidx[m["concept"]]] for m in hv]
+    hold = lambda got: [float(np.mean([w == g[0] for w, g in zip(want, got)])), float(np.mean([w in g for w, g in zip(want, got)]))]
+    res = {"n": len(hv), "columns": "[top-1, top-5 holds the concept]"}
+    for kind in ("edges", "gray", "mask_a"):
+        q = f4([m["i"] for m in hv], kind)
+        res[kind] = {"the shipped colour gallery": hold(shipped.retrieve(q, K)[0])}
+        if kind != "mask_a":   # a masked gallery would need the user's mask
+            mean, rows, concept, _ = f4_rows(images, meta, lambda x, k=kind: reader(T.image_variants(x, torch.zeros(len(x), dtype=torch.long))[k]))
+            own = Gallery(mean, rows.half().float(), concept, shipped.names)
+            res[kind]["a gallery of the training drawings made the same way"] = hold(own.retrieve(q, K)[0])
+        print(kind, res[kind], flush=True)
+    json.dump(res, open(out, "w"), indent=1)
+    return res
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out-dir", default=MODELS_DIR)
+    ap.add_argument("--probe-sources", metavar="OUT.json", help="instead: probe_sources (no file written but OUT.json)")
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
     from training import shipped
     images, meta = load()
     reader = shipped.load_reader(args.device)[0]
+    if args.probe_sources:
+        return probe_sources(images, meta, reader, args.probe_sources)
     mean, rows, concept, codes = f4_rows(images, meta, reader, torch.device(args.device))
     write(mean.numpy(), rows.numpy(), concept, codes, args.out_dir)
     size = os.path.getsize(os.path.join(args.out_dir, FILE))
