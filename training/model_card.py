@@ -1439,7 +1439,19 @@ def pick_section(greedy, picked):
               "- " + ("Text to image and VQA are identical in both arms (they never pick)." if same else
                       "Text to image or VQA differ between the arms: investigate."),
               "- Cost in the page: one graph call per candidate (5 short calls of a few tokens after the prefix), and the "
-              "gallery's 915 kB with the MLLM's files.\n"]
+              "gallery's 915 kB with the MLLM's files (`bench/README.md`: a caption 393 ms picked against 385 ms greedy, "
+              "WASM on 2 cores).\n"]
+    probe = os.path.join(ROOT, "training", "eval", "pick", "source_galleries.json")
+    if os.path.exists(probe):
+        p = json.load(open(probe))
+        own = "a gallery of the training drawings made the same way"
+        lines[-1] = lines[-1][:-1]
+        lines.append(f"- One gallery for every source kind: galleries of the training drawings made as colorize's and sketch's "
+                     "sources are made retrieve no better (`python3 -m training.gallery --probe-sources`, "
+                     "`training/eval/pick/source_galleries.json`; the held-out-vendor sources' concept in the top 5): "
+                     f"edges {pct(p['edges'][own][1])} against the colour gallery's {pct(p['edges']['the shipped colour gallery'][1])}, "
+                     f"grayscale {pct(p['gray'][own][1])} against {pct(p['gray']['the shipped colour gallery'][1])} "
+                     f"(masked, inpaint's, {pct(p['mask_a']['the shipped colour gallery'][1])} from the colour one).\n")
     return "\n".join(lines)
 
 
