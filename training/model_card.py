@@ -1054,8 +1054,9 @@ def v9_headline(v9, v5page, v9page=None, picked=None):
                "`training/eval/pick/pick5_all.json`. The second column is that command as written: greedy captions and "
                "plans, as shipped before. The third " if picked else ". The second ")
            + "is v9's own evaluation in the run that trained it (run 8 "
-           f"below, arm gdfl -> `training/eval/reader/{V9_RUN}/eval_mllm.json`: the fp32 reader, the choice among all five); "
-           "Beside the scale choice's columns they differ by at most "
+           f"below, arm gdfl -> `training/eval/reader/{V9_RUN}/eval_mllm.json`: the fp32 reader, the choice among all five). "
+           + ("Beside the scale choice's columns the second and third differ by at most " if picked else
+              "Beside the scale choice's columns they differ by at most ") +
            f"{f(max_headline_diff(v9page, v9))} points: the page's weights are the MLLM read back from its graph (int8 "
            "rounded once more) and the int8-stored reader. " if v9page else
            f"By `training/gpu/reader_ab.sh` (run 8 below, arm gdfl -> `training/eval/reader/{V9_RUN}/eval_mllm.json`). The "
