@@ -42,16 +42,20 @@ def log(msg):
 
 
 @torch.no_grad()
-def tokens_of(encoder, images_uint8, device, batch=256):
-    """[n, 341, C] each image's tokens as build_bank's 'orig' block holds them (fp16 there too)."""
+def tokens_of(encoder, images_uint8, device, batch=256, view=None):
+    """[n, 341, C] each image's tokens as build_bank's 'orig' block holds them (fp16 there too). view(x, rows): what
+    the encoder reads instead of a batch x (rows: its positions in images_uint8), e.g. a source kind's variant."""
     from training.transforms import to_tensor
-    return torch.cat([T.image_tokens(encoder(to_tensor(images_uint8[s:s + batch], device=device)).float()).to(torch.float16)
-                      for s in range(0, len(images_uint8), batch)])
+
+    def read(s):
+        x = to_tensor(images_uint8[s:s + batch], device=device)
+        return encoder(x if view is None else view(x, torch.arange(s, s + len(x))))
+    return torch.cat([T.image_tokens(read(s).float()).to(torch.float16) for s in range(0, len(images_uint8), batch)])
 
 
-def f4_of(encoder, images_uint8, device):
+def f4_of(encoder, images_uint8, device, view=None):
     """[n, C] each image's f4 token (the pyramid's coarsest scale: one token)."""
-    return tokens_of(encoder, images_uint8, device)[:, 0].float().cpu()
+    return tokens_of(encoder, images_uint8, device, view=view)[:, 0].float().cpu()
 
 
 @torch.no_grad()

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from training import mllm_tasks as T
 from training.common import MODELS_DIR
+from training.known_words import concept_char
 from training.manifest import read_manifest, update_manifest
 
 FILE = "gallery.bin"
@@ -35,17 +36,12 @@ LAYOUT = ("little-endian: mean float32[dim]; rows float16[rows, dim] (reader f4 
           "centred on mean, L2-normalised); concept uint16[rows] (index into concepts)")
 
 
-def concept_char(code):
-    from training.known_words import concept_char as cc
-    return cc(code)
-
-
-def f4_rows(images, meta, reader, device="cpu"):
+def f4_rows(images, meta, reader, device="cpu", view=None):
     """-> (mean float32 [C], rows float32 [n, C] centred and normalised, concept index [n], concept codes) of
-    the training split's drawings: what the file stores (the rows as float16)."""
+    the training split's drawings: what the file stores (the rows as float16). view: caption_rerank.tokens_of's."""
     from training.caption_rerank import f4_of
     gallery = [m for m in meta if m["split"] == "train"]
-    g = f4_of(reader, images[[m["i"] for m in gallery]], device)
+    g = f4_of(reader, images[[m["i"] for m in gallery]], device, view=view)
     mean = g.mean(0)
     codes = sorted({m["concept"] for m in gallery})
     idx = {c: i for i, c in enumerate(codes)}
@@ -116,14 +112,11 @@ def probe_sources(images, meta, reader, out):
     of the training drawings made the same way than from the shipped colour one: top-1 / top-5 hold of the
     held-out-vendor drawings' concept, by the reader's f4 (the pick chooses among the top 5)."""
     import json
-    from training.transforms import to_tensor
+    from training.caption_rerank import f4_of
 
-    def f4(idx, kind):
-        out = []
-        for s in range(0, len(idx), 256):
-            v = T.image_variants(to_tensor(images[idx[s:s + 256]]), torch.tensor(idx[s:s + 256]))[kind]
-            out.append(T.image_tokens(reader(v).float())[:, 0].to(torch.float16).float())
-        return torch.cat(out)
+    def kind_of(kind, ids):
+        """the source kind's variant of a batch whose rows are images ids[rows] (inpaint's masks are seeded by id)"""
+        return lambda x, rows: T.image_variants(x, torch.as_tensor(ids)[rows])[kind]
     shipped = Gallery.load()
     train = [m for m in meta if m["split"] == "train"]
     hv = [m for m in meta if m["split"] == "heldout_vendor"]
@@ -133,10 +126,11 @@ def probe_sources(images, meta, reader, out):
     hold = lambda got: [float(np.mean([w == g[0] for w, g in zip(want, got)])), float(np.mean([w in g for w, g in zip(want, got)]))]
     res = {"n": len(hv), "columns": "[top-1, top-5 holds the concept]"}
     for kind in ("edges", "gray", "mask_a"):
-        q = f4([m["i"] for m in hv], kind)
+        hv_ids = [m["i"] for m in hv]
+        q = f4_of(reader, images[hv_ids], "cpu", view=kind_of(kind, hv_ids))
         res[kind] = {"the shipped colour gallery": hold(shipped.retrieve(q, K)[0])}
         if kind != "mask_a":   # a masked gallery would need the user's mask
-            mean, rows, concept, _ = f4_rows(images, meta, lambda x, k=kind: reader(T.image_variants(x, torch.zeros(len(x), dtype=torch.long))[k]))
+            mean, rows, concept, _ = f4_rows(images, meta, reader, view=kind_of(kind, [m["i"] for m in train]))
             own = Gallery(mean, rows.half().float(), concept, shipped.names)
             res[kind]["a gallery of the training drawings made the same way"] = hold(own.retrieve(q, K)[0])
         print(kind, res[kind], flush=True)

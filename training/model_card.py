@@ -225,8 +225,8 @@ def render():
             picked = [os.path.join(ev, "pick", f"pick{a}.json") for a in ("0", "5_all")]
             picked = [json.load(open(x)) for x in picked] if all(map(os.path.exists, picked)) else None
             parts += [v9_headline(json.load(open(v9)), page, v9page, picked[1] if picked else None)]
-            if picked:
-                parts += [pick_section(*picked)]
+            if picked and v9page:
+                parts += [pick_section(*picked, v9page)]
             fits = [os.path.join(ev, n) for n in ("scale_choice_candidates.json", "scale_choice.json")]
             if v9page and all(map(os.path.exists, fits)) and man.get("scale_choice"):
                 R = lambda *p: json.load(open(os.path.join(ev, *p, "eval_mllm.json")))
@@ -1388,15 +1388,20 @@ def reader_run13(rd):
             f"after {st['step']:,} more steps; run 12's 1,640 gave the same).\n"]
 
 
-def pick_section(greedy, picked):
-    """The retrieval pick (manifest mllm.pick, training/gallery.py) A/B'd as the page runs it: eval_mllm --pick 0 / 5."""
+def pick_section(greedy, picked, shipped_before):
+    """The retrieval pick (manifest mllm.pick, training/gallery.py) A/B'd as the page runs it: eval_mllm --pick 0 / 5;
+    shipped_before: the page's evaluation before the pick (the greedy arm should reproduce it)."""
     k = picked["config"]["pick"]
+    man = json.load(open(os.path.join(ROOT, "public", "models", "manifest.json")))
+    gal = man["models"][man["mllm"]["pick"]["gallery"]]
+    bench = json.load(open(os.path.join(ROOT, "bench", "results", "pick-vm-2026-12-02.json")))["rows"]
+    same_as_shipped = headline(greedy) == headline(shipped_before)
     ge, pe = greedy["edit"], picked["edit"]
     gc, pc = greedy["caption"], picked["caption"]
     lines = ["\n### The retrieval pick (ships)\n",
              "Captions and every conditional task's plan are chosen, not written: the MLLM scores the names of the "
              f"{k} concepts whose training drawings are nearest the given image (its reader's f4 token against "
-             "`public/models/gallery.bin`: the 7,034 training drawings, 915 kB) and takes the likeliest. A plan keeps its "
+             f"`public/models/gallery.bin`: the {gal['rows']:,} training drawings, {gal['bytes'] / 1e3:.0f} kB) and takes the likeliest. A plan keeps its "
              "greedy style and tone; only its concept is picked. Text to image and the other questions are untouched. "
              "The rule is the manifest's `mllm.pick` (docs/manifest.md); the page runs it in `workers/mllm/generate.ts`, "
              "the evaluation in `training/caption_rerank.py` (`eval_mllm --pick`), and `golden/pick.json` holds PyTorch's "
@@ -1404,8 +1409,11 @@ def pick_section(greedy, picked):
              "(below, k = 10 captions worse). No weight changed and nothing was fitted.\n",
              "A/B on one H200, the same weights, jobs and seeds as the shipped evaluation (2 decoder seeds, 200 OpenMoji "
              "drawings): `bash training/gpu/pick_eval.sh OUT` runs `eval_mllm --pick 0` and `--pick 5 --pick-tasks "
-             "caption,edit,colorize,inpaint,sketch` (56 s each; `training/eval/pick/pick{0,5_all}.json`). The greedy arm "
-             "reproduces the shipped evaluation to the digit. Every task gained, so every one picks:\n",
+             f"caption,edit,colorize,inpaint,sketch` ({greedy['seconds']:.0f} s and {picked['seconds']:.0f} s; "
+             "`training/eval/pick/pick{0,5_all}.json`). The greedy arm "
+             + ("reproduces the shipped evaluation's headline to the digit. " if same_as_shipped else
+                "differs from the shipped evaluation's headline: investigate. ")
+             + "Each task's headline metric gained, so every one picks:\n",
              "| task | metric | greedy (shipped before) | picked (ships) |", "|---|---|---|---|"]
     row = lambda task, metric, a, b: lines.append(f"| {task} | {metric} | {a} | **{b}** |")
     for name, label in (("heldout_vendor", "held-out vendor"), ("openmoji", "OpenMoji")):
@@ -1440,20 +1448,20 @@ def pick_section(greedy, picked):
               "- " + ("Text to image and VQA are identical in both arms (they never pick)." if same else
                       "Text to image or VQA differ between the arms: investigate."),
               "- Cost in the page: one graph call per candidate (5 short calls of a few tokens after the prefix), and the "
-              "gallery's 915 kB with the MLLM's files (`bench/README.md`: a caption 393 ms picked against 385 ms greedy, "
-              "WASM on 2 cores).\n"]
+              f"gallery's {gal['bytes'] / 1e3:.0f} kB with the MLLM's files (`node bench/pick.mjs`, WASM on 2 cores: a caption "
+              f"{bench['caption, picked']['medianMs']} ms picked against {bench['caption, greedy']['medianMs']} ms greedy; "
+              "`bench/results/pick-vm-2026-12-02.json`)."]
     probe = os.path.join(ROOT, "training", "eval", "pick", "source_galleries.json")
     if os.path.exists(probe):
         p = json.load(open(probe))
         own = "a gallery of the training drawings made the same way"
-        lines[-1] = lines[-1][:-1]
         lines.append(f"- One gallery for every source kind: galleries of the training drawings made as colorize's and sketch's "
                      "sources are made retrieve no better (`python3 -m training.gallery --probe-sources`, "
                      "`training/eval/pick/source_galleries.json`; the held-out-vendor sources' concept in the top 5): "
                      f"edges {pct(p['edges'][own][1])} against the colour gallery's {pct(p['edges']['the shipped colour gallery'][1])}, "
                      f"grayscale {pct(p['gray'][own][1])} against {pct(p['gray']['the shipped colour gallery'][1])} "
-                     f"(masked, inpaint's, {pct(p['mask_a']['the shipped colour gallery'][1])} from the colour one).\n")
-    return "\n".join(lines)
+                     f"(masked, inpaint's, {pct(p['mask_a']['the shipped colour gallery'][1])} from the colour one).")
+    return "\n".join(lines) + "\n"
 
 
 def caption_rerank_section():

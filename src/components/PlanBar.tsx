@@ -51,7 +51,7 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
                 const pressed = c.concept === cur[concept];
                 return (
                   <button key={c.concept} type="button" className="chip" aria-pressed={pressed} disabled={busy || pressed} data-testid={id('plan-candidate')} data-plan={c.text}
-                    title={plan.source === 'picked' ? `${(c.p * 100).toFixed(0)}% of the model's likelihood among the look-alikes` : `${(c.p * 100).toFixed(0)}% for its first word`} onClick={() => onRedraw(c.text)}>
+                    title={`${(c.p * 100).toFixed(0)}% ${plan.source === 'picked' ? "of the model's likelihood among the look-alikes" : 'for its first word'}`} onClick={() => onRedraw(c.text)}>
                     {c.concept}
                   </button>
                 );

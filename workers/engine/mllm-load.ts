@@ -83,7 +83,6 @@ export interface ReaderLoad {
 export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, files: Promise<MllmFiles>, turn: <T>(job: () => Promise<T>) => Promise<T>, reader?: ReaderLoad, planDrafts = true, capture = true): Promise<MllmLoaded> {
   try {
     const f = await files;
-    if (spec.pick && !f.gallery) throw new Error(`the MLLM picks among "${spec.pick.gallery}", which was not loaded`);
     const made = await turn(async () => {
       const placed = await placeMllm(ort, want, f.graphs, f.tokenizer, spec, capture);
       if (!spec.reader) return { placed, reader: null };

@@ -4,7 +4,7 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickGallery, pickVariant, variantFiles, wordsEntry, type Manifest, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickGallery, pickVariant, variantFiles, wordsEntry, type Manifest, type ModelEntry, type ModelFile, type ModelVariant } from '../lib/manifest';
 import type { MllmGenerator } from '../mllm/generate';
 import { MllmGpuFailure, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
 import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-load';
@@ -78,6 +78,11 @@ export interface EngineLoadOptions {
 const VISUAL_PREFERENCE: Record<string, string[]> = { webgpu: ['float16', 'float32', 'int8'], wasm: ['int8', 'float32', 'float16'], cpu: ['float32', 'int8', 'float16'] };
 const MLLM_PREFERENCE = ['float32', 'int8'];
 
+/** A single-file model entry (tokenizer, word list, gallery) as the load reads it. */
+function singleFile([name, e]: [string, ModelEntry]): { name: string; file: string; sha256: string; bytes: number } {
+  return { name, file: e.file!, sha256: e.sha256!, bytes: e.bytes ?? 0 };
+}
+
 /** The files a load reads, chosen once so the progress bar knows the total up front. */
 function plan(m: Manifest, provider: string, features: ReadonlySet<string>, withMllm: boolean) {
   const visual = ['encoder', ...m.scales.map((s) => decoderKey(m, s.name))].map((name) => ({ name, variant: pickVariant(m.models[name], features, VISUAL_PREFERENCE[provider]) }));
@@ -93,10 +98,10 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   const mllm: MllmPlan | null = hasMllm
     ? {
         graphs: graphNames.map((name) => ({ name, variant: pickVariant(m.models[name], new Set(), MLLM_PREFERENCE) })),
-        tokenizer: { name: tok[0], file: tok[1].file!, sha256: tok[1].sha256!, bytes: tok[1].bytes ?? 0 },
+        tokenizer: singleFile(tok),
         ...(reader ? { reader: { name: reader.name, variant: pickVariant(reader.entry, features, VISUAL_PREFERENCE[provider]) } } : {}),
-        ...(words ? { words: { name: words[0], file: words[1].file!, sha256: words[1].sha256!, bytes: words[1].bytes ?? 0 } } : {}),
-        ...(gallery ? { gallery: { name: gallery[0], file: gallery[1].file!, sha256: gallery[1].sha256!, bytes: gallery[1].bytes ?? 0, entry: gallery[1] } } : {}),
+        ...(words ? { words: singleFile(words) } : {}),
+        ...(gallery ? { gallery: { ...singleFile(gallery), entry: gallery[1] } } : {}),
       }
     : null;
   // the decoders' sessions are created (and re-created, for graph capture) from one buffer each

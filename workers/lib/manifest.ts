@@ -168,8 +168,8 @@ export interface MllmSpec {
   pick?: PickSpec | null;
 }
 
-/** The pick (training/gallery.py): a caption, and an edit's plan concept, chosen by the MLLM's likelihood among
- * the names of the k concepts whose training drawings are nearest the given image (its reader's f4). */
+/** The pick (training/gallery.py): a caption, and the concept of a picking task's plan, chosen by the MLLM's
+ * likelihood among the names of the k concepts whose training drawings are nearest the given image (its reader's f4). */
 export interface PickSpec {
   /** models key of the gallery (role "gallery") */
   gallery: string;
