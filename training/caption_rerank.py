@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from training import mllm_tasks as T
 from training.eval_mllm import _prefix_tensors, generate_text, prefix_of
-from training.gallery import Gallery
+from training.gallery import Gallery, keys_of
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 T0 = time.time()
@@ -51,11 +51,6 @@ def tokens_of(encoder, images_uint8, device, batch=256, view=None):
         x = to_tensor(images_uint8[s:s + batch], device=device)
         return encoder(x if view is None else view(x, torch.arange(s, s + len(x))))
     return torch.cat([T.image_tokens(read(s).float()).to(torch.float16) for s in range(0, len(images_uint8), batch)])
-
-
-def f4_of(encoder, images_uint8, device, view=None):
-    """[n, C] each image's f4 token (the pyramid's coarsest scale: one token)."""
-    return tokens_of(encoder, images_uint8, device, view=view)[:, 0].float().cpu()
 
 
 @torch.no_grad()
@@ -97,36 +92,61 @@ def answer_loglik(model, tok, prefixes, answers, bank_flat, device, batch=32, en
     return out
 
 
-def given_f4(prefixes, bank_flat):
-    """[n, C] the reader's f4 token of each prefix's given image (its first image row in the bank)."""
-    rows = [next(s for s in p[2] if s >= 0) for p in prefixes]
-    return bank_flat[1][rows].float().cpu()
+def given_keys(prefixes, bank_flat, scale):
+    """[n, tokens(scale) x C] the reader's tokens at `scale` of each prefix's given image, flattened (gallery.keys_of):
+    its bank rows run from its first image row (f4) in the pyramid's order."""
+    from training.common import IMAGE_ORDER, SCALE_OFFSETS, SCALE_TOKENS
+    j = IMAGE_ORDER.index(scale)
+    first = [next(s for s in p[2] if s >= 0) + SCALE_OFFSETS[j] for p in prefixes]
+    return torch.stack([bank_flat[1][s:s + SCALE_TOKENS[j]].reshape(-1) for s in first]).float().cpu()
 
 
-def pick(model, tok, prefixes, cands, bank_flat, device, end=None):
-    """The candidate (a string per prefix's list) with the highest answer_loglik after each prefix."""
+def pick(model, tok, prefixes, cands, bank_flat, device, end=None, prior=None, record=None):
+    """The candidate (a string per prefix's list) with the highest score after each prefix: its answer_loglik, plus
+    prior[i][j] where given (the retrieval's cosine over the reader's InfoNCE temperature: a product of the two
+    experts). record: a list that gets, per prefix, {"loglik", "prior"} of its candidates (eval_mllm --pick-record)."""
     ll = answer_loglik(model, tok, prefixes, cands, bank_flat, device, end=end)
-    return [cs[int(np.argmax(l))] for cs, l in zip(cands, ll)]
+    scores = [np.asarray(l) + (0.0 if prior is None else np.asarray(p, dtype=np.float64)) for l, p in
+              zip(ll, prior if prior is not None else [None] * len(ll))]
+    if record is not None:
+        record.extend({"loglik": [float(x) for x in l], "prior": None if prior is None else [float(x) for x in p]}
+                      for l, p in zip(ll, prior if prior is not None else [None] * len(ll)))
+    return [cs[int(np.argmax(sc))] for cs, sc in zip(cands, scores)]
 
 
-def caption_pick(model, tok, gallery, bank_flat, device, k):
+def retrieved(gallery, prefixes, bank_flat, k, temperature=None):
+    """(names [n, k], prior [n, k] or None): the k names the gallery retrieves for each prefix's given image and,
+    with a temperature (manifest mllm.pick.temperature), each one's cosine over it."""
+    names, scores = gallery.retrieve(given_keys(prefixes, bank_flat, gallery.scale), k)
+    return names, None if temperature is None else (scores.double() / temperature).tolist()
+
+
+def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, record=None):
     """For eval_mllm --pick: (caption prefixes ending in <ans>) -> the MLLM's pick among the k names the
     gallery retrieves for each prefix's given image (the page's caption, manifest mllm.pick)."""
     def answer(prefixes):
-        names, _ = gallery.retrieve(given_f4(prefixes, bank_flat), k)
-        return pick(model, tok, prefixes, names, bank_flat, device)
+        names, prior = retrieved(gallery, prefixes, bank_flat, k, temperature)
+        rec = [] if record is not None else None
+        got = pick(model, tok, prefixes, names, bank_flat, device, prior=prior, record=rec)
+        if record is not None:
+            record.extend(dict(r, task="caption", names=n, picked=g) for r, n, g in zip(rec, names, got))
+        return got
     return answer
 
 
-def plan_fix(model, tok, gallery, bank_flat, device, k):
-    """For eval_mllm --pick: a function (prefixes, plans) -> plans that replaces each plan's concept by
+def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None):
+    """For eval_mllm --pick: a function (prefixes, plans, record=None) -> plans that replaces each plan's concept by
     the MLLM's pick among the top-k names the gallery retrieves for the prefix's given image, keeping the
     plan's style and tone (the page's edits, manifest mllm.pick)."""
-    def fix(prefixes, plans):
-        names, _ = gallery.retrieve(given_f4(prefixes, bank_flat), k)
+    def fix(prefixes, plans, record=None):
+        names, prior = retrieved(gallery, prefixes, bank_flat, k, temperature)
         got = [T.parse_plan(tok.decode(pl).strip()) for pl in plans]
         texts = [[T.normalize_text(T.PLAN_SEP.join([n, gp["style"], gp["tone"]])) for n in ns] for ns, gp in zip(names, got)]
-        return [tok.encode(" " + t) for t in pick(model, tok, prefixes, texts, bank_flat, device, end=tok.img)]
+        rec = [] if record is not None else None
+        best = pick(model, tok, prefixes, texts, bank_flat, device, end=tok.img, prior=prior, record=rec)
+        if record is not None:
+            record.extend(dict(r, names=n, picked=T.parse_plan(b)["concept"]) for r, n, b in zip(rec, names, best))
+        return [tok.encode(" " + t) for t in best]
     return fix
 
 
@@ -175,7 +195,7 @@ def main(argv=None):
         log(f"{name}: {len(idx)} captions, greedy")
         greedy = generate_text(model, tok, pre, bank_flat, device)
         log(f"{name}: scoring retrieval's top-{args.k} and the greedy caption")
-        cand_names, _ = gallery.retrieve(rb[[pos[i] for i in idx], 0], args.k)
+        cand_names, _ = gallery.retrieve(keys_of(rb[[pos[i] for i in idx]], gallery.scale), args.k)
         both = answer_loglik(model, tok, pre, [cs + [gr] for cs, gr in zip(cand_names, greedy)], bank_flat, device)
         ll, ll_greedy = [b[:-1] for b in both], [b[-1] for b in both]
         picked = [cs[int(np.argmax(l))] for cs, l in zip(cand_names, ll)]

@@ -371,6 +371,7 @@ class Ctx:
     plan_fix: object = None      # --pick: edits' plans with their concept picked among retrieved names
     caption_pick: object = None  # --pick: captions picked among retrieved names (the page's, manifest mllm.pick)
     pick_tasks: tuple = ()       # --pick: the page's tasks that pick (manifest mllm.pick.tasks)
+    pick_record: list = None     # --pick-record: every pick's candidates, their scores and the answer
 
     @property
     def plan(self):
@@ -528,7 +529,11 @@ def eval_understanding(ctx, hv, om):
     def understand(idx_list, qa, caption=False):
         pre = [ctx.prefix(ctx.sampler.understanding(i, q, "x")[:6]) for i, (q, _) in zip(idx_list, qa)]
         if caption and ctx.caption_pick is not None and pre:   # --pick: the page's caption
+            n0 = len(ctx.pick_record) if ctx.pick_record is not None else 0
             ans = ctx.caption_pick(pre)
+            if ctx.pick_record is not None:   # the caption's answer, to score the pick's rows
+                for r, (_, g) in zip(ctx.pick_record[n0:], qa):
+                    r["want"] = T.normalize_text(g)
         else:
             ans = generate_text(ctx.model, tok, pre, ctx.bank_flat, ctx.device)
         return [a == T.normalize_text(g) for a, (_, g) in zip(ans, qa)], ans
@@ -587,7 +592,11 @@ def eval_edits(ctx, jobs, hole_pos):
         picks = [k for k, j in enumerate(jobs) if page_task(j[0]) in ctx.pick_tasks]
 
         def fix(prefixes, plans):
-            got = ctx.plan_fix([prefixes[k] for k in picks], [plans[k] for k in picks]) if picks else []
+            rec = [] if ctx.pick_record is not None else None
+            got = ctx.plan_fix([prefixes[k] for k in picks], [plans[k] for k in picks], record=rec) if picks else []
+            if rec is not None:
+                names = concept_names(ctx.meta)
+                ctx.pick_record.extend(dict(r, task=jobs[k][0], want=T.normalize_text(names[jobs[k][3]])) for k, r in zip(picks, rec))
             plans = list(plans)
             for k, pl in zip(picks, got):
                 plans[k] = pl
@@ -704,6 +713,11 @@ def main(argv=None):
                     "image (training/gallery.py, caption_rerank.py); 0: greedy")
     ap.add_argument("--pick-tasks", default=None, help="with --pick: the page's tasks whose plans pick, comma-separated "
                     "(edit, colorize, inpaint, sketch; default: the manifest's mllm.pick.tasks)")
+    ap.add_argument("--pick-temperature", type=float, default=None, help="with --pick: each name's score adds its "
+                    "retrieval cosine over this temperature (default: the manifest's mllm.pick.temperature; 0: the "
+                    "log-likelihood alone)")
+    ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
+                    "their log-likelihoods and priors, the pick and the right name")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
     args = ap.parse_args(argv)
@@ -764,12 +778,17 @@ def main(argv=None):
         from training.gallery import Gallery
         from training.manifest import read_manifest
         gallery = Gallery.build(images, meta, reader, device) if args.tiny else Gallery.load()
-        tasks = args.pick_tasks.split(",") if args.pick_tasks is not None else read_manifest()["mllm"]["pick"]["tasks"]
+        spec = read_manifest()["mllm"].get("pick", {})
+        tasks = args.pick_tasks.split(",") if args.pick_tasks is not None else spec["tasks"]
         ctx.pick_tasks = tuple(t for t in tasks if t)
-        ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick)
+        temp = spec.get("temperature") if args.pick_temperature is None else (args.pick_temperature or None)
+        ctx.pick_record = [] if args.pick_record else None
+        ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp)
         if "caption" in ctx.pick_tasks:
-            ctx.caption_pick = caption_pick(model, tok, gallery, bank_flat, device, args.pick)
-    res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks), "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
+            ctx.caption_pick = caption_pick(model, tok, gallery, bank_flat, device, args.pick, temperature=temp,
+                                            record=ctx.pick_record)
+    res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks),
+                      "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om)}}
     names = concept_names(meta)
@@ -811,6 +830,9 @@ def main(argv=None):
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)
     log(f"wrote {args.out}")
+    if ctx.pick_record is not None:
+        with open(args.pick_record, "w") as f:
+            json.dump(ctx.pick_record, f)
     return res
 
 

@@ -8,13 +8,17 @@ evaluation run the same rule on the same file:
 
     /usr/bin/python3 -m training.gallery          # -> public/models/gallery.bin + manifest models.gallery, mllm.pick
 
-The file (little-endian): the gallery mean, float32 [dim]; then every training drawing's reader f4
-token, centred on that mean and L2-normalised, float16 [rows, dim]; then each row's concept, uint16
-[rows], an index into the manifest entry's `concepts` (emoji characters, U+FE0F removed: words.json's
-`concepts` keys, whose values are the names a caption answers and a plan writes).
+A drawing's key is its reader tokens at the entry's `scale`, flattened (f4: one token; f2: 16 tokens in the
+pyramid's order, in_dim = 16 x C), centred on the gallery's mean and, where the entry has `in_dim`, projected on
+its `dim` principal axes (PCA of the training drawings' centred keys), then L2-normalised.
 
-Retrieval (`retrieve`): the query's f4 centred on the mean and normalised; cosine with every row; a
-concept scores its best row; the k best concepts, ties broken by the lower concept index.
+The file (little-endian): the mean, float32 [in_dim]; where the entry has `in_dim`, the projection, float32
+[in_dim, dim]; then every training drawing's key, float16 [rows, dim]; then each row's concept, uint16 [rows], an
+index into the manifest entry's `concepts` (emoji characters, U+FE0F removed: words.json's `concepts` keys, whose
+values are the names a caption answers and a plan writes).
+
+Retrieval (`retrieve`): the query's key the same way; cosine with every row; a concept scores its best row; the
+k best concepts, ties broken by the lower concept index.
 """
 import argparse
 import os
@@ -24,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from training import mllm_tasks as T
-from training.common import MODELS_DIR
+from training.common import IMAGE_ORDER, MODELS_DIR, SCALE_OFFSETS, SCALE_TOKENS
 from training.known_words import concept_char
 from training.manifest import read_manifest, update_manifest
 
@@ -32,34 +36,55 @@ FILE = "gallery.bin"
 K = 5          # the pick's candidates: fixed before any measurement (caption_rerank's default)
 # the page's tasks that pick: all five gained in eval_mllm --pick's A/B (training/eval/pick/, the model card)
 TASKS = ["caption", "edit", "colorize", "inpaint", "sketch"]
-LAYOUT = ("little-endian: mean float32[dim]; rows float16[rows, dim] (reader f4 of each training drawing, "
-          "centred on mean, L2-normalised); concept uint16[rows] (index into concepts)")
+# the shipped key: the reader's f4 (one token, no projection). --scale f2 --dim 128 (f2's 16 tokens on 128 principal
+# axes) was chosen on the Fluent drawings (split "sources": a third vendor no shipped model trained on) under the 40 MB
+# budget: top-5 holds their concept 34.3% by f4, 42.3% by f2 on 128 axes (44.0% on all 1024), their edge maps 15.5% /
+# 22.8%; its A/B as the page runs it is training/eval/pick/pick5_f2.json (the model card, "The retrieval pick"). It
+# waits for the page's side: workers/mllm/gallery.ts reads f4 keys only.
+SCALE, DIM = "f4", None
+LAYOUT = ("little-endian: mean float32[in_dim]; projection float32[in_dim, dim] where the entry has in_dim; rows "
+          "float16[rows, dim] (each training drawing's reader tokens at the entry's scale, flattened, centred on mean, "
+          "projected, L2-normalised); concept uint16[rows] (index into concepts)")
 
 
-def f4_rows(images, meta, reader, device="cpu", view=None):
-    """-> (mean float32 [C], rows float32 [n, C] centred and normalised, concept index [n], concept codes) of
-    the training split's drawings: what the file stores (the rows as float16). view: caption_rerank.tokens_of's."""
-    from training.caption_rerank import f4_of
+def keys_of(tokens, scale):
+    """[n, 341, C] reader tokens -> [n, tokens(scale) x C] the scale's tokens flattened (the pyramid's order)."""
+    j = IMAGE_ORDER.index(scale)
+    return tokens[:, SCALE_OFFSETS[j]:SCALE_OFFSETS[j] + SCALE_TOKENS[j]].reshape(len(tokens), -1).float().cpu()
+
+
+def gallery_rows(images, meta, reader, device="cpu", view=None, scale=SCALE, dim=DIM):
+    """-> (mean float32 [in_dim], projection [in_dim, dim] or None (dim None or in_dim), rows float32 [n, dim]
+    normalised, concept index [n], concept codes) of the training split's drawings: what the file stores (the rows
+    as float16). view: caption_rerank.tokens_of's."""
+    from training.caption_rerank import tokens_of
     gallery = [m for m in meta if m["split"] == "train"]
-    g = f4_of(reader, images[[m["i"] for m in gallery]], device, view=view)
+    g = keys_of(tokens_of(reader, images[[m["i"] for m in gallery]], device, view=view), scale)
     mean = g.mean(0)
+    proj = None
+    if dim is not None and dim < g.shape[1]:
+        proj = torch.linalg.svd(g - mean, full_matrices=False)[2][:dim].T.contiguous()   # principal axes
     codes = sorted({m["concept"] for m in gallery})
     idx = {c: i for i, c in enumerate(codes)}
     assert len(codes) < 65536
-    return mean, F.normalize(g - mean, dim=1), [idx[m["concept"]] for m in gallery], codes
+    centred = g - mean
+    return mean, proj, F.normalize(centred if proj is None else centred @ proj, dim=1), [idx[m["concept"]] for m in gallery], codes
 
 
-def write(mean, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS):
+def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS, scale=SCALE):
     with open(os.path.join(models_dir, FILE), "wb") as f:
         f.write(np.asarray(mean, "<f4").tobytes())
+        if proj is not None:
+            f.write(np.asarray(proj, "<f4").tobytes())
         f.write(np.asarray(rows, "<f2").tobytes())
         f.write(np.asarray(concept, "<u2").tobytes())
     entry = {"role": "gallery", "file": FILE, "rows": int(len(rows)), "dim": int(rows.shape[1]),
-             "scale": "f4", "space": "reader", "layout": LAYOUT, "concepts": [concept_char(c) for c in codes]}
+             **({"in_dim": int(len(mean))} if proj is not None else {}),
+             "scale": scale, "space": "reader", "layout": LAYOUT, "concepts": [concept_char(c) for c in codes]}
     mllm = dict(read_manifest(models_dir)["mllm"])
     mllm["pick"] = {"gallery": "gallery", "k": k, "tasks": list(tasks),
-                    "rule": "the k concepts nearest the given image's reader f4 (gallery: cosine after centring on its "
-                            "mean, a concept scored by its best drawing, ties to the lower index); their names (words.json "
+                    "rule": "the k concepts nearest the given image's reader tokens at the gallery's scale (cosine after "
+                            "centring on its mean and projecting, a concept scored by its best drawing, ties to the lower index); their names (words.json "
                             "concepts) scored by the MLLM's log-likelihood, after the prefix, of ' name' and the answer's "
                             "end (</s>), or of a plan ' name | style | tone' (the greedy plan's style and tone) and its end "
                             "([IMG]); the highest wins"}
@@ -69,7 +94,9 @@ def write(mean, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS):
 class Gallery:
     """Retrieval over the training drawings' reader f4 tokens, as the page runs it (`load`: the shipped file)."""
 
-    def __init__(self, mean, rows, concept, names):
+    def __init__(self, mean, rows, concept, names, proj=None, scale="f4"):
+        self.scale = scale
+        self.proj = None if proj is None else torch.as_tensor(proj, dtype=torch.float32).cpu()
         self.mean = torch.as_tensor(mean, dtype=torch.float32).cpu()
         self.rows = torch.as_tensor(rows, dtype=torch.float32).cpu()
         self.concept = torch.as_tensor(np.asarray(concept, np.int64))
@@ -81,23 +108,29 @@ class Gallery:
         m = read_manifest(models_dir)
         e = m["models"]["gallery"]
         n, c = e["rows"], e["dim"]
+        d = e.get("in_dim", c)
+        p = d * c if "in_dim" in e else 0   # the projection's values
         raw = open(os.path.join(models_dir, e["file"]), "rb").read()
-        assert len(raw) == 4 * c + 2 * n * c + 2 * n, f"{e['file']}: {len(raw)} bytes, not the layout's"
+        assert len(raw) == 4 * d + 4 * p + 2 * n * c + 2 * n, f"{e['file']}: {len(raw)} bytes, not the layout's"
         words = json.load(open(os.path.join(models_dir, m["models"]["words"]["file"]), encoding="utf-8"))["concepts"]
-        return cls(np.frombuffer(raw, "<f4", c).copy(), np.frombuffer(raw, "<f2", n * c, 4 * c).astype(np.float32).reshape(n, c),
-                   np.frombuffer(raw, "<u2", n, 4 * c + 2 * n * c).astype(np.int64), [words[ch] for ch in e["concepts"]])
+        o = 4 * d + 4 * p
+        return cls(np.frombuffer(raw, "<f4", d).copy(), np.frombuffer(raw, "<f2", n * c, o).astype(np.float32).reshape(n, c),
+                   np.frombuffer(raw, "<u2", n, o + 2 * n * c).astype(np.int64), [words[ch] for ch in e["concepts"]],
+                   proj=np.frombuffer(raw, "<f4", p, 4 * d).reshape(d, c).copy() if p else None, scale=e.get("scale", "f4"))
 
     @classmethod
     def build(cls, images, meta, reader, device="cpu"):
         """From the data and a reader (tests, other readers), rows in float32, names as eval_mllm's."""
         from training.eval_mllm import concept_names
         names = concept_names(meta)
-        mean, rows, concept, codes = f4_rows(images, meta, reader, device)
-        return cls(mean, rows, concept, [T.normalize_text(names[c]) for c in codes])
+        mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, device)
+        return cls(mean, rows, concept, [T.normalize_text(names[c]) for c in codes], proj=proj, scale=SCALE)
 
     def retrieve(self, q, k):
-        """q [n, C] reader f4 tokens -> ([n, k] names, [n, k] scores), best first."""
-        qn = F.normalize(torch.as_tensor(q).float().cpu() - self.mean, dim=1)
+        """q [n, in_dim] keys (keys_of: the reader's tokens at self.scale, flattened) -> ([n, k] names, [n, k]
+        scores), best first."""
+        qc = torch.as_tensor(q).float().cpu() - self.mean
+        qn = F.normalize(qc if self.proj is None else qc @ self.proj, dim=1)
         sim = qn @ self.rows.T
         best = torch.full((len(qn), len(self.names)), -2.0)
         best.scatter_reduce_(1, self.concept.expand(len(qn), -1), sim, reduce="amax")
@@ -112,7 +145,7 @@ def probe_sources(images, meta, reader, out):
     of the training drawings made the same way than from the shipped colour one: top-1 / top-5 hold of the
     held-out-vendor drawings' concept, by the reader's f4 (the pick chooses among the top 5)."""
     import json
-    from training.caption_rerank import f4_of
+    from training.caption_rerank import tokens_of
 
     def kind_of(kind, ids):
         """the source kind's variant of a batch whose rows are images ids[rows] (inpaint's masks are seeded by id)"""
@@ -127,11 +160,12 @@ def probe_sources(images, meta, reader, out):
     res = {"n": len(hv), "columns": "[top-1, top-5 holds the concept]"}
     for kind in ("edges", "gray", "mask_a"):
         hv_ids = [m["i"] for m in hv]
-        q = f4_of(reader, images[hv_ids], "cpu", view=kind_of(kind, hv_ids))
+        q = keys_of(tokens_of(reader, images[hv_ids], "cpu", view=kind_of(kind, hv_ids)), shipped.scale)
         res[kind] = {"the shipped colour gallery": hold(shipped.retrieve(q, K)[0])}
         if kind != "mask_a":   # a masked gallery would need the user's mask
-            mean, rows, concept, _ = f4_rows(images, meta, reader, view=kind_of(kind, [m["i"] for m in train]))
-            own = Gallery(mean, rows.half().float(), concept, shipped.names)
+            mean, proj, rows, concept, _ = gallery_rows(images, meta, reader, view=kind_of(kind, [m["i"] for m in train]),
+                                                        scale=shipped.scale, dim=len(shipped.rows[0]) if shipped.proj is not None else None)
+            own = Gallery(mean, rows.half().float(), concept, shipped.names, proj=proj, scale=shipped.scale)
             res[kind]["a gallery of the training drawings made the same way"] = hold(own.retrieve(q, K)[0])
         print(kind, res[kind], flush=True)
     json.dump(res, open(out, "w"), indent=1)
@@ -143,6 +177,8 @@ def main(argv=None):
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out-dir", default=MODELS_DIR)
     ap.add_argument("--probe-sources", metavar="OUT.json", help="instead: probe_sources (no file written but OUT.json)")
+    ap.add_argument("--scale", default=SCALE, help="the key's scale (its tokens flattened)")
+    ap.add_argument("--dim", type=int, default=DIM, help="the key's principal axes (default: none, the tokens as they are)")
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
@@ -151,8 +187,8 @@ def main(argv=None):
     reader = shipped.load_reader(args.device)[0]
     if args.probe_sources:
         return probe_sources(images, meta, reader, args.probe_sources)
-    mean, rows, concept, codes = f4_rows(images, meta, reader, torch.device(args.device))
-    write(mean.numpy(), rows.numpy(), concept, codes, args.out_dir)
+    mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, torch.device(args.device), scale=args.scale, dim=args.dim)
+    write(mean.numpy(), None if proj is None else proj.numpy(), rows.numpy(), concept, codes, args.out_dir, scale=args.scale)
     size = os.path.getsize(os.path.join(args.out_dir, FILE))
     print(f"{FILE}: {rows.shape[0]} drawings of {len(codes)} concepts, {size / 1e3:.0f} kB")
 

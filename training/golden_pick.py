@@ -35,7 +35,7 @@ def main():
     from training.caption_rerank import answer_loglik, tokens_of
     from training.data import load
     from training.eval_mllm import generate_plans, prefix_of
-    from training.gallery import Gallery
+    from training.gallery import Gallery, keys_of
     from training.quantize import fake_quantize
     from training.tokenizer import Tokenizer
     images, meta = load()
@@ -60,7 +60,7 @@ def main():
 
     cases = []
     for j, m in enumerate(hv):
-        names, scores = gallery.retrieve(rb[j, :1], k)
+        names, scores = gallery.retrieve(keys_of(rb[j:j + 1], gallery.scale), k)
         names, scores = names[0], scores[0].tolist()
         cap_pre = prefix(m["i"], question)
         cap_ll = answer_loglik(model, tok, [cap_pre], [names], flat, "cpu")[0]

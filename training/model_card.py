@@ -226,7 +226,7 @@ def render():
             picked = [json.load(open(x)) for x in picked] if all(map(os.path.exists, picked)) else None
             parts += [v9_headline(json.load(open(v9)), page, v9page, picked[1] if picked else None)]
             if picked and v9page:
-                parts += [pick_section(*picked, v9page)]
+                parts += [pick_section(*picked, v9page), pick_variations_section(picked[1])]
             fits = [os.path.join(ev, n) for n in ("scale_choice_candidates.json", "scale_choice.json")]
             if v9page and all(map(os.path.exists, fits)) and man.get("scale_choice"):
                 R = lambda *p: json.load(open(os.path.join(ev, *p, "eval_mllm.json")))
@@ -1462,6 +1462,59 @@ def pick_section(greedy, picked, shipped_before):
                      f"grayscale {pct(p['gray'][own][1])} against {pct(p['gray']['the shipped colour gallery'][1])} "
                      f"(masked, inpaint's, {pct(p['mask_a']['the shipped colour gallery'][1])} from the colour one).")
     return "\n".join(lines) + "\n"
+
+
+def pick_variations_section(picked):
+    """Two changes to the pick A/B'd against it as the page runs it (training/gpu/pick_eval.sh arms pick5_t01 and
+    pick5_f2), and the gallery keys' probe (training/gallery_keys.py); nothing shipped."""
+    ev = os.path.join(ROOT, "training", "eval", "pick")
+    arms = [os.path.join(ev, f"pick5_{a}.json") for a in ("t01", "f2")]
+    if not all(map(os.path.exists, arms)):
+        return ""
+    t01, f2 = (json.load(open(a)) for a in arms)
+    cols = [picked, t01, f2]
+    cell = lambda get, fmt=pct: " | ".join(fmt(get(e)) for e in cols)
+    ed = lambda kind, sc, m: (lambda e: e["edit"][kind]["per_scale"][sc][m])
+    lines = ["\n#### Two changes to the pick, measured, not shipped\n",
+             "Both A/B'd against the shipped pick in one call each on one H200, with everything else as above "
+             "(`ARMS=\"pick5_t01 pick5_f2\" bash training/gpu/pick_eval.sh OUT`, `training/eval/pick/pick5_{t01,f2}.json`):",
+             "- **Retrieval's own vote** (`--pick-temperature 0.1`): each name's score adds its retrieval cosine over 0.1, the "
+             "temperature the reader's cross-vendor InfoNCE was trained with (`train_visual.cross_vendor_loss`), so the "
+             "score is a product of the two experts with nothing fitted. Every pick's candidates, log-likelihoods and "
+             "priors are kept (`--pick-record`, `pick5_t01_record.json.xz`).",
+             "- **A finer gallery key** (`python3 -m training.gallery --scale f2 --dim 128`): the reader's f2 (16 tokens) on "
+             "128 principal axes instead of its f4, 2.3 MB instead of 0.9 MB. Chosen on the Fluent drawings (below), which "
+             "no shipped model trained on. The page does not read such a key yet (`workers/mllm/gallery.ts` reads f4).",
+             ""] + runs_table(["shipped pick (likelihood, f4 key)", "+ retrieval's vote", "f2 key on 128 axes"], cols, [
+                 "| tone edits: plan's concept / success at f1 | " + " | ".join(
+                     f"{pct(e['edit']['edit_tone']['plan']['concept'])} / {pct(ed('edit_tone', 'f1', 'success')(e))}" for e in cols) + " | – / 80% |",
+                 "| style edits: plan's concept / success at f2 | " + " | ".join(
+                     f"{pct(e['edit']['edit_style']['plan']['concept'])} / {pct(ed('edit_style', 'f2', 'success')(e))}" for e in cols) + " | – / 70% |",
+                 "| colorize / inpaint / sketch: plan's concept | " + " | ".join(
+                     " / ".join(pct(e["edit"][k]["plan"]["concept"]) for k in ("colorize", "inpaint", "sketch")) for e in cols) + " | – |",
+                 "| colorize / inpaint / sketch: PSNR at f0 (dB) | " + " | ".join(
+                     " / ".join(f(ed(k, "f0", "psnr")(e), 2) for k in ("colorize", "inpaint", "sketch")) for e in cols) + " | – |"]) + [""]
+    keys = os.path.join(ev, "gallery_keys.json")
+    if os.path.exists(keys):
+        kj = json.load(open(keys))
+        q = ["fluent", "fluent_edges", "heldout_vendor", "edges", "openmoji"]
+        lines += [f"The key's probe (`python3 -m training.gallery_keys`, `training/eval/pick/gallery_keys.json`): how often "
+                  f"the query's concept is first / among the {kj['k']} retrieved, for the Fluent drawings of the training "
+                  "concepts (the choice's set) and their edge maps, then the evaluation's sets:", "",
+                  "| key | values a row | " + " | ".join(f"{n} ({kj['n'][n]})" for n in q) + " |", "|---|---|" + "---|" * len(q)]
+        lines += [f"| {name} | {r['values']} | " + " | ".join(" / ".join(pct(x) for x in r[n]) for n in q) + " |" for name, r in kj["keys"].items()]
+        lines.append("")
+    sc = [ab_score(e) for e in cols]
+    style = [ed("edit_style", "f2", "success")(e) for e in (picked, f2)]
+    lines += [f"Retrieval's vote {'loses' if sc[1] < sc[0] else 'wins'} ({sc[1]:.4f} against {sc[0]:.4f}): it trades captions "
+              "and tone edits for colorize and inpaint. The f2 key "
+              f"{'wins' if sc[2] > sc[0] else 'loses'} ({sc[2]:.4f}): a point or less on most tasks, OpenMoji captions "
+              f"{pct(picked['caption']['openmoji']['exact_match'])} -> {pct(f2['caption']['openmoji']['exact_match'])} "
+              f"(target 10%), style edits at f2 {pct(style[0])} -> {pct(style[1])}. Most of its gains are a drawing or two "
+              "in about 200. Its bound, the top 5 holding the answer, rises more than its picks, so the MLLM's choice among "
+              "the five stays the limit. It ships once the page reads projected keys (`workers/mllm/gallery.ts`) and "
+              "golden/pick.json is regenerated with it.", ""]
+    return "\n".join(lines)
 
 
 def caption_rerank_section():

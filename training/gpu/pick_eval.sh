@@ -1,20 +1,37 @@
 #!/usr/bin/env bash
 # The pick (manifest mllm.pick, training/gallery.py) A/B'd as the page runs it, on one GPU, in one device call
-# (~3 minutes): v9 as it shipped (greedy captions and plans) against the pick in every task that could use it
-# (captions, and the plans of edit, colorize, inpaint, sketch), same weights, same jobs, same seeds, the settings
-# of the shipped evaluation (training/eval/scale_choice_levels/after: 2 decoder seeds, 200 OpenMoji drawings);
-# then caption_rerank's rows with the shipped gallery (k = 5 and 10). Needs training/data (carried) and the
-# judge (training/eval/judge.pt: SET=training in bench/device-aside.sh keeps it).
-#   bash training/gpu/pick_eval.sh OUT_DIR
+# (~1 minute an arm): the same weights, jobs and seeds, the settings of the shipped evaluation
+# (training/eval/scale_choice_levels/after: 2 decoder seeds, 200 OpenMoji drawings). Arms (ARMS, in order):
+#   pick0      v9 as it shipped before the pick (greedy captions and plans)
+#   pick5_all  the pick in every task that could use it (captions, and the plans of edit, colorize, inpaint,
+#              sketch), each name scored by the MLLM's log-likelihood alone
+#   pick5_t01  the same, each name's score plus its retrieval cosine over 0.1 (the reader's InfoNCE temperature,
+#              training/train_visual.py cross_vendor_loss: a product of the two experts), with --pick-record
+#   pick5_f2   pick5_all with the gallery keyed by the reader's f2 on 128 principal axes (python3 -m training.gallery
+#              --scale f2 --dim 128, written into this call's tree only: the page reads f4 keys)
+#   rerank     caption_rerank's rows with the shipped gallery (k = 5 and 10)
+# Needs training/data (carried) and the judge (training/eval/judge.pt: SET=training in bench/device-aside.sh keeps it).
+#   [ARMS="pick0 pick5_all rerank"] bash training/gpu/pick_eval.sh OUT_DIR
 set -euo pipefail
 OUT=${1:?usage: pick_eval.sh OUT_DIR}
 mkdir -p "$OUT"
 PY=${PY:-python3}
 $PY -m training.shipped mllm /tmp/v9.pt
 common=(--mllm /tmp/v9.pt --reader shipped --seeds 2 --n-openmoji 200)
-$PY -m training.eval_mllm "${common[@]}" --pick 0 --out "$OUT/pick0.json" 2>&1 | tee "$OUT/pick0.log" | tail -3
-$PY -m training.eval_mllm "${common[@]}" --pick 5 --pick-tasks caption,edit,colorize,inpaint,sketch \
-  --out "$OUT/pick5_all.json" 2>&1 | tee "$OUT/pick5_all.log" | tail -3
-for k in 5 10; do
-  $PY -m training.caption_rerank --mllm /tmp/v9.pt --device cuda --k $k --out "$OUT/caption_rerank_k$k.json" 2>&1 | tail -2
+all=(--pick 5 --pick-tasks caption,edit,colorize,inpaint,sketch)
+arm() {
+  local name=$1; shift
+  $PY -m training.eval_mllm "${common[@]}" "$@" --out "$OUT/$name.json" 2>&1 | tee "$OUT/$name.log" | tail -3
+}
+for a in ${ARMS:-pick0 pick5_all rerank}; do
+  case $a in
+    pick0) arm pick0 --pick 0 ;;
+    pick5_all) arm pick5_all "${all[@]}" --pick-temperature 0 ;;
+    pick5_t01) arm pick5_t01 "${all[@]}" --pick-temperature 0.1 --pick-record "$OUT/pick5_t01_record.json" ;;
+    pick5_f2) $PY -m training.gallery --device cuda --scale f2 --dim 128 && arm pick5_f2 "${all[@]}" --pick-temperature 0 ;;
+    rerank) for k in 5 10; do
+        $PY -m training.caption_rerank --mllm /tmp/v9.pt --device cuda --k $k --out "$OUT/caption_rerank_k$k.json" 2>&1 | tail -2
+      done ;;
+    *) echo "unknown arm $a" >&2; exit 2 ;;
+  esac
 done

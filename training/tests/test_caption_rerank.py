@@ -60,14 +60,31 @@ def test_retrieve_names_the_nearest_drawings_concept():
     assert tie.retrieve(torch.tensor([[1.0, 0.0]]), 3)[0][0] == ["a", "b", "c"]
 
 
+def test_projected_keys_retrieve_on_the_principal_axes():
+    """A gallery with a projection (the shipped key: f2 on its principal axes): a query is centred, projected, then
+    compared; keys_of flattens a scale's tokens in the pyramid's order."""
+    from training.gallery import keys_of
+    torch.manual_seed(0)
+    g = torch.randn(6, 12)
+    mean = g.mean(0)
+    proj = torch.linalg.svd(g - mean, full_matrices=False)[2][:3].T
+    gal = Gallery(mean, torch.nn.functional.normalize((g - mean) @ proj, dim=1), [0, 0, 1, 1, 2, 2], ["a", "b", "c"], proj=proj, scale="f3")
+    got, scores = gal.retrieve(g[[1, 4]], 1)
+    assert [r[0] for r in got] == ["a", "c"]
+    assert float(scores[0, 0]) == pytest.approx(1.0, abs=1e-5)
+    toks = torch.arange(2 * 341 * 3, dtype=torch.float32).reshape(2, 341, 3)
+    assert keys_of(toks, "f3").tolist() == toks[:, 1:5].reshape(2, 12).tolist()
+    assert keys_of(toks, "f4").tolist() == toks[:, 0].tolist()
+
+
 def test_shipped_gallery_file_reads_back():
     """public/models/gallery.bin as the page reads it: its layout, unit rows, names from words.json."""
     gal = Gallery.load()
-    assert gal.rows.shape[1] == gal.mean.shape[0] and len(gal.concept) == len(gal.rows)
+    assert gal.rows.shape[1] == (gal.mean.shape[0] if gal.proj is None else gal.proj.shape[1]) and len(gal.concept) == len(gal.rows)
     assert torch.allclose(gal.rows.norm(dim=1), torch.ones(len(gal.rows)), atol=2e-3)
     assert int(gal.concept.max()) == len(gal.names) - 1 and all(gal.names)
     # a training drawing's own row retrieves its own concept first
-    names, _ = gal.retrieve(gal.mean + gal.rows[:3], 1)
+    names, _ = gal.retrieve(gal.mean + (gal.rows[:3] if gal.proj is None else gal.rows[:3] @ gal.proj.T), 1)
     assert [n[0] for n in names] == [gal.names[int(c)] for c in gal.concept[:3]]
 
 

@@ -800,3 +800,17 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
             assert all(c in names for c in concepts)
         else:   # not picked: the greedy plans, as without --pick
             assert e["plan_examples"] == off["edit"][kind]["plan_examples"]
+    # the record: every pick's candidates and scores; with a temperature each name adds its cosine over it
+    fused = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--pick-temperature", "0.1",
+                                   "--pick-record", str(tmp_path / "rec.json"), "--out", str(tmp_path / "c.json")])
+    assert fused["config"]["pick_temperature"] == 0.1 and res["config"]["pick_temperature"] is None
+    rec = json.load(open(tmp_path / "rec.json"))
+    assert {r["task"] for r in rec} == {"caption", "edit_tone", "edit_style"} & ({"caption"} | set(res["edit"]))
+    assert sum(r["task"] == "caption" for r in rec) == 3 + 2   # held-out vendor and OpenMoji
+    for r in rec:
+        assert len(r["names"]) == len(r["loglik"]) == len(r["prior"]) == 2 and r["want"] in names
+        assert r["prior"][0] >= r["prior"][1]   # retrieval's order, its cosine over 0.1
+        score = [l + p for l, p in zip(r["loglik"], r["prior"])]
+        assert r["picked"] == r["names"][score.index(max(score))]
+    caps = [r["picked"] for r in rec if r["task"] == "caption"]
+    assert caps == [a for s in ("heldout_vendor", "openmoji") for _, a in fused["caption"][s]["examples"]]

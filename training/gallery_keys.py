@@ -1,0 +1,73 @@
+"""Which reader tokens should key the pick's gallery (training/gallery.py)? A probe, no weight trained.
+
+For each key (a scale's tokens flattened, optionally on its first `dim` principal axes, fitted on the training
+drawings' keys), the gallery of the 7,034 training drawings retrieves for each query drawing the 5 nearest concepts
+(centred cosine, a concept scored by its best drawing, rows stored float16 as the file stores them); the columns are
+how often the query's concept is first and among the 5. Queries:
+  fluent, fluent_edges - the Fluent drawings of the training concepts (split "sources", a third vendor no shipped model
+                          trained on) and their edge maps (sketch's source): the set the key is chosen on
+  heldout_vendor, edges - the evaluation's held-out-vendor drawings and their edge maps
+  openmoji              - every OpenMoji drawing of a training concept
+The pick can only be right when the answer is among the 5, so the second column bounds it.
+
+    /usr/bin/python3 -m training.gallery_keys training/eval/pick/gallery_keys.json    (~10 min on 2 CPU cores)
+"""
+import json
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+from training import mllm_tasks as T
+from training.caption_rerank import tokens_of
+from training.gallery import K, keys_of
+
+KEYS = [("f4", None), ("f3", None), ("f2", 64), ("f2", 128), ("f2", 256), ("f2", None), ("f1", 128), ("f1", 256), ("f1", None)]
+
+
+@torch.no_grad()
+def main(out):
+    torch.set_num_threads(os.cpu_count() or 1)
+    from training.data import load
+    from training import shipped
+    images, meta = load()
+    reader = shipped.load_reader("cpu")[0]
+    train = [m for m in meta if m["split"] == "train"]
+    codes = sorted({m["concept"] for m in train})
+    cidx = {c: i for i, c in enumerate(codes)}
+    concept = torch.tensor([cidx[m["concept"]] for m in train])
+    sets = {s: [m for m in meta if m["split"] == s and m["concept"] in cidx] for s in ("sources", "heldout_vendor", "openmoji")}
+
+    def read(ms, edges=False):
+        ids = [m["i"] for m in ms]
+        view = (lambda x, rows: T.image_variants(x, torch.as_tensor(ids)[rows])["edges"]) if edges else None
+        return tokens_of(reader, images[ids], "cpu", view=view)
+    toks = {"gallery": read(train), "fluent": read(sets["sources"]), "fluent_edges": read(sets["sources"], True),
+            "heldout_vendor": read(sets["heldout_vendor"]), "edges": read(sets["heldout_vendor"], True),
+            "openmoji": read(sets["openmoji"])}
+    want = {"fluent": sets["sources"], "fluent_edges": sets["sources"], "heldout_vendor": sets["heldout_vendor"],
+            "edges": sets["heldout_vendor"], "openmoji": sets["openmoji"]}
+    res = {"k": K, "columns": "[top-1, top-k holds the concept]", "n": {q: len(ms) for q, ms in want.items()}, "keys": {}}
+    for scale, dim in KEYS:
+        g = keys_of(toks["gallery"], scale)
+        mean = g.mean(0)
+        proj = torch.linalg.svd(g - mean, full_matrices=False)[2][:dim].T if dim else None
+        key = lambda x: F.normalize((x - mean) if proj is None else (x - mean) @ proj, dim=1)
+        rows = key(g).half().float()
+        row = {"values": int(rows.shape[1])}
+        for q, ms in want.items():
+            sim = key(keys_of(toks[q], scale)) @ rows.T
+            best = torch.full((len(sim), len(codes)), -2.0).scatter_reduce_(1, concept.expand(len(sim), -1), sim, reduce="amax")
+            top = torch.sort(best, dim=1, descending=True, stable=True).indices[:, :K]
+            w = torch.tensor([cidx[m["concept"]] for m in ms])
+            row[q] = [round(float((top[:, 0] == w).float().mean()), 4), round(float((top == w[:, None]).any(1).float().mean()), 4)]
+        name = scale + ("" if dim is None else f" on {dim} axes")
+        res["keys"][name] = row
+        print(name, row, flush=True)
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "training/eval/pick/gallery_keys.json")
