@@ -31,9 +31,9 @@ await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokeni
     return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   };
   const pyramid = (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, f32(v)]));
-  const f4 = pyramid(golden.cases[0].reader)[man.mllm.image_order[0]];
+  const key = pyramid(golden.cases[0].reader)[gallery.scale];
   const r0 = performance.now();
-  for (let i = 0; i < 100; i++) gallery.retrieve(f4, man.mllm.pick.k);
+  for (let i = 0; i < 100; i++) gallery.retrieve(key, man.mllm.pick.k);
   const retrieveMs = (performance.now() - r0) / 100;
   const arms = {
     'caption, greedy': (c) => gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question }),

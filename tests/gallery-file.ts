@@ -18,14 +18,19 @@ export function floatToHalf(x: number): number {
   return sign | (e << 10) | m;
 }
 
-export function galleryBytes(mean: number[], rows: number[][], concept: number[]): Uint8Array {
-  const c = mean.length;
+/** proj: [in_dim][dim] (a key's values x a row's), where the gallery projects its keys */
+export function galleryBytes(mean: number[], rows: number[][], concept: number[], proj?: number[][]): Uint8Array {
+  const d = mean.length;
+  const c = rows[0].length;
   const n = rows.length;
-  const b = new Uint8Array(4 * c + 2 * n * c + 2 * n);
+  const p = proj ? d * c : 0;
+  const r0 = 4 * d + 4 * p;
+  const b = new Uint8Array(r0 + 2 * n * c + 2 * n);
   const v = new DataView(b.buffer);
   mean.forEach((x, i) => v.setFloat32(4 * i, x, true));
-  rows.flat().forEach((x, i) => v.setUint16(4 * c + 2 * i, floatToHalf(x), true));
-  concept.forEach((x, i) => v.setUint16(4 * c + 2 * n * c + 2 * i, x, true));
+  proj?.flat().forEach((x, i) => v.setFloat32(4 * d + 4 * i, x, true));
+  rows.flat().forEach((x, i) => v.setUint16(r0 + 2 * i, floatToHalf(x), true));
+  concept.forEach((x, i) => v.setUint16(r0 + 2 * n * c + 2 * i, x, true));
   return b;
 }
 

@@ -42,6 +42,33 @@ describe('the gallery', () => {
     expect(g.retrieve(Float32Array.from([1, 9]), 3).map((r) => r.name)).toEqual(['banana', 'cherries', 'apple']);
   });
 
+  it('projects a centred key on the principal axes before comparing (in_dim), and names its scale', () => {
+    // keys of 3 values on 2 axes: (x, y, z) -> (x + z, y), rows already in the projected space
+    const proj = [
+      [1, 0],
+      [0, 1],
+      [1, 0],
+    ];
+    const rows = [
+      [1, 0], // apple
+      [0, 1], // banana
+    ];
+    const e: ModelEntry = { ...entry(2, 2, ['A', 'B']), in_dim: 3, scale: 'f3' };
+    const g = Gallery.parse(file([1, 1, 1], rows, [0, 1], proj), e, names);
+    expect([g.scale, g.inDim, g.dim]).toEqual(['f3', 3, 2]);
+    // (1, 1, 3) centred is (0, 0, 2), projected (2, 0): apple's direction
+    const got = g.retrieve(Float32Array.from([1, 1, 3]), 2);
+    expect(got.map((r) => r.name)).toEqual(['apple', 'banana']);
+    expect(got[0].score).toBeCloseTo(1, 6);
+    expect(got[1].score).toBeCloseTo(0, 6);
+    expect(g.retrieve(Float32Array.from([1, 3, 1]), 1).map((r) => r.name)).toEqual(['banana']);
+    // a key of the projected size, or a file without its projection, is refused
+    expect(() => g.retrieve(new Float32Array(2), 1)).toThrow(/2 values, the gallery 3/);
+    expect(() => Gallery.parse(file([1, 1, 1], rows, [0, 1]), e, names)).toThrow(/keys of 3/);
+    // without in_dim: f4 keys, no projection
+    expect(Gallery.parse(file([0, 0], rows, [0, 1]), entry(2, 2), names).scale).toBe('f4');
+  });
+
   it('breaks ties by the lower concept index', () => {
     const g = Gallery.parse(file([0, 0], [[1, 0], [1, 0], [1, 0]], [2, 1, 0]), entry(3, 2), names);
     expect(g.retrieve(Float32Array.from([1, 0]), 3).map((r) => r.name)).toEqual(['apple', 'banana', 'cherries']);

@@ -118,7 +118,7 @@ describe('manifest', () => {
     const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../public/models/manifest.json'), 'utf8'));
     const m = validateManifest(shipped);
     const [key, entry] = pickGallery(m)!;
-    expect(entry).toMatchObject({ role: 'gallery', dim: m.feature_dim, file: 'gallery.bin' });
+    expect(entry).toMatchObject({ role: 'gallery', file: 'gallery.bin' });
     expect(entry.concepts!.length).toBeGreaterThan(0);
     expect(m.mllm!.pick!.gallery).toBe(key);
     for (const t of ['caption', 'edit', 'colorize', 'inpaint', 'sketch']) expect(picks(m, t), t).toBe(true);
@@ -135,7 +135,15 @@ describe('manifest', () => {
     expect(broken((x) => delete x.mllm.reader)).toThrow(/mllm.pick needs a reader/);
     expect(broken((x) => delete x.models.gallery)).toThrow(/mllm.pick.gallery "gallery" is not a gallery file/);
     expect(broken((x) => (x.models.gallery.sha256 = 'nope'))).toThrow(/not a gallery file/);
-    expect(broken((x) => (x.models.gallery.dim = 32))).toThrow(/rows, dim/);
+    expect(broken((x) => delete x.models.gallery.dim)).toThrow(/rows, dim/);
+    // a key's values are its scale's tokens x feature_dim; projected (in_dim) to at most that many
+    const C = m.feature_dim;
+    const keyed = (scale: string, dim: number, inDim?: number) => (x: typeof shipped) => Object.assign(x.models.gallery, { scale, dim, in_dim: inDim });
+    expect(broken(keyed('f4', C + 1))).toThrow(/a key at f4 has \d+ values, the entry says/);
+    expect(broken(keyed('f9', C))).toThrow(/scale "f9" is not one of the manifest's scales/);
+    expect(broken(keyed('f2', 128, 16 * C + 1))).toThrow(/a key at f2 has/);
+    expect(broken(keyed('f2', 16 * C + 1, 16 * C + 1))).toThrow(/a key at f2 has/);
+    expect(() => validateManifest((() => { const x = structuredClone(shipped); keyed('f2', 128, 16 * C)(x); return x; })())).not.toThrow();
     expect(broken((x) => (x.mllm.pick.k = 0))).toThrow(/k >= 1/);
     expect(broken((x) => delete x.models.words)).toThrow(/needs the word list/);
   });

@@ -36,12 +36,12 @@ FILE = "gallery.bin"
 K = 5          # the pick's candidates: fixed before any measurement (caption_rerank's default)
 # the page's tasks that pick: all five gained in eval_mllm --pick's A/B (training/eval/pick/, the model card)
 TASKS = ["caption", "edit", "colorize", "inpaint", "sketch"]
-# the shipped key: the reader's f4 (one token, no projection). --scale f2 --dim 128 (f2's 16 tokens on 128 principal
-# axes) was chosen on the Fluent drawings (split "sources": a third vendor no shipped model trained on) under the 40 MB
-# budget: top-5 holds their concept 34.3% by f4, 42.3% by f2 on 128 axes (44.0% on all 1024), their edge maps 15.5% /
-# 22.8%; its A/B as the page runs it is training/eval/pick/pick5_f2.json (the model card, "The retrieval pick"). It
-# waits for the page's side: workers/mllm/gallery.ts reads f4 keys only.
-SCALE, DIM = "f4", None
+# the key: the reader's f2 (16 tokens) on 128 principal axes, chosen on the Fluent drawings (split "sources": a third
+# vendor no shipped model trained on) under the 40 MB budget: top-5 holds their concept 34.3% by f4 (the key the pick
+# first shipped with), 42.3% by f2 on 128 axes (44.0% on all 1024), their edge maps 15.5% / 22.8%
+# (training/gallery_keys.py). A/B'd as the page runs it: training/eval/pick/pick5_f2.json against pick5_all.json (f4),
+# the pick rule's score 0.6018 against 0.5983 (the model card, "Two changes to the pick").
+SCALE, DIM = "f2", 128
 LAYOUT = ("little-endian: mean float32[in_dim]; projection float32[in_dim, dim] where the entry has in_dim; rows "
           "float16[rows, dim] (each training drawing's reader tokens at the entry's scale, flattened, centred on mean, "
           "projected, L2-normalised); concept uint16[rows] (index into concepts)")
@@ -178,7 +178,7 @@ def main(argv=None):
     ap.add_argument("--out-dir", default=MODELS_DIR)
     ap.add_argument("--probe-sources", metavar="OUT.json", help="instead: probe_sources (no file written but OUT.json)")
     ap.add_argument("--scale", default=SCALE, help="the key's scale (its tokens flattened)")
-    ap.add_argument("--dim", type=int, default=DIM, help="the key's principal axes (default: none, the tokens as they are)")
+    ap.add_argument("--dim", type=int, default=DIM, help="the key's principal axes (0: none, the tokens as they are)")
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
@@ -187,7 +187,7 @@ def main(argv=None):
     reader = shipped.load_reader(args.device)[0]
     if args.probe_sources:
         return probe_sources(images, meta, reader, args.probe_sources)
-    mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, torch.device(args.device), scale=args.scale, dim=args.dim)
+    mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, torch.device(args.device), scale=args.scale, dim=args.dim or None)
     write(mean.numpy(), None if proj is None else proj.numpy(), rows.numpy(), concept, codes, args.out_dir, scale=args.scale)
     size = os.path.getsize(os.path.join(args.out_dir, FILE))
     print(f"{FILE}: {rows.shape[0]} drawings of {len(codes)} concepts, {size / 1e3:.0f} kB")

@@ -1,6 +1,6 @@
 """golden/pick.json: the pick (manifest mllm.pick) as PyTorch computes it, for the TypeScript parity test
 (workers/mllm/pick.test.ts): for a few held-out-vendor drawings, the gallery's retrieved names and scores for
-the reader's f4, each name's log-likelihood as a caption and as an edit plan's concept, and the picks. The
+the reader's tokens (the gallery's key), each name's log-likelihood as a caption and as an edit plan's concept, and the picks. The
 shipped MLLM on its int8 grid (as eval_mllm), the shipped encoder and reader, the shipped gallery:
 
     /usr/bin/python3 -m training.golden_pick          # after training.data and training.gallery

@@ -224,7 +224,10 @@ def render():
             v9page = json.load(open(v9page)) if os.path.exists(v9page) else None
             picked = [os.path.join(ev, "pick", f"pick{a}.json") for a in ("0", "5_all")]
             picked = [json.load(open(x)) for x in picked] if all(map(os.path.exists, picked)) else None
-            parts += [v9_headline(json.load(open(v9)), page, v9page, picked[1] if picked else None)]
+            # the pick as the page runs it: the gallery key that ships (f2 on its principal axes since stop 38)
+            pick_file = "pick5_f2.json" if man.get("models", {}).get("gallery", {}).get("in_dim") else "pick5_all.json"
+            shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
+            parts += [v9_headline(json.load(open(v9)), page, v9page, shipped_pick, pick_file)]
             if picked and v9page:
                 parts += [pick_section(*picked, v9page), pick_variations_section(picked[1])]
             fits = [os.path.join(ev, n) for n in ("scale_choice_candidates.json", "scale_choice.json")]
@@ -1032,7 +1035,7 @@ def reader_storage_check():
             f"{c['answers_differ']} images (`{c['command']}`).")
 
 
-def v9_headline(v9, v5page, v9page=None, picked=None):
+def v9_headline(v9, v5page, v9page=None, picked=None, pick_file="pick5_all.json"):
     """The headline evaluation once the reader ships: v9 (v5's trunk, the reader added, given_drop) as the page runs it:
     v9page (SHIPPED_EVAL=1: the MLLM and the reader read back from public/models, the manifest's scale choice) where
     measured, else v9's own evaluation (the fp32 reader, the scale choice among all five). `picked`: the same with the
@@ -1051,7 +1054,7 @@ def v9_headline(v9, v5page, v9page=None, picked=None):
            "`reader.onnx` (its int8-stored weights), and the automatic scale choice among the manifest's candidate scales "
            "(below, \"The automatic scale choice\")" + (
                ", with the retrieval pick (below, \"The retrieval pick\"): the same command with `--pick 5` -> "
-               "`training/eval/pick/pick5_all.json`. The second column is that command as written: greedy captions and "
+               f"`training/eval/pick/{pick_file}`. The second column is that command as written: greedy captions and "
                "plans, as shipped before. The third " if picked else ". The second ")
            + "is v9's own evaluation in the run that trained it (run 8 "
            f"below, arm gdfl -> `training/eval/reader/{V9_RUN}/eval_mllm.json`: the fp32 reader, the choice among all five). "
@@ -1400,8 +1403,10 @@ def pick_section(greedy, picked, shipped_before):
     gc, pc = greedy["caption"], picked["caption"]
     lines = ["\n### The retrieval pick (ships)\n",
              "Captions and every conditional task's plan are chosen, not written: the MLLM scores the names of the "
-             f"{k} concepts whose training drawings are nearest the given image (its reader's f4 token against "
-             f"`public/models/gallery.bin`: the {gal['rows']:,} training drawings, {gal['bytes'] / 1e3:.0f} kB) and takes the likeliest. A plan keeps its "
+             f"{k} concepts whose training drawings are nearest the given image (its reader's tokens against "
+             f"`public/models/gallery.bin`: the {gal['rows']:,} training drawings, {gal['bytes'] / 1e3:.0f} kB; keyed by its f4 token "
+             "as the pick first shipped, measured here, and by its f2 tokens since: below, \"Two changes to the pick\") "
+             "and takes the likeliest. A plan keeps its "
              "greedy style and tone; only its concept is picked. Text to image and the other questions are untouched. "
              "The rule is the manifest's `mllm.pick` (docs/manifest.md); the page runs it in `workers/mllm/generate.ts`, "
              "the evaluation in `training/caption_rerank.py` (`eval_mllm --pick`), and `golden/pick.json` holds PyTorch's "
@@ -1475,16 +1480,18 @@ def pick_variations_section(picked):
     cols = [picked, t01, f2]
     cell = lambda get, fmt=pct: " | ".join(fmt(get(e)) for e in cols)
     ed = lambda kind, sc, m: (lambda e: e["edit"][kind]["per_scale"][sc][m])
-    lines = ["\n#### Two changes to the pick, measured, not shipped\n",
+    ships = bool(json.load(open(os.path.join(ROOT, "public", "models", "manifest.json")))["models"]["gallery"].get("in_dim"))
+    lines = ["\n#### Two changes to the pick, measured" + (": the finer key ships" if ships else ", not shipped") + "\n",
              "Both A/B'd against the shipped pick in one call each on one H200, with everything else as above "
-             "(`ARMS=\"pick5_t01 pick5_f2\" bash training/gpu/pick_eval.sh OUT`, `training/eval/pick/pick5_{t01,f2}.json`):",
+             "(`ARMS=\"pick5_all pick5_t01 pick5_f2\" bash training/gpu/pick_eval.sh OUT`, `training/eval/pick/pick5_{t01,f2}.json`):",
              "- **Retrieval's own vote** (`--pick-temperature 0.1`): each name's score adds its retrieval cosine over 0.1, the "
              "temperature the reader's cross-vendor InfoNCE was trained with (`train_visual.cross_vendor_loss`), so the "
              "score is a product of the two experts with nothing fitted. Every pick's candidates, log-likelihoods and "
              "priors are kept (`--pick-record`, `pick5_t01_record.json.xz`).",
              "- **A finer gallery key** (`python3 -m training.gallery --scale f2 --dim 128`): the reader's f2 (16 tokens) on "
              "128 principal axes instead of its f4, 2.3 MB instead of 0.9 MB. Chosen on the Fluent drawings (below), which "
-             "no shipped model trained on. The page does not read such a key yet (`workers/mllm/gallery.ts` reads f4).",
+             "no shipped model trained on. " + ("It ships: `workers/mllm/gallery.ts` projects the given image's f2 tokens "
+                                                 "the same way." if ships else "The page does not read such a key yet."),
              ""] + runs_table(["shipped pick (likelihood, f4 key)", "+ retrieval's vote", "f2 key on 128 axes"], cols, [
                  "| tone edits: plan's concept / success at f1 | " + " | ".join(
                      f"{pct(e['edit']['edit_tone']['plan']['concept'])} / {pct(ed('edit_tone', 'f1', 'success')(e))}" for e in cols) + " | – / 80% |",
@@ -1512,8 +1519,9 @@ def pick_variations_section(picked):
               f"{pct(picked['caption']['openmoji']['exact_match'])} -> {pct(f2['caption']['openmoji']['exact_match'])} "
               f"(target 10%), style edits at f2 {pct(style[0])} -> {pct(style[1])}. Most of its gains are a drawing or two "
               "in about 200. Its bound, the top 5 holding the answer, rises more than its picks, so the MLLM's choice among "
-              "the five stays the limit. It ships once the page reads projected keys (`workers/mllm/gallery.ts`) and "
-              "golden/pick.json is regenerated with it.", ""]
+              "the five stays the limit. " + ("It ships (the pick rule's score decides); golden/pick.json holds its "
+                                              "retrieval for the parity test." if ships else
+                                              "It ships once the page reads projected keys (`workers/mllm/gallery.ts`)."), ""]
     return "\n".join(lines)
 
 

@@ -4,11 +4,15 @@
 # (training/eval/scale_choice_levels/after: 2 decoder seeds, 200 OpenMoji drawings). Arms (ARMS, in order):
 #   pick0      v9 as it shipped before the pick (greedy captions and plans)
 #   pick5_all  the pick in every task that could use it (captions, and the plans of edit, colorize, inpaint,
-#              sketch), each name scored by the MLLM's log-likelihood alone
-#   pick5_t01  the same, each name's score plus its retrieval cosine over 0.1 (the reader's InfoNCE temperature,
+#              sketch), each name scored by the MLLM's log-likelihood alone, the gallery keyed by the reader's f4 (as the
+#              pick first shipped: python3 -m training.gallery --scale f4 --dim 0, written into this call's tree only)
+#   pick5_t01  the same (after pick5_all: its f4 gallery, as measured), each name's score plus its retrieval cosine over 0.1 (the reader's InfoNCE temperature,
 #              training/train_visual.py cross_vendor_loss: a product of the two experts), with --pick-record
 #   pick5_f2   pick5_all with the gallery keyed by the reader's f2 on 128 principal axes (python3 -m training.gallery
-#              --scale f2 --dim 128, written into this call's tree only: the page reads f4 keys)
+#              --scale f2 --dim 128: the shipped gallery since stop 38, which was built on the CPU; a GPU's rows may
+#              differ in the last float16 bit)
+# All three as measured: ARMS="pick5_all pick5_t01 pick5_f2".
+#   pick5      the pick with the tree's gallery as it is (public/models/gallery.bin: what the page ships)
 #   rerank     caption_rerank's rows with the shipped gallery (k = 5 and 10)
 # Needs training/data (carried) and the judge (training/eval/judge.pt: SET=training in bench/device-aside.sh keeps it).
 #   [ARMS="pick0 pick5_all rerank"] bash training/gpu/pick_eval.sh OUT_DIR
@@ -26,7 +30,8 @@ arm() {
 for a in ${ARMS:-pick0 pick5_all rerank}; do
   case $a in
     pick0) arm pick0 --pick 0 ;;
-    pick5_all) arm pick5_all "${all[@]}" --pick-temperature 0 ;;
+    pick5_all) $PY -m training.gallery --device cuda --scale f4 --dim 0 && arm pick5_all "${all[@]}" --pick-temperature 0 ;;
+    pick5) arm pick5 "${all[@]}" --pick-temperature 0 ;;
     pick5_t01) arm pick5_t01 "${all[@]}" --pick-temperature 0.1 --pick-record "$OUT/pick5_t01_record.json" ;;
     pick5_f2) $PY -m training.gallery --device cuda --scale f2 --dim 128 && arm pick5_f2 "${all[@]}" --pick-temperature 0 ;;
     rerank) for k in 5 10; do

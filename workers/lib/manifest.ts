@@ -50,9 +50,11 @@ export interface ModelEntry {
   /** a step-distilled decoder (training/distill_decoders.py --progressive): one of its DDIM steps does
    * `from`/`to` of its teacher's, so it is valid at `to` steps only (the sampler's allowed_steps say so) */
   step_distilled?: { from: number; to: number; guidance: number; train_steps: number };
-  /** role "gallery" (training/gallery.py): rows x dim, the concept characters its rows index, its layout in words */
+  /** role "gallery" (training/gallery.py): rows x dim, the concept characters its rows index, its layout in words;
+   * a key's values before its projection where it has one (in_dim: the reader's tokens at `scale` x feature_dim) */
   rows?: number;
   dim?: number;
+  in_dim?: number;
   concepts?: string[];
   layout?: string;
 }
@@ -316,7 +318,12 @@ function validatePick(m: Manifest, p: PickSpec) {
   need(Number.isInteger(p.k) && p.k >= 1 && Array.isArray(p.tasks), 'mllm.pick needs k >= 1 and a list of tasks');
   const e = m.models[p.gallery];
   need(e && e.role === 'gallery' && typeof e.file === 'string' && /^[0-9a-f]{64}$/.test(e.sha256 ?? ''), `mllm.pick.gallery "${p.gallery}" is not a gallery file`);
-  need(Number.isInteger(e.rows) && e.rows! > 0 && e.dim === m.feature_dim && Array.isArray(e.concepts) && e.concepts.length > 0, `${p.gallery}: rows, dim (= feature_dim) and concepts missing`);
+  need(Number.isInteger(e.rows) && e.rows! > 0 && Number.isInteger(e.dim) && e.dim! > 0 && Array.isArray(e.concepts) && e.concepts.length > 0, `${p.gallery}: rows, dim and concepts missing`);
+  // a key is the reader's tokens at the gallery's scale, flattened; projected to dim where the entry has in_dim
+  const scale = m.scales.find((s) => s.name === (e.scale ?? 'f4'));
+  need(scale, `${p.gallery}: scale "${e.scale}" is not one of the manifest's scales`);
+  const keyValues = scale!.tokens * m.feature_dim;
+  need((e.in_dim ?? e.dim) === keyValues && e.dim! <= keyValues, `${p.gallery}: a key at ${scale!.name} has ${keyValues} values, the entry says ${e.in_dim ?? e.dim}${e.in_dim === undefined ? '' : ` projected to ${e.dim}`}`);
   need(wordsEntry(m), 'mllm.pick needs the word list (its concepts name the gallery\'s)');
 }
 

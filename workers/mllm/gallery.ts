@@ -1,8 +1,9 @@
-// The pick's gallery (manifest mllm.pick, training/gallery.py writes it): every training drawing's reader f4
-// token, centred on the gallery's mean and L2-normalised, stored float16, with its concept. `retrieve` gives
-// the names of the k concepts nearest a given image's reader f4 (cosine; a concept scores its best drawing;
-// equal scores keep the lower concept index first), which the MLLM then chooses among (generate.ts). Pure: the
-// bytes come from the loader, the names from words.json's `concepts`.
+// The pick's gallery (manifest mllm.pick, training/gallery.py writes it): every training drawing's key, stored
+// float16, with its concept. A key is the reader's tokens at the entry's `scale` (f4 by default), flattened in the
+// pyramid's order, centred on the gallery's mean, projected on its principal axes where the entry has `in_dim`,
+// then L2-normalised. `retrieve` gives the names of the k concepts nearest a given image's key (cosine; a concept
+// scores its best drawing; equal scores keep the lower concept index first), which the MLLM then chooses among
+// (generate.ts). Pure: the bytes come from the loader, the names from words.json's `concepts`.
 import type { ModelEntry } from '../lib/manifest';
 
 export class GalleryError extends Error {}
@@ -15,7 +16,12 @@ export interface Retrieved {
 
 export class Gallery {
   private constructor(
+    /** the reader's scale whose tokens, flattened, are a query */
+    readonly scale: string,
+    /** [inDim] */
     readonly mean: Float32Array,
+    /** [inDim * dim] row-major (in_dim rows): the principal axes a centred query is projected on; null: none */
+    readonly proj: Float32Array | null,
     /** [rows * dim] centred, unit rows */
     readonly rows: Float32Array,
     /** per row: an index into names */
@@ -24,25 +30,37 @@ export class Gallery {
     readonly names: string[],
   ) {}
 
+  /** a stored row's values */
   get dim(): number {
+    return this.rows.length / this.concept.length;
+  }
+
+  /** a query's values: the scale's tokens x the feature width */
+  get inDim(): number {
     return this.mean.length;
   }
 
-  /** The file as laid out by training/gallery.py: mean float32[dim], rows float16[rows, dim], concept uint16[rows],
-   * little-endian. `nameOf`: a concept character (the entry's `concepts`) -> its name (words.json). */
+  /** The file as laid out by training/gallery.py: mean float32[in_dim], where the entry has in_dim the projection
+   * float32[in_dim, dim], rows float16[rows, dim], concept uint16[rows], little-endian. `nameOf`: a concept
+   * character (the entry's `concepts`) -> its name (words.json). */
   static parse(bytes: Uint8Array, entry: ModelEntry, nameOf: ReadonlyMap<string, string>): Gallery {
     const n = entry.rows ?? 0;
     const c = entry.dim ?? 0;
+    const d = entry.in_dim ?? c;
+    const p = entry.in_dim === undefined ? 0 : d * c;
     const chars = entry.concepts ?? [];
-    const want = 4 * c + 2 * n * c + 2 * n;
-    if (!(n > 0 && c > 0) || bytes.length !== want) throw new GalleryError(`the gallery is ${bytes.length} bytes, its manifest entry says ${want} (${n} rows of ${c})`);
+    const want = 4 * d + 4 * p + 2 * n * c + 2 * n;
+    if (!(n > 0 && c > 0 && d >= c) || bytes.length !== want) throw new GalleryError(`the gallery is ${bytes.length} bytes, its manifest entry says ${want} (${n} rows of ${c}${p ? `, keys of ${d}` : ''})`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const mean = new Float32Array(c);
-    for (let i = 0; i < c; i++) mean[i] = view.getFloat32(4 * i, true);
+    const mean = new Float32Array(d);
+    for (let i = 0; i < d; i++) mean[i] = view.getFloat32(4 * i, true);
+    const proj = p ? new Float32Array(p) : null;
+    if (proj) for (let i = 0, o = 4 * d; i < p; i++, o += 4) proj[i] = view.getFloat32(o, true);
+    const r0 = 4 * d + 4 * p;
     const rows = new Float32Array(n * c);
-    for (let i = 0, o = 4 * c; i < n * c; i++, o += 2) rows[i] = halfToFloat(view.getUint16(o, true));
+    for (let i = 0, o = r0; i < n * c; i++, o += 2) rows[i] = halfToFloat(view.getUint16(o, true));
     const concept = new Uint16Array(n);
-    for (let i = 0, o = 4 * c + 2 * n * c; i < n; i++, o += 2) {
+    for (let i = 0, o = r0 + 2 * n * c; i < n; i++, o += 2) {
       concept[i] = view.getUint16(o, true);
       if (concept[i] >= chars.length) throw new GalleryError(`gallery row ${i} names concept ${concept[i]} of ${chars.length}`);
     }
@@ -51,16 +69,26 @@ export class Gallery {
       if (!name) throw new GalleryError(`the word list has no name for the gallery's concept ${ch}`);
       return name;
     });
-    return new Gallery(mean, rows, concept, names);
+    return new Gallery(entry.scale ?? 'f4', mean, proj, rows, concept, names);
   }
 
-  /** The k concepts nearest `f4` (one reader token, [dim]), best first. */
-  retrieve(f4: Float32Array, k: number): Retrieved[] {
+  /** The k concepts nearest `key` (the reader's tokens at `scale`, flattened: [inDim]), best first. */
+  retrieve(key: Float32Array, k: number): Retrieved[] {
+    const d = this.inDim;
     const c = this.dim;
-    if (f4.length !== c) throw new GalleryError(`a gallery query has ${f4.length} values, the gallery ${c}`);
-    const q = new Float32Array(c);
+    if (key.length !== d) throw new GalleryError(`a gallery query has ${key.length} values, the gallery ${d}`);
+    const centred = new Float32Array(d);
+    for (let i = 0; i < d; i++) centred[i] = key[i] - this.mean[i];
+    let q = centred;
+    if (this.proj) {
+      q = new Float32Array(c);
+      for (let i = 0; i < d; i++) {
+        const x = centred[i];
+        for (let j = 0, o = i * c; j < c; j++, o++) q[j] += x * this.proj[o];
+      }
+    }
     let norm = 0;
-    for (let i = 0; i < c; i++) norm += (q[i] = f4[i] - this.mean[i]) ** 2;
+    for (let i = 0; i < c; i++) norm += q[i] ** 2;
     // F.normalize's eps: a query at the mean scores 0 everywhere rather than NaN
     const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
     const best = new Float32Array(this.names.length).fill(-2);

@@ -266,13 +266,13 @@ export class MllmGenerator {
   }
 
   // ---- the pick ----
-  /** The names of the k concepts nearest the given image (its reader pyramid's f4), best first. */
+  /** The names of the k concepts nearest the given image (its reader pyramid at the gallery's scale), best first. */
   private retrieved(reader: Pyramid | undefined): string[] {
     const pick = this.spec.pick;
     if (!pick || !this.gallery) throw new MllmError('this model has no gallery to pick from');
-    const f4 = reader?.[this.spec.image_order[0]];
-    if (!f4) throw new MllmError("a pick needs the reader's pyramid of the given image");
-    return this.gallery.retrieve(f4, pick.k).map((r) => r.name);
+    const key = reader?.[this.gallery.scale];
+    if (!key) throw new MllmError("a pick needs the reader's pyramid of the given image");
+    return this.gallery.retrieve(key, pick.k).map((r) => r.name);
   }
 
   /** Each text's log-likelihood after `prefix`: its tokens (' ' + text, each its own block) then `end`,

@@ -1,6 +1,6 @@
 // The pick (manifest mllm.pick) under onnxruntime-web (WASM, in Node) reproduces PyTorch's
 // (training/golden_pick.py -> golden/pick.json) on the shipped MLLM, gallery and word list: the names the
-// gallery retrieves for a drawing's reader f4 and their scores, the caption picked among them, and an edit's
+// gallery retrieves for a drawing's reader tokens (the gallery's key) and their scores, the caption picked among them, and an edit's
 // plan: its concept picked among them with the greedy plan's style and tone, the alternatives ranked by their
 // share of the model's likelihood (the golden's log-likelihoods, softmaxed); and the greedy plan the pick
 // took its style and tone from is PyTorch's.
@@ -61,7 +61,7 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
 
   it('retrieval: the same names in the same order, the same scores', () => {
     for (const c of golden.cases) {
-      const got = gallery.retrieve(pyramid(c.reader)[man.mllm.image_order[0]], golden.k);
+      const got = gallery.retrieve(pyramid(c.reader)[gallery.scale], golden.k);
       expect(got.map((r) => r.name), c.name).toEqual(c.retrieved.names);
       got.forEach((r, i) => expect(Math.abs(r.score - c.retrieved.scores[i]), `${c.name}: ${r.name}`).toBeLessThan(golden.atol_score));
     }
