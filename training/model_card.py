@@ -1510,7 +1510,9 @@ def pick_variations_section(picked):
                   "concepts (the choice's set) and their edge maps, then the evaluation's sets:", "",
                   "| key | values a row | " + " | ".join(f"{n} ({kj['n'][n]})" for n in q) + " |", "|---|---|" + "---|" * len(q)]
         lines += [f"| {name} | {r['values']} | " + " | ".join(" / ".join(pct(x) for x in r[n]) for n in q) + " |" for name, r in kj["keys"].items()]
-        lines.append("")
+        lines += ["", "f2 on 128 axes was taken for its size: f1 on 128 axes holds a little more of the Fluent drawings (the "
+                  "table) with rows of the same size, but its projection is 4,096 x 128 values (2.1 MB more than f2's); "
+                  "it was not A/B'd as the page runs it.", ""]
     sc = [ab_score(e) for e in cols]
     style = [ed("edit_style", "f2", "success")(e) for e in (picked, f2)]
     lines += [f"Retrieval's vote {'loses' if sc[1] < sc[0] else 'wins'} ({sc[1]:.4f} against {sc[0]:.4f}): it trades captions "
