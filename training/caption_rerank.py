@@ -106,11 +106,11 @@ def pick(model, tok, prefixes, cands, bank_flat, device, end=None, prior=None, r
     prior[i][j] where given (the retrieval's cosine over the reader's InfoNCE temperature: a product of the two
     experts). record: a list that gets, per prefix, {"loglik", "prior"} of its candidates (eval_mllm --pick-record)."""
     ll = answer_loglik(model, tok, prefixes, cands, bank_flat, device, end=end)
-    scores = [np.asarray(l) + (0.0 if prior is None else np.asarray(p, dtype=np.float64)) for l, p in
-              zip(ll, prior if prior is not None else [None] * len(ll))]
+    priors = [None] * len(ll) if prior is None else prior
+    scores = [np.asarray(l) + (0.0 if p is None else np.asarray(p, dtype=np.float64)) for l, p in zip(ll, priors)]
     if record is not None:
-        record.extend({"loglik": [float(x) for x in l], "prior": None if prior is None else [float(x) for x in p]}
-                      for l, p in zip(ll, prior if prior is not None else [None] * len(ll)))
+        record.extend({"loglik": [float(x) for x in l], "prior": None if p is None else [float(x) for x in p]}
+                      for l, p in zip(ll, priors))
     return [cs[int(np.argmax(sc))] for cs, sc in zip(cands, scores)]
 
 

@@ -59,16 +59,22 @@ def gallery_rows(images, meta, reader, device="cpu", view=None, scale=SCALE, dim
     as float16). view: caption_rerank.tokens_of's."""
     from training.caption_rerank import tokens_of
     gallery = [m for m in meta if m["split"] == "train"]
-    g = keys_of(tokens_of(reader, images[[m["i"] for m in gallery]], device, view=view), scale)
+    mean, proj, rows = fit_key(keys_of(tokens_of(reader, images[[m["i"] for m in gallery]], device, view=view), scale), dim)
+    codes = sorted({m["concept"] for m in gallery})
+    idx = {c: i for i, c in enumerate(codes)}
+    assert len(codes) < 65536
+    return mean, proj, rows, [idx[m["concept"]] for m in gallery], codes
+
+
+def fit_key(g, dim=DIM):
+    """[n, in_dim] the gallery drawings' keys (keys_of) -> (mean [in_dim], projection [in_dim, dim] on their first dim
+    principal axes or None (dim None or in_dim), rows [n, dim] centred, projected, L2-normalised, float32)."""
     mean = g.mean(0)
     proj = None
     if dim is not None and dim < g.shape[1]:
         proj = torch.linalg.svd(g - mean, full_matrices=False)[2][:dim].T.contiguous()   # principal axes
-    codes = sorted({m["concept"] for m in gallery})
-    idx = {c: i for i, c in enumerate(codes)}
-    assert len(codes) < 65536
     centred = g - mean
-    return mean, proj, F.normalize(centred if proj is None else centred @ proj, dim=1), [idx[m["concept"]] for m in gallery], codes
+    return mean, proj, F.normalize(centred if proj is None else centred @ proj, dim=1)
 
 
 def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS, scale=SCALE):
@@ -126,12 +132,14 @@ class Gallery:
         mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, device)
         return cls(mean, rows, concept, [T.normalize_text(names[c]) for c in codes], proj=proj, scale=SCALE)
 
-    def retrieve(self, q, k):
+    def retrieve(self, q, k, exclude=None):
         """q [n, in_dim] keys (keys_of: the reader's tokens at self.scale, flattened) -> ([n, k] names, [n, k]
-        scores), best first."""
+        scores), best first. exclude: bool [n, rows], rows left out of each query's scores (gallery_fit's choice set)."""
         qc = torch.as_tensor(q).float().cpu() - self.mean
         qn = F.normalize(qc if self.proj is None else qc @ self.proj, dim=1)
         sim = qn @ self.rows.T
+        if exclude is not None:
+            sim = sim.masked_fill(torch.as_tensor(exclude).cpu(), -2.0)
         best = torch.full((len(qn), len(self.names)), -2.0)
         best.scatter_reduce_(1, self.concept.expand(len(qn), -1), sim, reduce="amax")
         # stable: equal scores keep the lower concept index first (the page's tie-break)
@@ -179,6 +187,9 @@ def main(argv=None):
     ap.add_argument("--probe-sources", metavar="OUT.json", help="instead: probe_sources (no file written but OUT.json)")
     ap.add_argument("--scale", default=SCALE, help="the key's scale (its tokens flattened)")
     ap.add_argument("--dim", type=int, default=DIM, help="the key's principal axes (0: none, the tokens as they are)")
+    ap.add_argument("--fit", metavar="OUT.json", help="a projection fitted across vendors (training/gallery_fit.py) "
+                    "instead of the principal axes; its report -> OUT.json")
+    ap.add_argument("--fit-steps", type=int, default=None)
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
@@ -187,7 +198,15 @@ def main(argv=None):
     reader = shipped.load_reader(args.device)[0]
     if args.probe_sources:
         return probe_sources(images, meta, reader, args.probe_sources)
-    mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, torch.device(args.device), scale=args.scale, dim=args.dim or None)
+    if args.fit:
+        import json
+        from training import gallery_fit
+        mean, proj, rows, concept, codes, report = gallery_fit.fit(images, meta, reader, args.device, args.scale, args.dim,
+                                                                   **({"steps": args.fit_steps} if args.fit_steps else {}))
+        with open(args.fit, "w") as f:
+            json.dump(report, f, indent=1)
+    else:
+        mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, torch.device(args.device), scale=args.scale, dim=args.dim or None)
     write(mean.numpy(), None if proj is None else proj.numpy(), rows.numpy(), concept, codes, args.out_dir, scale=args.scale)
     size = os.path.getsize(os.path.join(args.out_dir, FILE))
     print(f"{FILE}: {rows.shape[0]} drawings of {len(codes)} concepts, {size / 1e3:.0f} kB")

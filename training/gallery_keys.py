@@ -17,11 +17,10 @@ import os
 import sys
 
 import torch
-import torch.nn.functional as F
 
 from training import mllm_tasks as T
 from training.caption_rerank import tokens_of
-from training.gallery import K, keys_of
+from training.gallery import K, Gallery, fit_key, keys_of
 
 KEYS = [("f4", None), ("f3", None), ("f2", 64), ("f2", 128), ("f2", 256), ("f2", None), ("f1", 128), ("f1", 256), ("f1", None)]
 
@@ -36,7 +35,7 @@ def main(out):
     train = [m for m in meta if m["split"] == "train"]
     codes = sorted({m["concept"] for m in train})
     cidx = {c: i for i, c in enumerate(codes)}
-    concept = torch.tensor([cidx[m["concept"]] for m in train])
+    concept = [cidx[m["concept"]] for m in train]
     sets = {s: [m for m in meta if m["split"] == s and m["concept"] in cidx] for s in ("sources", "heldout_vendor", "openmoji")}
 
     def read(ms, edges=False):
@@ -50,18 +49,14 @@ def main(out):
             "edges": sets["heldout_vendor"], "openmoji": sets["openmoji"]}
     res = {"k": K, "columns": "[top-1, top-k holds the concept]", "n": {q: len(ms) for q, ms in want.items()}, "keys": {}}
     for scale, dim in KEYS:
-        g = keys_of(toks["gallery"], scale)
-        mean = g.mean(0)
-        proj = torch.linalg.svd(g - mean, full_matrices=False)[2][:dim].T if dim else None
-        key = lambda x: F.normalize((x - mean) if proj is None else (x - mean) @ proj, dim=1)
-        rows = key(g).half().float()
+        mean, proj, rows = fit_key(keys_of(toks["gallery"], scale), dim)
+        # the page's retrieval over the file's float16 rows, a concept named by its code
+        gallery = Gallery(mean, rows.half().float(), concept, codes, proj=proj, scale=scale)
         row = {"values": int(rows.shape[1])}
         for q, ms in want.items():
-            sim = key(keys_of(toks[q], scale)) @ rows.T
-            best = torch.full((len(sim), len(codes)), -2.0).scatter_reduce_(1, concept.expand(len(sim), -1), sim, reduce="amax")
-            top = torch.sort(best, dim=1, descending=True, stable=True).indices[:, :K]
-            w = torch.tensor([cidx[m["concept"]] for m in ms])
-            row[q] = [round(float((top[:, 0] == w).float().mean()), 4), round(float((top == w[:, None]).any(1).float().mean()), 4)]
+            top = gallery.retrieve(keys_of(toks[q], scale), K)[0]
+            row[q] = [round(sum(m["concept"] == t[0] for m, t in zip(ms, top)) / len(ms), 4),
+                      round(sum(m["concept"] in t for m, t in zip(ms, top)) / len(ms), 4)]
         name = scale + ("" if dim is None else f" on {dim} axes")
         res["keys"][name] = row
         print(name, row, flush=True)

@@ -12,6 +12,9 @@
 #              --scale f2 --dim 128: the shipped gallery since stop 38, which was built on the CPU; a GPU's rows may
 #              differ in the last float16 bit)
 # All three as measured: ARMS="pick5_all pick5_t01 pick5_f2".
+#   pick5_fit  pick5_f2 with the f2 key's projection fitted across vendors instead of the principal axes
+#              (python3 -m training.gallery --fit: training/gallery_fit.py; its report, gallery.bin and manifest.json
+#              come back in OUT_DIR)
 #   pick5      the pick with the tree's gallery as it is (public/models/gallery.bin: what the page ships)
 #   rerank     caption_rerank's rows with the shipped gallery (k = 5 and 10)
 # Needs training/data (carried) and the judge (training/eval/judge.pt: SET=training in bench/device-aside.sh keeps it).
@@ -31,6 +34,8 @@ for a in ${ARMS:-pick0 pick5_all rerank}; do
   case $a in
     pick0) arm pick0 --pick 0 ;;
     pick5_all) $PY -m training.gallery --device cuda --scale f4 --dim 0 && arm pick5_all "${all[@]}" --pick-temperature 0 ;;
+    pick5_fit) $PY -m training.gallery --device cuda --scale f2 --dim 128 --fit "$OUT/gallery_fit.json" 2>&1 | tee "$OUT/gallery_fit.log" | tail -4 \
+        && cp public/models/gallery.bin public/models/manifest.json "$OUT/" && arm pick5_fit "${all[@]}" --pick-temperature 0 ;;
     pick5) arm pick5 "${all[@]}" --pick-temperature 0 ;;
     pick5_t01) arm pick5_t01 "${all[@]}" --pick-temperature 0.1 --pick-record "$OUT/pick5_t01_record.json" ;;
     pick5_f2) $PY -m training.gallery --device cuda --scale f2 --dim 128 && arm pick5_f2 "${all[@]}" --pick-temperature 0 ;;
