@@ -229,7 +229,7 @@ def render():
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
             parts += [v9_headline(json.load(open(v9)), page, v9page, shipped_pick, pick_file)]
             if picked and v9page:
-                parts += [pick_section(*picked, v9page), pick_variations_section(picked[1])]
+                parts += [pick_section(*picked, v9page), pick_variations_section(picked[1]), pick_fitted_key_section()]
             fits = [os.path.join(ev, n) for n in ("scale_choice_candidates.json", "scale_choice.json")]
             if v9page and all(map(os.path.exists, fits)) and man.get("scale_choice"):
                 R = lambda *p: json.load(open(os.path.join(ev, *p, "eval_mllm.json")))
@@ -1524,6 +1524,59 @@ def pick_variations_section(picked):
               "the five stays the limit. " + ("It ships (the pick rule's score decides); golden/pick.json holds its "
                                               "retrieval for the parity test." if ships else
                                               "It ships once the page reads projected keys (`workers/mllm/gallery.ts`)."), ""]
+    return "\n".join(lines)
+
+
+def pick_fitted_key_section():
+    """The f2 key's projection fitted across vendors (training/gallery_fit.py) A/B'd against the shipped f2 key on 128
+    principal axes (pick_eval.sh's pick5_fit, training/eval/pick/pick5_fit.json, gallery_fit.json); not shipped."""
+    ev = os.path.join(ROOT, "training", "eval", "pick")
+    files = [os.path.join(ev, f) for f in ("pick5_f2.json", "pick5_fit.json", "gallery_fit.json")]
+    if not all(map(os.path.exists, files)):
+        return ""
+    f2, fit, rep = (json.load(open(f)) for f in files)
+    cols = [f2, fit]
+    ed = lambda kind, sc, m: (lambda e: e["edit"][kind]["per_scale"][sc][m])
+    sc = [ab_score(e) for e in cols]
+    q = ["fluent_dev_1v", "fluent_dev_edges_1v", "heldout_vendor", "heldout_vendor_edges", "heldout_vendor_gray", "openmoji"]
+    pa, ft = rep["principal axes (the shipped key)"], rep["fitted"]
+    lines = ["\n#### A gallery key fitted across vendors, measured (not shipped)\n",
+             "The shipped key's principal axes are the directions of most variance among the training drawings' f2 tokens, "
+             "which keep a drawing's vendor as well as its concept. `training/gallery_fit.py` fits the 1024 x 128 projection "
+             f"instead (`python3 -m training.gallery --fit OUT.json`; the file and the page unchanged): InfoNCE at temperature "
+             f"{rep['tau']} pulls a query toward the gallery rows of its concept but its own, Adam at {rep['lr']:g} over "
+             f"{rep['steps']} steps of {rep['batch']} from the principal axes, within the span of the first {rep['span']}. The "
+             f"{rep['queries']:,} queries are the training drawings, their edge maps and grayscales (sketch's and colorize's "
+             f"sources) and the Fluent drawings of two thirds of the training concepts ({rep['fluent_fit']:,}; those of the "
+             "held-out-vendor concepts are never used). The step kept is the best on the choice set: the Fluent drawings of "
+             f"the other third ({rep['fluent_dev']}), each retrieved with one vendor's drawings of its concept left out as a "
+             "held-out-vendor drawing meets the gallery (`_1v`), scored by their top-1, top-5 and their edge maps' top-5 "
+             f"(kept: step {rep['kept_step']}). 15 s on one H200; then the pick as the page runs it, one call "
+             "(`training/eval/pick/gallery_fit.json`, `pick5_fit.json`; the command: `training/gpu/pick_eval.sh` arm "
+             "`pick5_fit`). Retrieval, top-1 / top-5 holds the concept:", "",
+             "| key | " + " | ".join(q) + " |", "|---|" + "---|" * len(q),
+             "| principal axes (ships) | " + " | ".join(" / ".join(f"{x:.1f}%" for x in pa[n]) for n in q) + " |",
+             "| fitted across vendors | " + " | ".join(" / ".join(f"{x:.1f}%" for x in ft[n]) for n in q) + " |", "",
+             "The pick as the page runs it, the same weights, jobs and seeds:", ""] + runs_table(
+                 ["f2 key on 128 principal axes (ships)", "f2 key fitted across vendors"], cols, [
+                 "| tone edits: plan's concept / success at f1 | " + " | ".join(
+                     f"{pct(e['edit']['edit_tone']['plan']['concept'])} / {pct(ed('edit_tone', 'f1', 'success')(e))}" for e in cols) + " | – / 80% |",
+                 "| colorize / inpaint / sketch: plan's concept | " + " | ".join(
+                     " / ".join(pct(e["edit"][k]["plan"]["concept"]) for k in ("colorize", "inpaint", "sketch")) for e in cols) + " | – |"]) + [
+             "", f"It {'loses' if sc[1] < sc[0] else 'wins'} ({sc[1]:.4f} against {sc[0]:.4f}). Its choice set and the unseen "
+             "vendors' top-5 improve (Fluent one-vendor top-5 "
+             f"{pa['fluent_dev_1v'][1]:.1f}% -> {ft['fluent_dev_1v'][1]:.1f}%, OpenMoji top-1 {pa['openmoji'][0]:.1f}% -> "
+             f"{ft['openmoji'][0]:.1f}%), but the held-out-vendor edge maps' top-5 falls "
+             f"({pa['heldout_vendor_edges'][1]:.1f}% -> {ft['heldout_vendor_edges'][1]:.1f}%; the choice set's edge maps rose), "
+             "and the picks fall where the MLLM chooses: sketch's plan names the concept "
+             f"{pct(f2['edit']['sketch']['plan']['concept'])} -> {pct(fit['edit']['sketch']['plan']['concept'])}, tone edits' "
+             f"{pct(f2['edit']['edit_tone']['plan']['concept'])} -> {pct(fit['edit']['edit_tone']['plan']['concept'])}. "
+             "A likely reason, not measured: a key fitted to bring one concept's drawings together also brings its "
+             "look-alikes, so the five candidates are harder to tell apart, and the MLLM's choice among them, already the "
+             "limit, gets worse; and the choice set did not foresee the held-out-vendor edge maps. Held-out-vendor captions "
+             f"{pct(f2['caption']['heldout_vendor']['exact_match'])} -> {pct(fit['caption']['heldout_vendor']['exact_match'])}, "
+             f"OpenMoji {pct(f2['caption']['openmoji']['exact_match'])} -> {pct(fit['caption']['openmoji']['exact_match'])}. "
+             "Not shipped; the principal axes stay.", ""]
     return "\n".join(lines)
 
 
