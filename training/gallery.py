@@ -66,6 +66,11 @@ def gallery_rows(images, meta, reader, device="cpu", view=None, scale=SCALE, dim
     return mean, proj, rows, [idx[m["concept"]] for m in gallery], codes
 
 
+def hold(top, want):
+    """[top-1, top-k holds the answer] as fractions: top [n, k] retrieved names (Gallery.retrieve), want [n] the answers"""
+    return [sum(w == t[0] for w, t in zip(want, top)) / len(want), sum(w in t for w, t in zip(want, top)) / len(want)]
+
+
 def fit_key(g, dim=DIM):
     """[n, in_dim] the gallery drawings' keys (keys_of) -> (mean [in_dim], projection [in_dim, dim] on their first dim
     principal axes or None (dim None or in_dim), rows [n, dim] centred, projected, L2-normalised, float32)."""
@@ -98,7 +103,7 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
 
 
 class Gallery:
-    """Retrieval over the training drawings' reader f4 tokens, as the page runs it (`load`: the shipped file)."""
+    """Retrieval over the training drawings' reader tokens at its scale, as the page runs it (`load`: the shipped file)."""
 
     def __init__(self, mean, rows, concept, names, proj=None, scale="f4"):
         self.scale = scale
@@ -189,7 +194,6 @@ def main(argv=None):
     ap.add_argument("--dim", type=int, default=DIM, help="the key's principal axes (0: none, the tokens as they are)")
     ap.add_argument("--fit", metavar="OUT.json", help="a projection fitted across vendors (training/gallery_fit.py) "
                     "instead of the principal axes; its report -> OUT.json")
-    ap.add_argument("--fit-steps", type=int, default=None)
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
@@ -201,8 +205,7 @@ def main(argv=None):
     if args.fit:
         import json
         from training import gallery_fit
-        mean, proj, rows, concept, codes, report = gallery_fit.fit(images, meta, reader, args.device, args.scale, args.dim,
-                                                                   **({"steps": args.fit_steps} if args.fit_steps else {}))
+        mean, proj, rows, concept, codes, report = gallery_fit.fit(images, meta, reader, args.device, args.scale, args.dim)
         with open(args.fit, "w") as f:
             json.dump(report, f, indent=1)
     else:

@@ -23,7 +23,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from training.gallery import K, Gallery, fit_key, keys_of
+from training.gallery import K, Gallery, fit_key, hold, keys_of
 
 TAU = 0.05      # InfoNCE temperature (half the reader's own 0.1: rows of one concept are few)
 SPAN = 256      # the learned projection lives in the span of the first SPAN principal axes
@@ -39,20 +39,15 @@ def is_dev(concept):
     return int(hashlib.sha1(concept.encode()).hexdigest(), 16) % 3 == 0
 
 
-def hold(top, want):
-    """[top-1, top-k holds the answer] in percent: top [n, k] retrieved names, want [n] the answers"""
-    return [round(100 * sum(w == t[0] for w, t in zip(want, top)) / len(want), 2),
-            round(100 * sum(w in t for w, t in zip(want, top)) / len(want), 2)]
-
-
 def fit_projection(g, concept, queries, q_concept, q_self, dev, dim=128, span=SPAN, steps=STEPS, lr=LR, tau=TAU,
                    batch=BATCH, every=EVERY, seed=0, log=print):
     """g [n, in_dim] the gallery drawings' keys, concept [n]; queries [m, in_dim] with their concept [m] and their own
     gallery row or -1 [m] (left out of their positives and the softmax); dev(mean, proj) -> score, higher better.
-    -> (mean, proj [in_dim, dim], curve: [(step, dev score)], the kept step). The kept projection is the best step's."""
+    -> (mean, proj [in_dim, dim], curve: [(step, dev score)], the kept step, the principal axes [in_dim, span]). The kept
+    projection is the best step's."""
     gen = torch.Generator(device="cpu").manual_seed(seed)
-    mean = g.mean(0)
-    axes = torch.linalg.svd(g - mean, full_matrices=False)[2][:span].T.contiguous()   # [in_dim, span]
+    mean, axes, _ = fit_key(g, span)   # axes [in_dim, span]: the principal axes (fewer where the gallery has fewer rows)
+    span = axes.shape[1]
     gs, qs = (g - mean) @ axes, (queries - mean) @ axes
     v = torch.eye(span, device=g.device)[:, :dim].clone().requires_grad_(True)   # starts as the principal axes
     opt = torch.optim.Adam([v], lr=lr)
@@ -80,7 +75,7 @@ def fit_projection(g, concept, queries, q_concept, q_self, dev, dim=128, span=SP
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return mean, best[1], curve, best[2]
+    return mean, best[1], curve, best[2], axes
 
 
 @torch.no_grad()
@@ -128,7 +123,7 @@ def fit(images, meta, reader, device="cpu", scale="f2", dim=128, steps=STEPS, lo
             if one_vendor:
                 w = torch.tensor([cidx[m["concept"]] for m in ms])
                 exclude = (concept.cpu()[None] == w[:, None]) & (row_vendor[None] == torch.arange(len(ms))[:, None] % 2)
-            out[name] = hold(gallery.retrieve(q.cpu(), K, exclude)[0], [m["concept"] for m in ms])
+            out[name] = [round(100 * x, 2) for x in hold(gallery.retrieve(q.cpu(), K, exclude)[0], [m["concept"] for m in ms])]
         return out
 
     def dev_score(mean, proj):
@@ -136,14 +131,13 @@ def fit(images, meta, reader, device="cpu", scale="f2", dim=128, steps=STEPS, lo
         m = measure(mean, proj)
         return (m["fluent_dev_1v"][0] + m["fluent_dev_1v"][1] + m["fluent_dev_edges_1v"][1]) / 3
     with torch.enable_grad():
-        mean, proj, curve, kept = fit_projection(g, concept, torch.cat(qs), torch.cat(qc), torch.cat(qself), dev_score,
+        mean, proj, curve, kept, axes = fit_projection(g, concept, torch.cat(qs), torch.cat(qc), torch.cat(qself), dev_score,
                                                  dim=dim, steps=steps, log=log)
-    pca_mean, pca_proj, _ = fit_key(g, dim)
     report = {"scale": scale, "dim": dim, "tau": TAU, "span": SPAN, "lr": LR, "steps": steps, "batch": BATCH,
               "views": list(VIEWS), "queries": int(sum(len(q) for q in qs)), "fluent_fit": len(fl_fit), "fluent_dev": len(fl_dev),
               "columns": "[top-1, top-5 holds the concept] %", "dev_score": "mean of fluent_dev_1v top-1, top-5, fluent_dev_edges_1v top-5",
               "curve": curve, "kept_step": kept,
-              "principal axes (the shipped key)": measure(pca_mean, pca_proj), "fitted": measure(mean, proj)}
+              "principal axes (the shipped key)": measure(mean, axes[:, :dim]), "fitted": measure(mean, proj)}
     log(f"kept step {kept}: {report['fitted']}")
     log(f"principal axes: {report['principal axes (the shipped key)']}")
     rows = F.normalize((g - mean) @ proj, dim=1)

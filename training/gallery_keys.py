@@ -20,7 +20,7 @@ import torch
 
 from training import mllm_tasks as T
 from training.caption_rerank import tokens_of
-from training.gallery import K, Gallery, fit_key, keys_of
+from training.gallery import K, Gallery, fit_key, hold, keys_of
 
 KEYS = [("f4", None), ("f3", None), ("f2", 64), ("f2", 128), ("f2", 256), ("f2", None), ("f1", 128), ("f1", 256), ("f1", None)]
 
@@ -54,9 +54,7 @@ def main(out):
         gallery = Gallery(mean, rows.half().float(), concept, codes, proj=proj, scale=scale)
         row = {"values": int(rows.shape[1])}
         for q, ms in want.items():
-            top = gallery.retrieve(keys_of(toks[q], scale), K)[0]
-            row[q] = [round(sum(m["concept"] == t[0] for m, t in zip(ms, top)) / len(ms), 4),
-                      round(sum(m["concept"] in t for m, t in zip(ms, top)) / len(ms), 4)]
+            row[q] = [round(x, 4) for x in hold(gallery.retrieve(keys_of(toks[q], scale), K)[0], [m["concept"] for m in ms])]
         name = scale + ("" if dim is None else f" on {dim} axes")
         res["keys"][name] = row
         print(name, row, flush=True)

@@ -1551,7 +1551,7 @@ def pick_fitted_key_section():
              "held-out-vendor concepts are never used). The step kept is the best on the choice set: the Fluent drawings of "
              f"the other third ({rep['fluent_dev']}), each retrieved with one vendor's drawings of its concept left out as a "
              "held-out-vendor drawing meets the gallery (`_1v`), scored by their top-1, top-5 and their edge maps' top-5 "
-             f"(kept: step {rep['kept_step']}). 15 s on one H200; then the pick as the page runs it, one call "
+             f"(kept: step {rep['kept_step']}). The fit's loop took 15.7 s on one H200 (`gallery_fit.log`); then the pick as the page runs it, one call "
              "(`training/eval/pick/gallery_fit.json`, `pick5_fit.json`; the command: `training/gpu/pick_eval.sh` arm "
              "`pick5_fit`). Retrieval, top-1 / top-5 holds the concept:", "",
              "| key | " + " | ".join(q) + " |", "|---|" + "---|" * len(q),
