@@ -372,6 +372,7 @@ class Ctx:
     caption_pick: object = None  # --pick: captions picked among retrieved names (the page's, manifest mllm.pick)
     pick_tasks: tuple = ()       # --pick: the page's tasks that pick (manifest mllm.pick.tasks)
     pick_record: list = None     # --pick-record: every pick's candidates, their scores and the answer
+    edit_right_plan: bool = False  # --edit-right-plan: edits drawn from their target's plan
 
     @property
     def plan(self):
@@ -555,7 +556,8 @@ def eval_understanding(ctx, hv, om):
 
 
 def edit_jobs(ctx, hv, rng, kinds):
-    """(kind, src_row, instruction, concept, target label) on held-out-vendor images."""
+    """(kind, src_row, instruction, concept, target label, target image) on held-out-vendor images: the target image
+    is the drawing the edit asks for (its plan is the job's right plan, --edit-right-plan)."""
     meta, tidx, sidx = ctx.meta, ctx.vocab("skin_tone"), ctx.vocab("style")
     by_cv, by_ct = {}, {}
     for m in meta:
@@ -568,13 +570,14 @@ def edit_jobs(ctx, hv, rng, kinds):
         tones = sorted(t for t in by_cv.get((m["concept"], m["vendor"]), {}) if t != m["skin_tone"] and t in tidx)
         if tones:
             t = rng.choice(tones)
-            jobs.append(("edit_tone", ctx.sampler.row(i), T.tone_instruction(t, rng), m["concept"], t))
+            jobs.append(("edit_tone", ctx.sampler.row(i), T.tone_instruction(t, rng), m["concept"], t, by_cv[(m["concept"], m["vendor"])][t]))
         other = [v for v in by_ct.get((m["concept"], m["skin_tone"]), {}) if v != m["vendor"] and v in sidx]
         if other:
-            jobs.append(("edit_style", ctx.sampler.row(i), T.EDIT_STYLE[0].format(style=T.STYLE[other[0]]), m["concept"], other[0]))
-        jobs.append(("colorize", ctx.sampler.row(i, "gray"), T.COLORIZE[0], m["concept"], i))
-        jobs.append(("inpaint", ctx.sampler.row(i, "mask_a"), T.INPAINT[0], m["concept"], i))
-        jobs.append(("sketch", ctx.sampler.row(i, "edges"), T.SKETCH[0], m["concept"], i))
+            jobs.append(("edit_style", ctx.sampler.row(i), T.EDIT_STYLE[0].format(style=T.STYLE[other[0]]), m["concept"], other[0],
+                         by_ct[(m["concept"], m["skin_tone"])][other[0]]))
+        jobs.append(("colorize", ctx.sampler.row(i, "gray"), T.COLORIZE[0], m["concept"], i, i))
+        jobs.append(("inpaint", ctx.sampler.row(i, "mask_a"), T.INPAINT[0], m["concept"], i, i))
+        jobs.append(("sketch", ctx.sampler.row(i, "edges"), T.SKETCH[0], m["concept"], i, i))
     return [j for j in jobs if j[0] in kinds]
 
 
@@ -585,7 +588,7 @@ def eval_edits(ctx, jobs, hole_pos):
     tok, sp = ctx.tok, ctx.sampler.sp
     end = sp(tok.ans) if ctx.plan else sp(tok.img)
     pre = [ctx.prefix([sp(tok.bos), sp(tok.img), ("img", r, False), sp(tok.img_end),
-                       ctx.sampler.text(T.normalize_text(ins)), end]) for _, r, ins, _, _ in jobs]
+                       ctx.sampler.text(T.normalize_text(ins)), end]) for _, r, ins, *_ in jobs]
     log(f"editing/conditional: generating {len(pre)} images")
     fix = None
     if ctx.plan_fix is not None:   # --pick: the plans of the jobs whose page task picks
@@ -601,6 +604,9 @@ def eval_edits(ctx, jobs, hole_pos):
             for k, pl in zip(picks, got):
                 plans[k] = pl
             return plans
+    if ctx.edit_right_plan:   # the diagnosis: every job drawn from its target's own plan (teacher-forced)
+        def fix(prefixes, plans):
+            return [tok.encode(" " + T.plan_text(ctx.meta[j[5]])) for j in jobs]
     gen, plans = draw(ctx, pre, fix=fix)
     cidx, tidx, sidx = ctx.vocab("concept"), ctx.vocab("skin_tone"), ctx.vocab("style")
     out = {}
@@ -718,6 +724,9 @@ def main(argv=None):
                     "log-likelihood alone)")
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
+    ap.add_argument("--edit-right-plan", action="store_true", help="the diagnosis: every edit, colorize, inpaint and "
+                    "sketch drawn from its target drawing's own plan (teacher-forced) instead of the model's or the pick's: "
+                    "how well it draws given the right plan")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
     args = ap.parse_args(argv)
@@ -773,6 +782,7 @@ def main(argv=None):
               device=device, meta=meta, images=images, seeds=args.seeds, sampler=sampler,
               bank_flat=bank_flat, guidance=guidance,
               uncond=prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img)], model.cfg.order) if guidance != 1.0 else None)
+    ctx.edit_right_plan = args.edit_right_plan
     if args.pick:
         from training.caption_rerank import caption_pick, plan_fix
         from training.gallery import Gallery
@@ -790,7 +800,7 @@ def main(argv=None):
     res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks),
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,
-                      "n_heldout_vendor": len(hv), "n_openmoji": len(om)}}
+                      "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 

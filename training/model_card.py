@@ -229,7 +229,8 @@ def render():
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
             parts += [v9_headline(json.load(open(v9)), page, v9page, shipped_pick, pick_file)]
             if picked and v9page:
-                parts += [pick_section(*picked, v9page), pick_variations_section(picked[1]), pick_fitted_key_section()]
+                parts += [pick_section(*picked, v9page), pick_variations_section(picked[1]), pick_fitted_key_section(),
+                          pick_f1_key_section(), chooser_probe_section()]
             fits = [os.path.join(ev, n) for n in ("scale_choice_candidates.json", "scale_choice.json")]
             if v9page and all(map(os.path.exists, fits)) and man.get("scale_choice"):
                 R = lambda *p: json.load(open(os.path.join(ev, *p, "eval_mllm.json")))
@@ -1578,6 +1579,75 @@ def pick_fitted_key_section():
              f"OpenMoji {pct(f2['caption']['openmoji']['exact_match'])} -> {pct(fit['caption']['openmoji']['exact_match'])}. "
              "Not shipped; the principal axes stay.", ""]
     return "\n".join(lines)
+
+
+def pick_f1_key_section():
+    """The gallery keyed by the reader's f1 on 128 principal axes, A/B'd against the shipped f2 key (pick_eval.sh's
+    pick5_f1, training/eval/pick/pick5_f1.json); not shipped."""
+    ev = os.path.join(ROOT, "training", "eval", "pick")
+    files = [os.path.join(ev, f) for f in ("pick5_f2.json", "pick5_f1.json", "gallery_keys.json")]
+    if not all(map(os.path.exists, files)):
+        return ""
+    f2, f1, keys = (json.load(open(f)) for f in files)
+    cols = [f2, f1]
+    sc = [ab_score(e) for e in cols]
+    k2, k1 = keys["keys"]["f2 on 128 axes"], keys["keys"]["f1 on 128 axes"]
+    hold = lambda k, n: f"{100 * k[n][1]:.1f}%"
+    return "\n".join([
+        "\n#### The f1 key, measured (not shipped)\n",
+        "The gallery keyed by the reader's f1 tokens (64 of them) on 128 principal axes holds a little more of the Fluent "
+        f"drawings in its top 5 than the shipped f2 key ({hold(k1, 'fluent')} against {hold(k2, 'fluent')}; their edge maps "
+        f"{hold(k1, 'fluent_edges')} against {hold(k2, 'fluent_edges')}), at 2.1 MB more projection (gallery.bin 3.9 MB "
+        f"against 2.3 MB), and a little less of the held-out vendor ({hold(k1, 'heldout_vendor')} against "
+        f"{hold(k2, 'heldout_vendor')}; `gallery_keys.json`). The pick as the page runs it, the same weights, jobs and "
+        "seeds (`training/gpu/pick_eval.sh` arm `pick5_f1`, one H200; `training/eval/pick/pick5_f1.json`):", ""] + runs_table(
+            ["f2 key (ships)", "f1 key"], cols, [
+                "| tone / style / colorize / inpaint / sketch: plan's concept | " + " | ".join(
+                    " / ".join(pct(e["edit"][k]["plan"]["concept"]) for k in ("edit_tone", "edit_style", "colorize", "inpaint", "sketch"))
+                    for e in cols) + " | – |"]) + [
+        "", f"It {'loses' if sc[1] < sc[0] else 'wins'} ({sc[1]:.4f} against {sc[0]:.4f}): held-out-vendor captions "
+        f"{pct(f2['caption']['heldout_vendor']['exact_match'])} -> {pct(f1['caption']['heldout_vendor']['exact_match'])}, "
+        f"OpenMoji {pct(f2['caption']['openmoji']['exact_match'])} -> {pct(f1['caption']['openmoji']['exact_match'])}; "
+        "the edits within a drawing or two. Not shipped; the f2 key stays.", ""])
+
+
+def chooser_probe_section():
+    """Stop 40: a concept head on the reader's tokens, trained on three vendors, as the chooser among the pick's 5
+    (training/chooser_probe.py -> training/eval/pick/chooser_probe.json); nothing shipped."""
+    f = os.path.join(ROOT, "training", "eval", "pick", "chooser_probe.json")
+    ev = os.path.join(ROOT, "training", "eval", "pick", "pick5_f2.json")
+    if not (os.path.exists(f) and os.path.exists(ev)):
+        return ""
+    from training.chooser_probe import AMONG
+    d, f2 = json.load(open(f)), json.load(open(ev))
+    views = {"heldout_vendor_orig": "held-out vendor (caption, tone, style)", "heldout_vendor_edges": "its edge maps (sketch)",
+             "heldout_vendor_gray": "grayscale (colorize)", "heldout_vendor_mask_a": "masked (inpaint)", "openmoji": "OpenMoji",
+             "fluent_dev_1v": "Fluent dev, one vendor out (the choice set)"}
+    first = next(iter(d["heads"].values()))["sets"]
+    mllm = {"heldout_vendor_orig": f2["caption"]["heldout_vendor"]["exact_match"],
+            "heldout_vendor_edges": f2["edit"]["sketch"]["plan"]["concept"], "heldout_vendor_gray": f2["edit"]["colorize"]["plan"]["concept"],
+            "heldout_vendor_mask_a": f2["edit"]["inpaint"]["plan"]["concept"], "openmoji": f2["caption"]["openmoji"]["exact_match"]}
+    rows = ["| chooser among retrieval's 5 | " + " | ".join(views.values()) + " |", "|---|" + "---|" * len(views),
+            "| retrieval's own order (top-1) | " + " | ".join(f"{first[v]['retrieval'][0]:.1f}%" for v in views) + " |",
+            "| the MLLM's log-likelihood (ships; its caption or plan concept) | " + " | ".join(
+                pct(mllm[v]) if v in mllm else "–" for v in views) + " |"]
+    rows += [f"| {h} | " + " | ".join(f"{r['sets'][v][AMONG]:.1f}%" for v in views) + " |" for h, r in d["heads"].items()]
+    return "\n".join([
+        "\n#### A trained chooser among the 5, probed (not shipped)\n",
+        "Retrieval's top 5 holds the answer far more often than the MLLM's choice among them is right, so "
+        "`training/chooser_probe.py` asks whether a concept head on the reader's tokens, trained on more vendors than the "
+        f"MLLM saw, chooses better: {d['train_rows']:,} rows (the training drawings as given and as sketch, colorize and "
+        f"inpaint give them, and {d['fluent_fit']:,} Fluent drawings of two thirds of the concepts, those of the "
+        f"held-out-vendor concepts never), AdamW with label smoothing 0.1, {d['steps']} steps of {d['batch']}, the step kept by "
+        f"the Fluent drawings of the other third ({d['fluent_dev']}, one vendor's drawings of their concept left out of "
+        "retrieval, as gallery_fit). 36 s on one H200 (`python3 -m training.chooser_probe OUT.json --device cuda`). Top-1 "
+        "when each chooses among retrieval's 5 (the MLLM's row is the shipped evaluation's, `pick5_f2.json`):", ""] + rows + [
+        "", "Every head chooses better than retrieval's order on the Fluent drawings it was chosen on, but on the held-out "
+        "vendor as given, its edge maps and masked no head beats retrieval's order, let alone the MLLM: a held-out-vendor "
+        "drawing's concept was drawn by one vendor only in training, and a head fitted to the drawings learns that vendor's "
+        "look as much as the concept. The one exception is grayscale (colorize), where the MLLM itself chooses below "
+        "retrieval's order and the MLP is above both; OpenMoji is within a drawing or two. The MLLM's log-likelihood stays "
+        "the chooser; nothing shipped.", ""])
 
 
 def caption_rerank_section():

@@ -15,7 +15,11 @@
 #   pick5_fit  pick5_f2 with the f2 key's projection fitted across vendors instead of the principal axes
 #              (python3 -m training.gallery --fit: training/gallery_fit.py; its report, gallery.bin and manifest.json
 #              come back in OUT_DIR)
+#   pick5_f1   pick5_f2 keyed by the reader's f1 on 128 principal axes (python3 -m training.gallery --scale f1
+#              --dim 128: 2.1 MB more projection; a little more of the Fluent drawings held, training/eval/pick/gallery_keys.json)
 #   pick5      the pick with the tree's gallery as it is (public/models/gallery.bin: what the page ships)
+#   right_plan pick5 with every edit, colorize, inpaint and sketch drawn from its target drawing's own plan
+#              (eval_mllm --edit-right-plan): the bound a better chooser of the plan could reach
 #   rerank     caption_rerank's rows with the shipped gallery (k = 5 and 10)
 # Needs training/data (carried) and the judge (training/eval/judge.pt: SET=training in bench/device-aside.sh keeps it).
 #   [ARMS="pick0 pick5_all rerank"] bash training/gpu/pick_eval.sh OUT_DIR
@@ -36,7 +40,9 @@ for a in ${ARMS:-pick0 pick5_all rerank}; do
     pick5_all) $PY -m training.gallery --device cuda --scale f4 --dim 0 && arm pick5_all "${all[@]}" --pick-temperature 0 ;;
     pick5_fit) $PY -m training.gallery --device cuda --scale f2 --dim 128 --fit "$OUT/gallery_fit.json" 2>&1 | tee "$OUT/gallery_fit.log" | tail -4 \
         && cp public/models/gallery.bin public/models/manifest.json "$OUT/" && arm pick5_fit "${all[@]}" --pick-temperature 0 ;;
+    pick5_f1) $PY -m training.gallery --device cuda --scale f1 --dim 128 && arm pick5_f1 "${all[@]}" --pick-temperature 0 ;;
     pick5) arm pick5 "${all[@]}" --pick-temperature 0 ;;
+    right_plan) arm right_plan "${all[@]}" --pick-temperature 0 --edit-right-plan ;;
     pick5_t01) arm pick5_t01 "${all[@]}" --pick-temperature 0.1 --pick-record "$OUT/pick5_t01_record.json" ;;
     pick5_f2) $PY -m training.gallery --device cuda --scale f2 --dim 128 && arm pick5_f2 "${all[@]}" --pick-temperature 0 ;;
     rerank) for k in 5 10; do

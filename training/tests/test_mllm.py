@@ -779,6 +779,23 @@ def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, m
     assert res["config"]["mllm"]["reader"] and {"edit_tone", "edit_style"} <= set(res["edit"]) and made == [4]
 
 
+def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
+    """--edit-right-plan (the diagnosis for edits): every edit is drawn from its target drawing's own plan, so the
+    plan names the source's concept and the asked tone or style every time, whatever the (random) model writes."""
+    from training import eval_mllm
+    few_decoder_steps(monkeypatch, eval_mllm)
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}])
+    base = ["--tiny", "--set", "order=scale", "plan=True", "--device", "cpu", "--quick", *files, "--n-canonical", "1",
+            "--seeds", "1", "--n-heldout", "4"]
+    own = eval_mllm.main(base + ["--out", str(tmp_path / "a.json")])
+    res = eval_mllm.main(base + ["--edit-right-plan", "--out", str(tmp_path / "b.json")])
+    assert res["config"]["edit_right_plan"] and not own["config"]["edit_right_plan"]
+    assert set(res["edit"]) == {"edit_tone", "edit_style"}
+    for kind, e in res["edit"].items():
+        assert e["plan"] == {"concept": 1.0, "asked_field": 1.0, "both": 1.0}, kind
+    assert any(e["plan"]["both"] < 1 for e in own["edit"].values())   # the random model's own plans are not
+
+
 def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
     """eval_mllm --pick (the page's manifest mllm.pick): captions are names the gallery retrieved, the picked tasks'
     plans name one, the others' plans are the greedy ones (the same as without --pick)."""
