@@ -130,6 +130,13 @@ class MLLMConfig:
     compile: bool = False
     pad_multiple: int = 0
     seed: int = 0
+    # the regression head's hidden width (0: d_model). A wider head from an init keeps the init's function
+    # (widen_head) and, with train_only="head.", learns on the image outputs alone
+    head_hidden: int = 0
+    # only the parameters whose names start with one of these comma-separated prefixes learn (empty: all). "head.":
+    # the regression head alone, so the LM head and the trunk, and with them every text output (plans, captions,
+    # answers), stay bit-identical to the init's
+    train_only: str = ""
 
 
 FULL = MLLMConfig()
@@ -236,7 +243,8 @@ class MLLM(nn.Module):
         self.proj = nn.Sequential(nn.Linear(c, d), nn.GELU(), nn.Linear(d, d))   # projector in
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(d)
-        self.head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, c))   # regression out
+        hh = cfg.head_hidden or d
+        self.head = nn.Sequential(nn.Linear(d, hh), nn.GELU(), nn.Linear(hh, c))   # regression out
         # raw encoder features <-> the model's unit scale (set from data before training)
         self.register_buffer("feat_mean", torch.zeros(c))
         self.register_buffer("feat_std", torch.ones(c))
@@ -406,6 +414,37 @@ def from_config_dict(d):
     d = dict(d)
     d["scale_weights"] = tuple(d.get("scale_weights", FULL.scale_weights))
     return MLLMConfig(**{k: v for k, v in d.items() if k in MLLMConfig.__dataclass_fields__})
+
+
+def widen_head(state, model):
+    """An init's state dict -> the same with its regression head widened to `model`'s hidden width: the new hidden
+    units get the model's fresh input weights and zero output weights, so the head's output, and the model's, are
+    exactly the init's at first. A head already as wide is returned as it is."""
+    w0 = state["head.0.weight"]
+    hh = model.head[0].weight.shape[0]
+    if w0.shape[0] == hh:
+        return state
+    assert w0.shape[0] < hh, f"the head narrows from {w0.shape[0]} to {hh}"
+    n = w0.shape[0]
+    out = dict(state)
+    own = {k: v.detach().clone().to(w0.dtype) for k, v in model.head.state_dict().items()}
+    own["0.weight"][:n], own["0.bias"][:n] = w0, state["head.0.bias"]
+    own["2.weight"].zero_()
+    own["2.weight"][:, :n], own["2.bias"] = state["head.2.weight"], state["head.2.bias"]
+    out.update({"head." + k: v for k, v in own.items()})
+    return out
+
+
+def trainable(model, train_only):
+    """-> the parameters that learn under MLLMConfig.train_only (all when empty); the others stop requiring grad"""
+    prefixes = tuple(x.strip() for x in train_only.split(",") if x.strip())
+    if not prefixes:
+        return [p for p in model.parameters()]
+    for n, p in model.named_parameters():
+        p.requires_grad_(n.startswith(prefixes))
+    on = [p for p in model.parameters() if p.requires_grad]
+    assert on, f"train_only={train_only!r} names no parameter"
+    return on
 
 
 def load_mllm(path, device="cpu"):

@@ -123,7 +123,8 @@ def load_mllm(models_dir=MODELS_DIR):
     cfg = replace(FULL, vocab_size=sd["tok_emb.weight"].shape[0], n_layer=mm["n_layer"], n_head=mm["n_head"],
                   d_model=mm["d_model"], mlp_ratio=sd["blocks.0.mlp.0.weight"].shape[0] // mm["d_model"], ctx=mm["ctx"],
                   feature_dim=mm["feature_dim"], order=mm["order"], residual_edit=bool(mm["residual_edit"]), plan=bool(mm.get("plan")),
-                  reader=bool(mm.get("reader")))
+                  reader=bool(mm.get("reader")),
+                  head_hidden=0 if sd["head.0.weight"].shape[0] == mm["d_model"] else sd["head.0.weight"].shape[0])
     model = MLLM(cfg)
     own = model.state_dict()
     for k in own:

@@ -249,7 +249,8 @@ def main(argv=None):
         model.load_state_dict(ck["model"])
     elif init:  # fp16 matrices in the brought-back file: load_state_dict casts them to fp32
         fresh_reader = cfg.reader and not any(k.startswith("reader_") for k in init["model"])
-        missing, unexpected = model.load_state_dict(init["model"], strict=not fresh_reader)
+        from training.mllm import widen_head
+        missing, unexpected = model.load_state_dict(widen_head(init["model"], model), strict=not fresh_reader)
         if fresh_reader:   # an init without a reader: the reader's projector keeps its zero-output start
             assert not unexpected and all(k.startswith("reader_") for k in missing), (missing, unexpected)
         log(f"initialised from {args.init} (step {init['step']})" + (", a new reader (adds zero at first)" if fresh_reader else ""))
@@ -269,6 +270,10 @@ def main(argv=None):
         if not hasattr(torch, "compile"):
             sys.exit(f"compile=True needs PyTorch >= 2 (this is {torch.__version__})")
         lm = torch.compile(lm)
+    if cfg.train_only:   # before the optimizer: AdamW then holds (and decays) only what learns
+        from training.mllm import trainable
+        n_on = sum(p.numel() for p in trainable(model, cfg.train_only))
+        log(f"train_only={cfg.train_only}: {n_on / 1e6:.3f}M of {model.num_params() / 1e6:.2f}M parameters learn")
     opt = model.configure_optimizer(cfg.lr, cfg.weight_decay)
     # AdamW skips a parameter without a gradient (no step, no weight decay): the frozen ones keep their values
     frozen = [p for n, p in model.named_parameters() if not n.startswith("reader_")] if cfg.reader_warmup else []

@@ -779,6 +779,47 @@ def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, m
     assert res["config"]["mllm"]["reader"] and {"edit_tone", "edit_style"} <= set(res["edit"]) and made == [4]
 
 
+def test_widen_head_keeps_the_function():
+    """widen_head: a wider regression head loaded from a narrower one gives the same features at first"""
+    from dataclasses import replace
+    from training.mllm import widen_head
+    torch.manual_seed(0)
+    small, wide = MLLM(TINY), MLLM(replace(TINY, head_hidden=3 * TINY.d_model))
+    wide.load_state_dict(widen_head(small.state_dict(), wide))
+    assert wide.head[0].weight.shape[0] == 3 * TINY.d_model
+    h = torch.randn(4, 7, TINY.d_model)
+    assert torch.allclose(small.head(h), wide.head(h), atol=1e-6)
+    assert widen_head(wide.state_dict(), wide) is not None and torch.equal(
+        widen_head(small.state_dict(), small)["head.0.weight"], small.state_dict()["head.0.weight"])
+    with pytest.raises(AssertionError):   # never narrows
+        widen_head(wide.state_dict(), small)
+
+
+def test_train_only_the_head_from_an_init(tmp_path, setup):
+    """train_only="head." with a wider head_hidden, from an init: only the regression head moves; every other
+    parameter (trunk, embeddings, the tied LM head: every text output) stays the init's exactly."""
+    from training import train_mllm
+    meta, tok, _, _ = setup
+    d = tmp_path / "data"
+    d.mkdir()
+    from training.data import save_images
+    save_images(np.random.default_rng(0).integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8), str(d))
+    json.dump(meta, open(d / "meta.json", "w"))
+    tp = tmp_path / "tok.json"
+    tok.save(str(tp))
+    args = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "a"), "--set", "order=scale", "plan=True", "--max-steps", "1"]) == 0
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "h"), "--init", str(tmp_path / "a" / "mllm.pt"), "--set",
+                                   f"head_hidden={2 * TINY.d_model}", "train_only=head.", "ema=0", "lr=0.01", "warmup=0",
+                                   "--max-steps", "2"]) == 0
+    init, got = torch_load(tmp_path / "a" / "mllm.pt")["model"], torch_load(tmp_path / "h" / "state.pt")["model"]
+    assert got["head.0.weight"].shape == (2 * TINY.d_model, TINY.d_model)
+    same = [k for k in init if not k.startswith("head.")]
+    assert same and all(torch.equal(got[k], init[k].float()) for k in same)
+    assert not torch.equal(got["head.2.weight"][:, :TINY.d_model], init["head.2.weight"].float())   # the head learned
+    assert got["head.2.weight"][:, TINY.d_model:].any()   # and so did its new units
+
+
 def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     """--edit-right-plan (the diagnosis for edits): every edit is drawn from its target drawing's own plan, so the
     plan names the source's concept and the asked tone or style every time, whatever the (random) model writes."""
