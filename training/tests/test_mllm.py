@@ -745,10 +745,8 @@ def test_given_drop_reads_understanding_images_through_the_reader_alone(setup):
             assert torch.equal(m1.compute_loss(b)[0], m0.compute_loss(b)[0]), task
 
 
-def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, monkeypatch):
-    """train_mllm --set reader=True from a brought-back model without a reader: the reader's projector starts at zero,
-    its normalisation is measured on the reader's bank; then the evaluation reads through it."""
-    from training import train_mllm, eval_mllm
+def tiny_train_args(tmp_path, setup):
+    """train_mllm's arguments for the tiny config on the setup's dataset (random images) and tokenizer, written here"""
     meta, tok, _, _ = setup
     d = tmp_path / "train_data"
     d.mkdir()
@@ -757,7 +755,15 @@ def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, m
     json.dump(meta, open(d / "meta.json", "w"))
     tp = tmp_path / "tok.json"
     tok.save(str(tp))
-    args = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
+    return ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
+
+
+def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, monkeypatch):
+    """train_mllm --set reader=True from a brought-back model without a reader: the reader's projector starts at zero,
+    its normalisation is measured on the reader's bank; then the evaluation reads through it."""
+    from training import train_mllm, eval_mllm
+    _, tok, _, _ = setup
+    args = tiny_train_args(tmp_path, setup)
     assert train_mllm.main(args + ["--out-dir", str(tmp_path / "a"), "--set", "order=scale", "--max-steps", "1"]) == 0
     assert train_mllm.main(args + ["--out-dir", str(tmp_path / "r"), "--init", str(tmp_path / "a" / "mllm.pt"),
                                    "--set", "reader=True", "ema=0", "lr=0", "--max-steps", "1"]) == 0
@@ -799,15 +805,7 @@ def test_train_only_the_head_from_an_init(tmp_path, setup):
     """train_only="head." with a wider head_hidden, from an init: only the regression head moves; every other
     parameter (trunk, embeddings, the tied LM head: every text output) stays the init's exactly."""
     from training import train_mllm
-    meta, tok, _, _ = setup
-    d = tmp_path / "data"
-    d.mkdir()
-    from training.data import save_images
-    save_images(np.random.default_rng(0).integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8), str(d))
-    json.dump(meta, open(d / "meta.json", "w"))
-    tp = tmp_path / "tok.json"
-    tok.save(str(tp))
-    args = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
+    args = tiny_train_args(tmp_path, setup)
     assert train_mllm.main(args + ["--out-dir", str(tmp_path / "a"), "--set", "order=scale", "plan=True", "--max-steps", "1"]) == 0
     assert train_mllm.main(args + ["--out-dir", str(tmp_path / "h"), "--init", str(tmp_path / "a" / "mllm.pt"), "--set",
                                    f"head_hidden={2 * TINY.d_model}", "train_only=head.", "ema=0", "lr=0.01", "warmup=0",
