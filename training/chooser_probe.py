@@ -127,8 +127,7 @@ def main(argv=None):
 
     def key(tok):
         """the shipped gallery's key of [n, 21, C] tokens: [n, dim] centred, projected, unit"""
-        qc = keys_of(_pad(tok), gallery.scale) - gallery.mean
-        return F.normalize(qc if gallery.proj is None else qc @ gallery.proj, dim=1).to(device)
+        return gallery.key(keys_of(_pad(tok), gallery.scale)).to(device)
 
     log(f"tokens: {len(train)} training drawings x {len(VIEWS)} views, {len(fl_fit)} Fluent fit ({len(fl_dev)} dev), "
         f"{len(hv)} held-out vendor, {len(om)} OpenMoji")
@@ -148,8 +147,7 @@ def main(argv=None):
         tok = tokens(ms, view)
         exclude = None
         if one_vendor:   # gallery_fit's choice set: one vendor's drawings of the concept left out
-            w = torch.tensor([cidx[m["concept"]] for m in ms])
-            exclude = (gallery.concept[None] == w[:, None]) & (row_vendor[None] == torch.arange(len(ms))[:, None] % 2)
+            exclude = gallery.one_vendor_out([cidx[m["concept"]] for m in ms], row_vendor)
         names, cos = gallery.retrieve(keys_of(_pad(tok), gallery.scale), K, exclude)
         at = {n: i for i, n in enumerate(gallery.names)}
         cand = torch.tensor([[at[n] for n in row] for row in names], device=device)

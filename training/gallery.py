@@ -137,16 +137,27 @@ class Gallery:
         mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, device)
         return cls(mean, rows, concept, [T.normalize_text(names[c]) for c in codes], proj=proj, scale=SCALE)
 
+    def key(self, q):
+        """q [n, in_dim] keys (keys_of) -> [n, dim] centred on the mean, projected where the gallery has a projection,
+        L2-normalised: what retrieve compares with every row"""
+        qc = torch.as_tensor(q).float().cpu() - self.mean
+        return F.normalize(qc if self.proj is None else qc @ self.proj, dim=1)
+
+    def one_vendor_out(self, want, row_vendor):
+        """bool [n, rows] for retrieve's exclude: each query's own concept's rows of one vendor left out, alternately
+        vendor 0 and 1 by the query's position (want [n] concept indices, row_vendor [rows] 0/1), as a held-out-vendor
+        drawing meets the gallery (gallery_fit's choice set)"""
+        want = torch.as_tensor(want)
+        return (self.concept[None] == want[:, None]) & (torch.as_tensor(row_vendor)[None] == torch.arange(len(want))[:, None] % 2)
+
     def retrieve(self, q, k, exclude=None):
         """q [n, in_dim] keys (keys_of: the reader's tokens at self.scale, flattened) -> ([n, k] names, [n, k]
         scores), best first. exclude: bool [n, rows], rows left out of each query's scores (gallery_fit's choice set)."""
-        qc = torch.as_tensor(q).float().cpu() - self.mean
-        qn = F.normalize(qc if self.proj is None else qc @ self.proj, dim=1)
-        sim = qn @ self.rows.T
+        sim = self.key(q) @ self.rows.T
         if exclude is not None:
             sim = sim.masked_fill(torch.as_tensor(exclude).cpu(), -2.0)
-        best = torch.full((len(qn), len(self.names)), -2.0)
-        best.scatter_reduce_(1, self.concept.expand(len(qn), -1), sim, reduce="amax")
+        best = torch.full((len(sim), len(self.names)), -2.0)
+        best.scatter_reduce_(1, self.concept.expand(len(sim), -1), sim, reduce="amax")
         # stable: equal scores keep the lower concept index first (the page's tie-break)
         order = torch.sort(best, dim=1, descending=True, stable=True).indices[:, :k]
         return [[self.names[j] for j in row] for row in order.tolist()], best.gather(1, order)

@@ -121,8 +121,7 @@ def fit(images, meta, reader, device="cpu", scale="f2", dim=128, steps=STEPS, lo
         for name, (q, ms, one_vendor) in sets.items():
             exclude = None
             if one_vendor:
-                w = torch.tensor([cidx[m["concept"]] for m in ms])
-                exclude = (concept.cpu()[None] == w[:, None]) & (row_vendor[None] == torch.arange(len(ms))[:, None] % 2)
+                exclude = gallery.one_vendor_out([cidx[m["concept"]] for m in ms], row_vendor)
             out[name] = [round(100 * x, 2) for x in hold(gallery.retrieve(q.cpu(), K, exclude)[0], [m["concept"] for m in ms])]
         return out
 
