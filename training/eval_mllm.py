@@ -608,7 +608,7 @@ def eval_edits(ctx, jobs, hole_pos):
         def fix(prefixes, plans):
             return [tok.encode(" " + T.plan_text(ctx.meta[j[5]])) for j in jobs]
     gen, plans = draw(ctx, pre, fix=fix)
-    cidx, tidx, sidx = ctx.vocab("concept"), ctx.vocab("skin_tone"), ctx.vocab("style")
+    cidx = ctx.vocab("concept")
     out = {}
     for kind in sorted({j[0] for j in jobs}):
         sel = [k for k, j in enumerate(jobs) if j[0] == kind]
@@ -621,13 +621,9 @@ def eval_edits(ctx, jobs, hole_pos):
             lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
             scores[s] = choice_score(lvs[s], levels)
             if kind in ("edit_tone", "edit_style"):
-                p = ctx.judge_probs(x)
-                conc = torch.tensor([cidx.get(jobs[k][3], 0) for k in sel], device=x.device)
-                head, lab = ("skin_tone", tidx) if kind == "edit_tone" else ("style", sidx)
-                tgt = torch.tensor([lab[jobs[k][4]] for k in sel], device=x.device)
-                ok = (p[head].argmax(1) == tgt) & (p["concept"].argmax(1) == conc)
-                per[s] = {"success": float(ok.float().mean())}
-                prefs[s] = (p[head].gather(1, tgt[:, None])[:, 0] * p["concept"].gather(1, conc[:, None])[:, 0]).cpu()
+                ok, prefs[s], parts = edit_success(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
+                # which half a miss is: the judge names the source's concept / the asked tone or style
+                per[s] = {"success": float(ok.float().mean())} | {k: float(v.float().mean()) for k, v in parts.items()}
             else:
                 ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
                 ps = psnr(x, ref).cpu()
@@ -649,6 +645,20 @@ def eval_edits(ctx, jobs, hole_pos):
             log(f"{kind} plan: {out[kind]['plan']}")
         log(f"{kind}: {per}")
     return out
+
+
+def edit_success(ctx, p, jobs):
+    """A tone or style edit's success as the judge sees it (probabilities `p` of the drawings for `jobs`, one kind):
+    (success per item: the judge names the source's concept and the asked tone or style; the judge's probability of
+    both, the per-item preference the scale choice is scored on; {"judge_concept", "judge_field"}: each half alone)."""
+    kind = jobs[0][0]
+    head, lab = ("skin_tone", ctx.vocab("skin_tone")) if kind == "edit_tone" else ("style", ctx.vocab("style"))
+    cidx, dev = ctx.vocab("concept"), p["concept"].device
+    conc = torch.tensor([cidx.get(j[3], 0) for j in jobs], device=dev)
+    tgt = torch.tensor([lab[j[4]] for j in jobs], device=dev)
+    field, concept = p[head].argmax(1) == tgt, p["concept"].argmax(1) == conc
+    return (field & concept, (p[head].gather(1, tgt[:, None])[:, 0] * p["concept"].gather(1, conc[:, None])[:, 0]).cpu(),
+            {"judge_concept": concept, "judge_field": field})
 
 
 def page_task(kind):

@@ -6,6 +6,7 @@ evaluation JSON, so that the numbers in the card are the measured ones, never re
 import glob
 import json
 import os
+import re
 
 import numpy as np
 
@@ -230,7 +231,7 @@ def render():
             parts += [v9_headline(json.load(open(v9)), page, v9page, shipped_pick, pick_file)]
             if picked and v9page:
                 parts += [pick_section(*picked, v9page), pick_variations_section(picked[1]), pick_fitted_key_section(),
-                          pick_f1_key_section(), chooser_probe_section()]
+                          pick_f1_key_section(), chooser_probe_section(), right_plan_section()]
             fits = [os.path.join(ev, n) for n in ("scale_choice_candidates.json", "scale_choice.json")]
             if v9page and all(map(os.path.exists, fits)) and man.get("scale_choice"):
                 R = lambda *p: json.load(open(os.path.join(ev, *p, "eval_mllm.json")))
@@ -962,7 +963,7 @@ def reader_section(rd, xv, v5):
         f"v5 its captions, {pct(cap(shipped))} to {pct(cap(a))}), and (3) stays under it ({sc[4]:.4f}); the reader's gain was "
         "measured against the same continuation, not against what ships. So the next runs judged continuations that cannot "
         "cost v5 against v5 itself:\n",
-    ] + reader_runs45(rd, v5) + reader_runs78(rd, v5) + reader_runs910(rd) + reader_runs1112(rd) + caption_rerank_section() + reader_run13(rd))
+    ] + reader_runs45(rd, v5) + reader_runs78(rd, v5) + reader_runs910(rd) + reader_runs1112(rd) + caption_rerank_section() + reader_run13(rd) + reader_run14(rd))
 
 
 def runs_table(names, ev, extra_rows=()):
@@ -1392,6 +1393,50 @@ def reader_run13(rd):
             f"after {st['step']:,} more steps; run 12's 1,640 gave the same).\n"]
 
 
+def mse_moved(train_log, key="l_mse_f0"):
+    """"a -> b": a training log's `key` at its first and last logged steps."""
+    vals = [float(m.group(1)) for m in map(re.compile(rf"\] step \d+ .* {key}=([0-9.]+)").search, open(train_log)) if m]
+    return f"{vals[0]:.4f} -> {vals[-1]:.4f}"
+
+
+def reader_run14(rd):
+    """Stop 41: the regression head alone trained on from v9 (MLLMConfig.train_only="head."), as it is and widened
+    (head_hidden=1536), evaluated with the pick as the page runs it: canonical phrasing without the trunk trade?"""
+    path = os.path.join(rd, "run14_head_only")
+    control = os.path.join(ROOT, "training", "eval", "pick", "pick5_f2.json")
+    arms = [os.path.join(path, a, "eval_mllm.json") for a in ("head", "wide")]
+    if not (all(map(os.path.exists, arms)) and os.path.exists(control)):
+        return []
+    ev = [json.load(open(control))] + [json.load(open(a)) for a in arms]
+    st = [json.loads(open(os.path.join(path, a, "stages.jsonl")).read().splitlines()[-1]) for a in ("head", "wide")]
+    sc = [ab_score(e) for e in ev]
+    at = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    return ["\n### Run 14: the head alone (not shipped)\n",
+            "Runs 12 and 13 moved canonical phrasing at f1 only a point and cost captions and edits, because every "
+            "weight learned. The drawing is written by the regression head (the MLP from the trunk's last hidden state to "
+            "the image features); the text by the trunk and its tied embedding. So this run trains the head alone "
+            "(`train_only=head.`: every text output, plans and captions included, stays bit-identical), once as it ships "
+            "and once widened to 1536 hidden units (`head_hidden=1536`; `mllm.widen_head` copies the trained head into the "
+            "wider one with its function unchanged, the new units starting at zero output): `READER=training/reader/encoder.pt "
+            "EVAL_READER=shipped EVAL_EXTRA=\"--pick 5 --pick-temperature 0\" CONTROL=training/eval/pick/pick5_f2.json "
+            "STEPS=900 MIN=4.0 COMPILE=\"\" ARMS=\"head:train_only=head.,lr=1e-3 wide:train_only=head.,head_hidden=1536,lr=1e-3\" "
+            f"bash training/gpu/reader_ab.sh` (one H200, both arms side by side, {st[0]['step']} steps each, "
+            f"{st[0]['gpu_minutes']:.1f} and {st[1]['gpu_minutes']:.1f} GPU-minutes; `training/eval/reader/run14_head_only/`):\n"
+            ] + runs_table(["v9 + the pick (ships)", "head alone", "head alone, widened"], ev) + [
+            "",
+            f"- **Neither arm wins** ({sc[1]:.4f} and {sc[2]:.4f} against {sc[0]:.4f}). Canonical top-1 at f1 "
+            f"{pct(canon_f1(ev[0]))} -> {pct(canon_f1(ev[1]))} / {pct(canon_f1(ev[2]))}, and with the right plan teacher-forced "
+            + " / ".join(pct(e["t2i_canonical"]["given_right_plan"]["per_scale"]["f1"]["judge_top1"]) for e in ev) +
+            " in the same order: training the head alone does not reach them. As designed, the text side did not move "
+            "(plans, captions and the edits' plan accuracy are identical to the digit); tone edits at the page's scale "
+            f"{f(at(ev[0], 'edit_tone'), 3)} -> {f(at(ev[1], 'edit_tone'), 3)} / {f(at(ev[2], 'edit_tone'), 3)}, style "
+            f"{f(at(ev[0], 'edit_style'), 3)} -> {f(at(ev[1], 'edit_style'), 3)} / {f(at(ev[2], 'edit_style'), 3)}. "
+            "The training loss of the image features barely moved either (the edits' f0 feature loss "
+            f"{mse_moved(os.path.join(path, 'head', 'train.log'))} from the first step to the last): with the trunk frozen, "
+            "the head has already learned what the trunk's state tells it. Nothing shipped; what misses the canonical prompts "
+            "lies in the trunk's state (run 13's all-weights continuation reached 86.8% at the cost of the captions).\n"]
+
+
 def pick_section(greedy, picked, shipped_before):
     """The retrieval pick (manifest mllm.pick, training/gallery.py) A/B'd as the page runs it: eval_mllm --pick 0 / 5;
     shipped_before: the page's evaluation before the pick (the greedy arm should reproduce it)."""
@@ -1648,6 +1693,46 @@ def chooser_probe_section():
         "look as much as the concept. The one exception is grayscale (colorize), where the MLLM itself chooses below "
         "retrieval's order and the MLP is above both; OpenMoji is within a drawing or two. The MLLM's log-likelihood stays "
         "the chooser; nothing shipped.", ""])
+
+
+def right_plan_section():
+    """Stop 41: item 4's "drawing given the right plan" for the edits (eval_mllm --edit-right-plan, pick_eval.sh arm
+    right_plan) beside the pick as it ships, and the judge on the edits' own targets (training/judge_ceiling.py):
+    which half each edit's shortfall lies in."""
+    ev = os.path.join(ROOT, "training", "eval", "pick")
+    files = [os.path.join(ev, n) for n in ("pick5_f2.json", "right_plan.json", "judge_ceiling.json")]
+    if not all(map(os.path.exists, files)):
+        return ""
+    shipped, right, ceil = (json.load(open(x)) for x in files)
+    kinds = (("edit_tone", "tone edits", "success"), ("edit_style", "style edits", "success"),
+             ("sketch", "sketches (recognised)", "recognised_top1"))
+    rows = ["| edit | plan | plan's concept | f0 | f1 | f2 | the judge on the target itself |", "|---|---|---|---|---|---|---|"]
+    for kind, label, key in kinds:
+        for name, e in (("the pick (ships)", shipped), ("the right plan, teacher-forced", right)):
+            k = e["edit"][kind]
+            rows.append(f"| {label} ({k['n']}) | {name} | {pct(k['plan']['concept'])} | " + " | ".join(
+                pct(k["per_scale"][sc][key]) for sc in ("f0", "f1", "f2")) + f" | {pct(ceil[kind]['success'])} |")
+    best = lambda e, kind, key: max(v[key] for v in e["edit"][kind]["per_scale"].values())
+    tone, style, sketch = (best(right, k, key) for k, _, key in kinds)
+    return "\n".join([
+        "\n#### Which half each edit misses in: the right plan, and the judge on the targets\n",
+        "Item 4's diagnosis for the edits: every tone, style, colorize, inpaint and sketch job drawn from its target "
+        "drawing's own plan, teacher-forced (`eval_mllm --edit-right-plan`; `ARMS=right_plan bash training/gpu/pick_eval.sh "
+        "OUT`, one H200, `training/eval/pick/right_plan.json`), beside the pick as it ships (`pick5_f2.json`: the same "
+        "weights, jobs and seeds). The last column is the judge on the edits' target drawings themselves, the same rule "
+        "(`/usr/bin/python3 -m training.judge_ceiling training/eval/pick/judge_ceiling.json`, the CPU, 36 s; the tone asked "
+        "is drawn at random per source, averaged over 5 draws): what a perfect drawing would score.", ""] + rows + [
+        "",
+        f"- **Style edits are the plan's to win**: with the right plan they reach {pct(style)} (target 70%); as shipped the "
+        f"plan names the source's concept {pct(shipped['edit']['edit_style']['plan']['concept'])} of the time. What is "
+        "missing is recognising a held-out vendor's drawing (the captions' problem), not drawing in the asked style.",
+        f"- **Tone edits are the drawing's**: the right plan lifts them only to {pct(tone)} (target 80%) while the judge "
+        f"names {pct(ceil['edit_tone']['success'])} of the target drawings right. Given the right plan, a third of the drawings "
+        "still miss the asked tone or the source's concept (which of the two is not recorded); better plans alone cannot "
+        "reach the target.",
+        f"- **Sketches need both**: the right plan reaches {pct(sketch)} (target 40%), from "
+        f"{pct(shipped['edit']['sketch']['plan']['concept'])} of sketches whose concept the plan names today.",
+        "- Colorize and inpaint gain 0.5-3 dB at f0 with the right plan (their PSNR is in `right_plan.json`).", ""])
 
 
 def caption_rerank_section():

@@ -58,6 +58,10 @@
 #   13. (stop 37) run 12 again with the retrieval pick in its evaluation, as the page now runs it: EVAL_EXTRA="--pick 5"
 #      EVAL_READER=shipped CONTROL=training/eval/pick/pick5_all.json READER=training/reader/encoder.pt STEPS=2000 MIN=6.8
 #      ARMS="trunk:given_drop=0.5,reader_warmup=0,lr=3e-4": whether the pick, which no longer writes captions, ends the trade
+#   14. (stop 41) the head alone, from v9, as it is and widened: READER=training/reader/encoder.pt EVAL_READER=shipped
+#      EVAL_EXTRA="--pick 5 --pick-temperature 0" CONTROL=training/eval/pick/pick5_f2.json STEPS=900 MIN=4.0 COMPILE=""
+#      ARMS="head:train_only=head.,lr=1e-3 wide:train_only=head.,head_hidden=1536,lr=1e-3" (6.9 min): canonical f1
+#      85.6 -> 85.0 / 85.3%, the text bit-identical; 0.5995 / 0.6016 vs 0.6018, not shipped
 # EVAL_EXTRA: more eval_mllm arguments for every evaluation (--pick 5); EVAL_READER=shipped: the arms evaluated through
 # the page's reader.onnx (its int8-stored weights: what the shipped gallery was made with) instead of READER.
 # SHIPPED_EVAL=1 evaluates the page's MLLM (public/models, its int8 reader, the manifest's scale choice) beside the
