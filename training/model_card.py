@@ -963,7 +963,7 @@ def reader_section(rd, xv, v5):
         f"v5 its captions, {pct(cap(shipped))} to {pct(cap(a))}), and (3) stays under it ({sc[4]:.4f}); the reader's gain was "
         "measured against the same continuation, not against what ships. So the next runs judged continuations that cannot "
         "cost v5 against v5 itself:\n",
-    ] + reader_runs45(rd, v5) + reader_runs78(rd, v5) + reader_runs910(rd) + reader_runs1112(rd) + caption_rerank_section() + reader_run13(rd) + reader_run14(rd))
+    ] + reader_runs45(rd, v5) + reader_runs78(rd, v5) + reader_runs910(rd) + reader_runs1112(rd) + caption_rerank_section() + reader_run13(rd) + reader_run14(rd) + reader_run15(rd))
 
 
 def runs_table(names, ev, extra_rows=()):
@@ -1435,6 +1435,45 @@ def reader_run14(rd):
             f"{mse_moved(os.path.join(path, 'head', 'train.log'))} from the first step to the last): with the trunk frozen, "
             "the head has already learned what the trunk's state tells it. Nothing shipped; what misses the canonical prompts "
             "lies in the trunk's state (run 13's all-weights continuation reached 86.8% at the cost of the captions).\n"]
+
+
+def reader_run15(rd):
+    """Stop 41: tone edits weighted up (task_mix edit_tone=0.75: half the two-image batches) from v9, the head alone and
+    every weight at a low LR: does more practice draw the asked tone?"""
+    path = os.path.join(rd, "run15_tone_weighted")
+    control = os.path.join(ROOT, "training", "eval", "pick", "pick5_f2.json")
+    names = ("tonehead", "tonelow")
+    arms = [os.path.join(path, a, "eval_mllm.json") for a in names]
+    if not (all(map(os.path.exists, arms)) and os.path.exists(control)):
+        return []
+    ev = [json.load(open(control))] + [json.load(open(a)) for a in arms]
+    st = [json.loads(open(os.path.join(path, a, "stages.jsonl")).read().splitlines()[-1]) for a in names]
+    sc = [ab_score(e) for e in ev]
+    at = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    tone = lambda e, s, k: pct(e["edit"]["edit_tone"]["per_scale"][s][k])
+    return ["\n### Run 15: tone edits weighted up (not shipped)\n",
+            "The right-plan diagnosis puts the tone edits' shortfall in the drawing, so this run gives the tone edits half "
+            "of the two-image batches (`task_mix=edit_tone=0.75`, the other four's weights unchanged: a quarter of them before) from v9, once "
+            "for the head alone and once for every weight at a tenth of the LR: `READER=training/reader/encoder.pt "
+            "EVAL_READER=shipped EVAL_EXTRA=\"--pick 5 --pick-temperature 0\" CONTROL=training/eval/pick/pick5_f2.json STEPS=900 "
+            "MIN=4.0 COMPILE=\"\" ARMS=\"tonehead:train_only=head.,lr=1e-3,task_mix=edit_tone=0.75 "
+            "tonelow:lr=1e-4,task_mix=edit_tone=0.75\" bash training/gpu/reader_ab.sh` (one H200, side by side, "
+            f"{st[0]['gpu_minutes']:.1f} and {st[1]['gpu_minutes']:.1f} GPU-minutes; every weight learning runs at "
+            f"{st[1]['samples_per_s']:.0f} samples/s uncompiled, so the 4 minutes stopped it at step {st[1]['step']} of 900; "
+            "`training/eval/reader/run15_tone_weighted/`):\n"] + runs_table(
+                ["v9 + the pick (ships)", "tone-weighted, head alone", "tone-weighted, every weight at 1e-4"], ev) + [
+            "",
+            f"- **Neither arm wins** ({sc[1]:.4f} and {sc[2]:.4f} against {sc[0]:.4f}). Tone edits at the page's scale "
+            f"{f(at(ev[0], 'edit_tone'), 3)} -> {f(at(ev[1], 'edit_tone'), 3)} / {f(at(ev[2], 'edit_tone'), 3)}; at f0 "
+            f"{tone(ev[0], 'f0', 'success')} -> {tone(ev[1], 'f0', 'success')} / {tone(ev[2], 'f0', 'success')}.",
+            "- These are the first evaluations that record each half of an edit's success (`judge_concept`, `judge_field`): "
+            f"at f0 the judge names the source's concept in {tone(ev[1], 'f0', 'judge_concept')} / "
+            f"{tone(ev[2], 'f0', 'judge_concept')} of the tone edits but the asked tone in only "
+            f"{tone(ev[1], 'f0', 'judge_field')} / {tone(ev[2], 'f0', 'judge_field')}, though the plan names the asked tone "
+            f"{pct(ev[1]['edit']['edit_tone']['plan']['asked_field'])} of the time. The tone is what the drawing misses, and "
+            "twice the practice on it does not fix it in these runs. Style edits are the reverse: the style is drawn "
+            f"{pct(ev[1]['edit']['edit_style']['per_scale']['f1']['judge_field'])} of the time at f1, the concept "
+            f"{pct(ev[1]['edit']['edit_style']['per_scale']['f1']['judge_concept'])} (the plan's).\n"]
 
 
 def pick_section(greedy, picked, shipped_before):

@@ -62,6 +62,9 @@
 #      EVAL_EXTRA="--pick 5 --pick-temperature 0" CONTROL=training/eval/pick/pick5_f2.json STEPS=900 MIN=4.0 COMPILE=""
 #      ARMS="head:train_only=head.,lr=1e-3 wide:train_only=head.,head_hidden=1536,lr=1e-3" (6.9 min): canonical f1
 #      85.6 -> 85.0 / 85.3%, the text bit-identical; 0.5995 / 0.6016 vs 0.6018, not shipped
+#   15. (stop 41) tone edits weighted up: the same but ARMS="tonehead:train_only=head.,lr=1e-3,task_mix=edit_tone=0.75
+#      tonelow:lr=1e-4,task_mix=edit_tone=0.75" (7.7 min; tonelow, every weight uncompiled, cut at step 530): tone at
+#      the page's scale 0.586 -> 0.586 / 0.584, the drawn tone right 72-73% at f0; 0.5993 / 0.6002, not shipped
 # EVAL_EXTRA: more eval_mllm arguments for every evaluation (--pick 5); EVAL_READER=shipped: the arms evaluated through
 # the page's reader.onnx (its int8-stored weights: what the shipped gallery was made with) instead of READER.
 # SHIPPED_EVAL=1 evaluates the page's MLLM (public/models, its int8 reader, the manifest's scale choice) beside the
