@@ -556,8 +556,8 @@ def eval_understanding(ctx, hv, om):
 
 
 def edit_jobs(ctx, hv, rng, kinds):
-    """(kind, src_row, instruction, concept, target label, target image) on held-out-vendor images: the target image
-    is the drawing the edit asks for (its plan is the job's right plan, --edit-right-plan)."""
+    """(kind, src_row, instruction, concept, target label, target image, source image) on held-out-vendor images: the
+    target image is the drawing the edit asks for (its plan is the job's right plan, --edit-right-plan)."""
     meta, tidx, sidx = ctx.meta, ctx.vocab("skin_tone"), ctx.vocab("style")
     by_cv, by_ct = {}, {}
     for m in meta:
@@ -570,14 +570,14 @@ def edit_jobs(ctx, hv, rng, kinds):
         tones = sorted(t for t in by_cv.get((m["concept"], m["vendor"]), {}) if t != m["skin_tone"] and t in tidx)
         if tones:
             t = rng.choice(tones)
-            jobs.append(("edit_tone", ctx.sampler.row(i), T.tone_instruction(t, rng), m["concept"], t, by_cv[(m["concept"], m["vendor"])][t]))
+            jobs.append(("edit_tone", ctx.sampler.row(i), T.tone_instruction(t, rng), m["concept"], t, by_cv[(m["concept"], m["vendor"])][t], i))
         other = [v for v in by_ct.get((m["concept"], m["skin_tone"]), {}) if v != m["vendor"] and v in sidx]
         if other:
             jobs.append(("edit_style", ctx.sampler.row(i), T.EDIT_STYLE[0].format(style=T.STYLE[other[0]]), m["concept"], other[0],
-                         by_ct[(m["concept"], m["skin_tone"])][other[0]]))
-        jobs.append(("colorize", ctx.sampler.row(i, "gray"), T.COLORIZE[0], m["concept"], i, i))
-        jobs.append(("inpaint", ctx.sampler.row(i, "mask_a"), T.INPAINT[0], m["concept"], i, i))
-        jobs.append(("sketch", ctx.sampler.row(i, "edges"), T.SKETCH[0], m["concept"], i, i))
+                         by_ct[(m["concept"], m["skin_tone"])][other[0]], i))
+        jobs.append(("colorize", ctx.sampler.row(i, "gray"), T.COLORIZE[0], m["concept"], i, i, i))
+        jobs.append(("inpaint", ctx.sampler.row(i, "mask_a"), T.INPAINT[0], m["concept"], i, i, i))
+        jobs.append(("sketch", ctx.sampler.row(i, "edges"), T.SKETCH[0], m["concept"], i, i, i))
     return [j for j in jobs if j[0] in kinds]
 
 
@@ -650,15 +650,17 @@ def eval_edits(ctx, jobs, hole_pos):
 def edit_success(ctx, p, jobs):
     """A tone or style edit's success as the judge sees it (probabilities `p` of the drawings for `jobs`, one kind):
     (success per item: the judge names the source's concept and the asked tone or style; the judge's probability of
-    both, the per-item preference the scale choice is scored on; {"judge_concept", "judge_field"}: each half alone)."""
+    both, the per-item preference the scale choice is scored on; {"judge_concept", "judge_field"}: each half alone, and
+    "judge_source_field": the judge names the SOURCE's tone or style, the edit left undone)."""
     kind = jobs[0][0]
     head, lab = ("skin_tone", ctx.vocab("skin_tone")) if kind == "edit_tone" else ("style", ctx.vocab("style"))
     cidx, dev = ctx.vocab("concept"), p["concept"].device
     conc = torch.tensor([cidx.get(j[3], 0) for j in jobs], device=dev)
     tgt = torch.tensor([lab[j[4]] for j in jobs], device=dev)
+    src = torch.tensor([lab.get(ctx.meta[j[6]]["skin_tone" if kind == "edit_tone" else "vendor"], -1) for j in jobs], device=dev)
     field, concept = p[head].argmax(1) == tgt, p["concept"].argmax(1) == conc
     return (field & concept, (p[head].gather(1, tgt[:, None])[:, 0] * p["concept"].gather(1, conc[:, None])[:, 0]).cpu(),
-            {"judge_concept": concept, "judge_field": field})
+            {"judge_concept": concept, "judge_field": field, "judge_source_field": p[head].argmax(1) == src})
 
 
 def page_task(kind):
@@ -718,6 +720,8 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="A/B and learning-curve points: canonical + natural "
                     "text-to-image with the diagnosis, skin-tone and style edits; no captions/VQA/conditional")
     ap.add_argument("--canonical-only", action="store_true", help="learning-curve points: canonical prompts at f1 only")
+    ap.add_argument("--edit-kinds", default=None, help="the edit jobs to run, comma-separated among edit_tone, edit_style, "
+                    "colorize, inpaint, sketch (default: --quick's two, else all five; empty: none)")
     ap.add_argument("--guidance", type=float, default=None, help="feature guidance (default: the model's config)")
     ap.add_argument("--no-quant", action="store_true", help="evaluate the fp32 weights, not the shipped int8 grid")
     ap.add_argument("--tiny", action="store_true", help="tests: random encoder/decoders/judge, tiny model")
@@ -839,6 +843,8 @@ def main(argv=None):
                               cs, "t2i")
         res["caption"], res["vqa"] = eval_understanding(ctx, hv, om)
     kinds = () if args.canonical_only else ("edit_tone", "edit_style") if args.quick else ("edit_tone", "edit_style", "colorize", "inpaint", "sketch")
+    if args.edit_kinds is not None:
+        kinds = tuple(k for k in args.edit_kinds.split(",") if k)
     if kinds:
         res["edit"] = eval_edits(ctx, edit_jobs(ctx, hv, rng, kinds), pos)
     res["seconds"] = time.time() - T0

@@ -833,6 +833,12 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     for kind, e in res["edit"].items():
         assert e["plan"] == {"concept": 1.0, "asked_field": 1.0, "both": 1.0}, kind
     assert any(e["plan"]["both"] < 1 for e in own["edit"].values())   # the random model's own plans are not
+    for e in res["edit"].values():   # success needs both halves; the source's own field is another label than the asked
+        for v in e["per_scale"].values():
+            assert v["success"] <= min(v["judge_concept"], v["judge_field"])
+            assert v["judge_field"] + v["judge_source_field"] <= 1
+    one = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--out", str(tmp_path / "c.json")])
+    assert set(one["edit"]) == {"edit_tone"} and one["edit"]["edit_tone"]["n"] == own["edit"]["edit_tone"]["n"]
 
 
 def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
