@@ -1771,7 +1771,35 @@ def right_plan_section():
         "reach the target.",
         f"- **Sketches need both**: the right plan reaches {pct(sketch)} (target 40%), from "
         f"{pct(shipped['edit']['sketch']['plan']['concept'])} of sketches whose concept the plan names today.",
-        "- Colorize and inpaint gain 0.5-3 dB at f0 with the right plan (their PSNR is in `right_plan.json`).", ""])
+        "- Colorize and inpaint gain 0.5-3 dB at f0 with the right plan (their PSNR is in `right_plan.json`).", ""] +
+        tone_halves_lines())
+
+
+def tone_halves_lines():
+    """The tone edits' halves as shipped (eval_mllm --edit-kinds edit_tone on the CPU, training/eval/pick/
+    tone_halves_*.json): is a missed tone the source's own (the edit left undone) or a third one?"""
+    ev = os.path.join(ROOT, "training", "eval", "pick")
+    runs = [(name, os.path.join(ev, f"tone_halves_{a}.json")) for name, a in (("the pick (ships)", "pick"),
+                                                                                ("the right plan", "right"))]
+    runs = [(name, json.load(open(x))) for name, x in runs if os.path.exists(x)]
+    if not runs:
+        return []
+    rows = ["| tone edits, f0 | success | concept right | asked tone | the source's own tone | another tone |",
+            "|---|---|---|---|---|---|"]
+    for name, e in runs:
+        v = e["edit"]["edit_tone"]["per_scale"]["f0"]
+        rows.append(f"| {name} | {pct(v['success'])} | {pct(v['judge_concept'])} | {pct(v['judge_field'])} | "
+                    f"{pct(v['judge_source_field'])} | {pct(1 - v['judge_field'] - v['judge_source_field'])} |")
+    v = runs[0][1]["edit"]["edit_tone"]["per_scale"]["f0"]
+    return ["Which tone the judge sees in a tone edit's drawing (`/usr/bin/python3 -m training.eval_mllm --device cpu "
+            "--mllm V9.pt --reader shipped --seeds 2 --pick 5 --pick-tasks caption,edit,colorize,inpaint,sketch "
+            "--pick-temperature 0 [--edit-right-plan] --quick --n-canonical 1 --n-natural 1 --edit-kinds edit_tone`, "
+            "V9.pt from `python3 -m training.shipped mllm`; the CPU, 45 minutes a run, so within a drawing or two of the "
+            "GPU's numbers; `training/eval/pick/tone_halves_*.json`):", ""] + rows + [
+            "", f"A missed tone is seldom the source's own ({pct(v['judge_source_field'])}): the edit is made, to the wrong "
+            "tone. Guidance away from the source's tone would not mend it. Which tone it lands on is not recorded yet; a "
+            "neighbouring one (the drawn skin colour not precise enough to tell five tones apart) is the likelier cause, "
+            "and the next measurement.", ""]
 
 
 def caption_rerank_section():
