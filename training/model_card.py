@@ -1799,7 +1799,10 @@ def tone_halves_lines():
             "", f"A missed tone is seldom the source's own ({pct(v['judge_source_field'])}): the edit is made, to the wrong "
             "tone. Guidance away from the source's tone would not mend it. Which tone it lands on is not recorded yet; a "
             "neighbouring one (the drawn skin colour not precise enough to tell five tones apart) is the likelier cause, "
-            "and the next measurement.", ""]
+            "and the next measurement."] + ([
+            f"The right plan mends the concept ({pct(v['judge_concept'])} -> {pct(r['judge_concept'])}) but not the tone "
+            f"({pct(v['judge_field'])} -> {pct(r['judge_field'])}): the tone edits' shortfall is the drawn tone."]
+            if (r := runs[1][1]["edit"]["edit_tone"]["per_scale"]["f0"] if len(runs) > 1 else None) else []) + [""]
 
 
 def caption_rerank_section():
