@@ -16,38 +16,27 @@ from types import SimpleNamespace
 import torch
 
 from training.common import JUDGE
-from training.eval_mllm import edit_jobs, edit_success
+from training.eval_mllm import Ctx, edit_jobs, edit_success
+from training.transforms import to_tensor
 
 KINDS = ("edit_tone", "edit_style", "sketch")
-
-
-class Ctx(SimpleNamespace):
-    """What edit_jobs and edit_success read of eval_mllm's context: the data, the judge's label vocabularies, and a
-    sampler whose rows are the image indices themselves (no MLLM reads them here)."""
-
-    def vocab(self, head):
-        return {c: i for i, c in enumerate(self.judge.vocab[head])}
-
-
-@torch.no_grad()
-def judge_probs(judge, images, idx, device):
-    from training.transforms import to_tensor
-    outs = [judge(to_tensor(images[idx[s:s + 512]], device=device)) for s in range(0, len(idx), 512)]
-    return {h: torch.cat([o[h] for o in outs]).float().softmax(-1) for h in outs[0]}
 
 
 def ceiling(images, meta, judge, device="cpu", seeds=(0, 1, 2, 3, 4)):
     """{kind: {"n", "success"}}: the judge on the targets of eval_mllm's edit jobs, averaged over `seeds` of the
     random tone each tone edit asks for (eval_mllm draws one per source)."""
-    ctx = Ctx(meta=meta, judge=judge, sampler=SimpleNamespace(row=lambda i, view=None: i))
+    # eval_mllm's own context, with what edit_jobs and edit_success read: the data, the judge, and a sampler whose
+    # rows are the image indices themselves (no MLLM reads them here)
+    ctx = Ctx(model=None, tok=None, encoder=None, judge=judge, decode=None, device=device, meta=meta, images=images,
+              seeds=len(seeds), sampler=SimpleNamespace(row=lambda i, view=None: i))
     hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
     cidx = ctx.vocab("concept")
     out = {}
     for kind in KINDS:
         rates = []
-        for seed in seeds:
+        for seed in seeds if kind == "edit_tone" else seeds[:1]:   # only a tone edit's target is drawn at random
             jobs = edit_jobs(ctx, hv, random.Random(seed), (kind,))
-            p = judge_probs(judge, images, [j[5] for j in jobs], device)
+            p = ctx.judge_probs(to_tensor(images[[j[5] for j in jobs]], device=device))
             if kind == "sketch":   # the judge names the concept of the drawing the sketch was made from
                 ok = p["concept"].argmax(1).cpu() == torch.tensor([cidx.get(j[3], -1) for j in jobs])
             else:

@@ -1434,7 +1434,8 @@ def reader_run14(rd):
             "The training loss of the image features barely moved either (the edits' f0 feature loss "
             f"{mse_moved(os.path.join(path, 'head', 'train.log'))} from the first step to the last): with the trunk frozen, "
             "the head has already learned what the trunk's state tells it. Nothing shipped; what misses the canonical prompts "
-            "lies in the trunk's state (run 13's all-weights continuation reached 86.8% at the cost of the captions).\n"]
+            f"lies in the trunk's state (run 13's all-weights continuation reached {pct(canon_f1(json.load(open(os.path.join(rd, 'run13_trunk_pick', 'trunk', 'eval_mllm.json')))))} "
+            "at the cost of the captions).\n"]
 
 
 def reader_run15(rd):
