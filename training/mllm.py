@@ -137,6 +137,14 @@ class MLLMConfig:
     # the regression head alone, so the LM head and the trunk, and with them every text output (plans, captions,
     # answers), stay bit-identical to the init's
     train_only: str = ""
+    # learning without forgetting (Li & Hoiem, 2016): a run from an init (train_mllm --init) keeps a frozen copy of it,
+    # the teacher, which reads the same batch (the same noise and dropout); the student pays anchor_weight x
+    # KL(teacher || student) over the text positions (captions, answers, plans: what the retrieval pick scores) and
+    # anchor_hidden x the mean squared distance of the final hidden states where nothing is drawn (given images, text).
+    # Runs 12-13: with every weight learning, drawing gained and reading unseen drawings fell (the trunk trade); the
+    # anchor lets the trunk move for drawing and charges it for what moves elsewhere. 0: off.
+    anchor_weight: float = 0.0
+    anchor_hidden: float = 0.0
 
 
 FULL = MLLMConfig()
@@ -333,9 +341,10 @@ class MLLM(nn.Module):
     def num_params(self):
         return sum(p.numel() for p in self.parameters())
 
-    def compute_loss(self, batch):
+    def compute_loss(self, batch, teacher=None):
         """batch: ids, slot, feats [B,T,C] raw, text_tgt [B,T] (-100 = none),
-        feat_tgt [B,T,C] raw, feat_tgt_slot [B,T] (0 = none). Returns (loss, stats dict)."""
+        feat_tgt [B,T,C] raw, feat_tgt_slot [B,T] (0 = none). Returns (loss, stats dict).
+        teacher: the frozen init the anchor terms (anchor_weight, anchor_hidden) hold the student to."""
         cfg = self.cfg
         feats = batch["feats"]
         if cfg.coarse_noise > 0 and self.training:
@@ -374,10 +383,36 @@ class MLLM(nn.Module):
         stats = {"ce": ce.detach(), "loss": loss.detach()}
         if cfg.plan:
             stats["ce_plan"] = ce_plan.detach()
+        if teacher is not None and (cfg.anchor_weight > 0 or cfg.anchor_hidden > 0):
+            loss = loss + self.anchor_loss(teacher, batch, feats, h, logits, stats)
         for i, name in enumerate(IMAGE_ORDER):
             sel = (sc == i) & (slot_t > 0)
             stats["mse_" + name] = ((mse * sel).sum() / sel.sum().clamp(min=1)).detach()
         return loss, stats
+
+    def anchor_loss(self, teacher, batch, feats, h, logits, stats):
+        """The anchor terms (MLLMConfig.anchor_weight, anchor_hidden): the teacher reads exactly the student's inputs
+        (feats and batch["reader"] after the noise and dropout) and the student is charged for where it departs."""
+        cfg = self.cfg
+        with torch.no_grad():   # all of the teacher's side, its LM head too: nothing of it learns
+            th, _ = teacher(batch["ids"], batch["slot"], feats, block=batch.get("block"), reader=batch.get("reader"))
+            t_lp = F.log_softmax(teacher.logits(th).float(), -1) if cfg.anchor_weight > 0 else None
+        out = h.new_zeros((), dtype=torch.float32)
+        if cfg.anchor_weight > 0:
+            said = (batch["text_tgt"] >= 0).float()                                      # text and plan targets
+            kl_tok = (t_lp.exp() * (t_lp - F.log_softmax(logits, -1))).sum(-1)
+            kl = (kl_tok * said).sum() / said.sum().clamp(min=1)
+            out = out + cfg.anchor_weight * kl
+            stats["kl"] = kl.detach()
+        if cfg.anchor_hidden > 0:
+            from training.mllm_tasks import PAD_BLOCK   # here: mllm_tasks imports this module
+            real = batch["block"] < PAD_BLOCK if batch.get("block") is not None else torch.ones_like(batch["slot"], dtype=torch.bool)
+            keep = (real & (batch["feat_tgt_slot"] == 0)).float()                        # nothing drawn there
+            hd = (h.float() - th.float()).pow(2).mean(-1)
+            hid = (hd * keep).sum() / keep.sum().clamp(min=1)
+            out = out + cfg.anchor_hidden * hid
+            stats["hid"] = hid.detach()
+        return out
 
     def configure_optimizer(self, lr, weight_decay):
         decay = [p for n, p in self.named_parameters() if p.dim() >= 2 and "emb" not in n]

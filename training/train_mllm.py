@@ -18,6 +18,7 @@ machine), stages.jsonl (one line per stage: steps, seconds, GPU-minutes, last lo
 CPU smoke: /usr/bin/python3 -m training.train_mllm --config tiny --limit 60 --random-encoder --minutes 1
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -46,13 +47,15 @@ def random_encoder(feature_dim, seed=0):
 
 
 class LossModule(torch.nn.Module):
-    """DDP wraps forward(); this makes forward() the loss."""
-    def __init__(self, model):
+    """DDP wraps forward(); this makes forward() the loss. teacher: the frozen init (MLLMConfig.anchor_weight,
+    anchor_hidden), held here so that it is neither saved, averaged (EMA) nor optimised with the model."""
+    def __init__(self, model, teacher=None):
         super().__init__()
         self.model = model
+        self.teacher = teacher
 
     def forward(self, batch):
-        return self.model.compute_loss(batch)
+        return self.model.compute_loss(batch, self.teacher)
 
 
 def lr_at(cfg, step, progress):
@@ -263,7 +266,26 @@ def main(argv=None):
         model.reader_mean.copy_(mean)
         model.reader_std.copy_(std)
     ema = EMA(model, cfg.ema, ck.get("ema") if ck else None) if cfg.ema > 0 else None
-    lm = LossModule(model)
+    teacher = None
+    if cfg.anchor_weight > 0 or cfg.anchor_hidden > 0:
+        if not args.init:
+            sys.exit("anchor_weight/anchor_hidden need --init (the model the run is anchored to)")
+        teacher = copy.deepcopy(model)   # a fresh run: the student as it starts, i.e. the init
+        if ck:   # resumed: the student has moved; the init's weights again, the run's normalisation kept
+            src = torch_load(args.init)
+            if src.get("packed"):
+                from training.quantize import unpack_int8
+                src["model"] = unpack_int8(src["model"])
+            from training.mllm import widen_head
+            sd = {k: v for k, v in widen_head(src["model"], teacher).items() if not k.endswith(("_mean", "_std"))}
+            missing, unexpected = teacher.load_state_dict(sd, strict=False)
+            assert not unexpected and all(k.endswith(("_mean", "_std")) or k.startswith("reader_") for k in missing), (missing, unexpected)
+            if any(k.startswith("reader_proj") for k in missing):   # an init without a reader: it added zero
+                torch.nn.init.zeros_(teacher.reader_proj[2].weight)
+                torch.nn.init.zeros_(teacher.reader_proj[2].bias)
+        teacher.eval().requires_grad_(False)
+        log(f"anchored to {args.init}: KL x {cfg.anchor_weight} on text, hidden MSE x {cfg.anchor_hidden} where nothing is drawn")
+    lm = LossModule(model, teacher)
     if world > 1:
         lm = torch.nn.parallel.DistributedDataParallel(lm, device_ids=[dd.local] if cuda else None)
     if cfg.compile:   # after DDP wrapping (DDP's optimizer splits the graph at its buckets)

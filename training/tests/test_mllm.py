@@ -877,3 +877,65 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
         assert r["picked"] == r["names"][score.index(max(score))]
     caps = [r["picked"] for r in rec if r["task"] == "caption"]
     assert caps == [a for s in ("heldout_vendor", "openmoji") for _, a in fused["caption"][s]["examples"]]
+
+
+def test_anchor_charges_what_departs_from_the_teacher(setup):
+    """anchor_weight / anchor_hidden (learning without forgetting): a student identical to its teacher pays nothing;
+    one that departs pays the KL on the text positions (checked against F.kl_div there) and the hidden distance where
+    nothing is drawn; a step on the anchor alone brings the student back toward the teacher."""
+    import copy
+    from dataclasses import replace
+    import torch.nn.functional as F
+    meta, tok, bank, _ = setup
+    torch.manual_seed(0)
+    cfg = replace(TINY, order="scale", plan=True, anchor_weight=1.0, anchor_hidden=1.0)
+    teacher = MLLM(cfg).eval()
+    s = T.TaskSampler(meta, tok, seed=2, order="scale", plan=True)
+    b = T.to_device(s.batch({**T.SHORT_TASKS, **T.LONG_TASKS}, 6, cfg.ctx, pad_multiple=64),
+                    bank.view(-1, bank.shape[-1]), "cpu")
+    student = copy.deepcopy(teacher)
+    plain, _ = student.compute_loss(b)
+    same, st = student.compute_loss(b, teacher)
+    assert float(st["kl"]) == 0 and float(st["hid"]) == 0 and torch.equal(same, plain)
+    with torch.no_grad():
+        for p in student.blocks[0].parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    plain, _ = student.compute_loss(b)
+    loss, st = student.compute_loss(b, teacher)
+    said = b["text_tgt"] >= 0
+    h, _ = student(b["ids"], b["slot"], b["feats"], block=b["block"])
+    with torch.no_grad():
+        th, _ = teacher(b["ids"], b["slot"], b["feats"], block=b["block"])
+    kl = F.kl_div(F.log_softmax(student.logits(h)[said], -1), F.log_softmax(teacher.logits(th)[said], -1),
+                  log_target=True, reduction="batchmean")
+    keep = (b["block"] < T.PAD_BLOCK) & (b["feat_tgt_slot"] == 0)
+    assert said.any() and keep.any() and (b["block"] >= T.PAD_BLOCK).any()   # text, given images and padding all present
+    assert torch.isclose(st["kl"], kl, rtol=1e-4) and float(kl) > 0
+    assert torch.isclose(st["hid"], (h - th).pow(2).mean(-1)[keep].mean(), rtol=1e-4)
+    assert torch.isclose(loss, plain + st["kl"] + st["hid"], rtol=1e-5)
+    opt = torch.optim.SGD(student.parameters(), lr=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        student.anchor_loss(teacher, b, b["feats"], *(lambda h: (h, student.logits(h).float()))(
+            student(b["ids"], b["slot"], b["feats"], block=b["block"])[0]), {}).backward()
+        opt.step()
+    _, after = student.compute_loss(b, teacher)
+    assert float(after["kl"]) < float(st["kl"]) and float(after["hid"]) < float(st["hid"])
+    assert not any(p.grad is not None for p in teacher.parameters())   # the teacher never learns
+
+
+def test_trainer_anchored_to_its_init(tmp_path, setup):
+    """train_mllm with the anchor: it needs --init; it trains, and resumes with the init as the teacher again."""
+    from training import train_mllm
+    args = tiny_train_args(tmp_path, setup)
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "a"), "--set", "order=scale", "plan=True", "--max-steps", "1"]) == 0
+    with pytest.raises(SystemExit, match="need --init"):
+        train_mllm.main(args + ["--out-dir", str(tmp_path / "x"), "--set", "anchor_weight=1", "--max-steps", "1"])
+    anchored = args + ["--out-dir", str(tmp_path / "k"), "--init", str(tmp_path / "a" / "mllm.pt"), "--set",
+                       "anchor_weight=1", "anchor_hidden=1", "lr=0.01", "warmup=0", "--log-every", "1"]
+    assert train_mllm.main(anchored + ["--max-steps", "1"]) == 0
+    assert train_mllm.main(anchored + ["--max-steps", "2"]) == 0   # resumed: the teacher rebuilt from --init
+    stages = [json.loads(x) for x in open(tmp_path / "k" / "stages.jsonl")]
+    assert [s["step"] for s in stages] == [1, 2]
+    assert all({"s_kl", "s_hid", "l_kl", "l_hid"} <= set(s["last_losses"]) for s in stages)
+    assert stages[1]["last_losses"]["s_kl"] > 0   # after a step the student has departed, and pays for it
