@@ -621,9 +621,13 @@ def eval_edits(ctx, jobs, hole_pos):
             lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
             scores[s] = choice_score(lvs[s], levels)
             if kind in ("edit_tone", "edit_style"):
-                ok, prefs[s], parts = edit_success(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
+                probs = ctx.judge_probs(x)
+                ok, prefs[s], parts = edit_success(ctx, probs, [jobs[k] for k in sel])
                 # which half a miss is: the judge names the source's concept / the asked tone or style
                 per[s] = {"success": float(ok.float().mean())} | {k: float(v.float().mean()) for k, v in parts.items()}
+                if kind == "edit_tone":
+                    per[s] |= tone_misses(ctx.judge.vocab["skin_tone"], probs["skin_tone"].argmax(1).tolist(),
+                                          [jobs[k][4] for k in sel])
             else:
                 ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
                 ps = psnr(x, ref).cpu()
@@ -661,6 +665,33 @@ def edit_success(ctx, p, jobs):
     field, concept = p[head].argmax(1) == tgt, p["concept"].argmax(1) == conc
     return (field & concept, (p[head].gather(1, tgt[:, None])[:, 0] * p["concept"].gather(1, conc[:, None])[:, 0]).cpu(),
             {"judge_concept": concept, "judge_field": field, "judge_source_field": p[head].argmax(1) == src})
+
+
+def tone_steps(a, b):
+    """How many steps of the skin-tone scale (light .. dark) two judge tone labels lie apart: the larger of each
+    person's ("medium,dark": two people); None when either has no tone or they count different people."""
+    xs, ys = a.split(","), b.split(",")
+    if "none" in (a, b) or len(xs) != len(ys):
+        return None
+    return max(abs(T.TONES.index(x) - T.TONES.index(y)) for x, y in zip(xs, ys))
+
+
+def tone_misses(labels, seen, asked):
+    """Tone edits, where the drawn tone misses: what the judge sees instead (`seen`: its skin-tone argmax per item, an
+    index into `labels`; `asked`: the asked tone labels). Shares of all items: a neighbour (one step off on the scale:
+    the skin colour drawn imprecisely), further off, no tone at all (the default yellow), other (another number of
+    people); and the commonest (asked -> seen) misses with their counts."""
+    kinds, pairs = {"neighbour": 0, "far": 0, "untoned": 0, "other": 0}, {}
+    for i, want in zip(seen, asked):
+        got = labels[i]
+        if got == want:
+            continue
+        d = tone_steps(want, got)
+        kinds["neighbour" if d == 1 else "far" if d else "untoned" if got == "none" else "other"] += 1
+        pairs[f"{want} -> {got}"] = pairs.get(f"{want} -> {got}", 0) + 1
+    n = max(1, len(asked))
+    return {"tone_miss": {k: v / n for k, v in kinds.items()},
+            "tone_confusion": dict(sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:12])}
 
 
 def page_task(kind):

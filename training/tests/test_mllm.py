@@ -1,6 +1,7 @@
 """MLLM on the tiny configuration (CPU, seconds): one training step per task, KV-cache
 consistency, ONNX export + graph checks, trainer smoke run."""
 import json
+import math
 import os
 import random
 
@@ -837,8 +838,27 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
         for v in e["per_scale"].values():
             assert v["success"] <= min(v["judge_concept"], v["judge_field"])
             assert v["judge_field"] + v["judge_source_field"] <= 1
+    for v in res["edit"]["edit_tone"]["per_scale"].values():   # every missed tone is sorted into one kind of miss
+        assert math.isclose(sum(v["tone_miss"].values()), 1 - v["judge_field"], abs_tol=1e-9)
+        assert sum(v["tone_confusion"].values()) <= round((1 - v["judge_field"]) * res["edit"]["edit_tone"]["n"])
     one = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--out", str(tmp_path / "c.json")])
     assert set(one["edit"]) == {"edit_tone"} and one["edit"]["edit_tone"]["n"] == own["edit"]["edit_tone"]["n"]
+
+
+def test_tone_misses_sort_what_the_judge_sees():
+    """tone_steps / tone_misses: a missed tone is a neighbour (one step on light .. dark, each person's), further off,
+    untoned (the judge sees no tone) or other (another number of people); the shares are of all items."""
+    from training.eval_mllm import tone_steps, tone_misses
+    assert tone_steps("medium", "medium-dark") == 1 and tone_steps("light", "dark") == 4
+    assert tone_steps("light,dark", "medium-light,dark") == 1 and tone_steps("light,dark", "dark,light") == 4
+    assert tone_steps("none", "light") is None and tone_steps("light", "light,light") is None
+    labels = ["dark", "light", "light,dark", "medium", "medium-dark", "none"]
+    asked = ["medium", "medium", "medium", "light", "dark", "light,dark", "medium"]
+    seen = [3, 4, 1, 0, 5, 3, 3]   # right, neighbour, far (2 steps), far, untoned, other, right
+    got = tone_misses(labels, seen, asked)
+    assert got["tone_miss"] == {"neighbour": 1 / 7, "far": 2 / 7, "untoned": 1 / 7, "other": 1 / 7}
+    assert got["tone_confusion"] == {"dark -> none": 1, "light -> dark": 1, "light,dark -> medium": 1,
+                                     "medium -> light": 1, "medium -> medium-dark": 1}
 
 
 def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
