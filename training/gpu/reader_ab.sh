@@ -65,6 +65,13 @@
 #   15. (stop 41) tone edits weighted up: the same but ARMS="tonehead:train_only=head.,lr=1e-3,task_mix=edit_tone=0.75
 #      tonelow:lr=1e-4,task_mix=edit_tone=0.75" (7.7 min; tonelow, every weight uncompiled, cut at step 530): tone at
 #      the page's scale 0.586 -> 0.586 / 0.584, the drawn tone right 72-73% at f0; 0.5993 / 0.6002, not shipped
+#   16. (stop 42) every weight learning, anchored to v9 (MLLMConfig.anchor_weight: the KL to v9's text outputs):
+#      the same flags, COMPILE default, ARMS="trunk:given_drop=0.5,reader_warmup=0,lr=3e-4 kl:<the same>,anchor_weight=1"
+#      STEPS=900 MIN=5.2 (both arms side by side ran at 1500 / 1135 samples/s and were cut at steps 610 / 380 of 900:
+#      not equal steps; training/eval/reader/run16_anchor/shared), then one arm per call, STEPS=900 MIN=5.6:
+#      ARMS="trunk900:given_drop=0.5,reader_warmup=0,lr=3e-4" (4.1 min) and ARMS="kl01:<the same>,anchor_weight=0.1"
+#      (6.2 min) (run16_anchor/alone): 0.5799 / 0.5855 vs 0.6018; the anchor keeps 2.5 points of the captions, the
+#      continuation itself loses canonical f1 (85.6 -> 85.3 / 83.9). Not shipped.
 # EVAL_EXTRA: more eval_mllm arguments for every evaluation (--pick 5); EVAL_READER=shipped: the arms evaluated through
 # the page's reader.onnx (its int8-stored weights: what the shipped gallery was made with) instead of READER.
 # SHIPPED_EVAL=1 evaluates the page's MLLM (public/models, its int8 reader, the manifest's scale choice) beside the
