@@ -51,10 +51,11 @@ NATURAL_PROMPTS = os.path.join(ROOT, "training", "eval", "natural_prompts.json")
 
 
 # ---- batched generation with the KV cache (torch) ----------------------------------------------
-def _buckets(prefixes, batch):
+def _buckets(prefixes, batch, other=None):
+    """Index batches of equal-length prefixes (and, with `other`, equal-length other[i] too: a second branch)."""
     by_len = {}
     for i, p in enumerate(prefixes):
-        by_len.setdefault(len(p[0]), []).append(i)
+        by_len.setdefault((len(p[0]), len(other[i][0]) if other else 0), []).append(i)
     for _, idx in sorted(by_len.items()):
         for s in range(0, len(idx), batch):
             yield idx[s:s + batch]
@@ -86,19 +87,22 @@ _PARENT = torch.tensor(parent_index())
 
 
 @torch.no_grad()
-def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128, uncond=None, guidance=1.0):
+def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128, uncond=None, guidance=1.0,
+                    contrast=None):
     """prefixes: (ids, slot, src, block) lists ending with [IMG] -> [n, n_tokens, C] raw features.
     Token order: one token per call. Scale order: one scale per call (n_tokens rounds up to whole
     scales), block-causal: each scale's queries are one new block.
     uncond (scale order): the prefix of classifier-free guidance's unconditional branch (one for
-    all, e.g. <s> [IMG]); each scale is then u + guidance * (c - u), fed back to both branches."""
+    all, e.g. <s> [IMG]); each scale is then u + guidance * (c - u), fed back to both branches.
+    contrast (scale order): instead of uncond, one such prefix per item (its given image read as the item's is),
+    e.g. the same edit planned with another tone (--tone-guidance)."""
     C = model.cfg.feature_dim
     scale = model.cfg.order == "scale"
-    guided = uncond is not None and guidance != 1.0
+    guided = (uncond is not None or contrast is not None) and guidance != 1.0
     if guided and not scale:
         raise ValueError("feature guidance is implemented for scale order only")
     out = torch.zeros(len(prefixes), n_tokens, C)
-    for idx in _buckets(prefixes, batch):
+    for idx in _buckets(prefixes, batch, contrast if guided else None):
         ids, slot, feats, block, rd = _prefix_tensors(prefixes, idx, bank_flat, device)
         b = len(idx)
         # residual_edit: each generated token is the source image's token at that place plus the
@@ -107,7 +111,10 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
         if scale:
             toks = torch.zeros(b, N_IMG, C, device=device)
             branches = [[ids, slot, feats, block, None, rd]]
-            if guided:   # the unconditional prefix (<s> [IMG]) has no given image: no reader input
+            if guided and contrast is not None:   # one contrast prefix per item, its given image read as the item's
+                u_ids, u_slot, u_feats, u_block, u_rd = _prefix_tensors(contrast, idx, bank_flat, device)
+                branches.append([u_ids, u_slot, u_feats, u_block, None, u_rd])
+            elif guided:   # the unconditional prefix (<s> [IMG]) has no given image: no reader input
                 u = _prefix_tensors([uncond], [0], bank_flat, device)[:4]
                 branches.append([t.expand(b, *t.shape[1:]).contiguous() for t in u] + [None, None])
             for k, (o, n) in enumerate(zip(SCALE_OFFSETS, SCALE_TOKENS)):
@@ -373,6 +380,7 @@ class Ctx:
     pick_tasks: tuple = ()       # --pick: the page's tasks that pick (manifest mllm.pick.tasks)
     pick_record: list = None     # --pick-record: every pick's candidates, their scores and the answer
     edit_right_plan: bool = False  # --edit-right-plan: edits drawn from their target's plan
+    tone_guidance: float = 1.0     # --tone-guidance: tone edits drawn as u + w (c - u), u planned without a tone
 
     @property
     def plan(self):
@@ -415,17 +423,25 @@ def concept_names(meta):
     return names
 
 
-def draw(ctx, prefixes, guided=False, fix=None):
+def draw(ctx, prefixes, guided=False, fix=None, contrast=None):
     """Prefixes ending where the model either writes its plan (<ans>) or draws ([IMG]) -> (features
     [n, 341, C] on the device, plan token ids per prefix or None). guided: text-to-image's feature
     guidance against the unconditional <s> [IMG] (edits are never guided: they were never trained
-    without their instruction)."""
+    without their instruction). contrast: (plans, weight), plans(plans) -> each item's contrast plan (token ids)
+    or None: the item is drawn as u + weight * (c - u), u drawn from the same prefix with the contrast plan."""
     plans = None
     if ctx.plan:
         plans = [c[0] for c in generate_plans(ctx.model, ctx.tok, prefixes, ctx.bank_flat, ctx.device, k=1)]
         if fix is not None:   # --pick: the concept chosen among retrieved names (caption_rerank.plan_fix)
             plans = fix(prefixes, plans)
-        prefixes = [extend_prefix(p, pl + [ctx.tok.img]) for p, pl in zip(prefixes, plans)]
+        planned = [extend_prefix(p, pl + [ctx.tok.img]) for p, pl in zip(prefixes, plans)]
+        if contrast is not None:   # an item without a contrast plan is its own contrast: u = c
+            other, weight = contrast
+            cps = [extend_prefix(p, cp + [ctx.tok.img]) if cp is not None else c
+                   for p, cp, c in zip(prefixes, other(plans), planned)]
+            gen = generate_images(ctx.model, planned, ctx.bank_flat, ctx.device, contrast=cps, guidance=weight)
+            return gen.to(ctx.device), plans
+        prefixes = planned
     gen = generate_images(ctx.model, prefixes, ctx.bank_flat, ctx.device, uncond=ctx.uncond if guided else None,
                           guidance=ctx.guidance)
     return gen.to(ctx.device), plans
@@ -607,7 +623,18 @@ def eval_edits(ctx, jobs, hole_pos):
     if ctx.edit_right_plan:   # the diagnosis: every job drawn from its target's own plan (teacher-forced)
         def fix(prefixes, plans):
             return [tok.encode(" " + T.plan_text(ctx.meta[j[5]])) for j in jobs]
-    gen, plans = draw(ctx, pre, fix=fix)
+    contrast = None
+    if ctx.tone_guidance != 1.0:   # --tone-guidance: tone edits pushed away from the same plan without a tone
+        def untoned(plans):
+            out = []
+            for j, pl in zip(jobs, plans):
+                f = T.parse_plan(tok.decode(pl).strip())
+                out.append(tok.encode(" " + T.normalize_text(T.PLAN_SEP.join(dict(f, tone=T.tone_phrase("none"))[k]
+                                                                             for k in T.PLAN_FIELDS)))
+                           if j[0] == "edit_tone" and f["tone"] != T.tone_phrase("none") else None)
+            return out
+        contrast = (untoned, ctx.tone_guidance)
+    gen, plans = draw(ctx, pre, fix=fix, contrast=contrast)
     cidx = ctx.vocab("concept")
     out = {}
     for kind in sorted({j[0] for j in jobs}):
@@ -772,6 +799,9 @@ def main(argv=None):
     ap.add_argument("--edit-right-plan", action="store_true", help="the diagnosis: every edit, colorize, inpaint and "
                     "sketch drawn from its target drawing's own plan (teacher-forced) instead of the model's or the pick's: "
                     "how well it draws given the right plan")
+    ap.add_argument("--tone-guidance", type=float, default=1.0, metavar="W", help="an experiment (the page does not "
+                    "run it): every tone edit drawn as u + W (c - u), c from its plan, u from the same plan with no tone "
+                    "(the default yellow), pushing the drawn skin colour away from where a missed tone lands; 1: off")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
     args = ap.parse_args(argv)
@@ -828,6 +858,7 @@ def main(argv=None):
               bank_flat=bank_flat, guidance=guidance,
               uncond=prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img)], model.cfg.order) if guidance != 1.0 else None)
     ctx.edit_right_plan = args.edit_right_plan
+    ctx.tone_guidance = args.tone_guidance
     if args.pick:
         from training.caption_rerank import caption_pick, plan_fix
         from training.gallery import Gallery
@@ -845,7 +876,8 @@ def main(argv=None):
     res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks),
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,
-                      "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan}}
+                      "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
+                      "tone_guidance": args.tone_guidance}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 

@@ -7,6 +7,9 @@ concept of the drawing the sketch was made from. If the judge missed its own tar
 the judge's, not the model's; together with `eval_mllm --edit-right-plan` (the drawing given the right plan) this
 says which half an edit's failure lies in. No MLLM, no decoder: the judge alone, a minute on the CPU.
     /usr/bin/python3 -m training.judge_ceiling training/eval/pick/judge_ceiling.json
+--decoded adds the decoders' ceiling: each target drawing encoded by the shipped encoder and decoded back, scale by
+scale, by the shipped decoders (eval_mllm's own decode): an MLLM that drew exactly the target's features would score
+this. What falls between it and the targets' own score is the decoders'; what falls below it, the MLLM's.
 """
 import argparse
 import json
@@ -16,7 +19,7 @@ from types import SimpleNamespace
 import torch
 
 from training.common import JUDGE
-from training.eval_mllm import Ctx, edit_jobs, edit_success
+from training.eval_mllm import Ctx, edit_jobs, edit_success, encode_pyramid, split_scales, tone_misses
 from training.transforms import to_tensor
 
 KINDS = ("edit_tone", "edit_style", "sketch")
@@ -46,16 +49,51 @@ def ceiling(images, meta, judge, device="cpu", seeds=(0, 1, 2, 3, 4)):
     return out
 
 
+def decoded_ceiling(images, meta, judge, encoder, decode, device="cpu", scales=("f0", "f1", "f2"), seed=0):
+    """{kind: {"n", "per_scale": {scale: {...}}}}: the same jobs (one seed's tones), each target drawing encoded and
+    decoded back at each scale (`decode`: eval_mllm.make_decode's), judged as eval_mllm judges what the MLLM draws:
+    success and its halves (and, for tone edits, where a missed tone lands); for sketches the concept recognised."""
+    ctx = Ctx(model=None, tok=None, encoder=encoder, judge=judge, decode=decode, device=device, meta=meta, images=images,
+              seeds=1, sampler=SimpleNamespace(row=lambda i, view=None: i))
+    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    cidx = ctx.vocab("concept")
+    out = {}
+    for kind in KINDS:
+        jobs = edit_jobs(ctx, hv, random.Random(seed), (kind,))
+        toks = split_scales(encode_pyramid(encoder, to_tensor(images[[j[5] for j in jobs]], device=device)))
+        per = {}
+        for s in scales:
+            p = ctx.judge_probs(decode(s, toks[s], seed))
+            if kind == "sketch":
+                ok = p["concept"].argmax(1).cpu() == torch.tensor([cidx.get(j[3], -1) for j in jobs])
+                per[s] = {"success": float(ok.float().mean())}
+                continue
+            ok, _, parts = edit_success(ctx, p, jobs)
+            per[s] = {"success": float(ok.float().mean())} | {k: float(v.float().mean()) for k, v in parts.items()}
+            if kind == "edit_tone":
+                per[s] |= tone_misses(judge.vocab["skin_tone"], p["skin_tone"].argmax(1).tolist(), [j[4] for j in jobs])
+        out[kind] = {"n": len(jobs), "per_scale": per}
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--judge", default=JUDGE)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--decoded", action="store_true", help="also the decoders' ceiling (the targets encoded and decoded "
+                    "back by the shipped encoder and decoders; minutes on the CPU)")
     args = ap.parse_args(argv)
     from training.data import load
     from training.judge import load_judge
     images, meta = load()
-    res = ceiling(images, meta, load_judge(args.judge, args.device), args.device)
+    judge = load_judge(args.judge, args.device)
+    res = ceiling(images, meta, judge, args.device)
+    if args.decoded:
+        from training import shipped
+        from training.eval_mllm import make_decode
+        encoder = shipped.load_encoder(args.device)[0]
+        res["decoded"] = decoded_ceiling(images, meta, judge, encoder, make_decode(encoder, args.device), args.device)
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)
     print(json.dumps(res))

@@ -19,7 +19,7 @@ class LabelReader(torch.nn.Module):
         self.labels = labels_of(shown, self.vocab)
 
     def forward(self, x):
-        i = ((x[:, 0, 0, 0] + 1) * 127.5).round().long()
+        i = ((x[:, 0, 0, 0] + 1) * 127.5).round().long() % len(self.labels["concept"])   # any drawing names some record
         return {h: torch.nn.functional.one_hot(v[i], len(self.vocab[h])).float() * 10 for h, v in self.labels.items()}
 
 
@@ -51,3 +51,35 @@ def test_the_targets_are_the_edited_drawings_not_the_sources():
     # every tone source is a toned drawing or the default one; the targets the judge misreads as "none" fail
     assert 0 < res["edit_tone"]["success"] < 1
     assert res["edit_style"]["success"] == 1.0 and res["sketch"]["success"] == 1.0   # default-tone concepts unchanged
+
+
+def test_decoded_ceiling_judges_what_the_decoder_gives_back():
+    """decoded_ceiling: the targets encoded and decoded back at each scale, judged as eval_mllm judges a drawing. A
+    decoder that gives back exactly the target drawings scores every target (the label reader is always right); the
+    tiny random decoders' drawings are scored by the same rule (success needs both halves; every missed tone is
+    sorted into one kind of miss)."""
+    import random
+    from training.judge_ceiling import decoded_ceiling, KINDS
+    from training.eval_mllm import Ctx, edit_jobs, make_decode
+    from training.train_mllm import random_encoder
+    from training.transforms import to_tensor
+    from types import SimpleNamespace
+    images, meta = data()
+    judge = LabelReader(meta)
+    encoder = random_encoder(8)
+    ctx = Ctx(model=None, tok=None, encoder=None, judge=judge, decode=None, device="cpu", meta=meta, images=images,
+              seeds=1, sampler=SimpleNamespace(row=lambda i, view=None: i))
+    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    targets = [[j[5] for j in edit_jobs(ctx, hv, random.Random(0), (k,))] for k in KINDS for _ in ("f0", "f1")]
+    calls = iter(targets)
+    exact = decoded_ceiling(images, meta, judge, encoder, lambda s, toks, seed: to_tensor(images[next(calls)]),
+                            scales=("f0", "f1"))
+    assert all(v["success"] == 1.0 for k in KINDS for v in exact[k]["per_scale"].values()), exact
+    assert exact["edit_tone"]["per_scale"]["f0"]["tone_miss"] == {"neighbour": 0, "far": 0, "untoned": 0, "other": 0}
+    tiny = decoded_ceiling(images, meta, judge, encoder, make_decode(encoder, "cpu", steps=2, tiny=True), scales=("f1",))
+    assert {k: v["n"] for k, v in tiny.items()} == {"edit_tone": 6, "edit_style": 8, "sketch": 8}
+    for kind in ("edit_tone", "edit_style"):
+        v = tiny[kind]["per_scale"]["f1"]
+        assert v["success"] <= min(v["judge_concept"], v["judge_field"])
+    v = tiny["edit_tone"]["per_scale"]["f1"]
+    assert abs(sum(v["tone_miss"].values()) - (1 - v["judge_field"])) < 1e-6

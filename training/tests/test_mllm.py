@@ -471,6 +471,33 @@ def test_scale_generation_matches_training_forward(setup, residual):
         assert loss < 1e-6   # the generated image is the model's own fixed point
 
 
+def test_contrast_guidance_blends_two_drawings(setup):
+    """generate_images(contrast=...): each item drawn as u + w (c - u), u from its own contrast prefix (--tone-guidance).
+    w = 1 is the plain drawing; w = 0 the contrast prefix's own plain drawing (fed back to both branches, u is then
+    drawn exactly as alone); an item that is its own contrast is unchanged at any w; prefixes and contrasts of
+    different lengths batch together."""
+    from dataclasses import replace
+    from training.eval_mllm import generate_images, prefix_of
+    meta, tok, bank, _ = setup
+    torch.manual_seed(0)
+    model = MLLM(replace(TINY, order="scale", residual_edit=True)).eval()
+    s = T.TaskSampler(meta, tok, seed=0, order="scale")
+    flat = bank.view(-1, bank.shape[-1])
+    cut = lambda ex: prefix_of(ex[:[k for k, seg in enumerate(ex) if seg[0] == "img" and seg[2]][0]], "scale")
+    c = [cut(s.edit_example(s.row(3), "make it darker", 3)), cut(s.edit_example(s.row(4), "darker", 4)),
+         cut(s.t2i_example("red heart", 5))]
+    u = [cut(s.edit_example(s.row(3), "leave it", 3)), cut(s.edit_example(s.row(4), "now make it much lighter", 4)), c[2]]
+    assert len({len(p[0]) for p in c + u}) > 2
+    plain_c, plain_u = generate_images(model, c, flat, "cpu"), generate_images(model, u, flat, "cpu")
+    assert torch.allclose(generate_images(model, c, flat, "cpu", contrast=u, guidance=1.0), plain_c)
+    assert torch.allclose(generate_images(model, c, flat, "cpu", contrast=u, guidance=0.0), plain_u, atol=1e-5)
+    pushed = generate_images(model, c, flat, "cpu", contrast=u, guidance=2.0)
+    assert torch.allclose(pushed[2], plain_c[2], atol=1e-5)   # its own contrast: unchanged
+    f4 = T.scale_slices()["f4"]   # the first scale has no fed-back input: exactly u + 2 (c - u)
+    assert torch.allclose(pushed[:2, f4], plain_u[:2, f4] + 2 * (plain_c[:2, f4] - plain_u[:2, f4]), atol=1e-5)
+    assert not torch.allclose(pushed[:2], plain_c[:2])
+
+
 def test_scale_order_trains(setup):
     from dataclasses import replace
     meta, tok, bank, _ = setup
@@ -839,10 +866,14 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
             assert v["success"] <= min(v["judge_concept"], v["judge_field"])
             assert v["judge_field"] + v["judge_source_field"] <= 1
     for v in res["edit"]["edit_tone"]["per_scale"].values():   # every missed tone is sorted into one kind of miss
-        assert math.isclose(sum(v["tone_miss"].values()), 1 - v["judge_field"], abs_tol=1e-9)
+        assert math.isclose(sum(v["tone_miss"].values()), 1 - v["judge_field"], abs_tol=1e-6)
         assert sum(v["tone_confusion"].values()) <= round((1 - v["judge_field"]) * res["edit"]["edit_tone"]["n"])
     one = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--out", str(tmp_path / "c.json")])
     assert set(one["edit"]) == {"edit_tone"} and one["edit"]["edit_tone"]["n"] == own["edit"]["edit_tone"]["n"]
+    # --tone-guidance: the same plans (guidance acts on the drawing only), recorded in the config
+    pushed = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--tone-guidance", "2", "--out", str(tmp_path / "d.json")])
+    assert pushed["config"]["tone_guidance"] == 2 and one["config"]["tone_guidance"] == 1
+    assert pushed["edit"]["edit_tone"]["plan"] == one["edit"]["edit_tone"]["plan"]
 
 
 def test_tone_misses_sort_what_the_judge_sees():
