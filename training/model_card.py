@@ -1800,6 +1800,10 @@ def right_plan_section():
             k = e["edit"][kind]
             rows.append(f"| {label} ({k['n']}) | {name} | {pct(k['plan']['concept'])} | " + " | ".join(
                 pct(k["per_scale"][sc][key]) for sc in ("f0", "f1", "f2")) + f" | {pct(ceil[kind]['success'])} |")
+        if "decoded" in ceil:   # judge_ceiling --decoded: the target's own features through the shipped decoders
+            d = ceil["decoded"][kind]
+            rows.append(f"| {label} ({d['n']}) | none: the target's own features, decoded | – | " + " | ".join(
+                pct(d["per_scale"][sc]["success"]) for sc in ("f0", "f1", "f2")) + f" | {pct(ceil[kind]['success'])} |")
     best = lambda e, kind, key: max(v[key] for v in e["edit"][kind]["per_scale"].values())
     tone, style, sketch = (best(right, k, key) for k, _, key in kinds)
     return "\n".join([
@@ -1809,15 +1813,20 @@ def right_plan_section():
         "OUT`, one H200, `training/eval/pick/right_plan.json`), beside the pick as it ships (`pick5_f2.json`: the same "
         "weights, jobs and seeds). The last column is the judge on the edits' target drawings themselves, the same rule "
         "(`/usr/bin/python3 -m training.judge_ceiling training/eval/pick/judge_ceiling.json`, the CPU, 36 s; the tone asked "
-        "is drawn at random per source, averaged over 5 draws): what a perfect drawing would score.", ""] + rows + [
+        "is drawn at random per source, averaged over 5 draws): what a perfect drawing would score. The third row of each "
+        "is the decoders' ceiling: the target drawing encoded by the shipped encoder and decoded back at each scale by the "
+        "shipped decoders, judged the same way (`judge_ceiling --decoded`, the CPU, 5 minutes; one draw of the tones): "
+        "what an MLLM that drew exactly the target's features would score.", ""] + rows + [
         "",
         f"- **Style edits are the plan's to win**: with the right plan they reach {pct(style)} (target 70%); as shipped the "
         f"plan names the source's concept {pct(shipped['edit']['edit_style']['plan']['concept'])} of the time. What is "
         "missing is recognising a held-out vendor's drawing (the captions' problem), not drawing in the asked style.",
         f"- **Tone edits are the drawing's**: the right plan lifts them only to {pct(tone)} (target 80%) while the judge "
-        f"names {pct(ceil['edit_tone']['success'])} of the target drawings right. Given the right plan, a third of the drawings "
-        "still miss the asked tone or the source's concept (which of the two is not recorded); better plans alone cannot "
-        "reach the target.",
+        f"names {pct(ceil['edit_tone']['success'])} of the target drawings right"
+        + (f" and {pct(ceil['decoded']['edit_tone']['per_scale']['f0']['success'])} of them decoded from their own features "
+           "at f0: neither the judge nor the decoders are the limit, the MLLM's features are" if "decoded" in ceil else "")
+        + ". Given the right plan, a third of the drawings still miss the asked tone or the source's concept (which of "
+        "the two: below); better plans alone cannot reach the target.",
         f"- **Sketches need both**: the right plan reaches {pct(sketch)} (target 40%), from "
         f"{pct(shipped['edit']['sketch']['plan']['concept'])} of sketches whose concept the plan names today.",
         "- Colorize and inpaint gain 0.5-3 dB at f0 with the right plan (their PSNR is in `right_plan.json`).", ""] +
