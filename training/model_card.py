@@ -1889,7 +1889,33 @@ def tone_miss_lines():
             f"({pct(m['far'])}). The commonest: " + ", ".join(f"{k} ({n})" for k, n in list(conf.items())[:6]) + ". "
             "The judge reads these tones on the target drawings 99% of the time (above), so these are what is drawn. "
             "Success needs the concept too (79% at f0), so 80% needs both halves: a drawing that holds the exact skin "
-            "colour (the neighbours, half the misses) and keeps it at all (the yellow third).", ""]
+            "colour (the neighbours, half the misses) and keeps it at all (the yellow third).", ""] + tone_guidance_lines()
+
+
+def tone_guidance_lines():
+    """eval_mllm --tone-guidance W on the CPU (training/eval/pick/tone_guidance{2,3}.json): pushing a tone edit's drawing
+    away from the same plan without a tone, against the misses' pull toward the default yellow."""
+    ev = os.path.join(ROOT, "training", "eval", "pick")
+    runs = [(1, os.path.join(ev, "tone_halves_pick.json"))] + [(w, os.path.join(ev, f"tone_guidance{w}.json")) for w in (2, 3)]
+    runs = [(w, json.load(open(x))["edit"]["edit_tone"]) for w, x in runs if os.path.exists(x)]
+    if len(runs) < 2:
+        return []
+    rows = ["| W | success f0 / f1 | concept right, f0 | asked tone, f0 | no tone (yellow), f0 |", "|---|---|---|---|---|"]
+    for w, e in runs:
+        v = e["per_scale"]["f0"]
+        untoned = pct(v["tone_miss"]["untoned"]) if "tone_miss" in v else "–"
+        rows.append(f"| {w}{' (ships)' if w == 1 else ''} | {pct(v['success'])} / {pct(e['per_scale']['f1']['success'])} | "
+                    f"{pct(v['judge_concept'])} | {pct(v['judge_field'])} | {untoned} |")
+    return ["", "**Guidance against the yellow, measured (not shipped).** Half the misses fall toward the middle of the scale "
+            "or to no tone, as a regression to the mean would. Guidance against that pull: each tone edit drawn as "
+            "u + W (c - u) at every scale, c from its plan, u from the same plan with the tone `none` (two MLLM branches; "
+            "`eval_mllm --tone-guidance W`, the CPU command above, 60 minutes a run; `training/eval/pick/tone_guidance*.json`; "
+            "W = 1 is the shipped run above):", ""] + rows + [
+            "", "It breaks the drawings rather than sharpening the tone: the judge sees no tone in more of them and names the "
+            "concept less. Extrapolated features leave what the decoders were trained on, and the model was never trained "
+            "to be guided (no tone dropout). The tone has to come from the features themselves: a model trained for it "
+            "(f1 and f0, where the skin is drawn, weigh 768 of the feature loss's 4,864 units per image: "
+            "`scale_weights`), not from inference.", ""]
 
 
 def caption_rerank_section():
