@@ -635,7 +635,6 @@ def eval_edits(ctx, jobs, hole_pos):
             return out
         contrast = (untoned, ctx.tone_guidance)
     gen, plans = draw(ctx, pre, fix=fix, contrast=contrast)
-    cidx = ctx.vocab("concept")
     out = {}
     for kind in sorted({j[0] for j in jobs}):
         sel = [k for k, j in enumerate(jobs) if j[0] == kind]
@@ -648,23 +647,14 @@ def eval_edits(ctx, jobs, hole_pos):
             lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
             scores[s] = choice_score(lvs[s], levels)
             if kind in ("edit_tone", "edit_style"):
-                probs = ctx.judge_probs(x)
-                ok, prefs[s], parts = edit_success(ctx, probs, [jobs[k] for k in sel])
-                # which half a miss is: the judge names the source's concept / the asked tone or style
-                per[s] = {"success": float(ok.float().mean())} | {k: float(v.float().mean()) for k, v in parts.items()}
-                if kind == "edit_tone":
-                    per[s] |= tone_misses(ctx.judge.vocab["skin_tone"], probs["skin_tone"].argmax(1).tolist(),
-                                          [jobs[k][4] for k in sel])
+                per[s], prefs[s] = edit_report(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
             else:
                 ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
                 ps = psnr(x, ref).cpu()
                 per[s] = {"psnr": float(ps.mean())}
                 prefs[s] = ps
                 if kind == "sketch":    # recognition: the judge names the sketched concept
-                    conc = torch.tensor([cidx.get(jobs[k][3], -1) for k in sel], device=x.device)
-                    top5 = ctx.judge_probs(x)["concept"].topk(min(5, len(cidx)), dim=1).indices
-                    per[s]["recognised_top1"] = float((top5[:, 0] == conc).float().mean())
-                    per[s]["recognised_top5"] = float((top5 == conc[:, None]).any(1).float().mean())
+                    per[s] |= recognised(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
                 if kind == "inpaint":   # inside the hole (what the page shows) and outside it
                     hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
                     per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
@@ -692,6 +682,26 @@ def edit_success(ctx, p, jobs):
     field, concept = p[head].argmax(1) == tgt, p["concept"].argmax(1) == conc
     return (field & concept, (p[head].gather(1, tgt[:, None])[:, 0] * p["concept"].gather(1, conc[:, None])[:, 0]).cpu(),
             {"judge_concept": concept, "judge_field": field, "judge_source_field": p[head].argmax(1) == src})
+
+
+def edit_report(ctx, p, jobs):
+    """A tone or style edit's drawings at one scale as every evaluation reports them: ({"success", its halves (which
+    half a miss is: the judge names the source's concept / the asked tone or style) and, for tone edits, where a missed
+    tone lands}, the per-item preference the scale choice is scored on)."""
+    ok, prefs, parts = edit_success(ctx, p, jobs)
+    rep = {"success": float(ok.float().mean())} | {k: float(v.float().mean()) for k, v in parts.items()}
+    if jobs[0][0] == "edit_tone":
+        rep |= tone_misses(ctx.judge.vocab["skin_tone"], p["skin_tone"].argmax(1).tolist(), [j[4] for j in jobs])
+    return rep, prefs
+
+
+def recognised(ctx, p, jobs):
+    """Sketches: how often the judge names the sketched concept first / among its top 5 (probabilities `p`)."""
+    cidx = ctx.vocab("concept")
+    conc = torch.tensor([cidx.get(j[3], -1) for j in jobs], device=p["concept"].device)
+    top5 = p["concept"].topk(min(5, len(cidx)), dim=1).indices
+    return {"recognised_top1": float((top5[:, 0] == conc).float().mean()),
+            "recognised_top5": float((top5 == conc[:, None]).any(1).float().mean())}
 
 
 def tone_steps(a, b):
