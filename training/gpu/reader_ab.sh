@@ -77,6 +77,8 @@
 # SHIPPED_EVAL=1 evaluates the page's MLLM (public/models, its int8 reader, the manifest's scale choice) beside the
 # training (~+40 s before the arms' first step); STOP=N leaves the arms at step N, their LR schedule still STEPS long.
 # A call holds ONE arm with its evaluation comfortably (~270 s); two arms need MIN <= 4.5 to leave their evaluations time.
+# Every weight learning, compiled: one arm per call. Two side by side ran slower in total than one alone (run 16:
+# 1510 + 1135 vs 3265 samples/s) and the wall clock cut them at unequal steps.
 # ARMS must name at least one arm (empty means the default b_reader:).
 # CPU smoke: STEPS=2 ENC_STEPS=2 TINY=1 bash training/gpu/reader_ab.sh
 set -u
