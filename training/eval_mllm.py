@@ -87,18 +87,16 @@ _PARENT = torch.tensor(parent_index())
 
 
 @torch.no_grad()
-def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128, uncond=None, guidance=1.0,
-                    contrast=None):
+def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128, contrast=None, guidance=1.0):
     """prefixes: (ids, slot, src, block) lists ending with [IMG] -> [n, n_tokens, C] raw features.
     Token order: one token per call. Scale order: one scale per call (n_tokens rounds up to whole
     scales), block-causal: each scale's queries are one new block.
-    uncond (scale order): the prefix of classifier-free guidance's unconditional branch (one for
-    all, e.g. <s> [IMG]); each scale is then u + guidance * (c - u), fed back to both branches.
-    contrast (scale order): instead of uncond, one such prefix per item (its given image read as the item's is),
-    e.g. the same edit planned with another tone (--tone-guidance)."""
+    contrast (scale order): one prefix per item for guidance's second branch (classifier-free guidance's
+    unconditional <s> [IMG] for every item, or the same edit planned without a tone: --tone-guidance); each scale
+    is then u + guidance * (c - u), fed back to both branches."""
     C = model.cfg.feature_dim
     scale = model.cfg.order == "scale"
-    guided = (uncond is not None or contrast is not None) and guidance != 1.0
+    guided = contrast is not None and guidance != 1.0
     if guided and not scale:
         raise ValueError("feature guidance is implemented for scale order only")
     out = torch.zeros(len(prefixes), n_tokens, C)
@@ -111,12 +109,9 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
         if scale:
             toks = torch.zeros(b, N_IMG, C, device=device)
             branches = [[ids, slot, feats, block, None, rd]]
-            if guided and contrast is not None:   # one contrast prefix per item, its given image read as the item's
+            if guided:   # a given image in a contrast prefix is read as in the item's (no given image: no reader term)
                 u_ids, u_slot, u_feats, u_block, u_rd = _prefix_tensors(contrast, idx, bank_flat, device)
                 branches.append([u_ids, u_slot, u_feats, u_block, None, u_rd])
-            elif guided:   # the unconditional prefix (<s> [IMG]) has no given image: no reader input
-                u = _prefix_tensors([uncond], [0], bank_flat, device)[:4]
-                branches.append([t.expand(b, *t.shape[1:]).contiguous() for t in u] + [None, None])
             for k, (o, n) in enumerate(zip(SCALE_OFFSETS, SCALE_TOKENS)):
                 if o >= n_tokens:
                     break
@@ -442,8 +437,8 @@ def draw(ctx, prefixes, guided=False, fix=None, contrast=None):
             gen = generate_images(ctx.model, planned, ctx.bank_flat, ctx.device, contrast=cps, guidance=weight)
             return gen.to(ctx.device), plans
         prefixes = planned
-    gen = generate_images(ctx.model, prefixes, ctx.bank_flat, ctx.device, uncond=ctx.uncond if guided else None,
-                          guidance=ctx.guidance)
+    gen = generate_images(ctx.model, prefixes, ctx.bank_flat, ctx.device, guidance=ctx.guidance,
+                          contrast=[ctx.uncond] * len(prefixes) if guided and ctx.uncond else None)
     return gen.to(ctx.device), plans
 
 
@@ -515,7 +510,8 @@ def eval_t2i(ctx, prompts, concepts, name, true_plans=None, scales=SCALES_FINE_F
         log(f"{name} plan: top1 {res['plan']['top1']:.3f} top5 {res['plan']['top5']:.3f}")
         if true_plans is not None:
             forced = [extend_prefix(p, ctx.tok.encode(" " + tp) + [ctx.tok.img]) for p, tp in zip(pre, true_plans)]
-            g2 = generate_images(ctx.model, forced, ctx.bank_flat, ctx.device, uncond=ctx.uncond, guidance=ctx.guidance)
+            g2 = generate_images(ctx.model, forced, ctx.bank_flat, ctx.device, guidance=ctx.guidance,
+                                contrast=[ctx.uncond] * len(forced) if ctx.uncond else None)
             res["given_right_plan"] = score_t2i_images(ctx, g2.to(ctx.device), concepts, name + " (right plan)")
     return res
 
@@ -625,15 +621,7 @@ def eval_edits(ctx, jobs, hole_pos):
             return [tok.encode(" " + T.plan_text(ctx.meta[j[5]])) for j in jobs]
     contrast = None
     if ctx.tone_guidance != 1.0:   # --tone-guidance: tone edits pushed away from the same plan without a tone
-        def untoned(plans):
-            out = []
-            for j, pl in zip(jobs, plans):
-                f = T.parse_plan(tok.decode(pl).strip())
-                out.append(tok.encode(" " + T.normalize_text(T.PLAN_SEP.join(dict(f, tone=T.tone_phrase("none"))[k]
-                                                                             for k in T.PLAN_FIELDS)))
-                           if j[0] == "edit_tone" and f["tone"] != T.tone_phrase("none") else None)
-            return out
-        contrast = (untoned, ctx.tone_guidance)
+        contrast = (lambda plans: untoned_plans(tok, jobs, plans), ctx.tone_guidance)
     gen, plans = draw(ctx, pre, fix=fix, contrast=contrast)
     out = {}
     for kind in sorted({j[0] for j in jobs}):
@@ -682,6 +670,18 @@ def edit_success(ctx, p, jobs):
     field, concept = p[head].argmax(1) == tgt, p["concept"].argmax(1) == conc
     return (field & concept, (p[head].gather(1, tgt[:, None])[:, 0] * p["concept"].gather(1, conc[:, None])[:, 0]).cpu(),
             {"judge_concept": concept, "judge_field": field, "judge_source_field": p[head].argmax(1) == src})
+
+
+def untoned_plans(tok, jobs, plans):
+    """--tone-guidance's contrast plans: for a tone edit whose plan (token ids) names a tone, the same plan with the tone
+    "none"; None for every other job (its own contrast: not guided)."""
+    out = []
+    for j, pl in zip(jobs, plans):
+        f = T.parse_plan(tok.decode(pl).strip())
+        none = T.tone_phrase("none")
+        out.append(tok.encode(" " + T.normalize_text(T.PLAN_SEP.join(dict(f, tone=none)[k] for k in T.PLAN_FIELDS)))
+                   if j[0] == "edit_tone" and f["tone"] != none else None)
+    return out
 
 
 def edit_report(ctx, p, jobs):

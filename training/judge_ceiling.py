@@ -23,14 +23,19 @@ from training.transforms import to_tensor
 KINDS = ("edit_tone", "edit_style", "sketch")
 
 
+def judge_ctx(images, meta, judge, device="cpu", encoder=None, decode=None):
+    """eval_mllm's own context with what edit_jobs and the judging read: the data, the judge (and, to decode, the
+    encoder and decode), and a sampler whose rows are the image indices themselves (no MLLM reads them here);
+    and the held-out-vendor drawings the edits start from."""
+    ctx = Ctx(model=None, tok=None, encoder=encoder, judge=judge, decode=decode, device=device, meta=meta, images=images,
+              seeds=1, sampler=SimpleNamespace(row=lambda i, view=None: i))
+    return ctx, [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+
+
 def ceiling(images, meta, judge, device="cpu", seeds=(0, 1, 2, 3, 4)):
     """{kind: {"n", "success"}}: the judge on the targets of eval_mllm's edit jobs, averaged over `seeds` of the
     random tone each tone edit asks for (eval_mllm draws one per source)."""
-    # eval_mllm's own context, with what edit_jobs and edit_success read: the data, the judge, and a sampler whose
-    # rows are the image indices themselves (no MLLM reads them here)
-    ctx = Ctx(model=None, tok=None, encoder=None, judge=judge, decode=None, device=device, meta=meta, images=images,
-              seeds=len(seeds), sampler=SimpleNamespace(row=lambda i, view=None: i))
-    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    ctx, hv = judge_ctx(images, meta, judge, device)
     out = {}
     for kind in KINDS:
         rates = []
@@ -49,9 +54,7 @@ def decoded_ceiling(images, meta, judge, encoder, decode, device="cpu", scales=(
     """{kind: {"n", "per_scale": {scale: {...}}}}: the same jobs (one seed's tones), each target drawing encoded and
     decoded back at each scale (`decode`: eval_mllm.make_decode's), judged as eval_mllm judges what the MLLM draws:
     success and its halves (and, for tone edits, where a missed tone lands); for sketches the concept recognised."""
-    ctx = Ctx(model=None, tok=None, encoder=encoder, judge=judge, decode=decode, device=device, meta=meta, images=images,
-              seeds=1, sampler=SimpleNamespace(row=lambda i, view=None: i))
-    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    ctx, hv = judge_ctx(images, meta, judge, device, encoder, decode)
     out = {}
     for kind in KINDS:
         jobs = edit_jobs(ctx, hv, random.Random(seed), (kind,))

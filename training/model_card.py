@@ -1393,7 +1393,7 @@ def reader_run13(rd):
             f"after {st['step']:,} more steps; run 12's 1,640 gave the same).\n"]
 
 
-def mse_moved(train_log, key="l_mse_f0"):
+def logged_moved(train_log, key="l_mse_f0"):
     """"a -> b": a training log's `key` at its first and last logged steps."""
     vals = [float(m.group(1)) for m in map(re.compile(rf"\] step \d+ .* {key}=([0-9.]+)").search, open(train_log)) if m]
     return f"{vals[0]:.4f} -> {vals[-1]:.4f}"
@@ -1432,7 +1432,7 @@ def reader_run14(rd):
             f"{f(at(ev[0], 'edit_tone'), 3)} -> {f(at(ev[1], 'edit_tone'), 3)} / {f(at(ev[2], 'edit_tone'), 3)}, style "
             f"{f(at(ev[0], 'edit_style'), 3)} -> {f(at(ev[1], 'edit_style'), 3)} / {f(at(ev[2], 'edit_style'), 3)}. "
             "The training loss of the image features barely moved either (the edits' f0 feature loss "
-            f"{mse_moved(os.path.join(path, 'head', 'train.log'))} from the first step to the last): with the trunk frozen, "
+            f"{logged_moved(os.path.join(path, 'head', 'train.log'))} from the first step to the last): with the trunk frozen, "
             "the head has already learned what the trunk's state tells it. Nothing shipped; what misses the canonical prompts "
             f"lies in the trunk's state (run 13's all-weights continuation reached {pct(canon_f1(json.load(open(os.path.join(rd, 'run13_trunk_pick', 'trunk', 'eval_mllm.json')))))} "
             "at the cost of the captions).\n"]
@@ -1490,8 +1490,8 @@ def reader_run16(rd):
     st = [json.loads(open(os.path.join(d, "stages.jsonl")).read().splitlines()[-1]) for d in files]
     sc = [ab_score(e) for e in ev]
     cap = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
-    losses = {a: mse_moved(os.path.join(path, "shared", a, "train.log"), "s_mse_f1") for a in shared}
-    ce = {a: mse_moved(os.path.join(path, "shared", a, "train.log"), "s_ce") for a in shared}
+    losses = {a: logged_moved(os.path.join(path, "shared", a, "train.log"), "s_mse_f1") for a in shared}
+    ce = {a: logged_moved(os.path.join(path, "shared", a, "train.log"), "s_ce") for a in shared}
     return ["\n### Run 16: every weight learning, anchored to v9's text (not shipped)\n",
             "Runs 12-13 let every weight learn from v9: drawing gained and held-out-vendor captions fell. Learning without "
             "forgetting (Li and Hoiem, 2016) charges the student for what it moves elsewhere: a frozen copy of the init "

@@ -30,7 +30,7 @@ import torch
 
 from training.common import Dist, RUNS, CKPT, TOKENIZER, ROOT, IMAGE_ORDER, lr_cosine, atomic_save, logger, torch_load, \
     apply_overrides
-from training.mllm import MLLM, get as get_config, config_dict, from_config_dict
+from training.mllm import MLLM, get as get_config, config_dict, from_config_dict, widen_head
 from training.mllm_tasks import TaskSampler, task_weights, build_bank, feature_stats, to_device, VARIANTS
 from training.tokenizer import Tokenizer
 
@@ -56,6 +56,38 @@ class LossModule(torch.nn.Module):
 
     def forward(self, batch):
         return self.model.compute_loss(batch, self.teacher)
+
+
+def read_init(path):
+    """A model-only checkpoint (mllm.pt brought back from a GPU call), its int8-packed weights (training.quantize
+    pack_int8, to travel) unpacked; load_state_dict casts its fp16 matrices to fp32."""
+    init = torch_load(path)
+    if init.get("packed"):
+        from training.quantize import unpack_int8
+        init["model"] = unpack_int8(init["model"])
+    return init
+
+
+def load_init(model, sd):
+    """An init's weights into `model`, its regression head widened to the model's (mllm.widen_head). An init without a
+    reader leaves the reader's projector at its zero-output start (the model reads as the init did) and its
+    normalisation as it is. -> whether the reader is new."""
+    fresh_reader = model.cfg.reader and not any(k.startswith("reader_") for k in sd)
+    missing, unexpected = model.load_state_dict(widen_head(sd, model), strict=not fresh_reader)
+    if fresh_reader:
+        assert not unexpected and all(k.startswith("reader_") for k in missing), (missing, unexpected)
+        torch.nn.init.zeros_(model.reader_proj[2].weight)
+        torch.nn.init.zeros_(model.reader_proj[2].bias)
+    return fresh_reader
+
+
+def anchor_teacher(model, init):
+    """The frozen model the anchor terms hold the student to (MLLMConfig.anchor_weight, anchor_hidden): the init
+    exactly, its own weights and normalisation, whether the run is fresh or resumed (a copy of `model` for its shape,
+    never `model` itself: no random number is drawn, so an anchored arm samples as its control does)."""
+    teacher = copy.deepcopy(model)
+    load_init(teacher, init["model"])
+    return teacher.eval().requires_grad_(False)
 
 
 def lr_at(cfg, step, progress):
@@ -241,21 +273,14 @@ def main(argv=None):
 
     torch.manual_seed(cfg.seed)
     model = MLLM(cfg).to(device)
-    init = torch_load(args.init) if (args.init and not ck) else None
-    if init and init.get("packed"):   # int8-packed to travel (training.quantize pack_int8)
-        from training.quantize import unpack_int8
-        init["model"] = unpack_int8(init["model"])
+    init = read_init(args.init) if (args.init and not ck) else None
     seed = cfg.seed + 1000 * rank + (ck["step"] if ck else 0) + (init["step"] if init else 0)
     sampler = TaskSampler(meta, tok, seed=seed, order=cfg.order, plan=cfg.plan)
     fresh_reader = False
     if ck:
         model.load_state_dict(ck["model"])
-    elif init:  # fp16 matrices in the brought-back file: load_state_dict casts them to fp32
-        fresh_reader = cfg.reader and not any(k.startswith("reader_") for k in init["model"])
-        from training.mllm import widen_head
-        missing, unexpected = model.load_state_dict(widen_head(init["model"], model), strict=not fresh_reader)
-        if fresh_reader:   # an init without a reader: the reader's projector keeps its zero-output start
-            assert not unexpected and all(k.startswith("reader_") for k in missing), (missing, unexpected)
+    elif init:
+        fresh_reader = load_init(model, init["model"])
         log(f"initialised from {args.init} (step {init['step']})" + (", a new reader (adds zero at first)" if fresh_reader else ""))
     if not ck and (init is None or args.refit_feature_stats):   # a fresh model, or an init from other features
         mean, std = feature_stats(bank, torch.tensor(sampler.idx, device=device))
@@ -270,20 +295,7 @@ def main(argv=None):
     if cfg.anchor_weight > 0 or cfg.anchor_hidden > 0:
         if not args.init:
             sys.exit("anchor_weight/anchor_hidden need --init (the model the run is anchored to)")
-        teacher = copy.deepcopy(model)   # a fresh run: the student as it starts, i.e. the init
-        if ck:   # resumed: the student has moved; the init's weights again, the run's normalisation kept
-            src = torch_load(args.init)
-            if src.get("packed"):
-                from training.quantize import unpack_int8
-                src["model"] = unpack_int8(src["model"])
-            from training.mllm import widen_head
-            sd = {k: v for k, v in widen_head(src["model"], teacher).items() if not k.endswith(("_mean", "_std"))}
-            missing, unexpected = teacher.load_state_dict(sd, strict=False)
-            assert not unexpected and all(k.endswith(("_mean", "_std")) or k.startswith("reader_") for k in missing), (missing, unexpected)
-            if any(k.startswith("reader_proj") for k in missing):   # an init without a reader: it added zero
-                torch.nn.init.zeros_(teacher.reader_proj[2].weight)
-                torch.nn.init.zeros_(teacher.reader_proj[2].bias)
-        teacher.eval().requires_grad_(False)
+        teacher = anchor_teacher(model, init or read_init(args.init))
         log(f"anchored to {args.init}: KL x {cfg.anchor_weight} on text, hidden MSE x {cfg.anchor_hidden} where nothing is drawn")
     lm = LossModule(model, teacher)
     if world > 1:

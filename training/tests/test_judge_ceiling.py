@@ -59,17 +59,14 @@ def test_decoded_ceiling_judges_what_the_decoder_gives_back():
     tiny random decoders' drawings are scored by the same rule (success needs both halves; every missed tone is
     sorted into one kind of miss)."""
     import random
-    from training.judge_ceiling import decoded_ceiling, KINDS
-    from training.eval_mllm import Ctx, edit_jobs, make_decode
+    from training.judge_ceiling import decoded_ceiling, judge_ctx, KINDS
+    from training.eval_mllm import edit_jobs, make_decode
     from training.train_mllm import random_encoder
     from training.transforms import to_tensor
-    from types import SimpleNamespace
     images, meta = data()
     judge = LabelReader(meta)
     encoder = random_encoder(8)
-    ctx = Ctx(model=None, tok=None, encoder=None, judge=judge, decode=None, device="cpu", meta=meta, images=images,
-              seeds=1, sampler=SimpleNamespace(row=lambda i, view=None: i))
-    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    ctx, hv = judge_ctx(images, meta, judge)
     targets = [[j[5] for j in edit_jobs(ctx, hv, random.Random(0), (k,))] for k in KINDS for _ in ("f0", "f1")]
     calls = iter(targets)
     exact = decoded_ceiling(images, meta, judge, encoder, lambda s, toks, seed: to_tensor(images[next(calls)]),

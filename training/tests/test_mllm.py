@@ -876,6 +876,19 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     assert pushed["edit"]["edit_tone"]["plan"] == one["edit"]["edit_tone"]["plan"]
 
 
+def test_untoned_plans_are_the_same_plans_without_a_tone(setup):
+    """--tone-guidance's contrast: a tone edit's plan with its tone set to none; other jobs, and plans already without
+    a tone, get none (not guided)."""
+    from training.eval_mllm import untoned_plans
+    tok = setup[1]
+    enc = lambda t: tok.encode(" " + T.normalize_text(t))
+    jobs = [("edit_tone",), ("edit_tone",), ("edit_style",)]
+    plans = [enc("thumbs up sign | noto | medium and dark"), enc("thumbs up sign | noto | none"),
+             enc("red heart | twemoji | light")]
+    got = untoned_plans(tok, jobs, plans)
+    assert got[0] == enc("thumbs up sign | noto | none") and got[1] is None and got[2] is None
+
+
 def test_tone_misses_sort_what_the_judge_sees():
     """tone_steps / tone_misses: a missed tone is a neighbour (one step on light .. dark, each person's), further off,
     untoned (the judge sees no tone) or other (another number of people); the shares are of all items."""
@@ -990,3 +1003,14 @@ def test_trainer_anchored_to_its_init(tmp_path, setup):
     assert [s["step"] for s in stages] == [1, 2]
     assert all({"s_kl", "s_hid", "l_kl", "l_hid"} <= set(s["last_losses"]) for s in stages)
     assert stages[1]["last_losses"]["s_kl"] > 0   # after a step the student has departed, and pays for it
+    # the teacher of a resumed run is the init exactly, not the student it was copied from (which has moved)
+    from training.mllm import from_config_dict
+    ck = torch_load(tmp_path / "k" / "state.pt")
+    student = MLLM(from_config_dict(ck["config"]))
+    student.load_state_dict(ck["model"])
+    init = torch_load(tmp_path / "a" / "mllm.pt")["model"]
+    teacher = train_mllm.anchor_teacher(student, train_mllm.read_init(str(tmp_path / "a" / "mllm.pt")))
+    got = teacher.state_dict()
+    assert all(torch.equal(got[k], init[k].float()) for k in init)
+    assert not all(torch.equal(student.state_dict()[k], init[k].float()) for k in init)
+    assert not any(p.requires_grad for p in teacher.parameters())
