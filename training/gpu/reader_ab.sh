@@ -72,6 +72,10 @@
 #      ARMS="trunk900:given_drop=0.5,reader_warmup=0,lr=3e-4" (4.1 min) and ARMS="kl01:<the same>,anchor_weight=0.1"
 #      (6.2 min) (run16_anchor/alone): 0.5799 / 0.5855 vs 0.6018; the anchor keeps 2.5 points of the captions, the
 #      continuation itself loses canonical f1 (85.6 -> 85.3 / 83.9). Not shipped.
+#   17. (stop 43) the issue's untried levers for canonical f1, each against run 16's trunk900 (equal compute), one arm per
+#      call: ARMS="sw:given_drop=0.5,reader_warmup=0,lr=3e-4,scale_weights=(1024.,512.,64.,32.,8.)" and
+#      "cn:<the same but>coarse_noise=0.1" (STEPS=900 MIN=5.6, 5.0 min a call): 0.5798 / 0.5831 vs 0.5799; canonical f1
+#      85.3 -> 83.6 / 82.1; coarse noise lifts colorize/inpaint/sketch PSNR ~1 dB. Not shipped (run17_levers/).
 # EVAL_EXTRA: more eval_mllm arguments for every evaluation (--pick 5); EVAL_READER=shipped: the arms evaluated through
 # the page's reader.onnx (its int8-stored weights: what the shipped gallery was made with) instead of READER.
 # SHIPPED_EVAL=1 evaluates the page's MLLM (public/models, its int8 reader, the manifest's scale choice) beside the
@@ -125,11 +129,13 @@ if [ -n "${SHIPPED_EVAL:-}" ] && [ -z "${TINY:-}" ]; then
       --choice-items "$RES/shipped/choice_items.json"; } > "$RES/shipped/eval.log" 2>&1 &
 fi
 STOP_ARGS=(); [ -n "${STOP:-}" ] && STOP_ARGS=(--stop-step "$STOP")   # cut at step STOP, the LR schedule still STEPS long
+# an arm's extras are comma-separated key=value pairs; a tuple's own commas stay (scale_weights=(1024,512,64,32,8))
+sets() { python3 -c 'import re, sys; print(" ".join(re.split(r",(?![^()]*\))", sys.argv[1])))' "$1"; }
 names=()
 for arm in $ARMS; do
   name=${arm%%:*}; extra=${arm#*:}; names+=("$name"); mkdir -p "$RES/$name"
   python3 -m training.train_mllm "${INIT[@]}" "${MLLM_ARGS[@]}" --set reader=True $TINY_SET lr=$LR warmup=50 max_steps=$STEPS \
-    budget_minutes=60 short_batch=384 long_batch=128 seed=51 source_noise=0.3 $COMPILE ${extra//,/ } \
+    budget_minutes=60 short_batch=384 long_batch=128 seed=51 source_noise=0.3 $COMPILE $(sets "$extra") \
     --out-dir "$RUN/$name" --no-resume --minutes "$MIN" --workers 6 --log-every 100 "${STOP_ARGS[@]}" > "$RES/$name/train.log" 2>&1 &
 done
 wait $(jobs -p | tail -n ${#names[@]})
