@@ -145,6 +145,17 @@ describe('manifest', () => {
     expect(broken(keyed('f2', 16 * C + 1, 16 * C + 1))).toThrow(/a key at f2 has/);
     expect(() => validateManifest((() => { const x = structuredClone(shipped); keyed('f2', 128, 16 * C)(x); return x; })())).not.toThrow();
     expect(broken((x) => (x.mllm.pick.k = 0))).toThrow(/k >= 1/);
+    // a pick that frames: a span within the image and an ink threshold a pixel can pass
+    const framed = (frame: unknown) => (x: typeof shipped) => (x.mllm.pick.frame = frame);
+    expect(broken(framed({ span: 62, ink: 0.1 }))).not.toThrow();
+    expect(broken(framed(null))).not.toThrow();
+    expect(broken(framed({ span: m.image.size + 1, ink: 0.1 }))).toThrow(/mllm.pick.frame needs a span/);
+    expect(broken(framed({ span: 0, ink: 0.1 }))).toThrow(/mllm.pick.frame needs a span/);
+    expect(broken(framed({ span: 62, ink: 3 }))).toThrow(/ink threshold/);
+    expect(broken(framed({ span: 62.5, ink: 0.1 }))).toThrow(/mllm.pick.frame needs a span/);
+    expect(broken(framed({ span: 62, ink: 0.1, keep: [60, 64] }))).not.toThrow();
+    expect(broken(framed({ span: 62, ink: 0.1, keep: [63, 64] }))).toThrow(/keep must be \[lo, hi\] around the span/);
+    expect(broken(framed({ span: 62, ink: 0.1, keep: [60] }))).toThrow(/keep must be/);
     expect(broken((x) => delete x.models.words)).toThrow(/needs the word list/);
   });
 

@@ -92,13 +92,14 @@ def answer_loglik(model, tok, prefixes, answers, bank_flat, device, batch=32, en
     return out
 
 
-def given_keys(prefixes, bank_flat, scale):
+def given_keys(prefixes, keys_flat, scale):
     """[n, tokens(scale) x C] the reader's tokens at `scale` of each prefix's given image, flattened (gallery.keys_of):
-    its bank rows run from its first image row (f4) in the pyramid's order."""
+    its rows in keys_flat (the reader's bank, bank_flat[1], or its framed twin: framing.py) run from the prefix's
+    first image row (f4) in the pyramid's order."""
     from training.common import IMAGE_ORDER, SCALE_OFFSETS, SCALE_TOKENS
     j = IMAGE_ORDER.index(scale)
     first = [next(s for s in p[2] if s >= 0) + SCALE_OFFSETS[j] for p in prefixes]
-    return torch.stack([bank_flat[1][s:s + SCALE_TOKENS[j]].reshape(-1) for s in first]).float().cpu()
+    return torch.stack([keys_flat[s:s + SCALE_TOKENS[j]].reshape(-1) for s in first]).float().cpu()
 
 
 def pick(model, tok, prefixes, cands, bank_flat, device, end=None, prior=None, record=None):
@@ -114,18 +115,19 @@ def pick(model, tok, prefixes, cands, bank_flat, device, end=None, prior=None, r
     return [cs[int(np.argmax(sc))] for cs, sc in zip(cands, scores)]
 
 
-def retrieved(gallery, prefixes, bank_flat, k, temperature=None):
-    """(names [n, k], prior [n, k] or None): the k names the gallery retrieves for each prefix's given image and,
-    with a temperature (manifest mllm.pick.temperature), each one's cosine over it."""
-    names, scores = gallery.retrieve(given_keys(prefixes, bank_flat, gallery.scale), k)
+def retrieved(gallery, prefixes, keys_flat, k, temperature=None):
+    """(names [n, k], prior [n, k] or None): the k names the gallery retrieves for each prefix's given image (its rows
+    of keys_flat: given_keys) and, with a temperature (manifest mllm.pick.temperature), each one's cosine over it."""
+    names, scores = gallery.retrieve(given_keys(prefixes, keys_flat, gallery.scale), k)
     return names, None if temperature is None else (scores.double() / temperature).tolist()
 
 
-def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, record=None):
+def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, record=None, keys_flat=None):
     """For eval_mllm --pick: (caption prefixes ending in <ans>) -> the MLLM's pick among the k names the
-    gallery retrieves for each prefix's given image (the page's caption, manifest mllm.pick)."""
+    gallery retrieves for each prefix's given image (the page's caption, manifest mllm.pick). keys_flat: the
+    retrieval's reader bank (default bank_flat[1]; eval_mllm's framed one where the pick frames)."""
     def answer(prefixes):
-        names, prior = retrieved(gallery, prefixes, bank_flat, k, temperature)
+        names, prior = retrieved(gallery, prefixes, bank_flat[1] if keys_flat is None else keys_flat, k, temperature)
         rec = [] if record is not None else None
         got = pick(model, tok, prefixes, names, bank_flat, device, prior=prior, record=rec)
         if record is not None:
@@ -134,12 +136,12 @@ def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, re
     return answer
 
 
-def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None):
+def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None, keys_flat=None):
     """For eval_mllm --pick: a function (prefixes, plans, record=None) -> plans that replaces each plan's concept by
     the MLLM's pick among the top-k names the gallery retrieves for the prefix's given image, keeping the
-    plan's style and tone (the page's edits, manifest mllm.pick)."""
+    plan's style and tone (the page's edits, manifest mllm.pick). keys_flat: as caption_pick's."""
     def fix(prefixes, plans, record=None):
-        names, prior = retrieved(gallery, prefixes, bank_flat, k, temperature)
+        names, prior = retrieved(gallery, prefixes, bank_flat[1] if keys_flat is None else keys_flat, k, temperature)
         got = [T.parse_plan(tok.decode(pl).strip()) for pl in plans]
         texts = [[T.normalize_text(T.PLAN_SEP.join([n, gp["style"], gp["tone"]])) for n in ns] for ns, gp in zip(names, got)]
         rec = [] if record is not None else None

@@ -804,6 +804,9 @@ def main(argv=None):
     ap.add_argument("--pick-temperature", type=float, default=None, help="with --pick: each name's score adds its "
                     "retrieval cosine over this temperature (default: the manifest's mllm.pick.temperature; 0: the "
                     "log-likelihood alone)")
+    ap.add_argument("--pick-frame", choices=("manifest", "none", "data"), default="manifest", help="with --pick: how the "
+                    "retrieval frames each given image (training/framing.py): as the manifest's mllm.pick.frame says, not "
+                    "at all, or as training.gallery would write it from the data (gallery.frame_spec)")
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
     ap.add_argument("--edit-right-plan", action="store_true", help="the diagnosis: every edit, colorize, inpaint and "
@@ -879,11 +882,18 @@ def main(argv=None):
         ctx.pick_tasks = tuple(t for t in tasks if t)
         temp = spec.get("temperature") if args.pick_temperature is None else (args.pick_temperature or None)
         ctx.pick_record = [] if args.pick_record else None
-        ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp)
+        from training.gallery import frame_spec
+        frame = {"manifest": lambda: spec.get("frame"), "none": lambda: None, "data": lambda: frame_spec(images, meta)}[args.pick_frame]()
+        keys_flat = None
+        if frame:   # the retrieval reads each given image framed as the gallery's drawings are (training/framing.py)
+            from training import framing
+            kb = T.build_bank(reader, images[need], device, log=None, view=lambda v: framing.frame_as(v, frame))
+            keys_flat = kb.view(-1, kb.shape[-1])
+        ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp, keys_flat=keys_flat)
         if "caption" in ctx.pick_tasks:
             ctx.caption_pick = caption_pick(model, tok, gallery, bank_flat, device, args.pick, temperature=temp,
-                                            record=ctx.pick_record)
-    res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks),
+                                            record=ctx.pick_record, keys_flat=keys_flat)
+    res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks), "pick_frame": frame if args.pick else None,
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,

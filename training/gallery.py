@@ -18,7 +18,8 @@ index into the manifest entry's `concepts` (emoji characters, U+FE0F removed: wo
 values are the names a caption answers and a plan writes).
 
 Retrieval (`retrieve`): the query's key the same way; cosine with every row; a concept scores its best row; the
-k best concepts, ties broken by the lower concept index.
+k best concepts, ties broken by the lower concept index. The query is the given image framed as the gallery's
+drawings are (manifest mllm.pick.frame, `frame_spec`; training/framing.py): its ink scaled to their extent.
 """
 import argparse
 import os
@@ -82,7 +83,18 @@ def fit_key(g, dim=DIM):
     return mean, proj, F.normalize(centred if proj is None else centred @ proj, dim=1)
 
 
-def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS, scale=SCALE):
+def frame_spec(images, meta):
+    """manifest mllm.pick.frame: the gallery's drawings' ink extent (the median longer side of its bounding box, in
+    pixels), what a given image is framed to before retrieval, unless its own extent is within the central 80% of
+    theirs (`keep`, the 10th to 90th percentile: already framed as they are); the ink threshold (training/framing.py)"""
+    from training import framing
+    from training.transforms import to_tensor
+    ids = [m["i"] for m in meta if m["split"] == "train"]
+    ext = np.concatenate([framing.extent(to_tensor(images[ids[s:s + 512]])) for s in range(0, len(ids), 512)])
+    return {"span": int(np.median(ext)), "ink": framing.INK, "keep": [int(np.percentile(ext, 10)), int(np.percentile(ext, 90))]}
+
+
+def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS, scale=SCALE, frame=None):
     with open(os.path.join(models_dir, FILE), "wb") as f:
         f.write(np.asarray(mean, "<f4").tobytes())
         if proj is not None:
@@ -98,7 +110,12 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
                             "centring on its mean and projecting, a concept scored by its best drawing, ties to the lower index); their names (words.json "
                             "concepts) scored by the MLLM's log-likelihood, after the prefix, of ' name' and the answer's "
                             "end (</s>), or of a plan ' name | style | tone' (the greedy plan's style and tone) and its end "
-                            "([IMG]); the highest wins"}
+                            "([IMG]); the highest wins" + ("; the gallery is asked with the given image framed: its "
+                            "ink's bounding box resized (area averaging) so its longer side spans frame.span pixels, "
+                            "centred on white, unless that side is already within frame.keep (training/framing.py)"
+                            if frame else "")}
+    if frame:
+        mllm["pick"]["frame"] = dict(frame)
     return update_manifest({"gallery": entry}, extra={"mllm": mllm}, models_dir=models_dir)
 
 
@@ -205,6 +222,7 @@ def main(argv=None):
     ap.add_argument("--dim", type=int, default=DIM, help="the key's principal axes (0: none, the tokens as they are)")
     ap.add_argument("--fit", metavar="OUT.json", help="a projection fitted across vendors (training/gallery_fit.py) "
                     "instead of the principal axes; its report -> OUT.json")
+    ap.add_argument("--no-frame", action="store_true", help="given images retrieve as they are (no mllm.pick.frame)")
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
@@ -221,7 +239,9 @@ def main(argv=None):
             json.dump(report, f, indent=1)
     else:
         mean, proj, rows, concept, codes = gallery_rows(images, meta, reader, torch.device(args.device), scale=args.scale, dim=args.dim or None)
-    write(mean.numpy(), None if proj is None else proj.numpy(), rows.numpy(), concept, codes, args.out_dir, scale=args.scale)
+    frame = None if args.no_frame else frame_spec(images, meta)
+    write(mean.numpy(), None if proj is None else proj.numpy(), rows.numpy(), concept, codes, args.out_dir, scale=args.scale,
+          frame=frame)
     size = os.path.getsize(os.path.join(args.out_dir, FILE))
     print(f"{FILE}: {rows.shape[0]} drawings of {len(codes)} concepts, {size / 1e3:.0f} kB")
 

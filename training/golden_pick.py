@@ -15,7 +15,8 @@ import os
 import numpy as np
 import torch
 
-from training import mllm_tasks as T
+from training import framing, mllm_tasks as T
+from training.golden_mllm import b64
 from training.common import ROOT
 from training.manifest import GOLDEN_DIR, read_manifest
 
@@ -24,8 +25,23 @@ N_CASES, MARGIN = 3, 0.05
 
 def pyramid_json(tokens):
     """[341, C] image order -> {scale: base64 float32 [tokens * C]} (the page's Pyramid)."""
-    from training.golden_mllm import b64
     return {name: b64(tokens[sl].float(), np.float32) for name, sl in T.scale_slices().items()}
+
+
+def frame_cases(images, meta, frame):
+    """[{name, image, framed}] NCHW float32 (base64): an OpenMoji drawing (smaller than the gallery's: scaled up), its
+    edge map (a sketch's source) and masked copy (an inpainting's), a Fluent drawing, a held-out-vendor drawing (about
+    the gallery's size: within keep, unchanged) and a blank image (no ink: unchanged)."""
+    from training.transforms import to_tensor
+    first = lambda split: next(m for m in meta if m["split"] == split and m["skin_tone"] == "none")
+    om, fl, hv = first("openmoji"), first("sources"), first("heldout_vendor")
+    x = to_tensor(images[[om["i"], fl["i"], hv["i"]]])
+    var = T.image_variants(x[:1], torch.tensor([om["i"]]))
+    given = [("openmoji " + om["name"], x[0]), ("openmoji " + om["name"] + " (edges)", var["edges"][0]),
+             ("openmoji " + om["name"] + " (masked)", var["mask_a"][0]), ("fluent " + fl["name"], x[1]),
+             (hv["name"], x[2]), ("blank", torch.ones_like(x[0]))]
+    return [{"name": n, "image": b64(g, np.float32), "framed": b64(framing.frame_as(g[None], frame)[0], np.float32)}
+            for n, g in given]
 
 
 @torch.no_grad()
@@ -49,6 +65,10 @@ def main():
     hv = [m for m in meta if m["split"] == "heldout_vendor" and m["skin_tone"] == "none"][:40]
     idx = [m["i"] for m in hv]
     bank, rb = tokens_of(encoder, images[idx], "cpu"), tokens_of(reader, images[idx], "cpu")
+    frame = man["mllm"]["pick"].get("frame")   # the gallery is asked with the drawing framed (training/framing.py)
+    framed = lambda x, rows: framing.frame_as(x, frame)
+    keys = tokens_of(reader, images[idx], "cpu", view=framed) if frame else rb
+    key_slice = T.scale_slices()[gallery.scale]
     flat = (bank.reshape(-1, bank.shape[-1]), rb.reshape(-1, rb.shape[-1]))
     s = T.TaskSampler(meta, tok, seed=0)
     s.row = lambda i, variant="orig": idx.index(i)   # the bank holds these drawings only
@@ -60,7 +80,7 @@ def main():
 
     cases = []
     for j, m in enumerate(hv):
-        names, scores = gallery.retrieve(keys_of(rb[j:j + 1], gallery.scale), k)
+        names, scores = gallery.retrieve(keys_of(keys[j:j + 1], gallery.scale), k)
         names, scores = names[0], scores[0].tolist()
         cap_pre = prefix(m["i"], question)
         cap_ll = answer_loglik(model, tok, [cap_pre], [names], flat, "cpu")[0]
@@ -74,6 +94,7 @@ def main():
         if min(gap(cap_ll), gap(ed_ll)) < MARGIN:
             continue
         cases.append({"name": m["name"], "vendor": m["vendor"], "source": pyramid_json(bank[j]), "reader": pyramid_json(rb[j]),
+                      **({"key": {gallery.scale: b64(keys[j][key_slice].float(), np.float32)}} if frame else {}),
                       "retrieved": {"names": names, "scores": scores},
                       "caption": {"question": question, "ll": cap_ll, "pick": names[int(np.argmax(cap_ll))]},
                       "edit": {"instruction": instruction, "greedy_plan": greedy, "texts": texts, "ll": ed_ll,
@@ -83,6 +104,8 @@ def main():
             break
     out = {"about": __doc__.split("\n\n")[0], "gallery_sha256": man["models"]["gallery"]["sha256"], "k": k,
            "mllm_sha256": man["models"]["mllm"]["variants"][0]["sha256"], "atol_score": 2e-4, "atol_ll": 2e-2, "cases": cases}
+    if frame:   # the framing's arithmetic: drawings of each kind a pick frames, as given and framed
+        out["frame"] = dict(frame, atol=1e-5, images=frame_cases(images, meta, frame))
     path = os.path.join(GOLDEN_DIR, "pick.json")
     with open(path, "w") as f:
         json.dump(out, f)

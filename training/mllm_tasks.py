@@ -158,9 +158,10 @@ def image_tokens(f0):
 
 
 @torch.no_grad()
-def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, log=print, n_aug=0):
+def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, log=print, n_aug=0, view=None):
     """-> [(len(VARIANTS) + n_aug)*N, 341, C] on device: the VARIANTS blocks, then n_aug blocks of
-    augmented copies of every image (transforms.augment, seeded by image and copy; augment_sources)."""
+    augmented copies of every image (transforms.augment, seeded by image and copy; augment_sources).
+    view: what the encoder reads instead of each variant batch (e.g. framing.frame: the pick's keys)."""
     from training import transforms as T
     n = len(images_uint8)
     bank = None
@@ -170,7 +171,7 @@ def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, lo
         for k in range(1, n_aug + 1):
             var[f"aug{k}"] = T.augment(x, [AUG_SEED * i + k for i in range(s, s + len(x))])
         for vi, name in enumerate(VARIANTS + tuple(f"aug{k}" for k in range(1, n_aug + 1))):
-            f0 = encoder(var[name])   # fp32 (TF32 on GPU): the browser runs the encoder in fp32
+            f0 = encoder(var[name] if view is None else view(var[name]))   # fp32 (TF32 on GPU): the browser's too
             tok = image_tokens(f0.float()).to(dtype)
             if bank is None:
                 bank = torch.empty((len(VARIANTS) + n_aug) * n, N_IMG, tok.shape[-1], dtype=dtype, device=device)

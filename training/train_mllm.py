@@ -170,6 +170,7 @@ def save(out_dir, model, ema, opt, step, train_s, cfg, done, extra):
 
 
 def main(argv=None):
+    t_main = time.time()   # this call's clock (--minutes, the stage's wall time), not the import's: tests call main often
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default="full", help="preset: " + ", ".join(__import__("training.mllm", fromlist=["PRESETS"]).PRESETS))
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override MLLMConfig fields")
@@ -325,7 +326,7 @@ def main(argv=None):
     snaps = sorted(float(x) for x in args.snapshots.split(",") if x.strip())
     n_params = model.num_params()
     samples = 0
-    deadline = T0 + args.minutes * 60 - 25          # leave time to save and exit
+    deadline = t_main + args.minutes * 60 - 25      # leave time to save and exit
     budget = cfg.budget_minutes * 60
     acc, n_acc, tokens, t_log, last, thr = {}, 0, 0, time.time(), {}, []
     step0, train_s0, t_stage = step, train_s, time.time()
@@ -391,7 +392,7 @@ def main(argv=None):
             atomic_save(dict(config=config_dict(cfg), step=step, train_seconds=train_s, model=half),
                         os.path.join(args.out_dir, f"mllm_{m:g}m.pt"))
             log(f"snapshot mllm_{m:g}m.pt at step {step}")
-    wall = time.time() - T0
+    wall = time.time() - t_main
     stage = dict(stage=len(stages) + 1, world=world, steps=step - step0, step=step, train_seconds=round(train_s - train_s0, 1),
                  wall_seconds=round(wall, 1), gpu_minutes=round(wall * world / 60, 2) if cuda else 0.0,
                  order=cfg.order, params=model.num_params(), done=done, last_losses=last,

@@ -3,6 +3,7 @@
 // A task (workers/engine/tasks/*) is a short composition of these; none of them knows which
 // task calls it.
 import type { Manifest } from '../lib/manifest';
+import { frameInk } from '../lib/framing';
 import { fromNCHW, prepareImage, toNCHW, type RGBAImage } from '../lib/image';
 import { psnr } from '../lib/metrics';
 import { MllmError, type MllmGenerator, type PlanSampling, type Pyramid } from '../mllm/generate';
@@ -71,10 +72,15 @@ export async function encodeImage(ctx: RunContext, nchw: Float32Array, onEvent: 
 
 /** A given image of an MLLM task (the image a question is about, a conditional task's source): the
  * encoder's pyramids and, for a model with a reader, the reader's pyramid of the same image, which only
- * the MLLM reads (what is drawn and scored stays the encoder's). */
-export async function encodeGivenImage(ctx: RunContext, nchw: Float32Array, onEvent: RunSink): Promise<EncodedPyramids & { reader?: Pyramid }> {
+ * the MLLM reads (what is drawn and scored stays the encoder's); for a task that picks where the pick
+ * frames (manifest mllm.pick.frame), the reader's pyramid of the image framed too, the gallery's key. */
+export async function encodeGivenImage(ctx: RunContext, nchw: Float32Array, onEvent: RunSink, pick = false): Promise<EncodedPyramids & { reader?: Pyramid; pickKey?: Pyramid }> {
   const enc = await encodeImage(ctx, nchw, onEvent);
-  return { ...enc, reader: ctx.reader ? await ctx.guard(ctx.reader.pyramid(nchw)) : undefined };
+  const reader = ctx.reader ? await ctx.guard(ctx.reader.pyramid(nchw)) : undefined;
+  // a pick whose gallery is asked with the image framed as its drawings are: the reader reads the framed image too
+  const frame = ctx.manifest.mllm?.pick?.frame;
+  const pickKey = pick && ctx.reader && frame ? await ctx.guard(ctx.reader.pyramid(frameInk(nchw, ctx.manifest.image.size, frame))) : undefined;
+  return { ...enc, reader, pickKey };
 }
 
 /** The blank image's pyramid: the decoders' unconditional branch. */
@@ -165,6 +171,8 @@ export interface FeatureRequest {
   planSampling?: PlanSampling;
   /** a model that picks (manifest mllm.pick) and a task that does: the plan's concept is picked (generate.ts) */
   pick?: boolean;
+  /** a pick that frames (manifest mllm.pick.frame): the reader's pyramid of the framed source (encodeGivenImage) */
+  pickKey?: Pyramid;
 }
 
 /**
@@ -188,6 +196,7 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
       plan: req.plan,
       planSampling: req.planSampling,
       pick: req.pick,
+      pickKey: req.pickKey,
       onPlan: (plan) => onEvent({ type: 'plan', plan }),
       betweenCalls: async ({ tokensSoFar }) => {
         calls++;

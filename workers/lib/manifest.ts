@@ -1,6 +1,7 @@
 // Types and validation for public/models/manifest.json (docs/manifest.md is the contract), and
 // every fact derived from it (scale order and labels, allowed steps, token budgets, the text the
 // MLLM reads): the engine and the page both call these, so each is derived once.
+import type { FrameSpec } from './framing';
 import { normalizeText } from '../mllm/tokenizer';
 
 export type Dtype = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64';
@@ -180,6 +181,9 @@ export interface PickSpec {
   tasks: string[];
   /** the rule, in words */
   rule?: string;
+  /** present: the gallery is asked with the given image framed as its drawings are (workers/lib/framing.ts);
+   * absent: with the image as given */
+  frame?: FrameSpec | null;
 }
 
 export interface ScaleChoiceRule {
@@ -325,6 +329,11 @@ function validatePick(m: Manifest, p: PickSpec) {
   const keyValues = scale!.tokens * m.feature_dim;
   need((e.in_dim ?? e.dim) === keyValues && e.dim! <= keyValues, `${p.gallery}: a key at ${scale!.name} has ${keyValues} values, the entry says ${e.in_dim ?? e.dim}${e.in_dim === undefined ? '' : ` projected to ${e.dim}`}`);
   need(wordsEntry(m), 'mllm.pick needs the word list (its concepts name the gallery\'s)');
+  const f = p.frame;
+  if (f) {
+    need(Number.isInteger(f.span) && f.span >= 1 && f.span <= m.image.size && f.ink > 0 && f.ink < 3, `mllm.pick.frame needs a span of 1..${m.image.size} pixels and an ink threshold in (0, 3)`);
+    need(f.keep == null || (Array.isArray(f.keep) && f.keep.length === 2 && f.keep[0] <= f.span && f.span <= f.keep[1]), 'mllm.pick.frame.keep must be [lo, hi] around the span');
+  }
 }
 
 /** The pick's gallery entry as [models key, entry] (null: the model does not pick). */

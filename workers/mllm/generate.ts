@@ -64,6 +64,8 @@ export interface ImageRequest {
   /** a model with a pick (spec.pick, with `reader`): the plan's concept is the model's pick among the names the
    * gallery retrieves for the source (its style and tone the greedy plan's); not with `plan` or `planSampling` */
   pick?: boolean;
+  /** a pick whose gallery is asked with the source framed (spec.pick.frame): the reader's pyramid of the framed source */
+  pickKey?: Pyramid;
   /** How many concept candidates to offer (default 4, a picked plan's: all it was picked among; 0: none). */
   planCandidates?: number;
   /** the plan, before any image token is generated (candidates: []), and again with its
@@ -92,6 +94,8 @@ export interface AnswerRequest {
   /** a model with a pick (spec.pick): the answer is the model's pick among the names the gallery retrieves for
    * the image (a caption), streamed as one piece */
   pick?: boolean;
+  /** a pick whose gallery is asked with the image framed (spec.pick.frame): the reader's pyramid of the framed image */
+  pickKey?: Pyramid;
   /** a picked answer: every name it was picked among, best first, with its share of the likelihood (before onToken) */
   onPicked?: (ranked: { text: string; p: number }[]) => void;
   onToken?: (piece: string, textSoFar: string) => void;
@@ -266,12 +270,13 @@ export class MllmGenerator {
   }
 
   // ---- the pick ----
-  /** The names of the k concepts nearest the given image (its reader pyramid at the gallery's scale), best first. */
-  private retrieved(reader: Pyramid | undefined): string[] {
+  /** The names of the k concepts nearest the given image (its reader pyramid at the gallery's scale: of the image
+   * framed where the pick frames, spec.pick.frame), best first. */
+  private retrieved(req: { reader?: Pyramid; pickKey?: Pyramid }): string[] {
     const pick = this.spec.pick;
     if (!pick || !this.gallery) throw new MllmError('this model has no gallery to pick from');
-    const key = reader?.[this.gallery.scale];
-    if (!key) throw new MllmError("a pick needs the reader's pyramid of the given image");
+    const key = (pick.frame ? req.pickKey : req.reader)?.[this.gallery.scale];
+    if (!key) throw new MllmError(pick.frame ? "a pick needs the reader's pyramid of the framed image" : "a pick needs the reader's pyramid of the given image");
     return this.gallery.retrieve(key, pick.k).map((r) => r.name);
   }
 
@@ -432,7 +437,7 @@ export class MllmGenerator {
     let planInfo: PlanInfo | null = null;
     // the pick: the retrieved names (refused before any call), then their plans ranked by the model
     const picking = !!req.pick && this.plan !== null && req.plan === undefined && !req.planSampling;
-    const names = picking ? this.retrieved(req.reader) : null;
+    const names = picking ? this.retrieved(req) : null;
     let ranked: { text: string; p: number }[] | null = null;
     if (this.plan) {
       this.planCalls = 0;
@@ -555,7 +560,7 @@ export class MllmGenerator {
     const maxTokens = req.maxTokens ?? this.spec.max_answer_tokens;
     if (!(maxTokens >= 1)) throw new MllmError(`maxTokens must be >= 1 (got ${maxTokens})`);
     const seq = this.build([[bos, img], this.given(req.source, req.reader), [imgEnd], this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens), [ans]]);
-    const names = req.pick ? this.retrieved(req.reader) : null; // refused before any call
+    const names = req.pick ? this.retrieved(req) : null; // refused before any call
     const prefix = await this.runner.call(this.runner.empty(), seq);
     let text = '';
     try {

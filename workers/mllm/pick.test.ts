@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
+import { frameInk, type FrameSpec } from '../lib/framing';
 import { parseWords } from '../lib/words';
 import { Gallery } from './gallery';
 import { MllmGenerator, type Pyramid } from './generate';
@@ -20,6 +21,8 @@ interface Case {
   name: string;
   source: Record<string, T64>;
   reader: Record<string, T64>;
+  /** where the pick frames (mllm.pick.frame): the reader's tokens of the framed drawing at the gallery's scale */
+  key?: Record<string, T64>;
   retrieved: { names: string[]; scores: number[] };
   caption: { question: string; ll: number[]; pick: string };
   edit: { instruction: string; greedy_plan: string; texts: string[]; ll: number[]; pick: string };
@@ -31,6 +34,8 @@ interface Golden {
   atol_score: number;
   atol_ll: number;
   cases: Case[];
+  /** where the pick frames: drawings as given and framed (training/framing.py) */
+  frame?: FrameSpec & { atol: number; images: { name: string; image: T64; framed: T64 }[] };
 }
 
 const golden = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../golden/pick.json'), 'utf8')) as Golden;
@@ -57,20 +62,44 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
     expect(golden.gallery_sha256).toBe(man.models[man.mllm.pick.gallery].sha256);
     expect(golden.mllm_sha256).toBe(man.models.mllm.variants[0].sha256);
     expect(golden.k).toBe(man.mllm.pick.k);
+    // the golden frames exactly where the manifest does, as it does
+    expect(golden.frame && { span: golden.frame.span, ink: golden.frame.ink, keep: golden.frame.keep }).toEqual(man.mllm.pick.frame ?? undefined);
+  });
+
+  it('framing: a drawing framed as PyTorch frames it', () => {
+    const f = golden.frame!;
+    expect(man.mllm.pick.frame, 'the shipped pick frames').toBeTruthy();
+    expect(f.images.length).toBeGreaterThanOrEqual(4);
+    // most are framed (not only the drawings framing leaves as they are)
+    expect(f.images.filter((g) => f32(g.image).some((v, i) => v !== f32(g.framed)[i])).length).toBeGreaterThanOrEqual(3);
+    for (const g of f.images) {
+      const got = frameInk(f32(g.image), man.image.size, man.mllm.pick.frame);
+      const want = f32(g.framed);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      expect(worst, g.name).toBeLessThan(f.atol);
+    }
   });
 
   it('retrieval: the same names in the same order, the same scores', () => {
     for (const c of golden.cases) {
-      const got = gallery.retrieve(pyramid(c.reader)[gallery.scale], golden.k);
+      const got = gallery.retrieve(pyramid(c.key ?? c.reader)[gallery.scale], golden.k);
       expect(got.map((r) => r.name), c.name).toEqual(c.retrieved.names);
       got.forEach((r, i) => expect(Math.abs(r.score - c.retrieved.scores[i]), `${c.name}: ${r.name}`).toBeLessThan(golden.atol_score));
     }
   });
 
+  it('a pick that frames asks the gallery with the framed image only, and refuses a request without it', async () => {
+    const c = golden.cases[0];
+    const ask = { source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question, pick: true };
+    await expect(gen.answer(ask)).rejects.toThrow(/reader's pyramid of the framed image/);
+    await expect(gen.generateImage('edit', { text: c.edit.instruction, source: ask.source, reader: ask.reader, scales: ['f4'], pick: true })).rejects.toThrow(/framed image/);
+  });
+
   it("a caption is the model's pick among the retrieved names, streamed as one piece", async () => {
     for (const c of golden.cases) {
       const pieces: string[] = [];
-      const got = await gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question, pick: true, onToken: (p) => pieces.push(p) });
+      const got = await gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: c.key && pyramid(c.key), question: c.caption.question, pick: true, onToken: (p) => pieces.push(p) });
       expect(got, c.name).toBe(c.caption.pick);
       expect(pieces).toEqual([c.caption.pick]);
     }
@@ -79,7 +108,7 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
   it("an edit's plan: the concept picked, the greedy plan's style and tone, the others as ranked alternatives", async () => {
     for (const c of golden.cases) {
       const plans: PlanInfo[] = [];
-      await gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), scales: ['f4'], pick: true, planCandidates: golden.k, onPlan: (p) => plans.push(p) });
+      await gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), pickKey: c.key && pyramid(c.key), scales: ['f4'], pick: true, planCandidates: golden.k, onPlan: (p) => plans.push(p) });
       expect(plans[0].text, c.name).toBe(c.edit.pick);
       expect(plans[0].source).toBe('picked');
       // the alternatives: every retrieved name's plan, by the likelihood PyTorch gives it

@@ -79,14 +79,15 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
       const src = makeSource(kind, nchw, recipes(m), mask);
       const paste = kind === 'inpaint' && mask && req.keepUnmasked !== false ? mask : null;
       onEvent({ type: 'source', image: fromNCHW(src, size, size) });
-      const enc = await encodeGivenImage(ctx, src, onEvent);
+      const pick = picks(m, kind);
+      const enc = await encodeGivenImage(ctx, src, onEvent, pick);
 
       const decoder = new ScaleDecoder(
         ctx,
         { uncond: enc.uncond, sampler: req, wanted: scales, compareWith: prepared, finish: paste ? (out) => pasteUnmasked(out, nchw, paste) : undefined },
         onEvent,
       );
-      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick: picks(m, kind) }, decoder, onEvent);
+      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick, pickKey: enc.pickKey }, decoder, onEvent);
       // without the manifest's scale_choice: faithfulness of each drawing's pyramid to the generated one, every level
       await recommendScale(ctx, kind, decoder.decoded, generated, m.scales.map((s) => s.name), onEvent);
     },

@@ -28,15 +28,17 @@ export const understand = defineTask<UnderstandRequest>({
     checkFits(question, mllm, info.maxQuestionTokens, 'question');
     const { prepared, nchw } = prepareInput(ctx, req.image, onEvent);
     onEvent({ type: 'source', image: prepared });
-    const enc = await encodeGivenImage(ctx, nchw, onEvent);
+    // the caption's question (typed or given): the model's pick among the look-alikes' names, where it picks
+    const pick = normalizeText(question) === normalizeText(info.taskPrompts.caption) && picks(ctx.manifest, 'caption');
+    const enc = await encodeGivenImage(ctx, nchw, onEvent, pick);
     let alternatives: { text: string; p: number }[] | undefined;
     try {
       await mllm.answer({
         source: enc.cond,
         reader: enc.reader,
         question,
-        // the caption's question (typed or given): the model's pick among the look-alikes' names, where it picks
-        pick: normalizeText(question) === normalizeText(info.taskPrompts.caption) && picks(ctx.manifest, 'caption'),
+        pick,
+        pickKey: enc.pickKey,
         maxTokens: req.maxTokens,
         betweenCalls: () => ctx.checkpoint(),
         onPicked: (ranked) => (alternatives = ranked),
