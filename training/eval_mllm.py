@@ -882,8 +882,11 @@ def main(argv=None):
         ctx.pick_tasks = tuple(t for t in tasks if t)
         temp = spec.get("temperature") if args.pick_temperature is None else (args.pick_temperature or None)
         ctx.pick_record = [] if args.pick_record else None
-        from training.gallery import frame_spec
-        frame = {"manifest": lambda: spec.get("frame"), "none": lambda: None, "data": lambda: frame_spec(images, meta)}[args.pick_frame]()
+        if args.pick_frame == "data":
+            from training.gallery import frame_spec
+            frame = frame_spec(images, meta)
+        else:
+            frame = spec.get("frame") if args.pick_frame == "manifest" else None
         keys_flat = None
         if frame:   # the retrieval reads each given image framed as the gallery's drawings are (training/framing.py)
             from training import framing

@@ -916,6 +916,8 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
     off = eval_mllm.main(base + ["--out", str(tmp_path / "a.json")])
     res = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--out", str(tmp_path / "b.json")])
     assert res["config"]["pick"] == 2 and res["config"]["pick_tasks"] == ["caption", "edit"]
+    from training.manifest import read_manifest   # the retrieval frames the given images as the page does
+    assert res["config"]["pick_frame"] == read_manifest()["mllm"]["pick"].get("frame") and off["config"]["pick_frame"] is None
     meta = json.load(open(tmp_path / "data" / "meta.json"))
     names = {T.normalize_text(n) for n in eval_mllm.concept_names(meta).values()}
     for s in ("heldout_vendor", "openmoji"):

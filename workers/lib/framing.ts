@@ -7,6 +7,8 @@
 // reader is not shift-invariant, and moving such a drawing by a pixel loses more than it gains (measured: the
 // model card). Only the retrieval reads it: the MLLM reads and draws the image as given.
 
+import { areaOverlaps } from './image';
+
 export interface FrameSpec {
   /** the ink's longer side after framing, in pixels (the gallery's drawings' median) */
   span: number;
@@ -18,22 +20,13 @@ export interface FrameSpec {
 
 /** [n_out x n_in] each output pixel's shares of the input pixels (rows sum to 1): resizeArea's box filter. */
 function areaWeights(nOut: number, nIn: number): Float64Array {
-  const m = new Float64Array(nOut * nIn);
-  const s = nIn / nOut;
+  const { w } = areaOverlaps(nOut, nIn);
   for (let o = 0; o < nOut; o++) {
-    const a = o * s;
-    const b = Math.max(a + 1e-9, (o + 1) * s);
     let sum = 0;
-    for (let i = Math.floor(a); i < Math.min(nIn, Math.ceil(b)); i++) {
-      const w = Math.min(i + 1, b) - Math.max(i, a);
-      if (w > 0) {
-        m[o * nIn + i] = w;
-        sum += w;
-      }
-    }
-    for (let i = 0; i < nIn; i++) m[o * nIn + i] /= sum;
+    for (let i = 0; i < nIn; i++) sum += w[o * nIn + i];
+    for (let i = 0; i < nIn; i++) w[o * nIn + i] /= sum;
   }
-  return m;
+  return w;
 }
 
 /** One NCHW image [3, size, size] in [-1, 1] -> the same framed (a copy; an image without ink as it is). */
@@ -55,7 +48,7 @@ export function frameInk(nchw: Float32Array, size: number, spec: FrameSpec): Flo
   const h = y1 - y0 + 1;
   const w = x1 - x0 + 1;
   if (y1 < 0 || (spec.keep && spec.keep[0] <= Math.max(h, w) && Math.max(h, w) <= spec.keep[1])) return nchw.slice();
-  const span = Math.min(Math.round(spec.span), size);
+  const span = Math.min(spec.span, size); // an integer (the manifest's validation)
   const scale = span / Math.max(h, w);
   const nh = Math.max(1, Math.floor(h * scale + 0.5));
   const nw = Math.max(1, Math.floor(w * scale + 0.5));

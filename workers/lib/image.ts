@@ -21,6 +21,24 @@ export function pixelOnWhite(src: ArrayLike<number>, s: number, out: Uint8Clampe
   out[o + 3] = 255;
 }
 
+/** The box filter's overlaps of `nOut` output pixels with `nIn` input pixels on one axis: `w[o * nIn + i]` is
+ * output pixel o's overlap with input pixel i (0 where none), nonzero only in [first[o], end[o]). resizeArea and
+ * the pick's framing (framing.ts) share it. */
+export function areaOverlaps(nOut: number, nIn: number): { w: Float64Array; first: Int32Array; end: Int32Array } {
+  const w = new Float64Array(nOut * nIn);
+  const first = new Int32Array(nOut);
+  const end = new Int32Array(nOut);
+  const s = nIn / nOut;
+  for (let o = 0; o < nOut; o++) {
+    const a = o * s;
+    const b = Math.max(a + 1e-9, (o + 1) * s);
+    first[o] = Math.floor(a);
+    end[o] = Math.min(nIn, Math.ceil(b));
+    for (let i = first[o]; i < end[o]; i++) w[o * nIn + i] = Math.max(0, Math.min(i + 1, b) - Math.max(i, a));
+  }
+  return { w, first, end };
+}
+
 /**
  * Resizes by area averaging (box filter over the source footprint of each output pixel), which
  * is exact for integer downscales such as 128 -> 64 and behaves for any other ratio; upscales
@@ -30,21 +48,17 @@ export function resizeArea(img: RGBAImage, size: number): RGBAImage {
   if (img.width === size && img.height === size) return { ...img, data: new Uint8ClampedArray(img.data) };
   const { width: W, height: H, data } = img;
   const out = new Uint8ClampedArray(size * size * 4);
-  const sx = W / size;
-  const sy = H / size;
+  const ay = areaOverlaps(size, H);
+  const ax = areaOverlaps(size, W);
   for (let oy = 0; oy < size; oy++) {
-    const y0 = oy * sy;
-    const y1 = Math.max(y0 + 1e-9, (oy + 1) * sy);
     for (let ox = 0; ox < size; ox++) {
-      const x0 = ox * sx;
-      const x1 = Math.max(x0 + 1e-9, (ox + 1) * sx);
       const acc = [0, 0, 0, 0];
       let wsum = 0;
-      for (let y = Math.floor(y0); y < Math.min(H, Math.ceil(y1)); y++) {
-        const wy = Math.min(y + 1, y1) - Math.max(y, y0);
+      for (let y = ay.first[oy]; y < ay.end[oy]; y++) {
+        const wy = ay.w[oy * H + y];
         if (wy <= 0) continue;
-        for (let x = Math.floor(x0); x < Math.min(W, Math.ceil(x1)); x++) {
-          const wx = Math.min(x + 1, x1) - Math.max(x, x0);
+        for (let x = ax.first[ox]; x < ax.end[ox]; x++) {
+          const wx = ax.w[ox * W + x];
           if (wx <= 0) continue;
           const w = wx * wy;
           const p = (y * W + x) * 4;

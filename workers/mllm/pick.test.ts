@@ -89,7 +89,7 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
     }
   });
 
-  it('a pick that frames asks the gallery with the framed image only, and refuses a request without it', async () => {
+  it("a pick that frames refuses a request without the framed image's pyramid (it never falls back to the image as given)", async () => {
     const c = golden.cases[0];
     const ask = { source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question, pick: true };
     await expect(gen.answer(ask)).rejects.toThrow(/reader's pyramid of the framed image/);
