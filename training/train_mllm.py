@@ -190,6 +190,10 @@ def main(argv=None):
     ap.add_argument("--no-resume", dest="resume", action="store_false")
     ap.add_argument("--init", default=None, help="start from a model-only checkpoint (mllm.pt brought back "
                     "from an earlier GPU call): its weights, a fresh optimizer and a fresh LR clock")
+    ap.add_argument("--continue", dest="cont", default=None, help="no state.pt here (a new machine): continue a model-only "
+                    "checkpoint brought back from an earlier stage (mllm.pt, int8-packed or not) on ITS clock: its config, "
+                    "step, training seconds and stages; its (EMA) weights as model and EMA; a fresh optimizer whose LR "
+                    "is re-warmed over the config's warmup steps (the moments it lacks are re-estimated)")
     ap.add_argument("--refit-feature-stats", action="store_true", help="with --init: the feature normalisation "
                     "re-measured on this run's encoder (an init trained on another encoder's features)")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N images (smoke tests)")
@@ -218,6 +222,13 @@ def main(argv=None):
         cfg = apply_overrides(from_config_dict(ck["config"]), sets)
         if ck["train_seconds"] >= cfg.budget_minutes * 60 or ck["step"] >= cfg.max_steps:
             log(f"done: {state_path} already finished ({ck['step']} steps, {ck['train_seconds']:.0f}s)")
+            dd.close()
+            return 0
+    cont = read_init(args.cont) if (args.cont and not ck) else None
+    if cont:   # a stage continued on a new machine: the checkpoint's config, as a resume's; --set still applies
+        cfg = apply_overrides(from_config_dict(cont["config"]), sets)
+        if cont["train_seconds"] >= cfg.budget_minutes * 60 or cont["step"] >= cfg.max_steps:
+            log(f"done: {args.cont} already finished ({cont['step']} steps, {cont['train_seconds']:.0f}s)")
             dd.close()
             return 0
     elif args.init:   # the brought-back model's architecture and order; --set still applies
@@ -274,20 +285,23 @@ def main(argv=None):
 
     torch.manual_seed(cfg.seed)
     model = MLLM(cfg).to(device)
-    init = read_init(args.init) if (args.init and not ck) else None
-    seed = cfg.seed + 1000 * rank + (ck["step"] if ck else 0) + (init["step"] if init else 0)
+    init = read_init(args.init) if (args.init and not ck and not cont) else None
+    seed = cfg.seed + 1000 * rank + (ck or cont or {}).get("step", 0) + (init["step"] if init else 0)
     sampler = TaskSampler(meta, tok, seed=seed, order=cfg.order, plan=cfg.plan)
     fresh_reader = False
     if ck:
         model.load_state_dict(ck["model"])
+    elif cont:
+        model.load_state_dict(cont["model"])
+        log(f"continuing {args.cont} at step {cont['step']} ({cont['train_seconds']:.0f}s trained): a fresh optimizer")
     elif init:
         fresh_reader = load_init(model, init["model"])
         log(f"initialised from {args.init} (step {init['step']})" + (", a new reader (adds zero at first)" if fresh_reader else ""))
-    if not ck and (init is None or args.refit_feature_stats):   # a fresh model, or an init from other features
+    if not ck and not cont and (init is None or args.refit_feature_stats):   # a fresh model, or an init from other features
         mean, std = feature_stats(bank, torch.tensor(sampler.idx, device=device))
         model.feat_mean.copy_(mean)
         model.feat_std.copy_(std)
-    if cfg.reader and not ck and (init is None or args.refit_feature_stats or fresh_reader):
+    if cfg.reader and not ck and not cont and (init is None or args.refit_feature_stats or fresh_reader):
         mean, std = feature_stats(reader_bank, torch.tensor(sampler.idx, device=device))
         model.reader_mean.copy_(mean)
         model.reader_std.copy_(std)
@@ -296,7 +310,7 @@ def main(argv=None):
     if cfg.anchor_weight > 0 or cfg.anchor_hidden > 0:
         if not args.init:
             sys.exit("anchor_weight/anchor_hidden need --init (the model the run is anchored to)")
-        teacher = anchor_teacher(model, init or read_init(args.init))
+        teacher = anchor_teacher(model, read_init(args.init) if cont else init or read_init(args.init))
         log(f"anchored to {args.init}: KL x {cfg.anchor_weight} on text, hidden MSE x {cfg.anchor_hidden} where nothing is drawn")
     lm = LossModule(model, teacher)
     if world > 1:
@@ -317,7 +331,9 @@ def main(argv=None):
     step, train_s, stages = 0, 0.0, []
     if ck:
         opt.load_state_dict(ck["opt"])
-        step, train_s, stages = ck["step"], ck["train_seconds"], ck.get("stages", [])
+    if ck or cont:
+        step, train_s, stages = (ck or cont)["step"], (ck or cont)["train_seconds"], (ck or cont).get("stages", [])
+    rewarm = step if cont else None   # a continued stage's fresh optimizer: its LR re-warmed from here
     log(f"model {model.num_params() / 1e6:.2f}M params, order {cfg.order}, step {step}, trained {train_s:.0f}s of "
         f"{cfg.budget_minutes * 60:.0f}s, world {world}, device {device}")
 
@@ -345,6 +361,8 @@ def main(argv=None):
             break
         t_step = time.time()
         lr = lr_at(cfg, step, max(train_s / budget, step / cfg.max_steps))   # whichever clock ends training
+        if rewarm is not None:
+            lr *= min(1.0, (step - rewarm + 1) / max(1, cfg.warmup))
         for g in opt.param_groups:
             g["lr"] = lr
         item = next(stream)

@@ -1016,3 +1016,36 @@ def test_trainer_anchored_to_its_init(tmp_path, setup):
     assert all(torch.equal(got[k], init[k].float()) for k in init)
     assert not all(torch.equal(student.state_dict()[k], init[k].float()) for k in init)
     assert not any(p.requires_grad for p in teacher.parameters())
+
+
+def test_trainer_continues_a_brought_back_stage_on_its_clock(tmp_path, setup, monkeypatch):
+    """train_mllm --continue (a stage on a new machine, no state.pt): the brought-back weights (int8-packed, as they
+    travel) as model and EMA, the checkpoint's config, step, training seconds and stages, and its LR clock, re-warmed
+    over the warmup steps for the fresh optimizer."""
+    from training import train_mllm, quantize
+    args = tiny_train_args(tmp_path, setup)
+    a = tmp_path / "a"
+    assert train_mllm.main(args + ["--out-dir", str(a), "--set", "order=scale", "warmup=2", "budget_minutes=60",
+                                   "--max-steps", "3", "--stop-step", "2"]) == 0
+    ck = torch_load(a / "mllm.pt")
+    assert ck["step"] == 2 and not ck["done"]
+    ck["model"], ck["packed"] = quantize.pack_int8(ck["model"]), "int8"
+    torch.save(ck, tmp_path / "packed.pt")
+    lrs = []
+    real = train_mllm.lr_at
+    monkeypatch.setattr(train_mllm, "lr_at", lambda cfg, step, progress: lrs.append((step, real(cfg, step, progress))) or lrs[-1][1])
+    seen = []
+    monkeypatch.setattr(torch.optim.AdamW, "step", lambda self, *a, **k: seen.append([g["lr"] for g in self.param_groups][0]))
+    b = tmp_path / "b"
+    assert train_mllm.main(args + ["--out-dir", str(b), "--continue", str(tmp_path / "packed.pt"), "--max-steps", "4"]) == 0
+    got = torch_load(b / "state.pt")
+    assert got["step"] == 4 and got["done"] and got["config"]["order"] == "scale" and got["config"]["warmup"] == 2
+    assert [s["step"] for s in got["stages"]] == [2, 4] and got["train_seconds"] > ck["train_seconds"]
+    # the clock goes on from step 2 (the optimizer did not step: AdamW.step replaced, so the weights are the packed ones)
+    assert [s for s, _ in lrs] == [2, 3]
+    assert seen == pytest.approx([lrs[0][1] * 0.5, lrs[1][1] * 1.0])   # re-warmed over warmup=2 steps
+    init = quantize.unpack_int8(torch_load(tmp_path / "packed.pt")["model"])
+    assert all(torch.equal(got["model"][k], init[k].float()) for k in init if init[k].is_floating_point())
+    # a finished checkpoint is not trained again
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "c"), "--continue", str(b / "mllm.pt")]) == 0
+    assert not (tmp_path / "c" / "state.pt").exists()
