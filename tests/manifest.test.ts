@@ -145,6 +145,9 @@ describe('manifest', () => {
     expect(broken(keyed('f2', 16 * C + 1, 16 * C + 1))).toThrow(/a key at f2 has/);
     expect(() => validateManifest((() => { const x = structuredClone(shipped); keyed('f2', 128, 16 * C)(x); return x; })())).not.toThrow();
     expect(broken((x) => (x.mllm.pick.k = 0))).toThrow(/k >= 1/);
+    // a drawing task picks its plan's concept; a model without a plan may pick captions only
+    expect(broken((x) => delete x.mllm.plan)).toThrow(/edit, colorize, inpaint, sketch pick a plan's concept, and the model has no plan/);
+    expect(broken((x) => { delete x.mllm.plan; x.mllm.pick.tasks = ['caption']; })).not.toThrow();
     // a pick that frames: a span within the image and an ink threshold a pixel can pass
     const framed = (frame: unknown) => (x: typeof shipped) => (x.mllm.pick.frame = frame);
     expect(broken(framed({ span: 62, ink: 0.1 }))).not.toThrow();

@@ -1,7 +1,7 @@
 """A given image framed as the training drawings are, for the pick's retrieval (manifest mllm.pick.frame).
 
 The gallery's drawings (Noto and Twemoji at 64 px) fill the frame: their ink spans 62 px (the median of the longer
-side of its bounding box). Other drawings do not: OpenMoji's spans 50 px, Fluent's 56, a user's upload anything.
+side of its bounding box). Other drawings do not: OpenMoji's spans 50 px, Fluent's 56 (medians, `python3 -m training.framing`), a user's upload anything.
 The reader, trained on the gallery's vendors only, finds a smaller drawing's concept less often, so the pick's
 retrieval reads the given image framed the same way: the ink's bounding box cut out, resized by area averaging so
 its longer side spans the gallery's extent, centred on white. Only the gallery's key reads it; what the MLLM reads
@@ -74,3 +74,37 @@ def frame(x, span, ink=INK, keep=None):
 def frame_as(x, spec):
     """frame(x) as a manifest's mllm.pick.frame says ({"span", "ink", "keep"}): what the page does with a given image"""
     return frame(x, spec["span"], spec["ink"], spec.get("keep"))
+
+
+def split_extents(images, meta, split):
+    """[n] the extent (INK) of every drawing of the dataset's `split` (uint8 images, training.data's meta)"""
+    from training.transforms import to_tensor
+    ids = [m["i"] for m in meta if m["split"] == split]
+    return np.concatenate([extent(to_tensor(images[ids[s:s + 512]])) for s in range(0, len(ids), 512)])
+
+
+def extents_report(images, meta, keep, splits=("train", "heldout_vendor", "sources", "openmoji")):
+    """{split: n, median, mean, p10, p90 of the ink's longer side (extent, INK) and the share within keep}: how far each
+    vendor's drawings are from the gallery's (the model card's figures; training/eval/pick/frame_extents.json)"""
+    out = {}
+    for split in splits:
+        ext = split_extents(images, meta, split)
+        out[split] = {"n": len(ext), "median": float(np.median(ext)), "mean": round(float(ext.mean()), 2),
+                      "p10": float(np.percentile(ext, 10)), "p90": float(np.percentile(ext, 90)),
+                      "within_keep": round(float(((ext >= keep[0]) & (ext <= keep[1])).mean()), 4)}
+    return out
+
+
+if __name__ == "__main__":   # /usr/bin/python3 -m training.framing  -> training/eval/pick/frame_extents.json
+    import json
+    import os
+    from training.common import ROOT
+    from training.data import load
+    from training.manifest import read_manifest
+    images, meta = load()
+    spec = read_manifest()["mllm"]["pick"]["frame"]
+    rep = dict(ink=INK, keep=spec["keep"], extents=extents_report(images, meta, spec["keep"]))
+    path = os.path.join(ROOT, "training", "eval", "pick", "frame_extents.json")
+    with open(path, "w") as f:
+        json.dump(rep, f, indent=1)
+    print(json.dumps(rep, indent=1))

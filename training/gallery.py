@@ -88,9 +88,7 @@ def frame_spec(images, meta):
     pixels), what a given image is framed to before retrieval, unless its own extent is within the central 80% of
     theirs (`keep`, the 10th to 90th percentile: already framed as they are); the ink threshold (training/framing.py)"""
     from training import framing
-    from training.transforms import to_tensor
-    ids = [m["i"] for m in meta if m["split"] == "train"]
-    ext = np.concatenate([framing.extent(to_tensor(images[ids[s:s + 512]])) for s in range(0, len(ids), 512)])
+    ext = framing.split_extents(images, meta, "train")
     return {"span": int(np.median(ext)), "ink": framing.INK, "keep": [int(np.percentile(ext, 10)), int(np.percentile(ext, 90))]}
 
 

@@ -1588,9 +1588,10 @@ def pick_frame_section():
     """Stop 43: the pick's retrieval asks the gallery with the given image framed as the gallery's drawings are
     (training/framing.py, manifest mllm.pick.frame): eval_mllm --pick-frame none / data, the same weights."""
     ev = os.path.join(ROOT, "training", "eval", "pick")
-    files = [os.path.join(ev, n) for n in ("pick5_f2.json", "pick5_frame_all.json", "pick5_frame.json")]
+    files = [os.path.join(ev, n) for n in ("pick5_f2.json", "pick5_frame_all.json", "pick5_frame.json", "frame_extents.json")]
     if not all(map(os.path.exists, files)):
         return ""
+    ext = json.load(open(files.pop()))["extents"]   # python3 -m training.framing
     cols = [json.load(open(x)) for x in files]
     sc = [ab_score(e) for e in cols]
     fr = cols[2]["config"]["pick_frame"]
@@ -1604,7 +1605,9 @@ def pick_frame_section():
     return "\n".join([
         "\n#### The given image framed for the retrieval (ships)\n",
         f"The gallery's drawings (Noto and Twemoji) fill the frame: their ink's longer side spans {fr['span']} of 64 pixels "
-        f"(the median; 10th-90th percentile {fr['keep'][0]}-{fr['keep'][1]}). OpenMoji's spans 50 on average and Fluent's 56, "
+        f"(the median; 10th-90th percentile {fr['keep'][0]}-{fr['keep'][1]}). OpenMoji's spans {ext['openmoji']['median']:g} "
+        f"(10th-90th percentile {ext['openmoji']['p10']:g}-{ext['openmoji']['p90']:g}) and Fluent's {ext['sources']['median']:g}, "
+        f"the held-out vendor's {ext['heldout_vendor']['median']:g} (`python3 -m training.framing`, `frame_extents.json`), "
         "and the reader, trained on the gallery's vendors, is not scale- or shift-invariant: retrieval's top-5 held the "
         "concept of 15% of the evaluation's OpenMoji drawings. The retrieval now reads the given image framed "
         "(`training/framing.py`, `workers/lib/framing.ts`, manifest `mllm.pick.frame`): the ink's bounding box "

@@ -320,6 +320,9 @@ function validateReader(m: Manifest, r: ReaderSpec) {
 function validatePick(m: Manifest, p: PickSpec) {
   need(m.mllm!.reader, 'mllm.pick needs a reader (the gallery holds reader features)');
   need(Number.isInteger(p.k) && p.k >= 1 && Array.isArray(p.tasks), 'mllm.pick needs k >= 1 and a list of tasks');
+  // a drawing task picks its plan's concept: without a plan it could not, and the engine would read the framed image for nothing
+  const drawing = p.tasks.filter((t) => t !== 'caption');
+  need(drawing.length === 0 || m.mllm!.plan, `mllm.pick: ${drawing.join(', ')} pick a plan's concept, and the model has no plan`);
   const e = m.models[p.gallery];
   need(e && e.role === 'gallery' && typeof e.file === 'string' && /^[0-9a-f]{64}$/.test(e.sha256 ?? ''), `mllm.pick.gallery "${p.gallery}" is not a gallery file`);
   need(Number.isInteger(e.rows) && e.rows! > 0 && Number.isInteger(e.dim) && e.dim! > 0 && Array.isArray(e.concepts) && e.concepts.length > 0, `${p.gallery}: rows, dim and concepts missing`);
