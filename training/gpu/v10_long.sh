@@ -13,14 +13,16 @@
 #            (train_mllm --continue: its step and training seconds, a fresh optimizer re-warmed over 50 steps).
 #            A cold continuation has no room for the teacher (v9's 20 MB graph and the 20 MB continuation do not
 #            both fit a call's 64 MiB with the data), so it trains that stage without the anchor, logged as such.
-#   STAGE=3: as 2, then the judge's full evaluation of the final weights (int8, 2 seeds, the pick as the page runs it)
-#            and ab_summary against v9 + pick (training/eval/pick/pick5_frame.json)
+#   FINAL=1 (with any stage): the judge's full evaluation of the stage's weights instead of the curve point (int8,
+#            2 seeds, the pick as the page runs it) and ab_summary against v9 + pick (training/eval/pick/pick5_frame.json)
+# Run 18 (2026-12-03, one H200; refused starts left 1514 device-seconds): BUDGET=13, STAGE=1 MIN=8.8, then
+#   STAGE=2 FINAL=1 MIN=6.6
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
 # v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); `bash /tmp/aside.sh out` style.
 set -u
 export PYTHONUNBUFFERED=1
 RUN=training/runs/v10; RES=/tmp/v10res; rm -rf "$RES"; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v10_out}; mkdir -p "$OUT"
-STAGE=${STAGE:-1}; BUDGET=${BUDGET:-19}; LR=${LR:-3e-4}; ANCHOR=${ANCHOR:-0.3}; JUDGE=${JUDGE:-training/eval/judge.pt}
+STAGE=${STAGE:-1}; BUDGET=${BUDGET:-13}; LR=${LR:-3e-4}; ANCHOR=${ANCHOR:-0.3}; JUDGE=${JUDGE:-training/eval/judge.pt}
 READER=training/reader/encoder.pt
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L 2>/dev/null || true
@@ -44,7 +46,7 @@ else
 fi
 [ -f "$RUN/mllm.pt" ] || { tail -n 30 "$RES/train$STAGE.log"; exit 1; }
 cp "$RUN/stages.jsonl" "$RES/"
-if [ "$STAGE" = 3 ]; then
+if [ -n "${FINAL:-}" ]; then
   timeout $(( 580 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --mllm "$RUN/mllm.pt" --reader shipped --judge "$JUDGE" \
     --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --out "$RES/eval_mllm.json" --choice-items "$RES/choice_items.json" \
     > "$RES/eval.log" 2>&1
