@@ -231,7 +231,13 @@ def main(argv=None):
     entries["tokenizer"] = {"role": "tokenizer", "file": "tokenizer.json", "bytes": os.path.getsize(tok_path),
                             "sha256": sha256_file(tok_path)}
     extra = mllm_extra(cfg, tok, "single" if args.single_graph else "pair")
-    from training.manifest import update_manifest
+    from training.manifest import read_manifest, update_manifest
+    # the pick's gallery holds the reader's keys (training/gallery.py), not this model's: a model re-exported with a
+    # reader keeps the manifest's pick (training.gallery writes it; its reader.onnx is written above, the same bytes
+    # for the same reader)
+    kept = read_manifest(args.out_dir).get("mllm", {}).get("pick") if os.path.exists(os.path.join(args.out_dir, "manifest.json")) else None
+    if kept and cfg.reader:
+        extra["mllm"]["pick"] = kept
     update_manifest(entries, extra, models_dir=args.out_dir, remove=remove)
     # the words this model was taught go with it (the page flags the others under the prompt)
     from training.known_words import export as export_words

@@ -308,6 +308,22 @@ def test_shipped_reader_mllm_loads_back(tmp_path):
     assert sd.keys() == want.keys() and all(torch.equal(sd[k].float(), want[k].float()) for k in sd)
 
 
+def test_reexport_keeps_the_pick_of_a_reader_model(tmp_path):
+    """The pick's gallery holds the reader's keys (training/gallery.py writes mllm.pick), not the MLLM's: a reader model
+    exported again (new weights, v9 -> v10) keeps the manifest's pick; a model without a reader drops it."""
+    out = tmp_path / "m"
+    args = ["--random", "--config", "tiny", "--set", "order=scale", "reader=True", "--single-graph", "--out-dir", str(out)]
+    E.main(args)
+    man = json.load(open(out / "manifest.json"))
+    pick = {"gallery": "gallery", "k": 5, "tasks": ["caption"], "rule": "r", "frame": {"span": 62, "ink": 0.1, "keep": [60, 64]}}
+    man["mllm"]["pick"] = pick
+    json.dump(man, open(out / "manifest.json", "w"))
+    E.main(args)
+    assert json.load(open(out / "manifest.json"))["mllm"]["pick"] == pick
+    E.main(["--random", "--config", "tiny", "--set", "order=scale", "--single-graph", "--out-dir", str(out)])
+    assert "pick" not in json.load(open(out / "manifest.json"))["mllm"]
+
+
 def test_a_padded_cache_fed_positions_computes_as_the_exact_one(tmp_path, tok):
     """What the captured WebGPU graph does (workers/mllm/captured-graph.ts): the cache padded to a fixed
     length with garbage past what it holds, those positions given a block id no query sees, and the new
