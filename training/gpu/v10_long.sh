@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15, v10: the shipped v9 trained on for a whole session, every weight learning, anchored to v9 (the KL to
+# Issue 15, v10: the shipped MLLM (v9 when run 18 made v10) trained on for a whole session, every weight learning, anchored to v9 (the KL to
 # its text outputs, MLLMConfig.anchor_weight), in resumable stages of one device call each, ONE GPU.
 # Why: canonical top-1 at f1 is 85.6% (target 90). v5 -> v7 (the same trunk before the reader) took 5.8M more
 # samples for +4.8 points, and every 900-2000-step continuation of v9 (runs 12, 13, 16, 17) lost captions, tone and
@@ -14,11 +14,13 @@
 #            A cold continuation has no room for the teacher (v9's 20 MB graph and the 20 MB continuation do not
 #            both fit a call's 64 MiB with the data), so it trains that stage without the anchor, logged as such.
 #   FINAL=1 (with any stage): the judge's full evaluation of the stage's weights instead of the curve point (int8,
-#            2 seeds, the pick as the page runs it) and ab_summary against v9 + pick (training/eval/pick/pick5_frame.json)
+#            2 seeds, the pick as the page runs it) and ab_summary against CONTROL, what ships (an eval_mllm JSON;
+#            run 18: v9 + the pick, training/eval/pick/pick5_frame.json)
 # Run 18 (2026-12-03, one H200; refused starts left 1514 device-seconds): BUDGET=13, STAGE=1 MIN=8.8, then
-#   STAGE=2 FINAL=1 MIN=6.6
+#   STAGE=2 FINAL=1 MIN=6.6 CONTROL=training/eval/pick/pick5_frame.json (warm: resumed): 3030 steps, 13.6 GPU-minutes,
+#   0.6151 vs v9's 0.6018, every understanding column up, canonical f1 85.6 -> 85.8: ships as v10 (training/eval/v10/)
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
-# v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); `bash /tmp/aside.sh out` style.
+# v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); SET=training bash bench/device-aside.sh out first.
 set -u
 export PYTHONUNBUFFERED=1
 RUN=training/runs/v10; RES=/tmp/v10res; rm -rf "$RES"; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v10_out}; mkdir -p "$OUT"
@@ -51,9 +53,9 @@ if [ -n "${FINAL:-}" ]; then
     --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --out "$RES/eval_mllm.json" --choice-items "$RES/choice_items.json" \
     > "$RES/eval.log" 2>&1
   echo "evaluated at $(( $(date +%s) - t0 ))s"
-  mkdir -p /tmp/v10ctl/v9_pick /tmp/v10arm/v10 && cp training/eval/pick/pick5_frame.json /tmp/v10ctl/v9_pick/eval_mllm.json
+  mkdir -p /tmp/v10ctl/shipped /tmp/v10arm/v10 && cp "${CONTROL:-training/eval/v10/eval_mllm.json}" /tmp/v10ctl/shipped/eval_mllm.json
   cp "$RES/eval_mllm.json" "$RES/stages.jsonl" /tmp/v10arm/v10/ 2>/dev/null && \
-    python3 -m training.gpu.ab_summary /tmp/v10ctl/v9_pick /tmp/v10arm/v10 | tee "$OUT/summary.txt"
+    python3 -m training.gpu.ab_summary /tmp/v10ctl/shipped /tmp/v10arm/v10 | tee "$OUT/summary.txt"
 else   # a learning-curve point: canonical prompts at f1, the stage's EMA weights
   timeout $(( 590 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --canonical-only --n-canonical 300 --seeds 1 \
     --mllm "$RUN/mllm.pt" --reader shipped --judge "$JUDGE" --out "$RES/curve_stage$STAGE.json" > "$RES/curve.log" 2>&1
