@@ -1639,8 +1639,9 @@ def pick_frame_cost():
         return ""
     b = json.load(open(path))
     return (f" It costs a picking task {b['frameMs']:.1f} ms of framing and one more reader run, {b['framedReaderMs']} ms "
-            f"(`node bench/pick.mjs --runs {b['runs']}`, WASM, {b['threads']} threads on {b['machine']}: a picked caption takes "
-            f"{b['rows']['caption, picked']['medianMs']} ms; `bench/results/pick-frame-vm-2026-12-03.json`).")
+            f"(`node bench/pick.mjs --runs {b['runs']}`, medians over {b['images']} images, WASM, {b['threads']} threads on "
+            f"{b['machine']}: a picked caption takes {b['rows']['caption, picked']['medianMs']} ms, a greedy one "
+            f"{b['rows']['caption, greedy']['medianMs']} ms; `bench/results/pick-frame-vm-2026-12-03.json`).")
 
 
 def pick_frame_section():
