@@ -14,7 +14,8 @@ residual_edit=True, budget_minutes=12, ...).
 Outputs in --out-dir (default training/runs/mllm): state.pt (resumable: model, EMA, optimizer,
 clocks, per-stage GPU-minutes), mllm.pt (EMA weights, matrices fp16: what comes back from the GPU
 machine), stages.jsonl (one line per stage: steps, seconds, GPU-minutes, last losses).
---init FILE starts from a model-only mllm.pt (fresh optimizer and LR clock).
+--init FILE starts from a model-only mllm.pt (fresh optimizer and LR clock). --continue FILE carries a stage on to a
+new machine without its state.pt: a brought-back mllm.pt on its own LR clock (fresh optimizer, re-warmed).
 CPU smoke: /usr/bin/python3 -m training.train_mllm --config tiny --limit 60 --random-encoder --minutes 1
 """
 import argparse
@@ -310,7 +311,7 @@ def main(argv=None):
     if cfg.anchor_weight > 0 or cfg.anchor_hidden > 0:
         if not args.init:
             sys.exit("anchor_weight/anchor_hidden need --init (the model the run is anchored to)")
-        teacher = anchor_teacher(model, read_init(args.init) if cont else init or read_init(args.init))
+        teacher = anchor_teacher(model, init or read_init(args.init))
         log(f"anchored to {args.init}: KL x {cfg.anchor_weight} on text, hidden MSE x {cfg.anchor_hidden} where nothing is drawn")
     lm = LossModule(model, teacher)
     if world > 1:
