@@ -1652,6 +1652,8 @@ def pick_frame_section():
     if not all(map(os.path.exists, files)):
         return ""
     ext = json.load(open(files.pop()))["extents"]   # python3 -m training.framing
+    keys = os.path.join(ev, "gallery_keys.json")     # python3 -m training.gallery_keys: retrieval of the drawings as given
+    om = json.load(open(keys))["keys"]["f2 on 128 axes"]["openmoji"][1] if os.path.exists(keys) else None
     cols = [json.load(open(x)) for x in files]
     sc = [ab_score(e) for e in cols]
     fr = cols[2]["config"]["pick_frame"]
@@ -1668,8 +1670,9 @@ def pick_frame_section():
         f"(the median; 10th-90th percentile {fr['keep'][0]}-{fr['keep'][1]}). OpenMoji's spans {ext['openmoji']['median']:g} "
         f"(10th-90th percentile {ext['openmoji']['p10']:g}-{ext['openmoji']['p90']:g}) and Fluent's {ext['sources']['median']:g}, "
         f"the held-out vendor's {ext['heldout_vendor']['median']:g} (`python3 -m training.framing`, `frame_extents.json`), "
-        "and the reader, trained on the gallery's vendors, is not scale- or shift-invariant: retrieval's top-5 held the "
-        "concept of 15% of the evaluation's OpenMoji drawings. The retrieval now reads the given image framed "
+        "and the reader, trained on the gallery's vendors, is not scale- or shift-invariant"
+        + (f": the shipped key's top-5 held the concept of {pct(om)} of the OpenMoji drawings as given (`gallery_keys.json`)"
+           if om is not None else "") + ". The retrieval now reads the given image framed "
         "(`training/framing.py`, `workers/lib/framing.ts`, manifest `mllm.pick.frame`): the ink's bounding box "
         f"(a pixel whose darkness summed over R, G, B exceeds {fr['ink']}) cut out, resized by area averaging so its longer "
         f"side spans {fr['span']} pixels, centred on white; a drawing whose extent is already within {fr['keep'][0]}-"

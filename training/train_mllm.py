@@ -219,17 +219,13 @@ def main(argv=None):
     device, cuda, world, rank = dd.device, dd.cuda, dd.world, dd.rank
     state_path = os.path.join(args.out_dir, "state.pt")
     ck = torch_load(state_path) if (args.resume and os.path.exists(state_path)) else None
-    if ck:   # the checkpoint's config wins over the preset; --set still applies (e.g. a longer budget)
-        cfg = apply_overrides(from_config_dict(ck["config"]), sets)
-        if ck["train_seconds"] >= cfg.budget_minutes * 60 or ck["step"] >= cfg.max_steps:
-            log(f"done: {state_path} already finished ({ck['step']} steps, {ck['train_seconds']:.0f}s)")
-            dd.close()
-            return 0
+    # a stage continued on a new machine (--continue) starts from the brought-back checkpoint as a resume would
     cont = read_init(args.cont) if (args.cont and not ck) else None
-    if cont:   # a stage continued on a new machine: the checkpoint's config, as a resume's; --set still applies
-        cfg = apply_overrides(from_config_dict(cont["config"]), sets)
-        if cont["train_seconds"] >= cfg.budget_minutes * 60 or cont["step"] >= cfg.max_steps:
-            log(f"done: {args.cont} already finished ({cont['step']} steps, {cont['train_seconds']:.0f}s)")
+    if ck or cont:   # the checkpoint's config wins over the preset; --set still applies (e.g. a longer budget)
+        last = ck or cont
+        cfg = apply_overrides(from_config_dict(last["config"]), sets)
+        if last["train_seconds"] >= cfg.budget_minutes * 60 or last["step"] >= cfg.max_steps:
+            log(f"done: {state_path if ck else args.cont} already finished ({last['step']} steps, {last['train_seconds']:.0f}s)")
             dd.close()
             return 0
     elif args.init:   # the brought-back model's architecture and order; --set still applies
@@ -287,7 +283,7 @@ def main(argv=None):
     torch.manual_seed(cfg.seed)
     model = MLLM(cfg).to(device)
     init = read_init(args.init) if (args.init and not ck and not cont) else None
-    seed = cfg.seed + 1000 * rank + (ck or cont or {}).get("step", 0) + (init["step"] if init else 0)
+    seed = cfg.seed + 1000 * rank + (last["step"] if (ck or cont) else 0) + (init["step"] if init else 0)
     sampler = TaskSampler(meta, tok, seed=seed, order=cfg.order, plan=cfg.plan)
     fresh_reader = False
     if ck:
@@ -333,7 +329,7 @@ def main(argv=None):
     if ck:
         opt.load_state_dict(ck["opt"])
     if ck or cont:
-        step, train_s, stages = (ck or cont)["step"], (ck or cont)["train_seconds"], (ck or cont).get("stages", [])
+        step, train_s, stages = last["step"], last["train_seconds"], last.get("stages", [])
     rewarm = step if cont else None   # a continued stage's fresh optimizer: its LR re-warmed from here
     log(f"model {model.num_params() / 1e6:.2f}M params, order {cfg.order}, step {step}, trained {train_s:.0f}s of "
         f"{cfg.budget_minutes * 60:.0f}s, world {world}, device {device}")

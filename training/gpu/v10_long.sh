@@ -38,10 +38,12 @@ train() {  # $1: wall minutes; $2: more MLLMConfig settings (one --set: a second
   grep -E "^\[mllm" "$RES/train$STAGE.log" | grep -E "step [0-9]+ |anchored|continu|saved|initialised|Error" | tail -n 4 | cut -c1-300
 }
 if [ "$STAGE" = 1 ] || [ -f "$RUN/state.pt" ]; then
-  [ -f /tmp/v9_init.pt ] || python3 -m training.shipped mllm /tmp/v9_init.pt || exit 1
+  # the shipped weights, rebuilt every call (a warm machine's older copy could be another version's): the init, and
+  # on a resumed stage the anchor's teacher again
+  python3 -m training.shipped mllm /tmp/shipped_init.pt || exit 1
   [ "$STAGE" = 1 ] && rm -f "$RUN"/*
   [ "$STAGE" = 1 ] || echo "resuming the warm machine's $RUN/state.pt"
-  train "${MIN:-8.6}" "anchor_weight=$ANCHOR" --init /tmp/v9_init.pt
+  train "${MIN:-8.6}" "anchor_weight=$ANCHOR" --init /tmp/shipped_init.pt
 else
   echo "no $RUN/state.pt (a new machine): continuing training/carry/v10_mllm.pt without the anchor"
   train "${MIN:-8.6}" "anchor_weight=0" --continue training/carry/v10_mllm.pt

@@ -1049,3 +1049,10 @@ def test_trainer_continues_a_brought_back_stage_on_its_clock(tmp_path, setup, mo
     # a finished checkpoint is not trained again
     assert train_mllm.main(args + ["--out-dir", str(tmp_path / "c"), "--continue", str(b / "mllm.pt")]) == 0
     assert not (tmp_path / "c" / "state.pt").exists()
+    # a resumed stage keeps its own checkpoint's config even when --init is given again (as an anchored run's
+    # teacher is): the init's config (warmup 2) must not replace the run's (warmup 7)
+    d = tmp_path / "d"
+    assert train_mllm.main(args + ["--out-dir", str(d), "--init", str(a / "mllm.pt"), "--set", "warmup=7", "--max-steps", "1"]) == 0
+    assert train_mllm.main(args + ["--out-dir", str(d), "--init", str(a / "mllm.pt"), "--max-steps", "2"]) == 0
+    got = torch_load(d / "state.pt")
+    assert got["step"] == 2 and got["config"]["warmup"] == 7
