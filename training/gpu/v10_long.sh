@@ -19,6 +19,9 @@
 # Run 18 (2026-12-03, one H200; refused starts left 1514 device-seconds): BUDGET=13, STAGE=1 MIN=8.8, then
 #   STAGE=2 FINAL=1 MIN=6.6 CONTROL=training/eval/pick/pick5_frame.json (warm: resumed): 3030 steps, 13.6 GPU-minutes,
 #   0.6151 vs v9's 0.6018, every understanding column up, canonical f1 85.6 -> 85.8: ships as v10 (training/eval/v10/)
+# INIT=training/carry/v9_init.pt: stages 1-2 start from (and anchor to) that packed checkpoint instead of the shipped
+#   weights; it needs public/models/mllm.onnx.data* moved out of the tree for room (the evaluation reads the run's own
+#   weights). Run 19 (2026-12-03): v10's unanchored control, ANCHOR=0 INIT=<v9, packed from e8f698f^'s public/models>.
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
 # v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); SET=training bash bench/device-aside.sh out first.
 set -u
@@ -40,7 +43,8 @@ train() {  # $1: wall minutes; $2: more MLLMConfig settings (one --set: a second
 if [ "$STAGE" = 1 ] || [ -f "$RUN/state.pt" ]; then
   # the shipped weights, rebuilt every call (a warm machine's older copy could be another version's): the init, and
   # on a resumed stage the anchor's teacher again
-  python3 -m training.shipped mllm /tmp/shipped_init.pt || exit 1
+  # INIT: a carried init instead (the equal-compute control of a version that already ships, e.g. v9 for v10's)
+  if [ -n "${INIT:-}" ]; then cp "$INIT" /tmp/shipped_init.pt || exit 1; else python3 -m training.shipped mllm /tmp/shipped_init.pt || exit 1; fi
   [ "$STAGE" = 1 ] && rm -f "$RUN"/*
   [ "$STAGE" = 1 ] || echo "resuming the warm machine's $RUN/state.pt"
   train "${MIN:-8.6}" "anchor_weight=$ANCHOR" --init /tmp/shipped_init.pt
