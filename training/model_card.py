@@ -229,8 +229,9 @@ def render():
             pick_file = ("pick5_frame.json" if man.get("mllm", {}).get("pick", {}).get("frame") else "pick5_f2.json") \
                 if man.get("models", {}).get("gallery", {}).get("in_dim") else "pick5_all.json"
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
-            v10 = v10_section(shipped_pick)   # v9 trained on, anchored (run 18): ships when measured
-            parts += [v10] if v10 else []
+            v11 = v11_section(shipped_pick)   # v10's unanchored control (run 19): ships when measured
+            v10 = v10_section(shipped_pick, before=bool(v11))   # v9 trained on, anchored (run 18)
+            parts += [x for x in (v11, v10) if x]
             parts += [v9_headline(json.load(open(v9)), page, v9page, shipped_pick, pick_file, before=bool(v10))]
             if picked and v9page:
                 parts += [pick_section(*picked, v9page), pick_variations_section(picked[1]), pick_fitted_key_section(),
@@ -1040,24 +1041,96 @@ def reader_storage_check():
             f"{c['answers_differ']} images (`{c['command']}`).")
 
 
-def v10_section(v9_pick):
-    """Stop 44 (run 18): the shipped v9 trained on for 13 training-minutes in two device calls (training/gpu/v10_long.sh),
-    every weight learning, anchored to v9's text outputs (anchor_weight 0.3), evaluated as the page runs it (the pick,
-    framed) against v9 + the pick: training/eval/v10/."""
-    d = os.path.join(ROOT, "training", "eval", "v10")
+def long_run(name):
+    """A long run of v10_long.sh (training/eval/<name>/): its evaluation, its stages and its stage-1 curve point, or None."""
+    d = os.path.join(ROOT, "training", "eval", name)
     files = [os.path.join(d, n) for n in ("eval_mllm.json", "stages.jsonl", "curve_stage1.json")]
-    if not v9_pick or not all(map(os.path.exists, files)):
-        return ""
-    v10 = json.load(open(files[0]))
+    if not all(map(os.path.exists, files)):
+        return None
     stages = [json.loads(x) for x in open(files[1]) if x.strip()]
     curve = json.load(open(files[2]))["t2i_canonical"]["per_scale"]["f1"]["judge_top1"]
-    trained = sum(x["train_seconds"] for x in stages)
-    samples = sum(x["train_seconds"] * x["samples_per_s"] for x in stages)
-    cols = [("v10 (ships)", v10), ("v9 + the pick, framed (shipped before)", v9_pick)]
-    stage_rows = [f"| {x['stage']} | {x['steps']} (to step {x['step']}) | {x['train_seconds']:.0f} s | {x['gpu_minutes']:.2f} | "
-                  f"{x['samples_per_s']:.0f} | {x['tokens_per_s'] / 1e3:.0f}k | {100 * x['mfu']:.1f}% |" for x in stages]
+    return json.load(open(files[0])), stages, curve
+
+
+def stage_table(ev, stages):
+    """The run's stages; samples are steps x the run's batch (its config in the evaluation): samples/s is the median of
+    the logged windows, which leave out each stage's compilation, so it times the training minutes' steps too high."""
+    c = ev["config"]["mllm"]
+    batch = c["short_batch"] + c["long_batch"]
+    rows = [f"| {x['stage']} | {x['steps']} (to step {x['step']}) | {x['train_seconds']:.0f} s | {x['gpu_minutes']:.2f} | "
+            f"{x['samples_per_s']:.0f} | {x['tokens_per_s'] / 1e3:.0f}k | {100 * x['mfu']:.1f}% |" for x in stages]
+    return "\n".join(["| stage | steps | trained | GPU-minutes | samples/s | tokens/s | MFU |", "|---|---|---|---|---|---|---|"]
+                     + rows + [f"| **total** | {stages[-1]['step']} | {sum(x['train_seconds'] for x in stages):.0f} s | "
+                               f"{sum(x['gpu_minutes'] for x in stages):.2f} | {stages[-1]['step'] * batch / 1e6:.2f}M samples "
+                               f"({batch} a step) | | |"])
+
+
+def canon(ev):
+    return pct(ev["t2i_canonical"]["per_scale"]["f1"]["judge_top1"])
+
+
+def v11_section(v9_pick):
+    """Stop 45 (run 19): v10's equal-compute control, the same run without the anchor, from v9's weights: training/eval/v11/.
+    It won and ships; v10's section follows as what shipped before."""
+    v10, v11 = long_run("v10"), long_run("v11")
+    if not (v9_pick and v10 and v11):
+        return ""
+    (e11, st11, c11), (e10, st10, _) = v11, v10
+    cols = [("v11, unanchored (ships)", e11), ("v10, anchored (shipped before)", e10),
+            ("v9 + the pick, framed (shipped before v10)", v9_pick)]
+    rate = lambda st: sum(x["samples_per_s"] * x["train_seconds"] for x in st) / sum(x["train_seconds"] for x in st)
+    cap = lambda e, k: pct(e["caption"][k]["exact_match"])
+    tone = lambda e: pct(e["edit"]["edit_tone"]["scale_choice"]["metric_at_pick"])
+    style = lambda e: pct(e["edit"]["edit_style"]["scale_choice"]["metric_at_pick"])
+    sketch = lambda e: pct(e["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"])
     return "\n".join([
-        "\n## Evaluation: the MLLM (v10 = v9 trained on, anchored to itself; ships)\n",
+        "\n## Evaluation: the MLLM (v11 = v9 trained on without the anchor: v10's equal-compute control; ships)\n",
+        "v10 (below) shipped without the control its anchor needed at that length. v11 is that control: the same run from "
+        "the same weights (v9's int8 weights, carried as `training/carry/v9_init.pt`, packed from the `public/models` of "
+        "e8f698f^, the commit before v10), every weight learning, v5's recipe, the same seed and data order and one clock of "
+        f"{sum(x['train_seconds'] for x in st11) / 60:.0f} training-minutes on one H200 in two calls, the second resuming "
+        f"the first on the warm machine, with `anchor_weight` {e11['config']['mllm']['anchor_weight']:g} "
+        f"(v10: {e10['config']['mllm']['anchor_weight']:g}). Without the teacher's forward pass the run does "
+        f"{rate(st11):.0f} samples/s against v10's {rate(st10):.0f}, so at equal compute (the same training-minutes) it "
+        f"takes {st11[-1]['step']} steps to v10's {st10[-1]['step']} "
+        "(`ANCHOR=0 INIT=training/carry/v9_init.pt STAGE=1 MIN=8.8 bash training/gpu/v10_long.sh`, then the same with "
+        "`STAGE=2 FINAL=1 MIN=6.6`):",
+        "", stage_table(e11, st11), "",
+        "Evaluated as v10 was (the int8 weights the run brought back, which are exactly the exported `mllm.onnx`'s; the "
+        "shipped reader, the retrieval pick with the framing, the manifest's scale choice, the judge, 2 decoder seeds, the "
+        "same jobs and seeds -> `training/eval/v11/eval_mllm.json`; `summary.txt` is `training.gpu.ab_summary` of v10 "
+        "against v11):\n",
+        targets_table([n for n, _ in cols], [headline(e) for _, e in cols], bold=0),
+        "", "The pick rule's score: " + ", ".join(f"{n} {ab_score(e):.4f}" for n, e in cols) + ".\n",
+        f"**The anchor loses its A/B at equal compute; v11 ships** ({ab_score(e11):.4f} against {ab_score(e10):.4f}). "
+        f"The steps the teacher's forward pass would have cost raise canonical top-1 at f1 {canon(e10)} -> {canon(e11)}, "
+        f"tone edits {tone(e10)} -> {tone(e11)} and style edits {style(e10)} -> {style(e11)} (recommended scale), and "
+        f"lower held-out-vendor captions {cap(e10, 'heldout_vendor')} -> {cap(e11, 'heldout_vendor')}, OpenMoji captions "
+        f"{cap(e10, 'openmoji')} -> {cap(e11, 'openmoji')} (target 10%) and sketch recognition at f1 {sketch(e10)} -> "
+        f"{sketch(e11)}. Against v9 the understanding columns rise but OpenMoji captions ({cap(v9_pick, 'openmoji')} -> "
+        f"{cap(e11, 'openmoji')}, still above the target): a continuation of the whole model on one long clock did not "
+        "trade understanding for drawing as the 900-2000-step ones had (runs 12, 13, 16, 17), and at this length the "
+        "anchor's cost in steps outweighs what it keeps. Not measured: the two at equal steps. **Learning curve** "
+        f"(canonical prompts, judge top-1 at f1): v9 {canon(v9_pick)}; v11 after stage 1 (step {st11[0]['step']}, "
+        f"mid-schedule) {pct(c11)} (300 prompts, 1 seed: `training/eval/v11/curve_stage1.json`); v11 done (step "
+        f"{st11[-1]['step']}) {canon(e11)} (400 prompts, 2 seeds); target 90%.",
+        "", diagnosis_table(e11), mllm_tables(e11)])
+
+
+def v10_section(v9_pick, before=False):
+    """Stop 44 (run 18): the shipped v9 trained on for 13 training-minutes in two device calls (training/gpu/v10_long.sh),
+    every weight learning, anchored to v9's text outputs (anchor_weight 0.3), evaluated as the page runs it (the pick,
+    framed) against v9 + the pick: training/eval/v10/. before: v11, its equal-compute control, won and ships."""
+    run = long_run("v10")
+    if not v9_pick or not run:
+        return ""
+    v10, stages, curve = run
+    trained = sum(x["train_seconds"] for x in stages)
+    cols = [("v10" + (" (shipped before v11)" if before else " (ships)"), v10),
+            ("v9 + the pick, framed (shipped before" + (" v10)" if before else ")"), v9_pick)]
+    return "\n".join([
+        "\n## Evaluation: the MLLM (v10 = v9 trained on, anchored to itself; " + ("shipped before v11" if before else "ships")
+        + ")\n",
         "Every continuation of v9 before this one (runs 12, 13, 16, 17: 900-2000 steps on a re-warmed clock) lost captions, "
         "tone and style before it gained anything. v10 is the long run the anchor had to hold them over: the shipped v9 "
         "(`training.shipped mllm`, its int8 weights), every weight learning with the reader in place (`given_drop` 0.5), on "
@@ -1067,10 +1140,7 @@ def v10_section(v9_pick):
         "device calls on one H200, the second resuming the first's state on the still-warm machine "
         "(`STAGE=1 MIN=8.8 bash training/gpu/v10_long.sh`, then `STAGE=2 FINAL=1 MIN=6.6`; the script's cold fallback, "
         "`train_mllm --continue`, was not needed):",
-        "", "| stage | steps | trained | GPU-minutes | samples/s | tokens/s | MFU |", "|---|---|---|---|---|---|---|"]
-        + stage_rows + [
-        f"| **total** | {stages[-1]['step']} | {trained:.0f} s | {sum(x['gpu_minutes'] for x in stages):.2f} | "
-        f"{samples / 1e6:.2f}M samples | | |",
+        "", stage_table(v10, stages),
         "", "Evaluated as the page runs it: the int8 weights the run brought back (exported from them: `python3 -m "
         "training.export_mllm --single-graph --fuse --ckpt <v10> --reader training/reader/encoder.pt`), the shipped reader, "
         "the retrieval pick with the framing, the manifest's scale choice, the judge, 2 decoder seeds, the same jobs and "
@@ -1079,19 +1149,21 @@ def v10_section(v9_pick):
         "`training/eval/pick/pick5_frame.json`):\n",
         targets_table([n for n, _ in cols], [headline(e) for _, e in cols], bold=0),
         "", "The pick rule's score: " + ", ".join(f"{n} {ab_score(e):.4f}" for n, e in cols) + ".\n",
-        f"**v10 wins and ships** ({ab_score(v10):.4f} against {ab_score(v9_pick):.4f}): with the anchor the long run raises "
+        f"**v10 {'won against v9 and shipped' if before else 'wins and ships'}** ({ab_score(v10):.4f} against "
+        f"{ab_score(v9_pick):.4f}): the long run raises "
         "the understanding tasks with text-to-image instead of trading them (held-out-vendor captions, tone and style edits, "
         "sketch recognition and natural-set top-1 all rise; OpenMoji captions stay above their target). Canonical top-1 at "
-        f"f1 does not move ({pct(v9_pick['t2i_canonical']['per_scale']['f1']['judge_top1'])} -> "
-        f"{pct(v10['t2i_canonical']['per_scale']['f1']['judge_top1'])}; target 90%). **Learning curve** (canonical prompts, "
-        f"judge top-1 at f1): v9 {pct(v9_pick['t2i_canonical']['per_scale']['f1']['judge_top1'])}; v10 after stage 1 "
+        f"f1 does not move ({canon(v9_pick)} -> {canon(v10)}; target 90%). **Learning curve** (canonical prompts, "
+        f"judge top-1 at f1): v9 {canon(v9_pick)}; v10 after stage 1 "
         f"(step {stages[0]['step']}, mid-schedule, LR still 1.1e-4) {pct(curve)} (300 prompts, 1 seed: "
         "`training/eval/v10/curve_stage1.json`); v10 done (step "
-        f"{stages[-1]['step']}) {pct(v10['t2i_canonical']['per_scale']['f1']['judge_top1'])} (400 prompts, 2 seeds). The "
-        "re-warmed clock costs first, as every one did (v6, v7), and 1.9M samples only bring it back: v5 -> v7 took 5.8M "
-        "samples for +4.8 points. Not measured: an unanchored control over the same 3030 steps (equal compute), so how much "
-        "of the gain is the anchor's and how much the longer clock's is not known; the anchor's weight (0.3, between run "
-        "16's 0.1 and 1) was not A/B'd.",
+        f"{stages[-1]['step']}) {canon(v10)} (400 prompts, 2 seeds). The re-warmed clock costs first, as every one did "
+        "(v6, v7). "
+        + ("Its unanchored control over the same training-minutes is v11 (above): it won, so the rise is the long clock's, "
+           "not the anchor's." if before else
+           "Not measured: an unanchored control over the same training-minutes (equal compute), so how much of the gain is "
+           "the anchor's and how much the longer clock's is not known; the anchor's weight (0.3, between run 16's 0.1 and "
+           "1) was not A/B'd."),
         "", diagnosis_table(v10), mllm_tables(v10)])
 
 
@@ -2594,7 +2666,7 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
   map (the token grid upsampled; for f4 one global vector). Classifier-free guidance whose
   unconditional branch is the features of an all-black image pooled the same way. Sampler: DDIM
   (eta 0) over a cosine schedule, {sampler}
-- **MLLM** (`mllm.onnx`, `tokenizer.json`, `reader.onnx`), v10: v9 trained on 13 GPU-minutes, anchored to its own text outputs (below); v9: v5's weights to the bit (v3's architecture and recipe, trained further; since v5 with noise on the given images' input tokens) and, since v9, a **reader** for given images (below); a 10-layer decoder-only transformer (d 384, 19.4M
+- **MLLM** (`mllm.onnx`, `tokenizer.json`, `reader.onnx`), v11: v9 trained on 13 GPU-minutes with every weight learning (below; v10, the same held to v9's text outputs by a KL anchor, lost to it at equal compute); v9: v5's weights to the bit (v3's architecture and recipe, trained further; since v5 with noise on the given images' input tokens) and, since v9, a **reader** for given images (below); a 10-layer decoder-only transformer (d 384, 19.4M
   parameters, byte-level BPE of 2048 ids) with a projector in and a regression head out for image
   tokens. **Plan, then draw** (a deviation from PUMA, A/B'd below): before `[IMG]` the LM head writes
   a plan, `<s> prompt <ans> concept | style | tone [IMG] f4 f3 f2 f1 f0 [/IMG] </s>` (edits:
@@ -2674,6 +2746,8 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | reader A/B, run 3 (wins the A/B, not shipped): the reader added, 600 steps | `READER=training/runs/reader_ab/reader_encoder.pt ARMS="add:" bash training/gpu/reader_ab.sh` (one H200) | 4.0 (4.0 min wall, evaluation included) |
 | reader A/B, run 7 (not shipped): given_drop 0.5, all learning at LR 1e-4 / the trunk frozen, 600 steps, side by side | `READER=training/reader/encoder.pt CONTROL=training/eval/v5/page_2026-12-01.json ARMS="gdrop:given_drop=0.5,lr=1e-4 gdropf:given_drop=0.5,reader_warmup=600" bash training/gpu/reader_ab.sh` (one H200) | 9.2 (553 s wall, evaluations included) |
 | reader A/B, run 8 (**v9 ships**: arm gdfl): given_drop 1.0 600 steps / given_drop 0.5, LR 1e-3, 1200 steps asked (770 done in the call's time), the trunk frozen | `READER=training/reader/encoder.pt CONTROL=training/eval/v5/page_2026-12-01.json ARMS="gd1f:given_drop=1.0,reader_warmup=600 gdfl:given_drop=0.5,reader_warmup=1200,max_steps=1200,lr=1e-3" bash training/gpu/reader_ab.sh` (one H200) | 9.0 (537 s wall, evaluations included) |
+| run 18 (v10, shipped before v11): the shipped v9 trained on, every weight learning, anchored to v9's text (KL x 0.3), one 13-minute clock in two calls | `STAGE=1 MIN=8.8 bash training/gpu/v10_long.sh`, then `STAGE=2 FINAL=1 MIN=6.6 CONTROL=training/eval/pick/pick5_frame.json` (one H200, the second call resuming the warm machine's state) | 13.6 (training; about 16 min wall with the evaluations) |
+| run 19 (**v11 ships**): run 18's equal-compute control, the same from v9 without the anchor | `ANCHOR=0 INIT=training/carry/v9_init.pt STAGE=1 MIN=8.8 bash training/gpu/v10_long.sh`, then `... STAGE=2 FINAL=1 MIN=6.6` (one H200; `v9_init.pt`: v9's `public/models` at e8f698f^, `training.shipped.init_checkpoint` packed by `training.quantize.pack_int8`) | 13.6 (training; about 15 min wall with the evaluations) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
@@ -2683,11 +2757,12 @@ TEMPLATE_TAIL = """
 - The decoders trained 1,400-1,500 steps each; the page runs their distilled students (guidance-distilled: one
   pass per DDIM step at the default guidance; then step-distilled: 5 DDIM steps for the teachers' 10, at that count
   only; both measured against their teachers above). The MLLM's trunk (v5's; v9 adds
-  the reader) trained about 58 GPU-minutes in all (8.0M samples), the reader's projector 5.6 more. Text-to-image meets the natural-prompt targets and is
-  4 points short of the canonical one; editing, captioning and sketches are far below their targets
-  (DESIGN.md). Noise on the given image (v5) lifted them, but more steps still trade them for text-to-image
+  the reader) trained about 58 GPU-minutes (8.0M samples), the reader's projector 5.6 more, and v11 13.6 more with
+  every weight learning (2.3M samples). Text-to-image meets the natural-prompt targets and is
+  3 points short of the canonical one; editing, captioning and sketches are far below their targets
+  (DESIGN.md). Noise on the given image (v5) lifted them, but short continuations traded them for text-to-image
   (v4b, v5b, v6, v6b, v7: v7 passes the canonical target and loses tone and style edits, captions and
-  sketches), and neither a larger share of them in the data mix (v6's A/B) nor re-drawn copies of the
+  sketches; runs 12-17 from v9), which one long clock (v10, v11) did not, and neither a larger share of them in the data mix (v6's A/B) nor re-drawn copies of the
   training images (v7's A/B) nor a third vendor's drawings as given images (v8's A/B) helped. The
   encoder, trained for reconstruction, keeps a drawing's vendor more than its concept (PUMA reads images
   through CLIP); a second, cross-vendor encoder for given images (the reader, v9) lifts held-out-vendor captions

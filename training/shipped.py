@@ -145,11 +145,39 @@ def init_checkpoint(models_dir=MODELS_DIR, trunk_only=False):
     return dict(config=config_dict(m.cfg), step=0, train_seconds=0.0, model=sd, weights="shipped int8")
 
 
-if __name__ == "__main__":   # python3 -m training.shipped mllm OUT.pt [--trunk-only]: the shipped MLLM as a --init checkpoint
+def models_at(rev, out_dir):
+    """public/models' MLLM files (and the manifest) as they were at git revision `rev`, written to out_dir: what shipped
+    then, e.g. the control of a run that started from a version since replaced."""
+    import subprocess
+    os.makedirs(out_dir, exist_ok=True)
+    ls = subprocess.run(["git", "ls-tree", "--name-only", rev, "public/models/"], cwd=ROOT, check=True,
+                        capture_output=True, text=True).stdout.split()
+    names = ["manifest.json"] + [os.path.basename(x) for x in ls if os.path.basename(x).startswith("mllm.onnx")]
+    for n in names:
+        blob = subprocess.run(["git", "show", f"{rev}:public/models/{n}"], cwd=ROOT, check=True, capture_output=True).stdout
+        open(os.path.join(out_dir, n), "wb").write(blob)
+    return out_dir
+
+
+if __name__ == "__main__":   # python3 -m training.shipped mllm OUT.pt [--trunk-only] [--rev REV] [--packed]
+    # --rev: the MLLM that shipped at that git revision instead of the tree's; --packed: int8-packed to travel
+    # (training.quantize.pack_int8: a call's 64 MiB), which unpacks to exactly the shipped weights
     import sys
+    import tempfile
     from training.common import atomic_save
-    args = [a for a in sys.argv[1:] if a != "--trunk-only"]
-    assert args[:1] == ["mllm"] and len(args) == 2, "usage: python3 -m training.shipped mllm OUT.pt [--trunk-only]"
-    ck = init_checkpoint(trunk_only="--trunk-only" in sys.argv)
+    argv = sys.argv[1:]
+    rev = argv[argv.index("--rev") + 1] if "--rev" in argv else None
+    args = [a for i, a in enumerate(argv) if a not in ("--trunk-only", "--packed", "--rev") and (i == 0 or argv[i - 1] != "--rev")]
+    assert args[:1] == ["mllm"] and len(args) == 2, \
+        "usage: python3 -m training.shipped mllm OUT.pt [--trunk-only] [--rev REV] [--packed]"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = models_at(rev, tmp) if rev else MODELS_DIR
+        ck = init_checkpoint(src, trunk_only="--trunk-only" in argv)
+    if rev:
+        ck["weights"] += f" at {rev}"
+    if "--packed" in argv:
+        from training.quantize import pack_int8
+        ck["model"], ck["packed"] = pack_int8(ck["model"]), "int8"
     atomic_save(ck, args[1])
-    print(f"wrote {args[1]}: {sum(v.numel() for v in ck['model'].values()) / 1e6:.2f}M values from public/models/mllm.onnx")
+    print(f"wrote {args[1]}: {sum(v['q'].numel() if isinstance(v, dict) else v.numel() for v in ck['model'].values()) / 1e6:.2f}M "
+          f"values from {'public/models at ' + rev if rev else 'public/models'}/mllm.onnx")

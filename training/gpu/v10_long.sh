@@ -15,13 +15,16 @@
 #            both fit a call's 64 MiB with the data), so it trains that stage without the anchor, logged as such.
 #   FINAL=1 (with any stage): the judge's full evaluation of the stage's weights instead of the curve point (int8,
 #            2 seeds, the pick as the page runs it) and ab_summary against CONTROL, what ships (an eval_mllm JSON;
-#            run 18: v9 + the pick, training/eval/pick/pick5_frame.json)
+#            run 18: v9 + the pick, training/eval/pick/pick5_frame.json; default: v11's)
 # Run 18 (2026-12-03, one H200; refused starts left 1514 device-seconds): BUDGET=13, STAGE=1 MIN=8.8, then
 #   STAGE=2 FINAL=1 MIN=6.6 CONTROL=training/eval/pick/pick5_frame.json (warm: resumed): 3030 steps, 13.6 GPU-minutes,
 #   0.6151 vs v9's 0.6018, every understanding column up, canonical f1 85.6 -> 85.8: ships as v10 (training/eval/v10/)
 # INIT=training/carry/v9_init.pt: stages 1-2 start from (and anchor to) that packed checkpoint instead of the shipped
 #   weights; it needs public/models/mllm.onnx.data* moved out of the tree for room (the evaluation reads the run's own
-#   weights). Run 19 (2026-12-03): v10's unanchored control, ANCHOR=0 INIT=<v9, packed from e8f698f^'s public/models>.
+#   weights). Run 19 (2026-12-03): v10's unanchored control, ANCHOR=0 INIT=training/carry/v9_init.pt
+#   (`python3 -m training.shipped mllm training/carry/v9_init.pt --rev e8f698f^ --packed`), the same STAGE/MIN calls:
+#   4450 steps in the same 13 training-minutes, 0.6221 vs v10's 0.6151: ships as v11 (training/eval/v11/). NAME: the
+#   arm's name in the summary.
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
 # v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); SET=training bash bench/device-aside.sh out first.
 set -u
@@ -59,9 +62,10 @@ if [ -n "${FINAL:-}" ]; then
     --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --out "$RES/eval_mllm.json" --choice-items "$RES/choice_items.json" \
     > "$RES/eval.log" 2>&1
   echo "evaluated at $(( $(date +%s) - t0 ))s"
-  mkdir -p /tmp/v10ctl/shipped /tmp/v10arm/v10 && cp "${CONTROL:-training/eval/v10/eval_mllm.json}" /tmp/v10ctl/shipped/eval_mllm.json
-  cp "$RES/eval_mllm.json" "$RES/stages.jsonl" /tmp/v10arm/v10/ 2>/dev/null && \
-    python3 -m training.gpu.ab_summary /tmp/v10ctl/shipped /tmp/v10arm/v10 | tee "$OUT/summary.txt"
+  NAME=${NAME:-run}; rm -rf /tmp/v10ctl /tmp/v10arm; mkdir -p /tmp/v10ctl/shipped "/tmp/v10arm/$NAME"
+  cp "${CONTROL:-training/eval/v11/eval_mllm.json}" /tmp/v10ctl/shipped/eval_mllm.json
+  cp "$RES/eval_mllm.json" "$RES/stages.jsonl" "/tmp/v10arm/$NAME/" 2>/dev/null && \
+    python3 -m training.gpu.ab_summary /tmp/v10ctl/shipped "/tmp/v10arm/$NAME" | tee "$OUT/summary.txt"
 else   # a learning-curve point: canonical prompts at f1, the stage's EMA weights
   timeout $(( 590 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --canonical-only --n-canonical 300 --seeds 1 \
     --mllm "$RUN/mllm.pt" --reader shipped --judge "$JUDGE" --out "$RES/curve_stage$STAGE.json" > "$RES/curve.log" 2>&1

@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -180,6 +181,29 @@ def test_shipped_init_with_and_without_its_reader():
     assert full["config"]["reader"] and {"reader_proj.2.weight", "reader_mean", "reader_std"} <= reader_keys
     assert set(trunk["model"]) == set(full["model"]) - reader_keys
     assert all(torch.equal(trunk["model"][k], full["model"][k]) for k in trunk["model"])
+
+
+def test_shipped_init_at_a_revision_packed(tmp_path):
+    """`training.shipped mllm OUT.pt --rev REV --packed`: what shipped at a git revision (a control's init after its
+    version was replaced), int8-packed to travel. The files it reads back match that revision's manifest hashes, and
+    the packed checkpoint unpacks to exactly the weights read from them."""
+    import hashlib
+    from training import shipped
+    from training.common import torch_load
+    from training.quantize import unpack_int8
+    src = shipped.models_at("HEAD", str(tmp_path / "m"))
+    man = json.load(open(os.path.join(src, "manifest.json")))
+    files = [v for v in man["models"]["mllm"]["variants"] if v["file"] == "mllm.onnx"][0]["external_data"]
+    assert files and all(hashlib.sha256(open(os.path.join(src, f["file"]), "rb").read()).hexdigest() == f["sha256"]
+                         for f in files)
+    out = tmp_path / "init.pt"
+    subprocess.run([sys.executable, "-m", "training.shipped", "mllm", str(out), "--rev", "HEAD", "--packed"], cwd=ROOT,
+                   check=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    ck = torch_load(str(out))
+    want = shipped.init_checkpoint(src)["model"]
+    assert ck["packed"] == "int8" and ck["weights"].endswith("at HEAD")
+    got = unpack_int8(ck["model"])
+    assert got.keys() == want.keys() and all(torch.equal(got[k].float(), want[k].float()) for k in got)
 
 
 # ---- a model with a reader (MLLMConfig.reader): one more graph input, fed at the given images only ----
