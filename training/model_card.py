@@ -1113,8 +1113,22 @@ def v11_section(v9_pick):
         "anchor's cost in steps outweighs what it keeps. Not measured: the two at equal steps. **Learning curve** "
         f"(canonical prompts, judge top-1 at f1): v9 {canon(v9_pick)}; v11 after stage 1 (step {st11[0]['step']}, "
         f"mid-schedule) {pct(c11)} (300 prompts, 1 seed: `training/eval/v11/curve_stage1.json`); v11 done (step "
-        f"{st11[-1]['step']}) {canon(e11)} (400 prompts, 2 seeds); target 90%.",
+        f"{st11[-1]['step']}) {canon(e11)} (400 prompts, 2 seeds); target 90%." + run20_line(e11),
         "", diagnosis_table(e11), mllm_tables(e11)])
+
+
+def run20_line(v11):
+    """Run 20 (started at stop 45): v11 on a new 24-minute clock, unanchored; its first stage's curve point."""
+    d = os.path.join(ROOT, "training", "eval", "run20")
+    if not os.path.exists(os.path.join(d, "curve_stage1.json")):
+        return ""
+    st = [json.loads(x) for x in open(os.path.join(d, "stages.jsonl")) if x.strip()]
+    c = json.load(open(os.path.join(d, "curve_stage1.json")))["t2i_canonical"]["per_scale"]["f1"]["judge_top1"]
+    return (f" **Run 20** (started): v11 itself on a new clock of 24 training-minutes, unanchored (`ANCHOR=0 BUDGET=24 "
+            f"STAGE=1 MIN=7.5 bash training/gpu/v10_long.sh`); after its first stage (step {st[-1]['step']}, "
+            f"{st[-1]['train_seconds']:.0f} s trained, the LR still near its peak) canonical top-1 at f1 is {pct(c)} (300 "
+            f"prompts, 1 seed: `training/eval/run20/curve_stage1.json`), level with v11's {canon(v11)} where every "
+            "earlier re-warmed clock had dipped below its start. Its remaining stages are for the next session.")
 
 
 def v10_section(v9_pick, before=False):

@@ -25,6 +25,13 @@
 #   (`python3 -m training.shipped mllm training/carry/v9_init.pt --rev e8f698f^ --packed`), the same STAGE/MIN calls:
 #   4450 steps in the same 13 training-minutes, 0.6221 vs v10's 0.6151: ships as v11 (training/eval/v11/). NAME: the
 #   arm's name in the summary.
+# Run 20 (2026-12-03, started; stop 45): v11 (shipped) on a new 24-minute clock, unanchored: ANCHOR=0 BUDGET=24
+#   STAGE=1 MIN=7.5 (step 2180, 409 s trained, canonical f1 87.3% mid-schedule: training/eval/run20/). Its int8-packed
+#   weights were brought back (a VM file, not in git). To go on, on a new machine: cat the parts to
+#   training/carry/v10_mllm.pt, move public/models/mllm.onnx.data* out of the tree, then one call after another on the
+#   warm machine (~1400 device-seconds): ANCHOR=0 BUDGET=24 STAGE=2 MIN=9.2 (cold: --continue, ~507 s trained),
+#   STAGE=3 MIN=9.2 (warm: resumes state.pt, no init needed), STAGE=4 FINAL=1 MIN=2 (the clock's last seconds, the
+#   evaluation against CONTROL, v11's).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
 # v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); SET=training bash bench/device-aside.sh out first.
 set -u
@@ -46,11 +53,16 @@ train() {  # $1: wall minutes; $2: more MLLMConfig settings (one --set: a second
 if [ "$STAGE" = 1 ] || [ -f "$RUN/state.pt" ]; then
   # the shipped weights, rebuilt every call (a warm machine's older copy could be another version's): the init, and
   # on a resumed stage the anchor's teacher again
-  # INIT: a carried init instead (the equal-compute control of a version that already ships, e.g. v9 for v10's)
-  if [ -n "${INIT:-}" ]; then cp "$INIT" /tmp/shipped_init.pt || exit 1; else python3 -m training.shipped mllm /tmp/shipped_init.pt || exit 1; fi
+  # INIT: a carried init instead (the equal-compute control of a version that already ships, e.g. v9 for v10's).
+  # A resumed unanchored stage needs no init (state.pt holds everything), so it also runs with the MLLM's graph out.
+  INITARG=()
+  if [ "$STAGE" = 1 ] || [ "$ANCHOR" != 0 ]; then
+    if [ -n "${INIT:-}" ]; then cp "$INIT" /tmp/shipped_init.pt || exit 1; else python3 -m training.shipped mllm /tmp/shipped_init.pt || exit 1; fi
+    INITARG=(--init /tmp/shipped_init.pt)
+  fi
   [ "$STAGE" = 1 ] && rm -f "$RUN"/*
   [ "$STAGE" = 1 ] || echo "resuming the warm machine's $RUN/state.pt"
-  train "${MIN:-8.6}" "anchor_weight=$ANCHOR" --init /tmp/shipped_init.pt
+  train "${MIN:-8.6}" "anchor_weight=$ANCHOR" ${INITARG[@]+"${INITARG[@]}"}
 else
   echo "no $RUN/state.pt (a new machine): continuing training/carry/v10_mllm.pt without the anchor"
   train "${MIN:-8.6}" "anchor_weight=0" --continue training/carry/v10_mllm.pt
