@@ -25,23 +25,35 @@ from training.gallery import K, Gallery, fit_key, hold, keys_of
 KEYS = [("f4", None), ("f3", None), ("f2", 64), ("f2", 128), ("f2", 256), ("f2", None), ("f1", 128), ("f1", 256), ("f1", None)]
 
 
-@torch.no_grad()
-def main(out):
+def probe_data():
+    """What the gallery probes share: the data, the shipped reader, the training drawings (the gallery's rows), their
+    concept codes (sorted) and each row's index into them."""
     torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
     from training import shipped
     images, meta = load()
-    reader = shipped.load_reader("cpu")[0]
     train = [m for m in meta if m["split"] == "train"]
     codes = sorted({m["concept"] for m in train})
     cidx = {c: i for i, c in enumerate(codes)}
-    concept = [cidx[m["concept"]] for m in train]
-    sets = {s: [m for m in meta if m["split"] == s and m["concept"] in cidx] for s in ("sources", "heldout_vendor", "openmoji")}
+    return images, meta, shipped.load_reader("cpu")[0], train, codes, [cidx[m["concept"]] for m in train]
+
+
+def read_tokens(reader, images, ms, view=None):
+    """[n, 341, C] the reader's tokens of the drawings ms, as drawn or as a task gives them (view: an
+    mllm_tasks.image_variants name, e.g. sketch's "edges", colorize's "gray")."""
+    ids = torch.as_tensor([m["i"] for m in ms])
+    v = (lambda x, rows: T.image_variants(x, ids[rows])[view]) if view else None
+    return tokens_of(reader, images[ids.tolist()], "cpu", view=v)
+
+
+@torch.no_grad()
+def main(out):
+    images, meta, reader, train, codes, concept = probe_data()
+    known = set(codes)
+    sets = {s: [m for m in meta if m["split"] == s and m["concept"] in known] for s in ("sources", "heldout_vendor", "openmoji")}
 
     def read(ms, edges=False):
-        ids = [m["i"] for m in ms]
-        view = (lambda x, rows: T.image_variants(x, torch.as_tensor(ids)[rows])["edges"]) if edges else None
-        return tokens_of(reader, images[ids], "cpu", view=view)
+        return read_tokens(reader, images, ms, "edges" if edges else None)
     toks = {"gallery": read(train), "fluent": read(sets["sources"]), "fluent_edges": read(sets["sources"], True),
             "heldout_vendor": read(sets["heldout_vendor"]), "edges": read(sets["heldout_vendor"], True),
             "openmoji": read(sets["openmoji"])}

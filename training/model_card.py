@@ -1065,6 +1065,12 @@ def stage_table(ev, stages):
                                f"({batch} a step) | | |"])
 
 
+def versus(cols):
+    """[(name, evaluation)]: the issue's targets side by side, then the pick rule's score of each."""
+    return "\n".join([targets_table([n for n, _ in cols], [headline(e) for _, e in cols], bold=0), "",
+                      "The pick rule's score: " + ", ".join(f"{n} {ab_score(e):.4f}" for n, e in cols) + ".\n"])
+
+
 def canon(ev):
     return pct(ev["t2i_canonical"]["per_scale"]["f1"]["judge_top1"])
 
@@ -1100,8 +1106,7 @@ def v11_section(v9_pick):
         "shipped reader, the retrieval pick with the framing, the manifest's scale choice, the judge, 2 decoder seeds, the "
         "same jobs and seeds -> `training/eval/v11/eval_mllm.json`; `summary.txt` is `training.gpu.ab_summary` of v10 "
         "against v11):\n",
-        targets_table([n for n, _ in cols], [headline(e) for _, e in cols], bold=0),
-        "", "The pick rule's score: " + ", ".join(f"{n} {ab_score(e):.4f}" for n, e in cols) + ".\n",
+        versus(cols),
         f"**The anchor loses its A/B at equal compute; v11 ships** ({ab_score(e11):.4f} against {ab_score(e10):.4f}). "
         f"The steps the teacher's forward pass would have cost raise canonical top-1 at f1 {canon(e10)} -> {canon(e11)}, "
         f"tone edits {tone(e10)} -> {tone(e11)} and style edits {style(e10)} -> {style(e11)} (recommended scale), and "
@@ -1161,8 +1166,7 @@ def v10_section(v9_pick, before=False):
         "seeds as v9's (`eval_mllm --reader shipped --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0` -> "
         "`training/eval/v10/eval_mllm.json`; `summary.txt` is `training.gpu.ab_summary` against "
         "`training/eval/pick/pick5_frame.json`):\n",
-        targets_table([n for n, _ in cols], [headline(e) for _, e in cols], bold=0),
-        "", "The pick rule's score: " + ", ".join(f"{n} {ab_score(e):.4f}" for n, e in cols) + ".\n",
+        versus(cols),
         f"**v10 {'won against v9 and shipped' if before else 'wins and ships'}** ({ab_score(v10):.4f} against "
         f"{ab_score(v9_pick):.4f}): the long run raises "
         "the understanding tasks with text-to-image instead of trading them (held-out-vendor captions, tone and style edits, "
@@ -1217,8 +1221,7 @@ def v9_headline(v9, v5page, v9page=None, picked=None, pick_file="pick5_all.json"
         "to the bit (its training froze everything but the reader's projector), so text-to-image is v5's. \"Recommended\" "
         "is the page's automatic scale choice; \"best of 5\" is PUMA's 5-scale max. Against v5 as the page ran it "
         "(`training/eval/v5/page_2026-12-01.json`):\n",
-        targets_table([n for n, _ in cols], [headline(e) for _, e in cols], bold=0),
-        "", "The pick rule's score: " + ", ".join(f"{n} {ab_score(e):.4f}" for n, e in cols) + ".\n",
+        versus(cols),
         diagnosis_table(picked or v9page or v9), mllm_tables(picked or v9page or v9)])
 
 
