@@ -25,13 +25,12 @@
 #   (`python3 -m training.shipped mllm training/carry/v9_init.pt --rev e8f698f^ --packed`), the same STAGE/MIN calls:
 #   4450 steps in the same 13 training-minutes, 0.6221 vs v10's 0.6151: ships as v11 (training/eval/v11/). NAME: the
 #   arm's name in the summary.
-# Run 20 (2026-12-03, started; stop 45): v11 (shipped) on a new 24-minute clock, unanchored: ANCHOR=0 BUDGET=24
-#   STAGE=1 MIN=7.5 (step 2180, 409 s trained, canonical f1 87.3% mid-schedule: training/eval/run20/). Its int8-packed
-#   weights were brought back (a VM file, not in git). To go on, on a new machine: cat the parts to
-#   training/carry/v10_mllm.pt, move public/models/mllm.onnx.data* out of the tree, then one call after another on the
-#   warm machine (~1400 device-seconds): ANCHOR=0 BUDGET=24 STAGE=2 MIN=9.2 (cold: --continue, ~507 s trained),
-#   STAGE=3 MIN=9.2 (warm: resumes state.pt, no init needed), STAGE=4 FINAL=1 MIN=2 (the clock's last seconds, the
-#   evaluation against CONTROL, v11's).
+# Run 20 (2026-12-03/04, stops 45-46, one H200 a call): v11 (shipped) on a new 24-minute clock, unanchored:
+#   ANCHOR=0 BUDGET=24 STAGE=1 MIN=7.5 (stop 45; its int8-packed weights brought back as a VM file). Stop 46 on a new
+#   machine: the parts cat to training/carry/v10_mllm.pt, public/models/mllm.onnx.data* moved out of the tree, then
+#   STAGE=2 MIN=9.2 (cold: --continue), STAGE=3 MIN=9.2 (warm: resumed state.pt), STAGE=4 FINAL=1 MIN=2 NAME=run20
+#   (cold again: the clock's last 10 steps and the evaluation): 8190 steps, 26.6 GPU-minutes, 0.6232 vs v11's 0.6221,
+#   canonical f1 87.3 -> 91.5: ships as v12 (training/eval/v12/). A cold stage's compilation counts on the clock.
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
 # v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); SET=training bash bench/device-aside.sh out first.
 set -u
