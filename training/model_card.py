@@ -1078,6 +1078,30 @@ def canon(ev):
     return pct(ev["t2i_canonical"]["per_scale"]["f1"]["judge_top1"])
 
 
+def gallery_views_line(ev):
+    """The gallery probe (training/gallery_views.py): would sketch and colorize find their concept in a gallery of the
+    training drawings as those tasks give them (edge maps, grayscales)? Beside the plan's concept on the same items."""
+    p = os.path.join(ROOT, "training", "eval", "pick", "gallery_views.json")
+    if not os.path.exists(p):
+        return ""
+    r = json.load(open(p))["rows"]
+    plan = lambda t: pct(ev["edit"][t]["plan"]["concept"])
+    row = lambda view: (f"{pct(r['as drawn'][view][0])} / {pct(r['as drawn'][view][1])} against the shipped gallery, "
+                        f"{pct(r['its ' + view][view][0])} / {pct(r['its ' + view][view][1])} against one of "
+                        f"{'edge maps' if view == 'edges' else 'grayscales'}")
+    return (" Is the gallery the limit for sketches and colorization? A probe, no weight trained (`/usr/bin/python3 -m "
+            "training.gallery_views` -> `training/eval/pick/gallery_views.json`): the held-out-vendor drawings' edge maps "
+            f"find their concept first / among the 5 offered {row('edges')}; their grayscales {row('gray')} (the drawings "
+            f"as drawn: {pct(r['as drawn']['held-out vendor as drawn'][0])} / "
+            f"{pct(r['as drawn']['held-out vendor as drawn'][1])}). A gallery of the given kind moves the first answer "
+            + " and ".join(f"{100 * (r['its ' + v][v][0] - r['as drawn'][v][0]):+.1f}" for v in ("edges", "gray"))
+            + " points and the five " + " and ".join(f"{100 * (r['its ' + v][v][1] - r['as drawn'][v][1]):+.1f}" for v in ("edges", "gray"))
+            + ", while the plan names the concept for "
+            f"{plan('sketch')} of sketches and {plan('colorize')} of colorizations: the concept is among the five far more "
+            "often than the MLLM picks it, so its choice among them, not the gallery, is the limit; the shipped gallery "
+            "stays.")
+
+
 def v12_section():
     """Stop 46 (run 20): the shipped v11 trained on, unanchored, on a new 24-minute clock in four device calls over two
     sessions: training/eval/v12/. It wins against v11 and ships; v11's section follows as what shipped before."""
@@ -1123,8 +1147,7 @@ def v12_section():
         f"{cap(e11, 'heldout_vendor')} -> {cap(e12, 'heldout_vendor')} (still above 45%), tone edits at the recommended "
         f"scale {rec(e11, 'edit_tone')} -> {rec(e12, 'edit_tone')}, style edits {rec(e11, 'edit_style')} -> "
         f"{rec(e12, 'edit_style')}, sketch recognition unchanged: those three targets do not move with more of this recipe's "
-        "compute and need another lever (for sketches, the gallery probe says the limit is the MLLM's choice among the five "
-        "the retrieval offers, not the gallery). **Learning curve** (canonical prompts, judge top-1 at f1; samples counted "
+        "compute and need another lever." + gallery_views_line(e12) + " **Learning curve** (canonical prompts, judge top-1 at f1; samples counted "
         "from v9, steps x the batch; the stage points are the stage's EMA weights int8-rounded, without the pick, 300 prompts, 1 seed; the ends "
         "are the shipped int8 weights with the pick, 400 prompts, 2 seeds):",
         "", curve_table(points), "",
