@@ -15,7 +15,7 @@
 #            both fit a call's 64 MiB with the data), so it trains that stage without the anchor, logged as such.
 #   FINAL=1 (with any stage): the judge's full evaluation of the stage's weights instead of the curve point (int8,
 #            2 seeds, the pick as the page runs it) and ab_summary against CONTROL, what ships (an eval_mllm JSON;
-#            run 18: v9 + the pick, training/eval/pick/pick5_frame.json; default: v11's)
+#            run 18: v9 + the pick, training/eval/pick/pick5_frame.json; default: v12's, what ships)
 # Run 18 (2026-12-03, one H200; refused starts left 1514 device-seconds): BUDGET=13, STAGE=1 MIN=8.8, then
 #   STAGE=2 FINAL=1 MIN=6.6 CONTROL=training/eval/pick/pick5_frame.json (warm: resumed): 3030 steps, 13.6 GPU-minutes,
 #   0.6151 vs v9's 0.6018, every understanding column up, canonical f1 85.6 -> 85.8: ships as v10 (training/eval/v10/)
@@ -31,6 +31,8 @@
 #   STAGE=2 MIN=9.2 (cold: --continue), STAGE=3 MIN=9.2 (warm: resumed state.pt), STAGE=4 FINAL=1 MIN=2 NAME=run20
 #   (cold again: the clock's last 10 steps and the evaluation): 8190 steps, 26.6 GPU-minutes, 0.6232 vs v11's 0.6221,
 #   canonical f1 87.3 -> 91.5: ships as v12 (training/eval/v12/). A cold stage's compilation counts on the clock.
+# ARM_SET: more MLLMConfig settings for an A/B arm, space-separated key=value without spaces inside a value (e.g.
+#   ARM_SET="coarse_noise=0.1"), on every stage of the arm; the control is the same call without it (equal compute).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
 # v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); SET=training bash bench/device-aside.sh out first.
 set -u
@@ -61,10 +63,10 @@ if [ "$STAGE" = 1 ] || [ -f "$RUN/state.pt" ]; then
   fi
   [ "$STAGE" = 1 ] && rm -f "$RUN"/*
   [ "$STAGE" = 1 ] || echo "resuming the warm machine's $RUN/state.pt"
-  train "${MIN:-8.6}" "anchor_weight=$ANCHOR" ${INITARG[@]+"${INITARG[@]}"}
+  train "${MIN:-8.6}" "anchor_weight=$ANCHOR ${ARM_SET:-}" ${INITARG[@]+"${INITARG[@]}"}
 else
   echo "no $RUN/state.pt (a new machine): continuing training/carry/v10_mllm.pt without the anchor"
-  train "${MIN:-8.6}" "anchor_weight=0" --continue training/carry/v10_mllm.pt
+  train "${MIN:-8.6}" "anchor_weight=0 ${ARM_SET:-}" --continue training/carry/v10_mllm.pt
 fi
 [ -f "$RUN/mllm.pt" ] || { tail -n 30 "$RES/train$STAGE.log"; exit 1; }
 cp "$RUN/stages.jsonl" "$RES/"
@@ -74,7 +76,7 @@ if [ -n "${FINAL:-}" ]; then
     > "$RES/eval.log" 2>&1
   echo "evaluated at $(( $(date +%s) - t0 ))s"
   NAME=${NAME:-run}; rm -rf /tmp/v10ctl /tmp/v10arm; mkdir -p /tmp/v10ctl/shipped "/tmp/v10arm/$NAME"
-  cp "${CONTROL:-training/eval/v11/eval_mllm.json}" /tmp/v10ctl/shipped/eval_mllm.json
+  cp "${CONTROL:-training/eval/v12/eval_mllm.json}" /tmp/v10ctl/shipped/eval_mllm.json
   cp "$RES/eval_mllm.json" "$RES/stages.jsonl" "/tmp/v10arm/$NAME/" 2>/dev/null && \
     python3 -m training.gpu.ab_summary /tmp/v10ctl/shipped "/tmp/v10arm/$NAME" | tee "$OUT/summary.txt"
 else   # a learning-curve point: canonical prompts at f1, the stage's EMA weights
