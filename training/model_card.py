@@ -230,7 +230,7 @@ def render():
                 if man.get("models", {}).get("gallery", {}).get("in_dim") else "pick5_all.json"
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
             v12 = v12_section()   # v11 trained on, on a new clock (run 20): ships when measured
-            v12 = v12 + run21_section() if v12 else v12   # from v12: coarse-scale noise at equal compute (not shipped)
+            v12 = v12 + run21_section() if v12 else v12   # from v12: coarse-scale and source noise, equal compute (not shipped)
             v11 = v11_section(shipped_pick, before=bool(v12))   # v10's unanchored control (run 19)
             v10 = v10_section(shipped_pick, before=bool(v11))   # v9 trained on, anchored (run 18)
             parts += [x for x in (v12, v11, v10) if x]
@@ -1227,10 +1227,10 @@ def run21_section():
         f"lost to yellow {untoned(ctl)} -> {untoned(sn)} of them at f0), style {rec(ctl, 'edit_style')} -> "
         f"{rec(sn, 'edit_style')} (the drawn concept {f0(ctl, 'edit_style', 'judge_concept')} -> "
         f"{f0(sn, 'edit_style', 'judge_concept')} at f0 while the plan's rises), PSNR at f0 {dpsnr(sn)}. "
-        "An edit draws its change on what it reads of the source, and trained on a source twice as noisy it no longer "
-        "reads the clean one well enough to keep it. Text-to-image, which reads no given image, is unchanged. The split "
-        "this suggests (more noise on captions' and questions' images, 0.3 on edits' sources) would raise captions, "
-        "which already meet their target, not the edits; not run.\n"])
+        "A likely reading: an edit draws its change on what it reads of the source, and trained on a source twice as "
+        "noisy it no longer reads the clean one closely enough to keep it. Text-to-image, which reads no given image, is "
+        "unchanged. The split this suggests (more noise on captions' and questions' images, 0.3 on edits' sources) aims "
+        "at captions, which already meet their target, more than at the edits; not run.\n"])
 
 
 def v11_section(v9_pick, before=False):

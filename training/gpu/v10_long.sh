@@ -31,6 +31,8 @@
 #   STAGE=2 MIN=9.2 (cold: --continue), STAGE=3 MIN=9.2 (warm: resumed state.pt), STAGE=4 FINAL=1 MIN=2 NAME=run20
 #   (cold again: the clock's last 10 steps and the evaluation): 8190 steps, 26.6 GPU-minutes, 0.6232 vs v11's 0.6221,
 #   canonical f1 87.3 -> 91.5: ships as v12 (training/eval/v12/). A cold stage's compilation counts on the clock.
+# Run 21 (2026-12-04, stop 47, one H200 a call): from v12, ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 with NAME=ctl,
+#   ARM_SET="coarse_noise=0.1" NAME=cn and ARM_SET="source_noise=0.6" NAME=sn6: no arm beats v12 (training/eval/run21/).
 # ARM_SET: more MLLMConfig settings for an A/B arm, space-separated key=value without spaces inside a value (e.g.
 #   ARM_SET="coarse_noise=0.1"), on every stage of the arm; the control is the same call without it (equal compute).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
