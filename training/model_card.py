@@ -230,7 +230,6 @@ def render():
                 if man.get("models", {}).get("gallery", {}).get("in_dim") else "pick5_all.json"
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
             v12 = v12_section()   # v11 trained on, on a new clock (run 20): ships when measured
-            v12 = v12 + run21_section() if v12 else v12   # from v12: coarse-scale and source noise, equal compute (not shipped)
             v11 = v11_section(shipped_pick, before=bool(v12))   # v10's unanchored control (run 19)
             v10 = v10_section(shipped_pick, before=bool(v11))   # v9 trained on, anchored (run 18)
             parts += [x for x in (v12, v11, v10) if x]
@@ -1154,21 +1153,18 @@ def v12_section():
         "from v9, steps x the batch; the stage points are the stage's EMA weights int8-rounded, without the pick, 300 prompts, 1 seed; the ends "
         "are the shipped int8 weights with the pick, 400 prompts, 2 seeds):",
         "", curve_table(points), "",
-        diagnosis_table(e12), mllm_tables(e12)])
+        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12)   # from v12: two levers, not shipped
 
 
-def run21_section():
-    """Stop 47 (run 21): two levers from v12 at equal compute, one device call per arm: coarse-scale noise and more
-    source noise (training/eval/run21/). No arm wins; nothing ships."""
+def run21_section(e12):
+    """Stop 47 (run 21): two levers from v12 (e12: its evaluation) at equal compute, one device call per arm:
+    coarse-scale noise and more source noise (training/eval/run21/). No arm wins; nothing ships."""
     d = os.path.join(ROOT, "training", "eval", "run21")
     names = ("ctl", "cn", "sn6")
-    files = [os.path.join(d, a, n) for a in names for n in ("eval_mllm.json", "stages.jsonl")]
-    v12 = os.path.join(ROOT, "training", "eval", "v12", "eval_mllm.json")
-    if not all(map(os.path.exists, files + [v12])):
+    if not all(os.path.exists(os.path.join(d, a, n)) for a in names for n in ("eval_mllm.json", "stages.jsonl")):
         return ""
-    e12 = json.load(open(v12))
     ctl, cn, sn = (json.load(open(os.path.join(d, a, "eval_mllm.json"))) for a in names)
-    st = {a: [json.loads(x) for x in open(os.path.join(d, a, "stages.jsonl")) if x.strip()][-1] for a in names}
+    st = {a: last_stage(os.path.join(d, a), "stages.jsonl") for a in names}
     psnr = lambda e, k: e["edit"][k]["per_scale"]["f0"]["psnr"]
     dpsnr = lambda e: ", ".join(f"{k} {psnr(e, k) - psnr(ctl, k):+.1f} dB" for k in ("colorize", "inpaint", "sketch"))
     dc, zc = z_diff(canon_f1(ctl), canon_f1(cn), cn["t2i_canonical"]["n_prompts"])
