@@ -470,6 +470,36 @@ def widen_head(state, model):
     return out
 
 
+def deepen(state, model):
+    """An init's state dict -> the same grown to `model`'s depth (LLaMA Pro's block expansion): each new block is a copy
+    of the block before it with its two output projections (attention's proj, the MLP's last linear) zeroed, so it adds
+    nothing to the residual stream and the model's outputs are exactly the init's at first; the copied inner weights
+    give those projections a useful gradient from the first step. The new blocks are spread evenly: with L old and N
+    new, new block j follows old block ceil((j + 1) * L / (N + 1)) - 1 (10 + 4: after blocks 1, 3, 5, 7). An init as
+    deep is returned as it is."""
+    old = 1 + max(int(k.split(".")[1]) for k in state if k.startswith("blocks."))
+    new = model.cfg.n_layer
+    if old == new:
+        return state
+    assert old < new, f"the trunk shrinks from {old} to {new} blocks"
+    n = new - old
+    after = sorted(max(0, math.ceil((j + 1) * old / (n + 1)) - 1) for j in range(n))
+    src = []                       # for each block of the grown trunk: (old block it copies, whether it is new)
+    for i in range(old):
+        src.append((i, False))
+        src += [(i, True)] * after.count(i)
+    out = {k: v for k, v in state.items() if not k.startswith("blocks.")}
+    for b, (i, fresh) in enumerate(src):
+        for k, v in state.items():
+            if k.startswith(f"blocks.{i}."):
+                rest = k[len(f"blocks.{i}."):]
+                v = v.clone()
+                if fresh and rest in ("attn.proj.weight", "attn.proj.bias", "mlp.2.weight", "mlp.2.bias"):
+                    v.zero_()
+                out[f"blocks.{b}.{rest}"] = v
+    return out
+
+
 def trainable(model, train_only):
     """-> the parameters that learn under MLLMConfig.train_only (all when empty); the others stop requiring grad"""
     prefixes = tuple(x.strip() for x in train_only.split(",") if x.strip())

@@ -31,7 +31,7 @@ import torch
 
 from training.common import Dist, RUNS, CKPT, TOKENIZER, ROOT, IMAGE_ORDER, lr_cosine, atomic_save, logger, torch_load, \
     apply_overrides
-from training.mllm import MLLM, get as get_config, config_dict, from_config_dict, widen_head
+from training.mllm import MLLM, get as get_config, config_dict, from_config_dict, widen_head, deepen
 from training.mllm_tasks import TaskSampler, task_weights, build_bank, feature_stats, to_device, VARIANTS
 from training.tokenizer import Tokenizer
 
@@ -70,11 +70,12 @@ def read_init(path):
 
 
 def load_init(model, sd):
-    """An init's weights into `model`, its regression head widened to the model's (mllm.widen_head). An init without a
+    """An init's weights into `model`, its regression head widened to the model's (mllm.widen_head) and its trunk
+    deepened to the model's n_layer (mllm.deepen: e.g. --set n_layer=14 on a 10-block init). An init without a
     reader leaves the reader's projector at its zero-output start (the model reads as the init did) and its
     normalisation as it is. -> whether the reader is new."""
     fresh_reader = model.cfg.reader and not any(k.startswith("reader_") for k in sd)
-    missing, unexpected = model.load_state_dict(widen_head(sd, model), strict=not fresh_reader)
+    missing, unexpected = model.load_state_dict(deepen(widen_head(sd, model), model), strict=not fresh_reader)
     if fresh_reader:
         assert not unexpected and all(k.startswith("reader_") for k in missing), (missing, unexpected)
         torch.nn.init.zeros_(model.reader_proj[2].weight)

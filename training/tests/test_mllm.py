@@ -829,6 +829,57 @@ def test_widen_head_keeps_the_function():
         widen_head(wide.state_dict(), small)
 
 
+def test_deepen_keeps_the_function():
+    """deepen: a deeper trunk loaded from a shallower one (new blocks spread evenly, copies with zeroed output
+    projections) gives the same hidden states and features at first, and its new blocks still learn"""
+    from dataclasses import replace
+    from training.mllm import deepen
+    torch.manual_seed(0)
+    cfg = replace(TINY, n_layer=3)
+    small, deep = MLLM(cfg), MLLM(replace(cfg, n_layer=5))
+    for p in small.parameters():   # no zero output projection of its own, so a wrong copy would show
+        torch.nn.init.normal_(p, std=0.2)
+    deep.load_state_dict(deepen(small.state_dict(), deep))
+    ids = torch.randint(0, 100, (2, 9))
+    slot = torch.zeros(2, 9, dtype=torch.long)
+    slot[:, 4:] = torch.arange(1, 6)
+    feats = torch.randn(2, 9, cfg.feature_dim)
+    h0, h1 = small(ids, slot, feats)[0], deep(ids, slot, feats)[0]
+    assert torch.allclose(h0, h1, atol=1e-5)
+    assert torch.allclose(small.features(h0), deep.features(h1), atol=1e-5)
+    # 3 old blocks, 2 new: the new ones follow old blocks 0 and 1 (ceil(1.0) - 1, ceil(2.0) - 1)
+    assert torch.equal(deep.blocks[1].attn.qkv.weight, small.blocks[0].attn.qkv.weight)
+    assert torch.equal(deep.blocks[3].mlp[0].weight, small.blocks[1].mlp[0].weight)
+    assert torch.equal(deep.blocks[4].attn.qkv.weight, small.blocks[2].attn.qkv.weight)
+    assert not deep.blocks[1].attn.proj.weight.any() and not deep.blocks[3].mlp[2].weight.any()
+    assert torch.equal(deep.blocks[2].attn.proj.weight, small.blocks[1].attn.proj.weight)
+    deep(ids, slot, feats)[0].square().sum().backward()
+    assert deep.blocks[1].attn.proj.weight.grad.abs().sum() > 0 and deep.blocks[3].mlp[2].weight.grad.abs().sum() > 0
+    sd = small.state_dict()
+    assert deepen(sd, small) is sd   # already as deep: returned as it is
+    with pytest.raises(AssertionError):   # never shrinks
+        deepen(deep.state_dict(), small)
+
+
+def test_train_from_an_init_grown_deeper(tmp_path, setup):
+    """train_mllm --init with --set n_layer deeper than the init (an A/B arm's ARM_SET): the run trains the grown
+    trunk, the init's blocks kept and the new ones zero-output copies (lr 0: as loaded)"""
+    from training import train_mllm
+    args = tiny_train_args(tmp_path, setup)
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "a"), "--set", "order=scale", "--max-steps", "1"]) == 0
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "g"), "--init", str(tmp_path / "a" / "mllm.pt"),
+                                   "--set", "n_layer=3", "ema=0", "lr=0", "--max-steps", "1"]) == 0
+    init, got = torch_load(tmp_path / "a" / "mllm.pt")["model"], torch_load(tmp_path / "g" / "state.pt")
+    assert got["config"]["n_layer"] == 3
+    got = got["model"]
+    assert sorted({k.split(".")[1] for k in got if k.startswith("blocks.")}) == ["0", "1", "2"]
+    assert all(torch.equal(got[k], init[k].float()) for k in init if not k.startswith("blocks."))
+    # 1 old block, 2 new: both follow it
+    for b in (1, 2):
+        assert torch.equal(got[f"blocks.{b}.attn.qkv.weight"], init["blocks.0.attn.qkv.weight"].float())
+        assert not got[f"blocks.{b}.attn.proj.weight"].any() and not got[f"blocks.{b}.mlp.2.bias"].any()
+
+
 def test_train_only_the_head_from_an_init(tmp_path, setup):
     """train_only="head." with a wider head_hidden, from an init: only the regression head moves; every other
     parameter (trunk, embeddings, the tied LM head: every text output) stays the init's exactly."""
