@@ -792,6 +792,9 @@ def main(argv=None):
                     "colorize, inpaint, sketch (default: --quick's two, else all five; empty: none)")
     ap.add_argument("--guidance", type=float, default=None, help="feature guidance (default: the model's config)")
     ap.add_argument("--no-quant", action="store_true", help="evaluate the fp32 weights, not the shipped int8 grid")
+    ap.add_argument("--bits", type=int, default=None, choices=(4, 8), help="4: the trunk's linear weights on the 4-bit "
+                    "block grid (training.quantize.quantize_blocks4), the rest int8 (default: 4 for a model trained on "
+                    "that grid, MLLMConfig.qat_bits, else 8)")
     ap.add_argument("--tiny", action="store_true", help="tests: random encoder/decoders/judge, tiny model")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="with --tiny: MLLMConfig overrides (order=scale)")
     ap.add_argument("--data-dir", default=None)
@@ -831,7 +834,8 @@ def main(argv=None):
     model, encoder, judge = load_models(args, meta, device)
     if not args.no_quant:
         from training.quantize import fake_quantize
-        model = fake_quantize(model)
+        args.bits = args.bits or model.cfg.qat_bits or 8
+        model = fake_quantize(model, args.bits)
     model = model.to(device).eval()
     for blk in model.blocks:
         blk.attn.fused = True   # prefill via SDPA where torch has it; steps use the cache path
@@ -898,7 +902,7 @@ def main(argv=None):
                                             record=ctx.pick_record, keys_flat=keys_flat)
     res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks), "pick_frame": frame if args.pick else None,
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
-                      "seeds": args.seeds, "int8": not args.no_quant, "guidance": guidance, "quick": args.quick,
+                      "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance}}
     names = concept_names(meta)

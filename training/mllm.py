@@ -145,6 +145,12 @@ class MLLMConfig:
     # anchor lets the trunk move for drawing and charges it for what moves elsewhere. 0: off.
     anchor_weight: float = 0.0
     anchor_hidden: float = 0.0
+    # quantization-aware training: 4 = the trunk's linear weights (training.quantize.TRUNK4) seen on the 4-bit grid
+    # they would ship on (quantize_blocks4) in every forward, the full-precision weights learning behind it
+    # (straight-through). Run 22: put on that grid after training, an 18-block trunk lost its drawing (canonical
+    # top-1 at f1 90.9% -> 59.3%); the grid is what lets a deeper trunk fit the 40 MB budget. 0: off. eval_mllm
+    # evaluates such a model on that grid by default.
+    qat_bits: int = 0
 
 
 FULL = MLLMConfig()
@@ -173,12 +179,27 @@ def get(name, overrides=()):
     return cfg
 
 
+class TrunkLinear(nn.Linear):
+    """The trunk's linear layers (attention's qkv and proj, the MLP's two): nn.Linear, the same parameters and state
+    dict, whose forward with qat_bits=4 sees its weight on the 4-bit grid (MLLMConfig.qat_bits, quantize.on_grid4)."""
+    def __init__(self, d_in, d_out, qat_bits=0):
+        super().__init__(d_in, d_out)
+        assert qat_bits in (0, 4), qat_bits
+        self.qat = qat_bits == 4
+
+    def forward(self, x):
+        if not self.qat:
+            return super().forward(x)
+        from training.quantize import on_grid4
+        return F.linear(x, on_grid4(self.weight), self.bias)
+
+
 class Attention(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.h, self.d = cfg.n_head, cfg.d_model
-        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
-        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.qkv = TrunkLinear(cfg.d_model, 3 * cfg.d_model, cfg.qat_bits)
+        self.proj = TrunkLinear(cfg.d_model, cfg.d_model, cfg.qat_bits)
         self.fused = True   # set False for ONNX export (torch 1.13 has no SDPA symbolic)
 
     def forward(self, x, past_k=None, past_v=None, allowed=None):
@@ -214,8 +235,8 @@ class Block(nn.Module):
         super().__init__()
         self.ln1, self.ln2 = nn.LayerNorm(cfg.d_model), nn.LayerNorm(cfg.d_model)
         self.attn = Attention(cfg)
-        self.mlp = nn.Sequential(nn.Linear(cfg.d_model, cfg.mlp_ratio * cfg.d_model), nn.GELU(),
-                                 nn.Linear(cfg.mlp_ratio * cfg.d_model, cfg.d_model))
+        self.mlp = nn.Sequential(TrunkLinear(cfg.d_model, cfg.mlp_ratio * cfg.d_model, cfg.qat_bits), nn.GELU(),
+                                 TrunkLinear(cfg.mlp_ratio * cfg.d_model, cfg.d_model, cfg.qat_bits))
 
     def forward(self, x, past_k=None, past_v=None, allowed=None):
         a, k, v = self.attn(self.ln1(x), past_k, past_v, allowed)

@@ -1,7 +1,13 @@
 """int8 weights of the MLLM, one definition for export and evaluation: every 2-D weight with at
 least MIN_QUANT values is symmetric int8 with one scale per output row. `fake_quantize` puts a
 PyTorch model's weights on that grid (what evaluation scores: the shipped weights);
-`quantize_onnx` rewrites an exported graph's initializers to int8 + DequantizeLinear."""
+`quantize_onnx` rewrites an exported graph's initializers to int8 + DequantizeLinear.
+
+bits=4 (the DESIGN's "4/8-bit MLLM": a deeper trunk within the 40 MB budget): the trunk's linear weights
+(TRUNK4: attention's qkv and proj, the MLP's two, every block), the bulk of a deep model's values, go on a 4-bit
+grid instead, symmetric per block of BLOCK4 input values of an output row with a float16 scale: value = (q - 8) *
+scale, q in 0..15, the layout of onnxruntime's MatMulNBits (its B quantized along K, one block's scale per output
+column, zero point 8). Everything else stays int8 as above."""
 import copy
 
 import numpy as np
@@ -20,12 +26,54 @@ def quantize_rows(w):
     return q.to(torch.int8), scale.float()
 
 
+BLOCK4 = 32
+TRUNK4 = ("attn.qkv.weight", "attn.proj.weight", "mlp.0.weight", "mlp.2.weight")
+
+
+def is_trunk4(name):
+    """whether a state-dict key is one of the trunk's linear weights that bits=4 puts on the 4-bit grid"""
+    return name.startswith("blocks.") and name.endswith(TRUNK4)
+
+
+def quantize_blocks4(w, block=BLOCK4):
+    """Symmetric 4-bit per block of `block` values along each row of a 2-D tensor [rows, cols] (cols a multiple of
+    block) -> (q uint8 0..15 [rows, cols], scale float16 [rows, cols/block]); value = (q - 8) * scale, the block's
+    largest magnitude at 7 steps (MatMulNBits without zero points: its default zero point is 8). The scale is rounded
+    to float16 before q is taken, so dequantize_blocks4 gives the stored values exactly, and values already on their
+    grid come back unchanged (a packed checkpoint's weights evaluated or exported again)."""
+    r, c = w.shape
+    assert c % block == 0, f"{c} columns are not whole blocks of {block}"
+    b = w.float().reshape(r, c // block, block)
+    scale = (b.abs().amax(dim=2) / 7).clamp(min=1e-7).half()
+    q = torch.clamp(torch.round(b / scale.float()[..., None]), -8, 7) + 8
+    return q.reshape(r, c).to(torch.uint8), scale
+
+
+def dequantize_blocks4(q, scale):
+    r, c = q.shape
+    nb = scale.shape[1]
+    return ((q.float().reshape(r, nb, c // nb) - 8) * scale.float()[..., None]).reshape(r, c)
+
+
+def on_grid4(w):
+    """Quantization-aware training's weight (MLLMConfig.qat_bits=4): the forward sees w on its 4-bit grid, the
+    gradient reaches w as if it had not been rounded (the straight-through estimator)."""
+    return w + (dequantize_blocks4(*quantize_blocks4(w.detach())).to(w.dtype) - w).detach()
+
+
 @torch.no_grad()
-def fake_quantize(model):
-    """A copy of the model whose 2-D weights lie exactly on their int8 grid (per output row)."""
+def fake_quantize(model, bits=8):
+    """A copy of the model whose 2-D weights lie exactly on their grid: int8 per output row, and with bits=4 the
+    trunk's linear weights on the 4-bit block grid (quantize_blocks4)."""
+    assert bits in (4, 8), bits
     m = copy.deepcopy(model).float().eval()
+    four = {id(p) for n, p in m.named_parameters() if bits == 4 and is_trunk4(n)}
     for mod in m.modules():
-        if isinstance(mod, (nn.Linear, nn.Embedding)) and mod.weight.numel() >= MIN_QUANT:
+        if hasattr(mod, "qat"):   # on the grid already: the straight-through rounding would only add work
+            mod.qat = False
+        if isinstance(mod, nn.Linear) and id(mod.weight) in four:
+            mod.weight.data.copy_(dequantize_blocks4(*quantize_blocks4(mod.weight.data)))
+        elif isinstance(mod, (nn.Linear, nn.Embedding)) and mod.weight.numel() >= MIN_QUANT:
             q, s = quantize_rows(mod.weight.data)
             mod.weight.data.copy_(q.float() * s[:, None])
     for blk in m.blocks:
@@ -86,13 +134,17 @@ def quantize_onnx(model_proto):
 
 
 
-def pack_int8(state):
+def pack_int8(state, bits=8):
     """A state dict with its large 2-D float tensors as (int8, per-row scale): half the bytes of
     fp16, so a checkpoint fits beside the data in a device call's 64 MiB. unpack_int8 reverses it
-    (onto the int8 grid the shipped model uses anyway)."""
+    (onto the int8 grid the shipped model uses anyway). bits=4: the trunk's linear weights on their 4-bit grid,
+    two values a byte (a quarter of fp16's bytes), the rest as with 8."""
     out = {}
     for k, v in state.items():
-        if v.is_floating_point() and v.dim() == 2 and v.numel() >= MIN_QUANT:
+        if bits == 4 and is_trunk4(k):
+            q, s = quantize_blocks4(v)
+            out[k] = {"q4": q[:, 0::2] | (q[:, 1::2] << 4), "scale4": s}
+        elif v.is_floating_point() and v.dim() == 2 and v.numel() >= MIN_QUANT:
             q, s = quantize_rows(v.float())
             out[k] = {"q": q, "scale": s}
         else:
@@ -100,13 +152,23 @@ def pack_int8(state):
     return out
 
 
+def _unpack(v):
+    if not isinstance(v, dict):
+        return v
+    if "q4" in v:
+        q = torch.stack([v["q4"] & 15, v["q4"] >> 4], dim=2).reshape(v["q4"].shape[0], -1)
+        return dequantize_blocks4(q, v["scale4"])
+    return v["q"].float() * v["scale"][:, None]
+
+
 def unpack_int8(packed):
-    return {k: (v["q"].float() * v["scale"][:, None] if isinstance(v, dict) else v) for k, v in packed.items()}
+    return {k: _unpack(v) for k, v in packed.items()}
 
 
-if __name__ == "__main__":   # python3 -m training.quantize SRC_mllm.pt DST_packed.pt
+if __name__ == "__main__":   # python3 -m training.quantize SRC_mllm.pt DST_packed.pt [4]
     import sys
     from training.common import atomic_save, torch_load
+    bits = int(sys.argv[3]) if len(sys.argv) > 3 else 8
     ck = torch_load(sys.argv[1])
-    ck["model"], ck["packed"] = pack_int8(ck["model"]), "int8"
+    ck["model"], ck["packed"] = pack_int8(ck["model"], bits), "int8" if bits == 8 else "int4"
     atomic_save(ck, sys.argv[2])

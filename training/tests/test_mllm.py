@@ -861,6 +861,84 @@ def test_deepen_keeps_the_function():
         deepen(deep.state_dict(), small)
 
 
+def test_four_bit_grid():
+    """quantize_blocks4: 4-bit codes with a float16 scale per block of 32 along a row, within half a step of the
+    weights, exact on its own grid (values on it come back unchanged, as a packed checkpoint evaluated again must);
+    fake_quantize(bits=4) puts the trunk's linear weights on it and the rest on the int8 grid, and pack_int8(bits=4)
+    carries exactly those values at two codes a byte"""
+    from dataclasses import replace
+    from training import quantize as Q
+    torch.manual_seed(0)
+    w = torch.randn(8, 96) * 0.05
+    w[3, 32:64] = 0                      # a zero block stays zero
+    w[5, :32] = torch.rand(32) + 0.5     # all positive
+    q, s = Q.quantize_blocks4(w)
+    assert q.dtype == torch.uint8 and int(q.max()) <= 15 and s.shape == (8, 3) and s.dtype == torch.float16
+    d = Q.dequantize_blocks4(q, s)
+    step = s.float().repeat_interleave(32, dim=1)
+    assert ((d - w).abs() <= step / 2 * 1.01 + 1e-7).all()
+    assert not d[3, 32:64].any()
+    big = d.abs().reshape(8, 3, 32).amax(2)
+    assert torch.equal(big[big > 0], 7 * s.float()[big > 0]) and (big > 0).sum() == 23   # the largest magnitude: 7 steps
+    q2, s2 = Q.quantize_blocks4(d)
+    assert torch.equal(q2, q) and torch.equal(s2, s) and torch.equal(Q.dequantize_blocks4(q2, s2), d)
+    with pytest.raises(AssertionError):   # a row that is not whole blocks
+        Q.quantize_blocks4(torch.randn(4, 40))
+
+    model = MLLM(replace(TINY, d_model=32, n_head=2, n_layer=2))
+    q4, q8 = Q.fake_quantize(model, bits=4).state_dict(), Q.fake_quantize(model).state_dict()
+    trunk = [k for k in q4 if Q.is_trunk4(k)]
+    assert len(trunk) == 8 and "blocks.0.attn.qkv.weight" in trunk and "blocks.1.mlp.2.weight" in trunk
+    for k in trunk:
+        assert torch.equal(Q.dequantize_blocks4(*Q.quantize_blocks4(q4[k])), q4[k])   # on the grid
+        assert not torch.equal(q4[k], q8[k])
+    assert torch.equal(q4["tok_emb.weight"], q8["tok_emb.weight"])   # not the trunk: int8 as before
+    packed = Q.pack_int8(model.state_dict(), bits=4)
+    assert packed["blocks.0.mlp.0.weight"]["q4"].shape == (128, 16)   # [4 x 32, 32 columns / 2]
+    got = Q.unpack_int8(packed)
+    assert all(torch.equal(got[k], q4[k]) for k in trunk)
+    assert torch.equal(got["tok_emb.weight"], q8["tok_emb.weight"])
+
+
+def test_quantization_aware_training(tmp_path, setup):
+    """qat_bits=4: the forward sees the trunk's linear weights on their 4-bit grid (the same outputs as those weights
+    put on it), the gradient passes straight through to the full-precision weights, fake_quantize turns it off (its
+    weights are on the grid already), and train_mllm trains such a model"""
+    from dataclasses import replace
+    from training import quantize as Q, train_mllm
+    meta, tok, bank, _ = setup
+    torch.manual_seed(0)
+    cfg = replace(TINY, d_model=32, n_head=2, n_layer=2, qat_bits=4)
+    model = MLLM(cfg)
+    plain = MLLM(replace(cfg, qat_bits=0))
+    plain.load_state_dict({k: Q.dequantize_blocks4(*Q.quantize_blocks4(v)) if Q.is_trunk4(k) else v
+                           for k, v in model.state_dict().items()})
+    ids = torch.randint(0, 100, (2, 9))
+    slot = torch.zeros(2, 9, dtype=torch.long)
+    slot[:, 4:] = torch.arange(1, 6)
+    feats = torch.randn(2, 9, cfg.feature_dim)
+    h = model(ids, slot, feats)[0]
+    assert torch.allclose(h, plain(ids, slot, feats)[0], atol=1e-6)
+    raw = MLLM(replace(cfg, qat_bits=0))
+    raw.load_state_dict(model.state_dict())
+    assert not torch.allclose(h, raw(ids, slot, feats)[0], atol=1e-4)   # the grid does change what the trunk computes
+    h.square().sum().backward()
+    plain(ids, slot, feats)[0].square().sum().backward()
+    g, gp = model.blocks[0].mlp[0].weight.grad, plain.blocks[0].mlp[0].weight.grad
+    assert g.abs().sum() > 0 and torch.allclose(g, gp, atol=1e-6)   # straight through: the grid point's gradient
+    q = Q.fake_quantize(model, bits=4)
+    from training.mllm import TrunkLinear
+    assert not any(getattr(m, "qat", False) for m in q.modules())
+    trunk = [m for m in model.modules() if isinstance(m, TrunkLinear)]
+    assert len(trunk) == 8 and all(m.qat for m in trunk)   # the copy's switch, not the model's
+    qs, ps = q.state_dict(), plain.state_dict()
+    assert all(torch.equal(qs[k], ps[k]) for k in qs if Q.is_trunk4(k))   # what the forward saw is what ships
+    args = tiny_train_args(tmp_path, setup)
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "q"), "--set", "order=scale", "d_model=32", "qat_bits=4",
+                                   "--max-steps", "2"]) == 0
+    assert torch_load(tmp_path / "q" / "mllm.pt")["config"]["qat_bits"] == 4
+
+
 def test_train_from_an_init_grown_deeper(tmp_path, setup):
     """train_mllm --init with --set n_layer deeper than the init (an A/B arm's ARM_SET): the run trains the grown
     trunk, the init's blocks kept and the new ones zero-output copies (lr 0: as loaded)"""
