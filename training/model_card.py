@@ -1153,7 +1153,7 @@ def v12_section():
         "from v9, steps x the batch; the stage points are the stage's EMA weights int8-rounded, without the pick, 300 prompts, 1 seed; the ends "
         "are the shipped int8 weights with the pick, 400 prompts, 2 seeds):",
         "", curve_table(points), "",
-        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12)   # from v12: two levers, not shipped
+        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12) + run22_section(e12)   # from v12: not shipped
 
 
 def run21_section(e12):
@@ -1227,6 +1227,117 @@ def run21_section(e12):
         "noisy it no longer reads the clean one closely enough to keep it. Text-to-image, which reads no given image, is "
         "unchanged. The split this suggests (more noise on captions' and questions' images, 0.3 on edits' sources) aims "
         "at captions, which already meet their target, more than at the edits; not run.\n"])
+
+
+def run22_section(e12):
+    """Stop 48 (run 22): v12 grown deeper (mllm.deepen) at run 21's equal compute, its control run 21's `ctl`; the
+    served size and the page's MLLM time of each; d18 on the 4-bit grid; and v12's edits given the right plan
+    (training/eval/run22/, training/eval/v12/right_plan.json). The deeper trunks win the score and do not fit the
+    40 MB budget; nothing ships."""
+    d = os.path.join(ROOT, "training", "eval", "run22")
+    ctl_dir = os.path.join(ROOT, "training", "eval", "run21", "ctl")
+    arms = ("d14", "d18")
+    need = [os.path.join(d, a, n) for a in arms for n in ("eval_mllm.json", "stages.jsonl")] + [
+        os.path.join(d, "d18_int4", "eval_mllm.json"), os.path.join(d, "sizes.json"), os.path.join(ctl_dir, "eval_mllm.json")]
+    if not all(map(os.path.exists, need)):
+        return ""
+    ctl = json.load(open(os.path.join(ctl_dir, "eval_mllm.json")))
+    ev = {a: json.load(open(os.path.join(d, a, "eval_mllm.json"))) for a in arms + ("d18_int4",)}
+    st = {a: last_stage(os.path.join(d, a), "stages.jsonl") for a in arms}
+    st["ctl"] = last_stage(ctl_dir, "stages.jsonl")
+    sizes = json.load(open(os.path.join(d, "sizes.json")))["served"]
+    bench = os.path.join(ROOT, "bench", "results", "mllm-depth-vm-2026-12-04.jsonl")
+    runs = [json.loads(x) for x in open(bench).read().splitlines() if x.startswith("{")] if os.path.exists(bench) else []
+    by_depth = {}
+    for r in runs:
+        by_depth.setdefault(r["n_layer"], []).append(r)
+    span = lambda n, k: (lambda v: f"{min(v)}-{max(v)} ms" if min(v) != max(v) else f"{v[0]} ms")([r[k] for r in by_depth[n]])
+    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    hv = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
+    nat1 = lambda e: e["t2i_natural"]["recommended"]["judge_top1"]
+    n_nat, n_hv = ctl["t2i_natural"]["n_prompts"], ctl["caption"]["heldout_vendor"]["n"]
+    dn, zn = z_diff(nat1(ctl), nat1(ev["d18"]), n_nat)
+    dh, zh = z_diff(hv(ctl), hv(ev["d18"]), n_hv)
+    q4 = ev["d18_int4"]
+    rp_path = os.path.join(ROOT, "training", "eval", "v12", "right_plan.json")
+    rp = json.load(open(rp_path)) if os.path.exists(rp_path) else None
+    size_rows = ["| trunk | parameters | steps in 7 training-minutes | samples/s | MLLM served (int8) | all models served | "
+                 "the MLLM alone, WASM 2 threads: first scale / all five |", "|---|---|---|---|---|---|---|"]
+    for name, key, depth in (("10 blocks (v12; run 21's control)", "ctl", 10), ("14 blocks (`d14`)", "d14", 14),
+                             ("18 blocks (`d18`)", "d18", 18)):
+        s = st[key]
+        z = sizes["v12" if depth == 10 else key]
+        t = f"{span(depth, 'firstScaleMs')} / {span(depth, 'allFiveMs')}" if depth in by_depth else "–"
+        size_rows.append(f"| {name} | {s['params'] / 1e6:.1f}M | {s['steps']} | {s['samples_per_s']:.0f} | "
+                         f"{z['mllm_bytes'] / 1e6:.1f} MB | {z['total_bytes'] / 1e6:.1f} MB | {t} |")
+    out = [
+        "\n\n### Run 22: a deeper trunk from v12, at equal compute (wins the score; over the size budget, not shipped)\n",
+        "The issue's first lever, size, had only been tried in v2's 5-minute sweep from scratch. Here v12 itself is grown: "
+        "`train_mllm --init` with `--set n_layer=N` deeper than the init inserts new blocks spread evenly through the trunk, "
+        "each a copy of the block before it with its two output projections zeroed (`training/mllm.py` `deepen`, LLaMA "
+        "Pro's block expansion), so the grown model starts exactly as v12 and its new blocks learn from the first step. "
+        "Each arm is one call on one H200 on run 21's clock (7 training-minutes from v12 at LR 1e-4, unanchored, the same "
+        "seed), so run 21's `ctl` is the equal-compute control: "
+        "`ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=d14 ARM_SET=\"n_layer=14\" bash training/gpu/v10_long.sh`, "
+        "and the same with `n_layer=18` (`training/eval/run22/`). A deeper step is slower, so the arms saw fewer samples "
+        "in the same minutes:\n",
+        "\n".join(size_rows), "",
+        "Sizes: each arm's int8 weights exported as the page would serve them (`training/eval/run22/sizes.json`, its command "
+        "inside). Times: `node bench/mllm.mjs DIR --runs 5 --prompt \"a red apple\" --plan \"red apple | noto | none\" "
+        "--candidates 0` (the plan fed and no candidate chips, so every folder makes the same 6 calls; medians of 5 after "
+        "a warm-up) on this shared 2-core VM, each folder twice, alternating (`bench/results/mllm-depth-vm-2026-12-04.jsonl`; "
+        "in the page the decoders and the scale choice come on top: `bench/results/vm-2026-12-01-17-39.md`).\n",
+        versus([("v12 (ships)", e12), ("v12 + 7 minutes (control)", ctl), ("grown to 14 blocks + 7 minutes", ev["d14"]),
+                ("grown to 18 blocks + 7 minutes", ev["d18"])]),
+        f"- **Depth wins at equal compute**, in order of depth: the pick rule's score {ab_score(ctl):.4f} (control), "
+        f"{ab_score(ev['d14']):.4f} (14 blocks), {ab_score(ev['d18']):.4f} (18 blocks), against v12's {ab_score(e12):.4f}. "
+        f"18 blocks against the control: natural top-1 at the recommended scale {pct(nat1(ctl))} -> {pct(nat1(ev['d18']))} "
+        f"({dn:+.1f} points, {zn:.1f} standard errors over {n_nat} prompts), held-out-vendor captions {pct(hv(ctl))} -> "
+        f"{pct(hv(ev['d18']))} ({dh:+.1f}, {zh:.1f} standard errors over {n_hv}), sketches recognised top-1 at f1 "
+        f"{pct(ctl['edit']['sketch']['per_scale']['f1']['recognised_top1'])} -> "
+        f"{pct(ev['d18']['edit']['sketch']['per_scale']['f1']['recognised_top1'])}, tone edits at the recommended scale "
+        f"{rec(ctl, 'edit_tone')} -> {rec(ev['d18'], 'edit_tone')}, style {rec(ctl, 'edit_style')} -> "
+        f"{rec(ev['d18'], 'edit_style')}. Each column alone is within about two standard errors; the score rises with "
+        f"depth in both arms, after {st['d14']['steps']} and {st['d18']['steps']} steps to the control's {st['ctl']['steps']}. None of the three missed targets comes near.",
+        f"- **Neither fits the budget.** All models together may serve at most 40 MB (DESIGN.md); with v12's int8 MLLM they serve "
+        f"{sizes['v12']['total_bytes'] / 1e6:.1f} MB, and 14 blocks need {sizes['d14']['total_bytes'] / 1e6:.1f} MB, 18 "
+        f"{sizes['d18']['total_bytes'] / 1e6:.1f} MB. The MLLM alone, text to all five scales, takes about a "
+        "third (14) or a half (18) longer than v12, its first scale up to 15 ms longer.",
+        f"- **The 4-bit grid, measured on 18 blocks: it breaks the drawing.** DESIGN.md allows a 4-bit MLLM, which would "
+        f"carry 18 blocks in about the bytes v12 serves (the trunk's linear weights at 4 bits plus a float16 scale per 32: "
+        f"4.5 bits a value). `training/quantize.py` `quantize_blocks4` (symmetric, per block of 32 along a row, "
+        "onnxruntime's MatMulNBits layout) put `d18`'s trunk on it after training, the rest int8 as shipped, and the same "
+        "evaluation ran on it (`eval_mllm --bits 4`, its weights carried 4-bit-packed: `python3 -m training.quantize "
+        "d18.pt d18_int4.pt 4`; `training/eval/run22/d18_int4/`): canonical top-1 at f1 "
+        f"{canon(ev['d18'])} -> {canon(q4)}, natural top-1 at the recommended scale {pct(nat1(ev['d18']))} -> "
+        f"{pct(nat1(q4))}, tone edits {rec(ev['d18'], 'edit_tone')} -> {rec(q4, 'edit_tone')}, style "
+        f"{rec(ev['d18'], 'edit_style')} -> {rec(q4, 'edit_style')}, score {ab_score(q4):.4f}; while what it reads and "
+        f"writes as text holds (held-out-vendor captions {pct(hv(ev['d18']))} -> {pct(hv(q4))}, plan top-1 "
+        f"{pct(ev['d18']['t2i_natural']['plan']['top1'])} -> {pct(q4['t2i_natural']['plan']['top1'])}). The regressed "
+        "features need the weights' precision; the trunk's weights move about 10% (relative RMS) from int8 to this grid. "
+        "What would make a deeper trunk ship: training it on the grid it ships on (quantization-aware: "
+        "`MLLMConfig.qat_bits=4` puts the trunk's weights on the 4-bit grid in every forward pass, the full-precision "
+        "weights learning behind it, straight through; written and tested on the CPU this session, not yet run on a GPU: "
+        "`ARM_SET=\"n_layer=18 qat_bits=4\"`), then this evaluation again; the page side then needs MatMulNBits in the "
+        "exported graph.",
+    ]
+    if rp:
+        e = rp["edit"]
+        out.append(
+            f"- **v12 given the right plan** (its edits drawn from their target's own plan, teacher-forced: `ARMS=right_plan "
+            f"bash training/gpu/pick_eval.sh OUT`, one H200, 47 s; `training/eval/v12/right_plan.json`; the table above "
+            f"\"Which half each edit misses in\" is v9's): style edits {pct(e['edit_style']['per_scale']['f0']['success'])} "
+            f"at f0 and {pct(e['edit_style']['scale_choice']['metric_at_pick'])} at the recommended scale (target 70%: met "
+            f"when the plan is right; as shipped the plan names the concept {pct(e12['edit']['edit_style']['plan']['concept'])}), "
+            f"sketches recognised top-1 {pct(e['sketch']['per_scale']['f0']['recognised_top1'])} at f0 and "
+            f"{pct(e['sketch']['per_scale']['f1']['recognised_top1'])} at f1 (target 40%; the plan names the concept "
+            f"{pct(e12['edit']['sketch']['plan']['concept'])} as shipped), tone edits "
+            f"{pct(e['edit_tone']['per_scale']['f0']['success'])} at f0 and "
+            f"{pct(e['edit_tone']['scale_choice']['metric_at_pick'])} at the recommended scale (target 80%; the asked tone "
+            f"seen in {pct(e['edit_tone']['per_scale']['f0']['judge_field'])} of them). Since v9 the drawing given the "
+            "right plan has passed the style and sketch targets: both are now the plan's to win, that is, recognising an "
+            "unseen vendor's drawing or a sketch. Tone stays the drawing's.")
+    return "\n".join(out) + "\n"
 
 
 def v11_section(v9_pick, before=False):
@@ -2909,6 +3020,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 19 (v11, shipped before v12): run 18's equal-compute control, the same from v9 without the anchor | `ANCHOR=0 INIT=training/carry/v9_init.pt STAGE=1 MIN=8.8 bash training/gpu/v10_long.sh`, then `... STAGE=2 FINAL=1 MIN=6.6` (one H200; `v9_init.pt`: v9's `public/models` at e8f698f^, `training.shipped.init_checkpoint` packed by `training.quantize.pack_int8`) | 13.6 (training; about 15 min wall with the evaluations) |
 | run 20 (**v12 ships**): the shipped v11 trained on, unanchored, one new 24-minute clock in four calls over two sessions | `ANCHOR=0 BUDGET=24 STAGE=1 MIN=7.5 bash training/gpu/v10_long.sh`, then `... STAGE=2 MIN=9.2` (a new machine: continues the brought-back int8 weights, `training/carry/v10_mllm.pt`), `... STAGE=3 MIN=9.2` (warm: resumes), `... STAGE=4 FINAL=1 MIN=2 NAME=run20` (one H200 each; `public/models/mllm.onnx.data*` moved out of the tree for room) | 26.6 (training and compilation; about 31 min wall with the evaluations) |
 | run 21 (not shipped): v12 + 7 training-minutes at LR 1e-4 / the same with coarse-scale noise 0.1 / with source noise 0.6, one call each | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=ctl bash training/gpu/v10_long.sh`, and with `ARM_SET="coarse_noise=0.1" NAME=cn` or `ARM_SET="source_noise=0.6" NAME=sn6` (one H200 each; the tree set aside, `public/models/mllm.onnx.data*` kept: stage 1 rebuilds v12 from them) | 19.8 (6.6 each; about 23 min wall with the evaluations) |
+| run 22 (not shipped): v12 grown to 14 / 18 blocks (`mllm.deepen`) + 7 training-minutes at LR 1e-4, one call each (control: run 21's `ctl`); then `d18`'s trunk on the 4-bit grid, evaluated | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=d14 ARM_SET="n_layer=14" bash training/gpu/v10_long.sh`, the same with `n_layer=18` (one H200 each); `python3 -m training.eval_mllm --mllm d18.pt --bits 4 --reader shipped --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0` (its weights carried 4-bit-packed, `public/models/mllm.onnx.data*` set aside) | 13.2 (6.6 each; about 20 min wall with the evaluations and v12's right-plan run) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
