@@ -36,6 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from training.common import IMAGE_ORDER, SCALE_TOKENS, N_IMG, apply_overrides, torch_load  # noqa: F401
+from training.quantize import on_grid4   # at the top: an import inside a compiled forward would break its graph
 
 ORDERS = ("token", "scale")
 
@@ -190,7 +191,6 @@ class TrunkLinear(nn.Linear):
     def forward(self, x):
         if not self.qat:
             return super().forward(x)
-        from training.quantize import on_grid4
         return F.linear(x, on_grid4(self.weight), self.bias)
 
 
