@@ -1259,6 +1259,27 @@ def run22_section(e12):
     dn, zn = z_diff(nat1(ctl), nat1(ev["d18"]), n_nat)
     dh, zh = z_diff(hv(ctl), hv(ev["d18"]), n_hv)
     q4 = ev["d18_int4"]
+    q18_line = ""
+    qp = os.path.join(d, "q18_probe")
+    if os.path.exists(os.path.join(qp, "curve_stage1.json")):
+        qc, qs = json.load(open(os.path.join(qp, "curve_stage1.json"))), last_stage(qp, "stages.jsonl")
+        first = re.search(r"step 1 .*? train (\d+)/", open(os.path.join(qp, "train.log")).read())
+        c3 = json.load(open(os.path.join(ROOT, "training", "eval", "v12", "curve_stage3.json")))
+        dq = 100 * (canon_f1(ev["d18"]) - canon_f1(q4))
+        q18_line = (
+            f" A probe of that run in one call ({qs['gpu_minutes']:.1f} GPU-minutes; `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 "
+            "MIN=2.6 ARM_SET=\"n_layer=18 qat_bits=4\" bash training/gpu/v10_long.sh`, `training/eval/run22/q18_probe/`): "
+            f"it compiles and trains, {qs['steps']} steps in {qs['train_seconds']:.0f} training-seconds, "
+            + (f"{first.group(1)} of them the first step's compilation (`d18`'s took as long: a cold 18-block stage spends "
+               "a third of a 7-minute clock compiling)" if first else "most of them the compilation")
+            + ". Its learning-curve point is v12 grown to 18 blocks whose new blocks still add almost nothing, on the 4-bit "
+            f"grid (canonical prompts at f1, {qc['t2i_canonical']['n_prompts']} prompts, 1 seed, no pick): top-1 "
+            f"{pct(qc['t2i_canonical']['per_scale']['f1']['judge_top1'])}, against "
+            f"{pct(c3['t2i_canonical']['per_scale']['f1']['judge_top1'])} for v12's int8 weights 10 steps before their end "
+            "by the same measure (run 20's third stage). So v12's own blocks lose about "
+            f"{100 * (c3['t2i_canonical']['per_scale']['f1']['judge_top1'] - qc['t2i_canonical']['per_scale']['f1']['judge_top1']):.0f} "
+            f"points on the 4-bit grid, and `d18` {dq:.0f} by the full evaluation: a likely reading, not measured further, "
+            "is that the new blocks' trained weights are the ones the grid cuts hardest.")
     rp_path = os.path.join(ROOT, "training", "eval", "v12", "right_plan.json")
     rp = json.load(open(rp_path)) if os.path.exists(rp_path) else None
     size_rows = ["| trunk | parameters | steps in 7 training-minutes | samples/s | MLLM served (int8) | all models served | "
@@ -1319,7 +1340,7 @@ def run22_section(e12):
         "`MLLMConfig.qat_bits=4` puts the trunk's weights on the 4-bit grid in every forward pass, the full-precision "
         "weights learning behind it, straight through; written and tested on the CPU this session, not yet run on a GPU: "
         "`ARM_SET=\"n_layer=18 qat_bits=4\"`), then this evaluation again; the page side then needs MatMulNBits in the "
-        "exported graph.",
+        "exported graph." + q18_line,
     ]
     if rp:
         e = rp["edit"]
@@ -3020,7 +3041,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 19 (v11, shipped before v12): run 18's equal-compute control, the same from v9 without the anchor | `ANCHOR=0 INIT=training/carry/v9_init.pt STAGE=1 MIN=8.8 bash training/gpu/v10_long.sh`, then `... STAGE=2 FINAL=1 MIN=6.6` (one H200; `v9_init.pt`: v9's `public/models` at e8f698f^, `training.shipped.init_checkpoint` packed by `training.quantize.pack_int8`) | 13.6 (training; about 15 min wall with the evaluations) |
 | run 20 (**v12 ships**): the shipped v11 trained on, unanchored, one new 24-minute clock in four calls over two sessions | `ANCHOR=0 BUDGET=24 STAGE=1 MIN=7.5 bash training/gpu/v10_long.sh`, then `... STAGE=2 MIN=9.2` (a new machine: continues the brought-back int8 weights, `training/carry/v10_mllm.pt`), `... STAGE=3 MIN=9.2` (warm: resumes), `... STAGE=4 FINAL=1 MIN=2 NAME=run20` (one H200 each; `public/models/mllm.onnx.data*` moved out of the tree for room) | 26.6 (training and compilation; about 31 min wall with the evaluations) |
 | run 21 (not shipped): v12 + 7 training-minutes at LR 1e-4 / the same with coarse-scale noise 0.1 / with source noise 0.6, one call each | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=ctl bash training/gpu/v10_long.sh`, and with `ARM_SET="coarse_noise=0.1" NAME=cn` or `ARM_SET="source_noise=0.6" NAME=sn6` (one H200 each; the tree set aside, `public/models/mllm.onnx.data*` kept: stage 1 rebuilds v12 from them) | 19.8 (6.6 each; about 23 min wall with the evaluations) |
-| run 22 (not shipped): v12 grown to 14 / 18 blocks (`mllm.deepen`) + 7 training-minutes at LR 1e-4, one call each (control: run 21's `ctl`); then `d18`'s trunk on the 4-bit grid, evaluated | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=d14 ARM_SET="n_layer=14" bash training/gpu/v10_long.sh`, the same with `n_layer=18` (one H200 each); `python3 -m training.eval_mllm --mllm d18.pt --bits 4 --reader shipped --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0` (its weights carried 4-bit-packed, `public/models/mllm.onnx.data*` set aside) | 13.2 (6.6 each; about 20 min wall with the evaluations and v12's right-plan run) |
+| run 22 (not shipped): v12 grown to 14 / 18 blocks (`mllm.deepen`) + 7 training-minutes at LR 1e-4, one call each (control: run 21's `ctl`); then `d18`'s trunk on the 4-bit grid, evaluated; a quantization-aware probe | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=d14 ARM_SET="n_layer=14" bash training/gpu/v10_long.sh`, the same with `n_layer=18` (one H200 each); `python3 -m training.eval_mllm --mllm d18.pt --bits 4 --reader shipped --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0` (its weights carried 4-bit-packed, `public/models/mllm.onnx.data*` set aside); a probe of `ARM_SET="n_layer=18 qat_bits=4"` with `MIN=2.6` and no `FINAL` | 16.0 (6.6 each, the probe 2.8; about 27 min wall with the evaluations and v12's right-plan run) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
