@@ -8,10 +8,15 @@
 // - the page's (JSEP WebGPU): the generation loop, one prompt, four calls (prefill; the given plan
 //   with f4's queries; f3; f2): the plan's first-token distribution at the prefill and the image features;
 // - the GPU bench's (onnxruntime-web/webgpu, the native WebGPU EP): the golden's raw prefill and
-//   first step, every output.
+//   first step, every output;
+// - both, on the 4-bit graph (MatMulNBits; the tiny fixture workers/mllm/fixtures/single_int4): its raw
+//   prefill and first step.
 // A call takes ~15-40 s on SwiftShader; the file ~5 minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { MODELS_DIR, goldenFile, loadManifest, readJson } from './models';
+import type { Manifest } from '../workers/lib/manifest';
 import { pageOrtOnWebGpu, webgpuOnSwiftShader } from './webgpu-node';
 import { mllmFromFolder } from '../workers/engine/folder-files';
 import { placeMllm } from '../workers/engine/mllm-placement';
@@ -109,26 +114,46 @@ describe('the MLLM on WebGPU (SwiftShader, forced), KV cache in GPU buffers', ()
   }, 600_000);
 
   it("the GPU bench's build (native WebGPU EP): the golden prefill and first step, every output, the cache fed back from the GPU", async () => {
-    const { graphs, tokenizer } = await mllmFromFolder(MODELS_DIR, manifest);
-    const placed = await placeMllm(gpu.ort as unknown as OrtLike, { provider: 'webgpu' }, graphs, tokenizer, spec);
-    expect(placed.where).toEqual({ provider: 'webgpu' });
-    const session = (placed.sessions as { single: GraphSession }).single;
-    let past: InferenceSession.ReturnType | null = null;
-    for (const [n, c] of [golden.prefill, golden.steps[0]].entries()) {
-      const feeds: Record<string, Tensor> = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, decode(v) as unknown as Tensor]));
-      for (let i = 0; i < spec.n_layer; i++) {
-        for (const kv of ['key', 'value']) feeds[`past_${kv}_${i}`] = past ? (past[`present_${kv}_${i}`] as Tensor) : (new gpu.ort.Tensor('float32', new Float32Array(0), [1, spec.n_head, 0, spec.head_dim]) as unknown as Tensor);
-      }
-      const out = await session.run(feeds);
-      expect(out.present_key_0.location, `call ${n}: the cache stays on the GPU`).toBe('gpu-buffer');
-      for (const k of Object.keys(c.outputs)) {
-        const got = (await out[k].getData()) as Float32Array;
-        console.log(`[mllm webgpu native] call ${n} ${k} max |diff| ${maxDiff(got, f32(c.outputs[k])).toExponential(2)}`);
-        expectNear(got, f32(c.outputs[k]), golden, `call ${n} ${k}`);
-      }
-      if (past) for (const [k, t] of Object.entries(past)) if (k.startsWith('present_')) (t as Tensor).dispose();
-      past = out;
-    }
-    placed.placed?.release();
+    await rawCalls(gpu.ort as unknown as OrtLike, MODELS_DIR, manifest, golden, 'native');
+  }, 600_000);
+
+  // the 4-bit MLLM (MLLMConfig.qat_bits=4): its trunk's linear layers as MatMulNBits (training/quantize.py
+  // nbits_onnx), on the tiny fixture workers/mllm/fixtures/single_int4 (fixtures/make_single.py), on both builds
+  it('the 4-bit graph (MatMulNBits): the golden prefill and first step on the page\'s build and the native EP', async () => {
+    const dir = resolve(import.meta.dirname, '../workers/mllm/fixtures/single_int4');
+    // an MLLM-only folder (no image or scales: the export's own manifest), read as the MLLM tests read it
+    const m = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.models.mllm.variants![0].dtype).toBe('int4');
+    const g4 = JSON.parse(readFileSync(resolve(dir, 'golden', 'mllm_single.json'), 'utf8')) as typeof golden;
+    await rawCalls((await pageOrtOnWebGpu()) as unknown as OrtLike, dir, m, g4, 'page int4');
+    await rawCalls(gpu.ort as unknown as OrtLike, dir, m, g4, 'native int4');
   }, 600_000);
 });
+
+/** The golden's raw prefill and first step through the folder's MLLM placed on WebGPU: every output against
+ * PyTorch's, the cache fed back from the GPU. */
+async function rawCalls(ort: OrtLike, dir: string, m: Manifest, gold: typeof golden, tag: string) {
+  const sp = m.mllm!;
+  const { graphs, tokenizer } = await mllmFromFolder(dir, m);
+  const placed = await placeMllm(ort, { provider: 'webgpu' }, graphs, tokenizer, sp);
+  expect(placed.where).toEqual({ provider: 'webgpu' });
+  const session = (placed.sessions as { single: GraphSession }).single;
+  let past: InferenceSession.ReturnType | null = null;
+  for (const [n, c] of [gold.prefill, gold.steps[0]].entries()) {
+    const feeds: Record<string, Tensor> = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, decode(v) as unknown as Tensor]));
+    for (let i = 0; i < sp.n_layer; i++) {
+      for (const kv of ['key', 'value']) feeds[`past_${kv}_${i}`] = past ? (past[`present_${kv}_${i}`] as Tensor) : (new ort.Tensor('float32', new Float32Array(0), [1, sp.n_head, 0, sp.head_dim]) as unknown as Tensor);
+    }
+    const out = await session.run(feeds);
+    expect(out.present_key_0.location, `call ${n}: the cache stays on the GPU`).toBe('gpu-buffer');
+    for (const k of Object.keys(c.outputs)) {
+      const got = (await out[k].getData()) as Float32Array;
+      console.log(`[mllm webgpu ${tag}] call ${n} ${k} max |diff| ${maxDiff(got, f32(c.outputs[k])).toExponential(2)}`);
+      expectNear(got, f32(c.outputs[k]), gold, `${tag} call ${n} ${k}`);
+    }
+    if (past) for (const [k, t] of Object.entries(past)) if (k.startsWith('present_')) (t as Tensor).dispose();
+    past = out;
+  }
+  placed.placed?.release();
+}
+

@@ -146,6 +146,8 @@ def main(argv=None):
                     "attention and SkipLayerNormalization, as shipped): fewer WebGPU kernels per call")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the reader encoder's checkpoint "
                     "(train_visual's encoder.pt), exported as reader.onnx; with --random a random one")
+    ap.add_argument("--bits", type=int, default=None, choices=(4, 8), help="4: the trunk's linear layers on the 4-bit "
+                    "grid as MatMulNBits, the rest int8 (default: the model's qat_bits, else 8)")
     ap.add_argument("--out-dir", default=MODELS)
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
     args = ap.parse_args(argv)
@@ -164,8 +166,11 @@ def main(argv=None):
             else:
                 sys.exit(f"error: {args.ckpt} not found (train first, or pass --random)")
         model, _ = load_mllm(args.ckpt)
-    q = fake_quantize(model)
+    bits = args.bits or model.cfg.qat_bits or 8
+    q = fake_quantize(model, bits)
     os.makedirs(args.out_dir, exist_ok=True)
+    if bits == 4 and not args.single_graph:
+        sys.exit("a 4-bit MLLM exports only as the single graph: pass --single-graph")
     if model.cfg.order != "token" and not args.single_graph:
         sys.exit("a scale-order model exports only as the single graph: pass --single-graph")
     if args.reader and not model.cfg.reader:
@@ -180,7 +185,7 @@ def main(argv=None):
                 {"name": "feats", "shape": ["batch", "seq", C], "dtype": "float32"}]
     entries, remove = {}, []
     if args.single_graph:
-        path, st = export_unified(q, args.out_dir, fused=args.fuse)
+        path, st = export_unified(q, args.out_dir, fused=args.fuse, bits=bits)
         stats = {"mllm": st}
         gold = golden_unified(q, tok)
         if cfg.plan:
@@ -194,7 +199,7 @@ def main(argv=None):
                      {"name": "feature", "shape": ["batch", "seq", C], "dtype": "float32"},
                      {"name": "delta", "shape": ["batch", "seq", C], "dtype": "float32"}]
         out_specs += [{"name": n, "shape": ["batch", H, "total_seq", hd], "dtype": "float32"} for n in present]
-        variant = {"dtype": "int8", "file": os.path.basename(path), "requires": []}
+        variant = {"dtype": "int4" if bits == 4 else "int8", "file": os.path.basename(path), "requires": []}
         if st["external_data"]:   # the weights in files of their own (mllm_graphs.save_sharded)
             variant["external_data"] = [{"file": f} for f in st["external_data"]]
         entries["mllm"] = {"role": "mllm", "variants": [variant],

@@ -10,7 +10,7 @@ from onnx import external_data_helper
 import torch
 import torch.nn as nn
 
-from training.quantize import quantize_onnx
+from training.quantize import MIN_QUANT, quantize_onnx, nbits_onnx
 from training.mllm_fuse import fuse
 
 OPSET = 17
@@ -130,8 +130,9 @@ def unified_io_names(n_layer, reader=False):
     return ins + ["block"] + ([READER_INPUT] if reader else []) + [LOGIT_POS_INPUT, POS_INPUT], past, outs, present
 
 
-def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
-    """-> (path, stats) of the single int8 graph (fused: training.mllm_fuse applied)."""
+def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False, bits=8):
+    """-> (path, stats) of the single int8 graph (fused: training.mllm_fuse applied). bits=4: qmodel's trunk is on the
+    4-bit grid (fake_quantize(model, 4)); its linear layers become MatMulNBits (quantize.nbits_onnx), the rest int8."""
     cfg = qmodel.cfg
     L, C, hd = cfg.n_layer, cfg.feature_dim, cfg.d_model // cfg.n_head
     ins, past, outs, present = unified_io_names(L, cfg.reader)
@@ -159,9 +160,15 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False):
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
     made = fuse(mp, cfg.n_head, L) if fused else {}
+    n4 = nbits_onnx(mp) if bits == 4 else 0
+    if bits == 4:   # exactly the trunk's 4 linear layers a block, and no large float weight left beside them
+        nleft = sum(1 for i in mp.graph.initializer if i.data_type == onnx.TensorProto.FLOAT and len(i.dims) == 2
+                    and i.dims[0] * i.dims[1] >= MIN_QUANT)
+        if n4 != 4 * L or nleft:
+            raise ValueError(f"4-bit export: {n4} MatMulNBits for {L} blocks (want {4 * L}), {nleft} float weights left")
     onnx.checker.check_model(mp)
     shards = save_sharded(mp, path)
-    return path, dict(int8_weights=nq, fp32_2d_left=nleft, fused=made, nodes=len(mp.graph.node),
+    return path, dict(int8_weights=nq, int4_weights=n4, fp32_2d_left=nleft, fused=made, nodes=len(mp.graph.node),
                       bytes=os.path.getsize(path) + sum(os.path.getsize(f) for f in shards),
                       external_data=[os.path.basename(f) for f in shards])
 

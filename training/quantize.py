@@ -134,6 +134,53 @@ def quantize_onnx(model_proto):
 
 
 
+def nbits_onnx(model_proto, block=BLOCK4):
+    """Replaces every MatMul whose weight B [K, N] is a float initializer lying exactly on the 4-bit grid along K
+    (its transpose, a linear layer's [N, K], as quantize_blocks4 puts it) by onnxruntime's MatMulNBits (com.microsoft):
+    B as uint8 [N, K / block, block / 2], two codes a byte, the first in the low bits; float scales [N * K / block];
+    no zero points (its default, 8). The layer then ships at 5 bits a weight (4 + a float scale per 32) and computes
+    in float on the dequantized weights as before. Run after quantize_onnx and mllm_fuse (whose patterns read MatMul).
+    -> the number replaced."""
+    g = model_proto.graph
+    inits = {i.name: i for i in g.initializer}
+    users = {}
+    for n in g.node:
+        for x in n.input:
+            users[x] = users.get(x, 0) + 1
+    done, drop, nodes = 0, set(), []
+    for n in g.node:
+        init = inits.get(n.input[1]) if n.op_type == "MatMul" and len(n.input) == 2 else None
+        if init is None or init.data_type != TensorProto.FLOAT or len(init.dims) != 2 or init.dims[0] % block:
+            nodes.append(n)
+            continue
+        w = torch.from_numpy(numpy_helper.to_array(init).T.copy())   # [N, K]
+        q, s = quantize_blocks4(w, block)
+        if not torch.equal(dequantize_blocks4(q, s), w):
+            nodes.append(n)
+            continue
+        N, K = w.shape
+        packed = (q[:, 0::2] | (q[:, 1::2] << 4)).reshape(N, K // block, block // 2)
+        name = init.name
+        extra = [numpy_helper.from_array(packed.numpy(), name + "_q4"),
+                 numpy_helper.from_array(s.float().reshape(-1).numpy(), name + "_scale4")]
+        g.initializer.extend(extra)
+        nodes.append(helper.make_node("MatMulNBits", [n.input[0], name + "_q4", name + "_scale4"], list(n.output),
+                                      name=(n.name or name) + "_nbits", domain="com.microsoft", K=K, N=N, bits=4,
+                                      block_size=block))
+        users[name] -= 1
+        if users[name] == 0:
+            drop.add(name)
+        done += 1
+    del g.node[:]
+    g.node.extend(nodes)
+    keep = [i for i in g.initializer if i.name not in drop]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    if done and not any(o.domain == "com.microsoft" for o in model_proto.opset_import):
+        model_proto.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return done
+
+
 def pack_int8(state, bits=8):
     """A state dict with its large 2-D float tensors as (int8, per-row scale): half the bytes of
     fp16, so a checkpoint fits beside the data in a device call's 64 MiB. unpack_int8 reverses it

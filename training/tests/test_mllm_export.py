@@ -98,6 +98,24 @@ def test_single_graph_parity(tmp_path, tok, order):
     assert [s["inputs"]["ids"]["shape"][1] for s in steps] == ([1, 4, 16] if order == "scale" else [1, 1, 1])
 
 
+@pytest.mark.parametrize("fused", [False, True])
+def test_four_bit_graph_parity(tmp_path, tok, fused):
+    """A model on the 4-bit grid (qat_bits=4) exports its trunk's linear layers as MatMulNBits, one per layer and no
+    float weight left, and onnxruntime reproduces PyTorch's golden calls; a model off that grid cannot be exported
+    as 4-bit (it would ship other weights than were evaluated)."""
+    torch.manual_seed(0)
+    cfg = replace(TINY, order="scale", residual_edit=True, d_model=32, qat_bits=4)
+    q = E.fake_quantize(MLLM(cfg), 4)
+    path, stats = E.export_unified(q, str(tmp_path), fused=fused, bits=4)
+    m = onnx.load(path)
+    nb = [n for n in m.graph.node if n.op_type == "MatMulNBits"]
+    assert stats["int4_weights"] == len(nb) == 4 * cfg.n_layer and stats["fp32_2d_left"] == 0
+    assert {(a.name, a.i) for a in nb[0].attribute} >= {("bits", 4), ("block_size", 32)}
+    replay_golden(path, E.golden_unified(q, tok), cfg, tmp_path)
+    with pytest.raises(ValueError, match="4-bit export"):
+        E.export_unified(E.fake_quantize(MLLM(cfg), 8), str(tmp_path), fused=fused, bits=4)
+
+
 @pytest.mark.parametrize("order", ["token", "scale"])
 def test_golden_tokens_are_what_eval_generates(tok, order):
     """The golden calls feed back exactly the tokens eval's generation loop produces (t2i and a

@@ -76,7 +76,7 @@ export interface EngineLoadOptions {
 // training/int8_decoders.py, bench/int8-decoders.mjs); WebGPU's EP has no ConvInteger, so it keeps float
 // (fp16 where the adapter has shader-f16), and native onnxruntime ('cpu') runs fp32 convolutions faster
 const VISUAL_PREFERENCE: Record<string, string[]> = { webgpu: ['float16', 'float32', 'int8'], wasm: ['int8', 'float32', 'float16'], cpu: ['float32', 'int8', 'float16'] };
-const MLLM_PREFERENCE = ['float32', 'int8'];
+const MLLM_PREFERENCE = ['float32', 'int8', 'int4'];   // one variant today; int4: the trunk as MatMulNBits (training/quantize.py nbits_onnx)
 
 /** A single-file model entry (tokenizer, word list, gallery) as the load reads it. */
 function singleFile([name, e]: [string, ModelEntry]): { name: string; file: string; sha256: string; bytes: number } {

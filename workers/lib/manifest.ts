@@ -4,7 +4,7 @@
 import type { FrameSpec } from './framing';
 import { normalizeText } from '../mllm/tokenizer';
 
-export type Dtype = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64';
+export type Dtype = 'float32' | 'float16' | 'int8' | 'int4' | 'uint8' | 'int32' | 'int64';
 
 export interface TensorSpec {
   name: string;

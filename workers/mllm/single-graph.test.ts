@@ -38,7 +38,7 @@ interface PlanGolden {
 }
 
 const here = import.meta.dirname;
-const dirs = ['single_token', 'single_scale', 'single_reader'].map((d) => resolve(here, 'fixtures', d));
+const dirs = ['single_token', 'single_scale', 'single_reader', 'single_int4'].map((d) => resolve(here, 'fixtures', d));
 if (graphKind(shippedDir) === 'single') dirs.push(shippedDir);
 
 async function load(dir: string) {
