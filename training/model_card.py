@@ -1339,8 +1339,12 @@ def run22_section(e12):
         "What would make a deeper trunk ship: training it on the grid it ships on (quantization-aware: "
         "`MLLMConfig.qat_bits=4` puts the trunk's weights on the 4-bit grid in every forward pass, the full-precision "
         "weights learning behind it, straight through; written and tested on the CPU this session, not yet run on a GPU: "
-        "`ARM_SET=\"n_layer=18 qat_bits=4\"`), then this evaluation again; the page side then needs MatMulNBits in the "
-        "exported graph." + q18_line,
+        "`ARM_SET=\"n_layer=18 qat_bits=4\"`), then this evaluation again. The page side is ready for it: "
+        "`export_mllm --bits 4` writes the trunk's layers as onnxruntime's MatMulNBits (`training/quantize.py` "
+        "`nbits_onnx`; manifest dtype `int4`), proved on a tiny fixture against PyTorch's golden vectors on WASM (the "
+        "whole single-graph battery) and on WebGPU (both builds; `workers/mllm/fixtures/single_int4`). `d18` exported "
+        f"so serves {sizes['d18_int4']['mllm_bytes'] / 1e6:.1f} MB of MLLM, {sizes['d18_int4']['total_bytes'] / 1e6:.1f} "
+        "MB in all: within the budget." + q18_line,
     ]
     if rp:
         e = rp["edit"]

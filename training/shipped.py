@@ -86,7 +86,8 @@ def mllm_state(path):
     """The PyTorch state dict of an exported MLLM graph (training/mllm_graphs.py), weights as the page
     runs them (int8-dequantized): a DequantizeLinear output named like a parameter is that parameter;
     a Linear's weight is the transposed constant of the MatMul whose node the exporter named after
-    the module ("/m/blocks.0/attn/qkv/MatMul" -> blocks.0.attn.qkv.weight). The tied LM head is the
+    the module ("/m/blocks.0/attn/qkv/MatMul" -> blocks.0.attn.qkv.weight), or a 4-bit MatMulNBits' decoded
+    weight ("/m/blocks.0/attn/qkv/MatMul_nbits"). The tied LM head is the
     token embedding. External weight data is read from the graph's folder."""
     from onnx import numpy_helper
     g = onnx.load(path).graph
@@ -100,7 +101,8 @@ def mllm_state(path):
             vals[nd.output[0]] = (q.astype(np.float32) - zp.reshape(shape)) * s.reshape(shape)
     sd = {k[2:]: v for k, v in vals.items() if k.startswith("m.")}
     for nd in g.node:
-        if nd.op_type == "MatMul" and nd.input[1] in vals and not nd.input[1].startswith("m."):
+        nbits = nd.op_type == "MatMulNBits"   # a 4-bit layer (quantize.nbits_onnx): its [N, K] weight, decoded
+        if nbits or (nd.op_type == "MatMul" and nd.input[1] in vals and not nd.input[1].startswith("m.")):
             path = []
             for seg in nd.name.strip("/").split("/")[:-1]:
                 if path and seg.startswith(path[-1] + "."):   # "/m/proj/proj.0": Sequential child proj.0
@@ -109,7 +111,14 @@ def mllm_state(path):
                     path.append(seg)
             if path and path[0] == "m":   # the exported wrapper's attribute; some calls are scoped without it
                 path = path[1:]
-            sd[".".join(path) + ".weight"] = vals[nd.input[1]].T
+            if nbits:
+                from training.quantize import dequantize_blocks4
+                b = torch.from_numpy(vals[nd.input[1]].copy())   # [N, K / block, block / 2] uint8
+                q = torch.stack([b & 15, b >> 4], dim=3).reshape(b.shape[0], -1)
+                scale = torch.from_numpy(vals[nd.input[2]].copy()).reshape(b.shape[0], b.shape[1])
+                sd[".".join(path) + ".weight"] = dequantize_blocks4(q, scale).numpy()
+            else:
+                sd[".".join(path) + ".weight"] = vals[nd.input[1]].T
     return {k: torch.from_numpy(np.array(v, dtype=v.dtype)) for k, v in sd.items()}
 
 
@@ -124,6 +133,8 @@ def load_mllm(models_dir=MODELS_DIR):
                   d_model=mm["d_model"], mlp_ratio=sd["blocks.0.mlp.0.weight"].shape[0] // mm["d_model"], ctx=mm["ctx"],
                   feature_dim=mm["feature_dim"], order=mm["order"], residual_edit=bool(mm["residual_edit"]), plan=bool(mm.get("plan")),
                   reader=bool(mm.get("reader")),
+                  # a 4-bit MLLM goes on training on the grid it ships on (MLLMConfig.qat_bits)
+                  qat_bits=4 if manifest(models_dir)["models"]["mllm"]["variants"][0]["dtype"] == "int4" else 0,
                   head_hidden=0 if sd["head.0.weight"].shape[0] == mm["d_model"] else sd["head.0.weight"].shape[0])
     model = MLLM(cfg)
     own = model.state_dict()
