@@ -148,6 +148,10 @@ def main(argv=None):
                     "(train_visual's encoder.pt), exported as reader.onnx; with --random a random one")
     ap.add_argument("--bits", type=int, default=None, choices=(4, 8), help="4: the trunk's linear layers on the 4-bit "
                     "grid as MatMulNBits, the rest int8 (default: the model's qat_bits, else 8)")
+    ap.add_argument("--int4-form", default="matmulnbits", choices=("matmulnbits", "unpack"), help="with 4 bits: "
+                    "onnxruntime's MatMulNBits (loads fast; 2-core WASM runs it ~1.4x slower than float), or the weights "
+                    "rebuilt by standard ops folded when the session is created (runs as int8's float MatMuls; the "
+                    "session takes ~3 s longer to create on WASM); measured in the model card, run 22")
     ap.add_argument("--out-dir", default=MODELS)
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "tokenizer.json"))
     args = ap.parse_args(argv)
@@ -185,7 +189,7 @@ def main(argv=None):
                 {"name": "feats", "shape": ["batch", "seq", C], "dtype": "float32"}]
     entries, remove = {}, []
     if args.single_graph:
-        path, st = export_unified(q, args.out_dir, fused=args.fuse, bits=bits)
+        path, st = export_unified(q, args.out_dir, fused=args.fuse, bits=bits, int4_form=args.int4_form)
         stats = {"mllm": st}
         gold = golden_unified(q, tok)
         if cfg.plan:

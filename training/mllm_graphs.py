@@ -130,7 +130,7 @@ def unified_io_names(n_layer, reader=False):
     return ins + ["block"] + ([READER_INPUT] if reader else []) + [LOGIT_POS_INPUT, POS_INPUT], past, outs, present
 
 
-def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False, bits=8):
+def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False, bits=8, int4_form="matmulnbits"):
     """-> (path, stats) of the single int8 graph (fused: training.mllm_fuse applied). bits=4: qmodel's trunk is on the
     4-bit grid (fake_quantize(model, 4)); its linear layers become MatMulNBits (quantize.nbits_onnx), the rest int8."""
     cfg = qmodel.cfg
@@ -160,7 +160,7 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False, bits=8):
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
     made = fuse(mp, cfg.n_head, L) if fused else {}
-    n4 = nbits_onnx(mp) if bits == 4 else 0
+    n4 = nbits_onnx(mp, form=int4_form) if bits == 4 else 0
     if bits == 4:   # exactly the trunk's 4 linear layers a block, and no large float weight left beside them
         nleft = sum(1 for i in mp.graph.initializer if i.data_type == onnx.TensorProto.FLOAT and len(i.dims) == 2
                     and i.dims[0] * i.dims[1] >= MIN_QUANT)

@@ -1259,6 +1259,29 @@ def run22_section(e12):
     dn, zn = z_diff(nat1(ctl), nat1(ev["d18"]), n_nat)
     dh, zh = z_diff(hv(ctl), hv(ev["d18"]), n_hv)
     q4 = ev["d18_int4"]
+    int4_forms = ""
+    ib = os.path.join(ROOT, "bench", "results", "mllm-int4-vm-2026-12-04.jsonl")
+    if os.path.exists(ib) and "d18_int4_unpack" in sizes:
+        rows = {}
+        for x in open(ib).read().splitlines():
+            r = json.loads(x)
+            rows.setdefault(os.path.basename(r["dir"]), []).append(r)
+        rng = lambda k, f: (lambda v: f"{min(v)}-{max(v)}")([r[f] for r in rows[k]])
+        int4_forms = (
+            " Two forms of the 4-bit layers, measured on `d18`'s weights (`export_mllm --bits 4 --int4-form "
+            "matmulnbits|unpack`, both proved against PyTorch in `training/tests/test_mllm_export.py`; "
+            "`node bench/mllm.mjs DIR --runs 5 --prompt \"a red apple\" --plan \"red apple | noto | none\" "
+            "--candidates 0`, each folder twice, alternating, 2-core WASM: `bench/results/mllm-int4-vm-2026-12-04.jsonl`): "
+            f"MatMulNBits serves {sizes['d18_int4']['mllm_bytes'] / 1e6:.1f} MB, creates its session in "
+            f"{rng('m_d18q4', 'loadMs')} ms and runs text to all five scales in {rng('m_d18q4', 'allFiveMs')} ms "
+            f"(first scale {rng('m_d18q4', 'firstScaleMs')} ms); the codes rebuilt by standard ops that onnxruntime folds "
+            f"into float weights serve {sizes['d18_int4_unpack']['mllm_bytes'] / 1e6:.1f} MB "
+            f"({sizes['d18_int4_unpack']['total_bytes'] / 1e6:.1f} MB in all), take {rng('m_d18u4', 'loadMs')} ms to "
+            f"create (the folding) and run in {rng('m_d18u4', 'allFiveMs')} ms (first scale "
+            f"{rng('m_d18u4', 'firstScaleMs')} ms), as the int8 `d18` does ({rng('m_d18', 'allFiveMs')} ms; v12 "
+            f"{rng('models', 'allFiveMs')} ms). WASM's 4-bit kernel costs each run about 0.3 s and each plan token "
+            "several times its float cost; folding costs each page load about 3 s before the first text-to-image. Which "
+            "one ships is for the model that earns it; MatMulNBits is the default and the fixtures' form.")
     q18_line = ""
     qp = os.path.join(d, "q18_probe")
     if os.path.exists(os.path.join(qp, "curve_stage1.json")):
@@ -1344,7 +1367,7 @@ def run22_section(e12):
         "`nbits_onnx`; manifest dtype `int4`), proved on a tiny fixture against PyTorch's golden vectors on WASM (the "
         "whole single-graph battery) and on WebGPU (both builds; `workers/mllm/fixtures/single_int4`). `d18` exported "
         f"so serves {sizes['d18_int4']['mllm_bytes'] / 1e6:.1f} MB of MLLM, {sizes['d18_int4']['total_bytes'] / 1e6:.1f} "
-        "MB in all: within the budget." + q18_line,
+        "MB in all: within the budget." + int4_forms + q18_line,
     ]
     if rp:
         e = rp["edit"]

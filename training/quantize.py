@@ -134,7 +134,33 @@ def quantize_onnx(model_proto):
 
 
 
-def nbits_onnx(model_proto, block=BLOCK4):
+def unpack_nodes(nodes, name, packed, scale, block):
+    """Appends to `nodes` the standard ops (opset 13+) that rebuild a 4-bit layer's float weight [K, N] named `name`
+    from its packed codes ([N, K / block, block / 2] uint8, the first of two in the low bits) and float16 scales
+    [N, K / block]: all of their inputs are constants, so onnxruntime folds them into one float weight when it
+    creates the session, on every provider, and the layer then runs as the int8 graph's do (a float MatMul).
+    -> the initializers they read."""
+    N, nb, half = packed.shape
+    p = name + "_u4"
+    c = lambda tag, v, dt=np.float32: numpy_helper.from_array(np.array(v, dtype=dt), f"{p}_{tag}")
+    k16, k8, last = c("16", 16.0), c("8", 8.0), c("last", [-1], np.int64)
+    shape_w, shape_b = c("shape_w", [N, nb * half * 2], np.int64), c("shape_b", [N, nb, block], np.int64)
+    inits = [numpy_helper.from_array(packed.numpy(), p + "_codes"),
+             numpy_helper.from_array(scale.numpy().astype(np.float16).reshape(N, nb, 1), p + "_scale"),
+             k16, k8, last, shape_w, shape_b]
+    mk = lambda op, ins, **kw: nodes.append(helper.make_node(op, ins, [f"{p}/{op}{len(nodes)}"], **kw)) or nodes[-1].output[0]
+    f = mk("Cast", [p + "_codes"], to=TensorProto.FLOAT)
+    hi = mk("Floor", [mk("Div", [f, k16.name])])
+    lo = mk("Sub", [f, mk("Mul", [hi, k16.name])])
+    pair = mk("Concat", [mk("Unsqueeze", [lo, last.name]), mk("Unsqueeze", [hi, last.name])], axis=-1)
+    codes = mk("Reshape", [pair, shape_b.name])
+    sc = mk("Cast", [p + "_scale"], to=TensorProto.FLOAT)
+    w = mk("Mul", [mk("Sub", [codes, k8.name]), sc])
+    nodes.append(helper.make_node("Transpose", [mk("Reshape", [w, shape_w.name])], [name], perm=[1, 0], name=p + "/T"))
+    return inits
+
+
+def nbits_onnx(model_proto, block=BLOCK4, form="matmulnbits"):
     """Replaces every MatMul whose weight B [K, N] is a float initializer lying exactly on the 4-bit grid along K
     (its transpose, a linear layer's [N, K], as quantize_blocks4 puts it) by onnxruntime's MatMulNBits (com.microsoft):
     B as uint8 [N, K / block, block / 2], two codes a byte, the first in the low bits; float scales [N * K / block];
@@ -161,12 +187,15 @@ def nbits_onnx(model_proto, block=BLOCK4):
         N, K = w.shape
         packed = (q[:, 0::2] | (q[:, 1::2] << 4)).reshape(N, K // block, block // 2)
         name = init.name
-        extra = [numpy_helper.from_array(packed.numpy(), name + "_q4"),
-                 numpy_helper.from_array(s.float().reshape(-1).numpy(), name + "_scale4")]
-        g.initializer.extend(extra)
-        nodes.append(helper.make_node("MatMulNBits", [n.input[0], name + "_q4", name + "_scale4"], list(n.output),
-                                      name=(n.name or name) + "_nbits", domain="com.microsoft", K=K, N=N, bits=4,
-                                      block_size=block))
+        if form == "unpack":
+            g.initializer.extend(unpack_nodes(nodes, name, packed, s, block))
+            nodes.append(helper.make_node("MatMul", [n.input[0], name], list(n.output), name=n.name))
+        else:
+            g.initializer.extend([numpy_helper.from_array(packed.numpy(), name + "_q4"),
+                                  numpy_helper.from_array(s.float().reshape(-1).numpy(), name + "_scale4")])
+            nodes.append(helper.make_node("MatMulNBits", [n.input[0], name + "_q4", name + "_scale4"], list(n.output),
+                                          name=(n.name or name) + "_nbits", domain="com.microsoft", K=K, N=N, bits=4,
+                                          block_size=block))
         users[name] -= 1
         if users[name] == 0:
             drop.add(name)
@@ -176,7 +205,7 @@ def nbits_onnx(model_proto, block=BLOCK4):
     keep = [i for i in g.initializer if i.name not in drop]
     del g.initializer[:]
     g.initializer.extend(keep)
-    if done and not any(o.domain == "com.microsoft" for o in model_proto.opset_import):
+    if done and form != "unpack" and not any(o.domain == "com.microsoft" for o in model_proto.opset_import):
         model_proto.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     return done
 

@@ -98,20 +98,30 @@ def test_single_graph_parity(tmp_path, tok, order):
     assert [s["inputs"]["ids"]["shape"][1] for s in steps] == ([1, 4, 16] if order == "scale" else [1, 1, 1])
 
 
-@pytest.mark.parametrize("fused", [False, True])
-def test_four_bit_graph_parity(tmp_path, tok, fused):
-    """A model on the 4-bit grid (qat_bits=4) exports its trunk's linear layers as MatMulNBits, one per layer and no
-    float weight left, and onnxruntime reproduces PyTorch's golden calls; a model off that grid cannot be exported
-    as 4-bit (it would ship other weights than were evaluated)."""
+@pytest.mark.parametrize("fused,form", [(False, "matmulnbits"), (True, "matmulnbits"), (True, "unpack")])
+def test_four_bit_graph_parity(tmp_path, tok, fused, form):
+    """A model on the 4-bit grid (qat_bits=4) exports its trunk's linear layers 4-bit, one per layer and no float
+    weight left: as MatMulNBits, or as codes and scales that standard ops rebuild and onnxruntime folds into float
+    weights when it creates the session; onnxruntime reproduces PyTorch's golden calls either way. A model off that
+    grid cannot be exported as 4-bit (it would ship other weights than were evaluated)."""
     torch.manual_seed(0)
     cfg = replace(TINY, order="scale", residual_edit=True, d_model=32, qat_bits=4)
     q = E.fake_quantize(MLLM(cfg), 4)
-    path, stats = E.export_unified(q, str(tmp_path), fused=fused, bits=4)
+    path, stats = E.export_unified(q, str(tmp_path), fused=fused, bits=4, int4_form=form)
     m = onnx.load(path)
     nb = [n for n in m.graph.node if n.op_type == "MatMulNBits"]
-    assert stats["int4_weights"] == len(nb) == 4 * cfg.n_layer and stats["fp32_2d_left"] == 0
-    assert {(a.name, a.i) for a in nb[0].attribute} >= {("bits", 4), ("block_size", 32)}
-    replay_golden(path, E.golden_unified(q, tok), cfg, tmp_path)
+    assert stats["int4_weights"] == 4 * cfg.n_layer and stats["fp32_2d_left"] == 0
+    assert len(nb) == (4 * cfg.n_layer if form == "matmulnbits" else 0)
+    if nb:
+        assert {(a.name, a.i) for a in nb[0].attribute} >= {("bits", 4), ("block_size", 32)}
+    g = E.golden_unified(q, tok)
+    replay_golden(path, g, cfg, tmp_path)
+    if form == "unpack":   # as onnxruntime runs it: the rebuilding ops folded away, four float MatMuls a block
+        empty = {"shape": [1, cfg.n_head, 0, cfg.d_model // cfg.n_head], "dtype": "float32", "data_b64": ""}
+        ort_run(path, [dict(g["prefill"]["inputs"], **{f"past_{kv}_{i}": empty for i in range(cfg.n_layer)
+                                                        for kv in ("key", "value")})], tmp_path, optimized=tmp_path / "opt.onnx")
+        ops = [n.op_type for n in onnx.load(str(tmp_path / "opt.onnx")).graph.node]
+        assert "Floor" not in ops and ops.count("MatMul") >= 4 * cfg.n_layer
     with pytest.raises(ValueError, match="4-bit export"):
         E.export_unified(E.fake_quantize(MLLM(cfg), 8), str(tmp_path), fused=fused, bits=4)
 
