@@ -86,8 +86,8 @@ def mllm_state(path):
     """The PyTorch state dict of an exported MLLM graph (training/mllm_graphs.py), weights as the page
     runs them (int8-dequantized): a DequantizeLinear output named like a parameter is that parameter;
     a Linear's weight is the transposed constant of the MatMul whose node the exporter named after
-    the module ("/m/blocks.0/attn/qkv/MatMul" -> blocks.0.attn.qkv.weight), or a 4-bit MatMulNBits' decoded
-    weight ("/m/blocks.0/attn/qkv/MatMul_nbits"). The tied LM head is the
+    the module ("/m/blocks.0/attn/qkv/MatMul" -> blocks.0.attn.qkv.weight), or a 4-bit layer's decoded weight
+    (MatMulNBits "/m/blocks.0/attn/qkv/MatMul_nbits", or the codes its --int4-form unpack ops fold). The tied LM head is the
     token embedding. External weight data is read from the graph's folder."""
     from onnx import numpy_helper
     g = onnx.load(path).graph
@@ -99,6 +99,13 @@ def mllm_state(path):
             shape = [1] * q.ndim
             shape[axis] = -1
             vals[nd.output[0]] = (q.astype(np.float32) - zp.reshape(shape)) * s.reshape(shape)
+    for name in [k for k in vals if k.endswith("_u4_codes")]:   # a 4-bit layer rebuilt by standard ops (--int4-form
+        base = name[:-len("_u4_codes")]                          # unpack): the float weight [K, N] its ops fold into
+        from training.quantize import dequantize_blocks4
+        b = torch.from_numpy(vals[name].copy())
+        q = torch.stack([b & 15, b >> 4], dim=3).reshape(b.shape[0], -1)
+        scale = torch.from_numpy(vals[base + "_u4_scale"].copy()).reshape(b.shape[0], b.shape[1])
+        vals[base] = dequantize_blocks4(q, scale).numpy().T
     sd = {k[2:]: v for k, v in vals.items() if k.startswith("m.")}
     for nd in g.node:
         nbits = nd.op_type == "MatMulNBits"   # a 4-bit layer (quantize.nbits_onnx): its [N, K] weight, decoded

@@ -200,14 +200,17 @@ def test_shipped_mllm_loads_back_as_its_int8_weights(tmp_path, monkeypatch):
     assert sd.keys() == want.keys() and all(torch.equal(sd[k].float(), want[k].float()) for k in sd)
 
 
-def test_shipped_four_bit_mllm_loads_back_on_its_grid(tmp_path):
-    """A 4-bit MLLM's exported graph (its trunk as MatMulNBits) loads back as exactly the weights it was exported
-    from (the trunk on the 4-bit grid, the rest int8), marked to go on training on that grid"""
+@pytest.mark.parametrize("form", ["matmulnbits", "unpack"])
+def test_shipped_four_bit_mllm_loads_back_on_its_grid(tmp_path, form):
+    """A 4-bit MLLM's exported graph (its trunk as MatMulNBits, or as codes standard ops rebuild) loads back as
+    exactly the weights it was exported from (the trunk on the 4-bit grid, the rest int8), marked to go on training
+    on that grid"""
     from training import shipped
     from training.mllm import get as get_config
     out = tmp_path / "m"
     sets = ["order=scale", "plan=True", "d_model=32", "qat_bits=4"]
-    E.main(["--random", "--config", "tiny", "--set", *sets, "--single-graph", "--fuse", "--out-dir", str(out)])
+    E.main(["--random", "--config", "tiny", "--set", *sets, "--single-graph", "--fuse", "--int4-form", form,
+            "--out-dir", str(out)])
     assert json.load(open(out / "manifest.json"))["models"]["mllm"]["variants"][0]["dtype"] == "int4"
     torch.manual_seed(0)   # the export's random weights, built the same way
     want = E.fake_quantize(MLLM(get_config("tiny", sets)), 4).state_dict()
