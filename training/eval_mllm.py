@@ -4,7 +4,7 @@
     /usr/bin/python3 -m training.eval_mllm --tiny ...                             # tests only
 
 Reads training/ckpt/{mllm,encoder,judge,decoder_f0..f4}.pt (PUMA_CKPT overrides the folder).
-The MLLM runs with its int8-rounded weights (what ships). Generation is greedy/deterministic
+The MLLM runs with its weights on the grid it ships on (int8; a trunk trained on the 4-bit grid on that, --bits). Generation is greedy/deterministic
 (regression), so text-to-image diversity comes from the decoders' seeds.
 
 Metrics:
@@ -833,8 +833,8 @@ def main(argv=None):
     rng = random.Random(0)
     model, encoder, judge = load_models(args, meta, device)
     if not args.no_quant:
-        from training.quantize import fake_quantize
-        args.bits = args.bits or model.cfg.qat_bits or 8
+        from training.quantize import fake_quantize, grid_bits
+        args.bits = grid_bits(model.cfg, args.bits)
         model = fake_quantize(model, args.bits)
     model = model.to(device).eval()
     for blk in model.blocks:

@@ -33,7 +33,7 @@ import torch
 from training.mllm import MLLM, load_mllm, get as get_config, IMAGE_ORDER, SCALE_TOKENS, N_IMG
 from training.tokenizer import Tokenizer, SPECIALS
 from training import mllm_tasks as tasks
-from training.quantize import fake_quantize, quantize_onnx, quantize_rows  # noqa: F401 (tests use E.fake_quantize)
+from training.quantize import fake_quantize, grid_bits, quantize_onnx, quantize_rows  # noqa: F401 (tests use E.fake_quantize)
 from training.mllm_graphs import LOGIT_POS_INPUT, POS_INPUT, READER_INPUT, export_graphs, export_unified, io_names, unified_io_names  # noqa: F401
 from training.golden_mllm import b64, golden, golden_unified  # noqa: F401
 
@@ -170,7 +170,7 @@ def main(argv=None):
             else:
                 sys.exit(f"error: {args.ckpt} not found (train first, or pass --random)")
         model, _ = load_mllm(args.ckpt)
-    bits = args.bits or model.cfg.qat_bits or 8
+    bits = grid_bits(model.cfg, args.bits)
     q = fake_quantize(model, bits)
     os.makedirs(args.out_dir, exist_ok=True)
     if bits == 4 and not args.single_graph:

@@ -1156,6 +1156,27 @@ def v12_section():
         diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12) + run22_section(e12)   # from v12: not shipped
 
 
+def bench_runs(name, key):
+    """bench/results/NAME (one JSON line a run, bench/mllm.mjs) grouped by a field (a folder: its last part)."""
+    path = os.path.join(ROOT, "bench", "results", name)
+    out = {}
+    for x in (open(path).read().splitlines() if os.path.exists(path) else []):
+        r = json.loads(x)
+        out.setdefault(os.path.basename(r[key]) if key == "dir" else r[key], []).append(r)
+    return out
+
+
+def spread(runs, field):   # "lo-hi" of a field over repeated runs (one value if they agree)
+    v = [r[field] for r in runs]
+    return f"{min(v)}-{max(v)}" if min(v) != max(v) else f"{v[0]}"
+
+
+def compile_seconds(log):
+    """Training-seconds at a train_mllm log's first step (a cold compiled stage: its compilation), else None."""
+    m = re.search(r"step 1 .*? train (\d+)/", open(log).read()) if os.path.exists(log) else None
+    return int(m.group(1)) if m else None
+
+
 def run21_section(e12):
     """Stop 47 (run 21): two levers from v12 (e12: its evaluation) at equal compute, one device call per arm:
     coarse-scale noise and more source noise (training/eval/run21/). No arm wins; nothing ships."""
@@ -1246,12 +1267,7 @@ def run22_section(e12):
     st = {a: last_stage(os.path.join(d, a), "stages.jsonl") for a in arms}
     st["ctl"] = last_stage(ctl_dir, "stages.jsonl")
     sizes = json.load(open(os.path.join(d, "sizes.json")))["served"]
-    bench = os.path.join(ROOT, "bench", "results", "mllm-depth-vm-2026-12-04.jsonl")
-    runs = [json.loads(x) for x in open(bench).read().splitlines() if x.startswith("{")] if os.path.exists(bench) else []
-    by_depth = {}
-    for r in runs:
-        by_depth.setdefault(r["n_layer"], []).append(r)
-    span = lambda n, k: (lambda v: f"{min(v)}-{max(v)} ms" if min(v) != max(v) else f"{v[0]} ms")([r[k] for r in by_depth[n]])
+    by_depth = bench_runs("mllm-depth-vm-2026-12-04.jsonl", "n_layer")
     rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
     hv = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
     nat1 = lambda e: e["t2i_natural"]["recommended"]["judge_top1"]
@@ -1260,13 +1276,9 @@ def run22_section(e12):
     dh, zh = z_diff(hv(ctl), hv(ev["d18"]), n_hv)
     q4 = ev["d18_int4"]
     int4_forms = ""
-    ib = os.path.join(ROOT, "bench", "results", "mllm-int4-vm-2026-12-04.jsonl")
-    if os.path.exists(ib) and "d18_int4_unpack" in sizes:
-        rows = {}
-        for x in open(ib).read().splitlines():
-            r = json.loads(x)
-            rows.setdefault(os.path.basename(r["dir"]), []).append(r)
-        rng = lambda k, f: (lambda v: f"{min(v)}-{max(v)}")([r[f] for r in rows[k]])
+    rows = bench_runs("mllm-int4-vm-2026-12-04.jsonl", "dir")
+    if rows and "d18_int4_unpack" in sizes:
+        rng = lambda k, f: spread(rows[k], f)
         int4_forms = (
             " Two forms of the 4-bit layers, measured on `d18`'s weights (`export_mllm --bits 4 --int4-form "
             "matmulnbits|unpack`, both proved against PyTorch in `training/tests/test_mllm_export.py`; "
@@ -1286,15 +1298,15 @@ def run22_section(e12):
     qp = os.path.join(d, "q18_probe")
     if os.path.exists(os.path.join(qp, "curve_stage1.json")):
         qc, qs = json.load(open(os.path.join(qp, "curve_stage1.json"))), last_stage(qp, "stages.jsonl")
-        first = re.search(r"step 1 .*? train (\d+)/", open(os.path.join(qp, "train.log")).read())
+        first, d18_first = compile_seconds(os.path.join(qp, "train.log")), compile_seconds(os.path.join(d, "d18", "train.log"))
         c3 = json.load(open(os.path.join(ROOT, "training", "eval", "v12", "curve_stage3.json")))
         dq = 100 * (canon_f1(ev["d18"]) - canon_f1(q4))
         q18_line = (
             f" A probe of that run in one call ({qs['gpu_minutes']:.1f} GPU-minutes; `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 "
             "MIN=2.6 ARM_SET=\"n_layer=18 qat_bits=4\" bash training/gpu/v10_long.sh`, `training/eval/run22/q18_probe/`): "
             f"it compiles and trains, {qs['steps']} steps in {qs['train_seconds']:.0f} training-seconds, "
-            + (f"{first.group(1)} of them the first step's compilation (`d18`'s took as long: a cold 18-block stage spends "
-               "a third of a 7-minute clock compiling)" if first else "most of them the compilation")
+            + (f"{first} of them the first step's compilation (`d18`'s took {d18_first} s: a cold 18-block stage spends "
+               "a third of a 7-minute clock compiling)" if first and d18_first else "most of them the compilation")
             + ". Its learning-curve point is v12 grown to 18 blocks whose new blocks still add almost nothing, on the 4-bit "
             f"grid (canonical prompts at f1, {qc['t2i_canonical']['n_prompts']} prompts, 1 seed, no pick): top-1 "
             f"{pct(qc['t2i_canonical']['per_scale']['f1']['judge_top1'])}, against "
@@ -1311,7 +1323,8 @@ def run22_section(e12):
                              ("18 blocks (`d18`)", "d18", 18)):
         s = st[key]
         z = sizes["v12" if depth == 10 else key]
-        t = f"{span(depth, 'firstScaleMs')} / {span(depth, 'allFiveMs')}" if depth in by_depth else "–"
+        t = (f"{spread(by_depth[depth], 'firstScaleMs')} ms / {spread(by_depth[depth], 'allFiveMs')} ms"
+             if depth in by_depth else "–")
         size_rows.append(f"| {name} | {s['params'] / 1e6:.1f}M | {s['steps']} | {s['samples_per_s']:.0f} | "
                          f"{z['mllm_bytes'] / 1e6:.1f} MB | {z['total_bytes'] / 1e6:.1f} MB | {t} |")
     out = [
@@ -1361,7 +1374,7 @@ def run22_section(e12):
         "features need the weights' precision; the trunk's weights move about 10% (relative RMS) from int8 to this grid. "
         "What would make a deeper trunk ship: training it on the grid it ships on (quantization-aware: "
         "`MLLMConfig.qat_bits=4` puts the trunk's weights on the 4-bit grid in every forward pass, the full-precision "
-        "weights learning behind it, straight through; written and tested on the CPU this session, not yet run on a GPU: "
+        "weights learning behind it, straight through; tested on the CPU, and on a GPU only in the short probe below: "
         "`ARM_SET=\"n_layer=18 qat_bits=4\"`), then this evaluation again. The page side is ready for it: "
         "`export_mllm --bits 4` writes the trunk's layers as onnxruntime's MatMulNBits (`training/quantize.py` "
         "`nbits_onnx`; manifest dtype `int4`), proved on a tiny fixture against PyTorch's golden vectors on WASM (the "

@@ -55,6 +55,26 @@ def dequantize_blocks4(q, scale):
     return ((q.float().reshape(r, nb, c // nb) - 8) * scale.float()[..., None]).reshape(r, c)
 
 
+def pack_nibbles(q):
+    """4-bit codes [rows, cols] (uint8 0..15, cols even) -> [rows, cols / 2] uint8, two a byte, the first in the low
+    bits (MatMulNBits' order; the packed checkpoint's)"""
+    return q[:, 0::2] | (q[:, 1::2] << 4)
+
+
+def from_packed4(packed, scale):
+    """The float weight [rows, cols] of packed codes (uint8 [rows, ..., half], pack_nibbles' order along the last
+    axes) and their scales [rows, cols / block] (any float type; reshaped): quantize_blocks4's grid, exactly"""
+    b = torch.as_tensor(packed)
+    q = torch.stack([b & 15, b >> 4], dim=-1).reshape(b.shape[0], -1)
+    return dequantize_blocks4(q, torch.as_tensor(scale).reshape(b.shape[0], -1))
+
+
+def grid_bits(cfg, bits=None):
+    """The grid a model's weights are evaluated, packed and exported on: `bits` when asked, else 4 for a model trained
+    on the 4-bit grid (MLLMConfig.qat_bits), else 8"""
+    return bits or getattr(cfg, "qat_bits", 0) or 8
+
+
 def on_grid4(w):
     """Quantization-aware training's weight (MLLMConfig.qat_bits=4): the forward sees w on its 4-bit grid, the
     gradient reaches w as if it had not been rounded (the straight-through estimator)."""
@@ -67,11 +87,10 @@ def fake_quantize(model, bits=8):
     trunk's linear weights on the 4-bit block grid (quantize_blocks4)."""
     assert bits in (4, 8), bits
     m = copy.deepcopy(model).float().eval()
-    four = {id(p) for n, p in m.named_parameters() if bits == 4 and is_trunk4(n)}
-    for mod in m.modules():
+    for name, mod in m.named_modules():
         if hasattr(mod, "qat"):   # on the grid already: the straight-through rounding would only add work
             mod.qat = False
-        if isinstance(mod, nn.Linear) and id(mod.weight) in four:
+        if bits == 4 and isinstance(mod, nn.Linear) and is_trunk4(name + ".weight"):
             mod.weight.data.copy_(dequantize_blocks4(*quantize_blocks4(mod.weight.data)))
         elif isinstance(mod, (nn.Linear, nn.Embedding)) and mod.weight.numel() >= MIN_QUANT:
             q, s = quantize_rows(mod.weight.data)
@@ -185,7 +204,7 @@ def nbits_onnx(model_proto, block=BLOCK4, form="matmulnbits"):
             nodes.append(n)
             continue
         N, K = w.shape
-        packed = (q[:, 0::2] | (q[:, 1::2] << 4)).reshape(N, K // block, block // 2)
+        packed = pack_nibbles(q).reshape(N, K // block, block // 2)
         name = init.name
         if form == "unpack":
             g.initializer.extend(unpack_nodes(nodes, name, packed, s, block))
@@ -219,7 +238,7 @@ def pack_int8(state, bits=8):
     for k, v in state.items():
         if bits == 4 and is_trunk4(k):
             q, s = quantize_blocks4(v)
-            out[k] = {"q4": q[:, 0::2] | (q[:, 1::2] << 4), "scale4": s}
+            out[k] = {"q4": pack_nibbles(q), "scale4": s}
         elif v.is_floating_point() and v.dim() == 2 and v.numel() >= MIN_QUANT:
             q, s = quantize_rows(v.float())
             out[k] = {"q": q, "scale": s}
@@ -232,8 +251,7 @@ def _unpack(v):
     if not isinstance(v, dict):
         return v
     if "q4" in v:
-        q = torch.stack([v["q4"] & 15, v["q4"] >> 4], dim=2).reshape(v["q4"].shape[0], -1)
-        return dequantize_blocks4(q, v["scale4"])
+        return from_packed4(v["q4"], v["scale4"])
     return v["q"].float() * v["scale"][:, None]
 
 
@@ -241,10 +259,11 @@ def unpack_int8(packed):
     return {k: _unpack(v) for k, v in packed.items()}
 
 
-if __name__ == "__main__":   # python3 -m training.quantize SRC_mllm.pt DST_packed.pt [4]
+if __name__ == "__main__":   # python3 -m training.quantize SRC_mllm.pt DST_packed.pt [4|8] (default: grid_bits)
     import sys
     from training.common import atomic_save, torch_load
-    bits = int(sys.argv[3]) if len(sys.argv) > 3 else 8
+    from training.mllm import from_config_dict
     ck = torch_load(sys.argv[1])
+    bits = grid_bits(from_config_dict(ck["config"]), int(sys.argv[3]) if len(sys.argv) > 3 else None)
     ck["model"], ck["packed"] = pack_int8(ck["model"], bits), "int8" if bits == 8 else "int4"
     atomic_save(ck, sys.argv[2])

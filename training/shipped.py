@@ -99,13 +99,10 @@ def mllm_state(path):
             shape = [1] * q.ndim
             shape[axis] = -1
             vals[nd.output[0]] = (q.astype(np.float32) - zp.reshape(shape)) * s.reshape(shape)
+    from training.quantize import from_packed4
     for name in [k for k in vals if k.endswith("_u4_codes")]:   # a 4-bit layer rebuilt by standard ops (--int4-form
         base = name[:-len("_u4_codes")]                          # unpack): the float weight [K, N] its ops fold into
-        from training.quantize import dequantize_blocks4
-        b = torch.from_numpy(vals[name].copy())
-        q = torch.stack([b & 15, b >> 4], dim=3).reshape(b.shape[0], -1)
-        scale = torch.from_numpy(vals[base + "_u4_scale"].copy()).reshape(b.shape[0], b.shape[1])
-        vals[base] = dequantize_blocks4(q, scale).numpy().T
+        vals[base] = from_packed4(vals[name].copy(), vals[base + "_u4_scale"].copy()).numpy().T
     sd = {k[2:]: v for k, v in vals.items() if k.startswith("m.")}
     for nd in g.node:
         nbits = nd.op_type == "MatMulNBits"   # a 4-bit layer (quantize.nbits_onnx): its [N, K] weight, decoded
@@ -118,12 +115,8 @@ def mllm_state(path):
                     path.append(seg)
             if path and path[0] == "m":   # the exported wrapper's attribute; some calls are scoped without it
                 path = path[1:]
-            if nbits:
-                from training.quantize import dequantize_blocks4
-                b = torch.from_numpy(vals[nd.input[1]].copy())   # [N, K / block, block / 2] uint8
-                q = torch.stack([b & 15, b >> 4], dim=3).reshape(b.shape[0], -1)
-                scale = torch.from_numpy(vals[nd.input[2]].copy()).reshape(b.shape[0], b.shape[1])
-                sd[".".join(path) + ".weight"] = dequantize_blocks4(q, scale).numpy()
+            if nbits:   # B [N, K / block, block / 2] uint8, scales [N * K / block]
+                sd[".".join(path) + ".weight"] = from_packed4(vals[nd.input[1]].copy(), vals[nd.input[2]].copy()).numpy()
             else:
                 sd[".".join(path) + ".weight"] = vals[nd.input[1]].T
     return {k: torch.from_numpy(np.array(v, dtype=v.dtype)) for k, v in sd.items()}
@@ -134,14 +127,15 @@ def load_mllm(models_dir=MODELS_DIR):
     and the weights: what a later session continues training from (`--init`, after save_mllm)."""
     from dataclasses import replace
     from training.mllm import MLLM, FULL
-    mm = manifest(models_dir)["mllm"]
+    man = manifest(models_dir)
+    mm = man["mllm"]
     sd = mllm_state(os.path.join(models_dir, "mllm.onnx"))
     cfg = replace(FULL, vocab_size=sd["tok_emb.weight"].shape[0], n_layer=mm["n_layer"], n_head=mm["n_head"],
                   d_model=mm["d_model"], mlp_ratio=sd["blocks.0.mlp.0.weight"].shape[0] // mm["d_model"], ctx=mm["ctx"],
                   feature_dim=mm["feature_dim"], order=mm["order"], residual_edit=bool(mm["residual_edit"]), plan=bool(mm.get("plan")),
                   reader=bool(mm.get("reader")),
                   # a 4-bit MLLM goes on training on the grid it ships on (MLLMConfig.qat_bits)
-                  qat_bits=4 if manifest(models_dir)["models"]["mllm"]["variants"][0]["dtype"] == "int4" else 0,
+                  qat_bits=4 if man["models"]["mllm"]["variants"][0]["dtype"] == "int4" else 0,
                   head_hidden=0 if sd["head.0.weight"].shape[0] == mm["d_model"] else sd["head.0.weight"].shape[0])
     model = MLLM(cfg)
     own = model.state_dict()

@@ -36,7 +36,7 @@
 # Run 22 (2026-12-04, stop 48, one H200 a call): the same from v12 grown deeper (train_mllm --init with n_layer above the
 #   init's: mllm.deepen), ARM_SET="n_layer=14" NAME=d14 and ARM_SET="n_layer=18" NAME=d18, against run 21's ctl: 0.6290
 #   and 0.6325 vs 0.6177, over the 40 MB budget at int8 (training/eval/run22/). ARM_SET="... qat_bits=4" trains on
-#   the 4-bit grid (MLLMConfig.qat_bits); the evaluation then reads it on that grid and its weights travel 4-bit-packed.
+#   the 4-bit grid (MLLMConfig.qat_bits); the evaluation and the packing then use that grid (quantize.grid_bits).
 # ARM_SET: more MLLMConfig settings for an A/B arm, space-separated key=value without spaces inside a value (e.g.
 #   ARM_SET="coarse_noise=0.1"), on every stage of the arm; the control is the same call without it (equal compute).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
@@ -90,7 +90,6 @@ else   # a learning-curve point: canonical prompts at f1, the stage's EMA weight
     --mllm "$RUN/mllm.pt" --reader shipped --judge "$JUDGE" --out "$RES/curve_stage$STAGE.json" > "$RES/curve.log" 2>&1
   grep -E "canonical" "$RES/curve.log" | tail -n 2 | cut -c1-200
 fi
-case " ${ARM_SET:-} " in *" qat_bits=4 "*) PACK_BITS=4 ;; *) PACK_BITS=8 ;; esac   # packed on the grid it ships on
-python3 -m training.quantize "$RUN/mllm.pt" /tmp/v10_packed.pt $PACK_BITS && split -b 15M /tmp/v10_packed.pt "$OUT/v10_mllm.pt.part-"
+python3 -m training.quantize "$RUN/mllm.pt" /tmp/v10_packed.pt && split -b 15M /tmp/v10_packed.pt "$OUT/v10_mllm.pt.part-"
 tar -czf "$OUT/results$STAGE.tar.gz" -C "$RES" .
 echo "done at $(( $(date +%s) - t0 ))s"
