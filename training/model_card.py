@@ -1153,7 +1153,7 @@ def v12_section():
         "from v9, steps x the batch; the stage points are the stage's EMA weights int8-rounded, without the pick, 300 prompts, 1 seed; the ends "
         "are the shipped int8 weights with the pick, 400 prompts, 2 seeds):",
         "", curve_table(points), "",
-        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12) + run22_section(e12)   # from v12: not shipped
+        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12) + run22_section(e12) + run23_section(e12)   # from v12: not shipped
 
 
 def bench_runs(name, key):
@@ -1399,6 +1399,68 @@ def run22_section(e12):
             "right plan has passed the style and sketch targets: both are now the plan's to win, that is, recognising an "
             "unseen vendor's drawing or a sketch. Tone stays the drawing's.")
     return "\n".join(out) + "\n"
+
+
+def run23_section(e12):
+    """Stop 49 (run 23): the 18-block trunk trained on the 4-bit grid it would ship on (MLLMConfig.qat_bits=4), three
+    arms of one call each (training/eval/run23/): from v12 at run 22's equal compute, the same on a stretched clock,
+    and run 22's d18 rounded to the grid then trained on it. None beats v12 on both the score and canonical f1;
+    nothing ships."""
+    d = os.path.join(ROOT, "training", "eval", "run23")
+    arms = ("q18", "q18_14", "d18q")
+    d18_dir = os.path.join(ROOT, "training", "eval", "run22", "d18")
+    need = [os.path.join(d, a, n) for a in arms for n in ("eval_mllm.json", "stages.jsonl")] + [
+        os.path.join(d18_dir, "eval_mllm.json"), os.path.join(ROOT, "training", "eval", "run22", "d18_int4", "eval_mllm.json"),
+        os.path.join(ROOT, "training", "eval", "run22", "sizes.json")]
+    if not all(map(os.path.exists, need)):
+        return ""
+    ev = {a: json.load(open(os.path.join(d, a, "eval_mllm.json"))) for a in arms}
+    st = {a: last_stage(os.path.join(d, a), "stages.jsonl") for a in arms}
+    d18 = json.load(open(os.path.join(d18_dir, "eval_mllm.json")))
+    d18r = json.load(open(os.path.join(ROOT, "training", "eval", "run22", "d18_int4", "eval_mllm.json")))
+    n_can = d18["t2i_canonical"]["n_prompts"]
+    dq, zq = z_diff(canon_f1(d18), canon_f1(ev["q18"]), n_can)
+    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    sk = lambda e: pct(e["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"])
+    comp = {a: compile_seconds(os.path.join(d, a, "train.log")) for a in ("q18", "d18q")}
+    sizes = json.load(open(os.path.join(ROOT, "training", "eval", "run22", "sizes.json")))["served"]
+    mb = lambda k: f"{sizes[k]['total_bytes'] / 1e6:.1f}"
+    return "\n".join([
+        "\n\n### Run 23: the 18-block trunk trained on the 4-bit grid (not shipped)\n",
+        "Run 22 left one way for a deeper trunk to fit the 40 MB budget: train it on the 4-bit grid it would ship on "
+        "(`MLLMConfig.qat_bits=4`: the trunk's linear weights rounded to `quantize_blocks4`'s grid in every forward pass, "
+        "straight through; evaluated on that grid, `eval_mllm --bits` defaulting to the model's `qat_bits`). Three arms, "
+        "one call on one H200 each (`training/eval/run23/`):\n",
+        f"- `q18`: v12 grown to 18 blocks, on the grid from the first step, run 22's clock (7 training-minutes at LR 1e-4, "
+        f"unanchored): the equal-compute arm of `d18` and run 21's control. {st['q18']['steps']} steps "
+        f"({comp['q18']} training-seconds of them the first step's compilation).",
+        f"- `q18_14`: `q18` resumed on the warm machine (its optimizer and EMA) with the clock stretched to 14 minutes "
+        f"(`BUDGET=14 STAGE=2`): the LR went back up from its cosine's tail (7e-6) to about 5e-5, then down again; "
+        f"{st['q18_14']['steps']} more steps.",
+        f"- `d18q`: run 22's `d18` (trained in full precision, evaluated at int8) rounded to the grid, then 7 minutes on it "
+        f"(`INIT=` its 4-bit packing): the usual order, precision first and the grid after, at the same 14 minutes as "
+        f"`q18_14`. {st['d18q']['steps']} steps.\n",
+        versus([("v12 (ships)", e12), ("`d18`, int8 (run 22)", d18), ("`d18` rounded to 4 bits", d18r),
+                ("`q18`, 4-bit", ev["q18"]), ("`q18_14`, 4-bit", ev["q18_14"]), ("`d18q`, 4-bit", ev["d18q"])]),
+        f"- **Training on the grid recovers what rounding took**: `d18` rounded after training scores {ab_score(d18r):.4f}; "
+        f"`q18`, the same trunk trained on the grid at the same compute, {ab_score(ev['q18']):.4f}, near `d18`'s "
+        f"{ab_score(d18):.4f} at int8 and above v12's {ab_score(e12):.4f}.",
+        f"- **But not the first milestone**: canonical top-1 at f1 {canon(d18)} (`d18`, int8) -> {canon(ev['q18'])} (`q18`), "
+        f"{dq:+.1f} points ({zq:.1f} standard errors over {n_can} prompts), below the 90% v12 holds ({canon(e12)}). "
+        f"More minutes on the grid lift it ({canon(ev['q18_14'])}, `q18_14`; {canon(ev['d18q'])}, `d18q`) while the "
+        f"score falls ({ab_score(ev['q18_14']):.4f}, {ab_score(ev['d18q']):.4f}): tone edits at the recommended scale "
+        f"{rec(ev['q18'], 'edit_tone')} -> {rec(ev['q18_14'], 'edit_tone')} / {rec(ev['d18q'], 'edit_tone')}, as every "
+        "re-warmed continuation since run 12 lost the edits before it gained.",
+        f"- **None moves the missed targets**: tone {rec(e12, 'edit_tone')} (v12) against {rec(ev['q18'], 'edit_tone')}, "
+        f"{rec(ev['q18_14'], 'edit_tone')}, {rec(ev['d18q'], 'edit_tone')}; style {rec(e12, 'edit_style')} against "
+        f"{rec(ev['q18'], 'edit_style')}, {rec(ev['q18_14'], 'edit_style')}, {rec(ev['d18q'], 'edit_style')}; sketches "
+        f"recognised at f1 {sk(e12)} against {sk(ev['q18'])}, {sk(ev['q18_14'])}, {sk(ev['d18q'])}.",
+        f"- **Not shipped.** A 4-bit 18-block trunk would serve within the budget ({mb('d18_int4')} MB in all with "
+        f"MatMulNBits, {mb('d18_int4_unpack')} MB in the unpack form: run 22), but no arm beats v12 on both the score and "
+        "canonical f1, and 18 blocks run text to all five scales slower than v12's 10 on WASM in either form (run 22). "
+        "At this compute the depth run 22 measured is worth about what the 4-bit grid costs: size is not the lever that "
+        "closes tone, style or sketch.",
+    ]) + "\n"
 
 
 def v11_section(v9_pick, before=False):
@@ -3082,6 +3144,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 20 (**v12 ships**): the shipped v11 trained on, unanchored, one new 24-minute clock in four calls over two sessions | `ANCHOR=0 BUDGET=24 STAGE=1 MIN=7.5 bash training/gpu/v10_long.sh`, then `... STAGE=2 MIN=9.2` (a new machine: continues the brought-back int8 weights, `training/carry/v10_mllm.pt`), `... STAGE=3 MIN=9.2` (warm: resumes), `... STAGE=4 FINAL=1 MIN=2 NAME=run20` (one H200 each; `public/models/mllm.onnx.data*` moved out of the tree for room) | 26.6 (training and compilation; about 31 min wall with the evaluations) |
 | run 21 (not shipped): v12 + 7 training-minutes at LR 1e-4 / the same with coarse-scale noise 0.1 / with source noise 0.6, one call each | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=ctl bash training/gpu/v10_long.sh`, and with `ARM_SET="coarse_noise=0.1" NAME=cn` or `ARM_SET="source_noise=0.6" NAME=sn6` (one H200 each; the tree set aside, `public/models/mllm.onnx.data*` kept: stage 1 rebuilds v12 from them) | 19.8 (6.6 each; about 23 min wall with the evaluations) |
 | run 22 (not shipped): v12 grown to 14 / 18 blocks (`mllm.deepen`) + 7 training-minutes at LR 1e-4, one call each (control: run 21's `ctl`); then `d18`'s trunk on the 4-bit grid, evaluated; a quantization-aware probe | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=d14 ARM_SET="n_layer=14" bash training/gpu/v10_long.sh`, the same with `n_layer=18` (one H200 each); `python3 -m training.eval_mllm --mllm d18.pt --bits 4 --reader shipped --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0` (its weights carried 4-bit-packed, `public/models/mllm.onnx.data*` set aside); a probe of `ARM_SET="n_layer=18 qat_bits=4"` with `MIN=2.6` and no `FINAL` | 16.0 (6.6 each, the probe 2.8; about 27 min wall with the evaluations and v12's right-plan run) |
+| run 23 (not shipped): v12 grown to 18 blocks and trained on the 4-bit grid (`qat_bits=4`) for 7 training-minutes at LR 1e-4 (`q18`); `q18` resumed on the warm machine, its clock stretched to 14 minutes (`q18_14`); run 22's `d18` rounded to the grid, then 7 minutes on it (`d18q`); one call each | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=q18 ARM_SET="n_layer=18 qat_bits=4" bash training/gpu/v10_long.sh`; then `... BUDGET=14 STAGE=2 MIN=7.5 NAME=q18b` (warm); `INIT=training/carry/d18_int4.pt ... STAGE=1 MIN=7 NAME=d18q` (`public/models/mllm.onnx.data*` set aside; `d18_int4.pt`: `python3 -m training.quantize d18.pt d18_int4.pt 4`) (one H200 each) | 20.4 (6.6, 7.1 and 6.6; about 25 min wall with the evaluations) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """

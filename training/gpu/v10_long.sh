@@ -37,6 +37,9 @@
 #   init's: mllm.deepen), ARM_SET="n_layer=14" NAME=d14 and ARM_SET="n_layer=18" NAME=d18, against run 21's ctl: 0.6290
 #   and 0.6325 vs 0.6177, over the 40 MB budget at int8 (training/eval/run22/). ARM_SET="... qat_bits=4" trains on
 #   the 4-bit grid (MLLMConfig.qat_bits); the evaluation and the packing then use that grid (quantize.grid_bits).
+# Run 23 (2026-12-04, stop 49, one H200 a call): ARM_SET="n_layer=18 qat_bits=4" NAME=q18 (0.6302, canonical f1 88.0),
+#   then warm BUDGET=14 STAGE=2 MIN=7.5 (q18_14: 0.6203, 89.2), and INIT=training/carry/d18_int4.pt (d18 rounded to the
+#   grid; 0.6107, 90.1) against v12's 0.6232 and 91.5: none ships (training/eval/run23/).
 # ARM_SET: more MLLMConfig settings for an A/B arm, space-separated key=value without spaces inside a value (e.g.
 #   ARM_SET="coarse_noise=0.1"), on every stage of the arm; the control is the same call without it (equal compute).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
