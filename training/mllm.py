@@ -118,6 +118,12 @@ class MLLMConfig:
     # from one of them with probability source_aug_p (mllm_tasks.augment_sources); the residual base stays clean
     source_aug: int = 0
     source_aug_p: float = 0.5
+    # an example with a given image (an edit above all) read and drawn, with probability pair_aug_p, from one of
+    # pair_aug re-drawn sets of every image (geometry alone, colours kept; mllm_tasks.pair_augment), the source,
+    # the target and the residual base in the same geometry: source_aug re-drew the source alone (v7's A/B lost
+    # tone and style edits: the edit had to undo the re-drawing), this one asks the edit to keep it
+    pair_aug: int = 0
+    pair_aug_p: float = 0.5
     # more distinct drawings for the understanding half: images of these vendors (training.data's "sources"
     # split, e.g. "fluent") are given images only: a caption's or question's image, a sketch's or style edit's
     # source (the target stays a trained style), each with probability source_vendor_p; they are never drawn

@@ -158,23 +158,33 @@ def image_tokens(f0):
 
 
 @torch.no_grad()
-def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, log=print, n_aug=0, view=None):
-    """-> [(len(VARIANTS) + n_aug)*N, 341, C] on device: the VARIANTS blocks, then n_aug blocks of
-    augmented copies of every image (transforms.augment, seeded by image and copy; augment_sources).
-    view: what the encoder reads instead of each variant batch (e.g. framing.frame: the pick's keys)."""
+def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, log=print, n_aug=0, view=None,
+               n_pair=0, pair_keys=None):
+    """-> [(len(VARIANTS) * (1 + n_pair) + n_aug)*N, 341, C] on device: the VARIANTS blocks, then n_aug blocks of
+    augmented copies of every image (transforms.augment, seeded by image and copy; augment_sources), then n_pair
+    sets of VARIANTS blocks of every image re-drawn in geometry alone (augment's colour=False), seeded by its
+    pair_keys entry and the copy, so drawings with the same key (a concept's vendors and tones) move together
+    (pair_augment). view: what the encoder reads instead of each variant batch (e.g. framing.frame: the pick's keys)."""
     from training import transforms as T
     n = len(images_uint8)
+    assert not n_pair or (pair_keys is not None and len(pair_keys) == n), "n_pair needs one pair key per image"
+    n_blocks = len(VARIANTS) * (1 + n_pair) + n_aug
     bank = None
     for s in range(0, n, batch):
         x = T.to_tensor(images_uint8[s:s + batch], device=device)
-        var = image_variants(x, torch.arange(s, s + len(x)))
-        for k in range(1, n_aug + 1):
-            var[f"aug{k}"] = T.augment(x, [AUG_SEED * i + k for i in range(s, s + len(x))])
-        for vi, name in enumerate(VARIANTS + tuple(f"aug{k}" for k in range(1, n_aug + 1))):
-            f0 = encoder(var[name] if view is None else view(var[name]))   # fp32 (TF32 on GPU): the browser's too
+        ids = torch.arange(s, s + len(x))
+        var = image_variants(x, ids)
+        blocks = [var[name] for name in VARIANTS]
+        blocks += [T.augment(x, [AUG_SEED * i + k for i in range(s, s + len(x))]) for k in range(1, n_aug + 1)]
+        for k in range(1, n_pair + 1):
+            xp = T.augment(x, [PAIR_SEED * int(pair_keys[i]) + k for i in range(s, s + len(x))], colour=False)
+            pv = image_variants(xp, ids)
+            blocks += [pv[name] for name in VARIANTS]
+        for vi, xb in enumerate(blocks):
+            f0 = encoder(xb if view is None else view(xb))   # fp32 (TF32 on GPU): the browser's too
             tok = image_tokens(f0.float()).to(dtype)
             if bank is None:
-                bank = torch.empty((len(VARIANTS) + n_aug) * n, N_IMG, tok.shape[-1], dtype=dtype, device=device)
+                bank = torch.empty(n_blocks * n, N_IMG, tok.shape[-1], dtype=dtype, device=device)
             bank[vi * n + s: vi * n + s + len(x)] = tok
         if log and (s // batch) % 10 == 0:
             log(f"bank: {s + len(x)}/{n} images")
@@ -197,6 +207,27 @@ def augment_sources(t, n_images, n_aug, p, generator=None):
     copy = torch.randint(1, n_aug + 1, (b,), generator=generator) * pick
     offset = ((len(VARIANTS) - 1 + copy) * n_images * N_IMG * pick).to(src.device).view(-1, 1)
     return torch.where(given, src + offset, src)
+
+
+PAIR_SEED = 2_000_003
+
+
+def pair_augment(t, n_images, n_aug, n_pair, p, generator=None):
+    """feat_src, feat_tgt_src and feat_res_src of the examples that have a given image (a caption's or question's
+    image, an edit's, colorize's, inpaint's or sketch's source) moved, with probability p each, to one of the n_pair
+    re-drawn sets of build_bank, every index in it to the same copy and variant: an edit's source, its target, the
+    coarser scales it is drawn from and the residual base all re-drawn in the same geometry (their pair keys, the
+    concept, are equal), so the edit it learns keeps the source's drawing and changes only the asked field, on
+    drawings it has not memorised. Text-to-image (no given image) never moves. Returns the three new tensors."""
+    src, tgt, res = t["feat_src"], t["feat_tgt_src"], t["feat_res_src"]
+    block = n_images * N_IMG
+    given = ((t["slot"] > 0) & (t["slot"] <= N_IMG) & (t["gen_input"] == 0) & (src >= 0)).any(1)
+    b = src.shape[0]
+    pick = (torch.rand(b, generator=generator) < p).to(src.device) & given
+    copy = torch.randint(1, n_pair + 1, (b,), generator=generator).to(src.device)
+    offset = ((len(VARIANTS) + n_aug + (copy - 1) * len(VARIANTS)) * block * pick).view(-1, 1)
+    move = lambda x: torch.where((x >= 0) & (x < len(VARIANTS) * block), x + offset, x)
+    return move(src), move(tgt), move(res)
 
 
 def feature_stats(bank, rows):
@@ -510,12 +541,15 @@ def reader_inputs(reader_flat, src, slot):
     return reader_flat[src.clamp(min=0)].float() * given
 
 
-def to_device(nb, bank_flat, device, aug=None, reader_flat=None):
+def to_device(nb, bank_flat, device, aug=None, reader_flat=None, pair=None):
     """numpy batch -> torch batch for MLLM.compute_loss, gathering features from the bank
     (bank_flat = bank.view(-1, C), on device). aug: (n_images, n_aug, p, generator) reads given images
     from their augmented copies (augment_sources). reader_flat: the reader's bank, read at the given images
-    (reader_inputs) as batch["reader"]."""
+    (reader_inputs) as batch["reader"]. pair: (n_images, n_aug, n_pair, p, generator) moves whole examples to a
+    re-drawn set (pair_augment), before aug, which then leaves those examples alone (it reads the first block only)."""
     t = {k: (v if torch.is_tensor(v) else torch.from_numpy(v)).to(device, non_blocking=True) for k, v in nb.items()}   # DataLoader workers hand tensors
+    if pair:
+        t["feat_src"], t["feat_tgt_src"], t["feat_res_src"] = pair_augment(t, *pair)
     if aug:
         t["feat_src"] = augment_sources(t, *aug)
     src, tsrc = t["feat_src"], t["feat_tgt_src"]

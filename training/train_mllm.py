@@ -260,7 +260,11 @@ def main(argv=None):
     if not args.random_encoder and vcfg.feature_dim != cfg.feature_dim:
         sys.exit(f"encoder feature_dim {vcfg.feature_dim} != mllm feature_dim {cfg.feature_dim}")
     t = time.time()
-    bank = build_bank(encoder, images, device, log=log if len(images) > 2000 else None, n_aug=cfg.source_aug)
+    # pair_aug's re-drawn sets move a concept's drawings together: every vendor and tone of it one geometry a copy
+    concept_of = {m["i"]: m["concept"] for m in meta}
+    codes = {c: k for k, c in enumerate(sorted(set(concept_of.values())))}
+    pairs = dict(n_pair=cfg.pair_aug, pair_keys=[codes[concept_of[i]] for i in range(len(images))] if cfg.pair_aug else None)
+    bank = build_bank(encoder, images, device, log=log if len(images) > 2000 else None, n_aug=cfg.source_aug, **pairs)
     del encoder
     reader_bank = None
     if cfg.reader:
@@ -273,11 +277,12 @@ def main(argv=None):
                 sys.exit(f"reader feature_dim {rcfg.feature_dim} != mllm feature_dim {cfg.feature_dim}")
         else:
             sys.exit("reader=True needs --reader ENCODER.pt (the given images' encoder)")
-        reader_bank = build_bank(reader, images, device, log=None, n_aug=cfg.source_aug)
+        reader_bank = build_bank(reader, images, device, log=None, n_aug=cfg.source_aug, **pairs)
         del reader
     if cuda:
         torch.cuda.empty_cache()
-    log(f"feature bank {tuple(bank.shape)} ({len(VARIANTS)} variants + {cfg.source_aug} augmented copies) in {time.time() - t:.1f}s")
+    log(f"feature bank {tuple(bank.shape)} ({len(VARIANTS)} variants + {cfg.source_aug} augmented copies + {cfg.pair_aug} "
+        f"re-drawn sets) in {time.time() - t:.1f}s")
     bank_flat = bank.view(-1, bank.shape[-1])
     reader_flat = reader_bank.view(-1, reader_bank.shape[-1]) if reader_bank is not None else None
 
@@ -337,6 +342,8 @@ def main(argv=None):
 
     stream = batches(meta, tok, cfg, seed, args.workers)
     aug = (len(images), cfg.source_aug, cfg.source_aug_p, torch.Generator().manual_seed(seed)) if cfg.source_aug else None
+    # its own generator: an arm with pair_aug samples the same batches (and source_aug draws) as its control
+    pair = (len(images), cfg.source_aug, cfg.pair_aug, cfg.pair_aug_p, torch.Generator().manual_seed(seed + 7)) if cfg.pair_aug else None
     snaps = sorted(float(x) for x in args.snapshots.split(",") if x.strip())
     n_params = model.num_params()
     samples = 0
@@ -366,7 +373,7 @@ def main(argv=None):
         item = next(stream)
         opt.zero_grad(set_to_none=True)
         for j, nb in enumerate(item):
-            b = to_device(nb, bank_flat, device, aug, reader_flat)
+            b = to_device(nb, bank_flat, device, aug, reader_flat, pair)
             tokens += b["ids"].numel()
             samples += b["ids"].shape[0]
             ctx = lm.no_sync() if (world > 1 and j == 0) else _null()

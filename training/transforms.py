@@ -49,14 +49,16 @@ def sobel_edges(x):
     return (1 - 2 * mag).expand(-1, 3, -1, -1).contiguous()
 
 
-def augment(x, seeds):
+def augment(x, seeds, colour=True):
     """A deterministic re-drawing of each image (seeds: one int per image), for the *given* images of the
     understanding tasks (MLLMConfig.source_aug): the held-out vendor and OpenMoji draw the same concepts
     a little larger or smaller, shifted, with thicker or softer outlines and other colours, while every
     training image is otherwise seen as exactly one feature map. Per image: scale 0.85-1.1, shift up to
     +-3 px, rotation up to +-8 degrees (white comes in at the borders); half the time outlines thickened
     (a 3x3 min-pool darkens edges), else a quarter of the time softened (3x3 blur); each channel's ink
-    scaled 0.85-1.15 from white and the saturation 0.7-1.3."""
+    scaled 0.85-1.15 from white and the saturation 0.7-1.3.
+    colour=False: the geometry alone (scale, shift, rotation; the same draw per seed), every colour kept, for
+    an edit's source and target re-drawn together (MLLMConfig.pair_aug): a tone or style is a colour."""
     n = x.shape[0]
     p = torch.stack([torch.rand(9, generator=torch.Generator().manual_seed(int(s))) for s in seeds]).to(x.device, x.dtype)
     scale, ang = 0.85 + 0.25 * p[:, 0], (p[:, 1] - 0.5) * (16 * 3.14159265 / 180)
@@ -65,6 +67,8 @@ def augment(x, seeds):
     theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     y = F.grid_sample(x - 1, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1   # white outside
+    if not colour:
+        return y.clamp(-1, 1)
     thick = (p[:, 4] < 0.5).view(-1, 1, 1, 1)
     soft = ((p[:, 4] >= 0.5) & (p[:, 4] < 0.75)).view(-1, 1, 1, 1)
     y = torch.where(thick, -F.max_pool2d(-y, 3, 1, 1), y)

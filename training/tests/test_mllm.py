@@ -217,7 +217,8 @@ def test_trainer_smoke_and_resume(tmp_path, setup, monkeypatch):
     # a scale-order arm, then --init from its brought-back weights keeps its order (stage 2)
     a, b = tmp_path / "a", tmp_path / "b"
     args = ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
-    assert train_mllm.main(args + ["--out-dir", str(a), "--set", "order=scale", "residual_edit=True", "source_aug=2", "--max-steps", "2"]) == 0
+    assert train_mllm.main(args + ["--out-dir", str(a), "--set", "order=scale", "residual_edit=True", "source_aug=2", "pair_aug=2",
+                                         "pair_aug_p=1", "--max-steps", "2"]) == 0
     assert train_mllm.main(args + ["--out-dir", str(b), "--init", str(a / "mllm.pt"), "--max-steps", "1"]) == 0
     ck = torch_load(b / "state.pt")
     assert ck["config"]["order"] == "scale" and ck["config"]["residual_edit"] and ck["step"] == 1
@@ -647,6 +648,93 @@ def test_source_aug_bank_and_config():
     assert torch.equal(bank[:len(T.VARIANTS) * 3], plain)
     for k in (0, 1):   # each augmented block differs from the originals
         assert not torch.allclose(bank[(len(T.VARIANTS) + k) * 3:(len(T.VARIANTS) + k + 1) * 3], bank[:3])
+
+
+def test_augment_without_colour_keeps_every_colour():
+    """augment(colour=False) moves the geometry alone, the same geometry per seed as with colour: a drawing and its
+    recoloured copy (a colour map that keeps white, as a tone or another vendor's palette is) re-drawn with one seed
+    stay each other's recolouring, and a flat patch keeps its exact colour inside."""
+    from training import transforms as TR
+    torch.manual_seed(0)
+    x = torch.ones(1, 3, 64, 64)
+    x[:, :, 16:48, 16:48] = torch.tensor([0.6, -0.2, -0.8]).view(1, 3, 1, 1)
+    x[:, :, 28:36, 20:44] = -1.0
+    c = torch.tensor([0.5, 0.8, 0.9]).view(1, 3, 1, 1)   # within [-1, 1]: no clamping
+    recolour = lambda y: 1 - (1 - y) * c
+    for seed in (3, 4, 5):
+        a, b = TR.augment(x, [seed], colour=False), TR.augment(recolour(x), [seed], colour=False)
+        assert torch.allclose(recolour(a), b, atol=1e-5)
+        assert torch.allclose(a[:, :, 22, 32], x[:, :, 22, 32], atol=1e-5)    # the patch's inside, far from its edges
+        assert not torch.allclose(a, x, atol=1e-2)                            # it moved
+        with_colour = TR.augment(x, [seed])
+        assert not torch.allclose(with_colour[:, :, 22, 32], x[:, :, 22, 32], atol=1e-3)
+
+
+def test_pair_aug_bank_moves_a_concept_together():
+    """build_bank's n_pair sets: VARIANTS blocks of every image re-drawn in geometry alone, seeded by its pair key,
+    after the plain and source_aug blocks; two drawings with one key share the geometry, another key does not."""
+    from training.mllm import get
+    from training import transforms as TR
+    assert get("tiny", ["pair_aug=3", "pair_aug_p=0.25"]).pair_aug == 3
+    torch.manual_seed(1)
+    imgs = (torch.rand(3, 64, 64, 3) * 255).to(torch.uint8).numpy()
+    imgs[1] = imgs[0]                                  # images 0 and 1 draw the same; 0 and 1 share a key, 2 not
+    pool = lambda x: x.reshape(len(x), 3, 16, 4, 16, 4).mean((3, 5)).reshape(len(x), 3, 256).transpose(1, 2)
+    enc = lambda x: torch.cat([pool(x), pool(x).mean(-1, keepdim=True)], -1)   # [B, 256, 4]: each 4x4 patch's colour
+    plain = T.build_bank(enc, imgs, "cpu", dtype=torch.float32, log=None, n_aug=1)
+    bank = T.build_bank(enc, imgs, "cpu", dtype=torch.float32, log=None, n_aug=1, n_pair=2, pair_keys=[7, 7, 9])
+    V, n = len(T.VARIANTS), 3
+    assert bank.shape[0] == (V * 3 + 1) * n and torch.equal(bank[:(V + 1) * n], plain)
+    x = TR.to_tensor(imgs, device="cpu")
+    for k in (1, 2):
+        first = V + 1 + (k - 1) * V                    # the set's first block
+        want = T.image_variants(TR.augment(x, [T.PAIR_SEED * key + k for key in (7, 7, 9)], colour=False), torch.arange(3))
+        for vi, name in enumerate(T.VARIANTS):
+            got = bank[(first + vi) * n:(first + vi + 1) * n]
+            assert torch.allclose(got, T.image_tokens(enc(want[name]).float()), atol=1e-5), (k, name)
+        orig = bank[first * n:(first + 1) * n]
+        assert torch.equal(orig[0], orig[1]) and not torch.allclose(orig[0], bank[0], atol=1e-3)
+    assert not torch.allclose(bank[(V + 1) * n], bank[(V + 1 + V) * n], atol=1e-3)   # the two sets differ
+
+
+def test_pair_augment_moves_whole_examples(setup):
+    """pair_augment moves every image index of an example that has a given image (its source, target, coarser
+    inputs and residual base) to one re-drawn set, each to its own variant's block there; text-to-image stays;
+    with p = 0 nothing moves; augment_sources afterwards leaves a moved example alone."""
+    meta, tok, _, _ = setup
+    n, n_aug, n_pair, V = len(meta), 1, 2, len(T.VARIANTS)
+    block = n * N_IMG
+    torch.manual_seed(0)
+    bank = torch.randn((V * (1 + n_pair) + n_aug) * n, N_IMG, TINY.feature_dim)
+    flat = bank.view(-1, bank.shape[-1])
+    s = T.TaskSampler(meta, tok, seed=5, order="scale", plan=True)
+    keys = ("feat_src", "feat_tgt_src", "feat_res_src")
+    for task, moves in (("t2i", False), ("caption", True), ("edit_tone", True), ("edit_style", True),
+                        ("colorize", True), ("sketch", True)):
+        nb = T.assemble([s.sample(task) for _ in range(4)], 1024, "scale")
+        t = {k: torch.as_tensor(v) for k, v in nb.items()}
+        new = dict(zip(keys, T.pair_augment(t, n, n_aug, n_pair, 1.0, torch.Generator().manual_seed(2))))
+        for b in range(4):
+            shifts = set()
+            for k in keys:
+                old, got = t[k][b], new[k][b]
+                assert torch.equal(old < 0, got < 0), (task, k)
+                live = old >= 0
+                if not moves:
+                    assert torch.equal(old, got), (task, k)
+                    continue
+                d = (got - old)[live]
+                shifts |= set(d.tolist())
+                assert torch.equal(old[live] // block, (got[live] // block - V - n_aug) % V), (task, k)   # same variant
+            if moves:
+                assert len(shifts) == 1 and shifts.pop() in {(V + n_aug + c * V) * block for c in range(n_pair)}, task
+        if moves:   # the batch reads the moved rows, and source_aug no longer touches them
+            a = T.to_device(nb, flat, "cpu", (n, n_aug, 1.0, torch.Generator().manual_seed(1)), pair=(n, n_aug, n_pair, 1.0, torch.Generator().manual_seed(2)))
+            p = T.to_device(nb, flat, "cpu", pair=(n, n_aug, n_pair, 1.0, torch.Generator().manual_seed(2)))
+            assert torch.equal(a["feats"], p["feats"]) and torch.equal(a["feat_tgt"], p["feat_tgt"])
+            assert not torch.equal(p["feats"], T.to_device(nb, flat, "cpu")["feats"])
+        still = T.pair_augment(t, n, n_aug, n_pair, 0.0, torch.Generator().manual_seed(2))
+        assert all(torch.equal(x, t[k]) for x, k in zip(still, keys))
 
 
 def with_sources(meta):
