@@ -165,17 +165,24 @@ class Gallery:
         want = torch.as_tensor(want)
         return (self.concept[None] == want[:, None]) & (torch.as_tensor(row_vendor)[None] == torch.arange(len(want))[:, None] % 2)
 
-    def retrieve(self, q, k, exclude=None):
-        """q [n, in_dim] keys (keys_of: the reader's tokens at self.scale, flattened) -> ([n, k] names, [n, k]
-        scores), best first. exclude: bool [n, rows], rows left out of each query's scores (gallery_fit's choice set)."""
+    def scores(self, q, exclude=None):
+        """q [n, in_dim] keys (keys_of: the reader's tokens at self.scale, flattened) -> [n, concepts] each concept's
+        best cosine with the query. exclude: bool [n, rows], rows left out of each query's scores (gallery_fit's choice set)."""
         sim = self.key(q) @ self.rows.T
         if exclude is not None:
             sim = sim.masked_fill(torch.as_tensor(exclude).cpu(), -2.0)
         best = torch.full((len(sim), len(self.names)), -2.0)
-        best.scatter_reduce_(1, self.concept.expand(len(sim), -1), sim, reduce="amax")
+        return best.scatter_reduce_(1, self.concept.expand(len(sim), -1), sim, reduce="amax")
+
+    def top(self, best, k):
+        """scores [n, concepts] -> ([n, k] names, [n, k] scores), best first"""
         # stable: equal scores keep the lower concept index first (the page's tie-break)
         order = torch.sort(best, dim=1, descending=True, stable=True).indices[:, :k]
         return [[self.names[j] for j in row] for row in order.tolist()], best.gather(1, order)
+
+    def retrieve(self, q, k, exclude=None):
+        """q [n, in_dim] keys -> ([n, k] names, [n, k] scores), best first (scores, then top)."""
+        return self.top(self.scores(q, exclude), k)
 
 
 @torch.no_grad()

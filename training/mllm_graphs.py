@@ -160,8 +160,9 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False, bits=8, int4_
                       output_names=outs + present, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     mp, nq, nleft = quantize_onnx(onnx.load(path))
     made = fuse(mp, cfg.n_head, L) if fused else {}
-    n4 = nbits_onnx(mp, form=int4_form) if bits == 4 else 0
+    n4 = 0
     if bits == 4:   # exactly the trunk's 4 linear layers a block, and no large float weight left beside them
+        n4 = nbits_onnx(mp, form=int4_form)
         nleft = sum(1 for i in mp.graph.initializer if i.data_type == onnx.TensorProto.FLOAT and len(i.dims) == 2
                     and i.dims[0] * i.dims[1] >= MIN_QUANT)
         if n4 != 4 * L or nleft:

@@ -16,30 +16,15 @@ import argparse
 import json
 import os
 
-import numpy as np
 import torch
 
 from training import framing, mllm_tasks as T, shipped, transforms as TR
 from training.caption_rerank import tokens_of
 from training.common import ROOT
-from training.gallery import Gallery, keys_of
+from training.gallery import Gallery, hold, keys_of
 from training.manifest import read_manifest
 
 VIEW_SEED = 3_000_017
-
-
-def concept_scores(gallery, keys):
-    """[n, concepts]: each concept's best cosine with the query keys (Gallery.retrieve's scores before the top k)."""
-    sim = gallery.key(keys) @ gallery.rows.T
-    best = torch.full((len(sim), len(gallery.names)), -2.0)
-    return best.scatter_reduce_(1, gallery.concept.expand(len(sim), -1), sim, reduce="amax")
-
-
-def hold(gallery, scores, want, k):
-    """[top-1, top-k holds the concept] of scores [n, concepts] against the wanted names."""
-    order = torch.sort(scores, dim=1, descending=True, stable=True).indices[:, :k].tolist()
-    names = [[gallery.names[j] for j in row] for row in order]
-    return [float(np.mean([w == c[0] for w, c in zip(want, names)])), float(np.mean([w in c for w, c in zip(want, names)]))]
 
 
 def main(argv=None):
@@ -52,8 +37,8 @@ def main(argv=None):
     images, meta = load()
     reader = shipped.load_reader("cpu")[0]
     gallery = Gallery.load()
-    frame = read_manifest()["mllm"]["pick"]["frame"]
-    k = read_manifest()["mllm"]["pick"]["k"]
+    spec = read_manifest()["mllm"]["pick"]
+    frame, k = spec["frame"], spec["k"]
     hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
     want = [T.normalize_text(meta[i]["name"]) for i in hv]
     res = {"n": len(hv), "k": k, "views": args.views, "columns": "[top-1, top-k holds the concept]", "rows": {}}
@@ -62,10 +47,10 @@ def main(argv=None):
         for v in range(args.views + 1):   # view 0: as given
             redraw = (lambda x, r: x) if v == 0 else (lambda x, r, v=v: TR.augment(x, [VIEW_SEED * v + int(i) for i in r], colour=False))
             tok = tokens_of(reader, images[hv], "cpu", view=lambda x, r: framing.frame_as(source(redraw(x, r)), frame))
-            per_view.append(concept_scores(gallery, keys_of(tok, gallery.scale)))
+            per_view.append(gallery.scores(keys_of(tok, gallery.scale)))
         S = torch.stack(per_view)
-        res["rows"][kind] = {"as given": hold(gallery, S[0], want, k),
-                             f"mean over it and {args.views} re-drawings": hold(gallery, S.mean(0), want, k)}
+        res["rows"][kind] = {"as given": hold(gallery.top(S[0], k)[0], want),
+                             f"mean over it and {args.views} re-drawings": hold(gallery.top(S.mean(0), k)[0], want)}
         print(kind, res["rows"][kind], flush=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     json.dump(res, open(args.out, "w"), indent=1)
