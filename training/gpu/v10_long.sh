@@ -40,6 +40,9 @@
 # Run 23 (2026-12-04, stop 49, one H200 a call): ARM_SET="n_layer=18 qat_bits=4" NAME=q18 (0.6302, canonical f1 88.0),
 #   then warm BUDGET=14 STAGE=2 MIN=7.5 (q18_14: 0.6203, 89.2), and INIT=training/carry/d18_int4.pt (d18 rounded to the
 #   grid; 0.6107, 90.1) against v12's 0.6232 and 91.5: none ships (training/eval/run23/).
+# Run 24 (2026-12-04, stop 50, one H200): ARM_SET="pair_aug=3 pair_aug_p=0.5" NAME=pa MIN=7.35 (373 training-seconds, the
+#   control's 378): 0.5820 against run 21's ctl 0.6177, tone and style edits down, colorize/inpaint PSNR up; not shipped
+#   (training/eval/run24/).
 # ARM_SET: more MLLMConfig settings for an A/B arm, space-separated key=value without spaces inside a value (e.g.
 #   ARM_SET="coarse_noise=0.1"), on every stage of the arm; the control is the same call without it (equal compute).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
