@@ -16,7 +16,7 @@ import { filesFromFolder } from '../workers/engine/folder-files';
 import type { OrtLike } from '../workers/engine/ort';
 import { ortAroundMllm } from './mllm-ort';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
-import { allowedSteps, validateManifest, variantFiles, type Manifest } from '../workers/lib/manifest';
+import { allowedSteps, pickViews, validateManifest, variantFiles, type Manifest } from '../workers/lib/manifest';
 import type { RGBAImage } from '../workers/lib/image';
 
 ort.env.wasm.numThreads = 1;
@@ -98,24 +98,25 @@ async function load(m: Manifest, fs: ModelFiles) {
   return { engine, calls: () => calls.flat(), events };
 }
 
-/** The first call reads the given image (slots 1..image_tokens): -> the given image's rows of its `reader` and `feats`
- * feeds; the reader feed is zero everywhere else and in every later call. */
+/** The calls that read a given image (slots 1..image_tokens: a prefix; a caption whose choice reads re-drawings,
+ * mllm.pick.views, reads one prefix for the image and one per re-drawing) -> the first one's given-image rows of its
+ * `reader` and `feats` feeds, and how many calls read an image; the reader feed is zero off the image in those, and
+ * everywhere in every other call. */
 function readerFeeds(calls: Record<string, ort.Tensor>[], m: Manifest) {
   const C = m.feature_dim;
   const n = m.mllm!.image_tokens;
-  const [first, ...later] = calls;
-  const slots = Array.from(first.slot.data as ArrayLike<number | bigint>, Number);
-  const at = slots.indexOf(1);
-  expect(at).toBeGreaterThan(0);
-  const r = first.reader.data as Float32Array;
-  expect(first.reader.dims).toEqual(first.feats.dims);
-  for (let i = 0; i < r.length; i++) if (i < at * C || i >= (at + n) * C) expect(r[i], `reader[${i}] off the given image`).toBe(0);
-  for (const c of later) {
+  const at = (c: Record<string, ort.Tensor>) => Array.from(c.slot.data as ArrayLike<number | bigint>, Number).indexOf(1);
+  const reading = calls.filter((c) => at(c) >= 0);
+  expect(at(calls[0])).toBeGreaterThan(0);
+  for (const c of calls) {
+    const r = c.reader.data as Float32Array;
+    const a = at(c);
     expect(c.reader.dims).toEqual(c.feats.dims);
-    expect((c.reader.data as Float32Array).every((x) => x === 0)).toBe(true);
+    if (a < 0) expect(r.every((x) => x === 0)).toBe(true);
+    else for (let i = 0; i < r.length; i++) if (i < a * C || i >= (a + n) * C) expect(r[i], `reader[${i}] off the given image`).toBe(0);
   }
-  const given = (t: ort.Tensor) => (t.data as Float32Array).slice(at * C, (at + n) * C);
-  return { reader: given(first.reader), feats: given(first.feats) };
+  const given = (t: ort.Tensor) => (t.data as Float32Array).slice(at(calls[0]) * C, (at(calls[0]) + n) * C);
+  return { reader: given(calls[0].reader), feats: given(calls[0].feats), reading: reading.length };
 }
 
 function maxDiff(a: Float32Array, b: Float32Array) {
@@ -153,11 +154,17 @@ describe('an MLLM with a reader, through the engine', () => {
     expect(engine.variants.reader?.file).toBe(READER_FILE);
     expect(engine.bytes).toBe(loadBytes(engine));
     const image = blank(m.image.size);
-    for (const run of [() => engine.run('understand', { image, caption: true, maxTokens: 3 }), () => engine.run('colorize', { image, scales: ['f4'], ...sampler })]) {
+    const runs: [() => AsyncIterable<RunEvent>, number][] = [
+      // a caption reads the image, then each re-drawing its choice reads (mllm.pick.views), each its own prefix
+      [() => engine.run('understand', { image, caption: true, maxTokens: 3 }), 1 + pickViews(m, 'caption').length],
+      [() => engine.run('colorize', { image, scales: ['f4'], ...sampler }), 1],
+    ];
+    for (const [run, prefixes] of runs) {
       const before = calls().length;
       await done(run());
       // the reader is the encoder here: its feed is the encoder's pyramid of the given image
-      const { reader, feats } = readerFeeds(calls().slice(before), m);
+      const { reader, feats, reading } = readerFeeds(calls().slice(before), m);
+      expect(reading).toBe(prefixes);
       expect(feats.some((x) => x !== 0)).toBe(true);
       expect(maxDiff(reader, feats)).toBeLessThan(1e-4);
     }

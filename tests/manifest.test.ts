@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ManifestError, coarseToFine, decoderKey, mllmReader, pickGallery, picks, pickVariant, validateManifest, type Manifest } from '../workers/lib/manifest';
+import { ManifestError, coarseToFine, decoderKey, mllmReader, pickGallery, picks, pickVariant, pickViews, validateManifest, type Manifest } from '../workers/lib/manifest';
 import { allClose, decodeTensor } from '../workers/lib/tensorio';
 
 const sha = 'a'.repeat(64);
@@ -158,6 +158,17 @@ describe('manifest', () => {
     expect(broken(framed({ span: 62.5, ink: 0.1 }))).toThrow(/mllm.pick.frame needs a span/);
     expect(broken(framed({ span: 62, ink: 0.1, keep: [60, 64] }))).not.toThrow();
     expect(broken(framed({ span: 62, ink: 0.1, keep: [63, 64] }))).toThrow(/keep must be \[lo, hi\] around the span/);
+    // re-drawings a caption's choice reads: 2 x 3 maps, for a picking caption only (the engine reads them there alone)
+    const viewed = (views: unknown) => (x: typeof shipped) => (x.mllm.pick.views = views);
+    const id = [[1, 0, 0], [0, 1, 0]];
+    expect(broken(viewed(null))).not.toThrow();
+    expect(broken(viewed({ tasks: ['caption'], thetas: [id, id] }))).not.toThrow();
+    expect(broken(viewed({ tasks: ['caption'], thetas: [[[1, 0], [0, 1]]] }))).toThrow(/thetas must be 2 x 3 affine maps/);
+    expect(broken(viewed({ tasks: ['caption'], thetas: [[[1, 0, NaN], [0, 1, 0]]] }))).toThrow(/thetas must be 2 x 3/);
+    expect(broken(viewed({ tasks: ['sketch'], thetas: [id] }))).toThrow(/only a picking caption reads re-drawings/);
+    expect(broken((x) => { x.mllm.pick.tasks = ['edit']; x.mllm.pick.views = { tasks: ['caption'], thetas: [id] }; })).toThrow(/only a picking caption/);
+    expect(pickViews(shipped, 'caption').length, 'the shipped caption reads re-drawings').toBeGreaterThan(0);
+    expect(pickViews(shipped, 'edit')).toEqual([]);
     expect(broken(framed({ span: 62, ink: 0.1, keep: [60] }))).toThrow(/keep must be/);
     expect(broken((x) => delete x.models.words)).toThrow(/needs the word list/);
   });

@@ -102,11 +102,14 @@ def given_keys(prefixes, keys_flat, scale):
     return torch.stack([keys_flat[s:s + SCALE_TOKENS[j]].reshape(-1) for s in first]).float().cpu()
 
 
-def pick(model, tok, prefixes, cands, bank_flat, device, end=None, prior=None, record=None):
+def pick(model, tok, prefixes, cands, bank_flat, device, end=None, prior=None, record=None, views=()):
     """The candidate (a string per prefix's list) with the highest score after each prefix: its answer_loglik, plus
     prior[i][j] where given (the retrieval's cosine over the reader's InfoNCE temperature: a product of the two
-    experts). record: a list that gets, per prefix, {"loglik", "prior"} of its candidates (eval_mllm --pick-record)."""
-    ll = answer_loglik(model, tok, prefixes, cands, bank_flat, device, end=end)
+    experts). views: more banks like bank_flat, each of the same images re-drawn (training/redraw.py): the
+    log-likelihood is then the mean over bank_flat and them (the prefixes' given images read in every view).
+    record: a list that gets, per prefix, {"loglik", "prior"} of its candidates (eval_mllm --pick-record)."""
+    per_view = [answer_loglik(model, tok, prefixes, cands, b, device, end=end) for b in (bank_flat, *views)]
+    ll = [np.mean([v[i] for v in per_view], 0) for i in range(len(prefixes))]
     priors = [None] * len(ll) if prior is None else prior
     scores = [np.asarray(l) + (0.0 if p is None else np.asarray(p, dtype=np.float64)) for l, p in zip(ll, priors)]
     if record is not None:
@@ -122,21 +125,21 @@ def retrieved(gallery, prefixes, keys_flat, k, temperature=None):
     return names, None if temperature is None else (scores.double() / temperature).tolist()
 
 
-def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, record=None, keys_flat=None):
+def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, record=None, keys_flat=None, views=()):
     """For eval_mllm --pick: (caption prefixes ending in <ans>) -> the MLLM's pick among the k names the
     gallery retrieves for each prefix's given image (the page's caption, manifest mllm.pick). keys_flat: the
-    retrieval's reader bank (default bank_flat[1]; eval_mllm's framed one where the pick frames)."""
+    retrieval's reader bank (default bank_flat[1]; eval_mllm's framed one where the pick frames); views: pick's."""
     def answer(prefixes):
         names, prior = retrieved(gallery, prefixes, bank_flat[1] if keys_flat is None else keys_flat, k, temperature)
         rec = [] if record is not None else None
-        got = pick(model, tok, prefixes, names, bank_flat, device, prior=prior, record=rec)
+        got = pick(model, tok, prefixes, names, bank_flat, device, prior=prior, record=rec, views=views)
         if record is not None:
             record.extend(dict(r, task="caption", names=n, picked=g) for r, n, g in zip(rec, names, got))
         return got
     return answer
 
 
-def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None, keys_flat=None):
+def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None, keys_flat=None, views=()):
     """For eval_mllm --pick: a function (prefixes, plans, record=None) -> plans that replaces each plan's concept by
     the MLLM's pick among the top-k names the gallery retrieves for the prefix's given image, keeping the
     plan's style and tone (the page's edits, manifest mllm.pick). keys_flat: as caption_pick's."""
@@ -145,7 +148,7 @@ def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None, keys_f
         got = [T.parse_plan(tok.decode(pl).strip()) for pl in plans]
         texts = [[T.normalize_text(T.PLAN_SEP.join([n, gp["style"], gp["tone"]])) for n in ns] for ns, gp in zip(names, got)]
         rec = [] if record is not None else None
-        best = pick(model, tok, prefixes, texts, bank_flat, device, end=tok.img, prior=prior, record=rec)
+        best = pick(model, tok, prefixes, texts, bank_flat, device, end=tok.img, prior=prior, record=rec, views=views)
         if record is not None:
             record.extend(dict(r, names=n, picked=T.parse_plan(b)["concept"]) for r, n, b in zip(rec, names, best))
         return [tok.encode(" " + t) for t in best]

@@ -810,6 +810,12 @@ def main(argv=None):
     ap.add_argument("--pick-frame", choices=("manifest", "none", "data"), default="manifest", help="with --pick: how the "
                     "retrieval frames each given image (training/framing.py): as the manifest's mllm.pick.frame says, not "
                     "at all, or as training.gallery would write it from the data (gallery.frame_spec)")
+    ap.add_argument("--pick-views", default="manifest", help="with --pick: the choice's log-likelihood averaged over the "
+                    "given image and re-drawings of it (training/redraw.py): the manifest's mllm.pick.views, or the first N "
+                    "of redraw.thetas (0: as given alone)")
+    ap.add_argument("--pick-views-tasks", default="manifest", choices=("manifest", "caption", "all"), help="with "
+                    "--pick-views: the captions' choice alone reads the views, or every picking task's (the manifest's "
+                    "mllm.pick.views.tasks: ['caption'] or every pick task)")
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
     ap.add_argument("--edit-right-plan", action="store_true", help="the diagnosis: every edit, colorize, inpaint and "
@@ -851,8 +857,7 @@ def main(argv=None):
     need = sorted(set(hv + om))
     pos = {i: k for k, i in enumerate(need)}
     log(f"bank for {len(need)} images")
-    bank = T.build_bank(encoder, images[need], device, log=None)
-    bank_flat = bank.view(-1, bank.shape[-1])
+    reader = None
     if model.cfg.reader:   # given images through the reader (MLLMConfig.reader), drawing in the encoder's space
         if args.tiny:
             from training.train_mllm import random_encoder
@@ -865,8 +870,13 @@ def main(argv=None):
             reader = load_encoder(args.reader, device)[0]
         else:
             sys.exit("this MLLM reads given images through a reader: --reader ENCODER.pt")
-        rb = T.build_bank(reader, images[need], device, log=None)
-        bank_flat = (bank_flat, rb.view(-1, rb.shape[-1]))
+
+    def bank_of(view=None):
+        """the needed images' encoder bank (each variant read through `view`), and the reader's beside it if it reads"""
+        banks = [T.build_bank(m, images[need], device, log=None, view=view) for m in (encoder, reader) if m is not None]
+        flat = [b.view(-1, b.shape[-1]) for b in banks]
+        return flat[0] if reader is None else tuple(flat)
+    bank_flat = bank_of()
     sampler = T.TaskSampler(meta, tok, seed=0)   # train pairs (for names/cats); rows remapped below
     sampler.row = lambda i, variant="orig": T.VARIANTS.index(variant) * len(need) + pos[i]
     guidance = model.cfg.feature_guidance if args.guidance is None else args.guidance
@@ -896,11 +906,20 @@ def main(argv=None):
             from training import framing
             kb = T.build_bank(reader, images[need], device, log=None, view=lambda v: framing.frame_as(v, frame))
             keys_flat = kb.view(-1, kb.shape[-1])
-        ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp, keys_flat=keys_flat)
+        from training import redraw
+        vspec = spec.get("views", {"thetas": [], "tasks": []})
+        thetas = vspec["thetas"] if args.pick_views == "manifest" else redraw.thetas(int(args.pick_views))
+        vtasks = vspec["tasks"] if args.pick_views_tasks == "manifest" else (["caption"] if args.pick_views_tasks == "caption" else list(ctx.pick_tasks))
+        views = [bank_of(lambda v, th=th: redraw.redraw(v, th)) for th in thetas]   # the given images re-drawn
+        # the plans of the edit tasks read the views together (every edit task in vtasks) or not at all
+        ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp, keys_flat=keys_flat,
+                                views=views if set(vtasks) - {"caption"} else ())
         if "caption" in ctx.pick_tasks:
             ctx.caption_pick = caption_pick(model, tok, gallery, bank_flat, device, args.pick, temperature=temp,
-                                            record=ctx.pick_record, keys_flat=keys_flat)
+                                            record=ctx.pick_record, keys_flat=keys_flat,
+                                            views=views if "caption" in vtasks else ())
     res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks), "pick_frame": frame if args.pick else None,
+                      "pick_views": {"thetas": thetas, "tasks": vtasks} if args.pick else None,
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,

@@ -103,6 +103,7 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
              **({"in_dim": int(len(mean))} if proj is not None else {}),
              "scale": scale, "space": "reader", "layout": LAYOUT, "concepts": [concept_char(c) for c in codes]}
     mllm = dict(read_manifest(models_dir)["mllm"])
+    views = (mllm.get("pick") or {}).get("views")   # training.redraw's, kept: they are not the gallery's to rewrite
     mllm["pick"] = {"gallery": "gallery", "k": k, "tasks": list(tasks),
                     "rule": "the k concepts nearest the given image's reader tokens at the gallery's scale (cosine after "
                             "centring on its mean and projecting, a concept scored by its best drawing, ties to the lower index); their names (words.json "
@@ -114,6 +115,8 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
                             if frame else "")}
     if frame:
         mllm["pick"]["frame"] = dict(frame)
+    if views:
+        mllm["pick"]["views"] = views
     return update_manifest({"gallery": entry}, extra={"mllm": mllm}, models_dir=models_dir)
 
 

@@ -1,6 +1,8 @@
 """golden/pick.json: the pick (manifest mllm.pick) as PyTorch computes it, for the TypeScript parity test
 (workers/mllm/pick.test.ts): for a few held-out-vendor drawings, the gallery's retrieved names and scores for
-the reader's tokens (the gallery's key), each name's log-likelihood as a caption and as an edit plan's concept, and the picks. The
+the reader's tokens (the gallery's key), each name's log-likelihood as a caption (after the drawing and, where the
+pick reads re-drawings (mllm.pick.views), after each re-drawing: their pyramids, float16 as the bank holds them) and as
+an edit plan's concept, and the picks; and the re-drawing's and the framing's arithmetic. The
 shipped MLLM on its int8 grid (as eval_mllm), the shipped encoder and reader, the shipped gallery:
 
     /usr/bin/python3 -m training.golden_pick          # after training.data and training.gallery
@@ -17,7 +19,7 @@ import os
 import numpy as np
 import torch
 
-from training import framing, mllm_tasks as T
+from training import framing, mllm_tasks as T, redraw
 from training.golden_mllm import b64
 from training.common import ROOT
 from training.manifest import GOLDEN_DIR, read_manifest
@@ -25,9 +27,20 @@ from training.manifest import GOLDEN_DIR, read_manifest
 N_CASES, MARGIN = 2, 0.05   # N_CASES of each split
 
 
-def pyramid_json(tokens):
-    """[341, C] image order -> {scale: base64 float32 [tokens * C]} (the page's Pyramid)."""
-    return {name: b64(tokens[sl].float(), np.float32) for name, sl in T.scale_slices().items()}
+def pyramid_json(tokens, dtype=np.float32):
+    """[341, C] image order -> {scale: base64 [tokens * C]} (the page's Pyramid; float16 holds the bank's values exactly)."""
+    return {name: b64(tokens[sl].float(), dtype) for name, sl in T.scale_slices().items()}
+
+
+def view_cases(images, meta, thetas):
+    """[{name, image, redrawn: [per theta]}] NCHW float32 (base64): a held-out-vendor drawing and an OpenMoji one,
+    re-drawn by each of the pick's views (training/redraw.py)."""
+    from training.transforms import to_tensor
+    first = lambda split: next(m for m in meta if m["split"] == split and m["skin_tone"] == "none")
+    hv, om = first("heldout_vendor"), first("openmoji")
+    x = to_tensor(images[[hv["i"], om["i"]]])
+    return [{"name": m["name"], "image": b64(g, np.float32),
+             "redrawn": [b64(redraw.redraw(g[None], th)[0], np.float32) for th in thetas]} for m, g in zip((hv, om), x)]
 
 
 def frame_cases(images, meta, frame):
@@ -73,6 +86,10 @@ def main():
     keys = tokens_of(reader, images[idx], "cpu", view=framed) if frame else rb
     key_slice = T.scale_slices()[gallery.scale]
     flat = (bank.reshape(-1, bank.shape[-1]), rb.reshape(-1, rb.shape[-1]))
+    vspec = man["mllm"]["pick"].get("views") or {"tasks": [], "thetas": []}
+    thetas = vspec["thetas"] if "caption" in vspec["tasks"] else []   # a caption's choice reads the re-drawings
+    drawn = [lambda x, rows, th=th: redraw.redraw(x, th) for th in thetas]
+    vbanks = [(tokens_of(encoder, images[idx], "cpu", view=d), tokens_of(reader, images[idx], "cpu", view=d)) for d in drawn]
     s = T.TaskSampler(meta, tok, seed=0)
     s.row = lambda i, variant="orig": idx.index(i)   # the bank holds these drawings only
 
@@ -89,6 +106,9 @@ def main():
         names, scores = names[0], scores[0].tolist()
         cap_pre = prefix(m["i"], question)
         cap_ll = answer_loglik(model, tok, [cap_pre], [names], flat, "cpu")[0]
+        views_ll = [answer_loglik(model, tok, [cap_pre], [names], tuple(b.reshape(-1, b.shape[-1]) for b in vb), "cpu")[0]
+                    for vb in vbanks]
+        cap_mean = np.mean([cap_ll] + views_ll, 0).tolist()   # what the caption's choice scores (caption_rerank.pick)
         instruction = man["mllm"]["prompts"]["edit_tone"].format(tone="dark")   # the page's wording
         ed_pre = prefix(m["i"], instruction)
         greedy = tok.decode(generate_plans(model, tok, [ed_pre], flat, "cpu", k=1)[0][0]).strip()
@@ -96,13 +116,15 @@ def main():
         texts = [T.normalize_text(T.PLAN_SEP.join([n, g["style"], g["tone"]])) for n in names]
         ed_ll = answer_loglik(model, tok, [ed_pre], [texts], flat, "cpu", end=tok.img)[0]
         gap = lambda ll: float(np.diff(sorted(ll)[-2:])[0])
-        if min(gap(cap_ll), gap(ed_ll)) < MARGIN:
+        if min(gap(cap_ll), gap(cap_mean), gap(ed_ll)) < MARGIN:
             continue
         taken[m["split"]] += 1
         cases.append({"name": m["name"], "vendor": m["vendor"], "split": m["split"], "source": pyramid_json(bank[j]), "reader": pyramid_json(rb[j]),
                       **({"key": {gallery.scale: b64(keys[j][key_slice].float(), np.float32)}} if frame else {}),
                       "retrieved": {"names": names, "scores": scores},
-                      "caption": {"question": question, "ll": cap_ll, "pick": names[int(np.argmax(cap_ll))]},
+                      "caption": {"question": question, "ll": cap_ll, "pick": names[int(np.argmax(cap_mean))],
+                                  **({"views": [{"source": pyramid_json(vb[0][j], np.float16), "reader": pyramid_json(vb[1][j], np.float16),
+                                                 "ll": ll} for vb, ll in zip(vbanks, views_ll)], "mean_ll": cap_mean} if thetas else {})},
                       "edit": {"instruction": instruction, "greedy_plan": greedy, "texts": texts, "ll": ed_ll,
                                "pick": texts[int(np.argmax(ed_ll))]}})
         print(f"{m['split']} {m['name']}: caption {cases[-1]['caption']['pick']!r}, plan {cases[-1]['edit']['pick']!r} (greedy {greedy!r})", flush=True)
@@ -113,6 +135,8 @@ def main():
            "mllm_sha256": man["models"]["mllm"]["variants"][0]["sha256"], "atol_score": 2e-4, "atol_ll": 2e-2, "cases": cases}
     if frame:   # the framing's arithmetic: drawings of each kind a pick frames, as given and framed
         out["frame"] = dict(frame, atol=1e-5, images=frame_cases(images, meta, frame))
+    if thetas:   # the re-drawings' arithmetic
+        out["views"] = {"tasks": vspec["tasks"], "thetas": thetas, "atol": 1e-5, "images": view_cases(images, meta, thetas)}
     path = os.path.join(GOLDEN_DIR, "pick.json")
     with open(path, "w") as f:
         json.dump(out, f)

@@ -61,14 +61,10 @@ def augment(x, seeds, colour=True):
     an edit's source and target re-drawn together (MLLMConfig.pair_aug): a tone or style is a colour."""
     n = x.shape[0]
     p = torch.stack([torch.rand(9, generator=torch.Generator().manual_seed(int(s))) for s in seeds]).to(x.device, x.dtype)
-    scale, ang = 0.85 + 0.25 * p[:, 0], (p[:, 1] - 0.5) * (16 * 3.14159265 / 180)
-    shift = (p[:, 2:4] - 0.5) * (2 * 3 / 32)            # +-3 px in [-1,1] coordinates (64 px = 2)
-    cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
-    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    y = F.grid_sample(x - 1, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1   # white outside
+    from training.redraw import geometry, redraw
+    y = redraw(x, geometry(p))   # white outside; clamped (bilinear weights are convex: a no-op but for rounding)
     if not colour:
-        return y.clamp(-1, 1)
+        return y
     thick = (p[:, 4] < 0.5).view(-1, 1, 1, 1)
     soft = ((p[:, 4] >= 0.5) & (p[:, 4] < 0.75)).view(-1, 1, 1, 1)
     y = torch.where(thick, -F.max_pool2d(-y, 3, 1, 1), y)

@@ -1135,6 +1135,8 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
     assert res["config"]["pick"] == 2 and res["config"]["pick_tasks"] == ["caption", "edit"]
     from training.manifest import read_manifest   # the retrieval frames the given images as the page does
     assert res["config"]["pick_frame"] == read_manifest()["mllm"]["pick"].get("frame") and off["config"]["pick_frame"] is None
+    views = read_manifest()["mllm"]["pick"]["views"]   # and the caption's choice reads the page's re-drawings
+    assert res["config"]["pick_views"] == {"thetas": views["thetas"], "tasks": views["tasks"]} and len(views["thetas"]) > 0
     meta = json.load(open(tmp_path / "data" / "meta.json"))
     names = {T.normalize_text(n) for n in eval_mllm.concept_names(meta).values()}
     for s in ("heldout_vendor", "openmoji"):

@@ -2,8 +2,9 @@
 //   prepareInput -> encodeImage -> generateImageFeatures (the MLLM) -> ScaleDecoder -> recommendScale
 // A task (workers/engine/tasks/*) is a short composition of these; none of them knows which
 // task calls it.
-import type { Manifest } from '../lib/manifest';
+import { pickViews, type Manifest } from '../lib/manifest';
 import { frameInk } from '../lib/framing';
+import { redraw } from '../lib/redraw';
 import { fromNCHW, prepareImage, toNCHW, type RGBAImage } from '../lib/image';
 import { psnr } from '../lib/metrics';
 import { MllmError, type MllmGenerator, type PlanSampling, type Pyramid } from '../mllm/generate';
@@ -81,6 +82,19 @@ export async function encodeGivenImage(ctx: RunContext, nchw: Float32Array, onEv
   const frame = ctx.manifest.mllm?.pick?.frame;
   const pickKey = pick && ctx.reader && frame ? await ctx.guard(ctx.reader.pyramid(frameInk(nchw, ctx.manifest.image.size, frame))) : undefined;
   return { ...enc, reader, pickKey };
+}
+
+/** The re-drawings a pick reads beside the given image (manifest mllm.pick.views for the page's `task`; none: []):
+ * each the image re-drawn by its theta, read by the encoder and the reader as the image itself is. */
+export async function encodeViews(ctx: RunContext, nchw: Float32Array, task: string): Promise<{ source: Pyramid; reader?: Pyramid }[]> {
+  const out: { source: Pyramid; reader?: Pyramid }[] = [];
+  for (const theta of pickViews(ctx.manifest, task)) {
+    await ctx.checkpoint();
+    const x = redraw(nchw, ctx.manifest.image.size, theta);
+    const source = (await ctx.guard(ctx.codec.encode(x))).cond;
+    out.push({ source, reader: ctx.reader ? await ctx.guard(ctx.reader.pyramid(x)) : undefined });
+  }
+  return out;
 }
 
 /** The blank image's pyramid: the decoders' unconditional branch. */

@@ -2,6 +2,7 @@
 // every fact derived from it (scale order and labels, allowed steps, token budgets, the text the
 // MLLM reads): the engine and the page both call these, so each is derived once.
 import type { FrameSpec } from './framing';
+import type { Theta } from './redraw';
 import { normalizeText } from '../mllm/tokenizer';
 
 export type Dtype = 'float32' | 'float16' | 'int8' | 'int4' | 'uint8' | 'int32' | 'int64';
@@ -184,6 +185,17 @@ export interface PickSpec {
   /** present: the gallery is asked with the given image framed as its drawings are (workers/lib/framing.ts);
    * absent: with the image as given */
   frame?: FrameSpec | null;
+  /** present: for these tasks each retrieved name's log-likelihood is the mean over the given image as given and
+   * re-drawn by each theta (workers/lib/redraw.ts), each re-drawing read by the encoder and the reader */
+  views?: PickViews | null;
+}
+
+export interface PickViews {
+  /** the page's tasks whose choice reads the re-drawings (the engine applies them to captions) */
+  tasks: string[];
+  /** one 2 x 3 affine map per re-drawing (training/redraw.py) */
+  thetas: Theta[];
+  rule?: string;
 }
 
 export interface ScaleChoiceRule {
@@ -337,6 +349,18 @@ function validatePick(m: Manifest, p: PickSpec) {
     need(Number.isInteger(f.span) && f.span >= 1 && f.span <= m.image.size && f.ink > 0 && f.ink < 3, `mllm.pick.frame needs a span of 1..${m.image.size} pixels and an ink threshold in (0, 3)`);
     need(f.keep == null || (Array.isArray(f.keep) && f.keep.length === 2 && f.keep[0] <= f.span && f.span <= f.keep[1]), 'mllm.pick.frame.keep must be [lo, hi] around the span');
   }
+  const v = p.views;
+  if (v) {
+    // the engine reads re-drawings for a caption's choice only: a manifest asking more would be silently half-applied
+    need(Array.isArray(v.tasks) && v.tasks.every((t) => t === 'caption' && p.tasks.includes(t)), 'mllm.pick.views: only a picking caption reads re-drawings');
+    need(Array.isArray(v.thetas) && v.thetas.every((t) => Array.isArray(t) && t.length === 2 && t.every((r) => Array.isArray(r) && r.length === 3 && r.every(Number.isFinite))), 'mllm.pick.views.thetas must be 2 x 3 affine maps');
+  }
+}
+
+/** The re-drawings the pick of the page's `task` reads beside the image as given (manifest mllm.pick.views; none: []). */
+export function pickViews(m: Pick<Manifest, 'mllm'>, task: string): Theta[] {
+  const p = m.mllm?.pick;
+  return p?.views && p.tasks.includes(task) && p.views.tasks.includes(task) ? p.views.thetas : [];
 }
 
 /** The pick's gallery entry as [models key, entry] (null: the model does not pick). */

@@ -19,7 +19,7 @@
 // nearest the given image (its reader's f4) instead of written greedily: the model recognises the right name
 // more often than it writes it (training/gallery.py; eval_mllm --pick measures the same rule).
 import type { OrtLike } from '../engine/ort';
-import { tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
+import { pickViews, tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
 import type { Gallery } from './gallery';
@@ -96,6 +96,10 @@ export interface AnswerRequest {
   pick?: boolean;
   /** a pick whose gallery is asked with the image framed (spec.pick.frame): the reader's pyramid of the framed image */
   pickKey?: Pyramid;
+  /** a caption's pick that reads re-drawings (spec.pick.views): the pyramids of the image re-drawn by each of the
+   * manifest's thetas, in their order (workers/lib/redraw.ts); each name's score is the mean of its log-likelihood
+   * after the image as given and after each re-drawing */
+  views?: { source: Pyramid; reader?: Pyramid }[];
   /** a picked answer: every name it was picked among, best first, with its share of the likelihood (before onToken) */
   onPicked?: (ranked: { text: string; p: number }[]) => void;
   onToken?: (piece: string, textSoFar: string) => void;
@@ -278,6 +282,14 @@ export class MllmGenerator {
     const key = (pick.frame ? req.pickKey : req.reader)?.[this.gallery.scale];
     if (!key) throw new MllmError(pick.frame ? "a pick needs the reader's pyramid of the framed image" : "a pick needs the reader's pyramid of the given image");
     return this.gallery.retrieve(key, pick.k).map((r) => r.name);
+  }
+
+  /** A caption's re-drawings, checked against the spec's (refused before any call: a pick that reads them never
+   * falls back to the image as given alone). */
+  private pickViews(views: AnswerRequest['views']): NonNullable<AnswerRequest['views']> {
+    const want = pickViews({ mllm: this.spec }, 'caption').length;
+    if ((views?.length ?? 0) !== want) throw new MllmError(`a caption's pick reads ${want} re-drawings of the image (mllm.pick.views), got ${views?.length ?? 0}`);
+    return views ?? [];
   }
 
   /** Each text's log-likelihood after `prefix`: its tokens (' ' + text, each its own block) then `end`,
@@ -559,13 +571,27 @@ export class MllmGenerator {
     if (!req.source) throw new MllmError('answer needs a source image');
     const maxTokens = req.maxTokens ?? this.spec.max_answer_tokens;
     if (!(maxTokens >= 1)) throw new MllmError(`maxTokens must be >= 1 (got ${maxTokens})`);
-    const seq = this.build([[bos, img], this.given(req.source, req.reader), [imgEnd], this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens), [ans]]);
+    const question = this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens);
+    const seqOf = (source: Pyramid, reader: Pyramid | undefined) => this.build([[bos, img], this.given(source, reader), [imgEnd], question, [ans]]);
+    const seq = seqOf(req.source, req.reader);
     const names = req.pick ? this.retrieved(req) : null; // refused before any call
+    const views = names ? this.pickViews(req.views) : [];
     const prefix = await this.runner.call(this.runner.empty(), seq);
     let text = '';
     try {
       if (names) {
-        const { text: best, ranked } = MllmGenerator.best(names, await this.scoreTexts(prefix, names, eos, req.betweenCalls));
+        // the mean over the image as given and its re-drawings (none: as given alone), each a prefix of its own
+        const scores = await this.scoreTexts(prefix, names, eos, req.betweenCalls);
+        for (const v of views) {
+          await req.betweenCalls?.();
+          const p = await this.runner.call(this.runner.empty(), seqOf(v.source, v.reader));
+          try {
+            (await this.scoreTexts(p, names, eos, req.betweenCalls)).forEach((x, i) => (scores[i] += x));
+          } finally {
+            this.runner.release(p.cache);
+          }
+        }
+        const { text: best, ranked } = MllmGenerator.best(names, scores.map((x) => x / (1 + views.length)));
         req.onPicked?.(ranked);
         req.onToken?.(best, best);
         return best;

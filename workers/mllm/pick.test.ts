@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { frameInk, type FrameSpec } from '../lib/framing';
+import { redraw, type Theta } from '../lib/redraw';
 import { parseWords } from '../lib/words';
 import { Gallery } from './gallery';
 import { MllmGenerator, type Pyramid } from './generate';
@@ -24,7 +25,8 @@ interface Case {
   /** where the pick frames (mllm.pick.frame): the reader's tokens of the framed drawing at the gallery's scale */
   key?: Record<string, T64>;
   retrieved: { names: string[]; scores: number[] };
-  caption: { question: string; ll: number[]; pick: string };
+  /** pick: the name with the highest mean_ll where the pick reads re-drawings (views), else the highest ll */
+  caption: { question: string; ll: number[]; pick: string; views?: { source: Record<string, T64>; reader: Record<string, T64>; ll: number[] }[]; mean_ll?: number[] };
   edit: { instruction: string; greedy_plan: string; texts: string[]; ll: number[]; pick: string };
 }
 interface Golden {
@@ -36,6 +38,8 @@ interface Golden {
   cases: Case[];
   /** where the pick frames: drawings as given and framed (training/framing.py) */
   frame?: FrameSpec & { atol: number; images: { name: string; image: T64; framed: T64 }[] };
+  /** where a caption's pick reads re-drawings: the thetas and drawings as given and re-drawn (training/redraw.py) */
+  views?: { tasks: string[]; thetas: Theta[]; atol: number; images: { name: string; image: T64; redrawn: T64[] }[] };
 }
 
 const golden = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../golden/pick.json'), 'utf8')) as Golden;
@@ -64,6 +68,27 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
     expect(golden.k).toBe(man.mllm.pick.k);
     // the golden frames exactly where the manifest does, as it does
     expect(golden.frame && { span: golden.frame.span, ink: golden.frame.ink, keep: golden.frame.keep }).toEqual(man.mllm.pick.frame ?? undefined);
+    // and reads the re-drawings the manifest's caption reads
+    expect(golden.views && { tasks: golden.views.tasks, thetas: golden.views.thetas }).toEqual(man.mllm.pick.views ? { tasks: man.mllm.pick.views.tasks, thetas: man.mllm.pick.views.thetas } : undefined);
+  });
+
+  it('re-drawing: a drawing re-drawn by each view as PyTorch re-draws it', () => {
+    const v = golden.views!;
+    expect(man.mllm.pick.views?.thetas.length, 'the shipped caption reads re-drawings').toBeGreaterThan(0);
+    for (const g of v.images) {
+      expect(g.redrawn.length).toBe(v.thetas.length);
+      v.thetas.forEach((theta, k) => {
+        const got = redraw(f32(g.image), man.image.size, theta);
+        const want = f32(g.redrawn[k]);
+        let worst = 0, moved = 0;
+        for (let i = 0; i < want.length; i++) {
+          worst = Math.max(worst, Math.abs(got[i] - want[i]));
+          moved = Math.max(moved, Math.abs(want[i] - f32(g.image)[i]));
+        }
+        expect(worst, `${g.name}, view ${k}`).toBeLessThan(v.atol);
+        expect(moved, `${g.name}, view ${k} moves the drawing`).toBeGreaterThan(0.1);
+      });
+    }
   });
 
   it('framing: a drawing framed as PyTorch frames it', () => {
@@ -101,14 +126,34 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
     await expect(gen.generateImage('edit', { text: c.edit.instruction, source: ask.source, reader: ask.reader, scales: ['f4'], pick: true })).rejects.toThrow(/framed image/);
   });
 
-  it("a caption is the model's pick among the retrieved names, streamed as one piece", async () => {
+  it("a caption is the model's pick among the retrieved names by its mean log-likelihood over the image and its re-drawings, streamed as one piece", async () => {
+    let changed = 0;
     for (const c of golden.cases) {
       const pieces: string[] = [];
-      const got = await gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: c.key && pyramid(c.key), question: c.caption.question, pick: true, onToken: (p) => pieces.push(p) });
+      let ranked: { text: string; p: number }[] = [];
+      const views = c.caption.views?.map((v) => ({ source: pyramid(v.source), reader: pyramid(v.reader) }));
+      const got = await gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: c.key && pyramid(c.key), views, question: c.caption.question, pick: true, onPicked: (r) => (ranked = r), onToken: (p) => pieces.push(p) });
       expect(got, c.name).toBe(c.caption.pick);
       expect(pieces).toEqual([c.caption.pick]);
+      // the alternatives' shares: the softmax of the mean log-likelihoods PyTorch gives them
+      const ll = c.caption.mean_ll ?? c.caption.ll;
+      const m = Math.max(...ll);
+      const w = ll.map((x) => Math.exp(x - m));
+      const sum = w.reduce((a, b) => a + b, 0);
+      for (const r of ranked) expect(Math.abs(r.p - w[c.retrieved.names.indexOf(r.text)] / sum), `${c.name}: ${r.text}`).toBeLessThan(golden.atol_ll);
+      if (c.retrieved.names[c.caption.ll.indexOf(Math.max(...c.caption.ll))] !== c.caption.pick) changed++;
     }
-  }, 300_000);
+    // the re-drawings decide some of these picks: a generator that read the image as given alone would fail here
+    if (man.mllm.pick.views) expect(changed).toBeGreaterThan(0);
+  }, 600_000);
+
+  it("a caption's pick that reads re-drawings refuses a request without them (it never falls back to the image as given)", async () => {
+    const c = golden.cases[0];
+    if (!c.caption.views) return expect(man.mllm.pick.views).toBeFalsy();
+    const ask = { source: pyramid(c.source), reader: pyramid(c.reader), pickKey: c.key && pyramid(c.key), question: c.caption.question, pick: true };
+    await expect(gen.answer(ask)).rejects.toThrow(`reads ${c.caption.views.length} re-drawings of the image (mllm.pick.views), got 0`);
+    await expect(gen.answer({ ...ask, views: [{ source: ask.source, reader: ask.reader }] })).rejects.toThrow(/got 1/);
+  });
 
   it("an edit's plan: the concept picked, the greedy plan's style and tone, the others as ranked alternatives", async () => {
     for (const c of golden.cases) {

@@ -42,7 +42,19 @@ export function decode(t: T64): ort.Tensor {
   if (t.dtype === 'int64') return new ort.Tensor('int64', new BigInt64Array(ab), t.shape);
   if (t.dtype === 'int32') return new ort.Tensor('int32', new Int32Array(ab), t.shape);
   if (t.dtype === 'float32') return new ort.Tensor('float32', new Float32Array(ab), t.shape);
+  // stored as half floats (exact for what PyTorch's fp16 bank holds, half the bytes): widened to float32
+  if (t.dtype === 'float16') return new ort.Tensor('float32', Float32Array.from(new Uint16Array(ab), halfToFloat), t.shape);
   throw new Error(`dtype ${t.dtype}`);
+}
+
+/** IEEE 754 binary16 bits -> its value */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 export const f32 = (t: T64) => decode(t).data as Float32Array;

@@ -5,7 +5,7 @@ import { picks } from '../../lib/manifest';
 import { MllmError } from '../../mllm/generate';
 import { normalizeText } from '../../mllm/tokenizer';
 import { TaskInputError } from '../errors';
-import { checkImage, encodeGivenImage, prepareInput, requireMllm } from '../steps';
+import { checkImage, encodeGivenImage, encodeViews, prepareInput, requireMllm } from '../steps';
 import { checkFits, taskInfo } from '../task-info';
 import { defineTask } from './task';
 
@@ -31,6 +31,8 @@ export const understand = defineTask<UnderstandRequest>({
     // the caption's question (typed or given): the model's pick among the look-alikes' names, where it picks
     const pick = normalizeText(question) === normalizeText(info.taskPrompts.caption) && picks(ctx.manifest, 'caption');
     const enc = await encodeGivenImage(ctx, nchw, onEvent, pick);
+    // a caption's choice that reads re-drawings of the image (manifest mllm.pick.views) reads them here
+    const views = pick ? await encodeViews(ctx, nchw, 'caption') : undefined;
     let alternatives: { text: string; p: number }[] | undefined;
     try {
       await mllm.answer({
@@ -39,6 +41,7 @@ export const understand = defineTask<UnderstandRequest>({
         question,
         pick,
         pickKey: enc.pickKey,
+        views,
         maxTokens: req.maxTokens,
         betweenCalls: () => ctx.checkpoint(),
         onPicked: (ranked) => (alternatives = ranked),
