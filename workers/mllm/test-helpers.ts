@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-web';
 import { mllmGraphNames } from '../lib/manifest';
 import { allClose } from '../lib/tensorio';
 import { MllmGenerator, type MllmSpec, type PlanDrafting, type Pyramid } from './generate';
+import { halfToFloat } from './gallery';
 import type { MllmSessions } from './graph-runner';
 import { createMllmSessions } from '../engine/puma-engine';
 import { mllmFromFolder } from '../engine/folder-files';
@@ -45,16 +46,6 @@ export function decode(t: T64): ort.Tensor {
   // stored as half floats (exact for what PyTorch's fp16 bank holds, half the bytes): widened to float32
   if (t.dtype === 'float16') return new ort.Tensor('float32', Float32Array.from(new Uint16Array(ab), halfToFloat), t.shape);
   throw new Error(`dtype ${t.dtype}`);
-}
-
-/** IEEE 754 binary16 bits -> its value */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 export const f32 = (t: T64) => decode(t).data as Float32Array;
