@@ -16,7 +16,8 @@ re-drawing through the encoder and the reader, as a page reading it would):
 
     python3 -m training.pick_views --mllm --device cuda    # a GPU: seconds; on this 2-core CPU ~20 minutes a view
 
-Neither measures the page's cost (a reader run and an MLLM prefix a view).
+Neither measures the page's cost (a reader run and an MLLM prefix a view). The re-drawings here are random per
+drawing; what ships are 4 fixed ones (training/redraw.py), measured on every task by `eval_mllm --pick-views`.
 """
 import argparse
 import json
@@ -26,12 +27,11 @@ import numpy as np
 import torch
 
 from training import framing, mllm_tasks as T, shipped, transforms as TR
+from training.redraw import VIEW_SEED
 from training.caption_rerank import answer_loglik, tokens_of
 from training.common import ROOT
 from training.gallery import Gallery, hold, keys_of
 from training.manifest import read_manifest
-
-VIEW_SEED = 3_000_017
 
 
 def main(argv=None):
