@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // What the retrieval pick (manifest mllm.pick, workers/mllm/generate.ts) costs the page: a caption and an edit's plan,
-// greedy against picked, under onnxruntime-web's WASM backend in Node (the page's own generate.ts through Vite's SSR
+// greedy against picked, a caption picked on the image alone against over its re-drawings too (mllm.pick.views, with
+// one re-drawing's redraw + encoder + reader read, which the page adds per view), under onnxruntime-web's WASM backend in Node (the page's own generate.ts through Vite's SSR
 // loader), on the given images of golden/pick.json (their encoder and reader pyramids), with the shipped models.
 // Times are medians of --runs after one warm-up run, each in one process, so the arms' ratio is what to read.
 //   node bench/pick.mjs [--threads 2] [--runs 3] [--out bench/results/pick-....json]
@@ -19,16 +20,20 @@ await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokeni
   const { MllmGenerator } = await load('/workers/mllm/generate.ts');
   const { Gallery } = await load('/workers/mllm/gallery.ts');
   const { parseWords } = await load('/workers/lib/words.ts');
+  const { halfToFloat } = await load('/workers/mllm/gallery.ts');
   const words = parseWords(JSON.parse(readFileSync(resolve(dir, man.models.words.file), 'utf8')));
   const entry = man.models[man.mllm.pick.gallery];
   const t0 = performance.now();
   const gallery = Gallery.parse(new Uint8Array(readFileSync(resolve(dir, entry.file))), entry, words.concepts);
   const parseMs = performance.now() - t0;
   const gen = new MllmGenerator(ort, man.mllm, tokenizer, counted, { concepts: words.concepts.values() }, gallery);
+  // the same model picking on the image alone (as before mllm.pick.views)
+  const alone = new MllmGenerator(ort, { ...man.mllm, pick: { ...man.mllm.pick, views: null } }, tokenizer, counted, { concepts: words.concepts.values() }, gallery);
   const golden = JSON.parse(readFileSync(resolve(ROOT, 'golden/pick.json'), 'utf8'));
   const f32 = (t) => {
     const b = Buffer.from(t.data_b64, 'base64');
-    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    return t.dtype === 'float16' ? Float32Array.from(new Uint16Array(ab), halfToFloat) : new Float32Array(ab);
   };
   const pyramid = (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, f32(v)]));
   const key = pyramid(golden.cases[0].key ?? golden.cases[0].reader)[gallery.scale];
@@ -56,10 +61,32 @@ await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokeni
     readerMs = Math.round([...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]);
     await session.release();
   }
+  // a re-drawing's own reads (mllm.pick.views): the redraw, the encoder and the reader on it, once a view
+  let viewReadMs = null;
+  const thetas = man.mllm.pick.views?.tasks.includes('caption') ? man.mllm.pick.views.thetas : [];
+  if (thetas.length) {
+    const { redraw } = await load('/workers/lib/redraw.ts');
+    const img = f32(golden.views.images[0].image);
+    const open = (key) => ort.InferenceSession.create(readFileSync(resolve(dir, man.models[key].variants[0].file)), { executionProviders: ['wasm'] });
+    const [enc, rd] = [await open('encoder'), await open(man.mllm.reader.model)];
+    const ms = [];
+    for (let i = 0; i <= runs; i++) {
+      const t = performance.now();
+      const x = new ort.Tensor('float32', redraw(img, man.image.size, thetas[0]), [1, 3, man.image.size, man.image.size]);
+      await enc.run({ [man.models.encoder.inputs[0].name]: x });
+      await rd.run({ [man.models[man.mllm.reader.model].inputs[0].name]: x });
+      if (i > 0) ms.push(performance.now() - t);
+    }
+    viewReadMs = Math.round([...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]);
+    await enc.release();
+    await rd.release();
+  }
   const keyOf = (c) => (c.key ? pyramid(c.key) : undefined);
+  const viewsOf = (c) => c.caption.views.map((v) => ({ source: pyramid(v.source), reader: pyramid(v.reader) }));
   const arms = {
     'caption, greedy': (c) => gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question }),
-    'caption, picked': (c) => gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: keyOf(c), question: c.caption.question, pick: true }),
+    'caption, picked on the image alone': (c) => alone.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: keyOf(c), question: c.caption.question, pick: true }),
+    ...(thetas.length ? { [`caption, picked over it and ${thetas.length} re-drawings (MLLM only)`]: (c) => gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: keyOf(c), views: viewsOf(c), question: c.caption.question, pick: true }) } : {}),
     // an edit up to its plan and f4: the plan is where the arms differ
     'edit to f4, greedy plan': (c) => gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), scales: ['f4'], planCandidates: 0 }),
     'edit to f4, picked plan': (c) => gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), pickKey: keyOf(c), scales: ['f4'], planCandidates: 0, pick: true }),
@@ -79,7 +106,7 @@ await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokeni
     const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
     rows[name] = { medianMs: Math.round(med(ms)), calls: med(n), n: ms.length };
   }
-  const res = { machine: `${cpus().length} x ${cpus()[0]?.model}`, node: process.version, backend: 'onnxruntime-web wasm', threads, runs, images: golden.cases.length, galleryParseMs: Math.round(parseMs), retrieveMs: +retrieveMs.toFixed(2), frameMs: frameMs === null ? null : +frameMs.toFixed(2), framedReaderMs: readerMs, galleryBytes: entry.bytes, k: man.mllm.pick.k, rows };
+  const res = { machine: `${cpus().length} x ${cpus()[0]?.model}`, node: process.version, backend: 'onnxruntime-web wasm', threads, runs, images: golden.cases.length, galleryParseMs: Math.round(parseMs), retrieveMs: +retrieveMs.toFixed(2), frameMs: frameMs === null ? null : +frameMs.toFixed(2), framedReaderMs: readerMs, views: thetas.length, viewReadMs, galleryBytes: entry.bytes, k: man.mllm.pick.k, rows };
   console.log(JSON.stringify(res, null, 1));
   if (out) writeFileSync(out, JSON.stringify(res, null, 1) + '\n');
 });

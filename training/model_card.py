@@ -1463,6 +1463,24 @@ def run23_section(e12):
     ]) + "\n"
 
 
+def views_cost_line():
+    """What a caption's re-drawings cost the page (bench/pick.mjs, the latest bench/results/pick-views-*.json)."""
+    runs = sorted(glob.glob(os.path.join(ROOT, "bench", "results", "pick-views-*.json")))
+    if not runs:
+        return ""
+    b = json.load(open(runs[-1]))
+    rows = b["rows"]
+    alone = rows["caption, picked on the image alone"]
+    over = next(v for k, v in rows.items() if k.startswith("caption, picked over it"))
+    total = over["medianMs"] + b["views"] * b["viewReadMs"]
+    return (f"The cost, under WASM in Node with {b['threads']} threads on this 2-core VM (`node bench/pick.mjs`, "
+            f"`{os.path.relpath(runs[-1], ROOT)}`, medians over {b['images']} drawings x {b['runs']} runs): a picked caption's MLLM "
+            f"work {alone['medianMs']} ms ({alone['calls']} calls) -> {over['medianMs']} ms ({over['calls']} calls: a prefix and "
+            f"{b['k']} scorings per view), plus {b['views']} x {b['viewReadMs']} ms to re-draw and read each view with the "
+            f"encoder and the reader: about {total / 1000:.1f} s against {alone['medianMs'] / 1000:.1f} s, "
+            f"{total / alone['medianMs']:.0f}x.")
+
+
 def run24_section(e12):
     """Stop 50 (run 24): pair_aug at equal compute against run 21's control (training/eval/run24/, not shipped), and the
     caption's choice averaged over re-drawings of the given image (training/redraw.py, training/eval/pick/views/): the
@@ -1535,9 +1553,7 @@ def run24_section(e12):
         "**Shipped: a caption's pick reads 4 re-drawings** (manifest `mllm.pick.views`: their thetas and the one task that "
         "reads them, written by `python3 -m training.redraw --views 4 --tasks caption`; the page re-draws in "
         "`workers/lib/redraw.ts`, golden vectors in `golden/pick.json` prove its arithmetic and the mean log-likelihood's "
-        "picks on the shipped MLLM). 4 views, not 8: 8 cost twice the reads and did not gain more on this set. The cost is a "
-        "caption's MLLM work times about 3 (measured in `workers/mllm/pick.test.ts` under Node's WASM: 4 captions 4.1 s "
-        "before, 13.4 s with the views) plus 4 encoder and reader reads of the re-drawn image. The evaluation of what "
+        "picks on the shipped MLLM). 4 views, not 8: 8 cost twice the reads and did not gain more on this set. " + views_cost_line() + " The evaluation of what "
         "ships is `training/eval/pick/views/caption_v4.json` (v12, its weights unchanged, with the caption's views).",
     ]) + "\n"
 
