@@ -115,8 +115,8 @@ function readerFeeds(calls: Record<string, ort.Tensor>[], m: Manifest) {
     if (a < 0) expect(r.every((x) => x === 0)).toBe(true);
     else for (let i = 0; i < r.length; i++) if (i < a * C || i >= (a + n) * C) expect(r[i], `reader[${i}] off the given image`).toBe(0);
   }
-  const given = (t: ort.Tensor) => (t.data as Float32Array).slice(at(calls[0]) * C, (at(calls[0]) + n) * C);
-  return { reader: given(calls[0].reader), feats: given(calls[0].feats), reading: reading.length };
+  const given = (c: Record<string, ort.Tensor>, k: string) => (c[k].data as Float32Array).slice(at(c) * C, (at(c) + n) * C);
+  return { reader: given(calls[0], 'reader'), feats: given(calls[0], 'feats'), reading: reading.length, views: reading.slice(1).map((c) => ({ reader: given(c, 'reader'), feats: given(c, 'feats') })) };
 }
 
 function maxDiff(a: Float32Array, b: Float32Array) {
@@ -163,8 +163,13 @@ describe('an MLLM with a reader, through the engine', () => {
       const before = calls().length;
       await done(run());
       // the reader is the encoder here: its feed is the encoder's pyramid of the given image
-      const { reader, feats, reading } = readerFeeds(calls().slice(before), m);
+      const { reader, feats, reading, views } = readerFeeds(calls().slice(before), m);
       expect(reading).toBe(prefixes);
+      // each re-drawing's prefix reads the image re-drawn (both encoders), not the image as given again
+      for (const v of views) {
+        expect(maxDiff(v.feats, feats)).toBeGreaterThan(1e-2);
+        expect(maxDiff(v.reader, v.feats)).toBeLessThan(1e-4);
+      }
       expect(feats.some((x) => x !== 0)).toBe(true);
       expect(maxDiff(reader, feats)).toBeLessThan(1e-4);
     }

@@ -28,7 +28,7 @@ import torch
 
 from training import framing, mllm_tasks as T, shipped, transforms as TR
 from training.redraw import VIEW_SEED
-from training.caption_rerank import answer_loglik, tokens_of
+from training.caption_rerank import pick, tokens_of
 from training.common import ROOT
 from training.gallery import Gallery, hold, keys_of
 from training.manifest import read_manifest
@@ -70,31 +70,26 @@ def main(argv=None):
 
 def caption_choice(images, meta, want, redraws, scores, gallery, k, reader, dev):
     """{"candidates <c>; log-likelihood <l>": exact-match rate}: the shipped MLLM's caption among the top-k names of
-    each candidate scoring in `scores` ([n, concepts] each), by its log-likelihood as given (view 0) or averaged over
-    the views. Each view is a bank of its own (encoder and reader tokens of the re-drawn images), so a view's prefix
-    reads exactly that re-drawing."""
+    each candidate scoring in `scores` ([n, concepts] each), by caption_rerank.pick on the drawing as given (view 0)
+    or with the other views (its mean log-likelihood). Each view is a bank of its own (encoder and reader tokens of
+    the re-drawn images), so a view's prefix reads exactly that re-drawing."""
     from training.eval_mllm import prefix_of
     from training.tokenizer import Tokenizer
     model = shipped.load_mllm().to(dev)
     tok = Tokenizer.load(os.path.join(ROOT, "training", "tokenizer.json"))
     encoder = shipped.load_encoder(dev)[0]
-    n = len(images)
     base = T.TaskSampler(meta, tok, seed=0).understanding(0, T.CAPTION_Q[0], "x")[:6]   # <s> [IMG] img [/IMG] question <ans>
-    prefixes = [prefix_of(base[:2] + [("img", j, False)] + base[3:], model.cfg.order) for j in range(n)]
-    cands = {c: gallery.top(s, k)[0] for c, s in scores.items()}
-    ll = {c: [] for c in cands}
-    for d in redraws:
-        flat = tuple(tokens_of(m, images, dev, view=d).view(-1, model.cfg.feature_dim).to(dev) for m in (encoder, reader))
-        for c, names in cands.items():
-            ll[c].append(np.asarray(answer_loglik(model, tok, prefixes, names, flat, dev)))
+    prefixes = [prefix_of(base[:2] + [("img", j, False)] + base[3:], model.cfg.order) for j in range(len(images))]
+    banks = [tuple(tokens_of(m, images, dev, view=d).view(-1, model.cfg.feature_dim).to(dev) for m in (encoder, reader))
+             for d in redraws]
     out = {}
-    for c, names in cands.items():
-        for l_name, l in (("as given", ll[c][0]), (f"mean over {len(redraws)} views", np.mean(ll[c], 0))):
-            got = [ns[int(np.argmax(row))] for ns, row in zip(names, l)]
+    for c, s in scores.items():
+        names = gallery.top(s, k)[0]
+        for l_name, views in (("as given", ()), (f"mean over {len(redraws)} views", banks[1:])):
+            got = pick(model, tok, prefixes, names, banks[0], dev, views=views)
             out[f"candidates {c}; log-likelihood {l_name}"] = float(np.mean([g == w for g, w in zip(got, want)]))
     print("caption", json.dumps(out, indent=1), flush=True)
     return out
-
 
 if __name__ == "__main__":
     main()

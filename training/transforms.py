@@ -3,6 +3,8 @@ The conditional tasks read these: colorization (grayscale), inpainting (masked),
 import torch
 import torch.nn.functional as F
 
+from training.redraw import geometry, redraw
+
 LUMA = (0.299, 0.587, 0.114)
 
 
@@ -61,7 +63,6 @@ def augment(x, seeds, colour=True):
     an edit's source and target re-drawn together (MLLMConfig.pair_aug): a tone or style is a colour."""
     n = x.shape[0]
     p = torch.stack([torch.rand(9, generator=torch.Generator().manual_seed(int(s))) for s in seeds]).to(x.device, x.dtype)
-    from training.redraw import geometry, redraw
     y = redraw(x, geometry(p))   # white outside; clamped (bilinear weights are convex: a no-op but for rounding)
     if not colour:
         return y
