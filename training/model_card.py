@@ -1153,7 +1153,54 @@ def v12_section():
         "from v9, steps x the batch; the stage points are the stage's EMA weights int8-rounded, without the pick, 300 prompts, 1 seed; the ends "
         "are the shipped int8 weights with the pick, 400 prompts, 2 seeds):",
         "", curve_table(points), "",
-        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12) + run22_section(e12) + run23_section(e12) + run24_section(e12)   # from v12
+        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12) + run22_section(e12) + run23_section(e12) + run24_section(e12) + scale_refit_section()   # from v12
+
+
+# the rule the page shipped from stop 25 to stop 50 (fitted on v9's items): what stop 51's refit on v12's items replaced
+PREVIOUS_SCALE_RULE = {"text-to-image": (["f0", "f1"], ["f2"]), "edit": (["f0", "f1"], ["f1"])}
+
+
+def scale_refit_section():
+    """Stop 51: the scale choice refitted on v12's own items (scale_choice_fit), f0 alone for every task, and v12 evaluated
+    again under it (training/eval/v12_f0/) against the evaluation of what shipped before (pick/views/caption_v4.json)."""
+    from training.scale_choice_fit import groups, at_pick, read_items
+    ev = os.path.join(ROOT, "training", "eval")
+    need = [os.path.join(ev, n) for n in ("scale_choice_v12.json", "v12_f0/eval_mllm.json", "v12_f0/choice_items.json.xz",
+                                          "pick/views/caption_v4.json")]
+    if not all(map(os.path.exists, need)):
+        return ""
+    fit = json.load(open(need[0]))["tasks"]
+    after, before = json.load(open(need[1])), json.load(open(need[3]))
+    items = read_items(need[2])
+    rows = []
+    for kind, (cand, levels) in PREVIOUS_SCALE_RULE.items():
+        for g, names, S, P in groups(items, kind, levels):
+            h = fit[kind]["held_out"][g]
+            prev = at_pick(S, P, [names.index(c) for c in cand]).mean()
+            rows.append(f"| {g} (n={h['n']}) | {h['old']:.3f} | {prev:.3f} | **{h['fitted']:.3f}** | {h['best']:.3f} |")
+    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    nat = lambda e: pct(e["t2i_natural"]["scale_choice"]["metric_at_pick"])
+    return "\n".join([
+        "\n\n### The scale choice refitted on v12 (ships): f0 alone\n",
+        "The recommended scale's rule (candidates and score levels per task, the manifest's `scale_choice`) was fitted on "
+        "v9's items. v12's evaluation recorded its own (`training/eval/v12/choice_items.json.xz`), and on them the rule "
+        "trailed a fixed f0. Fitted again the same way (two held-out halves, `python3 -m training.scale_choice_fit "
+        "training/eval/v12/choice_items.json.xz --transfer training/eval/scale_choice_levels/before/choice_items.json.xz "
+        "--out training/eval/scale_choice_v12.json --manifest`), every task now marks f0 alone: both halves chose f0 for "
+        "text-to-image and one of them f0 for edits (the other f0 or f2). Judge probability of the asked concept (edits: of "
+        "concept x field); the rule shipped before is scored on all the items, as it was not fitted on them:\n",
+        "| items | all five | the rule shipped before (f0 or f1) | **f0 alone** (held-out halves) | best of 5 (oracle) |",
+        "|---|---|---|---|---|", *rows, "",
+        "On v9's items f0 alone would have lost the tone edits (0.527 against 0.539 for all five, `transfer` in the JSON): "
+        "the rule follows the model it marks for. With one candidate the page marks f0 without encoding anything, so a "
+        "text-to-image run or an edit also saves the two encoder runs the old rule spent on scoring. v12 evaluated again "
+        "under it, nothing else changed (`python3 -m training.eval_mllm --mllm v12.pt --reader shipped --judge "
+        "training/eval/judge.pt --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --choice-items ...`, one H200, "
+        f"108 s; `training/eval/v12_f0/`): natural prompts at the recommended scale {nat(before)} -> {nat(after)} (judge "
+        f"probability), tone edits {rec(before, 'edit_tone')} -> {rec(after, 'edit_tone')}, style edits "
+        f"{rec(before, 'edit_style')} -> {rec(after, 'edit_style')}; the pick rule's score {ab_score(before):.4f} -> "
+        f"{ab_score(after):.4f}. The evaluation of what ships is now `training/eval/v12_f0/eval_mllm.json`.",
+    ])
 
 
 def bench_runs(name, key):
