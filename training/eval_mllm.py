@@ -77,6 +77,15 @@ def _prefix_tensors(prefixes, idx, bank_flat, device):
     return ids, slot, feats, block, (T.reader_inputs(reader, src, slot) if reader is not None else None)
 
 
+def reader_only(model, bank_flat):
+    """(encoder bank, reader bank) -> the same with every encoder feature the normalisation's mean (0 once normalised):
+    given images read through the reader alone, as MLLMConfig.given_drop trains captions and questions to half the time."""
+    main, reader = _banks(bank_flat)
+    if reader is None:
+        raise ValueError("reading through the reader alone needs a model with a reader")
+    return model.feat_mean.to(main.dtype).expand_as(main), reader
+
+
 def prefix_of(segments, order="token"):
     """segments -> (ids, slot, src, block) lists; block ids are what scale order's attention reads."""
     f = T.flatten(segments, order)
@@ -367,6 +376,7 @@ class Ctx:
     seeds: int
     sampler: object
     bank_flat: object = None     # the encoder's bank; (it, the reader's) for a model with a reader
+    understand_bank: object = None  # what captions and questions read (--understand-reader-only: reader_only's); None: bank_flat
     uncond: tuple = None         # classifier-free guidance's unconditional prefix (<s> [IMG])
     guidance: float = 1.0
     real_cache: dict = field(default_factory=dict)
@@ -548,7 +558,7 @@ def eval_understanding(ctx, hv, om):
                 for r, (_, g) in zip(ctx.pick_record[n0:], qa):
                     r["want"] = T.normalize_text(g)
         else:
-            ans = generate_text(ctx.model, tok, pre, ctx.bank_flat, ctx.device)
+            ans = generate_text(ctx.model, tok, pre, ctx.understand_bank or ctx.bank_flat, ctx.device)
         return [a == T.normalize_text(g) for a, (_, g) in zip(ans, qa)], ans
 
     cap, vqa = {}, {}
@@ -774,6 +784,9 @@ def main(argv=None):
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--mllm", default=os.path.join(ROOT, "training", "runs", "mllm", "mllm.pt"))
     ap.add_argument("--judge", default=JUDGE)
+    ap.add_argument("--understand-reader-only", action="store_true", help="captions and questions read each given image "
+                    "through the reader alone (the encoder's features replaced by their mean, as given_drop trains them half "
+                    "the time): a probe of which reading names an unseen drawing better")
     ap.add_argument("--choice-items", default=None, help="also write each task's per-item scale-choice scores and judge "
                     "preferences (per scale) to this JSON: other choice rules A/B'd offline without the GPU")
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "runs", "eval_mllm.json"))
@@ -884,6 +897,8 @@ def main(argv=None):
               device=device, meta=meta, images=images, seeds=args.seeds, sampler=sampler,
               bank_flat=bank_flat, guidance=guidance,
               uncond=prefix_of([sampler.sp(tok.bos), sampler.sp(tok.img)], model.cfg.order) if guidance != 1.0 else None)
+    if args.understand_reader_only:   # captions and questions read each given image through the reader alone
+        ctx.understand_bank = reader_only(model, bank_flat)
     ctx.edit_right_plan = args.edit_right_plan
     ctx.tone_guidance = args.tone_guidance
     if args.pick:
@@ -915,15 +930,16 @@ def main(argv=None):
         ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp, keys_flat=keys_flat,
                                 views=views if set(vtasks) - {"caption"} else ())
         if "caption" in ctx.pick_tasks:
-            ctx.caption_pick = caption_pick(model, tok, gallery, bank_flat, device, args.pick, temperature=temp,
+            ro = (lambda b: reader_only(model, b)) if args.understand_reader_only else (lambda b: b)
+            ctx.caption_pick = caption_pick(model, tok, gallery, ro(bank_flat), device, args.pick, temperature=temp,
                                             record=ctx.pick_record, keys_flat=keys_flat,
-                                            views=views if "caption" in vtasks else ())
+                                            views=[ro(v) for v in views] if "caption" in vtasks else ())
     res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks), "pick_frame": frame if args.pick else None,
                       "pick_views": {"thetas": thetas, "tasks": vtasks} if args.pick else None,
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
-                      "tone_guidance": args.tone_guidance}}
+                      "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 

@@ -1162,6 +1162,31 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
         assert r["picked"] == r["names"][score.index(max(score))]
     caps = [r["picked"] for r in rec if r["task"] == "caption"]
     assert caps == [a for s in ("heldout_vendor", "openmoji") for _, a in fused["caption"][s]["examples"]]
+    # --understand-reader-only: the captions' names are scored on the reader's reading alone (their retrieval and the
+    # edits' plans as before)
+    ro = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--pick-temperature", "0.1",
+                                "--understand-reader-only", "--pick-record", str(tmp_path / "rec_ro.json"), "--out", str(tmp_path / "d.json")])
+    assert ro["config"]["understand_reader_only"] and not fused["config"]["understand_reader_only"]
+    rec_ro = json.load(open(tmp_path / "rec_ro.json"))
+    assert [(r["task"], r["names"], r["prior"]) for r in rec_ro] == [(r["task"], r["names"], r["prior"]) for r in rec]
+    cap_ll = lambda rs: [r["loglik"] for r in rs if r["task"] == "caption"]
+    assert all(not np.allclose(a, b) for a, b in zip(cap_ll(rec_ro), cap_ll(rec)))
+    assert [r["loglik"] for r in rec_ro if r["task"] != "caption"] == [r["loglik"] for r in rec if r["task"] != "caption"]
+
+
+def test_reader_only_reads_the_reader_alone(setup):
+    """eval_mllm.reader_only: every encoder feature becomes the normalisation's mean, the reader's bank is the same
+    object; a model without a reader is refused."""
+    from training import eval_mllm
+    from dataclasses import replace
+    model = MLLM(replace(TINY, reader=True, order="scale"))
+    model.feat_mean.copy_(torch.arange(TINY.feature_dim, dtype=torch.float32))
+    main, reader = torch.randn(10, TINY.feature_dim).half(), torch.randn(10, TINY.feature_dim).half()
+    m2, r2 = eval_mllm.reader_only(model, (main, reader))
+    assert r2 is reader and m2.shape == main.shape and torch.equal(m2[7].float(), model.feat_mean)
+    assert torch.equal(m2[torch.tensor([3, 3, 9])].float(), model.feat_mean.expand(3, -1))
+    with pytest.raises(ValueError):
+        eval_mllm.reader_only(model, main)
 
 
 def test_anchor_charges_what_departs_from_the_teacher(setup):
