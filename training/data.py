@@ -35,6 +35,13 @@ NODE_MODULES = os.path.join(ROOT, "node_modules")
 OUT_DIR = os.path.join(ROOT, "training", "data")
 VENDORS = ("google", "twitter")  # trained styles; openmoji is evaluation-only
 SOURCE_VENDORS = {"fluent": "fluent-emoji-flat"}   # given images only (split "sources"): vendor -> iconify set
+# more vendors' art, given images only as Fluent's (split "sources_extra"; the held-out concepts' "sources_extra_heldout"):
+# four more styles of the concepts that train (Noto's first design, EmojiOne, Firefox OS, Streamline). Their own split, so
+# the probes that read "sources" as the Fluent drawings (gallery_fit, gallery_keys, chooser_probe, golden_pick) stay so.
+# Their iconify sets have no chars.json: icon names are matched to code points by emojibase's labels and shortcodes
+# (iconify_codes). A drawing too close to a held-out image of its concept (NEAR_DUPLICATE) is left out.
+EXTRA_SOURCE_VENDORS = {"noto_v1": "noto-v1", "emojione": "emojione", "fxemoji": "fxemoji", "streamline": "streamline-emojis"}
+NEAR_DUPLICATE = 12.0   # mean absolute difference (0-255) under which a source drawing is a copy of a held-out image
 SKIN_TONES = {"1F3FB": "light", "1F3FC": "medium-light", "1F3FD": "medium",
               "1F3FE": "medium-dark", "1F3FF": "dark"}
 HELDOUT_CONCEPT_FRACTION = 0.05
@@ -93,13 +100,52 @@ def rasterize_svg(path=None, svg=None):
     return to_rgb64(Image.open(io.BytesIO(png)))
 
 
+def _slug(s, hyphens=True):
+    out = "-".join(p for p in "".join(c if c.isalnum() else "-" for c in s.lower()).split("-") if p)
+    return out if hyphens else out.replace("-", "")
+
+
+def iconify_codes(node_modules):
+    """{icon name: code points} for iconify sets without a chars.json: emojibase's labels and shortcodes (skin tones
+    included) and Fluent's names, slugged ("waving-hand-dark-skin-tone"); also without hyphens ("alarmclock": Firefox
+    OS's names). The first claim of a slug wins, labels before shortcodes."""
+    path = _require(os.path.join(node_modules, "emojibase-data", "en", "data.json"), "emojibase-data")
+    names = {}
+
+    def claim(name, code):
+        for key in (_slug(name), _slug(name, hyphens=False)):
+            names.setdefault(key, _norm_hex(code))
+
+    entries = json.load(open(path))
+    for e in entries:
+        for x in [e] + list(e.get("skins") or []):
+            claim(x["label"], x["hexcode"])
+    for e in entries:
+        for x in [e] + list(e.get("skins") or []):
+            for sc in x.get("shortcodes") or []:
+                claim(sc, x["hexcode"])
+    flat = os.path.join(node_modules, "@iconify-json", "fluent-emoji-flat", "chars.json")
+    if os.path.exists(flat):
+        for code, name in json.load(open(flat)).items():
+            claim(name, code)
+    return names
+
+
 def load_iconify(node_modules, iconify_set):
-    """An iconify emoji set: {code points (FE0F dropped, upper case): SVG bytes}."""
+    """An iconify emoji set: {code points (FE0F dropped, upper case): SVG bytes}. A set without a code-point map
+    (chars.json empty) is mapped by its icon names (iconify_codes)."""
     pkg = _require(os.path.join(node_modules, "@iconify-json", iconify_set), f"@iconify-json/{iconify_set}")
     data = json.load(open(os.path.join(pkg, "icons.json")))
     icons = data["icons"]
     out = {}
-    for code, name in json.load(open(os.path.join(pkg, "chars.json"))).items():
+    chars = json.load(open(os.path.join(pkg, "chars.json")))
+    if not chars:
+        codes = iconify_codes(node_modules)
+        for name in sorted(icons):
+            code = codes.get(_slug(name)) or codes.get(_slug(name, hyphens=False))
+            if code:
+                chars.setdefault(code.lower(), name)
+    for code, name in chars.items():
         while name not in icons and name in data.get("aliases", {}):
             name = data["aliases"][name]["parent"]
         if name not in icons:
@@ -190,18 +236,11 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
                 except Exception:
                     skipped["corrupt_image"] += 1
     if with_sources:   # after every other record: the indices above do not move
-        for vendor, iconify_set in SOURCE_VENDORS.items():
-            svgs = load_iconify(node_modules, iconify_set)
-            for e in entries:
-                svg = svgs.get(_norm_hex(e["unified"])) if e["name"] else None
-                if svg is None:
-                    continue
-                try:
-                    img = rasterize_svg(svg=svg)
-                except Exception:
-                    skipped["corrupt_image"] += 1
-                    continue
-                add(img, e, vendor, "sources_heldout" if split_of(e["concept"])[0] == "heldout_concept" else "sources")
+        for e, vendor, split, img in source_records(node_modules, entries, SOURCE_VENDORS, "sources", skipped):
+            add(img, e, vendor, split)
+        held = held_images(images, meta)
+        for e, vendor, split, img in source_records(node_modules, entries, EXTRA_SOURCE_VENDORS, "sources_extra", skipped, held):
+            add(img, e, vendor, split)
 
     os.makedirs(out_dir, exist_ok=True)
     arr = np.stack(images) if images else np.zeros((0, SIZE, SIZE, 3), np.uint8)
@@ -213,6 +252,65 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
     json.dump(meta, open(os.path.join(out_dir, "meta.json"), "w"))
     json.dump(report, open(os.path.join(out_dir, "report.json"), "w"), indent=1)
     return arr, meta, report
+
+
+def held_images(images, meta):
+    """{(concept, skin tone): [held-out images]}: what a source drawing must not copy (heldout_vendor and heldout_concept)"""
+    held = {}
+    for m, img in zip(meta, images):
+        if m["split"] in ("heldout_vendor", "heldout_concept"):
+            held.setdefault((m["concept"], m["skin_tone"]), []).append(img)
+    return held
+
+
+def source_records(node_modules, entries, vendors, split, skipped, held=None):
+    """(entry, vendor, split, image) of every named entry the vendors' iconify sets draw, vendor by vendor in entry
+    order; split, or split + "_heldout" for a held-out concept. held (held_images): a drawing within NEAR_DUPLICATE of a
+    held-out image of its concept and tone is left out (counted in skipped["near_duplicate"])."""
+    for vendor, iconify_set in vendors.items():
+        svgs = load_iconify(node_modules, iconify_set)
+        for e in entries:
+            svg = svgs.get(_norm_hex(e["unified"])) if e["name"] else None
+            if svg is None:
+                continue
+            try:
+                img = rasterize_svg(svg=svg)
+            except Exception:
+                skipped["corrupt_image"] += 1
+                continue
+            twins = (held or {}).get((e["concept"], skin_tone_of(e["skin_key"])), [])
+            if any(np.abs(img.astype(np.int16) - t).mean() < NEAR_DUPLICATE for t in twins):
+                skipped["near_duplicate"] = skipped.get("near_duplicate", 0) + 1
+                continue
+            yield e, vendor, split + "_heldout" if split_of(e["concept"])[0] == "heldout_concept" else split, img
+
+
+def append_extra_sources(node_modules=NODE_MODULES, data_dir=OUT_DIR):
+    """The built dataset with EXTRA_SOURCE_VENDORS' records appended (as build() makes them, after all others), without
+    rebuilding the rest: the existing records and images stay byte for byte. -> the new report."""
+    images, meta = load(data_dir)
+    if any(m["split"].startswith("sources_extra") for m in meta):
+        raise DataError("the dataset already has the extra sources")
+    report = json.load(open(os.path.join(data_dir, "report.json")))
+    skipped = dict(report["skipped"])
+    keywords = load_keywords(node_modules)
+    new_imgs = []
+    for e, vendor, split, img in source_records(node_modules, list(iter_entries(node_modules)), EXTRA_SOURCE_VENDORS,
+                                                "sources_extra", skipped, held_images(images, meta)):
+        kw = keywords.get(_norm_hex(e["concept"]), {})
+        meta.append(dict(i=len(meta), vendor=vendor, concept=e["concept"], unified=e["unified"], name=e["name"],
+                         short_names=e["short_names"], keywords=kw.get("tags", []), category=e["category"],
+                         subcategory=e["subcategory"], skin_tone=skin_tone_of(e["skin_key"]), split=split))
+        new_imgs.append(img)
+    arr = np.concatenate([images, np.stack(new_imgs)]) if new_imgs else images
+    save_images(arr, data_dir)
+    counts = {}
+    for m in meta:
+        counts[f"{m['split']}/{m['vendor']}"] = counts.get(f"{m['split']}/{m['vendor']}", 0) + 1
+    report = dict(images=len(meta), concepts=len({m["concept"] for m in meta}), by_split=counts, skipped=skipped)
+    json.dump(meta, open(os.path.join(data_dir, "meta.json"), "w"))
+    json.dump(report, open(os.path.join(data_dir, "report.json"), "w"), indent=1)
+    return report
 
 
 IMAGES_FILE = "emoji64.u8.xz"  # raw uint8 [N,64,64,3], xz: half the size of a zipped npz, so the
@@ -249,6 +347,9 @@ def write_split_lists(meta, out_dir=os.path.join(ROOT, "training", "splits")):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--append-extra-sources"]:   # the extra vendors onto a built dataset, nothing else rebuilt
+        print(json.dumps(append_extra_sources(), indent=1))
+        sys.exit(0)
     try:
         _, meta, report = build(limit=int(sys.argv[1]) if len(sys.argv) > 1 else None)
     except DataError as err:

@@ -236,6 +236,11 @@ def feature_stats(bank, rows):
     return f0.mean(0), f0.std(0).clamp(min=1e-3)
 
 
+# the data's splits of other vendors' art of the concepts that train (training.data: Fluent's, then the extra vendors'):
+# given images only (MLLMConfig.source_vendors names which vendors)
+SOURCE_SPLITS = ("sources", "sources_extra")
+
+
 # ---- sequences -------------------------------------------------------------------------------
 class TaskSampler:
     """Builds examples (lists of segments) for every task from the metadata.
@@ -265,7 +270,7 @@ class TaskSampler:
         # two-image tasks only where a trained image of the same concept and tone is there to be the target
         vendors = {v for v in sources.split(",") if v}
         trained = {meta[i]["concept"] for i in self.idx}
-        self.src = [m["i"] for m in meta if m["split"] == "sources" and m["vendor"] in vendors
+        self.src = [m["i"] for m in meta if m["split"] in SOURCE_SPLITS and m["vendor"] in vendors
                     and m["concept"] in trained] if vendors else []
         self.src_target = [i for i in self.src if (meta[i]["concept"], meta[i]["skin_tone"]) in self.by_ct]
         self.source_p = source_p if self.src else 0.0

@@ -745,6 +745,7 @@ def with_sources(meta):
         if m["vendor"] == "google":
             out.append(dict(m, i=len(out), vendor="fluent", split="sources"))
     out.append(dict(meta[0], i=len(out), vendor="fluent", concept="CX", name="never trained", split="sources"))
+    out.append(dict(meta[1], i=len(out), vendor="noto_v1", split="sources_extra"))   # an extra vendor's (training.data)
     return out
 
 
@@ -757,14 +758,17 @@ def test_source_vendors_are_given_images_only():
     n = len(meta)
     fluent = {m["i"] for m in meta if m["vendor"] == "fluent"}
     s = T.TaskSampler(meta, tok, seed=2, sources="fluent", source_p=0.5)
-    assert set(s.src) == fluent - {n - 1}
+    assert set(s.src) == fluent - {n - 2}
+    # an extra vendor (split sources_extra) is read where named, beside Fluent
+    assert set(T.TaskSampler(meta, tok, seed=2, sources="fluent,noto_v1", source_p=0.5).src) == fluent - {n - 2} | {n - 1}
+    assert set(T.TaskSampler(meta, tok, seed=2, sources="noto_v1", source_p=0.5).src) == {n - 1}
     used = {task: 0 for task in ALL_TASKS}
     for task in ALL_TASKS:
         for _ in range(60):
             ex = s.sample(task)
             imgs = [(row % n, loss) for kind, row, loss in ex if kind == "img"]
             assert all(i not in fluent for i, loss in imgs if loss), task          # never drawn
-            assert all(i != n - 1 for i, _ in imgs)                                # held-out concept unused
+            assert all(i not in (n - 2, n - 1) for i, _ in imgs)                   # held-out concept, unnamed vendor unused
             given = [i for i, loss in imgs if not loss]
             if given and given[0] in fluent:
                 used[task] += 1

@@ -61,7 +61,7 @@ def make_mini_packages(root, n_entries=12, corrupt=1):
         src = os.path.join(NODE_MODULES, "openmoji", "color", "svg", e["unified"].upper() + ".svg")
         if os.path.exists(src):
             shutil.copy(src, om)
-    for pkg in D.SOURCE_VENDORS.values():
+    for pkg in list(D.SOURCE_VENDORS.values()) + list(D.EXTRA_SOURCE_VENDORS.values()):
         shutil.copytree(os.path.join(NODE_MODULES, "@iconify-json", pkg), os.path.join(root, "@iconify-json", pkg))
     return picked
 
@@ -82,12 +82,16 @@ def test_builder_images_meta_and_corrupt_file(mini):
     assert images.dtype == np.uint8 and images.shape[1:] == (64, 64, 3)
     assert len(meta) == len(images) == report["images"]
     assert report["skipped"]["corrupt_image"] == 1          # counted, not silently dropped
-    assert {m["vendor"] for m in meta} == {"google", "twitter", "openmoji", "fluent"}
-    # the other vendors' art comes last (earlier indices never move), only as the "sources" splits
+    extra = set(D.EXTRA_SOURCE_VENDORS)
+    assert {"google", "twitter", "openmoji", "fluent"} < {m["vendor"] for m in meta} <= {"google", "twitter", "openmoji", "fluent"} | extra
+    # the other vendors' art comes last (earlier indices never move), only as the "sources" splits: Fluent's, then
+    # the extra vendors' in their own split
     first = min(m["i"] for m in meta if m["vendor"] == "fluent")
-    assert all(m["vendor"] == "fluent" for m in meta[first:])
-    assert {m["split"] for m in meta[first:]} <= {"sources", "sources_heldout"}
-    assert all((m["split"] == "sources_heldout") == (D.split_of(m["concept"])[0] == "heldout_concept") for m in meta[first:])
+    first_extra = min(m["i"] for m in meta if m["vendor"] in extra)
+    assert all(m["vendor"] == "fluent" for m in meta[first:first_extra]) and all(m["vendor"] in extra for m in meta[first_extra:])
+    assert {m["split"] for m in meta[first:first_extra]} <= {"sources", "sources_heldout"}
+    assert {m["split"] for m in meta[first_extra:]} <= {"sources_extra", "sources_extra_heldout"}
+    assert all(m["split"].endswith("_heldout") == (D.split_of(m["concept"])[0] == "heldout_concept") for m in meta[first:])
     assert any(m["skin_tone"] == "medium-dark" for m in meta)
     assert all(m["name"] and m["category"] for m in meta)
     # composited on white: the corners of emoji art are background
@@ -95,6 +99,35 @@ def test_builder_images_meta_and_corrupt_file(mini):
     # what load() reads back is what build() made
     again, meta2 = D.load(out)
     assert np.array_equal(again, images) and meta2 == meta
+
+
+@needs_packages
+def test_iconify_sets_without_code_points_are_mapped_by_name():
+    """The extra vendors' iconify sets have no chars.json: their icon names reach code points through emojibase's
+    labels and shortcodes, skin tones included, and Firefox OS's unhyphenated names too."""
+    codes = D.iconify_codes(NODE_MODULES)
+    assert codes["grinning-face"] == "1F600" and codes["waving-hand-dark-skin-tone"] == "1F44B-1F3FF"
+    assert codes["alarmclock"] == "23F0" and codes["red-heart"] == "2764"
+    for vendor, iconify_set in D.EXTRA_SOURCE_VENDORS.items():
+        svgs = D.load_iconify(NODE_MODULES, iconify_set)
+        assert len(svgs) > 300 and all(v.startswith(b"<svg") for v in svgs.values()), vendor
+    assert "1F600" in D.load_iconify(NODE_MODULES, "noto-v1")
+
+
+@needs_packages
+@needs_rsvg
+def test_a_source_drawing_that_copies_a_held_out_image_is_left_out(mini):
+    """source_records drops a drawing within NEAR_DUPLICATE of a held-out image of its concept and tone (a source
+    vendor's copy of a test drawing would leak it), and counts it."""
+    root, _, _, meta, _ = mini
+    entries = list(D.iter_entries(root))
+    skipped = {}
+    got = list(D.source_records(root, entries, {"noto_v1": "noto-v1"}, "sources_extra", skipped))
+    assert got and not skipped
+    e, _, _, img = got[0]
+    held = {(e["concept"], D.skin_tone_of(e["skin_key"])): [np.clip(img.astype(np.int16) + 5, 0, 255).astype(np.uint8)]}
+    again = list(D.source_records(root, entries, {"noto_v1": "noto-v1"}, "sources_extra", skipped, held))
+    assert len(again) == len(got) - 1 and skipped["near_duplicate"] == 1 and again[0][0] is not e
 
 
 @needs_packages
