@@ -189,6 +189,72 @@ class Gallery:
 
 
 @torch.no_grad()
+def source_rows(gallery, chars, images, meta, reader, vendors, frame, device="cpu"):
+    """-> (rows float32 [n, dim], concept index [n]) of the source vendors' drawings (training.data's split "sources":
+    another vendor's art of the concepts that train, never drawn by the MLLM) keyed by `gallery`'s key (its mean and
+    projection, fitted on the training drawings, unchanged) and read as a query is: framed (frame: mllm.pick.frame;
+    Fluent's ink spans 56 px, the gallery's 62). chars: the gallery's concepts (the manifest entry's); only those get rows."""
+    from training import framing
+    from training.caption_rerank import tokens_of
+    idx = {ch: i for i, ch in enumerate(chars)}
+    src = [m for m in meta if m["split"] == "sources" and m["vendor"] in vendors and concept_char(m["concept"]) in idx]
+    if not src:
+        raise ValueError(f"no source drawings of vendors {sorted(vendors)} for the gallery's concepts: rebuild the data (training.data)")
+    view = (lambda x, rows: framing.frame_as(x, frame)) if frame else None
+    q = keys_of(tokens_of(reader, images[[m["i"] for m in src]], device, view=view), gallery.scale)
+    return gallery.key(q), torch.tensor([idx[concept_char(m["concept"])] for m in src])
+
+
+def add_sources(images, meta, reader, vendors, models_dir=MODELS_DIR, device="cpu"):
+    """Rewrite the shipped gallery with the source vendors' drawings appended (source_rows): its key, its training rows
+    (bit for bit), k, tasks, frame and views as they are; the manifest entry names the vendors and the training rows."""
+    g = Gallery.load(models_dir)
+    m = read_manifest(models_dir)
+    e, pick = m["models"]["gallery"], m["mllm"]["pick"]
+    if e.get("sources"):
+        raise ValueError(f"the gallery already holds {e['sources']}: rebuild it (python3 -m training.gallery) first")
+    rows, concept = source_rows(g, e["concepts"], images, meta, reader, vendors, pick.get("frame"), device)
+    codes = {concept_char(c): c for c in {x["concept"] for x in meta}}
+    write(g.mean.numpy(), None if g.proj is None else g.proj.numpy(), torch.cat([g.rows, rows]).numpy(),
+          torch.cat([g.concept, concept]).tolist(), [codes[ch] for ch in e["concepts"]], models_dir, k=pick["k"],
+          tasks=pick["tasks"], scale=g.scale, frame=pick.get("frame"))
+    entry = read_manifest(models_dir)["models"]["gallery"]
+    update_manifest({"gallery": dict(entry, sources=sorted(vendors), train_rows=int(len(g.rows)))}, models_dir=models_dir)
+    return len(g.rows), len(rows)
+
+
+@torch.no_grad()
+def probe_add_sources(images, meta, reader, vendors, out, device="cpu"):
+    """Would the source vendors' drawings in the gallery (add_sources) hold the held-out-vendor drawings' concept more
+    often? top-1 / top-5 of the shipped gallery, and of it with the sources appended read framed (as add_sources writes
+    them) or as drawn, for the held-out-vendor drawings as captions and edits (orig), sketches (edges) and colorizations
+    (gray) give them, each query framed as the page frames it. Nothing is written but OUT.json."""
+    import json
+    from training import framing
+    from training.caption_rerank import tokens_of
+    g = Gallery.load()
+    m = read_manifest()
+    chars, frame = m["models"]["gallery"]["concepts"], m["mllm"]["pick"].get("frame")
+    idx = {ch: i for i, ch in enumerate(chars)}
+    hv = [x for x in meta if x["split"] == "heldout_vendor" and concept_char(x["concept"]) in idx]
+    want, ids = [g.names[idx[concept_char(x["concept"])]] for x in hv], [x["i"] for x in hv]
+    galleries = {"the shipped gallery": g}
+    for name, fr in (("+ sources, framed (add_sources)", frame), ("+ sources, as drawn", None)):
+        rows, concept = source_rows(g, chars, images, meta, reader, vendors, fr, device)
+        galleries[name] = Gallery(g.mean, torch.cat([g.rows, rows.half().float()]), torch.cat([g.concept, concept]),
+                                  g.names, proj=g.proj, scale=g.scale)
+    res = {"n": len(hv), "vendors": sorted(vendors), "columns": "[top-1, top-5 holds the concept]"}
+    for kind in ("orig", "edges", "gray"):
+        view = lambda x, rows, kind=kind: framing.frame_as(T.image_variants(x, torch.as_tensor(ids)[rows])[kind], frame) \
+            if frame else T.image_variants(x, torch.as_tensor(ids)[rows])[kind]
+        q = keys_of(tokens_of(reader, images[ids], device, view=view), g.scale)
+        res[kind] = {name: hold(gal.retrieve(q, K)[0], want) for name, gal in galleries.items()}
+        print(kind, res[kind], flush=True)
+    json.dump(res, open(out, "w"), indent=1)
+    return res
+
+
+@torch.no_grad()
 def probe_sources(images, meta, reader, out):
     """Whether a source kind (colorize's gray, sketch's edges, inpaint's mask) would retrieve better from a gallery
     of the training drawings made the same way than from the shipped colour one: top-1 / top-5 hold of the
@@ -231,6 +297,10 @@ def main(argv=None):
     ap.add_argument("--fit", metavar="OUT.json", help="a projection fitted across vendors (training/gallery_fit.py) "
                     "instead of the principal axes; its report -> OUT.json")
     ap.add_argument("--no-frame", action="store_true", help="given images retrieve as they are (no mllm.pick.frame)")
+    ap.add_argument("--add-sources", metavar="VENDORS", help="instead: append these source vendors' drawings (comma-"
+                    "separated, e.g. fluent; training.data's split sources) to the shipped gallery, keyed by its key (add_sources)")
+    ap.add_argument("--probe-add", metavar="OUT.json", help="with --add-sources: instead of writing, measure what they would "
+                    "hold (probe_add_sources)")
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
@@ -239,6 +309,13 @@ def main(argv=None):
     reader = shipped.load_reader(args.device)[0]
     if args.probe_sources:
         return probe_sources(images, meta, reader, args.probe_sources)
+    if args.add_sources and args.probe_add:
+        return probe_add_sources(images, meta, reader, set(args.add_sources.split(",")), args.probe_add, args.device)
+    if args.add_sources:
+        n_train, n_src = add_sources(images, meta, reader, set(args.add_sources.split(",")), args.out_dir, args.device)
+        print(f"{FILE}: {n_train} training drawings + {n_src} of {args.add_sources}, "
+              f"{os.path.getsize(os.path.join(args.out_dir, FILE)) / 1e3:.0f} kB")
+        return
     if args.fit:
         import json
         from training import gallery_fit
