@@ -1153,7 +1153,7 @@ def v12_section():
         "from v9, steps x the batch; the stage points are the stage's EMA weights int8-rounded, without the pick, 300 prompts, 1 seed; the ends "
         "are the shipped int8 weights with the pick, 400 prompts, 2 seeds):",
         "", curve_table(points), "",
-        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12) + run22_section(e12) + run23_section(e12) + run24_section(e12) + scale_refit_section()   # from v12
+        diagnosis_table(e12), mllm_tables(e12)]) + run21_section(e12) + run22_section(e12) + run23_section(e12) + run24_section(e12) + scale_refit_section() + stop51_probes_section()   # from v12
 
 
 # the rule the page shipped from stop 25 to stop 50 (fitted on v9's items): what stop 51's refit on v12's items replaced
@@ -1200,6 +1200,46 @@ def scale_refit_section():
         f"probability), tone edits {rec(before, 'edit_tone')} -> {rec(after, 'edit_tone')}, style edits "
         f"{rec(before, 'edit_style')} -> {rec(after, 'edit_style')}; the pick rule's score {ab_score(before):.4f} -> "
         f"{ab_score(after):.4f}. The evaluation of what ships is now `training/eval/v12_f0/eval_mllm.json`.",
+    ])
+
+
+def stop51_probes_section():
+    """Stop 51: two inference-side probes on v12 as it ships (training/eval/pick/stop51/), neither ships: the Fluent
+    drawings added to the pick's gallery (training.gallery --add-sources), and captions read through the reader alone
+    (eval_mllm --understand-reader-only)."""
+    d = os.path.join(ROOT, "training", "eval", "pick", "stop51")
+    need = [os.path.join(d, n) for n in ("fluent_gallery_probe.json", "fluent_gallery.json", "reader_only.json")] + [
+        os.path.join(ROOT, "training", "eval", "v12_f0", "eval_mllm.json")]
+    if not all(map(os.path.exists, need)):
+        return ""
+    probe, fg, ro, ship = (json.load(open(p)) for p in need)
+    row = lambda kind: " | ".join(f"{pct(v[0])} / {pct(v[1])}" for v in probe[kind].values())
+    cap = lambda e, k: pct(e["caption"][k]["exact_match"])
+    plan = lambda e, t: pct(e["edit"][t]["plan"]["concept"])
+    cols = list(probe["orig"])
+    return "\n".join([
+        "\n\n### Stop 51: more drawings in the gallery, and captions read through the reader alone (neither ships)\n",
+        "**The Fluent drawings in the pick's gallery** (`python3 -m training.gallery --add-sources fluent`: the 2,989 Fluent "
+        "drawings of the training concepts appended to the 7,034 training ones, keyed by the shipped key and framed as a "
+        "query is; 3.1 MB against 2.3 MB). Would the five names offered hold the held-out-vendor drawing's concept more "
+        "often? Top-1 / top-5 (`--probe-add`, the CPU; `fluent_gallery_probe.json`):\n",
+        "| held-out-vendor drawings as | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols),
+        f"| captions and edits give them | {row('orig')} |", f"| sketch gives them (edges) | {row('edges')} |",
+        f"| colorize gives them (gray) | {row('gray')} |", "",
+        "Framed, the five hold the drawing's concept more often (the first name does not move), sketches' edge maps gain "
+        "nothing. The pick as the page runs it, v12's weights, the same jobs and seeds (one H200; `fluent_gallery.json`): "
+        f"held-out-vendor captions {cap(ship, 'heldout_vendor')} -> {cap(fg, 'heldout_vendor')}, OpenMoji "
+        f"{cap(ship, 'openmoji')} -> {cap(fg, 'openmoji')}, the style edits' plan concept {plan(ship, 'edit_style')} -> "
+        f"{plan(fg, 'edit_style')}, tone's {plan(ship, 'edit_tone')} -> {plan(fg, 'edit_tone')}, sketches' "
+        f"{plan(ship, 'sketch')} -> {plan(fg, 'sketch')}; the pick rule's score {ab_score(ship):.4f} -> {ab_score(fg):.4f}. "
+        "A handful of drawings each way, and the score falls: not shipped.",
+        "",
+        "**Captions read through the reader alone** (`eval_mllm --understand-reader-only`: a caption's or question's given "
+        "image with the encoder's features at their mean, as `given_drop` trains them half the time, so only the reader, "
+        "whose features name a drawing across vendors, is read). If the encoder's vendor-bound features misled the "
+        f"choice on unseen drawings, this would name more: it names fewer, held-out-vendor captions {cap(ship, 'heldout_vendor')} "
+        f"-> {cap(ro, 'heldout_vendor')}, OpenMoji {cap(ship, 'openmoji')} -> {cap(ro, 'openmoji')} (`reader_only.json`; "
+        f"score {ab_score(ro):.4f}): the reader alone names fewer than the two readings together (the encoder alone was not measured).",
     ])
 
 
@@ -3233,6 +3273,11 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
   and the judge.
 - `@iconify-json/fluent-emoji-flat`: Fluent Emoji Flat art, © Microsoft Corporation, **MIT**: given images only in
   v8's A/B (lost); the shipped MLLM (v9, v5's trunk) never saw it.
+- `@iconify-json/noto-v1` (Noto Emoji's first design, © Google Inc, **Apache-2.0**), `@iconify-json/emojione` (Emoji One,
+  Emoji One / EmojiTwo contributors, **CC BY 4.0**), `@iconify-json/fxemoji` (Firefox OS Emoji, © Mozilla, **Apache-2.0**),
+  `@iconify-json/streamline-emojis` (Streamline Emojis, © Streamline, **CC BY 4.0**): given images only in stop 51's
+  A/B (`training.data`'s split `sources_extra`, their icon names matched to code points by emojibase's labels and
+  shortcodes; a drawing within 12/255 of a held-out image of its concept is left out); the shipped MLLM never saw them.
 - `emojibase-data` (MIT): keywords, CLDR short names and annotations (Unicode, Inc. data under the
   Unicode License v3), shortcode aliases. Names and categories from `emoji-datasource` (MIT).
 - WordNet 3.0 (Princeton University, WordNet 3.0 licence: "WordNet 3.0 Copyright 2006 by Princeton
