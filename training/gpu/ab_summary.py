@@ -1,6 +1,11 @@
 """Side-by-side summary of two arms' eval_mllm.json and the A/B's pick.
 
     python3 -m training.gpu.ab_summary RUN_DIR_A RUN_DIR_B      # each holds eval_mllm.json, stages.jsonl
+    python3 -m training.gpu.ab_summary --fixed-scale f0 A B ... # each arm's "recommended" read at that scale instead
+
+--fixed-scale S compares arms evaluated under different scale-choice rules as if the rule marked S alone: an
+evaluation records every scale's metrics (per_scale, scale_choice.metric_fixed), and S's are the recommended ones such
+a rule gives, from the same images (at_scale).
 
 The pick is the arm with the higher mean of the quality targets the page is judged on (DESIGN.md):
 natural-prompt judge top-5 at the recommended and at the best scale, skin-tone and style edit
@@ -11,6 +16,19 @@ counts). Ties -> the first.
 import json
 import os
 import sys
+
+
+def at_scale(ev, scale):
+    """ev with every "recommended" read at `scale`: what a scale choice marking that scale alone would report (the
+    natural prompts' recommended top-1/top-5, the edits' metric_at_pick)."""
+    ev = json.loads(json.dumps(ev))
+    for k in ("t2i_natural", "t2i_canonical", "t2i"):
+        if k in ev and "recommended" in ev[k]:
+            ev[k]["recommended"] = dict(ev[k]["per_scale"][scale])
+    for e in ev.get("edit", {}).values():
+        if "scale_choice" in e:
+            e["scale_choice"]["metric_at_pick"] = e["scale_choice"]["metric_fixed"][scale]
+    return ev
 
 
 def metrics(ev):
@@ -56,16 +74,19 @@ SCORE_KEYS = ("t2i_nat_top5_recommended", "t2i_nat_top5_best", "edit_tone_recomm
               "canon_top1_f1", "caption_heldout", "sketch_recognised_top1_f1")
 
 
-def main(dirs):
+def main(argv):
+    scale = None
+    if argv[:1] == ["--fixed-scale"]:
+        scale, argv = argv[1], argv[2:]
     rows, scores = {}, {}
-    for d in dirs:
+    for d in argv:
         name = os.path.basename(os.path.normpath(d))
         try:
             ev = json.load(open(os.path.join(d, "eval_mllm.json")))
         except (OSError, ValueError) as e:
             print(f"{name}: no evaluation ({e})")
             continue
-        m = metrics(ev)
+        m = metrics(at_scale(ev, scale) if scale else ev)
         stages = [json.loads(x) for x in open(os.path.join(d, "stages.jsonl"))] if os.path.exists(os.path.join(d, "stages.jsonl")) else []
         m["steps"] = stages[-1]["step"] if stages else None
         m["gpu_minutes"] = round(sum(s["gpu_minutes"] for s in stages), 2)
