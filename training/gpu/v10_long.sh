@@ -43,6 +43,10 @@
 # Run 24 (2026-12-04, stop 50, one H200): ARM_SET="pair_aug=3 pair_aug_p=0.5" NAME=pa MIN=7.35 (373 training-seconds, the
 #   control's 378): 0.5820 against run 21's ctl 0.6177, tone and style edits down, colorize/inpaint PSNR up; not shipped
 #   (training/eval/run24/).
+# Run 25 (2026-12-04, stop 51, one H200): ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline
+#   source_vendor_p=0.3" NAME=xs MIN=7.05 EVAL_ARGS="--pick-views 0" (training.data's extra vendors as given images; the
+#   captions read as run 21's control's were, without the re-drawings): see training/eval/run25/.
+# EVAL_ARGS: more eval_mllm arguments for the FINAL evaluation (e.g. --pick-views 0, as evaluations before stop 50 read).
 # ARM_SET: more MLLMConfig settings for an A/B arm, space-separated key=value without spaces inside a value (e.g.
 #   ARM_SET="coarse_noise=0.1"), on every stage of the arm; the control is the same call without it (equal compute).
 # Carry: training/data/emoji64.u8.xz, training/data/report.json, training/carry (meta.json.xz; cold stages 2-3 also
@@ -85,7 +89,7 @@ cp "$RUN/stages.jsonl" "$RES/"
 if [ -n "${FINAL:-}" ]; then
   timeout $(( 580 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --mllm "$RUN/mllm.pt" --reader shipped --judge "$JUDGE" \
     --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --out "$RES/eval_mllm.json" --choice-items "$RES/choice_items.json" \
-    > "$RES/eval.log" 2>&1
+    ${EVAL_ARGS:-} > "$RES/eval.log" 2>&1
   echo "evaluated at $(( $(date +%s) - t0 ))s"
   NAME=${NAME:-run}; rm -rf /tmp/v10ctl /tmp/v10arm; mkdir -p /tmp/v10ctl/shipped "/tmp/v10arm/$NAME"
   cp "${CONTROL:-training/eval/v12/eval_mllm.json}" /tmp/v10ctl/shipped/eval_mllm.json
