@@ -612,7 +612,7 @@ export class MllmGenerator {
         betweenCalls: req.betweenCalls,
       }));
       if (w.last) this.runner.release(w.last.cache);
-      return this.tok.decode(w.ids).trim();
+      return this.tok.decodeWhole(w.ids).trim(); // a budget can cut a character: the answer ends before it
     } finally {
       this.runner.release(prefix.cache);
     }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Tokenizer, normalizeText, type TokenizerJson } from './tokenizer';
+import { Tokenizer, normalizeText, wholeUtf8, type TokenizerJson } from './tokenizer';
 
 const here = import.meta.dirname;
 const json = JSON.parse(readFileSync(resolve(here, '../../training/tokenizer.json'), 'utf8')) as TokenizerJson;
@@ -29,6 +29,30 @@ describe('tokenizer parity with Python', () => {
     expect(strs).toContain('');
     expect(strs.some((s) => s.length >= 5000)).toBe(true);
     expect(strs.some((s) => s.includes('👨‍👩‍👧‍👦'))).toBe(true);
+  });
+});
+
+describe('an answer cut inside a character', () => {
+  it('wholeUtf8 cuts a last sequence short of its bytes and leaves the rest', () => {
+    const b = (...x: number[]) => Uint8Array.from(x);
+    const u = new TextEncoder().encode('tü€😀'); // 1 + 2 + 3 + 4 bytes
+    expect([...wholeUtf8(u)]).toEqual([...u]);
+    for (const [cut, keep] of [[2, 1], [4, 3], [5, 3], [7, 6], [8, 6], [9, 6]]) expect(wholeUtf8(u.subarray(0, cut)).length, `${cut}`).toBe(keep);
+    expect([...wholeUtf8(b(0x74, 0x80))]).toEqual([0x74, 0x80]); // a stray continuation byte: invalid, the decoder's
+    expect([...wholeUtf8(b())]).toEqual([]);
+  });
+  it('decodeWhole: ids that stop inside a character decode to the whole characters before it', () => {
+    const byteId = (v: number) => {
+      for (let id = 0; id < tok.vocabSize; id++) {
+        const b = tok.decodeBytes([id]);
+        if (b.length === 1 && b[0] === v) return id;
+      }
+      throw new Error(`no single-byte token ${v}`);
+    };
+    const t = tok.encode('t');
+    expect(tok.decode([...t, byteId(0xc3)])).toBe('t\uFFFD'); // what the page returned before
+    expect(tok.decodeWhole([...t, byteId(0xc3)])).toBe('t');
+    expect(tok.decodeWhole([...t, byteId(0xc3), byteId(0xbc)])).toBe('tü');
   });
 });
 

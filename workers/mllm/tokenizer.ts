@@ -115,6 +115,12 @@ export class Tokenizer {
     return dec.decode(this.decodeBytes(ids));
   }
 
+  /** decode, less a last character cut short: the text of ids that stop inside a UTF-8 sequence (an answer cut at
+   * its token budget) ends at the last whole character instead of in U+FFFD. */
+  decodeWhole(ids: ArrayLike<number>): string {
+    return dec.decode(wholeUtf8(this.decodeBytes(ids)));
+  }
+
   decodeBytes(ids: ArrayLike<number>): Uint8Array {
     let n = 0;
     for (let i = 0; i < ids.length; i++) n += this.bytesOf[ids[i]]?.length ?? 0;
@@ -128,6 +134,17 @@ export class Tokenizer {
     }
     return out;
   }
+}
+
+/** The bytes up to the end of the last whole UTF-8 character: a last sequence whose lead byte asks for more
+ * continuation bytes than follow it is cut. Anything else (complete, or invalid on its own) is left to the decoder. */
+export function wholeUtf8(b: Uint8Array): Uint8Array {
+  let i = b.length - 1;
+  while (i >= 0 && b.length - i <= 3 && (b[i] & 0xc0) === 0x80) i--; // back over continuation bytes
+  if (i < 0) return b;
+  const lead = b[i];
+  const need = lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return need > 1 && b.length - i < need ? b.subarray(0, i) : b;
 }
 
 /** The prompt normalization the model was trained with (training/mllm_tasks.normalize_text). */
