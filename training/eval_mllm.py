@@ -800,6 +800,8 @@ def main(argv=None):
     ap.add_argument("--n-heldout", type=int, default=None, help="limit held-out-vendor images (tests)")
     ap.add_argument("--quick", action="store_true", help="A/B and learning-curve points: canonical + natural "
                     "text-to-image with the diagnosis, skin-tone and style edits; no captions/VQA/conditional")
+    ap.add_argument("--understanding-only", action="store_true", help="captions and questions alone (with --pick, the "
+                    "page's caption): no drawing, so it runs on the CPU in minutes")
     ap.add_argument("--canonical-only", action="store_true", help="learning-curve points: canonical prompts at f1 only")
     ap.add_argument("--edit-kinds", default=None, help="the edit jobs to run, comma-separated among edit_tone, edit_style, "
                     "colorize, inpaint, sketch (default: --quick's two, else all five; empty: none)")
@@ -943,10 +945,13 @@ def main(argv=None):
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 
-    # -- the diagnosis: trained concepts in canonical phrasing (draw what was trained) ---------------
-    prompts, concepts, plans = canonical_set(ctx, random.Random(1), args.n_canonical)
-    res["t2i_canonical"] = eval_t2i(ctx, prompts, concepts, "t2i_canonical", true_plans=plans,
-                                    scales=("f1",) if args.canonical_only else SCALES_FINE_FIRST)
+    if args.understanding_only:   # captions and questions alone: nothing drawn, so no decoder or judge run
+        args.prompts, args.quick, args.edit_kinds = None, False, ""
+    else:
+        # -- the diagnosis: trained concepts in canonical phrasing (draw what was trained) ---------------
+        prompts, concepts, plans = canonical_set(ctx, random.Random(1), args.n_canonical)
+        res["t2i_canonical"] = eval_t2i(ctx, prompts, concepts, "t2i_canonical", true_plans=plans,
+                                        scales=("f1",) if args.canonical_only else SCALES_FINE_FIRST)
     if args.canonical_only:
         args.prompts, args.quick = None, True
     # -- text-to-image: natural-language prompts written by people (training/eval/natural_prompts.json)
@@ -957,7 +962,7 @@ def main(argv=None):
                                                        for e in nat]),
                                   file=os.path.relpath(os.path.abspath(args.prompts), ROOT),
                                   bm25_floor=floor(meta, [e["prompt"] for e in nat], [e["concept"] for e in nat]))
-    if not args.quick:
+    if not args.quick and not args.understanding_only:
         # trained concepts, held-out template phrasings, default tone
         train_concepts = {}
         for m in meta:
@@ -966,6 +971,7 @@ def main(argv=None):
         cs = [c for c in rng.sample(sorted(train_concepts), min(args.n_t2i, len(train_concepts))) if c in cidx]
         res["t2i"] = eval_t2i(ctx, [T.t2i_prompt(dict(train_concepts[c], vendor="none"), rng, heldout=True) for c in cs],
                               cs, "t2i")
+    if not args.quick:
         res["caption"], res["vqa"] = eval_understanding(ctx, hv, om)
     kinds = () if args.canonical_only else ("edit_tone", "edit_style") if args.quick else ("edit_tone", "edit_style", "colorize", "inpaint", "sketch")
     if args.edit_kinds is not None:

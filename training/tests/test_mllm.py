@@ -1176,6 +1176,9 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
     cap_ll = lambda rs: [r["loglik"] for r in rs if r["task"] == "caption"]
     assert all(not np.allclose(a, b) for a, b in zip(cap_ll(rec_ro), cap_ll(rec)))
     assert [r["loglik"] for r in rec_ro if r["task"] != "caption"] == [r["loglik"] for r in rec if r["task"] != "caption"]
+    # --understanding-only: the same captions and questions, nothing drawn
+    und = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--understanding-only", "--out", str(tmp_path / "u.json")])
+    assert not {"t2i", "t2i_canonical", "t2i_natural", "edit"} & set(und) and und["caption"] == res["caption"] and und["vqa"] == res["vqa"]
 
 
 def test_reader_only_reads_the_reader_alone(setup):
