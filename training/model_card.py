@@ -229,10 +229,11 @@ def render():
             pick_file = ("pick5_frame.json" if man.get("mllm", {}).get("pick", {}).get("frame") else "pick5_f2.json") \
                 if man.get("models", {}).get("gallery", {}).get("in_dim") else "pick5_all.json"
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
-            v12 = v12_section()   # v11 trained on, on a new clock (run 20): ships when measured
+            v13 = v13_section()   # v12 + four more vendors' drawings as given images (run 25, stop 51): ships
+            v12 = v12_section(before=bool(v13))   # v11 trained on, on a new clock (run 20)
             v11 = v11_section(shipped_pick, before=bool(v12))   # v10's unanchored control (run 19)
             v10 = v10_section(shipped_pick, before=bool(v11))   # v9 trained on, anchored (run 18)
-            parts += [x for x in (v12, v11, v10) if x]
+            parts += [x for x in (v13, v12, v11, v10) if x]
             parts += [v9_headline(json.load(open(v9)), page, v9page, shipped_pick, pick_file, before=bool(v10))]
             if picked and v9page:
                 parts += [pick_section(*picked, v9page), pick_variations_section(picked[1]), pick_fitted_key_section(),
@@ -1102,7 +1103,77 @@ def gallery_views_line(ev):
             "stays.")
 
 
-def v12_section():
+def v13_section():
+    """Stop 51 (run 25): v12 trained on for run 21's equal compute with training.data's four extra vendors (and Fluent)
+    as given images (source_vendors): training/eval/run25/xs/. Against run 21's control and v12, every evaluation read at
+    f0 (the scale choice that ships since stop 51; ab_summary.at_scale) with captions read without the re-drawings (as
+    the control's were); the page's captions, with them, measured on the CPU (training/eval/run25/xs/captions_views.json)."""
+    from training.gpu.ab_summary import at_scale
+    ev = os.path.join(ROOT, "training", "eval")
+    views_file = os.path.join(ev, "run25", "xs", "captions_views.json")
+    need = [os.path.join(ev, "run25", "xs", n) for n in ("eval_mllm.json", "stages.jsonl")] + [
+        os.path.join(ev, "run21", "ctl", n) for n in ("eval_mllm.json", "stages.jsonl")] + [
+        os.path.join(ev, "pick", "views", n) for n in ("caption_v0.json", "caption_v4.json")]
+    if not all(map(os.path.exists, need)):
+        return ""
+    e13, st13, ctl, st_ctl, e12, e12v = (json.load(open(p)) if p.endswith(".json") else
+                                         [json.loads(x) for x in open(p) if x.strip()] for p in need)
+    cv13 = json.load(open(views_file)) if os.path.exists(views_file) else None
+    e12, ctl = at_scale(e12, "f0"), at_scale(ctl, "f0")
+    data = json.load(open(os.path.join(ROOT, "training", "data", "report.json"))) if os.path.exists(
+        os.path.join(ROOT, "training", "data", "report.json")) else None
+    cap = lambda e, k: pct(e["caption"][k]["exact_match"])
+    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    plan = lambda e, t: pct(e["edit"][t]["plan"]["concept"])
+    n_extra = sum(v for k, v in data["by_split"].items() if k.startswith("sources_extra/")) if data else None
+    return "\n".join([
+        "\n## Evaluation: the MLLM (v13 = v12 trained on with four more vendors' drawings as given images; ships)\n",
+        "The edits' plans, the captions and the sketches all name an unseen drawing's concept, and v5 to v12 found that "
+        "limit in what the MLLM had read: two vendors' drawings of each concept, seen hundreds of times. v8 had added one "
+        "vendor (Fluent) as given images and lost at equal steps. v13 adds four more: `training.data` now also builds "
+        "Noto's first design, EmojiOne, Firefox OS and Streamline from their iconify sets"
+        + (f" ({n_extra:,} drawings of the training concepts, split `sources_extra`; the held-out concepts' are never used)"
+           if n_extra else "") + ", and a caption's or question's image, a sketch's source and a style edit's source are "
+        "read from one of the five extra vendors' drawings (Fluent's and these) with probability 0.3 (`source_vendors`); "
+        "the target stays a trained drawing, and the extra art is never drawn. A drawing within 12/255 of a held-out "
+        "image of its concept is left out (8 were), so no test drawing is trained on through a copy. One call on one "
+        "H200 from v12, run 21's control's recipe and compute (`ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7.05 NAME=xs "
+        "ARM_SET=\"source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3\" EVAL_ARGS=\"--pick-views 0\" "
+        f"bash training/gpu/v10_long.sh`): {st13[-1]['step']} steps in {st13[-1]['train_seconds']:.0f} training-seconds "
+        f"against the control's {st_ctl[-1]['step']} in {st_ctl[-1]['train_seconds']:.0f}, {st13[-1]['samples_per_s']:.0f} "
+        f"samples/s, MFU {100 * st13[-1]['mfu']:.1f}%, {st13[-1]['gpu_minutes']:.1f} GPU-minutes.",
+        "",
+        "Read as the page runs it (the int8 weights the run brought back, exported unchanged: the page's graph holds exactly "
+        "the evaluated values; f0 marked; every column from one evaluation each, the control's and v12's read at f0 with "
+        "`ab_summary --fixed-scale f0`, and captions without the re-drawings, as the control's were; "
+        "`training/eval/run25/xs/`):\n",
+        versus([("v13 (ships)", e13), ("v12 (shipped before)", e12), ("v12 + 7 minutes (run 21's control)", ctl)]),
+        f"**v13 wins and ships** ({ab_score(e13):.4f} against the control's {ab_score(ctl):.4f} at equal compute, and "
+        f"v12's {ab_score(e12):.4f}). What moved is what reads an unseen drawing: held-out-vendor captions "
+        f"{cap(ctl, 'heldout_vendor')} (control) -> {cap(e13, 'heldout_vendor')}, OpenMoji {cap(ctl, 'openmoji')} -> "
+        f"{cap(e13, 'openmoji')}; the style edits' plan names the concept {plan(ctl, 'edit_style')} -> {plan(e13, 'edit_style')} "
+        f"and style edits at the recommended scale go {rec(ctl, 'edit_style')} -> {rec(e13, 'edit_style')}; tone edits "
+        f"{rec(ctl, 'edit_tone')} -> {rec(e13, 'edit_tone')}; sketches recognised at f1 "
+        f"{pct(ctl['edit']['sketch']['per_scale']['f1']['recognised_top1'])} -> "
+        f"{pct(e13['edit']['sketch']['per_scale']['f1']['recognised_top1'])}. Text-to-image holds (canonical top-1 at f1 "
+        f"{canon(ctl)} -> {canon(e13)}, still above 90%). Each is one run of 196 held-out-vendor drawings (a standard "
+        "error of about 3.5 points on a caption rate near 50%): the captions' +12 points is well outside it, the edits' "
+        "gains are within two.",
+        "",
+        ("**The page's captions** read 4 re-drawings of the image (stop 50). The device time ended before v13's whole "
+         "evaluation could run with them; its captions alone were (`python3 -m training.eval_mllm --mllm <v13> --reader "
+         "shipped --pick 5 --pick-temperature 0 --understanding-only`, the CPU; `captions_views.json`): held-out vendor "
+         f"{cap(e13, 'heldout_vendor')} -> {cap(cv13, 'heldout_vendor')} with the re-drawings, OpenMoji "
+         f"{cap(e13, 'openmoji')} -> {cap(cv13, 'openmoji')} (v12: {cap(e12, 'heldout_vendor')} -> "
+         f"{cap(e12v, 'heldout_vendor')}, {cap(e12, 'openmoji')} -> {cap(e12v, 'openmoji')})." if cv13 else
+         "**The page's captions** read 4 re-drawings of the image (stop 50: on v12 they raised held-out-vendor captions "
+         f"{cap(e12, 'heldout_vendor')} -> {cap(e12v, 'heldout_vendor')}). The device time ended before v13 could be "
+         "evaluated with them, so the numbers above are its captions read once; with the re-drawings they are not yet "
+         "measured (`python3 -m training.eval_mllm ... --understanding-only` measures them on the CPU)."),
+        "", diagnosis_table(e13), mllm_tables(e13)])
+
+
+def v12_section(before=False):
     """Stop 46 (run 20): the shipped v11 trained on, unanchored, on a new 24-minute clock in four device calls over two
     sessions: training/eval/v12/. It wins against v11 and ships; v11's section follows as what shipped before."""
     v11, v12 = long_run("v11"), long_run("v12")
@@ -1122,7 +1193,8 @@ def v12_section():
     cap = lambda e, k: pct(e["caption"][k]["exact_match"])
     rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
     return "\n".join([
-        "\n## Evaluation: the MLLM (v12 = v11 trained on, unanchored, on a new clock; ships)\n",
+        "\n## Evaluation: the MLLM (v12 = v11 trained on, unanchored, on a new clock; "
+        + ("shipped before v13" if before else "ships") + ")\n",
         "v11's learning curve was still rising when its clock ended, and it was the first continuation that had not dipped on "
         "a re-warmed clock. v12 is the same recipe given more compute: the shipped v11 (its int8 weights), every weight "
         "learning, unanchored, on one new cosine clock of "
@@ -1140,7 +1212,7 @@ def v12_section():
         "the shipped reader, the retrieval pick with the framing, the manifest's scale choice, the judge, 2 decoder seeds, "
         "the same jobs and seeds -> `training/eval/v12/eval_mllm.json`; `summary.txt` is `training.gpu.ab_summary` of v11 "
         "against v12):\n",
-        versus([("v12 (ships)", e12), ("v11 (shipped before)", e11)]),
+        versus([("v12" + (" (shipped before v13)" if before else " (ships)"), e12), ("v11 (shipped before)", e11)]),
         f"**v12 wins by the pick rule and ships** ({ab_score(e12):.4f} against {ab_score(e11):.4f}). **Canonical top-1 at f1 "
         f"reaches the issue's 90%: {canon(e11)} -> {canon(e12)}** (+{d:.1f} points, {z:.1f} standard errors over "
         f"{e12['t2i_canonical']['n_prompts']} prompts, a prompt's {e12['config']['seeds']} seeds counted as one), and every text-to-image recognition "
@@ -1181,7 +1253,7 @@ def scale_refit_section():
     rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
     nat = lambda e: pct(e["t2i_natural"]["scale_choice"]["metric_at_pick"])
     return "\n".join([
-        "\n\n### The scale choice refitted on v12 (ships): f0 alone\n",
+        "\n\n### The scale choice refitted on v12: f0 alone (ships)\n",
         "The recommended scale's rule (candidates and score levels per task, the manifest's `scale_choice`) was fitted on "
         "v9's items. v12's evaluation recorded its own (`training/eval/v12/choice_items.json.xz`), and on them the rule "
         "trailed a fixed f0. Fitted again the same way (two held-out halves, `python3 -m training.scale_choice_fit "
@@ -1199,7 +1271,7 @@ def scale_refit_section():
         f"108 s; `training/eval/v12_f0/`): natural prompts at the recommended scale {nat(before)} -> {nat(after)} (judge "
         f"probability), tone edits {rec(before, 'edit_tone')} -> {rec(after, 'edit_tone')}, style edits "
         f"{rec(before, 'edit_style')} -> {rec(after, 'edit_style')}; the pick rule's score {ab_score(before):.4f} -> "
-        f"{ab_score(after):.4f}. The evaluation of what ships is now `training/eval/v12_f0/eval_mllm.json`.",
+        f"{ab_score(after):.4f}; `training/eval/v12_f0/eval_mllm.json` (v13 ships with the same rule).",
     ])
 
 
@@ -1309,7 +1381,7 @@ def run21_section(e12):
         "`ARM_SET=\"coarse_noise=0.1\" NAME=cn` or `ARM_SET=\"source_noise=0.6\" NAME=sn6` ("
         + ", ".join(f"{st[a]['steps']}" for a in names) + " steps; " + ", ".join(f"{st[a]['gpu_minutes']:.1f}" for a in names)
         + " GPU-minutes; `training/eval/run21/`). Evaluated as v12 was:\n",
-        versus([("v12 (ships)", e12), ("v12 + 7 minutes (control)", ctl), ("+ coarse-scale noise 0.1", cn),
+        versus([("v12 (shipped then)", e12), ("v12 + 7 minutes (control)", ctl), ("+ coarse-scale noise 0.1", cn),
                 ("+ source noise 0.6", sn)]),
         f"- **No arm wins; v12 stays.** The control scores below v12 ({ab_score(ctl):.4f} against {ab_score(e12):.4f}), "
         "every column within a standard error or two of it: v12 is on a plateau that this recipe's next minutes do not "
@@ -1431,7 +1503,7 @@ def run22_section(e12):
         "--candidates 0` (the plan fed and no candidate chips, so every folder makes the same 6 calls; medians of 5 after "
         "a warm-up) on this shared 2-core VM, each folder twice, alternating (`bench/results/mllm-depth-vm-2026-12-04.jsonl`; "
         "in the page the decoders and the scale choice come on top: `bench/results/vm-2026-12-01-17-39.md`).\n",
-        versus([("v12 (ships)", e12), ("v12 + 7 minutes (control)", ctl), ("grown to 14 blocks + 7 minutes", ev["d14"]),
+        versus([("v12 (shipped then)", e12), ("v12 + 7 minutes (control)", ctl), ("grown to 14 blocks + 7 minutes", ev["d14"]),
                 ("grown to 18 blocks + 7 minutes", ev["d18"])]),
         f"- **Depth wins at equal compute**, in order of depth: the pick rule's score {ab_score(ctl):.4f} (control), "
         f"{ab_score(ev['d14']):.4f} (14 blocks), {ab_score(ev['d18']):.4f} (18 blocks), against v12's {ab_score(e12):.4f}. "
@@ -1527,7 +1599,7 @@ def run23_section(e12):
         f"- `d18q`: run 22's `d18` (trained in full precision, evaluated at int8) rounded to the grid, then 7 minutes on it "
         f"(`INIT=` its 4-bit packing): the usual order, precision first and the grid after, at the same 14 minutes as "
         f"`q18_14`. {st['d18q']['steps']} steps.\n",
-        versus([("v12 (ships)", e12), ("`d18`, int8 (run 22)", d18), ("`d18` rounded to 4 bits", d18r),
+        versus([("v12 (shipped then)", e12), ("`d18`, int8 (run 22)", d18), ("`d18` rounded to 4 bits", d18r),
                 ("`q18`, 4-bit", ev["q18"]), ("`q18_14`, 4-bit", ev["q18_14"]), ("`d18q`, 4-bit", ev["d18q"])]),
         f"- **Training on the grid recovers what rounding took**: `d18` rounded after training scores {ab_score(d18r):.4f}; "
         f"`q18`, the same trunk trained on the grid at the same compute, {ab_score(ev['q18']):.4f}, near `d18`'s "
@@ -1605,7 +1677,7 @@ def run24_section(e12):
         f"NAME=pa ARM_SET=\"pair_aug=3 pair_aug_p=0.5\" bash training/gpu/v10_long.sh`: {st['steps']} steps in "
         f"{st['train_seconds']:.0f} training-seconds against the control's {st_ctl['train_seconds']:.0f}, "
         f"{st['samples_per_s']:.0f} samples/s; `training/eval/run24/pa/`):\n",
-        versus([("v12 (ships)", e12), ("v12 + 7 minutes (run 21's control)", ctl), ("+ `pair_aug`", pa)]),
+        versus([("v12 (shipped then)", e12), ("v12 + 7 minutes (run 21's control)", ctl), ("+ `pair_aug`", pa)]),
         f"- **It loses, most of all on what it was for**: tone edits drawn from the right plan {both(ctl, 'edit_tone')} "
         f"(control) -> {both(pa, 'edit_tone')}, at the recommended scale {rec(ctl, 'edit_tone')} -> {rec(pa, 'edit_tone')}; "
         f"style {rec(ctl, 'edit_style')} -> {rec(pa, 'edit_style')}; sketches recognised at f1 {sk(ctl)} -> {sk(pa)}; "
