@@ -201,11 +201,7 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
     images, meta = [], []
 
     def add(img, e, vendor, split):
-        kw = keywords.get(_norm_hex(e["concept"]), {})
-        meta.append(dict(i=len(meta), vendor=vendor, concept=e["concept"], unified=e["unified"],
-                         name=e["name"], short_names=e["short_names"], keywords=kw.get("tags", []),
-                         category=e["category"], subcategory=e["subcategory"],
-                         skin_tone=skin_tone_of(e["skin_key"]), split=split))
+        meta.append(record(e, len(meta), vendor, split, keywords))
         images.append(img)
 
     entries = list(iter_entries(node_modules))
@@ -242,8 +238,21 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
         for e, vendor, split, img in source_records(node_modules, entries, EXTRA_SOURCE_VENDORS, "sources_extra", skipped, held):
             add(img, e, vendor, split)
 
-    os.makedirs(out_dir, exist_ok=True)
     arr = np.stack(images) if images else np.zeros((0, SIZE, SIZE, 3), np.uint8)
+    return arr, meta, save_dataset(arr, meta, skipped, out_dir)
+
+
+def record(e, i, vendor, split, keywords):
+    """meta.json's record of entry e's drawing by `vendor` at index i (keywords: load_keywords')"""
+    kw = keywords.get(_norm_hex(e["concept"]), {})
+    return dict(i=i, vendor=vendor, concept=e["concept"], unified=e["unified"], name=e["name"],
+                short_names=e["short_names"], keywords=kw.get("tags", []), category=e["category"],
+                subcategory=e["subcategory"], skin_tone=skin_tone_of(e["skin_key"]), split=split)
+
+
+def save_dataset(arr, meta, skipped, out_dir):
+    """The images, meta.json and report.json (counts by split and vendor, what was skipped) -> the report."""
+    os.makedirs(out_dir, exist_ok=True)
     save_images(arr, out_dir)
     counts = {}
     for m in meta:
@@ -251,7 +260,7 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
     report = dict(images=len(meta), concepts=len({m["concept"] for m in meta}), by_split=counts, skipped=skipped)
     json.dump(meta, open(os.path.join(out_dir, "meta.json"), "w"))
     json.dump(report, open(os.path.join(out_dir, "report.json"), "w"), indent=1)
-    return arr, meta, report
+    return report
 
 
 def held_images(images, meta):
@@ -297,20 +306,10 @@ def append_extra_sources(node_modules=NODE_MODULES, data_dir=OUT_DIR):
     new_imgs = []
     for e, vendor, split, img in source_records(node_modules, list(iter_entries(node_modules)), EXTRA_SOURCE_VENDORS,
                                                 "sources_extra", skipped, held_images(images, meta)):
-        kw = keywords.get(_norm_hex(e["concept"]), {})
-        meta.append(dict(i=len(meta), vendor=vendor, concept=e["concept"], unified=e["unified"], name=e["name"],
-                         short_names=e["short_names"], keywords=kw.get("tags", []), category=e["category"],
-                         subcategory=e["subcategory"], skin_tone=skin_tone_of(e["skin_key"]), split=split))
+        meta.append(record(e, len(meta), vendor, split, keywords))
         new_imgs.append(img)
     arr = np.concatenate([images, np.stack(new_imgs)]) if new_imgs else images
-    save_images(arr, data_dir)
-    counts = {}
-    for m in meta:
-        counts[f"{m['split']}/{m['vendor']}"] = counts.get(f"{m['split']}/{m['vendor']}", 0) + 1
-    report = dict(images=len(meta), concepts=len({m["concept"] for m in meta}), by_split=counts, skipped=skipped)
-    json.dump(meta, open(os.path.join(data_dir, "meta.json"), "w"))
-    json.dump(report, open(os.path.join(data_dir, "report.json"), "w"), indent=1)
-    return report
+    return save_dataset(arr, meta, skipped, data_dir)
 
 
 IMAGES_FILE = "emoji64.u8.xz"  # raw uint8 [N,64,64,3], xz: half the size of a zipped npz, so the

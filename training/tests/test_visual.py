@@ -131,6 +131,22 @@ def test_a_source_drawing_that_copies_a_held_out_image_is_left_out(mini):
 
 
 @needs_packages
+@needs_rsvg
+def test_appending_the_extra_sources_gives_what_a_build_gives(mini, tmp_path):
+    """append_extra_sources on a dataset built before the extra vendors equals the build that has them: records and
+    images byte for byte, the report's counts included; a second append is refused."""
+    root, out, images, meta, report = mini
+    first = min(m["i"] for m in meta if m["split"].startswith("sources_extra"))
+    before = {k: v for k, v in report["skipped"].items() if k != "near_duplicate"}
+    D.save_dataset(images[:first], meta[:first], before, str(tmp_path))
+    assert D.append_extra_sources(root, str(tmp_path)) == report
+    again, meta2 = D.load(str(tmp_path))
+    assert np.array_equal(again, images) and meta2 == meta
+    with pytest.raises(D.DataError, match="already"):
+        D.append_extra_sources(root, str(tmp_path))
+
+
+@needs_packages
 def test_split_is_fixed_by_concept_alone():
     a = [D.split_of(f"1F{n:03X}") for n in range(4000)]
     assert a == [D.split_of(f"1F{n:03X}") for n in range(4000)]
