@@ -801,7 +801,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="A/B and learning-curve points: canonical + natural "
                     "text-to-image with the diagnosis, skin-tone and style edits; no captions/VQA/conditional")
     ap.add_argument("--understanding-only", action="store_true", help="captions and questions alone (with --pick, the "
-                    "page's caption): no drawing, so it runs on the CPU in minutes")
+                    "page's caption): nothing drawn, so no decoder or judge runs and the CPU can do it")
     ap.add_argument("--canonical-only", action="store_true", help="learning-curve points: canonical prompts at f1 only")
     ap.add_argument("--edit-kinds", default=None, help="the edit jobs to run, comma-separated among edit_tone, edit_style, "
                     "colorize, inpaint, sketch (default: --quick's two, else all five; empty: none)")
@@ -941,7 +941,8 @@ def main(argv=None):
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
-                      "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only}}
+                      "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only,
+                      "understanding_only": args.understanding_only}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 
