@@ -19,6 +19,7 @@ The sources' records come after all others, so every earlier record keeps its in
 Bad inputs (a missing package, a corrupt PNG, an emoji without a name) are skipped and counted
 in the report; a missing package is an error.
 """
+import functools
 import hashlib
 import io
 import json
@@ -105,6 +106,7 @@ def _slug(s, hyphens=True):
     return out if hyphens else out.replace("-", "")
 
 
+@functools.lru_cache(maxsize=None)   # one read of emojibase for every set that needs it
 def iconify_codes(node_modules):
     """{icon name: code points} for iconify sets without a chars.json: emojibase's labels and shortcodes (skin tones
     included) and Fluent's names, slugged ("waving-hand-dark-skin-tone"); also without hyphens ("alarmclock": Firefox

@@ -197,7 +197,7 @@ def source_rows(gallery, chars, images, meta, reader, vendors, frame, device="cp
     from training import framing
     from training.caption_rerank import tokens_of
     idx = {ch: i for i, ch in enumerate(chars)}
-    src = [m for m in meta if m["split"] == "sources" and m["vendor"] in vendors and concept_char(m["concept"]) in idx]
+    src = [m for m in meta if m["split"] in T.SOURCE_SPLITS and m["vendor"] in vendors and concept_char(m["concept"]) in idx]
     if not src:
         raise ValueError(f"no source drawings of vendors {sorted(vendors)} for the gallery's concepts: rebuild the data (training.data)")
     view = (lambda x, rows: framing.frame_as(x, frame)) if frame else None
@@ -215,11 +215,11 @@ def add_sources(images, meta, reader, vendors, models_dir=MODELS_DIR, device="cp
         raise ValueError(f"the gallery already holds {e['sources']}: rebuild it (python3 -m training.gallery) first")
     rows, concept = source_rows(g, e["concepts"], images, meta, reader, vendors, pick.get("frame"), device)
     codes = {concept_char(c): c for c in {x["concept"] for x in meta}}
-    write(g.mean.numpy(), None if g.proj is None else g.proj.numpy(), torch.cat([g.rows, rows]).numpy(),
-          torch.cat([g.concept, concept]).tolist(), [codes[ch] for ch in e["concepts"]], models_dir, k=pick["k"],
-          tasks=pick["tasks"], scale=g.scale, frame=pick.get("frame"))
-    entry = read_manifest(models_dir)["models"]["gallery"]
-    update_manifest({"gallery": dict(entry, sources=sorted(vendors), train_rows=int(len(g.rows)))}, models_dir=models_dir)
+    man = write(g.mean.numpy(), None if g.proj is None else g.proj.numpy(), torch.cat([g.rows, rows]).numpy(),
+                torch.cat([g.concept, concept]).tolist(), [codes[ch] for ch in e["concepts"]], models_dir, k=pick["k"],
+                tasks=pick["tasks"], scale=g.scale, frame=pick.get("frame"))
+    update_manifest({"gallery": dict(man["models"]["gallery"], sources=sorted(vendors), train_rows=int(len(g.rows)))},
+                    models_dir=models_dir)
     return len(g.rows), len(rows)
 
 
