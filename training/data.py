@@ -41,7 +41,9 @@ SOURCE_VENDORS = {"fluent": "fluent-emoji-flat"}   # given images only (split "s
 # the probes that read "sources" as the Fluent drawings (gallery_fit, gallery_keys, chooser_probe, golden_pick) stay so.
 # Their iconify sets have no chars.json: icon names are matched to code points by emojibase's labels and shortcodes
 # (iconify_codes). A drawing too close to a held-out image of its concept (NEAR_DUPLICATE) is left out.
-EXTRA_SOURCE_VENDORS = {"noto_v1": "noto-v1", "emojione": "emojione", "fxemoji": "fxemoji", "streamline": "streamline-emojis"}
+# in the order build() appends them; a vendor added later goes last, so append_extra_sources can add it alone
+EXTRA_SOURCE_VENDORS = {"noto_v1": "noto-v1", "emojione": "emojione", "fxemoji": "fxemoji", "streamline": "streamline-emojis",
+                        "fluent_3d": "fluent-emoji", "fluent_hc": "fluent-emoji-high-contrast"}
 NEAR_DUPLICATE = 12.0   # mean absolute difference (0-255) under which a source drawing is a copy of a held-out image
 SKIN_TONES = {"1F3FB": "light", "1F3FC": "medium-light", "1F3FD": "medium",
               "1F3FE": "medium-dark", "1F3FF": "dark"}
@@ -241,7 +243,7 @@ def build(node_modules=NODE_MODULES, out_dir=OUT_DIR, limit=None, with_openmoji=
             add(img, e, vendor, split)
 
     arr = np.stack(images) if images else np.zeros((0, SIZE, SIZE, 3), np.uint8)
-    return arr, meta, save_dataset(arr, meta, skipped, out_dir)
+    return arr, meta, save_dataset(arr, meta, skipped, out_dir, list(EXTRA_SOURCE_VENDORS) if with_sources else [])
 
 
 def record(e, i, vendor, split, keywords):
@@ -252,14 +254,16 @@ def record(e, i, vendor, split, keywords):
                 subcategory=e["subcategory"], skin_tone=skin_tone_of(e["skin_key"]), split=split)
 
 
-def save_dataset(arr, meta, skipped, out_dir):
-    """The images, meta.json and report.json (counts by split and vendor, what was skipped) -> the report."""
+def save_dataset(arr, meta, skipped, out_dir, extra_vendors):
+    """The images, meta.json and report.json (counts by split and vendor, what was skipped, which extra vendors' sets
+    were read: one may have drawn none of the concepts) -> the report."""
     os.makedirs(out_dir, exist_ok=True)
     save_images(arr, out_dir)
     counts = {}
     for m in meta:
         counts[f"{m['split']}/{m['vendor']}"] = counts.get(f"{m['split']}/{m['vendor']}", 0) + 1
-    report = dict(images=len(meta), concepts=len({m["concept"] for m in meta}), by_split=counts, skipped=skipped)
+    report = dict(images=len(meta), concepts=len({m["concept"] for m in meta}), by_split=counts, skipped=skipped,
+                  extra_vendors=list(extra_vendors))
     json.dump(meta, open(os.path.join(out_dir, "meta.json"), "w"))
     json.dump(report, open(os.path.join(out_dir, "report.json"), "w"), indent=1)
     return report
@@ -297,21 +301,28 @@ def source_records(node_modules, entries, vendors, split, skipped, held=None):
 
 
 def append_extra_sources(node_modules=NODE_MODULES, data_dir=OUT_DIR):
-    """The built dataset with EXTRA_SOURCE_VENDORS' records appended (as build() makes them, after all others), without
-    rebuilding the rest: the existing records and images stay byte for byte. -> the new report."""
+    """The built dataset with the EXTRA_SOURCE_VENDORS it lacks appended (as build() makes them, after all others),
+    without rebuilding the rest: the existing records and images stay byte for byte. The vendors it has must be the
+    first of EXTRA_SOURCE_VENDORS, in order (then appending the rest is what build() gives). -> the new report."""
     images, meta = load(data_dir)
-    if any(m["split"].startswith("sources_extra") for m in meta):
-        raise DataError("the dataset already has the extra sources")
     report = json.load(open(os.path.join(data_dir, "report.json")))
+    # a report from before extra_vendors was recorded: the vendors its records show (each of those drew some)
+    have = report.get("extra_vendors", list(dict.fromkeys(m["vendor"] for m in meta if m["split"].startswith("sources_extra"))))
+    order = list(EXTRA_SOURCE_VENDORS)
+    if have != order[:len(have)]:
+        raise DataError(f"the dataset's extra vendors {have} are not the first of {order}: rebuild it (training.data)")
+    missing = {v: EXTRA_SOURCE_VENDORS[v] for v in order[len(have):]}
+    if not missing:
+        raise DataError("the dataset already has every extra source vendor")
     skipped = dict(report["skipped"])
     keywords = load_keywords(node_modules)
     new_imgs = []
-    for e, vendor, split, img in source_records(node_modules, list(iter_entries(node_modules)), EXTRA_SOURCE_VENDORS,
+    for e, vendor, split, img in source_records(node_modules, list(iter_entries(node_modules)), missing,
                                                 "sources_extra", skipped, held_images(images, meta)):
         meta.append(record(e, len(meta), vendor, split, keywords))
         new_imgs.append(img)
     arr = np.concatenate([images, np.stack(new_imgs)]) if new_imgs else images
-    return save_dataset(arr, meta, skipped, data_dir)
+    return save_dataset(arr, meta, skipped, data_dir, order)
 
 
 IMAGES_FILE = "emoji64.u8.xz"  # raw uint8 [N,64,64,3], xz: half the size of a zipped npz, so the

@@ -846,6 +846,8 @@ def main(argv=None):
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+    else:   # Debian's torch starts with one OpenMP thread whatever the machine has; a CPU evaluation takes them all
+        torch.set_num_threads(os.cpu_count() or 1)
     from training.data import load
     from training.tokenizer import Tokenizer
     from training.bm25 import floor

@@ -129,6 +129,9 @@ class MLLMConfig:
     # source (the target stays a trained style), each with probability source_vendor_p; they are never drawn
     source_vendors: str = ""
     source_vendor_p: float = 0.3
+    # a sketch's edge map read from the source vendors' drawings with this probability instead (< 0: source_vendor_p):
+    # sketches are judged on edge maps of drawings unseen, and edges lose the colours the other tasks lean on
+    sketch_source_p: float = -1.0
     # the tasks' shares within a step, "task=weight,..." over mllm_tasks.SHORT_TASKS / LONG_TASKS (empty:
     # their defaults); the short/long split itself is short_batch/long_batch. For share A/Bs at equal steps.
     task_mix: str = ""

@@ -249,7 +249,7 @@ class TaskSampler:
     targets (predicted from the previous position)."""
 
     def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0,
-                 sources="", source_p=0.0):
+                 sources="", source_p=0.0, sketch_source_p=-1.0):
         self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
         self.plan, self.prompt_drop = plan, prompt_drop
         self.rng = random.Random(seed)
@@ -274,6 +274,7 @@ class TaskSampler:
                     and m["concept"] in trained] if vendors else []
         self.src_target = [i for i in self.src if (meta[i]["concept"], meta[i]["skin_tone"]) in self.by_ct]
         self.source_p = source_p if self.src else 0.0
+        self.sketch_p = (source_p if sketch_source_p < 0 else sketch_source_p) if self.src else 0.0
         if vendors and not self.src:
             raise ValueError(f"no images of source vendors {sorted(vendors)}: rebuild the data (training.data)")
 
@@ -342,7 +343,7 @@ class TaskSampler:
 
     def sample(self, task):
         r, meta = self.rng, self.meta
-        if task in ("sketch", "edit_style") and self.src_target and r.random() < self.source_p:
+        if task in ("sketch", "edit_style") and self.src_target and r.random() < (self.sketch_p if task == "sketch" else self.source_p):
             if task == "sketch":
                 return self.from_source(lambda v, r: natural.phrase(SKETCH, r), "edges")
             return self.from_source(style_instruction, "orig")

@@ -3343,13 +3343,17 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
 - `emoji-datasource-twitter`: Twemoji art, © Twitter/X and contributors, **CC-BY 4.0** (training).
 - `openmoji`: OpenMoji art, © OpenMoji contributors, **CC BY-SA 4.0**: evaluation only (unseen style)
   and the judge.
-- `@iconify-json/fluent-emoji-flat`: Fluent Emoji Flat art, © Microsoft Corporation, **MIT**: given images only in
-  v8's A/B (lost); the shipped MLLM (v9, v5's trunk) never saw it.
+- `@iconify-json/fluent-emoji-flat`: Fluent Emoji Flat art, © Microsoft Corporation, **MIT**: given images only (v8's
+  A/B, which lost; then v13, which ships).
 - `@iconify-json/noto-v1` (Noto Emoji's first design, © Google Inc, **Apache-2.0**), `@iconify-json/emojione` (Emoji One,
   Emoji One / EmojiTwo contributors, **CC BY 4.0**), `@iconify-json/fxemoji` (Firefox OS Emoji, © Mozilla, **Apache-2.0**),
-  `@iconify-json/streamline-emojis` (Streamline Emojis, © Streamline, **CC BY 4.0**): given images only in stop 51's
-  A/B (`training.data`'s split `sources_extra`, their icon names matched to code points by emojibase's labels and
-  shortcodes; a drawing within 12/255 of a held-out image of its concept is left out); the shipped MLLM never saw them.
+  `@iconify-json/streamline-emojis` (Streamline Emojis, © Streamline, **CC BY 4.0**): given images only, in v13 (ships)
+  (`training.data`'s split `sources_extra`, their icon names matched to code points by emojibase's labels and
+  shortcodes; a drawing within 12/255 of a held-out image of its concept is left out). Never drawn.
+- `@iconify-json/fluent-emoji` (Fluent Emoji's shaded "3D" colour design) and `@iconify-json/fluent-emoji-high-contrast`
+  (its black line design), © Microsoft Corporation, **MIT**: built into `sources_extra` (vendors `fluent_3d`,
+  `fluent_hc`) since stop 52 for the next A/B; no shipped MLLM has read them. (`@iconify-json/emojione-v1` is left out:
+  CC BY-SA 4.0.)
 - `emojibase-data` (MIT): keywords, CLDR short names and annotations (Unicode, Inc. data under the
   Unicode License v3), shortcode aliases. Names and categories from `emoji-datasource` (MIT).
 - WordNet 3.0 (Princeton University, WordNet 3.0 licence: "WordNet 3.0 Copyright 2006 by Princeton

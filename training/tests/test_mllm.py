@@ -788,6 +788,24 @@ def test_source_vendors_are_given_images_only():
         T.TaskSampler(fake_meta(), tok, sources="fluent", source_p=0.5)
 
 
+def test_sketch_source_share_is_its_own():
+    """sketch_source_p sets how often a sketch's edge map is another vendor's drawing, apart from the other tasks'
+    source_vendor_p; left at -1 the sampler draws exactly what it drew before (the control arm is the old recipe)."""
+    meta = with_sources(fake_meta())
+    tok = train_bpe(T.corpus(fake_meta(), per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    n, fluent = len(meta), {m["i"] for m in meta if m["vendor"] in ("fluent", "noto_v1")}
+
+    def share(s, task, k=400):
+        given = [[row % n for kind, row, loss in s.sample(task) if kind == "img" and not loss][0] for _ in range(k)]
+        return sum(i in fluent for i in given) / k
+    s = T.TaskSampler(meta, tok, seed=3, sources="fluent,noto_v1", source_p=0.2, sketch_source_p=0.9)
+    assert share(s, "sketch") > 0.8 and share(s, "edit_style") < 0.35 and share(s, "caption") < 0.35
+    a = T.TaskSampler(meta, tok, seed=5, sources="fluent,noto_v1", source_p=0.3)
+    b = T.TaskSampler(meta, tok, seed=5, sources="fluent,noto_v1", source_p=0.3, sketch_source_p=0.3)
+    for task in ALL_TASKS * 5:
+        assert a.sample(task) == b.sample(task)
+
+
 def test_reader_adds_to_given_images_only(setup):
     """reader=True: every given image (a caption's image, an edit's source, colorization's gray, ...) is also read
     from the reader's bank, added through the reader's projector, which starts at zero (a model gains a reader

@@ -138,11 +138,23 @@ def test_appending_the_extra_sources_gives_what_a_build_gives(mini, tmp_path):
     root, out, images, meta, report = mini
     first = min(m["i"] for m in meta if m["split"].startswith("sources_extra"))
     before = {k: v for k, v in report["skipped"].items() if k != "near_duplicate"}
-    D.save_dataset(images[:first], meta[:first], before, str(tmp_path))
+    D.save_dataset(images[:first], meta[:first], before, str(tmp_path), [])
     assert D.append_extra_sources(root, str(tmp_path)) == report
     again, meta2 = D.load(str(tmp_path))
     assert np.array_equal(again, images) and meta2 == meta
     with pytest.raises(D.DataError, match="already"):
+        D.append_extra_sources(root, str(tmp_path))
+    # a dataset built with the first extra vendors alone gains the later ones, and ends as the whole build
+    *earlier, later = D.EXTRA_SOURCE_VENDORS
+    cut = min(m["i"] for m in meta if m["vendor"] == later)
+    assert any(m["vendor"] in D.EXTRA_SOURCE_VENDORS for m in meta[first:cut])
+    D.save_dataset(images[:cut], meta[:cut], report["skipped"], str(tmp_path), earlier)
+    assert D.append_extra_sources(root, str(tmp_path))["by_split"] == report["by_split"]
+    again, meta2 = D.load(str(tmp_path))
+    assert np.array_equal(again, images) and meta2 == meta
+    # extra vendors that are not the first of EXTRA_SOURCE_VENDORS cannot be completed by appending
+    D.save_dataset(images[:first + 1], meta[:first] + [dict(meta[cut], i=first)], before, str(tmp_path), [later])
+    with pytest.raises(D.DataError, match="not the first"):
         D.append_extra_sources(root, str(tmp_path))
 
 
