@@ -42,8 +42,10 @@ SOURCE_VENDORS = {"fluent": "fluent-emoji-flat"}   # given images only (split "s
 # Their iconify sets have no chars.json: icon names are matched to code points by emojibase's labels and shortcodes
 # (iconify_codes). A drawing too close to a held-out image of its concept (NEAR_DUPLICATE) is left out.
 # in the order build() appends them; a vendor added later goes last, so append_extra_sources can add it alone
+# (Fluent's shaded "3D" set, @iconify-json/fluent-emoji, is left out: 7.4 MB more data, which a device call's 64 MiB has
+# no room for, for shapes Fluent's flat set already draws)
 EXTRA_SOURCE_VENDORS = {"noto_v1": "noto-v1", "emojione": "emojione", "fxemoji": "fxemoji", "streamline": "streamline-emojis",
-                        "fluent_3d": "fluent-emoji", "fluent_hc": "fluent-emoji-high-contrast"}
+                        "fluent_hc": "fluent-emoji-high-contrast"}
 NEAR_DUPLICATE = 12.0   # mean absolute difference (0-255) under which a source drawing is a copy of a held-out image
 SKIN_TONES = {"1F3FB": "light", "1F3FC": "medium-light", "1F3FD": "medium",
               "1F3FE": "medium-dark", "1F3FF": "dark"}

@@ -3350,10 +3350,10 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
   `@iconify-json/streamline-emojis` (Streamline Emojis, © Streamline, **CC BY 4.0**): given images only, in v13 (ships)
   (`training.data`'s split `sources_extra`, their icon names matched to code points by emojibase's labels and
   shortcodes; a drawing within 12/255 of a held-out image of its concept is left out). Never drawn.
-- `@iconify-json/fluent-emoji` (Fluent Emoji's shaded "3D" colour design) and `@iconify-json/fluent-emoji-high-contrast`
-  (its black line design), © Microsoft Corporation, **MIT**: built into `sources_extra` (vendors `fluent_3d`,
-  `fluent_hc`) since stop 52 for the next A/B; no shipped MLLM has read them. (`@iconify-json/emojione-v1` is left out:
-  CC BY-SA 4.0.)
+- `@iconify-json/fluent-emoji-high-contrast` (Fluent Emoji's black line design, © Microsoft Corporation, **MIT**): built
+  into `sources_extra` (vendor `fluent_hc`) since stop 52 for the next A/B; no shipped MLLM has read it. Left out:
+  `@iconify-json/emojione-v1` (CC BY-SA 4.0) and Fluent's shaded set `@iconify-json/fluent-emoji` (7.4 MB more data than
+  a device call has room for).
 - `emojibase-data` (MIT): keywords, CLDR short names and annotations (Unicode, Inc. data under the
   Unicode License v3), shortcode aliases. Names and categories from `emoji-datasource` (MIT).
 - WordNet 3.0 (Princeton University, WordNet 3.0 licence: "WordNet 3.0 Copyright 2006 by Princeton

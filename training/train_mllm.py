@@ -183,7 +183,9 @@ def main(argv=None):
     ap.add_argument("--encoder", default=os.path.join(CKPT, "encoder.pt"))
     ap.add_argument("--random-encoder", action="store_true", help="tests only: random frozen encoder")
     ap.add_argument("--reader", default=None, help="reader=True: the given images' encoder checkpoint (encoder.pt "
-                    "of train_visual, e.g. one trained with cross_vendor_weight); with --random-encoder a random one")
+                    "of train_visual, e.g. one trained with cross_vendor_weight), or 'shipped': public/models/reader.onnx "
+                    "as the page runs it (its int8-stored weights, as the encoder without --encoder); with "
+                    "--random-encoder a random one")
     ap.add_argument("--minutes", type=float, default=9.0, help="wall-clock limit of this command")
     ap.add_argument("--budget-minutes", type=float, default=None, help="= --set budget_minutes=M (total training clock)")
     ap.add_argument("--max-steps", type=int, default=None, help="= --set max_steps=N")
@@ -271,6 +273,9 @@ def main(argv=None):
     if cfg.reader:
         if args.random_encoder:
             reader = random_encoder(cfg.feature_dim, seed=1).to(device)
+        elif args.reader == "shipped":   # 1.1 MB in the tree where encoder.pt is 3.9: room in a device call
+            from training import shipped
+            reader, rcfg = shipped.load_reader(device)
         elif args.reader:
             from training.encoder import load_encoder
             reader, rcfg = load_encoder(args.reader, device)

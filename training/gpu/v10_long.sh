@@ -46,6 +46,10 @@
 # Run 25 (2026-12-04, stop 51, one H200): ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline
 #   source_vendor_p=0.3" NAME=xs MIN=7.05 EVAL_ARGS="--pick-views 0" (training.data's extra vendors as given images; the
 #   captions read as run 21's control's were, without the re-drawings): see training/eval/run25/.
+# Next (stop 52's plan, one H200 a call, from v13, each against the first as control; READER=shipped and
+#   training/reader out of the tree for room): ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline
+#   source_vendor_p=0.3" NAME=c13 (v13's recipe on: the control), then the same with source_vendors=...,fluent_hc NAME=hc
+#   and with sketch_source_p=0.6 too NAME=hcs.
 # EVAL_ARGS: more eval_mllm arguments for the FINAL evaluation (e.g. --pick-views 0, as evaluations before stop 50 read).
 # ARM_SET: more MLLMConfig settings for an A/B arm, space-separated key=value without spaces inside a value (e.g.
 #   ARM_SET="coarse_noise=0.1"), on every stage of the arm; the control is the same call without it (equal compute).
@@ -55,7 +59,10 @@ set -u
 export PYTHONUNBUFFERED=1
 RUN=training/runs/v10; RES=/tmp/v10res; rm -rf "$RES"; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v10_out}; mkdir -p "$OUT"
 STAGE=${STAGE:-1}; BUDGET=${BUDGET:-13}; LR=${LR:-3e-4}; ANCHOR=${ANCHOR:-0.3}; JUDGE=${JUDGE:-training/eval/judge.pt}
-READER=training/reader/encoder.pt
+# READER=shipped: the given images read through public/models/reader.onnx (its int8-stored weights, as the page and
+# every evaluation read them; as the encoder already is) instead of training/reader/encoder.pt, which can then stay
+# out of the tree: 3.9 MB of room a call with the larger data needs (stop 52's data with fluent_hc)
+READER=${READER:-training/reader/encoder.pt}
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L 2>/dev/null || true
 t0=$(date +%s)

@@ -923,6 +923,22 @@ def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, m
     assert res["config"]["mllm"]["reader"] and {"edit_tone", "edit_style"} <= set(res["edit"]) and made == [4]
 
 
+def test_training_reads_given_images_through_the_shipped_reader(tmp_path, setup):
+    """train_mllm --reader shipped: the reader is public/models/reader.onnx as the page runs it (as the encoder is
+    without --encoder): the model's reader normalisation is measured on that reader's bank of the training images."""
+    from training import train_mllm, shipped
+    meta, _, _, _ = setup
+    args = [a for a in tiny_train_args(tmp_path, setup) if a != "--random-encoder"]
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "s"), "--reader", "shipped", "--set", "order=scale",
+                                   "reader=True", "feature_dim=64", "ema=0", "lr=0", "--max-steps", "1"]) == 0
+    got = torch_load(tmp_path / "s" / "state.pt")["model"]
+    from training.data import load
+    images, _ = load(str(tmp_path / "train_data"))
+    bank = T.build_bank(shipped.load_reader()[0], images, "cpu", log=None)
+    mean, std = T.feature_stats(bank, torch.tensor(T.TaskSampler(meta, setup[1], seed=0).idx))
+    assert torch.allclose(got["reader_mean"], mean, atol=1e-3) and torch.allclose(got["reader_std"], std, atol=1e-3)
+
+
 def test_widen_head_keeps_the_function():
     """widen_head: a wider regression head loaded from a narrower one gives the same features at first"""
     from dataclasses import replace
