@@ -888,9 +888,10 @@ def main(argv=None):
         else:
             sys.exit("this MLLM reads given images through a reader: --reader ENCODER.pt")
 
-    def bank_of(view=None):
+    def bank_of(view=None, variants=T.VARIANTS):
         """the needed images' encoder bank (each variant read through `view`), and the reader's beside it if it reads"""
-        banks = [T.build_bank(m, images[need], device, log=None, view=view) for m in (encoder, reader) if m is not None]
+        banks = [T.build_bank(m, images[need], device, log=None, view=view, variants=variants)
+                 for m in (encoder, reader) if m is not None]
         flat = [b.view(-1, b.shape[-1]) for b in banks]
         return flat[0] if reader is None else tuple(flat)
     bank_flat = bank_of()
@@ -929,7 +930,9 @@ def main(argv=None):
         vspec = spec.get("views", {"thetas": [], "tasks": []})
         thetas = vspec["thetas"] if args.pick_views == "manifest" else redraw.thetas(int(args.pick_views))
         vtasks = vspec["tasks"] if args.pick_views_tasks == "manifest" else (["caption"] if args.pick_views_tasks == "caption" else list(ctx.pick_tasks))
-        views = [bank_of(lambda v, th=th: redraw.redraw(v, th)) for th in thetas]   # the given images re-drawn
+        # the given images re-drawn; captions alone read them as drawn (the "orig" rows), the edits' sources also others
+        views = [bank_of(lambda v, th=th: redraw.redraw(v, th), ("orig",) if set(vtasks) <= {"caption"} else T.VARIANTS)
+                 for th in thetas]
         # the plans of the edit tasks read the views together (every edit task in vtasks) or not at all
         ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp, keys_flat=keys_flat,
                                 views=views if set(vtasks) - {"caption"} else ())

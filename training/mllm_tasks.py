@@ -159,22 +159,26 @@ def image_tokens(f0):
 
 @torch.no_grad()
 def build_bank(encoder, images_uint8, device, batch=512, dtype=torch.float16, log=print, n_aug=0, view=None,
-               n_pair=0, pair_keys=None):
+               n_pair=0, pair_keys=None, variants=VARIANTS):
     """-> [(len(VARIANTS) * (1 + n_pair) + n_aug)*N, 341, C] on device: the VARIANTS blocks, then n_aug blocks of
     augmented copies of every image (transforms.augment, seeded by image and copy; augment_sources), then n_pair
     sets of VARIANTS blocks of every image re-drawn in geometry alone (augment's colour=False), seeded by its
     pair_keys entry and the copy, so drawings with the same key (a concept's vendors and tones) move together
-    (pair_augment). view: what the encoder reads instead of each variant batch (e.g. framing.frame: the pick's keys)."""
+    (pair_augment). view: what the encoder reads instead of each variant batch (e.g. framing.frame: the pick's keys).
+    variants: the first of VARIANTS alone (their rows stay where the whole bank has them; a read of another is out of
+    range), e.g. ("orig",) where only given images as drawn are read: a fifth of the encoder's work, on a CPU."""
     from training import transforms as T
     n = len(images_uint8)
     assert not n_pair or (pair_keys is not None and len(pair_keys) == n), "n_pair needs one pair key per image"
-    n_blocks = len(VARIANTS) * (1 + n_pair) + n_aug
+    assert tuple(variants) == VARIANTS[:len(variants)] and (len(variants) == len(VARIANTS) or not (n_aug or n_pair)), \
+        "variants: a prefix of VARIANTS, and all of them with augmented blocks (which come after every variant)"
+    n_blocks = len(variants) * (1 + n_pair) + n_aug
     bank = None
     for s in range(0, n, batch):
         x = T.to_tensor(images_uint8[s:s + batch], device=device)
         ids = torch.arange(s, s + len(x))
         var = image_variants(x, ids)
-        blocks = [var[name] for name in VARIANTS]
+        blocks = [var[name] for name in variants]
         blocks += [T.augment(x, [AUG_SEED * i + k for i in range(s, s + len(x))]) for k in range(1, n_aug + 1)]
         for k in range(1, n_pair + 1):
             xp = T.augment(x, [PAIR_SEED * int(pair_keys[i]) + k for i in range(s, s + len(x))], colour=False)

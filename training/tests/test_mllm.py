@@ -650,6 +650,21 @@ def test_source_aug_bank_and_config():
         assert not torch.allclose(bank[(len(T.VARIANTS) + k) * 3:(len(T.VARIANTS) + k + 1) * 3], bank[:3])
 
 
+def test_a_bank_of_the_first_variants_keeps_their_rows():
+    """build_bank(variants=("orig",)): the orig block alone, equal to the whole bank's first rows (so a caption's
+    prefix reads the same rows in either), and a read of another variant's row is out of range, not another image."""
+    imgs = (torch.rand(3, 64, 64, 3) * 255).to(torch.uint8).numpy()
+    enc = lambda x: x.mean(1).reshape(len(x), 1, -1)[:, :, :256].transpose(1, 2).expand(-1, 256, 4).contiguous()
+    whole = T.build_bank(enc, imgs, "cpu", dtype=torch.float32, log=None)
+    orig = T.build_bank(enc, imgs, "cpu", dtype=torch.float32, log=None, variants=("orig",))
+    assert orig.shape[0] == 3 and torch.equal(orig, whole[:3])
+    assert T.VARIANTS.index("gray") * 3 >= orig.shape[0]
+    with pytest.raises(AssertionError, match="prefix"):
+        T.build_bank(enc, imgs, "cpu", log=None, variants=("gray",))
+    with pytest.raises(AssertionError, match="prefix"):
+        T.build_bank(enc, imgs, "cpu", log=None, variants=("orig",), n_aug=1)
+
+
 def test_augment_without_colour_keeps_every_colour():
     """augment(colour=False) moves the geometry alone, the same geometry per seed as with colour: a drawing and its
     recoloured copy (a colour map that keeps white, as a tone or another vendor's palette is) re-drawn with one seed
@@ -1213,6 +1228,11 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
     # --understanding-only: the same captions and questions, nothing drawn
     und = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--understanding-only", "--out", str(tmp_path / "u.json")])
     assert not {"t2i", "t2i_canonical", "t2i_natural", "edit"} & set(und) and und["caption"] == res["caption"] and und["vqa"] == res["vqa"]
+    # the captions' re-drawings read as the orig rows alone (captions only read views) give the captions the whole
+    # re-drawn banks give (every picking task reading views)
+    allv = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--understanding-only", "--pick-views-tasks",
+                                  "all", "--out", str(tmp_path / "v.json")])
+    assert allv["config"]["pick_views"]["tasks"] != und["config"]["pick_views"]["tasks"] and allv["caption"] == und["caption"]
 
 
 def test_reader_only_reads_the_reader_alone(setup):
