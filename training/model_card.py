@@ -1125,7 +1125,8 @@ def v13_section():
     cap = lambda e, k: pct(e["caption"][k]["exact_match"])
     rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
     plan = lambda e, t: pct(e["edit"][t]["plan"]["concept"])
-    n_extra = sum(v for k, v in data["by_split"].items() if k.startswith("sources_extra/")) if data else None
+    read = set(e13["config"]["mllm"]["source_vendors"].split(","))   # the data may hold vendors v13 never read (fluent_hc)
+    n_extra = sum(v for k, v in data["by_split"].items() if k.startswith("sources_extra/") and k.split("/")[1] in read) if data else None
     return "\n".join([
         "\n## Evaluation: the MLLM (v13 = v12 trained on with four more vendors' drawings as given images; ships)\n",
         "The edits' plans, the captions and the sketches all name an unseen drawing's concept, and v5 to v12 found that "
