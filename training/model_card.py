@@ -230,6 +230,7 @@ def render():
                 if man.get("models", {}).get("gallery", {}).get("in_dim") else "pick5_all.json"
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
             v13 = v13_section()   # v12 + four more vendors' drawings as given images (run 25, stop 51): ships
+            v13 += stop52_section() if v13 else ""   # the next A/B's data, measured where a CPU can
             v12 = v12_section(before=bool(v13))   # v11 trained on, on a new clock (run 20)
             v11 = v11_section(shipped_pick, before=bool(v12))   # v10's unanchored control (run 19)
             v10 = v10_section(shipped_pick, before=bool(v11))   # v9 trained on, anchored (run 18)
@@ -1313,6 +1314,40 @@ def stop51_probes_section():
         f"choice on unseen drawings, this would name more: it names fewer, held-out-vendor captions {cap(ship, 'heldout_vendor')} "
         f"-> {cap(ro, 'heldout_vendor')}, OpenMoji {cap(ship, 'openmoji')} -> {cap(ro, 'openmoji')} (`reader_only.json`; "
         f"score {ab_score(ro):.4f}): the reader alone names fewer than the two readings together (the encoder alone was not measured).",
+    ])
+
+
+def stop52_section():
+    """Stop 52 (no device lent): the next A/B's data built and what a CPU could measure of it: Fluent's line design
+    (fluent_hc) in training.data's sources_extra, and those drawings in the pick's gallery (training/eval/pick/stop52/)."""
+    probe_file = os.path.join(ROOT, "training", "eval", "pick", "stop52", "hc_gallery.json")
+    report_file = os.path.join(ROOT, "training", "data", "report.json")
+    if not os.path.exists(probe_file):
+        return ""
+    probe = json.load(open(probe_file))
+    by = json.load(open(report_file))["by_split"] if os.path.exists(report_file) else {}
+    n, n_held = by.get("sources_extra/fluent_hc"), by.get("sources_extra_heldout/fluent_hc")
+    cols = list(probe["orig"])
+    row = lambda kind: " | ".join(f"{pct(v[0])} / {pct(v[1])}" for v in probe[kind].values())
+    return "\n".join([
+        "\n\n### Stop 52: a line-drawn vendor for the next A/B (not trained yet)\n",
+        "Fluent's high-contrast design draws each concept as black line art on white, which is what a sketch on the page "
+        "is before its edge map is taken. `training.data` builds it into `sources_extra` as vendor `fluent_hc`"
+        + (f" ({n:,} drawings of the training concepts; {n_held} of held-out concepts, never used)" if n else "")
+        + "; `python3 -m training.data --append-extra-sources` appends it to a dataset built before. No device was lent in "
+        "this stop, so no model has read it: the arm planned is v13's recipe on with `fluent_hc` among `source_vendors`, "
+        "and with `sketch_source_p=0.6` (a sketch's own share of other vendors' edge maps), against v13's recipe on at "
+        "equal compute (`training/gpu/v10_long.sh`'s header). Fluent's shaded set (`fluent-emoji`, 7.4 MB more data) was "
+        "built and left out: a device call carries 64 MiB, and with it the tree and the data come to 75 MB.",
+        "",
+        "What a CPU can measure: would those drawings in the pick's gallery offer the held-out-vendor drawing's concept "
+        "more often (`python3 -m training.gallery --add-sources fluent_hc --probe-add`, top-1 / top-5, "
+        "`training/eval/pick/stop52/hc_gallery.json`)?\n",
+        "| held-out-vendor drawings as | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols),
+        f"| captions and edits give them | {row('orig')} |", f"| sketch gives them (edges) | {row('edges')} |",
+        f"| colorize gives them (gray) | {row('gray')} |", "",
+        "No: line drawings in the gallery do not find a sketch's concept more often than the colour drawings do (as "
+        "Fluent's colour drawings did not, stop 51), so the gallery stays as it ships.",
     ])
 
 
