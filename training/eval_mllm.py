@@ -879,12 +879,9 @@ def main(argv=None):
         if args.tiny:
             from training.train_mllm import random_encoder
             reader = random_encoder(model.cfg.feature_dim, seed=1).to(device)
-        elif args.reader == "shipped":
-            from training import shipped
-            reader = shipped.load_reader(device)[0]
         elif args.reader:
-            from training.encoder import load_encoder
-            reader = load_encoder(args.reader, device)[0]
+            from training import shipped
+            reader = shipped.reader_from(args.reader, device)[0]
         else:
             sys.exit("this MLLM reads given images through a reader: --reader ENCODER.pt")
 

@@ -57,6 +57,15 @@ def load_reader(device="cpu", models_dir=MODELS_DIR):
     return load_state(Encoder(cfg), os.path.join(models_dir, "reader.onnx")).to(device), cfg
 
 
+def reader_from(arg, device="cpu"):
+    """A --reader argument's reader and config: 'shipped' (load_reader: reader.onnx as the page runs it) or an encoder
+    checkpoint (train_visual's encoder.pt)."""
+    if arg == "shipped":
+        return load_reader(device)
+    from training.encoder import load_encoder
+    return load_encoder(arg, device)
+
+
 def load_decoder(scale, device="cpu", models_dir=MODELS_DIR):
     """One shipped decoder; a guidance-distilled one carries its `distilled_guidance` (the manifest's),
     which training.decoder.ddim_sample reads to map the asked guidance."""

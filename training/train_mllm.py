@@ -273,12 +273,9 @@ def main(argv=None):
     if cfg.reader:
         if args.random_encoder:
             reader = random_encoder(cfg.feature_dim, seed=1).to(device)
-        elif args.reader == "shipped":   # 1.1 MB in the tree where encoder.pt is 3.9: room in a device call
+        elif args.reader:   # "shipped": 1.1 MB in the tree where encoder.pt is 3.9, room in a device call
             from training import shipped
-            reader, rcfg = shipped.load_reader(device)
-        elif args.reader:
-            from training.encoder import load_encoder
-            reader, rcfg = load_encoder(args.reader, device)
+            reader, rcfg = shipped.reader_from(args.reader, device)
             if rcfg.feature_dim != cfg.feature_dim:
                 sys.exit(f"reader feature_dim {rcfg.feature_dim} != mllm feature_dim {cfg.feature_dim}")
         else:
