@@ -46,10 +46,15 @@
 # Run 25 (2026-12-04, stop 51, one H200): ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline
 #   source_vendor_p=0.3" NAME=xs MIN=7.05 EVAL_ARGS="--pick-views 0" (training.data's extra vendors as given images; the
 #   captions read as run 21's control's were, without the re-drawings): see training/eval/run25/.
-# Next (stop 52's plan, one H200 a call, from v13, each against the first as control; READER=shipped and
-#   training/reader out of the tree for room): ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline
-#   source_vendor_p=0.3" NAME=c13 (v13's recipe on: the control), then the same with source_vendors=...,fluent_hc NAME=hc
-#   and with sketch_source_p=0.6 too NAME=hcs.
+# Run 26 (2026-12-05, stop 53, one H200 a call, from v13, READER=shipped with training/reader out of the tree):
+#   ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3" NAME=c13 (v13's recipe on;
+#   0.6563, ships as v14), the same with source_vendors=...,fluent_hc NAME=hc (0.6369) and with sketch_source_p=0.6 too
+#   NAME=hcs (0.6605, canonical f1 below 90), all EVAL_ARGS="--pick-views 0" (training/eval/run26/). The three calls ran
+#   on one machine kept warm, and torch.compile's caches made the later calls' compilation 10 training-seconds instead
+#   of 91: hc and hcs trained 2350-2360 steps against c13's 1830 on the same clock. Every call now compiles cold
+#   (fresh TORCHINDUCTOR_CACHE_DIR and TRITON_CACHE_DIR below), as every call before run 26 did on a new machine.
+# STEPS=N: the arm ends at step N (max_steps; its LR clock too, when BUDGET's minutes are not spent first): an A/B at
+#   equal steps rather than equal training-seconds.
 # EVAL_ARGS: more eval_mllm arguments for the FINAL evaluation (e.g. --pick-views 0, as evaluations before stop 50 read).
 # ARM_SET: more MLLMConfig settings for an A/B arm, space-separated key=value without spaces inside a value (e.g.
 #   ARM_SET="coarse_noise=0.1"), on every stage of the arm; the control is the same call without it (equal compute).
@@ -65,10 +70,12 @@ STAGE=${STAGE:-1}; BUDGET=${BUDGET:-13}; LR=${LR:-3e-4}; ANCHOR=${ANCHOR:-0.3}; 
 READER=${READER:-training/reader/encoder.pt}
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 nvidia-smi -L 2>/dev/null || true
+# a cold compilation every call (run 26): a warm machine's caches would give a later arm ~80 more training-seconds
+export TORCHINDUCTOR_CACHE_DIR=$(mktemp -d) TRITON_CACHE_DIR=$(mktemp -d)
 t0=$(date +%s)
 train() {  # $1: wall minutes; $2: more MLLMConfig settings (one --set: a second would replace the first); the rest: train_mllm arguments
   local m=$1 more=$2; shift 2
-  python3 -m training.train_mllm --reader "$READER" "$@" --set reader=True lr=$LR warmup=50 max_steps=1000000 \
+  python3 -m training.train_mllm --reader "$READER" "$@" --set reader=True lr=$LR warmup=50 max_steps=${STEPS:-1000000} \
     budget_minutes=$BUDGET short_batch=384 long_batch=128 seed=61 source_noise=0.3 compile=True pad_multiple=64 \
     given_drop=0.5 reader_warmup=0 $more --out-dir "$RUN" --minutes "$m" --workers 12 --log-every 100 >> "$RES/train$STAGE.log" 2>&1
   echo "trained at $(( $(date +%s) - t0 ))s"
