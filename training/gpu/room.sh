@@ -7,12 +7,12 @@
 #   bash training/gpu/room.sh out; <run with carry training/data/emoji64.u8.xz training/data/report.json training/carry>
 #   bash training/gpu/room.sh back
 # Kept: training/eval/judge.pt and natural_prompts.json (the evaluation's), the CONTROL evaluations named in KEEP
-# (default run21/ctl and run25/xs), and training/reader unless READER=shipped (v10_long.sh then reads the committed
+# (default run25/xs and run26/c13), and training/reader unless READER=shipped (v10_long.sh then reads the committed
 # reader.onnx: 3.9 MB of room).
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 ROOM=${ROOM:-/tmp/puma-room}
-KEEP=${KEEP:-"run21/ctl run25/xs"}
+KEEP=${KEEP:-"run25/xs run26/c13"}
 named() { local k; for k in $KEEP; do [ "training/eval/$k" = "$1" ] && return 0; done; return 1; }   # kept whole
 holds() { local k; for k in $KEEP; do [ "training/eval/${k%%/*}" = "$1" ] && return 0; done; return 1; }  # a kept arm's run
 paths() {   # beyond device-aside's: the logs, the bench results, the browser tests' data and the evaluations not read

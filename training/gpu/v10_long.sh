@@ -53,6 +53,14 @@
 #   on one machine kept warm, and torch.compile's caches made the later calls' compilation 10 training-seconds instead
 #   of 91: hc and hcs trained 2350-2360 steps against c13's 1830 on the same clock. Every call now compiles cold
 #   (fresh TORCHINDUCTOR_CACHE_DIR and TRITON_CACHE_DIR below), as every call before run 26 did on a new machine.
+# Next (stop 53's plan: from v14, two seeds an arm at equal steps, two arms a call with training/gpu/pair.sh; untried
+#   on the device: the first call tells whether two arms at once fit a call and what each runs at):
+#   READER=shipped bash training/gpu/room.sh out, then in each call
+#   READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 LR=1e-4 STAGE=1 FINAL=1 MIN=7.5 EVAL_ARGS="--pick-views 0"
+#   CONTROL=training/eval/run26/c13/eval_mllm.json NAME_A=c14 NAME_B=sk14 OUT=$OUT bash training/gpu/pair.sh with
+#   SET_A="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61" and SET_B="$SET_A
+#   sketch_source_p=0.6" (the lever that moved sketches in run 26, without fluent_hc, which lost); the second call the
+#   same with seed=62 (NAME_A=c14b NAME_B=sk14b). The A/B is the two paired differences, each within one call.
 # STEPS=N: the arm ends at step N (max_steps; its LR clock too, when BUDGET's minutes are not spent first): an A/B at
 #   equal steps rather than equal training-seconds.
 # EVAL_ARGS: more eval_mllm arguments for the FINAL evaluation (e.g. --pick-views 0, as evaluations before stop 50 read).
@@ -62,7 +70,10 @@
 # v10_mllm.pt, with public/models/mllm.onnx.data* moved out of the tree); SET=training bash bench/device-aside.sh out first.
 set -u
 export PYTHONUNBUFFERED=1
-RUN=training/runs/v10; RES=/tmp/v10res; rm -rf "$RES"; mkdir -p "$RUN" "$RES"; OUT=${OUT:-training/runs/v10_out}; mkdir -p "$OUT"
+# SLOT: a suffix for this arm's run folder and temporary files, so that two arms can train at once on one GPU
+# (training/gpu/pair.sh)
+SLOT=${SLOT:-}; RUN=training/runs/v10$SLOT; RES=/tmp/v10res$SLOT; TMPS=/tmp/v10tmp$SLOT
+rm -rf "$RES" "$TMPS"; mkdir -p "$RUN" "$RES" "$TMPS"; OUT=${OUT:-training/runs/v10_out}; mkdir -p "$OUT"
 STAGE=${STAGE:-1}; BUDGET=${BUDGET:-13}; LR=${LR:-3e-4}; ANCHOR=${ANCHOR:-0.3}; JUDGE=${JUDGE:-training/eval/judge.pt}
 # READER=shipped: the given images read through public/models/reader.onnx (its int8-stored weights, as the page and
 # every evaluation read them; as the encoder already is) instead of training/reader/encoder.pt, which can then stay
@@ -77,7 +88,7 @@ train() {  # $1: wall minutes; $2: more MLLMConfig settings (one --set: a second
   local m=$1 more=$2; shift 2
   python3 -m training.train_mllm --reader "$READER" "$@" --set reader=True lr=$LR warmup=50 max_steps=${STEPS:-1000000} \
     budget_minutes=$BUDGET short_batch=384 long_batch=128 seed=61 source_noise=0.3 compile=True pad_multiple=64 \
-    given_drop=0.5 reader_warmup=0 $more --out-dir "$RUN" --minutes "$m" --workers 12 --log-every 100 >> "$RES/train$STAGE.log" 2>&1
+    given_drop=0.5 reader_warmup=0 $more --out-dir "$RUN" --minutes "$m" --workers "${WORKERS:-12}" --log-every 100 >> "$RES/train$STAGE.log" 2>&1
   echo "trained at $(( $(date +%s) - t0 ))s"
   grep -E "^\[mllm" "$RES/train$STAGE.log" | grep -E "step [0-9]+ |anchored|continu|saved|initialised|Error" | tail -n 4 | cut -c1-300
 }
@@ -88,8 +99,8 @@ if [ "$STAGE" = 1 ] || [ -f "$RUN/state.pt" ]; then
   # A resumed unanchored stage needs no init (state.pt holds everything), so it also runs with the MLLM's graph out.
   INITARG=()
   if [ "$STAGE" = 1 ] || [ "$ANCHOR" != 0 ]; then
-    if [ -n "${INIT:-}" ]; then cp "$INIT" /tmp/shipped_init.pt || exit 1; else python3 -m training.shipped mllm /tmp/shipped_init.pt || exit 1; fi
-    INITARG=(--init /tmp/shipped_init.pt)
+    if [ -n "${INIT:-}" ]; then cp "$INIT" "$TMPS/shipped_init.pt" || exit 1; else python3 -m training.shipped mllm "$TMPS/shipped_init.pt" || exit 1; fi
+    INITARG=(--init "$TMPS/shipped_init.pt")
   fi
   [ "$STAGE" = 1 ] && rm -f "$RUN"/*
   [ "$STAGE" = 1 ] || echo "resuming the warm machine's $RUN/state.pt"
@@ -105,15 +116,15 @@ if [ -n "${FINAL:-}" ]; then
     --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --out "$RES/eval_mllm.json" --choice-items "$RES/choice_items.json" \
     ${EVAL_ARGS:-} > "$RES/eval.log" 2>&1
   echo "evaluated at $(( $(date +%s) - t0 ))s"
-  NAME=${NAME:-run}; rm -rf /tmp/v10ctl /tmp/v10arm; mkdir -p /tmp/v10ctl/shipped "/tmp/v10arm/$NAME"
-  cp "${CONTROL:-training/eval/v12/eval_mllm.json}" /tmp/v10ctl/shipped/eval_mllm.json
-  cp "$RES/eval_mllm.json" "$RES/stages.jsonl" "/tmp/v10arm/$NAME/" 2>/dev/null && \
-    python3 -m training.gpu.ab_summary /tmp/v10ctl/shipped "/tmp/v10arm/$NAME" | tee "$OUT/summary.txt"
+  NAME=${NAME:-run}; mkdir -p "$TMPS/ctl/shipped" "$TMPS/arm/$NAME"
+  cp "${CONTROL:-training/eval/v12/eval_mllm.json}" "$TMPS/ctl/shipped/eval_mllm.json"
+  cp "$RES/eval_mllm.json" "$RES/stages.jsonl" "$TMPS/arm/$NAME/" 2>/dev/null && \
+    python3 -m training.gpu.ab_summary "$TMPS/ctl/shipped" "$TMPS/arm/$NAME" | tee "$OUT/summary.txt"
 else   # a learning-curve point: canonical prompts at f1, the stage's EMA weights
   timeout $(( 590 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --canonical-only --n-canonical 300 --seeds 1 \
     --mllm "$RUN/mllm.pt" --reader shipped --judge "$JUDGE" --out "$RES/curve_stage$STAGE.json" > "$RES/curve.log" 2>&1
   grep -E "canonical" "$RES/curve.log" | tail -n 2 | cut -c1-200
 fi
-python3 -m training.quantize "$RUN/mllm.pt" /tmp/v10_packed.pt && split -b 15M /tmp/v10_packed.pt "$OUT/v10_mllm.pt.part-"
+python3 -m training.quantize "$RUN/mllm.pt" "$TMPS/packed.pt" && split -b 15M "$TMPS/packed.pt" "$OUT/v10_mllm.pt.part-"
 tar -czf "$OUT/results$STAGE.tar.gz" -C "$RES" .
 echo "done at $(( $(date +%s) - t0 ))s"
