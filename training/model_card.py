@@ -3448,14 +3448,14 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
 - `openmoji`: OpenMoji art, © OpenMoji contributors, **CC BY-SA 4.0**: evaluation only (unseen style)
   and the judge.
 - `@iconify-json/fluent-emoji-flat`: Fluent Emoji Flat art, © Microsoft Corporation, **MIT**: given images only (v8's
-  A/B, which lost; then v13, which ships).
+  A/B, which lost; then v13 and v14, which ships).
 - `@iconify-json/noto-v1` (Noto Emoji's first design, © Google Inc, **Apache-2.0**), `@iconify-json/emojione` (Emoji One,
   Emoji One / EmojiTwo contributors, **CC BY 4.0**), `@iconify-json/fxemoji` (Firefox OS Emoji, © Mozilla, **Apache-2.0**),
-  `@iconify-json/streamline-emojis` (Streamline Emojis, © Streamline, **CC BY 4.0**): given images only, in v13 (ships)
+  `@iconify-json/streamline-emojis` (Streamline Emojis, © Streamline, **CC BY 4.0**): given images only, in v13 and v14 (ships)
   (`training.data`'s split `sources_extra`, their icon names matched to code points by emojibase's labels and
   shortcodes; a drawing within 12/255 of a held-out image of its concept is left out). Never drawn.
 - `@iconify-json/fluent-emoji-high-contrast` (Fluent Emoji's black line design, © Microsoft Corporation, **MIT**): built
-  into `sources_extra` (vendor `fluent_hc`) since stop 52 for the next A/B; no shipped MLLM has read it. Left out:
+  into `sources_extra` (vendor `fluent_hc`) since stop 52; read as given images only by run 26's arms hc and hcs, which did not ship, so no shipped MLLM has read it. Left out:
   `@iconify-json/emojione-v1` (CC BY-SA 4.0) and Fluent's shaded set `@iconify-json/fluent-emoji` (7.4 MB more data than
   a device call has room for).
 - `emojibase-data` (MIT): keywords, CLDR short names and annotations (Unicode, Inc. data under the
