@@ -1213,7 +1213,8 @@ def v14_section():
         "",
         f"**The arms were not at equal steps.** The three calls ran back to back on one machine, and torch.compile's caches "
         f"from the first made the later calls' compilation {comp['hc']} training-seconds instead of {comp['c13']}: hc and "
-        f"hcs trained {st['hc']['step'] / st['c13']['step'] - 1:.0%} more steps than c13 on the same clock. "
+        f"hcs trained {min(st[a]['step'] for a in ('hc', 'hcs')) / st['c13']['step'] - 1:.0%} to "
+        f"{max(st[a]['step'] for a in ('hc', 'hcs')) / st['c13']['step'] - 1:.0%} more steps than c13 on the same clock. "
         "`v10_long.sh` now compiles cold in every call (fresh cache folders), and `STEPS=N` sets an A/B at equal steps.",
         "",
         "Read as the page runs it (each arm's int8 weights as brought back; v14's exported unchanged, so the page's graph "
@@ -1239,7 +1240,7 @@ def v14_section():
         f"({cap(hc, 'heldout_vendor')} -> {cap(hcs, 'heldout_vendor')}), which a sketch's sources cannot reach directly: "
         "any change to what is sampled changes the whole run, and two such runs differ by 4 to 5 points on these "
         f"columns ({n_sk} drawings; {n_tone} tone edits). A single run per arm does not resolve differences of that size; the next A/B "
-        "needs two seeds an arm (`train_mllm` reads `seed`) at equal steps.",
+        "needs two seeds an arm (`train_mllm` reads `seed`) at equal steps, two arms a call (`training/gpu/pair.sh`).",
         "", diagnosis_table(c13), mllm_tables(c13)])
 
 
