@@ -16,7 +16,11 @@ Metrics:
   vqa        accuracy per question type (category, skin tone, style, yes/no).
   edit       skin-tone and style edits of held-out-vendor images: success = the judge sees the
              target skin tone (style) and the same concept; per scale.
-  colorize / inpaint / sketch   PSNR (dB) against the original, held-out-vendor images, per scale.
+  colorize / inpaint / sketch   PSNR (dB) against the original, held-out-vendor images, per scale; sketches
+             also recognised (the judge names the concept, top-1 / top-5).
+  sketch_lines   the sketch of a held-out-vendor drawing's concept given as the line-drawn vendor's drawing
+             (LINE_VENDOR, Fluent's black line art, which the model never read): closer to a user's canvas
+             than an edge map of a colour drawing; recognised per scale.
   scale choice   score per decoded scale computable in the browser from the encoder alone: the mean token
              cosine between the decoded image's pyramid (encoded again) and the generated pyramid, averaged
              over the task's pyramid levels (the manifest's scale_choice levels; without them text-to-image
@@ -577,9 +581,29 @@ def eval_understanding(ctx, hv, om):
     return cap, vqa
 
 
-def edit_jobs(ctx, hv, rng, kinds):
+# training.data's line-drawn vendor (EXTRA_SOURCE_VENDORS: Fluent's high-contrast design, black line art on white):
+# the sketch_lines job's canvas. A user's sketch on the page is line art before its edge map is taken, while the
+# sketch job gives the edge map of a colour drawing.
+LINE_VENDOR = "fluent_hc"
+ALL_EDIT_KINDS = ("edit_tone", "edit_style", "colorize", "inpaint", "sketch", "sketch_lines")
+
+
+def line_sources(meta, hv, read_vendors):
+    """{held-out-vendor image: the line-drawn vendor's drawing of its concept} (its skin tone where drawn, else the
+    untoned one), for sketch_lines; {} when the model read that vendor's drawings in training (read_vendors:
+    MLLMConfig.source_vendors), since then they are not unseen."""
+    if LINE_VENDOR in read_vendors.split(","):
+        return {}
+    by = {(m["concept"], m["skin_tone"]): m["i"] for m in meta if m["vendor"] == LINE_VENDOR and m["split"] in T.SOURCE_SPLITS}
+    got = {i: by.get((meta[i]["concept"], meta[i]["skin_tone"]), by.get((meta[i]["concept"], "none"))) for i in hv}
+    return {i: j for i, j in got.items() if j is not None}
+
+
+def edit_jobs(ctx, hv, rng, kinds, lines=None):
     """(kind, src_row, instruction, concept, target label, target image, source image) on held-out-vendor images: the
-    target image is the drawing the edit asks for (its plan is the job's right plan, --edit-right-plan)."""
+    target image is the drawing the edit asks for (its plan is the job's right plan, --edit-right-plan). sketch_lines:
+    the sketch of a held-out-vendor image's concept given as the line-drawn vendor's drawing (`lines`: line_sources),
+    its edge map taken as the page takes a canvas's; recognised and compared against the held-out image."""
     meta, tidx, sidx = ctx.meta, ctx.vocab("skin_tone"), ctx.vocab("style")
     by_cv, by_ct = {}, {}
     for m in meta:
@@ -600,6 +624,9 @@ def edit_jobs(ctx, hv, rng, kinds):
         jobs.append(("colorize", ctx.sampler.row(i, "gray"), T.COLORIZE[0], m["concept"], i, i, i))
         jobs.append(("inpaint", ctx.sampler.row(i, "mask_a"), T.INPAINT[0], m["concept"], i, i, i))
         jobs.append(("sketch", ctx.sampler.row(i, "edges"), T.SKETCH[0], m["concept"], i, i, i))
+    # after every other job, which they leave as they were (no draw from rng)
+    jobs += [("sketch_lines", ctx.sampler.row(j, "edges"), T.SKETCH[0], meta[i]["concept"], i, i, j)
+             for i, j in (lines or {}).items()]
     return [j for j in jobs if j[0] in kinds]
 
 
@@ -651,7 +678,7 @@ def eval_edits(ctx, jobs, hole_pos):
                 ps = psnr(x, ref).cpu()
                 per[s] = {"psnr": float(ps.mean())}
                 prefs[s] = ps
-                if kind == "sketch":    # recognition: the judge names the sketched concept
+                if kind in ("sketch", "sketch_lines"):    # recognition: the judge names the sketched concept
                     per[s] |= recognised(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
                 if kind == "inpaint":   # inside the hole (what the page shows) and outside it
                     hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
@@ -742,8 +769,8 @@ def tone_misses(labels, seen, asked):
 
 
 def page_task(kind):
-    """An evaluation job kind -> the page's task that runs it (edit_tone, edit_style -> edit)."""
-    return "edit" if kind in ("edit_tone", "edit_style") else kind
+    """An evaluation job kind -> the page's task that runs it (edit_tone, edit_style -> edit; sketch_lines -> sketch)."""
+    return "edit" if kind in ("edit_tone", "edit_style") else "sketch" if kind == "sketch_lines" else kind
 
 
 def edit_plan_accuracy(ctx, kind, jobs, plans):
@@ -804,7 +831,7 @@ def main(argv=None):
                     "page's caption): nothing drawn, so no decoder or judge runs and the CPU can do it")
     ap.add_argument("--canonical-only", action="store_true", help="learning-curve points: canonical prompts at f1 only")
     ap.add_argument("--edit-kinds", default=None, help="the edit jobs to run, comma-separated among edit_tone, edit_style, "
-                    "colorize, inpaint, sketch (default: --quick's two, else all five; empty: none)")
+                    "colorize, inpaint, sketch, sketch_lines (default: --quick's two, else all six; empty: none)")
     ap.add_argument("--guidance", type=float, default=None, help="feature guidance (default: the model's config)")
     ap.add_argument("--no-quant", action="store_true", help="evaluate the fp32 weights, not the shipped int8 grid")
     ap.add_argument("--bits", type=int, default=None, choices=(4, 8), help="4: the trunk's linear weights on the 4-bit "
@@ -871,7 +898,13 @@ def main(argv=None):
     om = sorted(rng.sample(om, min(0 if args.quick else args.n_openmoji, len(om))))
     if args.canonical_only:
         hv = hv[:1]
-    need = sorted(set(hv + om))
+    kinds = () if args.canonical_only or args.understanding_only else ("edit_tone", "edit_style") if args.quick else ALL_EDIT_KINDS
+    if args.edit_kinds is not None and not args.understanding_only:
+        kinds = tuple(k for k in args.edit_kinds.split(",") if k)
+    lines = line_sources(meta, hv, model.cfg.source_vendors) if "sketch_lines" in kinds else {}
+    if "sketch_lines" in kinds and not lines:
+        log(f"sketch_lines: no {LINE_VENDOR} drawing of a held-out-vendor concept that this model has not read")
+    need = sorted(set(hv + om + list(lines.values())))
     pos = {i: k for k, i in enumerate(need)}
     log(f"bank for {len(need)} images")
     reader = None
@@ -944,7 +977,8 @@ def main(argv=None):
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only,
-                      "understanding_only": args.understanding_only}}
+                      "understanding_only": args.understanding_only,
+                      "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if "sketch_lines" in kinds else None}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 
@@ -976,11 +1010,8 @@ def main(argv=None):
                               cs, "t2i")
     if not args.quick:
         res["caption"], res["vqa"] = eval_understanding(ctx, hv, om)
-    kinds = () if args.canonical_only else ("edit_tone", "edit_style") if args.quick else ("edit_tone", "edit_style", "colorize", "inpaint", "sketch")
-    if args.edit_kinds is not None:
-        kinds = tuple(k for k in args.edit_kinds.split(",") if k)
     if kinds:
-        res["edit"] = eval_edits(ctx, edit_jobs(ctx, hv, rng, kinds), pos)
+        res["edit"] = eval_edits(ctx, edit_jobs(ctx, hv, rng, kinds, lines), pos)
     res["seconds"] = time.time() - T0
     items = take_choice_items(res)
     if args.choice_items:   # what the automatic scale choice saw and what the judge preferred, item by item

@@ -63,10 +63,11 @@ def metrics(ev):
     for k in ("colorize", "inpaint", "sketch"):
         if k in ev["edit"]:
             out[k + "_psnr_f0"] = ev["edit"][k]["per_scale"]["f0"]["psnr"]
-    if "sketch" in ev["edit"] and "recognised_top5" in ev["edit"]["sketch"]["per_scale"]["f0"]:
-        out["sketch_recognised_top5_f0"] = ev["edit"]["sketch"]["per_scale"]["f0"]["recognised_top5"]
-    if "sketch" in ev["edit"] and "recognised_top1" in ev["edit"]["sketch"]["per_scale"]["f1"]:
-        out["sketch_recognised_top1_f1"] = ev["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"]
+    for k in ("sketch", "sketch_lines"):   # sketch_lines (eval_mllm): line drawings as the canvas; not in the score
+        if k in ev["edit"] and "recognised_top5" in ev["edit"][k]["per_scale"]["f0"]:
+            out[k + "_recognised_top5_f0"] = ev["edit"][k]["per_scale"]["f0"]["recognised_top5"]
+        if k in ev["edit"] and "recognised_top1" in ev["edit"][k]["per_scale"]["f1"]:
+            out[k + "_recognised_top1_f1"] = ev["edit"][k]["per_scale"]["f1"]["recognised_top1"]
     return out
 
 

@@ -260,9 +260,10 @@ def test_scale_choice_report():
     assert torch.allclose(lc["f4"], -torch.ones(3)) and torch.allclose(choice_score(lc, ["f4", "f3"]), torch.zeros(3), atol=1e-6)
 
 
-def generated_dataset(d, tok_path):
+def generated_dataset(d, tok_path, lines=()):
     """A small dataset written in training.data's format: the fake concepts in both vendors
-    (train), a held-out-vendor copy of each, and OpenMoji images; random pixels."""
+    (train), a held-out-vendor copy of each, and OpenMoji images; random pixels. lines: concepts
+    the line-drawn vendor (eval_mllm.LINE_VENDOR, split sources_extra) drew, untoned."""
     meta = fake_meta()
     for m in list(meta):
         if m["vendor"] == "google":
@@ -270,6 +271,10 @@ def generated_dataset(d, tok_path):
     for c in ("C0", "C2"):
         base = next(m for m in meta if m["concept"] == c)
         meta.append(dict(base, i=len(meta), vendor="openmoji", split="openmoji", skin_tone="none"))
+    from training.eval_mllm import LINE_VENDOR
+    for c in lines:
+        base = next(m for m in meta if m["concept"] == c)
+        meta.append(dict(base, i=len(meta), vendor=LINE_VENDOR, split="sources_extra", skin_tone="none"))
     from training.data import save_images
     d.mkdir(exist_ok=True)
     save_images(np.random.default_rng(0).integers(0, 255, (len(meta), 64, 64, 3), dtype=np.uint8), str(d))
@@ -277,12 +282,12 @@ def generated_dataset(d, tok_path):
     return meta
 
 
-def eval_files(tmp_path, tok, prompts):
+def eval_files(tmp_path, tok, prompts, lines=()):
     """The evaluation's inputs written under tmp_path (the tokenizer, a generated dataset, the
     natural prompts), as its command-line arguments."""
     tp = tmp_path / "tok.json"
     tok.save(str(tp))
-    generated_dataset(tmp_path / "data", tp)
+    generated_dataset(tmp_path / "data", tp, lines)
     natural = tmp_path / "natural.json"
     natural.write_text(json.dumps({"prompts": prompts}))
     return ["--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(natural)]
@@ -1145,6 +1150,53 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     pushed = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--tone-guidance", "2", "--out", str(tmp_path / "d.json")])
     assert pushed["config"]["tone_guidance"] == 2 and one["config"]["tone_guidance"] == 1
     assert pushed["edit"]["edit_tone"]["plan"] == one["edit"]["edit_tone"]["plan"]
+
+
+def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
+    """sketch_lines: a held-out-vendor drawing's concept sketched as the line-drawn vendor drew it (the edge map of that
+    drawing, as the page takes a canvas's), one job per held-out-vendor drawing whose concept that vendor drew (toned
+    ones through the untoned line drawing), recognised like a sketch; none when the model read those drawings."""
+    from training import eval_mllm
+    few_decoder_steps(monkeypatch, eval_mllm)
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}], lines=("C0", "C1"))
+    meta = json.load(open(tmp_path / "data" / "meta.json"))
+    hv = [m for m in meta if m["split"] == "heldout_vendor"]
+    want = sum(m["concept"] in ("C0", "C1") for m in hv)
+    assert 0 < want < len(hv)   # C2 has no line drawing
+    base = ["--tiny", "--device", "cpu", "--quick", *files, "--n-canonical", "1", "--seeds", "1",
+            "--edit-kinds", "sketch,sketch_lines"]
+    res = eval_mllm.main(base + ["--set", "order=scale", "plan=True", "--out", str(tmp_path / "a.json")])
+    assert res["edit"]["sketch_lines"]["n"] == want == res["config"]["sketch_lines"]["n"]
+    assert res["edit"]["sketch"]["n"] == len(hv)
+    for v in res["edit"]["sketch_lines"]["per_scale"].values():
+        assert {"psnr", "recognised_top1", "recognised_top5"} <= set(v) and v["recognised_top1"] <= v["recognised_top5"]
+    read = eval_mllm.main(base + ["--set", "order=scale", "plan=True", f"source_vendors={eval_mllm.LINE_VENDOR}",
+                                  "--out", str(tmp_path / "b.json")])
+    assert "sketch_lines" not in read["edit"] and read["config"]["sketch_lines"]["n"] == 0
+
+
+def test_sketch_lines_jobs_leave_the_other_jobs_as_they_were():
+    """The sketch_lines jobs read the line drawing's edge map and target the held-out drawing; every other job (and the
+    random tones drawn for them) is the same with and without them."""
+    import random
+    from types import SimpleNamespace
+    from training.eval_mllm import Ctx, edit_jobs, line_sources, ALL_EDIT_KINDS, LINE_VENDOR
+    meta = fake_meta()
+    for m in meta:
+        m["split"] = "heldout_vendor" if m["vendor"] == "twitter" else "train"
+    meta.append(dict(meta[0], i=len(meta), vendor=LINE_VENDOR, split="sources_extra"))   # C0's line drawing
+    ctx = Ctx(model=None, tok=None, encoder=None, judge=SimpleNamespace(vocab={"skin_tone": list(T.TONES) + ["none"],
+              "style": ["google", "twitter"]}), decode=None, device="cpu", meta=meta, images=None, seeds=1,
+              sampler=SimpleNamespace(row=lambda i, variant="orig": (variant, i)))
+    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    lines = line_sources(meta, hv, "fluent,noto_v1")
+    assert lines == {i: len(meta) - 1 for i in hv if meta[i]["concept"] == "C0"} and lines
+    assert line_sources(meta, hv, f"fluent,{LINE_VENDOR}") == {}
+    without = edit_jobs(ctx, hv, random.Random(3), ALL_EDIT_KINDS)
+    got = edit_jobs(ctx, hv, random.Random(3), ALL_EDIT_KINDS, lines)
+    assert got[:len(without)] == without
+    assert got[len(without):] == [("sketch_lines", ("edges", len(meta) - 1), T.SKETCH[0], "C0", i, i, len(meta) - 1)
+                                  for i in lines]
 
 
 def test_untoned_plans_are_the_same_plans_without_a_tone(setup):
