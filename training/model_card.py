@@ -1241,28 +1241,7 @@ def v14_section():
         "any change to what is sampled changes the whole run, and two such runs differ by 4 to 5 points on these "
         f"columns ({n_sk} drawings; {n_tone} tone edits). A single run per arm does not resolve differences of that size; the next A/B "
         "needs two seeds an arm (`train_mllm` reads `seed`) at equal steps, two arms a call (`training/gpu/pair.sh`).",
-        sketch_lines_line(os.path.join(d, "c13", "sketch_lines.json")),
         "", diagnosis_table(c13), mllm_tables(c13)])
-
-
-def sketch_lines_line(path):
-    """eval_mllm's sketch_lines beside its sketch on one model (an evaluation JSON run with --edit-kinds
-    sketch,sketch_lines), or "" before it was measured."""
-    if not os.path.exists(path):
-        return ""
-    e = json.load(open(path))
-    sk, sl = e["edit"]["sketch"], e["edit"]["sketch_lines"]
-    rate = lambda x, s, k: pct(x["per_scale"][s][k])
-    return ("\n**Sketches as a user draws them** (stop 53's `sketch_lines` column in `eval_mllm`). The sketch target is "
-            "measured on edge maps of colour drawings, while a user's canvas is line art. The new column gives the sketch "
-            "task the same concepts drawn in Fluent's black line design (`fluent_hc`, which v14 never read), its edge map "
-            f"taken as the page takes a canvas's: {sl['n']} held-out-vendor drawings whose concept that design drew. v14, on the "
-            "CPU (`python3 -m training.eval_mllm --device cpu --mllm <v14> --reader shipped --judge training/eval/judge.pt "
-            "--seeds 2 --pick 5 --pick-temperature 0 --pick-views 0 --quick --prompts '' --n-canonical 1 --edit-kinds "
-            f"sketch,sketch_lines`, `training/eval/run26/c13/sketch_lines.json`): recognised top-1 at f1 {rate(sl, 'f1', 'recognised_top1')} (top-5 at f0 "
-            f"{rate(sl, 'f0', 'recognised_top5')}) against {rate(sk, 'f1', 'recognised_top1')} ({rate(sk, 'f0', 'recognised_top5')}) "
-            f"for the {sk['n']} edge maps of colour drawings in the same run. From the next A/B on, `v10_long.sh`'s evaluation "
-            "reports it (`ab_summary`'s `sketch_lines_recognised_top1_f1`, not in the score).")
 
 
 def v12_section(before=False):
