@@ -1178,17 +1178,18 @@ def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
 def test_sketch_lines_jobs_leave_the_other_jobs_as_they_were():
     """The sketch_lines jobs read the line drawing's edge map and target the held-out drawing; every other job (and the
     random tones drawn for them) is the same with and without them."""
+    import dataclasses
     import random
     from types import SimpleNamespace
-    from training.eval_mllm import Ctx, edit_jobs, line_sources, ALL_EDIT_KINDS, LINE_VENDOR
+    from training.eval_mllm import edit_jobs, line_sources, ALL_EDIT_KINDS, LINE_VENDOR
+    from training.judge_ceiling import judge_ctx
     meta = fake_meta()
     for m in meta:
         m["split"] = "heldout_vendor" if m["vendor"] == "twitter" else "train"
     meta.append(dict(meta[0], i=len(meta), vendor=LINE_VENDOR, split="sources_extra"))   # C0's line drawing
-    ctx = Ctx(model=None, tok=None, encoder=None, judge=SimpleNamespace(vocab={"skin_tone": list(T.TONES) + ["none"],
-              "style": ["google", "twitter"]}), decode=None, device="cpu", meta=meta, images=None, seeds=1,
-              sampler=SimpleNamespace(row=lambda i, variant="orig": (variant, i)))
-    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    ctx, hv = judge_ctx(None, meta, SimpleNamespace(vocab={"skin_tone": list(T.TONES) + ["none"], "style": ["google", "twitter"]}))
+    # the rows name their variant, so the assertions below see which image (drawing or edge map) each job reads
+    ctx = dataclasses.replace(ctx, sampler=SimpleNamespace(row=lambda i, variant="orig": (variant, i)))
     lines = line_sources(meta, hv, "fluent,noto_v1")
     assert lines == {i: len(meta) - 1 for i in hv if meta[i]["concept"] == "C0"} and lines
     assert line_sources(meta, hv, f"fluent,{LINE_VENDOR}") == {}
