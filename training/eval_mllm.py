@@ -390,6 +390,7 @@ class Ctx:
     pick_record: list = None     # --pick-record: every pick's candidates, their scores and the answer
     edit_right_plan: bool = False  # --edit-right-plan: edits drawn from their target's plan
     tone_guidance: float = 1.0     # --tone-guidance: tone edits drawn as u + w (c - u), u planned without a tone
+    saved: dict = None             # --save-drawings: {kind: {scale: drawings, "plans", "jobs"}} as drawn
 
     @property
     def plan(self):
@@ -669,6 +670,9 @@ def eval_edits(ctx, jobs, hole_pos):
         cand, levels = choice_rule(task)
         for s in SCALES_FINE_FIRST:
             x = ctx.decode(s, toks_all[s], 0)
+            if ctx.saved is not None and s in ("f0", "f1"):   # --save-drawings: the recommended scale and the next
+                from training.transforms import to_uint8
+                ctx.saved.setdefault(kind, {})[s] = torch.from_numpy(to_uint8(x))   # [N,64,64,3], as the page shows it
             lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
             scores[s] = choice_score(lvs[s], levels)
             if kind in ("edit_tone", "edit_style"):
@@ -685,6 +689,9 @@ def eval_edits(ctx, jobs, hole_pos):
                     per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
                     per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
         out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, cand, levels, lvs)}
+        if ctx.saved is not None:
+            ctx.saved[kind] |= {"jobs": [jobs[k][2:5] + (ctx.meta[jobs[k][6]]["skin_tone"], ctx.meta[jobs[k][5]]["vendor"]) for k in sel],
+                                "plans": [tok.decode(plans[k]).strip() for k in sel] if plans is not None else None}
         if plans is not None:
             out[kind]["plan_examples"] = [[jobs[k][2], tok.decode(plans[k]).strip()] for k in sel[:5]]
             out[kind]["plan"] = edit_plan_accuracy(ctx, kind, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel])
@@ -860,6 +867,9 @@ def main(argv=None):
                     "mllm.pick.views.tasks: ['caption'] or every pick task)")
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
+    ap.add_argument("--save-drawings", default=None, metavar="OUT.pt", help="the edits' drawings at f0 and f1 as judged "
+                    "(uint8), their plans and jobs (instruction, concept, asked field, the source's tone, the target's "
+                    "vendor), for analysis offline")
     ap.add_argument("--edit-right-plan", action="store_true", help="the diagnosis: every edit, colorize, inpaint and "
                     "sketch drawn from its target drawing's own plan (teacher-forced) instead of the model's or the pick's: "
                     "how well it draws given the right plan")
@@ -936,6 +946,7 @@ def main(argv=None):
         ctx.understand_bank = reader_only(model, bank_flat)
     ctx.edit_right_plan = args.edit_right_plan
     ctx.tone_guidance = args.tone_guidance
+    ctx.saved = {} if args.save_drawings else None
     if args.pick:
         from training.caption_rerank import caption_pick, plan_fix
         from training.gallery import Gallery
@@ -1012,6 +1023,8 @@ def main(argv=None):
         res["caption"], res["vqa"] = eval_understanding(ctx, hv, om)
     if kinds:
         res["edit"] = eval_edits(ctx, edit_jobs(ctx, hv, rng, kinds, lines), pos)
+        if ctx.saved is not None:
+            torch.save(ctx.saved, args.save_drawings)
     res["seconds"] = time.time() - T0
     items = take_choice_items(res)
     if args.choice_items:   # what the automatic scale choice saw and what the judge preferred, item by item

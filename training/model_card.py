@@ -230,6 +230,7 @@ def render():
                 if man.get("models", {}).get("gallery", {}).get("in_dim") else "pick5_all.json"
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
             v14 = v14_section()   # v13's recipe on for 7 minutes, against a line-drawn vendor and a sketch share (run 26)
+            v14 += tone_snap_section() if v14 else ""   # stop 54: a tone snap after decoding, measured on v14 (lost)
             v13 = v13_section(before=bool(v14))   # v12 + four more vendors' drawings as given images (run 25, stop 51)
             v13 += stop52_section() if v13 else ""   # the next A/B's data, measured where a CPU can
             v12 = v12_section(before=bool(v13))   # v11 trained on, on a new clock (run 20)
@@ -1242,6 +1243,59 @@ def v14_section():
         f"columns ({n_sk} drawings; {n_tone} tone edits). A single run per arm does not resolve differences of that size; the next A/B "
         "needs two seeds an arm (`train_mllm` reads `seed`) at equal steps, two arms a call (`training/gpu/pair.sh`).",
         "", diagnosis_table(c13), mllm_tables(c13)])
+
+
+def tone_snap_section():
+    """Stop 54 (no device): a tone snap after decoding, measured on v14's tone edits on the CPU (training/tone_snap.py,
+    training/eval/pick/tone_snap.json and tone_v14.json) against the tone edits of v14's own evaluation (run 26)."""
+    d = os.path.join(ROOT, "training", "eval")
+    paths = [os.path.join(d, "pick", "tone_snap.json"), os.path.join(d, "pick", "tone_v14.json"),
+             os.path.join(d, "run26", "c13", "eval_mllm.json")]
+    if not all(map(os.path.exists, paths)):
+        return ""
+    snap, cpu, gpu = (json.load(open(x)) for x in paths)
+    sn = snap["edit_tone"]
+    rows = ["| tone edits (" + str(sn["n"]) + "; " + str(sn["snapped"]) + " plans name a tone for every person) | "
+            "success | the judge names the concept | the asked tone |", "|---|---|---|---|"]
+    for s in ("f0", "f1"):
+        for k, label in (("drawn", "as drawn"), ("snapped", "snapped")):
+            r = sn["per_scale"][s][k]
+            rows.append(f"| {s}, {label} | {pct(r['success'])} | {pct(r['judge_concept'])} | {pct(r['judge_field'])} |")
+    g0, c0 = gpu["edit"]["edit_tone"]["per_scale"]["f0"], sn["per_scale"]["f0"]["drawn"]
+    miss = lambda r: ", ".join(f"{k} {pct(v)}" for k, v in r["tone_miss"].items())
+
+    def by(group, name=None, key="judge_field"):   # the snap's f0 rates for the drawings whose plan names one / two tones
+        r = sn["per_scale"]["f0"][name or "drawn"]["by_plan"][group]
+        return r if name is None else pct(r[key])
+    return "\n".join([
+        "\n\n### A tone snap after decoding, measured (not shipped)\n",
+        "Stop 54 had no device. v9's diagnosis (\"Which half each edit misses in\", below) put the tone edits' shortfall "
+        "in the drawn skin: half its missed tones were a neighbouring tone or none at all. Every vendor draws its tones "
+        "with fixed colours, so a drawing whose plan names a tone could have its skin moved onto that tone's exact "
+        "colours after decoding, its shading kept (`training/tone_snap.py`: the colours are the training drawings' own, "
+        "read from the pixels each toned drawing changes from its default one; the skin's ramps only, not hair; two "
+        "people's tones left and right, as all 480 two-tone training drawings have them; every rule and radius fixed on "
+        "the training drawings before an evaluated drawing was snapped). Measured on v14's tone edits as the page draws "
+        "them, both judged at 8 bits a channel (`" + snap["commands"][1] + "`, then `" + snap["commands"][2] + "`; the "
+        f"CPU, {cpu['seconds'] / 60:.0f} minutes):\n",
+        "\n".join(rows),
+        "",
+        "**It loses, and does not ship.** v14 already draws the asked tone most of the time: in its own evaluation "
+        f"(run 26) the judge sees the asked tone in {pct(g0['judge_field'])} of the tone edits at f0 and the source's "
+        f"concept in {pct(g0['judge_concept'])} (missed tones: {miss(g0)}); in this run's edits (their tones drawn by "
+        f"another random sequence) {pct(c0['judge_field'])} and {pct(c0['judge_concept'])}. Snapping costs the concept "
+        "(a likely reading, not measured further: the judge reads a toned drawing's skin and hair together, and a "
+        "snapped skin beside unchanged hair looks like another emoji), and for two people the model does not always "
+        "put the first tone on the left. At f0, of the drawings "
+        f"whose plan names one tone ({by('one_tone')['n']}), the snap moves the asked tone {by('one_tone', 'drawn')} -> "
+        f"{by('one_tone', 'snapped')} and the concept {by('one_tone', 'drawn', 'judge_concept')} -> "
+        f"{by('one_tone', 'snapped', 'judge_concept')}; of those whose plan names two ({by('two_tones')['n']}), "
+        f"{by('two_tones', 'drawn')} -> {by('two_tones', 'snapped')} and {by('two_tones', 'drawn', 'judge_concept')} -> "
+        f"{by('two_tones', 'snapped', 'judge_concept')}. v9's diagnosis no longer describes v14: its tone edits now "
+        "miss the concept as often as the tone, and the plan names the source's concept in "
+        f"{pct(gpu['edit']['edit_tone']['plan']['concept'])} of them (style edits "
+        f"{pct(gpu['edit']['edit_style']['plan']['concept'])}): recognising the unseen drawing is the lever for both edits.",
+    ])
 
 
 def v12_section(before=False):

@@ -1144,8 +1144,12 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     for v in res["edit"]["edit_tone"]["per_scale"].values():   # every missed tone is sorted into one kind of miss
         assert math.isclose(sum(v["tone_miss"].values()), 1 - v["judge_field"], abs_tol=1e-6)
         assert sum(v["tone_confusion"].values()) <= round((1 - v["judge_field"]) * res["edit"]["edit_tone"]["n"])
-    one = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--out", str(tmp_path / "c.json")])
+    one = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--out", str(tmp_path / "c.json"), "--save-drawings", str(tmp_path / "c.pt")])
     assert set(one["edit"]) == {"edit_tone"} and one["edit"]["edit_tone"]["n"] == own["edit"]["edit_tone"]["n"]
+    # --save-drawings: what was judged at f0 and f1 (8 bits, as the page shows it), each job's plan and what it asked
+    saved, n = torch.load(tmp_path / "c.pt")["edit_tone"], one["edit"]["edit_tone"]["n"]
+    assert saved["f0"].shape == saved["f1"].shape == (n, 64, 64, 3) and saved["f0"].dtype == torch.uint8
+    assert [[j[0], p] for j, p in zip(saved["jobs"], saved["plans"])][:5] == one["edit"]["edit_tone"]["plan_examples"]
     # --tone-guidance: the same plans (guidance acts on the drawing only), recorded in the config
     pushed = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--tone-guidance", "2", "--out", str(tmp_path / "d.json")])
     assert pushed["config"]["tone_guidance"] == 2 and one["config"]["tone_guidance"] == 1
