@@ -22,11 +22,10 @@ drawing was snapped (the adjacent tones of a ramp lie 46-77 apart: within 20 of 
 Measured on v14's tone edits as the page draws them (`eval_mllm ... --edit-kinds edit_tone --save-drawings D.pt`,
 then `python3 -m training.tone_snap D.pt --out training/eval/pick/tone_snap.json`; both judged at 8 bits a channel):
 it loses (f0 66.9% -> 59.2%), because v14 draws the asked tone 87% of the time and the snap costs the concept. The
-model card says more ("A tone snap, measured").
+model card says more ("A tone snap after decoding, measured").
 """
 import argparse
 import json
-import os
 from collections import Counter
 
 import numpy as np
@@ -105,16 +104,13 @@ def snap(img, slots, tones, r_in=R_IN, r_out=R_OUT):
     x = img.reshape(-1, 3).astype(np.float64)
     best_d = np.full(len(x), np.inf)
     move = np.zeros_like(x)
-    r, g, bl = x[:, 0], x[:, 1], x[:, 2]
     for slot in slots:
         s = np.asarray(slot, np.float64)
-        for a, b in zip(s[:-1], s[1:]):
+        for a, b in zip(s[:-1], s[1:]):   # each segment of the ramp: the nearest point on it, and how far
             ab = b - a
-            t = np.clip(((r - a[0]) * ab[0] + (g - a[1]) * ab[1] + (bl - a[2]) * ab[2])
-                        / (ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2]), 0.0, 1.0)
+            t = np.clip(((x - a) @ ab) / (ab @ ab), 0.0, 1.0)
             p = a + t[:, None] * ab
-            e = x - p
-            d = np.sqrt(e[:, 0] * e[:, 0] + e[:, 1] * e[:, 1] + e[:, 2] * e[:, 2])
+            d = np.linalg.norm(x - p, axis=1)
             better = d < best_d
             best_d = np.where(better, d, best_d)
             move = np.where(better[:, None], s[k] - p, move)
