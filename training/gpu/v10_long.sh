@@ -61,6 +61,10 @@
 #   SET_A="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61" and SET_B="$SET_A
 #   sketch_source_p=0.6" (the lever that moved sketches in run 26, without fluent_hc, which lost); the second call the
 #   same with seed=62 (NAME_A=c14b NAME_B=sk14b). The A/B is the two paired differences, each within one call.
+#   Stop 54 (no device): v14's tone edits now miss the source's concept as often as the tone (the model card, "A tone
+#   snap after decoding"; the plan names it in 75% of tone edits, 58% of style edits), so after the sketch share the
+#   lever to A/B is what reads unseen drawings: v13's extra vendors as given images (captions 46 -> 59%, style edits
+#   47 -> 54%) at a larger source_vendor_p than 0.3, or another vendor's drawings where a call has room.
 # STEPS=N: the arm ends at step N (max_steps; its LR clock too, when BUDGET's minutes are not spent first): an A/B at
 #   equal steps rather than equal training-seconds.
 # EVAL_ARGS: more eval_mllm arguments for the FINAL evaluation (e.g. --pick-views 0, as evaluations before stop 50 read).
