@@ -132,6 +132,10 @@ class MLLMConfig:
     # a sketch's edge map read from the source vendors' drawings with this probability instead (< 0: source_vendor_p):
     # sketches are judged on edge maps of drawings unseen, and edges lose the colours the other tasks lean on
     sketch_source_p: float = -1.0
+    # a sketch's edge map taken from its image's line drawing (transforms.line_drawing: strokes along its edges) with this
+    # probability instead of from the colour drawing: a user's sketch is line art, whose edge map outlines each stroke
+    # twice, and v14 names the concept of 3% of such sketches (eval_mllm's sketch_lines) against 22% of colour ones
+    sketch_lines_p: float = 0.0
     # the tasks' shares within a step, "task=weight,..." over mllm_tasks.SHORT_TASKS / LONG_TASKS (empty:
     # their defaults); the short/long split itself is short_batch/long_batch. For share A/Bs at equal steps.
     task_mix: str = ""

@@ -7,9 +7,9 @@ Tasks (one checkpoint trains them all, mixed in every step):
 Only split=='train' images are trained on. Text-to-image evaluation uses T2I_HELDOUT phrasings,
 never seen in training.
 
-Feature bank: encoder features of every image in 5 variants (original, grayscale, two masked
-versions, Sobel edges), stored as [V*N, 341, C] in image order f4 f3 f2 f1 f0. Row of image i in
-variant v = v*N + i.
+Feature bank: encoder features of every image in 6 variants (original, grayscale, two masked
+versions, Sobel edges, the Sobel edges of its line drawing), stored as [V*N, 341, C] in image order
+f4 f3 f2 f1 f0. Row of image i in variant v = v*N + i.
 """
 import random
 
@@ -20,7 +20,8 @@ from training.common import N_IMG, IMAGE_ORDER, SCALE_TOKENS, parent_index
 from training.text import phrases as P
 from training.text import prompts as natural
 
-VARIANTS = ("orig", "gray", "mask_a", "mask_b", "edges")
+# "lines" last: a variant added after the others leaves every earlier row where it was
+VARIANTS = ("orig", "gray", "mask_a", "mask_b", "edges", "lines")
 STYLE = {"google": "noto", "twitter": "twemoji"}
 TONES = ("light", "medium-light", "medium", "medium-dark", "dark")
 
@@ -135,7 +136,7 @@ def image_variants(x, index):
     """x [B,3,64,64] in [-1,1], index [B] global image ids -> dict variant -> [B,3,64,64].
     Masks are a pure function of the image id (seeded), so eval sees the same masks."""
     from training import transforms as T
-    out = {"orig": x, "gray": T.grayscale(x), "edges": T.sobel_edges(x)}
+    out = {"orig": x, "gray": T.grayscale(x), "edges": T.sobel_edges(x), "lines": T.sobel_edges(T.line_drawing(x, index.tolist()))}
     for name in ("mask_a", "mask_b"):
         out[name] = T.apply_mask(x, hole_masks(index.tolist(), name).to(x.device))
     return out
@@ -253,10 +254,14 @@ class TaskSampler:
     targets (predicted from the previous position)."""
 
     def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0,
-                 sources="", source_p=0.0, sketch_source_p=-1.0):
+                 sources="", source_p=0.0, sketch_source_p=-1.0, sketch_lines_p=0.0):
         self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
         self.plan, self.prompt_drop = plan, prompt_drop
         self.rng = random.Random(seed)
+        # a sketch's edge map taken from the line drawing of its image ("lines") with probability sketch_lines_p, drawn
+        # from a generator of its own: every example is the one sketch_lines_p=0 gives but for that variant (an A/B arm
+        # differs from its control in nothing else)
+        self.sketch_lines_p, self.lines_rng = sketch_lines_p, random.Random(seed * 1_000_003 + 17)
         self.idx = [m["i"] for m in meta if m["split"] in splits]
         if not self.idx:
             raise ValueError(f"no images in splits {splits}")
@@ -345,11 +350,15 @@ class TaskSampler:
         vendor, tgt = r.choice(sorted(self.by_ct[(self.meta[i]["concept"], self.meta[i]["skin_tone"])].items()))
         return self.edit_example(self.row(i, variant), make_instruction(vendor, r), tgt)
 
+    def sketch_variant(self):
+        """The variant a sketch's given edge map is read from: "lines" with probability sketch_lines_p, else "edges"."""
+        return "lines" if self.sketch_lines_p > 0 and self.lines_rng.random() < self.sketch_lines_p else "edges"
+
     def sample(self, task):
         r, meta = self.rng, self.meta
         if task in ("sketch", "edit_style") and self.src_target and r.random() < (self.sketch_p if task == "sketch" else self.source_p):
             if task == "sketch":
-                return self.from_source(lambda v, r: natural.phrase(SKETCH, r), "edges")
+                return self.from_source(lambda v, r: natural.phrase(SKETCH, r), self.sketch_variant())
             return self.from_source(style_instruction, "orig")
         if task == "t2i":
             i = r.choice(self.idx)
@@ -375,7 +384,7 @@ class TaskSampler:
             return self.edit_example(self.row(i, r.choice(["mask_a", "mask_b"])), natural.phrase(INPAINT, r), i)
         if task == "sketch":
             i = r.choice(self.idx)
-            return self.edit_example(self.row(i, "edges"), natural.phrase(SKETCH, r), i)
+            return self.edit_example(self.row(i, self.sketch_variant()), natural.phrase(SKETCH, r), i)
         raise ValueError(f"unknown task {task}")
 
     def vqa_pair(self, m, r):

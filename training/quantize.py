@@ -259,10 +259,21 @@ def unpack_int8(packed):
     return {k: _unpack(v) for k, v in packed.items()}
 
 
+def unpack_checkpoint(ck):
+    """A packed checkpoint (this module's command; v10_long.sh's v10_mllm.pt.part-* cat together) as one that
+    eval_mllm --mllm and train_mllm --init read: its weights on the grid they were packed on."""
+    out = dict(ck, model=unpack_int8(ck["model"]))
+    out.pop("packed", None)
+    return out
+
+
 if __name__ == "__main__":   # python3 -m training.quantize SRC_mllm.pt DST_packed.pt [4|8] (default: grid_bits)
-    import sys
+    import sys                # python3 -m training.quantize --unpack SRC_packed.pt DST_mllm.pt
     from training.common import atomic_save, torch_load
     from training.mllm import from_config_dict
+    if sys.argv[1] == "--unpack":
+        atomic_save(unpack_checkpoint(torch_load(sys.argv[2])), sys.argv[3])
+        sys.exit(0)
     ck = torch_load(sys.argv[1])
     bits = grid_bits(from_config_dict(ck["config"]), int(sys.argv[3]) if len(sys.argv) > 3 else None)
     ck["model"], ck["packed"] = pack_int8(ck["model"], bits), "int8" if bits == 8 else "int4"

@@ -1,5 +1,6 @@
 """Image transforms shared by training and evaluation (torch, on [-1,1] NCHW batches).
-The conditional tasks read these: colorization (grayscale), inpainting (masked), sketch (edges)."""
+The conditional tasks read these: colorization (grayscale), inpainting (masked), sketch (edges; the edges of its line
+drawing, as a user's sketch gives them)."""
 import torch
 import torch.nn.functional as F
 
@@ -41,14 +42,36 @@ def apply_mask(x, mask, fill=1.0):
     return x * (1 - mask) + fill * mask
 
 
-def sobel_edges(x):
-    """Edge map drawn as dark lines on white, 3 channels, in [-1,1]."""
+def sobel_magnitude(x):
+    """[N,1,H,W]: the grayscale drawing's Sobel magnitude, 0 (flat) .. 1 (a strong edge)."""
     g = grayscale(x)[:, :1]
     k = torch.tensor([[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]], device=x.device, dtype=x.dtype)
     gx = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), k.view(1, 1, 3, 3))
     gy = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), k.t().reshape(1, 1, 3, 3))
-    mag = (gx ** 2 + gy ** 2).sqrt().clamp(max=2.0) / 2.0  # 0 flat .. 1 strong edge
-    return (1 - 2 * mag).expand(-1, 3, -1, -1).contiguous()
+    return (gx ** 2 + gy ** 2).sqrt().clamp(max=2.0) / 2.0
+
+
+def sobel_edges(x):
+    """Edge map drawn as dark lines on white, 3 channels, in [-1,1]."""
+    return (1 - 2 * sobel_magnitude(x)).expand(-1, 3, -1, -1).contiguous()
+
+
+# line_drawing: an edge of the drawing is inked where the Sobel magnitude (0 flat .. 1 strong) passes LINE_EDGE, and the
+# drawing's near-black areas (luma below LINE_FILL) are inked whole, as line art fills pupils and mouths
+LINE_EDGE, LINE_FILL = 0.3, -0.75
+
+
+def line_drawing(x, ids):
+    """A colour drawing as a person would sketch it: black strokes on white along its edges, its near-black areas filled,
+    3 channels in [-1,1]. ids: one int per image; the stroke is thin (about 2 px of 64; the page's default brush, 12 px
+    on its 256-px canvas, is 3) for an even id and a 3x3 dilation of that (about 4 px) for an odd one, so the drawing of
+    an image is a pure function of it. Why: the page takes a canvas's edge map (sobel_edges) as the sketch, and a user's
+    canvas is line art, whose edge map outlines each stroke twice; the edge map of a colour drawing, all the model was
+    otherwise trained on, is one thin line per colour boundary (eval_mllm's sketch_lines job measures the gap)."""
+    ink = (sobel_magnitude(x) > LINE_EDGE) | (grayscale(x)[:, :1] < LINE_FILL)
+    wide = torch.tensor([int(i) % 2 == 1 for i in ids], device=x.device).view(-1, 1, 1, 1)
+    ink = torch.where(wide, F.max_pool2d(ink.to(x.dtype), 3, 1, 1) > 0, ink)
+    return (1 - 2 * ink.to(x.dtype)).expand(-1, 3, -1, -1).contiguous()
 
 
 def augment(x, seeds, colour=True):

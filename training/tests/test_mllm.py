@@ -827,6 +827,58 @@ def test_sketch_source_share_is_its_own():
         assert a.sample(task) == b.sample(task)
 
 
+def test_sketch_lines_share_changes_the_sketch_variant_alone():
+    """sketch_lines_p: a sketch's edge map (a trained drawing's or another vendor's) is read from the "lines" variant
+    with that probability, from a generator of its own, so every example is the one sketch_lines_p=0 gives but for a
+    sketch's given row moving from the "edges" block to the "lines" block; at 0 no row is ever a "lines" row."""
+    meta = with_sources(fake_meta())
+    tok = train_bpe(T.corpus(fake_meta(), per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    n, edges, lines = len(meta), T.VARIANTS.index("edges"), T.VARIANTS.index("lines")
+    kw = dict(sources="fluent,noto_v1", source_p=0.3, sketch_source_p=0.5)
+    off, half, on = (T.TaskSampler(meta, tok, seed=7, sketch_lines_p=p, **kw) for p in (0.0, 0.5, 1.0))
+    moved = {"half": 0, "sketches": 0}
+    for task in ALL_TASKS * 60:
+        a, b, c = off.sample(task), half.sample(task), on.sample(task)
+        blocks = lambda ex: [row // n for kind, row, loss in ex if kind == "img"]
+        assert lines not in blocks(a)
+        if task != "sketch":
+            assert a == b == c, task
+            continue
+        moved["sketches"] += 1
+        # the given edge map alone moves, to the same image's row in the lines block
+        given = lambda ex: [k for k, (kind, row, loss) in enumerate(ex) if kind == "img" and not loss][0]
+        k = given(a)
+        assert a[k][1] // n == edges and c[k][1] == a[k][1] + (lines - edges) * n
+        assert c[:k] + c[k + 1:] == a[:k] + a[k + 1:] and b[:k] + b[k + 1:] == a[:k] + a[k + 1:]
+        moved["half"] += b[k][1] != a[k][1]
+    assert 0.35 < moved["half"] / moved["sketches"] < 0.65, moved
+
+
+def test_line_drawing_is_strokes_along_the_edges():
+    """transforms.line_drawing: black (-1) on white (+1) only, ink along a drawing's colour boundaries and over its
+    near-black areas, none inside a flat colour or on the background; an odd id draws a wider stroke (a superset of the
+    even id's); the "lines" variant is the edge map of that drawing, as the page takes a canvas's edge map."""
+    from training import transforms as X
+    x = torch.ones(2, 3, 64, 64)
+    yy, xx = torch.meshgrid(torch.arange(64.), torch.arange(64.), indexing="ij")
+    disc = ((yy - 32) ** 2 + (xx - 28) ** 2 < 16 ** 2)
+    x[:, 0][:, disc], x[:, 1][:, disc], x[:, 2][:, disc] = 0.8, -0.6, -0.6   # a red disc
+    x[:, :, 50:56, 50:56] = -1.0                                           # a black square
+    thin, wide = X.line_drawing(x, [4, 7])
+    assert set(torch.unique(thin).tolist()) == {-1.0, 1.0} and torch.equal(thin[0], thin[1]) and torch.equal(thin[0], thin[2])
+    ink_t, ink_w = thin[0] < 0, wide[0] < 0
+    assert ink_t[32, 12] and ink_t[32, 44 - 1] and ink_t[16, 28]           # on the disc's rim
+    assert not ink_t[32, 28] and not ink_t[5, 5] and not ink_t[32, 60]     # its inside and the background
+    assert ink_t[52:54, 52:54].all()                                       # the black square, filled
+    assert (ink_w | ~ink_t).all() and ink_w.sum() > 1.3 * ink_t.sum()      # the wider stroke holds the thin one
+    assert torch.equal(X.line_drawing(x[:1], [4]), thin[None])             # a pure function of the image and its id
+    v = T.image_variants(x, torch.tensor([4, 7]))
+    assert torch.equal(v["lines"], X.sobel_edges(X.line_drawing(x, [4, 7])))
+    assert torch.equal(v["edges"], X.sobel_edges(x))
+    # a stroke's edge map outlines it on both sides: more ink than the colour drawing's edge map, one line per boundary
+    assert (v["lines"][0, 0] < 0).sum() > (v["edges"][0, 0] < 0).sum()
+
+
 def test_reader_adds_to_given_images_only(setup):
     """reader=True: every given image (a caption's image, an edit's source, colorization's gray, ...) is also read
     from the reader's bank, added through the reader's projector, which starts at zero (a model gains a reader
@@ -915,6 +967,20 @@ def tiny_train_args(tmp_path, setup):
     tp = tmp_path / "tok.json"
     tok.save(str(tp))
     return ["--config", "tiny", "--random-encoder", "--data-dir", str(d), "--tokenizer", str(tp), "--minutes", "2"]
+
+
+def test_trainer_reads_sketches_from_line_drawings(tmp_path, setup, monkeypatch):
+    """--set sketch_lines_p=1 reaches every data worker's sampler: with sketches the only two-image task, every
+    two-image example's given image is a "lines" row of the bank (which holds that variant of every image)."""
+    from training import train_mllm
+    seen = []
+    real = train_mllm.TaskSampler.edit_example
+    monkeypatch.setattr(train_mllm.TaskSampler, "edit_example", lambda self, row, *a: seen.append(row // self.n) or real(self, row, *a))
+    out = tmp_path / "run"
+    assert train_mllm.main(tiny_train_args(tmp_path, setup) + ["--out-dir", str(out), "--workers", "0", "--max-steps", "2", "--set",
+                           "sketch_lines_p=1", "task_mix=edit_tone=0,edit_style=0,colorize=0,inpaint=0"]) == 0
+    assert torch_load(out / "mllm.pt")["config"]["sketch_lines_p"] == 1.0
+    assert seen and set(seen) == {T.VARIANTS.index("lines")}
 
 
 def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, monkeypatch):
@@ -1409,6 +1475,13 @@ def test_trainer_continues_a_brought_back_stage_on_its_clock(tmp_path, setup, mo
     assert seen == pytest.approx([lrs[0][1] * 0.5, lrs[1][1] * 1.0])   # re-warmed over warmup=2 steps
     init = quantize.unpack_int8(torch_load(tmp_path / "packed.pt")["model"])
     assert all(torch.equal(got["model"][k], init[k].float()) for k in init if init[k].is_floating_point())
+    # the same weights unpacked as a checkpoint of their own (quantize --unpack: what eval_packed.sh evaluates)
+    import subprocess, sys
+    subprocess.run([sys.executable, "-m", "training.quantize", "--unpack", str(tmp_path / "packed.pt"), str(tmp_path / "u.pt")],
+                   check=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    u = torch_load(tmp_path / "u.pt")
+    assert "packed" not in u and u["step"] == 2 and u["config"] == ck["config"]
+    assert all(torch.equal(u["model"][k], init[k]) for k in init) and set(u["model"]) == set(ck["model"])
     # a finished checkpoint is not trained again
     assert train_mllm.main(args + ["--out-dir", str(tmp_path / "c"), "--continue", str(b / "mllm.pt")]) == 0
     assert not (tmp_path / "c" / "state.pt").exists()
