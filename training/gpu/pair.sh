@@ -8,6 +8,12 @@
 # step clock ends the LR schedule) and MIN for the wall time; each arm's stage record says whether it reached STEPS.
 # Every other setting (READER, ANCHOR, LR, STAGE, FINAL, MIN, CONTROL, EVAL_ARGS, INIT) is shared, as v10_long.sh
 # reads it; per arm: NAME_A/NAME_B and SET_A/SET_B (each arm's ARM_SET, e.g. SET_B="$SET_A seed=62").
+# Run 27 (2026-12-05, stop 55, one H200, the first call): the two arms SHARE the GPU rather than fill it: 1520 samples/s
+#   each (3040 together) against one arm's 3280 alone (run 26), so STEPS=1000 in MIN=7.5 reached 930 and 940 steps,
+#   and the two evaluations at once (their sampling shares the GPU too) had reached only the natural prompts when
+#   v10_long.sh's 580-second cut came: no summary came back. One arm's 24% MFU was not idle GPU. A call of two arms
+#   gains nothing over two calls of one and leaves no room for the evaluations; an A/B at two seeds an arm is four
+#   one-arm calls (two sessions), or two arms a call at STEPS near 450 with the evaluation in its own call.
 # Back under $OUT/NAME_A and $OUT/NAME_B: the int8-packed weights in 15 MB parts, results1.tar.gz (the logs, the
 # evaluation) and summary.txt, 8 files in all (a call's limit). Each arm's output is printed with its name in front.
 set -uo pipefail

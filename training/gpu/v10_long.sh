@@ -65,6 +65,21 @@
 #   snap after decoding"; the plan names it in 75% of tone edits, 58% of style edits), so after the sketch share the
 #   lever to A/B is what reads unseen drawings: v13's extra vendors as given images (captions 46 -> 59%, style edits
 #   47 -> 54%) at a larger source_vendor_p than 0.3, or another vendor's drawings where a call has room.
+# Run 27 (2026-12-05, stop 55, one H200): the plan above's first call (pair.sh, c14 and sk14 at seed 61) ran, but two arms
+#   share the GPU (1520 samples/s each, 3280 alone): they reached 940 and 930 steps in MIN=7.5 and their evaluations
+#   were cut. Evaluated each in a call of its own (training/gpu/eval_packed.sh) with v14 again: 0.6553 and 0.6514 vs
+#   v14's 0.6565, none ships (training/eval/run27/). v14's line-art sketches (sketch_lines) measured: 3.1% top-1 at f1.
+# Next (stop 55's plan, one arm a call, single-GPU): the line-drawing sketches, MLLMConfig.sketch_lines_p (the bank's
+#   "lines" variant), against c14 as the control at seed 61 (v14's recipe, 940 of 1000 steps, 7 data workers: the
+#   sampled stream is c14's but for the sketches' variant). First call, training only (about 290 s a call):
+#   READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 NOEVAL=1 MIN=5.6 WORKERS=7 NAME=ln15
+#   ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61 sketch_lines_p=0.5"
+#   OUT=$OUT/ln15 bash training/gpu/v10_long.sh (or FINAL=1 for the evaluation in the same call, about 380 s); then
+#   eval_packed.sh on its weights. If line-art sketches move well beyond one seed's noise: the same at seed=62 with
+#   its control (the ARM_SET without sketch_lines_p), two more calls.
+# STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
+#   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
+#   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
 # STEPS=N: the arm ends at step N (max_steps; its LR clock too, when BUDGET's minutes are not spent first): an A/B at
 #   equal steps rather than equal training-seconds.
 # EVAL_ARGS: more eval_mllm arguments for the FINAL evaluation (e.g. --pick-views 0, as evaluations before stop 50 read).
@@ -92,7 +107,8 @@ train() {  # $1: wall minutes; $2: more MLLMConfig settings (one --set: a second
   local m=$1 more=$2; shift 2
   python3 -m training.train_mllm --reader "$READER" "$@" --set reader=True lr=$LR warmup=50 max_steps=${STEPS:-1000000} \
     budget_minutes=$BUDGET short_batch=384 long_batch=128 seed=61 source_noise=0.3 compile=True pad_multiple=64 \
-    given_drop=0.5 reader_warmup=0 $more --out-dir "$RUN" --minutes "$m" --workers "${WORKERS:-12}" --log-every 100 >> "$RES/train$STAGE.log" 2>&1
+    given_drop=0.5 reader_warmup=0 $more --out-dir "$RUN" --minutes "$m" --workers "${WORKERS:-12}" --log-every 100 \
+    ${STOP:+--stop-step "$STOP"} >> "$RES/train$STAGE.log" 2>&1
   echo "trained at $(( $(date +%s) - t0 ))s"
   grep -E "^\[mllm" "$RES/train$STAGE.log" | grep -E "step [0-9]+ |anchored|continu|saved|initialised|Error" | tail -n 4 | cut -c1-300
 }
@@ -115,7 +131,9 @@ else
 fi
 [ -f "$RUN/mllm.pt" ] || { tail -n 30 "$RES/train$STAGE.log"; exit 1; }
 cp "$RUN/stages.jsonl" "$RES/"
-if [ -n "${FINAL:-}" ]; then
+if [ -n "${NOEVAL:-}" ]; then   # the weights alone, evaluated in a call of their own (training/gpu/eval_packed.sh)
+  echo "not evaluated (NOEVAL)"
+elif [ -n "${FINAL:-}" ]; then
   timeout $(( 580 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --mllm "$RUN/mllm.pt" --reader shipped --judge "$JUDGE" \
     --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --out "$RES/eval_mllm.json" --choice-items "$RES/choice_items.json" \
     ${EVAL_ARGS:-} > "$RES/eval.log" 2>&1
