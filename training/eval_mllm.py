@@ -21,6 +21,8 @@ Metrics:
   sketch_lines   the sketch of a held-out-vendor drawing's concept given as the line-drawn vendor's drawing
              (LINE_VENDOR, Fluent's black line art, which the model never read): closer to a user's canvas
              than an edge map of a colour drawing; recognised per scale.
+  sketch_lines_drawn   the same line drawings given as drawn, no edge map taken: whether a canvas of line art
+             reads better as itself than as its edge map (the page takes the edge map of any sketch's image).
   scale choice   score per decoded scale computable in the browser from the encoder alone: the mean token
              cosine between the decoded image's pyramid (encoded again) and the generated pyramid, averaged
              over the task's pyramid levels (the manifest's scale_choice levels; without them text-to-image
@@ -586,7 +588,8 @@ def eval_understanding(ctx, hv, om):
 # the sketch_lines job's canvas. A user's sketch on the page is line art before its edge map is taken, while the
 # sketch job gives the edge map of a colour drawing.
 LINE_VENDOR = "fluent_hc"
-ALL_EDIT_KINDS = ("edit_tone", "edit_style", "colorize", "inpaint", "sketch", "sketch_lines")
+ALL_EDIT_KINDS = ("edit_tone", "edit_style", "colorize", "inpaint", "sketch", "sketch_lines", "sketch_lines_drawn")
+LINE_KINDS = ("sketch_lines", "sketch_lines_drawn")   # the jobs on the line-drawn vendor's drawings (line_sources)
 
 
 def line_sources(meta, hv, read_vendors):
@@ -627,6 +630,8 @@ def edit_jobs(ctx, hv, rng, kinds, lines=None):
         jobs.append(("sketch", ctx.sampler.row(i, "edges"), T.SKETCH[0], m["concept"], i, i, i))
     # after every other job, which they leave as they were (no draw from rng)
     jobs += [("sketch_lines", ctx.sampler.row(j, "edges"), T.SKETCH[0], meta[i]["concept"], i, i, j)
+             for i, j in (lines or {}).items()]
+    jobs += [("sketch_lines_drawn", ctx.sampler.row(j, "orig"), T.SKETCH[0], meta[i]["concept"], i, i, j)
              for i, j in (lines or {}).items()]
     return [j for j in jobs if j[0] in kinds]
 
@@ -682,7 +687,7 @@ def eval_edits(ctx, jobs, hole_pos):
                 ps = psnr(x, ref).cpu()
                 per[s] = {"psnr": float(ps.mean())}
                 prefs[s] = ps
-                if kind in ("sketch", "sketch_lines"):    # recognition: the judge names the sketched concept
+                if kind in ("sketch", *LINE_KINDS):    # recognition: the judge names the sketched concept
                     per[s] |= recognised(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
                 if kind == "inpaint":   # inside the hole (what the page shows) and outside it
                     hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
@@ -776,8 +781,8 @@ def tone_misses(labels, seen, asked):
 
 
 def page_task(kind):
-    """An evaluation job kind -> the page's task that runs it (edit_tone, edit_style -> edit; sketch_lines -> sketch)."""
-    return "edit" if kind in ("edit_tone", "edit_style") else "sketch" if kind == "sketch_lines" else kind
+    """An evaluation job kind -> the page's task that runs it (edit_tone, edit_style -> edit; LINE_KINDS -> sketch)."""
+    return "edit" if kind in ("edit_tone", "edit_style") else "sketch" if kind in LINE_KINDS else kind
 
 
 def edit_plan_accuracy(ctx, kind, jobs, plans):
@@ -838,7 +843,8 @@ def main(argv=None):
                     "page's caption): nothing drawn, so no decoder or judge runs and the CPU can do it")
     ap.add_argument("--canonical-only", action="store_true", help="learning-curve points: canonical prompts at f1 only")
     ap.add_argument("--edit-kinds", default=None, help="the edit jobs to run, comma-separated among edit_tone, edit_style, "
-                    "colorize, inpaint, sketch, sketch_lines (default: --quick's two, else all six; empty: none)")
+                    "colorize, inpaint, sketch, sketch_lines, sketch_lines_drawn (default: --quick's two, else all seven; "
+                    "empty: none)")
     ap.add_argument("--guidance", type=float, default=None, help="feature guidance (default: the model's config)")
     ap.add_argument("--no-quant", action="store_true", help="evaluate the fp32 weights, not the shipped int8 grid")
     ap.add_argument("--bits", type=int, default=None, choices=(4, 8), help="4: the trunk's linear weights on the 4-bit "
@@ -911,8 +917,8 @@ def main(argv=None):
     kinds = () if args.canonical_only or args.understanding_only else ("edit_tone", "edit_style") if args.quick else ALL_EDIT_KINDS
     if args.edit_kinds is not None and not args.understanding_only:
         kinds = tuple(k for k in args.edit_kinds.split(",") if k)
-    lines = line_sources(meta, hv, model.cfg.source_vendors) if "sketch_lines" in kinds else {}
-    if "sketch_lines" in kinds and not lines:
+    lines = line_sources(meta, hv, model.cfg.source_vendors) if set(LINE_KINDS) & set(kinds) else {}
+    if set(LINE_KINDS) & set(kinds) and not lines:
         log(f"sketch_lines: no {LINE_VENDOR} drawing of a held-out-vendor concept that this model has not read")
     need = sorted(set(hv + om + list(lines.values())))
     pos = {i: k for k, i in enumerate(need)}
@@ -989,7 +995,7 @@ def main(argv=None):
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only,
-                      "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if "sketch_lines" in kinds else None}}
+                      "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if set(LINE_KINDS) & set(kinds) else None}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 

@@ -63,7 +63,7 @@ def metrics(ev):
     for k in ("colorize", "inpaint", "sketch"):
         if k in ev["edit"]:
             out[k + "_psnr_f0"] = ev["edit"][k]["per_scale"]["f0"]["psnr"]
-    for k in ("sketch", "sketch_lines"):   # sketch_lines (eval_mllm): line drawings as the canvas; not in the score
+    for k in ("sketch", "sketch_lines", "sketch_lines_drawn"):   # eval_mllm's line drawings as the canvas: not in the score
         if k in ev["edit"] and "recognised_top5" in ev["edit"][k]["per_scale"]["f0"]:
             out[k + "_recognised_top5_f0"] = ev["edit"][k]["per_scale"]["f0"]["recognised_top5"]
         if k in ev["edit"] and "recognised_top1" in ev["edit"][k]["per_scale"]["f1"]:

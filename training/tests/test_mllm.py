@@ -1234,15 +1234,16 @@ def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
     want = sum(m["concept"] in ("C0", "C1") for m in hv)
     assert 0 < want < len(hv)   # C2 has no line drawing
     base = ["--tiny", "--device", "cpu", "--quick", *files, "--n-canonical", "1", "--seeds", "1",
-            "--edit-kinds", "sketch,sketch_lines"]
+            "--edit-kinds", "sketch,sketch_lines,sketch_lines_drawn"]
     res = eval_mllm.main(base + ["--set", "order=scale", "plan=True", "--out", str(tmp_path / "a.json")])
-    assert res["edit"]["sketch_lines"]["n"] == want == res["config"]["sketch_lines"]["n"]
+    assert res["edit"]["sketch_lines"]["n"] == res["edit"]["sketch_lines_drawn"]["n"] == want == res["config"]["sketch_lines"]["n"]
     assert res["edit"]["sketch"]["n"] == len(hv)
-    for v in res["edit"]["sketch_lines"]["per_scale"].values():
-        assert {"psnr", "recognised_top1", "recognised_top5"} <= set(v) and v["recognised_top1"] <= v["recognised_top5"]
+    for k in eval_mllm.LINE_KINDS:
+        for v in res["edit"][k]["per_scale"].values():
+            assert {"psnr", "recognised_top1", "recognised_top5"} <= set(v) and v["recognised_top1"] <= v["recognised_top5"]
     read = eval_mllm.main(base + ["--set", "order=scale", "plan=True", f"source_vendors={eval_mllm.LINE_VENDOR}",
                                   "--out", str(tmp_path / "b.json")])
-    assert "sketch_lines" not in read["edit"] and read["config"]["sketch_lines"]["n"] == 0
+    assert not set(eval_mllm.LINE_KINDS) & set(read["edit"]) and read["config"]["sketch_lines"]["n"] == 0
 
 
 def test_sketch_lines_jobs_leave_the_other_jobs_as_they_were():
@@ -1266,8 +1267,9 @@ def test_sketch_lines_jobs_leave_the_other_jobs_as_they_were():
     without = edit_jobs(ctx, hv, random.Random(3), ALL_EDIT_KINDS)
     got = edit_jobs(ctx, hv, random.Random(3), ALL_EDIT_KINDS, lines)
     assert got[:len(without)] == without
-    assert got[len(without):] == [("sketch_lines", ("edges", len(meta) - 1), T.SKETCH[0], "C0", i, i, len(meta) - 1)
-                                  for i in lines]
+    # the line drawing's edge map (as the page takes a canvas), then the line drawing as drawn
+    assert got[len(without):] == [(k, (v, len(meta) - 1), T.SKETCH[0], "C0", i, i, len(meta) - 1)
+                                  for k, v in (("sketch_lines", "edges"), ("sketch_lines_drawn", "orig")) for i in lines]
 
 
 def test_untoned_plans_are_the_same_plans_without_a_tone(setup):
