@@ -76,7 +76,10 @@
 #   ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61 sketch_lines_p=0.5"
 #   OUT=$OUT/ln15 bash training/gpu/v10_long.sh (or FINAL=1 for the evaluation in the same call, about 380 s); then
 #   eval_packed.sh on its weights. If line-art sketches move well beyond one seed's noise: the same at seed=62 with
-#   its control (the ARM_SET without sketch_lines_p), two more calls.
+#   its control (the ARM_SET without sketch_lines_p), two more calls. With a call to spare: v14's line drawings given as
+#   drawn (eval_mllm's sketch_lines_drawn) against their edge maps, a page-side lever, in about 60 s:
+#   EVAL_ARGS="--pick-views 0 --quick --n-canonical 50 --edit-kinds sketch,sketch_lines,sketch_lines_drawn" with
+#   /tmp/run26/c13_packed.pt's weights (training.shipped mllm X --packed) as training/carry/eval.pt, eval_packed.sh.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
