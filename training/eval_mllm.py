@@ -917,8 +917,9 @@ def main(argv=None):
     kinds = () if args.canonical_only or args.understanding_only else ("edit_tone", "edit_style") if args.quick else ALL_EDIT_KINDS
     if args.edit_kinds is not None and not args.understanding_only:
         kinds = tuple(k for k in args.edit_kinds.split(",") if k)
-    lines = line_sources(meta, hv, model.cfg.source_vendors) if set(LINE_KINDS) & set(kinds) else {}
-    if set(LINE_KINDS) & set(kinds) and not lines:
+    line_kinds = bool(set(LINE_KINDS) & set(kinds))
+    lines = line_sources(meta, hv, model.cfg.source_vendors) if line_kinds else {}
+    if line_kinds and not lines:
         log(f"sketch_lines: no {LINE_VENDOR} drawing of a held-out-vendor concept that this model has not read")
     need = sorted(set(hv + om + list(lines.values())))
     pos = {i: k for k, i in enumerate(need)}
@@ -995,7 +996,7 @@ def main(argv=None):
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only,
-                      "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if set(LINE_KINDS) & set(kinds) else None}}
+                      "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 

@@ -1331,8 +1331,9 @@ def run27_section():
         f"{sps('c14'):.0f} and {sps('sk14'):.0f} samples/s, together about what one arm runs alone (3280 in run 26), "
         f"so the wall limit cut them at {st['c14']['step']} and {st['sk14']['step']} of their 1000 steps (the LR clock "
         "within its last 7%), and the two evaluations at once were cut by the call's limit. Each arm's weights were "
-        "evaluated in a call of its own (`training/gpu/eval_packed.sh`), with v14 again on the same machine; device "
-        "starts that failed took the time the second seed needed. One seed:\n",
+        "evaluated in a call of its own (the command `training/gpu/eval_packed.sh` now keeps, written after these calls "
+        "and not yet run on a device), with v14 again on the same machine; device starts that failed took the time "
+        "the second seed needed. One seed:\n",
         "\n".join(rows),
         "",
         "v14 evaluated again matches its own evaluation (run 26) on every column but two, by one item each (tone edits "
