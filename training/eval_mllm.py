@@ -393,6 +393,7 @@ class Ctx:
     edit_right_plan: bool = False  # --edit-right-plan: edits drawn from their target's plan
     tone_guidance: float = 1.0     # --tone-guidance: tone edits drawn as u + w (c - u), u planned without a tone
     saved: dict = None             # --save-drawings: {kind: {scale: drawings, "plans", "jobs"}} as drawn
+    plans_only: bool = False       # --plans-only: the edits' plans alone, nothing drawn
 
     @property
     def plan(self):
@@ -435,6 +436,13 @@ def concept_names(meta):
     return names
 
 
+def write_plans(ctx, prefixes, fix=None):
+    """Prefixes ending at <ans> -> each one's plan (token ids): greedy, then `fix`'s (--pick: the concept chosen among
+    retrieved names, caption_rerank.plan_fix)."""
+    plans = [c[0] for c in generate_plans(ctx.model, ctx.tok, prefixes, ctx.bank_flat, ctx.device, k=1)]
+    return fix(prefixes, plans) if fix is not None else plans
+
+
 def draw(ctx, prefixes, guided=False, fix=None, contrast=None):
     """Prefixes ending where the model either writes its plan (<ans>) or draws ([IMG]) -> (features
     [n, 341, C] on the device, plan token ids per prefix or None). guided: text-to-image's feature
@@ -443,9 +451,7 @@ def draw(ctx, prefixes, guided=False, fix=None, contrast=None):
     or None: the item is drawn as u + weight * (c - u), u drawn from the same prefix with the contrast plan."""
     plans = None
     if ctx.plan:
-        plans = [c[0] for c in generate_plans(ctx.model, ctx.tok, prefixes, ctx.bank_flat, ctx.device, k=1)]
-        if fix is not None:   # --pick: the concept chosen among retrieved names (caption_rerank.plan_fix)
-            plans = fix(prefixes, plans)
+        plans = write_plans(ctx, prefixes, fix)
         planned = [extend_prefix(p, pl + [ctx.tok.img]) for p, pl in zip(prefixes, plans)]
         if contrast is not None:   # an item without a contrast plan is its own contrast: u = c
             other, weight = contrast
@@ -662,6 +668,10 @@ def eval_edits(ctx, jobs, hole_pos):
     if ctx.edit_right_plan:   # the diagnosis: every job drawn from its target's own plan (teacher-forced)
         def fix(prefixes, plans):
             return [tok.encode(" " + T.plan_text(ctx.meta[j[5]])) for j in jobs]
+    if ctx.plans_only:   # --plans-only: the plan diagnosis alone, nothing drawn
+        assert ctx.plan, "--plans-only: this model writes no plan"
+        plans = write_plans(ctx, pre, fix)
+        return {kind: plan_report(ctx, kind, jobs, plans) for kind in sorted({j[0] for j in jobs})}
     contrast = None
     if ctx.tone_guidance != 1.0:   # --tone-guidance: tone edits pushed away from the same plan without a tone
         contrast = (lambda plans: untoned_plans(tok, jobs, plans), ctx.tone_guidance)
@@ -698,11 +708,19 @@ def eval_edits(ctx, jobs, hole_pos):
             ctx.saved[kind] |= {"jobs": [jobs[k][2:5] + (ctx.meta[jobs[k][6]]["skin_tone"], ctx.meta[jobs[k][5]]["vendor"]) for k in sel],
                                 "plans": [tok.decode(plans[k]).strip() for k in sel] if plans is not None else None}
         if plans is not None:
-            out[kind]["plan_examples"] = [[jobs[k][2], tok.decode(plans[k]).strip()] for k in sel[:5]]
-            out[kind]["plan"] = edit_plan_accuracy(ctx, kind, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel])
-            log(f"{kind} plan: {out[kind]['plan']}")
+            out[kind] |= plan_report(ctx, kind, jobs, plans)
         log(f"{kind}: {per}")
     return out
+
+
+def plan_report(ctx, kind, jobs, plans):
+    """One job kind's plans: how many, the first five, and how often they name the source's concept and asked field."""
+    sel = [k for k, j in enumerate(jobs) if j[0] == kind]
+    dec = [ctx.tok.decode(plans[k]) for k in sel]
+    rep = {"n": len(sel), "plan_examples": [[jobs[k][2], d.strip()] for k, d in zip(sel[:5], dec)],
+           "plan": edit_plan_accuracy(ctx, kind, [jobs[k] for k in sel], dec)}
+    log(f"{kind} plan: {rep['plan']}")
+    return rep
 
 
 def edit_success(ctx, p, jobs):
@@ -873,6 +891,8 @@ def main(argv=None):
                     "mllm.pick.views.tasks: ['caption'] or every pick task)")
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
+    ap.add_argument("--plans-only", action="store_true", help="the edit jobs' plans alone, nothing drawn or judged: "
+                    "the plan diagnosis per kind (what the edit reads from its given image), small enough for a CPU")
     ap.add_argument("--save-drawings", default=None, metavar="OUT.pt", help="the edits' drawings at f0 and f1 as judged "
                     "(uint8), their plans and jobs (instruction, concept, asked field, the source's tone, the target's "
                     "vendor), for analysis offline")
@@ -953,6 +973,7 @@ def main(argv=None):
         ctx.understand_bank = reader_only(model, bank_flat)
     ctx.edit_right_plan = args.edit_right_plan
     ctx.tone_guidance = args.tone_guidance
+    ctx.plans_only = args.plans_only
     ctx.saved = {} if args.save_drawings else None
     if args.pick:
         from training.caption_rerank import caption_pick, plan_fix
@@ -995,13 +1016,15 @@ def main(argv=None):
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only,
-                      "understanding_only": args.understanding_only,
+                      "understanding_only": args.understanding_only, "plans_only": args.plans_only,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 
     if args.understanding_only:   # captions and questions alone: nothing drawn, so no decoder or judge run
         args.prompts, args.quick, args.edit_kinds = None, False, ""
+    elif args.plans_only:   # the edits' plans alone: no text-to-image, captions or questions
+        args.prompts, args.quick = None, True
     else:
         # -- the diagnosis: trained concepts in canonical phrasing (draw what was trained) ---------------
         prompts, concepts, plans = canonical_set(ctx, random.Random(1), args.n_canonical)

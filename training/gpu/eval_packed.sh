@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The judge's full evaluation of one int8-packed MLLM checkpoint in a device call of its own: v10_long.sh's FINAL
-# evaluation (the same eval_mllm arguments), for weights that came back without one (NOEVAL=1, or run 27's pair,
+# evaluation (training/gpu/final_eval.sh, the same eval_mllm arguments), for weights that came back without one (NOEVAL=1, or run 27's pair,
 # whose two evaluations at once were cut). Why a call of its own: a call carries 64 MiB, and the data (24.5 MB) and
 # one packed checkpoint (20 MB) fit beside the tree only with public/models/mllm.onnx.data* out of it (the evaluation
 # reads the carried weights, never the shipped graph's); about 80 s on an H200 (run 27: 62-82 s a call).
@@ -17,9 +17,7 @@ CK=${CK:-training/carry/eval.pt}
 nvidia-smi -L 2>/dev/null || true
 sha256sum "$CK" | tee "$OUT/weights.sha256"
 python3 -m training.quantize --unpack "$CK" /tmp/eval_packed_mllm.pt || exit 1
-timeout "${LIMIT:-500}" python3 -m training.eval_mllm --mllm /tmp/eval_packed_mllm.pt --reader shipped \
-  --judge "${JUDGE:-training/eval/judge.pt}" --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 \
-  --out "$OUT/eval_mllm.json" --choice-items "$OUT/choice_items.json" ${EVAL_ARGS:---pick-views 0} > "$OUT/eval.log" 2>&1
+EVAL_ARGS=${EVAL_ARGS---pick-views 0} bash training/gpu/final_eval.sh /tmp/eval_packed_mllm.pt "$OUT" "${LIMIT:-500}"
 rc=$?
 echo "evaluated: rc $rc at ${SECONDS}s"
 tail -n 3 "$OUT/eval.log" | cut -c1-300

@@ -13,7 +13,7 @@
 #            (train_mllm --continue: its step and training seconds, a fresh optimizer re-warmed over 50 steps).
 #            A cold continuation has no room for the teacher (v9's 20 MB graph and the 20 MB continuation do not
 #            both fit a call's 64 MiB with the data), so it trains that stage without the anchor, logged as such.
-#   FINAL=1 (with any stage): the judge's full evaluation of the stage's weights instead of the curve point (int8,
+#   FINAL=1 (with any stage): the judge's full evaluation (training/gpu/final_eval.sh) of the stage's weights instead of the curve point (int8,
 #            2 seeds, the pick as the page runs it) and ab_summary against CONTROL, what ships (an eval_mllm JSON;
 #            run 18: v9 + the pick, training/eval/pick/pick5_frame.json; default: v12's, what ships)
 # Run 18 (2026-12-03, one H200; refused starts left 1514 device-seconds): BUDGET=13, STAGE=1 MIN=8.8, then
@@ -137,9 +137,7 @@ cp "$RUN/stages.jsonl" "$RES/"
 if [ -n "${NOEVAL:-}" ]; then   # the weights alone, evaluated in a call of their own (training/gpu/eval_packed.sh)
   echo "not evaluated (NOEVAL)"
 elif [ -n "${FINAL:-}" ]; then
-  timeout $(( 580 - ($(date +%s) - t0) )) python3 -m training.eval_mllm --mllm "$RUN/mllm.pt" --reader shipped --judge "$JUDGE" \
-    --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --out "$RES/eval_mllm.json" --choice-items "$RES/choice_items.json" \
-    ${EVAL_ARGS:-} > "$RES/eval.log" 2>&1
+  JUDGE=$JUDGE bash training/gpu/final_eval.sh "$RUN/mllm.pt" "$RES" $(( 580 - ($(date +%s) - t0) ))
   echo "evaluated at $(( $(date +%s) - t0 ))s"
   NAME=${NAME:-run}; mkdir -p "$TMPS/ctl/shipped" "$TMPS/arm/$NAME"
   cp "${CONTROL:-training/eval/v12/eval_mllm.json}" "$TMPS/ctl/shipped/eval_mllm.json"

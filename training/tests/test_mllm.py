@@ -1203,6 +1203,12 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     for kind, e in res["edit"].items():
         assert e["plan"] == {"concept": 1.0, "asked_field": 1.0, "both": 1.0}, kind
     assert any(e["plan"]["both"] < 1 for e in own["edit"].values())   # the random model's own plans are not
+    # --plans-only: the same plans, nothing drawn (no scale, no text-to-image)
+    po = eval_mllm.main(base + ["--plans-only", "--out", str(tmp_path / "p.json")])
+    assert po["config"]["plans_only"] and "t2i_canonical" not in po and "t2i_natural" not in po
+    assert {k: (e["n"], e["plan"], e["plan_examples"]) for k, e in po["edit"].items()} == \
+        {k: (e["n"], e["plan"], e["plan_examples"]) for k, e in own["edit"].items()}
+    assert all("per_scale" not in e for e in po["edit"].values())
     for e in res["edit"].values():   # success needs both halves; the source's own field is another label than the asked
         for v in e["per_scale"].values():
             assert v["success"] <= min(v["judge_concept"], v["judge_field"])
