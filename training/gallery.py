@@ -287,11 +287,63 @@ def probe_sources(images, meta, reader, out):
     return res
 
 
+@torch.no_grad()
+def probe_lines(images, meta, reader, out, device="cpu"):
+    """Would the sketch task retrieve line art better from a gallery of the training drawings drawn as line art? The
+    queries: eval_mllm's sketch_lines (the line-drawn vendor's drawing of each held-out-vendor drawing's concept, its
+    edge map as the page takes a canvas's), sketch_lines_drawn (that drawing as drawn), and sketch (the held-out drawing's
+    own edge map), each framed as the page frames a pick's query. The galleries: the shipped colour one; the training
+    drawings as transforms.line_drawing draws them, their edge map (the bank's "lines" variant) or as drawn, each on its
+    own key (fit_key at the shipped scale and axes) and, appended to the shipped rows, on the shipped key. top-1 / top-5
+    hold of the concept (the pick chooses among the top 5). Nothing is written but OUT.json."""
+    import json
+    from training import framing, transforms as TR
+    from training.caption_rerank import tokens_of
+    from training.eval_mllm import line_sources
+    g = Gallery.load()
+    man = read_manifest()
+    frame = man["mllm"]["pick"].get("frame")
+    at = {ch: i for i, ch in enumerate(man["models"]["gallery"]["concepts"])}
+    train = [m for m in meta if m["split"] == "train"]
+    cidx = {c: at[concept_char(c)] for c in {m["concept"] for m in train}}   # the gallery's concept index
+    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    lines = line_sources(meta, hv, "")
+    framed = (lambda v: framing.frame_as(v, frame)) if frame else (lambda v: v)
+    ids_of = lambda ids: lambda rows: torch.as_tensor(ids)[rows]
+    query = {   # name -> (image ids read, view(x, rows), the concept wanted per query)
+        "sketch_lines": (list(lines.values()), lambda x, rows: framed(TR.sobel_edges(x)), [meta[i]["concept"] for i in lines]),
+        "sketch_lines_drawn": (list(lines.values()), lambda x, rows: framed(x), [meta[i]["concept"] for i in lines]),
+        "sketch": (hv, lambda x, rows: framed(TR.sobel_edges(x)), [meta[i]["concept"] for i in hv])}
+    tid = [m["i"] for m in train]
+    made = {"lines": lambda x, rows: TR.sobel_edges(TR.line_drawing(x, ids_of(tid)(rows).tolist())),
+            "drawn": lambda x, rows: TR.line_drawing(x, ids_of(tid)(rows).tolist())}
+    dim = len(g.rows[0]) if g.proj is not None else None
+    galleries = {"the shipped colour gallery": g}
+    for name, view in made.items():
+        tk = keys_of(tokens_of(reader, images[tid], device, view=view), g.scale)
+        mean, proj, rows = fit_key(tk, dim)
+        galleries[f"the training drawings' {name} (own key)"] = Gallery(mean, rows.half().float(), [cidx[m["concept"]] for m in train],
+                                                                        g.names, proj=proj, scale=g.scale)
+        galleries[f"shipped + their {name} (shipped key)"] = Gallery(g.mean, torch.cat([g.rows, g.key(tk).half().float()]),
+                                                                     torch.cat([g.concept, g.concept]), g.names, proj=g.proj, scale=g.scale)
+        print(f"gallery of {name} built", flush=True)
+    res = {"n": {k: len(v[0]) for k, v in query.items()}, "columns": "[top-1, top-5 holds the concept]", "frame": frame}
+    for kind, (ids, view, want) in query.items():
+        q = keys_of(tokens_of(reader, images[ids], device, view=view), g.scale)
+        names = [g.names[cidx[c]] for c in want]
+        res[kind] = {name: hold(gal.retrieve(q, K)[0], names) for name, gal in galleries.items()}
+        print(kind, res[kind], flush=True)
+    json.dump(res, open(out, "w"), indent=1)
+    return res
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out-dir", default=MODELS_DIR)
     ap.add_argument("--probe-sources", metavar="OUT.json", help="instead: probe_sources (no file written but OUT.json)")
+    ap.add_argument("--probe-lines", metavar="OUT.json", help="instead: probe_lines, line-art sketches against galleries "
+                    "of the training drawings drawn as line art (no file written but OUT.json)")
     ap.add_argument("--scale", default=SCALE, help="the key's scale (its tokens flattened)")
     ap.add_argument("--dim", type=int, default=DIM, help="the key's principal axes (0: none, the tokens as they are)")
     ap.add_argument("--fit", metavar="OUT.json", help="a projection fitted across vendors (training/gallery_fit.py) "
@@ -309,6 +361,8 @@ def main(argv=None):
     reader = shipped.load_reader(args.device)[0]
     if args.probe_sources:
         return probe_sources(images, meta, reader, args.probe_sources)
+    if args.probe_lines:
+        return probe_lines(images, meta, reader, args.probe_lines, args.device)
     if args.add_sources and args.probe_add:
         return probe_add_sources(images, meta, reader, set(args.add_sources.split(",")), args.probe_add, args.device)
     if args.add_sources:

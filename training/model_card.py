@@ -232,6 +232,7 @@ def render():
             v14 = v14_section()   # v13's recipe on for 7 minutes, against a line-drawn vendor and a sketch share (run 26)
             v14 += tone_snap_section() if v14 else ""   # stop 54: a tone snap after decoding, measured on v14 (lost)
             v14 += run27_section() if v14 else ""       # stop 55: v14 on for 940 steps with and without the sketch share
+            v14 += run28_section() if v14 else ""       # stop 56: the line-drawing sketches and a larger vendor share
             v13 = v13_section(before=bool(v14))   # v12 + four more vendors' drawings as given images (run 25, stop 51)
             v13 += stop52_section() if v13 else ""   # the next A/B's data, measured where a CPU can
             v12 = v12_section(before=bool(v13))   # v11 trained on, on a new clock (run 20)
@@ -1356,6 +1357,84 @@ def run27_section():
         "`MLLMConfig.sketch_lines_p` (stop 55) reads a sketch from the edge map of its image's line drawing instead "
         "(`transforms.line_drawing`: strokes of about 2 or 4 px along its edges, near-black areas filled; the bank's "
         "sixth variant, \"lines\"): built and tested on the CPU, not yet trained.",
+    ])
+
+
+def run28_section():
+    """Stop 56 (run 28): from v14 at c14's settings (seed 61, 940 of 1000 steps), sketches read from line drawings half
+    the time (ln15, sketch_lines_p=0.5) and the extra vendors' drawings given twice as often (sv6, source_vendor_p=0.6),
+    each in a call of its own on one H100, and v14 evaluated again there (training/eval/run28/): neither ships."""
+    d = os.path.join(ROOT, "training", "eval")
+    dirs = {"v14": "run28/v14_h100", "c14": "run27/c14", "ln15": "run28/ln15", "sv6": "run28/sv6"}
+    if not all(os.path.exists(os.path.join(d, x, "eval_mllm.json")) for x in dirs.values()):
+        return ""
+    ev = {a: json.load(open(os.path.join(d, x, "eval_mllm.json"))) for a, x in dirs.items()}
+    v14_h200 = json.load(open(os.path.join(d, "run27", "c13", "eval_mllm.json")))
+    st = {a: last_stage(os.path.join(d, dirs[a]), "stages.jsonl") for a in ("c14", "ln15", "sv6")}
+    ed = lambda e, t, s="f0", k="success": e["edit"][t]["per_scale"][s][k]
+    rec = lambda t: (lambda e: ed(e, t, "f1", "recognised_top1") if t in e["edit"] else None)
+    plan = lambda t: (lambda e: e["edit"][t]["plan"]["concept"] if t in e["edit"] else None)
+    cols = [("canonical top-1 at f1", lambda e: e["t2i_canonical"]["per_scale"]["f1"]["judge_top1"]),
+            ("natural top-1, recommended", lambda e: e["t2i_natural"]["recommended"]["judge_top1"]),
+            ("held-out captions", lambda e: e["caption"]["heldout_vendor"]["exact_match"]),
+            ("tone edits at f0", lambda e: ed(e, "edit_tone")),
+            ("style edits at f0", lambda e: ed(e, "edit_style")),
+            ("sketches, top-1 at f1", rec("sketch")),
+            ("line-art sketches (edge map), top-1 at f1", rec("sketch_lines")),
+            ("line-art sketches as drawn, top-1 at f1", rec("sketch_lines_drawn")),
+            ("line-art sketches (edge map), the plan names the concept", plan("sketch_lines")),
+            ("line-art sketches as drawn, the plan names the concept", plan("sketch_lines_drawn"))]
+    arms = ("v14", "c14", "ln15", "sv6")
+    head = ("| | v14 (evaluated again, H100) | c14 (control, run 27, H200) | ln15: sketch_lines_p=0.5 | "
+            "sv6: source_vendor_p=0.6 |")
+    rows = [head, "|---|---|---|---|---|"] + [f"| {c} | " + " | ".join(pct(f(ev[a])) for a in arms) + " |" for c, f in cols]
+    rows.append("| `ab_summary`'s score | " + " | ".join(f"{ab_score(ev[a]):.4f}" for a in arms) + " |")
+    from training.gpu.ab_summary import metrics
+    h100, h200 = metrics(ev["v14"]), metrics(v14_h200)
+    # every rate equal, the continuous columns (PSNR, distances) within float rounding
+    same = all(h100[k] is None and h200[k] is None or abs(h100[k] - h200[k]) < 1e-4 for k in h200)
+    sps = lambda a: st[a]["samples_per_s"]
+    drawn = ev["v14"]["edit"]["sketch_lines_drawn"]
+    ex = "; ".join(f"\"{p}\"" for _, p in drawn.get("plan_examples", [])[:3])
+    return "\n".join([
+        "\n\n### Run 28: line-drawing sketches and a larger vendor share (neither ships), and line art as drawn\n",
+        "Stop 56 had one H100 for two arms from v14, each on c14's settings (run 27's control: v14's recipe, seed 61, "
+        "LR 1e-4, a 1000-step clock left at step 940, 7 data workers), so each arm's sampled stream is c14's but for its "
+        "one setting: **ln15** reads half the sketches from the edge map of their drawing's line drawing "
+        "(`sketch_lines_p=0.5`, stop 55's lever for line-art canvases), **sv6** gives the five extra vendors' drawings "
+        "as the given image twice as often (`source_vendor_p=0.6`, with `sketch_source_p=0.3` keeping the sketches' "
+        "share at c14's; stop 54's lever for tone and style edits, which miss the unseen source's concept). "
+        f"`READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 FINAL=1 MIN=6.5 WORKERS=7 "
+        "EVAL_ARGS=\"--pick-views 0\" bash training/gpu/v10_long.sh` with `ARM_SET=\"source_vendors=fluent,noto_v1,"
+        "emojione,fxemoji,streamline source_vendor_p=0.3 seed=61 sketch_lines_p=0.5\"` (ln15) and `ARM_SET=\"... "
+        "source_vendor_p=0.6 sketch_source_p=0.3 seed=61\"` (sv6): "
+        f"{sps('ln15'):.0f} and {sps('sv6'):.0f} samples/s, {st['ln15']['step']} and {st['sv6']['step']} steps. "
+        "Six device starts failed first (about 90 s of device time each); an H100 came where H200s did not, so the "
+        "arms trained there while their control trained on an H200 (beside sk14, at the same steps), and v14 was "
+        "evaluated again on it (`training/gpu/final_eval.sh`, the FINAL evaluation's arguments now in one place). "
+        + ("Its evaluation on the H100 matches its run-27 evaluation on an H200 in every rate, and in PSNR and "
+           "distances to float rounding: the GPU does not enter an evaluation. " if same else
+           "Its evaluation on the H100 differs from its run-27 evaluation on an H200 in some column. ")
+        + "One seed an arm (`training/eval/run28/summary.txt`):\n",
+        "\n".join(rows),
+        "",
+        "**Neither ships**, and neither moves what it aimed at beyond one item or two. "
+        f"ln15 leaves line-art sketches at {pct(rec('sketch_lines')(ev['ln15']))} top-1 (c14 "
+        f"{pct(rec('sketch_lines')(ev['c14']))}), and its plans name their concept exactly as often as v14's "
+        f"({pct(plan('sketch_lines')(ev['ln15']))}). The reason is the pick: a sketch's plan takes its concept from the "
+        "5 concepts whose training drawings are nearest the given image in the gallery (\"The retrieval pick\"), and the "
+        "gallery holds colour drawings, whose neighbours of a line drawing are symbols; whatever the model learns to read "
+        "from line art, the candidates it picks among rarely hold the concept. The lever for line art is therefore the "
+        "retrieval, not the trunk (below, a probe of galleries drawn as line art). sv6 loses tone edits "
+        f"({pct(ed(ev['c14'], 'edit_tone'))} -> {pct(ed(ev['sv6'], 'edit_tone'))} at f0) and style edits "
+        f"({pct(ed(ev['c14'], 'edit_style'))} -> {pct(ed(ev['sv6'], 'edit_style'))}): more of the other vendors' "
+        "drawings as given images does not help the edits read the held-out vendor's.",
+        "",
+        "**Line art given as drawn** (`sketch_lines_drawn`: the same 162 line drawings, no edge map taken) reads a "
+        f"little better than their edge maps: v14 names the concept of {pct(rec('sketch_lines_drawn')(ev['v14']))} at f1 "
+        f"against {pct(rec('sketch_lines')(ev['v14']))}, its plan in {pct(plan('sketch_lines_drawn')(ev['v14']))} against "
+        f"{pct(plan('sketch_lines')(ev['v14']))} ({ex}). Both are far below colour drawings' edge maps "
+        f"({pct(rec('sketch')(ev['v14']))}); a page that gave a canvas as drawn would gain a few items, not the target.",
     ])
 
 

@@ -80,6 +80,14 @@
 #   drawn (eval_mllm's sketch_lines_drawn) against their edge maps, a page-side lever, in about 60 s:
 #   EVAL_ARGS="--pick-views 0 --quick --n-canonical 50 --edit-kinds sketch,sketch_lines,sketch_lines_drawn" with
 #   /tmp/run26/c13_packed.pt's weights (training.shipped mllm X --packed) as training/carry/eval.pt, eval_packed.sh.
+# Run 28 (2026-12-05, stop 56, one H100 after six failed starts): the plan above's first call with FINAL=1 MIN=6.5
+#   EVAL_ARGS="--pick-views 0" CONTROL=training/eval/run27/c14/eval_mllm.json (ln15), then the same with ARM_SET=
+#   "source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.6 sketch_source_p=0.3 seed=61" NAME=sv6,
+#   then v14 again (final_eval.sh): 0.6472 and 0.6464 against c14's 0.6553, none ships (training/eval/run28/). ln15 left
+#   line-art sketches where they were (3.1%): their plans' concept comes from the pick's colour gallery, whose 5 nearest
+#   concepts to a line drawing rarely hold it, so the trunk cannot move them (training.gallery --probe-lines measures
+#   galleries drawn as line art). sv6 lost tone and style edits (69.2 -> 64.6%, 55.1 -> 52.6% at f0). v14's evaluation
+#   on the H100 equals its H200 one (every rate; PSNR to float rounding).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
