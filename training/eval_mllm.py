@@ -931,7 +931,7 @@ def main(argv=None):
     if args.n_heldout:
         hv = sorted(rng.sample(hv, min(args.n_heldout, len(hv))))
     om = [m["i"] for m in meta if m["split"] == "openmoji"]
-    om = sorted(rng.sample(om, min(0 if args.quick else args.n_openmoji, len(om))))
+    om = sorted(rng.sample(om, min(0 if args.quick or args.plans_only else args.n_openmoji, len(om))))
     if args.canonical_only:
         hv = hv[:1]
     kinds = () if args.canonical_only or args.understanding_only else ("edit_tone", "edit_style") if args.quick else ALL_EDIT_KINDS
