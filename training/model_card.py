@@ -1435,7 +1435,51 @@ def run28_section():
         f"against {pct(rec('sketch_lines')(ev['v14']))}, its plan in {pct(plan('sketch_lines_drawn')(ev['v14']))} against "
         f"{pct(plan('sketch_lines')(ev['v14']))} ({ex}). Both are far below colour drawings' edge maps "
         f"({pct(rec('sketch')(ev['v14']))}); a page that gave a canvas as drawn would gain a few items, not the target.",
-    ])
+    ] + lines_gallery_probe())
+
+
+def lines_gallery_probe():
+    """Stop 56: training.gallery --probe-lines (training/eval/pick/lines_galleries.json), the pick's retrieval of
+    line-art sketches from the shipped colour gallery and from galleries of the training drawings drawn as line art."""
+    f = os.path.join(ROOT, "training", "eval", "pick", "lines_galleries.json")
+    if not os.path.exists(f):
+        return []
+    r = json.load(open(f))
+    gals = list(r["sketch"])
+    label = {gals[0]: "the shipped colour gallery", gals[1]: "the training drawings' line drawings, their edge maps (own key)",
+             gals[2]: "the shipped gallery + those edge maps (shipped key)", gals[3]: "the training drawings' line drawings "
+             "as drawn (own key)", gals[4]: "the shipped gallery + those line drawings (shipped key)"}
+    kinds = (("sketch_lines", "line art, its edge map"), ("sketch_lines_drawn", "line art as drawn"),
+             ("sketch", "colour drawings' edge maps"))
+    h = lambda k, g: f"{pct(r[k][g][0])} / {pct(r[k][g][1])}"
+    rows = ["| gallery | " + " | ".join(f"{t} (n={r['n'][k]})" for k, t in kinds) + " |", "|---|---|---|---|"]
+    rows += [f"| {label[g]} | " + " | ".join(h(k, g) for k, _ in kinds) + " |" for g in gals]
+    best_lines = max(r["sketch_lines"][g][1] for g in gals)
+    best_drawn = max(r["sketch_lines_drawn"][g][1] for g in gals)
+    return [
+        "",
+        "**Where line art is lost: the reader, not the trunk or the gallery.** A sketch's plan picks its concept among the "
+        "5 concepts the gallery retrieves, so the retrieval bounds it. Retrieval of the 162 line drawings and of the 196 "
+        "colour sketches, top-1 / top-5 holding the concept, from the shipped gallery and from galleries of the training "
+        "drawings drawn by `transforms.line_drawing` (`/usr/bin/python3 -m training.gallery --probe-lines "
+        "training/eval/pick/lines_galleries.json`, the CPU, about 40 minutes; each query framed as the page frames it):\n",
+        "\n".join(rows),
+        "",
+        f"The shipped gallery's top 5 hold a line-art sketch's concept {pct(r['sketch_lines'][gals[0]][1])} of the time: "
+        f"every arm's plans name it {pct(v14_plan('sketch_lines'))} of the time: the pick, not the trunk, caps them, "
+        "so whatever ln15's training taught the trunk could not show. No gallery drawn as line art lifts that above "
+        f"{pct(max(best_lines, best_drawn))} (top-5), and every one but the shipped-plus-drawn loses colour sketches "
+        f"({pct(r['sketch'][gals[0]][1])} top-5 from the shipped gallery): the reader's features of a line drawing do "
+        "not tell its concept, whichever drawings it is compared with. What would reach line art is a reader trained to "
+        "read it (its own training on line drawings of the training concepts), then the gallery and the trunk. For colour "
+        f"sketches the other half shows: their concept is in the top 5 {pct(r['sketch'][gals[0]][1])} of the time and "
+        f"the plan names it {pct(v14_plan('sketch'))} of the time, so the MLLM's choice among the five, not the retrieval, is what they lose.",
+    ]
+
+
+def v14_plan(kind):
+    """how often v14's plans name the source's concept, for one edit kind (its run-28 evaluation)"""
+    return json.load(open(os.path.join(ROOT, "training", "eval", "run28", "v14_h100", "eval_mllm.json")))["edit"][kind]["plan"]["concept"]
 
 
 def v12_section(before=False):

@@ -88,6 +88,14 @@
 #   concepts to a line drawing rarely hold it, so the trunk cannot move them (training.gallery --probe-lines measures
 #   galleries drawn as line art). sv6 lost tone and style edits (69.2 -> 64.6%, 55.1 -> 52.6% at f0). v14's evaluation
 #   on the H100 equals its H200 one (every rate; PSNR to float rounding).
+#   training.gallery --probe-lines (training/eval/pick/lines_galleries.json): the shipped gallery's top 5 hold a line
+#   drawing's concept 3.7% of the time, galleries drawn as line art at most 13.6%: the reader does not read line art.
+# Next: no trunk lever tried from v14 at ~940 steps (runs 27-28: the sketch share, line sketches, the vendor share)
+#   moves a missed target beyond one seed's noise. The levers left: (1) line art: a reader trained on line drawings
+#   (transforms.line_drawing of the training drawings) before any trunk or gallery work; (2) colour sketches: their
+#   concept is in the pick's top 5 for 63.8% but the plan names it for 22.4%: the MLLM's choice among the five; (3)
+#   tone and style edits: a longer clock (run 20's 24 minutes moved canonical 87.3 -> 91.5) rather than more A/Bs at
+#   940 steps. Before a call: READER=shipped KEEP="run27/c14" bash training/gpu/room.sh out (64.6 MB with the data).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
