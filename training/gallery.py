@@ -306,6 +306,7 @@ def probe_lines(images, meta, reader, out, device="cpu"):
     at = {ch: i for i, ch in enumerate(man["models"]["gallery"]["concepts"])}
     train = [m for m in meta if m["split"] == "train"]
     cidx = {c: at[concept_char(c)] for c in {m["concept"] for m in train}}   # the gallery's concept index
+    assert len(g.rows) == len(train), "the shipped gallery holds more than the training drawings (add_sources): rebuild it"
     hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
     lines = line_sources(meta, hv, "")
     framed = (lambda v: framing.frame_as(v, frame)) if frame else (lambda v: v)
