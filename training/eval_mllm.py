@@ -892,7 +892,8 @@ def main(argv=None):
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
     ap.add_argument("--plans-only", action="store_true", help="the edit jobs' plans alone, nothing drawn or judged: "
-                    "the plan diagnosis per kind (what the edit reads from its given image), small enough for a CPU")
+                    "the plan diagnosis per kind (what the edit reads from its given image), no decoder or judge run (on 2 CPU cores "
+                    "shared with CI, 520 greedy plans took over 37 minutes: a GPU's minute is still the cheaper way)")
     ap.add_argument("--save-drawings", default=None, metavar="OUT.pt", help="the edits' drawings at f0 and f1 as judged "
                     "(uint8), their plans and jobs (instruction, concept, asked field, the source's tone, the target's "
                     "vendor), for analysis offline")
