@@ -1424,8 +1424,8 @@ def run28_section():
         f"({pct(plan('sketch_lines')(ev['ln15']))}). The reason is the pick: a sketch's plan takes its concept from the "
         "5 concepts whose training drawings are nearest the given image in the gallery (\"The retrieval pick\"), and the "
         "gallery holds colour drawings, whose neighbours of a line drawing are symbols; whatever the model learns to read "
-        "from line art, the candidates it picks among rarely hold the concept. The lever for line art is therefore the "
-        "retrieval, not the trunk (below, a probe of galleries drawn as line art). sv6 loses tone edits "
+        "from line art, the candidates it picks among rarely hold the concept. The retrieval caps line art before the "
+        "trunk can; below, a probe of galleries drawn as line art finds where it is lost. sv6 loses tone edits "
         f"({pct(ed(ev['c14'], 'edit_tone'))} -> {pct(ed(ev['sv6'], 'edit_tone'))} at f0) and style edits "
         f"({pct(ed(ev['c14'], 'edit_style'))} -> {pct(ed(ev['sv6'], 'edit_style'))}): more of the other vendors' "
         "drawings as given images does not help the edits read the held-out vendor's.",
