@@ -95,7 +95,10 @@ def answer_loglik(model, tok, prefixes, answers, bank_flat, device, batch=32, en
 def given_keys(prefixes, keys_flat, scale):
     """[n, tokens(scale) x C] the reader's tokens at `scale` of each prefix's given image, flattened (gallery.keys_of):
     its rows in keys_flat (the reader's bank, bank_flat[1], or its framed twin: framing.py) run from the prefix's
-    first image row (f4) in the pyramid's order."""
+    first image row (f4) in the pyramid's order. A gallery in the key's space gets its keys from keys_flat's `given`
+    (training/pick_key.ImageKeys) instead."""
+    if hasattr(keys_flat, "given"):
+        return keys_flat.given(prefixes)
     from training.common import IMAGE_ORDER, SCALE_OFFSETS, SCALE_TOKENS
     j = IMAGE_ORDER.index(scale)
     first = [next(s for s in p[2] if s >= 0) + SCALE_OFFSETS[j] for p in prefixes]

@@ -43,6 +43,8 @@ TASKS = ["caption", "edit", "colorize", "inpaint", "sketch"]
 # (training/gallery_keys.py). A/B'd as the page runs it: training/eval/pick/pick5_f2.json against pick5_all.json (f4),
 # the pick rule's score 0.6018 against 0.5983 (the model card, "Two changes to the pick").
 SCALE, DIM = "f2", 128
+KEY_LAYOUT = ("little-endian: mean float32[dim] (zeros: the key is not centred); rows float16[rows, dim] (one per "
+              "concept: the key's trained class proxy, L2-normalised); concept uint16[rows] (index into concepts)")
 LAYOUT = ("little-endian: mean float32[in_dim]; projection float32[in_dim, dim] where the entry has in_dim; rows "
           "float16[rows, dim] (each training drawing's reader tokens at the entry's scale, flattened, centred on mean, "
           "projected, L2-normalised); concept uint16[rows] (index into concepts)")
@@ -92,7 +94,11 @@ def frame_spec(images, meta):
     return {"span": int(np.median(ext)), "ink": framing.INK, "keep": [int(np.percentile(ext, 10)), int(np.percentile(ext, 90))]}
 
 
-def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS, scale=SCALE, frame=None):
+def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS, scale=SCALE, frame=None, space="reader",
+          temperature=None):
+    """space "reader": a row is a drawing's reader tokens at `scale` (gallery_rows); "key": a query is the key model's
+    embedding (manifest models.key, training/pick_key.py) and a row one concept's proxy, no scale. temperature: each
+    retrieved name's score adds its cosine over it (mllm.pick.temperature; None: the log-likelihood alone)."""
     with open(os.path.join(models_dir, FILE), "wb") as f:
         f.write(np.asarray(mean, "<f4").tobytes())
         if proj is not None:
@@ -101,18 +107,25 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
         f.write(np.asarray(concept, "<u2").tobytes())
     entry = {"role": "gallery", "file": FILE, "rows": int(len(rows)), "dim": int(rows.shape[1]),
              **({"in_dim": int(len(mean))} if proj is not None else {}),
-             "scale": scale, "space": "reader", "layout": LAYOUT, "concepts": [concept_char(c) for c in codes]}
+             **({"scale": scale} if space == "reader" else {"key": "key"}), "space": space,
+             "layout": LAYOUT if space == "reader" else KEY_LAYOUT, "concepts": [concept_char(c) for c in codes]}
     mllm = dict(read_manifest(models_dir)["mllm"])
     views = (mllm.get("pick") or {}).get("views")   # training.redraw's, kept: they are not the gallery's to rewrite
     mllm["pick"] = {"gallery": "gallery", "k": k, "tasks": list(tasks),
-                    "rule": "the k concepts nearest the given image's reader tokens at the gallery's scale (cosine after "
-                            "centring on its mean and projecting, a concept scored by its best drawing, ties to the lower index); their names (words.json "
+                    "rule": ("the k concepts nearest the given image's reader tokens at the gallery's scale (cosine after "
+                             "centring on its mean and projecting, a concept scored by its best drawing" if space == "reader" else
+                             "the k concepts nearest the given image's key (the key model's L2-normalised embedding; "
+                             "cosine with each concept's row, its trained proxy") +
+                            ", ties to the lower index); their names (words.json "
                             "concepts) scored by the MLLM's log-likelihood, after the prefix, of ' name' and the answer's "
                             "end (</s>), or of a plan ' name | style | tone' (the greedy plan's style and tone) and its end "
                             "([IMG]); the highest wins" + ("; the gallery is asked with the given image framed: its "
                             "ink's bounding box resized (area averaging) so its longer side spans frame.span pixels, "
                             "centred on white, unless that side is already within frame.keep (training/framing.py)"
-                            if frame else "")}
+                            if frame else "") + (f"; a name's score is its log-likelihood plus its retrieval cosine / "
+                            "temperature (a product of the two experts)" if temperature else "")}
+    if temperature:
+        mllm["pick"]["temperature"] = float(temperature)
     if frame:
         mllm["pick"]["frame"] = dict(frame)
     if views:
@@ -123,8 +136,9 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
 class Gallery:
     """Retrieval over the training drawings' reader tokens at its scale, as the page runs it (`load`: the shipped file)."""
 
-    def __init__(self, mean, rows, concept, names, proj=None, scale="f4"):
+    def __init__(self, mean, rows, concept, names, proj=None, scale="f4", space="reader"):
         self.scale = scale
+        self.space = space   # "key": a query is the key model's embedding (training/pick_key.py), not reader tokens
         self.proj = None if proj is None else torch.as_tensor(proj, dtype=torch.float32).cpu()
         self.mean = torch.as_tensor(mean, dtype=torch.float32).cpu()
         self.rows = torch.as_tensor(rows, dtype=torch.float32).cpu()
@@ -145,7 +159,8 @@ class Gallery:
         o = 4 * d + 4 * p
         return cls(np.frombuffer(raw, "<f4", d).copy(), np.frombuffer(raw, "<f2", n * c, o).astype(np.float32).reshape(n, c),
                    np.frombuffer(raw, "<u2", n, o + 2 * n * c).astype(np.int64), [words[ch] for ch in e["concepts"]],
-                   proj=np.frombuffer(raw, "<f4", p, 4 * d).reshape(d, c).copy() if p else None, scale=e.get("scale", "f4"))
+                   proj=np.frombuffer(raw, "<f4", p, 4 * d).reshape(d, c).copy() if p else None, scale=e.get("scale", "f4"),
+                   space=e.get("space", "reader"))
 
     @classmethod
     def build(cls, images, meta, reader, device="cpu"):
