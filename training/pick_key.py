@@ -116,12 +116,12 @@ def training_rows(meta):
 
 
 def train(out, steps=3000, batch=512, lr=2e-3, width=32, dim=128, scale=20.0, seed=0, device=None, max_seconds=None,
-          log=print):
+          log=print, data_dir=None):
     """max_seconds: leave the loop then, the LR clock still the one of `steps` (the checkpoint records the step reached)"""
     from training.data import load
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(seed)
-    images, meta = load()
+    images, meta = load(data_dir) if data_dir else load()
     ids, labels, codes = training_rows(meta)
     x_all = TF.to_tensor(images[ids], device)   # every training drawing resident on the device
     y_all = torch.tensor(labels, device=device)
@@ -129,7 +129,8 @@ def train(out, steps=3000, batch=512, lr=2e-3, width=32, dim=128, scale=20.0, se
     net = KeyNet(width, dim).to(device)
     head = nn.Parameter(torch.randn(len(codes), dim, device=device) * 0.01)
     opt = torch.optim.AdamW(list(net.parameters()) + [head], lr=lr, weight_decay=5e-4)
-    sched = lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+    warm = max(1, min(100, steps // 10))   # linear warm-up, then a cosine to zero at `steps`
+    sched = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
     names, odds = zip(*VIEWS)
     g = torch.Generator().manual_seed(seed)
     t0, seen = time.time(), 0
@@ -182,15 +183,15 @@ def embed(net, x, device, batch=512):
 
 
 @torch.no_grad()
-def probe(path, out, device=None, log=print):
+def probe(path, out, device=None, log=print, data_dir=None, models_dir=None):
     """top-1 / top-5 holding the concept: the reader's columns (gallery_views.json, lines_galleries.json) beside this key's"""
     from training.data import load
     from training.gallery import K, Gallery, hold
     from training.manifest import read_manifest
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     net, ck = load_key(path, device)
-    images, meta = load()
-    frame = read_manifest()["mllm"]["pick"]["frame"]
+    images, meta = load(data_dir) if data_dir else load()
+    frame = (read_manifest(models_dir) if models_dir else read_manifest())["mllm"]["pick"]["frame"]
     train = [m for m in meta if m["split"] == "train"]
     codes = sorted({m["concept"] for m in train})
     idx = {c: i for i, c in enumerate(codes)}
@@ -225,8 +226,16 @@ def probe(path, out, device=None, log=print):
            "config": ck["config"], "gallery_rows": len(train), "n": {}, "gallery": {}, "head": {}}
     for name, (ms, src, view) in sets.items():
         res["n"][name] = len(ms)
+        if not ms:   # no line-vendor drawing of these concepts (a small dataset)
+            continue
         res["gallery"][name], res["head"][name] = ask(ms, src, view)
         log(name, res["gallery"][name], res["head"][name])
+        # per held-out vendor: Google's drawings have an older Google set (noto_v1) among the key's training vendors,
+        # Twitter's have no such relative
+        for v in sorted({m["vendor"] for m in ms}) if len(sets[name][0]) == len(hv) else ():
+            sel = [k for k, m in enumerate(ms) if m["vendor"] == v]
+            res.setdefault("by_vendor", {}).setdefault(name, {})[v] = {
+                "n": len(sel), "gallery": (r := ask([ms[k] for k in sel], [src[k] for k in sel], view))[0], "head": r[1]}
     with open(out, "w") as f:
         json.dump(res, f, indent=1)
     return res
