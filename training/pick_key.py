@@ -242,7 +242,7 @@ def probe(path, out, device=None, log=print, data_dir=None, models_dir=None):
 
 
 KEY_FILE = "key.onnx"
-
+STORAGE = "int8"   # as the reader and decoders ship: a quarter of float32's bytes under the page's 40 MB
 
 def load_shipped(device="cpu", models_dir=None):
     """The shipped key (key.onnx) as the page runs it, back in PyTorch"""
@@ -255,22 +255,28 @@ def load_shipped(device="cpu", models_dir=None):
 
 @torch.no_grad()
 def export(path, models_dir=None):
-    """A trained key -> public/models/key.onnx (FusedKeyNet, float32), its golden vectors, and the pick's gallery
+    """A trained key -> public/models/key.onnx (FusedKeyNet, int8-stored weights, float32 compute), its golden vectors, and the pick's gallery
     rewritten in the key's space (gallery.write space="key": one row per training concept, its proxy); the manifest's
     pick keeps its k, tasks, frame and views, and gets temperature 1 / S (the key's cosine scale in training): a
     name's cosine over it is the key's own logit, so the choice adds the key's log-probability to the MLLM's (a
     product of the two experts; A/B'd in training/eval/pick_key)."""
+    import onnx
     from training import shipped
-    from training.export import export_onnx, io_spec
+    from training.export import export_onnx, io_spec, synthetic_image
     from training.gallery import write
+    from training.half_weights import STORAGE_NOTE, round_module, store_weights
     from training.manifest import read_manifest, update_manifest, write_golden
     models_dir = models_dir or shipped.MODELS_DIR
     net, ck = load_key(path)
     f = fuse(net)
-    export_onnx(f, (torch.zeros(1, 3, 64, 64),), os.path.join(models_dir, KEY_FILE), ["image"], ["key"],
-                {"image": {0: "batch"}, "key": {0: "batch"}})
-    x = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(7)) * 2 - 1
-    golden = write_golden("key", {"image": x.numpy()}, {"key": f(x).numpy()}, models_dir)
+    round_module(f, STORAGE)   # the weights on their int8 grid: the golden vectors and every evaluation use these
+    onnx_path = os.path.join(models_dir, KEY_FILE)
+    x = torch.cat([synthetic_image(1), synthetic_image(2)])
+    export_onnx(f, (x,), onnx_path, ["image"], ["key"], {"image": {0: "batch"}, "key": {0: "batch"}})
+    mp, _ = store_weights(onnx.load(onnx_path), STORAGE)
+    onnx.checker.check_model(mp)
+    onnx.save(mp, onnx_path)
+    golden = write_golden("key", {"image": x.numpy()}, {"key": f(x).numpy()}, models_dir, atol=2e-3, rtol=1e-3)
     m = read_manifest(models_dir)
     pick, chars = m["mllm"]["pick"], m["models"]["gallery"]["concepts"]
     from training.known_words import concept_char
@@ -279,7 +285,7 @@ def export(path, models_dir=None):
     codes = [ck["codes"][idx[ch]] for ch in chars]
     write(torch.zeros(rows.shape[1]).numpy(), None, rows.numpy(), list(range(len(chars))), codes, models_dir,
           k=pick["k"], tasks=pick["tasks"], frame=pick.get("frame"), space="key", temperature=1 / ck["scale"])
-    entry = {"role": "key", "variants": [{"dtype": "float32", "file": KEY_FILE, "requires": []}],
+    entry = {"role": "key", "variants": [{"dtype": "float32", "file": KEY_FILE, "requires": [], "storage": STORAGE_NOTE[STORAGE]}],
              "inputs": io_spec([("image", ["batch", 3, 64, 64])]), "outputs": io_spec([("key", ["batch", f.config["dim"]])]),
              "config": f.config, "golden": golden,
              "trained": {k: ck.get(k) for k in ("steps", "step", "batch", "lr", "scale", "seed", "views", "seconds", "device")},
@@ -311,11 +317,23 @@ class ImageKeys:
         return self.keys[[next(s for s in p[2] if s >= 0) // N_IMG for p in prefixes]]
 
 
+HELD_VIEWS = ("held-out vendor as drawn", "edges (sketch)", "gray (colorize)", "mask_a (inpaint)")
+
+
+def best_arm(base, probes):
+    """The arm (a probe JSON's file stem) whose mean head top-1 over the held-out vendor's four views beats base's
+    (a probe JSON) and every other arm's, or None"""
+    score = lambda p: sum(json.load(open(p))["head"][v][0] for v in HELD_VIEWS) / len(HELD_VIEWS)
+    got = [(score(p), os.path.splitext(os.path.basename(p))[0]) for p in probes if "head" in json.load(open(p))]
+    top = max(got, default=None)
+    return top[1] if top and top[0] > score(base) else None
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("train", "probe", "export"))
+    ap.add_argument("what", choices=("train", "probe", "export", "best"))
     ap.add_argument("key", help="the key's checkpoint (train writes it; probe and export read it)")
-    ap.add_argument("out", nargs="?", help="probe: the JSON written")
+    ap.add_argument("out", nargs="*", help="probe: the JSON written; best: the arms' probe JSONs (key: the base's)")
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=512)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -328,10 +346,12 @@ def main(argv=None):
     torch.set_num_threads(os.cpu_count() or 1)
     if a.what == "train":
         train(a.key, a.steps, a.batch, a.lr, a.width, a.dim, seed=a.seed, device=a.device, max_seconds=a.max_seconds)
+    elif a.what == "best":
+        print(best_arm(a.key, a.out) or "")
     elif a.what == "export":
         export(a.key)
     else:
-        probe(a.key, a.out or os.path.splitext(a.key)[0] + "_probe.json", a.device)
+        probe(a.key, a.out[0] if a.out else os.path.splitext(a.key)[0] + "_probe.json", a.device)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def test_train_probe_export_and_image_keys(tmp_path):
     shipped = P.load_shipped("cpu", str(models))
     net, _ = P.load_key(ck_path)
     x = TF.to_tensor(images)
-    assert torch.allclose(shipped(x), net(x), atol=1e-5)   # key.onnx is the trained network
+    assert torch.allclose(shipped(x), net(x), atol=0.05)   # key.onnx is the trained network, its weights int8
     golden = json.load(open(models / man["models"]["key"]["golden"]))
     assert golden["model"] == "key" and set(golden["outputs"]) == {"key"}
 
