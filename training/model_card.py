@@ -3775,6 +3775,11 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
   positions through its own projector (the graph's `reader` input, zeros elsewhere); what the MLLM draws stays in the
   encoder's space (Table 1 and the decoders untouched). Trained with the trunk frozen and modality dropout
   (`given_drop`), A/B'd below ("A reader for given images").
+- **key** (`key.onnx`, since stop 57; `training/pick_key.py`): the pick's retrieval. A CNN (1.2M parameters, int8-stored)
+  whose 128-d embedding of a given image, framed, is compared with one row per training concept (`gallery.bin`, the
+  key's class proxies); the MLLM chooses among the 5 nearest concepts, each name's log-likelihood plus the key's
+  cosine / `mllm.pick.temperature` (below, "The pick's key"). Trained on every vendor the MLLM reads, in every view a
+  task gives (as drawn, edge map, grayscale, masked, line drawing).
 - **judge** (evaluation only, not shipped; `training/eval/judge.pt`, 5.9 MB, fp16): a CNN classifier of
   concept, category, skin tone and style trained on all three styles; never used for generation.
 
@@ -3784,14 +3789,14 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
 - `openmoji`: OpenMoji art, © OpenMoji contributors, **CC BY-SA 4.0**: evaluation only (unseen style)
   and the judge.
 - `@iconify-json/fluent-emoji-flat`: Fluent Emoji Flat art, © Microsoft Corporation, **MIT**: given images only (v8's
-  A/B, which lost; then v13 and v14, which ships).
+  A/B, which lost; then v13 and v14, which ships), and the pick's key.
 - `@iconify-json/noto-v1` (Noto Emoji's first design, © Google Inc, **Apache-2.0**), `@iconify-json/emojione` (Emoji One,
   Emoji One / EmojiTwo contributors, **CC BY 4.0**), `@iconify-json/fxemoji` (Firefox OS Emoji, © Mozilla, **Apache-2.0**),
-  `@iconify-json/streamline-emojis` (Streamline Emojis, © Streamline, **CC BY 4.0**): given images only, in v13 and v14 (ships)
-  (`training.data`'s split `sources_extra`, their icon names matched to code points by emojibase's labels and
+  `@iconify-json/streamline-emojis` (Streamline Emojis, © Streamline, **CC BY 4.0**): given images only, in v13 and v14 (ships),
+  and the pick's key (`training.data`'s split `sources_extra`, their icon names matched to code points by emojibase's labels and
   shortcodes; a drawing within 12/255 of a held-out image of its concept is left out). Never drawn.
 - `@iconify-json/fluent-emoji-high-contrast` (Fluent Emoji's black line design, © Microsoft Corporation, **MIT**): built
-  into `sources_extra` (vendor `fluent_hc`) since stop 52; read as given images only by run 26's arms hc and hcs, which did not ship, so no shipped MLLM has read it. Left out:
+  into `sources_extra` (vendor `fluent_hc`) since stop 52; read as given images only by run 26's arms hc and hcs, which did not ship, so no shipped MLLM has read it; the pick's key leaves it out too. Left out:
   `@iconify-json/emojione-v1` (CC BY-SA 4.0) and Fluent's shaded set `@iconify-json/fluent-emoji` (7.4 MB more data than
   a device call has room for).
 - `emojibase-data` (MIT): keywords, CLDR short names and annotations (Unicode, Inc. data under the
