@@ -36,22 +36,27 @@ await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokeni
     return t.dtype === 'float16' ? Float32Array.from(new Uint16Array(ab), halfToFloat) : new Float32Array(ab);
   };
   const pyramid = (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, f32(v)]));
-  const key = pyramid(golden.cases[0].key ?? golden.cases[0].reader)[gallery.scale];
+  // the gallery's query in its space: the key model's embedding (key space), or the reader's tokens at its scale
+  const keySpace = gallery.space === 'key';
+  const key = keySpace ? f32(golden.cases[0].key) : pyramid(golden.cases[0].key ?? golden.cases[0].reader)[gallery.scale];
   const r0 = performance.now();
   for (let i = 0; i < 100; i++) gallery.retrieve(key, man.mllm.pick.k);
   const retrieveMs = (performance.now() - r0) / 100;
-  // a pick that frames (mllm.pick.frame) also frames the given image and runs the reader on it once more
+  // a pick that frames (mllm.pick.frame) also frames the given image and reads it once more: through the key model
+  // in key space, else the reader; a key-space pick that does not frame still runs the key model once
   let frameMs = null;
   let readerMs = null;
-  if (man.mllm.pick.frame) {
+  const framedBy = keySpace ? entry.key : man.mllm.reader.model;
+  if (man.mllm.pick.frame || keySpace) {
     const { frameInk } = await load('/workers/lib/framing.ts');
     const img = f32(golden.frame.images[0].image);
     const f0 = performance.now();
-    for (let i = 0; i < 100; i++) frameInk(img, man.image.size, man.mllm.pick.frame);
-    frameMs = (performance.now() - f0) / 100;
-    const r = man.models[man.mllm.reader.model];
+    const frame = man.mllm.pick.frame;
+    for (let i = 0; frame && i < 100; i++) frameInk(img, man.image.size, frame);
+    frameMs = frame ? (performance.now() - f0) / 100 : null;
+    const r = man.models[framedBy];
     const session = await ort.InferenceSession.create(readFileSync(resolve(dir, r.variants[0].file)), { executionProviders: ['wasm'] });
-    const feed = { [r.inputs[0].name]: new ort.Tensor('float32', frameInk(img, man.image.size, man.mllm.pick.frame), [1, 3, man.image.size, man.image.size]) };
+    const feed = { [r.inputs[0].name]: new ort.Tensor('float32', frame ? frameInk(img, man.image.size, frame) : img, [1, 3, man.image.size, man.image.size]) };
     const ms = [];
     for (let i = 0; i <= runs; i++) {
       const t = performance.now();
@@ -81,7 +86,7 @@ await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokeni
     await enc.release();
     await rd.release();
   }
-  const keyOf = (c) => (c.key ? pyramid(c.key) : undefined);
+  const keyOf = (c) => (keySpace ? { space: 'key', embedding: f32(c.key) } : c.key ? { space: 'reader', pyramid: pyramid(c.key) } : undefined);
   const viewsOf = (c) => c.caption.views.map((v) => ({ source: pyramid(v.source), reader: pyramid(v.reader) }));
   const arms = {
     'caption, greedy': (c) => gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question }),
@@ -106,7 +111,7 @@ await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokeni
     const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
     rows[name] = { medianMs: Math.round(med(ms)), calls: med(n), n: ms.length };
   }
-  const res = { machine: `${cpus().length} x ${cpus()[0]?.model}`, node: process.version, backend: 'onnxruntime-web wasm', threads, runs, images: golden.cases.length, galleryParseMs: Math.round(parseMs), retrieveMs: +retrieveMs.toFixed(2), frameMs: frameMs === null ? null : +frameMs.toFixed(2), framedReaderMs: readerMs, views: thetas.length, viewReadMs, galleryBytes: entry.bytes, k: man.mllm.pick.k, rows };
+  const res = { machine: `${cpus().length} x ${cpus()[0]?.model}`, node: process.version, backend: 'onnxruntime-web wasm', threads, runs, images: golden.cases.length, galleryParseMs: Math.round(parseMs), retrieveMs: +retrieveMs.toFixed(2), frameMs: frameMs === null ? null : +frameMs.toFixed(2), framedReadBy: framedBy, framedReadMs: readerMs, views: thetas.length, viewReadMs, galleryBytes: entry.bytes, k: man.mllm.pick.k, rows };
   console.log(JSON.stringify(res, null, 1));
   if (out) writeFileSync(out, JSON.stringify(res, null, 1) + '\n');
 });

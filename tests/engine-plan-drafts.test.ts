@@ -3,8 +3,8 @@
 // in the same call, so the plan costs fewer graph calls and says exactly what it would without them.
 // On the shipped models, WASM: a load that reads words.json against one whose read of it fails (the
 // MLLM still loads; the file is reported failed as an MLLM file) for a model that does not pick; the
-// shipped one picks (manifest mllm.pick) among names from the word list, so there a word list or a gallery
-// that cannot be read fails the MLLM's load, the file named, as a reader that cannot be read does.
+// shipped one picks (manifest mllm.pick) among names from the word list, so there a word list, a gallery or the
+// gallery's key model that cannot be read fails the MLLM's load, the file named, as a reader that cannot be read does.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, loadManifest } from './models';
@@ -12,7 +12,7 @@ import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import { ortAroundMllm } from './mllm-ort';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
-import { allowedSteps, validateManifest, type Manifest } from '../workers/lib/manifest';
+import { allowedSteps, pickKeyModel, validateManifest, type Manifest } from '../workers/lib/manifest';
 
 ort.env.wasm.numThreads = 1;
 const shipped = loadManifest();
@@ -78,11 +78,13 @@ describe('the plan drafted from the word list', () => {
   }, 300_000);
 });
 
-describe('a model that picks needs its gallery and the word list', () => {
-  it('either file failing fails the MLLM\'s load, named as an MLLM file; reconstruction still loads', async () => {
+describe('a model that picks needs its gallery, the word list and its key model', () => {
+  it('any of those files failing fails the MLLM\'s load, named as an MLLM file; reconstruction still loads', async () => {
     expect(shipped.mllm?.pick, 'the shipped model picks').toBeTruthy();
     const gallery = shipped.models[shipped.mllm!.pick!.gallery].file!;
-    for (const failing of [gallery, WORDS!]) {
+    // the shipped gallery is in key space: asked with its key model's embedding (workers/engine/pick-key.ts)
+    const key = pickKeyModel(shipped)!.entry.variants![0].file;
+    for (const failing of [gallery, WORDS!, key]) {
       const events: LoadEvent[] = [];
       const engine = await PumaEngine.load({ ort, manifest: shipped, files: filesFailing(failing), provider: 'wasm', onEvent: (e) => events.push(e) });
       engines.push(engine);

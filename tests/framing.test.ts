@@ -74,35 +74,62 @@ describe('frameInk', () => {
 });
 
 describe('encodeGivenImage', () => {
-  // the engine's step for a given image: the reader reads it as given (the MLLM's feed) and, for a task that picks
-  // where the pick frames, framed (the gallery's key); the encoder reads it as given only
-  const run = async (frame: unknown, pick: boolean) => {
+  // the engine's step for a given image: the reader reads it as given (the MLLM's feed); for a task that picks, what
+  // the pick asks its gallery with: in the reader's space the reader's pyramid of the image framed (where the pick
+  // frames), in key space the key model's embedding of it (framed where the pick frames); the encoder reads it as given only
+  const run = async (frame: unknown, pick: boolean, space?: 'reader' | 'key') => {
     const { encodeGivenImage } = await import('../workers/engine/steps');
     const read: Float32Array[] = [];
+    const keyed: Float32Array[] = [];
     const encoded: Float32Array[] = [];
     const ctx = {
-      manifest: { image: { size: S }, mllm: { pick: { frame } } },
+      manifest: { image: { size: S }, models: { gallery: { role: 'gallery', space } }, mllm: { pick: { gallery: 'gallery', frame } } },
       codec: { encode: async (x: Float32Array) => (encoded.push(x), { cond: {}, uncond: {} }) },
       reader: { pyramid: async (x: Float32Array) => (read.push(x), { f2: x.slice(0, 4) }) },
+      pickKey: { embed: async (x: Float32Array) => (keyed.push(x), x.slice(0, 2)) },
       guard: <T,>(p: Promise<T>) => p,
     };
     const image = rect(10, 30, 20, 40);
     const enc = await encodeGivenImage(ctx as never, image, () => undefined, pick);
-    return { image, read, encoded, enc };
+    return { image, read, keyed, encoded, enc };
   };
 
-  it('reads the framed image through the reader for a task that picks, as the pick frames it', async () => {
-    const { image, read, encoded, enc } = await run(spec, true);
-    expect(encoded).toEqual([image]);
-    expect(read).toEqual([image, frameInk(image, S, spec)]);
-    expect(enc.pickKey).toEqual({ f2: frameInk(image, S, spec).slice(0, 4) });
+  it('reads the framed image through the reader for a task that picks, as the pick frames it (the reader\'s space)', async () => {
+    for (const space of [undefined, 'reader'] as const) {
+      const { image, read, keyed, encoded, enc } = await run(spec, true, space);
+      expect(encoded).toEqual([image]);
+      expect(read).toEqual([image, frameInk(image, S, spec)]);
+      expect(keyed, 'no key model in the reader\'s space').toEqual([]);
+      expect(enc.pickKey).toEqual({ space: 'reader', pyramid: { f2: frameInk(image, S, spec).slice(0, 4) } });
+    }
   });
 
-  it('reads it once, as given, for a task that does not pick or a pick that does not frame', async () => {
+  it('reads it once, as given, for a task that does not pick or a pick that does not frame (the reader\'s space)', async () => {
     for (const [frame, pick] of [[spec, false], [undefined, true]] as const) {
-      const { image, read, enc } = await run(frame, pick);
+      const { image, read, keyed, enc } = await run(frame, pick);
       expect(read).toEqual([image]);
+      expect(keyed).toEqual([]);
       expect(enc.pickKey).toBeUndefined();
     }
+  });
+
+  it("in key space: the key model's embedding of the image framed as the pick frames it, the reader reading it as given only", async () => {
+    const { image, read, keyed, encoded, enc } = await run(spec, true, 'key');
+    const framed = frameInk(image, S, spec);
+    expect(framed).not.toEqual(image);
+    expect(encoded).toEqual([image]);
+    expect(read, 'the reader reads the image as given, for the MLLM').toEqual([image]);
+    expect(keyed).toEqual([framed]);
+    expect(enc.pickKey).toEqual({ space: 'key', embedding: framed.slice(0, 2) });
+    expect(enc.reader).toEqual({ f2: image.slice(0, 4) });
+  });
+
+  it('in key space: the image as given where the pick does not frame, and nothing for a task that does not pick', async () => {
+    const unframed = await run(undefined, true, 'key');
+    expect(unframed.keyed).toEqual([unframed.image]);
+    expect(unframed.enc.pickKey).toEqual({ space: 'key', embedding: unframed.image.slice(0, 2) });
+    const none = await run(spec, false, 'key');
+    expect(none.keyed).toEqual([]);
+    expect(none.enc.pickKey).toBeUndefined();
   });
 });

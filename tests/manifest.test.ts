@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ManifestError, coarseToFine, decoderKey, mllmReader, pickGallery, picks, pickVariant, pickViews, validateManifest, type Manifest } from '../workers/lib/manifest';
+import { ManifestError, coarseToFine, decoderKey, gallerySpace, mllmReader, pickGallery, pickKeyModel, picks, pickShareOf, pickVariant, pickViews, validateManifest, type Manifest } from '../workers/lib/manifest';
 import { allClose, decodeTensor } from '../workers/lib/tensorio';
 
 const sha = 'a'.repeat(64);
@@ -114,7 +114,7 @@ describe('manifest', () => {
     expect(() => validateManifest(badFile), 'its file is checked like the encoder\'s').toThrow(/reader: bad variant file reader.onnx/);
   });
 
-  it('mllm.pick names a gallery file with its rows, needs the reader and the word list, and names the tasks that pick', () => {
+  it('mllm.pick names a gallery file with its rows, needs the word list, and names the tasks that pick', () => {
     const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../public/models/manifest.json'), 'utf8'));
     const m = validateManifest(shipped);
     const [key, entry] = pickGallery(m)!;
@@ -132,18 +132,14 @@ describe('manifest', () => {
       f(x);
       return () => validateManifest(x);
     };
-    expect(broken((x) => delete x.mllm.reader)).toThrow(/mllm.pick needs a reader/);
     expect(broken((x) => delete x.models.gallery)).toThrow(/mllm.pick.gallery "gallery" is not a gallery file/);
     expect(broken((x) => (x.models.gallery.sha256 = 'nope'))).toThrow(/not a gallery file/);
     expect(broken((x) => delete x.models.gallery.dim)).toThrow(/rows, dim/);
-    // a key's values are its scale's tokens x feature_dim; projected (in_dim) to at most that many
-    const C = m.feature_dim;
-    const keyed = (scale: string, dim: number, inDim?: number) => (x: typeof shipped) => Object.assign(x.models.gallery, { scale, dim, in_dim: inDim });
-    expect(broken(keyed('f4', C + 1))).toThrow(/a key at f4 has \d+ values, the entry says/);
-    expect(broken(keyed('f9', C))).toThrow(/scale "f9" is not one of the manifest's scales/);
-    expect(broken(keyed('f2', 128, 16 * C + 1))).toThrow(/a key at f2 has/);
-    expect(broken(keyed('f2', 16 * C + 1, 16 * C + 1))).toThrow(/a key at f2 has/);
-    expect(() => validateManifest((() => { const x = structuredClone(shipped); keyed('f2', 128, 16 * C)(x); return x; })())).not.toThrow();
+    expect(broken((x) => (x.models.gallery.space = 'pixels'))).toThrow(/space "pixels" unknown/);
+    // the temperature of the retrieval's term: absent (null) or positive
+    for (const t of [null, 0.05, 1]) expect(broken((x) => (x.mllm.pick.temperature = t)), String(t)).not.toThrow();
+    expect(broken((x) => delete x.mllm.pick.temperature)).not.toThrow();
+    for (const t of [0, -0.05, 'hot', NaN]) expect(broken((x) => (x.mllm.pick.temperature = t)), String(t)).toThrow(/mllm.pick.temperature must be a positive number/);
     expect(broken((x) => (x.mllm.pick.k = 0))).toThrow(/k >= 1/);
     // a drawing task picks its plan's concept; a model without a plan may pick captions only
     expect(broken((x) => delete x.mllm.plan)).toThrow(/edit, colorize, inpaint, sketch pick a plan's concept, and the model has no plan/);
@@ -171,6 +167,78 @@ describe('manifest', () => {
     expect(pickViews(shipped, 'edit')).toEqual([]);
     expect(broken(framed({ span: 62, ink: 0.1, keep: [60] }))).toThrow(/keep must be/);
     expect(broken((x) => delete x.models.words)).toThrow(/needs the word list/);
+  });
+
+  it("a gallery in key space is asked with its key model's embedding: the model named, the encoder's input, the gallery's dim out", () => {
+    const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../public/models/manifest.json'), 'utf8'));
+    const m = validateManifest(shipped);
+    // the shipped pick: a key-space gallery, its key model, and the retrieval's term at the manifest's temperature
+    expect(gallerySpace(pickGallery(m)![1])).toBe('key');
+    const k = pickKeyModel(m)!;
+    expect(k.name).toBe(m.models.gallery.key);
+    expect(k.entry).toMatchObject({ role: 'key', variants: [{ file: 'key.onnx' }] });
+    expect(k.entry.outputs![0].shape).toEqual(['batch', m.models.gallery.dim]);
+    expect(m.mllm!.pick!.temperature).toBeGreaterThan(0);
+    expect(pickShareOf(m)).toMatch(/weighed by likeness/);
+    const broken = (f: (x: typeof shipped) => void) => {
+      const x = structuredClone(shipped);
+      f(x);
+      return () => validateManifest(x);
+    };
+    // the gallery names a key model the manifest lacks: the validation and the helper both say so, naming it
+    expect(broken((x) => delete x.models.key)).toThrow(ManifestError);
+    expect(broken((x) => delete x.models.key)).toThrow(/gallery is in key space and names the key model "key", which models lacks/);
+    const lacking = structuredClone(shipped);
+    delete lacking.models.key;
+    expect(() => pickKeyModel(lacking)).toThrow(/names the key model "key", which models lacks/);
+    expect(broken((x) => (x.models.gallery.key = 'reader'))).toThrow(/gallery.key "reader" is a "reader" model, not one with role "key"/);
+    expect(broken((x) => delete x.models.gallery.key)).toThrow(/gallery is in key space but names no key model/);
+    // its file is checked like the encoder's; its interface against the encoder's input and the gallery's rows
+    expect(broken((x) => (x.models.key.variants[0].sha256 = 'nope'))).toThrow(/key: bad variant file key.onnx/);
+    expect(broken((x) => (x.models.key.outputs[0].shape = ['batch', 64]))).toThrow(/key: its output must be one embedding of the gallery's 128 values/);
+    expect(broken((x) => (x.models.key.inputs[0].shape = ['batch', 3, 32, 32]))).toThrow(/key: its input must be one image as the encoder's/);
+    // a key-space gallery has no reader scale nor projection; nor does it need the reader
+    expect(broken((x) => (x.models.gallery.scale = 'f2'))).toThrow(/in key space has no in_dim or scale/);
+    expect(broken((x) => (x.models.gallery.in_dim = 1024))).toThrow(/in key space has no in_dim or scale/);
+    const noReader = structuredClone(shipped);
+    delete noReader.models.reader;
+    delete noReader.mllm.reader;
+    noReader.models.mllm.inputs = noReader.models.mllm.inputs.filter((i: { name: string }) => i.name !== 'reader');
+    expect(pickKeyModel(validateManifest(noReader))?.name, 'a key-space pick without a reader').toBe('key');
+  });
+
+  it('a gallery in the reader\'s space (no space, or "reader": older manifests) keys by the reader\'s tokens at its scale, and needs the reader', () => {
+    const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../public/models/manifest.json'), 'utf8'));
+    const C = shipped.feature_dim;
+    // the shipped manifest as it was before the key model: the reader's f2 tokens on 128 principal axes
+    const asReader = (space: 'reader' | undefined) => {
+      const x = structuredClone(shipped);
+      delete x.models.key;
+      delete x.models.gallery.key;
+      Object.assign(x.models.gallery, { space, scale: 'f2', in_dim: 16 * C, dim: 128 });
+      delete x.mllm.pick.temperature;
+      return x;
+    };
+    for (const space of ['reader', undefined] as const) {
+      const m = validateManifest(asReader(space));
+      expect(gallerySpace(pickGallery(m)![1]), String(space)).toBe('reader');
+      expect(pickKeyModel(m), 'no key model is asked for').toBeNull();
+      expect(pickShareOf(m)).toBe("the model's likelihood among the look-alikes");
+    }
+    const broken = (f: (x: typeof shipped) => void) => {
+      const x = asReader('reader');
+      f(x);
+      return () => validateManifest(x);
+    };
+    expect(broken((x) => delete x.mllm.reader)).toThrow(/mllm.pick needs a reader/);
+    // a key's values are its scale's tokens x feature_dim; projected (in_dim) to at most that many
+    const keyed = (scale: string, dim: number, inDim?: number) => (x: typeof shipped) => Object.assign(x.models.gallery, { scale, dim, in_dim: inDim });
+    expect(broken(keyed('f4', C + 1))).toThrow(/a key at f4 has \d+ values, the entry says/);
+    expect(broken(keyed('f9', C))).toThrow(/scale "f9" is not one of the manifest's scales/);
+    expect(broken(keyed('f2', 128, 16 * C + 1))).toThrow(/a key at f2 has/);
+    expect(broken(keyed('f2', 16 * C + 1, 16 * C + 1))).toThrow(/a key at f2 has/);
+    expect(broken(keyed('f2', 128, 16 * C))).not.toThrow();
+    expect(broken(keyed('f4', C))).not.toThrow();
   });
 
   it('uses fp16 variants only where the adapter has shader-f16', () => {

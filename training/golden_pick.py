@@ -1,8 +1,9 @@
 """golden/pick.json: the pick (manifest mllm.pick) as PyTorch computes it, for the TypeScript parity test
 (workers/mllm/pick.test.ts): for a few held-out-vendor drawings, the gallery's retrieved names and scores for
-the reader's tokens (the gallery's key), each name's log-likelihood as a caption (after the drawing and, where the
+the drawing's key (the key model's embedding in a key-space gallery, else the reader's tokens), each name's log-likelihood as a caption (after the drawing and, where the
 pick reads re-drawings (mllm.pick.views), after each re-drawing: their pyramids, float16 as the bank holds them) and as
-an edit plan's concept, and the picks; and the re-drawing's and the framing's arithmetic. The
+an edit plan's concept, and the picks (each name's log-likelihood plus its cosine / mllm.pick.temperature where
+set); and the re-drawing's and the framing's arithmetic. The
 shipped MLLM on its int8 grid (as eval_mllm), the shipped encoder and reader, the shipped gallery:
 
     /usr/bin/python3 -m training.golden_pick          # after training.data and training.gallery
@@ -69,6 +70,7 @@ def main():
     from training.gallery import Gallery, keys_of
     from training.quantize import fake_quantize
     from training.tokenizer import Tokenizer
+    from training.transforms import to_tensor
     images, meta = load()
     man = read_manifest()
     k = man["mllm"]["pick"]["k"]
@@ -83,8 +85,17 @@ def main():
     bank, rb = tokens_of(encoder, images[idx], "cpu"), tokens_of(reader, images[idx], "cpu")
     frame = man["mllm"]["pick"].get("frame")   # the gallery is asked with the drawing framed (training/framing.py)
     framed = lambda x, rows: framing.frame_as(x, frame)
-    keys = tokens_of(reader, images[idx], "cpu", view=framed) if frame else rb
-    key_slice = T.scale_slices()[gallery.scale]
+    temp = man["mllm"]["pick"].get("temperature")   # each name's score adds its cosine / temperature where set
+    if gallery.space == "key":   # the key model's embedding of the drawing, framed where the pick frames
+        from training.pick_key import load_shipped
+        x = to_tensor(images[idx])
+        keys = load_shipped("cpu")(framing.frame_as(x, frame) if frame else x)
+        query = lambda j: keys[j:j + 1]
+    else:
+        keys = tokens_of(reader, images[idx], "cpu", view=framed) if frame else rb
+        key_slice = T.scale_slices()[gallery.scale]
+        query = lambda j: keys_of(keys[j:j + 1], gallery.scale)
+    prior = lambda scores: np.asarray(scores) / temp if temp else 0.0
     flat = (bank.reshape(-1, bank.shape[-1]), rb.reshape(-1, rb.shape[-1]))
     vspec = man["mllm"]["pick"].get("views") or {"tasks": [], "thetas": []}
     thetas = vspec["thetas"] if "caption" in vspec["tasks"] else []   # a caption's choice reads the re-drawings
@@ -102,13 +113,13 @@ def main():
     for j, m in enumerate(hv):
         if taken[m["split"]] == N_CASES:
             continue
-        names, scores = gallery.retrieve(keys_of(keys[j:j + 1], gallery.scale), k)
+        names, scores = gallery.retrieve(query(j), k)
         names, scores = names[0], scores[0].tolist()
         cap_pre = prefix(m["i"], question)
         cap_ll = answer_loglik(model, tok, [cap_pre], [names], flat, "cpu")[0]
         views_ll = [answer_loglik(model, tok, [cap_pre], [names], tuple(b.reshape(-1, b.shape[-1]) for b in vb), "cpu")[0]
                     for vb in vbanks]
-        cap_mean = np.mean([cap_ll] + views_ll, 0).tolist()   # what the caption's choice scores (caption_rerank.pick)
+        cap_mean = np.mean([cap_ll] + views_ll, 0).tolist()   # the caption's choice's log-likelihood (caption_rerank.pick)
         instruction = man["mllm"]["prompts"]["edit_tone"].format(tone="dark")   # the page's wording
         ed_pre = prefix(m["i"], instruction)
         greedy = tok.decode(generate_plans(model, tok, [ed_pre], flat, "cpu", k=1)[0][0]).strip()
@@ -116,23 +127,25 @@ def main():
         texts = [T.normalize_text(T.PLAN_SEP.join([n, g["style"], g["tone"]])) for n in names]
         ed_ll = answer_loglik(model, tok, [ed_pre], [texts], flat, "cpu", end=tok.img)[0]
         gap = lambda ll: float(np.diff(sorted(ll)[-2:])[0])
-        if min(gap(cap_ll), gap(cap_mean), gap(ed_ll)) < MARGIN:
+        cap_score, ed_score = np.asarray(cap_mean) + prior(scores), np.asarray(ed_ll) + prior(scores)   # what picks
+        if min(gap(cap_ll), gap(cap_score), gap(ed_score)) < MARGIN:
             continue
         taken[m["split"]] += 1
         cases.append({"name": m["name"], "vendor": m["vendor"], "split": m["split"], "source": pyramid_json(bank[j]), "reader": pyramid_json(rb[j]),
-                      **({"key": {gallery.scale: b64(keys[j][key_slice].float(), np.float32)}} if frame else {}),
+                      **({"key": b64(keys[j].float(), np.float32)} if gallery.space == "key" else
+                         {"key": {gallery.scale: b64(keys[j][key_slice].float(), np.float32)}} if frame else {}),
                       "retrieved": {"names": names, "scores": scores},
-                      "caption": {"question": question, "ll": cap_ll, "pick": names[int(np.argmax(cap_mean))],
+                      "caption": {"question": question, "ll": cap_ll, "pick": names[int(np.argmax(cap_score))],
                                   **({"views": [{"source": pyramid_json(vb[0][j], np.float16), "reader": pyramid_json(vb[1][j], np.float16),
                                                  "ll": ll} for vb, ll in zip(vbanks, views_ll)], "mean_ll": cap_mean} if thetas else {})},
                       "edit": {"instruction": instruction, "greedy_plan": greedy, "texts": texts, "ll": ed_ll,
-                               "pick": texts[int(np.argmax(ed_ll))]}})
+                               "pick": texts[int(np.argmax(ed_score))]}})
         print(f"{m['split']} {m['name']}: caption {cases[-1]['caption']['pick']!r}, plan {cases[-1]['edit']['pick']!r} (greedy {greedy!r})", flush=True)
         if len(cases) == N_CASES * len(pool):
             break
     assert len(cases) == N_CASES * len(pool), taken
     out = {"about": __doc__.split("\n\n")[0], "gallery_sha256": man["models"]["gallery"]["sha256"], "k": k,
-           "mllm_sha256": man["models"]["mllm"]["variants"][0]["sha256"], "atol_score": 2e-4, "atol_ll": 2e-2, "cases": cases}
+           "mllm_sha256": man["models"]["mllm"]["variants"][0]["sha256"], "atol_score": 2e-4, "atol_ll": 2e-2, "temperature": temp, "cases": cases}
     if frame:   # the framing's arithmetic: drawings of each kind a pick frames, as given and framed
         out["frame"] = dict(frame, atol=1e-5, images=frame_cases(images, meta, frame))
     if thetas:   # the re-drawings' arithmetic

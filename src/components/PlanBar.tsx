@@ -4,11 +4,12 @@
 // separator, styles, tones) come from the manifest's mllm.plan; nothing here knows them. For a
 // concept without skin tones (the served word list says which: src/conceptTones.ts) the picker
 // offers only the default tone: the model learned tones only on emoji that have them.
-import type { PlanSpec } from '../../workers/lib/manifest';
+import { pickShareOf, type PlanSpec } from '../../workers/lib/manifest';
 import { describePlan, overridePlan, styleLabel, toneLabel, type PlanInfo } from '../../workers/mllm/plan';
 import { sourceTones, tonePickerOff } from '../conceptTones';
 import { drawnConcept } from '../state/sourceConcept';
 import { useToneFacts } from '../useToneFacts';
+import { useApp } from '../store';
 
 const SOURCE_NOTE: Record<PlanInfo['source'], string> = { greedy: "the model's plan", sampled: 'a sampled plan (variations)', given: 'your pick', picked: "the model's pick among the emoji this one looks like" };
 
@@ -23,6 +24,8 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
   const styleOptions = withCurrent(Object.values(spec.styles), cur[style]);
   // the default tone, and the one drawn, stay pickable whatever the concept
   const facts = useToneFacts();
+  // what a picked plan's shares are of (mllm.pick.temperature: likelihood alone, or weighed by the retrieval's likeness)
+  const shareOf = useApp((s) => (s.manifest ? pickShareOf(s.manifest) : ''));
   const tonesOff = tonePickerOff(sourceTones(drawnConcept(spec, plan), facts));
   const toneOff = (v: string) => v !== spec.tones[0] && v !== cur[tone];
   /** A picker for one field of the plan: a pick redraws with the plan that field changed. */
@@ -51,7 +54,7 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
                 const pressed = c.concept === cur[concept];
                 return (
                   <button key={c.concept} type="button" className="chip" aria-pressed={pressed} disabled={busy || pressed} data-testid={id('plan-candidate')} data-plan={c.text}
-                    title={`${(c.p * 100).toFixed(0)}% ${plan.source === 'picked' ? "of the model's likelihood among the look-alikes" : 'for its first word'}`} onClick={() => onRedraw(c.text)}>
+                    title={`${(c.p * 100).toFixed(0)}% ${plan.source === 'picked' ? `of ${shareOf}` : 'for its first word'}`} onClick={() => onRedraw(c.text)}>
                     {c.concept}
                   </button>
                 );

@@ -1,7 +1,7 @@
 // Understand: an image plus a question -> the answer streamed as written (a caption: the model's pick); Caption button;
 // the 64x64 image as the model saw it.
 import { ImageSource } from '../components/ImageSource';
-import { picks } from '../../workers/lib/manifest';
+import { pickShareOf, picks } from '../../workers/lib/manifest';
 import { useApp } from '../store';
 import { Message } from './Message';
 import { RgbaCanvas } from '../components/RgbaCanvas';
@@ -18,6 +18,8 @@ export function UnderstandPanel() {
   const { info, picked, run: u, actions, sent, running, refuse, say } = panel;
   // the manifest's mllm.pick: a caption is chosen among retrieved names, not written
   const captionPicks = useApp((s) => (s.manifest ? picks(s.manifest, 'caption') : false));
+  // what a picked caption's shares are of (mllm.pick.temperature: likelihood alone, or weighed by the retrieval's likeness)
+  const shareOf = useApp((s) => (s.manifest ? pickShareOf(s.manifest) : ''));
 
   const ask = (caption: boolean) => {
     const why = refuse(!caption, 'Type a question first, or press Caption.');
@@ -62,7 +64,7 @@ export function UnderstandPanel() {
             {u.totalMs != null && <span className="muted"> ({u.tokens} {u.tokens === 1 ? 'token' : 'tokens'}, {(u.totalMs / 1000).toFixed(2)} s)</span>}
             {u.alternatives && u.alternatives.length > 1 && (
               <p className="muted" data-testid="understand-alternatives">
-                Picked with {pct(u.alternatives[0].p)} of the model&apos;s likelihood among the look-alikes; the others:{' '}
+                Picked with {pct(u.alternatives[0].p)} of {shareOf}; the others:{' '}
                 {u.alternatives.slice(1).map((a) => `${a.text} (${pct(a.p)})`).join(', ')}
               </p>
             )}

@@ -65,7 +65,7 @@ export interface Run {
   /** streamed text answer */
   answer: string;
   tokens: number;
-  /** a picked caption: the names it was picked among, best first, with their share of the likelihood */
+  /** a picked caption: the names it was picked among, best first, with their share of the pick's scores */
   alternatives: { text: string; p: number }[] | null;
   /** a bad-input or failure message shown in the tab */
   message: string | null;

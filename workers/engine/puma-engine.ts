@@ -4,11 +4,12 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickGallery, pickVariant, variantFiles, wordsEntry, type Manifest, type ModelEntry, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickGallery, pickKeyModel, pickVariant, variantFiles, wordsEntry, type Manifest, type ModelEntry, type ModelFile, type ModelVariant } from '../lib/manifest';
 import type { MllmGenerator } from '../mllm/generate';
 import { MllmGpuFailure, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
 import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-load';
 import type { ReaderEncoder } from './reader';
+import type { KeyEncoder } from './pick-key';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
@@ -93,8 +94,10 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   const hasMllm = withMllm && m.mllm && graphNames.every((n) => m.models[n]) && tok?.[1].file && tok[1].sha256;
   // a model with a reader reads given images through a second encoder: chosen as the encoder is, read as the MLLM's
   const reader = hasMllm ? mllmReader(m) : null;
-  // a model that picks its captions and plans' concepts among retrieved names reads its gallery with it
+  // a model that picks its captions and plans' concepts among retrieved names reads its gallery with it, and the
+  // key model the gallery is asked with where it is in key space (chosen and read as the reader is)
   const gallery = hasMllm ? pickGallery(m) : null;
+  const key = hasMllm ? pickKeyModel(m) : null;
   const mllm: MllmPlan | null = hasMllm
     ? {
         graphs: graphNames.map((name) => ({ name, variant: pickVariant(m.models[name], new Set(), MLLM_PREFERENCE) })),
@@ -102,12 +105,13 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
         ...(reader ? { reader: { name: reader.name, variant: pickVariant(reader.entry, features, VISUAL_PREFERENCE[provider]) } } : {}),
         ...(words ? { words: singleFile(words) } : {}),
         ...(gallery ? { gallery: { ...singleFile(gallery), entry: gallery[1] } } : {}),
+        ...(key ? { key: { name: key.name, variant: pickVariant(key.entry, features, VISUAL_PREFERENCE[provider]) } } : {}),
       }
     : null;
   // the decoders' sessions are created (and re-created, for graph capture) from one buffer each
   for (const v of visual) if (v.variant.external_data?.length) throw new ManifestError(`${v.name}: external data is read for the MLLM only`);
   const served = (v: ModelVariant) => variantFiles(v).reduce((a, f) => a + f.bytes, 0);
-  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllm.graphs.reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes + (mllm.reader ? served(mllm.reader.variant) : 0) + (mllm.words?.bytes ?? 0) + (mllm.gallery?.bytes ?? 0) : 0);
+  const bytes = visual.reduce((a, v) => a + served(v.variant), 0) + (mllm ? mllmModelsOf(mllm).reduce((a, g) => a + served(g.variant), 0) + mllm.tokenizer.bytes + (mllm.words?.bytes ?? 0) + (mllm.gallery?.bytes ?? 0) : 0);
   return { visual, mllm, bytes };
 }
 
@@ -137,6 +141,8 @@ export class PumaEngine {
   private mllmSession: PlacedMllmSession | null = null;
   /** a model with a reader (manifest mllm.reader): its encoder, loaded with the MLLM */
   private mllmReader: ReaderEncoder | null = null;
+  /** a pick whose gallery is in key space: its key model, loaded with the MLLM */
+  private pickKey: KeyEncoder | null = null;
   private mllmPlace: MllmWhere | null = null;
   private mllmState: MllmStatus = 'none';
   private mllmWhy: string | undefined;
@@ -197,7 +203,8 @@ export class PumaEngine {
     const p = plan(m, o.provider, o.features ?? new Set(), o.mllm !== false);
     const loaded = new Map<string, number>();
     const cached = { fromCache: true };
-    // the MLLM's files, each listed as the MLLM's (the reader's too: the MLLM's tasks need it, reconstruction does not)
+    // the MLLM's files, each listed as the MLLM's (the reader's and the key model's too: the MLLM's tasks need them,
+    // reconstruction does not)
     const mllmModels = p.mllm ? mllmModelsOf(p.mllm) : [];
     const mllmFiles = new Set(p.mllm ? [...mllmModels.flatMap((g) => variantFiles(g.variant).map((f) => f.file)), p.mllm.tokenizer.file, ...[p.mllm.words, p.mllm.gallery].flatMap((x) => (x ? [x.file] : []))] : []);
     const fileState = (model: string, v: { file: string; bytes: number }, state: FileState, extra: { reason?: LoadFailureReason; message?: string } = {}) =>
@@ -207,7 +214,7 @@ export class PumaEngine {
     if (p.mllm) {
       for (const { name, variant } of mllmModels) for (const f of variantFiles(variant)) fileState(name, f, 'queued');
       fileState(p.mllm.tokenizer.name, p.mllm.tokenizer, 'queued');
-      if (p.mllm.gallery) fileState(p.mllm.gallery.name, p.mllm.gallery, 'queued');
+      for (const x of [p.mllm.words, p.mllm.gallery]) if (x) fileState(x.name, x, 'queued');
     }
     const read = async (model: string, v: ModelFile) => {
       let state: FileState = 'queued';
@@ -378,7 +385,7 @@ export class PumaEngine {
       const want: MllmWhere = o.mllmAt ?? { provider: o.provider === 'cpu' ? 'cpu' : 'wasm' };
       const pm = p.mllm;
       engine.mllmState = 'loading';
-      // the reader's session as the encoder's: same provider and options
+      // the reader's and the key model's sessions as the encoder's: same provider and options
       engine.mllmDone = loadMllm(o.ort, m.mllm!, want, mllmBytes, (job) => engine.outsideRuns(job), { manifest: m, options: opts }, o.planDrafts ?? true, o.mllmCapture ?? true).then((r) => {
         phase('after ready: mllm files + session (from ready)');
         engine.mllmLoadedAs(r, mllmModelsOf(pm));
@@ -394,6 +401,7 @@ export class PumaEngine {
       // the engine was dropped while the MLLM loaded
       r.placed?.release();
       r.reader?.release();
+      r.key?.release();
     }
     if (!r.mllm || this.released) {
       this.mllmState = 'failed';
@@ -403,6 +411,7 @@ export class PumaEngine {
     this.mllmGen = r.mllm;
     this.mllmSession = r.placed;
     this.mllmReader = r.reader;
+    this.pickKey = r.key;
     this.mllmPlace = r.where;
     for (const g of graphs) this.variants[g.name] = g.variant;
     this.mllmState = 'ready';
@@ -629,6 +638,7 @@ export class PumaEngine {
       codec: this.codec,
       mllm: this.mllm,
       reader: this.mllmReader,
+      pickKey: this.pickKey,
       lastGeneration: this.lastGeneration,
       async checkpoint() {
         // a macrotask boundary lets a cancel message (comlink, or any event) arrive mid-run
@@ -649,11 +659,13 @@ export class PumaEngine {
     this.codec.gpuEncoder?.release();
     this.mllmSession?.release();
     this.mllmReader?.release();
+    this.pickKey?.release();
   }
 }
 
-/** The MLLM's models as loaded: its graph(s), and the reader where it has one (engine.variants lists them). */
+/** The MLLM's models as loaded: its graph(s), the reader where it has one, the pick's key model where its gallery is
+ * in key space (engine.variants lists them; each of their files is listed and counted as the MLLM's). */
 function mllmModelsOf(p: MllmPlan): { name: string; variant: ModelVariant }[] {
-  return [...p.graphs, ...(p.reader ? [p.reader] : [])];
+  return [...p.graphs, ...(p.reader ? [p.reader] : []), ...(p.key ? [p.key] : [])];
 }
 

@@ -2,17 +2,18 @@
 //   prepareInput -> encodeImage -> generateImageFeatures (the MLLM) -> ScaleDecoder -> recommendScale
 // A task (workers/engine/tasks/*) is a short composition of these; none of them knows which
 // task calls it.
-import { pickViews, type Manifest } from '../lib/manifest';
+import { gallerySpace, pickGallery, pickViews, type Manifest } from '../lib/manifest';
 import { frameInk } from '../lib/framing';
 import { redraw } from '../lib/redraw';
 import { fromNCHW, prepareImage, toNCHW, type RGBAImage } from '../lib/image';
 import { psnr } from '../lib/metrics';
-import { MllmError, type MllmGenerator, type PlanSampling, type Pyramid } from '../mllm/generate';
+import { MllmError, type MllmGenerator, type PickKey, type PlanSampling, type Pyramid } from '../mllm/generate';
 import { recommendScale as pickScale, scoreAtLevels } from '../mllm/scale_choice';
 import { TaskInputError } from './errors';
 import type { EncodedPyramids, PyramidCodec } from './pyramid-codec';
 import type { RunSink } from './protocol';
 import type { ReaderEncoder } from './reader';
+import type { KeyEncoder } from './pick-key';
 
 /** What a task gets from the engine for one run. */
 export interface RunContext {
@@ -22,6 +23,8 @@ export interface RunContext {
   readonly mllm: MllmGenerator | null;
   /** a model with a reader (manifest mllm.reader): the reader encoder, loaded with the MLLM (absent/null: none) */
   readonly reader?: ReaderEncoder | null;
+  /** a pick whose gallery is in key space (manifest models[gallery.key]): the key model, loaded with the MLLM (absent/null: none) */
+  readonly pickKey?: KeyEncoder | null;
   /** A point where the run may stop: lets a pending cancel arrive, then throws RunCancelled
    * when the run was cancelled or superseded, or WebGpuFailure when the GPU device was lost. */
   checkpoint(): Promise<void>;
@@ -73,15 +76,25 @@ export async function encodeImage(ctx: RunContext, nchw: Float32Array, onEvent: 
 
 /** A given image of an MLLM task (the image a question is about, a conditional task's source): the
  * encoder's pyramids and, for a model with a reader, the reader's pyramid of the same image, which only
- * the MLLM reads (what is drawn and scored stays the encoder's); for a task that picks where the pick
- * frames (manifest mllm.pick.frame), the reader's pyramid of the image framed too, the gallery's key. */
-export async function encodeGivenImage(ctx: RunContext, nchw: Float32Array, onEvent: RunSink, pick = false): Promise<EncodedPyramids & { reader?: Pyramid; pickKey?: Pyramid }> {
+ * the MLLM reads (what is drawn and scored stays the encoder's); for a task that picks, what the pick asks
+ * its gallery with (pickKeyOf). */
+export async function encodeGivenImage(ctx: RunContext, nchw: Float32Array, onEvent: RunSink, pick = false): Promise<EncodedPyramids & { reader?: Pyramid; pickKey?: PickKey }> {
   const enc = await encodeImage(ctx, nchw, onEvent);
   const reader = ctx.reader ? await ctx.guard(ctx.reader.pyramid(nchw)) : undefined;
-  // a pick whose gallery is asked with the image framed as its drawings are: the reader reads the framed image too
+  return { ...enc, reader, pickKey: pick ? await pickKeyOf(ctx, nchw) : undefined };
+}
+
+/** What a pick asks its gallery with, of the given image framed as the gallery's drawings are where the pick frames
+ * (manifest mllm.pick.frame): in key space the key model's embedding; in reader space the reader's pyramid, where it
+ * frames (otherwise the generator asks with the reader's pyramid of the image as given, which it has). Undefined
+ * where the engine has no such model: the generator then refuses the pick, saying what it lacks. */
+async function pickKeyOf(ctx: RunContext, nchw: Float32Array): Promise<PickKey | undefined> {
+  const g = pickGallery(ctx.manifest);
   const frame = ctx.manifest.mllm?.pick?.frame;
-  const pickKey = pick && ctx.reader && frame ? await ctx.guard(ctx.reader.pyramid(frameInk(nchw, ctx.manifest.image.size, frame))) : undefined;
-  return { ...enc, reader, pickKey };
+  if (!g) return undefined;
+  const seen = () => (frame ? frameInk(nchw, ctx.manifest.image.size, frame) : nchw);
+  if (gallerySpace(g[1]) === 'key') return ctx.pickKey ? { space: 'key', embedding: await ctx.guard(ctx.pickKey.embed(seen())) } : undefined;
+  return ctx.reader && frame ? { space: 'reader', pyramid: await ctx.guard(ctx.reader.pyramid(seen())) } : undefined;
 }
 
 /** The re-drawings a pick reads beside the given image (manifest mllm.pick.views for the page's `task`; none: []):
@@ -185,8 +198,8 @@ export interface FeatureRequest {
   planSampling?: PlanSampling;
   /** a model that picks (manifest mllm.pick) and a task that does: the plan's concept is picked (generate.ts) */
   pick?: boolean;
-  /** a pick that frames (manifest mllm.pick.frame): the reader's pyramid of the framed source (encodeGivenImage) */
-  pickKey?: Pyramid;
+  /** what the pick asks its gallery with (encodeGivenImage) */
+  pickKey?: PickKey;
 }
 
 /**

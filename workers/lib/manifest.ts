@@ -59,6 +59,21 @@ export interface ModelEntry {
   in_dim?: number;
   concepts?: string[];
   layout?: string;
+  /** role "gallery": what a query is (gallerySpace). "reader" (or absent): the reader's tokens at `scale`, centred
+   * and projected as the file says; "key": the embedding of the key model `key` names (no scale, no projection) */
+  space?: GallerySpace;
+  /** role "gallery" in key space: the models key of its key model (role "key") */
+  key?: string;
+  /** role "key" (training/pick_key.py): the network's sizes, informational */
+  config?: Record<string, unknown>;
+}
+
+/** What a gallery's rows, and so its queries, are: the reader's tokens at a scale, or a key model's embedding. */
+export type GallerySpace = 'reader' | 'key';
+
+/** A gallery entry's space: "reader" where the entry names none (galleries written before the key model). */
+export function gallerySpace(e: Pick<ModelEntry, 'space'>): GallerySpace {
+  return e.space ?? 'reader';
 }
 
 export interface ScaleSpec {
@@ -173,7 +188,8 @@ export interface MllmSpec {
 }
 
 /** The pick (training/gallery.py): a caption, and the concept of a picking task's plan, chosen by the MLLM's
- * likelihood among the names of the k concepts whose training drawings are nearest the given image (its reader's f4). */
+ * likelihood among the names of the k concepts the gallery retrieves for the given image (by its reader's tokens, or
+ * by its key model's embedding: the gallery's space). */
 export interface PickSpec {
   /** models key of the gallery (role "gallery") */
   gallery: string;
@@ -188,6 +204,9 @@ export interface PickSpec {
   /** present: for these tasks each retrieved name's log-likelihood is the mean over the given image as given and
    * re-drawn by each theta (workers/lib/redraw.ts), each re-drawing read by the encoder and the reader */
   views?: PickViews | null;
+  /** present: a name's score is its log-likelihood plus its retrieval cosine / temperature (training/caption_rerank.py
+   * pick: a product of the two experts); absent: its log-likelihood alone */
+  temperature?: number | null;
 }
 
 export interface PickViews {
@@ -253,7 +272,7 @@ export function validateManifest(raw: unknown): Manifest {
   need(m.models && typeof m.models === 'object', 'models missing');
   need(m.models.encoder, 'models.encoder missing');
   for (const [name, e] of Object.entries(m.models)) {
-    if (e.role === 'encoder' || e.role === 'decoder' || e.role === 'reader') {
+    if (e.role === 'encoder' || e.role === 'decoder' || e.role === 'reader' || e.role === 'key') {
       need(Array.isArray(e.variants) && e.variants.length > 0, `${name}: no variants`);
       for (const v of e.variants!) for (const f of variantFiles(v)) need(typeof f.file === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0, `${name}: bad variant file ${f.file}`);
       need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
@@ -327,10 +346,9 @@ function validateReader(m: Manifest, r: ReaderSpec) {
   for (const g of mllmGraphNames(s)) need(m.models[g]?.inputs?.some((t) => t.name === r.input), `${g} has no input "${r.input}" (mllm.reader.input)`);
 }
 
-/** The pick reads the given image through the reader, its gallery is a file with its rows' facts, and the names
- * come from the word list. */
+/** The pick asks its gallery (a file with its rows' facts) with the given image read by the reader or by the
+ * gallery's key model, and takes the names from the word list. */
 function validatePick(m: Manifest, p: PickSpec) {
-  need(m.mllm!.reader, 'mllm.pick needs a reader (the gallery holds reader features)');
   need(Number.isInteger(p.k) && p.k >= 1 && Array.isArray(p.tasks), 'mllm.pick needs k >= 1 and a list of tasks');
   // a drawing task picks its plan's concept: without a plan it could not, and the engine would read the framed image for nothing
   const drawing = p.tasks.filter((t) => t !== 'caption');
@@ -338,11 +356,10 @@ function validatePick(m: Manifest, p: PickSpec) {
   const e = m.models[p.gallery];
   need(e && e.role === 'gallery' && typeof e.file === 'string' && /^[0-9a-f]{64}$/.test(e.sha256 ?? ''), `mllm.pick.gallery "${p.gallery}" is not a gallery file`);
   need(Number.isInteger(e.rows) && e.rows! > 0 && Number.isInteger(e.dim) && e.dim! > 0 && Array.isArray(e.concepts) && e.concepts.length > 0, `${p.gallery}: rows, dim and concepts missing`);
-  // a key is the reader's tokens at the gallery's scale, flattened; projected to dim where the entry has in_dim
-  const scale = m.scales.find((s) => s.name === (e.scale ?? 'f4'));
-  need(scale, `${p.gallery}: scale "${e.scale}" is not one of the manifest's scales`);
-  const keyValues = scale!.tokens * m.feature_dim;
-  need((e.in_dim ?? e.dim) === keyValues && e.dim! <= keyValues, `${p.gallery}: a key at ${scale!.name} has ${keyValues} values, the entry says ${e.in_dim ?? e.dim}${e.in_dim === undefined ? '' : ` projected to ${e.dim}`}`);
+  need(e.space === undefined || e.space === 'reader' || e.space === 'key', `${p.gallery}: space "${String(e.space)}" unknown (reader or key)`);
+  if (gallerySpace(e) === 'key') validateKeyGallery(m, p.gallery, e);
+  else validateReaderGallery(m, p.gallery, e);
+  need(p.temperature == null || (Number.isFinite(p.temperature) && p.temperature > 0), `mllm.pick.temperature must be a positive number (got ${String(p.temperature)})`);
   need(wordsEntry(m), 'mllm.pick needs the word list (its concepts name the gallery\'s)');
   const f = p.frame;
   if (f) {
@@ -357,6 +374,42 @@ function validatePick(m: Manifest, p: PickSpec) {
   }
 }
 
+/** A reader-space gallery: a key is the reader's tokens at the gallery's scale, flattened; projected to dim where
+ * the entry has in_dim. */
+function validateReaderGallery(m: Manifest, name: string, e: ModelEntry) {
+  need(m.mllm!.reader, 'mllm.pick needs a reader (the gallery holds reader features)');
+  const scale = m.scales.find((s) => s.name === (e.scale ?? 'f4'));
+  need(scale, `${name}: scale "${e.scale}" is not one of the manifest's scales`);
+  const keyValues = scale!.tokens * m.feature_dim;
+  need((e.in_dim ?? e.dim) === keyValues && e.dim! <= keyValues, `${name}: a key at ${scale!.name} has ${keyValues} values, the entry says ${e.in_dim ?? e.dim}${e.in_dim === undefined ? '' : ` projected to ${e.dim}`}`);
+}
+
+/** A key-space gallery: a query is its key model's embedding of the image the encoder reads, as long as a row, with
+ * nothing between (no scale, no projection). */
+function validateKeyGallery(m: Manifest, name: string, e: ModelEntry) {
+  need(e.in_dim === undefined && e.scale === undefined, `${name}: a gallery in key space has no in_dim or scale (its queries are the key model's embeddings)`);
+  const k = pickKeyModel(m)!;
+  const io = (t: TensorSpec[] | undefined) => JSON.stringify((t ?? []).map((x) => [x.name, x.shape.slice(1)]));
+  const perImage = (t: TensorSpec | undefined) => JSON.stringify(t?.shape.slice(1));
+  // the key reads the tensor the encoder and the reader get (workers/engine/steps.ts hands it the same image)
+  need(k.entry.inputs?.length === 1 && perImage(k.entry.inputs[0]) === perImage(m.models.encoder.inputs?.[0]), `${k.name}: its input must be one image as the encoder's (${io(m.models.encoder.inputs)}), it has ${io(k.entry.inputs)}`);
+  need(k.entry.outputs?.length === 1 && perImage(k.entry.outputs[0]) === JSON.stringify([e.dim]), `${k.name}: its output must be one embedding of the gallery's ${e.dim} values, it has ${io(k.entry.outputs)}`);
+}
+
+/** The pick's key model (manifest models[gallery.key], role "key") where its gallery is in key space; null where
+ * the model does not pick or its gallery is in the reader's space. A gallery naming a key model the manifest lacks
+ * throws ManifestError (validateManifest calls this). */
+export function pickKeyModel(m: Pick<Manifest, 'mllm' | 'models'>): { name: string; entry: ModelEntry } | null {
+  const g = pickGallery(m);
+  if (!g || !g[1] || gallerySpace(g[1]) !== 'key') return null;
+  const [gallery, e] = g;
+  if (typeof e.key !== 'string' || !e.key) throw new ManifestError(`manifest: ${gallery} is in key space but names no key model ("key")`);
+  const entry = m.models[e.key];
+  if (!entry) throw new ManifestError(`manifest: ${gallery} is in key space and names the key model "${e.key}", which models lacks`);
+  if (entry.role !== 'key') throw new ManifestError(`manifest: ${gallery}.key "${e.key}" is a "${entry.role}" model, not one with role "key"`);
+  return { name: e.key, entry };
+}
+
 /** The re-drawings the pick of the page's `task` reads beside the image as given (manifest mllm.pick.views; none: []). */
 export function pickViews(m: Pick<Manifest, 'mllm'>, task: string): Theta[] {
   const p = m.mllm?.pick;
@@ -367,6 +420,12 @@ export function pickViews(m: Pick<Manifest, 'mllm'>, task: string): Theta[] {
 export function pickGallery(m: Pick<Manifest, 'mllm' | 'models'>): [string, ModelEntry] | null {
   const p = m.mllm?.pick;
   return p ? [p.gallery, m.models[p.gallery]] : null;
+}
+
+/** What the shares of a pick's alternatives are of, in the page's words: the softmax of the MLLM's log-likelihoods,
+ * to which the retrieval's cosine / temperature is added where the pick has a temperature (mllm.pick.temperature). */
+export function pickShareOf(m: Pick<Manifest, 'mllm'>): string {
+  return m.mllm?.pick?.temperature != null ? "the model's likelihood, weighed by likeness, among the look-alikes" : "the model's likelihood among the look-alikes";
 }
 
 /** Whether the page's `task` ("caption", "edit", "colorize", "inpaint", "sketch") picks (manifest mllm.pick.tasks). */
@@ -380,12 +439,12 @@ export function mllmReader(m: Pick<Manifest, 'mllm' | 'models'>): { name: string
   return r ? { name: r.model, entry: m.models[r.model], input: r.input } : null;
 }
 
-/** The MLLM's graph files' model keys: the single graph, or the older prefill + step pair. */
 /** The word list (role "words", public/models/words.json) as [models key, entry], where the manifest lists one with its file and hash. */
 export function wordsEntry(m: Pick<Manifest, 'models'>): [string, ModelEntry] | null {
   return Object.entries(m.models).find(([, e]) => e.role === 'words' && e.file && e.sha256) ?? null;
 }
 
+/** The MLLM's graph files' model keys: the single graph, or the older prefill + step pair. */
 export function mllmGraphNames(s: Pick<MllmSpec, 'graph'>): string[] {
   return s.graph === 'single' ? ['mllm'] : ['mllm_prefill', 'mllm_step'];
 }

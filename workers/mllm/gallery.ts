@@ -1,10 +1,13 @@
-// The pick's gallery (manifest mllm.pick, training/gallery.py writes it): every training drawing's key, stored
-// float16, with its concept. A key is the reader's tokens at the entry's `scale` (f4 by default), flattened in the
-// pyramid's order, centred on the gallery's mean, projected on its principal axes where the entry has `in_dim`,
-// then L2-normalised. `retrieve` gives the names of the k concepts nearest a given image's key (cosine; a concept
-// scores its best drawing; equal scores keep the lower concept index first), which the MLLM then chooses among
-// (generate.ts). Pure: the bytes come from the loader, the names from words.json's `concepts`.
-import type { ModelEntry } from '../lib/manifest';
+// The pick's gallery (manifest mllm.pick, training/gallery.py writes it): rows stored float16, each with its concept,
+// in one of two spaces (the entry's `space`). "reader" (galleries written before the key model): a row is a training
+// drawing's key, the reader's tokens at the entry's `scale` (f4 by default), flattened in the pyramid's order,
+// centred on the gallery's mean, projected on its principal axes where the entry has `in_dim`, then L2-normalised.
+// "key": a row is one concept's proxy in the key model's embedding (training/pick_key.py), the mean zeros and no
+// projection, so a query is the key model's embedding as it is. `retrieve` gives the names of the k concepts nearest
+// a query (cosine; a concept scores its best row; equal scores keep the lower concept index first), each with its
+// cosine, which the MLLM then chooses among (generate.ts). Pure: the bytes come from the loader, the names from
+// words.json's `concepts`.
+import { gallerySpace, type GallerySpace, type ModelEntry } from '../lib/manifest';
 
 export class GalleryError extends Error {}
 
@@ -16,8 +19,10 @@ export interface Retrieved {
 
 export class Gallery {
   private constructor(
-    /** the reader's scale whose tokens, flattened, are a query */
-    readonly scale: string,
+    /** what a query is: the reader's tokens at `scale`, or the key model's embedding */
+    readonly space: GallerySpace,
+    /** reader space: the reader's scale whose tokens, flattened, are a query; key space: null */
+    readonly scale: string | null,
     /** [inDim] */
     readonly mean: Float32Array,
     /** [inDim * dim] row-major (in_dim rows): the principal axes a centred query is projected on; null: none */
@@ -35,15 +40,19 @@ export class Gallery {
     return this.rows.length / this.concept.length;
   }
 
-  /** a query's values: the scale's tokens x the feature width */
+  /** a query's values: the scale's tokens x the feature width (reader space), the embedding's (key space: dim) */
   get inDim(): number {
     return this.mean.length;
   }
 
   /** The file as laid out by training/gallery.py: mean float32[in_dim], where the entry has in_dim the projection
-   * float32[in_dim, dim], rows float16[rows, dim], concept uint16[rows], little-endian. `nameOf`: a concept
-   * character (the entry's `concepts`) -> its name (words.json). */
+   * float32[in_dim, dim], rows float16[rows, dim], concept uint16[rows], little-endian (key space: no in_dim, so the
+   * mean is float32[dim] and there is no projection). `nameOf`: a concept character (the entry's `concepts`) -> its
+   * name (words.json). */
   static parse(bytes: Uint8Array, entry: ModelEntry, nameOf: ReadonlyMap<string, string>): Gallery {
+    const space = gallerySpace(entry);
+    // a key model's embedding is compared as it is: a projection or a reader scale would say otherwise
+    if (space === 'key' && (entry.in_dim !== undefined || entry.scale !== undefined)) throw new GalleryError('a gallery in key space has no in_dim or scale: its queries are the key model\'s embeddings');
     const n = entry.rows ?? 0;
     const c = entry.dim ?? 0;
     const d = entry.in_dim ?? c;
@@ -69,10 +78,11 @@ export class Gallery {
       if (!name) throw new GalleryError(`the word list has no name for the gallery's concept ${ch}`);
       return name;
     });
-    return new Gallery(entry.scale ?? 'f4', mean, proj, rows, concept, names);
+    return new Gallery(space, space === 'key' ? null : (entry.scale ?? 'f4'), mean, proj, rows, concept, names);
   }
 
-  /** The k concepts nearest `key` (the reader's tokens at `scale`, flattened: [inDim]), best first. */
+  /** The k concepts nearest `key` ([inDim]: the reader's tokens at `scale`, flattened, or the key model's
+   * embedding), best first, each with its cosine. */
   retrieve(key: Float32Array, k: number): Retrieved[] {
     const d = this.inDim;
     const c = this.dim;

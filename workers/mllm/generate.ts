@@ -15,14 +15,16 @@
 // reader) reads a given image through a second encoder too: the request carries that encoder's pyramid
 // of the source (`reader`), fed at the source's positions; every other position and call gets zeros.
 // With the spec's pick and a gallery (gallery.ts), a request with `pick` has its caption, or its plan's
-// concept, chosen by the model's log-likelihood among the names of the concepts whose training drawings are
-// nearest the given image (its reader's f4) instead of written greedily: the model recognises the right name
-// more often than it writes it (training/gallery.py; eval_mllm --pick measures the same rule).
+// concept, chosen among the names of the concepts the gallery retrieves for the given image (asked with the
+// request's `pickKey` in the gallery's space: the reader's pyramid, or the key model's embedding) instead of
+// written greedily: the model recognises the right name more often than it writes it. A name scores its
+// log-likelihood, plus its retrieval cosine / spec.pick.temperature where the spec has one (training/caption_rerank.py
+// pick; eval_mllm --pick measures the same rule).
 import type { OrtLike } from '../engine/ort';
 import { pickViews, tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
-import type { Gallery } from './gallery';
+import type { Gallery, Retrieved } from './gallery';
 import { composePlan, parsePlan, type PlanCandidate, type PlanInfo } from './plan';
 import { PlanDrafter } from './plan-draft';
 import { Tokenizer, normalizeText } from './tokenizer';
@@ -39,6 +41,11 @@ export class MllmError extends Error {}
 
 /** Pyramid of one image keyed by scale name, each [tokens * C] row-major (as buildPyramid gives). */
 export type Pyramid = Record<string, Float32Array>;
+
+/** What a pick asks its gallery with, in the gallery's space (gallery.ts): the reader's pyramid of the given image
+ * (reader space: its tokens at the gallery's scale are the query), or the key model's embedding of it (key space:
+ * the query as it is); each of the image framed where the pick frames (spec.pick.frame). */
+export type PickKey = { space: 'reader'; pyramid: Pyramid } | { space: 'key'; embedding: Float32Array };
 
 /** How a plan is chosen when the caller gives none: greedy, or sampled ("variations"). */
 export interface PlanSampling {
@@ -61,11 +68,12 @@ export interface ImageRequest {
   plan?: string;
   /** A model with a plan and no `plan` given: sample it (seeded) instead of greedy. */
   planSampling?: PlanSampling;
-  /** a model with a pick (spec.pick, with `reader`): the plan's concept is the model's pick among the names the
-   * gallery retrieves for the source (its style and tone the greedy plan's); not with `plan` or `planSampling` */
+  /** a model with a pick (spec.pick): the plan's concept is the model's pick among the names the gallery retrieves
+   * for the source (its style and tone the greedy plan's); not with `plan` or `planSampling` */
   pick?: boolean;
-  /** a pick whose gallery is asked with the source framed (spec.pick.frame): the reader's pyramid of the framed source */
-  pickKey?: Pyramid;
+  /** what the pick asks the gallery with (PickKey): needed in key space, and in reader space where the pick frames
+   * (a reader-space pick that does not frame asks with `reader`) */
+  pickKey?: PickKey;
   /** How many concept candidates to offer (default 4, a picked plan's: all it was picked among; 0: none). */
   planCandidates?: number;
   /** the plan, before any image token is generated (candidates: []), and again with its
@@ -94,13 +102,14 @@ export interface AnswerRequest {
   /** a model with a pick (spec.pick): the answer is the model's pick among the names the gallery retrieves for
    * the image (a caption), streamed as one piece */
   pick?: boolean;
-  /** a pick whose gallery is asked with the image framed (spec.pick.frame): the reader's pyramid of the framed image */
-  pickKey?: Pyramid;
+  /** what the pick asks the gallery with, as ImageRequest's */
+  pickKey?: PickKey;
   /** a caption's pick that reads re-drawings (spec.pick.views): the pyramids of the image re-drawn by each of the
    * manifest's thetas, in their order (workers/lib/redraw.ts); each name's score is the mean of its log-likelihood
    * after the image as given and after each re-drawing */
   views?: { source: Pyramid; reader?: Pyramid }[];
-  /** a picked answer: every name it was picked among, best first, with its share of the likelihood (before onToken) */
+  /** a picked answer: every name it was picked among, best first, with its share of the pick's scores (the
+   * softmax of each name's log-likelihood, plus its cosine / temperature where the pick has one; before onToken) */
   onPicked?: (ranked: { text: string; p: number }[]) => void;
   onToken?: (piece: string, textSoFar: string) => void;
   /** awaited between two graph calls; throws to stop the answer */
@@ -274,14 +283,31 @@ export class MllmGenerator {
   }
 
   // ---- the pick ----
-  /** The names of the k concepts nearest the given image (its reader pyramid at the gallery's scale: of the image
-   * framed where the pick frames, spec.pick.frame), best first. */
-  private retrieved(req: { reader?: Pyramid; pickKey?: Pyramid }): string[] {
+  /** The k concepts nearest the given image, best first, with their cosines: asked in the gallery's space with the
+   * key model's embedding (key space) or the reader's pyramid at the gallery's scale (reader space), of the image
+   * framed where the pick frames (spec.pick.frame). Refused, never asked with something else, where the request
+   * lacks it. */
+  private retrieved(req: { reader?: Pyramid; pickKey?: PickKey }): Retrieved[] {
     const pick = this.spec.pick;
-    if (!pick || !this.gallery) throw new MllmError('this model has no gallery to pick from');
-    const key = (pick.frame ? req.pickKey : req.reader)?.[this.gallery.scale];
-    if (!key) throw new MllmError(pick.frame ? "a pick needs the reader's pyramid of the framed image" : "a pick needs the reader's pyramid of the given image");
-    return this.gallery.retrieve(key, pick.k).map((r) => r.name);
+    const g = this.gallery;
+    if (!pick || !g) throw new MllmError('this model has no gallery to pick from');
+    const image = pick.frame ? 'the framed image' : 'the given image';
+    if (req.pickKey && req.pickKey.space !== g.space) throw new MllmError(`this model's gallery is in ${g.space} space, the pick was given a ${req.pickKey.space} key`);
+    if (g.space === 'key') {
+      if (req.pickKey?.space !== 'key') throw new MllmError(`a pick needs the key model's embedding of ${image}`);
+      return g.retrieve(req.pickKey.embedding, pick.k);
+    }
+    const framed = req.pickKey?.space === 'reader' ? req.pickKey.pyramid : undefined;
+    const key = (pick.frame ? framed : req.reader)?.[g.scale!];
+    if (!key) throw new MllmError(`a pick needs the reader's pyramid of ${image}`);
+    return g.retrieve(key, pick.k);
+  }
+
+  /** The pick's score of each retrieved name from its log-likelihood: plus its cosine / spec.pick.temperature where
+   * there is one (caption_rerank.pick: the retrieval's probability multiplied into the model's), else as it is. */
+  private pickScores(loglik: number[], got: Retrieved[]): number[] {
+    const t = this.spec.pick?.temperature;
+    return t == null ? loglik : loglik.map((ll, i) => ll + got[i].score / t);
   }
 
   /** A caption's re-drawings, checked against the spec's (refused before any call: a pick that reads them never
@@ -314,7 +340,8 @@ export class MllmGenerator {
     return out;
   }
 
-  /** The text with the highest score (the first on a tie), and every text with its share of the scores' softmax. */
+  /** The text with the highest score (the first on a tie), and every text with its share of the scores' softmax
+   * (what the page shows beside a pick: the same scores that chose it). */
   private static best(texts: string[], scores: number[]): { text: string; ranked: { text: string; p: number }[] } {
     const m = Math.max(...scores);
     const w = scores.map((x) => Math.exp(x - m));
@@ -449,19 +476,19 @@ export class MllmGenerator {
     let planInfo: PlanInfo | null = null;
     // the pick: the retrieved names (refused before any call), then their plans ranked by the model
     const picking = !!req.pick && this.plan !== null && req.plan === undefined && !req.planSampling;
-    const names = picking ? this.retrieved(req) : null;
+    const got = picking ? this.retrieved(req) : null;
     let ranked: { text: string; p: number }[] | null = null;
     if (this.plan) {
       this.planCalls = 0;
       prefix = await this.runner.call(this.runner.empty(), seq);
       let planned = await this.runPlan(prefix, req);
-      if (names) {
+      if (got) {
         // the greedy plan's style and tone with each name; the best is fed as a given plan would be (its own
         // tokens, as eval_mllm --pick feeds them), from the prefix
         const plan = this.plan;
         const end = this.spec.specials[plan.end];
-        const texts = names.map((n) => composePlan(plan, { ...planned.info.fields, [plan.fields[0]]: n }));
-        const best = MllmGenerator.best(texts, await this.scoreTexts(prefix, texts, end, () => req.betweenCalls?.({ tokensSoFar: 0 })));
+        const texts = got.map((r) => composePlan(plan, { ...planned.info.fields, [plan.fields[0]]: r.name }));
+        const best = MllmGenerator.best(texts, this.pickScores(await this.scoreTexts(prefix, texts, end, () => req.betweenCalls?.({ tokensSoFar: 0 })), got));
         this.planCalls += texts.length;
         if (planned.last !== prefix) this.runner.release(planned.last.cache);
         ranked = best.ranked;
@@ -553,7 +580,7 @@ export class MllmGenerator {
       // a picked plan offers every name it was picked among by default
       const k = req.planCandidates ?? (ranked ? ranked.length : 4);
       if (prefix && planInfo && k > 0) {
-        // a picked plan's alternatives are the other names it was picked among, with their share of the likelihood
+        // a picked plan's alternatives are the other names it was picked among, with their share of the pick's scores
         const field = this.plan!.fields[0];
         const candidates = ranked ? ranked.slice(0, k).map(({ text, p }) => ({ concept: parsePlan(this.plan!, text)[field], text, p })) : await this.planCandidates(prefix, planInfo, k, req);
         req.onPlan?.({ ...planInfo, candidates });
@@ -574,12 +601,13 @@ export class MllmGenerator {
     const question = this.typedTokens(req.question, 'question', maxTokens - this.spec.max_answer_tokens);
     const seqOf = (source: Pyramid, reader: Pyramid | undefined) => this.build([[bos, img], this.given(source, reader), [imgEnd], question, [ans]]);
     const seq = seqOf(req.source, req.reader);
-    const names = req.pick ? this.retrieved(req) : null; // refused before any call
+    const got = req.pick ? this.retrieved(req) : null; // refused before any call
+    const names = got?.map((r) => r.name);
     const views = names ? this.pickViews(req.views) : [];
     const prefix = await this.runner.call(this.runner.empty(), seq);
     let text = '';
     try {
-      if (names) {
+      if (got && names) {
         // the mean over the image as given and its re-drawings (none: as given alone), each a prefix of its own
         const scores = await this.scoreTexts(prefix, names, eos, req.betweenCalls);
         for (const v of views) {
@@ -591,7 +619,8 @@ export class MllmGenerator {
             this.runner.release(p.cache);
           }
         }
-        const { text: best, ranked } = MllmGenerator.best(names, scores.map((x) => x / (1 + views.length)));
+        // the retrieval's term is added once, to the mean (caption_rerank.pick)
+        const { text: best, ranked } = MllmGenerator.best(names, this.pickScores(scores.map((x) => x / (1 + views.length)), got));
         req.onPicked?.(ranked);
         req.onToken?.(best, best);
         return best;

@@ -1,9 +1,13 @@
 // The pick (manifest mllm.pick) under onnxruntime-web (WASM, in Node) reproduces PyTorch's
 // (training/golden_pick.py -> golden/pick.json) on the shipped MLLM, gallery and word list: the names the
-// gallery retrieves for a drawing's reader tokens (the gallery's key) and their scores, the caption picked among them, and an edit's
+// gallery retrieves for a drawing's key and their scores, the caption picked among them, and an edit's
 // plan: its concept picked among them with the greedy plan's style and tone, the alternatives ranked by their
-// share of the model's likelihood (the golden's log-likelihoods, softmaxed); and the greedy plan the pick
-// took its style and tone from is PyTorch's.
+// share of the pick's scores (the golden's log-likelihoods, plus each name's cosine / the golden's temperature where
+// it has one, softmaxed); and the greedy plan the pick took its style and tone from is PyTorch's.
+// A case's `key` is what the gallery is asked with, in its space: a reader-space gallery's the reader's pyramid of
+// the framed drawing ({scale: tokens}; absent where the pick does not frame: the reader's pyramid as given), a
+// key-space gallery's the key model's embedding of the drawing framed where the pick frames (one float32 tensor
+// [dim]; workers/engine/steps.ts computes it with key.onnx, whose own parity is tests/pick-key.test.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,7 +16,7 @@ import { frameInk, type FrameSpec } from '../lib/framing';
 import { redraw, type Theta } from '../lib/redraw';
 import { parseWords } from '../lib/words';
 import { Gallery } from './gallery';
-import { MllmGenerator, type Pyramid } from './generate';
+import { MllmGenerator, type PickKey, type Pyramid } from './generate';
 import type { PlanInfo } from './plan';
 import { f32, loadMllm, shippedDir, type T64 } from './test-helpers';
 
@@ -22,10 +26,12 @@ interface Case {
   name: string;
   source: Record<string, T64>;
   reader: Record<string, T64>;
-  /** where the pick frames (mllm.pick.frame): the reader's tokens of the framed drawing at the gallery's scale */
-  key?: Record<string, T64>;
+  /** what the gallery is asked with (above): reader space, where the pick frames, the reader's tokens of the framed
+   * drawing at the gallery's scale; key space, the key model's embedding of the drawing (framed where the pick frames) */
+  key?: Record<string, T64> | T64;
   retrieved: { names: string[]; scores: number[] };
-  /** pick: the name with the highest mean_ll where the pick reads re-drawings (views), else the highest ll */
+  /** pick: the name with the highest mean_ll where the pick reads re-drawings (views), else the highest ll; each plus
+   * its retrieved score / temperature where the golden has a temperature */
   caption: { question: string; ll: number[]; pick: string; views?: { source: Record<string, T64>; reader: Record<string, T64>; ll: number[] }[]; mean_ll?: number[] };
   edit: { instruction: string; greedy_plan: string; texts: string[]; ll: number[]; pick: string };
 }
@@ -35,6 +41,8 @@ interface Golden {
   k: number;
   atol_score: number;
   atol_ll: number;
+  /** the pick's temperature PyTorch scored with (manifest mllm.pick.temperature; absent/null: log-likelihoods alone) */
+  temperature?: number | null;
   cases: Case[];
   /** where the pick frames: drawings as given and framed (training/framing.py) */
   frame?: FrameSpec & { atol: number; images: { name: string; image: T64; framed: T64 }[] };
@@ -44,11 +52,42 @@ interface Golden {
 
 const golden = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../golden/pick.json'), 'utf8')) as Golden;
 const pyramid = (p: Record<string, T64>): Pyramid => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, f32(v)]));
+const isTensor = (t: Case['key']): t is T64 => !!t && typeof (t as T64).data_b64 === 'string';
 
 let gen: MllmGenerator;
 let greedy: MllmGenerator;
 let gallery: Gallery;
 let man: Awaited<ReturnType<typeof loadMllm>>['man'];
+
+/** What the engine asks the gallery with for a case (steps.ts encodeGivenImage), in the gallery's space. */
+function pickKeyOf(c: Case): PickKey | undefined {
+  if (gallery.space === 'key') {
+    if (!isTensor(c.key)) throw new Error(`${c.name}: a key-space golden case needs the key model's embedding ("key": one tensor)`);
+    return { space: 'key', embedding: f32(c.key) };
+  }
+  if (isTensor(c.key)) throw new Error(`${c.name}: a reader-space golden case's key is a pyramid`);
+  return c.key ? { space: 'reader', pyramid: pyramid(c.key) } : undefined;
+}
+
+/** The query the gallery compares (gallery.retrieve): the key's embedding, or the reader's tokens at its scale. */
+function queryOf(c: Case): Float32Array {
+  const k = pickKeyOf(c);
+  return k?.space === 'key' ? k.embedding : (k?.pyramid ?? pyramid(c.reader))[gallery.scale!];
+}
+
+/** The pick's score of each retrieved name from its log-likelihood (as the generator scores it: + cosine / T). */
+function scored(c: Case, ll: number[]): number[] {
+  const t = golden.temperature;
+  return t == null ? ll : ll.map((x, i) => x + c.retrieved.scores[i] / t);
+}
+
+/** each score's share of their softmax */
+function shares(scores: number[]): number[] {
+  const m = Math.max(...scores);
+  const w = scores.map((x) => Math.exp(x - m));
+  const sum = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => x / sum);
+}
 
 beforeAll(async () => {
   const m = await loadMllm(shippedDir);
@@ -63,9 +102,11 @@ beforeAll(async () => {
 describe('the pick reproduces PyTorch on the shipped models', () => {
   it('the golden was written for these files', () => {
     expect(golden.cases.length).toBeGreaterThanOrEqual(3);
-    expect(golden.gallery_sha256).toBe(man.models[man.mllm.pick.gallery].sha256);
+    expect(golden.gallery_sha256, 'golden/pick.json was written for another gallery: regenerate it (python3 -m training.golden_pick)').toBe(man.models[man.mllm.pick.gallery].sha256);
     expect(golden.mllm_sha256).toBe(man.models.mllm.variants[0].sha256);
     expect(golden.k).toBe(man.mllm.pick.k);
+    // and scored as the manifest scores: with its temperature's retrieval term, or without one
+    expect(golden.temperature ?? null, 'golden/pick.json scored with the manifest\'s mllm.pick.temperature').toBe(man.mllm.pick.temperature ?? null);
     // the golden frames exactly where the manifest does, as it does
     expect(golden.frame && { span: golden.frame.span, ink: golden.frame.ink, keep: golden.frame.keep }).toEqual(man.mllm.pick.frame ?? undefined);
     // and reads the re-drawings the manifest's caption reads
@@ -109,21 +150,23 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
   it('retrieval: the same names in the same order, the same scores', () => {
     let framedApart = 0;
     for (const c of golden.cases) {
-      const got = gallery.retrieve(pyramid(c.key ?? c.reader)[gallery.scale], golden.k);
+      const got = gallery.retrieve(queryOf(c), golden.k);
       expect(got.map((r) => r.name), c.name).toEqual(c.retrieved.names);
       got.forEach((r, i) => expect(Math.abs(r.score - c.retrieved.scores[i]), `${c.name}: ${r.name}`).toBeLessThan(golden.atol_score));
-      if (c.key && gallery.retrieve(pyramid(c.reader)[gallery.scale], golden.k).map((r) => r.name).join() !== c.retrieved.names.join()) framedApart++;
+      if (gallery.space === 'reader' && c.key && gallery.retrieve(pyramid(c.reader)[gallery.scale!], golden.k).map((r) => r.name).join() !== c.retrieved.names.join()) framedApart++;
     }
-    // an OpenMoji drawing (smaller than the gallery's) retrieves other names framed than as given: these cases
-    // (and the caption and plan picks below) would fail if the generator asked the gallery with the image as given
-    if (man.mllm.pick.frame) expect(framedApart).toBeGreaterThan(0);
+    // reader space: an OpenMoji drawing (smaller than the gallery's) retrieves other names framed than as given: these
+    // cases (and the caption and plan picks below) would fail if the generator asked the gallery with the image as given
+    if (gallery.space === 'reader' && man.mllm.pick.frame) expect(framedApart).toBeGreaterThan(0);
   });
 
-  it("a pick that frames refuses a request without the framed image's pyramid (it never falls back to the image as given)", async () => {
+  it('a pick refuses a request without what its gallery is asked with (it never falls back to the image as given)', async () => {
     const c = golden.cases[0];
     const ask = { source: pyramid(c.source), reader: pyramid(c.reader), question: c.caption.question, pick: true };
-    await expect(gen.answer(ask)).rejects.toThrow(/reader's pyramid of the framed image/);
-    await expect(gen.generateImage('edit', { text: c.edit.instruction, source: ask.source, reader: ask.reader, scales: ['f4'], pick: true })).rejects.toThrow(/framed image/);
+    const want = gallery.space === 'key' ? /key model's embedding of the (framed|given) image/ : /reader's pyramid of the framed image/;
+    expect(gallery.space === 'key' || !!man.mllm.pick.frame, 'a reader-space pick asks with the reader\'s pyramid as given unless it frames').toBe(true);
+    await expect(gen.answer(ask)).rejects.toThrow(want);
+    await expect(gen.generateImage('edit', { text: c.edit.instruction, source: ask.source, reader: ask.reader, scales: ['f4'], pick: true })).rejects.toThrow(want);
   });
 
   it("a caption is the model's pick among the retrieved names by its mean log-likelihood over the image and its re-drawings, streamed as one piece", async () => {
@@ -132,16 +175,14 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
       const pieces: string[] = [];
       let ranked: { text: string; p: number }[] = [];
       const views = c.caption.views?.map((v) => ({ source: pyramid(v.source), reader: pyramid(v.reader) }));
-      const got = await gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: c.key && pyramid(c.key), views, question: c.caption.question, pick: true, onPicked: (r) => (ranked = r), onToken: (p) => pieces.push(p) });
+      const got = await gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: pickKeyOf(c), views, question: c.caption.question, pick: true, onPicked: (r) => (ranked = r), onToken: (p) => pieces.push(p) });
       expect(got, c.name).toBe(c.caption.pick);
       expect(pieces).toEqual([c.caption.pick]);
-      // the alternatives' shares: the softmax of the mean log-likelihoods PyTorch gives them
-      const ll = c.caption.mean_ll ?? c.caption.ll;
-      const m = Math.max(...ll);
-      const w = ll.map((x) => Math.exp(x - m));
-      const sum = w.reduce((a, b) => a + b, 0);
-      for (const r of ranked) expect(Math.abs(r.p - w[c.retrieved.names.indexOf(r.text)] / sum), `${c.name}: ${r.text}`).toBeLessThan(golden.atol_ll);
-      if (c.retrieved.names[c.caption.ll.indexOf(Math.max(...c.caption.ll))] !== c.caption.pick) changed++;
+      // the alternatives' shares: the softmax of the pick's scores from the mean log-likelihoods PyTorch gives them
+      const p = shares(scored(c, c.caption.mean_ll ?? c.caption.ll));
+      for (const r of ranked) expect(Math.abs(r.p - p[c.retrieved.names.indexOf(r.text)]), `${c.name}: ${r.text}`).toBeLessThan(golden.atol_ll);
+      const alone = scored(c, c.caption.ll);
+      if (c.retrieved.names[alone.indexOf(Math.max(...alone))] !== c.caption.pick) changed++;
     }
     // the re-drawings decide some of these picks: a generator that read the image as given alone would fail here
     if (man.mllm.pick.views) expect(changed).toBeGreaterThan(0);
@@ -150,7 +191,7 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
   it("a caption's pick that reads re-drawings refuses a request without them (it never falls back to the image as given)", async () => {
     const c = golden.cases[0];
     if (!c.caption.views) return expect(man.mllm.pick.views).toBeFalsy();
-    const ask = { source: pyramid(c.source), reader: pyramid(c.reader), pickKey: c.key && pyramid(c.key), question: c.caption.question, pick: true };
+    const ask = { source: pyramid(c.source), reader: pyramid(c.reader), pickKey: pickKeyOf(c), question: c.caption.question, pick: true };
     await expect(gen.answer(ask)).rejects.toThrow(`reads ${c.caption.views.length} re-drawings of the image (mllm.pick.views), got 0`);
     await expect(gen.answer({ ...ask, views: [{ source: ask.source, reader: ask.reader }] })).rejects.toThrow(/got 1/);
   });
@@ -158,14 +199,12 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
   it("an edit's plan: the concept picked, the greedy plan's style and tone, the others as ranked alternatives", async () => {
     for (const c of golden.cases) {
       const plans: PlanInfo[] = [];
-      await gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), pickKey: c.key && pyramid(c.key), scales: ['f4'], pick: true, planCandidates: golden.k, onPlan: (p) => plans.push(p) });
+      await gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), pickKey: pickKeyOf(c), scales: ['f4'], pick: true, planCandidates: golden.k, onPlan: (p) => plans.push(p) });
       expect(plans[0].text, c.name).toBe(c.edit.pick);
       expect(plans[0].source).toBe('picked');
-      // the alternatives: every retrieved name's plan, by the likelihood PyTorch gives it
-      const m = Math.max(...c.edit.ll);
-      const w = c.edit.ll.map((x) => Math.exp(x - m));
-      const sum = w.reduce((a, b) => a + b, 0);
-      const want = new Map(c.edit.texts.map((t, i) => [t, w[i] / sum]));
+      // the alternatives: every retrieved name's plan, by the pick's score PyTorch gives it (texts in retrieval order)
+      const p = shares(scored(c, c.edit.ll));
+      const want = new Map(c.edit.texts.map((t, i) => [t, p[i]]));
       const got = plans.at(-1)!.candidates;
       expect(got.map((x) => x.text).sort()).toEqual([...c.edit.texts].sort());
       expect(got[0].text).toBe(c.edit.pick);

@@ -15,7 +15,7 @@ export interface PlanCandidate {
   concept: string;
   /** the whole plan this chip redraws with: this concept, the current plan's other fields */
   text: string;
-  /** probability of its first token at the plan's first position (a picked plan's: its share of the names' likelihood) */
+  /** probability of its first token at the plan's first position (a picked plan's: its share of the names' pick scores) */
   p: number;
 }
 
