@@ -1426,8 +1426,9 @@ def pick_key_section():
         page_lines += [
             "**A larger key does not pay end to end.** Width 64 (4.8M parameters, 4.8 MB int8) and width 48, 4000-step "
             "clocks left at step 3661 and 3641 on a 300-s budget, trained side by side in one call "
-            "(`MLLM=/tmp/v14.pt ARMS=\"w48:--width,48 w64:--width,64\" STEPS=4000 TRAIN_S=300 bash "
-            "training/gpu/pick_key.sh`; `training/eval/pick_key/w48_probe.json`, `w64_probe.json`). Width 64 names "
+            "(`ARMS=\"w48:--width,48 w64:--width,64\" STEPS=4000 TRAIN_S=300 bash training/gpu/pick_key.sh`; "
+            "`training/eval/pick_key/w48_probe.json`, `w64_probe.json`, `logs/`), the better exported here "
+            "(`python3 -m training.pick_key export w64.pt`) and evaluated in the next call. Width 64 names "
             f"held-out drawings first {pct(mean(p64))} of the time on the mean over the four views against width 32's "
             f"{pct(mean(pr))}, but v14 with it scores {ab_score(k64):.4f} against {ab_score(k05):.4f} (`--pick-views 0`, "
             f"T = 0.05; captions {cap(k64)} against {cap(k05)}, style edits {pct(ed(k64, 'edit_style'))} against "

@@ -317,23 +317,14 @@ class ImageKeys:
         return self.keys[[next(s for s in p[2] if s >= 0) // N_IMG for p in prefixes]]
 
 
-HELD_VIEWS = ("held-out vendor as drawn", "edges (sketch)", "gray (colorize)", "mask_a (inpaint)")
-
-
-def best_arm(base, probes):
-    """The arm (a probe JSON's file stem) whose mean head top-1 over the held-out vendor's four views beats base's
-    (a probe JSON) and every other arm's, or None"""
-    score = lambda p: sum(json.load(open(p))["head"][v][0] for v in HELD_VIEWS) / len(HELD_VIEWS)
-    got = [(score(p), os.path.splitext(os.path.basename(p))[0]) for p in probes if "head" in json.load(open(p))]
-    top = max(got, default=None)
-    return top[1] if top and top[0] > score(base) else None
+HELD_VIEWS = ("held-out vendor as drawn", "edges (sketch)", "gray (colorize)", "mask_a (inpaint)")   # the probe's
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("train", "probe", "export", "best"))
+    ap.add_argument("what", choices=("train", "probe", "export"))
     ap.add_argument("key", help="the key's checkpoint (train writes it; probe and export read it)")
-    ap.add_argument("out", nargs="*", help="probe: the JSON written; best: the arms' probe JSONs (key: the base's)")
+    ap.add_argument("out", nargs="?", help="probe: the JSON written")
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=512)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -346,12 +337,10 @@ def main(argv=None):
     torch.set_num_threads(os.cpu_count() or 1)
     if a.what == "train":
         train(a.key, a.steps, a.batch, a.lr, a.width, a.dim, seed=a.seed, device=a.device, max_seconds=a.max_seconds)
-    elif a.what == "best":
-        print(best_arm(a.key, a.out) or "")
     elif a.what == "export":
         export(a.key)
     else:
-        probe(a.key, a.out[0] if a.out else os.path.splitext(a.key)[0] + "_probe.json", a.device)
+        probe(a.key, a.out or os.path.splitext(a.key)[0] + "_probe.json", a.device)
 
 
 if __name__ == "__main__":
