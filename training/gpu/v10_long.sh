@@ -96,6 +96,17 @@
 #   concept is in the pick's top 5 for 63.8% but the plan names it for 22.4%: the MLLM's choice among the five; (3)
 #   tone and style edits: a longer clock (run 20's 24 minutes moved canonical 87.3 -> 91.5) rather than more A/Bs at
 #   940 steps. Before a call: READER=shipped KEEP="run27/c14" bash training/gpu/room.sh out (64.6 MB with the data).
+# Run 29 (2026-12-05, stop 57, one H100; training/pick_key.py, training/gpu/pick_key.sh, training/eval/pick_key/): the
+#   pick's retrieval through a key of its own (a CNN cosine classifier over the training concepts on every vendor the
+#   MLLM reads, in every task's view; 3.5 GPU-minutes) instead of the reader's tokens; v14 unchanged. As the page runs
+#   it, 0.6565 -> 0.7109: held-out captions 58.7 -> 78.1%, style edits 56.1 -> 68.9% at f0, sketches 17.9 -> 25.5% at
+#   f1, tone edits 69.2% (unchanged). Ships (key.onnx, gallery.bin in its space, mllm.pick.temperature 0.05).
+# Next (stop 57): the retrieval no longer caps the picks (the key's top 5 hold the concept 95-98% of the time); the
+#   MLLM's choice among the five, and the drawing, do. (1) Sketches: the plan names the concept 43% of the time, and a
+#   right plan is drawn recognisably about 60% of the time; the trunk trained on sketches whose plan is the key's pick
+#   (the pick's candidates in training) or a longer clock. (2) Tone edits: the plan names the concept 79%, the judge
+#   reads the asked tone 85%: tone rendering, not the pick. (3) Style edits at 68.9% at f0: a point from the target.
+#   A tree for a call: move src e2e docs bench workers (and the card) aside beside room.sh (the key's data needs room).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
