@@ -1335,7 +1335,9 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
     # the record: every pick's candidates and scores; with a temperature each name adds its cosine over it
     fused = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--pick-temperature", "0.1",
                                    "--pick-record", str(tmp_path / "rec.json"), "--out", str(tmp_path / "c.json")])
-    assert fused["config"]["pick_temperature"] == 0.1 and res["config"]["pick_temperature"] is None
+    # without the flag the manifest's temperature applies (mllm.pick.temperature: the key's 1/S since stop 57)
+    assert fused["config"]["pick_temperature"] == 0.1
+    assert res["config"]["pick_temperature"] == read_manifest()["mllm"]["pick"].get("temperature")
     rec = json.load(open(tmp_path / "rec.json"))
     assert set(res["edit"]) == {"edit_tone", "edit_style", "colorize", "inpaint", "sketch"}
     assert {r["task"] for r in rec} == {"caption", "edit_tone", "edit_style"}   # the picked tasks only
