@@ -30,9 +30,9 @@ import torch.nn.functional as F
 
 from training import framing
 from training import transforms as TF
+from training.mllm_tasks import SOURCE_SPLITS
 
-LINE_VENDOR = "fluent_hc"   # eval_mllm.LINE_VENDOR (not imported: eval_mllm pulls in the whole MLLM)
-TRAIN_SPLITS = ("train", "sources", "sources_extra")
+TRAIN_SPLITS = ("train", *SOURCE_SPLITS)   # the training drawings and the source vendors' (training.data's splits)
 # each training drawing is given in one view a step, drawn with these odds: as drawn (captions, edits), its edge
 # map (sketch), its grayscale (colorize), a box masked white (inpaint), the edge map of its line drawing (a sketch drawn
 # on the page's canvas) and the line drawing itself
@@ -109,6 +109,7 @@ def view_of(x, ids, which):
 
 def training_rows(meta):
     """(image ids, concept labels, concept codes) of the drawings the key trains on"""
+    from training.eval_mllm import LINE_VENDOR   # the sketch_lines job's drawings stay unseen
     rows = [m for m in meta if m["split"] in TRAIN_SPLITS and m["vendor"] != LINE_VENDOR]
     codes = sorted({m["concept"] for m in rows})
     idx = {c: i for i, c in enumerate(codes)}
@@ -198,7 +199,8 @@ def probe(path, out, device=None, log=print, data_dir=None, models_dir=None):
     rows = embed(net, TF.to_tensor(images[[m["i"] for m in train]]), device)
     gal = Gallery(torch.zeros(rows.shape[1]), rows.half().float(), [idx[m["concept"]] for m in train], codes)
     hv = [m for m in meta if m["split"] == "heldout_vendor" and m["concept"] in idx]
-    by = {(m["concept"], m["skin_tone"]): m["i"] for m in meta if m["vendor"] == LINE_VENDOR and m["split"] in ("sources", "sources_extra")}
+    from training.eval_mllm import LINE_VENDOR
+    by = {(m["concept"], m["skin_tone"]): m["i"] for m in meta if m["vendor"] == LINE_VENDOR and m["split"] in SOURCE_SPLITS}
     lines = [(m, by.get((m["concept"], m["skin_tone"]), by.get((m["concept"], "none")))) for m in hv]
     lines = [(m, j) for m, j in lines if j is not None]
     # the classifier's own weights over the same concepts, as a second reading of the key (no gallery)
