@@ -106,8 +106,9 @@
 #   right plan is drawn recognisably about 60% of the time; the trunk trained on sketches whose plan is the key's pick
 #   (the pick's candidates in training) or a longer clock. (2) Tone edits: the plan names the concept 79%, the judge
 #   reads the asked tone 85%: tone rendering, not the pick. (3) Style edits at 68.9% at f0: a point from the target;
-#   T = 0.02 reached 71.9% on the evaluation itself, so a temperature chosen on a dev split the evaluation does not
-#   read (training.data's sources_extra_heldout drawings as captions and style edits) is the fair test of a lower T.
+#   T = 0.02 reached 71.9% on the evaluation itself, so a lower T needs a dev set the evaluation does not read: one
+#   source vendor's drawings of the training concepts (e.g. streamline) left out of a key's training and picked on
+#   (sources_extra_heldout will not do: its drawings are of the held-out concepts, which no gallery holds).
 #   A tree for a call: move src e2e docs bench workers (and the card) aside beside room.sh (the key's data needs room).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
