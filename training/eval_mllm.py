@@ -992,13 +992,13 @@ def main(argv=None):
         else:
             frame = spec.get("frame") if args.pick_frame == "manifest" else None
         keys_flat = None
-        if frame:   # the retrieval reads each given image framed as the gallery's drawings are (training/framing.py)
-            from training import framing
-            kb = T.build_bank(reader, images[need], device, log=None, view=lambda v: framing.frame_as(v, frame))
-            keys_flat = kb.view(-1, kb.shape[-1])
         if gallery.space == "key":   # the gallery is in the key model's space (training/pick_key.py): it reads them
             from training.pick_key import ImageKeys, load_shipped
             keys_flat = ImageKeys(load_shipped(device), images[need], device, frame)
+        elif frame:   # the retrieval reads each given image framed as the gallery's drawings are (training/framing.py)
+            from training import framing
+            kb = T.build_bank(reader, images[need], device, log=None, view=lambda v: framing.frame_as(v, frame))
+            keys_flat = kb.view(-1, kb.shape[-1])
         from training import redraw
         vspec = spec.get("views", {"thetas": [], "tasks": []})
         thetas = vspec["thetas"] if args.pick_views == "manifest" else redraw.thetas(int(args.pick_views))

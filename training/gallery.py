@@ -137,7 +137,7 @@ class Gallery:
     """Retrieval over the training drawings' reader tokens at its scale, as the page runs it (`load`: the shipped file)."""
 
     def __init__(self, mean, rows, concept, names, proj=None, scale="f4", space="reader"):
-        self.scale = scale
+        self.scale = scale   # reader space: the reader scale a query's tokens are at; key space: None
         self.space = space   # "key": a query is the key model's embedding (training/pick_key.py), not reader tokens
         self.proj = None if proj is None else torch.as_tensor(proj, dtype=torch.float32).cpu()
         self.mean = torch.as_tensor(mean, dtype=torch.float32).cpu()
@@ -159,8 +159,8 @@ class Gallery:
         o = 4 * d + 4 * p
         return cls(np.frombuffer(raw, "<f4", d).copy(), np.frombuffer(raw, "<f2", n * c, o).astype(np.float32).reshape(n, c),
                    np.frombuffer(raw, "<u2", n, o + 2 * n * c).astype(np.int64), [words[ch] for ch in e["concepts"]],
-                   proj=np.frombuffer(raw, "<f4", p, 4 * d).reshape(d, c).copy() if p else None, scale=e.get("scale", "f4"),
-                   space=e.get("space", "reader"))
+                   proj=np.frombuffer(raw, "<f4", p, 4 * d).reshape(d, c).copy() if p else None,
+                   scale=None if e.get("space") == "key" else e.get("scale", "f4"), space=e.get("space", "reader"))
 
     @classmethod
     def build(cls, images, meta, reader, device="cpu"):

@@ -132,14 +132,24 @@ def corpus(meta, per_image=3, seed=0):
 
 
 # ---- feature bank ----------------------------------------------------------------------------
-def image_variants(x, index):
-    """x [B,3,64,64] in [-1,1], index [B] global image ids -> dict variant -> [B,3,64,64].
-    Masks are a pure function of the image id (seeded), so eval sees the same masks."""
+def image_variant(x, index, name):
+    """x [B,3,64,64] in [-1,1], index [B] global image ids -> the variant `name` (orig, gray, edges, lines, mask_a,
+    mask_b) [B,3,64,64]. Masks are a pure function of the image id (seeded), so eval sees the same masks."""
     from training import transforms as T
-    out = {"orig": x, "gray": T.grayscale(x), "edges": T.sobel_edges(x), "lines": T.sobel_edges(T.line_drawing(x, index.tolist()))}
-    for name in ("mask_a", "mask_b"):
-        out[name] = T.apply_mask(x, hole_masks(index.tolist(), name).to(x.device))
-    return out
+    if name == "orig":
+        return x
+    if name == "gray":
+        return T.grayscale(x)
+    if name == "edges":
+        return T.sobel_edges(x)
+    if name == "lines":
+        return T.sobel_edges(T.line_drawing(x, index.tolist()))
+    return T.apply_mask(x, hole_masks(index.tolist(), name).to(x.device))
+
+
+def image_variants(x, index):
+    """x [B,3,64,64] in [-1,1], index [B] global image ids -> dict variant -> [B,3,64,64] (image_variant of each)."""
+    return {name: image_variant(x, index, name) for name in ("orig", "gray", "edges", "lines", "mask_a", "mask_b")}
 
 
 def hole_masks(index, variant="mask_a"):

@@ -1435,13 +1435,16 @@ def pick_key_section():
             f"{pct(ed(k05, 'edit_style'))}) and {ab_score(pg64):.4f} against {ab_score(pe):.4f} as the page runs it "
             "(`page_w64/`): a tie within one seed's noise, for 3.5 MB more to download (the page's models would total "
             "39.0 MB of the 40 MB budget instead of 35.4). The MLLM's choice among the five, not the retrieval, now "
-            "decides most picks: both keys hold the concept among the five 95-98% of the time. Width 32 ships.",
+            "decides most picks: both keys hold the concept among the five "
+            f"{pct(min(q['head'][v][1] for q in (pr, p64) for v in HELD_VIEWS))} to "
+            f"{pct(max(q['head'][v][1] for q in (pr, p64) for v in HELD_VIEWS))} of the time. Width 32 ships.",
         ]
     bench = os.path.join(ROOT, "bench", "results", "pick-key-vm-2026-12-05.json")
     if os.path.exists(bench) and page_lines:
         b = json.load(open(bench))
         page_lines += ["", f"In the page the key costs a picking task one more read of the framed image, {b['framedReadMs']} ms "
-                       f"(the reader's was 41 ms), and the retrieval {b['retrieveMs']:.2f} ms over the gallery's "
+                       f"(the reader's was {json.load(open(os.path.join(ROOT, 'bench', 'results', 'pick-frame-vm-2026-12-03.json')))['framedReaderMs']} ms, "
+                       f"`pick-frame-vm-2026-12-03.json`), and the retrieval {b['retrieveMs']:.2f} ms over the gallery's "
                        f"{json.load(open(os.path.join(ROOT, 'public', 'models', 'manifest.json')))['models']['gallery']['rows']:,} rows "
                        f"(`node bench/pick.mjs --runs {b['runs']}`, medians over {b['images']} images, WASM, {b['threads']} "
                        f"threads on {b['machine']}; `bench/results/pick-key-vm-2026-12-05.json`)."]
@@ -1450,7 +1453,8 @@ def pick_key_section():
         "\n## The pick's key (stop 57, run 29; ships)\n",
         "Every picking task (captions, edits, colorize, inpaint, sketch) takes its concept from the 5 concepts the gallery "
         "retrieves for the given image, and run 28's probe found the reader's tokens a poor key: a held-out-vendor "
-        "drawing's concept was first 39.8% of the time, its edge map's 9.7%, a line drawing's 1.9%. The reader was "
+        f"drawing's concept was first {pct(reader['held-out vendor as drawn'][0])} of the time, its edge map's "
+        f"{pct(reader['edges (sketch)'][0])}, a line drawing's {pct(reader['sketch_lines (line vendor' + chr(39) + 's edge map)'][0])}. The reader was "
         "trained on two vendors as drawn. **The key** (`training/pick_key.py`) is a CNN of its own "
         f"(width {pr['config']['width']}, a {pr['config']['dim']}-d L2-normalised "
         "embedding, 1.2M parameters, int8-stored as the reader is: `public/models/key.onnx`, 1.2 MB) trained as a cosine "
@@ -1481,7 +1485,9 @@ def pick_key_section():
         "\n".join(ab),
         "",
         "**The key ships with T = 0.05**, the value its training scale gives (1/S), not one fitted on this evaluation. "
-        "T = 0.02 scores a hair higher (style edits up 3.6 points, tone edits down 3.1, sketches up 2.6), within one "
+        f"T = 0.02 scores a hair higher ({ab_score(ev[3][1]):.4f} against {ab_score(ev[2][1]):.4f}: "
+        + ", ".join(f"{c} {100 * (f(ev[3][1]) - f(ev[2][1])):+.1f} points" for c, f in cols[5:6] + cols[2:3] + cols[8:9])
+        + "), within one "
         "seed's noise of 0.05; choosing it here would fit the prior to the test set. These arms read the key's float32 "
         "export; the shipped graph stores its weights int8, which moves the probe's columns by at most one drawing in "
         "196. Text to image does not pick and is unchanged. The page runs one more graph (1.2 MB) on a given image "

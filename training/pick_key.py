@@ -30,7 +30,7 @@ import torch.nn.functional as F
 
 from training import framing
 from training import transforms as TF
-from training.mllm_tasks import SOURCE_SPLITS
+from training.mllm_tasks import SOURCE_SPLITS, image_variant
 
 TRAIN_SPLITS = ("train", *SOURCE_SPLITS)   # the training drawings and the source vendors' (training.data's splits)
 # each training drawing is given in one view a step, drawn with these odds: as drawn (captions, edits), its edge
@@ -93,18 +93,11 @@ def fuse(net):
 
 
 def view_of(x, ids, which):
-    """x [B,3,64,64], ids [B] image ids -> the drawings as the task `which` (a VIEWS name) gives them"""
-    if which == "orig":
-        return x
-    if which == "edges":
-        return TF.sobel_edges(x)
-    if which == "gray":
-        return TF.grayscale(x)
-    if which == "mask":
-        from training.mllm_tasks import hole_masks
-        return TF.apply_mask(x, hole_masks([int(i) for i in ids], "mask_a").to(x.device))
-    drawn = TF.line_drawing(x, [int(i) for i in ids])
-    return TF.sobel_edges(drawn) if which == "lines" else drawn
+    """x [B,3,64,64], ids [B] image ids (a tensor) -> the drawings as the task `which` (a VIEWS name) gives them: the
+    bank's variants (mllm_tasks.image_variant; "mask" its mask_a), or the line drawing itself ("drawn")"""
+    if which == "drawn":
+        return TF.line_drawing(x, [int(i) for i in ids])
+    return image_variant(x, torch.as_tensor(ids), "mask_a" if which == "mask" else which)
 
 
 def training_rows(meta):

@@ -102,8 +102,8 @@
 #   it, 0.6565 -> 0.7109: held-out captions 58.7 -> 78.1%, style edits 56.1 -> 68.9% at f0, sketches 17.9 -> 25.5% at
 #   f1, tone edits 69.2% (unchanged). Ships (key.onnx, gallery.bin in its space, mllm.pick.temperature 0.05).
 # Next (stop 57): the retrieval no longer caps the picks (the key's top 5 hold the concept 95-98% of the time); the
-#   MLLM's choice among the five, and the drawing, do. (1) Sketches: the plan names the concept 43% of the time, and a
-#   right plan is drawn recognisably about 60% of the time; the trunk trained on sketches whose plan is the key's pick
+#   MLLM's choice among the five, and the drawing, do. (1) Sketches: the plan names the concept 42.9% of the time and
+#   the drawing is recognised 25.5% (top-1 at f1); the trunk trained on sketches whose plan is the key's pick
 #   (the pick's candidates in training) or a longer clock. (2) Tone edits: the plan names the concept 79%, the judge
 #   reads the asked tone 85%: tone rendering, not the pick. (3) Style edits at 68.9% at f0: a point from the target;
 #   T = 0.02 reached 71.9% on the evaluation itself, so a lower T needs a dev set the evaluation does not read: one
