@@ -121,17 +121,30 @@ def pick(model, tok, prefixes, cands, bank_flat, device, end=None, prior=None, r
     return [cs[int(np.argmax(sc))] for cs, sc in zip(cands, scores)]
 
 
+def task_temperature(temperature, task):
+    """The pick's temperature for one page task: manifest mllm.pick.temperature is one number for every task or
+    {task: number} (training/pick_temperature.py chooses one per task on a dev set); None: the log-likelihood alone."""
+    return temperature.get(task) if isinstance(temperature, dict) else temperature
+
+
 def retrieved(gallery, prefixes, keys_flat, k, temperature=None):
     """(names [n, k], prior [n, k] or None): the k names the gallery retrieves for each prefix's given image (its rows
-    of keys_flat: given_keys) and, with a temperature (manifest mllm.pick.temperature), each one's cosine over it."""
+    of keys_flat: given_keys) and, with a temperature (manifest mllm.pick.temperature), each one's cosine over it.
+    temperature: one number, or one per prefix (None where that prefix's task has none: no prior)."""
     names, scores = gallery.retrieve(given_keys(prefixes, keys_flat, gallery.scale), k)
-    return names, None if temperature is None else (scores.double() / temperature).tolist()
+    if not isinstance(temperature, (list, tuple)):
+        temperature = [temperature] * len(names)
+    if all(t is None for t in temperature):
+        return names, None
+    return names, [None if t is None else (s.double() / t).tolist() for s, t in zip(scores, temperature)]
 
 
 def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, record=None, keys_flat=None, views=()):
     """For eval_mllm --pick: (caption prefixes ending in <ans>) -> the MLLM's pick among the k names the
     gallery retrieves for each prefix's given image (the page's caption, manifest mllm.pick). keys_flat: the
     retrieval's reader bank (default bank_flat[1]; eval_mllm's framed one where the pick frames); views: pick's."""
+    temperature = task_temperature(temperature, "caption")
+
     def answer(prefixes):
         names, prior = retrieved(gallery, prefixes, bank_flat[1] if keys_flat is None else keys_flat, k, temperature)
         rec = [] if record is not None else None
@@ -143,11 +156,15 @@ def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, re
 
 
 def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None, keys_flat=None, views=()):
-    """For eval_mllm --pick: a function (prefixes, plans, record=None) -> plans that replaces each plan's concept by
-    the MLLM's pick among the top-k names the gallery retrieves for the prefix's given image, keeping the
-    plan's style and tone (the page's edits, manifest mllm.pick). keys_flat: as caption_pick's."""
-    def fix(prefixes, plans, record=None):
-        names, prior = retrieved(gallery, prefixes, bank_flat[1] if keys_flat is None else keys_flat, k, temperature)
+    """For eval_mllm --pick: a function (prefixes, plans, record=None, tasks=None) -> plans that replaces each plan's
+    concept by the MLLM's pick among the top-k names the gallery retrieves for the prefix's given image, keeping the
+    plan's style and tone (the page's edits, manifest mllm.pick). keys_flat: as caption_pick's. tasks: each prefix's
+    page task (edit, colorize, inpaint, sketch), for a temperature per task (task_temperature)."""
+    def fix(prefixes, plans, record=None, tasks=None):
+        temps = temperature if tasks is None else [task_temperature(temperature, t) for t in tasks]
+        if isinstance(temps, dict):
+            raise ValueError("plan_fix: a temperature per task needs each prefix's task")
+        names, prior = retrieved(gallery, prefixes, bank_flat[1] if keys_flat is None else keys_flat, k, temps)
         got = [T.parse_plan(tok.decode(pl).strip()) for pl in plans]
         texts = [[T.normalize_text(T.PLAN_SEP.join([n, gp["style"], gp["tone"]])) for n in ns] for ns, gp in zip(names, got)]
         rec = [] if record is not None else None

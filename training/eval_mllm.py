@@ -590,6 +590,19 @@ def eval_understanding(ctx, hv, om):
     return cap, vqa
 
 
+def dev_captions(ctx, dev):
+    """--dev: the page's caption (its pick, recorded with its right name) of each dev drawing -> exact match and n."""
+    pre = [ctx.prefix(ctx.sampler.understanding(i, T.CAPTION_Q[0], "x")[:6]) for i in dev]
+    n0 = len(ctx.pick_record)
+    ans = ctx.caption_pick(pre)
+    want = [T.normalize_text(ctx.meta[i]["name"]) for i in dev]
+    for r, w in zip(ctx.pick_record[n0:], want):
+        r["want"] = w
+    em = float(np.mean([a == w for a, w in zip(ans, want)])) if dev else 0.0
+    log(f"dev captions: {em:.3f} of {len(dev)}")
+    return {"exact_match": em, "n": len(dev)}
+
+
 # training.data's line-drawn vendor (EXTRA_SOURCE_VENDORS: Fluent's high-contrast design, black line art on white):
 # the sketch_lines job's canvas. A user's sketch on the page is line art before its edge map is taken, while the
 # sketch job gives the edge map of a colour drawing.
@@ -609,6 +622,24 @@ def line_sources(meta, hv, read_vendors):
     return {i: j for i, j in got.items() if j is not None}
 
 
+# the --n-openmoji samples the evaluations read: final_eval.sh's 200 and the default 400 (random.sample draws them
+# differently), kept out of the dev set's concepts
+EVAL_OPENMOJI = (200, 400)
+
+
+def dev_sources(meta, n, trained, rng):
+    """--dev: n drawings on which the pick's per-task temperatures are chosen (training/pick_temperature.py), read by
+    no model in training and by no evaluation: OpenMoji's (an evaluation-only vendor) of `trained` concepts (the
+    gallery's) outside the held-out-vendor concepts and outside every concept of the OpenMoji drawings eval_mllm
+    samples for its captions (EVAL_OPENMOJI). -> sorted image indices."""
+    held = {m["concept"] for m in meta if m["split"] in ("heldout_vendor", "heldout_concept")}
+    om = [m["i"] for m in meta if m["split"] == "openmoji"]
+    for k in EVAL_OPENMOJI:   # eval_mllm's draw: its first from random.Random(0) (no --n-heldout sample before it)
+        held |= {meta[i]["concept"] for i in random.Random(0).sample(om, min(k, len(om)))}
+    pool = [i for i in om if meta[i]["concept"] in trained and meta[i]["concept"] not in held]
+    return sorted(rng.sample(pool, min(n, len(pool))))
+
+
 def edit_jobs(ctx, hv, rng, kinds, lines=None):
     """(kind, src_row, instruction, concept, target label, target image, source image) on held-out-vendor images: the
     target image is the drawing the edit asks for (its plan is the job's right plan, --edit-right-plan). sketch_lines:
@@ -623,10 +654,13 @@ def edit_jobs(ctx, hv, rng, kinds, lines=None):
     jobs = []
     for i in hv:
         m = meta[i]
-        tones = sorted(t for t in by_cv.get((m["concept"], m["vendor"]), {}) if t != m["skin_tone"] and t in tidx)
+        # a source in a style the model does not draw (--dev's OpenMoji) is toned toward the first trained style's drawings
+        cv = (m["concept"], m["vendor"] if m["vendor"] in T.STYLE else
+              next((v for v in T.STYLE if (m["concept"], v) in by_cv), None))
+        tones = sorted(t for t in by_cv.get(cv, {}) if t != m["skin_tone"] and t in tidx)
         if tones:
             t = rng.choice(tones)
-            jobs.append(("edit_tone", ctx.sampler.row(i), T.tone_instruction(t, rng), m["concept"], t, by_cv[(m["concept"], m["vendor"])][t], i))
+            jobs.append(("edit_tone", ctx.sampler.row(i), T.tone_instruction(t, rng), m["concept"], t, by_cv[cv][t], i))
         other = [v for v in by_ct.get((m["concept"], m["skin_tone"]), {}) if v != m["vendor"] and v in sidx]
         if other:
             jobs.append(("edit_style", ctx.sampler.row(i), T.EDIT_STYLE[0].format(style=T.STYLE[other[0]]), m["concept"], other[0],
@@ -657,7 +691,8 @@ def eval_edits(ctx, jobs, hole_pos):
 
         def fix(prefixes, plans):
             rec = [] if ctx.pick_record is not None else None
-            got = ctx.plan_fix([prefixes[k] for k in picks], [plans[k] for k in picks], record=rec) if picks else []
+            got = ctx.plan_fix([prefixes[k] for k in picks], [plans[k] for k in picks], record=rec,
+                               tasks=[page_task(jobs[k][0]) for k in picks]) if picks else []
             if rec is not None:
                 names = concept_names(ctx.meta)
                 ctx.pick_record.extend(dict(r, task=jobs[k][0], want=T.normalize_text(names[jobs[k][3]])) for k, r in zip(picks, rec))
@@ -798,6 +833,15 @@ def tone_misses(labels, seen, asked):
             "tone_confusion": dict(sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:12])}
 
 
+def pick_temperature_arg(text):
+    """--pick-temperature: a number (0: none, the log-likelihood alone) or task=T pairs, comma-separated (T 0 or none:
+    that task's log-likelihood alone) -> a number, None or {task: number or None}, as manifest mllm.pick.temperature"""
+    one = lambda t: None if t.lower() in ("none", "null") or float(t) == 0 else float(t)
+    if "=" not in text:
+        return one(text)
+    return {k.strip(): one(v) for k, v in (kv.split("=", 1) for kv in text.split(",") if kv)}
+
+
 def page_task(kind):
     """An evaluation job kind -> the page's task that runs it (edit_tone, edit_style -> edit; LINE_KINDS -> sketch)."""
     return "edit" if kind in ("edit_tone", "edit_style") else "sketch" if kind in LINE_KINDS else kind
@@ -877,9 +921,9 @@ def main(argv=None):
                     "image (training/gallery.py, caption_rerank.py); 0: greedy")
     ap.add_argument("--pick-tasks", default=None, help="with --pick: the page's tasks whose plans pick, comma-separated "
                     "(edit, colorize, inpaint, sketch; default: the manifest's mllm.pick.tasks)")
-    ap.add_argument("--pick-temperature", type=float, default=None, help="with --pick: each name's score adds its "
-                    "retrieval cosine over this temperature (default: the manifest's mllm.pick.temperature; 0: the "
-                    "log-likelihood alone)")
+    ap.add_argument("--pick-temperature", type=pick_temperature_arg, default=None, help="with --pick: each name's score "
+                    "adds its retrieval cosine over this temperature (default: the manifest's mllm.pick.temperature; 0: the "
+                    "log-likelihood alone), or one per page task: caption=T,edit=T,... (training/pick_temperature.py)")
     ap.add_argument("--pick-frame", choices=("manifest", "none", "data"), default="manifest", help="with --pick: how the "
                     "retrieval frames each given image (training/framing.py): as the manifest's mllm.pick.frame says, not "
                     "at all, or as training.gallery would write it from the data (gallery.frame_spec)")
@@ -894,6 +938,10 @@ def main(argv=None):
     ap.add_argument("--plans-only", action="store_true", help="the edit jobs' plans alone, nothing drawn or judged: "
                     "the plan diagnosis per kind (what the edit reads from its given image), no decoder or judge run (on 2 CPU cores "
                     "shared with CI, 520 greedy plans took over 37 minutes: a GPU's minute is still the cheaper way)")
+    ap.add_argument("--dev", type=int, default=0, metavar="N", help="with --pick and --pick-record: the pick's dev set "
+                    "instead of the evaluation (dev_sources: N OpenMoji drawings no model or evaluation reads): their "
+                    "captions and every edit job's plan picked and recorded, nothing drawn (training/pick_temperature.py "
+                    "chooses the temperatures on the record)")
     ap.add_argument("--save-drawings", default=None, metavar="OUT.pt", help="the edits' drawings at f0 and f1 as judged "
                     "(uint8), their plans and jobs (instruction, concept, asked field, the source's tone, the target's "
                     "vendor), for analysis offline")
@@ -935,6 +983,11 @@ def main(argv=None):
     om = sorted(rng.sample(om, min(0 if args.quick or args.plans_only else args.n_openmoji, len(om))))
     if args.canonical_only:
         hv = hv[:1]
+    if args.dev:   # the pick's dev set in place of the held-out vendor; no OpenMoji captions but the dev's own
+        if not (args.pick and args.pick_record):
+            sys.exit("--dev: the record of the pick's choices is its output (--pick K --pick-record OUT.json)")
+        hv, om = dev_sources(meta, args.dev, {m["concept"] for m in meta if m["split"] == "train"}, random.Random(1)), []
+        args.plans_only, args.edit_kinds = True, ",".join(k for k in ALL_EDIT_KINDS if k != "sketch_lines_drawn")
     kinds = () if args.canonical_only or args.understanding_only else ("edit_tone", "edit_style") if args.quick else ALL_EDIT_KINDS
     if args.edit_kinds is not None and not args.understanding_only:
         kinds = tuple(k for k in args.edit_kinds.split(",") if k)
@@ -984,7 +1037,7 @@ def main(argv=None):
         spec = read_manifest()["mllm"].get("pick", {})
         tasks = args.pick_tasks.split(",") if args.pick_tasks is not None else spec["tasks"]
         ctx.pick_tasks = tuple(t for t in tasks if t)
-        temp = spec.get("temperature") if args.pick_temperature is None else (args.pick_temperature or None)
+        temp = spec.get("temperature") if args.pick_temperature is None else args.pick_temperature
         ctx.pick_record = [] if args.pick_record else None
         if args.pick_frame == "data":
             from training.gallery import frame_spec
@@ -1020,13 +1073,16 @@ def main(argv=None):
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only,
-                      "understanding_only": args.understanding_only, "plans_only": args.plans_only,
+                      "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")
 
     if args.understanding_only:   # captions and questions alone: nothing drawn, so no decoder or judge run
         args.prompts, args.quick, args.edit_kinds = None, False, ""
+    elif args.dev:   # the dev set's captions (the page's pick); its edit plans below
+        args.prompts, args.quick = None, True
+        res["dev"] = {"caption": dev_captions(ctx, hv), "n": len(hv), "n_lines": len(lines)}
     elif args.plans_only:   # the edits' plans alone: no text-to-image, captions or questions
         args.prompts, args.quick = None, True
     else:

@@ -94,6 +94,11 @@ def frame_spec(images, meta):
     return {"span": int(np.median(ext)), "ink": framing.INK, "keep": [int(np.percentile(ext, 10)), int(np.percentile(ext, 90))]}
 
 
+# the rule's words for a temperature per page task (training/pick_temperature.py)
+PER_TASK = ("; temperature: one per page task ({task: T}, chosen on a dev set by training/pick_temperature.py; null: "
+            "that task's log-likelihood alone)")
+
+
 def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS, scale=SCALE, frame=None, space="reader",
           temperature=None):
     """space "reader": a row is a drawing's reader tokens at `scale` (gallery_rows); "key": a query is the key model's
@@ -123,9 +128,10 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
                             "ink's bounding box resized (area averaging) so its longer side spans frame.span pixels, "
                             "centred on white, unless that side is already within frame.keep (training/framing.py)"
                             if frame else "") + (f"; a name's score is its log-likelihood plus its retrieval cosine / "
-                            "temperature (a product of the two experts)" if temperature else "")}
+                            "temperature (a product of the two experts)" + (PER_TASK if isinstance(temperature, dict) else "")
+                            if temperature else "")}
     if temperature:
-        mllm["pick"]["temperature"] = float(temperature)
+        mllm["pick"]["temperature"] = dict(temperature) if isinstance(temperature, dict) else float(temperature)
     if frame:
         mllm["pick"]["frame"] = dict(frame)
     if views:

@@ -3,7 +3,7 @@
 the drawing's key (the key model's embedding in a key-space gallery, else the reader's tokens), each name's log-likelihood as a caption (after the drawing and, where the
 pick reads re-drawings (mllm.pick.views), after each re-drawing: their pyramids, float16 as the bank holds them) and as
 an edit plan's concept, and the picks (each name's log-likelihood plus its cosine / mllm.pick.temperature where
-set); and the re-drawing's and the framing's arithmetic. The
+set: one number, or the caption's and the edit's of a {task: T}); and the re-drawing's and the framing's arithmetic. The
 shipped MLLM on its int8 grid (as eval_mllm), the shipped encoder and reader, the shipped gallery:
 
     /usr/bin/python3 -m training.golden_pick          # after training.data and training.gallery
@@ -95,7 +95,11 @@ def main():
         keys = tokens_of(reader, images[idx], "cpu", view=framed) if frame else rb
         key_slice = T.scale_slices()[gallery.scale]
         query = lambda j: keys_of(keys[j:j + 1], gallery.scale)
-    prior = lambda scores: np.asarray(scores) / temp if temp else 0.0
+    from training.caption_rerank import task_temperature   # one temperature, or one per page task
+
+    def prior(scores, task):
+        t = task_temperature(temp, task)
+        return np.asarray(scores) / t if t else 0.0
     flat = (bank.reshape(-1, bank.shape[-1]), rb.reshape(-1, rb.shape[-1]))
     vspec = man["mllm"]["pick"].get("views") or {"tasks": [], "thetas": []}
     thetas = vspec["thetas"] if "caption" in vspec["tasks"] else []   # a caption's choice reads the re-drawings
@@ -127,7 +131,7 @@ def main():
         texts = [T.normalize_text(T.PLAN_SEP.join([n, g["style"], g["tone"]])) for n in names]
         ed_ll = answer_loglik(model, tok, [ed_pre], [texts], flat, "cpu", end=tok.img)[0]
         gap = lambda ll: float(np.diff(sorted(ll)[-2:])[0])
-        cap_score, ed_score = np.asarray(cap_mean) + prior(scores), np.asarray(ed_ll) + prior(scores)   # what picks
+        cap_score, ed_score = np.asarray(cap_mean) + prior(scores, "caption"), np.asarray(ed_ll) + prior(scores, "edit")   # what picks
         if min(gap(cap_ll), gap(cap_score), gap(ed_score)) < MARGIN:
             continue
         taken[m["split"]] += 1

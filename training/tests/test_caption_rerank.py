@@ -114,3 +114,17 @@ def test_plan_fix_keeps_style_and_tone_and_names_a_retrieved_concept():
     for ids in fixed:
         p = T.parse_plan(tok.decode(ids).strip())
         assert p["concept"] in names and (p["style"], p["tone"]) == ("noto", "dark skin tone")
+    # a temperature per page task: each prefix's prior is its task's cosine over that task's T (none: no prior)
+    from training.caption_rerank import retrieved
+    gal = Gallery.build(images, meta, reader)
+    rec = []
+    temps = {"edit": 0.1, "sketch": None}
+    plan_fix(model, tok, gal, flat, "cpu", 2, temperature=temps)(pre, greedy, record=rec, tasks=["edit", "sketch"])
+    names, prior = retrieved(gal, pre, flat[1], 2, 0.1)
+    assert [r["names"] for r in rec] == names
+    assert rec[0]["prior"] == pytest.approx(prior[0]) and rec[1]["prior"] is None
+    for r in rec:   # the pick is the best log-likelihood plus the prior where the task has one
+        score = [l + (p if r["prior"] else 0.0) for l, p in zip(r["loglik"], r["prior"] or [0.0] * 2)]
+        assert r["picked"] == r["names"][score.index(max(score))]
+    with pytest.raises(ValueError):   # a temperature per task needs each prefix's task
+        plan_fix(model, tok, gal, flat, "cpu", 2, temperature=temps)(pre, greedy)

@@ -260,7 +260,7 @@ def test_scale_choice_report():
     assert torch.allclose(lc["f4"], -torch.ones(3)) and torch.allclose(choice_score(lc, ["f4", "f3"]), torch.zeros(3), atol=1e-6)
 
 
-def generated_dataset(d, tok_path, lines=()):
+def generated_dataset(d, tok_path, lines=(), openmoji=("C0", "C2")):
     """A small dataset written in training.data's format: the fake concepts in both vendors
     (train), a held-out-vendor copy of each, and OpenMoji images; random pixels. lines: concepts
     the line-drawn vendor (eval_mllm.LINE_VENDOR, split sources_extra) drew, untoned."""
@@ -268,7 +268,7 @@ def generated_dataset(d, tok_path, lines=()):
     for m in list(meta):
         if m["vendor"] == "google":
             meta.append(dict(m, i=len(meta), vendor="twitter", split="heldout_vendor", unified=m["unified"] + "-h"))
-    for c in ("C0", "C2"):
+    for c in openmoji:
         base = next(m for m in meta if m["concept"] == c)
         meta.append(dict(base, i=len(meta), vendor="openmoji", split="openmoji", skin_tone="none"))
     from training.eval_mllm import LINE_VENDOR
@@ -282,12 +282,12 @@ def generated_dataset(d, tok_path, lines=()):
     return meta
 
 
-def eval_files(tmp_path, tok, prompts, lines=()):
+def eval_files(tmp_path, tok, prompts, lines=(), openmoji=("C0", "C2")):
     """The evaluation's inputs written under tmp_path (the tokenizer, a generated dataset, the
     natural prompts), as its command-line arguments."""
     tp = tmp_path / "tok.json"
     tok.save(str(tp))
-    generated_dataset(tmp_path / "data", tp, lines)
+    generated_dataset(tmp_path / "data", tp, lines, openmoji)
     natural = tmp_path / "natural.json"
     natural.write_text(json.dumps({"prompts": prompts}))
     return ["--data-dir", str(tmp_path / "data"), "--tokenizer", str(tp), "--prompts", str(natural)]
@@ -1367,6 +1367,41 @@ def test_eval_pick_tiny(tmp_path, setup, monkeypatch):
     allv = eval_mllm.main(base + ["--pick", "2", "--pick-tasks", "caption,edit", "--understanding-only", "--pick-views-tasks",
                                   "all", "--out", str(tmp_path / "v.json")])
     assert allv["config"]["pick_views"]["tasks"] != und["config"]["pick_views"]["tasks"] and allv["caption"] == und["caption"]
+
+
+def test_eval_dev_tiny(tmp_path, setup, monkeypatch):
+    """eval_mllm --dev: the pick's dev set (dev_sources: OpenMoji drawings of training concepts outside the held-out
+    vendor's) in place of the evaluation: its captions and every edit job's plan picked and recorded with their
+    cosines, nothing drawn; training.pick_temperature chooses a temperature per page task on the record."""
+    from training import eval_mllm, pick_temperature
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}], lines=("C1",),
+                       openmoji=("C0", "C2", "C1"))
+    mp = tmp_path / "data" / "meta.json"
+    meta = json.load(open(mp))
+    for m in meta:   # C1 (toned) no longer held out of a vendor: its OpenMoji drawing is a dev drawing
+        if m["concept"] == "C1" and m["split"] == "heldout_vendor":
+            m["split"] = "train"
+    json.dump(meta, open(mp, "w"))
+    monkeypatch.setattr(eval_mllm, "EVAL_OPENMOJI", (0,))   # the tiny set's two OpenMoji drawings: no evaluation reads them
+    base = ["--tiny", "--set", "order=scale", "plan=True", "reader=True", "residual_edit=True", "--device", "cpu", *files]
+    with pytest.raises(SystemExit):   # its output is the record
+        eval_mllm.main(base + ["--dev", "5", "--pick", "2", "--out", str(tmp_path / "x.json")])
+    res = eval_mllm.main(base + ["--dev", "5", "--pick", "2", "--pick-temperature", "1", "--pick-tasks",
+                                "caption,edit,colorize,inpaint,sketch", "--pick-record", str(tmp_path / "rec.json"),
+                                "--out", str(tmp_path / "dev.json")])
+    dev = [m for m in meta if m["split"] == "openmoji" and m["concept"] == "C1"]
+    assert res["config"]["dev"] == 5 and res["dev"]["n"] == len(dev) == 1 and res["dev"]["n_lines"] == 1
+    assert not {"t2i", "t2i_canonical", "t2i_natural", "caption", "vqa"} & set(res)
+    assert set(res["edit"]) == {"edit_tone", "edit_style", "colorize", "inpaint", "sketch", "sketch_lines"}
+    assert all("per_scale" not in e for e in res["edit"].values())   # plans alone, nothing drawn
+    rec = json.load(open(tmp_path / "rec.json"))
+    names = {T.normalize_text(n) for n in eval_mllm.concept_names(meta).values()}
+    assert sorted(r["task"] for r in rec) == sorted(["caption", *res["edit"]])   # one of each for the one drawing
+    assert all(r["want"] == T.normalize_text(dev[0]["name"]) and r["picked"] in names for r in rec)
+    got = pick_temperature.choose(rec, 1.0, 0.05)
+    assert set(got) == {"caption", "edit", "colorize", "inpaint", "sketch"} and got["edit"]["n"] == 2
+    for r in rec:   # a cosine is the prior at T = 1
+        assert r["prior"] == sorted(r["prior"], reverse=True) and all(-1.0 <= c <= 1.0 for c in r["prior"])
 
 
 def test_reader_only_reads_the_reader_alone(setup):

@@ -1,0 +1,116 @@
+"""The pick's temperature per page task, chosen on a dev set the evaluation never reads (issue 15).
+
+The pick (manifest mllm.pick, caption_rerank.py) scores each of the key's k retrieved names by the MLLM's
+log-likelihood plus the name's cosine / T. Stop 57 shipped one T for every task, the key's own scale (1/S = 0.05),
+because a T fitted on the evaluation would fit the prior to the test set. But the two experts' reliability differs
+by task: the MLLM reads an edge map (sketches) far worse than a drawing as given (captions, edits), so a task whose
+MLLM is weak wants the key's prior stronger (a lower T). This chooses T per page task on `eval_mllm --dev`'s record:
+OpenMoji drawings of the training concepts (no model trained on OpenMoji; its concepts kept apart from the held-out
+vendor's and from every OpenMoji drawing an evaluation samples: eval_mllm.dev_sources) and, for sketches, the
+line-drawn vendor's drawings of those concepts (no model read it). The record holds each choice's candidates, their
+log-likelihoods and cosines, so every T is scored offline:
+
+    python3 -m training.eval_mllm --mllm V.pt --reader shipped --pick 5 --pick-temperature 1 --dev 600 \\
+        --n-openmoji 200 --pick-record REC.json --out DEV.json            (one GPU, about a minute)
+    python3 -m training.pick_temperature REC.json DEV.json [--out training/eval/pick_key/dev_temperature.json] [--write]
+
+--write puts the chosen {task: T} into the manifest's mllm.pick.temperature (the page and eval_mllm read it per task).
+The rule: each page task's T is the grid value with the most right picks over its jobs on the dev set (a page task
+pools its job kinds: edit = tone and style edits, sketch = colour drawings' and line drawings' edge maps); ties go to
+the T nearest the key's own scale (in log T), the choice that needs no data.
+"""
+import argparse
+import json
+import math
+import os
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "training", "eval", "pick_key", "dev_temperature.json")
+# candidate temperatures: from the key's prior alone (in effect) to the log-likelihood alone (None)
+GRID = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, None)
+
+
+def page_task(kind):
+    """A record's task (eval_mllm's job kind, or caption) -> the page task whose temperature it shares"""
+    from training.eval_mllm import page_task as of_kind
+    return "caption" if kind == "caption" else of_kind(kind)
+
+
+def cosines(rec, used):
+    """One record's candidates' cosines: its prior times the temperature it was recorded with (`used`)."""
+    if rec["prior"] is None or not used:
+        raise ValueError("the record holds no cosines: record the pick with a temperature (--pick-temperature 1)")
+    return np.asarray(rec["prior"], dtype=np.float64) * used
+
+
+def right(recs, used, t):
+    """How many of the records pick their right name at temperature t (None: the log-likelihood alone); ties go to
+    the earlier (nearer) name, as the page's argmax does."""
+    n = 0
+    for r in recs:
+        score = np.asarray(r["loglik"], dtype=np.float64) + (0.0 if t is None else cosines(r, used) / t)
+        n += r["names"][int(np.argmax(score))] == r["want"]
+    return n
+
+
+def choose(records, used, default, grid=GRID):
+    """records (eval_mllm --pick-record), the temperature they were recorded with -> {page task: {"temperature",
+    "right", "n", "curve": {T: share right}, "by_kind": {kind: {T: share}}}}; the chosen T has the most right picks,
+    ties to the T nearest `default` in log T (the log-likelihood alone counts as the farthest)."""
+    out = {}
+    for task in sorted({page_task(r["task"]) for r in records}):
+        recs = [r for r in records if page_task(r["task"]) == task]
+        counts = {t: right(recs, used, t) for t in grid}
+        dist = lambda t: math.inf if t is None else abs(math.log(t / default))
+        best = max(grid, key=lambda t: (counts[t], -dist(t)))
+        kinds = sorted({r["task"] for r in recs})
+        out[task] = {"temperature": best, "right": counts[best], "n": len(recs),
+                     "curve": {str(t): counts[t] / len(recs) for t in grid},
+                     "by_kind": {k: {"n": sum(r["task"] == k for r in recs),
+                                     "curve": {str(t): right([r for r in recs if r["task"] == k], used, t) /
+                                               sum(r["task"] == k for r in recs) for t in grid}} for k in kinds}}
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("record", help="eval_mllm --dev --pick-record's JSON")
+    ap.add_argument("dev", help="eval_mllm --dev --out's JSON (the temperature the record was made with)")
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--arg", action="store_true", help="print the choice as eval_mllm's --pick-temperature argument alone "
+                    "(the evaluation of the choice in the device call that records it)")
+    ap.add_argument("--write", action="store_true", help="the chosen temperatures into the manifest (mllm.pick.temperature)")
+    args = ap.parse_args(argv)
+    from training.manifest import read_manifest, update_manifest
+    dev = json.load(open(args.dev))
+    if not dev["config"].get("dev"):
+        raise SystemExit(f"{args.dev}: not an eval_mllm --dev run (the evaluation's own picks would fit T to the test set)")
+    used = dev["config"]["pick_temperature"]
+    records = json.load(open(args.record))
+    pick = read_manifest()["mllm"]["pick"]
+    key_scale = 1 / read_manifest()["models"]["key"]["trained"]["scale"]   # the key's own scale: the no-data choice
+    res = {"record": os.path.relpath(os.path.abspath(args.record), ROOT), "n_dev": dev["config"].get("dev"),
+           "recorded_temperature": used, "default": key_scale, "grid": [str(t) for t in GRID],
+           "tasks": choose(records, used, key_scale)}
+    if args.arg:
+        print(",".join(f"{t}={r['temperature'] or 'none'}" for t, r in res["tasks"].items()))
+    for task, r in ({} if args.arg else res["tasks"]).items():
+        print(f"{task:9s} n={r['n']:4d}  T={r['temperature']}  right {r['right'] / r['n']:.3f}  "
+              f"(at {key_scale:g}: {r['curve'][str(key_scale)]:.3f}, log-likelihood alone: {r['curve']['None']:.3f})")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    json.dump(res, open(args.out, "w"), indent=1)
+    if args.write:
+        temps = {t: res["tasks"][t]["temperature"] for t in pick["tasks"] if t in res["tasks"]}
+        missing = [t for t in pick["tasks"] if t not in temps]
+        if missing:
+            raise SystemExit(f"the dev record has no picks of {missing}: no temperature chosen for them")
+        from training.gallery import PER_TASK
+        rule = pick["rule"] if pick["rule"].endswith(PER_TASK) else pick["rule"] + PER_TASK
+        update_manifest({}, extra={"mllm": dict(read_manifest()["mllm"], pick=dict(pick, temperature=temps, rule=rule))})
+        print(f"manifest mllm.pick.temperature = {temps}")
+
+
+if __name__ == "__main__":
+    main()
