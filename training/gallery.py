@@ -95,8 +95,8 @@ def frame_spec(images, meta):
 
 
 # the rule's words for a temperature per page task (training/pick_temperature.py)
-PER_TASK = ("; temperature: one per page task ({task: T}, chosen on a dev set by training/pick_temperature.py; null: "
-            "that task's log-likelihood alone)")
+PER_TASK = ("; temperature: one per page task ({task: T}; training/pick_temperature.py; null: that task's "
+            "log-likelihood alone)")
 
 
 def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TASKS, scale=SCALE, frame=None, space="reader",

@@ -12,7 +12,7 @@ log-likelihoods and cosines, so every T is scored offline:
 
     python3 -m training.eval_mllm --mllm V.pt --reader shipped --pick 5 --pick-temperature 1 --dev 600 \\
         --n-openmoji 200 --pick-record REC.json --out DEV.json            (one GPU, about a minute)
-    python3 -m training.pick_temperature REC.json DEV.json [--out training/eval/pick_key/dev_temperature.json] [--write]
+    python3 -m training.pick_temperature REC.json[.xz] DEV.json [--out OUT.json] [--write [--tasks T,...]]
 
 --write puts the chosen {task: T} into the manifest's mllm.pick.temperature (the page and eval_mllm read it per task).
 The rule: each page task's T is the grid value with the most right picks over its jobs on the dev set (a page task
@@ -21,13 +21,14 @@ the T nearest the key's own scale (in log T), the choice that needs no data.
 """
 import argparse
 import json
+import lzma
 import math
 import os
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "training", "eval", "pick_key", "dev_temperature.json")
+OUT = os.path.join(ROOT, "training", "eval", "pick_dev", "dev_temperature.json")
 # candidate temperatures: from the key's prior alone (in effect) to the log-likelihood alone (None)
 GRID = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, None)
 
@@ -82,13 +83,16 @@ def main(argv=None):
     ap.add_argument("--arg", action="store_true", help="print the choice as eval_mllm's --pick-temperature argument alone "
                     "(the evaluation of the choice in the device call that records it)")
     ap.add_argument("--write", action="store_true", help="the chosen temperatures into the manifest (mllm.pick.temperature)")
+    ap.add_argument("--tasks", default=None, help="with --write: the page tasks whose dev choice is written, comma-"
+                    "separated; the others keep the manifest's temperature (the key's own scale where it has one for "
+                    "all): a choice that lost its A/B on the evaluation is not shipped")
     args = ap.parse_args(argv)
     from training.manifest import read_manifest, update_manifest
     dev = json.load(open(args.dev))
     if not dev["config"].get("dev"):
         raise SystemExit(f"{args.dev}: not an eval_mllm --dev run (the evaluation's own picks would fit T to the test set)")
     used = dev["config"]["pick_temperature"]
-    records = json.load(open(args.record))
+    records = json.load(lzma.open(args.record) if args.record.endswith(".xz") else open(args.record))
     pick = read_manifest()["mllm"]["pick"]
     key_scale = 1 / read_manifest()["models"]["key"]["trained"]["scale"]   # the key's own scale: the no-data choice
     res = {"record": os.path.relpath(os.path.abspath(args.record), ROOT), "n_dev": dev["config"].get("dev"),
@@ -102,7 +106,10 @@ def main(argv=None):
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     json.dump(res, open(args.out, "w"), indent=1)
     if args.write:
-        temps = {t: res["tasks"][t]["temperature"] for t in pick["tasks"] if t in res["tasks"]}
+        from training.caption_rerank import task_temperature
+        chosen = set(args.tasks.split(",")) if args.tasks else set(pick["tasks"])
+        temps = {t: res["tasks"][t]["temperature"] if t in chosen else task_temperature(pick.get("temperature"), t)
+                 for t in pick["tasks"] if t in res["tasks"] or t not in chosen}
         missing = [t for t in pick["tasks"] if t not in temps]
         if missing:
             raise SystemExit(f"the dev record has no picks of {missing}: no temperature chosen for them")
