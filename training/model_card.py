@@ -231,6 +231,7 @@ def render():
             shipped_pick = json.load(open(os.path.join(ev, "pick", pick_file))) if picked else None
             v14 = v14_section()   # v13's recipe on for 7 minutes, against a line-drawn vendor and a sketch share (run 26)
             v14 = pick_key_section() + v14 if v14 else ""   # stop 57: the pick's retrieval through a key of its own
+            v14 = pick_temperature_section() + v14 if v14 else ""   # stop 58: the pick's temperature per task
             v14 += tone_snap_section() if v14 else ""   # stop 54: a tone snap after decoding, measured on v14 (lost)
             v14 += run27_section() if v14 else ""       # stop 55: v14 on for 940 steps with and without the sketch share
             v14 += run28_section() if v14 else ""       # stop 56: the line-drawing sketches and a larger vendor share
@@ -1358,6 +1359,88 @@ def run27_section():
         "`MLLMConfig.sketch_lines_p` (stop 55) reads a sketch from the edge map of its image's line drawing instead "
         "(`transforms.line_drawing`: strokes of about 2 or 4 px along its edges, near-black areas filled; the bank's "
         "sixth variant, \"lines\"): built and tested on the CPU, not yet trained.",
+    ])
+
+
+def pick_temperature_section():
+    """Stop 58 (run 30): the pick's temperature per page task, chosen on a dev set (training/pick_temperature.py,
+    eval_mllm --dev), evaluated for all five tasks, shipped for the sketch alone (training/eval/pick_dev/)."""
+    d = os.path.join(ROOT, "training", "eval", "pick_dev")
+    files = [os.path.join(d, f) for f in ("dev.json", "dev_temperature.json", "dev_all/eval_mllm.json", "ship/eval_mllm.json",
+                                          "views_all/eval_mllm.json")]
+    page = os.path.join(ROOT, "training", "eval", "pick_key", "page", "eval_mllm.json")
+    if not all(map(os.path.exists, files + [page])):
+        return ""
+    dev, ch = json.load(open(files[0])), json.load(open(files[1]))
+    allt, ship, views, before = (json.load(open(f)) for f in files[2:] + [page])
+    temps = ("0.005", "0.01", "0.02", str(ch["default"]), "None")
+    label = lambda t: "log-likelihood alone" if t == "None" else f"T = {t}"
+    kinds = {"caption": "captions", "edit_tone": "tone edits", "edit_style": "style edits", "colorize": "colorize",
+             "inpaint": "inpaint", "sketch": "sketches (a colour drawing's edge map)",
+             "sketch_lines": "sketches (a line drawing's edge map)"}
+    rows = ["| dev picks right | n | " + " | ".join(label(t) for t in temps) + " | chosen |", "|---|---|" + "---|" * (len(temps) + 1)]
+    for task, r in ch["tasks"].items():
+        for k, b in r["by_kind"].items():
+            rows.append(f"| {kinds.get(k, k)} | {b['n']} | " + " | ".join(pct(b["curve"][t]) for t in temps) +
+                        f" | {r['temperature']} ({task}) |")
+    ed = lambda e, t: e["edit"][t]["per_scale"]["f0"]["success"]
+    rec = lambda e, t: e["edit"][t]["per_scale"]["f1"]["recognised_top1"]
+    cols = [("held-out captions", lambda e: e["caption"]["heldout_vendor"]["exact_match"]),
+            ("OpenMoji captions", lambda e: e["caption"]["openmoji"]["exact_match"]),
+            ("tone edits at f0", lambda e: ed(e, "edit_tone")),
+            ("tone edits, the plan names the concept", lambda e: e["edit"]["edit_tone"]["plan"]["concept"]),
+            ("style edits at f0", lambda e: ed(e, "edit_style")),
+            ("style edits, the plan names the concept", lambda e: e["edit"]["edit_style"]["plan"]["concept"]),
+            ("colorize, the plan names the concept", lambda e: e["edit"]["colorize"]["plan"]["concept"]),
+            ("inpaint, the plan names the concept", lambda e: e["edit"]["inpaint"]["plan"]["concept"]),
+            ("sketches (colour drawings' edge maps), top-1 at f1", lambda e: rec(e, "sketch")),
+            ("sketches (colour), top-5 at f0", lambda e: e["edit"]["sketch"]["per_scale"]["f0"]["recognised_top5"]),
+            ("sketches (colour), the plan names the concept", lambda e: e["edit"]["sketch"]["plan"]["concept"]),
+            ("line-art sketches (edge map, as the canvas), top-1 at f1", lambda e: rec(e, "sketch_lines")),
+            ("line-art sketches, the plan names the concept", lambda e: e["edit"]["sketch_lines"]["plan"]["concept"]),
+            ("line drawings given as drawn, top-1 at f1", lambda e: rec(e, "sketch_lines_drawn"))]
+    ev = [("one T = 0.05 (shipped before)", before), ("the dev's T for all five", allt), ("the sketch's alone (ships)", ship),
+          ("ships + every task's re-drawings", views)]
+    ab = ["| | " + " | ".join(n for n, _ in ev) + " |", "|---|" + "---|" * len(ev)]
+    ab += [f"| {c} | " + " | ".join(pct(f(e)) for _, e in ev) + " |" for c, f in cols]
+    psnr = lambda e, t: f"{e['edit'][t]['per_scale']['f0']['psnr']:.2f}"
+    ab += [f"| {t} PSNR at f0 (dB) | " + " | ".join(psnr(e, t) for _, e in ev) + " |" for t in ("colorize", "inpaint", "sketch")]
+    ab.append("| `ab_summary`'s score | " + " | ".join(f"{ab_score(e):.4f}" for _, e in ev) + " |")
+    chosen = ", ".join(f"{t} {r['temperature']}" for t, r in ch["tasks"].items())
+    shipped = json.load(open(os.path.join(ROOT, "public", "models", "manifest.json")))["mllm"]["pick"]["temperature"]
+    return "\n".join([
+        "\n## The pick's temperature per task (stop 58, run 30; the sketch's ships)\n",
+        "The pick scores each of the key's 5 names by the MLLM's log-likelihood plus the key's cosine / T, and stop 57 "
+        f"shipped one T for every task, the key's own scale (1/S = {ch['default']:g}), since a T fitted on the evaluation "
+        "would fit the prior to the test set. But how far each expert can be trusted differs by what the task gives the "
+        "MLLM to read. **A dev set** the evaluation never reads (`eval_mllm --dev`, `eval_mllm.dev_sources`): "
+        f"{dev['dev']['n']} OpenMoji drawings (no model trained on OpenMoji) of training concepts outside the held-out "
+        "vendor's and outside every OpenMoji drawing an evaluation samples, and for sketches also the line-drawn "
+        f"vendor's drawings of the same concepts ({dev['dev']['n_lines']}; no model read that vendor). Each task's picks "
+        "were recorded with every candidate's log-likelihood and cosine (one H100, 60 s), so every T is scored offline "
+        "(`python3 -m training.pick_temperature training/eval/pick_dev/dev_record.json.xz training/eval/pick_dev/dev.json`; "
+        "`dev_temperature.json`; a page task pools its kinds; ties go to the key's scale):\n",
+        "\n".join(rows), "",
+        f"On the dev set the key's prior should outweigh the MLLM almost entirely on every task (chosen: {chosen}; below "
+        "0.005 the curves are flat: the key's own first choice, the MLLM breaking near-ties). **Evaluated as the page "
+        "runs it** (`OUT=... bash training/gpu/pick_dev.sh`, which records the dev picks, chooses and evaluates in one "
+        "call; then `final_eval.sh` with the manifest below and with `--pick-views-tasks all`; `dev_all/`, `ship/`, "
+        "`views_all/`; one H100 and one H200, which give an evaluation alike: run 28):\n",
+        "\n".join(ab), "",
+        "**The dev set does not speak for the held-out vendor's captions and edits.** OpenMoji is a style no model read, "
+        "where the MLLM names a drawing far worse than the key; the held-out vendor's drawings are Noto's and Twemoji's "
+        "designs, styles the MLLM was trained to draw, where it is the better expert. So the dev's T for captions, edits, "
+        "colorize and inpaint loses the evaluation by 10 to 13 points on held-out captions, tone and style edits (while "
+        "OpenMoji captions gain), and those four keep the key's scale. **The sketch's ships**: the page's sketch is a "
+        "line drawing's edge map (the canvas), the dev's line drawings and the evaluation's agree, and line-art sketches "
+        "are recognised first at f1 "
+        f"{pct(rec(before, 'sketch_lines'))} -> {pct(rec(ship, 'sketch_lines'))}. Colour drawings' edge maps are mixed "
+        f"(top-1 at f1 {pct(rec(before, 'sketch'))} -> {pct(rec(ship, 'sketch'))}, top-5 at f0 "
+        f"{pct(before['edit']['sketch']['per_scale']['f0']['recognised_top5'])} -> {pct(ship['edit']['sketch']['per_scale']['f0']['recognised_top5'])}, "
+        "PSNR up), and the score, which counts only them, moves "
+        f"{ab_score(before):.4f} -> {ab_score(ship):.4f}. The manifest's `mllm.pick.temperature` is now one per task: "
+        f"`{json.dumps(shipped)}` (`python3 -m training.pick_temperature ... --write --tasks sketch`). Every picking "
+        "task reading the re-drawings as captions do loses tone edits (the last column) and does not ship.",
     ])
 
 
@@ -3816,8 +3899,9 @@ in a browser. Trained from scratch by the recipe in `training/` (this repository
 - **key** (`key.onnx`, since stop 57; `training/pick_key.py`): the pick's retrieval. A CNN (1.2M parameters, int8-stored)
   whose 128-d embedding of a given image, framed, is compared with one row per training concept (`gallery.bin`, the
   key's class proxies); the MLLM chooses among the 5 nearest concepts, each name's log-likelihood plus the key's
-  cosine / `mllm.pick.temperature` (below, "The pick's key"). Trained on every vendor the MLLM reads, in every view a
-  task gives (as drawn, edge map, grayscale, masked, line drawing).
+  cosine / `mllm.pick.temperature` (below, "The pick's key"; one per task since stop 58, the sketch's lower: "The pick's
+  temperature per task"). Trained on every vendor the MLLM reads, in every view a task gives (as drawn, edge map,
+  grayscale, masked, line drawing).
 - **judge** (evaluation only, not shipped; `training/eval/judge.pt`, 5.9 MB, fp16): a CNN classifier of
   concept, category, skin tone and style trained on all three styles; never used for generation.
 
@@ -3892,6 +3976,12 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 22 (not shipped): v12 grown to 14 / 18 blocks (`mllm.deepen`) + 7 training-minutes at LR 1e-4, one call each (control: run 21's `ctl`); then `d18`'s trunk on the 4-bit grid, evaluated; a quantization-aware probe | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=d14 ARM_SET="n_layer=14" bash training/gpu/v10_long.sh`, the same with `n_layer=18` (one H200 each); `python3 -m training.eval_mllm --mllm d18.pt --bits 4 --reader shipped --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0` (its weights carried 4-bit-packed, `public/models/mllm.onnx.data*` set aside); a probe of `ARM_SET="n_layer=18 qat_bits=4"` with `MIN=2.6` and no `FINAL` | 16.0 (6.6 each, the probe 2.8; about 27 min wall with the evaluations and v12's right-plan run) |
 | run 23 (not shipped): v12 grown to 18 blocks and trained on the 4-bit grid (`qat_bits=4`) for 7 training-minutes at LR 1e-4 (`q18`); `q18` resumed on the warm machine, its clock stretched to 14 minutes (`q18_14`); run 22's `d18` rounded to the grid, then 7 minutes on it (`d18q`); one call each | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7 NAME=q18 ARM_SET="n_layer=18 qat_bits=4" bash training/gpu/v10_long.sh`; then `... BUDGET=14 STAGE=2 MIN=7.5 NAME=q18b` (warm); `INIT=training/carry/d18_int4.pt ... STAGE=1 MIN=7 NAME=d18q` (`public/models/mllm.onnx.data*` set aside; `d18_int4.pt`: `python3 -m training.quantize d18.pt d18_int4.pt 4`) (one H200 each) | 20.4 (6.6, 7.1 and 6.6; about 25 min wall with the evaluations) |
 | run 24 (not shipped): v12 + 7 training-minutes at LR 1e-4 with `pair_aug=3 pair_aug_p=0.5` (control: run 21's `ctl`); the caption's choice over re-drawings evaluated (v12's weights: 0 / 4 / 8 views for captions, 4 for every picking task), 4 ship | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7.35 NAME=pa ARM_SET="pair_aug=3 pair_aug_p=0.5" bash training/gpu/v10_long.sh`; `python3 -m training.eval_mllm --mllm v12.pt --reader shipped --judge training/eval/judge.pt --seeds 2 --n-openmoji 200 --pick 5 --pick-temperature 0 --pick-views N --pick-views-tasks caption` (`v12.pt`: `python3 -m training.shipped mllm v12.pt`); `python3 -m training.pick_views --mllm --device cuda` (one H200) | 6.9 training + about 11 of evaluations (1180 s held in all, startups included) |
+| run 25 (**v13 ships**): v12 + 7 training-minutes at LR 1e-4 with `training.data`'s four extra vendors (and Fluent) as given images, `source_vendor_p=0.3` (control: run 21's `ctl`) | `ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7.05 NAME=xs ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3" EVAL_ARGS="--pick-views 0" bash training/gpu/v10_long.sh` (one H200) | 6.6 (1970 steps) |
+| run 26 (**v14 ships**: arm c13): v13 + v13's recipe on / + the line-drawn vendor / + a sketch share, one call each on one warm machine | the same with `NAME=c13`, `hc` (`source_vendors=...,fluent_hc`), `hcs` (also `sketch_source_p=0.6`), `READER=shipped` (one H200) | 20.0 (6.7 each: 1830, 2350, 2360 steps) |
+| run 27 (not shipped): v14 + 1000 steps, two arms at once on one GPU (c14, sk14 with `sketch_source_p=0.6`), then each evaluated in a call of its own | `training/gpu/pair.sh`, then `training/gpu/eval_packed.sh` (one H200) | 14.3 (7.1 each, sharing the GPU: 940 and 930 steps) |
+| run 28 (not shipped): c14's clock with line-drawing sketches (`sketch_lines_p=0.5`, ln15) / a larger vendor share (sv6); v14 evaluated on an H100 | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 ... NAME=ln15 bash training/gpu/v10_long.sh`, the same with `NAME=sv6`; `final_eval.sh` (one H100) | 9.5 (4.7 each, 940 steps) |
+| run 29 (**the pick's key ships**): a key for the pick's retrieval (`training/pick_key.py`), widths 32 / 48 / 64, and v14 evaluated with each pick | `ARMS="w32:--width,32 w64:--width,64" STEPS=3000 bash training/gpu/pick_key.sh`, then `ARMS="w48:--width,48 w64:--width,64" STEPS=4000 TRAIN_S=300`; `final_eval.sh` per arm (one H100) | 10.3 of training in two calls of two keys side by side on one GPU (276 s: w32, 3000 steps in 212 s, and a first w64; 344 s: w48 and w64 with their probes) + 7 of evaluations (1366 s held in five calls) |
+| run 30 (**the sketch's temperature ships**): v14's picks on the dev set, a temperature chosen per task, evaluated with all five / the sketch's alone / every task reading re-drawings | `OUT=$OUT bash training/gpu/pick_dev.sh` (one H100), then `final_eval.sh` with the manifest and with `EVAL_ARGS="--pick-views-tasks all"` (one H200) | no training; 1 of dev picks + about 4 of evaluations (504 s held in two calls) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """

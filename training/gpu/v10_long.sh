@@ -110,6 +110,18 @@
 #   source vendor's drawings of the training concepts (e.g. streamline) left out of a key's training and picked on
 #   (sources_extra_heldout will not do: its drawings are of the held-out concepts, which no gallery holds).
 #   A tree for a call: move src e2e docs bench workers (and the card) aside beside room.sh (the key's data needs room).
+# Run 30 (2026-12-05, stop 58, one H100 then one H200; training/pick_temperature.py, training/gpu/pick_dev.sh,
+#   training/eval/pick_dev/): v14's picks recorded on a dev set no model or evaluation reads (eval_mllm --dev: 600 OpenMoji
+#   drawings of training concepts, 543 line drawings), a temperature chosen per page task on it (0.005-0.01: the key's
+#   prior outweighs the MLLM on unseen styles), evaluated: line-art sketches 22.2 -> 56.2% at f1, but held-out captions,
+#   tone and style edits lose 10-13 points (the MLLM reads the held-out vendor's Noto/Twemoji designs better than the
+#   key). Ships for the sketch alone (mllm.pick.temperature {task: T}, sketch 0.005); every task's re-drawings lose tone.
+# Next (stop 58): (1) an expert weighting per drawing, not per task: the dev set (unseen styles) wants the key, the
+#   held-out vendor (trained styles) the MLLM, and the page's uploads are mostly unseen styles (a phone's emoji); the
+#   rule needs a dev set of each kind (a trained-style dev set: e.g. a vendor held out of a concept subset in a new
+#   trunk's training, or a dev split of the held-out-vendor concepts made before the next trunk run). (2) Colour
+#   sketches: the plan names the concept 46.9%, the drawing is recognised 22.4% at f1: the drawing from an edge map,
+#   not the pick, now loses most. (3) Tone and style edits as stop 57 says (tone rendering; the MLLM's choice).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
