@@ -94,7 +94,7 @@ await withWasmMllm(dir, threads, async ({ ort, load, man, counted, calls, tokeni
     ...(thetas.length ? { [`caption, picked over it and ${thetas.length} re-drawings (MLLM only)`]: (c) => gen.answer({ source: pyramid(c.source), reader: pyramid(c.reader), pickKey: keyOf(c), views: viewsOf(c), question: c.caption.question, pick: true }) } : {}),
     // an edit up to its plan and f4: the plan is where the arms differ
     'edit to f4, greedy plan': (c) => gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), scales: ['f4'], planCandidates: 0 }),
-    'edit to f4, picked plan': (c) => gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), pickKey: keyOf(c), scales: ['f4'], planCandidates: 0, pick: true }),
+    'edit to f4, picked plan': (c) => gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), pickKey: keyOf(c), scales: ['f4'], planCandidates: 0, pick: true, task: 'edit' }),
   };
   const rows = {};
   for (const [name, run] of Object.entries(arms)) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ManifestError, coarseToFine, decoderKey, gallerySpace, mllmReader, pickGallery, pickKeyModel, picks, pickShareOf, pickVariant, pickViews, validateManifest, type Manifest } from '../workers/lib/manifest';
+import { ManifestError, coarseToFine, decoderKey, gallerySpace, mllmReader, pickGallery, pickKeyModel, picks, pickShareOf, pickTemperature, pickVariant, pickViews, validateManifest, type Manifest } from '../workers/lib/manifest';
 import { allClose, decodeTensor } from '../workers/lib/tensorio';
 
 const sha = 'a'.repeat(64);
@@ -136,14 +136,27 @@ describe('manifest', () => {
     expect(broken((x) => (x.models.gallery.sha256 = 'nope'))).toThrow(/not a gallery file/);
     expect(broken((x) => delete x.models.gallery.dim)).toThrow(/rows, dim/);
     expect(broken((x) => (x.models.gallery.space = 'pixels'))).toThrow(/space "pixels" unknown/);
-    // the temperature of the retrieval's term: absent (null) or positive
+    // the temperature of the retrieval's term: absent (null), one positive number, or one per picking task
     for (const t of [null, 0.05, 1]) expect(broken((x) => (x.mllm.pick.temperature = t)), String(t)).not.toThrow();
     expect(broken((x) => delete x.mllm.pick.temperature)).not.toThrow();
-    for (const t of [0, -0.05, 'hot', NaN]) expect(broken((x) => (x.mllm.pick.temperature = t)), String(t)).toThrow(/mllm.pick.temperature must be a positive number/);
+    for (const t of [0, -0.05, 'hot', NaN, Infinity, [0.05]]) expect(broken((x) => (x.mllm.pick.temperature = t)), String(t)).toThrow(/mllm.pick.temperature must be a positive number/);
+    // per task: every picking task named (null: its log-likelihood alone), no other, each positive or null
+    const perTask = (over: Record<string, unknown>, drop?: string) => (x: typeof shipped) => {
+      x.mllm.pick.temperature = { ...Object.fromEntries(x.mllm.pick.tasks.map((t: string) => [t, 0.05])), ...over };
+      if (drop) delete x.mllm.pick.temperature[drop];
+    };
+    expect(broken(perTask({}))).not.toThrow();
+    expect(broken(perTask({ sketch: 0.005, caption: null }))).not.toThrow();
+    expect(broken(perTask({}, 'inpaint'))).toThrow(/mllm.pick.temperature names no temperature for the picking task inpaint \(null: its log-likelihood alone\)/);
+    expect(broken(perTask({ 'text-to-image': 0.05 }))).toThrow(/mllm.pick.temperature names text-to-image, which mllm.pick.tasks \(caption, edit, colorize, inpaint, sketch\) does not pick/);
+    for (const [v, shown] of [[0, '0'], [-0.05, '-0.05'], [NaN, 'NaN'], ['0.05', '"0.05"'], [Infinity, 'Infinity']] as const) {
+      expect(broken(perTask({ sketch: v })), shown).toThrow(`mllm.pick.temperature.sketch must be a positive number or null (got ${shown})`);
+    }
     expect(broken((x) => (x.mllm.pick.k = 0))).toThrow(/k >= 1/);
     // a drawing task picks its plan's concept; a model without a plan may pick captions only
     expect(broken((x) => delete x.mllm.plan)).toThrow(/edit, colorize, inpaint, sketch pick a plan's concept, and the model has no plan/);
-    expect(broken((x) => { delete x.mllm.plan; x.mllm.pick.tasks = ['caption']; })).not.toThrow();
+    expect(broken((x) => { delete x.mllm.plan; x.mllm.pick.tasks = ['caption']; })).toThrow(/temperature names edit, colorize, inpaint, sketch, which mllm.pick.tasks \(caption\) does not pick/);
+    expect(broken((x) => { delete x.mllm.plan; x.mllm.pick.tasks = ['caption']; x.mllm.pick.temperature = { caption: 0.05 }; })).not.toThrow();
     // a pick that frames: a span within the image and an ink threshold a pixel can pass
     const framed = (frame: unknown) => (x: typeof shipped) => (x.mllm.pick.frame = frame);
     expect(broken(framed({ span: 62, ink: 0.1 }))).not.toThrow();
@@ -162,7 +175,7 @@ describe('manifest', () => {
     expect(broken(viewed({ tasks: ['caption'], thetas: [[[1, 0], [0, 1]]] }))).toThrow(/thetas must be 2 x 3 affine maps/);
     expect(broken(viewed({ tasks: ['caption'], thetas: [[[1, 0, NaN], [0, 1, 0]]] }))).toThrow(/thetas must be 2 x 3/);
     expect(broken(viewed({ tasks: ['sketch'], thetas: [id] }))).toThrow(/only a picking caption reads re-drawings/);
-    expect(broken((x) => { x.mllm.pick.tasks = ['edit']; x.mllm.pick.views = { tasks: ['caption'], thetas: [id] }; })).toThrow(/only a picking caption/);
+    expect(broken((x) => { x.mllm.pick.tasks = ['edit']; x.mllm.pick.temperature = 0.05; x.mllm.pick.views = { tasks: ['caption'], thetas: [id] }; })).toThrow(/only a picking caption/);
     expect(pickViews(shipped, 'caption').length, 'the shipped caption reads re-drawings').toBeGreaterThan(0);
     expect(pickViews(shipped, 'edit')).toEqual([]);
     expect(broken(framed({ span: 62, ink: 0.1, keep: [60] }))).toThrow(/keep must be/);
@@ -178,8 +191,29 @@ describe('manifest', () => {
     expect(k.name).toBe(m.models.gallery.key);
     expect(k.entry).toMatchObject({ role: 'key', variants: [{ file: 'key.onnx' }] });
     expect(k.entry.outputs![0].shape).toEqual(['batch', m.models.gallery.dim]);
-    expect(m.mllm!.pick!.temperature).toBeGreaterThan(0);
-    expect(pickShareOf(m)).toMatch(/weighed by likeness/);
+    // one temperature per page task (training/pick_temperature.py): each task's pick reads its own entry, and the
+    // shipped sketch's differs from the caption's, so a helper that ignored the task would fail one of these
+    const pick = m.mllm!.pick!;
+    const entries = pick.temperature as Record<string, number | null>;
+    expect(Object.keys(entries).sort()).toEqual([...pick.tasks].sort());
+    for (const t of pick.tasks) expect(pickTemperature(pick, t), t).toBe(entries[t]);
+    expect(pickTemperature(pick, 'sketch')).toBeGreaterThan(0);
+    expect(pickTemperature(pick, 'caption')).toBeGreaterThan(0);
+    expect(pickTemperature(pick, 'sketch'), "the shipped sketch's temperature is not the caption's").not.toBe(pickTemperature(pick, 'caption'));
+    for (const t of pick.tasks) expect(pickShareOf(m, t), t).toMatch(/weighed by likeness/);
+    // a task that does not pick has no temperature (never another task's)
+    expect(() => pickTemperature(pick, 'text-to-image')).toThrow(/"text-to-image" does not pick/);
+    // a task whose entry is null: its log-likelihood alone, in the page's words too; the others keep theirs
+    const noSketch = validateManifest({ ...structuredClone(shipped), mllm: { ...shipped.mllm, pick: { ...shipped.mllm.pick, temperature: { ...entries, sketch: null } } } });
+    expect(pickTemperature(noSketch.mllm!.pick, 'sketch')).toBeNull();
+    expect(pickShareOf(noSketch, 'sketch')).toBe("the model's likelihood among the look-alikes");
+    expect(pickTemperature(noSketch.mllm!.pick, 'caption')).toBe(entries.caption);
+    expect(pickShareOf(noSketch, 'caption')).toMatch(/weighed by likeness/);
+    // the single-number form: every picking task's temperature is that number
+    const one = { ...pick, temperature: 0.5 };
+    for (const t of pick.tasks) expect(pickTemperature(one, t), t).toBe(0.5);
+    expect(pickTemperature({ ...pick, temperature: null }, 'sketch')).toBeNull();
+    expect(pickTemperature(null, 'caption'), 'a model that does not pick').toBeNull();
     const broken = (f: (x: typeof shipped) => void) => {
       const x = structuredClone(shipped);
       f(x);
@@ -223,7 +257,7 @@ describe('manifest', () => {
       const m = validateManifest(asReader(space));
       expect(gallerySpace(pickGallery(m)![1]), String(space)).toBe('reader');
       expect(pickKeyModel(m), 'no key model is asked for').toBeNull();
-      expect(pickShareOf(m)).toBe("the model's likelihood among the look-alikes");
+      for (const t of m.mllm!.pick!.tasks) expect(pickShareOf(m, t), t).toBe("the model's likelihood among the look-alikes");
     }
     const broken = (f: (x: typeof shipped) => void) => {
       const x = asReader('reader');

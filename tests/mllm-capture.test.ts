@@ -105,7 +105,7 @@ describe('the MLLM on WebGPU with graph capture (SwiftShader)', () => {
     expect(await picked(pc), 'a picked caption').toBe(await picked(pp));
     const planned = async (g: MllmGenerator) => {
       const plans: PlanInfo[] = [];
-      await g.generateImage('edit', { text: 'colorize this', source: src, reader, scales: ['f4'], pick: true, onPlan: (p) => plans.push(structuredClone(p)) });
+      await g.generateImage('edit', { text: 'colorize this', source: src, reader, scales: ['f4'], pick: true, task: 'edit', onPlan: (p) => plans.push(structuredClone(p)) });
       return plans.at(-1)!;
     };
     const [a, b] = [await planned(pc), await planned(pp)];

@@ -4,7 +4,7 @@
 // separator, styles, tones) come from the manifest's mllm.plan; nothing here knows them. For a
 // concept without skin tones (the served word list says which: src/conceptTones.ts) the picker
 // offers only the default tone: the model learned tones only on emoji that have them.
-import { pickShareOf, type PlanSpec } from '../../workers/lib/manifest';
+import { picks, pickShareOf, type PlanSpec } from '../../workers/lib/manifest';
 import { describePlan, overridePlan, styleLabel, toneLabel, type PlanInfo } from '../../workers/mllm/plan';
 import { sourceTones, tonePickerOff } from '../conceptTones';
 import { drawnConcept } from '../state/sourceConcept';
@@ -13,7 +13,7 @@ import { useApp } from '../store';
 
 const SOURCE_NOTE: Record<PlanInfo['source'], string> = { greedy: "the model's plan", sampled: 'a sampled plan (variations)', given: 'your pick', picked: "the model's pick among the emoji this one looks like" };
 
-export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan: PlanInfo; spec: PlanSpec; busy: boolean; onRedraw?: (plan: string) => void; testPrefix?: string }) {
+export function PlanBar({ plan, spec, task, busy, onRedraw, testPrefix = '' }: { plan: PlanInfo; spec: PlanSpec; task: string | null; busy: boolean; onRedraw?: (plan: string) => void; testPrefix?: string }) {
   const [concept, style, tone] = [spec.fields[0], 'style', 'tone'];
   const id = (s: string) => (testPrefix ? `${testPrefix}-${s}` : s);
   const cur = plan.fields;
@@ -24,8 +24,9 @@ export function PlanBar({ plan, spec, busy, onRedraw, testPrefix = '' }: { plan:
   const styleOptions = withCurrent(Object.values(spec.styles), cur[style]);
   // the default tone, and the one drawn, stay pickable whatever the concept
   const facts = useToneFacts();
-  // what a picked plan's shares are of (mllm.pick.temperature: likelihood alone, or weighed by the retrieval's likeness)
-  const shareOf = useApp((s) => (s.manifest ? pickShareOf(s.manifest) : ''));
+  // what a picked plan's shares are of: its task's pick (mllm.pick.temperature per task: likelihood alone, or weighed
+  // by the retrieval's likeness); only a picking task's plan is picked
+  const shareOf = useApp((s) => (s.manifest && task && plan.source === 'picked' && picks(s.manifest, task) ? pickShareOf(s.manifest, task) : ''));
   const tonesOff = tonePickerOff(sourceTones(drawnConcept(spec, plan), facts));
   const toneOff = (v: string) => v !== spec.tones[0] && v !== cur[tone];
   /** A picker for one field of the plan: a pick redraws with the plan that field changed. */

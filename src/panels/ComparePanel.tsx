@@ -50,7 +50,7 @@ export function CompareGrid() {
           Queued: {reconstruct ? <>reconstructing <UserText text={run.inputName ?? 'the image'} /></> : <>“<UserText text={run.text} />”</>}{loading ? ' starts as soon as the models are ready.' : ' (why it waits is said above).'}
         </p>
       )}
-      {!reconstruct && run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} busy={phase !== 'ready'} onRedraw={(plan) => void actions.generate(run.text, plan)} />}
+      {!reconstruct && run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} task={run.task} busy={phase !== 'ready'} onRedraw={(plan) => void actions.generate(run.text, plan)} />}
       {shown && (
         <ScaleGrid
           run={run}

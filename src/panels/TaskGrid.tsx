@@ -16,7 +16,7 @@ export function TaskGrid({ run, tab }: { run: Run; tab: 'edit' | 'canvas' }) {
   const text = run.text;
   return (
     <>
-    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} busy testPrefix={tab} />}
+    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} task={run.task} busy testPrefix={tab} />}
     <ScaleGrid
       run={run}
       prefix={tab}

@@ -18,8 +18,9 @@ export function UnderstandPanel() {
   const { info, picked, run: u, actions, sent, running, refuse, say } = panel;
   // the manifest's mllm.pick: a caption is chosen among retrieved names, not written
   const captionPicks = useApp((s) => (s.manifest ? picks(s.manifest, 'caption') : false));
-  // what a picked caption's shares are of (mllm.pick.temperature: likelihood alone, or weighed by the retrieval's likeness)
-  const shareOf = useApp((s) => (s.manifest ? pickShareOf(s.manifest) : ''));
+  // what a picked caption's shares are of: the caption task's pick (mllm.pick.temperature: likelihood alone, or weighed
+  // by the retrieval's likeness)
+  const shareOf = useApp((s) => (s.manifest && picks(s.manifest, 'caption') ? pickShareOf(s.manifest, 'caption') : ''));
 
   const ask = (caption: boolean) => {
     const why = refuse(!caption, 'Type a question first, or press Caption.');

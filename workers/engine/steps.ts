@@ -5,6 +5,7 @@
 import { gallerySpace, pickGallery, pickViews, type Manifest } from '../lib/manifest';
 import { frameInk } from '../lib/framing';
 import { redraw } from '../lib/redraw';
+import type { SourceKind } from '../lib/sources';
 import { fromNCHW, prepareImage, toNCHW, type RGBAImage } from '../lib/image';
 import { psnr } from '../lib/metrics';
 import { MllmError, type MllmGenerator, type PickKey, type PlanSampling, type Pyramid } from '../mllm/generate';
@@ -198,6 +199,8 @@ export interface FeatureRequest {
   planSampling?: PlanSampling;
   /** a model that picks (manifest mllm.pick) and a task that does: the plan's concept is picked (generate.ts) */
   pick?: boolean;
+  /** the page's conditional task the image is drawn for: a pick scores with that task's temperature */
+  task?: SourceKind;
   /** what the pick asks its gallery with (encodeGivenImage) */
   pickKey?: PickKey;
 }
@@ -223,6 +226,7 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
       plan: req.plan,
       planSampling: req.planSampling,
       pick: req.pick,
+      task: req.task,
       pickKey: req.pickKey,
       onPlan: (plan) => onEvent({ type: 'plan', plan }),
       betweenCalls: async ({ tokensSoFar }) => {

@@ -205,8 +205,10 @@ export interface PickSpec {
    * re-drawn by each theta (workers/lib/redraw.ts), each re-drawing read by the encoder and the reader */
   views?: PickViews | null;
   /** present: a name's score is its log-likelihood plus its retrieval cosine / temperature (training/caption_rerank.py
-   * pick: a product of the two experts); absent: its log-likelihood alone */
-  temperature?: number | null;
+   * pick: a product of the two experts); absent: its log-likelihood alone. One number for every picking task, or one
+   * per task ({task: T}, every task of `tasks` named; null: that task's log-likelihood alone), as
+   * training/pick_temperature.py chooses them. Read it through pickTemperature. */
+  temperature?: number | null | Record<string, number | null>;
 }
 
 export interface PickViews {
@@ -359,7 +361,7 @@ function validatePick(m: Manifest, p: PickSpec) {
   need(e.space === undefined || e.space === 'reader' || e.space === 'key', `${p.gallery}: space "${String(e.space)}" unknown (reader or key)`);
   if (gallerySpace(e) === 'key') validateKeyGallery(m, p.gallery, e);
   else validateReaderGallery(m, p.gallery, e);
-  need(p.temperature == null || (Number.isFinite(p.temperature) && p.temperature > 0), `mllm.pick.temperature must be a positive number (got ${String(p.temperature)})`);
+  validatePickTemperature(p);
   need(wordsEntry(m), 'mllm.pick needs the word list (its concepts name the gallery\'s)');
   const f = p.frame;
   if (f) {
@@ -372,6 +374,24 @@ function validatePick(m: Manifest, p: PickSpec) {
     need(Array.isArray(v.tasks) && v.tasks.every((t) => t === 'caption' && p.tasks.includes(t)), 'mllm.pick.views: only a picking caption reads re-drawings');
     need(Array.isArray(v.thetas) && v.thetas.every((t) => Array.isArray(t) && t.length === 2 && t.every((r) => Array.isArray(r) && r.length === 3 && r.every(Number.isFinite))), 'mllm.pick.views.thetas must be 2 x 3 affine maps');
   }
+}
+
+/** mllm.pick.temperature: absent/null, a positive number, or {task: positive number or null} naming exactly the
+ * picking tasks (a task left out would have no rule; an unknown one is a typo the page would never read). */
+function validatePickTemperature(p: PickSpec) {
+  const t = p.temperature;
+  const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  // NaN and Infinity shown as themselves (JSON would say null)
+  const shown = (x: unknown) => (typeof x === 'number' ? String(x) : (JSON.stringify(x) ?? String(x)));
+  if (t == null || typeof t !== 'object' || Array.isArray(t)) {
+    need(t == null || positive(t), `mllm.pick.temperature must be a positive number or {task: T} (got ${shown(t)})`);
+    return;
+  }
+  const missing = p.tasks.filter((task) => !(task in t));
+  const unknown = Object.keys(t).filter((task) => !p.tasks.includes(task));
+  need(missing.length === 0, `mllm.pick.temperature names no temperature for the picking task${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (null: its log-likelihood alone)`);
+  need(unknown.length === 0, `mllm.pick.temperature names ${unknown.join(', ')}, which mllm.pick.tasks (${p.tasks.join(', ')}) does not pick`);
+  for (const [task, x] of Object.entries(t)) need(x === null || positive(x), `mllm.pick.temperature.${task} must be a positive number or null (got ${shown(x)})`);
 }
 
 /** A reader-space gallery: a key is the reader's tokens at the gallery's scale, flattened; projected to dim where
@@ -422,10 +442,22 @@ export function pickGallery(m: Pick<Manifest, 'mllm' | 'models'>): [string, Mode
   return p ? [p.gallery, m.models[p.gallery]] : null;
 }
 
-/** What the shares of a pick's alternatives are of, in the page's words: the softmax of the MLLM's log-likelihoods,
- * to which the retrieval's cosine / temperature is added where the pick has a temperature (mllm.pick.temperature). */
-export function pickShareOf(m: Pick<Manifest, 'mllm'>): string {
-  return m.mllm?.pick?.temperature != null ? "the model's likelihood, weighed by likeness, among the look-alikes" : "the model's likelihood among the look-alikes";
+/** The temperature of the pick of the page's `task` (mllm.pick.temperature: one for every task, or the task's own);
+ * null: that task's names score their log-likelihood alone. The one place a task's temperature is resolved. A task
+ * the manifest does not pick has no temperature to ask for: asking throws rather than borrow another task's. */
+export function pickTemperature(pick: PickSpec | null | undefined, task: string): number | null {
+  if (!pick) return null;
+  if (!pick.tasks.includes(task)) throw new ManifestError(`manifest: "${task}" does not pick (mllm.pick.tasks: ${pick.tasks.join(', ')}), so it has no pick temperature`);
+  const t = pick.temperature;
+  if (t == null || typeof t === 'number') return t ?? null;
+  return t[task] ?? null;
+}
+
+/** What the shares of a pick's alternatives are of for the page's `task`, in the page's words: the softmax of the
+ * MLLM's log-likelihoods, to which the retrieval's cosine / temperature is added where that task's pick has a
+ * temperature (pickTemperature). */
+export function pickShareOf(m: Pick<Manifest, 'mllm'>, task: string): string {
+  return pickTemperature(m.mllm?.pick, task) != null ? "the model's likelihood, weighed by likeness, among the look-alikes" : "the model's likelihood among the look-alikes";
 }
 
 /** Whether the page's `task` ("caption", "edit", "colorize", "inpaint", "sketch") picks (manifest mllm.pick.tasks). */

@@ -18,10 +18,12 @@
 // concept, chosen among the names of the concepts the gallery retrieves for the given image (asked with the
 // request's `pickKey` in the gallery's space: the reader's pyramid, or the key model's embedding) instead of
 // written greedily: the model recognises the right name more often than it writes it. A name scores its
-// log-likelihood, plus its retrieval cosine / spec.pick.temperature where the spec has one (training/caption_rerank.py
-// pick; eval_mllm --pick measures the same rule).
+// log-likelihood, plus its retrieval cosine / T where the picking page task has a temperature T (spec.pick.temperature,
+// one for every task or one per task: pickTemperature; a caption's is the caption task's, a plan's the request's
+// `task`'s) (training/caption_rerank.py pick; eval_mllm --pick measures the same rule).
 import type { OrtLike } from '../engine/ort';
-import { pickViews, tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
+import { pickTemperature, pickViews, tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
+import type { SourceKind } from '../lib/sources';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
 import type { Gallery, Retrieved } from './gallery';
@@ -71,6 +73,9 @@ export interface ImageRequest {
   /** a model with a pick (spec.pick): the plan's concept is the model's pick among the names the gallery retrieves
    * for the source (its style and tone the greedy plan's); not with `plan` or `planSampling` */
   pick?: boolean;
+  /** the page task the image is drawn for (edit, colorize, inpaint, sketch): needed with `pick`, whose retrieval
+   * term is that task's temperature (spec.pick.temperature may differ per task) */
+  task?: SourceKind;
   /** what the pick asks the gallery with (PickKey): needed in key space, and in reader space where the pick frames
    * (a reader-space pick that does not frame asks with `reader`) */
   pickKey?: PickKey;
@@ -109,7 +114,7 @@ export interface AnswerRequest {
    * after the image as given and after each re-drawing */
   views?: { source: Pyramid; reader?: Pyramid }[];
   /** a picked answer: every name it was picked among, best first, with its share of the pick's scores (the
-   * softmax of each name's log-likelihood, plus its cosine / temperature where the pick has one; before onToken) */
+   * softmax of each name's log-likelihood, plus its cosine / the caption task's temperature where it has one; before onToken) */
   onPicked?: (ranked: { text: string; p: number }[]) => void;
   onToken?: (piece: string, textSoFar: string) => void;
   /** awaited between two graph calls; throws to stop the answer */
@@ -303,10 +308,18 @@ export class MllmGenerator {
     return g.retrieve(key, pick.k);
   }
 
-  /** The pick's score of each retrieved name from its log-likelihood: plus its cosine / spec.pick.temperature where
-   * there is one (caption_rerank.pick: the retrieval's probability multiplied into the model's), else as it is. */
-  private pickScores(loglik: number[], got: Retrieved[]): number[] {
-    const t = this.spec.pick?.temperature;
+  /** The temperature of the pick of the page's `task` (pickTemperature), resolved before any call: a pick whose
+   * task is not given, or does not pick, is refused rather than scored with another task's temperature. */
+  private pickTemperature(task: string | undefined): number | null {
+    const pick = this.spec.pick;
+    if (!task) throw new MllmError("a plan's pick needs the page task it draws for (edit, colorize, inpaint or sketch): each task's pick has its own temperature");
+    if (!pick?.tasks.includes(task)) throw new MllmError(`the ${task} task does not pick (mllm.pick.tasks: ${pick?.tasks.join(', ') ?? 'none'})`);
+    return pickTemperature(pick, task);
+  }
+
+  /** The pick's score of each retrieved name from its log-likelihood: plus its cosine / t where the picking task has
+   * a temperature t (caption_rerank.pick: the retrieval's probability multiplied into the model's), else as it is. */
+  private pickScores(loglik: number[], got: Retrieved[], t: number | null): number[] {
     return t == null ? loglik : loglik.map((ll, i) => ll + got[i].score / t);
   }
 
@@ -477,6 +490,7 @@ export class MllmGenerator {
     // the pick: the retrieved names (refused before any call), then their plans ranked by the model
     const picking = !!req.pick && this.plan !== null && req.plan === undefined && !req.planSampling;
     const got = picking ? this.retrieved(req) : null;
+    const temperature = picking ? this.pickTemperature(req.task) : null;
     let ranked: { text: string; p: number }[] | null = null;
     if (this.plan) {
       this.planCalls = 0;
@@ -488,7 +502,7 @@ export class MllmGenerator {
         const plan = this.plan;
         const end = this.spec.specials[plan.end];
         const texts = got.map((r) => composePlan(plan, { ...planned.info.fields, [plan.fields[0]]: r.name }));
-        const best = MllmGenerator.best(texts, this.pickScores(await this.scoreTexts(prefix, texts, end, () => req.betweenCalls?.({ tokensSoFar: 0 })), got));
+        const best = MllmGenerator.best(texts, this.pickScores(await this.scoreTexts(prefix, texts, end, () => req.betweenCalls?.({ tokensSoFar: 0 })), got, temperature));
         this.planCalls += texts.length;
         if (planned.last !== prefix) this.runner.release(planned.last.cache);
         ranked = best.ranked;
@@ -604,6 +618,8 @@ export class MllmGenerator {
     const got = req.pick ? this.retrieved(req) : null; // refused before any call
     const names = got?.map((r) => r.name);
     const views = names ? this.pickViews(req.views) : [];
+    // a picked answer is the page's caption: its pick scores with the caption task's temperature
+    const temperature = got ? this.pickTemperature('caption') : null;
     const prefix = await this.runner.call(this.runner.empty(), seq);
     let text = '';
     try {
@@ -620,7 +636,7 @@ export class MllmGenerator {
           }
         }
         // the retrieval's term is added once, to the mean (caption_rerank.pick)
-        const { text: best, ranked } = MllmGenerator.best(names, this.pickScores(scores.map((x) => x / (1 + views.length)), got));
+        const { text: best, ranked } = MllmGenerator.best(names, this.pickScores(scores.map((x) => x / (1 + views.length)), got, temperature));
         req.onPicked?.(ranked);
         req.onToken?.(best, best);
         return best;

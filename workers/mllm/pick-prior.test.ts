@@ -6,7 +6,8 @@
 // name: a query along one row gives that name cosine 1 and the others 0, so its term is exactly 1 / temperature.
 // The log-likelihoods are read back from the temperature-free shares (log p_i - log p_j = ll_i - ll_j), and the
 // temperatures are set from their gaps, so a term ignored, of the wrong sign or of the wrong scale (x T for / T)
-// changes a choice or a share below.
+// changes a choice or a share below. With a temperature per page task ({task: T}) each pick scores with its own task's
+// (the caption's for a caption, the request's `task`'s for a plan), never another's, whatever the instruction says.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -15,6 +16,7 @@ import { MllmGenerator, type PickKey, type Pyramid } from './generate';
 import type { PlanInfo } from './plan';
 import { loadMllm } from './test-helpers';
 import type { ModelEntry, PickSpec } from '../lib/manifest';
+import type { SourceKind } from '../lib/sources';
 
 ort.env.wasm.numThreads = 1;
 
@@ -45,8 +47,10 @@ function pyramid(seed: number): Pyramid {
   return Object.fromEntries(s.image_order.map((n, i) => [n, Float32Array.from({ length: s.scale_tokens[i] * s.feature_dim }, (_, j) => Math.sin(j * 0.37 + seed + i))]));
 }
 
-function generator(temperature?: number): MllmGenerator {
-  const pick: PickSpec = { gallery: 'gallery', k: NAMES.length, tasks: ['caption', 'edit'], ...(temperature === undefined ? {} : { temperature }) };
+/** a generator whose pick has `temperature` (one per task: those tasks pick; else caption and edit do) */
+function generator(temperature?: PickSpec['temperature']): MllmGenerator {
+  const tasks = temperature && typeof temperature === 'object' ? Object.keys(temperature) : ['caption', 'edit'];
+  const pick: PickSpec = { gallery: 'gallery', k: NAMES.length, tasks, ...(temperature === undefined ? {} : { temperature }) };
   return new MllmGenerator(ort, { ...fx.spec, pick }, fx.tok, fx.sessions, {}, gallery);
 }
 
@@ -58,10 +62,10 @@ async function caption(gen: MllmGenerator, key: PickKey): Promise<{ text: string
   return { text, p: new Map(ranked.map((r) => [r.text, r.p])) };
 }
 
-/** a picked edit plan: its concept and each concept's share */
-async function plan(gen: MllmGenerator, key: PickKey): Promise<{ text: string; p: Map<string, number> }> {
+/** a picked plan drawn for the page's `task` (the same instruction whatever the task): its concept and each concept's share */
+async function plan(gen: MllmGenerator, key: PickKey, task: SourceKind = 'edit'): Promise<{ text: string; p: Map<string, number> }> {
   const plans: PlanInfo[] = [];
-  await gen.generateImage('edit', { text: 'colorize this', source: pyramid(1), reader: pyramid(2), scales: ['f4'], pick: true, pickKey: key, onPlan: (p) => plans.push(p) });
+  await gen.generateImage('edit', { text: 'colorize this', source: pyramid(1), reader: pyramid(2), scales: ['f4'], pick: true, task, pickKey: key, onPlan: (p) => plans.push(p) });
   expect(plans[0].source).toBe('picked');
   const field = fx.spec.plan!.fields[0];
   return { text: plans[0].fields[field], p: new Map(plans.at(-1)!.candidates.map((c) => [c.concept, c.p])) };
@@ -123,6 +127,55 @@ describe('what the pick asks the gallery with', () => {
     const ask = { source: pyramid(1), reader: pyramid(2), question: fx.spec.prompts.caption, pick: true };
     await expect(gen.answer(ask)).rejects.toThrow(/a pick needs the key model's embedding of the given image/);
     await expect(gen.answer({ ...ask, pickKey: { space: 'reader', pyramid: pyramid(3) } })).rejects.toThrow(/gallery is in key space, the pick was given a reader key/);
-    await expect(gen.generateImage('edit', { text: 'colorize this', source: ask.source, reader: ask.reader, scales: ['f4'], pick: true })).rejects.toThrow(/key model's embedding/);
+    await expect(gen.generateImage('edit', { text: 'colorize this', source: ask.source, reader: ask.reader, scales: ['f4'], pick: true, task: 'edit' })).rejects.toThrow(/key model's embedding/);
+  });
+
+  it("a plan's pick refuses a request without its page task, or for a task that does not pick, before any call", async () => {
+    const ask = { text: 'colorize this', source: pyramid(1), reader: pyramid(2), scales: ['f4'], pick: true, pickKey: along(0) };
+    await expect(generator(0.05).generateImage('edit', ask)).rejects.toThrow(/a plan's pick needs the page task it draws for/);
+    await expect(generator({ caption: 0.05, edit: 0.05 }).generateImage('edit', { ...ask, task: 'sketch' })).rejects.toThrow(/the sketch task does not pick \(mllm.pick.tasks: caption, edit\)/);
+  });
+});
+
+describe('a temperature per page task', () => {
+  it("each pick scores with its own task's temperature (null: its log-likelihood alone), whatever the instruction", async () => {
+    /** a pick's temperature-free log-likelihoods, its two likeliest names and their gap */
+    const apart = async (picked: (gen: MllmGenerator, key: PickKey) => Promise<{ p: Map<string, number> }>) => {
+      const ll = logliks((await picked(generator(), along(0))).p);
+      const [a, b] = [...ll].sort((x, y) => y[1] - x[1]).map(([n]) => n);
+      const gap = ll.get(a)! - ll.get(b)!;
+      expect(gap, 'the two likeliest names are apart').toBeGreaterThan(1e-3);
+      return { a, b, gap, along: along(NAMES.indexOf(b)) };
+    };
+    const c = await apart(caption);
+    // an edit and a sketch read the same sequence (the same instruction): the same log-likelihoods, told apart by
+    // the request's task alone
+    const e = await apart((g, k) => plan(g, k, 'edit'));
+    /** log(share of the second likeliest / share of the likeliest) when it is asked along: -gap + its term */
+    const ratio = (r: { p: Map<string, number> }, x: typeof c) => Math.log(r.p.get(x.b)! / r.p.get(x.a)!);
+    // first: the caption's term 2 gap passes its likeliest, the edit's gap / 2 does not, the sketch has none. The
+    // object read as no temperature moves the caption; a task read with another's temperature moves a share in one
+    // of the two settings whatever the gaps (of any two tasks, one setting gives exactly one no temperature)
+    let gen = generator({ caption: 1 / (2 * c.gap), edit: 2 / e.gap, sketch: null });
+    const cap1 = await caption(gen, c.along);
+    expect(cap1.text, "the caption's temperature: its second likeliest passes").toBe(c.b);
+    expect(ratio(cap1, c)).toBeCloseTo(c.gap, 3);
+    const edit1 = await plan(gen, e.along, 'edit');
+    expect(edit1.text, "the edit's temperature: its likeliest stays").toBe(e.a);
+    expect(ratio(edit1, e)).toBeCloseTo(-e.gap / 2, 3);
+    const sketch1 = await plan(gen, e.along, 'sketch');
+    expect(sketch1.text, 'the sketch has no temperature: its log-likelihood alone').toBe(e.a);
+    expect(ratio(sketch1, e)).toBeCloseTo(-e.gap, 3);
+    // then the other way: the caption's term gap / 2 (stays), no edit temperature, the sketch's term 2 gap (passes)
+    gen = generator({ caption: 2 / c.gap, edit: null, sketch: 1 / (2 * e.gap) });
+    const cap2 = await caption(gen, c.along);
+    expect(cap2.text).toBe(c.a);
+    expect(ratio(cap2, c)).toBeCloseTo(-c.gap / 2, 3);
+    const edit2 = await plan(gen, e.along, 'edit');
+    expect(edit2.text).toBe(e.a);
+    expect(ratio(edit2, e)).toBeCloseTo(-e.gap, 3);
+    const sketch2 = await plan(gen, e.along, 'sketch');
+    expect(sketch2.text).toBe(e.b);
+    expect(ratio(sketch2, e)).toBeCloseTo(e.gap, 3);
   });
 });

@@ -18,6 +18,7 @@ import { parseWords } from '../lib/words';
 import { Gallery } from './gallery';
 import { MllmGenerator, type PickKey, type Pyramid } from './generate';
 import type { PlanInfo } from './plan';
+import { pickTemperature, type PickSpec } from '../lib/manifest';
 import { f32, loadMllm, shippedDir, type T64 } from './test-helpers';
 
 ort.env.wasm.numThreads = 1;
@@ -41,8 +42,10 @@ interface Golden {
   k: number;
   atol_score: number;
   atol_ll: number;
-  /** the pick's temperature PyTorch scored with (manifest mllm.pick.temperature; absent/null: log-likelihoods alone) */
-  temperature?: number | null;
+  /** the pick's temperature PyTorch scored with (manifest mllm.pick.temperature: one, or one per page task; absent/null:
+   * log-likelihoods alone); a case's caption scores with the caption task's, its edit (an edit_tone instruction) with
+   * the edit task's */
+  temperature?: PickSpec['temperature'];
   cases: Case[];
   /** where the pick frames: drawings as given and framed (training/framing.py) */
   frame?: FrameSpec & { atol: number; images: { name: string; image: T64; framed: T64 }[] };
@@ -75,9 +78,13 @@ function queryOf(c: Case): Float32Array {
   return k?.space === 'key' ? k.embedding : (k?.pyramid ?? pyramid(c.reader))[gallery.scale!];
 }
 
-/** The pick's score of each retrieved name from its log-likelihood (as the generator scores it: + cosine / T). */
-function scored(c: Case, ll: number[]): number[] {
-  const t = golden.temperature;
+/** The golden's temperature for the page's `task` (read as the manifest's is). */
+const goldenTemperature = (task: 'caption' | 'edit') => pickTemperature({ ...man.mllm.pick, temperature: golden.temperature }, task);
+
+/** The pick's score of each retrieved name from its log-likelihood (as the generator scores it: + cosine / T, T the
+ * picking task's temperature). */
+function scored(c: Case, ll: number[], task: 'caption' | 'edit'): number[] {
+  const t = goldenTemperature(task);
   return t == null ? ll : ll.map((x, i) => x + c.retrieved.scores[i] / t);
 }
 
@@ -105,8 +112,10 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
     expect(golden.gallery_sha256, 'golden/pick.json was written for another gallery: regenerate it (python3 -m training.golden_pick)').toBe(man.models[man.mllm.pick.gallery].sha256);
     expect(golden.mllm_sha256).toBe(man.models.mllm.variants[0].sha256);
     expect(golden.k).toBe(man.mllm.pick.k);
-    // and scored as the manifest scores: with its temperature's retrieval term, or without one
-    expect(golden.temperature ?? null, 'golden/pick.json scored with the manifest\'s mllm.pick.temperature').toBe(man.mllm.pick.temperature ?? null);
+    // and scored as the manifest scores the tasks it holds (a caption, an edit): with each one's temperature, or without
+    for (const task of ['caption', 'edit'] as const) {
+      expect(goldenTemperature(task), `golden/pick.json scored the ${task} with the manifest's mllm.pick.temperature for it`).toBe(pickTemperature(man.mllm.pick, task));
+    }
     // the golden frames exactly where the manifest does, as it does
     expect(golden.frame && { span: golden.frame.span, ink: golden.frame.ink, keep: golden.frame.keep }).toEqual(man.mllm.pick.frame ?? undefined);
     // and reads the re-drawings the manifest's caption reads
@@ -166,7 +175,7 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
     const want = gallery.space === 'key' ? /key model's embedding of the (framed|given) image/ : /reader's pyramid of the framed image/;
     expect(gallery.space === 'key' || !!man.mllm.pick.frame, 'a reader-space pick asks with the reader\'s pyramid as given unless it frames').toBe(true);
     await expect(gen.answer(ask)).rejects.toThrow(want);
-    await expect(gen.generateImage('edit', { text: c.edit.instruction, source: ask.source, reader: ask.reader, scales: ['f4'], pick: true })).rejects.toThrow(want);
+    await expect(gen.generateImage('edit', { text: c.edit.instruction, source: ask.source, reader: ask.reader, scales: ['f4'], pick: true, task: 'edit' })).rejects.toThrow(want);
   });
 
   it("a caption is the model's pick among the retrieved names by its mean log-likelihood over the image and its re-drawings, streamed as one piece", async () => {
@@ -179,9 +188,9 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
       expect(got, c.name).toBe(c.caption.pick);
       expect(pieces).toEqual([c.caption.pick]);
       // the alternatives' shares: the softmax of the pick's scores from the mean log-likelihoods PyTorch gives them
-      const p = shares(scored(c, c.caption.mean_ll ?? c.caption.ll));
+      const p = shares(scored(c, c.caption.mean_ll ?? c.caption.ll, 'caption'));
       for (const r of ranked) expect(Math.abs(r.p - p[c.retrieved.names.indexOf(r.text)]), `${c.name}: ${r.text}`).toBeLessThan(golden.atol_ll);
-      const alone = scored(c, c.caption.ll);
+      const alone = scored(c, c.caption.ll, 'caption');
       if (c.retrieved.names[alone.indexOf(Math.max(...alone))] !== c.caption.pick) changed++;
     }
     // the re-drawings decide some of these picks: a generator that read the image as given alone would fail here
@@ -199,11 +208,11 @@ describe('the pick reproduces PyTorch on the shipped models', () => {
   it("an edit's plan: the concept picked, the greedy plan's style and tone, the others as ranked alternatives", async () => {
     for (const c of golden.cases) {
       const plans: PlanInfo[] = [];
-      await gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), pickKey: pickKeyOf(c), scales: ['f4'], pick: true, planCandidates: golden.k, onPlan: (p) => plans.push(p) });
+      await gen.generateImage('edit', { text: c.edit.instruction, source: pyramid(c.source), reader: pyramid(c.reader), pickKey: pickKeyOf(c), scales: ['f4'], pick: true, task: 'edit', planCandidates: golden.k, onPlan: (p) => plans.push(p) });
       expect(plans[0].text, c.name).toBe(c.edit.pick);
       expect(plans[0].source).toBe('picked');
       // the alternatives: every retrieved name's plan, by the pick's score PyTorch gives it (texts in retrieval order)
-      const p = shares(scored(c, c.edit.ll));
+      const p = shares(scored(c, c.edit.ll, 'edit'));
       const want = new Map(c.edit.texts.map((t, i) => [t, p[i]]));
       const got = plans.at(-1)!.candidates;
       expect(got.map((x) => x.text).sort()).toEqual([...c.edit.texts].sort());
