@@ -124,7 +124,11 @@ def pick(model, tok, prefixes, cands, bank_flat, device, end=None, prior=None, r
 def task_temperature(temperature, task):
     """The pick's temperature for one page task: manifest mllm.pick.temperature is one number for every task or
     {task: number} (training/pick_temperature.py chooses one per task on a dev set); None: the log-likelihood alone."""
-    return temperature.get(task) if isinstance(temperature, dict) else temperature
+    if not isinstance(temperature, dict):
+        return temperature
+    if task not in temperature:   # as the page's manifest validation: every picking task named, none left to chance
+        raise KeyError(f"the pick's temperature names no {task!r} (it has {sorted(temperature)}; null: the log-likelihood alone)")
+    return temperature[task]
 
 
 def retrieved(gallery, prefixes, keys_flat, k, temperature=None):

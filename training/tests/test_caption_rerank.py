@@ -128,3 +128,5 @@ def test_plan_fix_keeps_style_and_tone_and_names_a_retrieved_concept():
         assert r["picked"] == r["names"][score.index(max(score))]
     with pytest.raises(ValueError):   # a temperature per task needs each prefix's task
         plan_fix(model, tok, gal, flat, "cpu", 2, temperature=temps)(pre, greedy)
+    with pytest.raises(KeyError):   # and names every task that picks (as the page's manifest validation)
+        plan_fix(model, tok, gal, flat, "cpu", 2, temperature=temps)(pre, greedy, tasks=["edit", "colorize"])
