@@ -9,9 +9,10 @@ import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MODELS_DIR, loadManifest, requireFile } from './models';
+import { ortRecording } from './mllm-ort';
 import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
-import type { InferenceSession, OrtLike } from '../workers/engine/ort';
+import type { OrtLike } from '../workers/engine/ort';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
 import { allowedSteps, pickGallery, pickKeyModel, variantFiles } from '../workers/lib/manifest';
 import { frameInk } from '../workers/lib/framing';
@@ -28,24 +29,7 @@ const KEY_FILE = key.entry.variants![0].file;
 
 /** onnxruntime recording every run of the key model's sessions (the graph whose output is the key's): feeds and outputs */
 function recordingOrt(runs: { feed: Float32Array; out: Float32Array }[]): OrtLike {
-  const input = key.entry.inputs![0].name;
-  const output = key.entry.outputs![0].name;
-  return {
-    Tensor: ort.Tensor as unknown as OrtLike['Tensor'],
-    InferenceSession: {
-      async create(bytes, options) {
-        const s = (await ort.InferenceSession.create(bytes, options)) as unknown as InferenceSession;
-        if (!s.outputNames.includes(output)) return s;
-        const wrapped = Object.create(s) as InferenceSession;
-        wrapped.run = (async (feeds: InferenceSession.FeedsType) => {
-          const r = await s.run(feeds);
-          runs.push({ feed: Float32Array.from((feeds as Record<string, ort.Tensor>)[input].data as Float32Array), out: Float32Array.from(r[output].data as Float32Array) });
-          return r;
-        }) as InferenceSession['run'];
-        return wrapped;
-      },
-    },
-  };
+  return ortRecording(key.entry.inputs![0].name, key.entry.outputs![0].name, (feed, out) => runs.push({ feed, out }));
 }
 
 /** the folder's files, the key model's graph replaced by bytes onnxruntime cannot parse (its size kept) */

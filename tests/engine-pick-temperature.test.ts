@@ -9,9 +9,10 @@ import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MODELS_DIR, loadManifest, requireFile } from './models';
+import { ortRecording } from './mllm-ort';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
-import type { InferenceSession, OrtLike } from '../workers/engine/ort';
+import type { OrtLike } from '../workers/engine/ort';
 import type { RunEvent } from '../workers/engine/protocol';
 import { allowedSteps, pickGallery, pickKeyModel, pickTemperature, validateManifest, type Manifest, type PickSpec } from '../workers/lib/manifest';
 import type { RGBAImage } from '../workers/lib/image';
@@ -35,23 +36,7 @@ const withTemperature = (temperature: PickSpec['temperature']): Manifest => {
 
 /** onnxruntime recording the key model's outputs (what the gallery is asked with in each run) */
 function recordingOrt(outs: Float32Array[]): OrtLike {
-  const output = key.entry.outputs![0].name;
-  return {
-    Tensor: ort.Tensor as unknown as OrtLike['Tensor'],
-    InferenceSession: {
-      async create(bytes, options) {
-        const s = (await ort.InferenceSession.create(bytes, options)) as unknown as InferenceSession;
-        if (!s.outputNames.includes(output)) return s;
-        const wrapped = Object.create(s) as InferenceSession;
-        wrapped.run = (async (feeds: InferenceSession.FeedsType) => {
-          const r = await s.run(feeds);
-          outs.push(Float32Array.from(r[output].data as Float32Array));
-          return r;
-        }) as InferenceSession['run'];
-        return wrapped;
-      },
-    },
-  };
+  return ortRecording(key.entry.inputs![0].name, key.entry.outputs![0].name, (_, out) => outs.push(out));
 }
 
 // a shipped sample, and an inpainting hole in its middle
