@@ -1440,7 +1440,9 @@ def pick_temperature_section():
         "PSNR up), and the score, which counts only them, moves "
         f"{ab_score(before):.4f} -> {ab_score(ship):.4f}. The manifest's `mllm.pick.temperature` is now one per task: "
         f"`{json.dumps(shipped)}` (`python3 -m training.pick_temperature ... --write --tasks sketch`). Every picking "
-        "task reading the re-drawings as captions do loses tone edits (the last column) and does not ship.",
+        "task reading the re-drawings as captions do loses tone edits (the last column) and does not ship.", "",
+        "The issue's targets, as the page runs it now:\n",
+        versus([("v14, a temperature per task (ships)", ship), ("v14, one temperature (stop 57)", before)]),
     ])
 
 
