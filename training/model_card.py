@@ -1443,7 +1443,25 @@ def pick_temperature_section():
         "task reading the re-drawings as captions do loses tone edits (the last column) and does not ship.", "",
         "The issue's targets, as the page runs it now:\n",
         versus([("v14, a temperature per task (ships)", ship), ("v14, one temperature (stop 57)", before)]),
-    ])
+    ] + sketch_failure_lines())
+
+
+def sketch_failure_lines():
+    """Where sketches still fail: training/sketch_failures.py on 40 held-out drawings (training/eval/pick_dev/sketch_failures)."""
+    f = os.path.join(ROOT, "training", "eval", "pick_dev", "sketch_failures", "sketch_failures.json")
+    if not os.path.exists(f):
+        return []
+    r = json.load(open(f))
+    part = lambda k: (f"{r[k]['plan right, recognised'] + r[k]['plan right, not']} of {r[k]['n']} plans name the "
+                      f"concept, {r[k]['plan right, recognised']} of those drawings are recognised at f1, and no drawing "
+                      f"with a wrong plan is ({r[k]['plan wrong, recognised']})")
+    return ["", "**Where sketches still fail** (`python3 -m training.sketch_failures`, its header's commands: 40 held-out "
+            "drawings on this VM's CPU, the shipped pick; `training/eval/pick_dev/sketch_failures/`): colour drawings' edge "
+            f"maps: {part('sketch')}; line drawings': {part('sketch_lines')}. The grids (`sketch_right_plan.png`, "
+            "`sketch_lines_right_plan.png`: the edge map given, the held-out drawing, the drawing at f1) show what a right "
+            "plan still loses: the drawing follows the sketch's outline but fills it with smeared colour and texture "
+            "(a fox face as an orange blob, a scooter as a red one). The drawing from an edge map of an unseen design, "
+            "not the pick, now loses most sketches."]
 
 
 def pick_key_section():

@@ -119,9 +119,12 @@
 # Next (stop 58): (1) an expert weighting per drawing, not per task: the dev set (unseen styles) wants the key, the
 #   held-out vendor (trained styles) the MLLM, and the page's uploads are mostly unseen styles (a phone's emoji); the
 #   rule needs a dev set of each kind (a trained-style dev set: e.g. a vendor held out of a concept subset in a new
-#   trunk's training, or a dev split of the held-out-vendor concepts made before the next trunk run). (2) Colour
-#   sketches: the plan names the concept 46.9%, the drawing is recognised 22.4% at f1: the drawing from an edge map,
-#   not the pick, now loses most. (3) Tone and style edits as stop 57 says (tone rendering; the MLLM's choice).
+#   trunk's training, or a dev split of the held-out-vendor concepts made before the next trunk run). (2) Sketches:
+#   the plan names the concept 46.9% (colour) / 84.0% (line art), the drawing is recognised 22.4% / 56.2% at f1, and
+#   training/sketch_failures.py shows right plans drawn as smeared colour inside the sketch's outline: the drawing
+#   from an edge map of an unseen design loses most. Levers: the coarse scales from the sketch and the fine ones
+#   from the plan (next-scale prediction allows it per call), or sketch pairs whose edge map is another vendor's
+#   drawing of the target's concept. (3) Tone and style edits as stop 57 says (tone rendering; the MLLM's choice).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
