@@ -274,6 +274,9 @@ def export(path, models_dir=None):
     golden = write_golden("key", {"image": x.numpy()}, {"key": f(x).numpy()}, models_dir, atol=2e-3, rtol=1e-3)
     m = read_manifest(models_dir)
     pick, chars = m["mllm"]["pick"], m["models"]["gallery"]["concepts"]
+    if isinstance(pick.get("temperature"), dict):   # chosen for the old key's cosines: they do not carry over
+        print(f"pick_key export: mllm.pick.temperature per task {pick['temperature']} reset to the new key's 1/S; choose "
+              "them again on the dev set (training/gpu/pick_dev.sh, training/pick_temperature.py --write)")
     from training.known_words import concept_char
     idx = {concept_char(c): i for i, c in enumerate(ck["codes"])}
     rows = F.normalize(ck["head"].float()[[idx[ch] for ch in chars]], dim=1)
