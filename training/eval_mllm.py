@@ -565,11 +565,7 @@ def eval_understanding(ctx, hv, om):
     def understand(idx_list, qa, caption=False):
         pre = [ctx.prefix(ctx.sampler.understanding(i, q, "x")[:6]) for i, (q, _) in zip(idx_list, qa)]
         if caption and ctx.caption_pick is not None and pre:   # --pick: the page's caption
-            n0 = len(ctx.pick_record) if ctx.pick_record is not None else 0
-            ans = ctx.caption_pick(pre)
-            if ctx.pick_record is not None:   # the caption's answer, to score the pick's rows
-                for r, (_, g) in zip(ctx.pick_record[n0:], qa):
-                    r["want"] = T.normalize_text(g)
+            ans = picked_captions(ctx, pre, [g for _, g in qa])
         else:
             ans = generate_text(ctx.model, tok, pre, ctx.understand_bank or ctx.bank_flat, ctx.device)
         return [a == T.normalize_text(g) for a, (_, g) in zip(ans, qa)], ans
@@ -590,15 +586,22 @@ def eval_understanding(ctx, hv, om):
     return cap, vqa
 
 
+def picked_captions(ctx, prefixes, names):
+    """--pick: the page's caption after each prefix (ctx.caption_pick), each pick recorded (--pick-record) with its
+    right name from `names`, to score the pick's rows."""
+    n0 = len(ctx.pick_record) if ctx.pick_record is not None else 0
+    ans = ctx.caption_pick(prefixes)
+    if ctx.pick_record is not None:
+        for r, g in zip(ctx.pick_record[n0:], names):
+            r["want"] = T.normalize_text(g)
+    return ans
+
+
 def dev_captions(ctx, dev):
     """--dev: the page's caption (its pick, recorded with its right name) of each dev drawing -> exact match and n."""
     pre = [ctx.prefix(ctx.sampler.understanding(i, T.CAPTION_Q[0], "x")[:6]) for i in dev]
-    n0 = len(ctx.pick_record)
-    ans = ctx.caption_pick(pre)
-    want = [T.normalize_text(ctx.meta[i]["name"]) for i in dev]
-    for r, w in zip(ctx.pick_record[n0:], want):
-        r["want"] = w
-    em = float(np.mean([a == w for a, w in zip(ans, want)])) if dev else 0.0
+    ans = picked_captions(ctx, pre, [ctx.meta[i]["name"] for i in dev])
+    em = float(np.mean([a == T.normalize_text(ctx.meta[i]["name"]) for a, i in zip(ans, dev)])) if dev else 0.0
     log(f"dev captions: {em:.3f} of {len(dev)}")
     return {"exact_match": em, "n": len(dev)}
 
@@ -627,16 +630,22 @@ def line_sources(meta, hv, read_vendors):
 EVAL_OPENMOJI = (200, 400)
 
 
+def openmoji_sample(meta, n, rng):
+    """The OpenMoji drawings the captions evaluate: n of them drawn by rng (main's random.Random(0), its first draw
+    unless --n-heldout samples first), sorted."""
+    om = [m["i"] for m in meta if m["split"] == "openmoji"]
+    return sorted(rng.sample(om, min(n, len(om))))
+
+
 def dev_sources(meta, n, trained, rng):
     """--dev: n drawings on which the pick's per-task temperatures are chosen (training/pick_temperature.py), read by
     no model in training and by no evaluation: OpenMoji's (an evaluation-only vendor) of `trained` concepts (the
     gallery's) outside the held-out-vendor concepts and outside every concept of the OpenMoji drawings eval_mllm
     samples for its captions (EVAL_OPENMOJI). -> sorted image indices."""
     held = {m["concept"] for m in meta if m["split"] in ("heldout_vendor", "heldout_concept")}
-    om = [m["i"] for m in meta if m["split"] == "openmoji"]
-    for k in EVAL_OPENMOJI:   # eval_mllm's draw: its first from random.Random(0) (no --n-heldout sample before it)
-        held |= {meta[i]["concept"] for i in random.Random(0).sample(om, min(k, len(om)))}
-    pool = [i for i in om if meta[i]["concept"] in trained and meta[i]["concept"] not in held]
+    for k in EVAL_OPENMOJI:
+        held |= {meta[i]["concept"] for i in openmoji_sample(meta, k, random.Random(0))}
+    pool = [m["i"] for m in meta if m["split"] == "openmoji" and m["concept"] in trained and m["concept"] not in held]
     return sorted(rng.sample(pool, min(n, len(pool))))
 
 
@@ -979,8 +988,7 @@ def main(argv=None):
     hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
     if args.n_heldout:
         hv = sorted(rng.sample(hv, min(args.n_heldout, len(hv))))
-    om = [m["i"] for m in meta if m["split"] == "openmoji"]
-    om = sorted(rng.sample(om, min(0 if args.quick or args.plans_only else args.n_openmoji, len(om))))
+    om = openmoji_sample(meta, 0 if args.quick or args.plans_only else args.n_openmoji, rng)
     if args.canonical_only:
         hv = hv[:1]
     if args.dev:   # the pick's dev set in place of the held-out vendor; no OpenMoji captions but the dev's own

@@ -28,6 +28,7 @@ import json
 import lzma
 import math
 import os
+import sys
 
 import numpy as np
 
@@ -37,12 +38,6 @@ OUT = os.path.join(ROOT, "training", "eval", "pick_dev", "dev_temperature.json")
 GRID = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, None)
 
 
-def page_task(kind):
-    """A record's task (eval_mllm's job kind, or caption) -> the page task whose temperature it shares"""
-    from training.eval_mllm import page_task as of_kind
-    return "caption" if kind == "caption" else of_kind(kind)
-
-
 def cosines(rec, used):
     """One record's candidates' cosines: its prior times the temperature it was recorded with (`used`)."""
     if rec["prior"] is None or not used:
@@ -50,32 +45,33 @@ def cosines(rec, used):
     return np.asarray(rec["prior"], dtype=np.float64) * used
 
 
-def right(recs, used, t):
-    """How many of the records pick their right name at temperature t (None: the log-likelihood alone); ties go to
-    the earlier (nearer) name, as the page's argmax does."""
-    n = 0
-    for r in recs:
-        score = np.asarray(r["loglik"], dtype=np.float64) + (0.0 if t is None else cosines(r, used) / t)
-        n += r["names"][int(np.argmax(score))] == r["want"]
-    return n
+def hits(rec, used, grid):
+    """{T: whether the record picks its right name at T} over the grid (None: the log-likelihood alone); ties go to the
+    earlier (nearer) name, as the page's argmax does."""
+    ll = np.asarray(rec["loglik"], dtype=np.float64)
+    cos = None if all(t is None for t in grid) else cosines(rec, used)
+    return {t: rec["names"][int(np.argmax(ll if t is None else ll + cos / t))] == rec["want"] for t in grid}
 
 
 def choose(records, used, default, grid=GRID):
     """records (eval_mllm --pick-record), the temperature they were recorded with -> {page task: {"temperature",
-    "right", "n", "curve": {T: share right}, "by_kind": {kind: {T: share}}}}; the chosen T has the most right picks,
-    ties to the T nearest `default` in log T (the log-likelihood alone counts as the farthest)."""
+    "right", "n", "curve": {T: share right}, "by_kind": {kind: {"n", "curve"}}}}; the chosen T has the most right picks,
+    ties to the T nearest `default` in log T (the log-likelihood alone counts as the farthest). A page task pools its
+    job kinds (eval_mllm.page_task); each record is scored once per T."""
+    from training.eval_mllm import page_task
+    scored = [(r["task"], hits(r, used, grid)) for r in records]
+    share = lambda hs, t: sum(h[t] for h in hs) / len(hs)
+    dist = lambda t: math.inf if t is None else abs(math.log(t / default))
     out = {}
-    for task in sorted({page_task(r["task"]) for r in records}):
-        recs = [r for r in records if page_task(r["task"]) == task]
-        counts = {t: right(recs, used, t) for t in grid}
-        dist = lambda t: math.inf if t is None else abs(math.log(t / default))
+    for task in sorted({page_task(k) for k, _ in scored}):
+        hs = [h for k, h in scored if page_task(k) == task]
+        counts = {t: sum(h[t] for h in hs) for t in grid}
         best = max(grid, key=lambda t: (counts[t], -dist(t)))
-        kinds = sorted({r["task"] for r in recs})
-        out[task] = {"temperature": best, "right": counts[best], "n": len(recs),
-                     "curve": {str(t): counts[t] / len(recs) for t in grid},
-                     "by_kind": {k: {"n": sum(r["task"] == k for r in recs),
-                                     "curve": {str(t): right([r for r in recs if r["task"] == k], used, t) /
-                                               sum(r["task"] == k for r in recs) for t in grid}} for k in kinds}}
+        kinds = sorted({k for k, _ in scored if page_task(k) == task})
+        by_kind = {k: [h for kk, h in scored if kk == k] for k in kinds}
+        out[task] = {"temperature": best, "right": counts[best], "n": len(hs),
+                     "curve": {str(t): share(hs, t) for t in grid},
+                     "by_kind": {k: {"n": len(v), "curve": {str(t): share(v, t) for t in grid}} for k, v in by_kind.items()}}
     return out
 
 
@@ -84,8 +80,8 @@ def main(argv=None):
     ap.add_argument("record", help="eval_mllm --dev --pick-record's JSON")
     ap.add_argument("dev", help="eval_mllm --dev --out's JSON (the temperature the record was made with)")
     ap.add_argument("--out", default=OUT)
-    ap.add_argument("--arg", action="store_true", help="print the choice as eval_mllm's --pick-temperature argument alone "
-                    "(the evaluation of the choice in the device call that records it)")
+    ap.add_argument("--arg", action="store_true", help="print the choice on stdout as eval_mllm's --pick-temperature "
+                    "argument (the table goes to stderr): the evaluation of the choice in the device call that records it")
     ap.add_argument("--write", action="store_true", help="the chosen temperatures into the manifest (mllm.pick.temperature)")
     ap.add_argument("--tasks", default=None, help="with --write: the page tasks whose dev choice is written, comma-"
                     "separated; the others keep the manifest's temperature (the key's own scale where it has one for "
@@ -97,16 +93,18 @@ def main(argv=None):
         raise SystemExit(f"{args.dev}: not an eval_mllm --dev run (the evaluation's own picks would fit T to the test set)")
     used = dev["config"]["pick_temperature"]
     records = json.load(lzma.open(args.record) if args.record.endswith(".xz") else open(args.record))
-    pick = read_manifest()["mllm"]["pick"]
-    key_scale = 1 / read_manifest()["models"]["key"]["trained"]["scale"]   # the key's own scale: the no-data choice
+    man = read_manifest()
+    pick = man["mllm"]["pick"]
+    key_scale = 1 / man["models"]["key"]["trained"]["scale"]   # the key's own scale: the no-data choice
     res = {"record": os.path.relpath(os.path.abspath(args.record), ROOT), "n_dev": dev["config"].get("dev"),
            "recorded_temperature": used, "default": key_scale, "grid": [str(t) for t in GRID],
            "tasks": choose(records, used, key_scale)}
+    for task, r in res["tasks"].items():
+        print(f"{task:9s} n={r['n']:4d}  T={r['temperature']}  right {r['right'] / r['n']:.3f}  "
+              f"(at {key_scale:g}: {r['curve'][str(key_scale)]:.3f}, log-likelihood alone: {r['curve']['None']:.3f})",
+              file=sys.stderr if args.arg else sys.stdout)
     if args.arg:
         print(",".join(f"{t}={r['temperature'] or 'none'}" for t, r in res["tasks"].items()))
-    for task, r in ({} if args.arg else res["tasks"]).items():
-        print(f"{task:9s} n={r['n']:4d}  T={r['temperature']}  right {r['right'] / r['n']:.3f}  "
-              f"(at {key_scale:g}: {r['curve'][str(key_scale)]:.3f}, log-likelihood alone: {r['curve']['None']:.3f})")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     json.dump(res, open(args.out, "w"), indent=1)
     if args.write:
@@ -119,7 +117,7 @@ def main(argv=None):
             raise SystemExit(f"the dev record has no picks of {missing}: no temperature chosen for them")
         from training.gallery import PER_TASK
         rule = pick["rule"] if pick["rule"].endswith(PER_TASK) else pick["rule"] + PER_TASK
-        update_manifest({}, extra={"mllm": dict(read_manifest()["mllm"], pick=dict(pick, temperature=temps, rule=rule))})
+        update_manifest({}, extra={"mllm": dict(man["mllm"], pick=dict(pick, temperature=temps, rule=rule))})
         print(f"manifest mllm.pick.temperature = {temps}")
 
 

@@ -6,7 +6,7 @@ whose drawing the judge does not name: the given edge map, the held-out drawing,
         --quick --n-canonical 1 --n-natural 1 --n-heldout 40 --edit-kinds sketch,sketch_lines --save-drawings D.pt
     python3 -m training.sketch_failures D.pt OUT_DIR      -> OUT_DIR/sketch_failures.json, OUT_DIR/<kind>_right_plan.png
 
-(the first takes about 37 minutes on this VM's 2 cores for 40 held-out drawings, a minute on a GPU)
+(the first took 37 minutes on this VM's 2 cores for 40 held-out drawings, stop 58)
 """
 import json
 import os

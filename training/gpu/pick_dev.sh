@@ -20,8 +20,7 @@ command -v nvidia-smi > /dev/null && nvidia-smi -L
 timeout "${DEV_S:-240}" python3 -m training.eval_mllm --mllm "$CK" --reader shipped --pick 5 --pick-temperature 1 \
   --dev "$DEV" --n-openmoji 200 --pick-record "$OUT/dev_record.json" --out "$OUT/dev.json" > "$OUT/dev.log" 2>&1
 echo "dev rc $?"; tail -n 9 "$OUT/dev.log"
-python3 -m training.pick_temperature "$OUT/dev_record.json" "$OUT/dev.json" --out "$OUT/dev_temperature.json" || exit 1
-ARG=$(python3 -m training.pick_temperature "$OUT/dev_record.json" "$OUT/dev.json" --out "$OUT/dev_temperature.json" --arg)
+ARG=$(python3 -m training.pick_temperature "$OUT/dev_record.json" "$OUT/dev.json" --out "$OUT/dev_temperature.json" --arg) || exit 1
 echo "chosen: $ARG"
 EVAL_ARGS="--pick-temperature $ARG ${EVAL_ARGS:-}" bash training/gpu/final_eval.sh "$CK" "$OUT/per_task" "${EVAL_S:-240}"
 echo "eval rc $?"; tail -n 4 "$OUT/per_task/eval.log"

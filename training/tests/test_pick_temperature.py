@@ -35,7 +35,7 @@ def test_choose_counts_right_picks_per_page_task():
 
 
 def test_dev_sources_are_read_by_no_evaluation():
-    from training.eval_mllm import EVAL_OPENMOJI, dev_sources
+    from training.eval_mllm import EVAL_OPENMOJI, dev_sources, openmoji_sample
     meta = []
     for c in range(700):   # concept c: one train drawing; every 10th held out of one vendor; one OpenMoji drawing each
         meta.append({"i": len(meta), "concept": f"c{c}", "split": "train"})
@@ -46,7 +46,8 @@ def test_dev_sources_are_read_by_no_evaluation():
     trained = {m["concept"] for m in meta if m["split"] == "train"}
     dev = dev_sources(meta, 10_000, trained, random.Random(1))
     om = [m["i"] for m in meta if m["split"] == "openmoji"]
-    evaluated = {meta[i]["concept"] for k in EVAL_OPENMOJI for i in random.Random(0).sample(om, min(k, len(om)))}
+    # the captions' OpenMoji sample as eval_mllm's main draws it (its first draw from random.Random(0))
+    evaluated = {meta[i]["concept"] for k in EVAL_OPENMOJI for i in openmoji_sample(meta, k, random.Random(0))}
     got = {meta[i]["concept"] for i in dev}
     assert dev and all(meta[i]["split"] == "openmoji" for i in dev)
     assert not got & evaluated and "new" not in got and not any(int(c[1:]) % 10 == 0 for c in got)
