@@ -102,16 +102,22 @@ _PARENT = torch.tensor(parent_index())
 
 
 @torch.no_grad()
-def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128, contrast=None, guidance=1.0):
+def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=128, contrast=None, guidance=1.0,
+                    contrast_reads_no_source=False):
     """prefixes: (ids, slot, src, block) lists ending with [IMG] -> [n, n_tokens, C] raw features.
     Token order: one token per call. Scale order: one scale per call (n_tokens rounds up to whole
     scales), block-causal: each scale's queries are one new block.
     contrast (scale order): one prefix per item for guidance's second branch (classifier-free guidance's
     unconditional <s> [IMG] for every item, or the same edit planned without a tone: --tone-guidance); each scale
-    is then u + guidance * (c - u), fed back to both branches."""
+    is then u + guidance * (c - u), fed back to both branches. guidance: one weight, or one per scale in image
+    order (f4 .. f0; --plan-mix: 1 takes the scale from the item's own prefix, 0 from the contrast's).
+    contrast_reads_no_source: the contrast prefix has no given image (--plan-mix's text-to-image prefix), so with
+    residual_edit its features are the drawing itself, while the item's are its source's plus a change: each branch
+    is made absolute before the blend."""
     C = model.cfg.feature_dim
     scale = model.cfg.order == "scale"
-    guided = contrast is not None and guidance != 1.0
+    weights = list(guidance) if isinstance(guidance, (list, tuple)) else [guidance] * len(SCALE_TOKENS)
+    guided = contrast is not None and any(w != 1.0 for w in weights)
     if guided and not scale:
         raise ValueError("feature guidance is implemented for scale order only")
     out = torch.zeros(len(prefixes), n_tokens, C)
@@ -149,10 +155,14 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
                         _, f, past = model.step_all(q_ids, q_slot, q_feats, past, None, blk)
                     br[3], br[4] = blk, past
                     outs.append(f)
-                f = outs[0] if len(outs) == 1 else outs[1] + guidance * (outs[0] - outs[1])
                 base = src_img[:, o:o + n] if src_img is not None else None
-                if base is not None:   # residual: source token + delta (features() without base gave mean + delta)
-                    f = f - model.feat_mean + base
+                if contrast_reads_no_source and len(outs) == 2:
+                    c = outs[0] if base is None else outs[0] - model.feat_mean + base
+                    f = outs[1] + weights[k] * (c - outs[1])
+                else:
+                    f = outs[0] if len(outs) == 1 else outs[1] + weights[k] * (outs[0] - outs[1])
+                    if base is not None:   # residual: source token + delta (features() without base gave mean + delta)
+                        f = f - model.feat_mean + base
                 toks[:, o:o + n] = f
             out[idx] = toks[:, :n_tokens].float().cpu()
             continue
@@ -394,6 +404,8 @@ class Ctx:
     tone_guidance: float = 1.0     # --tone-guidance: tone edits drawn as u + w (c - u), u planned without a tone
     saved: dict = None             # --save-drawings: {kind: {scale: drawings, "plans", "jobs"}} as drawn
     plans_only: bool = False       # --plans-only: the edits' plans alone, nothing drawn
+    plan_mix: dict = None          # --plan-mix: {name: per-scale weights} of the drawing against the plan alone
+    plan_mix_kinds: tuple = ()     # --plan-mix-kinds
 
     @property
     def plan(self):
@@ -720,40 +732,102 @@ def eval_edits(ctx, jobs, hole_pos):
     if ctx.tone_guidance != 1.0:   # --tone-guidance: tone edits pushed away from the same plan without a tone
         contrast = (lambda plans: untoned_plans(tok, jobs, plans), ctx.tone_guidance)
     gen, plans = draw(ctx, pre, fix=fix, contrast=contrast)
+    out = {kind: score_edits(ctx, kind, jobs, gen, plans, hole_pos) for kind in sorted({j[0] for j in jobs})}
+    for name, weights in (ctx.plan_mix or {}).items():   # --plan-mix: the same plans, some scales drawn from them alone
+        sel = [k for k, j in enumerate(jobs) if j[0] in ctx.plan_mix_kinds]
+        if plans is None or not sel:
+            continue
+        planned = [extend_prefix(pre[k], plans[k] + [tok.img]) for k in sel]
+        alone = plan_alone_prefixes(ctx, [plans[k] for k in sel])
+        log(f"plan mix {name} {weights}: {len(sel)} images")
+        g = torch.zeros_like(gen)
+        g[sel] = generate_images(ctx.model, planned, ctx.bank_flat, ctx.device, contrast=alone, guidance=weights,
+                                 contrast_reads_no_source=True).to(gen.device)
+        for kind in sorted({jobs[k][0] for k in sel}):
+            out[f"{kind}~{name}"] = score_edits(ctx, kind, jobs, g, plans, hole_pos, save=False) | {"plan_mix": weights}
+    return out
+
+
+def plan_alone_prefixes(ctx, plans):
+    """--plan-mix's second branch: each plan (token ids) drawn as text-to-image from the training's canonical
+    phrasing of its own concept and style ("red apple emoji in noto style"), the plan itself after <ans>: what the
+    plan alone draws, with no given image."""
+    t, sp = ctx.tok, ctx.sampler.sp
+    out = []
+    for pl in plans:
+        f = T.parse_plan(t.decode(pl).strip())
+        prompt = f"{f['concept']} emoji in {f['style']} style" if f["style"] else f"{f['concept']} emoji"
+        out.append(ctx.prefix([sp(t.bos), ctx.sampler.text(T.normalize_text(prompt)), sp(t.ans)]))
+    return [extend_prefix(p, pl + [t.img]) for p, pl in zip(out, plans)]
+
+
+def plan_mix_arg(text):
+    """--plan-mix: NAME=w4,w3,w2,w1,w0 pairs, semicolon-separated -> {name: [5 weights]} (image order, f4 .. f0)."""
     out = {}
-    for kind in sorted({j[0] for j in jobs}):
-        sel = [k for k, j in enumerate(jobs) if j[0] == kind]
-        toks_all = split_scales(gen[sel])
-        per, scores, prefs, lvs = {}, {}, {}, {}
-        task = page_task(kind)
-        cand, levels = choice_rule(task)
-        for s in SCALES_FINE_FIRST:
-            x = ctx.decode(s, toks_all[s], 0)
-            if ctx.saved is not None and s in ("f0", "f1"):   # --save-drawings: the recommended scale and the next
-                from training.transforms import to_uint8
-                ctx.saved.setdefault(kind, {})[s] = torch.from_numpy(to_uint8(x))   # [N,64,64,3], as the page shows it
-            lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
-            scores[s] = choice_score(lvs[s], levels)
-            if kind in ("edit_tone", "edit_style"):
-                per[s], prefs[s] = edit_report(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
-            else:
-                ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
-                ps = psnr(x, ref).cpu()
-                per[s] = {"psnr": float(ps.mean())}
-                prefs[s] = ps
-                if kind in ("sketch", *LINE_KINDS):    # recognition: the judge names the sketched concept
-                    per[s] |= recognised(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
-                if kind == "inpaint":   # inside the hole (what the page shows) and outside it
-                    hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
-                    per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
-                    per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
-        out[kind] = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, cand, levels, lvs)}
-        if ctx.saved is not None:
-            ctx.saved[kind] |= {"jobs": [jobs[k][2:5] + (ctx.meta[jobs[k][6]]["skin_tone"], ctx.meta[jobs[k][5]]["vendor"]) for k in sel],
-                                "plans": [tok.decode(plans[k]).strip() for k in sel] if plans is not None else None}
-        if plans is not None:
-            out[kind] |= plan_report(ctx, kind, jobs, plans)
-        log(f"{kind}: {per}")
+    for part in (x for x in text.split(";") if x):
+        name, ws = part.split("=", 1)
+        w = [float(v) for v in ws.split(",")]
+        if len(w) != len(IMAGE_ORDER):
+            raise argparse.ArgumentTypeError(f"--plan-mix {name}: {len(IMAGE_ORDER)} weights, f4 .. f0")
+        out[name.strip()] = w
+    return out
+
+
+def sketch_edges(ctx, x, jobs):
+    """Sketches: how closely the drawing follows the sketch it was given: the Pearson correlation of the Sobel
+    magnitudes of the drawing and of the given image (whose edge map the sketch is), per item, averaged; and the same
+    for the target drawing itself (what following the sketch exactly would score against the held-out target)."""
+    from training.transforms import to_tensor, sobel_magnitude
+
+    def corr(a, b):
+        a, b = a.flatten(1), b.flatten(1)
+        a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
+        return (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp(min=1e-8)
+    given = sobel_magnitude(to_tensor(ctx.images[[j[6] for j in jobs]], device=x.device))
+    return float(corr(sobel_magnitude(x.float()), given).mean())
+
+
+def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
+    """One job kind's drawings (rows of `gen` for its jobs) decoded at every scale and scored: per scale, the scale
+    choice, and the plans' report. save: --save-drawings keeps these drawings (not --plan-mix's variants)."""
+    from training.transforms import to_tensor
+    tok = ctx.tok
+    sel = [k for k, j in enumerate(jobs) if j[0] == kind]
+    toks_all = split_scales(gen[sel])
+    per, scores, prefs, lvs = {}, {}, {}, {}
+    task = page_task(kind)
+    cand, levels = choice_rule(task)
+    for s in SCALES_FINE_FIRST:
+        x = ctx.decode(s, toks_all[s], 0)
+        if save and ctx.saved is not None and s in ("f0", "f1"):   # --save-drawings: the recommended scale and the next
+            from training.transforms import to_uint8
+            ctx.saved.setdefault(kind, {})[s] = torch.from_numpy(to_uint8(x))   # [N,64,64,3], as the page shows it
+        lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
+        scores[s] = choice_score(lvs[s], levels)
+        if kind in ("edit_tone", "edit_style"):
+            per[s], prefs[s] = edit_report(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
+        else:
+            ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
+            ps = psnr(x, ref).cpu()
+            per[s] = {"psnr": float(ps.mean())}
+            prefs[s] = ps
+            if kind in ("sketch", *LINE_KINDS):    # recognition: the judge names the sketched concept
+                per[s] |= recognised(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
+                per[s]["edge_corr"] = sketch_edges(ctx, x, [jobs[k] for k in sel])
+            if kind == "inpaint":   # inside the hole (what the page shows) and outside it
+                hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
+                per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
+                per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
+    out = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, cand, levels, lvs)}
+    if kind in ("sketch", *LINE_KINDS):   # the target drawing's own edges against the sketch's: the reference
+        ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
+        out["edge_corr_target"] = sketch_edges(ctx, ref, [jobs[k] for k in sel])
+    if save and ctx.saved is not None:
+        ctx.saved[kind] |= {"jobs": [jobs[k][2:5] + (ctx.meta[jobs[k][6]]["skin_tone"], ctx.meta[jobs[k][5]]["vendor"]) for k in sel],
+                            "plans": [tok.decode(plans[k]).strip() for k in sel] if plans is not None else None}
+    if plans is not None:
+        out |= plan_report(ctx, kind, jobs, plans)
+    log(f"{kind}: {per}")
     return out
 
 
@@ -960,6 +1034,12 @@ def main(argv=None):
     ap.add_argument("--tone-guidance", type=float, default=1.0, metavar="W", help="an experiment (the page does not "
                     "run it): every tone edit drawn as u + W (c - u), c from its plan, u from the same plan with no tone "
                     "(the default yellow), pushing the drawn skin colour away from where a missed tone lands; 1: off")
+    ap.add_argument("--plan-mix", type=plan_mix_arg, default=None, metavar="NAME=w4,w3,w2,w1,w0;...", help="an "
+                    "experiment (the page does not run it): the --plan-mix-kinds jobs drawn again, with the same plans, "
+                    "each scale u + w (c - u), c from the job's own prefix (the given image, its instruction, the plan) "
+                    "and u from the plan alone (plan_alone_prefixes): w 1 keeps the scale as drawn, 0 draws it from the "
+                    "plan alone; each variant is reported as KIND~NAME")
+    ap.add_argument("--plan-mix-kinds", default="sketch,sketch_lines", help="with --plan-mix: the job kinds it draws")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
     args = ap.parse_args(argv)
@@ -1036,6 +1116,7 @@ def main(argv=None):
     ctx.edit_right_plan = args.edit_right_plan
     ctx.tone_guidance = args.tone_guidance
     ctx.plans_only = args.plans_only
+    ctx.plan_mix, ctx.plan_mix_kinds = args.plan_mix, tuple(args.plan_mix_kinds.split(","))
     ctx.saved = {} if args.save_drawings else None
     if args.pick:
         from training.caption_rerank import caption_pick, plan_fix
@@ -1080,7 +1161,7 @@ def main(argv=None):
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
-                      "tone_guidance": args.tone_guidance, "understand_reader_only": args.understand_reader_only,
+                      "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)

@@ -504,6 +504,37 @@ def test_contrast_guidance_blends_two_drawings(setup):
     assert not torch.allclose(pushed[:2], plain_c[:2])
 
 
+def test_plan_mix_takes_each_scale_from_one_branch(setup):
+    """--plan-mix: per-scale weights, 1 a scale from the item's own prefix, 0 from the contrast's. The contrast reads
+    no given image (contrast_reads_no_source): with residual_edit the item's features are its source's plus a change
+    and the contrast's are the drawing itself, so all 1 is the item drawn alone and all 0 the contrast drawn alone;
+    1 on the coarse scales and 0 on the fine ones keeps the item's coarse scales and draws the fine ones from the
+    contrast given those coarse scales (not the contrast's own)."""
+    from dataclasses import replace
+    from training.eval_mllm import generate_images, prefix_of
+    meta, tok, bank, _ = setup
+    torch.manual_seed(0)
+    model = MLLM(replace(TINY, order="scale", residual_edit=True)).eval()
+    s = T.TaskSampler(meta, tok, seed=0, order="scale")
+    flat = bank.view(-1, bank.shape[-1])
+    cut = lambda ex: prefix_of(ex[:[k for k, seg in enumerate(ex) if seg[0] == "img" and seg[2]][0]], "scale")
+    c = [cut(s.edit_example(s.row(3, "edges"), "turn this sketch into an emoji", 3)), cut(s.edit_example(s.row(4), "darker", 4))]
+    u = [cut(s.t2i_example("red heart", 3)), cut(s.t2i_example("grinning face", 4))]
+    plain_c, plain_u = generate_images(model, c, flat, "cpu"), generate_images(model, u, flat, "cpu")
+    same = lambda x, y: torch.allclose(x, y, rtol=1e-4, atol=1e-7)   # the tiny model's features are ~1e-3
+    mix = lambda w: generate_images(model, c, flat, "cpu", contrast=u, guidance=w, contrast_reads_no_source=True)
+    assert same(mix([1.0] * 5), plain_c)
+    assert same(mix([0.0] * 5), plain_u)
+    coarse, sl = mix([1.0, 1.0, 1.0, 0.0, 0.0]), T.scale_slices()
+    for f in ("f4", "f3", "f2"):
+        assert same(coarse[:, sl[f]], plain_c[:, sl[f]])
+    for f in ("f1", "f0"):
+        assert not same(coarse[:, sl[f]], plain_c[:, sl[f]])
+        assert not same(coarse[:, sl[f]], plain_u[:, sl[f]])
+    # the contrast's residual is not added: without contrast_reads_no_source the blend would add the source's features
+    assert not same(generate_images(model, c, flat, "cpu", contrast=u, guidance=[0.0] * 5), plain_u)
+
+
 def test_scale_order_trains(setup):
     from dataclasses import replace
     meta, tok, bank, _ = setup
@@ -1226,6 +1257,20 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     pushed = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--tone-guidance", "2", "--out", str(tmp_path / "d.json")])
     assert pushed["config"]["tone_guidance"] == 2 and one["config"]["tone_guidance"] == 1
     assert pushed["edit"]["edit_tone"]["plan"] == one["edit"]["edit_tone"]["plan"]
+    # --plan-mix: each named variant drawn again from the same plans, reported beside the drawing as planned; all 1
+    # is the drawing itself, and sketches say how closely the drawing follows the sketch given
+    mixed = eval_mllm.main(base + ["--edit-kinds", "edit_tone,sketch", "--plan-mix", "same=1,1,1,1,1;fine=1,1,1,0,0",
+                                   "--plan-mix-kinds", "edit_tone,sketch", "--out", str(tmp_path / "m.json")])
+    e = mixed["edit"]
+    assert set(e) == {"edit_tone", "sketch", "edit_tone~same", "sketch~same", "edit_tone~fine", "sketch~fine"}
+    assert e["sketch~fine"]["plan_mix"] == [1, 1, 1, 0, 0] and mixed["config"]["plan_mix"]["fine"] == [1, 1, 1, 0, 0]
+    for kind in ("edit_tone", "sketch"):
+        for sc, v in e[kind]["per_scale"].items():
+            nums = {k: x for k, x in v.items() if isinstance(x, float)}
+            assert {k: e[kind + "~same"]["per_scale"][sc][k] for k in nums} == pytest.approx(nums, abs=1e-4)
+        assert e[kind + "~fine"]["plan"] == e[kind]["plan"]
+    assert all(-1 <= v["edge_corr"] <= 1 for v in e["sketch"]["per_scale"].values())
+    assert e["sketch"]["edge_corr_target"] == pytest.approx(1.0)   # a colour sketch is its target's own edge map
 
 
 def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
