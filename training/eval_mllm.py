@@ -566,7 +566,7 @@ def canonical_set(ctx, rng, n):
     cidx = ctx.vocab("concept")
     concepts = [c for c in rng.sample(sorted(by), min(n, len(by))) if c in cidx]
     ms = [rng.choice(by[c]) for c in concepts]
-    prompts = [f"{m['name']} emoji in {T.STYLE[m['vendor']]} style" for m in ms]
+    prompts = [T.canonical_prompt(dict(T.plan_fields(m), tone="none")) for m in ms]
     return prompts, concepts, [T.plan_text(m) for m in ms]
 
 
@@ -750,13 +750,12 @@ def eval_edits(ctx, jobs, hole_pos):
 
 def plan_alone_prefixes(ctx, plans):
     """--plan-mix's second branch: each plan (token ids) drawn as text-to-image from the training's canonical
-    phrasing of its own concept and style ("red apple emoji in noto style"), the plan itself after <ans>: what the
-    plan alone draws, with no given image."""
+    phrasing of its own fields (T.canonical_prompt), the plan itself after <ans>: what the plan alone draws, with no
+    given image."""
     t, sp = ctx.tok, ctx.sampler.sp
     out = []
     for pl in plans:
-        f = T.parse_plan(t.decode(pl).strip())
-        prompt = f"{f['concept']} emoji in {f['style']} style" if f["style"] else f"{f['concept']} emoji"
+        prompt = T.canonical_prompt(T.parse_plan(t.decode(pl).strip()))
         out.append(ctx.prefix([sp(t.bos), ctx.sampler.text(T.normalize_text(prompt)), sp(t.ans)]))
     return [extend_prefix(p, pl + [t.img]) for p, pl in zip(out, plans)]
 

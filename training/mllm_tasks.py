@@ -432,6 +432,18 @@ def plan_fields(m):
     return {"concept": m["name"], "style": STYLE.get(m["vendor"], m["vendor"]), "tone": tone_phrase(m["skin_tone"])}
 
 
+def canonical_prompt(fields):
+    """A plan's fields ({concept, style, tone}, as parse_plan gives) in the training's canonical phrasing: the name,
+    " emoji", the style suffix and, for a tone, the tone suffix ("red apple emoji in noto style"; "thumbs up emoji in
+    twemoji style with medium skin tone"). What the plan alone draws from (eval_mllm --plan-mix)."""
+    p = T2I_TRAIN[1].format(name=fields["concept"])
+    if fields.get("style"):
+        p += STYLE_SUFFIX[2].format(style=fields["style"])
+    if fields.get("tone") and fields["tone"] != "none":
+        p += TONE_SUFFIX[0].format(tone=fields["tone"])
+    return p
+
+
 def plan_text(m):
     f = plan_fields(m)
     return normalize_text(PLAN_SEP.join(f[k] for k in PLAN_FIELDS))
