@@ -1024,6 +1024,10 @@ def main(argv=None):
                     "instead of the evaluation (dev_sources: N OpenMoji drawings no model or evaluation reads): their "
                     "captions and every edit job's plan picked and recorded, nothing drawn (training/pick_temperature.py "
                     "chooses the temperatures on the record)")
+    ap.add_argument("--dev-draw", action="store_true", help="with --dev: the dev set's edit jobs (--edit-kinds) drawn "
+                    "and judged as the evaluation's are, not their plans alone: a drawing rule (--plan-mix) chosen on "
+                    "drawings no evaluation reads (a style edit's target is a trained style's drawing, as in the "
+                    "evaluation; a tone edit's is too, unlike the evaluation's)")
     ap.add_argument("--save-drawings", default=None, metavar="OUT.pt", help="the edits' drawings at f0 and f1 as judged "
                     "(uint8), their plans and jobs (instruction, concept, asked field, the source's tone, the target's "
                     "vendor), for analysis offline")
@@ -1074,7 +1078,10 @@ def main(argv=None):
         if not (args.pick and args.pick_record):
             sys.exit("--dev: the record of the pick's choices is its output (--pick K --pick-record OUT.json)")
         hv, om = dev_sources(meta, args.dev, {m["concept"] for m in meta if m["split"] == "train"}, random.Random(1)), []
-        args.plans_only, args.edit_kinds = True, ",".join(k for k in ALL_EDIT_KINDS if k != "sketch_lines_drawn")
+        if args.dev_draw:   # the edit jobs drawn and judged as the evaluation's are (--edit-kinds: which)
+            args.plans_only = False
+        else:
+            args.plans_only, args.edit_kinds = True, ",".join(k for k in ALL_EDIT_KINDS if k != "sketch_lines_drawn")
     kinds = () if args.canonical_only or args.understanding_only else ("edit_tone", "edit_style") if args.quick else ALL_EDIT_KINDS
     if args.edit_kinds is not None and not args.understanding_only:
         kinds = tuple(k for k in args.edit_kinds.split(",") if k)
@@ -1161,7 +1168,7 @@ def main(argv=None):
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "understand_reader_only": args.understand_reader_only,
-                      "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev,
+                      "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev, "dev_draw": args.dev_draw,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)
     cidx = ctx.vocab("concept")

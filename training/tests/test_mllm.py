@@ -1447,6 +1447,13 @@ def test_eval_dev_tiny(tmp_path, setup, monkeypatch):
     assert set(got) == {"caption", "edit", "colorize", "inpaint", "sketch"} and got["edit"]["n"] == 2
     for r in rec:   # a cosine is the prior at T = 1
         assert r["prior"] == sorted(r["prior"], reverse=True) and all(-1.0 <= c <= 1.0 for c in r["prior"])
+    # --dev-draw: the dev set's edits drawn and judged (the kinds asked), with the same plans as recorded
+    drawn = eval_mllm.main(base + ["--dev", "5", "--dev-draw", "--edit-kinds", "edit_style,sketch", "--pick", "2",
+                                   "--pick-temperature", "1", "--pick-tasks", "caption,edit,colorize,inpaint,sketch",
+                                   "--pick-record", str(tmp_path / "rec2.json"), "--out", str(tmp_path / "dev2.json")])
+    assert drawn["config"]["dev_draw"] and set(drawn["edit"]) == {"edit_style", "sketch"}
+    for k, e in drawn["edit"].items():
+        assert set(e["per_scale"]) == {"f0", "f1", "f2", "f3", "f4"} and e["plan"] == res["edit"][k]["plan"]
 
 
 def test_reader_only_reads_the_reader_alone(setup):
