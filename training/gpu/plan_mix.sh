@@ -16,12 +16,12 @@ COMMON=(--mllm /tmp/v14.pt --reader shipped --judge training/eval/judge.pt --see
 t0=$(date +%s)
 if [ -n "${DEV:-}" ]; then   # DEV=N: the same variants on the pick's dev set (eval_mllm --dev N --dev-draw) instead
   timeout 400 python3 -m training.eval_mllm "${COMMON[@]}" --dev "$DEV" --dev-draw --edit-kinds "$KINDS" --plan-mix "$MIX" \
-    --plan-mix-kinds "$KINDS" --pick-record "$OUT/dev_record.json" --out "$OUT/mix/eval_mllm.json" > "$OUT/mix/eval.log" 2>&1
-  echo "dev: rc $? at $(( $(date +%s) - t0 ))s"; tail -n 2 "$OUT/mix/eval.log"; rm -f "$OUT/dev_record.json"
+    --plan-mix-kinds "$KINDS" --pick-record "$OUT/dev_record.json" --choice-items "$OUT/mix/choice_items.json" --out "$OUT/mix/eval_mllm.json" > "$OUT/mix/eval.log" 2>&1
+  echo "dev: rc $? at $(( $(date +%s) - t0 ))s"; tail -n 2 "$OUT/mix/eval.log"; rm -f "$OUT/dev_record.json"; xz -9 "$OUT/mix/choice_items.json"
   exit 0
 fi
 timeout 330 python3 -m training.eval_mllm "${COMMON[@]}" --quick --n-canonical 1 --prompts "" --edit-kinds "$KINDS" \
-  --plan-mix "$MIX" --plan-mix-kinds "$KINDS" --out "$OUT/mix/eval_mllm.json" > "$OUT/mix/eval.log" 2>&1
+  --plan-mix "$MIX" --plan-mix-kinds "$KINDS" --choice-items "$OUT/mix/choice_items.json" --out "$OUT/mix/eval_mllm.json" > "$OUT/mix/eval.log" 2>&1
 echo "mix: rc $? at $(( $(date +%s) - t0 ))s"; tail -n 3 "$OUT/mix/eval.log"
 timeout 150 python3 -m training.eval_mllm "${COMMON[@]}" --plans-only --pick-record "$OUT/hv_record.json" \
   --edit-kinds edit_tone,edit_style,colorize,inpaint,sketch,sketch_lines --out "$OUT/hv_plans.json" > "$OUT/hv.log" 2>&1
