@@ -406,6 +406,7 @@ class Ctx:
     plans_only: bool = False       # --plans-only: the edits' plans alone, nothing drawn
     plan_mix: dict = None          # --plan-mix: {name: per-scale weights} of the drawing against the plan alone
     plan_mix_kinds: tuple = ()     # --plan-mix-kinds
+    restyle: dict = None           # the page's restyle (manifest mllm.restyle: words, weights); None: off
 
     @property
     def plan(self):
@@ -732,20 +733,32 @@ def eval_edits(ctx, jobs, hole_pos):
     if ctx.tone_guidance != 1.0:   # --tone-guidance: tone edits pushed away from the same plan without a tone
         contrast = (lambda plans: untoned_plans(tok, jobs, plans), ctx.tone_guidance)
     gen, plans = draw(ctx, pre, fix=fix, contrast=contrast)
+    if ctx.restyle and plans is not None:   # the page's restyle (manifest mllm.restyle): edits that name a style
+        from training.restyle import names_style
+        rows = [k for k, j in enumerate(jobs) if page_task(j[0]) == "edit" and names_style(j[2], ctx.restyle["words"])]
+        if rows:
+            log(f"restyle {ctx.restyle['weights']}: {len(rows)} edits name a style")
+            gen[rows] = mixed_with_plan(ctx, pre, plans, rows, ctx.restyle["weights"]).to(gen.device)
     out = {kind: score_edits(ctx, kind, jobs, gen, plans, hole_pos) for kind in sorted({j[0] for j in jobs})}
     for name, weights in (ctx.plan_mix or {}).items():   # --plan-mix: the same plans, some scales drawn from them alone
         sel = [k for k, j in enumerate(jobs) if j[0] in ctx.plan_mix_kinds]
         if plans is None or not sel:
             continue
-        planned = [extend_prefix(pre[k], plans[k] + [tok.img]) for k in sel]
-        alone = plan_alone_prefixes(ctx, [plans[k] for k in sel])
         log(f"plan mix {name} {weights}: {len(sel)} images")
         g = torch.zeros_like(gen)
-        g[sel] = generate_images(ctx.model, planned, ctx.bank_flat, ctx.device, contrast=alone, guidance=weights,
-                                 contrast_reads_no_source=True).to(gen.device)
+        g[sel] = mixed_with_plan(ctx, pre, plans, sel, weights).to(gen.device)
         for kind in sorted({jobs[k][0] for k in sel}):
             out[f"{kind}~{name}"] = score_edits(ctx, kind, jobs, g, plans, hole_pos, save=False) | {"plan_mix": weights}
     return out
+
+
+def mixed_with_plan(ctx, pre, plans, rows, weights):
+    """The jobs `rows` (their prefixes ending at <ans>, their plans) drawn per scale as u + w (c - u): c from the job's
+    own prefix and plan, u from the plan alone (plan_alone_prefixes), w the scale's weight (f4 .. f0)."""
+    planned = [extend_prefix(pre[k], plans[k] + [ctx.tok.img]) for k in rows]
+    alone = plan_alone_prefixes(ctx, [plans[k] for k in rows])
+    return generate_images(ctx.model, planned, ctx.bank_flat, ctx.device, contrast=alone, guidance=weights,
+                           contrast_reads_no_source=True)
 
 
 def plan_alone_prefixes(ctx, plans):
@@ -1042,6 +1055,9 @@ def main(argv=None):
                     "each scale u + w (c - u), c from the job's own prefix (the given image, its instruction, the plan) "
                     "and u from the plan alone (plan_alone_prefixes): w 1 keeps the scale as drawn, 0 draws it from the "
                     "plan alone; each variant is reported as KIND~NAME")
+    ap.add_argument("--restyle", choices=("manifest", "none"), default="manifest", help="as the page: edits whose "
+                    "instruction names a style drawn partly from their plan alone (manifest mllm.restyle, "
+                    "training/restyle.py); none: every edit drawn from its own sequence alone")
     ap.add_argument("--plan-mix-kinds", default="sketch,sketch_lines", help="with --plan-mix: the job kinds it draws")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
@@ -1123,6 +1139,9 @@ def main(argv=None):
     ctx.tone_guidance = args.tone_guidance
     ctx.plans_only = args.plans_only
     ctx.plan_mix, ctx.plan_mix_kinds = args.plan_mix, tuple(args.plan_mix_kinds.split(","))
+    if args.restyle == "manifest" and ctx.plan:
+        from training.manifest import read_manifest
+        ctx.restyle = read_manifest()["mllm"].get("restyle")
     ctx.saved = {} if args.save_drawings else None
     if args.pick:
         from training.caption_rerank import caption_pick, plan_fix
@@ -1167,7 +1186,7 @@ def main(argv=None):
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
-                      "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "understand_reader_only": args.understand_reader_only,
+                      "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "restyle": ctx.restyle, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev, "dev_draw": args.dev_draw,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)

@@ -11,6 +11,7 @@ from training.common import parent_index, SCALE_OFFSETS, SCALE_TOKENS, N_IMG
 from training.golden_mllm import b64
 
 PROMPT, GIVEN, TOPK, N_SCALES = "red apple", "hot beverage | noto | none", 3, 3
+RESTYLE, RESTYLE_WEIGHTS = "draw it in noto style", [1.0, 0.5, 0.0]   # restyle_golden's instruction and f4, f3, f2 weights
 
 
 @torch.no_grad()
@@ -82,7 +83,34 @@ def plan_golden(q, tok, plan):
     given = tok.encode(" " + tasks.normalize_text(GIVEN))
     _, f, past = call(past0, given + [end])
     given_tokens = image(past, f)
-    return {"prompt": PROMPT, "prefill_ids": prefix, "plan_ids": ids, "plan_text": tasks.normalize_text(tok.decode(ids)),
+    restyled = restyle_golden(q, tok, plan) if q.cfg.residual_edit and scale and not q.cfg.reader else None
+    return {**({"restyle": restyled} if restyled else {}), "prompt": PROMPT, "prefill_ids": prefix, "plan_ids": ids, "plan_text": tasks.normalize_text(tok.decode(ids)),
             "topk": {"ids": order, "logits": [float(logits0[i]) for i in order]}, "candidates": cands,
             "tokens": b64(greedy_tokens, np.float32), "given": {"text": GIVEN, "ids": given, "tokens": b64(given_tokens, np.float32)},
             "scales": N_SCALES, "atol": 2e-4, "rtol": 2e-3}
+
+
+@torch.no_grad()
+def restyle_golden(q, tok, plan):
+    """An edit restyled (training/restyle.py, manifest mllm.restyle): a random source, an instruction, the plan GIVEN,
+    the first N_SCALES scales drawn per scale as u + w (c - u), c from the edit's own sequence (residual: the source's
+    token plus the delta), u from the plan alone (<s>, the plan's fields in the canonical phrasing, <ans>, the plan,
+    [IMG]); the weights keep f4, blend f3 half and half and take f2 from the plan alone. Computed by eval_mllm's
+    generate_images, the loop every evaluation draws with."""
+    from training.eval_mllm import generate_images, prefix_of
+    C = q.cfg.feature_dim
+    g = torch.Generator().manual_seed(7)
+    source = torch.randn(N_IMG, C, generator=g) * 0.5 + q.feat_mean.float().view(1, C)
+    text = lambda s: ("text", tok.encode(" " + tasks.normalize_text(s)), False)
+    sp = lambda t: ("text", [t], False)
+    start, end = tok.special[plan["start"]], tok.special[plan["end"]]
+    given = tok.encode(" " + tasks.normalize_text(GIVEN))
+    edit = [sp(tok.bos), sp(tok.img), ("img", 0, False), sp(tok.img_end), text(RESTYLE), sp(start), ("text", given, False), sp(end)]
+    alone_prompt = tasks.canonical_prompt(tasks.parse_plan(tasks.normalize_text(GIVEN)))
+    alone = [sp(tok.bos), text(alone_prompt), sp(start), ("text", given, False), sp(end)]
+    weights = RESTYLE_WEIGHTS + [1.0] * (len(SCALE_TOKENS) - len(RESTYLE_WEIGHTS))
+    n = sum(SCALE_TOKENS[:N_SCALES])
+    got = generate_images(q, [prefix_of(edit, "scale")], source, "cpu", n_tokens=n, contrast=[prefix_of(alone, "scale")],
+                          guidance=weights, contrast_reads_no_source=True)[0, :n]
+    return {"instruction": RESTYLE, "plan": GIVEN, "alone_prompt": alone_prompt, "weights": RESTYLE_WEIGHTS,
+            "source": b64(source, np.float32), "tokens": b64(got, np.float32)}

@@ -432,15 +432,22 @@ def plan_fields(m):
     return {"concept": m["name"], "style": STYLE.get(m["vendor"], m["vendor"]), "tone": tone_phrase(m["skin_tone"])}
 
 
+# a plan's fields in the training's canonical phrasing, piece by piece (the manifest's plan.canonical_prompt): the
+# name's template "{name} emoji", the style suffix " in {style} style" and the tone suffix " with {tone} skin tone"
+CANONICAL_PROMPT = {"concept": T2I_TRAIN[1].replace("{name}", "{concept}"), "style": STYLE_SUFFIX[2],
+                    "tone": TONE_SUFFIX[0]}
+
+
 def canonical_prompt(fields):
     """A plan's fields ({concept, style, tone}, as parse_plan gives) in the training's canonical phrasing: the name,
     " emoji", the style suffix and, for a tone, the tone suffix ("red apple emoji in noto style"; "thumbs up emoji in
-    twemoji style with medium skin tone"). What the plan alone draws from (eval_mllm --plan-mix)."""
-    p = T2I_TRAIN[1].format(name=fields["concept"])
+    twemoji style with medium skin tone"). What the plan alone draws from (eval_mllm --plan-mix, training/restyle.py);
+    the page's canonicalPrompt is the same rule on the manifest's plan.canonical_prompt."""
+    p = CANONICAL_PROMPT["concept"].format(concept=fields["concept"])
     if fields.get("style"):
-        p += STYLE_SUFFIX[2].format(style=fields["style"])
+        p += CANONICAL_PROMPT["style"].format(style=fields["style"])
     if fields.get("tone") and fields["tone"] != "none":
-        p += TONE_SUFFIX[0].format(tone=fields["tone"])
+        p += CANONICAL_PROMPT["tone"].format(tone=fields["tone"])
     return p
 
 
@@ -454,7 +461,7 @@ def plan_contract():
     ends, its fields and separator, and the words each field may take."""
     return {"start": "<ans>", "end": "[IMG]", "separator": PLAN_SEP, "fields": list(PLAN_FIELDS), "max_tokens": 24,
             "styles": dict(STYLE), "style_labels": {"noto": "Google style", "twemoji": "Twitter style"},
-            "tones": ["none"] + list(TONES), "tone_join": " and "}
+            "tones": ["none"] + list(TONES), "tone_join": " and ", "canonical_prompt": dict(CANONICAL_PROMPT)}
 
 
 def parse_plan(text):

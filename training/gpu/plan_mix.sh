@@ -10,9 +10,9 @@ set -u
 OUT=$1; mkdir -p "$OUT/mix"
 [ -f training/data/meta.json ] || xz -dc training/carry/meta.json.xz > training/data/meta.json || exit 1
 python3 -m training.shipped mllm /tmp/v14.pt || exit 1
-KINDS=edit_tone,edit_style,sketch,sketch_lines
+KINDS=${KINDS:-edit_tone,edit_style,sketch,sketch_lines}
 MIX="${MIX:-f0=1,1,1,1,0;f1f0=1,1,1,0,0;f2f1f0=1,1,0,0,0;alone=0,0,0,0,0;half=1,1,1,0.5,0.5;coarse=0,0,1,1,1}"
-COMMON=(--mllm /tmp/v14.pt --reader shipped --judge training/eval/judge.pt --seeds 2 --pick 5)
+COMMON=(--mllm /tmp/v14.pt --reader shipped --judge training/eval/judge.pt --seeds 2 --pick 5 ${EXTRA:-})
 t0=$(date +%s)
 if [ -n "${DEV:-}" ]; then   # DEV=N: the same variants on the pick's dev set (eval_mllm --dev N --dev-draw) instead
   timeout 400 python3 -m training.eval_mllm "${COMMON[@]}" --dev "$DEV" --dev-draw --edit-kinds "$KINDS" --plan-mix "$MIX" \

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The restyle rule (training/restyle.py) chosen and evaluated in one device call (~5 minutes): the dev set's style
+# and tone edits drawn with each --plan-mix variant (plan_mix.sh DEV=600), the choice written into the manifest, then
+# v14's evaluation as the page runs it with that manifest (final_eval.sh). The manifest comes back for the commit.
+#   bash training/gpu/restyle.sh OUT    -> OUT/dev/..., OUT/choice.txt, OUT/ship/eval_mllm.json, OUT/manifest.json
+# Tree: READER=shipped KEEP="none/none" bash training/gpu/room.sh out; carry training/data/emoji64.u8.xz,
+# training/data/report.json, training/carry.
+set -u
+OUT=$1; mkdir -p "$OUT"
+t0=$(date +%s)
+DEV=600 KINDS=edit_style,edit_tone EXTRA="--restyle none" bash training/gpu/plan_mix.sh "$OUT/dev" || exit 1
+python3 -m training.restyle "$OUT/dev/mix/eval_mllm.json" --write > "$OUT/choice.txt" 2>&1; echo "choice: rc $?"
+cat "$OUT/choice.txt"; cp public/models/manifest.json "$OUT/manifest.json"
+bash training/gpu/final_eval.sh /tmp/v14.pt "$OUT/ship" 300; echo "ship: rc $? at $(( $(date +%s) - t0 ))s"
+tail -n 2 "$OUT/ship/eval.log"; xz -9 "$OUT/ship/choice_items.json"
