@@ -137,6 +137,23 @@ export interface PlanSpec {
   tones: string[];
   /** joins the tones of a multi-person emoji ("light and dark") */
   tone_join: string;
+  /** a plan's fields in the training's canonical phrasing, piece by piece (training/mllm_tasks.py CANONICAL_PROMPT):
+   * the concept's template, then the style's where the plan names a style, then the tone's where it names a tone
+   * other than the default ("red apple emoji in noto style"); what a restyled edit's plan alone is drawn from.
+   * Absent: no restyle. Read it through canonicalPrompt (workers/mllm/plan.ts). */
+  canonical_prompt?: { concept: string; style: string; tone: string };
+}
+
+/** Restyle (training/restyle.py): an edit whose instruction names a style is drawn per scale as u + w (c - u), c from
+ * the edit's own sequence and u from its plan alone (text-to-image in the plan's canonical phrasing, the plan fed),
+ * w the scale's weight: 1 keeps the edit's scale, 0 takes the plan's. A style edit's target is the asked vendor's own
+ * drawing, which the MLLM was trained on; drawn through the source it keeps the source's design. */
+export interface RestyleSpec {
+  /** the words and phrases that make an instruction a style request (normalised; matched as whole words) */
+  words: string[];
+  /** one weight per scale, image order (f4 .. f0) */
+  weights: number[];
+  rule?: string;
 }
 
 /** A model that reads each given image (the image a question is about, an edit's source) through a second
@@ -185,6 +202,8 @@ export interface MllmSpec {
   reader?: ReaderSpec | null;
   /** absent/null: captions and plans are the MLLM's greedy ones */
   pick?: PickSpec | null;
+  /** absent/null: every edit is drawn from its own sequence alone */
+  restyle?: RestyleSpec | null;
 }
 
 /** The pick (training/gallery.py): a caption, and the concept of a picking task's plan, chosen by the MLLM's
@@ -325,6 +344,7 @@ function validateMllm(m: Manifest) {
   }
   if (s.reader) validateReader(m, s.reader);
   if (s.pick) validatePick(m, s.pick);
+  if (s.restyle) validateRestyle(s);
   if (s.plan) {
     const p = s.plan;
     need(Number.isInteger(s.specials[p.start]) && Number.isInteger(s.specials[p.end]), `mllm.plan start/end "${p.start}"/"${p.end}" are not special tokens`);
@@ -350,6 +370,16 @@ function validateReader(m: Manifest, r: ReaderSpec) {
 
 /** The pick asks its gallery (a file with its rows' facts) with the given image read by the reader or by the
  * gallery's key model, and takes the names from the word list. */
+function validateRestyle(s: MllmSpec): void {
+  const r = s.restyle!;
+  need(s.plan && s.order === 'scale', 'mllm.restyle needs a plan and scale order');
+  const c = s.plan!.canonical_prompt;
+  need(c && ['concept', 'style', 'tone'].every((k) => typeof c[k as keyof typeof c] === 'string'), 'mllm.restyle needs mllm.plan.canonical_prompt (concept, style, tone)');
+  need(c!.concept.includes('{concept}') && c!.style.includes('{style}') && c!.tone.includes('{tone}'), 'mllm.plan.canonical_prompt: each piece names its field');
+  need(Array.isArray(r.words) && r.words.length > 0 && r.words.every((w) => typeof w === 'string' && w.trim().length > 0), 'mllm.restyle.words must be non-empty strings');
+  need(Array.isArray(r.weights) && r.weights.length === s.image_order.length && r.weights.every((w) => Number.isFinite(w)), `mllm.restyle.weights must be ${s.image_order.length} numbers (one per scale)`);
+}
+
 function validatePick(m: Manifest, p: PickSpec) {
   need(Number.isInteger(p.k) && p.k >= 1 && Array.isArray(p.tasks), 'mllm.pick needs k >= 1 and a list of tasks');
   // a drawing task picks its plan's concept: without a plan it could not, and the engine would read the framed image for nothing

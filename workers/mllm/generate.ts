@@ -27,7 +27,7 @@ import type { SourceKind } from '../lib/sources';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
 import type { Gallery, Retrieved } from './gallery';
-import { composePlan, parsePlan, type PlanCandidate, type PlanInfo } from './plan';
+import { canonicalPrompt, composePlan, parsePlan, type PlanCandidate, type PlanInfo } from './plan';
 import { PlanDrafter } from './plan-draft';
 import { Tokenizer, normalizeText } from './tokenizer';
 import { writeDrafted, type DraftedWriting } from './verified-draft';
@@ -79,6 +79,11 @@ export interface ImageRequest {
   /** what the pick asks the gallery with (PickKey): needed in key space, and in reader space where the pick frames
    * (a reader-space pick that does not frame asks with `reader`) */
   pickKey?: PickKey;
+  /** an edit by a scale-order model with a plan (manifest mllm.restyle): one weight per scale (image order); each
+   * scale is drawn as u + w (c - u), c from the edit's own sequence, u from its plan alone (text-to-image: <s>, the
+   * plan's fields in plan.canonical_prompt's phrasing, <ans>, the plan, [IMG]); both are fed the blended tokens.
+   * 1 keeps the edit's scale, 0 takes the plan's. eval_mllm's generate_images (contrast_reads_no_source) is the same. */
+  planMix?: number[];
   /** How many concept candidates to offer (default 4, a picked plan's: all it was picked among; 0: none). */
   planCandidates?: number;
   /** the plan, before any image token is generated (candidates: []), and again with its
@@ -389,7 +394,7 @@ export class MllmGenerator {
    * plan's end token ([IMG]), after a given plan's own tokens. The caller feeds them in its first
    * image call (scale order: one call fewer than feeding them alone).
    */
-  private async runPlan(prefix: CallOut, req: ImageRequest): Promise<{ last: CallOut; pending: number[]; info: PlanInfo }> {
+  private async runPlan(prefix: CallOut, req: ImageRequest): Promise<{ last: CallOut; pending: number[]; info: PlanInfo; ids: number[] }> {
     const plan = this.plan!;
     const end = this.spec.specials[plan.end];
     const specials = this.specialIds();
@@ -421,7 +426,7 @@ export class MllmGenerator {
       pending = w.nextFed ? [] : [end];
     }
     const text = normalizeText(this.tok.decode(ids));
-    return { last, pending, info: { text, fields: parsePlan(plan, text), source, candidates: [] } };
+    return { last, pending, info: { text, fields: parsePlan(plan, text), source, candidates: [] }, ids };
   }
 
   /** The model's top-k first plan tokens (from the prefix ending in <ans>), each completed
@@ -457,6 +462,11 @@ export class MllmGenerator {
     this.spec.scale_tokens.reduce((a, n, i) => ((offsets[i] = a), a + n), 0);
     const nTokens = offsets[last] + this.spec.scale_tokens[last];
     if ((req.plan !== undefined || req.planSampling) && !this.plan) throw new MllmError('this model writes no plan');
+    const mix = req.planMix;
+    if (mix) {
+      if (kind !== 'edit' || !this.plan || this.order !== 'scale' || !this.plan.canonical_prompt) throw new MllmError('planMix: an edit by a scale-order model with a plan and its canonical phrasing');
+      if (mix.length !== order.length || !mix.every((w) => Number.isFinite(w))) throw new MllmError(`planMix: ${order.length} numbers, one per scale`);
+    }
 
     // the prefix ends where the model takes over: [IMG], or the plan's start token
     const opener = this.plan ? this.spec.specials[this.plan.start] : img;
@@ -487,6 +497,7 @@ export class MllmGenerator {
     // (more calls, branched from the prefix kept here) after the image, so they never delay it
     let prefix: CallOut | null = null;
     let planInfo: PlanInfo | null = null;
+    let planIds: number[] = [];
     // the pick: the retrieved names (refused before any call), then their plans ranked by the model
     const picking = !!req.pick && this.plan !== null && req.plan === undefined && !req.planSampling;
     const got = picking ? this.retrieved(req) : null;
@@ -506,12 +517,14 @@ export class MllmGenerator {
         this.planCalls += texts.length;
         if (planned.last !== prefix) this.runner.release(planned.last.cache);
         ranked = best.ranked;
-        planned = { last: prefix, pending: [...this.textTokens(best.text, 'plan'), end], info: { text: best.text, fields: parsePlan(plan, best.text), source: 'picked', candidates: [] } };
+        const ids = this.textTokens(best.text, 'plan');
+        planned = { last: prefix, pending: [...ids, end], info: { text: best.text, fields: parsePlan(plan, best.text), source: 'picked', candidates: [] }, ids };
       }
       r = planned.last;
       const b = this.runner.nextBlock(r.cache);
       lead = { ids: planned.pending, slot: planned.pending.map(() => 0), feats: new Float32Array(planned.pending.length * C), block: planned.pending.map((_, i) => b + i) };
       planInfo = planned.info;
+      planIds = planned.ids;
       req.onPlan?.(planInfo);
     }
     /** the cache after the last call; the prefix's is kept for the candidates */
@@ -561,34 +574,88 @@ export class MllmGenerator {
         // output at each query is that token itself; the first also feeds what is pending
         const parent = this.spec.parent_index!;
         const qoff = this.spec.query_slot_offset!;
-        for (let s = 0; s <= last; s++) {
+        /** scale s's queries: each fed the coarser token that covers it (f4: zeros) */
+        const queries = (s: number): Seq => {
           const o = offsets[s];
           const n = this.spec.scale_tokens[s];
           const feats = new Float32Array(n * C);
           for (let j = 0; j < n; j++) if (parent[o + j] >= 0) feats.set(tokens.subarray(parent[o + j] * C, (parent[o + j] + 1) * C), j * C);
-          if (s > 0) await req.betweenCalls?.({ tokensSoFar: o });
-          const prev = cacheOf(r);
-          const shift = lead.ids.length;
-          const b = shift ? lead.block[shift - 1] + 1 : this.runner.nextBlock(prev);
-          const all = new Float32Array((shift + n) * C);
-          all.set(lead.feats);
-          all.set(feats, shift * C);
+          return { ids: new Array(n).fill(0), slot: Array.from({ length: n }, (_, j) => qoff + 1 + o + j), feats, block: new Array(n).fill(0) };
+        };
+        /** one call: what is pending, then the queries of `scales` (a block each, after the pending's); returns the
+         * call and the output position of the last scale's first query */
+        const feed = async (prev: KvCache, pending: Seq, scales: number[]): Promise<{ out: CallOut; at: number }> => {
+          const qs = scales.map(queries);
+          const shift = pending.ids.length;
+          const total = shift + qs.reduce((a, q) => a + q.ids.length, 0);
+          const b = shift ? pending.block[shift - 1] + 1 : this.runner.nextBlock(prev);
+          const feats = new Float32Array(total * C);
+          feats.set(pending.feats);
+          let at = shift;
+          qs.forEach((q, i) => {
+            feats.set(q.feats, at * C);
+            if (i < qs.length - 1) at += q.ids.length;
+          });
           // the reader's features ride with what is pending (the prompt's given image); the queries get zeros
           let reader: Float32Array | undefined;
-          if (lead.reader) (reader = new Float32Array((shift + n) * C)).set(lead.reader);
-          r = await this.runner.call(prev, {
-            ids: [...lead.ids, ...new Array(n).fill(0)],
-            slot: [...lead.slot, ...Array.from({ length: n }, (_, j) => qoff + 1 + o + j)],
-            feats: all,
-            block: [...lead.block, ...new Array(n).fill(b)],
+          if (pending.reader) (reader = new Float32Array(total * C)).set(pending.reader);
+          const out = await this.runner.call(prev, {
+            ids: [...pending.ids, ...qs.flatMap((q) => q.ids)],
+            slot: [...pending.slot, ...qs.flatMap((q) => q.slot)],
+            feats,
+            block: [...pending.block, ...qs.flatMap((q, i) => q.ids.map(() => b + i))],
             reader,
           });
-          releaseUnlessPrefix(prev);
-          lead = { ids: [], slot: [], feats: new Float32Array(0), block: [] };
-          for (let j = 0; j < n; j++) {
-            tokens.set(tokenAt(o + j, r, shift + j), (o + j) * C);
-            emit(o + j);
+          return { out, at };
+        };
+        const none: Seq = { ids: [], slot: [], feats: new Float32Array(0), block: [] };
+        // restyle (req.planMix): the plan alone is a second sequence with a cache of its own, fed from the first scale
+        // whose weight is not 1 on; that first call also feeds the earlier scales' queries, each its own block, which
+        // attend exactly as calls of their own would. The edit's own sequence is fed while a weight from there on is
+        // not 0.
+        let alone: { r: CallOut | null; pending: Seq } | null = null;
+        if (mix) {
+          const plan = this.plan!;
+          const prompt = this.textTokens(canonicalPrompt(plan, planInfo!.fields), 'prompt');
+          alone = { r: null, pending: this.build([[bos], prompt, [this.spec.specials[plan.start]], planIds, [this.spec.specials[plan.end]]]) };
+        }
+        try {
+          for (let s = 0; s <= last; s++) {
+            const o = offsets[s];
+            const n = this.spec.scale_tokens[s];
+            if (s > 0) await req.betweenCalls?.({ tokensSoFar: o });
+            const w = mix ? mix[s] : 1;
+            let own: { out: CallOut; at: number } | null = null;
+            if (!mix || mix.slice(s, last + 1).some((x) => x !== 0)) {
+              const prev = cacheOf(r);
+              own = await feed(prev, lead, [s]);
+              r = own.out;
+              releaseUnlessPrefix(prev);
+              lead = none;
+            }
+            let planned: { out: CallOut; at: number } | null = null;
+            if (alone && (alone.r || w !== 1)) {
+              const prev = alone.r?.cache ?? this.runner.empty();
+              planned = await feed(prev, alone.pending, alone.r ? [s] : Array.from({ length: s + 1 }, (_, k) => k));
+              if (alone.r) this.runner.release(prev);
+              alone = { r: planned.out, pending: none };
+            }
+            for (let j = 0; j < n; j++) {
+              const c = own ? tokenAt(o + j, own.out, own.at + j) : null;
+              const u = planned ? this.runner.featureAt(planned.out, planned.at + j) : null;
+              let t: Float32Array;
+              if (!u || w === 1) t = c!;
+              else if (!c || w === 0) t = u;
+              else {
+                t = new Float32Array(C);
+                for (let q = 0; q < C; q++) t[q] = u[q] + w * (c[q] - u[q]);
+              }
+              tokens.set(t, (o + j) * C);
+              emit(o + j);
+            }
           }
+        } finally {
+          if (alone?.r) this.runner.release(alone.r.cache);
         }
       }
       // a picked plan offers every name it was picked among by default

@@ -74,3 +74,24 @@ export function describePlan(spec: PlanSpec, fields: PlanFields): string {
     .map((f) => (f === 'style' ? styleLabel(spec, fields[f] ?? '') : f === 'tone' ? toneLabel(spec, fields[f] ?? '') : fields[f] || '?'))
     .join(' · ');
 }
+
+/** A plan's fields in the training's canonical phrasing (spec.canonical_prompt; training/mllm_tasks.py
+ * canonical_prompt is the same rule): the concept's piece, the style's where the plan names a style, the tone's
+ * where it names a tone other than the default. "hot beverage emoji in noto style". */
+export function canonicalPrompt(spec: PlanSpec, fields: PlanFields): string {
+  const c = spec.canonical_prompt;
+  if (!c) throw new Error('this manifest has no plan.canonical_prompt');
+  let p = c.concept.replace('{concept}', fields[spec.fields[0]] ?? '');
+  if (fields.style) p += c.style.replace('{style}', fields.style);
+  if (fields.tone && fields.tone !== spec.tones[0]) p += c.tone.replace('{tone}', fields.tone);
+  return p;
+}
+
+/** Whether an instruction names a style: one of `words` (manifest mllm.restyle.words) as whole words of the
+ * normalised instruction, not inside a longer word ("notorious" is not "noto"). training/restyle.py names_style is
+ * the same rule. */
+export function namesStyle(instruction: string, words: readonly string[]): boolean {
+  const text = normalizeText(instruction);
+  const escape = (w: string) => normalizeText(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return words.some((w) => new RegExp(`(?<![\\p{L}\\p{N}_])${escape(w)}(?![\\p{L}\\p{N}_])`, 'u').test(text));
+}

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MllmError, type PlanInfo, type Pyramid } from './generate';
+import { canonicalPrompt, parsePlan } from './plan';
 import type { RunEvent } from '../engine/protocol';
 import { generateImageFeatures, ScaleDecoder, type RunContext } from '../engine/steps';
 import { decode, expectNear, f32, graphKind, loadMllm, shippedDir, splitScales, type MllmGolden, type T64 } from './test-helpers';
@@ -32,6 +33,8 @@ interface PlanGolden {
   candidates: { id: number; ids: number[]; concept: string }[];
   tokens: T64;
   given: { text: string; ids: number[]; tokens: T64 };
+  /** an edit restyled (scale order with residual edits: training/golden_plan.py restyle_golden) */
+  restyle?: { instruction: string; plan: string; alone_prompt: string; weights: number[]; source: T64; tokens: T64 };
   scales: number;
   atol: number;
   rtol: number;
@@ -147,6 +150,38 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     expect(p.candidates.map((c) => clean(c.concept))).toEqual(want);
     for (let i = 1; i < p.candidates.length; i++) expect(p.candidates[i].p).toBeLessThanOrEqual(p.candidates[i - 1].p);
     for (const c of p.candidates) expect(c.text.startsWith(c.concept)).toBe(true);
+  });
+
+  it('a restyled edit blends each scale of the edit with its plan alone, as PyTorch does (planMix)', async () => {
+    const { spec, gen, plan, calls, resetCalls } = await load(dir);
+    const r = plan?.restyle;
+    // the golden has one exactly where the exporter can restyle: scale order, residual edits, no reader
+    expect(!!r, `${dir}: golden plan.restyle`).toBe(spec.order === 'scale' && !!spec.residual_edit && !spec.reader && !!spec.plan);
+    if (!r) {
+      if (spec.plan) {
+        const source = splitScales(spec, new Float32Array(spec.image_tokens * spec.feature_dim));
+        const refused = spec.order !== 'scale' || !spec.plan.canonical_prompt;
+        if (refused) await expect(gen.generateImage('edit', { text: 'make it noto style', source, planMix: [1, 1, 1, 0, 0] })).rejects.toThrow(MllmError);
+      }
+      return;
+    }
+    expect(canonicalPrompt(spec.plan!, parsePlan(spec.plan!, r.plan))).toBe(r.alone_prompt);
+    const C = spec.feature_dim;
+    const scales = spec.image_order.slice(0, r.weights.length);
+    const source = splitScales(spec, f32(r.source));
+    const planMix = [...r.weights, ...new Array(spec.image_order.length - r.weights.length).fill(1)];
+    resetCalls();
+    const res = await gen.generateImage('edit', { text: r.instruction, source, plan: r.plan, planMix, scales, planCandidates: 0 });
+    const want = f32(r.tokens);
+    expectNear(leading(res, spec.image_order, want.length / C, C), want, plan!, 'restyled tokens');
+    // the edit: its prefill, then f4 and f3 (f2 is the plan's alone); the plan alone: f4..f3 in one call, then f2
+    expect(calls()).toBe(3 + 2);
+    // the same edit unmixed differs (the blend is not a no-op), and refuses a weight list of the wrong length
+    const plain = await gen.generateImage('edit', { text: r.instruction, source, plan: r.plan, scales, planCandidates: 0 });
+    const f2 = spec.image_order[2];
+    expect(Math.max(...plain[f2].map((v, i) => Math.abs(v - res[f2][i])))).toBeGreaterThan(1e-5);
+    await expect(gen.generateImage('edit', { text: r.instruction, source, plan: r.plan, planMix: [1, 0], scales })).rejects.toThrow(/one per scale/);
+    await expect(gen.generateImage('t2i', { text: r.instruction, plan: r.plan, planMix, scales })).rejects.toThrow(MllmError);
   });
 
   it('a given plan is fed teacher-forced; a sampled plan is seeded; top-1 sampling is the greedy plan', async () => {
