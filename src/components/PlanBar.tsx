@@ -46,6 +46,11 @@ export function PlanBar({ plan, spec, task, busy, onRedraw, testPrefix = '' }: {
       <p>
         <strong data-testid={id('plan-text')}>{plan.text ? `Drawing: ${describePlan(spec, cur)}` : 'The model wrote no plan: it went straight to the image'}</strong> <span className="muted">({SOURCE_NOTE[plan.source]})</span>
       </p>
+      {plan.restyled?.fromPlan.length ? (
+        <p className="muted" data-testid={id('plan-restyled')}>
+          Restyled: the instruction names a style, so {plan.restyled.fromPlan.join(', ')} {plan.restyled.fromPlan.length > 1 ? 'are' : 'is'} drawn from this plan as the model learned that style, not traced over your image.
+        </p>
+      ) : null}
       {onRedraw && (
         <>
           {plan.candidates.length > 1 && (

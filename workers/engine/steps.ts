@@ -203,6 +203,8 @@ export interface FeatureRequest {
   task?: SourceKind;
   /** what the pick asks its gallery with (encodeGivenImage) */
   pickKey?: PickKey;
+  /** an edit that names a style (manifest mllm.restyle): per-scale weights of the edit against its plan alone */
+  planMix?: number[];
 }
 
 /**
@@ -228,6 +230,7 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
       pick: req.pick,
       task: req.task,
       pickKey: req.pickKey,
+      planMix: req.planMix,
       onPlan: (plan) => onEvent({ type: 'plan', plan }),
       betweenCalls: async ({ tokensSoFar }) => {
         calls++;

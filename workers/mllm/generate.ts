@@ -523,7 +523,7 @@ export class MllmGenerator {
       r = planned.last;
       const b = this.runner.nextBlock(r.cache);
       lead = { ids: planned.pending, slot: planned.pending.map(() => 0), feats: new Float32Array(planned.pending.length * C), block: planned.pending.map((_, i) => b + i) };
-      planInfo = planned.info;
+      planInfo = mix ? { ...planned.info, restyled: { fromPlan: order.filter((_, i) => i <= last && mix[i] !== 1) } } : planned.info;
       planIds = planned.ids;
       req.onPlan?.(planInfo);
     }

@@ -28,6 +28,8 @@ export interface PlanInfo {
   source: 'greedy' | 'sampled' | 'given' | 'picked';
   /** the model's top concepts at the plan's first token (greedy first), each a complete plan */
   candidates: PlanCandidate[];
+  /** a restyled edit (manifest mllm.restyle): the scales drawn wholly or partly from this plan alone */
+  restyled?: { fromPlan: string[] };
 }
 
 /** The plan's text split into its fields; a field the model did not write is ''. Text past the

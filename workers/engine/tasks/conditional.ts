@@ -6,6 +6,7 @@ import { resizeArea, type RGBAImage } from '../../lib/image';
 import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceKind, type SourceRecipes } from '../../lib/sources';
 import { picks, type Manifest } from '../../lib/manifest';
 import { normalizeText } from '../../mllm/tokenizer';
+import { namesStyle } from '../../mllm/plan';
 import { fromNCHW } from '../../lib/image';
 import { TaskInputError } from '../errors';
 import { checkImage, checkScales, encodeGivenImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
@@ -87,7 +88,11 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
         { uncond: enc.uncond, sampler: req, wanted: scales, compareWith: prepared, finish: paste ? (out) => pasteUnmasked(out, nchw, paste) : undefined },
         onEvent,
       );
-      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey }, decoder, onEvent);
+      // an edit that asks for a style is drawn partly from its plan alone (manifest mllm.restyle): the asked
+      // vendor's own drawing, which the model was trained on, rather than the source's design restyled
+      const restyle = m.mllm?.restyle;
+      const planMix = kind === 'edit' && restyle && namesStyle(instruction, restyle.words) ? restyle.weights : undefined;
+      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey, planMix }, decoder, onEvent);
       // without the manifest's scale_choice: faithfulness of each drawing's pyramid to the generated one, every level
       await recommendScale(ctx, kind, decoder.decoded, generated, m.scales.map((s) => s.name), onEvent);
     },
