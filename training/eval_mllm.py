@@ -1196,7 +1196,8 @@ def main(argv=None):
         args.prompts, args.quick, args.edit_kinds = None, False, ""
     elif args.dev:   # the dev set's captions (the page's pick); its edit plans below
         args.prompts, args.quick = None, True
-        res["dev"] = {"caption": dev_captions(ctx, hv), "n": len(hv), "n_lines": len(lines)}
+        # (--dev-draw chooses a drawing rule: the captions' picks are the plan-only record's)
+        res["dev"] = {"caption": None if args.dev_draw else dev_captions(ctx, hv), "n": len(hv), "n_lines": len(lines)}
     elif args.plans_only:   # the edits' plans alone: no text-to-image, captions or questions
         args.prompts, args.quick = None, True
     else:

@@ -232,6 +232,7 @@ def render():
             v14 = v14_section()   # v13's recipe on for 7 minutes, against a line-drawn vendor and a sketch share (run 26)
             v14 = pick_key_section() + v14 if v14 else ""   # stop 57: the pick's retrieval through a key of its own
             v14 = pick_temperature_section() + v14 if v14 else ""   # stop 58: the pick's temperature per task
+            v14 = restyle_section() + v14 if v14 else ""   # stop 59: style edits drawn from their plan alone
             v14 += tone_snap_section() if v14 else ""   # stop 54: a tone snap after decoding, measured on v14 (lost)
             v14 += run27_section() if v14 else ""       # stop 55: v14 on for 940 steps with and without the sketch share
             v14 += run28_section() if v14 else ""       # stop 56: the line-drawing sketches and a larger vendor share
@@ -1444,6 +1445,93 @@ def pick_temperature_section():
         "The issue's targets, as the page runs it now:\n",
         versus([("v14, a temperature per task (ships)", ship), ("v14, one temperature (stop 57)", before)]),
     ] + sketch_failure_lines())
+
+
+def restyle_section():
+    """Stop 59 (run 31): edits drawn per scale from their plan alone (eval_mllm --plan-mix), measured on the evaluation
+    for tone and style edits and sketches; the style edits' rule chosen on the dev set (training/restyle.py) where that
+    call ran (training/eval/plan_mix, training/eval/restyle)."""
+    d = os.path.join(ROOT, "training", "eval")
+    files = [os.path.join(d, f) for f in ("plan_mix/mix/eval_mllm.json", "pick_dev/ship/eval_mllm.json")]
+    if not all(map(os.path.exists, files)):
+        return ""
+    mix, before = (json.load(open(f)) for f in files)
+    dev_file = os.path.join(d, "restyle", "dev", "mix", "eval_mllm.json")
+    dev = json.load(open(dev_file)) if os.path.exists(dev_file) else None
+    variants = [("as drawn", None)] + [(k.split("~", 1)[1], v["plan_mix"]) for k, v in sorted(mix["edit"].items())
+                                        if k.startswith("edit_style~")]
+    wtxt = lambda w: "–" if w is None else ", ".join(f"{x:g}" for x in w)
+    at = lambda e, kind, name, key, s: e["edit"][kind if name == "as drawn" else f"{kind}~{name}"]["per_scale"][s][key]
+    rows = ["| variant | weights f4 .. f0 | style edits f0 / f1 | tone edits f0 / f1 | sketches (colour) top-1 f0 / f1 | "
+            "line-art sketches top-1 f0 / f1 | sketches follow the edge map (colour / line art, f0) |",
+            "|---|---|---|---|---|---|---|"]
+    for name, w in variants:
+        two = lambda kind, key: f"{pct(at(mix, kind, name, key, 'f0'))} / {pct(at(mix, kind, name, key, 'f1'))}"
+        rows.append(f"| {name} | {wtxt(w)} | {two('edit_style', 'success')} | {two('edit_tone', 'success')} | "
+                    f"{two('sketch', 'recognised_top1')} | {two('sketch_lines', 'recognised_top1')} | "
+                    f"{at(mix, 'sketch', name, 'edge_corr', 'f0'):.3f} / {at(mix, 'sketch_lines', name, 'edge_corr', 'f0'):.3f} |")
+    man = json.load(open(os.path.join(ROOT, "public", "models", "manifest.json")))["mllm"]
+    shipped = man.get("restyle")
+    intro = [
+        f"\n## Restyle: a style edit drawn from its plan (stop 59, run 31; {'ships' if shipped else 'not shipped'})\n",
+        "A style edit's target is the asked vendor's own drawing of the source's concept, and the held-out vendor holds "
+        "out one vendor's drawing only: the other vendor's, the style edit's target, is a drawing the MLLM was trained "
+        "on. Read through the source (`residual_edit`: each token the source's plus a change), the drawing keeps the "
+        "source's design, which the judge often reads as another concept. Next-scale prediction lets each scale come "
+        "from another sequence: **a scale drawn from the plan alone** is text-to-image from the plan's own fields in the "
+        "canonical phrasing (\"hot beverage emoji in noto style\", `mllm_tasks.canonical_prompt`, the plan fed after "
+        "`<ans>`), given the coarser scales as drawn. Per scale the two are blended, u + w (c - u), c the edit's own "
+        "sequence and u the plan alone, both fed the blended tokens (`eval_mllm --plan-mix`, `generate_images` with "
+        "`contrast_reads_no_source`). Every variant on the evaluation, v14 as the page runs it otherwise (one H200, 75 s, "
+        "`bash training/gpu/plan_mix.sh OUT`, `training/eval/plan_mix/`; the same jobs and plans for every variant; the "
+        "style edits are the full evaluation's own jobs, the tone edits' asked tones this run's draw, so their \"as "
+        "drawn\" differs from the full evaluation's; the last column is the Pearson correlation of the drawing's Sobel "
+        "magnitudes with the given image's, the sketch's own edges: "
+        f"{mix['edit']['sketch']['edge_corr_target']:.3f} for the colour target itself, "
+        f"{mix['edit']['sketch_lines']['edge_corr_target']:.3f} for the line-art one):\n",
+        "\n".join(rows), "",
+        "**Style edits gain from the plan; tone edits lose; sketches do not move.** A tone edit's target is the same "
+        "vendor's toned drawing, which no model saw, so the source's design is what it needs. A sketch's drawing from "
+        "its plan alone is recognised as often as the drawing from the edge map, and follows the edges nearly as well: "
+        "whatever the sketch adds, the plan already carries, and the plan (the pick) is the sketch's limit. Choosing "
+        "among the variants on this table would fit the evaluation, so the rule is chosen on the dev set "
+        "(`eval_mllm --dev 600 --dev-draw`: style edits of OpenMoji drawings no model or evaluation reads, toward a "
+        "trained vendor's drawing, the evaluation's kind of target; `DEV=600 KINDS=edit_style EXTRA=\"--restyle none\" "
+        "bash training/gpu/plan_mix.sh OUT`, then `python3 -m training.restyle OUT/mix/eval_mllm.json --write`: the best "
+        "style edits at f0, ties to more of the edit's own scales, none unless it beats the edit as drawn), and applied "
+        "to an edit whose instruction names a style alone (a style word of the training's, as whole words: "
+        "`training/restyle.py names_style`, the page's `namesStyle`); a tone edit, or any other instruction, is drawn as "
+        "before. The page runs the plan alone as a second sequence with its own cache from the first scale whose weight "
+        "is not 1 (its earlier scales' queries in that call) and the edit's own while a later weight is not 0, so a "
+        "restyle costs one more prefill (`workers/mllm/generate.ts` `planMix`, proved against PyTorch on the fixture's "
+        "golden restyled edit, and through the engine on the shipped models in `tests/engine-restyle.test.ts`); the "
+        "plan bar says which scales came from the plan.",
+    ]
+    if dev is None:
+        return "\n".join(intro + ["", "**Not shipped yet: the dev set's call has not run** (stop 59 had its device's "
+                                   "starts refused; the code, the page's path and the tests are in, the manifest has no "
+                                   "`mllm.restyle`, so every edit is drawn as before).", ""])
+    from training.restyle import choose
+    chosen, weights, _ = choose(dev)
+    drows = ["| variant | weights f4 .. f0 | dev style edits at f0 | at f1 |", "|---|---|---|---|"]
+    for name, w in variants:
+        drows.append(f"| {name}{' (chosen)' if name == chosen else ''} | {wtxt(w)} | {pct(at(dev, 'edit_style', name, 'success', 'f0'))} | "
+                     f"{pct(at(dev, 'edit_style', name, 'success', 'f1'))} |")
+    # the rule touches only edits whose instruction names a style: as the page runs it, the evaluation is stop 58's
+    # with its style edits drawn by the chosen variant (the same jobs and plans: run 31's evaluation above)
+    ship = dict(before, edit=dict(before["edit"], edit_style=mix["edit"][f"edit_style~{chosen}"])) if chosen else before
+    st = lambda e, s: e["edit"]["edit_style"]["per_scale"][s]["success"]
+    return "\n".join(intro + [
+        "", f"The dev set ({dev['edit']['edit_style']['n']} style edits, one GPU; `training/eval/restyle/dev/`):\n",
+        "\n".join(drows), "",
+        (f"**Ships**: the manifest's `mllm.restyle` weights are {wtxt(shipped['weights'])}. " if shipped else
+         f"**Not shipped**: the dev set's choice is {chosen or 'the edit as drawn'}. ") +
+        f"Style edits as the page runs it: {pct(st(before, 'f0'))} -> {pct(st(ship, 'f0'))} at f0, "
+        f"{pct(st(before, 'f1'))} -> {pct(st(ship, 'f1'))} at f1; the rule draws no other job differently, so the "
+        "evaluation as the page runs it is stop 58's with its style edits from the chosen variant's column above.", "",
+        "The issue's targets, as the page runs it now:\n",
+        versus([("v14 restyled (stop 59)", ship), ("v14 (stop 58)", before)]),
+    ])
 
 
 def sketch_failure_lines():

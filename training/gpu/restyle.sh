@@ -8,7 +8,7 @@
 set -u
 OUT=$1; mkdir -p "$OUT"
 t0=$(date +%s)
-DEV=600 KINDS=edit_style,edit_tone EXTRA="--restyle none" bash training/gpu/plan_mix.sh "$OUT/dev" || exit 1
+DEV=600 KINDS=${DEV_KINDS:-edit_style} EXTRA="--restyle none" bash training/gpu/plan_mix.sh "$OUT/dev" || exit 1
 python3 -m training.restyle "$OUT/dev/mix/eval_mllm.json" --write > "$OUT/choice.txt" 2>&1; echo "choice: rc $?"
 cat "$OUT/choice.txt"; cp public/models/manifest.json "$OUT/manifest.json"
 bash training/gpu/final_eval.sh /tmp/v14.pt "$OUT/ship" 300; echo "ship: rc $? at $(( $(date +%s) - t0 ))s"
