@@ -521,6 +521,41 @@ def ab_score(ev):
     return sum(m.get(k, 0.0) for k in SCORE_KEYS) / len(SCORE_KEYS)
 
 
+# the evaluation's columns the sections' tables share: each a getter of one number from an eval_mllm.json (None where
+# that evaluation has no such job kind, shown as "–")
+def edit_at(kind, scale="f0", key="success"):
+    """an edit or conditional job kind's metric at one scale (success; recognised_top1 for sketches; psnr)"""
+    return lambda e: e["edit"][kind]["per_scale"][scale][key] if kind in e.get("edit", {}) else None
+
+
+def edit_plan(kind):
+    """how often a job kind's plan names the source's concept"""
+    return lambda e: e["edit"][kind]["plan"]["concept"] if kind in e.get("edit", {}) else None
+
+
+def edit_recommended(kind):
+    """a job kind's metric at the page's recommended scale (the scale choice's pick)"""
+    return lambda e: e["edit"][kind]["scale_choice"]["metric_at_pick"] if kind in e.get("edit", {}) else None
+
+
+def recognised(kind, scale="f1", top="recognised_top1"):
+    """sketches: how often the judge names the sketched concept"""
+    return edit_at(kind, scale, top)
+
+
+def caption_exact(which):
+    """captions' exact match of one set: heldout_vendor or openmoji"""
+    return lambda e: e["caption"][which]["exact_match"]
+
+
+def canonical_f1(e):
+    return e["t2i_canonical"]["per_scale"]["f1"]["judge_top1"]
+
+
+def natural_recommended_top1(e):
+    return e["t2i_natural"]["recommended"]["judge_top1"]
+
+
 def v5_section(v5, v4, v3):
     """v5: the source-noise A/B at equal steps from v4, the pick trained on with DDP, the continuation not
     shipped, the learning curve extended. Every number from the committed files."""
@@ -1313,14 +1348,10 @@ def run27_section():
         return ""
     ev = {a: json.load(open(os.path.join(d, a, "eval_mllm.json"))) for a in names}
     st = {a: last_stage(os.path.join(d, a), "stages.jsonl") for a in ("c14", "sk14")}
-    ed = lambda e, t, s="f0", k="success": e["edit"][t]["per_scale"][s][k]
-    cols = [("canonical top-1 at f1", lambda e: e["t2i_canonical"]["per_scale"]["f1"]["judge_top1"]),
-            ("natural top-1, recommended", lambda e: e["t2i_natural"]["recommended"]["judge_top1"]),
-            ("held-out captions", lambda e: e["caption"]["heldout_vendor"]["exact_match"]),
-            ("tone edits at f0", lambda e: ed(e, "edit_tone")),
-            ("style edits at f0", lambda e: ed(e, "edit_style")),
-            ("sketches, top-1 at f1", lambda e: ed(e, "sketch", "f1", "recognised_top1")),
-            ("line-art sketches, top-1 at f1", lambda e: ed(e, "sketch_lines", "f1", "recognised_top1"))]
+    cols = [("canonical top-1 at f1", canonical_f1), ("natural top-1, recommended", natural_recommended_top1),
+            ("held-out captions", caption_exact("heldout_vendor")), ("tone edits at f0", edit_at("edit_tone")),
+            ("style edits at f0", edit_at("edit_style")), ("sketches, top-1 at f1", recognised("sketch")),
+            ("line-art sketches, top-1 at f1", recognised("sketch_lines"))]
     head = "| | v14 (evaluated again) | " + " | ".join(f"{a} ({st[a]['step']} steps)" for a in ("c14", "sk14")) + " |"
     rows = [head, "|---|---|---|---|"] + [f"| {c} | " + " | ".join(pct(f(ev[a])) for a in names) + " |" for c, f in cols]
     sl, sk = ev["c13"]["edit"]["sketch_lines"], ev["c13"]["edit"]["sketch"]
@@ -1384,22 +1415,18 @@ def pick_temperature_section():
         for k, b in r["by_kind"].items():
             rows.append(f"| {kinds.get(k, k)} | {b['n']} | " + " | ".join(pct(b["curve"][t]) for t in temps) +
                         f" | {r['temperature']} ({task}) |")
-    ed = lambda e, t: e["edit"][t]["per_scale"]["f0"]["success"]
-    rec = lambda e, t: e["edit"][t]["per_scale"]["f1"]["recognised_top1"]
-    cols = [("held-out captions", lambda e: e["caption"]["heldout_vendor"]["exact_match"]),
-            ("OpenMoji captions", lambda e: e["caption"]["openmoji"]["exact_match"]),
-            ("tone edits at f0", lambda e: ed(e, "edit_tone")),
-            ("tone edits, the plan names the concept", lambda e: e["edit"]["edit_tone"]["plan"]["concept"]),
-            ("style edits at f0", lambda e: ed(e, "edit_style")),
-            ("style edits, the plan names the concept", lambda e: e["edit"]["edit_style"]["plan"]["concept"]),
-            ("colorize, the plan names the concept", lambda e: e["edit"]["colorize"]["plan"]["concept"]),
-            ("inpaint, the plan names the concept", lambda e: e["edit"]["inpaint"]["plan"]["concept"]),
-            ("sketches (colour drawings' edge maps), top-1 at f1", lambda e: rec(e, "sketch")),
-            ("sketches (colour), top-5 at f0", lambda e: e["edit"]["sketch"]["per_scale"]["f0"]["recognised_top5"]),
-            ("sketches (colour), the plan names the concept", lambda e: e["edit"]["sketch"]["plan"]["concept"]),
-            ("line-art sketches (edge map, as the canvas), top-1 at f1", lambda e: rec(e, "sketch_lines")),
-            ("line-art sketches, the plan names the concept", lambda e: e["edit"]["sketch_lines"]["plan"]["concept"]),
-            ("line drawings given as drawn, top-1 at f1", lambda e: rec(e, "sketch_lines_drawn"))]
+    rec = lambda e, t: recognised(t)(e)
+    cols = [("held-out captions", caption_exact("heldout_vendor")), ("OpenMoji captions", caption_exact("openmoji")),
+            ("tone edits at f0", edit_at("edit_tone")), ("tone edits, the plan names the concept", edit_plan("edit_tone")),
+            ("style edits at f0", edit_at("edit_style")), ("style edits, the plan names the concept", edit_plan("edit_style")),
+            ("colorize, the plan names the concept", edit_plan("colorize")),
+            ("inpaint, the plan names the concept", edit_plan("inpaint")),
+            ("sketches (colour drawings' edge maps), top-1 at f1", recognised("sketch")),
+            ("sketches (colour), top-5 at f0", recognised("sketch", "f0", "recognised_top5")),
+            ("sketches (colour), the plan names the concept", edit_plan("sketch")),
+            ("line-art sketches (edge map, as the canvas), top-1 at f1", recognised("sketch_lines")),
+            ("line-art sketches, the plan names the concept", edit_plan("sketch_lines")),
+            ("line drawings given as drawn, top-1 at f1", recognised("sketch_lines_drawn"))]
     ev = [("one T = 0.05 (shipped before)", before), ("the dev's T for all five", allt), ("the sketch's alone (ships)", ship),
           ("ships + every task's re-drawings", views)]
     ab = ["| | " + " | ".join(n for n, _ in ev) + " |", "|---|" + "---|" * len(ev)]
@@ -1578,22 +1605,18 @@ def pick_key_section():
                     f"{two(pr['head'][q])} |")
     bv = pr["by_vendor"]["held-out vendor as drawn"]
     ev = [(n, json.load(open(os.path.join(d, a, "eval_mllm.json")))) for n, a in arms]
-    ed = lambda e, t, k="success": e["edit"][t]["per_scale"]["f0"][k]
-    cols = [("held-out captions", lambda e: e["caption"]["heldout_vendor"]["exact_match"]),
-            ("OpenMoji captions", lambda e: e["caption"]["openmoji"]["exact_match"]),
-            ("tone edits at f0", lambda e: ed(e, "edit_tone")),
-            ("tone edits, recommended", lambda e: e["edit"]["edit_tone"]["scale_choice"]["metric_at_pick"]),
-            ("tone edits, the plan names the concept", lambda e: e["edit"]["edit_tone"]["plan"]["concept"]),
-            ("style edits at f0", lambda e: ed(e, "edit_style")),
-            ("style edits, recommended", lambda e: e["edit"]["edit_style"]["scale_choice"]["metric_at_pick"]),
-            ("style edits, the plan names the concept", lambda e: e["edit"]["edit_style"]["plan"]["concept"]),
-            ("sketches, top-1 at f1", lambda e: e["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"]),
-            ("sketches, the plan names the concept", lambda e: e["edit"]["sketch"]["plan"]["concept"]),
-            ("line-art sketches (edge map), top-1 at f1", lambda e: e["edit"]["sketch_lines"]["per_scale"]["f1"]["recognised_top1"]),
-            ("line-art sketches as drawn, top-1 at f1", lambda e: e["edit"]["sketch_lines_drawn"]["per_scale"]["f1"]["recognised_top1"]),
-            ("colorize, the plan names the concept", lambda e: e["edit"]["colorize"]["plan"]["concept"]),
-            ("inpaint, the plan names the concept", lambda e: e["edit"]["inpaint"]["plan"]["concept"]),
-            ("canonical top-1 at f1 (text to image: unchanged)", lambda e: e["t2i_canonical"]["per_scale"]["f1"]["judge_top1"])]
+    ed = lambda e, t, k="success": edit_at(t, "f0", k)(e)
+    cols = [("held-out captions", caption_exact("heldout_vendor")), ("OpenMoji captions", caption_exact("openmoji")),
+            ("tone edits at f0", edit_at("edit_tone")), ("tone edits, recommended", edit_recommended("edit_tone")),
+            ("tone edits, the plan names the concept", edit_plan("edit_tone")),
+            ("style edits at f0", edit_at("edit_style")), ("style edits, recommended", edit_recommended("edit_style")),
+            ("style edits, the plan names the concept", edit_plan("edit_style")),
+            ("sketches, top-1 at f1", recognised("sketch")), ("sketches, the plan names the concept", edit_plan("sketch")),
+            ("line-art sketches (edge map), top-1 at f1", recognised("sketch_lines")),
+            ("line-art sketches as drawn, top-1 at f1", recognised("sketch_lines_drawn")),
+            ("colorize, the plan names the concept", edit_plan("colorize")),
+            ("inpaint, the plan names the concept", edit_plan("inpaint")),
+            ("canonical top-1 at f1 (text to image: unchanged)", canonical_f1)]
     ab = ["| | " + " | ".join(n for n, _ in ev) + " |", "|---|" + "---|" * len(ev)]
     ab += [f"| {c} | " + " | ".join(pct(f(e)) for _, e in ev) + " |" for c, f in cols]
     ab.append("| `ab_summary`'s score | " + " | ".join(f"{ab_score(e):.4f}" for _, e in ev) + " |")
@@ -1697,19 +1720,13 @@ def run28_section():
     ev = {a: json.load(open(os.path.join(d, x, "eval_mllm.json"))) for a, x in dirs.items()}
     v14_h200 = json.load(open(os.path.join(d, "run27", "c13", "eval_mllm.json")))
     st = {a: last_stage(os.path.join(d, dirs[a]), "stages.jsonl") for a in ("c14", "ln15", "sv6")}
-    ed = lambda e, t, s="f0", k="success": e["edit"][t]["per_scale"][s][k]
-    rec = lambda t: (lambda e: ed(e, t, "f1", "recognised_top1") if t in e["edit"] else None)
-    plan = lambda t: (lambda e: e["edit"][t]["plan"]["concept"] if t in e["edit"] else None)
-    cols = [("canonical top-1 at f1", lambda e: e["t2i_canonical"]["per_scale"]["f1"]["judge_top1"]),
-            ("natural top-1, recommended", lambda e: e["t2i_natural"]["recommended"]["judge_top1"]),
-            ("held-out captions", lambda e: e["caption"]["heldout_vendor"]["exact_match"]),
-            ("tone edits at f0", lambda e: ed(e, "edit_tone")),
-            ("style edits at f0", lambda e: ed(e, "edit_style")),
-            ("sketches, top-1 at f1", rec("sketch")),
-            ("line-art sketches (edge map), top-1 at f1", rec("sketch_lines")),
-            ("line-art sketches as drawn, top-1 at f1", rec("sketch_lines_drawn")),
-            ("line-art sketches (edge map), the plan names the concept", plan("sketch_lines")),
-            ("line-art sketches as drawn, the plan names the concept", plan("sketch_lines_drawn"))]
+    cols = [("canonical top-1 at f1", canonical_f1), ("natural top-1, recommended", natural_recommended_top1),
+            ("held-out captions", caption_exact("heldout_vendor")), ("tone edits at f0", edit_at("edit_tone")),
+            ("style edits at f0", edit_at("edit_style")), ("sketches, top-1 at f1", recognised("sketch")),
+            ("line-art sketches (edge map), top-1 at f1", recognised("sketch_lines")),
+            ("line-art sketches as drawn, top-1 at f1", recognised("sketch_lines_drawn")),
+            ("line-art sketches (edge map), the plan names the concept", edit_plan("sketch_lines")),
+            ("line-art sketches as drawn, the plan names the concept", edit_plan("sketch_lines_drawn"))]
     arms = ("v14", "c14", "ln15", "sv6")
     head = ("| | v14 (evaluated again, H100) | c14 (control, run 27, H200) | ln15: sketch_lines_p=0.5 | "
             "sv6: source_vendor_p=0.6 |")
@@ -1745,22 +1762,22 @@ def run28_section():
         "\n".join(rows),
         "",
         "**Neither ships**, and neither moves what it aimed at beyond one item or two. "
-        f"ln15 leaves line-art sketches at {pct(rec('sketch_lines')(ev['ln15']))} top-1 (c14 "
-        f"{pct(rec('sketch_lines')(ev['c14']))}), and its plans name their concept exactly as often as v14's "
-        f"({pct(plan('sketch_lines')(ev['ln15']))}). The reason is the pick: a sketch's plan takes its concept from the "
+        f"ln15 leaves line-art sketches at {pct(recognised('sketch_lines')(ev['ln15']))} top-1 (c14 "
+        f"{pct(recognised('sketch_lines')(ev['c14']))}), and its plans name their concept exactly as often as v14's "
+        f"({pct(edit_plan('sketch_lines')(ev['ln15']))}). The reason is the pick: a sketch's plan takes its concept from the "
         "5 concepts whose training drawings are nearest the given image in the gallery (\"The retrieval pick\"), and the "
         "gallery holds colour drawings, whose neighbours of a line drawing are symbols; whatever the model learns to read "
         "from line art, the candidates it picks among rarely hold the concept. The retrieval caps line art before the "
         "trunk can; below, a probe of galleries drawn as line art finds where it is lost. sv6 loses tone edits "
-        f"({pct(ed(ev['c14'], 'edit_tone'))} -> {pct(ed(ev['sv6'], 'edit_tone'))} at f0) and style edits "
-        f"({pct(ed(ev['c14'], 'edit_style'))} -> {pct(ed(ev['sv6'], 'edit_style'))}): more of the other vendors' "
+        f"({pct(edit_at('edit_tone')(ev['c14']))} -> {pct(edit_at('edit_tone')(ev['sv6']))} at f0) and style edits "
+        f"({pct(edit_at('edit_style')(ev['c14']))} -> {pct(edit_at('edit_style')(ev['sv6']))}): more of the other vendors' "
         "drawings as given images does not help the edits read the held-out vendor's.",
         "",
         "**Line art given as drawn** (`sketch_lines_drawn`: the same 162 line drawings, no edge map taken) reads a "
-        f"little better than their edge maps: v14 names the concept of {pct(rec('sketch_lines_drawn')(ev['v14']))} at f1 "
-        f"against {pct(rec('sketch_lines')(ev['v14']))}, its plan in {pct(plan('sketch_lines_drawn')(ev['v14']))} against "
-        f"{pct(plan('sketch_lines')(ev['v14']))} ({ex}). Both are far below colour drawings' edge maps "
-        f"({pct(rec('sketch')(ev['v14']))}); a page that gave a canvas as drawn would gain a few items, not the target.",
+        f"little better than their edge maps: v14 names the concept of {pct(recognised('sketch_lines_drawn')(ev['v14']))} at f1 "
+        f"against {pct(recognised('sketch_lines')(ev['v14']))}, its plan in {pct(edit_plan('sketch_lines_drawn')(ev['v14']))} against "
+        f"{pct(edit_plan('sketch_lines')(ev['v14']))} ({ex}). Both are far below colour drawings' edge maps "
+        f"({pct(recognised('sketch')(ev['v14']))}); a page that gave a canvas as drawn would gain a few items, not the target.",
     ] + lines_gallery_probe())
 
 
