@@ -125,6 +125,19 @@
 #   from an edge map of an unseen design loses most. Levers: the coarse scales from the sketch and the fine ones
 #   from the plan (next-scale prediction allows it per call), or sketch pairs whose edge map is another vendor's
 #   drawing of the target's concept. (3) Tone and style edits as stop 57 says (tone rendering; the MLLM's choice).
+# Run 31 (2026-12-05, stop 59, one H200; training/gpu/plan_mix.sh, training/eval/plan_mix/): no training. v14 as shipped,
+#   its tone and style edits and sketches drawn again with some scales from the plan alone (eval_mllm --plan-mix: each
+#   scale u + w (c - u), u text-to-image from the plan's canonical phrasing): style edits 68.9 -> 73.5% at f0 with f1-f0
+#   or all five from the plan (their target is a trained drawing), tone edits lose (66.9 -> 51.5%: their target is an
+#   unseen toned drawing, the source's design is what they need), sketches do not move (22.4%, and the plan alone follows
+#   the edge map nearly as well: the plan is the sketch's limit). The rule (training/restyle.py: edits whose
+#   instruction names a style) is in the page and eval_mllm; its weights wait for the dev set's choice
+#   (DEV=600 KINDS=edit_style EXTRA="--restyle none" bash training/gpu/plan_mix.sh OUT, then
+#   python3 -m training.restyle OUT/mix/eval_mllm.json --write; or training/gpu/restyle.sh for both and the evaluation).
+# Next (stop 59): (1) the restyle's dev choice, above (one short call). (2) Sketches: the plan is the limit (46.9% name
+#   the concept; the drawing from the right plan is recognised about half the time whether or not it reads the edges),
+#   so the sketch's pick: an expert weighting per drawing, or the key trained on edge maps of more vendors' drawings.
+#   (3) Tone edits: their concept is named 80%, the asked tone seen 85%; the plan's concept is the larger share.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
