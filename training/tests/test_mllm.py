@@ -477,19 +477,26 @@ def test_scale_generation_matches_training_forward(setup, residual):
         assert loss < 1e-6   # the generated image is the model's own fixed point
 
 
+def two_branch_setup(setup):
+    """A tiny scale-order model with residual edits, its task sampler, the bank flat, and `cut`: an example's prefix up
+    to its generated image (what generate_images reads)."""
+    from dataclasses import replace
+    from training.eval_mllm import prefix_of
+    meta, tok, bank, _ = setup
+    torch.manual_seed(0)
+    model = MLLM(replace(TINY, order="scale", residual_edit=True)).eval()
+    s = T.TaskSampler(meta, tok, seed=0, order="scale")
+    cut = lambda ex: prefix_of(ex[:[k for k, seg in enumerate(ex) if seg[0] == "img" and seg[2]][0]], "scale")
+    return model, s, bank.view(-1, bank.shape[-1]), cut
+
+
 def test_contrast_guidance_blends_two_drawings(setup):
     """generate_images(contrast=...): each item drawn as u + w (c - u), u from its own contrast prefix (--tone-guidance).
     w = 1 is the plain drawing; w = 0 the contrast prefix's own plain drawing (fed back to both branches, u is then
     drawn exactly as alone); an item that is its own contrast is unchanged at any w; prefixes and contrasts of
     different lengths batch together."""
-    from dataclasses import replace
-    from training.eval_mllm import generate_images, prefix_of
-    meta, tok, bank, _ = setup
-    torch.manual_seed(0)
-    model = MLLM(replace(TINY, order="scale", residual_edit=True)).eval()
-    s = T.TaskSampler(meta, tok, seed=0, order="scale")
-    flat = bank.view(-1, bank.shape[-1])
-    cut = lambda ex: prefix_of(ex[:[k for k, seg in enumerate(ex) if seg[0] == "img" and seg[2]][0]], "scale")
+    from training.eval_mllm import generate_images
+    model, s, flat, cut = two_branch_setup(setup)
     c = [cut(s.edit_example(s.row(3), "make it darker", 3)), cut(s.edit_example(s.row(4), "darker", 4)),
          cut(s.t2i_example("red heart", 5))]
     u = [cut(s.edit_example(s.row(3), "leave it", 3)), cut(s.edit_example(s.row(4), "now make it much lighter", 4)), c[2]]
@@ -510,14 +517,8 @@ def test_plan_mix_takes_each_scale_from_one_branch(setup):
     and the contrast's are the drawing itself, so all 1 is the item drawn alone and all 0 the contrast drawn alone;
     1 on the coarse scales and 0 on the fine ones keeps the item's coarse scales and draws the fine ones from the
     contrast given those coarse scales (not the contrast's own)."""
-    from dataclasses import replace
-    from training.eval_mllm import generate_images, prefix_of
-    meta, tok, bank, _ = setup
-    torch.manual_seed(0)
-    model = MLLM(replace(TINY, order="scale", residual_edit=True)).eval()
-    s = T.TaskSampler(meta, tok, seed=0, order="scale")
-    flat = bank.view(-1, bank.shape[-1])
-    cut = lambda ex: prefix_of(ex[:[k for k, seg in enumerate(ex) if seg[0] == "img" and seg[2]][0]], "scale")
+    from training.eval_mllm import generate_images
+    model, s, flat, cut = two_branch_setup(setup)
     c = [cut(s.edit_example(s.row(3, "edges"), "turn this sketch into an emoji", 3)), cut(s.edit_example(s.row(4), "darker", 4))]
     u = [cut(s.t2i_example("red heart", 3)), cut(s.t2i_example("grinning face", 4))]
     plain_c, plain_u = generate_images(model, c, flat, "cpu"), generate_images(model, u, flat, "cpu")
