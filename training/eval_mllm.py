@@ -786,9 +786,10 @@ def plan_mix_arg(text):
 
 
 def sketch_edges(ctx, x, jobs):
-    """Sketches: how closely the drawing follows the sketch it was given: the Pearson correlation of the Sobel
-    magnitudes of the drawing and of the given image (whose edge map the sketch is), per item, averaged; and the same
-    for the target drawing itself (what following the sketch exactly would score against the held-out target)."""
+    """Sketches: how closely drawings `x` follow the sketches they were given: the Pearson correlation of the Sobel
+    magnitudes of each drawing and of its given image (whose edge map the sketch is), averaged over the items.
+    score_edits also scores the target drawings this way (edge_corr_target: 1 where the sketch is the target's own
+    edge map)."""
     from training.transforms import to_tensor, sobel_magnitude
 
     def corr(a, b):
