@@ -1,24 +1,28 @@
 // Restyle (manifest mllm.restyle, training/restyle.py): which instructions name a style, the plan's canonical
 // phrasing a restyled edit's plan alone is drawn from, and the manifest's checks. The generation itself is proved
 // against PyTorch in workers/mllm/single-graph.test.ts (the fixture's restyled edit) and through the engine on the
-// shipped models in engine-restyle.test.ts.
+// shipped models in engine-restyle.test.ts. The words and Python's verdicts come from the fixture's golden
+// (training/golden_plan.py restyle_golden), never copied here.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadManifest } from './models';
 import { validateManifest, ManifestError, type Manifest } from '../workers/lib/manifest';
 import { canonicalPrompt, namesStyle, parsePlan } from '../workers/mllm/plan';
 
 const shipped = loadManifest();
 const plan = shipped.mllm!.plan!;
-// training/restyle.py words(): the plan's style words and the training's style words
-const WORDS = ['noto color emoji', 'twitter emoji', 'google emoji', 'x (twitter)', 'noto emoji', "twitter's", "google's", 'android', 'discord', 'twemoji', 'twitter', 'google', 'noto'];
+const golden = JSON.parse(readFileSync(resolve(import.meta.dirname, '../workers/mllm/fixtures/single_scale/golden/mllm_single.json'), 'utf8')).plan.restyle as {
+  words: string[];
+  names_style: Record<string, boolean>;
+};
+const WORDS = golden.words;
 
-describe('namesStyle: a style word or phrase as whole words (training/restyle.py names_style)', () => {
-  it.each([
-    ['draw it in noto style', true], ['Make it TWEMOJI style', true], ['convert to Google', true],
-    ['how would x (twitter) draw this', true], ['restyle it like discord', true], ['noto', true],
-    ['make it medium-dark skin tone', false], ['notorious', false], ['googled it', false], ['colorize this', false], ['', false],
-  ])('%s -> %s', (text, named) => {
-    expect(namesStyle(text as string, WORDS)).toBe(named);
+describe('namesStyle: a style word or phrase as whole words, as training/restyle.py names_style decides', () => {
+  it('agrees with Python on every golden instruction, both verdicts among them', () => {
+    const cases = Object.entries(golden.names_style);
+    expect(new Set(cases.map(([, v]) => v))).toEqual(new Set([true, false]));
+    for (const [text, named] of cases) expect(namesStyle(text, WORDS), JSON.stringify(text)).toBe(named);
   });
   it('reads the words it is given, not a list of its own', () => {
     expect(namesStyle('make it fluent style', WORDS)).toBe(false);

@@ -1052,7 +1052,7 @@ def main(argv=None):
                     "run it): every tone edit drawn as u + W (c - u), c from its plan, u from the same plan with no tone "
                     "(the default yellow), pushing the drawn skin colour away from where a missed tone lands; 1: off")
     ap.add_argument("--plan-mix", type=plan_mix_arg, default=None, metavar="NAME=w4,w3,w2,w1,w0;...", help="an "
-                    "experiment (the page does not run it): the --plan-mix-kinds jobs drawn again, with the same plans, "
+                    "experiment (the page runs one variant, for edits that name a style: --restyle): the --plan-mix-kinds jobs drawn again, with the same plans, "
                     "each scale u + w (c - u), c from the job's own prefix (the given image, its instruction, the plan) "
                     "and u from the plan alone (plan_alone_prefixes): w 1 keeps the scale as drawn, 0 draws it from the "
                     "plan alone; each variant is reported as KIND~NAME")

@@ -12,6 +12,11 @@ from training.golden_mllm import b64
 
 PROMPT, GIVEN, TOPK, N_SCALES = "red apple", "hot beverage | noto | none", 3, 3
 RESTYLE, RESTYLE_WEIGHTS = "draw it in noto style", [1.0, 0.5, 0.0]   # restyle_golden's instruction and f4, f3, f2 weights
+# instructions whose verdict (names a style or not) the golden records: whole words, case, phrases with punctuation,
+# a style word inside a longer word, tone instructions, an empty one
+NAMES_STYLE_CASES = ("draw it in noto style", "Make it TWEMOJI style", "convert to Google", "how would x (twitter) draw this",
+                     "restyle it like discord", "noto", "make it medium-dark skin tone", "notorious", "googled it",
+                     "colorize this", "", "make it fluent style", "  the Twitter's   look ")
 
 
 @torch.no_grad()
@@ -112,5 +117,9 @@ def restyle_golden(q, tok, plan):
     n = sum(SCALE_TOKENS[:N_SCALES])
     got = generate_images(q, [prefix_of(edit, "scale")], source, "cpu", n_tokens=n, contrast=[prefix_of(alone, "scale")],
                           guidance=weights, contrast_reads_no_source=True)[0, :n]
+    from training.restyle import names_style, words
+    ws = words()
     return {"instruction": RESTYLE, "plan": GIVEN, "alone_prompt": alone_prompt, "weights": RESTYLE_WEIGHTS,
-            "source": b64(source, np.float32), "tokens": b64(got, np.float32)}
+            "source": b64(source, np.float32), "tokens": b64(got, np.float32),
+            # which instructions name a style (training/restyle.py words, names_style): the page's namesStyle must agree
+            "words": ws, "names_style": {t: names_style(t, ws) for t in NAMES_STYLE_CASES}}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The restyle rule (training/restyle.py) chosen and evaluated in one device call (~5 minutes): the dev set's style
-# and tone edits drawn with each --plan-mix variant (plan_mix.sh DEV=600), the choice written into the manifest, then
+# edits (DEV_KINDS: more kinds) drawn with each --plan-mix variant (plan_mix.sh DEV=600), the choice written into the manifest, then
 # v14's evaluation as the page runs it with that manifest (final_eval.sh). The manifest comes back for the commit.
 #   bash training/gpu/restyle.sh OUT    -> OUT/dev/..., OUT/choice.txt, OUT/ship/eval_mllm.json, OUT/manifest.json
 # Tree: READER=shipped KEEP="none/none" bash training/gpu/room.sh out; carry training/data/emoji64.u8.xz,

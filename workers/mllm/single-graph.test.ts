@@ -176,6 +176,16 @@ describe.each(dirs)('single-graph MLLM (%s)', (dir) => {
     expectNear(leading(res, spec.image_order, want.length / C, C), want, plan!, 'restyled tokens');
     // the edit: its prefill, then f4 and f3 (f2 is the plan's alone); the plan alone: f4..f3 in one call, then f2
     expect(calls()).toBe(3 + 2);
+    // every scale with f1 and f0 from the plan alone: as many calls as the edit drawn plainly (the prefill and one a
+    // scale): the edit's prefill and f4..f2, the plan alone's f4..f1 in one call, then f0
+    const all = [...spec.image_order];
+    resetCalls();
+    await gen.generateImage('edit', { text: r.instruction, source, plan: r.plan, planMix: [1, 1, 1, 0, 0], scales: all, planCandidates: 0 });
+    const mixedCalls = calls();
+    resetCalls();
+    await gen.generateImage('edit', { text: r.instruction, source, plan: r.plan, scales: all, planCandidates: 0 });
+    expect(mixedCalls).toBe(calls());
+    expect(mixedCalls).toBe(1 + all.length);
     // the same edit unmixed differs (the blend is not a no-op), and refuses a weight list of the wrong length
     const plain = await gen.generateImage('edit', { text: r.instruction, source, plan: r.plan, scales, planCandidates: 0 });
     const f2 = spec.image_order[2];
