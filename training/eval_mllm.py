@@ -810,6 +810,9 @@ def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
     per, scores, prefs, lvs = {}, {}, {}, {}
     task = page_task(kind)
     cand, levels = choice_rule(task)
+    # which half a sketch misses in: its plan's concept, or drawing the concept in the target's style (plan_groups)
+    groups = plan_groups(ctx, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel]) \
+        if plans is not None and kind in ("sketch", *LINE_KINDS) else None
     for s in SCALES_FINE_FIRST:
         x = ctx.decode(s, toks_all[s], 0)
         if save and ctx.saved is not None and s in ("f0", "f1"):   # --save-drawings: the recommended scale and the next
@@ -825,7 +828,10 @@ def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
             per[s] = {"psnr": float(ps.mean())}
             prefs[s] = ps
             if kind in ("sketch", *LINE_KINDS):    # recognition: the judge names the sketched concept
-                per[s] |= recognised(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
+                probs = ctx.judge_probs(x)
+                per[s] |= recognised(ctx, probs, [jobs[k] for k in sel])
+                if groups is not None:
+                    per[s]["recognised_by_plan"] = recognised_by_group(ctx, probs, [jobs[k] for k in sel], groups)
                 per[s]["edge_corr"] = sketch_edges(ctx, x, [jobs[k] for k in sel])
             if kind == "inpaint":   # inside the hole (what the page shows) and outside it
                 hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
@@ -900,6 +906,34 @@ def recognised(ctx, p, jobs):
     top5 = p["concept"].topk(min(5, len(cidx)), dim=1).indices
     return {"recognised_top1": float((top5[:, 0] == conc).float().mean()),
             "recognised_top5": float((top5 == conc[:, None]).any(1).float().mean())}
+
+
+def plan_groups(ctx, jobs, plans):
+    """Sketches' diagnosis: each item's plan (decoded text) as "right, target style" (the concept right, in the target's
+    style: for a held-out-vendor target that pair is one no run trained the MLLM to draw), "right, other style" (the
+    concept right, in a style the MLLM drew it in training) or "wrong concept". -> one group name per job."""
+    names = concept_names(ctx.meta)
+    out = []
+    for j, p in zip(jobs, plans):
+        g = T.parse_plan(p.strip())
+        if g["concept"] != names.get(j[3]):
+            out.append("wrong concept")
+        else:
+            tv = ctx.meta[j[4]]["vendor"]
+            out.append("right, target style" if g["style"] == T.STYLE.get(tv, tv) else "right, other style")
+    return out
+
+
+def recognised_by_group(ctx, p, jobs, groups):
+    """recognised()'s top-1 within each plan group (plan_groups): {group: {"n", "recognised_top1"}}."""
+    cidx = ctx.vocab("concept")
+    conc = torch.tensor([cidx.get(j[3], -1) for j in jobs], device=p["concept"].device)
+    hit = (p["concept"].argmax(1) == conc).float().cpu()
+    out = {}
+    for g in ("right, target style", "right, other style", "wrong concept"):
+        idx = [k for k, x in enumerate(groups) if x == g]
+        out[g] = {"n": len(idx), "recognised_top1": float(hit[idx].mean()) if idx else None}
+    return out
 
 
 def tone_steps(a, b):

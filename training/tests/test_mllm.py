@@ -1274,6 +1274,19 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     assert e["sketch"]["edge_corr_target"] == pytest.approx(1.0)   # a colour sketch is its target's own edge map
 
 
+def test_plan_groups_name_the_half_a_sketch_misses_in():
+    """A sketch's plan: the concept wrong, right in the target's own style (for a held-out-vendor target, a pair no run
+    trained), or right in another style."""
+    from types import SimpleNamespace
+    from training import eval_mllm
+    meta = [{"i": 0, "concept": "c0", "name": "red apple", "vendor": "twitter", "skin_tone": "none"},
+            {"i": 1, "concept": "c1", "name": "ram", "vendor": "google", "skin_tone": "none"}]
+    jobs = [("sketch", None, "s", "c0", 0, 0, 0)] * 3 + [("sketch", None, "s", "c1", 1, 1, 1)]
+    plans = [" red apple | twemoji | none", " red apple | noto | none", " ram | twemoji | none", " ram | noto | none"]
+    assert eval_mllm.plan_groups(SimpleNamespace(meta=meta), jobs, plans) == \
+        ["right, target style", "right, other style", "wrong concept", "right, target style"]
+
+
 def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
     """sketch_lines: a held-out-vendor drawing's concept sketched as the line-drawn vendor drew it (the edge map of that
     drawing, as the page takes a canvas's), one job per held-out-vendor drawing whose concept that vendor drew (toned
@@ -1293,6 +1306,11 @@ def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
     for k in eval_mllm.LINE_KINDS:
         for v in res["edit"][k]["per_scale"].values():
             assert {"psnr", "recognised_top1", "recognised_top5"} <= set(v) and v["recognised_top1"] <= v["recognised_top5"]
+    for k in ("sketch", *eval_mllm.LINE_KINDS):   # every item in one plan group; the groups' rates make up the whole
+        for v in res["edit"][k]["per_scale"].values():
+            g = v["recognised_by_plan"].values()
+            assert sum(x["n"] for x in g) == res["edit"][k]["n"]
+            assert sum(x["n"] * (x["recognised_top1"] or 0) for x in g) / res["edit"][k]["n"] == pytest.approx(v["recognised_top1"])
     read = eval_mllm.main(base + ["--set", "order=scale", "plan=True", f"source_vendors={eval_mllm.LINE_VENDOR}",
                                   "--out", str(tmp_path / "b.json")])
     assert not set(eval_mllm.LINE_KINDS) & set(read["edit"]) and read["config"]["sketch_lines"]["n"] == 0
