@@ -2,9 +2,10 @@
 // (the Canvas panel), a skin-tone edit (Edit), a caption (Understand). `npm run screenshots` runs
 // this spec with PUMA_SCREENSHOTS=1 to refresh docs/screenshots/.
 import { test, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sharedPage } from './fixtures';
-import { canvasMode, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, COLORIZE_SAMPLE } from './tasks-helpers';
+import { DIST, canvasMode, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, COLORIZE_SAMPLE } from './tasks-helpers';
 
 // only `npm run screenshots` writes docs/screenshots/; a test run never touches docs/
 const SHOTS = process.env.PUMA_SCREENSHOTS ? resolve(import.meta.dirname, '../docs/screenshots') : null;
@@ -164,11 +165,27 @@ test.describe('tasks', () => {
       diff /= 64 * 64 * 3;
       expect(diff, `${c.scale} differs from the source`).toBeGreaterThan(1);
     }
+    // a tone instruction names no style: drawn through the source at every scale (manifest mllm.restyle is for styles)
+    await expect(page.getByTestId('edit-plan-restyled')).toHaveCount(0);
     console.log(`[${provider}] edit ${sample} "medium-dark skin tone": PSNR vs source ${cells.map((c) => `${c.scale}:${psnrOver(c.data, orig, () => true).toFixed(1)}`).join(' ')}`);
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-edit').screenshot({ path: `${SHOTS}/edit.png` });
     // one click hands a result to Understand
     await page.getByTestId('edit-f0-to-understand').click();
     await expect(page.getByTestId('tab-understand')).toHaveAttribute('aria-selected', 'true');
+  });
+
+  test('edit: an instruction that names a style draws the manifest\'s restyled scales from its plan, and the plan bar says which', async () => {
+    const m = (JSON.parse(readFileSync(resolve(DIST, 'models/manifest.json'), 'utf8')) as { mllm: { image_order: string[]; restyle?: { weights: number[] } } }).mllm;
+    expect(m.restyle, 'the built manifest ships a restyle rule (training/restyle.py --write)').toBeTruthy();
+    const fromPlan = m.image_order.filter((_, i) => m.restyle!.weights[i] !== 1);
+    await page.getByTestId('tab-edit').click();
+    await page.locator('[data-testid=edit-sample][data-file="google-1f604.png"]').click();
+    await expect(page.getByTestId('edit-picked')).toBeVisible();
+    await page.getByTestId('edit-chip').filter({ hasText: 'Twemoji style' }).click();
+    await expect(page.getByTestId('edit-instruction')).toHaveValue('draw it in twemoji style');
+    await generateAndWait(page, 'edit');
+    await expect(page.getByTestId('edit-plan-restyled')).toContainText(`so ${fromPlan.join(', ')} ${fromPlan.length > 1 ? 'are' : 'is'} drawn from this plan`);
+    console.log(`[${provider}] edit google-1f604 "draw it in twemoji style": restyled ${fromPlan.join(', ')}; plan "${await page.getByTestId('edit-plan').getAttribute('data-plan')}"`);
   });
 
   test('understand: a caption streams non-empty text; the 64x64 input is shown', async () => {

@@ -55,10 +55,12 @@ def scale_label(scale, scales):
     return words
 
 
-def update_manifest(models, extra=None, models_dir=MODELS_DIR, remove=()):
+def update_manifest(models, extra=None, models_dir=MODELS_DIR, remove=(), facts=True):
     """Merge `models` (name -> entry with "variants": [{file, dtype, requires}]) and top-level
     `extra` keys into the manifest, drop the entries named in `remove` (a model replaced by
-    another); fill bytes/sha256 of every variant; label the scales; write it back."""
+    another); fill bytes/sha256 of every variant (facts=False: keep the stored ones, for a change
+    that touches no file, made where the files may be absent, as on a device call); label the
+    scales; write it back."""
     m = read_manifest(models_dir)
     m.update(extra or {})
     for k in remove:
@@ -68,13 +70,14 @@ def update_manifest(models, extra=None, models_dir=MODELS_DIR, remove=()):
     m["models"].update(models)
     total = 0
     for entry in m["models"].values():
-        for v in entry.get("variants", []):
+        for v in entry.get("variants", []) if facts else []:
             for f in [v] + v.get("external_data", []):   # a graph and its external weight files
                 f.update(file_facts(os.path.join(models_dir, f["file"])))
         # every variant is published (WASM takes the int8 decoders, WebGPU the float ones): the budget counts all
         total += sum(served_bytes(v) for v in entry.get("variants", []))
         if "file" in entry:  # single-file assets (tokenizer)
-            entry.update(file_facts(os.path.join(models_dir, entry["file"])))
+            if facts:
+                entry.update(file_facts(os.path.join(models_dir, entry["file"])))
             total += entry["bytes"]
     m["total_bytes"] = total
     os.makedirs(models_dir, exist_ok=True)

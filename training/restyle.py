@@ -89,7 +89,7 @@ def main(argv=None):
                                        "edit's own sequence, u from the plan alone (text-to-image: <s>, the plan's "
                                        "fields in plan.canonical_prompt's phrasing, <ans>, the plan, [IMG]), w the "
                                        "scale's weight in image order; both sequences are fed the blended tokens"}
-        update_manifest({}, extra={"mllm": mllm})
+        update_manifest({}, extra={"mllm": mllm}, facts=False)   # no file changes (a device call has set some aside)
         print(f"manifest mllm.restyle = {mllm.get('restyle', {}).get('weights')}")
 
 

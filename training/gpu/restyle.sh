@@ -3,6 +3,8 @@
 # edits (DEV_KINDS: more kinds) drawn with each --plan-mix variant (plan_mix.sh DEV=600), the choice written into the manifest, then
 # v14's evaluation as the page runs it with that manifest (final_eval.sh). The manifest comes back for the commit.
 #   bash training/gpu/restyle.sh OUT    -> OUT/dev/..., OUT/choice.txt, OUT/ship/eval_mllm.json, OUT/manifest.json
+# Pass the device's $OUT itself: a file more than two folders below it does not come back (stop 60 lost OUT/dev/mix
+# under $OUT/rs and drew the dev set again).
 # Tree: READER=shipped KEEP="none/none" bash training/gpu/room.sh out; carry training/data/emoji64.u8.xz,
 # training/data/report.json, training/carry.
 set -u

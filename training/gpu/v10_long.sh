@@ -134,10 +134,18 @@
 #   instruction names a style) is in the page and eval_mllm; its weights wait for the dev set's choice
 #   (DEV=600 KINDS=edit_style EXTRA="--restyle none" bash training/gpu/plan_mix.sh OUT, then
 #   python3 -m training.restyle OUT/mix/eval_mllm.json --write; or training/gpu/restyle.sh for both and the evaluation).
-# Next (stop 59): (1) the restyle's dev choice, above (one short call). (2) Sketches: the plan is the limit (46.9% name
-#   the concept; the drawing from the right plan is recognised about half the time whether or not it reads the edges),
-#   so the sketch's pick: an expert weighting per drawing, or the key trained on edge maps of more vendors' drawings.
-#   (3) Tone edits: their concept is named 80%, the asked tone seen 85%; the plan's concept is the larger share.
+# Run 32 (2026-12-06, stop 60, one H100; training/gpu/restyle.sh, training/eval/restyle/): no training. The restyle's
+#   dev choice (600 OpenMoji style edits: as drawn 29.5%, all five scales from the plan 32.5%, the rest 30.3-31.0% at
+#   f0) ships as mllm.restyle weights 0,0,0,0,0; v14's evaluation as the page runs it: style edits 68.9 -> 73.5% at f0,
+#   66.5 -> 72.5% at the recommended scale (target 70%), nothing else moves. The sketches' new column
+#   (recognised_by_plan, at f1): a right plan in another style than the held-out drawing's is recognised 87.5% (colour)
+#   / 91.2% (line art); in the held-out drawing's own style, a (concept, vendor) pair no run trained, 23.3% / 17.8%;
+#   a wrong plan about never. The earlier reading "the plan is the sketch's limit" was half of it.
+# Next (stop 61): (1) Sketches: the pick (46.9% of colour sketches' plans name the concept) and drawing an unseen
+#   (concept, style) pair (60 of the 92 right colour plans name the held-out drawing's own style). Steering the style
+#   toward a trained pair would game this evaluation (on the page nearly every pair is trained); the real lever is a
+#   trunk that composes a concept with a style it has not drawn together (e.g. style dropout on the plan, or more
+#   vendors' drawings as targets). (2) Tone edits: their concept is named 80%, the asked tone seen 85%.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).

@@ -54,10 +54,27 @@ def test_main_refuses_an_evaluation_and_writes_the_choice(tmp_path, monkeypatch)
     (tmp_path / "d.json").write_text(json.dumps(ev))
     written = {}
     monkeypatch.setattr(manifest, "read_manifest", lambda: {"mllm": {"order": "scale", "restyle": {"weights": [0] * 5}}})
-    monkeypatch.setattr(manifest, "update_manifest", lambda models, extra: written.update(extra))
+    monkeypatch.setattr(manifest, "update_manifest", lambda models, extra, facts=True: written.update(extra, facts=facts))
     R.main([str(tmp_path / "d.json"), "--write"])
     assert written["mllm"]["order"] == "scale" and written["mllm"]["restyle"]["weights"] == [1, 1, 1, 0, 0]
+    assert written["facts"] is False   # no file changes: written where the model files may be set aside
     assert written["mllm"]["restyle"]["words"] == R.words()
     (tmp_path / "n.json").write_text(json.dumps(run(0.5, b=(0.4, [1, 1, 1, 0, 0]))))
     R.main([str(tmp_path / "n.json"), "--write"])
     assert "restyle" not in written["mllm"]   # none beats the edit as drawn: the rule is removed
+
+
+def test_update_manifest_without_facts_keeps_the_stored_ones(tmp_path):
+    """facts=False (restyle --write on a device call, the int8 decoders set aside): the stored bytes and sha256 stand
+    where a file is absent; with facts they are read from the files."""
+    import json
+    from training import manifest
+    (tmp_path / "a.onnx").write_bytes(b"abc")
+    manifest.update_manifest({"a": {"variants": [{"file": "a.onnx"}]}}, models_dir=str(tmp_path))
+    stored = json.load(open(tmp_path / "manifest.json"))["models"]["a"]["variants"][0]
+    assert stored["bytes"] == 3
+    (tmp_path / "a.onnx").unlink()
+    m = manifest.update_manifest({}, extra={"mllm": {"restyle": {"weights": [0] * 5}}}, models_dir=str(tmp_path), facts=False)
+    assert m["models"]["a"]["variants"][0] == stored and m["total_bytes"] == 3 and m["mllm"]["restyle"]["weights"] == [0] * 5
+    with pytest.raises(FileNotFoundError):
+        manifest.update_manifest({}, models_dir=str(tmp_path))
