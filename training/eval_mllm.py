@@ -1068,6 +1068,10 @@ def main(argv=None):
     ap.add_argument("--plans-only", action="store_true", help="the edit jobs' plans alone, nothing drawn or judged: "
                     "the plan diagnosis per kind (what the edit reads from its given image), no decoder or judge run (on 2 CPU cores "
                     "shared with CI, 520 greedy plans took over 37 minutes: a GPU's minute is still the cheaper way)")
+    ap.add_argument("--sources", choices=("heldout_vendor", "heldout_concept"), default="heldout_vendor",
+                    help="the edits' given images: the held-out vendor's drawings (the evaluation), or the held-out "
+                    "concepts' drawings by the trained vendors (concepts no run trained the MLLM on: what an edit does "
+                    "to an emoji the model never learned, whose concept no pick can name)")
     ap.add_argument("--dev", type=int, default=0, metavar="N", help="with --pick and --pick-record: the pick's dev set "
                     "instead of the evaluation (dev_sources: N OpenMoji drawings no model or evaluation reads): their "
                     "captions and every edit job's plan picked and recorded, nothing drawn (training/pick_temperature.py "
@@ -1120,6 +1124,8 @@ def main(argv=None):
 
     # which images need features: held-out vendor and an OpenMoji sample
     hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    if args.sources == "heldout_concept":
+        hv = [m["i"] for m in meta if m["split"] == "heldout_concept" and m["vendor"] in T.STYLE]
     if args.n_heldout:
         hv = sorted(rng.sample(hv, min(args.n_heldout, len(hv))))
     om = openmoji_sample(meta, 0 if args.quick or args.plans_only else args.n_openmoji, rng)
@@ -1220,7 +1226,7 @@ def main(argv=None):
                       "pick_views": {"thetas": thetas, "tasks": vtasks} if args.pick else None,
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
-                      "n_heldout_vendor": len(hv), "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
+                      "n_heldout_vendor": len(hv), "sources": args.sources, "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "restyle": ctx.restyle, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev, "dev_draw": args.dev_draw,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}

@@ -4,6 +4,7 @@
 # recorded (--plans-only --pick-record) for a per-drawing pick weighting offline. One device call, ~3 minutes.
 #   bash training/gpu/plan_mix.sh OUT        -> OUT/mix/eval_mllm.json, OUT/hv_record.json.xz, logs
 #   DEV=600 bash training/gpu/plan_mix.sh OUT  -> OUT/mix/eval_mllm.json: the variants on the pick's dev set instead
+#   NORECORD=1 ...: no held-out vendor's pick record after the variants
 # Tree: READER=shipped KEEP="none/none" bash training/gpu/room.sh out; carry training/data/emoji64.u8.xz,
 # training/data/report.json, training/carry.
 set -u
@@ -23,6 +24,7 @@ fi
 timeout 330 python3 -m training.eval_mllm "${COMMON[@]}" --quick --n-canonical 1 --prompts "" --edit-kinds "$KINDS" \
   --plan-mix "$MIX" --plan-mix-kinds "$KINDS" --choice-items "$OUT/mix/choice_items.json" --out "$OUT/mix/eval_mllm.json" > "$OUT/mix/eval.log" 2>&1
 echo "mix: rc $? at $(( $(date +%s) - t0 ))s"; tail -n 3 "$OUT/mix/eval.log"
+[ -n "${NORECORD:-}" ] && exit 0   # NORECORD=1: the variants alone (e.g. EXTRA="--sources heldout_concept")
 timeout 150 python3 -m training.eval_mllm "${COMMON[@]}" --plans-only --pick-record "$OUT/hv_record.json" \
   --edit-kinds edit_tone,edit_style,colorize,inpaint,sketch,sketch_lines --out "$OUT/hv_plans.json" > "$OUT/hv.log" 2>&1
 echo "record: rc $? at $(( $(date +%s) - t0 ))s"; tail -n 2 "$OUT/hv.log"

@@ -1287,6 +1287,28 @@ def test_plan_groups_name_the_half_a_sketch_misses_in():
         ["right, target style", "right, other style", "wrong concept", "right, target style"]
 
 
+def test_eval_sources_heldout_concept_tiny(tmp_path, setup, monkeypatch):
+    """--sources heldout_concept: the edits' given images are the held-out concepts' drawings by the trained vendors,
+    one style edit each toward the other vendor's drawing of it."""
+    from training import eval_mllm
+    few_decoder_steps(monkeypatch, eval_mllm)
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}])
+    path = tmp_path / "data" / "meta.json"
+    meta = json.load(open(path))
+    for m in meta:   # C1's trained drawings become a held-out concept's
+        if m["concept"] == "C1" and m["split"] == "train":
+            m["split"] = "heldout_concept"
+    json.dump(meta, open(path, "w"))
+    want = sum(m["split"] == "heldout_concept" for m in meta)
+    base = ["--tiny", "--set", "order=scale", "plan=True", "--device", "cpu", "--quick", *files, "--n-canonical", "1",
+            "--seeds", "1", "--edit-kinds", "edit_style"]
+    res = eval_mllm.main(base + ["--sources", "heldout_concept", "--out", str(tmp_path / "a.json")])
+    assert res["config"]["sources"] == "heldout_concept" and res["edit"]["edit_style"]["n"] == want
+    assert all(ex[1].strip() for ex in res["edit"]["edit_style"]["plan_examples"])
+    hv = eval_mllm.main(base + ["--out", str(tmp_path / "b.json")])
+    assert hv["config"]["sources"] == "heldout_vendor" and hv["edit"]["edit_style"]["n"] == sum(m["split"] == "heldout_vendor" for m in meta)
+
+
 def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
     """sketch_lines: a held-out-vendor drawing's concept sketched as the line-drawn vendor drew it (the edge map of that
     drawing, as the page takes a canvas's), one job per held-out-vendor drawing whose concept that vendor drew (toned
