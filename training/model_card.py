@@ -1568,9 +1568,26 @@ def restyle_section():
          if shipped else f"**Not shipped**: the dev set's choice is {chosen or 'the edit as drawn'}. ") +
         f"Style edits as the page runs it: {pct(st(before, 'f0'))} -> {pct(st(ship, 'f0'))} at f0, "
         f"{pct(st(before, 'f1'))} -> {pct(st(ship, 'f1'))} at f1 ({how}); every other job is drawn as before.", "",
+        *unseen_restyle_lines(d),
         "The issue's targets, as the page runs it now:\n",
         versus([("v14 restyled (stop 60)", ship), ("v14 (stop 58)", before)]),
     ] + sketch_halves(ship))
+
+
+def unseen_restyle_lines(d):
+    """The restyle on emoji the MLLM never learned (eval_mllm --sources heldout_concept, both paths in one call)."""
+    f = os.path.join(d, "restyle", "heldout_concept", "eval_mllm.json")
+    if not os.path.exists(f):
+        return []
+    e = json.load(open(f))["edit"]
+    a, b = (e[k]["per_scale"]["f0"]["success"] for k in ("edit_style", "edit_style~alone"))
+    return [f"**On emoji the model never learned** (the {e['edit_style']['n']} style edits of the held-out concepts' "
+            "drawings by the trained vendors, `KINDS=edit_style MIX=\"alone=0,0,0,0,0\" EXTRA=\"--restyle none --sources "
+            "heldout_concept\" NORECORD=1 bash training/gpu/plan_mix.sh OUT`, one H100, 29 s; "
+            "`training/eval/restyle/heldout_concept/`): no pick can name such a concept (the plan names it in "
+            f"{pct(e['edit_style']['plan']['concept'])}), and the judge names the source's concept in {pct(a)} of the edits "
+            f"as drawn and {pct(b)} drawn from the plan at f0. Neither path keeps a concept the model never learned; the "
+            f"restyle costs {round((a - b) * e['edit_style']['n'])} drawings of {e['edit_style']['n']} there.", ""]
 
 
 def sketch_halves(ev):

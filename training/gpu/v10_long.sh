@@ -140,7 +140,9 @@
 #   66.5 -> 72.5% at the recommended scale (target 70%), nothing else moves. The sketches' new column
 #   (recognised_by_plan, at f1): a right plan in another style than the held-out drawing's is recognised 87.5% (colour)
 #   / 91.2% (line art); in the held-out drawing's own style, a (concept, vendor) pair no run trained, 23.3% / 17.8%;
-#   a wrong plan about never. The earlier reading "the plan is the sketch's limit" was half of it.
+#   a wrong plan about never. The earlier reading "the plan is the sketch's limit" was half of it. On emoji the MLLM
+#   never learned (342 style edits of held-out concepts, eval_mllm --sources heldout_concept): 1.5% as drawn, 0.6%
+#   from the plan alone at f0; neither path keeps such a concept.
 # Next (stop 61): (1) Sketches: the pick (46.9% of colour sketches' plans name the concept) and drawing an unseen
 #   (concept, style) pair (60 of the 92 right colour plans name the held-out drawing's own style). Steering the style
 #   toward a trained pair would game this evaluation (on the page nearly every pair is trained); the real lever is a
