@@ -899,11 +899,16 @@ def edit_report(ctx, p, jobs):
     return rep, prefs
 
 
+def sketched_concepts(ctx, p, jobs):
+    """The jobs' concepts as the judge's concept indices (-1: one it does not know), on `p`'s device."""
+    cidx = ctx.vocab("concept")
+    return torch.tensor([cidx.get(j[3], -1) for j in jobs], device=p["concept"].device)
+
+
 def recognised(ctx, p, jobs):
     """Sketches: how often the judge names the sketched concept first / among its top 5 (probabilities `p`)."""
-    cidx = ctx.vocab("concept")
-    conc = torch.tensor([cidx.get(j[3], -1) for j in jobs], device=p["concept"].device)
-    top5 = p["concept"].topk(min(5, len(cidx)), dim=1).indices
+    conc = sketched_concepts(ctx, p, jobs)
+    top5 = p["concept"].topk(min(5, p["concept"].shape[1]), dim=1).indices
     return {"recognised_top1": float((top5[:, 0] == conc).float().mean()),
             "recognised_top5": float((top5 == conc[:, None]).any(1).float().mean())}
 
@@ -926,9 +931,7 @@ def plan_groups(ctx, jobs, plans):
 
 def recognised_by_group(ctx, p, jobs, groups):
     """recognised()'s top-1 within each plan group (plan_groups): {group: {"n", "recognised_top1"}}."""
-    cidx = ctx.vocab("concept")
-    conc = torch.tensor([cidx.get(j[3], -1) for j in jobs], device=p["concept"].device)
-    hit = (p["concept"].argmax(1) == conc).float().cpu()
+    hit = (p["concept"].argmax(1) == sketched_concepts(ctx, p, jobs)).float().cpu()
     out = {}
     for g in ("right, target style", "right, other style", "wrong concept"):
         idx = [k for k, x in enumerate(groups) if x == g]
