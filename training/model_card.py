@@ -1500,7 +1500,7 @@ def restyle_section():
     man = json.load(open(os.path.join(ROOT, "public", "models", "manifest.json")))["mllm"]
     shipped = man.get("restyle")
     intro = [
-        f"\n## Restyle: a style edit drawn from its plan (stops 59 and 60, run 31; {'ships' if shipped else 'not shipped'})\n",
+        f"\n## Restyle: a style edit drawn from its plan (stops 59 and 60, runs 31 and 32; {'ships' if shipped else 'not shipped'})\n",
         "A style edit's target is the asked vendor's own drawing of the source's concept, and the held-out vendor holds "
         "out one vendor's drawing only: the other vendor's, the style edit's target, is a drawing the MLLM was trained "
         "on. Read through the source (`residual_edit`: each token the source's plus a change), the drawing keeps the "
@@ -1539,27 +1539,23 @@ def restyle_section():
                                    "starts refused; the code, the page's path and the tests are in, the manifest has no "
                                    "`mllm.restyle`, so every edit is drawn as before).", ""])
     from training.restyle import choose
-    chosen, weights, _ = choose(dev)
+    chosen, _, _ = choose(dev)
     drows = ["| variant | weights f4 .. f0 | dev style edits at f0 | at f1 |", "|---|---|---|---|"]
     for name, w in variants:
         drows.append(f"| {name}{' (chosen)' if name == chosen else ''} | {wtxt(w)} | {pct(at(dev, 'edit_style', name, 'success', 'f0'))} | "
                      f"{pct(at(dev, 'edit_style', name, 'success', 'f1'))} |")
-    # as the page runs it: v14's full evaluation with the manifest's restyle (restyle.sh then final_eval.sh), measured;
-    # where that call has not run, stop 58's with its style edits from the chosen variant's column (the same jobs and
-    # plans: the rule draws no other job differently)
+    # as the page runs it: v14's full evaluation with the manifest's restyle (restyle.sh: the choice, then final_eval.sh)
     page_file = os.path.join(d, "restyle", "as_page", "eval_mllm.json")
-    measured = json.load(open(page_file)) if os.path.exists(page_file) else None
-    if measured is not None:
-        assert measured["config"].get("restyle", {}).get("weights") == (shipped or {}).get("weights"), \
-            f"{page_file} was drawn with another restyle than the manifest's"
-        ship = measured
-    else:
-        ship = dict(before, edit=dict(before["edit"], edit_style=mix["edit"][f"edit_style~{chosen}"])) if chosen else before
+    if not os.path.exists(page_file):
+        return "\n".join(intro + ["", f"The dev set's choice is {chosen or 'the edit as drawn'}; the evaluation as the page "
+                                   "runs it with that choice has not run (`training/gpu/restyle.sh`).", ""])
+    ship = json.load(open(page_file))
+    assert ship["config"].get("restyle", {}).get("weights") == (shipped or {}).get("weights"), \
+        f"{page_file} was drawn with another restyle than the manifest's"
     st = lambda e, s: e["edit"]["edit_style"]["per_scale"][s]["success"]
     how = ("measured: v14's full evaluation with the manifest's restyle, as `bash training/gpu/restyle.sh OUT` runs it "
            "after the dev set's choice; stop 60 ran it as two calls of 100 s on one H100, "
-           "`training/eval/restyle/as_page/`)" if measured is not None else
-           "the evaluation as the page runs it is stop 58's with its style edits from the chosen variant's column above")
+           "`training/eval/restyle/as_page/`")
     return "\n".join(intro + [
         "", f"The dev set ({dev['edit']['edit_style']['n']} style edits of OpenMoji drawings, one GPU; `training/eval/restyle/dev/`):\n",
         "\n".join(drows), "",

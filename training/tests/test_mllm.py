@@ -1300,6 +1300,7 @@ def test_eval_sources_heldout_concept_tiny(tmp_path, setup, monkeypatch):
             m["split"] = "heldout_concept"
     json.dump(meta, open(path, "w"))
     want = sum(m["split"] == "heldout_concept" for m in meta)
+    assert want != sum(m["split"] == "heldout_vendor" for m in meta)   # the two source sets tell apart by their size
     base = ["--tiny", "--set", "order=scale", "plan=True", "--device", "cpu", "--quick", *files, "--n-canonical", "1",
             "--seeds", "1", "--edit-kinds", "edit_style"]
     res = eval_mllm.main(base + ["--sources", "heldout_concept", "--out", str(tmp_path / "a.json")])
