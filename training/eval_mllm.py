@@ -810,9 +810,10 @@ def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
     per, scores, prefs, lvs = {}, {}, {}, {}
     task = page_task(kind)
     cand, levels = choice_rule(task)
-    # which half a sketch misses in: its plan's concept, or drawing the concept in the target's style (plan_groups)
+    # which half a sketch or a tone or style edit misses in: its plan's concept, or drawing the concept in the target's
+    # style (plan_groups)
     groups = plan_groups(ctx, [jobs[k] for k in sel], [tok.decode(plans[k]) for k in sel]) \
-        if plans is not None and kind in ("sketch", *LINE_KINDS) else None
+        if plans is not None and kind in ("sketch", *LINE_KINDS, "edit_tone", "edit_style") else None
     for s in SCALES_FINE_FIRST:
         x = ctx.decode(s, toks_all[s], 0)
         if save and ctx.saved is not None and s in ("f0", "f1"):   # --save-drawings: the recommended scale and the next
@@ -821,7 +822,7 @@ def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
         lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
         scores[s] = choice_score(lvs[s], levels)
         if kind in ("edit_tone", "edit_style"):
-            per[s], prefs[s] = edit_report(ctx, ctx.judge_probs(x), [jobs[k] for k in sel])
+            per[s], prefs[s] = edit_report(ctx, ctx.judge_probs(x), [jobs[k] for k in sel], groups)
         else:
             ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
             ps = psnr(x, ref).cpu()
@@ -888,12 +889,15 @@ def untoned_plans(tok, jobs, plans):
     return out
 
 
-def edit_report(ctx, p, jobs):
+def edit_report(ctx, p, jobs, groups=None):
     """A tone or style edit's drawings at one scale as every evaluation reports them: ({"success", its halves (which
-    half a miss is: the judge names the source's concept / the asked tone or style) and, for tone edits, where a missed
-    tone lands}, the per-item preference the scale choice is scored on)."""
+    half a miss is: the judge names the source's concept / the asked tone or style), with `groups` (plan_groups) the
+    same within each plan group ("success_by_plan"), and, for tone edits, where a missed tone lands}, the per-item
+    preference the scale choice is scored on)."""
     ok, prefs, parts = edit_success(ctx, p, jobs)
     rep = {"success": float(ok.float().mean())} | {k: float(v.float().mean()) for k, v in parts.items()}
+    if groups is not None:
+        rep["success_by_plan"] = rates_by_group({"success": ok} | parts, groups)
     if jobs[0][0] == "edit_tone":
         rep |= tone_misses(ctx.judge.vocab["skin_tone"], p["skin_tone"].argmax(1).tolist(), [j[4] for j in jobs])
     return rep, prefs
@@ -914,9 +918,12 @@ def recognised(ctx, p, jobs):
 
 
 def plan_groups(ctx, jobs, plans):
-    """Sketches' diagnosis: each item's plan (decoded text) as "right, target style" (the concept right, in the target's
-    style: for a held-out-vendor target that pair is one no run trained the MLLM to draw), "right, other style" (the
-    concept right, in a style the MLLM drew it in training) or "wrong concept". -> one group name per job."""
+    """Which half a job misses in: each item's plan (decoded text) as "right, target style" (the concept right, in the
+    style of the job's target drawing, jobs[k][5]), "right, other style" (the concept right, in another style) or
+    "wrong concept". -> one group name per job. A sketch's or tone edit's target is the held-out vendor's drawing, so
+    for them "target style" is a (concept, style) pair no run trained the MLLM to draw and "other style" one it drew in
+    training; a style edit's target is the asked vendor's trained drawing, which its plan names whenever it names the
+    asked style."""
     names = concept_names(ctx.meta)
     out = []
     for j, p in zip(jobs, plans):
@@ -924,19 +931,27 @@ def plan_groups(ctx, jobs, plans):
         if g["concept"] != names.get(j[3]):
             out.append("wrong concept")
         else:
-            tv = ctx.meta[j[4]]["vendor"]
+            tv = ctx.meta[j[5]]["vendor"]
             out.append("right, target style" if g["style"] == T.STYLE.get(tv, tv) else "right, other style")
+    return out
+
+
+PLAN_GROUPS = ("right, target style", "right, other style", "wrong concept")
+
+
+def rates_by_group(hits, groups):
+    """{name: per-item booleans} -> within each plan group (plan_groups): {group: {"n", name: its rate (None when the
+    group is empty)}}."""
+    out = {}
+    for g in PLAN_GROUPS:
+        idx = [k for k, x in enumerate(groups) if x == g]
+        out[g] = {"n": len(idx)} | {k: float(v.float().cpu()[idx].mean()) if idx else None for k, v in hits.items()}
     return out
 
 
 def recognised_by_group(ctx, p, jobs, groups):
     """recognised()'s top-1 within each plan group (plan_groups): {group: {"n", "recognised_top1"}}."""
-    hit = (p["concept"].argmax(1) == sketched_concepts(ctx, p, jobs)).float().cpu()
-    out = {}
-    for g in ("right, target style", "right, other style", "wrong concept"):
-        idx = [k for k, x in enumerate(groups) if x == g]
-        out[g] = {"n": len(idx), "recognised_top1": float(hit[idx].mean()) if idx else None}
-    return out
+    return rates_by_group({"recognised_top1": p["concept"].argmax(1) == sketched_concepts(ctx, p, jobs)}, groups)
 
 
 def tone_steps(a, b):

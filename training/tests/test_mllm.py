@@ -365,6 +365,12 @@ def test_eval_diagnosis_columns_tiny(tmp_path, setup, monkeypatch):
     assert set(res["edit"]) == {"edit_tone", "edit_style"} and "caption" not in res
     assert all(set(e["plan"]) == {"concept", "asked_field", "both"} and 0 <= e["plan"]["both"] <= e["plan"]["concept"] <= 1
                for e in res["edit"].values())
+    for e in res["edit"].values():   # every edit in one plan group; the groups' rates make up each whole rate
+        for v in e["per_scale"].values():
+            g = v["success_by_plan"].values()
+            assert sum(x["n"] for x in g) == e["n"]
+            for k in ("success", "judge_concept", "judge_field"):
+                assert sum(x["n"] * (x[k] or 0) for x in g) / e["n"] == pytest.approx(v[k])
     assert res["config"]["guidance"] == 2.0
     assert made == [4]
 
@@ -1274,7 +1280,7 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     assert e["sketch"]["edge_corr_target"] == pytest.approx(1.0)   # a colour sketch is its target's own edge map
 
 
-def test_plan_groups_name_the_half_a_sketch_misses_in():
+def test_plan_groups_name_the_half_a_job_misses_in():
     """A sketch's plan: the concept wrong, right in the target's own style (for a held-out-vendor target, a pair no run
     trained), or right in another style."""
     from types import SimpleNamespace
@@ -1285,6 +1291,14 @@ def test_plan_groups_name_the_half_a_sketch_misses_in():
     plans = [" red apple | twemoji | none", " red apple | noto | none", " ram | twemoji | none", " ram | noto | none"]
     assert eval_mllm.plan_groups(SimpleNamespace(meta=meta), jobs, plans) == \
         ["right, target style", "right, other style", "wrong concept", "right, target style"]
+    # a tone edit's target is the drawing at the asked tone (jobs[k][5]), not its tone (jobs[k][4])
+    tone = [("edit_tone", None, "darker", "c0", "dark", 0, 0), ("edit_tone", None, "darker", "c1", "dark", 1, 1)]
+    assert eval_mllm.plan_groups(SimpleNamespace(meta=meta), tone, [" red apple | twemoji | dark", " ram | twemoji | dark"]) == \
+        ["right, target style", "right, other style"]
+    hits = {"success": torch.tensor([True, False, True, True])}
+    assert eval_mllm.rates_by_group(hits, ["wrong concept", "right, other style", "wrong concept", "wrong concept"]) == {
+        "right, target style": {"n": 0, "success": None}, "right, other style": {"n": 1, "success": 0.0},
+        "wrong concept": {"n": 3, "success": 1.0}}
 
 
 def test_eval_sources_heldout_concept_tiny(tmp_path, setup, monkeypatch):
