@@ -5,7 +5,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sharedPage } from './fixtures';
-import { DIST, canvasMode, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, COLORIZE_SAMPLE } from './tasks-helpers';
+import { DIST, canvasMode, loadCanvasSample, gridPixels, samplePixels, psnrOver, meanChroma, range, generateAndWait, waitGridDone, COLORIZE_SAMPLE } from './tasks-helpers';
 
 // only `npm run screenshots` writes docs/screenshots/; a test run never touches docs/
 const SHOTS = process.env.PUMA_SCREENSHOTS ? resolve(import.meta.dirname, '../docs/screenshots') : null;
@@ -184,8 +184,43 @@ test.describe('tasks', () => {
     await page.getByTestId('edit-chip').filter({ hasText: 'Twemoji style' }).click();
     await expect(page.getByTestId('edit-instruction')).toHaveValue('draw it in twemoji style');
     await generateAndWait(page, 'edit');
-    await expect(page.getByTestId('edit-plan-restyled')).toContainText(`so ${fromPlan.join(', ')} ${fromPlan.length > 1 ? 'are' : 'is'} drawn from this plan`);
+    // every scale from the plan reads as the whole drawing; some are named (src/components/restyleWords.ts)
+    const part = fromPlan.length === m.image_order.length ? 'the whole drawing is' : `${fromPlan.join(', ')} ${fromPlan.length > 1 ? 'are' : 'is'}`;
+    await expect(page.getByTestId('edit-plan-restyled')).toContainText(`so ${part} drawn from this plan`);
     console.log(`[${provider}] edit google-1f604 "draw it in twemoji style": restyled ${fromPlan.join(', ')}; plan "${await page.getByTestId('edit-plan').getAttribute('data-plan')}"`);
+  });
+
+  test('edit: "Keep my design" draws a restyled edit again through the image, and the other button restyles it back', async () => {
+    await page.getByTestId('tab-edit').click();
+    await page.locator('[data-testid=edit-sample][data-file="google-1f604.png"]').click();
+    await expect(page.getByTestId('edit-picked')).toBeVisible();
+    await page.getByTestId('edit-chip').filter({ hasText: 'Twemoji style' }).click();
+    await generateAndWait(page, 'edit');
+    await expect(page.getByTestId('edit-plan-restyled')).toBeVisible();
+    await expect(page.getByTestId('edit-plan-kept')).toHaveCount(0);
+    const restyled = await gridPixels(page, 'edit');
+    // the run's own request: another seed typed meanwhile is not the re-run's (put back at the end: the page is shared)
+    const seed = await page.getByTestId('seed').inputValue();
+    await page.getByTestId('seed').fill(String(Number(seed) + 1));
+    await page.getByTestId('edit-plan-keep-design').click();
+    await expect(page.getByTestId('edit-grid'), 'the button started a run').toHaveAttribute('data-status', 'running');
+    await waitGridDone(page, 'edit');
+    await expect(page.getByTestId('edit-plan-kept')).toContainText('Kept your design');
+    await expect(page.getByTestId('edit-plan-restyled')).toHaveCount(0);
+    await expect(page.getByTestId('edit-plan-keep-design')).toHaveCount(0);
+    const kept = await gridPixels(page, 'edit');
+    const differs = kept.filter((c, i) => c.data.some((v, j) => v !== restyled[i].data[j])).map((c) => c.scale);
+    expect(differs, 'the kept drawing is not the restyled one').toContain('f0');
+    await page.getByTestId('edit-plan-restyle-again').click();
+    await expect(page.getByTestId('edit-grid')).toHaveAttribute('data-status', 'running');
+    await waitGridDone(page, 'edit');
+    await expect(page.getByTestId('edit-plan-restyled')).toBeVisible();
+    await expect(page.getByTestId('edit-plan-kept')).toHaveCount(0);
+    // the same image, instruction and seed as the first run: the same drawing
+    const again = await gridPixels(page, 'edit');
+    for (const [i, c] of again.entries()) expect(c.data.every((v, j) => v === restyled[i].data[j]), `${c.scale} drawn as the first run drew it`).toBe(true);
+    await page.getByTestId('seed').fill(seed);
+    console.log(`[${provider}] edit google-1f604 "draw it in twemoji style" kept: differs from the restyled drawing at ${differs.join(', ')}`);
   });
 
   test('understand: a caption streams non-empty text; the 64x64 input is shown', async () => {

@@ -508,6 +508,39 @@ describe('app store', () => {
         expect(t.s().picked.edit?.concept).toMatchObject({ name: 'grinning face', from: 'sample' });
       });
     });
+
+    it("an edit runs again as it was given, with one change (the plan bar's Keep my design and back)", async () => {
+      const { engine, s, actions } = await ready();
+      expect(await actions.again('edit', 'edit', { restyle: false }), 'no edit run yet: nothing to run again').toBe(false);
+      actions.pick('edit', image(), 'smiley.png');
+      const { image: given, seq } = s().picked.edit!;
+      const first = actions.run('edit', 'edit', { image: given, instruction: 'draw it in twemoji style' }, { text: 'draw it in twemoji style', pickSeq: seq });
+      await settle();
+      engine.runs[0].feed.push({ type: 'plan', plan: { ...plan('smiling face | twemoji | none'), restyled: { fromPlan: ['f1', 'f0'] } } });
+      finish(engine.runs[0].feed, ['f4']);
+      await first;
+      // what changed since is not the run's: another seed, another image
+      actions.setSeed(s().seed + 7);
+      actions.pick('edit', image(9), 'other.png');
+      const keep = actions.again('edit', 'edit', { restyle: false });
+      await settle();
+      const { image: _, ...asked } = engine.runs[0].request;
+      expect(engine.runs[1].request).toEqual({ ...asked, image: given, restyle: false });
+      expect(engine.runs[1].request.image).toBe(given);
+      expect(s().runs.edit).toMatchObject({ status: 'running', text: 'draw it in twemoji style', pickSeq: seq, plan: null });
+      engine.runs[1].feed.push({ type: 'plan', plan: { ...plan('smiling face | twemoji | none'), restyled: { fromPlan: [], kept: true } } });
+      finish(engine.runs[1].feed, ['f4']);
+      expect(await keep).toBe(true);
+      expect(s().runs.edit?.plan?.restyled).toEqual({ fromPlan: [], kept: true });
+      // and back: the restyle asked for again, the rest as the first run was given
+      const back = actions.again('edit', 'edit', { restyle: true });
+      await settle();
+      expect(engine.runs[2].request).toEqual({ ...asked, image: given, restyle: true });
+      finish(engine.runs[2].feed, ['f4']);
+      await back;
+      expect(await actions.again('edit', 'understand', { caption: true }), 'the tab ran an edit, not a question').toBe(false);
+      expect(engine.runs).toHaveLength(3);
+    });
   });
 
   describe('runs on different tabs: one engine run at a time, the others in line', () => {

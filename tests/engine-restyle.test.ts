@@ -2,7 +2,9 @@
 // instruction names a style is drawn with the manifest's mllm.restyle weights, one that does not (a tone edit) is
 // drawn as before. Two engines read the same models, one whose manifest restyles f1 and f0 and one that does not: the
 // style edit's f4..f2 are the same in both (those scales keep the edit's own sequence) and its f1 and f0 differ (the
-// plan alone draws them); the tone edit is the same at every scale; the plan event names the restyled scales.
+// plan alone draws them); the tone edit is the same at every scale; the plan event names the restyled scales. The
+// same style edit asked with restyle: false (the page's "Keep my design") is drawn through its source as the engine
+// without the rule draws it, and its plan event marks it kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
@@ -50,9 +52,9 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => engines.forEach((e) => e.release()));
 
-async function edit(engine: PumaEngine, instruction: string): Promise<{ plans: PlanInfo[]; images: Map<string, RGBAImage> }> {
+async function edit(engine: PumaEngine, instruction: string, restyle?: boolean): Promise<{ plans: PlanInfo[]; images: Map<string, RGBAImage> }> {
   const ev: RunEvent[] = [];
-  for await (const x of engine.run('edit', { image, instruction, scales: [...shipped.mllm!.image_order], ...sampler })) ev.push(x);
+  for await (const x of engine.run('edit', { image, instruction, scales: [...shipped.mllm!.image_order], ...sampler, restyle })) ev.push(x);
   expect(ev.at(-1)?.type, instruction).toBe('done');
   return {
     plans: ev.flatMap((x) => (x.type === 'plan' ? [x.plan] : [])),
@@ -73,10 +75,24 @@ describe('restyle through the engine', () => {
     for (const s of ['f1', 'f0']) expect(same(on.images.get(s)!, off.images.get(s)!), s).toBe(false);
   }, 300_000);
 
+  it('the same style edit with restyle: false keeps the design: drawn through its source, marked kept', async () => {
+    const instruction = shipped.mllm!.prompts.edit_style.replace('{style}', 'twemoji');
+    const [restyled, kept, plain] = [await edit(engines[0], instruction), await edit(engines[0], instruction, false), await edit(engines[1], instruction)];
+    // every plan event of the run (the first, and the one with the candidates) says it was kept
+    expect(kept.plans.length).toBeGreaterThan(0);
+    for (const p of kept.plans) expect(p.restyled).toEqual({ fromPlan: [], kept: true });
+    expect(kept.plans[0].text).toBe(restyled.plans[0].text);
+    // as the engine without the rule draws it, at every scale; unlike the restyled drawing where the plan drew it
+    for (const s of shipped.mllm!.image_order) expect(same(kept.images.get(s)!, plain.images.get(s)!), s).toBe(true);
+    for (const s of ['f1', 'f0']) expect(same(kept.images.get(s)!, restyled.images.get(s)!), s).toBe(false);
+  }, 300_000);
+
   it('a tone edit names no style and is drawn as before', async () => {
     const instruction = shipped.mllm!.prompts.edit_tone.replace('{tone}', 'medium');
     const [on, off] = [await edit(engines[0], instruction), await edit(engines[1], instruction)];
     expect(on.plans[0].restyled).toBeUndefined();
+    // nothing to keep: asked to keep its design, a tone edit is not marked kept
+    expect((await edit(engines[0], instruction, false)).plans[0].restyled).toBeUndefined();
     for (const s of shipped.mllm!.image_order) expect(same(on.images.get(s)!, off.images.get(s)!), s).toBe(true);
   }, 300_000);
 });

@@ -1,5 +1,6 @@
 // Restyle (manifest mllm.restyle, training/restyle.py): which instructions name a style, the plan's canonical
-// phrasing a restyled edit's plan alone is drawn from, and the manifest's checks. The generation itself is proved
+// phrasing a restyled edit's plan alone is drawn from, the manifest's checks, and how an edit is drawn and marked when
+// the user keeps their design (the request's restyle: false). The generation itself is proved
 // against PyTorch in workers/mllm/single-graph.test.ts (the fixture's restyled edit) and through the engine on the
 // shipped models in engine-restyle.test.ts. The words and Python's verdicts come from the fixture's golden
 // (training/golden_plan.py restyle_golden), never copied here.
@@ -8,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadManifest } from './models';
 import { validateManifest, ManifestError, type Manifest } from '../workers/lib/manifest';
-import { canonicalPrompt, namesStyle, parsePlan } from '../workers/mllm/plan';
+import { canonicalPrompt, markRestyle, namesStyle, parsePlan, restyleChoice, restyledScales, type PlanInfo } from '../workers/mllm/plan';
 
 const shipped = loadManifest();
 const plan = shipped.mllm!.plan!;
@@ -61,5 +62,48 @@ describe('manifest mllm.restyle', () => {
   ])('refuses %s', (_, restyle, change, why) => {
     expect(() => validateManifest(withRestyle(restyle, change))).toThrow(ManifestError);
     expect(() => validateManifest(withRestyle(restyle, change))).toThrow(why);
+  });
+});
+
+describe('restyleChoice: how an edit is drawn, from the manifest rule and the request', () => {
+  const order = shipped.mllm!.image_order;
+  const rule = { words: WORDS, weights: [1, 1, 1, 0, 0] };
+  const style = `draw it in ${WORDS[0]} style`;
+  const all = { order, wanted: order };
+  it('an instruction that names a style is drawn from its plan by the rule, unless asked not to', () => {
+    expect(restyleChoice(style, rule, all)).toEqual({ planMix: [1, 1, 1, 0, 0] });
+    expect(restyleChoice(style, rule, { ...all, restyle: true })).toEqual({ planMix: [1, 1, 1, 0, 0] });
+    expect(restyleChoice(style, rule, { ...all, restyle: false })).toEqual({ keptStyle: true });
+  });
+  it('any other edit, or a model without the rule, is drawn as ever whatever the request says', () => {
+    for (const restyle of [undefined, true, false]) {
+      expect(restyleChoice('make it medium skin tone', rule, { ...all, restyle })).toEqual({});
+      expect(restyleChoice(style, undefined, { ...all, restyle })).toEqual({});
+      expect(restyleChoice(style, null, { ...all, restyle })).toEqual({});
+    }
+  });
+  it('nothing is kept where the restyle would draw no wanted scale from the plan (it stops before f1)', () => {
+    expect(restyleChoice(style, rule, { order, wanted: ['f4', 'f3'], restyle: false })).toEqual({});
+    expect(restyleChoice(style, rule, { order, wanted: ['f4', 'f1'], restyle: false })).toEqual({ keptStyle: true });
+  });
+});
+
+describe('markRestyle: what the plan info says about a style edit', () => {
+  const order = ['f4', 'f3', 'f2', 'f1', 'f0'];
+  const info: PlanInfo = { text: 'red apple | noto | none', fields: { concept: 'red apple', style: 'noto', tone: 'none' }, source: 'greedy', candidates: [] };
+  it('a restyled edit names the scales generated from the plan (up to the finest wanted, weight not 1)', () => {
+    expect(restyledScales(order, order, [1, 1, 1, 0, 0])).toEqual(['f1', 'f0']);
+    expect(restyledScales(order, ['f4', 'f1'], [1, 1, 1, 0, 0])).toEqual(['f1']);
+    expect(restyledScales(order, ['f3'], [0.5, 0, 1, 0, 0])).toEqual(['f4', 'f3']);
+    expect(markRestyle(info, order, order, [0, 0, 0, 0, 0]).restyled).toEqual({ fromPlan: order });
+  });
+  it('a kept edit is marked kept with nothing from the plan; a plain edit is left as it was', () => {
+    expect(markRestyle(info, order, order, undefined, true)).toEqual({ ...info, restyled: { fromPlan: [], kept: true } });
+    expect(markRestyle(info, order, order)).toBe(info);
+    expect(markRestyle(info, order, order, undefined, false)).toBe(info);
+    expect(info.restyled, 'the plan info given is not changed').toBeUndefined();
+  });
+  it('refuses an edit both restyled and kept', () => {
+    expect(() => markRestyle(info, order, order, [0, 0, 0, 0, 0], true)).toThrow(/either restyled/);
   });
 });

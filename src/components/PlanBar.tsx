@@ -3,17 +3,31 @@
 // chip or pick redraws with that plan (teacher-forced) and the same seed. The words (fields,
 // separator, styles, tones) come from the manifest's mllm.plan; nothing here knows them. For a
 // concept without skin tones (the served word list says which: src/conceptTones.ts) the picker
-// offers only the default tone: the model learned tones only on emoji that have them.
+// offers only the default tone: the model learned tones only on emoji that have them. A style
+// edit says whether it was restyled from the plan or kept the user's design, with a button for
+// the other (src/components/restyleWords.ts has the words).
 import { picks, pickShareOf, type PlanSpec } from '../../workers/lib/manifest';
 import { describePlan, overridePlan, styleLabel, toneLabel, type PlanInfo } from '../../workers/mllm/plan';
 import { sourceTones, tonePickerOff } from '../conceptTones';
+import { keptLine, restyledLine } from './restyleWords';
 import { drawnConcept } from '../state/sourceConcept';
 import { useToneFacts } from '../useToneFacts';
 import { useApp } from '../store';
 
 const SOURCE_NOTE: Record<PlanInfo['source'], string> = { greedy: "the model's plan", sampled: 'a sampled plan (variations)', given: 'your pick', picked: "the model's pick among the emoji this one looks like" };
 
-export function PlanBar({ plan, spec, task, busy, onRedraw, testPrefix = '' }: { plan: PlanInfo; spec: PlanSpec; task: string | null; busy: boolean; onRedraw?: (plan: string) => void; testPrefix?: string }) {
+export function PlanBar({ plan, spec, task, busy, onRedraw, onRestyle, drawn = [], testPrefix = '' }: {
+  plan: PlanInfo;
+  spec: PlanSpec;
+  task: string | null;
+  busy: boolean;
+  onRedraw?: (plan: string) => void;
+  /** a style edit: draw it again restyled (true) or keeping the user's design (false) */
+  onRestyle?: (restyle: boolean) => void;
+  /** the scales the run draws (the restyle line says "the whole drawing" when all are from the plan) */
+  drawn?: readonly string[];
+  testPrefix?: string;
+}) {
   const [concept, style, tone] = [spec.fields[0], 'style', 'tone'];
   const id = (s: string) => (testPrefix ? `${testPrefix}-${s}` : s);
   const cur = plan.fields;
@@ -41,16 +55,33 @@ export function PlanBar({ plan, spec, task, busy, onRedraw, testPrefix = '' }: {
       </select>
     </label>
   );
+  const restyled = restyledLine(plan.restyled, drawn);
+  const kept = keptLine(plan.restyled);
   return (
     <section className="plan" aria-label="Plan" data-testid={id('plan')} data-plan={plan.text}>
       <p>
         <strong data-testid={id('plan-text')}>{plan.text ? `Drawing: ${describePlan(spec, cur)}` : 'The model wrote no plan: it went straight to the image'}</strong> <span className="muted">({SOURCE_NOTE[plan.source]})</span>
       </p>
-      {plan.restyled?.fromPlan.length ? (
+      {restyled && (
         <p className="muted" data-testid={id('plan-restyled')}>
-          Restyled: the instruction names a style, so {plan.restyled.fromPlan.join(', ')} {plan.restyled.fromPlan.length > 1 ? 'are' : 'is'} drawn from this plan as the model learned that style, not traced over your image.
+          {restyled}{' '}
+          {onRestyle && (
+            <button type="button" disabled={busy} data-testid={id('plan-keep-design')} onClick={() => onRestyle(false)}>
+              Keep my design
+            </button>
+          )}
         </p>
-      ) : null}
+      )}
+      {kept && (
+        <p className="muted" data-testid={id('plan-kept')}>
+          {kept}{' '}
+          {onRestyle && (
+            <button type="button" disabled={busy} data-testid={id('plan-restyle-again')} onClick={() => onRestyle(true)}>
+              Draw it in that style instead
+            </button>
+          )}
+        </p>
+      )}
       {onRedraw && (
         <>
           {plan.candidates.length > 1 && (

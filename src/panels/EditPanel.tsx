@@ -1,7 +1,9 @@
 // Edit: an image plus an instruction -> five edited versions (one per granularity). When the
 // image's concept is known (a sample's metadata, the plan of a run on it) and it has no skin
 // tones, the tone suggestions are off and a typed tone request is warned about: the model never
-// learned tone edits of such emoji (src/conceptTones.ts).
+// learned tone edits of such emoji (src/conceptTones.ts). A style edit's plan bar offers it
+// again the other way (restyled from the plan, or the user's design kept), with the run's own
+// image, instruction and seed.
 import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
@@ -44,7 +46,7 @@ export function EditPanel() {
       {info && !info.available && !info.instructions.length && !mllmLoading ? <p className="notice">Editing is unavailable: {info.reason}</p> : null}
       <section className="results" id={resultsId('edit')} tabIndex={-1} aria-label="Edit results">
         <Message text={run.message} testid="edit-message" onClose={() => say(null)} />
-        <TaskGrid run={run} tab="edit" />
+        <TaskGrid run={run} tab="edit" onRestyle={(restyle) => void actions.again('edit', 'edit', { restyle })} />
       </section>
     </section>
   );

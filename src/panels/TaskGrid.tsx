@@ -8,7 +8,7 @@ import { useApp } from '../store';
 const SOURCE_LABEL: Record<string, string> = { edit: 'source', colorize: 'grayscale (model input)', inpaint: 'masked (model input)', sketch: 'edge map (model input)' };
 
 /** The five granularities of an image-conditioned run (Edit, Canvas), beside the model's input. */
-export function TaskGrid({ run, tab }: { run: Run; tab: 'edit' | 'canvas' }) {
+export function TaskGrid({ run, tab, onRestyle }: { run: Run; tab: 'edit' | 'canvas'; onRestyle?: (restyle: boolean) => void }) {
   // hooks before the early return: React needs the same hooks, in the same order, on every render
   const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   if (run.status === 'idle' && Object.keys(run.results).length === 0) return null;
@@ -16,7 +16,7 @@ export function TaskGrid({ run, tab }: { run: Run; tab: 'edit' | 'canvas' }) {
   const text = run.text;
   return (
     <>
-    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} task={run.task} busy testPrefix={tab} />}
+    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} task={run.task} busy={run.status === 'running' || run.status === 'queued'} onRestyle={onRestyle} drawn={Object.keys(run.results)} testPrefix={tab} />}
     <ScaleGrid
       run={run}
       prefix={tab}

@@ -15,7 +15,7 @@ import { coarseToFineNames } from '../../workers/lib/manifest';
 import { tabSpec, type TabId } from '../tabs';
 import { cleanError, type SliceContext } from './context';
 import { runLine } from './runLine';
-import { idleRun, IDLE_RUN, type Run, type RunOptions, type RunsActions, type RunsState, type ScaleResult, type TaskRequest } from './types';
+import { idleRun, IDLE_RUN, type AnyRequest, type Run, type RunOptions, type RunsActions, type RunsState, type ScaleResult, type TaskRequest } from './types';
 
 type EventOf<K extends RunEvent['type']> = Extract<RunEvent, { type: K }>;
 
@@ -130,7 +130,7 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
     const empty: Record<string, ScaleResult> = {};
     if (TASK_NEEDS[task].output === 'images') for (const sc of scales) empty[sc] = { scale: sc, step: 0, steps: s.steps };
     const live = ctx.claim(tab);
-    const fresh = (): Partial<Run> => ({ ...idleRun(), ...show, status: 'running', results: empty, ...opts.keep });
+    const fresh = (): Partial<Run> => ({ ...idleRun(), ...show, status: 'running', results: empty, request: req as AnyRequest, ...opts.keep });
     if (page) ctx.log('start');
     setRun(tab, fresh());
     if (page) set({ phase: 'running', notice: null, selected: null });
@@ -180,6 +180,15 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
         } finally {
           line.release(turn);
         }
+      },
+
+      async again(tab, task, change) {
+        const last = get().runs[tab];
+        if (!last?.request || last.task !== task) return false;
+        // the same image and text as the run used, so the same pick learns what its plan says
+        // (last.task === task: its request is this task's, which the types cannot follow)
+        const request = { ...last.request, ...(change as object) } as unknown as TaskRequest<typeof task>;
+        return get().actions.run(tab, task, request, { text: last.text, inputName: last.inputName, pickSeq: last.pickSeq });
       },
 
       async generate(prompt, plan) {

@@ -74,10 +74,16 @@ export interface Run {
   /** the tab's pick (Picked.seq) the run was given: what its plan says about that image is
    * learned by that pick only, not by an image chosen since */
   pickSeq?: number;
+  /** the request the engine was given (the sampler settings and seed of its start included), which `again` runs
+   * with a change; null for a run that never started (idle, queued, from the history) */
+  request: AnyRequest | null;
 }
 
+/** Any task's request, as the engine gets it. */
+export type AnyRequest = { [T in TaskName]: RequestOf<T> }[TaskName];
+
 export function idleRun(): Run {
-  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, alternatives: null, message: null };
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, alternatives: null, message: null, request: null };
 }
 
 export const IDLE_RUN: Readonly<Run> = Object.freeze(idleRun());
@@ -189,6 +195,10 @@ export interface RunOptions {
 export interface RunsActions {
   /** Runs a task in a tab; false when it did not finish ('cancelled', refused or failed). */
   run<T extends TaskName>(tab: TabId, task: T, request: TaskRequest<T>, opts?: RunOptions): Promise<boolean>;
+  /** Runs the tab's last `task` run again with the request it was given (its image, text, scales, steps, guidance
+   * and seed, whatever the settings say now), `change` applied: an edit kept or restyled (ConditionalRequest.restyle).
+   * False, and nothing runs, when the tab's last run was another task or never started. */
+  again<T extends TaskName>(tab: TabId, task: T, change: Partial<RequestOf<T>>): Promise<boolean>;
   /** `plan`: draw this plan (a picked candidate, style or tone) instead of the model's; absent:
    * the settings' planOverride, else the model's own */
   generate(prompt: string, plan?: string | null): Promise<void>;

@@ -205,6 +205,9 @@ export interface FeatureRequest {
   pickKey?: PickKey;
   /** an edit that names a style (manifest mllm.restyle): per-scale weights of the edit against its plan alone */
   planMix?: number[];
+  /** an edit that names a style kept at the user's asking (ConditionalRequest.restyle false): drawn without planMix,
+   * its plan info marked kept (ImageRequest.keptStyle) */
+  keptStyle?: boolean;
 }
 
 /**
@@ -231,6 +234,7 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
       task: req.task,
       pickKey: req.pickKey,
       planMix: req.planMix,
+      keptStyle: req.keptStyle,
       onPlan: (plan) => onEvent({ type: 'plan', plan }),
       betweenCalls: async ({ tokensSoFar }) => {
         calls++;

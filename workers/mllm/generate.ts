@@ -27,7 +27,7 @@ import type { SourceKind } from '../lib/sources';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
 import type { Gallery, Retrieved } from './gallery';
-import { canonicalPrompt, composePlan, parsePlan, type PlanCandidate, type PlanInfo } from './plan';
+import { canonicalPrompt, composePlan, markRestyle, parsePlan, type PlanCandidate, type PlanInfo } from './plan';
 import { PlanDrafter } from './plan-draft';
 import { Tokenizer, normalizeText } from './tokenizer';
 import { writeDrafted, type DraftedWriting } from './verified-draft';
@@ -84,6 +84,9 @@ export interface ImageRequest {
    * plan's fields in plan.canonical_prompt's phrasing, <ans>, the plan, [IMG]); both are fed the blended tokens.
    * 1 keeps the edit's scale, 0 takes the plan's. eval_mllm's generate_images (contrast_reads_no_source) is the same. */
   planMix?: number[];
+  /** an edit whose instruction names a style, drawn through its source at the user's asking (no `planMix`): the plan
+   * info says so (PlanInfo.restyled.kept), so the page can offer the restyle back; the drawing is any edit's */
+  keptStyle?: boolean;
   /** How many concept candidates to offer (default 4, a picked plan's: all it was picked among; 0: none). */
   planCandidates?: number;
   /** the plan, before any image token is generated (candidates: []), and again with its
@@ -466,6 +469,7 @@ export class MllmGenerator {
     if (mix) {
       if (kind !== 'edit' || !this.plan || this.order !== 'scale' || !this.plan.canonical_prompt) throw new MllmError('planMix: an edit by a scale-order model with a plan and its canonical phrasing');
       if (mix.length !== order.length || !mix.every((w) => Number.isFinite(w))) throw new MllmError(`planMix: ${order.length} numbers, one per scale`);
+      if (req.keptStyle) throw new MllmError('planMix and keptStyle: an edit is either restyled or kept');
     }
 
     // the prefix ends where the model takes over: [IMG], or the plan's start token
@@ -523,7 +527,7 @@ export class MllmGenerator {
       r = planned.last;
       const b = this.runner.nextBlock(r.cache);
       lead = { ids: planned.pending, slot: planned.pending.map(() => 0), feats: new Float32Array(planned.pending.length * C), block: planned.pending.map((_, i) => b + i) };
-      planInfo = mix ? { ...planned.info, restyled: { fromPlan: order.filter((_, i) => i <= last && mix[i] !== 1) } } : planned.info;
+      planInfo = markRestyle(planned.info, order, wanted, mix, kind === 'edit' && req.keptStyle);
       planIds = planned.ids;
       req.onPlan?.(planInfo);
     }

@@ -2,7 +2,7 @@
 // " {concept} | {style} | {tone}" (fields and separator from the manifest's mllm.plan, never
 // from here). Pure functions shared by the engine (parse what the model wrote, build what the
 // user picked) and the page (labels). No model calls.
-import type { PlanSpec } from '../lib/manifest';
+import type { PlanSpec, RestyleSpec } from '../lib/manifest';
 import { normalizeText } from './tokenizer';
 
 export type { PlanSpec };
@@ -28,8 +28,32 @@ export interface PlanInfo {
   source: 'greedy' | 'sampled' | 'given' | 'picked';
   /** the model's top concepts at the plan's first token (greedy first), each a complete plan */
   candidates: PlanCandidate[];
-  /** a restyled edit (manifest mllm.restyle): the scales drawn wholly or partly from this plan alone */
-  restyled?: { fromPlan: string[] };
+  /** an edit whose instruction names a style, on a model that restyles (manifest mllm.restyle): what became of it */
+  restyled?: Restyled;
+}
+
+/** A style edit's drawing: restyled (`fromPlan` names the scales drawn wholly or partly from the plan alone), or
+ * kept at the user's asking (`kept`, `fromPlan` empty: every scale traced over the given image, as any edit is). */
+export interface Restyled {
+  fromPlan: string[];
+  kept?: true;
+}
+
+/** The scales a restyle draws wholly or partly from the plan alone: those generated (up to the finest wanted, in image
+ * order) whose weight is not 1. */
+export function restyledScales(order: readonly string[], wanted: readonly string[], weights: readonly number[]): string[] {
+  const last = Math.max(...wanted.map((s) => order.indexOf(s)));
+  return order.filter((_, i) => i <= last && weights[i] !== 1);
+}
+
+/** The plan info of an edit as drawn: restyled by `planMix` (the scales it draws from the plan), or kept (`keptStyle`:
+ * the instruction names a style the user asked to draw through the image anyway), or neither (as it was). Both at once
+ * is a contradiction the caller never asks for. */
+export function markRestyle(info: PlanInfo, order: readonly string[], wanted: readonly string[], planMix?: readonly number[], keptStyle?: boolean): PlanInfo {
+  if (planMix && keptStyle) throw new Error('an edit is either restyled (planMix) or kept (keptStyle), not both');
+  if (planMix) return { ...info, restyled: { fromPlan: restyledScales(order, wanted, planMix) } };
+  if (keptStyle) return { ...info, restyled: { fromPlan: [], kept: true } };
+  return info;
 }
 
 /** The plan's text split into its fields; a field the model did not write is ''. Text past the
@@ -96,4 +120,18 @@ export function namesStyle(instruction: string, words: readonly string[]): boole
   const text = normalizeText(instruction);
   const escape = (w: string) => normalizeText(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return words.some((w) => new RegExp(`(?<![\\p{L}\\p{N}_])${escape(w)}(?![\\p{L}\\p{N}_])`, 'u').test(text));
+}
+
+/** How an edit is drawn, from the manifest's restyle rule and the request's `restyle` (ConditionalRequest): an
+ * instruction that names a style is drawn from its plan by the rule's weights (`planMix`), unless the user asked to
+ * keep their design (`restyle` false), which draws it through its source as any edit and marks it kept. Only where
+ * the restyle would draw some wanted scale from the plan is there anything to keep; any other edit is drawn as ever. */
+export function restyleChoice(
+  instruction: string,
+  rule: RestyleSpec | null | undefined,
+  o: { order: readonly string[]; wanted: readonly string[]; restyle?: boolean },
+): { planMix?: number[]; keptStyle?: true } {
+  if (!rule || !namesStyle(instruction, rule.words)) return {};
+  if (o.restyle !== false) return { planMix: rule.weights };
+  return restyledScales(o.order, o.wanted, rule.weights).length ? { keptStyle: true } : {};
 }

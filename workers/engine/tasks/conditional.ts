@@ -6,7 +6,7 @@ import { resizeArea, type RGBAImage } from '../../lib/image';
 import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceKind, type SourceRecipes } from '../../lib/sources';
 import { picks, type Manifest } from '../../lib/manifest';
 import { normalizeText } from '../../mllm/tokenizer';
-import { namesStyle } from '../../mllm/plan';
+import { restyleChoice } from '../../mllm/plan';
 import { fromNCHW } from '../../lib/image';
 import { TaskInputError } from '../errors';
 import { checkImage, checkScales, encodeGivenImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
@@ -24,6 +24,10 @@ export interface ConditionalRequest extends SamplerRequest {
   mask?: RGBAImage;
   /** inpaint: keep the original pixels outside the hole (default true); false shows the model's raw output */
   keepUnmasked?: boolean;
+  /** edit: an instruction that names a style (manifest mllm.restyle) is drawn from its plan, as the model learned
+   * that style (default true); false keeps the user's design: drawn through the source as any edit, its plan info
+   * marked kept (PlanInfo.restyled) so the page can offer the restyle back */
+  restyle?: boolean;
 }
 
 export interface InpaintRequest extends ConditionalRequest {
@@ -89,10 +93,10 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
         onEvent,
       );
       // an edit that asks for a style is drawn partly from its plan alone (manifest mllm.restyle): the asked
-      // vendor's own drawing, which the model was trained on, rather than the source's design restyled
-      const restyle = m.mllm?.restyle;
-      const planMix = kind === 'edit' && restyle && namesStyle(instruction, restyle.words) ? restyle.weights : undefined;
-      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey, planMix }, decoder, onEvent);
+      // vendor's own drawing, which the model was trained on, rather than the source's design restyled; unless
+      // the request keeps the user's design (restyle: false), which traces it over the image as any edit
+      const { planMix, keptStyle } = kind === 'edit' ? restyleChoice(instruction, m.mllm?.restyle, { order: mllm.spec.image_order, wanted: scales, restyle: req.restyle }) : {};
+      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey, planMix, keptStyle }, decoder, onEvent);
       // without the manifest's scale_choice: faithfulness of each drawing's pyramid to the generated one, every level
       await recommendScale(ctx, kind, decoder.decoded, generated, m.scales.map((s) => s.name), onEvent);
     },
