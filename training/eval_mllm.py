@@ -341,10 +341,12 @@ def pick_scale(S, names, candidates=None):
     return torch.tensor(cand)[S[:, cand].argmax(1)]
 
 
-def choice_report(scores, prefs, candidates=None, levels=None, level_items=None):
+def choice_report(scores, prefs, candidates=None, levels=None, level_items=None, successes=None):
     """scores, prefs: {scale: [n]} (higher better); the pick among candidates (None: all) -> agreement and regret.
     levels: the pyramid levels the scores were computed over (reported, and kept with the items); level_items:
-    {scale: {level: [n]}} (level_cosines of each scale's drawing), kept with the items only."""
+    {scale: {level: [n]}} (level_cosines of each scale's drawing), kept with the items only. successes: {scale: [n]
+    booleans} (a tone or style edit's success per item) -> "success_at_pick", the success rate at the scale the page
+    recommends; metric_at_pick is the mean of `prefs` there (for edits the judge's probability of success, not a rate)."""
     names = list(scores)
     S = torch.stack([scores[s].cpu().float() for s in names], 1)
     P = torch.stack([prefs[s].cpu().float() for s in names], 1)
@@ -357,7 +359,11 @@ def choice_report(scores, prefs, candidates=None, levels=None, level_items=None)
         items["score_levels"] = list(levels)
     if level_items:
         items["levels"] = {s: {lv: v.cpu().float().tolist() for lv, v in level_items[s].items()} for s in names}
-    return {"agree": float((pick == best).float().mean()), "metric_at_pick": float(picked.mean()),
+    rate = {}
+    if successes is not None:
+        ok = torch.stack([successes[s].cpu().float() for s in names], 1)
+        rate = {"success_at_pick": float(ok.gather(1, pick[:, None])[:, 0].mean())}
+    return {"agree": float((pick == best).float().mean()), "metric_at_pick": float(picked.mean()), **rate,
             "metric_at_best": float(P.max(1).values.mean()),
             "metric_fixed": {names[i]: float(P[:, i].mean()) for i in range(len(names))}, "picked": hist,
             "candidates": [names[i] for i in candidate_indices(names, candidates)],
@@ -807,7 +813,7 @@ def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
     tok = ctx.tok
     sel = [k for k, j in enumerate(jobs) if j[0] == kind]
     toks_all = split_scales(gen[sel])
-    per, scores, prefs, lvs = {}, {}, {}, {}
+    per, scores, prefs, lvs, oks = {}, {}, {}, {}, {}
     task = page_task(kind)
     cand, levels = choice_rule(task)
     # which half a sketch or a tone or style edit misses in: its plan's concept, or drawing the concept in the target's
@@ -822,7 +828,7 @@ def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
         lvs[s] = {lv: v.cpu() for lv, v in level_cosines(encode_pyramid(ctx.encoder, x), gen[sel]).items()}
         scores[s] = choice_score(lvs[s], levels)
         if kind in ("edit_tone", "edit_style"):
-            per[s], prefs[s] = edit_report(ctx, ctx.judge_probs(x), [jobs[k] for k in sel], groups)
+            per[s], prefs[s], oks[s] = edit_report(ctx, ctx.judge_probs(x), [jobs[k] for k in sel], groups)
         else:
             ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
             ps = psnr(x, ref).cpu()
@@ -838,7 +844,7 @@ def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
                 hole = T.hole_masks([hole_pos[jobs[k][4]] for k in sel], "mask_a").to(x.device)
                 per[s]["psnr_hole"] = float(psnr_where(x, ref, hole).mean())
                 per[s]["psnr_outside"] = float(psnr_where(x, ref, 1 - hole).mean())
-    out = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, cand, levels, lvs)}
+    out = {"per_scale": per, "n": len(sel), "scale_choice": choice_report(scores, prefs, cand, levels, lvs, oks or None)}
     if kind in ("sketch", *LINE_KINDS):   # the target drawing's own edges against the sketch's: the reference
         ref = to_tensor(ctx.images[[jobs[k][4] for k in sel]], device=ctx.device)
         out["edge_corr_target"] = sketch_edges(ctx, ref, [jobs[k] for k in sel])
@@ -893,14 +899,14 @@ def edit_report(ctx, p, jobs, groups=None):
     """A tone or style edit's drawings at one scale as every evaluation reports them: ({"success", its halves (which
     half a miss is: the judge names the source's concept / the asked tone or style), with `groups` (plan_groups) the
     same within each plan group ("success_by_plan"), and, for tone edits, where a missed tone lands}, the per-item
-    preference the scale choice is scored on)."""
+    preference the scale choice is scored on, the per-item success)."""
     ok, prefs, parts = edit_success(ctx, p, jobs)
     rep = {"success": float(ok.float().mean())} | {k: float(v.float().mean()) for k, v in parts.items()}
     if groups is not None:
         rep["success_by_plan"] = rates_by_group({"success": ok} | parts, groups)
     if jobs[0][0] == "edit_tone":
         rep |= tone_misses(ctx.judge.vocab["skin_tone"], p["skin_tone"].argmax(1).tolist(), [j[4] for j in jobs])
-    return rep, prefs
+    return rep, prefs, ok
 
 
 def sketched_concepts(ctx, p, jobs):

@@ -22,8 +22,33 @@ def f(x, n=1):
     return "–" if x is None else f"{x:.{n}f}"
 
 
+class Prob(float):
+    """A tone or style edit's value at the recommended scale that is the judge's mean probability of success (what its
+    evaluation recorded there: eval_mllm's metric_at_pick), not a success rate, because the picks fell on several
+    scales and the evaluation predates success_at_pick (stop 61). pct() marks it (PROB_NOTE)."""
+
+
+PROB_MARK = " (p)"
+PROB_NOTE = ("(p): the judge's mean probability of success at the recommended scale (the concept's times the asked "
+             "tone's or style's), which evaluations before stop 61 recorded there; their success rate at that scale was "
+             "not recorded. Every other edit value is a success rate.")
+
+
 def pct(x):
-    return "–" if x is None else f"{100 * x:.1f}%"
+    return "–" if x is None else f"{100 * x:.1f}%" + (PROB_MARK if isinstance(x, Prob) else "")
+
+
+def edit_rec(ed):
+    """A tone or style edit's success rate at the page's recommended scale (the scale choice's pick): its evaluation's
+    success_at_pick; else, where every item's pick fell on one scale (the choice has been f0 alone since v12's refit),
+    that scale's success; else the judge's mean probability there, as a Prob."""
+    sc = ed["scale_choice"]
+    if "success_at_pick" in sc:
+        return sc["success_at_pick"]
+    on = [s for s, n in sc.get("picked", {}).items() if n]
+    if len(on) == 1 and sc["picked"][on[0]] == ed["n"] and "success" in ed["per_scale"][on[0]]:
+        return ed["per_scale"][on[0]]["success"]
+    return Prob(sc["metric_at_pick"])
 
 
 # the evaluation sets the card shows, in its order, with their titles
@@ -67,7 +92,7 @@ def mllm_tables(m):
         r = e[task]
         fmt = pct if metric == "success" else f
         cells = " | ".join(fmt(r["per_scale"][sc][metric]) for sc in SCALES)
-        out.append(f"| {task} (n={r['n']}) | {metric} | {cells} | {fmt(r['scale_choice']['metric_at_pick'])} |")
+        out.append(f"| {task} (n={r['n']}) | {metric} | {cells} | {fmt(edit_rec(r) if metric == 'success' else r['scale_choice']['metric_at_pick'])} |")
     c, q = m["caption"], m["vqa"]
     out.append("\n**Understanding**\n")
     out.append("| set | caption exact match | VQA category | VQA skin tone | VQA style | VQA yes/no |")
@@ -343,12 +368,13 @@ def headline(ev):
     can = ev.get("t2i_canonical")
     e, c = ev.get("edit", {}), ev.get("caption", {})
     g = lambda d, *ks: None if d is None else (d if not ks else g(d.get(ks[0]) if isinstance(d, dict) else None, *ks[1:]))
+    rec = lambda k: edit_rec(e[k]) if "scale_choice" in e.get(k, {}) else None
     return {"natural top-5 / top-1, best scale": (g(nat, "best_scale", "judge_top5"), g(nat, "best_scale", "judge_top1")),
             "natural top-5, recommended scale": (g(nat, "recommended", "judge_top5"),),
             "canonical top-1 at f1": (g(can, "per_scale", "f1", "judge_top1"),),
             "plan top-1, natural set (BM25 floor)": (g(nat, "plan", "top1"), g(nat, "bm25_floor", "top1")),
-            "tone edits, f1 / recommended": (g(e, "edit_tone", "per_scale", "f1", "success"), g(e, "edit_tone", "scale_choice", "metric_at_pick")),
-            "style edits, f2 / recommended": (g(e, "edit_style", "per_scale", "f2", "success"), g(e, "edit_style", "scale_choice", "metric_at_pick")),
+            "tone edits, f1 / recommended": (g(e, "edit_tone", "per_scale", "f1", "success"), rec("edit_tone")),
+            "style edits, f2 / recommended": (g(e, "edit_style", "per_scale", "f2", "success"), rec("edit_style")),
             "caption exact match, held-out vendor / OpenMoji": (g(c, "heldout_vendor", "exact_match"), g(c, "openmoji", "exact_match")),
             "sketch recognised top-1 at f1": (g(e, "sketch", "per_scale", "f1", "recognised_top1"),)}
 
@@ -373,6 +399,8 @@ def targets_table(names, heads, bold=None):
     rows = ["| metric | " + " | ".join(b(i, n) for i, n in enumerate(names)) + " | target |", "|" + "---|" * (len(names) + 2)]
     for k in heads[0]:
         rows.append(f"| {k} | " + " | ".join(b(i, " / ".join(pct(x) for x in h[k])) for i, h in enumerate(heads)) + f" | {TARGETS[k]} |")
+    if any(isinstance(x, Prob) for h in heads for v in h.values() for x in v):
+        rows += ["", PROB_NOTE]
     return "\n".join(rows)
 
 
@@ -536,7 +564,7 @@ def edit_plan(kind):
 
 def edit_recommended(kind):
     """a job kind's metric at the page's recommended scale (the scale choice's pick)"""
-    return lambda e: e["edit"][kind]["scale_choice"]["metric_at_pick"] if kind in e.get("edit", {}) else None
+    return lambda e: edit_rec(e["edit"][kind]) if kind in e.get("edit", {}) else None
 
 
 def recognised(kind, scale="f1", top="recognised_top1"):
@@ -673,7 +701,7 @@ def v6_section(v6, v5, v4, v3):
     shrinking = all(x > y for x, y in zip(slopes, slopes[1:]))
     h = {n: headline(e) for n, e in (("a", a), ("b", b), ("v5", v5ev), ("v6", ship), ("v6b", cont))}
     cap = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
-    rec = lambda e, t: e["edit"][t]["scale_choice"]["metric_at_pick"]
+    rec = lambda e, t: edit_rec(e["edit"][t])
     sk = lambda e: e["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"]
     nat = lambda e: e["t2i_natural"]["recommended"]["judge_top1"]
     tone, style = (lambda e: rec(e, "edit_tone")), (lambda e: rec(e, "edit_style"))
@@ -790,7 +818,7 @@ def v7_section(v7, v6, v5, v4, v3):
     h = {n: headline(e) for n, e in (("a", a), ("b", b), ("v5", v5ev), ("v6b", v6b), ("v7", ship))}
     score = {n: ab_score(e) for n, e in (("a", a), ("b", b), ("v5", v5ev), ("v6b", v6b), ("v7", ship))}
     cap = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
-    rec = lambda e, t: e["edit"][t]["scale_choice"]["metric_at_pick"]
+    rec = lambda e, t: edit_rec(e["edit"][t])
     sk = lambda e: e["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"]
     nat = lambda e: e["t2i_natural"]["recommended"]["judge_top1"]
     psnr_d = lambda kind: b["edit"][kind]["per_scale"]["f0"]["psnr"] - a["edit"][kind]["per_scale"]["f0"]["psnr"]
@@ -862,7 +890,7 @@ def v8_section(v8):
     sc = ab_score(a), ab_score(b)
     cap = lambda e, s: e["caption"][s]["exact_match"]
     vqa = lambda e, q: e["vqa"]["openmoji"][q]
-    rec = lambda e, t: e["edit"][t]["scale_choice"]["metric_at_pick"]
+    rec = lambda e, t: edit_rec(e["edit"][t])
     n_hv, n_om = b["caption"]["heldout_vendor"]["n"], b["caption"]["openmoji"]["n"]
     return "\n".join([
         "\n## v8 A/B: more distinct drawings, as given images only (lost)\n",
@@ -971,7 +999,7 @@ def reader_section(rd, xv, v5):
     probe = R("probe_reader.json")["query_sets"]["heldout_vendor"]["features"]["f4"]
     sc = [ab_score(e) for e in (a, r1, fz, w3, add, shipped)]
     cap = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
-    rec = lambda e, t: e["edit"][t]["scale_choice"]["metric_at_pick"]
+    rec = lambda e, t: edit_rec(e["edit"][t])
     f0 = lambda e, t: e["edit"][t]["per_scale"]["f0"]["success"]
     pb = lambda e, t: e["edit"][t].get("plan", {}).get("both")   # v5's final evaluation predates the edit plan column
     return "\n".join([
@@ -1167,7 +1195,7 @@ def v13_section(before=False):
     data = json.load(open(os.path.join(ROOT, "training", "data", "report.json"))) if os.path.exists(
         os.path.join(ROOT, "training", "data", "report.json")) else None
     cap = lambda e, k: pct(e["caption"][k]["exact_match"])
-    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    rec = lambda e, t: pct(edit_rec(e["edit"][t]))
     plan = lambda e, t: pct(e["edit"][t]["plan"]["concept"])
     read = set(e13["config"]["mllm"]["source_vendors"].split(","))   # the data may hold vendors v13 never read (fluent_hc)
     n_extra = sum(v for k, v in data["by_split"].items() if k.startswith("sources_extra/") and k.split("/")[1] in read) if data else None
@@ -1236,7 +1264,7 @@ def v14_section():
     e13 = json.load(open(need[-1]))
     c13, hcs, hc = (ev[a] for a in names)
     cap = lambda e, k: pct(e["caption"][k]["exact_match"])
-    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    rec = lambda e, t: pct(edit_rec(e["edit"][t]))
     sk = lambda e: pct(e["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"])
     n_tone, n_sk = c13["edit"]["edit_tone"]["n"], c13["edit"]["sketch"]["n"]
     run = ("READER=shipped ANCHOR=0 BUDGET=7 LR=1e-4 STAGE=1 FINAL=1 MIN=7.05 EVAL_ARGS=\"--pick-views 0\" "
@@ -1611,6 +1639,18 @@ def edit_halves_section():
         "`training/eval/edit_halves/`). The first reproduces stop 60's evaluation (`restyle/as_page/`) in every column to "
         "within 1e-4; only the new column is added.\n",
         "\n".join(rows), "",
+        f"**A correction to the tables' \"recommended\" for tone and style edits.** Until this stop the card's "
+        "recommended-scale column for these two edits showed the scale choice's `metric_at_pick`, which for an edit is "
+        "the judge's mean probability of success (the concept's probability times the asked tone's or style's), not "
+        "a success rate like every other edit column. The scale choice has picked f0 alone for every edit since v12's "
+        "refit, so the success rate at the recommended scale is f0's, and the tables now show it: for v14 as the page "
+        f"runs it, tone edits {pct(ship['edit']['edit_tone']['scale_choice']['metric_at_pick'])} (probability) -> "
+        f"{pct(edit_rec(ship['edit']['edit_tone']))} (success), style edits "
+        f"{pct(ship['edit']['edit_style']['scale_choice']['metric_at_pick'])} -> {pct(edit_rec(ship['edit']['edit_style']))}. "
+        "`eval_mllm` now records `success_at_pick` beside it; an older evaluation whose picks fell on several scales "
+        "recorded only the probability, which the tables mark (p). The pick rule's score (`training/gpu/ab_summary.py`) "
+        "still reads the probability, so that every score in this card compares with the scores its choices were made on.",
+        "",
         f"- **Style edits are the pick's alone**: a plan that names the concept is drawn right {pct(st['right, target style']['success'])} "
         f"of the time ({st['right, target style']['n']} edits), a wrong one {pct(st['wrong concept']['success'])} "
         f"({st['wrong concept']['n']}); teacher-forced right plans reach "
@@ -1625,8 +1665,8 @@ def edit_halves_section():
         f"in {pct(tr['judge_concept'])}, the asked tone in {pct(tr['judge_field'])}, against {pct(t['judge_field'])} "
         "from the model's own plans): a perfect pick would not reach 80%; the drawn skin tone is the half that is missing.",
         f"- **Sketches need a pick and an unseen pair**: teacher-forced right plans are recognised at f1 "
-        f"{pct(skr['recognised_top1'])} (colour edge maps; target 40%), so a pick that named every sketch's concept would "
-        f"meet the target there; the model's own right plans in the held-out style are recognised "
+        f"{pct(skr['recognised_top1'])} (colour edge maps; target 40%), so a plan that named every sketch's concept, style and tone "
+        f"as its target's would meet the target there; the model's own right plans in the held-out style are recognised "
         f"{pct(sk['recognised_by_plan']['right, target style']['recognised_top1'])}. Line-art sketches are recognised more "
         f"often as shipped ({pct(ln['recognised_top1'])} at f1) than from their target's own plan "
         f"({pct(lnr['recognised_top1'])}), because most of their own plans name the concept in a trained pair.",
@@ -1958,7 +1998,7 @@ def v12_section(before=False):
     d, z = z_diff(canon_f1(e11), canon_f1(e12), e12["t2i_canonical"]["n_prompts"])
     trained = sum(x["train_seconds"] for x in st12)
     cap = lambda e, k: pct(e["caption"][k]["exact_match"])
-    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    rec = lambda e, t: pct(edit_rec(e["edit"][t]))
     return "\n".join([
         "\n## Evaluation: the MLLM (v12 = v11 trained on, unanchored, on a new clock; "
         + ("shipped before v13" if before else "ships") + ")\n",
@@ -2017,7 +2057,7 @@ def scale_refit_section():
             h = fit[kind]["held_out"][g]
             prev = at_pick(S, P, [names.index(c) for c in cand]).mean()
             rows.append(f"| {g} (n={h['n']}) | {h['old']:.3f} | {prev:.3f} | **{h['fitted']:.3f}** | {h['best']:.3f} |")
-    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    rec = lambda e, t: pct(edit_rec(e["edit"][t]))
     nat = lambda e: pct(e["t2i_natural"]["scale_choice"]["metric_at_pick"])
     return "\n".join([
         "\n\n### The scale choice refitted on v12: f0 alone (ships)\n",
@@ -2154,7 +2194,7 @@ def run21_section(e12):
     hv = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
     n_hv = sn["caption"]["heldout_vendor"]["n"]
     dh, zh = z_diff(hv(ctl), hv(sn), n_hv)
-    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    rec = lambda e, t: pct(edit_rec(e["edit"][t]))
     top5 = lambda e: pct(e["edit"]["sketch"]["per_scale"]["f0"]["recognised_top5"])
     plan = lambda e, t: pct(e["edit"][t]["plan"]["concept"])
     f0 = lambda e, t, k: pct(e["edit"][t]["per_scale"]["f0"][k])
@@ -2228,7 +2268,7 @@ def run22_section(e12):
     st["ctl"] = last_stage(ctl_dir, "stages.jsonl")
     sizes = json.load(open(os.path.join(d, "sizes.json")))["served"]
     by_depth = bench_runs("mllm-depth-vm-2026-12-04.jsonl", "n_layer")
-    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    rec = lambda e, t: pct(edit_rec(e["edit"][t]))
     hv = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
     nat1 = lambda e: e["t2i_natural"]["recommended"]["judge_top1"]
     n_nat, n_hv = ctl["t2i_natural"]["n_prompts"], ctl["caption"]["heldout_vendor"]["n"]
@@ -2348,13 +2388,13 @@ def run22_section(e12):
             f"- **v12 given the right plan** (its edits drawn from their target's own plan, teacher-forced: `ARMS=right_plan "
             f"bash training/gpu/pick_eval.sh OUT`, one H200, 47 s; `training/eval/v12/right_plan.json`; the table above "
             f"\"Which half each edit misses in\" is v9's): style edits {pct(e['edit_style']['per_scale']['f0']['success'])} "
-            f"at f0 and {pct(e['edit_style']['scale_choice']['metric_at_pick'])} at the recommended scale (target 70%: met "
+            f"at f0 and {pct(edit_rec(e['edit_style']))} at the recommended scale (target 70%: met "
             f"when the plan is right; as shipped the plan names the concept {pct(e12['edit']['edit_style']['plan']['concept'])}), "
             f"sketches recognised top-1 {pct(e['sketch']['per_scale']['f0']['recognised_top1'])} at f0 and "
             f"{pct(e['sketch']['per_scale']['f1']['recognised_top1'])} at f1 (target 40%; the plan names the concept "
             f"{pct(e12['edit']['sketch']['plan']['concept'])} as shipped), tone edits "
             f"{pct(e['edit_tone']['per_scale']['f0']['success'])} at f0 and "
-            f"{pct(e['edit_tone']['scale_choice']['metric_at_pick'])} at the recommended scale (target 80%; the asked tone "
+            f"{pct(edit_rec(e['edit_tone']))} at the recommended scale (target 80%; the asked tone "
             f"seen in {pct(e['edit_tone']['per_scale']['f0']['judge_field'])} of them). Since v9 the drawing given the "
             "right plan has passed the style and sketch targets: both are now the plan's to win, that is, recognising an "
             "unseen vendor's drawing or a sketch. Tone stays the drawing's.")
@@ -2380,7 +2420,7 @@ def run23_section(e12):
     d18r = json.load(open(os.path.join(ROOT, "training", "eval", "run22", "d18_int4", "eval_mllm.json")))
     n_can = d18["t2i_canonical"]["n_prompts"]
     dq, zq = z_diff(canon_f1(d18), canon_f1(ev["q18"]), n_can)
-    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    rec = lambda e, t: pct(edit_rec(e["edit"][t]))
     sk = lambda e: pct(e["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"])
     comp = {a: compile_seconds(os.path.join(d, a, "train.log")) for a in ("q18", "d18q")}
     sizes = json.load(open(os.path.join(ROOT, "training", "eval", "run22", "sizes.json")))["served"]
@@ -2457,7 +2497,7 @@ def run24_section(e12):
     st, st_ctl = last_stage(d, "stages.jsonl"), last_stage(ctl_dir, "stages.jsonl")
     c0, c4, c8, a4, probe = (J(v, n) for n in ("caption_v0.json", "caption_v4.json", "caption_v8.json", "all_v4.json", "pick_views_mllm.json"))
     probe = probe["caption"]
-    rec = lambda e, t: pct(e["edit"][t]["scale_choice"]["metric_at_pick"])
+    rec = lambda e, t: pct(edit_rec(e["edit"][t]))
     both = lambda e, t: pct(e["edit"][t]["plan"]["both"])
     cap = lambda e, k: pct(e["caption"][k]["exact_match"])
     plan = lambda e, t: pct(e["edit"][t]["plan"]["concept"])
@@ -2529,8 +2569,8 @@ def v11_section(v9_pick, before=False):
             ("v9 + the pick, framed (shipped before v10)", v9_pick)]
     rate = lambda st: sum(x["samples_per_s"] * x["train_seconds"] for x in st) / sum(x["train_seconds"] for x in st)
     cap = lambda e, k: pct(e["caption"][k]["exact_match"])
-    tone = lambda e: pct(e["edit"]["edit_tone"]["scale_choice"]["metric_at_pick"])
-    style = lambda e: pct(e["edit"]["edit_style"]["scale_choice"]["metric_at_pick"])
+    tone = lambda e: pct(edit_rec(e["edit"]["edit_tone"]))
+    style = lambda e: pct(edit_rec(e["edit"]["edit_style"]))
     sketch = lambda e: pct(e["edit"]["sketch"]["per_scale"]["f1"]["recognised_top1"])
     return "\n".join([
         "\n## Evaluation: the MLLM (v11 = v9 trained on without the anchor: v10's equal-compute control; "
@@ -2678,7 +2718,7 @@ def rule_change(before, after):
     """How v9's evaluation moved between two scale-choice rules (the same items): natural prompts at the recommended
     scale, the edits at the pick, the pick rule's score."""
     nat = lambda e, k: e["t2i_natural"]["recommended"][k]
-    pick = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    pick = lambda e, k: edit_rec(e["edit"][k])
     return (f"natural top-1 / top-5 at the recommended scale {pct(nat(before, 'judge_top1'))} / {pct(nat(before, 'judge_top5'))} -> "
             f"{pct(nat(after, 'judge_top1'))} / {pct(nat(after, 'judge_top5'))}, tone edits {pct(pick(before, 'edit_tone'))} -> "
             f"{pct(pick(after, 'edit_tone'))}, style edits {pct(pick(before, 'edit_style'))} -> {pct(pick(after, 'edit_style'))}; "
@@ -2951,7 +2991,7 @@ def reader_run13(rd):
     st = json.loads(open(os.path.join(path, "stages.jsonl")).read().splitlines()[-1])
     cap = lambda e: e["caption"]["heldout_vendor"]["exact_match"]
     nat = lambda e: e["t2i_natural"]["recommended"]["judge_top1"]
-    at = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    at = lambda e, k: edit_rec(e["edit"][k])
     return ["\n### Run 13: the trunk trade with the retrieval pick (not shipped)\n",
             "Run 12's arm once more, both sides evaluated as the page runs them now, with the retrieval pick (`--pick 5`) "
             "and the page's `reader.onnx`: `EVAL_EXTRA=\"--pick 5\" EVAL_READER=shipped CONTROL=training/eval/pick/pick5_all.json "
@@ -2990,7 +3030,7 @@ def reader_run14(rd):
     ev = [json.load(open(control))] + [json.load(open(a)) for a in arms]
     st = [json.loads(open(os.path.join(path, a, "stages.jsonl")).read().splitlines()[-1]) for a in ("head", "wide")]
     sc = [ab_score(e) for e in ev]
-    at = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    at = lambda e, k: edit_rec(e["edit"][k])
     return ["\n### Run 14: the head alone (not shipped)\n",
             "Runs 12 and 13 moved canonical phrasing at f1 only a point and cost captions and edits, because every "
             "weight learned. The drawing is written by the regression head (the MLP from the trunk's last hidden state to "
@@ -3030,7 +3070,7 @@ def reader_run15(rd):
     ev = [json.load(open(control))] + [json.load(open(a)) for a in arms]
     st = [json.loads(open(os.path.join(path, a, "stages.jsonl")).read().splitlines()[-1]) for a in names]
     sc = [ab_score(e) for e in ev]
-    at = lambda e, k: e["edit"][k]["scale_choice"]["metric_at_pick"]
+    at = lambda e, k: edit_rec(e["edit"][k])
     tone = lambda e, s, k: pct(e["edit"]["edit_tone"]["per_scale"][s][k])
     return ["\n### Run 15: tone edits weighted up (not shipped)\n",
             "The right-plan diagnosis puts the tone edits' shortfall in the drawing, so this run gives the tone edits half "

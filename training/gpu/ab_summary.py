@@ -71,6 +71,9 @@ def metrics(ev):
     return out
 
 
+# edit_tone_recommended / edit_style_recommended are the judge's mean probability of success at the recommended scale
+# (metric_at_pick), not the success rate (success_at_pick, recorded since stop 61): kept so that every score compares
+# with the scores the card's choices were made on
 SCORE_KEYS = ("t2i_nat_top5_recommended", "t2i_nat_top5_best", "edit_tone_recommended", "edit_style_recommended",
               "canon_top1_f1", "caption_heldout", "sketch_recognised_top1_f1")
 

@@ -366,6 +366,11 @@ def test_eval_diagnosis_columns_tiny(tmp_path, setup, monkeypatch):
     assert all(set(e["plan"]) == {"concept", "asked_field", "both"} and 0 <= e["plan"]["both"] <= e["plan"]["concept"] <= 1
                for e in res["edit"].values())
     for e in res["edit"].values():   # every edit in one plan group; the groups' rates make up each whole rate
+        sc = e["scale_choice"]   # the success rate at the recommended scale: each item's at its own pick
+        on = [s for s, n in sc["picked"].items() if n]
+        assert 0 <= sc["success_at_pick"] <= 1
+        if len(on) == 1:
+            assert sc["success_at_pick"] == pytest.approx(e["per_scale"][on[0]]["success"])
         for v in e["per_scale"].values():
             g = v["success_by_plan"].values()
             assert sum(x["n"] for x in g) == e["n"]

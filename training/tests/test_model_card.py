@@ -1,0 +1,38 @@
+"""The model card's readers of an evaluation (training/model_card.py): what a number in its tables means."""
+import torch
+
+from training import model_card as M
+from training.eval_mllm import choice_report
+
+
+def edit(per_scale_success, picked, metric_at_pick, **more):
+    return {"n": sum(picked.values()), "per_scale": {s: {"success": v} for s, v in per_scale_success.items()},
+            "scale_choice": {"picked": picked, "metric_at_pick": metric_at_pick, **more}}
+
+
+def test_edit_rec_is_a_success_rate_wherever_one_was_recorded():
+    """A tone or style edit at the recommended scale: the recorded success_at_pick; else, when every pick fell on one
+    scale, that scale's success; else only the judge's probability was recorded, which the card marks."""
+    assert M.edit_rec(edit({"f0": 0.7, "f1": 0.6}, {"f0": 3, "f1": 1}, 0.5, success_at_pick=0.65)) == 0.65
+    one = M.edit_rec(edit({"f0": 0.7, "f1": 0.6}, {"f0": 4, "f1": 0}, 0.5))
+    assert one == 0.7 and not isinstance(one, M.Prob)
+    mixed = M.edit_rec(edit({"f0": 0.7, "f1": 0.6}, {"f0": 3, "f1": 1}, 0.5))
+    assert isinstance(mixed, M.Prob) and mixed == 0.5
+    assert M.pct(mixed) == "50.0% (p)" and M.pct(0.5) == "50.0%"
+
+
+def test_targets_table_explains_a_probability_only_where_one_is_shown():
+    head = lambda rec: {k: (0.5, rec) if k.startswith(("tone", "style")) else (0.5,) for k in M.TARGETS}
+    assert M.PROB_NOTE not in M.targets_table(["a"], [head(0.6)])
+    assert M.PROB_NOTE in M.targets_table(["a", "b"], [head(0.6), head(M.Prob(0.6))])
+
+
+def test_choice_report_success_at_pick_reads_each_items_own_pick():
+    scores = {"f1": torch.tensor([1.0, 0.0, 0.0]), "f0": torch.tensor([0.0, 1.0, 1.0])}
+    prefs = {"f1": torch.tensor([0.9, 0.1, 0.2]), "f0": torch.tensor([0.3, 0.8, 0.4])}
+    ok = {"f1": torch.tensor([True, False, False]), "f0": torch.tensor([False, True, False])}
+    r = choice_report(scores, prefs, successes=ok)
+    assert r["picked"] == {"f1": 1, "f0": 2}
+    assert abs(r["success_at_pick"] - 2 / 3) < 1e-6   # item 0 at f1, items 1 and 2 at f0
+    assert abs(r["metric_at_pick"] - (0.9 + 0.8 + 0.4) / 3) < 1e-6
+    assert "success_at_pick" not in choice_report(scores, prefs)
