@@ -143,11 +143,20 @@
 #   a wrong plan about never. The earlier reading "the plan is the sketch's limit" was half of it. On emoji the MLLM
 #   never learned (342 style edits of held-out concepts, eval_mllm --sources heldout_concept): 1.5% as drawn, 0.6%
 #   from the plan alone at f0; neither path keeps such a concept.
-# Next (stop 61): (1) Sketches: the pick (46.9% of colour sketches' plans name the concept) and drawing an unseen
-#   (concept, style) pair (60 of the 92 right colour plans name the held-out drawing's own style). Steering the style
-#   toward a trained pair would game this evaluation (on the page nearly every pair is trained); the real lever is a
-#   trunk that composes a concept with a style it has not drawn together (e.g. style dropout on the plan, or more
-#   vendors' drawings as targets). (2) Tone edits: their concept is named 80%, the asked tone seen 85%.
+# Stop 61 (no training; one H100, two evaluation calls of 98 and 87 s, training/eval/edit_halves/): v14 as the page
+#   runs it with the plan groups for tone and style edits too (success_by_plan), and every edit from its target's own
+#   plan (--edit-right-plan). Style edits: a right plan 96.0%, a wrong one 2.1% (the pick is all of it). Tone edits:
+#   right plans 78.8% in the held-out style, 76.3% in another, wrong plans 34.6% of 26; teacher-forced right plans
+#   67.7% at f0 (the asked tone seen 76.9%): the drawn tone, not the pick and not the unseen pair. Sketches from
+#   teacher-forced right plans 42.3% at f1 (target 40%). Tone and style edits at the recommended scale are now
+#   reported as success rates (success_at_pick): 69.2% and 73.5%, which the card had shown as 63.8% and 72.5%, the
+#   judge's mean probability there.
+# Next (stop 62): (1) Sketches (colour edge maps): the pick's concept (46.9%; the key names an edge map's concept
+#   first 46.4%, among its 5 94.9%, and an edge map loses the colour that tells many emoji apart), then drawing an
+#   unseen (concept, style) pair (a right plan in the held-out style 23.3%, in another 87.5%). Steering the style
+#   toward a trained pair would game this evaluation; the real lever is a trunk that composes a concept with a style
+#   it has not drawn together (e.g. more vendors' drawings as targets). (2) Tone edits: the drawn skin tone (a
+#   neighbouring tone or none in most misses): more capacity or training aimed at f1/f0's skin, not the pick.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
