@@ -4272,16 +4272,18 @@ TEMPLATE_TAIL = """
   pass per DDIM step at the default guidance; then step-distilled: 5 DDIM steps for the teachers' 10, at that count
   only; both measured against their teachers above). The MLLM's trunk (v5's; v9 adds
   the reader) trained about 58 GPU-minutes (8.0M samples), the reader's projector 5.6 more, v11 13.6 more with
-  every weight learning (2.3M samples) and v12 26.6 more (4.2M samples). Text-to-image meets the natural-prompt
-  and canonical targets; skin-tone and style edits and sketches are far below theirs and did not move with v12's
-  longer clock, while held-out-vendor captions fell 3 points with it (still above target)
-  (DESIGN.md). Noise on the given image (v5) lifted them, but short continuations traded them for text-to-image
-  (v4b, v5b, v6, v6b, v7: v7 passes the canonical target and loses tone and style edits, captions and
-  sketches; runs 12-17 from v9), which one long clock (v10, v11, v12) did not except for those captions, and neither a larger share of them in the data mix (v6's A/B) nor re-drawn copies of the
-  training images (v7's A/B) nor a third vendor's drawings as given images (v8's A/B) helped. The
-  encoder, trained for reconstruction, keeps a drawing's vendor more than its concept (PUMA reads images
-  through CLIP); a second, cross-vendor encoder for given images (the reader, v9) lifts held-out-vendor captions
-  33 -> 38% and edits by 3 points, still far below their targets.
+  every weight learning (2.3M samples), v12 26.6 more (4.2M samples), v13 and v14 6 to 7 each. Text-to-image,
+  captions and style edits meet their targets (style edits since the key's pick and the restyle, stops 57-60). Two
+  do not (stop 61's "Which half each edit misses in"): skin-tone edits (69.2% at the recommended scale, target
+  80%) miss in the drawn skin tone, a neighbouring tone or none, even given the right plan; sketches given as a
+  colour drawing's edge map (22.4% at f1, target 40%) miss in the pick (an edge map loses the colour that tells
+  many emoji apart) and in drawing a (concept, style) pair the model never drew. Line-art sketches, what the
+  page's canvas gives, are recognised 56.2% at f1. Short continuations traded the edits for text-to-image (v4b,
+  v5b, v6, v6b, v7; runs 12-17 from v9), and neither a larger share of them in the data mix (v6's A/B, run 15) nor
+  re-drawn copies of the training images (v7's A/B, run 24) nor more vendors' drawings as given images (v8's A/B,
+  runs 26-28) nor a deeper trunk (runs 22-23) moved the two. The encoder, trained for reconstruction, keeps a
+  drawing's vendor more than its concept (PUMA reads images through CLIP); the reader (v9) and the key (stop 57)
+  read unseen drawings for the pick.
 - Text-to-image diversity comes from the decoders' seeds and, with "variations", from sampling the
   plan: the image tokens are one regression per plan, as PUMA's are per prompt.
 - The plan names what the model will draw; when it names the wrong concept the image follows the
