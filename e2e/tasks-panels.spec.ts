@@ -198,6 +198,7 @@ test.describe('tasks', () => {
     await generateAndWait(page, 'edit');
     await expect(page.getByTestId('edit-plan-restyled')).toBeVisible();
     await expect(page.getByTestId('edit-plan-kept')).toHaveCount(0);
+    if (SHOTS && provider === 'wasm') await page.getByTestId('panel-edit').screenshot({ path: `${SHOTS}/edit-restyled.png` });
     const restyled = await gridPixels(page, 'edit');
     // the run's own request: another seed typed meanwhile is not the re-run's (put back at the end: the page is shared)
     const seed = await page.getByTestId('seed').inputValue();
