@@ -100,6 +100,16 @@ def view_of(x, ids, which):
     return image_variant(x, torch.as_tensor(ids), "mask_a" if which == "mask" else which)
 
 
+def views_arg(text):
+    """--views "orig=0.25,edges=0.35,...": ((name, odds), ...) over VIEWS' names, in VIEWS' order (one left out: 0).
+    "+" separates them too (pick_key.sh's ARMS turn commas into spaces)."""
+    got = {k.strip(): float(v) for k, v in (kv.split("=", 1) for kv in text.replace("+", ",").split(",") if kv)}
+    unknown = set(got) - {n for n, _ in VIEWS}
+    if unknown or not any(got.values()) or min(got.values()) < 0:
+        raise argparse.ArgumentTypeError(f"--views: non-negative odds over {', '.join(n for n, _ in VIEWS)}, not all 0")
+    return tuple((n, got.get(n, 0.0)) for n, _ in VIEWS)
+
+
 def training_rows(meta):
     """(image ids, concept labels, concept codes) of the drawings the key trains on"""
     from training.eval_mllm import LINE_VENDOR   # the sketch_lines job's drawings stay unseen
@@ -110,8 +120,9 @@ def training_rows(meta):
 
 
 def train(out, steps=3000, batch=512, lr=2e-3, width=32, dim=128, scale=20.0, seed=0, device=None, max_seconds=None,
-          log=print, data_dir=None):
-    """max_seconds: leave the loop then, the LR clock still the one of `steps` (the checkpoint records the step reached)"""
+          log=print, data_dir=None, views=VIEWS):
+    """max_seconds: leave the loop then, the LR clock still the one of `steps` (the checkpoint records the step reached).
+    views: ((VIEWS name, odds), ...): the share of each task's view of a drawing a step (--views)"""
     from training.data import load
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(seed)
@@ -125,7 +136,7 @@ def train(out, steps=3000, batch=512, lr=2e-3, width=32, dim=128, scale=20.0, se
     opt = torch.optim.AdamW(list(net.parameters()) + [head], lr=lr, weight_decay=5e-4)
     warm = max(1, min(100, steps // 10))   # linear warm-up, then a cosine to zero at `steps`
     sched = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
-    names, odds = zip(*VIEWS)
+    names, odds = zip(*views)
     g = torch.Generator().manual_seed(seed)
     t0, seen = time.time(), 0
     log(f"pick_key: {len(ids)} drawings, {len(codes)} concepts, {sum(p.numel() for p in net.parameters())} key "
@@ -159,7 +170,7 @@ def train(out, steps=3000, batch=512, lr=2e-3, width=32, dim=128, scale=20.0, se
             log(f"step {step} loss {loss.item():.3f} acc {acc:.3f} lr {lr * sched(step):.2e} "
                 f"{seen / (time.time() - t0):.0f} samples/s")
     torch.save({"config": net.config, "state": net.state_dict(), "codes": codes, "head": head.detach().cpu(),
-                "steps": steps, "step": step + 1 if step == steps - 1 else step, "batch": batch, "lr": lr, "scale": scale, "seed": seed, "views": dict(VIEWS),
+                "steps": steps, "step": step + 1 if step == steps - 1 else step, "batch": batch, "lr": lr, "scale": scale, "seed": seed, "views": dict(views),
                 "seconds": round(time.time() - t0, 1), "device": device}, out)
     return net
 
@@ -331,10 +342,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default=None)
     ap.add_argument("--max-seconds", type=float, default=None, help="train: leave the loop after this long")
+    ap.add_argument("--views", type=views_arg, default=VIEWS,
+                    help="train: each view's odds, name=p comma-separated over " + ", ".join(n for n, _ in VIEWS))
     a = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     if a.what == "train":
-        train(a.key, a.steps, a.batch, a.lr, a.width, a.dim, seed=a.seed, device=a.device, max_seconds=a.max_seconds)
+        train(a.key, a.steps, a.batch, a.lr, a.width, a.dim, seed=a.seed, device=a.device, max_seconds=a.max_seconds,
+              views=a.views)
     elif a.what == "export":
         export(a.key)
     else:

@@ -5,6 +5,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 import torch
 
 from training import framing
@@ -110,3 +111,24 @@ def test_train_probe_export_and_image_keys(tmp_path):
     prefixes = [(None, None, [-1, -1, *rows.tolist()])]
     want = shipped(framing.frame_as(image_variants(TF.to_tensor(images), torch.arange(n))["edges"][4:5], FRAME))
     assert torch.allclose(ik.given(prefixes), want, atol=1e-5)
+
+
+def test_views_arg_reads_the_odds_in_the_views_order():
+    """--views: odds per view name, in VIEWS' order, a view left out at 0; an unknown name or no odds at all refused."""
+    import argparse
+    got = P.views_arg("edges=0.5,orig=0.5")
+    assert [n for n, _ in got] == [n for n, _ in P.VIEWS]
+    assert dict(got) == {n: {"edges": 0.5, "orig": 0.5}.get(n, 0.0) for n, _ in P.VIEWS}
+    assert P.views_arg("edges=0.5+orig=0.5") == got
+    for bad in ("edge=1", "orig=0", "orig=-1,edges=2"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            P.views_arg(bad)
+
+
+def test_train_records_the_views_it_drew(tmp_path):
+    data = tmp_path / "data"
+    fake_dataset(data)
+    ck = tmp_path / "k.pt"
+    views = P.views_arg("edges=1")
+    P.train(str(ck), steps=2, batch=8, width=4, dim=8, device="cpu", log=lambda *a: None, data_dir=str(data), views=views)
+    assert torch.load(ck)["views"] == dict(views)
