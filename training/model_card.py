@@ -1670,7 +1670,38 @@ def edit_halves_section():
         f"{pct(sk['recognised_by_plan']['right, target style']['recognised_top1'])}. Line-art sketches are recognised more "
         f"often as shipped ({pct(ln['recognised_top1'])} at f1) than from their target's own plan "
         f"({pct(lnr['recognised_top1'])}), because most of their own plans name the concept in a trained pair.",
-        ""])
+        *key_views_lines(), ""])
+
+
+def key_views_lines():
+    """Stop 61: the key retrained with more of its steps on edge maps (pick_key train --views), probed beside the
+    shipped key's recipe retrained in the same call (training/eval/pick_key/views/)."""
+    d = os.path.join(ROOT, "training", "eval", "pick_key", "views")
+    arms = [("c32", "the shipped key's recipe, retrained"), ("e35", "edge maps 35% of the views"), ("e50", "edge maps 50%")]
+    if not all(os.path.exists(os.path.join(d, a + ".json")) for a, _ in arms):
+        return []
+    r = {a: json.load(open(os.path.join(d, a + ".json"))) for a, _ in arms}
+    cols = ("held-out vendor as drawn", "edges (sketch)", "gray (colorize)", "mask_a (inpaint)",
+            "sketch_lines (line vendor's edge map)")
+    rows = ["| key (width 32, 3000 steps) | views: orig / edges / gray / mask / lines / drawn | " + " | ".join(cols) + " |",
+            "|---|---|" + "---|" * len(cols)]
+    for a, label in arms:
+        v = r[a]["train"]["views"]
+        rows.append(f"| {label} | {' / '.join(f'{v[k]:g}' for k in ('orig', 'edges', 'gray', 'mask', 'lines', 'drawn'))} | "
+                    + " | ".join(f"{pct(r[a]['head'][c][0])} / {pct(r[a]['head'][c][1])}" for c in cols) + " |")
+    c, e = r["c32"]["head"]["edges (sketch)"][0], max(r[a]["head"]["edges (sketch)"][0] for a in ("e35", "e50"))
+    return ["", "**The sketch's pick: a key trained on more edge maps, probed (not shipped).** A sketch's plan takes its "
+            "concept from the key's retrieval with the key's prior all but alone (the sketch's temperature, 0.005), so "
+            "its concept is about the key's first answer for an edge map. Three keys trained side by side on one H100 "
+            "(`ARMS=\"c32:--width,32 e35:--width,32,--views,orig=0.25+edges=0.35+... e50:...\" STEPS=3000 TRAIN_S=400 "
+            "bash training/gpu/pick_key.sh`, 316 s; `training/eval/pick_key/views/`), each probed on the held-out "
+            "drawings (first / among the 5 holding the concept, the classifier's proxies as shipped):\n", "\n".join(rows), "",
+            f"The shipped recipe retrained reproduces the shipped key's probe exactly. More edge maps in training do not "
+            f"raise an edge map's first answer ({pct(c)} -> at best {pct(e)}) and cost the drawing as drawn (the captions' "
+            f"and edits' query: {pct(r['c32']['head'][cols[0]][0])} -> {pct(r['e35']['head'][cols[0]][0])} and "
+            f"{pct(r['e50']['head'][cols[0]][0])}) and the masked one. A likely reading, not measured further: an edge "
+            "map has lost the colour that tells many emoji apart (hearts, circles, flags), which no share of edge-map "
+            "practice gives back. Not shipped."]
 
 
 def unseen_restyle_lines(d):
