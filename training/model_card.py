@@ -1699,9 +1699,38 @@ def key_views_lines():
             f"The shipped recipe retrained reproduces the shipped key's probe exactly. More edge maps in training do not "
             f"raise an edge map's first answer ({pct(c)} -> at best {pct(e)}) and cost the drawing as drawn (the captions' "
             f"and edits' query: {pct(r['c32']['head'][cols[0]][0])} -> {pct(r['e35']['head'][cols[0]][0])} and "
-            f"{pct(r['e50']['head'][cols[0]][0])}) and the masked one. A likely reading, not measured further: an edge "
-            "map has lost the colour that tells many emoji apart (hearts, circles, flags), which no share of edge-map "
-            "practice gives back. Not shipped."]
+            f"{pct(r['e50']['head'][cols[0]][0])}) and the masked one. Not shipped.", *edge_twin_lines()]
+
+
+def edge_twins_file():
+    return os.path.join(ROOT, "training", "eval", "pick_key", "edge_twins.json")
+
+
+def edge_twin_lines():
+    """Stop 61: why an edge map's concept is hard to name (training/edge_twins.py, training/eval/pick_key/edge_twins.json)."""
+    if not os.path.exists(edge_twins_file()):
+        return []
+    t = json.load(open(edge_twins_file()))
+    rows = ["| edge correlation with the twin at least | edge twins (of which alike in colour too) | the key names it first "
+            "from its edge map: twins / the rest | from the drawing as drawn: twins / the rest |", "|---|---|---|---|"]
+    for k, v in t["pairs"].items():
+        rows.append(f"| {k} | {v['edge_twins']} ({v['of_them_alike_in_colour']}) | {pct(v['edges']['key_top1_twin'])} / "
+                    f"{pct(v['edges']['key_top1_no_twin'])} | {pct(v['orig']['key_top1_twin'])} / {pct(v['orig']['key_top1_no_twin'])} |")
+    ex = [f"{e['concept']} / {e['edge_twin']}" for e in t["examples"]][:6]
+    hi = t["pairs"][f"{t['thresholds'][-1]:g}"]
+    return ["", f"**Why, measured: edge twins** (`/usr/bin/python3 -m training.edge_twins "
+            "training/eval/pick_key/edge_twins.json`, the CPU, 30 s). An edge map drops the colour, and many emoji are "
+            "one drawing in other colours. For each of the held-out vendor's drawings, its *edge twin* is the trained "
+            "drawing of another concept by the same vendor whose edge map correlates most with its own (edges blurred "
+            "by a pixel), and the twin's correlation with it as drawn, colour kept, tells whether colour sets them apart; "
+            f"the shipped key reads each as the page reads a sketch (n = {t['n']}; thresholds fixed before reading the "
+            "key's answers, three reported):\n", "\n".join(rows), "",
+            f"Of the {hi['edge_twins']} drawings with an edge twin above {t['thresholds'][-1]:g}, the key names "
+            f"{pct(hi['edges']['key_top1_twin'])} first from the edge map and {pct(hi['orig']['key_top1_twin'])} from "
+            f"the drawing itself, and only {hi['of_them_alike_in_colour']} of the pairs are as alike in colour: what "
+            "tells them apart is the colour the edge map has dropped (e.g. " + "; ".join(ex) + "). A sketch that "
+            "looks exactly like another emoji's outline cannot be named from its outline; the page's canvas gives "
+            "line art, where the user draws the design rather than a colour drawing's every boundary."]
 
 
 def unseen_restyle_lines(d):

@@ -132,3 +132,35 @@ def test_train_records_the_views_it_drew(tmp_path):
     views = P.views_arg("edges=1")
     P.train(str(ck), steps=2, batch=8, width=4, dim=8, device="cpu", log=lambda *a: None, data_dir=str(data), views=views)
     assert torch.load(ck)["views"] == dict(views)
+
+
+def test_edge_twins_find_another_concept_with_the_same_edges():
+    """training/edge_twins: a drawing's nearest trained drawing of ANOTHER concept by its vendor; two squares of one
+    outline in two colours have the same edge map (twins by their edges, not by their colours)."""
+    from training import edge_twins as E
+    images, meta = fake_dataset_images()
+    x = TF.to_tensor(images)
+    rows = E.unit_rows(x)
+    assert torch.allclose((rows * rows).sum(1), torch.ones(len(rows)), atol=1e-4)
+    concepts, vendors = [m["concept"] for m in meta], [m["vendor"] for m in meta]
+    q = [k for k, m in enumerate(meta) if m["vendor"] == "twitter" and m["concept"] == code(0)]
+    edges = edge_maps(x, meta)
+    best, j = E.nearest_other(E.unit_rows(edges[q], blur=True), E.unit_rows(edges, blur=True), [concepts[k] for k in q],
+                              concepts, [vendors[k] for k in q], vendors)
+    assert meta[j[0]]["vendor"] == "twitter" and meta[j[0]]["concept"] != code(0)   # never itself, never another vendor
+    assert best[0] > 0.95                                                          # the same square's edges
+    colour = (E.unit_rows(x[q]) * E.unit_rows(x[j])).sum(1)
+    assert colour[0] < best[0]                                                     # which the colours tell apart
+    s = E.split(torch.tensor([True, False, True]), torch.tensor([True, True, False]))
+    assert s == {"n": 2, "key_top1_twin": 0.5, "key_top1_no_twin": 1.0}
+
+
+def fake_dataset_images():
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        return fake_dataset(d)
+
+
+def edge_maps(x, meta):
+    from training.mllm_tasks import image_variant
+    return image_variant(x, torch.tensor([m["i"] for m in meta]), "edges")
