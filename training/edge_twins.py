@@ -24,15 +24,11 @@ from training import transforms as TF
 THRESHOLDS = (0.8, 0.9, 0.95)
 
 
-def unit_rows(x, blur=False):
-    """[n, 3, 64, 64] images -> [n, 3*64*64] rows, centred and scaled to unit norm (a row's dot product with another is
-    their Pearson correlation). blur: a 3x3 box blur first, so that edges a pixel apart still meet (edge maps)."""
+def rows_of(x, blur=False):
+    """[n, 3, 64, 64] images -> transforms.unit_rows (a dot product of two is their Pearson correlation). blur: a 3x3
+    box blur first, so that edges a pixel apart still meet (edge maps)."""
     x = x.float()
-    if blur:
-        x = torch.nn.functional.avg_pool2d(x, 3, 1, 1, count_include_pad=False)
-    g = x.flatten(1)
-    g = g - g.mean(1, keepdim=True)
-    return g / g.norm(dim=1, keepdim=True).clamp(min=1e-8)
+    return TF.unit_rows(torch.nn.functional.avg_pool2d(x, 3, 1, 1, count_include_pad=False) if blur else x)
 
 
 def nearest_other(q, rows, q_concepts, row_concepts, q_vendors, row_vendors):
@@ -67,8 +63,8 @@ def measure(images, meta, key, gallery, frame, k=5):
     edges = lambda x, ms: T.image_variant(x, torch.tensor([m["i"] for m in ms]), "edges")
     eq = edges(xq, hv)
     args = ([m["concept"] for m in hv], [m["concept"] for m in train], [m["vendor"] for m in hv], [m["vendor"] for m in train])
-    e_best, j = nearest_other(unit_rows(eq, blur=True), unit_rows(edges(xt, train), blur=True), *args)
-    c_same = (unit_rows(xq) * unit_rows(xt[j])).sum(1)   # the same pair as drawn, colour kept
+    e_best, j = nearest_other(rows_of(eq, blur=True), rows_of(edges(xt, train), blur=True), *args)
+    c_same = (rows_of(xq) * rows_of(xt[j])).sum(1)   # the same pair as drawn, colour kept
     want = [T.normalize_text(names[m["concept"]]) for m in hv]
     res = {"n": len(hv), "thresholds": list(THRESHOLDS), "pairs": {}}
     hits = {}

@@ -796,14 +796,9 @@ def sketch_edges(ctx, x, jobs):
     magnitudes of each drawing and of its given image (whose edge map the sketch is), averaged over the items.
     score_edits also scores the target drawings this way (edge_corr_target: 1 where the sketch is the target's own
     edge map)."""
-    from training.transforms import to_tensor, sobel_magnitude
-
-    def corr(a, b):
-        a, b = a.flatten(1), b.flatten(1)
-        a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
-        return (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp(min=1e-8)
+    from training.transforms import to_tensor, sobel_magnitude, unit_rows
     given = sobel_magnitude(to_tensor(ctx.images[[j[6] for j in jobs]], device=x.device))
-    return float(corr(sobel_magnitude(x.float()), given).mean())
+    return float((unit_rows(sobel_magnitude(x.float())) * unit_rows(given)).sum(1).mean())
 
 
 def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):

@@ -1702,15 +1702,12 @@ def key_views_lines():
             f"{pct(r['e50']['head'][cols[0]][0])}) and the masked one. Not shipped.", *edge_twin_lines()]
 
 
-def edge_twins_file():
-    return os.path.join(ROOT, "training", "eval", "pick_key", "edge_twins.json")
-
-
 def edge_twin_lines():
     """Stop 61: why an edge map's concept is hard to name (training/edge_twins.py, training/eval/pick_key/edge_twins.json)."""
-    if not os.path.exists(edge_twins_file()):
+    f = os.path.join(ROOT, "training", "eval", "pick_key", "edge_twins.json")
+    if not os.path.exists(f):
         return []
-    t = json.load(open(edge_twins_file()))
+    t = json.load(open(f))
     rows = ["| edge correlation with the twin at least | edge twins (of which alike in colour too) | the key names it first "
             "from its edge map: twins / the rest | from the drawing as drawn: twins / the rest |", "|---|---|---|---|"]
     for k, v in t["pairs"].items():

@@ -51,6 +51,14 @@ def sobel_magnitude(x):
     return (gx ** 2 + gy ** 2).sqrt().clamp(max=2.0) / 2.0
 
 
+def unit_rows(x):
+    """[N, ...] -> [N, D] each item flattened, centred and scaled to unit norm: the dot product of two rows is their
+    Pearson correlation."""
+    g = x.float().flatten(1)
+    g = g - g.mean(1, keepdim=True)
+    return g / g.norm(dim=1, keepdim=True).clamp(min=1e-8)
+
+
 def sobel_edges(x):
     """Edge map drawn as dark lines on white, 3 channels, in [-1,1]."""
     return (1 - 2 * sobel_magnitude(x)).expand(-1, 3, -1, -1).contiguous()

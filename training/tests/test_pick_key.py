@@ -125,12 +125,15 @@ def test_views_arg_reads_the_odds_in_the_views_order():
             P.views_arg(bad)
 
 
-def test_train_records_the_views_it_drew(tmp_path):
+def test_train_draws_and_records_the_views_it_is_given(tmp_path, monkeypatch):
     data = tmp_path / "data"
     fake_dataset(data)
     ck = tmp_path / "k.pt"
     views = P.views_arg("edges=1")
+    drawn, view_of = [], P.view_of   # the views a step draws its drawings in
+    monkeypatch.setattr(P, "view_of", lambda x, ids, name: drawn.append(name) or view_of(x, ids, name))
     P.train(str(ck), steps=2, batch=8, width=4, dim=8, device="cpu", log=lambda *a: None, data_dir=str(data), views=views)
+    assert set(drawn) == {"edges"}
     assert torch.load(ck)["views"] == dict(views)
 
 
@@ -140,16 +143,16 @@ def test_edge_twins_find_another_concept_with_the_same_edges():
     from training import edge_twins as E
     images, meta = fake_dataset_images()
     x = TF.to_tensor(images)
-    rows = E.unit_rows(x)
+    rows = E.rows_of(x)
     assert torch.allclose((rows * rows).sum(1), torch.ones(len(rows)), atol=1e-4)
     concepts, vendors = [m["concept"] for m in meta], [m["vendor"] for m in meta]
     q = [k for k, m in enumerate(meta) if m["vendor"] == "twitter" and m["concept"] == code(0)]
     edges = edge_maps(x, meta)
-    best, j = E.nearest_other(E.unit_rows(edges[q], blur=True), E.unit_rows(edges, blur=True), [concepts[k] for k in q],
+    best, j = E.nearest_other(E.rows_of(edges[q], blur=True), E.rows_of(edges, blur=True), [concepts[k] for k in q],
                               concepts, [vendors[k] for k in q], vendors)
     assert meta[j[0]]["vendor"] == "twitter" and meta[j[0]]["concept"] != code(0)   # never itself, never another vendor
     assert best[0] > 0.95                                                          # the same square's edges
-    colour = (E.unit_rows(x[q]) * E.unit_rows(x[j])).sum(1)
+    colour = (E.rows_of(x[q]) * E.rows_of(x[j])).sum(1)
     assert colour[0] < best[0]                                                     # which the colours tell apart
     s = E.split(torch.tensor([True, False, True]), torch.tensor([True, True, False]))
     assert s == {"n": 2, "key_top1_twin": 0.5, "key_top1_no_twin": 1.0}

@@ -469,7 +469,6 @@ export class MllmGenerator {
     if (mix) {
       if (kind !== 'edit' || !this.plan || this.order !== 'scale' || !this.plan.canonical_prompt) throw new MllmError('planMix: an edit by a scale-order model with a plan and its canonical phrasing');
       if (mix.length !== order.length || !mix.every((w) => Number.isFinite(w))) throw new MllmError(`planMix: ${order.length} numbers, one per scale`);
-      if (req.keptStyle) throw new MllmError('planMix and keptStyle: an edit is either restyled or kept');
     }
 
     // the prefix ends where the model takes over: [IMG], or the plan's start token
