@@ -37,6 +37,7 @@ import torch.nn.functional as F
 
 from training.common import IMAGE_ORDER, SCALE_TOKENS, N_IMG, apply_overrides, torch_load  # noqa: F401
 from training.quantize import on_grid4   # at the top: an import inside a compiled forward would break its graph
+from training.tone_probe import loss as tone_probe_loss
 
 ORDERS = ("token", "scale")
 
@@ -165,6 +166,11 @@ class MLLMConfig:
     # top-1 at f1 90.9% -> 59.3%); the grid is what lets a deeper trunk fit the 40 MB budget. 0: off. eval_mllm
     # evaluates such a model on that grid by default.
     qat_bits: int = 0
+    # a skin-tone probe's cross-entropy on every drawn image's predicted f1 and f0 features, times this weight
+    # (training.tone_probe: a frozen linear probe fitted on the training drawings' features before training; a
+    # training-only loss, never saved or exported). Stop 62: tone edits miss mostly to a neighbouring tone or none,
+    # which the feature MSE charges little for. 0: off.
+    tone_probe: float = 0.0
 
 
 FULL = MLLMConfig()
@@ -375,7 +381,7 @@ class MLLM(nn.Module):
     def num_params(self):
         return sum(p.numel() for p in self.parameters())
 
-    def compute_loss(self, batch, teacher=None):
+    def compute_loss(self, batch, teacher=None, tone_probe=None):
         """batch: ids, slot, feats [B,T,C] raw, text_tgt [B,T] (-100 = none),
         feat_tgt [B,T,C] raw, feat_tgt_slot [B,T] (0 = none). Returns (loss, stats dict).
         teacher: the frozen init the anchor terms (anchor_weight, anchor_hidden) hold the student to."""
@@ -419,6 +425,10 @@ class MLLM(nn.Module):
             stats["ce_plan"] = ce_plan.detach()
         if teacher is not None and (cfg.anchor_weight > 0 or cfg.anchor_hidden > 0):
             loss = loss + self.anchor_loss(teacher, batch, feats, h, logits, stats)
+        if tone_probe is not None and cfg.tone_probe > 0:
+            tce, right = tone_probe_loss(tone_probe, pred, sc, slot_t > 0, batch["tone_tgt"])
+            loss = loss + cfg.tone_probe * tce
+            stats["tone_ce"], stats["tone_right"] = tce.detach(), right.detach()
         for i, name in enumerate(IMAGE_ORDER):
             sel = (sc == i) & (slot_t > 0)
             stats["mse_" + name] = ((mse * sel).sum() / sel.sum().clamp(min=1)).detach()

@@ -589,12 +589,14 @@ def reader_inputs(reader_flat, src, slot):
     return reader_flat[src.clamp(min=0)].float() * given
 
 
-def to_device(nb, bank_flat, device, aug=None, reader_flat=None, pair=None):
+def to_device(nb, bank_flat, device, aug=None, reader_flat=None, pair=None, tone_rows=None):
     """numpy batch -> torch batch for MLLM.compute_loss, gathering features from the bank
     (bank_flat = bank.view(-1, C), on device). aug: (n_images, n_aug, p, generator) reads given images
     from their augmented copies (augment_sources). reader_flat: the reader's bank, read at the given images
     (reader_inputs) as batch["reader"]. pair: (n_images, n_aug, n_pair, p, generator) moves whole examples to a
-    re-drawn set (pair_augment), before aug, which then leaves those examples alone (it reads the first block only)."""
+    re-drawn set (pair_augment), before aug, which then leaves those examples alone (it reads the first block only).
+    tone_rows: [bank rows] each row's skin-tone id (training.tone_probe.row_tones, on device): batch["tone_tgt"] [B],
+    the tone of each example's drawn image (-1: none drawn)."""
     t = {k: (v if torch.is_tensor(v) else torch.from_numpy(v)).to(device, non_blocking=True) for k, v in nb.items()}   # DataLoader workers hand tensors
     if pair:
         t["feat_src"], t["feat_tgt_src"], t["feat_res_src"] = pair_augment(t, *pair)
@@ -614,6 +616,10 @@ def to_device(nb, bank_flat, device, aug=None, reader_flat=None, pair=None):
         rsrc = t["feat_res_src"]
         out["has_res"] = (rsrc >= 0).float()
         out["feat_res"] = bank_flat[rsrc.clamp(min=0)].float() * out["has_res"].unsqueeze(-1)
+    if tone_rows is not None:   # an example draws at most one image: every target position names the same row
+        drawn = tsrc >= 0
+        tone = torch.where(drawn, tone_rows[tsrc.clamp(min=0) // N_IMG], -1)
+        out["tone_tgt"] = tone.amax(1)
     return out
 
 

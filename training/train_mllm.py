@@ -50,13 +50,14 @@ def random_encoder(feature_dim, seed=0):
 class LossModule(torch.nn.Module):
     """DDP wraps forward(); this makes forward() the loss. teacher: the frozen init (MLLMConfig.anchor_weight,
     anchor_hidden), held here so that it is neither saved, averaged (EMA) nor optimised with the model."""
-    def __init__(self, model, teacher=None):
+    def __init__(self, model, teacher=None, tone_probe=None):
         super().__init__()
         self.model = model
         self.teacher = teacher
+        self.tone_probe = tone_probe   # MLLMConfig.tone_probe's frozen probe: like the teacher, never saved
 
     def forward(self, batch):
-        return self.model.compute_loss(batch, self.teacher)
+        return self.model.compute_loss(batch, self.teacher, self.tone_probe)
 
 
 def read_init(path):
@@ -318,7 +319,12 @@ def main(argv=None):
             sys.exit("anchor_weight/anchor_hidden need --init (the model the run is anchored to)")
         teacher = anchor_teacher(model, init or read_init(args.init))
         log(f"anchored to {args.init}: KL x {cfg.anchor_weight} on text, hidden MSE x {cfg.anchor_hidden} where nothing is drawn")
-    lm = LossModule(model, teacher)
+    probe, tone_rows = None, None
+    if cfg.tone_probe > 0:   # fitted on the model's normalisation (an init's, or the stats just set)
+        from training import tone_probe as TP
+        probe = TP.fit(bank, meta, sampler.idx, model.normalize, log=log)
+        tone_rows = TP.row_tones(meta, len(images), bank.shape[0], probe.tones).to(device)
+    lm = LossModule(model, teacher, probe)
     if world > 1:
         lm = torch.nn.parallel.DistributedDataParallel(lm, device_ids=[dd.local] if cuda else None)
     if cfg.compile:   # after DDP wrapping (DDP's optimizer splits the graph at its buckets)
@@ -376,7 +382,7 @@ def main(argv=None):
         item = next(stream)
         opt.zero_grad(set_to_none=True)
         for j, nb in enumerate(item):
-            b = to_device(nb, bank_flat, device, aug, reader_flat, pair)
+            b = to_device(nb, bank_flat, device, aug, reader_flat, pair, tone_rows)
             tokens += b["ids"].numel()
             samples += b["ids"].shape[0]
             ctx = lm.no_sync() if (world > 1 and j == 0) else _null()

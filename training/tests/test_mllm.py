@@ -1650,3 +1650,67 @@ def test_trainer_continues_a_brought_back_stage_on_its_clock(tmp_path, setup, mo
     assert train_mllm.main(args + ["--out-dir", str(d), "--init", str(a / "mllm.pt"), "--max-steps", "2"]) == 0
     got = torch_load(d / "state.pt")
     assert got["step"] == 2 and got["config"]["warmup"] == 7
+
+
+def test_tone_probe_fits_the_training_tones_and_reads_each_drawn_image(setup):
+    """training.tone_probe: fitted on features whose mean f1/f0 token carries the tone, it reads every training
+    drawing's tone; to_device gives each example its drawn image's tone (-1 for captions and questions); the loss
+    pools exactly the drawn positions, and a step on it alone moves the predicted features toward the target's tone."""
+    from dataclasses import replace
+    from training import tone_probe as TP
+    meta, tok, _, _ = setup
+    torch.manual_seed(3)
+    n = len(meta)
+    tones = TP.tone_vocab(meta, range(n))
+    assert tones == sorted({"none", *T.TONES})
+    code = torch.randn(len(tones), TINY.feature_dim) * 2
+    bank = 0.3 * torch.randn(len(T.VARIANTS) * n, N_IMG, TINY.feature_dim)
+    rows = TP.row_tones(meta, n, bank.shape[0], tones)
+    assert rows.shape == (bank.shape[0],) and torch.equal(rows[n:2 * n], rows[:n])       # every block: r % n
+    bank += code[rows].unsqueeze(1)                                                       # each image's tone, every token
+    probe = TP.fit(bank, meta, list(range(n)), lambda f: f, steps=300)
+    assert not any(p.requires_grad for p in probe.parameters())
+    x = TP.pooled(bank[:n], TP.image_scale_index().expand(n, -1))
+    assert torch.equal(probe(x).argmax(-1), rows[:n])
+
+    cfg = replace(TINY, order="scale", plan=True, tone_probe=1.0)
+    model = MLLM(cfg)
+    s = T.TaskSampler(meta, tok, seed=2, order="scale", plan=True)
+    nb = s.batch({**T.SHORT_TASKS, **T.LONG_TASKS}, 8, cfg.ctx)
+    b = T.to_device(nb, bank.view(-1, bank.shape[-1]), "cpu", tone_rows=rows)
+    drawn = (b["feat_tgt_slot"] > 0).any(1)
+    assert drawn.any() and (~drawn).any()
+    assert torch.equal(b["tone_tgt"] >= 0, drawn)
+    for k in torch.nonzero(drawn).flatten():   # the tone of the image whose tokens are the targets
+        tsrc = torch.as_tensor(nb["feat_tgt_src"][k])
+        assert b["tone_tgt"][k] == rows[tsrc[tsrc >= 0][0] // N_IMG]
+    plain, _ = MLLM.compute_loss(model, b)
+    loss, st = model.compute_loss(b, tone_probe=probe)
+    assert torch.isclose(loss, plain + st["tone_ce"], rtol=1e-5) and float(st["tone_ce"]) > 0
+
+    # the loss reads the drawn positions only: a change anywhere else leaves it as it was
+    pred = torch.randn(*b["feat_tgt_slot"].shape, TINY.feature_dim, requires_grad=True)
+    sc = model.slot_scale[b["feat_tgt_slot"]]
+    ce, _ = TP.loss(probe, pred, sc, b["feat_tgt_slot"] > 0, b["tone_tgt"])
+    other = pred.detach().clone()
+    other[b["feat_tgt_slot"] == 0] += 5.0
+    assert torch.isclose(TP.loss(probe, other, sc, b["feat_tgt_slot"] > 0, b["tone_tgt"])[0], ce)
+    ce.backward()
+    assert pred.grad[b["feat_tgt_slot"] == 0].abs().max() == 0
+    with torch.no_grad():
+        moved = pred - 0.5 * pred.grad / pred.grad.norm() * pred.numel() ** 0.5
+    assert TP.loss(probe, moved, sc, b["feat_tgt_slot"] > 0, b["tone_tgt"])[0] < ce
+
+
+def test_trainer_fits_the_tone_probe_and_trains_on_it(tmp_path, setup):
+    """--set tone_probe=W: the trainer fits the probe, charges its cross-entropy (logged), and saves a model with
+    nothing of the probe in it (the page never runs it)."""
+    from training import train_mllm
+    out = tmp_path / "run"
+    assert train_mllm.main(tiny_train_args(tmp_path, setup) + ["--out-dir", str(out), "--workers", "0", "--max-steps", "2",
+                                                               "--log-every", "1", "--set", "tone_probe=0.5"]) == 0
+    ck = torch_load(out / "mllm.pt")
+    assert ck["config"]["tone_probe"] == 0.5
+    assert not any("probe" in k for k in ck["model"])
+    last = [json.loads(l) for l in open(out / "stages.jsonl")][-1]["last_losses"]
+    assert last["s_tone_ce"] > 0 and last["l_tone_ce"] > 0
