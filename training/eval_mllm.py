@@ -1087,10 +1087,12 @@ def main(argv=None):
     ap.add_argument("--plans-only", action="store_true", help="the edit jobs' plans alone, nothing drawn or judged: "
                     "the plan diagnosis per kind (what the edit reads from its given image), no decoder or judge run (on 2 CPU cores "
                     "shared with CI, 520 greedy plans took over 37 minutes: a GPU's minute is still the cheaper way)")
-    ap.add_argument("--sources", choices=("heldout_vendor", "heldout_concept"), default="heldout_vendor",
+    ap.add_argument("--sources", choices=("heldout_vendor", "heldout_concept", "train"), default="heldout_vendor",
                     help="the edits' given images: the held-out vendor's drawings (the evaluation), or the held-out "
                     "concepts' drawings by the trained vendors (concepts no run trained the MLLM on: what an edit does "
-                    "to an emoji the model never learned, whose concept no pick can name)")
+                    "to an emoji the model never learned, whose concept no pick can name), or a sample (--n-heldout, "
+                    "default 196) of the training drawings themselves: a diagnosis only, every source and target one the "
+                    "model trained on, so that what an edit misses there is not the unseen drawing's")
     ap.add_argument("--dev", type=int, default=0, metavar="N", help="with --pick and --pick-record: the pick's dev set "
                     "instead of the evaluation (dev_sources: N OpenMoji drawings no model or evaluation reads): their "
                     "captions and every edit job's plan picked and recorded, nothing drawn (training/pick_temperature.py "
@@ -1145,6 +1147,9 @@ def main(argv=None):
     hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
     if args.sources == "heldout_concept":
         hv = [m["i"] for m in meta if m["split"] == "heldout_concept" and m["vendor"] in T.STYLE]
+    if args.sources == "train":
+        hv = [m["i"] for m in meta if m["split"] == "train" and m["vendor"] in T.STYLE]
+        args.n_heldout = args.n_heldout or 196
     if args.n_heldout:
         hv = sorted(rng.sample(hv, min(args.n_heldout, len(hv))))
     om = openmoji_sample(meta, 0 if args.quick or args.plans_only else args.n_openmoji, rng)

@@ -1329,6 +1329,24 @@ def test_eval_sources_heldout_concept_tiny(tmp_path, setup, monkeypatch):
     assert hv["config"]["sources"] == "heldout_vendor" and hv["edit"]["edit_style"]["n"] == sum(m["split"] == "heldout_vendor" for m in meta)
 
 
+def test_eval_sources_train_tiny(tmp_path, setup, monkeypatch):
+    """--sources train: the edits' given images are a --n-heldout sample of the trained vendors' training drawings
+    (a diagnosis: sources and targets the model trained on), every one a training drawing."""
+    from training import eval_mllm
+    few_decoder_steps(monkeypatch, eval_mllm)
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}])
+    meta = json.load(open(tmp_path / "data" / "meta.json"))
+    seen = []
+    real = eval_mllm.edit_jobs
+    monkeypatch.setattr(eval_mllm, "edit_jobs", lambda ctx, hv, *a, **k: seen.extend(hv) or real(ctx, hv, *a, **k))
+    res = eval_mllm.main(["--tiny", "--set", "order=scale", "plan=True", "--device", "cpu", "--quick", *files,
+                          "--n-canonical", "1", "--seeds", "1", "--edit-kinds", "edit_tone", "--sources", "train",
+                          "--n-heldout", "4", "--out", str(tmp_path / "t.json")])
+    assert res["config"]["sources"] == "train" and len(seen) == 4 == len(set(seen))
+    assert all(meta[i]["split"] == "train" for i in seen)
+    assert res["edit"]["edit_tone"]["n"] == sum(meta[i]["concept"] == "C1" for i in seen)   # C1 alone has tones
+
+
 def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
     """sketch_lines: a held-out-vendor drawing's concept sketched as the line-drawn vendor drew it (the edge map of that
     drawing, as the page takes a canvas's), one job per held-out-vendor drawing whose concept that vendor drew (toned
