@@ -171,6 +171,10 @@ class MLLMConfig:
     # training-only loss, never saved or exported). Stop 62: tone edits miss mostly to a neighbouring tone or none,
     # which the feature MSE charges little for. 0: off.
     tone_probe: float = 0.0
+    # tone edits also within these vendors' toned drawings (comma-separated, among mllm_tasks.PLAN_VENDOR: noto_v1,
+    # planned as Noto), source and target both that vendor's: stop 62 found every edit drawn right on designs the model
+    # trained on and missed on unseen ones, and the tone-edit pairs were 603 designs of two vendors. "": off.
+    tone_vendors: str = ""
 
 
 FULL = MLLMConfig()

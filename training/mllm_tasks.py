@@ -23,6 +23,9 @@ from training.text import prompts as natural
 # "lines" last: a variant added after the others leaves every earlier row where it was
 VARIANTS = ("orig", "gray", "mask_a", "mask_b", "edges", "lines")
 STYLE = {"google": "noto", "twitter": "twemoji"}
+# vendors whose drawings are planned under a trained vendor's style word where they are drawn (MLLMConfig.tone_vendors:
+# tone-edit targets): noto_v1 is Google's first Noto design, so its plan writes Noto's style
+PLAN_VENDOR = {"noto_v1": "google"}
 TONES = ("light", "medium-light", "medium", "medium-dark", "dark")
 
 # ---- templates -------------------------------------------------------------------------------
@@ -264,7 +267,7 @@ class TaskSampler:
     targets (predicted from the previous position)."""
 
     def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0,
-                 sources="", source_p=0.0, sketch_source_p=-1.0, sketch_lines_p=0.0):
+                 sources="", source_p=0.0, sketch_source_p=-1.0, sketch_lines_p=0.0, tone_vendors=""):
         self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
         self.plan, self.prompt_drop = plan, prompt_drop
         self.rng = random.Random(seed)
@@ -296,6 +299,22 @@ class TaskSampler:
         self.sketch_p = (source_p if sketch_source_p < 0 else sketch_source_p) if self.src else 0.0
         if vendors and not self.src:
             raise ValueError(f"no images of source vendors {sorted(vendors)}: rebuild the data (training.data)")
+        # tone edits within these vendors' drawings too (MLLMConfig.tone_vendors): more designs to draw a tone change
+        # on, source and target both that vendor's. Only concepts that the vendor it is planned as trains (so not one
+        # whose drawing by that vendor is held out: the evaluation's tone edits start from those), and never the
+        # vendor's own held-out splits.
+        tv = {v for v in tone_vendors.split(",") if v}
+        if tv - set(PLAN_VENDOR):
+            raise ValueError(f"tone_vendors {sorted(tv - set(PLAN_VENDOR))}: only {sorted(PLAN_VENDOR)} have a style to plan")
+        groups = {}
+        for m in meta:
+            if m["split"] in SOURCE_SPLITS and m["vendor"] in tv and (m["concept"], PLAN_VENDOR[m["vendor"]]) in self.by_cv:
+                groups.setdefault((m["concept"], m["vendor"]), {})[m["skin_tone"]] = m["i"]
+        groups = {k: g for k, g in groups.items() if len(g) > 1}
+        if tv and not groups:
+            raise ValueError(f"no toned drawings of tone_vendors {sorted(tv)}: rebuild the data (training.data)")
+        self.tone_groups = {**self.by_cv, **groups}
+        self.tone_src = self.tone_src + sorted(i for g in groups.values() for i in g.values())
 
     def row(self, i, variant="orig"):
         return VARIANTS.index(variant) * self.n + i
@@ -383,7 +402,7 @@ class TaskSampler:
         if task in ("edit_tone", "edit_style") and not (self.tone_src if task == "edit_tone" else self.style_src):
             task = "colorize"   # tiny subsets may have no pairs
         if task == "edit_tone":
-            return self.variant_edit(self.tone_src, lambda m: self.by_cv[(m["concept"], m["vendor"])], "skin_tone", tone_instruction)
+            return self.variant_edit(self.tone_src, lambda m: self.tone_groups[(m["concept"], m["vendor"])], "skin_tone", tone_instruction)
         if task == "edit_style":
             return self.variant_edit(self.style_src, lambda m: self.by_ct[(m["concept"], m["skin_tone"])], "vendor", style_instruction)
         if task == "colorize":
@@ -429,7 +448,8 @@ PLAN_FIELDS = ("concept", "style", "tone")
 
 def plan_fields(m):
     """The plan of image record m: its name (what captions answer), style word, tone phrase."""
-    return {"concept": m["name"], "style": STYLE.get(m["vendor"], m["vendor"]), "tone": tone_phrase(m["skin_tone"])}
+    vendor = PLAN_VENDOR.get(m["vendor"], m["vendor"])
+    return {"concept": m["name"], "style": STYLE.get(vendor, vendor), "tone": tone_phrase(m["skin_tone"])}
 
 
 # a plan's fields in the training's canonical phrasing, piece by piece (the manifest's plan.canonical_prompt): the

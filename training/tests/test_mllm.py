@@ -852,6 +852,49 @@ def test_source_vendors_are_given_images_only():
         T.TaskSampler(fake_meta(), tok, sources="fluent", source_p=0.5)
 
 
+def test_tone_vendors_add_tone_edits_within_an_extra_vendor():
+    """tone_vendors=noto_v1: tone edits also from one toned noto_v1 drawing of a trained concept to another of it, its
+    plan naming Noto's style; the held-out split of that vendor, a concept that never trains and one whose Google
+    drawing is held out (the evaluation's tone edits start from it) stay out; a vendor
+    with no style to plan is refused; without the option the sampler draws exactly what it drew before."""
+    base = fake_meta()
+    meta = [dict(m) for m in base]
+    for m in base:   # noto_v1's toned drawings of the toned concept C1, one of them held out, and of a concept never trained
+        if m["vendor"] == "google" and m["concept"] == "C1":
+            meta.append(dict(m, i=len(meta), vendor="noto_v1", split="sources_extra_heldout" if m["skin_tone"] == "dark"
+                             else "sources_extra"))
+            meta.append(dict(m, i=len(meta), vendor="noto_v1", concept="CX", split="sources_extra"))
+            meta.append(dict(m, i=len(meta), vendor="noto_v1", concept="C0", split="sources_extra"))   # Google's C0 held out
+    for m in meta:
+        if m["vendor"] == "google" and m["concept"] == "C0":
+            m["split"] = "heldout_vendor"
+    tok = train_bpe(T.corpus(base, per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    n = len(meta)
+    v1 = {m["i"] for m in meta if m["vendor"] == "noto_v1" and m["split"] == "sources_extra" and m["concept"] == "C1"}
+    s = T.TaskSampler(meta, tok, seed=3, plan=True, tone_vendors="noto_v1")
+    assert v1 and v1 <= set(s.tone_src)
+    seen = 0
+    for _ in range(300):
+        ex = s.sample("edit_tone")
+        (src, _), (tgt, _) = [(row % n, loss) for kind, row, loss in ex if kind == "img"]
+        assert meta[src]["vendor"] == meta[tgt]["vendor"] and meta[src]["concept"] == meta[tgt]["concept"]
+        assert meta[src]["skin_tone"] != meta[tgt]["skin_tone"]
+        if meta[src]["vendor"] == "noto_v1":
+            seen += 1
+            assert src in v1 and tgt in v1                                          # never held out, CX or C0
+            plan = tok.decode([i for kind, ids, loss in ex if kind == "text" and loss == "plan" for i in ids])
+            assert T.parse_plan(plan.strip())["style"] == "noto"
+    assert 10 < seen < 290
+    with pytest.raises(ValueError, match="style to plan"):
+        T.TaskSampler(meta, tok, tone_vendors="fluent")
+    a = T.TaskSampler(meta, tok, seed=4)
+    b = T.TaskSampler([dict(m, split="heldout_vendor") if m["vendor"] == "google" and m["concept"] == "C0" else m
+                       for m in base], tok, seed=4)
+    for task in ALL_TASKS * 5:
+        assert [(k, divmod(x, a.n), l) if k == "img" else (k, x, l) for k, x, l in a.sample(task)] == \
+            [(k, divmod(x, b.n), l) if k == "img" else (k, x, l) for k, x, l in b.sample(task)]
+
+
 def test_sketch_source_share_is_its_own():
     """sketch_source_p sets how often a sketch's edge map is another vendor's drawing, apart from the other tasks'
     source_vendor_p; left at -1 the sampler draws exactly what it drew before (the control arm is the old recipe)."""
