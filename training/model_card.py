@@ -1690,8 +1690,9 @@ def seen_designs_section():
         "- So the next lever for both missed targets is not a loss on the drawn tone (below) but what makes an unseen "
         "design drawable: more distinct designs among the edits' training pairs. Today a tone edit's source and target "
         "are both Noto or Twemoji drawings of trained concepts (the five extra vendors are given images only, for "
-        "captions, sketches and style edits); their toned drawings as tone-edit pairs of their own would be the first "
-        "A/B, which needs a style field for drawings in a style the page does not offer.",
+        "captions, sketches and style edits). The first such A/B, Noto's first design as tone-edit pairs of its own (tv1, "
+        "below), does not move tone edits; the other extra vendors' toned drawings (Fluent's 1,770, EmojiOne's 462) "
+        "would need a style field for a style the page does not offer.",
         "",
         "### Run 33: a skin-tone probe's loss, and tone edits within Noto's first design (neither ships)",
         "",
@@ -4456,6 +4457,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 28 (not shipped): c14's clock with line-drawing sketches (`sketch_lines_p=0.5`, ln15) / a larger vendor share (sv6); v14 evaluated on an H100 | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 ... NAME=ln15 bash training/gpu/v10_long.sh`, the same with `NAME=sv6`; `final_eval.sh` (one H100) | 9.5 (4.7 each, 940 steps) |
 | run 29 (**the pick's key ships**): a key for the pick's retrieval (`training/pick_key.py`), widths 32 / 48 / 64, and v14 evaluated with each pick | `ARMS="w32:--width,32 w64:--width,64" STEPS=3000 bash training/gpu/pick_key.sh`, then `ARMS="w48:--width,48 w64:--width,64" STEPS=4000 TRAIN_S=300`; `final_eval.sh` per arm (one H100) | 10.3 of training in two calls of two keys side by side on one GPU (276 s: w32, 3000 steps in 212 s, and a first w64; 344 s: w48 and w64 with their probes) + 7 of evaluations (1366 s held in five calls) |
 | run 30 (**the sketch's temperature ships**): v14's picks on the dev set, a temperature chosen per task, evaluated with all five / the sketch's alone / every task reading re-drawings | `OUT=$OUT bash training/gpu/pick_dev.sh` (one H100), then `final_eval.sh` with the manifest and with `EVAL_ARGS="--pick-views-tasks all"` (one H200) | no training; 1 of dev picks + about 4 of evaluations (504 s held in two calls) |
+| run 33 (not shipped): v14 + 940 steps of its recipe (c14b) / + the tone probe's loss (tp03) / + tone edits within noto_v1 (tv1), one call each; v14's edits of training drawings (`--sources train`, as shipped and with the right plan) | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 FINAL=1 MIN=6.5 WORKERS=7 EVAL_ARGS="" ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61" bash training/gpu/v10_long.sh`, with `tone_probe=0.03` / `tone_vendors=noto_v1` added; `final_eval.sh` with `EVAL_ARGS="--sources train ..."` (one H100) | 4.4, 4.6, 4.0 (940 steps each; 1191 s held for the three training calls, starts included; 151 s for the call of the two 46-s evaluations) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
