@@ -151,12 +151,18 @@
 #   teacher-forced right plans 42.3% at f1 (target 40%). Tone and style edits at the recommended scale are now
 #   reported as success rates (success_at_pick): 69.2% and 73.5%, which the card had shown as 63.8% and 72.5%, the
 #   judge's mean probability there.
-# Next (stop 62): (1) Sketches (colour edge maps): the pick's concept (46.9%; the key names an edge map's concept
-#   first 46.4%, among its 5 94.9%, and an edge map loses the colour that tells many emoji apart), then drawing an
-#   unseen (concept, style) pair (a right plan in the held-out style 23.3%, in another 87.5%). Steering the style
-#   toward a trained pair would game this evaluation; the real lever is a trunk that composes a concept with a style
-#   it has not drawn together (e.g. more vendors' drawings as targets). (2) Tone edits: the drawn skin tone (a
-#   neighbouring tone or none in most misses): more capacity or training aimed at f1/f0's skin, not the pick.
+# Stop 62 (run 33, one H100, no failed start; training/eval/run33/, training/eval/train_sources/): v14's edits of
+#   196 TRAINING drawings (eval_mllm --sources train, new): tone 91.8%, style 90.8%, sketches 91.3% at f1, against
+#   69.2%, 73.5%, 22.4% held out: every missed target is met on designs the model trained on; the unseen design is
+#   the missing half. Three arms on c14's clock (v14 + 940 steps, seed 61): c14b (the recipe) tone edits at f0
+#   67.7%; tp03 (tone_probe=0.03: a frozen linear tone probe's cross-entropy on the drawn f1/f0 features, satisfied
+#   within 200 steps) 63.1%; tv1 (tone_vendors=noto_v1: tone edits within Noto's first design, planned as Noto)
+#   63.8%. None ships.
+# Next (stop 63): what makes an unseen design drawable. (1) More designs as edit and sketch TARGETS: the extra
+#   vendors' drawings (Fluent 1,770 toned, EmojiOne 462) drawn under style words of their own, which the plan's
+#   style field and the page (manifest.mllm.plan.styles, the style menu) would have to accept or hide. (2) A
+#   measure of design transfer per lever before a full evaluation: eval_mllm --sources train vs held out, both
+#   45 s. Steering a sketch's style toward a trained pair still games the evaluation (stop 60).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
