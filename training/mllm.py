@@ -169,11 +169,12 @@ class MLLMConfig:
     # a skin-tone probe's cross-entropy on every drawn image's predicted f1 and f0 features, times this weight
     # (training.tone_probe: a frozen linear probe fitted on the training drawings' features before training; a
     # training-only loss, never saved or exported). Stop 62: tone edits miss mostly to a neighbouring tone or none,
-    # which the feature MSE charges little for. 0: off.
+    # which the feature MSE charges little for. Run 33: satisfied within 200 steps, tone edits did not gain. 0: off.
     tone_probe: float = 0.0
     # tone edits also within these vendors' toned drawings (comma-separated, among mllm_tasks.PLAN_VENDOR: noto_v1,
     # planned as Noto), source and target both that vendor's: stop 62 found every edit drawn right on designs the model
-    # trained on and missed on unseen ones, and the tone-edit pairs were 603 designs of two vendors. "": off.
+    # trained on and missed on unseen ones, and the tone-edit pairs were 603 designs of two vendors. Run 33 (noto_v1):
+    # tone edits did not gain (the asked tone fell). "": off.
     tone_vendors: str = ""
 
 
