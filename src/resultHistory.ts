@@ -1,12 +1,20 @@
 // The last few results, kept in localStorage so they survive a reload: the settings that made
 // each (the same fields as a share link) and a small thumbnail per scale. Thumbnails are 32x32
 // RGB, area-downscaled from the 64x64 results and stored base64: about 4 KB each, so a dozen
-// five-scale entries stay well under a megabyte. Storage failures (quota, private mode, a
+// five-scale entries stay well under a megabyte. A run of a tab that takes an image (Edit,
+// Canvas, Understand) also keeps the 64x64 RGB image the engine was given (what the model read,
+// about 16 KB base64) and its request's own fields (instruction, restyle, keepUnmasked), so
+// picking it puts the run back to be run again; a caption keeps its answer instead of thumbnails.
+// The stored format is v2; v1 (text and reconstruction entries only) is still read. Storage failures (quota, private mode, a
 // corrupt value from another version) never throw: add() reports them and list() reads what
 // is valid. Pure apart from the Storage passed in (tests pass an in-memory one).
 import { resizeArea, type RGBAImage } from '../workers/lib/image';
 import { bytesFromBase64 } from '../workers/lib/base64';
 import type { ShareState } from './shareLink';
+import { TASK_NEEDS } from '../workers/engine/tasks/needs';
+
+/** The side of a stored input image: the model's input size (manifest image.size, 64). */
+export const INPUT_SIDE = 64;
 
 export interface HistoryEntry extends ShareState {
   id: string;
@@ -14,6 +22,16 @@ export interface HistoryEntry extends ShareState {
   at: number;
   task: string;
   inputName?: string;
+  /** an image-taking task (not reconstruct): the opaque 64x64 image the engine was given, as it read it */
+  input?: RGBAImage;
+  /** edit: the instruction; understand: the question ('' for a caption) */
+  instruction?: string;
+  /** edit: the request's restyle flag (false: the user's design kept) */
+  restyle?: boolean;
+  /** inpaint: the request's keepUnmasked flag */
+  keepUnmasked?: boolean;
+  /** understand: the answer written */
+  answer?: string;
   /** coarse to fine, as shown */
   thumbs: { scale: string; image: RGBAImage }[];
 }
@@ -26,6 +44,8 @@ export interface HistoryOptions {
   /** cap on the stored JSON, in UTF-16 code units (what localStorage counts) */
   maxChars?: number;
   thumbSide?: number;
+  /** the tasks this page knows: an entry of another (a newer or older page's) is skipped */
+  tasks?: readonly string[];
 }
 
 export interface AddResult {
@@ -35,9 +55,15 @@ export interface AddResult {
   message: string | null;
 }
 
+interface PackedImage {
+  side: number;
+  rgb: string;
+}
+
 interface Stored {
-  v: 1;
-  entries: (Omit<HistoryEntry, 'thumbs'> & { thumbs: { scale: string; side: number; rgb: string }[] })[];
+  /** 1: entries without input, instruction, restyle, keepUnmasked, answer (still read); 2: with them */
+  v: 1 | 2;
+  entries: (Omit<HistoryEntry, 'thumbs' | 'input'> & { input?: PackedImage; thumbs: (PackedImage & { scale: string })[] })[];
 }
 
 function toBase64(b: Uint8Array): string {
@@ -92,12 +118,15 @@ function unpackRGB(rgbB64: string, side: number): RGBAImage | null {
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const optStr = (x: unknown) => x === undefined || isStr(x);
 const optNum = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x));
+const optBool = (x: unknown) => x === undefined || typeof x === 'boolean';
+const isPacked = (x: unknown): x is PackedImage => !!x && typeof x === 'object' && isStr((x as PackedImage).rgb) && typeof (x as PackedImage).side === 'number';
 
 export class ResultHistory {
   readonly key: string;
   readonly maxEntries: number;
   readonly maxChars: number;
   readonly thumbSide: number;
+  readonly tasks: readonly string[];
 
   constructor(
     private readonly storage: StorageLike | null,
@@ -107,6 +136,7 @@ export class ResultHistory {
     this.maxEntries = o.maxEntries ?? 12;
     this.maxChars = o.maxChars ?? 600_000;
     this.thumbSide = o.thumbSide ?? 32;
+    this.tasks = o.tasks ?? Object.keys(TASK_NEEDS);
   }
 
   private read(): Stored['entries'] {
@@ -119,11 +149,12 @@ export class ResultHistory {
     if (!raw) return [];
     try {
       const s = JSON.parse(raw) as Stored;
-      if (s?.v !== 1 || !Array.isArray(s.entries)) return [];
+      if ((s?.v !== 1 && s?.v !== 2) || !Array.isArray(s.entries)) return [];
       return s.entries.filter(
         (e) =>
-          e && isStr(e.id) && isStr(e.task) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
-          Array.isArray(e.thumbs) && e.thumbs.every((t) => t && isStr(t.scale) && isStr(t.rgb) && typeof t.side === 'number'),
+          e && isStr(e.id) && isStr(e.task) && this.tasks.includes(e.task) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
+          (e.input === undefined || isPacked(e.input)) && optStr(e.instruction) && optBool(e.restyle) && optBool(e.keepUnmasked) && optStr(e.answer) &&
+          Array.isArray(e.thumbs) && e.thumbs.every((t) => t && isStr(t.scale) && isPacked(t)),
       );
     } catch {
       return [];
@@ -136,7 +167,10 @@ export class ResultHistory {
     for (const e of this.read()) {
       const thumbs = e.thumbs.map((t) => ({ scale: t.scale, image: unpackRGB(t.rgb, t.side) }));
       if (thumbs.some((t) => !t.image)) continue;
-      out.push({ ...e, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
+      // a stored input is the model's 64x64 image or the entry is not read (cut, corrupt, another size)
+      const input = e.input ? (e.input.side === INPUT_SIDE ? unpackRGB(e.input.rgb, e.input.side) : null) : undefined;
+      if (input === null) continue;
+      out.push({ ...e, input, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
     }
     return out;
   }
@@ -148,9 +182,11 @@ export class ResultHistory {
   add(e: Omit<HistoryEntry, 'id' | 'at' | 'thumbs'> & { at?: number; id?: string; images: { scale: string; image: RGBAImage }[] }): AddResult {
     if (!this.storage) return { ok: false, dropped: 0, message: 'History is off: this browser gives the page no storage.' };
     const at = e.at ?? Date.now();
-    const { images, ...settings } = e;
+    const { images, input, ...settings } = e;
+    if (input && (input.width !== INPUT_SIDE || input.height !== INPUT_SIDE)) return { ok: false, dropped: 0, message: `This result was not added to the history: its input is not the model's ${INPUT_SIDE}x${INPUT_SIDE} image.` };
     const entry: Stored['entries'][number] = {
       ...settings,
+      ...(input ? { input: { side: INPUT_SIDE, rgb: packRGB(input) } } : {}),
       id: e.id ?? `${at.toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`,
       at,
       thumbs: images.map(({ scale, image }) => ({ scale, side: this.thumbSide, rgb: packRGB(makeThumb(image, this.thumbSide)) })),
@@ -159,7 +195,7 @@ export class ResultHistory {
     let keep = [entry, ...old.filter((o) => o.id !== entry.id)].slice(0, this.maxEntries);
     let dropped = old.length + 1 - keep.length;
     while (keep.length > 0) {
-      const json = JSON.stringify({ v: 1, entries: keep } satisfies Stored);
+      const json = JSON.stringify({ v: 2, entries: keep } satisfies Stored);
       if (json.length <= this.maxChars) {
         try {
           this.storage.setItem(this.key, json);

@@ -35,6 +35,11 @@ export function tabSpec(id: TabId): TabSpec {
   return TABS.find((t) => t.id === id)!;
 }
 
+/** The tab whose panel starts `task` (null: no tab does, e.g. a task name from another version). */
+export function tabOfTask(task: string): TabId | null {
+  return TABS.find((t) => (t.tasks as readonly string[]).includes(task))?.id ?? null;
+}
+
 /** The sampler settings (steps, guidance, seed) apply: some task of the tab decodes images. */
 export function usesSampler(id: TabId): boolean {
   return tabSpec(id).tasks.some((t) => TASK_NEEDS[t].sampler);

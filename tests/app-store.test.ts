@@ -22,9 +22,9 @@ function memoryStorage(): StorageLike {
   return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
 }
 
-function setup(o: { hash?: string; maxHistory?: number; manifest?: Manifest } = {}) {
+function setup(o: { hash?: string; maxHistory?: number; manifest?: Manifest; storage?: StorageLike } = {}) {
   const engine = new FakeEngine(o.manifest ?? manifest);
-  const env: AppEnv = { baseUrl: 'http://page/', shareHash: () => o.hash ?? '', history: new ResultHistory(memoryStorage(), { maxEntries: o.maxHistory ?? 12 }), now: () => 0 };
+  const env: AppEnv = { baseUrl: 'http://page/', shareHash: () => o.hash ?? '', history: new ResultHistory(o.storage ?? memoryStorage(), { maxEntries: o.maxHistory ?? 12 }), now: () => 0 };
   const store = createAppStore(engine, env);
   const s = () => store.getState();
   return { engine, store, s, actions: s().actions };
@@ -251,6 +251,77 @@ describe('app store', () => {
     actions.pickHistory(s().history[1]);
     expect(s().runs.main).toMatchObject({ text: 'two', fromHistory: true, status: 'done' });
     expect(s().history.map((h) => h.prompt)).toEqual(['three', 'two']);
+  });
+
+  describe('the history keeps the image tabs’ runs with the image the engine read', () => {
+    /** the opaque 64x64 image an engine reports as read ('input'): distinct bytes, so a lossy round trip shows */
+    const seen = (k: number) => {
+      const data = new Uint8ClampedArray(64 * 64 * 4);
+      for (let i = 0; i < 64 * 64; i++) data.set([(i * 5 + k) & 255, (i * 11) & 255, (i >> 4) & 255, 255], i * 4);
+      return { width: 64, height: 64, data };
+    };
+
+    it('an edit is kept; after a reload picking it shows Edit with its image, instruction, restyle flag, seed and thumbnails back', async () => {
+      const storage = memoryStorage();
+      const a = await ready({ storage });
+      a.actions.pick('edit', image(40, 200), 'smiley.png');
+      a.actions.setSeed(77);
+      const text = 'draw it in twemoji style';
+      const run = a.actions.run('edit', 'edit', { image: a.s().picked.edit!.image, instruction: text, restyle: false }, { text, inputName: 'smiley.png' });
+      await settle();
+      a.engine.runs[0].feed.push({ type: 'input', image: seen(3) });
+      finish(a.engine.runs[0].feed, ['f4', 'f0'], 60);
+      expect(await run).toBe(true);
+      expect(a.s().history).toHaveLength(1);
+      expect(a.s().history[0]).toMatchObject({ task: 'edit', instruction: text, restyle: false, seed: 77, inputName: 'smiley.png', scales: ['f4', 'f0'] });
+
+      // a reload: a new page on the same storage, its settings the defaults
+      const b = await ready({ storage });
+      expect(b.s().seed).not.toBe(77);
+      expect(b.s().tab).toBe('main');
+      const [e] = b.s().history;
+      b.actions.pickHistory(e);
+      expect(b.s().tab).toBe('edit');
+      expect(b.s().seed).toBe(77);
+      const picked = b.s().picked.edit!;
+      expect(Buffer.from(picked.image.data).equals(Buffer.from(seen(3).data))).toBe(true);
+      expect(picked).toMatchObject({ name: 'smiley.png', restored: { task: 'edit', text, restyle: false } });
+      expect(b.s().runs.edit).toMatchObject({ task: 'edit', status: 'done', text, fromHistory: true, pickSeq: picked.seq });
+      expect(Object.keys(b.s().runs.edit!.results)).toEqual(['f4', 'f0']);
+      expect(b.s().runs.edit!.results.f0.image).toEqual(e.thumbs[1].image);
+      // the main tab's grid is not touched, and a restored run is not stored again
+      expect(b.s().runs.main).toBeUndefined();
+      expect(b.s().history).toHaveLength(1);
+      expect(b.engine.runs).toHaveLength(0);
+    });
+
+    it('a canvas task and a caption are kept too; a run the engine reported no input for is not', async () => {
+      const { engine, s, actions } = await ready();
+      const colorize = actions.run('canvas', 'colorize', { image: image(30) });
+      await settle();
+      engine.runs[0].feed.push({ type: 'input', image: seen(1) });
+      finish(engine.runs[0].feed, ['f4']);
+      await colorize;
+      const caption = actions.run('understand', 'understand', { image: image(30), question: '', caption: true }, { text: '', inputName: 'car.png' });
+      await settle();
+      engine.runs[1].feed.push({ type: 'input', image: seen(2) }, { type: 'text', piece: 'automobile', text: 'automobile', tokens: 2 }, { type: 'done', ms: 3 });
+      engine.runs[1].feed.end();
+      await caption;
+      const bare = actions.run('edit', 'edit', { image: image(), instruction: 'x' }, { text: 'x' });
+      await settle();
+      finish(engine.runs[2].feed, ['f4']);
+      expect(await bare).toBe(true);
+      expect(s().history.map((e) => [e.task, e.instruction, e.answer])).toEqual([['understand', '', 'automobile'], ['colorize', undefined, undefined]]);
+
+      actions.pickHistory(s().history[1]);
+      expect(s().tab).toBe('canvas');
+      expect(s().picked.canvas?.restored).toEqual({ task: 'colorize', text: '' });
+      expect(Buffer.from(s().picked.canvas!.image.data).equals(Buffer.from(seen(1).data))).toBe(true);
+      actions.pickHistory(s().history[0]);
+      expect(s().tab).toBe('understand');
+      expect(s().runs.understand).toMatchObject({ task: 'understand', status: 'done', answer: 'automobile', inputName: 'car.png', fromHistory: true });
+      expect(s().picked.understand?.name).toBe('car.png');
+    });
   });
 
   describe('the MLLM loads after the visual models (the load stream goes on past ready)', () => {

@@ -31,10 +31,10 @@ describe('result history', () => {
     const st = new QuotaStorage();
     const h = new ResultHistory(st);
     expect(h.list()).toEqual([]);
-    expect(h.add({ task: 't2i', prompt: 'a red apple', seed: 1, steps: 10, guidance: 2, images: result(1), at: 1000 })).toEqual({ ok: true, dropped: 0, message: null });
+    expect(h.add({ task: 'text-to-image', prompt: 'a red apple', seed: 1, steps: 10, guidance: 2, images: result(1), at: 1000 })).toEqual({ ok: true, dropped: 0, message: null });
     h.add({ task: 'reconstruct', inputName: 'google-1f319.png', images: result(2), at: 2000 });
     const again = new ResultHistory(st).list();
-    expect(again.map((e) => e.task)).toEqual(['reconstruct', 't2i']);
+    expect(again.map((e) => e.task)).toEqual(['reconstruct', 'text-to-image']);
     expect(again[1]).toMatchObject({ prompt: 'a red apple', seed: 1, steps: 10, guidance: 2, at: 1000 });
     expect(again[1].thumbs.map((t) => t.scale)).toEqual(['f4', 'f3', 'f2', 'f1', 'f0']);
     // the thumbnail is the area-downscaled result
@@ -43,21 +43,21 @@ describe('result history', () => {
 
   it('keeps at most maxEntries, dropping the oldest', () => {
     const h = new ResultHistory(new QuotaStorage(), { maxEntries: 3 });
-    for (let i = 0; i < 5; i++) h.add({ task: 't2i', prompt: `p${i}`, images: result(i), at: i });
+    for (let i = 0; i < 5; i++) h.add({ task: 'text-to-image', prompt: `p${i}`, images: result(i), at: i });
     expect(h.list().map((e) => e.prompt)).toEqual(['p4', 'p3', 'p2']);
   });
 
   it('a quota error drops old entries to make room and says how many', () => {
     const st = new QuotaStorage();
     const h = new ResultHistory(st);
-    h.add({ task: 't2i', prompt: 'first', images: result(1), at: 1 });
+    h.add({ task: 'text-to-image', prompt: 'first', images: result(1), at: 1 });
     const one = st.getItem(h.key)!.length;
     // room for two entries, not three
     const tight = new QuotaStorage(Math.floor(one * 2.5));
     tight.map = new Map(st.map);
     const h2 = new ResultHistory(tight);
-    expect(h2.add({ task: 't2i', prompt: 'second', images: result(2), at: 2 }).ok).toBe(true);
-    const r = h2.add({ task: 't2i', prompt: 'third', images: result(3), at: 3 });
+    expect(h2.add({ task: 'text-to-image', prompt: 'second', images: result(2), at: 2 }).ok).toBe(true);
+    const r = h2.add({ task: 'text-to-image', prompt: 'third', images: result(3), at: 3 });
     expect(r).toEqual({ ok: true, dropped: 1, message: null });
     expect(h2.list().map((e) => e.prompt)).toEqual(['third', 'second']);
   });
@@ -66,7 +66,7 @@ describe('result history', () => {
     const st = new QuotaStorage(100);
     st.map.set('puma-web:history', '{"v":1,"entries":[]}');
     const h = new ResultHistory(st);
-    const r = h.add({ task: 't2i', prompt: 'x', images: result(1) });
+    const r = h.add({ task: 'text-to-image', prompt: 'x', images: result(1) });
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/no room/);
     expect(st.getItem(h.key)).toBe('{"v":1,"entries":[]}');
@@ -74,7 +74,7 @@ describe('result history', () => {
 
   it('the size cap holds even with room in the quota', () => {
     const h = new ResultHistory(new QuotaStorage(), { maxChars: 60_000 });
-    for (let i = 0; i < 10; i++) h.add({ task: 't2i', prompt: `p${i}`, images: result(i), at: i });
+    for (let i = 0; i < 10; i++) h.add({ task: 'text-to-image', prompt: `p${i}`, images: result(i), at: i });
     const n = h.list().length;
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(10);
@@ -88,28 +88,114 @@ describe('result history', () => {
       expect(h.list()).toEqual([]);
     }
     h.clear();
-    h.add({ task: 't2i', prompt: 'good', images: result(1), at: 5 });
+    h.add({ task: 'text-to-image', prompt: 'good', images: result(1), at: 5 });
     const s = JSON.parse(st.getItem(h.key)!);
-    s.entries.push({ id: 'x', task: 't2i', at: 1, thumbs: [{ scale: 'f4', side: 32, rgb: 'AAAA' }] }); // wrong length
+    s.entries.push({ id: 'x', task: 'text-to-image', at: 1, thumbs: [{ scale: 'f4', side: 32, rgb: 'AAAA' }] }); // wrong length
     s.entries.push({ id: 'y', task: 7, at: 1, thumbs: [] });
     st.map.set(h.key, JSON.stringify(s));
     expect(h.list().map((e) => e.prompt)).toEqual(['good']);
     // adding after corruption still works
-    expect(h.add({ task: 't2i', prompt: 'next', images: result(2) }).ok).toBe(true);
+    expect(h.add({ task: 'text-to-image', prompt: 'next', images: result(2) }).ok).toBe(true);
   });
 
   it('clear empties it; no storage at all means a message, not an exception', () => {
     const h = new ResultHistory(new QuotaStorage());
-    h.add({ task: 't2i', images: result(1) });
+    h.add({ task: 'text-to-image', images: result(1) });
     h.clear();
     expect(h.list()).toEqual([]);
     const none = new ResultHistory(null);
     expect(none.list()).toEqual([]);
-    expect(none.add({ task: 't2i', images: result(1) }).message).toMatch(/no storage/);
+    expect(none.add({ task: 'text-to-image', images: result(1) }).message).toMatch(/no storage/);
     const throwing: StorageLike = { getItem: () => { throw new Error('denied'); }, setItem: () => { throw new Error('denied'); }, removeItem: () => { throw new Error('denied'); } };
     const t = new ResultHistory(throwing);
     expect(t.list()).toEqual([]);
-    expect(t.add({ task: 't2i', images: result(1) }).ok).toBe(false);
+    expect(t.add({ task: 'text-to-image', images: result(1) }).ok).toBe(false);
     expect(() => t.clear()).not.toThrow();
+  });
+
+  describe('image-taking runs (v2): the 64x64 input the engine read and the request beside the thumbnails', () => {
+    /** An opaque 64x64 image with every byte position distinct enough to catch a shifted or lossy round trip. */
+    function input(seed: number): RGBAImage {
+      const data = new Uint8ClampedArray(64 * 64 * 4);
+      for (let i = 0; i < 64 * 64; i++) data.set([(i * 13 + seed) & 255, (i * 29 + 7 * seed) & 255, ((i >> 3) ^ seed) & 255, 255], i * 4);
+      return { width: 64, height: 64, data };
+    }
+    const edit = (seed: number, at: number) => ({ task: 'edit', inputName: 'google-1f604.png', input: input(seed), instruction: 'draw it in twemoji style', restyle: false, seed, steps: 4, guidance: 2, images: result(seed), at });
+
+    it('an edit is stored and listed back with its input byte-exact, its instruction, restyle flag, seed and thumbnails', () => {
+      const st = new QuotaStorage();
+      expect(new ResultHistory(st).add(edit(3, 10))).toEqual({ ok: true, dropped: 0, message: null });
+      const raw = JSON.parse(st.getItem('puma-web:history')!);
+      expect(raw.v).toBe(2);
+      const [e] = new ResultHistory(st).list();
+      expect(e).toMatchObject({ task: 'edit', inputName: 'google-1f604.png', instruction: 'draw it in twemoji style', restyle: false, seed: 3, steps: 4, guidance: 2, at: 10 });
+      expect(e.input!.width).toBe(64);
+      expect(e.input!.height).toBe(64);
+      expect(Buffer.from(e.input!.data).equals(Buffer.from(input(3).data))).toBe(true);
+      expect(e.thumbs.map((t) => t.scale)).toEqual(['f4', 'f3', 'f2', 'f1', 'f0']);
+      expect(e.thumbs[4].image).toEqual(makeThumb(result(3)[4].image, 32));
+      // a caption keeps its answer and no thumbnails; an input not the model's size is refused, said
+      const h = new ResultHistory(st);
+      expect(h.add({ task: 'understand', input: input(4), instruction: '', answer: 'grinning face', images: [], at: 11 }).ok).toBe(true);
+      expect(h.list()[0]).toMatchObject({ task: 'understand', instruction: '', answer: 'grinning face', thumbs: [] });
+      const big = h.add({ ...edit(5, 12), input: { width: 32, height: 32, data: new Uint8ClampedArray(32 * 32 * 4) } });
+      expect(big.ok).toBe(false);
+      expect(big.message).toMatch(/64x64/);
+      expect(h.list().map((x) => x.at)).toEqual([11, 10]);
+    });
+
+    it('v1 entries (as the page stored them before) are still read, and kept when an image run is added', () => {
+      const st = new QuotaStorage();
+      const rgb = Buffer.from(new Uint8Array(32 * 32 * 3).fill(200)).toString('base64');
+      st.map.set('puma-web:history', JSON.stringify({ v: 1, entries: [{ task: 'text-to-image', prompt: 'a red apple', seed: 1, steps: 10, guidance: 2, scales: ['f4'], id: 'old', at: 1, thumbs: [{ scale: 'f4', side: 32, rgb }] }] }));
+      const h = new ResultHistory(st);
+      expect(h.list()).toMatchObject([{ id: 'old', task: 'text-to-image', prompt: 'a red apple', seed: 1 }]);
+      expect(h.list()[0].input).toBeUndefined();
+      expect(h.list()[0].thumbs[0].image.data.slice(0, 4)).toEqual(new Uint8ClampedArray([200, 200, 200, 255]));
+      h.add(edit(1, 2));
+      expect(h.list().map((e) => [e.id === 'old' ? 'old' : 'new', e.task])).toEqual([['new', 'edit'], ['old', 'text-to-image']]);
+    });
+
+    it('a corrupt, truncated or foreign image entry is skipped, never thrown on; the good ones are read', () => {
+      const st = new QuotaStorage();
+      const h = new ResultHistory(st);
+      h.add(edit(1, 1));
+      const good = JSON.parse(st.getItem(h.key)!).entries[0];
+      const rgb: string = good.input.rgb;
+      const bad = [
+        { ...good, id: 'cut', input: { side: 64, rgb: rgb.slice(0, rgb.length - 100) } }, // truncated
+        { ...good, id: 'notb64', input: { side: 64, rgb: '%%%' + rgb.slice(3) } }, // not base64
+        { ...good, id: 'side', input: { side: 32, rgb: rgb.slice(0, (32 * 32 * 4) / 3 * 1) } }, // not the model's size
+        { ...good, id: 'shape', input: 'AAAA' },
+        { ...good, id: 'null', input: null },
+        { ...good, id: 'task', task: 'outpaint' }, // a task from another version
+        { ...good, id: 'flag', restyle: 'no' },
+        { ...good, id: 'text', instruction: 7 },
+      ];
+      st.map.set(h.key, JSON.stringify({ v: 2, entries: [...bad, good] }));
+      expect(() => h.list()).not.toThrow();
+      expect(h.list().map((e) => e.id)).toEqual([good.id]);
+      st.map.set(h.key, JSON.stringify({ v: 3, entries: [good] })); // a later format: not guessed at
+      expect(h.list()).toEqual([]);
+    });
+
+    it('the size cap holds with image entries: the oldest are dropped first, the newest kept whole', () => {
+      const st = new QuotaStorage();
+      new ResultHistory(st).add(edit(0, 0));
+      const one = st.getItem('puma-web:history')!.length;
+      expect(one).toBeGreaterThan(16_000); // the input is in it (64*64*3 bytes, base64)
+      const maxChars = Math.floor(one * 3.5);
+      const h = new ResultHistory(new QuotaStorage(), { maxChars });
+      const drops: number[] = [];
+      for (let i = 1; i <= 6; i++) drops.push(h.add(edit(i, i)).dropped);
+      const left = h.list();
+      // room for three of them under the cap, far below maxEntries (12)
+      expect(left.map((e) => e.at)).toEqual([6, 5, 4]);
+      expect(drops).toEqual([0, 0, 0, 1, 1, 1]);
+      expect(Buffer.from(left[1].input!.data).equals(Buffer.from(input(5).data))).toBe(true);
+      expect(JSON.stringify({ v: 2, entries: [] }).length).toBeLessThan(maxChars);
+      const stored = (h as unknown as { storage: QuotaStorage }).storage.getItem(h.key)!;
+      expect(stored.length).toBeLessThanOrEqual(maxChars);
+    });
   });
 });

@@ -1,5 +1,6 @@
 // The last results (newest first) as rows of small thumbnails; picking one restores its
-// settings (the caller decides what that means: fill the prompt, set the seed...).
+// settings (the caller decides what that means: fill the prompt, set the seed, or show an image
+// tab with its input and instruction put back). An image task's entry shows its input first.
 import { useCallback, useMemo, useState } from 'react';
 import { RgbaCanvas } from '../components/RgbaCanvas';
 import { pageHistory, type AddResult, type HistoryEntry, type ResultHistory } from '../resultHistory';
@@ -28,7 +29,8 @@ export function useResultHistory(history?: ResultHistory) {
 }
 
 function describe(e: HistoryEntry): string {
-  return e.prompt ?? e.inputName ?? e.task;
+  const said = e.answer ? ` → ${e.answer.length > 60 ? e.answer.slice(0, 60) + '…' : e.answer}` : '';
+  return (e.prompt ?? (e.instruction || e.inputName) ?? e.task) + said;
 }
 
 export function HistoryStrip({ entries, onPick, onClear, message }: { entries: HistoryEntry[]; onPick: (e: HistoryEntry) => void; onClear: () => void; message?: string | null }) {
@@ -42,6 +44,7 @@ export function HistoryStrip({ entries, onPick, onClear, message }: { entries: H
           <li key={e.id}>
             <button type="button" className="history-item" onClick={() => onPick(e)} title={new Date(e.at).toLocaleString()} data-testid="history-item">
               <span className="history-thumbs">
+                {e.input && <RgbaCanvas image={e.input} label="input image" className="history-thumb history-input" />}
                 {e.thumbs.map((t) => (
                   <RgbaCanvas key={t.scale} image={t.image} label={`${t.scale} thumbnail`} className="history-thumb" />
                 ))}

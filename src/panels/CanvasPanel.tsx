@@ -57,12 +57,17 @@ export function CanvasPanel() {
   const setBase = (img: Parameters<typeof toWorking>[0]) => push({ kind: 'base', data: toWorking(img) });
 
   // an image picked in the source row or sent from another panel becomes the base
+  // (a run put back from the history first shows its mode, then becomes that mode's base once its drawing has loaded)
   useEffect(() => {
-    if (!loaded || !picked || picked.seq === lastPicked.current) return;
+    if (!picked || picked.seq === lastPicked.current) return;
+    const restored = picked.restored && MODES.some((m) => m.id === picked.restored!.task) ? (picked.restored.task as CanvasMode) : null;
+    if (restored && restored !== mode) return setMode(restored);
+    if (!loaded) return;
     lastPicked.current = picked.seq;
+    if (picked.restored?.keepUnmasked != null) setKeepUnmasked(picked.restored.keepUnmasked);
     setBase(picked.image);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [picked, loaded]);
+  }, [picked, loaded, mode]);
   // keyboard shortcuts while the canvas panel is shown and no text field has focus
   useEffect(() => {
     if (!active) return;

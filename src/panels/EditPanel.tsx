@@ -27,8 +27,11 @@ export function EditPanel() {
   const go = () => {
     const why = refuse(true, 'Type an instruction first, or pick one of the suggestions.');
     if (why || !picked) return say(why);
+    // an edit put back from the history with the user's design kept is kept again, while its instruction is unchanged
+    const r = picked.restored;
+    const keep = r?.task === 'edit' && r.restyle === false && r.text === sent ? { restyle: false } : {};
     // the pick's seq: what this run's plan says about the image is learned by this pick only
-    void actions.run('edit', 'edit', { image: picked.image, instruction: sent }, { text: sent, pickSeq: picked.seq });
+    void actions.run('edit', 'edit', { image: picked.image, instruction: sent, ...keep }, { text: sent, inputName: picked.name, pickSeq: picked.seq });
   };
 
   return (

@@ -26,7 +26,7 @@ export function UnderstandPanel() {
     const why = refuse(!caption, 'Type a question first, or press Caption.');
     if (why || !picked) return say(why);
     const q = caption ? '' : sent;
-    void actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q });
+    void actions.run('understand', 'understand', { image: picked.image, question: q, caption }, { text: q, inputName: picked.name });
   };
 
   return (

@@ -1,7 +1,8 @@
 // What the Edit and Understand panels share: the tab's picked image, its run, the MLLM's
 // suggestions, the typed text with its live token check, and one way to refuse a start with a
-// message (choose an image first, type something first, too long).
-import { useState } from 'react';
+// message (choose an image first, type something first, too long). A run put back from the
+// history fills the box with its text.
+import { useEffect, useState } from 'react';
 import { useApp, useRun } from '../store';
 import { useTextCheck } from '../newcomer/useTextCheck';
 import { useReading } from '../newcomer/useKnownWords';
@@ -12,6 +13,12 @@ export function useTaskPanel(tab: 'edit' | 'understand', what: 'instruction' | '
   const run = useRun(tab);
   const actions = useApp((s) => s.actions);
   const [text, setText] = useState('');
+  // a run put back from the history brings its instruction or question back into the box
+  const restoredSeq = picked?.restored ? picked.seq : null;
+  useEffect(() => {
+    if (restoredSeq != null && picked?.restored) setText(picked.restored.text);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [restoredSeq]);
   // the same budget check as the prompt: what fits beside the image in the MLLM's context
   const limit = info?.available ? (what === 'instruction' ? info.maxInstructionTokens : info.maxQuestionTokens) : null;
   // the model reads emoji as their names: the check counts (and a run gets) what it reads

@@ -1,15 +1,19 @@
 // Settings: the sampler (steps, guidance, seed), the prompt and the scales text-to-image asks
 // for, the tab shown, the image each tab was given; a shared link read into them once the
-// manifest says what is allowed; the history of the page's finished runs.
+// manifest says what is allowed; the history of finished runs (the first tab's, and the image
+// tabs' with the image they were given), and putting one back.
 import { TASK_NEEDS } from '../../workers/engine/tasks/needs';
 import type { TaskName } from '../../workers/engine/tasks/registry';
 import { allowedSteps, nearestSteps } from '../../workers/lib/manifest';
 import { checkGuidance, checkSeed, checkSteps } from '../inputValidation';
 import { readShareHash } from '../shareLink';
-import { imageUse, SEND_TARGETS, tabSpec, type ImageTab } from '../tabs';
+import { imageUse, SEND_TARGETS, tabOfTask, tabSpec, type ImageTab } from '../tabs';
+import type { HistoryEntry } from '../resultHistory';
+import type { RGBAImage } from '../../workers/lib/image';
+import type { ConditionalRequest, UnderstandRequest } from '../../workers/engine/tasks/registry';
 import type { SliceContext } from './context';
 import { learnedConcept } from './sourceConcept';
-import { idleRun, type AppState, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
+import { idleRun, type AppState, type RestoredRun, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
 
 export function settingsSlice(ctx: SliceContext): { state: SettingsState; actions: SettingsActions } {
   const { set, get, env } = ctx;
@@ -61,7 +65,9 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       if (picked && concept) set({ picked: { ...s.picked, [tab]: { ...picked, concept } } });
     }
     const images = Object.values(run.results).flatMap((r) => (r.image ? [{ scale: r.scale, image: r.image }] : []));
-    if (!tabSpec(tab).page || !run.task || !images.length || run.fromHistory) return;
+    if (!run.task || run.fromHistory) return;
+    if (!tabSpec(tab).page) return void addImageRun(run, images);
+    if (!images.length) return;
     // a prompt and its seed make a prompt task again; an image task keeps the image's name
     const prompted = TASK_NEEDS[run.task].inputs.includes('prompt');
     const r = history.add({
@@ -76,6 +82,62 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       images,
     });
     set({ history: history.list(), historyMessage: r.message });
+  };
+
+  /** A finished run of a tab that takes an image (Edit, Canvas, Understand): the 64x64 image the
+   * engine read and its request's own fields, so picking it puts the same run back. */
+  const addImageRun = (run: Run, images: { scale: string; image: RGBAImage }[]) => {
+    const req = run.request as (Partial<ConditionalRequest> & Partial<UnderstandRequest>) | null;
+    const task = run.task!;
+    const text = TASK_NEEDS[task].output === 'text';
+    if (!run.input || !req || (text ? !run.answer : !images.length)) return;
+    const sampler = TASK_NEEDS[task].sampler;
+    const r = history.add({
+      task,
+      inputName: run.inputName ?? undefined,
+      input: run.input,
+      instruction: task === 'understand' ? (req.caption ? '' : req.question ?? '') : req.instruction,
+      restyle: task === 'edit' && typeof req.restyle === 'boolean' ? req.restyle : undefined,
+      keepUnmasked: task === 'inpaint' && typeof req.keepUnmasked === 'boolean' ? req.keepUnmasked : undefined,
+      seed: sampler ? req.seed : undefined,
+      steps: sampler ? req.steps : undefined,
+      guidance: sampler ? req.guidance : undefined,
+      scales: images.length ? images.map((i) => i.scale) : undefined,
+      answer: text ? run.answer : undefined,
+      images,
+    });
+    set({ history: history.list(), historyMessage: r.message });
+  };
+
+  /** The sampler settings an entry was made with, checked like typed input; `moved`: its steps are no longer offered. */
+  const samplerOf = (e: HistoryEntry): { patch: Partial<AppState>; moved: string | null } => {
+    const s = get();
+    const patch: Partial<AppState> = {};
+    let moved: string | null = null;
+    if (e.seed != null && checkSeed(e.seed).ok) patch.seed = e.seed;
+    // a result drawn with a count this model no longer offers (10 before the step-distilled decoders): the nearest offered one, said
+    if (e.steps != null && s.allowedSteps.length) {
+      patch.steps = s.allowedSteps.includes(e.steps) ? e.steps : nearestSteps(e.steps, s.allowedSteps);
+      if (patch.steps !== e.steps) moved = `This result was drawn with ${e.steps} steps, which this model no longer offers: runs use ${patch.steps}.`;
+    }
+    if (e.guidance != null && s.facts && checkGuidance(e.guidance, s.facts.sampler).ok) patch.guidance = e.guidance;
+    return { patch, moved };
+  };
+
+  /** An entry of an image-taking tab: that tab shown, its image and text put back, its thumbnails (or answer) shown. */
+  const restoreImageRun = (e: HistoryEntry & { input: RGBAImage }, tab: ImageTab) => {
+    const task = e.task as TaskName;
+    const { patch, moved } = samplerOf(e);
+    const text = e.instruction ?? '';
+    const restored: RestoredRun = { task, text, ...(e.restyle != null ? { restyle: e.restyle } : {}), ...(e.keepUnmasked != null ? { keepUnmasked: e.keepUnmasked } : {}) };
+    const name = e.inputName ?? `${TASK_NEEDS[task].label.toLowerCase()} input from the history`;
+    set((st) => ({ ...patch, tab, picked: { ...st.picked, [tab]: { image: e.input, name, seq: ++pickSeq, restored } } }));
+    ctx.claim(tab); // a run still reporting no longer owns the tab's grid
+    const results: Record<string, ScaleResult> = {};
+    for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
+    // the edit's source and the image a question was about are the input itself; a canvas task's source (grayscale, masked, edges) is the engine's to make
+    const source = task === 'edit' || task === 'understand' ? e.input : null;
+    ctx.setRun(tab, { ...idleRun(), task, status: 'done', text, inputName: e.inputName ?? null, input: e.input, source, results, answer: e.answer ?? '', fromHistory: true, pickSeq, message: [task === 'inpaint' ? 'The history keeps the image, not the painted mask: paint the part to fill in again.' : null, moved].filter(Boolean).join(' ') || null });
   };
 
   return {
@@ -121,16 +183,12 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       select: (scale) => set({ selected: scale }),
       pickHistory(e) {
         const s = get();
-        const patch: Partial<AppState> = { notice: null, selected: null, lastGenerated: null };
+        const tab = tabOfTask(e.task);
+        if (e.input && tab && tab !== 'main') return restoreImageRun({ ...e, input: e.input }, tab);
+        const { patch: sampler, moved } = samplerOf(e);
+        const patch: Partial<AppState> = { notice: moved, selected: null, lastGenerated: null, ...sampler };
         if (e.prompt != null) patch.prompt = e.prompt;
         patch.planOverride = e.prompt != null && e.plan && s.manifest?.mllm?.plan ? e.plan : null;
-        if (e.seed != null && checkSeed(e.seed).ok) patch.seed = e.seed;
-        // a result drawn with a count this model no longer offers (10 before the step-distilled decoders): the nearest offered one, said
-        if (e.steps != null && s.allowedSteps.length) {
-          patch.steps = s.allowedSteps.includes(e.steps) ? e.steps : nearestSteps(e.steps, s.allowedSteps);
-          if (patch.steps !== e.steps) patch.notice = `This result was drawn with ${e.steps} steps, which this model no longer offers: runs use ${patch.steps}.`;
-        }
-        if (e.guidance != null && s.facts && checkGuidance(e.guidance, s.facts.sampler).ok) patch.guidance = e.guidance;
         const scales = (e.scales ?? []).filter((x) => s.scales.includes(x));
         if (TASK_NEEDS[e.task as TaskName]?.inputs.includes('prompt') && scales.length) patch.t2iScales = scales;
         set({ ...patch, tab: 'main' });

@@ -95,6 +95,19 @@ export interface Picked {
   seq: number;
   /** what the image shows, when the page knows (a hint only: the model reads the pixels) */
   concept?: SourceConcept;
+  /** put back from the history: the run's own text and flags, for the tab's form to show and its next run to use */
+  restored?: RestoredRun;
+}
+
+/** What a history entry of an image-taking tab puts back beside its image (src/resultHistory.ts). */
+export interface RestoredRun {
+  task: TaskName;
+  /** the instruction or question ('' for a caption or a canvas task's default) */
+  text: string;
+  /** edit: false when the user's design was kept */
+  restyle?: boolean;
+  /** inpaint */
+  keepUnmasked?: boolean;
 }
 
 /** The concept of a tab's input image, as the page came to know it: a sample's own metadata, the

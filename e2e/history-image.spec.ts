@@ -1,0 +1,56 @@
+// An image tab's run in the history on the built site (WASM, the real models): a tone edit,
+// a reload, the entry picked in the first tab's history: the Edit tab comes back with the 64x64
+// image the model read, the instruction and the thumbnails; Edit again draws the same images.
+import { test, expect, type Page } from '@playwright/test';
+import { sharedPage } from './fixtures';
+import { generateAndWait, gridPixels } from './tasks-helpers';
+
+/** A canvas's pixels, read back at its own size. */
+async function pixels(page: Page, selector: string): Promise<{ w: number; h: number; data: number[] }> {
+  return page.locator(selector).first().evaluate((c: HTMLCanvasElement) => {
+    const copy = Object.assign(document.createElement('canvas'), { width: c.width, height: c.height }).getContext('2d', { willReadFrequently: true })!;
+    copy.drawImage(c, 0, 0);
+    return { w: c.width, h: c.height, data: Array.from(copy.getImageData(0, 0, c.width, c.height).data) };
+  });
+}
+
+test.describe('history of an image tab', () => {
+  let page: Page;
+  sharedPage(test, { mllm: true, open: true }, (s) => ({ page } = s));
+
+  test('an edit survives a reload: picking it brings back the Edit tab, its input and instruction, and runs again the same', async () => {
+    const instruction = 'make it medium-dark skin tone';
+    await page.getByTestId('tab-edit').click();
+    await page.locator('[data-testid=edit-sample][data-file="google-1f64b-200d-2640-fe0f.png"]').click();
+    await expect(page.getByTestId('edit-picked')).toBeVisible();
+    await page.getByTestId('edit-instruction').fill(instruction);
+    await generateAndWait(page, 'edit');
+    // what the model read: the grid's source cell (64x64)
+    const read = await pixels(page, '[data-testid=edit-grid] figure canvas');
+    expect([read.w, read.h]).toEqual([64, 64]);
+    const drawn = await gridPixels(page, 'edit');
+    const seed = await page.getByTestId('seed').inputValue();
+
+    await page.reload();
+    await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
+    await expect(page.getByTestId('tab-edit')).toHaveAttribute('aria-selected', 'false');
+    await expect(page.getByTestId('edit-instruction')).toHaveValue('');
+    await page.getByTestId('seed').fill(String(Number(seed) + 3)); // the entry's seed comes back with it
+    const item = page.getByTestId('history-item').first();
+    await expect(item).toContainText(`edit: ${instruction}`);
+    await item.click();
+    await expect(page.getByTestId('tab-edit')).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByTestId('edit-instruction')).toHaveValue(instruction);
+    await expect(page.getByTestId('seed')).toHaveValue(seed);
+    const back = await pixels(page, '[data-testid=edit-picked] canvas');
+    expect([back.w, back.h]).toEqual([64, 64]);
+    expect(back.data.every((v, i) => v === read.data[i]), 'the picked image is the 64x64 image the model read').toBe(true);
+    await expect(page.locator('[data-testid^=edit-result-f][data-ready=true]')).toHaveCount(drawn.length);
+
+    // Edit again: the same input, instruction and seed draw the same images
+    await generateAndWait(page, 'edit');
+    const again = await gridPixels(page, 'edit');
+    expect(again.map((c) => c.scale)).toEqual(drawn.map((c) => c.scale));
+    for (const [i, c] of again.entries()) expect(c.data.every((v, j) => v === drawn[i].data[j]), `${c.scale} drawn as the first run drew it`).toBe(true);
+  });
+});

@@ -1,0 +1,74 @@
+// The Edit tab's plan bar while its run is in flight: "Keep my design" and "Draw it in that style
+// instead" (src/components/PlanBar.tsx, shown through src/panels/TaskGrid.tsx) are disabled from
+// the moment the run's plan arrives until it ends, so a second click cannot start another run over
+// it; they are enabled again once it is done. The grid is rendered to HTML (react-dom/server) from
+// the page's real store, built around the fake engine of the store's tests (tests/fake-engine.ts)
+// instead of the worker's: the page's store module is swapped for it, nothing else.
+import { describe, expect, it, vi } from 'vitest';
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+import type { PlanInfo } from '../workers/mllm/plan';
+import { FakeEngine, image, settle } from './fake-engine';
+
+const t = vi.hoisted(() => ({}) as { engine: FakeEngine; store: import('zustand/vanilla').StoreApi<import('../src/state/types').AppState> });
+
+// each render is one look at the store (renderToString): its state now is read directly, as
+// React's server render would otherwise read the store's initial state (useSyncExternalStore)
+vi.mock('../src/store', async () => {
+  const { createAppStore } = await import('../src/state/createAppStore');
+  const { ResultHistory } = await import('../src/resultHistory');
+  const { FakeEngine: Fake } = await import('./fake-engine');
+  const { loadManifest } = await import('./models');
+  const types = await import('../src/state/types');
+  t.engine = new Fake(loadManifest());
+  t.store = createAppStore(t.engine, { baseUrl: 'http://page/', shareHash: () => '', history: new ResultHistory(null), now: () => 0 });
+  const useApp = (sel?: (s: unknown) => unknown) => (sel ? sel(t.store.getState()) : t.store.getState());
+  return { ...types, appStore: t.store, useApp, useRun: (tab: 'edit') => t.store.getState().runs[tab] ?? types.IDLE_RUN };
+});
+
+const { TaskGrid } = await import('../src/panels/TaskGrid');
+
+const plan = (restyled: PlanInfo['restyled']): PlanInfo => ({ text: 'smiling face | twemoji | none', fields: { concept: 'smiling face', style: 'twemoji', tone: 'none' }, source: 'greedy', candidates: [], restyled });
+
+/** The plan bar's restyle button in the Edit grid as rendered now: 'absent', 'disabled' or 'enabled'. */
+function button(testid: 'edit-plan-keep-design' | 'edit-plan-restyle-again'): string {
+  const html = renderToString(createElement(TaskGrid, { run: t.store.getState().runs.edit!, tab: 'edit', onRestyle: () => undefined }));
+  const tag = html.match(new RegExp(`<button[^>]*data-testid="${testid}"[^>]*>`))?.[0];
+  return !tag ? 'absent' : /\sdisabled=""/.test(tag) ? 'disabled' : 'enabled';
+}
+
+describe("the plan bar's restyle buttons while an edit is in flight", () => {
+  it('are disabled while the run goes, enabled once it is done, for both directions', async () => {
+    const { actions } = t.store.getState();
+    const init = actions.init('auto');
+    await settle();
+    t.engine.finishLoad();
+    await init;
+    expect(t.store.getState().manifest?.mllm?.plan, 'the shipped model writes a plan').toBeTruthy();
+    const end = (i: number) => {
+      t.engine.runs[i].feed.push({ type: 'image', scale: 'f4', image: image(90), ms: 1, stepMs: [1] }, { type: 'done', ms: 2 });
+      t.engine.runs[i].feed.end();
+    };
+
+    const first = actions.run('edit', 'edit', { image: image(), instruction: 'draw it in twemoji style' }, { text: 'draw it in twemoji style' });
+    await settle();
+    t.engine.runs[0].feed.push({ type: 'plan', plan: plan({ fromPlan: ['f1', 'f0'] }) });
+    await settle();
+    expect(t.store.getState().runs.edit?.status).toBe('running');
+    expect(button('edit-plan-keep-design')).toBe('disabled');
+    end(0);
+    expect(await first).toBe(true);
+    expect(button('edit-plan-keep-design')).toBe('enabled');
+
+    const kept = actions.again('edit', 'edit', { restyle: false });
+    await settle();
+    expect(t.store.getState().runs.edit?.status).toBe('running');
+    t.engine.runs[1].feed.push({ type: 'plan', plan: plan({ fromPlan: [], kept: true }) });
+    await settle();
+    expect(button('edit-plan-keep-design')).toBe('absent');
+    expect(button('edit-plan-restyle-again')).toBe('disabled');
+    end(1);
+    expect(await kept).toBe(true);
+    expect(button('edit-plan-restyle-again')).toBe('enabled');
+  });
+});
