@@ -1643,19 +1643,17 @@ def seen_designs_section():
     st = {a: last_stage(os.path.join(ev, "run33", a), "stages.jsonl") for a in arms[1:]}
     ab = ["| | v14 (ships) | c14b: v14's recipe, 940 more steps | tp03: the same + the tone probe x 0.03 | "
           "tv1: c14b + tone edits within noto_v1 |", "|---|---|---|---|---|"]
-    for label, get in (("canonical top-1 at f1", canonical_f1), ("natural top-1, recommended", natural_recommended_top1),
-                       ("held-out captions", caption_exact("heldout_vendor")),
-                       ("tone edits at f0", edit_at("edit_tone")),
-                       ("tone edits: the concept / the asked tone, f0",
-                        lambda x: None),
-                       ("style edits at f0", edit_at("edit_style")),
-                       ("sketches, top-1 at f1", recognised("sketch")),
-                       ("line-art sketches, top-1 at f1", recognised("sketch_lines"))):
-        if label.startswith("tone edits: the concept"):
-            halves = lambda x: " / ".join(pct(edit_at("edit_tone", key=k)(x)) for k in ("judge_concept", "judge_field"))
-            ab.append(f"| {label} | " + " | ".join(halves(e[c]) for c in arms) + " |")
-            continue
-        ab.append(f"| {label} | " + " | ".join(pct(get(e[c])) for c in arms) + " |")
+    halves = lambda x: " / ".join(pct(edit_at("edit_tone", key=k)(x)) for k in ("judge_concept", "judge_field"))
+    as_pct = lambda get: lambda x: pct(get(x))
+    for label, show in (("canonical top-1 at f1", as_pct(canonical_f1)),
+                        ("natural top-1, recommended", as_pct(natural_recommended_top1)),
+                        ("held-out captions", as_pct(caption_exact("heldout_vendor"))),
+                        ("tone edits at f0", as_pct(edit_at("edit_tone"))),
+                        ("tone edits: the concept / the asked tone, f0", halves),
+                        ("style edits at f0", as_pct(edit_at("edit_style"))),
+                        ("sketches, top-1 at f1", as_pct(recognised("sketch"))),
+                        ("line-art sketches, top-1 at f1", as_pct(recognised("sketch_lines")))):
+        ab.append(f"| {label} | " + " | ".join(show(e[c]) for c in arms) + " |")
     ab.append("| `ab_summary`'s score | " + " | ".join(f"{ab_score(e[c]):.4f}" for c in arms) + " |")
     tr = probe_trace(os.path.join(ev, "run33", "tp03", "train1.log"))
     trace = "; ".join(f"step {s}: {ce:.3f}, {pct(r)} read right" for s, ce, r in tr)
@@ -4457,7 +4455,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 28 (not shipped): c14's clock with line-drawing sketches (`sketch_lines_p=0.5`, ln15) / a larger vendor share (sv6); v14 evaluated on an H100 | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 ... NAME=ln15 bash training/gpu/v10_long.sh`, the same with `NAME=sv6`; `final_eval.sh` (one H100) | 9.5 (4.7 each, 940 steps) |
 | run 29 (**the pick's key ships**): a key for the pick's retrieval (`training/pick_key.py`), widths 32 / 48 / 64, and v14 evaluated with each pick | `ARMS="w32:--width,32 w64:--width,64" STEPS=3000 bash training/gpu/pick_key.sh`, then `ARMS="w48:--width,48 w64:--width,64" STEPS=4000 TRAIN_S=300`; `final_eval.sh` per arm (one H100) | 10.3 of training in two calls of two keys side by side on one GPU (276 s: w32, 3000 steps in 212 s, and a first w64; 344 s: w48 and w64 with their probes) + 7 of evaluations (1366 s held in five calls) |
 | run 30 (**the sketch's temperature ships**): v14's picks on the dev set, a temperature chosen per task, evaluated with all five / the sketch's alone / every task reading re-drawings | `OUT=$OUT bash training/gpu/pick_dev.sh` (one H100), then `final_eval.sh` with the manifest and with `EVAL_ARGS="--pick-views-tasks all"` (one H200) | no training; 1 of dev picks + about 4 of evaluations (504 s held in two calls) |
-| run 33 (not shipped): v14 + 940 steps of its recipe (c14b) / + the tone probe's loss (tp03) / + tone edits within noto_v1 (tv1), one call each; v14's edits of training drawings (`--sources train`, as shipped and with the right plan) | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 FINAL=1 MIN=6.5 WORKERS=7 EVAL_ARGS="" ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61" bash training/gpu/v10_long.sh`, with `tone_probe=0.03` / `tone_vendors=noto_v1` added; `final_eval.sh` with `EVAL_ARGS="--sources train ..."` (one H100) | 4.4, 4.6, 4.0 (940 steps each; 1191 s held for the three training calls, starts included; 151 s for the call of the two 46-s evaluations) |
+| run 33 (not shipped): v14 + 940 steps of its recipe (c14b) / + the tone probe's loss (tp03) / + tone edits within noto_v1 (tv1), one call each; v14's edits of training drawings (`--sources train`, as shipped and with the right plan) | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 FINAL=1 MIN=6.5 WORKERS=7 EVAL_ARGS="" ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61" bash training/gpu/v10_long.sh`, with `tone_probe=0.03` / `tone_vendors=noto_v1` added; `final_eval.sh` with `EVAL_ARGS="--sources train ..."` (one H100) | 4.4, 4.6, 4.0 (940 steps each; 1191 s held for the three training calls, starts included; 151 s held for the call of the two evaluations, 46 s of wall) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
