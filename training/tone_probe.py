@@ -17,7 +17,7 @@ as an option, off by default.
 import torch
 import torch.nn.functional as F
 
-from training.common import IMAGE_ORDER, SCALE_TOKENS
+from training.common import IMAGE_ORDER
 
 # the scales the probe reads: where the skin is drawn (f2 and coarser are recognised far less: model card, Table 1)
 SCALES = ("f1", "f0")
@@ -49,8 +49,9 @@ class ToneProbe(torch.nn.Module):
 
 
 def image_scale_index():
-    """[341] the IMAGE_ORDER index of each token of an image in the bank's order (f4 first)."""
-    return torch.repeat_interleave(torch.arange(len(SCALE_TOKENS)), torch.tensor(SCALE_TOKENS))
+    """[341] the IMAGE_ORDER index of each token of an image in the bank's order (f4 first): the sequences' own table."""
+    from training.mllm_tasks import _SCALE_OF_K   # here: mllm_tasks imports mllm, which imports this module
+    return torch.from_numpy(_SCALE_OF_K)
 
 
 def tone_vocab(meta, rows):
