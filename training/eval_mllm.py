@@ -636,7 +636,7 @@ LINE_KINDS = ("sketch_lines", "sketch_lines_drawn")   # the jobs on the line-dra
 def line_sources(meta, hv, read_vendors):
     """{held-out-vendor image: the line-drawn vendor's drawing of its concept} (its skin tone where drawn, else the
     untoned one), for sketch_lines; {} when the model read that vendor's drawings in training (read_vendors:
-    MLLMConfig.source_vendors), since then they are not unseen."""
+    MLLMConfig.source_vendors and draw_vendors), since then they are not unseen."""
     if LINE_VENDOR in read_vendors.split(","):
         return {}
     by = {(m["concept"], m["skin_tone"]): m["i"] for m in meta if m["vendor"] == LINE_VENDOR and m["split"] in T.SOURCE_SPLITS}
@@ -1167,7 +1167,7 @@ def main(argv=None):
     if args.edit_kinds is not None and not args.understanding_only:
         kinds = tuple(k for k in args.edit_kinds.split(",") if k)
     line_kinds = bool(set(LINE_KINDS) & set(kinds))
-    lines = line_sources(meta, hv, model.cfg.source_vendors) if line_kinds else {}
+    lines = line_sources(meta, hv, f"{model.cfg.source_vendors},{model.cfg.draw_vendors}") if line_kinds else {}
     if line_kinds and not lines:
         log(f"sketch_lines: no {LINE_VENDOR} drawing of a held-out-vendor concept that this model has not read")
     need = sorted(set(hv + om + list(lines.values())))

@@ -259,6 +259,10 @@ def feature_stats(bank, rows):
 SOURCE_SPLITS = ("sources", "sources_extra")
 
 
+# the tasks whose target is the given drawing's own design (MLLMConfig.draw_vendors draws them on more vendors' designs)
+DRAW_TASKS = ("edit_tone", "sketch", "colorize", "inpaint")
+
+
 # ---- sequences -------------------------------------------------------------------------------
 class TaskSampler:
     """Builds examples (lists of segments) for every task from the metadata.
@@ -267,7 +271,8 @@ class TaskSampler:
     targets (predicted from the previous position)."""
 
     def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0,
-                 sources="", source_p=0.0, sketch_source_p=-1.0, sketch_lines_p=0.0, tone_vendors=""):
+                 sources="", source_p=0.0, sketch_source_p=-1.0, sketch_lines_p=0.0, tone_vendors="",
+                 draw_vendors="", draw_p=0.0):
         self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
         self.plan, self.prompt_drop = plan, prompt_drop
         self.rng = random.Random(seed)
@@ -315,6 +320,22 @@ class TaskSampler:
             raise ValueError(f"no toned drawings of tone_vendors {sorted(tv)}: rebuild the data (training.data)")
         self.tone_groups = {**self.by_cv, **groups}
         self.tone_src = self.tone_src + sorted(i for g in groups.values() for i in g.values())
+        # drawn designs from more vendors (MLLMConfig.draw_vendors): their drawings of concepts that train, each one
+        # both given and drawn under its vendor's own style word, for the tasks whose target is the given drawing's
+        # design. A generator of its own decides, so that every other draw is the one draw_p=0 gives.
+        dv = {v for v in draw_vendors.split(",") if v}
+        self.draw = sorted(m["i"] for m in meta if m["split"] in SOURCE_SPLITS and m["vendor"] in dv
+                           and m["concept"] in trained)
+        if dv & set(PLAN_VENDOR):
+            raise ValueError(f"draw_vendors {sorted(dv & set(PLAN_VENDOR))} are planned as another vendor (PLAN_VENDOR)")
+        if dv and not self.draw:
+            raise ValueError(f"no drawings of draw_vendors {sorted(dv)}: rebuild the data (training.data)")
+        by_dv = {}
+        for i in self.draw:
+            by_dv.setdefault((meta[i]["concept"], meta[i]["vendor"]), {})[meta[i]["skin_tone"]] = i
+        self.draw_groups = {k: g for k, g in by_dv.items() if len(g) > 1}
+        self.draw_tone_src = sorted(i for g in self.draw_groups.values() for i in g.values())
+        self.draw_p, self.draw_rng = (draw_p if self.draw else 0.0), random.Random(seed * 1_000_003 + 29)
 
     def row(self, i, variant="orig"):
         return VARIANTS.index(variant) * self.n + i
@@ -383,8 +404,29 @@ class TaskSampler:
         """The variant a sketch's given edge map is read from: "lines" with probability sketch_lines_p, else "edges"."""
         return "lines" if self.sketch_lines_p > 0 and self.lines_rng.random() < self.sketch_lines_p else "edges"
 
+    def drawn_design(self, task):
+        """With probability draw_p, a tone edit, sketch, colorization or inpainting within one of the draw vendors'
+        drawings (MLLMConfig.draw_vendors), else None."""
+        if not (self.draw_p > 0 and task in DRAW_TASKS and self.draw_rng.random() < self.draw_p):
+            return None
+        r = self.draw_rng
+        if task == "edit_tone":
+            if not self.draw_tone_src:
+                return None
+            i = r.choice(self.draw_tone_src)
+            g = self.draw_groups[(self.meta[i]["concept"], self.meta[i]["vendor"])]
+            to = r.choice(sorted(t for t in g if t != self.meta[i]["skin_tone"]))
+            return self.edit_example(self.row(i), tone_instruction(to, r), g[to])
+        i = r.choice(self.draw)
+        variant = {"sketch": self.sketch_variant(), "colorize": "gray", "inpaint": r.choice(["mask_a", "mask_b"])}[task]
+        phrases = {"sketch": SKETCH, "colorize": COLORIZE, "inpaint": INPAINT}[task]
+        return self.edit_example(self.row(i, variant), natural.phrase(phrases, r), i)
+
     def sample(self, task):
         r, meta = self.rng, self.meta
+        drawn = self.drawn_design(task)
+        if drawn is not None:
+            return drawn
         if task in ("sketch", "edit_style") and self.src_target and r.random() < (self.sketch_p if task == "sketch" else self.source_p):
             if task == "sketch":
                 return self.from_source(lambda v, r: natural.phrase(SKETCH, r), self.sketch_variant())

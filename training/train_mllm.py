@@ -141,7 +141,8 @@ class BatchStream(torch.utils.data.IterableDataset):
         sampler = TaskSampler(self.meta, self.tok, seed=self.seed + 7919 * wid, order=cfg.order, plan=cfg.plan,
                               prompt_drop=cfg.prompt_drop, sources=cfg.source_vendors, source_p=cfg.source_vendor_p,
                               sketch_source_p=cfg.sketch_source_p, sketch_lines_p=cfg.sketch_lines_p,
-                              tone_vendors=cfg.tone_vendors)
+                              tone_vendors=cfg.tone_vendors, draw_vendors=cfg.draw_vendors,
+                              draw_p=cfg.draw_vendor_p)
         short, long_ = task_weights(cfg.task_mix)
         while True:
             yield (sampler.batch(short, cfg.short_batch, cfg.ctx, cfg.pad_multiple),

@@ -895,6 +895,54 @@ def test_tone_vendors_add_tone_edits_within_an_extra_vendor():
             [(k, divmod(x, b.n), l) if k == "img" else (k, x, l) for k, x, l in b.sample(task)]
 
 
+def test_draw_vendors_draw_more_designs_under_their_own_style_word():
+    """draw_vendors=fluent: with probability draw_p a tone edit, sketch, colorization or inpainting is given and drawn
+    within Fluent's drawings of concepts that train (tone pairs within one concept's toned Fluent drawings), planned
+    under Fluent's own style word; the held-out splits and a concept that never trains stay out; the other tasks are
+    untouched; a vendor with no drawings is refused; draw_p=0 draws exactly what the sampler drew without it."""
+    base = fake_meta()
+    meta = with_sources(base)
+    for m in list(meta):   # a held-out Fluent drawing of a trained concept: never used
+        if m["vendor"] == "fluent" and m["concept"] == "C1" and m["skin_tone"] == "dark":
+            m["split"] = "sources_heldout"
+    tok = train_bpe(T.corpus(base, per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    n = len(meta)
+    ok = {m["i"] for m in meta if m["vendor"] == "fluent" and m["split"] == "sources"
+          and m["concept"] in {b["concept"] for b in base if b["split"] == "train"}}
+    s = T.TaskSampler(meta, tok, seed=5, plan=True, draw_vendors="fluent", draw_p=0.5)
+    assert set(s.draw) == ok and s.draw_tone_src
+    drawn = {t: 0 for t in ALL_TASKS}
+    for task in ALL_TASKS:
+        for _ in range(200):
+            ex = s.sample(task)
+            imgs = [divmod(row, n) for kind, row, loss in ex if kind == "img"]
+            fl = [i for _, i in imgs if meta[i]["vendor"] == "fluent"]
+            if not fl:
+                continue
+            drawn[task] += 1
+            (vs, src), (vt, tgt) = imgs
+            assert src in ok and tgt in ok
+            plan = tok.decode([i for kind, ids, loss in ex if kind == "text" and loss == "plan" for i in ids])
+            assert T.parse_plan(plan.strip())["style"] == "fluent"
+            want_variant = {"edit_tone": ("orig",), "sketch": ("edges",), "colorize": ("gray",),
+                            "inpaint": ("mask_a", "mask_b")}[task]
+            assert T.VARIANTS[vs] in want_variant and T.VARIANTS[vt] == "orig"
+            if task == "edit_tone":
+                assert meta[src]["concept"] == meta[tgt]["concept"] and meta[src]["skin_tone"] != meta[tgt]["skin_tone"]
+            else:
+                assert src == tgt
+    assert all(50 < drawn[t] < 150 for t in T.DRAW_TASKS), drawn
+    assert all(drawn[t] == 0 for t in ALL_TASKS if t not in T.DRAW_TASKS), drawn
+    with pytest.raises(ValueError, match="rebuild the data"):
+        T.TaskSampler(meta, tok, draw_vendors="emojione", draw_p=0.3)
+    with pytest.raises(ValueError, match="planned as another vendor"):
+        T.TaskSampler(meta, tok, draw_vendors="noto_v1", draw_p=0.3)
+    a = T.TaskSampler(meta, tok, seed=4, draw_vendors="fluent", draw_p=0.0)
+    b = T.TaskSampler(meta, tok, seed=4)
+    for task in ALL_TASKS * 5:
+        assert a.sample(task) == b.sample(task)
+
+
 def test_sketch_source_share_is_its_own():
     """sketch_source_p sets how often a sketch's edge map is another vendor's drawing, apart from the other tasks'
     source_vendor_p; left at -1 the sampler draws exactly what it drew before (the control arm is the old recipe)."""
