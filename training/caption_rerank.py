@@ -159,22 +159,28 @@ def caption_pick(model, tok, gallery, bank_flat, device, k, temperature=None, re
     return answer
 
 
-def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None, keys_flat=None, views=()):
+def plan_fix(model, tok, gallery, bank_flat, device, k, temperature=None, keys_flat=None, views=(), styles=None):
     """For eval_mllm --pick: a function (prefixes, plans, record=None, tasks=None) -> plans that replaces each plan's
     concept by the MLLM's pick among the top-k names the gallery retrieves for the prefix's given image, keeping the
     plan's style and tone (the page's edits, manifest mllm.pick). keys_flat: as caption_pick's. tasks: each prefix's
-    page task (edit, colorize, inpaint, sketch), for a temperature per task (task_temperature)."""
+    page task (edit, colorize, inpaint, sketch), for a temperature per task (task_temperature). styles: the style words
+    a plan may keep (manifest mllm.pick.page_styles: the page's, plan.styles); a plan whose style is another (a design
+    only trained on, MLLMConfig.draw_vendors) has its concept and style picked together among names x styles."""
     def fix(prefixes, plans, record=None, tasks=None):
         temps = temperature if tasks is None else [task_temperature(temperature, t) for t in tasks]
         if isinstance(temps, dict):
             raise ValueError("plan_fix: a temperature per task needs each prefix's task")
         names, prior = retrieved(gallery, prefixes, bank_flat[1] if keys_flat is None else keys_flat, k, temps)
         got = [T.parse_plan(tok.decode(pl).strip()) for pl in plans]
-        texts = [[T.normalize_text(T.PLAN_SEP.join([n, gp["style"], gp["tone"]])) for n in ns] for ns, gp in zip(names, got)]
+        texts = [[T.normalize_text(T.PLAN_SEP.join([n, st, gp["tone"]])) for n in ns
+                  for st in (styles if styles and gp["style"] not in styles else [gp["style"]])] for ns, gp in zip(names, got)]
+        if prior is not None:   # a name's prior for each of its styles
+            prior = [None if ps is None else [p for p in ps for _ in range(len(ts) // len(ps))] for ps, ts in zip(prior, texts)]
         rec = [] if record is not None else None
         best = pick(model, tok, prefixes, texts, bank_flat, device, end=tok.img, prior=prior, record=rec, views=views)
         if record is not None:
-            record.extend(dict(r, names=n, picked=T.parse_plan(b)["concept"]) for r, n, b in zip(rec, names, best))
+            record.extend(dict(r, names=n if len(ts) == len(n) else [T.parse_plan(t)["concept"] for t in ts],
+                               picked=T.parse_plan(b)["concept"]) for r, n, ts, b in zip(rec, names, texts, best))
         return [tok.encode(" " + t) for t in best]
     return fix
 

@@ -1082,6 +1082,10 @@ def main(argv=None):
     ap.add_argument("--pick-views-tasks", default="manifest", choices=("manifest", "caption", "all"), help="with "
                     "--pick-views: the captions' choice alone reads the views, or every picking task's (the manifest's "
                     "mllm.pick.views.tasks: ['caption'] or every pick task)")
+    ap.add_argument("--pick-styles", default="manifest", choices=("manifest", "page", "any"), help="with --pick: an "
+                    "edit's plan keeps any style it writes, or only the page's (plan.styles): one naming a design only "
+                    "trained on (MLLMConfig.draw_vendors) has its concept and style picked among names x page styles "
+                    "(manifest mllm.pick.page_styles)")
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
     ap.add_argument("--plans-only", action="store_true", help="the edit jobs' plans alone, nothing drawn or judged: "
@@ -1239,8 +1243,10 @@ def main(argv=None):
         views = [bank_of(lambda v, th=th: redraw.redraw(v, th), ("orig",) if set(vtasks) <= {"caption"} else T.VARIANTS)
                  for th in thetas]
         # the plans of the edit tasks read the views together (every edit task in vtasks) or not at all
+        page_styles = spec.get("page_styles", False) if args.pick_styles == "manifest" else args.pick_styles == "page"
         ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp, keys_flat=keys_flat,
-                                views=views if set(vtasks) - {"caption"} else ())
+                                views=views if set(vtasks) - {"caption"} else (),
+                                styles=sorted(T.STYLE.values()) if page_styles else None)
         if "caption" in ctx.pick_tasks:
             ro = (lambda b: reader_only(model, b)) if args.understand_reader_only else (lambda b: b)
             ctx.caption_pick = caption_pick(model, tok, gallery, ro(bank_flat), device, args.pick, temperature=temp,
@@ -1248,6 +1254,7 @@ def main(argv=None):
                                             views=[ro(v) for v in views] if "caption" in vtasks else ())
     res = {"config": {"pick": args.pick, "pick_tasks": list(ctx.pick_tasks), "pick_frame": frame if args.pick else None,
                       "pick_views": {"thetas": thetas, "tasks": vtasks} if args.pick else None,
+                      "pick_page_styles": page_styles if args.pick else None,
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "sources": args.sources, "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,

@@ -128,5 +128,19 @@ def test_plan_fix_keeps_style_and_tone_and_names_a_retrieved_concept():
         assert r["picked"] == r["names"][score.index(max(score))]
     with pytest.raises(ValueError):   # a temperature per task needs each prefix's task
         plan_fix(model, tok, gal, flat, "cpu", 2, temperature=temps)(pre, greedy)
+    # page styles only (manifest mllm.pick.page_styles): a plan naming a design only trained on ("fluent") has its
+    # concept and style picked among the names x the page's styles (the prior a name's for each of its styles); a
+    # plan already in a page style keeps it
+    other = [tok.encode(" " + T.normalize_text(T.PLAN_SEP.join(["x", "fluent", "dark skin tone"])))] * 2
+    rec = []
+    got = plan_fix(model, tok, gal, flat, "cpu", 2, temperature=0.1, styles=["noto", "twemoji"])(pre, other, record=rec)
+    for ids, r in zip(got, rec):
+        p = T.parse_plan(tok.decode(ids).strip())
+        assert p["style"] in ("noto", "twemoji") and p["tone"] == "dark skin tone"
+        assert len(r["loglik"]) == len(r["prior"]) == len(r["names"]) == 4
+        score = [l + q for l, q in zip(r["loglik"], r["prior"])]
+        assert p["concept"] == T.normalize_text(r["names"][score.index(max(score))])
+    kept = plan_fix(model, tok, gal, flat, "cpu", 2, styles=["noto", "twemoji"])(pre, greedy)
+    assert [T.parse_plan(tok.decode(ids).strip())["style"] for ids in kept] == ["noto", "noto"]
     with pytest.raises(KeyError):   # and names every task that picks (as the page's manifest validation)
         plan_fix(model, tok, gal, flat, "cpu", 2, temperature=temps)(pre, greedy, tasks=["edit", "colorize"])
