@@ -163,6 +163,16 @@
 #   style field and the page (manifest.mllm.plan.styles, the style menu) would have to accept or hide. (2) A
 #   measure of design transfer per lever before a full evaluation: eval_mllm --sources train vs held out, both
 #   45 s. Steering a sketch's style toward a trained pair still games the evaluation (stop 60).
+# Stop 63 (run 34, one H100, no failed start; training/eval/run34/): MLLMConfig.draw_vendors (fluent, emojione,
+#   fxemoji, streamline: 5,182 more designs given AND drawn, under their own style words, in tone edits, sketches,
+#   colorize and inpaint) on c14's clock. dv3 (x0.3), dv6 (x0.6, seeds 61/62) against c14b and c14s62, read with
+#   eval_mllm --pick-styles page (a plan naming a trained-only style re-picked among names x the page's styles).
+#   Over two seeds: sketches 22.2 -> 25.0% at f1, colorize +0.58 dB, inpaint +0.74 dB, line-drawn sketches +9.6
+#   points; tone edits 68.1 -> 70.0% (paired judge probability +1.7 +- 2.1, unresolved); canonical top-1 at f1
+#   91.2 -> 88.8% (paired -2.9 +- 0.5: resolved, below the 90% target). None ships.
+# Next (stop 64): the copying gain without the text-to-image loss: draw_vendors on a longer clock, or at 0.3; if one
+#   ships, the page's pick needs manifest.mllm.pick.page_styles (caption_rerank.plan_fix's styles rule) in
+#   workers/mllm/generate.ts, proved on golden vectors.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
