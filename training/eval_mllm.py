@@ -1085,7 +1085,7 @@ def main(argv=None):
     ap.add_argument("--pick-styles", default="manifest", choices=("manifest", "page", "any"), help="with --pick: an "
                     "edit's plan keeps any style it writes, or only the page's (plan.styles): one naming a design only "
                     "trained on (MLLMConfig.draw_vendors) has its concept and style picked among names x page styles "
-                    "(manifest mllm.pick.page_styles)")
+                    "(manifest mllm.pick.page_styles, which the page does not run yet: no shipped model writes another style)")
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
     ap.add_argument("--plans-only", action="store_true", help="the edit jobs' plans alone, nothing drawn or judged: "

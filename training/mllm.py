@@ -181,7 +181,9 @@ class MLLMConfig:
     # train), given and drawn, its plan naming that vendor's own style word (plan_fields: "fluent"). These tasks' target
     # is the given drawing's own design, and stop 62 found them drawn right on designs the model trained on (tone edits
     # 91.8%, sketches 91.3%) and missed on unseen ones (69.2%, 22.4%): the trained designs were Google's and Twitter's
-    # alone. Unlike tone_vendors (planned as Noto), no plan word is shared with another design. "": off.
+    # alone. Unlike tone_vendors (planned as Noto), no plan word is shared with another design. Run 34 (x0.3, x0.6 at two
+    # seeds): sketches, colorize and inpaint gain, tone edits unresolved, text-to-image -2.4 points at x0.6; the page's
+    # pick would keep such a model's plans to its own styles (eval_mllm --pick-styles page). "": off.
     draw_vendors: str = ""
     draw_vendor_p: float = 0.3
 

@@ -322,7 +322,8 @@ class TaskSampler:
         self.tone_src = self.tone_src + sorted(i for g in groups.values() for i in g.values())
         # drawn designs from more vendors (MLLMConfig.draw_vendors): their drawings of concepts that train, each one
         # both given and drawn under its vendor's own style word, for the tasks whose target is the given drawing's
-        # design. A generator of its own decides, so that every other draw is the one draw_p=0 gives.
+        # design. A generator of its own decides, so that draw_p=0 draws exactly what the sampler drew without the option
+        # (with draw_p > 0 the other examples come later in the main generator's stream: an arm's other draws differ).
         dv = {v for v in draw_vendors.split(",") if v}
         self.draw = sorted(m["i"] for m in meta if m["split"] in SOURCE_SPLITS and m["vendor"] in dv
                            and m["concept"] in trained)
