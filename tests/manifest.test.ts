@@ -139,6 +139,10 @@ describe('manifest', () => {
     // the temperature of the retrieval's term: absent (null), one positive number, or one per picking task
     for (const t of [null, 0.05, 1]) expect(broken((x) => (x.mllm.pick.temperature = t)), String(t)).not.toThrow();
     expect(broken((x) => delete x.mllm.pick.temperature)).not.toThrow();
+    // page_styles: absent or a boolean, and only where the plan has styles to keep to
+    for (const v of [true, false]) expect(broken((x) => (x.mllm.pick.page_styles = v)), String(v)).not.toThrow();
+    for (const v of ['yes', 1, null]) expect(broken((x) => (x.mllm.pick.page_styles = v)), String(v)).toThrow(/mllm.pick.page_styles must be true or false/);
+    expect(broken((x) => ((x.mllm.pick.page_styles = true), (x.mllm.plan.styles = {})))).toThrow(/page_styles needs the plan's styles/);
     for (const t of [0, -0.05, 'hot', NaN, Infinity, [0.05]]) expect(broken((x) => (x.mllm.pick.temperature = t)), String(t)).toThrow(/mllm.pick.temperature must be a positive number/);
     // per task: every picking task named (null: its log-likelihood alone), no other, each positive or null
     const perTask = (over: Record<string, unknown>, drop?: string) => (x: typeof shipped) => {

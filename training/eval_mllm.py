@@ -1082,10 +1082,11 @@ def main(argv=None):
     ap.add_argument("--pick-views-tasks", default="manifest", choices=("manifest", "caption", "all"), help="with "
                     "--pick-views: the captions' choice alone reads the views, or every picking task's (the manifest's "
                     "mllm.pick.views.tasks: ['caption'] or every pick task)")
-    ap.add_argument("--pick-styles", default="manifest", choices=("manifest", "page", "any"), help="with --pick: an "
+    ap.add_argument("--pick-styles", default="model", choices=("model", "page", "any"), help="with --pick: an "
                     "edit's plan keeps any style it writes, or only the page's (plan.styles): one naming a design only "
-                    "trained on (MLLMConfig.draw_vendors) has its concept and style picked among names x page styles "
-                    "(manifest mllm.pick.page_styles, which the page does not run yet: no shipped model writes another style)")
+                    "trained on has its concept and style picked among names x page styles. Default: as the page would "
+                    "run this model (mllm_tasks.pick_page_styles, what export_mllm writes as manifest mllm.pick.page_styles: "
+                    "the page's styles for a model trained with MLLMConfig.draw_vendors)")
     ap.add_argument("--pick-record", default=None, metavar="OUT.json", help="with --pick: every pick's candidates, "
                     "their log-likelihoods and priors, the pick and the right name")
     ap.add_argument("--plans-only", action="store_true", help="the edit jobs' plans alone, nothing drawn or judged: "
@@ -1243,7 +1244,7 @@ def main(argv=None):
         views = [bank_of(lambda v, th=th: redraw.redraw(v, th), ("orig",) if set(vtasks) <= {"caption"} else T.VARIANTS)
                  for th in thetas]
         # the plans of the edit tasks read the views together (every edit task in vtasks) or not at all
-        page_styles = spec.get("page_styles", False) if args.pick_styles == "manifest" else args.pick_styles == "page"
+        page_styles = T.pick_page_styles(model.cfg) if args.pick_styles == "model" else args.pick_styles == "page"
         ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp, keys_flat=keys_flat,
                                 views=views if set(vtasks) - {"caption"} else (),
                                 styles=sorted(T.STYLE.values()) if page_styles else None)

@@ -246,7 +246,9 @@ def main(argv=None):
     # for the same reader)
     kept = read_manifest(args.out_dir).get("mllm", {}).get("pick") if os.path.exists(os.path.join(args.out_dir, "manifest.json")) else None
     if kept and cfg.reader:
-        extra["mllm"]["pick"] = kept
+        # the page's styles: for a model that draws designs under style words the page does not offer (and only then)
+        kept = {k: v for k, v in kept.items() if k != "page_styles"}
+        extra["mllm"]["pick"] = {**kept, "page_styles": True} if tasks.pick_page_styles(cfg) else kept
     update_manifest(entries, extra, models_dir=args.out_dir, remove=remove)
     # the words this model was taught go with it (the page flags the others under the prompt)
     from training.known_words import export as export_words

@@ -116,6 +116,7 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
              "layout": LAYOUT if space == "reader" else KEY_LAYOUT, "concepts": [concept_char(c) for c in codes]}
     mllm = dict(read_manifest(models_dir)["mllm"])
     views = (mllm.get("pick") or {}).get("views")   # training.redraw's, kept: they are not the gallery's to rewrite
+    page_styles = (mllm.get("pick") or {}).get("page_styles")   # export_mllm's (the model's), kept likewise
     mllm["pick"] = {"gallery": "gallery", "k": k, "tasks": list(tasks),
                     "rule": ("the k concepts nearest the given image's reader tokens at the gallery's scale (cosine after "
                              "centring on its mean and projecting, a concept scored by its best drawing" if space == "reader" else
@@ -136,6 +137,8 @@ def write(mean, proj, rows, concept, codes, models_dir=MODELS_DIR, k=K, tasks=TA
         mllm["pick"]["frame"] = dict(frame)
     if views:
         mllm["pick"]["views"] = views
+    if page_styles:
+        mllm["pick"]["page_styles"] = True
     return update_manifest({"gallery": entry}, extra={"mllm": mllm}, models_dir=models_dir)
 
 

@@ -519,6 +519,13 @@ def plan_text(m):
     return normalize_text(PLAN_SEP.join(f[k] for k in PLAN_FIELDS))
 
 
+def pick_page_styles(cfg):
+    """Whether the page's pick keeps a plan's style to the page's (manifest mllm.pick.page_styles; caption_rerank.plan_fix's
+    `styles`): for a model trained to draw designs under style words the page does not offer (MLLMConfig.draw_vendors).
+    What export_mllm writes to the manifest and what eval_mllm reads by default."""
+    return bool(cfg.draw_vendors)
+
+
 def plan_contract():
     """The plan as the manifest describes it to the page (manifest.mllm.plan): how it starts and
     ends, its fields and separator, and the words each field may take."""

@@ -1707,9 +1707,11 @@ def draw_vendors_section():
         "\n".join(ps), "",
         "The page's styles help the jobs whose target is a page style (tone edits, sketches, line-art sketches) and cost "
         f"colorize {-dcol:.2f} dB and inpaint {-dinp:.2f} dB: a likely reading, not measured further, is that planned as "
-        "another vendor the model copies the given design more closely (a style it drew only from given designs). The page does not yet run this option (its pick keeps "
-        "the greedy plan's style; `manifest.mllm.pick` has no `page_styles`): it matters only for a model trained with "
-        "`draw_vendors`, and none ships.", "",
+        "another vendor the model copies the given design more closely (a style it drew only from given designs). The page "
+        "runs the same rule where the manifest says `mllm.pick.page_styles` (`workers/mllm/plan.ts` `pickPlans`, proved in "
+        "`workers/mllm/pick-prior.test.ts` and `plan-pick.test.ts`), which `export_mllm` writes for a model trained with "
+        "`draw_vendors` alone (`mllm_tasks.pick_page_styles`; eval_mllm's default follows it): none ships, so the "
+        "shipped manifest has none and every pick is as before.", "",
         "The arms, evaluated as the page would run them with the page's styles (c14b, run 33, read without the option, "
         "which changes nothing for a model that never writes another style; dv3 as trained, any style):\n",
         "\n".join(ab), "",
@@ -1726,10 +1728,8 @@ def draw_vendors_section():
         "share of text-to-image examples is the same in every arm (the short batch is untouched): drawing four more vendors' designs shares the trunk with "
         "Google's and Twitter's. Neither missed target is reached (tone edits 80%, sketches 40%), a met one would be lost, "
         f"and nothing ships: dv6's score above v14's at seed 61 does not hold at seed 62 ({ab_score(e['dv6s62']):.4f}).", "",
-        "**Next:** the design-copying gain without the text-to-image loss: `draw_vendors` on a longer clock (the loss is "
-        "the trunk's share at equal steps), or at 0.3 for the copying tasks with the sketch and tone shares as they are; "
-        "and, if one ships, the page's pick with `page_styles` (plan_fix's rule; the plan bar already shows a style it "
-        "does not offer).", "", ""])
+        "**Next:** the design-copying gain without the text-to-image loss: `draw_vendors` on a longer clock (if the loss is "
+        "the trunk's share at equal steps), or at 0.3; the page's pick is ready for such a model (above).", "", ""])
 
 
 def seen_designs_section():

@@ -35,7 +35,7 @@ def test_add_sources_appends_the_vendors_drawings_keyed_as_the_gallery_and_keeps
     (tmp_path / "words.json").write_text(json.dumps({"concepts": names}))
     views = {"thetas": [[[1, 0, 0], [0, 1, 0]]], "tasks": ["caption"]}
     (tmp_path / "manifest.json").write_text(json.dumps({"models": {"words": {"file": "words.json"}},
-                                                        "mllm": {"pick": {"views": views}}}))
+                                                        "mllm": {"pick": {"views": views, "page_styles": True}}}))
     mean, proj, rows, concept, codes = G.gallery_rows(images, meta, reader, dim=4)
     G.write(mean.numpy(), proj.numpy(), rows.numpy(), concept, codes, str(tmp_path), k=2, tasks=["caption"])
     before = G.Gallery.load(str(tmp_path))
@@ -58,5 +58,6 @@ def test_add_sources_appends_the_vendors_drawings_keyed_as_the_gallery_and_keeps
     m = json.load(open(tmp_path / "manifest.json"))
     assert m["models"]["gallery"]["sources"] == ["fluent"] and m["models"]["gallery"]["train_rows"] == n_train
     assert m["models"]["gallery"]["rows"] == n_train + len(fluent) and m["mllm"]["pick"]["views"] == views and m["mllm"]["pick"]["k"] == 2
+    assert m["mllm"]["pick"]["page_styles"] is True   # the model's (export_mllm), kept as the views are
     with pytest.raises(ValueError, match="already holds"):
         G.add_sources(images, meta, reader, {"fluent"}, str(tmp_path))

@@ -392,6 +392,12 @@ def test_reexport_keeps_the_pick_of_a_reader_model(tmp_path):
     json.dump(man, open(out / "manifest.json", "w"))
     E.main(args)
     assert json.load(open(out / "manifest.json"))["mllm"]["pick"] == pick
+    # a model trained to draw designs under style words the page does not offer (draw_vendors) keeps its plans to the
+    # page's styles (mllm.pick.page_styles); the next model exported without them drops it
+    E.main(args[:-3] + ["draw_vendors=fluent"] + args[-3:])
+    assert json.load(open(out / "manifest.json"))["mllm"]["pick"] == {**pick, "page_styles": True}
+    E.main(args)
+    assert json.load(open(out / "manifest.json"))["mllm"]["pick"] == pick
     E.main(["--random", "--config", "tiny", "--set", "order=scale", "--single-graph", "--out-dir", str(out)])
     assert "pick" not in json.load(open(out / "manifest.json"))["mllm"]
 

@@ -228,6 +228,10 @@ export interface PickSpec {
    * per task ({task: T}, every task of `tasks` named; null: that task's log-likelihood alone), as
    * training/pick_temperature.py chooses them. Read it through pickTemperature. */
   temperature?: number | null | Record<string, number | null>;
+  /** true: a plan whose greedy style is none of plan.styles' words (a design the model drew only in training,
+   * MLLMConfig.draw_vendors) has its concept and style picked together among the names x plan.styles (workers/mllm/plan.ts
+   * pickPlans; training/caption_rerank.py plan_fix); absent/false: a picked plan keeps its greedy style */
+  page_styles?: boolean;
 }
 
 export interface PickViews {
@@ -392,6 +396,8 @@ function validatePick(m: Manifest, p: PickSpec) {
   if (gallerySpace(e) === 'key') validateKeyGallery(m, p.gallery, e);
   else validateReaderGallery(m, p.gallery, e);
   validatePickTemperature(p);
+  need(p.page_styles === undefined || typeof p.page_styles === 'boolean', 'mllm.pick.page_styles must be true or false');
+  need(!p.page_styles || Object.keys(m.mllm!.plan?.styles ?? {}).length > 0, 'mllm.pick.page_styles needs the plan\'s styles to keep to');
   need(wordsEntry(m), 'mllm.pick needs the word list (its concepts name the gallery\'s)');
   const f = p.frame;
   if (f) {

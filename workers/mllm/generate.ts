@@ -27,7 +27,7 @@ import type { SourceKind } from '../lib/sources';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
 import type { Gallery, Retrieved } from './gallery';
-import { canonicalPrompt, composePlan, markRestyle, parsePlan, type PlanCandidate, type PlanInfo } from './plan';
+import { canonicalPrompt, conceptChoices, markRestyle, parsePlan, pickPlans, type PlanCandidate, type PlanInfo } from './plan';
 import { PlanDrafter } from './plan-draft';
 import { Tokenizer, normalizeText } from './tokenizer';
 import { writeDrafted, type DraftedWriting } from './verified-draft';
@@ -515,8 +515,10 @@ export class MllmGenerator {
         // tokens, as eval_mllm --pick feeds them), from the prefix
         const plan = this.plan;
         const end = this.spec.specials[plan.end];
-        const texts = got.map((r) => composePlan(plan, { ...planned.info.fields, [plan.fields[0]]: r.name }));
-        const best = MllmGenerator.best(texts, this.pickScores(await this.scoreTexts(prefix, texts, end, () => req.betweenCalls?.({ tokensSoFar: 0 })), got, temperature));
+        const plans = pickPlans(plan, planned.info.fields, got.map((r) => r.name), !!this.spec.pick?.page_styles);
+        const texts = plans.map((x) => x.text);
+        const loglik = await this.scoreTexts(prefix, texts, end, () => req.betweenCalls?.({ tokensSoFar: 0 }));
+        const best = MllmGenerator.best(texts, this.pickScores(loglik, plans.map((x) => got[x.name]), temperature));
         this.planCalls += texts.length;
         if (planned.last !== prefix) this.runner.release(planned.last.cache);
         ranked = best.ranked;
@@ -665,8 +667,7 @@ export class MllmGenerator {
       const k = req.planCandidates ?? (ranked ? ranked.length : 4);
       if (prefix && planInfo && k > 0) {
         // a picked plan's alternatives are the other names it was picked among, with their share of the pick's scores
-        const field = this.plan!.fields[0];
-        const candidates = ranked ? ranked.slice(0, k).map(({ text, p }) => ({ concept: parsePlan(this.plan!, text)[field], text, p })) : await this.planCandidates(prefix, planInfo, k, req);
+        const candidates = ranked ? conceptChoices(this.plan!, ranked).slice(0, k) : await this.planCandidates(prefix, planInfo, k, req);
         req.onPlan?.({ ...planInfo, candidates });
       }
     } finally {

@@ -179,3 +179,38 @@ describe('a temperature per page task', () => {
     expect(ratio(sketch2, e)).toBeCloseTo(e.gap, 3);
   });
 });
+
+describe("the page's styles (mllm.pick.page_styles)", () => {
+  /** a picked edit plan of a generator whose pick keeps to the page's styles (`page`) and whose plan offers `styles` */
+  async function picked(page: boolean, styles?: Record<string, string>): Promise<PlanInfo[]> {
+    const pick: PickSpec = { gallery: 'gallery', k: NAMES.length, tasks: ['caption', 'edit'], page_styles: page };
+    const plan = { ...fx.spec.plan!, ...(styles ? { styles } : {}) };
+    const gen = new MllmGenerator(ort, { ...fx.spec, plan, pick }, fx.tok, fx.sessions, {}, gallery);
+    const plans: PlanInfo[] = [];
+    await gen.generateImage('edit', { text: 'colorize this', source: pyramid(1), reader: pyramid(2), scales: ['f4'], pick: true, task: 'edit', pickKey: along(0), onPlan: (p) => plans.push(p) });
+    return plans;
+  }
+
+  it("a greedy style the page does not offer is picked anew among the page's styles; one it offers is kept", async () => {
+    const asWritten = await picked(false);
+    const greedyStyle = asWritten[0].fields.style;
+    // the untrained fixture's greedy plan names some style word (an empty one, as it happens: it writes no separator
+    // where a style would follow); the page below offers two others
+    const offered = { google: 'zzpage one', twitter: 'zzpage two' };
+    expect(Object.values(offered)).not.toContain(greedyStyle);
+    const re = await picked(true, offered);
+    expect(re[0].source).toBe('picked');
+    expect(Object.values(offered)).toContain(re[0].fields.style);
+    expect(re[0].fields.tone, "the greedy plan's tone stays").toBe(asWritten[0].fields.tone);
+    // the alternatives: one a retrieved concept, their shares summing to one, the picked concept's the largest
+    const alts = re.at(-1)!.candidates;
+    expect(alts.map((c) => c.concept).sort()).toEqual([...NAMES].sort());
+    expect(alts.reduce((s, c) => s + c.p, 0)).toBeCloseTo(1, 9);
+    expect(alts[0].concept).toBe(re[0].fields.concept);
+    // the greedy style offered by the page (whatever word it is): the same pick, the same shares, as without the option
+    const kept = await picked(true, { google: greedyStyle, twitter: 'zzpage two' });
+    expect(kept[0].text).toBe(asWritten[0].text);
+    const share = (ps: PlanInfo[]) => new Map(ps.at(-1)!.candidates.map((c) => [c.concept, c.p]));
+    for (const n of NAMES) expect(share(kept).get(n)!, n).toBeCloseTo(share(asWritten).get(n)!, 9);
+  });
+});

@@ -73,6 +73,31 @@ export function composePlan(spec: PlanSpec, fields: PlanFields): string {
   return normalizeText(spec.fields.map((f) => (fields[f] ?? '').trim()).join(spec.separator));
 }
 
+/** The plans a picking task chooses among (manifest mllm.pick), each with the index of the retrieved name it is of:
+ * each name with the greedy plan's other fields; where the pick keeps to the page's styles (pick.page_styles) and the
+ * greedy style is none of plan.styles' words (a design the model drew only in training: MLLMConfig.draw_vendors),
+ * each name with each of those styles instead, concept and style picked together (training/caption_rerank.py
+ * plan_fix, its `styles`). */
+export function pickPlans(spec: PlanSpec, greedy: PlanFields, names: readonly string[], pageStyles: boolean): { text: string; name: number }[] {
+  const words = Object.values(spec.styles);
+  const styles = pageStyles && !words.includes(greedy.style ?? '') ? words : [greedy.style ?? ''];
+  return names.flatMap((n, name) => styles.map((style) => ({ text: composePlan(spec, { ...greedy, [spec.fields[0]]: n, style }), name })));
+}
+
+/** A pick's ranked plans as the page's alternatives: one a concept (its best plan's text), with the share of all its
+ * plans (a concept picked among page styles has one plan a style; otherwise one in all), best first. */
+export function conceptChoices(spec: PlanSpec, ranked: readonly { text: string; p: number }[]): PlanCandidate[] {
+  const field = spec.fields[0];
+  const by = new Map<string, PlanCandidate>();
+  for (const { text, p } of ranked) {
+    const concept = parsePlan(spec, text)[field];
+    const c = by.get(concept);
+    if (c) c.p += p;
+    else by.set(concept, { concept, text, p });
+  }
+  return [...by.values()];
+}
+
 /** The fields of `base` with some replaced (a picked concept, style or tone). */
 export function overridePlan(spec: PlanSpec, base: PlanFields, changes: Partial<PlanFields>): string {
   return composePlan(spec, { ...base, ...(Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as PlanFields) });
