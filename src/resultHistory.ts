@@ -8,13 +8,13 @@
 // The stored format is v2; v1 (text and reconstruction entries only) is still read. Storage failures (quota, private mode, a
 // corrupt value from another version) never throw: add() reports them and list() reads what
 // is valid. Pure apart from the Storage passed in (tests pass an in-memory one).
+// The model's input size (manifest image.size) is the caller's to give, to list() and add(): this
+// module does not read the manifest, so a model of another size skips the images stored for the
+// old one instead of handing them to it.
 import { resizeArea, type RGBAImage } from '../workers/lib/image';
 import { bytesFromBase64 } from '../workers/lib/base64';
 import type { ShareState } from './shareLink';
 import { TASK_NEEDS } from '../workers/engine/tasks/needs';
-
-/** The side of a stored input image: the model's input size (manifest image.size, 64). */
-export const INPUT_SIDE = 64;
 
 export interface HistoryEntry extends ShareState {
   id: string;
@@ -22,7 +22,7 @@ export interface HistoryEntry extends ShareState {
   at: number;
   task: string;
   inputName?: string;
-  /** an image-taking task (not reconstruct): the opaque 64x64 image the engine was given, as it read it */
+  /** an image-taking task (not reconstruct): the opaque image the engine was given, as it read it (the model's size) */
   input?: RGBAImage;
   /** edit: the instruction; understand: the question ('' for a caption) */
   instruction?: string;
@@ -161,14 +161,18 @@ export class ResultHistory {
     }
   }
 
-  /** Newest first. */
-  list(): HistoryEntry[] {
+  /**
+   * Newest first. `inputSide`: the model's input size (manifest image.size); an entry whose stored
+   * input is another size is left out (made for another model), and so is every entry with an
+   * input while the size is not known yet (null: before the manifest is read).
+   */
+  list(inputSide: number | null): HistoryEntry[] {
     const out: HistoryEntry[] = [];
     for (const e of this.read()) {
       const thumbs = e.thumbs.map((t) => ({ scale: t.scale, image: unpackRGB(t.rgb, t.side) }));
       if (thumbs.some((t) => !t.image)) continue;
-      // a stored input is the model's 64x64 image or the entry is not read (cut, corrupt, another size)
-      const input = e.input ? (e.input.side === INPUT_SIDE ? unpackRGB(e.input.rgb, e.input.side) : null) : undefined;
+      // a stored input is the model's image or the entry is not read (cut, corrupt, another size)
+      const input = e.input ? (e.input.side === inputSide ? unpackRGB(e.input.rgb, e.input.side) : null) : undefined;
       if (input === null) continue;
       out.push({ ...e, input, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
     }
@@ -177,16 +181,18 @@ export class ResultHistory {
 
   /**
    * Stores a result (full-size images are thumbnailed here). Oldest entries make room when
-   * the entry count, the size cap or the browser's quota says so; never throws.
+   * the entry count, the size cap or the browser's quota says so; never throws. `inputSide`: the
+   * model's input size (manifest image.size); an entry's input must be that square.
    */
-  add(e: Omit<HistoryEntry, 'id' | 'at' | 'thumbs'> & { at?: number; id?: string; images: { scale: string; image: RGBAImage }[] }): AddResult {
+  add(e: Omit<HistoryEntry, 'id' | 'at' | 'thumbs'> & { at?: number; id?: string; images: { scale: string; image: RGBAImage }[] }, inputSide: number | null): AddResult {
     if (!this.storage) return { ok: false, dropped: 0, message: 'History is off: this browser gives the page no storage.' };
     const at = e.at ?? Date.now();
     const { images, input, ...settings } = e;
-    if (input && (input.width !== INPUT_SIDE || input.height !== INPUT_SIDE)) return { ok: false, dropped: 0, message: `This result was not added to the history: its input is not the model's ${INPUT_SIDE}x${INPUT_SIDE} image.` };
+    if (input && inputSide == null) return { ok: false, dropped: 0, message: "This result was not added to the history: the model's image size is not known yet." };
+    if (input && (input.width !== inputSide || input.height !== inputSide)) return { ok: false, dropped: 0, message: `This result was not added to the history: its input is not the model's ${inputSide}x${inputSide} image.` };
     const entry: Stored['entries'][number] = {
       ...settings,
-      ...(input ? { input: { side: INPUT_SIDE, rgb: packRGB(input) } } : {}),
+      ...(input ? { input: { side: input.width, rgb: packRGB(input) } } : {}),
       id: e.id ?? `${at.toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`,
       at,
       thumbs: images.map(({ scale, image }) => ({ scale, side: this.thumbSide, rgb: packRGB(makeThumb(image, this.thumbSide)) })),

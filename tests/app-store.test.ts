@@ -295,6 +295,35 @@ describe('app store', () => {
       expect(b.engine.runs).toHaveLength(0);
     });
 
+    it("the history's images are read and added at the manifest's image size, once it is known", async () => {
+      const storage = memoryStorage();
+      const a = await ready({ storage });
+      const run = a.actions.run('edit', 'edit', { image: image(), instruction: 'x' }, { text: 'x' });
+      await settle();
+      a.engine.runs[0].feed.push({ type: 'input', image: seen(1) });
+      finish(a.engine.runs[0].feed, ['f4']);
+      await run;
+      expect(a.s().history.map((e) => e.task)).toEqual(['edit']);
+      // a reload: before the manifest is read the model's size is not known, so the image entry waits for it
+      const b = setup({ storage });
+      expect(b.s().history).toEqual([]);
+      const init = b.actions.init('auto');
+      await settle();
+      b.engine.finishLoad();
+      await init;
+      expect(b.s().history.map((e) => e.task)).toEqual(['edit']);
+      // a model that reads 32x32 images: the 64x64 entry is not offered to it, and a 64x64 input is refused, said
+      const c = await ready({ storage, manifest: { ...manifest, image: { ...manifest.image, size: 32 } } });
+      expect(c.s().history).toEqual([]);
+      const run32 = c.actions.run('edit', 'edit', { image: image(), instruction: 'x' }, { text: 'x' });
+      await settle();
+      c.engine.runs[0].feed.push({ type: 'input', image: seen(2) });
+      finish(c.engine.runs[0].feed, ['f4']);
+      await run32;
+      expect(c.s().history).toEqual([]);
+      expect(c.s().historyMessage).toBe("This result was not added to the history: its input is not the model's 32x32 image.");
+    });
+
     it('a canvas task and a caption are kept too; a run the engine reported no input for is not', async () => {
       const { engine, s, actions } = await ready();
       const colorize = actions.run('canvas', 'colorize', { image: image(30) });

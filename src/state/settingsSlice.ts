@@ -20,11 +20,16 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
   const history = env.history;
   let pickSeq = 0;
   let sharedApplied = false;
+  /** The model's input size (manifest image.size): the history's stored images are read and added at it. */
+  const inputSide = () => get().manifest?.image.size ?? null;
+  const listed = () => history.list(inputSide());
 
   /** The settings in the page address (a shared link), checked like typed input, once. The page
    * says what the link did (read, or could not be read) and never runs it unasked: a visitor may
    * be on a metered connection. */
   ctx.hooks.manifestRead = () => {
+    // the stored images of the tabs that take one are read once the model's size is known
+    set({ history: listed() });
     const f = get().facts;
     if (sharedApplied || !f) return;
     sharedApplied = true;
@@ -80,8 +85,8 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       scales: images.map((i) => i.scale),
       plan: prompted ? run.plan?.text : undefined,
       images,
-    });
-    set({ history: history.list(), historyMessage: r.message });
+    }, inputSide());
+    set({ history: listed(), historyMessage: r.message });
   };
 
   /** A finished run of a tab that takes an image (Edit, Canvas, Understand): the 64x64 image the
@@ -105,8 +110,8 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       scales: images.length ? images.map((i) => i.scale) : undefined,
       answer: text ? run.answer : undefined,
       images,
-    });
-    set({ history: history.list(), historyMessage: r.message });
+    }, inputSide());
+    set({ history: listed(), historyMessage: r.message });
   };
 
   /** The sampler settings an entry was made with, checked like typed input; `moved`: its steps are no longer offered. */
@@ -151,7 +156,8 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       tab: 'main',
       picked: {},
       selected: null,
-      history: history.list(),
+      // before the manifest: the entries without an image (the rest come once its size is known)
+      history: history.list(null),
       historyMessage: null,
     },
     actions: {
