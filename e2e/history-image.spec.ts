@@ -1,9 +1,11 @@
 // An image tab's run in the history on the built site (WASM, the real models): a tone edit,
 // a reload, the entry picked in the first tab's history: the Edit tab comes back with the 64x64
 // image the model read, the instruction and the thumbnails; Edit again draws the same images.
+// An inpaint the same way: its painted hole comes back on the canvas, and Inpaint again gives the
+// model the same masked input and draws the same images.
 import { test, expect, type Page } from '@playwright/test';
 import { sharedPage } from './fixtures';
-import { generateAndWait, gridPixels } from './tasks-helpers';
+import { canvasMode, generateAndWait, gridPixels, loadCanvasSample } from './tasks-helpers';
 
 /** A canvas's pixels, read back at its own size. */
 async function pixels(page: Page, selector: string): Promise<{ w: number; h: number; data: number[] }> {
@@ -52,5 +54,48 @@ test.describe('history of an image tab', () => {
     const again = await gridPixels(page, 'edit');
     expect(again.map((c) => c.scale)).toEqual(drawn.map((c) => c.scale));
     for (const [i, c] of again.entries()) expect(c.data.every((v, j) => v === drawn[i].data[j]), `${c.scale} drawn as the first run drew it`).toBe(true);
+  });
+
+  test('an inpaint survives a reload: picking it paints its hole back, and Inpaint gives the model the same input and draws the same', async () => {
+    await canvasMode(page, 'inpaint');
+    await loadCanvasSample(page, 'twitter-1f412.png');
+    await page.getByTestId('canvas-size').fill('40');
+    const box = (await page.getByTestId('canvas-draw').boundingBox())!;
+    const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+    for (const fy of [0.4, 0.55]) {
+      await page.mouse.move(...at(0.3, fy));
+      await page.mouse.down();
+      await page.mouse.move(...at(0.6, fy), { steps: 8 });
+      await page.mouse.up();
+    }
+    await page.getByTestId('canvas-keep-unmasked').setChecked(false);
+    await generateAndWait(page, 'canvas');
+    // what the model was given: the image with the hole white (the grid's source cell)
+    const given = await pixels(page, '[data-testid=canvas-grid] figure canvas');
+    const drawn = await gridPixels(page, 'canvas');
+
+    await page.reload();
+    await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
+    // the canvas keeps its own drawing across a reload: cleared, so the hole can only come from the history
+    await canvasMode(page, 'inpaint');
+    await page.getByTestId('canvas-keep-unmasked').setChecked(true);
+    const panel = page.getByTestId('panel-canvas');
+    const ops = Number(await panel.getAttribute('data-ops'));
+    await page.getByTestId('tab-main').click();
+    const item = page.getByTestId('history-item').first();
+    await expect(item).toContainText('inpaint:');
+    await item.click();
+    await expect(page.getByTestId('tab-canvas')).toHaveAttribute('aria-selected', 'true');
+    // the image and its hole: two operations on the canvas, undoable as any other
+    await expect(panel).toHaveAttribute('data-ops', String(ops + 2));
+    await expect(page.getByTestId('canvas-keep-unmasked')).not.toBeChecked();
+    await expect(page.getByTestId('canvas-message')).toHaveCount(0);
+
+    await generateAndWait(page, 'canvas');
+    const again = await pixels(page, '[data-testid=canvas-grid] figure canvas');
+    expect(again.data.every((v, i) => v === given.data[i]), 'the model is given the same masked image').toBe(true);
+    const redrawn = await gridPixels(page, 'canvas');
+    expect(redrawn.map((c) => c.scale)).toEqual(drawn.map((c) => c.scale));
+    for (const [i, c] of redrawn.entries()) expect(c.data.every((v, j) => v === drawn[i].data[j]), `${c.scale} drawn as the first run drew it`).toBe(true);
   });
 });

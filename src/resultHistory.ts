@@ -5,7 +5,10 @@
 // Canvas, Understand) also keeps the 64x64 RGB image the engine was given (what the model read,
 // about 16 KB base64) and its request's own fields (instruction, restyle, keepUnmasked), so
 // picking it puts the run back to be run again; a caption keeps its answer instead of thumbnails.
-// The stored format is v2; v1 (text and reconstruction entries only) is still read. Storage failures (quota, private mode, a
+// An inpaint run also keeps its painted mask as the engine read it (workers/lib/mask.ts: one bit a
+// model pixel, 512 bytes for 64x64, base64), so picking it puts the same hole back on the canvas.
+// The stored format is v3; v1 (text and reconstruction entries only) and v2 (image entries without a mask) are
+// still read. Storage failures (quota, private mode, a
 // corrupt value from another version) never throw: add() reports them and list() reads what
 // is valid. Pure apart from the Storage passed in (tests pass an in-memory one).
 // The model's input size (manifest image.size) is the caller's to give, to list() and add(): this
@@ -13,6 +16,7 @@
 // old one instead of handing them to it.
 import { resizeArea, type RGBAImage } from '../workers/lib/image';
 import { bytesFromBase64 } from '../workers/lib/base64';
+import { packHole, unpackHole } from '../workers/lib/mask';
 import type { ShareState } from './shareLink';
 import { TASK_NEEDS } from '../workers/engine/tasks/needs';
 
@@ -30,6 +34,8 @@ export interface HistoryEntry extends ShareState {
   restyle?: boolean;
   /** inpaint: the request's keepUnmasked flag */
   keepUnmasked?: boolean;
+  /** inpaint: the hole as the engine read it, one value per input pixel (1 = hole), row by row */
+  mask?: Uint8Array;
   /** understand: the answer written */
   answer?: string;
   /** coarse to fine, as shown */
@@ -60,10 +66,16 @@ interface PackedImage {
   rgb: string;
 }
 
+interface PackedMask {
+  side: number;
+  /** packHole's bits */
+  bits: string;
+}
+
 interface Stored {
-  /** 1: entries without input, instruction, restyle, keepUnmasked, answer (still read); 2: with them */
-  v: 1 | 2;
-  entries: (Omit<HistoryEntry, 'thumbs' | 'input'> & { input?: PackedImage; thumbs: (PackedImage & { scale: string })[] })[];
+  /** 1: entries without input, instruction, restyle, keepUnmasked, answer (still read); 2: with them (still read); 3: an inpaint's mask too */
+  v: 1 | 2 | 3;
+  entries: (Omit<HistoryEntry, 'thumbs' | 'input' | 'mask'> & { input?: PackedImage; mask?: PackedMask; thumbs: (PackedImage & { scale: string })[] })[];
 }
 
 function toBase64(b: Uint8Array): string {
@@ -120,6 +132,7 @@ const optStr = (x: unknown) => x === undefined || isStr(x);
 const optNum = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x));
 const optBool = (x: unknown) => x === undefined || typeof x === 'boolean';
 const isPacked = (x: unknown): x is PackedImage => !!x && typeof x === 'object' && isStr((x as PackedImage).rgb) && typeof (x as PackedImage).side === 'number';
+const isPackedMask = (x: unknown): x is PackedMask => !!x && typeof x === 'object' && isStr((x as PackedMask).bits) && typeof (x as PackedMask).side === 'number';
 
 export class ResultHistory {
   readonly key: string;
@@ -149,11 +162,12 @@ export class ResultHistory {
     if (!raw) return [];
     try {
       const s = JSON.parse(raw) as Stored;
-      if ((s?.v !== 1 && s?.v !== 2) || !Array.isArray(s.entries)) return [];
+      if ((s?.v !== 1 && s?.v !== 2 && s?.v !== 3) || !Array.isArray(s.entries)) return [];
       return s.entries.filter(
         (e) =>
           e && isStr(e.id) && isStr(e.task) && this.tasks.includes(e.task) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
           (e.input === undefined || isPacked(e.input)) && optStr(e.instruction) && optBool(e.restyle) && optBool(e.keepUnmasked) && optStr(e.answer) &&
+          (e.mask === undefined || (isPackedMask(e.mask) && e.input !== undefined)) &&
           Array.isArray(e.thumbs) && e.thumbs.every((t) => t && isStr(t.scale) && isPacked(t)),
       );
     } catch {
@@ -174,7 +188,10 @@ export class ResultHistory {
       // a stored input is the model's image or the entry is not read (cut, corrupt, another size)
       const input = e.input ? (e.input.side === inputSide ? unpackRGB(e.input.rgb, e.input.side) : null) : undefined;
       if (input === null) continue;
-      out.push({ ...e, input, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
+      // a mask is the input's hole or the entry is not read: a run put back with another hole would not be the run
+      const mask = e.mask ? (e.mask.side === inputSide ? unpackHole(e.mask.bits, e.mask.side) : null) : undefined;
+      if (mask === null) continue;
+      out.push({ ...e, input, mask, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
     }
     return out;
   }
@@ -187,12 +204,14 @@ export class ResultHistory {
   add(e: Omit<HistoryEntry, 'id' | 'at' | 'thumbs'> & { at?: number; id?: string; images: { scale: string; image: RGBAImage }[] }, inputSide: number | null): AddResult {
     if (!this.storage) return { ok: false, dropped: 0, message: 'History is off: this browser gives the page no storage.' };
     const at = e.at ?? Date.now();
-    const { images, input, ...settings } = e;
+    const { images, input, mask, ...settings } = e;
     if (input && inputSide == null) return { ok: false, dropped: 0, message: "This result was not added to the history: the model's image size is not known yet." };
     if (input && (input.width !== inputSide || input.height !== inputSide)) return { ok: false, dropped: 0, message: `This result was not added to the history: its input is not the model's ${inputSide}x${inputSide} image.` };
+    if (mask && (!input || mask.length !== input.width * input.height)) return { ok: false, dropped: 0, message: `This result was not added to the history: its mask is not one of the model's ${inputSide}x${inputSide} input.` };
     const entry: Stored['entries'][number] = {
       ...settings,
       ...(input ? { input: { side: input.width, rgb: packRGB(input) } } : {}),
+      ...(input && mask ? { mask: { side: input.width, bits: packHole(mask) } } : {}),
       id: e.id ?? `${at.toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`,
       at,
       thumbs: images.map(({ scale, image }) => ({ scale, side: this.thumbSide, rgb: packRGB(makeThumb(image, this.thumbSide)) })),
@@ -201,7 +220,7 @@ export class ResultHistory {
     let keep = [entry, ...old.filter((o) => o.id !== entry.id)].slice(0, this.maxEntries);
     let dropped = old.length + 1 - keep.length;
     while (keep.length > 0) {
-      const json = JSON.stringify({ v: 2, entries: keep } satisfies Stored);
+      const json = JSON.stringify({ v: 3, entries: keep } satisfies Stored);
       if (json.length <= this.maxChars) {
         try {
           this.storage.setItem(this.key, json);

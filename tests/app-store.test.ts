@@ -8,6 +8,7 @@ import { ResultHistory, type StorageLike } from '../src/resultHistory';
 import { WebGpuFailure } from '../workers/engine/errors';
 import { allowedSteps, coarseToFine, mllmGraphNames, type Manifest } from '../workers/lib/manifest';
 import type { PlanInfo } from '../workers/mllm/plan';
+import { holeMask } from '../workers/lib/mask';
 import { loadManifest } from './models';
 import { FakeEngine, image, settle } from './fake-engine';
 
@@ -322,6 +323,35 @@ describe('app store', () => {
       await run32;
       expect(c.s().history).toEqual([]);
       expect(c.s().historyMessage).toBe("This result was not added to the history: its input is not the model's 32x32 image.");
+    });
+
+    it("an inpaint keeps the hole the engine read; picking it puts that hole back with the image, to run as it was", async () => {
+      const storage = memoryStorage();
+      const a = await ready({ storage });
+      // a painted layer as the canvas gives it: 256x256, red where painted, antialiased at the edge
+      const W = 256;
+      const mask = { width: W, height: W, data: new Uint8ClampedArray(W * W * 4) };
+      for (let y = 60; y < 150; y++) for (let x = 70; x < 181; x++) mask.data.set([255, 0, 0, x === 70 || x === 180 ? 90 : 255], (y * W + x) * 4);
+      const run = a.actions.run('canvas', 'inpaint', { image: image(30, W), mask, keepUnmasked: false });
+      await settle();
+      a.engine.runs[0].feed.push({ type: 'input', image: seen(4) });
+      finish(a.engine.runs[0].feed, ['f4']);
+      expect(await run).toBe(true);
+      const hole = holeMask(mask, 64);
+      expect(a.s().history[0]).toMatchObject({ task: 'inpaint', keepUnmasked: false });
+      expect(Buffer.from(a.s().history[0].mask!).equals(Buffer.from(hole))).toBe(true);
+
+      const b = await ready({ storage });
+      b.actions.pickHistory(b.s().history[0]);
+      expect(b.s().tab).toBe('canvas');
+      const restored = b.s().picked.canvas!.restored!;
+      expect(restored).toMatchObject({ task: 'inpaint', keepUnmasked: false });
+      expect(Buffer.from(restored.mask!).equals(Buffer.from(hole))).toBe(true);
+      expect(b.s().runs.canvas?.message, 'nothing to paint again').toBeNull();
+      // an entry kept before masks were stored: the canvas says to paint the hole again
+      b.actions.pickHistory({ ...b.s().history[0], mask: undefined });
+      expect(b.s().picked.canvas!.restored!.mask).toBeUndefined();
+      expect(b.s().runs.canvas?.message).toMatch(/paint the part to fill in again/);
     });
 
     it('a canvas task and a caption are kept too; a run the engine reported no input for is not', async () => {

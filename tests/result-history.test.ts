@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeThumb, ResultHistory, type StorageLike } from '../src/resultHistory';
 import type { RGBAImage } from '../workers/lib/image';
+import { packHole } from '../workers/lib/mask';
 
 /** An in-memory Storage that, like a browser's, throws once a byte quota is reached. */
 class QuotaStorage implements StorageLike {
@@ -129,7 +130,7 @@ describe('result history', () => {
       const st = new QuotaStorage();
       expect(new ResultHistory(st).add(edit(3, 10), SIDE)).toEqual({ ok: true, dropped: 0, message: null });
       const raw = JSON.parse(st.getItem('puma-web:history')!);
-      expect(raw.v).toBe(2);
+      expect(raw.v).toBe(3);
       const [e] = new ResultHistory(st).list(SIDE);
       expect(e).toMatchObject({ task: 'edit', inputName: 'google-1f604.png', instruction: 'draw it in twemoji style', restyle: false, seed: 3, steps: 4, guidance: 2, at: 10 });
       expect(e.input!.width).toBe(64);
@@ -167,6 +168,76 @@ describe('result history', () => {
       expect(h.list(SIDE).map((e) => e.at)).toEqual([2, 1]);
     });
 
+    describe("an inpaint's mask (v3): the hole the engine read, one bit a model pixel", () => {
+      /** a hole at the model's size: a block with a notch, so a shifted or flipped round trip shows */
+      const hole = (k: number) => Uint8Array.from({ length: SIDE * SIDE }, (_, i) => ((i % SIDE) > 10 + k && (i % SIDE) < 40 && i >> 6 > 20 && i >> 6 < 50 && i !== 30 * SIDE + 25 ? 1 : 0));
+      const inpaint = (k: number, at: number) => ({ task: 'inpaint', inputName: 'twitter-1f412.png', input: input(k), mask: hole(k), keepUnmasked: false, seed: k, steps: 4, guidance: 2, images: result(k), at });
+
+      it('is stored compactly with the entry and listed back bit for bit', () => {
+        const st = new QuotaStorage();
+        expect(new ResultHistory(st).add(inpaint(2, 1), SIDE)).toEqual({ ok: true, dropped: 0, message: null });
+        const raw = JSON.parse(st.getItem('puma-web:history')!);
+        expect(raw.v).toBe(3);
+        expect(raw.entries[0].mask).toMatchObject({ side: SIDE });
+        expect(raw.entries[0].mask.bits.length).toBe(684); // 4096 bits: 512 bytes, base64
+        const [e] = new ResultHistory(st).list(SIDE);
+        expect(e).toMatchObject({ task: 'inpaint', keepUnmasked: false, seed: 2 });
+        expect(Buffer.from(e.mask!).equals(Buffer.from(hole(2)))).toBe(true);
+        expect(Buffer.from(e.input!.data).equals(Buffer.from(input(2).data))).toBe(true);
+        // a mask that is not one of the input's is refused, said
+        const h = new ResultHistory(st);
+        const r = h.add({ ...inpaint(3, 2), mask: new Uint8Array(32 * 32) }, SIDE);
+        expect(r.ok).toBe(false);
+        expect(r.message).toMatch(/mask is not one of the model's 64x64 input/);
+        expect(h.add({ task: 'inpaint', mask: hole(1), images: result(1) }, SIDE).ok).toBe(false);
+        expect(h.list(SIDE)).toHaveLength(1);
+      });
+
+      it('a v2 inpaint (kept before masks were) is still read, without a mask', () => {
+        const st = new QuotaStorage();
+        const h = new ResultHistory(st);
+        h.add(inpaint(1, 1), SIDE);
+        const { mask: _, ...v2 } = JSON.parse(st.getItem(h.key)!).entries[0];
+        st.map.set(h.key, JSON.stringify({ v: 2, entries: [v2] }));
+        const [e] = h.list(SIDE);
+        expect(e).toMatchObject({ task: 'inpaint', keepUnmasked: false });
+        expect(e.mask).toBeUndefined();
+      });
+
+      it('a cut, foreign or wrongly sized mask skips its entry, never throws; the others are read', () => {
+        const st = new QuotaStorage();
+        const h = new ResultHistory(st);
+        h.add(inpaint(1, 1), SIDE);
+        const good = JSON.parse(st.getItem(h.key)!).entries[0];
+        const bits: string = good.mask.bits;
+        const { input: _, ...noInput } = good;
+        const bad = [
+          { ...good, id: 'cut', mask: { side: SIDE, bits: bits.slice(0, 300) } },
+          { ...good, id: 'notb64', mask: { side: SIDE, bits: '%%%' + bits.slice(3) } },
+          { ...good, id: 'side', mask: { side: 32, bits: packHole(new Uint8Array(32 * 32).fill(1)) } }, // a whole 32x32 mask, not the input's size
+          { ...good, id: 'shape', mask: bits },
+          { ...good, id: 'null', mask: null },
+          { ...noInput, id: 'alone', mask: good.mask }, // a mask without the image it belongs to
+        ];
+        st.map.set(h.key, JSON.stringify({ v: 3, entries: [...bad, good] }));
+        expect(() => h.list(SIDE)).not.toThrow();
+        expect(h.list(SIDE).map((e) => e.id)).toEqual([good.id]);
+      });
+
+      it('the size cap still drops the oldest first', () => {
+        const st = new QuotaStorage();
+        new ResultHistory(st).add(inpaint(0, 0), SIDE);
+        const one = st.getItem('puma-web:history')!.length;
+        const h = new ResultHistory(new QuotaStorage(), { maxChars: Math.floor(one * 2.5) });
+        const drops: number[] = [];
+        for (let i = 1; i <= 4; i++) drops.push(h.add(inpaint(i, i), SIDE).dropped);
+        expect(drops).toEqual([0, 0, 1, 1]);
+        const left = h.list(SIDE);
+        expect(left.map((e) => e.at)).toEqual([4, 3]);
+        expect(Buffer.from(left[1].mask!).equals(Buffer.from(hole(3)))).toBe(true);
+      });
+    });
+
     it('v1 entries (as the page stored them before) are still read, and kept when an image run is added', () => {
       const st = new QuotaStorage();
       const rgb = Buffer.from(new Uint8Array(32 * 32 * 3).fill(200)).toString('base64');
@@ -198,7 +269,7 @@ describe('result history', () => {
       st.map.set(h.key, JSON.stringify({ v: 2, entries: [...bad, good] }));
       expect(() => h.list(SIDE)).not.toThrow();
       expect(h.list(SIDE).map((e) => e.id)).toEqual([good.id]);
-      st.map.set(h.key, JSON.stringify({ v: 3, entries: [good] })); // a later format: not guessed at
+      st.map.set(h.key, JSON.stringify({ v: 4, entries: [good] })); // a later format: not guessed at
       expect(h.list(SIDE)).toEqual([]);
     });
 
@@ -216,7 +287,7 @@ describe('result history', () => {
       expect(left.map((e) => e.at)).toEqual([6, 5, 4]);
       expect(drops).toEqual([0, 0, 0, 1, 1, 1]);
       expect(Buffer.from(left[1].input!.data).equals(Buffer.from(input(5).data))).toBe(true);
-      expect(JSON.stringify({ v: 2, entries: [] }).length).toBeLessThan(maxChars);
+      expect(JSON.stringify({ v: 3, entries: [] }).length).toBeLessThan(maxChars);
       const stored = (h as unknown as { storage: QuotaStorage }).storage.getItem(h.key)!;
       expect(stored.length).toBeLessThanOrEqual(maxChars);
     });

@@ -13,6 +13,7 @@ import type { RGBAImage } from '../../workers/lib/image';
 import type { ConditionalRequest, UnderstandRequest } from '../../workers/engine/tasks/registry';
 import type { SliceContext } from './context';
 import { learnedConcept } from './sourceConcept';
+import { holeMask } from '../../workers/lib/mask';
 import { idleRun, type AppState, type RestoredRun, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
 
 export function settingsSlice(ctx: SliceContext): { state: SettingsState; actions: SettingsActions } {
@@ -97,6 +98,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     const text = TASK_NEEDS[task].output === 'text';
     if (!run.input || !req || (text ? !run.answer : !images.length)) return;
     const sampler = TASK_NEEDS[task].sampler;
+    const side = inputSide();
     const r = history.add({
       task,
       inputName: run.inputName ?? undefined,
@@ -104,13 +106,15 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       instruction: task === 'understand' ? (req.caption ? '' : req.question ?? '') : req.instruction,
       restyle: task === 'edit' && typeof req.restyle === 'boolean' ? req.restyle : undefined,
       keepUnmasked: task === 'inpaint' && typeof req.keepUnmasked === 'boolean' ? req.keepUnmasked : undefined,
+      // the hole as the engine read it (the same reading), so the canvas can give it back exactly
+      mask: task === 'inpaint' && req.mask && side != null ? holeMask(req.mask, side) : undefined,
       seed: sampler ? req.seed : undefined,
       steps: sampler ? req.steps : undefined,
       guidance: sampler ? req.guidance : undefined,
       scales: images.length ? images.map((i) => i.scale) : undefined,
       answer: text ? run.answer : undefined,
       images,
-    }, inputSide());
+    }, side);
     set({ history: listed(), historyMessage: r.message });
   };
 
@@ -134,7 +138,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     const task = e.task as TaskName;
     const { patch, moved } = samplerOf(e);
     const text = e.instruction ?? '';
-    const restored: RestoredRun = { task, text, ...(e.restyle != null ? { restyle: e.restyle } : {}), ...(e.keepUnmasked != null ? { keepUnmasked: e.keepUnmasked } : {}) };
+    const restored: RestoredRun = { task, text, ...(e.restyle != null ? { restyle: e.restyle } : {}), ...(e.keepUnmasked != null ? { keepUnmasked: e.keepUnmasked } : {}), ...(e.mask ? { mask: e.mask } : {}) };
     const name = e.inputName ?? `${TASK_NEEDS[task].label.toLowerCase()} input from the history`;
     set((st) => ({ ...patch, tab, picked: { ...st.picked, [tab]: { image: e.input, name, seq: ++pickSeq, restored } } }));
     ctx.claim(tab); // a run still reporting no longer owns the tab's grid
@@ -142,7 +146,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
     // the edit's source and the image a question was about are the input itself; a canvas task's source (grayscale, masked, edges) is the engine's to make
     const source = task === 'edit' || task === 'understand' ? e.input : null;
-    ctx.setRun(tab, { ...idleRun(), task, status: 'done', text, inputName: e.inputName ?? null, input: e.input, source, results, answer: e.answer ?? '', fromHistory: true, pickSeq, message: [task === 'inpaint' ? 'The history keeps the image, not the painted mask: paint the part to fill in again.' : null, moved].filter(Boolean).join(' ') || null });
+    ctx.setRun(tab, { ...idleRun(), task, status: 'done', text, inputName: e.inputName ?? null, input: e.input, source, results, answer: e.answer ?? '', fromHistory: true, pickSeq, message: [task === 'inpaint' && !e.mask ? 'This entry was kept before the history stored masks: paint the part to fill in again.' : null, moved].filter(Boolean).join(' ') || null });
   };
 
   return {

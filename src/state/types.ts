@@ -108,6 +108,8 @@ export interface RestoredRun {
   restyle?: boolean;
   /** inpaint */
   keepUnmasked?: boolean;
+  /** inpaint: the hole the run's engine read, one value per pixel of the image (1 = hole), for the canvas to paint back */
+  mask?: Uint8Array;
 }
 
 /** The concept of a tab's input image, as the page came to know it: a sample's own metadata, the
