@@ -254,6 +254,22 @@ describe('app store', () => {
     expect(s().history.map((h) => h.prompt)).toEqual(['three', 'two']);
   });
 
+  it('a run started over one put back from the history is a fresh result: shown as such and kept', async () => {
+    const { engine, s, actions } = await ready();
+    const first = actions.generate('one');
+    await settle();
+    finish(engine.runs[0].feed, ['f4']);
+    await first;
+    actions.pickHistory(s().history[0]);
+    expect(s().runs.main?.fromHistory).toBe(true);
+    const second = actions.generate('two');
+    await settle();
+    expect(s().runs.main?.fromHistory).toBe(false);
+    finish(engine.runs[1].feed, ['f4']);
+    await second;
+    expect(s().history.map((h) => h.prompt)).toEqual(['two', 'one']);
+  });
+
   describe('the history keeps the image tabs’ runs with the image the engine read', () => {
     /** the opaque 64x64 image an engine reports as read ('input'): distinct bytes, so a lossy round trip shows */
     const seen = (k: number) => {

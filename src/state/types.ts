@@ -83,7 +83,9 @@ export interface Run {
 export type AnyRequest = { [T in TaskName]: RequestOf<T> }[TaskName];
 
 export function idleRun(): Run {
-  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, alternatives: null, message: null, request: null };
+  // every field a run may carry is reset here: a tab's run is set by merging (setRun), so a field left out would
+  // outlive its run (a run started over one put back from the history was still marked fromHistory, and not kept)
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, alternatives: null, message: null, fromHistory: false, pickSeq: undefined, request: null };
 }
 
 export const IDLE_RUN: Readonly<Run> = Object.freeze(idleRun());
