@@ -270,6 +270,35 @@ describe('app store', () => {
     expect(s().history.map((h) => h.prompt)).toEqual(['two', 'one']);
   });
 
+  it('a result picked from the history while the first tab runs: the page is ready again when that run ends', async () => {
+    const { engine, s, actions } = await ready();
+    const first = actions.generate('one');
+    await settle();
+    finish(engine.runs[0].feed, ['f4']);
+    await first;
+    const second = actions.generate('two');
+    await settle();
+    expect(s().phase).toBe('running');
+    actions.pickHistory(s().history[0]);
+    expect(s().runs.main).toMatchObject({ text: 'one', fromHistory: true });
+    finish(engine.runs[1].feed, ['f4']);
+    await second;
+    expect(s().phase).toBe('ready');
+    // the grid stays the picked result: the run it was taken from reports nothing into it
+    expect(s().runs.main).toMatchObject({ text: 'one', fromHistory: true });
+    // a run superseded by a newer one of its tab leaves the page running until that one ends
+    const third = actions.generate('three');
+    await settle();
+    const fourth = actions.generate('four');
+    await settle();
+    finish(engine.runs[2].feed, ['f4']);
+    await third;
+    expect(s().phase).toBe('running');
+    finish(engine.runs[3].feed, ['f4']);
+    await fourth;
+    expect(s().phase).toBe('ready');
+  });
+
   describe('the history keeps the image tabs’ runs with the image the engine read', () => {
     /** the opaque 64x64 image an engine reports as read ('input'): distinct bytes, so a lossy round trip shows */
     const seen = (k: number) => {
