@@ -32,6 +32,8 @@ test.describe('history of an image tab', () => {
     expect([read.w, read.h]).toEqual([64, 64]);
     const drawn = await gridPixels(page, 'edit');
     const seed = await page.getByTestId('seed').inputValue();
+    const planned = await page.getByTestId('edit-plan').getAttribute('data-plan');
+    expect(planned, 'the shipped model writes a plan for an edit').toBeTruthy();
 
     await page.reload();
     await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
@@ -48,6 +50,8 @@ test.describe('history of an image tab', () => {
     expect([back.w, back.h]).toEqual([64, 64]);
     expect(back.data.every((v, i) => v === read.data[i]), 'the picked image is the 64x64 image the model read').toBe(true);
     await expect(page.locator('[data-testid^=edit-result-f][data-ready=true]')).toHaveCount(drawn.length);
+    // the plan bar as the run left it, before anything runs again
+    await expect(page.getByTestId('edit-plan')).toHaveAttribute('data-plan', planned!);
 
     // Edit again: the same input, instruction and seed draw the same images
     await generateAndWait(page, 'edit');

@@ -7,7 +7,9 @@
 // picking it puts the run back to be run again; a caption keeps its answer instead of thumbnails.
 // An inpaint run also keeps its painted mask as the engine read it (workers/lib/mask.ts: one bit a
 // model pixel, 512 bytes for 64x64, base64), so picking it puts the same hole back on the canvas.
-// The stored format is v3; v1 (text and reconstruction entries only) and v2 (image entries without a mask) are
+// A run whose model wrote a plan keeps it as the plan bar shows it (workers/mllm/plan.ts PlanInfo:
+// the plan, its fields, the concepts considered, a style edit's restyle), so a run put back shows
+// its plan bar with the same choices. The stored format is v3; v1 (text and reconstruction entries only) and v2 (image entries without a mask) are
 // still read. Storage failures (quota, private mode, a
 // corrupt value from another version) never throw: add() reports them and list() reads what
 // is valid. Pure apart from the Storage passed in (tests pass an in-memory one).
@@ -18,6 +20,7 @@ import { resizeArea, type RGBAImage } from '../workers/lib/image';
 import { bytesFromBase64 } from '../workers/lib/base64';
 import { packHole, unpackHole } from '../workers/lib/mask';
 import type { ShareState } from './shareLink';
+import type { PlanInfo } from '../workers/mllm/plan';
 import { TASK_NEEDS } from '../workers/engine/tasks/needs';
 
 export interface HistoryEntry extends ShareState {
@@ -38,6 +41,8 @@ export interface HistoryEntry extends ShareState {
   mask?: Uint8Array;
   /** understand: the answer written */
   answer?: string;
+  /** the plan the model wrote for the run, as the plan bar shows it (a model with a plan) */
+  planInfo?: PlanInfo;
   /** coarse to fine, as shown */
   thumbs: { scale: string; image: RGBAImage }[];
 }
@@ -132,6 +137,26 @@ const optStr = (x: unknown) => x === undefined || isStr(x);
 const optNum = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x));
 const optBool = (x: unknown) => x === undefined || typeof x === 'boolean';
 const isPacked = (x: unknown): x is PackedImage => !!x && typeof x === 'object' && isStr((x as PackedImage).rgb) && typeof (x as PackedImage).side === 'number';
+const PLAN_SOURCES: readonly string[] = ['greedy', 'sampled', 'given', 'picked'] satisfies PlanInfo['source'][];
+
+/** A stored plan, rebuilt with only the fields the plan bar reads; null when it is not one (cut, foreign, another version's). */
+function readPlan(x: unknown): PlanInfo | null {
+  if (!x || typeof x !== 'object') return null;
+  const p = x as Partial<PlanInfo>;
+  const fields = p.fields;
+  if (!isStr(p.text) || !isStr(p.source) || !PLAN_SOURCES.includes(p.source) || !fields || typeof fields !== 'object' || Array.isArray(fields) || !Object.values(fields).every(isStr)) return null;
+  if (!Array.isArray(p.candidates) || !p.candidates.every((c) => c && isStr(c.concept) && isStr(c.text) && typeof c.p === 'number' && Number.isFinite(c.p))) return null;
+  const r = p.restyled;
+  if (r !== undefined && !(r && Array.isArray(r.fromPlan) && r.fromPlan.every(isStr) && (r.kept === undefined || r.kept === true))) return null;
+  return {
+    text: p.text,
+    fields: { ...fields },
+    source: p.source,
+    candidates: p.candidates.map(({ concept, text, p }) => ({ concept, text, p })),
+    ...(r ? { restyled: { fromPlan: [...r.fromPlan], ...(r.kept ? { kept: true as const } : {}) } } : {}),
+  };
+}
+
 const isPackedMask = (x: unknown): x is PackedMask => !!x && typeof x === 'object' && isStr((x as PackedMask).bits) && typeof (x as PackedMask).side === 'number';
 
 export class ResultHistory {
@@ -191,7 +216,9 @@ export class ResultHistory {
       // a mask is the input's hole or the entry is not read: a run put back with another hole would not be the run
       const mask = e.mask ? (e.mask.side === inputSide ? unpackHole(e.mask.bits, e.mask.side) : null) : undefined;
       if (mask === null) continue;
-      out.push({ ...e, input, mask, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
+      const planInfo = e.planInfo === undefined ? undefined : readPlan(e.planInfo);
+      if (planInfo === null) continue;
+      out.push({ ...e, input, mask, planInfo, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
     }
     return out;
   }

@@ -635,6 +635,54 @@ describe('app store', () => {
       finish(engine.runs[1].feed, ['f4']);
       await again;
     });
+    it("the history keeps the plan as the plan bar shows it; a run put back shows it again, and an edit's runs again as it was given", async () => {
+      const storage = memoryStorage();
+      const a = await ready({ storage });
+      const drawnPlan = plan('hot beverage | noto | medium', 'greedy', ['hot beverage | noto | medium', 'teacup | noto | medium']);
+      const t2i = a.actions.generate('hot drink');
+      await settle();
+      a.engine.runs[0].feed.push({ type: 'plan', plan: drawnPlan });
+      finish(a.engine.runs[0].feed, ['f4']);
+      await t2i;
+      const editPlan: PlanInfo = { ...plan('smiling face | twemoji | none'), restyled: { fromPlan: ['f1', 'f0'] } };
+      a.actions.setSeed(31);
+      const edit = a.actions.run('edit', 'edit', { image: image(40, 200), instruction: 'draw it in twemoji style' }, { text: 'draw it in twemoji style', inputName: 'smiley.png' });
+      await settle();
+      // the image the engine read: opaque, as every model input is
+      const read = { ...image(70), data: new Uint8ClampedArray(64 * 64 * 4).map((_, i) => (i % 4 === 3 ? 255 : i % 7)) };
+      a.engine.runs[1].feed.push({ type: 'input', image: read }, { type: 'plan', plan: editPlan });
+      finish(a.engine.runs[1].feed, ['f4', 'f0']);
+      await edit;
+
+      // a reload: a new page on the same storage
+      const b = await ready({ storage });
+      const [e, g] = b.s().history;
+      expect(g.planInfo).toEqual(drawnPlan);
+      expect(e.planInfo).toEqual(editPlan);
+      b.actions.pickHistory(g);
+      expect(b.s().runs.main?.plan).toEqual(drawnPlan);
+      b.actions.pickHistory(e);
+      expect(b.s().runs.edit?.plan).toEqual(editPlan);
+      // the plan bar's Keep my design: the entry's image, instruction, seed and scales, the restyle changed
+      const keep = b.actions.again('edit', 'edit', { restyle: false });
+      await settle();
+      expect(b.engine.runs[0].task).toBe('edit');
+      const { image: given, ...asked } = b.engine.runs[0].request as { image: { data: Uint8ClampedArray } };
+      expect(Buffer.from(given.data).equals(Buffer.from(read.data))).toBe(true);
+      expect(asked).toEqual({ ...a.engine.runs[1].request, image: undefined, restyle: false, scales: ['f4', 'f0'] });
+      b.engine.runs[0].feed.push({ type: 'input', image: read });
+      finish(b.engine.runs[0].feed, ['f4']);
+      expect(await keep).toBe(true);
+      // a stored plan that is not one (another version's, cut) skips its entry, never throws
+      const raw = JSON.parse(storage.getItem('puma-web:history')!);
+      expect(raw.entries.map((x: { task: string }) => x.task)).toEqual(['edit', 'edit', 'text-to-image']);
+      raw.entries[1].planInfo = { text: 'x', fields: { concept: 7 }, source: 'greedy', candidates: [] };
+      raw.entries[2].planInfo = { ...raw.entries[2].planInfo, source: 'dreamt' };
+      storage.setItem('puma-web:history', JSON.stringify(raw));
+      const c = await ready({ storage });
+      expect(c.s().history.map((x) => x.id)).toEqual([raw.entries[0].id]);
+    });
+
     describe('what the page learns of an input image’s concept (hints such as the Edit tab’s tone suggestions)', () => {
       /** an edit run on the tab's image, given as pick `pickSeq` (null: as none; default: the current pick) */
       const editRun = async (t: Awaited<ReturnType<typeof ready>>, planText: string | null, pickSeq: number | null = t.s().picked.edit!.seq) => {

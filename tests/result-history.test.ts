@@ -238,6 +238,29 @@ describe('result history', () => {
       });
     });
 
+    it('the plan is kept as the plan bar shows it; a stored plan that is not one skips its entry', () => {
+      const st = new QuotaStorage();
+      const h = new ResultHistory(st);
+      const planInfo = { text: 'smiling face | twemoji | none', fields: { concept: 'smiling face', style: 'twemoji', tone: 'none' }, source: 'greedy' as const, candidates: [{ concept: 'smiling face', text: 'smiling face | twemoji | none', p: 0.7 }], restyled: { fromPlan: [], kept: true as const } };
+      h.add({ ...edit(1, 1), planInfo }, SIDE);
+      expect(h.list(SIDE)[0].planInfo).toEqual(planInfo);
+      const good = JSON.parse(st.getItem(h.key)!).entries[0];
+      const bad = [
+        { ...good, id: 'source', planInfo: { ...planInfo, source: 'dreamt' } },
+        { ...good, id: 'fields', planInfo: { ...planInfo, fields: ['smiling face'] } },
+        { ...good, id: 'cand', planInfo: { ...planInfo, candidates: [{ concept: 'x', text: 'x', p: 'high' }] } },
+        { ...good, id: 'restyled', planInfo: { ...planInfo, restyled: { fromPlan: 'f0' } } },
+        { ...good, id: 'text', planInfo: 'smiling face | twemoji | none' },
+      ];
+      // what the plan bar does not read is not handed on
+      const extra = { ...good, id: 'extra', planInfo: { ...planInfo, script: 'alert(1)' } };
+      st.map.set(h.key, JSON.stringify({ v: 3, entries: [...bad, extra, good] }));
+      expect(() => h.list(SIDE)).not.toThrow();
+      const listed = h.list(SIDE);
+      expect(listed.map((e) => e.id)).toEqual(['extra', good.id]);
+      expect(listed[0].planInfo).toEqual(planInfo);
+    });
+
     it('v1 entries (as the page stored them before) are still read, and kept when an image run is added', () => {
       const st = new QuotaStorage();
       const rgb = Buffer.from(new Uint8Array(32 * 32 * 3).fill(200)).toString('base64');

@@ -13,8 +13,8 @@ import type { RGBAImage } from '../../workers/lib/image';
 import type { ConditionalRequest, UnderstandRequest } from '../../workers/engine/tasks/registry';
 import type { SliceContext } from './context';
 import { learnedConcept } from './sourceConcept';
-import { holeMask } from '../../workers/lib/mask';
-import { idleRun, type AppState, type RestoredRun, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
+import { holeMask, maskImage } from '../../workers/lib/mask';
+import { idleRun, type AnyRequest, type AppState, type RestoredRun, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
 
 export function settingsSlice(ctx: SliceContext): { state: SettingsState; actions: SettingsActions } {
   const { set, get, env } = ctx;
@@ -85,6 +85,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       guidance: prompted ? s.guidance : undefined,
       scales: images.map((i) => i.scale),
       plan: prompted ? run.plan?.text : undefined,
+      planInfo: run.plan ?? undefined,
       images,
     }, inputSide());
     set({ history: listed(), historyMessage: r.message });
@@ -113,6 +114,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       guidance: sampler ? req.guidance : undefined,
       scales: images.length ? images.map((i) => i.scale) : undefined,
       answer: text ? run.answer : undefined,
+      planInfo: run.plan ?? undefined,
       images,
     }, side);
     set({ history: listed(), historyMessage: r.message });
@@ -133,6 +135,26 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     return { patch, moved };
   };
 
+  /** The request an image tab's entry was given, as the engine read it: its image, text and flags, and the
+   * sampler settings the page puts back with it (samplerOf). `again` runs it with a change, as it would a fresh
+   * run's; null for an inpaint kept without its mask (the hole is not known). */
+  const requestOf = (e: HistoryEntry & { input: RGBAImage }, task: TaskName, sampler: Partial<AppState>): AnyRequest | null => {
+    const s = get();
+    const scales = (e.scales ?? []).filter((x) => s.scales.includes(x));
+    const settings = { ...(scales.length ? { scales } : {}), ...(sampler.seed != null ? { seed: sampler.seed } : {}), ...(sampler.steps != null ? { steps: sampler.steps } : {}), ...(sampler.guidance != null ? { guidance: sampler.guidance } : {}) };
+    const image = e.input;
+    switch (task) {
+      case 'edit':
+        return { ...settings, image, instruction: e.instruction ?? '', ...(e.restyle != null ? { restyle: e.restyle } : {}) } as AnyRequest;
+      case 'understand':
+        return { image, question: e.instruction ?? '', caption: !e.instruction } as AnyRequest;
+      case 'inpaint':
+        return e.mask ? ({ ...settings, image, mask: maskImage(e.mask, image.width), ...(e.keepUnmasked != null ? { keepUnmasked: e.keepUnmasked } : {}) } as AnyRequest) : null;
+      default:
+        return { ...settings, image } as AnyRequest;
+    }
+  };
+
   /** An entry of an image-taking tab: that tab shown, its image and text put back, its thumbnails (or answer) shown. */
   const restoreImageRun = (e: HistoryEntry & { input: RGBAImage }, tab: ImageTab) => {
     const task = e.task as TaskName;
@@ -146,7 +168,9 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
     // the edit's source and the image a question was about are the input itself; a canvas task's source (grayscale, masked, edges) is the engine's to make
     const source = task === 'edit' || task === 'understand' ? e.input : null;
-    ctx.setRun(tab, { ...idleRun(), task, status: 'done', text, inputName: e.inputName ?? null, input: e.input, source, results, answer: e.answer ?? '', fromHistory: true, pickSeq, message: [task === 'inpaint' && !e.mask ? 'This entry was kept before the history stored masks: paint the part to fill in again.' : null, moved].filter(Boolean).join(' ') || null });
+    // its plan bar as the run left it, its buttons running the request the entry holds
+    const request = requestOf(e, task, patch);
+    ctx.setRun(tab, { ...idleRun(), task, status: 'done', text, inputName: e.inputName ?? null, input: e.input, source, results, answer: e.answer ?? '', plan: e.planInfo ?? null, request, fromHistory: true, pickSeq, message: [task === 'inpaint' && !e.mask ? 'This entry was kept before the history stored masks: paint the part to fill in again.' : null, moved].filter(Boolean).join(' ') || null });
   };
 
   return {
@@ -205,7 +229,8 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
         ctx.claim('main'); // a run still reporting no longer owns the grid
         const results: Record<string, ScaleResult> = {};
         for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
-        ctx.setRun('main', { ...idleRun(), task: (e.task as TaskName) ?? null, status: 'done', text: e.prompt ?? '', inputName: e.inputName ?? null, results, fromHistory: true });
+        // its plan bar as the run left it: a pick there draws again from the prompt, as on a fresh result
+        ctx.setRun('main', { ...idleRun(), task: (e.task as TaskName) ?? null, status: 'done', text: e.prompt ?? '', inputName: e.inputName ?? null, results, plan: e.planInfo ?? null, fromHistory: true });
       },
       clearHistory() {
         history.clear();

@@ -75,7 +75,8 @@ export interface Run {
    * learned by that pick only, not by an image chosen since */
   pickSeq?: number;
   /** the request the engine was given (the sampler settings and seed of its start included), which `again` runs
-   * with a change; null for a run that never started (idle, queued, from the history) */
+   * with a change; for an image tab's run put back from the history, the one its entry holds (its image as the
+   * engine read it); null for a run that never started (idle, queued) or the first tab's from the history */
   request: AnyRequest | null;
 }
 
