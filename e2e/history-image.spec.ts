@@ -2,7 +2,8 @@
 // a reload, the entry picked in the first tab's history: the Edit tab comes back with the 64x64
 // image the model read, the instruction and the thumbnails; Edit again draws the same images.
 // An inpaint the same way: its painted hole comes back on the canvas, and Inpaint again gives the
-// model the same masked input and draws the same images.
+// model the same masked input and draws the same images. The history is under every tab, and a
+// phone's width (375 px) holds it on each without scrolling the page sideways.
 import { test, expect, type Page } from '@playwright/test';
 import { sharedPage } from './fixtures';
 import { canvasMode, generateAndWait, gridPixels, loadCanvasSample } from './tasks-helpers';
@@ -101,5 +102,27 @@ test.describe('history of an image tab', () => {
     const redrawn = await gridPixels(page, 'canvas');
     expect(redrawn.map((c) => c.scale)).toEqual(drawn.map((c) => c.scale));
     for (const [i, c] of redrawn.entries()) expect(c.data.every((v, j) => v === drawn[i].data[j]), `${c.scale} drawn as the first run drew it`).toBe(true);
+  });
+
+  test('the history is under every tab, fits a 375 px phone, and a pick on one tab shows its entry\'s tab', async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    try {
+      for (const tab of ['main', 'edit', 'canvas', 'understand']) {
+        await page.getByTestId(`tab-${tab}`).click();
+        await expect(page.getByTestId('history')).toBeVisible();
+        // this file's runs: the edit and the inpaint, each run again after its pick (a fresh result, kept too)
+        await expect(page.getByTestId('history-item')).toHaveCount(4);
+        await page.getByTestId('history').scrollIntoViewIfNeeded();
+        expect(await page.evaluate(() => document.scrollingElement!.scrollWidth), `the ${tab} tab fits`).toBeLessThanOrEqual(375);
+      }
+      // on Understand, the edit's entry: the Edit tab with its instruction
+      const edit = page.getByTestId('history-item').filter({ hasText: 'edit:' }).first();
+      await edit.click();
+      await expect(page.getByTestId('tab-edit')).toHaveAttribute('aria-selected', 'true');
+      await expect(page.getByTestId('edit-instruction')).toHaveValue('make it medium-dark skin tone');
+      await expect(page.getByTestId('history')).toBeVisible();
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 });
