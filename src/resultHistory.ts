@@ -2,15 +2,15 @@
 // each (the same fields as a share link) and a small thumbnail per scale. Thumbnails are 32x32
 // RGB, area-downscaled from the 64x64 results and stored base64: about 4 KB each, so a dozen
 // five-scale entries stay well under a megabyte. A run of a tab that takes an image (Edit,
-// Canvas, Understand) also keeps the 64x64 RGB image the engine was given (what the model read,
-// about 16 KB base64) and its request's own fields (instruction, restyle, keepUnmasked), so
+// Canvas, Understand) also keeps the RGB image the engine was given, at the model's input size
+// (what the model read; about 16 KB base64 at 64x64) and its request's own fields (instruction, restyle, keepUnmasked), so
 // picking it puts the run back to be run again; a caption keeps its answer instead of thumbnails.
 // An inpaint run also keeps its painted mask as the engine read it (workers/lib/mask.ts: one bit a
 // model pixel, 512 bytes for 64x64, base64), so picking it puts the same hole back on the canvas.
 // A run whose model wrote a plan keeps it as the plan bar shows it (workers/mllm/plan.ts PlanInfo:
 // the plan, its fields, the concepts considered, a style edit's restyle), so a run put back shows
-// its plan bar with the same choices. The stored format is v3; v1 (text and reconstruction entries only) and v2 (image entries without a mask) are
-// still read. Storage failures (quota, private mode, a
+// its plan bar with the same choices. The stored format is v3; v1 (text and reconstruction entries
+// only) and v2 (image entries without a mask or plan) are still read. Storage failures (quota, private mode, a
 // corrupt value from another version) never throw: add() reports them and list() reads what
 // is valid. Pure apart from the Storage passed in (tests pass an in-memory one).
 // The model's input size (manifest image.size) is the caller's to give, to list() and add(): this
