@@ -7,6 +7,7 @@ import { LargeView } from './components/LargeView';
 import { epFromUrl } from './pageEp';
 import { PanelTabs, TaskPanels } from './panels/PanelTabs';
 import { CompareGrid } from './panels/ComparePanel';
+import { PageHistory } from './panels/PageHistory';
 import { PANELS } from './tasks';
 import { SEND_TARGETS, usesSampler } from './tabs';
 import { SendTargets } from './sendTargets';
@@ -69,6 +70,8 @@ export function App() {
             <CompareGrid />
           </section>
           <TaskPanels />
+          {/* one history under every tab, not one per tab panel: a pick switches to its entry's tab */}
+          <PageHistory />
         </main>
         <LargeView />
         <footer className="muted">

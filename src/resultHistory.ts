@@ -2,19 +2,26 @@
 // each (the same fields as a share link) and a small thumbnail per scale. Thumbnails are 32x32
 // RGB, area-downscaled from the 64x64 results and stored base64: about 4 KB each, so a dozen
 // five-scale entries stay well under a megabyte. A run of a tab that takes an image (Edit,
-// Canvas, Understand) also keeps the 64x64 RGB image the engine was given (what the model read,
-// about 16 KB base64) and its request's own fields (instruction, restyle, keepUnmasked), so
+// Canvas, Understand) also keeps the RGB image the engine was given, at the model's input size
+// (what the model read; about 16 KB base64 at 64x64) and its request's own fields (instruction, restyle, keepUnmasked), so
 // picking it puts the run back to be run again; a caption keeps its answer instead of thumbnails.
-// The stored format is v2; v1 (text and reconstruction entries only) is still read. Storage failures (quota, private mode, a
+// An inpaint run also keeps its painted mask as the engine read it (workers/lib/mask.ts: one bit a
+// model pixel, 512 bytes for 64x64, base64), so picking it puts the same hole back on the canvas.
+// A run whose model wrote a plan keeps it as the plan bar shows it (workers/mllm/plan.ts PlanInfo:
+// the plan, its fields, the concepts considered, a style edit's restyle), so a run put back shows
+// its plan bar with the same choices. The stored format is v3; v1 (text and reconstruction entries
+// only) and v2 (image entries without a mask or plan) are still read. Storage failures (quota, private mode, a
 // corrupt value from another version) never throw: add() reports them and list() reads what
 // is valid. Pure apart from the Storage passed in (tests pass an in-memory one).
+// The model's input size (manifest image.size) is the caller's to give, to list() and add(): this
+// module does not read the manifest, so a model of another size skips the images stored for the
+// old one instead of handing them to it.
 import { resizeArea, type RGBAImage } from '../workers/lib/image';
 import { bytesFromBase64 } from '../workers/lib/base64';
+import { packHole, unpackHole } from '../workers/lib/mask';
 import type { ShareState } from './shareLink';
+import type { PlanInfo } from '../workers/mllm/plan';
 import { TASK_NEEDS } from '../workers/engine/tasks/needs';
-
-/** The side of a stored input image: the model's input size (manifest image.size, 64). */
-export const INPUT_SIDE = 64;
 
 export interface HistoryEntry extends ShareState {
   id: string;
@@ -22,7 +29,7 @@ export interface HistoryEntry extends ShareState {
   at: number;
   task: string;
   inputName?: string;
-  /** an image-taking task (not reconstruct): the opaque 64x64 image the engine was given, as it read it */
+  /** an image-taking task (not reconstruct): the opaque image the engine was given, as it read it (the model's size) */
   input?: RGBAImage;
   /** edit: the instruction; understand: the question ('' for a caption) */
   instruction?: string;
@@ -30,8 +37,12 @@ export interface HistoryEntry extends ShareState {
   restyle?: boolean;
   /** inpaint: the request's keepUnmasked flag */
   keepUnmasked?: boolean;
+  /** inpaint: the hole as the engine read it, one value per input pixel (1 = hole), row by row */
+  mask?: Uint8Array;
   /** understand: the answer written */
   answer?: string;
+  /** the plan the model wrote for the run, as the plan bar shows it (a model with a plan) */
+  planInfo?: PlanInfo;
   /** coarse to fine, as shown */
   thumbs: { scale: string; image: RGBAImage }[];
 }
@@ -60,10 +71,16 @@ interface PackedImage {
   rgb: string;
 }
 
+interface PackedMask {
+  side: number;
+  /** packHole's bits */
+  bits: string;
+}
+
 interface Stored {
-  /** 1: entries without input, instruction, restyle, keepUnmasked, answer (still read); 2: with them */
-  v: 1 | 2;
-  entries: (Omit<HistoryEntry, 'thumbs' | 'input'> & { input?: PackedImage; thumbs: (PackedImage & { scale: string })[] })[];
+  /** 1: entries without input, instruction, restyle, keepUnmasked, answer (still read); 2: with them (still read); 3: an inpaint's mask too */
+  v: 1 | 2 | 3;
+  entries: (Omit<HistoryEntry, 'thumbs' | 'input' | 'mask'> & { input?: PackedImage; mask?: PackedMask; thumbs: (PackedImage & { scale: string })[] })[];
 }
 
 function toBase64(b: Uint8Array): string {
@@ -120,6 +137,27 @@ const optStr = (x: unknown) => x === undefined || isStr(x);
 const optNum = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x));
 const optBool = (x: unknown) => x === undefined || typeof x === 'boolean';
 const isPacked = (x: unknown): x is PackedImage => !!x && typeof x === 'object' && isStr((x as PackedImage).rgb) && typeof (x as PackedImage).side === 'number';
+const PLAN_SOURCES: readonly string[] = ['greedy', 'sampled', 'given', 'picked'] satisfies PlanInfo['source'][];
+
+/** A stored plan, rebuilt with only the fields the plan bar reads; null when it is not one (cut, foreign, another version's). */
+function readPlan(x: unknown): PlanInfo | null {
+  if (!x || typeof x !== 'object') return null;
+  const p = x as Partial<PlanInfo>;
+  const fields = p.fields;
+  if (!isStr(p.text) || !isStr(p.source) || !PLAN_SOURCES.includes(p.source) || !fields || typeof fields !== 'object' || Array.isArray(fields) || !Object.values(fields).every(isStr)) return null;
+  if (!Array.isArray(p.candidates) || !p.candidates.every((c) => c && isStr(c.concept) && isStr(c.text) && typeof c.p === 'number' && Number.isFinite(c.p))) return null;
+  const r = p.restyled;
+  if (r !== undefined && !(r && Array.isArray(r.fromPlan) && r.fromPlan.every(isStr) && (r.kept === undefined || r.kept === true))) return null;
+  return {
+    text: p.text,
+    fields: { ...fields },
+    source: p.source,
+    candidates: p.candidates.map(({ concept, text, p }) => ({ concept, text, p })),
+    ...(r ? { restyled: { fromPlan: [...r.fromPlan], ...(r.kept ? { kept: true as const } : {}) } } : {}),
+  };
+}
+
+const isPackedMask = (x: unknown): x is PackedMask => !!x && typeof x === 'object' && isStr((x as PackedMask).bits) && typeof (x as PackedMask).side === 'number';
 
 export class ResultHistory {
   readonly key: string;
@@ -149,11 +187,12 @@ export class ResultHistory {
     if (!raw) return [];
     try {
       const s = JSON.parse(raw) as Stored;
-      if ((s?.v !== 1 && s?.v !== 2) || !Array.isArray(s.entries)) return [];
+      if ((s?.v !== 1 && s?.v !== 2 && s?.v !== 3) || !Array.isArray(s.entries)) return [];
       return s.entries.filter(
         (e) =>
           e && isStr(e.id) && isStr(e.task) && this.tasks.includes(e.task) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
           (e.input === undefined || isPacked(e.input)) && optStr(e.instruction) && optBool(e.restyle) && optBool(e.keepUnmasked) && optStr(e.answer) &&
+          (e.mask === undefined || (isPackedMask(e.mask) && e.input !== undefined)) &&
           Array.isArray(e.thumbs) && e.thumbs.every((t) => t && isStr(t.scale) && isPacked(t)),
       );
     } catch {
@@ -161,32 +200,45 @@ export class ResultHistory {
     }
   }
 
-  /** Newest first. */
-  list(): HistoryEntry[] {
+  /**
+   * Newest first. `inputSide`: the model's input size (manifest image.size); an entry whose stored
+   * input is another size is left out (made for another model), and so is every entry with an
+   * input while the size is not known yet (null: before the manifest is read).
+   */
+  list(inputSide: number | null): HistoryEntry[] {
     const out: HistoryEntry[] = [];
     for (const e of this.read()) {
       const thumbs = e.thumbs.map((t) => ({ scale: t.scale, image: unpackRGB(t.rgb, t.side) }));
       if (thumbs.some((t) => !t.image)) continue;
-      // a stored input is the model's 64x64 image or the entry is not read (cut, corrupt, another size)
-      const input = e.input ? (e.input.side === INPUT_SIDE ? unpackRGB(e.input.rgb, e.input.side) : null) : undefined;
+      // a stored input is the model's image or the entry is not read (cut, corrupt, another size)
+      const input = e.input ? (e.input.side === inputSide ? unpackRGB(e.input.rgb, e.input.side) : null) : undefined;
       if (input === null) continue;
-      out.push({ ...e, input, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
+      // a mask is the input's hole or the entry is not read: a run put back with another hole would not be the run
+      const mask = e.mask ? (e.mask.side === inputSide ? unpackHole(e.mask.bits, e.mask.side) : null) : undefined;
+      if (mask === null) continue;
+      const planInfo = e.planInfo === undefined ? undefined : readPlan(e.planInfo);
+      if (planInfo === null) continue;
+      out.push({ ...e, input, mask, planInfo, scales: e.scales && Array.isArray(e.scales) ? e.scales.filter(isStr) : undefined, thumbs: thumbs as HistoryEntry['thumbs'] });
     }
     return out;
   }
 
   /**
    * Stores a result (full-size images are thumbnailed here). Oldest entries make room when
-   * the entry count, the size cap or the browser's quota says so; never throws.
+   * the entry count, the size cap or the browser's quota says so; never throws. `inputSide`: the
+   * model's input size (manifest image.size); an entry's input must be that square.
    */
-  add(e: Omit<HistoryEntry, 'id' | 'at' | 'thumbs'> & { at?: number; id?: string; images: { scale: string; image: RGBAImage }[] }): AddResult {
+  add(e: Omit<HistoryEntry, 'id' | 'at' | 'thumbs'> & { at?: number; id?: string; images: { scale: string; image: RGBAImage }[] }, inputSide: number | null): AddResult {
     if (!this.storage) return { ok: false, dropped: 0, message: 'History is off: this browser gives the page no storage.' };
     const at = e.at ?? Date.now();
-    const { images, input, ...settings } = e;
-    if (input && (input.width !== INPUT_SIDE || input.height !== INPUT_SIDE)) return { ok: false, dropped: 0, message: `This result was not added to the history: its input is not the model's ${INPUT_SIDE}x${INPUT_SIDE} image.` };
+    const { images, input, mask, ...settings } = e;
+    if (input && inputSide == null) return { ok: false, dropped: 0, message: "This result was not added to the history: the model's image size is not known yet." };
+    if (input && (input.width !== inputSide || input.height !== inputSide)) return { ok: false, dropped: 0, message: `This result was not added to the history: its input is not the model's ${inputSide}x${inputSide} image.` };
+    if (mask && (!input || mask.length !== input.width * input.height)) return { ok: false, dropped: 0, message: `This result was not added to the history: its mask is not one of the model's ${inputSide}x${inputSide} input.` };
     const entry: Stored['entries'][number] = {
       ...settings,
-      ...(input ? { input: { side: INPUT_SIDE, rgb: packRGB(input) } } : {}),
+      ...(input ? { input: { side: input.width, rgb: packRGB(input) } } : {}),
+      ...(input && mask ? { mask: { side: input.width, bits: packHole(mask) } } : {}),
       id: e.id ?? `${at.toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`,
       at,
       thumbs: images.map(({ scale, image }) => ({ scale, side: this.thumbSide, rgb: packRGB(makeThumb(image, this.thumbSide)) })),
@@ -195,7 +247,7 @@ export class ResultHistory {
     let keep = [entry, ...old.filter((o) => o.id !== entry.id)].slice(0, this.maxEntries);
     let dropped = old.length + 1 - keep.length;
     while (keep.length > 0) {
-      const json = JSON.stringify({ v: 2, entries: keep } satisfies Stored);
+      const json = JSON.stringify({ v: 3, entries: keep } satisfies Stored);
       if (json.length <= this.maxChars) {
         try {
           this.storage.setItem(this.key, json);

@@ -8,6 +8,7 @@ import { ResultHistory, type StorageLike } from '../src/resultHistory';
 import { WebGpuFailure } from '../workers/engine/errors';
 import { allowedSteps, coarseToFine, mllmGraphNames, type Manifest } from '../workers/lib/manifest';
 import type { PlanInfo } from '../workers/mllm/plan';
+import { holeMask } from '../workers/lib/mask';
 import { loadManifest } from './models';
 import { FakeEngine, image, settle } from './fake-engine';
 
@@ -253,6 +254,51 @@ describe('app store', () => {
     expect(s().history.map((h) => h.prompt)).toEqual(['three', 'two']);
   });
 
+  it('a run started over one put back from the history is a fresh result: shown as such and kept', async () => {
+    const { engine, s, actions } = await ready();
+    const first = actions.generate('one');
+    await settle();
+    finish(engine.runs[0].feed, ['f4']);
+    await first;
+    actions.pickHistory(s().history[0]);
+    expect(s().runs.main?.fromHistory).toBe(true);
+    const second = actions.generate('two');
+    await settle();
+    expect(s().runs.main?.fromHistory).toBe(false);
+    finish(engine.runs[1].feed, ['f4']);
+    await second;
+    expect(s().history.map((h) => h.prompt)).toEqual(['two', 'one']);
+  });
+
+  it('a result picked from the history while the first tab runs: the page is ready again when that run ends', async () => {
+    const { engine, s, actions } = await ready();
+    const first = actions.generate('one');
+    await settle();
+    finish(engine.runs[0].feed, ['f4']);
+    await first;
+    const second = actions.generate('two');
+    await settle();
+    expect(s().phase).toBe('running');
+    actions.pickHistory(s().history[0]);
+    expect(s().runs.main).toMatchObject({ text: 'one', fromHistory: true });
+    finish(engine.runs[1].feed, ['f4']);
+    await second;
+    expect(s().phase).toBe('ready');
+    // the grid stays the picked result: the run it was taken from reports nothing into it
+    expect(s().runs.main).toMatchObject({ text: 'one', fromHistory: true });
+    // a run superseded by a newer one of its tab leaves the page running until that one ends
+    const third = actions.generate('three');
+    await settle();
+    const fourth = actions.generate('four');
+    await settle();
+    finish(engine.runs[2].feed, ['f4']);
+    await third;
+    expect(s().phase).toBe('running');
+    finish(engine.runs[3].feed, ['f4']);
+    await fourth;
+    expect(s().phase).toBe('ready');
+  });
+
   describe('the history keeps the image tabs’ runs with the image the engine read', () => {
     /** the opaque 64x64 image an engine reports as read ('input'): distinct bytes, so a lossy round trip shows */
     const seen = (k: number) => {
@@ -293,6 +339,64 @@ describe('app store', () => {
       expect(b.s().runs.main).toBeUndefined();
       expect(b.s().history).toHaveLength(1);
       expect(b.engine.runs).toHaveLength(0);
+    });
+
+    it("the history's images are read and added at the manifest's image size, once it is known", async () => {
+      const storage = memoryStorage();
+      const a = await ready({ storage });
+      const run = a.actions.run('edit', 'edit', { image: image(), instruction: 'x' }, { text: 'x' });
+      await settle();
+      a.engine.runs[0].feed.push({ type: 'input', image: seen(1) });
+      finish(a.engine.runs[0].feed, ['f4']);
+      await run;
+      expect(a.s().history.map((e) => e.task)).toEqual(['edit']);
+      // a reload: before the manifest is read the model's size is not known, so the image entry waits for it
+      const b = setup({ storage });
+      expect(b.s().history).toEqual([]);
+      const init = b.actions.init('auto');
+      await settle();
+      b.engine.finishLoad();
+      await init;
+      expect(b.s().history.map((e) => e.task)).toEqual(['edit']);
+      // a model that reads 32x32 images: the 64x64 entry is not offered to it, and a 64x64 input is refused, said
+      const c = await ready({ storage, manifest: { ...manifest, image: { ...manifest.image, size: 32 } } });
+      expect(c.s().history).toEqual([]);
+      const run32 = c.actions.run('edit', 'edit', { image: image(), instruction: 'x' }, { text: 'x' });
+      await settle();
+      c.engine.runs[0].feed.push({ type: 'input', image: seen(2) });
+      finish(c.engine.runs[0].feed, ['f4']);
+      await run32;
+      expect(c.s().history).toEqual([]);
+      expect(c.s().historyMessage).toBe("This result was not added to the history: its input is not the model's 32x32 image.");
+    });
+
+    it("an inpaint keeps the hole the engine read; picking it puts that hole back with the image, to run as it was", async () => {
+      const storage = memoryStorage();
+      const a = await ready({ storage });
+      // a painted layer as the canvas gives it: 256x256, red where painted, antialiased at the edge
+      const W = 256;
+      const mask = { width: W, height: W, data: new Uint8ClampedArray(W * W * 4) };
+      for (let y = 60; y < 150; y++) for (let x = 70; x < 181; x++) mask.data.set([255, 0, 0, x === 70 || x === 180 ? 90 : 255], (y * W + x) * 4);
+      const run = a.actions.run('canvas', 'inpaint', { image: image(30, W), mask, keepUnmasked: false });
+      await settle();
+      a.engine.runs[0].feed.push({ type: 'input', image: seen(4) });
+      finish(a.engine.runs[0].feed, ['f4']);
+      expect(await run).toBe(true);
+      const hole = holeMask(mask, 64);
+      expect(a.s().history[0]).toMatchObject({ task: 'inpaint', keepUnmasked: false });
+      expect(Buffer.from(a.s().history[0].mask!).equals(Buffer.from(hole))).toBe(true);
+
+      const b = await ready({ storage });
+      b.actions.pickHistory(b.s().history[0]);
+      expect(b.s().tab).toBe('canvas');
+      const restored = b.s().picked.canvas!.restored!;
+      expect(restored).toMatchObject({ task: 'inpaint', keepUnmasked: false });
+      expect(Buffer.from(restored.mask!).equals(Buffer.from(hole))).toBe(true);
+      expect(b.s().runs.canvas?.message, 'nothing to paint again').toBeNull();
+      // an entry kept before masks were stored: the canvas says to paint the hole again
+      b.actions.pickHistory({ ...b.s().history[0], mask: undefined });
+      expect(b.s().picked.canvas!.restored!.mask).toBeUndefined();
+      expect(b.s().runs.canvas?.message).toMatch(/paint the part to fill in again/);
     });
 
     it('a canvas task and a caption are kept too; a run the engine reported no input for is not', async () => {
@@ -531,6 +635,54 @@ describe('app store', () => {
       finish(engine.runs[1].feed, ['f4']);
       await again;
     });
+    it("the history keeps the plan as the plan bar shows it; a run put back shows it again, and an edit's runs again as it was given", async () => {
+      const storage = memoryStorage();
+      const a = await ready({ storage });
+      const drawnPlan = plan('hot beverage | noto | medium', 'greedy', ['hot beverage | noto | medium', 'teacup | noto | medium']);
+      const t2i = a.actions.generate('hot drink');
+      await settle();
+      a.engine.runs[0].feed.push({ type: 'plan', plan: drawnPlan });
+      finish(a.engine.runs[0].feed, ['f4']);
+      await t2i;
+      const editPlan: PlanInfo = { ...plan('smiling face | twemoji | none'), restyled: { fromPlan: ['f1', 'f0'] } };
+      a.actions.setSeed(31);
+      const edit = a.actions.run('edit', 'edit', { image: image(40, 200), instruction: 'draw it in twemoji style' }, { text: 'draw it in twemoji style', inputName: 'smiley.png' });
+      await settle();
+      // the image the engine read: opaque, as every model input is
+      const read = { ...image(70), data: new Uint8ClampedArray(64 * 64 * 4).map((_, i) => (i % 4 === 3 ? 255 : i % 7)) };
+      a.engine.runs[1].feed.push({ type: 'input', image: read }, { type: 'plan', plan: editPlan });
+      finish(a.engine.runs[1].feed, ['f4', 'f0']);
+      await edit;
+
+      // a reload: a new page on the same storage
+      const b = await ready({ storage });
+      const [e, g] = b.s().history;
+      expect(g.planInfo).toEqual(drawnPlan);
+      expect(e.planInfo).toEqual(editPlan);
+      b.actions.pickHistory(g);
+      expect(b.s().runs.main?.plan).toEqual(drawnPlan);
+      b.actions.pickHistory(e);
+      expect(b.s().runs.edit?.plan).toEqual(editPlan);
+      // the plan bar's Keep my design: the entry's image, instruction, seed and scales, the restyle changed
+      const keep = b.actions.again('edit', 'edit', { restyle: false });
+      await settle();
+      expect(b.engine.runs[0].task).toBe('edit');
+      const { image: given, ...asked } = b.engine.runs[0].request as { image: { data: Uint8ClampedArray } };
+      expect(Buffer.from(given.data).equals(Buffer.from(read.data))).toBe(true);
+      expect(asked).toEqual({ ...a.engine.runs[1].request, image: undefined, restyle: false, scales: ['f4', 'f0'] });
+      b.engine.runs[0].feed.push({ type: 'input', image: read });
+      finish(b.engine.runs[0].feed, ['f4']);
+      expect(await keep).toBe(true);
+      // a stored plan that is not one (another version's, cut) skips its entry, never throws
+      const raw = JSON.parse(storage.getItem('puma-web:history')!);
+      expect(raw.entries.map((x: { task: string }) => x.task)).toEqual(['edit', 'edit', 'text-to-image']);
+      raw.entries[1].planInfo = { text: 'x', fields: { concept: 7 }, source: 'greedy', candidates: [] };
+      raw.entries[2].planInfo = { ...raw.entries[2].planInfo, source: 'dreamt' };
+      storage.setItem('puma-web:history', JSON.stringify(raw));
+      const c = await ready({ storage });
+      expect(c.s().history.map((x) => x.id)).toEqual([raw.entries[0].id]);
+    });
+
     describe('what the page learns of an input image’s concept (hints such as the Edit tab’s tone suggestions)', () => {
       /** an edit run on the tab's image, given as pick `pickSeq` (null: as none; default: the current pick) */
       const editRun = async (t: Awaited<ReturnType<typeof ready>>, planText: string | null, pickSeq: number | null = t.s().picked.edit!.seq) => {

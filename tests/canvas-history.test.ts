@@ -1,7 +1,7 @@
 // The canvas drawing as data (src/panels/canvas/history.ts): undo, redo and clear act on the
 // mode shown and only once its stored drawing has loaded; what the ops leave on the canvas.
 import { describe, expect, it } from 'vitest';
-import { drawingReducer, editable, hasPaint, initialDrawing, layers, type DrawingAction, type DrawingState, type Op, type Stroke } from '../src/panels/canvas/history';
+import { drawingReducer, editable, hasLayerOps, hasPaint, initialDrawing, layers, type DrawingAction, type DrawingState, type Op, type Stroke } from '../src/panels/canvas/history';
 
 const stroke = (x: number): Stroke => ({ kind: 'stroke', tool: 'brush', color: '#000', size: 4, points: [x, x] });
 const base = (v: number): Op => ({ kind: 'base', data: new Uint8ClampedArray(4).fill(v) });
@@ -24,7 +24,7 @@ describe('canvas drawing history', () => {
 
   it('clear is an op: undo brings the drawing back', () => {
     const s = run(drawn(), { type: 'clear', mode: 'colorize' });
-    expect(layers(s.drawing.ops)).toEqual({ base: null, strokes: [] });
+    expect(layers(s.drawing.ops)).toEqual({ base: null, mask: null, strokes: [] });
     expect(layers(run(s, { type: 'undo', mode: 'colorize' }).drawing.ops).strokes.map((x) => x.points[0])).toEqual([1, 2]);
   });
 
@@ -49,7 +49,23 @@ describe('canvas drawing history', () => {
     const l = layers([stroke(1), base(7), stroke(2), stroke(3)]);
     expect(l.base?.[0]).toBe(7);
     expect(l.strokes.map((x) => x.points[0])).toEqual([2, 3]);
-    expect(layers([base(7), stroke(2), { kind: 'clear' }, stroke(5)])).toEqual({ base: null, strokes: [stroke(5)] });
+    expect(layers([base(7), stroke(2), { kind: 'clear' }, stroke(5)])).toEqual({ base: null, mask: null, strokes: [stroke(5)] });
+  });
+
+  it("a mask put back (an inpaint from the history) is the layer's pixels, strokes on top; a new base or undo takes it away", () => {
+    const m = new Uint8ClampedArray(4).fill(3);
+    const l = layers([base(7), { kind: 'mask', data: m }, stroke(2)]);
+    expect(l).toEqual({ base: l.base, mask: m, strokes: [stroke(2)] });
+    expect(l.base?.[0]).toBe(7);
+    expect(layers([base(7), { kind: 'mask', data: m }, base(8)]).mask).toBeNull();
+    expect(layers([{ kind: 'mask', data: m }, { kind: 'clear' }]).mask).toBeNull();
+    // painted, for the inpaint button: a stroke or a mask put back, not a base alone
+    expect(hasLayerOps([base(7)])).toBe(false);
+    expect(hasLayerOps([base(7), { kind: 'mask', data: m }])).toBe(true);
+    expect(hasLayerOps([base(7), stroke(1)])).toBe(true);
+    const s = run(initialDrawing('inpaint'), { type: 'loaded', mode: 'inpaint', drawing: { ops: [], redo: [] } }, { type: 'push', mode: 'inpaint', op: base(7) }, { type: 'push', mode: 'inpaint', op: { kind: 'mask', data: m } }, { type: 'undo', mode: 'inpaint' });
+    expect(layers(s.drawing.ops).mask).toBeNull();
+    expect(layers(run(s, { type: 'redo', mode: 'inpaint' }).drawing.ops).mask).toBe(m);
   });
 
   it('a mask has a hole only where the layer is painted', () => {

@@ -1,7 +1,8 @@
 // The Edit tab's plan bar while its run is in flight: "Keep my design" and "Draw it in that style
 // instead" (src/components/PlanBar.tsx, shown through src/panels/TaskGrid.tsx) are disabled from
 // the moment the run's plan arrives until it ends, so a second click cannot start another run over
-// it; they are enabled again once it is done. The grid is rendered to HTML (react-dom/server) from
+// it; they are enabled again once it is done. A run put back from the history shows its stored
+// plan's bar, whose buttons act and wait as a fresh result's do (the first tab's chips too). The grid is rendered to HTML (react-dom/server) from
 // the page's real store, built around the fake engine of the store's tests (tests/fake-engine.ts)
 // instead of the worker's: the page's store module is swapped for it, nothing else.
 import { describe, expect, it, vi } from 'vitest';
@@ -27,6 +28,7 @@ vi.mock('../src/store', async () => {
 });
 
 const { TaskGrid } = await import('../src/panels/TaskGrid');
+const { CompareGrid } = await import('../src/panels/ComparePanel');
 
 const plan = (restyled: PlanInfo['restyled']): PlanInfo => ({ text: 'smiling face | twemoji | none', fields: { concept: 'smiling face', style: 'twemoji', tone: 'none' }, source: 'greedy', candidates: [], restyled });
 
@@ -37,13 +39,28 @@ function button(testid: 'edit-plan-keep-design' | 'edit-plan-restyle-again'): st
   return !tag ? 'absent' : /\sdisabled=""/.test(tag) ? 'disabled' : 'enabled';
 }
 
-describe("the plan bar's restyle buttons while an edit is in flight", () => {
-  it('are disabled while the run goes, enabled once it is done, for both directions', async () => {
-    const { actions } = t.store.getState();
-    const init = actions.init('auto');
+/** The first tab's plan chips as rendered now: each 'disabled' or 'enabled' (none: the bar is absent). */
+function chips(): string[] {
+  const html = renderToString(createElement(CompareGrid));
+  return [...html.matchAll(/<button[^>]*data-testid="plan-candidate"[^>]*>/g)].map((m) => (/\sdisabled=""/.test(m[0]) ? 'disabled' : 'enabled'));
+}
+
+let loaded: Promise<void> | null = null;
+/** The store's models loaded, once for the file. */
+function load() {
+  loaded ??= (async () => {
+    const init = t.store.getState().actions.init('auto');
     await settle();
     t.engine.finishLoad();
     await init;
+  })();
+  return loaded;
+}
+
+describe("the plan bar's restyle buttons while an edit is in flight", () => {
+  it('are disabled while the run goes, enabled once it is done, for both directions', async () => {
+    const { actions } = t.store.getState();
+    await load();
     expect(t.store.getState().manifest?.mllm?.plan, 'the shipped model writes a plan').toBeTruthy();
     const end = (i: number) => {
       t.engine.runs[i].feed.push({ type: 'image', scale: 'f4', image: image(90), ms: 1, stepMs: [1] }, { type: 'done', ms: 2 });
@@ -70,5 +87,51 @@ describe("the plan bar's restyle buttons while an edit is in flight", () => {
     end(1);
     expect(await kept).toBe(true);
     expect(button('edit-plan-restyle-again')).toBe('enabled');
+  });
+
+  it('a run put back from the history shows its plan bar; its button runs the entry again, disabled while that run goes', async () => {
+    const { actions } = t.store.getState();
+    await load();
+    const input = image(70);
+    input.data.forEach((_, i) => i % 4 === 3 && (input.data[i] = 255));
+    const entry = { id: 'h1', at: 1, task: 'edit', input, instruction: 'draw it in twemoji style', seed: 5, scales: ['f4'], planInfo: plan({ fromPlan: ['f1', 'f0'] }), thumbs: [{ scale: 'f4', image: image(90, 32) }] };
+    actions.pickHistory(entry);
+    expect(t.store.getState().runs.edit).toMatchObject({ status: 'done', fromHistory: true });
+    expect(button('edit-plan-keep-design')).toBe('enabled');
+    const n = t.engine.runs.length;
+    const kept = actions.again('edit', 'edit', { restyle: false });
+    await settle();
+    expect(t.engine.runs[n].request).toMatchObject({ image: input, instruction: 'draw it in twemoji style', seed: 5, scales: ['f4'], restyle: false });
+    t.engine.runs[n].feed.push({ type: 'plan', plan: plan({ fromPlan: [], kept: true }) });
+    await settle();
+    expect(button('edit-plan-restyle-again')).toBe('disabled');
+    t.engine.runs[n].feed.push({ type: 'image', scale: 'f4', image: image(90), ms: 1, stepMs: [1] }, { type: 'done', ms: 2 });
+    t.engine.runs[n].feed.end();
+    expect(await kept).toBe(true);
+    expect(button('edit-plan-restyle-again')).toBe('enabled');
+  });
+
+  it("the first tab's restored plan chips are disabled while a run of that tab goes, enabled once it ends", async () => {
+    const { actions } = t.store.getState();
+    await load();
+    const drawn: PlanInfo = { text: 'hot beverage | noto | none', fields: { concept: 'hot beverage', style: 'noto', tone: 'none' }, source: 'greedy', candidates: [
+      { concept: 'hot beverage', text: 'hot beverage | noto | none', p: 0.6 },
+      { concept: 'teacup', text: 'teacup | noto | none', p: 0.3 },
+    ] };
+    const entry = { id: 'h2', at: 2, task: 'text-to-image', prompt: 'hot drink', seed: 9, planInfo: drawn, thumbs: [{ scale: 'f4', image: image(90, 32) }] };
+    actions.pickHistory(entry);
+    // the chip of the concept drawn is pressed (disabled), the other offered
+    expect(chips()).toEqual(['disabled', 'enabled']);
+    const n = t.engine.runs.length;
+    const other = actions.generate('a red apple');
+    await settle();
+    expect(t.store.getState().phase).toBe('running');
+    // put back while that run goes: shown, but nothing to press until it ends
+    actions.pickHistory(entry);
+    expect(chips()).toEqual(['disabled', 'disabled']);
+    t.engine.runs[n].feed.push({ type: 'done', ms: 2 });
+    t.engine.runs[n].feed.end();
+    await other;
+    expect(chips()).toEqual(['disabled', 'enabled']);
   });
 });

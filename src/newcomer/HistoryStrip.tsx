@@ -1,32 +1,9 @@
 // The last results (newest first) as rows of small thumbnails; picking one restores its
 // settings (the caller decides what that means: fill the prompt, set the seed, or show an image
 // tab with its input and instruction put back). An image task's entry shows its input first.
-import { useCallback, useMemo, useState } from 'react';
 import { RgbaCanvas } from '../components/RgbaCanvas';
-import { pageHistory, type AddResult, type HistoryEntry, type ResultHistory } from '../resultHistory';
+import type { HistoryEntry } from '../resultHistory';
 import { UserText } from './UserText';
-
-/** The page's history as React state: entries plus add/clear that keep it in step. */
-export function useResultHistory(history?: ResultHistory) {
-  const h = useMemo(() => history ?? pageHistory(), [history]);
-  const [entries, setEntries] = useState<HistoryEntry[]>(() => h.list());
-  const [message, setMessage] = useState<string | null>(null);
-  const add = useCallback(
-    (e: Parameters<ResultHistory['add']>[0]): AddResult => {
-      const r = h.add(e);
-      setMessage(r.message);
-      setEntries(h.list());
-      return r;
-    },
-    [h],
-  );
-  const clear = useCallback(() => {
-    h.clear();
-    setMessage(null);
-    setEntries([]);
-  }, [h]);
-  return { entries, add, clear, message };
-}
 
 function describe(e: HistoryEntry): string {
   const said = e.answer ? ` → ${e.answer.length > 60 ? e.answer.slice(0, 60) + '…' : e.answer}` : '';

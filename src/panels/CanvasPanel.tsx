@@ -14,7 +14,8 @@ import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
 import { resultsId } from '../newcomer/SkipToResults';
-import { hasPaint, type CanvasMode, type Stroke } from './canvas/history';
+import { hasLayerOps, hasPaint, type CanvasMode, type Stroke } from './canvas/history';
+import { maskImage } from '../../workers/lib/mask';
 import { composite, drawStroke, layerImage, newLayer, paintView, replay, toWorking, W } from './canvas/raster';
 import { useDrawing } from './canvas/useDrawing';
 
@@ -66,6 +67,10 @@ export function CanvasPanel() {
     lastPicked.current = picked.seq;
     if (picked.restored?.keepUnmasked != null) setKeepUnmasked(picked.restored.keepUnmasked);
     setBase(picked.image);
+    // an inpaint put back: its hole painted again, each model pixel a whole block of the canvas, so the
+    // engine reads the same hole from it (workers/lib/mask.ts) and the run is given as it was
+    const hole = restored === 'inpaint' ? picked.restored?.mask : undefined;
+    if (hole) push({ kind: 'mask', data: maskImage(hole, picked.image.width, W).data });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [picked, loaded, mode]);
   // keyboard shortcuts while the canvas panel is shown and no text field has focus
@@ -159,7 +164,7 @@ export function CanvasPanel() {
     if (mode === 'inpaint') {
       const mask = layerImage(layer());
       if (!baseRef.current) return actions.setMessage('canvas', 'Load an image first (a sample, a file, or a result sent here), then paint the part to fill in.');
-      if (!hasStrokes || !hasPaint(mask.data)) return actions.setMessage('canvas', 'Paint over the part to fill in first (the mask is empty).');
+      if (!hasLayerOps(drawing.ops) || !hasPaint(mask.data)) return actions.setMessage('canvas', 'Paint over the part to fill in first (the mask is empty).');
       return void actions.run('canvas', 'inpaint', { image: image(), mask, keepUnmasked });
     }
     if (!baseRef.current && !hasStrokes) return actions.setMessage('canvas', mode === 'sketch' ? 'Draw something first (or load a line drawing).' : 'Load or draw an image first.');

@@ -1,5 +1,5 @@
 // The first tab: a prompt (text-to-image, variations) or an image (reconstruct) -> all five
-// granularities side by side; the recent results under them.
+// granularities side by side (the recent results are under every tab: src/panels/PageHistory.tsx).
 import { useApp, useRun, type Run } from '../store';
 import { ReconstructSource } from '../components/ImageSource';
 import { TextToImage } from '../components/TextToImage';
@@ -8,7 +8,6 @@ import { ModelView } from '../components/ModelView';
 import { UserText } from '../newcomer/UserText';
 import { DownloadAllButton } from '../newcomer/DownloadAllButton';
 import { CopyLinkButton } from '../newcomer/CopyLinkButton';
-import { HistoryStrip } from '../newcomer/HistoryStrip';
 import { runTimeLine } from '../newcomer/runSummary';
 import { PlanBar } from '../components/PlanBar';
 
@@ -39,7 +38,7 @@ export function CompareGrid() {
   const allScales = useApp((s) => s.scales.length);
   // queued while the models load, or in line behind another tab's run (the notice says which)
   const loading = useApp((s) => s.phase === 'starting' || s.phase === 'loading');
-  const { history, historyMessage, actions, phase } = useApp();
+  const { actions, phase } = useApp();
   const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   const reconstruct = run.task === 'reconstruct';
   const shown = run.input || Object.keys(run.results).length > 0;
@@ -76,7 +75,6 @@ export function CompareGrid() {
           first={reconstruct && run.input ? <ModelView className="cell" image={run.input} label="original, 64x64" caption="original" /> : undefined}
         />
       )}
-      <HistoryStrip entries={history} message={historyMessage} onPick={actions.pickHistory} onClear={actions.clearHistory} />
     </>
   );
 }

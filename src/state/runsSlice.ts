@@ -155,7 +155,9 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
         tell(tab, page ? `${TASK_NEEDS[task].label} failed: ${cleanError(e)}` : cleanError(e));
       }
     } finally {
-      if (page && live() && get().phase === 'running') set({ phase: 'ready' });
+      // the page is ready again unless a newer run of the tab took over (it says when it ends); a run the
+      // history's pick took the grid from has no newer run after it
+      if (page && get().phase === 'running' && (live() || get().runs[tab]?.status !== 'running')) set({ phase: 'ready' });
     }
     return last?.type === 'done';
   };

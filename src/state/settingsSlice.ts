@@ -13,18 +13,24 @@ import type { RGBAImage } from '../../workers/lib/image';
 import type { ConditionalRequest, UnderstandRequest } from '../../workers/engine/tasks/registry';
 import type { SliceContext } from './context';
 import { learnedConcept } from './sourceConcept';
-import { idleRun, type AppState, type RestoredRun, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
+import { holeMask, maskImage } from '../../workers/lib/mask';
+import { idleRun, type AnyRequest, type AppState, type RestoredRun, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
 
 export function settingsSlice(ctx: SliceContext): { state: SettingsState; actions: SettingsActions } {
   const { set, get, env } = ctx;
   const history = env.history;
   let pickSeq = 0;
   let sharedApplied = false;
+  /** The model's input size (manifest image.size): the history's stored images are read and added at it. */
+  const inputSide = () => get().manifest?.image.size ?? null;
+  const listed = () => history.list(inputSide());
 
   /** The settings in the page address (a shared link), checked like typed input, once. The page
    * says what the link did (read, or could not be read) and never runs it unasked: a visitor may
    * be on a metered connection. */
   ctx.hooks.manifestRead = () => {
+    // the stored images of the tabs that take one are read once the model's size is known
+    set({ history: listed() });
     const f = get().facts;
     if (sharedApplied || !f) return;
     sharedApplied = true;
@@ -79,9 +85,10 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       guidance: prompted ? s.guidance : undefined,
       scales: images.map((i) => i.scale),
       plan: prompted ? run.plan?.text : undefined,
+      planInfo: run.plan ?? undefined,
       images,
-    });
-    set({ history: history.list(), historyMessage: r.message });
+    }, inputSide());
+    set({ history: listed(), historyMessage: r.message });
   };
 
   /** A finished run of a tab that takes an image (Edit, Canvas, Understand): the 64x64 image the
@@ -92,6 +99,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     const text = TASK_NEEDS[task].output === 'text';
     if (!run.input || !req || (text ? !run.answer : !images.length)) return;
     const sampler = TASK_NEEDS[task].sampler;
+    const side = inputSide();
     const r = history.add({
       task,
       inputName: run.inputName ?? undefined,
@@ -99,14 +107,17 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       instruction: task === 'understand' ? (req.caption ? '' : req.question ?? '') : req.instruction,
       restyle: task === 'edit' && typeof req.restyle === 'boolean' ? req.restyle : undefined,
       keepUnmasked: task === 'inpaint' && typeof req.keepUnmasked === 'boolean' ? req.keepUnmasked : undefined,
+      // the hole as the engine read it (the same reading), so the canvas can give it back exactly
+      mask: task === 'inpaint' && req.mask && side != null ? holeMask(req.mask, side) : undefined,
       seed: sampler ? req.seed : undefined,
       steps: sampler ? req.steps : undefined,
       guidance: sampler ? req.guidance : undefined,
       scales: images.length ? images.map((i) => i.scale) : undefined,
       answer: text ? run.answer : undefined,
+      planInfo: run.plan ?? undefined,
       images,
-    });
-    set({ history: history.list(), historyMessage: r.message });
+    }, side);
+    set({ history: listed(), historyMessage: r.message });
   };
 
   /** The sampler settings an entry was made with, checked like typed input; `moved`: its steps are no longer offered. */
@@ -124,12 +135,32 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     return { patch, moved };
   };
 
+  /** The request an image tab's entry was given, as the engine read it: its image, text and flags, and the
+   * sampler settings the page puts back with it (samplerOf). `again` runs it with a change, as it would a fresh
+   * run's; null for an inpaint kept without its mask (the hole is not known). */
+  const requestOf = (e: HistoryEntry & { input: RGBAImage }, task: TaskName, sampler: Partial<AppState>): AnyRequest | null => {
+    const s = get();
+    const scales = (e.scales ?? []).filter((x) => s.scales.includes(x));
+    const settings = { ...(scales.length ? { scales } : {}), ...(sampler.seed != null ? { seed: sampler.seed } : {}), ...(sampler.steps != null ? { steps: sampler.steps } : {}), ...(sampler.guidance != null ? { guidance: sampler.guidance } : {}) };
+    const image = e.input;
+    switch (task) {
+      case 'edit':
+        return { ...settings, image, instruction: e.instruction ?? '', ...(e.restyle != null ? { restyle: e.restyle } : {}) } as AnyRequest;
+      case 'understand':
+        return { image, question: e.instruction ?? '', caption: !e.instruction } as AnyRequest;
+      case 'inpaint':
+        return e.mask ? ({ ...settings, image, mask: maskImage(e.mask, image.width), ...(e.keepUnmasked != null ? { keepUnmasked: e.keepUnmasked } : {}) } as AnyRequest) : null;
+      default:
+        return { ...settings, image } as AnyRequest;
+    }
+  };
+
   /** An entry of an image-taking tab: that tab shown, its image and text put back, its thumbnails (or answer) shown. */
   const restoreImageRun = (e: HistoryEntry & { input: RGBAImage }, tab: ImageTab) => {
     const task = e.task as TaskName;
     const { patch, moved } = samplerOf(e);
     const text = e.instruction ?? '';
-    const restored: RestoredRun = { task, text, ...(e.restyle != null ? { restyle: e.restyle } : {}), ...(e.keepUnmasked != null ? { keepUnmasked: e.keepUnmasked } : {}) };
+    const restored: RestoredRun = { task, text, ...(e.restyle != null ? { restyle: e.restyle } : {}), ...(e.keepUnmasked != null ? { keepUnmasked: e.keepUnmasked } : {}), ...(e.mask ? { mask: e.mask } : {}) };
     const name = e.inputName ?? `${TASK_NEEDS[task].label.toLowerCase()} input from the history`;
     set((st) => ({ ...patch, tab, picked: { ...st.picked, [tab]: { image: e.input, name, seq: ++pickSeq, restored } } }));
     ctx.claim(tab); // a run still reporting no longer owns the tab's grid
@@ -137,7 +168,9 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
     for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
     // the edit's source and the image a question was about are the input itself; a canvas task's source (grayscale, masked, edges) is the engine's to make
     const source = task === 'edit' || task === 'understand' ? e.input : null;
-    ctx.setRun(tab, { ...idleRun(), task, status: 'done', text, inputName: e.inputName ?? null, input: e.input, source, results, answer: e.answer ?? '', fromHistory: true, pickSeq, message: [task === 'inpaint' ? 'The history keeps the image, not the painted mask: paint the part to fill in again.' : null, moved].filter(Boolean).join(' ') || null });
+    // its plan bar as the run left it, its buttons running the request the entry holds
+    const request = requestOf(e, task, patch);
+    ctx.setRun(tab, { ...idleRun(), task, status: 'done', text, inputName: e.inputName ?? null, input: e.input, source, results, answer: e.answer ?? '', plan: e.planInfo ?? null, request, fromHistory: true, pickSeq, message: [task === 'inpaint' && !e.mask ? 'This entry was kept before the history stored masks: paint the part to fill in again.' : null, moved].filter(Boolean).join(' ') || null });
   };
 
   return {
@@ -151,7 +184,8 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       tab: 'main',
       picked: {},
       selected: null,
-      history: history.list(),
+      // before the manifest: the entries without an image (the rest come once its size is known)
+      history: history.list(null),
       historyMessage: null,
     },
     actions: {
@@ -195,7 +229,8 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
         ctx.claim('main'); // a run still reporting no longer owns the grid
         const results: Record<string, ScaleResult> = {};
         for (const t of e.thumbs) results[t.scale] = { scale: t.scale, step: e.steps ?? 0, steps: e.steps ?? 0, image: t.image };
-        ctx.setRun('main', { ...idleRun(), task: (e.task as TaskName) ?? null, status: 'done', text: e.prompt ?? '', inputName: e.inputName ?? null, results, fromHistory: true });
+        // its plan bar as the run left it: a pick there draws again from the prompt, as on a fresh result
+        ctx.setRun('main', { ...idleRun(), task: (e.task as TaskName) ?? null, status: 'done', text: e.prompt ?? '', inputName: e.inputName ?? null, results, plan: e.planInfo ?? null, fromHistory: true });
       },
       clearHistory() {
         history.clear();

@@ -75,7 +75,8 @@ export interface Run {
    * learned by that pick only, not by an image chosen since */
   pickSeq?: number;
   /** the request the engine was given (the sampler settings and seed of its start included), which `again` runs
-   * with a change; null for a run that never started (idle, queued, from the history) */
+   * with a change; for an image tab's run put back from the history, the one its entry holds (its image as the
+   * engine read it); null for a run that never started (idle, queued) or the first tab's from the history */
   request: AnyRequest | null;
 }
 
@@ -83,7 +84,9 @@ export interface Run {
 export type AnyRequest = { [T in TaskName]: RequestOf<T> }[TaskName];
 
 export function idleRun(): Run {
-  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, alternatives: null, message: null, request: null };
+  // every field a run may carry is reset here: a tab's run is set by merging (setRun), so a field left out would
+  // outlive its run (a run started over one put back from the history was still marked fromHistory, and not kept)
+  return { task: null, status: 'idle', text: '', inputName: null, input: null, source: null, results: {}, recommended: null, mllm: null, plan: null, encodeMs: null, totalMs: null, answer: '', tokens: 0, alternatives: null, message: null, fromHistory: false, pickSeq: undefined, request: null };
 }
 
 export const IDLE_RUN: Readonly<Run> = Object.freeze(idleRun());
@@ -108,6 +111,8 @@ export interface RestoredRun {
   restyle?: boolean;
   /** inpaint */
   keepUnmasked?: boolean;
+  /** inpaint: the hole the run's engine read, one value per pixel of the image (1 = hole), for the canvas to paint back */
+  mask?: Uint8Array;
 }
 
 /** The concept of a tab's input image, as the page came to know it: a sample's own metadata, the

@@ -19,7 +19,13 @@ export interface BaseOp {
 export interface ClearOp {
   kind: 'clear';
 }
-export type Op = Stroke | BaseOp | ClearOp;
+/** The stroke layer set to these pixels (W*W*4 RGBA), strokes drawn since on top: an inpaint
+ * mask put back from the history, which strokes could not redraw pixel for pixel. */
+export interface MaskOp {
+  kind: 'mask';
+  data: Uint8ClampedArray;
+}
+export type Op = Stroke | BaseOp | ClearOp | MaskOp;
 export interface Drawing {
   ops: Op[];
   redo: Op[];
@@ -73,18 +79,29 @@ export function drawingReducer(s: DrawingState, a: DrawingAction): DrawingState 
   }
 }
 
-/** What the ops leave on the canvas: the last base image (null: white) and the strokes since it. */
-export function layers(ops: readonly Op[]): { base: Uint8ClampedArray | null; strokes: Stroke[] } {
+/** What the ops leave on the canvas: the last base image (null: white), the stroke layer's
+ * pixels set since it (null: none) and the strokes since either. */
+export function layers(ops: readonly Op[]): { base: Uint8ClampedArray | null; mask: Uint8ClampedArray | null; strokes: Stroke[] } {
   let base: Uint8ClampedArray | null = null;
+  let mask: Uint8ClampedArray | null = null;
   let strokes: Stroke[] = [];
   for (const op of ops) {
     if (op.kind === 'stroke') strokes.push(op);
-    else {
+    else if (op.kind === 'mask') {
+      mask = op.data;
+      strokes = [];
+    } else {
       base = op.kind === 'base' ? op.data : null;
+      mask = null;
       strokes = [];
     }
   }
-  return { base, strokes };
+  return { base, mask, strokes };
+}
+
+/** Something is painted on the stroke layer: a stroke, or pixels put back (MaskOp). */
+export function hasLayerOps(ops: readonly Op[]): boolean {
+  return ops.some((o) => o.kind === 'stroke' || o.kind === 'mask');
 }
 
 /** Some pixel of a stroke layer (RGBA) is painted: an inpaint mask with a hole in it. */

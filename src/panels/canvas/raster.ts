@@ -68,8 +68,10 @@ export function drawStroke(ctx: CanvasRenderingContext2D, s: Stroke, mode: Canva
 
 /** Redraws the layer from the ops; the base image they leave (null: white). */
 export function replay(ops: readonly Op[], layer: CanvasRenderingContext2D, mode: CanvasMode): Uint8ClampedArray | null {
-  const { base, strokes } = layers(ops);
+  const { base, mask, strokes } = layers(ops);
   layer.clearRect(0, 0, W, W);
+  // put back as they were (opaque or clear pixels survive the canvas's premultiplied alpha exactly)
+  if (mask) layer.putImageData(imageData(mask), 0, 0);
   for (const s of strokes) drawStroke(layer, s, mode);
   return base;
 }

@@ -2,7 +2,8 @@
 // encoder's source (itself / grayscale / masked / Sobel edges, recipes from manifest.mllm.sources),
 // the MLLM reads all five of its scales with the instruction and writes the target's f4..f0,
 // each drawn the moment it exists; then the automatic scale choice (recommendScale) marks one.
-import { resizeArea, type RGBAImage } from '../../lib/image';
+import type { RGBAImage } from '../../lib/image';
+import { holeMask } from '../../lib/mask';
 import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceKind, type SourceRecipes } from '../../lib/sources';
 import { picks, type Manifest } from '../../lib/manifest';
 import { normalizeText } from '../../mllm/tokenizer';
@@ -49,13 +50,8 @@ function recipes(m: Manifest): SourceRecipes {
   return r;
 }
 
-/** mask RGBA (any size) -> one value per model pixel, 1 = hole */
-function maskAt(mask: RGBAImage, size: number): Float32Array {
-  const small = resizeArea(mask, size);
-  const out = new Float32Array(size * size);
-  for (let i = 0; i < out.length; i++) out[i] = small.data[i * 4] > 127 && small.data[i * 4 + 3] > 127 ? 1 : 0;
-  return out;
-}
+/** mask RGBA (any size) -> one value per model pixel, 1 = hole (the page's history stores the same reading) */
+const maskAt = (mask: RGBAImage, size: number): Float32Array => Float32Array.from(holeMask(mask, size));
 
 function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
   return defineTask<R>({
