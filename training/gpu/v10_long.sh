@@ -170,9 +170,12 @@
 #   Over two seeds: sketches 22.2 -> 25.0% at f1, colorize +0.58 dB, inpaint +0.74 dB, line-drawn sketches +9.6
 #   points; tone edits 68.1 -> 70.0% (paired judge probability +1.7 +- 2.1, unresolved); canonical top-1 at f1
 #   91.2 -> 88.8% (paired -2.9 +- 0.5: resolved, below the 90% target). None ships.
-# Next (stop 64): the copying gain without the text-to-image loss: draw_vendors on a longer clock, or at 0.3. The page
-#   is ready for such a model: export_mllm writes manifest.mllm.pick.page_styles for it, and workers/mllm/plan.ts
-#   pickPlans runs plan_fix's styles rule.
+#   The loss falls mostly on the drawn concepts (training/paired_groups.py): -3.3 points on the canonical prompts whose
+#   concept the drawn vendors drew, -0.7 on the others; worst in Travel & Places and Animals, least in Flags.
+# Next (stop 64): the copying gain without the text-to-image loss: the drawn vendors' examples with the concept left
+#   out of their plan (no concept name shared with another vendor's design), or draw_vendors at 0.3, or a longer
+#   clock. The page is ready for such a model: export_mllm writes manifest.mllm.pick.page_styles for it, and
+#   workers/mllm/plan.ts pickPlans runs plan_fix's styles rule.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).

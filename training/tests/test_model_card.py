@@ -36,3 +36,22 @@ def test_choice_report_success_at_pick_reads_each_items_own_pick():
     assert abs(r["success_at_pick"] - 2 / 3) < 1e-6   # item 0 at f1, items 1 and 2 at f0
     assert abs(r["metric_at_pick"] - (0.9 + 0.8 + 0.4) / 3) < 1e-6
     assert "success_at_pick" not in choice_report(scores, prefs)
+
+
+def test_paired_groups_means_each_group_of_the_per_item_difference(tmp_path):
+    """training/paired_groups: each side is the mean of its runs' per-item preferences, and a group's difference is
+    the mean over its own items (not a share of the whole)."""
+    import json
+    import lzma
+    import numpy as np
+    from training.paired_groups import grouped, side
+    files = []
+    for k, prefs in enumerate(([0.0, 1.0, 0.5], [1.0, 0.0, 0.5])):
+        f = tmp_path / f"r{k}.json.xz"
+        with lzma.open(f, "wt") as fh:
+            json.dump({"t2i_canonical": {"prefs": {"f1": prefs}}}, fh)
+        files.append(f)
+    assert side(files).tolist() == [0.5, 0.5, 0.5]
+    g = grouped(np.array([-0.3, 0.1, 0.2, 0.0]), ["a", "b", "a", "b"])
+    assert g["all"]["n"] == 4 and abs(g["all"]["diff"]) < 1e-12
+    assert g["a"]["n"] == 2 and abs(g["a"]["diff"] - (-0.05)) < 1e-12 and abs(g["b"]["diff"] - 0.05) < 1e-12

@@ -1,0 +1,73 @@
+"""Where an A/B's text-to-image difference falls: the judge's per-prompt probability of the asked concept on the
+canonical prompts (eval_mllm's canonical_set, the same prompts in every evaluation), arm minus control, each side the
+mean of its runs' choice_items, grouped by a property of the prompt's concept. Run 34 (stop 63): draw_vendors cost
+canonical top-1 2.4 points; is it every concept, or those the drawn vendors also drew?
+
+    /usr/bin/python3 -m training.paired_groups OUT.json --control A.xz B.xz --arm C.xz D.xz --vendors fluent,emojione,...
+
+Needs the data (training/data/meta.json) and the judge (its concept vocabulary, as the evaluation filters prompts).
+"""
+import argparse
+import json
+import lzma
+import os
+import random
+
+import numpy as np
+import torch
+
+from training.common import ROOT
+from training.eval_mllm import canonical_set
+
+
+def side(files, key="t2i_canonical", scale="f1"):
+    """The mean over runs of each prompt's preference (mean over the decoders' seeds where an item is one per seed)."""
+    runs = [np.asarray(json.load(lzma.open(f))[key]["prefs"][scale], np.float64) for f in files]
+    return np.mean(runs, 0)
+
+
+def grouped(diff, labels):
+    """{label: {n, diff}} of per-item differences grouped by each item's label, and "all"."""
+    out = {"all": {"n": len(diff), "diff": float(np.mean(diff))}}
+    for lab in sorted(set(labels)):
+        ix = [i for i, x in enumerate(labels) if x == lab]
+        out[lab] = {"n": len(ix), "diff": float(np.mean(diff[ix]))}
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--control", nargs="+", required=True, help="the control runs' choice_items.json.xz")
+    ap.add_argument("--arm", nargs="+", required=True, help="the arm's runs' choice_items.json.xz")
+    ap.add_argument("--vendors", required=True, help="the arm's drawn vendors (MLLMConfig.draw_vendors)")
+    ap.add_argument("--n", type=int, default=400, help="the evaluation's canonical prompts (eval_mllm --n-canonical)")
+    args = ap.parse_args(argv)
+    meta = json.load(open(os.path.join(ROOT, "training", "data", "meta.json")))
+    vocab = torch.load(os.path.join(ROOT, "training", "eval", "judge.pt"), map_location="cpu", weights_only=False)["vocab"]
+
+    class Ctx:   # what canonical_set reads
+        pass
+    ctx = Ctx()
+    ctx.meta, ctx.vocab = meta, lambda head: {c: i for i, c in enumerate(vocab[head])}
+    prompts, concepts, _ = canonical_set(ctx, random.Random(1), args.n)   # eval_mllm's draw of them
+    c, a = side(args.control), side(args.arm)
+    if len(c) != len(prompts) or len(a) != len(prompts):
+        raise SystemExit(f"{len(prompts)} canonical prompts, {len(c)} / {len(a)} items: another --n or evaluation")
+    diff = a - c
+    vendors = set(args.vendors.split(","))
+    drawn = {m["concept"] for m in meta if m["vendor"] in vendors and m["split"] in ("sources", "sources_extra")}
+    first = {}
+    for m in meta:
+        first.setdefault(m["concept"], m)
+    res = {"control": args.control, "arm": args.arm, "vendors": sorted(vendors), "key": "t2i_canonical", "scale": "f1",
+           "by_drawn": grouped(diff, ["drawn by the vendors" if x in drawn else "not drawn by them" for x in concepts]),
+           "by_category": grouped(diff, [first[x]["category"] for x in concepts]),
+           "worst": [{"prompt": prompts[i], "diff": float(diff[i])} for i in np.argsort(diff)[:8]]}
+    with open(args.out, "w") as f:
+        json.dump(res, f, indent=1)
+    print(json.dumps({k: res[k] for k in ("by_drawn", "by_category")}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
