@@ -1247,7 +1247,7 @@ def main(argv=None):
         page_styles = T.pick_page_styles(model.cfg) if args.pick_styles == "model" else args.pick_styles == "page"
         ctx.plan_fix = plan_fix(model, tok, gallery, bank_flat, device, args.pick, temperature=temp, keys_flat=keys_flat,
                                 views=views if set(vtasks) - {"caption"} else (),
-                                styles=sorted(T.STYLE.values()) if page_styles else None)
+                                styles=list(T.STYLE.values()) if page_styles else None)   # plan.styles order (ties: the first)
         if "caption" in ctx.pick_tasks:
             ro = (lambda b: reader_only(model, b)) if args.understand_reader_only else (lambda b: b)
             ctx.caption_pick = caption_pick(model, tok, gallery, ro(bank_flat), device, args.pick, temperature=temp,

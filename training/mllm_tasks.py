@@ -380,10 +380,11 @@ class TaskSampler:
                  self.text(normalize_text(instruction))] + self.plan_segments(tgt_i)
                 + [("img", self.row(tgt_i), True), self.sp(t.img_end), self.sp(t.eos)])
 
-    def variant_edit(self, sources, variants_of, field, instruction):
+    def variant_edit(self, sources, variants_of, field, instruction, r=None):
         """An edit from a random source image to another variant of it, one that differs in `field`
-        (skin tone, vendor): `variants_of(meta)` maps each value of the field to its image."""
-        r = self.rng
+        (skin tone, vendor): `variants_of(meta)` maps each value of the field to its image. r: the generator that
+        draws it (default the sampler's)."""
+        r = r or self.rng
         i = r.choice(sources)
         variants = variants_of(self.meta[i])
         to = r.choice(sorted(v for v in variants if v != self.meta[i][field]))
@@ -414,13 +415,19 @@ class TaskSampler:
         if task == "edit_tone":
             if not self.draw_tone_src:
                 return None
-            i = r.choice(self.draw_tone_src)
-            g = self.draw_groups[(self.meta[i]["concept"], self.meta[i]["vendor"])]
-            to = r.choice(sorted(t for t in g if t != self.meta[i]["skin_tone"]))
-            return self.edit_example(self.row(i), tone_instruction(to, r), g[to])
-        i = r.choice(self.draw)
-        variant = {"sketch": self.sketch_variant(), "colorize": "gray", "inpaint": r.choice(["mask_a", "mask_b"])}[task]
-        phrases = {"sketch": SKETCH, "colorize": COLORIZE, "inpaint": INPAINT}[task]
+            return self.variant_edit(self.draw_tone_src, lambda m: self.draw_groups[(m["concept"], m["vendor"])],
+                                     "skin_tone", tone_instruction, r)
+        return self.copy_example(task, r.choice(self.draw), r)
+
+    def copy_example(self, task, i, r):
+        """A sketch, colorization or inpainting of image i: its edge map, grayscale or masked variant given, i drawn
+        (r draws the variant where there is a choice, and the instruction's words)."""
+        if task == "sketch":
+            variant, phrases = self.sketch_variant(), SKETCH
+        elif task == "colorize":
+            variant, phrases = "gray", COLORIZE
+        else:
+            variant, phrases = r.choice(["mask_a", "mask_b"]), INPAINT
         return self.edit_example(self.row(i, variant), natural.phrase(phrases, r), i)
 
     def sample(self, task):
@@ -448,15 +455,8 @@ class TaskSampler:
             return self.variant_edit(self.tone_src, lambda m: self.tone_groups[(m["concept"], m["vendor"])], "skin_tone", tone_instruction)
         if task == "edit_style":
             return self.variant_edit(self.style_src, lambda m: self.by_ct[(m["concept"], m["skin_tone"])], "vendor", style_instruction)
-        if task == "colorize":
-            i = r.choice(self.idx)
-            return self.edit_example(self.row(i, "gray"), natural.phrase(COLORIZE, r), i)
-        if task == "inpaint":
-            i = r.choice(self.idx)
-            return self.edit_example(self.row(i, r.choice(["mask_a", "mask_b"])), natural.phrase(INPAINT, r), i)
-        if task == "sketch":
-            i = r.choice(self.idx)
-            return self.edit_example(self.row(i, self.sketch_variant()), natural.phrase(SKETCH, r), i)
+        if task in ("colorize", "inpaint", "sketch"):
+            return self.copy_example(task, r.choice(self.idx), r)
         raise ValueError(f"unknown task {task}")
 
     def vqa_pair(self, m, r):

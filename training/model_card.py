@@ -587,6 +587,38 @@ def natural_recommended_top1(e):
     return e["t2i_natural"]["recommended"]["judge_top1"]
 
 
+def shown_pct(get):   # a getter's number as the tables show a rate
+    return lambda e: pct(get(e))
+
+
+def shown_db(get):   # ... and a PSNR
+    return lambda e: f"{get(e):.2f}"
+
+
+def tone_halves(e):
+    """a tone edit's two halves at f0 as one cell: the judge names the concept / the asked tone"""
+    return " / ".join(pct(edit_at("edit_tone", key=k)(e)) for k in ("judge_concept", "judge_field"))
+
+
+# the rows an A/B arm's table shows from v14 on (runs 33-34): (label, eval_mllm.json -> cell)
+ARM_ROWS = (("canonical top-1 at f1", shown_pct(canonical_f1)),
+            ("natural top-1, recommended", shown_pct(natural_recommended_top1)),
+            ("held-out captions", shown_pct(caption_exact("heldout_vendor"))),
+            ("tone edits at f0", shown_pct(edit_at("edit_tone"))),
+            ("tone edits: the concept / the asked tone, f0", tone_halves),
+            ("style edits at f0", shown_pct(edit_at("edit_style"))),
+            ("sketches, top-1 at f1", shown_pct(recognised("sketch"))),
+            ("line-art sketches, top-1 at f1", shown_pct(recognised("sketch_lines"))))
+
+
+def arm_table(header, evals, rows=ARM_ROWS):
+    """A markdown table of A/B arms (evals: their eval_mllm.json in column order), a row per (label, cell), then
+    ab_summary's score."""
+    return [header, "|---" * (len(evals) + 1) + "|"] + [f"| {label} | " + " | ".join(show(x) for x in evals) + " |"
+                                                        for label, show in rows] + \
+        ["| `ab_summary`'s score | " + " | ".join(f"{ab_score(x):.4f}" for x in evals) + " |"]
+
+
 def v5_section(v5, v4, v3):
     """v5: the source-noise A/B at equal steps from v4, the pick trained on with DDP, the continuation not
     shipped, the learning curve extended. Every number from the committed files."""
@@ -1616,9 +1648,8 @@ def paired_prefs(files, key, scale):
     """(mean of b - a, its standard error) over items of the judge's per-item preference (choice_items: the probability
     of success for edits and text-to-image; PSNR for the conditional jobs) at one scale, each side the mean of its
     runs' files (the same items in every evaluation: the evaluation's seed picks them)."""
-    import lzma
-    side = lambda fs: np.mean([np.asarray(json.load(lzma.open(f))[key]["prefs"][scale], np.float64) for f in fs], 0)
-    d = side(files[1]) - side(files[0])
+    from training.paired_groups import side
+    d = side(files[1], key, scale) - side(files[0], key, scale)
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
 
 
@@ -1662,23 +1693,12 @@ def draw_vendors_section():
         "run 34's page-styles evaluations were not read with --pick-styles page"
     arms = ("held", "c14b", "c14s62", "dv3", "dv6", "dv6s62")
     st = {a: last_stage(os.path.join(ev, *runs[a]), "stages.jsonl") for a in arms[2:]}
-    as_pct = lambda get: lambda x: pct(get(x))
-    db = lambda get: lambda x: f"{get(x):.2f}"
-    halves = lambda x: " / ".join(pct(edit_at("edit_tone", key=k)(x)) for k in ("judge_concept", "judge_field"))
-    cols = [("canonical top-1 at f1", canonical_f1, as_pct), ("natural top-1, recommended", natural_recommended_top1, as_pct),
-            ("held-out captions", caption_exact("heldout_vendor"), as_pct),
-            ("tone edits at f0", edit_at("edit_tone"), as_pct), ("style edits at f0", edit_at("edit_style"), as_pct),
-            ("sketches, top-1 at f1", recognised("sketch"), as_pct),
-            ("line-art sketches, top-1 at f1", recognised("sketch_lines"), as_pct),
-            ("line drawings' sketches, drawn as line art, top-1 at f1", recognised("sketch_lines_drawn"), as_pct),
-            ("colorize, PSNR at f0 (dB)", edit_at("colorize", key="psnr"), db),
-            ("inpaint, PSNR at f0 (dB)", edit_at("inpaint", key="psnr"), db)]
-    ab = ["| | v14 (ships) | c14b: v14's recipe, seed 61 (run 33) | c14s62: the same, seed 62 | dv3: + draw_vendors x 0.3, "
-          "seed 61 | dv6: + draw_vendors x 0.6, seed 61 | dv6s62: the same, seed 62 |", "|---|---|---|---|---|---|---|"]
-    for label, get, fmt in cols:
-        ab.append(f"| {label} | " + " | ".join(fmt(get)(e[c]) for c in arms) + " |")
-    ab.insert(6, "| tone edits: the concept / the asked tone, f0 | " + " | ".join(halves(e[c]) for c in arms) + " |")
-    ab.append("| `ab_summary`'s score | " + " | ".join(f"{ab_score(e[c]):.4f}" for c in arms) + " |")
+    copying = (("line drawings' sketches, drawn as line art, top-1 at f1", shown_pct(recognised("sketch_lines_drawn"))),
+               ("colorize, PSNR at f0 (dB)", shown_db(edit_at("colorize", key="psnr"))),
+               ("inpaint, PSNR at f0 (dB)", shown_db(edit_at("inpaint", key="psnr"))))
+    ab = arm_table("| | v14 (ships) | c14b: v14's recipe, seed 61 (run 33) | c14s62: the same, seed 62 | dv3: + draw_vendors "
+                   "x 0.3, seed 61 | dv6: + draw_vendors x 0.6, seed 61 | dv6s62: the same, seed 62 |",
+                   [e[c] for c in arms], ARM_ROWS + copying)
     mean = lambda get, names: float(np.mean([get(e[n]) for n in names]))
     ctl, dv = ("c14b", "c14s62"), ("dv6", "dv6s62")
     two = lambda get, scale=1.0: (mean(get, ctl) * scale, mean(get, dv) * scale)
@@ -1687,13 +1707,12 @@ def draw_vendors_section():
     paired = {k: paired_prefs(pair_files, *k) for k in (("edit.edit_tone", "f0"), ("edit.edit_style", "f0"),
                                                         ("t2i_canonical", "f1"), ("t2i_natural", "f1"))}
     pp = lambda k: f"{100 * paired[k][0]:+.1f} ± {100 * paired[k][1]:.1f} points"
-    edits = [("tone edits at f0", edit_at("edit_tone"), as_pct), ("tone edits: the concept", edit_at("edit_tone", key="judge_concept"), as_pct),
-             ("tone edits: the asked tone", edit_at("edit_tone", key="judge_field"), as_pct),
-             ("style edits at f0", edit_at("edit_style"), as_pct), ("sketches, top-1 at f1", recognised("sketch"), as_pct),
-             ("line-art sketches, top-1 at f1", recognised("sketch_lines"), as_pct),
-             ("colorize, PSNR at f0 (dB)", edit_at("colorize", key="psnr"), db), ("inpaint, PSNR at f0 (dB)", edit_at("inpaint", key="psnr"), db)]
-    ps = ["| dv3 | any style the plan writes (as in the table above) | the page's styles only (`--pick-styles page`) |",
-          "|---|---|---|"] + [f"| {label} | {fmt(get)(e['dv3'])} | {fmt(get)(e['dv3p'])} |" for label, get, fmt in edits]
+    edits = (("tone edits at f0", shown_pct(edit_at("edit_tone"))),
+             ("tone edits: the concept", shown_pct(edit_at("edit_tone", key="judge_concept"))),
+             ("tone edits: the asked tone", shown_pct(edit_at("edit_tone", key="judge_field"))),
+             ("style edits at f0", shown_pct(edit_at("edit_style"))), *ARM_ROWS[6:8], *copying[1:])
+    ps = arm_table("| dv3 | any style the plan writes (as in the table above) | the page's styles only (`--pick-styles "
+                   "page`) |", [e["dv3"], e["dv3p"]], edits)[:-1]   # no score: the second read no text-to-image
     other = lambda a, kind: (lambda g: f"{pct(g['success'])} of {g['n']}")(
         e[a]["edit"][kind]["per_scale"]["f0"]["success_by_plan"]["right, other style"])
     dcol, dinp = (edit_at(k, key="psnr")(e["dv3p"]) - edit_at(k, key="psnr")(e["dv3"]) for k in ("colorize", "inpaint"))
@@ -1789,20 +1808,8 @@ def seen_designs_section():
     miss = e["train"]["edit"]["edit_tone"]["per_scale"]["f0"]["tone_miss"]
     arms = ("held", "c14b", "tp03", "tv1")
     st = {a: last_stage(os.path.join(ev, "run33", a), "stages.jsonl") for a in arms[1:]}
-    ab = ["| | v14 (ships) | c14b: v14's recipe, 940 more steps | tp03: the same + the tone probe x 0.03 | "
-          "tv1: c14b + tone edits within noto_v1 |", "|---|---|---|---|---|"]
-    halves = lambda x: " / ".join(pct(edit_at("edit_tone", key=k)(x)) for k in ("judge_concept", "judge_field"))
-    as_pct = lambda get: lambda x: pct(get(x))
-    for label, show in (("canonical top-1 at f1", as_pct(canonical_f1)),
-                        ("natural top-1, recommended", as_pct(natural_recommended_top1)),
-                        ("held-out captions", as_pct(caption_exact("heldout_vendor"))),
-                        ("tone edits at f0", as_pct(edit_at("edit_tone"))),
-                        ("tone edits: the concept / the asked tone, f0", halves),
-                        ("style edits at f0", as_pct(edit_at("edit_style"))),
-                        ("sketches, top-1 at f1", as_pct(recognised("sketch"))),
-                        ("line-art sketches, top-1 at f1", as_pct(recognised("sketch_lines")))):
-        ab.append(f"| {label} | " + " | ".join(show(e[c]) for c in arms) + " |")
-    ab.append("| `ab_summary`'s score | " + " | ".join(f"{ab_score(e[c]):.4f}" for c in arms) + " |")
+    ab = arm_table("| | v14 (ships) | c14b: v14's recipe, 940 more steps | tp03: the same + the tone probe x 0.03 | "
+                   "tv1: c14b + tone edits within noto_v1 |", [e[c] for c in arms])
     tr = probe_trace(os.path.join(ev, "run33", "tp03", "train1.log"))
     trace = "; ".join(f"step {s}: {ce:.3f}, {pct(r)} read right" for s, ce, r in tr)
     dz, z = z_diff(edit_at("edit_tone")(e["c14b"]), edit_at("edit_tone")(e["tp03"]), e["c14b"]["edit"]["edit_tone"]["n"])

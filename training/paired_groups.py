@@ -14,14 +14,13 @@ import os
 import random
 
 import numpy as np
-import torch
 
 from training.common import ROOT
-from training.eval_mllm import canonical_set
 
 
 def side(files, key="t2i_canonical", scale="f1"):
-    """The mean over runs of each prompt's preference (mean over the decoders' seeds where an item is one per seed)."""
+    """The mean over runs (their choice_items files) of each item's preference at one scale (the judge's probability
+    of success for edits and text-to-image; PSNR for the conditional jobs): the same items in every evaluation."""
     runs = [np.asarray(json.load(lzma.open(f))[key]["prefs"][scale], np.float64) for f in files]
     return np.mean(runs, 0)
 
@@ -43,6 +42,8 @@ def main(argv=None):
     ap.add_argument("--vendors", required=True, help="the arm's drawn vendors (MLLMConfig.draw_vendors)")
     ap.add_argument("--n", type=int, default=400, help="the evaluation's canonical prompts (eval_mllm --n-canonical)")
     args = ap.parse_args(argv)
+    import torch   # the analysis alone reads the judge and the evaluation's prompts (model_card reads side)
+    from training.eval_mllm import canonical_set
     meta = json.load(open(os.path.join(ROOT, "training", "data", "meta.json")))
     vocab = torch.load(os.path.join(ROOT, "training", "eval", "judge.pt"), map_location="cpu", weights_only=False)["vocab"]
 
