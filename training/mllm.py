@@ -186,6 +186,11 @@ class MLLMConfig:
     # pick would keep such a model's plans to its own styles (eval_mllm --pick-styles page). "": off.
     draw_vendors: str = ""
     draw_vendor_p: float = 0.3
+    # whether draw_vendors' examples carry their plan (the concept's name and the vendor's style word). Run 34's
+    # text-to-image loss fell on the concepts the drawn vendors also drew (-3.3 points against -0.7 on the others,
+    # training/paired_groups.py): a name tied to two designs is drawn as their average. False: those examples go
+    # without a plan, the copy learnt from the given image alone. Run 35 A/Bs it.
+    draw_plan: bool = True
 
 
 FULL = MLLMConfig()

@@ -272,7 +272,7 @@ class TaskSampler:
 
     def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0,
                  sources="", source_p=0.0, sketch_source_p=-1.0, sketch_lines_p=0.0, tone_vendors="",
-                 draw_vendors="", draw_p=0.0):
+                 draw_vendors="", draw_p=0.0, draw_plan=True):
         self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
         self.plan, self.prompt_drop = plan, prompt_drop
         self.rng = random.Random(seed)
@@ -337,6 +337,11 @@ class TaskSampler:
         self.draw_groups = {k: g for k, g in by_dv.items() if len(g) > 1}
         self.draw_tone_src = sorted(i for g in self.draw_groups.values() for i in g.values())
         self.draw_p, self.draw_rng = (draw_p if self.draw else 0.0), random.Random(seed * 1_000_003 + 29)
+        # draw_plan=False: the drawn designs' examples go without a plan ("[IMG]" straight after the instruction, as a
+        # model without plans is fed), so no concept name is tied to another vendor's design (run 34's text-to-image
+        # loss fell on the concepts the drawn vendors drew). The page always writes a plan (its prefix ends in <ans>),
+        # so such an example is never one the model is asked to continue at inference.
+        self.draw_plan = draw_plan
 
     def row(self, i, variant="orig"):
         return VARIANTS.index(variant) * self.n + i
@@ -374,21 +379,22 @@ class TaskSampler:
                                                                               self.sp(t.img_end), self.sp(t.eos)]
 
     # edit/cond: <s> [IMG] src [/IMG] instruction [IMG] tgt [/IMG] </s>   (plan before the [IMG])
-    def edit_example(self, src_row, instruction, tgt_i):
+    def edit_example(self, src_row, instruction, tgt_i, plan=True):
+        """plan=False: no plan even in a plan model (TaskSampler's draw_plan)."""
         t = self.tok
         return ([self.sp(t.bos), self.sp(t.img), ("img", src_row, False), self.sp(t.img_end),
-                 self.text(normalize_text(instruction))] + self.plan_segments(tgt_i)
+                 self.text(normalize_text(instruction))] + (self.plan_segments(tgt_i) if plan else [self.sp(t.img)])
                 + [("img", self.row(tgt_i), True), self.sp(t.img_end), self.sp(t.eos)])
 
-    def variant_edit(self, sources, variants_of, field, instruction, r=None):
+    def variant_edit(self, sources, variants_of, field, instruction, r=None, plan=True):
         """An edit from a random source image to another variant of it, one that differs in `field`
         (skin tone, vendor): `variants_of(meta)` maps each value of the field to its image. r: the generator that
-        draws it (default the sampler's)."""
+        draws it (default the sampler's); plan: edit_example's."""
         r = r or self.rng
         i = r.choice(sources)
         variants = variants_of(self.meta[i])
         to = r.choice(sorted(v for v in variants if v != self.meta[i][field]))
-        return self.edit_example(self.row(i), instruction(to, r), variants[to])
+        return self.edit_example(self.row(i), instruction(to, r), variants[to], plan)
 
     def given(self, pool):
         """The index of a given image: from the source vendors' art with probability source_p."""
@@ -416,19 +422,19 @@ class TaskSampler:
             if not self.draw_tone_src:
                 return None
             return self.variant_edit(self.draw_tone_src, lambda m: self.draw_groups[(m["concept"], m["vendor"])],
-                                     "skin_tone", tone_instruction, r)
-        return self.copy_example(task, r.choice(self.draw), r)
+                                     "skin_tone", tone_instruction, r, self.draw_plan)
+        return self.copy_example(task, r.choice(self.draw), r, self.draw_plan)
 
-    def copy_example(self, task, i, r):
+    def copy_example(self, task, i, r, plan=True):
         """A sketch, colorization or inpainting of image i: its edge map, grayscale or masked variant given, i drawn
-        (r draws the variant where there is a choice, and the instruction's words)."""
+        (r draws the variant where there is a choice, and the instruction's words); plan: edit_example's."""
         if task == "sketch":
             variant, phrases = self.sketch_variant(), SKETCH
         elif task == "colorize":
             variant, phrases = "gray", COLORIZE
         else:
             variant, phrases = r.choice(["mask_a", "mask_b"]), INPAINT
-        return self.edit_example(self.row(i, variant), natural.phrase(phrases, r), i)
+        return self.edit_example(self.row(i, variant), natural.phrase(phrases, r), i, plan)
 
     def sample(self, task):
         r, meta = self.rng, self.meta
@@ -523,7 +529,7 @@ def pick_page_styles(cfg):
     """Whether the page's pick keeps a plan's style to the page's (manifest mllm.pick.page_styles; caption_rerank.plan_fix's
     `styles`): for a model trained to draw designs under style words the page does not offer (MLLMConfig.draw_vendors).
     What export_mllm writes to the manifest and what eval_mllm reads by default."""
-    return bool(cfg.draw_vendors)
+    return bool(cfg.draw_vendors) and cfg.draw_plan
 
 
 def plan_contract():

@@ -943,6 +943,37 @@ def test_draw_vendors_draw_more_designs_under_their_own_style_word():
         assert a.sample(task) == b.sample(task)
 
 
+def test_draw_plan_off_draws_the_same_designs_without_a_plan():
+    """draw_plan=False: draw_vendors' examples are the ones draw_plan=True gives, image for image, with the plan gone
+    ("[IMG]" straight after the instruction, no plan target); every other example keeps its plan; the page's pick then
+    keeps no style of its own (pick_page_styles)."""
+    meta = with_sources(fake_meta())
+    tok = train_bpe(T.corpus(fake_meta(), per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    n = len(meta)
+    a = T.TaskSampler(meta, tok, seed=5, plan=True, draw_vendors="fluent", draw_p=0.5)
+    b = T.TaskSampler(meta, tok, seed=5, plan=True, draw_vendors="fluent", draw_p=0.5, draw_plan=False)
+    seen = {"drawn": 0, "other": 0}
+    for task in ALL_TASKS * 40:
+        ea, eb = a.sample(task), b.sample(task)
+        assert [x for x in ea if x[0] == "img"] == [x for x in eb if x[0] == "img"]
+        drawn = any(meta[row % n]["vendor"] == "fluent" for kind, row, loss in ea if kind == "img")
+        plan_b = [x for x in eb if x[0] == "text" and x[2] == "plan"]
+        if drawn:
+            seen["drawn"] += 1
+            assert not plan_b and tok.ans not in [i for kind, ids, loss in eb if kind == "text" for i in ids]
+            k = [x[0] == "img" and x[2] for x in eb].index(True)   # the target's row: [IMG] before it, no target itself
+            assert eb[k - 1] == ("text", [tok.img], False)
+            j = ea.index(("text", [tok.ans], False))     # a's plan: <ans>, its words, its [IMG], all in place of b's [IMG]
+            assert ea[j + 2] == ("text", [tok.img], "plan") and ea[:j] + [eb[k - 1]] + ea[j + 3:] == eb
+        else:
+            seen["other"] += 1
+            assert eb == ea
+    assert seen["drawn"] > 50 and seen["other"] > 50, seen
+    from dataclasses import replace
+    cfg = replace(TINY, draw_vendors="fluent")
+    assert T.pick_page_styles(cfg) and not T.pick_page_styles(replace(cfg, draw_plan=False))
+
+
 def test_sketch_source_share_is_its_own():
     """sketch_source_p sets how often a sketch's edge map is another vendor's drawing, apart from the other tasks'
     source_vendor_p; left at -1 the sampler draws exactly what it drew before (the control arm is the old recipe)."""
