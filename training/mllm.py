@@ -191,6 +191,11 @@ class MLLMConfig:
     # training/paired_groups.py): a name tied to two designs is drawn as their average. False: those examples go
     # without a plan, the copy learnt from the given image alone. Run 35 A/Bs it.
     draw_plan: bool = True
+    # which of the tasks draw_vendors draws (comma-separated among mllm_tasks.DRAW_TASKS; "": all four). Run 35: the
+    # plan was not where the text-to-image loss came from (draw_plan=False kept most of it and lost the sketches'
+    # gain); each drawn example also takes the place of one on a design the page draws, so "sketch" alone keeps the
+    # other three tasks' practice on those.
+    draw_tasks: str = ""
 
 
 FULL = MLLMConfig()

@@ -272,7 +272,7 @@ class TaskSampler:
 
     def __init__(self, meta, tok, splits=("train",), seed=0, order="token", plan=False, prompt_drop=0.0,
                  sources="", source_p=0.0, sketch_source_p=-1.0, sketch_lines_p=0.0, tone_vendors="",
-                 draw_vendors="", draw_p=0.0, draw_plan=True):
+                 draw_vendors="", draw_p=0.0, draw_plan=True, draw_tasks=""):
         self.meta, self.tok, self.n, self.order = meta, tok, len(meta), order
         self.plan, self.prompt_drop = plan, prompt_drop
         self.rng = random.Random(seed)
@@ -342,6 +342,10 @@ class TaskSampler:
         # loss fell on the concepts the drawn vendors drew). The page always writes a plan (its prefix ends in <ans>),
         # so such an example is never one the model is asked to continue at inference.
         self.draw_plan = draw_plan
+        # draw_tasks: which of DRAW_TASKS are drawn on them (comma-separated; "": all)
+        self.draw_tasks = tuple(t for t in draw_tasks.split(",") if t) or DRAW_TASKS
+        if set(self.draw_tasks) - set(DRAW_TASKS):
+            raise ValueError(f"draw_tasks {sorted(set(self.draw_tasks) - set(DRAW_TASKS))}: not among {', '.join(DRAW_TASKS)}")
 
     def row(self, i, variant="orig"):
         return VARIANTS.index(variant) * self.n + i
@@ -415,7 +419,7 @@ class TaskSampler:
     def drawn_design(self, task):
         """With probability draw_p, a tone edit, sketch, colorization or inpainting within one of the draw vendors'
         drawings (MLLMConfig.draw_vendors), else None."""
-        if not (self.draw_p > 0 and task in DRAW_TASKS and self.draw_rng.random() < self.draw_p):
+        if not (self.draw_p > 0 and task in self.draw_tasks and self.draw_rng.random() < self.draw_p):
             return None
         r = self.draw_rng
         if task == "edit_tone":

@@ -142,7 +142,8 @@ class BatchStream(torch.utils.data.IterableDataset):
                               prompt_drop=cfg.prompt_drop, sources=cfg.source_vendors, source_p=cfg.source_vendor_p,
                               sketch_source_p=cfg.sketch_source_p, sketch_lines_p=cfg.sketch_lines_p,
                               tone_vendors=cfg.tone_vendors, draw_vendors=cfg.draw_vendors,
-                              draw_p=cfg.draw_vendor_p, draw_plan=cfg.draw_plan)
+                              draw_p=cfg.draw_vendor_p, draw_plan=cfg.draw_plan,
+                              draw_tasks=cfg.draw_tasks)
         short, long_ = task_weights(cfg.task_mix)
         while True:
             yield (sampler.batch(short, cfg.short_batch, cfg.ctx, cfg.pad_multiple),

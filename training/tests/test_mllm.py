@@ -974,6 +974,22 @@ def test_draw_plan_off_draws_the_same_designs_without_a_plan():
     assert T.pick_page_styles(cfg) and not T.pick_page_styles(replace(cfg, draw_plan=False))
 
 
+def test_draw_tasks_keep_the_others_on_the_trained_designs():
+    """draw_tasks=sketch: only sketches are drawn on draw_vendors' designs, at draw_p; tone edits, colorizations and
+    inpaintings never; an unknown task is refused."""
+    meta = with_sources(fake_meta())
+    tok = train_bpe(T.corpus(fake_meta(), per_image=1), vocab_size=BYTE_OFFSET + 256 + 50)
+    n = len(meta)
+    s = T.TaskSampler(meta, tok, seed=5, plan=True, draw_vendors="fluent", draw_p=0.5, draw_tasks="sketch")
+    fluent = {t: 0 for t in T.DRAW_TASKS}
+    for task in T.DRAW_TASKS:
+        for _ in range(200):
+            fluent[task] += any(meta[row % n]["vendor"] == "fluent" for kind, row, loss in s.sample(task) if kind == "img")
+    assert 50 < fluent["sketch"] < 150 and all(fluent[t] == 0 for t in T.DRAW_TASKS if t != "sketch"), fluent
+    with pytest.raises(ValueError, match="not among"):
+        T.TaskSampler(meta, tok, draw_vendors="fluent", draw_p=0.5, draw_tasks="sketch,t2i")
+
+
 def test_sketch_source_share_is_its_own():
     """sketch_source_p sets how often a sketch's edge map is another vendor's drawing, apart from the other tasks'
     source_vendor_p; left at -1 the sampler draws exactly what it drew before (the control arm is the old recipe)."""
