@@ -214,3 +214,48 @@ describe("the page's styles (mllm.pick.page_styles)", () => {
     for (const n of NAMES) expect(share(kept).get(n)!, n).toBeCloseTo(share(asWritten).get(n)!, 9);
   });
 });
+
+describe('known styles (mllm.known_styles)', () => {
+  const KNOWN = 'zzknown';
+  /** a generator whose plan offers KNOWN beside the fixture's styles and whose known_styles has every name trained in KNOWN alone */
+  function knowing(): MllmGenerator {
+    const plan = { ...fx.spec.plan!, styles: { ...fx.spec.plan!.styles, known: KNOWN } };
+    const pick: PickSpec = { gallery: 'gallery', k: NAMES.length, tasks: ['caption', 'edit', 'sketch'] };
+    const known_styles = { tasks: ['sketch'], styles: Object.fromEntries(NAMES.map((n) => [n, [KNOWN]])) };
+    return new MllmGenerator(ort, { ...fx.spec, plan, pick, known_styles }, fx.tok, fx.sessions, {}, gallery);
+  }
+  async function draw(gen: MllmGenerator, task: SourceKind, given?: string): Promise<{ plans: PlanInfo[]; out: Pyramid }> {
+    const plans: PlanInfo[] = [];
+    const out = await gen.generateImage('edit', { text: 'turn this sketch into an emoji', source: pyramid(1), reader: pyramid(2), scales: ['f4'], pick: true, task, pickKey: along(0), plan: given, onPlan: (p) => plans.push(p) });
+    return { plans, out };
+  }
+
+  it("a sketch's plan in a style its concept was not trained in is drawn in the one it was, as that plan given would be", async () => {
+    const gen = knowing();
+    const edit = await draw(gen, 'edit');
+    const sketch = await draw(gen, 'sketch');
+    const wrote = edit.plans[0].fields;
+    expect(wrote.style, "the fixture's greedy style is not the known one").not.toBe(KNOWN);
+    const p = sketch.plans[0];
+    expect(p.fields.style).toBe(KNOWN);
+    expect(p.wroteStyle).toBe(wrote.style);
+    expect(p.fields.concept, 'the pick is the same').toBe(wrote.concept);
+    expect(p.fields.tone).toBe(wrote.tone);
+    expect(edit.plans[0].wroteStyle, 'an edit keeps the style it wrote').toBeUndefined();
+    // the alternatives offered are in the known style too
+    for (const c of sketch.plans.at(-1)!.candidates) expect(c.text, c.concept).toContain(`| ${KNOWN} |`);
+    // what is drawn is that plan: the same features as the plan given by the user
+    const given = await draw(gen, 'sketch', p.text);
+    expect(given.plans[0].source).toBe('given');
+    expect(given.plans[0].wroteStyle).toBeUndefined();
+    expect(Array.from(given.out.f4)).toEqual(Array.from(sketch.out.f4));
+    expect(Array.from(edit.out.f4)).not.toEqual(Array.from(sketch.out.f4));
+  });
+
+  it('a plan the user gave is drawn as given', async () => {
+    const text = `${NAMES[0]} | ${fx.spec.plan!.styles.google} | none`;
+    const got = await draw(knowing(), 'sketch', text);
+    expect(got.plans[0].text).toBe(text);
+    expect(got.plans[0].fields.style).not.toBe(KNOWN);
+  });
+});
