@@ -148,14 +148,12 @@ function readPlan(x: unknown): PlanInfo | null {
   if (!Array.isArray(p.candidates) || !p.candidates.every((c) => c && isStr(c.concept) && isStr(c.text) && typeof c.p === 'number' && Number.isFinite(c.p))) return null;
   const r = p.restyled;
   if (r !== undefined && !(r && Array.isArray(r.fromPlan) && r.fromPlan.every(isStr) && (r.kept === undefined || r.kept === true))) return null;
-  if (!optStr(p.wroteStyle)) return null;
   return {
     text: p.text,
     fields: { ...fields },
     source: p.source,
     candidates: p.candidates.map(({ concept, text, p }) => ({ concept, text, p })),
     ...(r ? { restyled: { fromPlan: [...r.fromPlan], ...(r.kept ? { kept: true as const } : {}) } } : {}),
-    ...(p.wroteStyle !== undefined ? { wroteStyle: p.wroteStyle } : {}),
   };
 }
 

@@ -261,17 +261,6 @@ describe('result history', () => {
       expect(listed[0].planInfo).toEqual(planInfo);
     });
 
-    it("a sketch's plan drawn in its learned style keeps the style the model wrote (the plan bar's line)", () => {
-      const st = new QuotaStorage();
-      const h = new ResultHistory(st);
-      const planInfo = { text: 'alien monster | noto | none', fields: { concept: 'alien monster', style: 'noto', tone: 'none' }, source: 'picked' as const, candidates: [], wroteStyle: 'twemoji' };
-      h.add({ ...edit(1, 1), planInfo }, SIDE);
-      expect(h.list(SIDE)[0].planInfo).toEqual(planInfo);
-      const good = JSON.parse(st.getItem(h.key)!).entries[0];
-      st.map.set(h.key, JSON.stringify({ v: 3, entries: [{ ...good, id: 'bad', planInfo: { ...planInfo, wroteStyle: 7 } }, good] }));
-      expect(h.list(SIDE).map((e) => e.id)).toEqual([good.id]);
-    });
-
     it('v1 entries (as the page stored them before) are still read, and kept when an image run is added', () => {
       const st = new QuotaStorage();
       const rgb = Buffer.from(new Uint8Array(32 * 32 * 3).fill(200)).toString('base64');

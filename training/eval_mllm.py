@@ -413,7 +413,6 @@ class Ctx:
     plan_mix: dict = None          # --plan-mix: {name: per-scale weights} of the drawing against the plan alone
     plan_mix_kinds: tuple = ()     # --plan-mix-kinds
     restyle: dict = None           # the page's restyle (manifest mllm.restyle: words, weights); None: off
-    known_styles: dict = None      # the page's known styles (manifest mllm.known_styles: tasks, styles); None: off
 
     @property
     def plan(self):
@@ -705,20 +704,6 @@ def edit_jobs(ctx, hv, rng, kinds, lines=None):
     return [j for j in jobs if j[0] in kinds]
 
 
-def known_styles_fix(ctx, jobs, inner=None):
-    """A plan fix (write_plans') that applies `inner` (the pick's, or none), then the page's known styles
-    (training/known_styles.py) to the jobs whose page task is one of manifest mllm.known_styles' tasks."""
-    from training import known_styles
-    ks = [k for k, j in enumerate(jobs) if page_task(j[0]) in ctx.known_styles["tasks"]]
-
-    def fix(prefixes, plans):
-        plans = list(inner(prefixes, plans) if inner is not None else plans)
-        for k in ks:
-            plans[k] = ctx.tok.encode(" " + known_styles.apply_text(ctx.tok.decode(plans[k]), ctx.known_styles["styles"]))
-        return plans
-    return fix
-
-
 def eval_edits(ctx, jobs, hole_pos):
     """Editing and conditional generation: edit success by the judge, PSNR for colorize/inpaint/
     sketch (inside/outside the hole; sketch recognition), the scale choice per kind."""
@@ -746,8 +731,6 @@ def eval_edits(ctx, jobs, hole_pos):
     if ctx.edit_right_plan:   # the diagnosis: every job drawn from its target's own plan (teacher-forced)
         def fix(prefixes, plans):
             return [tok.encode(" " + T.plan_text(ctx.meta[j[5]])) for j in jobs]
-    if ctx.known_styles and not ctx.edit_right_plan:   # the page's known styles: after the pick, as the page
-        fix = known_styles_fix(ctx, jobs, fix)
     if ctx.plans_only:   # --plans-only: the plan diagnosis alone, nothing drawn
         assert ctx.plan, "--plans-only: this model writes no plan"
         plans = write_plans(ctx, pre, fix)
@@ -1137,9 +1120,6 @@ def main(argv=None):
                     "each scale u + w (c - u), c from the job's own prefix (the given image, its instruction, the plan) "
                     "and u from the plan alone (plan_alone_prefixes): w 1 keeps the scale as drawn, 0 draws it from the "
                     "plan alone; each variant is reported as KIND~NAME")
-    ap.add_argument("--known-styles", choices=("manifest", "none"), default="manifest", help="as the page: a sketch's "
-                    "plan in a style its concept was not trained in is drawn in a style it was (manifest "
-                    "mllm.known_styles, training/known_styles.py); none: the plan's style as written")
     ap.add_argument("--restyle", choices=("manifest", "none"), default="manifest", help="as the page: edits whose "
                     "instruction names a style drawn partly from their plan alone (manifest mllm.restyle, "
                     "training/restyle.py); none: every edit drawn from its own sequence alone")
@@ -1232,9 +1212,6 @@ def main(argv=None):
     if args.restyle == "manifest" and ctx.plan:
         from training.manifest import read_manifest
         ctx.restyle = read_manifest()["mllm"].get("restyle")
-    if args.known_styles == "manifest" and ctx.plan:
-        from training.manifest import read_manifest
-        ctx.known_styles = read_manifest()["mllm"].get("known_styles")
     ctx.saved = {} if args.save_drawings else None
     if args.pick:
         from training.caption_rerank import caption_pick, plan_fix
@@ -1282,8 +1259,7 @@ def main(argv=None):
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "sources": args.sources, "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
-                      "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "restyle": ctx.restyle,
-                      "known_styles": bool(ctx.known_styles), "understand_reader_only": args.understand_reader_only,
+                      "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "restyle": ctx.restyle, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev, "dev_draw": args.dev_draw,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)

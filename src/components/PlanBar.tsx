@@ -5,13 +5,11 @@
 // concept without skin tones (the served word list says which: src/conceptTones.ts) the picker
 // offers only the default tone: the model learned tones only on emoji that have them. A style
 // edit says whether it was restyled from the plan or kept the user's design, with a button for
-// the other (src/components/restyleWords.ts has the words); a sketch drawn in the style its emoji was learned in, not
-// the one the model wrote, says so (src/components/knownStyleWords.ts).
+// the other (src/components/restyleWords.ts has the words).
 import { picks, pickShareOf, type PlanSpec } from '../../workers/lib/manifest';
 import { describePlan, overridePlan, styleLabel, toneLabel, type PlanInfo } from '../../workers/mllm/plan';
 import { sourceTones, tonePickerOff } from '../conceptTones';
 import { keptLine, restyledLine } from './restyleWords';
-import { knownStyleLine } from './knownStyleWords';
 import { drawnConcept } from '../state/sourceConcept';
 import { useToneFacts } from '../useToneFacts';
 import { useApp } from '../store';
@@ -59,17 +57,11 @@ export function PlanBar({ plan, spec, task, busy, onRedraw, onRestyle, drawn = [
   );
   const restyled = restyledLine(plan.restyled, drawn);
   const kept = keptLine(plan.restyled);
-  const known = knownStyleLine(spec, plan);
   return (
     <section className="plan" aria-label="Plan" data-testid={id('plan')} data-plan={plan.text}>
       <p>
         <strong data-testid={id('plan-text')}>{plan.text ? `Drawing: ${describePlan(spec, cur)}` : 'The model wrote no plan: it went straight to the image'}</strong> <span className="muted">({SOURCE_NOTE[plan.source]})</span>
       </p>
-      {known && (
-        <p className="muted" data-testid={id('plan-known-style')}>
-          {known}
-        </p>
-      )}
       {restyled && (
         <p className="muted" data-testid={id('plan-restyled')}>
           {restyled}{' '}

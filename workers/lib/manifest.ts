@@ -156,17 +156,6 @@ export interface RestyleSpec {
   rule?: string;
 }
 
-/** Known styles (training/known_styles.py): for these tasks a plan the model wrote whose concept is listed and whose
- * style is not one the concept was trained in is drawn in the first style it was (workers/mllm/plan.ts knownStyle). */
-export interface KnownStylesSpec {
-  /** the page tasks whose plan's style is free (the given image asks for none): "sketch" */
-  tasks: string[];
-  /** concept name (as a plan writes it) -> the plan.styles words it was trained in, plan.styles' order; only the
-   * concepts trained in fewer than all of them */
-  styles: Record<string, string[]>;
-  rule?: string;
-}
-
 /** A model that reads each given image (the image a question is about, an edit's source) through a second
  * encoder as well (training/mllm.py MLLMConfig.reader; export_mllm reader_spec). */
 export interface ReaderSpec {
@@ -215,8 +204,6 @@ export interface MllmSpec {
   pick?: PickSpec | null;
   /** absent/null: every edit is drawn from its own sequence alone */
   restyle?: RestyleSpec | null;
-  /** absent/null: a plan is drawn in the style the model wrote */
-  known_styles?: KnownStylesSpec | null;
 }
 
 /** The pick (training/gallery.py): a caption, and the concept of a picking task's plan, chosen by the MLLM's
@@ -362,7 +349,6 @@ function validateMllm(m: Manifest) {
   if (s.reader) validateReader(m, s.reader);
   if (s.pick) validatePick(m, s.pick);
   if (s.restyle) validateRestyle(s);
-  if (s.known_styles) validateKnownStyles(s);
   if (s.plan) {
     const p = s.plan;
     need(Number.isInteger(s.specials[p.start]) && Number.isInteger(s.specials[p.end]), `mllm.plan start/end "${p.start}"/"${p.end}" are not special tokens`);
@@ -396,17 +382,6 @@ function validateRestyle(s: MllmSpec): void {
   need(c!.concept.includes('{concept}') && c!.style.includes('{style}') && c!.tone.includes('{tone}'), 'mllm.plan.canonical_prompt: each piece names its field');
   need(Array.isArray(r.words) && r.words.length > 0 && r.words.every((w) => typeof w === 'string' && w.trim().length > 0), 'mllm.restyle.words must be non-empty strings');
   need(Array.isArray(r.weights) && r.weights.length === s.image_order.length && r.weights.every((w) => Number.isFinite(w)), `mllm.restyle.weights must be ${s.image_order.length} numbers (one per scale)`);
-}
-
-function validateKnownStyles(s: MllmSpec): void {
-  const k = s.known_styles!;
-  need(s.plan, 'mllm.known_styles needs a plan');
-  const words = Object.values(s.plan!.styles);
-  need(Array.isArray(k.tasks) && k.tasks.every((t) => typeof t === 'string'), 'mllm.known_styles.tasks must be a list of page tasks');
-  need(k.styles !== null && typeof k.styles === 'object', 'mllm.known_styles.styles must map concepts to styles');
-  for (const [name, st] of Object.entries(k.styles)) {
-    need(Array.isArray(st) && st.length > 0 && st.every((w) => words.includes(w)), `mllm.known_styles: "${name}" must list some of plan.styles (${words.join(', ')})`);
-  }
 }
 
 function validatePick(m: Manifest, p: PickSpec) {

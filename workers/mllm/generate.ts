@@ -27,7 +27,7 @@ import type { SourceKind } from '../lib/sources';
 import { mulberry32 } from '../lib/rng';
 import { GraphRunner, type CallOut, type KvCache, type MllmSessions } from './graph-runner';
 import type { Gallery, Retrieved } from './gallery';
-import { canonicalPrompt, composePlan, conceptChoices, knownStyle, markRestyle, parsePlan, pickPlans, type PlanCandidate, type PlanInfo } from './plan';
+import { canonicalPrompt, conceptChoices, markRestyle, parsePlan, pickPlans, type PlanCandidate, type PlanInfo } from './plan';
 import { PlanDrafter } from './plan-draft';
 import { Tokenizer, normalizeText } from './tokenizer';
 import { writeDrafted, type DraftedWriting } from './verified-draft';
@@ -524,22 +524,6 @@ export class MllmGenerator {
         ranked = best.ranked;
         const ids = this.textTokens(best.text, 'plan');
         planned = { last: prefix, pending: [...ids, end], info: { text: best.text, fields: parsePlan(plan, best.text), source: 'picked', candidates: [] }, ids };
-      }
-      // a sketch's plan in a style its concept was never trained in is drawn in one it was (manifest
-      // mllm.known_styles), fed from the prefix as a picked plan is; the pick's alternatives likewise
-      const known = planned.info.source === 'given' ? null : knownStyle(this.plan, this.spec.known_styles, req.task, planned.info.fields);
-      if (known) {
-        const text = composePlan(this.plan, known);
-        const ids = this.textTokens(text, 'plan');
-        if (planned.last !== prefix) this.runner.release(planned.last.cache);
-        planned = { last: prefix, pending: [...ids, this.spec.specials[this.plan.end]], info: { ...planned.info, text, fields: known, wroteStyle: planned.info.fields.style }, ids };
-      }
-      if (ranked && this.spec.known_styles) {
-        const plan = this.plan;
-        ranked = ranked.map(({ text, p }) => {
-          const k = knownStyle(plan, this.spec.known_styles, req.task, parsePlan(plan, text));
-          return { text: k ? composePlan(plan, k) : text, p };
-        });
       }
       r = planned.last;
       const b = this.runner.nextBlock(r.cache);

@@ -2,7 +2,7 @@
 // " {concept} | {style} | {tone}" (fields and separator from the manifest's mllm.plan, never
 // from here). Pure functions shared by the engine (parse what the model wrote, build what the
 // user picked) and the page (labels). No model calls.
-import type { KnownStylesSpec, PlanSpec, RestyleSpec } from '../lib/manifest';
+import type { PlanSpec, RestyleSpec } from '../lib/manifest';
 import { normalizeText } from './tokenizer';
 
 export type { PlanSpec };
@@ -30,9 +30,6 @@ export interface PlanInfo {
   candidates: PlanCandidate[];
   /** an edit whose instruction names a style, on a model that restyles (manifest mllm.restyle): what became of it */
   restyled?: Restyled;
-  /** the style the model wrote, where the plan is drawn in another the concept was trained in (manifest
-   * mllm.known_styles, knownStyle) */
-  wroteStyle?: string;
 }
 
 /** A style edit's drawing: restyled (`fromPlan` names the scales drawn wholly or partly from the plan alone), or
@@ -74,17 +71,6 @@ export function parsePlan(spec: PlanSpec, text: string): PlanFields {
 /** The plan text for these fields (what the engine feeds teacher-forced). */
 export function composePlan(spec: PlanSpec, fields: PlanFields): string {
   return normalizeText(spec.fields.map((f) => (fields[f] ?? '').trim()).join(spec.separator));
-}
-
-/** The plan a task draws (manifest mllm.known_styles; training/known_styles.py apply is the same rule): for its tasks,
- * a plan whose concept is listed and whose style is not one the concept was trained in is drawn in the first style it
- * was. -> the changed plan's fields, or null where the plan stands (another task, a concept trained in every style, a
- * style it was trained in). Only for a plan the model wrote: a plan the user gave is drawn as given. */
-export function knownStyle(spec: PlanSpec, known: KnownStylesSpec | null | undefined, task: string | undefined, fields: PlanFields): PlanFields | null {
-  if (!known || !task || !known.tasks.includes(task)) return null;
-  const styles = known.styles[normalizeText(fields[spec.fields[0]] ?? '')];
-  if (!styles || styles.includes(fields.style ?? '')) return null;
-  return { ...fields, style: styles[0] };
 }
 
 /** The plans a picking task chooses among (manifest mllm.pick), each with the index of the retrieved name it is of:
