@@ -2,7 +2,9 @@
 // instead" (src/components/PlanBar.tsx, shown through src/panels/TaskGrid.tsx) are disabled from
 // the moment the run's plan arrives until it ends, so a second click cannot start another run over
 // it; they are enabled again once it is done. A run put back from the history shows its stored
-// plan's bar, whose buttons act and wait as a fresh result's do (the first tab's chips too). The grid is rendered to HTML (react-dom/server) from
+// plan's bar, whose buttons act and wait as a fresh result's do (the first tab's chips too); put
+// back while the tab's own run is still going (Edit, Canvas, as the first tab), its buttons wait
+// for that run to end, fail or be cancelled. The grid is rendered to HTML (react-dom/server) from
 // the page's real store, built around the fake engine of the store's tests (tests/fake-engine.ts)
 // instead of the worker's: the page's store module is swapped for it, nothing else.
 import { describe, expect, it, vi } from 'vitest';
@@ -32,9 +34,9 @@ const { CompareGrid } = await import('../src/panels/ComparePanel');
 
 const plan = (restyled: PlanInfo['restyled']): PlanInfo => ({ text: 'smiling face | twemoji | none', fields: { concept: 'smiling face', style: 'twemoji', tone: 'none' }, source: 'greedy', candidates: [], restyled });
 
-/** The plan bar's restyle button in the Edit grid as rendered now: 'absent', 'disabled' or 'enabled'. */
-function button(testid: 'edit-plan-keep-design' | 'edit-plan-restyle-again'): string {
-  const html = renderToString(createElement(TaskGrid, { run: t.store.getState().runs.edit!, tab: 'edit', onRestyle: () => undefined }));
+/** The plan bar's restyle button in a tab's grid (Edit's by default) as rendered now: 'absent', 'disabled' or 'enabled'. */
+function button(testid: `${'edit' | 'canvas'}-plan-${'keep-design' | 'restyle-again'}`, tab: 'edit' | 'canvas' = 'edit'): string {
+  const html = renderToString(createElement(TaskGrid, { run: t.store.getState().runs[tab]!, tab, onRestyle: () => undefined }));
   const tag = html.match(new RegExp(`<button[^>]*data-testid="${testid}"[^>]*>`))?.[0];
   return !tag ? 'absent' : /\sdisabled=""/.test(tag) ? 'disabled' : 'enabled';
 }
@@ -133,5 +135,87 @@ describe("the plan bar's restyle buttons while an edit is in flight", () => {
     t.engine.runs[n].feed.end();
     await other;
     expect(chips()).toEqual(['disabled', 'enabled']);
+  });
+
+  describe("an entry put back while the tab's own run is still going (the run it shows no longer)", () => {
+    const opaque = (shade: number) => {
+      const img = image(shade);
+      img.data.forEach((_, i) => i % 4 === 3 && (img.data[i] = 255));
+      return img;
+    };
+    const editEntry = { id: 'h3', at: 3, task: 'edit', input: opaque(70), instruction: 'draw it in twemoji style', seed: 5, scales: ['f4'], planInfo: plan({ fromPlan: ['f1', 'f0'] }), thumbs: [{ scale: 'f4', image: image(90, 32) }] };
+
+    /** An edit run going with its plan shown, then the history's entry put back over it: its bar shown, nothing to press. */
+    async function editGoingThenPicked() {
+      const { actions } = t.store.getState();
+      await load();
+      const n = t.engine.runs.length;
+      const going = actions.run('edit', 'edit', { image: image(), instruction: 'make it blue' }, { text: 'make it blue' });
+      await settle();
+      t.engine.runs[n].feed.push({ type: 'plan', plan: plan({ fromPlan: ['f1', 'f0'] }) });
+      await settle();
+      expect(button('edit-plan-keep-design')).toBe('disabled');
+      actions.pickHistory(editEntry);
+      expect(t.store.getState().runs.edit).toMatchObject({ status: 'done', fromHistory: true, text: 'draw it in twemoji style' });
+      expect(button('edit-plan-keep-design')).toBe('disabled');
+      return { feed: t.engine.runs[n].feed, going, n };
+    }
+
+    it('Edit: its buttons are disabled until that run is done, then run the entry', async () => {
+      const { feed, going, n } = await editGoingThenPicked();
+      feed.push({ type: 'image', scale: 'f4', image: image(90), ms: 1, stepMs: [1] });
+      await settle();
+      expect(button('edit-plan-keep-design')).toBe('disabled');
+      feed.push({ type: 'done', ms: 2 });
+      feed.end();
+      await going;
+      // the entry stays shown (the run it replaced reports to no one) and its button is offered again
+      expect(t.store.getState().runs.edit).toMatchObject({ status: 'done', fromHistory: true, text: 'draw it in twemoji style' });
+      expect(button('edit-plan-keep-design')).toBe('enabled');
+      const kept = t.store.getState().actions.again('edit', 'edit', { restyle: false });
+      await settle();
+      expect(t.engine.runs[n + 1].request).toMatchObject({ instruction: 'draw it in twemoji style', seed: 5, restyle: false });
+      t.engine.runs[n + 1].feed.push({ type: 'done', ms: 2 });
+      t.engine.runs[n + 1].feed.end();
+      expect(await kept).toBe(true);
+    });
+
+    it('Edit: enabled again once that run fails', async () => {
+      const { feed, going } = await editGoingThenPicked();
+      feed.fail(new Error('the engine fell over'));
+      expect(await going).toBe(false);
+      expect(t.store.getState().runs.edit).toMatchObject({ status: 'done', fromHistory: true, message: null });
+      expect(button('edit-plan-keep-design')).toBe('enabled');
+    });
+
+    it('Edit: enabled again once that run is cancelled', async () => {
+      const { feed, going } = await editGoingThenPicked();
+      const cancels = t.engine.cancelled;
+      t.store.getState().actions.cancel('edit');
+      expect(t.engine.cancelled, "the tab's Cancel stops the run the engine has").toBe(cancels + 1);
+      expect(button('edit-plan-keep-design')).toBe('disabled');
+      feed.push({ type: 'cancelled' });
+      feed.end();
+      expect(await going).toBe(false);
+      expect(button('edit-plan-keep-design')).toBe('enabled');
+    });
+
+    it('Canvas: disabled until that run is done', async () => {
+      const { actions } = t.store.getState();
+      await load();
+      const n = t.engine.runs.length;
+      const going = actions.run('canvas', 'colorize', { image: image() });
+      await settle();
+      t.engine.runs[n].feed.push({ type: 'plan', plan: plan({ fromPlan: ['f1', 'f0'] }) });
+      await settle();
+      expect(button('canvas-plan-keep-design', 'canvas')).toBe('disabled');
+      actions.pickHistory({ id: 'h4', at: 4, task: 'colorize', input: opaque(60), scales: ['f4'], planInfo: plan({ fromPlan: ['f1', 'f0'] }), thumbs: [{ scale: 'f4', image: image(90, 32) }] });
+      expect(t.store.getState().runs.canvas).toMatchObject({ task: 'colorize', status: 'done', fromHistory: true });
+      expect(button('canvas-plan-keep-design', 'canvas')).toBe('disabled');
+      t.engine.runs[n].feed.push({ type: 'done', ms: 2 });
+      t.engine.runs[n].feed.end();
+      expect(await going).toBe(true);
+      expect(button('canvas-plan-keep-design', 'canvas')).toBe('enabled');
+    });
   });
 });

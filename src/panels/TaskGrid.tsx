@@ -11,12 +11,14 @@ const SOURCE_LABEL: Record<string, string> = { edit: 'source', colorize: 'graysc
 export function TaskGrid({ run, tab, onRestyle }: { run: Run; tab: 'edit' | 'canvas'; onRestyle?: (restyle: boolean) => void }) {
   // hooks before the early return: React needs the same hooks, in the same order, on every render
   const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
+  // the tab's run in flight, the one shown or one a run put back from the history took the grid from
+  const inFlight = useApp((s) => !!s.inFlight[tab]);
   if (run.status === 'idle' && Object.keys(run.results).length === 0) return null;
   const task = run.task ?? 'edit';
   const text = run.text;
   return (
     <>
-    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} task={run.task} busy={run.status === 'running' || run.status === 'queued'} onRestyle={onRestyle} drawn={Object.keys(run.results)} testPrefix={tab} />}
+    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} task={run.task} busy={inFlight || run.status === 'running' || run.status === 'queued'} onRestyle={onRestyle} drawn={Object.keys(run.results)} testPrefix={tab} />}
     <ScaleGrid
       run={run}
       prefix={tab}

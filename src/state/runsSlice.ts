@@ -133,6 +133,7 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
     const fresh = (): Partial<Run> => ({ ...idleRun(), ...show, status: 'running', results: empty, request: req as AnyRequest, ...opts.keep });
     if (page) ctx.log('start');
     setRun(tab, fresh());
+    set((s) => ({ inFlight: { ...s.inFlight, [tab]: true } }));
     if (page) set({ phase: 'running', notice: null, selected: null });
     const onEvent = onRunEvent(tab, live);
     let last: RunEvent | undefined;
@@ -155,15 +156,17 @@ export function runsSlice(ctx: SliceContext): { state: RunsState; actions: RunsA
         tell(tab, page ? `${TASK_NEEDS[task].label} failed: ${cleanError(e)}` : cleanError(e));
       }
     } finally {
-      // the page is ready again unless a newer run of the tab took over (it says when it ends); a run the
-      // history's pick took the grid from has no newer run after it
-      if (page && get().phase === 'running' && (live() || get().runs[tab]?.status !== 'running')) set({ phase: 'ready' });
+      // the page is ready again (the tab's run no longer in flight) unless a newer run of the tab took over (it
+      // says when it ends); a run the history's pick took the grid from has no newer run after it
+      const ended = live() || get().runs[tab]?.status !== 'running';
+      if (ended) set((s) => ({ inFlight: { ...s.inFlight, [tab]: false } }));
+      if (page && get().phase === 'running' && ended) set({ phase: 'ready' });
     }
     return last?.type === 'done';
   };
 
   return {
-    state: { notice: null, runs: {}, lastGenerated: null, timeline: [] },
+    state: { notice: null, runs: {}, inFlight: {}, lastGenerated: null, timeline: [] },
     actions: {
       async run(tab, task, request, opts = {}) {
         const show = { task, text: opts.text ?? '', inputName: opts.inputName ?? null, pickSeq: opts.pickSeq };

@@ -197,6 +197,10 @@ export interface RunsState {
   notice: string | null;
   /** one run per tab, created when the tab's first task starts */
   runs: Partial<Record<TabId, Run>>;
+  /** the tabs whose run the engine has now, shown or not: true from its start until it ends (done, failed or
+   * cancelled), unless a newer run of the tab took over; a run put back from the history over one still going
+   * shows 'done' while it ends, and its plan bar waits for it (the first tab's phase says the same) */
+  inFlight: Partial<Record<TabId, boolean>>;
   lastGenerated: string | null; // the prompt whose features "variations" can decode again
   /** Every event of the page's runs with its page time (ms), images left out: read by bench/ and e2e. */
   timeline: TimelineEntry[];
