@@ -191,10 +191,9 @@ class MLLMConfig:
     # training/paired_groups.py): a name tied to two designs is drawn as their average. False: those examples go
     # without a plan, the copy learnt from the given image alone. Run 35 A/Bs it.
     draw_plan: bool = True
-    # which of the tasks draw_vendors draws (comma-separated among mllm_tasks.DRAW_TASKS; "": all four). Run 35: the
-    # plan was not where the text-to-image loss came from (draw_plan=False kept most of it and lost the sketches'
-    # gain); each drawn example also takes the place of one on a design the page draws, so "sketch" alone keeps the
-    # other three tasks' practice on those.
+    # which of the tasks draw_vendors draws (comma-separated among mllm_tasks.DRAW_TASKS; "": all four). Run 35: without
+    # their plan (draw_plan=False) the drawn examples cost about half as much text-to-image on the concepts they drew
+    # and lost the sketches' gain, which the plan carried; "sketch" keeps the plan and draws a fifth as many designs.
     draw_tasks: str = ""
 
 

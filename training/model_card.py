@@ -1796,6 +1796,10 @@ def draw_plan_section():
                    "their plan (run 35) |", [e[a] for a in ("c14b", "dv6", "nd6")], rows)
     can = {a: 100 * canonical_f1(e[a]) for a in e}
     sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
+    grp = lambda name: json.load(open(os.path.join(ev, "run35", f"canonical_by_group_{name}.json")))["by_drawn"]
+    pts = lambda g, k: f"{100 * g[k]['diff']:+.1f} ± {100 * g[k]['se']:.1f}"
+    nd, dv, vs, seeds = grp("nd6"), grp("dv6s61"), grp("nd6_vs_dv6"), grp("dv6_seeds")
+    d, o = "drawn by the vendors", "not drawn by them"
     return "\n".join([
         "## The drawn designs without their plan (stop 64, run 35; not shipped)", "",
         "Run 34's text-to-image loss fell on the concepts the drawn vendors also drew (above). One reading was the plan: "
@@ -1808,14 +1812,21 @@ def draw_plan_section():
         "`training/eval/run35/nd6/`):\n",
         "\n".join(ab), "",
         f"Without the plan, canonical top-1 at f1 is {can['nd6']:.1f}% (dv6 {can['dv6']:.1f}%, the control "
-        f"{can['c14b']:.1f}%): most of the loss stays. The sketches' gain goes ({sk['nd6']:.1f}% against dv6's "
-        f"{sk['dv6']:.1f}% and the control's {sk['c14b']:.1f}%), and so does most of the line-art sketches': the plan, "
-        "which learnt to name the concept of more designs, carried the gain. One seed: the canonical difference to dv6 "
-        "is within what two seeds of one arm differ by (run 34). The shared name is not where the loss comes from. "
-        "Another reading, not yet tested: each drawn example takes the place of one on a design the page draws (the long "
-        "batch's targets), so the page's designs are practised less. `MLLMConfig.draw_tasks` (stop 64) tests it: "
-        "`draw_tasks=sketch` draws only sketches on the extra vendors' designs. It did not run: four later calls "
-        "found no machine.", "", ""])
+        f"{can['c14b']:.1f}%). Paired per canonical prompt (`training/paired_groups.py`: the judge's probability of the "
+        "asked concept at f1, in points, ± the standard error over prompts; `training/eval/run35/canonical_by_group_*.json`), "
+        f"against the control at seed 61: dv6 {pts(dv, d)} on the {dv[d]['n']} concepts the drawn vendors also drew and "
+        f"{pts(dv, o)} on the other {dv[o]['n']}; nd6 {pts(nd, d)} and {pts(nd, o)}. nd6 against dv6 directly: "
+        f"{pts(vs, d)} and {pts(vs, o)}, where dv6's two seeds differ by {pts(seeds, d)} on the drawn concepts. So the "
+        "plan carried about half of the loss on the drawn concepts (one seed, about one and a half times the seeds' own "
+        "difference), and the rest stays; the other concepts lose under a point either way. The sketches' gain goes "
+        f"entirely ({sk['nd6']:.1f}% against dv6's {sk['dv6']:.1f}% and the control's {sk['c14b']:.1f}%), and so does "
+        "the line-art sketches' drawn as line art: the plan, which learnt to name the concept of more designs, carried "
+        "the gain. Without a plan the drawn examples cost less and give nothing the targets count. The loss left is on "
+        "the drawn concepts, not spread over all: a drawn example takes the place of one on a design the page draws "
+        "evenly over every trained concept, so less practice on those designs would cost every concept alike; what "
+        "stays is the drawing itself pulled toward the concept's other designs. `MLLMConfig.draw_tasks` (stop 64: "
+        "`draw_tasks=sketch`, only sketches drawn on the extra vendors' designs) keeps the plan, and the sketches' gain "
+        "with it, and draws far fewer of them; it did not run this stop (later calls found no machine).", "", ""])
 
 
 def seen_designs_section():
@@ -4676,8 +4687,8 @@ TEMPLATE_TAIL = """
   re-drawn copies of the training images (v7's A/B, run 24) nor more vendors' drawings as given images (v8's A/B,
   runs 26-28) nor a deeper trunk (runs 22-23) nor a tone probe's loss (run 33) moved the two; more vendors' designs drawn
   (run 34) lift the jobs that copy a given design (sketches +2.8 points, colorize and inpaint +0.6-0.7 dB over two
-  seeds) and cost text-to-image 2.4 points, reaching neither target; without their plan (run 35) the loss mostly
-  stays and the sketches' gain goes. The encoder, trained for reconstruction, keeps a
+  seeds) and cost text-to-image 2.4 points, reaching neither target; without their plan (run 35) about half the
+  loss on the drawn concepts stays and the sketches' gain goes. The encoder, trained for reconstruction, keeps a
   drawing's vendor more than its concept (PUMA reads images through CLIP); the reader (v9) and the key (stop 57)
   read unseen drawings for the pick.
 - Text-to-image diversity comes from the decoders' seeds and, with "variations", from sampling the

@@ -26,11 +26,14 @@ def side(files, key="t2i_canonical", scale="f1"):
 
 
 def grouped(diff, labels):
-    """{label: {n, diff}} of per-item differences grouped by each item's label, and "all"."""
-    out = {"all": {"n": len(diff), "diff": float(np.mean(diff))}}
+    """{label: {n, diff, se}} of per-item differences grouped by each item's label, and "all" (se: the mean's standard
+    error over the group's items; None for a group of one)."""
+    def stats(d):
+        return {"n": len(d), "diff": float(np.mean(d)),
+                "se": float(np.std(d, ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None}
+    out = {"all": stats(diff)}
     for lab in sorted(set(labels)):
-        ix = [i for i, x in enumerate(labels) if x == lab]
-        out[lab] = {"n": len(ix), "diff": float(np.mean(diff[ix]))}
+        out[lab] = stats(diff[[i for i, x in enumerate(labels) if x == lab]])
     return out
 
 

@@ -55,3 +55,6 @@ def test_paired_groups_means_each_group_of_the_per_item_difference(tmp_path):
     g = grouped(np.array([-0.3, 0.1, 0.2, 0.0]), ["a", "b", "a", "b"])
     assert g["all"]["n"] == 4 and abs(g["all"]["diff"]) < 1e-12
     assert g["a"]["n"] == 2 and abs(g["a"]["diff"] - (-0.05)) < 1e-12 and abs(g["b"]["diff"] - 0.05) < 1e-12
+    # the standard error of a group's mean: sd (ddof 1) / sqrt(n); none for a group of one
+    assert abs(g["a"]["se"] - np.std([-0.3, 0.2], ddof=1) / np.sqrt(2)) < 1e-12
+    assert grouped(np.array([0.1, 0.2]), ["a", "b"])["a"]["se"] is None
