@@ -7,7 +7,7 @@ import { browserEnv, createAppStore } from './state/createAppStore';
 import { IDLE_RUN, type AppState, type Run, type TabId } from './state/types';
 
 export type * from './state/types';
-export { IDLE_RUN } from './state/types';
+export { IDLE_RUN, runGoing } from './state/types';
 
 const engine = workerEngine();
 const env = browserEnv();

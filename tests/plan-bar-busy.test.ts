@@ -4,7 +4,8 @@
 // it; they are enabled again once it is done. A run put back from the history shows its stored
 // plan's bar, whose buttons act and wait as a fresh result's do (the first tab's chips too); put
 // back while the tab's own run is still going (Edit, Canvas, as the first tab), its buttons wait
-// for that run to end, fail or be cancelled. The grid is rendered to HTML (react-dom/server) from
+// for that run to end, fail or be cancelled, and the tab's own button reads Restart (and Canvas's Cancel stays
+// enabled) until it does. The grid is rendered to HTML (react-dom/server) from
 // the page's real store, built around the fake engine of the store's tests (tests/fake-engine.ts)
 // instead of the worker's: the page's store module is swapped for it, nothing else.
 import { describe, expect, it, vi } from 'vitest';
@@ -30,6 +31,8 @@ vi.mock('../src/store', async () => {
 });
 
 const { TaskGrid } = await import('../src/panels/TaskGrid');
+const { EditPanel } = await import('../src/panels/EditPanel');
+const { CanvasPanel } = await import('../src/panels/CanvasPanel');
 const { CompareGrid } = await import('../src/panels/ComparePanel');
 
 const plan = (restyled: PlanInfo['restyled']): PlanInfo => ({ text: 'smiling face | twemoji | none', fields: { concept: 'smiling face', style: 'twemoji', tone: 'none' }, source: 'greedy', candidates: [], restyled });
@@ -39,6 +42,14 @@ function button(testid: `${'edit' | 'canvas'}-plan-${'keep-design' | 'restyle-ag
   const html = renderToString(createElement(TaskGrid, { run: t.store.getState().runs[tab]!, tab, onRestyle: () => undefined }));
   const tag = html.match(new RegExp(`<button[^>]*data-testid="${testid}"[^>]*>`))?.[0];
   return !tag ? 'absent' : /\sdisabled=""/.test(tag) ? 'disabled' : 'enabled';
+}
+
+/** A panel's button (by test id) as rendered now: its label and whether it is disabled. */
+function panelButton(panel: 'edit' | 'canvas', testid: string): { label: string; disabled: boolean } {
+  const html = renderToString(createElement(panel === 'edit' ? EditPanel : CanvasPanel));
+  const m = html.match(new RegExp(`<button([^>]*data-testid="${testid}"[^>]*)>(.*?)</button>`));
+  if (!m) throw new Error(`no ${testid} in the ${panel} panel`);
+  return { label: m[2].replace(/<!-- -->/g, ''), disabled: /\sdisabled=""/.test(m[1]) };
 }
 
 /** The first tab's plan chips as rendered now: each 'disabled' or 'enabled' (none: the bar is absent). */
@@ -158,6 +169,8 @@ describe("the plan bar's restyle buttons while an edit is in flight", () => {
       actions.pickHistory(editEntry);
       expect(t.store.getState().runs.edit).toMatchObject({ status: 'done', fromHistory: true, text: 'draw it in twemoji style' });
       expect(button('edit-plan-keep-design')).toBe('disabled');
+      // the tab still has a run going: its button restarts (takes over) it
+      expect(panelButton('edit', 'edit-generate').label).toBe('Restart');
       return { feed: t.engine.runs[n].feed, going, n };
     }
 
@@ -172,6 +185,7 @@ describe("the plan bar's restyle buttons while an edit is in flight", () => {
       // the entry stays shown (the run it replaced reports to no one) and its button is offered again
       expect(t.store.getState().runs.edit).toMatchObject({ status: 'done', fromHistory: true, text: 'draw it in twemoji style' });
       expect(button('edit-plan-keep-design')).toBe('enabled');
+      expect(panelButton('edit', 'edit-generate').label).toBe('Edit');
       const kept = t.store.getState().actions.again('edit', 'edit', { restyle: false });
       await settle();
       expect(t.engine.runs[n + 1].request).toMatchObject({ instruction: 'draw it in twemoji style', seed: 5, restyle: false });
@@ -212,10 +226,15 @@ describe("the plan bar's restyle buttons while an edit is in flight", () => {
       actions.pickHistory({ id: 'h4', at: 4, task: 'colorize', input: opaque(60), scales: ['f4'], planInfo: plan({ fromPlan: ['f1', 'f0'] }), thumbs: [{ scale: 'f4', image: image(90, 32) }] });
       expect(t.store.getState().runs.canvas).toMatchObject({ task: 'colorize', status: 'done', fromHistory: true });
       expect(button('canvas-plan-keep-design', 'canvas')).toBe('disabled');
+      // the run going can still be cancelled from the tab, and its button restarts it
+      expect(panelButton('canvas', 'canvas-cancel').disabled).toBe(false);
+      expect(panelButton('canvas', 'canvas-generate').label).toBe('Restart');
       t.engine.runs[n].feed.push({ type: 'done', ms: 2 });
       t.engine.runs[n].feed.end();
       expect(await going).toBe(true);
       expect(button('canvas-plan-keep-design', 'canvas')).toBe('enabled');
+      expect(panelButton('canvas', 'canvas-cancel').disabled).toBe(true);
+      expect(panelButton('canvas', 'canvas-generate').label).not.toBe('Restart');
     });
   });
 });

@@ -9,7 +9,7 @@
 // canvas/: history.ts (ops, undo/redo, as data), useDrawing.ts (one mode's drawing, kept in
 // IndexedDB), raster.ts (the pixels).
 import { useEffect, useRef, useState } from 'react';
-import { useApp, useRun } from '../store';
+import { runGoing, useApp, useRun } from '../store';
 import { ImageSource } from '../components/ImageSource';
 import { TaskGrid } from './TaskGrid';
 import { Message } from './Message';
@@ -42,7 +42,8 @@ export function CanvasPanel() {
   const baseRef = useRef<Uint8ClampedArray | null>(null);
   const current = useRef<Stroke | null>(null);
   const lastPicked = useRef<number>(0);
-  const running = run.status === 'running';
+  // the tab's run the engine has, shown or not (a run put back from the history over it shows 'done')
+  const running = useApp((s) => runGoing(s, 'canvas'));
 
   const layer = () => (layerRef.current ??= newLayer());
   const paint = () => view.current && paintView(view.current, preview.current, baseRef.current, layer(), mode);

@@ -3,7 +3,7 @@ import { ModelView } from '../components/ModelView';
 import type { Run } from '../store';
 import { UserText } from '../newcomer/UserText';
 import { PlanBar } from '../components/PlanBar';
-import { useApp } from '../store';
+import { runGoing, useApp } from '../store';
 
 const SOURCE_LABEL: Record<string, string> = { edit: 'source', colorize: 'grayscale (model input)', inpaint: 'masked (model input)', sketch: 'edge map (model input)' };
 
@@ -12,13 +12,13 @@ export function TaskGrid({ run, tab, onRestyle }: { run: Run; tab: 'edit' | 'can
   // hooks before the early return: React needs the same hooks, in the same order, on every render
   const planSpec = useApp((s) => s.manifest?.mllm?.plan ?? null);
   // the tab's run in flight, the one shown or one a run put back from the history took the grid from
-  const inFlight = useApp((s) => !!s.inFlight[tab]);
+  const going = useApp((s) => runGoing(s, tab));
   if (run.status === 'idle' && Object.keys(run.results).length === 0) return null;
   const task = run.task ?? 'edit';
   const text = run.text;
   return (
     <>
-    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} task={run.task} busy={inFlight || run.status === 'running' || run.status === 'queued'} onRestyle={onRestyle} drawn={Object.keys(run.results)} testPrefix={tab} />}
+    {run.plan && planSpec && <PlanBar plan={run.plan} spec={planSpec} task={run.task} busy={going || run.status === 'queued'} onRestyle={onRestyle} drawn={Object.keys(run.results)} testPrefix={tab} />}
     <ScaleGrid
       run={run}
       prefix={tab}

@@ -3,7 +3,7 @@
 // message (choose an image first, type something first, too long). A run put back from the
 // history fills the box with its text.
 import { useEffect, useState } from 'react';
-import { useApp, useRun } from '../store';
+import { runGoing, useApp, useRun } from '../store';
 import { useTextCheck } from '../newcomer/useTextCheck';
 import { useReading } from '../newcomer/useKnownWords';
 
@@ -12,6 +12,8 @@ export function useTaskPanel(tab: 'edit' | 'understand', what: 'instruction' | '
   const picked = useApp((s) => s.picked[tab]);
   const run = useRun(tab);
   const actions = useApp((s) => s.actions);
+  // going: the tab's run the engine has, shown or not (a run put back from the history over it shows 'done')
+  const going = useApp((s) => runGoing(s, tab));
   const [text, setText] = useState('');
   // a run put back from the history brings its instruction or question back into the box
   const restoredSeq = picked?.restored ? picked.seq : null;
@@ -31,5 +33,5 @@ export function useTaskPanel(tab: 'edit' | 'understand', what: 'instruction' | '
     if (needText && check?.message) return check.message;
     return null;
   };
-  return { info, picked, run, actions, text, setText, reading, words, sent: reading?.text ?? text, check, running: run.status === 'running', cancellable: run.status === 'running' || run.status === 'queued', refuse, say: (m: string | null) => actions.setMessage(tab, m) };
+  return { info, picked, run, actions, text, setText, reading, words, sent: reading?.text ?? text, check, running: going, cancellable: going || run.status === 'queued', refuse, say: (m: string | null) => actions.setMessage(tab, m) };
 }

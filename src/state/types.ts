@@ -83,6 +83,12 @@ export interface Run {
 /** Any task's request, as the engine gets it. */
 export type AnyRequest = { [T in TaskName]: RequestOf<T> }[TaskName];
 
+/** Whether a tab's run is going: the engine has it, whether the tab shows it or a run put back from the history took
+ * the grid from it (RunsState.inFlight). What the tab's Restart label, Cancel and plan bar wait on. */
+export function runGoing(s: Pick<RunsState, 'inFlight' | 'runs'>, tab: TabId): boolean {
+  return !!s.inFlight[tab] || s.runs[tab]?.status === 'running';
+}
+
 export function idleRun(): Run {
   // every field a run may carry is reset here: a tab's run is set by merging (setRun), so a field left out would
   // outlive its run (a run started over one put back from the history was still marked fromHistory, and not kept)
