@@ -189,7 +189,8 @@ class MLLMConfig:
     # whether draw_vendors' examples carry their plan (the concept's name and the vendor's style word). Run 34's
     # text-to-image loss fell on the concepts the drawn vendors also drew (-3.3 points against -0.7 on the others,
     # training/paired_groups.py): a name tied to two designs is drawn as their average. False: those examples go
-    # without a plan, the copy learnt from the given image alone. Run 35 A/Bs it.
+    # without a plan, the copy learnt from the given image alone. Run 35 (nd6, seed 61): about half that loss goes,
+    # and the sketches' gain with it (the plan carried it). The page's pick then keeps no styles of its own.
     draw_plan: bool = True
     # which of the tasks draw_vendors draws (comma-separated among mllm_tasks.DRAW_TASKS; "": all four). Run 35: without
     # their plan (draw_plan=False) the drawn examples cost about half as much text-to-image on the concepts they drew
