@@ -612,6 +612,12 @@ ARM_ROWS = (("canonical top-1 at f1", shown_pct(canonical_f1)),
             ("line-art sketches, top-1 at f1", shown_pct(recognised("sketch_lines"))))
 
 
+# the rows of the jobs that copy a given design, beside ARM_ROWS in the draw_vendors arms' tables (runs 34-35)
+COPY_ROWS = (("line drawings' sketches, drawn as line art, top-1 at f1", shown_pct(recognised("sketch_lines_drawn"))),
+             ("colorize, PSNR at f0 (dB)", shown_db(edit_at("colorize", key="psnr"))),
+             ("inpaint, PSNR at f0 (dB)", shown_db(edit_at("inpaint", key="psnr"))))
+
+
 def arm_table(header, evals, rows=ARM_ROWS):
     """A markdown table of A/B arms (evals: their eval_mllm.json in column order), a row per (label, cell), then
     ab_summary's score."""
@@ -1649,9 +1655,8 @@ def paired_prefs(files, key, scale):
     """(mean of b - a, its standard error) over items of the judge's per-item preference (choice_items: the probability
     of success for edits and text-to-image; PSNR for the conditional jobs) at one scale, each side the mean of its
     runs' files (the same items in every evaluation: the evaluation's seed picks them)."""
-    from training.paired_groups import side
-    d = side(files[1], key, scale) - side(files[0], key, scale)
-    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+    from training.paired_groups import mean_se, side
+    return mean_se(side(files[1], key, scale) - side(files[0], key, scale))
 
 
 def loss_by_group_lines(path):
@@ -1694,12 +1699,9 @@ def draw_vendors_section():
         "run 34's page-styles evaluations were not read with --pick-styles page"
     arms = ("held", "c14b", "c14s62", "dv3", "dv6", "dv6s62")
     st = {a: last_stage(os.path.join(ev, *runs[a]), "stages.jsonl") for a in arms[2:]}
-    copying = (("line drawings' sketches, drawn as line art, top-1 at f1", shown_pct(recognised("sketch_lines_drawn"))),
-               ("colorize, PSNR at f0 (dB)", shown_db(edit_at("colorize", key="psnr"))),
-               ("inpaint, PSNR at f0 (dB)", shown_db(edit_at("inpaint", key="psnr"))))
     ab = arm_table("| | v14 (ships) | c14b: v14's recipe, seed 61 (run 33) | c14s62: the same, seed 62 | dv3: + draw_vendors "
                    "x 0.3, seed 61 | dv6: + draw_vendors x 0.6, seed 61 | dv6s62: the same, seed 62 |",
-                   [e[c] for c in arms], ARM_ROWS + copying)
+                   [e[c] for c in arms], ARM_ROWS + COPY_ROWS)
     mean = lambda get, names: float(np.mean([get(e[n]) for n in names]))
     ctl, dv = ("c14b", "c14s62"), ("dv6", "dv6s62")
     two = lambda get, scale=1.0: (mean(get, ctl) * scale, mean(get, dv) * scale)
@@ -1711,7 +1713,7 @@ def draw_vendors_section():
     edits = (("tone edits at f0", shown_pct(edit_at("edit_tone"))),
              ("tone edits: the concept", shown_pct(edit_at("edit_tone", key="judge_concept"))),
              ("tone edits: the asked tone", shown_pct(edit_at("edit_tone", key="judge_field"))),
-             ("style edits at f0", shown_pct(edit_at("edit_style"))), *ARM_ROWS[6:8], *copying[1:])
+             ("style edits at f0", shown_pct(edit_at("edit_style"))), *ARM_ROWS[6:8], *COPY_ROWS[1:])
     ps = arm_table("| dv3 | any style the plan writes (as in the table above) | the page's styles only (`--pick-styles "
                    "page`) |", [e["dv3"], e["dv3p"]], edits)[:-1]   # no score: the second read no text-to-image
     other = lambda a, kind: (lambda g: f"{pct(g['success'])} of {g['n']}")(
@@ -1789,11 +1791,8 @@ def draw_plan_section():
         return ""
     e = {k: json.load(open(v)) for k, v in files.items()}
     st = last_stage(os.path.join(ev, *runs["nd6"]), "stages.jsonl")
-    rows = ARM_ROWS + (("line drawings' sketches, drawn as line art, top-1 at f1", shown_pct(recognised("sketch_lines_drawn"))),
-                       ("colorize, PSNR at f0 (dB)", shown_db(edit_at("colorize", key="psnr"))),
-                       ("inpaint, PSNR at f0 (dB)", shown_db(edit_at("inpaint", key="psnr"))))
     ab = arm_table("| seed 61 | c14b: v14's recipe (run 33) | dv6: + draw_vendors x 0.6 (run 34) | nd6: the same without "
-                   "their plan (run 35) |", [e[a] for a in ("c14b", "dv6", "nd6")], rows)
+                   "their plan (run 35) |", [e[a] for a in ("c14b", "dv6", "nd6")], ARM_ROWS + COPY_ROWS)
     can = {a: 100 * canonical_f1(e[a]) for a in e}
     sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
     grp = lambda name: json.load(open(os.path.join(ev, "run35", f"canonical_by_group_{name}.json")))["by_drawn"]
@@ -4663,7 +4662,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 30 (**the sketch's temperature ships**): v14's picks on the dev set, a temperature chosen per task, evaluated with all five / the sketch's alone / every task reading re-drawings | `OUT=$OUT bash training/gpu/pick_dev.sh` (one H100), then `final_eval.sh` with the manifest and with `EVAL_ARGS="--pick-views-tasks all"` (one H200) | no training; 1 of dev picks + about 4 of evaluations (504 s held in two calls) |
 | run 33 (not shipped): v14 + 940 steps of its recipe (c14b) / + the tone probe's loss (tp03) / + tone edits within noto_v1 (tv1), one call each; v14's edits of training drawings (`--sources train`, as shipped and with the right plan) | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 FINAL=1 MIN=6.5 WORKERS=7 EVAL_ARGS="" ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61" bash training/gpu/v10_long.sh`, with `tone_probe=0.03` / `tone_vendors=noto_v1` added; `final_eval.sh` with `EVAL_ARGS="--sources train ..."` (one H100) | 4.4, 4.6, 4.0 (940 steps each; 1191 s held for the three training calls, starts included; 151 s held for the call of the two evaluations, 46 s of wall) |
 | run 34 (not shipped): v14 + 940 steps with `draw_vendors` at 0.3 (dv3) / 0.6 (dv6, seeds 61 and 62) and the control at seed 62 (c14s62), one call each; dv3's edits re-read with the page's styles | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 FINAL=1 MIN=6.5 WORKERS=7 EVAL_ARGS="--pick-styles page" ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61 draw_vendors=fluent,emojione,fxemoji,streamline draw_vendor_p=0.6" bash training/gpu/v10_long.sh` (dv3: `draw_vendor_p=0.3`, `EVAL_ARGS=""`; seed 62: `seed=62`; c14s62: without `draw_vendors`); `eval_packed.sh` with `EVAL_ARGS="--quick ... --pick-styles page"` (one H100) | 4.19, 4.41, 3.89, 4.32 (940 steps each; 1547 s held for the five calls, two starts included; the evaluation's call 83 s held, 37 s of wall) |
-| run 35 (not shipped): dv6 without the drawn vendors' plans (nd6, seed 61) | the run 34 command with `draw_plan=False` added to `ARM_SET` (one H100) | 3.95 (940 steps; 617 s held, a slow start included) |
+| run 35 (not shipped): dv6 without the drawn vendors' plans (nd6, seed 61) | the run 34 command with `draw_plan=False` added to `ARM_SET` (one H100) | 3.95 (940 steps; 307 s of wall, about 436 s of device time counted with its start) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """

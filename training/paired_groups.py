@@ -25,12 +25,17 @@ def side(files, key="t2i_canonical", scale="f1"):
     return np.mean(runs, 0)
 
 
+def mean_se(d):
+    """(the mean of paired per-item differences, its standard error over the items; None for one item)"""
+    return float(np.mean(d)), float(np.std(d, ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None
+
+
 def grouped(diff, labels):
-    """{label: {n, diff, se}} of per-item differences grouped by each item's label, and "all" (se: the mean's standard
-    error over the group's items; None for a group of one)."""
+    """{label: {n, diff, se}} of per-item differences grouped by each item's label, and "all" (mean_se over the
+    group's items)."""
     def stats(d):
-        return {"n": len(d), "diff": float(np.mean(d)),
-                "se": float(np.std(d, ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None}
+        m, se = mean_se(d)
+        return {"n": len(d), "diff": m, "se": se}
     out = {"all": stats(diff)}
     for lab in sorted(set(labels)):
         out[lab] = stats(diff[[i for i, x in enumerate(labels) if x == lab]])

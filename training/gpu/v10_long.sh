@@ -183,7 +183,7 @@
 #   judge's probability at f1): on the 335 drawn concepts dv6 -3.9 +- 0.7 points, nd6 -2.0 +- 0.5 (nd6 - dv6 +1.9 +-
 #   0.7; dv6's two seeds differ by 1.2); on the other 65 both -0.8. The plan carried the sketches' gain and about half
 #   the loss; the rest is on the drawn concepts alone (so not less practice on the page's designs, which is even).
-#   Later device calls found no machine (each refusal cost 15-90 s of device time), so ds6 (below) did not run. Also
+#   Later device calls found no machine (each refusal cost 15-105 s of device time), so ds6 (below) did not run. Also
 #   built and reverted: a rule moving a sketch's plan to the style its concept trained in; its 81 concepts are exactly
 #   the held-out vendor's, so it would game the evaluation (stop 60's finding).
 # Next (stop 65): ds6 = dv6 with draw_tasks=sketch (only sketches drawn on the extra vendors' designs, with their
