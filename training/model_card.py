@@ -262,6 +262,7 @@ def render():
             v14 = seen_designs_section() + v14 if v14 else ""   # stop 62: the edits of trained drawings; run 33
             v14 = draw_vendors_section() + v14 if v14 else ""   # stop 63: more vendors' designs drawn (run 34)
             v14 = draw_plan_section() + v14 if v14 else ""   # stop 64: the drawn designs without their plan (run 35)
+            v14 = draw_tasks_section() + v14 if v14 else ""   # stop 65: the drawn designs in sketches alone (run 36)
             v14 += tone_snap_section() if v14 else ""   # stop 54: a tone snap after decoding, measured on v14 (lost)
             v14 += run27_section() if v14 else ""       # stop 55: v14 on for 940 steps with and without the sketch share
             v14 += run28_section() if v14 else ""       # stop 56: the line-drawing sketches and a larger vendor share
@@ -1826,6 +1827,50 @@ def draw_plan_section():
         "stays is the drawing itself pulled toward the concept's other designs. `MLLMConfig.draw_tasks` (stop 64: "
         "`draw_tasks=sketch`, only sketches drawn on the extra vendors' designs) keeps the plan, and the sketches' gain "
         "with it, and draws far fewer of them; it did not run this stop (later calls found no machine).", "", ""])
+
+
+def draw_tasks_section():
+    """Stop 65, run 36: draw_vendors' designs drawn in sketches alone (MLLMConfig.draw_tasks=sketch), seed 61, beside
+    dv6 and the control at the same seed."""
+    ev = os.path.join(ROOT, "training", "eval")
+    runs = {"c14b": ("run33", "c14b"), "dv6": ("run34", "dv6"), "nd6": ("run35", "nd6"), "ds6": ("run36", "ds6"),
+            "c14s62": ("run34", "c14s62"), "dv6s62": ("run34", "dv6s62")}
+    files = {k: os.path.join(ev, *v, "eval_mllm.json") for k, v in runs.items()}
+    if not all(map(os.path.exists, files.values())):
+        return ""
+    e = {k: json.load(open(v)) for k, v in files.items()}
+    st = last_stage(os.path.join(ev, *runs["ds6"]), "stages.jsonl")
+    ab = arm_table("| seed 61 | c14b: v14's recipe (run 33) | dv6: + draw_vendors x 0.6 (run 34) | nd6: the same without "
+                   "their plan (run 35) | ds6: dv6, sketches alone drawn (run 36) |",
+                   [e[a] for a in ("c14b", "dv6", "nd6", "ds6")], ARM_ROWS + COPY_ROWS)
+    grp = lambda name: json.load(open(os.path.join(ev, "run36", f"canonical_by_group_{name}.json")))["by_drawn"]
+    pts = lambda g, k: f"{100 * g[k]['diff']:+.1f} ± {100 * g[k]['se']:.1f}"
+    ds, vs = grp("ds6"), grp("ds6_vs_dv6")
+    d, o = "drawn by the vendors", "not drawn by them"
+    sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
+    can = {a: 100 * canonical_f1(e[a]) for a in e}
+    seeds_gain = (sk["dv6"] + sk["dv6s62"] - sk["c14b"] - sk["c14s62"]) / 2
+    tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
+    return "\n".join([
+        "## The drawn designs in sketches alone (stop 65, run 36; not shipped)", "",
+        "Run 35 found the drawn designs' plan carrying the sketches' gain and half of the text-to-image loss. "
+        "`MLLMConfig.draw_tasks` (stop 64) names which of the four jobs draw on the extra vendors' designs; with "
+        "`draw_tasks=sketch` only sketches do, with their plan, about a fifth as many drawn examples as dv6 (the sketch's "
+        "0.16 of the four jobs' 0.75). ds6 is dv6 so changed, at seed 61 (`ARM_SET=\"... draw_vendor_p=0.6 "
+        f"draw_tasks=sketch\"`, {st['step']} steps, {st['samples_per_s']:.0f} samples/s, {st['gpu_minutes']} GPU-minutes "
+        "on one H100; `training/eval/run36/ds6/`):\n",
+        "\n".join(ab), "",
+        f"**The sketches do not gain** ({sk['ds6']:.1f}% top-1 at f1, the control {sk['c14b']:.1f}%, dv6 {sk['dv6']:.1f}%) "
+        f"**and text-to-image still loses** ({can['ds6']:.1f}% canonical top-1 at f1). Paired per canonical prompt against "
+        f"the control (`training/eval/run36/canonical_by_group_*.json`, as run 35's): {pts(ds, d)} points on the "
+        f"{ds[d]['n']} concepts the drawn vendors also drew and {pts(ds, o)} on the other {ds[o]['n']}; against dv6 "
+        f"{pts(vs, d)} and {pts(vs, o)}. A fifth of the drawn examples costs the drawn concepts about what run 35's "
+        "examples without a plan cost, half of dv6's loss, and gives no sketch gain: dv6's sketches gained from the "
+        "designs drawn in the other three jobs (their plans naming the concepts of more designs), or within one seed's "
+        f"noise (dv6's gain over the control, the mean of two seeds each, is {seeds_gain:+.1f} points of "
+        f"{e['ds6']['edit']['sketch']['n']} sketches). Tone edits at f0 {tone['ds6']:.1f}% against the control's "
+        f"{tone['c14b']:.1f}% (within one run's noise). Of the draw_vendors levers (runs 34-36), none keeps canonical "
+        "top-1 at f1 at 90% with a gain on a missed target beyond one seed's noise.", "", ""])
 
 
 def seen_designs_section():
