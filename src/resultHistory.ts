@@ -10,7 +10,10 @@
 // A run whose model wrote a plan keeps it as the plan bar shows it (workers/mllm/plan.ts PlanInfo:
 // the plan, its fields, the concepts considered, a style edit's restyle), so a run put back shows
 // its plan bar with the same choices. The stored format is v3; v1 (text and reconstruction entries
-// only) and v2 (image entries without a mask or plan) are still read. Storage failures (quota, private mode, a
+// only) and v2 (image entries without a mask or plan) are still read. A later format (a newer page's, in
+// another tab or cached) is neither read nor overwritten: add() refuses with a message rather than losing that
+// history; another page's entries of this format (a task this page does not know) are kept when it writes.
+// Storage failures (quota, private mode, a
 // corrupt value from another version) never throw: add() reports them and list() reads what
 // is valid. Pure apart from the Storage passed in (tests pass an in-memory one).
 // The model's input size (manifest image.size) is the caller's to give, to list() and add(): this
@@ -76,6 +79,9 @@ interface PackedMask {
   /** packHole's bits */
   bits: string;
 }
+
+/** the format this page writes (Stored.v) */
+const STORED_V = 3;
 
 interface Stored {
   /** 1: entries without input, instruction, restyle, keepUnmasked, answer (still read); 2: with them (still read); 3: an inpaint's mask too */
@@ -177,27 +183,43 @@ export class ResultHistory {
     this.tasks = o.tasks ?? Object.keys(TASK_NEEDS);
   }
 
-  private read(): Stored['entries'] {
+  /**
+   * What is stored, as parsed: `later` when it is a format this page does not know (a newer
+   * page's: never read, never overwritten); `entries` are this page's readable ones; `kept` what
+   * it writes back, in stored order: those and another page's entries of this format (a task
+   * this page does not know), so that neither page loses the other's.
+   */
+  private stored(): { later: boolean; entries: Stored['entries']; kept: Stored['entries'] } {
+    const none = { later: false, entries: [], kept: [] };
     let raw: string | null = null;
     try {
       raw = this.storage?.getItem(this.key) ?? null;
     } catch {
-      return [];
+      return none;
     }
-    if (!raw) return [];
+    if (!raw) return none;
     try {
       const s = JSON.parse(raw) as Stored;
-      if ((s?.v !== 1 && s?.v !== 2 && s?.v !== 3) || !Array.isArray(s.entries)) return [];
-      return s.entries.filter(
+      if (typeof s?.v === 'number' && Number.isInteger(s.v) && s.v > STORED_V && Array.isArray(s.entries)) return { ...none, later: true };
+      if ((s?.v !== 1 && s?.v !== 2 && s?.v !== 3) || !Array.isArray(s.entries)) return none;
+      const known = (e: Stored['entries'][number]) => !!e && isStr(e.task) && this.tasks.includes(e.task);
+      const entries = s.entries.filter(
         (e) =>
-          e && isStr(e.id) && isStr(e.task) && this.tasks.includes(e.task) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
+          known(e) && isStr(e.id) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
           (e.input === undefined || isPacked(e.input)) && optStr(e.instruction) && optBool(e.restyle) && optBool(e.keepUnmasked) && optStr(e.answer) &&
           (e.mask === undefined || (isPackedMask(e.mask) && e.input !== undefined)) &&
           Array.isArray(e.thumbs) && e.thumbs.every((t) => t && isStr(t.scale) && isPacked(t)),
       );
+      // another page's task: not this page's to judge, so kept as it is, in its place (it ages out like any entry)
+      const foreign = (e: Stored['entries'][number]) => !!e && typeof e === 'object' && isStr(e.id) && isStr(e.task) && !known(e);
+      return { later: false, entries, kept: s.entries.filter((e) => entries.includes(e) || foreign(e)) };
     } catch {
-      return [];
+      return none;
     }
+  }
+
+  private read(): Stored['entries'] {
+    return this.stored().entries;
   }
 
   /**
@@ -243,11 +265,14 @@ export class ResultHistory {
       at,
       thumbs: images.map(({ scale, image }) => ({ scale, side: this.thumbSide, rgb: packRGB(makeThumb(image, this.thumbSide)) })),
     };
-    const old = this.read();
-    let keep = [entry, ...old.filter((o) => o.id !== entry.id)].slice(0, this.maxEntries);
+    const { later, kept } = this.stored();
+    // a newer page's history is not this page's to rewrite: writing it as v3 would lose it all
+    if (later) return { ok: false, dropped: 0, message: 'This result was not added to the history: a newer version of this page keeps it. Reload the page to update it.' };
+    const old = kept.filter((o) => o.id !== entry.id);
+    let keep = [entry, ...old].slice(0, this.maxEntries);
     let dropped = old.length + 1 - keep.length;
     while (keep.length > 0) {
-      const json = JSON.stringify({ v: 3, entries: keep } satisfies Stored);
+      const json = JSON.stringify({ v: STORED_V, entries: keep } satisfies Stored);
       if (json.length <= this.maxChars) {
         try {
           this.storage.setItem(this.key, json);

@@ -296,6 +296,37 @@ describe('result history', () => {
       expect(h.list(SIDE)).toEqual([]);
     });
 
+    it("a newer page's history is never overwritten: a later format refuses the add and stays as it was", () => {
+      const st = new QuotaStorage();
+      const h = new ResultHistory(st);
+      const later = JSON.stringify({ v: 4, entries: [{ id: 'n1', at: 5, task: 'text-to-image', thumbs: [], newField: [1, 2] }] });
+      st.map.set(h.key, later);
+      const r = h.add(edit(1, 9), SIDE);
+      expect(r.ok).toBe(false);
+      expect(r.message).toMatch(/newer version of this page/);
+      expect(st.getItem(h.key)).toBe(later);
+      expect(h.list(SIDE)).toEqual([]);
+    });
+
+    it("another page's entries of this format (a task this page does not know) are kept in place when it adds, and never listed", () => {
+      const st = new QuotaStorage();
+      const h = new ResultHistory(st, { maxEntries: 3 });
+      h.add(edit(1, 1), SIDE);
+      const mine = JSON.parse(st.getItem(h.key)!).entries[0];
+      const theirs = { id: 'outpaint-1', at: 2, task: 'outpaint', thumbs: [], extent: 'wide' };
+      st.map.set(h.key, JSON.stringify({ v: 3, entries: [theirs, mine, null, { id: 'junk' }] }));
+      expect(h.list(SIDE).map((e) => e.id)).toEqual([mine.id]);
+      expect(h.add(edit(3, 3), SIDE).ok).toBe(true);
+      const stored = JSON.parse(st.getItem(h.key)!).entries;
+      // the new entry first, then the other page's and this page's in their stored order; the corrupt ones dropped
+      expect(stored.map((e: { id: string }) => e.id).slice(1)).toEqual(['outpaint-1', mine.id]);
+      expect(stored[1]).toEqual(theirs);
+      expect(h.list(SIDE).map((e) => e.at)).toEqual([3, 1]);
+      // they age out like any entry: the cap (3) drops the oldest stored
+      h.add(edit(4, 4), SIDE);
+      expect(JSON.parse(st.getItem(h.key)!).entries.map((e: { id: string }) => e.id).slice(1)).toEqual([stored[0].id, 'outpaint-1']);
+    });
+
     it('the size cap holds with image entries: the oldest are dropped first, the newest kept whole', () => {
       const st = new QuotaStorage();
       new ResultHistory(st).add(edit(0, 0), SIDE);
