@@ -178,7 +178,7 @@
 #   workers/mllm/plan.ts pickPlans runs plan_fix's styles rule.
 # Stop 64 (run 35, one H100; training/eval/run35/): nd6 = dv6 with draw_plan=False (the drawn vendors' examples
 #   without a plan: "[IMG]" straight after the instruction), seed 61, against dv6 and c14b at seed 61: canonical top-1
-#   at f1 89.1% (dv6 88.0%, c14b 91.1%), sketches 21.9% (dv6 26.5%, c14b 22.4%), line-drawn sketches drawn 44.4%
+#   at f1 89.1% (dv6 88.0%, c14b 91.1%), sketches 21.9% (dv6 26.5%, c14b 21.9%), line-drawn sketches drawn 44.4%
 #   (dv6 54.9%), tone edits at f0 72.3% (dv6 72.3%). Paired per canonical prompt (training/paired_groups.py, the
 #   judge's probability at f1): on the 335 drawn concepts dv6 -3.9 +- 0.7 points, nd6 -2.0 +- 0.5 (nd6 - dv6 +1.9 +-
 #   0.7; dv6's two seeds differ by 1.2); on the other 65 both -0.8. The plan carried the sketches' gain and about half
@@ -190,6 +190,18 @@
 #   plan: the sketches' gain kept, a fifth as many drawn examples), at seed 61 against dv6/c14b:
 #   ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61
 #   draw_vendors=fluent,emojione,fxemoji,streamline draw_vendor_p=0.6 draw_tasks=sketch" NAME=ds6.
+# Stop 65 (run 36, one H100; training/eval/run36/): ds6 as above, seed 61: sketches 21.9% at f1 (c14b 21.9%, dv6
+#   26.5%), canonical top-1 at f1 89.4% (c14b 91.1%), tone edits at f0 66.2% (c14b 67.7%), line-drawn sketches drawn
+#   47.5% (c14b 43.8%). Paired per canonical prompt: on the 335 drawn concepts -1.9 +- 0.6 points against c14b
+#   (+2.0 +- 0.8 against dv6), on the other 65 -0.5 +- 1.2. A fifth of the drawn examples costs the drawn concepts
+#   about what nd6's cost and gives no sketch gain. Four later starts failed ("no device machine could be
+#   started"); a tried start now cost about 180 s of device time each, a call not tried 15 s: 781 s of 1800 lost.
+# Next (stop 66), one arm a call, each fits one warm call:
+#   dt6 = dv6 with draw_tasks=edit_tone (the Fluent/EmojiOne toned designs as tone-edit pairs alone, for the tone
+#   target): the run 34 command with draw_tasks=edit_tone and NAME=dt6 (about 372 s of wall);
+#   dl6 = dv6 on a longer clock (STEPS=1600 without STOP, BUDGET=14, MIN=7.5: about 400 s of training + 110 s of
+#   evaluation, 545 s of wall in one call), read against c14b and dv6: the drawn vendors' loss may be a clock too
+#   short for more designs; a longer clock of v14's own recipe has scored below v14 so far (runs 27, 33).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
