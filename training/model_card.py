@@ -1782,23 +1782,35 @@ def draw_vendors_section():
         "(above).", "", ""])
 
 
+def run_evals(runs):
+    """{arm: eval_mllm.json} for {arm: (run folder, arm folder)} under training/eval, or None when one is missing."""
+    files = {k: os.path.join(ROOT, "training", "eval", *v, "eval_mllm.json") for k, v in runs.items()}
+    return {k: json.load(open(v)) for k, v in files.items()} if all(map(os.path.exists, files.values())) else None
+
+
+def by_drawn(run, name):
+    """training/paired_groups.py's groups by drawn / not drawn, from training/eval/<run>/canonical_by_group_<name>.json"""
+    return json.load(open(os.path.join(ROOT, "training", "eval", run, f"canonical_by_group_{name}.json")))["by_drawn"]
+
+
+def group_pts(g, k):   # a paired group's mean ± standard error, in points
+    return f"{100 * g[k]['diff']:+.1f} ± {100 * g[k]['se']:.1f}"
+
+
 def draw_plan_section():
     """Stop 64, run 35: draw_vendors' examples without their plan (MLLMConfig.draw_plan=False), seed 61, beside dv6 and
     the control at the same seed."""
-    ev = os.path.join(ROOT, "training", "eval")
     runs = {"c14b": ("run33", "c14b"), "dv6": ("run34", "dv6"), "nd6": ("run35", "nd6")}
-    files = {k: os.path.join(ev, *v, "eval_mllm.json") for k, v in runs.items()}
-    if not all(map(os.path.exists, files.values())):
+    e = run_evals(runs)
+    if not e:
         return ""
-    e = {k: json.load(open(v)) for k, v in files.items()}
-    st = last_stage(os.path.join(ev, *runs["nd6"]), "stages.jsonl")
+    st = last_stage(os.path.join(ROOT, "training", "eval", *runs["nd6"]), "stages.jsonl")
     ab = arm_table("| seed 61 | c14b: v14's recipe (run 33) | dv6: + draw_vendors x 0.6 (run 34) | nd6: the same without "
                    "their plan (run 35) |", [e[a] for a in ("c14b", "dv6", "nd6")], ARM_ROWS + COPY_ROWS)
     can = {a: 100 * canonical_f1(e[a]) for a in e}
     sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
-    grp = lambda name: json.load(open(os.path.join(ev, "run35", f"canonical_by_group_{name}.json")))["by_drawn"]
-    pts = lambda g, k: f"{100 * g[k]['diff']:+.1f} ± {100 * g[k]['se']:.1f}"
-    nd, dv, vs, seeds = grp("nd6"), grp("dv6s61"), grp("nd6_vs_dv6"), grp("dv6_seeds")
+    pts = group_pts
+    nd, dv, vs, seeds = (by_drawn("run35", n) for n in ("nd6", "dv6s61", "nd6_vs_dv6", "dv6_seeds"))
     d, o = "drawn by the vendors", "not drawn by them"
     return "\n".join([
         "## The drawn designs without their plan (stop 64, run 35; not shipped)", "",
@@ -1832,20 +1844,17 @@ def draw_plan_section():
 def draw_tasks_section():
     """Stop 65, run 36: draw_vendors' designs drawn in sketches alone (MLLMConfig.draw_tasks=sketch), seed 61, beside
     dv6 and the control at the same seed."""
-    ev = os.path.join(ROOT, "training", "eval")
     runs = {"c14b": ("run33", "c14b"), "dv6": ("run34", "dv6"), "nd6": ("run35", "nd6"), "ds6": ("run36", "ds6"),
             "c14s62": ("run34", "c14s62"), "dv6s62": ("run34", "dv6s62")}
-    files = {k: os.path.join(ev, *v, "eval_mllm.json") for k, v in runs.items()}
-    if not all(map(os.path.exists, files.values())):
+    e = run_evals(runs)
+    if not e:
         return ""
-    e = {k: json.load(open(v)) for k, v in files.items()}
-    st = last_stage(os.path.join(ev, *runs["ds6"]), "stages.jsonl")
+    st = last_stage(os.path.join(ROOT, "training", "eval", *runs["ds6"]), "stages.jsonl")
     ab = arm_table("| seed 61 | c14b: v14's recipe (run 33) | dv6: + draw_vendors x 0.6 (run 34) | nd6: the same without "
                    "their plan (run 35) | ds6: dv6, sketches alone drawn (run 36) |",
                    [e[a] for a in ("c14b", "dv6", "nd6", "ds6")], ARM_ROWS + COPY_ROWS)
-    grp = lambda name: json.load(open(os.path.join(ev, "run36", f"canonical_by_group_{name}.json")))["by_drawn"]
-    pts = lambda g, k: f"{100 * g[k]['diff']:+.1f} ± {100 * g[k]['se']:.1f}"
-    ds, vs = grp("ds6"), grp("ds6_vs_dv6")
+    pts = group_pts
+    ds, vs = by_drawn("run36", "ds6"), by_drawn("run36", "ds6_vs_dv6")
     d, o = "drawn by the vendors", "not drawn by them"
     sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
     can = {a: 100 * canonical_f1(e[a]) for a in e}
