@@ -67,6 +67,8 @@ export interface AddResult {
   /** how many old entries were dropped to make room */
   dropped: number;
   message: string | null;
+  /** clearing the history is what would let the next result be kept (the quota, a newer page's format) */
+  clearable?: true;
 }
 
 interface PackedImage {
@@ -267,7 +269,7 @@ export class ResultHistory {
     };
     const { later, kept } = this.stored();
     // a newer page's history is not this page's to rewrite: writing it as v3 would lose it all
-    if (later) return { ok: false, dropped: 0, message: 'This result was not added to the history: a newer version of this page keeps it. Reload the page to update it.' };
+    if (later) return { ok: false, dropped: 0, message: 'This result was not added to the history: a newer version of this page keeps it. Reload the page to update it, or clear the history to keep results here.', clearable: true };
     const old = kept.filter((o) => o.id !== entry.id);
     let keep = [entry, ...old].slice(0, this.maxEntries);
     let dropped = old.length + 1 - keep.length;
@@ -285,7 +287,7 @@ export class ResultHistory {
       keep = keep.slice(0, -1);
       dropped++;
     }
-    return { ok: false, dropped: 0, message: 'This result was not added to the history: the browser has no room left for it. Clear the history to make room.' };
+    return { ok: false, dropped: 0, message: 'This result was not added to the history: the browser has no room left for it. Clear the history to make room.', clearable: true };
   }
 
   clear(): void {

@@ -370,6 +370,31 @@ describe('app store', () => {
       expect(c.s().historyMessage).toBe("This result was not added to the history: its input is not the model's 32x32 image.");
     });
 
+    it("a newer page's history is not overwritten: the result is not kept, said, and the strip's Clear is offered; clearing keeps the next", async () => {
+      const storage = memoryStorage();
+      const later = JSON.stringify({ v: 4, entries: [{ id: 'n1', at: 5, task: 'text-to-image', thumbs: [] }] });
+      storage.setItem('puma-web:history', later);
+      const a = await ready({ storage });
+      const runOnce = async () => {
+        const run = a.actions.run('edit', 'edit', { image: image(), instruction: 'x' }, { text: 'x' });
+        await settle();
+        const feed = a.engine.runs[a.engine.runs.length - 1].feed;
+        feed.push({ type: 'input', image: seen(1) });
+        finish(feed, ['f4']);
+        await run;
+      };
+      await runOnce();
+      expect(a.s().history).toEqual([]);
+      expect(a.s().historyMessage).toMatch(/newer version of this page/);
+      expect(a.s().historyClearable).toBe(true);
+      expect(storage.getItem('puma-web:history')).toBe(later);
+      a.actions.clearHistory();
+      expect([a.s().historyMessage, a.s().historyClearable]).toEqual([null, false]);
+      await runOnce();
+      expect(a.s().history.map((e) => e.task)).toEqual(['edit']);
+      expect([a.s().historyMessage, a.s().historyClearable]).toEqual([null, false]);
+    });
+
     it("an inpaint keeps the hole the engine read; picking it puts that hole back with the image, to run as it was", async () => {
       const storage = memoryStorage();
       const a = await ready({ storage });

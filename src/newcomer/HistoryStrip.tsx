@@ -10,7 +10,7 @@ function describe(e: HistoryEntry): string {
   return (e.prompt ?? (e.instruction || e.inputName) ?? e.task) + said;
 }
 
-export function HistoryStrip({ entries, onPick, onClear, message }: { entries: HistoryEntry[]; onPick: (e: HistoryEntry) => void; onClear: () => void; message?: string | null }) {
+export function HistoryStrip({ entries, onPick, onClear, message, clearable = false }: { entries: HistoryEntry[]; onPick: (e: HistoryEntry) => void; onClear: () => void; message?: string | null; clearable?: boolean }) {
   if (!entries.length && !message) return null;
   return (
     <section className="history" aria-labelledby="history-h" data-testid="history">
@@ -34,7 +34,8 @@ export function HistoryStrip({ entries, onPick, onClear, message }: { entries: H
           </li>
         ))}
       </ol>
-      {entries.length > 0 && (
+      {/* Clear also when the message asks for it (the quota, a newer page's history) and nothing is listed */}
+      {(entries.length > 0 || clearable) && (
         <button type="button" onClick={onClear} data-testid="history-clear">
           Clear history
         </button>

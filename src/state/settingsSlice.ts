@@ -88,7 +88,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       planInfo: run.plan ?? undefined,
       images,
     }, inputSide());
-    set({ history: listed(), historyMessage: r.message });
+    set({ history: listed(), historyMessage: r.message, historyClearable: !!r.clearable });
   };
 
   /** A finished run of a tab that takes an image (Edit, Canvas, Understand): the 64x64 image the
@@ -117,7 +117,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       planInfo: run.plan ?? undefined,
       images,
     }, side);
-    set({ history: listed(), historyMessage: r.message });
+    set({ history: listed(), historyMessage: r.message, historyClearable: !!r.clearable });
   };
 
   /** The sampler settings an entry was made with, checked like typed input; `moved`: its steps are no longer offered. */
@@ -187,6 +187,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       // before the manifest: the entries without an image (the rest come once its size is known)
       history: history.list(null),
       historyMessage: null,
+      historyClearable: false,
     },
     actions: {
       // a plan belongs to its prompt: a changed prompt lets the model plan again
@@ -234,7 +235,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       },
       clearHistory() {
         history.clear();
-        set({ history: [], historyMessage: null });
+        set({ history: [], historyMessage: null, historyClearable: false });
       },
     },
   };

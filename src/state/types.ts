@@ -252,6 +252,8 @@ export interface SettingsState {
   selected: string | null; // scale of the first tab's grid in the large view
   history: HistoryEntry[];
   historyMessage: string | null;
+  /** the message is one that clearing the history answers: the strip offers Clear even with no entry listed */
+  historyClearable: boolean;
 }
 
 export interface SettingsActions {
