@@ -203,7 +203,7 @@ export class ResultHistory {
     try {
       const s = JSON.parse(raw) as Stored;
       if (typeof s?.v === 'number' && Number.isInteger(s.v) && s.v > STORED_V && Array.isArray(s.entries)) return { ...none, later: true };
-      if ((s?.v !== 1 && s?.v !== 2 && s?.v !== 3) || !Array.isArray(s.entries)) return none;
+      if (![1, 2, 3].includes(s?.v) || !Array.isArray(s.entries)) return none;
       const known = (e: Stored['entries'][number]) => !!e && isStr(e.task) && this.tasks.includes(e.task);
       const entries = s.entries.filter(
         (e) =>
@@ -220,10 +220,6 @@ export class ResultHistory {
     }
   }
 
-  private read(): Stored['entries'] {
-    return this.stored().entries;
-  }
-
   /**
    * Newest first. `inputSide`: the model's input size (manifest image.size); an entry whose stored
    * input is another size is left out (made for another model), and so is every entry with an
@@ -231,7 +227,7 @@ export class ResultHistory {
    */
   list(inputSide: number | null): HistoryEntry[] {
     const out: HistoryEntry[] = [];
-    for (const e of this.read()) {
+    for (const e of this.stored().entries) {
       const thumbs = e.thumbs.map((t) => ({ scale: t.scale, image: unpackRGB(t.rgb, t.side) }));
       if (thumbs.some((t) => !t.image)) continue;
       // a stored input is the model's image or the entry is not read (cut, corrupt, another size)

@@ -367,7 +367,7 @@ describe('app store', () => {
       finish(c.engine.runs[0].feed, ['f4']);
       await run32;
       expect(c.s().history).toEqual([]);
-      expect(c.s().historyMessage).toBe("This result was not added to the history: its input is not the model's 32x32 image.");
+      expect(c.s().historyNotice?.text).toBe("This result was not added to the history: its input is not the model's 32x32 image.");
     });
 
     it("a newer page's history is not overwritten: the result is not kept, said, and the strip's Clear is offered; clearing keeps the next", async () => {
@@ -385,14 +385,14 @@ describe('app store', () => {
       };
       await runOnce();
       expect(a.s().history).toEqual([]);
-      expect(a.s().historyMessage).toMatch(/newer version of this page/);
-      expect(a.s().historyClearable).toBe(true);
+      expect(a.s().historyNotice?.text).toMatch(/newer version of this page/);
+      expect(a.s().historyNotice?.clearable).toBe(true);
       expect(storage.getItem('puma-web:history')).toBe(later);
       a.actions.clearHistory();
-      expect([a.s().historyMessage, a.s().historyClearable]).toEqual([null, false]);
+      expect(a.s().historyNotice).toBeNull();
       await runOnce();
       expect(a.s().history.map((e) => e.task)).toEqual(['edit']);
-      expect([a.s().historyMessage, a.s().historyClearable]).toEqual([null, false]);
+      expect(a.s().historyNotice).toBeNull();
     });
 
     it("an inpaint keeps the hole the engine read; picking it puts that hole back with the image, to run as it was", async () => {

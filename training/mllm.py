@@ -195,6 +195,8 @@ class MLLMConfig:
     # which of the tasks draw_vendors draws (comma-separated among mllm_tasks.DRAW_TASKS; "": all four). Run 35: without
     # their plan (draw_plan=False) the drawn examples cost about half as much text-to-image on the concepts they drew
     # and lost the sketches' gain, which the plan carried; "sketch" keeps the plan and draws a fifth as many designs.
+    # Run 36 (ds6, seed 61): "sketch" alone gives no sketch gain (21.9%, the control's) and costs the drawn concepts
+    # about what draw_plan=False did (-1.9 points paired at f1): not a lever. "edit_tone" alone is untried.
     draw_tasks: str = ""
 
 

@@ -1809,7 +1809,6 @@ def draw_plan_section():
                    "their plan (run 35) |", [e[a] for a in ("c14b", "dv6", "nd6")], ARM_ROWS + COPY_ROWS)
     can = {a: 100 * canonical_f1(e[a]) for a in e}
     sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
-    pts = group_pts
     nd, dv, vs, seeds = (by_drawn("run35", n) for n in ("nd6", "dv6s61", "nd6_vs_dv6", "dv6_seeds"))
     d, o = "drawn by the vendors", "not drawn by them"
     return "\n".join([
@@ -1826,9 +1825,9 @@ def draw_plan_section():
         f"Without the plan, canonical top-1 at f1 is {can['nd6']:.1f}% (dv6 {can['dv6']:.1f}%, the control "
         f"{can['c14b']:.1f}%). Paired per canonical prompt (`training/paired_groups.py`: the judge's probability of the "
         "asked concept at f1, in points, ± the standard error over prompts; `training/eval/run35/canonical_by_group_*.json`), "
-        f"against the control at seed 61: dv6 {pts(dv, d)} on the {dv[d]['n']} concepts the drawn vendors also drew and "
-        f"{pts(dv, o)} on the other {dv[o]['n']}; nd6 {pts(nd, d)} and {pts(nd, o)}. nd6 against dv6 directly: "
-        f"{pts(vs, d)} and {pts(vs, o)}, where dv6's two seeds differ by {pts(seeds, d)} on the drawn concepts. So the "
+        f"against the control at seed 61: dv6 {group_pts(dv, d)} on the {dv[d]['n']} concepts the drawn vendors also drew and "
+        f"{group_pts(dv, o)} on the other {dv[o]['n']}; nd6 {group_pts(nd, d)} and {group_pts(nd, o)}. nd6 against dv6 directly: "
+        f"{group_pts(vs, d)} and {group_pts(vs, o)}, where dv6's two seeds differ by {group_pts(seeds, d)} on the drawn concepts. So the "
         "plan carried about half of the loss on the drawn concepts (one seed, about one and a half times the seeds' own "
         "difference), and the rest stays; the other concepts lose under a point either way. The sketches' gain goes "
         f"entirely ({sk['nd6']:.1f}% against dv6's {sk['dv6']:.1f}% and the control's {sk['c14b']:.1f}%), and so does "
@@ -1853,7 +1852,6 @@ def draw_tasks_section():
     ab = arm_table("| seed 61 | c14b: v14's recipe (run 33) | dv6: + draw_vendors x 0.6 (run 34) | nd6: the same without "
                    "their plan (run 35) | ds6: dv6, sketches alone drawn (run 36) |",
                    [e[a] for a in ("c14b", "dv6", "nd6", "ds6")], ARM_ROWS + COPY_ROWS)
-    pts = group_pts
     ds, vs = by_drawn("run36", "ds6"), by_drawn("run36", "ds6_vs_dv6")
     d, o = "drawn by the vendors", "not drawn by them"
     sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
@@ -1871,9 +1869,9 @@ def draw_tasks_section():
         "\n".join(ab), "",
         f"**The sketches do not gain** ({sk['ds6']:.1f}% top-1 at f1, the control {sk['c14b']:.1f}%, dv6 {sk['dv6']:.1f}%) "
         f"**and text-to-image still loses** ({can['ds6']:.1f}% canonical top-1 at f1). Paired per canonical prompt against "
-        f"the control (`training/eval/run36/canonical_by_group_*.json`, as run 35's): {pts(ds, d)} points on the "
-        f"{ds[d]['n']} concepts the drawn vendors also drew and {pts(ds, o)} on the other {ds[o]['n']}; against dv6 "
-        f"{pts(vs, d)} and {pts(vs, o)}. A fifth of the drawn examples costs the drawn concepts about what run 35's "
+        f"the control (`training/eval/run36/canonical_by_group_*.json`, as run 35's): {group_pts(ds, d)} points on the "
+        f"{ds[d]['n']} concepts the drawn vendors also drew and {group_pts(ds, o)} on the other {ds[o]['n']}; against dv6 "
+        f"{group_pts(vs, d)} and {group_pts(vs, o)}. A fifth of the drawn examples costs the drawn concepts about what run 35's "
         "examples without a plan cost, half of dv6's loss, and gives no sketch gain: dv6's sketches gained from the "
         "designs drawn in the other three jobs (their plans naming the concepts of more designs), or within one seed's "
         f"noise (dv6's gain over the control, the mean of two seeds each, is {seeds_gain:+.1f} points of "

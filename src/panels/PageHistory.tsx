@@ -5,9 +5,8 @@ import { HistoryStrip } from '../newcomer/HistoryStrip';
 
 export function PageHistory() {
   const entries = useApp((s) => s.history);
-  const message = useApp((s) => s.historyMessage);
-  const clearable = useApp((s) => s.historyClearable);
+  const notice = useApp((s) => s.historyNotice);
   const pick = useApp((s) => s.actions.pickHistory);
   const clear = useApp((s) => s.actions.clearHistory);
-  return <HistoryStrip entries={entries} message={message} clearable={clearable} onPick={pick} onClear={clear} />;
+  return <HistoryStrip entries={entries} message={notice?.text ?? null} clearable={notice?.clearable ?? false} onPick={pick} onClear={clear} />;
 }

@@ -8,13 +8,18 @@ import { allowedSteps, nearestSteps } from '../../workers/lib/manifest';
 import { checkGuidance, checkSeed, checkSteps } from '../inputValidation';
 import { readShareHash } from '../shareLink';
 import { imageUse, SEND_TARGETS, tabOfTask, tabSpec, type ImageTab } from '../tabs';
-import type { HistoryEntry } from '../resultHistory';
+import type { AddResult, HistoryEntry } from '../resultHistory';
 import type { RGBAImage } from '../../workers/lib/image';
 import type { ConditionalRequest, UnderstandRequest } from '../../workers/engine/tasks/registry';
 import type { SliceContext } from './context';
 import { learnedConcept } from './sourceConcept';
 import { holeMask, maskImage } from '../../workers/lib/mask';
 import { idleRun, type AnyRequest, type AppState, type RestoredRun, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
+
+/** What the strip shows of an add's result: its message, and whether clearing the history answers it. */
+function noticeOf(r: AddResult): SettingsState['historyNotice'] {
+  return r.message ? { text: r.message, clearable: !!r.clearable } : null;
+}
 
 export function settingsSlice(ctx: SliceContext): { state: SettingsState; actions: SettingsActions } {
   const { set, get, env } = ctx;
@@ -88,7 +93,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       planInfo: run.plan ?? undefined,
       images,
     }, inputSide());
-    set({ history: listed(), historyMessage: r.message, historyClearable: !!r.clearable });
+    set({ history: listed(), historyNotice: noticeOf(r) });
   };
 
   /** A finished run of a tab that takes an image (Edit, Canvas, Understand): the 64x64 image the
@@ -117,7 +122,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       planInfo: run.plan ?? undefined,
       images,
     }, side);
-    set({ history: listed(), historyMessage: r.message, historyClearable: !!r.clearable });
+    set({ history: listed(), historyNotice: noticeOf(r) });
   };
 
   /** The sampler settings an entry was made with, checked like typed input; `moved`: its steps are no longer offered. */
@@ -186,8 +191,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       selected: null,
       // before the manifest: the entries without an image (the rest come once its size is known)
       history: history.list(null),
-      historyMessage: null,
-      historyClearable: false,
+      historyNotice: null,
     },
     actions: {
       // a plan belongs to its prompt: a changed prompt lets the model plan again
@@ -235,7 +239,7 @@ export function settingsSlice(ctx: SliceContext): { state: SettingsState; action
       },
       clearHistory() {
         history.clear();
-        set({ history: [], historyMessage: null, historyClearable: false });
+        set({ history: [], historyNotice: null });
       },
     },
   };

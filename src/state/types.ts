@@ -251,9 +251,9 @@ export interface SettingsState {
   picked: Partial<Record<ImageTab, Picked>>;
   selected: string | null; // scale of the first tab's grid in the large view
   history: HistoryEntry[];
-  historyMessage: string | null;
-  /** the message is one that clearing the history answers: the strip offers Clear even with no entry listed */
-  historyClearable: boolean;
+  /** what the history said of the last result it was given (AddResult's message); `clearable`: clearing the history
+   * answers it (the quota, a newer page's history), so the strip offers Clear even with no entry listed */
+  historyNotice: { text: string; clearable: boolean } | null;
 }
 
 export interface SettingsActions {
