@@ -196,7 +196,8 @@ class MLLMConfig:
     # their plan (draw_plan=False) the drawn examples cost about half as much text-to-image on the concepts they drew
     # and lost the sketches' gain, which the plan carried; "sketch" keeps the plan and draws a fifth as many designs.
     # Run 36 (ds6, seed 61): "sketch" alone gives no sketch gain (21.9%, the control's) and costs the drawn concepts
-    # about what draw_plan=False did (-1.9 points paired at f1): not a lever. "edit_tone" alone is untried.
+    # about what draw_plan=False did (-1.9 points paired at f1): not a lever. Run 37 (dt6, seeds 61-63): "edit_tone"
+    # alone gives tone edits no gain (+0.4 +- 2.0 points paired at f0, three seeds against two): not a lever either.
     draw_tasks: str = ""
 
 

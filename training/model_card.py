@@ -263,6 +263,7 @@ def render():
             v14 = draw_vendors_section() + v14 if v14 else ""   # stop 63: more vendors' designs drawn (run 34)
             v14 = draw_plan_section() + v14 if v14 else ""   # stop 64: the drawn designs without their plan (run 35)
             v14 = draw_tasks_section() + v14 if v14 else ""   # stop 65: the drawn designs in sketches alone (run 36)
+            v14 = draw_tone_clock_section() + v14 if v14 else ""   # stop 66: tone edits alone drawn; a longer clock (run 37)
             v14 += tone_snap_section() if v14 else ""   # stop 54: a tone snap after decoding, measured on v14 (lost)
             v14 += run27_section() if v14 else ""       # stop 55: v14 on for 940 steps with and without the sketch share
             v14 += run28_section() if v14 else ""       # stop 56: the line-drawing sketches and a larger vendor share
@@ -1878,6 +1879,66 @@ def draw_tasks_section():
         f"{e['ds6']['edit']['sketch']['n']} sketches). Tone edits at f0 {tone['ds6']:.1f}% against the control's "
         f"{tone['c14b']:.1f}% (within one run's noise). Of the draw_vendors levers (runs 34-36), none keeps canonical "
         "top-1 at f1 at 90% with a gain on a missed target beyond one seed's noise.", "", ""])
+
+
+def draw_tone_clock_section():
+    """Stop 66, run 37: draw_vendors' designs drawn in tone edits alone (MLLMConfig.draw_tasks=edit_tone) at three
+    seeds against the control's two, and dv6 on a longer clock (1600 steps)."""
+    runs = {"c14b": ("run33", "c14b"), "c14s62": ("run34", "c14s62"), "dv6": ("run34", "dv6"),
+            "dt6": ("run37", "dt6"), "dt6s62": ("run37", "dt6s62"), "dt6s63": ("run37", "dt6s63"), "dl6": ("run37", "dl6")}
+    e = run_evals(runs)
+    if not e:
+        return ""
+    run37 = os.path.join(ROOT, "training", "eval", "run37")
+    st = {a: last_stage(os.path.join(run37, a), "stages.jsonl") for a in ("dt6", "dt6s62", "dt6s63", "dl6")}
+    tone_ab = arm_table("| | c14b: v14's recipe, seed 61 (run 33) | c14s62: seed 62 (run 34) | dt6: + draw_vendors x 0.6 "
+                        "in tone edits alone, seed 61 | dt6s62: seed 62 | dt6s63: seed 63 |",
+                        [e[a] for a in ("c14b", "c14s62", "dt6", "dt6s62", "dt6s63")])
+    clock_ab = arm_table("| seed 61 | c14b: v14's recipe, 940 steps (run 33) | dv6: + draw_vendors x 0.6, 940 steps (run 34) "
+                         "| dl6: dv6 on 1600 steps |", [e[a] for a in ("c14b", "dv6", "dl6")], ARM_ROWS + COPY_ROWS)
+    paired = lambda name: json.load(open(os.path.join(run37, f"{name}.json")))["all"]
+    tone_p, tone_c = paired("tone_f0_dt6_seeds"), paired("tone_f0_control_seeds")
+    dts, dl, dlv = by_drawn("run37", "dt6_seeds"), by_drawn("run37", "dl6"), by_drawn("run37", "dl6_vs_dv6")
+    d, o = "drawn by the vendors", "not drawn by them"
+    pts = lambda g: f"{100 * g['diff']:+.1f} ± {100 * g['se']:.1f}"
+    tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
+    sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
+    skd = {a: 100 * recognised("sketch_lines_drawn")(e[a]) for a in e}
+    can = {a: 100 * canonical_f1(e[a]) for a in e}
+    nat = {a: 100 * natural_recommended_top1(e[a]) for a in e}
+    dt_tone = [tone[a] for a in ("dt6", "dt6s62", "dt6s63")]
+    return "\n".join([
+        "## The drawn designs in tone edits alone, and a longer clock (stop 66, run 37; not shipped)", "",
+        "Two arms stop 65 left ready, each against the control at its seed (one H100, each arm in a call of its own on one "
+        "warm machine; `training/eval/run37/`).", "",
+        "**Tone edits alone drawn** (`draw_tasks=edit_tone`): only tone edits draw on the extra vendors' designs, whose "
+        "Fluent and EmojiOne drawings come in every skin tone, so each gives tone-edit pairs of a design the page's "
+        "training vendors do not have. At seeds 61, 62 and 63 (`ARM_SET=\"... draw_vendor_p=0.6 draw_tasks=edit_tone "
+        f"seed=N\"`, {st['dt6']['step']} steps each, {st['dt6']['samples_per_s']:.0f} samples/s, "
+        f"{st['dt6']['gpu_minutes']}, {st['dt6s62']['gpu_minutes']} and {st['dt6s63']['gpu_minutes']} GPU-minutes):\n",
+        "\n".join(tone_ab), "",
+        f"Tone edits at f0 are {', '.join(f'{x:.1f}%' for x in dt_tone)} over the three seeds against the control's "
+        f"{tone['c14b']:.1f}% and {tone['c14s62']:.1f}%: seed 61's gain does not repeat. Paired per tone edit "
+        "(`training/paired_groups.py --key edit.edit_tone --scale f0`: the judge's probability that the edit succeeded, "
+        "each side the mean of its seeds, ± the standard error over the "
+        f"{tone_p['n']} edits): {pts(tone_p)} points, where the control's two seeds differ by {pts(tone_c)}. "
+        f"Text-to-image loses less than with every job drawn ({pts(dts[d])} points on the {dts[d]['n']} concepts the "
+        f"drawn vendors also drew, {pts(dts[o])} on the other {dts[o]['n']}, three seeds against two). Not a lever for "
+        "the tone target: more tone-edit pairs of unseen designs do not teach the edit to unseen designs.", "",
+        f"**A longer clock** (dl6: dv6's recipe on {st['dl6']['step']} steps rather than 940 of 1000, `BUDGET=14 "
+        f"STEPS=1600`, {st['dl6']['gpu_minutes']} GPU-minutes; its LR clock stretched with it). It has 1.7 times the "
+        "control's compute; no control of v14's recipe on 1600 steps ran, and runs 27 and 33 found v14's own recipe "
+        "on longer clocks below v14:\n",
+        "\n".join(clock_ab), "",
+        f"The longer clock adds nothing to the sketches: {sk['dl6']:.1f}% top-1 at f1, dv6's {sk['dv6']:.1f}% on 940 "
+        f"steps (the control {sk['c14b']:.1f}%), line drawings drawn as line art {skd['dl6']:.1f}% against dv6's "
+        f"{skd['dv6']:.1f}%. It wins back a little of dv6's text-to-image loss on the drawn concepts ({pts(dlv[d])} "
+        f"points paired against dv6 there, {pts(dlv[o])} on the others) and leaves most of it ({pts(dl[d])} and "
+        f"{pts(dl[o])} against the control): canonical top-1 at f1 {can['dl6']:.1f}%, below the 90% target; natural "
+        f"top-1 at the recommended scale {nat['dl6']:.1f}% against the control's {nat['c14b']:.1f}%; tone edits at f0 "
+        f"{tone['dl6']:.1f}%. So dv6's sketch gain was not a clock too short for more designs, and a longer one "
+        "reaches neither target; "
+        "not shipped.", "", ""])
 
 
 def seen_designs_section():
@@ -4716,6 +4777,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 34 (not shipped): v14 + 940 steps with `draw_vendors` at 0.3 (dv3) / 0.6 (dv6, seeds 61 and 62) and the control at seed 62 (c14s62), one call each; dv3's edits re-read with the page's styles | `READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 FINAL=1 MIN=6.5 WORKERS=7 EVAL_ARGS="--pick-styles page" ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,streamline source_vendor_p=0.3 seed=61 draw_vendors=fluent,emojione,fxemoji,streamline draw_vendor_p=0.6" bash training/gpu/v10_long.sh` (dv3: `draw_vendor_p=0.3`, `EVAL_ARGS=""`; seed 62: `seed=62`; c14s62: without `draw_vendors`); `eval_packed.sh` with `EVAL_ARGS="--quick ... --pick-styles page"` (one H100) | 4.19, 4.41, 3.89, 4.32 (940 steps each; 1547 s held for the five calls, two starts included; the evaluation's call 83 s held, 37 s of wall) |
 | run 35 (not shipped): dv6 without the drawn vendors' plans (nd6, seed 61) | the run 34 command with `draw_plan=False` added to `ARM_SET` (one H100) | 3.95 (940 steps; 307 s of wall, about 436 s of device time counted with its start) |
 | run 36 (not shipped): dv6 with the drawn vendors' designs in sketches alone (ds6, seed 61) | the run 34 command with `draw_tasks=sketch` added to `ARM_SET` (one H100) | 4.27 (940 steps; 372 s of wall, about 546 s of device time counted with its start) |
+| run 37 (not shipped): dv6 with the drawn vendors' designs in tone edits alone (dt6, seeds 61, 62 and 63); dv6 on 1600 steps (dl6, seed 61), one call each on one warm machine | the run 34 command with `draw_tasks=edit_tone` added to `ARM_SET` (and `seed=62`, `seed=63`); dl6: `READER=shipped ANCHOR=0 BUDGET=14 STEPS=1600 LR=1e-4 STAGE=1 FINAL=1 MIN=7.5 WORKERS=7 EVAL_ARGS="--pick-styles page" ARM_SET="<dv6's>" bash training/gpu/v10_long.sh` (one H100) | 4.12, 4.0, 3.85 (940 steps each) and 6.3 (1600 steps); 352, 316, 312 and 471 s of wall, 1592 s held in all with the one start |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
@@ -4741,7 +4803,8 @@ TEMPLATE_TAIL = """
   (run 34) lift the jobs that copy a given design (sketches +2.8 points, colorize and inpaint +0.6-0.7 dB over two
   seeds) and cost text-to-image 2.4 points, reaching neither target; without their plan (run 35) about half the
   loss on the drawn concepts stays and the sketches' gain goes; drawn in sketches alone (run 36) the sketches do
-  not gain and the drawn concepts lose about as much. The encoder, trained for reconstruction, keeps a
+  not gain and the drawn concepts lose about as much; drawn in tone edits alone (run 37, three seeds) the tone
+  edits do not gain, and dv6 on a longer clock keeps its sketch gain but not canonical top-1's 90%. The encoder, trained for reconstruction, keeps a
   drawing's vendor more than its concept (PUMA reads images through CLIP); the reader (v9) and the key (stop 57)
   read unseen drawings for the pick.
 - Text-to-image diversity comes from the decoders' seeds and, with "variations", from sampling the

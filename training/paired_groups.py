@@ -5,6 +5,9 @@ canonical top-1 2.4 points; is it every concept, or those the drawn vendors also
 
     /usr/bin/python3 -m training.paired_groups OUT.json --control A.xz B.xz --arm C.xz D.xz --vendors fluent,emojione,...
 
+--key/--scale read another job's items (e.g. --key edit.edit_tone --scale f0: the judge's probability that each tone
+edit succeeded); their items are not canonical prompts, so only their paired difference over all items is reported.
+
 Needs the data (training/data/meta.json) and the judge (its concept vocabulary, as the evaluation filters prompts).
 """
 import argparse
@@ -49,7 +52,20 @@ def main(argv=None):
     ap.add_argument("--arm", nargs="+", required=True, help="the arm's runs' choice_items.json.xz")
     ap.add_argument("--vendors", required=True, help="the arm's drawn vendors (MLLMConfig.draw_vendors)")
     ap.add_argument("--n", type=int, default=400, help="the evaluation's canonical prompts (eval_mllm --n-canonical)")
+    ap.add_argument("--key", default="t2i_canonical", help="the choice_items job (edit.edit_tone, edit.sketch, ...)")
+    ap.add_argument("--scale", default="f1")
     args = ap.parse_args(argv)
+    if args.key != "t2i_canonical":   # another job's items: no concept grouping, the paired difference over all
+        c, a = side(args.control, args.key, args.scale), side(args.arm, args.key, args.scale)
+        if len(c) != len(a):
+            raise SystemExit(f"{len(c)} / {len(a)} items: another evaluation")
+        m, se = mean_se(a - c)
+        res = {"control": args.control, "arm": args.arm, "key": args.key, "scale": args.scale,
+               "all": {"n": len(c), "diff": m, "se": se}}
+        with open(args.out, "w") as f:
+            json.dump(res, f, indent=1)
+        print(json.dumps(res["all"]))
+        return
     import torch   # the analysis alone reads the judge and the evaluation's prompts (model_card reads side)
     from training.eval_mllm import canonical_set
     meta = json.load(open(os.path.join(ROOT, "training", "data", "meta.json")))

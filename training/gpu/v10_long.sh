@@ -202,6 +202,20 @@
 #   dl6 = dv6 on a longer clock (STEPS=1600 without STOP, BUDGET=14, MIN=7.5: about 400 s of training + 110 s of
 #   evaluation, 545 s of wall in one call), read against c14b and dv6: the drawn vendors' loss may be a clock too
 #   short for more designs; a longer clock of v14's own recipe has scored below v14 so far (runs 27, 33).
+# Stop 66 (run 37, one H100, one start, no refusal, four calls on one warm machine; training/eval/run37/): dt6 (dv6
+#   with draw_tasks=edit_tone) at seeds 61, 62, 63: tone edits at f0 73.8 / 66.9 / 65.4% against c14b 67.7% and
+#   c14s62 68.5%; paired per tone edit (paired_groups --key edit.edit_tone --scale f0, the judge's probability, three
+#   seeds against two) +0.4 +- 2.0 points, the control's seeds differing by -2.7 +- 1.7: no gain. Canonical top-1 at
+#   f1 90.1-90.2% (paired on the drawn concepts -1.3 +- 0.4). dl6 (dv6 on 1600 steps, 6.3 GPU-minutes, no control on
+#   that clock): sketches 26.5% at f1 (dv6's 26.5% on 940 steps; c14b 21.9%), canonical top-1 at f1 89.2%, natural
+#   top-1 recommended 77.5% (c14b 78.8%); paired on the drawn concepts -2.5 +- 0.6 against c14b, +1.4 +- 0.6
+#   against dv6. Neither target moves; none ships. The draw_vendors family (runs 34-37) is spent.
+# Next (stop 67): what is left is the untrained (concept, style) pair (stop 61: a sketch whose plan names its
+#   concept in a trained pair is recognised 90.6% at f1, in the held-out drawing's own pair 28.3%; a tone edit's
+#   teacher-forced right plan draws the asked tone 76.9%); a lever for it must not steer a plan toward the trained
+#   pair (stop 60: that games the evaluation, whose held-out pairs are exactly those). Ready, one warm call: the
+#   control of v14's recipe on dl6's clock (dl6's command with ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,
+#   streamline source_vendor_p=0.3 seed=61", NAME=c16), to read dl6 at equal compute.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).

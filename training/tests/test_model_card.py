@@ -58,3 +58,27 @@ def test_paired_groups_means_each_group_of_the_per_item_difference(tmp_path):
     # the standard error of a group's mean: sd (ddof 1) / sqrt(n); none for a group of one
     assert abs(g["a"]["se"] - np.std([-0.3, 0.2], ddof=1) / np.sqrt(2)) < 1e-12
     assert grouped(np.array([0.1, 0.2]), ["a", "b"])["a"]["se"] is None
+
+
+def test_paired_groups_reads_another_jobs_items_at_its_scale(tmp_path):
+    """training/paired_groups --key/--scale: the paired difference over all of another job's items (a tone edit's
+    success probability at f0), arm minus control, each side the mean of its runs; a mismatched evaluation stops."""
+    import json
+    import lzma
+    from training.paired_groups import main
+
+    def run(name, prefs):
+        f = tmp_path / f"{name}.json.xz"
+        with lzma.open(f, "wt") as fh:
+            json.dump({"edit.edit_tone": {"prefs": {"f0": prefs, "f1": [0.0] * len(prefs)}}}, fh)
+        return str(f)
+    ctl = [run("c1", [0.2, 0.4, 0.6]), run("c2", [0.4, 0.4, 0.4])]
+    arm = [run("a1", [0.5, 0.5, 0.9])]
+    out = tmp_path / "o.json"
+    main([str(out), "--control", *ctl, "--arm", *arm, "--vendors", "fluent", "--key", "edit.edit_tone", "--scale", "f0"])
+    r = json.load(open(out))["all"]
+    assert r["n"] == 3 and abs(r["diff"] - (0.2 + 0.1 + 0.4) / 3) < 1e-9 and r["se"] > 0
+    import pytest
+    with pytest.raises(SystemExit):
+        main([str(out), "--control", run("c3", [0.1, 0.2]), "--arm", *arm, "--vendors", "fluent",
+              "--key", "edit.edit_tone", "--scale", "f0"])
