@@ -6,7 +6,7 @@ canonical top-1 2.4 points; is it every concept, or those the drawn vendors also
     /usr/bin/python3 -m training.paired_groups OUT.json --control A.xz B.xz --arm C.xz D.xz --vendors fluent,emojione,...
 
 --key/--scale read another job's items (e.g. --key edit.edit_tone --scale f0: the judge's probability that each tone
-edit succeeded); their items are not canonical prompts, so only their paired difference over all items is reported.
+edit succeeded; a sketch's, colorize's or inpaint's items are their PSNR, not whether the judge named them); their items are not canonical prompts, so only their paired difference over all items is reported.
 
 Needs the data (training/data/meta.json) and the judge (its concept vocabulary, as the evaluation filters prompts).
 """
@@ -52,7 +52,8 @@ def main(argv=None):
     ap.add_argument("--arm", nargs="+", required=True, help="the arm's runs' choice_items.json.xz")
     ap.add_argument("--vendors", required=True, help="the arm's drawn vendors (MLLMConfig.draw_vendors)")
     ap.add_argument("--n", type=int, default=400, help="the evaluation's canonical prompts (eval_mllm --n-canonical)")
-    ap.add_argument("--key", default="t2i_canonical", help="the choice_items job (edit.edit_tone, edit.sketch, ...)")
+    ap.add_argument("--key", default="t2i_canonical", help="the choice_items job: edit.edit_tone, edit.edit_style (the judge's "
+                    "probability of success), edit.sketch, edit.colorize, ... (PSNR)")
     ap.add_argument("--scale", default="f1")
     args = ap.parse_args(argv)
     if args.key != "t2i_canonical":   # another job's items: no concept grouping, the paired difference over all
