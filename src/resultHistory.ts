@@ -71,6 +71,16 @@ export interface AddResult {
   clearable?: true;
 }
 
+/** What the page shows of an add's result: its message, and whether clearing the history answers it. */
+export interface HistoryNotice {
+  text: string;
+  clearable: boolean;
+}
+
+export function noticeOf(r: AddResult): HistoryNotice | null {
+  return r.message ? { text: r.message, clearable: !!r.clearable } : null;
+}
+
 interface PackedImage {
   side: number;
   rgb: string;
@@ -205,16 +215,14 @@ export class ResultHistory {
       if (typeof s?.v === 'number' && Number.isInteger(s.v) && s.v > STORED_V && Array.isArray(s.entries)) return { ...none, later: true };
       if (![1, 2, 3].includes(s?.v) || !Array.isArray(s.entries)) return none;
       const known = (e: Stored['entries'][number]) => !!e && isStr(e.task) && this.tasks.includes(e.task);
-      const entries = s.entries.filter(
-        (e) =>
-          known(e) && isStr(e.id) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
-          (e.input === undefined || isPacked(e.input)) && optStr(e.instruction) && optBool(e.restyle) && optBool(e.keepUnmasked) && optStr(e.answer) &&
-          (e.mask === undefined || (isPackedMask(e.mask) && e.input !== undefined)) &&
-          Array.isArray(e.thumbs) && e.thumbs.every((t) => t && isStr(t.scale) && isPacked(t)),
-      );
+      const readable = (e: Stored['entries'][number]) =>
+        known(e) && isStr(e.id) && typeof e.at === 'number' && optStr(e.prompt) && optStr(e.inputName) && optNum(e.seed) && optNum(e.steps) && optNum(e.guidance) && optStr(e.plan) &&
+        (e.input === undefined || isPacked(e.input)) && optStr(e.instruction) && optBool(e.restyle) && optBool(e.keepUnmasked) && optStr(e.answer) &&
+        (e.mask === undefined || (isPackedMask(e.mask) && e.input !== undefined)) &&
+        Array.isArray(e.thumbs) && e.thumbs.every((t) => t && isStr(t.scale) && isPacked(t));
       // another page's task: not this page's to judge, so kept as it is, in its place (it ages out like any entry)
       const foreign = (e: Stored['entries'][number]) => !!e && typeof e === 'object' && isStr(e.id) && isStr(e.task) && !known(e);
-      return { later: false, entries, kept: s.entries.filter((e) => entries.includes(e) || foreign(e)) };
+      return { later: false, entries: s.entries.filter(readable), kept: s.entries.filter((e) => readable(e) || foreign(e)) };
     } catch {
       return none;
     }

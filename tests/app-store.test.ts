@@ -11,6 +11,7 @@ import type { PlanInfo } from '../workers/mllm/plan';
 import { holeMask } from '../workers/lib/mask';
 import { loadManifest } from './models';
 import { FakeEngine, image, settle } from './fake-engine';
+import { MemoryStorage } from './memory-storage';
 
 const manifest = loadManifest();
 // the MLLM graph file a failed download names: the single graph, or the pair's step graph
@@ -18,14 +19,9 @@ const MLLM_STEP = manifest.models[mllmGraphNames(manifest.mllm!).at(-1)!]!.varia
 // the shipped MLLM writes a plan; the same model as if it did not
 const unplanned: Manifest = { ...manifest, mllm: { ...manifest.mllm!, plan: null } };
 
-function memoryStorage(): StorageLike {
-  const m = new Map<string, string>();
-  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
-}
-
 function setup(o: { hash?: string; maxHistory?: number; manifest?: Manifest; storage?: StorageLike } = {}) {
   const engine = new FakeEngine(o.manifest ?? manifest);
-  const env: AppEnv = { baseUrl: 'http://page/', shareHash: () => o.hash ?? '', history: new ResultHistory(o.storage ?? memoryStorage(), { maxEntries: o.maxHistory ?? 12 }), now: () => 0 };
+  const env: AppEnv = { baseUrl: 'http://page/', shareHash: () => o.hash ?? '', history: new ResultHistory(o.storage ?? new MemoryStorage(), { maxEntries: o.maxHistory ?? 12 }), now: () => 0 };
   const store = createAppStore(engine, env);
   const s = () => store.getState();
   return { engine, store, s, actions: s().actions };
@@ -308,7 +304,7 @@ describe('app store', () => {
     };
 
     it('an edit is kept; after a reload picking it shows Edit with its image, instruction, restyle flag, seed and thumbnails back', async () => {
-      const storage = memoryStorage();
+      const storage = new MemoryStorage();
       const a = await ready({ storage });
       a.actions.pick('edit', image(40, 200), 'smiley.png');
       a.actions.setSeed(77);
@@ -342,7 +338,7 @@ describe('app store', () => {
     });
 
     it("the history's images are read and added at the manifest's image size, once it is known", async () => {
-      const storage = memoryStorage();
+      const storage = new MemoryStorage();
       const a = await ready({ storage });
       const run = a.actions.run('edit', 'edit', { image: image(), instruction: 'x' }, { text: 'x' });
       await settle();
@@ -371,7 +367,7 @@ describe('app store', () => {
     });
 
     it("a newer page's history is not overwritten: the result is not kept, said, and the strip's Clear is offered; clearing keeps the next", async () => {
-      const storage = memoryStorage();
+      const storage = new MemoryStorage();
       const later = JSON.stringify({ v: 4, entries: [{ id: 'n1', at: 5, task: 'text-to-image', thumbs: [] }] });
       storage.setItem('puma-web:history', later);
       const a = await ready({ storage });
@@ -396,7 +392,7 @@ describe('app store', () => {
     });
 
     it("an inpaint keeps the hole the engine read; picking it puts that hole back with the image, to run as it was", async () => {
-      const storage = memoryStorage();
+      const storage = new MemoryStorage();
       const a = await ready({ storage });
       // a painted layer as the canvas gives it: 256x256, red where painted, antialiased at the edge
       const W = 256;
@@ -661,7 +657,7 @@ describe('app store', () => {
       await again;
     });
     it("the history keeps the plan as the plan bar shows it; a run put back shows it again, and an edit's runs again as it was given", async () => {
-      const storage = memoryStorage();
+      const storage = new MemoryStorage();
       const a = await ready({ storage });
       const drawnPlan = plan('hot beverage | noto | medium', 'greedy', ['hot beverage | noto | medium', 'teacup | noto | medium']);
       const t2i = a.actions.generate('hot drink');

@@ -5,23 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { HistoryStrip } from '../src/newcomer/HistoryStrip';
-import { ResultHistory, type StorageLike } from '../src/resultHistory';
+import { noticeOf, ResultHistory, type AddResult } from '../src/resultHistory';
+import { MemoryStorage } from './memory-storage';
 
 const none = () => {};
-const strip = (message: string | null, clearable: boolean) =>
-  renderToString(createElement(HistoryStrip, { entries: [], message, clearable, onPick: none, onClear: none }));
+/** the strip with no entry listed and the notice the store keeps of an add's result */
+const strip = (r: AddResult | null) =>
+  renderToString(createElement(HistoryStrip, { entries: [], notice: r && noticeOf(r), onPick: none, onClear: none }));
 
-/** a Storage holding only `value` under the history's key, and refusing every write past `quota` characters */
-function storage(value: string | null, quota = Infinity): StorageLike {
-  const map = new Map<string, string>(value == null ? [] : [['puma-web:history', value]]);
-  return {
-    getItem: (k) => map.get(k) ?? null,
-    setItem: (k, v) => {
-      if (v.length > quota) throw Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
-      map.set(k, v);
-    },
-    removeItem: (k) => void map.delete(k),
-  };
+/** a Storage holding `value` under the history's key */
+function holding(value: string): MemoryStorage {
+  const st = new MemoryStorage();
+  st.setItem('puma-web:history', value);
+  return st;
 }
 
 const result = () => {
@@ -31,19 +27,19 @@ const result = () => {
 
 describe('history strip: Clear', () => {
   it("is offered with a message that clearing answers, though no entry is listed; not with one it cannot", () => {
-    const later = new ResultHistory(storage(JSON.stringify({ v: 4, entries: [] }))).add({ task: 'text-to-image', prompt: 'a cat', images: result() }, 64);
-    const full = new ResultHistory(storage(null, 100)).add({ task: 'text-to-image', prompt: 'a cat', images: result() }, 64);
+    const later = new ResultHistory(holding(JSON.stringify({ v: 4, entries: [] }))).add({ task: 'text-to-image', prompt: 'a cat', images: result() }, 64);
+    const full = new ResultHistory(new MemoryStorage(100)).add({ task: 'text-to-image', prompt: 'a cat', images: result() }, 64);
     const off = new ResultHistory(null).add({ task: 'text-to-image', prompt: 'a cat', images: result() }, 64);
     for (const r of [later, full]) {
       expect(r.ok).toBe(false);
-      const html = strip(r.message, !!r.clearable);
+      const html = strip(r);
       expect(html).toContain(r.message!);
       expect(html).toContain('data-testid="history-clear"');
     }
     expect(off.clearable).toBeUndefined();
-    const html = strip(off.message, !!off.clearable);
+    const html = strip(off);
     expect(html).toContain('History is off');
     expect(html).not.toContain('data-testid="history-clear"');
-    expect(strip(null, false)).toBe('');
+    expect(strip(null)).toBe('');
   });
 });

@@ -2,22 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeThumb, ResultHistory, type StorageLike } from '../src/resultHistory';
 import type { RGBAImage } from '../workers/lib/image';
 import { packHole } from '../workers/lib/mask';
-
-/** An in-memory Storage that, like a browser's, throws once a byte quota is reached. */
-class QuotaStorage implements StorageLike {
-  map = new Map<string, string>();
-  constructor(private quotaChars = Infinity) {}
-  getItem(k: string) {
-    return this.map.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    if (v.length > this.quotaChars) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
-    this.map.set(k, v);
-  }
-  removeItem(k: string) {
-    this.map.delete(k);
-  }
-}
+import { MemoryStorage } from './memory-storage';
 
 /** The model's input size the page passes in (the shipped manifest's image.size). */
 const SIDE = 64;
@@ -32,7 +17,7 @@ function result(seed: number): { scale: string; image: RGBAImage }[] {
 
 describe('result history', () => {
   it('adds, lists newest first and survives a new instance (a reload)', () => {
-    const st = new QuotaStorage();
+    const st = new MemoryStorage();
     const h = new ResultHistory(st);
     expect(h.list(SIDE)).toEqual([]);
     expect(h.add({ task: 'text-to-image', prompt: 'a red apple', seed: 1, steps: 10, guidance: 2, images: result(1), at: 1000 }, SIDE)).toEqual({ ok: true, dropped: 0, message: null });
@@ -46,18 +31,18 @@ describe('result history', () => {
   });
 
   it('keeps at most maxEntries, dropping the oldest', () => {
-    const h = new ResultHistory(new QuotaStorage(), { maxEntries: 3 });
+    const h = new ResultHistory(new MemoryStorage(), { maxEntries: 3 });
     for (let i = 0; i < 5; i++) h.add({ task: 'text-to-image', prompt: `p${i}`, images: result(i), at: i }, SIDE);
     expect(h.list(SIDE).map((e) => e.prompt)).toEqual(['p4', 'p3', 'p2']);
   });
 
   it('a quota error drops old entries to make room and says how many', () => {
-    const st = new QuotaStorage();
+    const st = new MemoryStorage();
     const h = new ResultHistory(st);
     h.add({ task: 'text-to-image', prompt: 'first', images: result(1), at: 1 }, SIDE);
     const one = st.getItem(h.key)!.length;
     // room for two entries, not three
-    const tight = new QuotaStorage(Math.floor(one * 2.5));
+    const tight = new MemoryStorage(Math.floor(one * 2.5));
     tight.map = new Map(st.map);
     const h2 = new ResultHistory(tight);
     expect(h2.add({ task: 'text-to-image', prompt: 'second', images: result(2), at: 2 }, SIDE).ok).toBe(true);
@@ -67,7 +52,7 @@ describe('result history', () => {
   });
 
   it('when not even one entry fits: a message, nothing thrown, the old history kept', () => {
-    const st = new QuotaStorage(100);
+    const st = new MemoryStorage(100);
     st.map.set('puma-web:history', '{"v":1,"entries":[]}');
     const h = new ResultHistory(st);
     const r = h.add({ task: 'text-to-image', prompt: 'x', images: result(1) }, SIDE);
@@ -77,7 +62,7 @@ describe('result history', () => {
   });
 
   it('the size cap holds even with room in the quota', () => {
-    const h = new ResultHistory(new QuotaStorage(), { maxChars: 60_000 });
+    const h = new ResultHistory(new MemoryStorage(), { maxChars: 60_000 });
     for (let i = 0; i < 10; i++) h.add({ task: 'text-to-image', prompt: `p${i}`, images: result(i), at: i }, SIDE);
     const n = h.list(SIDE).length;
     expect(n).toBeGreaterThan(0);
@@ -85,7 +70,7 @@ describe('result history', () => {
   });
 
   it('corrupt or foreign stored values read as empty or skip the bad entries', () => {
-    const st = new QuotaStorage();
+    const st = new MemoryStorage();
     const h = new ResultHistory(st);
     for (const bad of ['not json', '{"v":2,"entries":[]}', 'null', '{"v":1,"entries":{}}']) {
       st.map.set(h.key, bad);
@@ -103,7 +88,7 @@ describe('result history', () => {
   });
 
   it('clear empties it; no storage at all means a message, not an exception', () => {
-    const h = new ResultHistory(new QuotaStorage());
+    const h = new ResultHistory(new MemoryStorage());
     h.add({ task: 'text-to-image', images: result(1) }, SIDE);
     h.clear();
     expect(h.list(SIDE)).toEqual([]);
@@ -127,7 +112,7 @@ describe('result history', () => {
     const edit = (seed: number, at: number) => ({ task: 'edit', inputName: 'google-1f604.png', input: input(seed), instruction: 'draw it in twemoji style', restyle: false, seed, steps: 4, guidance: 2, images: result(seed), at });
 
     it('an edit is stored and listed back with its input byte-exact, its instruction, restyle flag, seed and thumbnails', () => {
-      const st = new QuotaStorage();
+      const st = new MemoryStorage();
       expect(new ResultHistory(st).add(edit(3, 10), SIDE)).toEqual({ ok: true, dropped: 0, message: null });
       const raw = JSON.parse(st.getItem('puma-web:history')!);
       expect(raw.v).toBe(3);
@@ -149,7 +134,7 @@ describe('result history', () => {
     });
 
     it("the model's input size is the caller's to give: an image of another size is refused on add and left out on read", () => {
-      const st = new QuotaStorage();
+      const st = new MemoryStorage();
       const h = new ResultHistory(st);
       h.add({ task: 'text-to-image', prompt: 'a red apple', images: result(0), at: 1 }, SIDE);
       h.add(edit(1, 2), SIDE);
@@ -174,7 +159,7 @@ describe('result history', () => {
       const inpaint = (k: number, at: number) => ({ task: 'inpaint', inputName: 'twitter-1f412.png', input: input(k), mask: hole(k), keepUnmasked: false, seed: k, steps: 4, guidance: 2, images: result(k), at });
 
       it('is stored compactly with the entry and listed back bit for bit', () => {
-        const st = new QuotaStorage();
+        const st = new MemoryStorage();
         expect(new ResultHistory(st).add(inpaint(2, 1), SIDE)).toEqual({ ok: true, dropped: 0, message: null });
         const raw = JSON.parse(st.getItem('puma-web:history')!);
         expect(raw.v).toBe(3);
@@ -194,7 +179,7 @@ describe('result history', () => {
       });
 
       it('a v2 inpaint (kept before masks were) is still read, without a mask', () => {
-        const st = new QuotaStorage();
+        const st = new MemoryStorage();
         const h = new ResultHistory(st);
         h.add(inpaint(1, 1), SIDE);
         const { mask: _, ...v2 } = JSON.parse(st.getItem(h.key)!).entries[0];
@@ -205,7 +190,7 @@ describe('result history', () => {
       });
 
       it('a cut, foreign or wrongly sized mask skips its entry, never throws; the others are read', () => {
-        const st = new QuotaStorage();
+        const st = new MemoryStorage();
         const h = new ResultHistory(st);
         h.add(inpaint(1, 1), SIDE);
         const good = JSON.parse(st.getItem(h.key)!).entries[0];
@@ -225,10 +210,10 @@ describe('result history', () => {
       });
 
       it('the size cap still drops the oldest first', () => {
-        const st = new QuotaStorage();
+        const st = new MemoryStorage();
         new ResultHistory(st).add(inpaint(0, 0), SIDE);
         const one = st.getItem('puma-web:history')!.length;
-        const h = new ResultHistory(new QuotaStorage(), { maxChars: Math.floor(one * 2.5) });
+        const h = new ResultHistory(new MemoryStorage(), { maxChars: Math.floor(one * 2.5) });
         const drops: number[] = [];
         for (let i = 1; i <= 4; i++) drops.push(h.add(inpaint(i, i), SIDE).dropped);
         expect(drops).toEqual([0, 0, 1, 1]);
@@ -239,7 +224,7 @@ describe('result history', () => {
     });
 
     it('the plan is kept as the plan bar shows it; a stored plan that is not one skips its entry', () => {
-      const st = new QuotaStorage();
+      const st = new MemoryStorage();
       const h = new ResultHistory(st);
       const planInfo = { text: 'smiling face | twemoji | none', fields: { concept: 'smiling face', style: 'twemoji', tone: 'none' }, source: 'greedy' as const, candidates: [{ concept: 'smiling face', text: 'smiling face | twemoji | none', p: 0.7 }], restyled: { fromPlan: [], kept: true as const } };
       h.add({ ...edit(1, 1), planInfo }, SIDE);
@@ -262,7 +247,7 @@ describe('result history', () => {
     });
 
     it('v1 entries (as the page stored them before) are still read, and kept when an image run is added', () => {
-      const st = new QuotaStorage();
+      const st = new MemoryStorage();
       const rgb = Buffer.from(new Uint8Array(32 * 32 * 3).fill(200)).toString('base64');
       st.map.set('puma-web:history', JSON.stringify({ v: 1, entries: [{ task: 'text-to-image', prompt: 'a red apple', seed: 1, steps: 10, guidance: 2, scales: ['f4'], id: 'old', at: 1, thumbs: [{ scale: 'f4', side: 32, rgb }] }] }));
       const h = new ResultHistory(st);
@@ -274,7 +259,7 @@ describe('result history', () => {
     });
 
     it('a corrupt, truncated or foreign image entry is skipped, never thrown on; the good ones are read', () => {
-      const st = new QuotaStorage();
+      const st = new MemoryStorage();
       const h = new ResultHistory(st);
       h.add(edit(1, 1), SIDE);
       const good = JSON.parse(st.getItem(h.key)!).entries[0];
@@ -297,7 +282,7 @@ describe('result history', () => {
     });
 
     it("a newer page's history is never overwritten: a later format refuses the add and stays as it was", () => {
-      const st = new QuotaStorage();
+      const st = new MemoryStorage();
       const h = new ResultHistory(st);
       const later = JSON.stringify({ v: 4, entries: [{ id: 'n1', at: 5, task: 'text-to-image', thumbs: [], newField: [1, 2] }] });
       st.map.set(h.key, later);
@@ -309,7 +294,7 @@ describe('result history', () => {
     });
 
     it("another page's entries of this format (a task this page does not know) are kept in place when it adds, and never listed", () => {
-      const st = new QuotaStorage();
+      const st = new MemoryStorage();
       const h = new ResultHistory(st, { maxEntries: 3 });
       h.add(edit(1, 1), SIDE);
       const mine = JSON.parse(st.getItem(h.key)!).entries[0];
@@ -328,12 +313,12 @@ describe('result history', () => {
     });
 
     it('the size cap holds with image entries: the oldest are dropped first, the newest kept whole', () => {
-      const st = new QuotaStorage();
+      const st = new MemoryStorage();
       new ResultHistory(st).add(edit(0, 0), SIDE);
       const one = st.getItem('puma-web:history')!.length;
       expect(one).toBeGreaterThan(16_000); // the input is in it (64*64*3 bytes, base64)
       const maxChars = Math.floor(one * 3.5);
-      const h = new ResultHistory(new QuotaStorage(), { maxChars });
+      const h = new ResultHistory(new MemoryStorage(), { maxChars });
       const drops: number[] = [];
       for (let i = 1; i <= 6; i++) drops.push(h.add(edit(i, i), SIDE).dropped);
       const left = h.list(SIDE);
@@ -342,7 +327,7 @@ describe('result history', () => {
       expect(drops).toEqual([0, 0, 0, 1, 1, 1]);
       expect(Buffer.from(left[1].input!.data).equals(Buffer.from(input(5).data))).toBe(true);
       expect(JSON.stringify({ v: 3, entries: [] }).length).toBeLessThan(maxChars);
-      const stored = (h as unknown as { storage: QuotaStorage }).storage.getItem(h.key)!;
+      const stored = (h as unknown as { storage: MemoryStorage }).storage.getItem(h.key)!;
       expect(stored.length).toBeLessThanOrEqual(maxChars);
     });
   });

@@ -1896,11 +1896,9 @@ def draw_tone_clock_section():
                         [e[a] for a in ("c14b", "c14s62", "dt6", "dt6s62", "dt6s63")])
     clock_ab = arm_table("| seed 61 | c14b: v14's recipe, 940 steps (run 33) | dv6: + draw_vendors x 0.6, 940 steps (run 34) "
                          "| dl6: dv6 on 1600 steps |", [e[a] for a in ("c14b", "dv6", "dl6")], ARM_ROWS + COPY_ROWS)
-    paired = lambda name: json.load(open(os.path.join(run37, f"{name}.json")))["all"]
-    tone_p, tone_c = paired("tone_f0_dt6_seeds"), paired("tone_f0_control_seeds")
+    tone_p, tone_c = (json.load(open(os.path.join(run37, f"{n}.json"))) for n in ("tone_f0_dt6_seeds", "tone_f0_control_seeds"))
     dts, dl, dlv = by_drawn("run37", "dt6_seeds"), by_drawn("run37", "dl6"), by_drawn("run37", "dl6_vs_dv6")
     d, o = "drawn by the vendors", "not drawn by them"
-    pts = lambda g: f"{100 * g['diff']:+.1f} ± {100 * g['se']:.1f}"
     tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
     sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
     skd = {a: 100 * recognised("sketch_lines_drawn")(e[a]) for a in e}
@@ -1921,9 +1919,9 @@ def draw_tone_clock_section():
         f"{tone['c14b']:.1f}% and {tone['c14s62']:.1f}%: seed 61's gain does not repeat. Paired per tone edit "
         "(`training/paired_groups.py --key edit.edit_tone --scale f0`: the judge's probability that the edit succeeded, "
         "each side the mean of its seeds, ± the standard error over the "
-        f"{tone_p['n']} edits): {pts(tone_p)} points, where the control's two seeds differ by {pts(tone_c)}. "
-        f"Text-to-image loses less than with every job drawn ({pts(dts[d])} points on the {dts[d]['n']} concepts the "
-        f"drawn vendors also drew, {pts(dts[o])} on the other {dts[o]['n']}, three seeds against two). Not a lever for "
+        f"{tone_p['all']['n']} edits): {group_pts(tone_p, 'all')} points, where the control's two seeds differ by {group_pts(tone_c, 'all')}. "
+        f"Text-to-image loses less than with every job drawn ({group_pts(dts, d)} points on the {dts[d]['n']} concepts the "
+        f"drawn vendors also drew, {group_pts(dts, o)} on the other {dts[o]['n']}, three seeds against two). Not a lever for "
         "the tone target: more tone-edit pairs of unseen designs do not teach the edit to unseen designs.", "",
         f"**A longer clock** (dl6: dv6's recipe on {st['dl6']['step']} steps rather than 940 of 1000, `BUDGET=14 "
         f"STEPS=1600`, {st['dl6']['gpu_minutes']} GPU-minutes; its LR clock stretched with it). It has 1.7 times the "
@@ -1932,9 +1930,9 @@ def draw_tone_clock_section():
         "\n".join(clock_ab), "",
         f"The longer clock adds nothing to the sketches: {sk['dl6']:.1f}% top-1 at f1, dv6's {sk['dv6']:.1f}% on 940 "
         f"steps (the control {sk['c14b']:.1f}%), line drawings drawn as line art {skd['dl6']:.1f}% against dv6's "
-        f"{skd['dv6']:.1f}%. It wins back a little of dv6's text-to-image loss on the drawn concepts ({pts(dlv[d])} "
-        f"points paired against dv6 there, {pts(dlv[o])} on the others) and leaves most of it ({pts(dl[d])} and "
-        f"{pts(dl[o])} against the control): canonical top-1 at f1 {can['dl6']:.1f}%, below the 90% target; natural "
+        f"{skd['dv6']:.1f}%. It wins back a little of dv6's text-to-image loss on the drawn concepts ({group_pts(dlv, d)} "
+        f"points paired against dv6 there, {group_pts(dlv, o)} on the others) and leaves most of it ({group_pts(dl, d)} and "
+        f"{group_pts(dl, o)} against the control): canonical top-1 at f1 {can['dl6']:.1f}%, below the 90% target; natural "
         f"top-1 at the recommended scale {nat['dl6']:.1f}% against the control's {nat['c14b']:.1f}%; tone edits at f0 "
         f"{tone['dl6']:.1f}%. So dv6's sketch gain was not a clock too short for more designs, and a longer one "
         "reaches neither target; "

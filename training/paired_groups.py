@@ -50,7 +50,7 @@ def main(argv=None):
     ap.add_argument("out")
     ap.add_argument("--control", nargs="+", required=True, help="the control runs' choice_items.json.xz")
     ap.add_argument("--arm", nargs="+", required=True, help="the arm's runs' choice_items.json.xz")
-    ap.add_argument("--vendors", required=True, help="the arm's drawn vendors (MLLMConfig.draw_vendors)")
+    ap.add_argument("--vendors", help="the arm's drawn vendors (MLLMConfig.draw_vendors): the canonical prompts' groups")
     ap.add_argument("--n", type=int, default=400, help="the evaluation's canonical prompts (eval_mllm --n-canonical)")
     ap.add_argument("--key", default="t2i_canonical", help="the choice_items job: edit.edit_tone, edit.edit_style (the judge's "
                     "probability of success), edit.sketch, edit.colorize, ... (PSNR)")
@@ -67,6 +67,8 @@ def main(argv=None):
             json.dump(res, f, indent=1)
         print(json.dumps(res["all"]))
         return
+    if not args.vendors:
+        ap.error("--vendors: the canonical prompts are grouped by the drawn vendors' concepts")
     import torch   # the analysis alone reads the judge and the evaluation's prompts (model_card reads side)
     from training.eval_mllm import canonical_set
     meta = json.load(open(os.path.join(ROOT, "training", "data", "meta.json")))

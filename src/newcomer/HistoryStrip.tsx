@@ -2,7 +2,7 @@
 // settings (the caller decides what that means: fill the prompt, set the seed, or show an image
 // tab with its input and instruction put back). An image task's entry shows its input first.
 import { RgbaCanvas } from '../components/RgbaCanvas';
-import type { HistoryEntry } from '../resultHistory';
+import type { HistoryEntry, HistoryNotice } from '../resultHistory';
 import { UserText } from './UserText';
 
 function describe(e: HistoryEntry): string {
@@ -10,12 +10,12 @@ function describe(e: HistoryEntry): string {
   return (e.prompt ?? (e.instruction || e.inputName) ?? e.task) + said;
 }
 
-export function HistoryStrip({ entries, onPick, onClear, message, clearable = false }: { entries: HistoryEntry[]; onPick: (e: HistoryEntry) => void; onClear: () => void; message?: string | null; clearable?: boolean }) {
-  if (!entries.length && !message) return null;
+export function HistoryStrip({ entries, onPick, onClear, notice }: { entries: HistoryEntry[]; onPick: (e: HistoryEntry) => void; onClear: () => void; notice?: HistoryNotice | null }) {
+  if (!entries.length && !notice) return null;
   return (
     <section className="history" aria-labelledby="history-h" data-testid="history">
       <h2 id="history-h">Recent results</h2>
-      {message && <p className="notice">{message}</p>}
+      {notice && <p className="notice">{notice.text}</p>}
       <ol className="history-list">
         {entries.map((e) => (
           <li key={e.id}>
@@ -34,8 +34,8 @@ export function HistoryStrip({ entries, onPick, onClear, message, clearable = fa
           </li>
         ))}
       </ol>
-      {/* Clear also when the message asks for it (the quota, a newer page's history) and nothing is listed */}
-      {(entries.length > 0 || clearable) && (
+      {/* Clear also when the notice asks for it (the quota, a newer page's history) and nothing is listed */}
+      {(entries.length > 0 || notice?.clearable) && (
         <button type="button" onClick={onClear} data-testid="history-clear">
           Clear history
         </button>

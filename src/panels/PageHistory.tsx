@@ -8,5 +8,5 @@ export function PageHistory() {
   const notice = useApp((s) => s.historyNotice);
   const pick = useApp((s) => s.actions.pickHistory);
   const clear = useApp((s) => s.actions.clearHistory);
-  return <HistoryStrip entries={entries} message={notice?.text ?? null} clearable={notice?.clearable ?? false} onPick={pick} onClear={clear} />;
+  return <HistoryStrip entries={entries} notice={notice} onPick={pick} onClear={clear} />;
 }

@@ -8,18 +8,13 @@ import { allowedSteps, nearestSteps } from '../../workers/lib/manifest';
 import { checkGuidance, checkSeed, checkSteps } from '../inputValidation';
 import { readShareHash } from '../shareLink';
 import { imageUse, SEND_TARGETS, tabOfTask, tabSpec, type ImageTab } from '../tabs';
-import type { AddResult, HistoryEntry } from '../resultHistory';
+import { noticeOf, type HistoryEntry } from '../resultHistory';
 import type { RGBAImage } from '../../workers/lib/image';
 import type { ConditionalRequest, UnderstandRequest } from '../../workers/engine/tasks/registry';
 import type { SliceContext } from './context';
 import { learnedConcept } from './sourceConcept';
 import { holeMask, maskImage } from '../../workers/lib/mask';
 import { idleRun, type AnyRequest, type AppState, type RestoredRun, type Run, type ScaleResult, type SettingsActions, type SettingsState } from './types';
-
-/** What the strip shows of an add's result: its message, and whether clearing the history answers it. */
-function noticeOf(r: AddResult): SettingsState['historyNotice'] {
-  return r.message ? { text: r.message, clearable: !!r.clearable } : null;
-}
 
 export function settingsSlice(ctx: SliceContext): { state: SettingsState; actions: SettingsActions } {
   const { set, get, env } = ctx;

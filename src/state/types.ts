@@ -9,7 +9,7 @@ import type { PlanInfo } from '../../workers/mllm/plan';
 import type { FileProgress } from '../../workers/lib/modelstore';
 import type { RequestOf, TaskName } from '../../workers/engine/tasks/registry';
 import type { PageFacts } from '../newcomer/pageFacts';
-import type { HistoryEntry } from '../resultHistory';
+import type { HistoryEntry, HistoryNotice } from '../resultHistory';
 import type { ImageTab, TabId } from '../tabs';
 
 export type { ImageTab, TabId };
@@ -253,7 +253,7 @@ export interface SettingsState {
   history: HistoryEntry[];
   /** what the history said of the last result it was given (AddResult's message); `clearable`: clearing the history
    * answers it (the quota, a newer page's history), so the strip offers Clear even with no entry listed */
-  historyNotice: { text: string; clearable: boolean } | null;
+  historyNotice: HistoryNotice | null;
 }
 
 export interface SettingsActions {

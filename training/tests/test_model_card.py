@@ -75,10 +75,9 @@ def test_paired_groups_reads_another_jobs_items_at_its_scale(tmp_path):
     ctl = [run("c1", [0.2, 0.4, 0.6]), run("c2", [0.4, 0.4, 0.4])]
     arm = [run("a1", [0.5, 0.5, 0.9])]
     out = tmp_path / "o.json"
-    main([str(out), "--control", *ctl, "--arm", *arm, "--vendors", "fluent", "--key", "edit.edit_tone", "--scale", "f0"])
+    main([str(out), "--control", *ctl, "--arm", *arm, "--key", "edit.edit_tone", "--scale", "f0"])
     r = json.load(open(out))["all"]
     assert r["n"] == 3 and abs(r["diff"] - (0.2 + 0.1 + 0.4) / 3) < 1e-9 and r["se"] > 0
     import pytest
     with pytest.raises(SystemExit):
-        main([str(out), "--control", run("c3", [0.1, 0.2]), "--arm", *arm, "--vendors", "fluent",
-              "--key", "edit.edit_tone", "--scale", "f0"])
+        main([str(out), "--control", run("c3", [0.1, 0.2]), "--arm", *arm, "--key", "edit.edit_tone", "--scale", "f0"])
