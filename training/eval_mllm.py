@@ -142,17 +142,26 @@ def generate_images(model, prefixes, bank_flat, device, n_tokens=N_IMG, batch=12
                 q_slot = (ks + 1 + N_IMG).expand(b, n)
                 q_ids = torch.zeros(b, n, dtype=torch.long, device=device)
                 outs = []
-                for br in branches:
+                for bi, br in enumerate(branches):
                     p_ids, p_slot, p_feats, blk, past, p_rd = br
                     new_block = blk.max(1, keepdim=True).values + 1
                     blk = torch.cat([blk, new_block.expand(b, n)], 1)
+                    # residual_input: the queries read the source's tokens at their places (a branch without a source
+                    # reads none); the prompt's positions none
+                    res = src_img[:, o:o + n] if (model.cfg.residual_input and src_img is not None
+                                                  and not (bi and contrast_reads_no_source)) else None
+                    res_m = torch.ones(b, n, device=device) if res is not None else None
                     if past is None:   # prefill: prompt and the first scale in one call
+                        if res is not None:
+                            res = torch.cat([torch.zeros_like(p_feats), res], 1)
+                            res_m = torch.cat([torch.zeros(p_ids.shape, device=device), res_m], 1)
                         _, f, past = model.step_all(torch.cat([p_ids, q_ids], 1), torch.cat([p_slot, q_slot], 1),
                                                     torch.cat([p_feats, q_feats], 1), None, None, blk,
-                                                    torch.cat([p_rd, torch.zeros_like(q_feats)], 1) if p_rd is not None else None)
+                                                    torch.cat([p_rd, torch.zeros_like(q_feats)], 1) if p_rd is not None else None,
+                                                    res, res_m)
                         f = f[:, -n:]
                     else:
-                        _, f, past = model.step_all(q_ids, q_slot, q_feats, past, None, blk)
+                        _, f, past = model.step_all(q_ids, q_slot, q_feats, past, None, blk, res=res, res_m=res_m)
                     br[3], br[4] = blk, past
                     outs.append(f)
                 base = src_img[:, o:o + n] if src_img is not None else None

@@ -74,13 +74,18 @@ def load_init(model, sd):
     """An init's weights into `model`, its regression head widened to the model's (mllm.widen_head) and its trunk
     deepened to the model's n_layer (mllm.deepen: e.g. --set n_layer=14 on a 10-block init). An init without a
     reader leaves the reader's projector at its zero-output start (the model reads as the init did) and its
-    normalisation as it is. -> whether the reader is new."""
+    normalisation as it is; an init without residual_input's projector (res_proj) leaves it at its zero-output start
+    likewise. -> whether the reader is new."""
     fresh_reader = model.cfg.reader and not any(k.startswith("reader_") for k in sd)
-    missing, unexpected = model.load_state_dict(deepen(widen_head(sd, model), model), strict=not fresh_reader)
-    if fresh_reader:
-        assert not unexpected and all(k.startswith("reader_") for k in missing), (missing, unexpected)
-        torch.nn.init.zeros_(model.reader_proj[2].weight)
-        torch.nn.init.zeros_(model.reader_proj[2].bias)
+    fresh_res = model.cfg.residual_input and not any(k.startswith("res_proj.") for k in sd)
+    new = tuple(p for p, fresh in (("reader_", fresh_reader), ("res_proj.", fresh_res)) if fresh)
+    missing, unexpected = model.load_state_dict(deepen(widen_head(sd, model), model), strict=not new)
+    if new:
+        assert not unexpected and all(k.startswith(new) for k in missing), (missing, unexpected)
+    for fresh, proj in ((fresh_reader, "reader_proj"), (fresh_res, "res_proj")):
+        if fresh:
+            torch.nn.init.zeros_(getattr(model, proj)[2].weight)
+            torch.nn.init.zeros_(getattr(model, proj)[2].bias)
     return fresh_reader
 
 

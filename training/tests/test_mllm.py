@@ -457,16 +457,20 @@ def test_scale_order_mask():
     assert MLLM.allowed_from_blocks(block, 2)[0].tolist() == [[True] * 5 + [False], [True] * 6]
 
 
-@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("residual", [False, True, "input"])
 def test_scale_generation_matches_training_forward(setup, residual):
     """What eval generates scale by scale (KV cache, one call per scale) is exactly what the
     training forward predicts when the generated image is the target (teacher forcing on the
-    model's own tokens), for t2i and for an edit (with the residual output)."""
+    model's own tokens), for t2i and for an edit (with the residual output; "input": residual_input too, the base
+    read at the queries, its projector moved off its zero start)."""
     from dataclasses import replace
     from training.eval_mllm import generate_images, prefix_of
     meta, tok, bank, _ = setup
     torch.manual_seed(0)
-    model = MLLM(replace(TINY, order="scale", residual_edit=residual)).eval()
+    model = MLLM(replace(TINY, order="scale", residual_edit=bool(residual), residual_input=residual == "input")).eval()
+    if residual == "input":
+        with torch.no_grad():
+            model.res_proj[2].weight.normal_(std=0.5)
     s = T.TaskSampler(meta, tok, seed=0, order="scale")
     flat = bank.view(-1, bank.shape[-1])
     exs = [s.t2i_example("red heart", 4), s.edit_example(s.row(3, "gray"), "colorize this", 3)]
@@ -478,7 +482,7 @@ def test_scale_generation_matches_training_forward(setup, residual):
         ex2[cut] = ("img", flat.shape[0] // N_IMG, True)
         b = T.to_device(T.assemble([ex2], TINY.ctx, "scale"), flat2, "cpu")
         with torch.no_grad():
-            h, _ = model(b["ids"], b["slot"], b["feats"], block=b["block"])
+            h, _ = model(b["ids"], b["slot"], b["feats"], block=b["block"], res=b["feat_res"], res_m=b["has_res"])
             m = b["feat_tgt_slot"][0] > 0
             pred = model.head(h[0][m])
             if residual and b["has_res"][0][m].any():
@@ -1098,6 +1102,36 @@ def test_reader_adds_to_given_images_only(setup):
         MLLM(replace(TINY, reader=True))             # token order feeds generated tokens through slots 1..341 too
 
 
+def test_residual_input_reads_the_base_at_edits_queries_only(setup):
+    """residual_input: an edit's residual base (the source's token at each generated token's place) is added to that
+    query's embedding through res_proj, which starts at zero (a model gains it unchanged); text-to-image, captions and
+    questions have no base and are untouched however res_proj is trained."""
+    from dataclasses import replace
+    meta, tok, bank, _ = setup
+    flat = bank.view(-1, bank.shape[-1])
+    s = T.TaskSampler(meta, tok, seed=7, order="scale", plan=True)
+    torch.manual_seed(0)
+    cfg = replace(TINY, order="scale", plan=True, ctx=1024, residual_edit=True)
+    m0 = MLLM(cfg).eval()
+    m1 = MLLM(replace(cfg, residual_input=True)).eval()
+    assert set(m1.state_dict()) - set(m0.state_dict()) == {f"res_proj.{i}.{w}" for i in (0, 2) for w in ("weight", "bias")}
+    m1.load_state_dict(m0.state_dict(), strict=False)
+    batches = {t: T.to_device(T.assemble([s.sample(t) for _ in range(2)], 1024, "scale"), flat, "cpu") for t in ALL_TASKS}
+    with torch.no_grad():
+        for task, b in batches.items():   # zero at the start
+            assert torch.equal(m1.compute_loss(b)[0], m0.compute_loss(b)[0]), task
+        m1.res_proj[2].weight.normal_(std=0.5)
+        for task, b in batches.items():
+            assert bool(torch.equal(m1.compute_loss(b)[0], m0.compute_loss(b)[0])) == (task in T.SHORT_TASKS), task
+        b = batches["edit_tone"]
+        e0 = m1.embed(b["ids"], b["slot"], b["feats"])
+        e1 = m1.embed(b["ids"], b["slot"], b["feats"], res=b["feat_res"], res_m=b["has_res"])
+    changed = (e1 - e0).abs().amax(-1) > 0
+    assert torch.equal(changed, b["has_res"] > 0) and int(changed.sum()) == 2 * N_IMG
+    with pytest.raises(ValueError):
+        MLLM(replace(cfg, residual_edit=False, residual_input=True))
+
+
 def test_given_mask_is_exactly_the_given_slots():
     """given_mask is arithmetic (JSEP WebGPU got the comparison form wrong): 1 exactly at slots 1..N_IMG, 0 at 0 and beyond."""
     slot = torch.arange(0, 2 * N_IMG + 2).view(2, -1)
@@ -1189,6 +1223,22 @@ def test_reader_trains_from_an_init_without_one_and_evaluates(tmp_path, setup, m
     res = eval_mllm.main(["--tiny", "--set", "order=scale", "reader=True", "residual_edit=True", "--device", "cpu", "--quick",
                           *files, "--n-canonical", "2", "--seeds", "1", "--out", str(tmp_path / "e.json")])
     assert res["config"]["mllm"]["reader"] and {"edit_tone", "edit_style"} <= set(res["edit"]) and made == [4]
+
+
+def test_residual_input_trains_from_an_init_without_it(tmp_path, setup):
+    """train_mllm --set residual_input=True from a model without it (v14): res_proj starts at zero, the init's weights
+    are loaded unchanged; then it learns."""
+    from training import train_mllm
+    args = tiny_train_args(tmp_path, setup) + ["--set", "order=scale", "residual_edit=True"]
+    assert train_mllm.main(args + ["--out-dir", str(tmp_path / "a"), "--max-steps", "1"]) == 0
+    init = torch_load(tmp_path / "a" / "mllm.pt")["model"]
+    for lr, out in (("0", "z"), ("0.01", "l")):
+        assert train_mllm.main(args + ["residual_input=True", "ema=0", f"lr={lr}", "warmup=0", "--out-dir", str(tmp_path / out),
+                                       "--init", str(tmp_path / "a" / "mllm.pt"), "--max-steps", "1"]) == 0
+    zero, learnt = (torch_load(tmp_path / o / "state.pt")["model"] for o in ("z", "l"))
+    assert not zero["res_proj.2.weight"].any() and not zero["res_proj.2.bias"].any()
+    assert all(torch.equal(zero[k], init[k].float()) for k in init)
+    assert learnt["res_proj.2.weight"].any()
 
 
 def test_training_reads_given_images_through_the_shipped_reader(tmp_path, setup):
