@@ -206,7 +206,8 @@ class MLLMConfig:
     # embeddings; stop 62 found every edit drawn right on trained designs and missed on unseen ones (tone 91.8 vs 69.2%),
     # which a change computed from memory rather than from the token in front of it would give. The projector's last
     # layer starts at zero: a model gains it exactly as it was (train_mllm.load_init). Scale order with residual_edit
-    # only; the page's graphs do not feed it yet (mllm_graphs refuses such a model).
+    # only; the page's graphs do not feed it yet (mllm_graphs refuses such a model). Run 38 (ri6, seeds 61 and 62 on
+    # c14's clock): tone edits paired at f0 -0.2 +- 0.8 points, canonical -0.2 +- 0.1: not a lever.
     residual_input: bool = False
 
 

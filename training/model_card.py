@@ -264,6 +264,7 @@ def render():
             v14 = draw_plan_section() + v14 if v14 else ""   # stop 64: the drawn designs without their plan (run 35)
             v14 = draw_tasks_section() + v14 if v14 else ""   # stop 65: the drawn designs in sketches alone (run 36)
             v14 = draw_tone_clock_section() + v14 if v14 else ""   # stop 66: tone edits alone drawn; a longer clock (run 37)
+            v14 = residual_input_section() + v14 if v14 else ""   # stop 67: the residual base read at the queries (run 38)
             v14 += tone_snap_section() if v14 else ""   # stop 54: a tone snap after decoding, measured on v14 (lost)
             v14 += run27_section() if v14 else ""       # stop 55: v14 on for 940 steps with and without the sketch share
             v14 += run28_section() if v14 else ""       # stop 56: the line-drawing sketches and a larger vendor share
@@ -1937,6 +1938,46 @@ def draw_tone_clock_section():
         f"{tone['dl6']:.1f}%. So dv6's sketch gain was not a clock too short for more designs, and a longer one "
         "reaches neither target; "
         "not shipped.", "", ""])
+
+
+def residual_input_section():
+    """Stop 67, run 38: MLLMConfig.residual_input (an edit's residual base read at its queries too) at two seeds,
+    each against the control at its seed."""
+    runs = {"c14b": ("run33", "c14b"), "c14s62": ("run34", "c14s62"), "ri6": ("run38", "ri6"), "ri6s62": ("run38", "ri6s62")}
+    e = run_evals(runs)
+    if not e:
+        return ""
+    run38 = os.path.join(ROOT, "training", "eval", "run38")
+    st = {a: last_stage(os.path.join(run38, a), "stages.jsonl") for a in ("ri6", "ri6s62")}
+    ab = arm_table("| | c14b: v14's recipe, seed 61 (run 33) | c14s62: seed 62 (run 34) | ri6: + residual_input, seed 61 "
+                   "| ri6s62: seed 62 |", [e[a] for a in ("c14b", "c14s62", "ri6", "ri6s62")], ARM_ROWS + COPY_ROWS)
+    tone_p = json.load(open(os.path.join(run38, "tone_f0_ri6_seeds.json")))
+    tone_c = json.load(open(os.path.join(ROOT, "training", "eval", "run37", "tone_f0_control_seeds.json")))
+    can = by_drawn("run38", "ri6_seeds")
+    tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
+    return "\n".join([
+        "## The residual base read at the edit's queries (stop 67, run 38; not shipped)", "",
+        "Every edit (tone and style edits, sketches, colorize, inpaint) predicts a change to the source's token at the "
+        "same place (`residual_edit`), but the base entered at the output alone: the hidden state that computes the "
+        "change saw the token it changes only through attention, found among the source's 341 positions by learned slot "
+        "embeddings. Stop 62 found every edit drawn right on designs the model trained on and missed on unseen ones, "
+        "which a change computed from memory rather than from the token in front of it would give. "
+        "**`MLLMConfig.residual_input`** adds the base to each generated token's query embedding through a projector of "
+        "its own whose last layer starts at zero (a model gains it exactly as it was; `train_mllm.load_init`). Run 33's "
+        "command with `residual_input=True` added to `ARM_SET`, at seeds 61 and 62, each continuing v14 on c14's clock "
+        f"({st['ri6']['step']} steps, {st['ri6']['samples_per_s']:.0f} and {st['ri6s62']['samples_per_s']:.0f} samples/s, "
+        f"{st['ri6']['gpu_minutes']} and {st['ri6s62']['gpu_minutes']} GPU-minutes; one H100, two calls on one warm "
+        "machine; `training/eval/run38/`):\n",
+        "\n".join(ab), "",
+        f"Tone edits at f0 go {tone['c14b']:.1f} -> {tone['ri6']:.1f}% at seed 61 and {tone['c14s62']:.1f} -> "
+        f"{tone['ri6s62']:.1f}% at seed 62. Paired per tone edit (`training/paired_groups.py --key edit.edit_tone --scale "
+        f"f0`, the judge's probability, two seeds against two, ± the standard error over {tone_p['all']['n']} edits): "
+        f"{group_pts(tone_p, 'all')} points, where the control's own two seeds differ by {group_pts(tone_c, 'all')}. "
+        f"Canonical text-to-image paired per prompt at f1: {group_pts(can, 'all')} points over {can['all']['n']} prompts. "
+        "Sketches, colorize and inpaint do not move beyond a seed's spread. The change computed with its token in "
+        "front of it draws unseen designs no better: whatever the edits miss on them, it is not the base's "
+        "alignment. Not shipped (the page's graphs would also need the base as an input; `mllm_graphs` refuses such a "
+        "model).", "", ""])
 
 
 def seen_designs_section():
@@ -4776,6 +4817,7 @@ tones: `training/splits/heldout_concept.json`), another ~5% with one vendor's im
 | run 35 (not shipped): dv6 without the drawn vendors' plans (nd6, seed 61) | the run 34 command with `draw_plan=False` added to `ARM_SET` (one H100) | 3.95 (940 steps; 307 s of wall, about 436 s of device time counted with its start) |
 | run 36 (not shipped): dv6 with the drawn vendors' designs in sketches alone (ds6, seed 61) | the run 34 command with `draw_tasks=sketch` added to `ARM_SET` (one H100) | 4.27 (940 steps; 372 s of wall, about 546 s of device time counted with its start) |
 | run 37 (not shipped): dv6 with the drawn vendors' designs in tone edits alone (dt6, seeds 61, 62 and 63); dv6 on 1600 steps (dl6, seed 61), one call each on one warm machine | the run 34 command with `draw_tasks=edit_tone` added to `ARM_SET` (and `seed=62`, `seed=63`); dl6: `READER=shipped ANCHOR=0 BUDGET=14 STEPS=1600 LR=1e-4 STAGE=1 FINAL=1 MIN=7.5 WORKERS=7 EVAL_ARGS="--pick-styles page" ARM_SET="<dv6's>" bash training/gpu/v10_long.sh` (one H100) | 4.12, 4.0, 3.85 (940 steps each) and 6.3 (1600 steps); 352, 316, 312 and 471 s of wall, 1592 s held in all with the one start |
+| run 38 (not shipped): v14's recipe with an edit's residual base read at its queries (`residual_input`; ri6, ri6s62: seeds 61 and 62), one call each on one warm machine | run 33's command (`READER=shipped ANCHOR=0 BUDGET=9 STEPS=1000 STOP=940 LR=1e-4 STAGE=1 FINAL=1 MIN=6.5 WORKERS=7 EVAL_ARGS="" bash training/gpu/v10_long.sh`) with `residual_input=True` added to `ARM_SET` (and `seed=62`) (one H100) | 4.21 and 4.14 (940 steps each); 334 and 336 s of wall, after nine refused or failed starts (about 90 s of device time each) |
 | export | `/usr/bin/python3 -m training.export && /usr/bin/python3 -m training.export_mllm --single-graph --fuse --ckpt <mllm.pt>` (v9: `--reader training/reader/encoder.pt`, the checkpoint unpacked from run 8's int8-packed parts with `training.quantize.unpack_int8`) (CPU); the distilled decoders: `/usr/bin/python3 -m training.export --distilled training/runs/progressive && /usr/bin/python3 -m training.int8_decoders` | – |
 | card | `/usr/bin/python3 -m training.model_card` | – |
 """
@@ -4802,7 +4844,8 @@ TEMPLATE_TAIL = """
   seeds) and cost text-to-image 2.4 points, reaching neither target; without their plan (run 35) about half the
   loss on the drawn concepts stays and the sketches' gain goes; drawn in sketches alone (run 36) the sketches do
   not gain and the drawn concepts lose about as much; drawn in tone edits alone (run 37, three seeds) the tone
-  edits do not gain, and dv6 on a longer clock keeps its sketch gain but not canonical top-1's 90%. The encoder, trained for reconstruction, keeps a
+  edits do not gain, and dv6 on a longer clock keeps its sketch gain but not canonical top-1's 90%; an edit's residual
+  base read at its queries (run 38, two seeds) moves neither. The encoder, trained for reconstruction, keeps a
   drawing's vendor more than its concept (PUMA reads images through CLIP); the reader (v9) and the key (stop 57)
   read unseen drawings for the pick.
 - Text-to-image diversity comes from the decoders' seeds and, with "variations", from sampling the

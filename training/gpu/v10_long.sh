@@ -216,6 +216,17 @@
 #   pair (stop 60: that games the evaluation, whose held-out pairs are exactly those). Ready, one warm call: the
 #   control of v14's recipe on dl6's clock (dl6's command with ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,
 #   streamline source_vendor_p=0.3 seed=61", NAME=c16), to read dl6 at equal compute.
+# Stop 67 (run 38, one H100; training/eval/run38/): nine starts refused or failed first (about 90 s of device time
+#   each), then two calls on one warm machine. A new lever, MLLMConfig.residual_input (an edit's residual base read at
+#   its queries too, the source's token at each generated token's place through a zero-started projector: the hidden
+#   state that computes the change sees the token it changes, where residual_edit gave it the base at the output alone),
+#   as ri6 = run 33's c14b command with residual_input=True, seeds 61 and 62 (ri6, ri6s62; 334 and 336 s of wall):
+#   tone edits at f0 68.5 / 64.6% against c14b 67.7% and c14s62 68.5%; paired per tone edit (paired_groups --key
+#   edit.edit_tone --scale f0, two seeds against two) -0.2 +- 0.8 points; canonical top-1 at f1 91.8 / 90.9%, paired
+#   -0.2 +- 0.1; sketches 21.9 / 21.4%. Not a lever: whatever the edits miss on unseen designs, it is not the base's
+#   alignment. Not shipped.
+# Next (stop 68): c16 (stop 66's Next, about 471 s of wall) reads a family already spent; a new lever for the unseen
+#   (concept, style) pair is still the open question (stop 61), and it must not steer plans to the trained pair.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
