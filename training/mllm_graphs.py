@@ -55,10 +55,16 @@ def io_names(n_layer):
     return ["ids", "slot", "feats"], past, ["logits", "feature", "delta"], present
 
 
+def refuse_residual_input(cfg):
+    """MLLMConfig.residual_input's queries read the source's token, an input these graphs do not have (yet): such a
+    model is refused rather than exported without it."""
+    if cfg.residual_input:
+        raise NotImplementedError("MLLMConfig.residual_input: the page's graphs do not feed the residual base as an input")
+
+
 def export_graphs(qmodel, out_dir):
     cfg = qmodel.cfg
-    if cfg.residual_input:   # its queries read the source's token, an input these graphs do not have (yet)
-        raise NotImplementedError("MLLMConfig.residual_input: the page's graphs do not feed the residual base as an input")
+    refuse_residual_input(cfg)
     L, C = cfg.n_layer, cfg.feature_dim
     hd = cfg.d_model // cfg.n_head
     ins, past, outs, present = io_names(L)
@@ -136,8 +142,7 @@ def export_unified(qmodel, out_dir, name="mllm.onnx", fused=False, bits=8, int4_
     """-> (path, stats) of the single int8 graph (fused: training.mllm_fuse applied). bits=4: qmodel's trunk is on the
     4-bit grid (fake_quantize(model, 4)); its linear layers become MatMulNBits (quantize.nbits_onnx), the rest int8."""
     cfg = qmodel.cfg
-    if cfg.residual_input:   # its queries read the source's token, an input these graphs do not have (yet)
-        raise NotImplementedError("MLLMConfig.residual_input: the page's graphs do not feed the residual base as an input")
+    refuse_residual_input(cfg)
     L, C, hd = cfg.n_layer, cfg.feature_dim, cfg.d_model // cfg.n_head
     ins, past, outs, present = unified_io_names(L, cfg.reader)
     dyn = {"ids": {0: "batch", 1: "seq"}, "slot": {0: "batch", 1: "seq"}, "feats": {0: "batch", 1: "seq"},

@@ -1790,9 +1790,14 @@ def run_evals(runs):
     return {k: json.load(open(v)) for k, v in files.items()} if all(map(os.path.exists, files.values())) else None
 
 
+def paired(run, name):
+    """a training/paired_groups.py result, training/eval/<run>/<name>.json"""
+    return json.load(open(os.path.join(ROOT, "training", "eval", run, f"{name}.json")))
+
+
 def by_drawn(run, name):
     """training/paired_groups.py's groups by drawn / not drawn, from training/eval/<run>/canonical_by_group_<name>.json"""
-    return json.load(open(os.path.join(ROOT, "training", "eval", run, f"canonical_by_group_{name}.json")))["by_drawn"]
+    return paired(run, f"canonical_by_group_{name}")["by_drawn"]
 
 
 def group_pts(g, k):   # a paired group's mean ± standard error, in points
@@ -1897,7 +1902,7 @@ def draw_tone_clock_section():
                         [e[a] for a in ("c14b", "c14s62", "dt6", "dt6s62", "dt6s63")])
     clock_ab = arm_table("| seed 61 | c14b: v14's recipe, 940 steps (run 33) | dv6: + draw_vendors x 0.6, 940 steps (run 34) "
                          "| dl6: dv6 on 1600 steps |", [e[a] for a in ("c14b", "dv6", "dl6")], ARM_ROWS + COPY_ROWS)
-    tone_p, tone_c = (json.load(open(os.path.join(run37, f"{n}.json"))) for n in ("tone_f0_dt6_seeds", "tone_f0_control_seeds"))
+    tone_p, tone_c = paired("run37", "tone_f0_dt6_seeds"), paired("run37", "tone_f0_control_seeds")
     dts, dl, dlv = by_drawn("run37", "dt6_seeds"), by_drawn("run37", "dl6"), by_drawn("run37", "dl6_vs_dv6")
     d, o = "drawn by the vendors", "not drawn by them"
     tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
@@ -1951,8 +1956,7 @@ def residual_input_section():
     st = {a: last_stage(os.path.join(run38, a), "stages.jsonl") for a in ("ri6", "ri6s62")}
     ab = arm_table("| | c14b: v14's recipe, seed 61 (run 33) | c14s62: seed 62 (run 34) | ri6: + residual_input, seed 61 "
                    "| ri6s62: seed 62 |", [e[a] for a in ("c14b", "c14s62", "ri6", "ri6s62")], ARM_ROWS + COPY_ROWS)
-    tone_p = json.load(open(os.path.join(run38, "tone_f0_ri6_seeds.json")))
-    tone_c = json.load(open(os.path.join(ROOT, "training", "eval", "run37", "tone_f0_control_seeds.json")))
+    tone_p, tone_c = paired("run38", "tone_f0_ri6_seeds"), paired("run37", "tone_f0_control_seeds")
     can = by_drawn("run38", "ri6_seeds")
     tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
     return "\n".join([

@@ -1130,6 +1130,9 @@ def test_residual_input_reads_the_base_at_edits_queries_only(setup):
     assert torch.equal(changed, b["has_res"] > 0) and int(changed.sum()) == 2 * N_IMG
     with pytest.raises(ValueError):
         MLLM(replace(cfg, residual_edit=False, residual_input=True))
+    from training.mllm_graphs import export_unified
+    with pytest.raises(NotImplementedError):   # the page's graphs have no such input: refused, not exported without it
+        export_unified(m1, "/nonexistent")
 
 
 def test_given_mask_is_exactly_the_given_slots():
