@@ -216,8 +216,8 @@
 #   pair (stop 60: that games the evaluation, whose held-out pairs are exactly those). Ready, one warm call: the
 #   control of v14's recipe on dl6's clock (dl6's command with ARM_SET="source_vendors=fluent,noto_v1,emojione,fxemoji,
 #   streamline source_vendor_p=0.3 seed=61", NAME=c16), to read dl6 at equal compute.
-# Stop 67 (run 38, one H100; training/eval/run38/): nine starts refused or failed first (about 90 s of device time
-#   each), then two calls on one warm machine. A new lever, MLLMConfig.residual_input (an edit's residual base read at
+# Stop 67 (run 38, one H100; training/eval/run38/): ten starts refused or failed first (991 s of device time in all),
+#   then two calls on one warm machine. A new lever, MLLMConfig.residual_input (an edit's residual base read at
 #   its queries too, the source's token at each generated token's place through a zero-started projector: the hidden
 #   state that computes the change sees the token it changes, where residual_edit gave it the base at the output alone),
 #   as ri6 = run 33's c14b command with residual_input=True, seeds 61 and 62 (ri6, ri6s62; 334 and 336 s of wall):
