@@ -1795,6 +1795,11 @@ def paired(run, name):
     return json.load(open(os.path.join(ROOT, "training", "eval", run, f"{name}.json")))
 
 
+def in_points(evals, metric):
+    """{arm: metric(its eval_mllm.json) in points}, for a section's prose"""
+    return {a: 100 * metric(x) for a, x in evals.items()}
+
+
 def by_drawn(run, name):
     """training/paired_groups.py's groups by drawn / not drawn, from training/eval/<run>/canonical_by_group_<name>.json"""
     return paired(run, f"canonical_by_group_{name}")["by_drawn"]
@@ -1814,8 +1819,8 @@ def draw_plan_section():
     st = last_stage(os.path.join(ROOT, "training", "eval", *runs["nd6"]), "stages.jsonl")
     ab = arm_table("| seed 61 | c14b: v14's recipe (run 33) | dv6: + draw_vendors x 0.6 (run 34) | nd6: the same without "
                    "their plan (run 35) |", [e[a] for a in ("c14b", "dv6", "nd6")], ARM_ROWS + COPY_ROWS)
-    can = {a: 100 * canonical_f1(e[a]) for a in e}
-    sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
+    can = in_points(e, canonical_f1)
+    sk = in_points(e, recognised("sketch"))
     nd, dv, vs, seeds = (by_drawn("run35", n) for n in ("nd6", "dv6s61", "nd6_vs_dv6", "dv6_seeds"))
     d, o = "drawn by the vendors", "not drawn by them"
     return "\n".join([
@@ -1861,10 +1866,10 @@ def draw_tasks_section():
                    [e[a] for a in ("c14b", "dv6", "nd6", "ds6")], ARM_ROWS + COPY_ROWS)
     ds, vs = by_drawn("run36", "ds6"), by_drawn("run36", "ds6_vs_dv6")
     d, o = "drawn by the vendors", "not drawn by them"
-    sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
-    can = {a: 100 * canonical_f1(e[a]) for a in e}
+    sk = in_points(e, recognised("sketch"))
+    can = in_points(e, canonical_f1)
     seeds_gain = (sk["dv6"] + sk["dv6s62"] - sk["c14b"] - sk["c14s62"]) / 2
-    tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
+    tone = in_points(e, edit_at("edit_tone"))
     return "\n".join([
         "## The drawn designs in sketches alone (stop 65, run 36; not shipped)", "",
         "Run 35 found the drawn designs' plan carrying the sketches' gain and half of the text-to-image loss. "
@@ -1905,11 +1910,11 @@ def draw_tone_clock_section():
     tone_p, tone_c = paired("run37", "tone_f0_dt6_seeds"), paired("run37", "tone_f0_control_seeds")
     dts, dl, dlv = by_drawn("run37", "dt6_seeds"), by_drawn("run37", "dl6"), by_drawn("run37", "dl6_vs_dv6")
     d, o = "drawn by the vendors", "not drawn by them"
-    tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
-    sk = {a: 100 * recognised("sketch")(e[a]) for a in e}
-    skd = {a: 100 * recognised("sketch_lines_drawn")(e[a]) for a in e}
-    can = {a: 100 * canonical_f1(e[a]) for a in e}
-    nat = {a: 100 * natural_recommended_top1(e[a]) for a in e}
+    tone = in_points(e, edit_at("edit_tone"))
+    sk = in_points(e, recognised("sketch"))
+    skd = in_points(e, recognised("sketch_lines_drawn"))
+    can = in_points(e, canonical_f1)
+    nat = in_points(e, natural_recommended_top1)
     dt_tone = [tone[a] for a in ("dt6", "dt6s62", "dt6s63")]
     return "\n".join([
         "## The drawn designs in tone edits alone, and a longer clock (stop 66, run 37; not shipped)", "",
@@ -1958,7 +1963,7 @@ def residual_input_section():
                    "| ri6s62: seed 62 |", [e[a] for a in ("c14b", "c14s62", "ri6", "ri6s62")], ARM_ROWS + COPY_ROWS)
     tone_p, tone_c = paired("run38", "tone_f0_ri6_seeds"), paired("run37", "tone_f0_control_seeds")
     can = by_drawn("run38", "ri6_seeds")
-    tone = {a: 100 * edit_at("edit_tone")(e[a]) for a in e}
+    tone = in_points(e, edit_at("edit_tone"))
     return "\n".join([
         "## The residual base read at the edit's queries (stop 67, run 38; not shipped)", "",
         "Every edit (tone and style edits, sketches, colorize, inpaint) predicts a change to the source's token at the "

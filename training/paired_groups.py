@@ -6,7 +6,8 @@ canonical top-1 2.4 points; is it every concept, or those the drawn vendors also
     /usr/bin/python3 -m training.paired_groups OUT.json --control A.xz B.xz --arm C.xz D.xz --vendors fluent,emojione,...
 
 --key/--scale read another job's items (e.g. --key edit.edit_tone --scale f0: the judge's probability that each tone
-edit succeeded; a sketch's, colorize's or inpaint's items are their PSNR, not whether the judge named them); their items are not canonical prompts, so only their paired difference over all items is reported.
+edit succeeded; a sketch's, colorize's or inpaint's items are their PSNR, not whether the judge named them); their
+items are not canonical prompts, so only their paired difference over all items is reported.
 
 Needs the data (training/data/meta.json) and the judge (its concept vocabulary, as the evaluation filters prompts).
 """
@@ -56,19 +57,26 @@ def main(argv=None):
                     "probability of success), edit.sketch, edit.colorize, ... (PSNR)")
     ap.add_argument("--scale", default="f1")
     args = ap.parse_args(argv)
-    if args.key != "t2i_canonical":   # another job's items: no concept grouping, the paired difference over all
-        c, a = side(args.control, args.key, args.scale), side(args.arm, args.key, args.scale)
-        if len(c) != len(a):
-            raise SystemExit(f"{len(c)} / {len(a)} items: another evaluation")
-        m, se = mean_se(a - c)
-        res = {"control": args.control, "arm": args.arm, "key": args.key, "scale": args.scale,
-               "all": {"n": len(c), "diff": m, "se": se}}
-        with open(args.out, "w") as f:
-            json.dump(res, f, indent=1)
-        print(json.dumps(res["all"]))
-        return
+    c, a = side(args.control, args.key, args.scale), side(args.arm, args.key, args.scale)
+    if len(c) != len(a):
+        raise SystemExit(f"{len(c)} / {len(a)} items: another evaluation")
+    diff = a - c
+    res = {"control": args.control, "arm": args.arm, "key": args.key, "scale": args.scale}
+    if args.key == "t2i_canonical":
+        res.update(canonical_groups(args, diff))
+        shown = {k: res[k] for k in ("by_drawn", "by_category")}
+    else:   # another job's items: no concept grouping, the paired difference over all
+        res["all"] = shown = grouped(diff, [])["all"]
+    with open(args.out, "w") as f:
+        json.dump(res, f, indent=1)
+    print(json.dumps(shown, indent=1))
+
+
+def canonical_groups(args, diff):
+    """The canonical prompts' paired differences grouped by whether the drawn vendors (--vendors) also drew the
+    prompt's concept and by its category, and the worst prompts."""
     if not args.vendors:
-        ap.error("--vendors: the canonical prompts are grouped by the drawn vendors' concepts")
+        raise SystemExit("--vendors: the canonical prompts are grouped by the drawn vendors' concepts")
     import torch   # the analysis alone reads the judge and the evaluation's prompts (model_card reads side)
     from training.eval_mllm import canonical_set
     meta = json.load(open(os.path.join(ROOT, "training", "data", "meta.json")))
@@ -79,23 +87,17 @@ def main(argv=None):
     ctx = Ctx()
     ctx.meta, ctx.vocab = meta, lambda head: {c: i for i, c in enumerate(vocab[head])}
     prompts, concepts, _ = canonical_set(ctx, random.Random(1), args.n)   # eval_mllm's draw of them
-    c, a = side(args.control), side(args.arm)
-    if len(c) != len(prompts) or len(a) != len(prompts):
-        raise SystemExit(f"{len(prompts)} canonical prompts, {len(c)} / {len(a)} items: another --n or evaluation")
-    diff = a - c
+    if len(diff) != len(prompts):
+        raise SystemExit(f"{len(prompts)} canonical prompts, {len(diff)} items: another --n or evaluation")
     vendors = set(args.vendors.split(","))
     drawn = {m["concept"] for m in meta if m["vendor"] in vendors and m["split"] in ("sources", "sources_extra")}
     first = {}
     for m in meta:
         first.setdefault(m["concept"], m)
-    res = {"control": args.control, "arm": args.arm, "vendors": sorted(vendors), "key": "t2i_canonical", "scale": "f1",
-           "by_drawn": grouped(diff, ["drawn by the vendors" if x in drawn else "not drawn by them" for x in concepts]),
-           "by_category": grouped(diff, [first[x]["category"] for x in concepts]),
-           "worst": [{"prompt": prompts[i], "diff": float(diff[i])} for i in np.argsort(diff)[:8]]}
-    with open(args.out, "w") as f:
-        json.dump(res, f, indent=1)
-    print(json.dumps({k: res[k] for k in ("by_drawn", "by_category")}, indent=1))
-
+    return {"vendors": sorted(vendors),
+            "by_drawn": grouped(diff, ["drawn by the vendors" if x in drawn else "not drawn by them" for x in concepts]),
+            "by_category": grouped(diff, [first[x]["category"] for x in concepts]),
+            "worst": [{"prompt": prompts[i], "diff": float(diff[i])} for i in np.argsort(diff)[:8]]}
 
 if __name__ == "__main__":
     main()

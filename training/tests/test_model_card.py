@@ -1,4 +1,6 @@
 """The model card's readers of an evaluation (training/model_card.py): what a number in its tables means."""
+import numpy as np
+import pytest
 import torch
 
 from training import model_card as M
@@ -43,7 +45,6 @@ def test_paired_groups_means_each_group_of_the_per_item_difference(tmp_path):
     the mean over its own items (not a share of the whole)."""
     import json
     import lzma
-    import numpy as np
     from training.paired_groups import grouped, side
     files = []
     for k, prefs in enumerate(([0.0, 1.0, 0.5], [1.0, 0.0, 0.5])):
@@ -77,7 +78,7 @@ def test_paired_groups_reads_another_jobs_items_at_its_scale(tmp_path):
     out = tmp_path / "o.json"
     main([str(out), "--control", *ctl, "--arm", *arm, "--key", "edit.edit_tone", "--scale", "f0"])
     r = json.load(open(out))["all"]
-    assert r["n"] == 3 and abs(r["diff"] - (0.2 + 0.1 + 0.4) / 3) < 1e-9 and r["se"] > 0
-    import pytest
+    assert r["n"] == 3 and abs(r["diff"] - (0.2 + 0.1 + 0.4) / 3) < 1e-9
+    assert abs(r["se"] - np.std([0.2, 0.1, 0.4], ddof=1) / np.sqrt(3)) < 1e-12   # over items, each side its runs' mean
     with pytest.raises(SystemExit):
         main([str(out), "--control", run("c3", [0.1, 0.2]), "--arm", *arm, "--key", "edit.edit_tone", "--scale", "f0"])
