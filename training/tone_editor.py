@@ -63,9 +63,12 @@ class ToneEditor(nn.Module):
     """f0 tokens [B,256,C] + condition [B,K] -> edited f0 tokens: `depth` 3x3 convolutions (the condition beside
     every layer's input), residual, the output layer zero at the start (the editor begins as the copy)."""
 
-    def __init__(self, channels, cond, width=128, depth=3):
+    def __init__(self, channels, cond, width=128, depth=3, coords=False):
         super().__init__()
-        self.inp = nn.Conv2d(channels + cond, width, 3, padding=1)
+        # coords: each token's place (x, y in [-1, 1]) among the inputs: which of two people a token draws is where
+        # it is, further than the convolutions see
+        self.coords = coords
+        self.inp = nn.Conv2d(channels + cond + 2 * coords, width, 3, padding=1)
         self.blocks = nn.ModuleList(nn.Conv2d(width + cond, width, 3, padding=1) for _ in range(depth - 1))
         self.out = nn.Conv2d(width, channels, 1)
         nn.init.zeros_(self.out.weight)
@@ -75,7 +78,11 @@ class ToneEditor(nn.Module):
         b, n, c = f0.shape
         x = f0.transpose(1, 2).reshape(b, c, GRID, GRID)
         cm = cond[:, :, None, None].expand(-1, -1, GRID, GRID)
-        h = F.gelu(self.inp(torch.cat([x, cm], 1)))
+        inp = [x, cm]
+        if self.coords:
+            g = torch.linspace(-1, 1, GRID, device=x.device, dtype=x.dtype)
+            inp.append(torch.stack(torch.meshgrid(g, g, indexing="xy"))[None].expand(b, -1, -1, -1))
+        h = F.gelu(self.inp(torch.cat(inp, 1)))
         for blk in self.blocks:
             h = h + F.gelu(blk(torch.cat([h, cm], 1)))
         return (x + self.out(h)).flatten(2).transpose(1, 2)
@@ -104,16 +111,21 @@ def train(f0, pos, groups, meta, args, device, log=print):
     for g, key in enumerate(keys):
         for j, (tone, i) in enumerate(sorted(groups[key].items())):
             rows[g, j], tones[g, j] = pos[i], tone_onehot(tone)
-    rows, tones, size = rows.to(device), tones.to(device), size.to(device)
+    # two_p: the share of two-person groups (26 tones each; 24 of 1,140 groups, so about 2% when drawn uniformly)
+    two = size > len(TONES)
+    weight = torch.ones(len(keys))
+    if getattr(args, "two_p", 0) and two.any() and (~two).any():
+        weight[two] = args.two_p / (1 - args.two_p) * (~two).sum() / two.sum()
+    rows, tones, size, weight = rows.to(device), tones.to(device), size.to(device), weight.to(device)
     cond_dim = 2 * len(TONES) * (2 if args.src else 1)
-    net = ToneEditor(f0.shape[-1], cond_dim, args.width, args.depth).to(device)
+    net = ToneEditor(f0.shape[-1], cond_dim, args.width, args.depth, args.coords).to(device)
     opt = torch.optim.AdamW(net.parameters(), args.lr, weight_decay=0.01)
     gen = torch.Generator(device).manual_seed(args.seed)
     t0 = time.time()
     for step in range(args.steps):
         for g in opt.param_groups:
             g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * step / args.steps))
-        grp = torch.randint(len(keys), (args.batch,), device=device, generator=gen)
+        grp = torch.multinomial(weight, args.batch, replacement=True, generator=gen)
         n = size[grp]
         a = (torch.rand(args.batch, device=device, generator=gen) * n).long()
         b = (torch.rand(args.batch, device=device, generator=gen) * (n - 1)).long()
@@ -145,9 +157,16 @@ def evaluate(net, f0_of, images, meta, judge, encoder, decode, device, seeds, sc
         for s in scales:
             with torch.no_grad():
                 p = ctx.judge_probs(decode(s, pyr[("f0", "f1", "f2", "f3", "f4").index(s)], seed))
-            per[s].append(edit_report(ctx, p, jobs)[0])
-    return {s: {"success": sum(r["success"] for r in v) / len(v), "judge_concept": sum(r["judge_concept"] for r in v) / len(v),
-                "judge_field": sum(r["judge_field"] for r in v) / len(v), "per_seed": v} for s, v in per.items()}
+            rep, prefs, ok = edit_report(ctx, p, jobs)
+            two = torch.tensor(["," in j[4] or "," in meta[j[6]]["skin_tone"] for j in jobs], device=ok.device)
+            two_c = two.to(prefs.device)
+            rep |= {"pref": float(prefs.mean()), "success_one_person": float(ok[~two].float().mean()),
+                    "success_two_people": float(ok[two].float().mean()), "n_two_people": int(two.sum()),
+                    "pref_one_person": float(prefs[~two_c].mean()), "pref_two_people": float(prefs[two_c].mean())}
+            per[s].append(rep)
+    keys = ("success", "judge_concept", "judge_field", "pref", "success_one_person", "success_two_people",
+            "pref_one_person", "pref_two_people")
+    return {s: {k: sum(r[k] for r in v) / len(v) for k in keys} | {"per_seed": v} for s, v in per.items()}
 
 
 def parse(argv):
@@ -160,12 +179,17 @@ def parse(argv):
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--src", action="store_true", help="also condition on the source's tone")
+    ap.add_argument("--coords", action="store_true", help="each token's place among the editor's inputs")
+    ap.add_argument("--two-p", type=float, default=0.0, help="the share of two-person tone groups in a batch "
+                    "(default: as drawn, uniform over groups)")
     ap.add_argument("--strict", action="store_true", help="no tone group of a concept the evaluation edits")
     ap.add_argument("--vendors", default="", help="only these vendors' tone groups train (comma-separated)")
     ap.add_argument("--max-groups", type=int, default=0, help="only the first N tone groups (a smoke test's)")
     ap.add_argument("--eval-seeds", type=int, default=5)
     ap.add_argument("--scales", default="f0,f1")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--f0-cache", default="", help="the encoded drawings kept in (or read from) this file: the "
+                    "encoder takes ten minutes on two CPU cores")
     ap.add_argument("--judge", default=JUDGE)
     ap.add_argument("--save", default="", help="the editors' weights in this folder, one file an arm")
     ap.add_argument("--arm", action="append", default=[], help="NAME[:--opt value ...]: one editor trained and "
@@ -191,7 +215,14 @@ def main(argv=None):
     rows = sorted({i for g in all_groups.values() for i in g.values()} | set(held))
     pos = {i: k for k, i in enumerate(rows)}
     t0 = time.time()
-    f0 = encode_f0(encoder, images, rows, dev)
+    if base.f0_cache and os.path.exists(base.f0_cache):   # the encoder's f0 of these rows, from an earlier run
+        cached = torch.load(base.f0_cache)
+        assert cached["rows"] == rows, "the cache holds other drawings"
+        f0 = cached["f0"].to(dev)
+    else:
+        f0 = encode_f0(encoder, images, rows, dev)
+        if base.f0_cache:
+            torch.save({"rows": rows, "f0": f0.cpu()}, base.f0_cache)
     print(f"[tone_editor] {len(rows)} drawings encoded in {time.time() - t0:.0f}s", flush=True)
     out = {}
     for spec in base.arm or ["base"]:

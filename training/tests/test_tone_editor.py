@@ -1,0 +1,72 @@
+"""training/tone_editor.py (a measured exploration): the tone code, which groups train, the editor's start, and that a
+local editor learns a tone change on some designs and applies it to one it never saw."""
+from types import SimpleNamespace
+
+import torch
+
+from training import tone_editor as E
+
+
+def test_tone_onehot_names_each_persons_tone():
+    def on(t):
+        return torch.nonzero(E.tone_onehot(t))[:, 0].tolist()
+    assert on("none") == [0, 6]
+    assert on("light") == [1, 7]                    # one person: both halves the same
+    assert on("medium,dark") == [3, 11]             # two: the first person's, then the second's
+    assert on("dark,medium") == [5, 9]
+
+
+def test_groups_are_the_trained_toned_designs_only():
+    meta = []
+
+    def add(concept, vendor, tone, split):
+        meta.append(dict(i=len(meta), concept=concept, vendor=vendor, skin_tone=tone, split=split))
+    for t in ("none", "light", "dark"):
+        add("A", "google", t, "train")
+        add("A", "twitter", t, "heldout_vendor")      # the evaluation's: never trained
+        add("A", "openmoji", t, "train")              # no style to draw
+        add("B", "fluent", t, "sources")
+        add("B", "fluent_hc", t, "sources")           # the line vendor stays unseen
+    add("C", "google", "none", "train")               # one tone: nothing to edit
+    groups = E.tone_groups(meta, E.TRAIN_SPLITS)
+    assert sorted(groups) == [("A", "google"), ("B", "fluent")]
+    assert sorted(groups[("A", "google")]) == ["dark", "light", "none"]
+    assert sorted(E.tone_groups(meta, E.TRAIN_SPLITS, strict=True)) == [("B", "fluent")]   # A is edited in evaluation
+
+
+def test_the_editor_starts_as_the_copy():
+    for coords in (False, True):
+        net = E.ToneEditor(8, 12, width=16, depth=3, coords=coords)
+        x = torch.randn(3, 256, 8)
+        assert torch.equal(net(x, torch.randn(3, 12)), x)
+
+
+def synthetic(n_designs, seed):
+    """Designs: a random skin mask on the 16x16 grid. A drawing's feature is the mask times its tone's colour
+    (one of the first four channels lit, brighter for the darker tones) beside a design-specific background in two
+    other channels that no tone changes."""
+    g = torch.Generator().manual_seed(seed)
+    f0, meta = [], []
+    for d in range(n_designs):
+        mask = (torch.rand(256, generator=g) < 0.4).float()[:, None]
+        back = torch.randn(256, 2, generator=g)
+        for k, tone in enumerate(E.TONES):
+            colour = torch.zeros(4)
+            colour[k % 4] = 1.0 + k // 4
+            f0.append(torch.cat([mask * colour, back], 1))
+            meta.append(dict(i=len(meta), concept=f"C{seed}_{d}", vendor="google", skin_tone=tone, split="train"))
+    return torch.stack(f0), meta
+
+
+def test_a_local_editor_draws_the_tone_change_on_an_unseen_design():
+    f0, meta = synthetic(12, seed=1)
+    test_f0, _ = synthetic(1, seed=2)                 # a design never trained
+    groups = E.tone_groups(meta, E.TRAIN_SPLITS)
+    pos = {m["i"]: m["i"] for m in meta}
+    args = SimpleNamespace(seed=0, width=32, depth=2, lr=1e-2, steps=300, batch=32, src=False, coords=False)
+    net = E.train(f0, pos, groups, meta, args, "cpu", log=lambda s: None)
+    src, dst = test_f0[1], test_f0[5]                 # light -> dark
+    with torch.no_grad():
+        out = net(src[None], E.condition("light", "dark", False)[None])[0]
+    copy_err, err = (src - dst).pow(2).mean(), (out - dst).pow(2).mean()
+    assert err < 0.1 * copy_err, (float(err), float(copy_err))
