@@ -169,6 +169,23 @@ def evaluate(net, f0_of, images, meta, judge, encoder, decode, device, seeds, sc
     return {s: {k: sum(r[k] for r in v) / len(v) for k in keys} | {"per_seed": v} for s, v in per.items()}
 
 
+def mllm_split(choice_items, meta, scale="f0"):
+    """An MLLM evaluation's tone edits (eval_mllm --choice-items' file, its "edit.edit_tone" items in edit_jobs' order:
+    one per held-out drawing whose design has another tone) split as evaluate() splits the editor's: the judge's
+    probability of success at `scale`, over all edits, one person's and two people's (a design drawn at 26 tones)."""
+    import lzma
+    with (lzma.open if choice_items.endswith(".xz") else open)(choice_items, "rt") as f:
+        prefs = json.load(f)["edit.edit_tone"]["prefs"][scale]
+    size = collections.Counter((m["concept"], m["vendor"]) for m in meta if m["vendor"] not in ("openmoji", "fluent_hc"))
+    two = [size[(m["concept"], m["vendor"])] > len(TONES) for m in meta
+           if m["split"] == "heldout_vendor" and size[(m["concept"], m["vendor"])] > 1]
+    assert len(two) == len(prefs), (len(two), len(prefs))
+    one_p = [p for p, t in zip(prefs, two) if not t]
+    two_p = [p for p, t in zip(prefs, two) if t]
+    return {"n": len(prefs), "n_two_people": len(two_p), "pref": sum(prefs) / len(prefs),
+            "pref_one_person": sum(one_p) / len(one_p), "pref_two_people": sum(two_p) / len(two_p)}
+
+
 def parse(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("out")

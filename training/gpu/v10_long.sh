@@ -225,8 +225,15 @@
 #   edit.edit_tone --scale f0, two seeds against two) -0.2 +- 0.8 points; canonical top-1 at f1 91.8 / 90.9%, paired
 #   -0.2 +- 0.1; sketches 21.9 / 21.4%. Not a lever: whatever the edits miss on unseen designs, it is not the base's
 #   alignment. Not shipped.
-# Next (stop 68): c16 (stop 66's Next, about 471 s of wall) reads a family already spent; a new lever for the unseen
-#   (concept, style) pair is still the open question (stop 61), and it must not steer plans to the trained pair.
+# Stop 68 (no device call ran): every start was refused or failed (about 1,290 s of the 1,800 s spent on them, tries
+#   from 00:26 to 01:42 UTC). The session measured on this VM's CPU instead: a local tone editor
+#   (training/tone_editor.py; training/gpu/tone_editor.sh its GPU sweep, ready: widths 128-256, depth 3-6, 10k-30k
+#   steps, the two-person share, --strict), judged on eval_mllm's held-out tone edits (model card, "A local tone
+#   editor"; training/eval/tone_editor/cpu/): one person's tone edits far better than the MLLM, two people's far worse.
+# Next (stop 69): the sweep (one call, about 8 minutes: `ARMS='w256c:--width 256 --depth 6 --batch 256 --steps 10000
+#   --coords;w256c2:... --two-p 0.3;...' OUT=$OUT bash training/gpu/tone_editor.sh`, the tree as for training); then
+#   the editor in eval_mllm's tone edits (the pick's own plans: the plan's tone the editor's input) and, if it reaches
+#   80% there, in the page (an int8 graph; the manifest names it). c16 (stop 66's Next) reads a family already spent.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
