@@ -100,8 +100,8 @@ def encode_f0(encoder, images, rows, device, batch=256):
 
 
 def train(f0, pos, groups, meta, args, device, log=print):
-    """The editor trained on pairs of one group's drawings: a group drawn uniformly, then two of its tones (the first
-    the source, the second the target), a batch at a time on `device`."""
+    """The editor trained on pairs of one group's drawings: a group drawn (uniformly, or with two-person groups
+    args.two_p of a batch), then two of its tones (the first the source, the second the target), on `device`."""
     torch.manual_seed(args.seed)
     keys = sorted(groups)
     k = max(len(groups[key]) for key in keys)

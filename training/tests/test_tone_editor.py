@@ -1,5 +1,6 @@
 """training/tone_editor.py (a measured exploration): the tone code, which groups train, the editor's start, and that a
 local editor learns a tone change on some designs and applies it to one it never saw."""
+import json
 from types import SimpleNamespace
 
 import torch
@@ -70,3 +71,18 @@ def test_a_local_editor_draws_the_tone_change_on_an_unseen_design():
         out = net(src[None], E.condition("light", "dark", False)[None])[0]
     copy_err, err = (src - dst).pow(2).mean(), (out - dst).pow(2).mean()
     assert err < 0.1 * copy_err, (float(err), float(copy_err))
+
+
+def test_mllm_split_reads_the_evaluations_tone_edits_by_people(tmp_path):
+    meta = []
+    for concept, tones in (("ONE", E.TONES), ("TWO", ["none"] + [f"{a},{b}" for a in E.TONES[1:] for b in E.TONES[1:]]),
+                           ("PLAIN", ["none"])):
+        for t in tones:
+            meta.append(dict(i=len(meta), concept=concept, vendor="google", skin_tone=t, split="train"))
+    meta[0]["split"] = meta[6]["split"] = meta[7]["split"] = meta[-1]["split"] = "heldout_vendor"   # ONE none; TWO none, light,light; PLAIN
+    items = tmp_path / "choice_items.json"
+    items.write_text(json.dumps({"edit.edit_tone": {"prefs": {"f0": [0.9, 0.2, 0.4]}}}))   # PLAIN has no other tone: no edit
+    got = E.mllm_split(str(items), meta)
+    assert got["n"] == 3 and got["n_two_people"] == 2
+    assert abs(got["pref_one_person"] - 0.9) < 1e-9 and abs(got["pref_two_people"] - 0.3) < 1e-9
+    assert abs(got["pref"] - 0.5) < 1e-9
