@@ -1969,12 +1969,11 @@ def tone_editor_section():
             for name, r in (("c14b", "run33/c14b"), ("c14s62", "run34/c14s62"))}
 
     def opts(a):
-        o = [f"width {a['width']}, depth {a['depth']}", f"{a['steps']} steps of {a['batch']}"]
-        o += ["token places as input" for _ in [0] if a.get("coords")] + ["source tone" for _ in [0] if a.get("src")]
-        o += [f"two people {a['two_p']:.0%} of a batch" for _ in [0] if a.get("two_p")]
-        o += ["no group of an edited concept" for _ in [0] if a.get("strict")]
-        o += [f"{a['vendors']} only" for _ in [0] if a.get("vendors")]
-        return "; ".join(o)
+        o = [f"width {a['width']}, depth {a['depth']}", f"{a['steps']} steps of {a['batch']}",
+             a.get("coords") and "token places as input", a.get("src") and "source tone",
+             a.get("two_p") and f"two people {a['two_p']:.0%} of a batch",
+             a.get("strict") and "no group of an edited concept", a.get("vendors") and f"{a['vendors']} only"]
+        return "; ".join(x for x in o if x)
     rows = ["| | trained | f0: success (one person / two) | f0: the judge's probability (one / two) | f0: concept / tone "
             "| f1: success (one / two) |", "|---|---|---|---|---|---|"]
     for name, r in arms.items():
@@ -1989,8 +1988,9 @@ def tone_editor_section():
     for name, m in mllm.items():
         rows.append(f"| the MLLM: {name} (v14's recipe, 940 steps) | – | – | {m['pref']:.3f} ({m['pref_one_person']:.3f} / "
                     f"{m['pref_two_people']:.3f}) | – | – |")
+    n = next(iter(mllm.values()))["n"]   # the evaluation's tone edits: the editor's and the MLLM's are the same jobs
     n_two = next(iter(arms.values()))["tone_edits"]["f0"]["per_seed"][0]["n_two_people"]
-    n_one = 130 - n_two
+    n_one = n - n_two
     split = {k: r["tone_edits"]["f0"] for k, r in arms.items() if "pref_one_person" in r["tone_edits"]["f0"]}
     best = max(split, key=lambda k: split[k]["pref"])
     b = split[best]
@@ -2009,14 +2009,14 @@ def tone_editor_section():
         "the splits train, sources and sources_extra, never a held-out drawing; 1,140 groups, 24 of them two people at 26 "
         "tones) and is judged on eval_mllm's own tone edits (the held-out drawings; the asked tone drawn per source by "
         "seeds 0 and 1, so by another random sequence than the MLLM's evaluation), decoded by the shipped decoders, "
-        f"success as eval_mllm's rule. {n_two} of the 130 edits are of two people (two designs at 26 tones), 78 of one "
+        f"success as eval_mllm's rule. {n_two} of the {n} edits are of two people (two designs at 26 tones), {n_one} of one "
         "(13 designs). The MLLM's rows are the same edits in its own evaluations, split the same way "
         "(`tone_editor.mllm_split` on their `choice_items`); their success was not recorded per item, so they compare "
         "on the judge's probability of success. `PYTHONPATH=. /usr/bin/python3 -m training.tone_editor OUT.json "
         "--eval-seeds 2 --arm NAME:OPTIONS` (`training/eval/tone_editor/`):\n",
         "\n".join(rows), "",
         f"**The editor draws one person's tone edits far better than the MLLM, and two people's worse.** The best arm "
-        f"({best}) succeeds in {pct(b['success'])} of the 130 at f0 (one person {pct(b['success_one_person'])}, two "
+        f"({best}) succeeds in {pct(b['success'])} of the {n} at f0 (one person {pct(b['success_one_person'])}, two "
         f"{pct(b['success_two_people'])}); the judge names the source's concept in {pct(b['judge_concept'])} of its "
         f"drawings, since the editor keeps the design, and the asked tone in {pct(b['judge_field'])}. On the judge's "
         f"probability it scores {b['pref']:.3f} against the MLLM's {mllm_all:.3f} (one person {b['pref_one_person']:.3f} "
@@ -2024,7 +2024,7 @@ def tone_editor_section():
         "Two people's tones need each person's tone at its place: without a larger share of the 24 two-person groups "
         "(2% of what trains when groups are drawn uniformly) the editor drew them far worse (c3kc), and a 30% share lifted them "
         "while one person's moved little (c3kc2). The editor for a tone edit whose plan names one tone and the MLLM for two people would "
-        f"score {routed:.3f} on the judge's probability over these 130 edits (the MLLM's two-person rows averaged). "
+        f"score {routed:.3f} on the judge's probability over these {n} edits (the MLLM's two-person rows averaged). "
         "These are CPU runs of a few thousand steps (two seeds of the asked tone); the GPU sweep of width, depth, steps "
         "and the two-person share (`training/gpu/tone_editor.sh`) did not run (no device machine started this stop). "
         "Not in the page: what ships is measured where the page draws it, the pick's own plan's tone as the editor's "

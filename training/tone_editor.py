@@ -33,6 +33,7 @@ from training.common import JUDGE
 
 TONES = ("none", "light", "medium-light", "medium", "medium-dark", "dark")
 TRAIN_SPLITS = ("train", "sources", "sources_extra")
+UNSTYLED = ("openmoji", "fluent_hc")   # no style to draw a tone change in (OpenMoji) / the line-art sketches' vendor
 GRID = 16
 
 
@@ -47,13 +48,19 @@ def tone_onehot(tone):
     return v
 
 
+def design_tones(meta):
+    """{(concept, vendor): how many tones that design is drawn at}, every split: one person's designs have at most
+    len(TONES), two people's 26."""
+    return collections.Counter((m["concept"], m["vendor"]) for m in meta if m["vendor"] not in UNSTYLED)
+
+
 def tone_groups(meta, splits, strict=False):
     """{(concept, vendor): {tone: image index}} with two tones or more, drawn by a vendor with a style (not OpenMoji,
     not the line-drawn vendor), every drawing in `splits`; strict: none of a concept with a held-out-vendor drawing."""
     held = {m["concept"] for m in meta if m["split"] == "heldout_vendor"}
     groups = collections.defaultdict(dict)
     for m in meta:
-        if m["vendor"] in ("openmoji", "fluent_hc") or m["split"] not in splits or (strict and m["concept"] in held):
+        if m["vendor"] in UNSTYLED or m["split"] not in splits or (strict and m["concept"] in held):
             continue
         groups[(m["concept"], m["vendor"])][m["skin_tone"]] = m["i"]
     return {k: g for k, g in groups.items() if len(g) > 1}
@@ -90,13 +97,6 @@ class ToneEditor(nn.Module):
 
 def condition(src_tone, dst_tone, with_src):
     return torch.cat([tone_onehot(dst_tone), tone_onehot(src_tone)]) if with_src else tone_onehot(dst_tone)
-
-
-@torch.no_grad()
-def encode_f0(encoder, images, rows, device, batch=256):
-    from training.transforms import to_tensor
-    return torch.cat([encoder(to_tensor(images[rows[s:s + batch]], device=device)).float()
-                      for s in range(0, len(rows), batch)])
 
 
 def train(f0, pos, groups, meta, args, device, log=print):
@@ -143,26 +143,27 @@ def train(f0, pos, groups, meta, args, device, log=print):
 def evaluate(net, f0_of, images, meta, judge, encoder, decode, device, seeds, scales, with_src):
     """eval_mllm's tone-edit jobs (held-out drawings; the asked tone drawn per source by each seed) drawn by the
     editor from the source's f0 and judged at each scale: {scale: [edit_report per seed]} and their mean success."""
-    from training.encoder import pyramid
-    from training.eval_mllm import edit_jobs, edit_report
+    from training.eval_mllm import edit_jobs, edit_report, split_scales
     from training.judge_ceiling import judge_ctx
+    from training.mllm_tasks import image_tokens
     ctx, hv = judge_ctx(images, meta, judge, device, encoder, decode)
+    size = design_tones(meta)
     per = collections.defaultdict(list)
     for seed in seeds:
         jobs = edit_jobs(ctx, hv, random.Random(seed), ("edit_tone",))
         with torch.no_grad():
             out = net(f0_of([j[6] for j in jobs]),
                       torch.stack([condition(meta[j[6]]["skin_tone"], j[4], with_src) for j in jobs]).to(device))
-        pyr = pyramid(out)   # finest first
+        scaled = split_scales(image_tokens(out))   # the coarser scales: f0 pooled, as the encoder's own pyramid
+        two = torch.tensor([size[(meta[j[6]]["concept"], meta[j[6]]["vendor"])] > len(TONES) for j in jobs])
         for s in scales:
             with torch.no_grad():
-                p = ctx.judge_probs(decode(s, pyr[("f0", "f1", "f2", "f3", "f4").index(s)], seed))
+                p = ctx.judge_probs(decode(s, scaled[s], seed))
             rep, prefs, ok = edit_report(ctx, p, jobs)
-            two = torch.tensor(["," in j[4] or "," in meta[j[6]]["skin_tone"] for j in jobs], device=ok.device)
-            two_c = two.to(prefs.device)
-            rep |= {"pref": float(prefs.mean()), "success_one_person": float(ok[~two].float().mean()),
+            ok, prefs = ok.cpu(), prefs.cpu()
+            rep |= {"n": len(jobs), "pref": float(prefs.mean()), "success_one_person": float(ok[~two].float().mean()),
                     "success_two_people": float(ok[two].float().mean()), "n_two_people": int(two.sum()),
-                    "pref_one_person": float(prefs[~two_c].mean()), "pref_two_people": float(prefs[two_c].mean())}
+                    "pref_one_person": float(prefs[~two].mean()), "pref_two_people": float(prefs[two].mean())}
             per[s].append(rep)
     keys = ("success", "judge_concept", "judge_field", "pref", "success_one_person", "success_two_people",
             "pref_one_person", "pref_two_people")
@@ -176,7 +177,7 @@ def mllm_split(choice_items, meta, scale="f0"):
     import lzma
     with (lzma.open if choice_items.endswith(".xz") else open)(choice_items, "rt") as f:
         prefs = json.load(f)["edit.edit_tone"]["prefs"][scale]
-    size = collections.Counter((m["concept"], m["vendor"]) for m in meta if m["vendor"] not in ("openmoji", "fluent_hc"))
+    size = design_tones(meta)
     two = [size[(m["concept"], m["vendor"])] > len(TONES) for m in meta
            if m["split"] == "heldout_vendor" and size[(m["concept"], m["vendor"])] > 1]
     assert len(two) == len(prefs), (len(two), len(prefs))
@@ -219,8 +220,9 @@ def main(argv=None):
     base = parse(argv)
     from training import shipped
     from training.data import load
-    from training.eval_mllm import make_decode
+    from training.eval_mllm import encode_pyramid, make_decode, split_scales
     from training.judge import load_judge
+    from training.transforms import to_tensor
     dev = base.device
     images, meta = load()
     encoder = shipped.load_encoder(dev)[0].eval()
@@ -237,7 +239,8 @@ def main(argv=None):
         assert cached["rows"] == rows, "the cache holds other drawings"
         f0 = cached["f0"].to(dev)
     else:
-        f0 = encode_f0(encoder, images, rows, dev)
+        with torch.no_grad():
+            f0 = split_scales(encode_pyramid(encoder, to_tensor(images[rows], device=dev)))["f0"]
         if base.f0_cache:
             torch.save({"rows": rows, "f0": f0.cpu()}, base.f0_cache)
     print(f"[tone_editor] {len(rows)} drawings encoded in {time.time() - t0:.0f}s", flush=True)
