@@ -422,6 +422,7 @@ class Ctx:
     plan_mix: dict = None          # --plan-mix: {name: per-scale weights} of the drawing against the plan alone
     plan_mix_kinds: tuple = ()     # --plan-mix-kinds
     restyle: dict = None           # the page's restyle (manifest mllm.restyle: words, weights); None: off
+    tone_editor: tuple = None      # --tone-editor: (the local editor, with_src, its file): tone edits drawn again by it
 
     @property
     def plan(self):
@@ -755,6 +756,8 @@ def eval_edits(ctx, jobs, hole_pos):
             log(f"restyle {ctx.restyle['weights']}: {len(rows)} edits name a style")
             gen[rows] = mixed_with_plan(ctx, pre, plans, rows, ctx.restyle["weights"]).to(gen.device)
     out = {kind: score_edits(ctx, kind, jobs, gen, plans, hole_pos) for kind in sorted({j[0] for j in jobs})}
+    if ctx.tone_editor is not None and plans is not None:
+        out |= tone_editor_variants(ctx, jobs, gen, plans, hole_pos)
     for name, weights in (ctx.plan_mix or {}).items():   # --plan-mix: the same plans, some scales drawn from them alone
         sel = [k for k, j in enumerate(jobs) if j[0] in ctx.plan_mix_kinds]
         if plans is None or not sel:
@@ -764,6 +767,38 @@ def eval_edits(ctx, jobs, hole_pos):
         g[sel] = mixed_with_plan(ctx, pre, plans, sel, weights).to(gen.device)
         for kind in sorted({jobs[k][0] for k in sel}):
             out[f"{kind}~{name}"] = score_edits(ctx, kind, jobs, g, plans, hole_pos, save=False) | {"plan_mix": weights}
+    return out
+
+
+def tone_editor_variants(ctx, jobs, gen, plans, hole_pos):
+    """--tone-editor: the edits whose instruction asks for a tone drawn again by the local tone editor
+    (training/tone_editor.py) from the given image's f0 and the plan's tone, the rest as the MLLM drew them; each
+    route reported per edit kind as KIND~tone_editor_ROUTE: 'all' (every such edit), 'one' (one person's plans; two
+    people's left to the MLLM)."""
+    from training import tone_editor as TE
+    from training.transforms import to_tensor
+    net, with_src, path = ctx.tone_editor
+    edits = [k for k, j in enumerate(jobs) if page_task(j[0]) == "edit"]
+    texts = [ctx.tok.decode(plans[k]) for k in edits]
+    out = {}
+    for route in ("all", "one"):
+        picked = [(edits[r], t) for r, t in TE.routed([jobs[k][2] for k in edits], texts, route)]
+        if not picked:
+            continue
+        rows = [k for k, _ in picked]
+        with torch.no_grad():
+            src = split_scales(encode_pyramid(ctx.encoder, to_tensor(ctx.images[[jobs[k][6] for k in rows]],
+                                                                     device=ctx.device)))["f0"]
+            # the source's own tone is the data's (an evaluation's given image has one): only an editor trained with
+            # --src reads it
+            cond = torch.stack([TE.condition(ctx.meta[jobs[k][6]]["skin_tone"], t, with_src) for k, t in picked])
+            g = gen.clone()
+            g[rows] = T.image_tokens(net(src.float(), cond.to(ctx.device))).to(g.dtype)
+        log(f"tone editor ({route}): {len(rows)} edits drawn by it")
+        for kind in sorted({jobs[k][0] for k in edits}):
+            n = sum(jobs[k][0] == kind for k in rows)
+            out[f"{kind}~tone_editor_{route}"] = score_edits(ctx, kind, jobs, g, plans, hole_pos, save=False) | {
+                "tone_editor": {"file": path, "route": route, "drawn_by_editor": n}}
     return out
 
 
@@ -1132,6 +1167,10 @@ def main(argv=None):
     ap.add_argument("--restyle", choices=("manifest", "none"), default="manifest", help="as the page: edits whose "
                     "instruction names a style drawn partly from their plan alone (manifest mllm.restyle, "
                     "training/restyle.py); none: every edit drawn from its own sequence alone")
+    ap.add_argument("--tone-editor", default=None, metavar="EDITOR.pt", help="an experiment (the page does not run "
+                    "it): the edits whose instruction asks for a skin tone drawn again by this local tone editor "
+                    "(training/tone_editor.py --save) from the given image and the plan's tone, reported as "
+                    "KIND~tone_editor_all and KIND~tone_editor_one (two people's plans left to the MLLM)")
     ap.add_argument("--plan-mix-kinds", default="sketch,sketch_lines", help="with --plan-mix: the job kinds it draws")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
@@ -1222,6 +1261,9 @@ def main(argv=None):
         from training.manifest import read_manifest
         ctx.restyle = read_manifest()["mllm"].get("restyle")
     ctx.saved = {} if args.save_drawings else None
+    if args.tone_editor:
+        from training.tone_editor import load_editor
+        ctx.tone_editor = (*load_editor(args.tone_editor, device), os.path.relpath(os.path.abspath(args.tone_editor), ROOT))
     if args.pick:
         from training.caption_rerank import caption_pick, plan_fix
         from training.gallery import Gallery
@@ -1268,7 +1310,8 @@ def main(argv=None):
                       "pick_temperature": temp if args.pick else None, "order": ctx.order, "mllm": model.cfg.__dict__ | {"scale_weights": list(model.cfg.scale_weights)},
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "sources": args.sources, "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
-                      "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "restyle": ctx.restyle, "understand_reader_only": args.understand_reader_only,
+                      "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "restyle": ctx.restyle,
+                      "tone_editor": ctx.tone_editor[2] if ctx.tone_editor else None, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev, "dev_draw": args.dev_draw,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)

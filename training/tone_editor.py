@@ -99,6 +99,54 @@ def condition(src_tone, dst_tone, with_src):
     return torch.cat([tone_onehot(dst_tone), tone_onehot(src_tone)]) if with_src else tone_onehot(dst_tone)
 
 
+def load_editor(path, device="cpu"):
+    """A --save'd editor (its state and the arm's options) -> (the editor on `device`, eval mode; with_src)."""
+    ckpt = torch.load(path, map_location=device)
+    a, st = ckpt["args"], ckpt["state"]
+    cond = 2 * len(TONES) * (2 if a["src"] else 1)
+    net = ToneEditor(st["out.weight"].shape[0], cond, a["width"], a["depth"], a["coords"])
+    net.load_state_dict(st)
+    return net.to(device).eval(), bool(a["src"])
+
+
+# what makes an edit's instruction ask for a skin tone, as restyle's words make one ask for a style: the training's tone
+# words (every tone's, and the default's) and the words of skin itself
+TONE_TRIGGERS = ("skin", "skinned", "tone", "complexion")
+
+
+def tone_words():
+    from training.text import phrases as P
+    from training.mllm_tasks import normalize_text
+    ws = {normalize_text(w) for v in P.TONE_WORDS.values() for w in v} | {normalize_text(w) for w in P.TONE_NONE_WORDS}
+    return sorted(ws | set(TONE_TRIGGERS), key=lambda w: (-len(w), w))
+
+
+def names_tone(instruction, ws):
+    """Whether a normalised instruction asks for a skin tone: it holds one of the tone words (tone_words) as whole
+    words, the same rule as restyle.names_style."""
+    from training.restyle import names_style
+    return names_style(instruction, ws)
+
+
+def plan_tone(plan):
+    """A plan's text ('woman raising hand | noto | medium and dark') -> its tone as the data writes it
+    ('medium,dark'), or None when the plan writes no tone the editor knows."""
+    from training.mllm_tasks import parse_plan
+    t = parse_plan(plan.strip())["tone"].strip().replace(" and ", ",")
+    return t if all(p in TONES for p in t.split(",")) and t.count(",") <= 1 else None
+
+
+def routed(instructions, plans, route):
+    """The edits the editor draws (row, asked tone): those whose instruction asks for a tone (names_tone) and whose
+    plan names a tone; route 'one': only a plan of one person's tone (or none), two people's left to the MLLM."""
+    ws, out = tone_words(), []
+    for k, (ins, pl) in enumerate(zip(instructions, plans)):
+        t = plan_tone(pl)
+        if t is not None and names_tone(ins, ws) and (route == "all" or "," not in t):
+            out.append((k, t))
+    return out
+
+
 def train(f0, pos, groups, meta, args, device, log=print):
     """The editor trained on pairs of one group's drawings: a group drawn (uniformly, or with two-person groups
     args.two_p of a batch), then two of its tones (the first the source, the second the target), on `device`."""

@@ -1538,6 +1538,43 @@ def test_eval_sources_train_tiny(tmp_path, setup, monkeypatch):
     assert res["edit"]["edit_tone"]["n"] == sum(meta[i]["concept"] == "C1" for i in seen)   # C1 alone has tones
 
 
+def test_eval_tone_editor_tiny(tmp_path, setup, monkeypatch):
+    """--tone-editor: the edits whose instruction asks for a tone drawn again by a saved local editor from the plan's
+    tone (here every job's right plan): every tone edit under route 'all', no style edit, the MLLM's drawings changed
+    for them alone."""
+    from training import eval_mllm, tone_editor as E
+    few_decoder_steps(monkeypatch, eval_mllm)
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}])
+    torch.manual_seed(0)
+    net = E.ToneEditor(TINY.feature_dim, 2 * len(E.TONES), width=8, depth=2, coords=True)
+    torch.nn.init.normal_(net.out.weight)   # not the copy: its drawings differ from the source's
+    ed = tmp_path / "editor.pt"
+    torch.save({"state": net.state_dict(), "args": {"src": False, "width": 8, "depth": 2, "coords": True}}, ed)
+    drawn = []   # (kind, every job's drawing) as each scoring saw them: the MLLM's, then each route's
+    real = eval_mllm.score_edits
+    monkeypatch.setattr(eval_mllm, "score_edits", lambda ctx, kind, jobs, gen, *a, **k:
+                        drawn.append((kind, gen.clone(), jobs)) or real(ctx, kind, jobs, gen, *a, **k))
+    res = eval_mllm.main(["--tiny", "--set", "order=scale", "plan=True", "--device", "cpu", "--quick", *files,
+                          "--n-canonical", "1", "--seeds", "1", "--edit-kinds", "edit_tone,edit_style", "--edit-right-plan",
+                          "--tone-editor", str(ed), "--out", str(tmp_path / "t.json")])
+    e = res["edit"]
+    assert e["edit_tone"]["n"] > 0 and e["edit_style"]["n"] > 0
+    assert e["edit_tone~tone_editor_all"]["tone_editor"]["drawn_by_editor"] == e["edit_tone"]["n"]
+    assert e["edit_style~tone_editor_all"]["tone_editor"]["drawn_by_editor"] == 0
+    assert res["config"]["tone_editor"].endswith("editor.pt")
+    (_, mllm, jobs), (_, mllm2, _), (_, routed, _) = drawn[:3]   # edit_style, edit_tone as drawn; route 'all'
+    assert torch.equal(mllm, mllm2)
+    tone = [k for k, j in enumerate(jobs) if j[0] == "edit_tone"]
+    style = [k for k, j in enumerate(jobs) if j[0] == "edit_style"]
+    assert torch.equal(routed[style], mllm[style])                 # a style edit left as the MLLM drew it
+    assert not torch.isclose(routed[tone], mllm[tone]).all()       # a tone edit drawn again, by the editor: its f0
+    # pooled into the coarser scales as the encoder's pyramid is (f1's tokens the means of f0's 2x2 blocks)
+    f0, f1 = eval_mllm.split_scales(routed[tone])["f0"], eval_mllm.split_scales(routed[tone])["f1"]
+    grid = f0.reshape(len(tone), 8, 2, 8, 2, -1).mean((2, 4)).reshape(len(tone), 64, -1)
+    assert torch.allclose(f1, grid, atol=1e-3)
+    assert res["config"]["tone_editor"].endswith("editor.pt")
+
+
 def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
     """sketch_lines: a held-out-vendor drawing's concept sketched as the line-drawn vendor drew it (the edge map of that
     drawing, as the page takes a canvas's), one job per held-out-vendor drawing whose concept that vendor drew (toned
