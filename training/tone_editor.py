@@ -147,6 +147,71 @@ def routed(instructions, plans, route):
     return out
 
 
+EDITOR_FILE = "tone_editor.onnx"
+STORAGE = "int8"   # as the reader, key and decoders ship: a quarter of float32's bytes
+
+
+@torch.no_grad()
+def export(path, models_dir=None):
+    """A --save'd editor -> public/models/tone_editor.onnx (int8-stored weights, float32 compute: f0 [batch, 256, C]
+    and the asked tone's code [batch, 12] -> the edited f0), its golden vectors, the manifest's models.tone_editor and
+    mllm.tone_edit: what makes an instruction ask for a tone (words, names_tone's rule), the tones in the code's order
+    and the route ('one': one person's plans drawn by the editor, two people's by the MLLM)."""
+    import onnx
+    from training import shipped
+    from training.export import export_onnx, io_spec
+    from training.half_weights import STORAGE_NOTE, round_module, store_weights
+    from training.manifest import read_manifest, update_manifest, write_golden
+    models_dir = models_dir or shipped.MODELS_DIR
+    net, with_src = load_editor(path)
+    if with_src:
+        raise ValueError("the page asks for a tone by the plan alone: an editor trained with --src reads the source's")
+    ckpt_args = torch.load(path, map_location="cpu")["args"]
+    round_module(net, STORAGE)   # the weights on their int8 grid: the golden vectors and every evaluation use these
+    c = net.out.weight.shape[0]
+    f0 = torch.randn(2, GRID * GRID, c, generator=torch.Generator().manual_seed(0))
+    tone = torch.stack([tone_onehot("dark"), tone_onehot("none")])
+    onnx_path = os.path.join(models_dir, EDITOR_FILE)
+    export_onnx(net, (f0, tone), onnx_path, ["f0", "tone"], ["edited"],
+                {"f0": {0: "batch"}, "tone": {0: "batch"}, "edited": {0: "batch"}})
+    mp, _ = store_weights(onnx.load(onnx_path), STORAGE)
+    onnx.checker.check_model(mp)
+    onnx.save(mp, onnx_path)
+    golden = write_golden("tone_editor", {"f0": f0.numpy(), "tone": tone.numpy()}, {"edited": net(f0, tone).numpy()},
+                          models_dir, atol=2e-3, rtol=1e-3)
+    config = {"channels": c, "width": ckpt_args["width"], "depth": ckpt_args["depth"], "coords": ckpt_args["coords"]}
+    entry = {"role": "tone_editor", "variants": [{"dtype": "float32", "file": EDITOR_FILE, "requires": [],
+                                                   "storage": STORAGE_NOTE[STORAGE]}],
+             "inputs": io_spec([("f0", ["batch", GRID * GRID, c]), ("tone", ["batch", 2 * len(TONES)])]),
+             "outputs": io_spec([("edited", ["batch", GRID * GRID, c])]), "config": config, "golden": golden,
+             "trained": {k: ckpt_args.get(k) for k in ("steps", "batch", "lr", "two_p", "strict", "seed")},
+             "note": "training/tone_editor.py: a local tone editor on the encoder's f0 grid (3x3 convolutions), trained "
+                     "on the tone groups the MLLM trains on; an edit whose instruction asks for a tone and whose plan "
+                     "names one person's is drawn by it from the given image (mllm.tone_edit)"}
+    mllm = read_manifest(models_dir)["mllm"]
+    mllm["tone_edit"] = {"model": "tone_editor", "tones": list(TONES), "words": tone_words(), "route": "one",
+                         "rule": "an edit whose normalised instruction holds one of `words` as whole words and whose "
+                                 "plan's tone is one of `tones` (one person's; 'a and b' is two people's, left to the "
+                                 "MLLM under route 'one') is drawn by the editor: f0 from the given image's f0 and the "
+                                 "code of the plan's tone (each person's one-hot over `tones`, one person's twice), "
+                                 "the coarser scales its 2x2 means, as the encoder's pyramid"}
+    return update_manifest({"tone_editor": entry}, extra={"mllm": mllm}, models_dir=models_dir)
+
+
+def load_shipped(device="cpu", models_dir=None):
+    """The shipped editor (tone_editor.onnx, its int8-stored weights) as the page runs it, back in PyTorch, or None
+    where the manifest has none."""
+    from training import shipped
+    from training.manifest import read_manifest
+    models_dir = models_dir or shipped.MODELS_DIR
+    e = read_manifest(models_dir)["models"].get("tone_editor")
+    if e is None:
+        return None
+    cfg = e["config"]
+    net = ToneEditor(cfg["channels"], 2 * len(TONES), cfg["width"], cfg["depth"], cfg["coords"])
+    return shipped.load_state(net, os.path.join(models_dir, e["variants"][0]["file"])).to(device).eval()
+
+
 def train(f0, pos, groups, meta, args, device, log=print):
     """The editor trained on pairs of one group's drawings: a group drawn (uniformly, or with two-person groups
     args.two_p of a batch), then two of its tones (the first the source, the second the target), on `device`."""
@@ -258,6 +323,8 @@ def parse(argv):
                     "encoder takes ten minutes on two CPU cores")
     ap.add_argument("--judge", default=JUDGE)
     ap.add_argument("--save", default="", help="the editors' weights in this folder, one file an arm")
+    ap.add_argument("--export", default="", metavar="EDITOR.pt", help="no training: this --save'd editor exported "
+                    "for the page (public/models/tone_editor.onnx, golden vectors, manifest; `out` unused)")
     ap.add_argument("--arm", action="append", default=[], help="NAME[:--opt value ...]: one editor trained and "
                     "evaluated with these options over the command's (repeat for a sweep; default one arm, 'base')")
     return ap.parse_args(argv)
@@ -266,6 +333,8 @@ def parse(argv):
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     base = parse(argv)
+    if base.export:
+        return export(base.export)
     from training import shipped
     from training.data import load
     from training.eval_mllm import encode_pyramid, make_decode, split_scales

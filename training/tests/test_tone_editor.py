@@ -108,3 +108,34 @@ def test_the_plan_gives_the_asked_tone_and_routes_two_people_to_the_mllm():
     plans = ["a | noto | dark", "a | twemoji | none", "a | noto | none", "a | noto | light and dark"]
     assert E.routed(ins, plans, "all") == [(0, "dark"), (2, "none"), (3, "light,dark")]
     assert E.routed(ins, plans, "one") == [(0, "dark"), (2, "none")]
+
+
+def test_export_is_the_editor_as_the_page_runs_it(tmp_path):
+    """--export: tone_editor.onnx (int8-stored weights) computes the saved editor (its weights on the int8 grid), the
+    golden vectors are its output, the manifest says when the page uses it (mllm.tone_edit)."""
+    import onnx
+    from training.manifest import tensor_from_json
+    torch.manual_seed(0)
+    net = E.ToneEditor(8, 2 * len(E.TONES), width=16, depth=3, coords=True)
+    torch.nn.init.normal_(net.out.weight, std=0.1)
+    ed = tmp_path / "editor.pt"
+    torch.save({"state": net.state_dict(), "args": {"src": False, "width": 16, "depth": 3, "coords": True,
+                                                    "steps": 5, "batch": 4, "lr": 1e-3, "two_p": 0.3}}, ed)
+    models = tmp_path / "models"
+    models.mkdir()
+    json.dump({"models": {}, "mllm": {"restyle": {"words": ["noto"]}}}, open(models / "manifest.json", "w"))
+    man = E.export(str(ed), str(models))
+    entry, spec = man["models"]["tone_editor"], man["mllm"]["tone_edit"]
+    assert entry["config"] == {"channels": 8, "width": 16, "depth": 3, "coords": True}
+    assert spec["tones"] == list(E.TONES) and spec["route"] == "one" and "skin" in spec["words"]
+    assert man["mllm"]["restyle"] == {"words": ["noto"]}                      # the rest of mllm kept
+    assert any(i.data_type == onnx.TensorProto.INT8 for i in onnx.load(str(models / "tone_editor.onnx")).graph.initializer)
+    shipped = E.load_shipped("cpu", str(models))
+    x = torch.randn(3, 256, 8)
+    cond = torch.stack([E.tone_onehot(t) for t in ("dark", "none", "light,medium")])
+    with torch.no_grad():
+        assert torch.allclose(shipped(x, cond), net(x, cond), atol=0.02)   # the trained editor, its weights int8
+        golden = json.load(open(models / entry["golden"]))
+        gi = {k: torch.from_numpy(tensor_from_json(v).copy()) for k, v in golden["inputs"].items()}
+        go = torch.from_numpy(tensor_from_json(golden["outputs"]["edited"]).copy())
+        assert torch.allclose(shipped(gi["f0"], gi["tone"]), go, atol=1e-5)
