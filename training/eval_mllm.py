@@ -779,6 +779,9 @@ def tone_editor_variants(ctx, jobs, gen, plans, hole_pos):
     from training.transforms import to_tensor
     net, with_src, path = ctx.tone_editor
     edits = [k for k, j in enumerate(jobs) if page_task(j[0]) == "edit"]
+    if ctx.restyle:   # an edit that names a style is restyle's (drawn partly from its plan), as on the page
+        from training.restyle import names_style
+        edits = [k for k in edits if not names_style(jobs[k][2], ctx.restyle["words"])]
     texts = [ctx.tok.decode(plans[k]) for k in edits]
     out = {}
     for route in ("all", "one"):

@@ -190,7 +190,8 @@ def export(path, models_dir=None):
                      "names one person's is drawn by it from the given image (mllm.tone_edit)"}
     mllm = read_manifest(models_dir)["mllm"]
     mllm["tone_edit"] = {"model": "tone_editor", "tones": list(TONES), "words": tone_words(), "route": "one",
-                         "rule": "an edit whose normalised instruction holds one of `words` as whole words and whose "
+                         "rule": "an edit whose normalised instruction holds one of `words` as whole words (and names no "
+                                 "style: that is mllm.restyle's) and whose "
                                  "plan's tone is one of `tones` (one person's; 'a and b' is two people's, left to the "
                                  "MLLM under route 'one') is drawn by the editor: f0 from the given image's f0 and the "
                                  "code of the plan's tone (each person's one-hot over `tones`, one person's twice), "
