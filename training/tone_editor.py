@@ -109,16 +109,15 @@ def load_editor(path, device="cpu"):
     return net.to(device).eval(), bool(a["src"])
 
 
-# what makes an edit's instruction ask for a skin tone, as restyle's words make one ask for a style: the training's tone
-# words (every tone's, and the default's) and the words of skin itself
-TONE_TRIGGERS = ("skin", "skinned", "tone", "complexion")
+# what makes an edit's instruction ask for a skin tone, as restyle's words make one ask for a style: skin itself.
+# The tone words alone ("light", "deep", "no", "tan", ...) also say other things ("light blue background", "no hat"),
+# which the editor, that only changes skin, must not take; every instruction of the training's tone pools says "skin"
+# but three of the default tone's ("the yellow version"), which the MLLM draws as before
+TONE_TRIGGERS = ("skin", "skinned", "complexion")
 
 
 def tone_words():
-    from training.text import phrases as P
-    from training.mllm_tasks import normalize_text
-    ws = {normalize_text(w) for v in P.TONE_WORDS.values() for w in v} | {normalize_text(w) for w in P.TONE_NONE_WORDS}
-    return sorted(ws | set(TONE_TRIGGERS), key=lambda w: (-len(w), w))
+    return list(TONE_TRIGGERS)
 
 
 def names_tone(instruction, ws):

@@ -93,18 +93,22 @@ def test_a_tone_instruction_asks_for_a_tone_and_a_style_one_does_not():
     tone's words, none of the style instructions with every style's."""
     from training.text import phrases as P
     ws = E.tone_words()
-    tone = list(P.EDIT_TONE_NONE) + [p.format(tone=w) for p in P.EDIT_TONE for v in P.TONE_WORDS.values() for w in v]
+    tone = [p.format(tone=w) for p in P.EDIT_TONE for v in P.TONE_WORDS.values() for w in v]
     style = [p.format(style=w) for p in P.EDIT_STYLE for v in P.STYLE_WORDS.values() for w in v]
     assert [p for p in tone if not E.names_tone(p, ws)] == []
     assert [p for p in style if E.names_tone(p, ws)] == []
-    assert not E.names_tone("make it look toned down", ws)      # whole words only
+    # the default tone's: all but the three that never say skin (drawn by the MLLM as before)
+    assert [p for p in P.EDIT_TONE_NONE if not E.names_tone(p, ws)] == ["the yellow version", "back to the default color",
+                                                                         "use the neutral yellow"]
+    for other in ("no hat", "light blue background", "make it deep red", "a tan hat", "skinny jeans"):
+        assert not E.names_tone(other, ws), other                 # tone words that say something else; whole words
 
 
 def test_the_plan_gives_the_asked_tone_and_routes_two_people_to_the_mllm():
     assert E.plan_tone(" woman raising hand | noto | medium and dark") == "medium,dark"
     assert E.plan_tone("heart | twemoji | none") == "none"
     assert E.plan_tone("heart | twemoji") is None and E.plan_tone("heart | noto | purple") is None
-    ins = ["make it dark skin", "draw it in noto style", "the yellow version", "give it light skin"]
+    ins = ["make it dark skin", "draw it in noto style", "make the skin yellow", "give it light skin"]
     plans = ["a | noto | dark", "a | twemoji | none", "a | noto | none", "a | noto | light and dark"]
     assert E.routed(ins, plans, "all") == [(0, "dark"), (2, "none"), (3, "light,dark")]
     assert E.routed(ins, plans, "one") == [(0, "dark"), (2, "none")]
