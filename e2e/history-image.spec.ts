@@ -35,6 +35,8 @@ test.describe('history of an image tab', () => {
     const seed = await page.getByTestId('seed').inputValue();
     const planned = await page.getByTestId('edit-plan').getAttribute('data-plan');
     expect(planned, 'the shipped model writes a plan for an edit').toBeTruthy();
+    // a tone edit of one person: the tone editor drew it (manifest mllm.tone_edit), and the plan bar says so
+    await expect(page.getByTestId('edit-plan-tone-edited')).toBeVisible();
 
     await page.reload();
     await expect(page.getByTestId('load-done')).toBeVisible({ timeout: 5 * 60_000 });
@@ -53,6 +55,7 @@ test.describe('history of an image tab', () => {
     await expect(page.locator('[data-testid^=edit-result-f][data-ready=true]')).toHaveCount(drawn.length);
     // the plan bar as the run left it, before anything runs again
     await expect(page.getByTestId('edit-plan')).toHaveAttribute('data-plan', planned!);
+    await expect(page.getByTestId('edit-plan-tone-edited'), 'the history keeps the tone editor mark').toBeVisible();
 
     // Edit again: the same input, instruction and seed draw the same images
     await generateAndWait(page, 'edit');

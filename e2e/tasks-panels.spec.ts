@@ -165,13 +165,39 @@ test.describe('tasks', () => {
       diff /= 64 * 64 * 3;
       expect(diff, `${c.scale} differs from the source`).toBeGreaterThan(1);
     }
-    // a tone instruction names no style: drawn through the source at every scale (manifest mllm.restyle is for styles)
+    // a tone instruction names no style: not restyled (manifest mllm.restyle is for styles; where the manifest has a
+    // tone editor, mllm.tone_edit, it draws this one: the test below)
     await expect(page.getByTestId('edit-plan-restyled')).toHaveCount(0);
     console.log(`[${provider}] edit ${sample} "medium-dark skin tone": PSNR vs source ${cells.map((c) => `${c.scale}:${psnrOver(c.data, orig, () => true).toFixed(1)}`).join(' ')}`);
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-edit').screenshot({ path: `${SHOTS}/edit.png` });
     // one click hands a result to Understand
     await page.getByTestId('edit-f0-to-understand').click();
     await expect(page.getByTestId('tab-understand')).toHaveAttribute('aria-selected', 'true');
+  });
+
+  test('edit: "make it dark skin tone" on a one-person drawing is drawn by the tone editor, and the plan bar says so', async () => {
+    const m = (JSON.parse(readFileSync(resolve(DIST, 'models/manifest.json'), 'utf8')) as { mllm: { tone_edit?: { model: string; route: string } } }).mllm;
+    expect(m.tone_edit, 'the built manifest ships a tone editor (training/tone_editor.py --export)').toBeTruthy();
+    await page.getByTestId('tab-edit').click();
+    const sample = 'google-1f64b-200d-2640-fe0f.png';   // woman raising hand: one person
+    await page.locator(`[data-testid=edit-sample][data-file="${sample}"]`).click();
+    await expect(page.getByTestId('panel-edit').getByRole('img', { name: 'chosen image: woman raising hand' })).toBeVisible();
+    await page.getByTestId('edit-instruction').fill('make it dark skin tone');
+    await generateAndWait(page, 'edit');
+    await expect(page.getByTestId('edit-plan-tone-edited')).toContainText('Tone editor: the instruction asks for a skin tone');
+    await expect(page.getByTestId('edit-plan-restyled')).toHaveCount(0);
+    // one person's tone in the plan (route "one": two people's are the MLLM's)
+    const plan = (await page.getByTestId('edit-plan').getAttribute('data-plan'))!;
+    expect(plan.split('|')[2]?.trim(), plan).not.toContain(' and ');
+    const cells = await gridPixels(page, 'edit');
+    const orig = await samplePixels(page, sample);
+    expect(cells.map((c) => c.scale)).toEqual(['f4', 'f3', 'f2', 'f1', 'f0']);
+    for (const c of cells) expect([c.w, c.h]).toEqual([64, 64]);
+    // the editor redraws the given image: f0 keeps its design (close to the source), and is not the source
+    const ps = Object.fromEntries(cells.map((c) => [c.scale, psnrOver(c.data, orig, () => true)]));
+    expect(ps.f0).toBeGreaterThan(ps.f4);
+    expect(cells.find((c) => c.scale === 'f0')!.data.some((v, i) => i % 4 !== 3 && Math.abs(v - orig[i]) > 32), 'f0 is not the source').toBe(true);
+    console.log(`[${provider}] edit ${sample} "make it dark skin tone": tone editor, plan "${plan}"; PSNR vs source ${JSON.stringify(ps)}`);
   });
 
   test('edit: an instruction that names a style draws the manifest\'s restyled scales from its plan, and the plan bar says which', async () => {

@@ -166,12 +166,14 @@ function readPlan(x: unknown): PlanInfo | null {
   if (!Array.isArray(p.candidates) || !p.candidates.every((c) => c && isStr(c.concept) && isStr(c.text) && typeof c.p === 'number' && Number.isFinite(c.p))) return null;
   const r = p.restyled;
   if (r !== undefined && !(r && Array.isArray(r.fromPlan) && r.fromPlan.every(isStr) && (r.kept === undefined || r.kept === true))) return null;
+  if (p.toneEdited !== undefined && p.toneEdited !== true) return null;
   return {
     text: p.text,
     fields: { ...fields },
     source: p.source,
     candidates: p.candidates.map(({ concept, text, p }) => ({ concept, text, p })),
     ...(r ? { restyled: { fromPlan: [...r.fromPlan], ...(r.kept ? { kept: true as const } : {}) } } : {}),
+    ...(p.toneEdited ? { toneEdited: true as const } : {}),
   };
 }
 

@@ -160,8 +160,8 @@ describe('manifest', () => {
     // a drawing task picks its plan's concept; a model without a plan may pick captions only
     expect(broken((x) => delete x.mllm.plan)).toThrow(/edit, colorize, inpaint, sketch pick a plan's concept, and the model has no plan/);
     expect(broken((x) => { delete x.mllm.plan; x.mllm.pick.tasks = ['caption']; })).toThrow(/temperature names edit, colorize, inpaint, sketch, which mllm.pick.tasks \(caption\) does not pick/);
-    // (a model without a plan restyles nothing: mllm.restyle draws from the plan)
-    expect(broken((x) => { delete x.mllm.plan; delete x.mllm.restyle; x.mllm.pick.tasks = ['caption']; x.mllm.pick.temperature = { caption: 0.05 }; })).not.toThrow();
+    // (a model without a plan restyles nothing and has no tone edit: mllm.restyle draws from the plan, mllm.tone_edit reads its tone)
+    expect(broken((x) => { delete x.mllm.plan; delete x.mllm.restyle; delete x.mllm.tone_edit; x.mllm.pick.tasks = ['caption']; x.mllm.pick.temperature = { caption: 0.05 }; })).not.toThrow();
     // a pick that frames: a span within the image and an ink threshold a pixel can pass
     const framed = (frame: unknown) => (x: typeof shipped) => (x.mllm.pick.frame = frame);
     expect(broken(framed({ span: 62, ink: 0.1 }))).not.toThrow();

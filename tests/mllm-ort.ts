@@ -8,7 +8,7 @@ type Run = (feeds: InferenceSession.FeedsType) => Promise<InferenceSession.Retur
 type Around = (feeds: InferenceSession.FeedsType, run: Run) => Promise<InferenceSession.ReturnType>;
 
 /** `around()` is called once per session `watched` accepts: -> what each of its runs does, given the feeds and the session's own run. */
-function ortAround(watched: (s: InferenceSession) => boolean, around: () => Around): OrtLike {
+export function ortAround(watched: (s: InferenceSession) => boolean, around: () => Around): OrtLike {
   return {
     Tensor: ort.Tensor as unknown as OrtLike['Tensor'],
     InferenceSession: {

@@ -1,8 +1,8 @@
 // The plan bar's words for a style edit (src/components/restyleWords.ts): the restyle line says "the whole drawing"
 // when every scale drawn is from the plan and lists the scales otherwise; a kept edit has its own line; an edit with
-// neither mark gets no line.
+// neither mark gets no line; a tone edit the tone editor drew says so.
 import { describe, expect, it } from 'vitest';
-import { keptLine, restyledLine, restyledPart } from '../src/components/restyleWords';
+import { keptLine, restyledLine, restyledPart, toneEditedLine } from '../src/components/restyleWords';
 
 const ALL = ['f4', 'f3', 'f2', 'f1', 'f0'];
 
@@ -33,5 +33,12 @@ describe('keptLine', () => {
     expect(keptLine({ fromPlan: [], kept: true })).toMatch(/^Kept your design: .*traced over your image/);
     expect(keptLine({ fromPlan: ['f0'] })).toBeNull();
     expect(keptLine(undefined)).toBeNull();
+  });
+});
+
+describe('toneEditedLine', () => {
+  it('only an edit the tone editor drew says so', () => {
+    expect(toneEditedLine({ toneEdited: true })).toMatch(/^Tone editor: .*redrawn at this plan's tone by the tone editor, not drawn by the language model/);
+    expect(toneEditedLine({})).toBeNull();
   });
 });

@@ -246,6 +246,17 @@ describe('result history', () => {
       expect(listed[0].planInfo).toEqual(planInfo);
     });
 
+    it("a tone edit's plan keeps its tone editor mark; a mark that is not true skips its entry", () => {
+      const st = new MemoryStorage();
+      const h = new ResultHistory(st);
+      const planInfo = { text: 'woman raising hand | noto | dark', fields: { concept: 'woman raising hand', style: 'noto', tone: 'dark' }, source: 'picked' as const, candidates: [], toneEdited: true as const };
+      h.add({ ...edit(1, 1), planInfo }, SIDE);
+      expect(h.list(SIDE)[0].planInfo).toEqual(planInfo);
+      const good = JSON.parse(st.getItem(h.key)!).entries[0];
+      st.map.set(h.key, JSON.stringify({ v: 3, entries: [{ ...good, id: 'bad', planInfo: { ...planInfo, toneEdited: 'yes' } }, good] }));
+      expect(h.list(SIDE).map((e) => e.id)).toEqual([good.id]);
+    });
+
     it('v1 entries (as the page stored them before) are still read, and kept when an image run is added', () => {
       const st = new MemoryStorage();
       const rgb = Buffer.from(new Uint8Array(32 * 32 * 3).fill(200)).toString('base64');

@@ -5,11 +5,11 @@
 // concept without skin tones (the served word list says which: src/conceptTones.ts) the picker
 // offers only the default tone: the model learned tones only on emoji that have them. A style
 // edit says whether it was restyled from the plan or kept the user's design, with a button for
-// the other (src/components/restyleWords.ts has the words).
+// the other (src/components/restyleWords.ts has the words); a tone edit that the tone editor drew says so.
 import { picks, pickShareOf, type PlanSpec } from '../../workers/lib/manifest';
 import { describePlan, overridePlan, styleLabel, toneLabel, type PlanInfo } from '../../workers/mllm/plan';
 import { sourceTones, tonePickerOff } from '../conceptTones';
-import { keptLine, restyledLine } from './restyleWords';
+import { keptLine, restyledLine, toneEditedLine } from './restyleWords';
 import { drawnConcept } from '../state/sourceConcept';
 import { useToneFacts } from '../useToneFacts';
 import { useApp } from '../store';
@@ -57,6 +57,7 @@ export function PlanBar({ plan, spec, task, busy, onRedraw, onRestyle, drawn = [
   );
   const restyled = restyledLine(plan.restyled, drawn);
   const kept = keptLine(plan.restyled);
+  const toneEdited = toneEditedLine(plan);
   return (
     <section className="plan" aria-label="Plan" data-testid={id('plan')} data-plan={plan.text}>
       <p>
@@ -80,6 +81,11 @@ export function PlanBar({ plan, spec, task, busy, onRedraw, onRestyle, drawn = [
               Draw it in that style instead
             </button>
           )}
+        </p>
+      )}
+      {toneEdited && (
+        <p className="muted" data-testid={id('plan-tone-edited')}>
+          {toneEdited}
         </p>
       )}
       {onRedraw && (

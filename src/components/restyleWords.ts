@@ -1,6 +1,7 @@
-// The plan bar's words for a style edit (PlanInfo.restyled): restyled from the plan, or kept at the user's asking.
-// Pure, so the wording is tested without a page.
-import type { Restyled } from '../../workers/mllm/plan';
+// The plan bar's words for an edit not drawn as any other: a style edit (PlanInfo.restyled), restyled from the plan or
+// kept at the user's asking, and a tone edit drawn by the tone editor (PlanInfo.toneEdited). Pure, so the wording is
+// tested without a page.
+import type { PlanInfo, Restyled } from '../../workers/mllm/plan';
 
 /** Which part of the drawing a restyle drew from the plan, in words: "the whole drawing" when every scale drawn is
  * among `fromPlan` (naming them all says nothing more, and five names read as a list to decode), else the scales. */
@@ -19,4 +20,9 @@ export function restyledLine(restyled: Restyled | undefined, drawn: readonly str
 /** The line under a style edit kept at the user's asking; null for any other edit. */
 export function keptLine(restyled: Restyled | undefined): string | null {
   return restyled?.kept ? 'Kept your design: the instruction names a style, but every scale is traced over your image instead of drawn from this plan.' : null;
+}
+
+/** The line under a tone edit the tone editor drew (manifest mllm.tone_edit); null for any other drawing. */
+export function toneEditedLine(plan: Pick<PlanInfo, 'toneEdited'>): string | null {
+  return plan.toneEdited ? "Tone editor: the instruction asks for a skin tone, so your image is redrawn at this plan's tone by the tone editor, not drawn by the language model." : null;
 }

@@ -8,13 +8,14 @@ import { redraw } from '../lib/redraw';
 import type { SourceKind } from '../lib/sources';
 import { fromNCHW, prepareImage, toNCHW, type RGBAImage } from '../lib/image';
 import { psnr } from '../lib/metrics';
-import { MllmError, type MllmGenerator, type PickKey, type PlanSampling, type Pyramid } from '../mllm/generate';
+import { MllmError, type ImageRequest, type MllmGenerator, type PickKey, type PlanSampling, type Pyramid } from '../mllm/generate';
 import { recommendScale as pickScale, scoreAtLevels } from '../mllm/scale_choice';
 import { TaskInputError } from './errors';
 import type { EncodedPyramids, PyramidCodec } from './pyramid-codec';
 import type { RunSink } from './protocol';
 import type { ReaderEncoder } from './reader';
 import type { KeyEncoder } from './pick-key';
+import type { ToneEditor } from './tone-editor';
 
 /** What a task gets from the engine for one run. */
 export interface RunContext {
@@ -26,6 +27,8 @@ export interface RunContext {
   readonly reader?: ReaderEncoder | null;
   /** a pick whose gallery is in key space (manifest models[gallery.key]): the key model, loaded with the MLLM (absent/null: none) */
   readonly pickKey?: KeyEncoder | null;
+  /** a model whose tone edits the tone editor draws (manifest mllm.tone_edit): the editor, loaded with the MLLM (absent/null: none) */
+  readonly toneEditor?: ToneEditor | null;
   /** A point where the run may stop: lets a pending cancel arrive, then throws RunCancelled
    * when the run was cancelled or superseded, or WebGpuFailure when the GPU device was lost. */
   checkpoint(): Promise<void>;
@@ -208,6 +211,8 @@ export interface FeatureRequest {
   /** an edit that names a style kept at the user's asking (ConditionalRequest.restyle false): drawn without planMix,
    * its plan info marked kept (ImageRequest.keptStyle) */
   keptStyle?: boolean;
+  /** an edit under the manifest's tone rule: the tone editor's drawing for the written plan (tone-editor.ts toneEditFor) */
+  toneEdit?: ImageRequest['toneEdit'];
 }
 
 /**
@@ -235,6 +240,7 @@ export async function generateImageFeatures(ctx: RunContext, req: FeatureRequest
       pickKey: req.pickKey,
       planMix: req.planMix,
       keptStyle: req.keptStyle,
+      toneEdit: req.toneEdit,
       onPlan: (plan) => onEvent({ type: 'plan', plan }),
       betweenCalls: async ({ tokensSoFar }) => {
         calls++;

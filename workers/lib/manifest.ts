@@ -64,7 +64,7 @@ export interface ModelEntry {
   space?: GallerySpace;
   /** role "gallery" in key space: the models key of its key model (role "key") */
   key?: string;
-  /** role "key" (training/pick_key.py): the network's sizes, informational */
+  /** role "key" (training/pick_key.py), role "tone_editor" (training/tone_editor.py): the network's sizes, informational */
   config?: Record<string, unknown>;
 }
 
@@ -204,7 +204,29 @@ export interface MllmSpec {
   pick?: PickSpec | null;
   /** absent/null: every edit is drawn from its own sequence alone */
   restyle?: RestyleSpec | null;
+  /** absent/null: every edit's image is the MLLM's; present: a tone edit's may be the tone editor's (ToneEditSpec) */
+  tone_edit?: ToneEditSpec | null;
 }
+
+/** The tone editor's rule (training/tone_editor.py export; eval_mllm's tone_editor_variants measures it): an edit whose
+ * normalised instruction holds one of `words` as whole words and names no style (mllm.restyle's words: a style edit is
+ * restyle's), and whose plan's tone is one of `tones` (under route "one" one person's), is drawn by the model
+ * `model` (role "tone_editor") from the given image's f0 and the plan's tone, not by the MLLM's image tokens. Read it
+ * through workers/mllm/tone-edit.ts. */
+export interface ToneEditSpec {
+  /** models key of the editor (role "tone_editor": f0 [batch, tokens, C] and the tone's code [batch, 2 x tones] in,
+   * the edited f0 out) */
+  model: string;
+  /** the tones in the code's order: a person's tone is its one-hot over these (the plan's tone words) */
+  tones: string[];
+  /** the words and phrases that make an instruction ask for a skin tone (normalised; matched as whole words) */
+  words: string[];
+  /** "one": only a plan of one person's tone is the editor's (two people's are left to the MLLM); "all": also two */
+  route: ToneRoute;
+  rule?: string;
+}
+
+export type ToneRoute = 'one' | 'all';
 
 /** The pick (training/gallery.py): a caption, and the concept of a picking task's plan, chosen by the MLLM's
  * likelihood among the names of the k concepts the gallery retrieves for the given image (by its reader's tokens, or
@@ -297,7 +319,7 @@ export function validateManifest(raw: unknown): Manifest {
   need(m.models && typeof m.models === 'object', 'models missing');
   need(m.models.encoder, 'models.encoder missing');
   for (const [name, e] of Object.entries(m.models)) {
-    if (e.role === 'encoder' || e.role === 'decoder' || e.role === 'reader' || e.role === 'key') {
+    if (e.role === 'encoder' || e.role === 'decoder' || e.role === 'reader' || e.role === 'key' || e.role === 'tone_editor') {
       need(Array.isArray(e.variants) && e.variants.length > 0, `${name}: no variants`);
       for (const v of e.variants!) for (const f of variantFiles(v)) need(typeof f.file === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0, `${name}: bad variant file ${f.file}`);
       need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
@@ -349,6 +371,7 @@ function validateMllm(m: Manifest) {
   if (s.reader) validateReader(m, s.reader);
   if (s.pick) validatePick(m, s.pick);
   if (s.restyle) validateRestyle(s);
+  if (s.tone_edit) validateToneEdit(m, s.tone_edit);
   if (s.plan) {
     const p = s.plan;
     need(Number.isInteger(s.specials[p.start]) && Number.isInteger(s.specials[p.end]), `mllm.plan start/end "${p.start}"/"${p.end}" are not special tokens`);
@@ -382,6 +405,33 @@ function validateRestyle(s: MllmSpec): void {
   need(c!.concept.includes('{concept}') && c!.style.includes('{style}') && c!.tone.includes('{tone}'), 'mllm.plan.canonical_prompt: each piece names its field');
   need(Array.isArray(r.words) && r.words.length > 0 && r.words.every((w) => typeof w === 'string' && w.trim().length > 0), 'mllm.restyle.words must be non-empty strings');
   need(Array.isArray(r.weights) && r.weights.length === s.image_order.length && r.weights.every((w) => Number.isFinite(w)), `mllm.restyle.weights must be ${s.image_order.length} numbers (one per scale)`);
+}
+
+/** The tone edit names a role "tone_editor" model whose inputs are the encoder's finest scale and the code of two
+ * people's tones over `tones` and whose output is that scale again, and words, tones and a route the page runs; the
+ * plan's tone is what it reads, so the model must write a plan. */
+function validateToneEdit(m: Manifest, t: ToneEditSpec) {
+  const s = m.mllm!;
+  need(s.plan, 'mllm.tone_edit needs a plan (the tone the editor draws is the plan\'s)');
+  need(typeof t.model === 'string' && t.model.length > 0, 'mllm.tone_edit needs the editor\'s models key ("model")');
+  const strings = (x: unknown) => Array.isArray(x) && x.length > 0 && x.every((w) => typeof w === 'string' && w.trim().length > 0);
+  need(strings(t.words), 'mllm.tone_edit.words must be non-empty strings');
+  need(strings(t.tones) && new Set(t.tones).size === t.tones.length, 'mllm.tone_edit.tones must be distinct non-empty strings');
+  need(t.route === 'one' || t.route === 'all', `mllm.tone_edit.route "${String(t.route)}" unknown (one or all)`);
+  const e = m.models[t.model];
+  need(e && e.role === 'tone_editor', `mllm.tone_edit.model "${t.model}" is not a model with role "tone_editor"`);
+  const f0 = m.scales[0];
+  const io = (x: TensorSpec[] | undefined) => JSON.stringify((x ?? []).map((v) => [v.name, v.shape.slice(1)]));
+  const want = { inputs: JSON.stringify([['f0', [f0.tokens, m.feature_dim]], ['tone', [2 * t.tones.length]]]), outputs: JSON.stringify([['edited', [f0.tokens, m.feature_dim]]]) };
+  need(io(e.inputs) === want.inputs, `${t.model}: its inputs must be ${want.inputs} (${f0.name}'s tokens x feature_dim, two people's tones one-hot over mllm.tone_edit.tones), it has ${io(e.inputs)}`);
+  need(io(e.outputs) === want.outputs, `${t.model}: its output must be ${want.outputs}, it has ${io(e.outputs)}`);
+}
+
+/** The tone editor (manifest models[mllm.tone_edit.model], role "tone_editor") and its rule; null where the model
+ * has no tone edit (every edit's image is the MLLM's). */
+export function toneEditorModel(m: Pick<Manifest, 'mllm' | 'models'>): { name: string; entry: ModelEntry; rule: ToneEditSpec } | null {
+  const t = m.mllm?.tone_edit;
+  return t ? { name: t.model, entry: m.models[t.model], rule: t } : null;
 }
 
 function validatePick(m: Manifest, p: PickSpec) {

@@ -21,6 +21,9 @@
 // log-likelihood, plus its retrieval cosine / T where the picking page task has a temperature T (spec.pick.temperature,
 // one for every task or one per task: pickTemperature; a caption's is the caption task's, a plan's the request's
 // `task`'s) (training/caption_rerank.py pick; eval_mllm --pick measures the same rule).
+// With the manifest's tone rule (mllm.tone_edit), an edit the local tone editor draws (ImageRequest.toneEdit, decided
+// once the plan is written) has its plan and candidates as any edit's and its scales from the editor's drawing of
+// the given image: no image call is made.
 import type { OrtLike } from '../engine/ort';
 import { pickTemperature, pickViews, tokenBudgets, type MllmSpec, type PlanSpec } from '../lib/manifest';
 import type { SourceKind } from '../lib/sources';
@@ -87,6 +90,11 @@ export interface ImageRequest {
   /** an edit whose instruction names a style, drawn through its source at the user's asking (no `planMix`): the plan
    * info says so (PlanInfo.restyled.kept), so the page can offer the restyle back; the drawing is any edit's */
   keptStyle?: boolean;
+  /** an edit whose instruction falls under the manifest's tone rule (workers/engine/tone-editor.ts toneEditFor): given
+   * the plan as written, the tone editor's drawing (every scale, its f0's pyramid) or null where the plan is the
+   * MLLM's to draw. A drawing replaces the MLLM's image calls: each wanted scale is handed to onScale from it, coarse
+   * to fine, and the plan info says so (PlanInfo.toneEdited); the plan and its candidates are as for any edit. */
+  toneEdit?: (plan: string) => Promise<Pyramid> | null;
   /** How many concept candidates to offer (default 4, a picked plan's: all it was picked among; 0: none). */
   planCandidates?: number;
   /** the plan, before any image token is generated (candidates: []), and again with its
@@ -466,6 +474,7 @@ export class MllmGenerator {
     const nTokens = offsets[last] + this.spec.scale_tokens[last];
     if ((req.plan !== undefined || req.planSampling) && !this.plan) throw new MllmError('this model writes no plan');
     const mix = req.planMix;
+    if (req.toneEdit && (kind !== 'edit' || !this.plan || mix)) throw new MllmError('toneEdit: an edit by a model with a plan, never restyled (planMix) too');
     if (mix) {
       if (kind !== 'edit' || !this.plan || this.order !== 'scale' || !this.plan.canonical_prompt) throw new MllmError('planMix: an edit by a scale-order model with a plan and its canonical phrasing');
       if (mix.length !== order.length || !mix.every((w) => Number.isFinite(w))) throw new MllmError(`planMix: ${order.length} numbers, one per scale`);
@@ -506,6 +515,8 @@ export class MllmGenerator {
     const got = picking ? this.retrieved(req) : null;
     const temperature = picking ? this.pickTemperature(req.task) : null;
     let ranked: { text: string; p: number }[] | null = null;
+    /** the tone editor's drawing (req.toneEdit), which replaces the MLLM's image calls */
+    let toneDrawing: Promise<Pyramid> | null = null;
     if (this.plan) {
       this.planCalls = 0;
       prefix = await this.runner.call(this.runner.empty(), seq);
@@ -530,6 +541,10 @@ export class MllmGenerator {
       lead = { ids: planned.pending, slot: planned.pending.map(() => 0), feats: new Float32Array(planned.pending.length * C), block: planned.pending.map((_, i) => b + i) };
       planInfo = markRestyle(planned.info, order, wanted, mix, kind === 'edit' && req.keptStyle);
       planIds = planned.ids;
+      // the tone editor's drawing, where the plan's tone is one it draws: asked before the plan is announced, which says
+      // who draws it
+      toneDrawing = req.toneEdit?.(planInfo.text) ?? null;
+      if (toneDrawing) planInfo = { ...planInfo, toneEdited: true };
       req.onPlan?.(planInfo);
     }
     /** the cache after the last call; the prefix's is kept for the candidates */
@@ -557,7 +572,19 @@ export class MllmGenerator {
       scale++;
     };
     try {
-      if (this.order === 'token') {
+      if (toneDrawing) {
+        // the editor drew it: its scales handed on as the MLLM's would be, coarse to fine, each decoded before the next
+        // is handed on (betweenCalls, where the caller may stop) as the MLLM's are between two calls
+        const drawn = await toneDrawing;
+        for (let s = 0; s <= last; s++) {
+          const f = drawn[order[s]];
+          const n = this.spec.scale_tokens[s];
+          if (f?.length !== n * C) throw new MllmError(`the tone editor's drawing has ${f?.length ?? 'no'} values at ${order[s]}, want ${n}x${C}`);
+          if (s > 0) await req.betweenCalls?.({ tokensSoFar: offsets[s] });
+          tokens.set(f, offsets[s] * C);
+          emit(offsets[s] + n - 1);
+        }
+      } else if (this.order === 'token') {
         // the last position of each call predicts the next token, so what is pending goes alone
         if (lead.ids.length) {
           const prev = cacheOf(r);

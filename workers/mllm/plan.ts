@@ -30,6 +30,9 @@ export interface PlanInfo {
   candidates: PlanCandidate[];
   /** an edit whose instruction names a style, on a model that restyles (manifest mllm.restyle): what became of it */
   restyled?: Restyled;
+  /** an edit drawn by the tone editor (manifest mllm.tone_edit), not by the MLLM's image tokens: the given image
+   * redrawn at this plan's tone (workers/mllm/tone-edit.ts) */
+  toneEdited?: true;
 }
 
 /** A style edit's drawing: restyled (`fromPlan` names the scales drawn wholly or partly from the plan alone), or

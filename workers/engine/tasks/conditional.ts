@@ -1,13 +1,15 @@
 // The conditional tasks: edit, colorize, inpaint, sketch. The prepared image becomes the
 // encoder's source (itself / grayscale / masked / Sobel edges, recipes from manifest.mllm.sources),
 // the MLLM reads all five of its scales with the instruction and writes the target's f4..f0,
-// each drawn the moment it exists; then the automatic scale choice (recommendScale) marks one.
+// each drawn the moment it exists (an edit asking for a skin tone: the tone editor's f4..f0 where the plan's tone is
+// one it draws, tone-editor.ts); then the automatic scale choice (recommendScale) marks one.
 import type { RGBAImage } from '../../lib/image';
 import { holeMask } from '../../lib/mask';
 import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type SourceKind, type SourceRecipes } from '../../lib/sources';
 import { picks, type Manifest } from '../../lib/manifest';
 import { normalizeText } from '../../mllm/tokenizer';
 import { restyleChoice } from '../../mllm/plan';
+import { toneEditFor } from '../tone-editor';
 import { fromNCHW } from '../../lib/image';
 import { TaskInputError } from '../errors';
 import { checkImage, checkScales, encodeGivenImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
@@ -92,7 +94,10 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
       // vendor's own drawing, which the model was trained on, rather than the source's design restyled; unless
       // the request keeps the user's design (restyle: false), which traces it over the image as any edit
       const { planMix, keptStyle } = kind === 'edit' ? restyleChoice(instruction, m.mllm?.restyle, { order: mllm.spec.image_order, wanted: scales, restyle: req.restyle }) : {};
-      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey, planMix, keptStyle }, decoder, onEvent);
+      // an edit that asks for a skin tone (and names no style) is drawn by the tone editor from the given image where
+      // the plan it writes names a tone the editor draws (manifest mllm.tone_edit; the generator asks once the plan is written)
+      const toneEdit = kind === 'edit' ? toneEditFor(m, ctx.toneEditor, instruction, enc.cond, (p) => ctx.guard(p)) : undefined;
+      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey, planMix, keptStyle, toneEdit }, decoder, onEvent);
       // without the manifest's scale_choice: faithfulness of each drawing's pyramid to the generated one, every level
       await recommendScale(ctx, kind, decoder.decoded, generated, m.scales.map((s) => s.name), onEvent);
     },
