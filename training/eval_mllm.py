@@ -423,6 +423,7 @@ class Ctx:
     plan_mix_kinds: tuple = ()     # --plan-mix-kinds
     restyle: dict = None           # the page's restyle (manifest mllm.restyle: words, weights); None: off
     tone_editor: tuple = None      # --tone-editor: (the local editor, with_src, its file): tone edits drawn again by it
+    tone_edit: dict = None         # the page's tone editor (manifest mllm.tone_edit: {"spec", "net"}); None: off
 
     @property
     def plan(self):
@@ -755,7 +756,14 @@ def eval_edits(ctx, jobs, hole_pos):
         if rows:
             log(f"restyle {ctx.restyle['weights']}: {len(rows)} edits name a style")
             gen[rows] = mixed_with_plan(ctx, pre, plans, rows, ctx.restyle["weights"]).to(gen.device)
+    if ctx.tone_edit and plans is not None:   # the page's tone editor (manifest mllm.tone_edit): tone edits it draws
+        spec = ctx.tone_edit["spec"]
+        gen, rows = tone_edited(ctx, jobs, gen, plans, ctx.tone_edit["net"], spec["route"], spec["words"])
+        ctx.tone_edit["drawn"] = {kind: sum(jobs[k][0] == kind for k in rows) for kind in sorted({j[0] for j in jobs})}
+        log(f"tone edit (manifest, route {spec['route']}): {len(rows)} edits drawn by the tone editor")
     out = {kind: score_edits(ctx, kind, jobs, gen, plans, hole_pos) for kind in sorted({j[0] for j in jobs})}
+    for kind, n in ((ctx.tone_edit or {}).get("drawn") or {}).items():
+        out[kind]["drawn_by_tone_editor"] = n
     if ctx.tone_editor is not None and plans is not None:
         out |= tone_editor_variants(ctx, jobs, gen, plans, hole_pos)
     for name, weights in (ctx.plan_mix or {}).items():   # --plan-mix: the same plans, some scales drawn from them alone
@@ -770,35 +778,45 @@ def eval_edits(ctx, jobs, hole_pos):
     return out
 
 
-def tone_editor_variants(ctx, jobs, gen, plans, hole_pos):
-    """--tone-editor: the edits whose instruction asks for a tone drawn again by the local tone editor
-    (training/tone_editor.py) from the given image's f0 and the plan's tone, the rest as the MLLM drew them; each
-    route reported per edit kind as KIND~tone_editor_ROUTE: 'all' (every such edit), 'one' (one person's plans; two
-    people's left to the MLLM)."""
+def tone_edited(ctx, jobs, gen, plans, net, route, words=None, with_src=False):
+    """The edits whose instruction asks for a tone (and names no style, where the model restyles: restyle's) and whose
+    plan names a tone the route draws, drawn by the local tone editor `net` (training/tone_editor.py) from the given
+    image's f0 and the plan's tone, the coarser scales its pooling; the rest as the MLLM drew them -> (the drawings,
+    the rows the editor drew). What the page does with manifest mllm.tone_edit (workers/mllm/tone-edit.ts)."""
     from training import tone_editor as TE
     from training.transforms import to_tensor
-    net, with_src, path = ctx.tone_editor
     edits = [k for k, j in enumerate(jobs) if page_task(j[0]) == "edit"]
     if ctx.restyle:   # an edit that names a style is restyle's (drawn partly from its plan), as on the page
         from training.restyle import names_style
         edits = [k for k in edits if not names_style(jobs[k][2], ctx.restyle["words"])]
-    texts = [ctx.tok.decode(plans[k]) for k in edits]
+    picked = [(edits[r], t) for r, t in TE.routed([jobs[k][2] for k in edits], [ctx.tok.decode(plans[k]) for k in edits],
+                                                  route, words)]
+    if not picked:
+        return gen, []
+    rows = [k for k, _ in picked]
+    with torch.no_grad():
+        src = split_scales(encode_pyramid(ctx.encoder, to_tensor(ctx.images[[jobs[k][6] for k in rows]],
+                                                                 device=ctx.device)))["f0"]
+        # the source's own tone is the data's (an evaluation's given image has one): only an editor trained with --src
+        # reads it, never the page's
+        cond = torch.stack([TE.condition(ctx.meta[jobs[k][6]]["skin_tone"], t, with_src) for k, t in picked])
+        g = gen.clone()
+        g[rows] = T.image_tokens(net(src.float(), cond.to(ctx.device))).to(g.dtype)
+    return g, rows
+
+
+def tone_editor_variants(ctx, jobs, gen, plans, hole_pos):
+    """--tone-editor: the edits tone_edited draws, drawn again by this editor over the drawings as the page makes
+    them; each route reported per edit kind as KIND~tone_editor_ROUTE: 'all' (every such edit), 'one' (one person's
+    plans; two people's left to the MLLM)."""
+    net, with_src, path = ctx.tone_editor
     out = {}
     for route in ("all", "one"):
-        picked = [(edits[r], t) for r, t in TE.routed([jobs[k][2] for k in edits], texts, route)]
-        if not picked:
+        g, rows = tone_edited(ctx, jobs, gen, plans, net, route, with_src=with_src)
+        if not rows:
             continue
-        rows = [k for k, _ in picked]
-        with torch.no_grad():
-            src = split_scales(encode_pyramid(ctx.encoder, to_tensor(ctx.images[[jobs[k][6] for k in rows]],
-                                                                     device=ctx.device)))["f0"]
-            # the source's own tone is the data's (an evaluation's given image has one): only an editor trained with
-            # --src reads it
-            cond = torch.stack([TE.condition(ctx.meta[jobs[k][6]]["skin_tone"], t, with_src) for k, t in picked])
-            g = gen.clone()
-            g[rows] = T.image_tokens(net(src.float(), cond.to(ctx.device))).to(g.dtype)
         log(f"tone editor ({route}): {len(rows)} edits drawn by it")
-        for kind in sorted({jobs[k][0] for k in edits}):
+        for kind in sorted({jobs[k][0] for k in range(len(jobs)) if page_task(jobs[k][0]) == "edit"}):
             n = sum(jobs[k][0] == kind for k in rows)
             out[f"{kind}~tone_editor_{route}"] = score_edits(ctx, kind, jobs, g, plans, hole_pos, save=False) | {
                 "tone_editor": {"file": path, "route": route, "drawn_by_editor": n}}
@@ -1174,6 +1192,9 @@ def main(argv=None):
                     "it): the edits whose instruction asks for a skin tone drawn again by this local tone editor "
                     "(training/tone_editor.py --save) from the given image and the plan's tone, reported as "
                     "KIND~tone_editor_all and KIND~tone_editor_one (two people's plans left to the MLLM)")
+    ap.add_argument("--tone-edit", choices=("manifest", "none"), default="manifest", help="as the page: edits whose "
+                    "instruction asks for a skin tone drawn by the shipped tone editor where their plan names a tone it "
+                    "draws (manifest mllm.tone_edit, training/tone_editor.py); none: every edit drawn by the MLLM")
     ap.add_argument("--plan-mix-kinds", default="sketch,sketch_lines", help="with --plan-mix: the job kinds it draws")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
@@ -1264,6 +1285,16 @@ def main(argv=None):
         from training.manifest import read_manifest
         ctx.restyle = read_manifest()["mllm"].get("restyle")
     ctx.saved = {} if args.save_drawings else None
+    if args.tone_edit == "manifest" and ctx.plan:
+        from training.manifest import read_manifest
+        from training import tone_editor
+        spec = read_manifest()["mllm"].get("tone_edit")
+        net = tone_editor.load_shipped(device) if spec else None
+        if net is not None and net.out.weight.shape[0] == model.cfg.feature_dim:
+            ctx.tone_edit = {"spec": spec, "net": net}
+        elif net is not None:   # a model in another feature space (--tiny's) than the shipped editor's
+            log(f"tone edit: the shipped editor draws {net.out.weight.shape[0]} channels, this model "
+                f"{model.cfg.feature_dim}: every edit drawn by the MLLM")
     if args.tone_editor:
         from training.tone_editor import load_editor
         ctx.tone_editor = (*load_editor(args.tone_editor, device), os.path.relpath(os.path.abspath(args.tone_editor), ROOT))
@@ -1314,7 +1345,8 @@ def main(argv=None):
                       "seeds": args.seeds, "int8": not args.no_quant, "bits": None if args.no_quant else args.bits, "guidance": guidance, "quick": args.quick,
                       "n_heldout_vendor": len(hv), "sources": args.sources, "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "restyle": ctx.restyle,
-                      "tone_editor": ctx.tone_editor[2] if ctx.tone_editor else None, "understand_reader_only": args.understand_reader_only,
+                      "tone_editor": ctx.tone_editor[2] if ctx.tone_editor else None,
+                      "tone_edit": ctx.tone_edit["spec"] if ctx.tone_edit else None, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev, "dev_draw": args.dev_draw,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}
     names = concept_names(meta)

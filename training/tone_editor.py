@@ -135,10 +135,11 @@ def plan_tone(plan):
     return t if all(p in TONES for p in t.split(",")) and t.count(",") <= 1 else None
 
 
-def routed(instructions, plans, route):
-    """The edits the editor draws (row, asked tone): those whose instruction asks for a tone (names_tone) and whose
-    plan names a tone; route 'one': only a plan of one person's tone (or none), two people's left to the MLLM."""
-    ws, out = tone_words(), []
+def routed(instructions, plans, route, words=None):
+    """The edits the editor draws (row, asked tone): those whose instruction asks for a tone (names_tone over `words`,
+    default tone_words(): the manifest's mllm.tone_edit.words where the page runs it) and whose plan names a tone;
+    route 'one': only a plan of one person's tone (or none), two people's left to the MLLM."""
+    ws, out = list(words) if words is not None else tone_words(), []
     for k, (ins, pl) in enumerate(zip(instructions, plans)):
         t = plan_tone(pl)
         if t is not None and names_tone(ins, ws) and (route == "all" or "," not in t):

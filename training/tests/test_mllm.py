@@ -1559,20 +1559,52 @@ def test_eval_tone_editor_tiny(tmp_path, setup, monkeypatch):
                           "--tone-editor", str(ed), "--out", str(tmp_path / "t.json")])
     e = res["edit"]
     assert e["edit_tone"]["n"] > 0 and e["edit_style"]["n"] > 0
-    assert e["edit_tone~tone_editor_all"]["tone_editor"]["drawn_by_editor"] == e["edit_tone"]["n"]
     assert e["edit_style~tone_editor_all"]["tone_editor"]["drawn_by_editor"] == 0
     assert res["config"]["tone_editor"].endswith("editor.pt")
     (_, mllm, jobs), (_, mllm2, _), (_, routed, _) = drawn[:3]   # edit_style, edit_tone as drawn; route 'all'
     assert torch.equal(mllm, mllm2)
-    tone = [k for k, j in enumerate(jobs) if j[0] == "edit_tone"]
-    style = [k for k, j in enumerate(jobs) if j[0] == "edit_style"]
-    assert torch.equal(routed[style], mllm[style])                 # a style edit left as the MLLM drew it
+    # the tone edits whose instruction says skin (every right plan names a tone): the editor's; the rest the MLLM's
+    tone = [k for k, j in enumerate(jobs) if j[0] == "edit_tone" and E.names_tone(j[2], E.tone_words())]
+    assert 0 < len(tone) == e["edit_tone~tone_editor_all"]["tone_editor"]["drawn_by_editor"]
+    style = [k for k in range(len(jobs)) if k not in tone]
+    assert torch.equal(routed[style], mllm[style])                 # a style edit (or no skin) left as the MLLM drew it
     assert not torch.isclose(routed[tone], mllm[tone]).all()       # a tone edit drawn again, by the editor: its f0
     # pooled into the coarser scales as the encoder's pyramid is (f1's tokens the means of f0's 2x2 blocks)
     f0, f1 = eval_mllm.split_scales(routed[tone])["f0"], eval_mllm.split_scales(routed[tone])["f1"]
     grid = f0.reshape(len(tone), 8, 2, 8, 2, -1).mean((2, 4)).reshape(len(tone), 64, -1)
     assert torch.allclose(f1, grid, atol=1e-3)
     assert res["config"]["tone_editor"].endswith("editor.pt")
+
+
+def test_eval_tone_edit_as_the_page_tiny(tmp_path, setup, monkeypatch):
+    """By default (--tone-edit manifest) the edits draw as the page does with manifest mllm.tone_edit: the tone edits
+    whose instruction says skin drawn by the shipped editor (here a tiny one in its place) into the evaluation's own
+    rows, counted per kind; --tone-edit none leaves every edit the MLLM's."""
+    from training import eval_mllm, tone_editor as E
+    few_decoder_steps(monkeypatch, eval_mllm)
+    files = eval_files(tmp_path, setup[1], [{"prompt": "a big red heart", "concept": "C2"}])
+    torch.manual_seed(0)
+    net = E.ToneEditor(TINY.feature_dim, 2 * len(E.TONES), width=8, depth=2, coords=True)
+    torch.nn.init.normal_(net.out.weight)
+    monkeypatch.setattr(E, "load_shipped", lambda device="cpu", models_dir=None: net.eval())
+    drawn = {}
+    real = eval_mllm.score_edits
+    monkeypatch.setattr(eval_mllm, "score_edits", lambda ctx, kind, jobs, gen, *a, **k:
+                        drawn.setdefault(len(drawn), (kind, gen.clone(), jobs)) and real(ctx, kind, jobs, gen, *a, **k))
+    base = ["--tiny", "--set", "order=scale", "plan=True", "--device", "cpu", "--quick", *files, "--n-canonical", "1",
+            "--seeds", "1", "--edit-kinds", "edit_tone,edit_style", "--edit-right-plan"]
+    page = eval_mllm.main(base + ["--out", str(tmp_path / "page.json")])
+    _, with_editor, jobs = drawn[0]
+    drawn.clear()
+    plain = eval_mllm.main(base + ["--tone-edit", "none", "--out", str(tmp_path / "none.json")])
+    _, mllm, _ = drawn[0]
+    skin = [k for k, j in enumerate(jobs) if j[0] == "edit_tone" and E.names_tone(j[2], E.tone_words())]
+    rest = [k for k in range(len(jobs)) if k not in skin]
+    assert skin and page["config"]["tone_edit"]["route"] == "one" and plain["config"]["tone_edit"] is None
+    assert page["edit"]["edit_tone"]["drawn_by_tone_editor"] == len(skin) and page["edit"]["edit_style"]["drawn_by_tone_editor"] == 0
+    assert "drawn_by_tone_editor" not in plain["edit"]["edit_tone"]
+    assert torch.equal(with_editor[rest], mllm[rest])                        # the rest as the MLLM drew them
+    assert not torch.isclose(with_editor[skin], mllm[skin]).all()
 
 
 def test_eval_sketch_lines_tiny(tmp_path, setup, monkeypatch):
