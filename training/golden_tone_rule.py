@@ -50,8 +50,8 @@ def golden():
     plans = {}
     for p in PLANS:
         t = TE.plan_tone(p)
-        plans[p] = {"plan_tone": t, "one": bool(TE.routed(["make it dark"], [p], "one")),
-                    "all": bool(TE.routed(["make it dark"], [p], "all")),
+        plans[p] = {"plan_tone": t, "one": bool(TE.routed(["make it dark skin"], [p], "one")),
+                    "all": bool(TE.routed(["make it dark skin"], [p], "all")),
                     "code": TE.tone_onehot(t).tolist() if t is not None else None}
     return {"tones": list(TE.TONES), "words": tw, "style_words": sw, "instructions": cases, "plans": plans}
 
