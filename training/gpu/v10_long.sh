@@ -234,6 +234,15 @@
 #   --coords;w256c2:... --two-p 0.3;...' OUT=$OUT bash training/gpu/tone_editor.sh`, the tree as for training); then
 #   the editor in eval_mllm's tone edits (the pick's own plans: the plan's tone the editor's input) and, if it reaches
 #   80% there, in the page (an int8 graph; the manifest names it). c16 (stop 66's Next) reads a family already spent.
+# Stop 69 (run 39, one H100, two calls on one warm machine after seven refused or failed starts): the tone editor's
+#   sweep (training/gpu/tone_editor.sh: w256c2 80.0% of the tone edits at f0 on its own, strict2 79.7%, w256c2s1
+#   77.5%; long2 cut by the limit both times) and the editor inside eval_mllm's tone edits with v14's own picked plans
+#   (training/gpu/tone_editor_eval.sh): routed to one person's plans 83.8% / 83.1% at the chosen scale against 66.9%
+#   for the MLLM alone in the same run; w256c2 ships (public/models/tone_editor.onnx, manifest mllm.tone_edit). The
+#   editors' checkpoints: /work/checkpoints/tone_editor69/ on the session's VM (w256c2.pt, strict2.pt, w256c2s1.pt).
+# Next (stop 70): a full evaluation of the page with the editor (final_eval.sh on the shipped MLLM: the manifest's
+#   tone edit is eval_mllm's default now), so the card's targets table reads it; long2 (20-30k steps) in a call of
+#   its own; sketches (22.4% at f1, target 40%) are the one target still missed.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
