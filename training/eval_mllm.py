@@ -756,14 +756,14 @@ def eval_edits(ctx, jobs, hole_pos):
         if rows:
             log(f"restyle {ctx.restyle['weights']}: {len(rows)} edits name a style")
             gen[rows] = mixed_with_plan(ctx, pre, plans, rows, ctx.restyle["weights"]).to(gen.device)
-    if ctx.tone_edit and plans is not None:   # the page's tone editor (manifest mllm.tone_edit): tone edits it draws
+    edited = None   # the rows the page's tone editor drew (manifest mllm.tone_edit); None: no tone edit
+    if ctx.tone_edit and plans is not None:
         spec = ctx.tone_edit["spec"]
-        gen, rows = tone_edited(ctx, jobs, gen, plans, ctx.tone_edit["net"], spec["route"], spec["words"])
-        ctx.tone_edit["drawn"] = {kind: sum(jobs[k][0] == kind for k in rows) for kind in sorted({j[0] for j in jobs})}
-        log(f"tone edit (manifest, route {spec['route']}): {len(rows)} edits drawn by the tone editor")
+        gen, edited = tone_edited(ctx, jobs, gen, plans, ctx.tone_edit["net"], spec["route"], spec["words"])
+        log(f"tone edit (manifest, route {spec['route']}): {len(edited)} edits drawn by the tone editor")
     out = {kind: score_edits(ctx, kind, jobs, gen, plans, hole_pos) for kind in sorted({j[0] for j in jobs})}
-    for kind, n in ((ctx.tone_edit or {}).get("drawn") or {}).items():
-        out[kind]["drawn_by_tone_editor"] = n
+    for kind in out if edited is not None else ():
+        out[kind]["drawn_by_tone_editor"] = sum(jobs[k][0] == kind for k in edited)
     if ctx.tone_editor is not None and plans is not None:
         out |= tone_editor_variants(ctx, jobs, gen, plans, hole_pos)
     for name, weights in (ctx.plan_mix or {}).items():   # --plan-mix: the same plans, some scales drawn from them alone

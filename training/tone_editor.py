@@ -99,14 +99,15 @@ def condition(src_tone, dst_tone, with_src):
     return torch.cat([tone_onehot(dst_tone), tone_onehot(src_tone)]) if with_src else tone_onehot(dst_tone)
 
 
-def load_editor(path, device="cpu"):
-    """A --save'd editor (its state and the arm's options) -> (the editor on `device`, eval mode; with_src)."""
+def load_editor(path, device="cpu", with_args=False):
+    """A --save'd editor (its state and the arm's options) -> (the editor on `device`, eval mode; with_src), and the
+    arm's options with with_args."""
     ckpt = torch.load(path, map_location=device)
     a, st = ckpt["args"], ckpt["state"]
     cond = 2 * len(TONES) * (2 if a["src"] else 1)
     net = ToneEditor(st["out.weight"].shape[0], cond, a["width"], a["depth"], a["coords"])
     net.load_state_dict(st)
-    return net.to(device).eval(), bool(a["src"])
+    return (net.to(device).eval(), bool(a["src"])) + ((a,) if with_args else ())
 
 
 # what makes an edit's instruction ask for a skin tone, as restyle's words make one ask for a style: skin itself.
@@ -163,10 +164,9 @@ def export(path, models_dir=None):
     from training.half_weights import STORAGE_NOTE, round_module, store_weights
     from training.manifest import read_manifest, update_manifest, write_golden
     models_dir = models_dir or shipped.MODELS_DIR
-    net, with_src = load_editor(path)
+    net, with_src, ckpt_args = load_editor(path, with_args=True)
     if with_src:
         raise ValueError("the page asks for a tone by the plan alone: an editor trained with --src reads the source's")
-    ckpt_args = torch.load(path, map_location="cpu")["args"]
     round_module(net, STORAGE)   # the weights on their int8 grid: the golden vectors and every evaluation use these
     c = net.out.weight.shape[0]
     f0 = torch.randn(2, GRID * GRID, c, generator=torch.Generator().manual_seed(0))

@@ -234,7 +234,7 @@
 #   --coords;w256c2:... --two-p 0.3;...' OUT=$OUT bash training/gpu/tone_editor.sh`, the tree as for training); then
 #   the editor in eval_mllm's tone edits (the pick's own plans: the plan's tone the editor's input) and, if it reaches
 #   80% there, in the page (an int8 graph; the manifest names it). c16 (stop 66's Next) reads a family already spent.
-# Stop 69 (run 39, one H100, two calls on one warm machine after seven refused or failed starts): the tone editor's
+# Stop 69 (run 39, one H100, two calls on one warm machine after nine refused or failed starts): the tone editor's
 #   sweep (training/gpu/tone_editor.sh: w256c2 80.0% of the tone edits at f0 on its own, strict2 79.7%, w256c2s1
 #   77.5%; long2 cut by the limit both times) and the editor inside eval_mllm's tone edits with v14's own picked plans
 #   (training/gpu/tone_editor_eval.sh): routed to one person's plans 83.8% / 83.1% at the chosen scale against 66.9%
