@@ -8,8 +8,9 @@ import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MODELS_DIR, loadManifest, requireFile } from './models';
-import { expectClose, goldenTensor, readGolden } from './golden';
-import { sessionOptions, type InferenceSession, type OrtLike } from '../workers/engine/ort';
+import { goldenTensor, readGolden } from './golden';
+import { expectGoldenParity, wasmSession } from './wasm-session';
+import type { InferenceSession, OrtLike } from '../workers/engine/ort';
 import { KeyEncoder } from '../workers/engine/pick-key';
 import { frameInk } from '../workers/lib/framing';
 import { prepareImage, toNCHW, type RGBAImage } from '../workers/lib/image';
@@ -19,14 +20,13 @@ import { Gallery } from '../workers/mllm/gallery';
 // @ts-expect-error plain .mjs helper shared with the benchmark
 import { decodePng } from '../bench/png.mjs';
 
-ort.env.wasm.numThreads = 1;
 const manifest = loadManifest();
 const key = pickKeyModel(manifest);
 let session: InferenceSession;
 
 beforeAll(async () => {
   if (!key) throw new Error('the shipped pick has no key model (its gallery is not in key space)');
-  session = (await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(key.entry.variants![0].file))), sessionOptions('wasm'))) as unknown as InferenceSession;
+  session = await wasmSession(key.entry);
 });
 afterAll(() => session?.release());
 
@@ -34,19 +34,7 @@ const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((a, x) => 
 
 describe('the shipped key model', () => {
   it("matches its PyTorch golden vectors on onnxruntime-web (wasm, the page's session options)", async () => {
-    const g = readGolden(key!.entry.golden!);
-    expect(g.model).toBe(key!.name);
-    // the golden says how close is close, as every exporter's golden does (tests/golden.ts expectClose)
-    expect([typeof g.atol, typeof g.rtol], `${key!.entry.golden} names its tolerance (atol, rtol): training/pick_key.py export passes them to write_golden`).toEqual(['number', 'number']);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', goldenTensor(t), t.shape);
-    expect(Object.keys(feeds).sort()).toEqual(key!.entry.inputs!.map((i) => i.name).sort());
-    const out = await session.run(feeds as never);
-    for (const [k, t] of Object.entries(g.outputs)) {
-      expect(out[k], `output ${k}`).toBeDefined();
-      expect(out[k].dims).toEqual(t.shape);
-      expectClose(out[k].data as Float32Array, t, g, `key.${k}`);
-    }
+    await expectGoldenParity(session, key!.name, key!.entry);
   });
 
   it("the engine's KeyEncoder: one image's embedding, as the batch's row, unit-length, the gallery's size", async () => {

@@ -5,40 +5,27 @@
 // encoder's own pyramid is built.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
-import { readFileSync } from 'node:fs';
-import { loadManifest, requireFile } from './models';
+import { loadManifest } from './models';
 import { expectClose, goldenTensor, readGolden } from './golden';
-import { sessionOptions, type InferenceSession, type OrtLike } from '../workers/engine/ort';
+import { expectGoldenParity, wasmSession } from './wasm-session';
+import type { InferenceSession, OrtLike } from '../workers/engine/ort';
 import { ToneEditor } from '../workers/engine/tone-editor';
 import { toneEditorModel } from '../workers/lib/manifest';
 import { avgPool2x2 } from '../workers/lib/pyramid';
 
-ort.env.wasm.numThreads = 1;
 const manifest = loadManifest();
 const editor = toneEditorModel(manifest);
 let session: InferenceSession;
 
 beforeAll(async () => {
   if (!editor) throw new Error('the shipped manifest has no tone editor (mllm.tone_edit): export one (training/tone_editor.py --export)');
-  session = (await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(editor.entry.variants![0].file))), sessionOptions('wasm'))) as unknown as InferenceSession;
+  session = await wasmSession(editor.entry);
 });
 afterAll(() => session?.release());
 
 describe('the shipped tone editor', () => {
   it("matches its PyTorch golden vectors on onnxruntime-web (wasm, the page's session options)", async () => {
-    const g = readGolden(editor!.entry.golden!);
-    expect(g.model).toBe(editor!.name);
-    // the golden says how close is close, as every exporter's golden does (tests/golden.ts expectClose)
-    expect([typeof g.atol, typeof g.rtol], `${editor!.entry.golden} names its tolerance (atol, rtol)`).toEqual(['number', 'number']);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', goldenTensor(t), t.shape);
-    expect(Object.keys(feeds).sort()).toEqual(editor!.entry.inputs!.map((i) => i.name).sort());
-    const out = await session.run(feeds as never);
-    for (const [k, t] of Object.entries(g.outputs)) {
-      expect(out[k], `output ${k}`).toBeDefined();
-      expect(out[k].dims).toEqual(t.shape);
-      expectClose(out[k].data as Float32Array, t, g, `tone_editor.${k}`);
-    }
+    const g = await expectGoldenParity(session, editor!.name, editor!.entry);
     // the editor edits: its output is not its input (an untrained editor is the copy, training/tone_editor.py)
     const f0 = goldenTensor(g.inputs.f0);
     const edited = goldenTensor(g.outputs.edited);

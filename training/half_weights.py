@@ -38,6 +38,14 @@ STORAGE_NOTE = {"float16": "float16 weights, Cast to float32 (compute float32)",
                         "positional embeddings float16"}
 
 
+def storage_note(model_proto, storage):
+    """The manifest's note for a graph stored by store_weights: STORAGE_NOTE, whose int8 note names the fp16
+    positional embeddings only where the graph has fp16-stored weights (the key and the tone editor have none)."""
+    if storage == "int8" and not any(i.name.endswith(SUFFIX) for i in model_proto.graph.initializer):
+        return STORAGE_NOTE[storage].split(";")[0]
+    return STORAGE_NOTE[storage]
+
+
 def half_eligible(name, t):
     return t.is_floating_point() and t.numel() >= MIN_HALF
 

@@ -270,7 +270,7 @@ def export(path, models_dir=None):
     from training import shipped
     from training.export import export_onnx, io_spec, synthetic_image
     from training.gallery import write
-    from training.half_weights import STORAGE_NOTE, round_module, store_weights
+    from training.half_weights import round_module, storage_note, store_weights
     from training.manifest import read_manifest, update_manifest, write_golden
     models_dir = models_dir or shipped.MODELS_DIR
     net, ck = load_key(path)
@@ -294,7 +294,7 @@ def export(path, models_dir=None):
     codes = [ck["codes"][idx[ch]] for ch in chars]
     write(torch.zeros(rows.shape[1]).numpy(), None, rows.numpy(), list(range(len(chars))), codes, models_dir,
           k=pick["k"], tasks=pick["tasks"], frame=pick.get("frame"), space="key", temperature=1 / ck["scale"])
-    entry = {"role": "key", "variants": [{"dtype": "float32", "file": KEY_FILE, "requires": [], "storage": STORAGE_NOTE[STORAGE]}],
+    entry = {"role": "key", "variants": [{"dtype": "float32", "file": KEY_FILE, "requires": [], "storage": storage_note(mp, STORAGE)}],
              "inputs": io_spec([("image", ["batch", 3, 64, 64])]), "outputs": io_spec([("key", ["batch", f.config["dim"]])]),
              "config": f.config, "golden": golden,
              "trained": {k: ck.get(k) for k in ("steps", "step", "batch", "lr", "scale", "seed", "views", "seconds", "device")},

@@ -161,7 +161,7 @@ def export(path, models_dir=None):
     import onnx
     from training import shipped
     from training.export import export_onnx, io_spec
-    from training.half_weights import STORAGE_NOTE, round_module, store_weights
+    from training.half_weights import round_module, storage_note, store_weights
     from training.manifest import read_manifest, update_manifest, write_golden
     models_dir = models_dir or shipped.MODELS_DIR
     net, with_src, ckpt_args = load_editor(path, with_args=True)
@@ -181,7 +181,7 @@ def export(path, models_dir=None):
                           models_dir, atol=2e-3, rtol=1e-3)
     config = {"channels": c, "width": ckpt_args["width"], "depth": ckpt_args["depth"], "coords": ckpt_args["coords"]}
     entry = {"role": "tone_editor", "variants": [{"dtype": "float32", "file": EDITOR_FILE, "requires": [],
-                                                   "storage": STORAGE_NOTE[STORAGE]}],
+                                                   "storage": storage_note(mp, STORAGE)}],
              "inputs": io_spec([("f0", ["batch", GRID * GRID, c]), ("tone", ["batch", 2 * len(TONES)])]),
              "outputs": io_spec([("edited", ["batch", GRID * GRID, c])]), "config": config, "golden": golden,
              "trained": {k: ckpt_args.get(k) for k in ("steps", "batch", "lr", "two_p", "strict", "seed")},

@@ -7,7 +7,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from onnx import TensorProto
+from onnx import TensorProto, numpy_helper
 
 from training.config import TINY
 from training.decoder import Decoder
@@ -56,7 +56,8 @@ def test_half_weights_decoder(tmp_path):
 def test_int8_weights_decoder(tmp_path):
     """Stored int8 per output channel behind DequantizeLinear (axis 0, zero point 0): about a quarter of the
     fp32 bytes; the weights read back and onnxruntime's output are exactly the rounded module's."""
-    from training.half_weights import INT8_SUFFIX, STORAGE_NOTE, int8_eligible, round_module, store_weights, storage_of
+    from training.half_weights import (INT8_SUFFIX, STORAGE_NOTE, int8_eligible, round_module, store_weights, storage_of,
+                                       storage_note)
     torch.manual_seed(0)
     d = Decoder(TINY, 4).eval()
     raw = {k: p.detach().clone() for k, p in d.named_parameters()}
@@ -67,6 +68,13 @@ def test_int8_weights_decoder(tmp_path):
     onnx.checker.check_model(mp)
     onnx.save(mp, str(p8))
     assert storage_of(mp) == "int8" and "int8" in STORAGE_NOTE["int8"]
+    # the note names the fp16 positional embeddings (weights without output channels) only where the graph has some:
+    # the tiny decoder's are below MIN_HALF and stay fp32; one of [1, 64, 32] goes fp16
+    assert storage_note(mp, "int8") == STORAGE_NOTE["int8"].split(";")[0]
+    pos = onnx.load(str(p32))
+    pos.graph.initializer.append(numpy_helper.from_array(np.ones((1, 64, 32), np.float32), "pos_embed"))
+    assert storage_note(store_weights(pos, "int8")[0], "int8") == STORAGE_NOTE["int8"]
+    assert "positional embeddings float16" in STORAGE_NOTE["int8"]
     dq = [nd for nd in mp.graph.node if nd.op_type == "DequantizeLinear"]
     assert dq and all(next(a.i for a in nd.attribute if a.name == "axis") == 0 for nd in dq)
     q = [i for i in mp.graph.initializer if i.name.endswith(INT8_SUFFIX)]
