@@ -3,7 +3,7 @@
 // tests/webgpu-node.ts), against the golden vectors, on both builds that run them: the page's (JSEP)
 // and the GPU bench's (onnxruntime-web/webgpu, the native WebGPU EP).
 // - the page's session options (workers/engine/ort.ts: QDQ handling off, so every DequantizeLinear is
-//   folded into an fp32 constant when the session is created): the encoder, on the page's build;
+//   folded into an fp32 constant when the session is created): the encoder and the tone editor, on the page's build;
 // - QDQ handling on and no CPU fallback allowed (session creation fails if a node is left to the CPU):
 //   decoder_f4 at a fixed batch of two, so its DequantizeLinear nodes (int8, per-axis scale) run on the
 //   WebGPU provider every call, on both builds.
@@ -14,7 +14,7 @@ import { loadManifest, requireFile } from './models';
 import { expectClose, goldenTensor, readGolden } from './golden';
 import { pageOrtOnWebGpu, webgpuOnSwiftShader } from './webgpu-node';
 import { sessionOptions } from '../workers/engine/ort';
-import { decoderKey } from '../workers/lib/manifest';
+import { decoderKey, toneEditorModel } from '../workers/lib/manifest';
 
 const manifest = loadManifest();
 let gpu: Awaited<ReturnType<typeof webgpuOnSwiftShader>>;
@@ -52,6 +52,12 @@ const SLOW = 400_000;
 describe('int8-stored weights on WebGPU (SwiftShader)', () => {
   it("the page's build: the encoder with the page's session options matches its golden vectors", async () => {
     await check(await builds[0][1](), 'encoder', sessionOptions('webgpu'));
+  }, SLOW);
+
+  it("the page's build: the tone editor (the page draws one person's tone edits with it) matches its golden vectors", async () => {
+    const editor = toneEditorModel(manifest);
+    expect(editor, 'the shipped manifest has a tone editor (mllm.tone_edit)').toBeTruthy();
+    await check(await builds[0][1](), editor!.name, sessionOptions('webgpu'));
   }, SLOW);
 });
 
