@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, goldenFile, loadManifest, requireFile } from './models';
 import { expectClose, goldenTensor as decodeTensor, readGolden, type SamplerGolden } from './golden';
+import { expectGoldenOutputs } from './wasm-session';
 import { sha256Hex } from '../workers/lib/modelstore';
 import { allowedSteps, coarseToFine, decoderKey, variantFiles } from '../workers/lib/manifest';
 import { decoderGuidance, sampleDDIM } from '../workers/lib/sampler';
@@ -63,16 +64,8 @@ describe('the engine on onnxruntime-web (wasm) matches the PyTorch golden output
     const g = readGolden(engine.variants[name].golden ?? entry.golden!);
     expect(engine.variants[name].dtype, 'the golden vectors were made for this variant').toBe(g.variant ?? 'float32');
     const session = entry.role === 'encoder' ? engine.codec.sessions.encoder : await engine.codec.decoder(entry.scale!);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [k, t] of Object.entries(g.inputs)) feeds[k] = new ort.Tensor('float32', decodeTensor(t), t.shape);
     // the manifest's declared input names must be what the model takes
-    expect(Object.keys(feeds).sort()).toEqual(entry.inputs!.map((i) => i.name).sort());
-    const out = await session.run(feeds as never);
-    for (const [k, t] of Object.entries(g.outputs)) {
-      expect(out[k], `output ${k}`).toBeDefined();
-      expect(out[k].dims).toEqual(t.shape);
-      expectClose(out[k].data as Float32Array, t, g, `${name}.${k}`);
-    }
+    await expectGoldenOutputs(session, g, entry, name);
   });
 
   // the engine above runs the variants WASM picks; every variant (the fp32 decoders WebGPU runs beside
