@@ -301,8 +301,9 @@ def mllm_split(choice_items, meta, scale="f0"):
             "pref_one_person": sum(one_p) / len(one_p), "pref_two_people": sum(two_p) / len(two_p)}
 
 
-def parse(argv):
-    ap = argparse.ArgumentParser()
+def add_editor_args(ap):
+    """The options every local editor's sweep takes (this one's and training/sketch_editor.py's): the network, its
+    training, its evaluation, the arms."""
     ap.add_argument("out")
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--width", type=int, default=128)
@@ -310,24 +311,29 @@ def parse(argv):
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--src", action="store_true", help="also condition on the source's tone")
     ap.add_argument("--coords", action="store_true", help="each token's place among the editor's inputs")
+    ap.add_argument("--scales", default="f0,f1")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--judge", default=JUDGE)
+    ap.add_argument("--save", default="", help="the editors' weights in this folder, one file an arm")
+    ap.add_argument("--arm", action="append", default=[], help="NAME[:--opt value ...]: one editor trained and "
+                    "evaluated with these options over the command's (repeat for a sweep; default one arm, 'base')")
+    return ap
+
+
+def parse(argv):
+    ap = add_editor_args(argparse.ArgumentParser())
+    ap.add_argument("--src", action="store_true", help="also condition on the source's tone")
     ap.add_argument("--two-p", type=float, default=0.0, help="the share of two-person tone groups in a batch "
                     "(default: as drawn, uniform over groups)")
     ap.add_argument("--strict", action="store_true", help="no tone group of a concept the evaluation edits")
     ap.add_argument("--vendors", default="", help="only these vendors' tone groups train (comma-separated)")
     ap.add_argument("--max-groups", type=int, default=0, help="only the first N tone groups (a smoke test's)")
     ap.add_argument("--eval-seeds", type=int, default=5)
-    ap.add_argument("--scales", default="f0,f1")
-    ap.add_argument("--device", default="cpu")
     ap.add_argument("--f0-cache", default="", help="the encoded drawings kept in (or read from) this file: the "
                     "encoder takes ten minutes on two CPU cores")
-    ap.add_argument("--judge", default=JUDGE)
-    ap.add_argument("--save", default="", help="the editors' weights in this folder, one file an arm")
     ap.add_argument("--export", default="", metavar="EDITOR.pt", help="no training: this --save'd editor exported "
                     "for the page (public/models/tone_editor.onnx, golden vectors, manifest; `out` unused)")
-    ap.add_argument("--arm", action="append", default=[], help="NAME[:--opt value ...]: one editor trained and "
-                    "evaluated with these options over the command's (repeat for a sweep; default one arm, 'base')")
     return ap.parse_args(argv)
 
 
