@@ -243,6 +243,17 @@
 # Next (stop 70): a full evaluation of the page with the editor (final_eval.sh on the shipped MLLM: the manifest's
 #   tone edit is eval_mllm's default now), so the card's targets table reads it; long2 (20-30k steps) in a call of
 #   its own; sketches (22.4% at f1, target 40%) are the one target still missed.
+# Stop 70 (run 40, one H100, three calls on one warm machine after six failed starts and one refusal): the page's full
+#   evaluation with the tone editor (final_eval.sh on the shipped MLLM; training/eval/tone_editor_full/): tone edits
+#   69.2% -> 87.7% at the recommended scale, every other target row the same to the digit. The sketch editor
+#   (training/sketch_editor.py, MOD=sketch_editor bash training/gpu/tone_editor.sh; training/eval/sketch_editor/):
+#   the tone editor's network drawing a drawing from its edge map, 34-36% at f1 on the colour edge maps (the MLLM
+#   22.4%) and at most 14.5% on line art (the MLLM 56.2%, and the page's sketch is line art): not shipped. Its
+#   checkpoints (l3, l7, l10: width 256 at lr 2e-3, trained badly): /work/checkpoints/sketch70/gpu/ on the session's VM.
+# Next (stop 71): sketches are the one target missed. The lever the sketch editor points at: one model that joins the
+#   MLLM's concept (its drawing from the plan, or the plan) with the edge map's design, e.g. the editor fed the edge
+#   map's f0 and the MLLM's drawn f0 together, trained on the MLLM's own drawings of training sketches (a GPU call to
+#   draw them, then the sweep); it must keep line art (the page's canvas) at the MLLM's 56% or better.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
