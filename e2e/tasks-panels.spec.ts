@@ -186,6 +186,8 @@ test.describe('tasks', () => {
     await generateAndWait(page, 'edit');
     await expect(page.getByTestId('edit-plan-tone-edited')).toContainText('Tone editor: the instruction asks for a skin tone');
     await expect(page.getByTestId('edit-plan-restyled')).toHaveCount(0);
+    // the run's summary names who wrote the feature tokens: the editor, not the MLLM
+    await expect(page.getByTestId('edit-mllm')).toHaveText(/^Tone editor: (\d+)\/\1 feature tokens/);
     // one person's tone in the plan (route "one": two people's are the MLLM's)
     const plan = (await page.getByTestId('edit-plan').getAttribute('data-plan'))!;
     expect(plan.split('|')[2]?.trim(), plan).not.toContain(' and ');
@@ -213,6 +215,7 @@ test.describe('tasks', () => {
     // every scale from the plan reads as the whole drawing; some are named (src/components/restyleWords.ts)
     const part = fromPlan.length === m.image_order.length ? 'the whole drawing is' : `${fromPlan.join(', ')} ${fromPlan.length > 1 ? 'are' : 'is'}`;
     await expect(page.getByTestId('edit-plan-restyled')).toContainText(`so ${part} drawn from this plan`);
+    await expect(page.getByTestId('edit-mllm'), 'a style edit is the MLLM\'s to draw').toHaveText(/^MLLM: (\d+)\/\1 feature tokens/);
     console.log(`[${provider}] edit google-1f604 "draw it in twemoji style": restyled ${fromPlan.join(', ')}; plan "${await page.getByTestId('edit-plan').getAttribute('data-plan')}"`);
   });
 

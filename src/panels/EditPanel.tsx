@@ -37,7 +37,7 @@ export function EditPanel() {
   return (
     <section aria-labelledby="edit-h" data-testid="panel-edit">
       <h2 id="edit-h">Edit</h2>
-      <p className="muted">The MLLM reads all five scales of the image and writes the edited image's five scales; each is decoded on its own. Fine scales stay faithful, coarse ones drift.</p>
+      <p className="muted">The MLLM reads all five scales of the image and writes the edited image's five scales; each is decoded on its own. Fine scales stay faithful, coarse ones drift. Where the model ships a tone editor, one person's skin-tone edits are redrawn by it instead; the plan says when.</p>
       <ImageSource tab="edit" />
       <TaskTextForm tab="edit" panel={panel} label="Instruction" inputId="edit-instruction" what="instruction" placeholder={`e.g. ${example}`} onSubmit={go}
         suggestions={{ label: 'Instructions the model was trained on', items: suggestions }}
