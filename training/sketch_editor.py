@@ -27,7 +27,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from training.tone_editor import ToneEditor, add_editor_args
+from training.tone_editor import ToneEditor, add_editor_args, record_arm
 
 STYLED = ("google", "twitter")   # the styles the MLLM draws (mllm_tasks.STYLE's vendors), in the condition's order
 
@@ -150,16 +150,9 @@ def main(argv=None):
                     log=lambda s: print(s, flush=True))
         train_s = time.time() - t0
         res = evaluate(net, sources, targets, meta, ctx, decode, args, dev)
-        out[name] = {"args": {k: v for k, v in vars(args).items() if k != "arm"}, "train_rows": len(train_rows),
-                     "train_seconds": round(train_s, 1), "params": sum(p.numel() for p in net.parameters()),
-                     "sketches": res}
         print(f"[sketch_editor] arm {name}:", json.dumps({k: {s: {q: round(v, 4) for q, v in r.items()}
                                                               for s, r in x.items()} for k, x in res.items()}), flush=True)
-        with open(base.out, "w") as f:
-            json.dump(out, f, indent=1)
-        if base.save:
-            os.makedirs(base.save, exist_ok=True)
-            torch.save({"state": net.state_dict(), "args": out[name]["args"]}, os.path.join(base.save, f"{name}.pt"))
+        record_arm(base, out, name, net, args, train_s, train_rows=len(train_rows), sketches=res)
     return out
 
 

@@ -381,17 +381,22 @@ def main(argv=None):
         train_s = time.time() - t0
         res = evaluate(net, lambda ids: f0[[pos[i] for i in ids]], images, meta, judge, encoder, decode, dev,
                        range(args.eval_seeds), args.scales.split(","), args.src)
-        out[name] = {"args": {k: v for k, v in vars(args).items() if k != "arm"}, "groups": len(groups),
-                     "train_seconds": round(train_s, 1), "params": sum(p.numel() for p in net.parameters()),
-                     "tone_edits": res}
         print(f"[tone_editor] arm {name}:", json.dumps({s: {k: round(v, 4) for k, v in r.items() if k != "per_seed"}
                                                         for s, r in res.items()}), flush=True)
-        with open(base.out, "w") as f:
-            json.dump(out, f, indent=1)
-        if base.save:
-            os.makedirs(base.save, exist_ok=True)
-            torch.save({"state": net.state_dict(), "args": out[name]["args"]}, os.path.join(base.save, f"{name}.pt"))
+        record_arm(base, out, name, net, args, train_s, groups=len(groups), tone_edits=res)
     return out
+
+
+def record_arm(base, out, name, net, args, train_s, **result):
+    """One arm of a sweep done: its options, training time, size and `result` in out[name], the results file written
+    again (a call cut short keeps what finished), and with --save its weights and options (load_editor reads them)."""
+    out[name] = {"args": {k: v for k, v in vars(args).items() if k != "arm"}, "train_seconds": round(train_s, 1),
+                 "params": sum(p.numel() for p in net.parameters())} | result
+    with open(base.out, "w") as f:
+        json.dump(out, f, indent=1)
+    if base.save:
+        os.makedirs(base.save, exist_ok=True)
+        torch.save({"state": net.state_dict(), "args": out[name]["args"]}, os.path.join(base.save, f"{name}.pt"))
 
 
 if __name__ == "__main__":
