@@ -18,7 +18,6 @@ drawing's edge map) or, with --lines-p, its line drawing's ("lines", as a user's
 """
 import argparse
 import json
-import math
 import os
 import random
 import sys
@@ -27,7 +26,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from training.tone_editor import ToneEditor, add_editor_args, record_arm
+from training.tone_editor import ToneEditor, add_editor_args, fit, record_arm
 
 STYLED = ("google", "twitter")   # the styles the MLLM draws (mllm_tasks.STYLE's vendors), in the condition's order
 
@@ -46,25 +45,15 @@ def train(bank, rows, vendors, args, device, log=print):
     c = bank["orig"].shape[-1]
     cond_dim = 0 if args.cond == "none" else len(STYLED)
     net = ToneEditor(c, cond_dim, args.width, args.depth, args.coords).to(device)
-    opt = torch.optim.AdamW(net.parameters(), args.lr, weight_decay=0.01)
-    gen = torch.Generator(device).manual_seed(args.seed)
     rows_t = torch.tensor(rows, device=device)
     cond_all = condition(vendors, args.cond, device)
-    t0 = time.time()
-    for step in range(args.steps):
-        for g in opt.param_groups:
-            g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+
+    def batch(gen):
         k = torch.randint(len(rows), (args.batch,), device=device, generator=gen)
         r = rows_t[k]
         lines = torch.rand(args.batch, device=device, generator=gen) < args.lines_p
-        src = torch.where(lines[:, None, None], bank["lines"][r], bank["edges"][r])
-        loss = F.mse_loss(net(src, cond_all[k]), bank["orig"][r])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if step % 1000 == 0 or step == args.steps - 1:
-            log(f"[sketch_editor] step {step} loss {loss.item():.4f} ({time.time() - t0:.0f}s)")
-    return net.eval()
+        return torch.where(lines[:, None, None], bank["lines"][r], bank["edges"][r]), cond_all[k], bank["orig"][r]
+    return fit(net, args, device, batch, "sketch_editor", log)
 
 
 @torch.no_grad()

@@ -233,24 +233,34 @@ def train(f0, pos, groups, meta, args, device, log=print):
     rows, tones, size, weight = rows.to(device), tones.to(device), size.to(device), weight.to(device)
     cond_dim = 2 * len(TONES) * (2 if args.src else 1)
     net = ToneEditor(f0.shape[-1], cond_dim, args.width, args.depth, args.coords).to(device)
-    opt = torch.optim.AdamW(net.parameters(), args.lr, weight_decay=0.01)
-    gen = torch.Generator(device).manual_seed(args.seed)
-    t0 = time.time()
-    for step in range(args.steps):
-        for g in opt.param_groups:
-            g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+
+    def batch(gen):
         grp = torch.multinomial(weight, args.batch, replacement=True, generator=gen)
         n = size[grp]
         a = (torch.rand(args.batch, device=device, generator=gen) * n).long()
         b = (torch.rand(args.batch, device=device, generator=gen) * (n - 1)).long()
         b = b + (b >= a).long()                                    # two different tones of the group
         cond = torch.cat([tones[grp, b], tones[grp, a]], 1) if args.src else tones[grp, b]
-        loss = F.mse_loss(net(f0[rows[grp, a]], cond), f0[rows[grp, b]])
+        return f0[rows[grp, a]], cond, f0[rows[grp, b]]
+    return fit(net, args, device, batch, "tone_editor", log)
+
+
+def fit(net, args, device, batch, tag, log=print):
+    """An editor trained by MSE on what `batch(generator)` gives ((input f0, condition, target f0) on `device`):
+    AdamW, a cosine learning rate over args.steps, the loss logged every 1000 steps. -> the editor, eval mode."""
+    opt = torch.optim.AdamW(net.parameters(), args.lr, weight_decay=0.01)
+    gen = torch.Generator(device).manual_seed(args.seed)
+    t0 = time.time()
+    for step in range(args.steps):
+        for g in opt.param_groups:
+            g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+        x, cond, y = batch(gen)
+        loss = F.mse_loss(net(x, cond), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         if step % 1000 == 0 or step == args.steps - 1:
-            log(f"[tone_editor] step {step} loss {loss.item():.4f} ({time.time() - t0:.0f}s)")
+            log(f"[{tag}] step {step} loss {loss.item():.4f} ({time.time() - t0:.0f}s)")
     return net.eval()
 
 
