@@ -33,16 +33,16 @@ SUFFIX = "__fp16"
 INT8_SUFFIX, SCALE_SUFFIX, ZP_SUFFIX = "__int8", "__scale", "__zp"
 STORAGES = ("float16", "int8")
 # the manifest variant's "storage" (informational: the variant's dtype stays its compute dtype, float32)
+INT8_NOTE = "int8 weights per output channel, DequantizeLinear to float32 (compute float32)"
 STORAGE_NOTE = {"float16": "float16 weights, Cast to float32 (compute float32)",
-                "int8": "int8 weights per output channel, DequantizeLinear to float32 (compute float32); "
-                        "positional embeddings float16"}
+                "int8": INT8_NOTE + "; positional embeddings float16"}
 
 
 def storage_note(model_proto, storage):
-    """The manifest's note for a graph stored by store_weights: STORAGE_NOTE, whose int8 note names the fp16
-    positional embeddings only where the graph has fp16-stored weights (the key and the tone editor have none)."""
+    """The manifest's note for a graph stored by store_weights: STORAGE_NOTE, but for an int8 graph without
+    fp16-stored weights (no positional embeddings: the key, the tone editor) INT8_NOTE alone."""
     if storage == "int8" and not any(i.name.endswith(SUFFIX) for i in model_proto.graph.initializer):
-        return STORAGE_NOTE[storage].split(";")[0]
+        return INT8_NOTE
     return STORAGE_NOTE[storage]
 
 

@@ -26,9 +26,10 @@ import time
 import torch
 import torch.nn.functional as F
 
+from training.mllm_tasks import STYLE
 from training.tone_editor import ToneEditor, add_editor_args, fit, record_arm
 
-STYLED = ("google", "twitter")   # the styles the MLLM draws (mllm_tasks.STYLE's vendors), in the condition's order
+STYLED = tuple(STYLE)   # the vendors whose styles the MLLM draws (google, twitter), in the condition's order
 
 
 def condition(vendors, cond, device):
@@ -107,6 +108,9 @@ def main(argv=None):
         train_rows = random.Random(0).sample(train_rows, base.max_rows)
     lines = line_sources(meta, hv, "")   # the line-drawn vendor's drawing of each held-out drawing's concept
 
+    # not mllm_tasks.build_bank: it encodes every view up to the last asked (six for "lines") and numbers a drawing by
+    # its place in the bank, where a line drawing's stroke (image_variant) follows the drawing's global id, as the
+    # MLLM's training bank over all drawings has it
     @torch.no_grad()
     def f0_of(ids, variant):
         out = []

@@ -56,8 +56,8 @@ def test_half_weights_decoder(tmp_path):
 def test_int8_weights_decoder(tmp_path):
     """Stored int8 per output channel behind DequantizeLinear (axis 0, zero point 0): about a quarter of the
     fp32 bytes; the weights read back and onnxruntime's output are exactly the rounded module's."""
-    from training.half_weights import (INT8_SUFFIX, STORAGE_NOTE, int8_eligible, round_module, store_weights, storage_of,
-                                       storage_note)
+    from training.half_weights import (INT8_NOTE, INT8_SUFFIX, STORAGE_NOTE, int8_eligible, round_module, store_weights,
+                                       storage_of, storage_note)
     torch.manual_seed(0)
     d = Decoder(TINY, 4).eval()
     raw = {k: p.detach().clone() for k, p in d.named_parameters()}
@@ -70,7 +70,7 @@ def test_int8_weights_decoder(tmp_path):
     assert storage_of(mp) == "int8" and "int8" in STORAGE_NOTE["int8"]
     # the note names the fp16 positional embeddings (weights without output channels) only where the graph has some:
     # the tiny decoder's are below MIN_HALF and stay fp32; one of [1, 64, 32] goes fp16
-    assert storage_note(mp, "int8") == STORAGE_NOTE["int8"].split(";")[0]
+    assert storage_note(mp, "int8") == INT8_NOTE
     pos = onnx.load(str(p32))
     pos.graph.initializer.append(numpy_helper.from_array(np.ones((1, 64, 32), np.float32), "pos_embed"))
     assert storage_note(store_weights(pos, "int8")[0], "int8") == STORAGE_NOTE["int8"]
