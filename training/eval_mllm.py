@@ -910,6 +910,8 @@ def score_edits(ctx, kind, jobs, gen, plans, hole_pos, save=True):
         out["edge_corr_target"] = sketch_edges(ctx, ref, [jobs[k] for k in sel])
     if save and ctx.saved is not None:
         ctx.saved[kind] |= {"jobs": [jobs[k][2:5] + (ctx.meta[jobs[k][6]]["skin_tone"], ctx.meta[jobs[k][5]]["vendor"]) for k in sel],
+                            # the drawn f0 tokens themselves (float16): what a later editor reads (sketch_editor --memory)
+                            "f0_tokens": toks_all["f0"].detach().to("cpu", torch.float16),
                             "plans": [tok.decode(plans[k]).strip() for k in sel] if plans is not None else None}
     if plans is not None:
         out |= plan_report(ctx, kind, jobs, plans)
@@ -1172,7 +1174,7 @@ def main(argv=None):
                     "drawings no evaluation reads (a style edit's target is a trained style's drawing, as in the "
                     "evaluation; a tone edit's is too, unlike the evaluation's)")
     ap.add_argument("--save-drawings", default=None, metavar="OUT.pt", help="the edits' drawings at f0 and f1 as judged "
-                    "(uint8), their plans and jobs (instruction, concept, asked field, the source's tone, the target's "
+                    "(uint8), their f0 tokens (float16), their plans and jobs (instruction, concept, asked field, the source's tone, the target's "
                     "vendor), for analysis offline")
     ap.add_argument("--edit-right-plan", action="store_true", help="the diagnosis: every edit, colorize, inpaint and "
                     "sketch drawn from its target drawing's own plan (teacher-forced) instead of the model's or the pick's: "

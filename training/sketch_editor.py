@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from training.mllm_tasks import STYLE
-from training.tone_editor import ToneEditor, add_editor_args, fit, record_arm
+from training.tone_editor import GRID, ToneEditor, add_editor_args, fit, record_arm
 
 STYLED = tuple(STYLE)   # the vendors whose styles the MLLM draws (google, twitter), in the condition's order
 
@@ -39,47 +39,152 @@ def condition(vendors, cond, device):
     return F.one_hot(torch.tensor([STYLED.index(v) for v in vendors], device=device), len(STYLED)).float()
 
 
-def train(bank, rows, vendors, args, device, log=print):
+def coarse(f0, scale):
+    """f0 tokens [B,256,C] seen only at `scale` (f0: as they are; f1: each 2x2 block's mean, f2: each 4x4 block's,
+    over the block's tokens): how much of a remembered drawing's design --mem-scale lets the editor read."""
+    k = {"f0": 1, "f1": 2, "f2": 4}[scale]
+    if k == 1:
+        return f0
+    b, n, c = f0.shape
+    g = f0.transpose(1, 2).reshape(b, c, GRID, GRID)
+    g = F.interpolate(F.avg_pool2d(g, k), scale_factor=k, mode="nearest")
+    return g.flatten(2).transpose(1, 2)
+
+
+def memories(metas, orig, k=8):
+    """For each training drawing (metas, rows of `orig`: their f0 [N,256,C]): (right, wrong), lists of row lists.
+    right: drawings of its concept in the other trained style (its own tone where drawn, else any), or failing that
+    in its own style in another tone: what the MLLM draws from a plan that names the concept (its memory of the
+    concept, never this design). wrong: the k drawings of other concepts nearest it (cosine of the f2 means of f0):
+    the concepts a misread sketch is drawn as."""
+    by_c = {}
+    for r, m in enumerate(metas):
+        by_c.setdefault(m["concept"], []).append(r)
+    right = []
+    for r, m in enumerate(metas):
+        same = [q for q in by_c[m["concept"]] if q != r]
+        other = [q for q in same if metas[q]["vendor"] != m["vendor"]]
+        toned = [q for q in other if metas[q]["skin_tone"] == m["skin_tone"]]
+        right.append(toned or other or same)
+    f2 = F.avg_pool2d(orig.transpose(1, 2).reshape(len(orig), -1, GRID, GRID).float(), 4).flatten(1)
+    f2 = F.normalize(f2 - f2.mean(0), dim=1)
+    ids = {c: n for n, c in enumerate(by_c)}
+    concept = torch.tensor([ids[m["concept"]] for m in metas], device=orig.device)
+    wrong = []
+    for s in range(0, len(metas), 1024):
+        sim = f2[s:s + 1024] @ f2.T
+        sim[concept[s:s + 1024, None] == concept[None]] = -2   # never its own concept
+        wrong += sim.topk(k, dim=1).indices.tolist()
+    return right, wrong
+
+
+def train(bank, rows, vendors, args, device, log=print, metas=None):
     """The editor trained on (edge map, drawing) pairs of `rows` (positions in `bank`: {"orig", "edges", "lines"} f0
-    [N,256,C]), the edge map taken from the line drawing with probability args.lines_p."""
+    [N,256,C]), the edge map taken from the line drawing with probability args.lines_p. --memory drawing: beside the
+    edge map, a remembered drawing (memories: of the drawing's concept in another design, or with probability
+    args.wrong_p of a nearby other concept) at args.mem_scale: on the page, the MLLM's drawing of the sketch."""
     torch.manual_seed(args.seed)
     c = bank["orig"].shape[-1]
     cond_dim = 0 if args.cond == "none" else len(STYLED)
-    net = ToneEditor(c, cond_dim, args.width, args.depth, args.coords).to(device)
+    mem = args.memory != "none"
+    net = ToneEditor(c, cond_dim, args.width, args.depth, args.coords, extra=c if mem else 0).to(device)
     rows_t = torch.tensor(rows, device=device)
     cond_all = condition(vendors, args.cond, device)
+    if mem:
+        right, wrong = memories([metas[r] for r in rows], bank["orig"][rows_t])
+        pad = max(map(len, right))
+        has_right = torch.tensor([bool(x) for x in right], device=device)
+        right_t = torch.tensor([(x or [0]) * (pad // max(len(x), 1) + 1) for x in right], device=device)[:, :pad]
+        n_right = torch.tensor([max(len(x), 1) for x in right], device=device)
+        wrong_t = torch.tensor(wrong, device=device)
 
     def batch(gen):
         k = torch.randint(len(rows), (args.batch,), device=device, generator=gen)
         r = rows_t[k]
         lines = torch.rand(args.batch, device=device, generator=gen) < args.lines_p
-        return torch.where(lines[:, None, None], bank["lines"][r], bank["edges"][r]), cond_all[k], bank["orig"][r]
+        x = torch.where(lines[:, None, None], bank["lines"][r], bank["edges"][r])
+        if mem:
+            u = torch.rand(args.batch, device=device, generator=gen)
+            pick_r = right_t[k, (u * 1e6).long() % n_right[k]]
+            pick_w = wrong_t[k, torch.randint(wrong_t.shape[1], (args.batch,), device=device, generator=gen)]
+            is_w = (torch.rand(args.batch, device=device, generator=gen) < args.wrong_p) | ~has_right[k]
+            m = bank["orig"][rows_t[torch.where(is_w, pick_w, pick_r)]]
+            x = torch.cat([x, coarse(m, args.mem_scale)], -1)
+        return x, cond_all[k], bank["orig"][r]
     return fit(net, args, device, batch, "sketch_editor", log)
 
 
 @torch.no_grad()
-def evaluate(net, sources, targets, meta, judge_ctx_, decode, args, device):
+def evaluate(net, sources, targets, meta, judge_ctx_, decode, args, device, memory=None, groups=None):
     """eval_mllm's sketch jobs drawn by the editor: `sources` {kind: f0 [n,256,C] of the sketches}, `targets` {kind:
     the held-out drawings they stand for}; the judge names the held-out drawing's concept at each scale (eval_mllm's
-    `recognised`), averaged over the decoder's seeds. -> {kind: {scale: {recognised_top1, recognised_top5}}}"""
-    from training.eval_mllm import recognised, split_scales
+    `recognised`), averaged over the decoder's seeds. memory: {kind: the MLLM's f0 drawings of the same jobs} (what
+    --memory reads; with net None they are what is judged: the MLLM's f0 and its pooling); groups: {kind: each job's
+    plan group (eval_mllm.plan_groups)}, the rate reported within each too.
+    -> {kind: {scale: {recognised_top1, recognised_top5, n, by_plan}}}"""
+    from training.eval_mllm import recognised, recognised_by_group, split_scales
     from training.mllm_tasks import image_tokens
     ctx, out = judge_ctx_, {}
     for kind, f0 in sources.items():
         tg = targets[kind]
         jobs = [(kind, None, None, meta[i]["concept"], i, i, i) for i in tg]
-        drawn = net(f0.to(device), condition([meta[i]["vendor"] for i in tg], args.cond, device))
+        x = f0.to(device)
+        if memory is not None and (net is None or net.extra):
+            m = memory[kind].to(device, x.dtype)
+            x = m if net is None else torch.cat([x, coarse(m, args.mem_scale)], -1)
+        drawn = x if net is None else net(x, condition([meta[i]["vendor"] for i in tg], args.cond, device))
         scaled = split_scales(image_tokens(drawn))
         out[kind] = {}
         for s in args.scales.split(","):
-            reps = [recognised(ctx, ctx.judge_probs(decode(s, scaled[s], seed)), jobs) for seed in range(args.eval_seeds)]
+            reps, by = [], []
+            for seed in range(args.eval_seeds):
+                probs = ctx.judge_probs(decode(s, scaled[s], seed))
+                reps.append(recognised(ctx, probs, jobs))
+                if groups:
+                    by.append(recognised_by_group(ctx, probs, jobs, groups[kind]))
             out[kind][s] = {k: sum(r[k] for r in reps) / len(reps) for k in reps[0]} | {"n": len(tg)}
+            if by:
+                out[kind][s]["by_plan"] = {g: {"n": by[0][g]["n"], "recognised_top1": None if by[0][g]["n"] == 0 else
+                                               sum(b[g]["recognised_top1"] for b in by) / len(by)} for g in by[0]}
     return out
+
+
+def mllm_drawings(path, targets, meta):
+    """eval_mllm --save-drawings' sketch jobs (OUT.pt) lined up with `targets` ({kind: held-out drawings}): ({kind:
+    the MLLM's f0 tokens, float32}, {kind: each job's plan group}). A job is found by its held-out drawing (its
+    target label), so the saved evaluation must have drawn every target (the full held-out vendor, no --n-heldout)."""
+    from training.eval_mllm import concept_names
+    from training.mllm_tasks import STYLE as ST, normalize_text, parse_plan
+    saved, names = torch.load(path), concept_names(meta)
+    mem, groups = {}, {}
+    for kind, tg in targets.items():
+        d = saved[kind]
+        at = {job[2]: k for k, job in enumerate(d["jobs"])}
+        missing = [i for i in tg if i not in at]
+        assert not missing, f"{path}: no {kind} job for {len(missing)} of its targets (drawn with --n-heldout?)"
+        mem[kind] = d["f0_tokens"][[at[i] for i in tg]].float()
+        g = []
+        for i in tg:
+            plan = parse_plan(d["plans"][at[i]])
+            if plan["concept"] != normalize_text(names[meta[i]["concept"]]):
+                g.append("wrong concept")
+            else:
+                g.append("right, target style" if plan["style"] == ST.get(meta[i]["vendor"], meta[i]["vendor"]) else "right, other style")
+        groups[kind] = g
+    return mem, groups
 
 
 def parse(argv):
     ap = add_editor_args(argparse.ArgumentParser())
     ap.add_argument("--cond", choices=("none", "style"), default="none")
+    ap.add_argument("--memory", choices=("none", "drawing"), default="none", help="drawing: the editor also reads a "
+                    "remembered drawing (in training, another design of the concept or a nearby concept's; evaluated, "
+                    "the MLLM's own drawing of the sketch, from --mllm-drawings)")
+    ap.add_argument("--wrong-p", type=float, default=0.5, help="with --memory: the share of memories of another concept")
+    ap.add_argument("--mem-scale", choices=("f0", "f1", "f2"), default="f0", help="with --memory: the memory seen at this scale")
+    ap.add_argument("--mllm-drawings", default="", help="eval_mllm --save-drawings' file of the sketch jobs "
+                    "(sketch, sketch_lines; the full held-out vendor): the MLLM's drawings, judged as a row of their own "
+                    "(arm 'mllm') and read by --memory arms")
     ap.add_argument("--lines-p", type=float, default=0.0, help="the share of line drawings' edge maps among the sketches")
     ap.add_argument("--max-rows", type=int, default=0, help="only the first N training drawings (a smoke test's)")
     ap.add_argument("--eval-seeds", type=int, default=2)
@@ -134,16 +239,22 @@ def main(argv=None):
                         "sources": {k: v.cpu() for k, v in sources.items()}}, base.f0_cache)
     print(f"[sketch_editor] {len(train_rows)} training drawings x 3 views and {len(hv)} + {len(lines)} sketches encoded "
           f"in {time.time() - t0:.0f}s", flush=True)
-    out = {}
+    out, memory, groups = {}, None, None
+    if base.mllm_drawings:
+        memory, groups = mllm_drawings(base.mllm_drawings, targets, meta)
+        res = evaluate(None, sources, targets, meta, ctx, decode, base, dev, memory, groups)
+        print("[sketch_editor] the MLLM's own f0 (coarser scales pooled):", json.dumps(res), flush=True)
+        out["mllm"] = {"drawings": base.mllm_drawings, "sketches": res}
     for spec in base.arm or ["base"]:
         name, _, opts = spec.partition(":")
         args = parse(argv + opts.split()) if opts else base
         t0 = time.time()
+        assert args.memory == "none" or memory is not None, "--memory: the MLLM's drawings to read (--mllm-drawings)"
         net = train(bank, list(range(len(train_rows))), [meta[i]["vendor"] for i in train_rows], args, dev,
-                    log=lambda s: print(s, flush=True))
+                    log=lambda s: print(s, flush=True), metas=[meta[i] for i in train_rows])
         train_s = time.time() - t0
-        res = evaluate(net, sources, targets, meta, ctx, decode, args, dev)
-        print(f"[sketch_editor] arm {name}:", json.dumps({k: {s: {q: round(v, 4) for q, v in r.items()}
+        res = evaluate(net, sources, targets, meta, ctx, decode, args, dev, memory, groups)
+        print(f"[sketch_editor] arm {name}:", json.dumps({k: {s: {q: round(v, 4) if isinstance(v, float) else v for q, v in r.items()}
                                                               for s, r in x.items()} for k, x in res.items()}), flush=True)
         record_arm(base, out, name, net, args, train_s, train_rows=len(train_rows), sketches=res)
     return out

@@ -68,14 +68,16 @@ def tone_groups(meta, splits, strict=False):
 
 class ToneEditor(nn.Module):
     """f0 tokens [B,256,C] + condition [B,K] -> edited f0 tokens: `depth` 3x3 convolutions (the condition beside
-    every layer's input), residual, the output layer zero at the start (the editor begins as the copy)."""
+    every layer's input), residual, the output layer zero at the start (the editor begins as the copy). extra: more
+    channels given beside the tokens ([B,256,C+extra]: another drawing's f0, sketch_editor --memory), read but not
+    copied: the residual is the first C channels'."""
 
-    def __init__(self, channels, cond, width=128, depth=3, coords=False):
+    def __init__(self, channels, cond, width=128, depth=3, coords=False, extra=0):
         super().__init__()
         # coords: each token's place (x, y in [-1, 1]) among the inputs: which of two people a token draws is where
         # it is, further than the convolutions see
-        self.coords = coords
-        self.inp = nn.Conv2d(channels + cond + 2 * coords, width, 3, padding=1)
+        self.coords, self.extra = coords, extra
+        self.inp = nn.Conv2d(channels + extra + cond + 2 * coords, width, 3, padding=1)
         self.blocks = nn.ModuleList(nn.Conv2d(width + cond, width, 3, padding=1) for _ in range(depth - 1))
         self.out = nn.Conv2d(width, channels, 1)
         nn.init.zeros_(self.out.weight)
@@ -92,7 +94,8 @@ class ToneEditor(nn.Module):
         h = F.gelu(self.inp(torch.cat(inp, 1)))
         for blk in self.blocks:
             h = h + F.gelu(blk(torch.cat([h, cm], 1)))
-        return (x + self.out(h)).flatten(2).transpose(1, 2)
+        base = x[:, :self.out.weight.shape[0]] if self.extra else x
+        return (base + self.out(h)).flatten(2).transpose(1, 2)
 
 
 def condition(src_tone, dst_tone, with_src):

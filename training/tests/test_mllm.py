@@ -1455,6 +1455,9 @@ def test_eval_edit_right_plan_tiny(tmp_path, setup, monkeypatch):
     # --save-drawings: what was judged at f0 and f1 (8 bits, as the page shows it), each job's plan and what it asked
     saved, n = torch.load(tmp_path / "c.pt")["edit_tone"], one["edit"]["edit_tone"]["n"]
     assert saved["f0"].shape == saved["f1"].shape == (n, 64, 64, 3) and saved["f0"].dtype == torch.uint8
+    # and the f0 tokens drawn, which saved["f0"] is the decode of (what sketch_editor --memory reads)
+    assert saved["f0_tokens"].shape[:2] == (n, 256) and saved["f0_tokens"].dtype == torch.float16
+    assert saved["f0_tokens"].float().std() > 0
     assert [[j[0], p] for j, p in zip(saved["jobs"], saved["plans"])][:5] == one["edit"]["edit_tone"]["plan_examples"]
     # --tone-guidance: the same plans (guidance acts on the drawing only), recorded in the config
     pushed = eval_mllm.main(base + ["--edit-kinds", "edit_tone", "--tone-guidance", "2", "--out", str(tmp_path / "d.json")])
