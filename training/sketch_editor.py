@@ -92,9 +92,9 @@ def train(bank, rows, vendors, args, device, log=print, metas=None):
     cond_all = condition(vendors, args.cond, device)
     if mem:
         right, wrong = memories([metas[r] for r in rows], bank["orig"][rows_t])
-        pad = max(map(len, right))
+        pad = max(1, *map(len, right))
         has_right = torch.tensor([bool(x) for x in right], device=device)
-        right_t = torch.tensor([(x or [0]) * (pad // max(len(x), 1) + 1) for x in right], device=device)[:, :pad]
+        right_t = torch.tensor([((x or [0]) * pad)[:pad] for x in right], device=device)
         n_right = torch.tensor([max(len(x), 1) for x in right], device=device)
         wrong_t = torch.tensor(wrong, device=device)
 
