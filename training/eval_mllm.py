@@ -424,6 +424,7 @@ class Ctx:
     restyle: dict = None           # the page's restyle (manifest mllm.restyle: words, weights); None: off
     tone_editor: tuple = None      # --tone-editor: (the local editor, with_src, its file): tone edits drawn again by it
     tone_edit: dict = None         # the page's tone editor (manifest mllm.tone_edit: {"spec", "net"}); None: off
+    sketch_edit: dict = None       # the page's sketch editor (manifest mllm.sketch_edit: {"spec", "net"}); None: off
 
     @property
     def plan(self):
@@ -761,9 +762,15 @@ def eval_edits(ctx, jobs, hole_pos):
         spec = ctx.tone_edit["spec"]
         gen, edited = tone_edited(ctx, jobs, gen, plans, ctx.tone_edit["net"], spec["route"], spec["words"])
         log(f"tone edit (manifest, route {spec['route']}): {len(edited)} edits drawn by the tone editor")
+    sketched = None   # the rows the page's sketch editor redrew (manifest mllm.sketch_edit); None: no sketch edit
+    if ctx.sketch_edit:
+        gen, sketched = sketch_edited(ctx, jobs, gen, ctx.sketch_edit["net"], ctx.sketch_edit["spec"])
+        log(f"sketch edit (manifest): {len(sketched)} sketches redrawn by the sketch editor")
     out = {kind: score_edits(ctx, kind, jobs, gen, plans, hole_pos) for kind in sorted({j[0] for j in jobs})}
     for kind in out if edited is not None else ():
         out[kind]["drawn_by_tone_editor"] = sum(jobs[k][0] == kind for k in edited)
+    for kind in out if sketched is not None else ():
+        out[kind]["drawn_by_sketch_editor"] = sum(jobs[k][0] == kind for k in sketched)
     if ctx.tone_editor is not None and plans is not None:
         out |= tone_editor_variants(ctx, jobs, gen, plans, hole_pos)
     for name, weights in (ctx.plan_mix or {}).items():   # --plan-mix: the same plans, some scales drawn from them alone
@@ -802,6 +809,30 @@ def tone_edited(ctx, jobs, gen, plans, net, route, words=None, with_src=False):
         cond = torch.stack([TE.condition(ctx.meta[jobs[k][6]]["skin_tone"], t, with_src) for k, t in picked])
         g = gen.clone()
         g[rows] = T.image_tokens(net(src.float(), cond.to(ctx.device))).to(g.dtype)
+    return g, rows
+
+
+def sketch_edited(ctx, jobs, gen, net, rule):
+    """The sketches whose given image has colour (sketch_editor.has_colour under the manifest's `rule`) redrawn by the
+    local sketch editor `net` (training/sketch_editor.py) from their edge map's f0 (the encoder's) and the MLLM's own
+    f0 drawing, the coarser scales its pooling; the rest as the MLLM drew them -> (the drawings, the rows the editor
+    drew). What the page does with manifest mllm.sketch_edit (workers/engine/tasks/conditional.ts)."""
+    from training.sketch_editor import COLOUR_RULE, has_colour
+    from training.transforms import to_tensor
+    sk = [k for k, j in enumerate(jobs) if page_task(j[0]) == "sketch"]
+    if not sk:
+        return gen, []
+    colour = has_colour(ctx.images[[jobs[k][6] for k in sk]], {q: rule[q] for q in COLOUR_RULE})
+    rows = [k for k, c in zip(sk, colour.tolist()) if c]
+    if not rows:
+        return gen, []
+    with torch.no_grad():
+        x = to_tensor(ctx.images[[jobs[k][6] for k in rows]], device=ctx.device)
+        edges = T.image_variant(x, torch.tensor([jobs[k][6] for k in rows]), "edges")
+        sketch = split_scales(encode_pyramid(ctx.encoder, edges))["f0"]
+        drawn = split_scales(gen[rows].to(ctx.device))["f0"]
+        g = gen.clone()
+        g[rows] = T.image_tokens(net(sketch.float(), drawn.float())).to(g.dtype).to(g.device)
     return g, rows
 
 
@@ -1197,6 +1228,10 @@ def main(argv=None):
     ap.add_argument("--tone-edit", choices=("manifest", "none"), default="manifest", help="as the page: edits whose "
                     "instruction asks for a skin tone drawn by the shipped tone editor where their plan names a tone it "
                     "draws (manifest mllm.tone_edit, training/tone_editor.py); none: every edit drawn by the MLLM")
+    ap.add_argument("--sketch-edit", choices=("manifest", "none"), default="manifest", help="as the page: sketches "
+                    "whose given image has colour redrawn by the shipped sketch editor from their edge map and the "
+                    "MLLM's drawing (manifest mllm.sketch_edit, training/sketch_editor.py); none: every sketch drawn by "
+                    "the MLLM")
     ap.add_argument("--plan-mix-kinds", default="sketch,sketch_lines", help="with --plan-mix: the job kinds it draws")
     ap.add_argument("--reader", default=None, help="a model with reader=True: the given images' encoder checkpoint, "
                     "or 'shipped': public/models/reader.onnx as the page runs it (its int8-stored weights)")
@@ -1297,6 +1332,11 @@ def main(argv=None):
         elif net is not None:   # a model in another feature space (--tiny's) than the shipped editor's
             log(f"tone edit: the shipped editor draws {net.out.weight.shape[0]} channels, this model "
                 f"{model.cfg.feature_dim}: every edit drawn by the MLLM")
+    if args.sketch_edit == "manifest":
+        from training import sketch_editor
+        net, spec = sketch_editor.load_shipped(device)
+        if net is not None and net.net.out.weight.shape[0] == model.cfg.feature_dim:
+            ctx.sketch_edit = {"spec": spec, "net": net}
     if args.tone_editor:
         from training.tone_editor import load_editor
         ctx.tone_editor = (*load_editor(args.tone_editor, device), os.path.relpath(os.path.abspath(args.tone_editor), ROOT))
@@ -1348,6 +1388,7 @@ def main(argv=None):
                       "n_heldout_vendor": len(hv), "sources": args.sources, "n_openmoji": len(om), "edit_right_plan": args.edit_right_plan,
                       "tone_guidance": args.tone_guidance, "plan_mix": args.plan_mix, "restyle": ctx.restyle,
                       "tone_editor": ctx.tone_editor[2] if ctx.tone_editor else None,
+                      "sketch_edit": bool(ctx.sketch_edit),
                       "tone_edit": ctx.tone_edit["spec"] if ctx.tone_edit else None, "understand_reader_only": args.understand_reader_only,
                       "understanding_only": args.understanding_only, "plans_only": args.plans_only, "dev": args.dev, "dev_draw": args.dev_draw,
                       "sketch_lines": {"vendor": LINE_VENDOR, "n": len(lines)} if line_kinds else None}}

@@ -46,9 +46,10 @@ def coarse(f0, scale):
     if k == 1:
         return f0
     b, n, c = f0.shape
-    g = f0.transpose(1, 2).reshape(b, c, GRID, GRID)
-    g = F.interpolate(F.avg_pool2d(g, k), scale_factor=k, mode="nearest")
-    return g.flatten(2).transpose(1, 2)
+    m = GRID // k
+    # block means spread back over their blocks by reshapes alone (what the exported graph computes: no Resize op)
+    g = f0.reshape(b, m, k, m, k, c).mean((2, 4), keepdim=True).expand(b, m, k, m, k, c)
+    return g.reshape(b, n, c)
 
 
 def memories(metas, orig, k=8):
@@ -174,6 +175,117 @@ def mllm_drawings(path, targets, meta):
     return mem, groups
 
 
+# Which sketches the page redraws with the editor (manifest mllm.sketch_edit): those whose given image has colour. A
+# colour image's edge map holds its design (where one colour meets another), which the editor keeps and the MLLM,
+# drawing from memory, loses (stop 71: 22% -> about 42% recognised at f1); a line drawing's (the canvas's) holds only
+# its strokes, which the editor cannot fill (6%), so the MLLM draws it as before (57%). Integer thresholds on 8-bit
+# RGB, so that Python and TypeScript decide alike: a pixel is ink where its darkest channel is below INK_BELOW,
+# coloured ink where its channels also spread over more than CHROMA_ABOVE; the image has colour where coloured ink is
+# at least 1/SHARE_DIV of its ink.
+COLOUR_RULE = {"ink_below": 230, "chroma_above": 63, "share_div": 20}
+
+
+def has_colour(rgb, rule=COLOUR_RULE):
+    """uint8 [..., H, W, 3] -> bool [...]: whether each image has colour (COLOUR_RULE)."""
+    x = torch.as_tensor(rgb).to(torch.int32)
+    lo, hi = x.min(-1).values, x.max(-1).values
+    ink = lo < rule["ink_below"]
+    coloured = ink & (hi - lo > rule["chroma_above"])
+    return rule["share_div"] * coloured.sum((-2, -1)) >= ink.sum((-2, -1)).clamp(min=1)
+
+
+class SketchEditorGraph(torch.nn.Module):
+    """What ships: the sketch's f0 (the encoder's, of its edge map) and the MLLM's f0 drawing in, the editor's f0 out,
+    the drawing seen at the trained --mem-scale."""
+
+    def __init__(self, net, mem_scale):
+        super().__init__()
+        self.net, self.mem_scale = net, mem_scale
+
+    def forward(self, sketch, drawn):
+        x = torch.cat([sketch, coarse(drawn, self.mem_scale)], -1)
+        return self.net(x, x.new_zeros(x.shape[0], 0))
+
+
+EDITOR_FILE = "sketch_editor.onnx"
+
+
+def load_editor(path, device="cpu"):
+    """A --save'd --memory editor -> SketchEditorGraph (eval mode) and the arm's options."""
+    ckpt = torch.load(path, map_location=device)
+    a, st = ckpt["args"], ckpt["state"]
+    assert a["memory"] == "drawing" and a["cond"] == "none", "the page's sketch editor reads a drawing and no style"
+    c = st["out.weight"].shape[0]
+    net = ToneEditor(c, 0, a["width"], a["depth"], a["coords"], extra=c)
+    net.load_state_dict(st)
+    return SketchEditorGraph(net, a["mem_scale"]).to(device).eval(), a
+
+
+@torch.no_grad()
+def export(path, models_dir=None):
+    """A --save'd --memory editor -> public/models/sketch_editor.onnx (int8-stored weights, float32 compute), its
+    golden vectors, the manifest's models.sketch_editor and mllm.sketch_edit (which sketches it redraws: COLOUR_RULE)."""
+    import onnx
+    from training import shipped
+    from training.export import export_onnx, io_spec
+    from training.half_weights import round_module, storage_note, store_weights
+    from training.manifest import read_manifest, update_manifest, write_golden
+    from training.tone_editor import STORAGE
+    models_dir = models_dir or shipped.MODELS_DIR
+    graph, a = load_editor(path)
+    round_module(graph, STORAGE)   # the weights on their int8 grid: the golden vectors and every evaluation use these
+    c = graph.net.out.weight.shape[0]
+    g = torch.Generator().manual_seed(0)
+    sketch, drawn = torch.randn(2, GRID * GRID, c, generator=g), torch.randn(2, GRID * GRID, c, generator=g)
+    onnx_path = os.path.join(models_dir, EDITOR_FILE)
+    export_onnx(graph, (sketch, drawn), onnx_path, ["sketch", "drawn"], ["edited"],
+                {"sketch": {0: "batch"}, "drawn": {0: "batch"}, "edited": {0: "batch"}})
+    mp, _ = store_weights(onnx.load(onnx_path), STORAGE)
+    onnx.checker.check_model(mp)
+    onnx.save(mp, onnx_path)
+    golden = write_golden("sketch_editor", {"sketch": sketch.numpy(), "drawn": drawn.numpy()},
+                          {"edited": graph(sketch, drawn).numpy()}, models_dir, atol=2e-3, rtol=1e-3)
+    spec = [("sketch", ["batch", GRID * GRID, c]), ("drawn", ["batch", GRID * GRID, c])]
+    entry = {"role": "sketch_editor", "variants": [{"dtype": "float32", "file": EDITOR_FILE, "requires": [],
+                                                     "storage": storage_note(mp, STORAGE)}],
+             "inputs": io_spec(spec), "outputs": io_spec([("edited", ["batch", GRID * GRID, c])]),
+             "config": {"channels": c, "width": a["width"], "depth": a["depth"], "coords": a["coords"],
+                        "mem_scale": a["mem_scale"]},
+             "golden": golden,
+             "trained": {k: a.get(k) for k in ("steps", "batch", "lr", "seed", "wrong_p", "lines_p", "device")},
+             "note": "training/sketch_editor.py: a local sketch editor on the encoder's f0 grid (3x3 convolutions), "
+                     "trained on the trained vendors' drawings from their edge maps, beside a remembered drawing "
+                     "(another design of the concept, or a nearby concept's); a sketch whose given image has colour is "
+                     "redrawn by it from its edge map's f0 and the MLLM's own f0 drawing (mllm.sketch_edit)"}
+    mllm = read_manifest(models_dir)["mllm"]
+    mllm["sketch_edit"] = {"model": "sketch_editor", **COLOUR_RULE,
+                           "rule": "a sketch whose given image (8-bit RGB, before its edge map) has colour is redrawn "
+                                   "by the editor: a pixel is ink where its smallest channel is below ink_below, "
+                                   "coloured where its largest channel exceeds its smallest by more than "
+                                   "chroma_above; the image has colour where share_div x its coloured pixels is at "
+                                   "least its ink pixels (at least one). The MLLM draws every scale down to f0 as "
+                                   "for any sketch; f0 is then the editor's, from the sketch's f0 (the encoder's, of "
+                                   "the edge map) and the MLLM's f0, and the coarser scales its 2x2 means, as the "
+                                   "encoder's pyramid. Any other sketch is the MLLM's drawing"}
+    return update_manifest({"sketch_editor": entry}, extra={"mllm": mllm}, models_dir=models_dir)
+
+
+def load_shipped(device="cpu", models_dir=None):
+    """The shipped editor (sketch_editor.onnx, its int8-stored weights) as the page runs it, back in PyTorch, and
+    the manifest's rule; (None, None) where the manifest has none."""
+    from training import shipped
+    from training.manifest import read_manifest
+    models_dir = models_dir or shipped.MODELS_DIR
+    m = read_manifest(models_dir)
+    e = m["models"].get("sketch_editor")
+    if e is None or "sketch_edit" not in m.get("mllm", {}):
+        return None, None
+    cfg = e["config"]
+    net = ToneEditor(cfg["channels"], 0, cfg["width"], cfg["depth"], cfg["coords"], extra=cfg["channels"])
+    graph = SketchEditorGraph(net, cfg["mem_scale"])
+    return shipped.load_state(graph, os.path.join(models_dir, e["variants"][0]["file"])).to(device).eval(), m["mllm"]["sketch_edit"]
+
+
 def parse(argv):
     ap = add_editor_args(argparse.ArgumentParser())
     ap.add_argument("--cond", choices=("none", "style"), default="none")
@@ -195,6 +307,8 @@ def parse(argv):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["export"]:   # python3 -m training.sketch_editor export EDITOR.pt
+        return export(argv[1])
     base = parse(argv)
     from training import shipped
     from training.data import load

@@ -86,14 +86,15 @@ class ToneEditor(nn.Module):
     def forward(self, f0, cond):
         b, n, c = f0.shape
         x = f0.transpose(1, 2).reshape(b, c, GRID, GRID)
-        cm = cond[:, :, None, None].expand(-1, -1, GRID, GRID)
-        inp = [x, cm]
+        # no condition (the sketch editor's): no zero-channel tensor in the graph
+        cm = cond[:, :, None, None].expand(-1, -1, GRID, GRID) if cond.shape[1] else None
+        inp = [x] + ([cm] if cm is not None else [])
         if self.coords:
             g = torch.linspace(-1, 1, GRID, device=x.device, dtype=x.dtype)
             inp.append(torch.stack(torch.meshgrid(g, g, indexing="xy"))[None].expand(b, -1, -1, -1))
         h = F.gelu(self.inp(torch.cat(inp, 1)))
         for blk in self.blocks:
-            h = h + F.gelu(blk(torch.cat([h, cm], 1)))
+            h = h + F.gelu(blk(torch.cat([h, cm], 1) if cm is not None else h))
         base = x[:, :self.out.weight.shape[0]] if self.extra else x
         return (base + self.out(h)).flatten(2).transpose(1, 2)
 
