@@ -127,7 +127,31 @@ test.describe('tasks', () => {
       expect(range(c.data), `${c.scale} is not blank`).toBeGreaterThan(30);
     }
     console.log(`[${provider}] sketch ranges ${cells.map((c) => `${c.scale}:${range(c.data).toFixed(0)}`).join(' ')}`);
+    // black strokes are a line drawing: the MLLM draws it, no sketch editor (manifest mllm.sketch_edit's colour rule)
+    await expect(page.getByTestId('canvas-plan-sketch-edited')).toHaveCount(0);
+    await expect(page.getByTestId('canvas-mllm')).toHaveText(/^MLLM: (\d+)\/\1 feature tokens\. /);
     if (SHOTS && provider === 'wasm') await page.getByTestId('panel-canvas').screenshot({ path: `${SHOTS}/canvas-sketch.png` });
+  });
+
+  test('sketch: a colour image is redrawn along its edges by the sketch editor, and the plan bar says so', async () => {
+    const m = (JSON.parse(readFileSync(resolve(DIST, 'models/manifest.json'), 'utf8')) as { mllm: { sketch_edit?: { model: string } } }).mllm;
+    expect(m.sketch_edit, 'the built manifest ships a sketch editor (training/sketch_editor.py export)').toBeTruthy();
+    await canvasMode(page, 'sketch');
+    const sample = 'twitter-1f697.png';
+    await loadCanvasSample(page, sample);
+    await generateAndWait(page, 'canvas');
+    await expect(page.getByTestId('canvas-plan-sketch-edited')).toContainText('Sketch editor: your image has colour');
+    await expect(page.getByTestId('canvas-mllm')).toHaveText(/^MLLM: (\d+)\/\1 feature tokens, redrawn by the sketch editor\./);
+    const cells = await gridPixels(page, 'canvas');
+    expect(cells.map((c) => c.scale).sort()).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
+    for (const c of cells) expect(range(c.data), `${c.scale} is not blank`).toBeGreaterThan(30);
+    // the editor keeps the given design: its f0 is closer to the image the edge map was taken from than a blank is
+    const orig = await samplePixels(page, sample);
+    const f0 = cells.find((c) => c.scale === 'f0')!;
+    const white = new Array(orig.length).fill(255);
+    const psnr = psnrOver(f0.data, orig, () => true);
+    console.log(`[${provider}] colour sketch ${sample}: f0 PSNR vs the image ${psnr.toFixed(1)} dB (white: ${psnrOver(white, orig, () => true).toFixed(1)})`);
+    expect(psnr).toBeGreaterThan(psnrOver(white, orig, () => true) + 3);
   });
 
   test('edit: a smiley gets no skin-tone suggestions; a tone instruction on an emoji with tones changes it and keeps 64x64', async () => {

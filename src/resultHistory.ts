@@ -167,6 +167,7 @@ function readPlan(x: unknown): PlanInfo | null {
   const r = p.restyled;
   if (r !== undefined && !(r && Array.isArray(r.fromPlan) && r.fromPlan.every(isStr) && (r.kept === undefined || r.kept === true))) return null;
   if (p.toneEdited !== undefined && p.toneEdited !== true) return null;
+  if (p.sketchEdited !== undefined && p.sketchEdited !== true) return null;
   return {
     text: p.text,
     fields: { ...fields },
@@ -174,6 +175,7 @@ function readPlan(x: unknown): PlanInfo | null {
     candidates: p.candidates.map(({ concept, text, p }) => ({ concept, text, p })),
     ...(r ? { restyled: { fromPlan: [...r.fromPlan], ...(r.kept ? { kept: true as const } : {}) } } : {}),
     ...(p.toneEdited ? { toneEdited: true as const } : {}),
+    ...(p.sketchEdited ? { sketchEdited: true as const } : {}),
   };
 }
 

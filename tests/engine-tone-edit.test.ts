@@ -17,7 +17,8 @@ import { PumaEngine, type ModelFiles } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import { sessionOptions, type InferenceSession, type OrtLike } from '../workers/engine/ort';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
-import { ToneEditor, toneEditFor } from '../workers/engine/tone-editor';
+import { LocalEditor } from '../workers/engine/local-editor';
+import { toneEditFor } from '../workers/engine/tone-editor';
 import { allowedSteps, pickGallery, toneEditorModel, validateManifest, variantFiles, type Manifest } from '../workers/lib/manifest';
 import { prepareImage, toNCHW, type RGBAImage } from '../workers/lib/image';
 import { buildPyramid } from '../workers/lib/pyramid';
@@ -38,12 +39,12 @@ const C = shipped.feature_dim;
 const F0 = shipped.scales[0].name;
 
 /** the editor's session, its runs counted */
-async function editorSession(): Promise<{ editor: ToneEditor; runs: () => number }> {
+async function editorSession(): Promise<{ editor: LocalEditor; runs: () => number }> {
   const s = (await ort.InferenceSession.create(new Uint8Array(readFileSync(requireFile(EDITOR_FILE))), sessionOptions('wasm'))) as unknown as InferenceSession;
   let n = 0;
   const counted = Object.create(s) as InferenceSession;
   counted.run = ((feeds: InferenceSession.FeedsType) => ((n += 1), s.run(feeds))) as InferenceSession['run'];
-  return { editor: new ToneEditor(ort as unknown as OrtLike, shipped, te!.name, te!.entry, counted), runs: () => n };
+  return { editor: new LocalEditor(ort as unknown as OrtLike, shipped, te!.name, te!.entry, counted), runs: () => n };
 }
 
 describe('the generator, an edit under the tone rule', () => {

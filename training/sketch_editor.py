@@ -23,6 +23,7 @@ import random
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -187,7 +188,7 @@ COLOUR_RULE = {"ink_below": 230, "chroma_above": 63, "share_div": 20}
 
 def has_colour(rgb, rule=COLOUR_RULE):
     """uint8 [..., H, W, 3] -> bool [...]: whether each image has colour (COLOUR_RULE)."""
-    x = torch.as_tensor(rgb).to(torch.int32)
+    x = torch.from_numpy(np.asarray(rgb, dtype=np.int32))
     lo, hi = x.min(-1).values, x.max(-1).values
     ink = lo < rule["ink_below"]
     coloured = ink & (hi - lo > rule["chroma_above"])

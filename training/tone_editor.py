@@ -76,7 +76,7 @@ class ToneEditor(nn.Module):
         super().__init__()
         # coords: each token's place (x, y in [-1, 1]) among the inputs: which of two people a token draws is where
         # it is, further than the convolutions see
-        self.coords, self.extra = coords, extra
+        self.coords, self.extra, self.cond = coords, extra, cond
         self.inp = nn.Conv2d(channels + extra + cond + 2 * coords, width, 3, padding=1)
         self.blocks = nn.ModuleList(nn.Conv2d(width + cond, width, 3, padding=1) for _ in range(depth - 1))
         self.out = nn.Conv2d(width, channels, 1)
@@ -87,7 +87,7 @@ class ToneEditor(nn.Module):
         b, n, c = f0.shape
         x = f0.transpose(1, 2).reshape(b, c, GRID, GRID)
         # no condition (the sketch editor's): no zero-channel tensor in the graph
-        cm = cond[:, :, None, None].expand(-1, -1, GRID, GRID) if cond.shape[1] else None
+        cm = cond[:, :, None, None].expand(-1, -1, GRID, GRID) if self.cond else None
         inp = [x] + ([cm] if cm is not None else [])
         if self.coords:
             g = torch.linspace(-1, 1, GRID, device=x.device, dtype=x.dtype)

@@ -9,7 +9,7 @@
 import { picks, pickShareOf, type PlanSpec } from '../../workers/lib/manifest';
 import { describePlan, overridePlan, styleLabel, toneLabel, type PlanInfo } from '../../workers/mllm/plan';
 import { sourceTones, tonePickerOff } from '../conceptTones';
-import { keptLine, restyledLine, toneEditedLine } from './restyleWords';
+import { keptLine, restyledLine, sketchEditedLine, toneEditedLine } from './restyleWords';
 import { drawnConcept } from '../state/sourceConcept';
 import { useToneFacts } from '../useToneFacts';
 import { useApp } from '../store';
@@ -58,6 +58,7 @@ export function PlanBar({ plan, spec, task, busy, onRedraw, onRestyle, drawn = [
   const restyled = restyledLine(plan.restyled, drawn);
   const kept = keptLine(plan.restyled);
   const toneEdited = toneEditedLine(plan);
+  const sketchEdited = sketchEditedLine(plan);
   return (
     <section className="plan" aria-label="Plan" data-testid={id('plan')} data-plan={plan.text}>
       <p>
@@ -86,6 +87,11 @@ export function PlanBar({ plan, spec, task, busy, onRedraw, onRestyle, drawn = [
       {toneEdited && (
         <p className="muted" data-testid={id('plan-tone-edited')}>
           {toneEdited}
+        </p>
+      )}
+      {sketchEdited && (
+        <p className="muted" data-testid={id('plan-sketch-edited')}>
+          {sketchEdited}
         </p>
       )}
       {onRedraw && (

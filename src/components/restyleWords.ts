@@ -22,6 +22,11 @@ export function keptLine(restyled: Restyled | undefined): string | null {
   return restyled?.kept ? 'Kept your design: the instruction names a style, but every scale is traced over your image instead of drawn from this plan.' : null;
 }
 
+/** The line under a sketch the sketch editor redrew (manifest mllm.sketch_edit); null for any other drawing. */
+export function sketchEditedLine(plan: Pick<PlanInfo, 'sketchEdited'>): string | null {
+  return plan.sketchEdited ? "Sketch editor: your image has colour, so its edge map's design is kept: the language model drew this plan, and the sketch editor redrew it along your image's edges." : null;
+}
+
 /** The line under a tone edit the tone editor drew (manifest mllm.tone_edit); null for any other drawing. */
 export function toneEditedLine(plan: Pick<PlanInfo, 'toneEdited'>): string | null {
   return plan.toneEdited ? "Tone editor: the instruction asks for a skin tone, so your image is redrawn at this plan's tone by the tone editor, not drawn by the language model." : null;

@@ -30,8 +30,9 @@ export function TaskGrid({ run, tab, onRestyle }: { run: Run; tab: 'edit' | 'can
           {text && <>Instruction: “<UserText text={text.length > 80 ? text.slice(0, 80) + '…' : text} />”. </>}
           {run.mllm && (
             <span data-testid={`${tab}-mllm`}>
-              {/* a tone edit the tone editor drew: the MLLM wrote its plan, not its feature tokens */}
-              {run.plan?.toneEdited ? 'Tone editor' : 'MLLM'}: {run.mllm.tokens}/{run.mllm.total} feature tokens.{' '}
+              {/* a tone edit the tone editor drew: the MLLM wrote its plan, not its feature tokens; a colour sketch the
+                  sketch editor redrew: the MLLM wrote them all, then the editor redrew f0 */}
+              {run.plan?.toneEdited ? 'Tone editor' : 'MLLM'}: {run.mllm.tokens}/{run.mllm.total} feature tokens{run.plan?.sketchEdited ? ', redrawn by the sketch editor' : ''}.{' '}
             </span>
           )}
           {run.totalMs != null && <>Done in {(run.totalMs / 1000).toFixed(1)} s. </>}

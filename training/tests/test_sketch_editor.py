@@ -1,7 +1,10 @@
-"""training/sketch_editor.py (a measured exploration): the style condition, and that the local editor learns to fill a
-drawing's inside from its edge map on designs it trained on and draws that fill on a design it never saw."""
+"""training/sketch_editor.py: the style condition; that the local editor learns to fill a drawing's inside from its
+edge map on designs it trained on and draws that fill on a design it never saw; that with a remembered drawing
+(--memory) it also draws what only the memory says (the concept's colour); the colour rule that decides which
+sketches the page redraws; and the export the page runs."""
 from types import SimpleNamespace
 
+import numpy as np
 import torch
 
 from training import sketch_editor as S
@@ -107,3 +110,84 @@ def test_the_editor_reads_the_concepts_colour_from_its_memory():
             out = net(x, S.condition(["google"] * len(tmetas), "none", "cpu"))
         errs[memory] = float((out[..., 2] - test["orig"][..., 2]).pow(2).mean())
     assert errs["drawing"] < 0.5 * errs["none"], errs
+
+
+def test_has_colour_is_colour_ink_over_a_share_of_the_ink():
+    white = np.full((2, 8, 8, 3), 255, np.uint8)
+    img = white.copy()
+    img[0, :4, :] = [0, 0, 0]                       # 32 black pixels: ink, none coloured
+    img[1, :4, :] = [0, 0, 0]
+    img[1, 0, :2] = [200, 20, 20]                   # 2 of 32 coloured: 1/16 >= 1/20
+    assert S.has_colour(img).tolist() == [False, True]
+    assert not S.has_colour(white[0]) and not S.has_colour(np.full((8, 8, 3), 230, np.uint8))   # no ink: no colour
+    grey = white[0].copy()
+    grey[:, :] = [100, 140, 163]                    # a spread of 63: grey-blue, not colour
+    assert not S.has_colour(grey)
+    grey[0, 0] = [100, 140, 164]
+    assert S.has_colour(grey) == (S.COLOUR_RULE["share_div"] * 1 >= 64)
+
+
+def test_export_is_the_sketch_editor_as_the_page_runs_it(tmp_path):
+    """export: sketch_editor.onnx (int8-stored weights) computes the saved editor (the drawing seen at its
+    --mem-scale), the golden vectors are its output, the manifest gives the colour rule (mllm.sketch_edit)."""
+    import json
+    import onnx
+    from training.manifest import tensor_from_json
+    torch.manual_seed(0)
+    net = S.ToneEditor(8, 0, width=16, depth=3, coords=True, extra=8)
+    torch.nn.init.normal_(net.out.weight, std=0.1)
+    ed = tmp_path / "editor.pt"
+    torch.save({"state": net.state_dict(), "args": {"memory": "drawing", "cond": "none", "width": 16, "depth": 3,
+                                                    "coords": True, "mem_scale": "f2", "steps": 5, "batch": 4,
+                                                    "lr": 1e-3, "seed": 0, "wrong_p": 0.5, "lines_p": 0.0}}, ed)
+    models = tmp_path / "models"
+    models.mkdir()
+    json.dump({"models": {}, "mllm": {"restyle": {"words": ["noto"]}}}, open(models / "manifest.json", "w"))
+    man = S.export(str(ed), str(models))
+    entry, spec = man["models"]["sketch_editor"], man["mllm"]["sketch_edit"]
+    assert entry["config"] == {"channels": 8, "width": 16, "depth": 3, "coords": True, "mem_scale": "f2"}
+    assert [i["name"] for i in entry["inputs"]] == ["sketch", "drawn"]
+    assert {k: spec[k] for k in S.COLOUR_RULE} == S.COLOUR_RULE and spec["model"] == "sketch_editor"
+    assert man["mllm"]["restyle"] == {"words": ["noto"]}                      # the rest of mllm kept
+    assert any(i.data_type == onnx.TensorProto.INT8 for i in onnx.load(str(models / "sketch_editor.onnx")).graph.initializer)
+    shipped, rule = S.load_shipped("cpu", str(models))
+    assert rule == spec
+    sk, dr = torch.randn(3, 256, 8), torch.randn(3, 256, 8)
+    with torch.no_grad():
+        want = net(torch.cat([sk, S.coarse(dr, "f2")], -1), torch.zeros(3, 0))
+        assert torch.allclose(shipped(sk, dr), want, atol=0.02)            # the trained editor, its weights int8
+        assert not torch.allclose(shipped(sk, dr), shipped(sk, torch.randn(3, 256, 8)), atol=1e-3)   # it reads the drawing
+        golden = json.load(open(models / entry["golden"]))
+        gi = {k: torch.from_numpy(tensor_from_json(v).copy()) for k, v in golden["inputs"].items()}
+        go = torch.from_numpy(tensor_from_json(golden["outputs"]["edited"]).copy())
+        assert torch.allclose(shipped(gi["sketch"], gi["drawn"]), go, atol=1e-5)
+
+
+def test_eval_redraws_the_colour_sketches_alone_as_the_page_does():
+    """eval_mllm.sketch_edited: a sketch job whose given image has colour gets the editor's f0 (from its edge map's f0
+    and the MLLM's f0) and that f0's pooling at every coarser scale; a line drawing's, and every other job, stay."""
+    from training import mllm_tasks as T
+    from training.eval_mllm import sketch_edited, split_scales
+    from training.train_mllm import random_encoder
+    torch.manual_seed(0)
+    images = np.full((3, 64, 64, 3), 255, np.uint8)
+    images[0, 20:40, 20:40] = [220, 40, 40]          # colour
+    images[1, 20:40, 20:40] = [0, 0, 0]              # a line drawing's ink: black
+    images[2, 20:40, 20:40] = [40, 200, 40]
+    jobs = [("sketch", None, "", "c", 0, 0, 0), ("sketch_lines", None, "", "c", 1, 1, 1), ("colorize", None, "", "c", 2, 2, 2)]
+    ctx = SimpleNamespace(images=images, encoder=random_encoder(8), device="cpu")
+    net = S.SketchEditorGraph(S.ToneEditor(8, 0, width=8, depth=2, coords=False, extra=8), "f1")
+    torch.nn.init.normal_(net.net.out.weight, std=0.1)
+    gen = torch.randn(3, 341, 8)
+    rule = dict(S.COLOUR_RULE, model="sketch_editor")
+    with torch.no_grad():
+        out, rows = sketch_edited(ctx, jobs, gen, net, rule)
+        assert rows == [0]
+        assert torch.equal(out[1:], gen[1:])
+        drawn = split_scales(out[:1])
+        assert torch.allclose(out[:1], T.image_tokens(drawn["f0"]))       # the coarser scales: f0's pooling
+        from training.eval_mllm import encode_pyramid
+        from training.transforms import to_tensor
+        edges = T.image_variant(to_tensor(images[:1]), torch.tensor([0]), "edges")
+        sk = split_scales(encode_pyramid(ctx.encoder, edges))["f0"]
+        assert torch.allclose(drawn["f0"], net(sk, split_scales(gen[:1])["f0"]), atol=1e-5)

@@ -9,7 +9,7 @@
 // key model that cannot be read or made fails the MLLM's load (the page names the file, with a retry). A model whose tone
 // edits a tone editor draws (manifest mllm.tone_edit) loads that editor here too, the same way and for the same reason:
 // its tone edits are measured as the editor draws them.
-import { pickKeyModel, toneEditorModel, type Manifest, type MllmSpec, type ModelEntry, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { editorModels, pickKeyModel, type Manifest, type MllmSpec, type ModelEntry, type ModelFile, type ModelVariant } from '../lib/manifest';
 import { parseWords } from '../lib/words';
 import { Gallery } from '../mllm/gallery';
 import { MllmGenerator } from '../mllm/generate';
@@ -18,7 +18,7 @@ import { createSession, readModel, type ModelBytes } from './model-bytes';
 import type { InferenceSession, OrtLike } from './ort';
 import { KeyEncoder } from './pick-key';
 import { ReaderEncoder } from './reader';
-import { ToneEditor } from './tone-editor';
+import { LocalEditor } from './local-editor';
 
 export interface MllmPlan {
   graphs: { name: string; variant: ModelVariant }[];
@@ -31,8 +31,8 @@ export interface MllmPlan {
   gallery?: { name: string; file: string; sha256: string; bytes: number; entry: ModelEntry };
   /** a pick whose gallery is in key space: the key model's variant (chosen as the reader's is) */
   key?: { name: string; variant: ModelVariant };
-  /** a model whose tone edits the tone editor draws (manifest mllm.tone_edit): its variant (chosen as the key's is) */
-  toneEditor?: { name: string; variant: ModelVariant };
+  /** the local editors the MLLM's rules name (manifest mllm.tone_edit, mllm.sketch_edit): their variants (chosen as the key's is) */
+  editors?: { name: string; variant: ModelVariant }[];
 }
 
 export interface MllmFiles {
@@ -41,8 +41,8 @@ export interface MllmFiles {
   reader?: ModelBytes;
   /** a pick in key space: the key model's bytes */
   key?: ModelBytes;
-  /** a model with a tone editor: its bytes */
-  toneEditor?: ModelBytes;
+  /** the local editors' bytes, by models key */
+  editors?: Record<string, ModelBytes>;
   /** the trained concepts' names (none when the manifest lists no words or they could not be read) */
   concepts: string[];
   /** a model that picks: its gallery, its names from the word list */
@@ -58,30 +58,31 @@ export interface MllmLoaded {
   reader: ReaderEncoder | null;
   /** a pick in key space: its key model's session (null otherwise) */
   key: KeyEncoder | null;
-  /** a model with a tone editor (manifest mllm.tone_edit): its session (null otherwise) */
-  toneEditor: ToneEditor | null;
+  /** the local editors the MLLM's rules name (manifest mllm.tone_edit, mllm.sketch_edit), by models key */
+  editors: Record<string, LocalEditor>;
   reason?: string;
 }
 
-/** Reads the tokenizer, every graph file, the reader's, the key model's and the tone editor's (each checked by `read`), together. */
+/** Reads the tokenizer, every graph file, the reader's, the key model's and the local editors' (each checked by `read`), together. */
 export async function readMllmFiles(p: MllmPlan, read: (model: string, f: ModelFile) => Promise<Uint8Array>): Promise<MllmFiles> {
   const r = p.reader;
   const k = p.key;
-  const t = p.toneEditor;
   const w = p.words;
   const g = p.gallery;
   const wordsRead = w ? read(w.name, w).then(conceptMap) : null;
-  const [tokenizer, reader, key, toneEditor, got, concepts, gallery] = await Promise.all([
+  const eds = p.editors ?? [];
+  const [tokenizer, reader, key, editorBytes, got, concepts, gallery] = await Promise.all([
     read(p.tokenizer.name, p.tokenizer),
     r ? readModel((f) => read(r.name, f), r.variant) : undefined,
     k ? readModel((f) => read(k.name, f), k.variant) : undefined,
-    t ? readModel((f) => read(t.name, f), t.variant) : undefined,
+    Promise.all(eds.map((e) => readModel((f) => read(e.name, f), e.variant))),
     Promise.all(p.graphs.map((x) => readModel((f) => read(x.name, f), x.variant))),
     wordsRead ? wordsRead.then((m) => [...m.values()]).catch((e: unknown) => (console.warn('the plan drafts without concept names:', e), [])) : [],
     // the gallery's names are the word list's: without it there is nothing to pick among
     g ? Promise.all([read(g.name, g), wordsRead ?? Promise.reject(new Error('the gallery needs the word list, which the manifest does not list'))]).then(([b, names]) => Gallery.parse(b, g.entry, names)) : undefined,
   ]);
-  return { graphs: Object.fromEntries(p.graphs.map((x, i) => [x.name, got[i]])), tokenizer, reader, key, toneEditor, concepts, gallery };
+  const editors = eds.length ? Object.fromEntries(eds.map((e, i) => [e.name, editorBytes[i]])) : undefined;
+  return { graphs: Object.fromEntries(p.graphs.map((x, i) => [x.name, got[i]])), tokenizer, reader, key, editors, concepts, gallery };
 }
 
 /** The trained concepts (emoji character -> name) in a words.json. One that cannot be read or parsed gives no
@@ -110,7 +111,7 @@ export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, fi
       try {
         const encoders = await givenImageEncoders(ort, spec, f, reader);
         try {
-          return { placed, ...encoders, toneEditor: await toneEditorOf(ort, f, reader) };
+          return { placed, ...encoders, editors: await editorsOf(ort, f, reader) };
         } catch (e) {
           encoders.reader?.release();
           encoders.key?.release();
@@ -122,10 +123,10 @@ export async function loadMllm(ort: OrtLike, spec: MllmSpec, want: MllmWhere, fi
       }
     });
     const { placed } = made;
-    return { mllm: new MllmGenerator(ort, spec, placed.tokenizer, placed.sessions, { enabled: planDrafts, concepts: f.concepts }, f.gallery ?? null), placed: placed.placed, where: placed.where, reader: made.reader, key: made.key, toneEditor: made.toneEditor };
+    return { mllm: new MllmGenerator(ort, spec, placed.tokenizer, placed.sessions, { enabled: planDrafts, concepts: f.concepts }, f.gallery ?? null), placed: placed.placed, where: placed.where, reader: made.reader, key: made.key, editors: made.editors };
   } catch (e) {
     console.warn('MLLM not loaded:', e);
-    return { mllm: null, placed: null, where: null, reader: null, key: null, toneEditor: null, reason: (e as Error)?.message ?? String(e) };
+    return { mllm: null, placed: null, where: null, reader: null, key: null, editors: {}, reason: (e as Error)?.message ?? String(e) };
   }
 }
 
@@ -152,13 +153,23 @@ async function givenImageEncoders(ort: OrtLike, spec: MllmSpec, f: MllmFiles, ho
   }
 }
 
-/** The tone editor where the manifest names one (mllm.tone_edit), its session made as the encoder's; one that was not
- * read or cannot be made fails the MLLM's load, naming it (its tone edits would not be the measured ones). */
-async function toneEditorOf(ort: OrtLike, f: MllmFiles, how?: ReaderLoad): Promise<ToneEditor | null> {
-  const t = how ? toneEditorModel(how.manifest) : null;
-  if (!t) return null;
-  if (!f.toneEditor) throw new Error(`the MLLM's tone edits are drawn by the tone editor "${t.name}", which was not loaded`);
-  return new ToneEditor(ort, how!.manifest, t.name, t.entry, await sessionOf(ort, `the tone editor "${t.name}"`, f.toneEditor, how!));
+/** The local editors the manifest's rules name (mllm.tone_edit, mllm.sketch_edit), each session made as the
+ * encoder's; one that was not read or cannot be made fails the MLLM's load, naming it (what it draws would not be the
+ * measured drawing), and releases those already made. */
+async function editorsOf(ort: OrtLike, f: MllmFiles, how?: ReaderLoad): Promise<Record<string, LocalEditor>> {
+  const out: Record<string, LocalEditor> = {};
+  try {
+    for (const e of how ? editorModels(how.manifest) : []) {
+      const bytes = f.editors?.[e.name];
+      const what = `the ${(e.entry.role ?? 'editor').replace(/_/g, ' ')} "${e.name}"`;   // "the tone editor "tone_editor""
+      if (!bytes) throw new Error(`${what}, which the MLLM's rules name, was not loaded`);
+      out[e.name] = new LocalEditor(ort, how!.manifest, e.name, e.entry, await sessionOf(ort, what, bytes, how!));
+    }
+  } catch (e) {
+    for (const x of Object.values(out)) x.release();
+    throw e;
+  }
+  return out;
 }
 
 /** A session made as the encoder's; one that cannot be made says whose it was (the page shows it as the MLLM's reason). */

@@ -4,13 +4,13 @@
 //
 //   const engine = await PumaEngine.load({ ort, manifest, files, provider: 'wasm' });
 //   for await (const e of engine.run('text-to-image', { prompt, scales, steps, guidance, seed }, signal)) ...
-import { allowedSteps, coarseToFine, decoderKey, ManifestError, mllmGraphNames, mllmReader, modelText, pickGallery, pickKeyModel, pickVariant, toneEditorModel, variantFiles, wordsEntry, type Manifest, type ModelEntry, type ModelFile, type ModelVariant } from '../lib/manifest';
+import { allowedSteps, coarseToFine, decoderKey, ManifestError, editorModels, mllmGraphNames, mllmReader, modelText, pickGallery, pickKeyModel, pickVariant, variantFiles, wordsEntry, type Manifest, type ModelEntry, type ModelFile, type ModelVariant } from '../lib/manifest';
 import type { MllmGenerator } from '../mllm/generate';
 import { MllmGpuFailure, type MllmWhere, type PlacedMllmSession } from './mllm-placement';
 import { loadMllm, readMllmFiles, type MllmLoaded, type MllmPlan } from './mllm-load';
 import type { ReaderEncoder } from './reader';
 import type { KeyEncoder } from './pick-key';
-import type { ToneEditor } from './tone-editor';
+import type { LocalEditor } from './local-editor';
 import { classifyLoadFailure, describeLoadFailure } from './load-failure';
 import { RunCancelled, TaskInputError, WebGpuFailure } from './errors';
 import { DEFAULT_GPU_DECODE, decodeSessionOptions, ortDevice, sessionOptions, type GpuDecodeChoice, type InferenceSession, type OrtLike } from './ort';
@@ -99,8 +99,9 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
   // key model the gallery is asked with where it is in key space (chosen and read as the reader is)
   const gallery = hasMllm ? pickGallery(m) : null;
   const key = hasMllm ? pickKeyModel(m) : null;
-  // a model whose tone edits a tone editor draws reads it with the MLLM too (chosen and read as the key model is)
-  const toneEditor = hasMllm ? toneEditorModel(m) : null;
+  // the local editors the MLLM's rules name (its tone edits', its colour sketches') are read with it too (chosen and
+  // read as the key model is)
+  const editors = hasMllm ? editorModels(m) : [];
   const mllm: MllmPlan | null = hasMllm
     ? {
         graphs: graphNames.map((name) => ({ name, variant: pickVariant(m.models[name], new Set(), MLLM_PREFERENCE) })),
@@ -109,7 +110,7 @@ function plan(m: Manifest, provider: string, features: ReadonlySet<string>, with
         ...(words ? { words: singleFile(words) } : {}),
         ...(gallery ? { gallery: { ...singleFile(gallery), entry: gallery[1] } } : {}),
         ...(key ? { key: { name: key.name, variant: pickVariant(key.entry, features, VISUAL_PREFERENCE[provider]) } } : {}),
-        ...(toneEditor ? { toneEditor: { name: toneEditor.name, variant: pickVariant(toneEditor.entry, features, VISUAL_PREFERENCE[provider]) } } : {}),
+        ...(editors.length ? { editors: editors.map((e) => ({ name: e.name, variant: pickVariant(e.entry, features, VISUAL_PREFERENCE[provider]) })) } : {}),
       }
     : null;
   // the decoders' sessions are created (and re-created, for graph capture) from one buffer each
@@ -148,7 +149,7 @@ export class PumaEngine {
   /** a pick whose gallery is in key space: its key model, loaded with the MLLM */
   private pickKey: KeyEncoder | null = null;
   /** a model whose tone edits a tone editor draws (manifest mllm.tone_edit): the editor, loaded with the MLLM */
-  private toneEditor: ToneEditor | null = null;
+  private editors: Readonly<Record<string, LocalEditor>> = {};
   private mllmPlace: MllmWhere | null = null;
   private mllmState: MllmStatus = 'none';
   private mllmWhy: string | undefined;
@@ -408,7 +409,7 @@ export class PumaEngine {
       r.placed?.release();
       r.reader?.release();
       r.key?.release();
-      r.toneEditor?.release();
+      for (const e of Object.values(r.editors)) e.release();
     }
     if (!r.mllm || this.released) {
       this.mllmState = 'failed';
@@ -419,7 +420,7 @@ export class PumaEngine {
     this.mllmSession = r.placed;
     this.mllmReader = r.reader;
     this.pickKey = r.key;
-    this.toneEditor = r.toneEditor;
+    this.editors = r.editors;
     this.mllmPlace = r.where;
     for (const g of graphs) this.variants[g.name] = g.variant;
     this.mllmState = 'ready';
@@ -647,7 +648,7 @@ export class PumaEngine {
       mllm: this.mllm,
       reader: this.mllmReader,
       pickKey: this.pickKey,
-      toneEditor: this.toneEditor,
+      editors: this.editors,
       lastGeneration: this.lastGeneration,
       async checkpoint() {
         // a macrotask boundary lets a cancel message (comlink, or any event) arrive mid-run
@@ -669,14 +670,14 @@ export class PumaEngine {
     this.mllmSession?.release();
     this.mllmReader?.release();
     this.pickKey?.release();
-    this.toneEditor?.release();
+    for (const e of Object.values(this.editors)) e.release();
   }
 }
 
 /** The MLLM's models as loaded: its graph(s), the reader where it has one, the pick's key model where its gallery is
- * in key space, the tone editor where its tone edits are drawn by one (engine.variants lists them; each of their files
- * is listed and counted as the MLLM's). */
+ * in key space, the local editors its rules name (engine.variants lists them; each of their files is listed and
+ * counted as the MLLM's). */
 function mllmModelsOf(p: MllmPlan): { name: string; variant: ModelVariant }[] {
-  return [...p.graphs, ...(p.reader ? [p.reader] : []), ...(p.key ? [p.key] : []), ...(p.toneEditor ? [p.toneEditor] : [])];
+  return [...p.graphs, ...(p.reader ? [p.reader] : []), ...(p.key ? [p.key] : []), ...(p.editors ?? [])];
 }
 

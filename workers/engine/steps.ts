@@ -15,7 +15,7 @@ import type { EncodedPyramids, PyramidCodec } from './pyramid-codec';
 import type { RunSink } from './protocol';
 import type { ReaderEncoder } from './reader';
 import type { KeyEncoder } from './pick-key';
-import type { ToneEditor } from './tone-editor';
+import type { LocalEditor } from './local-editor';
 
 /** What a task gets from the engine for one run. */
 export interface RunContext {
@@ -27,8 +27,8 @@ export interface RunContext {
   readonly reader?: ReaderEncoder | null;
   /** a pick whose gallery is in key space (manifest models[gallery.key]): the key model, loaded with the MLLM (absent/null: none) */
   readonly pickKey?: KeyEncoder | null;
-  /** a model whose tone edits the tone editor draws (manifest mllm.tone_edit): the editor, loaded with the MLLM (absent/null: none) */
-  readonly toneEditor?: ToneEditor | null;
+  /** the local editors the MLLM's rules name (manifest mllm.tone_edit, mllm.sketch_edit), loaded with it, by models key (absent: none) */
+  readonly editors?: Readonly<Record<string, LocalEditor>>;
   /** A point where the run may stop: lets a pending cancel arrive, then throws RunCancelled
    * when the run was cancelled or superseded, or WebGpuFailure when the GPU device was lost. */
   checkpoint(): Promise<void>;

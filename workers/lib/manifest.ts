@@ -206,6 +206,23 @@ export interface MllmSpec {
   restyle?: RestyleSpec | null;
   /** absent/null: every edit's image is the MLLM's; present: a tone edit's may be the tone editor's (ToneEditSpec) */
   tone_edit?: ToneEditSpec | null;
+  /** absent/null: every sketch's image is the MLLM's; present: a colour image's sketch is redrawn by the sketch
+   * editor (SketchEditSpec) */
+  sketch_edit?: SketchEditSpec | null;
+}
+
+/** The sketch editor's rule (training/sketch_editor.py export; eval_mllm's sketch_edited measures it): a sketch whose
+ * given image has colour is redrawn by the model `model` (role "sketch_editor": the sketch's f0, of its edge map, and
+ * the MLLM's f0 drawing in, the edited f0 out); its coarser scales are the edited f0's 2x2 means. On 8-bit RGB, a
+ * pixel is ink where its smallest channel is below `ink_below`, coloured ink where its largest exceeds its smallest by
+ * more than `chroma_above`; the image has colour where `share_div` x coloured >= ink (and ink > 0). Read it through
+ * workers/engine/sketch-editor.ts. */
+export interface SketchEditSpec {
+  model: string;
+  ink_below: number;
+  chroma_above: number;
+  share_div: number;
+  rule?: string;
 }
 
 /** The tone editor's rule (training/tone_editor.py export; eval_mllm's tone_editor_variants measures it): an edit whose
@@ -319,7 +336,7 @@ export function validateManifest(raw: unknown): Manifest {
   need(m.models && typeof m.models === 'object', 'models missing');
   need(m.models.encoder, 'models.encoder missing');
   for (const [name, e] of Object.entries(m.models)) {
-    if (e.role === 'encoder' || e.role === 'decoder' || e.role === 'reader' || e.role === 'key' || e.role === 'tone_editor') {
+    if (e.role === 'encoder' || e.role === 'decoder' || e.role === 'reader' || e.role === 'key' || e.role === 'tone_editor' || e.role === 'sketch_editor') {
       need(Array.isArray(e.variants) && e.variants.length > 0, `${name}: no variants`);
       for (const v of e.variants!) for (const f of variantFiles(v)) need(typeof f.file === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0, `${name}: bad variant file ${f.file}`);
       need(Array.isArray(e.inputs) && Array.isArray(e.outputs), `${name}: inputs/outputs missing`);
@@ -372,6 +389,7 @@ function validateMllm(m: Manifest) {
   if (s.pick) validatePick(m, s.pick);
   if (s.restyle) validateRestyle(s);
   if (s.tone_edit) validateToneEdit(m, s.tone_edit);
+  if (s.sketch_edit) validateSketchEdit(m, s.sketch_edit);
   if (s.plan) {
     const p = s.plan;
     need(Number.isInteger(s.specials[p.start]) && Number.isInteger(s.specials[p.end]), `mllm.plan start/end "${p.start}"/"${p.end}" are not special tokens`);
@@ -425,6 +443,35 @@ function validateToneEdit(m: Manifest, t: ToneEditSpec) {
   const want = { inputs: JSON.stringify([['f0', [f0.tokens, m.feature_dim]], ['tone', [2 * t.tones.length]]]), outputs: JSON.stringify([['edited', [f0.tokens, m.feature_dim]]]) };
   need(io(e.inputs) === want.inputs, `${t.model}: its inputs must be ${want.inputs} (${f0.name}'s tokens x feature_dim, two people's tones one-hot over mllm.tone_edit.tones), it has ${io(e.inputs)}`);
   need(io(e.outputs) === want.outputs, `${t.model}: its output must be ${want.outputs}, it has ${io(e.outputs)}`);
+}
+
+/** The sketch edit names a role "sketch_editor" model whose inputs are two drawings at the encoder's finest scale
+ * (the sketch's, the MLLM's) and whose output is that scale again, and the colour rule's integer thresholds. */
+function validateSketchEdit(m: Manifest, t: SketchEditSpec) {
+  need(typeof t.model === 'string' && t.model.length > 0, 'mllm.sketch_edit needs the editor\'s models key ("model")');
+  const byte = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 255;
+  need(byte(t.ink_below) && byte(t.chroma_above) && Number.isInteger(t.share_div) && t.share_div >= 1, 'mllm.sketch_edit: ink_below and chroma_above must be integers in 0..255, share_div an integer >= 1');
+  const e = m.models[t.model];
+  need(e && e.role === 'sketch_editor', `mllm.sketch_edit.model "${t.model}" is not a model with role "sketch_editor"`);
+  const f0 = m.scales[0];
+  const io = (x: TensorSpec[] | undefined) => JSON.stringify((x ?? []).map((v) => [v.name, v.shape.slice(1)]));
+  const grid = [f0.tokens, m.feature_dim];
+  const want = { inputs: JSON.stringify([['sketch', grid], ['drawn', grid]]), outputs: JSON.stringify([['edited', grid]]) };
+  need(io(e.inputs) === want.inputs, `${t.model}: its inputs must be ${want.inputs} (${f0.name}'s tokens x feature_dim), it has ${io(e.inputs)}`);
+  need(io(e.outputs) === want.outputs, `${t.model}: its output must be ${want.outputs}, it has ${io(e.outputs)}`);
+}
+
+/** The sketch editor (manifest models[mllm.sketch_edit.model]) and its rule; null where the model has none (every
+ * sketch's image is the MLLM's). */
+export function sketchEditorModel(m: Pick<Manifest, 'mllm' | 'models'>): { name: string; entry: ModelEntry; rule: SketchEditSpec } | null {
+  const t = m.mllm?.sketch_edit;
+  return t ? { name: t.model, entry: m.models[t.model], rule: t } : null;
+}
+
+/** Every local editor the MLLM's rules name (the tone editor, the sketch editor): loaded with the MLLM, on the
+ * encoder's provider. */
+export function editorModels(m: Pick<Manifest, 'mllm' | 'models'>): { name: string; entry: ModelEntry }[] {
+  return [toneEditorModel(m), sketchEditorModel(m)].filter((x) => x !== null).map(({ name, entry }) => ({ name, entry }));
 }
 
 /** The tone editor (manifest models[mllm.tone_edit.model], role "tone_editor") and its rule; null where the model

@@ -33,6 +33,9 @@ export interface PlanInfo {
   /** an edit drawn by the tone editor (manifest mllm.tone_edit), not by the MLLM's image tokens: the given image
    * redrawn at this plan's tone (workers/mllm/tone-edit.ts) */
   toneEdited?: true;
+  /** a sketch redrawn by the sketch editor (manifest mllm.sketch_edit) from its edge map and the MLLM's drawing of
+   * this plan (workers/engine/sketch-editor.ts) */
+  sketchEdited?: true;
 }
 
 /** A style edit's drawing: restyled (`fromPlan` names the scales drawn wholly or partly from the plan alone), or

@@ -9,10 +9,11 @@ import { makeSource, parseSourceRecipes, pasteUnmasked, SourceError, type Source
 import { picks, type Manifest } from '../../lib/manifest';
 import { normalizeText } from '../../mllm/tokenizer';
 import { restyleChoice } from '../../mllm/plan';
+import { sketchEditFor } from '../sketch-editor';
 import { toneEditFor } from '../tone-editor';
 import { fromNCHW } from '../../lib/image';
 import { TaskInputError } from '../errors';
-import { checkImage, checkScales, encodeGivenImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
+import { checkImage, checkScales, decodeAll, encodeGivenImage, generateImageFeatures, prepareInput, recommendScale, requireMllm, ScaleDecoder } from '../steps';
 import { checkFits, taskInfo } from '../task-info';
 import { defineTask, type SamplerRequest } from './task';
 
@@ -96,8 +97,26 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
       const { planMix, keptStyle } = kind === 'edit' ? restyleChoice(instruction, m.mllm?.restyle, { order: mllm.spec.image_order, wanted: scales, restyle: req.restyle }) : {};
       // an edit that asks for a skin tone (and names no style) is drawn by the tone editor from the given image where
       // the plan it writes names a tone the editor draws (manifest mllm.tone_edit; the generator asks once the plan is written)
-      const toneEdit = kind === 'edit' ? toneEditFor(m, ctx.toneEditor, instruction, enc.cond, (p) => ctx.guard(p)) : undefined;
-      const generated = await generateImageFeatures(ctx, { kind: 'edit', text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey, planMix, keptStyle, toneEdit }, decoder, onEvent);
+      const editor = (model?: string) => (model ? ctx.editors?.[model] : undefined);
+      const guard = <T,>(p: Promise<T>) => ctx.guard(p);
+      const toneEdit = kind === 'edit' ? toneEditFor(m, editor(m.mllm?.tone_edit?.model), instruction, enc.cond, guard) : undefined;
+      // a sketch of a colour image is redrawn by the sketch editor from its edge map's f0 and the MLLM's f0 drawing
+      // (manifest mllm.sketch_edit; the given image decides, before any call)
+      const sketchEdit = kind === 'sketch' ? sketchEditFor(m, editor(m.mllm?.sketch_edit?.model), prepared, enc.cond, guard) : undefined;
+      const request = { kind: 'edit' as const, text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey, planMix, keptStyle, toneEdit };
+      let generated;
+      if (sketchEdit) {
+        // the MLLM draws every scale down to f0 (the editor reads its f0) and none is shown: the editor's pyramid is
+        // the drawing, each wanted scale decoded from it coarse to fine; the plan says who drew it
+        const held = new ScaleDecoder(ctx, { uncond: enc.uncond, sampler: req, wanted: [] }, onEvent);
+        const marked: typeof onEvent = (ev) => onEvent(ev.type === 'plan' ? { ...ev, plan: { ...ev.plan, sketchEdited: true } } : ev);
+        const drawn = await generateImageFeatures(ctx, { ...request, scales: m.scales.map((s) => s.name) }, held, marked);
+        await ctx.checkpoint();
+        generated = await sketchEdit(drawn);
+        await decodeAll(decoder, generated, scales);
+      } else {
+        generated = await generateImageFeatures(ctx, request, decoder, onEvent);
+      }
       // without the manifest's scale_choice: faithfulness of each drawing's pyramid to the generated one, every level
       await recommendScale(ctx, kind, decoder.decoded, generated, m.scales.map((s) => s.name), onEvent);
     },
