@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MODELS_DIR, goldenFile, loadManifest, readJson } from './models';
-import { allowedSteps, coarseToFine, pickKeyModel, toneEditorModel } from '../workers/lib/manifest';
+import { allowedSteps, coarseToFine, editorModels, pickKeyModel } from '../workers/lib/manifest';
 import { PumaEngine } from '../workers/engine/puma-engine';
 import { filesFromFolder } from '../workers/engine/folder-files';
 import type { LoadEvent, RunEvent } from '../workers/engine/protocol';
@@ -54,8 +54,10 @@ describe('the engine runs every MLLM task on the shipped models', () => {
     expect(atLoad!.info).toMatchObject({ textToImage: false, mllmLoading: true });
     expect(engine.taskInfo().reason).toBe('the language model is still loading');
     // every visual file was read before load() returned
-    // (a reader, manifest mllm.reader, the pick's key model and the tone editor are among the MLLM's files: they load with the MLLM)
-    const visual = Object.keys(engine.variants).filter((k) => !k.startsWith('mllm') && k !== manifest.mllm?.reader?.model && k !== pickKeyModel(manifest)?.name && k !== toneEditorModel(manifest)?.name);
+    // (a reader, manifest mllm.reader, the pick's key model and the local editors are among the MLLM's files: they load with the MLLM)
+    const editors = editorModels(manifest).map((e) => e.name);
+    expect(editors.length, 'the shipped MLLM names its tone and sketch editors').toBe(2);
+    const visual = Object.keys(engine.variants).filter((k) => !k.startsWith('mllm') && k !== manifest.mllm?.reader?.model && k !== pickKeyModel(manifest)?.name && !editors.includes(k));
     const readyFiles = loadEvents.slice(0, atLoad!.events).flatMap((e) => (e.type === 'file' && e.state === 'ready' && !e.mllm ? [e.model] : []));
     expect(new Set(readyFiles)).toEqual(new Set(visual));
     // a reconstruction asked for just after the load ran to its end before the MLLM's session was

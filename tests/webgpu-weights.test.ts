@@ -14,7 +14,7 @@ import { loadManifest, requireFile } from './models';
 import { expectClose, goldenTensor, readGolden } from './golden';
 import { pageOrtOnWebGpu, webgpuOnSwiftShader } from './webgpu-node';
 import { sessionOptions } from '../workers/engine/ort';
-import { decoderKey, toneEditorModel } from '../workers/lib/manifest';
+import { decoderKey, sketchEditorModel, toneEditorModel } from '../workers/lib/manifest';
 
 const manifest = loadManifest();
 let gpu: Awaited<ReturnType<typeof webgpuOnSwiftShader>>;
@@ -57,6 +57,12 @@ describe('int8-stored weights on WebGPU (SwiftShader)', () => {
   it("the page's build: the tone editor (the page draws one person's tone edits with it) matches its golden vectors", async () => {
     const editor = toneEditorModel(manifest);
     expect(editor, 'the shipped manifest has a tone editor (mllm.tone_edit)').toBeTruthy();
+    await check(await builds[0][1](), editor!.name, sessionOptions('webgpu'));
+  }, SLOW);
+
+  it("the page's build: the sketch editor (the page redraws colour images' sketches with it) matches its golden vectors", async () => {
+    const editor = sketchEditorModel(manifest);
+    expect(editor, 'the shipped manifest has a sketch editor (mllm.sketch_edit)').toBeTruthy();
     await check(await builds[0][1](), editor!.name, sessionOptions('webgpu'));
   }, SLOW);
 });

@@ -1,7 +1,8 @@
 // Canvas: one drawing component, three modes, each giving the five-scale grid.
 //   colorize: load or draw an image; the model gets it in grayscale and writes colour back;
 //   inpaint:  paint a mask over a loaded image; the model fills the masked part;
-//   sketch:   draw strokes (or load a line drawing); the model gets its edge map.
+//   sketch:   draw strokes (or load a line drawing, or a colour image: redrawn along its edges by the sketch
+//             editor where the model ships one); the model gets its edge map.
 // Tools: brush, eraser, colour, size, undo/redo, clear (images come in through the one picker
 // above the canvas, a drop or a result sent here); keys B/E, [ ], Ctrl+Z,
 // Ctrl+Shift+Z / Ctrl+Y; pointer events (mouse, touch, pen); and drawing by keyboard on the
@@ -22,7 +23,7 @@ import { useDrawing } from './canvas/useDrawing';
 const MODES: { id: CanvasMode; label: string; help: string }[] = [
   { id: 'colorize', label: 'Colorize', help: 'Load or draw an image: the model sees it in grayscale (right) and paints colour back.' },
   { id: 'inpaint', label: 'Inpaint', help: 'Load an image, then paint over the part to fill in (red): the model sees it white and fills it.' },
-  { id: 'sketch', label: 'Sketch', help: 'Draw dark lines on white (or load a line drawing): the model sees its edge map and draws an emoji.' },
+  { id: 'sketch', label: 'Sketch', help: 'Draw dark lines on white (or load a line drawing): the model sees its edge map and draws an emoji. A colour image keeps its design: the sketch editor redraws the model\'s emoji along its edges.' },
 ];
 
 export function CanvasPanel() {
