@@ -226,26 +226,17 @@ def load_editor(path, device="cpu"):
 def export(path, models_dir=None):
     """A --save'd --memory editor -> public/models/sketch_editor.onnx (int8-stored weights, float32 compute), its
     golden vectors, the manifest's models.sketch_editor and mllm.sketch_edit (which sketches it redraws: COLOUR_RULE)."""
-    import onnx
     from training import shipped
-    from training.export import export_onnx, io_spec
-    from training.half_weights import round_module, storage_note, store_weights
-    from training.manifest import read_manifest, update_manifest, write_golden
-    from training.tone_editor import STORAGE
+    from training.export import io_spec
+    from training.half_weights import storage_note
+    from training.manifest import read_manifest, update_manifest
+    from training.tone_editor import STORAGE, ship_editor
     models_dir = models_dir or shipped.MODELS_DIR
     graph, a = load_editor(path)
-    round_module(graph, STORAGE)   # the weights on their int8 grid: the golden vectors and every evaluation use these
     c = graph.net.out.weight.shape[0]
     g = torch.Generator().manual_seed(0)
     sketch, drawn = torch.randn(2, GRID * GRID, c, generator=g), torch.randn(2, GRID * GRID, c, generator=g)
-    onnx_path = os.path.join(models_dir, EDITOR_FILE)
-    export_onnx(graph, (sketch, drawn), onnx_path, ["sketch", "drawn"], ["edited"],
-                {"sketch": {0: "batch"}, "drawn": {0: "batch"}, "edited": {0: "batch"}})
-    mp, _ = store_weights(onnx.load(onnx_path), STORAGE)
-    onnx.checker.check_model(mp)
-    onnx.save(mp, onnx_path)
-    golden = write_golden("sketch_editor", {"sketch": sketch.numpy(), "drawn": drawn.numpy()},
-                          {"edited": graph(sketch, drawn).numpy()}, models_dir, atol=2e-3, rtol=1e-3)
+    mp, golden = ship_editor(graph, {"sketch": sketch, "drawn": drawn}, "sketch_editor", EDITOR_FILE, models_dir)
     spec = [("sketch", ["batch", GRID * GRID, c]), ("drawn", ["batch", GRID * GRID, c])]
     entry = {"role": "sketch_editor", "variants": [{"dtype": "float32", "file": EDITOR_FILE, "requires": [],
                                                      "storage": storage_note(mp, STORAGE)}],

@@ -157,32 +157,45 @@ STORAGE = "int8"   # as the reader, key and decoders ship: a quarter of float32'
 
 
 @torch.no_grad()
+def ship_editor(net, feeds, name, file, models_dir):
+    """A local editor (this one, training/sketch_editor.py's) as the page runs it: its weights rounded to their int8
+    grid (the golden vectors and every evaluation use these), exported to models_dir/file with the inputs `feeds`
+    ({name: an example batch}, in the graph's order; the output "edited", every first axis "batch"), stored int8 and
+    checked, and its golden vectors on `feeds`. -> (the stored ModelProto, the golden's manifest path)."""
+    import onnx
+    from training.export import export_onnx
+    from training.half_weights import round_module, store_weights
+    from training.manifest import write_golden
+    round_module(net, STORAGE)
+    path = os.path.join(models_dir, file)
+    export_onnx(net, tuple(feeds.values()), path, list(feeds), ["edited"],
+                {k: {0: "batch"} for k in [*feeds, "edited"]})
+    mp, _ = store_weights(onnx.load(path), STORAGE)
+    onnx.checker.check_model(mp)
+    onnx.save(mp, path)
+    golden = write_golden(name, {k: v.numpy() for k, v in feeds.items()}, {"edited": net(*feeds.values()).numpy()},
+                          models_dir, atol=2e-3, rtol=1e-3)
+    return mp, golden
+
+
+@torch.no_grad()
 def export(path, models_dir=None):
     """A --save'd editor -> public/models/tone_editor.onnx (int8-stored weights, float32 compute: f0 [batch, 256, C]
     and the asked tone's code [batch, 12] -> the edited f0), its golden vectors, the manifest's models.tone_editor and
     mllm.tone_edit: what makes an instruction ask for a tone (words, names_tone's rule), the tones in the code's order
     and the route ('one': one person's plans drawn by the editor, two people's by the MLLM)."""
-    import onnx
     from training import shipped
-    from training.export import export_onnx, io_spec
-    from training.half_weights import round_module, storage_note, store_weights
-    from training.manifest import read_manifest, update_manifest, write_golden
+    from training.export import io_spec
+    from training.half_weights import storage_note
+    from training.manifest import read_manifest, update_manifest
     models_dir = models_dir or shipped.MODELS_DIR
     net, with_src, ckpt_args = load_editor(path, with_args=True)
     if with_src:
         raise ValueError("the page asks for a tone by the plan alone: an editor trained with --src reads the source's")
-    round_module(net, STORAGE)   # the weights on their int8 grid: the golden vectors and every evaluation use these
     c = net.out.weight.shape[0]
     f0 = torch.randn(2, GRID * GRID, c, generator=torch.Generator().manual_seed(0))
     tone = torch.stack([tone_onehot("dark"), tone_onehot("none")])
-    onnx_path = os.path.join(models_dir, EDITOR_FILE)
-    export_onnx(net, (f0, tone), onnx_path, ["f0", "tone"], ["edited"],
-                {"f0": {0: "batch"}, "tone": {0: "batch"}, "edited": {0: "batch"}})
-    mp, _ = store_weights(onnx.load(onnx_path), STORAGE)
-    onnx.checker.check_model(mp)
-    onnx.save(mp, onnx_path)
-    golden = write_golden("tone_editor", {"f0": f0.numpy(), "tone": tone.numpy()}, {"edited": net(f0, tone).numpy()},
-                          models_dir, atol=2e-3, rtol=1e-3)
+    mp, golden = ship_editor(net, {"f0": f0, "tone": tone}, "tone_editor", EDITOR_FILE, models_dir)
     config = {"channels": c, "width": ckpt_args["width"], "depth": ckpt_args["depth"], "coords": ckpt_args["coords"]}
     entry = {"role": "tone_editor", "variants": [{"dtype": "float32", "file": EDITOR_FILE, "requires": [],
                                                    "storage": storage_note(mp, STORAGE)}],

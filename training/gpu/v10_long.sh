@@ -254,6 +254,15 @@
 #   MLLM's concept (its drawing from the plan, or the plan) with the edge map's design, e.g. the editor fed the edge
 #   map's f0 and the MLLM's drawn f0 together, trained on the MLLM's own drawings of training sketches (a GPU call to
 #   draw them, then the sweep); it must keep line art (the page's canvas) at the MLLM's 56% or better.
+# Stop 71 (runs 41-43): done so. sketch_editor --memory drawing reads the MLLM's f0 drawing (eval_mllm --save-drawings
+#   keeps it) beside the edge map, trained with another design of the concept (or a nearby concept's) as the memory;
+#   colour edge maps 22.4% -> 41-45% at f1 over the sweep, line art still far under the MLLM, so the page routes by
+#   the given image (manifest mllm.sketch_edit: colour images to the editor, line drawings to the MLLM). The page's
+#   full evaluation: sketches 41.8% at f1 (39.8% at f0, the recommended scale), everything else as before.
+# Next (stop 72): every target is met, sketches narrowly (within the seed's few points). Levers left for them: the
+#   right-concept sketches the editor draws worse than the MLLM's memory (87.5% -> 68.8%), e.g. a memory share of the
+#   concept's own design in training, or an arm chosen on a dev set (eval_mllm --dev's OpenMoji drawings) rather than
+#   on the evaluation's own jobs; the models folder has about 0.3 MB left under 40 MB.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
