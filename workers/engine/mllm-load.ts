@@ -6,9 +6,9 @@
 // it the MLLM cannot read a given image, and nothing else needs it. A model that picks (manifest mllm.pick) reads
 // its gallery here too and, where the gallery is in key space, its key model (pick-key.ts: one more file and
 // session, made as the reader's); like the reader, it cannot answer as it was measured without them: a gallery or
-// key model that cannot be read or made fails the MLLM's load (the page names the file, with a retry). A model whose tone
-// edits a tone editor draws (manifest mllm.tone_edit) loads that editor here too, the same way and for the same reason:
-// its tone edits are measured as the editor draws them.
+// key model that cannot be read or made fails the MLLM's load (the page names the file, with a retry). The local
+// editors the model's rules name (manifest mllm.tone_edit, mllm.sketch_edit: local-editor.ts) load here too, the same
+// way and for the same reason: its tone edits and colour sketches are measured as the editors draw them.
 import { editorModels, pickKeyModel, type Manifest, type MllmSpec, type ModelEntry, type ModelFile, type ModelVariant } from '../lib/manifest';
 import { parseWords } from '../lib/words';
 import { Gallery } from '../mllm/gallery';

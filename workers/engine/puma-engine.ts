@@ -148,7 +148,7 @@ export class PumaEngine {
   private mllmReader: ReaderEncoder | null = null;
   /** a pick whose gallery is in key space: its key model, loaded with the MLLM */
   private pickKey: KeyEncoder | null = null;
-  /** a model whose tone edits a tone editor draws (manifest mllm.tone_edit): the editor, loaded with the MLLM */
+  /** the local editors the MLLM's rules name (manifest mllm.tone_edit, mllm.sketch_edit), loaded with it, by models key */
   private editors: Readonly<Record<string, LocalEditor>> = {};
   private mllmPlace: MllmWhere | null = null;
   private mllmState: MllmStatus = 'none';
