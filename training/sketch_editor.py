@@ -55,27 +55,30 @@ def coarse(f0, scale):
 
 def memories(metas, orig, k=8):
     """For each training drawing (metas, rows of `orig`: their f0 [N,256,C]): (right, wrong), lists of row lists.
-    right: drawings of its concept in the other trained style (its own tone where drawn, else any), or failing that
-    in its own style in another tone: what the MLLM draws from a plan that names the concept (its memory of the
-    concept, never this design). wrong: the k drawings of other concepts nearest it (cosine of the f2 means of f0):
-    the concepts a misread sketch is drawn as."""
+    right: drawings of its concept in a trained style (STYLED) other than its own (its own tone where drawn, else
+    any), or failing that in its own style in another tone: what the MLLM draws from a plan that names the concept
+    (its memory of the concept, never this design). wrong: the k trained-style drawings of other concepts nearest it
+    (cosine of the f2 means of f0): the concepts a misread sketch is drawn as. With --vendors all the other vendors'
+    drawings are trained on too, their memories still the trained styles' (what the MLLM draws)."""
     by_c = {}
     for r, m in enumerate(metas):
         by_c.setdefault(m["concept"], []).append(r)
     right = []
     for r, m in enumerate(metas):
         same = [q for q in by_c[m["concept"]] if q != r]
-        other = [q for q in same if metas[q]["vendor"] != m["vendor"]]
+        other = [q for q in same if metas[q]["vendor"] != m["vendor"] and metas[q]["vendor"] in STYLED]
         toned = [q for q in other if metas[q]["skin_tone"] == m["skin_tone"]]
         right.append(toned or other or same)
     f2 = F.avg_pool2d(orig.transpose(1, 2).reshape(len(orig), -1, GRID, GRID).float(), 4).flatten(1)
     f2 = F.normalize(f2 - f2.mean(0), dim=1)
     ids = {c: n for n, c in enumerate(by_c)}
     concept = torch.tensor([ids[m["concept"]] for m in metas], device=orig.device)
+    styled = torch.tensor([m["vendor"] in STYLED for m in metas], device=orig.device)
     wrong = []
     for s in range(0, len(metas), 1024):
         sim = f2[s:s + 1024] @ f2.T
         sim[concept[s:s + 1024, None] == concept[None]] = -2   # never its own concept
+        sim[:, ~styled] = -3                                    # a drawing the MLLM draws: a trained style's
         wrong += sim.topk(k, dim=1).indices.tolist()
     return right, wrong
 
@@ -289,6 +292,9 @@ def parse(argv):
     ap.add_argument("--mllm-drawings", default="", help="eval_mllm --save-drawings' file of the sketch jobs "
                     "(sketch, sketch_lines; the full held-out vendor): the MLLM's drawings, judged as a row of their own "
                     "(arm 'mllm') and read by --memory arms")
+    ap.add_argument("--vendors", choices=("trained", "all"), default="trained", help="the drawings trained on: the "
+                    "trained styles' (Noto, Twemoji) of the training split, or also every other vendor's the MLLM reads "
+                    "(training/tone_editor.py TRAIN_SPLITS; not OpenMoji nor the line-art vendor): more designs")
     ap.add_argument("--lines-p", type=float, default=0.0, help="the share of line drawings' edge maps among the sketches")
     ap.add_argument("--max-rows", type=int, default=0, help="only the first N training drawings (a smoke test's)")
     ap.add_argument("--eval-seeds", type=int, default=2)
@@ -314,7 +320,11 @@ def main(argv=None):
     encoder = shipped.load_encoder(dev)[0].eval()
     decode, judge = make_decode(encoder, dev), load_judge(base.judge, dev)
     ctx, hv = judge_ctx(images, meta, judge, dev, encoder, decode)
-    train_rows = [m["i"] for m in meta if m["split"] == "train" and m["vendor"] in STYLED]
+    # the trained styles' training drawings, and with --vendors all every other vendor's drawings of trained concepts
+    # that the MLLM reads in training (never OpenMoji, an evaluation-only style, nor the line-art sketches' vendor)
+    from training.tone_editor import TRAIN_SPLITS, UNSTYLED
+    train_rows = [m["i"] for m in meta if m["split"] == "train" and m["vendor"] in STYLED] if base.vendors == "trained" \
+        else [m["i"] for m in meta if m["split"] in TRAIN_SPLITS and m["vendor"] not in UNSTYLED]
     if base.max_rows:
         train_rows = random.Random(0).sample(train_rows, base.max_rows)
     lines = line_sources(meta, hv, "")   # the line-drawn vendor's drawing of each held-out drawing's concept

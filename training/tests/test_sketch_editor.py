@@ -83,6 +83,18 @@ def test_memories_name_the_concept_in_another_design_and_nearby_other_concepts()
         assert len(wrong[r]) == 3 and all(metas[q]["concept"] != m["concept"] for q in wrong[r])
 
 
+def test_memories_are_trained_styles_drawings_for_other_vendors_too():
+    """--vendors all: another vendor's drawing is trained on, its memories still a trained style's drawing (what the
+    MLLM draws), right (its concept) or wrong (another's)."""
+    bank, metas = concepts(4, 4, seed=3)
+    for r in (1, 6, 9):
+        metas[r] = dict(metas[r], vendor="fluent")
+    right, wrong = S.memories(metas, bank["orig"], k=3)
+    for r, m in enumerate(metas):
+        assert right[r] and all(metas[q]["vendor"] in S.STYLED for q in right[r] + wrong[r]), (r, right[r], wrong[r])
+        assert all(metas[q]["concept"] == m["concept"] for q in right[r])
+
+
 def test_memory_coarse_keeps_block_means():
     x = torch.randn(2, 256, 3)
     assert torch.equal(S.coarse(x, "f0"), x)
