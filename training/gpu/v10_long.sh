@@ -262,7 +262,8 @@
 # Next (stop 72): every target is met, sketches narrowly (within the seed's few points). Levers left for them: the
 #   right-concept sketches the editor draws worse than the MLLM's memory (87.5% -> 68.8%), e.g. a memory share of the
 #   concept's own design in training, or an arm chosen on a dev set (eval_mllm --dev's OpenMoji drawings) rather than
-#   on the evaluation's own jobs; the models folder has about 0.3 MB left under 40 MB.
+#   on the evaluation's own jobs; the models folder has about 0.3 MB left under 40 MB. Lost (run 44): training it on
+#   every vendor the MLLM reads (--vendors all, 14,200 drawings): 38.5-41.6% at f1 against 41.1-43.4%.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
