@@ -14,7 +14,13 @@ the drawing's f0 tokens; the coarser scales are their pooling. It trains on the 
 training split (never a held-out drawing): each drawing's edge map ("edges", as eval_mllm's sketch job and a colour
 drawing's edge map) or, with --lines-p, its line drawing's ("lines", as a user's canvas), to the drawing.
 --cond style adds the target's style (one-hot over the trained styles: on the page the plan's style).
+
+Stop 71: --memory drawing also gives it a remembered drawing's f0 (in training another design of the concept, or a
+nearby concept's; evaluated, the MLLM's own drawing from eval_mllm --save-drawings). That editor ships (export): the
+page redraws the sketch of an image with colour with it (COLOUR_RULE, manifest mllm.sketch_edit); line drawings stay
+the MLLM's.
     PYTHONPATH=. /usr/bin/python3 -m training.sketch_editor OUT.json [--steps 3000 --width 128 --depth 3]
+    PYTHONPATH=. /usr/bin/python3 -m training.sketch_editor export EDITOR.pt     -> public/models/sketch_editor.onnx
 """
 import argparse
 import json
@@ -56,7 +62,8 @@ def coarse(f0, scale):
 def memories(metas, orig, k=8):
     """For each training drawing (metas, rows of `orig`: their f0 [N,256,C]): (right, wrong), lists of row lists.
     right: drawings of its concept in a trained style (STYLED) other than its own (its own tone where drawn, else
-    any), or failing that in its own style in another tone: what the MLLM draws from a plan that names the concept
+    any), or failing that any other drawing of its concept (its own style in another tone; with --vendors all,
+    possibly another vendor's): what the MLLM draws from a plan that names the concept
     (its memory of the concept, never this design). wrong: the k trained-style drawings of other concepts nearest it
     (cosine of the f2 means of f0): the concepts a misread sketch is drawn as. With --vendors all the other vendors'
     drawings are trained on too, their memories still the trained styles' (what the MLLM draws)."""
@@ -156,11 +163,12 @@ def evaluate(net, sources, targets, meta, judge_ctx_, decode, args, device, memo
 
 def mllm_drawings(path, targets, meta):
     """eval_mllm --save-drawings' sketch jobs (OUT.pt) lined up with `targets` ({kind: held-out drawings}): ({kind:
-    the MLLM's f0 tokens, float32}, {kind: each job's plan group}). A job is found by its held-out drawing (its
-    target label), so the saved evaluation must have drawn every target (the full held-out vendor, no --n-heldout)."""
-    from training.eval_mllm import concept_names
-    from training.mllm_tasks import STYLE as ST, normalize_text, parse_plan
-    saved, names = torch.load(path), concept_names(meta)
+    the MLLM's f0 tokens, float32}, {kind: each job's plan group, eval_mllm.plan_groups'}). A job is found by its
+    held-out drawing (its target label), so the saved evaluation must have drawn every target (the full held-out
+    vendor, no --n-heldout)."""
+    from types import SimpleNamespace
+    from training.eval_mllm import plan_groups
+    saved = torch.load(path)
     mem, groups = {}, {}
     for kind, tg in targets.items():
         d = saved[kind]
@@ -168,14 +176,9 @@ def mllm_drawings(path, targets, meta):
         missing = [i for i in tg if i not in at]
         assert not missing, f"{path}: no {kind} job for {len(missing)} of its targets (drawn with --n-heldout?)"
         mem[kind] = d["f0_tokens"][[at[i] for i in tg]].float()
-        g = []
-        for i in tg:
-            plan = parse_plan(d["plans"][at[i]])
-            if plan["concept"] != normalize_text(names[meta[i]["concept"]]):
-                g.append("wrong concept")
-            else:
-                g.append("right, target style" if plan["style"] == ST.get(meta[i]["vendor"], meta[i]["vendor"]) else "right, other style")
-        groups[kind] = g
+        # plan_groups reads a job's concept (j[3]) and its target drawing (j[5]), as eval_mllm's own jobs carry them
+        groups[kind] = plan_groups(SimpleNamespace(meta=meta), [(kind, None, None, meta[i]["concept"], i, i, i) for i in tg],
+                                   [d["plans"][at[i]] for i in tg])
     return mem, groups
 
 
@@ -214,15 +217,19 @@ class SketchEditorGraph(torch.nn.Module):
 EDITOR_FILE = "sketch_editor.onnx"
 
 
+def graph_of(channels, width, depth, coords, mem_scale):
+    """The shipped graph's module, untrained: the network reads the sketch's and the drawing's channels, no condition."""
+    return SketchEditorGraph(ToneEditor(channels, 0, width, depth, coords, extra=channels), mem_scale)
+
+
 def load_editor(path, device="cpu"):
     """A --save'd --memory editor -> SketchEditorGraph (eval mode) and the arm's options."""
     ckpt = torch.load(path, map_location=device)
     a, st = ckpt["args"], ckpt["state"]
     assert a["memory"] == "drawing" and a["cond"] == "none", "the page's sketch editor reads a drawing and no style"
-    c = st["out.weight"].shape[0]
-    net = ToneEditor(c, 0, a["width"], a["depth"], a["coords"], extra=c)
-    net.load_state_dict(st)
-    return SketchEditorGraph(net, a["mem_scale"]).to(device).eval(), a
+    graph = graph_of(st["out.weight"].shape[0], a["width"], a["depth"], a["coords"], a["mem_scale"])
+    graph.net.load_state_dict(st)
+    return graph.to(device).eval(), a
 
 
 @torch.no_grad()
@@ -276,8 +283,7 @@ def load_shipped(device="cpu", models_dir=None):
     if e is None or "sketch_edit" not in m.get("mllm", {}):
         return None, None
     cfg = e["config"]
-    net = ToneEditor(cfg["channels"], 0, cfg["width"], cfg["depth"], cfg["coords"], extra=cfg["channels"])
-    graph = SketchEditorGraph(net, cfg["mem_scale"])
+    graph = graph_of(cfg["channels"], cfg["width"], cfg["depth"], cfg["coords"], cfg["mem_scale"])
     return shipped.load_state(graph, os.path.join(models_dir, e["variants"][0]["file"])).to(device).eval(), m["mllm"]["sketch_edit"]
 
 

@@ -135,8 +135,10 @@ def test_has_colour_is_colour_ink_over_a_share_of_the_ink():
     grey = white[0].copy()
     grey[:, :] = [100, 140, 163]                    # a spread of 63: grey-blue, not colour
     assert not S.has_colour(grey)
-    grey[0, 0] = [100, 140, 164]
-    assert S.has_colour(grey) == (S.COLOUR_RULE["share_div"] * 1 >= 64)
+    grey[0, :3] = [100, 140, 164]                   # 3 of 64 ink pixels coloured: under 1/20
+    assert not S.has_colour(grey)
+    grey[0, 3] = [100, 140, 164]                    # 4 of 64: at least 1/20
+    assert S.has_colour(grey)
 
 
 def test_export_is_the_sketch_editor_as_the_page_runs_it(tmp_path):

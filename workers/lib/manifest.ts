@@ -407,9 +407,8 @@ function validateReader(m: Manifest, r: ReaderSpec) {
   const e = m.models[r.model];
   need(e && e.role === 'reader', `mllm.reader.model "${r.model}" is not a model with role "reader"`);
   // the reader's pyramid is built as the encoder's is: the same image in, the same features out
-  const io = (t: TensorSpec[] | undefined) => JSON.stringify((t ?? []).map((x) => [x.name, x.shape.slice(1)]));
   const enc = m.models.encoder;
-  need(io(e.inputs) === io(enc.inputs) && io(e.outputs) === io(enc.outputs), `${r.model}: inputs/outputs differ from the encoder's`);
+  need(ioSignature(e.inputs) === ioSignature(enc.inputs) && ioSignature(e.outputs) === ioSignature(enc.outputs), `${r.model}: inputs/outputs differ from the encoder's`);
   for (const g of mllmGraphNames(s)) need(m.models[g]?.inputs?.some((t) => t.name === r.input), `${g} has no input "${r.input}" (mllm.reader.input)`);
 }
 
@@ -439,10 +438,21 @@ function validateToneEdit(m: Manifest, t: ToneEditSpec) {
   const e = m.models[t.model];
   need(e && e.role === 'tone_editor', `mllm.tone_edit.model "${t.model}" is not a model with role "tone_editor"`);
   const f0 = m.scales[0];
-  const io = (x: TensorSpec[] | undefined) => JSON.stringify((x ?? []).map((v) => [v.name, v.shape.slice(1)]));
-  const want = { inputs: JSON.stringify([['f0', [f0.tokens, m.feature_dim]], ['tone', [2 * t.tones.length]]]), outputs: JSON.stringify([['edited', [f0.tokens, m.feature_dim]]]) };
-  need(io(e.inputs) === want.inputs, `${t.model}: its inputs must be ${want.inputs} (${f0.name}'s tokens x feature_dim, two people's tones one-hot over mllm.tone_edit.tones), it has ${io(e.inputs)}`);
-  need(io(e.outputs) === want.outputs, `${t.model}: its output must be ${want.outputs}, it has ${io(e.outputs)}`);
+  needEditorIo(m, t.model, e, [['f0', [f0.tokens, m.feature_dim]], ['tone', [2 * t.tones.length]]], `${f0.name}'s tokens x feature_dim, two people's tones one-hot over mllm.tone_edit.tones`);
+}
+
+/** A tensor list's names and per-item shapes (the batch axis dropped), as one comparable string. */
+function ioSignature(x: TensorSpec[] | undefined): string {
+  return JSON.stringify((x ?? []).map((v) => [v.name, v.shape.slice(1)]));
+}
+
+/** A local editor's graph takes `inputs` ([name, per-item shape], in order; `why` says what they are) and gives the
+ * finest scale's tokens as "edited", as the page's LocalEditor feeds and reads it. */
+function needEditorIo(m: Manifest, name: string, e: ModelEntry, inputs: [string, number[]][], why: string) {
+  const f0 = m.scales[0];
+  const want = { inputs: JSON.stringify(inputs), outputs: JSON.stringify([['edited', [f0.tokens, m.feature_dim]]]) };
+  need(ioSignature(e.inputs) === want.inputs, `${name}: its inputs must be ${want.inputs} (${why}), it has ${ioSignature(e.inputs)}`);
+  need(ioSignature(e.outputs) === want.outputs, `${name}: its output must be ${want.outputs}, it has ${ioSignature(e.outputs)}`);
 }
 
 /** The sketch edit names a role "sketch_editor" model whose inputs are two drawings at the encoder's finest scale
@@ -454,11 +464,8 @@ function validateSketchEdit(m: Manifest, t: SketchEditSpec) {
   const e = m.models[t.model];
   need(e && e.role === 'sketch_editor', `mllm.sketch_edit.model "${t.model}" is not a model with role "sketch_editor"`);
   const f0 = m.scales[0];
-  const io = (x: TensorSpec[] | undefined) => JSON.stringify((x ?? []).map((v) => [v.name, v.shape.slice(1)]));
   const grid = [f0.tokens, m.feature_dim];
-  const want = { inputs: JSON.stringify([['sketch', grid], ['drawn', grid]]), outputs: JSON.stringify([['edited', grid]]) };
-  need(io(e.inputs) === want.inputs, `${t.model}: its inputs must be ${want.inputs} (${f0.name}'s tokens x feature_dim), it has ${io(e.inputs)}`);
-  need(io(e.outputs) === want.outputs, `${t.model}: its output must be ${want.outputs}, it has ${io(e.outputs)}`);
+  needEditorIo(m, t.model, e, [['sketch', grid], ['drawn', grid]], `${f0.name}'s tokens x feature_dim`);
 }
 
 /** The sketch editor (manifest models[mllm.sketch_edit.model]) and its rule; null where the model has none (every
@@ -542,11 +549,10 @@ function validateReaderGallery(m: Manifest, name: string, e: ModelEntry) {
 function validateKeyGallery(m: Manifest, name: string, e: ModelEntry) {
   need(e.in_dim === undefined && e.scale === undefined, `${name}: a gallery in key space has no in_dim or scale (its queries are the key model's embeddings)`);
   const k = pickKeyModel(m)!;
-  const io = (t: TensorSpec[] | undefined) => JSON.stringify((t ?? []).map((x) => [x.name, x.shape.slice(1)]));
   const perImage = (t: TensorSpec | undefined) => JSON.stringify(t?.shape.slice(1));
   // the key reads the tensor the encoder and the reader get (workers/engine/steps.ts hands it the same image)
-  need(k.entry.inputs?.length === 1 && perImage(k.entry.inputs[0]) === perImage(m.models.encoder.inputs?.[0]), `${k.name}: its input must be one image as the encoder's (${io(m.models.encoder.inputs)}), it has ${io(k.entry.inputs)}`);
-  need(k.entry.outputs?.length === 1 && perImage(k.entry.outputs[0]) === JSON.stringify([e.dim]), `${k.name}: its output must be one embedding of the gallery's ${e.dim} values, it has ${io(k.entry.outputs)}`);
+  need(k.entry.inputs?.length === 1 && perImage(k.entry.inputs[0]) === perImage(m.models.encoder.inputs?.[0]), `${k.name}: its input must be one image as the encoder's (${ioSignature(m.models.encoder.inputs)}), it has ${ioSignature(k.entry.inputs)}`);
+  need(k.entry.outputs?.length === 1 && perImage(k.entry.outputs[0]) === JSON.stringify([e.dim]), `${k.name}: its output must be one embedding of the gallery's ${e.dim} values, it has ${ioSignature(k.entry.outputs)}`);
 }
 
 /** The pick's key model (manifest models[gallery.key], role "key") where its gallery is in key space; null where
