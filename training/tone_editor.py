@@ -83,7 +83,8 @@ class ToneEditor(nn.Module):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
-    def forward(self, f0, cond):
+    def trunk(self, f0, cond):
+        """-> (the input grid [B,C+extra,16,16], the last layer's features [B,width,16,16])."""
         b, n, c = f0.shape
         x = f0.transpose(1, 2).reshape(b, c, GRID, GRID)
         # no condition (the sketch editor's): no zero-channel tensor in the graph
@@ -95,8 +96,19 @@ class ToneEditor(nn.Module):
         h = F.gelu(self.inp(torch.cat(inp, 1)))
         for blk in self.blocks:
             h = h + F.gelu(blk(torch.cat([h, cm], 1) if cm is not None else h))
+        return x, h
+
+    def head(self, x, h):
+        """The edited tokens [B,256,C]: the input's first C channels plus the output layer's change."""
         base = x[:, :self.out.weight.shape[0]] if self.extra else x
         return (base + self.out(h)).flatten(2).transpose(1, 2)
+
+    def forward(self, f0, cond):
+        return self.head(*self.trunk(f0, cond))
+
+    def loss(self, x, cond, y):
+        """What fit minimises on one batch: the edited tokens' MSE to the target's."""
+        return F.mse_loss(self(x, cond), y)
 
 
 def condition(src_tone, dst_tone, with_src):
@@ -263,7 +275,8 @@ def train(f0, pos, groups, meta, args, device, log=print):
 
 
 def fit(net, args, device, batch, tag, log=print):
-    """An editor trained by MSE on what `batch(generator)` gives ((input f0, condition, target f0) on `device`):
+    """An editor trained on what `batch(generator)` gives ((input f0, condition, target f0, and whatever else the
+    editor's loss reads) on `device`) by its `loss` (ToneEditor's: MSE):
     AdamW, a cosine learning rate over args.steps, the loss logged every 1000 steps. -> the editor, eval mode."""
     opt = torch.optim.AdamW(net.parameters(), args.lr, weight_decay=0.01)
     gen = torch.Generator(device).manual_seed(args.seed)
@@ -271,8 +284,7 @@ def fit(net, args, device, batch, tag, log=print):
     for step in range(args.steps):
         for g in opt.param_groups:
             g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * step / args.steps))
-        x, cond, y = batch(gen)
-        loss = F.mse_loss(net(x, cond), y)
+        loss = net.loss(*batch(gen))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

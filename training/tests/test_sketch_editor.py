@@ -205,3 +205,69 @@ def test_eval_redraws_the_colour_sketches_alone_as_the_page_does():
         edges = T.image_variant(to_tensor(images[:1]), torch.tensor([0]), "edges")
         sk = split_scales(encode_pyramid(ctx.encoder, edges))["f0"]
         assert torch.allclose(drawn["f0"], net(sk, split_scales(gen[:1])["f0"]), atol=1e-5)
+
+
+def shaped(n_concepts, designs, seed):
+    """As concepts(), but each concept has its own shape (a 4x4 mask drawn once, the same for every seed), each
+    design one cell of it flipped: the edge map says which concept it is, as a real sketch's outline does."""
+    g, gs = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(99)
+    base = (torch.rand(n_concepts, 4, 4, generator=gs) < 0.5).float()
+    base[:, 1:3, 1:3] = 1
+    colour = torch.linspace(-1, 1, n_concepts)
+    orig, edges, metas = [], [], []
+    for c in range(n_concepts):
+        for d in range(designs):
+            r = base[c].clone()
+            k = int(torch.randint(12, (1,), generator=g))
+            cell = [(i, j) for i in range(4) for j in range(4) if not (1 <= i <= 2 and 1 <= j <= 2)][k]
+            r[cell] = 1 - r[cell]
+            reg = torch.nn.functional.interpolate(r[None, None], size=16, mode="nearest")[0, 0]
+            inner = -torch.nn.functional.max_pool2d(-reg[None, None], 3, 1, 1)[0, 0]
+            border = reg - inner
+            e, o = torch.zeros(256, 4), torch.zeros(256, 4)
+            e[:, 0] = o[:, 0] = border.flatten()
+            o[:, 1], o[:, 2] = inner.flatten(), colour[c] * inner.flatten()
+            edges.append(e)
+            orig.append(o)
+            metas.append({"concept": f"c{c}", "vendor": ("google", "twitter")[d % 2], "skin_tone": "none"})
+    return {"orig": torch.stack(orig), "edges": torch.stack(edges), "lines": torch.stack(edges)}, metas
+
+
+def test_the_gate_tells_the_sketched_concepts_memory_from_anothers():
+    """--gate-w: trained on memories of the drawing's concept (another design) and of other concepts, the gate tells
+    them apart on designs it never saw, and the gated editor gives the memory itself where it judges it right and its
+    own redrawing elsewhere."""
+    bank, metas = shaped(6, 8, seed=4)
+    test, tmetas = shaped(6, 2, seed=5)
+    n = len(metas)
+    args = SimpleNamespace(seed=0, width=32, depth=4, lr=5e-3, steps=600, batch=32, coords=False, cond="none",
+                           lines_p=0.0, wrong_p=0.5, mem_scale="f0", memory="drawing", gate_w=1.0, gate_detach=False)
+    net = S.train(bank, list(range(n)), [m["vendor"] for m in metas], args, "cpu", log=lambda s: None, metas=metas)
+    assert isinstance(net, S.GatedEditor)
+    own = [8 * int(m["concept"][1:]) for m in tmetas]                  # a trained drawing of the test drawing's concept
+    other = [8 * ((int(m["concept"][1:]) + 3) % 6) for m in tmetas]     # one of another concept
+    cond = S.condition(["google"] * len(tmetas), "none", "cpu")
+    with torch.no_grad():
+        for rows, same in ((own, True), (other, False)):
+            mem = bank["orig"][rows]
+            x = torch.cat([test["edges"], mem], -1)
+            edited, logit = net.parts(x, cond)
+            kept = logit > 0
+            assert kept.float().mean() >= (0.8 if same else 0.0) and kept.float().mean() <= (1.0 if same else 0.2), logit
+            out = net(x, cond)
+            assert torch.equal(out[kept], mem[kept]) and torch.equal(out[~kept], edited[~kept])
+
+
+def test_outlined_edges_outline_each_boundary_twice():
+    """--outline-p's view: a colour disc inked black along its edge (an outlined style's drawing) has an edge map
+    with a ring on each side of the ink, more ink than the plain edge map's one ring, its inside still blank."""
+    from training.transforms import sobel_edges
+    yy, xx = torch.meshgrid(torch.arange(64.), torch.arange(64.), indexing="ij")
+    disc = ((yy - 32) ** 2 + (xx - 32) ** 2 < 20 ** 2).float()
+    x = torch.ones(1, 3, 64, 64)
+    x[0, 0] -= 0.2 * disc                                   # a pale red disc on white
+    x[0, 1:] -= 1.6 * disc
+    plain, outlined = sobel_edges(x), S.outlined_edges(x, torch.tensor([0]))
+    ink = lambda e: int((e[0, 0] < 0).sum())
+    assert ink(outlined) > 1.5 * ink(plain), (ink(outlined), ink(plain))
+    assert outlined[0, :, 32, 32].min() > 0.9                # the disc's inside: no edge
