@@ -398,10 +398,89 @@ def parse(argv):
     return ap.parse_args(argv)
 
 
+def black_share(rgb):
+    """uint8 [..., H, W, 3] -> float [...]: the share of each image's ink (COLOUR_RULE's) that is near-black (every
+    channel under 80): an outlined style's lines, but also a face's eyes and mouth."""
+    x = torch.from_numpy(np.asarray(rgb, dtype=np.int32))
+    ink = x.min(-1).values < COLOUR_RULE["ink_below"]
+    return (x.max(-1).values < 80).sum((-2, -1)) / ink.sum((-2, -1)).clamp(min=1)
+
+
+def route(sweep, arm, dev_drawings, out=None, black_below=None):
+    """A sweep's arm (--dev-drawings, so its results hold each job's top-1) as the page routes it: the editor's drawing
+    for a sketch whose given image has colour (COLOUR_RULE), the MLLM's for the rest, per kind and scale; with
+    black_below, only those whose black_share is also under it (a rule that would spare outlined styles). -> {kind:
+    {scale: {"mllm", "editor", "page", "redrawn", "n"}}}, written to `out` when given."""
+    from training.data import load
+    from training.eval_mllm import line_sources
+    images, meta = load()
+    res = json.load(open(sweep))
+    hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
+    lines = line_sources(meta, hv, "")
+    given = {"sketch": hv, "sketch_lines": [lines[i] for i in hv if i in lines],
+             "dev": [job[2] for job in torch.load(dev_drawings)["sketch"]["jobs"]]}
+    rep = {}
+    for kind, ids in given.items():
+        colour = has_colour(images[ids])
+        if black_below is not None:
+            colour &= black_share(images[ids]) < float(black_below)
+        rep[kind] = {}
+        for s, r in res[arm]["sketches"][kind].items():
+            if not isinstance(r, dict) or "top1_by_job" not in r:
+                continue
+            m, e = (torch.tensor(x[kind][s]["top1_by_job"]) for x in (res["mllm"]["sketches"], res[arm]["sketches"]))
+            rep[kind][s] = {"mllm": float(m.mean()), "editor": float(e.mean()), "page": float(torch.where(colour, e, m).mean()),
+                            "redrawn": int(colour.sum()), "n": len(ids)}
+    if out:
+        with open(out, "w") as f:
+            json.dump({"sweep": sweep, "arm": arm, "black_below": black_below, "route": rep}, f, indent=1)
+    return rep
+
+
+@torch.no_grad()
+def judge_dev(out, dev_drawings, *editors, device="cpu", seeds=1):
+    """Saved editors (--save'd, ungated) on the dev set's sketches (--dev-drawings' file) at f0, as the sweep judges
+    them but on any machine (a CPU: about four minutes an editor): each job's top-1 over `seeds` decoder seeds.
+    -> {editor path: {"recognised_top1", "top1_by_job"}}, written to `out`."""
+    from training import shipped
+    from training.data import load
+    from training.eval_mllm import encode_pyramid, make_decode, sketched_concepts, split_scales
+    from training.judge import load_judge
+    from training.judge_ceiling import judge_ctx
+    from training.mllm_tasks import image_tokens, image_variant
+    from training.tone_editor import JUDGE
+    from training.transforms import to_tensor
+    images, meta = load()
+    encoder = shipped.load_encoder(device)[0].eval()
+    decode = make_decode(encoder, device)
+    ctx, _ = judge_ctx(images, meta, load_judge(JUDGE, device), device, encoder, decode)
+    ids = [job[2] for job in torch.load(dev_drawings)["sketch"]["jobs"]]
+    src = torch.cat([split_scales(encode_pyramid(encoder, image_variant(to_tensor(images[ids[s:s + 160]], device=device),
+                                                                        torch.tensor(ids[s:s + 160]), "edges")))["f0"]
+                     for s in range(0, len(ids), 160)])
+    mem = mllm_drawings(dev_drawings, {"sketch": ids}, meta)[0]["sketch"].to(device)
+    jobs = [("sketch", None, None, meta[i]["concept"], i, i, i) for i in ids]
+    res = {}
+    for path in editors:
+        graph = load_editor(path, device)[0]
+        f0 = split_scales(image_tokens(graph(src, mem)))["f0"]
+        hit = sum((lambda p: (p["concept"].argmax(1) == sketched_concepts(ctx, p, jobs)).float().cpu())(
+            ctx.judge_probs(decode("f0", f0, seed))) for seed in range(seeds)) / seeds
+        res[path] = {"recognised_top1": float(hit.mean()), "top1_by_job": hit.tolist()}
+        print(f"[sketch_editor] {path}: dev f0 {res[path]['recognised_top1']:.3f}", flush=True)
+    with open(out, "w") as f:
+        json.dump(res, f)
+    return res
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["judge-dev"]:  # python3 -m training.sketch_editor judge-dev OUT.json DEV_DRAWINGS.pt EDITOR.pt ...
+        return judge_dev(*argv[1:])
     if argv[:1] == ["export"]:   # python3 -m training.sketch_editor export EDITOR.pt
         return export(argv[1])
+    if argv[:1] == ["route"]:    # python3 -m training.sketch_editor route SWEEP.json ARM DEV_DRAWINGS.pt OUT.json [BLACK]
+        return route(*argv[1:6])
     base = parse(argv)
     from training import shipped
     from training.data import load
