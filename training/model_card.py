@@ -2285,15 +2285,6 @@ def sketch_dev_section():
     rows.append(f"| the shipped recipe, seed 1 (run 46) | {c(s1, 'sketch')} | {c(s1, 'sketch', 'f1')} | "
                 f"{c(s1, 'sketch_lines')} | {c(s1, 'dev')} | – |")
     r0 = rt["route"]
-    ol = os.path.join(base, "outline_cpu.json")
-    ol_line = ""
-    if os.path.exists(ol):
-        o = json.load(open(ol))
-        ol_line = (f" Trained with {o['args']['outline_p']:.0%} of its sketches taken from the drawing outlined in black "
-                   "(`--outline-p`, `outlined_edges`: line_drawing's strokes inked over the colours, whose edge map "
-                   f"outlines each boundary twice, as OpenMoji's does) the editor gives {pct(o['sketch'])} on the "
-                   f"evaluation's colour sketches and {pct(o['dev'])} on the dev set at f0 (one decoder seed, on this "
-                   f"machine's CPU: `{o['command']}`).")
     return "\n".join([
         "## The sketch editor on a dev set: it does not carry to an outlined style (stop 72, runs 45 and 46)", "",
         "Every sketch-editor arm so far (stops 70 and 71) was chosen on the evaluation's own sketch jobs. This stop "
@@ -2323,7 +2314,11 @@ def sketch_dev_section():
         "is exported.", "",
         "**More vendors do not carry either.** Run 44's editors trained on every vendor the MLLM reads (`--vendors "
         "all`, 14,200 drawings, among them Streamline's and FxEmoji's darker outlines) give 12.9% and 13.8% on the dev "
-        "set at f0 (seeds 0 and 1; one decoder seed, on this machine's CPU)." + ol_line, "",
+        "set at f0 (seeds 0 and 1; one decoder seed, on this machine's CPU, by the steps that `python3 -m "
+        "training.sketch_editor judge-dev OUT.json DEV.pt a96f0.pt a96f0s1.pt` now runs). A third lever is built and not yet measured: "
+        "`--outline-p` trains on the drawing outlined in black as well (`outlined_edges`: line_drawing's strokes "
+        "inked over the colours, whose edge map draws each boundary twice, as OpenMoji's does). No device call could "
+        "be started for it after run 46, and on this machine's two cores it did not finish beside CI.", "",
         "**What ships is unchanged.** The sweeps give no arm that beats the MLLM on the dev set and the "
         "evaluation both. A rule by black-line share (`black_share`: the near-black part of the ink) cannot tell "
         "the two styles apart, because the held-out faces' black eyes and mouths put their share in OpenMoji's "

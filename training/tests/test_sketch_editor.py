@@ -47,23 +47,39 @@ def test_the_editor_fills_an_unseen_designs_inside_from_its_edges():
     assert err < 0.2 * copy_err, (float(err), float(copy_err))
 
 
-def region(g):
-    r = (torch.rand(1, 1, 4, 4, generator=g) < 0.5).float()
-    r[0, 0, 1:3, 1:3] = 1                                # never empty: every design has an inside
-    reg = torch.nn.functional.interpolate(r, size=16, mode="nearest")[0, 0]
+def region_of(r):
+    """A 4x4 mask -> (its border, its inside) on the 16x16 grid."""
+    reg = torch.nn.functional.interpolate(r[None, None], size=16, mode="nearest")[0, 0]
     inner = -torch.nn.functional.max_pool2d(-reg[None, None], 3, 1, 1)[0, 0]
     return reg - inner, inner
 
 
-def concepts(n_concepts, designs, seed):
+def mask(g, n=None):
+    """A random 4x4 mask (n of them with n), never empty: every design has an inside."""
+    r = (torch.rand(*(() if n is None else (n,)), 4, 4, generator=g) < 0.5).float()
+    r[..., 1:3, 1:3] = 1
+    return r
+
+
+OUTER = [(i, j) for i in range(4) for j in range(4) if not (1 <= i <= 2 and 1 <= j <= 2)]
+
+
+def concepts(n_concepts, designs, seed, shaped=False):
     """Each concept's drawings fill their inside with the concept's own colour (channel 2), which no edge map holds:
-    only a remembered drawing of the concept (another design) says it. Vendors alternate over a concept's designs."""
+    only a remembered drawing of the concept (another design) says it. Vendors alternate over a concept's designs.
+    shaped: each concept also has its own shape (a mask drawn once, the same for every seed), each design one outer
+    cell of it flipped, so that the edge map says which concept it is, as a real sketch's outline does."""
     g = torch.Generator().manual_seed(seed)
+    shapes = mask(torch.Generator().manual_seed(99), n_concepts) if shaped else None
     colour = torch.linspace(-1, 1, n_concepts)
     orig, edges, metas = [], [], []
     for c in range(n_concepts):
         for d in range(designs):
-            border, inner = region(g)
+            if shaped:
+                r = shapes[c].clone()
+                cell = OUTER[int(torch.randint(len(OUTER), (1,), generator=g))]
+                r[cell] = 1 - r[cell]
+            border, inner = region_of(r if shaped else mask(g))
             e, o = torch.zeros(256, 4), torch.zeros(256, 4)
             e[:, 0] = o[:, 0] = border.flatten()
             o[:, 1], o[:, 2] = inner.flatten(), colour[c] * inner.flatten()
@@ -207,38 +223,12 @@ def test_eval_redraws_the_colour_sketches_alone_as_the_page_does():
         assert torch.allclose(drawn["f0"], net(sk, split_scales(gen[:1])["f0"]), atol=1e-5)
 
 
-def shaped(n_concepts, designs, seed):
-    """As concepts(), but each concept has its own shape (a 4x4 mask drawn once, the same for every seed), each
-    design one cell of it flipped: the edge map says which concept it is, as a real sketch's outline does."""
-    g, gs = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(99)
-    base = (torch.rand(n_concepts, 4, 4, generator=gs) < 0.5).float()
-    base[:, 1:3, 1:3] = 1
-    colour = torch.linspace(-1, 1, n_concepts)
-    orig, edges, metas = [], [], []
-    for c in range(n_concepts):
-        for d in range(designs):
-            r = base[c].clone()
-            k = int(torch.randint(12, (1,), generator=g))
-            cell = [(i, j) for i in range(4) for j in range(4) if not (1 <= i <= 2 and 1 <= j <= 2)][k]
-            r[cell] = 1 - r[cell]
-            reg = torch.nn.functional.interpolate(r[None, None], size=16, mode="nearest")[0, 0]
-            inner = -torch.nn.functional.max_pool2d(-reg[None, None], 3, 1, 1)[0, 0]
-            border = reg - inner
-            e, o = torch.zeros(256, 4), torch.zeros(256, 4)
-            e[:, 0] = o[:, 0] = border.flatten()
-            o[:, 1], o[:, 2] = inner.flatten(), colour[c] * inner.flatten()
-            edges.append(e)
-            orig.append(o)
-            metas.append({"concept": f"c{c}", "vendor": ("google", "twitter")[d % 2], "skin_tone": "none"})
-    return {"orig": torch.stack(orig), "edges": torch.stack(edges), "lines": torch.stack(edges)}, metas
-
-
 def test_the_gate_tells_the_sketched_concepts_memory_from_anothers():
     """--gate-w: trained on memories of the drawing's concept (another design) and of other concepts, the gate tells
     them apart on designs it never saw, and the gated editor gives the memory itself where it judges it right and its
     own redrawing elsewhere."""
-    bank, metas = shaped(6, 8, seed=4)
-    test, tmetas = shaped(6, 2, seed=5)
+    bank, metas = concepts(6, 8, seed=4, shaped=True)
+    test, tmetas = concepts(6, 2, seed=5, shaped=True)
     n = len(metas)
     args = SimpleNamespace(seed=0, width=32, depth=4, lr=5e-3, steps=600, batch=32, coords=False, cond="none",
                            lines_p=0.0, wrong_p=0.5, mem_scale="f0", memory="drawing", gate_w=1.0, gate_detach=False)
