@@ -264,6 +264,18 @@
 #   concept's own design in training, or an arm chosen on a dev set (eval_mllm --dev's OpenMoji drawings) rather than
 #   on the evaluation's own jobs; the models folder has about 0.3 MB left under 40 MB. Lost (run 44): training it on
 #   every vendor the MLLM reads (--vendors all, 14,200 drawings): 38.5-41.6% at f1 against 41.1-43.4%.
+# Stop 72 (runs 45-46, training/gpu/sketch_gate.sh; training/eval/sketch_editor/gpu72/): the editor judged on a dev set
+#   too (480 OpenMoji sketches, eval_mllm --dev 480 --dev-draw; sketch_editor --dev-drawings). It does not carry: the
+#   MLLM alone 33.0% at f0, the shipped recipe 10.7%, the page (colour rule) 14.4%, while the evaluation goes 23.7% ->
+#   39.3%. Lost: a gate keeping the MLLM's drawing where it judges the concept right (--gate-w, joint or detached:
+#   13.5-39.0% on the evaluation, 10.7-25.6% on the dev set); --vendors all (run 44's editors, 12.9% / 13.8% on the dev
+#   set); a routing rule by black-line share (route ... 0.1: dev 32.4%, evaluation 29.3%). Nothing shipped changed.
+#   Drawings and editors: /work/checkpoints/sketch72/ (sk_slim.pt, dev_slim.pt, r45/, r46/) on the session's VM.
+# Next (stop 73): the sketch editor must carry to an outlined style or give way there. Built, not measured:
+#   --outline-p (outlined_edges: the drawing inked black along its edges, as OpenMoji's; one H100 call with
+#   ARMS='base:;ol3:--outline-p 0.3;ol6:--outline-p 0.6;ol6s1:--outline-p 0.6 --seed 1' DEV=480 bash sketch_gate.sh,
+#   about 2 minutes). Ship an arm only where it beats the MLLM on the dev set and keeps the evaluation's 40%; else
+#   weigh routing the editor off (the evaluation's sketches back to 23.5% at f0).
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
