@@ -107,8 +107,8 @@ class GatedEditor(ToneEditor):
     recognised in its own trained design far more often than in the editor's redrawing of a design it never saw (stop
     71: 87.5% -> 68.8% at f1 for right-concept sketches, while a misread one goes from 1.9% to 41.3%). Trained on
     the memories' own labels: another design of the concept (same) or a nearby concept's (not). It lost (run 45:
-    32-39% at f0 on the evaluation's colour sketches against the ungated editor's 39.3%; on the dev set's OpenMoji
-    sketches 13-26% against the MLLM's own 33.0%), so no graph of it is exported."""
+    13.5-39.0% at f0 on the evaluation's colour sketches against the ungated editor's 39.3%; on the dev set's OpenMoji
+    sketches 10.7-25.6% against the MLLM's own 33.0%), so no graph of it is exported."""
 
     def __init__(self, *a, gate_w=1.0, gate_detach=False, **k):
         super().__init__(*a, **k)
