@@ -444,10 +444,10 @@ def judge_dev(out, dev_drawings, *editors, device="cpu", seeds=1):
     -> {editor path: {"recognised_top1", "top1_by_job"}}, written to `out`."""
     from training import shipped
     from training.data import load
-    from training.eval_mllm import encode_pyramid, make_decode, sketched_concepts, split_scales
+    from training.eval_mllm import encode_pyramid, make_decode, split_scales
     from training.judge import load_judge
     from training.judge_ceiling import judge_ctx
-    from training.mllm_tasks import image_tokens, image_variant
+    from training.mllm_tasks import image_variant
     from training.tone_editor import JUDGE
     from training.transforms import to_tensor
     images, meta = load()
@@ -461,12 +461,10 @@ def judge_dev(out, dev_drawings, *editors, device="cpu", seeds=1):
     mem = mllm_drawings(dev_drawings, {"sketch": ids}, meta)[0]["sketch"].to(device)
     jobs = [("sketch", None, None, meta[i]["concept"], i, i, i) for i in ids]
     res = {}
-    for path in editors:
-        graph = load_editor(path, device)[0]
-        f0 = split_scales(image_tokens(graph(src, mem)))["f0"]
-        hit = sum((lambda p: (p["concept"].argmax(1) == sketched_concepts(ctx, p, jobs)).float().cpu())(
-            ctx.judge_probs(decode("f0", f0, seed))) for seed in range(seeds)) / seeds
-        res[path] = {"recognised_top1": float(hit.mean()), "top1_by_job": hit.tolist()}
+    for path in editors:   # judged as a sweep's arm is (judge_scales), at f0 alone
+        r = judge_scales(ctx, decode, load_editor(path, device)[0](src, mem), jobs, None,
+                         argparse.Namespace(scales="f0", eval_seeds=int(seeds)), {})["f0"]
+        res[path] = {"recognised_top1": r["recognised_top1"], "top1_by_job": r["top1_by_job"]}
         print(f"[sketch_editor] {path}: dev f0 {res[path]['recognised_top1']:.3f}", flush=True)
     with open(out, "w") as f:
         json.dump(res, f)
