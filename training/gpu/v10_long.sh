@@ -276,6 +276,13 @@
 #   ARMS='base:;ol3:--outline-p 0.3;ol6:--outline-p 0.6;ol6s1:--outline-p 0.6 --seed 1' DEV=480 bash sketch_gate.sh,
 #   about 2 minutes). Ship an arm only where it beats the MLLM on the dev set and keeps the evaluation's 40%; else
 #   weigh routing the editor off (the evaluation's sketches back to 23.5% at f0).
+# Stop 73 (run 47, training/eval/sketch_editor/gpu73/o1.json, o2.json): --outline-p measured, lost. f0 top-1 on the
+#   evaluation's colour sketches / the dev set (the MLLM alone 23.7% / 33.0%): base 39.3% / 10.7%, ol3 36.7% / 8.1%,
+#   ol6 31.4% / 9.0%, ol9 13.0% / 7.1%, ol6s1 31.6% / 9.5%; with --vendors all (COMMON), all6 25.5% / 8.2%, all6s1
+#   21.7% / 10.0%. The judge is not what fails the dev set: it names the dev drawings themselves 95.0% (90.0% through
+#   the encoder and the f0 decoder; the held-out vendor's 98.5% / 98.5%). A threshold-free rule redrawing where the
+#   editor's drawing follows the sketch's edges more closely than the MLLM's does nothing: the editor's does on every
+#   colour sketch of the evaluation (edge correlation 0.89 against 0.54). Editors: /work/checkpoints/sketch73/r47/.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
