@@ -406,14 +406,95 @@ def black_share(rgb):
     return (x.max(-1).values < 80).sum((-2, -1)) / ink.sum((-2, -1)).clamp(min=1)
 
 
+# Stop 73: which colour sketches the editor may redraw. Its gain is the trained styles' designs': on the evaluation's
+# held-out Noto and Twemoji drawings it draws 39.3% recognisably at f0 against the MLLM's 23.7%, on the dev set's
+# OpenMoji drawings 10.7% against 33.0%, and no training change carried it there (--gate-w, --outline-p, --vendors
+# all). So a sketch is redrawn only where its edge map is near a design the editor trained on: its key (the encoder's
+# f0 of the edge map pooled to a 2x2 grid, centred on the bank's mean, on the bank's first `dim` principal axes,
+# L2-normalised) has a cosine with the nearest training drawing's key of at least `threshold`. The threshold is the
+# training drawings' own: the median over them of the cosine with the nearest drawing of ANOTHER concept, so that
+# "near" means nearer than a trained design typically is to a different concept's. Fixed from the training drawings
+# alone (one of five such quantiles tried; the median, the most sparing, was the one that kept both sets). pool and
+# dim: the smallest of those tried (pool 4 or 8; 16, 32, 64 axes or all) that kept it, both sets read, under the
+# 0.3 MB the models folder has left (int8 rows: 225 KB). Measured offline only (route ... near:BANK.pt); the page
+# does not run it yet.
+NEAR = {"pool": 8, "dim": 32}
+
+
+def near_key(f0, mean, proj, pool=NEAR["pool"]):
+    """[n,256,C] f0 tokens of edge maps -> [n, dim] keys: pooled to a (16/pool)^2 grid, flattened channel-major, centred
+    on `mean` [in_dim], projected on `proj` [in_dim, dim], L2-normalised."""
+    g = F.avg_pool2d(f0.float().transpose(1, 2).reshape(len(f0), -1, GRID, GRID), pool).flatten(1)
+    return F.normalize((g - mean) @ proj, dim=1)
+
+
+def near_bank(f0, concepts, dim=NEAR["dim"], pool=NEAR["pool"]):
+    """The editor's training drawings' edge maps (f0 [n,256,C]) and their concepts -> {"mean", "proj", "rows" (int8
+    [n, dim]: the keys x 127, rounded), "threshold", "pool"}: what the rule reads (near). The threshold is taken on the
+    stored (int8) rows, as they are compared."""
+    g = F.avg_pool2d(f0.float().transpose(1, 2).reshape(len(f0), -1, GRID, GRID), pool).flatten(1)
+    mean = g.mean(0)
+    proj = torch.linalg.svd(g - mean, full_matrices=False)[2][:dim].T.contiguous()   # the first dim principal axes
+    rows = (near_key(f0, mean, proj, pool) * 127).round().to(torch.int8)
+    keys = F.normalize(rows.float(), dim=1)
+    ids = {c: k for k, c in enumerate(sorted(set(concepts)))}
+    cid = torch.tensor([ids[c] for c in concepts])
+    best = torch.empty(len(keys))
+    for s in range(0, len(keys), 1024):
+        sim = keys[s:s + 1024] @ keys.T
+        sim[cid[s:s + 1024, None] == cid[None]] = -2   # its own concept's drawings (itself among them) left out
+        best[s:s + 1024] = sim.max(1).values
+    return {"mean": mean, "proj": proj, "rows": rows, "threshold": float(best.median()), "pool": pool}
+
+
+def nearness(bank, f0):
+    """[n] each sketch's (f0 [n,256,C] of its edge map) cosine with its nearest training drawing in `bank` (near_bank)."""
+    keys = F.normalize(bank["rows"].float(), dim=1)
+    return (near_key(f0, bank["mean"], bank["proj"], bank["pool"]) @ keys.T).max(1).values
+
+
+@torch.no_grad()
+def edge_f0(images, ids, device="cpu", encoder=None):
+    """[n,256,C] the shipped encoder's f0 of the edge maps (sobel_edges) of drawings `ids`: the sketches the page takes."""
+    from training import shipped
+    from training.eval_mllm import encode_pyramid, split_scales
+    from training.mllm_tasks import image_variant
+    from training.transforms import to_tensor
+    encoder = encoder or shipped.load_encoder(device)[0].eval()
+    return torch.cat([split_scales(encode_pyramid(encoder, image_variant(to_tensor(images[ids[s:s + 256]], device=device),
+                                                                         torch.tensor(ids[s:s + 256]), "edges")))["f0"].cpu()
+                      for s in range(0, len(ids), 256)])
+
+
+def near(out, cache=None, device="cpu"):
+    """`near` subcommand: the rule's bank from the editor's training drawings (the trained styles' training split, as
+    the sweep trains on with --vendors trained), their edge maps encoded here or read from a sweep's --f0-cache
+    (bank "edges"), saved to `out`."""
+    from training.data import load
+    images, meta = load()
+    rows = [m["i"] for m in meta if m["split"] == "train" and m["vendor"] in STYLED]
+    if cache:
+        c = torch.load(cache)
+        assert c["rows"] == rows, f"{cache} holds other drawings"
+        f0 = c["bank"]["edges"].float()
+    else:
+        f0 = edge_f0(images, rows, device)
+    bank = near_bank(f0, [meta[i]["concept"] for i in rows])
+    torch.save(bank, out)
+    print(f"[sketch_editor] near bank: {len(rows)} drawings, threshold {bank['threshold']:.4f} -> {out}", flush=True)
+    return bank
+
+
 def route(sweep, arm, dev_drawings, out=None, black_below=None):
     """A sweep's arm (--dev-drawings, so its results hold each job's top-1) as the page routes it: the editor's drawing
     for a sketch whose given image has colour (COLOUR_RULE), the MLLM's for the rest, per kind and scale; with
-    black_below, only those whose black_share is also under it (a rule that would spare outlined styles). -> {kind:
-    {scale: {"mllm", "editor", "page", "redrawn", "n"}}}, written to `out` when given."""
+    black_below, only those whose black_share is also under it (a rule that would spare outlined styles), or given
+    as "near:BANK.pt" (near's bank), only those near a trained design (nearness at least the bank's threshold).
+    -> {kind: {scale: {"mllm", "editor", "page", "redrawn", "n"}}}, written to `out` when given."""
     from training.data import load
     from training.eval_mllm import line_sources
     images, meta = load()
+    bank = torch.load(black_below[5:]) if str(black_below).startswith("near:") else None
     res = json.load(open(sweep))
     hv = [m["i"] for m in meta if m["split"] == "heldout_vendor"]
     lines = line_sources(meta, hv, "")
@@ -421,8 +502,12 @@ def route(sweep, arm, dev_drawings, out=None, black_below=None):
              "dev": [job[2] for job in torch.load(dev_drawings)["sketch"]["jobs"]]}
     rep = {}
     for kind, ids in given.items():
+        if kind not in res[arm]["sketches"]:   # a judge-dev result holds the colour sketches and the dev set alone
+            continue
         colour = has_colour(images[ids])
-        if black_below is not None:
+        if bank is not None:
+            colour &= nearness(bank, edge_f0(images, ids)) >= bank["threshold"]
+        elif black_below is not None:
             colour &= black_share(images[ids]) < float(black_below)
         rep[kind] = {}
         for s, r in res[arm]["sketches"][kind].items():
@@ -439,9 +524,12 @@ def route(sweep, arm, dev_drawings, out=None, black_below=None):
 
 @torch.no_grad()
 def judge_dev(out, dev_drawings, *editors, device="cpu", seeds=1):
-    """Saved editors (--save'd, ungated) on the dev set's sketches (--dev-drawings' file) at f0, as the sweep judges
-    them but on any machine (a CPU: about four minutes an editor): each job's top-1 over `seeds` decoder seeds.
-    -> {editor path: {"recognised_top1", "top1_by_job"}}, written to `out`."""
+    """Saved editors (--save'd, ungated; "shipped": the page's, sketch_editor.onnx as load_shipped reads it) on the
+    dev set's sketches (--dev-drawings' file) at f0, as the sweep judges them but on any machine (a CPU: about four
+    minutes an editor a seed): each job's top-1 over `seeds` decoder seeds. An editor given as EDITOR+SK.pt is
+    judged on the evaluation's colour-drawing sketches too (kind "sketch" of eval_mllm --save-drawings' SK.pt, all
+    196 held-out drawings), "mllm" being the MLLM's own drawings. -> {editor: {kind: {"recognised_top1",
+    "top1_by_job"}}}, written to `out`."""
     from training import shipped
     from training.data import load
     from training.eval_mllm import encode_pyramid, make_decode, split_scales
@@ -453,19 +541,29 @@ def judge_dev(out, dev_drawings, *editors, device="cpu", seeds=1):
     images, meta = load()
     encoder = shipped.load_encoder(device)[0].eval()
     decode = make_decode(encoder, device)
-    ctx, _ = judge_ctx(images, meta, load_judge(JUDGE, device), device, encoder, decode)
-    ids = [job[2] for job in torch.load(dev_drawings)["sketch"]["jobs"]]
-    src = torch.cat([split_scales(encode_pyramid(encoder, image_variant(to_tensor(images[ids[s:s + 160]], device=device),
-                                                                        torch.tensor(ids[s:s + 160]), "edges")))["f0"]
-                     for s in range(0, len(ids), 160)])
-    mem = mllm_drawings(dev_drawings, {"sketch": ids}, meta)[0]["sketch"].to(device)
-    jobs = [("sketch", None, None, meta[i]["concept"], i, i, i) for i in ids]
+    ctx, hv = judge_ctx(images, meta, load_judge(JUDGE, device), device, encoder, decode)
+
+    def sketches(ids, path):   # the sketches' f0 (the edge maps the page takes), the MLLM's f0 drawings, the jobs
+        src = torch.cat([split_scales(encode_pyramid(encoder, image_variant(to_tensor(images[ids[s:s + 160]], device=device),
+                                                                            torch.tensor(ids[s:s + 160]), "edges")))["f0"]
+                         for s in range(0, len(ids), 160)])
+        mem = mllm_drawings(path, {"sketch": ids}, meta)[0]["sketch"].to(device)
+        return src, mem, [("sketch", None, None, meta[i]["concept"], i, i, i) for i in ids]
+
+    sets = {"dev": sketches([job[2] for job in torch.load(dev_drawings)["sketch"]["jobs"]], dev_drawings)}
     res = {}
-    for path in editors:   # judged as a sweep's arm is (judge_scales), at f0 alone
-        r = judge_scales(ctx, decode, load_editor(path, device)[0](src, mem), jobs, None,
-                         argparse.Namespace(scales="f0", eval_seeds=int(seeds)), {})["f0"]
-        res[path] = {"recognised_top1": r["recognised_top1"], "top1_by_job": r["top1_by_job"]}
-        print(f"[sketch_editor] {path}: dev f0 {res[path]['recognised_top1']:.3f}", flush=True)
+    for spec in editors:   # judged as a sweep's arm is (judge_scales), at f0 alone
+        path, _, sk = spec.partition("+")
+        if sk and "sketch" not in sets:
+            sets["sketch"] = sketches(hv, sk)
+        net = None if path == "mllm" else load_shipped(device)[0] if path == "shipped" else load_editor(path, device)[0]
+        res[spec] = {}
+        for kind in ("dev", "sketch") if sk else ("dev",):
+            src, mem, jobs = sets[kind]
+            r = judge_scales(ctx, decode, mem if net is None else net(src, mem), jobs, None,
+                             argparse.Namespace(scales="f0", eval_seeds=int(seeds)), {})["f0"]
+            res[spec][kind] = {"recognised_top1": r["recognised_top1"], "top1_by_job": r["top1_by_job"]}
+            print(f"[sketch_editor] {path}: {kind} f0 {r['recognised_top1']:.3f}", flush=True)
     with open(out, "w") as f:
         json.dump(res, f)
     return res
@@ -473,12 +571,15 @@ def judge_dev(out, dev_drawings, *editors, device="cpu", seeds=1):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["judge-dev"]:  # python3 -m training.sketch_editor judge-dev OUT.json DEV_DRAWINGS.pt EDITOR.pt ...
-        return judge_dev(*argv[1:])
+    if argv[:1] == ["judge-dev"]:  # python3 -m training.sketch_editor judge-dev OUT.json DEV.pt EDITOR[+SK.pt] ... [--seeds N]
+        seeds = argv[argv.index("--seeds") + 1] if "--seeds" in argv else 1
+        return judge_dev(*[a for k, a in enumerate(argv[1:], 1) if "--seeds" not in argv[k - 1:k + 1]], seeds=seeds)
     if argv[:1] == ["export"]:   # python3 -m training.sketch_editor export EDITOR.pt
         return export(argv[1])
-    if argv[:1] == ["route"]:    # python3 -m training.sketch_editor route SWEEP.json ARM DEV_DRAWINGS.pt OUT.json [BLACK]
+    if argv[:1] == ["route"]:    # python3 -m training.sketch_editor route SWEEP.json ARM DEV_DRAWINGS.pt OUT.json [BLACK|near:BANK.pt]
         return route(*argv[1:6])
+    if argv[:1] == ["near"]:     # python3 -m training.sketch_editor near BANK.pt [F0_CACHE.pt]
+        return near(*argv[1:3])
     base = parse(argv)
     from training import shipped
     from training.data import load

@@ -261,3 +261,27 @@ def test_outlined_edges_outline_each_boundary_twice():
     ink = lambda e: int((e[0, 0] < 0).sum())
     assert ink(outlined) > 1.5 * ink(plain), (ink(outlined), ink(plain))
     assert outlined[0, :, 32, 32].min() > 0.9                # the disc's inside: no edge
+
+
+def test_near_admits_a_trained_designs_redrawing_and_refuses_another_style():
+    # a hundred concepts drawn in one style (their edge maps' features on three factors of that style), three designs
+    # each: the bank, the editor's training drawings. A new design of a trained concept is near; a drawing in another
+    # style (other factors) is not, though the bank's key projects it onto the same axes
+    g = torch.Generator().manual_seed(1)
+    style = torch.randn(3, 256 * 16, generator=g)
+    pattern = (torch.randn(100, 3, generator=g) @ style).reshape(100, 256, 16)
+    design = lambda p: p + 0.3 * torch.randn(p.shape, generator=g)
+    bank_f0 = torch.cat([design(pattern) for _ in range(3)])
+    concepts = [c for _ in range(3) for c in range(100)]
+    bank = S.near_bank(bank_f0, concepts, dim=8, pool=4)
+    assert bank["rows"].dtype == torch.int8 and bank["rows"].shape == (300, 8) and bank["proj"].shape == (16 * 16, 8)
+    keys = torch.nn.functional.normalize(bank["rows"].float(), dim=1)
+    # the threshold: the median over the bank of the cosine with the nearest row of another concept
+    other = torch.tensor(concepts)[:, None] != torch.tensor(concepts)[None]
+    assert abs(bank["threshold"] - float((keys @ keys.T).masked_fill(~other, -2).max(1).values.median())) < 1e-6
+    fresh = design(pattern[:5])                                                              # new designs, trained concepts
+    alien = (torch.randn(5, 3, generator=g) @ torch.randn(3, 256 * 16, generator=g)).reshape(5, 256, 16)   # another style
+    near, far = S.nearness(bank, fresh), S.nearness(bank, alien)
+    assert bool((near >= bank["threshold"]).all()) and bool((far < bank["threshold"]).all()), (near, far, bank["threshold"])
+    # a bank drawing is its own nearest (int8 rows: within their rounding)
+    assert torch.allclose(S.nearness(bank, bank_f0[:4]), torch.ones(4), atol=0.02)
