@@ -813,9 +813,10 @@ def tone_edited(ctx, jobs, gen, plans, net, route, words=None, with_src=False):
 
 
 def sketch_edited(ctx, jobs, gen, net, rule):
-    """The sketches whose given image has colour (sketch_editor.has_colour under the manifest's `rule`) redrawn by the
-    local sketch editor `net` (training/sketch_editor.py) from their edge map's f0 (the encoder's) and the MLLM's own
-    f0 drawing, the coarser scales its pooling; the rest as the MLLM drew them -> (the drawings, the rows the editor
+    """The sketches whose given image has colour (sketch_editor.has_colour under the manifest's `rule`) and, where the
+    rule has `near`, whose edge map is near a design the editor trained on (its graph's near output at least the
+    threshold), redrawn by the local sketch editor `net` (training/sketch_editor.py) from their edge map's f0 (the
+    encoder's) and the MLLM's own f0 drawing, the coarser scales its pooling; the rest as the MLLM drew them -> (the drawings, the rows the editor
     drew). What the page does with manifest mllm.sketch_edit (workers/engine/tasks/conditional.ts)."""
     from training.sketch_editor import COLOUR_RULE, has_colour
     from training.transforms import to_tensor
@@ -831,8 +832,15 @@ def sketch_edited(ctx, jobs, gen, net, rule):
         edges = T.image_variant(x, torch.tensor([jobs[k][6] for k in rows]), "edges")
         sketch = split_scales(encode_pyramid(ctx.encoder, edges))["f0"]
         drawn = split_scales(gen[rows].to(ctx.device))["f0"]
+        out = net(sketch.float(), drawn.float())
+        edited, near = out if isinstance(out, tuple) else (out, None)
+        # with the rule's near (stop 73): only the sketches near a design the editor trained on
+        keep = torch.ones(len(rows), dtype=torch.bool) if rule.get("near") is None else \
+            (near >= rule["near"]["threshold"]).cpu()
         g = gen.clone()
-        g[rows] = T.image_tokens(net(sketch.float(), drawn.float())).to(g.dtype).to(g.device)
+        rows = [k for k, q in zip(rows, keep.tolist()) if q]
+        if rows:
+            g[rows] = T.image_tokens(edited[keep.to(edited.device)]).to(g.dtype).to(g.device)
     return g, rows
 
 

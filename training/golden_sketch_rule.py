@@ -3,7 +3,10 @@ sketch_edited applies it), for the page's own rule to be checked against (tests/
 workers/engine/sketch-editor.ts hasColour): which given images have colour. Drawn from the data (colour drawings of
 every vendor, the line-drawn vendor's drawings, a plain white image) and from images made to sit on the rule's
 edges (ink just under or at ink_below, a spread just at or past chroma_above, coloured ink just under or at
-1/share_div of the ink). No model is read.
+1/share_div of the ink). No model is read for those.
+Where the shipped rule has `near` (stop 73), also the near verdicts: sketches (the shipped encoder's f0 of a drawing's
+edge map) of held-out Noto and Twemoji drawings and of OpenMoji's, each with the shipped editor's near output and
+whether it is at least the threshold, both verdicts present (near_cases).
     PYTHONPATH=. /usr/bin/python3 -m training.golden_sketch_rule [golden/sketch_rule.json]
 """
 import base64
@@ -56,13 +59,38 @@ def data_images(per_vendor=2):
     return out
 
 
+def near_cases(per_kind=2):
+    """The near verdicts of the shipped editor (None where its rule has no near): the first `per_kind` held-out-vendor
+    drawings (in the data's order) whose sketch is near and the first OpenMoji drawings whose sketch is not, so that
+    both verdicts are checked, each {"what", "f0_b64" (float32 [tokens x C]), "near", "redrawn"}."""
+    import torch
+    from training.data import load
+    from training.sketch_editor import edge_f0, load_shipped
+    net, rule = load_shipped()
+    if net is None or not rule.get("near"):
+        return None
+    images, meta = load()
+    thr, out = rule["near"]["threshold"], []
+    for split, want in (("heldout_vendor", True), ("openmoji", False)):
+        ids = [m["i"] for m in meta if m["split"] == split][:64]
+        f0 = edge_f0(images, ids)
+        with torch.no_grad():
+            near = net(f0, torch.zeros_like(f0))[1]
+        picked = [k for k in range(len(ids)) if bool(near[k] >= thr) == want][:per_kind]
+        assert len(picked) == per_kind, f"fewer than {per_kind} {split} sketches with near {want}"
+        out += [{"what": f"{meta[ids[k]]['vendor']} {meta[ids[k]]['name']}", "near": float(near[k]), "redrawn": want,
+                 "f0_b64": base64.b64encode(f0[k].numpy().astype("<f4").tobytes()).decode()} for k in picked]
+    return out
+
+
 def golden():
     cases = data_images() + edge_images() + [("white", np.full((SIZE, SIZE, 3), 255, np.uint8))]
     verdicts = [bool(has_colour(im)) for _, im in cases]
     return {"rule": COLOUR_RULE,
             "images": [{"what": w, "size": im.shape[0], "has_colour": v,
                         "rgb_b64": base64.b64encode(np.ascontiguousarray(im).tobytes()).decode()}
-                       for (w, im), v in zip(cases, verdicts)]}
+                       for (w, im), v in zip(cases, verdicts)],
+            "near": near_cases()}
 
 
 def main(argv=None):

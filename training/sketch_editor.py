@@ -281,23 +281,41 @@ def has_colour(rgb, rule=COLOUR_RULE):
 
 class SketchEditorGraph(torch.nn.Module):
     """What ships: the sketch's f0 (the encoder's, of its edge map) and the MLLM's f0 drawing in, the editor's f0 out,
-    the drawing seen at the trained --mem-scale."""
+    the drawing seen at the trained --mem-scale. With a near bank (near_shape: rows, dim, in_dim, pool) also "near":
+    each sketch's cosine with its nearest training drawing (nearness), read from the sketch alone, so that the page
+    can ask it before the MLLM draws (the drawing's input then any)."""
 
-    def __init__(self, net, mem_scale):
+    def __init__(self, net, mem_scale, near_shape=None):
         super().__init__()
-        self.net, self.mem_scale = net, mem_scale
+        self.net, self.mem_scale, self.near_shape = net, mem_scale, near_shape
+        if near_shape:
+            n, d, i = near_shape["rows"], near_shape["dim"], near_shape["in_dim"]
+            self.near_mean = torch.nn.Parameter(torch.zeros(i), requires_grad=False)
+            self.near_proj = torch.nn.Parameter(torch.zeros(i, d), requires_grad=False)
+            self.near_rows = torch.nn.Parameter(torch.zeros(n, d), requires_grad=False)
+
+    def set_bank(self, bank):
+        self.near_shape = {"rows": len(bank["rows"]), "dim": bank["rows"].shape[1], "in_dim": len(bank["mean"]), "pool": bank["pool"]}
+        for k in ("mean", "proj", "rows"):
+            setattr(self, "near_" + k, torch.nn.Parameter(bank[k].float().clone(), requires_grad=False))
+        return self
 
     def forward(self, sketch, drawn):
         x = torch.cat([sketch, coarse(drawn, self.mem_scale)], -1)
-        return self.net(x, x.new_zeros(x.shape[0], 0))
+        edited = self.net(x, x.new_zeros(x.shape[0], 0))
+        if not self.near_shape:
+            return edited
+        # rows @ key^T, not key @ rows^T: the exporter would fold a transposed copy of the rows, off their int8 grid
+        near = (self.near_rows @ near_key(sketch, self.near_mean, self.near_proj, self.near_shape["pool"]).T).max(0).values
+        return edited, near
 
 
 EDITOR_FILE = "sketch_editor.onnx"
 
 
-def graph_of(channels, width, depth, coords, mem_scale):
+def graph_of(channels, width, depth, coords, mem_scale, near_shape=None):
     """The shipped graph's module, untrained: the network reads the sketch's and the drawing's channels, no condition."""
-    return SketchEditorGraph(ToneEditor(channels, 0, width, depth, coords, extra=channels), mem_scale)
+    return SketchEditorGraph(ToneEditor(channels, 0, width, depth, coords, extra=channels), mem_scale, near_shape)
 
 
 def load_editor(path, device="cpu"):
@@ -312,9 +330,11 @@ def load_editor(path, device="cpu"):
 
 
 @torch.no_grad()
-def export(path, models_dir=None):
+def export(path, bank=None, models_dir=None):
     """A --save'd --memory editor -> public/models/sketch_editor.onnx (int8-stored weights, float32 compute), its
-    golden vectors, the manifest's models.sketch_editor and mllm.sketch_edit (which sketches it redraws: COLOUR_RULE)."""
+    golden vectors, the manifest's models.sketch_editor and mllm.sketch_edit (which sketches it redraws: COLOUR_RULE,
+    and with `bank` (near's file) only those near a design it trained on: the graph's "near" output at least the
+    rule's threshold)."""
     from training import shipped
     from training.export import io_spec
     from training.half_weights import storage_note
@@ -322,32 +342,44 @@ def export(path, models_dir=None):
     from training.tone_editor import STORAGE, ship_editor
     models_dir = models_dir or shipped.MODELS_DIR
     graph, a = load_editor(path)
+    near = torch.load(bank) if bank else None
+    if near:
+        graph.set_bank(near)
     c = graph.net.out.weight.shape[0]
     g = torch.Generator().manual_seed(0)
     sketch, drawn = torch.randn(2, GRID * GRID, c, generator=g), torch.randn(2, GRID * GRID, c, generator=g)
-    mp, golden = ship_editor(graph, {"sketch": sketch, "drawn": drawn}, "sketch_editor", EDITOR_FILE, models_dir)
+    outputs = [("edited", ["batch", GRID * GRID, c])] + ([("near", ["batch"])] if near else [])
+    mp, golden = ship_editor(graph, {"sketch": sketch, "drawn": drawn}, "sketch_editor", EDITOR_FILE, models_dir,
+                             outputs=[o[0] for o in outputs])
     spec = [("sketch", ["batch", GRID * GRID, c]), ("drawn", ["batch", GRID * GRID, c])]
     entry = {"role": "sketch_editor", "variants": [{"dtype": "float32", "file": EDITOR_FILE, "requires": [],
                                                      "storage": storage_note(mp, STORAGE)}],
-             "inputs": io_spec(spec), "outputs": io_spec([("edited", ["batch", GRID * GRID, c])]),
+             "inputs": io_spec(spec), "outputs": io_spec(outputs),
              "config": {"channels": c, "width": a["width"], "depth": a["depth"], "coords": a["coords"],
-                        "mem_scale": a["mem_scale"]},
+                        "mem_scale": a["mem_scale"], **({"near": graph.near_shape} if near else {})},
              "golden": golden,
              "trained": {k: a.get(k) for k in ("steps", "batch", "lr", "seed", "wrong_p", "lines_p", "device")},
              "note": "training/sketch_editor.py: a local sketch editor on the encoder's f0 grid (3x3 convolutions), "
                      "trained on the trained vendors' drawings from their edge maps, beside a remembered drawing "
                      "(another design of the concept, or a nearby concept's); a sketch whose given image has colour is "
-                     "redrawn by it from its edge map's f0 and the MLLM's own f0 drawing (mllm.sketch_edit)"}
+                     "redrawn by it from its edge map's f0 and the MLLM's own f0 drawing (mllm.sketch_edit)" +
+                     ("; its second output, near, is the sketch's cosine with the nearest of its training drawings "
+                      "(keys of their edge maps' f0, pooled, projected, int8; near_bank)" if near else "")}
     mllm = read_manifest(models_dir)["mllm"]
     mllm["sketch_edit"] = {"model": "sketch_editor", **COLOUR_RULE,
                            "rule": "a sketch whose given image (8-bit RGB, before its edge map) has colour is redrawn "
                                    "by the editor: a pixel is ink where its smallest channel is below ink_below, "
                                    "coloured where its largest channel exceeds its smallest by more than "
                                    "chroma_above; the image has colour where share_div x its coloured pixels is at "
-                                   "least its ink pixels (at least one). The MLLM draws every scale down to f0 as "
+                                   "least its ink pixels (at least one)" +
+                                   (", and the editor's near output for the sketch (its drawing input any) is at "
+                                    "least near.threshold: the sketch is near a design the editor trained on" if near else "") +
+                                   ". The MLLM draws every scale down to f0 as "
                                    "for any sketch; f0 is then the editor's, from the sketch's f0 (the encoder's, of "
                                    "the edge map) and the MLLM's f0, and the coarser scales its 2x2 means, as the "
                                    "encoder's pyramid. Any other sketch is the MLLM's drawing"}
+    if near:
+        mllm["sketch_edit"]["near"] = {"output": "near", "threshold": near["threshold"]}
     return update_manifest({"sketch_editor": entry}, extra={"mllm": mllm}, models_dir=models_dir)
 
 
@@ -362,7 +394,7 @@ def load_shipped(device="cpu", models_dir=None):
     if e is None or "sketch_edit" not in m.get("mllm", {}):
         return None, None
     cfg = e["config"]
-    graph = graph_of(cfg["channels"], cfg["width"], cfg["depth"], cfg["coords"], cfg["mem_scale"])
+    graph = graph_of(cfg["channels"], cfg["width"], cfg["depth"], cfg["coords"], cfg["mem_scale"], cfg.get("near"))
     return shipped.load_state(graph, os.path.join(models_dir, e["variants"][0]["file"])).to(device).eval(), m["mllm"]["sketch_edit"]
 
 
@@ -424,33 +456,36 @@ NEAR = {"pool": 8, "dim": 32}
 def near_key(f0, mean, proj, pool=NEAR["pool"]):
     """[n,256,C] f0 tokens of edge maps -> [n, dim] keys: pooled to a (16/pool)^2 grid, flattened channel-major, centred
     on `mean` [in_dim], projected on `proj` [in_dim, dim], L2-normalised."""
-    g = F.avg_pool2d(f0.float().transpose(1, 2).reshape(len(f0), -1, GRID, GRID), pool).flatten(1)
+    # (-1, C, ...): the batch stays the graph's dynamic axis (len(f0) would be traced as the example's)
+    g = F.avg_pool2d(f0.float().transpose(1, 2).reshape(-1, f0.shape[2], GRID, GRID), pool).flatten(1)
     return F.normalize((g - mean) @ proj, dim=1)
 
 
 def near_bank(f0, concepts, dim=NEAR["dim"], pool=NEAR["pool"]):
-    """The editor's training drawings' edge maps (f0 [n,256,C]) and their concepts -> {"mean", "proj", "rows" (int8
-    [n, dim]: the keys x 127, rounded), "threshold", "pool"}: what the rule reads (near). The threshold is taken on the
-    stored (int8) rows, as they are compared."""
+    """The editor's training drawings' edge maps (f0 [n,256,C]) and their concepts -> {"mean", "proj", "rows",
+    "threshold", "pool"}: what the rule reads (nearness). The projection and the rows (each drawing's key) lie on
+    their per-row int8 grid, as the editor's graph stores them (half_weights.store_weights), and the threshold is
+    taken with them as they are compared: a row's dot product with a key, no renormalising."""
+    from training.half_weights import dequantize_channels, quantize_channels
+    on_grid = lambda w: torch.from_numpy(dequantize_channels(*quantize_channels(w.numpy().astype(np.float32))))
     g = F.avg_pool2d(f0.float().transpose(1, 2).reshape(len(f0), -1, GRID, GRID), pool).flatten(1)
     mean = g.mean(0)
-    proj = torch.linalg.svd(g - mean, full_matrices=False)[2][:dim].T.contiguous()   # the first dim principal axes
-    rows = (near_key(f0, mean, proj, pool) * 127).round().to(torch.int8)
-    keys = F.normalize(rows.float(), dim=1)
+    proj = on_grid(torch.linalg.svd(g - mean, full_matrices=False)[2][:dim].T.contiguous())   # the first dim principal axes
+    rows = on_grid(near_key(f0, mean, proj, pool))
     ids = {c: k for k, c in enumerate(sorted(set(concepts)))}
     cid = torch.tensor([ids[c] for c in concepts])
-    best = torch.empty(len(keys))
-    for s in range(0, len(keys), 1024):
-        sim = keys[s:s + 1024] @ keys.T
+    best = torch.empty(len(rows))
+    for s in range(0, len(rows), 1024):
+        sim = rows[s:s + 1024] @ rows.T
         sim[cid[s:s + 1024, None] == cid[None]] = -2   # its own concept's drawings (itself among them) left out
         best[s:s + 1024] = sim.max(1).values
     return {"mean": mean, "proj": proj, "rows": rows, "threshold": float(best.median()), "pool": pool}
 
 
 def nearness(bank, f0):
-    """[n] each sketch's (f0 [n,256,C] of its edge map) cosine with its nearest training drawing in `bank` (near_bank)."""
-    keys = F.normalize(bank["rows"].float(), dim=1)
-    return (near_key(f0, bank["mean"], bank["proj"], bank["pool"]) @ keys.T).max(1).values
+    """[n] each sketch's (f0 [n,256,C] of its edge map) cosine with its nearest training drawing in `bank` (near_bank),
+    as the editor's graph computes its "near" output."""
+    return (near_key(f0, bank["mean"], bank["proj"], bank["pool"]) @ bank["rows"].T).max(1).values
 
 
 @torch.no_grad()
@@ -574,8 +609,8 @@ def main(argv=None):
     if argv[:1] == ["judge-dev"]:  # python3 -m training.sketch_editor judge-dev OUT.json DEV.pt EDITOR[+SK.pt] ... [--seeds N]
         seeds = argv[argv.index("--seeds") + 1] if "--seeds" in argv else 1
         return judge_dev(*[a for k, a in enumerate(argv[1:], 1) if "--seeds" not in argv[k - 1:k + 1]], seeds=seeds)
-    if argv[:1] == ["export"]:   # python3 -m training.sketch_editor export EDITOR.pt
-        return export(argv[1])
+    if argv[:1] == ["export"]:   # python3 -m training.sketch_editor export EDITOR.pt [BANK.pt]
+        return export(*argv[1:3])
     if argv[:1] == ["route"]:    # python3 -m training.sketch_editor route SWEEP.json ARM DEV_DRAWINGS.pt OUT.json [BLACK|near:BANK.pt]
         return route(*argv[1:6])
     if argv[:1] == ["near"]:     # python3 -m training.sketch_editor near BANK.pt [F0_CACHE.pt]

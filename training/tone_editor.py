@@ -169,23 +169,26 @@ STORAGE = "int8"   # as the reader, key and decoders ship: a quarter of float32'
 
 
 @torch.no_grad()
-def ship_editor(net, feeds, name, file, models_dir):
+def ship_editor(net, feeds, name, file, models_dir, outputs=("edited",)):
     """A local editor (this one, training/sketch_editor.py's) as the page runs it: its weights rounded to their int8
     grid (the golden vectors and every evaluation use these), exported to models_dir/file with the inputs `feeds`
-    ({name: an example batch}, in the graph's order; the output "edited", every first axis "batch"), stored int8 and
-    checked, and its golden vectors on `feeds`. -> (the stored ModelProto, the golden's manifest path)."""
+    ({name: an example batch}, in the graph's order; the outputs `outputs`, first "edited", every first axis
+    "batch"), stored int8 and checked, and its golden vectors on `feeds`. -> (the stored ModelProto, the golden's
+    manifest path)."""
     import onnx
     from training.export import export_onnx
     from training.half_weights import round_module, store_weights
     from training.manifest import write_golden
     round_module(net, STORAGE)
     path = os.path.join(models_dir, file)
-    export_onnx(net, tuple(feeds.values()), path, list(feeds), ["edited"],
-                {k: {0: "batch"} for k in [*feeds, "edited"]})
+    outputs = list(outputs)
+    export_onnx(net, tuple(feeds.values()), path, list(feeds), outputs, {k: {0: "batch"} for k in [*feeds, *outputs]})
     mp, _ = store_weights(onnx.load(path), STORAGE)
     onnx.checker.check_model(mp)
     onnx.save(mp, path)
-    golden = write_golden(name, {k: v.numpy() for k, v in feeds.items()}, {"edited": net(*feeds.values()).numpy()},
+    got = net(*feeds.values())
+    got = got if isinstance(got, tuple) else (got,)
+    golden = write_golden(name, {k: v.numpy() for k, v in feeds.items()}, {k: v.numpy() for k, v in zip(outputs, got)},
                           models_dir, atol=2e-3, rtol=1e-3)
     return mp, golden
 

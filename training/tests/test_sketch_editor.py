@@ -173,8 +173,9 @@ def test_export_is_the_sketch_editor_as_the_page_runs_it(tmp_path):
     models = tmp_path / "models"
     models.mkdir()
     json.dump({"models": {}, "mllm": {"restyle": {"words": ["noto"]}}}, open(models / "manifest.json", "w"))
-    man = S.export(str(ed), str(models))
+    man = S.export(str(ed), models_dir=str(models))
     entry, spec = man["models"]["sketch_editor"], man["mllm"]["sketch_edit"]
+    assert "near" not in spec and [o["name"] for o in entry["outputs"]] == ["edited"]   # no bank: the colour rule alone
     assert entry["config"] == {"channels": 8, "width": 16, "depth": 3, "coords": True, "mem_scale": "f2"}
     assert [i["name"] for i in entry["inputs"]] == ["sketch", "drawn"]
     assert {k: spec[k] for k in S.COLOUR_RULE} == S.COLOUR_RULE and spec["model"] == "sketch_editor"
@@ -274,8 +275,11 @@ def test_near_admits_a_trained_designs_redrawing_and_refuses_another_style():
     bank_f0 = torch.cat([design(pattern) for _ in range(3)])
     concepts = [c for _ in range(3) for c in range(100)]
     bank = S.near_bank(bank_f0, concepts, dim=8, pool=4)
-    assert bank["rows"].dtype == torch.int8 and bank["rows"].shape == (300, 8) and bank["proj"].shape == (16 * 16, 8)
-    keys = torch.nn.functional.normalize(bank["rows"].float(), dim=1)
+    assert bank["rows"].shape == (300, 8) and bank["proj"].shape == (16 * 16, 8)
+    from training.half_weights import _on_int8_grid
+    assert _on_int8_grid(bank["rows"].numpy()) is not None and _on_int8_grid(bank["proj"].numpy()) is not None
+    keys = bank["rows"]   # unit keys on their int8 grid, compared as stored
+    assert torch.allclose(keys.norm(dim=1), torch.ones(300), atol=0.02)
     # the threshold: the median over the bank of the cosine with the nearest row of another concept
     other = torch.tensor(concepts)[:, None] != torch.tensor(concepts)[None]
     assert abs(bank["threshold"] - float((keys @ keys.T).masked_fill(~other, -2).max(1).values.median())) < 1e-6
@@ -284,4 +288,67 @@ def test_near_admits_a_trained_designs_redrawing_and_refuses_another_style():
     near, far = S.nearness(bank, fresh), S.nearness(bank, alien)
     assert bool((near >= bank["threshold"]).all()) and bool((far < bank["threshold"]).all()), (near, far, bank["threshold"])
     # a bank drawing is its own nearest (int8 rows: within their rounding)
-    assert torch.allclose(S.nearness(bank, bank_f0[:4]), torch.ones(4), atol=0.02)
+    assert torch.allclose(S.nearness(bank, bank_f0[:4]), torch.ones(4), atol=0.03)
+
+
+def test_export_with_a_near_bank_gives_the_sketchs_nearness_as_a_second_output(tmp_path):
+    """export EDITOR BANK: the graph's second output "near" is nearness(bank, sketch), whatever the drawing; the
+    golden vectors hold it; the manifest's rule carries its threshold; load_shipped gives the bank back exactly."""
+    import json
+    from training.manifest import tensor_from_json
+    torch.manual_seed(0)
+    net = S.ToneEditor(8, 0, width=16, depth=3, coords=True, extra=8)
+    ed = tmp_path / "editor.pt"
+    torch.save({"state": net.state_dict(), "args": {"memory": "drawing", "cond": "none", "width": 16, "depth": 3,
+                                                    "coords": True, "mem_scale": "f2"}}, ed)
+    bank_f0 = torch.randn(40, 256, 8)
+    bank = S.near_bank(bank_f0, [k % 10 for k in range(40)], dim=4, pool=8)
+    torch.save(bank, tmp_path / "bank.pt")
+    models = tmp_path / "models"
+    models.mkdir()
+    json.dump({"models": {}, "mllm": {}}, open(models / "manifest.json", "w"))
+    man = S.export(str(ed), str(tmp_path / "bank.pt"), str(models))
+    entry, spec = man["models"]["sketch_editor"], man["mllm"]["sketch_edit"]
+    assert [o["name"] for o in entry["outputs"]] == ["edited", "near"] and entry["outputs"][1]["shape"] == ["batch"]
+    assert spec["near"] == {"output": "near", "threshold": bank["threshold"]}
+    assert entry["config"]["near"] == {"rows": 40, "dim": 4, "in_dim": 32, "pool": 8}
+    shipped, _ = S.load_shipped("cpu", str(models))
+    for k in ("mean", "proj", "rows"):   # stored int8 (the mean fp32) and read back bit for bit
+        assert torch.equal(getattr(shipped, "near_" + k), bank[k].float()), k
+    sk = torch.cat([bank_f0[:2], torch.randn(2, 256, 8)])
+    with torch.no_grad():
+        edited, near = shipped(sk, torch.randn(4, 256, 8))
+        assert torch.allclose(near, S.nearness(bank, sk), atol=1e-6)
+        assert torch.equal(near, shipped(sk, torch.zeros(4, 256, 8))[1])        # read from the sketch alone
+        assert bool((near[:2] > 0.99).all())                                    # a bank drawing is its own nearest
+        golden = json.load(open(models / entry["golden"]))
+        gi = {k: torch.from_numpy(tensor_from_json(v).copy()) for k, v in golden["inputs"].items()}
+        assert torch.allclose(shipped(gi["sketch"], gi["drawn"])[1], torch.from_numpy(tensor_from_json(golden["outputs"]["near"]).copy()), atol=1e-5)
+
+
+def test_eval_redraws_only_the_sketches_near_the_editors_designs_where_the_rule_says_so():
+    """eval_mllm.sketch_edited with the rule's near: of two colour sketches, the one whose nearness is under the
+    threshold stays the MLLM's."""
+    from training.eval_mllm import encode_pyramid, sketch_edited, split_scales
+    from training import mllm_tasks as T
+    from training.train_mllm import random_encoder
+    from training.transforms import to_tensor
+    torch.manual_seed(0)
+    images = np.full((2, 64, 64, 3), 255, np.uint8)
+    images[0, 10:30, 10:50] = [220, 40, 40]
+    images[1, 30:60, 40:60] = [40, 40, 220]
+    jobs = [("sketch", None, "", "c", k, k, k) for k in range(2)]
+    ctx = SimpleNamespace(images=images, encoder=random_encoder(8), device="cpu")
+    with torch.no_grad():
+        sk = split_scales(encode_pyramid(ctx.encoder, T.image_variant(to_tensor(images), torch.arange(2), "edges")))["f0"]
+    bank = S.near_bank(torch.cat([sk[:1], torch.randn(3, 256, 8)]), ["a", "b", "c", "d"], dim=3, pool=8)
+    net = S.SketchEditorGraph(S.ToneEditor(8, 0, width=8, depth=2, coords=False, extra=8), "f1").set_bank(bank)
+    near = S.nearness(bank, sk)
+    assert near[0] > near[1] + 0.01, near   # the bank holds the first sketch itself
+    rule = dict(S.COLOUR_RULE, model="sketch_editor", near={"output": "near", "threshold": float(near.mean())})
+    gen = torch.randn(2, 341, 8)
+    with torch.no_grad():
+        out, rows = sketch_edited(ctx, jobs, gen, net, rule)
+        assert rows == [0] and torch.equal(out[1], gen[1]) and not torch.equal(out[0], gen[0])
+        out, rows = sketch_edited(ctx, jobs, gen, net, {k: v for k, v in rule.items() if k != "near"})
+        assert rows == [0, 1]                                                   # the colour rule alone: both

@@ -24,8 +24,15 @@ export class LocalEditor {
   async edit(...inputs: Float32Array[]): Promise<Float32Array> {
     const { tokens } = this.manifest.scales[0];
     const C = this.manifest.feature_dim;
+    const edited = await this.output(this.entry.outputs![0].name, ...inputs);
+    if (edited.length !== tokens * C) throw new Error(`${this.name}'s output has ${edited.length} values, want ${tokens}x${C}`);
+    return edited;
+  }
+
+  /** One of the graph's outputs by name (the sketch editor's "near": a number read from the sketch alone) for one
+   * row of each input, in the entry's order. */
+  async output(name: string, ...inputs: Float32Array[]): Promise<Float32Array> {
     const specs = this.entry.inputs!;
-    const out = this.entry.outputs![0].name;
     if (inputs.length !== specs.length) throw new Error(`${this.name} takes ${specs.length} inputs, it was given ${inputs.length}`);
     const feeds: Record<string, unknown> = {};
     specs.forEach((spec, i) => {
@@ -35,10 +42,8 @@ export class LocalEditor {
       feeds[spec.name] = new this.ort.Tensor('float32', inputs[i], [1, ...dims]);
     });
     const res = await this.session.run(feeds as InferenceSession.FeedsType);
-    if (!res[out]) throw new Error(`${this.name} gave no output "${out}"`);
-    const edited = (await res[out].getData()) as Float32Array;
-    if (edited.length !== tokens * C) throw new Error(`${this.name}'s output has ${edited.length} values, want ${tokens}x${C}`);
-    return edited;
+    if (!res[name]) throw new Error(`${this.name} gave no output "${name}"`);
+    return (await res[name].getData()) as Float32Array;
   }
 
   /** The edited drawing's whole pyramid: the edited f0 and its 2x2 means, as the encoder's own pyramid is built

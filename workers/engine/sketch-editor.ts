@@ -24,23 +24,38 @@ export function hasColour(image: Pick<RGBAImage, 'data'>, rule: Pick<SketchEditS
   return ink > 0 && rule.share_div * coloured >= ink;
 }
 
-/** A sketch's redrawing, where the manifest has a sketch editor and the given image (before its edge map) has
- * colour: a function of the MLLM's drawn pyramid that gives the editor's pyramid from the sketch's f0 (`sketch`, the
- * encoder's pyramid of the edge map) and the drawing's f0; undefined where the sketch is the MLLM's alone. `run`
- * wraps the editor call (the engine's guard against a lost GPU device). An editor the manifest names but the engine
+/** Whether the editor's training designs hold one near this sketch (manifest mllm.sketch_edit.near; stop 73): its
+ * near output, read from the sketch's f0 alone (the drawing's input zeros), at least the rule's threshold. The editor
+ * redraws the trained styles' designs well and an unseen style's (OpenMoji's outlines) worse than the MLLM draws them. */
+export async function nearTrainedDesign(
+  rule: Pick<SketchEditSpec, 'near'>,
+  editor: Pick<LocalEditor, 'output'>,
+  sketchF0: Float32Array,
+): Promise<boolean> {
+  if (!rule.near) return true;
+  const [near] = await editor.output(rule.near.output, sketchF0, new Float32Array(sketchF0.length));
+  return near >= rule.near.threshold;
+}
+
+/** A sketch's redrawing, where the manifest has a sketch editor, the given image (before its edge map) has colour and,
+ * under the rule's `near`, the sketch is near a design the editor trained on (nearTrainedDesign, asked here, before the
+ * MLLM draws): a function of the MLLM's drawn pyramid that gives the editor's pyramid from the sketch's f0 (`sketch`,
+ * the encoder's pyramid of the edge map) and the drawing's f0; undefined where the sketch is the MLLM's alone. `run`
+ * wraps each editor call (the engine's guard against a lost GPU device). An editor the manifest names but the engine
  * lacks is an error, never the MLLM's drawing in its place: the MLLM's load fails without it (mllm-load.ts). */
-export function sketchEditFor(
+export async function sketchEditFor(
   m: Pick<Manifest, 'mllm' | 'scales'>,
   editor: LocalEditor | null | undefined,
   given: Pick<RGBAImage, 'data'>,
   sketch: Pyramid,
   run: <T>(p: Promise<T>) => Promise<T> = (p) => p,
-): ((drawn: Pyramid) => Promise<Pyramid>) | undefined {
+): Promise<((drawn: Pyramid) => Promise<Pyramid>) | undefined> {
   const rule = m.mllm?.sketch_edit;
   if (!rule || !hasColour(given, rule)) return undefined;
   if (!editor) throw new Error(`this model's colour sketches are redrawn by the sketch editor "${rule.model}", which was not loaded`);
   const f0 = m.scales[0].name;
   if (!sketch[f0]) throw new Error(`the sketch editor reads the sketch's ${f0}, which its pyramid lacks`);
+  if (!(await run(nearTrainedDesign(rule, editor, sketch[f0])))) return undefined;
   return async (drawn: Pyramid) => {
     if (!drawn[f0]) throw new Error(`the sketch editor reads the MLLM's ${f0}, which was not drawn`);
     return run(editor.pyramid(sketch[f0], drawn[f0]));

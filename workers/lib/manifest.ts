@@ -222,6 +222,9 @@ export interface SketchEditSpec {
   ink_below: number;
   chroma_above: number;
   share_div: number;
+  /** Stop 73: only a sketch near a design the editor trained on is redrawn: the editor's `output` (the sketch's cosine
+   * with its nearest training drawing, read from the sketch alone) at least `threshold`. Absent: the colour rule alone. */
+  near?: { output: string; threshold: number };
   rule?: string;
 }
 
@@ -448,9 +451,9 @@ function ioSignature(x: TensorSpec[] | undefined): string {
 
 /** A local editor's graph takes `inputs` ([name, per-item shape], in order; `why` says what they are) and gives the
  * finest scale's tokens as "edited", as the page's LocalEditor feeds and reads it. */
-function needEditorIo(m: Manifest, name: string, e: ModelEntry, inputs: [string, number[]][], why: string) {
+function needEditorIo(m: Manifest, name: string, e: ModelEntry, inputs: [string, number[]][], why: string, more: [string, number[]][] = []) {
   const f0 = m.scales[0];
-  const want = { inputs: JSON.stringify(inputs), outputs: JSON.stringify([['edited', [f0.tokens, m.feature_dim]]]) };
+  const want = { inputs: JSON.stringify(inputs), outputs: JSON.stringify([['edited', [f0.tokens, m.feature_dim]], ...more]) };
   need(ioSignature(e.inputs) === want.inputs, `${name}: its inputs must be ${want.inputs} (${why}), it has ${ioSignature(e.inputs)}`);
   need(ioSignature(e.outputs) === want.outputs, `${name}: its output must be ${want.outputs}, it has ${ioSignature(e.outputs)}`);
 }
@@ -465,7 +468,12 @@ function validateSketchEdit(m: Manifest, t: SketchEditSpec) {
   need(e && e.role === 'sketch_editor', `mllm.sketch_edit.model "${t.model}" is not a model with role "sketch_editor"`);
   const f0 = m.scales[0];
   const grid = [f0.tokens, m.feature_dim];
-  needEditorIo(m, t.model, e, [['sketch', grid], ['drawn', grid]], `${f0.name}'s tokens x feature_dim`);
+  if (t.near !== undefined) {
+    need(typeof t.near.output === 'string' && t.near.output.length > 0 && Number.isFinite(t.near.threshold), 'mllm.sketch_edit.near needs the editor\'s output ("output") and a number ("threshold")');
+    need(t.near.output !== 'edited', 'mllm.sketch_edit.near.output must be a second output, not "edited"');
+  }
+  // the near output: one number a sketch (shape [batch], no axis after it)
+  needEditorIo(m, t.model, e, [['sketch', grid], ['drawn', grid]], `${f0.name}'s tokens x feature_dim`, t.near ? [[t.near.output, []]] : []);
 }
 
 /** The sketch editor (manifest models[mllm.sketch_edit.model]) and its rule; null where the model has none (every

@@ -100,9 +100,9 @@ function conditionalTask<R extends ConditionalRequest>(kind: ConditionalKind) {
       const editor = (model?: string) => (model ? ctx.editors?.[model] : undefined);
       const guard = <T,>(p: Promise<T>) => ctx.guard(p);
       const toneEdit = kind === 'edit' ? toneEditFor(m, editor(m.mllm?.tone_edit?.model), instruction, enc.cond, guard) : undefined;
-      // a sketch of a colour image is redrawn by the sketch editor from its edge map's f0 and the MLLM's f0 drawing
-      // (manifest mllm.sketch_edit; the given image decides, before any call)
-      const sketchEdit = kind === 'sketch' ? sketchEditFor(m, editor(m.mllm?.sketch_edit?.model), prepared, enc.cond, guard) : undefined;
+      // a sketch of a colour image near a design the sketch editor trained on is redrawn by it from its edge map's f0
+      // and the MLLM's f0 drawing (manifest mllm.sketch_edit; the given image and the sketch decide, before the MLLM draws)
+      const sketchEdit = kind === 'sketch' ? await sketchEditFor(m, editor(m.mllm?.sketch_edit?.model), prepared, enc.cond, guard) : undefined;
       const request = { kind: 'edit' as const, text: instruction, source: enc.cond, reader: enc.reader, scales, pick, task: kind, pickKey: enc.pickKey, planMix, keptStyle, toneEdit };
       let generated;
       if (sketchEdit) {
