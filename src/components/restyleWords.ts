@@ -24,7 +24,7 @@ export function keptLine(restyled: Restyled | undefined): string | null {
 
 /** The line under a sketch the sketch editor redrew (manifest mllm.sketch_edit); null for any other drawing. */
 export function sketchEditedLine(plan: Pick<PlanInfo, 'sketchEdited'>): string | null {
-  return plan.sketchEdited ? "Sketch editor: your image has colour, so its edge map's design is kept: the language model drew this plan, and the sketch editor redrew it along your image's edges." : null;
+  return plan.sketchEdited ? "Sketch editor: your image has colour and its design is near ones the sketch editor learned, so that design is kept: the language model drew this plan, and the sketch editor redrew it along your image's edges." : null;
 }
 
 /** The line under a tone edit the tone editor drew (manifest mllm.tone_edit); null for any other drawing. */

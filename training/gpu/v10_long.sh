@@ -283,6 +283,20 @@
 #   the encoder and the f0 decoder; the held-out vendor's 98.5% / 98.5%). A threshold-free rule redrawing where the
 #   editor's drawing follows the sketch's edges more closely than the MLLM's does nothing: the editor's does on every
 #   colour sketch of the evaluation (edge correlation 0.89 against 0.54). Editors: /work/checkpoints/sketch73/r47/.
+#   Shipped instead (run 48): a routing rule, not a training change. sketch_editor near BANK.pt keys each of the
+#   editor's training drawings (its edge map's f0 pooled 2x2, 32 principal axes, int8 rows) with a threshold from the
+#   training drawings alone (the median cosine with the nearest other concept's drawing, 0.8729); a colour sketch is
+#   redrawn only where its nearest training key is at least that close. In the editor's graph (export w96f0.pt
+#   BANK.pt: a second output "near", read from the sketch alone; manifest mllm.sketch_edit.near; the page asks it
+#   before the MLLM draws). The page's full evaluation (training/eval/sketch_editor_near_full/): sketches 40.8% at f0
+#   (39.8% before), 39.8% at f1 (41.8%), 96 of 196 redrawn (179), f0 PSNR 17.8 -> 15.6 dB; everything else the same.
+#   The dev set as the page runs it: 33.1% at f0, 4 of 480 redrawn (14.4% with the colour rule alone). The bank:
+#   /work/checkpoints/sketch73/near_bank.pt (rebuild: sketch_editor near BANK.pt, 12 min on this VM's CPU).
+# Next (stop 74): the models folder is within 25 KB of 40 MB, so anything new served needs room first (e.g. the
+#   design keys at 16 axes, or fewer rows: one per design rather than per tone). Sketches sit at the target's edge
+#   (40.8% at f0, 39.8% at f1); a lever measured on the dev set as well as the evaluation, never on the evaluation
+#   alone. The near threshold was picked among five training-data quantiles with both sets read: a second unseen
+#   style as a dev set would say whether it holds beyond OpenMoji.
 # STOP=N: the arm leaves at step N on a clock that still runs to STEPS (train_mllm --stop-step): an arm matched to one
 #   that was cut there (run 27's c14 and sk14 at 940 and 930 of 1000). NOEVAL=1: no evaluation, the packed weights
 #   alone come back (for a call too short for both; training/gpu/eval_packed.sh evaluates them in another call).
