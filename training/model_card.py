@@ -2304,7 +2304,7 @@ def sketch_near_section():
         "design. So `python3 -m training.sketch_editor near BANK.pt` keeps a key per training drawing (the "
         "encoder's f0 of its edge map, pooled to a 2x2 grid, on the drawings' first 32 principal axes, int8: "
         "225 KB) and a threshold taken from the training drawings alone: the median over them of the cosine with "
-        "the nearest drawing of another concept (0.872). A colour sketch is redrawn only where its key's nearest "
+        "the nearest drawing of another concept (0.872; 0.873 with the keys on the int8 grid the graph ships). A colour sketch is redrawn only where its key's nearest "
         "training drawing is at least that close (`route SWEEP ARM DEV.pt OUT near:BANK.pt`):\n",
         "\n".join(rr), "",
         "The dev set's OpenMoji sketches fall below the threshold (4 of 480 redrawn), so the page would draw them as "

@@ -448,17 +448,21 @@ def black_share(rgb):
 # "near" means nearer than a trained design typically is to a different concept's. Fixed from the training drawings
 # alone (one of five such quantiles tried; the median, the most sparing, was the one that kept both sets). pool and
 # dim: the smallest of those tried (pool 4 or 8; 16, 32, 64 axes or all) that kept it, both sets read, under the
-# 0.3 MB the models folder has left (int8 rows: 225 KB). Measured offline only (route ... near:BANK.pt); the page
-# does not run it yet.
+# 0.3 MB the models folder had left (int8 rows: 225 KB). Measured offline (route ... near:BANK.pt), then shipped in
+# the editor's graph (export EDITOR.pt BANK.pt: its "near" output; manifest mllm.sketch_edit.near).
 NEAR = {"pool": 8, "dim": 32}
 
 
-def near_key(f0, mean, proj, pool=NEAR["pool"]):
-    """[n,256,C] f0 tokens of edge maps -> [n, dim] keys: pooled to a (16/pool)^2 grid, flattened channel-major, centred
-    on `mean` [in_dim], projected on `proj` [in_dim, dim], L2-normalised."""
+def near_pool(f0, pool):
+    """[n,256,C] f0 tokens -> [n, C x (16/pool)^2]: pooled to a coarser grid, flattened channel-major."""
     # (-1, C, ...): the batch stays the graph's dynamic axis (len(f0) would be traced as the example's)
-    g = F.avg_pool2d(f0.float().transpose(1, 2).reshape(-1, f0.shape[2], GRID, GRID), pool).flatten(1)
-    return F.normalize((g - mean) @ proj, dim=1)
+    return F.avg_pool2d(f0.float().transpose(1, 2).reshape(-1, f0.shape[2], GRID, GRID), pool).flatten(1)
+
+
+def near_key(f0, mean, proj, pool=NEAR["pool"]):
+    """[n,256,C] f0 tokens of edge maps -> [n, dim] keys: pooled (near_pool), centred on `mean` [in_dim], projected on
+    `proj` [in_dim, dim], L2-normalised."""
+    return F.normalize((near_pool(f0, pool) - mean) @ proj, dim=1)
 
 
 def near_bank(f0, concepts, dim=NEAR["dim"], pool=NEAR["pool"]):
@@ -468,7 +472,7 @@ def near_bank(f0, concepts, dim=NEAR["dim"], pool=NEAR["pool"]):
     taken with them as they are compared: a row's dot product with a key, no renormalising."""
     from training.half_weights import dequantize_channels, quantize_channels
     on_grid = lambda w: torch.from_numpy(dequantize_channels(*quantize_channels(w.numpy().astype(np.float32))))
-    g = F.avg_pool2d(f0.float().transpose(1, 2).reshape(len(f0), -1, GRID, GRID), pool).flatten(1)
+    g = near_pool(f0, pool)
     mean = g.mean(0)
     proj = on_grid(torch.linalg.svd(g - mean, full_matrices=False)[2][:dim].T.contiguous())   # the first dim principal axes
     rows = on_grid(near_key(f0, mean, proj, pool))
