@@ -524,6 +524,34 @@ def near(out, cache=None, device="cpu"):
     return bank
 
 
+def near_vendors(out, per_vendor=200):
+    """`near-vendors` subcommand: how many colour sketches of each vendor the shipped rule redraws (has_colour and the
+    shipped editor's near output at least its threshold): the evaluation's held-out drawings, and `per_vendor` drawings
+    (random.Random(0)) of each style the editor never trained on. No judge: where the rule reaches, not how well.
+    -> {vendor: {"n", "colour", "redrawn", "near_median"}}, written to `out`."""
+    from training.data import load
+    images, meta = load()
+    net, rule = load_shipped()
+    assert net is not None and rule.get("near"), "the shipped sketch editor has no near rule"
+    r = random.Random(0)
+    groups = {"heldout_vendor": [m["i"] for m in meta if m["split"] == "heldout_vendor"]}
+    for v in ("fluent", "noto_v1", "emojione", "fxemoji", "streamline", "openmoji"):
+        ids = [m["i"] for m in meta if m["vendor"] == v and m["split"] in ("sources", "sources_extra", "openmoji")]
+        groups[v] = sorted(r.sample(ids, min(int(per_vendor), len(ids))))
+    res = {}
+    for name, ids in groups.items():
+        f0 = edge_f0(images, ids)
+        with torch.no_grad():
+            near = net(f0, torch.zeros_like(f0))[1]
+        colour = has_colour(images[ids])
+        res[name] = {"n": len(ids), "colour": int(colour.sum()), "redrawn": int((colour & (near >= rule["near"]["threshold"])).sum()),
+                     "near_median": float(near.median())}
+        print(f"[sketch_editor] {name}: {res[name]}", flush=True)
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1)
+    return res
+
+
 def route(sweep, arm, dev_drawings, out=None, black_below=None):
     """A sweep's arm (--dev-drawings, so its results hold each job's top-1) as the page routes it: the editor's drawing
     for a sketch whose given image has colour (COLOUR_RULE), the MLLM's for the rest, per kind and scale; with
@@ -619,6 +647,8 @@ def main(argv=None):
         return route(*argv[1:6])
     if argv[:1] == ["near"]:     # python3 -m training.sketch_editor near BANK.pt [F0_CACHE.pt]
         return near(*argv[1:3])
+    if argv[:1] == ["near-vendors"]:   # python3 -m training.sketch_editor near-vendors OUT.json [PER_VENDOR]
+        return near_vendors(*argv[1:3])
     base = parse(argv)
     from training import shipped
     from training.data import load
