@@ -2297,7 +2297,9 @@ def sketch_near_section():
         "**The outlined view lost.** Every share lowers the evaluation's colour sketches and none lifts the dev set: "
         "the more outlined drawings, the worse both.", "",
         "**The judge is not what fails the dev set.** It names the 480 dev drawings themselves 95.0% (90.0% through "
-        "the shipped encoder and f0 decoder), and the evaluation's held-out drawings 98.5%. A drawing that kept an "
+        "the shipped encoder and f0 decoder, decoder seed 0), and the evaluation's held-out drawings 98.5% (both ways; "
+        "a one-off script on this VM's CPU, not kept in the repository: the judge's concept top-1 on each drawing, "
+        "and on `make_decode`'s f0 of its `encode_pyramid`). A drawing that kept an "
         "OpenMoji sketch's design could score; the editor's do not.", "",
         "**Where the editor helps.** It redraws a sketch well where the sketch is near a design it trained on: a "
         "held-out Noto or Twemoji drawing is usually close to its concept's other tones and the other vendor's "
